@@ -1,0 +1,25 @@
+"""Wiring: the database (migrated on start) and the conversation engine with every flow."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from bot.settings import Settings
+from conversations.engine import Engine
+from conversations.flows import all_flows
+from storage.db import Database
+
+
+@asynccontextmanager
+async def open_database(settings: Settings) -> AsyncIterator[Database]:
+    database = Database(settings.database_url)
+    try:
+        await database.migrate()
+        yield database
+    finally:
+        await database.dispose()
+
+
+def build_engine(database: Database) -> Engine:
+    return Engine(database, all_flows())

@@ -1,0 +1,172 @@
+"""The `usar` command line. Each command parses its arguments and hands on to the app; nothing more."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from collections.abc import Callable, Coroutine, Sequence
+from datetime import UTC, datetime
+from functools import partial
+from pathlib import Path
+from typing import Any, TextIO
+
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from bot import export, logs
+from bot.app import build_engine, open_database
+from bot.settings import Settings, SettingsError, load_settings
+from handlers import console
+from storage import offices, staff
+from storage.models import StaffRole
+
+Command = Callable[[argparse.Namespace, Settings], Coroutine[Any, Any, int]]
+
+
+class UsageError(Exception):
+    """A command given wrong values: said in one line, exit status 2."""
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(
+        prog="usar",
+        description="Usar (أسر): the chatbot for productive families. Settings come from USAR_* "
+        "environment variables or a .env file (USAR_DATABASE_URL, default sqlite:///usar.db).",
+    )
+    commands = root.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    chat = commands.add_parser("chat", help="talk to the bot in this terminal")
+    chat.add_argument("--as", dest="address", default="terminal", metavar="ADDRESS", help="who is talking")
+    chat.add_argument("--lang", choices=("ar", "en"), default=None, help="language of a new conversation")
+    chat.set_defaults(run=_chat)
+
+    run = commands.add_parser("run", help="start the channels that are configured")
+    run.set_defaults(run=_run)
+
+    migrate = commands.add_parser("migrate", help="bring the database schema up to date")
+    migrate.set_defaults(run=_migrate)
+
+    staff_command = commands.add_parser("staff", help="manage staff members")
+    staff_actions = staff_command.add_subparsers(dest="action", metavar="ACTION", required=True)
+    add = staff_actions.add_parser("add", help="add a staff member, or change one's role and office")
+    add.add_argument("--address", required=True, help="her Telegram user id or WhatsApp number")
+    add.add_argument("--role", required=True, choices=[role.value for role in StaffRole])
+    add.add_argument("--office", help="office code, such as makkah (required for the staff role)")
+    add.set_defaults(run=_staff_add)
+
+    export_command = commands.add_parser("export", help="export data for staff")
+    export_what = export_command.add_subparsers(dest="what", metavar="WHAT", required=True)
+    families = export_what.add_parser(
+        "beneficiaries", help="every registered family, with full ID and mobile"
+    )
+    families.add_argument("--format", choices=("csv", "json"), default="csv")
+    families.add_argument("--lang", choices=("ar", "en"), default="ar", help="language of headers and names")
+    families.add_argument("--output", type=Path, help="file to write (default: standard output)")
+    families.set_defaults(run=_export_beneficiaries)
+    return root
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    arguments = parser().parse_args(argv)
+    try:
+        settings = load_settings()
+    except SettingsError as problem:
+        print(f"usar: {problem}", file=sys.stderr)
+        return 2
+    logs.configure(settings.log_level)
+    command: Command = arguments.run
+    try:
+        return asyncio.run(command(arguments, settings))
+    except UsageError as problem:
+        print(f"usar: {problem}", file=sys.stderr)
+        return 2
+    except (SQLAlchemyError, OSError) as problem:
+        print(
+            f"usar: cannot use the database: {type(problem).__name__}: {_first_line(problem)}",
+            file=sys.stderr,
+        )
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+def _first_line(problem: BaseException) -> str:
+    return str(problem).splitlines()[0] if str(problem) else ""
+
+
+async def _chat(arguments: argparse.Namespace, settings: Settings) -> int:
+    async with open_database(settings) as database:
+        engine = build_engine(database)
+        await console.chat(
+            engine.handle,
+            arguments.address,
+            arguments.lang or settings.default_language,
+            sys.stdin,
+            sys.stdout,
+            interactive=sys.stdin.isatty(),
+        )
+    return 0
+
+
+async def _run(arguments: argparse.Namespace, settings: Settings) -> int:
+    print("usar: no channel is configured (Telegram and WhatsApp settings come with those channels).")
+    if sys.stdin.isatty():
+        print("usar: opening the terminal chat instead; `usar chat` does the same.\n")
+        return await _chat(argparse.Namespace(address="terminal", lang=None), settings)
+    print("usar: to talk to the bot in a terminal, run `usar chat`.")
+    return 2
+
+
+async def _migrate(arguments: argparse.Namespace, settings: Settings) -> int:
+    async with open_database(settings):
+        print("usar: the database is up to date.")
+    return 0
+
+
+async def _staff_add(arguments: argparse.Namespace, settings: Settings) -> int:
+    address = arguments.address.strip()
+    role = StaffRole(arguments.role)
+    if not address:
+        raise UsageError("--address is empty")
+    if role is StaffRole.STAFF and not arguments.office:
+        raise UsageError("--office is required for the staff role")
+
+    def save(session: Session) -> str:
+        if arguments.office and offices.office(session, arguments.office) is None:
+            known = ", ".join(office.code for office in offices.active_offices(session))
+            raise UsageError(f"unknown office {arguments.office!r}; the offices are: {known}")
+        member = staff.add_or_update(session, address, role, arguments.office, datetime.now(UTC))
+        return f"usar: staff member {member.id} saved ({member.role}, office {member.office_code or 'all'})."
+
+    async with open_database(settings) as database:
+        print(await database.run(save))
+    return 0
+
+
+async def _export_beneficiaries(arguments: argparse.Namespace, settings: Settings) -> int:
+    write = export.write_csv if arguments.format == "csv" else export.write_json
+    async with open_database(settings) as database:
+        if arguments.output is None:
+            count = await database.run(partial(_write_to, write, sys.stdout, arguments.lang))
+        else:
+            with _private_file(arguments.output) as out:
+                count = await database.run(partial(_write_to, write, out, arguments.lang))
+            print(f"usar: {count} beneficiaries written to {arguments.output}.", file=sys.stderr)
+    return 0
+
+
+def _write_to(
+    write: Callable[[Session, TextIO, str], int], out: TextIO, language: str, session: Session
+) -> int:
+    if out.seekable():  # a transaction run again starts the file again
+        out.seek(0)
+        out.truncate()
+    return write(session, out, language)
+
+
+def _private_file(path: Path) -> TextIO:
+    """A file only its owner can read: it holds national IDs."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    return open(descriptor, "w", encoding="utf-8", newline="")

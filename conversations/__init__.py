@@ -1,0 +1,1 @@
+"""Channel-agnostic dialogue: the engine that runs a turn, and one module per flow."""

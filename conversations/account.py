@@ -1,0 +1,128 @@
+"""My account: what we store about her, her language, and deleting everything after a confirmation.
+
+account menu → My details → (details shown) → account menu
+             → Change language → account menu, in the other language
+             → Delete my data → confirm → deleted (the conversation is forgotten too)
+                                        → kept → account menu
+             → Back → main menu
+"""
+
+from __future__ import annotations
+
+from babel.lists import format_list
+
+from conversations.dates import long_date
+from conversations.forms import YES
+from conversations.i18n import N_, _, current_language
+from conversations.registration import PRODUCT_LABELS
+from conversations.turn import Answer, Offer, Turn
+from conversations.validators import mask
+from storage import beneficiaries
+from storage.models import Beneficiary
+
+DETAILS = "details"
+LANGUAGE = "language"
+DELETE = "delete"
+BACK = "back"
+CONFIRM_DELETE = "confirm-delete"
+
+
+class Account:
+    name = "account"
+
+    def begin(self, turn: Turn) -> None:
+        self.ask(turn)
+
+    def ask(self, turn: Turn) -> None:
+        if turn.step == CONFIRM_DELETE:
+            turn.say(
+                _(
+                    "This deletes everything we store about you: your name, ID number, mobile, office and "
+                    "answers. It cannot be undone. Delete your data?"
+                ),
+                [
+                    Offer(label=N_("Yes, delete everything"), payload=YES),
+                    Offer(label=N_("No, keep my data"), payload=BACK),
+                ],
+            )
+            return
+        turn.step = None
+        turn.say(
+            _("My account"),
+            [
+                Offer(label=N_("My details"), payload=DETAILS),
+                Offer(label=N_("Change language"), payload=LANGUAGE),
+                Offer(label=N_("Delete my data"), payload=DELETE),
+                Offer(label=N_("Back to the main menu"), payload=BACK),
+            ],
+        )
+
+    def answer(self, turn: Turn, answer: Answer) -> None:
+        family = self._beneficiary(turn)
+        if family is None:
+            turn.go("home")
+        elif turn.step == CONFIRM_DELETE:
+            self._answer_delete(turn, answer, family)
+        elif answer.choice == DETAILS:
+            turn.say(details(family))
+            self.ask(turn)
+        elif answer.choice == LANGUAGE:
+            language = "en" if turn.language == "ar" else "ar"
+            turn.switch_language(language)
+            family.language = language
+            turn.say(_("From now on I will write to you in English."))
+            self.ask(turn)
+        elif answer.choice == DELETE:
+            turn.step = CONFIRM_DELETE
+            self.ask(turn)
+        elif answer.choice == BACK:
+            turn.go("home")
+        else:
+            turn.say(_("Please choose one of the options by typing its number."))
+            self.ask(turn)
+
+    def _answer_delete(self, turn: Turn, answer: Answer, family: Beneficiary) -> None:
+        if answer.choice == YES:
+            beneficiaries.forget(turn.session, family.id)
+            turn.forget_conversation()
+            turn.say(
+                _("All your data has been deleted. If you write to us again, we will welcome you as new.")
+            )
+        elif answer.choice == BACK:
+            turn.say(_("Nothing was deleted."))
+            turn.step = None
+            self.ask(turn)
+        else:
+            turn.say(_("Please choose one of the options by typing its number."))
+            self.ask(turn)
+
+    def help(self, turn: Turn) -> str | None:
+        return _("Here you can see what we store about you, change the language, or delete your data.")
+
+    def cancel(self, turn: Turn) -> None:
+        turn.say(_("Nothing was changed."))
+        turn.go("home")
+
+    def _beneficiary(self, turn: Turn) -> Beneficiary | None:
+        if turn.conversation.beneficiary_id is None:
+            return None
+        return beneficiaries.beneficiary(turn.session, turn.conversation.beneficiary_id)
+
+
+def details(family: Beneficiary) -> str:
+    language = current_language()
+    products = format_list([str(PRODUCT_LABELS[product]) for product in family.products], locale=language)
+    lines = [
+        _("This is what we store about you:"),
+        _("Name: %(value)s", value=family.full_name),
+        _("National ID: %(value)s", value=mask(family.national_id)),
+        _("Mobile: %(value)s", value=family.mobile),
+        _("Office: %(value)s", value=family.office.name(language)),
+        _("Products: %(value)s", value=products),
+        _("Health certificate: %(value)s", value=_("Yes") if family.health_certificate else _("No")),
+        _("School canteen: %(value)s", value=_("Yes") if family.canteen_interest else _("No")),
+        _("Registered on: %(value)s", value=long_date(family.registered_at)),
+        _("Consent given on: %(value)s", value=long_date(family.consented_at)),
+        _("Verified by your office: %(value)s", value=_("Yes") if family.verified_at else _("Not yet")),
+    ]
+    return "\n".join(lines)

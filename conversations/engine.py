@@ -1,0 +1,175 @@
+"""The conversation engine: one inbound message in, replies out, state saved in the same transaction.
+
+A turn, in order:
+1. load the person's conversation (or start one, greeting her in her phone's language or Arabic);
+2. a button she pressed must be one we are still offering, else she is told and asked again;
+3. a photo or voice note without text gets a polite "please type" and the question again;
+4. the global words work at every step: help, menu, cancel, language (or "English" / "العربية");
+5. anything else is the current flow's answer, with the option it names already recognised.
+Two messages from one person are answered one after the other (a lock per person in this process and
+the conversation's version column across processes: a turn that raced another is run again).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from enum import Enum
+from functools import partial
+
+from sqlalchemy.orm import Session
+
+from conversations.i18n import _, use_language
+from conversations.messages import Inbound, Reply
+from conversations.options import match_one, payloads
+from conversations.text import fold, normalise
+from conversations.turn import Answer, Flow, Turn
+from locales import DEFAULT_LANGUAGE, LANGUAGES
+from storage import beneficiaries
+from storage import conversations as saved
+from storage.db import Database
+
+log = logging.getLogger(__name__)
+
+
+class GlobalWord(Enum):
+    HELP = ("help", "مساعدة", "مساعده", "?", "؟")
+    MENU = ("menu", "main menu", "القائمة", "قائمة", "القائمة الرئيسية")
+    CANCEL = ("cancel", "إلغاء", "الغاء", "إلغاء الأمر")
+    LANGUAGE = ("language", "اللغة", "لغة", "change language", "تغيير اللغة")
+    ENGLISH = ("english", "انجليزي", "إنجليزي", "الإنجليزية", "باللغة الإنجليزية")
+    ARABIC = ("arabic", "عربي", "العربية", "عربية", "بالعربي")
+
+
+_GLOBAL_WORDS = {fold(word) or word: meaning for meaning in GlobalWord for word in meaning.value}
+
+
+def global_word(text: str) -> GlobalWord | None:
+    return _GLOBAL_WORDS.get(fold(text) or text.strip())
+
+
+class KeyedLocks:
+    """One asyncio lock per key, dropped when nobody holds or waits for it."""
+
+    def __init__(self) -> None:
+        self._locks: dict[object, tuple[asyncio.Lock, int]] = {}
+
+    @asynccontextmanager
+    async def hold(self, key: object) -> AsyncIterator[None]:
+        lock, users = self._locks.get(key, (asyncio.Lock(), 0))
+        self._locks[key] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._locks[key]
+            if users == 1:
+                del self._locks[key]
+            else:
+                self._locks[key] = (lock, users - 1)
+
+
+class Engine:
+    def __init__(self, database: Database, flows: Mapping[str, Flow]) -> None:
+        self.database = database
+        self.flows = dict(flows)
+        self._locks = KeyedLocks()
+
+    async def handle(self, inbound: Inbound) -> list[Reply]:
+        async with self._locks.hold((inbound.channel, inbound.address)):
+            try:
+                return await self.database.run(partial(self._turn, inbound))
+            except Exception:
+                # Never the message itself or the address: they may hold personal data.
+                log.exception("a %s turn failed", inbound.channel.value)
+                return [_apology(inbound)]
+
+    def _turn(self, inbound: Inbound, session: Session) -> list[Reply]:
+        conversation = saved.load(session, inbound.channel.value, inbound.address)
+        is_new = conversation is None
+        if conversation is None:
+            hint = (inbound.language_hint or "")[:2].lower()
+            language = hint if hint in LANGUAGES else DEFAULT_LANGUAGE
+            conversation = saved.start(
+                session, inbound.channel.value, inbound.address, language, inbound.received_at
+            )
+        turn = Turn(
+            session=session, conversation=conversation, inbound=inbound, flows=self.flows, is_new=is_new
+        )
+        with use_language(conversation.language):
+            if is_new:
+                _first_message(turn)
+            else:
+                _route(turn)
+        if turn.forgotten:
+            saved.forget(session, conversation)
+        else:
+            conversation.updated_at = inbound.received_at
+        return turn.replies
+
+
+def _first_message(turn: Turn) -> None:
+    word = global_word(normalise(turn.inbound.text))
+    if word is GlobalWord.ENGLISH:
+        turn.switch_language("en")
+    elif word is GlobalWord.ARABIC:
+        turn.switch_language("ar")
+    turn.go("home")
+
+
+def _route(turn: Turn) -> None:
+    inbound = turn.inbound
+    if inbound.payload is not None:
+        if inbound.payload not in payloads(turn.conversation.offered):
+            turn.say(_("That choice is no longer available. Here is where we are:"))
+            turn.flow.ask(turn)
+            return
+        turn.flow.answer(turn, Answer(text=normalise(inbound.text), choice=inbound.payload))
+        return
+    if inbound.contact_phone:
+        turn.flow.answer(turn, Answer(text=normalise(inbound.contact_phone)))
+        return
+    text = normalise(inbound.text)
+    if not text:
+        if inbound.has_media:
+            turn.say(_("I can only read typed messages. Please type your answer."))
+        turn.flow.ask(turn)
+        return
+    word = global_word(text)
+    if word is None:
+        turn.flow.answer(turn, Answer(text=text, choice=match_one(turn.conversation.offered, text)))
+    else:
+        _global(turn, word)
+
+
+def _global(turn: Turn, word: GlobalWord) -> None:
+    if word is GlobalWord.HELP:
+        specific = turn.flow.help(turn)
+        general = _(
+            "You can type the number of an option or its words. At any time: "
+            "“menu” for the main menu, “cancel” to stop what you are doing, "
+            "“language” to switch between Arabic and English, “help” for this message."
+        )
+        turn.say(f"{specific}\n\n{general}" if specific else general)
+        turn.flow.ask(turn)
+    elif word is GlobalWord.MENU:
+        turn.go("home")
+    elif word is GlobalWord.CANCEL:
+        turn.flow.cancel(turn)
+    else:
+        wanted = {GlobalWord.ENGLISH: "en", GlobalWord.ARABIC: "ar"}.get(word)
+        if wanted is None:
+            wanted = "en" if turn.language == "ar" else "ar"
+        turn.switch_language(wanted)
+        if turn.conversation.beneficiary_id is not None:
+            beneficiaries.set_language(turn.session, turn.conversation.beneficiary_id, wanted)
+        turn.say(_("From now on I will write to you in English."))
+        turn.flow.ask(turn)
+
+
+def _apology(inbound: Inbound) -> Reply:
+    hint = (inbound.language_hint or "")[:2].lower()
+    with use_language(hint if hint in LANGUAGES else DEFAULT_LANGUAGE):
+        return Reply(text=_("Sorry, something went wrong on our side. Please send your message again."))

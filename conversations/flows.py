@@ -1,0 +1,13 @@
+"""Every flow the engine can run, by name."""
+
+from __future__ import annotations
+
+from conversations.account import Account
+from conversations.menu import Home
+from conversations.registration import registration
+from conversations.turn import Flow
+
+
+def all_flows() -> dict[str, Flow]:
+    flows: list[Flow] = [Home(), registration, Account()]
+    return {flow.name: flow for flow in flows}

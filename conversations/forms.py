@@ -1,0 +1,356 @@
+"""Form-like flows: a declarative list of fields, asked in order, each answer checked, then a summary
+where any answer can be changed before the form is completed.
+
+The answers being collected are the form's draft, kept in the conversation state under the form's
+name: leaving for the menu keeps them, "cancel" or a refused consent discards them, and nothing reaches
+the domain until `on_complete` runs in the turn's transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from babel.lists import format_list
+
+from conversations.i18n import N_, LazyText, _, current_language
+from conversations.options import match_many
+from conversations.text import fold
+from conversations.turn import Answer, Offer, Turn
+
+
+class Invalid(Exception):
+    """An answer we cannot accept; the message (already translated) says why."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class SendBack(Exception):
+    """Raised by `on_complete`: one answer turned out unacceptable at saving time; ask it again."""
+
+    def __init__(self, field_name: str, message: str) -> None:
+        super().__init__(message)
+        self.field_name = field_name
+        self.message = message
+
+
+class Abort(Exception):
+    """The person chose to stop (refused consent): discard the draft and say why."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+PENDING = object()  # an answer that changed the draft but does not finish the field (a toggled choice)
+REVIEW = "review"
+PICK = "review:pick"
+SAVE = "save"
+EDIT = "edit"
+DONE = "done"
+YES = "yes"
+NO = "no"
+
+Parser = Callable[[str, Turn], Any]
+OptionsOf = Callable[[Turn], Sequence[Offer]]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Field:
+    name: str
+    ask: LazyText
+    label: LazyText
+    hint: LazyText | None = None
+    skip_if: Callable[[Turn], bool] | None = None
+
+    def offers(self, turn: Turn, draft: dict[str, Any]) -> Sequence[Offer]:
+        return ()
+
+    def prompt(self, turn: Turn, draft: dict[str, Any]) -> None:
+        turn.say(str(self.ask), self.offers(turn, draft))
+
+    def take(self, turn: Turn, answer: Answer, draft: dict[str, Any]) -> Any:
+        raise NotImplementedError
+
+    def show(self, turn: Turn, value: Any) -> str:
+        return str(value)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Text(Field):
+    parse: Parser
+    request_contact: bool = False
+
+    def prompt(self, turn: Turn, draft: dict[str, Any]) -> None:
+        turn.say(str(self.ask), request_contact=self.request_contact)
+
+    def take(self, turn: Turn, answer: Answer, draft: dict[str, Any]) -> Any:
+        return self.parse(answer.text, turn)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Choice(Field):
+    options: OptionsOf
+
+    def offers(self, turn: Turn, draft: dict[str, Any]) -> Sequence[Offer]:
+        return self.options(turn)
+
+    def take(self, turn: Turn, answer: Answer, draft: dict[str, Any]) -> Any:
+        if answer.choice is None:
+            raise Invalid(_("Please choose one of the options by typing its number."))
+        return answer.choice
+
+    def show(self, turn: Turn, value: Any) -> str:
+        return next((str(offer.label) for offer in self.options(turn) if offer.payload == value), str(value))
+
+
+@dataclass(frozen=True, kw_only=True)
+class MultiChoice(Field):
+    """Several options: each one named toggles it (✅), and "Done" finishes once one is chosen."""
+
+    options: OptionsOf
+
+    def _selected_key(self) -> str:
+        return f"_selected:{self.name}"
+
+    def offers(self, turn: Turn, draft: dict[str, Any]) -> Sequence[Offer]:
+        selected = set(draft.get(self._selected_key(), draft.get(self.name, [])))
+        marked = [
+            Offer(
+                label=f"✅ {offer.label}" if offer.payload in selected else offer.label, payload=offer.payload
+            )
+            for offer in self.options(turn)
+        ]
+        return [*marked, Offer(label=N_("Done"), payload=DONE)]
+
+    def take(self, turn: Turn, answer: Answer, draft: dict[str, Any]) -> Any:
+        selected: list[str] = list(draft.get(self._selected_key(), draft.get(self.name, [])))
+        named = [answer.choice] if answer.choice else match_many(turn.conversation.offered, answer.text)
+        if not named:
+            raise Invalid(_("Please type the numbers of your choices, for example: 1 3"))
+        for payload in named:
+            if payload == DONE:
+                continue
+            if payload in selected:
+                selected.remove(payload)
+            else:
+                selected.append(payload)
+        draft[self._selected_key()] = selected
+        if DONE in named:
+            if not selected:
+                raise Invalid(_("Please choose at least one, then “Done”."))
+            order = [offer.payload for offer in self.options(turn)]
+            del draft[self._selected_key()]
+            return sorted(selected, key=order.index)
+        return PENDING
+
+    def show(self, turn: Turn, value: Any) -> str:
+        labels = {offer.payload: str(offer.label) for offer in self.options(turn)}
+        return format_list([labels.get(payload, payload) for payload in value], locale=current_language())
+
+
+_YES_WORDS = {
+    fold(word) for word in ("yes", "y", "yeah", "ok", "نعم", "ايوه", "إيه", "اي", "أجل", "اكيد", "صح")
+}
+_NO_WORDS = {fold(word) for word in ("no", "n", "nope", "لا", "لأ", "كلا", "ابدا")}
+
+
+@dataclass(frozen=True, kw_only=True)
+class YesNo(Field):
+    def offers(self, turn: Turn, draft: dict[str, Any]) -> Sequence[Offer]:
+        return (Offer(label=N_("Yes"), payload=YES), Offer(label=N_("No"), payload=NO))
+
+    def take(self, turn: Turn, answer: Answer, draft: dict[str, Any]) -> Any:
+        choice = answer.choice
+        if choice is None and fold(answer.text) in _YES_WORDS:
+            choice = YES
+        if choice is None and fold(answer.text) in _NO_WORDS:
+            choice = NO
+        if choice not in (YES, NO):
+            raise Invalid(_("Please answer 1 for yes or 2 for no."))
+        return choice == YES
+
+    def show(self, turn: Turn, value: Any) -> str:
+        return _("Yes") if value else _("No")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Consent(YesNo):
+    """Explicit consent: "yes" records when she agreed; "no" ends the form without keeping anything."""
+
+    refused: LazyText
+
+    def offers(self, turn: Turn, draft: dict[str, Any]) -> Sequence[Offer]:
+        return (Offer(label=N_("I agree"), payload=YES), Offer(label=N_("I do not agree"), payload=NO))
+
+    def take(self, turn: Turn, answer: Answer, draft: dict[str, Any]) -> Any:
+        if not super().take(turn, answer, draft):
+            raise Abort(str(self.refused))
+        return turn.now.isoformat()
+
+    def show(self, turn: Turn, value: Any) -> str:
+        return _("Given")
+
+
+@dataclass(frozen=True)
+class Form:
+    """A flow that asks `fields` in order, then shows a summary to confirm or correct, then completes."""
+
+    name: str
+    fields: Sequence[Field]
+    on_complete: Callable[[Turn, dict[str, Any]], None]
+    intro: LazyText
+    resumed: LazyText
+    cancelled: LazyText
+    review_intro: LazyText = field(default_factory=lambda: N_("Please check your answers:"))
+
+    # -- the Flow protocol --------------------------------------------------------------------------
+
+    def begin(self, turn: Turn) -> None:
+        draft = self._draft(turn)
+        turn.say(str(self.resumed if self._answered(draft) else self.intro))
+        self._next(turn, draft)
+
+    def ask(self, turn: Turn) -> None:
+        draft = self._draft(turn)
+        if turn.step == REVIEW:
+            self._review(turn, draft)
+        elif turn.step == PICK:
+            self._pick(turn, draft)
+        else:
+            self._field(turn.step).prompt(turn, draft)
+
+    def answer(self, turn: Turn, answer: Answer) -> None:
+        draft = self._draft(turn)
+        if turn.step == REVIEW:
+            self._answer_review(turn, answer, draft)
+        elif turn.step == PICK:
+            self._answer_pick(turn, answer, draft)
+        else:
+            self._answer_field(turn, self._field(turn.step), answer, draft)
+
+    def help(self, turn: Turn) -> str | None:
+        if turn.step in (REVIEW, PICK):
+            return _("Check each answer. Choose “Save” if all is right, or “Change an answer” to fix one.")
+        current = self._field(turn.step)
+        return str(current.hint) if current.hint else None
+
+    def cancel(self, turn: Turn) -> None:
+        self._discard(turn)
+        turn.say(str(self.cancelled))
+        turn.go("home")
+
+    # -- steps ----------------------------------------------------------------------------------------
+
+    def _answer_field(self, turn: Turn, current: Field, answer: Answer, draft: dict[str, Any]) -> None:
+        try:
+            value = current.take(turn, answer, draft)
+        except Invalid as problem:
+            self._keep(turn, draft)
+            turn.say(problem.message)
+            current.prompt(turn, draft)
+            return
+        except Abort as stop:
+            self._discard(turn)
+            turn.say(stop.message)
+            turn.go("home")
+            return
+        if value is PENDING:
+            self._keep(turn, draft)
+            current.prompt(turn, draft)
+            return
+        draft[current.name] = value
+        if draft.pop("_editing", False):
+            self._keep(turn, draft)
+            self._review(turn, draft)
+        else:
+            self._next(turn, draft)
+
+    def _next(self, turn: Turn, draft: dict[str, Any]) -> None:
+        self._keep(turn, draft)
+        missing = next((f for f in self._asked(turn) if f.name not in draft), None)
+        if missing is None:
+            self._review(turn, draft)
+        else:
+            turn.step = missing.name
+            missing.prompt(turn, draft)
+
+    def _review(self, turn: Turn, draft: dict[str, Any]) -> None:
+        turn.step = REVIEW
+        lines = [f"{f.label}: {f.show(turn, draft[f.name])}" for f in self._asked(turn) if f.name in draft]
+        turn.say(
+            "\n".join([str(self.review_intro), *lines]),
+            [Offer(label=N_("Save"), payload=SAVE), Offer(label=N_("Change an answer"), payload=EDIT)],
+        )
+
+    def _answer_review(self, turn: Turn, answer: Answer, draft: dict[str, Any]) -> None:
+        if answer.choice == EDIT:
+            self._pick(turn, draft)
+        elif answer.choice == SAVE:
+            self._complete(turn, draft)
+        else:
+            turn.say(_("Please choose “Save” or “Change an answer”."))
+            self._review(turn, draft)
+
+    def _pick(self, turn: Turn, draft: dict[str, Any]) -> None:
+        turn.step = PICK
+        turn.say(
+            _("Which answer would you like to change?"),
+            [Offer(label=f.label, payload=f"edit:{f.name}") for f in self._editable(turn)],
+        )
+
+    def _answer_pick(self, turn: Turn, answer: Answer, draft: dict[str, Any]) -> None:
+        chosen = next((f for f in self._editable(turn) if answer.choice == f"edit:{f.name}"), None)
+        if chosen is None:
+            turn.say(_("Please choose one of the options by typing its number."))
+            self._pick(turn, draft)
+            return
+        draft["_editing"] = True
+        self._keep(turn, draft)
+        turn.step = chosen.name
+        chosen.prompt(turn, draft)
+
+    def _complete(self, turn: Turn, draft: dict[str, Any]) -> None:
+        values = {f.name: draft[f.name] for f in self._asked(turn) if f.name in draft}
+        self._discard(turn)
+        try:
+            self.on_complete(turn, values)
+        except SendBack as problem:
+            draft.pop(problem.field_name, None)
+            draft["_editing"] = True
+            self._keep(turn, draft)
+            turn.say(problem.message)
+            turn.step = problem.field_name
+            self._field(problem.field_name).prompt(turn, draft)
+
+    # -- the draft ------------------------------------------------------------------------------------
+
+    def _draft(self, turn: Turn) -> dict[str, Any]:
+        return dict(turn.answers.get(self.name, {}))
+
+    def _keep(self, turn: Turn, draft: dict[str, Any]) -> None:
+        turn.remember(**{self.name: draft})
+
+    def _discard(self, turn: Turn) -> None:
+        remaining = turn.answers
+        remaining.pop(self.name, None)
+        turn.clear_answers()
+        turn.remember(**remaining)
+
+    def _answered(self, draft: dict[str, Any]) -> bool:
+        return any(f.name in draft for f in self.fields)
+
+    def _asked(self, turn: Turn) -> list[Field]:
+        return [f for f in self.fields if f.skip_if is None or not f.skip_if(turn)]
+
+    def _editable(self, turn: Turn) -> list[Field]:
+        return [f for f in self._asked(turn) if not isinstance(f, Consent)]
+
+    def _field(self, name: str | None) -> Field:
+        return next(f for f in self.fields if f.name == name)
+
+    def has_draft(self, turn: Turn) -> bool:
+        return self._answered(self._draft(turn))

@@ -1,0 +1,101 @@
+"""Home: the welcome for people not yet registered, and the main menu for registered families.
+
+not registered:  Register (or Continue registration) · About Usar · English/العربية
+registered:      Trainings · Food-safety tips · Canteen opportunities · My account
+"""
+
+from __future__ import annotations
+
+from conversations.i18n import N_, _
+from conversations.registration import registration
+from conversations.turn import Answer, Offer, Turn
+
+REGISTER = "register"
+ABOUT = "about"
+LANGUAGE = "language"
+TRAININGS = "trainings"
+TIPS = "tips"
+CANTEENS = "canteens"
+ACCOUNT = "account"
+
+COMING_SOON = {
+    TRAININGS: N_(
+        "Trainings are coming soon: you will be able to see upcoming trainings and answer invitations."
+    ),
+    TIPS: N_("Food-safety tips are coming soon: short, practical advice for cooking and selling safely."),
+    CANTEENS: N_("School-canteen opportunities are coming soon: you will be able to find them and apply."),
+}
+
+
+class Home:
+    name = "home"
+
+    def begin(self, turn: Turn) -> None:
+        if turn.is_new:
+            turn.say(
+                _(
+                    "Welcome to Usar (أسر), the assistant of the productive families project. "
+                    "I can register your family and keep you informed about trainings, food-safety tips "
+                    "and school-canteen opportunities."
+                )
+            )
+        self.ask(turn)
+
+    def ask(self, turn: Turn) -> None:
+        turn.step = None
+        if turn.registered:
+            turn.say(
+                _("Main menu: what would you like to do?"),
+                [
+                    Offer(label=N_("Trainings"), payload=TRAININGS),
+                    Offer(label=N_("Food-safety tips"), payload=TIPS),
+                    Offer(label=N_("Canteen opportunities"), payload=CANTEENS),
+                    Offer(label=N_("My account"), payload=ACCOUNT),
+                ],
+            )
+            return
+        registering = registration.has_draft(turn)
+        turn.say(
+            _("How can I help you?"),
+            [
+                Offer(
+                    label=N_("Continue registration") if registering else N_("Register my family"),
+                    payload=REGISTER,
+                ),
+                Offer(label=N_("About Usar"), payload=ABOUT),
+                # The label is the other language's own name for itself, so each can find it.
+                Offer(label="English" if turn.language == "ar" else "العربية", payload=LANGUAGE),
+            ],
+        )
+
+    def answer(self, turn: Turn, answer: Answer) -> None:
+        choice = answer.choice
+        if choice == REGISTER and not turn.registered:
+            turn.go("registration")
+        elif choice == ACCOUNT and turn.registered:
+            turn.go("account")
+        elif choice in COMING_SOON and turn.registered:
+            turn.say(str(COMING_SOON[choice]))
+            self.ask(turn)
+        elif choice == ABOUT:
+            turn.say(
+                _(
+                    "Usar supports productive social-security families in moving from welfare to "
+                    "development: training, food-safety guidance, and the chance to run school canteens. "
+                    "Your office's staff follow your registration."
+                )
+            )
+            self.ask(turn)
+        elif choice == LANGUAGE:
+            turn.switch_language("en" if turn.language == "ar" else "ar")
+            self.ask(turn)
+        else:
+            turn.say(_("Sorry, I did not understand that. Please choose from the menu by typing a number."))
+            self.ask(turn)
+
+    def help(self, turn: Turn) -> str | None:
+        return _("This is the menu. Type the number of what you would like to do.")
+
+    def cancel(self, turn: Turn) -> None:
+        turn.say(_("There is nothing to cancel."))
+        self.ask(turn)

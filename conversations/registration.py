@@ -1,0 +1,173 @@
+"""Registration: the dialogue that turns a stranger into a registered productive family.
+
+    name → national ID → mobile (skipped when the channel already knows it) → office → products →
+    health certificate → canteen interest → consent → summary (save, or change any answer) → main menu
+
+Every answer is checked as it is typed; a national ID or mobile already registered is told kindly
+and asked again; nothing is stored as a beneficiary until she saves the summary.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from conversations.forms import Choice, Consent, Form, Invalid, MultiChoice, SendBack, Text, YesNo
+from conversations.i18n import N_, _
+from conversations.turn import Offer, Turn
+from conversations.validators import person_name, saudi_mobile, saudi_national_id
+from storage import beneficiaries, offices
+from storage.beneficiaries import AlreadyRegistered, Identifier, NewBeneficiary
+from storage.models import Product
+
+PRODUCT_LABELS = {
+    Product.COOKED_MEALS: N_("Cooked meals"),
+    Product.BAKED_SWEETS: N_("Baked goods and sweets"),
+    Product.DRINKS: N_("Drinks"),
+    Product.CRAFTS: N_("Crafts"),
+    Product.SEWING: N_("Sewing"),
+    Product.OTHER: N_("Other"),
+}
+
+
+def _taken_message(identifier: Identifier) -> str:
+    if identifier is Identifier.NATIONAL_ID:
+        return _(
+            "This ID number is already registered with us. If it is yours, you do not need to register "
+            "again: please contact your office. Otherwise, check the number and type it again."
+        )
+    return _(
+        "This mobile number is already registered with us. If it is yours, please contact your office. "
+        "Otherwise, type another mobile number."
+    )
+
+
+def _unregistered(identifier: Identifier, value: str, turn: Turn) -> str:
+    if beneficiaries.is_registered(turn.session, identifier, value):
+        raise Invalid(_taken_message(identifier))
+    return value
+
+
+def national_id_answer(text: str, turn: Turn) -> str:
+    return _unregistered(Identifier.NATIONAL_ID, saudi_national_id(text), turn)
+
+
+def mobile_answer(text: str, turn: Turn) -> str:
+    return _unregistered(Identifier.MOBILE, saudi_mobile(text), turn)
+
+
+def office_options(turn: Turn) -> Sequence[Offer]:
+    return [
+        Offer(label=office.name(turn.language), payload=office.code, aliases=(office.name_ar, office.name_en))
+        for office in offices.active_offices(turn.session)
+    ]
+
+
+def product_options(turn: Turn) -> Sequence[Offer]:
+    return [Offer(label=label, payload=product.value) for product, label in PRODUCT_LABELS.items()]
+
+
+def register_beneficiary(turn: Turn, answers: dict[str, Any]) -> None:
+    new = NewBeneficiary(
+        full_name=answers["full_name"],
+        national_id=answers["national_id"],
+        mobile=answers["mobile"],
+        office_code=answers["office"],
+        products=[Product(value) for value in answers["products"]],
+        health_certificate=answers["health_certificate"],
+        canteen_interest=answers["canteen_interest"],
+        language=turn.language,
+        consented_at=datetime.fromisoformat(answers["consent"]),
+    )
+    if offices.office(turn.session, new.office_code) is None:
+        raise SendBack("office", _("That office is no longer on the list. Please choose your office again."))
+    try:
+        beneficiary = beneficiaries.register(turn.session, new, turn.now)
+    except AlreadyRegistered as taken:
+        raise SendBack(taken.identifier.value, _taken_message(taken.identifier)) from taken
+    turn.conversation.beneficiary_id = beneficiary.id
+    turn.say(
+        _(
+            "Thank you, %(name)s! Your family is registered. Your office will review your registration; "
+            "meanwhile, here is the main menu.",
+            name=new.full_name.split(" ")[0],
+        )
+    )
+    turn.go("home")
+
+
+registration = Form(
+    name="registration",
+    intro=N_("Let us register your family. It takes a few minutes; you can type “cancel” at any time."),
+    resumed=N_("Welcome back! Let us continue your registration where you left it."),
+    cancelled=N_("Registration cancelled. Nothing was saved."),
+    on_complete=register_beneficiary,
+    fields=[
+        Text(
+            name="full_name",
+            label=N_("Name"),
+            ask=N_("What is your full name?"),
+            hint=N_("Type your name as it appears on your ID: first name and family name at least."),
+            parse=lambda text, _turn: person_name(text),
+        ),
+        Text(
+            name="national_id",
+            label=N_("National ID"),
+            ask=N_("What is your national ID number (10 digits)?"),
+            hint=N_("The ID number is the 10 digits on your national ID card or residence permit (iqama)."),
+            parse=national_id_answer,
+        ),
+        Text(
+            name="mobile",
+            label=N_("Mobile"),
+            ask=N_("What is your mobile number?"),
+            hint=N_(
+                "Type your Saudi mobile number, like 05XXXXXXXX. We use it to reach you about trainings."
+            ),
+            parse=mobile_answer,
+            request_contact=True,
+        ),
+        Choice(
+            name="office",
+            label=N_("Office"),
+            ask=N_("Which social-security office serves you?"),
+            hint=N_("Choose the office where your family's file is kept."),
+            options=office_options,
+        ),
+        MultiChoice(
+            name="products",
+            label=N_("Products"),
+            ask=N_("What does your family make? Choose all that apply, then “Done”."),
+            hint=N_("Type a number to select it or remove it; you can type several, like 1 3. Then “Done”."),
+            options=product_options,
+        ),
+        YesNo(
+            name="health_certificate",
+            label=N_("Health certificate"),
+            ask=N_("Do you hold a food-handler health certificate?"),
+            hint=N_(
+                "The health certificate is issued by the municipality to people who prepare food for sale."
+            ),
+        ),
+        YesNo(
+            name="canteen_interest",
+            label=N_("School canteen"),
+            ask=N_("Would you like to run a school canteen?"),
+            hint=N_("Families of the Usar project can run canteens in girls' and boys' schools."),
+        ),
+        Consent(
+            name="consent",
+            label=N_("Consent"),
+            ask=N_(
+                "We keep your name, ID number, mobile, office and answers so your office can verify your "
+                "family and invite you to trainings and canteen opportunities. Do you agree?"
+            ),
+            hint=N_("Only your office's staff see your details. You can see or delete them at any time."),
+            refused=N_(
+                "We cannot register your family without your consent, so nothing was saved. "
+                "You can register later from the menu."
+            ),
+        ),
+    ],
+)

@@ -1,0 +1,125 @@
+"""A turn: one inbound message being answered, with the person's saved state and the replies so far."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from sqlalchemy.orm import Session
+
+from conversations.i18n import LazyText, in_every_language, set_language
+from conversations.messages import Inbound, Option, Reply
+from conversations.text import fold
+from storage.models import Conversation
+
+
+@dataclass(frozen=True)
+class Offer:
+    """An option as a flow declares it: the label is translated when shown."""
+
+    label: LazyText | str
+    payload: str
+    aliases: tuple[str, ...] = ()  # other words for it, such as an office's name in the other language
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the person said, normalised; `choice` is the payload of the option she picked, if any."""
+
+    text: str
+    choice: str | None = None
+
+
+class Flow(Protocol):
+    """A piece of dialogue. The engine calls `begin` to enter it, `answer` with each message, and `ask`
+    to repeat the current question (after help, a language switch, a photo, a stale button), `help` for
+    what to say about the current step, and `cancel` when she says "cancel"."""
+
+    @property
+    def name(self) -> str: ...
+
+    def begin(self, turn: Turn) -> None: ...
+
+    def ask(self, turn: Turn) -> None: ...
+
+    def answer(self, turn: Turn, answer: Answer) -> None: ...
+
+    def help(self, turn: Turn) -> str | None: ...
+
+    def cancel(self, turn: Turn) -> None: ...
+
+
+@dataclass
+class Turn:
+    session: Session
+    conversation: Conversation
+    inbound: Inbound
+    flows: dict[str, Flow]
+    is_new: bool = False  # her very first message to us on this channel
+    replies: list[Reply] = field(default_factory=list)
+    forgotten: bool = False
+
+    @property
+    def now(self) -> datetime:
+        return self.inbound.received_at
+
+    @property
+    def language(self) -> str:
+        return self.conversation.language
+
+    @property
+    def step(self) -> str | None:
+        return self.conversation.step
+
+    @step.setter
+    def step(self, step: str | None) -> None:
+        self.conversation.step = step
+
+    @property
+    def answers(self) -> dict[str, Any]:
+        """A copy of the answers collected so far; change them with `remember` and `clear_answers`."""
+        return dict(self.conversation.answers)
+
+    def remember(self, **values: Any) -> None:
+        self.conversation.answers = {**self.conversation.answers, **values}
+
+    def clear_answers(self) -> None:
+        self.conversation.answers = {}
+
+    def switch_language(self, language: str) -> None:
+        self.conversation.language = language
+        set_language(language)
+
+    def say(self, text: str, options: Iterable[Offer] = (), *, request_contact: bool = False) -> None:
+        offers = tuple(options)
+        shown = tuple(Option(label=str(offer.label), payload=offer.payload) for offer in offers)
+        self.replies.append(Reply(text=text, options=shown, request_contact=request_contact))
+        # What a number or a label typed next refers to: the options of the latest question.
+        self.conversation.offered = [
+            {
+                "payload": offer.payload,
+                "labels": sorted(
+                    {fold(label) for label in (*in_every_language(offer.label), *offer.aliases)}
+                ),
+            }
+            for offer in offers
+        ]
+
+    def go(self, flow_name: str) -> None:
+        """Leave the current flow for another one and start it."""
+        self.conversation.flow = flow_name
+        self.conversation.step = None
+        self.flows[flow_name].begin(self)
+
+    @property
+    def registered(self) -> bool:
+        return self.conversation.beneficiary_id is not None
+
+    @property
+    def flow(self) -> Flow:
+        return self.flows[self.conversation.flow or "home"]
+
+    def forget_conversation(self) -> None:
+        self.forgotten = True

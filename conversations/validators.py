@@ -1,0 +1,85 @@
+"""Checking what people type for a name, a Saudi national ID and a Saudi mobile number.
+
+Each parser takes normalised text (ASCII digits) and returns the value to store, or raises Invalid
+with a short message in the person's language that says what is wrong.
+"""
+
+from __future__ import annotations
+
+import re
+
+from conversations.forms import Invalid
+from conversations.i18n import _, ngettext
+from conversations.text import ascii_digits_only, normalise
+
+_LETTER = r"(?:[^\W\d_]|[\u064b-\u0652\u0670])"  # a letter, or an Arabic vowel mark on it
+_NAME_PART = re.compile(rf"^{_LETTER}+(?:['’-]{_LETTER}+)*$")
+_NUMBER_JUNK = re.compile(r"[\s\-().]")
+
+
+def person_name(text: str) -> str:
+    """A full name: at least two words of letters (Arabic or Latin), up to 100 characters."""
+    name = normalise(text)
+    parts = name.split(" ")
+    if any(not _NAME_PART.match(part) for part in parts):
+        raise Invalid(_("A name can only contain letters. Please type your full name."))
+    if len(parts) < 2:
+        raise Invalid(_("Please type your full name: your first name and your family name at least."))
+    if len(name) > 100:
+        raise Invalid(_("That name is too long. Please type it in 100 letters or fewer."))
+    return name
+
+
+def luhn_valid(digits: str) -> bool:
+    total = 0
+    for index, char in enumerate(reversed(digits)):
+        digit = int(char)
+        if index % 2 == 1:
+            digit = digit * 2 - 9 if digit > 4 else digit * 2
+        total += digit
+    return total % 10 == 0
+
+
+def saudi_national_id(text: str) -> str:
+    """Ten digits, starting with 1 (citizen) or 2 (resident), with a valid check digit (Luhn)."""
+    digits = _NUMBER_JUNK.sub("", normalise(text))
+    if not ascii_digits_only(digits):
+        raise Invalid(_("The ID number should contain digits only. Please type the 10 digits."))
+    if len(digits) != 10:
+        raise Invalid(
+            ngettext(
+                "You typed %(count)d digit; the ID number has 10.",
+                "You typed %(count)d digits; the ID number has 10.",
+                len(digits),
+            )
+        )
+    if digits[0] not in "12":
+        raise Invalid(_("A Saudi ID number starts with 1, and a residence (iqama) number with 2."))
+    if not luhn_valid(digits):
+        raise Invalid(_("This ID number is not valid. Please check the digits and type it again."))
+    return digits
+
+
+def saudi_mobile(text: str) -> str:
+    """A Saudi mobile number in any usual form (05…, 5…, 9665…, +9665…, 009665…) → +9665XXXXXXXX."""
+    digits = _NUMBER_JUNK.sub("", normalise(text))
+    if digits.startswith("+"):
+        digits = digits[1:]
+    elif digits.startswith("00"):
+        digits = digits[2:]
+    if not ascii_digits_only(digits):
+        raise Invalid(_("The mobile number should contain digits only, like 05XXXXXXXX."))
+    if digits.startswith("966"):
+        national = digits[3:]
+    elif digits.startswith("05"):
+        national = digits[1:]
+    else:
+        national = digits
+    if len(national) != 9 or not national.startswith("5"):
+        raise Invalid(_("Please type a Saudi mobile number: 10 digits starting with 05, like 05XXXXXXXX."))
+    return f"+966{national}"
+
+
+def mask(identifier: str, visible: int = 4) -> str:
+    """An ID or number shown without its first digits: ******1234."""
+    return "*" * max(len(identifier) - visible, 0) + identifier[-visible:]

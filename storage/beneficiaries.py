@@ -1,0 +1,99 @@
+"""Beneficiaries: registering a family, finding, reading and forgetting it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import delete, exists, select
+from sqlalchemy.orm import Session
+
+from storage.models import Beneficiary, BeneficiaryProduct, Conversation, Product
+
+
+class Identifier(StrEnum):
+    NATIONAL_ID = "national_id"
+    MOBILE = "mobile"
+
+
+class AlreadyRegistered(Exception):
+    def __init__(self, identifier: Identifier) -> None:
+        super().__init__(f"{identifier} already registered")
+        self.identifier = identifier
+
+
+@dataclass(frozen=True)
+class NewBeneficiary:
+    full_name: str
+    national_id: str
+    mobile: str
+    office_code: str
+    products: Sequence[Product]
+    health_certificate: bool
+    canteen_interest: bool
+    language: str
+    consented_at: datetime
+
+
+def is_registered(session: Session, identifier: Identifier, value: str) -> bool:
+    column = Beneficiary.national_id if identifier is Identifier.NATIONAL_ID else Beneficiary.mobile
+    return bool(session.scalar(select(exists().where(column == value))))
+
+
+def register(session: Session, new: NewBeneficiary, now: datetime) -> Beneficiary:
+    """Add the family; raise AlreadyRegistered if its national ID or mobile is someone's already.
+
+    The unique constraints are the last word when two registrations race; this check gives the
+    friendly answer in the common case.
+    """
+    for identifier, value in ((Identifier.NATIONAL_ID, new.national_id), (Identifier.MOBILE, new.mobile)):
+        if is_registered(session, identifier, value):
+            raise AlreadyRegistered(identifier)
+    beneficiary = Beneficiary(
+        full_name=new.full_name,
+        national_id=new.national_id,
+        mobile=new.mobile,
+        office_code=new.office_code,
+        health_certificate=new.health_certificate,
+        canteen_interest=new.canteen_interest,
+        language=new.language,
+        consented_at=new.consented_at,
+        registered_at=now,
+        product_rows=[BeneficiaryProduct(product=product.value) for product in new.products],
+    )
+    session.add(beneficiary)
+    session.flush()
+    return beneficiary
+
+
+def beneficiary(session: Session, beneficiary_id: int) -> Beneficiary | None:
+    return session.get(Beneficiary, beneficiary_id)
+
+
+def set_language(session: Session, beneficiary_id: int, language: str) -> None:
+    found = session.get(Beneficiary, beneficiary_id)
+    if found is not None:
+        found.language = language
+
+
+def forget(session: Session, beneficiary_id: int) -> None:
+    """Delete the family and every conversation linked to it (her right under PDPL)."""
+    session.execute(delete(Conversation).where(Conversation.beneficiary_id == beneficiary_id))
+    session.execute(delete(BeneficiaryProduct).where(BeneficiaryProduct.beneficiary_id == beneficiary_id))
+    session.execute(delete(Beneficiary).where(Beneficiary.id == beneficiary_id))
+
+
+def all_beneficiaries(session: Session, batch: int = 500) -> Iterator[Beneficiary]:
+    """Every family, oldest first, fetched in batches so an export never holds them all."""
+    last_id = 0
+    while True:
+        rows = session.scalars(
+            select(Beneficiary).where(Beneficiary.id > last_id).order_by(Beneficiary.id).limit(batch)
+        ).all()
+        if not rows:
+            return
+        yield from rows
+        last_id = rows[-1].id
+        session.expunge_all()

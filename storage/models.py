@@ -1,0 +1,138 @@
+"""The tables, as typed SQLAlchemy 2 models. Every change here comes with a migration."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, TypeDecorator
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """An aware UTC datetime on every backend (SQLite keeps no zone, so we store naive UTC)."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are not stored; use an aware UTC time")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Product(StrEnum):
+    """What a productive family makes."""
+
+    COOKED_MEALS = "cooked_meals"
+    BAKED_SWEETS = "baked_sweets"
+    DRINKS = "drinks"
+    CRAFTS = "crafts"
+    SEWING = "sewing"
+    OTHER = "other"
+
+
+class StaffRole(StrEnum):
+    ADMIN = "admin"
+    STAFF = "staff"
+
+
+class Office(Base):
+    """A social-security office that families belong to. The list is data (seeded by a migration)."""
+
+    __tablename__ = "offices"
+
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name_ar: Mapped[str] = mapped_column(String(100))
+    name_en: Mapped[str] = mapped_column(String(100))
+    timezone: Mapped[str] = mapped_column(String(64), default="Asia/Riyadh")
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    def name(self, language: str) -> str:
+        return self.name_ar if language == "ar" else self.name_en
+
+
+class Beneficiary(Base):
+    """A productive family, represented by the person who registered it."""
+
+    __tablename__ = "beneficiaries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    national_id: Mapped[str] = mapped_column(String(10), unique=True)
+    full_name: Mapped[str] = mapped_column(String(200))
+    mobile: Mapped[str] = mapped_column(String(16), unique=True)
+    office_code: Mapped[str] = mapped_column(ForeignKey("offices.code"), index=True)
+    health_certificate: Mapped[bool] = mapped_column(Boolean)
+    canteen_interest: Mapped[bool] = mapped_column(Boolean)
+    language: Mapped[str] = mapped_column(String(2))
+    consented_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    registered_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+
+    office: Mapped[Office] = relationship(lazy="joined")
+    product_rows: Mapped[list[BeneficiaryProduct]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True, lazy="selectin"
+    )
+
+    @property
+    def products(self) -> list[Product]:
+        return sorted((Product(row.product) for row in self.product_rows), key=list(Product).index)
+
+
+class BeneficiaryProduct(Base):
+    __tablename__ = "beneficiary_products"
+
+    beneficiary_id: Mapped[int] = mapped_column(
+        ForeignKey("beneficiaries.id", ondelete="CASCADE"), primary_key=True
+    )
+    product: Mapped[str] = mapped_column(String(32), primary_key=True, index=True)
+
+
+class Conversation(Base):
+    """Where one person is in the dialogue on one channel: saved with every turn, in its transaction.
+
+    `version` makes a save that raced another one fail (the ORM's optimistic concurrency check), so the
+    turn is run again on fresh state instead of overwriting it.
+    """
+
+    __tablename__ = "conversations"
+
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    address: Mapped[str] = mapped_column(String(64), primary_key=True)
+    beneficiary_id: Mapped[int | None] = mapped_column(
+        ForeignKey("beneficiaries.id", ondelete="SET NULL"), index=True, default=None
+    )
+    language: Mapped[str] = mapped_column(String(2))
+    flow: Mapped[str | None] = mapped_column(String(32), default=None)
+    step: Mapped[str | None] = mapped_column(String(32), default=None)
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    offered: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    version: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy's declarative API
+
+
+class StaffMember(Base):
+    """Someone at an office; rights come from this row, checked on every staff action."""
+
+    __tablename__ = "staff"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    address: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(16))
+    office_code: Mapped[str | None] = mapped_column(ForeignKey("offices.code"), default=None)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())

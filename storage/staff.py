@@ -1,0 +1,27 @@
+"""Staff members: who may act for an office."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from storage.models import StaffMember, StaffRole
+
+
+def add_or_update(
+    session: Session, address: str, role: StaffRole, office_code: str | None, now: datetime
+) -> StaffMember:
+    member = session.scalar(select(StaffMember).where(StaffMember.address == address))
+    if member is None:
+        member = StaffMember(address=address, created_at=now)
+        session.add(member)
+    member.role = role.value
+    member.office_code = office_code
+    session.flush()
+    return member
+
+
+def staff_member(session: Session, address: str) -> StaffMember | None:
+    return session.scalar(select(StaffMember).where(StaffMember.address == address))

@@ -1,0 +1,68 @@
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+
+from conversations.engine import Engine
+from conversations.flows import all_flows
+from storage.db import Database
+from tests.databases import empty_postgres, postgres_database, sqlite_copy, sqlite_template
+from tests.people import Clock, Person
+
+
+@pytest.fixture(scope="session")
+def sqlite_template_path(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    with sqlite_template(tmp_path_factory.mktemp("template")) as path:
+        yield path
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    with postgres_database() as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return sqlite_copy(request.getfixturevalue("sqlite_template_path"), tmp_path)
+    url: str = request.getfixturevalue("postgres_url")
+    return url
+
+
+@pytest.fixture
+def sqlite_url(sqlite_template_path: Path, tmp_path: Path) -> str:
+    return sqlite_copy(sqlite_template_path, tmp_path)
+
+
+@pytest.fixture
+async def database(database_url: str) -> AsyncIterator[Database]:
+    db = Database(database_url)
+    if not db.is_sqlite:
+        await empty_postgres(db)
+    yield db
+    await db.dispose()
+
+
+@pytest.fixture
+def engine(database: Database) -> Engine:
+    return Engine(database, all_flows())
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def fatima(engine: Engine, clock: Clock) -> Person:
+    """A new beneficiary writing in Arabic from the terminal."""
+    return Person(engine, clock, address="966500000001")
+
+
+@pytest.fixture
+def mary(engine: Engine, clock: Clock) -> Person:
+    """A new beneficiary who prefers English."""
+    return Person(engine, clock, address="966500000002", language_hint="en")

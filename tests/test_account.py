@@ -1,0 +1,86 @@
+"""My account: what is stored (ID masked), language, and deleting everything after a confirmation."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from storage.db import Database
+from storage.models import Beneficiary, BeneficiaryProduct, Conversation
+from tests.people import Person, ar, en
+
+
+async def rows(database: Database) -> tuple[int, int, int]:
+    def count(session: Session) -> tuple[int, int, int]:
+        beneficiaries, products, conversations = (
+            session.scalar(select(func.count()).select_from(model)) or 0
+            for model in (Beneficiary, BeneficiaryProduct, Conversation)
+        )
+        return beneficiaries, products, conversations
+
+    return await database.run(count)
+
+
+async def test_she_sees_what_is_stored_with_the_id_masked_and_hijri_dates(fatima: Person) -> None:
+    await fatima.registers(national_id="1000000008")
+    await fatima.chooses("حسابي")
+    await fatima.chooses("بياناتي")
+    assert "رقم الهوية: ******0008" in fatima.heard
+    assert "1000000008" not in fatima.heard
+    assert "الجوال: +966551234567" in fatima.heard
+    # 28 November 2026 in Riyadh is 18 Jumada al-Akhirah 1448 AH (Umm al-Qura).
+    assert "تاريخ التسجيل: 28 نوفمبر 2026 (18 جمادى الآخرة 1448 هـ)" in fatima.heard
+    assert "تحقق المكتب من التسجيل: ليس بعد" in fatima.heard
+    assert ar("My account") in fatima.heard  # the account menu again
+
+
+async def test_she_changes_language_from_her_account(fatima: Person, database: Database) -> None:
+    await fatima.registers()
+    await fatima.chooses("حسابي")
+    await fatima.chooses("تغيير اللغة")
+    assert en("From now on I will write to you in English.") in fatima.heard
+    assert "My details" in fatima.options
+    family = await database.run(lambda s: s.scalars(select(Beneficiary)).one())
+    assert family.language == "en"  # later announcements reach her in English too
+
+
+async def test_deleting_asks_first_and_keeping_changes_nothing(fatima: Person, database: Database) -> None:
+    await fatima.registers()
+    await fatima.chooses("حسابي")
+    await fatima.chooses("حذف بياناتي")
+    assert "لا يمكن التراجع عنه" in fatima.heard
+    await fatima.chooses("لا، أبقِ بياناتي")
+    assert ar("Nothing was deleted.") in fatima.heard
+    assert await rows(database) == (1, 1, 1)
+
+
+async def test_deleting_removes_every_trace_and_she_is_new_again(fatima: Person, database: Database) -> None:
+    await fatima.registers()
+    await fatima.chooses("حسابي")
+    await fatima.chooses("حذف بياناتي")
+    await fatima.chooses("نعم، احذف كل شيء")
+    assert (
+        ar("All your data has been deleted. If you write to us again, we will welcome you as new.")
+        in fatima.heard
+    )
+    assert await rows(database) == (0, 0, 0)
+    await fatima.says("مرحبا")
+    assert "أهلاً بك في «أسر»" in fatima.heard
+    assert fatima.options[0] == "تسجيل أسرتي"
+
+
+async def test_cancel_in_the_account_goes_back_to_the_menu(mary: Person) -> None:
+    await mary.registers(name="Mary Smith", national_id="2000000006", mobile="0500000002", language="en")
+    await mary.chooses("My account")
+    await mary.chooses("Delete my data")
+    await mary.says("cancel")
+    assert "Nothing was changed." in mary.heard
+    assert mary.options[0] == "Trainings"
+
+
+async def test_the_sections_still_to_come_say_so(mary: Person) -> None:
+    await mary.registers(name="Mary Smith", national_id="2000000006", mobile="0500000002", language="en")
+    for section in ("Trainings", "Food-safety tips", "Canteen opportunities"):
+        await mary.chooses(section)
+        assert "coming soon" in mary.heard
+        assert mary.options[0] == "Trainings"

@@ -1,0 +1,169 @@
+"""The `usar` command as staff and scripts run it: a real process, a real SQLite file."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+USAR = Path(sys.executable).with_name("usar")
+REGISTRATION = "\n".join(
+    ["hi", "1", "فاطمة أحمد الزهراني", "١٠٠٠٠٠٠٠٠٨", "٠٥٥١٢٣٤٥٦٧", "1", "1 2", "تم", "1", "1", "1", "1", ""]
+)
+
+
+def usar(*arguments: str, cwd: Path, stdin: str = "", **settings: str) -> subprocess.CompletedProcess[str]:
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("USAR_")}
+    environment.update(settings)
+    return subprocess.run(
+        [str(USAR), *arguments],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=environment,
+        timeout=60,
+    )
+
+
+@pytest.fixture
+def workdir(tmp_path: Path) -> Path:
+    return tmp_path
+
+
+def test_help_lists_every_command_and_each_has_its_own(workdir: Path) -> None:
+    listing = usar("--help", cwd=workdir)
+    assert listing.returncode == 0
+    for name in ("chat", "run", "migrate", "staff", "export"):
+        assert name in listing.stdout
+    for command in (["chat"], ["run"], ["migrate"], ["staff", "add"], ["export", "beneficiaries"]):
+        assert usar(*command, "--help", cwd=workdir).returncode == 0
+
+
+def test_a_piped_registration_is_stored_in_the_default_sqlite_file(workdir: Path) -> None:
+    chat = usar("chat", "--as", "966500000001", cwd=workdir, stdin=REGISTRATION)
+    assert chat.returncode == 0, chat.stderr
+    assert "  1. تسجيل أسرتي" in chat.stdout
+    assert "شكراً لك يا فاطمة! تم تسجيل أسرتك" in chat.stdout
+    with sqlite3.connect(workdir / "usar.db") as db:
+        row = db.execute(
+            "SELECT full_name, national_id, mobile, office_code, language FROM beneficiaries"
+        ).fetchone()
+        conversation = db.execute("SELECT channel, address FROM conversations").fetchone()
+    assert row == ("فاطمة أحمد الزهراني", "1000000008", "+966551234567", "makkah", "ar")
+    assert conversation == ("console", "966500000001")
+    assert "1000000008" not in chat.stderr and "551234567" not in chat.stderr
+
+
+def test_lang_picks_english_for_a_new_conversation(workdir: Path) -> None:
+    chat = usar("chat", "--lang", "en", cwd=workdir, stdin="hi\n2\n")
+    assert "Welcome to Usar" in chat.stdout and "Usar supports productive" in chat.stdout
+
+
+def test_staff_are_added_with_a_role_and_an_office(workdir: Path) -> None:
+    added = usar(
+        "staff", "add", "--address", "123456789", "--role", "staff", "--office", "jumum", cwd=workdir
+    )
+    assert added.returncode == 0, added.stderr
+    promoted = usar(
+        "staff", "add", "--address", "123456789", "--role", "admin", "--office", "makkah", cwd=workdir
+    )
+    assert promoted.returncode == 0
+    with sqlite3.connect(workdir / "usar.db") as db:
+        assert db.execute("SELECT address, role, office_code FROM staff").fetchall() == [
+            ("123456789", "admin", "makkah")
+        ]
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (
+            ["--role", "staff", "--office", "riyadh"],
+            "unknown office 'riyadh'; the offices are: makkah, jumum, jeddah",
+        ),
+        (["--role", "staff"], "--office is required for the staff role"),
+        (["--role", "boss", "--office", "makkah"], "invalid choice: 'boss'"),
+    ],
+)
+def test_a_staff_typo_is_explained_and_changes_nothing(
+    workdir: Path, arguments: list[str], message: str
+) -> None:
+    result = usar("staff", "add", "--address", "123", *arguments, cwd=workdir)
+    assert result.returncode == 2
+    assert message in result.stderr and "Traceback" not in result.stderr
+    if (workdir / "usar.db").exists():
+        with sqlite3.connect(workdir / "usar.db") as db:
+            assert db.execute("SELECT count(*) FROM staff").fetchone() == (0,)
+
+
+def test_export_as_csv_opens_in_a_spreadsheet_with_arabic_intact(workdir: Path) -> None:
+    usar("chat", "--as", "966500000001", cwd=workdir, stdin=REGISTRATION)
+    exported = usar("export", "beneficiaries", "--format", "csv", "--output", "families.csv", cwd=workdir)
+    assert exported.returncode == 0, exported.stderr
+    assert "1 beneficiaries written" in exported.stderr
+    path = workdir / "families.csv"
+    assert path.read_bytes().startswith(b"\xef\xbb\xbf")  # the BOM that tells Excel it is UTF-8
+    assert oct(path.stat().st_mode & 0o777) == "0o600"
+    [header, row] = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
+    record = dict(zip(header, row, strict=True))
+    assert record["الاسم"] == "فاطمة أحمد الزهراني"
+    assert record["رقم الهوية"] == "1000000008" and record["الجوال"] == "+966551234567"
+    assert record["المكتب"] == "مكة المكرمة" and record["المنتجات"] == "وجبات مطبوخة ومخبوزات وحلويات"
+    assert record["تاريخ التسجيل (هجري)"].endswith("1448 هـ")
+
+
+def test_export_as_json_to_standard_output(workdir: Path) -> None:
+    empty = usar("export", "beneficiaries", "--format", "json", cwd=workdir)
+    assert json.loads(empty.stdout) == []
+    usar("chat", "--as", "966500000001", cwd=workdir, stdin=REGISTRATION)
+    exported = usar("export", "beneficiaries", "--format", "json", "--lang", "en", cwd=workdir)
+    [family] = json.loads(exported.stdout)
+    assert family["national_id"] == "1000000008" and family["office"] == "Makkah"
+    assert family["products"] == ["cooked_meals", "baked_sweets"] and family["health_certificate"] is True
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        (
+            "USAR_DATABASE_URL",
+            "mysql://localhost/usar",
+            "setting USAR_DATABASE_URL: Value error, unsupported database 'mysql'",
+        ),
+        ("USAR_DEFAULT_LANGUAGE", "fr", "setting USAR_DEFAULT_LANGUAGE: Input should be 'ar' or 'en'"),
+        ("USAR_DATABASE_URL", "::nonsense::", "setting USAR_DATABASE_URL: Value error, not a database URL"),
+    ],
+)
+def test_a_malformed_setting_stops_with_one_clear_line(
+    workdir: Path, name: str, value: str, message: str
+) -> None:
+    result = usar("migrate", cwd=workdir, **{name: value})
+    assert result.returncode == 2
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith(f"usar: {message}")
+
+
+def test_settings_come_from_a_dot_env_file(workdir: Path) -> None:
+    (workdir / ".env").write_text("USAR_DATABASE_URL=sqlite:///from-dotenv.db\n")
+    assert usar("migrate", cwd=workdir).returncode == 0
+    assert (workdir / "from-dotenv.db").exists()
+
+
+def test_run_without_a_channel_says_how_to_chat_instead(workdir: Path) -> None:
+    result = usar("run", cwd=workdir)
+    assert result.returncode == 2
+    assert "no channel is configured" in result.stdout and "usar chat" in result.stdout
+
+
+def test_an_unreachable_database_is_one_clear_line(workdir: Path) -> None:
+    result = usar("migrate", cwd=workdir, USAR_DATABASE_URL="sqlite:////nonexistent/dir/usar.db")
+    assert result.returncode == 1
+    assert result.stderr.startswith("usar: cannot use the database:") and "Traceback" not in result.stderr

@@ -1,0 +1,33 @@
+"""Personal numbers never reach the logs."""
+
+from __future__ import annotations
+
+import io
+import logging
+
+from bot.logs import RedactingFilter, RedactingFormatter, redact
+
+
+def test_ids_and_phones_are_masked_wherever_they_appear() -> None:
+    assert redact("id 1000000008 phone +966 55 123 4567 and 0551234567") == "id ***08 phone ***67 and ***67"
+    assert redact("at 2026-11-28, 3 tries, 42 rows") == "at 2026-11-28, 3 tries, 42 rows"
+
+
+def test_a_log_line_and_its_traceback_carry_no_national_id() -> None:
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(RedactingFilter())
+    handler.setFormatter(RedactingFormatter("%(message)s"))
+    log = logging.getLogger("usar.test")
+    log.addHandler(handler)
+    try:
+        log.warning("lookup of %s failed", "1000000008")
+        try:
+            raise ValueError("duplicate key 1000000008")
+        except ValueError:
+            log.exception("saving +966551234567 failed")
+    finally:
+        log.removeHandler(handler)
+    written = stream.getvalue()
+    assert "1000000008" not in written and "551234567" not in written
+    assert "lookup of ***08 failed" in written and "duplicate key ***08" in written

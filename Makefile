@@ -27,4 +27,4 @@ test: lint
 catalogs: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -k N_ -k ngettext:1,2 --add-comments=Translators: \
 		--no-location --sort-output -o locales/messages.pot .
-	$(BIN)/pybabel update -i locales/messages.pot -d locales -D messages --no-fuzzy-matching --no-wrap
+	$(BIN)/pybabel update --ignore-obsolete -i locales/messages.pot -d locales -D messages --no-fuzzy-matching --no-wrap

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import signal
 import sys
 from collections.abc import Callable, Coroutine, Sequence
 from datetime import UTC, datetime
@@ -42,7 +43,9 @@ def parser() -> argparse.ArgumentParser:
     chat.add_argument("--lang", choices=("ar", "en"), default=None, help="language of a new conversation")
     chat.set_defaults(run=_chat)
 
-    run = commands.add_parser("run", help="start the channels that are configured")
+    run = commands.add_parser(
+        "run", help="start the web server and the configured channels (Telegram: USAR_TELEGRAM_TOKEN)"
+    )
     run.set_defaults(run=_run)
 
     migrate = commands.add_parser("migrate", help="bring the database schema up to date")
@@ -111,7 +114,25 @@ async def _chat(arguments: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _run(arguments: argparse.Namespace, settings: Settings) -> int:
-    print("usar: no channel is configured (Telegram and WhatsApp settings come with those channels).")
+    if settings.telegram_token is not None:
+        from bot.service import Service  # aiogram takes seconds to import: only where it is used
+
+        service = Service(settings)
+        await service.start()
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signal_number in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signal_number, stop.set)
+        stopping = asyncio.ensure_future(stop.wait())
+        try:
+            await asyncio.wait(
+                [stopping, asyncio.ensure_future(service.wait())], return_when=asyncio.FIRST_COMPLETED
+            )
+        finally:
+            stopping.cancel()
+            await service.stop()
+        return 0
+    print("usar: no channel is configured (set USAR_TELEGRAM_TOKEN for Telegram).")
     if sys.stdin.isatty():
         print("usar: opening the terminal chat instead; `usar chat` does the same.\n")
         return await _chat(argparse.Namespace(address="terminal", lang=None), settings)

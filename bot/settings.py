@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
+import re
 from typing import Literal
 
-from pydantic import ValidationError, field_validator
+from pydantic import Field, HttpUrl, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from storage.db import DatabaseURLError, async_url
+
+_TOKEN = re.compile(r"\d+:[A-Za-z0-9_-]{20,}")
 
 
 class SettingsError(Exception):
@@ -20,6 +24,33 @@ class Settings(BaseSettings):
     database_url: str = "sqlite:///usar.db"
     default_language: Literal["ar", "en"] = "ar"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    http_host: str = "127.0.0.1"
+    http_port: int = Field(default=8080, ge=0, le=65535)  # 0: any free port
+    public_url: HttpUrl | None = None  # where Telegram and Twilio reach our web server
+
+    telegram_token: SecretStr | None = None
+    telegram_api_base: HttpUrl | None = None  # a self-hosted Bot API server; Telegram's by default
+
+    @field_validator("telegram_token")
+    @classmethod
+    def _token_shape(cls, token: SecretStr | None) -> SecretStr | None:
+        if token is not None and not _TOKEN.fullmatch(token.get_secret_value()):
+            raise ValueError("does not look like a bot token from @BotFather (digits:letters)")
+        return token
+
+    @property
+    def telegram_webhook_secret(self) -> str:
+        """The secret Telegram echoes on every webhook call: derived from the token, so never stored."""
+        if self.telegram_token is None:
+            raise ValueError("no Telegram token")
+        digest = hashlib.sha256(b"usar-telegram-webhook:" + self.telegram_token.get_secret_value().encode())
+        return digest.hexdigest()
+
+    def public_endpoint(self, path: str) -> str:
+        if self.public_url is None:
+            raise ValueError("no public URL")
+        return str(self.public_url).rstrip("/") + path
 
     @field_validator("database_url")
     @classmethod

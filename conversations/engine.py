@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from enum import Enum
 from functools import partial
@@ -32,6 +32,7 @@ from storage import conversations as saved
 from storage.db import Database
 
 log = logging.getLogger(__name__)
+Respond = Callable[[list[Reply]], Awaitable[None]]
 
 
 class GlobalWord(Enum):
@@ -77,14 +78,19 @@ class Engine:
         self.flows = dict(flows)
         self._locks = KeyedLocks()
 
-    async def handle(self, inbound: Inbound) -> list[Reply]:
+    async def handle(self, inbound: Inbound, respond: Respond | None = None) -> list[Reply]:
+        """Answer one message. `respond` delivers the replies while this person's next message waits,
+        so that her answers reach her in the order she wrote."""
         async with self._locks.hold((inbound.channel, inbound.address)):
             try:
-                return await self.database.run(partial(self._turn, inbound))
+                replies = await self.database.run(partial(self._turn, inbound))
             except Exception:
                 # Never the message itself or the address: they may hold personal data.
                 log.exception("a %s turn failed", inbound.channel.value)
-                return [_apology(inbound)]
+                replies = [_apology(inbound)]
+            if respond is not None:
+                await respond(replies)
+            return replies
 
     def _turn(self, inbound: Inbound, session: Session) -> list[Reply]:
         conversation = saved.load(session, inbound.channel.value, inbound.address)
@@ -92,9 +98,7 @@ class Engine:
         if conversation is None:
             hint = (inbound.language_hint or "")[:2].lower()
             language = hint if hint in LANGUAGES else DEFAULT_LANGUAGE
-            conversation = saved.start(
-                session, inbound.channel.value, inbound.address, language, inbound.received_at
-            )
+            conversation = saved.start(inbound.channel.value, inbound.address, language, inbound.received_at)
         turn = Turn(
             session=session, conversation=conversation, inbound=inbound, flows=self.flows, is_new=is_new
         )
@@ -106,7 +110,7 @@ class Engine:
         if turn.forgotten:
             saved.forget(session, conversation)
         else:
-            conversation.updated_at = inbound.received_at
+            saved.save(session, conversation, inbound.received_at)
         return turn.replies
 
 
@@ -130,6 +134,10 @@ def _route(turn: Turn) -> None:
         return
     if inbound.contact_phone:
         turn.flow.answer(turn, Answer(text=normalise(inbound.contact_phone)))
+        return
+    if inbound.foreign_contact:
+        turn.say(_("Please share your own number with the button below, or type it."))
+        turn.flow.ask(turn)
         return
     text = normalise(inbound.text)
     if not text:

@@ -5,9 +5,10 @@ from __future__ import annotations
 from conversations.account import Account
 from conversations.menu import Home
 from conversations.registration import registration
+from conversations.staff import StaffHome
 from conversations.turn import Flow
 
 
 def all_flows() -> dict[str, Flow]:
-    flows: list[Flow] = [Home(), registration, Account()]
+    flows: list[Flow] = [Home(), registration, Account(), StaffHome()]
     return {flow.name: flow for flow in flows}

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from conversations.i18n import N_, _
 from conversations.registration import registration
+from conversations.staff import staff_member
 from conversations.turn import Answer, Offer, Turn
 
 REGISTER = "register"
@@ -31,6 +32,9 @@ class Home:
     name = "home"
 
     def begin(self, turn: Turn) -> None:
+        if staff_member(turn) is not None:
+            turn.go("staff")
+            return
         if turn.is_new:
             turn.say(
                 _(

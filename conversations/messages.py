@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import Protocol
 
 
 class Channel(StrEnum):
@@ -23,6 +24,7 @@ class Inbound:
     text: str = ""
     payload: str | None = None  # the option a button carried
     contact_phone: str | None = None  # a shared contact, already checked to be her own
+    foreign_contact: bool = False  # she shared someone else's contact, which we do not accept
     has_media: bool = False
     language_hint: str | None = None  # used only to greet a person we have never seen
 
@@ -37,4 +39,51 @@ class Option:
 class Reply:
     text: str
     options: tuple[Option, ...] = field(default=())
-    request_contact: bool = False
+    contact_button: str | None = None  # label of a "share my number" button, where the channel has one
+
+
+# What became of a proactive message handed to a channel's sender. A sender never raises for these.
+
+
+@dataclass(frozen=True)
+class Sent:
+    message_id: str
+
+
+@dataclass(frozen=True)
+class RetryAfter:
+    """The platform asked us to wait (Telegram 429 with retry_after)."""
+
+    seconds: float
+
+
+@dataclass(frozen=True)
+class Blocked:
+    """She blocked the bot, or the chat is gone: do not write again until she does."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
+class TransientFailure:
+    """Worth trying again later: a 5xx, a time-out, a refused connection."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
+class PermanentFailure:
+    """Sending this again will fail the same way (a 400: bad chat id, text too long …)."""
+
+    reason: str
+
+
+SendOutcome = Sent | RetryAfter | Blocked | TransientFailure | PermanentFailure
+
+
+class Sender(Protocol):
+    """One channel's way to deliver a reply to an address, outside a conversation turn."""
+
+    channel: Channel
+
+    async def send(self, address: str, reply: Reply) -> SendOutcome: ...

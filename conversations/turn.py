@@ -9,10 +9,12 @@ from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
 
-from conversations.i18n import LazyText, in_every_language, set_language
+from conversations.i18n import LazyText, _, in_every_language, set_language
 from conversations.messages import Inbound, Option, Reply
 from conversations.text import fold
-from storage.models import Conversation
+from storage.conversations import ConversationState
+
+PAYLOAD_LIMIT = 64
 
 
 @dataclass(frozen=True)
@@ -22,6 +24,11 @@ class Offer:
     label: LazyText | str
     payload: str
     aliases: tuple[str, ...] = ()  # other words for it, such as an office's name in the other language
+
+    def __post_init__(self) -> None:
+        # A payload travels as Telegram callback data: 1-64 bytes. Ours are short ASCII ids.
+        if not self.payload.isascii() or not 1 <= len(self.payload) <= PAYLOAD_LIMIT:
+            raise ValueError(f"option payload must be 1-{PAYLOAD_LIMIT} ASCII characters: {self.payload!r}")
 
 
 @dataclass(frozen=True)
@@ -54,7 +61,7 @@ class Flow(Protocol):
 @dataclass
 class Turn:
     session: Session
-    conversation: Conversation
+    conversation: ConversationState
     inbound: Inbound
     flows: dict[str, Flow]
     is_new: bool = False  # her very first message to us on this channel
@@ -95,7 +102,8 @@ class Turn:
     def say(self, text: str, options: Iterable[Offer] = (), *, request_contact: bool = False) -> None:
         offers = tuple(options)
         shown = tuple(Option(label=str(offer.label), payload=offer.payload) for offer in offers)
-        self.replies.append(Reply(text=text, options=shown, request_contact=request_contact))
+        button = _("📱 Share my number") if request_contact else None
+        self.replies.append(Reply(text=text, options=shown, contact_button=button))
         # What a number or a label typed next refers to: the options of the latest question.
         self.conversation.offered = [
             {

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import delete, exists, select
+from sqlalchemy import delete, exists, func, select
 from sqlalchemy.orm import Session
 
 from storage.models import Beneficiary, BeneficiaryProduct, Conversation, Product
@@ -97,3 +97,26 @@ def all_beneficiaries(session: Session, batch: int = 500) -> Iterator[Beneficiar
         yield from rows
         last_id = rows[-1].id
         session.expunge_all()
+
+
+@dataclass(frozen=True)
+class OfficeCount:
+    office_code: str
+    registered: int
+    verified: int
+
+
+def counts_by_office(session: Session, office_code: str | None = None) -> list[OfficeCount]:
+    """How many families each office has, and how many of them it verified (one office, or all)."""
+    query = (
+        select(
+            Beneficiary.office_code,
+            func.count(),
+            func.count(Beneficiary.verified_at),
+        )
+        .group_by(Beneficiary.office_code)
+        .order_by(Beneficiary.office_code)
+    )
+    if office_code is not None:
+        query = query.where(Beneficiary.office_code == office_code)
+    return [OfficeCount(code, registered, verified) for code, registered, verified in session.execute(query)]

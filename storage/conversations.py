@@ -1,33 +1,96 @@
-"""Conversation state per (channel, address), loaded at the start of a turn and saved at its end."""
+"""Conversation state per (channel, address), loaded at the start of a turn and saved at its end.
+
+State is read and written with two plain statements rather than through the ORM's unit of work: it is
+the one thing every message touches, and the inbound benchmark showed the ORM's bookkeeping to be most of
+a turn's cost. The save is a compare-and-set on `version`: if another process saved the conversation
+since it was read, `StaleConversation` is raised and the turn runs again on fresh state.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
+from sqlalchemy import Table, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from storage.models import Conversation
 
-
-def load(session: Session, channel: str, address: str) -> Conversation | None:
-    return session.get(Conversation, (channel, address))
-
-
-def start(session: Session, channel: str, address: str, language: str, now: datetime) -> Conversation:
-    """A new, unsaved-until-commit conversation; a concurrent first message makes the commit conflict."""
-    conversation = Conversation(
-        channel=channel,
-        address=address,
-        language=language,
-        answers={},
-        offered=[],
-        created_at=now,
-        updated_at=now,
-    )
-    session.add(conversation)
-    return conversation
+_table = Conversation.__table__  # a Table: the ORM types it as a FromClause
+assert isinstance(_table, Table)
 
 
-def forget(session: Session, conversation: Conversation) -> None:
-    if conversation in session:
-        session.delete(conversation)
+class StaleConversation(StaleDataError):
+    """Another turn saved this conversation after we read it."""
+
+
+@dataclass
+class ConversationState:
+    channel: str
+    address: str
+    language: str
+    created_at: datetime
+    beneficiary_id: int | None = None
+    flow: str | None = None
+    step: str | None = None
+    answers: dict[str, Any] = field(default_factory=dict)
+    offered: list[Any] = field(default_factory=list)
+    version: int = 0  # 0: not saved yet
+
+
+_STATE = ("beneficiary_id", "language", "flow", "step", "answers", "offered", "updated_at", "version")
+_KEY = (_table.c.channel == bindparam("k_channel"), _table.c.address == bindparam("k_address"))
+# Built once: only the parameters change from turn to turn.
+_LOAD = select(
+    *(_table.c[name] for name in ("channel", "address", "language", "created_at", "beneficiary_id")),
+    *(_table.c[name] for name in ("flow", "step", "answers", "offered", "version")),
+).where(*_KEY)
+_INSERT = insert(_table).values(
+    {name: bindparam(name) for name in ("channel", "address", "created_at", *_STATE)}
+)
+_UPDATE = (
+    update(_table)
+    .where(*_KEY, _table.c.version == bindparam("k_version"))
+    .values({name: bindparam(name) for name in _STATE})
+)
+_DELETE = delete(_table).where(*_KEY)
+
+
+def load(session: Session, channel: str, address: str) -> ConversationState | None:
+    row = session.connection().execute(_LOAD, {"k_channel": channel, "k_address": address}).one_or_none()
+    return None if row is None else ConversationState(**row._asdict())
+
+
+def start(channel: str, address: str, language: str, now: datetime) -> ConversationState:
+    return ConversationState(channel=channel, address=address, language=language, created_at=now)
+
+
+def save(session: Session, state: ConversationState, now: datetime) -> None:
+    values = {
+        "beneficiary_id": state.beneficiary_id,
+        "language": state.language,
+        "flow": state.flow,
+        "step": state.step,
+        "answers": state.answers,
+        "offered": state.offered,
+        "updated_at": now,
+        "version": state.version + 1,
+    }
+    connection = session.connection()
+    if state.version == 0:
+        # A concurrent first message inserts the same key: the IntegrityError makes this turn run again.
+        connection.execute(
+            _INSERT,
+            {"channel": state.channel, "address": state.address, "created_at": state.created_at, **values},
+        )
+    else:
+        key = {"k_channel": state.channel, "k_address": state.address, "k_version": state.version}
+        if connection.execute(_UPDATE, {**key, **values}).rowcount != 1:
+            raise StaleConversation("the conversation changed since this turn read it")
+    state.version += 1
+
+
+def forget(session: Session, state: ConversationState) -> None:
+    session.connection().execute(_DELETE, {"k_channel": state.channel, "k_address": state.address})

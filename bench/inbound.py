@@ -1,0 +1,188 @@
+"""Inbound benchmark: N registration dialogues through the aiogram dispatcher, with no network.
+
+Feeds the same updates (N users × 14 updates each: /start, buttons and typed answers through to "Save")
+through (1) our whole pipeline — aiogram dispatcher, router, conversation engine, SQLite — and (2) a bare
+aiogram echo handler, and prints updates/s for both, their ratio, and p50/p99 latency per update.
+
+    .venv/bin/python bench/inbound.py --users 1000
+
+The bot's session answers every Bot API call in memory (aiogram's own test pattern), so the figures are
+the cost of our code and the database, not of a network.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from aiogram import Bot, Dispatcher, Router
+from aiogram.client.session.base import BaseSession
+from aiogram.methods import AnswerCallbackQuery, SendMessage, TelegramMethod
+from aiogram.types import CallbackQuery, Chat, Message, Update
+from sqlalchemy import func, select
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bot.telegram import create_dispatcher
+from conversations.engine import Engine
+from conversations.flows import all_flows
+from handlers.telegram.sender import TelegramSender
+from storage.db import Database
+from storage.models import Beneficiary
+
+NOW = datetime(2026, 11, 28, 6, 0, tzinfo=UTC)
+
+
+class OfflineSession(BaseSession):
+    """Answers sendMessage and answerCallbackQuery at once, as Telegram would, without a network."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls = 0
+
+    async def make_request(self, bot: Bot, method: TelegramMethod[Any], timeout: int | None = None) -> Any:  # noqa: ASYNC109 - aiogram's signature
+        self.calls += 1
+        if isinstance(method, SendMessage):
+            chat = Chat(id=int(method.chat_id), type="private")
+            return Message(message_id=self.calls, date=NOW, chat=chat, text=method.text)
+        if isinstance(method, AnswerCallbackQuery):
+            return True
+        raise NotImplementedError(type(method).__name__)
+
+    async def close(self) -> None:
+        return None
+
+    async def stream_content(self, *args: Any, **kwargs: Any) -> Any:  # pragma: no cover - never downloads
+        raise NotImplementedError
+
+
+def national_id(n: int) -> str:
+    body = f"1{n:08d}"
+    total = 0
+    for index, char in enumerate(reversed(body + "0")):
+        digit = int(char)
+        if index % 2 == 1:
+            digit = digit * 2 - 9 if digit > 4 else digit * 2
+        total += digit
+    return body + str((10 - total % 10) % 10)
+
+
+def dialogue(user: int) -> list[tuple[str, str]]:
+    """What one person sends, in order: ("text", …) or ("button", payload)."""
+    return [
+        ("text", "/start"),
+        ("button", "register"),
+        ("text", "فاطمة أحمد الزهراني"),
+        ("text", national_id(user)),
+        ("text", f"05{user:08d}"[:10]),
+        ("button", "jumum"),
+        ("button", "cooked_meals"),
+        ("text", "٢"),
+        ("button", "done"),
+        ("button", "yes"),
+        ("text", "لا"),
+        ("button", "yes"),
+        ("button", "save"),
+        ("text", "4"),
+    ]
+
+
+def updates(users: int) -> list[Update]:
+    """Every user's dialogue, interleaved step by step as many people typing at once would be."""
+    scripts = [dialogue(n) for n in range(1, users + 1)]
+    result: list[Update] = []
+    update_id = 0
+    for step in range(len(scripts[0])):
+        for user, script in enumerate(scripts, start=1):
+            kind, value = script[step]
+            update_id += 1
+            chat = {"id": 10_000 + user, "type": "private", "first_name": "F"}
+            sender = {"id": 10_000 + user, "is_bot": False, "first_name": "F", "language_code": "ar"}
+            message = {"message_id": update_id, "date": int(NOW.timestamp()), "chat": chat}
+            if kind == "text":
+                raw = {"update_id": update_id, "message": {**message, "from": sender, "text": value}}
+            else:
+                raw = {
+                    "update_id": update_id,
+                    "callback_query": {
+                        "id": str(update_id),
+                        "from": sender,
+                        "chat_instance": "i",
+                        "data": value,
+                        "message": {**message, "text": "…"},
+                    },
+                }
+            result.append(Update.model_validate(raw))
+    return result
+
+
+def echo_dispatcher() -> Dispatcher:
+    router = Router()
+
+    @router.message()
+    async def echo(message: Message) -> None:
+        await message.answer(message.text or "")
+
+    @router.callback_query()
+    async def pressed(query: CallbackQuery) -> None:
+        await query.answer()
+
+    dispatcher = Dispatcher()
+    dispatcher.include_router(router)
+    return dispatcher
+
+
+async def feed(dispatcher: Dispatcher, bot: Bot, stream: Sequence[Update]) -> tuple[float, list[float]]:
+    latencies: list[float] = []
+    started = time.perf_counter()
+    for update in stream:
+        before = time.perf_counter()
+        await dispatcher.feed_update(bot, update)
+        latencies.append(time.perf_counter() - before)
+    return time.perf_counter() - started, latencies
+
+
+def report(name: str, count: int, elapsed: float, latencies: list[float]) -> float:
+    rate = count / elapsed
+    cuts = statistics.quantiles(latencies, n=100)
+    p50, p99 = cuts[49] * 1e6, cuts[98] * 1e6
+    print(f"{name:<10} {rate:>9,.0f} updates/s   p50 {p50:>7,.0f} µs   p99 {p99:>7,.0f} µs")
+    return rate
+
+
+async def main(users: int, clock: Callable[[], datetime] = lambda: NOW) -> None:
+    stream = updates(users)
+    print(f"{users:,} users, {len(stream):,} updates, Python {sys.version.split()[0]}")
+
+    echo_bot = Bot("1:bench", session=OfflineSession())
+    echo_elapsed, echo_latencies = await feed(echo_dispatcher(), echo_bot, stream)
+
+    with tempfile.TemporaryDirectory() as directory:
+        database = Database(f"sqlite:///{directory}/bench.db")
+        await database.migrate()
+        engine = Engine(database, all_flows())
+        bot = Bot("1:bench", session=OfflineSession())
+        ours = create_dispatcher(engine.handle, TelegramSender(bot), clock)
+        ours_elapsed, ours_latencies = await feed(ours, bot, stream)
+        registered = await database.run(lambda s: s.scalar(select(func.count()).select_from(Beneficiary)))
+        await database.dispose()
+
+    echo_rate = report("echo", len(stream), echo_elapsed, echo_latencies)
+    our_rate = report("usar", len(stream), ours_elapsed, ours_latencies)
+    print(f"ratio      {our_rate / echo_rate:.1%} of the bare echo's rate; {registered:,} registered")
+    if registered != users:
+        raise SystemExit(f"expected {users} registrations, got {registered}: the dialogue went wrong")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--users", type=int, default=1000)
+    asyncio.run(main(parser.parse_args().users))

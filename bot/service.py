@@ -1,0 +1,97 @@
+"""`usar run`: the web server and every configured channel, from start to a clean stop.
+
+With a Telegram token the bot long-polls; with a public URL as well, Telegram calls our webhook instead.
+The web server always runs (GET /healthz), on USAR_HTTP_HOST:USAR_HTTP_PORT.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from contextlib import AsyncExitStack
+from datetime import UTC, datetime
+
+from aiogram import Bot, Dispatcher
+from aiohttp import web
+
+from bot.app import build_engine, open_database
+from bot.settings import Settings
+from bot.telegram import create_bot, create_dispatcher
+from bot.web import TELEGRAM_WEBHOOK, add_telegram_webhook, build_app
+from conversations.engine import Engine
+from handlers.telegram.sender import TelegramSender
+
+log = logging.getLogger(__name__)
+
+
+class Service:
+    def __init__(self, settings: Settings, clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+        self.settings = settings
+        self.clock = clock
+        self.engine: Engine | None = None
+        self.bot: Bot | None = None
+        self.dispatcher: Dispatcher | None = None
+        self._exit = AsyncExitStack()
+        self._polling: asyncio.Task[None] | None = None
+        self._stopped = asyncio.Event()
+        self.port: int | None = None
+
+    async def start(self) -> None:
+        settings = self.settings
+        database = await self._exit.enter_async_context(open_database(settings))
+        self.engine = build_engine(database)
+        app = build_app()
+        if settings.telegram_token is not None:
+            self.bot = create_bot(
+                settings.telegram_token.get_secret_value(),
+                str(settings.telegram_api_base) if settings.telegram_api_base else None,
+            )
+            self._exit.push_async_callback(self.bot.session.close)
+            self.dispatcher = create_dispatcher(self.engine.handle, TelegramSender(self.bot), self.clock)
+            if settings.public_url is not None:
+                add_telegram_webhook(app, self.dispatcher, self.bot, settings.telegram_webhook_secret)
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        self._exit.push_async_callback(runner.cleanup)
+        site = web.TCPSite(runner, settings.http_host, settings.http_port)
+        await site.start()
+        self.port = runner.addresses[0][1]
+        log.info("web server listening on %s:%s", settings.http_host, self.port)
+        if self.bot is not None and self.dispatcher is not None:
+            await self._start_telegram(self.bot, self.dispatcher)
+
+    async def _start_telegram(self, bot: Bot, dispatcher: Dispatcher) -> None:
+        updates = dispatcher.resolve_used_update_types()
+        if self.settings.public_url is not None:
+            url = self.settings.public_endpoint(TELEGRAM_WEBHOOK)
+            await bot.set_webhook(
+                url=url, secret_token=self.settings.telegram_webhook_secret, allowed_updates=updates
+            )
+            log.info("Telegram calls our webhook at %s", url)
+            return
+        await bot.delete_webhook()
+        self._polling = asyncio.create_task(
+            dispatcher.start_polling(
+                bot, handle_signals=False, close_bot_session=False, allowed_updates=updates
+            )
+        )
+        log.info("Telegram: long polling")
+
+    async def wait(self) -> None:
+        """Until `stop`, or until polling ends by itself (a revoked token, say)."""
+        waiting = [asyncio.ensure_future(self._stopped.wait())]
+        if self._polling is not None:
+            waiting.append(self._polling)  # type: ignore[arg-type]
+        await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
+
+    async def stop(self) -> None:
+        self._stopped.set()
+        if self._polling is not None and self.dispatcher is not None:
+            if not self._polling.done():
+                try:  # gracefully: the updates in hand are answered first
+                    await self.dispatcher.stop_polling()
+                except RuntimeError:  # polling had not started yet
+                    self._polling.cancel()
+            await asyncio.gather(self._polling, return_exceptions=True)
+        await self._exit.aclose()

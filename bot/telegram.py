@@ -1,0 +1,28 @@
+"""Wiring Telegram: the aiogram Bot (Telegram's API or another host) and the Dispatcher with our router."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+
+from handlers.telegram.router import Handle, build_router
+from handlers.telegram.sender import TelegramSender
+
+
+def create_bot(token: str, api_base: str | None = None) -> Bot:
+    session = AiohttpSession(api=TelegramAPIServer.from_base(api_base)) if api_base else AiohttpSession()
+    return Bot(token=token, session=session)
+
+
+def create_dispatcher(
+    handle: Handle,
+    sender: TelegramSender,
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+) -> Dispatcher:
+    dispatcher = Dispatcher(handle=handle, sender=sender, clock=clock)
+    dispatcher.include_router(build_router())
+    return dispatcher

@@ -1,0 +1,43 @@
+"""Our aiohttp web server: GET /healthz, and the webhooks of the channels that use one."""
+
+from __future__ import annotations
+
+import logging
+
+from aiogram import Bot, Dispatcher
+from aiogram.webhook.aiohttp_server import SimpleRequestHandler
+from aiohttp import web
+
+log = logging.getLogger(__name__)
+TELEGRAM_WEBHOOK = "/webhooks/telegram"
+
+
+class TelegramWebhook(SimpleRequestHandler):
+    """aiogram's handler (constant-time secret check, 401 on mismatch), logging every refusal, and
+    answering Telegram only once the update is handled, so an update we failed on is sent again."""
+
+    def __init__(self, dispatcher: Dispatcher, bot: Bot, secret: str) -> None:
+        super().__init__(dispatcher, bot, handle_in_background=False, secret_token=secret)
+
+    def verify_secret(self, telegram_secret_token: str, bot: Bot) -> bool:
+        accepted = super().verify_secret(telegram_secret_token, bot)
+        if not accepted:
+            log.warning(
+                "refused a Telegram webhook call with a %s secret",
+                "wrong" if telegram_secret_token else "missing",
+            )
+        return accepted
+
+
+async def healthz(request: web.Request) -> web.Response:
+    return web.json_response({"status": "ok"})
+
+
+def build_app() -> web.Application:
+    app = web.Application()
+    app.router.add_get("/healthz", healthz)
+    return app
+
+
+def add_telegram_webhook(app: web.Application, dispatcher: Dispatcher, bot: Bot, secret: str) -> None:
+    TelegramWebhook(dispatcher, bot, secret).register(app, path=TELEGRAM_WEBHOOK)

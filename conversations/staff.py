@@ -1,0 +1,88 @@
+"""The staff menu, for people in the staff table only: their rights are read again on every turn.
+
+staff menu → Registrations (families per office, verified or waiting) → staff menu
+           → Announcements · Training events · Canteen opportunities: coming with their issues
+"""
+
+from __future__ import annotations
+
+from conversations.i18n import N_, _
+from conversations.turn import Answer, Offer, Turn
+from storage import beneficiaries, offices, staff
+from storage.models import StaffMember, StaffRole
+
+REGISTRATIONS = "staff:registrations"
+ANNOUNCEMENTS = "staff:announcements"
+EVENTS = "staff:events"
+CANTEENS = "staff:canteens"
+
+COMING_SOON = {
+    ANNOUNCEMENTS: N_("Announcements are coming soon: write to a group of families, now or at a set time."),
+    EVENTS: N_("Training events are coming soon: invite families, follow answers and mark attendance."),
+    CANTEENS: N_("Canteen opportunities are coming soon: publish them and review applications."),
+}
+
+
+def staff_member(turn: Turn) -> StaffMember | None:
+    return staff.staff_member(turn.session, turn.inbound.address)
+
+
+class StaffHome:
+    name = "staff"
+
+    def begin(self, turn: Turn) -> None:
+        self.ask(turn)
+
+    def ask(self, turn: Turn) -> None:
+        turn.step = None
+        turn.say(
+            _("Staff menu: what would you like to do?"),
+            [
+                Offer(label=N_("Registrations"), payload=REGISTRATIONS),
+                Offer(label=N_("Announcements"), payload=ANNOUNCEMENTS),
+                Offer(label=N_("Training events"), payload=EVENTS),
+                Offer(label=N_("Canteen opportunities"), payload=CANTEENS),
+            ],
+        )
+
+    def answer(self, turn: Turn, answer: Answer) -> None:
+        member = staff_member(turn)
+        if member is None:  # no longer staff: she gets what everyone gets
+            turn.go("home")
+        elif answer.choice == REGISTRATIONS:
+            turn.say(registrations(turn, member))
+            self.ask(turn)
+        elif answer.choice in COMING_SOON:
+            turn.say(str(COMING_SOON[answer.choice]))
+            self.ask(turn)
+        else:
+            turn.say(_("Sorry, I did not understand that. Please choose from the menu by typing a number."))
+            self.ask(turn)
+
+    def help(self, turn: Turn) -> str | None:
+        return _("This is the staff menu. Type the number of what you would like to do.")
+
+    def cancel(self, turn: Turn) -> None:
+        turn.say(_("There is nothing to cancel."))
+        self.ask(turn)
+
+
+def registrations(turn: Turn, member: StaffMember) -> str:
+    """Families per office: an office's staff see their own office, admins every office."""
+    own_office = None if member.role == StaffRole.ADMIN.value else member.office_code
+    counts = {count.office_code: count for count in beneficiaries.counts_by_office(turn.session, own_office)}
+    lines = [_("Registered families:")]
+    for office in offices.active_offices(turn.session):
+        if own_office is not None and office.code != own_office:
+            continue
+        count = counts.get(office.code)
+        registered, verified = (count.registered, count.verified) if count else (0, 0)
+        lines.append(
+            _(
+                "%(office)s: %(registered)s registered, %(waiting)s waiting for verification",
+                office=office.name(turn.language),
+                registered=registered,
+                waiting=registered - verified,
+            )
+        )
+    return "\n".join(lines)

@@ -1,0 +1,56 @@
+"""Cutting a long reply into messages a platform accepts, at the gentlest place that fits.
+
+Paragraphs first, then lines (so an option's line stays whole), then words; a single word longer than a
+message (a long link) is the only thing ever cut.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+Measure = Callable[[str], int]
+
+
+def utf16_length(text: str) -> int:
+    """Telegram counts message length in UTF-16 code units (an emoji is two)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def split_message(text: str, limit: int, measure: Measure = len) -> list[str]:
+    if measure(text) <= limit:
+        return [text]
+    for separator in ("\n\n", "\n", " "):
+        if separator in text:
+            return _pack(text.split(separator), separator, limit, measure)
+    return _cut(text, limit, measure)
+
+
+def _pack(pieces: list[str], separator: str, limit: int, measure: Measure) -> list[str]:
+    chunks: list[str] = []
+    current = ""
+    for piece in pieces:
+        candidate = f"{current}{separator}{piece}" if current else piece
+        if measure(candidate) <= limit:
+            current = candidate
+            continue
+        if current:
+            chunks.append(current)
+        if measure(piece) <= limit:
+            current = piece
+        else:
+            *whole, current = split_message(piece, limit, measure)
+            chunks.extend(whole)
+    if current:
+        chunks.append(current)
+    return [chunk for chunk in chunks if chunk.strip()]
+
+
+def _cut(word: str, limit: int, measure: Measure) -> list[str]:
+    chunks: list[str] = []
+    current = ""
+    for char in word:
+        if measure(current + char) > limit:
+            chunks.append(current)
+            current = ""
+        current += char
+    return [*chunks, current] if current else chunks

@@ -1,0 +1,1 @@
+"""Telegram through aiogram 3: updates become Inbound, replies become Bot API calls. Nothing else."""

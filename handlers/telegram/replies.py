@@ -1,0 +1,61 @@
+"""Reply → the arguments of Bot API sendMessage calls: text under 4096, options as inline buttons."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+from aiogram.types import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    ReplyKeyboardMarkup,
+)
+
+from conversations.messages import Option, Reply
+from handlers.splitting import split_message, utf16_length
+
+TEXT_LIMIT = 4096
+
+
+Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | None
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    text: str
+    reply_markup: Markup = None
+
+
+def keyboard(reply: Reply) -> Markup:
+    return _keyboard(reply.options, reply.contact_button)
+
+
+@lru_cache(maxsize=4096)
+def _keyboard(options: tuple[Option, ...], contact_button: str | None) -> Markup:
+    """Built once per set of options: the same questions are asked of everyone, and building aiogram's
+    validated models is a good part of the cost of a reply."""
+    if options:
+        return InlineKeyboardMarkup(
+            inline_keyboard=[
+                [InlineKeyboardButton(text=option.label, callback_data=option.payload)] for option in options
+            ]
+        )
+    if contact_button:
+        return ReplyKeyboardMarkup(
+            keyboard=[[KeyboardButton(text=contact_button, request_contact=True)]],
+            resize_keyboard=True,
+            one_time_keyboard=True,
+        )
+    return None
+
+
+def messages(reply: Reply) -> list[Outgoing]:
+    """The messages that carry one reply; the buttons go with the last one."""
+    chunks = split_message(reply.text, TEXT_LIMIT, utf16_length)
+    markup = keyboard(reply)
+    return [Outgoing(chunk, markup if last else None) for last, chunk in _mark_last(chunks)]
+
+
+def _mark_last(chunks: list[str]) -> list[tuple[bool, str]]:
+    return [(index == len(chunks) - 1, chunk) for index, chunk in enumerate(chunks)]

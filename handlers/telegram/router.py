@@ -1,0 +1,57 @@
+"""The aiogram router: every private message and button press goes through the conversation engine.
+
+Handlers receive `handle` (the engine), `sender` and `clock` from the dispatcher's workflow data.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from functools import partial
+
+from aiogram import F, Router
+from aiogram.types import CallbackQuery, Message
+
+from conversations.messages import Inbound, Reply, RetryAfter, Sent
+from handlers.telegram.sender import TelegramSender
+from handlers.telegram.updates import inbound_from_callback, inbound_from_message
+
+log = logging.getLogger(__name__)
+Respond = Callable[[list[Reply]], Awaitable[None]]
+Handle = Callable[[Inbound, Respond], Awaitable[list[Reply]]]
+Clock = Callable[[], datetime]
+LONGEST_WAIT = 30.0  # seconds we hold an answer back when Telegram asks us to slow down
+
+
+def build_router() -> Router:
+    router = Router(name="usar")
+    router.message.filter(F.chat.type == "private")
+
+    # Each handler reaches the engine before its first await, so one person's updates, run as
+    # concurrent tasks by aiogram, take her turn lock in the order they arrived.
+
+    @router.message()
+    async def on_message(message: Message, handle: Handle, sender: TelegramSender, clock: Clock) -> None:
+        await handle(inbound_from_message(message, clock()), partial(answer, sender, str(message.chat.id)))
+
+    @router.callback_query()
+    async def on_button(query: CallbackQuery, handle: Handle, sender: TelegramSender, clock: Clock) -> None:
+        inbound = inbound_from_callback(query, clock())
+        if inbound is not None:
+            await handle(inbound, partial(answer, sender, inbound.address))
+        await query.answer()  # stops the button's spinner; the answer came as messages
+
+    return router
+
+
+async def answer(sender: TelegramSender, address: str, replies: list[Reply]) -> None:
+    for reply in replies:
+        outcome = await sender.send(address, reply)
+        if isinstance(outcome, RetryAfter) and outcome.seconds <= LONGEST_WAIT:
+            await asyncio.sleep(outcome.seconds)
+            outcome = await sender.send(address, reply)
+        if not isinstance(outcome, Sent):
+            log.warning("a Telegram answer was not delivered: %s", outcome)
+            return

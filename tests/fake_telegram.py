@@ -1,0 +1,264 @@
+"""A fake Telegram Bot API server on 127.0.0.1 that the real aiogram client talks to over HTTP.
+
+It answers getMe, getUpdates (long polling on updates the test queues), sendMessage (recorded, or failed
+as the test asks), answerCallbackQuery, setWebhook and deleteWebhook — and builds the updates a person's
+phone would send.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from aiohttp import web
+
+TOKEN = "123456:TEST-token-for-the-fake-bot-api"
+WAIT_LIMIT = 10.0  # seconds
+BOT_USER = {"id": 42, "is_bot": True, "first_name": "Usar", "username": "usar_test_bot"}
+
+
+@dataclass
+class FakeTelegram:
+    token: str = TOKEN
+    pending: list[dict[str, Any]] = field(default_factory=list)
+    sent: list[dict[str, Any]] = field(default_factory=list)
+    calls: list[str] = field(default_factory=list)
+    callback_answers: list[dict[str, Any]] = field(default_factory=list)
+    webhook: dict[str, Any] | None = None
+    faults: deque[tuple[int, dict[str, Any]]] = field(default_factory=deque)
+    next_update_id: int = 1
+    next_message_id: int = 1000
+    url: str = ""
+
+    def __post_init__(self) -> None:
+        self._changed = asyncio.Condition()
+        self._runner: web.AppRunner | None = None
+
+    async def start(self) -> str:
+        app = web.Application()
+        app.router.add_post("/bot{token}/{method}", self._call)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = self._runner.addresses[0][1]
+        self.url = f"http://127.0.0.1:{port}"
+        return self.url
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    # -- what tests do ----------------------------------------------------------------------------------
+
+    async def queue(self, update: dict[str, Any]) -> None:
+        async with self._changed:
+            self.pending.append(update)
+            self._changed.notify_all()
+
+    def fail_next_send(self, status: int, description: str, **parameters: Any) -> None:
+        body: dict[str, Any] = {"ok": False, "error_code": status, "description": description}
+        if parameters:
+            body["parameters"] = parameters
+        self.faults.append((status, body))
+
+    def sent_to(self, chat_id: int) -> list[dict[str, Any]]:
+        return [message for message in self.sent if message["chat_id"] == chat_id]
+
+    async def wait_for(self, condition: Callable[[], bool]) -> None:
+        """Until `condition` holds; a test that waits longer than WAIT_LIMIT has failed."""
+        async with asyncio.timeout(WAIT_LIMIT), self._changed:
+            await self._changed.wait_for(condition)
+
+    # -- the Bot API ------------------------------------------------------------------------------------
+
+    async def _call(self, request: web.Request) -> web.Response:
+        if request.match_info["token"] != self.token:
+            return web.json_response(
+                {"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401
+            )
+        method = request.match_info["method"].lower()
+        params = {key: _decode(value) for key, value in (await request.post()).items()}
+        self.calls.append(method)
+        handler = getattr(self, f"_{method}", None)
+        if handler is None:
+            return web.json_response({"ok": False, "error_code": 404, "description": "Not Found"}, status=404)
+        response: web.Response = await handler(params)
+        return response
+
+    async def _getme(self, params: dict[str, Any]) -> web.Response:
+        return _ok(BOT_USER)
+
+    async def _deletewebhook(self, params: dict[str, Any]) -> web.Response:
+        self.webhook = None
+        return _ok(True)
+
+    async def _setwebhook(self, params: dict[str, Any]) -> web.Response:
+        self.webhook = params
+        return _ok(True)
+
+    async def _getupdates(self, params: dict[str, Any]) -> web.Response:
+        offset = int(params.get("offset", 0))
+        wait = min(float(params.get("timeout", 0)), 0.2)  # a short long-poll: tests stop quickly
+        async with self._changed:
+            self.pending = [u for u in self.pending if u["update_id"] >= offset]
+            if not self.pending and wait:
+                try:
+                    async with asyncio.timeout(wait):
+                        await self._changed.wait_for(lambda: bool(self.pending))
+                except TimeoutError:
+                    pass
+            return _ok(list(self.pending))
+
+    async def _sendmessage(self, params: dict[str, Any]) -> web.Response:
+        if self.faults:
+            status, body = self.faults.popleft()
+            return web.json_response(body, status=status)
+        message_id = self.next_message_id
+        self.next_message_id += 1
+        chat_id = int(params["chat_id"])
+        async with self._changed:
+            self.sent.append({**params, "chat_id": chat_id, "message_id": message_id})
+            self._changed.notify_all()
+        return _ok(
+            {
+                "message_id": message_id,
+                "date": int(datetime.now(UTC).timestamp()),
+                "chat": {"id": chat_id, "type": "private"},
+                "from": BOT_USER,
+                "text": params["text"],
+            }
+        )
+
+    async def _answercallbackquery(self, params: dict[str, Any]) -> web.Response:
+        async with self._changed:
+            self.callback_answers.append(params)
+            self._changed.notify_all()
+        return _ok(True)
+
+    # -- what a phone sends -----------------------------------------------------------------------------
+
+    def _update_id(self) -> int:
+        self.next_update_id += 1
+        return self.next_update_id - 1
+
+    def message(self, user: TelegramUser, **content: Any) -> dict[str, Any]:
+        update_id = self._update_id()
+        return {
+            "update_id": update_id,
+            "message": {
+                "message_id": update_id,
+                "date": int(user.clock().timestamp()),
+                "chat": {"id": user.id, "type": "private", "first_name": user.first_name},
+                "from": user.as_sender(),
+                **content,
+            },
+        }
+
+    def button(self, user: TelegramUser, message: dict[str, Any], data: str) -> dict[str, Any]:
+        update_id = self._update_id()
+        return {
+            "update_id": update_id,
+            "callback_query": {
+                "id": f"callback-{update_id}",
+                "from": user.as_sender(),
+                "chat_instance": "instance",
+                "data": data,
+                "message": {
+                    "message_id": message["message_id"],
+                    "date": int(user.clock().timestamp()),
+                    "chat": {"id": user.id, "type": "private", "first_name": user.first_name},
+                    "from": BOT_USER,
+                    "text": message["text"],
+                },
+            },
+        }
+
+
+@dataclass
+class TelegramUser:
+    """A person on her phone: what she types or taps becomes an update, delivered by polling or webhook."""
+
+    fake: FakeTelegram
+    id: int
+    deliver: Callable[[dict[str, Any]], Any]
+    clock: Callable[[], datetime]
+    first_name: str = "Fatima"
+    language_code: str = "ar"
+    mark: int = 0
+
+    def as_sender(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "is_bot": False,
+            "first_name": self.first_name,
+            "language_code": self.language_code,
+        }
+
+    async def _send(self, update: dict[str, Any]) -> None:
+        self.mark = len(self.fake.sent_to(self.id))
+        await self.deliver(update)
+
+    async def says(self, text: str) -> None:
+        await self._send(self.fake.message(self, text=text))
+
+    async def sends_photo(self) -> None:
+        photo = [{"file_id": "photo", "file_unique_id": "photo-1", "width": 90, "height": 90}]
+        await self._send(self.fake.message(self, photo=photo))
+
+    async def shares_contact(self, phone: str, *, of_user: int | None = None) -> None:
+        contact = {
+            "phone_number": phone,
+            "first_name": "Someone",
+            "user_id": self.id if of_user is None else of_user,
+        }
+        await self._send(self.fake.message(self, contact=contact))
+
+    async def presses(self, label: str) -> None:
+        message, data = self.button_for(label)
+        await self._send(self.fake.button(self, message, data))
+
+    async def presses_data(self, data: str) -> None:
+        """A button press carrying whatever data: an old message's button, or a forged one."""
+        await self._send(self.fake.button(self, self.fake.sent_to(self.id)[-1], data))
+
+    def button_for(self, label: str) -> tuple[dict[str, Any], str]:
+        for message in reversed(self.fake.sent_to(self.id)):
+            for row in (message.get("reply_markup") or {}).get("inline_keyboard", []):
+                for button in row:
+                    if label in button["text"]:
+                        return message, button["callback_data"]
+        raise AssertionError(f"no button {label!r} in the messages she has")
+
+    @property
+    def new_messages(self) -> list[dict[str, Any]]:
+        return self.fake.sent_to(self.id)[self.mark :]
+
+    async def hears(self, text: str) -> dict[str, Any]:
+        """Wait for the answer to what she last sent to contain `text`; the message that does."""
+
+        def found() -> bool:
+            return any(text in message["text"] for message in self.new_messages)
+
+        try:
+            await self.fake.wait_for(found)
+        except TimeoutError:
+            raise AssertionError(
+                f"she never heard {text!r}; she got {[m['text'] for m in self.new_messages]}"
+            ) from None
+        return next(message for message in self.new_messages if text in message["text"])
+
+
+def _decode(value: Any) -> Any:
+    if isinstance(value, str) and value[:1] in "{[":
+        return json.loads(value)
+    return value
+
+
+def _ok(result: Any) -> web.Response:
+    return web.json_response({"ok": True, "result": result})

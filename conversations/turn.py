@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
@@ -15,6 +16,12 @@ from conversations.text import fold
 from storage.conversations import ConversationState
 
 PAYLOAD_LIMIT = 64
+
+
+@lru_cache(maxsize=4096)
+def match_keys(label: LazyText | str, aliases: tuple[str, ...]) -> list[str]:
+    """The folded words that name an option: its label in each language, and its aliases."""
+    return sorted({fold(text) for text in (*in_every_language(label), *aliases)})
 
 
 @dataclass(frozen=True)
@@ -106,13 +113,7 @@ class Turn:
         self.replies.append(Reply(text=text, options=shown, contact_button=button))
         # What a number or a label typed next refers to: the options of the latest question.
         self.conversation.offered = [
-            {
-                "payload": offer.payload,
-                "labels": sorted(
-                    {fold(label) for label in (*in_every_language(offer.label), *offer.aliases)}
-                ),
-            }
-            for offer in offers
+            {"payload": offer.payload, "labels": match_keys(offer.label, offer.aliases)} for offer in offers
         ]
 
     def go(self, flow_name: str) -> None:

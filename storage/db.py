@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy.pool import SingletonThreadPool
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -85,7 +86,10 @@ class Database:
             _configure_sqlite(self.engine.sync_engine)
             if sqlite_in_thread:
                 sync_url = make_url(self.url).set(drivername="sqlite")
-                self._sync_engine = create_engine(sync_url, echo=echo, hide_parameters=True)
+                # One thread, so one connection kept open for it: no pool checkout per turn.
+                self._sync_engine = create_engine(
+                    sync_url, echo=echo, hide_parameters=True, poolclass=SingletonThreadPool
+                )
                 _configure_sqlite(self._sync_engine)
                 self._sync_sessions = sessionmaker(self._sync_engine, expire_on_commit=False)
                 self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="usar-sqlite")
@@ -130,8 +134,8 @@ class Database:
 
     async def dispose(self) -> None:
         if self._thread is not None:
+            self._thread.submit(self._sync_engine.dispose).result()  # its connection lives in that thread
             self._thread.shutdown(wait=True)
-            self._sync_engine.dispose()
         await self.engine.dispose()
 
 

@@ -15,6 +15,7 @@ from aiogram import F, Router
 from aiogram.types import CallbackQuery, Message
 
 from conversations.messages import Inbound, Reply, RetryAfter, Sent
+from handlers.splitting import combine
 from handlers.telegram.sender import TelegramSender
 from handlers.telegram.updates import inbound_from_callback, inbound_from_message
 
@@ -47,7 +48,7 @@ def build_router() -> Router:
 
 
 async def answer(sender: TelegramSender, address: str, replies: list[Reply]) -> None:
-    for reply in replies:
+    for reply in combine(replies):
         outcome = await sender.send(address, reply)
         if isinstance(outcome, RetryAfter) and outcome.seconds <= LONGEST_WAIT:
             await asyncio.sleep(outcome.seconds)

@@ -114,7 +114,7 @@ async def _chat(arguments: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _run(arguments: argparse.Namespace, settings: Settings) -> int:
-    if settings.telegram_token is not None:
+    if settings.channels:
         from bot.service import Service  # aiogram takes seconds to import: only where it is used
 
         service = Service(settings)
@@ -132,7 +132,7 @@ async def _run(arguments: argparse.Namespace, settings: Settings) -> int:
             stopping.cancel()
             await service.stop()
         return 0
-    print("usar: no channel is configured (set USAR_TELEGRAM_TOKEN for Telegram).")
+    print("usar: no channel is configured (USAR_TELEGRAM_TOKEN for Telegram; USAR_TWILIO_* for WhatsApp).")
     if sys.stdin.isatty():
         print("usar: opening the terminal chat instead; `usar chat` does the same.\n")
         return await _chat(argparse.Namespace(address="terminal", lang=None), settings)

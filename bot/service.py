@@ -1,6 +1,7 @@
 """`usar run`: the web server and every configured channel, from start to a clean stop.
 
 With a Telegram token the bot long-polls; with a public URL as well, Telegram calls our webhook instead.
+With Twilio's settings (and the public URL they need), Twilio posts WhatsApp messages to our webhook.
 The web server always runs (GET /healthz), on USAR_HTTP_HOST:USAR_HTTP_PORT.
 """
 
@@ -18,9 +19,10 @@ from aiohttp import web
 from bot.app import build_engine, open_database
 from bot.settings import Settings
 from bot.telegram import create_bot, create_dispatcher
-from bot.web import TELEGRAM_WEBHOOK, add_telegram_webhook, build_app
+from bot.web import TELEGRAM_WEBHOOK, WHATSAPP_WEBHOOK, add_telegram_webhook, build_app
 from conversations.engine import Engine
 from handlers.telegram.sender import TelegramSender
+from handlers.whatsapp.webhook import WhatsAppWebhook
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +53,15 @@ class Service:
             self.dispatcher = create_dispatcher(self.engine.handle, TelegramSender(self.bot), self.clock)
             if settings.public_url is not None:
                 add_telegram_webhook(app, self.dispatcher, self.bot, settings.telegram_webhook_secret)
+        if settings.twilio_auth_token is not None:
+            webhook = WhatsAppWebhook(
+                self.engine.handle,
+                settings.twilio_auth_token.get_secret_value(),
+                settings.public_endpoint(WHATSAPP_WEBHOOK),
+                self.clock,
+            )
+            app.router.add_post(WHATSAPP_WEBHOOK, webhook.receive)
+            log.info("WhatsApp: Twilio calls our webhook at %s", settings.public_endpoint(WHATSAPP_WEBHOOK))
         runner = web.AppRunner(app, access_log=None)
         await runner.setup()
         self._exit.push_async_callback(runner.cleanup)

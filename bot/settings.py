@@ -6,7 +6,7 @@ import hashlib
 import re
 from typing import Literal
 
-from pydantic import Field, HttpUrl, SecretStr, ValidationError, field_validator
+from pydantic import Field, HttpUrl, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from storage.db import DatabaseURLError, async_url
@@ -31,6 +31,29 @@ class Settings(BaseSettings):
 
     telegram_token: SecretStr | None = None
     telegram_api_base: HttpUrl | None = None  # a self-hosted Bot API server; Telegram's by default
+
+    twilio_account_sid: str | None = Field(default=None, pattern=r"^AC[0-9a-fA-F]{32}$")
+    twilio_auth_token: SecretStr | None = None
+    twilio_whatsapp_from: str | None = Field(default=None, pattern=r"^(whatsapp:)?\+[1-9]\d{6,14}$")
+
+    @model_validator(mode="after")
+    def _whatsapp_complete(self) -> Settings:
+        given = [self.twilio_account_sid, self.twilio_auth_token, self.twilio_whatsapp_from]
+        if any(value is not None for value in given):
+            if any(value is None for value in given):
+                names = "USAR_TWILIO_ACCOUNT_SID, USAR_TWILIO_AUTH_TOKEN and USAR_TWILIO_WHATSAPP_FROM"
+                raise ValueError(f"WhatsApp needs all of {names}")
+            if self.public_url is None:
+                raise ValueError("WhatsApp needs USAR_PUBLIC_URL: Twilio calls our webhook there")
+        return self
+
+    @property
+    def whatsapp(self) -> bool:
+        return self.twilio_auth_token is not None
+
+    @property
+    def channels(self) -> bool:
+        return self.telegram_token is not None or self.whatsapp
 
     @field_validator("telegram_token")
     @classmethod
@@ -67,5 +90,7 @@ def load_settings() -> Settings:
         return Settings()
     except ValidationError as problems:
         first = problems.errors()[0]
+        if not first["loc"]:  # a rule across settings: its message names them
+            raise SettingsError(f"settings: {first['msg'].removeprefix('Value error, ')}") from None
         name = "USAR_" + "_".join(str(part) for part in first["loc"]).upper()
         raise SettingsError(f"setting {name}: {first['msg']}") from None

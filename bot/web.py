@@ -10,6 +10,7 @@ from aiohttp import web
 
 log = logging.getLogger(__name__)
 TELEGRAM_WEBHOOK = "/webhooks/telegram"
+WHATSAPP_WEBHOOK = "/webhooks/twilio/whatsapp"
 
 
 class TelegramWebhook(SimpleRequestHandler):

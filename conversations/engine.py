@@ -1,7 +1,8 @@
 """The conversation engine: one inbound message in, replies out, state saved in the same transaction.
 
 A turn, in order:
-1. load the person's conversation (or start one, greeting her in her phone's language or Arabic);
+1. load the person's conversation (or start one, greeting her in her phone's language or Arabic); if the
+   channel vouches for a mobile that a registered family has, link them and show her menu;
 2. a button she pressed must be one we are still offering, else she is told and asked again;
 3. a photo or voice note without text gets a polite "please type" and the question again;
 4. the global words work at every step: help, menu, cancel, language (or "English" / "العربية");
@@ -22,6 +23,7 @@ from functools import partial
 from sqlalchemy.orm import Session
 
 from conversations.i18n import _, use_language
+from conversations.identity import recognise
 from conversations.messages import Inbound, Reply
 from conversations.options import match_one, payloads
 from conversations.text import fold, normalise
@@ -103,7 +105,9 @@ class Engine:
             session=session, conversation=conversation, inbound=inbound, flows=self.flows, is_new=is_new
         )
         with use_language(conversation.language):
-            if is_new:
+            if recognise(turn):
+                turn.go("home")
+            elif is_new:
                 _first_message(turn)
             else:
                 _route(turn)

@@ -15,6 +15,8 @@ from typing import Any
 
 from conversations.forms import Choice, Consent, Form, Invalid, MultiChoice, SendBack, Text, YesNo
 from conversations.i18n import N_, _
+from conversations.identity import vouched_mobile
+from conversations.messages import Channel
 from conversations.turn import Offer, Turn
 from conversations.validators import person_name, saudi_mobile, saudi_national_id
 from storage import beneficiaries, offices
@@ -68,11 +70,19 @@ def product_options(turn: Turn) -> Sequence[Offer]:
     return [Offer(label=label, payload=product.value) for product, label in PRODUCT_LABELS.items()]
 
 
+def mobile_from_channel(turn: Turn) -> bool:
+    """WhatsApp tells us her number: no need to ask it."""
+    return turn.inbound.channel is Channel.WHATSAPP and vouched_mobile(turn.inbound) is not None
+
+
 def register_beneficiary(turn: Turn, answers: dict[str, Any]) -> None:
+    mobile = answers.get("mobile") or vouched_mobile(turn.inbound)
+    if mobile is None:
+        raise SendBack("mobile", _("What is your mobile number?"))
     new = NewBeneficiary(
         full_name=answers["full_name"],
         national_id=answers["national_id"],
-        mobile=answers["mobile"],
+        mobile=mobile,
         office_code=answers["office"],
         products=[Product(value) for value in answers["products"]],
         health_certificate=answers["health_certificate"],
@@ -127,6 +137,7 @@ registration = Form(
             ),
             parse=mobile_answer,
             request_contact=True,
+            skip_if=mobile_from_channel,
         ),
         Choice(
             name="office",

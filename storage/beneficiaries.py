@@ -120,3 +120,7 @@ def counts_by_office(session: Session, office_code: str | None = None) -> list[O
     if office_code is not None:
         query = query.where(Beneficiary.office_code == office_code)
     return [OfficeCount(code, registered, verified) for code, registered, verified in session.execute(query)]
+
+
+def by_mobile(session: Session, mobile: str) -> Beneficiary | None:
+    return session.scalar(select(Beneficiary).where(Beneficiary.mobile == mobile))

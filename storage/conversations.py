@@ -40,7 +40,17 @@ class ConversationState:
     version: int = 0  # 0: not saved yet
 
 
-_STATE = ("beneficiary_id", "language", "flow", "step", "answers", "offered", "updated_at", "version")
+_STATE = (
+    "beneficiary_id",
+    "language",
+    "flow",
+    "step",
+    "answers",
+    "offered",
+    "updated_at",
+    "last_inbound_at",
+    "version",
+)
 _KEY = (_table.c.channel == bindparam("k_channel"), _table.c.address == bindparam("k_address"))
 # Built once: only the parameters change from turn to turn.
 _LOAD = select(
@@ -76,6 +86,7 @@ def save(session: Session, state: ConversationState, now: datetime) -> None:
         "answers": state.answers,
         "offered": state.offered,
         "updated_at": now,
+        "last_inbound_at": now,  # every save is a turn, and every turn answers something she sent
         "version": state.version + 1,
     }
     connection = session.connection()

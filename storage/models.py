@@ -103,8 +103,8 @@ class BeneficiaryProduct(Base):
 class Conversation(Base):
     """Where one person is in the dialogue on one channel: saved with every turn, in its transaction.
 
-    `version` makes a save that raced another one fail (the ORM's optimistic concurrency check), so the
-    turn is run again on fresh state instead of overwriting it.
+    Read and written by storage.conversations; `version` is its compare-and-set counter, so a save that
+    raced another one fails and the turn runs again on fresh state.
     """
 
     __tablename__ = "conversations"
@@ -122,8 +122,7 @@ class Conversation(Base):
     version: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
-
-    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy's declarative API
+    last_inbound_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
 
 
 class StaffMember(Base):

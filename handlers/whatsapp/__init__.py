@@ -1,0 +1,1 @@
+"""WhatsApp through Twilio: signed webhook forms become Inbound, replies become TwiML. Nothing else."""

@@ -1,0 +1,30 @@
+"""Twilio's WhatsApp webhook form → Inbound. Every field is treated as optional: Twilio adds fields."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+
+from conversations.messages import Channel, Inbound
+
+PREFIX = "whatsapp:"
+
+
+def address_of(sender: str) -> str:
+    """`whatsapp:+966551234567` → `+966551234567`: her number is her address on this channel."""
+    return sender.removeprefix(PREFIX).strip()
+
+
+def inbound_from_form(form: Mapping[str, str], now: datetime) -> Inbound | None:
+    """None when the form names no sender (not a message we can answer)."""
+    sender = address_of(form.get("From", ""))
+    if not sender:
+        return None
+    try:
+        media = int(form.get("NumMedia", "0") or 0)
+    except ValueError:
+        media = 0
+    body = form.get("Body", "")
+    # A quick-reply button of a template sends its payload; we treat it as the words she chose.
+    typed = body or form.get("ButtonPayload", "") or form.get("ButtonText", "")
+    return Inbound(channel=Channel.WHATSAPP, address=sender, received_at=now, text=typed, has_media=media > 0)

@@ -21,5 +21,5 @@ async def open_database(settings: Settings) -> AsyncIterator[Database]:
         await database.dispose()
 
 
-def build_engine(database: Database) -> Engine:
-    return Engine(database, all_flows())
+def build_engine(database: Database, settings: Settings) -> Engine:
+    return Engine(database, all_flows(), default_language=settings.default_language)

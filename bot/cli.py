@@ -101,7 +101,7 @@ def _first_line(problem: BaseException) -> str:
 
 async def _chat(arguments: argparse.Namespace, settings: Settings) -> int:
     async with open_database(settings) as database:
-        engine = build_engine(database)
+        engine = build_engine(database, settings)
         await console.chat(
             engine.handle,
             arguments.address,
@@ -190,4 +190,5 @@ def _write_to(
 def _private_file(path: Path) -> TextIO:
     """A file only its owner can read: it holds national IDs."""
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(descriptor, 0o600)  # also when it replaces an older file that others could read
     return open(descriptor, "w", encoding="utf-8", newline="")

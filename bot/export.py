@@ -19,6 +19,7 @@ from conversations.registration import PRODUCT_LABELS
 from storage.beneficiaries import all_beneficiaries
 from storage.models import Beneficiary
 
+AS_TEXT = ("national_id", "mobile")
 FIELDS = (
     "id",
     "full_name",
@@ -70,9 +71,13 @@ def _row(family: Beneficiary, language: str) -> dict[str, Any]:
     }
 
 
-def _spreadsheet_cell(value: Any) -> Any:
+def _spreadsheet_cell(name: str, value: Any) -> Any:
     if isinstance(value, bool):
         return _("Yes") if value else _("No")
+    if name in AS_TEXT:
+        # Excel reads "+966551234567" as a formula and 1000000008 as a number to reformat; this form keeps
+        # both exactly as written. The values are validated digits, so nothing else can be injected.
+        return f'="{value}"'
     return value
 
 
@@ -86,7 +91,7 @@ def write_csv(session: Session, out: TextIO, language: str) -> int:
         for family in all_beneficiaries(session):
             row = _row(family, language)
             row["products"] = format_list([str(PRODUCT_LABELS[p]) for p in family.products], locale=language)
-            writer.writerow([_spreadsheet_cell(row[name]) for name in FIELDS])
+            writer.writerow([_spreadsheet_cell(name, row[name]) for name in FIELDS])
             count += 1
     return count
 

@@ -25,6 +25,7 @@ from handlers.telegram.sender import TelegramSender
 from handlers.whatsapp.webhook import WhatsAppWebhook
 
 log = logging.getLogger(__name__)
+STOP_GRACE = 10.0  # seconds the messages in hand get to be answered when the service stops
 
 
 class Service:
@@ -42,7 +43,7 @@ class Service:
     async def start(self) -> None:
         settings = self.settings
         database = await self._exit.enter_async_context(open_database(settings))
-        self.engine = build_engine(database)
+        self.engine = build_engine(database, settings)
         app = build_app()
         if settings.telegram_token is not None:
             self.bot = create_bot(
@@ -100,9 +101,17 @@ class Service:
         self._stopped.set()
         if self._polling is not None and self.dispatcher is not None:
             if not self._polling.done():
-                try:  # gracefully: the updates in hand are answered first
+                try:
                     await self.dispatcher.stop_polling()
                 except RuntimeError:  # polling had not started yet
                     self._polling.cancel()
             await asyncio.gather(self._polling, return_exceptions=True)
+        if self.engine is not None:
+            # aiogram runs each update as a task of its own that stopping polling does not wait for:
+            # the messages in hand are answered before the bot's session and the database close.
+            try:
+                async with asyncio.timeout(STOP_GRACE):
+                    await self.engine.idle()
+            except TimeoutError:
+                log.warning("stopped with messages still being answered")
         await self._exit.aclose()

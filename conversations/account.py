@@ -12,7 +12,6 @@ from __future__ import annotations
 from babel.lists import format_list
 
 from conversations.dates import long_date
-from conversations.forms import YES
 from conversations.i18n import N_, _, current_language
 from conversations.registration import PRODUCT_LABELS
 from conversations.turn import Answer, Offer, Turn
@@ -25,6 +24,8 @@ LANGUAGE = "language"
 DELETE = "delete"
 BACK = "back"
 CONFIRM_DELETE = "confirm-delete"
+DELETE_YES = "delete:yes"  # its own payload: no other question's "yes" button can confirm a deletion
+DELETE_NO = "delete:no"
 
 
 class Account:
@@ -41,8 +42,8 @@ class Account:
                     "answers. It cannot be undone. Delete your data?"
                 ),
                 [
-                    Offer(label=N_("Yes, delete everything"), payload=YES),
-                    Offer(label=N_("No, keep my data"), payload=BACK),
+                    Offer(label=N_("Yes, delete everything"), payload=DELETE_YES),
+                    Offer(label=N_("No, keep my data"), payload=DELETE_NO),
                 ],
             )
             return
@@ -82,13 +83,13 @@ class Account:
             self.ask(turn)
 
     def _answer_delete(self, turn: Turn, answer: Answer, family: Beneficiary) -> None:
-        if answer.choice == YES:
+        if answer.choice == DELETE_YES:
             beneficiaries.forget(turn.session, family.id)
             turn.forget_conversation()
             turn.say(
                 _("All your data has been deleted. If you write to us again, we will welcome you as new.")
             )
-        elif answer.choice == BACK:
+        elif answer.choice == DELETE_NO:
             turn.say(_("Nothing was deleted."))
             turn.step = None
             self.ask(turn)

@@ -75,31 +75,48 @@ class KeyedLocks:
 
 
 class Engine:
-    def __init__(self, database: Database, flows: Mapping[str, Flow]) -> None:
+    def __init__(
+        self, database: Database, flows: Mapping[str, Flow], default_language: str = DEFAULT_LANGUAGE
+    ) -> None:
         self.database = database
         self.flows = dict(flows)
+        self.default_language = default_language
         self._locks = KeyedLocks()
+        self._in_progress = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    async def idle(self) -> None:
+        """Until no message is being answered (a clean stop waits for this)."""
+        await self._idle.wait()
 
     async def handle(self, inbound: Inbound, respond: Respond | None = None) -> list[Reply]:
         """Answer one message. `respond` delivers the replies while this person's next message waits,
         so that her answers reach her in the order she wrote."""
-        async with self._locks.hold((inbound.channel, inbound.address)):
-            try:
-                replies = await self.database.run(partial(self._turn, inbound))
-            except Exception:
-                # Never the message itself or the address: they may hold personal data.
-                log.exception("a %s turn failed", inbound.channel.value)
-                replies = [_apology(inbound)]
-            if respond is not None:
-                await respond(replies)
-            return replies
+        self._in_progress += 1
+        self._idle.clear()
+        try:
+            async with self._locks.hold((inbound.channel, inbound.address)):
+                try:
+                    replies = await self.database.run(partial(self._turn, inbound))
+                except Exception:
+                    # Never the message itself or the address: they may hold personal data.
+                    log.exception("a %s turn failed", inbound.channel.value)
+                    replies = [_apology()]
+                if respond is not None:
+                    await respond(replies)
+                return replies
+        finally:
+            self._in_progress -= 1
+            if self._in_progress == 0:
+                self._idle.set()
 
     def _turn(self, inbound: Inbound, session: Session) -> list[Reply]:
         conversation = saved.load(session, inbound.channel.value, inbound.address)
         is_new = conversation is None
         if conversation is None:
             hint = (inbound.language_hint or "")[:2].lower()
-            language = hint if hint in LANGUAGES else DEFAULT_LANGUAGE
+            language = hint if hint in LANGUAGES else self.default_language
             conversation = saved.start(inbound.channel.value, inbound.address, language, inbound.received_at)
         turn = Turn(
             session=session, conversation=conversation, inbound=inbound, flows=self.flows, is_new=is_new
@@ -181,7 +198,10 @@ def _global(turn: Turn, word: GlobalWord) -> None:
         turn.flow.ask(turn)
 
 
-def _apology(inbound: Inbound) -> Reply:
-    hint = (inbound.language_hint or "")[:2].lower()
-    with use_language(hint if hint in LANGUAGES else DEFAULT_LANGUAGE):
-        return Reply(text=_("Sorry, something went wrong on our side. Please send your message again."))
+def _apology() -> Reply:
+    """In both languages: the turn that failed is the one that would have told us hers."""
+    texts = []
+    for language in LANGUAGES:
+        with use_language(language):
+            texts.append(_("Sorry, something went wrong on our side. Please send your message again."))
+    return Reply(text="\n".join(texts))

@@ -152,22 +152,41 @@ class MultiChoice(Field):
         return format_list([labels.get(payload, payload) for payload in value], locale=current_language())
 
 
-_YES_WORDS = {
-    fold(word) for word in ("yes", "y", "yeah", "ok", "نعم", "ايوه", "إيه", "اي", "أجل", "اكيد", "صح")
-}
-_NO_WORDS = {fold(word) for word in ("no", "n", "nope", "لا", "لأ", "كلا", "ابدا")}
+YES_WORDS = frozenset(
+    fold(word)
+    for word in (
+        *("yes", "y", "yeah", "ok", "agree", "i agree"),
+        *("نعم", "ايوه", "إيه", "اي", "أجل", "اكيد", "صح", "موافق", "موافقة", "أوافق"),
+    )
+)
+NO_WORDS = frozenset(
+    fold(word)
+    for word in (
+        *("no", "n", "nope", "disagree", "i do not agree"),
+        *("لا", "لأ", "كلا", "ابدا", "غير موافق", "غير موافقة", "لا أوافق"),
+    )
+)
 
 
 @dataclass(frozen=True, kw_only=True)
 class YesNo(Field):
+    """Yes or no. Each question's buttons carry its own name ("health_certificate:yes"), so a "yes" button
+    left in the chat from an earlier question is refused as stale instead of answering this one."""
+
+    yes_label: LazyText = field(default_factory=lambda: N_("Yes"))
+    no_label: LazyText = field(default_factory=lambda: N_("No"))
+
     def offers(self, turn: Turn, draft: dict[str, Any]) -> Sequence[Offer]:
-        return (Offer(label=N_("Yes"), payload=YES), Offer(label=N_("No"), payload=NO))
+        return (
+            Offer(label=self.yes_label, payload=f"{self.name}:{YES}"),
+            Offer(label=self.no_label, payload=f"{self.name}:{NO}"),
+        )
 
     def take(self, turn: Turn, answer: Answer, draft: dict[str, Any]) -> Any:
-        choice = answer.choice
-        if choice is None and fold(answer.text) in _YES_WORDS:
+        choice = answer.choice.rpartition(":")[2] if answer.choice else None
+        if choice is None and fold(answer.text) in YES_WORDS:
             choice = YES
-        if choice is None and fold(answer.text) in _NO_WORDS:
+        if choice is None and fold(answer.text) in NO_WORDS:
             choice = NO
         if choice not in (YES, NO):
             raise Invalid(_("Please answer 1 for yes or 2 for no."))
@@ -182,9 +201,8 @@ class Consent(YesNo):
     """Explicit consent: "yes" records when she agreed; "no" ends the form without keeping anything."""
 
     refused: LazyText
-
-    def offers(self, turn: Turn, draft: dict[str, Any]) -> Sequence[Offer]:
-        return (Offer(label=N_("I agree"), payload=YES), Offer(label=N_("I do not agree"), payload=NO))
+    yes_label: LazyText = field(default_factory=lambda: N_("I agree"))
+    no_label: LazyText = field(default_factory=lambda: N_("I do not agree"))
 
     def take(self, turn: Turn, answer: Answer, draft: dict[str, Any]) -> Any:
         if not super().take(turn, answer, draft):
@@ -210,7 +228,7 @@ class Form:
     # -- the Flow protocol --------------------------------------------------------------------------
 
     def begin(self, turn: Turn) -> None:
-        draft = self._draft(turn)
+        draft = self._fresh(turn)
         turn.say(str(self.resumed if self._answered(draft) else self.intro))
         self._next(turn, draft)
 
@@ -239,7 +257,14 @@ class Form:
         return str(current.hint) if current.hint else None
 
     def cancel(self, turn: Turn) -> None:
-        self._discard(turn)
+        draft = self._draft(turn)
+        if turn.step == PICK or draft.get("_editing"):
+            # Cancelling a correction goes back to the summary with the answers as they were.
+            self._keep(turn, _without_temporary(draft))
+            turn.say(_("Nothing was changed."))
+            self._review(turn, self._draft(turn))
+            return
+        self.discard(turn)
         turn.say(str(self.cancelled))
         turn.go("home")
 
@@ -254,7 +279,7 @@ class Form:
             current.prompt(turn, draft)
             return
         except Abort as stop:
-            self._discard(turn)
+            self.discard(turn)
             turn.say(stop.message)
             turn.go("home")
             return
@@ -308,6 +333,7 @@ class Form:
             turn.say(_("Please choose one of the options by typing its number."))
             self._pick(turn, draft)
             return
+        draft = _without_temporary(draft)
         draft["_editing"] = True
         self._keep(turn, draft)
         turn.step = chosen.name
@@ -315,7 +341,7 @@ class Form:
 
     def _complete(self, turn: Turn, draft: dict[str, Any]) -> None:
         values = {f.name: draft[f.name] for f in self._asked(turn) if f.name in draft}
-        self._discard(turn)
+        self.discard(turn)
         try:
             self.on_complete(turn, values)
         except SendBack as problem:
@@ -328,13 +354,20 @@ class Form:
 
     # -- the draft ------------------------------------------------------------------------------------
 
+    def _fresh(self, turn: Turn) -> dict[str, Any]:
+        """The draft without what an abandoned step left behind (ticks not confirmed, a correction)."""
+        draft = _without_temporary(self._draft(turn))
+        self._keep(turn, draft)
+        return draft
+
     def _draft(self, turn: Turn) -> dict[str, Any]:
         return dict(turn.answers.get(self.name, {}))
 
     def _keep(self, turn: Turn, draft: dict[str, Any]) -> None:
         turn.remember(**{self.name: draft})
 
-    def _discard(self, turn: Turn) -> None:
+    def discard(self, turn: Turn) -> None:
+        """Forget the answers collected so far."""
         remaining = turn.answers
         remaining.pop(self.name, None)
         turn.clear_answers()
@@ -354,3 +387,7 @@ class Form:
 
     def has_draft(self, turn: Turn) -> bool:
         return self._answered(self._draft(turn))
+
+
+def _without_temporary(draft: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in draft.items() if not key.startswith("_")}

@@ -101,5 +101,10 @@ class Home:
         return _("This is the menu. Type the number of what you would like to do.")
 
     def cancel(self, turn: Turn) -> None:
+        if not turn.registered and registration.has_draft(turn):
+            registration.discard(turn)  # her unfinished registration, national ID and all
+            turn.say(str(registration.cancelled))
+            self.ask(turn)
+            return
         turn.say(_("There is nothing to cancel."))
         self.ask(turn)

@@ -8,7 +8,8 @@ from typing import Any
 
 from conversations.text import ascii_digits_only, fold, normalise
 
-_SEPARATORS = re.compile(r"[\s,،;؛/&+-]+|\band\b|\bو\b")
+_LISTS = re.compile(r"[,،;؛/&+]+")  # what separates the items of a list
+_WORDS = re.compile(r"\s+(?:and|و)\s+|\s+")  # and, within an item, "1 3" or "1 and 3"
 
 
 def payloads(offered: Sequence[dict[str, Any]]) -> list[str]:
@@ -32,11 +33,17 @@ def match_one(offered: Sequence[dict[str, Any]], text: str) -> str | None:
 
 def match_many(offered: Sequence[dict[str, Any]], text: str) -> list[str] | None:
     """Several options named at once ("1 3", "١،٣", "drinks, sewing"); None if any part names nothing."""
-    whole = match_one(offered, text)
-    if whole is not None:
-        return [whole]
-    parts = [part for part in _SEPARATORS.split(normalise(text)) if part]
-    chosen = [match_one(offered, part) for part in parts]
-    if not chosen or any(choice is None for choice in chosen):
-        return None
-    return list(dict.fromkeys(choice for choice in chosen if choice is not None))
+    chosen: list[str] = []
+    for item in (part.strip() for part in _LISTS.split(normalise(text))):
+        if not item:
+            continue
+        whole = match_one(offered, item)  # a label may itself contain "and": "Baked goods and sweets"
+        named = (
+            [whole]
+            if whole is not None
+            else [match_one(offered, word) for word in _WORDS.split(item) if word]
+        )
+        if not named or None in named:
+            return None
+        chosen.extend(choice for choice in named if choice is not None)
+    return list(dict.fromkeys(chosen)) or None

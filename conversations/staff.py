@@ -34,6 +34,9 @@ class StaffHome:
         self.ask(turn)
 
     def ask(self, turn: Turn) -> None:
+        if staff_member(turn) is None:  # rights are read again each time the menu is shown
+            turn.go("home")
+            return
         turn.step = None
         turn.say(
             _("Staff menu: what would you like to do?"),
@@ -69,6 +72,8 @@ class StaffHome:
 
 def registrations(turn: Turn, member: StaffMember) -> str:
     """Families per office: an office's staff see their own office, admins every office."""
+    if member.role != StaffRole.ADMIN.value and member.office_code is None:
+        return _("Your staff account has no office yet. Please ask an administrator to set it.")
     own_office = None if member.role == StaffRole.ADMIN.value else member.office_code
     counts = {count.office_code: count for count in beneficiaries.counts_by_office(turn.session, own_office)}
     lines = [_("Registered families:")]

@@ -13,6 +13,8 @@ from storage.models import StaffMember, StaffRole
 def add_or_update(
     session: Session, address: str, role: StaffRole, office_code: str | None, now: datetime
 ) -> StaffMember:
+    if role is StaffRole.STAFF and office_code is None:
+        raise ValueError("a staff member belongs to an office")
     member = session.scalar(select(StaffMember).where(StaffMember.address == address))
     if member is None:
         member = StaffMember(address=address, created_at=now)

@@ -30,7 +30,8 @@ class FakeTelegram:
     calls: list[str] = field(default_factory=list)
     callback_answers: list[dict[str, Any]] = field(default_factory=list)
     webhook: dict[str, Any] | None = None
-    faults: deque[tuple[int, dict[str, Any]]] = field(default_factory=deque)
+    faults: deque[tuple[int, dict[str, Any]]] = field(default_factory=deque)  # for sendMessage
+    answer_faults: deque[tuple[int, dict[str, Any]]] = field(default_factory=deque)  # answerCallbackQuery
     next_update_id: int = 1
     next_message_id: int = 1000
     url: str = ""
@@ -136,6 +137,9 @@ class FakeTelegram:
         )
 
     async def _answercallbackquery(self, params: dict[str, Any]) -> web.Response:
+        if self.answer_faults:
+            status, body = self.answer_faults.popleft()
+            return web.json_response(body, status=status)
         async with self._changed:
             self.callback_answers.append(params)
             self._changed.notify_all()

@@ -5,6 +5,8 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from conversations.forms import YesNo
+from conversations.i18n import N_
 from storage.db import Database
 from storage.models import Beneficiary, BeneficiaryProduct, Conversation
 from tests.people import Person, ar, en
@@ -49,7 +51,7 @@ async def test_deleting_asks_first_and_keeping_changes_nothing(fatima: Person, d
     await fatima.chooses("حسابي")
     await fatima.chooses("حذف بياناتي")
     assert "لا يمكن التراجع عنه" in fatima.heard
-    await fatima.chooses("لا، أبقِ بياناتي")
+    await fatima.chooses("لا، لا تحذف بياناتي")
     assert ar("Nothing was deleted.") in fatima.heard
     assert await rows(database) == (1, 1, 1)
 
@@ -84,3 +86,13 @@ async def test_the_sections_still_to_come_say_so(mary: Person) -> None:
         await mary.chooses(section)
         assert "coming soon" in mary.heard
         assert mary.options[0] == "Trainings"
+
+
+async def test_an_old_yes_button_cannot_confirm_a_deletion(fatima: Person, database: Database) -> None:
+    await fatima.registers()
+    await fatima.chooses("حسابي")
+    await fatima.chooses("حذف بياناتي")
+    old_yes = YesNo(name="canteen_interest", ask=N_("Yes"), label=N_("Yes")).offers(None, {})[0]  # type: ignore[arg-type]
+    await fatima.presses(old_yes.payload)  # the registration's "Yes" button, still in the chat
+    assert ar("That choice is no longer available. Here is where we are:") in fatima.heard
+    assert await rows(database) == (1, 1, 1)

@@ -115,7 +115,7 @@ def test_export_as_csv_opens_in_a_spreadsheet_with_arabic_intact(workdir: Path) 
     [header, row] = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
     record = dict(zip(header, row, strict=True))
     assert record["الاسم"] == "فاطمة أحمد الزهراني"
-    assert record["رقم الهوية"] == "1000000008" and record["الجوال"] == "+966551234567"
+    assert record["رقم الهوية"] == '="1000000008"' and record["الجوال"] == '="+966551234567"'  # text in Excel
     assert record["المكتب"] == "مكة المكرمة" and record["المنتجات"] == "وجبات مطبوخة ومخبوزات وحلويات"
     assert record["تاريخ التسجيل (هجري)"].endswith("1448 هـ")
 
@@ -167,3 +167,11 @@ def test_an_unreachable_database_is_one_clear_line(workdir: Path) -> None:
     result = usar("migrate", cwd=workdir, USAR_DATABASE_URL="sqlite:////nonexistent/dir/usar.db")
     assert result.returncode == 1
     assert result.stderr.startswith("usar: cannot use the database:") and "Traceback" not in result.stderr
+
+
+def test_an_export_over_an_older_readable_file_is_made_private(workdir: Path) -> None:
+    older = workdir / "families.csv"
+    older.write_text("old")
+    older.chmod(0o644)
+    assert usar("export", "beneficiaries", "--output", "families.csv", cwd=workdir).returncode == 0
+    assert oct(older.stat().st_mode & 0o777) == "0o600"

@@ -193,3 +193,43 @@ async def test_keyed_locks_are_released_when_nobody_waits() -> None:
     await asyncio.gather(hold("a", "one"), hold("a", "two"), hold("b", "three"))
     assert order.index("one out") < order.index("two in")
     assert locks._locks == {}
+
+
+async def test_the_default_language_of_the_service_greets_strangers(database: Database, clock: Clock) -> None:
+    stranger = Person(Engine(database, all_flows(), default_language="en"), clock, address="966500000009")
+    await stranger.says("hi")
+    assert "Welcome to Usar" in stranger.heard
+
+
+async def test_idle_waits_for_the_messages_being_answered(fatima: Person, engine: Engine) -> None:
+    answering = asyncio.ensure_future(fatima.says("مرحبا"))
+    await asyncio.sleep(0)  # the turn has started
+    waiting = asyncio.ensure_future(engine.idle())
+    await asyncio.sleep(0)
+    assert not waiting.done()
+    await answering
+    await asyncio.wait_for(waiting, timeout=5)
+
+
+async def test_staff_rights_are_read_again_every_time(
+    engine: Engine, clock: Clock, database: Database
+) -> None:
+    from storage import staff
+    from storage.models import StaffMember, StaffRole
+
+    officer = Person(engine, clock, address="777")
+    await database.run(lambda s: staff.add_or_update(s, "777", StaffRole.STAFF, "makkah", clock.now))
+    await officer.says("hi")
+    assert ar("Staff menu: what would you like to do?") in officer.heard
+    await database.run(lambda s: s.query(StaffMember).delete())
+    await officer.says("مساعدة")
+    assert ar("Staff menu: what would you like to do?") not in officer.heard
+    assert ar("How can I help you?") in officer.heard
+
+
+def test_a_staff_member_without_an_office_cannot_be_saved() -> None:
+    from storage import staff
+    from storage.models import StaffRole
+
+    with pytest.raises(ValueError, match="belongs to an office"):
+        staff.add_or_update(None, "777", StaffRole.STAFF, None, None)  # type: ignore[arg-type]

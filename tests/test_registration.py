@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select
 
 from storage.db import Database
@@ -308,3 +309,85 @@ async def test_counts_and_rows_stay_consistent_after_a_registration(
         )
     )
     assert counts == (1, 1)
+
+
+async def to_consent(person: Person) -> dict[str, str]:
+    """Answers everything up to the consent question; the payload of each "Yes" button she was shown."""
+    yes_buttons = {}
+    await person.says("مرحبا")
+    await person.says("1")
+    for answer in ("فاطمة أحمد", "1000000008", "0551234567", "1", "1", "7", "1", "1"):
+        await person.says(answer)
+        if person.options[:1] == ["نعم"]:
+            yes_buttons[person.replies[-1].text] = person.replies[-1].options[0].payload
+    return yes_buttons
+
+
+async def test_an_old_yes_button_from_another_question_does_not_give_consent(
+    fatima: Person, database: Database
+) -> None:
+    yes_buttons = await to_consent(fatima)
+    certificate_yes = yes_buttons[ar("Do you hold a food-handler health certificate?")]
+    assert ar("Please check your answers:") not in fatima.heard
+    await fatima.presses(certificate_yes)  # still in the chat from the certificate question
+    assert ar("That choice is no longer available. Here is where we are:") in fatima.heard
+    assert "هل توافقين؟" in fatima.heard
+    await fatima.presses(fatima.replies[-1].options[0].payload)  # the consent question's own button
+    assert ar("Please check your answers:") in fatima.heard
+
+
+@pytest.mark.parametrize("typed", ["موافقة", "موافق", "أوافق", "I agree"])
+async def test_consent_in_her_own_words(fatima: Person, typed: str) -> None:
+    await to_consent(fatima)
+    await fatima.says(typed)
+    assert ar("Please check your answers:") in fatima.heard
+
+
+async def test_cancel_while_correcting_an_answer_goes_back_to_the_summary(fatima: Person) -> None:
+    await to_consent(fatima)
+    await fatima.says("1")
+    await fatima.chooses("تعديل إجابة")
+    await fatima.says("إلغاء")
+    assert ar("Nothing was changed.") in fatima.heard and "الاسم: فاطمة أحمد" in fatima.heard
+    await fatima.chooses("تعديل إجابة")
+    await fatima.chooses("الاسم")
+    await fatima.says("إلغاء")
+    assert "الاسم: فاطمة أحمد" in fatima.heard and ar("Please check your answers:") in fatima.heard
+
+
+async def test_ticks_left_unconfirmed_are_forgotten_when_she_comes_back(fatima: Person) -> None:
+    await to_consent(fatima)
+    await fatima.says("1")
+    await fatima.chooses("تعديل إجابة")
+    await fatima.chooses("المنتجات")
+    await fatima.says("5")  # ticks sewing, then leaves without "Done"
+    await fatima.says("القائمة")
+    await fatima.chooses("متابعة التسجيل")
+    assert "المنتجات: وجبات مطبوخة" in fatima.heard and "خياطة" not in fatima.heard
+    await fatima.chooses("تعديل إجابة")
+    await fatima.chooses("المنتجات")
+    assert "✅ خياطة" not in fatima.options and "✅ وجبات مطبوخة" in fatima.options
+
+
+async def test_a_label_with_and_in_it_can_be_chosen_with_another(mary: Person) -> None:
+    await mary.says("hi")
+    await mary.says("1")
+    for answer in ("Mary Smith", "2000000006", "0500000002", "1"):
+        await mary.says(answer)
+    await mary.says("Baked goods and sweets, crafts")
+    assert mary.options[1] == "✅ Baked goods and sweets" and mary.options[3] == "✅ Crafts"
+
+
+async def test_cancel_at_the_menu_discards_an_unfinished_registration(
+    fatima: Person, database: Database
+) -> None:
+    await fatima.says("مرحبا")
+    await fatima.says("1")
+    await fatima.says("فاطمة أحمد")
+    await fatima.says("1000000008")
+    await fatima.says("القائمة")
+    await fatima.says("إلغاء")
+    assert ar("Registration cancelled. Nothing was saved.") in fatima.heard
+    assert fatima.options[0] == "تسجيل أسرتي"
+    state = await database.run(lambda s: s.scalars(select(Conversation)).one())
+    assert "1000000008" not in str(state.answers)

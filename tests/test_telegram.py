@@ -360,3 +360,19 @@ async def test_the_sender_calls_a_refused_connection_transient() -> None:
 
 async def test_the_sender_refuses_an_address_that_is_not_a_chat_id(sender: TelegramSender) -> None:
     assert await sender.send("+966551234567", Reply(text="x")) == PermanentFailure("not a Telegram chat id")
+
+
+async def test_a_button_press_too_old_to_acknowledge_is_still_answered_once(
+    webhook: Service, fake_telegram: FakeTelegram, clock: Clock
+) -> None:
+    assert fake_telegram.webhook is not None
+    post = webhook_poster(webhook, fake_telegram.webhook["secret_token"])
+    fatima = TelegramUser(fake_telegram, FATIMA_ID, deliver=post, clock=clock)
+    await fatima.says("مرحبا")
+    fake_telegram.answer_faults.append(
+        (400, {"ok": False, "error_code": 400, "description": "Bad Request: query is too old"})
+    )
+    message, data = fatima.button_for("تسجيل أسرتي")
+    status = await post(fake_telegram.button(fatima, message, data))
+    assert status == 200  # so Telegram does not deliver the press again
+    assert [m["text"] for m in fake_telegram.sent_to(FATIMA_ID)][-1].endswith("ما اسمك الكامل؟")

@@ -12,6 +12,7 @@ from datetime import datetime
 from functools import partial
 
 from aiogram import F, Router
+from aiogram.exceptions import TelegramAPIError
 from aiogram.types import CallbackQuery, Message
 
 from conversations.messages import Inbound, Reply, RetryAfter, Sent
@@ -42,7 +43,12 @@ def build_router() -> Router:
         inbound = inbound_from_callback(query, clock())
         if inbound is not None:
             await handle(inbound, partial(answer, sender, inbound.address))
-        await query.answer()  # stops the button's spinner; the answer came as messages
+        try:
+            await query.answer()  # stops the button's spinner; the answer came as messages
+        except TelegramAPIError as problem:
+            # Too late or unreachable: the press was handled all the same, and failing here would have
+            # Telegram deliver it again and run the turn twice.
+            log.info("a button press was not acknowledged: %s", type(problem).__name__)
 
     return router
 

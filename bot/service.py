@@ -19,10 +19,13 @@ from aiohttp import web
 from bot.app import build_engine, open_database
 from bot.settings import Settings
 from bot.telegram import create_bot, create_dispatcher
-from bot.web import TELEGRAM_WEBHOOK, WHATSAPP_WEBHOOK, add_telegram_webhook, build_app
+from bot.web import STATUS_WEBHOOK, TELEGRAM_WEBHOOK, WHATSAPP_WEBHOOK, add_telegram_webhook, build_app
 from conversations.engine import Engine
 from handlers.telegram.sender import TelegramSender
-from handlers.whatsapp.webhook import WhatsAppWebhook
+from handlers.whatsapp.sender import WhatsAppSender, twilio_client
+from handlers.whatsapp.webhook import SignedForms, StatusWebhook, WhatsAppWebhook
+from storage import delivery_reports
+from storage.db import Database
 
 log = logging.getLogger(__name__)
 STOP_GRACE = 10.0  # seconds the messages in hand get to be answered when the service stops
@@ -35,6 +38,7 @@ class Service:
         self.engine: Engine | None = None
         self.bot: Bot | None = None
         self.dispatcher: Dispatcher | None = None
+        self.whatsapp_sender: WhatsAppSender | None = None
         self._exit = AsyncExitStack()
         self._polling: asyncio.Task[None] | None = None
         self._stopped = asyncio.Event()
@@ -55,14 +59,7 @@ class Service:
             if settings.public_url is not None:
                 add_telegram_webhook(app, self.dispatcher, self.bot, settings.telegram_webhook_secret)
         if settings.twilio_auth_token is not None:
-            webhook = WhatsAppWebhook(
-                self.engine.handle,
-                settings.twilio_auth_token.get_secret_value(),
-                settings.public_endpoint(WHATSAPP_WEBHOOK),
-                self.clock,
-            )
-            app.router.add_post(WHATSAPP_WEBHOOK, webhook.receive)
-            log.info("WhatsApp: Twilio calls our webhook at %s", settings.public_endpoint(WHATSAPP_WEBHOOK))
+            self._start_whatsapp(app, database, settings.twilio_auth_token.get_secret_value())
         runner = web.AppRunner(app, access_log=None)
         await runner.setup()
         self._exit.push_async_callback(runner.cleanup)
@@ -72,6 +69,41 @@ class Service:
         log.info("web server listening on %s:%s", settings.http_host, self.port)
         if self.bot is not None and self.dispatcher is not None:
             await self._start_telegram(self.bot, self.dispatcher)
+
+    def _start_whatsapp(self, app: web.Application, database: Database, auth_token: str) -> None:
+        settings = self.settings
+        assert self.engine is not None and settings.twilio_account_sid and settings.twilio_whatsapp_from
+        messages = WhatsAppWebhook(
+            self.engine.handle,
+            SignedForms(auth_token, settings.public_endpoint(WHATSAPP_WEBHOOK)),
+            self.clock,
+        )
+        app.router.add_post(WHATSAPP_WEBHOOK, messages.receive)
+
+        async def record(message_id: str, status: str, error_code: str | None) -> None:
+            now = self.clock()
+            await database.run(
+                lambda session: delivery_reports.record(
+                    session, "whatsapp", message_id, status, error_code, now
+                )
+            )
+
+        reports = StatusWebhook(record, SignedForms(auth_token, settings.public_endpoint(STATUS_WEBHOOK)))
+        app.router.add_post(STATUS_WEBHOOK, reports.receive)
+        client = twilio_client(
+            settings.twilio_account_sid,
+            auth_token,
+            str(settings.twilio_api_base) if settings.twilio_api_base else None,
+        )
+        self._exit.push_async_callback(client.http_client.close)
+        self.whatsapp_sender = WhatsAppSender(
+            client,
+            settings.twilio_whatsapp_from,
+            settings.whatsapp_templates,
+            settings.public_endpoint(STATUS_WEBHOOK),
+            self.clock,
+        )
+        log.info("WhatsApp: Twilio calls our webhooks at %s", settings.public_endpoint(WHATSAPP_WEBHOOK))
 
     async def _start_telegram(self, bot: Bot, dispatcher: Dispatcher) -> None:
         updates = dispatcher.resolve_used_update_types()

@@ -35,6 +35,18 @@ class Settings(BaseSettings):
     twilio_account_sid: str | None = Field(default=None, pattern=r"^AC[0-9a-fA-F]{32}$")
     twilio_auth_token: SecretStr | None = None
     twilio_whatsapp_from: str | None = Field(default=None, pattern=r"^(whatsapp:)?\+[1-9]\d{6,14}$")
+    twilio_api_base: HttpUrl | None = None  # another host for Twilio's REST API; Twilio's by default
+    # The approved template (Content SID) for each kind of message we start outside the 24-hour window,
+    # as JSON: {"announcement": "HX…", "reminder": "HX…"}.
+    whatsapp_templates: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("whatsapp_templates")
+    @classmethod
+    def _content_sids(cls, templates: dict[str, str]) -> dict[str, str]:
+        wrong = sorted(kind for kind, sid in templates.items() if not re.fullmatch(r"HX[0-9a-fA-F]{32}", sid))
+        if wrong:
+            raise ValueError(f"not a Content SID (HX followed by 32 hex digits) for: {', '.join(wrong)}")
+        return templates
 
     @model_validator(mode="after")
     def _whatsapp_complete(self) -> Settings:

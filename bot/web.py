@@ -11,6 +11,7 @@ from aiohttp import web
 log = logging.getLogger(__name__)
 TELEGRAM_WEBHOOK = "/webhooks/telegram"
 WHATSAPP_WEBHOOK = "/webhooks/twilio/whatsapp"
+STATUS_WEBHOOK = "/webhooks/twilio/status"
 
 
 class TelegramWebhook(SimpleRequestHandler):

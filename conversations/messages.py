@@ -42,6 +42,17 @@ class Reply:
     contact_button: str | None = None  # label of a "share my number" button, where the channel has one
 
 
+@dataclass(frozen=True)
+class Outbound:
+    """A message we send first (a reminder, an announcement, a tip), outside any conversation turn."""
+
+    address: str
+    reply: Reply
+    kind: str = "message"  # what it is; on WhatsApp it picks the approved template for outside the window
+    template_variables: tuple[tuple[str, str], ...] = ()  # the template's variables, ("1", "Fatima") …
+    last_inbound_at: datetime | None = None  # when she last wrote on this channel
+
+
 # What became of a proactive message handed to a channel's sender. A sender never raises for these.
 
 
@@ -78,12 +89,19 @@ class PermanentFailure:
     reason: str
 
 
-SendOutcome = Sent | RetryAfter | Blocked | TransientFailure | PermanentFailure
+@dataclass(frozen=True)
+class NeedsTemplate:
+    """WhatsApp, outside the 24 hours after her last message, with no approved template for this kind."""
+
+    kind: str
+
+
+SendOutcome = Sent | RetryAfter | Blocked | TransientFailure | PermanentFailure | NeedsTemplate
 
 
 class Sender(Protocol):
-    """One channel's way to deliver a reply to an address, outside a conversation turn."""
+    """One channel's way to deliver a message, outside a conversation turn."""
 
     channel: Channel
 
-    async def send(self, address: str, reply: Reply) -> SendOutcome: ...
+    async def send(self, message: Outbound) -> SendOutcome: ...

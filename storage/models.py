@@ -80,6 +80,7 @@ class Beneficiary(Base):
     consented_at: Mapped[datetime] = mapped_column(UTCDateTime())
     registered_at: Mapped[datetime] = mapped_column(UTCDateTime())
     verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    opted_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)  # no announcements
 
     office: Mapped[Office] = relationship(lazy="joined")
     product_rows: Mapped[list[BeneficiaryProduct]] = relationship(
@@ -135,3 +136,17 @@ class StaffMember(Base):
     role: Mapped[str] = mapped_column(String(16))
     office_code: Mapped[str | None] = mapped_column(ForeignKey("offices.code"), default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class DeliveryReport(Base):
+    """What the platform reported about a message we sent (Twilio's status callbacks): queued, sent,
+    delivered, read, failed, undelivered. Kept as received, one row a report, keyed by its message id."""
+
+    __tablename__ = "delivery_reports"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    provider_message_id: Mapped[str] = mapped_column(String(64), index=True)
+    status: Mapped[str] = mapped_column(String(32))
+    error_code: Mapped[str | None] = mapped_column(String(16), default=None)
+    reported_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -17,6 +17,7 @@ from bot.web import TELEGRAM_WEBHOOK
 from conversations.messages import (
     Blocked,
     Option,
+    Outbound,
     PermanentFailure,
     Reply,
     RetryAfter,
@@ -306,7 +307,7 @@ async def sender(fake_telegram: FakeTelegram) -> AsyncIterator[TelegramSender]:
 async def test_the_sender_reports_a_sent_message_with_its_id(
     sender: TelegramSender, fake_telegram: FakeTelegram
 ) -> None:
-    outcome = await sender.send(str(FATIMA_ID), Reply(text="تذكير بالدورة غداً"))
+    outcome = await sender.send(Outbound(str(FATIMA_ID), Reply(text="تذكير بالدورة غداً")))
     assert outcome == Sent(str(fake_telegram.sent[-1]["message_id"]))
     assert fake_telegram.sent[-1]["text"] == "تذكير بالدورة غداً"
 
@@ -346,20 +347,22 @@ async def test_the_sender_maps_every_failure_to_an_outcome(
     expected: object,
 ) -> None:
     fake_telegram.fail_next_send(status, description, **parameters)
-    assert await sender.send(str(FATIMA_ID), Reply(text="إعلان")) == expected
+    assert await sender.send(Outbound(str(FATIMA_ID), Reply(text="إعلان"))) == expected
 
 
 async def test_the_sender_calls_a_refused_connection_transient() -> None:
     bot = create_bot(TOKEN, "http://127.0.0.1:9")  # the discard port: nothing listens there
     try:
-        outcome = await TelegramSender(bot).send(str(FATIMA_ID), Reply(text="إعلان"))
+        outcome = await TelegramSender(bot).send(Outbound(str(FATIMA_ID), Reply(text="إعلان")))
     finally:
         await bot.session.close()
     assert isinstance(outcome, TransientFailure)
 
 
 async def test_the_sender_refuses_an_address_that_is_not_a_chat_id(sender: TelegramSender) -> None:
-    assert await sender.send("+966551234567", Reply(text="x")) == PermanentFailure("not a Telegram chat id")
+    assert await sender.send(Outbound("+966551234567", Reply(text="x"))) == PermanentFailure(
+        "not a Telegram chat id"
+    )
 
 
 async def test_a_button_press_too_old_to_acknowledge_is_still_answered_once(

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import xml.etree.ElementTree as ElementTree
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 import aiohttp
@@ -15,12 +17,26 @@ from twilio.request_validator import RequestValidator
 
 from bot.service import Service
 from bot.settings import Settings
-from bot.web import WHATSAPP_WEBHOOK
+from bot.web import STATUS_WEBHOOK, WHATSAPP_WEBHOOK
 from conversations.engine import Engine
-from conversations.messages import Channel, Option, Reply
+from conversations.messages import (
+    Blocked,
+    Channel,
+    NeedsTemplate,
+    Option,
+    Outbound,
+    PermanentFailure,
+    Reply,
+    RetryAfter,
+    Sent,
+    TransientFailure,
+)
 from handlers.whatsapp.replies import BODY_LIMIT, bodies
+from handlers.whatsapp.sender import WhatsAppSender, twilio_client
+from storage import delivery_reports
 from storage.db import Database
 from storage.models import Beneficiary, Conversation
+from tests.fake_twilio import ACCOUNT_SID, FakeTwilio
 from tests.people import Clock, Person
 
 AUTH_TOKEN = "test-auth-token-0123456789abcdef"
@@ -35,7 +51,7 @@ async def whatsapp(database: Database, database_url: str, clock: Clock) -> Async
         database_url=database_url,
         http_port=0,
         public_url=PUBLIC_URL,
-        twilio_account_sid="AC" + "0" * 32,
+        twilio_account_sid=ACCOUNT_SID,
         twilio_auth_token=AUTH_TOKEN,
         twilio_whatsapp_from=BUSINESS,
     )
@@ -62,23 +78,24 @@ class OnWhatsApp:
             "From": f"whatsapp:{self.number}",
             "To": BUSINESS,
             "MessageSid": f"SM{self.sent:032d}",
-            "AccountSid": "AC" + "0" * 32,
+            "AccountSid": ACCOUNT_SID,
             "ProfileName": "Fatima",
             "NumMedia": "0",
             **form,
         }
+        await self.post_to(WHATSAPP_WEBHOOK, params, signature=signature)
+
+    async def post_to(self, path: str, params: dict[str, str], *, signature: str | None = None) -> None:
+        """What Twilio posts: the form, signed over the public URL it called."""
         if signature is None:
-            signature = RequestValidator(self.signing_token).compute_signature(
-                PUBLIC_URL + WHATSAPP_WEBHOOK, params
-            )
+            signature = RequestValidator(self.signing_token).compute_signature(PUBLIC_URL + path, params)
         headers = {"X-Twilio-Signature": signature} if signature else {}
-        url = f"http://127.0.0.1:{self.service.port}{WHATSAPP_WEBHOOK}"
+        url = f"http://127.0.0.1:{self.service.port}{path}"
         async with aiohttp.ClientSession() as http, http.post(url, data=params, headers=headers) as response:
             self.status = response.status
             body = await response.text()
-        self.heard = (
-            [m.text or "" for m in ElementTree.fromstring(body).iter("Message")] if response.ok else []
-        )
+        is_twiml = response.ok and body.startswith("<?xml")
+        self.heard = [m.text or "" for m in ElementTree.fromstring(body).iter("Message")] if is_twiml else []
 
     async def says(self, text: str) -> str:
         await self.post({"Body": text})
@@ -145,7 +162,7 @@ async def test_a_forged_or_unsigned_request_is_refused_and_changes_nothing(
             )
             await intruder.post({"Body": "hello"}, signature=other)
     assert intruder.status == 403 and intruder.heard == []
-    assert "refused a WhatsApp webhook call" in caplog.text and "966551234567" not in caplog.text
+    assert "refused a Twilio webhook call" in caplog.text and "966551234567" not in caplog.text
     assert await database.run(lambda s: s.scalars(select(Conversation)).all()) == []
 
 
@@ -200,3 +217,125 @@ def test_a_long_reply_is_split_under_whatsapps_limit_with_the_options_whole() ->
     parts = bodies([Reply(text="سطر طويل من النص. " * 150), Reply(text="اختاري:", options=options)])
     assert len(parts) >= 2 and all(len(part) <= BODY_LIMIT for part in parts)
     assert "\n".join(f"{n}. خيار رقم {n}" for n in range(1, 9)) in parts[-1]
+
+
+TEMPLATE = "HX" + "a" * 32
+
+
+@pytest.fixture
+async def fake_twilio() -> AsyncIterator[FakeTwilio]:
+    fake = FakeTwilio()
+    await fake.start()
+    yield fake
+    await fake.stop()
+
+
+@pytest.fixture
+async def sender(fake_twilio: FakeTwilio, clock: Clock) -> AsyncIterator[WhatsAppSender]:
+    client = twilio_client(ACCOUNT_SID, AUTH_TOKEN, fake_twilio.url)
+    yield WhatsAppSender(client, BUSINESS, {"announcement": TEMPLATE}, PUBLIC_URL + STATUS_WEBHOOK, clock)
+    await client.http_client.close()
+
+
+def announcement(
+    clock: Clock, *, hours_since_she_wrote: float | None, kind: str = "announcement"
+) -> Outbound:
+    wrote = None if hours_since_she_wrote is None else clock.now - timedelta(hours=hours_since_she_wrote)
+    return Outbound(
+        address="+966551234567",
+        reply=Reply(text="تذكير: ملتقى الأسر المنتجة غداً"),
+        kind=kind,
+        template_variables=(("1", "فاطمة"),),
+        last_inbound_at=wrote,
+    )
+
+
+async def test_inside_the_window_free_text_is_sent(
+    sender: WhatsAppSender, fake_twilio: FakeTwilio, clock: Clock
+) -> None:
+    outcome = await sender.send(announcement(clock, hours_since_she_wrote=23))
+    [created] = fake_twilio.created
+    assert outcome == Sent(created["Sid"])
+    assert created["To"] == "whatsapp:+966551234567" and created["From"] == BUSINESS
+    assert created["Body"] == "تذكير: ملتقى الأسر المنتجة غداً" and "ContentSid" not in created
+    assert created["StatusCallback"] == PUBLIC_URL + STATUS_WEBHOOK
+
+
+async def test_outside_the_window_the_approved_template_is_sent(
+    sender: WhatsAppSender, fake_twilio: FakeTwilio, clock: Clock
+) -> None:
+    outcome = await sender.send(announcement(clock, hours_since_she_wrote=25))
+    [created] = fake_twilio.created
+    assert outcome == Sent(created["Sid"])
+    assert created["ContentSid"] == TEMPLATE and "Body" not in created
+    assert json.loads(created["ContentVariables"]) == {"1": "فاطمة"}
+
+
+@pytest.mark.parametrize("hours", [25, None])
+async def test_outside_the_window_without_a_template_nothing_is_sent(
+    sender: WhatsAppSender, fake_twilio: FakeTwilio, clock: Clock, hours: float | None
+) -> None:
+    assert await sender.send(announcement(clock, hours_since_she_wrote=hours, kind="tip")) == NeedsTemplate(
+        "tip"
+    )
+    assert fake_twilio.created == []
+
+
+@pytest.mark.parametrize(
+    ("status", "code", "expected"),
+    [
+        (429, 20429, RetryAfter(1.0)),
+        (400, 63016, NeedsTemplate("announcement")),
+        (400, 21610, Blocked("21610: Unable to create record: Attempt to send to unsubscribed recipient")),
+        (400, 21211, PermanentFailure("400 21211: Unable to create record: Invalid 'To' Phone Number")),
+        (503, 20500, TransientFailure("503 20500: Unable to create record: Service unavailable")),
+    ],
+)
+async def test_twilio_errors_map_to_outcomes(
+    sender: WhatsAppSender, fake_twilio: FakeTwilio, clock: Clock, status: int, code: int, expected: object
+) -> None:
+    messages = {
+        20429: "Too Many Requests",
+        63016: "Failed to send freeform message because you are outside the allowed window.",
+        21610: "Attempt to send to unsubscribed recipient",
+        21211: "Invalid 'To' Phone Number",
+        20500: "Service unavailable",
+    }
+    fake_twilio.fail_next(status, code, messages[code])
+    assert await sender.send(announcement(clock, hours_since_she_wrote=1)) == expected
+
+
+async def test_an_unreachable_twilio_is_transient(clock: Clock) -> None:
+    client = twilio_client(ACCOUNT_SID, AUTH_TOKEN, "http://127.0.0.1:9")
+    try:
+        outcome = await WhatsAppSender(client, BUSINESS, {}, None, clock).send(
+            announcement(clock, hours_since_she_wrote=1)
+        )
+    finally:
+        await client.http_client.close()
+    assert isinstance(outcome, TransientFailure)
+
+
+async def test_a_status_callback_is_recorded_against_its_message(
+    whatsapp: Service, database: Database
+) -> None:
+    twilio = OnWhatsApp(whatsapp, "+966551234567")
+    for status, error in (("sent", None), ("delivered", None), ("failed", "63016")):
+        params = {"MessageSid": "SM" + "1" * 32, "MessageStatus": status, "AccountSid": ACCOUNT_SID}
+        if error:
+            params["ErrorCode"] = error
+        await twilio.post_to(STATUS_WEBHOOK, params)
+        assert twilio.status == 204
+    reports = await database.run(lambda s: delivery_reports.reports_for(s, "SM" + "1" * 32))
+    assert [(r.status, r.error_code) for r in reports] == [
+        ("sent", None),
+        ("delivered", None),
+        ("failed", "63016"),
+    ]
+
+
+async def test_a_forged_status_callback_is_refused(whatsapp: Service, database: Database) -> None:
+    forger = OnWhatsApp(whatsapp, "+966551234567", signing_token="not-the-auth-token")
+    await forger.post_to(STATUS_WEBHOOK, {"MessageSid": "SM" + "1" * 32, "MessageStatus": "delivered"})
+    assert forger.status == 403
+    assert await database.run(lambda s: delivery_reports.reports_for(s, "SM" + "1" * 32)) == []

@@ -15,7 +15,7 @@ from aiogram import F, Router
 from aiogram.exceptions import TelegramAPIError
 from aiogram.types import CallbackQuery, Message
 
-from conversations.messages import Inbound, Reply, RetryAfter, Sent
+from conversations.messages import Inbound, Outbound, Reply, RetryAfter, Sent
 from handlers.splitting import combine
 from handlers.telegram.sender import TelegramSender
 from handlers.telegram.updates import inbound_from_callback, inbound_from_message
@@ -55,10 +55,10 @@ def build_router() -> Router:
 
 async def answer(sender: TelegramSender, address: str, replies: list[Reply]) -> None:
     for reply in combine(replies):
-        outcome = await sender.send(address, reply)
+        outcome = await sender.send(Outbound(address, reply))
         if isinstance(outcome, RetryAfter) and outcome.seconds <= LONGEST_WAIT:
             await asyncio.sleep(outcome.seconds)
-            outcome = await sender.send(address, reply)
+            outcome = await sender.send(Outbound(address, reply))
         if not isinstance(outcome, Sent):
             log.warning("a Telegram answer was not delivered: %s", outcome)
             return

@@ -17,8 +17,8 @@ from aiogram.exceptions import (
 from conversations.messages import (
     Blocked,
     Channel,
+    Outbound,
     PermanentFailure,
-    Reply,
     RetryAfter,
     SendOutcome,
     Sent,
@@ -35,11 +35,11 @@ class TelegramSender:
     def __init__(self, bot: Bot) -> None:
         self.bot = bot
 
-    async def send(self, address: str, reply: Reply) -> SendOutcome:
+    async def send(self, message: Outbound) -> SendOutcome:
         """Send every part of the reply; the outcome of the first part that fails, or the last id sent."""
         outcome: SendOutcome = PermanentFailure("empty reply")
-        for part in messages(reply):
-            outcome = await self._send_part(address, part.text, part.reply_markup)
+        for part in messages(message.reply):
+            outcome = await self._send_part(message.address, part.text, part.reply_markup)
             if not isinstance(outcome, Sent):
                 return outcome
         return outcome

@@ -1,8 +1,10 @@
-"""POST /webhooks/twilio/whatsapp: check Twilio's signature, run the turn, answer with TwiML.
+"""Twilio's webhooks: WhatsApp messages (POST /webhooks/twilio/whatsapp) and delivery status callbacks
+(POST /webhooks/twilio/status). Each request must carry Twilio's signature of the public URL it called and
+all its parameters; anything else gets 403, is logged, and changes nothing.
 
-Replies go back as TwiML in the webhook's own response, not through the REST API: the answer to her message
-needs no second request, spends none of our API rate, and arrives in order; Twilio delivers it from the
-number she wrote to. The REST API is for what we send first (reminders, announcements: the sender).
+Replies to her messages go back as TwiML in the webhook's own response, not through the REST API: the
+answer needs no second request, spends none of our API rate, and arrives in order from the number she
+wrote to. The REST API is for what we send first (reminders, announcements: the sender).
 """
 
 from __future__ import annotations
@@ -21,11 +23,26 @@ from handlers.whatsapp.replies import bodies
 
 log = logging.getLogger(__name__)
 Handle = Callable[[Inbound], Awaitable[list[Reply]]]
+RecordReport = Callable[[str, str, str | None], Awaitable[None]]  # message id, status, error code
 SIGNATURE = "X-Twilio-Signature"
 
 
-def signed(validator: RequestValidator, url: str, form: dict[str, str], signature: str) -> bool:
-    return bool(signature) and bool(validator.validate(url, form, signature))
+class SignedForms:
+    """Reads a Twilio webhook's form, or None when its signature is missing or wrong."""
+
+    def __init__(self, auth_token: str, public_url: str) -> None:
+        self.validator = RequestValidator(auth_token)
+        self.public_url = public_url  # the URL exactly as Twilio calls it, behind any proxy
+
+    async def read(self, request: web.Request) -> dict[str, str] | None:
+        form = {key: str(value) for key, value in (await request.post()).items()}
+        url = self.public_url + (f"?{request.query_string}" if request.query_string else "")
+        signature = request.headers.get(SIGNATURE, "")
+        if signature and self.validator.validate(url, form, signature):
+            return form
+        problem = "wrong" if signature else "missing"
+        log.warning("refused a Twilio webhook call to %s with a %s signature", request.path, problem)
+        return None
 
 
 def twiml(texts: list[str]) -> web.Response:
@@ -36,24 +53,32 @@ def twiml(texts: list[str]) -> web.Response:
 
 
 class WhatsAppWebhook:
-    def __init__(
-        self, handle: Handle, auth_token: str, public_url: str, clock: Callable[[], datetime]
-    ) -> None:
+    def __init__(self, handle: Handle, forms: SignedForms, clock: Callable[[], datetime]) -> None:
         self.handle = handle
-        self.validator = RequestValidator(auth_token)
-        self.public_url = public_url  # the URL exactly as Twilio calls it, behind any proxy
+        self.forms = forms
         self.clock = clock
 
     async def receive(self, request: web.Request) -> web.Response:
-        form = {key: str(value) for key, value in (await request.post()).items()}
-        url = self.public_url + (f"?{request.query_string}" if request.query_string else "")
-        if not signed(self.validator, url, form, request.headers.get(SIGNATURE, "")):
-            log.warning(
-                "refused a WhatsApp webhook call with a %s signature",
-                "wrong" if SIGNATURE in request.headers else "missing",
-            )
+        form = await self.forms.read(request)
+        if form is None:
             return web.Response(status=403, text="forbidden")
         inbound = inbound_from_form(form, self.clock())
         if inbound is None:
             return twiml([])
         return twiml(bodies(await self.handle(inbound)))
+
+
+class StatusWebhook:
+    def __init__(self, record: RecordReport, forms: SignedForms) -> None:
+        self.record = record
+        self.forms = forms
+
+    async def receive(self, request: web.Request) -> web.Response:
+        form = await self.forms.read(request)
+        if form is None:
+            return web.Response(status=403, text="forbidden")
+        message_id, status = form.get("MessageSid", ""), form.get("MessageStatus", "")
+        if not message_id or not status:
+            return web.Response(status=400, text="MessageSid and MessageStatus are required")
+        await self.record(message_id, status.lower(), form.get("ErrorCode") or None)
+        return web.Response(status=204)

@@ -1,0 +1,126 @@
+"""Sending a message we start on WhatsApp through Twilio's REST API, every failure mapped to an outcome.
+
+WhatsApp lets a business write freely only within 24 hours of the person's last message. Outside that
+window the sender uses the approved template configured for the kind of message (Content API: ContentSid
+and ContentVariables, no body) and, where none is configured, returns NeedsTemplate without sending.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+import aiohttp
+from twilio.base.exceptions import TwilioException, TwilioRestException
+from twilio.http.async_http_client import AsyncTwilioHttpClient
+from twilio.http.response import Response
+from twilio.rest import Client
+
+from conversations.messages import (
+    Blocked,
+    Channel,
+    NeedsTemplate,
+    Outbound,
+    PermanentFailure,
+    RetryAfter,
+    SendOutcome,
+    Sent,
+    TransientFailure,
+)
+from handlers.splitting import split_message
+from handlers.whatsapp.replies import BODY_LIMIT, text_of
+
+WINDOW = timedelta(hours=24)
+RATE_LIMIT_PAUSE = 1.0  # seconds; Twilio's 429 names no wait
+REQUEST_TIMEOUT = 15.0
+OUTSIDE_WINDOW = 63016
+RATE_LIMITED = 20429
+REPLIED_STOP = 21610
+
+
+class RebasedHttpClient(AsyncTwilioHttpClient):  # type: ignore[misc]
+    """Twilio's aiohttp client, sending to another host (a proxy, or the tests' fake server)."""
+
+    def __init__(self, base: str) -> None:
+        super().__init__(timeout=REQUEST_TIMEOUT)
+        self.base = base.rstrip("/")
+
+    async def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Response:
+        parts = urlsplit(url)
+        rebased = self.base + parts.path + (f"?{parts.query}" if parts.query else "")
+        return await super().request(method, rebased, *args, **kwargs)
+
+
+def twilio_client(account_sid: str, auth_token: str, api_base: str | None) -> Client:
+    """Must be made inside the running event loop: the HTTP client opens its aiohttp session."""
+    http = RebasedHttpClient(api_base) if api_base else AsyncTwilioHttpClient(timeout=REQUEST_TIMEOUT)
+    return Client(account_sid, auth_token, http_client=http)
+
+
+class WhatsAppSender:
+    channel = Channel.WHATSAPP
+
+    def __init__(
+        self,
+        client: Client,
+        business_number: str,
+        templates: Mapping[str, str],
+        status_callback: str | None,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self.client = client
+        self.sender = (
+            business_number if business_number.startswith("whatsapp:") else f"whatsapp:{business_number}"
+        )
+        self.templates = dict(templates)
+        self.status_callback = status_callback
+        self.clock = clock
+
+    async def send(self, message: Outbound) -> SendOutcome:
+        inside_window = (
+            message.last_inbound_at is not None and self.clock() - message.last_inbound_at < WINDOW
+        )
+        if inside_window:
+            outcome: SendOutcome = PermanentFailure("empty message")
+            for body in split_message(text_of(message.reply), BODY_LIMIT):
+                outcome = await self._create(message, body=body)
+                if not isinstance(outcome, Sent):
+                    break
+            return outcome
+        template = self.templates.get(message.kind)
+        if template is None:
+            return NeedsTemplate(message.kind)
+        variables = json.dumps(dict(message.template_variables), ensure_ascii=False)
+        return await self._create(message, content_sid=template, content_variables=variables)
+
+    async def _create(self, message: Outbound, **content: str) -> SendOutcome:
+        extra = {"status_callback": self.status_callback} if self.status_callback else {}
+        try:
+            created = await self.client.messages.create_async(
+                to=f"whatsapp:{message.address}", from_=self.sender, **content, **extra
+            )
+        except TwilioRestException as refused:
+            return _outcome_of(refused.status, refused.code, str(refused.msg), message.kind)
+        except (
+            TwilioException
+        ) as other:  # RFC-9457 errors (TwilioServiceException) are not TwilioRestException
+            status, code = getattr(other, "status", 0), getattr(other, "code", None)
+            return _outcome_of(int(status or 0), code, str(other), message.kind)
+        except (TimeoutError, aiohttp.ClientError, OSError) as problem:
+            return TransientFailure(f"{type(problem).__name__}: {problem}")
+        return Sent(str(created.sid))
+
+
+def _outcome_of(status: int, code: int | None, text: str, kind: str) -> SendOutcome:
+    if status == 429 or code == RATE_LIMITED:
+        return RetryAfter(RATE_LIMIT_PAUSE)
+    if code == OUTSIDE_WINDOW:
+        return NeedsTemplate(kind)
+    if code == REPLIED_STOP:
+        return Blocked(f"{code}: {text}")
+    if status >= 500 or status == 0:
+        return TransientFailure(f"{status} {code}: {text}")
+    return PermanentFailure(f"{status} {code}: {text}")

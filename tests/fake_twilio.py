@@ -1,0 +1,58 @@
+"""A fake Twilio REST API on 127.0.0.1 for the real twilio client: it records the messages created and
+answers with the errors a test queues, in Twilio's own JSON shapes."""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+ACCOUNT_SID = "AC" + "0" * 32
+
+
+@dataclass
+class FakeTwilio:
+    created: list[dict[str, str]] = field(default_factory=list)
+    faults: deque[tuple[int, dict[str, Any]]] = field(default_factory=deque)
+    url: str = ""
+
+    def __post_init__(self) -> None:
+        self._runner: web.AppRunner | None = None
+
+    async def start(self) -> str:
+        app = web.Application()
+        app.router.add_post("/2010-04-01/Accounts/{account}/Messages.json", self._create)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, "127.0.0.1", 0).start()
+        self.url = f"http://127.0.0.1:{self._runner.addresses[0][1]}"
+        return self.url
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    def fail_next(self, status: int, code: int, message: str) -> None:
+        self.faults.append((status, {"code": code, "message": message, "more_info": "", "status": status}))
+
+    async def _create(self, request: web.Request) -> web.Response:
+        if request.match_info["account"] != ACCOUNT_SID or request.headers.get("Authorization") is None:
+            return web.json_response({"code": 20003, "message": "Authenticate", "status": 401}, status=401)
+        if self.faults:
+            status, body = self.faults.popleft()
+            return web.json_response(body, status=status)
+        form = {key: str(value) for key, value in (await request.post()).items()}
+        sid = f"SM{len(self.created) + 1:032d}"
+        self.created.append({**form, "Sid": sid})
+        return web.json_response(
+            {
+                "sid": sid,
+                "status": "queued",
+                "to": form.get("To"),
+                "from": form.get("From"),
+                "body": form.get("Body"),
+            },
+            status=201,
+        )

@@ -44,6 +44,8 @@ class GlobalWord(Enum):
     LANGUAGE = ("language", "اللغة", "لغة", "change language", "تغيير اللغة")
     ENGLISH = ("english", "انجليزي", "إنجليزي", "الإنجليزية", "باللغة الإنجليزية")
     ARABIC = ("arabic", "عربي", "العربية", "عربية", "بالعربي")
+    STOP = ("stop", "unsubscribe", "إيقاف", "ايقاف", "إلغاء الاشتراك", "الغاء الاشتراك")
+    START = ("start", "subscribe", "اشتراك", "الاشتراك", "تفعيل الاشتراك")
 
 
 _GLOBAL_WORDS = {fold(word) or word: meaning for meaning in GlobalWord for word in meaning.value}
@@ -187,6 +189,9 @@ def _global(turn: Turn, word: GlobalWord) -> None:
         turn.go("home")
     elif word is GlobalWord.CANCEL:
         turn.flow.cancel(turn)
+    elif word in (GlobalWord.STOP, GlobalWord.START):
+        _subscription(turn, stop=word is GlobalWord.STOP)
+        turn.flow.ask(turn)
     else:
         wanted = {GlobalWord.ENGLISH: "en", GlobalWord.ARABIC: "ar"}.get(word)
         if wanted is None:
@@ -196,6 +201,26 @@ def _global(turn: Turn, word: GlobalWord) -> None:
             beneficiaries.set_language(turn.session, turn.conversation.beneficiary_id, wanted)
         turn.say(_("From now on I will write to you in English."))
         turn.flow.ask(turn)
+
+
+def _subscription(turn: Turn, *, stop: bool) -> None:
+    """STOP and START: announcements and tips stop or resume; answers to her own messages never stop."""
+    family_id = turn.conversation.beneficiary_id
+    if family_id is None:
+        turn.say(
+            _("You do not receive announcements from us. You can register from the menu to receive them.")
+        )
+    elif stop:
+        beneficiaries.set_opted_out(turn.session, family_id, turn.now)
+        turn.say(
+            _(
+                "You will no longer receive announcements and tips. You can still write to us at any time; "
+                "send “start” to receive them again."
+            )
+        )
+    else:
+        beneficiaries.set_opted_out(turn.session, family_id, None)
+        turn.say(_("Welcome back: you will receive announcements and tips again."))
 
 
 def _apology() -> Reply:

@@ -78,6 +78,13 @@ def set_language(session: Session, beneficiary_id: int, language: str) -> None:
         found.language = language
 
 
+def set_opted_out(session: Session, beneficiary_id: int, since: datetime | None) -> None:
+    """Stop (since a time) or resume (None) the announcements and tips she receives."""
+    found = session.get(Beneficiary, beneficiary_id)
+    if found is not None:
+        found.opted_out_at = since
+
+
 def forget(session: Session, beneficiary_id: int) -> None:
     """Delete the family and every conversation linked to it (her right under PDPL)."""
     session.execute(delete(Conversation).where(Conversation.beneficiary_id == beneficiary_id))

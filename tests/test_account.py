@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -96,3 +97,29 @@ async def test_an_old_yes_button_cannot_confirm_a_deletion(fatima: Person, datab
     await fatima.presses(old_yes.payload)  # the registration's "Yes" button, still in the chat
     assert ar("That choice is no longer available. Here is where we are:") in fatima.heard
     assert await rows(database) == (1, 1, 1)
+
+
+@pytest.mark.parametrize(
+    ("stop", "start"), [("STOP", "START"), ("إيقاف", "اشتراك"), ("الغاء الاشتراك", "start")]
+)
+async def test_stop_and_start_announcements_while_answers_go_on(
+    fatima: Person, database: Database, stop: str, start: str
+) -> None:
+    await fatima.registers()
+    await fatima.says(stop)
+    assert "لن تصلك الإعلانات والنصائح بعد الآن" in fatima.heard
+    family = await database.run(lambda s: s.scalars(select(Beneficiary)).one())
+    assert family.opted_out_at == fatima.clock.now
+    await fatima.chooses("حسابي")  # she still gets answers when she writes
+    assert ar("My account") in fatima.heard
+    await fatima.says(start)
+    assert "ستصلك الإعلانات والنصائح من جديد" in fatima.heard
+    family = await database.run(lambda s: s.scalars(select(Beneficiary)).one())
+    assert family.opted_out_at is None
+
+
+async def test_stop_from_someone_not_registered_changes_nothing(mary: Person, database: Database) -> None:
+    await mary.says("hi")
+    await mary.says("stop")
+    assert "You do not receive announcements from us." in mary.heard
+    assert mary.options[0] == "Register my family"

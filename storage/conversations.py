@@ -105,3 +105,23 @@ def save(session: Session, state: ConversationState, now: datetime) -> None:
 
 def forget(session: Session, state: ConversationState) -> None:
     session.connection().execute(_DELETE, {"k_channel": state.channel, "k_address": state.address})
+
+
+@dataclass(frozen=True)
+class Reach:
+    """Where to write to a family: the channel and address she used last, and when she last wrote."""
+
+    channel: str
+    address: str
+    last_inbound_at: datetime | None
+
+
+def reach(session: Session, beneficiary_id: int) -> Reach | None:
+    """The conversation of hers that received a message last (announcements go there, once)."""
+    row = session.execute(
+        select(_table.c.channel, _table.c.address, _table.c.last_inbound_at)
+        .where(_table.c.beneficiary_id == beneficiary_id)
+        .order_by(_table.c.last_inbound_at.desc(), _table.c.updated_at.desc())
+        .limit(1)
+    ).one_or_none()
+    return None if row is None else Reach(row.channel, row.address, row.last_inbound_at)

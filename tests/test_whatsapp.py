@@ -33,7 +33,7 @@ from conversations.messages import (
 )
 from handlers.whatsapp.replies import BODY_LIMIT, bodies
 from handlers.whatsapp.sender import WhatsAppSender, twilio_client
-from storage import delivery_reports
+from storage import conversations, delivery_reports
 from storage.db import Database
 from storage.models import Beneficiary, Conversation
 from tests.fake_twilio import ACCOUNT_SID, FakeTwilio
@@ -339,3 +339,21 @@ async def test_a_forged_status_callback_is_refused(whatsapp: Service, database: 
     await forger.post_to(STATUS_WEBHOOK, {"MessageSid": "SM" + "1" * 32, "MessageStatus": "delivered"})
     assert forger.status == 403
     assert await database.run(lambda s: delivery_reports.reports_for(s, "SM" + "1" * 32)) == []
+
+
+async def test_announcements_go_to_the_channel_she_used_last(
+    engine: Engine, clock: Clock, database: Database
+) -> None:
+    on_telegram = Person(engine, clock, address="5550001", channel=Channel.TELEGRAM)
+    await on_telegram.registers(mobile="0551234567")
+    family_id = (await database.run(lambda s: s.scalars(select(Beneficiary)).one())).id
+    assert (await database.run(lambda s: conversations.reach(s, family_id))) == conversations.Reach(
+        "telegram", "5550001", clock.now
+    )
+    clock.advance(hours=2)
+    await Person(engine, clock, address="+966551234567", channel=Channel.WHATSAPP).says("مرحبا")
+    reach = await database.run(lambda s: conversations.reach(s, family_id))
+    assert reach == conversations.Reach("whatsapp", "+966551234567", clock.now)
+    clock.advance(hours=1)
+    await on_telegram.says("القائمة")
+    assert (await database.run(lambda s: conversations.reach(s, family_id))).channel == "telegram"  # type: ignore[union-attr]

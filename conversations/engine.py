@@ -125,7 +125,7 @@ class Engine:
         )
         with use_language(conversation.language):
             if recognise(turn):
-                turn.go("home")
+                _subscription_in(turn)  # a STOP in the very message that found her still counts
             elif is_new:
                 _first_message(turn)
             else:
@@ -144,6 +144,13 @@ def _first_message(turn: Turn) -> None:
     elif word is GlobalWord.ARABIC:
         turn.switch_language("ar")
     turn.go("home")
+    _subscription_in(turn)
+
+
+def _subscription_in(turn: Turn) -> None:
+    word = global_word(normalise(turn.inbound.text))
+    if word in (GlobalWord.STOP, GlobalWord.START):
+        _subscription(turn, stop=word is GlobalWord.STOP)
 
 
 def _route(turn: Turn) -> None:
@@ -218,6 +225,8 @@ def _subscription(turn: Turn, *, stop: bool) -> None:
                 "send “start” to receive them again."
             )
         )
+        if turn.conversation.flow not in (None, "home"):
+            turn.say(_("To leave what you were doing instead, type “cancel”."))
     else:
         beneficiaries.set_opted_out(turn.session, family_id, None)
         turn.say(_("Welcome back: you will receive announcements and tips again."))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from conversations.account import Account
+from conversations.identity import ConfirmIdentity
 from conversations.menu import Home
 from conversations.registration import registration
 from conversations.staff import StaffHome
@@ -10,5 +11,5 @@ from conversations.turn import Flow
 
 
 def all_flows() -> dict[str, Flow]:
-    flows: list[Flow] = [Home(), registration, Account(), StaffHome()]
+    flows: list[Flow] = [Home(), registration, Account(), StaffHome(), ConfirmIdentity()]
     return {flow.name: flow for flow in flows}

@@ -10,6 +10,7 @@ and asked again; nothing is stored as a beneficiary until she saves the summary.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -17,7 +18,7 @@ from conversations.forms import Choice, Consent, Form, Invalid, MultiChoice, Sen
 from conversations.i18n import N_, _
 from conversations.identity import vouched_mobile
 from conversations.messages import Channel
-from conversations.turn import Offer, Turn
+from conversations.turn import Answer, Offer, Turn
 from conversations.validators import person_name, saudi_mobile, saudi_national_id
 from storage import beneficiaries, offices
 from storage.beneficiaries import AlreadyRegistered, Identifier, NewBeneficiary
@@ -59,6 +60,18 @@ def mobile_answer(text: str, turn: Turn) -> str:
     return _unregistered(Identifier.MOBILE, saudi_mobile(text), turn)
 
 
+@dataclass(frozen=True, kw_only=True)
+class Mobile(Text):
+    """Her mobile, and whether the channel vouched for it (a contact she shared on Telegram) or she typed it:
+    only a vouched-for number later lets another channel find her registration without more questions."""
+
+    def take(self, turn: Turn, answer: Answer, draft: dict[str, Any]) -> Any:
+        return {"number": self.parse(answer.text, turn), "vouched": turn.inbound.contact_phone is not None}
+
+    def show(self, turn: Turn, value: Any) -> str:
+        return str(value["number"])
+
+
 def office_options(turn: Turn) -> Sequence[Offer]:
     return [
         Offer(label=office.name(turn.language), payload=office.code, aliases=(office.name_ar, office.name_en))
@@ -76,13 +89,15 @@ def mobile_from_channel(turn: Turn) -> bool:
 
 
 def register_beneficiary(turn: Turn, answers: dict[str, Any]) -> None:
-    mobile = answers.get("mobile") or vouched_mobile(turn.inbound)
+    typed = answers.get("mobile")
+    mobile, vouched = (typed["number"], typed["vouched"]) if typed else (vouched_mobile(turn.inbound), True)
     if mobile is None:
         raise SendBack("mobile", _("What is your mobile number?"))
     new = NewBeneficiary(
         full_name=answers["full_name"],
         national_id=answers["national_id"],
         mobile=mobile,
+        mobile_vouched=vouched,
         office_code=answers["office"],
         products=[Product(value) for value in answers["products"]],
         health_certificate=answers["health_certificate"],
@@ -128,7 +143,7 @@ registration = Form(
             hint=N_("The ID number is the 10 digits on your national ID card or residence permit (iqama)."),
             parse=national_id_answer,
         ),
-        Text(
+        Mobile(
             name="mobile",
             label=N_("Mobile"),
             ask=N_("What is your mobile number?"),

@@ -29,6 +29,7 @@ class NewBeneficiary:
     full_name: str
     national_id: str
     mobile: str
+    mobile_vouched: bool  # shared from her phone or her WhatsApp number, not typed
     office_code: str
     products: Sequence[Product]
     health_certificate: bool
@@ -55,6 +56,7 @@ def register(session: Session, new: NewBeneficiary, now: datetime) -> Beneficiar
         full_name=new.full_name,
         national_id=new.national_id,
         mobile=new.mobile,
+        mobile_verified_at=now if new.mobile_vouched else None,
         office_code=new.office_code,
         health_certificate=new.health_certificate,
         canteen_interest=new.canteen_interest,
@@ -76,6 +78,12 @@ def set_language(session: Session, beneficiary_id: int, language: str) -> None:
     found = session.get(Beneficiary, beneficiary_id)
     if found is not None:
         found.language = language
+
+
+def mark_mobile_verified(session: Session, beneficiary_id: int, now: datetime) -> None:
+    found = session.get(Beneficiary, beneficiary_id)
+    if found is not None and found.mobile_verified_at is None:
+        found.mobile_verified_at = now
 
 
 def set_opted_out(session: Session, beneficiary_id: int, since: datetime | None) -> None:

@@ -81,6 +81,8 @@ class Beneficiary(Base):
     registered_at: Mapped[datetime] = mapped_column(UTCDateTime())
     verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     opted_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)  # no announcements
+    # When a channel vouched for the mobile (her WhatsApp number, a contact she shared); None if typed.
+    mobile_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
 
     office: Mapped[Office] = relationship(lazy="joined")
     product_rows: Mapped[list[BeneficiaryProduct]] = relationship(

@@ -3,6 +3,7 @@ answers with the errors a test queues, in Twilio's own JSON shapes."""
 
 from __future__ import annotations
 
+import base64
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
@@ -14,6 +15,7 @@ ACCOUNT_SID = "AC" + "0" * 32
 
 @dataclass
 class FakeTwilio:
+    auth_token: str
     created: list[dict[str, str]] = field(default_factory=list)
     faults: deque[tuple[int, dict[str, Any]]] = field(default_factory=deque)
     url: str = ""
@@ -38,7 +40,8 @@ class FakeTwilio:
         self.faults.append((status, {"code": code, "message": message, "more_info": "", "status": status}))
 
     async def _create(self, request: web.Request) -> web.Response:
-        if request.match_info["account"] != ACCOUNT_SID or request.headers.get("Authorization") is None:
+        expected = "Basic " + base64.b64encode(f"{ACCOUNT_SID}:{self.auth_token}".encode()).decode()
+        if request.match_info["account"] != ACCOUNT_SID or request.headers.get("Authorization") != expected:
             return web.json_response({"code": 20003, "message": "Authenticate", "status": 401}, status=401)
         if self.faults:
             status, body = self.faults.popleft()

@@ -98,7 +98,8 @@ class Person:
         t = ar if language == "ar" else en
         await self.says("مرحبا" if language == "ar" else "hello")
         await self.chooses(t("Register my family"))
-        for answer in (name, national_id, mobile):
+        typed = (name, national_id) if self.channel is Channel.WHATSAPP else (name, national_id, mobile)
+        for answer in typed:  # WhatsApp knows her number and does not ask it
             await self.says(answer)
         await self.chooses("Makkah" if language == "en" else "مكة")
         await self.says("1")

@@ -172,22 +172,59 @@ async def test_a_photo_or_voice_note_gets_please_type(whatsapp: Service) -> None
     assert "أستطيع قراءة الرسائل المكتوبة فقط" in await fatima.sends_photo()
 
 
-async def test_a_family_registered_on_telegram_is_recognised_on_whatsapp(
-    engine: Engine, clock: Clock
+async def test_a_family_registered_on_telegram_confirms_its_id_once_on_whatsapp(
+    engine: Engine, clock: Clock, database: Database
 ) -> None:
     on_telegram = Person(engine, clock, address="5550001", channel=Channel.TELEGRAM)
-    await on_telegram.registers(mobile="0551234567")
+    await on_telegram.registers(mobile="0551234567", national_id="1000000008")  # typed, not vouched for
     on_whatsapp = Person(engine, clock, address="+966551234567", channel=Channel.WHATSAPP)
     await on_whatsapp.says("السلام عليكم")
+    assert "رقم الجوال هذا مسجّل لدينا" in on_whatsapp.heard and "حسابي" not in on_whatsapp.heard
+    await on_whatsapp.says("١٠٠٠٠٠٠٠٠٨")
     assert "أهلاً يا فاطمة! رقمك مسجّل لدينا" in on_whatsapp.heard
-    assert on_whatsapp.options[-1] == "حسابي"  # straight to her main menu
+    assert on_whatsapp.options[-1] == "حسابي"  # her main menu
+    family = await database.run(lambda s: s.scalars(select(Beneficiary)).one())
+    assert family.mobile_verified_at == clock.now  # WhatsApp vouched for it now
+
+
+async def test_someone_who_typed_her_number_cannot_take_her_whatsapp(
+    engine: Engine, clock: Clock, database: Database
+) -> None:
+    impostor = Person(engine, clock, address="5550666", channel=Channel.TELEGRAM)
+    await impostor.registers(name="منتحلة الشخصية", mobile="0551234567", national_id="1000000008")
+    owner = Person(engine, clock, address="+966551234567", channel=Channel.WHATSAPP)
+    await owner.says("مرحبا")
+    for wrong in ("2000000006", "1010101010", "2000000006"):
+        await owner.says(wrong)
+    assert "هذا الرقم مسجّل لأسرة أخرى" in owner.heard and "تواصلي مع مكتبك" in owner.heard
+    assert "منتحلة" not in owner.heard and owner.options[0] == "تسجيل أسرتي"
+    await owner.says("مرحبا")
+    assert "رقم الجوال هذا مسجّل لدينا" not in owner.heard  # not asked again
+    linked = await database.run(lambda s: s.scalars(select(Conversation.beneficiary_id)).all())
+    assert sorted(linked, key=str) == sorted([1, None], key=str)  # only the impostor's own chat
+
+
+async def test_a_family_whose_number_was_shared_is_recognised_at_once(engine: Engine, clock: Clock) -> None:
+    on_telegram = Person(engine, clock, address="5550001", channel=Channel.TELEGRAM)
+    await on_telegram.says("مرحبا")
+    await on_telegram.chooses("تسجيل أسرتي")
+    await on_telegram.says("فاطمة أحمد")
+    await on_telegram.says("1000000008")
+    await on_telegram.shares_contact("966551234567")
+    for answer in ("1", "1", "7", "1", "1", "1", "1"):
+        await on_telegram.says(answer)
+    assert "تم تسجيل أسرتك" in on_telegram.heard
+    on_whatsapp = Person(engine, clock, address="+966551234567", channel=Channel.WHATSAPP)
+    await on_whatsapp.says("STOP")
+    assert "أهلاً يا فاطمة! رقمك مسجّل لدينا" in on_whatsapp.heard
+    assert "لن تصلك الإعلانات والنصائح بعد الآن" in on_whatsapp.heard  # her first message still counted
 
 
 async def test_sharing_her_contact_on_telegram_recognises_a_whatsapp_registration(
     engine: Engine, clock: Clock, database: Database
 ) -> None:
     on_whatsapp = Person(engine, clock, address="+966551234567", channel=Channel.WHATSAPP)
-    await on_whatsapp.registers(national_id="1000000008")
+    await on_whatsapp.registers(national_id="1000000008")  # her WhatsApp number: vouched for
     on_telegram = Person(engine, clock, address="5550001", channel=Channel.TELEGRAM)
     await on_telegram.says("مرحبا")
     await on_telegram.chooses("تسجيل أسرتي")
@@ -224,7 +261,7 @@ TEMPLATE = "HX" + "a" * 32
 
 @pytest.fixture
 async def fake_twilio() -> AsyncIterator[FakeTwilio]:
-    fake = FakeTwilio()
+    fake = FakeTwilio(auth_token=AUTH_TOKEN)
     await fake.start()
     yield fake
     await fake.stop()
@@ -351,9 +388,77 @@ async def test_announcements_go_to_the_channel_she_used_last(
         "telegram", "5550001", clock.now
     )
     clock.advance(hours=2)
-    await Person(engine, clock, address="+966551234567", channel=Channel.WHATSAPP).says("مرحبا")
+    on_whatsapp = Person(engine, clock, address="+966551234567", channel=Channel.WHATSAPP)
+    await on_whatsapp.says("مرحبا")
+    await on_whatsapp.says("1000000008")  # her typed number, confirmed with the family's ID
     reach = await database.run(lambda s: conversations.reach(s, family_id))
     assert reach == conversations.Reach("whatsapp", "+966551234567", clock.now)
     clock.advance(hours=1)
     await on_telegram.says("القائمة")
     assert (await database.run(lambda s: conversations.reach(s, family_id))).channel == "telegram"  # type: ignore[union-attr]
+
+
+async def test_wrong_credentials_are_a_fault_to_fix_not_her_number(
+    fake_twilio: FakeTwilio, clock: Clock
+) -> None:
+    client = twilio_client(ACCOUNT_SID, "a-wrong-auth-token", fake_twilio.url)
+    try:
+        outcome = await WhatsAppSender(client, BUSINESS, {}, None, clock).send(
+            announcement(clock, hours_since_she_wrote=1)
+        )
+    finally:
+        await client.http_client.close()
+    assert isinstance(outcome, TransientFailure) and "credentials" in outcome.reason
+    assert fake_twilio.created == []
+
+
+async def test_the_window_keeps_a_margin_before_24_hours(
+    sender: WhatsAppSender, fake_twilio: FakeTwilio, clock: Clock
+) -> None:
+    assert await sender.send(announcement(clock, hours_since_she_wrote=23.9, kind="tip")) == NeedsTemplate(
+        "tip"
+    )
+
+
+async def test_twilio_sending_a_message_again_is_answered_once(whatsapp: Service, database: Database) -> None:
+    fatima = OnWhatsApp(whatsapp, "+966551234567")
+    await fatima.says("مرحبا")
+    params = {"From": "whatsapp:+966551234567", "To": BUSINESS, "MessageSid": "SM" + "7" * 32, "Body": "1"}
+    await fatima.post_to(WHATSAPP_WEBHOOK, params)
+    assert "ما اسمك الكامل؟" in "\n".join(fatima.heard)
+    await fatima.post_to(WHATSAPP_WEBHOOK, params)  # the same message, delivered again
+    assert fatima.status == 200 and fatima.heard == []
+    assert "رقم هويتك" in await fatima.says("فاطمة أحمد")  # the name answered the question asked once
+
+
+async def test_a_webhook_url_with_an_encoded_query_is_verified_as_twilio_signed_it(
+    database: Database, database_url: str, clock: Clock
+) -> None:
+    settings = Settings(
+        _env_file=None,
+        database_url=database_url,
+        http_port=0,
+        public_url=PUBLIC_URL,
+        twilio_account_sid=ACCOUNT_SID,
+        twilio_auth_token=AUTH_TOKEN,
+        twilio_whatsapp_from=BUSINESS,
+    )
+    service = Service(settings, clock=clock)
+    await service.start()
+    try:
+        params = {
+            "From": "whatsapp:+966551234567",
+            "To": BUSINESS,
+            "MessageSid": "SM" + "8" * 32,
+            "Body": "hi",
+        }
+        query = "office=al%20jumum"
+        signature = RequestValidator(AUTH_TOKEN).compute_signature(
+            f"{PUBLIC_URL}{WHATSAPP_WEBHOOK}?{query}", params
+        )
+        url = f"http://127.0.0.1:{service.port}{WHATSAPP_WEBHOOK}?{query}"
+        headers = {"X-Twilio-Signature": signature}
+        async with aiohttp.ClientSession() as http, http.post(url, data=params, headers=headers) as response:
+            assert response.status == 200
+    finally:
+        await service.stop()

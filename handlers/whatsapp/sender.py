@@ -33,10 +33,13 @@ from conversations.messages import (
 from handlers.splitting import split_message
 from handlers.whatsapp.replies import BODY_LIMIT, text_of
 
-WINDOW = timedelta(hours=24)
+# WhatsApp counts 24 hours from when it received her message, a little before we did: keep a margin.
+WINDOW = timedelta(hours=24) - timedelta(minutes=15)
 RATE_LIMIT_PAUSE = 1.0  # seconds; Twilio's 429 names no wait
 REQUEST_TIMEOUT = 15.0
 OUTSIDE_WINDOW = 63016
+DAILY_LIMIT = 63018  # Meta's limit on business-initiated conversations a day
+DAILY_LIMIT_PAUSE = 3600.0
 RATE_LIMITED = 20429
 REPLIED_STOP = 21610
 
@@ -117,8 +120,13 @@ class WhatsAppSender:
 def _outcome_of(status: int, code: int | None, text: str, kind: str) -> SendOutcome:
     if status == 429 or code == RATE_LIMITED:
         return RetryAfter(RATE_LIMIT_PAUSE)
+    if code == DAILY_LIMIT:
+        return RetryAfter(DAILY_LIMIT_PAUSE)
     if code == OUTSIDE_WINDOW:
         return NeedsTemplate(kind)
+    if status in (401, 403):
+        # Our credentials or account, not her number: worth trying again once an operator fixes it.
+        return TransientFailure(f"Twilio refused our credentials ({status} {code}): {text}")
     if code == REPLIED_STOP:
         return Blocked(f"{code}: {text}")
     if status >= 500 or status == 0:

@@ -10,6 +10,7 @@ wrote to. The REST API is for what we send first (reminders, announcements: the 
 from __future__ import annotations
 
 import logging
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 
@@ -25,6 +26,7 @@ log = logging.getLogger(__name__)
 Handle = Callable[[Inbound], Awaitable[list[Reply]]]
 RecordReport = Callable[[str, str, str | None], Awaitable[None]]  # message id, status, error code
 SIGNATURE = "X-Twilio-Signature"
+REMEMBERED_MESSAGES = 10_000
 
 
 class SignedForms:
@@ -36,7 +38,9 @@ class SignedForms:
 
     async def read(self, request: web.Request) -> dict[str, str] | None:
         form = {key: str(value) for key, value in (await request.post()).items()}
-        url = self.public_url + (f"?{request.query_string}" if request.query_string else "")
+        # Twilio signs the URL as it called it: the query string still percent-encoded.
+        raw_query = request.rel_url.raw_query_string
+        url = self.public_url + (f"?{raw_query}" if raw_query else "")
         signature = request.headers.get(SIGNATURE, "")
         if signature and self.validator.validate(url, form, signature):
             return form
@@ -57,15 +61,28 @@ class WhatsAppWebhook:
         self.handle = handle
         self.forms = forms
         self.clock = clock
+        self._seen: OrderedDict[str, None] = OrderedDict()  # the latest MessageSids answered
 
     async def receive(self, request: web.Request) -> web.Response:
         form = await self.forms.read(request)
         if form is None:
             return web.Response(status=403, text="forbidden")
+        if self._already_answered(form.get("MessageSid", "")):
+            return twiml([])  # Twilio sent it again (a slow answer, a retry): answered once is enough
         inbound = inbound_from_form(form, self.clock())
         if inbound is None:
             return twiml([])
         return twiml(bodies(await self.handle(inbound)))
+
+    def _already_answered(self, message_id: str) -> bool:
+        if not message_id:
+            return False
+        if message_id in self._seen:
+            return True
+        self._seen[message_id] = None
+        if len(self._seen) > REMEMBERED_MESSAGES:
+            self._seen.popitem(last=False)
+        return False
 
 
 class StatusWebhook:

@@ -1,4 +1,5 @@
-"""Beneficiaries can stop announcements (opted_out_at); delivery reports from Twilio are kept.
+"""Beneficiaries can stop announcements (opted_out_at) and have a vouched-for mobile (mobile_verified_at);
+delivery reports from Twilio are kept.
 
 Revision ID: 0003
 Revises: 0002
@@ -19,6 +20,7 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table("beneficiaries") as table:
         table.add_column(sa.Column("opted_out_at", sa.DateTime(), nullable=True))
+        table.add_column(sa.Column("mobile_verified_at", sa.DateTime(), nullable=True))
     op.create_table(
         "delivery_reports",
         sa.Column("id", sa.Integer(), primary_key=True),
@@ -33,4 +35,5 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("delivery_reports")
     with op.batch_alter_table("beneficiaries") as table:
+        table.drop_column("mobile_verified_at")
         table.drop_column("opted_out_at")

@@ -95,9 +95,9 @@ def dialogue(user: int) -> list[tuple[str, str]]:
         ("button", "cooked_meals"),
         ("text", "٢"),
         ("button", "done"),
-        ("button", "yes"),
+        ("button", "health_certificate:yes"),
         ("text", "لا"),
-        ("button", "yes"),
+        ("button", "consent:yes"),
         ("button", "save"),
         ("text", "4"),
     ]
@@ -181,23 +181,32 @@ async def run_usar(stream: Sequence[Update], users: int, sqlite_in_thread: bool)
     return elapsed, latencies
 
 
-async def main(users: int, also_async_sqlite: bool) -> None:
+async def main(users: int, rounds: int, also_async_sqlite: bool) -> None:
+    """Echo and ours alternate, `rounds` times each: this machine's speed drifts, so the best round of each
+    is compared with the best of the other, not one moment with another."""
     stream = updates(users)
-    print(f"{users:,} users, {len(stream):,} updates, Python {sys.version.split()[0]}")
-    echo_elapsed, echo_latencies = await feed(
-        echo_dispatcher(), Bot("1:bench", session=OfflineSession()), stream
+    python = sys.version.split()[0]
+    print(f"{users:,} users, {len(stream):,} updates, best of {rounds} alternating rounds, Python {python}")
+    echo_runs, our_runs, async_runs = [], [], []
+    for _ in range(rounds):
+        echo_runs.append(await feed(echo_dispatcher(), Bot("1:bench", session=OfflineSession()), stream))
+        our_runs.append(await run_usar(stream, users, sqlite_in_thread=True))
+        if also_async_sqlite:
+            async_runs.append(await run_usar(stream, users, sqlite_in_thread=False))
+    echo_rate = report("echo", len(stream), *min(echo_runs, key=lambda run: run[0]))
+    our_rate = report("usar", len(stream), *min(our_runs, key=lambda run: run[0]))
+    print(
+        f"ratio      {our_rate / echo_rate:.1%} of the bare echo's rate; all {users:,} registered every round"
     )
-    echo_rate = report("echo", len(stream), echo_elapsed, echo_latencies)
-    our_rate = report("usar", len(stream), *await run_usar(stream, users, sqlite_in_thread=True))
-    print(f"ratio      {our_rate / echo_rate:.1%} of the bare echo's rate; all {users:,} registered")
-    if also_async_sqlite:
-        async_rate = report("aiosqlite", len(stream), *await run_usar(stream, users, sqlite_in_thread=False))
+    if async_runs:
+        async_rate = report("aiosqlite", len(stream), *min(async_runs, key=lambda run: run[0]))
         print(f"ratio      {async_rate / echo_rate:.1%} with every statement through aiosqlite instead")
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, default=1000)
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--also-aiosqlite", action="store_true", help="also measure the aiosqlite path")
     arguments = parser.parse_args()
-    asyncio.run(main(arguments.users, arguments.also_aiosqlite))
+    asyncio.run(main(arguments.users, arguments.rounds, arguments.also_aiosqlite))

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import os
+import signal
+import sys
 from collections.abc import AsyncIterator, Callable
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -379,3 +384,34 @@ async def test_a_button_press_too_old_to_acknowledge_is_still_answered_once(
     status = await post(fake_telegram.button(fatima, message, data))
     assert status == 200  # so Telegram does not deliver the press again
     assert [m["text"] for m in fake_telegram.sent_to(FATIMA_ID)][-1].endswith("ما اسمك الكامل؟")
+
+
+async def test_usar_run_answers_on_telegram_and_stops_cleanly_on_sigterm(
+    fake_telegram: FakeTelegram, tmp_path: Path, clock: Clock
+) -> None:
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("USAR_")}
+    environment.update(
+        USAR_TELEGRAM_TOKEN=TOKEN,
+        USAR_TELEGRAM_API_BASE=fake_telegram.url,
+        USAR_HTTP_PORT="0",
+        USAR_DATABASE_URL=f"sqlite:///{tmp_path / 'usar.db'}",
+    )
+    process = await asyncio.create_subprocess_exec(
+        str(Path(sys.executable).with_name("usar")),
+        "run",
+        cwd=tmp_path,
+        env=environment,
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        fatima = on_phone(fake_telegram, FATIMA_ID, clock)
+        await fatima.says("/start")
+        await fatima.hears("كيف يمكنني مساعدتك؟")
+        assert "deletewebhook" in fake_telegram.calls  # polling, since no public URL is set
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, errors = await asyncio.wait_for(process.communicate(), timeout=30)
+    assert process.returncode == 0, errors.decode()
+    assert str(FATIMA_ID) not in errors.decode()  # her chat id is personal data: never logged

@@ -6,7 +6,17 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, TypeDecorator
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    TypeDecorator,
+    UniqueConstraint,
+)
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -152,3 +162,45 @@ class DeliveryReport(Base):
     status: Mapped[str] = mapped_column(String(32))
     error_code: Mapped[str | None] = mapped_column(String(16), default=None)
     reported_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class DeliveryStatus(StrEnum):
+    PENDING = "pending"  # waiting for its time (next_attempt_at)
+    SENDING = "sending"  # claimed by a worker until claimed_until; after that, anyone's again
+    SENT = "sent"
+    BLOCKED = "blocked"  # she blocked the bot, or replied STOP to Twilio
+    NEEDS_TEMPLATE = "needs_template"  # WhatsApp, outside the window, no template for its kind
+    FAILED = "failed"  # permanently, or after the last attempt
+    CANCELLED = "cancelled"
+
+
+class Delivery(Base):
+    """One message we start, for one family: a row before it is a send.
+
+    (kind, source_id, beneficiary_id) is unique, so enqueuing the same announcement, reminder or decision
+    for her twice is a no-op: a job that runs twice cannot send twice.
+    """
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        UniqueConstraint("kind", "source_id", "beneficiary_id", name="uq_deliveries_once"),
+        Index("ix_deliveries_due", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    source_id: Mapped[int] = mapped_column(Integer)
+    beneficiary_id: Mapped[int] = mapped_column(
+        ForeignKey("beneficiaries.id", ondelete="CASCADE"), index=True
+    )
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    channel: Mapped[str | None] = mapped_column(String(16), default=None)
+    address: Mapped[str | None] = mapped_column(String(64), default=None)
+    provider_message_id: Mapped[str | None] = mapped_column(String(64), default=None, index=True)
+    last_error: Mapped[str | None] = mapped_column(String(500), default=None)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -1,0 +1,186 @@
+"""The delivery outbox: enqueue an audience in one statement, claim due rows under a lease, record outcomes.
+
+- `enqueue` inserts one row per family of an audience query (INSERT … SELECT: the families are never loaded
+  into memory); the unique key (kind, source_id, beneficiary_id) makes a second enqueue of the same message
+  a no-op, so a job that runs twice cannot send twice.
+- `claim` takes due rows — pending and due, or claimed by a worker whose lease ran out — in one statement:
+  UPDATE … WHERE id IN (SELECT … LIMIT n FOR UPDATE SKIP LOCKED) RETURNING, so several workers on PostgreSQL
+  never take the same row (SQLite has one writer at a time and needs no lock clause). Commit the claim before
+  sending anything.
+- `sent`, `retry` and `finish` record what the channel said; each names the claim it answers (its attempt
+  number), so a worker that outlived its lease cannot overwrite what the next one did.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, cast
+
+from sqlalchemy import JSON, Select, Table, and_, func, literal, or_, select, true, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from storage.models import Delivery, DeliveryStatus, UTCDateTime
+
+MAX_ATTEMPTS = 6
+FIRST_BACKOFF = timedelta(seconds=30)
+LONGEST_BACKOFF = timedelta(hours=1)
+
+_table = cast(Table, Delivery.__table__)
+_c = _table.c
+
+
+@dataclass(frozen=True)
+class Claimed:
+    id: int
+    kind: str
+    source_id: int
+    beneficiary_id: int
+    payload: dict[str, Any]
+    attempt: int  # 1 for the first try
+
+
+def enqueue(
+    session: Session,
+    kind: str,
+    source_id: int,
+    audience: Select[Any],  # one column: the families' ids
+    payload: dict[str, Any],
+    not_before: datetime,
+    now: datetime,
+) -> int:
+    """A pending delivery for each family id the audience selects; how many were new."""
+    families = audience.subquery()
+    rows = select(
+        literal(kind).label("kind"),
+        literal(source_id).label("source_id"),
+        families.c[0].label("beneficiary_id"),
+        literal(payload, JSON).label("payload"),
+        literal(DeliveryStatus.PENDING.value).label("status"),
+        literal(0).label("attempts"),
+        literal(not_before, UTCDateTime()).label("next_attempt_at"),
+        literal(now, UTCDateTime()).label("created_at"),
+        literal(now, UTCDateTime()).label("updated_at"),
+    ).where(true())  # SQLite parses "SELECT … FROM t ON CONFLICT" only with a WHERE before ON CONFLICT
+    columns = [
+        "kind",
+        "source_id",
+        "beneficiary_id",
+        "payload",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "created_at",
+        "updated_at",
+    ]
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = (
+        dialect.insert(_table)
+        .from_select(columns, rows)
+        .on_conflict_do_nothing(index_elements=["kind", "source_id", "beneficiary_id"])
+    )
+    return int(session.execute(statement).rowcount)  # type: ignore[attr-defined]
+
+
+def claim(session: Session, now: datetime, limit: int, lease: timedelta) -> list[Claimed]:
+    """Up to `limit` due deliveries, now this worker's until `now + lease`."""
+    due = (
+        select(_c.id)
+        .where(
+            or_(
+                and_(_c.status == DeliveryStatus.PENDING.value, _c.next_attempt_at <= now),
+                and_(_c.status == DeliveryStatus.SENDING.value, _c.claimed_until < now),
+            )
+        )
+        .order_by(_c.next_attempt_at, _c.id)
+        .limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        due = due.with_for_update(skip_locked=True)
+    claimed = session.execute(
+        update(_table)
+        .where(_c.id.in_(due.scalar_subquery()))
+        .values(
+            status=DeliveryStatus.SENDING.value,
+            claimed_until=now + lease,
+            attempts=_c.attempts + 1,
+            updated_at=now,
+        )
+        .returning(_c.id, _c.kind, _c.source_id, _c.beneficiary_id, _c.payload, _c.attempts)
+    ).all()
+    return sorted(
+        (
+            Claimed(row.id, row.kind, row.source_id, row.beneficiary_id, row.payload, row.attempts)
+            for row in claimed
+        ),
+        key=lambda delivery: delivery.id,
+    )
+
+
+def _answer(session: Session, delivery: Claimed, now: datetime, **values: Any) -> bool:
+    """Record on the delivery, if it is still this claim's; False if the lease was lost meanwhile."""
+    result = session.execute(
+        update(_table)
+        .where(
+            _c.id == delivery.id,
+            _c.status == DeliveryStatus.SENDING.value,
+            _c.attempts == delivery.attempt,
+        )
+        .values(claimed_until=None, updated_at=now, **values)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def sent(
+    session: Session, delivery: Claimed, channel: str, address: str, provider_message_id: str, now: datetime
+) -> bool:
+    return _answer(
+        session,
+        delivery,
+        now,
+        status=DeliveryStatus.SENT.value,
+        channel=channel,
+        address=address,
+        provider_message_id=provider_message_id,
+        last_error=None,
+    )
+
+
+def backoff(attempt: int) -> timedelta:
+    """Exponential, capped, with jitter so that many failed sends do not all come back at once."""
+    base = min(LONGEST_BACKOFF, FIRST_BACKOFF * (1 << min(max(attempt - 1, 0), 16)))
+    return base * random.uniform(0.5, 1.0)
+
+
+def retry(
+    session: Session, delivery: Claimed, error: str, now: datetime, wait: timedelta | None = None
+) -> bool:
+    """Try again later (after `wait` when the platform named one); failed after the last attempt."""
+    if delivery.attempt >= MAX_ATTEMPTS:
+        return finish(session, delivery, DeliveryStatus.FAILED, error, now)
+    later = now + max(wait or timedelta(0), backoff(delivery.attempt))
+    return _answer(
+        session,
+        delivery,
+        now,
+        status=DeliveryStatus.PENDING.value,
+        next_attempt_at=later,
+        last_error=error[:500],
+    )
+
+
+def finish(
+    session: Session, delivery: Claimed, status: DeliveryStatus, error: str | None, now: datetime
+) -> bool:
+    """Blocked, needs template, failed or cancelled: nothing more will be tried."""
+    return _answer(session, delivery, now, status=status.value, last_error=error[:500] if error else None)
+
+
+def counts(session: Session, kind: str, source_id: int) -> dict[str, int]:
+    """How many deliveries of one message are in each status."""
+    rows = session.execute(
+        select(_c.status, func.count()).where(_c.kind == kind, _c.source_id == source_id).group_by(_c.status)
+    ).all()
+    return {status: number for status, number in rows}

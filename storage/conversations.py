@@ -125,3 +125,16 @@ def reach(session: Session, beneficiary_id: int) -> Reach | None:
         .limit(1)
     ).one_or_none()
     return None if row is None else Reach(row.channel, row.address, row.last_inbound_at)
+
+
+def reach_all(session: Session, beneficiary_ids: list[int]) -> dict[int, Reach]:
+    """`reach` for many families in one query: the conversation each used last."""
+    rows = session.execute(
+        select(_table.c.beneficiary_id, _table.c.channel, _table.c.address, _table.c.last_inbound_at)
+        .where(_table.c.beneficiary_id.in_(beneficiary_ids))
+        .order_by(_table.c.last_inbound_at.asc(), _table.c.updated_at.asc())
+    ).all()
+    latest: dict[int, Reach] = {}
+    for row in rows:  # ordered oldest first: the last one seen is the one she used last
+        latest[row.beneficiary_id] = Reach(row.channel, row.address, row.last_inbound_at)
+    return latest

@@ -1,0 +1,196 @@
+"""The dispatcher: sends what the outbox holds, at each channel's rate, and records what became of it.
+
+One round: claim a batch of due deliveries (committed before any send), look up for each family the
+channel she used last, her language and whether she stopped announcements, send through that channel's
+sender, and record every outcome in one transaction. A send that a dead worker left half-done is taken
+again after its lease; the unique key of the outbox keeps every family to one row per message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from conversations.messages import (
+    Blocked,
+    Channel,
+    NeedsTemplate,
+    Outbound,
+    PermanentFailure,
+    Reply,
+    RetryAfter,
+    Sender,
+    SendOutcome,
+    Sent,
+    TransientFailure,
+)
+from storage import conversations, deliveries
+from storage.db import Database
+from storage.deliveries import Claimed
+from storage.models import Beneficiary, DeliveryStatus
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class RateLimit:
+    """At most `per_second` sends, spread evenly; a platform's "retry after" pauses the whole channel."""
+
+    per_second: float
+    clock: Callable[[], float] = time.monotonic
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+    _next: float = field(default=0.0, init=False)
+
+    async def wait(self) -> None:
+        now = self.clock()
+        if self._next > now:
+            await self.sleep(self._next - now)
+            now = self.clock()
+        self._next = max(self._next, now) + 1 / self.per_second
+
+    def pause(self, seconds: float) -> None:
+        self._next = max(self._next, self.clock() + seconds)
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where and how one delivery goes, read at send time: she may have moved channel or stopped."""
+
+    channel: Channel | None
+    address: str | None
+    language: str
+    last_inbound_at: datetime | None
+    opted_out: bool
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        database: Database,
+        senders: Mapping[Channel, Sender],
+        limits: Mapping[Channel, RateLimit],
+        clock: Callable[[], datetime],
+        batch: int = 100,
+        lease: timedelta = timedelta(minutes=5),
+    ) -> None:
+        self.database = database
+        self.senders = dict(senders)
+        self.limits = dict(limits)
+        self.clock = clock
+        self.batch = batch
+        self.lease = lease
+
+    async def round(self) -> int:
+        """Send one batch; how many deliveries it handled (0: nothing was due)."""
+        now = self.clock()
+        claimed: list[Claimed] = await self.database.run(
+            lambda s: deliveries.claim(s, now, self.batch, self.lease)
+        )
+        if not claimed:
+            return 0
+        targets = await self.database.run(lambda s: _targets(s, [d.beneficiary_id for d in claimed]))
+        results = [
+            (delivery, await self._send(delivery, targets.get(delivery.beneficiary_id)))
+            for delivery in claimed
+        ]
+        done = self.clock()
+        await self.database.run(lambda session: _record_all(session, results, done))
+        return len(claimed)
+
+    async def drain(self) -> int:
+        """Rounds until nothing is due now (tests and the command line); how many were handled."""
+        handled = 0
+        while count := await self.round():
+            handled += count
+        return handled
+
+    async def _send(
+        self, delivery: Claimed, target: Target | None
+    ) -> tuple[Target | None, SendOutcome | None]:
+        if target is None or target.opted_out or target.channel is None or target.address is None:
+            return target, None
+        sender = self.senders.get(target.channel)
+        if sender is None:
+            return target, PermanentFailure(f"no sender for {target.channel.value}")
+        limit = self.limits.get(target.channel)
+        if limit is not None:
+            await limit.wait()
+        text = delivery.payload.get(target.language) or delivery.payload.get("ar") or ""
+        outcome = await sender.send(
+            Outbound(
+                address=target.address,
+                reply=Reply(text=str(text)),
+                kind=delivery.kind,
+                template_variables=(("1", str(text)),),
+                last_inbound_at=target.last_inbound_at,
+            )
+        )
+        if isinstance(outcome, RetryAfter) and limit is not None:
+            limit.pause(outcome.seconds)
+        return target, outcome
+
+
+def _targets(session: Session, beneficiary_ids: list[int]) -> dict[int, Target]:
+    reaches = conversations.reach_all(session, beneficiary_ids)
+    families = session.execute(
+        select(Beneficiary.id, Beneficiary.language, Beneficiary.opted_out_at).where(
+            Beneficiary.id.in_(beneficiary_ids)
+        )
+    ).all()
+    targets = {}
+    for family_id, language, opted_out_at in families:
+        reach = reaches.get(family_id)
+        targets[family_id] = Target(
+            channel=Channel(reach.channel) if reach else None,
+            address=reach.address if reach else None,
+            language=language,
+            last_inbound_at=reach.last_inbound_at if reach else None,
+            opted_out=opted_out_at is not None,
+        )
+    return targets
+
+
+def _record_all(
+    session: Session,
+    results: list[tuple[Claimed, tuple[Target | None, SendOutcome | None]]],
+    now: datetime,
+) -> None:
+    for delivery, (target, outcome) in results:
+        _record(session, delivery, target, outcome, now)
+
+
+def _record(
+    session: Session, delivery: Claimed, target: Target | None, outcome: SendOutcome | None, now: datetime
+) -> None:
+    if target is None:
+        deliveries.finish(session, delivery, DeliveryStatus.CANCELLED, "the family is gone", now)
+    elif target.opted_out:
+        deliveries.finish(session, delivery, DeliveryStatus.CANCELLED, "she stopped announcements", now)
+    elif outcome is None:
+        deliveries.finish(
+            session, delivery, DeliveryStatus.FAILED, "she never wrote to us on any channel", now
+        )
+    elif isinstance(outcome, Sent):
+        assert target.channel is not None and target.address is not None
+        deliveries.sent(session, delivery, target.channel.value, target.address, outcome.message_id, now)
+    elif isinstance(outcome, RetryAfter):
+        deliveries.retry(
+            session, delivery, f"retry after {outcome.seconds:g} s", now, timedelta(seconds=outcome.seconds)
+        )
+    elif isinstance(outcome, TransientFailure):
+        deliveries.retry(session, delivery, outcome.reason, now)
+    elif isinstance(outcome, Blocked):
+        deliveries.finish(session, delivery, DeliveryStatus.BLOCKED, outcome.reason, now)
+    elif isinstance(outcome, NeedsTemplate):
+        deliveries.finish(
+            session, delivery, DeliveryStatus.NEEDS_TEMPLATE, f"no template for {outcome.kind}", now
+        )
+    else:
+        deliveries.finish(session, delivery, DeliveryStatus.FAILED, outcome.reason, now)

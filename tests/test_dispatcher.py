@@ -1,0 +1,173 @@
+"""The dispatcher sending an announcement through the real aiogram client to the fake Bot API server."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.delivery import Dispatcher, RateLimit
+from bot.telegram import create_bot
+from conversations.messages import Channel
+from handlers.telegram.sender import TelegramSender
+from storage import conversations, deliveries
+from storage.beneficiaries import set_opted_out
+from storage.db import Database
+from storage.models import Beneficiary, Delivery
+from tests.fake_telegram import TOKEN, FakeTelegram
+from tests.people import Clock
+from tests.test_deliveries import national_id
+
+TEXTS = {"ar": "ملتقى الأسر المنتجة يوم الثلاثاء", "en": "The productive families' forum is on Tuesday"}
+
+
+class FakeTime:
+    """The rate limiter's clock: sleeping moves it on at once, and every sleep is written down."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.slept: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+@pytest.fixture
+async def fake_telegram() -> AsyncIterator[FakeTelegram]:
+    fake = FakeTelegram()
+    await fake.start()
+    yield fake
+    await fake.stop()
+
+
+async def families_on_telegram(database: Database, clock: Clock, count: int, english: int = 0) -> None:
+    def add(session: Session) -> None:
+        for n in range(1, count + 1):
+            family = Beneficiary(
+                full_name=f"أسرة {n}",
+                national_id=national_id(n),
+                mobile=f"+9665{n:08d}",
+                office_code="makkah",
+                health_certificate=True,
+                canteen_interest=True,
+                language="en" if n <= english else "ar",
+                consented_at=clock.now,
+                registered_at=clock.now,
+            )
+            session.add(family)
+            session.flush()
+            state = conversations.start("telegram", str(9000 + n), family.language, clock.now)
+            state.beneficiary_id = family.id
+            conversations.save(session, state, clock.now)
+
+    await database.run(add)
+
+
+async def announce(database: Database, clock: Clock) -> int:
+    return await database.run(
+        lambda s: deliveries.enqueue(
+            s, "announcement", 1, select(Beneficiary.id), TEXTS, clock.now, clock.now
+        )
+    )
+
+
+@pytest.fixture
+async def dispatcher(
+    database: Database, fake_telegram: FakeTelegram, clock: Clock
+) -> AsyncIterator[tuple[Dispatcher, FakeTime]]:
+    bot = create_bot(TOKEN, fake_telegram.url)
+    time = FakeTime()
+    limit = RateLimit(per_second=20, clock=time, sleep=time.sleep)
+    yield (
+        Dispatcher(
+            database, {Channel.TELEGRAM: TelegramSender(bot)}, {Channel.TELEGRAM: limit}, clock, batch=25
+        ),
+        time,
+    )
+    await bot.session.close()
+
+
+async def statuses(database: Database) -> dict[str, int]:
+    return await database.run(lambda s: deliveries.counts(s, "announcement", 1))
+
+
+async def test_every_family_gets_the_announcement_once_in_her_language(
+    database: Database, fake_telegram: FakeTelegram, clock: Clock, dispatcher: tuple[Dispatcher, FakeTime]
+) -> None:
+    sending, _ = dispatcher
+    await families_on_telegram(database, clock, 60, english=10)
+    assert await announce(database, clock) == 60
+    assert await sending.drain() == 60
+    assert await announce(database, clock) == 0 and await sending.drain() == 0  # a second run sends nothing
+    chats = [message["chat_id"] for message in fake_telegram.sent]
+    assert sorted(chats) == [9000 + n for n in range(1, 61)]
+    english = [m["text"] for m in fake_telegram.sent if m["chat_id"] <= 9010]
+    assert set(english) == {TEXTS["en"]}
+    assert {m["text"] for m in fake_telegram.sent if m["chat_id"] > 9010} == {TEXTS["ar"]}
+    assert await statuses(database) == {"sent": 60}
+    ids = await database.run(lambda s: s.scalars(select(Delivery.provider_message_id)).all())
+    assert len(set(ids)) == 60
+
+
+async def test_the_rate_is_never_exceeded(
+    database: Database, clock: Clock, dispatcher: tuple[Dispatcher, FakeTime]
+) -> None:
+    sending, time = dispatcher
+    await families_on_telegram(database, clock, 41)
+    await announce(database, clock)
+    await sending.drain()
+    assert time.now == pytest.approx(40 / 20)  # 41 sends at 20 a second: two seconds between first and last
+    assert all(wait <= 1 / 20 + 1e-9 for wait in time.slept)
+
+
+async def test_faults_are_retried_or_classified(
+    database: Database, fake_telegram: FakeTelegram, clock: Clock, dispatcher: tuple[Dispatcher, FakeTime]
+) -> None:
+    sending, time = dispatcher
+    await families_on_telegram(database, clock, 6)
+    await announce(database, clock)
+    fake_telegram.fail_next_send(429, "Too Many Requests: retry after 35", retry_after=35)
+    fake_telegram.fail_next_send(403, "Forbidden: bot was blocked by the user")
+    fake_telegram.fail_next_send(500, "Internal Server Error")
+    fake_telegram.fail_next_send(400, "Bad Request: chat not found")
+    await sending.drain()
+    assert await statuses(database) == {"sent": 2, "pending": 2, "blocked": 1, "failed": 1}
+    assert max(time.slept) >= 35  # the whole channel waited as Telegram asked
+    clock.advance(minutes=2)
+    await sending.drain()
+    assert await statuses(database) == {"sent": 4, "blocked": 1, "failed": 1}
+    assert len(fake_telegram.sent) == 4  # nobody got it twice
+
+
+async def test_families_who_stopped_announcements_are_not_sent_them(
+    database: Database, fake_telegram: FakeTelegram, clock: Clock, dispatcher: tuple[Dispatcher, FakeTime]
+) -> None:
+    sending, _ = dispatcher
+    await families_on_telegram(database, clock, 3)
+    await database.run(lambda s: set_opted_out(s, 2, clock.now))
+    await announce(database, clock)
+    await sending.drain()
+    assert await statuses(database) == {"sent": 2, "cancelled": 1}
+    assert 9002 not in [m["chat_id"] for m in fake_telegram.sent]
+
+
+async def test_a_dead_workers_claim_is_sent_by_the_next_one(
+    database: Database, fake_telegram: FakeTelegram, clock: Clock, dispatcher: tuple[Dispatcher, FakeTime]
+) -> None:
+    sending, _ = dispatcher
+    await families_on_telegram(database, clock, 5)
+    await announce(database, clock)
+    await database.run(
+        lambda s: deliveries.claim(s, clock.now, 3, timedelta(minutes=5))
+    )  # claimed, then it died
+    assert await sending.drain() == 2
+    clock.advance(minutes=6)
+    assert await sending.drain() == 3
+    assert sorted(m["chat_id"] for m in fake_telegram.sent) == [9001, 9002, 9003, 9004, 9005]

@@ -14,6 +14,7 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
+    Text,
     TypeDecorator,
     UniqueConstraint,
 )
@@ -204,3 +205,21 @@ class Delivery(Base):
     last_error: Mapped[str | None] = mapped_column(String(500), default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Announcement(Base):
+    """Staff's message to a segment of families (`audience`, see storage.audiences), now or at `send_at`.
+    It becomes one delivery per family when its time comes (`enqueued_at`)."""
+
+    __tablename__ = "announcements"
+    __table_args__ = (Index("ix_announcements_due", "enqueued_at", "send_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    text_ar: Mapped[str] = mapped_column(Text)
+    text_en: Mapped[str | None] = mapped_column(Text, default=None)
+    audience: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    send_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    enqueued_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)

@@ -1,0 +1,112 @@
+"""Announcements: create one, enqueue it when its time comes (once), cancel it, and see its progress."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from storage import audiences, deliveries
+from storage.audiences import Audience
+from storage.models import Announcement, Delivery, DeliveryReport, DeliveryStatus
+
+KIND = "announcement"
+
+
+def create(
+    session: Session,
+    text_ar: str,
+    text_en: str | None,
+    audience: Audience,
+    created_by: str,
+    send_at: datetime,
+    now: datetime,
+) -> Announcement:
+    announcement = Announcement(
+        text_ar=text_ar,
+        text_en=text_en,
+        audience=audience.as_json(),
+        created_by=created_by,
+        created_at=now,
+        send_at=send_at,
+    )
+    session.add(announcement)
+    session.flush()
+    return announcement
+
+
+def enqueue_due(session: Session, now: datetime) -> list[int]:
+    """Every announcement whose time has come becomes its deliveries, once; the ids enqueued."""
+    due: Sequence[Announcement] = session.scalars(
+        select(Announcement)
+        .where(
+            Announcement.enqueued_at.is_(None),
+            Announcement.cancelled_at.is_(None),
+            Announcement.send_at <= now,
+        )
+        .order_by(Announcement.send_at)
+        .with_for_update(skip_locked=True)
+    ).all()
+    for announcement in due:
+        payload = {"ar": announcement.text_ar, "en": announcement.text_en or announcement.text_ar}
+        families = audiences.families(Audience.from_json(announcement.audience))
+        deliveries.enqueue(session, KIND, announcement.id, families, payload, announcement.send_at, now)
+        announcement.enqueued_at = now
+    return [announcement.id for announcement in due]
+
+
+def cancel(session: Session, announcement_id: int, now: datetime) -> bool:
+    """Stop it: not sent if scheduled; what is not yet sent of a running one is not sent. False if unknown."""
+    announcement = session.get(Announcement, announcement_id)
+    if announcement is None:
+        return False
+    announcement.cancelled_at = announcement.cancelled_at or now
+    session.execute(
+        update(Delivery)
+        .where(
+            Delivery.kind == KIND,
+            Delivery.source_id == announcement_id,
+            Delivery.status == DeliveryStatus.PENDING.value,
+        )
+        .values(status=DeliveryStatus.CANCELLED.value, updated_at=now)
+    )
+    return True
+
+
+@dataclass(frozen=True)
+class Progress:
+    total: int
+    pending: int
+    sent: int
+    delivered: int  # of those sent, confirmed delivered or read (WhatsApp's reports)
+    blocked: int
+    needs_template: int
+    failed: int
+    cancelled: int
+
+
+def progress(session: Session, announcement_id: int) -> Progress:
+    by_status = deliveries.counts(session, KIND, announcement_id)
+    delivered = session.scalar(
+        select(func.count(func.distinct(DeliveryReport.provider_message_id)))
+        .join(Delivery, Delivery.provider_message_id == DeliveryReport.provider_message_id)
+        .where(
+            Delivery.kind == KIND,
+            Delivery.source_id == announcement_id,
+            DeliveryReport.status.in_(("delivered", "read")),
+        )
+    )
+    pending = by_status.get("pending", 0) + by_status.get("sending", 0)
+    return Progress(
+        total=sum(by_status.values()),
+        pending=pending,
+        sent=by_status.get("sent", 0),
+        delivered=int(delivered or 0),
+        blocked=by_status.get("blocked", 0),
+        needs_template=by_status.get("needs_template", 0),
+        failed=by_status.get("failed", 0),
+        cancelled=by_status.get("cancelled", 0),
+    )

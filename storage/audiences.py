@@ -1,0 +1,88 @@
+"""Audiences: which families a message is for, as a query (never a list loaded into memory).
+
+An `Audience` combines segments; each one left empty means "everyone" on that count. Families who stopped
+announcements are never in an audience; `count` says how many were left out for that.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, exists, func, select
+from sqlalchemy.orm import Session
+
+from storage.models import Beneficiary, BeneficiaryProduct, Conversation
+
+
+@dataclass(frozen=True)
+class Audience:
+    offices: tuple[str, ...] = ()  # office codes; empty: every office
+    verified: bool | None = None  # True: verified by their office; False: still pending; None: both
+    canteen_interest: bool | None = None
+    health_certificate: bool | None = None
+    products: tuple[str, ...] = ()  # any of these product codes
+    channel: str | None = None  # only families who have written to us on this channel
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            key: list(value) if isinstance(value, tuple) else value for key, value in asdict(self).items()
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Audience:
+        return cls(
+            offices=tuple(data.get("offices", ())),
+            verified=data.get("verified"),
+            canteen_interest=data.get("canteen_interest"),
+            health_certificate=data.get("health_certificate"),
+            products=tuple(data.get("products", ())),
+            channel=data.get("channel"),
+        )
+
+
+@dataclass(frozen=True)
+class Count:
+    reached: int
+    stopped: int = field(default=0)  # in the segment, but they stopped announcements
+
+
+def _segment(audience: Audience) -> list[ColumnElement[bool]]:
+    family = Beneficiary
+    conditions: list[ColumnElement[bool]] = []
+    if audience.offices:
+        conditions.append(family.office_code.in_(audience.offices))
+    if audience.verified is not None:
+        conditions.append(
+            family.verified_at.is_not(None) if audience.verified else family.verified_at.is_(None)
+        )
+    if audience.canteen_interest is not None:
+        conditions.append(family.canteen_interest == audience.canteen_interest)
+    if audience.health_certificate is not None:
+        conditions.append(family.health_certificate == audience.health_certificate)
+    if audience.products:
+        conditions.append(
+            exists().where(
+                BeneficiaryProduct.beneficiary_id == family.id,
+                BeneficiaryProduct.product.in_(audience.products),
+            )
+        )
+    if audience.channel is not None:
+        conditions.append(
+            exists().where(Conversation.beneficiary_id == family.id, Conversation.channel == audience.channel)
+        )
+    return conditions
+
+
+def families(audience: Audience) -> Select[Any]:
+    """The ids of the families the audience reaches: one column, for INSERT … SELECT."""
+    return select(Beneficiary.id).where(*_segment(audience), Beneficiary.opted_out_at.is_(None))
+
+
+def count(session: Session, audience: Audience) -> Count:
+    in_segment = select(
+        func.count(),
+        func.count(Beneficiary.opted_out_at),
+    ).where(*_segment(audience))
+    total, stopped = session.execute(in_segment).one()
+    return Count(reached=int(total) - int(stopped), stopped=int(stopped))

@@ -1,0 +1,124 @@
+"""Announcements to segments: who is reached, once each, at the set time, and what became of it."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from functools import partial
+
+from sqlalchemy.orm import Session
+
+from storage import announcements, audiences, delivery_reports
+from storage.audiences import Audience
+from storage.beneficiaries import set_opted_out
+from storage.db import Database
+from storage.models import Beneficiary, BeneficiaryProduct
+from tests.people import Clock
+from tests.test_deliveries import national_id
+
+
+async def town(database: Database, clock: Clock) -> None:
+    """Twelve families: offices, verification, canteen interest, certificates and products vary."""
+
+    def add(session: Session) -> None:
+        for n in range(1, 13):
+            family = Beneficiary(
+                full_name=f"أسرة {n}",
+                national_id=national_id(n),
+                mobile=f"+9665{n:08d}",
+                office_code=("makkah", "jumum", "jeddah")[n % 3],
+                health_certificate=n % 2 == 0,
+                canteen_interest=n % 4 == 0,
+                language="ar",
+                consented_at=clock.now,
+                registered_at=clock.now,
+                verified_at=clock.now if n <= 6 else None,
+                product_rows=[BeneficiaryProduct(product="sewing" if n % 5 == 0 else "cooked_meals")],
+            )
+            session.add(family)
+        session.flush()
+        set_opted_out(
+            session, 12, clock.now
+        )  # family 12: Makkah, certificate, canteen; stopped announcements
+
+    await database.run(add)
+
+
+async def reached(database: Database, audience: Audience) -> audiences.Count:
+    return await database.run(lambda s: audiences.count(s, audience))
+
+
+async def test_segments_combine_and_those_who_stopped_are_left_out(database: Database, clock: Clock) -> None:
+    await town(database, clock)
+    assert await reached(database, Audience()) == audiences.Count(reached=11, stopped=1)
+    assert await reached(database, Audience(offices=("makkah",))) == audiences.Count(reached=3, stopped=1)
+    assert await reached(database, Audience(offices=("jumum", "jeddah"))) == audiences.Count(
+        reached=8, stopped=0
+    )
+    assert (await reached(database, Audience(verified=True))).reached == 6
+    assert (await reached(database, Audience(verified=False))).reached == 5
+    assert await reached(database, Audience(canteen_interest=True)) == audiences.Count(reached=2, stopped=1)
+    assert (await reached(database, Audience(health_certificate=True, offices=("makkah",)))).reached == 1
+    assert (await reached(database, Audience(products=("sewing",)))).reached == 2
+    assert (await reached(database, Audience(channel="whatsapp"))).reached == 0
+
+
+async def test_a_scheduled_announcement_waits_for_its_time_then_goes_once(
+    database: Database, clock: Clock
+) -> None:
+    await town(database, clock)
+    later = clock.now + timedelta(hours=3)
+    created = await database.run(
+        lambda s: announcements.create(
+            s, "ملتقى يوم الثلاثاء", None, Audience(offices=("makkah",)), "cli", later, clock.now
+        )
+    )
+    assert await database.run(lambda s: announcements.enqueue_due(s, clock.now)) == []
+    assert await database.run(lambda s: announcements.enqueue_due(s, later)) == [created.id]
+    assert await database.run(lambda s: announcements.enqueue_due(s, later)) == []  # a job that runs twice
+    progress = await database.run(lambda s: announcements.progress(s, created.id))
+    assert (progress.total, progress.pending) == (3, 3)
+
+
+async def test_cancelling_stops_what_is_not_yet_sent(database: Database, clock: Clock) -> None:
+    await town(database, clock)
+    scheduled = await database.run(
+        lambda s: announcements.create(
+            s, "a", None, Audience(), "cli", clock.now + timedelta(days=1), clock.now
+        )
+    )
+    assert await database.run(lambda s: announcements.cancel(s, scheduled.id, clock.now))
+    assert await database.run(lambda s: announcements.enqueue_due(s, clock.now + timedelta(days=2))) == []
+    running = await database.run(
+        lambda s: announcements.create(s, "b", None, Audience(), "cli", clock.now, clock.now)
+    )
+    await database.run(lambda s: announcements.enqueue_due(s, clock.now))
+    await database.run(lambda s: announcements.cancel(s, running.id, clock.now))
+    progress = await database.run(lambda s: announcements.progress(s, running.id))
+    assert (progress.total, progress.cancelled, progress.pending) == (11, 11, 0)
+    assert not await database.run(lambda s: announcements.cancel(s, 999, clock.now))
+
+
+async def test_progress_counts_whatsapp_deliveries_reported(database: Database, clock: Clock) -> None:
+    from storage import deliveries
+
+    await town(database, clock)
+    sent = await database.run(
+        lambda s: announcements.create(
+            s, "c", None, Audience(offices=("jeddah",)), "cli", clock.now, clock.now
+        )
+    )
+    await database.run(lambda s: announcements.enqueue_due(s, clock.now))
+    claimed = await database.run(lambda s: deliveries.claim(s, clock.now, 10, timedelta(minutes=5)))
+    for number, delivery in enumerate(claimed):
+        mark_sent = partial(
+            deliveries.sent,
+            delivery=delivery,
+            channel="whatsapp",
+            address="+9665",
+            provider_message_id=f"SM{number}",
+        )
+        await database.run(partial(mark_sent, now=clock.now))
+    await database.run(lambda s: delivery_reports.record(s, "whatsapp", "SM0", "delivered", None, clock.now))
+    await database.run(lambda s: delivery_reports.record(s, "whatsapp", "SM0", "read", None, clock.now))
+    progress = await database.run(lambda s: announcements.progress(s, sent.id))
+    assert (progress.total, progress.sent, progress.delivered) == (4, 4, 1)

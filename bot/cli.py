@@ -16,11 +16,11 @@ from typing import Any, TextIO
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from bot import export, logs
+from bot import broadcast, export, logs
 from bot.app import build_engine, open_database
 from bot.settings import Settings, SettingsError, load_settings
 from handlers import console
-from storage import offices, staff
+from storage import announcements, offices, staff
 from storage.models import StaffRole
 
 Command = Callable[[argparse.Namespace, Settings], Coroutine[Any, Any, int]]
@@ -58,6 +58,8 @@ def parser() -> argparse.ArgumentParser:
     add.add_argument("--role", required=True, choices=[role.value for role in StaffRole])
     add.add_argument("--office", help="office code, such as makkah (required for the staff role)")
     add.set_defaults(run=_staff_add)
+
+    broadcast.add_commands(commands).set_defaults(run=_broadcast)
 
     export_command = commands.add_parser("export", help="export data for staff")
     export_what = export_command.add_subparsers(dest="what", metavar="WHAT", required=True)
@@ -163,6 +165,26 @@ async def _staff_add(arguments: argparse.Namespace, settings: Settings) -> int:
 
     async with open_database(settings) as database:
         print(await database.run(save))
+    return 0
+
+
+async def _broadcast(arguments: argparse.Namespace, settings: Settings) -> int:
+    now = datetime.now(UTC)
+    async with open_database(settings) as database:
+        try:
+            if arguments.action == "create":
+                print(await database.run(lambda session: broadcast.create(arguments, session, now)))
+            elif arguments.action == "cancel":
+                if not await database.run(lambda session: announcements.cancel(session, arguments.id, now)):
+                    raise UsageError(f"no announcement {arguments.id}")
+                print(f"usar: announcement {arguments.id} cancelled; what was not yet sent will not be.")
+            else:
+                if await database.run(lambda session: announcements.find(session, arguments.id)) is None:
+                    raise UsageError(f"no announcement {arguments.id}")
+                progress = await database.run(lambda session: announcements.progress(session, arguments.id))
+                print(broadcast.progress_line(progress))
+        except broadcast.BroadcastError as problem:
+            raise UsageError(str(problem)) from None
     return 0
 
 

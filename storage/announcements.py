@@ -88,6 +88,10 @@ class Progress:
     cancelled: int
 
 
+def find(session: Session, announcement_id: int) -> Announcement | None:
+    return session.get(Announcement, announcement_id)
+
+
 def progress(session: Session, announcement_id: int) -> Progress:
     by_status = deliveries.counts(session, KIND, announcement_id)
     delivered = session.scalar(

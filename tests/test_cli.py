@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import json
@@ -12,6 +13,8 @@ import sys
 from pathlib import Path
 
 import pytest
+
+from storage.db import Database
 
 USAR = Path(sys.executable).with_name("usar")
 REGISTRATION = "\n".join(
@@ -175,3 +178,82 @@ def test_an_export_over_an_older_readable_file_is_made_private(workdir: Path) ->
     older.chmod(0o644)
     assert usar("export", "beneficiaries", "--output", "families.csv", cwd=workdir).returncode == 0
     assert oct(older.stat().st_mode & 0o777) == "0o600"
+
+
+def families_in(workdir: Path) -> None:
+    """The twelve families of `town` (three offices; number 12 stopped announcements) in the working
+    directory's database."""
+    from tests.people import Clock
+    from tests.test_announcements import town  # twelve families of three offices; number 12 stopped
+
+    async def seed() -> None:
+        database = Database(f"sqlite:///{workdir / 'usar.db'}")
+        try:
+            await database.migrate()
+            await town(database, Clock())
+        finally:
+            await database.dispose()
+
+    asyncio.run(seed())
+
+
+def test_broadcast_counts_previews_and_schedules(workdir: Path) -> None:
+    families_in(workdir)
+    dry = usar(
+        "broadcast",
+        "create",
+        "--ar",
+        "ملتقى الأسر يوم الثلاثاء",
+        "--office",
+        "makkah",
+        "--dry-run",
+        cwd=workdir,
+    )
+    assert dry.returncode == 0, dry.stderr
+    assert "Reaches 3 families (1 left out: they stopped announcements)." in dry.stdout
+    assert "Arabic: ملتقى الأسر يوم الثلاثاء" in dry.stdout and "Dry run" in dry.stdout
+    made = usar(
+        "broadcast",
+        "create",
+        "--ar",
+        "ملتقى",
+        "--en",
+        "Forum",
+        "--canteen",
+        "--at",
+        "2099-05-01 09:00",
+        cwd=workdir,
+    )
+    assert made.returncode == 0, made.stderr
+    assert "Reaches 2 families" in made.stdout and "2099-05-01 09:00 Riyadh time" in made.stdout
+    assert "Announcement 1 created" in made.stdout
+    status = usar("broadcast", "status", "1", cwd=workdir)
+    assert status.returncode == 0 and "0/0" in status.stdout  # not yet its time: no deliveries yet
+    assert usar("broadcast", "cancel", "1", cwd=workdir).returncode == 0
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["--at", "tomorrow 9am"], 'write the Riyadh time as "YYYY-MM-DD HH:MM"'),
+        (["--at", "2001-01-01 09:00"], "is in the past"),
+        (["--office", "riyadh"], "unknown office 'riyadh'"),
+        (["--as", "5550001", "--office", "jeddah"], "staff of an office can only address their own office"),
+        (["--as", "nobody"], "'nobody' is not a staff member"),
+    ],
+)
+def test_broadcast_mistakes_are_explained_and_create_nothing(
+    workdir: Path, arguments: list[str], message: str
+) -> None:
+    families_in(workdir)
+    usar("staff", "add", "--address", "5550001", "--role", "staff", "--office", "jumum", cwd=workdir)
+    result = usar("broadcast", "create", "--ar", "نص", *arguments, cwd=workdir)
+    assert result.returncode == 2 and message in result.stderr, result.stderr
+    assert usar("broadcast", "status", "1", cwd=workdir).stderr.strip() == "usar: no announcement 1"
+
+
+def test_staff_of_an_office_reach_only_their_office(workdir: Path) -> None:
+    families_in(workdir)
+    usar("staff", "add", "--address", "5550001", "--role", "staff", "--office", "jumum", cwd=workdir)
+    result = usar("broadcast", "create", "--ar", "نص", "--as", "5550001", "--dry-run", cwd=workdir)
+    assert "Reaches 4 families" in result.stdout  # Al-Jumum's four, not the town's eleven

@@ -46,6 +46,13 @@ def parser() -> argparse.ArgumentParser:
     run = commands.add_parser(
         "run", help="start the web server and the configured channels (Telegram: USAR_TELEGRAM_TOKEN)"
     )
+    run.add_argument(
+        "--role",
+        choices=("all", "web", "worker", "scheduler"),
+        default="all",
+        help="web: incoming messages; worker: sending; scheduler: due announcements (run one of these); "
+        "all: everything (the default)",
+    )
     run.set_defaults(run=_run)
 
     migrate = commands.add_parser("migrate", help="bring the database schema up to date")
@@ -117,9 +124,9 @@ async def _chat(arguments: argparse.Namespace, settings: Settings) -> int:
 
 async def _run(arguments: argparse.Namespace, settings: Settings) -> int:
     if settings.channels:
-        from bot.service import Service  # aiogram takes seconds to import: only where it is used
+        from bot.service import Role, Service  # aiogram takes seconds to import: only where it is used
 
-        service = Service(settings)
+        service = Service(settings, role=Role(arguments.role))
         await service.start()
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()

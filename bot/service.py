@@ -12,29 +12,58 @@ import logging
 from collections.abc import Callable
 from contextlib import AsyncExitStack
 from datetime import UTC, datetime
+from enum import StrEnum
 
 from aiogram import Bot, Dispatcher
 from aiohttp import web
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.app import build_engine, open_database
+from bot.delivery import Dispatcher as OutboxDispatcher
+from bot.delivery import RateLimit
 from bot.settings import Settings
 from bot.telegram import create_bot, create_dispatcher
 from bot.web import STATUS_WEBHOOK, TELEGRAM_WEBHOOK, WHATSAPP_WEBHOOK, add_telegram_webhook, build_app
 from conversations.engine import Engine
+from conversations.messages import Channel, Sender
 from handlers.telegram.sender import TelegramSender
 from handlers.whatsapp.sender import WhatsAppSender, twilio_client
 from handlers.whatsapp.webhook import SignedForms, StatusWebhook, WhatsAppWebhook
-from storage import delivery_reports
+from storage import announcements, delivery_reports
 from storage.db import Database
 
 log = logging.getLogger(__name__)
+DISPATCH_EVERY = 2  # seconds between looks at the outbox
+ENQUEUE_EVERY = 30  # seconds between looks for announcements whose time has come
 STOP_GRACE = 10.0  # seconds the messages in hand get to be answered when the service stops
 
 
+class Role(StrEnum):
+    """What one `usar run` process does; several processes on one PostgreSQL database share the work."""
+
+    ALL = "all"
+    WEB = "web"  # the web server and the channels' incoming messages
+    WORKER = "worker"  # sends what the outbox holds
+    SCHEDULER = "scheduler"  # turns announcements whose time has come into deliveries (run one of these)
+
+
 class Service:
-    def __init__(self, settings: Settings, clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        role: Role = Role.ALL,
+        run_jobs: bool = True,
+    ) -> None:
         self.settings = settings
         self.clock = clock
+        self.role = role
+        self.run_jobs = (
+            run_jobs  # False: jobs are set up but paused (tests run them by hand, time controlled)
+        )
+        self.outbox: OutboxDispatcher | None = None
+        self.scheduler: AsyncIOScheduler | None = None
+        self._database: Database | None = None
         self.engine: Engine | None = None
         self.bot: Bot | None = None
         self.dispatcher: Dispatcher | None = None
@@ -47,8 +76,10 @@ class Service:
     async def start(self) -> None:
         settings = self.settings
         database = await self._exit.enter_async_context(open_database(settings))
+        self._database = database
         self.engine = build_engine(database, settings)
         app = build_app()
+        web_role = self.role in (Role.ALL, Role.WEB)
         if settings.telegram_token is not None:
             self.bot = create_bot(
                 settings.telegram_token.get_secret_value(),
@@ -56,10 +87,13 @@ class Service:
             )
             self._exit.push_async_callback(self.bot.session.close)
             self.dispatcher = create_dispatcher(self.engine.handle, TelegramSender(self.bot), self.clock)
-            if settings.public_url is not None:
+            if settings.public_url is not None and web_role:
                 add_telegram_webhook(app, self.dispatcher, self.bot, settings.telegram_webhook_secret)
         if settings.twilio_auth_token is not None:
             self._start_whatsapp(app, database, settings.twilio_auth_token.get_secret_value())
+        self._start_jobs(database)
+        if not web_role:
+            app = build_app()  # healthz only: this process answers no channel
         runner = web.AppRunner(app, access_log=None)
         await runner.setup()
         self._exit.push_async_callback(runner.cleanup)
@@ -67,8 +101,44 @@ class Service:
         await site.start()
         self.port = runner.addresses[0][1]
         log.info("web server listening on %s:%s", settings.http_host, self.port)
-        if self.bot is not None and self.dispatcher is not None:
+        if self.bot is not None and self.dispatcher is not None and web_role:
             await self._start_telegram(self.bot, self.dispatcher)
+
+    def _start_jobs(self, database: Database) -> None:
+        """The periodic, idempotent jobs of this role; the state of record is in the tables, so a restart
+        finds everything due again. One instance of a job at a time; missed runs coalesce into one."""
+        senders: dict[Channel, Sender] = {}
+        if self.bot is not None:
+            senders[Channel.TELEGRAM] = TelegramSender(self.bot)
+        if self.whatsapp_sender is not None:
+            senders[Channel.WHATSAPP] = self.whatsapp_sender
+        limits = {
+            Channel.TELEGRAM: RateLimit(self.settings.telegram_rate),
+            Channel.WHATSAPP: RateLimit(self.settings.whatsapp_rate),
+        }
+        self.outbox = OutboxDispatcher(database, senders, limits, self.clock)
+        scheduler = AsyncIOScheduler(
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 60}
+        )
+        if self.role in (Role.ALL, Role.WORKER) and senders:
+            scheduler.add_job(self.dispatch_due, "interval", seconds=DISPATCH_EVERY, id="dispatch")
+        if self.role in (Role.ALL, Role.SCHEDULER):
+            scheduler.add_job(self.enqueue_due, "interval", seconds=ENQUEUE_EVERY, id="announcements")
+        if scheduler.get_jobs():
+            scheduler.start(paused=not self.run_jobs)
+            self.scheduler = scheduler
+            self._exit.callback(scheduler.shutdown, wait=False)
+
+    async def dispatch_due(self) -> int:
+        """The worker's job: send everything due now."""
+        assert self.outbox is not None
+        return await self.outbox.drain()
+
+    async def enqueue_due(self) -> list[int]:
+        """The scheduler's job: announcements whose time has come become deliveries, once."""
+        assert self._database is not None
+        now = self.clock()
+        return await self._database.run(lambda session: announcements.enqueue_due(session, now))
 
     def _start_whatsapp(self, app: web.Application, database: Database, auth_token: str) -> None:
         settings = self.settings

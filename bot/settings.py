@@ -30,6 +30,8 @@ class Settings(BaseSettings):
     public_url: HttpUrl | None = None  # where Telegram and Twilio reach our web server
 
     telegram_token: SecretStr | None = None
+    telegram_rate: float = Field(default=25.0, gt=0, le=30)  # messages a second; Telegram allows about 30
+    whatsapp_rate: float = Field(default=50.0, gt=0, le=80)  # Twilio's default is 80 a second a sender
     telegram_api_base: HttpUrl | None = None  # a self-hosted Bot API server; Telegram's by default
 
     twilio_account_sid: str | None = Field(default=None, pattern=r"^AC[0-9a-fA-F]{32}$")

@@ -10,10 +10,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.delivery import Dispatcher, RateLimit
+from bot.service import Role, Service
+from bot.settings import Settings
 from bot.telegram import create_bot
 from conversations.messages import Channel
 from handlers.telegram.sender import TelegramSender
-from storage import conversations, deliveries
+from storage import announcements, conversations, deliveries
+from storage.audiences import Audience
 from storage.beneficiaries import set_opted_out
 from storage.db import Database
 from storage.models import Beneficiary, Delivery
@@ -171,3 +174,56 @@ async def test_a_dead_workers_claim_is_sent_by_the_next_one(
     clock.advance(minutes=6)
     assert await sending.drain() == 3
     assert sorted(m["chat_id"] for m in fake_telegram.sent) == [9001, 9002, 9003, 9004, 9005]
+
+
+def service_settings(database_url: str, fake: FakeTelegram) -> Settings:
+    return Settings(
+        _env_file=None,
+        database_url=database_url,
+        telegram_token=TOKEN,
+        telegram_api_base=fake.url,
+        http_port=0,
+    )
+
+
+async def test_a_scheduled_announcement_survives_a_restart_and_goes_at_its_time(
+    database: Database, database_url: str, fake_telegram: FakeTelegram, clock: Clock
+) -> None:
+    await families_on_telegram(database, clock, 4)
+    first = Service(
+        service_settings(database_url, fake_telegram), clock=clock, role=Role.WORKER, run_jobs=False
+    )
+    await first.start()
+    assert first.scheduler is not None
+    job = first.scheduler.get_job("dispatch")
+    assert job.coalesce is True and job.max_instances == 1
+    assert first.scheduler.get_job("announcements") is None  # not this role's
+    send_at = clock.now + timedelta(hours=2)
+    created = await database.run(
+        lambda s: announcements.create(s, "تذكير", None, Audience(), "cli", send_at, clock.now)
+    )
+    await first.stop()  # the service goes down before the announcement's time
+
+    clock.advance(hours=3)
+    second = Service(
+        service_settings(database_url, fake_telegram), clock=clock, role=Role.ALL, run_jobs=False
+    )
+    await second.start()
+    try:
+        assert await second.enqueue_due() == [created.id]  # found again in the tables
+        assert await second.dispatch_due() == 4
+    finally:
+        await second.stop()
+    assert sorted(m["chat_id"] for m in fake_telegram.sent) == [9001, 9002, 9003, 9004]
+    assert "getupdates" in fake_telegram.calls  # the second one, with the web role, also polls
+
+
+async def test_a_worker_does_not_poll_telegram(
+    database: Database, database_url: str, fake_telegram: FakeTelegram, clock: Clock
+) -> None:
+    worker = Service(
+        service_settings(database_url, fake_telegram), clock=clock, role=Role.WORKER, run_jobs=False
+    )
+    await worker.start()
+    await worker.stop()
+    assert "getupdates" not in fake_telegram.calls and "deletewebhook" not in fake_telegram.calls

@@ -94,7 +94,8 @@ def create(arguments: argparse.Namespace, session: Session, now: datetime) -> st
     with use_language("ar"):
         when_ar = long_date(send_at)
     lines = [
-        f"Reaches {count.reached} families ({count.stopped} left out: they stopped announcements).",
+        f"Reaches {count.reached} families ({count.stopped} left out: they stopped announcements;"
+        f" {count.blocked}: they blocked the bot).",
         f"Arabic: {arguments.ar}",
         f"English: {arguments.en or arguments.ar}",
         f"When: {send_at.astimezone(RIYADH):%Y-%m-%d %H:%M} Riyadh time ({when_ar})",

@@ -31,7 +31,7 @@ from conversations.messages import (
     Sent,
     TransientFailure,
 )
-from storage import conversations, deliveries
+from storage import beneficiaries, conversations, deliveries
 from storage.db import Database
 from storage.deliveries import Claimed
 from storage.models import Beneficiary, DeliveryStatus
@@ -188,6 +188,7 @@ def _record(
         deliveries.retry(session, delivery, outcome.reason, now)
     elif isinstance(outcome, Blocked):
         deliveries.finish(session, delivery, DeliveryStatus.BLOCKED, outcome.reason, now)
+        beneficiaries.set_blocked(session, delivery.beneficiary_id, now)  # left out of later audiences
     elif isinstance(outcome, NeedsTemplate):
         deliveries.finish(
             session, delivery, DeliveryStatus.NEEDS_TEMPLATE, f"no template for {outcome.kind}", now

@@ -134,6 +134,8 @@ class Engine:
             saved.forget(session, conversation)
         else:
             saved.save(session, conversation, inbound.received_at)
+            if conversation.beneficiary_id is not None:
+                beneficiaries.reachable_again(session, conversation.beneficiary_id)  # she wrote: not blocked
         return turn.replies
 
 

@@ -1,7 +1,7 @@
 """Audiences: which families a message is for, as a query (never a list loaded into memory).
 
 An `Audience` combines segments; each one left empty means "everyone" on that count. Families who stopped
-announcements are never in an audience; `count` says how many were left out for that.
+announcements or blocked the bot are never in an audience; `count` says how many were left out for each.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, exists, func, select
+from sqlalchemy import ColumnElement, Select, and_, case, exists, func, select
 from sqlalchemy.orm import Session
 
 from storage.models import Beneficiary, BeneficiaryProduct, Conversation
@@ -45,6 +45,7 @@ class Audience:
 class Count:
     reached: int
     stopped: int = field(default=0)  # in the segment, but they stopped announcements
+    blocked: int = field(default=0)  # in the segment, but they blocked the bot (and did not stop)
 
 
 def _segment(audience: Audience) -> list[ColumnElement[bool]]:
@@ -76,13 +77,17 @@ def _segment(audience: Audience) -> list[ColumnElement[bool]]:
 
 def families(audience: Audience) -> Select[Any]:
     """The ids of the families the audience reaches: one column, for INSERT … SELECT."""
-    return select(Beneficiary.id).where(*_segment(audience), Beneficiary.opted_out_at.is_(None))
+    return select(Beneficiary.id).where(
+        *_segment(audience), Beneficiary.opted_out_at.is_(None), Beneficiary.blocked_at.is_(None)
+    )
 
 
 def count(session: Session, audience: Audience) -> Count:
+    only_blocked = and_(Beneficiary.blocked_at.is_not(None), Beneficiary.opted_out_at.is_(None))
     in_segment = select(
         func.count(),
         func.count(Beneficiary.opted_out_at),
+        func.count(case((only_blocked, 1))),
     ).where(*_segment(audience))
-    total, stopped = session.execute(in_segment).one()
-    return Count(reached=int(total) - int(stopped), stopped=int(stopped))
+    total, stopped, blocked = (int(number) for number in session.execute(in_segment).one())
+    return Count(reached=total - stopped - blocked, stopped=stopped, blocked=blocked)

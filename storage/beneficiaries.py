@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import delete, exists, func, select
+from sqlalchemy import delete, exists, func, select, update
 from sqlalchemy.orm import Session
 
 from storage.models import Beneficiary, BeneficiaryProduct, Conversation, Product
@@ -84,6 +84,19 @@ def mark_mobile_verified(session: Session, beneficiary_id: int, now: datetime) -
     found = session.get(Beneficiary, beneficiary_id)
     if found is not None and found.mobile_verified_at is None:
         found.mobile_verified_at = now
+
+
+def set_blocked(session: Session, beneficiary_id: int, since: datetime | None) -> None:
+    """She blocked us (since a time), or she wrote again (None)."""
+    session.execute(update(Beneficiary).where(Beneficiary.id == beneficiary_id).values(blocked_at=since))
+
+
+def reachable_again(session: Session, beneficiary_id: int) -> None:
+    session.execute(
+        update(Beneficiary)
+        .where(Beneficiary.id == beneficiary_id, Beneficiary.blocked_at.is_not(None))
+        .values(blocked_at=None)
+    )
 
 
 def set_opted_out(session: Session, beneficiary_id: int, since: datetime | None) -> None:

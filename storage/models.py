@@ -92,6 +92,8 @@ class Beneficiary(Base):
     registered_at: Mapped[datetime] = mapped_column(UTCDateTime())
     verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     opted_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)  # no announcements
+    # She blocked the bot (or the chat is gone): no announcements until she writes to us again.
+    blocked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     # When a channel vouched for the mobile (her WhatsApp number, a contact she shared); None if typed.
     mobile_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
 

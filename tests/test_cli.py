@@ -210,7 +210,9 @@ def test_broadcast_counts_previews_and_schedules(workdir: Path) -> None:
         cwd=workdir,
     )
     assert dry.returncode == 0, dry.stderr
-    assert "Reaches 3 families (1 left out: they stopped announcements)." in dry.stdout
+    assert (
+        "Reaches 3 families (1 left out: they stopped announcements; 0: they blocked the bot)." in dry.stdout
+    )
     assert "Arabic: ملتقى الأسر يوم الثلاثاء" in dry.stdout and "Dry run" in dry.stdout
     made = usar(
         "broadcast",

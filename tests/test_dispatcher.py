@@ -227,3 +227,25 @@ async def test_a_worker_does_not_poll_telegram(
     await worker.start()
     await worker.stop()
     assert "getupdates" not in fake_telegram.calls and "deletewebhook" not in fake_telegram.calls
+
+
+async def test_who_blocked_the_bot_is_left_out_until_she_writes_again(
+    database: Database, fake_telegram: FakeTelegram, clock: Clock, dispatcher: tuple[Dispatcher, FakeTime]
+) -> None:
+    from conversations.engine import Engine
+    from conversations.flows import all_flows
+    from storage import audiences
+    from tests.people import Person
+
+    sending, _ = dispatcher
+    await families_on_telegram(database, clock, 3)
+    await announce(database, clock)
+    fake_telegram.fail_next_send(403, "Forbidden: bot was blocked by the user")
+    await sending.drain()
+    count = await database.run(lambda s: audiences.count(s, Audience()))
+    assert (count.reached, count.blocked) == (2, 1)
+    blocked_chat = next(n for n in (9001, 9002, 9003) if n not in [m["chat_id"] for m in fake_telegram.sent])
+    she = Person(Engine(database, all_flows()), clock, address=str(blocked_chat), channel=Channel.TELEGRAM)
+    await she.says("مرحبا")
+    count = await database.run(lambda s: audiences.count(s, Audience()))
+    assert (count.reached, count.blocked) == (3, 0)

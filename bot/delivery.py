@@ -14,6 +14,8 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from datetime import time as dt_time
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -59,6 +61,31 @@ class RateLimit:
         self._next = max(self._next, self.clock() + seconds)
 
 
+# What waits for the morning; a reminder does not (it goes before the event it reminds of).
+QUIET_KINDS = ("announcement", "tip", "invitation")
+
+
+@dataclass(frozen=True)
+class QuietHours:
+    """Hours when families are not disturbed, in the offices' zone (every office is in Asia/Riyadh)."""
+
+    start: dt_time = dt_time(22, 0)
+    end: dt_time = dt_time(8, 0)
+    zone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Riyadh"))
+
+    @classmethod
+    def parse(cls, text: str) -> QuietHours:
+        """From "22:00-08:00"."""
+        first, _, last = text.partition("-")
+        return cls(dt_time.fromisoformat(first.strip()), dt_time.fromisoformat(last.strip()))
+
+    def covers(self, moment: datetime) -> bool:
+        local = moment.astimezone(self.zone).time()
+        if self.start <= self.end:
+            return self.start <= local < self.end
+        return local >= self.start or local < self.end
+
+
 @dataclass(frozen=True)
 class Target:
     """Where and how one delivery goes, read at send time: she may have moved channel or stopped."""
@@ -79,7 +106,9 @@ class Dispatcher:
         clock: Callable[[], datetime],
         batch: int = 100,
         lease: timedelta = timedelta(minutes=5),
+        quiet: QuietHours | None = None,
     ) -> None:
+        self.quiet = quiet
         self.database = database
         self.senders = dict(senders)
         self.limits = dict(limits)
@@ -90,8 +119,9 @@ class Dispatcher:
     async def round(self) -> int:
         """Send one batch; how many deliveries it handled (0: nothing was due)."""
         now = self.clock()
+        waiting = QUIET_KINDS if self.quiet is not None and self.quiet.covers(now) else ()
         claimed: list[Claimed] = await self.database.run(
-            lambda s: deliveries.claim(s, now, self.batch, self.lease)
+            lambda s: deliveries.claim(s, now, self.batch, self.lease, waiting)
         )
         if not claimed:
             return 0

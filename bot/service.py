@@ -20,7 +20,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.app import build_engine, open_database
 from bot.delivery import Dispatcher as OutboxDispatcher
-from bot.delivery import RateLimit
+from bot.delivery import QuietHours, RateLimit
 from bot.settings import Settings
 from bot.telegram import create_bot, create_dispatcher
 from bot.web import STATUS_WEBHOOK, TELEGRAM_WEBHOOK, WHATSAPP_WEBHOOK, add_telegram_webhook, build_app
@@ -116,7 +116,8 @@ class Service:
             Channel.TELEGRAM: RateLimit(self.settings.telegram_rate),
             Channel.WHATSAPP: RateLimit(self.settings.whatsapp_rate),
         }
-        self.outbox = OutboxDispatcher(database, senders, limits, self.clock)
+        quiet = None if self.settings.quiet_hours == "off" else QuietHours.parse(self.settings.quiet_hours)
+        self.outbox = OutboxDispatcher(database, senders, limits, self.clock, quiet=quiet)
         scheduler = AsyncIOScheduler(
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 60}
         )

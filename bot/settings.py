@@ -30,6 +30,8 @@ class Settings(BaseSettings):
     public_url: HttpUrl | None = None  # where Telegram and Twilio reach our web server
 
     telegram_token: SecretStr | None = None
+    # When announcements, tips and invitations wait for morning, in Riyadh time; "off" for never.
+    quiet_hours: str = Field(default="22:00-08:00", pattern=r"^(off|\d{2}:\d{2}-\d{2}:\d{2})$")
     telegram_rate: float = Field(default=25.0, gt=0, le=30)  # messages a second; Telegram allows about 30
     whatsapp_rate: float = Field(default=50.0, gt=0, le=80)  # Twilio's default is 80 a second a sender
     telegram_api_base: HttpUrl | None = None  # a self-hosted Bot API server; Telegram's by default

@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
@@ -84,15 +85,18 @@ def enqueue(
     return int(session.execute(statement).rowcount)  # type: ignore[attr-defined]
 
 
-def claim(session: Session, now: datetime, limit: int, lease: timedelta) -> list[Claimed]:
-    """Up to `limit` due deliveries, now this worker's until `now + lease`."""
+def claim(
+    session: Session, now: datetime, limit: int, lease: timedelta, not_kinds: Sequence[str] = ()
+) -> list[Claimed]:
+    """Up to `limit` due deliveries (none of `not_kinds`), now this worker's until `now + lease`."""
     due = (
         select(_c.id)
         .where(
             or_(
                 and_(_c.status == DeliveryStatus.PENDING.value, _c.next_attempt_at <= now),
                 and_(_c.status == DeliveryStatus.SENDING.value, _c.claimed_until < now),
-            )
+            ),
+            _c.kind.not_in(not_kinds) if not_kinds else true(),
         )
         .order_by(_c.next_attempt_at, _c.id)
         .limit(limit)

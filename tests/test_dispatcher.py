@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.delivery import Dispatcher, RateLimit
+from bot.delivery import Dispatcher, QuietHours, RateLimit
 from bot.service import Role, Service
 from bot.settings import Settings
 from bot.telegram import create_bot
@@ -249,3 +249,24 @@ async def test_who_blocked_the_bot_is_left_out_until_she_writes_again(
     await she.says("مرحبا")
     count = await database.run(lambda s: audiences.count(s, Audience()))
     assert (count.reached, count.blocked) == (3, 0)
+
+
+async def test_announcements_wait_for_morning_in_quiet_hours(
+    database: Database, fake_telegram: FakeTelegram, clock: Clock, dispatcher: tuple[Dispatcher, FakeTime]
+) -> None:
+    sending, _ = dispatcher
+    sending.quiet = QuietHours.parse("22:00-08:00")
+    clock.now = datetime(2026, 11, 28, 20, 30, tzinfo=UTC)  # 23:30 in Riyadh
+    await families_on_telegram(database, clock, 2)
+    await announce(database, clock)
+    assert await sending.drain() == 0 and fake_telegram.sent == []
+    clock.now = datetime(2026, 11, 29, 4, 59, tzinfo=UTC)  # 07:59 in Riyadh
+    assert await sending.drain() == 0
+    clock.now = datetime(2026, 11, 29, 5, 0, tzinfo=UTC)  # 08:00 in Riyadh: good morning
+    assert await sending.drain() == 2
+
+
+def test_quiet_hours_that_do_not_cross_midnight() -> None:
+    siesta = QuietHours.parse("13:00-16:00")
+    assert siesta.covers(datetime(2026, 11, 28, 10, 30, tzinfo=UTC))  # 13:30 in Riyadh
+    assert not siesta.covers(datetime(2026, 11, 28, 13, 0, tzinfo=UTC))  # 16:00 in Riyadh

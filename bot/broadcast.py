@@ -45,6 +45,10 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     for name, text in (("status", "progress of an announcement"), ("cancel", "stop an announcement")):
         action = actions.add_parser(name, help=text)
         action.add_argument("id", type=int)
+        if name == "status":
+            action.add_argument(
+                "--follow", action="store_true", help="redraw the progress bar until it is done"
+            )
     return broadcast
 
 

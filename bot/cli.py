@@ -26,6 +26,9 @@ from storage.models import StaffRole
 Command = Callable[[argparse.Namespace, Settings], Coroutine[Any, Any, int]]
 
 
+FOLLOW_EVERY = 1.0  # seconds between redraws of `usar broadcast status --follow`
+
+
 class UsageError(Exception):
     """A command given wrong values: said in one line, exit status 2."""
 
@@ -188,8 +191,15 @@ async def _broadcast(arguments: argparse.Namespace, settings: Settings) -> int:
             else:
                 if await database.run(lambda session: announcements.find(session, arguments.id)) is None:
                     raise UsageError(f"no announcement {arguments.id}")
-                progress = await database.run(lambda session: announcements.progress(session, arguments.id))
-                print(broadcast.progress_line(progress))
+                while True:
+                    progress = await database.run(
+                        lambda session: announcements.progress(session, arguments.id)
+                    )
+                    if not arguments.follow or progress.pending == 0:
+                        print(broadcast.progress_line(progress))
+                        break
+                    print(broadcast.progress_line(progress), end="\r", flush=True)
+                    await asyncio.sleep(FOLLOW_EVERY)
         except broadcast.BroadcastError as problem:
             raise UsageError(str(problem)) from None
     return 0

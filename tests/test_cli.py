@@ -229,7 +229,7 @@ def test_broadcast_counts_previews_and_schedules(workdir: Path) -> None:
     assert made.returncode == 0, made.stderr
     assert "Reaches 2 families" in made.stdout and "2099-05-01 09:00 Riyadh time" in made.stdout
     assert "Announcement 1 created" in made.stdout
-    status = usar("broadcast", "status", "1", cwd=workdir)
+    status = usar("broadcast", "status", "1", "--follow", cwd=workdir)
     assert status.returncode == 0 and "0/0" in status.stdout  # not yet its time: no deliveries yet
     assert usar("broadcast", "cancel", "1", cwd=workdir).returncode == 0
 

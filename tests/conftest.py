@@ -9,6 +9,7 @@ from conversations.engine import Engine
 from conversations.flows import all_flows
 from storage.db import Database
 from tests.databases import empty_postgres, postgres_database, sqlite_copy, sqlite_template
+from tests.fake_telegram import FakeTelegram
 from tests.people import Clock, Person
 
 
@@ -49,6 +50,15 @@ async def database(database_url: str) -> AsyncIterator[Database]:
 @pytest.fixture
 def engine(database: Database) -> Engine:
     return Engine(database, all_flows())
+
+
+@pytest.fixture
+async def fake_telegram() -> AsyncIterator[FakeTelegram]:
+    """A fake Telegram Bot API server on 127.0.0.1."""
+    fake = FakeTelegram()
+    await fake.start()
+    yield fake
+    await fake.stop()
 
 
 @pytest.fixture

@@ -42,14 +42,6 @@ class FakeTime:
         self.now += seconds
 
 
-@pytest.fixture
-async def fake_telegram() -> AsyncIterator[FakeTelegram]:
-    fake = FakeTelegram()
-    await fake.start()
-    yield fake
-    await fake.stop()
-
-
 async def families_on_telegram(database: Database, clock: Clock, count: int, english: int = 0) -> None:
     def add(session: Session) -> None:
         for n in range(1, count + 1):

@@ -41,14 +41,6 @@ FATIMA_ID = 5550001
 MARY_ID = 5550002
 
 
-@pytest.fixture
-async def fake_telegram() -> AsyncIterator[FakeTelegram]:
-    fake = FakeTelegram()
-    await fake.start()
-    yield fake
-    await fake.stop()
-
-
 def settings_for(database_url: str, fake: FakeTelegram, **more: Any) -> Settings:
     return Settings(
         _env_file=None,

@@ -134,10 +134,10 @@ class Dispatcher:
         await self.database.run(lambda session: _record_all(session, results, done))
         return len(claimed)
 
-    async def drain(self) -> int:
-        """Rounds until nothing is due now (tests and the command line); how many were handled."""
+    async def drain(self, go_on: Callable[[], bool] = lambda: True) -> int:
+        """Rounds until nothing is due now, or until `go_on` says stop; how many were handled."""
         handled = 0
-        while count := await self.round():
+        while go_on() and (count := await self.round()):
             handled += count
         return handled
 

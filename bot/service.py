@@ -64,6 +64,7 @@ class Service:
         self.outbox: OutboxDispatcher | None = None
         self.scheduler: AsyncIOScheduler | None = None
         self._database: Database | None = None
+        self._dispatching = asyncio.Lock()
         self.engine: Engine | None = None
         self.bot: Bot | None = None
         self.dispatcher: Dispatcher | None = None
@@ -122,18 +123,24 @@ class Service:
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 60}
         )
         if self.role in (Role.ALL, Role.WORKER) and senders:
-            scheduler.add_job(self.dispatch_due, "interval", seconds=DISPATCH_EVERY, id="dispatch")
+            scheduler.add_job(
+                self.dispatch_due,
+                "interval",
+                seconds=DISPATCH_EVERY,
+                id="dispatch",
+                next_run_time=self.clock(),
+            )  # at once on start: what a stopped worker left is sent without waiting
         if self.role in (Role.ALL, Role.SCHEDULER):
             scheduler.add_job(self.enqueue_due, "interval", seconds=ENQUEUE_EVERY, id="announcements")
         if scheduler.get_jobs():
             scheduler.start(paused=not self.run_jobs)
             self.scheduler = scheduler
-            self._exit.callback(scheduler.shutdown, wait=False)
 
     async def dispatch_due(self) -> int:
-        """The worker's job: send everything due now."""
+        """The worker's job: send everything due now (a stop lets the round in hand finish and record)."""
         assert self.outbox is not None
-        return await self.outbox.drain()
+        async with self._dispatching:
+            return await self.outbox.drain(lambda: not self._stopped.is_set())
 
     async def enqueue_due(self) -> list[int]:
         """The scheduler's job: announcements whose time has come become deliveries, once."""
@@ -202,6 +209,16 @@ class Service:
 
     async def stop(self) -> None:
         self._stopped.set()
+        if self.scheduler is not None:
+            self.scheduler.pause()  # no new runs; shutting down now would cancel the one in hand
+        try:
+            async with asyncio.timeout(STOP_GRACE), self._dispatching:
+                pass  # the dispatch round in hand has sent and recorded its batch
+        except TimeoutError:
+            log.warning("stopped during a dispatch round; its rows are sent again after their lease")
+        if self.scheduler is not None:
+            self.scheduler.shutdown(wait=False)
+            self.scheduler = None
         if self._polling is not None and self.dispatcher is not None:
             if not self._polling.done():
                 try:

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+import contextlib
+import os
+import signal
+import sys
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -262,3 +268,108 @@ def test_quiet_hours_that_do_not_cross_midnight() -> None:
     siesta = QuietHours.parse("13:00-16:00")
     assert siesta.covers(datetime(2026, 11, 28, 10, 30, tzinfo=UTC))  # 13:30 in Riyadh
     assert not siesta.covers(datetime(2026, 11, 28, 13, 0, tzinfo=UTC))  # 16:00 in Riyadh
+
+
+@pytest.mark.postgres
+async def test_two_worker_processes_send_5000_once_each(
+    postgres_url: str, database: Database, fake_telegram: FakeTelegram, clock: Clock, tmp_path: Path
+) -> None:
+    if database.is_sqlite:
+        pytest.skip("several workers share the sending on PostgreSQL")
+    recipients = 5000
+    await many_families_on_telegram(database, clock, recipients)
+    await database.run(
+        lambda s: deliveries.enqueue(
+            s, "announcement", 1, select(Beneficiary.id), TEXTS, clock.now, clock.now
+        )
+    )
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("USAR_")}
+    environment.update(
+        USAR_DATABASE_URL=postgres_url,
+        USAR_TELEGRAM_TOKEN=TOKEN,
+        USAR_TELEGRAM_API_BASE=fake_telegram.url,
+        USAR_TELEGRAM_RATE="5000",
+        USAR_QUIET_HOURS="off",
+        USAR_HTTP_PORT="0",
+        USAR_LOG_LEVEL="WARNING",
+    )
+    workers = [
+        await asyncio.create_subprocess_exec(
+            str(Path(sys.executable).with_name("usar")),
+            "run",
+            "--role",
+            "worker",
+            cwd=tmp_path,
+            env=environment,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        for _ in range(2)
+    ]
+    try:
+        await asyncio.wait_for(
+            fake_telegram_waits_for(fake_telegram, lambda: len(fake_telegram.sent) >= recipients), timeout=240
+        )
+    finally:
+        for worker in workers:
+            worker.send_signal(signal.SIGTERM)
+        for worker in workers:
+            await asyncio.wait_for(worker.communicate(), timeout=60)
+    chats = [message["chat_id"] for message in fake_telegram.sent]
+    print(f"{len(chats)} messages for {len(set(chats))} families from two workers")
+    assert len(chats) == recipients and len(set(chats)) == recipients  # every one once, none twice
+    assert await statuses(database) == {"sent": recipients}
+
+
+async def fake_telegram_waits_for(fake: FakeTelegram, condition: Callable[[], bool]) -> None:
+    while not condition():  # each sendMessage wakes the fake's condition; its own wait is bounded
+        with contextlib.suppress(TimeoutError):
+            await fake.wait_for(condition)
+
+
+async def many_families_on_telegram(database: Database, clock: Clock, count: int) -> None:
+    """Families with a Telegram conversation each, written in bulk (the dialogue is tested elsewhere)."""
+    from sqlalchemy import insert
+
+    from storage.models import Conversation
+
+    def add(session: Session) -> None:
+        session.execute(
+            insert(Beneficiary),
+            [
+                {
+                    "id": n,
+                    "full_name": f"أسرة {n}",
+                    "national_id": national_id(n),
+                    "mobile": f"+9665{n:08d}",
+                    "office_code": "makkah",
+                    "health_certificate": True,
+                    "canteen_interest": True,
+                    "language": "ar",
+                    "consented_at": clock.now,
+                    "registered_at": clock.now,
+                }
+                for n in range(1, count + 1)
+            ],
+        )
+        session.execute(
+            insert(Conversation),
+            [
+                {
+                    "channel": "telegram",
+                    "address": str(9000 + n),
+                    "beneficiary_id": n,
+                    "language": "ar",
+                    "answers": {},
+                    "offered": [],
+                    "version": 1,
+                    "created_at": clock.now,
+                    "updated_at": clock.now,
+                    "last_inbound_at": clock.now,
+                }
+                for n in range(1, count + 1)
+            ],
+        )
+
+    await database.run(add)

@@ -373,3 +373,62 @@ async def many_families_on_telegram(database: Database, clock: Clock, count: int
         )
 
     await database.run(add)
+
+
+async def test_a_worker_killed_mid_announcement_loses_nothing(
+    database: Database, database_url: str, fake_telegram: FakeTelegram, tmp_path: Path
+) -> None:
+    recipients, batch = 2000, 100
+    now = datetime.now(UTC)
+    await many_families_on_telegram(database, Clock(now), recipients)
+    await database.run(
+        lambda s: deliveries.enqueue(s, "announcement", 1, select(Beneficiary.id), TEXTS, now, now)
+    )
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("USAR_")}
+    environment.update(
+        USAR_DATABASE_URL=database_url,
+        USAR_TELEGRAM_TOKEN=TOKEN,
+        USAR_TELEGRAM_API_BASE=fake_telegram.url,
+        USAR_TELEGRAM_RATE="5000",
+        USAR_QUIET_HOURS="off",
+        USAR_HTTP_PORT="0",
+        USAR_LOG_LEVEL="WARNING",
+    )
+    worker = await asyncio.create_subprocess_exec(
+        str(Path(sys.executable).with_name("usar")),
+        "run",
+        "--role",
+        "worker",
+        cwd=tmp_path,
+        env=environment,
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
+    try:
+        await asyncio.wait_for(
+            fake_telegram_waits_for(fake_telegram, lambda: len(fake_telegram.sent) >= recipients // 3),
+            timeout=120,
+        )
+    finally:
+        worker.kill()  # SIGKILL: no goodbye, a batch claimed and perhaps half sent
+        await worker.wait()
+    before_restart = len(fake_telegram.sent)
+
+    # Started again once the dead worker's lease has run out (its clock set past it: no waiting here).
+    bot = create_bot(TOKEN, fake_telegram.url)
+    try:
+        after_lease = Clock(datetime.now(UTC) + timedelta(minutes=10))
+        restarted = Dispatcher(
+            database, {Channel.TELEGRAM: TelegramSender(bot)}, {}, after_lease, batch=batch
+        )
+        await restarted.drain()
+    finally:
+        await bot.session.close()
+
+    chats = [message["chat_id"] for message in fake_telegram.sent]
+    twice = len(chats) - len(set(chats))
+    print(f"killed after {before_restart} sends; {twice} sent twice (at most the batch in flight: {batch})")
+    assert len(set(chats)) == recipients  # nothing lost
+    assert twice <= batch
+    assert await statuses(database) == {"sent": recipients}

@@ -48,6 +48,15 @@ async def database(database_url: str) -> AsyncIterator[Database]:
 
 
 @pytest.fixture
+async def postgres(postgres_url: str) -> AsyncIterator[Database]:
+    """The PostgreSQL database alone, emptied: for what only PostgreSQL does (several worker processes)."""
+    db = Database(postgres_url)
+    await empty_postgres(db)
+    yield db
+    await db.dispose()
+
+
+@pytest.fixture
 def engine(database: Database) -> Engine:
     return Engine(database, all_flows())
 

@@ -272,10 +272,9 @@ def test_quiet_hours_that_do_not_cross_midnight() -> None:
 
 @pytest.mark.postgres
 async def test_two_worker_processes_send_5000_once_each(
-    postgres_url: str, database: Database, fake_telegram: FakeTelegram, clock: Clock, tmp_path: Path
+    postgres_url: str, postgres: Database, fake_telegram: FakeTelegram, clock: Clock, tmp_path: Path
 ) -> None:
-    if database.is_sqlite:
-        pytest.skip("several workers share the sending on PostgreSQL")
+    database = postgres  # several workers share the sending on PostgreSQL
     recipients = 5000
     await many_families_on_telegram(database, clock, recipients)
     await database.run(

@@ -35,6 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bot.delivery import Dispatcher, RateLimit
 from bot.telegram import create_bot
 from conversations.messages import Channel
+from conversations.validators import with_check_digit
 from handlers.telegram.sender import TelegramSender
 from storage import deliveries
 from storage.db import Database
@@ -46,12 +47,7 @@ TEXTS = {"ar": "ملتقى الأسر المنتجة يوم الثلاثاء", "
 
 
 def national_id(n: int) -> str:
-    body = f"1{n:08d}"
-    total = 0
-    for index, char in enumerate(reversed(body + "0")):
-        digit = int(char) * (2 if index % 2 else 1)
-        total += digit - 9 if digit > 9 else digit
-    return body + str((10 - total % 10) % 10)
+    return with_check_digit(f"1{n:08d}")
 
 
 def add_families(session: Session, count: int) -> None:

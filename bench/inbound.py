@@ -34,6 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bot.telegram import create_dispatcher
 from conversations.engine import Engine
 from conversations.flows import all_flows
+from conversations.validators import with_check_digit
 from handlers.telegram.sender import TelegramSender
 from storage.db import Database
 from storage.models import Beneficiary
@@ -73,14 +74,7 @@ class OfflineSession(BaseSession):
 
 
 def national_id(n: int) -> str:
-    body = f"1{n:08d}"
-    total = 0
-    for index, char in enumerate(reversed(body + "0")):
-        digit = int(char)
-        if index % 2 == 1:
-            digit = digit * 2 - 9 if digit > 4 else digit * 2
-        total += digit
-    return body + str((10 - total % 10) % 10)
+    return with_check_digit(f"1{n:08d}")
 
 
 def dialogue(user: int) -> list[tuple[str, str]]:

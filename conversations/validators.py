@@ -40,6 +40,11 @@ def luhn_valid(digits: str) -> bool:
     return total % 10 == 0
 
 
+def with_check_digit(body: str) -> str:
+    """The nine digits with the Luhn check digit that makes them a valid ten-digit ID (for test data)."""
+    return body + next(digit for digit in "0123456789" if luhn_valid(body + digit))
+
+
 def saudi_national_id(text: str) -> str:
     """Ten digits, starting with 1 (citizen) or 2 (resident), with a valid check digit (Luhn)."""
     digits = _NUMBER_JUNK.sub("", normalise(text))

@@ -6,32 +6,28 @@ import asyncio
 import csv
 import io
 import json
-import os
 import sqlite3
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from storage.db import Database
+from tests.processes import USAR, usar_environment
 
-USAR = Path(sys.executable).with_name("usar")
 REGISTRATION = "\n".join(
     ["hi", "1", "فاطمة أحمد الزهراني", "١٠٠٠٠٠٠٠٠٨", "٠٥٥١٢٣٤٥٦٧", "1", "1 2", "تم", "1", "1", "1", "1", ""]
 )
 
 
 def usar(*arguments: str, cwd: Path, stdin: str = "", **settings: str) -> subprocess.CompletedProcess[str]:
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("USAR_")}
-    environment.update(settings)
     return subprocess.run(
         [str(USAR), *arguments],
         input=stdin,
         capture_output=True,
         text=True,
         cwd=cwd,
-        env=environment,
+        env=usar_environment(**settings),
         timeout=60,
     )
 

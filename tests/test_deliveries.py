@@ -10,6 +10,7 @@ from itertools import pairwise
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from conversations.validators import with_check_digit
 from storage import deliveries
 from storage.db import Database
 from storage.deliveries import MAX_ATTEMPTS, Claimed
@@ -21,12 +22,7 @@ ANNOUNCEMENT = 7
 
 
 def national_id(n: int) -> str:
-    body = f"1{n:08d}"
-    total = 0
-    for index, char in enumerate(reversed(body + "0")):
-        digit = int(char) * (2 if index % 2 else 1)
-        total += digit - 9 if digit > 9 else digit
-    return body + str((10 - total % 10) % 10)
+    return with_check_digit(f"1{n:08d}")
 
 
 async def add_families(database: Database, count: int, office: str = "makkah") -> None:

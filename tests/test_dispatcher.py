@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import signal
-import sys
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -28,6 +26,7 @@ from storage.db import Database
 from storage.models import Beneficiary, Delivery
 from tests.fake_telegram import TOKEN, FakeTelegram
 from tests.people import Clock
+from tests.processes import start_usar
 from tests.test_deliveries import national_id
 
 TEXTS = {"ar": "ملتقى الأسر المنتجة يوم الثلاثاء", "en": "The productive families' forum is on Tuesday"}
@@ -282,30 +281,8 @@ async def test_two_worker_processes_send_5000_once_each(
             s, "announcement", 1, select(Beneficiary.id), TEXTS, clock.now, clock.now
         )
     )
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("USAR_")}
-    environment.update(
-        USAR_DATABASE_URL=postgres_url,
-        USAR_TELEGRAM_TOKEN=TOKEN,
-        USAR_TELEGRAM_API_BASE=fake_telegram.url,
-        USAR_TELEGRAM_RATE="5000",
-        USAR_QUIET_HOURS="off",
-        USAR_HTTP_PORT="0",
-        USAR_LOG_LEVEL="WARNING",
-    )
-    workers = [
-        await asyncio.create_subprocess_exec(
-            str(Path(sys.executable).with_name("usar")),
-            "run",
-            "--role",
-            "worker",
-            cwd=tmp_path,
-            env=environment,
-            stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.DEVNULL,
-            stderr=asyncio.subprocess.PIPE,
-        )
-        for _ in range(2)
-    ]
+    settings = worker_settings(postgres_url, fake_telegram)
+    workers = [await start_usar("run", "--role", "worker", cwd=tmp_path, settings=settings) for _ in range(2)]
     try:
         await asyncio.wait_for(
             fake_telegram_waits_for(fake_telegram, lambda: len(fake_telegram.sent) >= recipients), timeout=240
@@ -319,6 +296,19 @@ async def test_two_worker_processes_send_5000_once_each(
     print(f"{len(chats)} messages for {len(set(chats))} families from two workers")
     assert len(chats) == recipients and len(set(chats)) == recipients  # every one once, none twice
     assert await statuses(database) == {"sent": recipients}
+
+
+def worker_settings(database_url: str, fake: FakeTelegram) -> dict[str, str]:
+    """A worker sending to the fake Bot API as fast as it can, at any hour."""
+    return {
+        "USAR_DATABASE_URL": database_url,
+        "USAR_TELEGRAM_TOKEN": TOKEN,
+        "USAR_TELEGRAM_API_BASE": fake.url,
+        "USAR_TELEGRAM_RATE": "5000",
+        "USAR_QUIET_HOURS": "off",
+        "USAR_HTTP_PORT": "0",
+        "USAR_LOG_LEVEL": "WARNING",
+    }
 
 
 async def fake_telegram_waits_for(fake: FakeTelegram, condition: Callable[[], bool]) -> None:
@@ -383,26 +373,8 @@ async def test_a_worker_killed_mid_announcement_loses_nothing(
     await database.run(
         lambda s: deliveries.enqueue(s, "announcement", 1, select(Beneficiary.id), TEXTS, now, now)
     )
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("USAR_")}
-    environment.update(
-        USAR_DATABASE_URL=database_url,
-        USAR_TELEGRAM_TOKEN=TOKEN,
-        USAR_TELEGRAM_API_BASE=fake_telegram.url,
-        USAR_TELEGRAM_RATE="5000",
-        USAR_QUIET_HOURS="off",
-        USAR_HTTP_PORT="0",
-        USAR_LOG_LEVEL="WARNING",
-    )
-    worker = await asyncio.create_subprocess_exec(
-        str(Path(sys.executable).with_name("usar")),
-        "run",
-        "--role",
-        "worker",
-        cwd=tmp_path,
-        env=environment,
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.DEVNULL,
+    worker = await start_usar(
+        "run", "--role", "worker", cwd=tmp_path, settings=worker_settings(database_url, fake_telegram)
     )
     try:
         await asyncio.wait_for(

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import signal
-import sys
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
@@ -36,6 +34,7 @@ from storage.db import Database
 from storage.models import Beneficiary, Conversation
 from tests.fake_telegram import TOKEN, FakeTelegram, TelegramUser
 from tests.people import Clock
+from tests.processes import start_usar
 
 FATIMA_ID = 5550001
 MARY_ID = 5550002
@@ -381,22 +380,13 @@ async def test_a_button_press_too_old_to_acknowledge_is_still_answered_once(
 async def test_usar_run_answers_on_telegram_and_stops_cleanly_on_sigterm(
     fake_telegram: FakeTelegram, tmp_path: Path, clock: Clock
 ) -> None:
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("USAR_")}
-    environment.update(
-        USAR_TELEGRAM_TOKEN=TOKEN,
-        USAR_TELEGRAM_API_BASE=fake_telegram.url,
-        USAR_HTTP_PORT="0",
-        USAR_DATABASE_URL=f"sqlite:///{tmp_path / 'usar.db'}",
-    )
-    process = await asyncio.create_subprocess_exec(
-        str(Path(sys.executable).with_name("usar")),
-        "run",
-        cwd=tmp_path,
-        env=environment,
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
+    settings = {
+        "USAR_TELEGRAM_TOKEN": TOKEN,
+        "USAR_TELEGRAM_API_BASE": fake_telegram.url,
+        "USAR_HTTP_PORT": "0",
+        "USAR_DATABASE_URL": f"sqlite:///{tmp_path / 'usar.db'}",
+    }
+    process = await start_usar("run", cwd=tmp_path, settings=settings, stderr=asyncio.subprocess.PIPE)
     try:
         fatima = on_phone(fake_telegram, FATIMA_ID, clock)
         await fatima.says("/start")

@@ -11,7 +11,14 @@ from conversations.forms import Invalid
 from conversations.i18n import use_language
 from conversations.options import match_many, match_one
 from conversations.text import fold, normalise
-from conversations.validators import luhn_valid, mask, person_name, saudi_mobile, saudi_national_id
+from conversations.validators import (
+    luhn_valid,
+    mask,
+    person_name,
+    saudi_mobile,
+    saudi_national_id,
+    with_check_digit,
+)
 
 
 @pytest.mark.parametrize(
@@ -125,3 +132,8 @@ def test_the_seed_forum_day_in_both_calendars() -> None:
 def test_a_date_outside_the_hijri_tables_shows_gregorian_only() -> None:
     with use_language("en"):
         assert long_date(date(1900, 1, 1)) == "January 1, 1900"
+
+
+def test_a_check_digit_makes_any_nine_digits_a_valid_id() -> None:
+    assert with_check_digit("100000000") == "1000000008"
+    assert all(saudi_national_id(with_check_digit(f"2{n:08d}")) for n in range(0, 10**8, 9_999_991))

@@ -1,0 +1,32 @@
+"""Running `usar` as the operator would: a real process, with only the settings a test gives it."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+
+USAR = Path(sys.executable).with_name("usar")
+
+
+def usar_environment(**settings: str) -> dict[str, str]:
+    """This machine's environment without any USAR_ setting of the developer's, plus the test's own."""
+    environment = {name: value for name, value in os.environ.items() if not name.startswith("USAR_")}
+    environment.update(settings)
+    return environment
+
+
+async def start_usar(
+    *arguments: str, cwd: Path, settings: Mapping[str, str], stderr: int = asyncio.subprocess.DEVNULL
+) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
+        str(USAR),
+        *arguments,
+        cwd=cwd,
+        env=usar_environment(**settings),
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=stderr,
+    )

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from conversations.dates import long_date
+from conversations.dates import long_date, parse_local_time
 from conversations.i18n import use_language
 from conversations.text import normalise
 from storage import announcements, audiences, offices, staff
@@ -55,10 +55,9 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
 def parse_time(text: str | None, now: datetime) -> datetime:
     if not text:
         return now
-    try:
-        local = datetime.strptime(normalise(text), "%Y-%m-%d %H:%M").replace(tzinfo=RIYADH)
-    except ValueError:
-        raise BroadcastError(f'--at {text!r}: write the Riyadh time as "YYYY-MM-DD HH:MM"') from None
+    local = parse_local_time(text)
+    if local is None:
+        raise BroadcastError(f'--at {text!r}: write the Riyadh time as "YYYY-MM-DD HH:MM"')
     moment = local.astimezone(UTC)
     if moment < now:
         raise BroadcastError(f"--at {text!r} is in the past")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from conversations.account import Account
+from conversations.announcements import Announcements
+from conversations.announcing import announce
 from conversations.identity import ConfirmIdentity
 from conversations.menu import Home
 from conversations.registration import registration
@@ -11,5 +13,13 @@ from conversations.turn import Flow
 
 
 def all_flows() -> dict[str, Flow]:
-    flows: list[Flow] = [Home(), registration, Account(), StaffHome(), ConfirmIdentity()]
+    flows: list[Flow] = [
+        Home(),
+        registration,
+        Account(),
+        StaffHome(),
+        ConfirmIdentity(),
+        Announcements(),
+        announce,
+    ]
     return {flow.name: flow for flow in flows}

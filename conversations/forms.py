@@ -224,6 +224,8 @@ class Form:
     resumed: LazyText
     cancelled: LazyText
     review_intro: LazyText = field(default_factory=lambda: N_("Please check your answers:"))
+    # Said before the summary each time it is shown: what the answers add up to (a count, a preview).
+    before_review: Callable[[Turn, dict[str, Any]], None] | None = None
 
     # -- the Flow protocol --------------------------------------------------------------------------
 
@@ -288,11 +290,8 @@ class Form:
             current.prompt(turn, draft)
             return
         draft[current.name] = value
-        if draft.pop("_editing", False):
-            self._keep(turn, draft)
-            self._review(turn, draft)
-        else:
-            self._next(turn, draft)
+        draft.pop("_editing", None)
+        self._next(turn, draft)  # back to the summary, unless the change calls for a question not yet asked
 
     def _next(self, turn: Turn, draft: dict[str, Any]) -> None:
         self._keep(turn, draft)
@@ -305,6 +304,8 @@ class Form:
 
     def _review(self, turn: Turn, draft: dict[str, Any]) -> None:
         turn.step = REVIEW
+        if self.before_review is not None:
+            self.before_review(turn, draft)
         lines = [f"{f.label}: {f.show(turn, draft[f.name])}" for f in self._asked(turn) if f.name in draft]
         turn.say(
             "\n".join([str(self.review_intro), *lines]),

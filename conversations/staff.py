@@ -1,7 +1,8 @@
 """The staff menu, for people in the staff table only: their rights are read again on every turn.
 
 staff menu → Registrations (families per office, verified or waiting) → staff menu
-           → Announcements · Training events · Canteen opportunities: coming with their issues
+           → Announcements (conversations.announcements)
+           → Training events · Canteen opportunities: coming with their issues
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ EVENTS = "staff:events"
 CANTEENS = "staff:canteens"
 
 COMING_SOON = {
-    ANNOUNCEMENTS: N_("Announcements are coming soon: write to a group of families, now or at a set time."),
     EVENTS: N_("Training events are coming soon: invite families, follow answers and mark attendance."),
     CANTEENS: N_("Canteen opportunities are coming soon: publish them and review applications."),
 }
@@ -55,6 +55,8 @@ class StaffHome:
         elif answer.choice == REGISTRATIONS:
             turn.say(registrations(turn, member))
             self.ask(turn)
+        elif answer.choice == ANNOUNCEMENTS:
+            turn.go("announcements")
         elif answer.choice in COMING_SOON:
             turn.say(str(COMING_SOON[answer.choice]))
             self.ask(turn)

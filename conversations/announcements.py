@@ -1,0 +1,212 @@
+"""Announcements in the staff chat: start a new one, follow the latest ones, cancel one.
+
+Announcements → New announcement (conversations.announcing)
+              → Recent announcements → one of them: its progress → Cancel it (yes/no) · Refresh · Back
+              → Staff menu
+An office's staff see and cancel their office's announcements; admins every one. Rights are read again
+on every turn.
+"""
+
+from __future__ import annotations
+
+from conversations.announcing import describe, excerpt, is_admin
+from conversations.dates import long_time
+from conversations.i18n import N_, _
+from conversations.staff import staff_member
+from conversations.turn import Answer, Offer, Turn
+from storage import announcements
+from storage.announcements import Progress
+from storage.audiences import Audience
+from storage.models import Announcement, StaffMember
+
+NEW = "announcements:new"
+RECENT = "announcements:recent"
+STAFF_MENU = "announcements:back"
+MENU = "announcements:menu"
+SHOW = "announcement:"  # + its id
+REFRESH = "announcement:refresh"
+CANCEL = "announcement:cancel"
+CONFIRM_YES = "announcement:cancel:yes"
+CONFIRM_NO = "announcement:cancel:no"
+LIST, DETAIL, CONFIRM = "list", "detail", "confirm"
+SHOWN = "announcement_shown"  # the id of the announcement on screen, in the conversation's answers
+BAR = 10
+
+
+class Announcements:
+    name = "announcements"
+
+    def begin(self, turn: Turn) -> None:
+        self._menu(turn)
+
+    def ask(self, turn: Turn) -> None:
+        member = staff_member(turn)
+        if member is None:
+            turn.go("home")
+        elif turn.step == LIST:
+            self._list(turn, member)
+        elif turn.step in (DETAIL, CONFIRM):
+            self._detail(turn, member)
+        else:
+            self._menu(turn)
+
+    def answer(self, turn: Turn, answer: Answer) -> None:
+        member = staff_member(turn)
+        choice = answer.choice or ""
+        if member is None:  # no longer staff
+            turn.go("home")
+        elif choice == NEW:
+            turn.go("announce")
+        elif choice == RECENT:
+            self._list(turn, member)
+        elif choice == STAFF_MENU:
+            turn.go("staff")
+        elif choice == MENU:
+            self._menu(turn)
+        elif turn.step == LIST and choice.startswith(SHOW) and choice[len(SHOW) :].isdigit():
+            turn.remember(**{SHOWN: int(choice[len(SHOW) :])})
+            self._detail(turn, member)
+        elif turn.step == DETAIL and choice == REFRESH:
+            self._detail(turn, member)
+        elif turn.step == DETAIL and choice == CANCEL:
+            self._confirm(turn)
+        elif turn.step == CONFIRM and choice in (CONFIRM_YES, CONFIRM_NO):
+            if choice == CONFIRM_YES:
+                self._cancel(turn, member)
+            else:
+                turn.say(_("Nothing was changed."))
+            self._detail(turn, member)
+        else:
+            turn.say(_("Sorry, I did not understand that. Please choose from the menu by typing a number."))
+            self.ask(turn)
+
+    def help(self, turn: Turn) -> str | None:
+        return _(
+            "Here you write announcements to families and follow them: how many were sent and delivered, "
+            "and cancel one that has not finished."
+        )
+
+    def cancel(self, turn: Turn) -> None:
+        turn.say(_("There is nothing to cancel."))
+        self.ask(turn)
+
+    # -- screens --------------------------------------------------------------------------------------
+
+    def _menu(self, turn: Turn) -> None:
+        turn.step = None
+        turn.say(
+            _("Announcements: what would you like to do?"),
+            [
+                Offer(label=N_("New announcement"), payload=NEW),
+                Offer(label=N_("Recent announcements"), payload=RECENT),
+                Offer(label=N_("Staff menu"), payload=STAFF_MENU),
+            ],
+        )
+
+    def _list(self, turn: Turn, member: StaffMember) -> None:
+        latest = announcements.recent(turn.session, None if is_admin(member) else member.office_code or "-")
+        if not latest:
+            turn.say(_("There are no announcements yet."))
+            self._menu(turn)
+            return
+        turn.step = LIST
+        turn.say(
+            _("The latest announcements. Choose one to see its progress:"),
+            [
+                *(Offer(label=_line(a, progress_of(turn, a)), payload=f"{SHOW}{a.id}") for a in latest),
+                Offer(label=N_("Back"), payload=MENU),
+            ],
+        )
+
+    def _detail(self, turn: Turn, member: StaffMember) -> None:
+        shown = _visible(turn, member)
+        if shown is None:
+            turn.say(_("That announcement is not one you can see."))
+            self._menu(turn)
+            return
+        turn.step = DETAIL
+        progress = progress_of(turn, shown)
+        offers = [Offer(label=N_("Refresh"), payload=REFRESH)]
+        if shown.cancelled_at is None and (shown.enqueued_at is None or progress.pending):
+            offers.append(Offer(label=N_("Cancel this announcement"), payload=CANCEL))
+        offers.append(Offer(label=N_("Back to announcements"), payload=MENU))
+        turn.say(
+            "\n".join(
+                [
+                    _("Announcement %(number)s: %(status)s", number=shown.id, status=status(shown, progress)),
+                    _("To: %(audience)s", audience=describe(turn, Audience.from_json(shown.audience))),
+                    _("When: %(when)s", when=long_time(shown.send_at)),
+                    excerpt(shown.text_ar, 200),
+                    *([progress_lines(progress)] if progress.total else []),
+                ]
+            ),
+            offers,
+        )
+
+    def _confirm(self, turn: Turn) -> None:
+        turn.step = CONFIRM
+        turn.say(
+            _("Cancel this announcement? What has not been sent yet will not be sent."),
+            [
+                Offer(label=N_("Yes, cancel it"), payload=CONFIRM_YES),
+                Offer(label=N_("No, keep it"), payload=CONFIRM_NO),
+            ],
+        )
+
+    def _cancel(self, turn: Turn, member: StaffMember) -> None:
+        shown = _visible(turn, member)
+        if shown is not None and announcements.cancel(turn.session, shown.id, turn.now):
+            turn.say(_("Announcement %(number)s is cancelled.", number=shown.id))
+
+
+def _visible(turn: Turn, member: StaffMember) -> Announcement | None:
+    """The announcement on screen, if she may see it (an office's staff: their office's only)."""
+    number = turn.answers.get(SHOWN)
+    found = announcements.find(turn.session, int(number)) if isinstance(number, int) else None
+    if found is None:
+        return None
+    if not is_admin(member) and not announcements.addressed_only_to(found, member.office_code or "-"):
+        return None
+    return found
+
+
+def _line(announcement: Announcement, progress: Progress) -> str:
+    return f"{announcement.id}. {status(announcement, progress)} · {excerpt(announcement.text_ar, 30)}"
+
+
+def progress_of(turn: Turn, announcement: Announcement) -> Progress:
+    return announcements.progress(turn.session, announcement.id)
+
+
+def status(announcement: Announcement, progress: Progress) -> str:
+    if announcement.cancelled_at is not None:
+        return _("cancelled")
+    if announcement.enqueued_at is None:
+        return _("scheduled")
+    if progress.pending:
+        return _("being sent")
+    return _("finished")
+
+
+def progress_lines(progress: Progress) -> str:
+    done = progress.total - progress.pending
+    filled = round(BAR * done / progress.total) if progress.total else BAR
+    percent = round(100 * done / progress.total) if progress.total else 100
+    return "\n".join(
+        [
+            f"{'▓' * filled}{'░' * (BAR - filled)} {percent}%",
+            _(
+                "%(total)s families: %(sent)s sent (%(delivered)s delivered), %(pending)s waiting, "
+                "%(blocked)s blocked the bot, %(template)s need a WhatsApp template, %(failed)s failed, "
+                "%(cancelled)s cancelled.",
+                total=progress.total,
+                sent=progress.sent,
+                delivered=progress.delivered,
+                pending=progress.pending,
+                blocked=progress.blocked,
+                template=progress.needs_template,
+                failed=progress.failed,
+                cancelled=progress.cancelled,
+            ),
+        ]
+    )

@@ -16,11 +16,11 @@ from typing import Any, TextIO
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from bot import broadcast, export, logs
+from bot import broadcast, contacts_import, export, logs
 from bot.app import build_engine, open_database
 from bot.settings import Settings, SettingsError, load_settings
 from handlers import console
-from storage import announcements, offices, staff
+from storage import announcements, contacts, offices, staff
 from storage.models import StaffRole
 
 Command = Callable[[argparse.Namespace, Settings], Coroutine[Any, Any, int]]
@@ -70,6 +70,18 @@ def parser() -> argparse.ArgumentParser:
     add.set_defaults(run=_staff_add)
 
     broadcast.add_commands(commands).set_defaults(run=_broadcast)
+
+    families_command = commands.add_parser("beneficiaries", help="families: import an office's list")
+    family_actions = families_command.add_subparsers(dest="action", metavar="ACTION", required=True)
+    importing = family_actions.add_parser(
+        "import",
+        help="add an office's list of families (CSV or XLSX: national ID, name, mobile, office) as contacts "
+        "the bot recognises by their mobile; nothing is imported from a file with errors",
+    )
+    importing.add_argument("file", type=Path)
+    importing.add_argument("--dry-run", action="store_true", help="check the file and count only")
+    importing.add_argument("--as", dest="staff", help="the staff member's address, whose office applies")
+    importing.set_defaults(run=_import_beneficiaries)
 
     export_command = commands.add_parser("export", help="export data for staff")
     export_what = export_command.add_subparsers(dest="what", metavar="WHAT", required=True)
@@ -202,6 +214,35 @@ async def _broadcast(arguments: argparse.Namespace, settings: Settings) -> int:
                     await asyncio.sleep(FOLLOW_EVERY)
         except broadcast.BroadcastError as problem:
             raise UsageError(str(problem)) from None
+    return 0
+
+
+async def _import_beneficiaries(arguments: argparse.Namespace, settings: Settings) -> int:
+    now = datetime.now(UTC)
+
+    def save(session: Session) -> contacts.Saved:
+        office = None
+        if arguments.staff:
+            member = staff.staff_member(session, arguments.staff)
+            if member is None:
+                raise UsageError(f"{arguments.staff!r} is not a staff member")
+            office = None if member.role == StaffRole.ADMIN.value else member.office_code
+        by = arguments.staff or "command line"
+        return contacts_import.import_file(session, arguments.file, by, now, arguments.dry_run, office)
+
+    async with open_database(settings) as database:
+        try:
+            saved = await database.run(save)
+        except contacts_import.RejectedFile as rejected:
+            for problem in rejected.problems:
+                print(f"{arguments.file}: {problem}", file=sys.stderr)
+            print(f"usar: nothing was imported ({len(rejected.problems)} problems).", file=sys.stderr)
+            return 1
+    done = "would be" if arguments.dry_run else "were"
+    print(
+        f"usar: {saved.added} families {done} added and {saved.updated} updated; "
+        f"{saved.already_registered} already registered through the bot {done} left as they are."
+    )
     return 0
 
 

@@ -226,12 +226,20 @@ class Form:
     review_intro: LazyText = field(default_factory=lambda: N_("Please check your answers:"))
     # Said before the summary each time it is shown: what the answers add up to (a count, a preview).
     before_review: Callable[[Turn, dict[str, Any]], None] | None = None
+    # Answers known before she starts (her office imported them), and what to say when there are some.
+    prefill: Callable[[Turn], dict[str, Any]] | None = None
+    prefilled: LazyText | None = None
 
     # -- the Flow protocol --------------------------------------------------------------------------
 
     def begin(self, turn: Turn) -> None:
         draft = self._fresh(turn)
-        turn.say(str(self.resumed if self._answered(draft) else self.intro))
+        known = self.prefill(turn) if self.prefill is not None and not self._answered(draft) else {}
+        if known:
+            draft.update(known)
+            turn.say(str(self.prefilled or self.intro))
+        else:
+            turn.say(str(self.resumed if self._answered(draft) else self.intro))
         self._next(turn, draft)
 
     def ask(self, turn: Turn) -> None:

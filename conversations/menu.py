@@ -7,7 +7,7 @@ registered:      Trainings · Food-safety tips · Canteen opportunities · My ac
 from __future__ import annotations
 
 from conversations.i18n import N_, _
-from conversations.registration import registration
+from conversations.registration import imported_contact, registration
 from conversations.staff import staff_member
 from conversations.turn import Answer, Offer, Turn
 
@@ -35,7 +35,16 @@ class Home:
         if staff_member(turn) is not None:
             turn.go("staff")
             return
-        if turn.is_new:
+        contact = imported_contact(turn) if turn.is_new and not turn.registered else None
+        if contact is not None:
+            turn.say(
+                _(
+                    "Welcome, %(name)s! Your office has added your family to Usar (أسر), the assistant of "
+                    "the productive families project. Registering now takes only a few questions.",
+                    name=contact.full_name.split(" ")[0],
+                )
+            )
+        elif turn.is_new:
             turn.say(
                 _(
                     "Welcome to Usar (أسر), the assistant of the productive families project. "

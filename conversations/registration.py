@@ -20,9 +20,9 @@ from conversations.identity import vouched_mobile
 from conversations.messages import Channel
 from conversations.turn import Answer, Offer, Turn
 from conversations.validators import person_name, saudi_mobile, saudi_national_id
-from storage import beneficiaries, offices
+from storage import beneficiaries, contacts, offices
 from storage.beneficiaries import AlreadyRegistered, Identifier, NewBeneficiary
-from storage.models import Product
+from storage.models import Contact, Product
 
 PRODUCT_LABELS = {
     Product.COOKED_MEALS: N_("Cooked meals"),
@@ -88,6 +88,24 @@ def mobile_from_channel(turn: Turn) -> bool:
     return turn.inbound.channel is Channel.WHATSAPP and vouched_mobile(turn.inbound) is not None
 
 
+def known_to_her_office(turn: Turn) -> dict[str, Any]:
+    """What her office's imported list says about the family writing from this (vouched-for) number."""
+    contact = imported_contact(turn)
+    if contact is None:
+        return {}
+    return {"full_name": contact.full_name, "national_id": contact.national_id, "office": contact.office_code}
+
+
+def imported_contact(turn: Turn) -> Contact | None:
+    mobile = vouched_mobile(turn.inbound)
+    contact = contacts.by_mobile(turn.session, mobile) if mobile else None
+    if contact is None or beneficiaries.is_registered(
+        turn.session, Identifier.NATIONAL_ID, contact.national_id
+    ):
+        return None
+    return contact
+
+
 def register_beneficiary(turn: Turn, answers: dict[str, Any]) -> None:
     typed = answers.get("mobile")
     mobile, vouched = (typed["number"], typed["vouched"]) if typed else (vouched_mobile(turn.inbound), True)
@@ -111,6 +129,7 @@ def register_beneficiary(turn: Turn, answers: dict[str, Any]) -> None:
         beneficiary = beneficiaries.register(turn.session, new, turn.now)
     except AlreadyRegistered as taken:
         raise SendBack(taken.identifier.value, _taken_message(taken.identifier)) from taken
+    contacts.forget(turn.session, new.national_id, new.mobile)
     turn.conversation.beneficiary_id = beneficiary.id
     turn.say(
         _(
@@ -127,6 +146,11 @@ registration = Form(
     intro=N_("Let us register your family. It takes a few minutes; you can type “cancel” at any time."),
     resumed=N_("Welcome back! Let us continue your registration where you left it."),
     cancelled=N_("Registration cancelled. Nothing was saved."),
+    prefill=known_to_her_office,
+    prefilled=N_(
+        "Your office has already given us your name, ID number and office. I only need a few more "
+        "answers and your consent; you can correct anything in the summary at the end."
+    ),
     on_complete=register_beneficiary,
     fields=[
         Text(

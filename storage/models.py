@@ -107,6 +107,22 @@ class Beneficiary(Base):
         return sorted((Product(row.product) for row in self.product_rows), key=list(Product).index)
 
 
+class Contact(Base):
+    """A family an office imported from its own lists (`usar beneficiaries import`), not yet registered:
+    when she first writes from this mobile, registration starts with what the office knows and asks
+    only the rest and her consent. The row goes when she registers."""
+
+    __tablename__ = "contacts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    national_id: Mapped[str] = mapped_column(String(10), unique=True)
+    full_name: Mapped[str] = mapped_column(String(200))
+    mobile: Mapped[str] = mapped_column(String(16), unique=True)
+    office_code: Mapped[str] = mapped_column(ForeignKey("offices.code"))
+    imported_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    imported_by: Mapped[str] = mapped_column(String(64))
+
+
 class BeneficiaryProduct(Base):
     __tablename__ = "beneficiary_products"
 

@@ -158,7 +158,7 @@ async def test_the_staff_chat_speaks_arabic_too(database: Database, engine: Engi
     assert en("Staff menu: what would you like to do?") not in salma.heard
 
 
-async def test_a_beneficiary_cannot_reach_the_announcement_screens(fatima: Person, database: Database) -> None:
+async def test_a_beneficiary_cannot_reach_the_announcement_screens(fatima: Person) -> None:
     await fatima.registers()
     await fatima.presses("announcements:new")
     assert ar("Please write the announcement in Arabic, as the families will read it.") not in fatima.heard

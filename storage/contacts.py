@@ -1,0 +1,116 @@
+"""Contacts: families offices imported from their lists, waiting to register through the bot."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, or_, select
+from sqlalchemy.orm import Session
+
+from storage.models import Beneficiary, Contact
+
+CHUNK = 1000  # values per IN (…): under SQLite's and PostgreSQL's limits on bound parameters
+
+
+@dataclass(frozen=True)
+class KnownFamily:
+    """One row of an office's list, already checked."""
+
+    national_id: str
+    full_name: str
+    mobile: str
+    office_code: str
+
+
+@dataclass(frozen=True)
+class Saved:
+    added: int
+    updated: int
+    already_registered: int
+
+
+def by_mobile(session: Session, mobile: str) -> Contact | None:
+    return session.scalar(select(Contact).where(Contact.mobile == mobile))
+
+
+def _chunks(families: Sequence[KnownFamily]) -> Iterator[Sequence[KnownFamily]]:
+    for start in range(0, len(families), CHUNK):
+        yield families[start : start + CHUNK]
+
+
+def registered_among(session: Session, families: Sequence[KnownFamily]) -> set[str]:
+    """The national IDs of those who already registered (by ID or by mobile): nothing to import for them."""
+    registered: set[str] = set()
+    for chunk in _chunks(families):
+        ids = {family.national_id for family in chunk}
+        by_mobile = {family.mobile: family.national_id for family in chunk}
+        found = session.execute(
+            select(Beneficiary.national_id, Beneficiary.mobile).where(
+                or_(Beneficiary.national_id.in_(ids), Beneficiary.mobile.in_(list(by_mobile)))
+            )
+        ).all()
+        registered |= {
+            national_id if national_id in ids else by_mobile[mobile] for national_id, mobile in found
+        }
+    return registered
+
+
+def mobiles_held_by_others(session: Session, families: Sequence[KnownFamily]) -> set[str]:
+    """The mobiles that another imported family already has (a typo in one of the lists)."""
+    held: set[str] = set()
+    for chunk in _chunks(families):
+        wanted = {family.mobile: family.national_id for family in chunk}
+        rows = session.execute(
+            select(Contact.mobile, Contact.national_id).where(Contact.mobile.in_(list(wanted)))
+        ).all()
+        held |= {mobile for mobile, holder in rows if holder != wanted[mobile]}
+    return held
+
+
+def _existing(session: Session, families: Sequence[KnownFamily]) -> dict[str, Contact]:
+    existing: dict[str, Contact] = {}
+    for chunk in _chunks(families):
+        ids = [family.national_id for family in chunk]
+        existing.update(
+            (contact.national_id, contact)
+            for contact in session.scalars(select(Contact).where(Contact.national_id.in_(ids)))
+        )
+    return existing
+
+
+def plan(session: Session, families: Sequence[KnownFamily]) -> Saved:
+    """What saving them would do, without saving."""
+    registered = registered_among(session, families)
+    known = set(_existing(session, families)) - registered
+    return Saved(
+        added=sum(1 for f in families if f.national_id not in registered and f.national_id not in known),
+        updated=len(known),
+        already_registered=len(registered),
+    )
+
+
+def save_all(session: Session, families: Sequence[KnownFamily], by: str, now: datetime) -> Saved:
+    """Add the new ones and refresh the known ones (a list imported again); skip the registered."""
+    registered = registered_among(session, families)
+    existing = _existing(session, families)
+    added = updated = 0
+    for family in families:
+        if family.national_id in registered:
+            continue
+        contact = existing.get(family.national_id)
+        if contact is None:
+            session.add(Contact(**vars(family), imported_at=now, imported_by=by))
+            added += 1
+        else:
+            contact.full_name, contact.mobile = family.full_name, family.mobile
+            contact.office_code, contact.imported_at, contact.imported_by = family.office_code, now, by
+            updated += 1
+    session.flush()
+    return Saved(added=added, updated=updated, already_registered=len(registered))
+
+
+def forget(session: Session, national_id: str, mobile: str) -> None:
+    """She registered: the office's copy is no longer needed."""
+    session.execute(delete(Contact).where(or_(Contact.national_id == national_id, Contact.mobile == mobile)))

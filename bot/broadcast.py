@@ -31,16 +31,14 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     create = actions.add_parser("create", help="count, preview and send or schedule an announcement")
     create.add_argument("--ar", required=True, help="the text in Arabic")
     create.add_argument("--en", help="the text in English (Arabic is sent to English readers without it)")
-    create.add_argument("--office", action="append", default=[], help="an office code; repeat for several")
-    status = create.add_mutually_exclusive_group()
-    status.add_argument("--verified", action="store_true", help="only families their office verified")
-    status.add_argument("--pending", action="store_true", help="only families not yet verified")
-    create.add_argument("--canteen", action="store_true", help="only families interested in a school canteen")
-    create.add_argument("--certificate", action="store_true", help="only holders of a health certificate")
-    create.add_argument("--product", action="append", default=[], choices=[p.value for p in Product])
-    create.add_argument("--channel", choices=("telegram", "whatsapp"), help="only families on this channel")
+    add_audience_arguments(create)
+    create.add_argument(
+        "--contacts",
+        action="store_true",
+        help="instead of registered families: those of the offices' imported lists not yet registered "
+        "(WhatsApp, with the announcement template; goes with --office only)",
+    )
     create.add_argument("--at", help='Riyadh time to send, "YYYY-MM-DD HH:MM" (default: now)')
-    create.add_argument("--as", dest="staff", help="the staff member's address, whose rights apply")
     create.add_argument("--dry-run", action="store_true", help="count and preview only")
     for name, text in (("status", "progress of an announcement"), ("cancel", "stop an announcement")):
         action = actions.add_parser(name, help=text)
@@ -50,6 +48,21 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
                 "--follow", action="store_true", help="redraw the progress bar until it is done"
             )
     return broadcast
+
+
+def add_audience_arguments(command: argparse.ArgumentParser) -> None:
+    """The segments of an audience, and whose rights apply: for announcements and events alike."""
+    command.add_argument("--office", action="append", default=[], help="an office code; repeat for several")
+    status = command.add_mutually_exclusive_group()
+    status.add_argument("--verified", action="store_true", help="only families their office verified")
+    status.add_argument("--pending", action="store_true", help="only families not yet verified")
+    command.add_argument(
+        "--canteen", action="store_true", help="only families interested in a school canteen"
+    )
+    command.add_argument("--certificate", action="store_true", help="only holders of a health certificate")
+    command.add_argument("--product", action="append", default=[], choices=[p.value for p in Product])
+    command.add_argument("--channel", choices=("telegram", "whatsapp"), help="only families on this channel")
+    command.add_argument("--as", dest="staff", help="the staff member's address, whose rights apply")
 
 
 def parse_time(text: str | None, now: datetime) -> datetime:
@@ -64,21 +77,35 @@ def parse_time(text: str | None, now: datetime) -> datetime:
     return moment
 
 
+def staff_office(session: Session, address: str | None) -> str | None:
+    """The one office whose families she may address; None for an admin, or for the command line itself."""
+    if not address:
+        return None
+    member = staff.staff_member(session, address)
+    if member is None:
+        raise BroadcastError(f"{address!r} is not a staff member")
+    if member.role == StaffRole.ADMIN.value:
+        return None
+    return member.office_code or "-"
+
+
 def audience_of(arguments: argparse.Namespace, session: Session) -> Audience:
     known = {office.code for office in offices.active_offices(session)}
     unknown = [code for code in arguments.office if code not in known]
     if unknown:
         raise BroadcastError(f"unknown office {unknown[0]!r}; the offices are: {', '.join(sorted(known))}")
     chosen = tuple(arguments.office)
-    if arguments.staff:
-        member = staff.staff_member(session, arguments.staff)
-        if member is None:
-            raise BroadcastError(f"{arguments.staff!r} is not a staff member")
-        if member.role != StaffRole.ADMIN.value:
-            if any(code != member.office_code for code in chosen):
-                raise BroadcastError("staff of an office can only address their own office")
-            chosen = (member.office_code,) if member.office_code else ("-",)
+    own = staff_office(session, arguments.staff)
+    if own is not None:
+        if any(code != own for code in chosen):
+            raise BroadcastError("staff of an office can only address their own office")
+        chosen = (own,)
+    contacts = getattr(arguments, "contacts", False)
+    narrowed = (arguments.verified, arguments.pending, arguments.canteen, arguments.certificate)
+    if contacts and (any(narrowed) or arguments.product or arguments.channel):
+        raise BroadcastError("--contacts goes with --office only: the other segments are about registrations")
     return Audience(
+        contacts=contacts,
         offices=chosen,
         verified=True if arguments.verified else False if arguments.pending else None,
         canteen_interest=True if arguments.canteen else None,

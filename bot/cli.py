@@ -16,7 +16,7 @@ from typing import Any, TextIO
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from bot import broadcast, contacts_import, export, logs
+from bot import broadcast, contacts_import, events_cli, export, logs
 from bot.app import build_engine, open_database
 from bot.settings import Settings, SettingsError, load_settings
 from handlers import console
@@ -70,6 +70,7 @@ def parser() -> argparse.ArgumentParser:
     add.set_defaults(run=_staff_add)
 
     broadcast.add_commands(commands).set_defaults(run=_broadcast)
+    events_cli.add_commands(commands).set_defaults(run=_events)
 
     families_command = commands.add_parser("beneficiaries", help="families: import an office's list")
     family_actions = families_command.add_subparsers(dest="action", metavar="ACTION", required=True)
@@ -212,6 +213,40 @@ async def _broadcast(arguments: argparse.Namespace, settings: Settings) -> int:
                         break
                     print(broadcast.progress_line(progress), end="\r", flush=True)
                     await asyncio.sleep(FOLLOW_EVERY)
+        except broadcast.BroadcastError as problem:
+            raise UsageError(str(problem)) from None
+    return 0
+
+
+EVENT_ACTIONS = {
+    "create": events_cli.create,
+    "edit": events_cli.edit,
+    "cancel": events_cli.cancel,
+    "show": events_cli.show,
+    "list": events_cli.listing,
+    "attendance": events_cli.attendance,
+}
+
+
+async def _events(arguments: argparse.Namespace, settings: Settings) -> int:
+    now = datetime.now(UTC)
+    async with open_database(settings) as database:
+        try:
+            if arguments.action == "export":
+                write = partial(events_cli.write_guests, arguments)
+                if arguments.output is None:
+                    await database.run(
+                        partial(_write_to, lambda s, out, _lang: write(s, out), sys.stdout, "")
+                    )
+                else:
+                    with _private_file(arguments.output) as out:
+                        count = await database.run(
+                            partial(_write_to, lambda s, out, _lang: write(s, out), out, "")
+                        )
+                    print(f"usar: {count} guests written to {arguments.output}.", file=sys.stderr)
+            else:
+                action = EVENT_ACTIONS[arguments.action]
+                print(await database.run(lambda session: action(arguments, session, now)))
         except broadcast.BroadcastError as problem:
             raise UsageError(str(problem)) from None
     return 0

@@ -33,6 +33,7 @@ EVERY_OFFICE = "office:all"
 NOBODY = "-"  # an office code no office has: the audience of someone without rights
 
 EVERYONE = "who:all"
+CONTACTS = "who:contacts"
 SEGMENTS: dict[str, LazyText] = {
     EVERYONE: N_("Everyone"),
     "who:verified": N_("Verified by their office"),
@@ -42,7 +43,9 @@ SEGMENTS: dict[str, LazyText] = {
     "who:product": N_("Makers of certain products"),
     "who:telegram": N_("On Telegram"),
     "who:whatsapp": N_("On WhatsApp"),
+    CONTACTS: N_("Not yet registered: families of the office's list (WhatsApp)"),
 }
+ALONE = (EVERYONE, CONTACTS)  # choices that cannot be combined with others
 
 
 def announcement_text(text: str, turn: Turn) -> str:
@@ -94,9 +97,15 @@ class Segments(MultiChoice):
         chosen = super().take(turn, answer, draft)
         if not isinstance(chosen, list):
             return chosen
-        if EVERYONE in chosen and len(chosen) > 1:
+        alone = next((payload for payload in ALONE if payload in chosen), None)
+        if alone is not None and len(chosen) > 1:
             draft[f"_selected:{self.name}"] = chosen
-            raise Invalid(_("“Everyone” cannot be combined with other choices: untick one or the other."))
+            raise Invalid(
+                _(
+                    "“%(choice)s” cannot be combined with other choices: untick one or the other.",
+                    choice=SEGMENTS[alone],
+                )
+            )
         if {"who:verified", "who:pending"} <= set(chosen):
             draft[f"_selected:{self.name}"] = chosen
             raise Invalid(_("Please choose “Verified” or “Not yet verified”, not both."))
@@ -165,6 +174,7 @@ def audience_of(member: StaffMember | None, answers: dict[str, Any]) -> Audience
         chosen = (member.office_code or NOBODY,) if member is not None else (NOBODY,)
     channels = who & {"who:telegram", "who:whatsapp"}
     return Audience(
+        contacts=CONTACTS in who,
         offices=chosen,
         verified=True if "who:verified" in who else False if "who:pending" in who else None,
         canteen_interest=True if "who:canteen" in who else None,
@@ -178,6 +188,12 @@ def describe(turn: Turn, audience: Audience) -> str:
     """The audience in words: "Makkah: Verified by their office, Makers of certain products (Sewing)"."""
     names = {office.code: office.name(turn.language) for office in _offices(turn)}
     where = format_list([names.get(code, code) for code in audience.offices], locale=current_language())
+    if audience.contacts:
+        return _(
+            "%(where)s: %(who)s",
+            where=where if audience.offices else _("All offices"),
+            who=SEGMENTS[CONTACTS],
+        )
     who = [
         str(SEGMENTS[payload])
         for payload, wanted in (

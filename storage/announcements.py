@@ -6,12 +6,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from storage import audiences, deliveries
 from storage.audiences import Audience
-from storage.models import Announcement, Delivery, DeliveryReport, DeliveryStatus
+from storage.models import Announcement, Delivery, DeliveryReport
 
 KIND = "announcement"
 
@@ -52,8 +52,11 @@ def enqueue_due(session: Session, now: datetime) -> list[int]:
     ).all()
     for announcement in due:
         payload = {"ar": announcement.text_ar, "en": announcement.text_en or announcement.text_ar}
-        families = audiences.families(Audience.from_json(announcement.audience))
-        deliveries.enqueue(session, KIND, announcement.id, families, payload, announcement.send_at, now)
+        audience = Audience.from_json(announcement.audience)
+        recipients = audiences.families(audience)
+        deliveries.enqueue(
+            session, KIND, announcement.id, recipients, payload, announcement.send_at, now, audience.recipient
+        )
         announcement.enqueued_at = now
     return [announcement.id for announcement in due]
 
@@ -64,15 +67,7 @@ def cancel(session: Session, announcement_id: int, now: datetime) -> bool:
     if announcement is None:
         return False
     announcement.cancelled_at = announcement.cancelled_at or now
-    session.execute(
-        update(Delivery)
-        .where(
-            Delivery.kind == KIND,
-            Delivery.source_id == announcement_id,
-            Delivery.status == DeliveryStatus.PENDING.value,
-        )
-        .values(status=DeliveryStatus.CANCELLED.value, updated_at=now)
-    )
+    deliveries.cancel_pending(session, KIND, [announcement_id], now)
     return True
 
 

@@ -7,12 +7,12 @@ announcements or blocked the bot are never in an audience; `count` says how many
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import ColumnElement, Select, and_, case, exists, func, select
 from sqlalchemy.orm import Session
 
-from storage.models import Beneficiary, BeneficiaryProduct, Conversation
+from storage.models import Beneficiary, BeneficiaryProduct, Contact, Conversation
 
 
 @dataclass(frozen=True)
@@ -23,6 +23,9 @@ class Audience:
     health_certificate: bool | None = None
     products: tuple[str, ...] = ()  # any of these product codes
     channel: str | None = None  # only families who have written to us on this channel
+    # Instead of registered families: the contacts of offices' lists not yet registered (an invitation to
+    # register, sent on WhatsApp to their mobile). Only `offices` applies to them.
+    contacts: bool = False
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -38,7 +41,13 @@ class Audience:
             health_certificate=data.get("health_certificate"),
             products=tuple(data.get("products", ())),
             channel=data.get("channel"),
+            contacts=bool(data.get("contacts", False)),
         )
+
+    @property
+    def recipient(self) -> Literal["beneficiary_id", "contact_id"]:
+        """The outbox column its deliveries are addressed by."""
+        return "contact_id" if self.contacts else "beneficiary_id"
 
 
 @dataclass(frozen=True)
@@ -76,13 +85,23 @@ def _segment(audience: Audience) -> list[ColumnElement[bool]]:
 
 
 def families(audience: Audience) -> Select[Any]:
-    """The ids of the families the audience reaches: one column, for INSERT … SELECT."""
+    """The ids of the families (or contacts) the audience reaches: one column, for INSERT … SELECT."""
+    if audience.contacts:
+        return select(Contact.id).where(*_contact_segment(audience), Contact.opted_out_at.is_(None))
     return select(Beneficiary.id).where(
         *_segment(audience), Beneficiary.opted_out_at.is_(None), Beneficiary.blocked_at.is_(None)
     )
 
 
+def _contact_segment(audience: Audience) -> list[ColumnElement[bool]]:
+    return [Contact.office_code.in_(audience.offices)] if audience.offices else []
+
+
 def count(session: Session, audience: Audience) -> Count:
+    if audience.contacts:
+        query = select(func.count(), func.count(Contact.opted_out_at)).where(*_contact_segment(audience))
+        total, stopped = (int(number) for number in session.execute(query).one())
+        return Count(reached=total - stopped, stopped=stopped)
     only_blocked = and_(Beneficiary.blocked_at.is_not(None), Beneficiary.opted_out_at.is_(None))
     in_segment = select(
         func.count(),

@@ -38,6 +38,12 @@ class NewBeneficiary:
     consented_at: datetime
 
 
+def find_by(session: Session, identifier: Identifier, value: str) -> int | None:
+    """The id of the family with this national ID or mobile, if one is registered."""
+    column = Beneficiary.national_id if identifier is Identifier.NATIONAL_ID else Beneficiary.mobile
+    return session.scalar(select(Beneficiary.id).where(column == value))
+
+
 def is_registered(session: Session, identifier: Identifier, value: str) -> bool:
     column = Beneficiary.national_id if identifier is Identifier.NATIONAL_ID else Beneficiary.mobile
     return bool(session.scalar(select(exists().where(column == value))))

@@ -17,7 +17,7 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any, Literal, cast
 
 from sqlalchemy import JSON, Select, Table, and_, func, literal, or_, select, true, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -38,7 +38,8 @@ class Claimed:
     id: int
     kind: str
     source_id: int
-    beneficiary_id: int
+    beneficiary_id: int | None  # a registered family's delivery,
+    contact_id: int | None  # or an imported contact's (an invitation to register)
     payload: dict[str, Any]
     attempt: int  # 1 for the first try
 
@@ -47,17 +48,18 @@ def enqueue(
     session: Session,
     kind: str,
     source_id: int,
-    audience: Select[Any],  # one column: the families' ids
+    audience: Select[Any],  # one column: the families' ids (or the contacts')
     payload: dict[str, Any],
     not_before: datetime,
     now: datetime,
+    recipient: Literal["beneficiary_id", "contact_id"] = "beneficiary_id",
 ) -> int:
     """A pending delivery for each family id the audience selects; how many were new."""
     families = audience.subquery()
     rows = select(
         literal(kind).label("kind"),
         literal(source_id).label("source_id"),
-        families.c[0].label("beneficiary_id"),
+        families.c[0].label(recipient),
         literal(payload, JSON).label("payload"),
         literal(DeliveryStatus.PENDING.value).label("status"),
         literal(0).label("attempts"),
@@ -68,7 +70,7 @@ def enqueue(
     columns = [
         "kind",
         "source_id",
-        "beneficiary_id",
+        recipient,
         "payload",
         "status",
         "attempts",
@@ -80,7 +82,7 @@ def enqueue(
     statement = (
         dialect.insert(_table)
         .from_select(columns, rows)
-        .on_conflict_do_nothing(index_elements=["kind", "source_id", "beneficiary_id"])
+        .on_conflict_do_nothing(index_elements=["kind", "source_id", recipient])
     )
     return int(session.execute(statement).rowcount)  # type: ignore[attr-defined]
 
@@ -112,11 +114,13 @@ def claim(
             attempts=_c.attempts + 1,
             updated_at=now,
         )
-        .returning(_c.id, _c.kind, _c.source_id, _c.beneficiary_id, _c.payload, _c.attempts)
+        .returning(_c.id, _c.kind, _c.source_id, _c.beneficiary_id, _c.contact_id, _c.payload, _c.attempts)
     ).all()
     return sorted(
         (
-            Claimed(row.id, row.kind, row.source_id, row.beneficiary_id, row.payload, row.attempts)
+            Claimed(
+                row.id, row.kind, row.source_id, row.beneficiary_id, row.contact_id, row.payload, row.attempts
+            )
             for row in claimed
         ),
         key=lambda delivery: delivery.id,
@@ -180,6 +184,22 @@ def finish(
 ) -> bool:
     """Blocked, needs template, failed or cancelled: nothing more will be tried."""
     return _answer(session, delivery, now, status=status.value, last_error=error[:500] if error else None)
+
+
+def cancel_pending(session: Session, kind: str, source_ids: Sequence[int], now: datetime) -> int:
+    """What of these messages is not sent yet will not be; how many deliveries that stopped."""
+    if not source_ids:
+        return 0
+    result = session.execute(
+        update(_table)
+        .where(
+            _c.kind == kind,
+            _c.source_id.in_(list(source_ids)),
+            _c.status == DeliveryStatus.PENDING.value,
+        )
+        .values(status=DeliveryStatus.CANCELLED.value, updated_at=now)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 def counts(session: Session, kind: str, source_id: int) -> dict[str, int]:

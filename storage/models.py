@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     Boolean,
+    CheckConstraint,
     DateTime,
     ForeignKey,
     Index,
@@ -121,6 +122,7 @@ class Contact(Base):
     office_code: Mapped[str] = mapped_column(ForeignKey("offices.code"))
     imported_at: Mapped[datetime] = mapped_column(UTCDateTime())
     imported_by: Mapped[str] = mapped_column(String(64))
+    opted_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)  # she sent STOP
 
 
 class BeneficiaryProduct(Base):
@@ -203,14 +205,22 @@ class Delivery(Base):
     __tablename__ = "deliveries"
     __table_args__ = (
         UniqueConstraint("kind", "source_id", "beneficiary_id", name="uq_deliveries_once"),
+        UniqueConstraint("kind", "source_id", "contact_id", name="uq_deliveries_once_contact"),
+        CheckConstraint(
+            "(beneficiary_id IS NULL) <> (contact_id IS NULL)", name="ck_deliveries_one_recipient"
+        ),
         Index("ix_deliveries_due", "status", "next_attempt_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     kind: Mapped[str] = mapped_column(String(32))
     source_id: Mapped[int] = mapped_column(Integer)
-    beneficiary_id: Mapped[int] = mapped_column(
+    beneficiary_id: Mapped[int | None] = mapped_column(
         ForeignKey("beneficiaries.id", ondelete="CASCADE"), index=True
+    )
+    # Or, instead of a family, a contact from an office's list (an invitation to register).
+    contact_id: Mapped[int | None] = mapped_column(
+        ForeignKey("contacts.id", ondelete="CASCADE", name="fk_deliveries_contact_id_contacts"), index=True
     )
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(16))
@@ -241,3 +251,85 @@ class Announcement(Base):
     send_at: Mapped[datetime] = mapped_column(UTCDateTime())
     enqueued_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+
+
+class GuestStatus(StrEnum):
+    INVITED = "invited"  # the invitation went (or is going) out; no answer yet
+    GOING = "going"
+    NOT_GOING = "not_going"
+    WAITLISTED = "waitlisted"  # said yes when the event was full: first in, first promoted
+
+
+class Event(Base):
+    """A training event (the seed's forum): when and where, for whom, how many places.
+
+    `schedule` counts the changes of time or place: reminders are kept per schedule, so a moved event is
+    reminded of again at its new time."""
+
+    __tablename__ = "events"
+    __table_args__ = (Index("ix_events_starts_at", "starts_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    title_ar: Mapped[str] = mapped_column(String(200))
+    title_en: Mapped[str | None] = mapped_column(String(200), default=None)
+    description_ar: Mapped[str] = mapped_column(Text, default="")
+    description_en: Mapped[str | None] = mapped_column(Text, default=None)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    venue_ar: Mapped[str] = mapped_column(String(300))
+    venue_en: Mapped[str | None] = mapped_column(String(300), default=None)
+    map_url: Mapped[str | None] = mapped_column(String(500), default=None)
+    capacity: Mapped[int | None] = mapped_column(Integer, default=None)  # None: no limit
+    audience: Mapped[dict[str, Any]] = mapped_column(JSON)  # whom to invite (storage.audiences)
+    invite_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    invited_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    schedule: Mapped[int] = mapped_column(Integer, default=1)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+
+    def title(self, language: str) -> str:
+        return (self.title_en if language == "en" else None) or self.title_ar
+
+    def description(self, language: str) -> str:
+        return (self.description_en if language == "en" else None) or self.description_ar
+
+    def venue(self, language: str) -> str:
+        return (self.venue_en if language == "en" else None) or self.venue_ar
+
+
+class EventGuest(Base):
+    """A family invited to an event, or who answered it: her answer, her place on the waitlist, whether she
+    came."""
+
+    __tablename__ = "event_guests"
+    __table_args__ = (Index("ix_event_guests_status", "event_id", "status", "waitlisted_at"),)
+
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), primary_key=True)
+    beneficiary_id: Mapped[int] = mapped_column(
+        ForeignKey("beneficiaries.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    status: Mapped[str] = mapped_column(String(16))
+    invited_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    waitlisted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    attended_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+
+
+class EventNotice(Base):
+    """One message about an event to its guests — a reminder at an offset before the start, a change of time
+    or place, a cancellation —, the source of its deliveries. Unique per event, kind, offset and schedule, so
+    a job that runs twice, or after a restart, creates it once."""
+
+    __tablename__ = "event_notices"
+    __table_args__ = (
+        UniqueConstraint("event_id", "kind", "offset_minutes", "schedule", name="uq_event_notices_once"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))  # reminder, change, cancelled, thanks, promoted
+    offset_minutes: Mapped[int] = mapped_column(Integer, default=0)
+    schedule: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -1,0 +1,122 @@
+"""Who is told what about a training event, through the outbox, once each: invitations when their time comes,
+reminders before the start, a change of time or place, a cancellation, a place from the waitlist, thanks.
+
+Each function runs inside one transaction (a unit of work of `Database.run`); the scheduler's jobs call
+`invite_due` and `remind_due` repeatedly and they are idempotent: what was done is read from the tables.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from sqlalchemy import literal, select
+from sqlalchemy.orm import Session
+
+from conversations import event_messages
+from storage import deliveries, events
+from storage.models import Event, GuestStatus
+
+INVITATION = "invitation"
+REMINDER = "reminder"
+CHANGE = "event_change"
+CANCELLED = "event_cancelled"
+PROMOTED = "event_promoted"
+THANKS = "event_thanks"
+DEFAULT_REMINDERS = (timedelta(hours=24), timedelta(hours=2))
+TOLD_OF_CHANGES = (GuestStatus.INVITED, GuestStatus.GOING, GuestStatus.WAITLISTED)
+
+
+def invite_due(session: Session, now: datetime) -> list[int]:
+    """Events whose invitation time has come: their audience becomes guests and is invited; the event ids."""
+    invited = []
+    for event in events.due_for_invitation(session, now):
+        events.add_guests(session, event, now)
+        deliveries.enqueue(
+            session,
+            INVITATION,
+            event.id,
+            events.guests_in(event.id, [GuestStatus.INVITED]),
+            event_messages.invitation(event),
+            now,
+            now,
+        )
+        invited.append(event.id)
+    return invited
+
+
+def remind_due(session: Session, now: datetime, offsets: Sequence[timedelta] = DEFAULT_REMINDERS) -> int:
+    """The reminders due now, each once per event, offset and schedule; how many notices were created.
+
+    Of the offsets already reached, only the nearest to the start is sent: a job that was not running when
+    the 24-hour reminder fell due sends it late, once, if the 2-hour one is not due yet, and only the 2-hour
+    one otherwise. Families who said "going" after an offset's moment are not reminded at that offset."""
+    created = 0
+    for event in events.remindable(session, now):
+        reached = [offset for offset in offsets if event.starts_at - offset <= now]
+        if not reached:
+            continue
+        offset = min(reached)
+        notice = events.notice(session, event, REMINDER, int(offset.total_seconds() // 60), now)
+        if notice is None:
+            continue
+        deliveries.enqueue(
+            session,
+            REMINDER,
+            notice.id,
+            events.going_before(event.id, event.starts_at - offset),
+            event_messages.reminder(event),
+            now,
+            now,
+        )
+        created += 1
+    return created
+
+
+def tell_of_change(session: Session, event: Event, now: datetime) -> None:
+    """Its time or place changed: every guest who has not said no is told (once per change)."""
+    notice = events.notice(session, event, CHANGE, 0, now)
+    if notice is not None and event.invited_at is not None:
+        deliveries.enqueue(
+            session,
+            CHANGE,
+            notice.id,
+            events.guests_in(event.id, TOLD_OF_CHANGES),
+            event_messages.changed(event),
+            now,
+            now,
+        )
+
+
+def tell_of_cancellation(session: Session, event: Event, now: datetime) -> None:
+    """Those who said yes (going or waiting for a place) are told; pending invitations and reminders stop."""
+    notice = events.notice(session, event, CANCELLED, 0, now)
+    if notice is None:
+        return
+    deliveries.cancel_pending(session, INVITATION, [event.id], now)
+    for kind in (REMINDER, CHANGE):
+        deliveries.cancel_pending(session, kind, events.notice_ids(session, event.id, kind), now)
+    deliveries.enqueue(
+        session,
+        CANCELLED,
+        notice.id,
+        events.guests_in(event.id, [GuestStatus.GOING, GuestStatus.WAITLISTED]),
+        event_messages.cancelled(event),
+        now,
+        now,
+    )
+
+
+def tell_promoted(session: Session, event: Event, beneficiary_id: int, now: datetime) -> None:
+    """A place opened for her: she is told (once per event)."""
+    deliveries.enqueue(
+        session, PROMOTED, event.id, select(literal(beneficiary_id)), event_messages.promoted(event), now, now
+    )
+
+
+def thank(session: Session, event: Event, beneficiary_ids: Sequence[int], now: datetime) -> None:
+    """Thanks to those who came (once per event)."""
+    for beneficiary_id in beneficiary_ids:
+        deliveries.enqueue(
+            session, THANKS, event.id, select(literal(beneficiary_id)), event_messages.thanks(event), now, now
+        )

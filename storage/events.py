@@ -1,0 +1,393 @@
+"""Training events: create, change, cancel; invite an audience; answers with capacity and a waitlist;
+attendance; the lists staff read.
+
+Answers take the event's row lock on PostgreSQL (SQLite has one writer at a time), so two families answering
+"going" for the last place at once cannot both get it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import func, literal, or_, select, true
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from storage import audiences
+from storage.audiences import Audience
+from storage.models import Beneficiary, Event, EventGuest, EventNotice, GuestStatus, UTCDateTime
+
+
+@dataclass(frozen=True)
+class EventDetails:
+    """What staff give for an event; the same for creating and for editing it."""
+
+    title_ar: str
+    starts_at: datetime
+    ends_at: datetime
+    venue_ar: str
+    title_en: str | None = None
+    description_ar: str = ""
+    description_en: str | None = None
+    venue_en: str | None = None
+    map_url: str | None = None
+    capacity: int | None = None
+
+    def problems(self, now: datetime) -> list[str]:
+        """What makes these details unusable (in English, for the command line); empty when they are fine."""
+        found = []
+        if not self.title_ar.strip():
+            found.append("the Arabic title is empty")
+        if not self.venue_ar.strip():
+            found.append("the venue is empty")
+        if self.ends_at <= self.starts_at:
+            found.append("it must end after it starts")
+        if self.starts_at <= now:
+            found.append("its start is in the past")
+        if self.capacity is not None and self.capacity < 1:
+            found.append("the capacity must be at least 1 (or none for no limit)")
+        if self.map_url and not self.map_url.startswith(("https://", "http://")):
+            found.append("the map link must start with https://")
+        return found
+
+
+class Answer(StrEnum):
+    GOING = "going"
+    WAITLISTED = "waitlisted"  # she said yes, but it was full
+    NOT_GOING = "not_going"
+    TOO_LATE = "too_late"  # the event has started, or is over
+    CANCELLED = "cancelled"  # the event was cancelled
+
+
+@dataclass(frozen=True)
+class Answered:
+    answer: Answer
+    promoted: int | None = None  # the family who took the place she gave up
+
+
+def create(
+    session: Session, details: EventDetails, audience: Audience, invite_at: datetime, by: str, now: datetime
+) -> Event:
+    event = Event(
+        **vars(details),
+        audience=audience.as_json(),
+        invite_at=invite_at,
+        schedule=1,
+        created_by=by,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(event)
+    session.flush()
+    return event
+
+
+def find(session: Session, event_id: int) -> Event | None:
+    return session.get(Event, event_id)
+
+
+def edit(session: Session, event: Event, details: EventDetails, now: datetime) -> bool:
+    """Change an event; True when its time or place changed (its guests are to be told, and reminded anew)."""
+    moved = (event.starts_at, event.ends_at, event.venue_ar, event.map_url) != (
+        details.starts_at,
+        details.ends_at,
+        details.venue_ar,
+        details.map_url,
+    )
+    for name, value in vars(details).items():
+        setattr(event, name, value)
+    if moved:
+        event.schedule += 1
+    event.updated_at = now
+    if details.capacity is not None:
+        _promote_while_room(session, event, now)
+    session.flush()
+    return moved
+
+
+def cancel(session: Session, event: Event, now: datetime) -> bool:
+    """False if it was already cancelled."""
+    if event.cancelled_at is not None:
+        return False
+    event.cancelled_at = now
+    event.updated_at = now
+    return True
+
+
+def upcoming(session: Session, office_code: str | None, now: datetime) -> Sequence[Event]:
+    """Events not over and not cancelled, soonest first: of one office (those addressed to it or to every
+    office), or of every office (None)."""
+    events = session.scalars(
+        select(Event).where(Event.ends_at > now, Event.cancelled_at.is_(None)).order_by(Event.starts_at)
+    ).all()
+    return [event for event in events if office_code is None or _for_office(event, office_code)]
+
+
+def _for_office(event: Event, office_code: str) -> bool:
+    offices = Audience.from_json(event.audience).offices
+    return not offices or office_code in offices
+
+
+def attended_by(session: Session, beneficiary_id: int) -> Sequence[Event]:
+    return session.scalars(
+        select(Event)
+        .join(EventGuest, EventGuest.event_id == Event.id)
+        .where(EventGuest.beneficiary_id == beneficiary_id, EventGuest.attended_at.is_not(None))
+        .order_by(Event.starts_at.desc())
+    ).all()
+
+
+def guest(session: Session, event_id: int, beneficiary_id: int) -> EventGuest | None:
+    return session.get(EventGuest, (event_id, beneficiary_id))
+
+
+def may_answer(event: Event, beneficiary_office: str) -> bool:
+    return _for_office(event, beneficiary_office)
+
+
+# -- invitations --------------------------------------------------------------------------------------------
+
+
+def due_for_invitation(session: Session, now: datetime) -> Sequence[Event]:
+    """Events whose invitations are due and not yet sent (and that have not started or been cancelled)."""
+    query = (
+        select(Event)
+        .where(
+            Event.invited_at.is_(None),
+            Event.cancelled_at.is_(None),
+            Event.invite_at <= now,
+            Event.starts_at > now,
+        )
+        .order_by(Event.invite_at)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    return session.scalars(query).all()
+
+
+def add_guests(session: Session, event: Event, now: datetime) -> int:
+    """Every family of the event's audience becomes an invited guest (INSERT … SELECT; those already
+    there keep their answer); how many were new."""
+    families = audiences.families(Audience.from_json(event.audience)).subquery()
+    rows = select(
+        literal(event.id).label("event_id"),
+        families.c[0].label("beneficiary_id"),
+        literal(GuestStatus.INVITED.value).label("status"),
+        literal(now, UTCDateTime()).label("invited_at"),
+    ).where(true())
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = (
+        dialect.insert(EventGuest.__table__)
+        .from_select(["event_id", "beneficiary_id", "status", "invited_at"], rows)
+        .on_conflict_do_nothing(index_elements=["event_id", "beneficiary_id"])
+    )
+    added = int(session.execute(statement).rowcount)  # type: ignore[attr-defined]
+    event.invited_at = now
+    return added
+
+
+def guests_in(event_id: int, statuses: Sequence[GuestStatus]) -> Any:
+    """The ids of the event's guests in these statuses: for INSERT … SELECT."""
+    return select(EventGuest.beneficiary_id).where(
+        EventGuest.event_id == event_id, EventGuest.status.in_([status.value for status in statuses])
+    )
+
+
+# -- answers ------------------------------------------------------------------------------------------------
+
+
+def answer(session: Session, event_id: int, beneficiary_id: int, going: bool, now: datetime) -> Answered:
+    """Her answer, until the event starts. "Going" when full puts her on the waitlist; a "not going" from
+    someone going gives her place to the first on the waitlist."""
+    event = _locked(session, event_id)
+    if event is None or event.cancelled_at is not None:
+        return Answered(Answer.CANCELLED)
+    if now >= event.starts_at:
+        return Answered(Answer.TOO_LATE)
+    guest_row = guest(session, event_id, beneficiary_id)
+    if guest_row is None:
+        guest_row = EventGuest(
+            event_id=event_id, beneficiary_id=beneficiary_id, status=GuestStatus.INVITED.value
+        )
+        session.add(guest_row)
+    was = GuestStatus(guest_row.status)
+    guest_row.answered_at = now
+    if not going:
+        guest_row.status = GuestStatus.NOT_GOING.value
+        guest_row.waitlisted_at = None
+        session.flush()
+        promoted = _promote_while_room(session, event, now) if was is GuestStatus.GOING else []
+        return Answered(Answer.NOT_GOING, promoted[0] if promoted else None)
+    if was is GuestStatus.GOING:
+        return Answered(Answer.GOING)
+    if was is GuestStatus.WAITLISTED:
+        return Answered(Answer.WAITLISTED)
+    if event.capacity is None or going_count(session, event_id) < event.capacity:
+        guest_row.status = GuestStatus.GOING.value
+        session.flush()
+        return Answered(Answer.GOING)
+    guest_row.status = GuestStatus.WAITLISTED.value
+    guest_row.waitlisted_at = now
+    session.flush()
+    return Answered(Answer.WAITLISTED)
+
+
+def _locked(session: Session, event_id: int) -> Event | None:
+    query = select(Event).where(Event.id == event_id)
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update()
+    return session.scalar(query)
+
+
+def going_count(session: Session, event_id: int) -> int:
+    return int(
+        session.scalar(
+            select(func.count()).where(
+                EventGuest.event_id == event_id, EventGuest.status == GuestStatus.GOING.value
+            )
+        )
+        or 0
+    )
+
+
+def _promote_while_room(session: Session, event: Event, now: datetime) -> list[int]:
+    """Move the first on the waitlist to "going" while there is room; the ids of those promoted."""
+    promoted: list[int] = []
+    while event.capacity is None or going_count(session, event.id) < event.capacity:
+        first = session.scalar(
+            select(EventGuest)
+            .where(EventGuest.event_id == event.id, EventGuest.status == GuestStatus.WAITLISTED.value)
+            .order_by(EventGuest.waitlisted_at, EventGuest.beneficiary_id)
+            .limit(1)
+        )
+        if first is None:
+            break
+        first.status = GuestStatus.GOING.value
+        first.waitlisted_at = None
+        session.flush()
+        promoted.append(first.beneficiary_id)
+    return promoted
+
+
+# -- notices: reminders, changes, cancellation --------------------------------------------------------------
+
+
+def notice(
+    session: Session, event: Event, kind: str, offset_minutes: int, now: datetime
+) -> EventNotice | None:
+    """The notice of this kind (and offset) for the event's current schedule, created now; None if it was
+    created before (a job that runs twice, or again after a restart)."""
+    key = (event.id, kind, offset_minutes, event.schedule)
+    existing = session.scalar(
+        select(EventNotice.id).where(
+            EventNotice.event_id == key[0],
+            EventNotice.kind == kind,
+            EventNotice.offset_minutes == offset_minutes,
+            EventNotice.schedule == event.schedule,
+        )
+    )
+    if existing is not None:
+        return None
+    created = EventNotice(
+        event_id=event.id, kind=kind, offset_minutes=offset_minutes, schedule=event.schedule, created_at=now
+    )
+    session.add(created)
+    session.flush()
+    return created
+
+
+def notice_ids(session: Session, event_id: int, kind: str) -> list[int]:
+    return list(
+        session.scalars(
+            select(EventNotice.id).where(EventNotice.event_id == event_id, EventNotice.kind == kind)
+        )
+    )
+
+
+def remindable(session: Session, now: datetime) -> Sequence[Event]:
+    """Events that have not started, are not cancelled, and whose invitations went out."""
+    return session.scalars(
+        select(Event).where(
+            Event.starts_at > now, Event.cancelled_at.is_(None), Event.invited_at.is_not(None)
+        )
+    ).all()
+
+
+def going_before(event_id: int, moment: datetime) -> Any:
+    """Those going who said so before `moment` (a reminder is not sent to who has just answered)."""
+    return select(EventGuest.beneficiary_id).where(
+        EventGuest.event_id == event_id,
+        EventGuest.status == GuestStatus.GOING.value,
+        or_(EventGuest.answered_at.is_(None), EventGuest.answered_at <= moment),
+    )
+
+
+# -- attendance and lists -----------------------------------------------------------------------------------
+
+
+def mark_attended(session: Session, event_id: int, beneficiary_ids: Sequence[int], now: datetime) -> int:
+    """Mark them as having come (guests or not: someone may come uninvited); how many were newly marked."""
+    marked = 0
+    for beneficiary_id in beneficiary_ids:
+        row = guest(session, event_id, beneficiary_id)
+        if row is None:
+            row = EventGuest(event_id=event_id, beneficiary_id=beneficiary_id, status=GuestStatus.GOING.value)
+            session.add(row)
+        if row.attended_at is None:
+            row.attended_at = now
+            marked += 1
+    session.flush()
+    return marked
+
+
+@dataclass(frozen=True)
+class GuestLine:
+    beneficiary_id: int
+    full_name: str
+    national_id: str
+    mobile: str
+    office_code: str
+    status: str
+    answered_at: datetime | None
+    attended_at: datetime | None
+
+
+def guest_list(session: Session, event_id: int) -> list[GuestLine]:
+    rows = session.execute(
+        select(
+            EventGuest.beneficiary_id,
+            Beneficiary.full_name,
+            Beneficiary.national_id,
+            Beneficiary.mobile,
+            Beneficiary.office_code,
+            EventGuest.status,
+            EventGuest.answered_at,
+            EventGuest.attended_at,
+        )
+        .join(Beneficiary, Beneficiary.id == EventGuest.beneficiary_id)
+        .where(EventGuest.event_id == event_id)
+        .order_by(EventGuest.status, EventGuest.waitlisted_at, Beneficiary.full_name)
+    ).all()
+    return [GuestLine(*row) for row in rows]
+
+
+def tally(session: Session, event_id: int) -> dict[str, int]:
+    """invited, going, not going, waitlisted (by current answer) and attended."""
+    counts = {status.value: 0 for status in GuestStatus}
+    for status, number in session.execute(
+        select(EventGuest.status, func.count())
+        .where(EventGuest.event_id == event_id)
+        .group_by(EventGuest.status)
+    ):
+        counts[status] = number
+    counts["attended"] = int(
+        session.scalar(
+            select(func.count()).where(EventGuest.event_id == event_id, EventGuest.attended_at.is_not(None))
+        )
+        or 0
+    )
+    return counts

@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from bot.settings import Settings
+from conversations.calendar import CALENDAR_PATH
 from conversations.engine import Engine
 from conversations.flows import all_flows
 from storage.db import Database
@@ -22,4 +23,5 @@ async def open_database(settings: Settings) -> AsyncIterator[Database]:
 
 
 def build_engine(database: Database, settings: Settings) -> Engine:
-    return Engine(database, all_flows(), default_language=settings.default_language)
+    calendar = settings.public_endpoint(CALENDAR_PATH) if settings.public_url is not None else None
+    return Engine(database, all_flows(calendar), default_language=settings.default_language)

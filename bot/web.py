@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from datetime import datetime
 
 from aiogram import Bot, Dispatcher
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
+
+from conversations.calendar import CALENDAR_PATH, ics
+from storage import events
+from storage.db import Database
 
 log = logging.getLogger(__name__)
 TELEGRAM_WEBHOOK = "/webhooks/telegram"
@@ -39,6 +45,25 @@ def build_app() -> web.Application:
     app = web.Application()
     app.router.add_get("/healthz", healthz)
     return app
+
+
+def add_calendar(app: web.Application, database: Database, clock: Callable[[], datetime]) -> None:
+    """Events as .ics files for her phone's calendar. They hold no personal data: the event as invited."""
+
+    async def calendar_file(request: web.Request) -> web.Response:
+        number = request.match_info["id"]
+        language = request.query.get("lang", "ar")
+        event = await database.run(lambda session: events.find(session, int(number)))
+        if event is None:
+            raise web.HTTPNotFound(text="no such event")
+        return web.Response(
+            body=ics(event, language if language in ("ar", "en") else "ar", clock()).encode(),
+            content_type="text/calendar",
+            charset="utf-8",
+            headers={"Content-Disposition": f'inline; filename="usar-event-{number}.ics"'},
+        )
+
+    app.router.add_get(CALENDAR_PATH + r"/event-{id:\d{1,9}}.ics", calendar_file)
 
 
 def add_telegram_webhook(app: web.Application, dispatcher: Dispatcher, bot: Bot, secret: str) -> None:

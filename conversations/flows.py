@@ -9,10 +9,12 @@ from conversations.identity import ConfirmIdentity
 from conversations.menu import Home
 from conversations.registration import registration
 from conversations.staff import StaffHome
+from conversations.trainings import Trainings
 from conversations.turn import Flow
 
 
-def all_flows() -> dict[str, Flow]:
+def all_flows(calendar_url: str | None = None) -> dict[str, Flow]:
+    """Every flow; `calendar_url` is where the web server serves events as .ics files, if it is reachable."""
     flows: list[Flow] = [
         Home(),
         registration,
@@ -21,5 +23,6 @@ def all_flows() -> dict[str, Flow]:
         ConfirmIdentity(),
         Announcements(),
         announce,
+        Trainings(calendar_url),
     ]
     return {flow.name: flow for flow in flows}

@@ -20,9 +20,6 @@ CANTEENS = "canteens"
 ACCOUNT = "account"
 
 COMING_SOON = {
-    TRAININGS: N_(
-        "Trainings are coming soon: you will be able to see upcoming trainings and answer invitations."
-    ),
     TIPS: N_("Food-safety tips are coming soon: short, practical advice for cooking and selling safely."),
     CANTEENS: N_("School-canteen opportunities are coming soon: you will be able to find them and apply."),
 }
@@ -87,6 +84,8 @@ class Home:
             turn.go("registration")
         elif choice == ACCOUNT and turn.registered:
             turn.go("account")
+        elif choice == TRAININGS and turn.registered:
+            turn.go("trainings")
         elif choice in COMING_SOON and turn.registered:
             turn.say(str(COMING_SOON[choice]))
             self.ask(turn)

@@ -1,0 +1,186 @@
+"""Trainings, in a registered family's menu: the upcoming events of her office with her answer, each one's
+details, her answer (going, not going; a waitlist when full), a calendar file; and those she attended.
+
+Trainings → one event: when, where, her answer → ✅ Going · ❌ Not going · 📆 Add to my calendar · Back
+The same "Going" / "Not going" options come with invitations, reminders and changes; they answer from any
+step of any conversation (see `answer_invitation`).
+"""
+
+from __future__ import annotations
+
+from babel.dates import format_date
+
+from conversations import event_messages, event_notices
+from conversations.dates import RIYADH
+from conversations.event_messages import GOING_LABEL, NOT_GOING_LABEL, parse_rsvp, rsvp_payload
+from conversations.i18n import N_, _
+from conversations.turn import Answer, Offer, Turn
+from storage import beneficiaries, events
+from storage.events import Answer as Result
+from storage.models import Event, GuestStatus
+
+SHOW = "training:"  # + the event's id
+LIST = "training:list"
+MENU = "training:menu"
+CALENDAR = "training:calendar"
+DETAIL = "detail"
+SHOWN = "training_shown"
+
+YOUR_ANSWER = {
+    GuestStatus.INVITED: N_("You have not answered yet."),
+    GuestStatus.GOING: N_("Your answer: going ✅"),
+    GuestStatus.NOT_GOING: N_("Your answer: not going."),
+    GuestStatus.WAITLISTED: N_("It was full when you answered: you are on the waiting list."),
+}
+MARK = {GuestStatus.GOING: " ✅", GuestStatus.WAITLISTED: " ⏳", GuestStatus.NOT_GOING: " ❌"}
+
+
+class Trainings:
+    name = "trainings"
+
+    def __init__(self, calendar_url: str | None = None) -> None:
+        self.calendar_url = calendar_url  # where our web server serves events as .ics; None: not offered
+
+    def begin(self, turn: Turn) -> None:
+        self._list(turn)
+
+    def ask(self, turn: Turn) -> None:
+        if turn.step == DETAIL:
+            self._detail(turn)
+        else:
+            self._list(turn)
+
+    def answer(self, turn: Turn, answer: Answer) -> None:
+        choice = answer.choice or ""
+        if not turn.registered or choice == MENU:
+            turn.go("home")
+        elif choice == LIST:
+            self._list(turn)
+        elif choice.startswith(SHOW) and choice[len(SHOW) :].isdigit():
+            turn.remember(**{SHOWN: int(choice[len(SHOW) :])})
+            self._detail(turn)
+        elif (rsvp := parse_rsvp(choice)) is not None:
+            answer_invitation(turn, *rsvp)
+            self._detail(turn)
+        elif choice == CALENDAR and turn.step == DETAIL and self.calendar_url:
+            turn.say(
+                _(
+                    "Open this link to add it to your phone's calendar: %(link)s",
+                    link=f"{self.calendar_url}/event-{turn.answers.get(SHOWN)}.ics?lang={turn.language}",
+                )
+            )
+            self._detail(turn)
+        else:
+            turn.say(_("Sorry, I did not understand that. Please choose from the menu by typing a number."))
+            self.ask(turn)
+
+    def help(self, turn: Turn) -> str | None:
+        return _(
+            "Here are your office's upcoming trainings. Choose one to see when and where it is, and to say "
+            "whether you will come."
+        )
+
+    def cancel(self, turn: Turn) -> None:
+        turn.go("home")
+
+    # -- screens --------------------------------------------------------------------------------------
+
+    def _list(self, turn: Turn) -> None:
+        turn.step = None
+        family = beneficiaries.beneficiary(turn.session, turn.conversation.beneficiary_id or 0)
+        if family is None:
+            turn.go("home")
+            return
+        upcoming = events.upcoming(turn.session, family.office_code, turn.now)
+        attended = events.attended_by(turn.session, family.id)
+        lines = []
+        if attended:
+            titles = "\n".join(
+                f"• {event.title(turn.language)} ({_day(event, turn)})" for event in attended[:5]
+            )
+            lines.append(_("Trainings you attended:\n%(titles)s", titles=titles))
+        if not upcoming:
+            lines.insert(0, _("There are no upcoming trainings for your office at the moment."))
+            turn.say("\n\n".join(lines))
+            turn.go("home")
+            return
+        offers = [
+            Offer(
+                label=f"{_day(event, turn)} · {event.title(turn.language)}{_mark(turn, event)}",
+                payload=f"{SHOW}{event.id}",
+            )
+            for event in upcoming[:8]
+        ]
+        lines.append(_("Upcoming trainings for your office. Choose one to see it and answer:"))
+        turn.say("\n\n".join(lines), [*offers, Offer(label=N_("Main menu"), payload=MENU)])
+
+    def _detail(self, turn: Turn) -> None:
+        event = _shown(turn)
+        if event is None:
+            turn.say(_("That training is no longer on the list."))
+            self._list(turn)
+            return
+        turn.step = DETAIL
+        guest = events.guest(turn.session, event.id, turn.conversation.beneficiary_id or 0)
+        status = GuestStatus(guest.status) if guest else GuestStatus.INVITED
+        lines = [
+            event.title(turn.language),
+            event_messages.details(event, turn.language),
+            str(YOUR_ANSWER[status]),
+        ]
+        if event.capacity is not None:
+            left = max(event.capacity - events.going_count(turn.session, event.id), 0)
+            lines.append(_("Places left: %(left)s of %(capacity)s", left=left, capacity=event.capacity))
+        offers = [
+            Offer(label=GOING_LABEL, payload=rsvp_payload(event.id, True)),
+            Offer(label=NOT_GOING_LABEL, payload=rsvp_payload(event.id, False)),
+        ]
+        if self.calendar_url:
+            offers.append(Offer(label=N_("📆 Add to my calendar"), payload=CALENDAR))
+        offers.append(Offer(label=N_("Back to trainings"), payload=LIST))
+        turn.say("\n\n".join(lines), offers)
+
+
+def _shown(turn: Turn) -> Event | None:
+    number = turn.answers.get(SHOWN)
+    event = events.find(turn.session, number) if isinstance(number, int) else None
+    if event is None or event.cancelled_at is not None or event.ends_at <= turn.now:
+        return None
+    return event
+
+
+def _day(event: Event, turn: Turn) -> str:
+    return format_date(event.starts_at.astimezone(RIYADH).date(), format="d MMM", locale=turn.language)
+
+
+def _mark(turn: Turn, event: Event) -> str:
+    guest = events.guest(turn.session, event.id, turn.conversation.beneficiary_id or 0)
+    return MARK.get(GuestStatus(guest.status), "") if guest else ""
+
+
+def answer_invitation(turn: Turn, event_id: int, going: bool) -> None:
+    """Her "Going" / "Not going", from an invitation, a reminder or the Trainings screen."""
+    family = beneficiaries.beneficiary(turn.session, turn.conversation.beneficiary_id or 0)
+    event = events.find(turn.session, event_id)
+    if family is None or event is None or not events.may_answer(event, family.office_code):
+        turn.say(_("That training is not one you were invited to."))
+        return
+    answered = events.answer(turn.session, event_id, family.id, going, turn.now)
+    if answered.promoted is not None:
+        event_notices.tell_promoted(turn.session, event, answered.promoted, turn.now)
+    title = event.title(turn.language)
+    turn.say(
+        {
+            Result.GOING: _(
+                "Thank you! You are registered for %(title)s. We will remind you before it starts."
+            ),
+            Result.WAITLISTED: _(
+                "%(title)s is full, so you are on the waiting list. If a place opens, it is yours and we "
+                "will tell you."
+            ),
+            Result.NOT_GOING: _("Noted: you will not come to %(title)s. Thank you for telling us."),
+            Result.TOO_LATE: _("%(title)s has already started, so answers are closed."),
+            Result.CANCELLED: _("%(title)s was cancelled."),
+        }[answered.answer]
+        % {"title": title}
+    )

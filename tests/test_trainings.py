@@ -1,0 +1,97 @@
+"""Trainings in her menu: the upcoming events of her office, her answer with one tap, the waitlist, the
+calendar file, and the trainings she attended."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from conversations.calendar import fold, ics
+from conversations.engine import Engine
+from conversations.flows import all_flows
+from storage import events
+from storage.audiences import Audience
+from storage.db import Database
+from storage.events import EventDetails
+from storage.models import Event
+from tests.people import Clock, Person, ar, en
+from tests.test_events import FORUM, START
+
+
+async def add_event(
+    database: Database, clock: Clock, details: EventDetails = FORUM, office: str = "makkah"
+) -> int:
+    audience = Audience(offices=(office,))
+    return int(
+        await database.run(lambda s: events.create(s, details, audience, clock.now, "900", clock.now).id)
+    )
+
+
+async def test_she_sees_her_office_trainings_and_answers_with_one_tap(
+    database: Database, clock: Clock, fatima: Person, mary: Person
+) -> None:
+    forum = await add_event(database, clock, EventDetails(**{**vars(FORUM), "capacity": 1}))
+    await add_event(database, clock, EventDetails(**{**vars(FORUM), "title_ar": "دورة جدة"}), office="jeddah")
+    await fatima.registers()  # Makkah
+    await fatima.chooses(ar("Trainings"))
+    assert ar("Upcoming trainings for your office. Choose one to see it and answer:") in fatima.heard
+    assert any("ملتقى الأسر المنتجة" in option for option in fatima.options)
+    assert not any("دورة جدة" in option for option in fatima.options)  # another office's
+
+    await fatima.chooses("ملتقى الأسر المنتجة")
+    assert "قاعة الغرفة التجارية، مكة" in fatima.heard and "1448" in fatima.heard
+    assert ar("You have not answered yet.") in fatima.heard
+    await fatima.chooses(ar("✅ Going"))
+    assert "ملتقى الأسر المنتجة" in fatima.heard and ar("Your answer: going ✅") in fatima.heard
+    await fatima.presses(f"rsvp:{forum}:yes")  # the invitation's button, tapped again: nothing changes
+    assert ar("Your answer: going ✅") in fatima.heard
+
+    await mary.registers(national_id="1000000016", mobile="0551234568", language="en")
+    await mary.chooses("Trainings")
+    await mary.chooses("Productive families forum")
+    await mary.chooses("Going")
+    assert "Productive families forum is full, so you are on the waiting list." in mary.heard
+
+    await fatima.chooses(ar("❌ Not going"))  # her place goes to Mary
+    assert ar("Your answer: not going.") in fatima.heard
+    await mary.chooses("Back to trainings")
+    await mary.chooses("Productive families forum")
+    assert "Your answer: going ✅" in mary.heard and "Places left: 0 of 1" in mary.heard
+
+    clock.now = START + timedelta(minutes=5)
+    await mary.chooses("Not going")
+    assert "Productive families forum has already started, so answers are closed." in mary.heard
+
+
+async def test_the_calendar_link_and_what_she_attended(database: Database, clock: Clock) -> None:
+    engine = Engine(database, all_flows("https://usar.example.org/calendar"))
+    fatima = Person(engine, clock, address="966500000001")
+    forum = await add_event(database, clock)
+    await fatima.registers()
+    await fatima.chooses(ar("Trainings"))
+    await fatima.chooses("ملتقى الأسر المنتجة")
+    await fatima.chooses(ar("📆 Add to my calendar"))
+    assert f"https://usar.example.org/calendar/event-{forum}.ics?lang=ar" in fatima.heard
+
+    clock.now = START + timedelta(days=1)
+    await database.run(lambda s: events.mark_attended(s, forum, [1], clock.now))
+    await fatima.says("القائمة")
+    await fatima.chooses(ar("Trainings"))
+    assert ar("There are no upcoming trainings for your office at the moment.") in fatima.heard
+    assert "• ملتقى الأسر المنتجة" in fatima.heard
+
+
+def test_an_event_as_a_calendar_file(clock: Clock) -> None:
+    event = Event(
+        id=7, **vars(FORUM), audience={}, invite_at=clock.now, schedule=2, created_by="",
+        created_at=clock.now, updated_at=clock.now,
+    )  # fmt: skip
+    text = ics(event, "en", clock.now)
+    lines = text.split("\r\n")
+    assert "UID:event-7@usar" in lines and "SEQUENCE:1" in lines
+    assert "DTSTART:20261203T060000Z" in lines and "DTEND:20261203T090000Z" in lines
+    assert "LOCATION:Chamber of Commerce hall\\, Makkah" in lines
+    assert "STATUS:CONFIRMED" in lines and text.endswith("END:VCALENDAR\r\n")
+    assert all(len(line.encode()) <= 75 for line in lines)
+    long_arabic = "SUMMARY:" + "ملتقى " * 30
+    assert fold(long_arabic).replace("\r\n ", "") == long_arabic  # folded between characters, not inside one
+    assert en("✅ Going") == "✅ Going"

@@ -9,7 +9,8 @@ on every turn.
 
 from __future__ import annotations
 
-from conversations.announcing import describe, excerpt, is_admin
+from conversations.announcing import excerpt
+from conversations.audience_fields import describe, is_admin
 from conversations.dates import long_time
 from conversations.i18n import N_, _
 from conversations.staff import staff_member

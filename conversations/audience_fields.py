@@ -1,0 +1,199 @@
+"""The questions that choose an audience, shared by the staff's announcement and event forms: the office
+(admins only; an office's staff address their own), who in it (segments that combine), which products;
+and a time that is "now" or a Riyadh date and time. `audience_of` turns the answers into an `Audience`
+within her rights; `describe` says an audience in words.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from babel.lists import format_list
+
+from conversations.dates import RIYADH, long_time, parse_local_time
+from conversations.forms import Choice, Field, Invalid, MultiChoice
+from conversations.i18n import N_, LazyText, _, current_language
+from conversations.registration import PRODUCT_LABELS, product_options
+from conversations.staff import staff_member
+from conversations.turn import Answer, Offer, Turn
+from storage import offices
+from storage.audiences import Audience
+from storage.models import Office, StaffMember, StaffRole
+
+NOW = "when:now"
+EVERY_OFFICE = "office:all"
+NOBODY = "-"  # an office code no office has: the audience of someone without rights
+
+EVERYONE = "who:all"
+CONTACTS = "who:contacts"
+SEGMENTS: dict[str, LazyText] = {
+    EVERYONE: N_("Everyone"),
+    "who:verified": N_("Verified by their office"),
+    "who:pending": N_("Not yet verified"),
+    "who:canteen": N_("Interested in a school canteen"),
+    "who:certificate": N_("Holders of a health certificate"),
+    "who:product": N_("Makers of certain products"),
+    "who:telegram": N_("On Telegram"),
+    "who:whatsapp": N_("On WhatsApp"),
+    CONTACTS: N_("Not yet registered: families of the office's list (WhatsApp)"),
+}
+ALONE = (EVERYONE, CONTACTS)  # choices that cannot be combined with others
+
+
+def is_admin(member: StaffMember | None) -> bool:
+    return member is not None and member.role == StaffRole.ADMIN.value
+
+
+def _offices(turn: Turn) -> Sequence[Office]:
+    return offices.active_offices(turn.session)
+
+
+def office_choices(turn: Turn) -> Sequence[Offer]:
+    every = Offer(label=N_("All offices"), payload=EVERY_OFFICE)
+    return [every, *(Offer(label=o.name(turn.language), payload=f"office:{o.code}") for o in _offices(turn))]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Segments(MultiChoice):
+    """Who in the office(s): filters that combine; "Everyone" (and the office's list) stand alone."""
+
+    def take(self, turn: Turn, answer: Answer, draft: dict[str, Any]) -> Any:
+        chosen = super().take(turn, answer, draft)
+        if not isinstance(chosen, list):
+            return chosen
+        alone = next((payload for payload in ALONE if payload in chosen), None)
+        if alone is not None and len(chosen) > 1:
+            draft[f"_selected:{self.name}"] = chosen
+            raise Invalid(
+                _(
+                    "“%(choice)s” cannot be combined with other choices: untick one or the other.",
+                    choice=SEGMENTS[alone],
+                )
+            )
+        if {"who:verified", "who:pending"} <= set(chosen):
+            draft[f"_selected:{self.name}"] = chosen
+            raise Invalid(_("Please choose “Verified” or “Not yet verified”, not both."))
+        return chosen
+
+
+def audience_fields(form_name: str, with_contacts: bool) -> list[Field]:
+    """Office (admins only), who, and which products when she chose makers of certain products."""
+
+    def segments(turn: Turn) -> Sequence[Offer]:
+        return [
+            Offer(label=label, payload=payload)
+            for payload, label in SEGMENTS.items()
+            if with_contacts or payload != CONTACTS
+        ]
+
+    def products_wanted(turn: Turn) -> bool:
+        return "who:product" in turn.answers.get(form_name, {}).get("who", ())
+
+    return [
+        Choice(
+            name="office",
+            label=N_("Office"),
+            ask=N_("Which office's families should receive it?"),
+            options=office_choices,
+            skip_if=lambda turn: not is_admin(staff_member(turn)),
+        ),
+        Segments(
+            name="who",
+            label=N_("Who"),
+            ask=N_("Who among them? Choose one or more, then “Done”."),
+            hint=N_("Choices combine: “Verified” and “On WhatsApp” means verified families on WhatsApp."),
+            options=segments,
+        ),
+        MultiChoice(
+            name="products",
+            label=N_("Products"),
+            ask=N_("Makers of which products? Choose one or more, then “Done”."),
+            options=product_options,
+            skip_if=lambda turn: not products_wanted(turn),
+        ),
+    ]
+
+
+def audience_of(member: StaffMember | None, answers: dict[str, Any]) -> Audience:
+    """The audience the answers describe, within her rights: an office's staff reach their office only."""
+    who = set(answers.get("who", ()))
+    if is_admin(member):
+        office = answers.get("office", EVERY_OFFICE)
+        chosen: tuple[str, ...] = () if office == EVERY_OFFICE else (office.removeprefix("office:"),)
+    else:
+        chosen = (member.office_code or NOBODY,) if member is not None else (NOBODY,)
+    channels = who & {"who:telegram", "who:whatsapp"}
+    return Audience(
+        contacts=CONTACTS in who,
+        offices=chosen,
+        verified=True if "who:verified" in who else False if "who:pending" in who else None,
+        canteen_interest=True if "who:canteen" in who else None,
+        health_certificate=True if "who:certificate" in who else None,
+        products=tuple(answers.get("products", ())) if "who:product" in who else (),
+        channel=channels.pop().removeprefix("who:") if len(channels) == 1 else None,
+    )
+
+
+def describe(turn: Turn, audience: Audience) -> str:
+    """The audience in words: "Makkah: Verified by their office, makers of Sewing"."""
+    names = {office.code: office.name(turn.language) for office in _offices(turn)}
+    where = format_list([names.get(code, code) for code in audience.offices], locale=current_language())
+    where = where if audience.offices else _("All offices")
+    if audience.contacts:
+        return _("%(where)s: %(who)s", where=where, who=SEGMENTS[CONTACTS])
+    who = [
+        str(SEGMENTS[payload])
+        for payload, wanted in (
+            ("who:verified", audience.verified is True),
+            ("who:pending", audience.verified is False),
+            ("who:canteen", audience.canteen_interest),
+            ("who:certificate", audience.health_certificate),
+            ("who:telegram", audience.channel == "telegram"),
+            ("who:whatsapp", audience.channel == "whatsapp"),
+        )
+        if wanted
+    ]
+    if audience.products:
+        labels = {product.value: str(label) for product, label in PRODUCT_LABELS.items()}
+        made = format_list([labels.get(p, p) for p in audience.products], locale=current_language())
+        who.append(_("makers of %(products)s", products=made))
+    return _(
+        "%(where)s: %(who)s",
+        where=where,
+        who=format_list(who, locale=current_language()) if who else _("everyone"),
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class When(Field):
+    """Now (if `now_allowed`), or a Riyadh date and time in the future. `ask` shows %(example)s."""
+
+    now_allowed: bool = True
+
+    def offers(self, turn: Turn, draft: dict[str, Any]) -> Sequence[Offer]:
+        return (Offer(label=N_("Now"), payload=NOW),) if self.now_allowed else ()
+
+    def prompt(self, turn: Turn, draft: dict[str, Any]) -> None:
+        example = f"{turn.now.astimezone(RIYADH) + timedelta(days=1):%Y-%m-%d} 09:00"
+        turn.say(self.ask.render(example=example), self.offers(turn, draft))
+
+    def take(self, turn: Turn, answer: Answer, draft: dict[str, Any]) -> Any:
+        if answer.choice == NOW and self.now_allowed:
+            return NOW
+        local = parse_local_time(answer.text)
+        if local is None:
+            raise Invalid(_("I could not read that date and time."))
+        if local < turn.now:
+            raise Invalid(_("That time has already passed."))
+        return local.astimezone(UTC).isoformat()
+
+    def show(self, turn: Turn, value: Any) -> str:
+        return _("Now") if value == NOW else long_time(datetime.fromisoformat(value))
+
+
+def moment(value: str, now: datetime) -> datetime:
+    """A When answer as a time: now, or the one she typed."""
+    return now if value == NOW else datetime.fromisoformat(value)

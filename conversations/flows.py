@@ -5,10 +5,12 @@ from __future__ import annotations
 from conversations.account import Account
 from conversations.announcements import Announcements
 from conversations.announcing import announce
+from conversations.event_form import new_event
 from conversations.identity import ConfirmIdentity
 from conversations.menu import Home
 from conversations.registration import registration
 from conversations.staff import StaffHome
+from conversations.staff_events import StaffEvents
 from conversations.trainings import Trainings
 from conversations.turn import Flow
 
@@ -24,5 +26,7 @@ def all_flows(calendar_url: str | None = None) -> dict[str, Flow]:
         Announcements(),
         announce,
         Trainings(calendar_url),
+        StaffEvents(),
+        new_event,
     ]
     return {flow.name: flow for flow in flows}

@@ -2,7 +2,8 @@
 
 staff menu → Registrations (families per office, verified or waiting) → staff menu
            → Announcements (conversations.announcements)
-           → Training events · Canteen opportunities: coming with their issues
+           → Training events (conversations.staff_events)
+           → Canteen opportunities: coming with its issue
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ EVENTS = "staff:events"
 CANTEENS = "staff:canteens"
 
 COMING_SOON = {
-    EVENTS: N_("Training events are coming soon: invite families, follow answers and mark attendance."),
     CANTEENS: N_("Canteen opportunities are coming soon: publish them and review applications."),
 }
 
@@ -57,6 +57,8 @@ class StaffHome:
             self.ask(turn)
         elif answer.choice == ANNOUNCEMENTS:
             turn.go("announcements")
+        elif answer.choice == EVENTS:
+            turn.go("staff_events")
         elif answer.choice in COMING_SOON:
             turn.say(str(COMING_SOON[answer.choice]))
             self.ask(turn)

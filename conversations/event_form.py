@@ -1,0 +1,195 @@
+"""A new training event in the staff chat: title (Arabic, and English or not), start, end, venue, map link,
+places, whom to invite (the announcement's segments) and when to send the invitations; a summary with the
+Hijri date, then Save. The description and later changes are also possible with `usar events`.
+
+New event → title → English title → start → end → venue → map link → places → office (admins) → who
+          → products (if chosen) → invitations when → summary → Save → Training events
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from conversations.audience_fields import NOW, When, audience_fields, audience_of, moment
+from conversations.dates import RIYADH, long_time, parse_local_time
+from conversations.forms import Field, Form, Invalid, SendBack, Text
+from conversations.i18n import N_, LazyText, _
+from conversations.staff import staff_member
+from conversations.text import normalise
+from conversations.turn import Answer, Offer, Turn
+from storage import events
+from storage.events import EventDetails
+
+FORM = "new_event"
+NONE = "none"
+
+
+def short_text(limit: int) -> Any:
+    def parse(text: str, turn: Turn) -> str:
+        written = " ".join(turn.inbound.text.split())
+        if not written:
+            raise Invalid(_("Please type it."))
+        if len(written) > limit:
+            raise Invalid(_("Please keep it under %(limit)s characters.", limit=limit))
+        return written
+
+    return parse
+
+
+@dataclass(frozen=True, kw_only=True)
+class Optional(Field):
+    """A text she may leave out with a button ("No English title", "No map link")."""
+
+    none_label: LazyText
+    parse: Any
+
+    def offers(self, turn: Turn, draft: dict[str, Any]) -> Sequence[Offer]:
+        return (Offer(label=self.none_label, payload=f"{self.name}:{NONE}"),)
+
+    def take(self, turn: Turn, answer: Answer, draft: dict[str, Any]) -> Any:
+        if answer.choice == f"{self.name}:{NONE}":
+            return ""
+        return self.parse(answer.text, turn)
+
+    def show(self, turn: Turn, value: Any) -> str:
+        return str(value) if value else str(self.none_label)
+
+
+def map_link(text: str, turn: Turn) -> str:
+    link = turn.inbound.text.strip()
+    if not link.startswith(("https://", "http://")) or " " in link or len(link) > 500:
+        raise Invalid(_("Please send a link that starts with https://, or choose “No map link”."))
+    return link
+
+
+def places(text: str, turn: Turn) -> int:
+    cleaned = normalise(text)
+    if not cleaned.isdigit() or int(cleaned) < 1:
+        raise Invalid(_("Please type a number of places, like 40, or choose “No limit”."))
+    return int(cleaned)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Ending(Field):
+    """The end: a time the same day ("12:00"), or a date and time; after the start."""
+
+    def take(self, turn: Turn, answer: Answer, draft: dict[str, Any]) -> Any:
+        start = datetime.fromisoformat(draft["start"]).astimezone(RIYADH)
+        text = normalise(answer.text)
+        typed = f"{start:%Y-%m-%d} {text}" if len(text) <= 5 and ":" in text else text
+        local = parse_local_time(typed)
+        if local is None:
+            raise Invalid(_("Please type the time it ends, like 12:00."))
+        if local <= start:
+            raise Invalid(_("It must end after it starts (%(start)s).", start=f"{start:%H:%M}"))
+        return local.astimezone(UTC).isoformat()
+
+    def show(self, turn: Turn, value: Any) -> str:
+        return long_time(datetime.fromisoformat(value))
+
+
+def details_of(answers: dict[str, Any]) -> EventDetails:
+    return EventDetails(
+        title_ar=answers["title_ar"],
+        title_en=answers.get("title_en") or None,
+        starts_at=datetime.fromisoformat(answers["start"]),
+        ends_at=datetime.fromisoformat(answers["end"]),
+        venue_ar=answers["venue"],
+        map_url=answers.get("map") or None,
+        capacity=answers["capacity"] or None,
+    )
+
+
+def create_event(turn: Turn, answers: dict[str, Any]) -> None:
+    member = staff_member(turn)
+    if member is None:
+        turn.say(_("Only staff can create events. Nothing was saved."))
+        turn.go("home")
+        return
+    details = details_of(answers)
+    if details.starts_at <= turn.now:
+        raise SendBack("start", _("That time passed while we were talking. Please choose the time again."))
+    invite_at = moment(answers["invite"], turn.now)
+    if invite_at >= details.starts_at:
+        raise SendBack("invite", _("Invitations must go out before the event starts."))
+    event = events.create(
+        turn.session, details, audience_of(member, answers), invite_at, member.address, turn.now
+    )
+    turn.say(
+        _(
+            "Event %(number)s is saved: %(title)s, %(when)s. Invitations go out %(invite)s.",
+            number=event.id,
+            title=event.title_ar,
+            when=long_time(event.starts_at),
+            invite=_("now") if answers["invite"] == NOW else long_time(invite_at),
+        )
+    )
+    turn.go("staff_events")
+
+
+def _capacity_field() -> Field:
+    return Optional(
+        name="capacity",
+        label=N_("Places"),
+        ask=N_("How many places are there? Type a number, or choose “No limit”."),
+        none_label=N_("No limit"),
+        parse=places,
+    )
+
+
+new_event = Form(
+    name=FORM,
+    intro=N_("A new training event. You can type “cancel” at any time; nothing is saved before you do."),
+    resumed=N_("Let us continue the event you were creating."),
+    cancelled=N_("The new event was discarded. Nothing was saved."),
+    review_intro=N_("Please check the event:"),
+    on_complete=create_event,
+    fields=[
+        Text(
+            name="title_ar",
+            label=N_("Title"),
+            ask=N_("What is the event's title, in Arabic?"),
+            parse=short_text(200),
+        ),
+        Optional(
+            name="title_en",
+            label=N_("English title"),
+            ask=N_("Its title in English, for families who chose English; or choose “No English title”."),
+            none_label=N_("No English title"),
+            parse=short_text(200),
+        ),
+        When(
+            name="start",
+            label=N_("Starts"),
+            ask=N_("When does it start? Type the Riyadh date and time, like %(example)s."),
+            now_allowed=False,
+        ),
+        Ending(name="end", label=N_("Ends"), ask=N_("When does it end? Type the time, like 12:00.")),
+        Text(
+            name="venue",
+            label=N_("Venue"),
+            ask=N_("Where is it? Type the place and its address."),
+            parse=short_text(300),
+        ),
+        Optional(
+            name="map",
+            label=N_("Map link"),
+            ask=N_("Send a map link to the place (from your map app), or choose “No map link”."),
+            none_label=N_("No map link"),
+            parse=map_link,
+        ),
+        _capacity_field(),
+        *audience_fields(FORM, with_contacts=False),
+        When(
+            name="invite",
+            label=N_("Invitations"),
+            ask=N_(
+                "When should the invitations go out? Choose “Now”, or type a Riyadh date and time, "
+                "like %(example)s."
+            ),
+        ),
+    ],
+)

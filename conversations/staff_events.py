@@ -1,0 +1,227 @@
+"""Training events in the staff chat: create one, see the upcoming ones with their answers, mark who came,
+cancel one.
+
+Training events → New event (conversations.event_form)
+                → Upcoming events → one event: answers and names → Mark attendance · Cancel it · Back
+                → Staff menu
+An office's staff see their office's events; admins every event. Rights are read again on every turn.
+"""
+
+from __future__ import annotations
+
+from conversations import event_notices
+from conversations.audience_fields import describe, is_admin
+from conversations.dates import long_time
+from conversations.i18n import N_, _
+from conversations.staff import staff_member
+from conversations.turn import Answer, Offer, Turn
+from storage import events
+from storage.audiences import Audience
+from storage.models import Event, GuestStatus, StaffMember
+
+NEW = "events:new"
+UPCOMING = "events:upcoming"
+STAFF_MENU = "events:back"
+MENU = "events:menu"
+SHOW = "event:"  # + its id
+ATTENDANCE = "event:attendance"
+CAME = "event:came:"  # + the family's id
+DONE = "event:done"
+CANCEL = "event:cancel"
+CONFIRM_YES = "event:cancel:yes"
+CONFIRM_NO = "event:cancel:no"
+LIST, DETAIL, MARKING, CONFIRM = "list", "detail", "marking", "confirm"
+SHOWN = "event_shown"
+NAMES_SHOWN = 30
+
+
+class StaffEvents:
+    name = "staff_events"
+
+    def begin(self, turn: Turn) -> None:
+        self._menu(turn)
+
+    def ask(self, turn: Turn) -> None:
+        member = staff_member(turn)
+        if member is None:
+            turn.go("home")
+        elif turn.step == LIST:
+            self._list(turn, member)
+        elif turn.step in (DETAIL, CONFIRM):
+            self._detail(turn, member)
+        elif turn.step == MARKING:
+            self._marking(turn, member)
+        else:
+            self._menu(turn)
+
+    def answer(self, turn: Turn, answer: Answer) -> None:
+        member = staff_member(turn)
+        choice = answer.choice or ""
+        if member is None:
+            turn.go("home")
+        elif choice == NEW:
+            turn.go("new_event")
+        elif choice == UPCOMING:
+            self._list(turn, member)
+        elif choice == STAFF_MENU:
+            turn.go("staff")
+        elif choice == MENU:
+            self._menu(turn)
+        elif turn.step == LIST and choice.startswith(SHOW) and choice[len(SHOW) :].isdigit():
+            turn.remember(**{SHOWN: int(choice[len(SHOW) :])})
+            self._detail(turn, member)
+        elif turn.step == DETAIL and choice == ATTENDANCE:
+            self._marking(turn, member)
+        elif turn.step == MARKING and choice.startswith(CAME) and choice[len(CAME) :].isdigit():
+            self._mark(turn, member, int(choice[len(CAME) :]))
+        elif turn.step == MARKING and choice == DONE:
+            self._detail(turn, member)
+        elif turn.step == DETAIL and choice == CANCEL:
+            self._confirm(turn)
+        elif turn.step == CONFIRM and choice in (CONFIRM_YES, CONFIRM_NO):
+            if choice == CONFIRM_YES:
+                self._cancel(turn, member)
+            else:
+                turn.say(_("Nothing was changed."))
+            self._detail(turn, member)
+        else:
+            turn.say(_("Sorry, I did not understand that. Please choose from the menu by typing a number."))
+            self.ask(turn)
+
+    def help(self, turn: Turn) -> str | None:
+        return _(
+            "Here you create training events, follow the answers of the families invited, mark who came and "
+            "cancel an event. Changes of time or place are made with the `usar events edit` command."
+        )
+
+    def cancel(self, turn: Turn) -> None:
+        turn.say(_("There is nothing to cancel."))
+        self.ask(turn)
+
+    # -- screens --------------------------------------------------------------------------------------
+
+    def _menu(self, turn: Turn) -> None:
+        turn.step = None
+        turn.say(
+            _("Training events: what would you like to do?"),
+            [
+                Offer(label=N_("New event"), payload=NEW),
+                Offer(label=N_("Upcoming events"), payload=UPCOMING),
+                Offer(label=N_("Staff menu"), payload=STAFF_MENU),
+            ],
+        )
+
+    def _list(self, turn: Turn, member: StaffMember) -> None:
+        upcoming = events.upcoming(
+            turn.session, None if is_admin(member) else member.office_code or "-", turn.now
+        )
+        if not upcoming:
+            turn.say(_("There are no upcoming events."))
+            self._menu(turn)
+            return
+        turn.step = LIST
+        turn.say(
+            _("Upcoming events. Choose one to see its answers:"),
+            [
+                *(
+                    Offer(label=f"{event.id}. {event.title(turn.language)}", payload=f"{SHOW}{event.id}")
+                    for event in upcoming[:10]
+                ),
+                Offer(label=N_("Back"), payload=MENU),
+            ],
+        )
+
+    def _detail(self, turn: Turn, member: StaffMember) -> None:
+        event = _visible(turn, member)
+        if event is None:
+            turn.say(_("That event is not one you can see."))
+            self._menu(turn)
+            return
+        turn.step = DETAIL
+        counts = events.tally(turn.session, event.id)
+        guests = events.guest_list(turn.session, event.id)
+        going = [line.full_name for line in guests if line.status == GuestStatus.GOING.value]
+        waiting = [line.full_name for line in guests if line.status == GuestStatus.WAITLISTED.value]
+        lines = [
+            _("Event %(number)s: %(title)s", number=event.id, title=event.title(turn.language)),
+            long_time(event.starts_at),
+            _("For: %(audience)s", audience=describe(turn, Audience.from_json(event.audience))),
+            _(
+                "Invited, no answer yet: %(invited)s · going: %(going)s · not going: %(not_going)s · "
+                "waiting list: %(waitlisted)s · attended: %(attended)s",
+                **counts,
+            ),
+        ]
+        if event.cancelled_at is not None:
+            lines.append(_("This event is cancelled."))
+        if going:
+            lines.append(_("Going: %(names)s", names="، ".join(going[:NAMES_SHOWN])))
+        if waiting:
+            lines.append(_("Waiting list: %(names)s", names="، ".join(waiting[:NAMES_SHOWN])))
+        offers = []
+        if event.cancelled_at is None and turn.now >= event.starts_at:
+            offers.append(Offer(label=N_("Mark attendance"), payload=ATTENDANCE))
+        if event.cancelled_at is None and turn.now < event.starts_at:
+            offers.append(Offer(label=N_("Cancel this event"), payload=CANCEL))
+        offers.append(Offer(label=N_("Back to events"), payload=MENU))
+        turn.say("\n".join(lines), offers)
+
+    def _marking(self, turn: Turn, member: StaffMember) -> None:
+        event = _visible(turn, member)
+        if event is None:
+            self._menu(turn)
+            return
+        turn.step = MARKING
+        guests = [
+            line
+            for line in events.guest_list(turn.session, event.id)
+            if line.status == GuestStatus.GOING.value
+        ]
+        turn.say(
+            _("Choose each family who came; ✅ marks those already counted. Then “Done”."),
+            [
+                *(
+                    Offer(
+                        label=f"{'✅ ' if line.attended_at else ''}{line.full_name}",
+                        payload=f"{CAME}{line.beneficiary_id}",
+                    )
+                    for line in guests[:NAMES_SHOWN]
+                ),
+                Offer(label=N_("Done"), payload=DONE),
+            ],
+        )
+
+    def _mark(self, turn: Turn, member: StaffMember, family_id: int) -> None:
+        event = _visible(turn, member)
+        if event is not None:
+            events.mark_attended(turn.session, event.id, [family_id], turn.now)
+        self._marking(turn, member)
+
+    def _confirm(self, turn: Turn) -> None:
+        turn.step = CONFIRM
+        turn.say(
+            _("Cancel this event? The families who said they would come are told."),
+            [
+                Offer(label=N_("Yes, cancel it"), payload=CONFIRM_YES),
+                Offer(label=N_("No, keep it"), payload=CONFIRM_NO),
+            ],
+        )
+
+    def _cancel(self, turn: Turn, member: StaffMember) -> None:
+        event = _visible(turn, member)
+        if event is not None and events.cancel(turn.session, event, turn.now):
+            event_notices.tell_of_cancellation(turn.session, event, turn.now)
+            turn.say(
+                _("Event %(number)s is cancelled; those who said they would come are told.", number=event.id)
+            )
+
+
+def _visible(turn: Turn, member: StaffMember) -> Event | None:
+    """The event on screen, if she may see it (an office's staff: their office's only)."""
+    number = turn.answers.get(SHOWN)
+    event = events.find(turn.session, number) if isinstance(number, int) else None
+    if event is None:
+        return None
+    if not is_admin(member) and Audience.from_json(event.audience).offices != (member.office_code,):
+        return None
+    return event

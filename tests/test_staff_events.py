@@ -1,0 +1,108 @@
+"""Staff run a training event in the chat: create it, follow the answers, mark who came, cancel."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+
+from conversations.engine import Engine
+from storage import events
+from storage.audiences import Audience
+from storage.db import Database
+from storage.models import Delivery, Event, StaffRole
+from tests.people import Clock, Person
+from tests.test_staff_announcements import staff_person
+
+
+async def test_an_office_creates_an_event_and_marks_who_came(
+    database: Database, engine: Engine, clock: Clock, fatima: Person
+) -> None:
+    await fatima.registers()  # Makkah
+    huda = await staff_person(database, engine, clock, StaffRole.STAFF, "makkah", "901")
+    await huda.says("hello")
+    await huda.chooses("Training events")
+    await huda.chooses("New event")
+    await huda.says("ملتقى الأسر المنتجة")
+    await huda.chooses("No English title")
+    await huda.says("2026-12-03 09:00")
+    await huda.says("08:00")
+    assert "It must end after it starts (09:00)." in huda.heard
+    await huda.says("١٢:٠٠")
+    await huda.says("قاعة الغرفة التجارية")
+    await huda.says("maps please")
+    assert "Please send a link that starts with https://" in huda.heard
+    await huda.says("https://maps.example.org/forum")
+    await huda.says("0")
+    assert "Please type a number of places, like 40" in huda.heard
+    await huda.says("٤٠")
+    assert "Which office" not in huda.heard
+    await huda.chooses("Everyone")
+    await huda.chooses("Done")
+    assert "When should the invitations go out?" in huda.heard
+    await huda.chooses("Now")
+    assert "Please check the event:" in huda.heard
+    assert "December 3, 2026 (23 Jumada al-Akhirah 1448 AH), 12:00 Riyadh time" in huda.heard
+    await huda.chooses("Save")
+    assert "Event 1 is saved: ملتقى الأسر المنتجة" in huda.heard
+    event = await database.run(lambda s: s.scalars(select(Event)).one())
+    assert (event.starts_at, event.ends_at, event.capacity) == (
+        datetime(2026, 12, 3, 6, 0, tzinfo=UTC),
+        datetime(2026, 12, 3, 9, 0, tzinfo=UTC),
+        40,
+    )
+    assert Audience.from_json(event.audience) == Audience(offices=("makkah",))
+
+    await database.run(lambda s: events.answer(s, 1, 1, True, clock.now))
+    await huda.chooses("Upcoming events")
+    await huda.chooses("1. ملتقى الأسر المنتجة")
+    assert "going: 1" in huda.heard and "Going: فاطمة أحمد الزهراني" in huda.heard
+    assert "Mark attendance" not in huda.options  # not before it starts
+
+    clock.now = event.starts_at + timedelta(hours=1)
+    await huda.chooses("Back to events")
+    await huda.chooses("Upcoming events")
+    await huda.chooses("1. ملتقى الأسر المنتجة")
+    await huda.chooses("Mark attendance")
+    await huda.chooses("فاطمة أحمد الزهراني")
+    assert "✅ فاطمة أحمد الزهراني" in huda.options
+    await huda.chooses("Done")
+    assert "attended: 1" in huda.heard
+
+
+async def test_an_admin_cancels_and_those_going_are_told(
+    database: Database, engine: Engine, clock: Clock, fatima: Person
+) -> None:
+    await fatima.registers()
+    await database.run(
+        lambda s: events.create(
+            s,
+            events.EventDetails(
+                title_ar="دورة",
+                starts_at=clock.now + timedelta(days=2),
+                ends_at=clock.now + timedelta(days=2, hours=2),
+                venue_ar="المكتب",
+            ),
+            Audience(),
+            clock.now,
+            "900",
+            clock.now,
+        )
+    )
+    await database.run(lambda s: events.answer(s, 1, 1, True, clock.now))
+    noura = await staff_person(database, engine, clock, StaffRole.ADMIN, None, "900")
+    await noura.says("hello")
+    await noura.chooses("Training events")
+    await noura.chooses("Upcoming events")
+    await noura.chooses("1. دورة")
+    await noura.chooses("Cancel this event")
+    await noura.chooses("Yes, cancel it")
+    assert "Event 1 is cancelled" in noura.heard
+    kinds = await database.run(lambda s: s.scalars(select(Delivery.kind)).all())
+    assert kinds == ["event_cancelled"]
+
+    other = await staff_person(database, engine, clock, StaffRole.STAFF, "jeddah", "902")
+    await other.says("hello")
+    await other.chooses("Training events")
+    await other.presses("event:1")
+    assert "Event 1:" not in other.heard

@@ -9,6 +9,7 @@ from bot.settings import Settings
 from conversations.calendar import CALENDAR_PATH
 from conversations.engine import Engine
 from conversations.flows import all_flows
+from storage import tips
 from storage.db import Database
 
 
@@ -17,6 +18,7 @@ async def open_database(settings: Settings) -> AsyncIterator[Database]:
     database = Database(settings.database_url)
     try:
         await database.migrate()
+        await database.run(tips.load_shipped)  # new shipped tips and services; staff's edits stay
         yield database
     finally:
         await database.dispose()

@@ -6,9 +6,11 @@ from conversations.account import Account
 from conversations.announcements import Announcements
 from conversations.announcing import announce
 from conversations.event_form import new_event
+from conversations.food_safety import FoodSafety
 from conversations.identity import ConfirmIdentity
 from conversations.menu import Home
 from conversations.registration import registration
+from conversations.services import Services
 from conversations.staff import StaffHome
 from conversations.staff_events import StaffEvents
 from conversations.trainings import Trainings
@@ -28,5 +30,7 @@ def all_flows(calendar_url: str | None = None) -> dict[str, Flow]:
         Trainings(calendar_url),
         StaffEvents(),
         new_event,
+        FoodSafety(),
+        Services(),
     ]
     return {flow.name: flow for flow in flows}

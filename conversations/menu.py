@@ -1,7 +1,7 @@
 """Home: the welcome for people not yet registered, and the main menu for registered families.
 
 not registered:  Register (or Continue registration) · About Usar · English/العربية
-registered:      Trainings · Food-safety tips · Canteen opportunities · My account
+registered:      Trainings · Food-safety tips · Canteen opportunities · Useful services · My account
 """
 
 from __future__ import annotations
@@ -18,9 +18,9 @@ TRAININGS = "trainings"
 TIPS = "tips"
 CANTEENS = "canteens"
 ACCOUNT = "account"
+SERVICES = "services"
 
 COMING_SOON = {
-    TIPS: N_("Food-safety tips are coming soon: short, practical advice for cooking and selling safely."),
     CANTEENS: N_("School-canteen opportunities are coming soon: you will be able to find them and apply."),
 }
 
@@ -60,6 +60,7 @@ class Home:
                     Offer(label=N_("Trainings"), payload=TRAININGS),
                     Offer(label=N_("Food-safety tips"), payload=TIPS),
                     Offer(label=N_("Canteen opportunities"), payload=CANTEENS),
+                    Offer(label=N_("Useful services"), payload=SERVICES),
                     Offer(label=N_("My account"), payload=ACCOUNT),
                 ],
             )
@@ -86,6 +87,10 @@ class Home:
             turn.go("account")
         elif choice == TRAININGS and turn.registered:
             turn.go("trainings")
+        elif choice == TIPS and turn.registered:
+            turn.go("tips")
+        elif choice == SERVICES and turn.registered:
+            turn.go("services")
         elif choice in COMING_SOON and turn.registered:
             turn.say(str(COMING_SOON[choice]))
             self.ask(turn)

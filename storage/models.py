@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -10,6 +10,7 @@ from sqlalchemy import (
     JSON,
     Boolean,
     CheckConstraint,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -333,3 +334,107 @@ class EventNotice(Base):
     offset_minutes: Mapped[int] = mapped_column(Integer, default=0)
     schedule: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class TipTopic(Base):
+    """A subject of the food-safety library (keep clean, the danger zone …). Shipped content is loaded from
+    locales/data/tips.toml; staff changes live here and survive upgrades."""
+
+    __tablename__ = "tip_topics"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name_ar: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    def name(self, language: str) -> str:
+        return self.name_ar if language == "ar" else self.name_en
+
+
+class Tip(Base):
+    __tablename__ = "tips"
+    __table_args__ = (Index("ix_tips_topic", "topic_id", "position"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    topic_id: Mapped[str] = mapped_column(ForeignKey("tip_topics.id"))
+    text_ar: Mapped[str] = mapped_column(Text)
+    text_en: Mapped[str] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(String(300))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    retired_at: Mapped[datetime | None] = mapped_column(
+        UTCDateTime(), default=None
+    )  # no longer shown or sent
+
+    def text(self, language: str) -> str:
+        return self.text_ar if language == "ar" else self.text_en
+
+
+class QuizQuestion(Base):
+    __tablename__ = "quiz_questions"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    topic_id: Mapped[str] = mapped_column(ForeignKey("tip_topics.id"), index=True)
+    question_ar: Mapped[str] = mapped_column(Text)
+    question_en: Mapped[str] = mapped_column(Text)
+    options_ar: Mapped[list[str]] = mapped_column(JSON)
+    options_en: Mapped[list[str]] = mapped_column(JSON)
+    answer: Mapped[int] = mapped_column(Integer)  # 1-based
+    explain_ar: Mapped[str] = mapped_column(Text)
+    explain_en: Mapped[str] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(String(300))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+
+
+class Service(Base):
+    """An entry of "Useful services": help for productive families, and how to reach it."""
+
+    __tablename__ = "services"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name_ar: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200))
+    about_ar: Mapped[str] = mapped_column(Text)
+    about_en: Mapped[str] = mapped_column(Text)
+    how_ar: Mapped[str] = mapped_column(Text)
+    how_en: Mapped[str] = mapped_column(Text)
+    link: Mapped[str] = mapped_column(String(500), default="")
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+
+
+class TipSubscription(Base):
+    """She asked for a daily tip at `hour` (Riyadh time); `last_day` is the Riyadh day of the last one."""
+
+    __tablename__ = "tip_subscriptions"
+
+    beneficiary_id: Mapped[int] = mapped_column(
+        ForeignKey("beneficiaries.id", ondelete="CASCADE"), primary_key=True
+    )
+    hour: Mapped[int] = mapped_column(Integer)
+    since: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_day: Mapped[date | None] = mapped_column(Date, default=None)
+
+
+class TipSeen(Base):
+    """A tip she has been sent or has read: not sent again until she has seen them all."""
+
+    __tablename__ = "tips_seen"
+
+    beneficiary_id: Mapped[int] = mapped_column(
+        ForeignKey("beneficiaries.id", ondelete="CASCADE"), primary_key=True
+    )
+    tip_id: Mapped[str] = mapped_column(ForeignKey("tips.id", ondelete="CASCADE"), primary_key=True)
+
+
+class QuizResult(Base):
+    __tablename__ = "quiz_results"
+    __table_args__ = (Index("ix_quiz_results_family", "beneficiary_id", "topic_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    beneficiary_id: Mapped[int] = mapped_column(ForeignKey("beneficiaries.id", ondelete="CASCADE"))
+    topic_id: Mapped[str] = mapped_column(ForeignKey("tip_topics.id"))
+    score: Mapped[int] = mapped_column(Integer)
+    total: Mapped[int] = mapped_column(Integer)
+    passed: Mapped[bool] = mapped_column(Boolean)
+    taken_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -57,7 +57,13 @@ async def test_full_registration_in_arabic_with_arabic_indic_digits(
     assert await registered(database) == []  # nothing is stored before she saves
     await fatima.chooses("حفظ")
     assert "شكراً لك يا فاطمة! تم تسجيل أسرتك" in fatima.heard
-    assert fatima.options == ["الدورات التدريبية", "نصائح سلامة الغذاء", "فرص المقاصف المدرسية", "حسابي"]
+    assert fatima.options == [
+        "الدورات التدريبية",
+        "نصائح سلامة الغذاء",
+        "فرص المقاصف المدرسية",
+        "خدمات مفيدة",
+        "حسابي",
+    ]
 
     [family] = await registered(database)
     assert (family.full_name, family.national_id, family.mobile) == (

@@ -1,0 +1,52 @@
+"""The daily tip: at her hour (Riyadh time), each subscriber gets one tip she has not seen, through the
+outbox (once a day: the delivery's source is the day), in her language, with the guidance it follows.
+Run by the scheduler as often as it likes: a subscription that had today's tip is not due again today."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import literal, select
+from sqlalchemy.orm import Session
+
+from conversations.i18n import _, use_language
+from locales import LANGUAGES
+from storage import deliveries, tips
+from storage.models import Tip
+
+KIND = "tip"
+
+
+def payload(tip: Tip) -> dict[str, Any]:
+    texts = {}
+    for language in LANGUAGES:
+        with use_language(language):
+            texts[language] = "\n\n".join(
+                [
+                    _("💡 Today's food-safety tip:"),
+                    tip.text(language),
+                    _("Source: %(source)s", source=tip.source),
+                    _("More tips: “Food-safety tips” in the menu. To stop daily tips, change it there."),
+                ]
+            )
+    return texts
+
+
+def send_due(session: Session, now: datetime) -> int:
+    """Today's tip for every subscriber whose hour has come; how many were enqueued."""
+    today, _hour = tips.riyadh_day_and_hour(now)
+    sent = 0
+    while due := tips.due_subscriptions(session, now):
+        for subscribed, opted_out_at in due:
+            subscribed.last_day = today
+            if opted_out_at is not None:
+                continue  # she stopped messages: her subscription waits, and she misses no unseen tip
+            tip = tips.next_unseen(session, subscribed.beneficiary_id)
+            if tip is None:
+                continue
+            tips.mark_seen(session, subscribed.beneficiary_id, tip.id)
+            family = select(literal(subscribed.beneficiary_id))
+            sent += deliveries.enqueue(session, KIND, today.toordinal(), family, payload(tip), now, now)
+        session.flush()
+    return sent

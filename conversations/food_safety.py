@@ -1,0 +1,281 @@
+"""Food-safety tips, in a registered family's menu: topics, a tip at a time, a three-question quiz after a
+topic, and the daily tip at the hour she chooses.
+
+Food-safety tips → a topic → tip 1 of 6 → Next tip · Take the quiz · Another topic · Main menu
+                 → 🔔 Daily tip → an hour (or type one) · Stop daily tips · Back
+Quiz: three questions, each answered at once (right, or the right answer and why); her score is kept.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from conversations.i18n import N_, _
+from conversations.text import normalise
+from conversations.turn import Answer, Offer, Turn
+from storage import tips
+from storage.models import QuizQuestion, Tip
+
+TOPIC = "tips:topic:"  # + its id
+NEXT = "tips:next"
+QUIZ = "tips:quiz"
+TOPICS = "tips:topics"
+MENU = "tips:menu"
+DAILY = "tips:daily"
+HOUR = "tips:hour:"  # + 8…21
+STOP = "tips:stop"
+CHOICE = "quiz:"  # quiz:<question id>:<1-3>
+HOURS_OFFERED = (8, 10, 12, 14, 16, 18, 20)
+FIRST_HOUR, LAST_HOUR = 8, 21  # outside quiet hours (22:00–08:00)
+READING, QUIZZING, DAILY_STEP = "reading", "quiz", "daily"
+AT = "tips_at"  # {"topic": id, "index": n} or, in a quiz, {"topic", "question": n, "score": n}
+
+
+class FoodSafety:
+    name = "tips"
+
+    def begin(self, turn: Turn) -> None:
+        self._topics(turn)
+
+    def ask(self, turn: Turn) -> None:
+        if turn.step == READING:
+            self._tip(turn)
+        elif turn.step == QUIZZING:
+            self._question(turn)
+        elif turn.step == DAILY_STEP:
+            self._daily(turn)
+        else:
+            self._topics(turn)
+
+    def answer(self, turn: Turn, answer: Answer) -> None:
+        choice = answer.choice or ""
+        if not turn.registered or choice == MENU:
+            turn.go("home")
+        elif choice == TOPICS:
+            self._topics(turn)
+        elif choice.startswith(TOPIC):
+            turn.remember(**{AT: {"topic": choice[len(TOPIC) :], "index": 0}})
+            self._tip(turn)
+        elif choice == NEXT and turn.step == READING:
+            at = _at(turn)
+            turn.remember(**{AT: {**at, "index": int(at.get("index", 0)) + 1}})
+            self._tip(turn)
+        elif choice == QUIZ and turn.step == READING:
+            turn.remember(**{AT: {"topic": _at(turn).get("topic"), "question": 0, "score": 0}})
+            self._question(turn)
+        elif turn.step == QUIZZING and choice.startswith(CHOICE):
+            self._answer_question(turn, choice)
+        elif choice == DAILY:
+            self._daily(turn)
+        elif turn.step == DAILY_STEP:
+            self._answer_daily(turn, choice, answer.text)
+        else:
+            turn.say(_("Sorry, I did not understand that. Please choose from the menu by typing a number."))
+            self.ask(turn)
+
+    def help(self, turn: Turn) -> str | None:
+        if turn.step == QUIZZING:
+            return _("Type the number of the answer you think is right.")
+        return _(
+            "Choose a topic to read its tips one at a time; after a topic, a short quiz checks what you "
+            "learnt."
+        )
+
+    def cancel(self, turn: Turn) -> None:
+        turn.go("home")
+
+    # -- reading --------------------------------------------------------------------------------------
+
+    def _topics(self, turn: Turn) -> None:
+        turn.step = None
+        subscribed = tips.subscription(turn.session, turn.conversation.beneficiary_id or 0)
+        daily = (
+            _("🔔 Daily tip: at %(hour)s:00", hour=f"{subscribed.hour:02d}")
+            if subscribed
+            else _("🔔 Daily tip: off")
+        )
+        turn.say(
+            _("Food-safety tips: choose a topic."),
+            [
+                *(
+                    Offer(label=t.name(turn.language), payload=f"{TOPIC}{t.id}")
+                    for t in tips.topics(turn.session)
+                ),
+                Offer(label=daily, payload=DAILY),
+                Offer(label=N_("Main menu"), payload=MENU),
+            ],
+        )
+
+    def _tip(self, turn: Turn) -> None:
+        at = _at(turn)
+        topic = tips.topic(turn.session, str(at.get("topic")))
+        shown = tips.tips_of(turn.session, topic.id) if topic else []
+        if topic is None or not shown:
+            self._topics(turn)
+            return
+        turn.step = READING
+        index = min(int(at.get("index", 0)), len(shown) - 1)
+        tip: Tip = shown[index]
+        tips.mark_seen(turn.session, turn.conversation.beneficiary_id or 0, tip.id)
+        last = index == len(shown) - 1
+        lines = [
+            _(
+                "%(topic)s (%(number)s of %(count)s)",
+                topic=topic.name(turn.language),
+                number=index + 1,
+                count=len(shown),
+            ),
+            tip.text(turn.language),
+            _("Source: %(source)s", source=tip.source),
+        ]
+        if last:
+            lines.append(_("That was the last tip on this topic. Would you like a short quiz?"))
+        offers = [] if last else [Offer(label=N_("Next tip"), payload=NEXT)]
+        if tips.quiz_of(turn.session, topic.id):
+            offers.append(Offer(label=N_("Take the quiz"), payload=QUIZ))
+        offers += [
+            Offer(label=N_("Another topic"), payload=TOPICS),
+            Offer(label=N_("Main menu"), payload=MENU),
+        ]
+        turn.say("\n\n".join(lines), offers)
+
+    # -- the quiz -------------------------------------------------------------------------------------
+
+    def _questions(self, turn: Turn) -> list[QuizQuestion]:
+        return list(tips.quiz_of(turn.session, str(_at(turn).get("topic"))))
+
+    def _question(self, turn: Turn) -> None:
+        questions = self._questions(turn)
+        number = int(_at(turn).get("question", 0))
+        if not questions or number >= len(questions):
+            self._topics(turn)
+            return
+        turn.step = QUIZZING
+        asked = questions[number]
+        options = asked.options_ar if turn.language == "ar" else asked.options_en
+        turn.say(
+            _(
+                "Question %(number)s of %(count)s: %(question)s",
+                number=number + 1,
+                count=len(questions),
+                question=_q(asked, turn),
+            ),
+            [
+                Offer(label=label, payload=f"{CHOICE}{asked.id}:{n}")
+                for n, label in enumerate(options, start=1)
+            ],
+        )
+
+    def _answer_question(self, turn: Turn, choice: str) -> None:
+        at = _at(turn)
+        questions = self._questions(turn)
+        number = int(at.get("question", 0))
+        question_id, _sep, picked = choice[len(CHOICE) :].rpartition(":")
+        if number >= len(questions) or questions[number].id != question_id or not picked.isdigit():
+            self._question(turn)  # a button from an earlier question: ask the current one again
+            return
+        asked = questions[number]
+        right = int(picked) == asked.answer
+        options = asked.options_ar if turn.language == "ar" else asked.options_en
+        explanation = asked.explain_ar if turn.language == "ar" else asked.explain_en
+        if right:
+            turn.say(_("✅ Right! %(why)s", why=explanation))
+        else:
+            turn.say(
+                _(
+                    "❌ Not quite. The right answer: %(right)s. %(why)s",
+                    right=options[asked.answer - 1],
+                    why=explanation,
+                )
+            )
+        score = int(at.get("score", 0)) + (1 if right else 0)
+        if number + 1 < len(questions):
+            turn.remember(**{AT: {**at, "question": number + 1, "score": score}})
+            self._question(turn)
+            return
+        self._finish(turn, str(at.get("topic")), score, len(questions))
+
+    def _finish(self, turn: Turn, topic_id: str, score: int, total: int) -> None:
+        passed = tips.record_quiz(
+            turn.session, turn.conversation.beneficiary_id or 0, topic_id, score, total, turn.now
+        )
+        turn.remember(**{AT: {"topic": topic_id, "index": 0}})
+        if passed:
+            turn.say(_("You got %(score)s of %(total)s: passed ✅. Well done!", score=score, total=total))
+        else:
+            turn.say(
+                _(
+                    "You got %(score)s of %(total)s. Read the tips of this topic again and try once more.",
+                    score=score,
+                    total=total,
+                )
+            )
+        self._topics(turn)
+
+    # -- the daily tip --------------------------------------------------------------------------------
+
+    def _daily(self, turn: Turn) -> None:
+        turn.step = DAILY_STEP
+        subscribed = tips.subscription(turn.session, turn.conversation.beneficiary_id or 0)
+        state = (
+            _("You receive a tip every day at %(hour)s:00 (Riyadh time).", hour=f"{subscribed.hour:02d}")
+            if subscribed
+            else _("You do not receive a daily tip yet.")
+        )
+        offers = [Offer(label=f"{hour:02d}:00", payload=f"{HOUR}{hour}") for hour in HOURS_OFFERED]
+        if subscribed:
+            offers.append(Offer(label=N_("Stop daily tips"), payload=STOP))
+        offers.append(Offer(label=N_("Back"), payload=TOPICS))
+        turn.say(
+            "\n".join(
+                [
+                    state,
+                    _(
+                        "At what hour would you like it? Choose one, or type an hour from %(first)s "
+                        "to %(last)s.",
+                        first=FIRST_HOUR,
+                        last=LAST_HOUR,
+                    ),
+                ]
+            ),
+            offers,
+        )
+
+    def _answer_daily(self, turn: Turn, choice: str, text: str) -> None:
+        family = turn.conversation.beneficiary_id or 0
+        if choice == STOP:
+            tips.unsubscribe(turn.session, family)
+            turn.say(_("Daily tips stopped. You can start them again here at any time."))
+            self._topics(turn)
+            return
+        hour = int(choice[len(HOUR) :]) if choice.startswith(HOUR) else typed_hour(text)
+        if hour is None:
+            turn.say(
+                _(
+                    "Please choose an hour, or type one from %(first)s to %(last)s.",
+                    first=FIRST_HOUR,
+                    last=LAST_HOUR,
+                )
+            )
+            self._daily(turn)
+            return
+        tips.subscribe(turn.session, family, hour, turn.now)
+        turn.say(_("Done: a tip every day at %(hour)s:00, Riyadh time.", hour=f"{hour:02d}"))
+        self._topics(turn)
+
+
+def typed_hour(text: str) -> int | None:
+    """ "9", "٩", "09:00", "21:00" → the hour, within the hours we send tips; None otherwise."""
+    cleaned = normalise(text).removesuffix(":00").strip()
+    if cleaned.isdigit() and FIRST_HOUR <= int(cleaned) <= LAST_HOUR:
+        return int(cleaned)
+    return None
+
+
+def _at(turn: Turn) -> dict[str, Any]:
+    at = turn.answers.get(AT)
+    return dict(at) if isinstance(at, dict) else {}
+
+
+def _q(question: QuizQuestion, turn: Turn) -> str:
+    return question.question_ar if turn.language == "ar" else question.question_en

@@ -1,0 +1,259 @@
+"""The food-safety library: topics, tips and quizzes; useful services; daily-tip subscriptions; what each
+family has seen (no tip again until she has seen them all); quiz results.
+
+Shipped content comes from locales/data/*.toml: `load_shipped` adds what the database does not have yet,
+by id, and never overwrites: staff's edits and retirements survive upgrades.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Sequence
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import delete, func, or_, select
+from sqlalchemy.orm import Session
+
+from locales import DIRECTORY
+from storage.models import (
+    Beneficiary,
+    QuizQuestion,
+    QuizResult,
+    Service,
+    Tip,
+    TipSeen,
+    TipSubscription,
+    TipTopic,
+)
+
+TIPS_FILE = DIRECTORY / "data" / "tips.toml"
+SERVICES_FILE = DIRECTORY / "data" / "services.toml"
+RIYADH = ZoneInfo("Asia/Riyadh")
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    with path.open("rb") as file:
+        return tomllib.load(file)
+
+
+def load_shipped(session: Session, tips_file: Path = TIPS_FILE, services_file: Path = SERVICES_FILE) -> int:
+    """Add the shipped topics, tips, quizzes and services that are not in the database; how many."""
+    added = 0
+    if tips_file.exists():
+        library = read_toml(tips_file)
+        added += _add_missing(
+            session, TipTopic, [_topic(item, n) for n, item in enumerate(library.get("topic", []))]
+        )
+        added += _add_missing(session, Tip, [_tip(item, n) for n, item in enumerate(library.get("tip", []))])
+        added += _add_missing(
+            session, QuizQuestion, [_question(item, n) for n, item in enumerate(library.get("quiz", []))]
+        )
+    if services_file.exists():
+        entries = read_toml(services_file).get("service", [])
+        added += _add_missing(session, Service, [_service(item, n) for n, item in enumerate(entries)])
+    return added
+
+
+def _add_missing(session: Session, model: Any, rows: list[Any]) -> int:
+    known = set(session.scalars(select(model.id)))
+    new = [row for row in rows if row.id not in known]
+    session.add_all(new)
+    session.flush()
+    return len(new)
+
+
+def _topic(item: dict[str, Any], position: int) -> TipTopic:
+    return TipTopic(id=item["id"], name_ar=item["ar"], name_en=item["en"], position=position)
+
+
+def _tip(item: dict[str, Any], position: int) -> Tip:
+    return Tip(
+        id=item["id"],
+        topic_id=item["topic"],
+        text_ar=item["ar"],
+        text_en=item["en"],
+        source=item["source"],
+        position=position,
+    )
+
+
+def _question(item: dict[str, Any], position: int) -> QuizQuestion:
+    return QuizQuestion(
+        id=item["id"],
+        topic_id=item["topic"],
+        question_ar=item["question_ar"],
+        question_en=item["question_en"],
+        options_ar=list(item["options_ar"]),
+        options_en=list(item["options_en"]),
+        answer=int(item["answer"]),
+        explain_ar=item["explain_ar"],
+        explain_en=item["explain_en"],
+        source=item["source"],
+        position=position,
+    )
+
+
+def _service(item: dict[str, Any], position: int) -> Service:
+    return Service(
+        id=item["id"],
+        name_ar=item["name_ar"],
+        name_en=item["name_en"],
+        about_ar=item["about_ar"],
+        about_en=item["about_en"],
+        how_ar=item["how_ar"],
+        how_en=item["how_en"],
+        link=item.get("link", ""),
+        position=position,
+    )
+
+
+# -- reading ------------------------------------------------------------------------------------------------
+
+
+def topics(session: Session) -> Sequence[TipTopic]:
+    """Topics that have at least one tip in use, in order."""
+    in_use = select(Tip.topic_id).where(Tip.retired_at.is_(None))
+    return session.scalars(select(TipTopic).where(TipTopic.id.in_(in_use)).order_by(TipTopic.position)).all()
+
+
+def topic(session: Session, topic_id: str) -> TipTopic | None:
+    return session.get(TipTopic, topic_id)
+
+
+def tips_of(session: Session, topic_id: str) -> Sequence[Tip]:
+    return session.scalars(
+        select(Tip).where(Tip.topic_id == topic_id, Tip.retired_at.is_(None)).order_by(Tip.position)
+    ).all()
+
+
+def quiz_of(session: Session, topic_id: str, size: int = 3) -> Sequence[QuizQuestion]:
+    return session.scalars(
+        select(QuizQuestion)
+        .where(QuizQuestion.topic_id == topic_id, QuizQuestion.retired_at.is_(None))
+        .order_by(QuizQuestion.position)
+        .limit(size)
+    ).all()
+
+
+def question(session: Session, question_id: str) -> QuizQuestion | None:
+    return session.get(QuizQuestion, question_id)
+
+
+def services(session: Session) -> Sequence[Service]:
+    return session.scalars(
+        select(Service).where(Service.retired_at.is_(None)).order_by(Service.position)
+    ).all()
+
+
+# -- what she has seen, and her quizzes ---------------------------------------------------------------------
+
+
+def mark_seen(session: Session, beneficiary_id: int, tip_id: str) -> None:
+    if session.get(TipSeen, (beneficiary_id, tip_id)) is None:
+        session.add(TipSeen(beneficiary_id=beneficiary_id, tip_id=tip_id))
+        session.flush()
+
+
+def next_unseen(session: Session, beneficiary_id: int) -> Tip | None:
+    """The first tip in library order she has not seen; when she has seen them all, a new round starts."""
+    seen = select(TipSeen.tip_id).where(TipSeen.beneficiary_id == beneficiary_id)
+    in_order = (
+        select(Tip)
+        .join(TipTopic, TipTopic.id == Tip.topic_id)
+        .where(Tip.retired_at.is_(None))
+        .order_by(TipTopic.position, Tip.position)
+    )
+    unseen = session.scalar(in_order.where(Tip.id.not_in(seen)).limit(1))
+    if unseen is not None:
+        return unseen
+    session.execute(delete(TipSeen).where(TipSeen.beneficiary_id == beneficiary_id))
+    return session.scalar(in_order.limit(1))
+
+
+def record_quiz(
+    session: Session, beneficiary_id: int, topic_id: str, score: int, total: int, now: datetime
+) -> bool:
+    """Keep her result; True if she passed (at least two answers in three right)."""
+    passed = total > 0 and score * 3 >= total * 2
+    session.add(
+        QuizResult(
+            beneficiary_id=beneficiary_id,
+            topic_id=topic_id,
+            score=score,
+            total=total,
+            passed=passed,
+            taken_at=now,
+        )
+    )
+    session.flush()
+    return passed
+
+
+def passed_topics(session: Session, beneficiary_id: int) -> set[str]:
+    return set(
+        session.scalars(
+            select(QuizResult.topic_id).where(
+                QuizResult.beneficiary_id == beneficiary_id, QuizResult.passed.is_(True)
+            )
+        )
+    )
+
+
+# -- daily tips ---------------------------------------------------------------------------------------------
+
+
+def subscription(session: Session, beneficiary_id: int) -> TipSubscription | None:
+    return session.get(TipSubscription, beneficiary_id)
+
+
+def subscribe(session: Session, beneficiary_id: int, hour: int, now: datetime) -> None:
+    """A daily tip at `hour`, Riyadh time (changing the hour keeps the day's tip from coming twice)."""
+    current = subscription(session, beneficiary_id)
+    if current is None:
+        today, hour_now = riyadh_day_and_hour(now)
+        first_day_done = today if hour <= hour_now else None  # the first tip at her hour, not at once
+        session.add(
+            TipSubscription(beneficiary_id=beneficiary_id, hour=hour, since=now, last_day=first_day_done)
+        )
+    else:
+        current.hour = hour
+    session.flush()
+
+
+def unsubscribe(session: Session, beneficiary_id: int) -> bool:
+    return bool(
+        session.execute(
+            delete(TipSubscription).where(TipSubscription.beneficiary_id == beneficiary_id)
+        ).rowcount  # type: ignore[attr-defined]
+    )
+
+
+def riyadh_day_and_hour(now: datetime) -> tuple[date, int]:
+    local = now.astimezone(RIYADH)
+    return local.date(), local.hour
+
+
+def due_subscriptions(
+    session: Session, now: datetime, limit: int = 500
+) -> Sequence[tuple[TipSubscription, datetime | None]]:
+    """Subscriptions whose hour has come today (Riyadh) and that have not had today's tip, each with when
+    she stopped messages (None: she did not)."""
+    today, hour = riyadh_day_and_hour(now)
+    rows = session.execute(
+        select(TipSubscription, Beneficiary.opted_out_at)
+        .join(Beneficiary, Beneficiary.id == TipSubscription.beneficiary_id)
+        .where(
+            TipSubscription.hour <= hour,
+            or_(TipSubscription.last_day.is_(None), TipSubscription.last_day < today),
+        )
+        .order_by(TipSubscription.beneficiary_id)
+        .limit(limit)
+    ).all()
+    return [(subscribed, opted_out_at) for subscribed, opted_out_at in rows]
+
+
+def subscriber_count(session: Session) -> int:
+    return int(session.scalar(select(func.count()).select_from(TipSubscription)) or 0)

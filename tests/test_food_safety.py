@@ -1,0 +1,135 @@
+"""Food-safety tips: browsing a topic, a quiz with immediate feedback, the daily tip at her hour (the clock
+in the test's hands), once a day and never a tip she has seen until she has seen them all; useful services."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from conversations import daily_tips
+from storage import beneficiaries, tips
+from storage.db import Database
+from storage.models import Delivery, QuizResult, Tip
+from tests.people import Clock, Person, ar
+
+DATA = Path(__file__).parent / "data"
+
+
+async def library(database: Database) -> None:
+    await database.run(lambda s: tips.load_shipped(s, DATA / "tips.toml", DATA / "services.toml"))
+
+
+async def tip_deliveries(database: Database) -> list[tuple[int | None, int, str]]:
+    rows = await database.run(
+        lambda s: s.execute(
+            select(Delivery.beneficiary_id, Delivery.source_id, Delivery.payload)
+            .where(Delivery.kind == "tip")
+            .order_by(Delivery.id)
+        ).all()
+    )
+    return [(family, day, payload["en"].split("\n\n")[1]) for family, day, payload in rows]
+
+
+async def test_she_reads_a_topic_and_takes_its_quiz(database: Database, mary: Person) -> None:
+    await library(database)
+    await mary.registers(language="en")
+    await mary.chooses("Food-safety tips")
+    assert mary.options[:2] == ["Keep clean", "Cook thoroughly"]
+    await mary.chooses("Keep clean")
+    assert "Keep clean (1 of 2)" in mary.heard and "Wash your hands before handling food." in mary.heard
+    assert "Source: WHO, Five Keys to Safer Food (2006), key 1" in mary.heard
+    await mary.chooses("Next tip")
+    assert "That was the last tip on this topic. Would you like a short quiz?" in mary.heard
+    await mary.chooses("Take the quiz")
+    assert "Question 1 of 3: When should you wash your hands?" in mary.heard
+    await mary.says("2")
+    assert "✅ Right! Hands carry germs to food." in mary.heard
+    await mary.chooses("Nothing")
+    assert "❌ Not quite. The right answer: Surfaces and equipment." in mary.heard
+    await mary.presses("quiz:clean-q1:2")  # an old button, from the first question
+    assert "Question 3 of 3" in mary.heard
+    await mary.says("٢")
+    assert "You got 2 of 3: passed ✅" in mary.heard
+    results = await database.run(lambda s: s.execute(select(QuizResult.score, QuizResult.passed)).all())
+    assert [tuple(row) for row in results] == [(2, True)]
+    assert await database.run(lambda s: tips.passed_topics(s, 1)) == {"clean"}
+
+
+async def test_the_daily_tip_comes_at_her_hour_once_a_day_and_never_repeats_until_all_are_seen(
+    database: Database, clock: Clock, fatima: Person, mary: Person
+) -> None:
+    await library(database)
+    await fatima.registers()
+    await mary.registers(national_id="1000000016", mobile="0551234568", language="en")
+    clock.now = clock.now.replace(hour=6)  # 09:00 in Riyadh
+    await fatima.chooses(ar("Food-safety tips"))
+    await fatima.chooses(ar("🔔 Daily tip: off"))
+    await fatima.says("١٠")  # 10:00 Riyadh time
+    assert ar("Done: a tip every day at %(hour)s:00, Riyadh time.", hour="10") in fatima.heard
+
+    async def tick(**later: float) -> int:
+        clock.advance(**later)
+        return int(await database.run(lambda s: daily_tips.send_due(s, clock.now)))
+
+    assert await tick(minutes=30) == 0  # 09:30: not yet
+    assert await tick(minutes=30) == 1  # 10:00
+    assert await tick(minutes=5) == 0  # not twice the same day
+    assert await tick(hours=24) == 1
+    assert await tick(hours=24) == 1  # the library has three tips: now she has seen them all …
+    assert await tick(hours=24) == 1  # … and a new round starts
+    sent = await tip_deliveries(database)
+    assert [text for _, _, text in sent] == [
+        "Wash your hands before handling food.",
+        "Wash and sanitize all surfaces and equipment used for food preparation.",
+        "Cook food thoroughly, especially meat, poultry and eggs.",
+        "Wash your hands before handling food.",
+    ]
+    assert {family for family, _, _ in sent} == {1}  # Mary did not subscribe
+    assert len({day for _, day, _ in sent}) == 4  # one a day
+
+    # She stops messages: no tip, and the tip she would have had waits for her.
+    await database.run(lambda s: beneficiaries.set_opted_out(s, 1, clock.now))
+    assert await tick(hours=24) == 0
+    await fatima.says("start")
+    assert await tick(hours=24) == 1
+
+    await fatima.says("القائمة")
+    await fatima.chooses(ar("Food-safety tips"))
+    await fatima.chooses(ar("🔔 Daily tip: at %(hour)s:00", hour="10"))
+    await fatima.chooses(ar("Stop daily tips"))
+    assert await tick(hours=24) == 0
+
+
+async def test_subscribing_after_her_hour_starts_tomorrow(
+    database: Database, clock: Clock, mary: Person
+) -> None:
+    await library(database)
+    await mary.registers(language="en")
+    clock.now = clock.now.replace(hour=12)  # 15:00 in Riyadh
+    await mary.chooses("Food-safety tips")
+    await mary.chooses("Daily tip: off")
+    await mary.says("25")
+    assert "Please choose an hour, or type one from 8 to 21." in mary.heard
+    await mary.chooses("10:00")
+    assert await database.run(lambda s: daily_tips.send_due(s, clock.now)) == 0
+    clock.advance(hours=19)  # 10:00 the next day
+    assert await database.run(lambda s: daily_tips.send_due(s, clock.now)) == 1
+
+
+async def test_useful_services_and_loading_keeps_staff_changes(database: Database, mary: Person) -> None:
+    await library(database)
+    await mary.registers(language="en")
+    await mary.chooses("Useful services")
+    assert "🏢 Your social-security office" in mary.heard and "How: Visit your office." in mary.heard
+
+    def edit_and_reload(session: Session) -> int:
+        tip = session.get(Tip, "clean-01")
+        assert tip is not None
+        tip.text_en = "Edited by staff."
+        return tips.load_shipped(session, DATA / "tips.toml", DATA / "services.toml")
+
+    assert await database.run(edit_and_reload) == 0
+    edited = await database.run(lambda s: tips.tips_of(s, "clean")[0].text_en)
+    assert edited == "Edited by staff."

@@ -16,7 +16,7 @@ from typing import Any, TextIO
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from bot import broadcast, contacts_import, events_cli, export, logs
+from bot import broadcast, contacts_import, content_files, events_cli, export, logs, tables
 from bot.app import build_engine, open_database
 from bot.settings import Settings, SettingsError, load_settings
 from handlers import console
@@ -71,6 +71,18 @@ def parser() -> argparse.ArgumentParser:
 
     broadcast.add_commands(commands).set_defaults(run=_broadcast)
     events_cli.add_commands(commands).set_defaults(run=_events)
+
+    for what, text in (("tips", "food-safety tips"), ("services", "the useful services")):
+        content = commands.add_parser(what, help=f"{text}: export to a spreadsheet, import it back")
+        content_actions = content.add_subparsers(dest="action", metavar="ACTION", required=True)
+        importing_content = content_actions.add_parser(
+            "import",
+            help="add and update rows (CSV or XLSX with the export's columns); a bad line changes nothing",
+        )
+        importing_content.add_argument("file", type=Path)
+        exporting = content_actions.add_parser("export", help="every row as CSV (UTF-8 with BOM, for Excel)")
+        exporting.add_argument("--output", type=Path, help="file to write (default: standard output)")
+        content.set_defaults(run=_content, what=what)
 
     families_command = commands.add_parser("beneficiaries", help="families: import an office's list")
     family_actions = families_command.add_subparsers(dest="action", metavar="ACTION", required=True)
@@ -252,6 +264,39 @@ async def _events(arguments: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+CONTENT = {
+    "tips": (content_files.import_tips, content_files.export_tips),
+    "services": (content_files.import_services, content_files.export_services),
+}
+
+
+async def _content(arguments: argparse.Namespace, settings: Settings) -> int:
+    import_rows, export_rows = CONTENT[arguments.what]
+    now = datetime.now(UTC)
+    async with open_database(settings) as database:
+        if arguments.action == "export":
+            if arguments.output is None:
+                await database.run(
+                    partial(_write_to, lambda s, out, _lang: export_rows(s, out), sys.stdout, "")
+                )
+            else:
+                with _private_file(arguments.output) as out:
+                    count = await database.run(
+                        partial(_write_to, lambda s, o, _lang: export_rows(s, o), out, "")
+                    )
+                print(f"usar: {count} rows written to {arguments.output}.", file=sys.stderr)
+            return 0
+        try:
+            added, updated = await database.run(lambda session: import_rows(session, arguments.file, now))
+        except tables.RejectedFile as rejected:
+            for problem in rejected.problems:
+                print(f"{arguments.file}: {problem}", file=sys.stderr)
+            print(f"usar: nothing was imported ({len(rejected.problems)} problems).", file=sys.stderr)
+            return 1
+    print(f"usar: {added} {arguments.what} added and {updated} updated.")
+    return 0
+
+
 async def _import_beneficiaries(arguments: argparse.Namespace, settings: Settings) -> int:
     now = datetime.now(UTC)
 
@@ -268,7 +313,7 @@ async def _import_beneficiaries(arguments: argparse.Namespace, settings: Setting
     async with open_database(settings) as database:
         try:
             saved = await database.run(save)
-        except contacts_import.RejectedFile as rejected:
+        except tables.RejectedFile as rejected:
             for problem in rejected.problems:
                 print(f"{arguments.file}: {problem}", file=sys.stderr)
             print(f"usar: nothing was imported ({len(rejected.problems)} problems).", file=sys.stderr)

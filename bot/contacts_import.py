@@ -8,16 +8,13 @@ number, and nothing is imported from a file with errors.
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
-from zipfile import BadZipFile
 
 from sqlalchemy.orm import Session
 
+from bot.tables import Line, RejectedFile, read_lines
 from conversations.forms import Invalid
 from conversations.i18n import use_language
 from conversations.text import fold
@@ -39,104 +36,6 @@ COLUMNS = {
     "mobile": ("mobile", "phone", "mobile number", "الجوال", "رقم الجوال", "الهاتف", "رقم الهاتف"),
     "office": ("office", "office code", "المكتب", "مكتب الضمان"),
 }
-MAX_ROWS = 50_000
-
-
-class RejectedFile(Exception):
-    """The file cannot be imported; `problems` are the lines that say why, each with its line number."""
-
-    def __init__(self, problems: Sequence[str]) -> None:
-        super().__init__("\n".join(problems))
-        self.problems = list(problems)
-
-
-@dataclass(frozen=True)
-class Line:
-    number: int  # as a spreadsheet shows it: the header is line 1
-    values: dict[str, str]
-
-
-def read_lines(path: Path) -> list[Line]:
-    """The file's data rows by column, whatever its format; RejectedFile if it has no usable header."""
-    if not path.is_file():
-        raise RejectedFile([f"{path}: no such file"])
-    rows = _xlsx_rows(path) if path.suffix.lower() in (".xlsx", ".xlsm") else _csv_rows(path)
-    try:
-        header_number, header = next(rows)
-    except StopIteration:
-        raise RejectedFile([f"{path}: the file is empty"]) from None
-    positions = _columns(header, header_number)
-    lines = []
-    for number, row in rows:
-        if not any(cell.strip() for cell in row):
-            continue  # blank lines between groups of families
-        cells = {name: (row[i] if i < len(row) else "").strip() for name, i in positions.items()}
-        lines.append(Line(number, cells))
-        if len(lines) > MAX_ROWS:
-            raise RejectedFile([f"{path}: more than {MAX_ROWS:,} families; split the file"])
-    return lines
-
-
-def _csv_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
-    raw = path.read_bytes()
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise RejectedFile(
-            [f"{path}: not UTF-8 text. Save it as “CSV UTF-8” (or as .xlsx) and import it again."]
-        ) from None
-    try:
-        dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.reader(io.StringIO(text, newline=""), dialect)
-    start = 1
-    for row in reader:
-        yield start, row
-        start = reader.line_num + 1
-
-
-def _xlsx_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
-    from openpyxl import load_workbook  # only for spreadsheets
-    from openpyxl.utils.exceptions import InvalidFileException
-
-    try:
-        book = load_workbook(path, read_only=True, data_only=True)
-    except (InvalidFileException, BadZipFile, OSError, KeyError, ValueError) as problem:
-        raise RejectedFile([f"{path}: not a readable .xlsx workbook ({type(problem).__name__})"]) from None
-    try:
-        sheet = book.worksheets[0]
-        for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
-            yield number, [_cell_text(cell) for cell in row]
-    finally:
-        book.close()
-
-
-def _cell_text(cell: object) -> str:
-    if cell is None:
-        return ""
-    if isinstance(cell, float) and cell.is_integer():
-        return str(int(cell))  # a number column: 1000000008.0 is the ID 1000000008
-    return str(cell)
-
-
-def _columns(header: list[str], line: int) -> dict[str, int]:
-    folded = [fold(cell) for cell in header]
-    positions: dict[str, int] = {}
-    for name, aliases in COLUMNS.items():
-        keys = {fold(alias) for alias in aliases}
-        found = [i for i, cell in enumerate(folded) if cell in keys]
-        if found:
-            positions[name] = found[0]
-    missing = [name for name in COLUMNS if name not in positions]
-    if missing:
-        raise RejectedFile(
-            [
-                f"line {line}: the header must name the columns national ID, name, mobile and office "
-                f"(in English or Arabic); missing: {', '.join(missing)}"
-            ]
-        )
-    return positions
 
 
 def check(session: Session, lines: Sequence[Line], only_office: str | None = None) -> list[KnownFamily]:
@@ -214,5 +113,5 @@ def import_file(
     only_office: str | None = None,
 ) -> Saved:
     """Check the whole file, then save it all (or, for a dry run, only say what saving would do)."""
-    families = check(session, read_lines(path), only_office)
+    families = check(session, read_lines(path, COLUMNS), only_office)
     return contacts.plan(session, families) if dry_run else contacts.save_all(session, families, by, now)

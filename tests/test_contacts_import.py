@@ -10,7 +10,8 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
-from bot.contacts_import import RejectedFile, import_file
+from bot.contacts_import import import_file
+from bot.tables import RejectedFile
 from conversations.engine import Engine
 from conversations.messages import Channel
 from conversations.validators import with_check_digit

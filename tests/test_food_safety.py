@@ -3,11 +3,15 @@ in the test's hands), once a day and never a tip she has seen until she has seen
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot import content_files
+from bot.tables import RejectedFile
 from conversations import daily_tips
 from storage import beneficiaries, tips
 from storage.db import Database
@@ -15,6 +19,7 @@ from storage.models import Delivery, QuizResult, Tip
 from tests.people import Clock, Person, ar
 
 DATA = Path(__file__).parent / "data"
+NOW = datetime(2026, 11, 28, 6, 0, tzinfo=UTC)
 
 
 async def library(database: Database) -> None:
@@ -133,3 +138,45 @@ async def test_useful_services_and_loading_keeps_staff_changes(database: Databas
     assert await database.run(edit_and_reload) == 0
     edited = await database.run(lambda s: tips.tips_of(s, "clean")[0].text_en)
     assert edited == "Edited by staff."
+
+
+async def test_staff_export_tips_edit_and_import_them_back(database: Database, tmp_path: Path) -> None:
+    await library(database)
+    exported = tmp_path / "tips.csv"
+    with exported.open("w", encoding="utf-8", newline="") as out:
+        assert await database.run(lambda s: content_files.export_tips(s, out)) == 3
+    text = exported.read_text(encoding="utf-8-sig")
+    assert text.splitlines()[0] == "id,topic,ar,en,source,retired"
+    edited = text.replace("Cook food thoroughly", "Cook food well").replace(
+        '"WHO, Five Keys to Safer Food (2006), key 3",', '"WHO, Five Keys to Safer Food (2006), key 3",yes'
+    )
+    edited += (
+        "cook-02,cook,لا تتركي الطعام المطبوخ خارج الثلاجة طويلاً.,Do not leave cooked food out long.,WHO,\n"
+    )
+    exported.write_text(edited, encoding="utf-8")
+    assert await database.run(lambda s: content_files.import_tips(s, exported, NOW)) == (1, 3)
+    cook = await database.run(lambda s: [(t.id, t.text_en) for t in tips.tips_of(s, "cook")])
+    assert cook == [("cook-02", "Do not leave cooked food out long.")]  # cook-01 is retired
+
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "id,topic,ar,en,source,retired\n"
+        "Clean 9,clean,نص,text,WHO,\n"
+        "clean-09,bakery,نص,text,WHO,\n"
+        "clean-10,clean,text,نص,,\n"
+        "clean-01,clean,نص,text,WHO,\n"
+        "clean-01,clean,نص,text,WHO,\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(RejectedFile) as rejected:
+        await database.run(lambda s: content_files.import_tips(s, bad, NOW))
+    assert rejected.value.problems == [
+        "line 2: id: lowercase letters, digits, - and _, up to 32",
+        "line 3: topic: unknown 'bakery'; the topics are: clean, cook",
+        "line 4: source: empty",
+        "line 4: ar: no Arabic in it",
+        "line 4: en: Arabic in the English text",
+        "line 6: the same id as line 5",
+    ]
+    unchanged = await database.run(lambda s: tips.tips_of(s, "clean")[0].text_en)
+    assert unchanged == "Wash your hands before handling food."

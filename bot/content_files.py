@@ -1,0 +1,188 @@
+"""`usar tips import|export` and `usar services import|export`: staff add, edit and retire tips and service
+entries with a spreadsheet. Export writes every row (retired ones marked); import adds the rows with new ids
+and updates the others, checking every line first: one bad line and nothing is changed.
+
+Tips:     id, topic, ar, en, source, retired
+Services: id, name_ar, name_en, about_ar, about_en, how_ar, how_en, link, retired
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any, TextIO
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.tables import Line, RejectedFile, read_lines
+from storage.models import Service, Tip, TipTopic
+
+ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
+ARABIC = re.compile(r"[\u0600-\u06ff]")
+YES = ("yes", "y", "1", "true", "نعم")
+TIP_COLUMNS = {
+    "id": ("id",),
+    "topic": ("topic", "الموضوع"),
+    "ar": ("ar", "arabic", "العربية", "النص العربي"),
+    "en": ("en", "english", "الإنجليزية", "النص الإنجليزي"),
+    "source": ("source", "المصدر"),
+    "retired": ("retired", "موقوفة", "متوقفة"),
+}
+SERVICE_COLUMNS = {
+    name: (name,)
+    for name in ("id", "name_ar", "name_en", "about_ar", "about_en", "how_ar", "how_en", "link", "retired")
+}
+
+
+def _problems_of(
+    line: Line, required: Sequence[str], arabic: Sequence[str], english: Sequence[str]
+) -> list[str]:
+    values = line.values
+    found = []
+    if not ID.match(values["id"]):
+        found.append("id: lowercase letters, digits, - and _, up to 32")
+    found += [f"{column}: empty" for column in required if not values[column]]
+    found += [
+        f"{column}: no Arabic in it"
+        for column in arabic
+        if values[column] and not ARABIC.search(values[column])
+    ]
+    found += [f"{column}: Arabic in the English text" for column in english if ARABIC.search(values[column])]
+    return found
+
+
+def _check_all(lines: Sequence[Line], problems_of: Callable[[Line], list[str]]) -> None:
+    problems: list[str] = []
+    first: dict[str, int] = {}
+    for line in lines:
+        problems += [f"line {line.number}: {problem}" for problem in problems_of(line)]
+        earlier = first.setdefault(line.values["id"], line.number)
+        if earlier != line.number:
+            problems.append(f"line {line.number}: the same id as line {earlier}")
+    if problems:
+        raise RejectedFile(problems)
+
+
+def _retired(line: Line, current: datetime | None, now: datetime) -> datetime | None:
+    if line.values["retired"].strip().lower() in YES:
+        return current or now
+    return None
+
+
+def import_tips(session: Session, path: Path, now: datetime) -> tuple[int, int]:
+    """(added, updated)."""
+    lines = read_lines(path, TIP_COLUMNS)
+    topics = set(session.scalars(select(TipTopic.id)))
+
+    def problems_of(line: Line) -> list[str]:
+        found = _problems_of(line, ("topic", "ar", "en", "source"), ("ar",), ("en",))
+        if line.values["topic"] and line.values["topic"] not in topics:
+            found.append(
+                f"topic: unknown {line.values['topic']!r}; the topics are: {', '.join(sorted(topics))}"
+            )
+        return found
+
+    _check_all(lines, problems_of)
+    existing = {tip.id: tip for tip in session.scalars(select(Tip))}
+    last = max((tip.position for tip in existing.values()), default=0)
+    added = 0
+    for line in lines:
+        values = line.values
+        tip = existing.get(values["id"])
+        if tip is None:
+            last += 1
+            tip = Tip(id=values["id"], position=last)
+            session.add(tip)
+            added += 1
+        tip.topic_id, tip.text_ar, tip.text_en, tip.source = (
+            values["topic"],
+            values["ar"],
+            values["en"],
+            values["source"],
+        )
+        tip.retired_at = _retired(line, tip.retired_at, now)
+    session.flush()
+    return added, len(lines) - added
+
+
+def export_tips(session: Session, out: TextIO) -> int:
+    rows = session.scalars(select(Tip).join(TipTopic).order_by(TipTopic.position, Tip.position)).all()
+    return _write(
+        out,
+        list(TIP_COLUMNS),
+        [
+            {
+                "id": t.id,
+                "topic": t.topic_id,
+                "ar": t.text_ar,
+                "en": t.text_en,
+                "source": t.source,
+                "retired": _yes(t.retired_at),
+            }
+            for t in rows
+        ],
+    )
+
+
+def import_services(session: Session, path: Path, now: datetime) -> tuple[int, int]:
+    lines = read_lines(path, SERVICE_COLUMNS)
+
+    def problems_of(line: Line) -> list[str]:
+        found = _problems_of(
+            line,
+            ("name_ar", "name_en", "about_ar", "about_en", "how_ar", "how_en"),
+            ("name_ar", "about_ar", "how_ar"),
+            ("name_en", "about_en", "how_en"),
+        )
+        link = line.values["link"]
+        if link and (not link.startswith("https://") or " " in link):
+            found.append("link: empty, or a full https:// address")
+        return found
+
+    _check_all(lines, problems_of)
+    existing = {service.id: service for service in session.scalars(select(Service))}
+    last = max((service.position for service in existing.values()), default=0)
+    added = 0
+    for line in lines:
+        values = line.values
+        service = existing.get(values["id"])
+        if service is None:
+            last += 1
+            service = Service(id=values["id"], position=last)
+            session.add(service)
+            added += 1
+        for column in ("name_ar", "name_en", "about_ar", "about_en", "how_ar", "how_en", "link"):
+            setattr(service, column, values[column])
+        service.retired_at = _retired(line, service.retired_at, now)
+    session.flush()
+    return added, len(lines) - added
+
+
+def export_services(session: Session, out: TextIO) -> int:
+    rows = session.scalars(select(Service).order_by(Service.position)).all()
+    columns = list(SERVICE_COLUMNS)
+    return _write(
+        out,
+        columns,
+        [
+            {**{c: getattr(s, c) for c in columns if c != "retired"}, "retired": _yes(s.retired_at)}
+            for s in rows
+        ],
+    )
+
+
+def _yes(moment: datetime | None) -> str:
+    return "yes" if moment else ""
+
+
+def _write(out: TextIO, columns: list[str], rows: list[dict[str, Any]]) -> int:
+    """UTF-8 with a BOM, so that Excel shows the Arabic."""
+    out.write("\ufeff")
+    writer = csv.DictWriter(out, fieldnames=columns)
+    writer.writeheader()
+    writer.writerows(rows)
+    return len(rows)

@@ -16,7 +16,7 @@ from typing import Any, TextIO
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from bot import broadcast, contacts_import, content_files, events_cli, export, logs, tables
+from bot import broadcast, canteens_cli, contacts_import, content_files, events_cli, export, logs, tables
 from bot.app import build_engine, open_database
 from bot.settings import Settings, SettingsError, load_settings
 from handlers import console
@@ -71,6 +71,7 @@ def parser() -> argparse.ArgumentParser:
 
     broadcast.add_commands(commands).set_defaults(run=_broadcast)
     events_cli.add_commands(commands).set_defaults(run=_events)
+    canteens_cli.add_commands(commands).set_defaults(run=_canteens)
 
     for what, text in (("tips", "food-safety tips"), ("services", "the useful services")):
         content = commands.add_parser(what, help=f"{text}: export to a spreadsheet, import it back")
@@ -95,6 +96,7 @@ def parser() -> argparse.ArgumentParser:
     importing.add_argument("--dry-run", action="store_true", help="check the file and count only")
     importing.add_argument("--as", dest="staff", help="the staff member's address, whose office applies")
     importing.set_defaults(run=_import_beneficiaries)
+    canteens_cli.add_verify(family_actions).set_defaults(run=_canteens, action="verify")
 
     export_command = commands.add_parser("export", help="export data for staff")
     export_what = export_command.add_subparsers(dest="what", metavar="WHAT", required=True)
@@ -259,6 +261,46 @@ async def _events(arguments: argparse.Namespace, settings: Settings) -> int:
             else:
                 action = EVENT_ACTIONS[arguments.action]
                 print(await database.run(lambda session: action(arguments, session, now)))
+        except broadcast.BroadcastError as problem:
+            raise UsageError(str(problem)) from None
+    return 0
+
+
+CANTEEN_ACTIONS = {
+    "create": canteens_cli.create,
+    "import": canteens_cli.import_file,
+    "list": canteens_cli.listing,
+    "show": canteens_cli.show,
+    "close": canteens_cli.close,
+    "decide": canteens_cli.decide,
+    "verify": canteens_cli.verify,
+}
+
+
+async def _canteens(arguments: argparse.Namespace, settings: Settings) -> int:
+    now = datetime.now(UTC)
+    async with open_database(settings) as database:
+        try:
+            if arguments.action == "export":
+                write = partial(canteens_cli.write_applicants, arguments)
+                if arguments.output is None:
+                    await database.run(
+                        partial(_write_to, lambda s, out, _lang: write(s, out), sys.stdout, "")
+                    )
+                else:
+                    with _private_file(arguments.output) as out:
+                        count = await database.run(
+                            partial(_write_to, lambda s, out, _lang: write(s, out), out, "")
+                        )
+                    print(f"usar: {count} applicants written to {arguments.output}.", file=sys.stderr)
+            else:
+                action = CANTEEN_ACTIONS[arguments.action]
+                print(await database.run(lambda session: action(arguments, session, now)))
+        except tables.RejectedFile as rejected:
+            for problem in rejected.problems:
+                print(f"{arguments.file}: {problem}", file=sys.stderr)
+            print(f"usar: nothing was published ({len(rejected.problems)} problems).", file=sys.stderr)
+            return 1
         except broadcast.BroadcastError as problem:
             raise UsageError(str(problem)) from None
     return 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 from conversations.account import Account
 from conversations.announcements import Announcements
 from conversations.announcing import announce
+from conversations.canteens import Canteens
 from conversations.event_form import new_event
 from conversations.food_safety import FoodSafety
 from conversations.identity import ConfirmIdentity
@@ -32,5 +33,6 @@ def all_flows(calendar_url: str | None = None) -> dict[str, Flow]:
         new_event,
         FoodSafety(),
         Services(),
+        Canteens(),
     ]
     return {flow.name: flow for flow in flows}

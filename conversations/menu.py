@@ -20,10 +20,6 @@ CANTEENS = "canteens"
 ACCOUNT = "account"
 SERVICES = "services"
 
-COMING_SOON = {
-    CANTEENS: N_("School-canteen opportunities are coming soon: you will be able to find them and apply."),
-}
-
 
 class Home:
     name = "home"
@@ -91,9 +87,8 @@ class Home:
             turn.go("tips")
         elif choice == SERVICES and turn.registered:
             turn.go("services")
-        elif choice in COMING_SOON and turn.registered:
-            turn.say(str(COMING_SOON[choice]))
-            self.ask(turn)
+        elif choice == CANTEENS and turn.registered:
+            turn.go("canteens")
         elif choice == ABOUT:
             turn.say(
                 _(

@@ -105,6 +105,15 @@ def reachable_again(session: Session, beneficiary_id: int) -> None:
     )
 
 
+def verify(session: Session, beneficiary_id: int, now: datetime) -> None:
+    """Her office checked her registration (canteen eligibility needs it)."""
+    session.execute(
+        update(Beneficiary)
+        .where(Beneficiary.id == beneficiary_id, Beneficiary.verified_at.is_(None))
+        .values(verified_at=now)
+    )
+
+
 def set_opted_out(session: Session, beneficiary_id: int, since: datetime | None) -> None:
     """Stop (since a time) or resume (None) the announcements and tips she receives."""
     found = session.get(Beneficiary, beneficiary_id)

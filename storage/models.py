@@ -438,3 +438,61 @@ class QuizResult(Base):
     total: Mapped[int] = mapped_column(Integer)
     passed: Mapped[bool] = mapped_column(Boolean)
     taken_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class SchoolStage(StrEnum):
+    KINDERGARTEN = "kindergarten"
+    PRIMARY = "primary"
+    INTERMEDIATE = "intermediate"
+    SECONDARY = "secondary"
+
+
+class ApplicationStatus(StrEnum):
+    APPLIED = "applied"
+    WITHDRAWN = "withdrawn"
+    SHORTLISTED = "shortlisted"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+
+
+class CanteenOpportunity(Base):
+    """A school canteen a productive family can run: published by an office, open until its deadline (or
+    until staff close it), with a number of places."""
+
+    __tablename__ = "canteen_opportunities"
+    __table_args__ = (Index("ix_canteens_open", "closed_at", "deadline"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    school_name: Mapped[str] = mapped_column(String(200))
+    stage: Mapped[str] = mapped_column(String(16))
+    girls: Mapped[bool] = mapped_column(Boolean)  # a girls' school; False: boys'
+    district: Mapped[str] = mapped_column(String(200))
+    office_code: Mapped[str] = mapped_column(ForeignKey("offices.code"), index=True)
+    students: Mapped[int] = mapped_column(Integer)
+    starts_on: Mapped[date] = mapped_column(Date)
+    requirements: Mapped[str] = mapped_column(Text, default="")
+    deadline: Mapped[datetime] = mapped_column(UTCDateTime())  # applications until then
+    places: Mapped[int] = mapped_column(Integer)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+
+
+class CanteenApplication(Base):
+    """One family's application to one opportunity (one at most, whatever she taps twice)."""
+
+    __tablename__ = "canteen_applications"
+    __table_args__ = (
+        UniqueConstraint("opportunity_id", "beneficiary_id", name="uq_canteen_applications_once"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    opportunity_id: Mapped[int] = mapped_column(ForeignKey("canteen_opportunities.id", ondelete="CASCADE"))
+    beneficiary_id: Mapped[int] = mapped_column(
+        ForeignKey("beneficiaries.id", ondelete="CASCADE"), index=True
+    )
+    status: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(Text, default=None)  # given with a rejection
+    applied_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    decided_by: Mapped[str | None] = mapped_column(String(64), default=None)

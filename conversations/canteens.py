@@ -1,0 +1,235 @@
+"""Canteen opportunities, in a registered family's menu: the open ones (her office's first), each with its
+requirements and deadline (Gregorian and Hijri); whether she may apply, check by check; apply with a
+confirmation; withdraw before the deadline.
+
+Canteen opportunities → one school → Apply → the checks → Confirm (yes/no) → applied
+                                   → Withdraw my application → withdrawn
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from babel.dates import format_date
+
+from conversations import eligibility
+from conversations.dates import RIYADH, hijri_date, long_time
+from conversations.i18n import N_, LazyText, _
+from conversations.turn import Answer, Offer, Turn
+from storage import beneficiaries, canteens, offices
+from storage.canteens import Applied
+from storage.models import ApplicationStatus, CanteenOpportunity, SchoolStage
+
+SHOW = "canteen:"  # + its id
+APPLY = "canteen:apply"
+CONFIRM_YES = "canteen:apply:yes"
+CONFIRM_NO = "canteen:apply:no"
+WITHDRAW = "canteen:withdraw"
+LIST = "canteen:list"
+MENU = "canteen:menu"
+DETAIL, CONFIRM = "detail", "confirm"
+SHOWN = "canteen_shown"
+
+STAGES: dict[str, LazyText] = {
+    SchoolStage.KINDERGARTEN: N_("Kindergarten"),
+    SchoolStage.PRIMARY: N_("Primary school"),
+    SchoolStage.INTERMEDIATE: N_("Intermediate school"),
+    SchoolStage.SECONDARY: N_("Secondary school"),
+}
+HER_APPLICATION: dict[str, LazyText] = {
+    ApplicationStatus.APPLIED: N_("You have applied. Your office will review the applications."),
+    ApplicationStatus.WITHDRAWN: N_("You withdrew your application."),
+    ApplicationStatus.SHORTLISTED: N_("You are on the shortlist."),
+    ApplicationStatus.ACCEPTED: N_("Your application was accepted."),
+    ApplicationStatus.REJECTED: N_("Your application was not accepted this time."),
+}
+
+
+class Canteens:
+    name = "canteens"
+
+    def begin(self, turn: Turn) -> None:
+        self._list(turn)
+
+    def ask(self, turn: Turn) -> None:
+        if turn.step in (DETAIL, CONFIRM):
+            self._detail(turn)
+        else:
+            self._list(turn)
+
+    def answer(self, turn: Turn, answer: Answer) -> None:
+        choice = answer.choice or ""
+        if not turn.registered or choice == MENU:
+            turn.go("home")
+        elif choice == LIST:
+            self._list(turn)
+        elif choice == APPLY and turn.step == DETAIL:
+            self._checks(turn)
+        elif choice in (CONFIRM_YES, CONFIRM_NO) and turn.step == CONFIRM:
+            if choice == CONFIRM_YES:
+                self._apply(turn)
+            else:
+                turn.say(_("Nothing was sent."))
+            self._detail(turn)
+        elif choice == WITHDRAW and turn.step == DETAIL:
+            self._withdraw(turn)
+            self._detail(turn)
+        elif choice.startswith(SHOW) and choice[len(SHOW) :].isdigit():
+            turn.remember(**{SHOWN: int(choice[len(SHOW) :])})
+            self._detail(turn)
+        else:
+            turn.say(_("Sorry, I did not understand that. Please choose from the menu by typing a number."))
+            self.ask(turn)
+
+    def help(self, turn: Turn) -> str | None:
+        return _(
+            "These are the school canteens open to applications. Choose one to read its requirements and "
+            "deadline, to see whether you can apply, and to apply."
+        )
+
+    def cancel(self, turn: Turn) -> None:
+        if turn.step == CONFIRM:
+            turn.say(_("Nothing was sent."))
+            self._detail(turn)
+        else:
+            turn.go("home")
+
+    # -- screens --------------------------------------------------------------------------------------
+
+    def _list(self, turn: Turn) -> None:
+        turn.step = None
+        family = beneficiaries.beneficiary(turn.session, turn.conversation.beneficiary_id or 0)
+        if family is None:
+            turn.go("home")
+            return
+        found = canteens.open_ones(turn.session, family.office_code, turn.now)
+        if not found:
+            turn.say(_("There are no canteen opportunities open right now. We will announce new ones."))
+            turn.go("home")
+            return
+        mine = canteens.applications_of(turn.session, family.id)
+        applied = {number for number, status in mine.items() if status != ApplicationStatus.WITHDRAWN.value}
+        offers = [
+            Offer(
+                label=f"{o.school_name} · {_day(o.deadline, turn)}{' ✅' if o.id in applied else ''}",
+                payload=f"{SHOW}{o.id}",
+            )
+            for o in found[:10]
+        ]
+        turn.say(
+            _("Open canteen opportunities (deadline beside each). Choose one:"),
+            [*offers, Offer(label=N_("Main menu"), payload=MENU)],
+        )
+
+    def _detail(self, turn: Turn) -> None:
+        opportunity = _shown(turn)
+        if opportunity is None:
+            turn.say(_("That opportunity is no longer on the list."))
+            self._list(turn)
+            return
+        turn.step = DETAIL
+        mine = canteens.application(turn.session, opportunity.id, turn.conversation.beneficiary_id or 0)
+        open_now = canteens.is_open(opportunity, turn.now)
+        lines = [describe(turn, opportunity)]
+        if mine is not None:
+            lines.append(str(HER_APPLICATION[mine.status]))
+        if not open_now:
+            lines.append(_("Applications are closed."))
+        offers = []
+        if open_now and (mine is None or mine.status == ApplicationStatus.WITHDRAWN.value):
+            offers.append(Offer(label=N_("Apply"), payload=APPLY))
+        if open_now and mine is not None and mine.status == ApplicationStatus.APPLIED.value:
+            offers.append(Offer(label=N_("Withdraw my application"), payload=WITHDRAW))
+        offers.append(Offer(label=N_("Back to the list"), payload=LIST))
+        turn.say("\n\n".join(lines), offers)
+
+    def _checks(self, turn: Turn) -> None:
+        opportunity = _shown(turn)
+        family = beneficiaries.beneficiary(turn.session, turn.conversation.beneficiary_id or 0)
+        if opportunity is None or family is None:
+            self._list(turn)
+            return
+        found = eligibility.checks(turn.session, family, opportunity, turn.language)
+        lines = "\n".join(check.line() for check in found)
+        if not eligibility.eligible(found):
+            turn.say(_("You cannot apply yet:\n%(checks)s", checks=lines))
+            self._detail(turn)
+            return
+        turn.step = CONFIRM
+        turn.say(
+            _(
+                "You can apply:\n%(checks)s\n\nSend your application to %(school)s?",
+                checks=lines,
+                school=opportunity.school_name,
+            ),
+            [Offer(label=N_("Yes, apply"), payload=CONFIRM_YES), Offer(label=N_("No"), payload=CONFIRM_NO)],
+        )
+
+    def _apply(self, turn: Turn) -> None:
+        opportunity = _shown(turn)
+        family = beneficiaries.beneficiary(turn.session, turn.conversation.beneficiary_id or 0)
+        if opportunity is None or family is None:
+            return
+        if not eligibility.eligible(eligibility.checks(turn.session, family, opportunity, turn.language)):
+            turn.say(_("Something changed and you cannot apply now. Please look at the checks again."))
+            return
+        result = canteens.apply(turn.session, opportunity.id, family.id, turn.now)
+        turn.say(
+            {
+                Applied.APPLIED: _("Your application is sent. We will tell you your office's decision here."),
+                Applied.ALREADY: _("You had already applied; your application stands."),
+                Applied.CLOSED: _("Sorry, applications for this school closed at its deadline."),
+            }.get(result, _("Nothing was changed."))
+        )
+
+    def _withdraw(self, turn: Turn) -> None:
+        opportunity = _shown(turn)
+        if opportunity is None:
+            return
+        result = canteens.withdraw(
+            turn.session, opportunity.id, turn.conversation.beneficiary_id or 0, turn.now
+        )
+        turn.say(
+            {
+                Applied.WITHDRAWN: _(
+                    "Your application is withdrawn. You can apply again until the deadline."
+                ),
+                Applied.CLOSED: _("The deadline has passed, so the application can no longer be withdrawn."),
+                Applied.DECIDED: _(
+                    "Your office has already decided on your application; please contact them."
+                ),
+            }.get(result, _("Nothing was changed."))
+        )
+
+
+def _shown(turn: Turn) -> CanteenOpportunity | None:
+    number = turn.answers.get(SHOWN)
+    return canteens.find(turn.session, number) if isinstance(number, int) else None
+
+
+def _day(moment: datetime, turn: Turn) -> str:
+    return format_date(moment.astimezone(RIYADH).date(), format="d MMM", locale=turn.language)
+
+
+def describe(turn: Turn, opportunity: CanteenOpportunity) -> str:
+    """The opportunity as she reads it: school, stage, district, students, start, deadline, places, needs."""
+    office = offices.office(turn.session, opportunity.office_code)
+    starts = format_date(opportunity.starts_on, format="long", locale=turn.language)
+    hijri = hijri_date(opportunity.starts_on, turn.language)
+    lines = [
+        f"🏫 {opportunity.school_name}",
+        _(
+            "%(stage)s for %(who)s, %(district)s (%(office)s office), %(students)s students",
+            stage=STAGES.get(opportunity.stage, N_("School")),
+            who=_("girls") if opportunity.girls else _("boys"),
+            district=opportunity.district,
+            office=office.name(turn.language) if office else opportunity.office_code,
+            students=opportunity.students,
+        ),
+        _("Starts: %(day)s", day=f"{starts} ({hijri})" if hijri else starts),
+        _("Apply by: %(deadline)s", deadline=long_time(opportunity.deadline)),
+        _("Places: %(places)s", places=opportunity.places),
+    ]
+    if opportunity.requirements:
+        lines.append(_("Requirements: %(requirements)s", requirements=opportunity.requirements))
+    return "\n".join(lines)

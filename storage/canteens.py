@@ -1,0 +1,273 @@
+"""School-canteen opportunities: publish, list the open ones, close (early, or at the deadline by the
+scheduler), apply and withdraw (one application per family and opportunity), review applicants.
+
+Applying and accepting take the opportunity's row lock on PostgreSQL (SQLite has one writer at a time), so a
+double tap or two staff accepting at once cannot exceed what is allowed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from storage.models import ApplicationStatus, Beneficiary, CanteenApplication, CanteenOpportunity, SchoolStage
+
+
+@dataclass(frozen=True)
+class NewOpportunity:
+    school_name: str
+    stage: str
+    girls: bool
+    district: str
+    office_code: str
+    students: int
+    starts_on: date
+    deadline: datetime
+    places: int
+    requirements: str = ""
+
+    def problems(self, now: datetime, offices: Sequence[str]) -> list[str]:
+        """What makes it unusable (in English, for staff's files and commands); empty when it is fine."""
+        found = []
+        if not self.school_name.strip():
+            found.append("school: empty")
+        if self.stage not in {stage.value for stage in SchoolStage}:
+            found.append(f"stage: one of {', '.join(stage.value for stage in SchoolStage)}")
+        if not self.district.strip():
+            found.append("district: empty")
+        if self.office_code not in offices:
+            found.append(f"office: unknown {self.office_code!r}; the offices are: {', '.join(offices)}")
+        if self.students < 1:
+            found.append("students: at least 1")
+        if self.places < 1:
+            found.append("places: at least 1")
+        if self.deadline <= now:
+            found.append("deadline: in the past")
+        return found
+
+
+class Applied(StrEnum):
+    APPLIED = "applied"
+    ALREADY = "already"  # she had applied: nothing changes
+    CLOSED = "closed"  # past the deadline, or closed by staff
+    WITHDRAWN = "withdrawn"
+    NOT_APPLIED = "not_applied"
+    DECIDED = "decided"  # staff have decided on it: no withdrawing by tapping
+
+
+class Decided(StrEnum):
+    DONE = "done"
+    FULL = "full"  # accepting more than the places
+    UNKNOWN = "unknown"
+    WITHDRAWN = "withdrawn"  # she withdrew: nothing to decide
+
+
+def publish(session: Session, new: NewOpportunity, by: str, now: datetime) -> CanteenOpportunity:
+    opportunity = CanteenOpportunity(**vars(new), created_by=by, created_at=now)
+    session.add(opportunity)
+    session.flush()
+    return opportunity
+
+
+def find(session: Session, opportunity_id: int) -> CanteenOpportunity | None:
+    return session.get(CanteenOpportunity, opportunity_id)
+
+
+def is_open(opportunity: CanteenOpportunity, now: datetime) -> bool:
+    return opportunity.closed_at is None and now < opportunity.deadline
+
+
+def open_ones(session: Session, office_first: str | None, now: datetime) -> list[CanteenOpportunity]:
+    """Open opportunities, those of `office_first` first, then by deadline."""
+    found = session.scalars(
+        select(CanteenOpportunity)
+        .where(CanteenOpportunity.closed_at.is_(None), CanteenOpportunity.deadline > now)
+        .order_by(CanteenOpportunity.deadline, CanteenOpportunity.id)
+    ).all()
+    return sorted(found, key=lambda o: o.office_code != office_first)
+
+
+def of_office(session: Session, office_code: str | None) -> Sequence[CanteenOpportunity]:
+    """Every opportunity of one office (None: of every office), newest first."""
+    query = select(CanteenOpportunity).order_by(CanteenOpportunity.id.desc())
+    if office_code is not None:
+        query = query.where(CanteenOpportunity.office_code == office_code)
+    return session.scalars(query).all()
+
+
+def close(session: Session, opportunity: CanteenOpportunity, now: datetime) -> bool:
+    if opportunity.closed_at is not None:
+        return False
+    opportunity.closed_at = now
+    return True
+
+
+def close_due(session: Session, now: datetime) -> list[int]:
+    """Close every opportunity whose deadline has passed; the ids closed (the scheduler's job)."""
+    due = session.scalars(
+        select(CanteenOpportunity).where(
+            CanteenOpportunity.closed_at.is_(None), CanteenOpportunity.deadline <= now
+        )
+    ).all()
+    for opportunity in due:
+        opportunity.closed_at = opportunity.deadline
+    return [opportunity.id for opportunity in due]
+
+
+def _locked(session: Session, opportunity_id: int) -> CanteenOpportunity | None:
+    query = select(CanteenOpportunity).where(CanteenOpportunity.id == opportunity_id)
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update()
+    return session.scalar(query)
+
+
+def application(session: Session, opportunity_id: int, beneficiary_id: int) -> CanteenApplication | None:
+    return session.scalar(
+        select(CanteenApplication).where(
+            CanteenApplication.opportunity_id == opportunity_id,
+            CanteenApplication.beneficiary_id == beneficiary_id,
+        )
+    )
+
+
+def application_by_id(session: Session, application_id: int) -> CanteenApplication | None:
+    return session.get(CanteenApplication, application_id)
+
+
+def apply(session: Session, opportunity_id: int, beneficiary_id: int, now: datetime) -> Applied:
+    opportunity = _locked(session, opportunity_id)
+    if opportunity is None or not is_open(opportunity, now):
+        return Applied.CLOSED
+    existing = application(session, opportunity_id, beneficiary_id)
+    if existing is None:
+        session.add(
+            CanteenApplication(
+                opportunity_id=opportunity_id,
+                beneficiary_id=beneficiary_id,
+                status=ApplicationStatus.APPLIED.value,
+                applied_at=now,
+            )
+        )
+        session.flush()
+        return Applied.APPLIED
+    if existing.status == ApplicationStatus.WITHDRAWN.value:
+        existing.status, existing.applied_at = ApplicationStatus.APPLIED.value, now
+        return Applied.APPLIED
+    return Applied.ALREADY
+
+
+def withdraw(session: Session, opportunity_id: int, beneficiary_id: int, now: datetime) -> Applied:
+    opportunity = _locked(session, opportunity_id)
+    existing = application(session, opportunity_id, beneficiary_id)
+    if existing is None or existing.status == ApplicationStatus.WITHDRAWN.value:
+        return Applied.NOT_APPLIED
+    if opportunity is None or not is_open(opportunity, now):
+        return Applied.CLOSED
+    if existing.status != ApplicationStatus.APPLIED.value:
+        return Applied.DECIDED
+    existing.status = ApplicationStatus.WITHDRAWN.value
+    return Applied.WITHDRAWN
+
+
+@dataclass(frozen=True)
+class Applicant:
+    application_id: int
+    beneficiary_id: int
+    full_name: str
+    national_id: str
+    mobile: str
+    office_code: str
+    verified: bool
+    health_certificate: bool
+    status: str
+    reason: str | None
+    applied_at: datetime
+
+
+def applicants(session: Session, opportunity_id: int) -> list[Applicant]:
+    rows = session.execute(
+        select(
+            CanteenApplication.id,
+            Beneficiary.id,
+            Beneficiary.full_name,
+            Beneficiary.national_id,
+            Beneficiary.mobile,
+            Beneficiary.office_code,
+            Beneficiary.verified_at.is_not(None),
+            Beneficiary.health_certificate,
+            CanteenApplication.status,
+            CanteenApplication.reason,
+            CanteenApplication.applied_at,
+        )
+        .join(Beneficiary, Beneficiary.id == CanteenApplication.beneficiary_id)
+        .where(CanteenApplication.opportunity_id == opportunity_id)
+        .order_by(CanteenApplication.applied_at, CanteenApplication.id)
+    ).all()
+    return [Applicant(*row) for row in rows]
+
+
+def accepted_count(session: Session, opportunity_id: int) -> int:
+    return int(
+        session.scalar(
+            select(func.count()).where(
+                CanteenApplication.opportunity_id == opportunity_id,
+                CanteenApplication.status == ApplicationStatus.ACCEPTED.value,
+            )
+        )
+        or 0
+    )
+
+
+def decide(
+    session: Session,
+    application_id: int,
+    status: ApplicationStatus,
+    reason: str | None,
+    by: str,
+    now: datetime,
+) -> tuple[Decided, CanteenApplication | None]:
+    """Shortlist, accept or reject; accepting more than the places is refused."""
+    found = session.get(CanteenApplication, application_id)
+    if found is None:
+        return Decided.UNKNOWN, None
+    opportunity = _locked(session, found.opportunity_id)
+    if found.status == ApplicationStatus.WITHDRAWN.value or opportunity is None:
+        return Decided.WITHDRAWN, found
+    if (
+        status is ApplicationStatus.ACCEPTED
+        and found.status != ApplicationStatus.ACCEPTED.value
+        and accepted_count(session, opportunity.id) >= opportunity.places
+    ):
+        return Decided.FULL, found
+    found.status, found.decided_at, found.decided_by = status.value, now, by
+    found.reason = reason if status is ApplicationStatus.REJECTED else None
+    session.flush()
+    return Decided.DONE, found
+
+
+def counts(session: Session, opportunity_id: int) -> dict[str, int]:
+    tally = {status.value: 0 for status in ApplicationStatus}
+    for status, number in session.execute(
+        select(CanteenApplication.status, func.count())
+        .where(CanteenApplication.opportunity_id == opportunity_id)
+        .group_by(CanteenApplication.status)
+    ):
+        tally[status] = number
+    return tally
+
+
+def applications_of(session: Session, beneficiary_id: int) -> dict[int, str]:
+    """Her applications: opportunity id → status."""
+    return {
+        opportunity_id: status
+        for opportunity_id, status in session.execute(
+            select(CanteenApplication.opportunity_id, CanteenApplication.status).where(
+                CanteenApplication.beneficiary_id == beneficiary_id
+            )
+        )
+    }

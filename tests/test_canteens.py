@@ -1,0 +1,156 @@
+"""School canteens: publish → browse → eligibility, each reason → apply → tap twice → withdraw → deadline
+closes → late apply → shortlist, accept, reject → she is told; a malformed import; offices kept apart."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select, update
+
+from bot import canteens_cli
+from bot.broadcast import BroadcastError
+from bot.tables import RejectedFile
+from storage import canteens, staff, tips
+from storage.canteens import Applied
+from storage.db import Database
+from storage.models import Beneficiary, Delivery, StaffRole
+from tests.people import Clock, Person, ar
+
+
+def arguments(**values: object) -> argparse.Namespace:
+    defaults: dict[str, object] = {
+        "school": "ابتدائية الجموم الأولى", "stage": "primary", "girls": True, "boys": False,
+        "district": "حي النزهة", "office": "makkah", "students": 300, "start": "2027-01-10",
+        "deadline": "2026-12-01", "places": 1, "requirements": "شهادة صحية سارية", "staff": None,
+    }  # fmt: skip
+    return argparse.Namespace(**{**defaults, **values})
+
+
+async def run(database: Database, clock: Clock, action: str, given: argparse.Namespace) -> str:
+    work = getattr(canteens_cli, action)
+    return str(await database.run(lambda session: work(given, session, clock.now)))
+
+
+async def test_from_publishing_to_the_decision(
+    database: Database, clock: Clock, fatima: Person, mary: Person
+) -> None:
+    published = await run(database, clock, "create", arguments())
+    assert published.startswith("Opportunity 1 published: ابتدائية الجموم الأولى — primary, girls")
+    await fatima.registers()  # Makkah, with a health certificate; not yet verified, no training or quiz
+    await fatima.chooses(ar("Canteen opportunities"))
+    await fatima.chooses("ابتدائية الجموم الأولى")
+    assert "حي النزهة" in fatima.heard and "شهادة صحية سارية" in fatima.heard and "1448" in fatima.heard
+    await fatima.chooses(ar("Apply"))
+    heard = fatima.heard
+    assert (
+        "❌ " + ar("Your office has not verified your registration yet. Please contact your office.") in heard
+    )
+    assert "✅ " + ar("You hold a health certificate.") in heard
+    assert (
+        "❌ " + ar("Attend a training (see “Trainings”) or pass a quiz in “Food-safety tips” first.") in heard
+    )
+    assert "✅ " + ar("The school is in your office's area.") in heard
+
+    assert await run(database, clock, "verify", arguments(who="1000000008")) == "Family 1 is verified."
+    await database.run(lambda s: tips.load_shipped(s))
+    await database.run(lambda s: tips.record_quiz(s, 1, "clean", 3, 3, clock.now))
+    await fatima.chooses(ar("Apply"))
+    await fatima.chooses(ar("Yes, apply"))
+    assert ar("Your application is sent. We will tell you your office's decision here.") in fatima.heard
+    assert await database.run(lambda s: canteens.apply(s, 1, 1, clock.now)) is Applied.ALREADY  # a second tap
+    await fatima.chooses(ar("Withdraw my application"))
+    assert ar("Your application is withdrawn. You can apply again until the deadline.") in fatima.heard
+    await fatima.chooses(ar("Apply"))
+    await fatima.chooses(ar("Yes, apply"))
+
+    # Mary's family is followed by the Jeddah office: this school is not for her office.
+    await mary.registers(national_id="1000000016", mobile="0551234568", language="en")
+    await database.run(
+        lambda s: s.execute(update(Beneficiary).where(Beneficiary.id == 2).values(office_code="jeddah"))
+    )
+    await mary.chooses("Canteen opportunities")
+    await mary.chooses("ابتدائية الجموم الأولى")
+    await mary.chooses("Apply")
+    assert "❌ This school is for families of the Makkah office." in mary.heard
+
+    # The deadline passes: the scheduler closes it; a late tap is told so.
+    clock.now = clock.now + timedelta(days=4)
+    assert await database.run(lambda s: canteens.close_due(s, clock.now)) == [1]
+    assert await database.run(lambda s: canteens.apply(s, 1, 2, clock.now)) is Applied.CLOSED
+    await mary.says("menu")
+    await mary.chooses("Canteen opportunities")
+    assert "There are no canteen opportunities open right now." in mary.heard
+
+    # Staff review: shortlist, accept; one place only.
+    assert "application 1: فاطمة أحمد الزهراني — applied (verified, certificate)" in await run(
+        database, clock, "show", arguments(id=1)
+    )
+    await run(database, clock, "decide", arguments(application=1, decision="shortlist", reason=None))
+    await run(database, clock, "decide", arguments(application=1, decision="accept", reason=None))
+    kinds = await database.run(lambda s: s.execute(select(Delivery.kind, Delivery.beneficiary_id)).all())
+    assert sorted(tuple(row) for row in kinds) == [("canteen_accepted", 1), ("canteen_shortlisted", 1)]
+
+
+async def test_more_accepted_than_places_is_refused_and_a_rejection_says_why(
+    database: Database, clock: Clock, fatima: Person, mary: Person
+) -> None:
+    await run(database, clock, "create", arguments(office="jeddah", places=1))
+    await fatima.registers()
+    await mary.registers(national_id="1000000016", mobile="0551234568", language="en")
+    for family in (1, 2):
+        await database.run(lambda s, f=family: canteens.apply(s, 1, f, clock.now))
+    await run(database, clock, "decide", arguments(application=1, decision="accept", reason=None))
+    with pytest.raises(BroadcastError, match="all 1 places are taken"):
+        await run(database, clock, "decide", arguments(application=2, decision="accept", reason=None))
+    await run(database, clock, "decide", arguments(application=2, decision="reject", reason="المدرسة بعيدة"))
+    payload = await database.run(
+        lambda s: s.scalar(select(Delivery.payload).where(Delivery.kind == "canteen_rejected"))
+    )
+    assert payload is not None and "المدرسة بعيدة" in payload["ar"] and "المدرسة بعيدة" in payload["en"]
+
+
+async def test_staff_of_one_office_cannot_touch_another_office(database: Database, clock: Clock) -> None:
+    await run(database, clock, "create", arguments())
+    await database.run(lambda s: staff.add_or_update(s, "902", StaffRole.STAFF, "jeddah", clock.now))
+    for action, given in (
+        ("show", arguments(id=1, staff="902")),
+        ("close", arguments(id=1, staff="902")),
+        ("create", arguments(staff="902")),
+    ):
+        with pytest.raises(BroadcastError, match="only manage their own office's opportunities"):
+            await run(database, clock, action, given)
+    assert "(closed)" not in await run(database, clock, "show", arguments(id=1))
+
+
+async def test_an_import_with_bad_lines_publishes_nothing(
+    database: Database, clock: Clock, tmp_path: Path
+) -> None:
+    path = tmp_path / "schools.csv"
+    path.write_text(
+        "school,stage,gender,district,office,students,start,deadline,places,requirements\n"
+        "ابتدائية 1,ابتدائي,بنات,العزيزية,مكة المكرمة,250,2027-01-10,2026-12-20,2,\n"
+        "متوسطة 2,middle,girls,الشوقية,makkah,200,2027-01-10,2026-12-20,1,\n"
+        "ثانوية 3,secondary,mixed,الزاهر,riyadh,many,2027-01-10,2026-12-20,1,\n"
+        "روضة 4,kindergarten,girls,العوالي,jumum,80,10/01/2027,2026-12-20,1,\n"
+        "ابتدائية 5,primary,boys,النسيم,jeddah,300,2027-01-10,2026-11-01,1,\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(RejectedFile) as rejected:
+        await run(database, clock, "import_file", argparse.Namespace(file=path, staff=None))
+    assert rejected.value.problems == [
+        "line 3: stage: one of kindergarten, primary, intermediate, secondary",
+        "line 4: gender: girls or boys (بنات أو بنين)",
+        "line 4: students: a whole number",
+        "line 4: office: unknown 'riyadh'; the offices are: makkah, jumum, jeddah",
+        "line 5: start '10/01/2027': write the day as \"YYYY-MM-DD\"",
+        "line 6: deadline: in the past",
+    ]
+    assert await database.run(lambda s: canteens.of_office(s, None)) == []
+    fixed = "\n".join(path.read_text(encoding="utf-8").splitlines()[:2]) + "\n"
+    path.write_text(fixed, encoding="utf-8")
+    assert await run(database, clock, "import_file", argparse.Namespace(file=path, staff=None)) == (
+        "1 opportunities published."
+    )

@@ -13,6 +13,7 @@ from conversations.menu import Home
 from conversations.registration import registration
 from conversations.services import Services
 from conversations.staff import StaffHome
+from conversations.staff_canteens import StaffCanteens
 from conversations.staff_events import StaffEvents
 from conversations.trainings import Trainings
 from conversations.turn import Flow
@@ -34,5 +35,6 @@ def all_flows(calendar_url: str | None = None) -> dict[str, Flow]:
         FoodSafety(),
         Services(),
         Canteens(),
+        StaffCanteens(),
     ]
     return {flow.name: flow for flow in flows}

@@ -3,7 +3,7 @@
 staff menu → Registrations (families per office, verified or waiting) → staff menu
            → Announcements (conversations.announcements)
            → Training events (conversations.staff_events)
-           → Canteen opportunities: coming with its issue
+           → Canteen opportunities and verifying registrations (conversations.staff_canteens)
 """
 
 from __future__ import annotations
@@ -17,10 +17,6 @@ REGISTRATIONS = "staff:registrations"
 ANNOUNCEMENTS = "staff:announcements"
 EVENTS = "staff:events"
 CANTEENS = "staff:canteens"
-
-COMING_SOON = {
-    CANTEENS: N_("Canteen opportunities are coming soon: publish them and review applications."),
-}
 
 
 def staff_member(turn: Turn) -> StaffMember | None:
@@ -59,9 +55,8 @@ class StaffHome:
             turn.go("announcements")
         elif answer.choice == EVENTS:
             turn.go("staff_events")
-        elif answer.choice in COMING_SOON:
-            turn.say(str(COMING_SOON[answer.choice]))
-            self.ask(turn)
+        elif answer.choice == CANTEENS:
+            turn.go("staff_canteens")
         else:
             turn.say(_("Sorry, I did not understand that. Please choose from the menu by typing a number."))
             self.ask(turn)

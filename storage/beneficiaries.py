@@ -105,6 +105,14 @@ def reachable_again(session: Session, beneficiary_id: int) -> None:
     )
 
 
+def pending(session: Session, office_code: str | None, limit: int) -> Sequence[Beneficiary]:
+    """Registrations waiting for their office to verify them, oldest first (of one office, or all)."""
+    query = select(Beneficiary).where(Beneficiary.verified_at.is_(None)).order_by(Beneficiary.registered_at)
+    if office_code is not None:
+        query = query.where(Beneficiary.office_code == office_code)
+    return session.scalars(query.limit(limit)).all()
+
+
 def verify(session: Session, beneficiary_id: int, now: datetime) -> None:
     """Her office checked her registration (canteen eligibility needs it)."""
     session.execute(

@@ -13,11 +13,13 @@ from sqlalchemy import select, update
 from bot import canteens_cli
 from bot.broadcast import BroadcastError
 from bot.tables import RejectedFile
+from conversations.engine import Engine
 from storage import canteens, staff, tips
 from storage.canteens import Applied
 from storage.db import Database
 from storage.models import Beneficiary, Delivery, StaffRole
 from tests.people import Clock, Person, ar
+from tests.test_staff_announcements import staff_person
 
 
 def arguments(**values: object) -> argparse.Namespace:
@@ -100,8 +102,8 @@ async def test_more_accepted_than_places_is_refused_and_a_rejection_says_why(
     await run(database, clock, "create", arguments(office="jeddah", places=1))
     await fatima.registers()
     await mary.registers(national_id="1000000016", mobile="0551234568", language="en")
-    for family in (1, 2):
-        await database.run(lambda s, f=family: canteens.apply(s, 1, f, clock.now))
+    await database.run(lambda s: canteens.apply(s, 1, 1, clock.now))
+    await database.run(lambda s: canteens.apply(s, 1, 2, clock.now))
     await run(database, clock, "decide", arguments(application=1, decision="accept", reason=None))
     with pytest.raises(BroadcastError, match="all 1 places are taken"):
         await run(database, clock, "decide", arguments(application=2, decision="accept", reason=None))
@@ -154,3 +156,35 @@ async def test_an_import_with_bad_lines_publishes_nothing(
     assert await run(database, clock, "import_file", argparse.Namespace(file=path, staff=None)) == (
         "1 opportunities published."
     )
+
+
+async def test_staff_verify_and_decide_in_the_chat(
+    database: Database, engine: Engine, clock: Clock, fatima: Person
+) -> None:
+    await run(database, clock, "create", arguments(places=1))
+    await fatima.registers()
+    await database.run(lambda s: canteens.apply(s, 1, 1, clock.now))
+    huda = await staff_person(database, engine, clock, StaffRole.STAFF, "makkah", "901")
+    await huda.says("hello")
+    await huda.chooses("Canteen opportunities")
+    await huda.chooses("Verify registrations")
+    await huda.chooses("فاطمة أحمد الزهراني")
+    assert "فاطمة أحمد الزهراني is verified." in huda.heard
+    assert "No registration is waiting for verification." in huda.heard
+
+    await huda.chooses("1. ابتدائية الجموم الأولى")
+    assert "Places: 1 · accepted: 0 · applications: 1" in huda.heard
+    await huda.chooses("فاطمة أحمد الزهراني · applied")
+    assert "verified, health certificate" in huda.heard
+    await huda.chooses("Reject")
+    await huda.says("المدرسة بعيدة عن منزلك")
+    assert "Saved: not accepted. She is told in her language." in huda.heard
+    payload = await database.run(
+        lambda s: s.scalar(select(Delivery.payload).where(Delivery.kind == "canteen_rejected"))
+    )
+    assert payload is not None and "المدرسة بعيدة عن منزلك" in payload["ar"]
+
+    other = await staff_person(database, engine, clock, StaffRole.STAFF, "jeddah", "902")
+    await other.says("hello")
+    await other.chooses("Canteen opportunities")
+    assert "ابتدائية الجموم الأولى" not in other.heard

@@ -114,3 +114,28 @@ def save_all(session: Session, families: Sequence[KnownFamily], by: str, now: da
 def forget(session: Session, national_id: str, mobile: str) -> None:
     """She registered: the office's copy is no longer needed."""
     session.execute(delete(Contact).where(or_(Contact.national_id == national_id, Contact.mobile == mobile)))
+
+
+@dataclass(frozen=True)
+class ContactReach:
+    mobile: str  # her WhatsApp address
+    opted_out: bool
+
+
+def reach_all(session: Session, contact_ids: Sequence[int]) -> dict[int, ContactReach]:
+    """Where to write to imported contacts: WhatsApp at their mobile."""
+    if not contact_ids:
+        return {}
+    rows = session.execute(
+        select(Contact.id, Contact.mobile, Contact.opted_out_at).where(Contact.id.in_(list(contact_ids)))
+    ).all()
+    return {number: ContactReach(mobile, opted_out_at is not None) for number, mobile, opted_out_at in rows}
+
+
+def set_opted_out(session: Session, mobile: str, since: datetime | None) -> bool:
+    """She (not yet registered) sent STOP or START from this mobile; False if it is no contact's."""
+    found = by_mobile(session, mobile)
+    if found is None:
+        return False
+    found.opted_out_at = since
+    return True

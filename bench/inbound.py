@@ -5,6 +5,7 @@ through (1) our whole pipeline — aiogram dispatcher, router, conversation engi
 aiogram echo handler, and prints updates/s for both, their ratio, and p50/p99 latency per update.
 
     .venv/bin/python bench/inbound.py --users 1000
+    .venv/bin/python bench/inbound.py --users 1000 --batch 100   # as polling feeds them
 
 The bot's session answers every Bot API call in memory (aiogram's own test pattern), so the figures are
 the cost of our code and the database, not of a network.
@@ -142,13 +143,25 @@ def echo_dispatcher() -> Dispatcher:
     return dispatcher
 
 
-async def feed(dispatcher: Dispatcher, bot: Bot, stream: Sequence[Update]) -> tuple[float, list[float]]:
+async def feed(
+    dispatcher: Dispatcher, bot: Bot, stream: Sequence[Update], batch: int = 1
+) -> tuple[float, list[float]]:
+    """Feed every update; `batch` > 1 feeds them that many at a time as concurrent tasks, the way aiogram's
+    polling answers the updates of one getUpdates call."""
     latencies: list[float] = []
-    started = time.perf_counter()
-    for update in stream:
+
+    async def one(update: Update) -> None:
         before = time.perf_counter()
         await dispatcher.feed_update(bot, update)
         latencies.append(time.perf_counter() - before)
+
+    started = time.perf_counter()
+    if batch == 1:
+        for update in stream:
+            await one(update)
+    else:
+        for first in range(0, len(stream), batch):
+            await asyncio.gather(*(one(update) for update in stream[first : first + batch]))
     return time.perf_counter() - started, latencies
 
 
@@ -160,14 +173,16 @@ def report(name: str, count: int, elapsed: float, latencies: list[float]) -> flo
     return rate
 
 
-async def run_usar(stream: Sequence[Update], users: int, sqlite_in_thread: bool) -> tuple[float, list[float]]:
+async def run_usar(
+    stream: Sequence[Update], users: int, sqlite_in_thread: bool, batch: int
+) -> tuple[float, list[float]]:
     with tempfile.TemporaryDirectory() as directory:
         database = Database(f"sqlite:///{directory}/bench.db", sqlite_in_thread=sqlite_in_thread)
         await database.migrate()
         engine = Engine(database, all_flows())
         bot = Bot("1:bench", session=OfflineSession())
         ours = create_dispatcher(engine.handle, TelegramSender(bot), lambda: NOW)
-        elapsed, latencies = await feed(ours, bot, stream)
+        elapsed, latencies = await feed(ours, bot, stream, batch)
         registered = await database.run(lambda s: s.scalar(select(func.count()).select_from(Beneficiary)))
         await database.dispose()
     if registered != users:
@@ -175,18 +190,24 @@ async def run_usar(stream: Sequence[Update], users: int, sqlite_in_thread: bool)
     return elapsed, latencies
 
 
-async def main(users: int, rounds: int, also_async_sqlite: bool) -> None:
+async def main(users: int, rounds: int, also_async_sqlite: bool, batch: int) -> None:
     """Echo and ours alternate, `rounds` times each: this machine's speed drifts, so the best round of each
     is compared with the best of the other, not one moment with another."""
     stream = updates(users)
     python = sys.version.split()[0]
-    print(f"{users:,} users, {len(stream):,} updates, best of {rounds} alternating rounds, Python {python}")
+    fed = "one at a time" if batch == 1 else f"in concurrent batches of {batch}"
+    print(
+        f"{users:,} users, {len(stream):,} updates fed {fed}, best of {rounds} alternating rounds, "
+        f"Python {python}"
+    )
     echo_runs, our_runs, async_runs = [], [], []
     for _ in range(rounds):
-        echo_runs.append(await feed(echo_dispatcher(), Bot("1:bench", session=OfflineSession()), stream))
-        our_runs.append(await run_usar(stream, users, sqlite_in_thread=True))
+        echo_runs.append(
+            await feed(echo_dispatcher(), Bot("1:bench", session=OfflineSession()), stream, batch)
+        )
+        our_runs.append(await run_usar(stream, users, sqlite_in_thread=True, batch=batch))
         if also_async_sqlite:
-            async_runs.append(await run_usar(stream, users, sqlite_in_thread=False))
+            async_runs.append(await run_usar(stream, users, sqlite_in_thread=False, batch=batch))
     echo_rate = report("echo", len(stream), *min(echo_runs, key=lambda run: run[0]))
     our_rate = report("usar", len(stream), *min(our_runs, key=lambda run: run[0]))
     print(
@@ -202,5 +223,11 @@ if __name__ == "__main__":
     parser.add_argument("--users", type=int, default=1000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--also-aiosqlite", action="store_true", help="also measure the aiosqlite path")
+    parser.add_argument(
+        "--batch",
+        type=int,
+        default=1,
+        help="updates fed at once as concurrent tasks, as polling does (1..100)",
+    )
     arguments = parser.parse_args()
-    asyncio.run(main(arguments.users, arguments.rounds, arguments.also_aiosqlite))
+    asyncio.run(main(arguments.users, arguments.rounds, arguments.also_aiosqlite, arguments.batch))

@@ -100,7 +100,7 @@ class Engine:
         try:
             async with self._locks.hold((inbound.channel, inbound.address)):
                 try:
-                    replies = await self.database.run(partial(self._turn, inbound))
+                    replies = await self.database.run_short(partial(self._turn, inbound))
                 except Exception:
                     # Never the message itself or the address: they may hold personal data.
                     log.exception("a %s turn failed", inbound.channel.value)
@@ -116,6 +116,7 @@ class Engine:
     def _turn(self, inbound: Inbound, session: Session) -> list[Reply]:
         conversation = saved.load(session, inbound.channel.value, inbound.address)
         is_new = conversation is None
+        linked_before = None if conversation is None else conversation.beneficiary_id
         if conversation is None:
             hint = (inbound.language_hint or "")[:2].lower()
             language = hint if hint in LANGUAGES else self.default_language
@@ -134,9 +135,18 @@ class Engine:
             saved.forget(session, conversation)
         else:
             saved.save(session, conversation, inbound.received_at)
-            if conversation.beneficiary_id is not None:
-                beneficiaries.reachable_again(session, conversation.beneficiary_id)  # she wrote: not blocked
+            _reachable_again(session, conversation, linked_before)
         return turn.replies
+
+
+def _reachable_again(
+    session: Session, conversation: saved.ConversationState, linked_before: int | None
+) -> None:
+    """She wrote, so her family is reachable again: clear its "blocked" mark if it may have one — it had
+    when her state was read, or this very turn linked her to a family whose mark we have not read."""
+    family = conversation.beneficiary_id
+    if family is not None and (conversation.family_blocked or family != linked_before):
+        beneficiaries.reachable_again(session, family)
 
 
 def _first_message(turn: Turn) -> None:

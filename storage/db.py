@@ -7,25 +7,30 @@ import asyncio
 import logging
 import random
 import time
-from collections.abc import Callable
+from asyncio import Future
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, RootTransaction, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
-from sqlalchemy.pool import SingletonThreadPool
+from sqlalchemy.pool import SingletonThreadPool, StaticPool
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).parent / "migrations"
 ATTEMPTS = 12
+# A SQLite transaction is deferred, taking the write lock at its first write so that readers never wait,
+# unless its connection has these execution options: then it takes the lock at BEGIN, waiting for it there.
+WRITE_LOCK_FIRST = {"sqlite_begin": "BEGIN IMMEDIATE"}
+GROUP_LIMIT = 64  # units of work committed together at most, so that other processes never wait long
 
 
 class DatabaseURLError(ValueError):
@@ -71,6 +76,9 @@ class Database:
     inbound benchmark showed to cost more than everything else in a turn together, and SQLite has one
     writer at a time anyway. `sqlite_in_thread=False` keeps the statement-by-statement async path (the
     benchmark measures both; docs/PERFORMANCE.md has the figures).
+
+    A short unit of work, such as a conversation turn, can use `run_short` instead: on SQLite it runs on
+    the event loop's own thread, see `_OnTheLoop`.
     """
 
     def __init__(self, url: str, *, echo: bool = False, sqlite_in_thread: bool = True) -> None:
@@ -82,6 +90,7 @@ class Database:
         self.engine: AsyncEngine = create_async_engine(self.url, **options)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         self._thread: ThreadPoolExecutor | None = None
+        self._on_the_loop: _OnTheLoop | None = None
         if self.is_sqlite:
             _configure_sqlite(self.engine.sync_engine)
             if sqlite_in_thread:
@@ -92,12 +101,24 @@ class Database:
                 )
                 _configure_sqlite(self._sync_engine)
                 self._sync_sessions = sessionmaker(self._sync_engine, expire_on_commit=False)
+                self._writer_sessions = sessionmaker(
+                    self._sync_engine.execution_options(**WRITE_LOCK_FIRST), expire_on_commit=False
+                )
                 self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="usar-sqlite")
+                self._on_the_loop = _OnTheLoop(
+                    create_engine(
+                        sync_url,
+                        echo=echo,
+                        hide_parameters=True,
+                        poolclass=StaticPool,
+                        execution_options=WRITE_LOCK_FIRST,
+                    )
+                )
 
     async def run(self, work: Callable[[Session], T]) -> T:
         """Run `work` in one transaction and commit it; run it again from scratch if it raced another."""
         if self._thread is not None:
-            return await asyncio.get_running_loop().run_in_executor(self._thread, self._run_in_thread, work)
+            return await self._in_thread(work, self._sync_sessions)
         for attempt in range(1, ATTEMPTS + 1):
             async with self.sessions() as session:
                 try:
@@ -112,9 +133,27 @@ class Database:
             await asyncio.sleep(_pause(attempt))
         raise AssertionError("unreachable")
 
-    def _run_in_thread(self, work: Callable[[Session], T]) -> T:
+    async def run_short(self, work: Callable[[Session], T]) -> T:
+        """`run` for a unit of work of a few statements (a conversation turn). On SQLite it runs on the
+        event loop's own thread and is committed with the others of the same moment (`_OnTheLoop`);
+        if the database is busy, or the work raced another, it runs again in the worker thread."""
+        if self._on_the_loop is None:
+            return await self.run(work)
+        try:
+            return await self._on_the_loop.run(work)
+        except Exception as exc:
+            if not (_is_conflict(exc) or isinstance(exc, NotCommitted)):
+                raise
+        # The worker thread waits for the write lock, then runs it again on fresh state.
+        return await self._in_thread(work, self._writer_sessions)
+
+    async def _in_thread(self, work: Callable[[Session], T], sessions: sessionmaker[Session]) -> T:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._thread, self._run_in_thread, work, sessions)
+
+    def _run_in_thread(self, work: Callable[[Session], T], sessions: sessionmaker[Session]) -> T:
         for attempt in range(1, ATTEMPTS + 1):
-            with self._sync_sessions() as session:
+            with sessions() as session:
                 try:
                     result = work(session)
                     session.commit()
@@ -133,10 +172,117 @@ class Database:
             await connection.run_sync(_upgrade)
 
     async def dispose(self) -> None:
+        if self._on_the_loop is not None:
+            self._on_the_loop.close()
         if self._thread is not None:
             self._thread.submit(self._sync_engine.dispose).result()  # its connection lives in that thread
             self._thread.shutdown(wait=True)
         await self.engine.dispose()
+
+
+class NotCommitted(Exception):
+    """The group a unit of work ran in was not committed: it must run again."""
+
+
+class _OnTheLoop:
+    """SQLite units of work run on the event loop's own thread, and committed in groups.
+
+    A worker thread would not let the event loop run meanwhile anyway, since a turn is Python code
+    holding the GIL but for the moments in SQLite itself, and the hop there and back costs about as much
+    as the turn (docs/PERFORMANCE.md). What a thread is for is waiting, and this never waits: it takes the
+    write lock at BEGIN (`BEGIN IMMEDIATE`), with no busy timeout, so when another connection is writing
+    it fails at once, before any work, and the caller hands the work to the worker thread, which waits
+    for the lock.
+
+    Group commit: the units of work that run in one pass of the event loop (aiogram answers the updates
+    of a polling batch as concurrent tasks) share one transaction, committed once at the end of the pass
+    or after `GROUP_LIMIT` of them. Each runs in its own savepoint, so one that fails is undone alone, and
+    each returns only once the group is committed: a reply is sent only after what it answers is saved.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        _configure_sqlite(engine, busy_timeout_ms=0)
+        self._engine = engine
+        self._connection: Connection | None = None  # opened on first use, on the loop's thread
+        self._group: _Group | None = None
+
+    async def run(self, work: Callable[[Session], T]) -> T:
+        group = self._group if self._group is not None and self._group.is_open else self._open_group()
+        result = group.run(work)
+        if group.size >= GROUP_LIMIT:
+            self._finish(group)
+        await group.committed
+        return result
+
+    def _open_group(self) -> _Group:
+        if self._connection is None:
+            self._connection = self._engine.connect()
+        loop = asyncio.get_running_loop()
+        group = _Group(self._connection, self._connection.begin(), loop.create_future())
+        self._group = group
+        loop.call_soon(self._finish, group)  # after the tasks ready now, which join it
+        return group
+
+    def _finish(self, group: _Group) -> None:
+        if self._group is group:
+            self._group = None
+        group.commit()
+
+    def close(self) -> None:
+        if self._group is not None:
+            self._finish(self._group)
+        if self._connection is not None:
+            self._connection.close()
+        self._engine.dispose()
+
+
+class _Group:
+    """Units of work in one transaction, each in a savepoint; `committed` tells them how it ended."""
+
+    def __init__(self, connection: Connection, transaction: RootTransaction, committed: Future[None]) -> None:
+        self._connection = connection
+        self._transaction = transaction
+        self.committed = committed
+        self.size = 0
+
+    @property
+    def is_open(self) -> bool:
+        return not self.committed.done() and self._transaction.is_active
+
+    def run(self, work: Callable[[Session], T]) -> T:
+        self._savepoint("SAVEPOINT unit")
+        try:
+            with Session(self._connection, expire_on_commit=False) as session:  # joins the transaction
+                result = work(session)
+                session.flush()  # what the work changed on ORM objects and left pending
+        except Exception:
+            # A failed flush may have rolled back the whole transaction: then `commit` fails the group.
+            if self._transaction.is_active:
+                self._savepoint("ROLLBACK TO unit")
+                self._savepoint("RELEASE unit")
+            raise
+        self._savepoint("RELEASE unit")
+        self.size += 1
+        return result
+
+    def commit(self) -> None:
+        if self.committed.done():
+            return
+        try:
+            if not self._transaction.is_active:
+                raise NotCommitted("the group's transaction was rolled back")
+            self._transaction.commit()
+        except Exception as problem:
+            if self._transaction.is_active:
+                self._transaction.rollback()
+            failed = problem if isinstance(problem, NotCommitted) else NotCommitted(str(problem))
+            self.committed.set_exception(failed)
+            self.committed.exception()  # retrieved here: a group nobody waits for is not an error
+        else:
+            self.committed.set_result(None)
+
+    def _savepoint(self, sql: str) -> None:
+        execute_on_driver(self._connection, sql).close()
 
 
 def alembic_config(connection: Connection | None = None) -> Config:
@@ -150,11 +296,12 @@ def _upgrade(connection: Connection) -> None:
     command.upgrade(alembic_config(connection), "head")
 
 
-def _configure_sqlite(engine: Engine) -> None:
+def _configure_sqlite(engine: Engine, *, busy_timeout_ms: int = 5000) -> None:
     """WAL for readers beside a writer, foreign keys on, a busy timeout, and real BEGINs.
 
     The driver's own transaction handling starts transactions late and never for SELECT; SQLAlchemy's
-    documented recipe hands that to us, so a unit of work reads and writes in one transaction.
+    documented recipe hands that to us, so a unit of work reads and writes in one transaction (deferred,
+    or taking the write lock first: `WRITE_LOCK_FIRST`).
     """
 
     @event.listens_for(engine, "connect")
@@ -164,9 +311,30 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms:d}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Connection) -> None:
-        connection.exec_driver_sql("BEGIN")
+        execute_on_driver(connection, connection.get_execution_options().get("sqlite_begin", "BEGIN")).close()
+
+
+def execute_on_driver(connection: Connection, sql: str, parameters: Mapping[str, Any] | None = None) -> Any:
+    """Run plain SQL on the connection's own driver connection, in its transaction; the driver's cursor.
+
+    It skips SQLAlchemy's execution (compiling, caching, events, results), which costs ten times what
+    SQLite itself does for a small statement: worth it for the few statements of every conversation
+    turn only. The driver's errors become SQLAlchemy's, as for any statement, so that a lock or a
+    duplicate key is still seen as a race (`_is_conflict`).
+    """
+    driver = connection.connection.dbapi_connection
+    assert driver is not None, "the connection is closed"
+    cursor = driver.cursor()
+    try:
+        cursor.execute(sql, parameters or {})
+    except connection.dialect.loaded_dbapi.Error as error:
+        cursor.close()
+        raise DBAPIError.instance(
+            sql, None, error, connection.dialect.loaded_dbapi.Error, hide_parameters=True
+        ) from error
+    return cursor

@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from functools import partial
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.exceptions import TelegramAPIError
 from aiogram.types import CallbackQuery, Message
 
@@ -29,7 +29,7 @@ LONGEST_WAIT = 30.0  # seconds we hold an answer back when Telegram asks us to s
 
 def build_router() -> Router:
     router = Router(name="usar")
-    router.message.filter(F.chat.type == "private")
+    router.message.filter(_in_private_chat)
 
     # Each handler reaches the engine before its first await, so one person's updates, run as
     # concurrent tasks by aiogram, take her turn lock in the order they arrived.
@@ -51,6 +51,12 @@ def build_router() -> Router:
             log.info("a button press was not acknowledged: %s", type(problem).__name__)
 
     return router
+
+
+async def _in_private_chat(message: Message) -> bool:
+    # A coroutine, not `F.chat.type == "private"`: aiogram runs a plain-function filter, magic ones
+    # included, in a worker thread, a thread hop for every message.
+    return message.chat.type == "private"
 
 
 async def answer(sender: TelegramSender, address: str, replies: list[Reply]) -> None:

@@ -1,13 +1,20 @@
 """Broadcast benchmark: enqueueing an audience of 100,000, dispatch throughput, the achieved rate, memory.
 
-    .venv/bin/python bench/broadcast.py [--families 100000] [--dispatch 20000] [--rate-seconds 60]
+    .venv/bin/python bench/broadcast.py [--families 100000] [--dispatch 0] [--rate-seconds 60]
+                                        [--concurrency 20]
 
-1. Enqueue: one announcement for every family (INSERT … SELECT), on SQLite and on PostgreSQL
+1. Imports: what each library costs the process, measured in a fresh interpreter, one after another.
+2. Seed: the families, written in batches of 2,000 (the benchmark's own set-up, not the product's work).
+3. Enqueue: one announcement for every family (INSERT … SELECT), on SQLite and on PostgreSQL
    (USAR_BENCH_POSTGRES_URL, default the local test server; skipped with a line if none answers).
-2. Dispatch throughput with the rate limit off: the real aiogram client sending to a local fake Bot API server
-   (in this process), through the outbox (claim, send, record), SQLite.
-3. The achieved rate with the limit at 30 a second over --rate-seconds: sends counted at the fake server.
-4. Peak memory of the process (ru_maxrss) after all of it.
+4. Dispatch throughput with the rate limit off: the real aiogram client sending to the fake Bot API server
+   (tests/fake_telegram.py, run in a separate process so that it does not take this one's CPU) through the
+   outbox (claim, send, record), SQLite; --dispatch messages, 0 for the whole audience. The fake server's
+   count must match.
+5. The achieved rate with the limit at 30 a second over --rate-seconds, in batches of 100 as `usar run` claims
+   them, for a second announcement: sends timed at the fake server.
+6. Memory: the resident set after the imports, the peak of each stage (Linux: VmHWM, reset before each stage
+   through /proc/self/clear_refs) and the peak of the whole process (ru_maxrss).
 """
 
 from __future__ import annotations
@@ -15,24 +22,27 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import re
 import resource
+import subprocess
 import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
+import aiohttp
 import asyncpg
-from aiohttp import web
 from sqlalchemy import insert, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.delivery import Dispatcher, RateLimit
+from bot.delivery import DEFAULT_CONCURRENCY, Dispatcher, RateLimit
 from bot.telegram import create_bot
 from conversations.messages import Channel
 from conversations.validators import with_check_digit
@@ -40,10 +50,81 @@ from handlers.telegram.sender import TelegramSender
 from storage import deliveries
 from storage.db import Database
 from storage.models import Beneficiary, Conversation
+from tests.fake_telegram import TOKEN
 
+ROOT = Path(__file__).resolve().parent.parent
 NOW = datetime(2026, 11, 28, 6, 0, tzinfo=UTC)
-TOKEN = "1:bench-token-for-a-local-fake"
 TEXTS = {"ar": "ملتقى الأسر المنتجة يوم الثلاثاء", "en": "The forum is on Tuesday"}
+SEED_BATCH = 2_000
+T = TypeVar("T")
+PEAKS: list[float] = []  # each stage's peak resident set, MB
+
+# In a fresh interpreter: each module's cost on top of those before it (the bench's and a worker's imports).
+IMPORTS = [
+    "aiohttp",
+    "aiogram",
+    "sqlalchemy.orm",
+    "storage.db",
+    "storage.deliveries",
+    "bot.delivery",
+    "handlers.telegram.sender",
+    "asyncpg",
+    "bot.service",
+]
+_IMPORT_PROBE = """
+import re, sys
+def rss():
+    return int(re.search(r"VmRSS:\\s+(\\d+)", open("/proc/self/status").read()).group(1)) / 1024
+before = rss()
+print(f"python {before:.0f}")
+for name in sys.argv[1:]:
+    __import__(name)
+    now = rss()
+    print(f"{name} {now - before:.0f}")
+    before = now
+print(f"total {before:.0f}")
+"""
+
+
+def _status(field: str) -> float:
+    """A figure of /proc/self/status in MB (Linux)."""
+    with open("/proc/self/status") as status:
+        found = re.search(rf"^{field}:\s+(\d+) kB", status.read(), re.MULTILINE)
+    return int(found.group(1)) / 1024 if found else float("nan")
+
+
+def _reset_peak() -> bool:
+    """Start the process's peak resident set (VmHWM) again from the current one; False if Linux refuses."""
+    try:
+        with open("/proc/self/clear_refs", "w") as clear:
+            clear.write("5")
+    except OSError:
+        return False
+    return True
+
+
+async def stage(name: str, work: Callable[[], Awaitable[T]]) -> T:
+    """Run one stage and print its peak resident set (and the resident set before it)."""
+    before = _status("VmRSS")
+    exact = _reset_peak()
+    result = await work()
+    peak = _status("VmHWM")
+    PEAKS.append(peak if exact else float("nan"))
+    note = "" if exact else " (peak since the process started: this kernel does not reset it)"
+    print(
+        f"memory    {name:<24} peak {peak:6.1f} MB,"
+        f" {peak - before:+5.1f} MB over the {before:.1f} before{note}"
+    )
+    return result
+
+
+def import_costs() -> None:
+    probe = subprocess.run(
+        [sys.executable, "-c", _IMPORT_PROBE, *IMPORTS], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    figures = dict(line.rsplit(" ", 1) for line in probe.stdout.splitlines())
+    parts = ", ".join(f"{name} +{figures[name]}" for name in IMPORTS)
+    print(f"imports   fresh interpreter {figures['python']} MB; {parts}; all {figures['total']} MB")
 
 
 def national_id(n: int) -> str:
@@ -51,8 +132,8 @@ def national_id(n: int) -> str:
 
 
 def add_families(session: Session, count: int) -> None:
-    for start in range(1, count + 1, 10_000):
-        numbers = range(start, min(start + 10_000, count + 1))
+    for start in range(1, count + 1, SEED_BATCH):
+        numbers = range(start, min(start + SEED_BATCH, count + 1))
         session.execute(
             insert(Beneficiary),
             [
@@ -100,90 +181,128 @@ async def enqueue_timed(database: Database, source_id: int) -> tuple[int, float]
 
 
 class FakeBotAPI:
-    """Answers sendMessage at once and counts, with the time of each."""
+    """tests/fake_telegram.py in its own process: counts and times the messages, keeps none."""
 
     def __init__(self) -> None:
-        self.sent_at: list[float] = []
         self.url = ""
-        self._runner: web.AppRunner | None = None
+        self._process: asyncio.subprocess.Process | None = None
+        self._http: aiohttp.ClientSession | None = None
 
     async def start(self) -> None:
-        app = web.Application()
-        app.router.add_post("/bot{token}/{method}", self.call)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        await web.TCPSite(self._runner, "127.0.0.1", 0).start()
-        self.url = f"http://127.0.0.1:{self._runner.addresses[0][1]}"
+        self._process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "tests.fake_telegram",
+            "--token",
+            TOKEN,
+            "--count-only",
+            cwd=ROOT,
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+        )
+        assert self._process.stdout is not None
+        self.url = (await asyncio.wait_for(self._process.stdout.readline(), timeout=30)).decode().strip()
+        if not self.url.startswith("http://"):
+            raise RuntimeError(f"the fake Bot API did not start: {self.url!r}")
+        self._http = aiohttp.ClientSession()
+
+    async def sends(self, times: bool = False) -> tuple[int, list[float]]:
+        """How many messages it was sent, and if asked when (time.monotonic(), the same clock as ours)."""
+        assert self._http is not None
+        async with self._http.get(f"{self.url}/fake/sends", params={"times": str(int(times))}) as response:
+            answer: dict[str, Any] = await response.json()
+        return int(answer["count"]), [float(at) for at in answer.get("at", [])]
+
+    async def reset(self) -> None:
+        assert self._http is not None
+        async with self._http.post(f"{self.url}/fake/reset") as response:
+            response.raise_for_status()
 
     async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-
-    async def call(self, request: web.Request) -> web.Response:
-        form = await request.post()
-        self.sent_at.append(time.monotonic())
-        message: dict[str, Any] = {
-            "message_id": len(self.sent_at),
-            "date": int(NOW.timestamp()),
-            "chat": {"id": int(str(form["chat_id"])), "type": "private"},
-            "text": str(form["text"]),
-        }
-        return web.json_response({"ok": True, "result": message})
+        if self._http is not None:
+            await self._http.close()
+        if self._process is not None and self._process.stdin is not None:
+            self._process.stdin.close()  # it stops when its standard input closes
+            await asyncio.wait_for(self._process.wait(), timeout=30)
 
 
-async def sqlite_part(families: int, dispatch: int, rate_seconds: float) -> None:
+async def dispatch_unlimited(database: Database, fake: FakeBotAPI, dispatch: int, concurrency: int) -> None:
+    bot = create_bot(TOKEN, fake.url)
+    try:
+        unlimited = Dispatcher(
+            database,
+            {Channel.TELEGRAM: TelegramSender(bot)},
+            {},
+            lambda: NOW,
+            batch=200,
+            concurrency=concurrency,
+        )
+        started = time.perf_counter()
+        sent = 0
+        while (dispatch == 0 or sent < dispatch) and (handled := await unlimited.round()):
+            sent += handled
+        seconds = time.perf_counter() - started
+    finally:
+        await bot.session.close()
+    received, _ = await fake.sends()
+    counts = await database.run(lambda s: deliveries.counts(s, "announcement", 1))
+    print(
+        f"dispatch  no limit    {sent:>7,} messages in {seconds:6.2f} s = {sent / seconds:,.0f} messages/s"
+        f" (concurrency {concurrency}; the fake server received {received:,}; outbox {counts})"
+    )
+    if received != sent or counts.get("sent") != sent:
+        raise RuntimeError("the fake server's count or the outbox does not match what was dispatched")
+
+
+async def dispatch_limited(
+    database: Database, fake: FakeBotAPI, rate_seconds: float, concurrency: int
+) -> None:
+    await enqueue_timed(database, 2)  # a second announcement: the first may all be sent already
+    await fake.reset()
+    bot = create_bot(TOKEN, fake.url)
+    try:
+        limited = Dispatcher(
+            database,
+            {Channel.TELEGRAM: TelegramSender(bot)},
+            {Channel.TELEGRAM: RateLimit(per_second=30)},
+            lambda: NOW,
+            concurrency=concurrency,  # and the batch `usar run` claims (100)
+        )
+        started = time.monotonic()
+        while time.monotonic() - started < rate_seconds:
+            await limited.round()
+    finally:
+        await bot.session.close()
+    _, sent_at = await fake.sends(times=True)
+    window = [at for at in sent_at if at - started < rate_seconds]
+    busiest = max(
+        (
+            sum(1 for at in window if second <= at - started < second + 1)
+            for second in range(int(rate_seconds))
+        ),
+        default=0,
+    )
+    print(
+        f"rate      limit 30/s  {len(window):>7,} messages in {rate_seconds:.0f} s"
+        f" = {len(window) / rate_seconds:.2f}/s (busiest second: {busiest})"
+    )
+
+
+async def sqlite_part(families: int, dispatch: int, rate_seconds: float, concurrency: int) -> None:
     with tempfile.TemporaryDirectory() as directory:
         database = Database(f"sqlite:///{directory}/bench.db")
-        await database.migrate()
-        await database.run(lambda s: add_families(s, families))
-        added, seconds = await enqueue_timed(database, 1)
-        print(f"enqueue   SQLite      {added:>7,} deliveries in {seconds:6.2f} s")
-
         fake = FakeBotAPI()
         await fake.start()
-        bot = create_bot(TOKEN, fake.url)
         try:
-            unlimited = Dispatcher(
-                database, {Channel.TELEGRAM: TelegramSender(bot)}, {}, lambda: NOW, batch=200
+            await database.migrate()
+            await stage("seed (bench set-up)", lambda: database.run(lambda s: add_families(s, families)))
+            added, seconds = await stage("enqueue SQLite", lambda: enqueue_timed(database, 1))
+            print(f"enqueue   SQLite      {added:>7,} deliveries in {seconds:6.2f} s")
+            await stage(
+                "dispatch no limit", lambda: dispatch_unlimited(database, fake, dispatch, concurrency)
             )
-            started = time.perf_counter()
-            sent = 0
-            while sent < dispatch and (handled := await unlimited.round()):
-                sent += handled
-            seconds = time.perf_counter() - started
-            print(
-                f"dispatch  no limit    {sent:>7,} messages in {seconds:6.2f} s"
-                f" = {sent / seconds:,.0f} messages/s"
-            )
-
-            fake.sent_at.clear()
-            limit = RateLimit(per_second=30)
-            limited = Dispatcher(
-                database,
-                {Channel.TELEGRAM: TelegramSender(bot)},
-                {Channel.TELEGRAM: limit},
-                lambda: NOW,
-                batch=30,
-            )
-            started = time.monotonic()
-            while time.monotonic() - started < rate_seconds:
-                await limited.round()
-            window = [at for at in fake.sent_at if at - started < rate_seconds]
-            per_second = len(window) / rate_seconds
-            busiest = max(
-                (
-                    sum(1 for at in window if second <= at - started < second + 1)
-                    for second in range(int(rate_seconds))
-                ),
-                default=0,
-            )
-            print(
-                f"rate      limit 30/s  {len(window):>7,} messages in {rate_seconds:.0f} s"
-                f" = {per_second:.2f}/s"
-                f" (busiest second: {busiest})"
-            )
+            await stage("rate 30/s", lambda: dispatch_limited(database, fake, rate_seconds, concurrency))
         finally:
-            await bot.session.close()
             await fake.stop()
             await database.dispose()
 
@@ -210,18 +329,30 @@ async def postgres_part(families: int) -> None:
         await admin.close()
 
 
-async def main(families: int, dispatch: int, rate_seconds: float) -> None:
-    print(f"{families:,} families, Python {sys.version.split()[0]}")
-    await sqlite_part(families, dispatch, rate_seconds)
-    await postgres_part(families)
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"memory    peak of this process: {peak:,.0f} MB")
+async def main(families: int, dispatch: int, rate_seconds: float, concurrency: int) -> None:
+    load = ", ".join(f"{figure:.2f}" for figure in os.getloadavg())
+    print(
+        f"{families:,} families, Python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load average {load}"
+    )
+    import_costs()
+    PEAKS.append(_status("VmHWM"))
+    print(
+        f"memory    after the imports          {_status('VmRSS'):6.1f} MB resident, peak {PEAKS[-1]:.1f} MB"
+    )
+    await sqlite_part(families, dispatch, rate_seconds, concurrency)
+    await stage("PostgreSQL seed+enqueue", lambda: postgres_part(families))
+    if all(peak == peak for peak in PEAKS):  # resetting VmHWM resets ru_maxrss too: the highest stage
+        print(f"memory    peak of this process (highest of the stages): {max(PEAKS):,.1f} MB")
+    else:
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(f"memory    peak of this process (ru_maxrss): {peak:,.1f} MB")
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--families", type=int, default=100_000)
-    parser.add_argument("--dispatch", type=int, default=20_000)
+    parser.add_argument("--dispatch", type=int, default=0, help="messages to dispatch; 0: the whole audience")
     parser.add_argument("--rate-seconds", type=float, default=60)
+    parser.add_argument("--concurrency", type=int, default=DEFAULT_CONCURRENCY)
     arguments = parser.parse_args()
-    asyncio.run(main(arguments.families, arguments.dispatch, arguments.rate_seconds))
+    asyncio.run(main(arguments.families, arguments.dispatch, arguments.rate_seconds, arguments.concurrency))

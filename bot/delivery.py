@@ -11,7 +11,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections import deque
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from datetime import time as dt_time
@@ -49,17 +50,82 @@ class RateLimit:
     clock: Callable[[], float] = time.monotonic
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
     _next: float = field(default=0.0, init=False)
+    # Concurrent senders take their turns one at a time, in order of arrival.
+    _turn: asyncio.Lock = field(default_factory=asyncio.Lock, init=False, repr=False, compare=False)
+    # When the last sends went: never more than per_second of them within a second.
+    _recent: deque[float] = field(default_factory=deque, init=False, repr=False, compare=False)
 
     async def wait(self) -> None:
-        now = self.clock()
-        if self._next > now:
-            await self.sleep(self._next - now)
+        """Until this send may go: in its turn, 1/per_second after the one before, and not while the
+        channel is paused (a pause that comes while it waits makes it wait longer)."""
+        async with self._turn:
             now = self.clock()
-        self._next = max(self._next, now) + 1 / self.per_second
+            while (earliest := self._earliest()) > now:
+                await self.sleep(earliest - now)
+                now = self.clock()
+            interval = 1 / self.per_second
+            # On time or a little late (a sleep wakes up late on a busy machine): the next turn keeps to the
+            # schedule, so lateness is not lost from the rate; later than a whole turn (idle, or starved), the
+            # schedule starts again from now. `_recent` keeps any second from getting more than its share.
+            self._next = (self._next if now - self._next < interval else now) + interval
+            self._recent.append(now)
+            if len(self._recent) > self._per_whole_second:
+                self._recent.popleft()
 
     def pause(self, seconds: float) -> None:
         self._next = max(self._next, self.clock() + seconds)
 
+    @property
+    def _per_whole_second(self) -> int:
+        return max(1, int(self.per_second))
+
+    def _earliest(self) -> float:
+        if len(self._recent) < self._per_whole_second:
+            return self._next
+        return max(self._next, self._recent[0] + 1.0)
+
+
+class _Window:
+    """How many sends of one channel are in flight at once: one at first, and again after the channel said
+    "slow down" or failed (so that what is not yet sent waits out a 429 instead of meeting it too); up to
+    `widest` once a send got an answer about its recipient (sent, blocked, refused)."""
+
+    def __init__(self, widest: int) -> None:
+        self.widest = widest
+        self.width = 1
+        self.busy = 0
+        self._waiting: deque[asyncio.Future[None]] = deque()
+
+    async def enter(self) -> None:
+        while self.busy >= self.width:
+            woken: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            self._waiting.append(woken)
+            try:
+                await woken
+            except asyncio.CancelledError:
+                if woken.done() and not woken.cancelled():
+                    self._wake()  # woken, then cancelled: its turn goes to the next
+                elif woken in self._waiting:
+                    self._waiting.remove(woken)
+                raise
+        self.busy += 1
+
+    def leave(self, outcome: SendOutcome | None) -> None:
+        self.busy -= 1
+        trouble = outcome is None or isinstance(outcome, RetryAfter | TransientFailure)
+        self.width = 1 if trouble else self.widest
+        self._wake()
+
+    def _wake(self) -> None:
+        free = self.width - self.busy
+        while free > 0 and self._waiting:
+            woken = self._waiting.popleft()
+            if not woken.done():
+                woken.set_result(None)
+                free -= 1
+
+
+DEFAULT_CONCURRENCY = 20  # sends in flight at once on each channel (USAR_DISPATCH_CONCURRENCY)
 
 # What waits for the morning; a reminder does not (it goes before the event it reminds of).
 QUIET_KINDS = ("announcement", "tip", "invitation")
@@ -107,7 +173,10 @@ class Dispatcher:
         batch: int = 100,
         lease: timedelta = timedelta(minutes=5),
         quiet: QuietHours | None = None,
+        concurrency: int = DEFAULT_CONCURRENCY,
     ) -> None:
+        if concurrency < 1:
+            raise ValueError("concurrency must be at least 1")
         self.quiet = quiet
         self.database = database
         self.senders = dict(senders)
@@ -115,6 +184,8 @@ class Dispatcher:
         self.clock = clock
         self.batch = batch
         self.lease = lease
+        self.concurrency = concurrency  # sends in flight at once on each channel
+        self._windows: dict[Channel, _Window] = {}
 
     async def round(self) -> int:
         """Send one batch; how many deliveries it handled (0: nothing was due)."""
@@ -126,10 +197,8 @@ class Dispatcher:
         if not claimed:
             return 0
         targets = await self.database.run(lambda s: _targets(s, [d.beneficiary_id for d in claimed]))
-        results = [
-            (delivery, await self._send(delivery, targets.get(delivery.beneficiary_id)))
-            for delivery in claimed
-        ]
+        outcomes = await self._send_all([(d, targets.get(d.beneficiary_id)) for d in claimed])
+        results = list(zip(claimed, outcomes, strict=True))
         done = self.clock()
         await self.database.run(lambda session: _record_all(session, results, done))
         return len(claimed)
@@ -141,6 +210,28 @@ class Dispatcher:
             handled += count
         return handled
 
+    async def _send_all(
+        self, sends: Sequence[tuple[Claimed, Target | None]]
+    ) -> list[tuple[Target | None, SendOutcome | None]]:
+        """Every claimed delivery sent, up to `concurrency` at once; their outcomes in the claim's order.
+        If one send raises, the others are stopped and the round fails (its rows go again after the lease)."""
+        outcomes: list[tuple[Target | None, SendOutcome | None]] = [(None, None)] * len(sends)
+        queue = iter(enumerate(sends))
+
+        async def sending() -> None:
+            for index, (delivery, target) in queue:
+                outcomes[index] = await self._send(delivery, target)
+
+        tasks = [asyncio.create_task(sending()) for _ in range(min(self.concurrency, len(sends)))]
+        try:
+            await asyncio.gather(*tasks)
+        except BaseException:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            raise
+        return outcomes
+
     async def _send(
         self, delivery: Claimed, target: Target | None
     ) -> tuple[Target | None, SendOutcome | None]:
@@ -150,20 +241,26 @@ class Dispatcher:
         if sender is None:
             return target, PermanentFailure(f"no sender for {target.channel.value}")
         limit = self.limits.get(target.channel)
-        if limit is not None:
-            await limit.wait()
+        window = self._windows.setdefault(target.channel, _Window(self.concurrency))
         text = delivery.payload.get(target.language) or delivery.payload.get("ar") or ""
-        outcome = await sender.send(
-            Outbound(
-                address=target.address,
-                reply=Reply(text=str(text)),
-                kind=delivery.kind,
-                template_variables=(("1", str(text)),),
-                last_inbound_at=target.last_inbound_at,
+        outcome: SendOutcome | None = None
+        await window.enter()
+        try:
+            if limit is not None:
+                await limit.wait()
+            outcome = await sender.send(
+                Outbound(
+                    address=target.address,
+                    reply=Reply(text=str(text)),
+                    kind=delivery.kind,
+                    template_variables=(("1", str(text)),),
+                    last_inbound_at=target.last_inbound_at,
+                )
             )
-        )
-        if isinstance(outcome, RetryAfter) and limit is not None:
-            limit.pause(outcome.seconds)
+            if isinstance(outcome, RetryAfter) and limit is not None:
+                limit.pause(outcome.seconds)  # before anyone waiting for the window goes
+        finally:
+            window.leave(outcome)
         return target, outcome
 
 

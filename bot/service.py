@@ -118,7 +118,9 @@ class Service:
             Channel.WHATSAPP: RateLimit(self.settings.whatsapp_rate),
         }
         quiet = None if self.settings.quiet_hours == "off" else QuietHours.parse(self.settings.quiet_hours)
-        self.outbox = OutboxDispatcher(database, senders, limits, self.clock, quiet=quiet)
+        self.outbox = OutboxDispatcher(
+            database, senders, limits, self.clock, quiet=quiet, concurrency=self.settings.dispatch_concurrency
+        )
         scheduler = AsyncIOScheduler(
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 60}
         )

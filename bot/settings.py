@@ -36,6 +36,8 @@ class Settings(BaseSettings):
     # Several workers share one bot's limit: give each its share (higher values: self-hosted test peers).
     telegram_rate: float = Field(default=25.0, gt=0)
     whatsapp_rate: float = Field(default=50.0, gt=0)
+    # Sends in flight at once on each channel, in each worker (the rate above still holds).
+    dispatch_concurrency: int = Field(default=20, ge=1, le=100)
     telegram_api_base: HttpUrl | None = None  # a self-hosted Bot API server; Telegram's by default
 
     twilio_account_sid: str | None = Field(default=None, pattern=r"^AC[0-9a-fA-F]{32}$")

@@ -3,12 +3,21 @@
 It answers getMe, getUpdates (long polling on updates the test queues), sendMessage (recorded, or failed
 as the test asks), answerCallbackQuery, setWebhook and deleteWebhook — and builds the updates a person's
 phone would send.
+
+Run on its own (`python -m tests.fake_telegram [--token T] [--count-only]`), it serves in that process on an
+ephemeral port, prints its URL as the first line of standard output and stops when standard input closes.
+GET /fake/sends answers how many messages it was sent, and with ?times=1 when each went (time.monotonic(),
+on Linux one clock for every process); POST /fake/reset forgets them. The broadcast benchmark runs it so
+that the server does not take the sending process's CPU.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
+import sys
+import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -35,6 +44,8 @@ class FakeTelegram:
     next_update_id: int = 1
     next_message_id: int = 1000
     url: str = ""
+    sent_at: list[float] = field(default_factory=list)  # time.monotonic() of each message sent
+    keep_messages: bool = True  # False: only count and time them (a benchmark's hundred thousand)
 
     def __post_init__(self) -> None:
         self._changed = asyncio.Condition()
@@ -43,6 +54,8 @@ class FakeTelegram:
     async def start(self) -> str:
         app = web.Application()
         app.router.add_post("/bot{token}/{method}", self._call)
+        app.router.add_get("/fake/sends", self._sends)
+        app.router.add_post("/fake/reset", self._reset)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -123,9 +136,11 @@ class FakeTelegram:
         message_id = self.next_message_id
         self.next_message_id += 1
         chat_id = int(params["chat_id"])
-        async with self._changed:
-            self.sent.append({**params, "chat_id": chat_id, "message_id": message_id})
-            self._changed.notify_all()
+        self.sent_at.append(time.monotonic())
+        if self.keep_messages:
+            async with self._changed:
+                self.sent.append({**params, "chat_id": chat_id, "message_id": message_id})
+                self._changed.notify_all()
         return _ok(
             {
                 "message_id": message_id,
@@ -143,6 +158,20 @@ class FakeTelegram:
         async with self._changed:
             self.callback_answers.append(params)
             self._changed.notify_all()
+        return _ok(True)
+
+    # -- what a test in another process asks ----------------------------------------------------------------
+
+    async def _sends(self, request: web.Request) -> web.Response:
+        """How many messages were sent; with ?times=1, also when each went."""
+        answer: dict[str, Any] = {"count": len(self.sent_at)}
+        if request.query.get("times") == "1":
+            answer["at"] = self.sent_at
+        return web.json_response(answer)
+
+    async def _reset(self, request: web.Request) -> web.Response:
+        self.sent.clear()
+        self.sent_at.clear()
         return _ok(True)
 
     # -- what a phone sends -----------------------------------------------------------------------------
@@ -266,3 +295,21 @@ def _decode(value: Any) -> Any:
 
 def _ok(result: Any) -> web.Response:
     return web.json_response({"ok": True, "result": result})
+
+
+async def serve(token: str, keep_messages: bool) -> None:
+    """The fake in this process until standard input closes (the process that started it ended it)."""
+    fake = FakeTelegram(token=token, keep_messages=keep_messages)
+    print(await fake.start(), flush=True)
+    try:
+        await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
+    finally:
+        await fake.stop()
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description="A fake Telegram Bot API server on 127.0.0.1.")
+    parser.add_argument("--token", default=TOKEN)
+    parser.add_argument("--count-only", action="store_true", help="count and time messages, keep none")
+    arguments = parser.parse_args()
+    asyncio.run(serve(arguments.token, keep_messages=not arguments.count_only))

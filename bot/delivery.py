@@ -21,20 +21,20 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.outbox_content import expired, held_until, offered, reply_for
 from conversations.messages import (
     Blocked,
     Channel,
     NeedsTemplate,
     Outbound,
     PermanentFailure,
-    Reply,
     RetryAfter,
     Sender,
     SendOutcome,
     Sent,
     TransientFailure,
 )
-from storage import beneficiaries, conversations, deliveries
+from storage import beneficiaries, contacts, conversations, deliveries
 from storage.db import Database
 from storage.deliveries import Claimed
 from storage.models import Beneficiary, DeliveryStatus
@@ -127,8 +127,18 @@ class _Window:
 
 DEFAULT_CONCURRENCY = 20  # sends in flight at once on each channel (USAR_DISPATCH_CONCURRENCY)
 
-# What waits for the morning; a reminder does not (it goes before the event it reminds of).
-QUIET_KINDS = ("announcement", "tip", "invitation")
+# What waits for the morning in quiet hours …
+QUIET_KINDS = (
+    "announcement",
+    "tip",
+    "invitation",
+    "event_thanks",
+    "canteen_shortlisted",
+    "canteen_accepted",
+    "canteen_rejected",
+)
+# … and what waits too, unless the morning would bring it after its time (`expires_at`: the event's start).
+TIME_BOUND_KINDS = ("reminder", "event_change", "event_cancelled", "event_promoted")
 
 
 @dataclass(frozen=True)
@@ -150,6 +160,27 @@ class QuietHours:
         if self.start <= self.end:
             return self.start <= local < self.end
         return local >= self.start or local < self.end
+
+    def ends_after(self, moment: datetime) -> datetime:
+        """The end of the quiet hours `moment` is in (the next morning, or this one)."""
+        local = moment.astimezone(self.zone)
+        end = local.replace(hour=self.end.hour, minute=self.end.minute, second=0, microsecond=0)
+        return end if end > local else end + timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class Held:
+    """Not sent: quiet hours keep it until `until`."""
+
+    until: datetime
+
+
+@dataclass(frozen=True)
+class TooLate:
+    """Not sent: its time has passed (the event it is about has started)."""
+
+
+Outcome = SendOutcome | Held | TooLate | None
 
 
 @dataclass(frozen=True)
@@ -196,8 +227,8 @@ class Dispatcher:
         )
         if not claimed:
             return 0
-        targets = await self.database.run(lambda s: _targets(s, [d.beneficiary_id for d in claimed]))
-        outcomes = await self._send_all([(d, targets.get(d.beneficiary_id)) for d in claimed])
+        targets = await self.database.run(lambda s: _targets(s, claimed))
+        outcomes = await self._send_all([(d, targets.get(d.id)) for d in claimed])
         results = list(zip(claimed, outcomes, strict=True))
         done = self.clock()
         await self.database.run(lambda session: _record_all(session, results, done))
@@ -212,10 +243,10 @@ class Dispatcher:
 
     async def _send_all(
         self, sends: Sequence[tuple[Claimed, Target | None]]
-    ) -> list[tuple[Target | None, SendOutcome | None]]:
+    ) -> list[tuple[Target | None, Outcome]]:
         """Every claimed delivery sent, up to `concurrency` at once; their outcomes in the claim's order.
         If one send raises, the others are stopped and the round fails (its rows go again after the lease)."""
-        outcomes: list[tuple[Target | None, SendOutcome | None]] = [(None, None)] * len(sends)
+        outcomes: list[tuple[Target | None, Outcome]] = [(None, None)] * len(sends)
         queue = iter(enumerate(sends))
 
         async def sending() -> None:
@@ -232,17 +263,27 @@ class Dispatcher:
             raise
         return outcomes
 
-    async def _send(
-        self, delivery: Claimed, target: Target | None
-    ) -> tuple[Target | None, SendOutcome | None]:
+    def _not_now(self, delivery: Claimed) -> Held | TooLate | None:
+        """Why this delivery is not to be sent now, if it is not."""
+        now = self.clock()
+        if expired(delivery.payload, now):
+            return TooLate()
+        if delivery.kind in TIME_BOUND_KINDS and self.quiet is not None and self.quiet.covers(now):
+            until = held_until(delivery.payload, self.quiet.ends_after(now))
+            return None if until is None else Held(until)
+        return None
+
+    async def _send(self, delivery: Claimed, target: Target | None) -> tuple[Target | None, Outcome]:
         if target is None or target.opted_out or target.channel is None or target.address is None:
             return target, None
+        if (not_now := self._not_now(delivery)) is not None:
+            return target, not_now
         sender = self.senders.get(target.channel)
         if sender is None:
             return target, PermanentFailure(f"no sender for {target.channel.value}")
         limit = self.limits.get(target.channel)
         window = self._windows.setdefault(target.channel, _Window(self.concurrency))
-        text = delivery.payload.get(target.language) or delivery.payload.get("ar") or ""
+        reply = reply_for(delivery.payload, target.language)
         outcome: SendOutcome | None = None
         await window.enter()
         try:
@@ -251,9 +292,9 @@ class Dispatcher:
             outcome = await sender.send(
                 Outbound(
                     address=target.address,
-                    reply=Reply(text=str(text)),
+                    reply=reply,
                     kind=delivery.kind,
-                    template_variables=(("1", str(text)),),
+                    template_variables=(("1", reply.text),),
                     last_inbound_at=target.last_inbound_at,
                 )
             )
@@ -264,29 +305,47 @@ class Dispatcher:
         return target, outcome
 
 
-def _targets(session: Session, beneficiary_ids: list[int]) -> dict[int, Target]:
-    reaches = conversations.reach_all(session, beneficiary_ids)
+def _targets(session: Session, claimed: Sequence[Claimed]) -> dict[int, Target]:
+    """Where each claimed delivery goes, by its id: a family by the channel she used last, in her
+    language; an imported contact by WhatsApp at her mobile, in Arabic."""
+    family_ids = [d.beneficiary_id for d in claimed if d.beneficiary_id is not None]
+    reaches = conversations.reach_all(session, family_ids)
     families = session.execute(
         select(Beneficiary.id, Beneficiary.language, Beneficiary.opted_out_at).where(
-            Beneficiary.id.in_(beneficiary_ids)
+            Beneficiary.id.in_(family_ids)
         )
     ).all()
-    targets = {}
+    by_family = {}
     for family_id, language, opted_out_at in families:
         reach = reaches.get(family_id)
-        targets[family_id] = Target(
+        by_family[family_id] = Target(
             channel=Channel(reach.channel) if reach else None,
             address=reach.address if reach else None,
             language=language,
             last_inbound_at=reach.last_inbound_at if reach else None,
             opted_out=opted_out_at is not None,
         )
+    by_contact = {
+        contact_id: Target(Channel.WHATSAPP, reach.mobile, "ar", None, reach.opted_out)
+        for contact_id, reach in contacts.reach_all(
+            session, [d.contact_id for d in claimed if d.contact_id is not None]
+        ).items()
+    }
+    targets = {}
+    for delivery in claimed:
+        found = (
+            by_family.get(delivery.beneficiary_id)
+            if delivery.beneficiary_id is not None
+            else by_contact.get(delivery.contact_id or 0)
+        )
+        if found is not None:
+            targets[delivery.id] = found
     return targets
 
 
 def _record_all(
     session: Session,
-    results: list[tuple[Claimed, tuple[Target | None, SendOutcome | None]]],
+    results: list[tuple[Claimed, tuple[Target | None, Outcome]]],
     now: datetime,
 ) -> None:
     for delivery, (target, outcome) in results:
@@ -294,9 +353,13 @@ def _record_all(
 
 
 def _record(
-    session: Session, delivery: Claimed, target: Target | None, outcome: SendOutcome | None, now: datetime
+    session: Session, delivery: Claimed, target: Target | None, outcome: Outcome, now: datetime
 ) -> None:
-    if target is None:
+    if isinstance(outcome, Held):
+        deliveries.postpone(session, delivery, outcome.until, now)
+    elif isinstance(outcome, TooLate):
+        deliveries.finish(session, delivery, DeliveryStatus.CANCELLED, "too late: its event has started", now)
+    elif target is None:
         deliveries.finish(session, delivery, DeliveryStatus.CANCELLED, "the family is gone", now)
     elif target.opted_out:
         deliveries.finish(session, delivery, DeliveryStatus.CANCELLED, "she stopped announcements", now)
@@ -307,6 +370,8 @@ def _record(
     elif isinstance(outcome, Sent):
         assert target.channel is not None and target.address is not None
         deliveries.sent(session, delivery, target.channel.value, target.address, outcome.message_id, now)
+        if delivery.payload.get("options"):  # what she types next ("1") answers this message
+            conversations.offer(session, target.channel.value, target.address, offered(delivery.payload))
     elif isinstance(outcome, RetryAfter):
         deliveries.retry(
             session, delivery, f"retry after {outcome.seconds:g} s", now, timedelta(seconds=outcome.seconds)
@@ -315,7 +380,8 @@ def _record(
         deliveries.retry(session, delivery, outcome.reason, now)
     elif isinstance(outcome, Blocked):
         deliveries.finish(session, delivery, DeliveryStatus.BLOCKED, outcome.reason, now)
-        beneficiaries.set_blocked(session, delivery.beneficiary_id, now)  # left out of later audiences
+        if delivery.beneficiary_id is not None:
+            beneficiaries.set_blocked(session, delivery.beneficiary_id, now)  # left out of later audiences
     elif isinstance(outcome, NeedsTemplate):
         deliveries.finish(
             session, delivery, DeliveryStatus.NEEDS_TEMPLATE, f"no template for {outcome.kind}", now

@@ -11,6 +11,8 @@ from datetime import datetime
 from typing import Any
 
 from conversations.messages import Option, Reply
+from conversations.text import fold
+from locales import LANGUAGES
 
 
 def reply_for(payload: dict[str, Any], language: str) -> Reply:
@@ -40,3 +42,15 @@ def held_until(payload: dict[str, Any], quiet_ends: datetime) -> datetime | None
     if ends is not None and ends <= quiet_ends:
         return None
     return quiet_ends
+
+
+def offered(payload: dict[str, Any]) -> list[dict[str, Any]]:
+    """The message's options as a conversation keeps them, so that a number or a label she types next
+    (in either language) names one of them."""
+    return [
+        {
+            "payload": str(option["payload"]),
+            "labels": sorted({fold(str(option[language])) for language in LANGUAGES if option.get(language)}),
+        }
+        for option in payload.get("options", ())
+    ]

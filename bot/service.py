@@ -13,6 +13,7 @@ from collections.abc import Callable
 from contextlib import AsyncExitStack
 from datetime import UTC, datetime
 from enum import StrEnum
+from functools import partial
 
 from aiogram import Bot, Dispatcher
 from aiohttp import web
@@ -23,18 +24,26 @@ from bot.delivery import Dispatcher as OutboxDispatcher
 from bot.delivery import QuietHours, RateLimit
 from bot.settings import Settings
 from bot.telegram import create_bot, create_dispatcher
-from bot.web import STATUS_WEBHOOK, TELEGRAM_WEBHOOK, WHATSAPP_WEBHOOK, add_telegram_webhook, build_app
+from bot.web import (
+    STATUS_WEBHOOK,
+    TELEGRAM_WEBHOOK,
+    WHATSAPP_WEBHOOK,
+    add_calendar,
+    add_telegram_webhook,
+    build_app,
+)
 from conversations.engine import Engine
 from conversations.messages import Channel, Sender
+from conversations.scheduled import due_work
 from handlers.telegram.sender import TelegramSender
 from handlers.whatsapp.sender import WhatsAppSender, twilio_client
 from handlers.whatsapp.webhook import SignedForms, StatusWebhook, WhatsAppWebhook
-from storage import announcements, delivery_reports
+from storage import delivery_reports
 from storage.db import Database
 
 log = logging.getLogger(__name__)
 DISPATCH_EVERY = 2  # seconds between looks at the outbox
-ENQUEUE_EVERY = 30  # seconds between looks for announcements whose time has come
+DUE_EVERY = 30  # seconds between looks for what has fallen due: announcements, invitations, reminders …
 STOP_GRACE = 10.0  # seconds the messages in hand get to be answered when the service stops
 
 
@@ -95,6 +104,8 @@ class Service:
         self._start_jobs(database)
         if not web_role:
             app = build_app()  # healthz only: this process answers no channel
+        else:
+            add_calendar(app, database, self.clock)
         runner = web.AppRunner(app, access_log=None)
         await runner.setup()
         self._exit.push_async_callback(runner.cleanup)
@@ -133,7 +144,7 @@ class Service:
                 next_run_time=self.clock(),
             )  # at once on start: what a stopped worker left is sent without waiting
         if self.role in (Role.ALL, Role.SCHEDULER):
-            scheduler.add_job(self.enqueue_due, "interval", seconds=ENQUEUE_EVERY, id="announcements")
+            scheduler.add_job(self.run_due_work, "interval", seconds=DUE_EVERY, id="due")
         if scheduler.get_jobs():
             scheduler.start(paused=not self.run_jobs)
             self.scheduler = scheduler
@@ -144,11 +155,18 @@ class Service:
         async with self._dispatching:
             return await self.outbox.drain(lambda: not self._stopped.is_set())
 
-    async def enqueue_due(self) -> list[int]:
-        """The scheduler's job: announcements whose time has come become deliveries, once."""
+    async def run_due_work(self) -> dict[str, object]:
+        """The scheduler's job: what has fallen due (conversations.scheduled), each part in its own
+        transaction, so that one failing does not hold back the others; what each part did, by name."""
         assert self._database is not None
-        now = self.clock()
-        return await self._database.run(lambda session: announcements.enqueue_due(session, now))
+        done: dict[str, object] = {}
+        for name, work in due_work(self.settings.reminder_offsets):
+            now = self.clock()
+            try:
+                done[name] = await self._database.run(partial(work, now=now))
+            except Exception:
+                log.exception("the scheduled work %r failed; it is tried again at the next run", name)
+        return done
 
     def _start_whatsapp(self, app: web.Application, database: Database, auth_token: str) -> None:
         settings = self.settings

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from datetime import timedelta
 from typing import Literal
 
 from pydantic import Field, HttpUrl, SecretStr, ValidationError, field_validator, model_validator
@@ -36,6 +37,8 @@ class Settings(BaseSettings):
     # Several workers share one bot's limit: give each its share (higher values: self-hosted test peers).
     telegram_rate: float = Field(default=25.0, gt=0)
     whatsapp_rate: float = Field(default=50.0, gt=0)
+    # Before an event, when those going are reminded: hours (h) or minutes (m), comma-separated.
+    reminders: str = Field(default="24h,2h", pattern=r"^\d{1,4}[hm](,\d{1,4}[hm])*$")
     # Sends in flight at once on each channel, in each worker (the rate above still holds).
     dispatch_concurrency: int = Field(default=20, ge=1, le=100)
     telegram_api_base: HttpUrl | None = None  # a self-hosted Bot API server; Telegram's by default
@@ -47,6 +50,13 @@ class Settings(BaseSettings):
     # The approved template (Content SID) for each kind of message we start outside the 24-hour window,
     # as JSON: {"announcement": "HX…", "reminder": "HX…"}.
     whatsapp_templates: dict[str, str] = Field(default_factory=dict)
+
+    @property
+    def reminder_offsets(self) -> list[timedelta]:
+        return [
+            timedelta(hours=int(part[:-1])) if part.endswith("h") else timedelta(minutes=int(part[:-1]))
+            for part in self.reminders.split(",")
+        ]
 
     @field_validator("whatsapp_templates")
     @classmethod

@@ -22,14 +22,15 @@ from functools import partial
 
 from sqlalchemy.orm import Session
 
+from conversations import standing
 from conversations.i18n import _, use_language
-from conversations.identity import recognise
+from conversations.identity import recognise, vouched_mobile
 from conversations.messages import Inbound, Reply
 from conversations.options import match_one, payloads
 from conversations.text import fold, normalise
 from conversations.turn import Answer, Flow, Turn
 from locales import DEFAULT_LANGUAGE, LANGUAGES
-from storage import beneficiaries
+from storage import beneficiaries, contacts
 from storage import conversations as saved
 from storage.db import Database
 
@@ -167,6 +168,9 @@ def _subscription_in(turn: Turn) -> None:
 
 def _route(turn: Turn) -> None:
     inbound = turn.inbound
+    if standing.answered(turn, inbound.payload):
+        turn.flow.ask(turn)
+        return
     if inbound.payload is not None:
         if inbound.payload not in payloads(turn.conversation.offered):
             turn.say(_("That choice is no longer available. Here is where we are:"))
@@ -188,8 +192,11 @@ def _route(turn: Turn) -> None:
         turn.flow.ask(turn)
         return
     word = global_word(text)
-    if word is None:
-        turn.flow.answer(turn, Answer(text=text, choice=match_one(turn.conversation.offered, text)))
+    choice = match_one(turn.conversation.offered, text) if word is None else None
+    if standing.answered(turn, choice):
+        turn.flow.ask(turn)
+    elif word is None:
+        turn.flow.answer(turn, Answer(text=text, choice=choice))
     else:
         _global(turn, word)
 
@@ -225,7 +232,15 @@ def _global(turn: Turn, word: GlobalWord) -> None:
 def _subscription(turn: Turn, *, stop: bool) -> None:
     """STOP and START: announcements and tips stop or resume; answers to her own messages never stop."""
     family_id = turn.conversation.beneficiary_id
-    if family_id is None:
+    mobile = vouched_mobile(turn.inbound) if family_id is None else None
+    if mobile is not None and contacts.set_opted_out(turn.session, mobile, turn.now if stop else None):
+        # Her office's list has her: its invitations to register stop (or start again).
+        turn.say(
+            _("We will not write to you again unless you write to us.")
+            if stop
+            else _("Welcome back: you will receive our messages again.")
+        )
+    elif family_id is None:
         turn.say(
             _("You do not receive announcements from us. You can register from the menu to receive them.")
         )

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from conversations import daily_tips, event_notices
 from storage import announcements, canteens
 
-Work = Callable[[Session, datetime], object]
+Work = Callable[..., object]  # (session, now=…)
 
 
 def due_work(reminders: Sequence[timedelta] = event_notices.DEFAULT_REMINDERS) -> list[tuple[str, Work]]:

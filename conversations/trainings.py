@@ -12,7 +12,7 @@ from babel.dates import format_date
 
 from conversations import event_messages, event_notices
 from conversations.dates import RIYADH
-from conversations.event_messages import GOING_LABEL, NOT_GOING_LABEL, parse_rsvp, rsvp_payload
+from conversations.event_messages import GOING_LABEL, NOT_GOING_LABEL, rsvp_payload
 from conversations.i18n import N_, _
 from conversations.turn import Answer, Offer, Turn
 from storage import beneficiaries, events
@@ -58,9 +58,6 @@ class Trainings:
             self._list(turn)
         elif choice.startswith(SHOW) and choice[len(SHOW) :].isdigit():
             turn.remember(**{SHOWN: int(choice[len(SHOW) :])})
-            self._detail(turn)
-        elif (rsvp := parse_rsvp(choice)) is not None:
-            answer_invitation(turn, *rsvp)
             self._detail(turn)
         elif choice == CALENDAR and turn.step == DETAIL and self.calendar_url:
             turn.say(

@@ -217,3 +217,13 @@ def reach_all(session: Session, beneficiary_ids: list[int]) -> dict[int, Reach]:
     for row in rows:  # ordered oldest first: the last one seen is the one she used last
         latest[row.beneficiary_id] = Reach(row.channel, row.address, row.last_inbound_at)
     return latest
+
+
+def offer(session: Session, channel: str, address: str, offered: list[dict[str, Any]]) -> None:
+    """A message we started offered her these options: they are what she answers next. A new version, so
+    a turn that read the state before does its work again on this one."""
+    session.execute(
+        update(Conversation)
+        .where(Conversation.channel == channel, Conversation.address == address)
+        .values(offered=offered, version=Conversation.version + 1)
+    )

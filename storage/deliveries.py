@@ -179,6 +179,18 @@ def retry(
     )
 
 
+def postpone(session: Session, delivery: Claimed, until: datetime, now: datetime) -> bool:
+    """Not sent, and not an attempt: pending again from `until` (quiet hours hold it)."""
+    return _answer(
+        session,
+        delivery,
+        now,
+        status=DeliveryStatus.PENDING.value,
+        next_attempt_at=until,
+        attempts=_c.attempts - 1,
+    )
+
+
 def finish(
     session: Session, delivery: Claimed, status: DeliveryStatus, error: str | None, now: datetime
 ) -> bool:

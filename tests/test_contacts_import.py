@@ -11,15 +11,21 @@ from openpyxl import Workbook
 from sqlalchemy import func, select
 
 from bot.contacts_import import import_file
+from bot.delivery import Dispatcher
 from bot.tables import RejectedFile
 from conversations.engine import Engine
 from conversations.messages import Channel
 from conversations.validators import with_check_digit
+from handlers.whatsapp.sender import WhatsAppSender, twilio_client
+from storage import announcements, audiences
+from storage.audiences import Audience
 from storage.contacts import Saved
 from storage.db import Database
 from storage.models import Beneficiary, Contact
+from tests.fake_twilio import ACCOUNT_SID, FakeTwilio
 from tests.people import Clock, Person, ar
 from tests.test_cli import usar
+from tests.test_whatsapp import AUTH_TOKEN, BUSINESS, TEMPLATE
 
 NOW = datetime(2026, 11, 28, 6, 0, tzinfo=UTC)
 AISHA_ID = with_check_digit("100000001")
@@ -200,3 +206,37 @@ def test_the_command_reports_bad_lines_and_exit_status(tmp_path: Path) -> None:
     assert "bad.csv: line 2: national ID: This ID number is not valid." in rejected.stderr
     assert "nothing was imported (1 problems)" in rejected.stderr
     assert "1000000001" not in rejected.stdout
+
+
+async def test_an_invitation_to_register_reaches_the_imported_families_on_whatsapp(
+    database: Database, engine: Engine, clock: Clock, tmp_path: Path
+) -> None:
+    await imported(database, write(tmp_path, GOOD_CSV))
+    invitation = Audience(offices=("makkah", "jumum"), contacts=True)
+    assert await database.run(lambda s: audiences.count(s, invitation)) == audiences.Count(reached=2)
+
+    # Hind asks not to be written to before the invitation goes.
+    hind = Person(engine, clock, address="+966551110002", channel=Channel.WHATSAPP)
+    await hind.says("إيقاف")
+    assert "لن نراسلك مرة أخرى إلا إذا راسلتِنا." in hind.heard
+    assert await database.run(lambda s: audiences.count(s, invitation)) == audiences.Count(
+        reached=1, stopped=1
+    )
+
+    await database.run(
+        lambda s: announcements.create(
+            s, "سجّلي أسرتك في «أسر»", None, invitation, "900", clock.now, clock.now
+        )
+    )
+    await database.run(lambda s: announcements.enqueue_due(s, clock.now))
+    fake = FakeTwilio(auth_token=AUTH_TOKEN)
+    await fake.start()
+    client = twilio_client(ACCOUNT_SID, AUTH_TOKEN, fake.url)
+    sender = WhatsAppSender(client, BUSINESS, {"announcement": TEMPLATE}, None, clock)
+    try:
+        assert await Dispatcher(database, {Channel.WHATSAPP: sender}, {}, clock).drain() == 1
+    finally:
+        await client.http_client.close()
+        await fake.stop()
+    [created] = fake.created  # Aisha, outside any 24-hour window: the approved template
+    assert created["To"] == "whatsapp:+966551110001" and created["ContentSid"] == TEMPLATE

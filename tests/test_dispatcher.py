@@ -194,7 +194,7 @@ async def test_a_scheduled_announcement_survives_a_restart_and_goes_at_its_time(
     assert first.scheduler is not None
     job = first.scheduler.get_job("dispatch")
     assert job.coalesce is True and job.max_instances == 1
-    assert first.scheduler.get_job("announcements") is None  # not this role's
+    assert first.scheduler.get_job("due") is None  # not this role's
     send_at = clock.now + timedelta(hours=2)
     created = await database.run(
         lambda s: announcements.create(s, "تذكير", None, Audience(), "cli", send_at, clock.now)
@@ -207,7 +207,7 @@ async def test_a_scheduled_announcement_survives_a_restart_and_goes_at_its_time(
     )
     await second.start()
     try:
-        assert await second.enqueue_due() == [created.id]  # found again in the tables
+        assert (await second.run_due_work())["announcements"] == [created.id]  # found again in the tables
         assert await second.dispatch_due() == 4
     finally:
         await second.stop()
@@ -261,6 +261,42 @@ async def test_announcements_wait_for_morning_in_quiet_hours(
     assert await sending.drain() == 0
     clock.now = datetime(2026, 11, 29, 5, 0, tzinfo=UTC)  # 08:00 in Riyadh: good morning
     assert await sending.drain() == 2
+
+
+async def test_a_reminder_waits_for_morning_unless_the_event_starts_first(
+    database: Database, fake_telegram: FakeTelegram, clock: Clock, dispatcher: tuple[Dispatcher, FakeTime]
+) -> None:
+    sending, _ = dispatcher
+    sending.quiet = QuietHours.parse("22:00-08:00")
+    clock.now = datetime(2026, 11, 28, 20, 30, tzinfo=UTC)  # 23:30 in Riyadh
+    await families_on_telegram(database, clock, 1)
+    early = datetime(2026, 11, 29, 4, 0, tzinfo=UTC)  # an event at 07:00 in Riyadh: before the morning
+    late = datetime(2026, 11, 29, 7, 0, tzinfo=UTC)  # one at 10:00: the reminder can wait for 08:00
+    over = datetime(2026, 11, 28, 20, 0, tzinfo=UTC)  # one that has started: never
+    for number, starts in ((1, early), (2, late), (3, over)):
+        payload = {**TEXTS, "expires_at": starts.isoformat()}
+        await database.run(
+            lambda s, n=number, p=payload: deliveries.enqueue(  # type: ignore[misc]
+                s, "reminder", n, select(Beneficiary.id), p, clock.now, clock.now
+            )
+        )
+    assert await sending.drain() == 3
+    rows = await database.run(
+        lambda s: s.execute(
+            select(Delivery.source_id, Delivery.status, Delivery.attempts, Delivery.next_attempt_at).order_by(
+                Delivery.source_id
+            )
+        ).all()
+    )
+    morning = datetime(2026, 11, 29, 5, 0, tzinfo=UTC)
+    assert [tuple(row) for row in rows] == [
+        (1, "sent", 1, clock.now),
+        (2, "pending", 0, morning),  # held, and it was not an attempt
+        (3, "cancelled", 1, clock.now),
+    ]
+    assert len(fake_telegram.sent) == 1
+    clock.now = morning
+    assert await sending.drain() == 1 and len(fake_telegram.sent) == 2
 
 
 def test_quiet_hours_that_do_not_cross_midnight() -> None:

@@ -1,0 +1,18 @@
+"""Options that answer from any step of any conversation: those of the messages we started — an
+invitation's "✅ Going" / "❌ Not going" (also on its reminders and changes) — which she may tap, or answer by
+number, long after her conversation has moved on. The answer is given, then her current question again."""
+
+from __future__ import annotations
+
+from conversations.event_messages import parse_rsvp
+from conversations.trainings import answer_invitation
+from conversations.turn import Turn
+
+
+def answered(turn: Turn, choice: str | None) -> bool:
+    """Answer `choice` if it is a standing option; False if it is not one (the flow answers it)."""
+    rsvp = parse_rsvp(choice) if choice else None
+    if rsvp is None or not turn.registered:
+        return False
+    answer_invitation(turn, *rsvp)
+    return True

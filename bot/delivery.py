@@ -36,7 +36,7 @@ from conversations.messages import (
 )
 from storage import beneficiaries, contacts, conversations, deliveries
 from storage.db import Database
-from storage.deliveries import Claimed
+from storage.deliveries import Claimed, SentRow
 from storage.models import Beneficiary, DeliveryStatus
 
 log = logging.getLogger(__name__)
@@ -348,8 +348,14 @@ def _record_all(
     results: list[tuple[Claimed, tuple[Target | None, Outcome]]],
     now: datetime,
 ) -> None:
+    plainly_sent = []  # the common case, recorded in one statement
     for delivery, (target, outcome) in results:
-        _record(session, delivery, target, outcome, now)
+        if isinstance(outcome, Sent) and target is not None and not delivery.payload.get("options"):
+            assert target.channel is not None and target.address is not None
+            plainly_sent.append(SentRow(delivery, target.channel.value, target.address, outcome.message_id))
+        else:
+            _record(session, delivery, target, outcome, now)
+    deliveries.sent_all(session, plainly_sent, now)
 
 
 def _record(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from conversations.account import Account
 from conversations.announcements import Announcements
 from conversations.announcing import announce
+from conversations.canteen_form import new_canteen
 from conversations.canteens import Canteens
 from conversations.event_form import new_event
 from conversations.food_safety import FoodSafety
@@ -36,5 +37,6 @@ def all_flows(calendar_url: str | None = None) -> dict[str, Flow]:
         Services(),
         Canteens(),
         StaffCanteens(),
+        new_canteen,
     ]
     return {flow.name: flow for flow in flows}

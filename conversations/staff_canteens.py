@@ -4,7 +4,8 @@ registrations waiting for it (canteen eligibility needs it).
 
 Canteen opportunities → one → applicants → one applicant → Shortlist · Accept · Reject (reason) → back
                       → Verify registrations → one family → Verify
-Publishing is done with `usar canteens create|import`. An office's staff act on their office's only.
+                      → Publish an opportunity (conversations.canteen_form)
+An office's staff act on their office's only.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ CLOSE = "canteens:close"
 VERIFY_LIST = "canteens:pending"
 VERIFY = "canteens:verify:"  # + the family's id
 BACK = "canteens:back"
+NEW = "canteens:new"
 STAFF_MENU = "canteens:staff"
 LIST, DETAIL, APPLICATION, REASON, PENDING = "list", "detail", "application", "reason", "pending"
 SHOWN, CHOSEN = "canteen_opportunity", "canteen_application"
@@ -62,6 +64,8 @@ class StaffCanteens:
             turn.go("home")
         elif choice == STAFF_MENU:
             turn.go("staff")
+        elif choice == NEW:
+            turn.go("new_canteen")
         elif choice == BACK:
             self._list(turn, member)
         elif choice == VERIFY_LIST:
@@ -99,8 +103,8 @@ class StaffCanteens:
 
     def help(self, turn: Turn) -> str | None:
         return _(
-            "Here you review the applications to your office's canteen opportunities and verify the "
-            "registrations waiting for it. Publishing is done with `usar canteens create` or `import`."
+            "Here you publish canteen opportunities, review their applications and verify the registrations "
+            "waiting for it. Many at once: `usar canteens import`."
         )
 
     def cancel(self, turn: Turn) -> None:
@@ -125,15 +129,13 @@ class StaffCanteens:
         text = (
             _("Canteen opportunities (🔒 closed). Choose one to see its applicants:")
             if found
-            else _(
-                "There are no canteen opportunities yet. "
-                "Publish them with `usar canteens create` or `import`."
-            )
+            else _("There are no canteen opportunities yet.")
         )
         turn.say(
             text,
             [
                 *offers,
+                Offer(label=N_("Publish an opportunity"), payload=NEW),
                 Offer(label=N_("Verify registrations"), payload=VERIFY_LIST),
                 Offer(label=N_("Staff menu"), payload=STAFF_MENU),
             ],

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal, cast
 
-from sqlalchemy import JSON, Select, Table, and_, func, literal, or_, select, true, update
+from sqlalchemy import JSON, Select, Table, and_, bindparam, func, literal, or_, select, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -154,6 +154,53 @@ def sent(
         provider_message_id=provider_message_id,
         last_error=None,
     )
+
+
+# Many sends recorded at once: one statement, prepared once, run for every row (executemany).
+_SENT = (
+    update(_table)
+    .where(
+        _c.id == bindparam("b_id"),
+        _c.status == DeliveryStatus.SENDING.value,
+        _c.attempts == bindparam("b_attempt"),
+    )
+    .values(
+        status=DeliveryStatus.SENT.value,
+        channel=bindparam("b_channel"),
+        address=bindparam("b_address"),
+        provider_message_id=bindparam("b_message"),
+        last_error=None,
+        claimed_until=None,
+        updated_at=bindparam("b_now", type_=UTCDateTime()),
+    )
+)
+
+
+@dataclass(frozen=True)
+class SentRow:
+    delivery: Claimed
+    channel: str
+    address: str
+    provider_message_id: str
+
+
+def sent_all(session: Session, rows: Sequence[SentRow], now: datetime) -> None:
+    """`sent` for many deliveries in one go; a row whose claim was lost meanwhile is left as it is."""
+    if rows:
+        session.execute(
+            _SENT,
+            [
+                {
+                    "b_id": row.delivery.id,
+                    "b_attempt": row.delivery.attempt,
+                    "b_channel": row.channel,
+                    "b_address": row.address,
+                    "b_message": row.provider_message_id,
+                    "b_now": now,
+                }
+                for row in rows
+            ],
+        )
 
 
 def backoff(attempt: int) -> timedelta:

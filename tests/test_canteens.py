@@ -188,3 +188,35 @@ async def test_staff_verify_and_decide_in_the_chat(
     await other.says("hello")
     await other.chooses("Canteen opportunities")
     assert "ابتدائية الجموم الأولى" not in other.heard
+
+
+async def test_an_office_publishes_in_the_chat(database: Database, engine: Engine, clock: Clock) -> None:
+    huda = await staff_person(database, engine, clock, StaffRole.STAFF, "jumum", "901")
+    await huda.says("hello")
+    await huda.chooses("Canteen opportunities")
+    await huda.chooses("Publish an opportunity")
+    await huda.says("ابتدائية الجموم الأولى")
+    await huda.chooses("Primary school")
+    await huda.chooses("Girls' school")
+    await huda.says("حي النزهة")
+    assert "Which office" not in huda.heard
+    await huda.says("ثلاثمائة")
+    assert "Please type a whole number, like 40." in huda.heard
+    await huda.says("٣٠٠")
+    await huda.says("10/1/2027")
+    await huda.says("2026-11-01")
+    assert "That time has already passed." in huda.heard
+    await huda.says("2026-12-15")
+    await huda.says("2")
+    await huda.chooses("No requirements")
+    assert "December 15, 2026 (6 Rajab 1448 AH), 23:59 Riyadh time" in huda.heard
+    await huda.chooses("Save")
+    assert "Opportunity 1 is published: ابتدائية الجموم الأولى." in huda.heard
+    published = await database.run(lambda s: canteens.find(s, 1))
+    assert published is not None
+    assert (published.office_code, published.students, published.places, str(published.starts_on)) == (
+        "jumum",
+        300,
+        2,
+        "2027-01-10",
+    )

@@ -1,0 +1,200 @@
+"""Publishing a school-canteen opportunity in the staff chat: school, stage, girls or boys, district, office
+(admins choose; an office's staff publish for their own), students, start day, deadline, places,
+requirements; a summary with the Hijri dates, then Save.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from typing import Any
+
+from babel.dates import format_date
+
+from conversations.audience_fields import is_admin
+from conversations.canteens import STAGES
+from conversations.dates import RIYADH, hijri_date, long_time, parse_local_time
+from conversations.event_form import Optional, short_text
+from conversations.forms import Choice, Field, Form, Invalid, SendBack, Text
+from conversations.i18n import N_, _
+from conversations.staff import staff_member
+from conversations.text import normalise
+from conversations.turn import Answer, Offer, Turn
+from storage import canteens, offices
+from storage.canteens import NewOpportunity
+
+FORM = "new_canteen"
+
+
+def whole_number(text: str, turn: Turn) -> int:
+    cleaned = normalise(text)
+    if not cleaned.isdigit() or int(cleaned) < 1:
+        raise Invalid(_("Please type a whole number, like 40."))
+    return int(cleaned)
+
+
+def _day(text: str) -> date | None:
+    cleaned = normalise(text).replace("/", "-")
+    parts = cleaned.split("-")
+    if len(parts) == 3 and all(part.isdigit() for part in parts):
+        year, month, day = (
+            (parts[0], parts[1], parts[2]) if len(parts[0]) == 4 else (parts[2], parts[1], parts[0])
+        )
+        try:
+            return date(int(year), int(month), int(day))
+        except ValueError:
+            return None
+    return None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Day(Field):
+    """A day, "2027-01-10" or "10/1/2027", any digits."""
+
+    def take(self, turn: Turn, answer: Answer, draft: dict[str, Any]) -> Any:
+        day = _day(answer.text)
+        if day is None:
+            raise Invalid(_("Please type the day like 2027-01-10."))
+        return day.isoformat()
+
+    def show(self, turn: Turn, value: Any) -> str:
+        day = date.fromisoformat(value)
+        hijri = hijri_date(day, turn.language)
+        shown = format_date(day, format="long", locale=turn.language)
+        return f"{shown} ({hijri})" if hijri else shown
+
+
+@dataclass(frozen=True, kw_only=True)
+class Deadline(Field):
+    """A day (until 23:59) or a day and time, Riyadh time, in the future."""
+
+    def take(self, turn: Turn, answer: Answer, draft: dict[str, Any]) -> Any:
+        moment = parse_local_time(answer.text)
+        if moment is None and (day := _day(answer.text)) is not None:
+            moment = datetime.combine(day, time(23, 59), tzinfo=RIYADH)
+        if moment is None:
+            raise Invalid(_("Please type the last day for applications, like 2026-12-15."))
+        if moment <= turn.now:
+            raise Invalid(_("That time has already passed."))
+        return moment.astimezone(UTC).isoformat()
+
+    def show(self, turn: Turn, value: Any) -> str:
+        return long_time(datetime.fromisoformat(value))
+
+
+def stage_options(turn: Turn) -> Sequence[Offer]:
+    return [Offer(label=label, payload=f"stage:{stage}") for stage, label in STAGES.items()]
+
+
+def gender_options(turn: Turn) -> Sequence[Offer]:
+    return [
+        Offer(label=N_("Girls' school"), payload="school:girls"),
+        Offer(label=N_("Boys' school"), payload="school:boys"),
+    ]
+
+
+def office_options(turn: Turn) -> Sequence[Offer]:
+    return [
+        Offer(label=o.name(turn.language), payload=f"office:{o.code}")
+        for o in offices.active_offices(turn.session)
+    ]
+
+
+def publish(turn: Turn, answers: dict[str, Any]) -> None:
+    member = staff_member(turn)
+    if member is None:
+        turn.say(_("Only staff can publish opportunities. Nothing was saved."))
+        turn.go("home")
+        return
+    office = answers["office"].removeprefix("office:") if is_admin(member) else member.office_code or "-"
+    new = NewOpportunity(
+        school_name=answers["school"],
+        stage=answers["stage"].removeprefix("stage:"),
+        girls=answers["gender"] == "school:girls",
+        district=answers["district"],
+        office_code=office,
+        students=answers["students"],
+        starts_on=date.fromisoformat(answers["start"]),
+        deadline=datetime.fromisoformat(answers["deadline"]),
+        places=answers["places"],
+        requirements=answers.get("requirements") or "",
+    )
+    if new.deadline <= turn.now:
+        raise SendBack("deadline", _("That time passed while we were talking. Please choose the time again."))
+    if new.problems(turn.now, [o.code for o in offices.active_offices(turn.session)]):
+        raise SendBack("office", _("That office is no longer on the list. Please choose it again."))
+    opportunity = canteens.publish(turn.session, new, member.address, turn.now)
+    turn.say(
+        _(
+            "Opportunity %(number)s is published: %(school)s. Families of the office see it now under "
+            "“Canteen opportunities”.",
+            number=opportunity.id,
+            school=opportunity.school_name,
+        )
+    )
+    turn.go("staff_canteens")
+
+
+new_canteen = Form(
+    name=FORM,
+    intro=N_(
+        "A new canteen opportunity. You can type “cancel” at any time; nothing is published before you save."
+    ),
+    resumed=N_("Let us continue the opportunity you were writing."),
+    cancelled=N_("The opportunity was discarded. Nothing was published."),
+    review_intro=N_("Please check the opportunity:"),
+    on_complete=publish,
+    fields=[
+        Text(name="school", label=N_("School"), ask=N_("What is the school's name?"), parse=short_text(200)),
+        Choice(name="stage", label=N_("Stage"), ask=N_("Which stage?"), options=stage_options),
+        Choice(
+            name="gender",
+            label=N_("Girls or boys"),
+            ask=N_("A girls' or a boys' school?"),
+            options=gender_options,
+        ),
+        Text(
+            name="district", label=N_("District"), ask=N_("In which district is it?"), parse=short_text(200)
+        ),
+        Choice(
+            name="office",
+            label=N_("Office"),
+            ask=N_("Which office's families can apply?"),
+            options=office_options,
+            skip_if=lambda turn: not is_admin(staff_member(turn)),
+        ),
+        Text(
+            name="students",
+            label=N_("Students"),
+            ask=N_("How many students does it have?"),
+            parse=whole_number,
+        ),
+        Day(
+            name="start",
+            label=N_("Starts"),
+            ask=N_("On which day does the canteen start? For example 2027-01-10."),
+        ),
+        Deadline(
+            name="deadline",
+            label=N_("Apply by"),
+            ask=N_(
+                "What is the last day for applications? For example 2026-12-15 (until 23:59), "
+                "or a day and time."
+            ),
+        ),
+        Text(
+            name="places",
+            label=N_("Places"),
+            ask=N_("How many families can be accepted?"),
+            parse=whole_number,
+        ),
+        Optional(
+            name="requirements",
+            label=N_("Requirements"),
+            ask=N_("What is asked of the family? Type it, or choose “No requirements”."),
+            none_label=N_("No requirements"),
+            parse=short_text(1000),
+        ),
+    ],
+)

@@ -96,6 +96,12 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     )
     create.add_argument("--places", type=int, required=True, help="how many families can be accepted")
     create.add_argument("--requirements", default="", help="what is asked of the family, in words")
+    edit = actions.add_parser("edit", help="change an open opportunity (only what is given)")
+    edit.add_argument("id", type=int)
+    for option in ("--school", "--district", "--start", "--deadline", "--requirements"):
+        edit.add_argument(option)
+    edit.add_argument("--students", type=int)
+    edit.add_argument("--places", type=int)
     importing = actions.add_parser(
         "import", help="publish many from a CSV or XLSX file; a bad line publishes none"
     )
@@ -288,6 +294,33 @@ def show(arguments: argparse.Namespace, session: Session, now: datetime) -> str:
             + (f" ({', '.join(marks)})" if marks else "")
         )
     return "\n".join(lines)
+
+
+def edit(arguments: argparse.Namespace, session: Session, now: datetime) -> str:
+    opportunity = _opportunity_of(session, arguments, arguments.id)
+    if not canteens.is_open(opportunity, now):
+        raise CanteenError(f"opportunity {opportunity.id} is closed")
+    changed = NewOpportunity(
+        school_name=(arguments.school or opportunity.school_name).strip(),
+        stage=opportunity.stage,
+        girls=opportunity.girls,
+        district=(arguments.district or opportunity.district).strip(),
+        office_code=opportunity.office_code,
+        students=arguments.students if arguments.students is not None else opportunity.students,
+        starts_on=_day(arguments.start) if arguments.start else opportunity.starts_on,
+        deadline=_deadline(arguments.deadline) if arguments.deadline else opportunity.deadline,
+        places=arguments.places if arguments.places is not None else opportunity.places,
+        requirements=(
+            arguments.requirements if arguments.requirements is not None else opportunity.requirements
+        ),
+    )
+    problems = changed.problems(now, [office.code for office in offices.active_offices(session)])
+    if changed.places < canteens.accepted_count(session, opportunity.id):
+        problems.append("places: fewer than the families already accepted")
+    if problems:
+        raise CanteenError("; ".join(problems))
+    canteens.edit(session, opportunity, changed)
+    return f"Opportunity {opportunity.id} changed: {describe(opportunity)}"
 
 
 def close(arguments: argparse.Namespace, session: Session, now: datetime) -> str:

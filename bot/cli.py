@@ -269,6 +269,7 @@ async def _events(arguments: argparse.Namespace, settings: Settings) -> int:
 CANTEEN_ACTIONS = {
     "create": canteens_cli.create,
     "import": canteens_cli.import_file,
+    "edit": canteens_cli.edit,
     "list": canteens_cli.listing,
     "show": canteens_cli.show,
     "close": canteens_cli.close,

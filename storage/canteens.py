@@ -74,6 +74,12 @@ def publish(session: Session, new: NewOpportunity, by: str, now: datetime) -> Ca
     return opportunity
 
 
+def edit(session: Session, opportunity: CanteenOpportunity, changed: NewOpportunity) -> None:
+    for name, value in vars(changed).items():
+        setattr(opportunity, name, value)
+    session.flush()
+
+
 def find(session: Session, opportunity_id: int) -> CanteenOpportunity | None:
     return session.get(CanteenOpportunity, opportunity_id)
 

@@ -125,6 +125,11 @@ async def test_staff_of_one_office_cannot_touch_another_office(database: Databas
         with pytest.raises(BroadcastError, match="only manage their own office's opportunities"):
             await run(database, clock, action, given)
     assert "(closed)" not in await run(database, clock, "show", arguments(id=1))
+    changed = arguments(id=1, school=None, district=None, students=None, start=None, deadline=None, places=3)
+    with pytest.raises(BroadcastError, match="only manage their own office's opportunities"):
+        await run(database, clock, "edit", argparse.Namespace(**{**vars(changed), "staff": "902"}))
+    edited = await run(database, clock, "edit", argparse.Namespace(**{**vars(changed), "requirements": None}))
+    assert "3 places" in edited
 
 
 async def test_an_import_with_bad_lines_publishes_nothing(

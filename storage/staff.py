@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from storage.models import StaffMember, StaffRole
@@ -25,5 +25,11 @@ def add_or_update(
     return member
 
 
+# Asked on every menu of every person, nearly always of someone who is not staff: a plain query of the id,
+# built once, and the member loaded only when there is one.
+_STAFF_ID = select(StaffMember.id).where(StaffMember.address == bindparam("address"))
+
+
 def staff_member(session: Session, address: str) -> StaffMember | None:
-    return session.scalar(select(StaffMember).where(StaffMember.address == address))
+    found = session.connection().execute(_STAFF_ID, {"address": address}).scalar()
+    return None if found is None else session.get(StaffMember, found)

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from conversations.audience_fields import NOW, When, audience_fields, audience_of, moment
+from conversations import event_notices
+from conversations.audience_fields import NOW, When, audience_fields, audience_of, is_admin, moment
 from conversations.dates import RIYADH, long_time, parse_local_time
 from conversations.forms import Field, Form, Invalid, SendBack, Text
 from conversations.i18n import N_, LazyText, _
@@ -21,7 +22,9 @@ from conversations.staff import staff_member
 from conversations.text import normalise
 from conversations.turn import Answer, Offer, Turn
 from storage import events
+from storage.audiences import Audience
 from storage.events import EventDetails
+from storage.models import Event, StaffMember
 
 FORM = "new_event"
 NONE = "none"
@@ -191,5 +194,99 @@ new_event = Form(
                 "like %(example)s."
             ),
         ),
+    ],
+)
+
+
+EDIT_FORM = "edit_event"
+SHOWN = "event_shown"  # the event on the staff's screen (conversations.staff_events)
+
+
+def current_details(turn: Turn) -> dict[str, Any]:
+    """The event's time, place and places as they are: the edit starts from them."""
+    number = turn.answers.get(SHOWN)
+    event = events.find(turn.session, number) if isinstance(number, int) else None
+    if event is None:
+        return {}
+    return {
+        "start": event.starts_at.isoformat(),
+        "end": event.ends_at.isoformat(),
+        "venue": event.venue_ar,
+        "map": event.map_url or "",
+        "capacity": event.capacity or "",
+    }
+
+
+def change_event(turn: Turn, answers: dict[str, Any]) -> None:
+    member = staff_member(turn)
+    number = turn.answers.get(SHOWN)
+    event = events.find(turn.session, number) if member is not None and isinstance(number, int) else None
+    if event is None or event.cancelled_at is not None or not may_run(member, event):
+        turn.say(_("That event can no longer be changed. Nothing was saved."))
+        turn.go("staff_events")
+        return
+    details = EventDetails(
+        title_ar=event.title_ar,
+        title_en=event.title_en,
+        description_ar=event.description_ar,
+        description_en=event.description_en,
+        starts_at=datetime.fromisoformat(answers["start"]),
+        ends_at=datetime.fromisoformat(answers["end"]),
+        venue_ar=answers["venue"],
+        venue_en=event.venue_en if answers["venue"] == event.venue_ar else None,
+        map_url=answers.get("map") or None,
+        capacity=answers["capacity"] or None,
+    )
+    if details.starts_at <= turn.now:
+        raise SendBack("start", _("That time has already passed."))
+    if details.ends_at <= details.starts_at:
+        start = details.starts_at.astimezone(RIYADH)
+        raise SendBack("end", _("It must end after it starts (%(start)s).", start=f"{start:%H:%M}"))
+    if events.edit(turn.session, event, details, turn.now):
+        event_notices.tell_of_change(turn.session, event, turn.now)
+        turn.say(_("Saved. Those invited who have not said no are told of the new time or place."))
+    else:
+        turn.say(_("Saved."))
+    turn.go("staff_events")
+
+
+def may_run(member: StaffMember | None, event: Event) -> bool:
+    """Admins run every event; an office's staff their office's."""
+    if member is None:
+        return False
+    return is_admin(member) or Audience.from_json(event.audience).offices == (member.office_code,)
+
+
+edit_event = Form(
+    name=EDIT_FORM,
+    intro=N_("Change the event's time, place or places."),
+    resumed=N_("Let us continue changing the event."),
+    cancelled=N_("Nothing was changed."),
+    review_intro=N_("The event as it will be (choose “Change an answer” to change something):"),
+    prefill=current_details,
+    prefilled=N_("Here is the event as it is now."),
+    on_complete=change_event,
+    fields=[
+        When(
+            name="start",
+            label=N_("Starts"),
+            ask=N_("When does it start? Type the Riyadh date and time, like %(example)s."),
+            now_allowed=False,
+        ),
+        Ending(name="end", label=N_("Ends"), ask=N_("When does it end? Type the time, like 12:00.")),
+        Text(
+            name="venue",
+            label=N_("Venue"),
+            ask=N_("Where is it? Type the place and its address."),
+            parse=short_text(300),
+        ),
+        Optional(
+            name="map",
+            label=N_("Map link"),
+            ask=N_("Send a map link to the place (from your map app), or choose “No map link”."),
+            none_label=N_("No map link"),
+            parse=map_link,
+        ),
+        _capacity_field(),
     ],
 )

@@ -7,7 +7,7 @@ from conversations.announcements import Announcements
 from conversations.announcing import announce
 from conversations.canteen_form import new_canteen
 from conversations.canteens import Canteens
-from conversations.event_form import new_event
+from conversations.event_form import edit_event, new_event
 from conversations.food_safety import FoodSafety
 from conversations.identity import ConfirmIdentity
 from conversations.menu import Home
@@ -33,6 +33,7 @@ def all_flows(calendar_url: str | None = None) -> dict[str, Flow]:
         Trainings(calendar_url),
         StaffEvents(),
         new_event,
+        edit_event,
         FoodSafety(),
         Services(),
         Canteens(),

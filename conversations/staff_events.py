@@ -2,7 +2,8 @@
 cancel one.
 
 Training events → New event (conversations.event_form)
-                → Upcoming events → one event: answers and names → Mark attendance · Cancel it · Back
+                → Upcoming events → one event: answers and names → Change time, place or places
+                  (conversations.event_form) · Mark attendance · Thank those who came · Cancel it · Back
                 → Staff menu
 An office's staff see their office's events; admins every event. Rights are read again on every turn.
 """
@@ -28,6 +29,8 @@ ATTENDANCE = "event:attendance"
 CAME = "event:came:"  # + the family's id
 DONE = "event:done"
 CANCEL = "event:cancel"
+CHANGE = "event:change"
+THANK = "event:thank"
 CONFIRM_YES = "event:cancel:yes"
 CONFIRM_NO = "event:cancel:no"
 LIST, DETAIL, MARKING, CONFIRM = "list", "detail", "marking", "confirm"
@@ -78,6 +81,10 @@ class StaffEvents:
             self._detail(turn, member)
         elif turn.step == DETAIL and choice == CANCEL:
             self._confirm(turn)
+        elif turn.step == DETAIL and choice == CHANGE:
+            turn.go("edit_event")
+        elif turn.step == DETAIL and choice == THANK:
+            self._thank(turn, member)
         elif turn.step == CONFIRM and choice in (CONFIRM_YES, CONFIRM_NO):
             if choice == CONFIRM_YES:
                 self._cancel(turn, member)
@@ -90,8 +97,8 @@ class StaffEvents:
 
     def help(self, turn: Turn) -> str | None:
         return _(
-            "Here you create training events, follow the answers of the families invited, mark who came and "
-            "cancel an event. Changes of time or place are made with the `usar events edit` command."
+            "Here you create training events, follow the answers of the families invited, change the time "
+            "or place (they are told), mark who came and thank them, and cancel an event."
         )
 
     def cancel(self, turn: Turn) -> None:
@@ -162,7 +169,10 @@ class StaffEvents:
         if event.cancelled_at is None and turn.now >= event.starts_at:
             offers.append(Offer(label=N_("Mark attendance"), payload=ATTENDANCE))
         if event.cancelled_at is None and turn.now < event.starts_at:
+            offers.append(Offer(label=N_("Change time, place or places"), payload=CHANGE))
             offers.append(Offer(label=N_("Cancel this event"), payload=CANCEL))
+        if counts["attended"]:
+            offers.append(Offer(label=N_("Thank those who came"), payload=THANK))
         offers.append(Offer(label=N_("Back to events"), payload=MENU))
         turn.say("\n".join(lines), offers)
 
@@ -196,6 +206,16 @@ class StaffEvents:
         if event is not None:
             events.mark_attended(turn.session, event.id, [family_id], turn.now)
         self._marking(turn, member)
+
+    def _thank(self, turn: Turn, member: StaffMember) -> None:
+        event = _visible(turn, member)
+        if event is not None:
+            came = [
+                line.beneficiary_id for line in events.guest_list(turn.session, event.id) if line.attended_at
+            ]
+            event_notices.thank(turn.session, event, came, turn.now)
+            turn.say(_("A thank-you goes to the %(count)s families who came (once each).", count=len(came)))
+        self._detail(turn, member)
 
     def _confirm(self, turn: Turn) -> None:
         turn.step = CONFIRM

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
+from conversations import event_notices
 from conversations.engine import Engine
 from storage import events
 from storage.audiences import Audience
@@ -53,14 +54,36 @@ async def test_an_office_creates_an_event_and_marks_who_came(
     )
     assert Audience.from_json(event.audience) == Audience(offices=("makkah",))
 
+    await database.run(lambda s: event_notices.invite_due(s, clock.now))
     await database.run(lambda s: events.answer(s, 1, 1, True, clock.now))
     await huda.chooses("Upcoming events")
     await huda.chooses("1. ملتقى الأسر المنتجة")
     assert "going: 1" in huda.heard and "Going: فاطمة أحمد الزهراني" in huda.heard
     assert "Mark attendance" not in huda.options  # not before it starts
 
+    # The forum moves to the next day: those invited are told.
+    await huda.chooses("Change time, place or places")
+    assert "Here is the event as it is now." in huda.heard and "قاعة الغرفة التجارية" in huda.heard
+    await huda.chooses("Change an answer")
+    await huda.chooses("Starts")
+    await huda.says("2026-12-04 09:00")
+    assert "December 4, 2026" in huda.heard
+    await huda.chooses("Save")
+    assert "It must end after it starts (09:00)." in huda.heard  # the end was still the 3rd
+    await huda.says("12:00")
+    await huda.chooses("Save")
+    assert "Saved. Those invited who have not said no are told of the new time or place." in huda.heard
+    event = await database.run(lambda s: s.scalars(select(Event)).one())
+    assert (event.starts_at, event.ends_at) == (
+        datetime(2026, 12, 4, 6, 0, tzinfo=UTC),
+        datetime(2026, 12, 4, 9, 0, tzinfo=UTC),
+    )
+    changes = await database.run(
+        lambda s: s.scalars(select(Delivery.beneficiary_id).where(Delivery.kind == "event_change")).all()
+    )
+    assert list(changes) == [1]
+
     clock.now = event.starts_at + timedelta(hours=1)
-    await huda.chooses("Back to events")
     await huda.chooses("Upcoming events")
     await huda.chooses("1. ملتقى الأسر المنتجة")
     await huda.chooses("Mark attendance")
@@ -68,6 +91,12 @@ async def test_an_office_creates_an_event_and_marks_who_came(
     assert "✅ فاطمة أحمد الزهراني" in huda.options
     await huda.chooses("Done")
     assert "attended: 1" in huda.heard
+    await huda.chooses("Thank those who came")
+    assert "A thank-you goes to the 1 families who came (once each)." in huda.heard
+    thanked = await database.run(
+        lambda s: s.scalars(select(Delivery.beneficiary_id).where(Delivery.kind == "event_thanks")).all()
+    )
+    assert list(thanked) == [1]
 
 
 async def test_an_admin_cancels_and_those_going_are_told(

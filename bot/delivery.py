@@ -137,6 +137,8 @@ QUIET_KINDS = (
     "canteen_accepted",
     "canteen_rejected",
 )
+# What STOP stops: what we send to many. Answers about what she asked for (her event, her application) go on.
+STOPPED_BY_STOP = ("announcement", "tip", "invitation", "event_thanks")
 # … and what waits too, unless the morning would bring it after its time (`expires_at`: the event's start).
 TIME_BOUND_KINDS = ("reminder", "event_change", "event_cancelled", "event_promoted")
 
@@ -274,7 +276,7 @@ class Dispatcher:
         return None
 
     async def _send(self, delivery: Claimed, target: Target | None) -> tuple[Target | None, Outcome]:
-        if target is None or target.opted_out or target.channel is None or target.address is None:
+        if target is None or _stopped(delivery, target) or target.channel is None or target.address is None:
             return target, None
         if (not_now := self._not_now(delivery)) is not None:
             return target, not_now
@@ -343,6 +345,10 @@ def _targets(session: Session, claimed: Sequence[Claimed]) -> dict[int, Target]:
     return targets
 
 
+def _stopped(delivery: Claimed, target: Target) -> bool:
+    return target.opted_out and delivery.kind in STOPPED_BY_STOP
+
+
 def _record_all(
     session: Session,
     results: list[tuple[Claimed, tuple[Target | None, Outcome]]],
@@ -367,7 +373,7 @@ def _record(
         deliveries.finish(session, delivery, DeliveryStatus.CANCELLED, "too late: its event has started", now)
     elif target is None:
         deliveries.finish(session, delivery, DeliveryStatus.CANCELLED, "the family is gone", now)
-    elif target.opted_out:
+    elif _stopped(delivery, target):
         deliveries.finish(session, delivery, DeliveryStatus.CANCELLED, "she stopped announcements", now)
     elif outcome is None:
         deliveries.finish(

@@ -169,11 +169,14 @@ def edit(arguments: argparse.Namespace, session: Session, now: datetime) -> str:
     event = _event(session, arguments)
     if event.cancelled_at is not None:
         raise EventError(f"event {event.id} is cancelled")
-    moved = events.edit(session, event, _checked(details_of(arguments, event), now), now)
-    if moved:
-        event_notices.tell_of_change(session, event, now)
-        return f"Event {event.id} changed: {describe(event)}\nIts guests are told of the new time or place."
-    return f"Event {event.id} changed: {describe(event)}"
+    edited = events.edit(session, event, _checked(details_of(arguments, event), now), now)
+    event_notices.tell_of_edit(session, event, edited, now)
+    lines = [f"Event {event.id} changed: {describe(event)}"]
+    if edited.moved:
+        lines.append("Its guests are told of the new time or place.")
+    if edited.promoted:
+        lines.append(f"{len(edited.promoted)} families from the waiting list got a place and are told.")
+    return "\n".join(lines)
 
 
 def cancel(arguments: argparse.Namespace, session: Session, now: datetime) -> str:

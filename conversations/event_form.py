@@ -106,6 +106,13 @@ def details_of(answers: dict[str, Any]) -> EventDetails:
     )
 
 
+def check_end(details: EventDetails) -> None:
+    """A start changed in the summary may leave the end before it: ask the end again."""
+    if details.ends_at <= details.starts_at:
+        start = details.starts_at.astimezone(RIYADH)
+        raise SendBack("end", _("It must end after it starts (%(start)s).", start=f"{start:%H:%M}"))
+
+
 def create_event(turn: Turn, answers: dict[str, Any]) -> None:
     member = staff_member(turn)
     if member is None:
@@ -115,6 +122,7 @@ def create_event(turn: Turn, answers: dict[str, Any]) -> None:
     details = details_of(answers)
     if details.starts_at <= turn.now:
         raise SendBack("start", _("That time passed while we were talking. Please choose the time again."))
+    check_end(details)
     invite_at = moment(answers["invite"], turn.now)
     if invite_at >= details.starts_at:
         raise SendBack("invite", _("Invitations must go out before the event starts."))
@@ -239,11 +247,10 @@ def change_event(turn: Turn, answers: dict[str, Any]) -> None:
     )
     if details.starts_at <= turn.now:
         raise SendBack("start", _("That time has already passed."))
-    if details.ends_at <= details.starts_at:
-        start = details.starts_at.astimezone(RIYADH)
-        raise SendBack("end", _("It must end after it starts (%(start)s).", start=f"{start:%H:%M}"))
-    if events.edit(turn.session, event, details, turn.now):
-        event_notices.tell_of_change(turn.session, event, turn.now)
+    check_end(details)
+    edited = events.edit(turn.session, event, details, turn.now)
+    event_notices.tell_of_edit(turn.session, event, edited, turn.now)
+    if edited.moved:
         turn.say(_("Saved. Those invited who have not said no are told of the new time or place."))
     else:
         turn.say(_("Saved."))

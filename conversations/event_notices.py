@@ -88,6 +88,14 @@ def tell_of_change(session: Session, event: Event, now: datetime) -> None:
         )
 
 
+def tell_of_edit(session: Session, event: Event, edited: events.Edited, now: datetime) -> None:
+    """After a change: the guests told if it moved; those the waiting list gave a place to, told so."""
+    if edited.moved:
+        tell_of_change(session, event, now)
+    for beneficiary_id in edited.promoted:
+        tell_promoted(session, event, beneficiary_id, now)
+
+
 def tell_of_cancellation(session: Session, event: Event, now: datetime) -> None:
     """Those who said yes (going or waiting for a place) are told; pending invitations and reminders stop."""
     notice = events.notice(session, event, CANCELLED, 0, now)

@@ -231,9 +231,9 @@ class FoodSafety:
                 [
                     state,
                     _(
-                        "At what hour would you like it? Choose one, or type an hour from %(first)s "
-                        "to %(last)s.",
-                        first=FIRST_HOUR,
+                        "At what hour would you like it? Choose one, or type a time from %(first)s:00 "
+                        "to %(last)s:00, like 09:00.",
+                        first=f"{FIRST_HOUR:02d}",
                         last=LAST_HOUR,
                     ),
                 ]
@@ -243,17 +243,19 @@ class FoodSafety:
 
     def _answer_daily(self, turn: Turn, choice: str, text: str) -> None:
         family = turn.conversation.beneficiary_id or 0
-        if choice == STOP:
+        hour = typed_hour(text)
+        if hour is None and choice.startswith(HOUR):
+            hour = int(choice[len(HOUR) :])
+        elif hour is None and choice == STOP:
             tips.unsubscribe(turn.session, family)
             turn.say(_("Daily tips stopped. You can start them again here at any time."))
             self._topics(turn)
             return
-        hour = int(choice[len(HOUR) :]) if choice.startswith(HOUR) else typed_hour(text)
         if hour is None:
             turn.say(
                 _(
-                    "Please choose an hour, or type one from %(first)s to %(last)s.",
-                    first=FIRST_HOUR,
+                    "Please choose an hour, or type a time from %(first)s:00 to %(last)s:00, like 09:00.",
+                    first=f"{FIRST_HOUR:02d}",
                     last=LAST_HOUR,
                 )
             )
@@ -265,10 +267,14 @@ class FoodSafety:
 
 
 def typed_hour(text: str) -> int | None:
-    """ "9", "٩", "09:00", "21:00" → the hour, within the hours we send tips; None otherwise."""
-    cleaned = normalise(text).removesuffix(":00").strip()
-    if cleaned.isdigit() and FIRST_HOUR <= int(cleaned) <= LAST_HOUR:
-        return int(cleaned)
+    """ "9:00", "٩:٠٠", "21:00" → the hour, within the hours we send tips; None otherwise. A bare number is
+    not an hour: it names the option of that number, as everywhere in the chat."""
+    cleaned = normalise(text)
+    if not cleaned.endswith(":00"):
+        return None
+    hour = cleaned.removesuffix(":00").strip()
+    if hour.isdigit() and FIRST_HOUR <= int(hour) <= LAST_HOUR:
+        return int(hour)
     return None
 
 

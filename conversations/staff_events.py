@@ -13,6 +13,7 @@ from __future__ import annotations
 from conversations import event_notices
 from conversations.audience_fields import describe, is_admin
 from conversations.dates import long_time
+from conversations.event_form import edit_event, may_run
 from conversations.i18n import N_, _
 from conversations.staff import staff_member
 from conversations.turn import Answer, Offer, Turn
@@ -81,7 +82,8 @@ class StaffEvents:
             self._detail(turn, member)
         elif turn.step == DETAIL and choice == CANCEL:
             self._confirm(turn)
-        elif turn.step == DETAIL and choice == CHANGE:
+        elif turn.step == DETAIL and choice == CHANGE and _may_change(turn, member):
+            edit_event.discard(turn)  # a change left unfinished was for this event or another: start afresh
             turn.go("edit_event")
         elif turn.step == DETAIL and choice == THANK:
             self._thank(turn, member)
@@ -146,7 +148,7 @@ class StaffEvents:
             return
         turn.step = DETAIL
         counts = events.tally(turn.session, event.id)
-        guests = events.guest_list(turn.session, event.id)
+        guests = _own_guests(member, events.guest_list(turn.session, event.id))
         going = [line.full_name for line in guests if line.status == GuestStatus.GOING.value]
         waiting = [line.full_name for line in guests if line.status == GuestStatus.WAITLISTED.value]
         lines = [
@@ -168,7 +170,7 @@ class StaffEvents:
         offers = []
         if event.cancelled_at is None and turn.now >= event.starts_at:
             offers.append(Offer(label=N_("Mark attendance"), payload=ATTENDANCE))
-        if event.cancelled_at is None and turn.now < event.starts_at:
+        if event.cancelled_at is None and turn.now < event.starts_at and may_run(member, event):
             offers.append(Offer(label=N_("Change time, place or places"), payload=CHANGE))
             offers.append(Offer(label=N_("Cancel this event"), payload=CANCEL))
         if counts["attended"]:
@@ -184,7 +186,7 @@ class StaffEvents:
         turn.step = MARKING
         guests = [
             line
-            for line in events.guest_list(turn.session, event.id)
+            for line in _own_guests(member, events.guest_list(turn.session, event.id))
             if line.status == GuestStatus.GOING.value
         ]
         turn.say(
@@ -203,16 +205,19 @@ class StaffEvents:
 
     def _mark(self, turn: Turn, member: StaffMember, family_id: int) -> None:
         event = _visible(turn, member)
-        if event is not None:
+        own = event is not None and any(
+            line.beneficiary_id == family_id
+            for line in _own_guests(member, events.guest_list(turn.session, event.id))
+        )
+        if event is not None and own:
             events.mark_attended(turn.session, event.id, [family_id], turn.now)
         self._marking(turn, member)
 
     def _thank(self, turn: Turn, member: StaffMember) -> None:
         event = _visible(turn, member)
         if event is not None:
-            came = [
-                line.beneficiary_id for line in events.guest_list(turn.session, event.id) if line.attended_at
-            ]
+            guests = _own_guests(member, events.guest_list(turn.session, event.id))
+            came = [line.beneficiary_id for line in guests if line.attended_at]
             event_notices.thank(turn.session, event, came, turn.now)
             turn.say(_("A thank-you goes to the %(count)s families who came (once each).", count=len(came)))
         self._detail(turn, member)
@@ -229,7 +234,7 @@ class StaffEvents:
 
     def _cancel(self, turn: Turn, member: StaffMember) -> None:
         event = _visible(turn, member)
-        if event is not None and events.cancel(turn.session, event, turn.now):
+        if event is not None and may_run(member, event) and events.cancel(turn.session, event, turn.now):
             event_notices.tell_of_cancellation(turn.session, event, turn.now)
             turn.say(
                 _("Event %(number)s is cancelled; those who said they would come are told.", number=event.id)
@@ -237,11 +242,23 @@ class StaffEvents:
 
 
 def _visible(turn: Turn, member: StaffMember) -> Event | None:
-    """The event on screen, if she may see it (an office's staff: their office's only)."""
+    """The event on screen, if she may see it: an office's staff see their office's events and those for
+    every office (their families are among the guests); only admins see another office's."""
     number = turn.answers.get(SHOWN)
     event = events.find(turn.session, number) if isinstance(number, int) else None
     if event is None:
         return None
-    if not is_admin(member) and Audience.from_json(event.audience).offices != (member.office_code,):
+    offices = Audience.from_json(event.audience).offices
+    if not is_admin(member) and offices and offices != (member.office_code,):
         return None
     return event
+
+
+def _may_change(turn: Turn, member: StaffMember) -> bool:
+    event = _visible(turn, member)
+    return event is not None and may_run(member, event)
+
+
+def _own_guests(member: StaffMember, lines: list[events.GuestLine]) -> list[events.GuestLine]:
+    """An office's staff see and mark their own families among the guests of an event for every office."""
+    return lines if is_admin(member) else [line for line in lines if line.office_code == member.office_code]

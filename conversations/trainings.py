@@ -88,7 +88,7 @@ class Trainings:
         if family is None:
             turn.go("home")
             return
-        upcoming = events.upcoming(turn.session, family.office_code, turn.now)
+        upcoming = events.open_to(turn.session, family.id, family.office_code, turn.now)
         attended = events.attended_by(turn.session, family.id)
         lines = []
         if attended:
@@ -159,7 +159,7 @@ def answer_invitation(turn: Turn, event_id: int, going: bool) -> None:
     """Her "Going" / "Not going", from an invitation, a reminder or the Trainings screen."""
     family = beneficiaries.beneficiary(turn.session, turn.conversation.beneficiary_id or 0)
     event = events.find(turn.session, event_id)
-    if family is None or event is None or not events.may_answer(event, family.office_code):
+    if family is None or event is None or not events.may_answer(turn.session, event, family.id):
         turn.say(_("That training is not one you were invited to."))
         return
     answered = events.answer(turn.session, event_id, family.id, going, turn.now)

@@ -90,8 +90,14 @@ def find(session: Session, event_id: int) -> Event | None:
     return session.get(Event, event_id)
 
 
-def edit(session: Session, event: Event, details: EventDetails, now: datetime) -> bool:
-    """Change an event; True when its time or place changed (its guests are to be told, and reminded anew)."""
+@dataclass(frozen=True)
+class Edited:
+    moved: bool  # its time or place changed: its guests are to be told, and reminded anew
+    promoted: list[int]  # families the waiting list gave a place to (more places, or no limit now)
+
+
+def edit(session: Session, event: Event, details: EventDetails, now: datetime) -> Edited:
+    """Change an event. If it moves before the time its invitations were to go, they go now instead."""
     moved = (event.starts_at, event.ends_at, event.venue_ar, event.map_url) != (
         details.starts_at,
         details.ends_at,
@@ -102,11 +108,12 @@ def edit(session: Session, event: Event, details: EventDetails, now: datetime) -
         setattr(event, name, value)
     if moved:
         event.schedule += 1
+    if event.invited_at is None and event.invite_at >= event.starts_at:
+        event.invite_at = now
     event.updated_at = now
-    if details.capacity is not None:
-        _promote_while_room(session, event, now)
+    promoted = _promote_while_room(session, event, now)
     session.flush()
-    return moved
+    return Edited(moved, promoted)
 
 
 def cancel(session: Session, event: Event, now: datetime) -> bool:
@@ -145,8 +152,21 @@ def guest(session: Session, event_id: int, beneficiary_id: int) -> EventGuest | 
     return session.get(EventGuest, (event_id, beneficiary_id))
 
 
-def may_answer(event: Event, beneficiary_office: str) -> bool:
-    return _for_office(event, beneficiary_office)
+def may_answer(session: Session, event: Event, beneficiary_id: int) -> bool:
+    """She was invited, or she is in the event's audience (registered after the invitations went)."""
+    if guest(session, event.id, beneficiary_id) is not None:
+        return True
+    family = audiences.families(Audience.from_json(event.audience)).where(Beneficiary.id == beneficiary_id)
+    return session.scalar(select(family.exists())) is True
+
+
+def open_to(session: Session, beneficiary_id: int, office_code: str, now: datetime) -> list[Event]:
+    """The upcoming events she can see and answer: invitations sent, and she is among those invited."""
+    return [
+        event
+        for event in upcoming(session, office_code, now)
+        if event.invited_at is not None and may_answer(session, event, beneficiary_id)
+    ]
 
 
 # -- invitations --------------------------------------------------------------------------------------------

@@ -299,6 +299,29 @@ async def test_a_reminder_waits_for_morning_unless_the_event_starts_first(
     assert await sending.drain() == 1 and len(fake_telegram.sent) == 2
 
 
+async def test_stop_stops_announcements_not_the_answers_to_what_she_asked(
+    database: Database, fake_telegram: FakeTelegram, clock: Clock, dispatcher: tuple[Dispatcher, FakeTime]
+) -> None:
+    sending, _ = dispatcher
+    await families_on_telegram(database, clock, 1)
+    await database.run(lambda s: set_opted_out(s, 1, clock.now))
+    for kind in ("announcement", "reminder", "canteen_accepted"):
+        await database.run(
+            lambda s, k=kind: deliveries.enqueue(  # type: ignore[misc]
+                s, k, 1, select(Beneficiary.id), TEXTS, clock.now, clock.now
+            )
+        )
+    assert await sending.drain() == 3
+    rows = await database.run(
+        lambda s: s.execute(select(Delivery.kind, Delivery.status).order_by(Delivery.id)).all()
+    )
+    assert [tuple(row) for row in rows] == [
+        ("announcement", "cancelled"),
+        ("reminder", "sent"),
+        ("canteen_accepted", "sent"),
+    ]
+
+
 def test_quiet_hours_that_do_not_cross_midnight() -> None:
     siesta = QuietHours.parse("13:00-16:00")
     assert siesta.covers(datetime(2026, 11, 28, 10, 30, tzinfo=UTC))  # 13:30 in Riyadh

@@ -106,10 +106,9 @@ async def test_the_whole_cycle_of_a_training(database: Database, clock: Clock) -
     def move(session: Session) -> bool:
         event = events.find(session, event_id)
         assert event is not None
-        changed = events.edit(session, event, moved, clock.now)
-        if changed:
-            event_notices.tell_of_change(session, event, clock.now)
-        return changed
+        edited = events.edit(session, event, moved, clock.now)
+        event_notices.tell_of_edit(session, event, edited, clock.now)
+        return edited.moved
 
     assert await database.run(move) is True
     assert await deliveries_of(database, "event_change") == [(3, "pending"), (6, "pending"), (9, "pending")]
@@ -213,3 +212,44 @@ async def test_details_that_make_no_sense_are_refused(clock: Clock) -> None:
         clock.now
     ) == ["its start is in the past"]
     assert FORUM.problems(clock.now) == []
+
+
+async def test_more_places_or_none_give_the_waiting_their_place_and_tell_them(
+    database: Database, clock: Clock
+) -> None:
+    await town(database, clock)
+    event_id = await database.run(lambda s: events.create(s, FORUM, MAKKAH, clock.now, "900", clock.now).id)
+    await database.run(lambda s: event_notices.invite_due(s, clock.now))
+    for family in (3, 6, 9):
+        await answer(database, event_id, family, True, clock.now)
+    assert await statuses(database, event_id) == {3: "going", 6: "going", 9: "waitlisted"}
+
+    def no_limit(session: Session) -> list[int]:
+        event = events.find(session, event_id)
+        assert event is not None
+        edited = events.edit(session, event, EventDetails(**{**vars(FORUM), "capacity": None}), clock.now)
+        event_notices.tell_of_edit(session, event, edited, clock.now)
+        return edited.promoted
+
+    assert await database.run(no_limit) == [9]
+    assert await deliveries_of(database, "event_promoted") == [(9, "pending")]
+    assert await deliveries_of(database, "event_change") == []  # neither time nor place moved
+
+
+async def test_an_event_moved_before_its_invitation_time_invites_at_once(
+    database: Database, clock: Clock
+) -> None:
+    await town(database, clock)
+    later = START - timedelta(days=1)
+    event_id = await database.run(lambda s: events.create(s, FORUM, MAKKAH, later, "900", clock.now).id)
+    earlier = EventDetails(
+        **{**vars(FORUM), "starts_at": later - timedelta(hours=5), "ends_at": later - timedelta(hours=2)}
+    )
+
+    def move(session: Session) -> None:
+        event = events.find(session, event_id)
+        assert event is not None
+        events.edit(session, event, earlier, clock.now)
+
+    await database.run(move)
+    assert await database.run(lambda s: event_notices.invite_due(s, clock.now)) == [event_id]

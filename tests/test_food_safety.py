@@ -71,7 +71,7 @@ async def test_the_daily_tip_comes_at_her_hour_once_a_day_and_never_repeats_unti
     clock.now = clock.now.replace(hour=6)  # 09:00 in Riyadh
     await fatima.chooses(ar("Food-safety tips"))
     await fatima.chooses(ar("🔔 Daily tip: off"))
-    await fatima.says("١٠")  # 10:00 Riyadh time
+    await fatima.says("١٠:٠٠")  # 10:00 Riyadh time
     assert ar("Done: a tip every day at %(hour)s:00, Riyadh time.", hour="10") in fatima.heard
 
     async def tick(**later: float) -> int:
@@ -115,8 +115,11 @@ async def test_subscribing_after_her_hour_starts_tomorrow(
     clock.now = clock.now.replace(hour=12)  # 15:00 in Riyadh
     await mary.chooses("Food-safety tips")
     await mary.chooses("Daily tip: off")
-    await mary.says("25")
-    assert "Please choose an hour, or type one from 8 to 21." in mary.heard
+    await mary.says("25:00")
+    assert "Please choose an hour, or type a time from 08:00 to 21:00, like 09:00." in mary.heard
+    await mary.says("٨:٠٠")  # a time typed, in Arabic digits
+    assert "Done: a tip every day at 08:00, Riyadh time." in mary.heard
+    await mary.chooses("Daily tip: at 08:00")
     await mary.chooses("10:00")
     assert await database.run(lambda s: daily_tips.send_due(s, clock.now)) == 0
     clock.advance(hours=19)  # 10:00 the next day

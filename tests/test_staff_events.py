@@ -135,3 +135,26 @@ async def test_an_admin_cancels_and_those_going_are_told(
     await other.chooses("Training events")
     await other.presses("event:1")
     assert "Event 1:" not in other.heard
+
+
+async def test_office_staff_follow_their_families_at_an_event_for_every_office(
+    database: Database, engine: Engine, clock: Clock, fatima: Person
+) -> None:
+    await fatima.registers()  # Makkah
+    starts = clock.now + timedelta(days=2)
+    details = events.EventDetails(
+        title_ar="ملتقى عام",
+        starts_at=starts,
+        ends_at=starts + timedelta(hours=2),
+        venue_ar="الغرفة التجارية",
+    )
+    await database.run(lambda s: events.create(s, details, Audience(), clock.now, "900", clock.now))
+    await database.run(lambda s: events.answer(s, 1, 1, True, clock.now))
+    huda = await staff_person(database, engine, clock, StaffRole.STAFF, "makkah", "901")
+    await huda.says("hello")
+    await huda.chooses("Training events")
+    await huda.chooses("Upcoming events")
+    await huda.chooses("1. ملتقى عام")
+    assert "Going: فاطمة أحمد الزهراني" in huda.heard
+    assert "Cancel this event" not in huda.options  # an admin's event: hers to follow, not to change
+    assert "Change time, place or places" not in huda.options

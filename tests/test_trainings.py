@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from conversations import event_notices
 from conversations.calendar import fold, ics
 from conversations.engine import Engine
 from conversations.flows import all_flows
@@ -18,12 +19,19 @@ from tests.test_events import FORUM, START
 
 
 async def add_event(
-    database: Database, clock: Clock, details: EventDetails = FORUM, office: str = "makkah"
+    database: Database,
+    clock: Clock,
+    details: EventDetails = FORUM,
+    office: str = "makkah",
+    audience: Audience | None = None,
 ) -> int:
-    audience = Audience(offices=(office,))
-    return int(
-        await database.run(lambda s: events.create(s, details, audience, clock.now, "900", clock.now).id)
+    """An event whose invitations have gone out (families who register later are in its audience too)."""
+    chosen = audience or Audience(offices=(office,))
+    number = int(
+        await database.run(lambda s: events.create(s, details, chosen, clock.now, "900", clock.now).id)
     )
+    await database.run(lambda s: event_notices.invite_due(s, clock.now))
+    return number
 
 
 async def test_she_sees_her_office_trainings_and_answers_with_one_tap(
@@ -31,11 +39,16 @@ async def test_she_sees_her_office_trainings_and_answers_with_one_tap(
 ) -> None:
     forum = await add_event(database, clock, EventDetails(**{**vars(FORUM), "capacity": 1}))
     await add_event(database, clock, EventDetails(**{**vars(FORUM), "title_ar": "دورة جدة"}), office="jeddah")
+    only_others = Audience(offices=("makkah",), canteen_interest=False)  # she is interested in canteens
+    await add_event(
+        database, clock, EventDetails(**{**vars(FORUM), "title_ar": "دورة أخرى"}), audience=only_others
+    )
     await fatima.registers()  # Makkah
     await fatima.chooses(ar("Trainings"))
     assert ar("Upcoming trainings for your office. Choose one to see it and answer:") in fatima.heard
     assert any("ملتقى الأسر المنتجة" in option for option in fatima.options)
     assert not any("دورة جدة" in option for option in fatima.options)  # another office's
+    assert not any("دورة أخرى" in option for option in fatima.options)  # for families not in canteens
 
     await fatima.chooses("ملتقى الأسر المنتجة")
     assert "قاعة الغرفة التجارية، مكة" in fatima.heard and "1448" in fatima.heard

@@ -141,14 +141,37 @@ def create_event(turn: Turn, answers: dict[str, Any]) -> None:
     turn.go("staff_events")
 
 
-def _capacity_field() -> Field:
-    return Optional(
-        name="capacity",
-        label=N_("Places"),
-        ask=N_("How many places are there? Type a number, or choose “No limit”."),
-        none_label=N_("No limit"),
-        parse=places,
-    )
+def _time_place_and_places() -> list[Field]:
+    """The questions a new event asks and a change of one asks again: start, end, venue, map, places."""
+    return [
+        When(
+            name="start",
+            label=N_("Starts"),
+            ask=N_("When does it start? Type the Riyadh date and time, like %(example)s."),
+            now_allowed=False,
+        ),
+        Ending(name="end", label=N_("Ends"), ask=N_("When does it end? Type the time, like 12:00.")),
+        Text(
+            name="venue",
+            label=N_("Venue"),
+            ask=N_("Where is it? Type the place and its address."),
+            parse=short_text(300),
+        ),
+        Optional(
+            name="map",
+            label=N_("Map link"),
+            ask=N_("Send a map link to the place (from your map app), or choose “No map link”."),
+            none_label=N_("No map link"),
+            parse=map_link,
+        ),
+        Optional(
+            name="capacity",
+            label=N_("Places"),
+            ask=N_("How many places are there? Type a number, or choose “No limit”."),
+            none_label=N_("No limit"),
+            parse=places,
+        ),
+    ]
 
 
 new_event = Form(
@@ -172,27 +195,7 @@ new_event = Form(
             none_label=N_("No English title"),
             parse=short_text(200),
         ),
-        When(
-            name="start",
-            label=N_("Starts"),
-            ask=N_("When does it start? Type the Riyadh date and time, like %(example)s."),
-            now_allowed=False,
-        ),
-        Ending(name="end", label=N_("Ends"), ask=N_("When does it end? Type the time, like 12:00.")),
-        Text(
-            name="venue",
-            label=N_("Venue"),
-            ask=N_("Where is it? Type the place and its address."),
-            parse=short_text(300),
-        ),
-        Optional(
-            name="map",
-            label=N_("Map link"),
-            ask=N_("Send a map link to the place (from your map app), or choose “No map link”."),
-            none_label=N_("No map link"),
-            parse=map_link,
-        ),
-        _capacity_field(),
+        *_time_place_and_places(),
         *audience_fields(FORM, with_contacts=False),
         When(
             name="invite",
@@ -274,26 +277,6 @@ edit_event = Form(
     prefilled=N_("Here is the event as it is now."),
     on_complete=change_event,
     fields=[
-        When(
-            name="start",
-            label=N_("Starts"),
-            ask=N_("When does it start? Type the Riyadh date and time, like %(example)s."),
-            now_allowed=False,
-        ),
-        Ending(name="end", label=N_("Ends"), ask=N_("When does it end? Type the time, like 12:00.")),
-        Text(
-            name="venue",
-            label=N_("Venue"),
-            ask=N_("Where is it? Type the place and its address."),
-            parse=short_text(300),
-        ),
-        Optional(
-            name="map",
-            label=N_("Map link"),
-            ask=N_("Send a map link to the place (from your map app), or choose “No map link”."),
-            none_label=N_("No map link"),
-            parse=map_link,
-        ),
-        _capacity_field(),
+        *_time_place_and_places(),
     ],
 )

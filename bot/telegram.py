@@ -23,6 +23,8 @@ def create_dispatcher(
     sender: TelegramSender,
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> Dispatcher:
-    dispatcher = Dispatcher(handle=handle, sender=sender, clock=clock)
+    # No aiogram FSM: conversation state is ours (storage.conversations), and so is the per-person
+    # ordering (the engine's turn locks); its middleware would only cost every update a lookup.
+    dispatcher = Dispatcher(disable_fsm=True, handle=handle, sender=sender, clock=clock)
     dispatcher.include_router(build_router())
     return dispatcher

@@ -21,7 +21,7 @@ from conversations.staff import staff_member
 from conversations.turn import Answer, Offer, Turn
 from storage import offices
 from storage.audiences import Audience
-from storage.models import Office, StaffMember, StaffRole
+from storage.models import StaffMember, StaffRole
 
 NOW = "when:now"
 EVERY_OFFICE = "office:all"
@@ -47,7 +47,7 @@ def is_admin(member: StaffMember | None) -> bool:
     return member is not None and member.role == StaffRole.ADMIN.value
 
 
-def _offices(turn: Turn) -> Sequence[Office]:
+def _offices(turn: Turn) -> Sequence[offices.OfficeEntry]:
     return offices.active_offices(turn.session)
 
 

@@ -126,11 +126,11 @@ def register_beneficiary(turn: Turn, answers: dict[str, Any]) -> None:
     if offices.office(turn.session, new.office_code) is None:
         raise SendBack("office", _("That office is no longer on the list. Please choose your office again."))
     try:
-        beneficiary = beneficiaries.register(turn.session, new, turn.now)
+        family = beneficiaries.register(turn.session, new, turn.now)
     except AlreadyRegistered as taken:
         raise SendBack(taken.identifier.value, _taken_message(taken.identifier)) from taken
     contacts.forget(turn.session, new.national_id, new.mobile)
-    turn.conversation.beneficiary_id = beneficiary.id
+    turn.conversation.beneficiary_id = family
     turn.say(
         _(
             "Thank you, %(name)s! Your family is registered. Your office will review your registration; "

@@ -7,10 +7,9 @@ from __future__ import annotations
 from conversations.i18n import _
 from conversations.turn import Answer, Turn
 from storage import tips
-from storage.models import Service
 
 
-def entry(service: Service, language: str) -> str:
+def entry(service: tips.ListedService, language: str) -> str:
     ar = language == "ar"
     lines = [
         f"🏢 {service.name_ar if ar else service.name_en}",

@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import bindparam, delete, func, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from storage.models import Beneficiary, BeneficiaryProduct, Conversation, Product
+from storage.prepared import Prepared
 
 
 class Identifier(StrEnum):
@@ -44,22 +45,45 @@ def find_by(session: Session, identifier: Identifier, value: str) -> int | None:
     return session.scalar(select(Beneficiary.id).where(column == value))
 
 
-# Asked as she types her ID and mobile: plain queries, built once.
+# Asked as she types her ID and mobile, and written when she registers: statements prepared once
+# (`storage.prepared`), since every registration runs them.
 _REGISTERED = {
-    identifier: select(Beneficiary.id).where(column == bindparam("value")).limit(1)
+    identifier: Prepared(select(Beneficiary.id).where(column == bindparam("value")).limit(1))
     for identifier, column in (
         (Identifier.NATIONAL_ID, Beneficiary.national_id),
         (Identifier.MOBILE, Beneficiary.mobile),
     )
 }
+_NEW_FIELDS = (
+    "full_name",
+    "national_id",
+    "mobile",
+    "mobile_verified_at",
+    "office_code",
+    "health_certificate",
+    "canteen_interest",
+    "language",
+    "consented_at",
+    "registered_at",
+)
+_ADD = Prepared(insert(Beneficiary).values({name: bindparam(name) for name in _NEW_FIELDS}))
+_ADD_PRODUCT = Prepared(
+    insert(BeneficiaryProduct).values(beneficiary_id=bindparam("family"), product=bindparam("product"))
+)
+_REACHABLE_AGAIN = Prepared(
+    update(Beneficiary)
+    .where(Beneficiary.id == bindparam("family"), Beneficiary.blocked_at.is_not(None))
+    .values(blocked_at=None)
+)
 
 
 def is_registered(session: Session, identifier: Identifier, value: str) -> bool:
-    return session.connection().execute(_REGISTERED[identifier], {"value": value}).first() is not None
+    return _REGISTERED[identifier].first(session, {"value": value}) is not None
 
 
-def register(session: Session, new: NewBeneficiary, now: datetime) -> Beneficiary:
-    """Add the family; raise AlreadyRegistered if its national ID or mobile is someone's already.
+def register(session: Session, new: NewBeneficiary, now: datetime) -> int:
+    """Add the family, and give its id; raise AlreadyRegistered if its national ID or mobile is someone's
+    already.
 
     The unique constraints are the last word when two registrations race; this check gives the
     friendly answer in the common case.
@@ -67,22 +91,23 @@ def register(session: Session, new: NewBeneficiary, now: datetime) -> Beneficiar
     for identifier, value in ((Identifier.NATIONAL_ID, new.national_id), (Identifier.MOBILE, new.mobile)):
         if is_registered(session, identifier, value):
             raise AlreadyRegistered(identifier)
-    beneficiary = Beneficiary(
-        full_name=new.full_name,
-        national_id=new.national_id,
-        mobile=new.mobile,
-        mobile_verified_at=now if new.mobile_vouched else None,
-        office_code=new.office_code,
-        health_certificate=new.health_certificate,
-        canteen_interest=new.canteen_interest,
-        language=new.language,
-        consented_at=new.consented_at,
-        registered_at=now,
-        product_rows=[BeneficiaryProduct(product=product.value) for product in new.products],
+    family = _ADD.new_id(
+        session,
+        {
+            "full_name": new.full_name,
+            "national_id": new.national_id,
+            "mobile": new.mobile,
+            "mobile_verified_at": now if new.mobile_vouched else None,
+            "office_code": new.office_code,
+            "health_certificate": new.health_certificate,
+            "canteen_interest": new.canteen_interest,
+            "language": new.language,
+            "consented_at": new.consented_at,
+            "registered_at": now,
+        },
     )
-    session.add(beneficiary)
-    session.flush()
-    return beneficiary
+    _ADD_PRODUCT.many(session, [{"family": family, "product": product.value} for product in new.products])
+    return family
 
 
 def beneficiary(session: Session, beneficiary_id: int) -> Beneficiary | None:
@@ -107,11 +132,7 @@ def set_blocked(session: Session, beneficiary_id: int, since: datetime | None) -
 
 
 def reachable_again(session: Session, beneficiary_id: int) -> None:
-    session.execute(
-        update(Beneficiary)
-        .where(Beneficiary.id == beneficiary_id, Beneficiary.blocked_at.is_not(None))
-        .values(blocked_at=None)
-    )
+    _REACHABLE_AGAIN.rowcount(session, {"family": beneficiary_id})
 
 
 def pending(session: Session, office_code: str | None, limit: int) -> Sequence[Beneficiary]:

@@ -6,10 +6,11 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import bindparam, delete, or_, select
 from sqlalchemy.orm import Session
 
 from storage.models import Beneficiary, Contact
+from storage.prepared import Prepared
 
 CHUNK = 1000  # values per IN (…): under SQLite's and PostgreSQL's limits on bound parameters
 
@@ -111,9 +112,16 @@ def save_all(session: Session, families: Sequence[KnownFamily], by: str, now: da
     return Saved(added=added, updated=updated, already_registered=len(registered))
 
 
+_FORGET = Prepared(
+    delete(Contact).where(
+        or_(Contact.national_id == bindparam("national_id"), Contact.mobile == bindparam("mobile"))
+    )
+)
+
+
 def forget(session: Session, national_id: str, mobile: str) -> None:
     """She registered: the office's copy is no longer needed."""
-    session.execute(delete(Contact).where(or_(Contact.national_id == national_id, Contact.mobile == mobile)))
+    _FORGET.rowcount(session, {"national_id": national_id, "mobile": mobile})
 
 
 @dataclass(frozen=True)

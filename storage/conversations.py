@@ -2,28 +2,24 @@
 
 State is read and written with two plain statements rather than through the ORM's unit of work: it is
 the one thing every message touches, and the inbound benchmark showed the ORM's bookkeeping to be most of
-a turn's cost. On SQLite the statements even skip SQLAlchemy's execution: they go to the driver as the SQL
-SQLAlchemy compiles for SQLite and with the values converted by the columns' own types, both prepared once
-(`DriverStatement`), which makes them about ten times cheaper. The save is a compare-and-set on `version`:
-if another process saved the conversation since it was read, `StaleConversation` is raised and the turn
-runs again on fresh state.
+a turn's cost. On SQLite the statements even skip SQLAlchemy's execution (`storage.prepared`), which
+makes them about ten times cheaper. The save is a compare-and-set on `version`: if another process
+saved the conversation since it was read, `StaleConversation` is raised and the turn runs again on
+fresh state.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, bindparam, delete, insert, select, update
-from sqlalchemy.dialects import sqlite
+from sqlalchemy import Table, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
-from sqlalchemy.sql import Delete, Insert, Select, Update
 
-from storage.db import execute_on_driver
 from storage.models import Beneficiary, Conversation
+from storage.prepared import Prepared
 
 _table = Conversation.__table__  # a Table: the ORM types it as a FromClause
 _families = Beneficiary.__table__
@@ -51,53 +47,6 @@ class ConversationState:
     family_blocked: bool = False
 
 
-class DriverStatement:
-    """A statement for SQLite's driver, prepared once: the SQL SQLAlchemy compiles for SQLite, and the
-    conversions SQLAlchemy's column types make on the way in and out (JSON text, UTC times), which is
-    all that SQLAlchemy would otherwise redo, with much else, on every execution."""
-
-    dialect = sqlite.dialect(paramstyle="named")
-
-    def __init__(self, statement: Select[Any] | Insert | Update | Delete) -> None:
-        compiled = statement.compile(dialect=self.dialect)
-        self.sql = str(compiled)
-        self._to_driver: dict[str, Callable[[Any], Any]] = {}
-        for name, parameter in compiled.binds.items():
-            convert = parameter.type.dialect_impl(self.dialect).bind_processor(self.dialect)
-            if convert is not None:
-                self._to_driver[name] = convert
-        self._columns: list[tuple[str, Callable[[Any], Any] | None]] = []
-        if isinstance(statement, Select):
-            self._columns = [
-                (column.name, column.type.dialect_impl(self.dialect).result_processor(self.dialect, None))
-                for column in statement.selected_columns
-            ]
-
-    def execute(self, connection: Connection, values: dict[str, Any]) -> Any:
-        """Run it in the connection's transaction; the driver's cursor, for `rowcount` or `fetch_one`."""
-        converted = {
-            name: convert(values[name]) for name, convert in self._to_driver.items() if name in values
-        }
-        return execute_on_driver(connection, self.sql, {**values, **converted})
-
-    def fetch_one(self, connection: Connection, values: dict[str, Any]) -> dict[str, Any] | None:
-        cursor = self.execute(connection, values)
-        row = cursor.fetchone()
-        cursor.close()
-        if row is None:
-            return None
-        return {
-            name: value if out is None else out(value)
-            for (name, out), value in zip(self._columns, row, strict=True)
-        }
-
-    def rowcount(self, connection: Connection, values: dict[str, Any]) -> int:
-        cursor = self.execute(connection, values)
-        count: int = cursor.rowcount
-        cursor.close()
-        return count
-
-
 _STATE = (
     "beneficiary_id",
     "language",
@@ -111,7 +60,7 @@ _STATE = (
 )
 _KEY = (_table.c.channel == bindparam("k_channel"), _table.c.address == bindparam("k_address"))
 # Built once: only the parameters change from turn to turn.
-_LOAD = (
+_LOAD = Prepared(
     select(
         *(_table.c[name] for name in ("channel", "address", "language", "created_at", "beneficiary_id")),
         *(_table.c[name] for name in ("flow", "step", "answers", "offered", "version")),
@@ -120,37 +69,19 @@ _LOAD = (
     .select_from(_table.outerjoin(_families, _families.c.id == _table.c.beneficiary_id))
     .where(*_KEY)
 )
-_INSERT = insert(_table).values(
-    {name: bindparam(name) for name in ("channel", "address", "created_at", *_STATE)}
+_INSERT = Prepared(
+    insert(_table).values({name: bindparam(name) for name in ("channel", "address", "created_at", *_STATE)})
 )
-_UPDATE = (
+_UPDATE = Prepared(
     update(_table)
     .where(*_KEY, _table.c.version == bindparam("k_version"))
     .values({name: bindparam(name) for name in _STATE})
 )
-_DELETE = delete(_table).where(*_KEY)
-_ON_SQLITE = {statement: DriverStatement(statement) for statement in (_LOAD, _INSERT, _UPDATE, _DELETE)}
-
-
-def _on_sqlite(connection: Connection) -> bool:
-    return connection.dialect.name == "sqlite"
-
-
-def _changed(connection: Connection, statement: Insert | Update | Delete, values: dict[str, Any]) -> int:
-    """Run a write; how many rows it changed."""
-    if _on_sqlite(connection):
-        return _ON_SQLITE[statement].rowcount(connection, values)
-    return connection.execute(statement, values).rowcount
+_DELETE = Prepared(delete(_table).where(*_KEY))
 
 
 def load(session: Session, channel: str, address: str) -> ConversationState | None:
-    connection = session.connection()
-    key = {"k_channel": channel, "k_address": address}
-    if _on_sqlite(connection):
-        found = _ON_SQLITE[_LOAD].fetch_one(connection, key)
-    else:
-        row = connection.execute(_LOAD, key).one_or_none()
-        found = None if row is None else row._asdict()
+    found = _LOAD.first(session, {"k_channel": channel, "k_address": address})
     return None if found is None else ConversationState(**found)
 
 
@@ -170,20 +101,19 @@ def save(session: Session, state: ConversationState, now: datetime) -> None:
         "last_inbound_at": now,  # every save is a turn, and every turn answers something she sent
         "version": state.version + 1,
     }
-    connection = session.connection()
     if state.version == 0:
         # A concurrent first message inserts the same key: the IntegrityError makes this turn run again.
         key = {"channel": state.channel, "address": state.address, "created_at": state.created_at}
-        _changed(connection, _INSERT, {**key, **values})
+        _INSERT.rowcount(session, {**key, **values})
     else:
         key = {"k_channel": state.channel, "k_address": state.address, "k_version": state.version}
-        if _changed(connection, _UPDATE, {**key, **values}) != 1:
+        if _UPDATE.rowcount(session, {**key, **values}) != 1:
             raise StaleConversation("the conversation changed since this turn read it")
     state.version += 1
 
 
 def forget(session: Session, state: ConversationState) -> None:
-    _changed(session.connection(), _DELETE, {"k_channel": state.channel, "k_address": state.address})
+    _DELETE.rowcount(session, {"k_channel": state.channel, "k_address": state.address})
 
 
 @dataclass(frozen=True)

@@ -319,19 +319,24 @@ def _configure_sqlite(engine: Engine, *, busy_timeout_ms: int = 5000) -> None:
         execute_on_driver(connection, connection.get_execution_options().get("sqlite_begin", "BEGIN")).close()
 
 
-def execute_on_driver(connection: Connection, sql: str, parameters: Mapping[str, Any] | None = None) -> Any:
+def execute_on_driver(
+    connection: Connection, sql: str, parameters: Mapping[str, Any] | list[dict[str, Any]] | None = None
+) -> Any:
     """Run plain SQL on the connection's own driver connection, in its transaction; the driver's cursor.
 
     It skips SQLAlchemy's execution (compiling, caching, events, results), which costs ten times what
     SQLite itself does for a small statement: worth it for the few statements of every conversation
     turn only. The driver's errors become SQLAlchemy's, as for any statement, so that a lock or a
-    duplicate key is still seen as a race (`_is_conflict`).
+    duplicate key is still seen as a race (`_is_conflict`). A list of parameters runs it once for each.
     """
     driver = connection.connection.dbapi_connection
     assert driver is not None, "the connection is closed"
     cursor = driver.cursor()
     try:
-        cursor.execute(sql, parameters or {})
+        if isinstance(parameters, list):
+            cursor.executemany(sql, parameters)
+        else:
+            cursor.execute(sql, parameters or {})
     except connection.dialect.loaded_dbapi.Error as error:
         cursor.close()
         raise DBAPIError.instance(

@@ -1,18 +1,40 @@
-"""Offices: the list families choose from."""
+"""Offices: the list families choose from.
+
+Read during registration and on many staff screens, so the two queries are prepared once
+(`storage.prepared`) and give plain values, not ORM objects.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from storage.models import Office
+from storage.prepared import Prepared
 
 
-def active_offices(session: Session) -> Sequence[Office]:
-    return session.scalars(select(Office).where(Office.active).order_by(Office.position, Office.code)).all()
+@dataclass(frozen=True)
+class OfficeEntry:
+    code: str
+    name_ar: str
+    name_en: str
+
+    def name(self, language: str) -> str:
+        return self.name_ar if language == "ar" else self.name_en
 
 
-def office(session: Session, code: str) -> Office | None:
-    return session.get(Office, code)
+_COLUMNS = (Office.code, Office.name_ar, Office.name_en)
+_ACTIVE = Prepared(select(*_COLUMNS).where(Office.active).order_by(Office.position, Office.code))
+_BY_CODE = Prepared(select(*_COLUMNS).where(Office.code == bindparam("code")))
+
+
+def active_offices(session: Session) -> list[OfficeEntry]:
+    return [OfficeEntry(**row) for row in _ACTIVE.rows(session)]
+
+
+def office(session: Session, code: str) -> OfficeEntry | None:
+    """The office with this code, whether or not it is still on the list."""
+    found = _BY_CODE.first(session, {"code": code})
+    return None if found is None else OfficeEntry(**found)

@@ -8,6 +8,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from storage.models import StaffMember, StaffRole
+from storage.prepared import Prepared
 
 
 def add_or_update(
@@ -25,11 +26,11 @@ def add_or_update(
     return member
 
 
-# Asked on every menu of every person, nearly always of someone who is not staff: a plain query of the id,
-# built once, and the member loaded only when there is one.
-_STAFF_ID = select(StaffMember.id).where(StaffMember.address == bindparam("address"))
+# Asked on every menu of every person, nearly always of someone who is not staff: a query of the id,
+# prepared once (`storage.prepared`), and the member loaded only when there is one.
+_STAFF_ID = Prepared(select(StaffMember.id).where(StaffMember.address == bindparam("address")))
 
 
 def staff_member(session: Session, address: str) -> StaffMember | None:
-    found = session.connection().execute(_STAFF_ID, {"address": address}).scalar()
+    found = _STAFF_ID.scalar(session, {"address": address})
     return None if found is None else session.get(StaffMember, found)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,7 @@ from storage.models import (
     TipSubscription,
     TipTopic,
 )
+from storage.prepared import Prepared
 
 TIPS_FILE = DIRECTORY / "data" / "tips.toml"
 SERVICES_FILE = DIRECTORY / "data" / "services.toml"
@@ -142,10 +144,29 @@ def question(session: Session, question_id: str) -> QuizQuestion | None:
     return session.get(QuizQuestion, question_id)
 
 
-def services(session: Session) -> Sequence[Service]:
-    return session.scalars(
-        select(Service).where(Service.retired_at.is_(None)).order_by(Service.position)
-    ).all()
+@dataclass(frozen=True)
+class ListedService:
+    """An entry of "Useful services" as families read it."""
+
+    name_ar: str
+    name_en: str
+    about_ar: str
+    about_en: str
+    how_ar: str
+    how_en: str
+    link: str
+
+
+# In the main menu: prepared once (`storage.prepared`).
+_LISTED = Prepared(
+    select(*(Service.__table__.c[name] for name in ListedService.__dataclass_fields__))
+    .where(Service.retired_at.is_(None))
+    .order_by(Service.position, Service.id)
+)
+
+
+def services(session: Session) -> list[ListedService]:
+    return [ListedService(**row) for row in _LISTED.rows(session)]
 
 
 # -- what she has seen, and her quizzes ---------------------------------------------------------------------

@@ -250,7 +250,10 @@ class _Group:
         return not self.committed.done() and self._transaction.is_active
 
     def run(self, work: Callable[[Session], T]) -> T:
-        self._savepoint("SAVEPOINT unit")
+        # The first unit needs no savepoint: were it to fail, the whole transaction holds only its work.
+        first = self.size == 0
+        if not first:
+            self._savepoint("SAVEPOINT unit")
         try:
             with Session(self._connection, expire_on_commit=False) as session:  # joins the transaction
                 result = work(session)
@@ -258,10 +261,14 @@ class _Group:
         except Exception:
             # A failed flush may have rolled back the whole transaction: then `commit` fails the group.
             if self._transaction.is_active:
-                self._savepoint("ROLLBACK TO unit")
-                self._savepoint("RELEASE unit")
+                if first:
+                    self._transaction.rollback()  # and the group is closed: the next unit opens another
+                else:
+                    self._savepoint("ROLLBACK TO unit")
+                    self._savepoint("RELEASE unit")
             raise
-        self._savepoint("RELEASE unit")
+        if not first:
+            self._savepoint("RELEASE unit")
         self.size += 1
         return result
 

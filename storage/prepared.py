@@ -150,6 +150,11 @@ def _connection(session: Session | Connection) -> Connection:
         return session
     if session.autoflush:
         session.flush()  # nothing to do, and cheap, when nothing is pending
+    bind = session.bind
+    if isinstance(bind, Connection) and bind.in_transaction():
+        # A Session joined to a connection's transaction (a turn's, `storage.db._Group`) works on that
+        # connection as it is: `Session.connection` would give the same, at a cost paid on every query.
+        return bind
     return session.connection()
 
 

@@ -32,9 +32,16 @@ class RedactingFormatter(logging.Formatter):
         return redact(super().formatStack(stack_info))
 
 
+# Libraries whose INFO lines are one per message or per migration step: noise at INFO, kept for DEBUG.
+# aiogram's "Update id=… is handled. Duration … ms" alone would be a line (and its cost) per update.
+_CHATTY = ("alembic", "aiogram.event")
+
+
 def configure(level: str) -> None:
     handler = logging.StreamHandler()
     handler.addFilter(RedactingFilter())
     handler.setFormatter(RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     logging.basicConfig(level=level, handlers=[handler], force=True)
-    logging.getLogger("alembic").setLevel(max(logging.WARNING, logging.getLevelName(level)))
+    chosen = logging.getLevelName(level)
+    for name in _CHATTY:
+        logging.getLogger(name).setLevel(chosen if chosen == logging.DEBUG else max(logging.WARNING, chosen))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import logging
 
-from bot.logs import RedactingFilter, RedactingFormatter, redact
+from bot.logs import RedactingFilter, RedactingFormatter, configure, redact
 
 
 def test_ids_and_phones_are_masked_wherever_they_appear() -> None:
@@ -31,3 +31,16 @@ def test_a_log_line_and_its_traceback_carry_no_national_id() -> None:
     written = stream.getvalue()
     assert "1000000008" not in written and "551234567" not in written
     assert "lookup of ***08 failed" in written and "duplicate key ***08" in written
+
+
+def test_a_line_per_update_is_kept_for_debugging() -> None:
+    try:
+        configure("INFO")
+        assert not logging.getLogger("aiogram.event").isEnabledFor(logging.INFO)
+        assert logging.getLogger("aiogram.dispatcher").isEnabledFor(logging.INFO)  # polling started, stopped
+        configure("DEBUG")
+        assert logging.getLogger("aiogram.event").isEnabledFor(logging.INFO)
+    finally:
+        for name in ("aiogram.event", "alembic"):
+            logging.getLogger(name).setLevel(logging.NOTSET)
+        logging.basicConfig(level=logging.WARNING, force=True)

@@ -132,7 +132,11 @@ def set_blocked(session: Session, beneficiary_id: int, since: datetime | None) -
 
 
 def reachable_again(session: Session, beneficiary_id: int) -> None:
-    _REACHABLE_AGAIN.rowcount(session, {"family": beneficiary_id})
+    """She wrote: clear her family's "blocked" mark, if it has one."""
+    if _REACHABLE_AGAIN.rowcount(session, {"family": beneficiary_id}):
+        loaded = session.identity_map.get(session.identity_key(Beneficiary, beneficiary_id))
+        if loaded is not None:
+            session.expire(loaded, ["blocked_at"])  # read again from the row if asked
 
 
 def pending(session: Session, office_code: str | None, limit: int) -> Sequence[Beneficiary]:

@@ -6,7 +6,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, delete, or_, select
+from sqlalchemy import bindparam, delete, inspect, or_, select
 from sqlalchemy.orm import Session
 
 from storage.models import Beneficiary, Contact
@@ -121,7 +121,12 @@ _FORGET = Prepared(
 
 def forget(session: Session, national_id: str, mobile: str) -> None:
     """She registered: the office's copy is no longer needed."""
-    _FORGET.rowcount(session, {"national_id": national_id, "mobile": mobile})
+    if _FORGET.rowcount(session, {"national_id": national_id, "mobile": mobile}):
+        for loaded in list(session.identity_map.values()):  # the few objects of one turn
+            if isinstance(loaded, Contact):
+                known = inspect(loaded).dict  # what is loaded, without reading the (deleted) row again
+                if known.get("national_id") == national_id or known.get("mobile") == mobile:
+                    session.expunge(loaded)
 
 
 @dataclass(frozen=True)

@@ -196,8 +196,11 @@ class _OnTheLoop:
 
     Group commit: the units of work that run in one pass of the event loop (aiogram answers the updates
     of a polling batch as concurrent tasks) share one transaction, committed once at the end of the pass
-    or after `GROUP_LIMIT` of them. Each runs in its own savepoint, so one that fails is undone alone, and
-    each returns only once the group is committed: a reply is sent only after what it answers is saved.
+    or after `GROUP_LIMIT` of them. Each but the first runs in its own savepoint, so one that fails is
+    undone alone (the first, failing, takes the transaction with it, which holds only its work). A failed
+    ORM flush rolls the whole transaction back, though: then the group's other units fail with
+    `NotCommitted` and run again in the worker thread. Each returns only once the group is committed: a
+    reply is sent only after what it answers is saved.
     """
 
     def __init__(self, engine: Engine) -> None:
@@ -237,7 +240,8 @@ class _OnTheLoop:
 
 
 class _Group:
-    """Units of work in one transaction, each in a savepoint; `committed` tells them how it ended."""
+    """Units of work in one transaction, each after the first in a savepoint; `committed` tells them how it
+    ended."""
 
     def __init__(self, connection: Connection, transaction: RootTransaction, committed: Future[None]) -> None:
         self._connection = connection

@@ -7,6 +7,13 @@ makes — her state, the checks while she registers, the menu's questions — th
 the turn (docs/PERFORMANCE.md). A `Prepared` statement goes to SQLite's driver as the SQL SQLAlchemy
 compiles for SQLite, with the values converted by the columns' own types, both worked out once
 (`DriverStatement`); on PostgreSQL it runs as the Core statement it is, through SQLAlchemy as usual.
+
+What a prepared statement does not do, on either database, is what a plain Core statement run on
+`session.connection()` does not do either: ORM objects already loaded in the Session are not updated by
+its writes (storage functions that write this way say what they do about it). And on SQLite it skips
+SQLAlchemy's events and `echo` logging, and the engine's own dialect settings (a custom JSON serializer).
+A statement that relies on what SQLAlchemy computes at each execution — a column's Python-side default,
+an expanding IN — is refused when it is prepared.
 """
 
 from __future__ import annotations
@@ -34,6 +41,12 @@ class DriverStatement:
 
     def __init__(self, statement: Statement) -> None:
         compiled = statement.compile(dialect=self.dialect)
+        if compiled.insert_prefetch or compiled.update_prefetch:
+            # SQLAlchemy would compute these columns' Python-side defaults at each execution.
+            left_out = [column.name for column in (*compiled.insert_prefetch, *compiled.update_prefetch)]
+            raise ValueError(f"give every column with a default a value: {', '.join(left_out)}")
+        if compiled.post_compile_params:
+            raise ValueError("an expanding IN (…) is rendered per execution: it cannot be prepared")
         self.sql = str(compiled)
         self._to_driver: dict[str, Callable[[Any], Any]] = {}
         self._fixed: dict[str, Any] = {}  # the values written in the statement: a LIMIT, a `true`
@@ -151,9 +164,9 @@ def _connection(session: Session | Connection) -> Connection:
     if session.autoflush:
         session.flush()  # nothing to do, and cheap, when nothing is pending
     bind = session.bind
-    if isinstance(bind, Connection) and bind.in_transaction():
-        # A Session joined to a connection's transaction (a turn's, `storage.db._Group`) works on that
-        # connection as it is: `Session.connection` would give the same, at a cost paid on every query.
+    if isinstance(bind, Connection) and session.in_transaction():
+        # A Session that has begun on a connection it was given (a turn's, `storage.db._Group`) works on
+        # that connection as it is: `Session.connection` would give the same, at a cost paid every query.
         return bind
     return session.connection()
 

@@ -85,7 +85,8 @@ async def test_a_unit_returns_only_once_its_group_is_committed(sqlite: Database)
     assert seen == [["tg:1", "tg:2"]]
 
 
-async def test_a_duplicate_in_a_group_is_undone_alone(sqlite: Database) -> None:
+async def test_a_duplicate_in_a_group_fails_alone_and_the_others_are_saved(sqlite: Database) -> None:
+    # A failed ORM flush rolls the whole group back: its other turns then run again in the worker thread.
     await sqlite.run_short(add("tg:1"))
     results = await asyncio.gather(
         sqlite.run_short(add("tg:2")), sqlite.run_short(add("tg:1")), return_exceptions=True

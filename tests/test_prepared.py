@@ -9,8 +9,9 @@ from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from storage import beneficiaries, contacts
 from storage.db import Database
-from storage.models import Beneficiary, BeneficiaryProduct, Conversation, Office
+from storage.models import Beneficiary, BeneficiaryProduct, Contact, Conversation, Office
 from storage.prepared import Prepared
 
 NOW = datetime(2026, 11, 29, 6, 30, tzinfo=UTC)
@@ -85,6 +86,7 @@ async def test_rows_are_written_and_read_back_with_their_types(database: Databas
 
         found = FAMILY.first(session, {"national_id": "1000000001"})
         assert found == {"id": first, "health_certificate": True, "consented_at": NOW, "blocked_at": None}
+        assert found["health_certificate"] is True  # a bool, not SQLite's 1 (1 == True)
         assert FAMILY.first(session, {"national_id": "1999999999"}) is None
         assert FAMILY.scalar(session, {"national_id": "1000000002"}) == second
 
@@ -101,7 +103,7 @@ async def test_rows_are_written_and_read_back_with_their_types(database: Databas
 
 async def test_values_written_in_the_statement_and_json_columns(database: Database) -> None:
     def work(session: Session) -> None:
-        codes = [row["code"] for row in ACTIVE_CODES.rows(session)]  # `WHERE active` is a value in SQL
+        codes = [row["code"] for row in ACTIVE_CODES.rows(session)]
         assert (
             codes
             == session.scalars(
@@ -121,7 +123,7 @@ async def test_values_written_in_the_statement_and_json_columns(database: Databa
                 "updated_at": NOW,
             },
         )
-        assert STATE.first(session, {"address": "42"}) == {
+        assert STATE.first(session, {"address": "42"}) == {  # `version` is a value written in the INSERT
             "answers": {"full_name": "فاطمة", "products": ["sweets"]},
             "offered": [{"payload": "yes", "label": "نعم"}],
             "version": 1,
@@ -155,5 +157,41 @@ async def test_pending_orm_changes_are_flushed_before_a_prepared_statement(datab
             "consented_at": NOW,
             "blocked_at": NOW,
         }
+
+    await database.run(work)
+
+
+def test_what_sqlalchemy_computes_at_each_execution_cannot_be_prepared() -> None:
+    with pytest.raises(ValueError, match="timezone"):  # a Python-side default, left out
+        Prepared(
+            insert(Office).values(code=bindparam("code"), name_ar=bindparam("ar"), name_en=bindparam("en"))
+        )
+    with pytest.raises(ValueError, match="IN"):
+        Prepared(select(Office.code).where(Office.code.in_(bindparam("codes", expanding=True))))
+
+
+async def test_storage_writes_keep_what_the_session_loaded_in_step(database: Database) -> None:
+    def work(session: Session) -> None:
+        family_id = ADD_FAMILY.new_id(session, family("1000000001", "0500000001"))
+        BLOCK.rowcount(session, {"family": family_id, "since": NOW})
+        loaded = session.get(Beneficiary, family_id)
+        assert loaded is not None and loaded.blocked_at == NOW
+        beneficiaries.reachable_again(session, family_id)
+        assert loaded.blocked_at is None
+
+        contact = Contact(
+            national_id="1000000002",
+            full_name="مريم",
+            mobile="0500000002",
+            office_code="jumum",
+            imported_at=NOW,
+            imported_by="test",
+        )
+        session.add(contact)
+        session.flush()
+        contacts.forget(session, "1000000002", "0500000002")
+        contact.full_name = "مريم أحمد"
+        session.flush()  # the deleted contact is no longer the session's to write
+        assert session.scalars(select(Contact)).all() == []
 
     await database.run(work)

@@ -1,9 +1,11 @@
-"""A new training event in the staff chat: title (Arabic, and English or not), start, end, venue, map link,
-places, whom to invite (the announcement's segments) and when to send the invitations; a summary with the
-Hijri date, then Save. The description and later changes are also possible with `usar events`.
+"""A new training event in the staff chat: title (Arabic, and English or not), a description or none,
+start, end, venue, map link, places, whom to invite (the announcement's segments) and when to send the
+invitations; a summary with the Hijri date, then Save. Changing an event asks the same, but for whom and
+when, starting from the event as it is. `usar events` does all of this from the command line too.
 
-New event → title → English title → start → end → venue → map link → places → office (admins) → who
-          → products (if chosen) → invitations when → summary → Save → Training events
+New event → title → English title → description → start → end → venue → map link → places → office
+          (admins) → who → products (if chosen) → invitations when → summary → Save → Training events
+Change the event → summary of the event as it is → Change an answer … → Save → Training events
 """
 
 from __future__ import annotations
@@ -33,6 +35,21 @@ NONE = "none"
 def short_text(limit: int) -> Any:
     def parse(text: str, turn: Turn) -> str:
         written = " ".join(turn.inbound.text.split())
+        if not written:
+            raise Invalid(_("Please type it."))
+        if len(written) > limit:
+            raise Invalid(_("Please keep it under %(limit)s characters.", limit=limit))
+        return written
+
+    return parse
+
+
+def lines_of_text(limit: int) -> Any:
+    """Like `short_text`, but her line breaks are kept (a description)."""
+
+    def parse(text: str, turn: Turn) -> str:
+        lines = [" ".join(line.split()) for line in turn.inbound.text.strip().splitlines()]
+        written = "\n".join(lines).strip()
         if not written:
             raise Invalid(_("Please type it."))
         if len(written) > limit:
@@ -100,6 +117,7 @@ def details_of(answers: dict[str, Any]) -> EventDetails:
         title_en=answers.get("title_en") or None,
         starts_at=datetime.fromisoformat(answers["start"]),
         ends_at=datetime.fromisoformat(answers["end"]),
+        description_ar=answers.get("description") or "",
         venue_ar=answers["venue"],
         map_url=answers.get("map") or None,
         capacity=answers["capacity"] or None,
@@ -141,9 +159,33 @@ def create_event(turn: Turn, answers: dict[str, Any]) -> None:
     turn.go("staff_events")
 
 
-def _time_place_and_places() -> list[Field]:
-    """The questions a new event asks and a change of one asks again: start, end, venue, map, places."""
+def _what_when_and_where() -> list[Field]:
+    """The questions a new event asks and a change of one asks again: titles, description, start, end,
+    venue, map, places."""
     return [
+        Text(
+            name="title_ar",
+            label=N_("Title"),
+            ask=N_("What is the event's title, in Arabic?"),
+            parse=short_text(200),
+        ),
+        Optional(
+            name="title_en",
+            label=N_("English title"),
+            ask=N_("Its title in English, for families who chose English; or choose “No English title”."),
+            none_label=N_("No English title"),
+            parse=short_text(200),
+        ),
+        Optional(
+            name="description",
+            label=N_("Description"),
+            ask=N_(
+                "A few lines for the invitation: what the event is about and what to bring. "
+                "Or choose “No description”."
+            ),
+            none_label=N_("No description"),
+            parse=lines_of_text(1000),
+        ),
         When(
             name="start",
             label=N_("Starts"),
@@ -182,20 +224,7 @@ new_event = Form(
     review_intro=N_("Please check the event:"),
     on_complete=create_event,
     fields=[
-        Text(
-            name="title_ar",
-            label=N_("Title"),
-            ask=N_("What is the event's title, in Arabic?"),
-            parse=short_text(200),
-        ),
-        Optional(
-            name="title_en",
-            label=N_("English title"),
-            ask=N_("Its title in English, for families who chose English; or choose “No English title”."),
-            none_label=N_("No English title"),
-            parse=short_text(200),
-        ),
-        *_time_place_and_places(),
+        *_what_when_and_where(),
         *audience_fields(FORM, with_contacts=False),
         When(
             name="invite",
@@ -214,12 +243,15 @@ SHOWN = "event_shown"  # the event on the staff's screen (conversations.staff_ev
 
 
 def current_details(turn: Turn) -> dict[str, Any]:
-    """The event's time, place and places as they are: the edit starts from them."""
+    """The event as it is: the change starts from it."""
     number = turn.answers.get(SHOWN)
     event = events.find(turn.session, number) if isinstance(number, int) else None
     if event is None:
         return {}
     return {
+        "title_ar": event.title_ar,
+        "title_en": event.title_en or "",
+        "description": event.description_ar,
         "start": event.starts_at.isoformat(),
         "end": event.ends_at.isoformat(),
         "venue": event.venue_ar,
@@ -236,11 +268,13 @@ def change_event(turn: Turn, answers: dict[str, Any]) -> None:
         turn.say(_("That event can no longer be changed. Nothing was saved."))
         turn.go("staff_events")
         return
+    description = answers.get("description") or ""
     details = EventDetails(
-        title_ar=event.title_ar,
-        title_en=event.title_en,
-        description_ar=event.description_ar,
-        description_en=event.description_en,
+        title_ar=answers["title_ar"],
+        title_en=answers.get("title_en") or None,
+        description_ar=description,
+        # An English description (from `usar events`) stays only while the Arabic one it translates does.
+        description_en=event.description_en if description == event.description_ar else None,
         starts_at=datetime.fromisoformat(answers["start"]),
         ends_at=datetime.fromisoformat(answers["end"]),
         venue_ar=answers["venue"],
@@ -269,7 +303,7 @@ def may_run(member: StaffMember | None, event: Event) -> bool:
 
 edit_event = Form(
     name=EDIT_FORM,
-    intro=N_("Change the event's time, place or places."),
+    intro=N_("Change the event: its title, description, time, place or places."),
     resumed=N_("Let us continue changing the event."),
     cancelled=N_("Nothing was changed."),
     review_intro=N_("The event as it will be (choose “Change an answer” to change something):"),
@@ -277,6 +311,6 @@ edit_event = Form(
     prefilled=N_("Here is the event as it is now."),
     on_complete=change_event,
     fields=[
-        *_time_place_and_places(),
+        *_what_when_and_where(),
     ],
 )

@@ -2,7 +2,7 @@
 cancel one.
 
 Training events → New event (conversations.event_form)
-                → Upcoming events → one event: answers and names → Change time, place or places
+                → Upcoming events → one event: answers and names → Change the event
                   (conversations.event_form) · Mark attendance · Thank those who came · Cancel it · Back
                 → Staff menu
 An office's staff see their office's events; admins every event. Rights are read again on every turn.
@@ -171,7 +171,7 @@ class StaffEvents:
         if event.cancelled_at is None and turn.now >= event.starts_at:
             offers.append(Offer(label=N_("Mark attendance"), payload=ATTENDANCE))
         if event.cancelled_at is None and turn.now < event.starts_at and may_run(member, event):
-            offers.append(Offer(label=N_("Change time, place or places"), payload=CHANGE))
+            offers.append(Offer(label=N_("Change the event"), payload=CHANGE))
             offers.append(Offer(label=N_("Cancel this event"), payload=CANCEL))
         if counts["attended"]:
             offers.append(Offer(label=N_("Thank those who came"), payload=THANK))

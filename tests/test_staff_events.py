@@ -26,6 +26,8 @@ async def test_an_office_creates_an_event_and_marks_who_came(
     await huda.chooses("New event")
     await huda.says("ملتقى الأسر المنتجة")
     await huda.chooses("No English title")
+    assert "A few lines for the invitation" in huda.heard
+    await huda.says("تعريف بسلامة الغذاء\n   وتسويق   المنتجات  ")
     await huda.says("2026-12-03 09:00")
     await huda.says("08:00")
     assert "It must end after it starts (09:00)." in huda.heard
@@ -47,14 +49,19 @@ async def test_an_office_creates_an_event_and_marks_who_came(
     await huda.chooses("Save")
     assert "Event 1 is saved: ملتقى الأسر المنتجة" in huda.heard
     event = await database.run(lambda s: s.scalars(select(Event)).one())
-    assert (event.starts_at, event.ends_at, event.capacity) == (
+    assert (event.starts_at, event.ends_at, event.capacity, event.description_ar) == (
         datetime(2026, 12, 3, 6, 0, tzinfo=UTC),
         datetime(2026, 12, 3, 9, 0, tzinfo=UTC),
         40,
+        "تعريف بسلامة الغذاء\nوتسويق المنتجات",
     )
     assert Audience.from_json(event.audience) == Audience(offices=("makkah",))
 
     await database.run(lambda s: event_notices.invite_due(s, clock.now))
+    invitation = await database.run(
+        lambda s: s.scalars(select(Delivery.payload).where(Delivery.kind == event_notices.INVITATION)).one()
+    )
+    assert "تعريف بسلامة الغذاء\nوتسويق المنتجات" in invitation["ar"]
     await database.run(lambda s: events.answer(s, 1, 1, True, clock.now))
     await huda.chooses("Upcoming events")
     await huda.chooses("1. ملتقى الأسر المنتجة")
@@ -62,8 +69,12 @@ async def test_an_office_creates_an_event_and_marks_who_came(
     assert "Mark attendance" not in huda.options  # not before it starts
 
     # The forum moves to the next day: those invited are told.
-    await huda.chooses("Change time, place or places")
+    await huda.chooses("Change the event")
     assert "Here is the event as it is now." in huda.heard and "قاعة الغرفة التجارية" in huda.heard
+    assert "تعريف بسلامة الغذاء" in huda.heard
+    await huda.chooses("Change an answer")
+    await huda.chooses("English title")
+    await huda.says("Productive Families Forum")
     await huda.chooses("Change an answer")
     await huda.chooses("Starts")
     await huda.says("2026-12-04 09:00")
@@ -74,9 +85,11 @@ async def test_an_office_creates_an_event_and_marks_who_came(
     await huda.chooses("Save")
     assert "Saved. Those invited who have not said no are told of the new time or place." in huda.heard
     event = await database.run(lambda s: s.scalars(select(Event)).one())
-    assert (event.starts_at, event.ends_at) == (
+    assert (event.starts_at, event.ends_at, event.title_en, event.description_ar) == (
         datetime(2026, 12, 4, 6, 0, tzinfo=UTC),
         datetime(2026, 12, 4, 9, 0, tzinfo=UTC),
+        "Productive Families Forum",
+        "تعريف بسلامة الغذاء\nوتسويق المنتجات",
     )
     changes = await database.run(
         lambda s: s.scalars(select(Delivery.beneficiary_id).where(Delivery.kind == "event_change")).all()
@@ -85,7 +98,7 @@ async def test_an_office_creates_an_event_and_marks_who_came(
 
     clock.now = event.starts_at + timedelta(hours=1)
     await huda.chooses("Upcoming events")
-    await huda.chooses("1. ملتقى الأسر المنتجة")
+    await huda.chooses("1. Productive Families Forum")  # her language is English
     await huda.chooses("Mark attendance")
     await huda.chooses("فاطمة أحمد الزهراني")
     assert "✅ فاطمة أحمد الزهراني" in huda.options
@@ -157,4 +170,4 @@ async def test_office_staff_follow_their_families_at_an_event_for_every_office(
     await huda.chooses("1. ملتقى عام")
     assert "Going: فاطمة أحمد الزهراني" in huda.heard
     assert "Cancel this event" not in huda.options  # an admin's event: hers to follow, not to change
-    assert "Change time, place or places" not in huda.options
+    assert "Change the event" not in huda.options

@@ -1,6 +1,11 @@
 """Publishing a school-canteen opportunity in the staff chat: school, stage, girls or boys, district, office
 (admins choose; an office's staff publish for their own), students, start day, deadline, places,
-requirements; a summary with the Hijri dates, then Save.
+requirements; a summary with the Hijri dates, then Save. Changing an open one asks the same but for the
+stage, girls or boys and the office (they decide who applied), starting from the opportunity as it is.
+
+Publish an opportunity → school → stage → girls or boys → district → office (admins) → students → start
+                       → deadline → places → requirements → summary → Save → Canteen opportunities
+Change the opportunity → summary of it as it is → Change an answer … → Save → Canteen opportunities
 """
 
 from __future__ import annotations
@@ -23,8 +28,11 @@ from conversations.text import normalise
 from conversations.turn import Answer, Offer, Turn
 from storage import canteens, offices
 from storage.canteens import NewOpportunity
+from storage.models import CanteenOpportunity, StaffMember
 
 FORM = "new_canteen"
+EDIT_FORM = "edit_canteen"
+SHOWN = "canteen_opportunity"  # the opportunity on the staff's screen (conversations.staff_canteens)
 
 
 def whole_number(text: str, turn: Turn) -> int:
@@ -136,6 +144,46 @@ def publish(turn: Turn, answers: dict[str, Any]) -> None:
     turn.go("staff_canteens")
 
 
+# The questions a change asks again too.
+SCHOOL = Text(name="school", label=N_("School"), ask=N_("What is the school's name?"), parse=short_text(200))
+DISTRICT = Text(
+    name="district", label=N_("District"), ask=N_("In which district is it?"), parse=short_text(200)
+)
+AFTER_THE_OFFICE: list[Field] = [
+    Text(
+        name="students",
+        label=N_("Students"),
+        ask=N_("How many students does it have?"),
+        parse=whole_number,
+    ),
+    Day(
+        name="start",
+        label=N_("Starts"),
+        ask=N_("On which day does the canteen start? For example 2027-01-10."),
+    ),
+    Deadline(
+        name="deadline",
+        label=N_("Apply by"),
+        ask=N_(
+            "What is the last day for applications? For example 2026-12-15 (until 23:59), or a day and time."
+        ),
+    ),
+    Text(
+        name="places",
+        label=N_("Places"),
+        ask=N_("How many families can be accepted?"),
+        parse=whole_number,
+    ),
+    Optional(
+        name="requirements",
+        label=N_("Requirements"),
+        ask=N_("What is asked of the family? Type it, or choose “No requirements”."),
+        none_label=N_("No requirements"),
+        parse=short_text(1000),
+    ),
+]
+
+
 new_canteen = Form(
     name=FORM,
     intro=N_(
@@ -146,7 +194,7 @@ new_canteen = Form(
     review_intro=N_("Please check the opportunity:"),
     on_complete=publish,
     fields=[
-        Text(name="school", label=N_("School"), ask=N_("What is the school's name?"), parse=short_text(200)),
+        SCHOOL,
         Choice(name="stage", label=N_("Stage"), ask=N_("Which stage?"), options=stage_options),
         Choice(
             name="gender",
@@ -154,9 +202,7 @@ new_canteen = Form(
             ask=N_("A girls' or a boys' school?"),
             options=gender_options,
         ),
-        Text(
-            name="district", label=N_("District"), ask=N_("In which district is it?"), parse=short_text(200)
-        ),
+        DISTRICT,
         Choice(
             name="office",
             label=N_("Office"),
@@ -164,37 +210,80 @@ new_canteen = Form(
             options=office_options,
             skip_if=lambda turn: not is_admin(staff_member(turn)),
         ),
-        Text(
-            name="students",
-            label=N_("Students"),
-            ask=N_("How many students does it have?"),
-            parse=whole_number,
-        ),
-        Day(
-            name="start",
-            label=N_("Starts"),
-            ask=N_("On which day does the canteen start? For example 2027-01-10."),
-        ),
-        Deadline(
-            name="deadline",
-            label=N_("Apply by"),
-            ask=N_(
-                "What is the last day for applications? For example 2026-12-15 (until 23:59), "
-                "or a day and time."
-            ),
-        ),
-        Text(
-            name="places",
-            label=N_("Places"),
-            ask=N_("How many families can be accepted?"),
-            parse=whole_number,
-        ),
-        Optional(
-            name="requirements",
-            label=N_("Requirements"),
-            ask=N_("What is asked of the family? Type it, or choose “No requirements”."),
-            none_label=N_("No requirements"),
-            parse=short_text(1000),
-        ),
+        *AFTER_THE_OFFICE,
     ],
+)
+
+
+def shown_opportunity(turn: Turn, member: StaffMember) -> CanteenOpportunity | None:
+    """The opportunity on her screen, if it is one she may act on: admins any, an office's staff theirs."""
+    number = turn.answers.get(SHOWN)
+    found = canteens.find(turn.session, number) if isinstance(number, int) else None
+    if found is None or (not is_admin(member) and found.office_code != member.office_code):
+        return None
+    return found
+
+
+def current_opportunity(turn: Turn) -> dict[str, Any]:
+    """The opportunity as it is: the change starts from it."""
+    member = staff_member(turn)
+    found = shown_opportunity(turn, member) if member is not None else None
+    if found is None:
+        return {}
+    return {
+        "school": found.school_name,
+        "district": found.district,
+        "students": found.students,
+        "start": found.starts_on.isoformat(),
+        "deadline": found.deadline.isoformat(),
+        "places": found.places,
+        "requirements": found.requirements,
+    }
+
+
+def change_opportunity(turn: Turn, answers: dict[str, Any]) -> None:
+    member = staff_member(turn)
+    opportunity = shown_opportunity(turn, member) if member is not None else None
+    if opportunity is None or not canteens.is_open(opportunity, turn.now):
+        turn.say(_("That opportunity can no longer be changed. Nothing was saved."))
+        turn.go("staff_canteens")
+        return
+    changed = NewOpportunity(
+        school_name=answers["school"],
+        stage=opportunity.stage,
+        girls=opportunity.girls,
+        district=answers["district"],
+        office_code=opportunity.office_code,
+        students=answers["students"],
+        starts_on=date.fromisoformat(answers["start"]),
+        deadline=datetime.fromisoformat(answers["deadline"]),
+        places=answers["places"],
+        requirements=answers.get("requirements") or "",
+    )
+    if changed.deadline <= turn.now:
+        raise SendBack("deadline", _("That time has already passed."))
+    accepted = canteens.accepted_count(turn.session, opportunity.id)
+    if changed.places < accepted:
+        raise SendBack(
+            "places",
+            _(
+                "%(accepted)s families are already accepted: the places cannot be fewer.",
+                accepted=accepted,
+            ),
+        )
+    canteens.edit(turn.session, opportunity, changed)
+    turn.say(_("Saved. Families see the opportunity as it is now."))
+    turn.go("staff_canteens")
+
+
+edit_canteen = Form(
+    name=EDIT_FORM,
+    intro=N_("Change the opportunity."),
+    resumed=N_("Let us continue changing the opportunity."),
+    cancelled=N_("Nothing was changed."),
+    review_intro=N_("The opportunity as it will be (choose “Change an answer” to change something):"),
+    prefill=current_opportunity,
+    prefilled=N_("Here is the opportunity as it is now."),
+    on_complete=change_opportunity,
+    fields=[SCHOOL, DISTRICT, *AFTER_THE_OFFICE],
 )

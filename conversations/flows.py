@@ -5,7 +5,7 @@ from __future__ import annotations
 from conversations.account import Account
 from conversations.announcements import Announcements
 from conversations.announcing import announce
-from conversations.canteen_form import new_canteen
+from conversations.canteen_form import edit_canteen, new_canteen
 from conversations.canteens import Canteens
 from conversations.event_form import edit_event, new_event
 from conversations.food_safety import FoodSafety
@@ -39,5 +39,6 @@ def all_flows(calendar_url: str | None = None) -> dict[str, Flow]:
         Canteens(),
         StaffCanteens(),
         new_canteen,
+        edit_canteen,
     ]
     return {flow.name: flow for flow in flows}

@@ -3,6 +3,7 @@
 registrations waiting for it (canteen eligibility needs it).
 
 Canteen opportunities → one → applicants → one applicant → Shortlist · Accept · Reject (reason) → back
+                            → Change the opportunity · Close applications now (while it is open)
                       → Verify registrations → one family → Verify
                       → Publish an opportunity (conversations.canteen_form)
 An office's staff act on their office's only.
@@ -12,25 +13,27 @@ from __future__ import annotations
 
 from conversations import canteen_notices
 from conversations.audience_fields import is_admin
+from conversations.canteen_form import SHOWN, edit_canteen, shown_opportunity
 from conversations.i18n import N_, _
 from conversations.staff import staff_member
 from conversations.turn import Answer, Offer, Turn
 from storage import beneficiaries, canteens
 from storage.canteens import Decided
-from storage.models import ApplicationStatus, CanteenOpportunity, StaffMember
+from storage.models import ApplicationStatus, StaffMember
 
 SHOW = "canteens:show:"
 APPLICANT = "canteens:applicant:"
 DECIDE = "canteens:decide:"  # + shortlisted / accepted / rejected
 NO_REASON = "canteens:no-reason"
 CLOSE = "canteens:close"
+CHANGE = "canteens:change"
 VERIFY_LIST = "canteens:pending"
 VERIFY = "canteens:verify:"  # + the family's id
 BACK = "canteens:back"
 NEW = "canteens:new"
 STAFF_MENU = "canteens:staff"
 LIST, DETAIL, APPLICATION, REASON, PENDING = "list", "detail", "application", "reason", "pending"
-SHOWN, CHOSEN = "canteen_opportunity", "canteen_application"
+CHOSEN = "canteen_application"
 SHOWN_AT_ONCE = 20
 
 
@@ -77,6 +80,9 @@ class StaffCanteens:
             self._detail(turn, member)
         elif turn.step == DETAIL and choice == CLOSE:
             self._close(turn, member)
+        elif turn.step == DETAIL and choice == CHANGE:
+            edit_canteen.discard(turn)  # a change left unfinished was for this one or another: start afresh
+            turn.go("edit_canteen")
         elif turn.step == DETAIL and choice.startswith(APPLICANT) and choice[len(APPLICANT) :].isdigit():
             turn.remember(**{CHOSEN: int(choice[len(APPLICANT) :])})
             self._application(turn, member)
@@ -142,7 +148,7 @@ class StaffCanteens:
         )
 
     def _detail(self, turn: Turn, member: StaffMember) -> None:
-        opportunity = _opportunity(turn, member)
+        opportunity = shown_opportunity(turn, member)
         if opportunity is None:
             turn.say(_("That opportunity is not one you can see."))
             self._list(turn, member)
@@ -164,12 +170,13 @@ class StaffCanteens:
             if a.status != ApplicationStatus.WITHDRAWN.value
         ]
         if canteens.is_open(opportunity, turn.now):
+            offers.append(Offer(label=N_("Change the opportunity"), payload=CHANGE))
             offers.append(Offer(label=N_("Close applications now"), payload=CLOSE))
         offers.append(Offer(label=N_("Back"), payload=BACK))
         turn.say("\n".join(lines), offers)
 
     def _application(self, turn: Turn, member: StaffMember) -> None:
-        opportunity = _opportunity(turn, member)
+        opportunity = shown_opportunity(turn, member)
         number = turn.answers.get(CHOSEN)
         chosen = canteens.application_by_id(turn.session, number) if isinstance(number, int) else None
         if opportunity is None or chosen is None or chosen.opportunity_id != opportunity.id:
@@ -193,7 +200,7 @@ class StaffCanteens:
         )
 
     def _decide(self, turn: Turn, member: StaffMember, status: ApplicationStatus, reason: str | None) -> None:
-        opportunity = _opportunity(turn, member)
+        opportunity = shown_opportunity(turn, member)
         number = turn.answers.get(CHOSEN)
         if opportunity is None or not isinstance(number, int):
             self._list(turn, member)
@@ -214,7 +221,7 @@ class StaffCanteens:
         self._detail(turn, member)
 
     def _close(self, turn: Turn, member: StaffMember) -> None:
-        opportunity = _opportunity(turn, member)
+        opportunity = shown_opportunity(turn, member)
         if opportunity is not None and canteens.close(turn.session, opportunity, turn.now):
             turn.say(_("Applications are closed; later ones are refused with a clear message."))
         self._detail(turn, member)
@@ -245,14 +252,6 @@ class StaffCanteens:
             beneficiaries.verify(turn.session, family.id, turn.now)
             turn.say(_("%(name)s is verified.", name=family.full_name))
         self._pending(turn, member)
-
-
-def _opportunity(turn: Turn, member: StaffMember) -> CanteenOpportunity | None:
-    number = turn.answers.get(SHOWN)
-    found = canteens.find(turn.session, number) if isinstance(number, int) else None
-    if found is None or (not is_admin(member) and found.office_code != member.office_code):
-        return None
-    return found
 
 
 STATUS = {

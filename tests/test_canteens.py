@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from bot import canteens_cli
 from bot.broadcast import BroadcastError
@@ -17,7 +18,7 @@ from conversations.engine import Engine
 from storage import canteens, staff, tips
 from storage.canteens import Applied
 from storage.db import Database
-from storage.models import Beneficiary, Delivery, StaffRole
+from storage.models import ApplicationStatus, Beneficiary, Delivery, StaffRole
 from tests.people import Clock, Person, ar
 from tests.test_staff_announcements import staff_person
 
@@ -225,3 +226,59 @@ async def test_an_office_publishes_in_the_chat(database: Database, engine: Engin
         2,
         "2027-01-10",
     )
+
+
+async def test_an_office_changes_an_open_opportunity_in_the_chat(
+    database: Database, engine: Engine, clock: Clock, fatima: Person, mary: Person
+) -> None:
+    await run(database, clock, "create", arguments(places=2))
+    await fatima.registers()
+    await mary.registers(national_id="1000000016", mobile="0551234568", language="en")
+
+    def accept_both(session: Session) -> None:
+        for family in (1, 2):
+            canteens.apply(session, 1, family, clock.now)
+            canteens.decide(session, family, ApplicationStatus.ACCEPTED, None, "office", clock.now)
+
+    await database.run(accept_both)
+    huda = await staff_person(database, engine, clock, StaffRole.STAFF, "makkah", "901")
+    await huda.says("hello")
+    await huda.chooses("Canteen opportunities")
+    await huda.chooses("1. ابتدائية الجموم الأولى")
+    await huda.chooses("Change the opportunity")
+    assert "Here is the opportunity as it is now." in huda.heard and "حي النزهة" in huda.heard
+    await huda.chooses("Change an answer")
+    await huda.chooses("Places")
+    await huda.says("١")
+    await huda.chooses("Save")
+    assert "2 families are already accepted: the places cannot be fewer." in huda.heard
+    await huda.says("3")
+    await huda.chooses("Change an answer")
+    await huda.chooses("Apply by")
+    await huda.says("2026-12-10")
+    await huda.chooses("Save")
+    assert "Saved. Families see the opportunity as it is now." in huda.heard
+    changed = await database.run(lambda s: canteens.find(s, 1))
+    assert changed is not None
+    assert (changed.places, changed.school_name, changed.stage, changed.office_code) == (
+        3,
+        "ابتدائية الجموم الأولى",
+        "primary",
+        "makkah",
+    )
+    assert changed.deadline.isoformat() == "2026-12-10T20:59:00+00:00"  # 23:59 in Riyadh
+
+    def close_it(session: Session) -> None:
+        found = canteens.find(session, 1)
+        assert found is not None
+        canteens.close(session, found, clock.now)
+
+    await database.run(close_it)
+    await huda.chooses("1. ابتدائية الجموم الأولى")  # closed since the list was shown
+    assert "Places: 3 · accepted: 2" in huda.heard
+    assert "Change the opportunity" not in huda.options
+
+    other = await staff_person(database, engine, clock, StaffRole.STAFF, "jeddah", "902")
+    await other.says("hello")
+    await other.chooses("Canteen opportunities")
+    assert "ابتدائية الجموم الأولى" not in other.heard

@@ -164,9 +164,16 @@ def _connection(session: Session | Connection) -> Connection:
     if session.autoflush:
         session.flush()  # nothing to do, and cheap, when nothing is pending
     bind = session.bind
-    if isinstance(bind, Connection) and session.in_transaction():
-        # A Session that has begun on a connection it was given (a turn's, `storage.db._Group`) works on
-        # that connection as it is: `Session.connection` would give the same, at a cost paid every query.
+    if (
+        isinstance(bind, Connection)
+        and session.join_transaction_mode == "conditional_savepoint"
+        and bind.in_transaction()
+        and not bind.in_nested_transaction()
+    ):
+        # A Session given a connection in a transaction (a turn's, `storage.db._Group`) joins that transaction
+        # as it is, in this mode (SQLAlchemy's default): `Session.connection` would give the same connection,
+        # but beginning the Session's own bookkeeping costs more than the statement. The Session still begins
+        # if ORM work follows, and then on the same connection and transaction.
         return bind
     return session.connection()
 

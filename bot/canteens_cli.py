@@ -315,11 +315,12 @@ def edit(arguments: argparse.Namespace, session: Session, now: datetime) -> str:
         ),
     )
     problems = changed.problems(now, [office.code for office in offices.active_offices(session)])
-    if changed.places < canteens.accepted_count(session, opportunity.id):
-        problems.append("places: fewer than the families already accepted")
     if problems:
         raise CanteenError("; ".join(problems))
-    canteens.edit(session, opportunity, changed)
+    try:
+        canteens.edit(session, opportunity, changed)
+    except canteens.FewerPlacesThanAccepted as fewer:
+        raise CanteenError(f"places: fewer than the {fewer.accepted} families already accepted") from fewer
     return f"Opportunity {opportunity.id} changed: {describe(opportunity)}"
 
 

@@ -262,16 +262,16 @@ def change_opportunity(turn: Turn, answers: dict[str, Any]) -> None:
     )
     if changed.deadline <= turn.now:
         raise SendBack("deadline", _("That time has already passed."))
-    accepted = canteens.accepted_count(turn.session, opportunity.id)
-    if changed.places < accepted:
+    try:
+        canteens.edit(turn.session, opportunity, changed)
+    except canteens.FewerPlacesThanAccepted as fewer:
         raise SendBack(
             "places",
             _(
                 "%(accepted)s families are already accepted: the places cannot be fewer.",
-                accepted=accepted,
+                accepted=fewer.accepted,
             ),
-        )
-    canteens.edit(turn.session, opportunity, changed)
+        ) from fewer
     turn.say(_("Saved. Families see the opportunity as it is now."))
     turn.go("staff_canteens")
 

@@ -48,8 +48,11 @@ def lines_of_text(limit: int) -> Any:
     """Like `short_text`, but her line breaks are kept (a description)."""
 
     def parse(text: str, turn: Turn) -> str:
-        lines = [" ".join(line.split()) for line in turn.inbound.text.strip().splitlines()]
-        written = "\n".join(lines).strip()
+        kept: list[str] = []
+        for line in (" ".join(line.split()) for line in turn.inbound.text.strip().splitlines()):
+            if line or (kept and kept[-1]):  # one empty line at most between two
+                kept.append(line)
+        written = "\n".join(kept).strip()
         if not written:
             raise Invalid(_("Please type it."))
         if len(written) > limit:
@@ -264,7 +267,7 @@ def change_event(turn: Turn, answers: dict[str, Any]) -> None:
     member = staff_member(turn)
     number = turn.answers.get(SHOWN)
     event = events.find(turn.session, number) if member is not None and isinstance(number, int) else None
-    if event is None or event.cancelled_at is not None or not may_run(member, event):
+    if event is None or not may_change(member, event, turn.now):
         turn.say(_("That event can no longer be changed. Nothing was saved."))
         turn.go("staff_events")
         return
@@ -292,6 +295,11 @@ def change_event(turn: Turn, answers: dict[str, Any]) -> None:
     else:
         turn.say(_("Saved."))
     turn.go("staff_events")
+
+
+def may_change(member: StaffMember | None, event: Event, now: datetime) -> bool:
+    """Changed only before it starts, while it is on, and by those who run it."""
+    return event.cancelled_at is None and now < event.starts_at and may_run(member, event)
 
 
 def may_run(member: StaffMember | None, event: Event) -> bool:

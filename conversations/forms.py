@@ -50,6 +50,7 @@ REVIEW = "review"
 PICK = "review:pick"
 SAVE = "save"
 EDIT = "edit"
+SENT_BACK = "_sent_back"  # the answer "Save" sent back, kept for a cancel (a temporary key: it starts with _)
 DONE = "done"
 YES = "yes"
 NO = "no"
@@ -269,10 +270,11 @@ class Form:
     def cancel(self, turn: Turn) -> None:
         draft = self._draft(turn)
         if turn.step == PICK or draft.get("_editing"):
-            # Cancelling a correction goes back to the summary with the answers as they were.
-            self._keep(turn, _without_temporary(draft))
+            # Cancelling a correction goes back to the summary with the answers as they were, the one that
+            # "Save" sent back included (saving again says again what is wrong with it).
+            self._keep(turn, _without_temporary({**draft, **draft.get(SENT_BACK, {})}))
             turn.say(_("Nothing was changed."))
-            self._review(turn, self._draft(turn))
+            self._next(turn, self._draft(turn))  # the summary, unless an answer is still missing
             return
         self.discard(turn)
         turn.say(str(self.cancelled))
@@ -299,6 +301,7 @@ class Form:
             return
         draft[current.name] = value
         draft.pop("_editing", None)
+        draft.pop(SENT_BACK, None)
         self._next(turn, draft)  # back to the summary, unless the change calls for a question not yet asked
 
     def _next(self, turn: Turn, draft: dict[str, Any]) -> None:
@@ -354,7 +357,8 @@ class Form:
         try:
             self.on_complete(turn, values)
         except SendBack as problem:
-            draft.pop(problem.field_name, None)
+            if problem.field_name in draft:
+                draft[SENT_BACK] = {problem.field_name: draft.pop(problem.field_name)}
             draft["_editing"] = True
             self._keep(turn, draft)
             turn.say(problem.message)

@@ -81,8 +81,13 @@ class StaffCanteens:
         elif turn.step == DETAIL and choice == CLOSE:
             self._close(turn, member)
         elif turn.step == DETAIL and choice == CHANGE:
-            edit_canteen.discard(turn)  # a change left unfinished was for this one or another: start afresh
-            turn.go("edit_canteen")
+            opportunity = shown_opportunity(turn, member)
+            if opportunity is not None and canteens.is_open(opportunity, turn.now):
+                edit_canteen.discard(turn)  # a change left unfinished was for this one or another: afresh
+                turn.go("edit_canteen")
+            else:  # a button from before it closed, or her rights changed
+                turn.say(_("That opportunity can no longer be changed."))
+                self._detail(turn, member)
         elif turn.step == DETAIL and choice.startswith(APPLICANT) and choice[len(APPLICANT) :].isdigit():
             turn.remember(**{CHOSEN: int(choice[len(APPLICANT) :])})
             self._application(turn, member)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from conversations import event_notices
 from conversations.audience_fields import describe, is_admin
 from conversations.dates import long_time
-from conversations.event_form import edit_event, may_run
+from conversations.event_form import edit_event, may_change, may_run
 from conversations.i18n import N_, _
 from conversations.staff import staff_member
 from conversations.turn import Answer, Offer, Turn
@@ -82,9 +82,15 @@ class StaffEvents:
             self._detail(turn, member)
         elif turn.step == DETAIL and choice == CANCEL:
             self._confirm(turn)
-        elif turn.step == DETAIL and choice == CHANGE and _may_change(turn, member):
-            edit_event.discard(turn)  # a change left unfinished was for this event or another: start afresh
-            turn.go("edit_event")
+        elif turn.step == DETAIL and choice == CHANGE:
+            if _may_change(turn, member):
+                edit_event.discard(
+                    turn
+                )  # a change left unfinished was for this or another event: start afresh
+                turn.go("edit_event")
+            else:  # a button from before it started, was cancelled, or her rights changed
+                turn.say(_("That event can no longer be changed."))
+                self._detail(turn, member)
         elif turn.step == DETAIL and choice == THANK:
             self._thank(turn, member)
         elif turn.step == CONFIRM and choice in (CONFIRM_YES, CONFIRM_NO):
@@ -170,7 +176,7 @@ class StaffEvents:
         offers = []
         if event.cancelled_at is None and turn.now >= event.starts_at:
             offers.append(Offer(label=N_("Mark attendance"), payload=ATTENDANCE))
-        if event.cancelled_at is None and turn.now < event.starts_at and may_run(member, event):
+        if may_change(member, event, turn.now):
             offers.append(Offer(label=N_("Change the event"), payload=CHANGE))
             offers.append(Offer(label=N_("Cancel this event"), payload=CANCEL))
         if counts["attended"]:
@@ -256,7 +262,7 @@ def _visible(turn: Turn, member: StaffMember) -> Event | None:
 
 def _may_change(turn: Turn, member: StaffMember) -> bool:
     event = _visible(turn, member)
-    return event is not None and may_run(member, event)
+    return event is not None and may_change(member, event, turn.now)
 
 
 def _own_guests(member: StaffMember, lines: list[events.GuestLine]) -> list[events.GuestLine]:

@@ -74,7 +74,19 @@ def publish(session: Session, new: NewOpportunity, by: str, now: datetime) -> Ca
     return opportunity
 
 
+class FewerPlacesThanAccepted(Exception):
+    def __init__(self, accepted: int) -> None:
+        super().__init__(f"{accepted} families are already accepted")
+        self.accepted = accepted
+
+
 def edit(session: Session, opportunity: CanteenOpportunity, changed: NewOpportunity) -> None:
+    """Change it; raise FewerPlacesThanAccepted if the places would not hold the families accepted. Checked
+    under the opportunity's lock, as decisions are, so that an acceptance meanwhile cannot slip past."""
+    _locked(session, opportunity.id)
+    accepted = accepted_count(session, opportunity.id)
+    if changed.places < accepted:
+        raise FewerPlacesThanAccepted(accepted)
     for name, value in vars(changed).items():
         setattr(opportunity, name, value)
     session.flush()

@@ -267,14 +267,37 @@ async def test_an_office_changes_an_open_opportunity_in_the_chat(
         "makkah",
     )
     assert changed.deadline.isoformat() == "2026-12-10T20:59:00+00:00"  # 23:59 in Riyadh
+    unchanged = {"school": None, "district": None, "students": None, "start": None, "deadline": None}
+    with pytest.raises(BroadcastError, match="fewer than the 2 families already accepted"):
+        await run(database, clock, "edit", arguments(id=1, places=1, requirements=None, **unchanged))
+
+    # Cancelling after "Save" sent an answer back keeps it as it was, and saving says again what is wrong.
+    await huda.chooses("1. ابتدائية الجموم الأولى")
+    await huda.chooses("Change the opportunity")
+    await huda.chooses("Change an answer")
+    await huda.chooses("Places")
+    await huda.says("1")
+    await huda.chooses("Save")
+    assert "2 families are already accepted" in huda.heard
+    await huda.says("cancel")
+    assert "Nothing was changed." in huda.heard and "Places: 1" in huda.heard
+    await huda.chooses("Save")
+    assert "2 families are already accepted" in huda.heard
+    await huda.says("cancel")
+    await huda.says("cancel")  # at the summary: the change is dropped
+    assert "Nothing was changed." in huda.heard
+    assert (await database.run(lambda s: canteens.find(s, 1))).places == 3  # type: ignore[union-attr]
+    await huda.chooses("Canteen opportunities")
 
     def close_it(session: Session) -> None:
         found = canteens.find(session, 1)
         assert found is not None
         canteens.close(session, found, clock.now)
 
-    await database.run(close_it)
-    await huda.chooses("1. ابتدائية الجموم الأولى")  # closed since the list was shown
+    await huda.chooses("1. ابتدائية الجموم الأولى")
+    await database.run(close_it)  # while her screen still offers to change it
+    await huda.chooses("Change the opportunity")
+    assert "That opportunity can no longer be changed." in huda.heard
     assert "Places: 3 · accepted: 2" in huda.heard
     assert "Change the opportunity" not in huda.options
 

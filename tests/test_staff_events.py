@@ -27,7 +27,7 @@ async def test_an_office_creates_an_event_and_marks_who_came(
     await huda.says("ملتقى الأسر المنتجة")
     await huda.chooses("No English title")
     assert "A few lines for the invitation" in huda.heard
-    await huda.says("تعريف بسلامة الغذاء\n   وتسويق   المنتجات  ")
+    await huda.says("تعريف بسلامة الغذاء\n\n \n\n   وتسويق   المنتجات  ")
     await huda.says("2026-12-03 09:00")
     await huda.says("08:00")
     assert "It must end after it starts (09:00)." in huda.heard
@@ -53,7 +53,7 @@ async def test_an_office_creates_an_event_and_marks_who_came(
         datetime(2026, 12, 3, 6, 0, tzinfo=UTC),
         datetime(2026, 12, 3, 9, 0, tzinfo=UTC),
         40,
-        "تعريف بسلامة الغذاء\nوتسويق المنتجات",
+        "تعريف بسلامة الغذاء\n\nوتسويق المنتجات",
     )
     assert Audience.from_json(event.audience) == Audience(offices=("makkah",))
 
@@ -61,7 +61,7 @@ async def test_an_office_creates_an_event_and_marks_who_came(
     invitation = await database.run(
         lambda s: s.scalars(select(Delivery.payload).where(Delivery.kind == event_notices.INVITATION)).one()
     )
-    assert "تعريف بسلامة الغذاء\nوتسويق المنتجات" in invitation["ar"]
+    assert "تعريف بسلامة الغذاء\n\nوتسويق المنتجات" in invitation["ar"]
     await database.run(lambda s: events.answer(s, 1, 1, True, clock.now))
     await huda.chooses("Upcoming events")
     await huda.chooses("1. ملتقى الأسر المنتجة")
@@ -89,12 +89,20 @@ async def test_an_office_creates_an_event_and_marks_who_came(
         datetime(2026, 12, 4, 6, 0, tzinfo=UTC),
         datetime(2026, 12, 4, 9, 0, tzinfo=UTC),
         "Productive Families Forum",
-        "تعريف بسلامة الغذاء\nوتسويق المنتجات",
+        "تعريف بسلامة الغذاء\n\nوتسويق المنتجات",
     )
     changes = await database.run(
         lambda s: s.scalars(select(Delivery.beneficiary_id).where(Delivery.kind == "event_change")).all()
     )
     assert list(changes) == [1]
+
+    await huda.chooses("Upcoming events")
+    await huda.chooses("1. Productive Families Forum")
+    clock.now = event.starts_at + timedelta(minutes=5)  # it starts while her screen offers to change it
+    await huda.chooses("Change the event")
+    assert "That event can no longer be changed." in huda.heard
+    assert "Change the event" not in huda.options and "Mark attendance" in huda.options
+    await huda.chooses("Back to events")
 
     clock.now = event.starts_at + timedelta(hours=1)
     await huda.chooses("Upcoming events")

@@ -12,6 +12,7 @@ from __future__ import annotations
 from conversations.announcing import excerpt
 from conversations.audience_fields import describe, is_admin
 from conversations.dates import long_time
+from conversations.forms import yes_or_no
 from conversations.i18n import N_, _
 from conversations.staff import staff_member
 from conversations.turn import Answer, Offer, Turn
@@ -46,7 +47,9 @@ class Announcements:
             turn.go("home")
         elif turn.step == LIST:
             self._list(turn, member)
-        elif turn.step in (DETAIL, CONFIRM):
+        elif turn.step == CONFIRM:
+            self._confirm(turn)
+        elif turn.step == DETAIL:
             self._detail(turn, member)
         else:
             self._menu(turn)
@@ -54,6 +57,8 @@ class Announcements:
     def answer(self, turn: Turn, answer: Answer) -> None:
         member = staff_member(turn)
         choice = answer.choice or ""
+        if turn.step == CONFIRM:  # "نعم" or "no" typed answers the question too
+            choice = yes_or_no(answer, CONFIRM_YES, CONFIRM_NO) or choice
         if member is None:  # no longer staff
             turn.go("home")
         elif choice == NEW:

@@ -16,7 +16,7 @@ from conversations.dates import long_time
 from conversations.forms import Form, Invalid, SendBack, Text
 from conversations.i18n import N_, _, ngettext
 from conversations.staff import staff_member
-from conversations.text import normalise
+from conversations.text import fold, normalise, says_none
 from conversations.turn import Answer, Offer, Turn
 from storage import announcements, audiences
 
@@ -62,7 +62,23 @@ class EnglishText(AnnouncementText):
         turn.say(str(self.ask), [Offer(label=N_("No English: Arabic for everyone"), payload="en:none")])
 
     def take(self, turn: Turn, answer: Answer, draft: dict[str, Any]) -> Any:
-        return "" if answer.choice == "en:none" else super().take(turn, answer, draft)
+        if answer.choice == "en:none" or says_none(answer.text) or fold(answer.text) in _ARABIC_FOR_EVERYONE:
+            return ""
+        return super().take(turn, answer, draft)
+
+
+# The button's words typed without the button ("Arabic for everyone" is not an English text).
+_ARABIC_FOR_EVERYONE = frozenset(
+    fold(words)
+    for words in (
+        "arabic for everyone",
+        "arabic only",
+        "العربية للجميع",
+        "عربي للجميع",
+        "عربي فقط",
+        "العربية فقط",
+    )
+)
 
 
 def count_and_preview(turn: Turn, draft: dict[str, Any]) -> None:

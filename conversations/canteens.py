@@ -14,6 +14,7 @@ from babel.dates import format_date
 
 from conversations import eligibility
 from conversations.dates import RIYADH, hijri_date, long_time
+from conversations.forms import yes_or_no
 from conversations.i18n import N_, LazyText, _
 from conversations.turn import Answer, Offer, Turn
 from storage import beneficiaries, canteens, offices
@@ -25,9 +26,11 @@ APPLY = "canteen:apply"
 CONFIRM_YES = "canteen:apply:yes"
 CONFIRM_NO = "canteen:apply:no"
 WITHDRAW = "canteen:withdraw"
+WITHDRAW_YES = "canteen:withdraw:yes"
+WITHDRAW_NO = "canteen:withdraw:no"
 LIST = "canteen:list"
 MENU = "canteen:menu"
-DETAIL, CONFIRM = "detail", "confirm"
+DETAIL, CONFIRM, WITHDRAWING = "detail", "confirm", "withdrawing"
 SHOWN = "canteen_shown"
 
 STAGES: dict[str, LazyText] = {
@@ -52,13 +55,19 @@ class Canteens:
         self._list(turn)
 
     def ask(self, turn: Turn) -> None:
-        if turn.step in (DETAIL, CONFIRM):
+        if turn.step == WITHDRAWING:
+            self._confirm_withdrawal(turn)
+        elif turn.step in (DETAIL, CONFIRM):
             self._detail(turn)
         else:
             self._list(turn)
 
     def answer(self, turn: Turn, answer: Answer) -> None:
         choice = answer.choice or ""
+        if turn.step == CONFIRM:  # "نعم" or "no" typed answers the question too
+            choice = yes_or_no(answer, CONFIRM_YES, CONFIRM_NO) or choice
+        elif turn.step == WITHDRAWING:
+            choice = yes_or_no(answer, WITHDRAW_YES, WITHDRAW_NO) or choice
         if not turn.registered or choice == MENU:
             turn.go("home")
         elif choice == LIST:
@@ -72,7 +81,12 @@ class Canteens:
                 turn.say(_("Nothing was sent."))
             self._detail(turn)
         elif choice == WITHDRAW and turn.step == DETAIL:
-            self._withdraw(turn)
+            self._confirm_withdrawal(turn)
+        elif choice in (WITHDRAW_YES, WITHDRAW_NO) and turn.step == WITHDRAWING:
+            if choice == WITHDRAW_YES:
+                self._withdraw(turn)
+            else:
+                turn.say(_("Your application stays as it is."))
             self._detail(turn)
         elif choice.startswith(SHOW) and choice[len(SHOW) :].isdigit():
             turn.remember(**{SHOWN: int(choice[len(SHOW) :])})
@@ -180,6 +194,21 @@ class Canteens:
                 Applied.ALREADY: _("You had already applied; your application stands."),
                 Applied.CLOSED: _("Sorry, applications for this school closed at its deadline."),
             }.get(result, _("Nothing was changed."))
+        )
+
+    def _confirm_withdrawal(self, turn: Turn) -> None:
+        """Asked first, keeping as option 1: a "1" typed once too often after applying keeps her place."""
+        opportunity = _shown(turn)
+        if opportunity is None:
+            self._list(turn)
+            return
+        turn.step = WITHDRAWING
+        turn.say(
+            _("Withdraw your application to %(school)s?", school=opportunity.school_name),
+            [
+                Offer(label=N_("No, keep my application"), payload=WITHDRAW_NO),
+                Offer(label=N_("Yes, withdraw it"), payload=WITHDRAW_YES),
+            ],
         )
 
     def _withdraw(self, turn: Turn) -> None:

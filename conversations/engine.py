@@ -6,6 +6,7 @@ A turn, in order:
 2. a button she pressed must be one we are still offering, else she is told and asked again;
 3. a photo or voice note without text gets a polite "please type" and the question again;
 4. the global words work at every step: help, menu, cancel, language (or "English" / "العربية");
+   a greeting or thanks alone is answered in kind, and the question asked again;
 5. anything else is the current flow's answer, with the option it names already recognised.
 Two messages from one person are answered one after the other (a lock per person in this process and
 the conversation's version column across processes: a turn that raced another is run again).
@@ -23,6 +24,7 @@ from functools import partial
 from sqlalchemy.orm import Session
 
 from conversations import standing
+from conversations.courtesy import courtesy
 from conversations.i18n import _, use_language
 from conversations.identity import recognise, vouched_mobile
 from conversations.messages import Inbound, Reply
@@ -45,7 +47,21 @@ class GlobalWord(Enum):
     LANGUAGE = ("language", "اللغة", "لغة", "change language", "تغيير اللغة")
     ENGLISH = ("english", "انجليزي", "إنجليزي", "الإنجليزية", "باللغة الإنجليزية")
     ARABIC = ("arabic", "عربي", "العربية", "عربية", "بالعربي")
-    STOP = ("stop", "unsubscribe", "إيقاف", "ايقاف", "إلغاء الاشتراك", "الغاء الاشتراك")
+    STOP = (
+        "stop",
+        "unsubscribe",
+        "إيقاف",
+        "ايقاف",
+        "إلغاء الاشتراك",
+        "الغاء الاشتراك",
+        "إيقاف الاشتراك",
+        "توقف",
+        "توقفوا",
+        "أوقف",
+        "أوقفوا",
+        "إيقاف الرسائل",
+        "أوقفوا الرسائل",
+    )
     START = ("start", "subscribe", "اشتراك", "الاشتراك", "تفعيل الاشتراك")
 
 
@@ -193,7 +209,11 @@ def _route(turn: Turn) -> None:
         return
     word = global_word(text)
     choice = match_one(turn.conversation.offered, text) if word is None else None
+    in_kind = courtesy(text) if word is None and choice is None else None
     if standing.answered(turn, choice):
+        turn.flow.ask(turn)
+    elif in_kind is not None:  # a greeting or thanks: never taken for an answer
+        turn.say(str(in_kind))
         turn.flow.ask(turn)
     elif word is None:
         turn.flow.answer(turn, Answer(text=text, choice=choice))

@@ -21,7 +21,7 @@ from conversations.dates import RIYADH, long_time, parse_local_time
 from conversations.forms import Field, Form, Invalid, SendBack, Text
 from conversations.i18n import N_, LazyText, _
 from conversations.staff import staff_member
-from conversations.text import normalise
+from conversations.text import normalise, says_none
 from conversations.turn import Answer, Offer, Turn
 from storage import events
 from storage.audiences import Audience
@@ -73,7 +73,7 @@ class Optional(Field):
         return (Offer(label=self.none_label, payload=f"{self.name}:{NONE}"),)
 
     def take(self, turn: Turn, answer: Answer, draft: dict[str, Any]) -> Any:
-        if answer.choice == f"{self.name}:{NONE}":
+        if answer.choice == f"{self.name}:{NONE}" or says_none(answer.text):
             return ""
         return self.parse(answer.text, turn)
 

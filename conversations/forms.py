@@ -169,6 +169,19 @@ NO_WORDS = frozenset(
 )
 
 
+def yes_or_no(answer: Answer, yes: str, no: str) -> str | None:
+    """A confirmation's button, pressed or said in words ("نعم", "no"): `yes`, `no`, or None."""
+    if answer.choice in (yes, no):
+        return answer.choice
+    if answer.choice is None:
+        folded = fold(answer.text)
+        if folded in YES_WORDS:
+            return yes
+        if folded in NO_WORDS:
+            return no
+    return None
+
+
 @dataclass(frozen=True, kw_only=True)
 class YesNo(Field):
     """Yes or no. Each question's buttons carry its own name ("health_certificate:yes"), so a "yes" button

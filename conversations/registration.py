@@ -135,10 +135,15 @@ def register_beneficiary(turn: Turn, answers: dict[str, Any]) -> None:
         _(
             "Thank you, %(name)s! Your family is registered. Your office will review your registration; "
             "meanwhile, here is the main menu.",
-            name=new.full_name.split(" ")[0],
+            name=_first_name(new.full_name),
         )
     )
     turn.go("home")
+
+
+def _first_name(full_name: str) -> str:
+    first = full_name.split(" ")[0]
+    return first[:1].upper() + first[1:]  # "mary" → "Mary"; Arabic has no capitals
 
 
 registration = Form(

@@ -16,6 +16,7 @@ from conversations.audience_fields import is_admin
 from conversations.canteen_form import SHOWN, edit_canteen, shown_opportunity
 from conversations.i18n import N_, _
 from conversations.staff import staff_member
+from conversations.text import says_none
 from conversations.turn import Answer, Offer, Turn
 from storage import beneficiaries, canteens
 from storage.canteens import Decided
@@ -25,6 +26,7 @@ SHOW = "canteens:show:"
 APPLICANT = "canteens:applicant:"
 DECIDE = "canteens:decide:"  # + shortlisted / accepted / rejected
 NO_REASON = "canteens:no-reason"
+NOT_NOW = "canteens:not-now"  # back from the reason, rejecting nothing
 CLOSE = "canteens:close"
 CHANGE = "canteens:change"
 VERIFY_LIST = "canteens:pending"
@@ -95,10 +97,13 @@ class StaffCanteens:
             turn.step = REASON
             turn.say(
                 _("Why? She will read it. Type the reason, or choose “No reason”."),
-                [Offer(label=N_("No reason"), payload=NO_REASON)],
+                [Offer(label=N_("No reason"), payload=NO_REASON), Offer(label=N_("Back"), payload=NOT_NOW)],
             )
+        elif turn.step == REASON and choice == NOT_NOW:
+            self._application(turn, member)  # nothing decided
         elif turn.step == REASON:
-            reason = None if choice == NO_REASON else " ".join(turn.inbound.text.split())[:500] or None
+            typed = " ".join(turn.inbound.text.split())[:500]
+            reason = None if choice == NO_REASON or says_none(typed) else typed or None
             self._decide(turn, member, ApplicationStatus.REJECTED, reason)
         elif turn.step == APPLICATION and choice.startswith(DECIDE):
             status = choice[len(DECIDE) :]

@@ -14,6 +14,7 @@ from conversations import event_notices
 from conversations.audience_fields import describe, is_admin
 from conversations.dates import long_time
 from conversations.event_form import edit_event, may_change, may_run
+from conversations.forms import yes_or_no
 from conversations.i18n import N_, _
 from conversations.staff import staff_member
 from conversations.turn import Answer, Offer, Turn
@@ -51,7 +52,9 @@ class StaffEvents:
             turn.go("home")
         elif turn.step == LIST:
             self._list(turn, member)
-        elif turn.step in (DETAIL, CONFIRM):
+        elif turn.step == CONFIRM:
+            self._confirm(turn)
+        elif turn.step == DETAIL:
             self._detail(turn, member)
         elif turn.step == MARKING:
             self._marking(turn, member)
@@ -61,6 +64,8 @@ class StaffEvents:
     def answer(self, turn: Turn, answer: Answer) -> None:
         member = staff_member(turn)
         choice = answer.choice or ""
+        if turn.step == CONFIRM:  # "نعم" or "no" typed answers the question too
+            choice = yes_or_no(answer, CONFIRM_YES, CONFIRM_NO) or choice
         if member is None:
             turn.go("home")
         elif choice == NEW:

@@ -31,3 +31,30 @@ def fold(text: str) -> str:
 def ascii_digits_only(text: str) -> bool:
     """True when text is one or more of 0-9 (str.isdigit also accepts superscripts and other scripts)."""
     return bool(text) and all("0" <= ch <= "9" for ch in text)
+
+
+# What people type to skip an optional question instead of pressing its "No …" button.
+_NOTHING = frozenset(
+    fold(word)
+    for word in (
+        "none",
+        "no",
+        "nothing",
+        "n/a",
+        "no thanks",
+        "لا",
+        "لا يوجد",
+        "لايوجد",
+        "لا شيء",
+        "لاشيء",
+        "بدون",
+        "ما في",
+        "مافي",
+        "ولا شي",
+    )
+)
+
+
+def says_none(text: str) -> bool:
+    """She typed "none", "لا يوجد", "-" … for an optional answer."""
+    return text.strip() in ("-", "–", "—") or fold(text) in _NOTHING

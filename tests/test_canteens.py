@@ -64,7 +64,12 @@ async def test_from_publishing_to_the_decision(
     await fatima.chooses(ar("Yes, apply"))
     assert ar("Your application is sent. We will tell you your office's decision here.") in fatima.heard
     assert await database.run(lambda s: canteens.apply(s, 1, 1, clock.now)) is Applied.ALREADY  # a second tap
+    await fatima.says("1")  # one "1" too many after applying: asked first, and 1 keeps her application
+    assert ar("No, keep my application") == fatima.options[0]
+    await fatima.says("1")
+    assert ar("Your application stays as it is.") in fatima.heard
     await fatima.chooses(ar("Withdraw my application"))
+    await fatima.says("نعم")
     assert ar("Your application is withdrawn. You can apply again until the deadline.") in fatima.heard
     await fatima.chooses(ar("Apply"))
     await fatima.chooses(ar("Yes, apply"))
@@ -181,6 +186,9 @@ async def test_staff_verify_and_decide_in_the_chat(
     await huda.chooses("1. ابتدائية الجموم الأولى")
     assert "Places: 1 · accepted: 0 · applications: 1" in huda.heard
     await huda.chooses("فاطمة أحمد الزهراني · applied")
+    assert "verified, health certificate" in huda.heard
+    await huda.chooses("Reject")
+    await huda.chooses("Back")  # changed her mind: nothing is decided, nothing sent
     assert "verified, health certificate" in huda.heard
     await huda.chooses("Reject")
     await huda.says("المدرسة بعيدة عن منزلك")

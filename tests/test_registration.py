@@ -397,3 +397,32 @@ async def test_cancel_at_the_menu_discards_an_unfinished_registration(
     assert fatima.options[0] == "تسجيل أسرتي"
     state = await database.run(lambda s: s.scalars(select(Conversation)).one())
     assert "1000000008" not in str(state.answers)
+
+
+async def test_greetings_and_thanks_are_answered_in_kind_and_never_taken_for_an_answer(
+    fatima: Person,
+) -> None:
+    await fatima.says("مرحبا")
+    await fatima.chooses(ar("Register my family"))
+    await fatima.says("السلام عليكم")
+    assert ar("And peace be upon you 🌷") in fatima.heard
+    assert ar("What is your full name?") in fatima.heard  # asked again: a greeting is not her name
+    await fatima.says("فاطمة أحمد الزهراني")
+    assert ar("What is your national ID number (10 digits)?") in fatima.heard
+    await fatima.says("إلغاء")
+    await fatima.says("شكراً جزيلاً")
+    assert ar("You are welcome, we are here to help 🌷") in fatima.heard
+    assert ar("Sorry, I did not understand that.") not in fatima.heard
+    assert ar("Register my family") in fatima.options  # the menu again
+
+
+async def test_stop_in_her_own_words(fatima: Person) -> None:
+    await fatima.registers()
+    await fatima.says("توقفوا")
+    assert (
+        ar(
+            "You will no longer receive announcements and tips. You can still write to us at any time; "
+            "send “start” to receive them again."
+        )
+        in fatima.heard
+    )

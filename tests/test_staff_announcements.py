@@ -110,7 +110,7 @@ async def test_office_staff_reach_their_own_office_follow_it_and_cancel_it(
     await huda.chooses("Announcements")
     await huda.chooses("New announcement")
     await huda.says("اجتماع")
-    await huda.chooses("Arabic for everyone")
+    await huda.says("العربية للجميع")  # the button's words, typed: not an English text
     assert "Which office" not in huda.heard  # her office is the only one she can address
     await huda.chooses("Everyone")
     await huda.chooses("Done")
@@ -127,10 +127,14 @@ async def test_office_staff_reach_their_own_office_follow_it_and_cancel_it(
     assert "being sent" in huda.heard
     assert "4 families: 0 sent (0 delivered), 4 waiting" in huda.heard
     await huda.chooses("Cancel this announcement")
-    await huda.chooses("No, keep it")
+    await huda.says("لا")
     assert "Nothing was changed." in huda.heard
     await huda.chooses("Cancel this announcement")
-    await huda.chooses("Yes, cancel it")
+    await huda.says("maybe")
+    assert (
+        "Sorry, I did not understand that" in huda.heard and "Yes, cancel it" in huda.options
+    )  # asked again
+    await huda.says("نعم")
     assert f"Announcement {announcement.id} is cancelled." in huda.heard
     assert "4 cancelled" in huda.heard
     assert "Cancel this announcement" not in huda.options

@@ -25,7 +25,7 @@ async def test_an_office_creates_an_event_and_marks_who_came(
     await huda.chooses("Training events")
     await huda.chooses("New event")
     await huda.says("ملتقى الأسر المنتجة")
-    await huda.chooses("No English title")
+    await huda.says("لا يوجد")  # the "No English title" button, in her words
     assert "A few lines for the invitation" in huda.heard
     await huda.says("تعريف بسلامة الغذاء\n\n \n\n   وتسويق   المنتجات  ")
     await huda.says("2026-12-03 09:00")
@@ -56,6 +56,7 @@ async def test_an_office_creates_an_event_and_marks_who_came(
         "تعريف بسلامة الغذاء\n\nوتسويق المنتجات",
     )
     assert Audience.from_json(event.audience) == Audience(offices=("makkah",))
+    assert event.title_en is None  # not the title "لا يوجد"
 
     await database.run(lambda s: event_notices.invite_due(s, clock.now))
     invitation = await database.run(
@@ -146,7 +147,7 @@ async def test_an_admin_cancels_and_those_going_are_told(
     await noura.chooses("Upcoming events")
     await noura.chooses("1. دورة")
     await noura.chooses("Cancel this event")
-    await noura.chooses("Yes, cancel it")
+    await noura.says("نعم")
     assert "Event 1 is cancelled" in noura.heard
     kinds = await database.run(lambda s: s.scalars(select(Delivery.kind)).all())
     assert kinds == ["event_cancelled"]

@@ -2,13 +2,15 @@
 cancel one.
 
 Training events → New event (conversations.event_form)
-                → Upcoming events → one event: answers and names → Change the event
+                → Upcoming and recent events → one event: answers and names → Change the event
                   (conversations.event_form) · Mark attendance · Thank those who came · Cancel it · Back
                 → Staff menu
 An office's staff see their office's events; admins every event. Rights are read again on every turn.
 """
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 from conversations import event_notices
 from conversations.audience_fields import describe, is_admin
@@ -26,6 +28,8 @@ NEW = "events:new"
 UPCOMING = "events:upcoming"
 STAFF_MENU = "events:back"
 MENU = "events:menu"
+RECENT = timedelta(days=14)  # how long an event stays on the list after it ended
+SHOWN_AT_ONCE = 10
 SHOW = "event:"  # + its id
 ATTENDANCE = "event:attendance"
 CAME = "event:came:"  # + the family's id
@@ -126,27 +130,30 @@ class StaffEvents:
             _("Training events: what would you like to do?"),
             [
                 Offer(label=N_("New event"), payload=NEW),
-                Offer(label=N_("Upcoming events"), payload=UPCOMING),
+                Offer(label=N_("Upcoming and recent events"), payload=UPCOMING),
                 Offer(label=N_("Staff menu"), payload=STAFF_MENU),
             ],
         )
 
     def _list(self, turn: Turn, member: StaffMember) -> None:
         upcoming = events.upcoming(
-            turn.session, None if is_admin(member) else member.office_code or "-", turn.now
+            turn.session,
+            None if is_admin(member) else member.office_code or "-",
+            turn.now,
+            ended_within=RECENT,  # attendance is marked, and thanks sent, after the event
         )
         if not upcoming:
-            turn.say(_("There are no upcoming events."))
+            turn.say(_("There are no upcoming events, nor any in the last two weeks."))
             self._menu(turn)
             return
+        ahead = [event for event in upcoming if event.ends_at > turn.now]
+        over = [event for event in reversed(upcoming) if event.ends_at <= turn.now]  # the latest first
+        shown = (ahead + over)[:SHOWN_AT_ONCE]
         turn.step = LIST
         turn.say(
-            _("Upcoming events. Choose one to see its answers:"),
+            _("Upcoming events, and those of the last two weeks (✓ over). Choose one to see its answers:"),
             [
-                *(
-                    Offer(label=f"{event.id}. {event.title(turn.language)}", payload=f"{SHOW}{event.id}")
-                    for event in upcoming[:10]
-                ),
+                *(Offer(label=_list_label(event, turn), payload=f"{SHOW}{event.id}") for event in shown),
                 Offer(label=N_("Back"), payload=MENU),
             ],
         )
@@ -263,6 +270,11 @@ def _visible(turn: Turn, member: StaffMember) -> Event | None:
     if not is_admin(member) and offices and offices != (member.office_code,):
         return None
     return event
+
+
+def _list_label(event: Event, turn: Turn) -> str:
+    over = " ✓" if event.ends_at <= turn.now else ""
+    return f"{event.id}. {event.title(turn.language)}{over}"
 
 
 def _may_change(turn: Turn, member: StaffMember) -> bool:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -125,11 +125,15 @@ def cancel(session: Session, event: Event, now: datetime) -> bool:
     return True
 
 
-def upcoming(session: Session, office_code: str | None, now: datetime) -> Sequence[Event]:
-    """Events not over and not cancelled, soonest first: of one office (those addressed to it or to every
-    office), or of every office (None)."""
+def upcoming(
+    session: Session, office_code: str | None, now: datetime, ended_within: timedelta = timedelta(0)
+) -> Sequence[Event]:
+    """Events not over (or over for less than `ended_within`) and not cancelled, soonest first: of one
+    office (those addressed to it or to every office), or of every office (None)."""
     events = session.scalars(
-        select(Event).where(Event.ends_at > now, Event.cancelled_at.is_(None)).order_by(Event.starts_at)
+        select(Event)
+        .where(Event.ends_at > now - ended_within, Event.cancelled_at.is_(None))
+        .order_by(Event.starts_at)
     ).all()
     return [event for event in events if office_code is None or _for_office(event, office_code)]
 

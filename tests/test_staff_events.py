@@ -64,7 +64,7 @@ async def test_an_office_creates_an_event_and_marks_who_came(
     )
     assert "تعريف بسلامة الغذاء\n\nوتسويق المنتجات" in invitation["ar"]
     await database.run(lambda s: events.answer(s, 1, 1, True, clock.now))
-    await huda.chooses("Upcoming events")
+    await huda.chooses("Upcoming and recent events")
     await huda.chooses("1. ملتقى الأسر المنتجة")
     assert "going: 1" in huda.heard and "Going: فاطمة أحمد الزهراني" in huda.heard
     assert "Mark attendance" not in huda.options  # not before it starts
@@ -97,7 +97,7 @@ async def test_an_office_creates_an_event_and_marks_who_came(
     )
     assert list(changes) == [1]
 
-    await huda.chooses("Upcoming events")
+    await huda.chooses("Upcoming and recent events")
     await huda.chooses("1. Productive Families Forum")
     clock.now = event.starts_at + timedelta(minutes=5)  # it starts while her screen offers to change it
     await huda.chooses("Change the event")
@@ -105,9 +105,9 @@ async def test_an_office_creates_an_event_and_marks_who_came(
     assert "Change the event" not in huda.options and "Mark attendance" in huda.options
     await huda.chooses("Back to events")
 
-    clock.now = event.starts_at + timedelta(hours=1)
-    await huda.chooses("Upcoming events")
-    await huda.chooses("1. Productive Families Forum")  # her language is English
+    clock.now = event.ends_at + timedelta(days=2)  # the office marks who came two days later
+    await huda.chooses("Upcoming and recent events")
+    await huda.chooses("1. Productive Families Forum ✓")  # her language is English; ✓: it is over
     await huda.chooses("Mark attendance")
     await huda.chooses("فاطمة أحمد الزهراني")
     assert "✅ فاطمة أحمد الزهراني" in huda.options
@@ -119,6 +119,11 @@ async def test_an_office_creates_an_event_and_marks_who_came(
         lambda s: s.scalars(select(Delivery.beneficiary_id).where(Delivery.kind == "event_thanks")).all()
     )
     assert list(thanked) == [1]
+
+    clock.now = event.ends_at + timedelta(days=15)
+    await huda.chooses("Back to events")
+    await huda.chooses("Upcoming and recent events")
+    assert "There are no upcoming events, nor any in the last two weeks." in huda.heard
 
 
 async def test_an_admin_cancels_and_those_going_are_told(
@@ -144,7 +149,7 @@ async def test_an_admin_cancels_and_those_going_are_told(
     noura = await staff_person(database, engine, clock, StaffRole.ADMIN, None, "900")
     await noura.says("hello")
     await noura.chooses("Training events")
-    await noura.chooses("Upcoming events")
+    await noura.chooses("Upcoming and recent events")
     await noura.chooses("1. دورة")
     await noura.chooses("Cancel this event")
     await noura.says("نعم")
@@ -175,7 +180,7 @@ async def test_office_staff_follow_their_families_at_an_event_for_every_office(
     huda = await staff_person(database, engine, clock, StaffRole.STAFF, "makkah", "901")
     await huda.says("hello")
     await huda.chooses("Training events")
-    await huda.chooses("Upcoming events")
+    await huda.chooses("Upcoming and recent events")
     await huda.chooses("1. ملتقى عام")
     assert "Going: فاطمة أحمد الزهراني" in huda.heard
     assert "Cancel this event" not in huda.options  # an admin's event: hers to follow, not to change

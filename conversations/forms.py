@@ -50,6 +50,9 @@ REVIEW = "review"
 PICK = "review:pick"
 SAVE = "save"
 EDIT = "edit"
+STOPPING = "review:stop"  # "Stop here? Your answers will be forgotten."
+KEEP_GOING, STOP = "form:keep", "form:stop"
+FEW = 2  # answers she may lose to "cancel" without being asked first
 SENT_BACK = "_sent_back"  # the answer "Save" sent back, kept for a cancel (a temporary key: it starts with _)
 DONE = "done"
 YES = "yes"
@@ -258,7 +261,9 @@ class Form:
 
     def ask(self, turn: Turn) -> None:
         draft = self._draft(turn)
-        if turn.step == REVIEW:
+        if turn.step == STOPPING:
+            self._ask_to_stop(turn)
+        elif turn.step == REVIEW:
             self._review(turn, draft)
         elif turn.step == PICK:
             self._pick(turn, draft)
@@ -267,7 +272,9 @@ class Form:
 
     def answer(self, turn: Turn, answer: Answer) -> None:
         draft = self._draft(turn)
-        if turn.step == REVIEW:
+        if turn.step == STOPPING:
+            self._answer_stop(turn, answer, draft)
+        elif turn.step == REVIEW:
             self._answer_review(turn, answer, draft)
         elif turn.step == PICK:
             self._answer_pick(turn, answer, draft)
@@ -289,9 +296,34 @@ class Form:
             turn.say(_("Nothing was changed."))
             self._next(turn, self._draft(turn))  # the summary, unless an answer is still missing
             return
+        if turn.step != STOPPING and sum(f.name in draft for f in self.fields) > FEW:
+            self._ask_to_stop(turn)  # a slip of "cancel" must not cost her every answer
+            return
+        self._stop(turn)  # a second "cancel" at the question confirms it
+
+    def _stop(self, turn: Turn) -> None:
         self.discard(turn)
         turn.say(str(self.cancelled))
         turn.go("home")
+
+    def _ask_to_stop(self, turn: Turn) -> None:
+        turn.step = STOPPING
+        turn.say(
+            _("Stop here? The answers you gave will be forgotten."),
+            [
+                Offer(label=N_("No, let us go on"), payload=KEEP_GOING),
+                Offer(label=N_("Yes, stop"), payload=STOP),
+            ],
+        )
+
+    def _answer_stop(self, turn: Turn, answer: Answer, draft: dict[str, Any]) -> None:
+        said = yes_or_no(answer, STOP, KEEP_GOING)
+        if said == STOP:
+            self._stop(turn)
+        elif said == KEEP_GOING:
+            self._next(turn, draft)  # where she was: the first question unanswered, or the summary
+        else:
+            self._ask_to_stop(turn)
 
     # -- steps ----------------------------------------------------------------------------------------
 

@@ -292,7 +292,9 @@ async def test_an_office_changes_an_open_opportunity_in_the_chat(
     await huda.chooses("Save")
     assert "2 families are already accepted" in huda.heard
     await huda.says("cancel")
-    await huda.says("cancel")  # at the summary: the change is dropped
+    await huda.says("cancel")  # at the summary: asked first
+    assert "Stop here? The answers you gave will be forgotten." in huda.heard
+    await huda.says("cancel")  # twice is yes: the change is dropped
     assert "Nothing was changed." in huda.heard
     assert (await database.run(lambda s: canteens.find(s, 1))).places == 3  # type: ignore[union-attr]
     await huda.chooses("Canteen opportunities")

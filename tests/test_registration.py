@@ -426,3 +426,21 @@ async def test_stop_in_her_own_words(fatima: Person) -> None:
         )
         in fatima.heard
     )
+
+
+async def test_cancel_after_several_answers_asks_first_and_she_can_go_on(fatima: Person) -> None:
+    await fatima.says("مرحبا")
+    await fatima.chooses(ar("Register my family"))
+    await fatima.says("فاطمة أحمد الزهراني")
+    await fatima.says("1000000008")
+    await fatima.says("0551234567")
+    assert ar("Which social-security office serves you?") in fatima.heard
+    await fatima.says("إلغاء")
+    assert ar("Stop here? The answers you gave will be forgotten.") in fatima.heard
+    await fatima.says("1")  # no, go on: the question she was at
+    assert ar("Which social-security office serves you?") in fatima.heard
+    await fatima.says("إلغاء")
+    await fatima.says("نعم")
+    assert ar("Registration cancelled. Nothing was saved.") in fatima.heard
+    await fatima.chooses(ar("Register my family"))
+    assert ar("What is your full name?") in fatima.heard  # her answers are gone, as she chose

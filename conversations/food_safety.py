@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from conversations.i18n import N_, _
-from conversations.text import normalise
+from conversations.text import fold, normalise
 from conversations.turn import Answer, Offer, Turn
 from storage import tips
 from storage.models import QuizQuestion, Tip
@@ -25,7 +25,9 @@ DAILY = "tips:daily"
 HOUR = "tips:hour:"  # + 8…21
 STOP = "tips:stop"
 CHOICE = "quiz:"  # quiz:<question id>:<1-3>
-HOURS_OFFERED = (8, 10, 12, 14, 16, 18, 20)
+# Few buttons, so that their numbers (1 to 6 with "Stop" and "Back") never read as an hour she may choose:
+# a bare number that names no option is read as the hour ("9" is 09:00, "4 عصراً" 16:00).
+HOURS_OFFERED = (9, 12, 16, 20)
 FIRST_HOUR, LAST_HOUR = 8, 21  # outside quiet hours (22:00–08:00)
 READING, QUIZZING, DAILY_STEP = "reading", "quiz", "daily"
 AT = "tips_at"  # {"topic": id, "index": n} or, in a quiz, {"topic", "question": n, "score": n}
@@ -231,8 +233,8 @@ class FoodSafety:
                 [
                     state,
                     _(
-                        "At what hour would you like it? Choose one, or type a time from %(first)s:00 "
-                        "to %(last)s:00, like 09:00.",
+                        "At what hour would you like it? Choose one, or type an hour from %(first)s:00 "
+                        "to %(last)s:00, like 9 or 16:00.",
                         first=f"{FIRST_HOUR:02d}",
                         last=LAST_HOUR,
                     ),
@@ -252,13 +254,7 @@ class FoodSafety:
             self._topics(turn)
             return
         if hour is None:
-            turn.say(
-                _(
-                    "Please choose an hour, or type a time from %(first)s:00 to %(last)s:00, like 09:00.",
-                    first=f"{FIRST_HOUR:02d}",
-                    last=LAST_HOUR,
-                )
-            )
+            turn.say(_("I could not read that as an hour from 08:00 to 21:00."))
             self._daily(turn)
             return
         tips.subscribe(turn.session, family, hour, turn.now)
@@ -266,16 +262,40 @@ class FoodSafety:
         self._topics(turn)
 
 
+_MORNING = frozenset(fold(word) for word in ("am", "ص", "صباحا", "الصبح", "صباح"))
+_AFTERNOON = frozenset(
+    fold(word)
+    for word in (
+        "pm",
+        "م",
+        "مساء",
+        "المساء",
+        "مساءا",
+        "عصرا",
+        "العصر",
+        "عصر",
+        "ظهرا",
+        "الظهر",
+        "ظهر",
+        "بالليل",
+    )
+)
+
+
 def typed_hour(text: str) -> int | None:
-    """ "9:00", "٩:٠٠", "21:00" → the hour, within the hours we send tips; None otherwise. A bare number is
-    not an hour: it names the option of that number, as everywhere in the chat."""
-    cleaned = normalise(text)
-    if not cleaned.endswith(":00"):
+    """ "9", "9:00", "٩ صباحاً", "4 عصراً", "16:00", "8pm" → the hour, if it is one we send tips at (08–21);
+    None otherwise. A bare number only reaches here when it names none of the options."""
+    words = normalise(text).lower().replace("am", " am").replace("pm", " pm").split()
+    if not words:
         return None
-    hour = cleaned.removesuffix(":00").strip()
-    if hour.isdigit() and FIRST_HOUR <= int(hour) <= LAST_HOUR:
-        return int(hour)
-    return None
+    number, when = words[0], {fold(word) for word in words[1:]}
+    hours, _colon, minutes = number.partition(":")
+    if not hours.isdigit() or minutes not in ("", "00") or len(when) > 1 or not when <= _MORNING | _AFTERNOON:
+        return None
+    hour = int(hours)
+    if when & _AFTERNOON and hour < 12:
+        hour += 12
+    return hour if FIRST_HOUR <= hour <= LAST_HOUR else None
 
 
 def _at(turn: Turn) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from bot import content_files
 from bot.tables import RejectedFile
 from conversations import daily_tips
+from conversations.food_safety import typed_hour
 from storage import beneficiaries, tips
 from storage.db import Database
 from storage.models import Delivery, QuizResult, Tip
@@ -116,11 +117,12 @@ async def test_subscribing_after_her_hour_starts_tomorrow(
     await mary.chooses("Food-safety tips")
     await mary.chooses("Daily tip: off")
     await mary.says("25:00")
-    assert "Please choose an hour, or type a time from 08:00 to 21:00, like 09:00." in mary.heard
+    assert "I could not read that as an hour from 08:00 to 21:00." in mary.heard
     await mary.says("٨:٠٠")  # a time typed, in Arabic digits
     assert "Done: a tip every day at 08:00, Riyadh time." in mary.heard
     await mary.chooses("Daily tip: at 08:00")
-    await mary.chooses("10:00")
+    await mary.says("10")  # a bare hour: no option has that number
+    assert "Done: a tip every day at 10:00, Riyadh time." in mary.heard
     assert await database.run(lambda s: daily_tips.send_due(s, clock.now)) == 0
     clock.advance(hours=19)  # 10:00 the next day
     assert await database.run(lambda s: daily_tips.send_due(s, clock.now)) == 1
@@ -183,3 +185,27 @@ async def test_staff_export_tips_edit_and_import_them_back(database: Database, t
     ]
     unchanged = await database.run(lambda s: tips.tips_of(s, "clean")[0].text_en)
     assert unchanged == "Wash your hands before handling food."
+
+
+@pytest.mark.parametrize(
+    ("typed", "hour"),
+    [
+        ("9", 9),
+        ("٩", 9),
+        ("09:00", 9),
+        ("٩ صباحاً", 9),
+        ("4 عصراً", 16),
+        ("8 مساءً", 20),
+        ("8pm", 20),
+        ("21:00", 21),
+        ("12", 12),
+        ("12 ظهراً", 12),
+        ("7", None),
+        ("22:00", None),
+        ("9:30", None),
+        ("تسعة", None),
+        ("9 صباحا مساء", None),
+    ],
+)
+def test_an_hour_typed_in_her_words(typed: str, hour: int | None) -> None:
+    assert typed_hour(typed) == hour

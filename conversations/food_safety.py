@@ -204,15 +204,22 @@ class FoodSafety:
         turn.remember(**{AT: {"topic": topic_id, "index": 0}})
         if passed:
             turn.say(_("You got %(score)s of %(total)s: passed ✅. Well done!", score=score, total=total))
-        else:
-            turn.say(
-                _(
-                    "You got %(score)s of %(total)s. Read the tips of this topic again and try once more.",
-                    score=score,
-                    total=total,
-                )
-            )
-        self._topics(turn)
+            self._topics(turn)
+            return
+        turn.step = READING  # at the topic's first tip: the quiz, or its tips, are one choice away
+        turn.say(
+            _(
+                "You got %(score)s of %(total)s. Read the tips of this topic again and try once more.",
+                score=score,
+                total=total,
+            ),
+            [
+                Offer(label=N_("Read its tips again"), payload=f"{TOPIC}{topic_id}"),
+                Offer(label=N_("Take the quiz again"), payload=QUIZ),
+                Offer(label=N_("Another topic"), payload=TOPICS),
+                Offer(label=N_("Main menu"), payload=MENU),
+            ],
+        )
 
     # -- the daily tip --------------------------------------------------------------------------------
 

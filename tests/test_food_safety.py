@@ -63,6 +63,26 @@ async def test_she_reads_a_topic_and_takes_its_quiz(database: Database, mary: Pe
     assert await database.run(lambda s: tips.passed_topics(s, 1)) == {"clean"}
 
 
+async def test_after_a_failed_quiz_she_can_take_it_again_or_read_the_tips(
+    database: Database, mary: Person
+) -> None:
+    await library(database)
+    await mary.registers(language="en")
+    await mary.chooses("Food-safety tips")
+    await mary.chooses("Keep clean")
+    await mary.chooses("Take the quiz")
+    for wrong in ("1", "Nothing", "1"):
+        await mary.says(wrong)
+    assert "Read the tips of this topic again and try once more." in mary.heard
+    assert mary.options[:2] == ["Read its tips again", "Take the quiz again"]
+    await mary.chooses("Take the quiz again")
+    assert "Question 1 of 3: When should you wash your hands?" in mary.heard
+    for right in ("2", "Surfaces and equipment", "2"):
+        await mary.says(right)
+    assert "You got 3 of 3: passed ✅" in mary.heard
+    assert await database.run(lambda s: tips.passed_topics(s, 1)) == {"clean"}
+
+
 async def test_the_daily_tip_comes_at_her_hour_once_a_day_and_never_repeats_until_all_are_seen(
     database: Database, clock: Clock, fatima: Person, mary: Person
 ) -> None:

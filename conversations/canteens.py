@@ -123,15 +123,22 @@ class Canteens:
             return
         mine = canteens.applications_of(turn.session, family.id)
         applied = {number for number, status in mine.items() if status != ApplicationStatus.WITHDRAWN.value}
-        offers = [
-            Offer(
-                label=f"{o.school_name} · {_day(o.deadline, turn)}{' ✅' if o.id in applied else ''}",
-                payload=f"{SHOW}{o.id}",
+        office_names = {
+            office.code: office.name(turn.language) for office in offices.active_offices(turn.session)
+        }
+
+        def label(o: CanteenOpportunity) -> str:
+            other = (
+                "" if o.office_code == family.office_code else f" · 📍 {office_names.get(o.office_code, '')}"
             )
-            for o in found[:10]
-        ]
+            return f"{o.school_name} · {_day(o.deadline, turn)}{other}{' ✅' if o.id in applied else ''}"
+
+        offers = [Offer(label=label(o), payload=f"{SHOW}{o.id}") for o in found[:10]]
         turn.say(
-            _("Open canteen opportunities (deadline beside each). Choose one:"),
+            _(
+                "Open canteen opportunities, your office's first, with the deadline beside each "
+                "(📍 another office's, for its families). Choose one:"
+            ),
             [*offers, Offer(label=N_("Main menu"), payload=MENU)],
         )
 

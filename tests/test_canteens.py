@@ -80,6 +80,7 @@ async def test_from_publishing_to_the_decision(
         lambda s: s.execute(update(Beneficiary).where(Beneficiary.id == 2).values(office_code="jeddah"))
     )
     await mary.chooses("Canteen opportunities")
+    assert any(option.endswith("· 📍 Makkah") for option in mary.options)  # another office's, marked
     await mary.chooses("ابتدائية الجموم الأولى")
     await mary.chooses("Apply")
     assert "❌ This school is for families of the Makkah office." in mary.heard

@@ -95,6 +95,8 @@ def count_and_preview(turn: Turn, draft: dict[str, Any]) -> None:
             stopped=count.stopped,
             blocked=count.blocked,
         )
+    if count.reached == 0:  # a warning, not a refusal: a scheduled one reaches who matches when it is sent
+        reach += " " + _("As it stands no family would receive it: check who it is for (“Change an answer”).")
     turn.say(reach)
 
 

@@ -172,6 +172,7 @@ class When(Field):
     """Now (if `now_allowed`), or a Riyadh date and time in the future. `ask` shows %(example)s."""
 
     now_allowed: bool = True
+    daytime: bool = False  # a training's time: "4:00" is taken for 04:00, so a night hour is questioned
 
     def offers(self, turn: Turn, draft: dict[str, Any]) -> Sequence[Offer]:
         return (Offer(label=N_("Now"), payload=NOW),) if self.now_allowed else ()
@@ -188,10 +189,27 @@ class When(Field):
             raise Invalid(_("I could not read that date and time."))
         if local < turn.now:
             raise Invalid(_("That time has already passed."))
+        if self.daytime:
+            refuse_night(local)
         return local.astimezone(UTC).isoformat()
 
     def show(self, turn: Turn, value: Any) -> str:
         return _("Now") if value == NOW else long_time(datetime.fromisoformat(value))
+
+
+NIGHT_ENDS = 7  # hours before this are not a training's: "4:00" most likely meant 16:00
+
+
+def refuse_night(local: datetime) -> None:
+    if local.hour < NIGHT_ENDS:
+        raise Invalid(
+            _(
+                "%(time)s is at night. Please type the time on the 24-hour clock, like %(afternoon)s for "
+                "the afternoon.",
+                time=f"{local:%H:%M}",
+                afternoon=f"{local.hour + 12:02d}:{local:%M}",
+            )
+        )
 
 
 def moment(value: str, now: datetime) -> datetime:

@@ -22,7 +22,7 @@ from conversations.canteens import STAGES
 from conversations.dates import RIYADH, hijri_date, long_time, parse_local_time
 from conversations.event_form import Optional, short_text
 from conversations.forms import Choice, Field, Form, Invalid, SendBack, Text
-from conversations.i18n import N_, _
+from conversations.i18n import N_, _, current_language
 from conversations.staff import staff_member
 from conversations.text import normalise
 from conversations.turn import Answer, Offer, Turn
@@ -130,6 +130,7 @@ def publish(turn: Turn, answers: dict[str, Any]) -> None:
     )
     if new.deadline <= turn.now:
         raise SendBack("deadline", _("That time passed while we were talking. Please choose the time again."))
+    _check_dates(new)
     if new.problems(turn.now, [o.code for o in offices.active_offices(turn.session)]):
         raise SendBack("office", _("That office is no longer on the list. Please choose it again."))
     opportunity = canteens.publish(turn.session, new, member.address, turn.now)
@@ -215,6 +216,18 @@ new_canteen = Form(
 )
 
 
+def _check_dates(new: NewOpportunity) -> None:
+    if not new.decided_before_start():
+        raise SendBack(
+            "deadline",
+            _(
+                "Applications must close before the canteen starts (%(start)s). "
+                "Please type an earlier last day.",
+                start=format_date(new.starts_on, format="long", locale=current_language()),
+            ),
+        )
+
+
 def shown_opportunity(turn: Turn, member: StaffMember) -> CanteenOpportunity | None:
     """The opportunity on her screen, if it is one she may act on: admins any, an office's staff theirs."""
     number = turn.answers.get(SHOWN)
@@ -262,6 +275,7 @@ def change_opportunity(turn: Turn, answers: dict[str, Any]) -> None:
     )
     if changed.deadline <= turn.now:
         raise SendBack("deadline", _("That time has already passed."))
+    _check_dates(changed)
     try:
         canteens.edit(turn.session, opportunity, changed)
     except canteens.FewerPlacesThanAccepted as fewer:

@@ -16,7 +16,15 @@ from datetime import UTC, datetime
 from typing import Any
 
 from conversations import event_notices
-from conversations.audience_fields import NOW, When, audience_fields, audience_of, is_admin, moment
+from conversations.audience_fields import (
+    NOW,
+    When,
+    audience_fields,
+    audience_of,
+    is_admin,
+    moment,
+    refuse_night,
+)
 from conversations.dates import RIYADH, long_time, parse_local_time
 from conversations.forms import Field, Form, Invalid, SendBack, Text
 from conversations.i18n import N_, LazyText, _
@@ -108,6 +116,8 @@ class Ending(Field):
             raise Invalid(_("Please type the time it ends, like 12:00."))
         if local <= start:
             raise Invalid(_("It must end after it starts (%(start)s).", start=f"{start:%H:%M}"))
+        if local.date() != start.date():
+            refuse_night(local)
         return local.astimezone(UTC).isoformat()
 
     def show(self, turn: Turn, value: Any) -> str:
@@ -194,6 +204,7 @@ def _what_when_and_where() -> list[Field]:
             label=N_("Starts"),
             ask=N_("When does it start? Type the Riyadh date and time, like %(example)s."),
             now_allowed=False,
+            daytime=True,
         ),
         Ending(name="end", label=N_("Ends"), ask=N_("When does it end? Type the time, like 12:00.")),
         Text(

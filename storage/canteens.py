@@ -11,11 +11,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from storage.models import ApplicationStatus, Beneficiary, CanteenApplication, CanteenOpportunity, SchoolStage
+
+RIYADH = ZoneInfo("Asia/Riyadh")  # where the offices are: deadlines are Riyadh days
 
 
 @dataclass(frozen=True)
@@ -48,7 +51,13 @@ class NewOpportunity:
             found.append("places: at least 1")
         if self.deadline <= now:
             found.append("deadline: in the past")
+        if not self.decided_before_start():
+            found.append("deadline: must be before the start day")
         return found
+
+    def decided_before_start(self) -> bool:
+        """Applications close (Riyadh time) before the day the canteen starts."""
+        return self.deadline.astimezone(RIYADH).date() < self.starts_on
 
 
 class Applied(StrEnum):

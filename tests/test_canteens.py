@@ -221,10 +221,14 @@ async def test_an_office_publishes_in_the_chat(database: Database, engine: Engin
     await huda.says("10/1/2027")
     await huda.says("2026-11-01")
     assert "That time has already passed." in huda.heard
-    await huda.says("2026-12-15")
+    await huda.says("2027-02-01")  # after the start: found at Save
     await huda.says("2")
-    await huda.chooses("No requirements")
+    await huda.says("لا يوجد")  # no requirements
+    await huda.chooses("Save")
+    assert "Applications must close before the canteen starts (January 10, 2027)." in huda.heard
+    await huda.says("2026-12-15")
     assert "December 15, 2026 (6 Rajab 1448 AH), 23:59 Riyadh time" in huda.heard
+    assert "Requirements: No requirements" in huda.heard
     await huda.chooses("Save")
     assert "Opportunity 1 is published: ابتدائية الجموم الأولى." in huda.heard
     published = await database.run(lambda s: canteens.find(s, 1))

@@ -167,3 +167,18 @@ async def test_a_beneficiary_cannot_reach_the_announcement_screens(fatima: Perso
     await fatima.presses("announcements:new")
     assert ar("Please write the announcement in Arabic, as the families will read it.") not in fatima.heard
     assert ar("Main menu: what would you like to do?") in fatima.heard
+
+
+async def test_an_announcement_that_would_reach_no_family_says_so(
+    database: Database, engine: Engine, clock: Clock
+) -> None:
+    huda = await staff_person(database, engine, clock, StaffRole.STAFF, "jeddah", "901")
+    await huda.says("hello")
+    await huda.chooses("Announcements")
+    await huda.chooses("New announcement")
+    await huda.says("اجتماع")
+    await huda.chooses("Arabic for everyone")
+    await huda.chooses("Everyone")
+    await huda.chooses("Done")
+    await huda.chooses("Now")
+    assert "It will reach 0 families. As it stands no family would receive it" in huda.heard

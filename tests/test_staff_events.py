@@ -28,6 +28,8 @@ async def test_an_office_creates_an_event_and_marks_who_came(
     await huda.says("لا يوجد")  # the "No English title" button, in her words
     assert "A few lines for the invitation" in huda.heard
     await huda.says("تعريف بسلامة الغذاء\n\n \n\n   وتسويق   المنتجات  ")
+    await huda.says("2026-12-03 4:00")
+    assert "04:00 is at night. Please type the time on the 24-hour clock, like 16:00" in huda.heard
     await huda.says("2026-12-03 09:00")
     await huda.says("08:00")
     assert "It must end after it starts (09:00)." in huda.heard

@@ -28,7 +28,25 @@ def match_one(offered: Sequence[dict[str, Any]], text: str) -> str | None:
     for option in offered:
         if key in option["labels"] or key == fold(str(option["payload"])):
             return str(option["payload"])
-    return None
+    return _by_its_words(offered, key)
+
+
+SHORTEST_WORD = 3  # shorter ones ("no", "و") say too little to pick an option by
+
+
+def _by_its_words(offered: Sequence[dict[str, Any]], key: str) -> str | None:
+    """The one option whose label has every word she typed, or a word each typed word begins: "primary"
+    for "Primary school", "التالي" for "النصيحة التالية". None when no option, or more than one, fits."""
+    typed = key.split(" ")
+    if any(len(word) < SHORTEST_WORD for word in typed):
+        return None
+    fitting = {
+        str(option["payload"])
+        for option in offered
+        for label in option["labels"]
+        if all(any(word.startswith(part) for word in label.split(" ")) for part in typed)
+    }
+    return fitting.pop() if len(fitting) == 1 else None
 
 
 def match_many(offered: Sequence[dict[str, Any]], text: str) -> list[str] | None:

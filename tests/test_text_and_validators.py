@@ -58,6 +58,36 @@ def test_what_names_no_option_chooses_nothing(typed: str) -> None:
     assert match_one(OFFERED, typed) is None
 
 
+SCREEN = [
+    {"payload": "next", "labels": [fold("Next tip"), fold("النصيحة التالية")]},
+    {"payload": "quiz", "labels": [fold("Take the quiz"), fold("ابدئي الاختبار")]},
+    {"payload": "topics", "labels": [fold("Another topic"), fold("موضوع آخر")]},
+    {"payload": "menu", "labels": [fold("Main menu"), fold("القائمة الرئيسية")]},
+    {"payload": "stage:primary", "labels": [fold("Primary school"), fold("مدرسة ابتدائية")]},
+    {"payload": "stage:secondary", "labels": [fold("Secondary school"), fold("مدرسة ثانوية")]},
+]
+
+
+@pytest.mark.parametrize(
+    ("typed", "chosen"),
+    [
+        ("التالي", "next"),  # the start of a word of the label
+        ("الاختبار", "quiz"),
+        ("quiz", "quiz"),
+        ("primary", "stage:primary"),
+        ("ابتدائية", "stage:primary"),
+        ("another", "topics"),
+        ("school", None),  # two options have it: neither is chosen
+        ("مدرسة", None),
+        ("no", None),  # too short to choose by
+        ("next quiz", None),  # words of two options
+        ("primary kids", None),  # a word of none
+    ],
+)
+def test_a_word_of_one_option_chooses_it(typed: str, chosen: str | None) -> None:
+    assert match_one(SCREEN, typed) == chosen
+
+
 def test_several_options_at_once() -> None:
     assert match_many(OFFERED, "١، ٣") == ["cooked_meals", "sewing"]
     assert match_many(OFFERED, "drinks and sewing") == ["drinks", "sewing"]

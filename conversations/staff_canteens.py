@@ -18,9 +18,10 @@ from conversations.i18n import N_, _
 from conversations.staff import staff_member
 from conversations.text import says_none
 from conversations.turn import Answer, Offer, Turn
-from storage import beneficiaries, canteens
+from conversations.validators import mask
+from storage import beneficiaries, canteens, offices
 from storage.canteens import Decided
-from storage.models import ApplicationStatus, StaffMember
+from storage.models import ApplicationStatus, Beneficiary, StaffMember
 
 SHOW = "canteens:show:"
 APPLICANT = "canteens:applicant:"
@@ -219,7 +220,8 @@ class StaffCanteens:
         if result is Decided.FULL:
             turn.say(
                 _(
-                    "All %(places)s places are taken: accepting one more is refused.",
+                    "All %(places)s places are taken: accepting one more is refused. To accept more "
+                    "families, raise its places with “Change the opportunity”.",
                     places=opportunity.places,
                 )
             )
@@ -245,11 +247,12 @@ class StaffCanteens:
             turn.say(_("No registration is waiting for verification."))
             self._list(turn, member)
             return
+        names = {office.code: office.name(turn.language) for office in offices.active_offices(turn.session)}
         turn.say(
             _("Registrations waiting for verification. Choose a family once you have checked her file:"),
             [
                 *(
-                    Offer(label=f"{family.full_name} · {family.office_code}", payload=f"{VERIFY}{family.id}")
+                    Offer(label=_pending_label(family, names), payload=f"{VERIFY}{family.id}")
                     for family in waiting
                 ),
                 Offer(label=N_("Back"), payload=BACK),
@@ -262,6 +265,12 @@ class StaffCanteens:
             beneficiaries.verify(turn.session, family.id, turn.now)
             turn.say(_("%(name)s is verified.", name=family.full_name))
         self._pending(turn, member)
+
+
+def _pending_label(family: Beneficiary, office_names: dict[str, str]) -> str:
+    """Her name, the end of her ID (two families may share a name) and her office."""
+    office = office_names.get(family.office_code, family.office_code)
+    return f"{family.full_name} · {mask(family.national_id)} · {office}"
 
 
 STATUS = {

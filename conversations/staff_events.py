@@ -18,6 +18,7 @@ from conversations.dates import long_time
 from conversations.event_form import edit_event, may_change, may_run
 from conversations.forms import yes_or_no
 from conversations.i18n import N_, _
+from conversations.options import match_many
 from conversations.staff import staff_member
 from conversations.turn import Answer, Offer, Turn
 from storage import events
@@ -86,7 +87,9 @@ class StaffEvents:
         elif turn.step == DETAIL and choice == ATTENDANCE:
             self._marking(turn, member)
         elif turn.step == MARKING and choice.startswith(CAME) and choice[len(CAME) :].isdigit():
-            self._mark(turn, member, int(choice[len(CAME) :]))
+            self._mark(turn, member, [int(choice[len(CAME) :])])
+        elif turn.step == MARKING and (several := _families_named(turn, answer.text)):
+            self._mark(turn, member, several)  # "1 3 4": several at once
         elif turn.step == MARKING and choice == DONE:
             self._detail(turn, member)
         elif turn.step == DETAIL and choice == CANCEL:
@@ -207,8 +210,21 @@ class StaffEvents:
             for line in _own_guests(member, events.guest_list(turn.session, event.id))
             if line.status == GuestStatus.GOING.value
         ]
+        hidden = len(guests) - NAMES_SHOWN
         turn.say(
-            _("Choose each family who came; ✅ marks those already counted. Then “Done”."),
+            _(
+                "Choose each family who came, or several at once (“1 3 4”); ✅ marks those counted, and "
+                "choosing one again takes her mark back. Then “Done”."
+            )
+            + (
+                "\n"
+                + _(
+                    "%(hidden)s more are not shown here: mark them with `usar events attendance`.",
+                    hidden=hidden,
+                )
+                if hidden > 0
+                else ""
+            ),
             [
                 *(
                     Offer(
@@ -221,14 +237,22 @@ class StaffEvents:
             ],
         )
 
-    def _mark(self, turn: Turn, member: StaffMember, family_id: int) -> None:
+    def _mark(self, turn: Turn, member: StaffMember, family_ids: list[int]) -> None:
+        """Each family chosen is marked as having come, or, if she was, her mark is taken back."""
         event = _visible(turn, member)
-        own = event is not None and any(
-            line.beneficiary_id == family_id
-            for line in _own_guests(member, events.guest_list(turn.session, event.id))
-        )
-        if event is not None and own:
-            events.mark_attended(turn.session, event.id, [family_id], turn.now)
+        if event is not None:
+            lines = {
+                line.beneficiary_id: line
+                for line in _own_guests(member, events.guest_list(turn.session, event.id))
+            }
+            for family_id in family_ids:
+                line = lines.get(family_id)
+                if line is None:
+                    continue
+                if line.attended_at is None:
+                    events.mark_attended(turn.session, event.id, [family_id], turn.now)
+                else:
+                    events.unmark_attended(turn.session, event.id, family_id)
         self._marking(turn, member)
 
     def _thank(self, turn: Turn, member: StaffMember) -> None:
@@ -270,6 +294,13 @@ def _visible(turn: Turn, member: StaffMember) -> Event | None:
     if not is_admin(member) and offices and offices != (member.office_code,):
         return None
     return event
+
+
+def _families_named(turn: Turn, text: str) -> list[int]:
+    """The families "1 3 4" names on the attendance screen; empty unless every part names one."""
+    named = match_many(turn.conversation.offered, text) or []
+    families = [int(payload[len(CAME) :]) for payload in named if payload.startswith(CAME)]
+    return families if len(families) == len(named) else []
 
 
 def _list_label(event: Event, turn: Turn) -> str:

@@ -353,6 +353,16 @@ def going_before(event_id: int, moment: datetime) -> Any:
 # -- attendance and lists -----------------------------------------------------------------------------------
 
 
+def unmark_attended(session: Session, event_id: int, beneficiary_id: int) -> bool:
+    """A mistaken mark taken back (it counts for canteen eligibility); False if she was not marked."""
+    row = guest(session, event_id, beneficiary_id)
+    if row is None or row.attended_at is None:
+        return False
+    row.attended_at = None
+    session.flush()
+    return True
+
+
 def mark_attended(session: Session, event_id: int, beneficiary_ids: Sequence[int], now: datetime) -> int:
     """Mark them as having come (guests or not: someone may come uninvited); how many were newly marked."""
     marked = 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from conversations import event_notices
 from conversations.engine import Engine
@@ -113,6 +114,10 @@ async def test_an_office_creates_an_event_and_marks_who_came(
     await huda.chooses("Mark attendance")
     await huda.chooses("فاطمة أحمد الزهراني")
     assert "✅ فاطمة أحمد الزهراني" in huda.options
+    await huda.chooses("✅ فاطمة أحمد الزهراني")  # a mistake: chosen again, her mark is taken back
+    assert "فاطمة أحمد الزهراني" in huda.options and "✅ فاطمة أحمد الزهراني" not in huda.options
+    await huda.says("١ ")  # several at once work too ("1 3 4"); here the one going
+    assert "✅ فاطمة أحمد الزهراني" in huda.options
     await huda.chooses("Done")
     assert "attended: 1" in huda.heard
     await huda.chooses("Thank those who came")
@@ -187,3 +192,40 @@ async def test_office_staff_follow_their_families_at_an_event_for_every_office(
     assert "Going: فاطمة أحمد الزهراني" in huda.heard
     assert "Cancel this event" not in huda.options  # an admin's event: hers to follow, not to change
     assert "Change the event" not in huda.options
+
+
+async def test_several_families_are_marked_at_once(
+    database: Database, engine: Engine, clock: Clock, fatima: Person, mary: Person
+) -> None:
+    await fatima.registers()
+    await mary.registers(national_id="1000000016", mobile="0551234568", language="en")
+
+    def an_event_both_go_to(session: Session) -> None:
+        details = events.EventDetails(
+            title_ar="دورة",
+            starts_at=clock.now + timedelta(hours=1),
+            ends_at=clock.now + timedelta(hours=3),
+            venue_ar="المكتب",
+        )
+        events.create(session, details, Audience(), clock.now, "900", clock.now)
+        event_notices.invite_due(session, clock.now)
+        for family in (1, 2):
+            events.answer(session, 1, family, True, clock.now)
+
+    await database.run(an_event_both_go_to)
+    clock.now += timedelta(hours=2)
+    noura = await staff_person(database, engine, clock, StaffRole.ADMIN, None, "900")
+    await noura.says("hello")
+    await noura.chooses("Training events")
+    await noura.chooses("Upcoming and recent events")
+    await noura.chooses("1. دورة")
+    await noura.chooses("Mark attendance")
+    await noura.says("١ و ٢")
+    assert [option for option in noura.options if option.startswith("✅")] == [
+        "✅ فاطمة أحمد الزهراني",
+        "✅ فاطمة أحمد الزهراني",
+    ]
+    await noura.says("1 9")  # a number that names nobody: nothing is marked or taken back
+    assert "Sorry, I did not understand that" in noura.heard
+    await noura.chooses("Done")
+    assert "attended: 2" in noura.heard

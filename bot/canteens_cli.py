@@ -314,7 +314,10 @@ def edit(arguments: argparse.Namespace, session: Session, now: datetime) -> str:
             arguments.requirements if arguments.requirements is not None else opportunity.requirements
         ),
     )
-    problems = changed.problems(now, [office.code for office in offices.active_offices(session)])
+    # One published before deadlines had to precede the start stays editable while its dates stay as they are.
+    dates_changed = (changed.deadline, changed.starts_on) != (opportunity.deadline, opportunity.starts_on)
+    known = [office.code for office in offices.active_offices(session)]
+    problems = changed.problems(now, known, check_dates=dates_changed)
     if problems:
         raise CanteenError("; ".join(problems))
     try:

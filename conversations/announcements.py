@@ -58,7 +58,7 @@ class Announcements:
         member = staff_member(turn)
         choice = answer.choice or ""
         if turn.step == CONFIRM:  # "نعم" or "no" typed answers the question too
-            choice = yes_or_no(answer, CONFIRM_YES, CONFIRM_NO) or choice
+            choice = yes_or_no(turn, answer, CONFIRM_YES, CONFIRM_NO) or choice
         if member is None:  # no longer staff
             turn.go("home")
         elif choice == NEW:

@@ -275,7 +275,8 @@ def change_opportunity(turn: Turn, answers: dict[str, Any]) -> None:
     )
     if changed.deadline <= turn.now:
         raise SendBack("deadline", _("That time has already passed."))
-    _check_dates(changed)
+    if (changed.deadline, changed.starts_on) != (opportunity.deadline, opportunity.starts_on):
+        _check_dates(changed)  # one published before the rule stays editable while its dates do not change
     try:
         canteens.edit(turn.session, opportunity, changed)
     except canteens.FewerPlacesThanAccepted as fewer:

@@ -65,9 +65,9 @@ class Canteens:
     def answer(self, turn: Turn, answer: Answer) -> None:
         choice = answer.choice or ""
         if turn.step == CONFIRM:  # "نعم" or "no" typed answers the question too
-            choice = yes_or_no(answer, CONFIRM_YES, CONFIRM_NO) or choice
+            choice = yes_or_no(turn, answer, CONFIRM_YES, CONFIRM_NO) or choice
         elif turn.step == WITHDRAWING:
-            choice = yes_or_no(answer, WITHDRAW_YES, WITHDRAW_NO) or choice
+            choice = yes_or_no(turn, answer, WITHDRAW_YES, WITHDRAW_NO) or choice
         if not turn.registered or choice == MENU:
             turn.go("home")
         elif choice == LIST:

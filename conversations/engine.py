@@ -208,8 +208,10 @@ def _route(turn: Turn) -> None:
         turn.flow.ask(turn)
         return
     word = global_word(text)
-    choice = match_one(turn.conversation.offered, text) if word is None else None
+    choice = match_one(turn.conversation.offered, text, partial=False) if word is None else None
     in_kind = courtesy(text) if word is None and choice is None else None
+    if word is None and choice is None and in_kind is None:  # "سلام" is a greeting, not a start of "سلامة"
+        choice = match_one(turn.conversation.offered, text)
     if standing.answered(turn, choice):
         turn.flow.ask(turn)
     elif in_kind is not None:  # a greeting or thanks: never taken for an answer

@@ -302,6 +302,8 @@ def typed_hour(text: str) -> int | None:
     hour = int(hours)
     if when & _AFTERNOON and hour < 12:
         hour += 12
+    if when & _MORNING and hour == 12:
+        return None  # midnight
     return hour if FIRST_HOUR <= hour <= LAST_HOUR else None
 
 

@@ -15,7 +15,7 @@ from typing import Any
 from babel.lists import format_list
 
 from conversations.i18n import N_, LazyText, _, current_language
-from conversations.options import match_many
+from conversations.options import match_many, payloads
 from conversations.text import fold
 from conversations.turn import Answer, Offer, Turn
 
@@ -50,7 +50,7 @@ REVIEW = "review"
 PICK = "review:pick"
 SAVE = "save"
 EDIT = "edit"
-STOPPING = "review:stop"  # "Stop here? Your answers will be forgotten."
+STOPPING = "review:stop"  # "Leave this? What you typed here will be forgotten."
 KEEP_GOING, STOP = "form:keep", "form:stop"
 FEW = 2  # answers she may lose to "cancel" without being asked first
 SENT_BACK = "_sent_back"  # the answer "Save" sent back, kept for a cancel (a temporary key: it starts with _)
@@ -172,11 +172,12 @@ NO_WORDS = frozenset(
 )
 
 
-def yes_or_no(answer: Answer, yes: str, no: str) -> str | None:
-    """A confirmation's button, pressed or said in words ("نعم", "no"): `yes`, `no`, or None."""
+def yes_or_no(turn: Turn, answer: Answer, yes: str, no: str) -> str | None:
+    """A confirmation's button, pressed or said in words ("نعم", "no"): `yes`, `no`, or None. Words count
+    only while the confirmation is what she was last offered: an invitation that came since asks its own."""
     if answer.choice in (yes, no):
         return answer.choice
-    if answer.choice is None:
+    if answer.choice is None and yes in payloads(turn.conversation.offered):
         folded = fold(answer.text)
         if folded in YES_WORDS:
             return yes
@@ -282,6 +283,8 @@ class Form:
             self._answer_field(turn, self._field(turn.step), answer, draft)
 
     def help(self, turn: Turn) -> str | None:
+        if turn.step == STOPPING:
+            return _("Choose “No, let us go on” to keep your answers, or “Yes, forget them” to leave.")
         if turn.step in (REVIEW, PICK):
             return _("Check each answer. Choose “Save” if all is right, or “Change an answer” to fix one.")
         current = self._field(turn.step)
@@ -309,15 +312,15 @@ class Form:
     def _ask_to_stop(self, turn: Turn) -> None:
         turn.step = STOPPING
         turn.say(
-            _("Stop here? The answers you gave will be forgotten."),
+            _("Leave this? What you typed here will be forgotten."),
             [
                 Offer(label=N_("No, let us go on"), payload=KEEP_GOING),
-                Offer(label=N_("Yes, stop"), payload=STOP),
+                Offer(label=N_("Yes, forget them"), payload=STOP),
             ],
         )
 
     def _answer_stop(self, turn: Turn, answer: Answer, draft: dict[str, Any]) -> None:
-        said = yes_or_no(answer, STOP, KEEP_GOING)
+        said = yes_or_no(turn, answer, STOP, KEEP_GOING)
         if said == STOP:
             self._stop(turn)
         elif said == KEEP_GOING:

@@ -16,8 +16,9 @@ def payloads(offered: Sequence[dict[str, Any]]) -> list[str]:
     return [str(option["payload"]) for option in offered]
 
 
-def match_one(offered: Sequence[dict[str, Any]], text: str) -> str | None:
-    """The payload of the option `text` names, by number, label or payload; None if it names none."""
+def match_one(offered: Sequence[dict[str, Any]], text: str, *, partial: bool = True) -> str | None:
+    """The payload of the option `text` names, by number, label or payload (or, with `partial`, by words of
+    one label); None if it names none."""
     cleaned = normalise(text).rstrip(".)-")
     if ascii_digits_only(cleaned):
         number = int(cleaned)
@@ -28,10 +29,14 @@ def match_one(offered: Sequence[dict[str, Any]], text: str) -> str | None:
     for option in offered:
         if key in option["labels"] or key == fold(str(option["payload"])):
             return str(option["payload"])
-    return _by_its_words(offered, key)
+    return _by_its_words(offered, key) if partial else None
 
 
 SHORTEST_WORD = 3  # shorter ones ("no", "و") say too little to pick an option by
+# An option that says "not" is chosen by its number or whole label only: "أحضر" must not pick "لن أحضر".
+_NEGATIONS = frozenset(
+    fold(word) for word in ("not", "no", "don't", "لن", "لا", "لم", "ما", "غير", "بلا", "بدون")
+)
 
 
 def _by_its_words(offered: Sequence[dict[str, Any]], key: str) -> str | None:
@@ -43,6 +48,7 @@ def _by_its_words(offered: Sequence[dict[str, Any]], key: str) -> str | None:
     fitting = {
         str(option["payload"])
         for option in offered
+        if not any(_NEGATIONS.intersection(label.split(" ")) for label in option["labels"])
         for label in option["labels"]
         if all(any(word.startswith(part) for word in label.split(" ")) for part in typed)
     }

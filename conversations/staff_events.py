@@ -34,6 +34,7 @@ SHOWN_AT_ONCE = 10
 SHOW = "event:"  # + its id
 ATTENDANCE = "event:attendance"
 CAME = "event:came:"  # + the family's id
+NOT_CAME = "event:not-came:"  # + the id of a family marked by mistake
 DONE = "event:done"
 CANCEL = "event:cancel"
 CHANGE = "event:change"
@@ -70,7 +71,7 @@ class StaffEvents:
         member = staff_member(turn)
         choice = answer.choice or ""
         if turn.step == CONFIRM:  # "نعم" or "no" typed answers the question too
-            choice = yes_or_no(answer, CONFIRM_YES, CONFIRM_NO) or choice
+            choice = yes_or_no(turn, answer, CONFIRM_YES, CONFIRM_NO) or choice
         if member is None:
             turn.go("home")
         elif choice == NEW:
@@ -87,9 +88,11 @@ class StaffEvents:
         elif turn.step == DETAIL and choice == ATTENDANCE:
             self._marking(turn, member)
         elif turn.step == MARKING and choice.startswith(CAME) and choice[len(CAME) :].isdigit():
-            self._mark(turn, member, [int(choice[len(CAME) :])])
+            self._mark(turn, member, [int(choice[len(CAME) :])], came=True)
+        elif turn.step == MARKING and choice.startswith(NOT_CAME) and choice[len(NOT_CAME) :].isdigit():
+            self._mark(turn, member, [int(choice[len(NOT_CAME) :])], came=False)
         elif turn.step == MARKING and (several := _families_named(turn, answer.text)):
-            self._mark(turn, member, several)  # "1 3 4": several at once
+            self._mark(turn, member, several, came=True)  # "1 3 4": several at once, marks only
         elif turn.step == MARKING and choice == DONE:
             self._detail(turn, member)
         elif turn.step == DETAIL and choice == CANCEL:
@@ -229,7 +232,9 @@ class StaffEvents:
                 *(
                     Offer(
                         label=f"{'✅ ' if line.attended_at else ''}{line.full_name}",
-                        payload=f"{CAME}{line.beneficiary_id}",
+                        # Its own payload once marked: a second tap of the same button (or Telegram
+                        # delivering it twice) is then a stale button, not a mark taken back.
+                        payload=f"{NOT_CAME if line.attended_at else CAME}{line.beneficiary_id}",
                     )
                     for line in guests[:NAMES_SHOWN]
                 ),
@@ -237,21 +242,18 @@ class StaffEvents:
             ],
         )
 
-    def _mark(self, turn: Turn, member: StaffMember, family_ids: list[int]) -> None:
-        """Each family chosen is marked as having come, or, if she was, her mark is taken back."""
+    def _mark(self, turn: Turn, member: StaffMember, family_ids: list[int], *, came: bool) -> None:
+        """Mark the families chosen as having come, or take a mistaken mark back (`came` False)."""
         event = _visible(turn, member)
         if event is not None:
-            lines = {
-                line.beneficiary_id: line
-                for line in _own_guests(member, events.guest_list(turn.session, event.id))
+            own = {
+                line.beneficiary_id for line in _own_guests(member, events.guest_list(turn.session, event.id))
             }
-            for family_id in family_ids:
-                line = lines.get(family_id)
-                if line is None:
-                    continue
-                if line.attended_at is None:
-                    events.mark_attended(turn.session, event.id, [family_id], turn.now)
-                else:
+            chosen = [family_id for family_id in family_ids if family_id in own]
+            if came:
+                events.mark_attended(turn.session, event.id, chosen, turn.now)
+            else:
+                for family_id in chosen:
                     events.unmark_attended(turn.session, event.id, family_id)
         self._marking(turn, member)
 
@@ -299,8 +301,10 @@ def _visible(turn: Turn, member: StaffMember) -> Event | None:
 def _families_named(turn: Turn, text: str) -> list[int]:
     """The families "1 3 4" names on the attendance screen; empty unless every part names one."""
     named = match_many(turn.conversation.offered, text) or []
-    families = [int(payload[len(CAME) :]) for payload in named if payload.startswith(CAME)]
-    return families if len(families) == len(named) else []
+    marks = [payload for payload in named if payload.startswith((CAME, NOT_CAME))]
+    if len(marks) != len(named):
+        return []
+    return [int(payload[len(CAME) :]) for payload in marks if payload.startswith(CAME)]  # marked stay
 
 
 def _list_label(event: Event, turn: Turn) -> str:

@@ -17,6 +17,7 @@ from bot.tables import RejectedFile
 from conversations.engine import Engine
 from storage import canteens, staff, tips
 from storage.canteens import Applied
+from storage.conversations import offer
 from storage.db import Database
 from storage.models import ApplicationStatus, Beneficiary, Delivery, StaffRole
 from tests.people import Clock, Person, ar
@@ -68,6 +69,15 @@ async def test_from_publishing_to_the_decision(
     assert ar("No, keep my application") == fatima.options[0]
     await fatima.says("1")
     assert ar("Your application stays as it is.") in fatima.heard
+    await fatima.chooses(ar("Withdraw my application"))
+    # An invitation arrives before she answers: a "نعم" now is not for the withdrawal she left open.
+    invitation = [{"payload": "rsvp:9:yes", "labels": ["going"]}, {"payload": "rsvp:9:no", "labels": ["no"]}]
+    await database.run(lambda s: offer(s, fatima.channel.value, fatima.address, invitation))
+    await fatima.says("نعم")
+    assert (await database.run(lambda s: canteens.applications_of(s, 1))) == {1: "applied"}
+    await fatima.says("menu")
+    await fatima.chooses(ar("Canteen opportunities"))
+    await fatima.chooses("ابتدائية الجموم الأولى")
     await fatima.chooses(ar("Withdraw my application"))
     await fatima.says("نعم")
     assert ar("Your application is withdrawn. You can apply again until the deadline.") in fatima.heard
@@ -299,7 +309,7 @@ async def test_an_office_changes_an_open_opportunity_in_the_chat(
     assert "2 families are already accepted" in huda.heard
     await huda.says("cancel")
     await huda.says("cancel")  # at the summary: asked first
-    assert "Stop here? The answers you gave will be forgotten." in huda.heard
+    assert "Leave this? What you typed here will be forgotten." in huda.heard
     await huda.says("cancel")  # twice is yes: the change is dropped
     assert "Nothing was changed." in huda.heard
     assert (await database.run(lambda s: canteens.find(s, 1))).places == 3  # type: ignore[union-attr]

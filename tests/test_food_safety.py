@@ -221,6 +221,8 @@ async def test_staff_export_tips_edit_and_import_them_back(database: Database, t
         ("12", 12),
         ("12 ظهراً", 12),
         ("7", None),
+        ("12 am", None),
+        ("١٢ ص", None),
         ("22:00", None),
         ("9:30", None),
         ("تسعة", None),

@@ -436,7 +436,7 @@ async def test_cancel_after_several_answers_asks_first_and_she_can_go_on(fatima:
     await fatima.says("0551234567")
     assert ar("Which social-security office serves you?") in fatima.heard
     await fatima.says("إلغاء")
-    assert ar("Stop here? The answers you gave will be forgotten.") in fatima.heard
+    assert ar("Leave this? What you typed here will be forgotten.") in fatima.heard
     await fatima.says("1")  # no, go on: the question she was at
     assert ar("Which social-security office serves you?") in fatima.heard
     await fatima.says("إلغاء")
@@ -444,3 +444,24 @@ async def test_cancel_after_several_answers_asks_first_and_she_can_go_on(fatima:
     assert ar("Registration cancelled. Nothing was saved.") in fatima.heard
     await fatima.chooses(ar("Register my family"))
     assert ar("What is your full name?") in fatima.heard  # her answers are gone, as she chose
+
+
+async def test_help_while_asked_whether_to_leave(fatima: Person) -> None:
+    await fatima.says("مرحبا")
+    await fatima.chooses(ar("Register my family"))
+    for answer in ("فاطمة أحمد الزهراني", "1000000008", "0551234567"):
+        await fatima.says(answer)
+    await fatima.says("إلغاء")
+    await fatima.says("مساعدة")
+    assert (
+        ar("Choose “No, let us go on” to keep your answers, or “Yes, forget them” to leave.") in fatima.heard
+    )
+    await fatima.says("لا")
+    assert ar("Which social-security office serves you?") in fatima.heard
+
+
+async def test_a_short_greeting_at_the_menu_is_a_greeting(fatima: Person) -> None:
+    await fatima.registers()
+    await fatima.says("سلام")  # not the start of "نصائح سلامة الغذاء"
+    assert ar("And peace be upon you 🌷") in fatima.heard
+    assert ar("Food-safety tips") in fatima.options

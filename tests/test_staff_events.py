@@ -114,6 +114,8 @@ async def test_an_office_creates_an_event_and_marks_who_came(
     await huda.chooses("Mark attendance")
     await huda.chooses("فاطمة أحمد الزهراني")
     assert "✅ فاطمة أحمد الزهراني" in huda.options
+    await huda.presses("event:came:1")  # the same button again (a double tap): a stale one, she stays marked
+    assert "✅ فاطمة أحمد الزهراني" in huda.options
     await huda.chooses("✅ فاطمة أحمد الزهراني")  # a mistake: chosen again, her mark is taken back
     assert "فاطمة أحمد الزهراني" in huda.options and "✅ فاطمة أحمد الزهراني" not in huda.options
     await huda.says("١ ")  # several at once work too ("1 3 4"); here the one going

@@ -88,6 +88,19 @@ def test_a_word_of_one_option_chooses_it(typed: str, chosen: str | None) -> None
     assert match_one(SCREEN, typed) == chosen
 
 
+INVITATION = [
+    {"payload": "rsvp:1:yes", "labels": [fold("✅ Going"), fold("✅ سأحضر")]},
+    {"payload": "rsvp:1:no", "labels": [fold("❌ Not going"), fold("❌ لن أحضر")]},
+]
+
+
+@pytest.mark.parametrize("typed", ["أحضر", "احضر", "not", "going not"])
+def test_part_of_an_option_that_says_not_never_chooses_it(typed: str) -> None:
+    assert match_one(INVITATION, typed) is None
+    assert match_one(INVITATION, "لن أحضر") == "rsvp:1:no"  # its whole label does
+    assert match_one(INVITATION, "2") == "rsvp:1:no"
+
+
 def test_several_options_at_once() -> None:
     assert match_many(OFFERED, "١، ٣") == ["cooked_meals", "sewing"]
     assert match_many(OFFERED, "drinks and sewing") == ["drinks", "sewing"]

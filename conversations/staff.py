@@ -17,6 +17,8 @@ REGISTRATIONS = "staff:registrations"
 ANNOUNCEMENTS = "staff:announcements"
 EVENTS = "staff:events"
 CANTEENS = "staff:canteens"
+VERIFY = "staff:verify"
+PENDING = "pending"  # the step of conversations.staff_canteens that lists registrations waiting for it
 
 
 def staff_member(turn: Turn) -> StaffMember | None:
@@ -38,6 +40,7 @@ class StaffHome:
             _("Staff menu: what would you like to do?"),
             [
                 Offer(label=N_("Registrations"), payload=REGISTRATIONS),
+                Offer(label=N_("Verify registrations"), payload=VERIFY),
                 Offer(label=N_("Announcements"), payload=ANNOUNCEMENTS),
                 Offer(label=N_("Training events"), payload=EVENTS),
                 Offer(label=N_("Canteen opportunities"), payload=CANTEENS),
@@ -57,6 +60,8 @@ class StaffHome:
             turn.go("staff_events")
         elif answer.choice == CANTEENS:
             turn.go("staff_canteens")
+        elif answer.choice == VERIFY:
+            turn.go("staff_canteens", at=PENDING)  # also reached from Canteen opportunities
         else:
             turn.say(_("Sorry, I did not understand that. Please choose from the menu by typing a number."))
             self.ask(turn)

@@ -116,11 +116,14 @@ class Turn:
             {"payload": offer.payload, "labels": match_keys(offer.label, offer.aliases)} for offer in offers
         ]
 
-    def go(self, flow_name: str) -> None:
-        """Leave the current flow for another one and start it."""
+    def go(self, flow_name: str, at: str | None = None) -> None:
+        """Leave the current flow for another one and start it, or ask its question at step `at`."""
         self.conversation.flow = flow_name
-        self.conversation.step = None
-        self.flows[flow_name].begin(self)
+        self.conversation.step = at
+        if at is None:
+            self.flows[flow_name].begin(self)
+        else:
+            self.flows[flow_name].ask(self)
 
     @property
     def registered(self) -> bool:

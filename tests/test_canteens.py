@@ -331,3 +331,17 @@ async def test_an_office_changes_an_open_opportunity_in_the_chat(
     await other.says("hello")
     await other.chooses("Canteen opportunities")
     assert "ابتدائية الجموم الأولى" not in other.heard
+
+
+async def test_registrations_are_verified_from_the_staff_menu(
+    database: Database, engine: Engine, clock: Clock, fatima: Person
+) -> None:
+    await fatima.registers()
+    huda = await staff_person(database, engine, clock, StaffRole.STAFF, "makkah", "901")
+    await huda.says("hello")
+    await huda.chooses("Verify registrations")
+    assert "Registrations waiting for verification." in huda.heard
+    await huda.chooses("فاطمة أحمد الزهراني")
+    assert "فاطمة أحمد الزهراني is verified." in huda.heard
+    family = await database.run(lambda s: s.get(Beneficiary, 1))
+    assert family is not None and family.verified_at == clock.now

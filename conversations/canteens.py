@@ -123,9 +123,7 @@ class Canteens:
             return
         mine = canteens.applications_of(turn.session, family.id)
         applied = {number for number, status in mine.items() if status != ApplicationStatus.WITHDRAWN.value}
-        office_names = {
-            office.code: office.name(turn.language) for office in offices.active_offices(turn.session)
-        }
+        office_names = offices.names(turn.session, turn.language)
 
         def label(o: CanteenOpportunity) -> str:
             other = (

@@ -28,7 +28,7 @@ from conversations.courtesy import courtesy
 from conversations.i18n import _, use_language
 from conversations.identity import recognise, vouched_mobile
 from conversations.messages import Inbound, Reply
-from conversations.options import match_one, payloads
+from conversations.options import match_by_words, match_one, payloads
 from conversations.text import fold, normalise
 from conversations.turn import Answer, Flow, Turn
 from locales import DEFAULT_LANGUAGE, LANGUAGES
@@ -211,7 +211,7 @@ def _route(turn: Turn) -> None:
     choice = match_one(turn.conversation.offered, text, partial=False) if word is None else None
     in_kind = courtesy(text) if word is None and choice is None else None
     if word is None and choice is None and in_kind is None:  # "سلام" is a greeting, not a start of "سلامة"
-        choice = match_one(turn.conversation.offered, text)
+        choice = match_by_words(turn.conversation.offered, text)
     if standing.answered(turn, choice):
         turn.flow.ask(turn)
     elif in_kind is not None:  # a greeting or thanks: never taken for an answer

@@ -247,7 +247,7 @@ class StaffCanteens:
             turn.say(_("No registration is waiting for verification."))
             self._list(turn, member)
             return
-        names = {office.code: office.name(turn.language) for office in offices.active_offices(turn.session)}
+        names = offices.names(turn.session, turn.language)
         turn.say(
             _("Registrations waiting for verification. Choose a family once you have checked her file:"),
             [

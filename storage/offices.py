@@ -38,3 +38,8 @@ def office(session: Session, code: str) -> OfficeEntry | None:
     """The office with this code, whether or not it is still on the list."""
     found = _BY_CODE.first(session, {"code": code})
     return None if found is None else OfficeEntry(**found)
+
+
+def names(session: Session, language: str) -> dict[str, str]:
+    """Each office's name in `language`, by code (for lists that name an office beside each line)."""
+    return {entry.code: entry.name(language) for entry in active_offices(session)}

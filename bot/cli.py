@@ -1,4 +1,9 @@
-"""The `usar` command line. Each command parses its arguments and hands on to the app; nothing more."""
+"""The `usar` command line: the operator's tool on the server. Each command parses its arguments and calls
+the office action that does the work (office/), in English; nothing more.
+
+Without `--as`, a command acts as the operator, with every right; with `--as ADDRESS`, that staff member's
+rights apply to every command that touches an office's data, exactly as in her chat.
+"""
 
 from __future__ import annotations
 
@@ -8,24 +13,32 @@ import os
 import signal
 import sys
 from collections.abc import Callable, Coroutine, Mapping, Sequence
-from datetime import UTC, datetime
-from functools import partial
+from datetime import UTC, datetime, time
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, TextIO, TypeVar
 
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from bot import broadcast, canteens_cli, contacts_import, content_files, events_cli, export, logs, tables
+from bot import broadcast, canteens_cli, content_files, events_cli, logs
 from bot.app import build_engine, open_database
+from bot.arguments import actor_of, add_as
 from bot.settings import Settings, SettingsError, load_settings
+from conversations.dates import RIYADH, parse_day, parse_local_time
+from conversations.i18n import use_language
 from handlers import console
-from storage import announcements, contacts, offices, staff
+from office import exports, families
+from office import staff as office_staff
+from office.canteens import NeedsConfirmation
+from office.errors import OfficeError, Problem, Refused, RejectedFile
+from office.tables import read_lines
 from storage.models import StaffRole
 
 Command = Callable[[argparse.Namespace, Settings], Coroutine[Any, Any, int]]
+Action = Callable[[argparse.Namespace, Session, datetime], str]
+Export = Callable[[argparse.Namespace, Session, TextIO, datetime], int]
 
-
+T = TypeVar("T")
 FOLLOW_EVERY = 1.0  # seconds between redraws of `usar broadcast status --follow`
 
 
@@ -36,8 +49,10 @@ class UsageError(Exception):
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(
         prog="usar",
-        description="Usar (أسر): the chatbot for productive families. Settings come from USAR_* "
-        "environment variables or a .env file (USAR_DATABASE_URL, default sqlite:///usar.db).",
+        description="Usar (أسر): the chatbot for productive families. The command line is the operator's "
+        "tool: without --as a command acts as the operator, with every right; with --as ADDRESS, that staff "
+        "member's rights apply. Settings come from USAR_* environment variables or a .env file "
+        "(USAR_DATABASE_URL, default sqlite:///usar.db).",
     )
     commands = root.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
@@ -61,17 +76,30 @@ def parser() -> argparse.ArgumentParser:
     migrate = commands.add_parser("migrate", help="bring the database schema up to date")
     migrate.set_defaults(run=_migrate)
 
-    staff_command = commands.add_parser("staff", help="manage staff members")
+    staff_command = commands.add_parser("staff", help="manage staff members (admins and the operator)")
     staff_actions = staff_command.add_subparsers(dest="action", metavar="ACTION", required=True)
     add = staff_actions.add_parser("add", help="add a staff member, or change one's role and office")
-    add.add_argument("--address", required=True, help="her Telegram user id or WhatsApp number")
+    add.add_argument(
+        "--address",
+        required=True,
+        help="her Telegram user id, or her WhatsApp number (0551234567, 966551234567 or +966 55 123 4567)",
+    )
     add.add_argument("--role", required=True, choices=[role.value for role in StaffRole])
     add.add_argument("--office", help="office code, such as makkah (required for the staff role)")
-    add.set_defaults(run=_staff_add)
+    staff_actions.add_parser("list", help="the staff of each office, and the admins")
+    remove = staff_actions.add_parser("remove", help="remove a staff member: she loses every right at once")
+    remove.add_argument("address")
+    for action in staff_actions.choices.values():
+        add_as(action)
+    staff_command.set_defaults(run=_office, actions=STAFF_ACTIONS)
 
-    broadcast.add_commands(commands).set_defaults(run=_broadcast)
-    events_cli.add_commands(commands).set_defaults(run=_events)
-    canteens_cli.add_commands(commands).set_defaults(run=_canteens)
+    broadcast.add_commands(commands).set_defaults(run=_office, actions=ANNOUNCEMENT_ACTIONS)
+    events_cli.add_commands(commands).set_defaults(
+        run=_office, actions=EVENT_ACTIONS, export=events_cli.write_guests, exported="guests"
+    )
+    canteens_cli.add_commands(commands).set_defaults(
+        run=_office, actions=CANTEEN_ACTIONS, export=canteens_cli.write_applicants, exported="applicants"
+    )
 
     for what, text in (("tips", "food-safety tips"), ("services", "the useful services")):
         content = commands.add_parser(what, help=f"{text}: export to a spreadsheet, import it back")
@@ -85,7 +113,7 @@ def parser() -> argparse.ArgumentParser:
         exporting.add_argument("--output", type=Path, help="file to write (default: standard output)")
         content.set_defaults(run=_content, what=what)
 
-    families_command = commands.add_parser("beneficiaries", help="families: import an office's list")
+    families_command = commands.add_parser("beneficiaries", help="families: import an office's list, verify")
     family_actions = families_command.add_subparsers(dest="action", metavar="ACTION", required=True)
     importing = family_actions.add_parser(
         "import",
@@ -94,19 +122,33 @@ def parser() -> argparse.ArgumentParser:
     )
     importing.add_argument("file", type=Path)
     importing.add_argument("--dry-run", action="store_true", help="check the file and count only")
-    importing.add_argument("--as", dest="staff", help="the staff member's address, whose office applies")
-    importing.set_defaults(run=_import_beneficiaries)
-    canteens_cli.add_verify(family_actions).set_defaults(run=_canteens, action="verify")
+    add_as(importing)
+    canteens_cli.add_verify(family_actions)
+    families_command.set_defaults(run=_office, actions=FAMILY_ACTIONS)
 
     export_command = commands.add_parser("export", help="export data for staff")
     export_what = export_command.add_subparsers(dest="what", metavar="WHAT", required=True)
-    families = export_what.add_parser(
-        "beneficiaries", help="every registered family, with full ID and mobile"
+    every_family = export_what.add_parser(
+        "beneficiaries", help="every registered family (of her office, with --as), with full ID and mobile"
     )
-    families.add_argument("--format", choices=("csv", "json"), default="csv")
-    families.add_argument("--lang", choices=("ar", "en"), default="ar", help="language of headers and names")
-    families.add_argument("--output", type=Path, help="file to write (default: standard output)")
-    families.set_defaults(run=_export_beneficiaries)
+    every_family.add_argument("--format", choices=("csv", "json"), default="csv")
+    every_family.add_argument(
+        "--lang", choices=("ar", "en"), default="ar", help="language of headers and names"
+    )
+    every_family.add_argument("--output", type=Path, help="file to write (default: standard output)")
+    add_as(every_family)
+    every_family.set_defaults(
+        run=_office, action="export", actions={}, export=_families, exported="beneficiaries"
+    )
+
+    audit = commands.add_parser("audit", help="the audit log of office actions (admins and the operator)")
+    audit.add_argument("--office", help="one office's actions")
+    audit.add_argument("--staff", dest="member", metavar="ADDRESS", help="one staff member's actions")
+    audit.add_argument("--since", help='from this Riyadh day or time, "YYYY-MM-DD [HH:MM]"')
+    audit.add_argument("--output", type=Path, help="a CSV file to write (default: standard output)")
+    audit.add_argument("--lang", choices=("ar", "en"), default="en", help="language of the headers")
+    add_as(audit)
+    audit.set_defaults(run=_office, action="export", actions={}, export=_audit, exported="entries")
     return root
 
 
@@ -185,54 +227,40 @@ async def _migrate(arguments: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-async def _staff_add(arguments: argparse.Namespace, settings: Settings) -> int:
-    address = arguments.address.strip()
-    role = StaffRole(arguments.role)
-    if not address:
-        raise UsageError("--address is empty")
-    if role is StaffRole.STAFF and not arguments.office:
-        raise UsageError("--office is required for the staff role")
-
-    def save(session: Session) -> str:
-        if arguments.office and offices.office(session, arguments.office) is None:
-            known = ", ".join(office.code for office in offices.active_offices(session))
-            raise UsageError(f"unknown office {arguments.office!r}; the offices are: {known}")
-        member = staff.add_or_update(session, address, role, arguments.office, datetime.now(UTC))
-        return f"usar: staff member {member.id} saved ({member.role}, office {member.office_code or 'all'})."
-
-    async with open_database(settings) as database:
-        print(await database.run(save))
-    return 0
+def _staff_add(arguments: argparse.Namespace, session: Session, now: datetime) -> str:
+    member = office_staff.add(
+        session, actor_of(arguments), arguments.address, StaffRole(arguments.role), arguments.office, now
+    )
+    return f"usar: staff member {member.id} saved ({member.role}, office {member.office_code or 'all'})."
 
 
-async def _broadcast(arguments: argparse.Namespace, settings: Settings) -> int:
-    now = datetime.now(UTC)
-    async with open_database(settings) as database:
-        try:
-            if arguments.action == "create":
-                print(await database.run(lambda session: broadcast.create(arguments, session, now)))
-            elif arguments.action == "cancel":
-                if not await database.run(lambda session: announcements.cancel(session, arguments.id, now)):
-                    raise UsageError(f"no announcement {arguments.id}")
-                print(f"usar: announcement {arguments.id} cancelled; what was not yet sent will not be.")
-            else:
-                if await database.run(lambda session: announcements.find(session, arguments.id)) is None:
-                    raise UsageError(f"no announcement {arguments.id}")
-                while True:
-                    progress = await database.run(
-                        lambda session: announcements.progress(session, arguments.id)
-                    )
-                    if not arguments.follow or progress.pending == 0:
-                        print(broadcast.progress_line(progress))
-                        break
-                    print(broadcast.progress_line(progress), end="\r", flush=True)
-                    await asyncio.sleep(FOLLOW_EVERY)
-        except broadcast.BroadcastError as problem:
-            raise UsageError(str(problem)) from None
-    return 0
+def _staff_list(arguments: argparse.Namespace, session: Session, now: datetime) -> str:
+    members = office_staff.listing(session, actor_of(arguments))
+    if not members:
+        return "No staff yet: add the first admin with `usar staff add --address … --role admin`."
+    return "\n".join(
+        f"{member.address}  {member.role}  {member.office_code or 'every office'}" for member in members
+    )
 
 
-EVENT_ACTIONS = {
+def _staff_remove(arguments: argparse.Namespace, session: Session, now: datetime) -> str:
+    member = office_staff.remove(session, actor_of(arguments), arguments.address, now)
+    return f"usar: {member.address} is no longer a staff member."
+
+
+STAFF_ACTIONS: Mapping[str, Action] = {"add": _staff_add, "list": _staff_list, "remove": _staff_remove}
+
+
+def _announcement_status(arguments: argparse.Namespace, session: Session, now: datetime) -> str:
+    return broadcast.progress_line(broadcast.status(arguments, session, now))
+
+
+ANNOUNCEMENT_ACTIONS: Mapping[str, Action] = {
+    "create": broadcast.create,
+    "cancel": broadcast.cancel,
+    "status": _announcement_status,
+}
+EVENT_ACTIONS: Mapping[str, Action] = {
     "create": events_cli.create,
     "edit": events_cli.edit,
     "cancel": events_cli.cancel,
@@ -240,13 +268,7 @@ EVENT_ACTIONS = {
     "list": events_cli.listing,
     "attendance": events_cli.attendance,
 }
-
-
-async def _events(arguments: argparse.Namespace, settings: Settings) -> int:
-    return await _staff_actions(arguments, settings, EVENT_ACTIONS, events_cli.write_guests, "guests")
-
-
-CANTEEN_ACTIONS = {
+CANTEEN_ACTIONS: Mapping[str, Action] = {
     "create": canteens_cli.create,
     "import": canteens_cli.import_file,
     "edit": canteens_cli.edit,
@@ -254,54 +276,129 @@ CANTEEN_ACTIONS = {
     "show": canteens_cli.show,
     "close": canteens_cli.close,
     "decide": canteens_cli.decide,
-    "verify": canteens_cli.verify,
 }
 
 
-async def _canteens(arguments: argparse.Namespace, settings: Settings) -> int:
-    return await _staff_actions(
-        arguments, settings, CANTEEN_ACTIONS, canteens_cli.write_applicants, "applicants"
+def _import_families(arguments: argparse.Namespace, session: Session, now: datetime) -> str:
+    lines = read_lines(arguments.file, families.COLUMNS)
+    saved = families.import_list(session, actor_of(arguments), lines, now, dry_run=arguments.dry_run)
+    done = "would be" if arguments.dry_run else "were"
+    return (
+        f"usar: {saved.added} families {done} added and {saved.updated} updated; "
+        f"{saved.already_registered} already registered through the bot {done} left as they are."
     )
 
 
-StaffAction = Callable[[argparse.Namespace, Session, datetime], str]
+FAMILY_ACTIONS: Mapping[str, Action] = {"import": _import_families, "verify": canteens_cli.verify}
 
 
-async def _staff_actions(
-    arguments: argparse.Namespace,
-    settings: Settings,
-    actions: Mapping[str, StaffAction],
-    export: Callable[[argparse.Namespace, Session, TextIO], int],
-    exported: str,
-) -> int:
-    """A staff command's action in one transaction: its message printed, or the export written (to a file
-    only its owner can read: it holds national IDs and mobiles); a file with bad lines changes nothing."""
+def _families(arguments: argparse.Namespace, session: Session, out: TextIO, now: datetime) -> int:
+    return exports.families(
+        session, actor_of(arguments), out, arguments.lang, now, as_json=arguments.format == "json"
+    )
+
+
+def _audit(arguments: argparse.Namespace, session: Session, out: TextIO, now: datetime) -> int:
+    since = None
+    if arguments.since:
+        since = parse_local_time(arguments.since)
+        day = parse_day(arguments.since)
+        if since is None and day is not None:
+            since = datetime.combine(day, time(0), tzinfo=RIYADH)
+        if since is None:
+            raise UsageError(f'--since {arguments.since!r}: write "YYYY-MM-DD" or "YYYY-MM-DD HH:MM"')
+    return exports.audit(
+        session,
+        actor_of(arguments),
+        out,
+        arguments.lang,
+        office=arguments.office,
+        staff_member=arguments.member,
+        since=since,
+    )
+
+
+def in_english(work: Callable[[Session], T]) -> Callable[[Session], T]:
+    """A unit of work whose messages are in English, the command line's language. (It runs in the
+    database's thread, which does not share the caller's context.)"""
+
+    def english(session: Session) -> T:
+        with use_language("en"):
+            return work(session)
+
+    return english
+
+
+async def _office(arguments: argparse.Namespace, settings: Settings) -> int:
+    """An office command in one transaction: its message printed, or its export written (to a file only its
+    owner can read: it holds national IDs and mobiles). A refusal changes nothing."""
     now = datetime.now(UTC)
     async with open_database(settings) as database:
         try:
             if arguments.action == "export":
-                write = partial(export, arguments)
-                if arguments.output is None:
-                    await database.run(
-                        partial(_write_to, lambda s, out, _lang: write(s, out), sys.stdout, "")
-                    )
-                else:
-                    with _private_file(arguments.output) as out:
-                        count = await database.run(
-                            partial(_write_to, lambda s, o, _lang: write(s, o), out, "")
-                        )
-                    print(f"usar: {count} {exported} written to {arguments.output}.", file=sys.stderr)
+                await _export(arguments, database, now)
+            elif arguments.command in ("broadcast", "announcements") and arguments.action == "status":
+                await _follow(arguments, database, now)
             else:
-                action = actions[arguments.action]
-                print(await database.run(lambda session: action(arguments, session, now)))
-        except tables.RejectedFile as rejected:
+                action: Action = arguments.actions[arguments.action]
+                print(await database.run(in_english(lambda session: action(arguments, session, now))))
+        except RejectedFile as rejected:
             for problem in rejected.problems:
                 print(f"{arguments.file}: {problem}", file=sys.stderr)
             print(f"usar: nothing was changed ({len(rejected.problems)} problems).", file=sys.stderr)
             return 1
-        except broadcast.BroadcastError as problem:
-            raise UsageError(str(problem)) from None
+        except NeedsConfirmation as asked:
+            raise UsageError(f"{asked.message} Run it again with --yes to confirm.") from None
+        except Refused as refused:
+            raise UsageError("; ".join(_said(problem) for problem in refused.problems)) from None
+        except OfficeError as refused:
+            raise UsageError(refused.message) from None
     return 0
+
+
+# The office actions name the values they check; the command line says the option that gave each.
+OPTIONS = {
+    "ar": "--ar", "en": "--en", "send_at": "--at", "office": "--office", "title_ar": "--title-ar",
+    "title_en": "--title-en", "venue_ar": "--venue-ar", "starts_at": "--start", "ends_at": "--end",
+    "invite_at": "--invite-at", "map_url": "--map", "capacity": "--capacity", "school": "--school",
+    "district": "--district", "students": "--students", "start": "--start", "deadline": "--deadline",
+    "places": "--places", "address": "--address",
+}  # fmt: skip
+
+
+def _said(problem: Problem) -> str:
+    return (
+        f"{OPTIONS.get(problem.field or '', problem.field)}: {problem.message}"
+        if problem.field
+        else problem.message
+    )
+
+
+async def _export(arguments: argparse.Namespace, database: Any, now: datetime) -> None:
+    write: Export = arguments.export
+
+    def written(out: TextIO, session: Session) -> int:
+        if out.seekable():  # a transaction run again starts the file again
+            out.seek(0)
+            out.truncate()
+        return write(arguments, session, out, now)
+
+    if arguments.output is None:
+        await database.run(in_english(lambda session: written(sys.stdout, session)))
+        return
+    with _private_file(arguments.output) as out:
+        count = await database.run(in_english(lambda session: written(out, session)))
+    print(f"usar: {count} {arguments.exported} written to {arguments.output}.", file=sys.stderr)
+
+
+async def _follow(arguments: argparse.Namespace, database: Any, now: datetime) -> None:
+    while True:
+        progress = await database.run(in_english(lambda session: broadcast.status(arguments, session, now)))
+        if not arguments.follow or progress.pending == 0:
+            print(broadcast.progress_line(progress))
+            return
+        print(broadcast.progress_line(progress), end="\r", flush=True)
+        await asyncio.sleep(FOLLOW_EVERY)
 
 
 CONTENT = {
@@ -315,76 +412,19 @@ async def _content(arguments: argparse.Namespace, settings: Settings) -> int:
     now = datetime.now(UTC)
     async with open_database(settings) as database:
         if arguments.action == "export":
-            if arguments.output is None:
-                await database.run(
-                    partial(_write_to, lambda s, out, _lang: export_rows(s, out), sys.stdout, "")
-                )
-            else:
-                with _private_file(arguments.output) as out:
-                    count = await database.run(
-                        partial(_write_to, lambda s, o, _lang: export_rows(s, o), out, "")
-                    )
-                print(f"usar: {count} rows written to {arguments.output}.", file=sys.stderr)
+            arguments.export = lambda _arguments, session, out, _now: export_rows(session, out)
+            arguments.exported = "rows"
+            await _export(arguments, database, now)
             return 0
         try:
             added, updated = await database.run(lambda session: import_rows(session, arguments.file, now))
-        except tables.RejectedFile as rejected:
+        except RejectedFile as rejected:
             for problem in rejected.problems:
                 print(f"{arguments.file}: {problem}", file=sys.stderr)
             print(f"usar: nothing was imported ({len(rejected.problems)} problems).", file=sys.stderr)
             return 1
     print(f"usar: {added} {arguments.what} added and {updated} updated.")
     return 0
-
-
-async def _import_beneficiaries(arguments: argparse.Namespace, settings: Settings) -> int:
-    now = datetime.now(UTC)
-
-    def save(session: Session) -> contacts.Saved:
-        office = None
-        if arguments.staff:
-            member = staff.staff_member(session, arguments.staff)
-            if member is None:
-                raise UsageError(f"{arguments.staff!r} is not a staff member")
-            office = None if member.role == StaffRole.ADMIN.value else member.office_code
-        by = arguments.staff or "command line"
-        return contacts_import.import_file(session, arguments.file, by, now, arguments.dry_run, office)
-
-    async with open_database(settings) as database:
-        try:
-            saved = await database.run(save)
-        except tables.RejectedFile as rejected:
-            for problem in rejected.problems:
-                print(f"{arguments.file}: {problem}", file=sys.stderr)
-            print(f"usar: nothing was imported ({len(rejected.problems)} problems).", file=sys.stderr)
-            return 1
-    done = "would be" if arguments.dry_run else "were"
-    print(
-        f"usar: {saved.added} families {done} added and {saved.updated} updated; "
-        f"{saved.already_registered} already registered through the bot {done} left as they are."
-    )
-    return 0
-
-
-async def _export_beneficiaries(arguments: argparse.Namespace, settings: Settings) -> int:
-    write = export.write_csv if arguments.format == "csv" else export.write_json
-    async with open_database(settings) as database:
-        if arguments.output is None:
-            count = await database.run(partial(_write_to, write, sys.stdout, arguments.lang))
-        else:
-            with _private_file(arguments.output) as out:
-                count = await database.run(partial(_write_to, write, out, arguments.lang))
-            print(f"usar: {count} beneficiaries written to {arguments.output}.", file=sys.stderr)
-    return 0
-
-
-def _write_to(
-    write: Callable[[Session, TextIO, str], int], out: TextIO, language: str, session: Session
-) -> int:
-    if out.seekable():  # a transaction run again starts the file again
-        out.seek(0)
-        out.truncate()
-    return write(session, out, language)
 
 
 def _private_file(path: Path) -> TextIO:

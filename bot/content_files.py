@@ -18,7 +18,8 @@ from typing import Any, TextIO
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.tables import Line, RejectedFile, read_lines
+from office.errors import RejectedFile
+from office.tables import Line, read_lines
 from storage.models import Service, Tip, TipTopic
 
 ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")

@@ -13,6 +13,7 @@ from aiohttp import web
 from conversations.calendar import CALENDAR_PATH, ics
 from storage import events
 from storage.db import Database
+from storage.models import Event
 
 log = logging.getLogger(__name__)
 TELEGRAM_WEBHOOK = "/webhooks/telegram"
@@ -48,22 +49,34 @@ def build_app() -> web.Application:
 
 
 def add_calendar(app: web.Application, database: Database, clock: Callable[[], datetime]) -> None:
-    """Events as .ics files for her phone's calendar. They hold no personal data: the event as invited."""
+    """Events as .ics files for her phone's calendar, once their invitations have gone out, each at an
+    address that cannot be guessed (`/calendar/<key>.ics`). Events invited before those addresses existed
+    keep the address by number their links carry (`/calendar/event-<id>.ics`)."""
 
-    async def calendar_file(request: web.Request) -> web.Response:
-        number = request.match_info["id"]
-        language = request.query.get("lang", "ar")
-        event = await database.run(lambda session: events.find(session, int(number)))
-        if event is None:
+    def served(event: Event | None, language: str) -> web.Response:
+        if event is None or event.invited_at is None:
             raise web.HTTPNotFound(text="no such event")
         return web.Response(
             body=ics(event, language if language in ("ar", "en") else "ar", clock()).encode(),
             content_type="text/calendar",
             charset="utf-8",
-            headers={"Content-Disposition": f'inline; filename="usar-event-{number}.ics"'},
+            headers={"Content-Disposition": f'inline; filename="usar-event-{event.id}.ics"'},
         )
 
-    app.router.add_get(CALENDAR_PATH + r"/event-{id:\d{1,9}}.ics", calendar_file)
+    async def by_key(request: web.Request) -> web.Response:
+        key = request.match_info["key"]
+        event = await database.run(lambda session: events.by_calendar_key(session, key))
+        return served(event, request.query.get("lang", "ar"))
+
+    async def by_number(request: web.Request) -> web.Response:
+        number = int(request.match_info["id"])
+        event = await database.run(lambda session: events.find(session, number))
+        return served(
+            event if event is not None and event.calendar_by_number else None, request.query.get("lang", "ar")
+        )
+
+    app.router.add_get(CALENDAR_PATH + r"/event-{id:\d{1,9}}.ics", by_number)
+    app.router.add_get(CALENDAR_PATH + r"/{key:[A-Za-z0-9_-]{16,32}}.ics", by_key)
 
 
 def add_telegram_webhook(app: web.Application, dispatcher: Dispatcher, bot: Bot, secret: str) -> None:

@@ -13,9 +13,9 @@ from babel.lists import format_list
 
 from conversations.dates import long_date
 from conversations.i18n import N_, _, current_language
-from conversations.registration import PRODUCT_LABELS
 from conversations.turn import Answer, Offer, Turn
 from conversations.validators import mask
+from office.words import PRODUCT_LABELS
 from storage import beneficiaries
 from storage.models import Beneficiary
 

@@ -10,13 +10,15 @@ on every turn.
 from __future__ import annotations
 
 from conversations.announcing import excerpt
-from conversations.audience_fields import describe, is_admin
+from conversations.audience_fields import describe
 from conversations.dates import long_time
 from conversations.forms import yes_or_no
 from conversations.i18n import N_, _
-from conversations.staff import staff_member
+from conversations.staff import actor, staff_member
 from conversations.turn import Answer, Offer, Turn
-from storage import announcements
+from office import announcements
+from office.errors import OfficeError
+from storage import announcements as stored
 from storage.announcements import Progress
 from storage.audiences import Audience
 from storage.models import Announcement, StaffMember
@@ -110,7 +112,7 @@ class Announcements:
         )
 
     def _list(self, turn: Turn, member: StaffMember) -> None:
-        latest = announcements.recent(turn.session, None if is_admin(member) else member.office_code or "-")
+        latest = announcements.recent(turn.session, actor(turn))
         if not latest:
             turn.say(_("There are no announcements yet."))
             self._menu(turn)
@@ -119,19 +121,22 @@ class Announcements:
         turn.say(
             _("The latest announcements. Choose one to see its progress:"),
             [
-                *(Offer(label=_line(a, progress_of(turn, a)), payload=f"{SHOW}{a.id}") for a in latest),
+                *(
+                    Offer(label=_line(a, stored.progress(turn.session, a.id)), payload=f"{SHOW}{a.id}")
+                    for a in latest
+                ),
                 Offer(label=N_("Back"), payload=MENU),
             ],
         )
 
     def _detail(self, turn: Turn, member: StaffMember) -> None:
-        shown = _visible(turn, member)
-        if shown is None:
+        found = _visible(turn)
+        if found is None:
             turn.say(_("That announcement is not one you can see."))
             self._menu(turn)
             return
         turn.step = DETAIL
-        progress = progress_of(turn, shown)
+        shown, progress = found
         offers = [Offer(label=N_("Refresh"), payload=REFRESH)]
         if shown.cancelled_at is None and (shown.enqueued_at is None or progress.pending):
             offers.append(Offer(label=N_("Cancel this announcement"), payload=CANCEL))
@@ -160,28 +165,27 @@ class Announcements:
         )
 
     def _cancel(self, turn: Turn, member: StaffMember) -> None:
-        shown = _visible(turn, member)
-        if shown is not None and announcements.cancel(turn.session, shown.id, turn.now):
-            turn.say(_("Announcement %(number)s is cancelled.", number=shown.id))
+        number = turn.answers.get(SHOWN)
+        try:
+            if isinstance(number, int) and announcements.cancel(turn.session, actor(turn), number, turn.now):
+                turn.say(_("Announcement %(number)s is cancelled.", number=number))
+        except OfficeError as refused:
+            turn.say(refused.message)
 
 
-def _visible(turn: Turn, member: StaffMember) -> Announcement | None:
-    """The announcement on screen, if she may see it (an office's staff: their office's only)."""
+def _visible(turn: Turn) -> tuple[Announcement, Progress] | None:
+    """The announcement on screen and its progress, if she may see it (an office's staff: their office's)."""
     number = turn.answers.get(SHOWN)
-    found = announcements.find(turn.session, int(number)) if isinstance(number, int) else None
-    if found is None:
+    if not isinstance(number, int):
         return None
-    if not is_admin(member) and not announcements.addressed_only_to(found, member.office_code or "-"):
+    try:
+        return announcements.progress(turn.session, actor(turn), number)
+    except OfficeError:
         return None
-    return found
 
 
 def _line(announcement: Announcement, progress: Progress) -> str:
     return f"{announcement.id}. {status(announcement, progress)} · {excerpt(announcement.text_ar, 30)}"
-
-
-def progress_of(turn: Turn, announcement: Announcement) -> Progress:
-    return announcements.progress(turn.session, announcement.id)
 
 
 def status(announcement: Announcement, progress: Progress) -> str:

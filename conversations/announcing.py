@@ -11,17 +11,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from conversations.audience_fields import NOW, When, audience_fields, audience_of, moment
+from conversations.audience_fields import NOW, When, audience_fields, moment, requested_audience
 from conversations.dates import long_time
-from conversations.forms import Form, Invalid, SendBack, Text
+from conversations.forms import Form, Invalid, Text
 from conversations.i18n import N_, _, ngettext
-from conversations.staff import staff_member
+from conversations.staff import actor, asked_again, staff_member
 from conversations.text import fold, normalise, says_none
 from conversations.turn import Answer, Offer, Turn
-from storage import announcements, audiences
+from office import announcements
+from office.errors import OfficeError, Refused
 
 FORM = "announce"
-MAX_LENGTH = 1500  # under WhatsApp's 1,600 characters a message; Telegram allows 4,096
+MAX_LENGTH = announcements.MAX_LENGTH
 
 
 def announcement_text(text: str, turn: Turn) -> str:
@@ -82,7 +83,7 @@ _ARABIC_FOR_EVERYONE = frozenset(
 
 
 def count_and_preview(turn: Turn, draft: dict[str, Any]) -> None:
-    count = audiences.count(turn.session, audience_of(staff_member(turn), draft))
+    count = announcements.reach(turn.session, actor(turn), requested_audience(draft)).count
     turn.say(_("This is how families who read Arabic will see it:"))
     turn.say(draft["ar"])
     if draft.get("en"):
@@ -101,24 +102,28 @@ def count_and_preview(turn: Turn, draft: dict[str, Any]) -> None:
 
 
 def send_announcement(turn: Turn, answers: dict[str, Any]) -> None:
-    member = staff_member(turn)
-    if member is None:  # her rights were taken away while she was writing
+    if staff_member(turn) is None:  # her rights were taken away while she was writing
         turn.say(_("Only staff can send announcements. Nothing was sent."))
         turn.go("home")
         return
     scheduled = answers["when"] != NOW
     send_at = moment(answers["when"], turn.now)
-    if send_at < turn.now:
-        raise SendBack("when", _("That time passed while we were talking. Please choose the time again."))
-    created = announcements.create(
-        turn.session,
-        answers["ar"],
-        answers.get("en") or None,
-        audience_of(member, answers),
-        member.address,
-        send_at,
-        turn.now,
-    )
+    try:
+        created = announcements.create(
+            turn.session,
+            actor(turn),
+            answers["ar"],
+            answers.get("en") or None,
+            requested_audience(answers),
+            send_at,
+            turn.now,
+        )
+    except Refused as refused:
+        raise asked_again(refused, FIELDS, "ar") from refused
+    except OfficeError as refused:
+        turn.say(refused.message)
+        turn.go("announcements")
+        return
     if scheduled:
         turn.say(
             _(
@@ -136,6 +141,10 @@ def send_announcement(turn: Turn, answers: dict[str, Any]) -> None:
             )
         )
     turn.go("announcements")
+
+
+# The office action's names for the values the form asks.
+FIELDS = {"ar": "ar", "en": "en", "send_at": "when", "office": "office", "audience": "who"}
 
 
 announce = Form(

@@ -16,16 +16,16 @@ from babel.lists import format_list
 from conversations.dates import RIYADH, long_time, parse_local_time
 from conversations.forms import Choice, Field, Invalid, MultiChoice
 from conversations.i18n import N_, LazyText, _, current_language
-from conversations.registration import PRODUCT_LABELS, product_options
+from conversations.registration import product_options
 from conversations.staff import staff_member
 from conversations.turn import Answer, Offer, Turn
+from office.words import PRODUCT_LABELS
 from storage import offices
 from storage.audiences import Audience
 from storage.models import StaffMember, StaffRole
 
 NOW = "when:now"
 EVERY_OFFICE = "office:all"
-NOBODY = "-"  # an office code no office has: the audience of someone without rights
 
 EVERYONE = "who:all"
 CONTACTS = "who:contacts"
@@ -117,14 +117,12 @@ def audience_fields(form_name: str, with_contacts: bool) -> list[Field]:
     ]
 
 
-def audience_of(member: StaffMember | None, answers: dict[str, Any]) -> Audience:
-    """The audience the answers describe, within her rights: an office's staff reach their office only."""
+def requested_audience(answers: dict[str, Any]) -> Audience:
+    """The audience the answers describe. An office's staff are not asked the office: the office actions
+    address theirs (`office.audiences`)."""
     who = set(answers.get("who", ()))
-    if is_admin(member):
-        office = answers.get("office", EVERY_OFFICE)
-        chosen: tuple[str, ...] = () if office == EVERY_OFFICE else (office.removeprefix("office:"),)
-    else:
-        chosen = (member.office_code or NOBODY,) if member is not None else (NOBODY,)
+    office = answers.get("office", EVERY_OFFICE)
+    chosen: tuple[str, ...] = () if office == EVERY_OFFICE else (office.removeprefix("office:"),)
     channels = who & {"who:telegram", "who:whatsapp"}
     return Audience(
         contacts=CONTACTS in who,

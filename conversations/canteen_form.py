@@ -12,23 +12,25 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime
 from typing import Any
 
 from babel.dates import format_date
 
 from conversations.audience_fields import is_admin
-from conversations.canteens import STAGES
-from conversations.dates import RIYADH, hijri_date, long_time, parse_local_time
+from conversations.dates import hijri_date, long_time, parse_day, parse_deadline
 from conversations.event_form import Optional, short_text
-from conversations.forms import Choice, Field, Form, Invalid, SendBack, Text
-from conversations.i18n import N_, _, current_language
-from conversations.staff import staff_member
+from conversations.forms import Choice, Field, Form, Invalid, Text
+from conversations.i18n import N_, _
+from conversations.staff import actor, asked_again, staff_member
 from conversations.text import normalise
 from conversations.turn import Answer, Offer, Turn
-from storage import canteens, offices
+from office import canteens
+from office.errors import OfficeError, Refused
+from office.words import STAGES
+from storage import offices
 from storage.canteens import NewOpportunity
-from storage.models import CanteenOpportunity, StaffMember
+from storage.models import CanteenOpportunity
 
 FORM = "new_canteen"
 EDIT_FORM = "edit_canteen"
@@ -42,26 +44,12 @@ def whole_number(text: str, turn: Turn) -> int:
     return int(cleaned)
 
 
-def _day(text: str) -> date | None:
-    cleaned = normalise(text).replace("/", "-")
-    parts = cleaned.split("-")
-    if len(parts) == 3 and all(part.isdigit() for part in parts):
-        year, month, day = (
-            (parts[0], parts[1], parts[2]) if len(parts[0]) == 4 else (parts[2], parts[1], parts[0])
-        )
-        try:
-            return date(int(year), int(month), int(day))
-        except ValueError:
-            return None
-    return None
-
-
 @dataclass(frozen=True, kw_only=True)
 class Day(Field):
     """A day, "2027-01-10" or "10/1/2027", any digits."""
 
     def take(self, turn: Turn, answer: Answer, draft: dict[str, Any]) -> Any:
-        day = _day(answer.text)
+        day = parse_day(answer.text)
         if day is None:
             raise Invalid(_("Please type the day like 2027-01-10."))
         return day.isoformat()
@@ -78,9 +66,7 @@ class Deadline(Field):
     """A day (until 23:59) or a day and time, Riyadh time, in the future."""
 
     def take(self, turn: Turn, answer: Answer, draft: dict[str, Any]) -> Any:
-        moment = parse_local_time(answer.text)
-        if moment is None and (day := _day(answer.text)) is not None:
-            moment = datetime.combine(day, time(23, 59), tzinfo=RIYADH)
+        moment = parse_deadline(answer.text)
         if moment is None:
             raise Invalid(_("Please type the last day for applications, like 2026-12-15."))
         if moment <= turn.now:
@@ -109,17 +95,16 @@ def office_options(turn: Turn) -> Sequence[Offer]:
     ]
 
 
-def publish(turn: Turn, answers: dict[str, Any]) -> None:
-    member = staff_member(turn)
-    if member is None:
-        turn.say(_("Only staff can publish opportunities. Nothing was saved."))
-        turn.go("home")
-        return
-    office = answers["office"].removeprefix("office:") if is_admin(member) else member.office_code or "-"
-    new = NewOpportunity(
+# The office action's names for the values the form asks.
+FIELDS = {"school": "school", "district": "district", "office": "office", "students": "students",
+          "start": "start", "starts_on": "start", "deadline": "deadline", "places": "places"}  # fmt: skip
+
+
+def _opportunity_of(answers: dict[str, Any], office: str, stage: str, girls: bool) -> NewOpportunity:
+    return NewOpportunity(
         school_name=answers["school"],
-        stage=answers["stage"].removeprefix("stage:"),
-        girls=answers["gender"] == "school:girls",
+        stage=stage,
+        girls=girls,
         district=answers["district"],
         office_code=office,
         students=answers["students"],
@@ -128,12 +113,26 @@ def publish(turn: Turn, answers: dict[str, Any]) -> None:
         places=answers["places"],
         requirements=answers.get("requirements") or "",
     )
-    if new.deadline <= turn.now:
-        raise SendBack("deadline", _("That time passed while we were talking. Please choose the time again."))
-    _check_dates(new)
-    if new.problems(turn.now, [o.code for o in offices.active_offices(turn.session)]):
-        raise SendBack("office", _("That office is no longer on the list. Please choose it again."))
-    opportunity = canteens.publish(turn.session, new, member.address, turn.now)
+
+
+def publish(turn: Turn, answers: dict[str, Any]) -> None:
+    member = staff_member(turn)
+    if member is None:
+        turn.say(_("Only staff can publish opportunities. Nothing was saved."))
+        turn.go("home")
+        return
+    office = answers["office"].removeprefix("office:") if is_admin(member) else member.office_code or "-"
+    new = _opportunity_of(
+        answers, office, answers["stage"].removeprefix("stage:"), answers["gender"] == "school:girls"
+    )
+    try:
+        opportunity = canteens.publish(turn.session, actor(turn), new, turn.now)
+    except Refused as refused:
+        raise asked_again(refused, FIELDS, "school") from refused
+    except OfficeError as refused:
+        turn.say(refused.message)
+        turn.go("staff_canteens")
+        return
     turn.say(
         _(
             "Opportunity %(number)s is published: %(school)s. Families of the office see it now under "
@@ -216,31 +215,20 @@ new_canteen = Form(
 )
 
 
-def _check_dates(new: NewOpportunity) -> None:
-    if not new.decided_before_start():
-        raise SendBack(
-            "deadline",
-            _(
-                "Applications must close before the canteen starts (%(start)s). "
-                "Please type an earlier last day.",
-                start=format_date(new.starts_on, format="long", locale=current_language()),
-            ),
-        )
-
-
-def shown_opportunity(turn: Turn, member: StaffMember) -> CanteenOpportunity | None:
+def shown_opportunity(turn: Turn) -> CanteenOpportunity | None:
     """The opportunity on her screen, if it is one she may act on: admins any, an office's staff theirs."""
     number = turn.answers.get(SHOWN)
-    found = canteens.find(turn.session, number) if isinstance(number, int) else None
-    if found is None or (not is_admin(member) and found.office_code != member.office_code):
+    if not isinstance(number, int):
         return None
-    return found
+    try:
+        return canteens.opportunity(turn.session, actor(turn), number)
+    except OfficeError:
+        return None
 
 
 def current_opportunity(turn: Turn) -> dict[str, Any]:
     """The opportunity as it is: the change starts from it."""
-    member = staff_member(turn)
-    found = shown_opportunity(turn, member) if member is not None else None
+    found = shown_opportunity(turn)
     if found is None:
         return {}
     return {
@@ -255,38 +243,26 @@ def current_opportunity(turn: Turn) -> dict[str, Any]:
 
 
 def change_opportunity(turn: Turn, answers: dict[str, Any]) -> None:
-    member = staff_member(turn)
-    opportunity = shown_opportunity(turn, member) if member is not None else None
-    if opportunity is None or not canteens.is_open(opportunity, turn.now):
+    opportunity = shown_opportunity(turn)
+    if opportunity is None:
         turn.say(_("That opportunity can no longer be changed. Nothing was saved."))
         turn.go("staff_canteens")
         return
-    changed = NewOpportunity(
-        school_name=answers["school"],
-        stage=opportunity.stage,
-        girls=opportunity.girls,
-        district=answers["district"],
-        office_code=opportunity.office_code,
-        students=answers["students"],
-        starts_on=date.fromisoformat(answers["start"]),
-        deadline=datetime.fromisoformat(answers["deadline"]),
-        places=answers["places"],
-        requirements=answers.get("requirements") or "",
-    )
-    if changed.deadline <= turn.now:
-        raise SendBack("deadline", _("That time has already passed."))
-    if (changed.deadline, changed.starts_on) != (opportunity.deadline, opportunity.starts_on):
-        _check_dates(changed)  # one published before the rule stays editable while its dates do not change
+    changed = _opportunity_of(answers, opportunity.office_code, opportunity.stage, opportunity.girls)
     try:
-        canteens.edit(turn.session, opportunity, changed)
-    except canteens.FewerPlacesThanAccepted as fewer:
-        raise SendBack(
-            "places",
-            _(
-                "%(accepted)s families are already accepted: the places cannot be fewer.",
-                accepted=fewer.accepted,
-            ),
-        ) from fewer
+        canteens.edit(
+            turn.session,
+            actor(turn),
+            opportunity.id,
+            {name: getattr(changed, name) for name in canteens.CHANGEABLE},
+            turn.now,
+        )
+    except Refused as refused:
+        if refused.problems[0].field is None:  # it closed meanwhile
+            turn.say(refused.message + " " + _("Nothing was saved."))
+            turn.go("staff_canteens")
+            return
+        raise asked_again(refused, FIELDS, "school") from refused
     turn.say(_("Saved. Families see the opportunity as it is now."))
     turn.go("staff_canteens")
 

@@ -17,9 +17,10 @@ from conversations.dates import RIYADH, hijri_date, long_time
 from conversations.forms import yes_or_no
 from conversations.i18n import N_, LazyText, _
 from conversations.turn import Answer, Offer, Turn
+from office.words import STAGES
 from storage import beneficiaries, canteens, offices
 from storage.canteens import Applied
-from storage.models import ApplicationStatus, CanteenOpportunity, SchoolStage
+from storage.models import ApplicationStatus, CanteenOpportunity
 
 SHOW = "canteen:"  # + its id
 APPLY = "canteen:apply"
@@ -33,12 +34,6 @@ MENU = "canteen:menu"
 DETAIL, CONFIRM, WITHDRAWING = "detail", "confirm", "withdrawing"
 SHOWN = "canteen_shown"
 
-STAGES: dict[str, LazyText] = {
-    SchoolStage.KINDERGARTEN: N_("Kindergarten"),
-    SchoolStage.PRIMARY: N_("Primary school"),
-    SchoolStage.INTERMEDIATE: N_("Intermediate school"),
-    SchoolStage.SECONDARY: N_("Secondary school"),
-}
 HER_APPLICATION: dict[str, LazyText] = {
     ApplicationStatus.APPLIED: N_("You have applied. Your office will review the applications."),
     ApplicationStatus.WITHDRAWN: N_("You withdrew your application."),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Literal
 from zoneinfo import ZoneInfo
 
@@ -34,20 +34,67 @@ def long_date(moment: datetime | date, zone: ZoneInfo = RIYADH) -> str:
     return _("%(gregorian)s (%(hijri)s)", gregorian=gregorian, hijri=hijri) if hijri else gregorian
 
 
-_TIME_FORMATS = ("%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M", "%Y/%m/%d %H:%M", "%d-%m-%Y %H:%M")
+# Staff type dates and times in many ways, and spreadsheets give them as cells: every surface (the chat, the
+# command line, imported files) reads them here. Riyadh time; digits of any script.
+_DAY_FORMATS = ("%Y-%m-%d", "%d-%m-%Y")
+_TIME_FORMATS = (
+    "%Y-%m-%d %H:%M",
+    "%d-%m-%Y %H:%M",
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%dT%H:%M",
+    "%Y-%m-%dT%H:%M:%S",
+)
+END_OF_DAY = time(23, 59)
+
+
+def _cleaned(text: str) -> str:
+    cleaned = normalise(text).replace("،", " ").replace(",", " ").replace("/", "-")
+    return " ".join(cleaned.split())
+
+
+def parse_day(text: str) -> date | None:
+    """A day as staff type it: "2027-01-10", "10/1/2027", "2027/1/10", any digits; None if it is not one."""
+    cleaned = _cleaned(text)
+    for pattern in _DAY_FORMATS:
+        try:
+            return datetime.strptime(cleaned, pattern).date()
+        except ValueError:
+            continue
+    return None
 
 
 def parse_local_time(text: str, zone: ZoneInfo = RIYADH) -> datetime | None:
-    """A date and time as staff type them, in `zone`: "2026-12-03 09:00" or "3/12/2026 9:00", digits of
+    """A date and time as staff type them, in `zone`: "2026-12-03 09:00", "3/12/2026 9:00", ISO, digits of
     any script; None if it is not one."""
-    cleaned = normalise(text).replace("،", " ").replace(",", " ")
-    cleaned = " ".join(cleaned.split())
+    cleaned = _cleaned(text)
     for pattern in _TIME_FORMATS:
         try:
             return datetime.strptime(cleaned, pattern).replace(tzinfo=zone)
         except ValueError:
             continue
     return None
+
+
+def parse_deadline(text: str, zone: ZoneInfo = RIYADH) -> datetime | None:
+    """A last day ("2026-12-15": until 23:59 that day) or a day and time."""
+    moment = parse_local_time(text, zone)
+    if moment is None and (day := parse_day(text)) is not None:
+        moment = datetime.combine(day, END_OF_DAY, tzinfo=zone)
+    return moment
+
+
+def parse_end(text: str, start: datetime, zone: ZoneInfo = RIYADH) -> datetime | None:
+    """The end of something that starts at `start`: a time the same day ("12:00"), or a day and time."""
+    cleaned = _cleaned(text)
+    hours, colon, minutes = cleaned.partition(":")
+    if colon and hours.isdigit() and minutes.isdigit() and len(cleaned) <= 5:
+        try:
+            return datetime.combine(
+                start.astimezone(zone).date(), time(int(hours), int(minutes)), tzinfo=zone
+            )
+        except ValueError:
+            return None
+    return parse_local_time(cleaned, zone)
 
 
 def long_time(moment: datetime, zone: ZoneInfo = RIYADH) -> str:

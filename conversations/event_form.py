@@ -15,26 +15,17 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from conversations import event_notices
-from conversations.audience_fields import (
-    NOW,
-    When,
-    audience_fields,
-    audience_of,
-    is_admin,
-    moment,
-    refuse_night,
-)
-from conversations.dates import RIYADH, long_time, parse_local_time
-from conversations.forms import Field, Form, Invalid, SendBack, Text
+from conversations.audience_fields import NOW, When, audience_fields, moment, refuse_night, requested_audience
+from conversations.dates import RIYADH, long_time, parse_end
+from conversations.forms import Field, Form, Invalid, Text
 from conversations.i18n import N_, LazyText, _
-from conversations.staff import staff_member
+from conversations.staff import actor, asked_again, staff_member
 from conversations.text import normalise, says_none
 from conversations.turn import Answer, Offer, Turn
-from storage import events
-from storage.audiences import Audience
+from office import events
+from office.errors import OfficeError, Refused
 from storage.events import EventDetails
-from storage.models import Event, StaffMember
+from storage.models import Event
 
 FORM = "new_event"
 NONE = "none"
@@ -109,9 +100,7 @@ class Ending(Field):
 
     def take(self, turn: Turn, answer: Answer, draft: dict[str, Any]) -> Any:
         start = datetime.fromisoformat(draft["start"]).astimezone(RIYADH)
-        text = normalise(answer.text)
-        typed = f"{start:%Y-%m-%d} {text}" if len(text) <= 5 and ":" in text else text
-        local = parse_local_time(typed)
+        local = parse_end(answer.text, start)
         if local is None:
             raise Invalid(_("Please type the time it ends, like 12:00."))
         if local <= start:
@@ -137,29 +126,28 @@ def details_of(answers: dict[str, Any]) -> EventDetails:
     )
 
 
-def check_end(details: EventDetails) -> None:
-    """A start changed in the summary may leave the end before it: ask the end again."""
-    if details.ends_at <= details.starts_at:
-        start = details.starts_at.astimezone(RIYADH)
-        raise SendBack("end", _("It must end after it starts (%(start)s).", start=f"{start:%H:%M}"))
+# The office action's names for the values the form asks.
+FIELDS = {"title_ar": "title_ar", "title_en": "title_en", "description_ar": "description",
+          "starts_at": "start", "ends_at": "end", "venue_ar": "venue", "map_url": "map",
+          "capacity": "capacity", "invite_at": "invite", "office": "office", "audience": "who"}  # fmt: skip
 
 
 def create_event(turn: Turn, answers: dict[str, Any]) -> None:
-    member = staff_member(turn)
-    if member is None:
+    if staff_member(turn) is None:
         turn.say(_("Only staff can create events. Nothing was saved."))
         turn.go("home")
         return
-    details = details_of(answers)
-    if details.starts_at <= turn.now:
-        raise SendBack("start", _("That time passed while we were talking. Please choose the time again."))
-    check_end(details)
     invite_at = moment(answers["invite"], turn.now)
-    if invite_at >= details.starts_at:
-        raise SendBack("invite", _("Invitations must go out before the event starts."))
-    event = events.create(
-        turn.session, details, audience_of(member, answers), invite_at, member.address, turn.now
-    )
+    try:
+        event = events.create(
+            turn.session, actor(turn), details_of(answers), requested_audience(answers), invite_at, turn.now
+        )
+    except Refused as refused:
+        raise asked_again(refused, FIELDS, "title_ar") from refused
+    except OfficeError as refused:
+        turn.say(refused.message)
+        turn.go("staff_events")
+        return
     turn.say(
         _(
             "Event %(number)s is saved: %(title)s, %(when)s. Invitations go out %(invite)s.",
@@ -256,10 +244,20 @@ EDIT_FORM = "edit_event"
 SHOWN = "event_shown"  # the event on the staff's screen (conversations.staff_events)
 
 
+def _shown(turn: Turn) -> Event | None:
+    """The event on her screen, if she may still see it."""
+    number = turn.answers.get(SHOWN)
+    if not isinstance(number, int):
+        return None
+    try:
+        return events.event(turn.session, actor(turn), number)
+    except OfficeError:
+        return None
+
+
 def current_details(turn: Turn) -> dict[str, Any]:
     """The event as it is: the change starts from it."""
-    number = turn.answers.get(SHOWN)
-    event = events.find(turn.session, number) if isinstance(number, int) else None
+    event = _shown(turn)
     if event is None:
         return {}
     return {
@@ -275,32 +273,27 @@ def current_details(turn: Turn) -> dict[str, Any]:
 
 
 def change_event(turn: Turn, answers: dict[str, Any]) -> None:
-    member = staff_member(turn)
-    number = turn.answers.get(SHOWN)
-    event = events.find(turn.session, number) if member is not None and isinstance(number, int) else None
-    if event is None or not may_change(member, event, turn.now):
+    """The chat writes the Arabic description and venue; the English ones they translate stay while they
+    do not change (the office action drops them when they do)."""
+    event = _shown(turn)
+    if event is None:
         turn.say(_("That event can no longer be changed. Nothing was saved."))
         turn.go("staff_events")
         return
-    description = answers.get("description") or ""
-    details = EventDetails(
-        title_ar=answers["title_ar"],
-        title_en=answers.get("title_en") or None,
-        description_ar=description,
-        # An English description (from `usar events`) stays only while the Arabic one it translates does.
-        description_en=event.description_en if description == event.description_ar else None,
-        starts_at=datetime.fromisoformat(answers["start"]),
-        ends_at=datetime.fromisoformat(answers["end"]),
-        venue_ar=answers["venue"],
-        venue_en=event.venue_en if answers["venue"] == event.venue_ar else None,
-        map_url=answers.get("map") or None,
-        capacity=answers["capacity"] or None,
-    )
-    if details.starts_at <= turn.now:
-        raise SendBack("start", _("That time has already passed."))
-    check_end(details)
-    edited = events.edit(turn.session, event, details, turn.now)
-    event_notices.tell_of_edit(turn.session, event, edited, turn.now)
+    details = details_of(answers)
+    changes = {name: getattr(details, name) for name in ASKED}
+    try:
+        edited = events.edit(turn.session, actor(turn), event.id, changes, turn.now)
+    except Refused as refused:
+        if refused.problems[0].field is None:  # it started, or was cancelled, meanwhile
+            turn.say(refused.message + " " + _("Nothing was saved."))
+            turn.go("staff_events")
+            return
+        raise asked_again(refused, FIELDS, "title_ar") from refused
+    except OfficeError as refused:
+        turn.say(refused.message)
+        turn.go("staff_events")
+        return
     if edited.moved:
         turn.say(_("Saved. Those invited who have not said no are told of the new time or place."))
     else:
@@ -308,16 +301,8 @@ def change_event(turn: Turn, answers: dict[str, Any]) -> None:
     turn.go("staff_events")
 
 
-def may_change(member: StaffMember | None, event: Event, now: datetime) -> bool:
-    """Changed only before it starts, while it is on, and by those who run it."""
-    return event.cancelled_at is None and now < event.starts_at and may_run(member, event)
-
-
-def may_run(member: StaffMember | None, event: Event) -> bool:
-    """Admins run every event; an office's staff their office's."""
-    if member is None:
-        return False
-    return is_admin(member) or Audience.from_json(event.audience).offices == (member.office_code,)
+# What the change asks (the English description and venue come from `usar events edit` only).
+ASKED = ("title_ar", "title_en", "description_ar", "starts_at", "ends_at", "venue_ar", "map_url", "capacity")
 
 
 edit_event = Form(

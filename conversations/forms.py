@@ -18,14 +18,7 @@ from conversations.i18n import N_, LazyText, _, current_language
 from conversations.options import match_many, payloads
 from conversations.text import fold
 from conversations.turn import Answer, Offer, Turn
-
-
-class Invalid(Exception):
-    """An answer we cannot accept; the message (already translated) says why."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+from conversations.validators import Invalid as Invalid  # re-exported: the forms raise it
 
 
 class SendBack(Exception):

@@ -20,18 +20,10 @@ from conversations.identity import vouched_mobile
 from conversations.messages import Channel
 from conversations.turn import Answer, Offer, Turn
 from conversations.validators import person_name, saudi_mobile, saudi_national_id
+from office.words import PRODUCT_LABELS
 from storage import beneficiaries, contacts, offices
 from storage.beneficiaries import AlreadyRegistered, Identifier, NewBeneficiary
 from storage.models import Contact, Product
-
-PRODUCT_LABELS = {
-    Product.COOKED_MEALS: N_("Cooked meals"),
-    Product.BAKED_SWEETS: N_("Baked goods and sweets"),
-    Product.DRINKS: N_("Drinks"),
-    Product.CRAFTS: N_("Crafts"),
-    Product.SEWING: N_("Sewing"),
-    Product.OTHER: N_("Other"),
-}
 
 
 def _taken_message(identifier: Identifier) -> str:

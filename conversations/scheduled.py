@@ -15,7 +15,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from conversations import daily_tips, event_notices
+from conversations import daily_tips
+from office import event_notices
 from storage import announcements, canteens
 
 Work = Callable[..., object]  # (session, now=…)

@@ -8,10 +8,16 @@ staff menu → Registrations (families per office, verified or waiting) → staf
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
+from conversations.forms import SendBack
 from conversations.i18n import N_, _
 from conversations.turn import Answer, Offer, Turn
-from storage import beneficiaries, offices, staff
-from storage.models import StaffMember, StaffRole
+from office import registrations
+from office.errors import Refused
+from office.rights import Actor
+from storage import staff
+from storage.models import StaffMember
 
 REGISTRATIONS = "staff:registrations"
 ANNOUNCEMENTS = "staff:announcements"
@@ -23,6 +29,17 @@ PENDING = "pending"  # the step of conversations.staff_canteens that lists regis
 
 def staff_member(turn: Turn) -> StaffMember | None:
     return staff.staff_member(turn.session, turn.inbound.address)
+
+
+def actor(turn: Turn) -> Actor:
+    """Who acts in the office actions: the person writing, by the address her channel gives."""
+    return Actor(turn.inbound.address)
+
+
+def asked_again(refused: Refused, fields: Mapping[str, str], otherwise: str) -> SendBack:
+    """A form's answer the office action refused, asked again: the question of the value it was about."""
+    problem = refused.problems[0]
+    return SendBack(fields.get(problem.field or "", otherwise), problem.message)
 
 
 class StaffHome:
@@ -52,7 +69,7 @@ class StaffHome:
         if member is None:  # no longer staff: she gets what everyone gets
             turn.go("home")
         elif answer.choice == REGISTRATIONS:
-            turn.say(registrations(turn, member))
+            turn.say(families_per_office(turn))
             self.ask(turn)
         elif answer.choice == ANNOUNCEMENTS:
             turn.go("announcements")
@@ -74,24 +91,16 @@ class StaffHome:
         self.ask(turn)
 
 
-def registrations(turn: Turn, member: StaffMember) -> str:
+def families_per_office(turn: Turn) -> str:
     """Families per office: an office's staff see their own office, admins every office."""
-    if member.role != StaffRole.ADMIN.value and member.office_code is None:
-        return _("Your staff account has no office yet. Please ask an administrator to set it.")
-    own_office = None if member.role == StaffRole.ADMIN.value else member.office_code
-    counts = {count.office_code: count for count in beneficiaries.counts_by_office(turn.session, own_office)}
     lines = [_("Registered families:")]
-    for office in offices.active_offices(turn.session):
-        if own_office is not None and office.code != own_office:
-            continue
-        count = counts.get(office.code)
-        registered, verified = (count.registered, count.verified) if count else (0, 0)
+    for office in registrations.overview(turn.session, actor(turn)):
         lines.append(
             _(
                 "%(office)s: %(registered)s registered, %(waiting)s waiting for verification",
                 office=office.name(turn.language),
-                registered=registered,
-                waiting=registered - verified,
+                registered=office.registered,
+                waiting=office.waiting,
             )
         )
     return "\n".join(lines)

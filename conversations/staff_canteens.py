@@ -11,23 +11,28 @@ An office's staff act on their office's only.
 
 from __future__ import annotations
 
-from conversations import canteen_notices
-from conversations.audience_fields import is_admin
 from conversations.canteen_form import SHOWN, edit_canteen, shown_opportunity
+from conversations.forms import yes_or_no
 from conversations.i18n import N_, _
-from conversations.staff import staff_member
+from conversations.staff import actor, staff_member
 from conversations.text import says_none
 from conversations.turn import Answer, Offer, Turn
 from conversations.validators import mask
-from storage import beneficiaries, canteens, offices
-from storage.canteens import Decided
-from storage.models import ApplicationStatus, Beneficiary, StaffMember
+from office import canteens, registrations
+from office.canteens import NeedsConfirmation
+from office.errors import OfficeError
+from office.words import APPLICATION_STATUSES, said
+from storage import offices
+from storage.canteens import is_open
+from storage.models import ApplicationStatus, Beneficiary, CanteenApplication, CanteenOpportunity
 
 SHOW = "canteens:show:"
 APPLICANT = "canteens:applicant:"
 DECIDE = "canteens:decide:"  # + shortlisted / accepted / rejected
 NO_REASON = "canteens:no-reason"
 NOT_NOW = "canteens:not-now"  # back from the reason, rejecting nothing
+REVERSE_YES = "canteens:reverse:yes"
+REVERSE_NO = "canteens:reverse:no"
 CLOSE = "canteens:close"
 CHANGE = "canteens:change"
 VERIFY_LIST = "canteens:pending"
@@ -35,8 +40,16 @@ VERIFY = "canteens:verify:"  # + the family's id
 BACK = "canteens:back"
 NEW = "canteens:new"
 STAFF_MENU = "canteens:staff"
-LIST, DETAIL, APPLICATION, REASON, PENDING = "list", "detail", "application", "reason", "pending"
+LIST, DETAIL, APPLICATION, REASON, REVERSING, PENDING = (
+    "list",
+    "detail",
+    "application",
+    "reason",
+    "reversing",
+    "pending",
+)
 CHOSEN = "canteen_application"
+DECIDING = "canteen_decision"  # the decision waiting for "yes" when it reverses one she was told
 SHOWN_AT_ONCE = 20
 
 
@@ -44,56 +57,55 @@ class StaffCanteens:
     name = "staff_canteens"
 
     def begin(self, turn: Turn) -> None:
-        member = staff_member(turn)
-        if member is None:
+        if staff_member(turn) is None:
             turn.go("home")
         else:
-            self._list(turn, member)
+            self._list(turn)
 
     def ask(self, turn: Turn) -> None:
-        member = staff_member(turn)
-        if member is None:
+        if staff_member(turn) is None:
             turn.go("home")
         elif turn.step == DETAIL:
-            self._detail(turn, member)
-        elif turn.step in (APPLICATION, REASON):
-            self._application(turn, member)
+            self._detail(turn)
+        elif turn.step in (APPLICATION, REASON, REVERSING):
+            self._application(turn)
         elif turn.step == PENDING:
-            self._pending(turn, member)
+            self._pending(turn)
         else:
-            self._list(turn, member)
+            self._list(turn)
 
     def answer(self, turn: Turn, answer: Answer) -> None:
-        member = staff_member(turn)
         choice = answer.choice or ""
-        if member is None:
+        if turn.step == REVERSING:  # "نعم" or "no" typed answers the question too
+            choice = yes_or_no(turn, answer, REVERSE_YES, REVERSE_NO) or choice
+        if staff_member(turn) is None:
             turn.go("home")
         elif choice == STAFF_MENU:
             turn.go("staff")
         elif choice == NEW:
             turn.go("new_canteen")
         elif choice == BACK:
-            self._list(turn, member)
+            self._list(turn)
         elif choice == VERIFY_LIST:
-            self._pending(turn, member)
+            self._pending(turn)
         elif turn.step == PENDING and choice.startswith(VERIFY) and choice[len(VERIFY) :].isdigit():
-            self._verify(turn, member, int(choice[len(VERIFY) :]))
+            self._verify(turn, int(choice[len(VERIFY) :]))
         elif turn.step == LIST and choice.startswith(SHOW) and choice[len(SHOW) :].isdigit():
             turn.remember(**{SHOWN: int(choice[len(SHOW) :])})
-            self._detail(turn, member)
+            self._detail(turn)
         elif turn.step == DETAIL and choice == CLOSE:
-            self._close(turn, member)
+            self._close(turn)
         elif turn.step == DETAIL and choice == CHANGE:
-            opportunity = shown_opportunity(turn, member)
-            if opportunity is not None and canteens.is_open(opportunity, turn.now):
+            opportunity = shown_opportunity(turn)
+            if opportunity is not None and is_open(opportunity, turn.now):
                 edit_canteen.discard(turn)  # a change left unfinished was for this one or another: afresh
                 turn.go("edit_canteen")
             else:  # a button from before it closed, or her rights changed
                 turn.say(_("That opportunity can no longer be changed."))
-                self._detail(turn, member)
+                self._detail(turn)
         elif turn.step == DETAIL and choice.startswith(APPLICANT) and choice[len(APPLICANT) :].isdigit():
             turn.remember(**{CHOSEN: int(choice[len(APPLICANT) :])})
-            self._application(turn, member)
+            self._application(turn)
         elif turn.step == APPLICATION and choice == f"{DECIDE}{ApplicationStatus.REJECTED.value}":
             turn.step = REASON
             turn.say(
@@ -101,19 +113,26 @@ class StaffCanteens:
                 [Offer(label=N_("No reason"), payload=NO_REASON), Offer(label=N_("Back"), payload=NOT_NOW)],
             )
         elif turn.step == REASON and choice == NOT_NOW:
-            self._application(turn, member)  # nothing decided
+            self._application(turn)  # nothing decided
         elif turn.step == REASON:
             typed = " ".join(turn.inbound.text.split())[:500]
             reason = None if choice == NO_REASON or says_none(typed) else typed or None
-            self._decide(turn, member, ApplicationStatus.REJECTED, reason)
+            self._decide(turn, ApplicationStatus.REJECTED, reason)
         elif turn.step == APPLICATION and choice.startswith(DECIDE):
             status = choice[len(DECIDE) :]
             if status in (ApplicationStatus.SHORTLISTED.value, ApplicationStatus.ACCEPTED.value):
-                self._decide(turn, member, ApplicationStatus(status), None)
+                self._decide(turn, ApplicationStatus(status), None)
             else:
                 self.ask(turn)
+        elif turn.step == REVERSING and choice in (REVERSE_YES, REVERSE_NO):
+            pending = turn.answers.get(DECIDING) or {}
+            if choice == REVERSE_YES and pending:
+                self._decide(turn, ApplicationStatus(pending["status"]), pending["reason"], confirmed=True)
+            else:
+                turn.say(_("Nothing was changed."))
+                self._application(turn)
         elif choice == f"{SHOW}back" and turn.step in (APPLICATION, PENDING):
-            self._detail(turn, member)
+            self._detail(turn)
         else:
             turn.say(_("Sorry, I did not understand that. Please choose from the menu by typing a number."))
             self.ask(turn)
@@ -125,20 +144,19 @@ class StaffCanteens:
         )
 
     def cancel(self, turn: Turn) -> None:
-        member = staff_member(turn)
-        if member is None:
+        if staff_member(turn) is None:
             turn.go("home")
         else:
-            self._list(turn, member)
+            self._list(turn)
 
     # -- screens --------------------------------------------------------------------------------------
 
-    def _list(self, turn: Turn, member: StaffMember) -> None:
+    def _list(self, turn: Turn) -> None:
         turn.step = LIST
-        found = canteens.of_office(turn.session, None if is_admin(member) else member.office_code or "-")
+        found = canteens.listing(turn.session, actor(turn))
         offers = [
             Offer(
-                label=f"{o.id}. {o.school_name}{'' if canteens.is_open(o, turn.now) else ' 🔒'}",
+                label=f"{o.id}. {o.school_name}{'' if is_open(o, turn.now) else ' 🔒'}",
                 payload=f"{SHOW}{o.id}",
             )
             for o in found[:SHOWN_AT_ONCE]
@@ -158,20 +176,20 @@ class StaffCanteens:
             ],
         )
 
-    def _detail(self, turn: Turn, member: StaffMember) -> None:
-        opportunity = shown_opportunity(turn, member)
+    def _detail(self, turn: Turn) -> None:
+        opportunity = shown_opportunity(turn)
         if opportunity is None:
             turn.say(_("That opportunity is not one you can see."))
-            self._list(turn, member)
+            self._list(turn)
             return
         turn.step = DETAIL
-        found = canteens.applicants(turn.session, opportunity.id)
+        found = canteens.applicants(turn.session, actor(turn), opportunity.id)
         lines = [
             f"{opportunity.id}. {opportunity.school_name}",
             _(
                 "Places: %(places)s · accepted: %(accepted)s · applications: %(count)s",
                 places=opportunity.places,
-                accepted=canteens.accepted_count(turn.session, opportunity.id),
+                accepted=sum(1 for a in found if a.status == ApplicationStatus.ACCEPTED.value),
                 count=sum(1 for a in found if a.status != ApplicationStatus.WITHDRAWN.value),
             ),
         ]
@@ -180,28 +198,38 @@ class StaffCanteens:
             for a in found[:SHOWN_AT_ONCE]
             if a.status != ApplicationStatus.WITHDRAWN.value
         ]
-        if canteens.is_open(opportunity, turn.now):
+        if is_open(opportunity, turn.now):
             offers.append(Offer(label=N_("Change the opportunity"), payload=CHANGE))
             offers.append(Offer(label=N_("Close applications now"), payload=CLOSE))
         offers.append(Offer(label=N_("Back"), payload=BACK))
         turn.say("\n".join(lines), offers)
 
-    def _application(self, turn: Turn, member: StaffMember) -> None:
-        opportunity = shown_opportunity(turn, member)
+    def _chosen(self, turn: Turn) -> tuple[CanteenApplication, CanteenOpportunity] | None:
+        """The application on screen, if it is still one she may see, of the opportunity on screen."""
         number = turn.answers.get(CHOSEN)
-        chosen = canteens.application_by_id(turn.session, number) if isinstance(number, int) else None
-        if opportunity is None or chosen is None or chosen.opportunity_id != opportunity.id:
-            self._list(turn, member)
+        opportunity = shown_opportunity(turn)
+        if opportunity is None or not isinstance(number, int):
+            return None
+        try:
+            chosen, of = canteens.application(turn.session, actor(turn), number)
+        except OfficeError:
+            return None
+        return (chosen, of) if of.id == opportunity.id else None
+
+    def _application(self, turn: Turn) -> None:
+        shown = self._chosen(turn)
+        if shown is None:
+            self._list(turn)
             return
+        chosen, _opportunity = shown
         turn.step = APPLICATION
-        family = beneficiaries.beneficiary(turn.session, chosen.beneficiary_id)
-        name = family.full_name if family else "?"
-        marks = []
-        if family is not None:
-            marks.append(_("verified") if family.verified_at else _("not verified"))
-            marks.append(_("health certificate") if family.health_certificate else _("no health certificate"))
+        family = registrations.family(turn.session, actor(turn), chosen.beneficiary_id)
+        marks = [
+            _("verified") if family.verified_at else _("not verified"),
+            _("health certificate") if family.health_certificate else _("no health certificate"),
+        ]
         turn.say(
-            "\n".join([f"{name} · {_status(chosen.status)}", ", ".join(marks)]),
+            "\n".join([f"{family.full_name} · {_status(chosen.status)}", ", ".join(marks)]),
             [
                 Offer(label=N_("Shortlist"), payload=f"{DECIDE}{ApplicationStatus.SHORTLISTED.value}"),
                 Offer(label=N_("Accept"), payload=f"{DECIDE}{ApplicationStatus.ACCEPTED.value}"),
@@ -210,42 +238,62 @@ class StaffCanteens:
             ],
         )
 
-    def _decide(self, turn: Turn, member: StaffMember, status: ApplicationStatus, reason: str | None) -> None:
-        opportunity = shown_opportunity(turn, member)
-        number = turn.answers.get(CHOSEN)
-        if opportunity is None or not isinstance(number, int):
-            self._list(turn, member)
+    def _decide(
+        self, turn: Turn, status: ApplicationStatus, reason: str | None, *, confirmed: bool = False
+    ) -> None:
+        shown = self._chosen(turn)
+        if shown is None:
+            self._list(turn)
             return
-        result, application = canteens.decide(turn.session, number, status, reason, member.address, turn.now)
-        if result is Decided.FULL:
-            turn.say(
-                _(
-                    "All %(places)s places are taken: accepting one more is refused. To accept more "
-                    "families, raise its places with “Change the opportunity”.",
-                    places=opportunity.places,
-                )
+        chosen, _opportunity = shown
+        turn.remember(**{DECIDING: None})
+        try:
+            decided = canteens.decide(
+                turn.session, actor(turn), chosen.id, status, reason, turn.now, confirmed=confirmed
             )
-        elif result is Decided.DONE and application is not None:
-            canteen_notices.tell_decision(turn.session, application, opportunity, turn.now)
-            turn.say(_("Saved: %(status)s. She is told in her language.", status=_status(application.status)))
+        except NeedsConfirmation as asked:
+            turn.remember(**{DECIDING: {"status": status.value, "reason": reason}})
+            turn.step = REVERSING
+            turn.say(
+                asked.message
+                + "\n"
+                + _("Change the decision to “%(status)s”?", status=_status(status.value)),
+                [
+                    Offer(label=N_("Yes, change it"), payload=REVERSE_YES),
+                    Offer(label=N_("No, keep it"), payload=REVERSE_NO),
+                ],
+            )
+            return
+        except OfficeError as refused:
+            turn.say(refused.message)
         else:
-            turn.say(_("Nothing was changed: she withdrew this application."))
-        self._detail(turn, member)
+            if decided.decision is None:
+                turn.say(_("Nothing was changed: that is already the decision."))
+            else:
+                turn.say(
+                    _(
+                        "Saved: %(status)s. She is told in her language.",
+                        status=_status(decided.application.status),
+                    )
+                )
+        self._detail(turn)
 
-    def _close(self, turn: Turn, member: StaffMember) -> None:
-        opportunity = shown_opportunity(turn, member)
-        if opportunity is not None and canteens.close(turn.session, opportunity, turn.now):
-            turn.say(_("Applications are closed; later ones are refused with a clear message."))
-        self._detail(turn, member)
+    def _close(self, turn: Turn) -> None:
+        opportunity = shown_opportunity(turn)
+        if opportunity is not None:
+            try:
+                if canteens.close(turn.session, actor(turn), opportunity.id, turn.now):
+                    turn.say(_("Applications are closed; later ones are refused with a clear message."))
+            except OfficeError as refused:
+                turn.say(refused.message)
+        self._detail(turn)
 
-    def _pending(self, turn: Turn, member: StaffMember) -> None:
+    def _pending(self, turn: Turn) -> None:
         turn.step = PENDING
-        waiting = beneficiaries.pending(
-            turn.session, None if is_admin(member) else member.office_code or "-", SHOWN_AT_ONCE
-        )
+        waiting = registrations.waiting(turn.session, actor(turn), SHOWN_AT_ONCE)
         if not waiting:
             turn.say(_("No registration is waiting for verification."))
-            self._list(turn, member)
+            self._list(turn)
             return
         names = offices.names(turn.session, turn.language)
         turn.say(
@@ -259,12 +307,15 @@ class StaffCanteens:
             ],
         )
 
-    def _verify(self, turn: Turn, member: StaffMember, family_id: int) -> None:
-        family = beneficiaries.beneficiary(turn.session, family_id)
-        if family is not None and (is_admin(member) or family.office_code == member.office_code):
-            beneficiaries.verify(turn.session, family.id, turn.now)
+    def _verify(self, turn: Turn, family_id: int) -> None:
+        try:
+            family = registrations.family(turn.session, actor(turn), family_id)
+            registrations.verify(turn.session, actor(turn), family_id, turn.now)
+        except OfficeError as refused:
+            turn.say(refused.message)
+        else:
             turn.say(_("%(name)s is verified.", name=family.full_name))
-        self._pending(turn, member)
+        self._pending(turn)
 
 
 def _pending_label(family: Beneficiary, office_names: dict[str, str]) -> str:
@@ -273,14 +324,5 @@ def _pending_label(family: Beneficiary, office_names: dict[str, str]) -> str:
     return f"{family.full_name} · {mask(family.national_id)} · {office}"
 
 
-STATUS = {
-    ApplicationStatus.APPLIED: N_("applied"),
-    ApplicationStatus.WITHDRAWN: N_("withdrawn"),
-    ApplicationStatus.SHORTLISTED: N_("shortlisted"),
-    ApplicationStatus.ACCEPTED: N_("accepted"),
-    ApplicationStatus.REJECTED: N_("not accepted"),
-}
-
-
 def _status(status: str) -> str:
-    return str(STATUS.get(ApplicationStatus(status), status))
+    return said(APPLICATION_STATUSES, status)

@@ -12,16 +12,16 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from conversations import event_notices
-from conversations.audience_fields import describe, is_admin
+from conversations.audience_fields import describe
 from conversations.dates import long_time
-from conversations.event_form import edit_event, may_change, may_run
+from conversations.event_form import edit_event
 from conversations.forms import yes_or_no
 from conversations.i18n import N_, _
 from conversations.options import match_many
-from conversations.staff import staff_member
+from conversations.staff import actor, staff_member
 from conversations.turn import Answer, Offer, Turn
-from storage import events
+from office import events
+from office.errors import OfficeError
 from storage.audiences import Audience
 from storage.models import Event, GuestStatus, StaffMember
 
@@ -144,9 +144,9 @@ class StaffEvents:
     def _list(self, turn: Turn, member: StaffMember) -> None:
         upcoming = events.upcoming(
             turn.session,
-            None if is_admin(member) else member.office_code or "-",
+            actor(turn),
             turn.now,
-            ended_within=RECENT,  # attendance is marked, and thanks sent, after the event
+            ended_within=RECENT,  # attendance and thanks come after it
         )
         if not upcoming:
             turn.say(_("There are no upcoming events, nor any in the last two weeks."))
@@ -171,8 +171,8 @@ class StaffEvents:
             self._menu(turn)
             return
         turn.step = DETAIL
-        counts = events.tally(turn.session, event.id)
-        guests = _own_guests(member, events.guest_list(turn.session, event.id))
+        counts = events.tally(turn.session, actor(turn), event.id)
+        guests = events.guests(turn.session, actor(turn), event.id)
         going = [line.full_name for line in guests if line.status == GuestStatus.GOING.value]
         waiting = [line.full_name for line in guests if line.status == GuestStatus.WAITLISTED.value]
         lines = [
@@ -194,7 +194,7 @@ class StaffEvents:
         offers = []
         if event.cancelled_at is None and turn.now >= event.starts_at:
             offers.append(Offer(label=N_("Mark attendance"), payload=ATTENDANCE))
-        if may_change(member, event, turn.now):
+        if events.changeable(turn.session, actor(turn), event.id, turn.now):
             offers.append(Offer(label=N_("Change the event"), payload=CHANGE))
             offers.append(Offer(label=N_("Cancel this event"), payload=CANCEL))
         if counts["attended"]:
@@ -210,7 +210,7 @@ class StaffEvents:
         turn.step = MARKING
         guests = [
             line
-            for line in _own_guests(member, events.guest_list(turn.session, event.id))
+            for line in events.guests(turn.session, actor(turn), event.id)
             if line.status == GuestStatus.GOING.value
         ]
         hidden = len(guests) - NAMES_SHOWN
@@ -246,24 +246,21 @@ class StaffEvents:
         """Mark the families chosen as having come, or take a mistaken mark back (`came` False)."""
         event = _visible(turn, member)
         if event is not None:
-            own = {
-                line.beneficiary_id for line in _own_guests(member, events.guest_list(turn.session, event.id))
-            }
-            chosen = [family_id for family_id in family_ids if family_id in own]
-            if came:
-                events.mark_attended(turn.session, event.id, chosen, turn.now)
-            else:
-                for family_id in chosen:
-                    events.unmark_attended(turn.session, event.id, family_id)
+            try:
+                events.mark_attendance(turn.session, actor(turn), event.id, family_ids, turn.now, came=came)
+            except OfficeError as refused:
+                turn.say(refused.message)
         self._marking(turn, member)
 
     def _thank(self, turn: Turn, member: StaffMember) -> None:
         event = _visible(turn, member)
         if event is not None:
-            guests = _own_guests(member, events.guest_list(turn.session, event.id))
-            came = [line.beneficiary_id for line in guests if line.attended_at]
-            event_notices.thank(turn.session, event, came, turn.now)
-            turn.say(_("A thank-you goes to the %(count)s families who came (once each).", count=len(came)))
+            try:
+                count = events.thank(turn.session, actor(turn), event.id, turn.now)
+            except OfficeError as refused:
+                turn.say(refused.message)
+            else:
+                turn.say(_("A thank-you goes to the %(count)s families who came (once each).", count=count))
         self._detail(turn, member)
 
     def _confirm(self, turn: Turn) -> None:
@@ -278,24 +275,30 @@ class StaffEvents:
 
     def _cancel(self, turn: Turn, member: StaffMember) -> None:
         event = _visible(turn, member)
-        if event is not None and may_run(member, event) and events.cancel(turn.session, event, turn.now):
-            event_notices.tell_of_cancellation(turn.session, event, turn.now)
-            turn.say(
-                _("Event %(number)s is cancelled; those who said they would come are told.", number=event.id)
-            )
+        if event is None:
+            return
+        try:
+            if events.cancel(turn.session, actor(turn), event.id, turn.now):
+                turn.say(
+                    _(
+                        "Event %(number)s is cancelled; those who said they would come are told.",
+                        number=event.id,
+                    )
+                )
+        except OfficeError as refused:
+            turn.say(refused.message)
 
 
 def _visible(turn: Turn, member: StaffMember) -> Event | None:
-    """The event on screen, if she may see it: an office's staff see their office's events and those for
-    every office (their families are among the guests); only admins see another office's."""
+    """The event on screen, if she may see it: an office's staff see the events for their office, also
+    those for several offices or every office (their families are among the guests)."""
     number = turn.answers.get(SHOWN)
-    event = events.find(turn.session, number) if isinstance(number, int) else None
-    if event is None:
+    if not isinstance(number, int):
         return None
-    offices = Audience.from_json(event.audience).offices
-    if not is_admin(member) and offices and offices != (member.office_code,):
+    try:
+        return events.event(turn.session, actor(turn), number)
+    except OfficeError:
         return None
-    return event
 
 
 def _families_named(turn: Turn, text: str) -> list[int]:
@@ -314,9 +317,4 @@ def _list_label(event: Event, turn: Turn) -> str:
 
 def _may_change(turn: Turn, member: StaffMember) -> bool:
     event = _visible(turn, member)
-    return event is not None and may_change(member, event, turn.now)
-
-
-def _own_guests(member: StaffMember, lines: list[events.GuestLine]) -> list[events.GuestLine]:
-    """An office's staff see and mark their own families among the guests of an event for every office."""
-    return lines if is_admin(member) else [line for line in lines if line.office_code == member.office_code]
+    return event is not None and events.changeable(turn.session, actor(turn), event.id, turn.now)

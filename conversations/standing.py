@@ -4,9 +4,9 @@ number, long after her conversation has moved on. The answer is given, then her 
 
 from __future__ import annotations
 
-from conversations.event_messages import parse_rsvp
 from conversations.trainings import answer_invitation
 from conversations.turn import Turn
+from office.event_messages import parse_rsvp
 
 
 def answered(turn: Turn, choice: str | None) -> bool:

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from babel.dates import format_date
 
-from conversations import event_messages, event_notices
 from conversations.dates import RIYADH
-from conversations.event_messages import GOING_LABEL, NOT_GOING_LABEL, rsvp_payload
 from conversations.i18n import N_, _
 from conversations.turn import Answer, Offer, Turn
+from office import event_messages, event_notices
+from office.event_messages import GOING_LABEL, NOT_GOING_LABEL, rsvp_payload
 from storage import beneficiaries, events
 from storage.events import Answer as Result
 from storage.models import Event, GuestStatus
@@ -60,12 +60,15 @@ class Trainings:
             turn.remember(**{SHOWN: int(choice[len(SHOW) :])})
             self._detail(turn)
         elif choice == CALENDAR and turn.step == DETAIL and self.calendar_url:
-            turn.say(
-                _(
-                    "Open this link to add it to your phone's calendar: %(link)s",
-                    link=f"{self.calendar_url}/event-{turn.answers.get(SHOWN)}.ics?lang={turn.language}",
+            number = turn.answers.get(SHOWN)
+            event = events.find(turn.session, number) if isinstance(number, int) else None
+            if event is not None:
+                turn.say(
+                    _(
+                        "Open this link to add it to your phone's calendar: %(link)s",
+                        link=f"{self.calendar_url}/{event.calendar_key}.ics?lang={turn.language}",
+                    )
                 )
-            )
             self._detail(turn)
         else:
             turn.say(_("Sorry, I did not understand that. Please choose from the menu by typing a number."))

@@ -8,9 +8,17 @@ from __future__ import annotations
 
 import re
 
-from conversations.forms import Invalid
 from conversations.i18n import _, ngettext
 from conversations.text import ascii_digits_only, normalise
+
+
+class Invalid(Exception):
+    """An answer we cannot accept; the message (already translated) says why."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
 
 _LETTER = r"(?:[^\W\d_]|[\u064b-\u0652\u0670])"  # a letter, or an Arabic vowel mark on it
 _NAME_PART = re.compile(rf"^{_LETTER}+(?:['’-]{_LETTER}+)*$")

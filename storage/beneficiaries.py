@@ -147,13 +147,10 @@ def pending(session: Session, office_code: str | None, limit: int) -> Sequence[B
     return session.scalars(query.limit(limit)).all()
 
 
-def verify(session: Session, beneficiary_id: int, now: datetime) -> None:
+def verify(session: Session, family: Beneficiary, now: datetime) -> None:
     """Her office checked her registration (canteen eligibility needs it)."""
-    session.execute(
-        update(Beneficiary)
-        .where(Beneficiary.id == beneficiary_id, Beneficiary.verified_at.is_(None))
-        .values(verified_at=now)
-    )
+    family.verified_at = now
+    session.flush()
 
 
 def set_opted_out(session: Session, beneficiary_id: int, since: datetime | None) -> None:
@@ -170,13 +167,17 @@ def forget(session: Session, beneficiary_id: int) -> None:
     session.execute(delete(Beneficiary).where(Beneficiary.id == beneficiary_id))
 
 
-def all_beneficiaries(session: Session, batch: int = 500) -> Iterator[Beneficiary]:
-    """Every family, oldest first, fetched in batches so an export never holds them all."""
+def all_beneficiaries(
+    session: Session, office_code: str | None = None, batch: int = 500
+) -> Iterator[Beneficiary]:
+    """Every family (of one office, or of all), oldest first, fetched in batches so an export never holds
+    them all."""
     last_id = 0
+    query = select(Beneficiary).order_by(Beneficiary.id).limit(batch)
+    if office_code is not None:
+        query = query.where(Beneficiary.office_code == office_code)
     while True:
-        rows = session.scalars(
-            select(Beneficiary).where(Beneficiary.id > last_id).order_by(Beneficiary.id).limit(batch)
-        ).all()
+        rows = session.scalars(query.where(Beneficiary.id > last_id)).all()
         if not rows:
             return
         yield from rows

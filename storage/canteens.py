@@ -16,7 +16,13 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from storage.models import ApplicationStatus, Beneficiary, CanteenApplication, CanteenOpportunity, SchoolStage
+from storage.models import (
+    ApplicationStatus,
+    Beneficiary,
+    CanteenApplication,
+    CanteenDecision,
+    CanteenOpportunity,
+)
 
 RIYADH = ZoneInfo("Asia/Riyadh")  # where the offices are: deadlines are Riyadh days
 
@@ -34,27 +40,6 @@ class NewOpportunity:
     places: int
     requirements: str = ""
 
-    def problems(self, now: datetime, offices: Sequence[str], *, check_dates: bool = True) -> list[str]:
-        """What makes it unusable (in English, for staff's files and commands); empty when it is fine."""
-        found = []
-        if not self.school_name.strip():
-            found.append("school: empty")
-        if self.stage not in {stage.value for stage in SchoolStage}:
-            found.append(f"stage: one of {', '.join(stage.value for stage in SchoolStage)}")
-        if not self.district.strip():
-            found.append("district: empty")
-        if self.office_code not in offices:
-            found.append(f"office: unknown {self.office_code!r}; the offices are: {', '.join(offices)}")
-        if self.students < 1:
-            found.append("students: at least 1")
-        if self.places < 1:
-            found.append("places: at least 1")
-        if self.deadline <= now:
-            found.append("deadline: in the past")
-        if check_dates and not self.decided_before_start():
-            found.append("deadline: must be before the start day")
-        return found
-
     def decided_before_start(self) -> bool:
         """Applications close (Riyadh time) before the day the canteen starts."""
         return self.deadline.astimezone(RIYADH).date() < self.starts_on
@@ -71,8 +56,8 @@ class Applied(StrEnum):
 
 class Decided(StrEnum):
     DONE = "done"
+    UNCHANGED = "unchanged"  # the same decision again: nothing to tell her
     FULL = "full"  # accepting more than the places
-    UNKNOWN = "unknown"
     WITHDRAWN = "withdrawn"  # she withdrew: nothing to decide
 
 
@@ -250,31 +235,49 @@ def accepted_count(session: Session, opportunity_id: int) -> int:
     )
 
 
+@dataclass(frozen=True)
+class Decision:
+    result: Decided
+    application: CanteenApplication
+    decision: CanteenDecision | None = None  # the new decision in force, when there is one
+    earlier: tuple[int, ...] = ()  # the ids of the decisions before it
+
+
 def decide(
     session: Session,
-    application_id: int,
+    application: CanteenApplication,
     status: ApplicationStatus,
     reason: str | None,
     by: str,
     now: datetime,
-) -> tuple[Decided, CanteenApplication | None]:
-    """Shortlist, accept or reject; accepting more than the places is refused."""
-    found = session.get(CanteenApplication, application_id)
-    if found is None:
-        return Decided.UNKNOWN, None
-    opportunity = _locked(session, found.opportunity_id)
-    if found.status == ApplicationStatus.WITHDRAWN.value or opportunity is None:
-        return Decided.WITHDRAWN, found
+) -> Decision:
+    """Shortlist, accept or reject; accepting more than the places is refused. Each new decision is a row."""
+    opportunity = _locked(session, application.opportunity_id)
+    session.refresh(application)  # as it is now, under the lock: she may have withdrawn meanwhile
+    if application.status == ApplicationStatus.WITHDRAWN.value or opportunity is None:
+        return Decision(Decided.WITHDRAWN, application)
+    reason = reason if status is ApplicationStatus.REJECTED else None
+    if application.status == status.value and application.reason == reason:
+        return Decision(Decided.UNCHANGED, application)
     if (
         status is ApplicationStatus.ACCEPTED
-        and found.status != ApplicationStatus.ACCEPTED.value
+        and application.status != ApplicationStatus.ACCEPTED.value
         and accepted_count(session, opportunity.id) >= opportunity.places
     ):
-        return Decided.FULL, found
-    found.status, found.decided_at, found.decided_by = status.value, now, by
-    found.reason = reason if status is ApplicationStatus.REJECTED else None
+        return Decision(Decided.FULL, application)
+    earlier = tuple(
+        session.scalars(
+            select(CanteenDecision.id).where(CanteenDecision.application_id == application.id)
+        ).all()
+    )
+    application.status, application.decided_at, application.decided_by = status.value, now, by
+    application.reason = reason
+    decision = CanteenDecision(
+        application_id=application.id, status=status.value, reason=reason, decided_by=by, decided_at=now
+    )
+    session.add(decision)
     session.flush()
-    return Decided.DONE, found
+    return Decision(Decided.DONE, application, decision, earlier)
 
 
 def counts(session: Session, opportunity_id: int) -> dict[str, int]:

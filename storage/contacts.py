@@ -70,6 +70,27 @@ def mobiles_held_by_others(session: Session, families: Sequence[KnownFamily]) ->
     return held
 
 
+def held_by_other_offices(session: Session, families: Sequence[KnownFamily], office_code: str) -> set[str]:
+    """The national IDs of the lines whose national ID or mobile is already another office's, imported or
+    registered: an office's import never moves, renames or re-numbers another office's family."""
+    held: set[str] = set()
+    for chunk in _chunks(families):
+        ids = {family.national_id: family for family in chunk}
+        mobiles = {family.mobile: family for family in chunk}
+        for model in (Contact, Beneficiary):
+            rows = session.execute(
+                select(model.national_id, model.mobile).where(
+                    or_(model.national_id.in_(list(ids)), model.mobile.in_(list(mobiles))),
+                    model.office_code != office_code,
+                )
+            ).all()
+            for national_id, mobile in rows:
+                for line in (ids.get(national_id), mobiles.get(mobile)):
+                    if line is not None:
+                        held.add(line.national_id)
+    return held
+
+
 def _existing(session: Session, families: Sequence[KnownFamily]) -> dict[str, Contact]:
     existing: dict[str, Contact] = {}
     for chunk in _chunks(families):

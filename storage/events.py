@@ -37,23 +37,6 @@ class EventDetails:
     map_url: str | None = None
     capacity: int | None = None
 
-    def problems(self, now: datetime) -> list[str]:
-        """What makes these details unusable (in English, for the command line); empty when they are fine."""
-        found = []
-        if not self.title_ar.strip():
-            found.append("the Arabic title is empty")
-        if not self.venue_ar.strip():
-            found.append("the venue is empty")
-        if self.ends_at <= self.starts_at:
-            found.append("it must end after it starts")
-        if self.starts_at <= now:
-            found.append("its start is in the past")
-        if self.capacity is not None and self.capacity < 1:
-            found.append("the capacity must be at least 1 (or none for no limit)")
-        if self.map_url and not self.map_url.startswith(("https://", "http://")):
-            found.append("the map link must start with https://")
-        return found
-
 
 class Answer(StrEnum):
     GOING = "going"
@@ -88,6 +71,10 @@ def create(
 
 def find(session: Session, event_id: int) -> Event | None:
     return session.get(Event, event_id)
+
+
+def by_calendar_key(session: Session, key: str) -> Event | None:
+    return session.scalar(select(Event).where(Event.calendar_key == key))
 
 
 @dataclass(frozen=True)

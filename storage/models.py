@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
@@ -43,6 +44,10 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 class Base(DeclarativeBase):
     pass
+
+
+def calendar_key() -> str:
+    return secrets.token_urlsafe(16)
 
 
 class Product(StrEnum):
@@ -170,6 +175,31 @@ class StaffMember(Base):
     role: Mapped[str] = mapped_column(String(16))
     office_code: Mapped[str | None] = mapped_column(ForeignKey("offices.code"), default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Removed staff keep their row, so that the audit log can still say who did what; they have no rights.
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+
+
+class AuditEntry(Base):
+    """One office action, recorded once when it is done (`office.audit`): who (a staff member, or the
+    operator when `staff_id` is None), for which office, what, on what (by id: never a family's name, ID or
+    mobile, so that deleting her data leaves no copy), when, and how it ended."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (
+        Index("ix_audit_log_office", "office_code", "at"),
+        Index("ix_audit_log_staff", "staff_id", "at"),
+        Index("ix_audit_log_target", "target", "target_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), default=None)
+    office_code: Mapped[str | None] = mapped_column(String(32), default=None)
+    action: Mapped[str] = mapped_column(String(48))
+    target: Mapped[str] = mapped_column(String(24))  # what kind of thing: family, event, application …
+    target_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    outcome: Mapped[str] = mapped_column(String(32))
+    details: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
 
 
 class DeliveryReport(Base):
@@ -268,7 +298,10 @@ class Event(Base):
     reminded of again at its new time."""
 
     __tablename__ = "events"
-    __table_args__ = (Index("ix_events_starts_at", "starts_at"),)
+    __table_args__ = (
+        Index("ix_events_starts_at", "starts_at"),
+        UniqueConstraint("calendar_key", name="uq_events_calendar_key"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     title_ar: Mapped[str] = mapped_column(String(200))
@@ -289,6 +322,10 @@ class Event(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    # Its calendar file's address (/calendar/<key>.ics) cannot be guessed; events invited before keys existed
+    # also keep the address by number that their links carry (`calendar_by_number`).
+    calendar_key: Mapped[str] = mapped_column(String(32), default=calendar_key)
+    calendar_by_number: Mapped[bool] = mapped_column(Boolean, default=False)
 
     def title(self, language: str) -> str:
         return (self.title_en if language == "en" else None) or self.title_ar
@@ -496,3 +533,19 @@ class CanteenApplication(Base):
     applied_at: Mapped[datetime] = mapped_column(UTCDateTime())
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     decided_by: Mapped[str | None] = mapped_column(String(64), default=None)
+
+
+class CanteenDecision(Base):
+    """Each decision staff took on an application, in order (the application holds the one in force): the
+    source of the message that told her, so that every change of decision is told, and told once."""
+
+    __tablename__ = "canteen_decisions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    application_id: Mapped[int] = mapped_column(
+        ForeignKey("canteen_applications.id", ondelete="CASCADE"), index=True
+    )
+    status: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(Text, default=None)
+    decided_by: Mapped[str] = mapped_column(String(64))
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime())

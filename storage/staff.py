@@ -1,7 +1,9 @@
-"""Staff members: who may act for an office."""
+"""Staff members: who may act for an office. A removed member keeps her row (the audit log names her) and
+has no rights."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import bindparam, select
@@ -14,6 +16,7 @@ from storage.prepared import Prepared
 def add_or_update(
     session: Session, address: str, role: StaffRole, office_code: str | None, now: datetime
 ) -> StaffMember:
+    """Add her, or change her role and office (and bring her back if she was removed)."""
     if role is StaffRole.STAFF and office_code is None:
         raise ValueError("a staff member belongs to an office")
     member = session.scalar(select(StaffMember).where(StaffMember.address == address))
@@ -22,15 +25,45 @@ def add_or_update(
         session.add(member)
     member.role = role.value
     member.office_code = office_code
+    member.removed_at = None
     session.flush()
     return member
 
 
+def remove(session: Session, member: StaffMember, now: datetime) -> None:
+    member.removed_at = now
+    session.flush()
+
+
 # Asked on every menu of every person, nearly always of someone who is not staff: a query of the id,
 # prepared once (`storage.prepared`), and the member loaded only when there is one.
-_STAFF_ID = Prepared(select(StaffMember.id).where(StaffMember.address == bindparam("address")))
+_STAFF_ID = Prepared(
+    select(StaffMember.id).where(
+        StaffMember.address == bindparam("address"), StaffMember.removed_at.is_(None)
+    )
+)
 
 
 def staff_member(session: Session, address: str) -> StaffMember | None:
+    """The staff member with this address, unless she was removed."""
     found = _STAFF_ID.scalar(session, {"address": address})
     return None if found is None else session.get(StaffMember, found)
+
+
+def by_id(session: Session, staff_id: int) -> StaffMember | None:
+    return session.get(StaffMember, staff_id)
+
+
+def by_address(session: Session, address: str) -> StaffMember | None:
+    """Removed or not."""
+    return session.scalar(select(StaffMember).where(StaffMember.address == address))
+
+
+def current(session: Session, office_code: str | None = None) -> Sequence[StaffMember]:
+    """Every staff member not removed (of one office, and the admins), by office then address."""
+    query = select(StaffMember).where(StaffMember.removed_at.is_(None))
+    if office_code is not None:
+        query = query.where(StaffMember.office_code == office_code)
+    return session.scalars(
+        query.order_by(StaffMember.office_code, StaffMember.role, StaffMember.address)
+    ).all()

@@ -12,9 +12,9 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot import canteens_cli
-from bot.broadcast import BroadcastError
-from bot.tables import RejectedFile
+from bot.cli import in_english
 from conversations.engine import Engine
+from office.errors import NotAllowed, NotFound, OfficeError, RejectedFile
 from storage import canteens, staff, tips
 from storage.canteens import Applied
 from storage.conversations import offer
@@ -29,13 +29,15 @@ def arguments(**values: object) -> argparse.Namespace:
         "school": "ابتدائية الجموم الأولى", "stage": "primary", "girls": True, "boys": False,
         "district": "حي النزهة", "office": "makkah", "students": 300, "start": "2027-01-10",
         "deadline": "2026-12-01", "places": 1, "requirements": "شهادة صحية سارية", "staff": None,
+        "yes": False,
     }  # fmt: skip
     return argparse.Namespace(**{**defaults, **values})
 
 
 async def run(database: Database, clock: Clock, action: str, given: argparse.Namespace) -> str:
+    """The action as `usar canteens` runs it: in English."""
     work = getattr(canteens_cli, action)
-    return str(await database.run(lambda session: work(given, session, clock.now)))
+    return str(await database.run(in_english(lambda session: work(given, session, clock.now))))
 
 
 async def test_from_publishing_to_the_decision(
@@ -122,7 +124,7 @@ async def test_more_accepted_than_places_is_refused_and_a_rejection_says_why(
     await database.run(lambda s: canteens.apply(s, 1, 1, clock.now))
     await database.run(lambda s: canteens.apply(s, 1, 2, clock.now))
     await run(database, clock, "decide", arguments(application=1, decision="accept", reason=None))
-    with pytest.raises(BroadcastError, match="all 1 places are taken"):
+    with pytest.raises(OfficeError, match="All 1 places are taken"):
         await run(database, clock, "decide", arguments(application=2, decision="accept", reason=None))
     await run(database, clock, "decide", arguments(application=2, decision="reject", reason="المدرسة بعيدة"))
     payload = await database.run(
@@ -134,16 +136,14 @@ async def test_more_accepted_than_places_is_refused_and_a_rejection_says_why(
 async def test_staff_of_one_office_cannot_touch_another_office(database: Database, clock: Clock) -> None:
     await run(database, clock, "create", arguments())
     await database.run(lambda s: staff.add_or_update(s, "902", StaffRole.STAFF, "jeddah", clock.now))
-    for action, given in (
-        ("show", arguments(id=1, staff="902")),
-        ("close", arguments(id=1, staff="902")),
-        ("create", arguments(staff="902")),
-    ):
-        with pytest.raises(BroadcastError, match="only manage their own office's opportunities"):
+    for action, given in (("show", arguments(id=1, staff="902")), ("close", arguments(id=1, staff="902"))):
+        with pytest.raises(NotFound, match="There is no canteen opportunity 1"):  # as if it did not exist
             await run(database, clock, action, given)
+    with pytest.raises(NotAllowed, match="Staff of an office can only publish for their own office"):
+        await run(database, clock, "create", arguments(staff="902"))
     assert "(closed)" not in await run(database, clock, "show", arguments(id=1))
     changed = arguments(id=1, school=None, district=None, students=None, start=None, deadline=None, places=3)
-    with pytest.raises(BroadcastError, match="only manage their own office's opportunities"):
+    with pytest.raises(NotFound, match="There is no canteen opportunity 1"):
         await run(database, clock, "edit", argparse.Namespace(**{**vars(changed), "staff": "902"}))
     edited = await run(database, clock, "edit", argparse.Namespace(**{**vars(changed), "requirements": None}))
     assert "3 places" in edited
@@ -168,9 +168,8 @@ async def test_an_import_with_bad_lines_publishes_nothing(
         "line 3: stage: one of kindergarten, primary, intermediate, secondary",
         "line 4: gender: girls or boys (بنات أو بنين)",
         "line 4: students: a whole number",
-        "line 4: office: unknown 'riyadh'; the offices are: makkah, jumum, jeddah",
-        "line 5: start '10/01/2027': write the day as \"YYYY-MM-DD\"",
-        "line 6: deadline: in the past",
+        "line 4: office: unknown office “riyadh”; the offices are: makkah, jumum, jeddah",
+        "line 6: deadline: That time has already passed.",
     ]
     assert await database.run(lambda s: canteens.of_office(s, None)) == []
     fixed = "\n".join(path.read_text(encoding="utf-8").splitlines()[:2]) + "\n"
@@ -262,7 +261,9 @@ async def test_an_office_changes_an_open_opportunity_in_the_chat(
     def accept_both(session: Session) -> None:
         for family in (1, 2):
             canteens.apply(session, 1, family, clock.now)
-            canteens.decide(session, family, ApplicationStatus.ACCEPTED, None, "office", clock.now)
+            application = canteens.application_by_id(session, family)
+            assert application is not None
+            canteens.decide(session, application, ApplicationStatus.ACCEPTED, None, "office", clock.now)
 
     await database.run(accept_both)
     huda = await staff_person(database, engine, clock, StaffRole.STAFF, "makkah", "901")
@@ -292,7 +293,7 @@ async def test_an_office_changes_an_open_opportunity_in_the_chat(
     )
     assert changed.deadline.isoformat() == "2026-12-10T20:59:00+00:00"  # 23:59 in Riyadh
     unchanged = {"school": None, "district": None, "students": None, "start": None, "deadline": None}
-    with pytest.raises(BroadcastError, match="fewer than the 2 families already accepted"):
+    with pytest.raises(OfficeError, match="2 families are already accepted: the places cannot be fewer"):
         await run(database, clock, "edit", arguments(id=1, places=1, requirements=None, **unchanged))
 
     # Cancelling after "Save" sent an answer back keeps it as it was, and saving says again what is wrong.

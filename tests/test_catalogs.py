@@ -24,7 +24,7 @@ ARABIC_PLURALS = (
 @cache
 def source_messages() -> frozenset[str | tuple[str, ...]]:
     found: set[str | tuple[str, ...]] = set()
-    for package in ("bot", "handlers", "conversations"):
+    for package in ("bot", "handlers", "conversations", "office"):
         for _file, _line, message, _comments, _context in extract_from_dir(
             ROOT / package, method_map=[("**.py", "python")], keywords=KEYWORDS
         ):

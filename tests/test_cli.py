@@ -86,9 +86,9 @@ def test_staff_are_added_with_a_role_and_an_office(workdir: Path) -> None:
     [
         (
             ["--role", "staff", "--office", "riyadh"],
-            "unknown office 'riyadh'; the offices are: makkah, jumum, jeddah",
+            "--office: unknown office “riyadh”; the offices are: makkah, jumum, jeddah",
         ),
-        (["--role", "staff"], "--office is required for the staff role"),
+        (["--role", "staff"], "--office: required for the staff role"),
         (["--role", "boss", "--office", "makkah"], "invalid choice: 'boss'"),
     ],
 )
@@ -234,10 +234,10 @@ def test_broadcast_counts_previews_and_schedules(workdir: Path) -> None:
     ("arguments", "message"),
     [
         (["--at", "tomorrow 9am"], 'write the Riyadh time as "YYYY-MM-DD HH:MM"'),
-        (["--at", "2001-01-01 09:00"], "is in the past"),
-        (["--office", "riyadh"], "unknown office 'riyadh'"),
-        (["--as", "5550001", "--office", "jeddah"], "staff of an office can only address their own office"),
-        (["--as", "nobody"], "'nobody' is not a staff member"),
+        (["--at", "2001-01-01 09:00"], "--at: That time has already passed."),
+        (["--office", "riyadh"], "--office: unknown office “riyadh”"),
+        (["--as", "5550001", "--office", "jeddah"], "Staff of an office can only address their own office."),
+        (["--as", "nobody"], "“nobody” is not a staff member."),
     ],
 )
 def test_broadcast_mistakes_are_explained_and_create_nothing(
@@ -247,7 +247,7 @@ def test_broadcast_mistakes_are_explained_and_create_nothing(
     usar("staff", "add", "--address", "5550001", "--role", "staff", "--office", "jumum", cwd=workdir)
     result = usar("broadcast", "create", "--ar", "نص", *arguments, cwd=workdir)
     assert result.returncode == 2 and message in result.stderr, result.stderr
-    assert usar("broadcast", "status", "1", cwd=workdir).stderr.strip() == "usar: no announcement 1"
+    assert usar("broadcast", "status", "1", cwd=workdir).stderr.strip() == "usar: There is no announcement 1."
 
 
 def test_staff_of_an_office_reach_only_their_office(workdir: Path) -> None:

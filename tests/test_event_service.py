@@ -70,11 +70,14 @@ async def test_invite_answer_restart_remind(
         assert (await service.run_due_work())["reminders"] == 0
         assert await service.dispatch_due() == 1
         assert "تذكير" in fake_telegram.sent_to(9001)[-1]["text"]
+        key = await database.run(lambda s: events.find(s, 1).calendar_key)  # type: ignore[union-attr]
         async with aiohttp.ClientSession() as http:
-            calendar = await http.get(f"http://127.0.0.1:{service.port}/calendar/event-1.ics?lang=en")
+            calendar = await http.get(f"http://127.0.0.1:{service.port}/calendar/{key}.ics?lang=en")
             assert calendar.status == 200 and calendar.content_type == "text/calendar"
             assert "SUMMARY:ملتقى الأسر المنتجة" in await calendar.text()
-            missing = await http.get(f"http://127.0.0.1:{service.port}/calendar/event-9.ics")
+            by_number = await http.get(f"http://127.0.0.1:{service.port}/calendar/event-1.ics")
+            assert by_number.status == 404  # an address anyone could guess serves only older events
+            missing = await http.get(f"http://127.0.0.1:{service.port}/calendar/{'x' * 22}.ics")
             assert missing.status == 404
         clock.now = start + timedelta(minutes=1)
         assert (await service.run_due_work())["reminders"] == 0

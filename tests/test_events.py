@@ -10,7 +10,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from conversations import event_messages, event_notices
+from conversations.i18n import use_language
+from office import event_messages, event_notices
+from office import events as event_actions
 from storage import events
 from storage.audiences import Audience
 from storage.db import Database
@@ -201,17 +203,19 @@ async def test_details_that_make_no_sense_are_refused(clock: Clock) -> None:
     wrong = EventDetails(
         title_ar=" ", starts_at=START, ends_at=START, venue_ar="", capacity=0, map_url="maps"
     )
-    assert wrong.problems(clock.now) == [
-        "the Arabic title is empty",
-        "the venue is empty",
-        "it must end after it starts",
-        "the capacity must be at least 1 (or none for no limit)",
-        "the map link must start with https://",
-    ]
-    assert EventDetails(**{**vars(FORUM), "starts_at": clock.now - timedelta(minutes=1)}).problems(
-        clock.now
-    ) == ["its start is in the past"]
-    assert FORUM.problems(clock.now) == []
+    with use_language("en"):
+        assert [str(problem) for problem in event_actions.problems(wrong, clock.now)] == [
+            "title_ar: empty",
+            "venue_ar: empty",
+            "ends_at: It must end after it starts (09:00).",
+            "capacity: at least 1 (or none for no limit)",
+            "map_url: a link that starts with https://",
+        ]
+        past = EventDetails(**{**vars(FORUM), "starts_at": clock.now - timedelta(minutes=1)})
+        assert [str(problem) for problem in event_actions.problems(past, clock.now)] == [
+            "starts_at: That time has already passed."
+        ]
+        assert event_actions.problems(FORUM, clock.now) == []
 
 
 async def test_more_places_or_none_give_the_waiting_their_place_and_tell_them(

@@ -11,9 +11,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import content_files
-from bot.tables import RejectedFile
 from conversations import daily_tips
 from conversations.food_safety import typed_hour
+from office.errors import RejectedFile
 from storage import beneficiaries, tips
 from storage.db import Database
 from storage.models import Delivery, QuizResult, Tip

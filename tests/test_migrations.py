@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Any
 
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, select, text
 
 from storage.db import Database, alembic_config
 from storage.models import Base, Office
@@ -45,3 +46,47 @@ async def test_downgrade_to_nothing_and_up_again(sqlite_url: str) -> None:
             assert await connection.run_sync(_differences) == []
     finally:
         await database.dispose()
+
+
+OLDER_ROWS = (
+    "INSERT INTO beneficiaries (id, national_id, full_name, mobile, office_code, health_certificate,"
+    " canteen_interest, language, consented_at, registered_at)"
+    " VALUES (1, '1000000008', 'فاطمة أحمد', '+966551234567', 'makkah', true, true, 'ar', :day, :day)",
+    "INSERT INTO canteen_opportunities (id, school_name, stage, girls, district, office_code, students,"
+    " starts_on, requirements, deadline, places, created_by, created_at)"
+    " VALUES (1, 'مدرسة', 'primary', true, 'حي', 'makkah', 100, :start, '', :day, 1, 'x', :day)",
+    "INSERT INTO canteen_applications (id, opportunity_id, beneficiary_id, status, reason, applied_at,"
+    " decided_at, decided_by) VALUES (5, 1, 1, 'rejected', 'بعيدة', :day, :day, '901')",
+    "INSERT INTO deliveries (kind, source_id, beneficiary_id, payload, status, attempts, next_attempt_at,"
+    " created_at, updated_at) VALUES ('canteen_rejected', 5, 1, '{}', 'sent', 1, :day, :day, :day)",
+    "INSERT INTO events (id, title_ar, description_ar, starts_at, ends_at, venue_ar, audience, invite_at,"
+    " invited_at, schedule, created_by, created_at, updated_at)"
+    " VALUES (1, 'ملتقى', '', :day, :day, 'مكان', '{}', :day, :day, 1, 'x', :day, :day)",
+    "INSERT INTO events (id, title_ar, description_ar, starts_at, ends_at, venue_ar, audience, invite_at,"
+    " schedule, created_by, created_at, updated_at)"
+    " VALUES (2, 'دورة', '', :day, :day, 'مكان', '{}', :day, 1, 'x', :day, :day)",
+)
+
+
+async def test_decisions_already_told_become_rows_and_links_already_sent_keep_working(
+    database: Database,
+) -> None:
+    """Upgrading a database of before the office actions: each canteen decision she was told becomes a
+    decision row that its message names; events already invited keep their calendar address by number."""
+    values = {"day": datetime(2026, 11, 3), "start": date(2027, 1, 10)}
+    async with database.engine.begin() as connection:
+        await connection.run_sync(lambda c: command.downgrade(alembic_config(c), "0011"))
+        for statement in OLDER_ROWS:
+            await connection.execute(text(statement), values)
+    await database.migrate()
+    async with database.engine.connect() as connection:
+        decisions = await connection.execute(
+            text("SELECT id, application_id, status, reason, decided_by FROM canteen_decisions")
+        )
+        assert [tuple(row) for row in decisions] == [(1, 5, "rejected", "بعيدة", "901")]
+        source = await connection.execute(text("SELECT source_id FROM deliveries"))
+        assert source.scalar_one() == 1
+        calendars = await connection.execute(
+            text("SELECT id, calendar_by_number, length(calendar_key) FROM events ORDER BY id")
+        )
+        assert [tuple(row) for row in calendars] == [(1, True, 22), (2, False, 22)]

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from conversations import event_notices
 from conversations.engine import Engine
+from office import event_notices
 from storage import events
 from storage.audiences import Audience
 from storage.db import Database

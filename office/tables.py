@@ -7,20 +7,14 @@ import csv
 import io
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date, datetime, time
 from pathlib import Path
 from zipfile import BadZipFile
 
 from conversations.text import fold
+from office.errors import RejectedFile
 
 MAX_ROWS = 50_000
-
-
-class RejectedFile(Exception):
-    """The file cannot be imported; `problems` are the lines that say why, each with its line number."""
-
-    def __init__(self, problems: Sequence[str]) -> None:
-        super().__init__("\n".join(problems))
-        self.problems = list(problems)
 
 
 @dataclass(frozen=True)
@@ -87,10 +81,17 @@ def _xlsx_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
 
 
 def _cell_text(cell: object) -> str:
+    """A cell as staff would have typed it: dates as "2027-01-10" (and "2027-01-10 09:30" with a time)."""
     if cell is None:
         return ""
     if isinstance(cell, float) and cell.is_integer():
         return str(int(cell))  # a number column: 1000000008.0 is the ID 1000000008
+    if isinstance(cell, datetime):
+        return f"{cell:%Y-%m-%d}" if cell.time() == time(0) else f"{cell:%Y-%m-%d %H:%M}"
+    if isinstance(cell, date):
+        return f"{cell:%Y-%m-%d}"
+    if isinstance(cell, time):
+        return f"{cell:%H:%M}"
     return str(cell)
 
 

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import literal, select
 from sqlalchemy.orm import Session
 
-from conversations import event_messages
+from office import event_messages
 from storage import deliveries, events
 from storage.models import Event, GuestStatus
 

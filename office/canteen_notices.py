@@ -1,8 +1,10 @@
 """What a family is told when staff decide on her canteen application (shortlisted, accepted, not accepted),
-in her language, through the outbox: once per decision."""
+in her language, through the outbox: once per decision, and every change of decision too; a message of an
+earlier decision not yet sent is not sent."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import literal, select
@@ -11,7 +13,9 @@ from sqlalchemy.orm import Session
 from conversations.i18n import _, use_language
 from locales import LANGUAGES
 from storage import deliveries
-from storage.models import ApplicationStatus, CanteenApplication, CanteenOpportunity
+from storage.models import ApplicationStatus, CanteenApplication, CanteenDecision, CanteenOpportunity
+
+DECIDED = (ApplicationStatus.SHORTLISTED, ApplicationStatus.ACCEPTED, ApplicationStatus.REJECTED)
 
 
 def _text(application: CanteenApplication, opportunity: CanteenOpportunity) -> str:
@@ -34,14 +38,22 @@ def _text(application: CanteenApplication, opportunity: CanteenOpportunity) -> s
     return text + "\n" + _("Other opportunities will come; you will find them under “Canteen opportunities”.")
 
 
+KINDS = tuple(f"canteen_{status.value}" for status in DECIDED)
+
+
 def tell_decision(
-    session: Session, application: CanteenApplication, opportunity: CanteenOpportunity, now: datetime
+    session: Session,
+    application: CanteenApplication,
+    decision: CanteenDecision,
+    earlier: Sequence[int],
+    opportunity: CanteenOpportunity,
+    now: datetime,
 ) -> int:
+    for kind in KINDS:
+        deliveries.cancel_pending(session, kind, list(earlier), now)
     payload = {}
     for language in LANGUAGES:
         with use_language(language):
             payload[language] = _text(application, opportunity)
     family = select(literal(application.beneficiary_id))
-    return deliveries.enqueue(
-        session, f"canteen_{application.status}", application.id, family, payload, now, now
-    )
+    return deliveries.enqueue(session, f"canteen_{decision.status}", decision.id, family, payload, now, now)

@@ -1,0 +1,369 @@
+"""School-canteen opportunities: publish one (or many from a file), change an open one, close it early, see
+the applicants and decide on each (she is told every decision in force). An office's staff act on their
+office's opportunities alone; another office's answers as an unknown one."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import fields, replace
+from datetime import datetime
+from typing import Any
+
+from babel.dates import format_date
+from sqlalchemy.orm import Session
+
+from conversations.dates import parse_day, parse_deadline
+from conversations.i18n import _, current_language
+from conversations.text import fold, normalise
+from office import canteen_notices
+from office.audit import action, record
+from office.errors import NotAllowed, NotFound, OfficeError, Problem, Refused, RejectedFile
+from office.offices import codes as office_codes
+from office.rights import Actor, Rights, rights
+from office.tables import Line
+from office.words import APPLICATION_STATUSES, said
+from storage import canteens, offices
+from storage.canteens import Applicant, Decided, Decision, NewOpportunity
+from storage.models import ApplicationStatus, CanteenApplication, CanteenOpportunity, SchoolStage
+
+COLUMNS = {
+    "school": ("school", "school name", "المدرسة", "اسم المدرسة"),
+    "stage": ("stage", "المرحلة"),
+    "gender": ("gender", "girls/boys", "بنين/بنات", "النوع"),
+    "district": ("district", "الحي"),
+    "office": ("office", "المكتب"),
+    "students": ("students", "عدد الطلاب", "عدد الطالبات"),
+    "start": ("start", "start date", "تاريخ البدء"),
+    "deadline": ("deadline", "آخر موعد للتقديم", "الموعد النهائي"),
+    "places": ("places", "عدد الأماكن", "المقاعد"),
+    "requirements": ("requirements", "الشروط", "المتطلبات"),
+}
+GIRLS = ("girls", "g", "بنات")
+BOYS = ("boys", "b", "بنين")
+STAGE_NAMES = {
+    fold(name): stage
+    for name, stage in (
+        *((stage.value, stage.value) for stage in SchoolStage),
+        ("روضة", "kindergarten"),
+        ("رياض أطفال", "kindergarten"),
+        ("ابتدائي", "primary"),
+        ("ابتدائية", "primary"),
+        ("متوسط", "intermediate"),
+        ("متوسطة", "intermediate"),
+        ("ثانوي", "secondary"),
+        ("ثانوية", "secondary"),
+    )
+}
+# What a change may touch: the stage, girls or boys and the office decided who could apply, and stay.
+CHANGEABLE = ("school_name", "district", "students", "starts_on", "deadline", "places", "requirements")
+FINAL = (ApplicationStatus.ACCEPTED.value, ApplicationStatus.REJECTED.value)
+
+
+class NeedsConfirmation(OfficeError):
+    """The action reverses what she was told: ask, then run it again with `confirmed`."""
+
+
+def problems(
+    new: NewOpportunity, now: datetime, known_offices: Sequence[str], *, check_dates: bool = True
+) -> list[Problem]:
+    """What makes an opportunity unusable; empty when it is fine."""
+    found = []
+    if not new.school_name.strip():
+        found.append(Problem("school", _("empty")))
+    if new.stage not in {stage.value for stage in SchoolStage}:
+        found.append(
+            Problem("stage", _("one of %(stages)s", stages=", ".join(stage.value for stage in SchoolStage)))
+        )
+    if not new.district.strip():
+        found.append(Problem("district", _("empty")))
+    if new.office_code not in known_offices:
+        found.append(
+            Problem(
+                "office",
+                _(
+                    "unknown office “%(office)s”; the offices are: %(known)s",
+                    office=new.office_code,
+                    known=", ".join(known_offices),
+                ),
+            )
+        )
+    if new.students < 1:
+        found.append(Problem("students", _("at least 1")))
+    if new.places < 1:
+        found.append(Problem("places", _("at least 1")))
+    if new.deadline <= now:
+        found.append(Problem("deadline", _("That time has already passed.")))
+    elif check_dates and not new.decided_before_start():
+        found.append(
+            Problem(
+                "deadline",
+                _(
+                    "Applications must close before the canteen starts (%(start)s).",
+                    start=format_date(new.starts_on, format="long", locale=current_language()),
+                ),
+            )
+        )
+    return found
+
+
+def _unknown(number: int) -> NotFound:
+    return NotFound(_("There is no canteen opportunity %(number)s.", number=number))
+
+
+def _visible(by: Rights, found: CanteenOpportunity | None, number: int) -> CanteenOpportunity:
+    if found is None or not by.sees(found.office_code):
+        raise _unknown(number)
+    return found
+
+
+def opportunity(session: Session, actor: Actor, number: int) -> CanteenOpportunity:
+    return _visible(rights(session, actor), canteens.find(session, number), number)
+
+
+def listing(session: Session, actor: Actor) -> Sequence[CanteenOpportunity]:
+    """Every opportunity she may see, newest first."""
+    return canteens.of_office(session, rights(session, actor).scope)
+
+
+def applicants(session: Session, actor: Actor, number: int) -> list[Applicant]:
+    return canteens.applicants(session, opportunity(session, actor, number).id)
+
+
+def application(session: Session, actor: Actor, number: int) -> tuple[CanteenApplication, CanteenOpportunity]:
+    """An application and its opportunity, if she may see them."""
+    found = canteens.application_by_id(session, number)
+    unknown = NotFound(_("There is no application %(number)s.", number=number))
+    if found is None:
+        raise unknown
+    by = rights(session, actor)
+    shown = canteens.find(session, found.opportunity_id)
+    if shown is None or not by.sees(shown.office_code):
+        raise unknown
+    return found, shown
+
+
+def _may_publish_for(by: Rights, office_code: str) -> None:
+    if not by.sees(office_code):
+        raise NotAllowed(_("Staff of an office can only publish for their own office."))
+
+
+@action
+def publish(session: Session, actor: Actor, new: NewOpportunity, now: datetime) -> CanteenOpportunity:
+    by = rights(session, actor)
+    _may_publish_for(by, new.office_code)
+    found = problems(new, now, office_codes(session))
+    if found:
+        raise Refused(found)
+    return _published(session, by, new, now)
+
+
+def _published(session: Session, by: Rights, new: NewOpportunity, now: datetime) -> CanteenOpportunity:
+    created = canteens.publish(session, new, by.actor.address or "operator", now)
+    record(
+        session,
+        by,
+        "canteens.publish",
+        office=created.office_code,
+        target="opportunity",
+        target_id=created.id,
+        outcome="published",
+        now=now,
+    )
+    return created
+
+
+@action
+def publish_file(
+    session: Session, actor: Actor, lines: Sequence[Line], now: datetime
+) -> list[CanteenOpportunity]:
+    """Every line checked first; a bad line (with its number) and none is published."""
+    by = rights(session, actor)
+    known = office_codes(session)
+    names = {
+        fold(name): office.code
+        for office in offices.active_offices(session)
+        for name in (office.code, office.name_ar, office.name_en)
+    }
+    bad: list[str] = []
+    found: list[NewOpportunity] = []
+    for line in lines:
+        new, wrong = _from_line(line, names, now, known)
+        if new is not None and not by.sees(new.office_code):
+            wrong.append(Problem("office", _("you can only publish for your office")))
+        bad += [_("line %(line)s: %(problem)s", line=line.number, problem=str(problem)) for problem in wrong]
+        if new is not None and not wrong:
+            found.append(new)
+    if bad:
+        raise RejectedFile(bad)
+    return [_published(session, by, new, now) for new in found]
+
+
+def _from_line(
+    line: Line, names: dict[str, str], now: datetime, known: list[str]
+) -> tuple[NewOpportunity | None, list[Problem]]:
+    values = line.values
+    wrong: list[Problem] = []
+    gender = fold(values["gender"])
+    if gender not in GIRLS + BOYS:
+        wrong.append(Problem("gender", _("girls or boys (بنات أو بنين)")))
+    numbers: dict[str, int] = {}
+    for column in ("students", "places"):
+        digits = normalise(values[column])
+        if not digits.isdigit():
+            wrong.append(Problem(column, _("a whole number")))
+        else:
+            numbers[column] = int(digits)
+    starts_on, deadline = parse_day(values["start"]), parse_deadline(values["deadline"])
+    if starts_on is None:
+        wrong.append(Problem("start", _("write the day as 2027-01-10")))
+    if deadline is None:
+        wrong.append(Problem("deadline", _("write the last day as 2026-12-15, or a day and time")))
+    if starts_on is None or deadline is None:
+        return None, wrong
+    new = NewOpportunity(
+        school_name=values["school"],
+        stage=STAGE_NAMES.get(fold(values["stage"]), values["stage"]),
+        girls=gender in GIRLS,
+        district=values["district"],
+        office_code=names.get(fold(values["office"]), values["office"]),
+        students=numbers.get("students", 1),
+        starts_on=starts_on,
+        deadline=deadline,
+        places=numbers.get("places", 1),
+        requirements=values["requirements"],
+    )
+    wrong += problems(new, now, known)
+    return (None if wrong else new), wrong
+
+
+@action
+def edit(
+    session: Session, actor: Actor, number: int, changes: Mapping[str, Any], now: datetime
+) -> CanteenOpportunity:
+    """Change an open opportunity: what is given of `CHANGEABLE`, never fewer places than families
+    accepted. It tells nobody: families see it as it is when they next look."""
+    by = rights(session, actor)
+    found = _visible(by, canteens.find(session, number), number)
+    if not canteens.is_open(found, now):
+        raise Refused([Problem(None, _("That opportunity is closed: it can no longer be changed."))])
+    unknown = set(changes) - set(CHANGEABLE)
+    if unknown:
+        raise ValueError(f"not changeable: {', '.join(sorted(unknown))}")
+    current = NewOpportunity(**{field.name: getattr(found, field.name) for field in fields(NewOpportunity)})
+    changed = replace(current, **changes)
+    # One published before deadlines had to precede the start stays editable while its dates stay as they are.
+    dates_changed = (changed.deadline, changed.starts_on) != (found.deadline, found.starts_on)
+    wrong = problems(changed, now, office_codes(session), check_dates=dates_changed)
+    if wrong:
+        raise Refused(wrong)
+    try:
+        canteens.edit(session, found, changed)
+    except canteens.FewerPlacesThanAccepted as fewer:
+        raise Refused(
+            [
+                Problem(
+                    "places",
+                    _(
+                        "%(accepted)s families are already accepted: the places cannot be fewer.",
+                        accepted=fewer.accepted,
+                    ),
+                )
+            ]
+        ) from fewer
+    record(
+        session,
+        by,
+        "canteens.edit",
+        office=found.office_code,
+        target="opportunity",
+        target_id=found.id,
+        outcome="changed",
+        now=now,
+        details={"changed": sorted(name for name in changes if getattr(current, name) != changes[name])},
+    )
+    return found
+
+
+@action
+def close(session: Session, actor: Actor, number: int, now: datetime) -> bool:
+    """Applications closed now; False if they already were."""
+    by = rights(session, actor)
+    found = _visible(by, canteens.find(session, number), number)
+    done = canteens.close(session, found, now)
+    record(
+        session,
+        by,
+        "canteens.close",
+        office=found.office_code,
+        target="opportunity",
+        target_id=found.id,
+        outcome="closed" if done else "unchanged",
+        now=now,
+    )
+    return done
+
+
+def reverses(application: CanteenApplication, status: ApplicationStatus) -> bool:
+    """A decision she was told (accepted, not accepted) changed into another: staff are asked first."""
+    return application.status in FINAL and application.status != status.value
+
+
+@action
+def decide(
+    session: Session,
+    actor: Actor,
+    application_id: int,
+    status: ApplicationStatus,
+    reason: str | None,
+    now: datetime,
+    *,
+    confirmed: bool = False,
+) -> Decision:
+    """Shortlist, accept (never more than the places) or reject (with a reason she reads). She is told the
+    decision in force each time it changes; one not yet sent is replaced. Reversing a decision she was told
+    needs `confirmed`."""
+    by = rights(session, actor)
+    found, shown = application(session, actor, application_id)
+    if reverses(found, status) and not confirmed:
+        raise NeedsConfirmation(
+            _(
+                "This changes the decision she was told (%(before)s). She will be told the new one.",
+                before=status_name(found.status),
+            )
+        )
+    decided = canteens.decide(
+        session, found, status, normalise(reason) if reason else None, by.actor.address or "operator", now
+    )
+    if decided.result is Decided.FULL:
+        raise Refused(
+            [
+                Problem(
+                    None,
+                    _(
+                        "All %(places)s places are taken: accepting one more is refused. To accept more "
+                        "families, raise its places with “Change the opportunity”.",
+                        places=shown.places,
+                    ),
+                )
+            ]
+        )
+    if decided.result is Decided.WITHDRAWN:
+        raise Refused([Problem(None, _("Nothing was changed: she withdrew this application."))])
+    if decided.decision is not None:
+        canteen_notices.tell_decision(session, found, decided.decision, decided.earlier, shown, now)
+    record(
+        session,
+        by,
+        "canteens.decide",
+        office=shown.office_code,
+        target="application",
+        target_id=found.id,
+        outcome=found.status if decided.result is Decided.DONE else "unchanged",
+        now=now,
+    )
+    return decided
+
+
+def status_name(status: str) -> str:
+    """An application's status in the reader's language."""
+    return said(APPLICATION_STATUSES, status)

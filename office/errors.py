@@ -1,0 +1,53 @@
+"""Why an office action was refused, in the reader's language. Nothing was changed by a refused action."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+
+class OfficeError(Exception):
+    """An office action refused; `message` says why, already translated."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class NotStaff(OfficeError):
+    """The address is no (longer a) staff member's."""
+
+
+class NotFound(OfficeError):
+    """No such thing, or one of another office: both answer the same, so that nothing is revealed."""
+
+
+class NotAllowed(OfficeError):
+    """A right she does not have (an admin's action, or an event of several offices)."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """What is wrong with one of the values given (`field`, as the action names it; None: with all)."""
+
+    field: str | None
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.message}" if self.field else self.message
+
+
+class Refused(OfficeError):
+    """What was given cannot be used: every problem, by the value it is about."""
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        super().__init__("; ".join(str(problem) for problem in problems))
+        self.problems = list(problems)
+
+
+class RejectedFile(OfficeError):
+    """A file that cannot be imported; `problems` are its bad lines, each with its line number."""
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = list(problems)

@@ -1,0 +1,364 @@
+"""Training events: create one and whom to invite when, change it (a new time or place is told to its
+guests), cancel it, follow its answers, mark who came (from the chat, or a file of IDs and mobiles) and thank
+them.
+
+An event is for one office, several, or every office. Staff of each of those offices open it and manage
+their own families' part of it (answers, attendance, thanks); changing or cancelling it is for the staff of
+its one office, or for admins.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, fields, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from conversations.dates import RIYADH
+from conversations.i18n import _
+from conversations.text import normalise
+from conversations.validators import Invalid, saudi_mobile, saudi_national_id
+from office import event_notices
+from office.audiences import within_rights
+from office.audit import action, record
+from office.errors import NotAllowed, NotFound, Problem, Refused, RejectedFile
+from office.rights import Actor, Rights, rights
+from storage import beneficiaries, events
+from storage.audiences import Audience
+from storage.beneficiaries import Identifier
+from storage.events import Edited, EventDetails, GuestLine
+from storage.models import Event
+
+# A translation is kept only while what it translates is unchanged (English readers never read an outdated
+# one; they read the Arabic instead).
+TRANSLATIONS = {"description_en": "description_ar", "venue_en": "venue_ar", "title_en": "title_ar"}
+
+
+def problems(details: EventDetails, now: datetime) -> list[Problem]:
+    """What makes these details unusable; empty when they are fine."""
+    found = []
+    if not details.title_ar.strip():
+        found.append(Problem("title_ar", _("empty")))
+    if not details.venue_ar.strip():
+        found.append(Problem("venue_ar", _("empty")))
+    if details.starts_at <= now:
+        found.append(Problem("starts_at", _("That time has already passed.")))
+    if details.ends_at <= details.starts_at:
+        start = f"{details.starts_at.astimezone(RIYADH):%H:%M}"
+        found.append(Problem("ends_at", _("It must end after it starts (%(start)s).", start=start)))
+    if details.capacity is not None and details.capacity < 1:
+        found.append(Problem("capacity", _("at least 1 (or none for no limit)")))
+    if details.map_url and not details.map_url.startswith(("https://", "http://")):
+        found.append(Problem("map_url", _("a link that starts with https://")))
+    return found
+
+
+def _offices(event: Event) -> tuple[str, ...]:
+    return Audience.from_json(event.audience).offices
+
+
+def _unknown(number: int) -> NotFound:
+    return NotFound(_("There is no event %(number)s.", number=number))
+
+
+def _visible(by: Rights, found: Event | None, number: int) -> Event:
+    """An event for her office (or every office); another office's answers as an unknown one."""
+    if found is None or not by.sees_any(_offices(found)):
+        raise _unknown(number)
+    return found
+
+
+def event(session: Session, actor: Actor, number: int) -> Event:
+    return _visible(rights(session, actor), events.find(session, number), number)
+
+
+def may_change(by: Rights, found: Event, now: datetime) -> bool:
+    """Changed or cancelled only before it starts, while it is on, and by those who run it."""
+    return found.cancelled_at is None and now < found.starts_at and by.runs(_offices(found))
+
+
+def changeable(session: Session, actor: Actor, number: int, now: datetime) -> bool:
+    """Whether she may change (or cancel) the event now: the chat offers the buttons only then."""
+    by = rights(session, actor)
+    return may_change(by, _visible(by, events.find(session, number), number), now)
+
+
+def _changing(by: Rights, found: Event, now: datetime) -> None:
+    if not by.runs(_offices(found)):
+        raise NotAllowed(_("Only an administrator can change an event for several offices."))
+    if not may_change(by, found, now):
+        raise Refused([Problem(None, _("That event can no longer be changed."))])
+
+
+@action
+def create(
+    session: Session,
+    actor: Actor,
+    details: EventDetails,
+    requested: Audience,
+    invite_at: datetime,
+    now: datetime,
+) -> Event:
+    """A new event; its invitations go out at `invite_at` (the scheduler sends them)."""
+    by = rights(session, actor)
+    if requested.contacts:
+        raise Refused([Problem("audience", _("An event invites registered families only."))])
+    audience = within_rights(session, by, requested)
+    wrong = problems(details, now)
+    if invite_at < now - timedelta(minutes=1):
+        wrong.append(Problem("invite_at", _("That time has already passed.")))
+    elif invite_at >= details.starts_at:
+        wrong.append(Problem("invite_at", _("Invitations must go out before the event starts.")))
+    if wrong:
+        raise Refused(wrong)
+    created = events.create(session, details, audience, invite_at, by.actor.address or "operator", now)
+    record(
+        session,
+        by,
+        "events.create",
+        office=_one(audience.offices),
+        target="event",
+        target_id=created.id,
+        outcome="created",
+        now=now,
+    )
+    return created
+
+
+def _one(offices: Sequence[str]) -> str | None:
+    return offices[0] if len(offices) == 1 else None
+
+
+def details_of(found: Event) -> EventDetails:
+    return EventDetails(**{field.name: getattr(found, field.name) for field in fields(EventDetails)})
+
+
+@action
+def edit(session: Session, actor: Actor, number: int, changes: Mapping[str, Any], now: datetime) -> Edited:
+    """Change what is given of its details. A new time or place is told to those invited who have not said
+    no; families the waiting list gives a place to (more places) are told so."""
+    by = rights(session, actor)
+    found = _visible(by, events.find(session, number), number)
+    _changing(by, found, now)
+    current = details_of(found)
+    unknown = set(changes) - {field.name for field in fields(EventDetails)}
+    if unknown:
+        raise ValueError(f"not event details: {', '.join(sorted(unknown))}")
+    given = dict(changes)
+    for translation, original in TRANSLATIONS.items():
+        if translation not in given and given.get(original, getattr(current, original)) != getattr(
+            current, original
+        ):
+            given[translation] = None
+    changed = replace(current, **given)
+    wrong = problems(changed, now)
+    if wrong:
+        raise Refused(wrong)
+    edited = events.edit(session, found, changed, now)
+    event_notices.tell_of_edit(session, found, edited, now)
+    record(
+        session,
+        by,
+        "events.edit",
+        office=_one(_offices(found)),
+        target="event",
+        target_id=found.id,
+        outcome="moved" if edited.moved else "changed",
+        now=now,
+        details={"changed": sorted(name for name in given if getattr(current, name) != given[name])},
+    )
+    return edited
+
+
+@action
+def cancel(session: Session, actor: Actor, number: int, now: datetime) -> bool:
+    """Those who said they would come (or wait for a place) are told; pending invitations and reminders
+    stop. False if it was already cancelled."""
+    by = rights(session, actor)
+    found = _visible(by, events.find(session, number), number)
+    if by.runs(_offices(found)) and found.cancelled_at is not None:
+        return False
+    _changing(by, found, now)
+    events.cancel(session, found, now)
+    event_notices.tell_of_cancellation(session, found, now)
+    record(
+        session,
+        by,
+        "events.cancel",
+        office=_one(_offices(found)),
+        target="event",
+        target_id=found.id,
+        outcome="cancelled",
+        now=now,
+    )
+    return True
+
+
+def upcoming(
+    session: Session, actor: Actor, now: datetime, ended_within: timedelta = timedelta(0)
+) -> Sequence[Event]:
+    """The events of her office (or every office's, for admins) not over, or over for less than
+    `ended_within`; soonest first."""
+    return events.upcoming(session, rights(session, actor).scope, now, ended_within)
+
+
+def guests(session: Session, actor: Actor, number: int) -> list[GuestLine]:
+    """The event's guests she manages: her office's families (admins: all)."""
+    by = rights(session, actor)
+    found = _visible(by, events.find(session, number), number)
+    return [line for line in events.guest_list(session, found.id) if by.sees(line.office_code)]
+
+
+def tally(session: Session, actor: Actor, number: int) -> dict[str, int]:
+    """invited (no answer), going, not going, waitlisted and attended: of her office's part (admins: all)."""
+    counts = {"invited": 0, "going": 0, "not_going": 0, "waitlisted": 0, "attended": 0}
+    for line in guests(session, actor, number):
+        counts[line.status] += 1
+        counts["attended"] += line.attended_at is not None
+    return counts
+
+
+def _started(found: Event, now: datetime) -> None:
+    if now < found.starts_at:
+        raise Refused([Problem(None, _("The event has not started yet: attendance is marked once it has."))])
+    if found.cancelled_at is not None:
+        raise Refused([Problem(None, _("This event is cancelled."))])
+
+
+@action
+def mark_attendance(
+    session: Session,
+    actor: Actor,
+    number: int,
+    family_ids: Sequence[int],
+    now: datetime,
+    *,
+    came: bool = True,
+) -> int:
+    """Mark her office's guests chosen as having come, or take a mistaken mark back (`came` False: it counts
+    for canteens); how many marks changed."""
+    by = rights(session, actor)
+    found = _visible(by, events.find(session, number), number)
+    _started(found, now)
+    own = {line.beneficiary_id for line in guests(session, actor, number)}
+    if any(family_id not in own for family_id in family_ids):
+        raise Refused([Problem(None, _("That family is not among the guests of this event you manage."))])
+    if came:
+        changed = events.mark_attended(session, found.id, family_ids, now)
+    else:
+        changed = sum(events.unmark_attended(session, found.id, family_id) for family_id in family_ids)
+    if changed:
+        record(
+            session,
+            by,
+            "events.attendance" if came else "events.attendance_undone",
+            office=by.scope,
+            target="event",
+            target_id=found.id,
+            outcome="marked" if came else "unmarked",
+            now=now,
+            details={"families": sorted(family_ids)},
+        )
+    return changed
+
+
+@dataclass(frozen=True)
+class Marked:
+    newly: int
+    already: int
+    thanked: int
+
+
+@action
+def attendance_from_file(
+    session: Session,
+    actor: Actor,
+    number: int,
+    lines: Sequence[tuple[int, str]],
+    now: datetime,
+    *,
+    thank: bool,
+) -> Marked:
+    """Who came, one national ID or mobile a line (`lines`: the line's number and its value): every family
+    named must be among the guests of this event that she manages. Any bad line and nothing is marked."""
+    by = rights(session, actor)
+    found = _visible(by, events.find(session, number), number)
+    _started(found, now)
+    own = {line.beneficiary_id for line in guests(session, actor, number)}
+    seen: dict[int, int] = {}
+    bad = []
+    for line_number, value in lines:
+        family_id = _family_named(session, by, value)
+        problem = None
+        if family_id is None:
+            problem = _("no registered family with this national ID or mobile")
+        elif family_id not in own:
+            problem = _("she was not invited to this event")
+        elif family_id in seen:
+            problem = _("the same family as line %(line)s", line=seen[family_id])
+        else:
+            seen[family_id] = line_number
+        if problem is not None:
+            bad.append(_("line %(line)s: %(problem)s", line=line_number, problem=problem))
+    if bad:
+        raise RejectedFile(bad)
+    came = list(seen)
+    newly = events.mark_attended(session, found.id, came, now)
+    record(
+        session,
+        by,
+        "events.attendance",
+        office=by.scope,
+        target="event",
+        target_id=found.id,
+        outcome="marked",
+        now=now,
+        details={"families": sorted(came)},
+    )
+    thanked = _thank(session, by, found, now) if thank else 0
+    return Marked(newly=newly, already=len(came) - newly, thanked=thanked)
+
+
+def _family_named(session: Session, by: Rights, value: str) -> int | None:
+    """The family a national ID or mobile names, if she may see her (another office's: as unknown)."""
+    typed = normalise(value)
+    for identifier, parse in ((Identifier.NATIONAL_ID, saudi_national_id), (Identifier.MOBILE, saudi_mobile)):
+        try:
+            parsed = parse(typed)
+        except Invalid:
+            continue
+        found = beneficiaries.find_by(session, identifier, parsed)
+        if found is not None:
+            family = beneficiaries.beneficiary(session, found)
+            return found if family is not None and by.sees(family.office_code) else None
+    return None
+
+
+@action
+def thank(session: Session, actor: Actor, number: int, now: datetime) -> int:
+    """A thank-you to her office's families who came (once each); how many there are."""
+    by = rights(session, actor)
+    return _thank(session, by, _visible(by, events.find(session, number), number), now)
+
+
+def _thank(session: Session, by: Rights, found: Event, now: datetime) -> int:
+    came = [
+        line.beneficiary_id
+        for line in events.guest_list(session, found.id)
+        if line.attended_at is not None and by.sees(line.office_code)
+    ]
+    event_notices.thank(session, found, came, now)
+    record(
+        session,
+        by,
+        "events.thank",
+        office=by.scope,
+        target="event",
+        target_id=found.id,
+        outcome="thanked",
+        now=now,
+        details={"families": len(came)},
+    )
+    return len(came)

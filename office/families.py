@@ -1,0 +1,146 @@
+"""An office's list of families (CSV or XLSX, Arabic welcome) imported as contacts: the bot recognises each by
+her mobile when she first writes, and asks only what the office did not know.
+
+Columns, by header in English or Arabic, in any order: national ID (رقم الهوية), name (الاسم), mobile
+(الجوال), office (المكتب: its code or its name in either language). Every bad line is reported with its
+number, and nothing is imported from a file with one. An office's staff import their own office's families
+only, and never touch another office's: a line naming one is bad ("belongs to another office").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from conversations.i18n import _
+from conversations.text import fold
+from conversations.validators import Invalid, person_name, saudi_mobile, saudi_national_id
+from office.audit import action, record
+from office.errors import RejectedFile
+from office.rights import Actor, Rights, rights
+from office.tables import Line
+from storage import contacts, offices
+from storage.contacts import KnownFamily, Saved
+
+COLUMNS = {
+    "national_id": (
+        "national id",
+        "national_id",
+        "id",
+        "id number",
+        "رقم الهويه",
+        "الهويه",
+        "رقم السجل المدني",
+    ),
+    "name": ("name", "full name", "full_name", "الاسم", "اسم المستفيده", "الاسم الكامل"),
+    "mobile": ("mobile", "phone", "mobile number", "الجوال", "رقم الجوال", "الهاتف", "رقم الهاتف"),
+    "office": ("office", "office code", "المكتب", "مكتب الضمان"),
+}
+
+
+@action
+def import_list(
+    session: Session, actor: Actor, lines: Sequence[Line], now: datetime, *, dry_run: bool = False
+) -> Saved:
+    """Check every line, then save them all (or, for a dry run, only say what saving would do)."""
+    by = rights(session, actor)
+    families = _checked(session, by, lines)
+    if dry_run:
+        return contacts.plan(session, families)
+    saved = contacts.save_all(session, families, by.actor.address or "operator", now)
+    record(
+        session,
+        by,
+        "families.import",
+        office=by.scope,
+        target="list",
+        target_id=None,
+        outcome="imported",
+        now=now,
+        details={"added": saved.added, "updated": saved.updated, "registered": saved.already_registered},
+    )
+    return saved
+
+
+def _checked(session: Session, by: Rights, lines: Sequence[Line]) -> list[KnownFamily]:
+    """Each line as a family, or RejectedFile listing every bad line."""
+    office_codes = _office_names(session)
+    problems: list[tuple[int, str]] = []
+    checked: list[tuple[int, KnownFamily]] = []
+    first_seen: dict[tuple[str, str], int] = {}
+    for line in lines:
+        family, wrong = _family(line, office_codes)
+        problems.extend((line.number, message) for message in wrong)
+        if family is None:
+            continue
+        if not by.sees(family.office_code):
+            problems.append((line.number, _("office: you can only import families of your office")))
+        for column, value in ((_("national ID"), family.national_id), (_("mobile"), family.mobile)):
+            earlier = first_seen.setdefault((column, value), line.number)
+            if earlier != line.number:
+                problems.append(
+                    (line.number, _("the same %(column)s as line %(line)s", column=column, line=earlier))
+                )
+        checked.append((line.number, family))
+    families = [family for _number, family in checked]
+    held = contacts.mobiles_held_by_others(session, families)
+    problems.extend(
+        (number, _("mobile: another imported family has this number"))
+        for number, family in checked
+        if family.mobile in held
+    )
+    if by.scope is not None:
+        elsewhere = contacts.held_by_other_offices(session, families, by.scope)
+        problems.extend(
+            (number, _("belongs to another office"))
+            for number, family in checked
+            if family.national_id in elsewhere
+        )
+    if problems:
+        raise RejectedFile(
+            [
+                _("line %(line)s: %(problem)s", line=number, problem=message)
+                for number, message in sorted(problems)
+            ]
+        )
+    return families
+
+
+def _family(line: Line, office_codes: dict[str, str]) -> tuple[KnownFamily | None, list[str]]:
+    """The family on the line, or what is wrong with each of its columns."""
+    values = line.values
+    parsed: dict[str, str] = {}
+    wrong: list[str] = []
+    for column, label, parse in (
+        ("national_id", _("national ID"), saudi_national_id),
+        ("name", _("name"), person_name),
+        ("mobile", _("mobile"), saudi_mobile),
+    ):
+        if not values[column]:
+            wrong.append(_("%(column)s: empty", column=label))
+            continue
+        try:
+            parsed[column] = parse(values[column])
+        except Invalid as problem:
+            wrong.append(f"{label}: {problem.message}")
+    office = office_codes.get(fold(values["office"]))
+    if office is None:
+        wrong.append(
+            _("office: unknown office “%(office)s”", office=values["office"])
+            if values["office"]
+            else _("%(column)s: empty", column=_("office"))
+        )
+    if wrong or office is None:
+        return None, wrong
+    return KnownFamily(parsed["national_id"], parsed["name"], parsed["mobile"], office), []
+
+
+def _office_names(session: Session) -> dict[str, str]:
+    """Every way a list may name an office (its code, its Arabic and English names) → its code."""
+    names = {}
+    for office in offices.active_offices(session):
+        for name in (office.code, office.name_ar, office.name_en):
+            names[fold(name)] = office.code
+    return names

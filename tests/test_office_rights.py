@@ -1,0 +1,226 @@
+"""Who may do what: every office action run as the operator, an admin, the office's own staff and another
+office's staff. What is allowed is done and recorded once in the audit log; what is refused changes nothing
+and records nothing, and another office's things answer exactly as unknown ones."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from conversations.i18n import use_language
+from office import announcements, audit, canteens, event_notices, events, exports, families, registrations
+from office import staff as office_staff
+from office.errors import NotAllowed, NotFound, OfficeError, RejectedFile
+from office.rights import OPERATOR, Actor
+from office.tables import Line
+from storage import canteens as stored
+from storage import staff
+from storage.audiences import Audience
+from storage.canteens import NewOpportunity
+from storage.db import Database
+from storage.events import EventDetails
+from storage.models import ApplicationStatus, AuditEntry, Base, StaffRole
+from tests.people import Clock
+from tests.test_announcements import town
+from tests.test_deliveries import national_id
+
+T0 = datetime(2026, 11, 28, 6, 0, tzinfo=UTC)
+LATER = T0 + timedelta(hours=3)  # when the actions run: the first event has started, the second not
+
+ADMIN, OWN, OTHER = "900", "901", "902"  # an admin; staff of Makkah; staff of Jeddah
+ACTORS = {"operator": OPERATOR, "admin": Actor(ADMIN), "own": Actor(OWN), "other": Actor(OTHER)}
+
+
+def _event(title: str, starts: datetime) -> EventDetails:
+    return EventDetails(
+        title_ar=title, starts_at=starts, ends_at=starts + timedelta(hours=2), venue_ar="المكتب"
+    )
+
+
+def _opportunity(office: str = "makkah") -> NewOpportunity:
+    return NewOpportunity(
+        school_name="ابتدائية مكة الأولى",
+        stage="primary",
+        girls=True,
+        district="العزيزية",
+        office_code=office,
+        students=200,
+        starts_on=date(2027, 1, 10),
+        deadline=datetime(2026, 12, 20, tzinfo=UTC),
+        places=2,
+    )
+
+
+async def world(database: Database) -> None:
+    """Makkah's families (3, 6, 9; 12 stopped announcements), an event that has started and one to come,
+    both invited; an opportunity with an application of family 3; a scheduled announcement; staff."""
+    await town(database, Clock(T0))
+
+    def build(session: Session) -> None:
+        for address, role, office in (
+            (ADMIN, StaffRole.ADMIN, None),
+            (OWN, StaffRole.STAFF, "makkah"),
+            (OTHER, StaffRole.STAFF, "jeddah"),
+            ("903", StaffRole.STAFF, "makkah"),
+        ):
+            staff.add_or_update(session, address, role, office, T0)  # fmt: skip
+        makkah = Audience(offices=("makkah",))
+        events.create(session, OPERATOR, _event("ملتقى", T0 + timedelta(hours=1)), makkah, T0, T0)
+        events.create(session, OPERATOR, _event("دورة", T0 + timedelta(days=5)), makkah, T0, T0)
+        event_notices.invite_due(session, T0)
+        canteens.publish(session, OPERATOR, _opportunity(), T0)
+        stored.apply(session, 1, 3, T0)
+        announcements.create(session, OPERATOR, "إعلان", None, makkah, T0 + timedelta(days=2), T0)
+
+    await database.run(build)
+
+
+@dataclass(frozen=True)
+class Case:
+    action: str  # as recorded in the audit log; "" for what is not recorded (reads)
+    run: Callable[[Session, Actor], Any]
+    allowed: frozenset[str]
+    refusal: type[OfficeError] = NotFound
+
+
+EVERYONE_BUT_OTHER = frozenset({"operator", "admin", "own"})
+ADMINS = frozenset({"operator", "admin"})
+
+
+def _line() -> Line:
+    return Line(2, {"national_id": national_id(40), "name": "هند سعيد الغامدي", "mobile": "0551110040",
+                    "office": "makkah"})  # fmt: skip
+
+
+CASES = [
+    Case("registrations.verify", lambda s, a: registrations.verify(s, a, 9, LATER), EVERYONE_BUT_OTHER),
+    Case(
+        "families.import",
+        lambda s, a: families.import_list(s, a, [_line()], LATER),
+        EVERYONE_BUT_OTHER,
+        RejectedFile,
+    ),
+    Case(
+        "events.create",
+        lambda s, a: events.create(
+            s, a, _event("جديد", T0 + timedelta(days=9)), Audience(offices=("makkah",)), LATER, LATER
+        ),
+        EVERYONE_BUT_OTHER,
+        NotAllowed,
+    ),
+    Case("events.edit", lambda s, a: events.edit(s, a, 2, {"title_ar": "دورة ٢"}, LATER), EVERYONE_BUT_OTHER),
+    Case("events.attendance", lambda s, a: events.mark_attendance(s, a, 1, [3], LATER), EVERYONE_BUT_OTHER),
+    Case("events.thank", lambda s, a: events.thank(s, a, 1, LATER), EVERYONE_BUT_OTHER),
+    Case("events.cancel", lambda s, a: events.cancel(s, a, 2, LATER), EVERYONE_BUT_OTHER),
+    Case(
+        "canteens.publish",
+        lambda s, a: canteens.publish(s, a, _opportunity(), LATER),
+        EVERYONE_BUT_OTHER,
+        NotAllowed,
+    ),
+    Case("canteens.edit", lambda s, a: canteens.edit(s, a, 1, {"places": 3}, LATER), EVERYONE_BUT_OTHER),
+    Case(
+        "canteens.decide",
+        lambda s, a: canteens.decide(s, a, 1, ApplicationStatus.SHORTLISTED, None, LATER),
+        EVERYONE_BUT_OTHER,
+    ),
+    Case("canteens.close", lambda s, a: canteens.close(s, a, 1, LATER), EVERYONE_BUT_OTHER),
+    Case(
+        "announcements.create",
+        lambda s, a: announcements.create(s, a, "نص", None, Audience(offices=("makkah",)), LATER, LATER),
+        EVERYONE_BUT_OTHER,
+        NotAllowed,
+    ),
+    Case("announcements.cancel", lambda s, a: announcements.cancel(s, a, 1, LATER), EVERYONE_BUT_OTHER),
+    Case(
+        "exports.guests", lambda s, a: exports.guests(s, a, 1, io.StringIO(), "ar", LATER), EVERYONE_BUT_OTHER
+    ),
+    Case(
+        "exports.applicants",
+        lambda s, a: exports.applicants(s, a, 1, io.StringIO(), "ar", LATER),
+        EVERYONE_BUT_OTHER,
+    ),
+    Case(
+        "staff.add",
+        lambda s, a: office_staff.add(s, a, "0551234567", StaffRole.STAFF, "jumum", LATER),
+        ADMINS,
+        NotAllowed,
+    ),
+    Case("staff.remove", lambda s, a: office_staff.remove(s, a, "903", LATER), ADMINS, NotAllowed),
+    Case("", lambda s, a: list(audit.history(s, a)), ADMINS, NotAllowed),
+    Case("", lambda s, a: office_staff.listing(s, a), ADMINS, NotAllowed),
+    Case("", lambda s, a: registrations.find(s, a, national_id(9)), EVERYONE_BUT_OTHER),
+    Case("", lambda s, a: canteens.applicants(s, a, 1), EVERYONE_BUT_OTHER),
+    Case("", lambda s, a: events.guests(s, a, 1), EVERYONE_BUT_OTHER),
+    Case("", lambda s, a: announcements.progress(s, a, 1), EVERYONE_BUT_OTHER),
+]
+
+
+def _entries(session: Session) -> list[tuple[str, int | None]]:
+    rows = session.execute(select(AuditEntry.action, AuditEntry.staff_id).order_by(AuditEntry.id))
+    return [(action, staff_id) for action, staff_id in rows]
+
+
+@pytest.mark.parametrize("who", list(ACTORS))
+async def test_every_office_action_checks_who_acts(database: Database, who: str) -> None:
+    await world(database)
+    actor = ACTORS[who]
+    staff_id = (
+        None
+        if actor.is_operator
+        else await database.run(
+            lambda s: staff.staff_member(s, actor.address or "").id  # type: ignore[union-attr]
+        )
+    )
+    for case in CASES:
+
+        def attempt(session: Session, case: Case = case) -> tuple[str, list[tuple[str, int | None]]]:
+            before = _entries(session)
+            with use_language("en"):
+                try:
+                    case.run(session, actor)
+                except OfficeError as refused:
+                    outcome = type(refused).__name__
+                else:
+                    outcome = "done"
+            return outcome, _entries(session)[len(before) :]
+
+        before_rows = await database.run(_row_counts)
+        outcome, recorded = await database.run(attempt)
+        label = f"{case.action or case.run} as {who}"
+        if who in case.allowed:
+            assert outcome == "done", label
+            assert recorded == ([(case.action, staff_id)] if case.action else []), label
+        else:
+            assert outcome == case.refusal.__name__, label
+            assert recorded == [], label
+            assert await database.run(_row_counts) == before_rows, f"{label} changed something"
+
+
+def _row_counts(session: Session) -> dict[str, int]:
+    return {
+        table.name: int(session.scalar(select(func.count()).select_from(table)) or 0)
+        for table in Base.metadata.sorted_tables
+    }
+
+
+async def test_another_offices_family_answers_as_an_unknown_one(database: Database) -> None:
+    await world(database)
+
+    def both(session: Session) -> tuple[str, str]:
+        said = []
+        for typed in (national_id(9), national_id(77)):  # a Makkah family, and nobody
+            with use_language("en"), pytest.raises(NotFound) as refused:
+                registrations.find(session, Actor(OTHER), typed)
+            said.append(refused.value.message)
+        return said[0], said[1]
+
+    makkah, nobody = await database.run(both)
+    assert makkah == nobody == "No registered family with this national ID or mobile."

@@ -47,7 +47,7 @@ from bot.telegram import create_bot
 from conversations.messages import Channel
 from conversations.validators import with_check_digit
 from handlers.telegram.sender import TelegramSender
-from storage import deliveries
+from storage import deliveries, kinds
 from storage.db import Database
 from storage.models import Beneficiary, Conversation
 from tests.fake_telegram import TOKEN
@@ -175,7 +175,9 @@ def add_families(session: Session, count: int) -> None:
 async def enqueue_timed(database: Database, source_id: int) -> tuple[int, float]:
     started = time.perf_counter()
     added = await database.run(
-        lambda s: deliveries.enqueue(s, "announcement", source_id, select(Beneficiary.id), TEXTS, NOW, NOW)
+        lambda s: deliveries.enqueue(
+            s, kinds.ANNOUNCEMENT, source_id, select(Beneficiary.id), TEXTS, NOW, NOW
+        )
     )
     return added, time.perf_counter() - started
 
@@ -245,7 +247,7 @@ async def dispatch_unlimited(database: Database, fake: FakeBotAPI, dispatch: int
     finally:
         await bot.session.close()
     received, _ = await fake.sends()
-    counts = await database.run(lambda s: deliveries.counts(s, "announcement", 1))
+    counts = await database.run(lambda s: deliveries.counts(s, kinds.ANNOUNCEMENT, 1))
     print(
         f"dispatch  no limit    {sent:>7,} messages in {seconds:6.2f} s = {sent / seconds:,.0f} messages/s"
         f" (concurrency {concurrency}; the fake server received {received:,}; outbox {counts})"

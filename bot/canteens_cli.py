@@ -1,7 +1,7 @@
 """`usar canteens`: school-canteen opportunities from the command line — publish one (or many from a CSV or
 XLSX file), list them, see and decide on applicants, close one early, export its applicants; and `usar
-beneficiaries verify`, which eligibility needs. Each command calls the one office action (office.canteens,
-office.registrations) that the staff chat calls too.
+beneficiaries verify` (bot.families_cli), which eligibility needs. Each command calls the one office action
+(office.canteens) that the staff chat calls too.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from bot.arguments import actor_of, add_as
 from conversations.dates import RIYADH, hijri_date, parse_day, parse_deadline
-from office import canteens, exports, registrations
+from office import canteens, exports
 from office.errors import Problem, Refused
 from office.tables import read_lines
 from storage import canteens as stored
@@ -78,17 +78,6 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     for action in actions.choices.values():
         add_as(action)
     return command
-
-
-def add_verify(
-    family_actions: argparse._SubParsersAction[argparse.ArgumentParser],
-) -> argparse.ArgumentParser:
-    verify = family_actions.add_parser(
-        "verify", help="mark a family's registration as verified by its office"
-    )
-    verify.add_argument("who", help="her national ID or mobile")
-    add_as(verify)
-    return verify
 
 
 def _day(text: str) -> Any:
@@ -217,11 +206,3 @@ def decide(arguments: argparse.Namespace, session: Session, now: datetime) -> st
 
 def write_applicants(arguments: argparse.Namespace, session: Session, out: TextIO, now: datetime) -> int:
     return exports.applicants(session, actor_of(arguments), arguments.id, out, arguments.lang, now)
-
-
-def verify(arguments: argparse.Namespace, session: Session, now: datetime) -> str:
-    actor = actor_of(arguments)
-    family = registrations.find(session, actor, arguments.who)
-    if not registrations.verify(session, actor, family.id, now):
-        return f"Family {family.id} was already verified."
-    return f"Family {family.id} is verified."

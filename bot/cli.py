@@ -20,18 +20,17 @@ from typing import Any, TextIO, TypeVar
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from bot import broadcast, canteens_cli, content_files, events_cli, logs
+from bot import broadcast, canteens_cli, content_files, events_cli, families_cli, logs
 from bot.app import build_engine, open_database
 from bot.arguments import actor_of, add_as
 from bot.settings import Settings, SettingsError, load_settings
 from conversations.dates import RIYADH, parse_day, parse_local_time
 from conversations.i18n import use_language
 from handlers import console
-from office import exports, families
+from office import exports
 from office import staff as office_staff
 from office.canteens import NeedsConfirmation
 from office.errors import OfficeError, Problem, Refused, RejectedFile
-from office.tables import read_lines
 from storage.models import StaffRole
 
 Command = Callable[[argparse.Namespace, Settings], Coroutine[Any, Any, int]]
@@ -113,18 +112,7 @@ def parser() -> argparse.ArgumentParser:
         exporting.add_argument("--output", type=Path, help="file to write (default: standard output)")
         content.set_defaults(run=_content, what=what)
 
-    families_command = commands.add_parser("beneficiaries", help="families: import an office's list, verify")
-    family_actions = families_command.add_subparsers(dest="action", metavar="ACTION", required=True)
-    importing = family_actions.add_parser(
-        "import",
-        help="add an office's list of families (CSV or XLSX: national ID, name, mobile, office) as contacts "
-        "the bot recognises by their mobile; nothing is imported from a file with errors",
-    )
-    importing.add_argument("file", type=Path)
-    importing.add_argument("--dry-run", action="store_true", help="check the file and count only")
-    add_as(importing)
-    canteens_cli.add_verify(family_actions)
-    families_command.set_defaults(run=_office, actions=FAMILY_ACTIONS)
+    families_cli.add_commands(commands).set_defaults(run=_office, actions=families_cli.ACTIONS)
 
     export_command = commands.add_parser("export", help="export data for staff")
     export_what = export_command.add_subparsers(dest="what", metavar="WHAT", required=True)
@@ -277,19 +265,6 @@ CANTEEN_ACTIONS: Mapping[str, Action] = {
     "close": canteens_cli.close,
     "decide": canteens_cli.decide,
 }
-
-
-def _import_families(arguments: argparse.Namespace, session: Session, now: datetime) -> str:
-    lines = read_lines(arguments.file, families.COLUMNS)
-    saved = families.import_list(session, actor_of(arguments), lines, now, dry_run=arguments.dry_run)
-    done = "would be" if arguments.dry_run else "were"
-    return (
-        f"usar: {saved.added} families {done} added and {saved.updated} updated; "
-        f"{saved.already_registered} already registered through the bot {done} left as they are."
-    )
-
-
-FAMILY_ACTIONS: Mapping[str, Action] = {"import": _import_families, "verify": canteens_cli.verify}
 
 
 def _families(arguments: argparse.Namespace, session: Session, out: TextIO, now: datetime) -> int:

@@ -15,8 +15,6 @@ from collections import deque
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from datetime import time as dt_time
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -34,9 +32,10 @@ from conversations.messages import (
     Sent,
     TransientFailure,
 )
-from storage import beneficiaries, contacts, conversations, deliveries
+from storage import beneficiaries, contacts, conversations, deliveries, kinds
 from storage.db import Database
 from storage.deliveries import Claimed, SentRow
+from storage.kinds import Quiet, QuietHours
 from storage.models import Beneficiary, DeliveryStatus
 
 log = logging.getLogger(__name__)
@@ -127,48 +126,6 @@ class _Window:
 
 DEFAULT_CONCURRENCY = 20  # sends in flight at once on each channel (USAR_DISPATCH_CONCURRENCY)
 
-# What waits for the morning in quiet hours …
-QUIET_KINDS = (
-    "announcement",
-    "tip",
-    "invitation",
-    "event_thanks",
-    "canteen_shortlisted",
-    "canteen_accepted",
-    "canteen_rejected",
-)
-# What STOP stops: what we send to many. Answers about what she asked for (her event, her application) go on.
-STOPPED_BY_STOP = ("announcement", "tip", "invitation", "event_thanks")
-# … and what waits too, unless the morning would bring it after its time (`expires_at`: the event's start).
-TIME_BOUND_KINDS = ("reminder", "event_change", "event_cancelled", "event_promoted")
-
-
-@dataclass(frozen=True)
-class QuietHours:
-    """Hours when families are not disturbed, in the offices' zone (every office is in Asia/Riyadh)."""
-
-    start: dt_time = dt_time(22, 0)
-    end: dt_time = dt_time(8, 0)
-    zone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Riyadh"))
-
-    @classmethod
-    def parse(cls, text: str) -> QuietHours:
-        """From "22:00-08:00"."""
-        first, _, last = text.partition("-")
-        return cls(dt_time.fromisoformat(first.strip()), dt_time.fromisoformat(last.strip()))
-
-    def covers(self, moment: datetime) -> bool:
-        local = moment.astimezone(self.zone).time()
-        if self.start <= self.end:
-            return self.start <= local < self.end
-        return local >= self.start or local < self.end
-
-    def ends_after(self, moment: datetime) -> datetime:
-        """The end of the quiet hours `moment` is in (the next morning, or this one)."""
-        local = moment.astimezone(self.zone)
-        end = local.replace(hour=self.end.hour, minute=self.end.minute, second=0, microsecond=0)
-        return end if end > local else end + timedelta(days=1)
-
 
 @dataclass(frozen=True)
 class Held:
@@ -223,7 +180,7 @@ class Dispatcher:
     async def round(self) -> int:
         """Send one batch; how many deliveries it handled (0: nothing was due)."""
         now = self.clock()
-        waiting = QUIET_KINDS if self.quiet is not None and self.quiet.covers(now) else ()
+        waiting = kinds.WAITING_IN_QUIET_HOURS if self.quiet is not None and self.quiet.covers(now) else ()
         claimed: list[Claimed] = await self.database.run(
             lambda s: deliveries.claim(s, now, self.batch, self.lease, waiting)
         )
@@ -270,7 +227,11 @@ class Dispatcher:
         now = self.clock()
         if expired(delivery.payload, now):
             return TooLate()
-        if delivery.kind in TIME_BOUND_KINDS and self.quiet is not None and self.quiet.covers(now):
+        if (
+            kinds.of(delivery.kind).quiet is Quiet.UNLESS_LATE
+            and self.quiet is not None
+            and self.quiet.covers(now)
+        ):
             until = held_until(delivery.payload, self.quiet.ends_after(now))
             return None if until is None else Held(until)
         return None
@@ -346,7 +307,7 @@ def _targets(session: Session, claimed: Sequence[Claimed]) -> dict[int, Target]:
 
 
 def _stopped(delivery: Claimed, target: Target) -> bool:
-    return target.opted_out and delivery.kind in STOPPED_BY_STOP
+    return target.opted_out and kinds.of(delivery.kind).stopped_by_stop
 
 
 def _record_all(

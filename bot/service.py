@@ -21,7 +21,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.app import build_engine, open_database
 from bot.delivery import Dispatcher as OutboxDispatcher
-from bot.delivery import QuietHours, RateLimit
+from bot.delivery import RateLimit
 from bot.settings import Settings
 from bot.telegram import create_bot, create_dispatcher
 from bot.web import (
@@ -40,6 +40,7 @@ from handlers.whatsapp.sender import WhatsAppSender, twilio_client
 from handlers.whatsapp.webhook import SignedForms, StatusWebhook, WhatsAppWebhook
 from storage import delivery_reports
 from storage.db import Database
+from storage.kinds import QuietHours
 
 log = logging.getLogger(__name__)
 DISPATCH_EVERY = 2  # seconds between looks at the outbox

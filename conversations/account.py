@@ -15,9 +15,10 @@ from conversations.dates import long_date
 from conversations.i18n import N_, _, current_language
 from conversations.turn import Answer, Offer, Turn
 from conversations.validators import mask
+from office import registrations
 from office.words import PRODUCT_LABELS
 from storage import beneficiaries
-from storage.models import Beneficiary
+from storage.models import Beneficiary, Verification
 
 DETAILS = "details"
 LANGUAGE = "language"
@@ -26,6 +27,7 @@ BACK = "back"
 CONFIRM_DELETE = "confirm-delete"
 DELETE_YES = "delete:yes"  # its own payload: no other question's "yes" button can confirm a deletion
 DELETE_NO = "delete:no"
+SEND_BACK = "account:corrected"  # she corrected what her office asked: review it again
 
 
 class Account:
@@ -48,9 +50,24 @@ class Account:
             )
             return
         turn.step = None
+        family = self._beneficiary(turn)
+        corrections = family is not None and family.verification is Verification.CORRECTION
         turn.say(
-            _("My account"),
+            "\n".join(
+                [
+                    _("My account"),
+                    _("Your office asks you to correct your registration:"),
+                    family.correction_reason or "",
+                ]
+            )
+            if corrections and family is not None
+            else _("My account"),
             [
+                *(
+                    [Offer(label=N_("Send my registration for review"), payload=SEND_BACK)]
+                    if corrections
+                    else []
+                ),
                 Offer(label=N_("My details"), payload=DETAILS),
                 Offer(label=N_("Change language"), payload=LANGUAGE),
                 Offer(label=N_("Delete my data"), payload=DELETE),
@@ -75,6 +92,10 @@ class Account:
             self.ask(turn)
         elif answer.choice == DELETE:
             turn.step = CONFIRM_DELETE
+            self.ask(turn)
+        elif answer.choice == SEND_BACK:
+            if registrations.sent_back(turn.session, family.id, turn.now):
+                turn.say(_("Thank you. Your office will review your registration again."))
             self.ask(turn)
         elif answer.choice == BACK:
             turn.go("home")
@@ -125,5 +146,10 @@ def details(family: Beneficiary) -> str:
         _("Registered on: %(value)s", value=long_date(family.registered_at)),
         _("Consent given on: %(value)s", value=long_date(family.consented_at)),
         _("Verified by your office: %(value)s", value=_("Yes") if family.verified_at else _("Not yet")),
+        *(
+            [_("Your office asks you to correct: %(reason)s", reason=family.correction_reason or "")]
+            if family.verification is Verification.CORRECTION
+            else []
+        ),
     ]
     return "\n".join(lines)

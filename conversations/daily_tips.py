@@ -12,10 +12,10 @@ from sqlalchemy.orm import Session
 
 from conversations.i18n import _, use_language
 from locales import LANGUAGES
-from storage import deliveries, tips
+from storage import deliveries, kinds, tips
 from storage.models import Tip
 
-KIND = "tip"
+KIND = kinds.TIP
 
 
 def payload(tip: Tip) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from conversations.services import Services
 from conversations.staff import StaffHome
 from conversations.staff_canteens import StaffCanteens
 from conversations.staff_events import StaffEvents
+from conversations.staff_registrations import StaffRegistrations
 from conversations.trainings import Trainings
 from conversations.turn import Flow
 
@@ -38,6 +39,7 @@ def all_flows(calendar_url: str | None = None) -> dict[str, Flow]:
         Services(),
         Canteens(),
         StaffCanteens(),
+        StaffRegistrations(),
         new_canteen,
         edit_canteen,
     ]

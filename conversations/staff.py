@@ -13,7 +13,6 @@ from collections.abc import Mapping
 from conversations.forms import SendBack
 from conversations.i18n import N_, _
 from conversations.turn import Answer, Offer, Turn
-from office import registrations
 from office.errors import Refused
 from office.rights import Actor
 from storage import staff
@@ -24,7 +23,7 @@ ANNOUNCEMENTS = "staff:announcements"
 EVENTS = "staff:events"
 CANTEENS = "staff:canteens"
 VERIFY = "staff:verify"
-PENDING = "pending"  # the step of conversations.staff_canteens that lists registrations waiting for it
+WAITING = "waiting"  # the step of conversations.staff_registrations that lists registrations waiting
 
 
 def staff_member(turn: Turn) -> StaffMember | None:
@@ -69,8 +68,7 @@ class StaffHome:
         if member is None:  # no longer staff: she gets what everyone gets
             turn.go("home")
         elif answer.choice == REGISTRATIONS:
-            turn.say(families_per_office(turn))
-            self.ask(turn)
+            turn.go("staff_registrations")
         elif answer.choice == ANNOUNCEMENTS:
             turn.go("announcements")
         elif answer.choice == EVENTS:
@@ -78,7 +76,7 @@ class StaffHome:
         elif answer.choice == CANTEENS:
             turn.go("staff_canteens")
         elif answer.choice == VERIFY:
-            turn.go("staff_canteens", at=PENDING)  # also reached from Canteen opportunities
+            turn.go("staff_registrations", at=WAITING)  # also reached from Canteen opportunities
         else:
             turn.say(_("Sorry, I did not understand that. Please choose from the menu by typing a number."))
             self.ask(turn)
@@ -89,18 +87,3 @@ class StaffHome:
     def cancel(self, turn: Turn) -> None:
         turn.say(_("There is nothing to cancel."))
         self.ask(turn)
-
-
-def families_per_office(turn: Turn) -> str:
-    """Families per office: an office's staff see their own office, admins every office."""
-    lines = [_("Registered families:")]
-    for office in registrations.overview(turn.session, actor(turn)):
-        lines.append(
-            _(
-                "%(office)s: %(registered)s registered, %(waiting)s waiting for verification",
-                office=office.name(turn.language),
-                registered=office.registered,
-                waiting=office.waiting,
-            )
-        )
-    return "\n".join(lines)

@@ -14,42 +14,41 @@ from __future__ import annotations
 from conversations.canteen_form import SHOWN, edit_canteen, shown_opportunity
 from conversations.forms import yes_or_no
 from conversations.i18n import N_, _
-from conversations.staff import actor, staff_member
+from conversations.staff import WAITING, actor, staff_member
 from conversations.text import says_none
 from conversations.turn import Answer, Offer, Turn
-from conversations.validators import mask
 from office import canteens, registrations
-from office.canteens import NeedsConfirmation
 from office.errors import OfficeError
 from office.words import APPLICATION_STATUSES, said
-from storage import offices
 from storage.canteens import is_open
-from storage.models import ApplicationStatus, Beneficiary, CanteenApplication, CanteenOpportunity
+from storage.models import ApplicationStatus, CanteenApplication, CanteenOpportunity
 
 SHOW = "canteens:show:"
 APPLICANT = "canteens:applicant:"
 DECIDE = "canteens:decide:"  # + shortlisted / accepted / rejected
 NO_REASON = "canteens:no-reason"
 NOT_NOW = "canteens:not-now"  # back from the reason, rejecting nothing
-REVERSE_YES = "canteens:reverse:yes"
-REVERSE_NO = "canteens:reverse:no"
+DECIDE_YES = "canteens:decide:yes"
+DECIDE_NO = "canteens:decide:no"
 CLOSE = "canteens:close"
+CLOSE_YES = "canteens:close:yes"
+CLOSE_NO = "canteens:close:no"
+REOPEN = "canteens:reopen"
 CHANGE = "canteens:change"
 VERIFY_LIST = "canteens:pending"
-VERIFY = "canteens:verify:"  # + the family's id
 BACK = "canteens:back"
 NEW = "canteens:new"
 STAFF_MENU = "canteens:staff"
-LIST, DETAIL, APPLICATION, REASON, REVERSING, PENDING = (
+LIST, DETAIL, APPLICATION, REASON, DECIDING, CLOSING = (
     "list",
     "detail",
     "application",
     "reason",
-    "reversing",
-    "pending",
+    "deciding",
+    "closing",
 )
 CHOSEN = "canteen_application"
-DECIDING = "canteen_decision"  # the decision waiting for "yes" when it reverses one she was told
+DECISION = "canteen_decision"  # the decision waiting for her "yes": every decision is told to the family
 SHOWN_AT_ONCE = 20
 
 
@@ -67,17 +66,19 @@ class StaffCanteens:
             turn.go("home")
         elif turn.step == DETAIL:
             self._detail(turn)
-        elif turn.step in (APPLICATION, REASON, REVERSING):
+        elif turn.step in (APPLICATION, REASON, DECIDING):
             self._application(turn)
-        elif turn.step == PENDING:
-            self._pending(turn)
+        elif turn.step == CLOSING:
+            self._detail(turn)
         else:
             self._list(turn)
 
     def answer(self, turn: Turn, answer: Answer) -> None:
         choice = answer.choice or ""
-        if turn.step == REVERSING:  # "نعم" or "no" typed answers the question too
-            choice = yes_or_no(turn, answer, REVERSE_YES, REVERSE_NO) or choice
+        if turn.step == DECIDING:  # "نعم" or "no" typed answers the question too
+            choice = yes_or_no(turn, answer, DECIDE_YES, DECIDE_NO) or choice
+        elif turn.step == CLOSING:
+            choice = yes_or_no(turn, answer, CLOSE_YES, CLOSE_NO) or choice
         if staff_member(turn) is None:
             turn.go("home")
         elif choice == STAFF_MENU:
@@ -87,14 +88,19 @@ class StaffCanteens:
         elif choice == BACK:
             self._list(turn)
         elif choice == VERIFY_LIST:
-            self._pending(turn)
-        elif turn.step == PENDING and choice.startswith(VERIFY) and choice[len(VERIFY) :].isdigit():
-            self._verify(turn, int(choice[len(VERIFY) :]))
+            turn.go("staff_registrations", at=WAITING)
         elif turn.step == LIST and choice.startswith(SHOW) and choice[len(SHOW) :].isdigit():
             turn.remember(**{SHOWN: int(choice[len(SHOW) :])})
             self._detail(turn)
         elif turn.step == DETAIL and choice == CLOSE:
-            self._close(turn)
+            self._ask_closing(turn)
+        elif turn.step == CLOSING and choice in (CLOSE_YES, CLOSE_NO):
+            if choice == CLOSE_YES:
+                self._close(turn)
+            else:
+                self._unchanged(turn)
+        elif turn.step == DETAIL and choice == REOPEN:
+            self._reopen(turn)
         elif turn.step == DETAIL and choice == CHANGE:
             opportunity = shown_opportunity(turn)
             if opportunity is not None and is_open(opportunity, turn.now):
@@ -117,21 +123,22 @@ class StaffCanteens:
         elif turn.step == REASON:
             typed = " ".join(turn.inbound.text.split())[:500]
             reason = None if choice == NO_REASON or says_none(typed) else typed or None
-            self._decide(turn, ApplicationStatus.REJECTED, reason)
+            self._ask_decision(turn, ApplicationStatus.REJECTED, reason)
         elif turn.step == APPLICATION and choice.startswith(DECIDE):
             status = choice[len(DECIDE) :]
             if status in (ApplicationStatus.SHORTLISTED.value, ApplicationStatus.ACCEPTED.value):
-                self._decide(turn, ApplicationStatus(status), None)
+                self._ask_decision(turn, ApplicationStatus(status), None)
             else:
                 self.ask(turn)
-        elif turn.step == REVERSING and choice in (REVERSE_YES, REVERSE_NO):
-            pending = turn.answers.get(DECIDING) or {}
-            if choice == REVERSE_YES and pending:
-                self._decide(turn, ApplicationStatus(pending["status"]), pending["reason"], confirmed=True)
+        elif turn.step == DECIDING and choice in (DECIDE_YES, DECIDE_NO):
+            pending = turn.answers.get(DECISION) or {}
+            turn.remember(**{DECISION: None})
+            if choice == DECIDE_YES and pending:
+                self._decide(turn, ApplicationStatus(pending["status"]), pending["reason"])
             else:
                 turn.say(_("Nothing was changed."))
                 self._application(turn)
-        elif choice == f"{SHOW}back" and turn.step in (APPLICATION, PENDING):
+        elif choice == f"{SHOW}back" and turn.step == APPLICATION:
             self._detail(turn)
         else:
             turn.say(_("Sorry, I did not understand that. Please choose from the menu by typing a number."))
@@ -201,6 +208,8 @@ class StaffCanteens:
         if is_open(opportunity, turn.now):
             offers.append(Offer(label=N_("Change the opportunity"), payload=CHANGE))
             offers.append(Offer(label=N_("Close applications now"), payload=CLOSE))
+        elif turn.now < opportunity.deadline:
+            offers.append(Offer(label=N_("Open applications again"), payload=REOPEN))
         offers.append(Offer(label=N_("Back"), payload=BACK))
         turn.say("\n".join(lines), offers)
 
@@ -238,44 +247,82 @@ class StaffCanteens:
             ],
         )
 
-    def _decide(
-        self, turn: Turn, status: ApplicationStatus, reason: str | None, *, confirmed: bool = False
-    ) -> None:
+    def _ask_decision(self, turn: Turn, status: ApplicationStatus, reason: str | None) -> None:
+        """Every decision is told to her: staff confirm it first, and are told when it reverses one she was
+        told."""
         shown = self._chosen(turn)
         if shown is None:
             self._list(turn)
             return
         chosen, _opportunity = shown
-        turn.remember(**{DECIDING: None})
-        try:
-            decided = canteens.decide(
-                turn.session, actor(turn), chosen.id, status, reason, turn.now, confirmed=confirmed
+        family = registrations.family(turn.session, actor(turn), chosen.beneficiary_id)
+        lines = []
+        if canteens.reverses(chosen, status):
+            lines.append(
+                _(
+                    "This changes the decision she was told (%(before)s). She will be told the new one.",
+                    before=_status(chosen.status),
+                )
             )
-        except NeedsConfirmation as asked:
-            turn.remember(**{DECIDING: {"status": status.value, "reason": reason}})
-            turn.step = REVERSING
-            turn.say(
-                asked.message
-                + "\n"
-                + _("Change the decision to “%(status)s”?", status=_status(status.value)),
-                [
-                    Offer(label=N_("Yes, change it"), payload=REVERSE_YES),
-                    Offer(label=N_("No, keep it"), payload=REVERSE_NO),
-                ],
+        lines.append(
+            _(
+                "Decide “%(status)s” for %(name)s? She will be told in her language.",
+                status=_status(status.value),
+                name=family.full_name,
             )
+        )
+        if reason:
+            lines.append(_("With your reason, which she reads: %(reason)s", reason=reason))
+        turn.remember(**{DECISION: {"status": status.value, "reason": reason}})
+        turn.step = DECIDING
+        turn.say(
+            "\n".join(lines),
+            [Offer(label=N_("Yes, decide it"), payload=DECIDE_YES), Offer(label=N_("No"), payload=DECIDE_NO)],
+        )
+
+    def _decide(self, turn: Turn, status: ApplicationStatus, reason: str | None) -> None:
+        shown = self._chosen(turn)
+        if shown is None:
+            self._list(turn)
             return
+        chosen, _opportunity = shown
+        try:  # asked just before, reversal included
+            decided = canteens.decide(
+                turn.session, actor(turn), chosen.id, status, reason, turn.now, confirmed=True
+            )
         except OfficeError as refused:
             turn.say(refused.message)
         else:
             if decided.decision is None:
                 turn.say(_("Nothing was changed: that is already the decision."))
             else:
-                turn.say(
-                    _(
-                        "Saved: %(status)s. She is told in her language.",
-                        status=_status(decided.application.status),
-                    )
-                )
+                now_in_force = _status(decided.application.status)
+                turn.say(_("Saved: %(status)s. She is told in her language.", status=now_in_force))
+        self._detail(turn)
+
+    def _ask_closing(self, turn: Turn) -> None:
+        turn.step = CLOSING
+        turn.say(
+            _(
+                "Close applications now? Families can no longer apply; you can open them again until the "
+                "deadline."
+            ),
+            [Offer(label=N_("Yes, close them"), payload=CLOSE_YES), Offer(label=N_("No"), payload=CLOSE_NO)],
+        )
+
+    def _unchanged(self, turn: Turn) -> None:
+        turn.say(_("Nothing was changed."))
+        self._detail(turn)
+
+    def _reopen(self, turn: Turn) -> None:
+        opportunity = shown_opportunity(turn)
+        if opportunity is not None:
+            try:
+                canteens.reopen(turn.session, actor(turn), opportunity.id, turn.now)
+            except OfficeError as refused:
+                turn.say(refused.message)
+            else:
+                turn.say(_("Applications are open again until the deadline."))
         self._detail(turn)
 
     def _close(self, turn: Turn) -> None:
@@ -287,41 +334,6 @@ class StaffCanteens:
             except OfficeError as refused:
                 turn.say(refused.message)
         self._detail(turn)
-
-    def _pending(self, turn: Turn) -> None:
-        turn.step = PENDING
-        waiting = registrations.waiting(turn.session, actor(turn), SHOWN_AT_ONCE)
-        if not waiting:
-            turn.say(_("No registration is waiting for verification."))
-            self._list(turn)
-            return
-        names = offices.names(turn.session, turn.language)
-        turn.say(
-            _("Registrations waiting for verification. Choose a family once you have checked her file:"),
-            [
-                *(
-                    Offer(label=_pending_label(family, names), payload=f"{VERIFY}{family.id}")
-                    for family in waiting
-                ),
-                Offer(label=N_("Back"), payload=BACK),
-            ],
-        )
-
-    def _verify(self, turn: Turn, family_id: int) -> None:
-        try:
-            family = registrations.family(turn.session, actor(turn), family_id)
-            registrations.verify(turn.session, actor(turn), family_id, turn.now)
-        except OfficeError as refused:
-            turn.say(refused.message)
-        else:
-            turn.say(_("%(name)s is verified.", name=family.full_name))
-        self._pending(turn)
-
-
-def _pending_label(family: Beneficiary, office_names: dict[str, str]) -> str:
-    """Her name, the end of her ID (two families may share a name) and her office."""
-    office = office_names.get(family.office_code, family.office_code)
-    return f"{family.full_name} · {mask(family.national_id)} · {office}"
 
 
 def _status(status: str) -> str:

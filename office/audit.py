@@ -25,6 +25,7 @@ from storage.models import AuditEntry
 P = ParamSpec("P")
 T = TypeVar("T")
 OPERATOR_LABEL = "operator"
+FAMILY_LABEL = "the family"
 
 
 def action(function: Callable[Concatenate[Session, P], T]) -> Callable[Concatenate[Session, P], T]:
@@ -49,21 +50,37 @@ def record(
     outcome: str,
     now: datetime,
     details: dict[str, Any] | None = None,
-) -> None:
-    """One entry: `what` is the action ("canteens.decide"), `target` the kind of thing it touched."""
-    audit.add(
-        session,
-        AuditEntry(
-            at=now,
-            staff_id=by.staff_id,
-            office_code=office,
-            action=what,
-            target=target,
-            target_id=target_id,
-            outcome=outcome,
-            details=details,
-        ),
+) -> int:
+    """One entry: `what` is the action ("canteens.decide"), `target` the kind of thing it touched; its id."""
+    entry = AuditEntry(
+        at=now,
+        staff_id=by.staff_id,
+        office_code=office,
+        action=what,
+        target=target,
+        target_id=target_id,
+        outcome=outcome,
+        details=details,
     )
+    audit.add(session, entry)
+    return entry.id
+
+
+def record_her_own(
+    session: Session, what: str, office: str, family_id: int, outcome: str, now: datetime
+) -> int:
+    """An entry for what a family did herself to what her office decides (she sent her registration back)."""
+    entry = AuditEntry(
+        at=now,
+        office_code=office,
+        action=what,
+        target="family",
+        target_id=family_id,
+        outcome=outcome,
+        by_family=True,
+    )
+    audit.add(session, entry)
+    return entry.id
 
 
 def history(
@@ -90,4 +107,6 @@ def history(
 
 
 def who(line: Line) -> str:
+    if line.by_family:
+        return FAMILY_LABEL
     return line.staff_address or OPERATOR_LABEL

@@ -12,10 +12,8 @@ from sqlalchemy.orm import Session
 
 from conversations.i18n import _, use_language
 from locales import LANGUAGES
-from storage import deliveries
+from storage import deliveries, kinds
 from storage.models import ApplicationStatus, CanteenApplication, CanteenDecision, CanteenOpportunity
-
-DECIDED = (ApplicationStatus.SHORTLISTED, ApplicationStatus.ACCEPTED, ApplicationStatus.REJECTED)
 
 
 def _text(application: CanteenApplication, opportunity: CanteenOpportunity) -> str:
@@ -38,7 +36,11 @@ def _text(application: CanteenApplication, opportunity: CanteenOpportunity) -> s
     return text + "\n" + _("Other opportunities will come; you will find them under “Canteen opportunities”.")
 
 
-KINDS = tuple(f"canteen_{status.value}" for status in DECIDED)
+KINDS = {
+    ApplicationStatus.SHORTLISTED.value: kinds.CANTEEN_SHORTLISTED,
+    ApplicationStatus.ACCEPTED.value: kinds.CANTEEN_ACCEPTED,
+    ApplicationStatus.REJECTED.value: kinds.CANTEEN_REJECTED,
+}
 
 
 def tell_decision(
@@ -49,11 +51,11 @@ def tell_decision(
     opportunity: CanteenOpportunity,
     now: datetime,
 ) -> int:
-    for kind in KINDS:
+    for kind in KINDS.values():
         deliveries.cancel_pending(session, kind, list(earlier), now)
     payload = {}
     for language in LANGUAGES:
         with use_language(language):
             payload[language] = _text(application, opportunity)
     family = select(literal(application.beneficiary_id))
-    return deliveries.enqueue(session, f"canteen_{decision.status}", decision.id, family, payload, now, now)
+    return deliveries.enqueue(session, KINDS[decision.status], decision.id, family, payload, now, now)

@@ -303,6 +303,28 @@ def close(session: Session, actor: Actor, number: int, now: datetime) -> bool:
     return done
 
 
+@action
+def reopen(session: Session, actor: Actor, number: int, now: datetime) -> None:
+    """Applications closed early are open again, until the deadline."""
+    by = rights(session, actor)
+    found = _visible(by, canteens.find(session, number), number)
+    if found.closed_at is None:
+        raise Refused([Problem(None, _("Applications to it are open already."))])
+    if now >= found.deadline:
+        raise Refused([Problem(None, _("Its deadline has passed: applications cannot open again."))])
+    canteens.reopen(session, found)
+    record(
+        session,
+        by,
+        "canteens.reopen",
+        office=found.office_code,
+        target="opportunity",
+        target_id=found.id,
+        outcome="reopened",
+        now=now,
+    )
+
+
 def reverses(application: CanteenApplication, status: ApplicationStatus) -> bool:
     """A decision she was told (accepted, not accepted) changed into another: staff are asked first."""
     return application.status in FINAL and application.status != status.value

@@ -14,15 +14,15 @@ from sqlalchemy import literal, select
 from sqlalchemy.orm import Session
 
 from office import event_messages
-from storage import deliveries, events
+from storage import deliveries, events, kinds
 from storage.models import Event, GuestStatus
 
-INVITATION = "invitation"
-REMINDER = "reminder"
-CHANGE = "event_change"
-CANCELLED = "event_cancelled"
-PROMOTED = "event_promoted"
-THANKS = "event_thanks"
+INVITATION = kinds.INVITATION
+REMINDER = kinds.REMINDER
+CHANGE = kinds.EVENT_CHANGE
+CANCELLED = kinds.EVENT_CANCELLED
+PROMOTED = kinds.EVENT_PROMOTED
+THANKS = kinds.EVENT_THANKS
 DEFAULT_REMINDERS = (timedelta(hours=24), timedelta(hours=2))
 TOLD_OF_CHANGES = (GuestStatus.INVITED, GuestStatus.GOING, GuestStatus.WAITLISTED)
 
@@ -57,7 +57,7 @@ def remind_due(session: Session, now: datetime, offsets: Sequence[timedelta] = D
         if not reached:
             continue
         offset = min(reached)
-        notice = events.notice(session, event, REMINDER, int(offset.total_seconds() // 60), now)
+        notice = events.notice(session, event, REMINDER.name, int(offset.total_seconds() // 60), now)
         if notice is None:
             continue
         deliveries.enqueue(
@@ -75,7 +75,7 @@ def remind_due(session: Session, now: datetime, offsets: Sequence[timedelta] = D
 
 def tell_of_change(session: Session, event: Event, now: datetime) -> None:
     """Its time or place changed: every guest who has not said no is told (once per change)."""
-    notice = events.notice(session, event, CHANGE, 0, now)
+    notice = events.notice(session, event, CHANGE.name, 0, now)
     if notice is not None and event.invited_at is not None:
         deliveries.enqueue(
             session,
@@ -98,12 +98,12 @@ def tell_of_edit(session: Session, event: Event, edited: events.Edited, now: dat
 
 def tell_of_cancellation(session: Session, event: Event, now: datetime) -> None:
     """Those who said yes (going or waiting for a place) are told; pending invitations and reminders stop."""
-    notice = events.notice(session, event, CANCELLED, 0, now)
+    notice = events.notice(session, event, CANCELLED.name, 0, now)
     if notice is None:
         return
     deliveries.cancel_pending(session, INVITATION, [event.id], now)
     for kind in (REMINDER, CHANGE):
-        deliveries.cancel_pending(session, kind, events.notice_ids(session, event.id, kind), now)
+        deliveries.cancel_pending(session, kind, events.notice_ids(session, event.id, kind.name), now)
     deliveries.enqueue(
         session,
         CANCELLED,

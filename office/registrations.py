@@ -1,4 +1,7 @@
-"""Registrations: the families of an office, those waiting for verification, and verifying them."""
+"""Registrations: the families of an office, those waiting for verification, and where each stands —
+waiting, verified, or a correction asked of her (with the staff's reason, which she is told); she corrects it
+and it waits again. Each change is an audit entry, which is its history. Admins correct a national ID.
+"""
 
 from __future__ import annotations
 
@@ -11,12 +14,16 @@ from sqlalchemy.orm import Session
 from conversations.i18n import _
 from conversations.text import normalise
 from conversations.validators import Invalid, saudi_mobile, saudi_national_id
-from office.audit import action, record
-from office.errors import NotFound
-from office.rights import Actor, rights
-from storage import beneficiaries, offices
+from office import registration_notices
+from office.audit import action, record, record_her_own
+from office.errors import NotFound, Problem, Refused
+from office.rights import Actor, Rights, rights
+from storage import audit, beneficiaries, offices
+from storage.audit import Line
 from storage.beneficiaries import Identifier
-from storage.models import Beneficiary
+from storage.models import Beneficiary, Verification
+
+REASON_LENGTH = 500
 
 
 @dataclass(frozen=True)
@@ -25,14 +32,15 @@ class OfficeFamilies:
     name_ar: str
     name_en: str
     registered: int
-    waiting: int  # not yet verified
+    waiting: int  # for the office to verify them
+    correction: int  # asked to correct their registration
 
     def name(self, language: str) -> str:
         return self.name_ar if language == "ar" else self.name_en
 
 
 def overview(session: Session, actor: Actor) -> list[OfficeFamilies]:
-    """Families per office (an office's staff: their own): how many registered, how many waiting."""
+    """Families per office (an office's staff: their own): registered, waiting, asked to correct."""
     scope = rights(session, actor).scope
     counts = {count.office_code: count for count in beneficiaries.counts_by_office(session, scope)}
     found = []
@@ -40,9 +48,18 @@ def overview(session: Session, actor: Actor) -> list[OfficeFamilies]:
         if scope is not None and office.code != scope:
             continue
         count = counts.get(office.code)
-        registered, verified = (count.registered, count.verified) if count else (0, 0)
+        registered, verified, correction = (
+            (count.registered, count.verified, count.correction) if count else (0, 0, 0)
+        )
         found.append(
-            OfficeFamilies(office.code, office.name_ar, office.name_en, registered, registered - verified)
+            OfficeFamilies(
+                office.code,
+                office.name_ar,
+                office.name_en,
+                registered,
+                registered - verified - correction,
+                correction,
+            )
         )
     return found
 
@@ -78,22 +95,109 @@ def find(session: Session, actor: Actor, typed: str) -> Beneficiary:
     raise _unknown()
 
 
+def history(session: Session, actor: Actor, family_id: int) -> list[Line]:
+    """The changes of her registration, newest first (the audit entries about her)."""
+    found = family(session, actor, family_id)
+    return list(audit.lines(session, target=("family", found.id), newest_first=True, limit=20))
+
+
 @action
 def verify(session: Session, actor: Actor, family_id: int, now: datetime) -> bool:
-    """Her office checked her registration (canteen eligibility needs it); False if it already was."""
+    """Her office checked her registration (canteen eligibility needs it); she is told. False if it already
+    was verified."""
     by = rights(session, actor)
     found = family(session, actor, family_id)
-    done = found.verified_at is None
-    if done:
-        beneficiaries.verify(session, found, now)
-    record(
+    if found.verification is Verification.VERIFIED:
+        _recorded(session, by, "registrations.verify", found, "unchanged", now)
+        return False
+    beneficiaries.verify(session, found, now)
+    change = _recorded(session, by, "registrations.verify", found, "verified", now)
+    registration_notices.tell_verified(session, found.id, change, now)
+    return True
+
+
+def _recorded(
+    session: Session,
+    by: Rights,
+    what: str,
+    found: Beneficiary,
+    outcome: str,
+    now: datetime,
+    details: dict[str, str] | None = None,
+) -> int:
+    return record(
         session,
         by,
-        "registrations.verify",
+        what,
         office=found.office_code,
         target="family",
         target_id=found.id,
-        outcome="verified" if done else "unchanged",
+        outcome=outcome,
         now=now,
+        details=details,
     )
-    return done
+
+
+def _reason(reason: str) -> str:
+    written = " ".join(reason.split())
+    if not written:
+        raise Refused([Problem("reason", _("Please give the reason: she reads it."))])
+    if len(written) > REASON_LENGTH:
+        raise Refused(
+            [Problem("reason", _("Please keep it under %(limit)s characters.", limit=REASON_LENGTH))]
+        )
+    return written
+
+
+@action
+def ask_correction(session: Session, actor: Actor, family_id: int, reason: str, now: datetime) -> None:
+    """Something in her registration must be corrected: she is told what, in the staff's words, and her
+    registration waits for her (verified no longer)."""
+    by = rights(session, actor)
+    found = family(session, actor, family_id)
+    written = _reason(reason)
+    beneficiaries.ask_correction(session, found, written, now)
+    change = _recorded(
+        session, by, "registrations.correction", found, "correction", now, details={"reason": written}
+    )
+    registration_notices.tell_correction(session, found.id, written, change, now)
+
+
+@action
+def unverify(session: Session, actor: Actor, family_id: int, reason: str, now: datetime) -> None:
+    """A verification taken back (by mistake, or no longer true): her registration waits again."""
+    by = rights(session, actor)
+    found = family(session, actor, family_id)
+    if found.verification is not Verification.VERIFIED:
+        raise Refused([Problem(None, _("Her registration is not verified."))])
+    written = _reason(reason)
+    beneficiaries.back_to_waiting(session, found)
+    _recorded(session, by, "registrations.unverify", found, "waiting", now, {"reason": written})
+
+
+def sent_back(session: Session, family_id: int, now: datetime) -> bool:
+    """She corrected what her office asked: her registration waits for the office again. False if no
+    correction was asked of her."""
+    found = beneficiaries.beneficiary(session, family_id)
+    if found is None or found.verification is not Verification.CORRECTION:
+        return False
+    beneficiaries.back_to_waiting(session, found)
+    record_her_own(session, "registrations.corrected", found.office_code, found.id, "waiting", now)
+    return True
+
+
+@action
+def correct_national_id(session: Session, actor: Actor, family_id: int, typed: str, now: datetime) -> None:
+    """An admin corrects a family's national ID (she cannot). Neither number is written in the log."""
+    by = rights(session, actor)
+    by.require_admin()
+    found = family(session, actor, family_id)
+    try:
+        national_id = saudi_national_id(normalise(typed))
+    except Invalid as problem:
+        raise Refused([Problem("national_id", problem.message)]) from None
+    other = beneficiaries.find_by(session, Identifier.NATIONAL_ID, national_id)
+    if other is not None and other != found.id:
+        raise Refused([Problem("national_id", _("Another registered family has this ID number."))])
+    beneficiaries.set_national_id(session, found, national_id)
+    _recorded(session, by, "registrations.national_id", found, "corrected", now)

@@ -9,11 +9,11 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from storage import audiences, deliveries
+from storage import audiences, deliveries, kinds
 from storage.audiences import Audience
 from storage.models import Announcement, Delivery, DeliveryReport
 
-KIND = "announcement"
+KIND = kinds.ANNOUNCEMENT
 
 
 def create(
@@ -93,7 +93,7 @@ def progress(session: Session, announcement_id: int) -> Progress:
         select(func.count(func.distinct(DeliveryReport.provider_message_id)))
         .join(Delivery, Delivery.provider_message_id == DeliveryReport.provider_message_id)
         .where(
-            Delivery.kind == KIND,
+            Delivery.kind == KIND.name,
             Delivery.source_id == announcement_id,
             DeliveryReport.status.in_(("delivered", "read")),
         )

@@ -29,6 +29,7 @@ class Line:
     target_id: int | None
     outcome: str
     details: dict[str, Any] | None
+    by_family: bool
 
 
 def lines(
@@ -37,6 +38,7 @@ def lines(
     office_code: str | None = None,
     staff_id: int | None = None,
     since: datetime | None = None,
+    target: tuple[str, int] | None = None,
     newest_first: bool = False,
     limit: int | None = None,
     batch: int = 1000,
@@ -53,6 +55,7 @@ def lines(
         AuditEntry.target_id,
         AuditEntry.outcome,
         AuditEntry.details,
+        AuditEntry.by_family,
     ).outerjoin(StaffMember, StaffMember.id == AuditEntry.staff_id)
     if office_code is not None:
         query = query.where(AuditEntry.office_code == office_code)
@@ -60,6 +63,8 @@ def lines(
         query = query.where(AuditEntry.staff_id == staff_id)
     if since is not None:
         query = query.where(AuditEntry.at >= since)
+    if target is not None:
+        query = query.where(AuditEntry.target == target[0], AuditEntry.target_id == target[1])
     order = AuditEntry.id.desc() if newest_first else AuditEntry.id
     given = 0
     last: int | None = None

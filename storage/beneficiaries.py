@@ -10,7 +10,8 @@ from enum import StrEnum
 from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from storage.models import Beneficiary, BeneficiaryProduct, Conversation, Product
+from storage import audit
+from storage.models import Beneficiary, BeneficiaryProduct, CanteenApplication, Conversation, Product
 from storage.prepared import Prepared
 
 
@@ -140,8 +141,13 @@ def reachable_again(session: Session, beneficiary_id: int) -> None:
 
 
 def pending(session: Session, office_code: str | None, limit: int) -> Sequence[Beneficiary]:
-    """Registrations waiting for their office to verify them, oldest first (of one office, or all)."""
-    query = select(Beneficiary).where(Beneficiary.verified_at.is_(None)).order_by(Beneficiary.registered_at)
+    """Registrations waiting for their office to verify them, oldest first (of one office, or all); not
+    those the office asked to be corrected: they wait for her."""
+    query = (
+        select(Beneficiary)
+        .where(Beneficiary.verified_at.is_(None), Beneficiary.correction_asked_at.is_(None))
+        .order_by(Beneficiary.registered_at)
+    )
     if office_code is not None:
         query = query.where(Beneficiary.office_code == office_code)
     return session.scalars(query.limit(limit)).all()
@@ -150,6 +156,24 @@ def pending(session: Session, office_code: str | None, limit: int) -> Sequence[B
 def verify(session: Session, family: Beneficiary, now: datetime) -> None:
     """Her office checked her registration (canteen eligibility needs it)."""
     family.verified_at = now
+    family.correction_asked_at = family.correction_reason = None
+    session.flush()
+
+
+def ask_correction(session: Session, family: Beneficiary, reason: str, now: datetime) -> None:
+    family.verified_at = None
+    family.correction_asked_at, family.correction_reason = now, reason
+    session.flush()
+
+
+def back_to_waiting(session: Session, family: Beneficiary) -> None:
+    """Un-verified, or corrected by her: her office checks it again."""
+    family.verified_at = family.correction_asked_at = family.correction_reason = None
+    session.flush()
+
+
+def set_national_id(session: Session, family: Beneficiary, national_id: str) -> None:
+    family.national_id = national_id
     session.flush()
 
 
@@ -161,7 +185,13 @@ def set_opted_out(session: Session, beneficiary_id: int, since: datetime | None)
 
 
 def forget(session: Session, beneficiary_id: int) -> None:
-    """Delete the family and every conversation linked to it (her right under PDPL)."""
+    """Delete the family and every conversation linked to it (her right under PDPL). The audit log keeps its
+    entries about her by number only, without what staff typed about her (a reason may name her)."""
+    applications = session.scalars(
+        select(CanteenApplication.id).where(CanteenApplication.beneficiary_id == beneficiary_id)
+    ).all()
+    audit.forget_details(session, "family", [beneficiary_id])
+    audit.forget_details(session, "application", applications)
     session.execute(delete(Conversation).where(Conversation.beneficiary_id == beneficiary_id))
     session.execute(delete(BeneficiaryProduct).where(BeneficiaryProduct.beneficiary_id == beneficiary_id))
     session.execute(delete(Beneficiary).where(Beneficiary.id == beneficiary_id))
@@ -190,22 +220,25 @@ class OfficeCount:
     office_code: str
     registered: int
     verified: int
+    correction: int  # asked to correct their registration
 
 
 def counts_by_office(session: Session, office_code: str | None = None) -> list[OfficeCount]:
-    """How many families each office has, and how many of them it verified (one office, or all)."""
+    """How many families each office has, how many of them it verified and how many it asked to correct
+    their registration (one office, or all)."""
     query = (
         select(
             Beneficiary.office_code,
             func.count(),
             func.count(Beneficiary.verified_at),
+            func.count(Beneficiary.correction_asked_at),
         )
         .group_by(Beneficiary.office_code)
         .order_by(Beneficiary.office_code)
     )
     if office_code is not None:
         query = query.where(Beneficiary.office_code == office_code)
-    return [OfficeCount(code, registered, verified) for code, registered, verified in session.execute(query)]
+    return [OfficeCount(*row) for row in session.execute(query)]
 
 
 def by_mobile(session: Session, mobile: str) -> Beneficiary | None:

@@ -119,6 +119,11 @@ def close(session: Session, opportunity: CanteenOpportunity, now: datetime) -> b
     return True
 
 
+def reopen(session: Session, opportunity: CanteenOpportunity) -> None:
+    opportunity.closed_at = None
+    session.flush()
+
+
 def close_due(session: Session, now: datetime) -> list[int]:
     """Close every opportunity whose deadline has passed; the ids closed (the scheduler's job)."""
     due = session.scalars(

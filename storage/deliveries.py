@@ -23,6 +23,7 @@ from sqlalchemy import JSON, Select, Table, and_, bindparam, func, literal, or_,
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from storage.kinds import Kind
 from storage.models import Delivery, DeliveryStatus, UTCDateTime
 
 MAX_ATTEMPTS = 6
@@ -46,7 +47,7 @@ class Claimed:
 
 def enqueue(
     session: Session,
-    kind: str,
+    kind: Kind,
     source_id: int,
     audience: Select[Any],  # one column: the families' ids (or the contacts')
     payload: dict[str, Any],
@@ -55,9 +56,11 @@ def enqueue(
     recipient: Literal["beneficiary_id", "contact_id"] = "beneficiary_id",
 ) -> int:
     """A pending delivery for each family id the audience selects; how many were new."""
+    if kind.time_bound != ("expires_at" in payload):
+        raise ValueError(f"a {kind.name} message {'needs' if kind.time_bound else 'has no'} expires_at")
     families = audience.subquery()
     rows = select(
-        literal(kind).label("kind"),
+        literal(kind.name).label("kind"),
         literal(source_id).label("source_id"),
         families.c[0].label(recipient),
         literal(payload, JSON).label("payload"),
@@ -245,14 +248,14 @@ def finish(
     return _answer(session, delivery, now, status=status.value, last_error=error[:500] if error else None)
 
 
-def cancel_pending(session: Session, kind: str, source_ids: Sequence[int], now: datetime) -> int:
+def cancel_pending(session: Session, kind: Kind, source_ids: Sequence[int], now: datetime) -> int:
     """What of these messages is not sent yet will not be; how many deliveries that stopped."""
     if not source_ids:
         return 0
     result = session.execute(
         update(_table)
         .where(
-            _c.kind == kind,
+            _c.kind == kind.name,
             _c.source_id.in_(list(source_ids)),
             _c.status == DeliveryStatus.PENDING.value,
         )
@@ -261,9 +264,11 @@ def cancel_pending(session: Session, kind: str, source_ids: Sequence[int], now: 
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
-def counts(session: Session, kind: str, source_id: int) -> dict[str, int]:
+def counts(session: Session, kind: Kind, source_id: int) -> dict[str, int]:
     """How many deliveries of one message are in each status."""
     rows = session.execute(
-        select(_c.status, func.count()).where(_c.kind == kind, _c.source_id == source_id).group_by(_c.status)
+        select(_c.status, func.count())
+        .where(_c.kind == kind.name, _c.source_id == source_id)
+        .group_by(_c.status)
     ).all()
     return {status: number for status, number in rows}

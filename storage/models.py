@@ -61,6 +61,14 @@ class Product(StrEnum):
     OTHER = "other"
 
 
+class Verification(StrEnum):
+    """Where her registration stands with her office (from `verified_at` and `correction_asked_at`)."""
+
+    WAITING = "waiting"  # for her office to check it
+    VERIFIED = "verified"
+    CORRECTION = "correction"  # her office asked her to correct something, and waits for her
+
+
 class StaffRole(StrEnum):
     ADMIN = "admin"
     STAFF = "staff"
@@ -103,6 +111,9 @@ class Beneficiary(Base):
     blocked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     # When a channel vouched for the mobile (her WhatsApp number, a contact she shared); None if typed.
     mobile_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    # Her office asked her to correct her registration (why, in the staff's words, which she reads).
+    correction_asked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    correction_reason: Mapped[str | None] = mapped_column(Text, default=None)
 
     office: Mapped[Office] = relationship(lazy="joined")
     product_rows: Mapped[list[BeneficiaryProduct]] = relationship(
@@ -112,6 +123,12 @@ class Beneficiary(Base):
     @property
     def products(self) -> list[Product]:
         return sorted((Product(row.product) for row in self.product_rows), key=list(Product).index)
+
+    @property
+    def verification(self) -> Verification:
+        if self.verified_at is not None:
+            return Verification.VERIFIED
+        return Verification.WAITING if self.correction_asked_at is None else Verification.CORRECTION
 
 
 class Contact(Base):
@@ -200,6 +217,7 @@ class AuditEntry(Base):
     target_id: Mapped[int | None] = mapped_column(Integer, default=None)
     outcome: Mapped[str] = mapped_column(String(32))
     details: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    by_family: Mapped[bool] = mapped_column(Boolean, default=False)  # she did it herself (sent it back)
 
 
 class DeliveryReport(Base):

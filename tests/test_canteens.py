@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from bot import canteens_cli
+from bot import canteens_cli, families_cli
 from bot.cli import in_english
 from conversations.engine import Engine
 from office.errors import NotAllowed, NotFound, OfficeError, RejectedFile
@@ -60,7 +60,10 @@ async def test_from_publishing_to_the_decision(
     )
     assert "✅ " + ar("The school is in your office's area.") in heard
 
-    assert await run(database, clock, "verify", arguments(who="1000000008")) == "Family 1 is verified."
+    verified = await database.run(
+        in_english(lambda s: families_cli.verify(arguments(who="1000000008"), s, clock.now))
+    )
+    assert verified == "Family 1 is verified."
     await database.run(lambda s: tips.load_shipped(s))
     await database.run(lambda s: tips.record_quiz(s, 1, "clean", 3, 3, clock.now))
     await fatima.chooses(ar("Apply"))
@@ -112,7 +115,11 @@ async def test_from_publishing_to_the_decision(
     await run(database, clock, "decide", arguments(application=1, decision="shortlist", reason=None))
     await run(database, clock, "decide", arguments(application=1, decision="accept", reason=None))
     kinds = await database.run(lambda s: s.execute(select(Delivery.kind, Delivery.beneficiary_id)).all())
-    assert sorted(tuple(row) for row in kinds) == [("canteen_accepted", 1), ("canteen_shortlisted", 1)]
+    assert sorted(tuple(row) for row in kinds) == [
+        ("canteen_accepted", 1),
+        ("canteen_shortlisted", 1),
+        ("registration_verified", 1),  # she was told when her office verified her
+    ]
 
 
 async def test_more_accepted_than_places_is_refused_and_a_rejection_says_why(
@@ -191,8 +198,13 @@ async def test_staff_verify_and_decide_in_the_chat(
     await huda.chooses("Verify registrations")
     assert "فاطمة أحمد الزهراني · ******0008 · Makkah" in huda.options  # two may share a name
     await huda.chooses("فاطمة أحمد الزهراني")
-    assert "فاطمة أحمد الزهراني is verified." in huda.heard
+    assert "National ID: ******0008" in huda.heard and "Health certificate: Yes" in huda.heard  # first
+    await huda.chooses("Verify")
+    assert "فاطمة أحمد الزهراني is verified. She is told." in huda.heard
+    await huda.chooses("Next registration")
     assert "No registration is waiting for verification." in huda.heard
+    await huda.chooses("Staff menu")
+    await huda.chooses("Canteen opportunities")
 
     await huda.chooses("1. ابتدائية الجموم الأولى")
     assert "Places: 1 · accepted: 0 · applications: 1" in huda.heard
@@ -203,6 +215,9 @@ async def test_staff_verify_and_decide_in_the_chat(
     assert "verified, health certificate" in huda.heard
     await huda.chooses("Reject")
     await huda.says("المدرسة بعيدة عن منزلك")
+    assert "Decide “not accepted” for فاطمة أحمد الزهراني? She will be told in her language." in huda.heard
+    assert "With your reason, which she reads: المدرسة بعيدة عن منزلك" in huda.heard
+    await huda.says("نعم")
     assert "Saved: not accepted. She is told in her language." in huda.heard
     payload = await database.run(
         lambda s: s.scalar(select(Delivery.payload).where(Delivery.kind == "canteen_rejected"))
@@ -343,6 +358,12 @@ async def test_registrations_are_verified_from_the_staff_menu(
     await huda.chooses("Verify registrations")
     assert "Registrations waiting for verification." in huda.heard
     await huda.chooses("فاطمة أحمد الزهراني")
-    assert "فاطمة أحمد الزهراني is verified." in huda.heard
+    assert "Registration: waiting for verification" in huda.heard
+    await huda.chooses("Verify")
+    assert "فاطمة أحمد الزهراني is verified. She is told." in huda.heard
     family = await database.run(lambda s: s.get(Beneficiary, 1))
     assert family is not None and family.verified_at == clock.now
+    await huda.chooses("Undo")  # a stray tap is taken back at once
+    assert "Undone: her registration waits for verification again." in huda.heard
+    family = await database.run(lambda s: s.get(Beneficiary, 1))
+    assert family is not None and family.verified_at is None

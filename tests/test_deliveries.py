@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from conversations.validators import with_check_digit
-from storage import deliveries
+from storage import deliveries, kinds
 from storage.db import Database
 from storage.deliveries import MAX_ATTEMPTS, Claimed
 from storage.models import Beneficiary, Delivery, DeliveryStatus
@@ -53,7 +53,7 @@ async def enqueue(database: Database, audience: object = None, not_before: datet
     query = everyone() if audience is None else audience
     payload = {"ar": "ملتقى الأسر المنتجة يوم الثلاثاء", "en": "The forum is on Tuesday"}
     return await database.run(
-        lambda s: deliveries.enqueue(s, "announcement", ANNOUNCEMENT, query, payload, not_before, NOW)  # type: ignore[arg-type]
+        lambda s: deliveries.enqueue(s, kinds.ANNOUNCEMENT, ANNOUNCEMENT, query, payload, not_before, NOW)  # type: ignore[arg-type]
     )
 
 
@@ -73,7 +73,7 @@ async def test_an_audience_is_enqueued_once_whatever_runs_twice(database: Databa
     assert await enqueue(database) == 0  # the job ran again: nobody gets it twice
     certified = select(Beneficiary.id).where(Beneficiary.health_certificate)
     assert await enqueue(database, certified) == 0
-    statuses = await database.run(lambda s: deliveries.counts(s, "announcement", ANNOUNCEMENT))
+    statuses = await database.run(lambda s: deliveries.counts(s, kinds.ANNOUNCEMENT, ANNOUNCEMENT))
     assert statuses == {"pending": 30}
 
 
@@ -83,7 +83,13 @@ async def test_due_rows_are_claimed_once_and_later_ones_wait(database: Database)
     tomorrow = NOW + timedelta(days=1)
     await database.run(
         lambda s: deliveries.enqueue(
-            s, "reminder", 1, select(Beneficiary.id).where(Beneficiary.id > 20), {}, tomorrow, NOW
+            s,
+            kinds.REMINDER,
+            1,
+            select(Beneficiary.id).where(Beneficiary.id > 20),
+            {"expires_at": (tomorrow + timedelta(days=1)).isoformat()},
+            tomorrow,
+            NOW,
         )
     )
     first, second, third = (
@@ -155,7 +161,7 @@ async def test_blocked_and_needs_template_are_final(database: Database) -> None:
     await database.run(lambda s: deliveries.finish(s, blocked, DeliveryStatus.BLOCKED, "403 blocked", NOW))
     await database.run(lambda s: deliveries.finish(s, outside, DeliveryStatus.NEEDS_TEMPLATE, None, NOW))
     assert await claim(database, NOW + timedelta(days=30)) == []
-    statuses = await database.run(lambda s: deliveries.counts(s, "announcement", ANNOUNCEMENT))
+    statuses = await database.run(lambda s: deliveries.counts(s, kinds.ANNOUNCEMENT, ANNOUNCEMENT))
     assert statuses == {"blocked": 1, "needs_template": 1}
 
 

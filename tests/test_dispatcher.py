@@ -13,16 +13,17 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.delivery import Dispatcher, QuietHours, RateLimit
+from bot.delivery import Dispatcher, RateLimit
 from bot.service import Role, Service
 from bot.settings import Settings
 from bot.telegram import create_bot
 from conversations.messages import Channel
 from handlers.telegram.sender import TelegramSender
-from storage import announcements, conversations, deliveries
+from storage import announcements, conversations, deliveries, kinds
 from storage.audiences import Audience
 from storage.beneficiaries import set_opted_out
 from storage.db import Database
+from storage.kinds import QuietHours
 from storage.models import Beneficiary, Delivery
 from tests.fake_telegram import TOKEN, FakeTelegram
 from tests.people import Clock
@@ -73,7 +74,7 @@ async def families_on_telegram(database: Database, clock: Clock, count: int, eng
 async def announce(database: Database, clock: Clock) -> int:
     return await database.run(
         lambda s: deliveries.enqueue(
-            s, "announcement", 1, select(Beneficiary.id), TEXTS, clock.now, clock.now
+            s, kinds.ANNOUNCEMENT, 1, select(Beneficiary.id), TEXTS, clock.now, clock.now
         )
     )
 
@@ -95,7 +96,7 @@ async def dispatcher(
 
 
 async def statuses(database: Database) -> dict[str, int]:
-    return await database.run(lambda s: deliveries.counts(s, "announcement", 1))
+    return await database.run(lambda s: deliveries.counts(s, kinds.ANNOUNCEMENT, 1))
 
 
 async def test_every_family_gets_the_announcement_once_in_her_language(
@@ -277,7 +278,7 @@ async def test_a_reminder_waits_for_morning_unless_the_event_starts_first(
         payload = {**TEXTS, "expires_at": starts.isoformat()}
         await database.run(
             lambda s, n=number, p=payload: deliveries.enqueue(  # type: ignore[misc]
-                s, "reminder", n, select(Beneficiary.id), p, clock.now, clock.now
+                s, kinds.REMINDER, n, select(Beneficiary.id), p, clock.now, clock.now
             )
         )
     assert await sending.drain() == 3
@@ -305,10 +306,12 @@ async def test_stop_stops_announcements_not_the_answers_to_what_she_asked(
     sending, _ = dispatcher
     await families_on_telegram(database, clock, 1)
     await database.run(lambda s: set_opted_out(s, 1, clock.now))
-    for kind in ("announcement", "reminder", "canteen_accepted"):
+    tomorrow = (clock.now + timedelta(days=1)).isoformat()
+    for kind in (kinds.ANNOUNCEMENT, kinds.REMINDER, kinds.CANTEEN_ACCEPTED):
+        payload = {**TEXTS, "expires_at": tomorrow} if kind.time_bound else TEXTS
         await database.run(
-            lambda s, k=kind: deliveries.enqueue(  # type: ignore[misc]
-                s, k, 1, select(Beneficiary.id), TEXTS, clock.now, clock.now
+            lambda s, k=kind, p=payload: deliveries.enqueue(  # type: ignore[misc]
+                s, k, 1, select(Beneficiary.id), p, clock.now, clock.now
             )
         )
     assert await sending.drain() == 3
@@ -337,7 +340,7 @@ async def test_two_worker_processes_send_5000_once_each(
     await many_families_on_telegram(database, clock, recipients)
     await database.run(
         lambda s: deliveries.enqueue(
-            s, "announcement", 1, select(Beneficiary.id), TEXTS, clock.now, clock.now
+            s, kinds.ANNOUNCEMENT, 1, select(Beneficiary.id), TEXTS, clock.now, clock.now
         )
     )
     settings = worker_settings(postgres_url, fake_telegram)
@@ -430,7 +433,7 @@ async def test_a_worker_killed_mid_announcement_loses_nothing(
     now = datetime.now(UTC)
     await many_families_on_telegram(database, Clock(now), recipients)
     await database.run(
-        lambda s: deliveries.enqueue(s, "announcement", 1, select(Beneficiary.id), TEXTS, now, now)
+        lambda s: deliveries.enqueue(s, kinds.ANNOUNCEMENT, 1, select(Beneficiary.id), TEXTS, now, now)
     )
     worker = await start_usar(
         "run", "--role", "worker", cwd=tmp_path, settings=worker_settings(database_url, fake_telegram)

@@ -110,13 +110,13 @@ async def test_reversing_a_decision_is_asked_first_in_the_chat_and_on_the_comman
     await huda.chooses("Reject")
     await huda.chooses("No reason")
     assert "This changes the decision she was told (accepted). She will be told the new one." in huda.heard
-    assert "Change the decision to “not accepted”?" in huda.heard
+    assert "Decide “not accepted” for أسرة 3? She will be told in her language." in huda.heard
     await huda.says("no")
     assert "Nothing was changed." in huda.heard
     assert len(await told(database)) == 1
     await huda.chooses("Reject")
     await huda.chooses("No reason")
-    await huda.chooses("Yes, change it")
+    await huda.chooses("Yes, decide it")
     assert "Saved: not accepted. She is told in her language." in huda.heard
     assert [kind for kind, _status, _text in await told(database)] == ["canteen_accepted", "canteen_rejected"]
 

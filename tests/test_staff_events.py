@@ -63,7 +63,9 @@ async def test_an_office_creates_an_event_and_marks_who_came(
 
     await database.run(lambda s: event_notices.invite_due(s, clock.now))
     invitation = await database.run(
-        lambda s: s.scalars(select(Delivery.payload).where(Delivery.kind == event_notices.INVITATION)).one()
+        lambda s: s.scalars(
+            select(Delivery.payload).where(Delivery.kind == event_notices.INVITATION.name)
+        ).one()
     )
     assert "تعريف بسلامة الغذاء\n\nوتسويق المنتجات" in invitation["ar"]
     await database.run(lambda s: events.answer(s, 1, 1, True, clock.now))

@@ -1,5 +1,6 @@
-"""Office actions: the audit log; staff removed keep their row; each canteen decision its own row (the
-source of the message that told her); events' calendar files at an address that cannot be guessed.
+"""Office actions: the audit log; staff removed keep their row; a registration's correction asked; each
+canteen decision its own row (the source of the message that told her); events' calendar files at an address
+that cannot be guessed.
 
 Revision ID: 0012
 Revises: 0011
@@ -35,11 +36,15 @@ def upgrade() -> None:
         sa.Column("target_id", sa.Integer(), nullable=True),
         sa.Column("outcome", sa.String(32), nullable=False),
         sa.Column("details", sa.JSON(), nullable=True),
+        sa.Column("by_family", sa.Boolean(), nullable=False, server_default=sa.false()),
     )
     op.create_index("ix_audit_log_at", "audit_log", ["at"])
     op.create_index("ix_audit_log_office", "audit_log", ["office_code", "at"])
     op.create_index("ix_audit_log_staff", "audit_log", ["staff_id", "at"])
     op.create_index("ix_audit_log_target", "audit_log", ["target", "target_id"])
+    with op.batch_alter_table("beneficiaries") as batch:
+        batch.add_column(sa.Column("correction_asked_at", sa.DateTime(), nullable=True))
+        batch.add_column(sa.Column("correction_reason", sa.Text(), nullable=True))
     _canteen_decisions()
     _calendar_keys()
 
@@ -135,6 +140,9 @@ def downgrade() -> None:
                 {"application": application_id, "id": delivery_id},
             )
     op.drop_table("canteen_decisions")
+    with op.batch_alter_table("beneficiaries") as batch:
+        batch.drop_column("correction_reason")
+        batch.drop_column("correction_asked_at")
     op.drop_table("audit_log")
     with op.batch_alter_table("staff") as batch:
         batch.drop_column("removed_at")

@@ -9,6 +9,7 @@ from bot.settings import Settings
 from conversations.calendar import CALENDAR_PATH
 from conversations.engine import Engine
 from conversations.flows import all_flows
+from conversations.turn import Setup
 from storage import tips
 from storage.db import Database
 
@@ -26,4 +27,5 @@ async def open_database(settings: Settings) -> AsyncIterator[Database]:
 
 def build_engine(database: Database, settings: Settings) -> Engine:
     calendar = settings.public_endpoint(CALENDAR_PATH) if settings.public_url is not None else None
-    return Engine(database, all_flows(calendar), default_language=settings.default_language)
+    setup = Setup(quiet=settings.quiet(), senders=settings.senders())
+    return Engine(database, all_flows(calendar), default_language=settings.default_language, setup=setup)

@@ -9,10 +9,11 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from bot.arguments import actor_of, add_as, add_audience_arguments, audience_of, riyadh_time
-from conversations.dates import RIYADH, long_date
+from conversations.dates import RIYADH, hijri_date, long_date
 from conversations.i18n import use_language
 from office import announcements
-from storage.announcements import Progress
+from office.announcements import Stage, Status
+from office.errors import Problem, Refused
 
 BAR = 30
 
@@ -34,9 +35,16 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         help="instead of registered families: those of the offices' imported lists not yet registered "
         "(WhatsApp, with the announcement template; goes with --office only)",
     )
+    create.add_argument(
+        "--all-offices", action="store_true", help="to the families of every office (without --office)"
+    )
     create.add_argument("--at", help='Riyadh time to send, "YYYY-MM-DD HH:MM" (default: now)')
     create.add_argument("--dry-run", action="store_true", help="count and preview only")
-    for name, text in (("status", "progress of an announcement"), ("cancel", "stop an announcement")):
+    add_as(actions.add_parser("list", help="the latest announcements and what is happening to each"))
+    for name, text in (
+        ("status", "what is happening to an announcement"),
+        ("cancel", "stop an announcement"),
+    ):
         action = actions.add_parser(name, help=text)
         action.add_argument("id", type=int)
         add_as(action)
@@ -50,7 +58,17 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
 def create(arguments: argparse.Namespace, session: Session, now: datetime) -> str:
     actor = actor_of(arguments)
     send_at = riyadh_time(arguments.at, "--at", now)
-    reach = announcements.reach(session, actor, audience_of(arguments))
+    reach = announcements.reach(
+        session,
+        actor,
+        audience_of(arguments),
+        send_at,
+        now=now,
+        quiet=arguments.quiet,
+        senders=arguments.senders,
+    )
+    if not reach.audience.offices and not arguments.all_offices:
+        raise Refused([Problem("--office", "name the office (repeat for several), or give --all-offices")])
     with use_language("ar"):
         when_ar = long_date(send_at)
     count = reach.count
@@ -61,6 +79,17 @@ def create(arguments: argparse.Namespace, session: Session, now: datetime) -> st
         f"English: {arguments.en or arguments.ar}",
         f"When: {send_at.astimezone(RIYADH):%Y-%m-%d %H:%M} Riyadh time ({when_ar})",
     ]
+    if reach.quiet_until is not None:
+        lines.append(
+            f"Warning: that is in quiet hours ({arguments.quiet}); it goes out from"
+            f" {reach.quiet_until.astimezone(RIYADH):%Y-%m-%d %H:%M}."
+        )
+    if reach.unreachable:
+        lines.append(
+            f"Warning: {reach.unreachable} of them cannot be reached by what is set up here: they wrote on a"
+            " channel that is not (USAR_TELEGRAM_TOKEN, USAR_TWILIO_*), or on WhatsApp more than a day"
+            " before, and the announcement has no template (USAR_WHATSAPP_TEMPLATES)."
+        )
     if arguments.dry_run:
         return "\n".join([*lines, "Dry run: nothing was created."])
     created = announcements.create(session, actor, arguments.ar, arguments.en, reach.audience, send_at, now)
@@ -72,16 +101,51 @@ def cancel(arguments: argparse.Namespace, session: Session, now: datetime) -> st
     return f"usar: announcement {arguments.id} cancelled; what was not yet sent will not be."
 
 
-def status(arguments: argparse.Namespace, session: Session, now: datetime) -> Progress:
-    return announcements.progress(session, actor_of(arguments), arguments.id)[1]
+def status(arguments: argparse.Namespace, session: Session, now: datetime) -> Status:
+    return announcements.status(session, actor_of(arguments), arguments.id, now, arguments.quiet)[1]
 
 
-def progress_line(progress: Progress) -> str:
+def listing(arguments: argparse.Namespace, session: Session, now: datetime) -> str:
+    actor = actor_of(arguments)
+    found = announcements.recent(session, actor, limit=20)
+    if not found:
+        return "No announcements yet."
+    lines = []
+    for announcement in found:
+        _found, shown = announcements.status(session, actor, announcement.id, now, arguments.quiet)
+        text = " ".join(announcement.text_ar.split())
+        lines.append(
+            f"{announcement.id}. {text[:40]}{'…' if len(text) > 40 else ''}\n   {progress_line(shown)}"
+        )
+    return "\n".join(lines)
+
+
+def progress_line(status: Status) -> str:
+    """What is happening, in one line; a bar only once there are messages to count."""
+    progress = status.progress
     done = progress.total - progress.pending
-    filled = round(BAR * done / progress.total) if progress.total else BAR
+    stage = {
+        Stage.SCHEDULED: f"scheduled for {_riyadh(status.send_at)} Riyadh time",
+        Stage.QUEUED: "queued: its messages go out in a moment",
+        Stage.QUIET: f"waiting for the end of quiet hours (until {_riyadh(status.resumes_at)})",
+        Stage.SENDING: "sending",
+        Stage.DONE: "done" if progress.total else "done: no family matched when it was sent",
+        Stage.CANCELLED: "cancelled",
+    }[status.stage]
+    if not progress.total:
+        return stage
+    filled = round(BAR * done / progress.total)
     return (
-        f"[{'#' * filled}{'-' * (BAR - filled)}] {done}/{progress.total}  sent {progress.sent}"
+        f"{stage}  [{'#' * filled}{'-' * (BAR - filled)}] {done}/{progress.total}  sent {progress.sent}"
         f" (delivered {progress.delivered})  blocked {progress.blocked}  needs template"
         f" {progress.needs_template}  failed {progress.failed}  cancelled {progress.cancelled}"
         f"  pending {progress.pending}"
     )
+
+
+def _riyadh(moment: datetime | None) -> str:
+    if moment is None:
+        return ""
+    local = moment.astimezone(RIYADH)
+    with use_language("en"):
+        return f"{local:%Y-%m-%d %H:%M} ({hijri_date(local.date(), 'en')})"

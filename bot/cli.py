@@ -14,6 +14,7 @@ import signal
 import sys
 from collections.abc import Callable, Coroutine, Mapping, Sequence
 from datetime import UTC, datetime, time
+from functools import partial
 from pathlib import Path
 from typing import Any, TextIO, TypeVar
 
@@ -29,6 +30,7 @@ from conversations.i18n import use_language
 from handlers import console
 from office import exports
 from office import staff as office_staff
+from office.announcements import Stage, Status
 from office.canteens import NeedsConfirmation
 from office.errors import OfficeError, Problem, Refused, RejectedFile
 from storage.models import StaffRole
@@ -239,14 +241,10 @@ def _staff_remove(arguments: argparse.Namespace, session: Session, now: datetime
 STAFF_ACTIONS: Mapping[str, Action] = {"add": _staff_add, "list": _staff_list, "remove": _staff_remove}
 
 
-def _announcement_status(arguments: argparse.Namespace, session: Session, now: datetime) -> str:
-    return broadcast.progress_line(broadcast.status(arguments, session, now))
-
-
 ANNOUNCEMENT_ACTIONS: Mapping[str, Action] = {
     "create": broadcast.create,
     "cancel": broadcast.cancel,
-    "status": _announcement_status,
+    "list": broadcast.listing,
 }
 EVENT_ACTIONS: Mapping[str, Action] = {
     "create": events_cli.create,
@@ -308,6 +306,7 @@ async def _office(arguments: argparse.Namespace, settings: Settings) -> int:
     """An office command in one transaction: its message printed, or its export written (to a file only its
     owner can read: it holds national IDs and mobiles). A refusal changes nothing."""
     now = datetime.now(UTC)
+    arguments.quiet, arguments.senders = settings.quiet(), settings.senders()  # what announcements say
     async with open_database(settings) as database:
         try:
             if arguments.action == "export":
@@ -368,12 +367,17 @@ async def _export(arguments: argparse.Namespace, database: Any, now: datetime) -
 
 async def _follow(arguments: argparse.Namespace, database: Any, now: datetime) -> None:
     while True:
-        progress = await database.run(in_english(lambda session: broadcast.status(arguments, session, now)))
-        if not arguments.follow or progress.pending == 0:
-            print(broadcast.progress_line(progress))
+        status = await database.run(in_english(partial(_status, arguments, now)))
+        if not arguments.follow or status.stage in (Stage.DONE, Stage.CANCELLED, Stage.SCHEDULED):
+            print(broadcast.progress_line(status))
             return
-        print(broadcast.progress_line(progress), end="\r", flush=True)
+        print(broadcast.progress_line(status), end="\r", flush=True)
         await asyncio.sleep(FOLLOW_EVERY)
+        now = datetime.now(UTC)
+
+
+def _status(arguments: argparse.Namespace, now: datetime, session: Session) -> Status:
+    return broadcast.status(arguments, session, now)
 
 
 CONTENT = {

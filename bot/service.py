@@ -40,7 +40,6 @@ from handlers.whatsapp.sender import WhatsAppSender, twilio_client
 from handlers.whatsapp.webhook import SignedForms, StatusWebhook, WhatsAppWebhook
 from storage import delivery_reports
 from storage.db import Database
-from storage.kinds import QuietHours
 
 log = logging.getLogger(__name__)
 DISPATCH_EVERY = 2  # seconds between looks at the outbox
@@ -129,7 +128,7 @@ class Service:
             Channel.TELEGRAM: RateLimit(self.settings.telegram_rate),
             Channel.WHATSAPP: RateLimit(self.settings.whatsapp_rate),
         }
-        quiet = None if self.settings.quiet_hours == "off" else QuietHours.parse(self.settings.quiet_hours)
+        quiet = self.settings.quiet()
         self.outbox = OutboxDispatcher(
             database, senders, limits, self.clock, quiet=quiet, concurrency=self.settings.dispatch_concurrency
         )

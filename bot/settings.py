@@ -11,6 +11,7 @@ from pydantic import Field, HttpUrl, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from storage.db import DatabaseURLError, async_url
+from storage.kinds import QuietHours, Senders
 
 _TOKEN = re.compile(r"\d+:[A-Za-z0-9_-]{20,}")
 
@@ -84,6 +85,16 @@ class Settings(BaseSettings):
     @property
     def channels(self) -> bool:
         return self.telegram_token is not None or self.whatsapp
+
+    def quiet(self) -> QuietHours | None:
+        return None if self.quiet_hours == "off" else QuietHours.parse(self.quiet_hours)
+
+    def senders(self) -> Senders:
+        """What the outbox can send on here: the channels set up, and the kinds with a WhatsApp template."""
+        on = {"telegram"} if self.telegram_token is not None else set()
+        if self.whatsapp:
+            on.add("whatsapp")
+        return Senders(frozenset(on), frozenset(self.whatsapp_templates) if self.whatsapp else frozenset())
 
     @field_validator("telegram_token")
     @classmethod

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from conversations.announcing import excerpt
 from conversations.audience_fields import describe
-from conversations.dates import long_time
+from conversations.dates import RIYADH, long_time
 from conversations.forms import yes_or_no
 from conversations.i18n import N_, _
 from conversations.staff import actor, staff_member
 from conversations.turn import Answer, Offer, Turn
 from office import announcements
+from office.announcements import Stage, status_of
 from office.errors import OfficeError
 from storage import announcements as stored
 from storage.announcements import Progress
@@ -122,7 +123,7 @@ class Announcements:
             _("The latest announcements. Choose one to see its progress:"),
             [
                 *(
-                    Offer(label=_line(a, stored.progress(turn.session, a.id)), payload=f"{SHOW}{a.id}")
+                    Offer(label=_line(turn, a, stored.progress(turn.session, a.id)), payload=f"{SHOW}{a.id}")
                     for a in latest
                 ),
                 Offer(label=N_("Back"), payload=MENU),
@@ -137,6 +138,7 @@ class Announcements:
             return
         turn.step = DETAIL
         shown, progress = found
+        stage = said(turn, shown, progress)
         offers = [Offer(label=N_("Refresh"), payload=REFRESH)]
         if shown.cancelled_at is None and (shown.enqueued_at is None or progress.pending):
             offers.append(Offer(label=N_("Cancel this announcement"), payload=CANCEL))
@@ -144,7 +146,7 @@ class Announcements:
         turn.say(
             "\n".join(
                 [
-                    _("Announcement %(number)s: %(status)s", number=shown.id, status=status(shown, progress)),
+                    _("Announcement %(number)s: %(status)s", number=shown.id, status=stage),
                     _("To: %(audience)s", audience=describe(turn, Audience.from_json(shown.audience))),
                     _("When: %(when)s", when=long_time(shown.send_at)),
                     excerpt(shown.text_ar, 200),
@@ -184,18 +186,27 @@ def _visible(turn: Turn) -> tuple[Announcement, Progress] | None:
         return None
 
 
-def _line(announcement: Announcement, progress: Progress) -> str:
-    return f"{announcement.id}. {status(announcement, progress)} · {excerpt(announcement.text_ar, 30)}"
+def _line(turn: Turn, announcement: Announcement, progress: Progress) -> str:
+    return f"{announcement.id}. {said(turn, announcement, progress)} · {excerpt(announcement.text_ar, 30)}"
 
 
-def status(announcement: Announcement, progress: Progress) -> str:
-    if announcement.cancelled_at is not None:
-        return _("cancelled")
-    if announcement.enqueued_at is None:
-        return _("scheduled")
-    if progress.pending:
+def said(turn: Turn, announcement: Announcement, progress: Progress) -> str:
+    """What is really happening to it, in words."""
+    status = status_of(announcement, progress, turn.now, turn.setup.quiet)
+    if status.stage is Stage.SCHEDULED:
+        return _("scheduled for %(when)s", when=long_time(status.send_at))
+    if status.stage is Stage.QUEUED:
+        return _("queued: its messages go out in a moment")
+    if status.stage is Stage.QUIET and status.resumes_at is not None:
+        return _(
+            "waiting for the end of quiet hours (until %(time)s)",
+            time=f"{status.resumes_at.astimezone(RIYADH):%H:%M}",
+        )
+    if status.stage is Stage.SENDING:
         return _("being sent")
-    return _("finished")
+    if status.stage is Stage.DONE:
+        return _("finished") if progress.total else _("finished: no family matched when it was sent")
+    return _("cancelled")
 
 
 def progress_lines(progress: Progress) -> str:

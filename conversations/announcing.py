@@ -83,22 +83,44 @@ _ARABIC_FOR_EVERYONE = frozenset(
 
 
 def count_and_preview(turn: Turn, draft: dict[str, Any]) -> None:
-    count = announcements.reach(turn.session, actor(turn), requested_audience(draft)).count
+    reach = announcements.reach(
+        turn.session,
+        actor(turn),
+        requested_audience(draft),
+        moment(draft["when"], turn.now),
+        quiet=turn.setup.quiet,
+        senders=turn.setup.senders,
+    )
+    count = reach.count
     turn.say(_("This is how families who read Arabic will see it:"))
     turn.say(draft["ar"])
     if draft.get("en"):
         turn.say(_("And those who read English:"))
         turn.say(draft["en"])
-    reach = ngettext("It will reach %(count)s family.", "It will reach %(count)s families.", count.reached)
+    said = ngettext("It will reach %(count)s family.", "It will reach %(count)s families.", count.reached)
     if count.stopped or count.blocked:
-        reach += " " + _(
+        said += " " + _(
             "Left out: %(stopped)s who stopped announcements and %(blocked)s who blocked the bot.",
             stopped=count.stopped,
             blocked=count.blocked,
         )
     if count.reached == 0:  # a warning, not a refusal: a scheduled one reaches who matches when it is sent
-        reach += " " + _("As it stands no family would receive it: check who it is for (“Change an answer”).")
-    turn.say(reach)
+        said += " " + _("As it stands no family would receive it: check who it is for (“Change an answer”).")
+    elif reach.unreachable:
+        said += " " + ngettext(
+            "%(count)s of them cannot be reached by what is set up here: a channel that is not set up, or "
+            "WhatsApp more than a day after her last message without an approved template.",
+            "%(count)s of them cannot be reached by what is set up here: a channel that is not set up, or "
+            "WhatsApp more than a day after their last message without an approved template.",
+            reach.unreachable,
+        )
+    if reach.quiet_until is not None and turn.setup.quiet is not None:
+        said += " " + _(
+            "That is in quiet hours (%(hours)s): it goes out from %(time)s.",
+            hours=str(turn.setup.quiet),
+            time=long_time(reach.quiet_until),
+        )
+    turn.say(said)
 
 
 def send_announcement(turn: Turn, answers: dict[str, Any]) -> None:

@@ -30,7 +30,7 @@ from conversations.identity import recognise, vouched_mobile
 from conversations.messages import Inbound, Reply
 from conversations.options import match_by_words, match_one, payloads
 from conversations.text import fold, normalise
-from conversations.turn import Answer, Flow, Turn
+from conversations.turn import Answer, Flow, Setup, Turn
 from locales import DEFAULT_LANGUAGE, LANGUAGES
 from storage import beneficiaries, contacts
 from storage import conversations as saved
@@ -95,11 +95,16 @@ class KeyedLocks:
 
 class Engine:
     def __init__(
-        self, database: Database, flows: Mapping[str, Flow], default_language: str = DEFAULT_LANGUAGE
+        self,
+        database: Database,
+        flows: Mapping[str, Flow],
+        default_language: str = DEFAULT_LANGUAGE,
+        setup: Setup | None = None,
     ) -> None:
         self.database = database
         self.flows = dict(flows)
         self.default_language = default_language
+        self.setup = setup or Setup()
         self._locks = KeyedLocks()
         self._in_progress = 0
         self._idle = asyncio.Event()
@@ -139,7 +144,12 @@ class Engine:
             language = hint if hint in LANGUAGES else self.default_language
             conversation = saved.start(inbound.channel.value, inbound.address, language, inbound.received_at)
         turn = Turn(
-            session=session, conversation=conversation, inbound=inbound, flows=self.flows, is_new=is_new
+            session=session,
+            conversation=conversation,
+            inbound=inbound,
+            flows=self.flows,
+            is_new=is_new,
+            setup=self.setup,
         )
         with use_language(conversation.language):
             if recognise(turn):

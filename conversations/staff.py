@@ -10,19 +10,26 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from conversations.dates import RIYADH
 from conversations.forms import SendBack
 from conversations.i18n import N_, _
 from conversations.turn import Answer, Offer, Turn
-from office.errors import Refused
+from office import audit
+from office import staff as office_staff
+from office.errors import OfficeError, Refused
 from office.rights import Actor
-from storage import staff
-from storage.models import StaffMember
+from office.words import ACTIONS, OUTCOMES, said
+from storage import offices, staff
+from storage.models import StaffMember, StaffRole
 
 REGISTRATIONS = "staff:registrations"
 ANNOUNCEMENTS = "staff:announcements"
 EVENTS = "staff:events"
 CANTEENS = "staff:canteens"
 VERIFY = "staff:verify"
+STAFF_LIST = "staff:list"  # admins: the staff of each office
+AUDIT = "staff:audit"  # admins: the latest office actions
+AUDIT_SHOWN = 20
 WAITING = "waiting"  # the step of conversations.staff_registrations that lists registrations waiting
 
 
@@ -48,10 +55,19 @@ class StaffHome:
         self.ask(turn)
 
     def ask(self, turn: Turn) -> None:
-        if staff_member(turn) is None:  # rights are read again each time the menu is shown
+        member = staff_member(turn)
+        if member is None:  # rights are read again each time the menu is shown
             turn.go("home")
             return
         turn.step = None
+        admins = (
+            [
+                Offer(label=N_("Staff of each office"), payload=STAFF_LIST),
+                Offer(label=N_("Office log"), payload=AUDIT),
+            ]
+            if member.role == StaffRole.ADMIN.value
+            else []
+        )
         turn.say(
             _("Staff menu: what would you like to do?"),
             [
@@ -60,6 +76,7 @@ class StaffHome:
                 Offer(label=N_("Announcements"), payload=ANNOUNCEMENTS),
                 Offer(label=N_("Training events"), payload=EVENTS),
                 Offer(label=N_("Canteen opportunities"), payload=CANTEENS),
+                *(admins if member.role == StaffRole.ADMIN.value else []),
             ],
         )
 
@@ -77,6 +94,12 @@ class StaffHome:
             turn.go("staff_canteens")
         elif answer.choice == VERIFY:
             turn.go("staff_registrations", at=WAITING)  # also reached from Canteen opportunities
+        elif answer.choice in (STAFF_LIST, AUDIT):
+            try:
+                turn.say(staff_of_each_office(turn) if answer.choice == STAFF_LIST else office_log(turn))
+            except OfficeError as refused:  # no longer an admin
+                turn.say(refused.message)
+            self.ask(turn)
         else:
             turn.say(_("Sorry, I did not understand that. Please choose from the menu by typing a number."))
             self.ask(turn)
@@ -87,3 +110,37 @@ class StaffHome:
     def cancel(self, turn: Turn) -> None:
         turn.say(_("There is nothing to cancel."))
         self.ask(turn)
+
+
+def staff_of_each_office(turn: Turn) -> str:
+    """Admins: who acts for each office (and the admins, for every office)."""
+    names = offices.names(turn.session, turn.language)
+    lines = [_("Staff of each office:")]
+    for member in office_staff.listing(turn.session, actor(turn)):
+        where = names.get(member.office_code or "", member.office_code) if member.office_code else None
+        lines.append(
+            _("%(address)s · administrator", address=member.address)
+            if member.role == StaffRole.ADMIN.value
+            else _("%(address)s · %(office)s", address=member.address, office=where or "")
+        )
+    return "\n".join(lines)
+
+
+def office_log(turn: Turn) -> str:
+    """Admins: the latest office actions, newest first, in words."""
+    lines = [_("The latest office actions:")]
+    for line in audit.history(turn.session, actor(turn), newest_first=True, limit=AUDIT_SHOWN):
+        lines.append(
+            " · ".join(
+                [
+                    f"{line.at.astimezone(RIYADH):%Y-%m-%d %H:%M}",
+                    _("the family") if line.by_family else line.staff_address or _("the operator"),
+                    said(ACTIONS, line.action),
+                    f"#{line.target_id}" if line.target_id is not None else "",
+                    said(OUTCOMES, line.outcome),
+                ]
+            ).replace(" ·  · ", " · ")
+        )
+    if len(lines) == 1:
+        lines.append(_("Nothing yet."))
+    return "\n".join(lines)

@@ -14,6 +14,7 @@ from conversations.i18n import LazyText, _, in_every_language, set_language
 from conversations.messages import Inbound, Option, Reply
 from conversations.text import fold
 from storage.conversations import ConversationState
+from storage.kinds import QuietHours, Senders
 
 PAYLOAD_LIMIT = 64
 
@@ -65,6 +66,15 @@ class Flow(Protocol):
     def cancel(self, turn: Turn) -> None: ...
 
 
+@dataclass(frozen=True)
+class Setup:
+    """What this installation does about sending, for the flows that tell staff what will happen: its quiet
+    hours, and what it can send on (None: not known, nothing is said about it)."""
+
+    quiet: QuietHours | None = field(default_factory=QuietHours)
+    senders: Senders | None = None
+
+
 @dataclass
 class Turn:
     session: Session
@@ -72,6 +82,7 @@ class Turn:
     inbound: Inbound
     flows: dict[str, Flow]
     is_new: bool = False  # her very first message to us on this channel
+    setup: Setup = field(default_factory=Setup)
     replies: list[Reply] = field(default_factory=list)
     forgotten: bool = False
 

@@ -3,9 +3,9 @@ An office's staff address, see and cancel their office's announcements alone; ad
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy.orm import Session
 
@@ -15,9 +15,10 @@ from office.audiences import within_rights
 from office.audit import action, record
 from office.errors import NotFound, Problem, Refused
 from office.rights import Actor, Rights, rights
-from storage import announcements, audiences
+from storage import announcements, audiences, kinds
 from storage.announcements import Progress
 from storage.audiences import Audience, Count
+from storage.kinds import QuietHours, Senders
 from storage.models import Announcement
 
 MAX_LENGTH = 1500  # under WhatsApp's 1,600 characters a message; Telegram allows 4,096
@@ -27,12 +28,55 @@ MAX_LENGTH = 1500  # under WhatsApp's 1,600 characters a message; Telegram allow
 class Reach:
     audience: Audience  # as she may address it
     count: Count
+    # Of those it reaches, how many the channels set up here cannot: they wrote on a channel not set up, or
+    # on WhatsApp too long ago while the announcement has no template. None: not known.
+    unreachable: int | None = None
+    quiet_until: datetime | None = None  # it falls in quiet hours: it goes out then
 
 
-def reach(session: Session, actor: Actor, requested: Audience) -> Reach:
-    """Whom it would reach, and who is left out (a preview changes nothing)."""
+def reach(
+    session: Session,
+    actor: Actor,
+    requested: Audience,
+    send_at: datetime | None = None,
+    *,
+    now: datetime | None = None,
+    quiet: QuietHours | None = None,
+    senders: Senders | None = None,
+) -> Reach:
+    """Whom it would reach, who is left out, and what keeps it from going at its time (a preview changes
+    nothing; a time already past is refused, as creating it would be)."""
     audience = within_rights(session, rights(session, actor), requested)
-    return Reach(audience, audiences.count(session, audience))
+    if send_at is not None and now is not None and send_at < now:
+        raise Refused([Problem("send_at", _("That time has already passed."))])
+    count = audiences.count(session, audience)
+    quiet_until = (
+        quiet.ends_after(send_at)
+        if quiet is not None and send_at is not None and quiet.covers(send_at)
+        else None
+    )
+    unreachable = None
+    if senders is not None:
+        unreachable = _unreachable(session, audience, count, send_at, senders)
+    return Reach(audience, count, unreachable, quiet_until)
+
+
+def _unreachable(
+    session: Session, audience: Audience, count: Count, send_at: datetime | None, senders: Senders
+) -> int:
+    templated = kinds.ANNOUNCEMENT.name in senders.templates
+    if audience.contacts:  # they never wrote: only a template on WhatsApp reaches them
+        return 0 if "whatsapp" in senders.channels and templated else count.reached
+    if send_at is None:
+        return 0
+    reachable = sum(
+        number
+        for (channel, fresh), number in audiences.by_last_channel(
+            session, audience, send_at - kinds.WHATSAPP_WINDOW
+        ).items()
+        if channel in senders.channels and (channel != "whatsapp" or fresh or templated)
+    )
+    return max(count.reached - reachable, 0)
 
 
 @action
@@ -106,6 +150,45 @@ def recent(session: Session, actor: Actor, limit: int = 5) -> list[Announcement]
     return announcements.recent(session, rights(session, actor).scope, limit)
 
 
+class Stage(StrEnum):
+    SCHEDULED = "scheduled"  # its time has not come
+    QUEUED = "queued"  # its time came: its messages are being prepared, or none has gone yet
+    QUIET = "quiet"  # waiting for the end of quiet hours
+    SENDING = "sending"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+
+@dataclass(frozen=True)
+class Status:
+    """What is really happening to an announcement."""
+
+    stage: Stage
+    progress: Progress
+    send_at: datetime
+    resumes_at: datetime | None = None  # quiet hours: when its messages go again
+
+
+def status_of(found: Announcement, progress: Progress, now: datetime, quiet: QuietHours | None) -> Status:
+    if found.cancelled_at is not None:
+        return Status(Stage.CANCELLED, progress, found.send_at)
+    if found.enqueued_at is None:
+        return Status(Stage.SCHEDULED if found.send_at > now else Stage.QUEUED, progress, found.send_at)
+    if not progress.pending:
+        return Status(Stage.DONE, progress, found.send_at)
+    if quiet is not None and quiet.covers(now):
+        return Status(Stage.QUIET, progress, found.send_at, quiet.ends_after(now))
+    started = progress.total - progress.pending
+    return Status(Stage.SENDING if started else Stage.QUEUED, progress, found.send_at)
+
+
+def status(
+    session: Session, actor: Actor, number: int, now: datetime, quiet: QuietHours | None
+) -> tuple[Announcement, Status]:
+    found, done = progress(session, actor, number)
+    return found, status_of(found, done, now, quiet)
+
+
 @action
 def cancel(session: Session, actor: Actor, number: int, now: datetime) -> bool:
     """What is not yet sent will not be; False if it was already cancelled."""
@@ -124,7 +207,3 @@ def cancel(session: Session, actor: Actor, number: int, now: datetime) -> bool:
         now=now,
     )
     return done
-
-
-def offices_of(found: Announcement) -> Sequence[str]:
-    return Audience.from_json(found.audience).offices

@@ -38,6 +38,58 @@ GUEST_ANSWERS: dict[str, LazyText] = {
 }
 
 
+ACTIONS: dict[str, LazyText] = {
+    "registrations.verify": N_("verified a registration"),
+    "registrations.correction": N_("asked for a correction"),
+    "registrations.corrected": N_("sent her registration back for review"),
+    "registrations.unverify": N_("took a verification back"),
+    "registrations.national_id": N_("corrected a national ID"),
+    "families.import": N_("imported a list of families"),
+    "events.create": N_("created an event"),
+    "events.edit": N_("changed an event"),
+    "events.cancel": N_("cancelled an event"),
+    "events.attendance": N_("marked attendance"),
+    "events.attendance_undone": N_("took an attendance mark back"),
+    "events.thank": N_("thanked those who came"),
+    "canteens.publish": N_("published a canteen opportunity"),
+    "canteens.edit": N_("changed a canteen opportunity"),
+    "canteens.close": N_("closed applications"),
+    "canteens.reopen": N_("opened applications again"),
+    "canteens.decide": N_("decided on an application"),
+    "announcements.create": N_("created an announcement"),
+    "announcements.cancel": N_("cancelled an announcement"),
+    "exports.families": N_("exported the families"),
+    "exports.guests": N_("exported an event's guests"),
+    "exports.applicants": N_("exported an opportunity's applicants"),
+    "staff.add": N_("added or changed a staff member"),
+    "staff.remove": N_("removed a staff member"),
+}
+
+OUTCOMES: dict[str, LazyText] = {
+    "unchanged": N_("nothing changed"),
+    "verified": N_("verified"),
+    "correction": N_("correction asked"),
+    "waiting": N_("waiting again"),
+    "corrected": N_("corrected"),
+    "imported": N_("imported"),
+    "created": N_("created"),
+    "scheduled": N_("scheduled"),
+    "changed": N_("changed"),
+    "moved": N_("new time or place, told"),
+    "cancelled": N_("cancelled"),
+    "marked": N_("marked"),
+    "unmarked": N_("mark taken back"),
+    "thanked": N_("thanked"),
+    "published": N_("published"),
+    "closed": N_("closed"),
+    "reopened": N_("opened again"),
+    "exported": N_("exported"),
+    "added": N_("added"),
+    "removed": N_("removed"),
+    **APPLICATION_STATUSES,
+}
+
+
 def said(words: dict[str, LazyText], value: str) -> str:
     """The value in the reader's language (the value itself if it has no word)."""
     found = words.get(value)

@@ -7,6 +7,7 @@ announcements or blocked the bot are never in an audience; `count` says how many
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from typing import Any, Literal
 
 from sqlalchemy import ColumnElement, Select, and_, case, exists, func, select
@@ -95,6 +96,35 @@ def families(audience: Audience) -> Select[Any]:
 
 def _contact_segment(audience: Audience) -> list[ColumnElement[bool]]:
     return [Contact.office_code.in_(audience.offices)] if audience.offices else []
+
+
+def by_last_channel(
+    session: Session, audience: Audience, window_start: datetime
+) -> dict[tuple[str, bool], int]:
+    """How many of the audience's families used each channel last (where the outbox sends), split by whether
+    they wrote since `window_start` (WhatsApp's window for messages that are not templates)."""
+    ranked = (
+        select(
+            Conversation.beneficiary_id,
+            Conversation.channel,
+            Conversation.last_inbound_at,
+            func.row_number()
+            .over(
+                partition_by=Conversation.beneficiary_id,
+                order_by=(Conversation.last_inbound_at.desc().nulls_last(), Conversation.updated_at.desc()),
+            )
+            .label("latest"),
+        )
+        .where(Conversation.beneficiary_id.in_(families(audience).scalar_subquery()))
+        .subquery()
+    )
+    fresh = case((ranked.c.last_inbound_at >= window_start, True), else_=False)
+    rows = session.execute(
+        select(ranked.c.channel, fresh, func.count())
+        .where(ranked.c.latest == 1)
+        .group_by(ranked.c.channel, fresh)
+    ).all()
+    return {(channel, bool(recent)): int(number) for channel, recent, number in rows}
 
 
 def count(session: Session, audience: Audience) -> Count:

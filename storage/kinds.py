@@ -74,6 +74,11 @@ def of(name: str) -> Kind:
     return KINDS[name]
 
 
+# WhatsApp takes free text only within 24 hours of her last message (counted from its own receipt, a little
+# before ours); outside it, an approved template for the kind.
+WHATSAPP_WINDOW = timedelta(hours=24) - timedelta(minutes=15)
+
+
 @dataclass(frozen=True)
 class QuietHours:
     """Hours when families are not disturbed, in the offices' zone (every office is in Asia/Riyadh)."""
@@ -102,3 +107,11 @@ class QuietHours:
 
     def __str__(self) -> str:
         return f"{self.start:%H:%M}–{self.end:%H:%M}"
+
+
+@dataclass(frozen=True)
+class Senders:
+    """What this installation sends on: the channels set up, and the kinds that have a WhatsApp template."""
+
+    channels: frozenset[str]
+    templates: frozenset[str] = frozenset()

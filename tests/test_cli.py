@@ -218,6 +218,7 @@ def test_broadcast_counts_previews_and_schedules(workdir: Path) -> None:
         "--en",
         "Forum",
         "--canteen",
+        "--all-offices",
         "--at",
         "2099-05-01 09:00",
         cwd=workdir,
@@ -226,7 +227,10 @@ def test_broadcast_counts_previews_and_schedules(workdir: Path) -> None:
     assert "Reaches 2 families" in made.stdout and "2099-05-01 09:00 Riyadh time" in made.stdout
     assert "Announcement 1 created" in made.stdout
     status = usar("broadcast", "status", "1", "--follow", cwd=workdir)
-    assert status.returncode == 0 and "0/0" in status.stdout  # not yet its time: no deliveries yet
+    assert status.returncode == 0, status.stderr
+    assert status.stdout.startswith("scheduled for 2099-05-01 09:00 (") and "0/0" not in status.stdout
+    listed = usar("announcements", "list", cwd=workdir)  # the other name of `usar broadcast`
+    assert listed.stdout.startswith("1. ملتقى\n   scheduled for 2099-05-01 09:00")
     assert usar("broadcast", "cancel", "1", cwd=workdir).returncode == 0
 
 
@@ -245,7 +249,7 @@ def test_broadcast_mistakes_are_explained_and_create_nothing(
 ) -> None:
     families_in(workdir)
     usar("staff", "add", "--address", "5550001", "--role", "staff", "--office", "jumum", cwd=workdir)
-    result = usar("broadcast", "create", "--ar", "نص", *arguments, cwd=workdir)
+    result = usar("broadcast", "create", "--ar", "نص", "--all-offices", *arguments, cwd=workdir)
     assert result.returncode == 2 and message in result.stderr, result.stderr
     assert usar("broadcast", "status", "1", cwd=workdir).stderr.strip() == "usar: There is no announcement 1."
 

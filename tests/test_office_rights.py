@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from conversations.engine import Engine
 from conversations.i18n import use_language
 from office import announcements, audit, canteens, event_notices, events, exports, families, registrations
 from office import staff as office_staff
@@ -27,7 +28,7 @@ from storage.canteens import NewOpportunity
 from storage.db import Database
 from storage.events import EventDetails
 from storage.models import ApplicationStatus, AuditEntry, Base, StaffRole
-from tests.people import Clock
+from tests.people import Clock, Person
 from tests.test_announcements import town
 from tests.test_deliveries import national_id
 
@@ -224,3 +225,27 @@ async def test_another_offices_family_answers_as_an_unknown_one(database: Databa
 
     makkah, nobody = await database.run(both)
     assert makkah == nobody == "No registered family with this national ID or mobile."
+
+
+async def test_admins_see_the_staff_and_the_log_in_the_chat(
+    database: Database, engine: Engine, clock: Clock
+) -> None:
+    await world(database)  # the operator published, invited, announced: all in the log
+    noura = Person(engine, clock, address=ADMIN, language_hint="en")
+    await noura.says("hello")
+    await noura.chooses("Staff of each office")
+    assert (
+        "900 · administrator" in noura.heard
+        and "901 · Makkah" in noura.heard
+        and "902 · Jeddah" in noura.heard
+    )
+    await noura.chooses("Office log")
+    assert "The latest office actions:" in noura.heard
+    assert "the operator · published a canteen opportunity · #1 · published" in noura.heard
+    huda = Person(engine, clock, address=OWN, language_hint="en")
+    await huda.says("hello")
+    assert "Office log" not in huda.options and "Staff of each office" not in huda.options
+    await huda.presses("staff:audit")  # a button she was never shown
+    assert (
+        "That choice is no longer available" in huda.heard and "The latest office actions" not in huda.heard
+    )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -32,9 +32,10 @@ from conversations.messages import (
 )
 from handlers.splitting import split_message
 from handlers.whatsapp.replies import BODY_LIMIT, text_of
+from storage.kinds import WHATSAPP_WINDOW
 
 # WhatsApp counts 24 hours from when it received her message, a little before we did: keep a margin.
-WINDOW = timedelta(hours=24) - timedelta(minutes=15)
+WINDOW = WHATSAPP_WINDOW
 RATE_LIMIT_PAUSE = 1.0  # seconds; Twilio's 429 names no wait
 REQUEST_TIMEOUT = 15.0
 OUTSIDE_WINDOW = 63016

@@ -14,6 +14,7 @@ from conversations.audience_fields import describe
 from conversations.dates import RIYADH, long_time
 from conversations.forms import yes_or_no
 from conversations.i18n import N_, _
+from conversations.payloads import ShowAnnouncement
 from conversations.staff import actor, staff_member
 from conversations.turn import Answer, Offer, Turn
 from office import announcements
@@ -28,7 +29,6 @@ NEW = "announcements:new"
 RECENT = "announcements:recent"
 STAFF_MENU = "announcements:back"
 MENU = "announcements:menu"
-SHOW = "announcement:"  # + its id
 REFRESH = "announcement:refresh"
 CANCEL = "announcement:cancel"
 CONFIRM_YES = "announcement:cancel:yes"
@@ -72,8 +72,8 @@ class Announcements:
             turn.go("staff")
         elif choice == MENU:
             self._menu(turn)
-        elif turn.step == LIST and choice.startswith(SHOW) and choice[len(SHOW) :].isdigit():
-            turn.remember(**{SHOWN: int(choice[len(SHOW) :])})
+        elif turn.step == LIST and (shown := ShowAnnouncement.unpack(choice)):
+            turn.remember(**{SHOWN: shown.announcement})
             self._detail(turn, member)
         elif turn.step == DETAIL and choice == REFRESH:
             self._detail(turn, member)
@@ -123,7 +123,10 @@ class Announcements:
             _("The latest announcements. Choose one to see its progress:"),
             [
                 *(
-                    Offer(label=_line(turn, a, stored.progress(turn.session, a.id)), payload=f"{SHOW}{a.id}")
+                    Offer(
+                        label=_line(turn, a, stored.progress(turn.session, a.id)),
+                        payload=ShowAnnouncement(a.id).pack(),
+                    )
                     for a in latest
                 ),
                 Offer(label=N_("Back"), payload=MENU),

@@ -16,6 +16,7 @@ from babel.lists import format_list
 from conversations.dates import RIYADH, long_time, parse_local_time
 from conversations.forms import Choice, Field, Invalid, MultiChoice
 from conversations.i18n import N_, LazyText, _, current_language
+from conversations.payloads import OfficeChoice
 from conversations.registration import product_options
 from conversations.staff import staff_member
 from conversations.turn import Answer, Offer, Turn
@@ -53,7 +54,10 @@ def _offices(turn: Turn) -> Sequence[offices.OfficeEntry]:
 
 def office_choices(turn: Turn) -> Sequence[Offer]:
     every = Offer(label=N_("All offices"), payload=EVERY_OFFICE)
-    return [every, *(Offer(label=o.name(turn.language), payload=f"office:{o.code}") for o in _offices(turn))]
+    return [
+        every,
+        *(Offer(label=o.name(turn.language), payload=OfficeChoice(o.code).pack()) for o in _offices(turn)),
+    ]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -121,8 +125,8 @@ def requested_audience(answers: dict[str, Any]) -> Audience:
     """The audience the answers describe. An office's staff are not asked the office: the office actions
     address theirs (`office.audiences`)."""
     who = set(answers.get("who", ()))
-    office = answers.get("office", EVERY_OFFICE)
-    chosen: tuple[str, ...] = () if office == EVERY_OFFICE else (office.removeprefix("office:"),)
+    office = OfficeChoice.unpack(answers.get("office")) if answers.get("office") != EVERY_OFFICE else None
+    chosen: tuple[str, ...] = (office.code,) if office is not None else ()
     channels = who & {"who:telegram", "who:whatsapp"}
     return Audience(
         contacts=CONTACTS in who,

@@ -22,6 +22,7 @@ from conversations.dates import hijri_date, long_time, parse_day, parse_deadline
 from conversations.event_form import Optional, short_text
 from conversations.forms import Choice, Field, Form, Invalid, Text
 from conversations.i18n import N_, _
+from conversations.payloads import OfficeChoice, StageChoice
 from conversations.staff import actor, asked_again, staff_member
 from conversations.text import normalise
 from conversations.turn import Answer, Offer, Turn
@@ -30,7 +31,7 @@ from office.errors import OfficeError, Refused
 from office.words import STAGES
 from storage import offices
 from storage.canteens import NewOpportunity
-from storage.models import CanteenOpportunity
+from storage.models import CanteenOpportunity, SchoolStage
 
 FORM = "new_canteen"
 EDIT_FORM = "edit_canteen"
@@ -78,7 +79,9 @@ class Deadline(Field):
 
 
 def stage_options(turn: Turn) -> Sequence[Offer]:
-    return [Offer(label=label, payload=f"stage:{stage}") for stage, label in STAGES.items()]
+    return [
+        Offer(label=label, payload=StageChoice(SchoolStage(stage)).pack()) for stage, label in STAGES.items()
+    ]
 
 
 def gender_options(turn: Turn) -> Sequence[Offer]:
@@ -90,7 +93,7 @@ def gender_options(turn: Turn) -> Sequence[Offer]:
 
 def office_options(turn: Turn) -> Sequence[Offer]:
     return [
-        Offer(label=o.name(turn.language), payload=f"office:{o.code}")
+        Offer(label=o.name(turn.language), payload=OfficeChoice(o.code).pack())
         for o in offices.active_offices(turn.session)
     ]
 
@@ -121,9 +124,11 @@ def publish(turn: Turn, answers: dict[str, Any]) -> None:
         turn.say(_("Only staff can publish opportunities. Nothing was saved."))
         turn.go("home")
         return
-    office = answers["office"].removeprefix("office:") if is_admin(member) else member.office_code or "-"
+    chosen = OfficeChoice.unpack(answers.get("office")) if is_admin(member) else None
+    office = chosen.code if chosen is not None else member.office_code or "-"
+    stage = StageChoice.unpack(answers["stage"])
     new = _opportunity_of(
-        answers, office, answers["stage"].removeprefix("stage:"), answers["gender"] == "school:girls"
+        answers, office, stage.stage if stage else answers["stage"], answers["gender"] == "school:girls"
     )
     try:
         opportunity = canteens.publish(turn.session, actor(turn), new, turn.now)

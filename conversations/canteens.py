@@ -16,13 +16,13 @@ from conversations import eligibility
 from conversations.dates import RIYADH, hijri_date, long_time
 from conversations.forms import yes_or_no
 from conversations.i18n import N_, LazyText, _
+from conversations.payloads import ShowCanteen
 from conversations.turn import Answer, Offer, Turn
 from office.words import STAGES
 from storage import beneficiaries, canteens, offices
 from storage.canteens import Applied
 from storage.models import ApplicationStatus, CanteenOpportunity
 
-SHOW = "canteen:"  # + its id
 APPLY = "canteen:apply"
 CONFIRM_YES = "canteen:apply:yes"
 CONFIRM_NO = "canteen:apply:no"
@@ -83,8 +83,8 @@ class Canteens:
             else:
                 turn.say(_("Your application stays as it is."))
             self._detail(turn)
-        elif choice.startswith(SHOW) and choice[len(SHOW) :].isdigit():
-            turn.remember(**{SHOWN: int(choice[len(SHOW) :])})
+        elif shown := ShowCanteen.unpack(choice):
+            turn.remember(**{SHOWN: shown.opportunity})
             self._detail(turn)
         else:
             turn.say(_("Sorry, I did not understand that. Please choose from the menu by typing a number."))
@@ -126,7 +126,7 @@ class Canteens:
             )
             return f"{o.school_name} · {_day(o.deadline, turn)}{other}{' ✅' if o.id in applied else ''}"
 
-        offers = [Offer(label=label(o), payload=f"{SHOW}{o.id}") for o in found[:10]]
+        offers = [Offer(label=label(o), payload=ShowCanteen(o.id).pack()) for o in found[:10]]
         turn.say(
             _(
                 "Open canteen opportunities, your office's first, with the deadline beside each "

@@ -11,20 +11,18 @@ from __future__ import annotations
 from typing import Any
 
 from conversations.i18n import N_, _
+from conversations.payloads import QuizChoice, TipHour, TipTopic
 from conversations.text import fold, normalise
 from conversations.turn import Answer, Offer, Turn
 from storage import tips
 from storage.models import QuizQuestion, Tip
 
-TOPIC = "tips:topic:"  # + its id
 NEXT = "tips:next"
 QUIZ = "tips:quiz"
 TOPICS = "tips:topics"
 MENU = "tips:menu"
 DAILY = "tips:daily"
-HOUR = "tips:hour:"  # + 8…21
 STOP = "tips:stop"
-CHOICE = "quiz:"  # quiz:<question id>:<1-3>
 # Few buttons, so that their numbers (1 to 6 with "Stop" and "Back") never read as an hour she may choose:
 # a bare number that names no option is read as the hour ("9" is 09:00, "4 عصراً" 16:00).
 HOURS_OFFERED = (9, 12, 16, 20)
@@ -55,8 +53,8 @@ class FoodSafety:
             turn.go("home")
         elif choice == TOPICS:
             self._topics(turn)
-        elif choice.startswith(TOPIC):
-            turn.remember(**{AT: {"topic": choice[len(TOPIC) :], "index": 0}})
+        elif topic := TipTopic.unpack(choice):
+            turn.remember(**{AT: {"topic": topic.topic, "index": 0}})
             self._tip(turn)
         elif choice == NEXT and turn.step == READING:
             at = _at(turn)
@@ -65,8 +63,8 @@ class FoodSafety:
         elif choice == QUIZ and turn.step == READING:
             turn.remember(**{AT: {"topic": _at(turn).get("topic"), "question": 0, "score": 0}})
             self._question(turn)
-        elif turn.step == QUIZZING and choice.startswith(CHOICE):
-            self._answer_question(turn, choice)
+        elif turn.step == QUIZZING and (picked := QuizChoice.unpack(choice)):
+            self._answer_question(turn, picked)
         elif choice == DAILY:
             self._daily(turn)
         elif turn.step == DAILY_STEP:
@@ -100,7 +98,7 @@ class FoodSafety:
             _("Food-safety tips: choose a topic."),
             [
                 *(
-                    Offer(label=t.name(turn.language), payload=f"{TOPIC}{t.id}")
+                    Offer(label=t.name(turn.language), payload=TipTopic(t.id).pack())
                     for t in tips.topics(turn.session)
                 ),
                 Offer(label=daily, payload=DAILY),
@@ -163,21 +161,20 @@ class FoodSafety:
                 question=_q(asked, turn),
             ),
             [
-                Offer(label=label, payload=f"{CHOICE}{asked.id}:{n}")
+                Offer(label=label, payload=QuizChoice(asked.id, n).pack())
                 for n, label in enumerate(options, start=1)
             ],
         )
 
-    def _answer_question(self, turn: Turn, choice: str) -> None:
+    def _answer_question(self, turn: Turn, picked: QuizChoice) -> None:
         at = _at(turn)
         questions = self._questions(turn)
         number = int(at.get("question", 0))
-        question_id, _sep, picked = choice[len(CHOICE) :].rpartition(":")
-        if number >= len(questions) or questions[number].id != question_id or not picked.isdigit():
+        if number >= len(questions) or questions[number].id != picked.question:
             self._question(turn)  # a button from an earlier question: ask the current one again
             return
         asked = questions[number]
-        right = int(picked) == asked.answer
+        right = picked.choice == asked.answer
         options = asked.options_ar if turn.language == "ar" else asked.options_en
         explanation = asked.explain_ar if turn.language == "ar" else asked.explain_en
         if right:
@@ -214,7 +211,7 @@ class FoodSafety:
                 total=total,
             ),
             [
-                Offer(label=N_("Read its tips again"), payload=f"{TOPIC}{topic_id}"),
+                Offer(label=N_("Read its tips again"), payload=TipTopic(topic_id).pack()),
                 Offer(label=N_("Take the quiz again"), payload=QUIZ),
                 Offer(label=N_("Another topic"), payload=TOPICS),
                 Offer(label=N_("Main menu"), payload=MENU),
@@ -231,7 +228,7 @@ class FoodSafety:
             if subscribed
             else _("You do not receive a daily tip yet.")
         )
-        offers = [Offer(label=f"{hour:02d}:00", payload=f"{HOUR}{hour}") for hour in HOURS_OFFERED]
+        offers = [Offer(label=f"{hour:02d}:00", payload=TipHour(hour).pack()) for hour in HOURS_OFFERED]
         if subscribed:
             offers.append(Offer(label=N_("Stop daily tips"), payload=STOP))
         offers.append(Offer(label=N_("Back"), payload=TOPICS))
@@ -253,8 +250,8 @@ class FoodSafety:
     def _answer_daily(self, turn: Turn, choice: str, text: str) -> None:
         family = turn.conversation.beneficiary_id or 0
         hour = typed_hour(text)
-        if hour is None and choice.startswith(HOUR):
-            hour = int(choice[len(HOUR) :])
+        if hour is None and (offered := TipHour.unpack(choice)):
+            hour = offered.hour
         elif hour is None and choice == STOP:
             tips.unsubscribe(turn.session, family)
             turn.say(_("Daily tips stopped. You can start them again here at any time."))

@@ -14,6 +14,7 @@ from __future__ import annotations
 from conversations.canteen_form import SHOWN, edit_canteen, shown_opportunity
 from conversations.forms import yes_or_no
 from conversations.i18n import N_, _
+from conversations.payloads import Decide, ShowApplication, ShowOpportunity
 from conversations.staff import WAITING, actor, staff_member
 from conversations.text import says_none
 from conversations.turn import Answer, Offer, Turn
@@ -23,13 +24,11 @@ from office.words import APPLICATION_STATUSES, said
 from storage.canteens import is_open
 from storage.models import ApplicationStatus, CanteenApplication, CanteenOpportunity
 
-SHOW = "canteens:show:"
-APPLICANT = "canteens:applicant:"
-DECIDE = "canteens:decide:"  # + shortlisted / accepted / rejected
+TO_OPPORTUNITY = "canteens:opportunity"  # back from an application to its opportunity
 NO_REASON = "canteens:no-reason"
 NOT_NOW = "canteens:not-now"  # back from the reason, rejecting nothing
-DECIDE_YES = "canteens:decide:yes"
-DECIDE_NO = "canteens:decide:no"
+DECIDE_YES = "canteens:confirm:yes"
+DECIDE_NO = "canteens:confirm:no"
 CLOSE = "canteens:close"
 CLOSE_YES = "canteens:close:yes"
 CLOSE_NO = "canteens:close:no"
@@ -89,8 +88,8 @@ class StaffCanteens:
             self._list(turn)
         elif choice == VERIFY_LIST:
             turn.go("staff_registrations", at=WAITING)
-        elif turn.step == LIST and choice.startswith(SHOW) and choice[len(SHOW) :].isdigit():
-            turn.remember(**{SHOWN: int(choice[len(SHOW) :])})
+        elif turn.step == LIST and (shown := ShowOpportunity.unpack(choice)):
+            turn.remember(**{SHOWN: shown.opportunity})
             self._detail(turn)
         elif turn.step == DETAIL and choice == CLOSE:
             self._ask_closing(turn)
@@ -109,10 +108,10 @@ class StaffCanteens:
             else:  # a button from before it closed, or her rights changed
                 turn.say(_("That opportunity can no longer be changed."))
                 self._detail(turn)
-        elif turn.step == DETAIL and choice.startswith(APPLICANT) and choice[len(APPLICANT) :].isdigit():
-            turn.remember(**{CHOSEN: int(choice[len(APPLICANT) :])})
+        elif turn.step == DETAIL and (application := ShowApplication.unpack(choice)):
+            turn.remember(**{CHOSEN: application.application})
             self._application(turn)
-        elif turn.step == APPLICATION and choice == f"{DECIDE}{ApplicationStatus.REJECTED.value}":
+        elif turn.step == APPLICATION and Decide.unpack(choice) == Decide(ApplicationStatus.REJECTED):
             turn.step = REASON
             turn.say(
                 _("Why? She will read it. Type the reason, or choose “No reason”."),
@@ -124,12 +123,8 @@ class StaffCanteens:
             typed = " ".join(turn.inbound.text.split())[:500]
             reason = None if choice == NO_REASON or says_none(typed) else typed or None
             self._ask_decision(turn, ApplicationStatus.REJECTED, reason)
-        elif turn.step == APPLICATION and choice.startswith(DECIDE):
-            status = choice[len(DECIDE) :]
-            if status in (ApplicationStatus.SHORTLISTED.value, ApplicationStatus.ACCEPTED.value):
-                self._ask_decision(turn, ApplicationStatus(status), None)
-            else:
-                self.ask(turn)
+        elif turn.step == APPLICATION and (decided := Decide.unpack(choice)):
+            self._ask_decision(turn, decided.status, None)
         elif turn.step == DECIDING and choice in (DECIDE_YES, DECIDE_NO):
             pending = turn.answers.get(DECISION) or {}
             turn.remember(**{DECISION: None})
@@ -138,7 +133,7 @@ class StaffCanteens:
             else:
                 turn.say(_("Nothing was changed."))
                 self._application(turn)
-        elif choice == f"{SHOW}back" and turn.step == APPLICATION:
+        elif choice == TO_OPPORTUNITY and turn.step == APPLICATION:
             self._detail(turn)
         else:
             turn.say(_("Sorry, I did not understand that. Please choose from the menu by typing a number."))
@@ -164,7 +159,7 @@ class StaffCanteens:
         offers = [
             Offer(
                 label=f"{o.id}. {o.school_name}{'' if is_open(o, turn.now) else ' 🔒'}",
-                payload=f"{SHOW}{o.id}",
+                payload=ShowOpportunity(o.id).pack(),
             )
             for o in found[:SHOWN_AT_ONCE]
         ]
@@ -201,7 +196,9 @@ class StaffCanteens:
             ),
         ]
         offers = [
-            Offer(label=f"{a.full_name} · {_status(a.status)}", payload=f"{APPLICANT}{a.application_id}")
+            Offer(
+                label=f"{a.full_name} · {_status(a.status)}", payload=ShowApplication(a.application_id).pack()
+            )
             for a in found[:SHOWN_AT_ONCE]
             if a.status != ApplicationStatus.WITHDRAWN.value
         ]
@@ -240,10 +237,10 @@ class StaffCanteens:
         turn.say(
             "\n".join([f"{family.full_name} · {_status(chosen.status)}", ", ".join(marks)]),
             [
-                Offer(label=N_("Shortlist"), payload=f"{DECIDE}{ApplicationStatus.SHORTLISTED.value}"),
-                Offer(label=N_("Accept"), payload=f"{DECIDE}{ApplicationStatus.ACCEPTED.value}"),
-                Offer(label=N_("Reject"), payload=f"{DECIDE}{ApplicationStatus.REJECTED.value}"),
-                Offer(label=N_("Back"), payload=f"{SHOW}back"),
+                Offer(label=N_("Shortlist"), payload=Decide(ApplicationStatus.SHORTLISTED).pack()),
+                Offer(label=N_("Accept"), payload=Decide(ApplicationStatus.ACCEPTED).pack()),
+                Offer(label=N_("Reject"), payload=Decide(ApplicationStatus.REJECTED).pack()),
+                Offer(label=N_("Back"), payload=TO_OPPORTUNITY),
             ],
         )
 

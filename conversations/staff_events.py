@@ -18,6 +18,7 @@ from conversations.event_form import edit_event
 from conversations.forms import yes_or_no
 from conversations.i18n import N_, _
 from conversations.options import match_many
+from conversations.payloads import Came, NotCame, ShowEvent
 from conversations.staff import actor, staff_member
 from conversations.turn import Answer, Offer, Turn
 from office import events
@@ -31,10 +32,7 @@ STAFF_MENU = "events:back"
 MENU = "events:menu"
 RECENT = timedelta(days=14)  # how long an event stays on the list after it ended
 SHOWN_AT_ONCE = 10
-SHOW = "event:"  # + its id
 ATTENDANCE = "event:attendance"
-CAME = "event:came:"  # + the family's id
-NOT_CAME = "event:not-came:"  # + the id of a family marked by mistake
 DONE = "event:done"
 CANCEL = "event:cancel"
 CHANGE = "event:change"
@@ -82,15 +80,15 @@ class StaffEvents:
             turn.go("staff")
         elif choice == MENU:
             self._menu(turn)
-        elif turn.step == LIST and choice.startswith(SHOW) and choice[len(SHOW) :].isdigit():
-            turn.remember(**{SHOWN: int(choice[len(SHOW) :])})
+        elif turn.step == LIST and (shown := ShowEvent.unpack(choice)):
+            turn.remember(**{SHOWN: shown.event})
             self._detail(turn, member)
         elif turn.step == DETAIL and choice == ATTENDANCE:
             self._marking(turn, member)
-        elif turn.step == MARKING and choice.startswith(CAME) and choice[len(CAME) :].isdigit():
-            self._mark(turn, member, [int(choice[len(CAME) :])], came=True)
-        elif turn.step == MARKING and choice.startswith(NOT_CAME) and choice[len(NOT_CAME) :].isdigit():
-            self._mark(turn, member, [int(choice[len(NOT_CAME) :])], came=False)
+        elif turn.step == MARKING and (came := Came.unpack(choice)):
+            self._mark(turn, member, [came.family], came=True)
+        elif turn.step == MARKING and (mistaken := NotCame.unpack(choice)):
+            self._mark(turn, member, [mistaken.family], came=False)
         elif turn.step == MARKING and (several := _families_named(turn, answer.text)):
             self._mark(turn, member, several, came=True)  # "1 3 4": several at once, marks only
         elif turn.step == MARKING and choice == DONE:
@@ -159,7 +157,10 @@ class StaffEvents:
         turn.say(
             _("Upcoming events, and those of the last two weeks (✓ over). Choose one to see its answers:"),
             [
-                *(Offer(label=_list_label(event, turn), payload=f"{SHOW}{event.id}") for event in shown),
+                *(
+                    Offer(label=_list_label(event, turn), payload=ShowEvent(event.id).pack())
+                    for event in shown
+                ),
                 Offer(label=N_("Back"), payload=MENU),
             ],
         )
@@ -234,7 +235,7 @@ class StaffEvents:
                         label=f"{'✅ ' if line.attended_at else ''}{line.full_name}",
                         # Its own payload once marked: a second tap of the same button (or Telegram
                         # delivering it twice) is then a stale button, not a mark taken back.
-                        payload=f"{NOT_CAME if line.attended_at else CAME}{line.beneficiary_id}",
+                        payload=(NotCame if line.attended_at else Came)(line.beneficiary_id).pack(),
                     )
                     for line in guests[:NAMES_SHOWN]
                 ),
@@ -304,10 +305,9 @@ def _visible(turn: Turn, member: StaffMember) -> Event | None:
 def _families_named(turn: Turn, text: str) -> list[int]:
     """The families "1 3 4" names on the attendance screen; empty unless every part names one."""
     named = match_many(turn.conversation.offered, text) or []
-    marks = [payload for payload in named if payload.startswith((CAME, NOT_CAME))]
-    if len(marks) != len(named):
+    if any(Came.unpack(payload) is None and NotCame.unpack(payload) is None for payload in named):
         return []
-    return [int(payload[len(CAME) :]) for payload in marks if payload.startswith(CAME)]  # marked stay
+    return [mark.family for payload in named if (mark := Came.unpack(payload))]  # marked ones stay
 
 
 def _list_label(event: Event, turn: Turn) -> str:

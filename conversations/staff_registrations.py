@@ -14,6 +14,7 @@ from babel.lists import format_list
 
 from conversations.dates import long_date
 from conversations.i18n import N_, _, current_language
+from conversations.payloads import ShowFamily
 from conversations.staff import actor, staff_member
 from conversations.text import says_none
 from conversations.turn import Answer, Offer, Turn
@@ -28,7 +29,6 @@ WAITING_LIST = "registrations:waiting"
 FIND = "registrations:find"
 STAFF_MENU = "registrations:staff"
 OVERVIEW = "registrations:overview"
-FAMILY = "registration:"  # + the family's id
 VERIFY = "registration:verify"
 CORRECTION = "registration:correction"
 UNVERIFY = "registration:unverify"
@@ -73,8 +73,8 @@ class StaffRegistrations:
             self._waiting(turn)
         elif choice == FIND:
             self._finding(turn)
-        elif turn.step == WAITING and choice.startswith(FAMILY) and choice[len(FAMILY) :].isdigit():
-            turn.remember(**{SHOWN: int(choice[len(FAMILY) :])})
+        elif turn.step == WAITING and (chosen := ShowFamily.unpack(choice)):
+            turn.remember(**{SHOWN: chosen.family})
             self._detail(turn)
         elif turn.step == FINDING and not choice:
             self._found(turn, answer.text)
@@ -144,7 +144,10 @@ class StaffRegistrations:
         turn.say(
             _("Registrations waiting for verification. Choose a family to see her details:"),
             [
-                *(Offer(label=_label(family, names), payload=f"{FAMILY}{family.id}") for family in waiting),
+                *(
+                    Offer(label=_label(family, names), payload=ShowFamily(family.id).pack())
+                    for family in waiting
+                ),
                 Offer(label=N_("Back"), payload=OVERVIEW),
             ],
         )

@@ -4,15 +4,15 @@ number, long after her conversation has moved on. The answer is given, then her 
 
 from __future__ import annotations
 
+from conversations.payloads import Going, Rsvp
 from conversations.trainings import answer_invitation
 from conversations.turn import Turn
-from office.event_messages import parse_rsvp
 
 
 def answered(turn: Turn, choice: str | None) -> bool:
     """Answer `choice` if it is a standing option; False if it is not one (the flow answers it)."""
-    rsvp = parse_rsvp(choice) if choice else None
+    rsvp = Rsvp.unpack(choice)
     if rsvp is None or not turn.registered:
         return False
-    answer_invitation(turn, *rsvp)
+    answer_invitation(turn, rsvp.event, rsvp.going is Going.YES)
     return True

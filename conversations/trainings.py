@@ -12,14 +12,14 @@ from babel.dates import format_date
 
 from conversations.dates import RIYADH
 from conversations.i18n import N_, _
+from conversations.payloads import Going, Rsvp, ShowTraining
 from conversations.turn import Answer, Offer, Turn
 from office import event_messages, event_notices
-from office.event_messages import GOING_LABEL, NOT_GOING_LABEL, rsvp_payload
+from office.event_messages import GOING_LABEL, NOT_GOING_LABEL
 from storage import beneficiaries, events
 from storage.events import Answer as Result
 from storage.models import Event, GuestStatus
 
-SHOW = "training:"  # + the event's id
 LIST = "training:list"
 MENU = "training:menu"
 CALENDAR = "training:calendar"
@@ -56,8 +56,8 @@ class Trainings:
             turn.go("home")
         elif choice == LIST:
             self._list(turn)
-        elif choice.startswith(SHOW) and choice[len(SHOW) :].isdigit():
-            turn.remember(**{SHOWN: int(choice[len(SHOW) :])})
+        elif shown := ShowTraining.unpack(choice):
+            turn.remember(**{SHOWN: shown.event})
             self._detail(turn)
         elif choice == CALENDAR and turn.step == DETAIL and self.calendar_url:
             number = turn.answers.get(SHOWN)
@@ -107,7 +107,7 @@ class Trainings:
         offers = [
             Offer(
                 label=f"{_day(event, turn)} · {event.title(turn.language)}{_mark(turn, event)}",
-                payload=f"{SHOW}{event.id}",
+                payload=ShowTraining(event.id).pack(),
             )
             for event in upcoming[:8]
         ]
@@ -132,8 +132,8 @@ class Trainings:
             left = max(event.capacity - events.going_count(turn.session, event.id), 0)
             lines.append(_("Places left: %(left)s of %(capacity)s", left=left, capacity=event.capacity))
         offers = [
-            Offer(label=GOING_LABEL, payload=rsvp_payload(event.id, True)),
-            Offer(label=NOT_GOING_LABEL, payload=rsvp_payload(event.id, False)),
+            Offer(label=GOING_LABEL, payload=Rsvp(event.id, Going.YES).pack()),
+            Offer(label=NOT_GOING_LABEL, payload=Rsvp(event.id, Going.NO).pack()),
         ]
         if self.calendar_url:
             offers.append(Offer(label=N_("📆 Add to my calendar"), payload=CALENDAR))

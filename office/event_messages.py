@@ -13,25 +13,12 @@ from typing import Any
 
 from conversations.dates import RIYADH, long_time
 from conversations.i18n import N_, LazyText, _, use_language
+from conversations.payloads import Going, Rsvp
 from locales import LANGUAGES
 from storage.models import Event
 
-RSVP = "rsvp"  # option payloads: rsvp:<event id>:yes / rsvp:<event id>:no
 GOING_LABEL = N_("✅ Going")
 NOT_GOING_LABEL = N_("❌ Not going")
-
-
-def rsvp_payload(event_id: int, going: bool) -> str:
-    return f"{RSVP}:{event_id}:{'yes' if going else 'no'}"
-
-
-def parse_rsvp(payload: str) -> tuple[int, bool] | None:
-    """(event id, going) from an option's payload; None if it is not an answer to an invitation."""
-    prefix, _sep, rest = payload.partition(":")
-    number, _sep, answer = rest.partition(":")
-    if prefix != RSVP or not number.isdigit() or answer not in ("yes", "no"):
-        return None
-    return int(number), answer == "yes"
 
 
 def details(event: Event, language: str) -> str:
@@ -60,7 +47,7 @@ def _in_every_language(render: Callable[[str], str]) -> dict[str, str]:
 
 def _options(event: Event) -> list[dict[str, str]]:
     return [
-        {"payload": rsvp_payload(event.id, going), **_labels(label)}
+        {"payload": Rsvp(event.id, Going.YES if going else Going.NO).pack(), **_labels(label)}
         for going, label in ((True, GOING_LABEL), (False, NOT_GOING_LABEL))
     ]
 

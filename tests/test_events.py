@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from conversations.i18n import use_language
+from conversations.payloads import Going, Rsvp
 from office import event_messages, event_notices
 from office import events as event_actions
 from storage import events
@@ -195,8 +196,8 @@ async def test_an_invitation_reads_well_in_each_language(database: Database, clo
     )
     assert [option["payload"] for option in payload["options"]] == ["rsvp:7:yes", "rsvp:7:no"]
     assert payload["expires_at"] == START.isoformat()
-    assert event_messages.parse_rsvp("rsvp:7:yes") == (7, True)
-    assert event_messages.parse_rsvp("rsvp:x:yes") is None
+    assert Rsvp.unpack("rsvp:7:yes") == Rsvp(7, Going.YES)  # as invitations already sent carry it
+    assert Rsvp.unpack("rsvp:x:yes") is None and Rsvp.unpack("rsvp:7:maybe") is None
 
 
 async def test_details_that_make_no_sense_are_refused(clock: Clock) -> None:

@@ -9,11 +9,13 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+# What office may read of conversations: its language (words, dates, validators) and what buttons carry.
 LANGUAGE_MODULES = {
     "conversations.i18n",
     "conversations.text",
     "conversations.dates",
     "conversations.validators",
+    "conversations.payloads",
 }
 
 

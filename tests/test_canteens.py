@@ -4,10 +4,11 @@ closes → late apply → shortlist, accept, reject → she is told; a malformed
 from __future__ import annotations
 
 import argparse
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from openpyxl import Workbook
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -367,3 +368,28 @@ async def test_registrations_are_verified_from_the_staff_menu(
     assert "Undone: her registration waits for verification again." in huda.heard
     family = await database.run(lambda s: s.get(Beneficiary, 1))
     assert family is not None and family.verified_at is None
+
+
+async def test_a_spreadsheet_with_date_cells_publishes(
+    database: Database, clock: Clock, tmp_path: Path
+) -> None:
+    """Excel keeps a typed day as a date cell: it is read as the day staff typed, as in a CSV."""
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["المدرسة", "المرحلة", "النوع", "الحي", "المكتب", "عدد الطالبات", "تاريخ البدء",
+                  "آخر موعد للتقديم", "عدد الأماكن", "الشروط"])  # fmt: skip
+    sheet.append(["ابتدائية 1", "ابتدائية", "بنات", "العزيزية", "مكة المكرمة", 250,
+                  datetime(2027, 1, 10), datetime(2026, 12, 20), 2, ""])  # fmt: skip
+    sheet.append(["متوسطة 2", "متوسطة", "بنات", "الشوقية", "makkah", 200,
+                  date(2027, 1, 12), datetime(2026, 12, 20, 14, 30), 1, ""])  # fmt: skip
+    path = tmp_path / "schools.xlsx"
+    book.save(path)
+    assert await run(database, clock, "import_file", argparse.Namespace(file=path, staff=None)) == (
+        "2 opportunities published."
+    )
+    published = await database.run(lambda s: canteens.of_office(s, "makkah"))
+    by_school = {o.school_name: o for o in published}
+    assert str(by_school["ابتدائية 1"].starts_on) == "2027-01-10"
+    assert by_school["ابتدائية 1"].deadline.isoformat() == "2026-12-20T20:59:00+00:00"  # the day, until 23:59
+    assert by_school["متوسطة 2"].deadline.isoformat() == "2026-12-20T11:30:00+00:00"  # 14:30 in Riyadh

@@ -132,18 +132,10 @@ class Account:
 
 
 def details(family: Beneficiary) -> str:
-    language = current_language()
-    products = format_list([str(PRODUCT_LABELS[product]) for product in family.products], locale=language)
     lines = [
         _("This is what we store about you:"),
         _("Name: %(value)s", value=family.full_name),
-        _("National ID: %(value)s", value=mask(family.national_id)),
-        _("Mobile: %(value)s", value=family.mobile),
-        _("Office: %(value)s", value=family.office.name(language)),
-        _("Products: %(value)s", value=products),
-        _("Health certificate: %(value)s", value=_("Yes") if family.health_certificate else _("No")),
-        _("School canteen: %(value)s", value=_("Yes") if family.canteen_interest else _("No")),
-        _("Registered on: %(value)s", value=long_date(family.registered_at)),
+        *registration_lines(family),
         _("Consent given on: %(value)s", value=long_date(family.consented_at)),
         _("Verified by your office: %(value)s", value=_("Yes") if family.verified_at else _("Not yet")),
         *(
@@ -153,3 +145,18 @@ def details(family: Beneficiary) -> str:
         ),
     ]
     return "\n".join(lines)
+
+
+def registration_lines(family: Beneficiary) -> list[str]:
+    """Her registration's answers as she and her office read them (the end of her ID only)."""
+    language = current_language()
+    products = format_list([str(PRODUCT_LABELS[product]) for product in family.products], locale=language)
+    return [
+        _("National ID: %(value)s", value=mask(family.national_id)),
+        _("Mobile: %(value)s", value=family.mobile),
+        _("Office: %(value)s", value=family.office.name(language)),
+        _("Products: %(value)s", value=products),
+        _("Health certificate: %(value)s", value=_("Yes") if family.health_certificate else _("No")),
+        _("School canteen: %(value)s", value=_("Yes") if family.canteen_interest else _("No")),
+        _("Registered on: %(value)s", value=long_date(family.registered_at)),
+    ]

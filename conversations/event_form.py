@@ -244,8 +244,9 @@ EDIT_FORM = "edit_event"
 SHOWN = "event_shown"  # the event on the staff's screen (conversations.staff_events)
 
 
-def _shown(turn: Turn) -> Event | None:
-    """The event on her screen, if she may still see it."""
+def shown_event(turn: Turn) -> Event | None:
+    """The event on her screen, if she may still see it: an office's staff see the events for their office,
+    also those for several offices or every office (their families are among the guests)."""
     number = turn.answers.get(SHOWN)
     if not isinstance(number, int):
         return None
@@ -257,7 +258,7 @@ def _shown(turn: Turn) -> Event | None:
 
 def current_details(turn: Turn) -> dict[str, Any]:
     """The event as it is: the change starts from it."""
-    event = _shown(turn)
+    event = shown_event(turn)
     if event is None:
         return {}
     return {
@@ -275,7 +276,7 @@ def current_details(turn: Turn) -> dict[str, Any]:
 def change_event(turn: Turn, answers: dict[str, Any]) -> None:
     """The chat writes the Arabic description and venue; the English ones they translate stay while they
     do not change (the office action drops them when they do)."""
-    event = _shown(turn)
+    event = shown_event(turn)
     if event is None:
         turn.say(_("That event can no longer be changed. Nothing was saved."))
         turn.go("staff_events")

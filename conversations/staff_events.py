@@ -14,7 +14,7 @@ from datetime import timedelta
 
 from conversations.audience_fields import describe
 from conversations.dates import long_time
-from conversations.event_form import edit_event
+from conversations.event_form import SHOWN, edit_event, shown_event
 from conversations.forms import yes_or_no
 from conversations.i18n import N_, _
 from conversations.options import match_many
@@ -40,7 +40,6 @@ THANK = "event:thank"
 CONFIRM_YES = "event:cancel:yes"
 CONFIRM_NO = "event:cancel:no"
 LIST, DETAIL, MARKING, CONFIRM = "list", "detail", "marking", "confirm"
-SHOWN = "event_shown"
 NAMES_SHOWN = 30
 
 
@@ -166,7 +165,7 @@ class StaffEvents:
         )
 
     def _detail(self, turn: Turn, member: StaffMember) -> None:
-        event = _visible(turn, member)
+        event = shown_event(turn)
         if event is None:
             turn.say(_("That event is not one you can see."))
             self._menu(turn)
@@ -204,7 +203,7 @@ class StaffEvents:
         turn.say("\n".join(lines), offers)
 
     def _marking(self, turn: Turn, member: StaffMember) -> None:
-        event = _visible(turn, member)
+        event = shown_event(turn)
         if event is None:
             self._menu(turn)
             return
@@ -245,7 +244,7 @@ class StaffEvents:
 
     def _mark(self, turn: Turn, member: StaffMember, family_ids: list[int], *, came: bool) -> None:
         """Mark the families chosen as having come, or take a mistaken mark back (`came` False)."""
-        event = _visible(turn, member)
+        event = shown_event(turn)
         if event is not None:
             try:
                 events.mark_attendance(turn.session, actor(turn), event.id, family_ids, turn.now, came=came)
@@ -254,7 +253,7 @@ class StaffEvents:
         self._marking(turn, member)
 
     def _thank(self, turn: Turn, member: StaffMember) -> None:
-        event = _visible(turn, member)
+        event = shown_event(turn)
         if event is not None:
             try:
                 count = events.thank(turn.session, actor(turn), event.id, turn.now)
@@ -275,7 +274,7 @@ class StaffEvents:
         )
 
     def _cancel(self, turn: Turn, member: StaffMember) -> None:
-        event = _visible(turn, member)
+        event = shown_event(turn)
         if event is None:
             return
         try:
@@ -288,18 +287,6 @@ class StaffEvents:
                 )
         except OfficeError as refused:
             turn.say(refused.message)
-
-
-def _visible(turn: Turn, member: StaffMember) -> Event | None:
-    """The event on screen, if she may see it: an office's staff see the events for their office, also
-    those for several offices or every office (their families are among the guests)."""
-    number = turn.answers.get(SHOWN)
-    if not isinstance(number, int):
-        return None
-    try:
-        return events.event(turn.session, actor(turn), number)
-    except OfficeError:
-        return None
 
 
 def _families_named(turn: Turn, text: str) -> list[int]:
@@ -316,5 +303,5 @@ def _list_label(event: Event, turn: Turn) -> str:
 
 
 def _may_change(turn: Turn, member: StaffMember) -> bool:
-    event = _visible(turn, member)
+    event = shown_event(turn)
     return event is not None and events.changeable(turn.session, actor(turn), event.id, turn.now)

@@ -10,10 +10,8 @@ An office's staff see their office's families only; another office's answers as 
 
 from __future__ import annotations
 
-from babel.lists import format_list
-
-from conversations.dates import long_date
-from conversations.i18n import N_, _, current_language
+from conversations.account import registration_lines
+from conversations.i18n import N_, _
 from conversations.payloads import ShowFamily
 from conversations.staff import actor, staff_member
 from conversations.text import says_none
@@ -21,7 +19,6 @@ from conversations.turn import Answer, Offer, Turn
 from conversations.validators import mask
 from office import registrations
 from office.errors import OfficeError
-from office.words import PRODUCT_LABELS
 from storage import offices
 from storage.models import Beneficiary, Verification
 
@@ -259,25 +256,14 @@ class StaffRegistrations:
 
 def details(turn: Turn, family: Beneficiary) -> str:
     """What staff check before deciding: her details (the ID's end only), and where her registration is."""
-    language = current_language()
-    products = format_list([str(PRODUCT_LABELS[product]) for product in family.products], locale=language)
     state = {
         Verification.WAITING: _("waiting for verification"),
         Verification.VERIFIED: _("verified"),
         Verification.CORRECTION: _("asked to correct it: %(reason)s", reason=family.correction_reason or ""),
     }[family.verification]
-    lines = [
-        family.full_name,
-        _("National ID: %(value)s", value=mask(family.national_id)),
-        _("Mobile: %(value)s", value=family.mobile),
-        _("Office: %(value)s", value=family.office.name(language)),
-        _("Products: %(value)s", value=products),
-        _("Health certificate: %(value)s", value=_("Yes") if family.health_certificate else _("No")),
-        _("School canteen: %(value)s", value=_("Yes") if family.canteen_interest else _("No")),
-        _("Registered on: %(value)s", value=long_date(family.registered_at)),
-        _("Registration: %(state)s", state=state),
-    ]
-    return "\n".join(lines)
+    return "\n".join(
+        [family.full_name, *registration_lines(family), _("Registration: %(state)s", state=state)]
+    )
 
 
 def _label(family: Beneficiary, office_names: dict[str, str]) -> str:

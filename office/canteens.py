@@ -18,11 +18,12 @@ from conversations.text import fold, normalise
 from office import canteen_notices
 from office.audit import action, record
 from office.errors import NotAllowed, NotFound, OfficeError, Problem, Refused, RejectedFile
+from office.offices import by_any_name as office_names
 from office.offices import codes as office_codes
 from office.rights import Actor, Rights, rights
 from office.tables import Line
 from office.words import APPLICATION_STATUSES, said
-from storage import canteens, offices
+from storage import canteens
 from storage.canteens import Applicant, Decided, Decision, NewOpportunity
 from storage.models import ApplicationStatus, CanteenApplication, CanteenOpportunity, SchoolStage
 
@@ -179,11 +180,7 @@ def publish_file(
     """Every line checked first; a bad line (with its number) and none is published."""
     by = rights(session, actor)
     known = office_codes(session)
-    names = {
-        fold(name): office.code
-        for office in offices.active_offices(session)
-        for name in (office.code, office.name_ar, office.name_en)
-    }
+    names = office_names(session)
     bad: list[str] = []
     found: list[NewOpportunity] = []
     for line in lines:

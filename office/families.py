@@ -17,11 +17,12 @@ from sqlalchemy.orm import Session
 from conversations.i18n import _
 from conversations.text import fold
 from conversations.validators import Invalid, person_name, saudi_mobile, saudi_national_id
+from office import offices
 from office.audit import action, record
 from office.errors import RejectedFile
 from office.rights import Actor, Rights, rights
 from office.tables import Line
-from storage import contacts, offices
+from storage import contacts
 from storage.contacts import KnownFamily, Saved
 
 COLUMNS = {
@@ -66,7 +67,7 @@ def import_list(
 
 def _checked(session: Session, by: Rights, lines: Sequence[Line]) -> list[KnownFamily]:
     """Each line as a family, or RejectedFile listing every bad line."""
-    office_codes = _office_names(session)
+    office_codes = offices.by_any_name(session)
     problems: list[tuple[int, str]] = []
     checked: list[tuple[int, KnownFamily]] = []
     first_seen: dict[tuple[str, str], int] = {}
@@ -135,12 +136,3 @@ def _family(line: Line, office_codes: dict[str, str]) -> tuple[KnownFamily | Non
     if wrong or office is None:
         return None, wrong
     return KnownFamily(parsed["national_id"], parsed["name"], parsed["mobile"], office), []
-
-
-def _office_names(session: Session) -> dict[str, str]:
-    """Every way a list may name an office (its code, its Arabic and English names) → its code."""
-    names = {}
-    for office in offices.active_offices(session):
-        for name in (office.code, office.name_ar, office.name_en):
-            names[fold(name)] = office.code
-    return names

@@ -12,6 +12,7 @@ from __future__ import annotations
 from babel.lists import format_list
 
 from conversations.dates import long_date
+from conversations.forms import yes_or_no
 from conversations.i18n import N_, _, current_language
 from conversations.turn import Answer, Offer, Turn
 from conversations.validators import mask
@@ -41,7 +42,8 @@ class Account:
             turn.say(
                 _(
                     "This deletes everything we store about you: your name, ID number, mobile, office and "
-                    "answers. It cannot be undone. Delete your data?"
+                    "answers, and with them your canteen applications (an accepted place too) and your "
+                    "answers to trainings. It cannot be undone. Delete your data?"
                 ),
                 [
                     Offer(label=N_("Yes, delete everything"), payload=DELETE_YES),
@@ -62,16 +64,16 @@ class Account:
             )
             if corrections and family is not None
             else _("My account"),
-            [
+            [  # last: the numbers of the others stay as they were once she has sent it
+                Offer(label=N_("My details"), payload=DETAILS),
+                Offer(label=N_("Change language"), payload=LANGUAGE),
+                Offer(label=N_("Delete my data"), payload=DELETE),
+                Offer(label=N_("Back to the main menu"), payload=BACK),
                 *(
                     [Offer(label=N_("Send my registration for review"), payload=SEND_BACK)]
                     if corrections
                     else []
                 ),
-                Offer(label=N_("My details"), payload=DETAILS),
-                Offer(label=N_("Change language"), payload=LANGUAGE),
-                Offer(label=N_("Delete my data"), payload=DELETE),
-                Offer(label=N_("Back to the main menu"), payload=BACK),
             ],
         )
 
@@ -104,13 +106,14 @@ class Account:
             self.ask(turn)
 
     def _answer_delete(self, turn: Turn, answer: Answer, family: Beneficiary) -> None:
-        if answer.choice == DELETE_YES:
+        choice = yes_or_no(turn, answer, DELETE_YES, DELETE_NO)  # "لا" typed keeps it, as "نعم" deletes
+        if choice == DELETE_YES:
             beneficiaries.forget(turn.session, family.id)
             turn.forget_conversation()
             turn.say(
                 _("All your data has been deleted. If you write to us again, we will welcome you as new.")
             )
-        elif answer.choice == DELETE_NO:
+        elif choice == DELETE_NO:
             turn.say(_("Nothing was deleted."))
             turn.step = None
             self.ask(turn)

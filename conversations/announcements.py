@@ -23,7 +23,7 @@ from office.errors import OfficeError
 from storage import announcements as stored
 from storage.announcements import Progress
 from storage.audiences import Audience
-from storage.models import Announcement, StaffMember
+from storage.models import Announcement
 
 NEW = "announcements:new"
 RECENT = "announcements:recent"
@@ -49,11 +49,11 @@ class Announcements:
         if member is None:
             turn.go("home")
         elif turn.step == LIST:
-            self._list(turn, member)
+            self._list(turn)
         elif turn.step == CONFIRM:
             self._confirm(turn)
         elif turn.step == DETAIL:
-            self._detail(turn, member)
+            self._detail(turn)
         else:
             self._menu(turn)
 
@@ -67,24 +67,24 @@ class Announcements:
         elif choice == NEW:
             turn.go("announce")
         elif choice == RECENT:
-            self._list(turn, member)
+            self._list(turn)
         elif choice == STAFF_MENU:
             turn.go("staff")
         elif choice == MENU:
             self._menu(turn)
         elif turn.step == LIST and (shown := ShowAnnouncement.unpack(choice)):
             turn.remember(**{SHOWN: shown.announcement})
-            self._detail(turn, member)
+            self._detail(turn)
         elif turn.step == DETAIL and choice == REFRESH:
-            self._detail(turn, member)
+            self._detail(turn)
         elif turn.step == DETAIL and choice == CANCEL:
             self._confirm(turn)
         elif turn.step == CONFIRM and choice in (CONFIRM_YES, CONFIRM_NO):
             if choice == CONFIRM_YES:
-                self._cancel(turn, member)
+                self._cancel(turn)
             else:
                 turn.say(_("Nothing was changed."))
-            self._detail(turn, member)
+            self._detail(turn)
         else:
             turn.say(_("Sorry, I did not understand that. Please choose from the menu by typing a number."))
             self.ask(turn)
@@ -112,7 +112,7 @@ class Announcements:
             ],
         )
 
-    def _list(self, turn: Turn, member: StaffMember) -> None:
+    def _list(self, turn: Turn) -> None:
         latest = announcements.recent(turn.session, actor(turn))
         if not latest:
             turn.say(_("There are no announcements yet."))
@@ -133,7 +133,7 @@ class Announcements:
             ],
         )
 
-    def _detail(self, turn: Turn, member: StaffMember) -> None:
+    def _detail(self, turn: Turn) -> None:
         found = _visible(turn)
         if found is None:
             turn.say(_("That announcement is not one you can see."))
@@ -169,7 +169,7 @@ class Announcements:
             ],
         )
 
-    def _cancel(self, turn: Turn, member: StaffMember) -> None:
+    def _cancel(self, turn: Turn) -> None:
         number = turn.answers.get(SHOWN)
         try:
             if isinstance(number, int) and announcements.cancel(turn.session, actor(turn), number, turn.now):

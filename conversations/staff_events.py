@@ -24,7 +24,7 @@ from conversations.turn import Answer, Offer, Turn
 from office import events
 from office.errors import OfficeError
 from storage.audiences import Audience
-from storage.models import Event, GuestStatus, StaffMember
+from storage.models import Event, GuestStatus
 
 NEW = "events:new"
 UPCOMING = "events:upcoming"
@@ -54,13 +54,13 @@ class StaffEvents:
         if member is None:
             turn.go("home")
         elif turn.step == LIST:
-            self._list(turn, member)
+            self._list(turn)
         elif turn.step == CONFIRM:
             self._confirm(turn)
         elif turn.step == DETAIL:
-            self._detail(turn, member)
+            self._detail(turn)
         elif turn.step == MARKING:
-            self._marking(turn, member)
+            self._marking(turn)
         else:
             self._menu(turn)
 
@@ -74,43 +74,43 @@ class StaffEvents:
         elif choice == NEW:
             turn.go("new_event")
         elif choice == UPCOMING:
-            self._list(turn, member)
+            self._list(turn)
         elif choice == STAFF_MENU:
             turn.go("staff")
         elif choice == MENU:
             self._menu(turn)
         elif turn.step == LIST and (shown := ShowEvent.unpack(choice)):
             turn.remember(**{SHOWN: shown.event})
-            self._detail(turn, member)
+            self._detail(turn)
         elif turn.step == DETAIL and choice == ATTENDANCE:
-            self._marking(turn, member)
+            self._marking(turn)
         elif turn.step == MARKING and (came := Came.unpack(choice)):
-            self._mark(turn, member, [came.family], came=True)
+            self._mark(turn, [came.family], came=True)
         elif turn.step == MARKING and (mistaken := NotCame.unpack(choice)):
-            self._mark(turn, member, [mistaken.family], came=False)
+            self._mark(turn, [mistaken.family], came=False)
         elif turn.step == MARKING and (several := _families_named(turn, answer.text)):
-            self._mark(turn, member, several, came=True)  # "1 3 4": several at once, marks only
+            self._mark(turn, several, came=True)  # "1 3 4": several at once, marks only
         elif turn.step == MARKING and choice == DONE:
-            self._detail(turn, member)
+            self._detail(turn)
         elif turn.step == DETAIL and choice == CANCEL:
             self._confirm(turn)
         elif turn.step == DETAIL and choice == CHANGE:
-            if _may_change(turn, member):
+            if _may_change(turn):
                 edit_event.discard(
                     turn
                 )  # a change left unfinished was for this or another event: start afresh
                 turn.go("edit_event")
             else:  # a button from before it started, was cancelled, or her rights changed
                 turn.say(_("That event can no longer be changed."))
-                self._detail(turn, member)
+                self._detail(turn)
         elif turn.step == DETAIL and choice == THANK:
-            self._thank(turn, member)
+            self._thank(turn)
         elif turn.step == CONFIRM and choice in (CONFIRM_YES, CONFIRM_NO):
             if choice == CONFIRM_YES:
-                self._cancel(turn, member)
+                self._cancel(turn)
             else:
                 turn.say(_("Nothing was changed."))
-            self._detail(turn, member)
+            self._detail(turn)
         else:
             turn.say(_("Sorry, I did not understand that. Please choose from the menu by typing a number."))
             self.ask(turn)
@@ -138,7 +138,7 @@ class StaffEvents:
             ],
         )
 
-    def _list(self, turn: Turn, member: StaffMember) -> None:
+    def _list(self, turn: Turn) -> None:
         upcoming = events.upcoming(
             turn.session,
             actor(turn),
@@ -164,7 +164,7 @@ class StaffEvents:
             ],
         )
 
-    def _detail(self, turn: Turn, member: StaffMember) -> None:
+    def _detail(self, turn: Turn) -> None:
         event = shown_event(turn)
         if event is None:
             turn.say(_("That event is not one you can see."))
@@ -202,7 +202,7 @@ class StaffEvents:
         offers.append(Offer(label=N_("Back to events"), payload=MENU))
         turn.say("\n".join(lines), offers)
 
-    def _marking(self, turn: Turn, member: StaffMember) -> None:
+    def _marking(self, turn: Turn) -> None:
         event = shown_event(turn)
         if event is None:
             self._menu(turn)
@@ -242,7 +242,7 @@ class StaffEvents:
             ],
         )
 
-    def _mark(self, turn: Turn, member: StaffMember, family_ids: list[int], *, came: bool) -> None:
+    def _mark(self, turn: Turn, family_ids: list[int], *, came: bool) -> None:
         """Mark the families chosen as having come, or take a mistaken mark back (`came` False)."""
         event = shown_event(turn)
         if event is not None:
@@ -250,9 +250,9 @@ class StaffEvents:
                 events.mark_attendance(turn.session, actor(turn), event.id, family_ids, turn.now, came=came)
             except OfficeError as refused:
                 turn.say(refused.message)
-        self._marking(turn, member)
+        self._marking(turn)
 
-    def _thank(self, turn: Turn, member: StaffMember) -> None:
+    def _thank(self, turn: Turn) -> None:
         event = shown_event(turn)
         if event is not None:
             try:
@@ -261,7 +261,7 @@ class StaffEvents:
                 turn.say(refused.message)
             else:
                 turn.say(_("A thank-you goes to the %(count)s families who came (once each).", count=count))
-        self._detail(turn, member)
+        self._detail(turn)
 
     def _confirm(self, turn: Turn) -> None:
         turn.step = CONFIRM
@@ -273,7 +273,7 @@ class StaffEvents:
             ],
         )
 
-    def _cancel(self, turn: Turn, member: StaffMember) -> None:
+    def _cancel(self, turn: Turn) -> None:
         event = shown_event(turn)
         if event is None:
             return
@@ -302,6 +302,6 @@ def _list_label(event: Event, turn: Turn) -> str:
     return f"{event.id}. {event.title(turn.language)}{over}"
 
 
-def _may_change(turn: Turn, member: StaffMember) -> bool:
+def _may_change(turn: Turn) -> bool:
     event = shown_event(turn)
     return event is not None and events.changeable(turn.session, actor(turn), event.id, turn.now)

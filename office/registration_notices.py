@@ -1,5 +1,6 @@
 """What a family is told of her registration: verified by her office, or a correction asked (with the
-staff's reason), in her language, through the outbox, once per change."""
+staff's reason), in her language, through the outbox, once per change. A message of an earlier change not yet
+sent is not sent: she reads only where her registration stands."""
 
 from __future__ import annotations
 
@@ -12,22 +13,32 @@ from conversations.i18n import _, use_language
 from locales import LANGUAGES
 from storage import deliveries, kinds
 
+KINDS = (kinds.REGISTRATION_VERIFIED, kinds.REGISTRATION_CORRECTION)
 
-def tell_verified(session: Session, family_id: int, change: int, now: datetime) -> None:
+
+def withdraw_earlier(session: Session, family_id: int, now: datetime) -> None:
+    """Her registration changed again: what she was about to be told of it no longer stands."""
+    deliveries.cancel_pending_to(session, KINDS, family_id, now)
+
+
+def tell_verified(session: Session, family_id: int, canteens: bool, change: int, now: datetime) -> None:
     """`change`: the audit entry of the verification, the source of its message (one per change)."""
+    withdraw_earlier(session, family_id, now)
     payload = {}
     for language in LANGUAGES:
         with use_language(language):
-            payload[language] = _(
-                "Good news: your office has verified your registration. You can apply for school canteens "
-                "when you meet their other conditions."
-            )
+            payload[language] = _("Good news: your office has verified your registration.")
+            if canteens:
+                payload[language] += " " + _(
+                    "You can apply for school canteens when you meet their other conditions."
+                )
     deliveries.enqueue(
         session, kinds.REGISTRATION_VERIFIED, change, select(literal(family_id)), payload, now, now
     )
 
 
 def tell_correction(session: Session, family_id: int, reason: str, change: int, now: datetime) -> None:
+    withdraw_earlier(session, family_id, now)
     payload = {}
     for language in LANGUAGES:
         with use_language(language):

@@ -112,7 +112,7 @@ def verify(session: Session, actor: Actor, family_id: int, now: datetime) -> boo
         return False
     beneficiaries.verify(session, found, now)
     change = _recorded(session, by, "registrations.verify", found, "verified", now)
-    registration_notices.tell_verified(session, found.id, change, now)
+    registration_notices.tell_verified(session, found.id, found.canteen_interest, change, now)
     return True
 
 
@@ -172,6 +172,7 @@ def unverify(session: Session, actor: Actor, family_id: int, reason: str, now: d
         raise Refused([Problem(None, _("Her registration is not verified."))])
     written = _reason(reason)
     beneficiaries.back_to_waiting(session, found)
+    registration_notices.withdraw_earlier(session, found.id, now)  # "verified", if not sent yet
     _recorded(session, by, "registrations.unverify", found, "waiting", now, {"reason": written})
 
 
@@ -182,6 +183,7 @@ def sent_back(session: Session, family_id: int, now: datetime) -> bool:
     if found is None or found.verification is not Verification.CORRECTION:
         return False
     beneficiaries.back_to_waiting(session, found)
+    registration_notices.withdraw_earlier(session, found.id, now)  # what to correct: done
     record_her_own(session, "registrations.corrected", found.office_code, found.id, "waiting", now)
     return True
 

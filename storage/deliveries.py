@@ -248,6 +248,20 @@ def finish(
     return _answer(session, delivery, now, status=status.value, last_error=error[:500] if error else None)
 
 
+def cancel_pending_to(session: Session, kinds: Sequence[Kind], beneficiary_id: int, now: datetime) -> int:
+    """What of these kinds is not sent to her yet will not be (it no longer stands); how many stopped."""
+    result = session.execute(
+        update(_table)
+        .where(
+            _c.kind.in_([kind.name for kind in kinds]),
+            _c.beneficiary_id == beneficiary_id,
+            _c.status == DeliveryStatus.PENDING.value,
+        )
+        .values(status=DeliveryStatus.CANCELLED.value, updated_at=now)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
 def cancel_pending(session: Session, kind: Kind, source_ids: Sequence[int], now: datetime) -> int:
     """What of these messages is not sent yet will not be; how many deliveries that stopped."""
     if not source_ids:

@@ -33,7 +33,7 @@ async def test_she_sees_what_is_stored_with_the_id_masked_and_hijri_dates(fatima
     assert "الجوال: +966551234567" in fatima.heard
     # 28 November 2026 in Riyadh is 18 Jumada al-Akhirah 1448 AH (Umm al-Qura).
     assert "تاريخ التسجيل: 28 نوفمبر 2026 (18 جمادى الآخرة 1448 هـ)" in fatima.heard
-    assert "تحقق المكتب من التسجيل: ليس بعد" in fatima.heard
+    assert "توثيق مكتبك لتسجيلك: ليس بعد" in fatima.heard
     assert ar("My account") in fatima.heard  # the account menu again
 
 
@@ -51,8 +51,11 @@ async def test_deleting_asks_first_and_keeping_changes_nothing(fatima: Person, d
     await fatima.registers()
     await fatima.chooses("حسابي")
     await fatima.chooses("حذف بياناتي")
-    assert "لا يمكن التراجع عنه" in fatima.heard
+    assert "لا يمكن التراجع عنه" in fatima.heard and "حتى المقبول منها" in fatima.heard
     await fatima.chooses("لا، لا تحذف بياناتي")
+    assert ar("Nothing was deleted.") in fatima.heard
+    await fatima.chooses("حذف بياناتي")
+    await fatima.says("لا")  # typed, as «نعم» would be: the safe answer is understood too
     assert ar("Nothing was deleted.") in fatima.heard
     assert await rows(database) == (1, 1, 1)
 

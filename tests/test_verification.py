@@ -30,6 +30,13 @@ async def told(database: Database) -> list[tuple[str, str]]:
     return [(kind, payload["ar"]) for kind, payload in rows]
 
 
+async def statuses(database: Database) -> list[tuple[str, str]]:
+    rows = await database.run(
+        lambda s: s.execute(select(Delivery.kind, Delivery.status).order_by(Delivery.id)).all()
+    )
+    return [(kind, status) for kind, status in rows]
+
+
 async def test_a_correction_asked_in_the_chat_is_read_and_sent_back_by_her(
     database: Database, engine: Engine, clock: Clock, fatima: Person
 ) -> None:
@@ -69,10 +76,18 @@ async def test_a_correction_asked_in_the_chat_is_read_and_sent_back_by_her(
     await huda.chooses("Verify registrations")
     await huda.chooses("فاطمة أحمد الزهراني")
     await huda.chooses("Verify")
-    assert [kind for kind, _text in await told(database)] == [
-        "registration_correction",
-        "registration_verified",
+    # What to correct was not sent yet (quiet hours, say) when she had done it: only what stands goes.
+    assert await statuses(database) == [
+        ("registration_correction", "cancelled"),
+        ("registration_verified", "pending"),
     ]
+    [_correction, (_kind, verified)] = await told(database)
+    assert verified == " ".join(
+        [
+            ar("Good news: your office has verified your registration."),
+            ar("You can apply for school canteens when you meet their other conditions."),  # she wants one
+        ]
+    )
 
     with use_language("en"):
         history = await database.run(lambda s: registrations.history(s, Actor("901"), 1))

@@ -61,6 +61,11 @@ def audience_of(arguments: argparse.Namespace) -> Audience:
     )
 
 
+def counted(count: int, singular: str, plural: str | None = None) -> str:
+    """ "1 family", "3 families": the command line's English counts."""
+    return f"{count} {singular if count == 1 else plural or singular + 's'}"
+
+
 def riyadh_time(text: str | None, option: str, now: datetime) -> datetime:
     """A Riyadh date and time typed on the command line (default: now), as UTC."""
     if not text:

@@ -9,8 +9,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from bot.arguments import actor_of, add_as, add_audience_arguments, audience_of, riyadh_time
-from conversations.dates import RIYADH, hijri_date, long_date
-from conversations.i18n import use_language
+from conversations.dates import RIYADH, hijri_date
 from office import announcements
 from office.announcements import Stage, Status
 from office.errors import Problem, Refused
@@ -69,15 +68,15 @@ def create(arguments: argparse.Namespace, session: Session, now: datetime) -> st
     )
     if not reach.audience.offices and not arguments.all_offices:
         raise Refused([Problem("--office", "name the office (repeat for several), or give --all-offices")])
-    with use_language("ar"):
-        when_ar = long_date(send_at)
+    if arguments.all_offices and reach.audience.offices:  # her rights narrowed it to her office
+        raise Refused([Problem("--all-offices", "staff of an office address their own office only")])
     count = reach.count
     lines = [
         f"Reaches {count.reached} families ({count.stopped} left out: they stopped announcements;"
         f" {count.blocked}: they blocked the bot).",
         f"Arabic: {arguments.ar}",
         f"English: {arguments.en or arguments.ar}",
-        f"When: {send_at.astimezone(RIYADH):%Y-%m-%d %H:%M} Riyadh time ({when_ar})",
+        f"When: {_riyadh(send_at)}",
     ]
     if reach.quiet_until is not None:
         lines.append(
@@ -97,7 +96,8 @@ def create(arguments: argparse.Namespace, session: Session, now: datetime) -> st
 
 
 def cancel(arguments: argparse.Namespace, session: Session, now: datetime) -> str:
-    announcements.cancel(session, actor_of(arguments), arguments.id, now)
+    if not announcements.cancel(session, actor_of(arguments), arguments.id, now):
+        return f"usar: announcement {arguments.id} was already cancelled."
     return f"usar: announcement {arguments.id} cancelled; what was not yet sent will not be."
 
 
@@ -125,7 +125,7 @@ def progress_line(status: Status) -> str:
     progress = status.progress
     done = progress.total - progress.pending
     stage = {
-        Stage.SCHEDULED: f"scheduled for {_riyadh(status.send_at)} Riyadh time",
+        Stage.SCHEDULED: f"scheduled for {_riyadh(status.send_at)}",
         Stage.QUEUED: "queued: its messages go out in a moment",
         Stage.QUIET: f"waiting for the end of quiet hours (until {_riyadh(status.resumes_at)})",
         Stage.SENDING: "sending",
@@ -144,8 +144,9 @@ def progress_line(status: Status) -> str:
 
 
 def _riyadh(moment: datetime | None) -> str:
+    """ "2026-12-03 09:00 Riyadh time (23 Jumada al-Akhirah 1448 AH)", the Hijri date while its tables go."""
     if moment is None:
         return ""
     local = moment.astimezone(RIYADH)
-    with use_language("en"):
-        return f"{local:%Y-%m-%d %H:%M} ({hijri_date(local.date(), 'en')})"
+    hijri = hijri_date(local.date(), "en")
+    return f"{local:%Y-%m-%d %H:%M} Riyadh time" + (f" ({hijri})" if hijri else "")

@@ -13,11 +13,12 @@ from typing import Any, TextIO
 
 from sqlalchemy.orm import Session
 
-from bot.arguments import actor_of, add_as
+from bot.arguments import actor_of, add_as, counted
 from conversations.dates import RIYADH, hijri_date, parse_day, parse_deadline
 from office import canteens, exports
 from office.errors import Problem, Refused
 from office.tables import read_lines
+from office.words import APPLICATION_STATUSES, said
 from storage import canteens as stored
 from storage.canteens import NewOpportunity
 from storage.models import ApplicationStatus, CanteenOpportunity, SchoolStage
@@ -60,7 +61,11 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     )
     importing.add_argument("file", type=Path)
     actions.add_parser("list", help="every opportunity, with its applications")
-    for name, text in (("show", "an opportunity and its applicants"), ("close", "close applications now")):
+    for name, text in (
+        ("show", "an opportunity and its applicants"),
+        ("close", "close applications now (until the deadline, `reopen` opens them again)"),
+        ("reopen", "open applications closed early again, until the deadline"),
+    ):
         actions.add_parser(name, help=text).add_argument("id", type=int)
     export = actions.add_parser("export", help="the applicants as CSV (UTF-8 with BOM), with IDs and mobiles")
     export.add_argument("id", type=int)
@@ -116,7 +121,7 @@ def create(arguments: argparse.Namespace, session: Session, now: datetime) -> st
 def import_file(arguments: argparse.Namespace, session: Session, now: datetime) -> str:
     lines = read_lines(arguments.file, canteens.COLUMNS, max_rows=5_000)
     published = canteens.publish_file(session, actor_of(arguments), lines, now)
-    return f"{len(published)} opportunities published."
+    return f"{counted(len(published), 'opportunity', 'opportunities')} published."
 
 
 def describe(opportunity: CanteenOpportunity) -> str:
@@ -126,7 +131,7 @@ def describe(opportunity: CanteenOpportunity) -> str:
         f"{opportunity.school_name}{state} — {opportunity.stage}, {'girls' if opportunity.girls else 'boys'},"
         f" {opportunity.district} ({opportunity.office_code}), {opportunity.students} students, starts"
         f" {opportunity.starts_on}; apply by {deadline:%Y-%m-%d %H:%M} Riyadh time"
-        f" ({hijri_date(deadline.date(), 'en')}); {opportunity.places} places"
+        f" ({hijri_date(deadline.date(), 'en')}); {counted(opportunity.places, 'place')}"
     )
 
 
@@ -188,6 +193,11 @@ def close(arguments: argparse.Namespace, session: Session, now: datetime) -> str
     return f"Opportunity {arguments.id} closed; later applications are refused with a clear message."
 
 
+def reopen(arguments: argparse.Namespace, session: Session, now: datetime) -> str:
+    canteens.reopen(session, actor_of(arguments), arguments.id, now)
+    return f"Opportunity {arguments.id}: applications are open again until the deadline."
+
+
 def decide(arguments: argparse.Namespace, session: Session, now: datetime) -> str:
     decided = canteens.decide(
         session,
@@ -199,9 +209,10 @@ def decide(arguments: argparse.Namespace, session: Session, now: datetime) -> st
         confirmed=arguments.yes,
     )
     application = decided.application
+    status = said(APPLICATION_STATUSES, application.status)
     if decided.decision is None:
-        return f"Application {application.id}: {application.status} already; nothing was changed."
-    return f"Application {application.id}: {application.status}; she is told in her language."
+        return f"Application {application.id}: {status} already; nothing was changed."
+    return f"Application {application.id}: {status}; she is told in her language."
 
 
 def write_applicants(arguments: argparse.Namespace, session: Session, out: TextIO, now: datetime) -> int:

@@ -12,7 +12,9 @@ import asyncio
 import os
 import signal
 import sys
-from collections.abc import Callable, Coroutine, Mapping, Sequence
+import tempfile
+from collections.abc import Callable, Coroutine, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime, time
 from functools import partial
 from pathlib import Path
@@ -23,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from bot import broadcast, canteens_cli, content_files, events_cli, families_cli, logs
 from bot.app import build_engine, open_database
-from bot.arguments import actor_of, add_as
+from bot.arguments import actor_of, add_as, counted
 from bot.settings import Settings, SettingsError, load_settings
 from conversations.dates import RIYADH, parse_day, parse_local_time
 from conversations.i18n import use_language
@@ -221,7 +223,8 @@ def _staff_add(arguments: argparse.Namespace, session: Session, now: datetime) -
     member = office_staff.add(
         session, actor_of(arguments), arguments.address, StaffRole(arguments.role), arguments.office, now
     )
-    return f"usar: staff member {member.id} saved ({member.role}, office {member.office_code or 'all'})."
+    where = f"office {member.office_code}" if member.office_code else "every office"
+    return f"usar: {member.address} is now {member.role} for {where}."
 
 
 def _staff_list(arguments: argparse.Namespace, session: Session, now: datetime) -> str:
@@ -261,6 +264,7 @@ CANTEEN_ACTIONS: Mapping[str, Action] = {
     "list": canteens_cli.listing,
     "show": canteens_cli.show,
     "close": canteens_cli.close,
+    "reopen": canteens_cli.reopen,
     "decide": canteens_cli.decide,
 }
 
@@ -319,7 +323,9 @@ async def _office(arguments: argparse.Namespace, settings: Settings) -> int:
         except RejectedFile as rejected:
             for problem in rejected.problems:
                 print(f"{arguments.file}: {problem}", file=sys.stderr)
-            print(f"usar: nothing was changed ({len(rejected.problems)} problems).", file=sys.stderr)
+            print(
+                f"usar: nothing was changed ({counted(len(rejected.problems), 'problem')}).", file=sys.stderr
+            )
             return 1
         except NeedsConfirmation as asked:
             raise UsageError(f"{asked.message} Run it again with --yes to confirm.") from None
@@ -360,8 +366,9 @@ async def _export(arguments: argparse.Namespace, database: Any, now: datetime) -
     if arguments.output is None:
         await database.run(in_english(lambda session: written(sys.stdout, session)))
         return
-    with _private_file(arguments.output) as out:
+    with _private_file(arguments.output) as (out, done):
         count = await database.run(in_english(lambda session: written(out, session)))
+        done()
     print(f"usar: {count} {arguments.exported} written to {arguments.output}.", file=sys.stderr)
 
 
@@ -400,14 +407,32 @@ async def _content(arguments: argparse.Namespace, settings: Settings) -> int:
         except RejectedFile as rejected:
             for problem in rejected.problems:
                 print(f"{arguments.file}: {problem}", file=sys.stderr)
-            print(f"usar: nothing was imported ({len(rejected.problems)} problems).", file=sys.stderr)
+            print(
+                f"usar: nothing was imported ({counted(len(rejected.problems), 'problem')}).", file=sys.stderr
+            )
             return 1
     print(f"usar: {added} {arguments.what} added and {updated} updated.")
     return 0
 
 
-def _private_file(path: Path) -> TextIO:
-    """A file only its owner can read: it holds national IDs."""
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    os.fchmod(descriptor, 0o600)  # also when it replaces an older file that others could read
-    return open(descriptor, "w", encoding="utf-8", newline="")
+@contextmanager
+def _private_file(path: Path) -> Iterator[tuple[TextIO, Callable[[], None]]]:
+    """A file only its owner can read (it holds national IDs), written beside `path` and put in its place
+    only when `done` is called: an export refused or failed leaves whatever was at `path` as it was."""
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    written = Path(name)
+    finished = False
+
+    def done() -> None:
+        nonlocal finished
+        finished = True
+
+    try:
+        os.fchmod(fd, 0o600)
+        with open(fd, "w", encoding="utf-8", newline="") as out:
+            yield out, done
+        if finished:
+            os.replace(written, path)  # also over an older file that others could read: it is ours now
+    finally:
+        if not finished:
+            written.unlink(missing_ok=True)

@@ -15,7 +15,7 @@ from typing import Any, TextIO
 
 from sqlalchemy.orm import Session
 
-from bot.arguments import actor_of, add_as, add_audience_arguments, audience_of, riyadh_time
+from bot.arguments import actor_of, add_as, add_audience_arguments, audience_of, counted, riyadh_time
 from conversations.dates import RIYADH, hijri_date, parse_end
 from conversations.text import normalise
 from office import events, exports
@@ -129,6 +129,12 @@ def create(arguments: argparse.Namespace, session: Session, now: datetime) -> st
     details = EventDetails(**{"title_en": None, "description_ar": "", **given})
     invite_at = riyadh_time(arguments.invite_at, "--invite-at", now)
     event = events.create(session, actor_of(arguments), details, audience_of(arguments), invite_at, now)
+    held = arguments.quiet.holds(invite_at) if arguments.quiet is not None else None
+    if held is not None and held < event.starts_at:
+        return (
+            f"Event {event.id} created: {describe(event)}\nInvitations go out {_when(held)}, when quiet hours"
+            f" ({arguments.quiet}) end."
+        )
     return f"Event {event.id} created: {describe(event)}\nInvitations go out {_when(invite_at)}."
 
 
@@ -172,7 +178,7 @@ def listing(arguments: argparse.Namespace, session: Session, now: datetime) -> s
 def describe(event: Event) -> str:
     start = event.starts_at.astimezone(RIYADH)
     hijri = hijri_date(start.date(), "en")
-    places = f"{event.capacity} places" if event.capacity else "no limit on places"
+    places = counted(event.capacity, "place") if event.capacity else "no limit on places"
     state = " (cancelled)" if event.cancelled_at else ""
     end = event.ends_at.astimezone(RIYADH)
     return (
@@ -203,7 +209,8 @@ def attendance(arguments: argparse.Namespace, session: Session, now: datetime) -
         session, actor_of(arguments), arguments.id, lines_of(arguments.file), now, thank=arguments.thank
     )
     thanked = f" A thank-you goes to {marked.thanked} families." if arguments.thank else ""
-    return f"{marked.newly} families newly marked as attended ({marked.already} were already).{thanked}"
+    newly = counted(marked.newly, "family", "families")
+    return f"{newly} newly marked as attended ({marked.already} already were).{thanked}"
 
 
 def lines_of(path: Path) -> list[tuple[int, str]]:

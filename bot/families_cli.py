@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from bot.arguments import actor_of, add_as
 from conversations.dates import RIYADH
-from office import audit, families, registrations
+from office import audit, families, registrations, words
 from office.tables import read_lines
 
 
@@ -67,7 +67,7 @@ def verify(arguments: argparse.Namespace, session: Session, now: datetime) -> st
     family = registrations.find(session, actor, arguments.who)
     if not registrations.verify(session, actor, family.id, now):
         return f"Family {family.id} was already verified."
-    return f"Family {family.id} is verified."
+    return f"Family {family.id} is verified; she is told, in her language."
 
 
 def correction(arguments: argparse.Namespace, session: Session, now: datetime) -> str:
@@ -94,12 +94,12 @@ def national_id(arguments: argparse.Namespace, session: Session, now: datetime) 
 def history(arguments: argparse.Namespace, session: Session, now: datetime) -> str:
     actor = actor_of(arguments)
     family = registrations.find(session, actor, arguments.who)
-    lines = [f"Family {family.id}: {family.verification.value}"]
+    lines = [f"Family {family.id}: {words.said(words.VERIFICATION, family.verification)}"]
     for line in registrations.history(session, actor, family.id):
         reason = f" — {line.details['reason']}" if line.details and "reason" in line.details else ""
         lines.append(
-            f"  {line.at.astimezone(RIYADH):%Y-%m-%d %H:%M}  {line.action}  {line.outcome}"
-            f"  by {audit.who(line)}{reason}"
+            f"  {line.at.astimezone(RIYADH):%Y-%m-%d %H:%M}  {words.said(words.ACTIONS, line.action)}"
+            f" ({words.said(words.OUTCOMES, line.outcome)}) by {audit.who(line)}{reason}"
         )
     return "\n".join(lines)
 

@@ -143,7 +143,8 @@ class Announcements:
         shown, progress = found
         stage = said(turn, shown, progress)
         offers = [Offer(label=N_("Refresh"), payload=REFRESH)]
-        if shown.cancelled_at is None and (shown.enqueued_at is None or progress.pending):
+        open_still = shown.cancelled_at is None and (shown.enqueued_at is None or progress.pending)
+        if open_still and announcements.may_cancel(turn.session, actor(turn), shown):
             offers.append(Offer(label=N_("Cancel this announcement"), payload=CANCEL))
         offers.append(Offer(label=N_("Back to announcements"), payload=MENU))
         turn.say(
@@ -190,7 +191,7 @@ def _visible(turn: Turn) -> tuple[Announcement, Progress] | None:
 
 
 def _line(turn: Turn, announcement: Announcement, progress: Progress) -> str:
-    return f"{announcement.id}. {said(turn, announcement, progress)} · {excerpt(announcement.text_ar, 30)}"
+    return f"{excerpt(announcement.text_ar, 30)} #{announcement.id} · {said(turn, announcement, progress)}"
 
 
 def said(turn: Turn, announcement: Announcement, progress: Progress) -> str:

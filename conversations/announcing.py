@@ -146,13 +146,14 @@ def send_announcement(turn: Turn, answers: dict[str, Any]) -> None:
         turn.say(refused.message)
         turn.go("announcements")
         return
-    if scheduled:
+    held = turn.setup.quiet.holds(send_at) if turn.setup.quiet is not None else None
+    if scheduled or held is not None:
         turn.say(
             _(
                 "Announcement %(number)s is scheduled for %(when)s. "
                 "You can cancel it until then under “Recent announcements”.",
                 number=created.id,
-                when=long_time(send_at),
+                when=long_time(held or send_at),  # quiet hours: when they end
             )
         )
     else:

@@ -148,13 +148,18 @@ def create_event(turn: Turn, answers: dict[str, Any]) -> None:
         turn.say(refused.message)
         turn.go("staff_events")
         return
+    held = turn.setup.quiet.holds(invite_at) if turn.setup.quiet is not None else None
+    if held is not None and held < event.starts_at:  # quiet hours: they go when these end
+        invite = long_time(held)
+    else:  # or at once, when the morning would be too late for the event
+        invite = _("now") if answers["invite"] == NOW else long_time(invite_at)
     turn.say(
         _(
             "Event %(number)s is saved: %(title)s, %(when)s. Invitations go out %(invite)s.",
             number=event.id,
             title=event.title_ar,
             when=long_time(event.starts_at),
-            invite=_("now") if answers["invite"] == NOW else long_time(invite_at),
+            invite=invite,
         )
     )
     turn.go("staff_events")

@@ -16,11 +16,12 @@ from conversations.forms import yes_or_no
 from conversations.i18n import N_, _
 from conversations.payloads import Decide, ShowApplication, ShowOpportunity
 from conversations.staff import WAITING, actor, staff_member
-from conversations.text import says_none
+from conversations.text import comma_list, says_none
 from conversations.turn import Answer, Offer, Turn
 from office import canteens, registrations
 from office.errors import OfficeError
 from office.words import APPLICATION_STATUSES, said
+from storage import offices
 from storage.canteens import is_open
 from storage.models import ApplicationStatus, CanteenApplication, CanteenOpportunity
 
@@ -156,15 +157,17 @@ class StaffCanteens:
     def _list(self, turn: Turn) -> None:
         turn.step = LIST
         found = canteens.listing(turn.session, actor(turn))
+        several = len({o.office_code for o in found}) > 1
+        offices_shown = offices.names(turn.session, turn.language) if several else {}
         offers = [
             Offer(
-                label=f"{o.id}. {o.school_name}{'' if is_open(o, turn.now) else ' 🔒'}",
+                label=_opportunity_label(turn, o, offices_shown),
                 payload=ShowOpportunity(o.id).pack(),
             )
             for o in found[:SHOWN_AT_ONCE]
         ]
         text = (
-            _("Canteen opportunities (🔒 closed). Choose one to see its applicants:")
+            _("Canteen opportunities (🔒: applications closed). Choose one to see its applicants:")
             if found
             else _("There are no canteen opportunities yet.")
         )
@@ -235,7 +238,7 @@ class StaffCanteens:
             _("health certificate") if family.health_certificate else _("no health certificate"),
         ]
         turn.say(
-            "\n".join([f"{family.full_name} · {_status(chosen.status)}", ", ".join(marks)]),
+            "\n".join([f"{family.full_name} · {_status(chosen.status)}", comma_list(marks, turn.language)]),
             [
                 Offer(label=N_("Shortlist"), payload=Decide(ApplicationStatus.SHORTLISTED).pack()),
                 Offer(label=N_("Accept"), payload=Decide(ApplicationStatus.ACCEPTED).pack()),
@@ -331,6 +334,13 @@ class StaffCanteens:
             except OfficeError as refused:
                 turn.say(refused.message)
         self._detail(turn)
+
+
+def _opportunity_label(turn: Turn, opportunity: CanteenOpportunity, offices_shown: dict[str, str]) -> str:
+    """Its school and number (#3, as the command line names it), and its office when several are listed."""
+    office = offices_shown.get(opportunity.office_code)
+    lock = "" if is_open(opportunity, turn.now) else " 🔒"
+    return f"{opportunity.school_name} #{opportunity.id}{f' · {office}' if office else ''}{lock}"
 
 
 def _status(status: str) -> str:

@@ -20,6 +20,7 @@ from conversations.i18n import N_, _
 from conversations.options import match_many
 from conversations.payloads import Came, NotCame, ShowEvent
 from conversations.staff import actor, staff_member
+from conversations.text import comma_list
 from conversations.turn import Answer, Offer, Turn
 from office import events
 from office.errors import OfficeError
@@ -188,9 +189,9 @@ class StaffEvents:
         if event.cancelled_at is not None:
             lines.append(_("This event is cancelled."))
         if going:
-            lines.append(_("Going: %(names)s", names="، ".join(going[:NAMES_SHOWN])))
+            lines.append(_("Going: %(names)s", names=comma_list(going[:NAMES_SHOWN], turn.language)))
         if waiting:
-            lines.append(_("Waiting list: %(names)s", names="، ".join(waiting[:NAMES_SHOWN])))
+            lines.append(_("Waiting list: %(names)s", names=comma_list(waiting[:NAMES_SHOWN], turn.language)))
         offers = []
         if event.cancelled_at is None and turn.now >= event.starts_at:
             offers.append(Offer(label=N_("Mark attendance"), payload=ATTENDANCE))
@@ -208,11 +209,11 @@ class StaffEvents:
             self._menu(turn)
             return
         turn.step = MARKING
-        guests = [
-            line
-            for line in events.guests(turn.session, actor(turn), event.id)
-            if line.status == GuestStatus.GOING.value
-        ]
+        # Those who said they would come first; then the others invited: some come without answering.
+        guests = sorted(
+            events.guests(turn.session, actor(turn), event.id),
+            key=lambda line: line.status != GuestStatus.GOING.value,
+        )
         hidden = len(guests) - NAMES_SHOWN
         turn.say(
             _(
@@ -299,7 +300,7 @@ def _families_named(turn: Turn, text: str) -> list[int]:
 
 def _list_label(event: Event, turn: Turn) -> str:
     over = " ✓" if event.ends_at <= turn.now else ""
-    return f"{event.id}. {event.title(turn.language)}{over}"
+    return f"{event.title(turn.language)} #{event.id}{over}"
 
 
 def _may_change(turn: Turn) -> bool:

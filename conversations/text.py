@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 _DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "0123456789" * 2)
 # Marks that phones insert around numbers and mixed-direction text, and the decorative tatweel.
@@ -58,3 +59,8 @@ _NOTHING = frozenset(
 def says_none(text: str) -> bool:
     """She typed "none", "لا يوجد", "-" … for an optional answer."""
     return text.strip() in ("-", "–", "—") or fold(text) in _NOTHING
+
+
+def comma_list(items: Iterable[str], language: str) -> str:
+    """Items one after another with the comma of the language (، in Arabic), as a name list reads."""
+    return ("، " if language == "ar" else ", ").join(items)

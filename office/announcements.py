@@ -13,7 +13,7 @@ from conversations.i18n import _
 from conversations.text import normalise
 from office.audiences import within_rights
 from office.audit import action, record
-from office.errors import NotFound, Problem, Refused
+from office.errors import NotAllowed, NotFound, Problem, Refused
 from office.rights import Actor, Rights, rights
 from storage import announcements, audiences, kinds
 from storage.announcements import Progress
@@ -50,11 +50,7 @@ def reach(
     if send_at is not None and now is not None and send_at < now:
         raise Refused([Problem("send_at", _("That time has already passed."))])
     count = audiences.count(session, audience)
-    quiet_until = (
-        quiet.ends_after(send_at)
-        if quiet is not None and send_at is not None and quiet.covers(send_at)
-        else None
-    )
+    quiet_until = quiet.holds(send_at) if quiet is not None and send_at is not None else None
     unreachable = None
     if senders is not None:
         unreachable = _unreachable(session, audience, count, send_at, senders)
@@ -131,10 +127,20 @@ def _one_office(audience: Audience) -> str | None:
 
 
 def _visible(by: Rights, found: Announcement | None, number: int) -> Announcement:
-    """Another office's announcement answers as an unknown one."""
-    if found is None or not (by.admin or announcements.addressed_only_to(found, by.office_code or "-")):
+    """An office's staff see what reaches their families (theirs, and those for every office); another
+    office's answers as an unknown one."""
+    if found is None or not by.sees_any(offices_of(found)):
         raise NotFound(_("There is no announcement %(number)s.", number=number))
     return found
+
+
+def offices_of(found: Announcement) -> tuple[str, ...]:
+    return Audience.from_json(found.audience).offices
+
+
+def may_cancel(session: Session, actor: Actor, found: Announcement) -> bool:
+    """Hers to cancel: admins any; an office's staff those addressed to their office alone."""
+    return rights(session, actor).runs(offices_of(found))
 
 
 def announcement(session: Session, actor: Actor, number: int) -> Announcement:
@@ -172,12 +178,14 @@ class Status:
 def status_of(found: Announcement, progress: Progress, now: datetime, quiet: QuietHours | None) -> Status:
     if found.cancelled_at is not None:
         return Status(Stage.CANCELLED, progress, found.send_at)
-    if found.enqueued_at is None:
-        return Status(Stage.SCHEDULED if found.send_at > now else Stage.QUEUED, progress, found.send_at)
-    if not progress.pending:
+    if found.send_at > now:
+        return Status(Stage.SCHEDULED, progress, found.send_at)
+    if found.enqueued_at is not None and not progress.pending:
         return Status(Stage.DONE, progress, found.send_at)
-    if quiet is not None and quiet.covers(now):
-        return Status(Stage.QUIET, progress, found.send_at, quiet.ends_after(now))
+    if quiet is not None and (resumes := quiet.holds(now)) is not None:
+        return Status(Stage.QUIET, progress, found.send_at, resumes)
+    if found.enqueued_at is None:
+        return Status(Stage.QUEUED, progress, found.send_at)
     started = progress.total - progress.pending
     return Status(Stage.SENDING if started else Stage.QUEUED, progress, found.send_at)
 
@@ -194,6 +202,8 @@ def cancel(session: Session, actor: Actor, number: int, now: datetime) -> bool:
     """What is not yet sent will not be; False if it was already cancelled."""
     by = rights(session, actor)
     found = _visible(by, announcements.find(session, number), number)
+    if not by.runs(offices_of(found)):
+        raise NotAllowed(_("Only an administrator can cancel an announcement for several offices."))
     done = found.cancelled_at is None
     announcements.cancel(session, found.id, now)
     record(

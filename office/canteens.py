@@ -360,7 +360,7 @@ def decide(
                     None,
                     _(
                         "All %(places)s places are taken: accepting one more is refused. To accept more "
-                        "families, raise its places with “Change the opportunity”.",
+                        "families, raise its places first.",
                         places=shown.places,
                     ),
                 )

@@ -26,8 +26,9 @@ from office import canteens as canteen_actions
 from office import events as event_actions
 from office.audit import action, record
 from office.rights import Actor, Rights, rights
-from office.words import APPLICATION_STATUSES, GUEST_ANSWERS, PRODUCT_LABELS, said
+from office.words import ACTIONS, APPLICATION_STATUSES, GUEST_ANSWERS, OUTCOMES, PRODUCT_LABELS, said
 from storage import offices
+from storage.audit import Line
 from storage.beneficiaries import all_beneficiaries
 from storage.models import Beneficiary
 
@@ -185,9 +186,9 @@ GUEST_COLUMNS = (
 def guests(session: Session, actor: Actor, number: int, out: TextIO, language: str, now: datetime) -> int:
     """The guests of an event she manages (her office's part), with full IDs and mobiles."""
     by = rights(session, actor)
+    lines = event_actions.guests(session, actor, number)  # a refusal in the reader's language, not the file's
     with use_language(language):
         names = offices.names(session, language)
-        lines = event_actions.guests(session, actor, number)
         count = write_csv(
             out,
             GUEST_COLUMNS,
@@ -227,7 +228,8 @@ APPLICANT_COLUMNS = (
 @action
 def applicants(session: Session, actor: Actor, number: int, out: TextIO, language: str, now: datetime) -> int:
     by = rights(session, actor)
-    found = canteen_actions.opportunity(session, actor, number)
+    found = canteen_actions.opportunity(session, actor, number)  # refused in the reader's language
+    found_applicants = canteen_actions.applicants(session, actor, number)
     with use_language(language):
         names = offices.names(session, language)
         count = write_csv(
@@ -246,11 +248,17 @@ def applicants(session: Session, actor: Actor, number: int, out: TextIO, languag
                     "reason": a.reason or "",
                     "applied_at": _riyadh(a.applied_at),
                 }
-                for a in canteen_actions.applicants(session, actor, number)
+                for a in found_applicants
             ),
         )
     _exported(session, by, "applicants", "opportunity", number, found.office_code, count, now)
     return count
+
+
+def _who(line: Line) -> str:
+    if line.by_family:
+        return _("the family")
+    return line.staff_address or _("the operator")
 
 
 # -- the audit log ------------------------------------------------------------------------------------------
@@ -286,12 +294,12 @@ def audit(
             (
                 {
                     "at": _riyadh(line.at),
-                    "staff": audit_log.who(line),
+                    "staff": _who(line),
                     "office": line.office_code or "",
-                    "action": line.action,
+                    "action": said(ACTIONS, line.action),
                     "target": line.target,
                     "target_id": line.target_id,
-                    "outcome": line.outcome,
+                    "outcome": said(OUTCOMES, line.outcome),
                     "details": json.dumps(line.details, ensure_ascii=False) if line.details else "",
                 }
                 for line in lines

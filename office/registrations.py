@@ -82,16 +82,24 @@ def family(session: Session, actor: Actor, family_id: int) -> Beneficiary:
 
 
 def find(session: Session, actor: Actor, typed: str) -> Beneficiary:
-    """The family a national ID or a mobile names (as staff type them, any digits)."""
+    """The family a national ID or a mobile names (as staff type them, any digits). Neither a valid ID nor a
+    valid mobile says what is wrong with it, which reveals nothing about who is registered."""
     value = normalise(typed)
+    problems = []
     for identifier, parse in ((Identifier.NATIONAL_ID, saudi_national_id), (Identifier.MOBILE, saudi_mobile)):
         try:
             parsed = parse(value)
-        except Invalid:
+        except Invalid as problem:
+            problems.append(problem.message)
             continue
         found = beneficiaries.find_by(session, identifier, parsed)
         if found is not None:
             return family(session, actor, found)
+        problems = []  # a valid number that nobody has
+        break
+    if problems:
+        looks_like_a_mobile = value.lstrip("+").startswith(("05", "5", "9665", "009665"))
+        raise Refused([Problem(None, problems[1] if looks_like_a_mobile else problems[0])])
     raise _unknown()
 
 

@@ -25,16 +25,22 @@ def staff_address(text: str) -> str:
     "+966 55 123 4567"), is the WhatsApp address +966551234567; anything else (a Telegram user id) is kept
     as typed."""
     typed = normalise(text).strip()
+    try:
+        return mobile_address(typed) or typed
+    except Invalid:
+        return typed
+
+
+def mobile_address(typed: str) -> str | None:
+    """The WhatsApp address of what looks like a mobile (it starts with 0, + or 966); None if it does not
+    look like one; Invalid if it looks like one but is not a Saudi mobile."""
     compact = typed.replace(" ", "").replace("-", "")
-    if compact.startswith(("0", "+", "966")):
-        digits = compact.removeprefix("+")
-        if digits.startswith("966"):
-            digits = "0" + digits.removeprefix("966")
-        try:
-            return saudi_mobile(digits)
-        except Invalid:
-            return typed
-    return typed
+    if not compact.startswith(("0", "+", "966")):
+        return None
+    digits = compact.removeprefix("+")
+    if digits.startswith("966"):
+        digits = "0" + digits.removeprefix("966")
+    return saudi_mobile(digits)
 
 
 @dataclass(frozen=True)

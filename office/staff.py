@@ -12,10 +12,12 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from conversations.i18n import _
+from conversations.text import normalise
+from conversations.validators import Invalid
 from office import offices
 from office.audit import action, record
 from office.errors import NotFound, Problem, Refused
-from office.rights import Actor, rights, staff_address
+from office.rights import Actor, mobile_address, rights, staff_address
 from storage import staff
 from storage.models import StaffMember, StaffRole
 
@@ -31,8 +33,15 @@ def add(
     wrong = []
     if not normalised:
         wrong.append(Problem("address", _("empty")))
+    else:
+        try:
+            mobile_address(normalise(address).strip())
+        except Invalid as problem:  # it looks like a mobile, but is not one
+            wrong.append(Problem("address", problem.message))
     if role is StaffRole.STAFF and not office:
         wrong.append(Problem("office", _("required for the staff role")))
+    if role is StaffRole.ADMIN and office:
+        wrong.append(Problem("office", _("an administrator acts for every office: give no office")))
     if office and office not in offices.codes(session):
         wrong.append(offices.unknown(session, office))
     if wrong:
@@ -61,6 +70,8 @@ def remove(session: Session, actor: Actor, address: str, now: datetime) -> Staff
     member = staff.staff_member(session, staff_address(address))
     if member is None:
         raise NotFound(_("“%(address)s” is not a staff member.", address=address))
+    if member.id == by.staff_id:
+        raise Refused([Problem(None, _("You cannot remove yourself: another administrator can."))])
     staff.remove(session, member, now)
     record(
         session,

@@ -4,7 +4,7 @@ stage, an application's status, a guest's answer. Chat, exports and (later) the 
 from __future__ import annotations
 
 from conversations.i18n import N_, LazyText
-from storage.models import ApplicationStatus, GuestStatus, Product, SchoolStage
+from storage.models import ApplicationStatus, GuestStatus, Product, SchoolStage, Verification
 
 PRODUCT_LABELS: dict[Product, LazyText] = {
     Product.COOKED_MEALS: N_("Cooked meals"),
@@ -37,6 +37,12 @@ GUEST_ANSWERS: dict[str, LazyText] = {
     GuestStatus.WAITLISTED: N_("on the waiting list"),
 }
 
+
+VERIFICATION: dict[str, LazyText] = {
+    Verification.WAITING: N_("waiting for verification"),
+    Verification.VERIFIED: N_("verified"),
+    Verification.CORRECTION: N_("asked to correct her registration"),
+}
 
 ACTIONS: dict[str, LazyText] = {
     "registrations.verify": N_("verified a registration"),

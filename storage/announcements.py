@@ -112,13 +112,15 @@ def progress(session: Session, announcement_id: int) -> Progress:
 
 
 def recent(session: Session, office_code: str | None, limit: int = 5) -> list[Announcement]:
-    """The latest announcements, newest first: all of them (office_code None) or those addressed to one
-    office alone. Announcements are few (tens a month): the latest hundred are looked through."""
+    """The latest announcements, newest first: all of them (office_code None) or those that reach one
+    office's families (addressed to it, or to every office). Announcements are few (tens a month): the
+    latest hundred are looked through."""
     latest = session.scalars(select(Announcement).order_by(Announcement.id.desc()).limit(100)).all()
     if office_code is None:
         return list(latest[:limit])
-    return [a for a in latest if addressed_only_to(a, office_code)][:limit]
+    return [a for a in latest if reaches(a, office_code)][:limit]
 
 
-def addressed_only_to(announcement: Announcement, office_code: str) -> bool:
-    return Audience.from_json(announcement.audience).offices == (office_code,)
+def reaches(announcement: Announcement, office_code: str) -> bool:
+    offices = Audience.from_json(announcement.audience).offices
+    return not offices or office_code in offices

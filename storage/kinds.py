@@ -36,7 +36,9 @@ class Kind:
 
 ANNOUNCEMENT = Kind("announcement", Quiet.WAITS, stopped_by_stop=True)
 TIP = Kind("tip", Quiet.WAITS, stopped_by_stop=True)
-INVITATION = Kind("invitation", Quiet.WAITS, stopped_by_stop=True, time_bound=True)
+# An invitation waits for the morning too, unless the morning is after the event's start: then it goes at once
+# (otherwise an early training would never be announced).
+INVITATION = Kind("invitation", Quiet.UNLESS_LATE, stopped_by_stop=True, time_bound=True)
 EVENT_THANKS = Kind("event_thanks", Quiet.WAITS, stopped_by_stop=True)
 REMINDER = Kind("reminder", Quiet.UNLESS_LATE, stopped_by_stop=False, time_bound=True)
 EVENT_CHANGE = Kind("event_change", Quiet.UNLESS_LATE, stopped_by_stop=False, time_bound=True)
@@ -98,6 +100,10 @@ class QuietHours:
         if self.start <= self.end:
             return self.start <= local < self.end
         return local >= self.start or local < self.end
+
+    def holds(self, moment: datetime) -> datetime | None:
+        """When what is due at `moment` may go, if quiet hours hold it; None if they do not."""
+        return self.ends_after(moment) if self.covers(moment) else None
 
     def ends_after(self, moment: datetime) -> datetime:
         """The end of the quiet hours `moment` is in (the next morning, or this one)."""

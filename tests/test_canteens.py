@@ -64,7 +64,7 @@ async def test_from_publishing_to_the_decision(
     verified = await database.run(
         in_english(lambda s: families_cli.verify(arguments(who="1000000008"), s, clock.now))
     )
-    assert verified == "Family 1 is verified."
+    assert verified == "Family 1 is verified; she is told, in her language."
     await database.run(lambda s: tips.load_shipped(s))
     await database.run(lambda s: tips.record_quiz(s, 1, "clean", 3, 3, clock.now))
     await fatima.chooses(ar("Apply"))
@@ -183,7 +183,7 @@ async def test_an_import_with_bad_lines_publishes_nothing(
     fixed = "\n".join(path.read_text(encoding="utf-8").splitlines()[:2]) + "\n"
     path.write_text(fixed, encoding="utf-8")
     assert await run(database, clock, "import_file", argparse.Namespace(file=path, staff=None)) == (
-        "1 opportunities published."
+        "1 opportunity published."
     )
 
 
@@ -207,7 +207,7 @@ async def test_staff_verify_and_decide_in_the_chat(
     await huda.chooses("Staff menu")
     await huda.chooses("Canteen opportunities")
 
-    await huda.chooses("1. ابتدائية الجموم الأولى")
+    await huda.chooses("ابتدائية الجموم الأولى #1")
     assert "Places: 1 · accepted: 0 · applications: 1" in huda.heard
     await huda.chooses("فاطمة أحمد الزهراني · applied")
     assert "verified, health certificate" in huda.heard
@@ -285,7 +285,7 @@ async def test_an_office_changes_an_open_opportunity_in_the_chat(
     huda = await staff_person(database, engine, clock, StaffRole.STAFF, "makkah", "901")
     await huda.says("hello")
     await huda.chooses("Canteen opportunities")
-    await huda.chooses("1. ابتدائية الجموم الأولى")
+    await huda.chooses("ابتدائية الجموم الأولى #1")
     await huda.chooses("Change the opportunity")
     assert "Here is the opportunity as it is now." in huda.heard and "حي النزهة" in huda.heard
     await huda.chooses("Change an answer")
@@ -313,7 +313,7 @@ async def test_an_office_changes_an_open_opportunity_in_the_chat(
         await run(database, clock, "edit", arguments(id=1, places=1, requirements=None, **unchanged))
 
     # Cancelling after "Save" sent an answer back keeps it as it was, and saving says again what is wrong.
-    await huda.chooses("1. ابتدائية الجموم الأولى")
+    await huda.chooses("ابتدائية الجموم الأولى #1")
     await huda.chooses("Change the opportunity")
     await huda.chooses("Change an answer")
     await huda.chooses("Places")
@@ -337,7 +337,7 @@ async def test_an_office_changes_an_open_opportunity_in_the_chat(
         assert found is not None
         canteens.close(session, found, clock.now)
 
-    await huda.chooses("1. ابتدائية الجموم الأولى")
+    await huda.chooses("ابتدائية الجموم الأولى #1")
     await database.run(close_it)  # while her screen still offers to change it
     await huda.chooses("Change the opportunity")
     assert "That opportunity can no longer be changed." in huda.heard

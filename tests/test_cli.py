@@ -71,14 +71,19 @@ def test_staff_are_added_with_a_role_and_an_office(workdir: Path) -> None:
         "staff", "add", "--address", "123456789", "--role", "staff", "--office", "jumum", cwd=workdir
     )
     assert added.returncode == 0, added.stderr
-    promoted = usar(
-        "staff", "add", "--address", "123456789", "--role", "admin", "--office", "makkah", cwd=workdir
-    )
-    assert promoted.returncode == 0
+    assert added.stdout == "usar: 123456789 is now staff for office jumum.\n"
+    promoted = usar("staff", "add", "--address", "123456789", "--role", "admin", cwd=workdir)
+    assert promoted.returncode == 0 and promoted.stdout == "usar: 123456789 is now admin for every office.\n"
     with sqlite3.connect(workdir / "usar.db") as db:
         assert db.execute("SELECT address, role, office_code FROM staff").fetchall() == [
-            ("123456789", "admin", "makkah")
+            ("123456789", "admin", None)
         ]
+    refused = usar(
+        "staff", "add", "--address", "0551234", "--role", "admin", "--office", "makkah", cwd=workdir
+    )  # a mobile cut short, and an office for someone who acts for all
+    assert refused.returncode == 2
+    assert "--address: Please type a Saudi mobile number" in refused.stderr
+    assert "--office: an administrator acts for every office: give no office" in refused.stderr
 
 
 @pytest.mark.parametrize(
@@ -228,7 +233,9 @@ def test_broadcast_counts_previews_and_schedules(workdir: Path) -> None:
     assert "Announcement 1 created" in made.stdout
     status = usar("broadcast", "status", "1", "--follow", cwd=workdir)
     assert status.returncode == 0, status.stderr
-    assert status.stdout.startswith("scheduled for 2099-05-01 09:00 (") and "0/0" not in status.stdout
+    assert (
+        status.stdout.startswith("scheduled for 2099-05-01 09:00 Riyadh time") and "0/0" not in status.stdout
+    )
     listed = usar("announcements", "list", cwd=workdir)  # the other name of `usar broadcast`
     assert listed.stdout.startswith("1. ملتقى\n   scheduled for 2099-05-01 09:00")
     assert usar("broadcast", "cancel", "1", cwd=workdir).returncode == 0

@@ -220,7 +220,7 @@ def test_the_command_reports_bad_lines_and_exit_status(tmp_path: Path) -> None:
     rejected = usar("beneficiaries", "import", str(bad), cwd=tmp_path)
     assert rejected.returncode == 1
     assert "bad.csv: line 2: national ID: This ID number is not valid." in rejected.stderr
-    assert "nothing was changed (1 problems)" in rejected.stderr
+    assert "nothing was changed (1 problem)" in rejected.stderr
     assert "1000000001" not in rejected.stdout
 
 

@@ -29,7 +29,7 @@ def arguments(**values: object) -> argparse.Namespace:
         "title_ar": None, "title_en": None, "description_ar": None, "description_en": None, "start": None,
         "end": None, "venue_ar": None, "venue_en": None, "map": None, "capacity": None, "office": [],
         "verified": False, "pending": False, "canteen": False, "certificate": False, "product": [],
-        "channel": None, "staff": None, "invite_at": None, "thank": False,
+        "channel": None, "staff": None, "invite_at": None, "thank": False, "quiet": None,
     }  # fmt: skip
     return argparse.Namespace(**{**defaults, **values})
 
@@ -112,9 +112,9 @@ async def test_attendance_from_a_file_all_or_nothing_then_the_export(
     good = tmp_path / "came-fixed.csv"
     good.write_text(f"{national_id(3)}\n+966 5{'0' * 6}06\n", encoding="utf-8")
     marked = await run(database, "attendance", clock, arguments(id=1, file=good))
-    assert marked == "2 families newly marked as attended (0 were already)."
+    assert marked == "2 families newly marked as attended (0 already were)."
     again = await run(database, "attendance", clock, arguments(id=1, file=good))
-    assert again == "0 families newly marked as attended (2 were already)."
+    assert again == "0 families newly marked as attended (2 already were)."
 
     def export(session: Session) -> list[dict[str, str]]:
         out = io.StringIO()

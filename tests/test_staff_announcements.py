@@ -123,7 +123,7 @@ async def test_office_staff_reach_their_own_office_follow_it_and_cancel_it(
 
     await database.run(lambda s: announcements.enqueue_due(s, clock.now))
     await huda.chooses("Recent announcements")
-    await huda.chooses(f"{announcement.id}.")
+    await huda.chooses(f"#{announcement.id}")
     assert "queued: its messages go out in a moment" in huda.heard  # none has gone yet
     assert "4 families: 0 sent (0 delivered), 4 waiting" in huda.heard
     await huda.chooses("Cancel this announcement")

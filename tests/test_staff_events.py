@@ -70,7 +70,7 @@ async def test_an_office_creates_an_event_and_marks_who_came(
     assert "تعريف بسلامة الغذاء\n\nوتسويق المنتجات" in invitation["ar"]
     await database.run(lambda s: events.answer(s, 1, 1, True, clock.now))
     await huda.chooses("Upcoming and recent events")
-    await huda.chooses("1. ملتقى الأسر المنتجة")
+    await huda.chooses("ملتقى الأسر المنتجة #1")
     assert "going: 1" in huda.heard and "Going: فاطمة أحمد الزهراني" in huda.heard
     assert "Mark attendance" not in huda.options  # not before it starts
 
@@ -103,7 +103,7 @@ async def test_an_office_creates_an_event_and_marks_who_came(
     assert list(changes) == [1]
 
     await huda.chooses("Upcoming and recent events")
-    await huda.chooses("1. Productive Families Forum")
+    await huda.chooses("Productive Families Forum #1")
     clock.now = event.starts_at + timedelta(minutes=5)  # it starts while her screen offers to change it
     await huda.chooses("Change the event")
     assert "That event can no longer be changed." in huda.heard
@@ -112,7 +112,7 @@ async def test_an_office_creates_an_event_and_marks_who_came(
 
     clock.now = event.ends_at + timedelta(days=2)  # the office marks who came two days later
     await huda.chooses("Upcoming and recent events")
-    await huda.chooses("1. Productive Families Forum ✓")  # her language is English; ✓: it is over
+    await huda.chooses("Productive Families Forum #1 ✓")  # her language is English; ✓: it is over
     await huda.chooses("Mark attendance")
     await huda.chooses("فاطمة أحمد الزهراني")
     assert "✅ فاطمة أحمد الزهراني" in huda.options
@@ -161,7 +161,7 @@ async def test_an_admin_cancels_and_those_going_are_told(
     await noura.says("hello")
     await noura.chooses("Training events")
     await noura.chooses("Upcoming and recent events")
-    await noura.chooses("1. دورة")
+    await noura.chooses("دورة #1")
     await noura.chooses("Cancel this event")
     await noura.says("نعم")
     assert "Event 1 is cancelled" in noura.heard
@@ -192,7 +192,7 @@ async def test_office_staff_follow_their_families_at_an_event_for_every_office(
     await huda.says("hello")
     await huda.chooses("Training events")
     await huda.chooses("Upcoming and recent events")
-    await huda.chooses("1. ملتقى عام")
+    await huda.chooses("ملتقى عام #1")
     assert "Going: فاطمة أحمد الزهراني" in huda.heard
     assert "Cancel this event" not in huda.options  # an admin's event: hers to follow, not to change
     assert "Change the event" not in huda.options
@@ -222,7 +222,7 @@ async def test_several_families_are_marked_at_once(
     await noura.says("hello")
     await noura.chooses("Training events")
     await noura.chooses("Upcoming and recent events")
-    await noura.chooses("1. دورة")
+    await noura.chooses("دورة #1")
     await noura.chooses("Mark attendance")
     await noura.says("١ و ٢")
     assert [option for option in noura.options if option.startswith("✅")] == [

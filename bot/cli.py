@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from bot import broadcast, canteens_cli, content_files, events_cli, families_cli, logs
 from bot.app import build_engine, open_database
 from bot.arguments import actor_of, add_as, counted
+from bot.jobs import TerminalDelivery
 from bot.settings import Settings, SettingsError, load_settings
 from conversations.dates import RIYADH, parse_day, parse_local_time
 from conversations.i18n import use_language
@@ -173,44 +174,66 @@ def _first_line(problem: BaseException) -> str:
 
 
 async def _chat(arguments: argparse.Namespace, settings: Settings) -> int:
+    """The terminal chat, with the scheduler and a worker that deliver what falls due for this address."""
+    interactive = sys.stdin.isatty()
     async with open_database(settings) as database:
         engine = build_engine(database, settings)
-        await console.chat(
-            engine.handle,
+        pushed = TerminalDelivery(
+            database,
             arguments.address,
-            arguments.lang or settings.default_language,
-            sys.stdin,
             sys.stdout,
-            interactive=sys.stdin.isatty(),
+            lambda: datetime.now(UTC),
+            interactive=interactive,
+            quiet=settings.quiet(),
+            reminders=settings.reminder_offsets,
         )
+        pushed.start()
+        try:
+            await console.chat(
+                engine.handle,
+                arguments.address,
+                arguments.lang or settings.default_language,
+                sys.stdin,
+                sys.stdout,
+                interactive=interactive,
+            )
+        finally:
+            pushed.stop()
     return 0
 
 
-async def _run(arguments: argparse.Namespace, settings: Settings) -> int:
-    if settings.channels:
-        from bot.service import Role, Service  # aiogram takes seconds to import: only where it is used
+NO_CHANNEL = "usar: no channel is configured (USAR_TELEGRAM_TOKEN for Telegram; USAR_TWILIO_* for WhatsApp)."
 
-        service = Service(settings, role=Role(arguments.role))
-        await service.start()
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for signal_number in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(signal_number, stop.set)
-        stopping = asyncio.ensure_future(stop.wait())
-        try:
-            await asyncio.wait(
-                [stopping, asyncio.ensure_future(service.wait())], return_when=asyncio.FIRST_COMPLETED
-            )
-        finally:
-            stopping.cancel()
-            await service.stop()
-        return 0
-    print("usar: no channel is configured (USAR_TELEGRAM_TOKEN for Telegram; USAR_TWILIO_* for WhatsApp).")
-    if sys.stdin.isatty():
-        print("usar: opening the terminal chat instead; `usar chat` does the same.\n")
-        return await _chat(argparse.Namespace(address="terminal", lang=None), settings)
-    print("usar: to talk to the bot in a terminal, run `usar chat`.")
-    return 2
+
+async def _run(arguments: argparse.Namespace, settings: Settings) -> int:
+    if not settings.channels:
+        print(
+            "usar: no channel is configured (USAR_TELEGRAM_TOKEN for Telegram; USAR_TWILIO_* for WhatsApp)."
+        )
+        if sys.stdin.isatty():
+            print("usar: opening the terminal chat instead; `usar chat` does the same.\n")
+            return await _chat(argparse.Namespace(address="terminal", lang=None), settings)
+        print(
+            "usar: running the web server and the scheduler until stopped; families and staff talk to it "
+            "with `usar chat --as ADDRESS`, which also shows what is sent to them."
+        )
+    from bot.service import Role, Service  # aiogram takes seconds to import: only where it is used
+
+    service = Service(settings, role=Role(arguments.role))
+    await service.start()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signal_number in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signal_number, stop.set)
+    stopping = asyncio.ensure_future(stop.wait())
+    try:
+        await asyncio.wait(
+            [stopping, asyncio.ensure_future(service.wait())], return_when=asyncio.FIRST_COMPLETED
+        )
+    finally:
+        stopping.cancel()
+        await service.stop()
+    return 0
 
 
 async def _migrate(arguments: argparse.Namespace, settings: Settings) -> int:

@@ -25,7 +25,6 @@ from conversations.messages import (
     Channel,
     NeedsTemplate,
     Outbound,
-    PermanentFailure,
     RetryAfter,
     Sender,
     SendOutcome,
@@ -124,6 +123,9 @@ class _Window:
                 free -= 1
 
 
+ELSEWHERE = timedelta(
+    minutes=1
+)  # when a delivery for a channel this process cannot send on is looked at again
 DEFAULT_CONCURRENCY = 20  # sends in flight at once on each channel (USAR_DISPATCH_CONCURRENCY)
 
 
@@ -164,6 +166,7 @@ class Dispatcher:
         lease: timedelta = timedelta(minutes=5),
         quiet: QuietHours | None = None,
         concurrency: int = DEFAULT_CONCURRENCY,
+        only_for: Callable[[Session], int | None] | None = None,
     ) -> None:
         if concurrency < 1:
             raise ValueError("concurrency must be at least 1")
@@ -175,15 +178,15 @@ class Dispatcher:
         self.batch = batch
         self.lease = lease
         self.concurrency = concurrency  # sends in flight at once on each channel
+        # A terminal chat delivers to the one family it speaks for (the family id, now; None: nobody yet).
+        self.only_for = only_for
         self._windows: dict[Channel, _Window] = {}
 
     async def round(self) -> int:
         """Send one batch; how many deliveries it handled (0: nothing was due)."""
         now = self.clock()
         waiting = kinds.WAITING_IN_QUIET_HOURS if self.quiet is not None and self.quiet.covers(now) else ()
-        claimed: list[Claimed] = await self.database.run(
-            lambda s: deliveries.claim(s, now, self.batch, self.lease, waiting)
-        )
+        claimed: list[Claimed] = await self.database.run(lambda s: self._claim(s, now, waiting))
         if not claimed:
             return 0
         targets = await self.database.run(lambda s: _targets(s, claimed))
@@ -192,6 +195,14 @@ class Dispatcher:
         done = self.clock()
         await self.database.run(lambda session: _record_all(session, results, done))
         return len(claimed)
+
+    def _claim(self, session: Session, now: datetime, waiting: Sequence[str]) -> list[Claimed]:
+        if self.only_for is None:
+            return deliveries.claim(session, now, self.batch, self.lease, waiting)
+        family = self.only_for(session)
+        if family is None:
+            return []
+        return deliveries.claim(session, now, self.batch, self.lease, waiting, for_family=family)
 
     async def drain(self, go_on: Callable[[], bool] = lambda: True) -> int:
         """Rounds until nothing is due now, or until `go_on` says stop; how many were handled."""
@@ -242,8 +253,8 @@ class Dispatcher:
         if (not_now := self._not_now(delivery)) is not None:
             return target, not_now
         sender = self.senders.get(target.channel)
-        if sender is None:
-            return target, PermanentFailure(f"no sender for {target.channel.value}")
+        if sender is None:  # another process sends on that channel (a terminal chat, say): it stays for it
+            return target, Held(self.clock() + ELSEWHERE)
         limit = self.limits.get(target.channel)
         window = self._windows.setdefault(target.channel, _Window(self.concurrency))
         reply = reply_for(delivery.payload, target.language)

@@ -32,9 +32,10 @@ class RedactingFormatter(logging.Formatter):
         return redact(super().formatStack(stack_info))
 
 
-# Libraries whose INFO lines are one per message or per migration step: noise at INFO, kept for DEBUG.
-# aiogram's "Update id=… is handled. Duration … ms" alone would be a line (and its cost) per update.
-_CHATTY = ("alembic", "aiogram.event")
+# Libraries whose INFO lines are one per message, per migration step or per job run: noise at INFO, kept
+# for DEBUG. aiogram's "Update id=… is handled. Duration … ms" alone would be a line (and its cost) per update;
+# APScheduler's, two lines every two seconds in the middle of a terminal chat.
+_CHATTY = ("alembic", "aiogram.event", "apscheduler")
 
 
 def configure(level: str) -> None:

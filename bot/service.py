@@ -13,7 +13,6 @@ from collections.abc import Callable
 from contextlib import AsyncExitStack
 from datetime import UTC, datetime
 from enum import StrEnum
-from functools import partial
 
 from aiogram import Bot, Dispatcher
 from aiohttp import web
@@ -22,6 +21,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from bot.app import build_engine, open_database
 from bot.delivery import Dispatcher as OutboxDispatcher
 from bot.delivery import RateLimit
+from bot.jobs import JOB_DEFAULTS, run_due
 from bot.settings import Settings
 from bot.telegram import create_bot, create_dispatcher
 from bot.web import (
@@ -34,7 +34,6 @@ from bot.web import (
 )
 from conversations.engine import Engine
 from conversations.messages import Channel, Sender
-from conversations.scheduled import due_work
 from handlers.telegram.sender import TelegramSender
 from handlers.whatsapp.sender import WhatsAppSender, twilio_client
 from handlers.whatsapp.webhook import SignedForms, StatusWebhook, WhatsAppWebhook
@@ -132,9 +131,7 @@ class Service:
         self.outbox = OutboxDispatcher(
             database, senders, limits, self.clock, quiet=quiet, concurrency=self.settings.dispatch_concurrency
         )
-        scheduler = AsyncIOScheduler(
-            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 60}
-        )
+        scheduler = AsyncIOScheduler(job_defaults=JOB_DEFAULTS)
         if self.role in (Role.ALL, Role.WORKER) and senders:
             scheduler.add_job(
                 self.dispatch_due,
@@ -156,17 +153,9 @@ class Service:
             return await self.outbox.drain(lambda: not self._stopped.is_set())
 
     async def run_due_work(self) -> dict[str, object]:
-        """The scheduler's job: what has fallen due (conversations.scheduled), each part in its own
-        transaction, so that one failing does not hold back the others; what each part did, by name."""
+        """The scheduler's job: what has fallen due (bot.jobs), what each part did, by name."""
         assert self._database is not None
-        done: dict[str, object] = {}
-        for name, work in due_work(self.settings.reminder_offsets):
-            now = self.clock()
-            try:
-                done[name] = await self._database.run(partial(work, now=now))
-            except Exception:
-                log.exception("the scheduled work %r failed; it is tried again at the next run", name)
-        return done
+        return await run_due(self._database, self.clock, self.settings.reminder_offsets)
 
     def _start_whatsapp(self, app: web.Application, database: Database, auth_token: str) -> None:
         settings = self.settings

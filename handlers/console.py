@@ -1,15 +1,18 @@
 """The terminal channel: `usar chat`. Interactive on a terminal; one message per line when piped, so a
-conversation can be scripted (`printf 'hi\\n1\\n' | usar chat --as 966500000001`)."""
+conversation can be scripted (`printf 'hi\\n1\\n' | usar chat --as 966500000001`). Messages we start
+(invitations, reminders, tips, announcements, decisions) reach the chat that speaks for their address
+(`ConsoleSender`), so an office can rehearse the whole product on a laptop."""
 
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import TextIO
 
 from conversations.i18n import _, use_language
-from conversations.messages import Channel, Inbound, Reply
+from conversations.messages import Channel, Inbound, Outbound, Reply, SendOutcome, Sent
 
 Handle = Callable[[Inbound], Awaitable[list[Reply]]]
 
@@ -19,6 +22,24 @@ def render(reply: Reply) -> str:
     lines = [reply.text]
     lines.extend(f"  {number}. {option.label}" for number, option in enumerate(reply.options, start=1))
     return "\n".join(lines)
+
+
+class ConsoleSender:
+    """Delivers what the outbox holds for the one person this terminal chat speaks for, as she would see
+    it on her phone: between her messages, as it falls due."""
+
+    channel = Channel.CONSOLE
+
+    def __init__(self, address: str, sink: TextIO, *, interactive: bool) -> None:
+        self.address = address
+        self.sink = sink
+        self.interactive = interactive
+
+    async def send(self, message: Outbound) -> SendOutcome:
+        lead = "\n" if self.interactive else ""  # off the prompt she may be typing at
+        self.sink.write(f"{lead}{render(message.reply)}\n\n" + ("> " if self.interactive else ""))
+        self.sink.flush()
+        return Sent(f"console-{uuid.uuid4().hex[:16]}")
 
 
 async def chat(

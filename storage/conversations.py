@@ -149,6 +149,13 @@ def reach_all(session: Session, beneficiary_ids: list[int]) -> dict[int, Reach]:
     return latest
 
 
+def family_at(session: Session, channel: str, address: str) -> int | None:
+    """The family who talks to us from this channel and address, if she registered."""
+    return session.scalar(
+        select(_table.c.beneficiary_id).where(_table.c.channel == channel, _table.c.address == address)
+    )
+
+
 def offer(session: Session, channel: str, address: str, offered: list[dict[str, Any]]) -> None:
     """A message we started offered her these options: they are what she answers next. A new version, so
     a turn that read the state before does its work again on this one."""

@@ -91,9 +91,15 @@ def enqueue(
 
 
 def claim(
-    session: Session, now: datetime, limit: int, lease: timedelta, not_kinds: Sequence[str] = ()
+    session: Session,
+    now: datetime,
+    limit: int,
+    lease: timedelta,
+    not_kinds: Sequence[str] = (),
+    for_family: int | None = None,
 ) -> list[Claimed]:
-    """Up to `limit` due deliveries (none of `not_kinds`), now this worker's until `now + lease`."""
+    """Up to `limit` due deliveries (none of `not_kinds`; only hers, with `for_family`), now this worker's
+    until `now + lease`."""
     due = (
         select(_c.id)
         .where(
@@ -102,6 +108,7 @@ def claim(
                 and_(_c.status == DeliveryStatus.SENDING.value, _c.claimed_until < now),
             ),
             _c.kind.not_in(not_kinds) if not_kinds else true(),
+            _c.beneficiary_id == for_family if for_family is not None else true(),
         )
         .order_by(_c.next_attempt_at, _c.id)
         .limit(limit)

@@ -6,8 +6,10 @@ import asyncio
 import csv
 import io
 import json
+import signal
 import sqlite3
 import subprocess
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -161,10 +163,31 @@ def test_settings_come_from_a_dot_env_file(workdir: Path) -> None:
     assert (workdir / "from-dotenv.db").exists()
 
 
-def test_run_without_a_channel_says_how_to_chat_instead(workdir: Path) -> None:
-    result = usar("run", cwd=workdir)
-    assert result.returncode == 2
-    assert "no channel is configured" in result.stdout and "usar chat" in result.stdout
+def test_run_without_a_channel_keeps_the_scheduler_running_and_says_how_to_chat(workdir: Path) -> None:
+    """Without a terminal to chat in, `usar run` serves and schedules until it is stopped."""
+    running = subprocess.Popen(
+        [str(USAR), "run"],
+        cwd=workdir,
+        env=usar_environment(USAR_HTTP_PORT="0"),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert running.stdout is not None and running.stderr is not None
+        said = [running.stdout.readline(), running.stdout.readline()]
+        assert "no channel is configured" in said[0] and "usar chat --as ADDRESS" in said[1]
+        while "web server listening" not in (line := running.stderr.readline()):
+            assert line, "it stopped before serving"
+        port = int(line.rsplit(":", 1)[1])
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=10) as answer:
+            assert json.load(answer) == {"status": "ok"}
+        running.send_signal(signal.SIGTERM)
+        assert running.wait(timeout=30) == 0
+    finally:
+        running.kill()
+        running.wait()
 
 
 def test_an_unreachable_database_is_one_clear_line(workdir: Path) -> None:

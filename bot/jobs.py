@@ -1,0 +1,96 @@
+"""The scheduled work, shared by `usar run`'s roles and the terminal chat: what has fallen due
+(conversations.scheduled), and sending what the outbox holds.
+
+`usar chat --as X` runs both in its own process (`TerminalDelivery`), so that an office can rehearse the whole
+product on a laptop: what the scheduler pushes to X (an invitation, its reminder, a daily tip, an
+announcement, a decision) appears in that chat as it falls due. Only the chat speaking for X delivers to X, so
+a family and a staff member in two terminals each see their own; the scheduler's work is idempotent
+wherever it runs.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
+from functools import partial
+from typing import TextIO
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from bot.delivery import Dispatcher
+from conversations.messages import Channel
+from conversations.scheduled import due_work
+from handlers.console import ConsoleSender
+from storage import conversations
+from storage.db import Database
+from storage.kinds import QuietHours
+
+log = logging.getLogger(__name__)
+TERMINAL_DISPATCH_EVERY = 2  # seconds: a pushed message appears in the chat soon after it falls due
+TERMINAL_DUE_EVERY = 10
+# One instance of a job at a time; missed runs coalesce into one.
+JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 60}
+
+
+async def run_due(
+    database: Database, clock: Callable[[], datetime], reminders: Sequence[timedelta]
+) -> dict[str, object]:
+    """What has fallen due, each part in its own transaction, so that one failing does not hold back the
+    others; what each part did, by name."""
+    done: dict[str, object] = {}
+    for name, work in due_work(reminders):
+        now = clock()
+        try:
+            done[name] = await database.run(partial(work, now=now))
+        except Exception:
+            log.exception("the scheduled work %r failed; it is tried again at the next run", name)
+    return done
+
+
+class TerminalDelivery:
+    """The scheduler and a worker inside `usar chat`, delivering to the one address it speaks for."""
+
+    def __init__(
+        self,
+        database: Database,
+        address: str,
+        sink: TextIO,
+        clock: Callable[[], datetime],
+        *,
+        interactive: bool,
+        quiet: QuietHours | None,
+        reminders: Sequence[timedelta],
+    ) -> None:
+        self.database = database
+        self.clock = clock
+        self.reminders = reminders
+        self.outbox = Dispatcher(
+            database,
+            {Channel.CONSOLE: ConsoleSender(address, sink, interactive=interactive)},
+            {},
+            clock,
+            quiet=quiet,
+            only_for=lambda session: conversations.family_at(session, Channel.CONSOLE.value, address),
+        )
+        self._scheduler: AsyncIOScheduler | None = None
+
+    async def run_due_work(self) -> dict[str, object]:
+        return await run_due(self.database, self.clock, self.reminders)
+
+    async def dispatch_due(self) -> int:
+        return await self.outbox.drain()
+
+    def start(self) -> None:
+        """The jobs, on the running loop: at once, then every few seconds."""
+        scheduler = AsyncIOScheduler(job_defaults=JOB_DEFAULTS)
+        now = self.clock()
+        scheduler.add_job(self.run_due_work, "interval", seconds=TERMINAL_DUE_EVERY, next_run_time=now)
+        scheduler.add_job(self.dispatch_due, "interval", seconds=TERMINAL_DISPATCH_EVERY, next_run_time=now)
+        scheduler.start()
+        self._scheduler = scheduler
+
+    def stop(self) -> None:
+        if self._scheduler is not None:
+            self._scheduler.shutdown(wait=False)
+            self._scheduler = None

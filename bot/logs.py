@@ -33,8 +33,8 @@ class RedactingFormatter(logging.Formatter):
 
 
 # Libraries whose INFO lines are one per message, per migration step or per job run: noise at INFO, kept
-# for DEBUG. aiogram's "Update id=… is handled. Duration … ms" alone would be a line (and its cost) per update;
-# APScheduler's, two lines every two seconds in the middle of a terminal chat.
+# for DEBUG. aiogram's "Update id=… is handled. Duration … ms" alone would be a line (and its cost) per
+# update; APScheduler's, two lines every two seconds in the middle of a terminal chat.
 _CHATTY = ("alembic", "aiogram.event", "apscheduler")
 
 

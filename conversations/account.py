@@ -11,17 +11,21 @@ from __future__ import annotations
 
 from babel.lists import format_list
 
+from conversations.canteens import her_applications
 from conversations.dates import long_date
 from conversations.forms import yes_or_no
 from conversations.i18n import N_, _, current_language
+from conversations.my_details import change_details
 from conversations.turn import Answer, Offer, Turn
 from conversations.validators import mask
 from office import registrations
 from office.words import PRODUCT_LABELS
-from storage import beneficiaries
+from storage import beneficiaries, events
 from storage.models import Beneficiary, Verification
 
 DETAILS = "details"
+CHANGE = "account:change"
+MINE = "account:mine"  # her applications and trainings
 LANGUAGE = "language"
 DELETE = "delete"
 BACK = "back"
@@ -66,6 +70,8 @@ class Account:
             else _("My account"),
             [  # last: the numbers of the others stay as they were once she has sent it
                 Offer(label=N_("My details"), payload=DETAILS),
+                Offer(label=N_("Change my details"), payload=CHANGE),
+                Offer(label=N_("My applications and trainings"), payload=MINE),
                 Offer(label=N_("Change language"), payload=LANGUAGE),
                 Offer(label=N_("Delete my data"), payload=DELETE),
                 Offer(label=N_("Back to the main menu"), payload=BACK),
@@ -83,6 +89,12 @@ class Account:
             turn.go("home")
         elif turn.step == CONFIRM_DELETE:
             self._answer_delete(turn, answer, family)
+        elif answer.choice == MINE:
+            turn.say(applications_and_trainings(turn, family))
+            self.ask(turn)
+        elif answer.choice == CHANGE:
+            change_details.discard(turn)  # from her details as they are now
+            turn.go(change_details.name)
         elif answer.choice == DETAILS:
             turn.say(details(family))
             self.ask(turn)
@@ -132,6 +144,23 @@ class Account:
         if turn.conversation.beneficiary_id is None:
             return None
         return beneficiaries.beneficiary(turn.session, turn.conversation.beneficiary_id)
+
+
+def applications_and_trainings(turn: Turn, family: Beneficiary) -> str:
+    """Every canteen application she made, where it stands; the trainings she attended."""
+    applications = her_applications(turn, family.id)
+    attended = events.attended_by(turn.session, family.id)
+    lines = (
+        [_("Your canteen applications:"), *applications]
+        if applications
+        else [_("You have not applied to a canteen yet.")]
+    )
+    if attended:
+        lines += [
+            _("Trainings you attended:"),
+            *(f"• {event.title(turn.language)} ({long_date(event.starts_at)})" for event in attended),
+        ]
+    return "\n".join(lines)
 
 
 def details(family: Beneficiary) -> str:

@@ -13,9 +13,9 @@ from typing import Any
 
 from conversations.audience_fields import NOW, When, audience_fields, moment, requested_audience
 from conversations.dates import long_time
-from conversations.forms import Form, Invalid, Text
+from conversations.forms import Form, Invalid, Text, asked_again
 from conversations.i18n import N_, _, ngettext
-from conversations.staff import actor, asked_again, staff_member
+from conversations.staff import actor, staff_member
 from conversations.text import fold, normalise, says_none
 from conversations.turn import Answer, Offer, Turn
 from office import announcements

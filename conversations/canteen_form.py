@@ -20,10 +20,10 @@ from babel.dates import format_date
 from conversations.audience_fields import is_admin
 from conversations.dates import hijri_date, long_time, parse_day, parse_deadline
 from conversations.event_form import Optional, short_text
-from conversations.forms import Choice, Field, Form, Invalid, Text
+from conversations.forms import Choice, Field, Form, Invalid, Text, asked_again
 from conversations.i18n import N_, _
 from conversations.payloads import OfficeChoice, StageChoice
-from conversations.staff import actor, asked_again, staff_member
+from conversations.staff import actor, staff_member
 from conversations.text import normalise
 from conversations.turn import Answer, Offer, Turn
 from office import canteens

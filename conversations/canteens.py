@@ -18,7 +18,7 @@ from conversations.forms import yes_or_no
 from conversations.i18n import N_, LazyText, _
 from conversations.payloads import ShowCanteen
 from conversations.turn import Answer, Offer, Turn
-from office.words import STAGES
+from office.words import APPLICATION_STATUSES, STAGES
 from storage import beneficiaries, canteens, offices
 from storage.canteens import Applied
 from storage.models import ApplicationStatus, CanteenOpportunity
@@ -33,6 +33,7 @@ LIST = "canteen:list"
 MENU = "canteen:menu"
 DETAIL, CONFIRM, WITHDRAWING = "detail", "confirm", "withdrawing"
 SHOWN = "canteen_shown"
+MINE = "canteens:mine"
 
 HER_APPLICATION: dict[str, LazyText] = {
     ApplicationStatus.APPLIED: N_("You have applied. Your office will review the applications."),
@@ -41,6 +42,23 @@ HER_APPLICATION: dict[str, LazyText] = {
     ApplicationStatus.ACCEPTED: N_("Your application was accepted."),
     ApplicationStatus.REJECTED: N_("Your application was not accepted this time."),
 }
+
+
+def her_applications(turn: Turn, family_id: int) -> list[str]:
+    """Each application she made, as she follows it: the school, where it stands and since when, and the
+    reason her office gave. A decision stays listed after the deadline; one still waiting then is closed."""
+    lines = []
+    for application, opportunity in canteens.her_applications(turn.session, family_id):
+        status = application.status
+        if status == ApplicationStatus.APPLIED.value and not canteens.is_open(opportunity, turn.now):
+            said_status = _("closed without a decision")
+        else:
+            said_status = str(APPLICATION_STATUSES.get(status, status))
+        since = application.decided_at or application.applied_at
+        lines.append(f"• {opportunity.school_name}: {said_status} ({_day(since, turn)})")
+        if application.reason and status == ApplicationStatus.REJECTED.value:
+            lines.append("  " + _("Your office's reason: %(reason)s", reason=application.reason))
+    return lines
 
 
 class Canteens:
@@ -65,6 +83,13 @@ class Canteens:
             choice = yes_or_no(turn, answer, WITHDRAW_YES, WITHDRAW_NO) or choice
         if not turn.registered or choice == MENU:
             turn.go("home")
+        elif choice == MINE:
+            turn.say(
+                "\n".join(
+                    [_("Your applications:"), *her_applications(turn, turn.conversation.beneficiary_id or 0)]
+                )
+            )
+            self._list(turn)
         elif choice == LIST:
             self._list(turn)
         elif choice == APPLY and turn.step == DETAIL:
@@ -112,8 +137,16 @@ class Canteens:
             turn.go("home")
             return
         found = canteens.open_ones(turn.session, family.office_code, turn.now)
+        mine_lines = her_applications(turn, family.id)
         if not found:
-            turn.say(_("There are no canteen opportunities open right now. We will announce new ones."))
+            turn.say(
+                "\n".join(
+                    [
+                        _("There are no canteen opportunities open right now. We will announce new ones."),
+                        *([_("Your applications:"), *mine_lines] if mine_lines else []),
+                    ]
+                )
+            )
             turn.go("home")
             return
         mine = canteens.applications_of(turn.session, family.id)
@@ -127,6 +160,8 @@ class Canteens:
             return f"{o.school_name} · {_day(o.deadline, turn)}{other}{' ✅' if o.id in applied else ''}"
 
         offers = [Offer(label=label(o), payload=ShowCanteen(o.id).pack()) for o in found[:10]]
+        if mine_lines:
+            offers.append(Offer(label=N_("My applications"), payload=MINE))
         turn.say(
             _(
                 "Open canteen opportunities, your office's first, with the deadline beside each "

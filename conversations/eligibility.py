@@ -42,7 +42,11 @@ def checks(
         Check(True, _("You hold a health certificate."))
         if family.health_certificate
         else Check(
-            False, _("A food-handler health certificate is needed. When you have one, tell your office.")
+            False,
+            _(
+                "A food-handler health certificate is needed. When you have one, record it in “My account” "
+                "→ “Change my details”."
+            ),
         ),
         Check(True, _("You attended a training or passed a food-safety quiz."))
         if learnt

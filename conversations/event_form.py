@@ -17,9 +17,9 @@ from typing import Any
 
 from conversations.audience_fields import NOW, When, audience_fields, moment, refuse_night, requested_audience
 from conversations.dates import RIYADH, long_time, parse_end
-from conversations.forms import Field, Form, Invalid, Text
+from conversations.forms import Field, Form, Invalid, Text, asked_again
 from conversations.i18n import N_, LazyText, _
-from conversations.staff import actor, asked_again, staff_member
+from conversations.staff import actor, staff_member
 from conversations.text import normalise, says_none
 from conversations.turn import Answer, Offer, Turn
 from office import events

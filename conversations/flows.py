@@ -11,6 +11,7 @@ from conversations.event_form import edit_event, new_event
 from conversations.food_safety import FoodSafety
 from conversations.identity import ConfirmIdentity
 from conversations.menu import Home
+from conversations.my_details import change_details
 from conversations.registration import registration
 from conversations.services import Services
 from conversations.staff import StaffHome
@@ -27,6 +28,7 @@ def all_flows(calendar_url: str | None = None) -> dict[str, Flow]:
         Home(),
         registration,
         Account(),
+        change_details,
         StaffHome(),
         ConfirmIdentity(),
         Announcements(),

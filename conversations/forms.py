@@ -8,7 +8,7 @@ the domain until `on_complete` runs in the turn's transaction.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,7 +18,8 @@ from conversations.i18n import N_, LazyText, _, current_language
 from conversations.options import match_many, payloads
 from conversations.text import fold
 from conversations.turn import Answer, Offer, Turn
-from conversations.validators import Invalid as Invalid  # re-exported: the forms raise it
+from conversations.validators import Invalid as Invalid
+from office.errors import Refused  # re-exported: the forms raise it
 
 
 class SendBack(Exception):
@@ -445,3 +446,9 @@ class Form:
 
 def _without_temporary(draft: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in draft.items() if not key.startswith("_")}
+
+
+def asked_again(refused: Refused, fields: Mapping[str, str], otherwise: str) -> SendBack:
+    """A form's answer the office action refused, asked again: the question of the value it was about."""
+    problem = refused.problems[0]
+    return SendBack(fields.get(problem.field or "", otherwise), problem.message)

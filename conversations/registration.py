@@ -138,6 +138,43 @@ def _first_name(full_name: str) -> str:
     return first[:1].upper() + first[1:]  # "mary" → "Mary"; Arabic has no capitals
 
 
+# The questions registration asks that "Change my details" asks again.
+FULL_NAME = Text(
+    name="full_name",
+    label=N_("Name"),
+    ask=N_("What is your full name?"),
+    hint=N_("Type your name as it appears on your ID: first name and family name at least."),
+    parse=lambda text, _turn: person_name(text),
+)
+OFFICE = Choice(
+    name="office",
+    label=N_("Office"),
+    ask=N_("Which social-security office serves you?"),
+    hint=N_("Choose the office where your family's file is kept."),
+    options=office_options,
+)
+PRODUCTS = MultiChoice(
+    name="products",
+    label=N_("Products"),
+    ask=N_("What does your family make? Choose all that apply, then “Done”."),
+    hint=N_("Type a number to select it or remove it; you can type several, like 1 3. Then “Done”."),
+    options=product_options,
+)
+HEALTH_CERTIFICATE = YesNo(
+    name="health_certificate",
+    label=N_("Health certificate"),
+    ask=N_("Do you hold a food-handler health certificate?"),
+    hint=N_("The health certificate is issued by the municipality to people who prepare food for sale."),
+)
+CANTEEN_INTEREST = YesNo(
+    name="canteen_interest",
+    label=N_("School canteen"),
+    ask=N_("Would you like to run a school canteen?"),
+    hint=N_("Families of the Usar project can run canteens in girls' and boys' schools."),
+)
+MOBILE_HINT = N_("Type your Saudi mobile number, like 05XXXXXXXX. We use it to reach you about trainings.")
+
+
 registration = Form(
     name="registration",
     intro=N_("Let us register your family. It takes a few minutes; you can type “cancel” at any time."),
@@ -150,13 +187,7 @@ registration = Form(
     ),
     on_complete=register_beneficiary,
     fields=[
-        Text(
-            name="full_name",
-            label=N_("Name"),
-            ask=N_("What is your full name?"),
-            hint=N_("Type your name as it appears on your ID: first name and family name at least."),
-            parse=lambda text, _turn: person_name(text),
-        ),
+        FULL_NAME,
         Text(
             name="national_id",
             label=N_("National ID"),
@@ -168,41 +199,15 @@ registration = Form(
             name="mobile",
             label=N_("Mobile"),
             ask=N_("What is your mobile number?"),
-            hint=N_(
-                "Type your Saudi mobile number, like 05XXXXXXXX. We use it to reach you about trainings."
-            ),
+            hint=MOBILE_HINT,
             parse=mobile_answer,
             request_contact=True,
             skip_if=mobile_from_channel,
         ),
-        Choice(
-            name="office",
-            label=N_("Office"),
-            ask=N_("Which social-security office serves you?"),
-            hint=N_("Choose the office where your family's file is kept."),
-            options=office_options,
-        ),
-        MultiChoice(
-            name="products",
-            label=N_("Products"),
-            ask=N_("What does your family make? Choose all that apply, then “Done”."),
-            hint=N_("Type a number to select it or remove it; you can type several, like 1 3. Then “Done”."),
-            options=product_options,
-        ),
-        YesNo(
-            name="health_certificate",
-            label=N_("Health certificate"),
-            ask=N_("Do you hold a food-handler health certificate?"),
-            hint=N_(
-                "The health certificate is issued by the municipality to people who prepare food for sale."
-            ),
-        ),
-        YesNo(
-            name="canteen_interest",
-            label=N_("School canteen"),
-            ask=N_("Would you like to run a school canteen?"),
-            hint=N_("Families of the Usar project can run canteens in girls' and boys' schools."),
-        ),
+        OFFICE,
+        PRODUCTS,
+        HEALTH_CERTIFICATE,
+        CANTEEN_INTEREST,
         Consent(
             name="consent",
             label=N_("Consent"),

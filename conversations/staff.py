@@ -8,15 +8,12 @@ staff menu → Registrations (families per office, verified or waiting) → staf
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 from conversations.dates import RIYADH
-from conversations.forms import SendBack
 from conversations.i18n import N_, _
 from conversations.turn import Answer, Offer, Turn
 from office import audit
 from office import staff as office_staff
-from office.errors import OfficeError, Refused
+from office.errors import OfficeError
 from office.rights import Actor
 from office.words import ACTIONS, OUTCOMES, said
 from storage import offices, staff
@@ -40,12 +37,6 @@ def staff_member(turn: Turn) -> StaffMember | None:
 def actor(turn: Turn) -> Actor:
     """Who acts in the office actions: the person writing, by the address her channel gives."""
     return Actor(turn.inbound.address)
-
-
-def asked_again(refused: Refused, fields: Mapping[str, str], otherwise: str) -> SendBack:
-    """A form's answer the office action refused, asked again: the question of the value it was about."""
-    problem = refused.problems[0]
-    return SendBack(fields.get(problem.field or "", otherwise), problem.message)
 
 
 class StaffHome:

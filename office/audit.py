@@ -67,9 +67,16 @@ def record(
 
 
 def record_her_own(
-    session: Session, what: str, office: str, family_id: int, outcome: str, now: datetime
+    session: Session,
+    what: str,
+    office: str,
+    family_id: int,
+    outcome: str,
+    now: datetime,
+    details: dict[str, Any] | None = None,
 ) -> int:
-    """An entry for what a family did herself to what her office decides (she sent her registration back)."""
+    """An entry for what a family did herself to what her office keeps (she sent her registration back,
+    she changed her details)."""
     entry = AuditEntry(
         at=now,
         office_code=office,
@@ -77,6 +84,7 @@ def record_her_own(
         target="family",
         target_id=family_id,
         outcome=outcome,
+        details=details,
         by_family=True,
     )
     audit.add(session, entry)

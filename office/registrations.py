@@ -20,7 +20,7 @@ from office.errors import NotFound, Problem, Refused
 from office.rights import Actor, Rights, rights
 from storage import audit, beneficiaries, offices
 from storage.audit import Line
-from storage.beneficiaries import Identifier
+from storage.beneficiaries import Identifier, OwnChanges
 from storage.models import Beneficiary, Verification
 
 REASON_LENGTH = 500
@@ -194,6 +194,48 @@ def sent_back(session: Session, family_id: int, now: datetime) -> bool:
     registration_notices.withdraw_earlier(session, found.id, now)  # what to correct: done
     record_her_own(session, "registrations.corrected", found.office_code, found.id, "waiting", now)
     return True
+
+
+# A change of these sends a registration back to her office: they are what the office checked.
+CHECKED = ("full_name", "office_code")
+
+
+@dataclass(frozen=True)
+class Changed:
+    fields: list[str]
+    back_to_office: bool  # her registration waits for her office's verification again
+
+
+def changes_that_need_review(family: Beneficiary, changes: OwnChanges) -> bool:
+    """Whether saving these would send her registration back to her office (she is told before saving)."""
+    return family.verification is not Verification.WAITING and any(
+        getattr(family, name) != getattr(changes, name) for name in CHECKED
+    )
+
+
+def change_own(session: Session, family_id: int, changes: OwnChanges, now: datetime) -> Changed:
+    """She changed her own details: name, mobile, office, products, certificate, canteen interest. A new
+    mobile must be nobody else's; a new name or office sends her registration back to her office (a new
+    office leaves her applications and invitations as they are). Recorded in the audit log, by name of
+    field only."""
+    found = beneficiaries.beneficiary(session, family_id)
+    if found is None:
+        raise _unknown()
+    holder = beneficiaries.find_by(session, Identifier.MOBILE, changes.mobile)
+    if holder is not None and holder != found.id:
+        raise Refused([Problem("mobile", _("This mobile number is already registered with us."))])
+    if offices.office(session, changes.office_code) is None:
+        raise Refused([Problem("office", _("That office is no longer on the list. Please choose it again."))])
+    back = changes_that_need_review(found, changes)
+    changed = beneficiaries.change(session, found, changes, now)
+    if back:
+        beneficiaries.back_to_waiting(session, found)
+        registration_notices.withdraw_earlier(session, found.id, now)
+    if changed:
+        outcome = "waiting" if back else "changed"
+        details = {"changed": changed}
+        record_her_own(session, "registrations.changed", found.office_code, found.id, outcome, now, details)
+    return Changed(changed, back)
 
 
 @action

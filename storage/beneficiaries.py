@@ -172,6 +172,47 @@ def back_to_waiting(session: Session, family: Beneficiary) -> None:
     session.flush()
 
 
+@dataclass(frozen=True)
+class OwnChanges:
+    """What she may change herself (her national ID is her office's to correct)."""
+
+    full_name: str
+    mobile: str
+    mobile_vouched: bool  # her WhatsApp number, or a contact she shared: not typed
+    office_code: str
+    products: Sequence[Product]
+    health_certificate: bool
+    canteen_interest: bool
+
+
+def change(session: Session, family: Beneficiary, changes: OwnChanges, now: datetime) -> list[str]:
+    """Her details as she changed them; the names of those that changed."""
+    changed = [
+        name
+        for name in ("full_name", "mobile", "office_code", "health_certificate", "canteen_interest")
+        if getattr(family, name) != getattr(changes, name)
+    ]
+    if set(family.products) != set(changes.products):
+        changed.append("products")
+    if "mobile" in changed or (changes.mobile_vouched and family.mobile_verified_at is None):
+        family.mobile_verified_at = now if changes.mobile_vouched else None
+    family.full_name, family.mobile, family.office_code = (
+        changes.full_name,
+        changes.mobile,
+        changes.office_code,
+    )
+    family.health_certificate, family.canteen_interest = changes.health_certificate, changes.canteen_interest
+    if "products" in changed:  # rows kept where the product stays (one row per family and product)
+        wanted = {product.value for product in changes.products}
+        family.product_rows = [row for row in family.product_rows if row.product in wanted] + [
+            BeneficiaryProduct(product=value)
+            for value in sorted(wanted - {row.product for row in family.product_rows})
+        ]
+    session.flush()
+    session.refresh(family, ["office"])
+    return changed
+
+
 def set_national_id(session: Session, family: Beneficiary, national_id: str) -> None:
     family.national_id = national_id
     session.flush()

@@ -296,6 +296,19 @@ def counts(session: Session, opportunity_id: int) -> dict[str, int]:
     return tally
 
 
+def her_applications(
+    session: Session, beneficiary_id: int
+) -> list[tuple[CanteenApplication, CanteenOpportunity]]:
+    """Every application she made, with its opportunity, the latest first."""
+    rows = session.execute(
+        select(CanteenApplication, CanteenOpportunity)
+        .join(CanteenOpportunity, CanteenOpportunity.id == CanteenApplication.opportunity_id)
+        .where(CanteenApplication.beneficiary_id == beneficiary_id)
+        .order_by(CanteenApplication.applied_at.desc(), CanteenApplication.id.desc())
+    ).all()
+    return [(application, opportunity) for application, opportunity in rows]
+
+
 def applications_of(session: Session, beneficiary_id: int) -> dict[int, str]:
     """Her applications: opportunity id → status."""
     return {

@@ -1,0 +1,140 @@
+"""Change my details, from "My account": her name, mobile, office, products, health certificate and canteen
+interest, starting from what is stored. Her national ID is her office's to correct. A new name or office
+sends her registration back to her office for review, and she is told so before she saves.
+
+My account → Change my details → her details as they are → Change an answer … → Save → My account
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from conversations.forms import Form, Invalid, asked_again
+from conversations.i18n import N_, _
+from conversations.identity import vouched_mobile
+from conversations.registration import (
+    CANTEEN_INTEREST,
+    FULL_NAME,
+    HEALTH_CERTIFICATE,
+    MOBILE_HINT,
+    OFFICE,
+    PRODUCTS,
+    Mobile,
+)
+from conversations.turn import Turn
+from conversations.validators import saudi_mobile
+from office import registrations
+from office.errors import Refused
+from storage import beneficiaries
+from storage.beneficiaries import Identifier, OwnChanges
+from storage.models import Beneficiary, Product
+
+FORM = "change_details"
+
+
+def _hers(turn: Turn) -> Beneficiary | None:
+    number = turn.conversation.beneficiary_id
+    return beneficiaries.beneficiary(turn.session, number) if number is not None else None
+
+
+def own_mobile(text: str, turn: Turn) -> str:
+    """A Saudi mobile nobody else registered (hers is hers to keep)."""
+    number = saudi_mobile(text)
+    holder = beneficiaries.find_by(turn.session, Identifier.MOBILE, number)
+    if holder is not None and holder != turn.conversation.beneficiary_id:
+        raise Invalid(
+            _(
+                "This mobile number is already registered with us. If it is yours, please contact your "
+                "office. Otherwise, type another mobile number."
+            )
+        )
+    return number
+
+
+def as_stored(turn: Turn) -> dict[str, Any]:
+    family = _hers(turn)
+    if family is None:
+        return {}
+    return {
+        "full_name": family.full_name,
+        "mobile": {"number": family.mobile, "vouched": family.mobile_verified_at is not None},
+        "office": family.office_code,
+        "products": [product.value for product in family.products],
+        "health_certificate": family.health_certificate,
+        "canteen_interest": family.canteen_interest,
+    }
+
+
+def _changes(turn: Turn, answers: dict[str, Any], family: Beneficiary) -> OwnChanges:
+    number = answers["mobile"]["number"]
+    unchanged = number == family.mobile and family.mobile_verified_at is not None
+    vouched = bool(answers["mobile"]["vouched"]) or unchanged or vouched_mobile(turn.inbound) == number
+    return OwnChanges(
+        full_name=answers["full_name"],
+        mobile=number,
+        mobile_vouched=vouched,
+        office_code=answers["office"],
+        products=[Product(value) for value in answers["products"]],
+        health_certificate=answers["health_certificate"],
+        canteen_interest=answers["canteen_interest"],
+    )
+
+
+def before_saving(turn: Turn, draft: dict[str, Any]) -> None:
+    family = _hers(turn)
+    if family is not None and registrations.changes_that_need_review(family, _changes(turn, draft, family)):
+        turn.say(
+            _(
+                "A new name or office sends your registration back to your office, which checks it again "
+                "before it is verified."
+            )
+        )
+
+
+def save(turn: Turn, answers: dict[str, Any]) -> None:
+    family = _hers(turn)
+    if family is None:
+        turn.go("home")
+        return
+    try:
+        changed = registrations.change_own(turn.session, family.id, _changes(turn, answers, family), turn.now)
+    except Refused as refused:
+        raise asked_again(refused, {"mobile": "mobile", "office": "office"}, "full_name") from refused
+    if not changed.fields:
+        turn.say(_("Nothing was changed."))
+    elif changed.back_to_office:
+        turn.say(_("Saved. Your office will check your registration again."))
+    else:
+        turn.say(_("Saved."))
+    turn.go("account")
+
+
+change_details = Form(
+    name=FORM,
+    intro=N_("Change my details."),
+    resumed=N_("Let us continue changing your details."),
+    cancelled=N_("Nothing was changed."),
+    review_intro=N_("Your details as they will be (choose “Change an answer” to change one):"),
+    prefill=as_stored,
+    prefilled=N_(
+        "Here are your details. Your national ID cannot be changed here: your office corrects it if it is "
+        "wrong."
+    ),
+    before_review=before_saving,
+    on_complete=save,
+    fields=[
+        FULL_NAME,
+        Mobile(
+            name="mobile",
+            label=N_("Mobile"),
+            ask=N_("What is your mobile number?"),
+            hint=MOBILE_HINT,
+            parse=own_mobile,
+            request_contact=True,
+        ),
+        OFFICE,
+        PRODUCTS,
+        HEALTH_CERTIFICATE,
+        CANTEEN_INTEREST,
+    ],
+)

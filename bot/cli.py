@@ -23,7 +23,7 @@ from typing import Any, TextIO, TypeVar
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from bot import broadcast, canteens_cli, content_files, events_cli, families_cli, logs
+from bot import broadcast, canteens_cli, content_files, events_cli, families_cli, logs, offices_cli
 from bot.app import build_engine, open_database
 from bot.arguments import actor_of, add_as, counted
 from bot.jobs import TerminalDelivery
@@ -118,6 +118,7 @@ def parser() -> argparse.ArgumentParser:
         content.set_defaults(run=_content, what=what)
 
     families_cli.add_commands(commands).set_defaults(run=_office, actions=families_cli.ACTIONS)
+    offices_cli.add_commands(commands).set_defaults(run=_office, actions=offices_cli.ACTIONS)
 
     export_command = commands.add_parser("export", help="export data for staff")
     export_what = export_command.add_subparsers(dest="what", metavar="WHAT", required=True)
@@ -365,7 +366,7 @@ OPTIONS = {
     "title_en": "--title-en", "venue_ar": "--venue-ar", "starts_at": "--start", "ends_at": "--end",
     "invite_at": "--invite-at", "map_url": "--map", "capacity": "--capacity", "school": "--school",
     "district": "--district", "students": "--students", "start": "--start", "deadline": "--deadline",
-    "places": "--places", "address": "--address",
+    "places": "--places", "address": "--address", "phone": "--phone", "whatsapp": "--whatsapp",
 }  # fmt: skip
 
 

@@ -19,7 +19,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from office.errors import RejectedFile
-from office.tables import Line, read_lines
+from office.tables import Line, neutralised, read_lines
+from storage import offices
 from storage.models import Service, Tip, TipTopic
 
 ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
@@ -35,8 +36,21 @@ TIP_COLUMNS = {
 }
 SERVICE_COLUMNS = {
     name: (name,)
-    for name in ("id", "name_ar", "name_en", "about_ar", "about_en", "how_ar", "how_en", "link", "retired")
+    for name in (
+        "id",
+        "name_ar",
+        "name_en",
+        "about_ar",
+        "about_en",
+        "how_ar",
+        "how_en",
+        "link",
+        "phone",
+        "offices",
+        "retired",
+    )
 }
+SERVICE_OPTIONAL = ("phone", "offices")  # files exported before they existed still import
 
 
 def _problems_of(
@@ -130,7 +144,7 @@ def export_tips(session: Session, out: TextIO) -> int:
 
 
 def import_services(session: Session, path: Path, now: datetime) -> tuple[int, int]:
-    lines = read_lines(path, SERVICE_COLUMNS)
+    lines = read_lines(path, SERVICE_COLUMNS, optional=SERVICE_OPTIONAL)
 
     def problems_of(line: Line) -> list[str]:
         found = _problems_of(
@@ -142,8 +156,15 @@ def import_services(session: Session, path: Path, now: datetime) -> tuple[int, i
         link = line.values["link"]
         if link and (not link.startswith("https://") or " " in link):
             found.append("link: empty, or a full https:// address")
+        phone = line.values["phone"].replace(" ", "")
+        if phone and not phone.lstrip("+").isdigit():
+            found.append("phone: empty, or digits (with + first for an international number)")
+        unknown = [code for code in line.values["offices"].split() if code not in known_offices]
+        if unknown:
+            found.append(f"offices: unknown {unknown[0]!r}; the offices are: {', '.join(known_offices)}")
         return found
 
+    known_offices = [office.code for office in offices.active_offices(session)]
     _check_all(lines, problems_of)
     existing = {service.id: service for service in session.scalars(select(Service))}
     last = max((service.position for service in existing.values()), default=0)
@@ -156,8 +177,9 @@ def import_services(session: Session, path: Path, now: datetime) -> tuple[int, i
             service = Service(id=values["id"], position=last)
             session.add(service)
             added += 1
-        for column in ("name_ar", "name_en", "about_ar", "about_en", "how_ar", "how_en", "link"):
+        for column in ("name_ar", "name_en", "about_ar", "about_en", "how_ar", "how_en", "link", "phone"):
             setattr(service, column, values[column])
+        service.offices = " ".join(values["offices"].split())
         service.retired_at = _retired(line, service.retired_at, now)
     session.flush()
     return added, len(lines) - added
@@ -185,5 +207,5 @@ def _write(out: TextIO, columns: list[str], rows: list[dict[str, Any]]) -> int:
     out.write("\ufeff")
     writer = csv.DictWriter(out, fieldnames=columns)
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows({name: neutralised(str(value)) for name, value in row.items()} for row in rows)
     return len(rows)

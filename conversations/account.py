@@ -1,6 +1,9 @@
 """My account: what we store about her, her language, and deleting everything after a confirmation.
 
 account menu → My details → (details shown) → account menu
+             → Change my details → the form of her details → account menu
+             → My applications and trainings → (listed) → account menu
+             → My office → (its phone, WhatsApp, address, map, hours) → account menu
              → Change language → account menu, in the other language
              → Delete my data → confirm → deleted (the conversation is forgotten too)
                                         → kept → account menu
@@ -19,6 +22,7 @@ from conversations.my_details import change_details
 from conversations.turn import Answer, Offer, Turn
 from conversations.validators import mask
 from office import registrations
+from office.offices import her_office
 from office.words import PRODUCT_LABELS
 from storage import beneficiaries, events
 from storage.models import Beneficiary, Verification
@@ -26,6 +30,7 @@ from storage.models import Beneficiary, Verification
 DETAILS = "details"
 CHANGE = "account:change"
 MINE = "account:mine"  # her applications and trainings
+OFFICE = "account:office"  # how to reach her office
 LANGUAGE = "language"
 DELETE = "delete"
 BACK = "back"
@@ -72,6 +77,7 @@ class Account:
                 Offer(label=N_("My details"), payload=DETAILS),
                 Offer(label=N_("Change my details"), payload=CHANGE),
                 Offer(label=N_("My applications and trainings"), payload=MINE),
+                Offer(label=N_("My office"), payload=OFFICE),
                 Offer(label=N_("Change language"), payload=LANGUAGE),
                 Offer(label=N_("Delete my data"), payload=DELETE),
                 Offer(label=N_("Back to the main menu"), payload=BACK),
@@ -91,6 +97,9 @@ class Account:
             self._answer_delete(turn, answer, family)
         elif answer.choice == MINE:
             turn.say(applications_and_trainings(turn, family))
+            self.ask(turn)
+        elif answer.choice == OFFICE:
+            turn.say(her_office(turn.session, family.office_code, turn.language))
             self.ask(turn)
         elif answer.choice == CHANGE:
             change_details.discard(turn)  # from her details as they are now
@@ -134,7 +143,10 @@ class Account:
             self.ask(turn)
 
     def help(self, turn: Turn) -> str | None:
-        return _("Here you can see what we store about you, change the language, or delete your data.")
+        return _(
+            "Here you can see and change what we store about you, follow your applications, find how to "
+            "reach your office, change the language, or delete your data."
+        )
 
     def cancel(self, turn: Turn) -> None:
         turn.say(_("Nothing was changed."))

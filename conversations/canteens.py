@@ -18,6 +18,7 @@ from conversations.forms import yes_or_no
 from conversations.i18n import N_, LazyText, _
 from conversations.payloads import ShowCanteen
 from conversations.turn import Answer, Offer, Turn
+from office.offices import her_office
 from office.words import APPLICATION_STATUSES, STAGES
 from storage import beneficiaries, canteens, offices
 from storage.canteens import Applied
@@ -201,7 +202,10 @@ class Canteens:
         found = eligibility.checks(turn.session, family, opportunity, turn.language)
         lines = "\n".join(check.line() for check in found)
         if not eligibility.eligible(found):
-            turn.say(_("You cannot apply yet:\n%(checks)s", checks=lines))
+            said = [_("You cannot apply yet:\n%(checks)s", checks=lines)]
+            if family.verified_at is None:  # only her office can verify her: how to reach it
+                said.append(her_office(turn.session, family.office_code, turn.language))
+            turn.say("\n\n".join(said))
             self._detail(turn)
             return
         turn.step = CONFIRM
@@ -250,18 +254,23 @@ class Canteens:
         opportunity = _shown(turn)
         if opportunity is None:
             return
-        result = canteens.withdraw(
-            turn.session, opportunity.id, turn.conversation.beneficiary_id or 0, turn.now
-        )
+        family = beneficiaries.beneficiary(turn.session, turn.conversation.beneficiary_id or 0)
+        if family is None:
+            return
+        result = canteens.withdraw(turn.session, opportunity.id, family.id, turn.now)
+        if result is Applied.DECIDED:
+            turn.say(
+                _("Your office has already decided on your application; please contact them.")
+                + "\n\n"
+                + her_office(turn.session, family.office_code, turn.language)
+            )
+            return
         turn.say(
             {
                 Applied.WITHDRAWN: _(
                     "Your application is withdrawn. You can apply again until the deadline."
                 ),
                 Applied.CLOSED: _("The deadline has passed, so the application can no longer be withdrawn."),
-                Applied.DECIDED: _(
-                    "Your office has already decided on your application; please contact them."
-                ),
             }.get(result, _("Nothing was changed."))
         )
 

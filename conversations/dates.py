@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time
-from typing import Literal
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date
+from babel.dates import format_date, get_day_names
 from hijridate import Gregorian
 
 from conversations.i18n import _, current_language
-from conversations.text import normalise
+from conversations.text import fold, normalise
 
 RIYADH = ZoneInfo("Asia/Riyadh")
 
@@ -102,3 +102,66 @@ def long_time(moment: datetime, zone: ZoneInfo = RIYADH) -> str:
     return _(
         "%(day)s, %(time)s Riyadh time", day=long_date(moment, zone), time=f"{moment.astimezone(zone):%H:%M}"
     )
+
+
+# Opening hours as staff type them: "sun-thu 08:00-14:00; sat 09:00-12:00" (English or Arabic day names);
+# stored as data, days numbered as Python's (Monday 0 … Sunday 6).
+_DAYS = {
+    **{name: number for number, name in enumerate(("mon", "tue", "wed", "thu", "fri", "sat", "sun"))},
+    **{
+        name: number
+        for number, name in enumerate(
+            ("الاثنين", "الثلاثاء", "الاربعاء", "الخميس", "الجمعه", "السبت", "الاحد")
+        )
+    },
+}
+
+
+def parse_hours(text: str) -> list[dict[str, Any]] | None:
+    """Opening hours, "sun-thu 08:00-14:00; sat 09:00-12:00"; [] for none typed; None if unreadable."""
+    found: list[dict[str, Any]] = []
+    for part in filter(None, (piece.strip() for piece in normalise(text).replace("،", ";").split(";"))):
+        days_text, _sep, times = part.rpartition(" ")
+        first, _sep, last = days_text.replace("–", "-").partition("-")
+        opens, _sep, closes = times.replace("–", "-").partition("-")
+        day_numbers = _day_range(_day_key(first), _day_key(last))
+        opening, closing = _clock(opens), _clock(closes)
+        if day_numbers is None or opening is None or closing is None or closing <= opening:
+            return None
+        found.append({"days": day_numbers, "opens": f"{opening:%H:%M}", "closes": f"{closing:%H:%M}"})
+    return found
+
+
+def _day_key(name: str) -> str:
+    """ "Sunday", "sun", "الأحد", "احد" alike."""
+    folded = fold(name)
+    return folded[:3] if folded.isascii() else ("ال" + folded if not folded.startswith("ال") else folded)
+
+
+def _day_range(first: str, last: str) -> list[int] | None:
+    start = _DAYS.get(first)
+    end = _DAYS.get(last) if last else start
+    if start is None or end is None:
+        return None
+    return [(start + step) % 7 for step in range((end - start) % 7 + 1)]
+
+
+def _clock(text: str) -> time | None:
+    hours, _sep, minutes = text.strip().partition(":")
+    if not (hours.isdigit() and minutes.isdigit()):
+        return None
+    try:
+        return time(int(hours), int(minutes))
+    except ValueError:
+        return None
+
+
+def hours_text(hours: list[dict[str, Any]], language: str) -> str:
+    """ "Sunday–Thursday 08:00–14:00; Saturday 09:00–12:00", in the reader's language."""
+    names = get_day_names("wide", locale=language)
+    parts = []
+    for period in hours:
+        days = period["days"]
+        span = names[days[0]] if len(days) == 1 else f"{names[days[0]]}–{names[days[-1]]}"
+        parts.append(f"{span} {period['opens']}–{period['closes']}")
+    return "؛ ".join(parts) if language == "ar" else "; ".join(parts)

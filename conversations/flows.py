@@ -17,6 +17,7 @@ from conversations.services import Services
 from conversations.staff import StaffHome
 from conversations.staff_canteens import StaffCanteens
 from conversations.staff_events import StaffEvents
+from conversations.staff_offices import StaffOffices, office_contact
 from conversations.staff_registrations import StaffRegistrations
 from conversations.trainings import Trainings
 from conversations.turn import Flow
@@ -42,6 +43,8 @@ def all_flows(calendar_url: str | None = None) -> dict[str, Flow]:
         Canteens(),
         StaffCanteens(),
         StaffRegistrations(),
+        StaffOffices(),
+        office_contact,
         new_canteen,
         edit_canteen,
     ]

@@ -240,7 +240,7 @@ class Form:
     before_review: Callable[[Turn, dict[str, Any]], None] | None = None
     # Answers known before she starts (her office imported them), and what to say when there are some.
     prefill: Callable[[Turn], dict[str, Any]] | None = None
-    prefilled: LazyText | None = None
+    prefilled: LazyText | Callable[[Turn], str] | None = None
 
     # -- the Flow protocol --------------------------------------------------------------------------
 
@@ -249,7 +249,8 @@ class Form:
         known = self.prefill(turn) if self.prefill is not None and not self._answered(draft) else {}
         if known:
             draft.update(known)
-            turn.say(str(self.prefilled or self.intro))
+            said = self.prefilled or self.intro
+            turn.say(said(turn) if callable(said) else str(said))
         else:
             turn.say(str(self.resumed if self._answered(draft) else self.intro))
         self._next(turn, draft)

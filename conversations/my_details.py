@@ -25,6 +25,7 @@ from conversations.turn import Turn
 from conversations.validators import saudi_mobile
 from office import registrations
 from office.errors import Refused
+from office.offices import her_office
 from storage import beneficiaries
 from storage.beneficiaries import Identifier, OwnChanges
 from storage.models import Beneficiary, Product
@@ -80,6 +81,16 @@ def _changes(turn: Turn, answers: dict[str, Any], family: Beneficiary) -> OwnCha
     )
 
 
+def here_are_your_details(turn: Turn) -> str:
+    family = _hers(turn)
+    contact = her_office(turn.session, family.office_code, turn.language) if family is not None else ""
+    said = _(
+        "Here are your details. Your national ID cannot be changed here: your office corrects it if it is "
+        "wrong."
+    )
+    return "\n\n".join(filter(None, [said, contact]))
+
+
 def before_saving(turn: Turn, draft: dict[str, Any]) -> None:
     family = _hers(turn)
     if family is not None and registrations.changes_that_need_review(family, _changes(turn, draft, family)):
@@ -116,10 +127,7 @@ change_details = Form(
     cancelled=N_("Nothing was changed."),
     review_intro=N_("Your details as they will be (choose “Change an answer” to change one):"),
     prefill=as_stored,
-    prefilled=N_(
-        "Here are your details. Your national ID cannot be changed here: your office corrects it if it is "
-        "wrong."
-    ),
+    prefilled=here_are_your_details,
     before_review=before_saving,
     on_complete=save,
     fields=[

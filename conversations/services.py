@@ -1,42 +1,63 @@
-"""Useful services, in the menu: the help the seed's forum pointed families to — the Chamber of Commerce's
-services for productive families, the municipality, her social-security office … — each with how to reach
-it. The entries are data staff edit (`usar services import`)."""
+"""Useful services, in the menu: her own office first (how to reach it), then the help the seed's forum
+pointed families to — the Chamber of Commerce's services for productive families, the municipality … — her
+office's entries before the others, each short: its name, how to use it, a phone or a link. The entries are
+data staff edit (`usar services import`); the offices' contacts, data admins edit (`usar offices edit`)."""
 
 from __future__ import annotations
 
 from conversations.i18n import _
 from conversations.turn import Answer, Turn
-from storage import tips
+from office.offices import her_office
+from storage import beneficiaries, tips
 
 
 def entry(service: tips.ListedService, language: str) -> str:
     ar = language == "ar"
     lines = [
         f"🏢 {service.name_ar if ar else service.name_en}",
-        service.about_ar if ar else service.about_en,
         _("How: %(how)s", how=service.how_ar if ar else service.how_en),
     ]
+    if service.phone:
+        lines.append(f"📞 {service.phone}")
     if service.link:
         lines.append(f"🔗 {service.link}")
     return "\n".join(lines)
+
+
+def in_her_order(listed: list[tips.ListedService], office_code: str | None) -> list[tips.ListedService]:
+    """Her office's entries first, then those for every office, then those of other offices."""
+    if office_code is None:
+        return listed
+
+    def rank(service: tips.ListedService) -> int:
+        return 0 if service.serves(office_code) else 1 if not service.offices else 2
+
+    return sorted(listed, key=rank)  # stable: the staff's order within each
 
 
 class Services:
     name = "services"
 
     def begin(self, turn: Turn) -> None:
-        listed = tips.services(turn.session)
+        family = (
+            beneficiaries.beneficiary(turn.session, turn.conversation.beneficiary_id)
+            if turn.conversation.beneficiary_id is not None
+            else None
+        )
+        office_code = family.office_code if family is not None else None
+        listed = in_her_order(tips.services(turn.session), office_code)
+        contact = (
+            her_office(turn.session, office_code, turn.language, only_if_listed=True) if office_code else ""
+        )
         if listed:
-            turn.say(
-                "\n\n".join(
-                    [
-                        _("Useful services for productive families:"),
-                        *(entry(s, turn.language) for s in listed),
-                    ]
-                )
-            )
+            said = [
+                _("Useful services for productive families:"),
+                contact,
+                *(entry(s, turn.language) for s in listed),
+            ]
         else:
-            turn.say(_("The list of useful services is not ready yet. Please ask your office."))
+            said = [_("The list of useful services is not ready yet. Please ask your office."), contact]
+        turn.say("\n\n".join(filter(None, said)))
         turn.go("home")
 
     def ask(self, turn: Turn) -> None:

@@ -4,6 +4,7 @@ staff menu → Registrations (families per office, verified or waiting) → staf
            → Announcements (conversations.announcements)
            → Training events (conversations.staff_events)
            → Canteen opportunities and verifying registrations (conversations.staff_canteens)
+           → admins: Staff of each office · Office log · Offices (conversations.staff_offices)
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ CANTEENS = "staff:canteens"
 VERIFY = "staff:verify"
 STAFF_LIST = "staff:list"  # admins: the staff of each office
 AUDIT = "staff:audit"  # admins: the latest office actions
+OFFICES = "staff:offices"  # admins: how families reach each office
 AUDIT_SHOWN = 20
 WAITING = "waiting"  # the step of conversations.staff_registrations that lists registrations waiting
 
@@ -55,6 +57,7 @@ class StaffHome:
             [
                 Offer(label=N_("Staff of each office"), payload=STAFF_LIST),
                 Offer(label=N_("Office log"), payload=AUDIT),
+                Offer(label=N_("Offices: phone, address, hours"), payload=OFFICES),
             ]
             if member.role == StaffRole.ADMIN.value
             else []
@@ -83,6 +86,8 @@ class StaffHome:
             turn.go("staff_events")
         elif answer.choice == CANTEENS:
             turn.go("staff_canteens")
+        elif answer.choice == OFFICES:
+            turn.go("staff_offices")
         elif answer.choice == VERIFY:
             turn.go("staff_registrations", at=WAITING)  # also reached from Canteen opportunities
         elif answer.choice in (STAFF_LIST, AUDIT):

@@ -26,13 +26,12 @@ from office import canteens as canteen_actions
 from office import events as event_actions
 from office.audit import action, record
 from office.rights import Actor, Rights, rights
+from office.tables import neutralised
 from office.words import ACTIONS, APPLICATION_STATUSES, GUEST_ANSWERS, OUTCOMES, PRODUCT_LABELS, said
 from storage import offices
 from storage.audit import Line
 from storage.beneficiaries import all_beneficiaries
 from storage.models import Beneficiary
-
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
@@ -40,11 +39,6 @@ class Column:
     name: str
     header: LazyText
     as_text: bool = False  # validated digits (an ID, a mobile) that Excel must keep exactly as written
-
-
-def neutralised(text: str) -> str:
-    """A cell a spreadsheet shows as written, never runs."""
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def _cell(column: Column, value: Any) -> str:

@@ -1,13 +1,23 @@
-"""The offices, as the office actions check them: which codes exist, and what is said of an unknown one."""
+"""The offices: which codes exist, what is said of an unknown one, and how families reach each (phone,
+WhatsApp, address, map, opening hours), which admins keep."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
 from sqlalchemy.orm import Session
 
+from conversations.dates import hours_text
 from conversations.i18n import _
-from conversations.text import fold
-from office.errors import Problem
+from conversations.text import fold, normalise
+from conversations.validators import Invalid
+from office.audit import action, record
+from office.errors import Problem, Refused
+from office.rights import Actor, mobile_address, rights
 from storage import offices
+from storage.models import Office
 
 
 def codes(session: Session) -> list[str]:
@@ -34,3 +44,102 @@ def unknown(session: Session, code: str) -> Problem:
             known=", ".join(codes(session)),
         ),
     )
+
+
+CONTACT_FIELDS = (
+    "phone",
+    "whatsapp",
+    "address_ar",
+    "address_en",
+    "map_url",
+    "hours",
+    "hours_note_ar",
+    "hours_note_en",
+)
+
+
+def listing(session: Session) -> list[Office]:
+    """Every office on the list, with how it is reached."""
+    return [found for code in codes(session) if (found := offices.contact(session, code)) is not None]
+
+
+def _phone(text: str, field: str, problems: list[Problem]) -> str:
+    """A number as it is dialled: a Saudi mobile as +9665…, another number as its digits (+ kept)."""
+    typed = normalise(text).replace(" ", "").replace("-", "")
+    if not typed:
+        return ""
+    try:
+        return mobile_address(typed) or _digits(typed, field, problems)
+    except Invalid:
+        return _digits(typed, field, problems)
+
+
+def _digits(typed: str, field: str, problems: list[Problem]) -> str:
+    if not typed.lstrip("+").isdigit() or not 5 <= len(typed.lstrip("+")) <= 15:
+        problems.append(Problem(field, _("a phone number: digits, with + first for an international one")))
+    return typed
+
+
+@action
+def edit(session: Session, actor: Actor, code: str, changes: Mapping[str, Any], now: datetime) -> Office:
+    """Admins change how families reach an office; what is not given stays, an empty text clears it."""
+    by = rights(session, actor)
+    by.require_admin()
+    found = offices.contact(session, code)
+    if found is None or code not in codes(session):
+        raise Refused([Problem(None, unknown(session, code).message)])
+    unknown_fields = set(changes) - set(CONTACT_FIELDS)
+    if unknown_fields:
+        raise ValueError(f"not an office's contact: {', '.join(sorted(unknown_fields))}")
+    problems: list[Problem] = []
+    values = dict(changes)
+    for field in ("phone", "whatsapp"):
+        if field in values:
+            values[field] = _phone(values[field], field, problems)
+    if values.get("map_url") and not str(values["map_url"]).startswith("https://"):
+        problems.append(Problem("map_url", _("a link that starts with https://")))
+    for period in values.get("hours", []):
+        if not (set(period["days"]) <= set(range(7)) and period["opens"] < period["closes"]):
+            problems.append(Problem("hours", _("days and times that can be read")))
+    if problems:
+        raise Refused(problems)
+    changed = sorted(name for name, value in values.items() if getattr(found, name) != value)
+    for name, value in values.items():
+        setattr(found, name, value)
+    session.flush()
+    details = {"changed": changed}
+    record(session, by, "offices.edit", office=found.code, target="office", target_id=None, outcome="changed",
+           now=now, details=details)  # fmt: skip
+    return found
+
+
+def contact_lines(office: Office, language: str) -> list[str]:
+    ar = language == "ar"
+    lines = [_("Your office: %(name)s", name=office.name(language))]
+    if office.phone:
+        lines.append(f"📞 {office.phone}")
+    if office.whatsapp:
+        lines.append(_("💬 WhatsApp: %(number)s", number=office.whatsapp))
+    address = (office.address_ar or office.address_en) if ar else (office.address_en or office.address_ar)
+    if address:
+        lines.append(f"📍 {address}")
+    if office.map_url:
+        lines.append(f"🗺️ {office.map_url}")
+    if office.hours:
+        note = (
+            (office.hours_note_ar or office.hours_note_en)
+            if ar
+            else (office.hours_note_en or office.hours_note_ar)
+        )
+        lines.append(f"🕘 {hours_text(office.hours, language)}" + (f" ({note})" if note else ""))
+    if len(lines) == 1:
+        lines.append(_("Its phone and address are not listed here yet: ask at the office itself."))
+    return lines
+
+
+def her_office(session: Session, office_code: str, language: str, *, only_if_listed: bool = False) -> str:
+    """How she reaches her office, as lines to read; with `only_if_listed`, nothing when none is listed."""
+    found = offices.contact(session, office_code)
+    if found is None or (only_if_listed and not any(getattr(found, name) for name in CONTACT_FIELDS)):
+        return ""
+    return "\n".join(contact_lines(found, language))

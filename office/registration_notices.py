@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from conversations.i18n import _, use_language
 from locales import LANGUAGES
+from office.offices import her_office
 from storage import deliveries, kinds
 
 KINDS = (kinds.REGISTRATION_VERIFIED, kinds.REGISTRATION_CORRECTION)
@@ -37,7 +38,10 @@ def tell_verified(session: Session, family_id: int, canteens: bool, change: int,
     )
 
 
-def tell_correction(session: Session, family_id: int, reason: str, change: int, now: datetime) -> None:
+def tell_correction(
+    session: Session, family_id: int, office_code: str, reason: str, change: int, now: datetime
+) -> None:
+    """What to correct, how to send it back, and how to reach her office if she needs to ask."""
     withdraw_earlier(session, family_id, now)
     payload = {}
     for language in LANGUAGES:
@@ -46,9 +50,14 @@ def tell_correction(session: Session, family_id: int, reason: str, change: int, 
                 [
                     _("Your office asks you to correct your registration:"),
                     reason,
-                    _("When it is done, open “My account” and choose “Send my registration for review”."),
+                    _(
+                        "Change what is asked in “My account” → “Change my details”. When it is done, open "
+                        "“My account” and choose “Send my registration for review”."
+                    ),
+                    "",
+                    her_office(session, office_code, language),
                 ]
-            )
+            ).rstrip()
     deliveries.enqueue(
         session, kinds.REGISTRATION_CORRECTION, change, select(literal(family_id)), payload, now, now
     )

@@ -168,7 +168,7 @@ def ask_correction(session: Session, actor: Actor, family_id: int, reason: str, 
     change = _recorded(
         session, by, "registrations.correction", found, "correction", now, details={"reason": written}
     )
-    registration_notices.tell_correction(session, found.id, written, change, now)
+    registration_notices.tell_correction(session, found.id, found.office_code, written, change, now)
 
 
 @action

@@ -23,9 +23,16 @@ class Line:
     values: dict[str, str]
 
 
-def read_lines(path: Path, columns: Mapping[str, Sequence[str]], max_rows: int = MAX_ROWS) -> list[Line]:
+def read_lines(
+    path: Path,
+    columns: Mapping[str, Sequence[str]],
+    max_rows: int = MAX_ROWS,
+    optional: Sequence[str] = (),
+) -> list[Line]:
     """The file's data rows by column (each column named by any of its aliases, in English or Arabic),
-    whatever its format; RejectedFile if it has no usable header."""
+    whatever its format; RejectedFile if it has no usable header. An `optional` column a file lacks reads
+    as empty. A cell our exports wrote with a leading ' (so that a spreadsheet does not run it) is read as
+    it was before."""
     if not path.is_file():
         raise RejectedFile([f"{path}: no such file"])
     rows = _xlsx_rows(path) if path.suffix.lower() in (".xlsx", ".xlsm") else _csv_rows(path)
@@ -33,12 +40,15 @@ def read_lines(path: Path, columns: Mapping[str, Sequence[str]], max_rows: int =
         header_number, header = next(rows)
     except StopIteration:
         raise RejectedFile([f"{path}: the file is empty"]) from None
-    positions = _columns(header, header_number, columns)
+    positions = _columns(header, header_number, columns, optional)
     lines = []
     for number, row in rows:
         if not any(cell.strip() for cell in row):
             continue  # blank lines between groups
-        cells = {name: (row[i] if i < len(row) else "").strip() for name, i in positions.items()}
+        cells = {
+            name: _unneutralised(row[i] if i < len(row) else "").strip() for name, i in positions.items()
+        }
+        cells.update({name: "" for name in optional if name not in cells})
         lines.append(Line(number, cells))
         if len(lines) > max_rows:
             raise RejectedFile([f"{path}: more than {max_rows:,} rows; split the file"])
@@ -95,7 +105,21 @@ def _cell_text(cell: object) -> str:
     return str(cell)
 
 
-def _columns(header: list[str], line: int, columns: Mapping[str, Sequence[str]]) -> dict[str, int]:
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralised(text: str) -> str:
+    """A cell a spreadsheet shows as written, never runs (OWASP: a leading ' before = + - @ tab or CR)."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def _unneutralised(cell: str) -> str:
+    return cell[1:] if cell.startswith("'") and cell[1:].startswith(FORMULA_STARTS) else cell
+
+
+def _columns(
+    header: list[str], line: int, columns: Mapping[str, Sequence[str]], optional: Sequence[str] = ()
+) -> dict[str, int]:
     folded = [fold(cell) for cell in header]
     positions: dict[str, int] = {}
     for name, aliases in columns.items():
@@ -103,7 +127,7 @@ def _columns(header: list[str], line: int, columns: Mapping[str, Sequence[str]])
         found = [i for i, cell in enumerate(folded) if cell in keys]
         if found:
             positions[name] = found[0]
-    missing = [name for name in columns if name not in positions]
+    missing = [name for name in columns if name not in positions and name not in optional]
     if missing:
         raise RejectedFile(
             [

@@ -50,6 +50,8 @@ ACTIONS: dict[str, LazyText] = {
     "registrations.corrected": N_("sent her registration back for review"),
     "registrations.unverify": N_("took a verification back"),
     "registrations.national_id": N_("corrected a national ID"),
+    "registrations.changed": N_("changed her details"),
+    "offices.edit": N_("changed how families reach an office"),
     "families.import": N_("imported a list of families"),
     "events.create": N_("created an event"),
     "events.edit": N_("changed an event"),

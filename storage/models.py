@@ -85,6 +85,17 @@ class Office(Base):
     timezone: Mapped[str] = mapped_column(String(64), default="Asia/Riyadh")
     position: Mapped[int] = mapped_column(Integer, default=0)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # How families reach it (admins keep these: `usar offices edit`); empty when not known.
+    phone: Mapped[str] = mapped_column(String(20), default="")
+    whatsapp: Mapped[str] = mapped_column(String(20), default="")
+    address_ar: Mapped[str] = mapped_column(Text, default="")
+    address_en: Mapped[str] = mapped_column(Text, default="")
+    map_url: Mapped[str] = mapped_column(String(500), default="")
+    # Opening hours as data, in the office's zone: [{"days": [6, 0, 1, 2, 3], "opens": "08:00", "closes":
+    # "14:00"}], days numbered as Python's (Monday 0 … Sunday 6).
+    hours: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    hours_note_ar: Mapped[str] = mapped_column(Text, default="")
+    hours_note_en: Mapped[str] = mapped_column(Text, default="")
 
     def name(self, language: str) -> str:
         return self.name_ar if language == "ar" else self.name_en
@@ -454,6 +465,8 @@ class Service(Base):
     how_ar: Mapped[str] = mapped_column(Text)
     how_en: Mapped[str] = mapped_column(Text)
     link: Mapped[str] = mapped_column(String(500), default="")
+    phone: Mapped[str] = mapped_column(String(20), default="")
+    offices: Mapped[str] = mapped_column(String(200), default="")  # the codes it serves, spaced; empty: all
     position: Mapped[int] = mapped_column(Integer, default=0)
     retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
 

@@ -40,6 +40,11 @@ def office(session: Session, code: str) -> OfficeEntry | None:
     return None if found is None else OfficeEntry(**found)
 
 
+def contact(session: Session, code: str) -> Office | None:
+    """The office with how families reach it (phone, WhatsApp, address, map, opening hours)."""
+    return session.get(Office, code)
+
+
 def names(session: Session, language: str) -> dict[str, str]:
     """Each office's name in `language`, by code (for lists that name an office beside each line)."""
     return {entry.code: entry.name(language) for entry in active_offices(session)}

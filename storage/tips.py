@@ -108,6 +108,8 @@ def _service(item: dict[str, Any], position: int) -> Service:
         how_ar=item["how_ar"],
         how_en=item["how_en"],
         link=item.get("link", ""),
+        phone=item.get("phone", ""),
+        offices=" ".join(item.get("offices", [])),
         position=position,
     )
 
@@ -155,6 +157,11 @@ class ListedService:
     how_ar: str
     how_en: str
     link: str
+    phone: str
+    offices: str  # space-separated codes of the offices whose families it serves; empty: every office
+
+    def serves(self, office_code: str) -> bool:
+        return office_code in self.offices.split()
 
 
 # In the main menu: prepared once (`storage.prepared`).

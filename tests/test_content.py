@@ -50,6 +50,7 @@ QUIZ_FIELDS = {
     "source",
 }
 SERVICE_FIELDS = {"id", "name_ar", "name_en", "about_ar", "about_en", "how_ar", "how_en", "link"}
+SERVICE_OPTIONAL = {"phone", "offices"}  # a phone where one is known; the offices it is for (none: all)
 
 # The database's column widths (storage/models.py).
 MAX_ID = 32
@@ -262,7 +263,13 @@ def test_there_are_three_to_six_services_with_unique_ids() -> None:
 
 
 def test_every_service_has_exactly_the_expected_fields() -> None:
-    assert unexpected_fields(services(), SERVICE_FIELDS) == []
+    required = [
+        {key: value for key, value in service.items() if key not in SERVICE_OPTIONAL}
+        for service in services()
+    ]
+    assert unexpected_fields(required, SERVICE_FIELDS) == []
+    known = {"makkah", "jumum", "jeddah"}
+    assert [service["id"] for service in services() if not set(service.get("offices", [])) <= known] == []
 
 
 def test_every_service_is_described_in_both_languages() -> None:

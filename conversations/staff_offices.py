@@ -1,0 +1,174 @@
+"""Admins, in the staff chat: how families reach each office (the same as `usar offices edit`).
+
+Offices (each with its phone) → an office → its contact as a summary → Change an answer → … → Save
+                              → Back to the staff menu
+What families read is what is saved here: wherever they are told to contact their office, and first in
+"Useful services".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from conversations.dates import hours_text, parse_hours
+from conversations.forms import Form, Invalid, Parser, Text, asked_again
+from conversations.i18n import N_, LazyText, _
+from conversations.payloads import OfficeChoice
+from conversations.staff import actor, staff_member
+from conversations.text import says_none
+from conversations.turn import Answer, Offer, Turn
+from office import offices
+from office.errors import OfficeError, Refused
+from storage.models import StaffRole
+
+FORM = "office_contact"
+CHOSEN = "office_contact_code"  # the office whose contact the form changes
+STAFF_MENU = "offices:staff"
+
+
+def _admin(turn: Turn) -> bool:
+    member = staff_member(turn)
+    return member is not None and member.role == StaffRole.ADMIN.value
+
+
+class StaffOffices:
+    name = "staff_offices"
+
+    def begin(self, turn: Turn) -> None:
+        self.ask(turn)
+
+    def ask(self, turn: Turn) -> None:
+        if not _admin(turn):  # rights are read again on every turn
+            turn.go("staff")
+            return
+        turn.say(
+            _("How families reach each office. Choose one to change its phone, address or hours:"),
+            [
+                *(
+                    Offer(
+                        label=f"{office.name(turn.language)} · {office.phone or _('no phone yet')}",
+                        payload=str(OfficeChoice(office.code)),
+                    )
+                    for office in offices.listing(turn.session)
+                ),
+                Offer(label=N_("Back to the staff menu"), payload=STAFF_MENU),
+            ],
+        )
+
+    def answer(self, turn: Turn, answer: Answer) -> None:
+        chosen = OfficeChoice.unpack(answer.choice)
+        if not _admin(turn) or answer.choice == STAFF_MENU:
+            turn.go("staff")
+        elif chosen is not None:
+            office_contact.discard(turn)  # from the office's contact as it is now
+            turn.remember(**{CHOSEN: chosen.code})
+            turn.go(FORM)
+        else:
+            turn.say(_("Please choose one of the options by typing its number."))
+            self.ask(turn)
+
+    def help(self, turn: Turn) -> str | None:
+        return _("Choose an office to see and change how its families reach it.")
+
+    def cancel(self, turn: Turn) -> None:
+        turn.go("staff")
+
+
+def as_stored(turn: Turn) -> dict[str, Any]:
+    found = next((o for o in offices.listing(turn.session) if o.code == turn.answers.get(CHOSEN)), None)
+    if found is None:
+        return {}
+    return {
+        **{name: getattr(found, name) or "" for name in offices.CONTACT_FIELDS if name != "hours"},
+        "hours": hours_text(found.hours, "en") if found.hours else "",
+    }
+
+
+def _words(text: str, turn: Turn) -> str:
+    """A text, or "-" for none (it clears what was there)."""
+    return "" if says_none(text) else text.strip()
+
+
+def _hours(text: str, turn: Turn) -> str:
+    if says_none(text):
+        return ""
+    hours = parse_hours(text)
+    if hours is None:
+        raise Invalid(_("Please write the days and times like this: sun-thu 08:00-14:00; sat 09:00-12:00"))
+    return hours_text(hours, "en")  # kept as it reads back
+
+
+def save(turn: Turn, answers: dict[str, Any]) -> None:
+    code = turn.answers.get(CHOSEN)
+    changes = {**answers, "hours": parse_hours(answers["hours"]) or []}
+    try:
+        found = offices.edit(turn.session, actor(turn), str(code), changes, turn.now)
+    except Refused as refused:
+        raise asked_again(refused, {name: name for name in offices.CONTACT_FIELDS}, "phone") from refused
+    except OfficeError as refused:  # no longer an admin
+        turn.say(refused.message)
+        turn.go("staff")
+        return
+    turn.say(_("Saved. Families of %(office)s read it from now on.", office=found.name(turn.language)))
+    turn.go("staff_offices")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Contact(Text):
+    """One of the office's contact details: "-" leaves it empty."""
+
+    parse: Parser = _words
+    hint: LazyText | None = field(default_factory=lambda: N_("Type “-” to leave it empty."))
+
+    def show(self, turn: Turn, value: Any) -> str:
+        return str(value) or "—"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Hours(Contact):
+    parse: Parser = _hours
+
+    def show(self, turn: Turn, value: Any) -> str:
+        return hours_text(parse_hours(value) or [], turn.language) or "—"
+
+
+office_contact = Form(
+    name=FORM,
+    intro=N_("How families reach this office."),
+    resumed=N_("Let us continue with how families reach this office."),
+    cancelled=N_("Nothing was changed."),
+    review_intro=N_("How families reach this office (choose “Change an answer” to change one):"),
+    prefill=as_stored,
+    prefilled=N_("How families reach this office now:"),
+    on_complete=save,
+    fields=[
+        Contact(name="phone", label=N_("Phone"), ask=N_("Its phone number? (“-” for none)")),
+        Contact(name="whatsapp", label=N_("WhatsApp"), ask=N_("Its WhatsApp number? (“-” for none)")),
+        Contact(
+            name="address_ar", label=N_("Address in Arabic"), ask=N_("Its address, in Arabic? (“-” for none)")
+        ),
+        Contact(
+            name="address_en",
+            label=N_("Address in English"),
+            ask=N_("Its address, in English? (“-” for none)"),
+        ),
+        Contact(name="map_url", label=N_("Map link"), ask=N_("A map link (https://…)? (“-” for none)")),
+        Hours(
+            name="hours",
+            label=N_("Opening hours"),
+            ask=N_("Its opening hours, like: sun-thu 08:00-14:00; sat 09:00-12:00 (“-” for none)"),
+            hint=N_("Days, then times: sun-thu 08:00-14:00. Several: separate them with “;”."),
+        ),
+        Contact(
+            name="hours_note_ar",
+            label=N_("Note on the hours, in Arabic"),
+            ask=N_("A note beside the hours, in Arabic? (“-” for none)"),
+        ),
+        Contact(
+            name="hours_note_en",
+            label=N_("Note on the hours, in English"),
+            ask=N_("The note in English? (“-” for none)"),
+        ),
+    ],
+)

@@ -1,0 +1,191 @@
+"""Her office: admins keep how families reach each office (phone, WhatsApp, address, map, opening hours), in
+the chat and with `usar offices`; a family reads it in My account, first in Useful services, and wherever she
+is told to contact her office. An office's staff cannot change it; a typo is refused and changes nothing."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+
+from sqlalchemy import select
+
+from conversations.dates import hours_text, parse_hours
+from conversations.engine import Engine
+from conversations.i18n import use_language
+from office import canteens, offices, registrations
+from office.errors import NotAllowed, Refused
+from office.rights import OPERATOR, Actor
+from storage import tips
+from storage.canteens import NewOpportunity
+from storage.db import Database
+from storage.models import AuditEntry, Delivery, Office, StaffRole
+from tests.people import Clock, Person, ar
+from tests.test_cli import usar
+from tests.test_staff_announcements import staff_person
+
+MAKKAH = {
+    "phone": "0125551234",
+    "whatsapp": "0551110000",
+    "address_ar": "حي العزيزية، شارع الحج",
+    "address_en": "Al-Aziziyah, Al-Hajj Street",
+    "map_url": "https://maps.example/makkah",
+    "hours": parse_hours("sun-thu 08:00-14:00"),
+    "hours_note_ar": "في رمضان من ١٠ إلى ٢",
+    "hours_note_en": "In Ramadan 10 to 2",
+}
+
+
+async def makkah_has_its_contact(database: Database, clock: Clock) -> None:
+    await database.run(lambda s: offices.edit(s, OPERATOR, "makkah", MAKKAH, clock.now))
+
+
+def test_opening_hours_are_read_in_english_and_arabic_and_said_in_each() -> None:
+    hours = parse_hours("sun-thu 08:00-14:00; sat 09:00-12:00")
+    assert hours == [
+        {"days": [6, 0, 1, 2, 3], "opens": "08:00", "closes": "14:00"},
+        {"days": [5], "opens": "09:00", "closes": "12:00"},
+    ]
+    assert parse_hours("الأحد-الخميس ٠٨:٠٠-١٤:٠٠") == hours[:1]
+    assert hours_text(hours, "en") == "Sunday–Thursday 08:00–14:00; Saturday 09:00–12:00"
+    assert hours_text(hours, "ar").startswith("الأحد–الخميس")
+    assert parse_hours("") == []
+    for unreadable in ("weekdays 8-2", "sun-thu 14:00-08:00", "sun-thu 25:00-26:00"):
+        assert parse_hours(unreadable) is None, unreadable
+
+
+async def test_an_admin_changes_an_office_in_the_chat_and_her_family_reads_it(
+    database: Database, engine: Engine, clock: Clock, fatima: Person
+) -> None:
+    await fatima.registers()  # Makkah
+    noura = await staff_person(database, engine, clock, StaffRole.ADMIN, None, "900")
+    await noura.says("hello")
+    await noura.chooses("Offices: phone, address, hours")
+    assert "Makkah · no phone yet" in noura.options
+    await noura.chooses("Makkah")
+    assert "How families reach this office now:" in noura.heard and "Phone: —" in noura.heard
+    await noura.chooses("Change an answer")
+    await noura.chooses("Phone")
+    await noura.says("٠١٢٥٥٥١٢٣٤")
+    await noura.chooses("Change an answer")
+    await noura.chooses("Opening hours")
+    await noura.says("every day, all day")
+    assert "Please write the days and times like this" in noura.heard
+    await noura.says("sun-thu 08:00-14:00")
+    assert "Opening hours: Sunday–Thursday 08:00–14:00" in noura.heard
+    await noura.chooses("Change an answer")
+    await noura.chooses("Map link")
+    await noura.says("maps.example/makkah")  # not a link: refused when saving, asked again
+    await noura.chooses("Save")
+    assert "a link that starts with https://" in noura.heard
+    await noura.says("https://maps.example/makkah")
+    await noura.chooses("Save")
+    assert "Saved. Families of Makkah read it from now on." in noura.heard
+    assert "Makkah · 0125551234" in noura.options
+
+    await fatima.says("القائمة")
+    await fatima.chooses(ar("My account"))
+    await fatima.chooses(ar("My office"))
+    assert ar("Your office: %(name)s", name="مكة المكرمة") in fatima.heard
+    assert "📞 0125551234" in fatima.heard and "🗺️ https://maps.example/makkah" in fatima.heard
+    assert "🕘 الأحد–الخميس 08:00–14:00" in fatima.heard
+    changed = await database.run(
+        lambda s: s.scalars(select(AuditEntry).where(AuditEntry.action == "offices.edit")).all()
+    )
+    assert [((entry.details or {}).get("changed"), entry.outcome) for entry in changed] == [
+        (["hours", "map_url", "phone"], "changed")
+    ]
+
+
+async def test_an_offices_staff_sees_no_offices_option_and_cannot_change_one(
+    database: Database, engine: Engine, clock: Clock
+) -> None:
+    huda = await staff_person(database, engine, clock, StaffRole.STAFF, "makkah", "901")
+    await huda.says("hello")
+    assert not any("Offices" in option for option in huda.options)
+    try:
+        await database.run(
+            lambda s: offices.edit(s, Actor("901"), "makkah", {"phone": "0125551234"}, clock.now)
+        )
+    except NotAllowed:
+        pass
+    else:
+        raise AssertionError("an office's staff changed how families reach it")
+    stored = await database.run(lambda s: s.get(Office, "makkah"))
+    assert stored is not None and stored.phone == ""
+
+
+async def test_useful_services_show_her_office_then_its_entries_first_each_short(
+    database: Database, engine: Engine, clock: Clock, fatima: Person
+) -> None:
+    await database.run(lambda s: tips.load_shipped(s))
+    await makkah_has_its_contact(database, clock)
+    await fatima.registers(mobile="0551234567")
+    await fatima.chooses(ar("Useful services"))
+    said = fatima.replies[0].text
+    assert said.index("📞 0125551234") < said.index("الغرفة التجارية") < said.index("مكتب العمل بجدة")
+    assert "عرّفت بها في ملتقى" not in said  # the long "about" stays out of the list
+
+
+async def test_where_she_is_told_to_contact_her_office_she_reads_how(
+    database: Database, engine: Engine, clock: Clock, fatima: Person
+) -> None:
+    await makkah_has_its_contact(database, clock)
+    await fatima.registers()
+    school = NewOpportunity(
+        school_name="ابتدائية مكة", stage="primary", girls=True, district="العزيزية", office_code="makkah",
+        students=200, starts_on=date(2027, 1, 10), deadline=clock.now + timedelta(days=10), places=1,
+    )  # fmt: skip
+    await database.run(lambda s: canteens.publish(s, OPERATOR, school, clock.now))
+    await fatima.chooses(ar("Canteen opportunities"))
+    await fatima.chooses("ابتدائية مكة")
+    await fatima.chooses(ar("Apply"))
+    assert (
+        ar("Your office has not verified your registration yet. Please contact your office.") in fatima.heard
+    )
+    assert "📞 0125551234" in fatima.heard and "حي العزيزية، شارع الحج" in fatima.heard
+
+    await database.run(
+        lambda s: registrations.ask_correction(s, OPERATOR, 1, "الاسم كما في الهوية", clock.now)
+    )
+    told = await database.run(
+        lambda s: s.scalars(select(Delivery.payload).where(Delivery.kind == "registration_correction")).one()
+    )
+    assert "الاسم كما في الهوية" in told["ar"] and "📞 0125551234" in told["ar"]
+    assert "Al-Aziziyah, Al-Hajj Street" in told["en"] and "In Ramadan 10 to 2" in told["en"]
+
+
+def test_usar_offices_lists_and_edits_and_a_typo_changes_nothing(tmp_path: Path) -> None:
+    assert usar("migrate", cwd=tmp_path).returncode == 0
+    edited = usar(
+        "offices", "edit", "jeddah", "--phone", "0126660000", "--hours", "sun-thu 08:00-14:00",
+        "--address-en", "Jeddah, Al-Rawdah", cwd=tmp_path,
+    )  # fmt: skip
+    assert edited.returncode == 0, edited.stderr
+    assert "how families reach Jeddah is saved" in edited.stdout
+    typo = usar("offices", "edit", "jeddah", "--phone", "0127770000", "--hours", "weekdays", cwd=tmp_path)
+    assert typo.returncode != 0 and "sun-thu 08:00-14:00" in typo.stderr
+    unknown = usar("offices", "edit", "riyadh", "--phone", "0127770000", cwd=tmp_path)
+    assert unknown.returncode != 0 and "unknown office" in unknown.stderr
+    listed = usar("offices", "list", cwd=tmp_path)
+    assert "  phone: 0126660000" in listed.stdout  # the typo's phone was not saved
+    assert "  hours: Sunday–Thursday 08:00–14:00" in listed.stdout
+    assert "  address: Jeddah, Al-Rawdah" in listed.stdout
+
+
+async def test_a_phone_that_cannot_be_dialled_is_refused_and_nothing_is_saved(
+    database: Database, clock: Clock
+) -> None:
+    await makkah_has_its_contact(database, clock)
+    with use_language("en"):
+        try:
+            await database.run(
+                lambda s: offices.edit(
+                    s, OPERATOR, "makkah", {"phone": "call us", "whatsapp": "1"}, clock.now
+                )
+            )
+        except Refused as refused:
+            assert [problem.field for problem in refused.problems] == ["phone", "whatsapp"]
+        else:
+            raise AssertionError("a phone that cannot be dialled was saved")
+    stored = await database.run(lambda s: s.get(Office, "makkah"))
+    assert stored is not None and stored.phone == "0125551234" and stored.whatsapp == "+966551110000"

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from conversations import standing
 from conversations.courtesy import courtesy
+from conversations.forms import Form
 from conversations.i18n import _, use_language
 from conversations.identity import recognise, vouched_mobile
 from conversations.messages import Inbound, Reply
@@ -44,6 +45,8 @@ class GlobalWord(Enum):
     HELP = ("help", "مساعدة", "مساعده", "?", "؟")
     MENU = ("menu", "main menu", "القائمة", "قائمة", "القائمة الرئيسية")
     CANCEL = ("cancel", "إلغاء", "الغاء", "إلغاء الأمر")
+    # In a form: the previous question, its answer kept. Elsewhere these are ordinary words ("Back" options).
+    BACK = ("back", "go back", "previous", "رجوع", "الرجوع", "ارجع", "ارجعي", "السابق", "السؤال السابق")
     LANGUAGE = ("language", "اللغة", "لغة", "change language", "تغيير اللغة")
     ENGLISH = ("english", "انجليزي", "إنجليزي", "الإنجليزية", "باللغة الإنجليزية")
     ARABIC = ("arabic", "عربي", "العربية", "عربية", "بالعربي")
@@ -218,6 +221,8 @@ def _route(turn: Turn) -> None:
         turn.flow.ask(turn)
         return
     word = global_word(text)
+    if word is GlobalWord.BACK and not isinstance(turn.flow, Form):
+        word = None
     choice = match_one(turn.conversation.offered, text, partial=False) if word is None else None
     in_kind = courtesy(text) if word is None and choice is None else None
     if word is None and choice is None and in_kind is None:  # "سلام" is a greeting, not a start of "سلامة"
@@ -238,8 +243,8 @@ def _global(turn: Turn, word: GlobalWord) -> None:
         specific = turn.flow.help(turn)
         general = _(
             "You can type the number of an option or its words. At any time: "
-            "“menu” for the main menu, “cancel” to stop what you are doing, "
-            "“language” to switch between Arabic and English, “help” for this message."
+            "“menu” for the main menu, “cancel” to stop what you are doing, “back” for the previous "
+            "question, “language” to switch between Arabic and English, “help” for this message."
         )
         turn.say(f"{specific}\n\n{general}" if specific else general)
         turn.flow.ask(turn)
@@ -247,6 +252,8 @@ def _global(turn: Turn, word: GlobalWord) -> None:
         turn.go("home")
     elif word is GlobalWord.CANCEL:
         turn.flow.cancel(turn)
+    elif word is GlobalWord.BACK and isinstance(turn.flow, Form):
+        turn.flow.back(turn)
     elif word in (GlobalWord.STOP, GlobalWord.START):
         _subscription(turn, stop=word is GlobalWord.STOP)
         turn.flow.ask(turn)

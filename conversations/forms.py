@@ -47,6 +47,8 @@ EDIT = "edit"
 STOPPING = "review:stop"  # "Leave this? What you typed here will be forgotten."
 KEEP_GOING, STOP = "form:keep", "form:stop"
 FEW = 2  # answers she may lose to "cancel" without being asked first
+TO_SUMMARY = "review:back"  # in the list of answers to change: back to the summary, nothing changed
+DECLINED = "_declined"  # consent refused once with many answers given: what to say if she confirms it
 SENT_BACK = "_sent_back"  # the answer "Save" sent back, kept for a cancel (a temporary key: it starts with _)
 DONE = "done"
 YES = "yes"
@@ -288,26 +290,56 @@ class Form:
     def cancel(self, turn: Turn) -> None:
         draft = self._draft(turn)
         if turn.step == PICK or draft.get("_editing"):
-            # Cancelling a correction goes back to the summary with the answers as they were, the one that
-            # "Save" sent back included (saving again says again what is wrong with it).
-            self._keep(turn, _without_temporary({**draft, **draft.get(SENT_BACK, {})}))
             turn.say(_("Nothing was changed."))
-            self._next(turn, self._draft(turn))  # the summary, unless an answer is still missing
+            self._back_to_summary(turn, draft)
             return
-        if turn.step != STOPPING and sum(f.name in draft for f in self.fields) > FEW:
+        if turn.step != STOPPING and self._given(draft) > FEW:
             self._ask_to_stop(turn)  # a slip of "cancel" must not cost her every answer
             return
         self._stop(turn)  # a second "cancel" at the question confirms it
 
+    def back(self, turn: Turn) -> None:
+        """ "رجوع" / "back": the previous question, its answer kept and shown; from a correction or the list
+        of answers, the summary; at the summary, the last question."""
+        draft = self._draft(turn)
+        if turn.step == STOPPING:  # as "No, let us go on"
+            self._next(turn, draft)
+            return
+        if turn.step == PICK or draft.get("_editing"):
+            self._back_to_summary(turn, draft)
+            return
+        asked = [f for f in self._asked(turn) if not isinstance(f, Consent)]
+        here = next((i for i, f in enumerate(asked) if f.name == turn.step), len(asked))
+        earlier = [f for f in asked[:here] if f.name in draft]
+        if not earlier:
+            turn.say(_("This is the first question."))
+            self.ask(turn)
+            return
+        previous = earlier[-1]
+        draft = {key: value for key, value in draft.items() if not key.startswith("_selected:")}
+        self._keep(turn, draft)  # what she ticked at this question and did not confirm is not kept
+        turn.step = previous.name
+        turn.say(_("Your answer was: %(answer)s", answer=previous.show(turn, draft[previous.name])))
+        previous.prompt(turn, draft)
+
+    def _back_to_summary(self, turn: Turn, draft: dict[str, Any]) -> None:
+        """The answers as they were, the one that "Save" sent back included (saving again says again what is
+        wrong with it)."""
+        self._keep(turn, _without_temporary({**draft, **draft.get(SENT_BACK, {})}))
+        self._next(turn, self._draft(turn))  # the summary, unless an answer is still missing
+
     def _stop(self, turn: Turn) -> None:
+        declined = self._draft(turn).get(DECLINED)
         self.discard(turn)
-        turn.say(str(self.cancelled))
+        turn.say(str(declined or self.cancelled))
         turn.go("home")
 
     def _ask_to_stop(self, turn: Turn) -> None:
         turn.step = STOPPING
         turn.say(
-            _("Leave this? What you typed here will be forgotten."),
+            _("Your answers will be deleted. Are you sure?")
+            if self._draft(turn).get(DECLINED)
+            else _("Leave this? What you typed here will be forgotten."),
             [
                 Offer(label=N_("No, let us go on"), payload=KEEP_GOING),
                 Offer(label=N_("Yes, forget them"), payload=STOP),
@@ -334,6 +366,10 @@ class Form:
             current.prompt(turn, draft)
             return
         except Abort as stop:
+            if self._given(draft) > FEW and DECLINED not in draft:  # asked once before forgetting them
+                self._keep(turn, {**draft, DECLINED: stop.message})
+                self._ask_to_stop(turn)
+                return
             self.discard(turn)
             turn.say(stop.message)
             turn.go("home")
@@ -379,10 +415,16 @@ class Form:
         turn.step = PICK
         turn.say(
             _("Which answer would you like to change?"),
-            [Offer(label=f.label, payload=f"edit:{f.name}") for f in self._editable(turn)],
+            [
+                *(Offer(label=f.label, payload=f"edit:{f.name}") for f in self._editable(turn)),
+                Offer(label=N_("Back to the summary"), payload=TO_SUMMARY),
+            ],
         )
 
     def _answer_pick(self, turn: Turn, answer: Answer, draft: dict[str, Any]) -> None:
+        if answer.choice == TO_SUMMARY:
+            self._review(turn, draft)
+            return
         chosen = next((f for f in self._editable(turn) if answer.choice == f"edit:{f.name}"), None)
         if chosen is None:
             turn.say(_("Please choose one of the options by typing its number."))
@@ -428,6 +470,9 @@ class Form:
         remaining.pop(self.name, None)
         turn.clear_answers()
         turn.remember(**remaining)
+
+    def _given(self, draft: dict[str, Any]) -> int:
+        return sum(f.name in draft for f in self.fields)
 
     def _answered(self, draft: dict[str, Any]) -> bool:
         return any(f.name in draft for f in self.fields)

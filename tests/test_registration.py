@@ -191,12 +191,17 @@ async def test_cancel_leaves_without_saving_and_forgets_the_answers(
     assert await registered(database) == []
 
 
-async def test_refusing_consent_saves_nothing(mary: Person, database: Database) -> None:
+async def test_refusing_consent_asks_once_then_saves_nothing(mary: Person, database: Database) -> None:
     await mary.says("hi")
     await mary.says("1")
     for answer in ("Mary Smith", "2000000006", "0500000002", "1", "1", "7", "1", "1"):
         await mary.says(answer)
-    await mary.says("I do not agree")
+    await mary.says("I do not agree")  # a slip after eight answers: asked once
+    assert "Your answers will be deleted. Are you sure?" in mary.heard
+    await mary.chooses("No, let us go on")
+    assert "Do you agree?" in mary.heard
+    await mary.says("no")  # the second time it is her answer
+    assert "Are you sure?" not in mary.heard
     assert (
         en("We cannot register your family without your consent, so nothing was saved.").split(",")[0]
         in mary.heard

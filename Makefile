@@ -25,6 +25,6 @@ test: lint
 
 # After changing user-visible text: refresh the template and both catalogs, then translate the new entries.
 catalogs: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -k N_ -k ngettext:1,2 --add-comments=Translators: \
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -k ngettext:1,2 -k npgettext:1c,2,3 --add-comments=Translators: \
 		--no-location --sort-output -o locales/messages.pot .
 	$(BIN)/pybabel update --ignore-obsolete -i locales/messages.pot -d locales -D messages --no-fuzzy-matching --no-wrap

@@ -2,7 +2,7 @@
 entries with a spreadsheet. Export writes every row (retired ones marked); import adds the rows with new ids
 and updates the others, checking every line first: one bad line and nothing is changed.
 
-Tips:     id, topic, ar, en, source, retired
+Tips:     id, topic, ar, en, source, source_ar, retired
 Services: id, name_ar, name_en, about_ar, about_en, how_ar, how_en, link, retired
 """
 
@@ -32,6 +32,7 @@ TIP_COLUMNS = {
     "ar": ("ar", "arabic", "العربية", "النص العربي"),
     "en": ("en", "english", "الإنجليزية", "النص الإنجليزي"),
     "source": ("source", "المصدر"),
+    "source_ar": ("source_ar", "المصدر بالعربية"),
     "retired": ("retired", "موقوفة", "متوقفة"),
 }
 SERVICE_COLUMNS = {
@@ -50,6 +51,7 @@ SERVICE_COLUMNS = {
         "retired",
     )
 }
+TIP_OPTIONAL = ("source_ar",)  # files exported before it existed still import
 SERVICE_OPTIONAL = ("phone", "offices")  # files exported before they existed still import
 
 
@@ -90,7 +92,7 @@ def _retired(line: Line, current: datetime | None, now: datetime) -> datetime | 
 
 def import_tips(session: Session, path: Path, now: datetime) -> tuple[int, int]:
     """(added, updated)."""
-    lines = read_lines(path, TIP_COLUMNS)
+    lines = read_lines(path, TIP_COLUMNS, optional=TIP_OPTIONAL)
     topics = set(session.scalars(select(TipTopic.id)))
 
     def problems_of(line: Line) -> list[str]:
@@ -113,11 +115,12 @@ def import_tips(session: Session, path: Path, now: datetime) -> tuple[int, int]:
             tip = Tip(id=values["id"], position=last)
             session.add(tip)
             added += 1
-        tip.topic_id, tip.text_ar, tip.text_en, tip.source = (
+        tip.topic_id, tip.text_ar, tip.text_en, tip.source, tip.source_ar = (
             values["topic"],
             values["ar"],
             values["en"],
             values["source"],
+            values["source_ar"],
         )
         tip.retired_at = _retired(line, tip.retired_at, now)
     session.flush()
@@ -136,6 +139,7 @@ def export_tips(session: Session, out: TextIO) -> int:
                 "ar": t.text_ar,
                 "en": t.text_en,
                 "source": t.source,
+                "source_ar": t.source_ar,
                 "retired": _yes(t.retired_at),
             }
             for t in rows

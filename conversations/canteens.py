@@ -15,7 +15,7 @@ from babel.dates import format_date
 from conversations import eligibility
 from conversations.dates import RIYADH, hijri_date, long_time
 from conversations.forms import yes_or_no
-from conversations.i18n import N_, LazyText, _
+from conversations.i18n import N_, LazyText, _, ngettext, npgettext
 from conversations.payloads import ShowCanteen
 from conversations.turn import Answer, Offer, Turn
 from office.offices import her_office
@@ -284,6 +284,13 @@ def _day(moment: datetime, turn: Turn) -> str:
     return format_date(moment.astimezone(RIYADH).date(), format="d MMM", locale=turn.language)
 
 
+def _students(opportunity: CanteenOpportunity) -> str:
+    """A girls' school counts «طالبات», a boys' «طلاب»."""
+    if opportunity.girls:
+        return npgettext("girls' school", "%(count)s student", "%(count)s students", opportunity.students)
+    return npgettext("boys' school", "%(count)s student", "%(count)s students", opportunity.students)
+
+
 def describe(turn: Turn, opportunity: CanteenOpportunity) -> str:
     """The opportunity as she reads it: school, stage, district, students, start, deadline, places, needs."""
     office = offices.office(turn.session, opportunity.office_code)
@@ -292,16 +299,16 @@ def describe(turn: Turn, opportunity: CanteenOpportunity) -> str:
     lines = [
         f"🏫 {opportunity.school_name}",
         _(
-            "%(stage)s for %(who)s, %(district)s (%(office)s office), %(students)s students",
+            "%(stage)s for %(who)s, %(district)s (%(office)s office)",
             stage=STAGES.get(opportunity.stage, N_("School")),
             who=_("girls") if opportunity.girls else _("boys"),
             district=opportunity.district,
             office=office.name(turn.language) if office else opportunity.office_code,
-            students=opportunity.students,
         ),
+        _students(opportunity),
         _("Starts: %(day)s", day=f"{starts} ({hijri})" if hijri else starts),
         _("Apply by: %(deadline)s", deadline=long_time(opportunity.deadline)),
-        _("Places: %(places)s", places=opportunity.places),
+        ngettext("%(count)s place", "%(count)s places", opportunity.places),
     ]
     if opportunity.requirements:
         lines.append(_("Requirements: %(requirements)s", requirements=opportunity.requirements))

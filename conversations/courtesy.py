@@ -10,8 +10,9 @@ from __future__ import annotations
 from conversations.i18n import N_, LazyText
 from conversations.text import fold
 
+PEACE = N_("And peace be upon you 🌷")  # «وعليكم السلام»: owed to «السلام عليكم», even before a welcome
 _PHRASES: dict[LazyText, tuple[str, ...]] = {
-    N_("And peace be upon you 🌷"): (
+    PEACE: (
         "السلام عليكم",
         "السلام عليكم ورحمة الله",
         "السلام عليكم ورحمة الله وبركاته",
@@ -60,6 +61,11 @@ _PHRASES: dict[LazyText, tuple[str, ...]] = {
     ),
 }
 _ANSWERS = {fold(phrase): answer for answer, phrases in _PHRASES.items() for phrase in phrases}
+
+
+def returned_peace(text: str) -> LazyText | None:
+    """«وعليكم السلام» when the whole message is «السلام عليكم» (in any of its forms); None otherwise."""
+    return PEACE if _ANSWERS.get(fold(text)) is PEACE else None
 
 
 def courtesy(text: str) -> LazyText | None:

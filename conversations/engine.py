@@ -24,7 +24,7 @@ from functools import partial
 from sqlalchemy.orm import Session
 
 from conversations import standing
-from conversations.courtesy import courtesy
+from conversations.courtesy import courtesy, returned_peace
 from conversations.forms import Form
 from conversations.i18n import _, use_language
 from conversations.identity import recognise, vouched_mobile
@@ -180,6 +180,9 @@ def _reachable_again(
 
 
 def _first_message(turn: Turn) -> None:
+    peace = returned_peace(normalise(turn.inbound.text))
+    if peace is not None:  # her «السلام عليكم» is returned before anything else is said
+        turn.say(str(peace))
     word = global_word(normalise(turn.inbound.text))
     if word is GlobalWord.ENGLISH:
         turn.switch_language("en")

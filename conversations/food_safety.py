@@ -126,7 +126,7 @@ class FoodSafety:
                 count=len(shown),
             ),
             tip.text(turn.language),
-            _("Source: %(source)s", source=tip.source),
+            _("Source: %(source)s", source=tip.source_in(turn.language)),
         ]
         if last:
             lines.append(_("That was the last tip on this topic. Would you like a short quiz?"))

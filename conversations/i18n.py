@@ -45,6 +45,12 @@ def ngettext(singular: str, plural: str, n: int, **values: Any) -> str:
     return text % {"count": n, **values}
 
 
+def npgettext(context: str, singular: str, plural: str, n: int, **values: Any) -> str:
+    """As `ngettext`, for words that are the same in English but not in Arabic («طلاب», «طالبات»)."""
+    text: str = translations(_language.get()).npgettext(context, singular, plural, n)
+    return text % {"count": n, **values}
+
+
 @dataclass(frozen=True)
 class LazyText:
     message: str

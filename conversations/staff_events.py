@@ -16,7 +16,7 @@ from conversations.audience_fields import describe
 from conversations.dates import long_time
 from conversations.event_form import SHOWN, edit_event, shown_event
 from conversations.forms import yes_or_no
-from conversations.i18n import N_, _
+from conversations.i18n import N_, _, ngettext
 from conversations.options import match_many
 from conversations.payloads import Came, NotCame, ShowEvent
 from conversations.staff import actor, staff_member
@@ -261,7 +261,14 @@ class StaffEvents:
             except OfficeError as refused:
                 turn.say(refused.message)
             else:
-                turn.say(_("A thank-you goes to the %(count)s families who came (once each).", count=count))
+                turn.say(
+                    ngettext(
+                        "A thank-you goes to the one family who came.",
+                        "A thank-you goes to the %(count)s families who came (once each).",
+                        count,
+                        count=count,
+                    )
+                )
         self._detail(turn)
 
     def _confirm(self, turn: Turn) -> None:

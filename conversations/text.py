@@ -64,3 +64,32 @@ def says_none(text: str) -> bool:
 def comma_list(items: Iterable[str], language: str) -> str:
     """Items one after another with the comma of the language (، in Arabic), as a name list reads."""
     return ("، " if language == "ar" else ", ").join(items)
+
+
+# -- what we write: numbers that read as typed inside Arabic text ------------------------------------------
+
+LRM = "\u200e"  # left-to-right mark: the widest supported of the direction marks (Telegram, WhatsApp)
+_ARABIC_LETTER = re.compile("[\u0600-\u06ff]")
+_LINK = re.compile(r"(https?://\S+)")
+# A number as people read it: a mobile (+966…), a masked ID (******0008), a time or a span (08:00–14:00), a
+# date (2026-12-01), a long number (an ID). Punctuation that ends a sentence is not part of it.
+_NUMBER = re.compile(r"(?<![\w\u200e])[+*]*\d[\d*+\-–:/.]*(?<![.:/\-–])")
+
+
+def directed(text: str) -> str:
+    """Arabic text with each number that holds a sign, a star or a span, or five digits or more, between
+    left-to-right marks: "+966551234567" and "******0008" display as typed, not "966551234567+" or
+    "0008******"; "08:00–14:00" not "14:00–08:00". Links, short numbers and text without Arabic stay as
+    they are."""
+    if not _ARABIC_LETTER.search(text):
+        return text
+    return "".join(
+        piece if index % 2 else _NUMBER.sub(_marked, piece) for index, piece in enumerate(_LINK.split(text))
+    )
+
+
+def _marked(found: re.Match[str]) -> str:
+    number = found.group()
+    if number.isdigit() and len(number) < 5:
+        return number
+    return f"{LRM}{number}{LRM}"

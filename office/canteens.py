@@ -13,7 +13,7 @@ from babel.dates import format_date
 from sqlalchemy.orm import Session
 
 from conversations.dates import parse_day, parse_deadline
-from conversations.i18n import _, current_language
+from conversations.i18n import _, current_language, ngettext
 from conversations.text import fold, normalise
 from office import canteen_notices
 from office.audit import action, record
@@ -260,9 +260,11 @@ def edit(
             [
                 Problem(
                     "places",
-                    _(
-                        "%(accepted)s families are already accepted: the places cannot be fewer.",
-                        accepted=fewer.accepted,
+                    ngettext(
+                        "%(count)s family is already accepted: the places cannot be fewer.",
+                        "%(count)s families are already accepted: the places cannot be fewer.",
+                        fewer.accepted,
+                        count=fewer.accepted,
                     ),
                 )
             ]
@@ -358,10 +360,13 @@ def decide(
             [
                 Problem(
                     None,
-                    _(
-                        "All %(places)s places are taken: accepting one more is refused. To accept more "
+                    ngettext(
+                        "Its %(count)s place is taken: accepting one more is refused. To accept more "
                         "families, raise its places first.",
-                        places=shown.places,
+                        "All %(count)s places are taken: accepting one more is refused. To accept more "
+                        "families, raise its places first.",
+                        shown.places,
+                        count=shown.places,
                     ),
                 )
             ]

@@ -425,7 +425,8 @@ class Tip(Base):
     topic_id: Mapped[str] = mapped_column(ForeignKey("tip_topics.id"))
     text_ar: Mapped[str] = mapped_column(Text)
     text_en: Mapped[str] = mapped_column(Text)
-    source: Mapped[str] = mapped_column(String(300))
+    source: Mapped[str] = mapped_column(String(300))  # the guidance it follows, in English
+    source_ar: Mapped[str] = mapped_column(String(300), default="")  # the same, in Arabic
     position: Mapped[int] = mapped_column(Integer, default=0)
     retired_at: Mapped[datetime | None] = mapped_column(
         UTCDateTime(), default=None
@@ -433,6 +434,9 @@ class Tip(Base):
 
     def text(self, language: str) -> str:
         return self.text_ar if language == "ar" else self.text_en
+
+    def source_in(self, language: str) -> str:
+        return (self.source_ar or self.source) if language == "ar" else self.source
 
 
 class QuizQuestion(Base):
@@ -448,6 +452,7 @@ class QuizQuestion(Base):
     explain_ar: Mapped[str] = mapped_column(Text)
     explain_en: Mapped[str] = mapped_column(Text)
     source: Mapped[str] = mapped_column(String(300))
+    source_ar: Mapped[str] = mapped_column(String(300), default="")
     position: Mapped[int] = mapped_column(Integer, default=0)
     retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
 

@@ -49,10 +49,12 @@ def load_shipped(session: Session, tips_file: Path = TIPS_FILE, services_file: P
         added += _add_missing(
             session, TipTopic, [_topic(item, n) for n, item in enumerate(library.get("topic", []))]
         )
-        added += _add_missing(session, Tip, [_tip(item, n) for n, item in enumerate(library.get("tip", []))])
-        added += _add_missing(
-            session, QuizQuestion, [_question(item, n) for n, item in enumerate(library.get("quiz", []))]
-        )
+        tips = [_tip(item, n) for n, item in enumerate(library.get("tip", []))]
+        questions = [_question(item, n) for n, item in enumerate(library.get("quiz", []))]
+        added += _add_missing(session, Tip, tips)
+        added += _add_missing(session, QuizQuestion, questions)
+        _complete_sources(session, Tip, tips)
+        _complete_sources(session, QuizQuestion, questions)
     if services_file.exists():
         entries = read_toml(services_file).get("service", [])
         added += _add_missing(session, Service, [_service(item, n) for n, item in enumerate(entries)])
@@ -67,6 +69,14 @@ def _add_missing(session: Session, model: Any, rows: list[Any]) -> int:
     return len(new)
 
 
+def _complete_sources(session: Session, model: Any, shipped: list[Any]) -> None:
+    """Rows stored before sources were given in Arabic get the shipped Arabic source; a staff one stays."""
+    arabic = {row.id: row.source_ar for row in shipped if row.source_ar}
+    for row in session.scalars(select(model).where(model.source_ar == "", model.id.in_(list(arabic)))):
+        row.source_ar = arabic[row.id]
+    session.flush()
+
+
 def _topic(item: dict[str, Any], position: int) -> TipTopic:
     return TipTopic(id=item["id"], name_ar=item["ar"], name_en=item["en"], position=position)
 
@@ -78,6 +88,7 @@ def _tip(item: dict[str, Any], position: int) -> Tip:
         text_ar=item["ar"],
         text_en=item["en"],
         source=item["source"],
+        source_ar=item.get("source_ar", ""),
         position=position,
     )
 
@@ -94,6 +105,7 @@ def _question(item: dict[str, Any], position: int) -> QuizQuestion:
         explain_ar=item["explain_ar"],
         explain_en=item["explain_en"],
         source=item["source"],
+        source_ar=item.get("source_ar", ""),
         position=position,
     )
 

@@ -132,7 +132,7 @@ async def test_more_accepted_than_places_is_refused_and_a_rejection_says_why(
     await database.run(lambda s: canteens.apply(s, 1, 1, clock.now))
     await database.run(lambda s: canteens.apply(s, 1, 2, clock.now))
     await run(database, clock, "decide", arguments(application=1, decision="accept", reason=None))
-    with pytest.raises(OfficeError, match="All 1 places are taken"):
+    with pytest.raises(OfficeError, match="Its 1 place is taken"):
         await run(database, clock, "decide", arguments(application=2, decision="accept", reason=None))
     await run(database, clock, "decide", arguments(application=2, decision="reject", reason="المدرسة بعيدة"))
     payload = await database.run(

@@ -14,7 +14,8 @@ from babel.messages.pofile import read_po
 from locales import LANGUAGES, po_path
 
 ROOT = Path(__file__).resolve().parent.parent
-KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2)}
+KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2), "npgettext": ((1, "c"), 2, 3)}
+Key = tuple[str | None, str | tuple[str, ...]]  # a message's context (most have none) and its text
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
 ARABIC_PLURALS = (
     "(n==0 ? 0 : n==1 ? 1 : n==2 ? 2 : n%100>=3 && n%100<=10 ? 3 : n%100>=11 && n%100<=99 ? 4 : 5)"
@@ -22,13 +23,13 @@ ARABIC_PLURALS = (
 
 
 @cache
-def source_messages() -> frozenset[str | tuple[str, ...]]:
-    found: set[str | tuple[str, ...]] = set()
+def source_messages() -> frozenset[Key]:
+    found: set[Key] = set()
     for package in ("bot", "handlers", "conversations", "office"):
-        for _file, _line, message, _comments, _context in extract_from_dir(
+        for _file, _line, message, _comments, context in extract_from_dir(
             ROOT / package, method_map=[("**.py", "python")], keywords=KEYWORDS
         ):
-            found.add(message if isinstance(message, str) else tuple(message))
+            found.add((context, message if isinstance(message, str) else tuple(message)))
     return frozenset(found)
 
 
@@ -37,8 +38,8 @@ def catalog(language: str) -> Catalog:
         return read_po(source, locale=language)
 
 
-def translated(language: str) -> dict[str | tuple[str, ...], Message]:
-    return {(m.id if isinstance(m.id, str) else tuple(m.id)): m for m in catalog(language) if m.id}
+def translated(language: str) -> dict[Key, Message]:
+    return {(m.context, m.id if isinstance(m.id, str) else tuple(m.id)): m for m in catalog(language) if m.id}
 
 
 def placeholders(text: str) -> set[str]:

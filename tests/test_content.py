@@ -36,9 +36,10 @@ OPTIONS = 3
 
 # The fields of each kind of item; a misspelt field name would otherwise be silently ignored.
 TOPIC_FIELDS = {"id", "ar", "en"}
-TIP_FIELDS = {"id", "topic", "ar", "en", "source"}
+TIP_FIELDS = {"id", "topic", "ar", "en", "source", "source_ar"}
 QUIZ_FIELDS = {
     "id",
+    "source_ar",
     "topic",
     "question_ar",
     "question_en",
@@ -192,6 +193,21 @@ def test_every_tip_has_exactly_the_expected_fields() -> None:
 
 def test_every_tip_is_written_in_both_languages() -> None:
     assert [blank for tip in tips() for blank in blank_texts(tip)] == []
+
+
+def test_arabic_readers_read_one_digit_style_and_sources_in_arabic_without_notes() -> None:
+    """Latin digits in Arabic text, as in the dates, times and counts the bot writes; the source in Arabic."""
+    arabic_texts = [
+        (item["id"], text)
+        for item in [*tips(), *quizzes()]
+        for key in ("ar", "question_ar", "explain_ar", "source_ar", "options_ar")
+        for text in ([item[key]] if isinstance(item.get(key), str) else item.get(key, []))
+    ]
+    assert [name for name, text in arabic_texts if re.search("[٠-٩]", text)] == []
+    assert [
+        item["id"] for item in [*tips(), *quizzes()] if not re.search("[\u0600-\u06ff]", item["source_ar"])
+    ] == []
+    assert [item["id"] for item in [*tips(), *quizzes()] if "(why)" in item["source"]] == []
 
 
 # -- quizzes ------------------------------------------------------------------------------------------------

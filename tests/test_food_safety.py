@@ -171,13 +171,12 @@ async def test_staff_export_tips_edit_and_import_them_back(database: Database, t
     with exported.open("w", encoding="utf-8", newline="") as out:
         assert await database.run(lambda s: content_files.export_tips(s, out)) == 3
     text = exported.read_text(encoding="utf-8-sig")
-    assert text.splitlines()[0] == "id,topic,ar,en,source,retired"
+    assert text.splitlines()[0] == "id,topic,ar,en,source,source_ar,retired"
     edited = text.replace("Cook food thoroughly", "Cook food well").replace(
-        '"WHO, Five Keys to Safer Food (2006), key 3",', '"WHO, Five Keys to Safer Food (2006), key 3",yes'
+        '"WHO, Five Keys to Safer Food (2006), key 3",,', '"WHO, Five Keys to Safer Food (2006), key 3",,yes'
     )
-    edited += (
-        "cook-02,cook,لا تتركي الطعام المطبوخ خارج الثلاجة طويلاً.,Do not leave cooked food out long.,WHO,\n"
-    )
+    edited += "cook-02,cook,لا تتركي الطعام المطبوخ خارج الثلاجة طويلاً.,Do not leave cooked food out long.,"
+    edited += "WHO,منظمة الصحة العالمية,\n"
     exported.write_text(edited, encoding="utf-8")
     assert await database.run(lambda s: content_files.import_tips(s, exported, NOW)) == (1, 3)
     cook = await database.run(lambda s: [(t.id, t.text_en) for t in tips.tips_of(s, "cook")])

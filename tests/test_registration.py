@@ -15,7 +15,8 @@ async def registered(database: Database) -> list[Beneficiary]:
 
 
 async def test_a_new_person_is_greeted_in_arabic_and_offered_to_register(fatima: Person) -> None:
-    await fatima.says("السلام عليكم")
+    replies = await fatima.says("السلام عليكم")
+    assert replies[0].text == "وعليكم السلام ورحمة الله 🌷"  # her greeting returned first
     assert "أهلاً بك في «أسر»" in fatima.heard
     assert fatima.options == ["تسجيل أسرتي", "عن مشروع أسر", "English"]
 
@@ -24,6 +25,7 @@ async def test_full_registration_in_arabic_with_arabic_indic_digits(
     fatima: Person, database: Database
 ) -> None:
     await fatima.says("مرحبا")
+    assert "وعليكم السلام" not in fatima.heard  # returned to «السلام عليكم» only
     await fatima.says("١")
     assert "ما اسمك الكامل؟" in fatima.heard
     await fatima.says("فاطمة أحمد الزهراني")

@@ -9,8 +9,9 @@ import pytest
 from conversations.dates import hijri_date, long_date
 from conversations.forms import Invalid
 from conversations.i18n import use_language
+from conversations.messages import Option, Reply
 from conversations.options import match_many, match_one
-from conversations.text import fold, normalise
+from conversations.text import LRM, directed, fold, normalise
 from conversations.validators import (
     luhn_valid,
     mask,
@@ -19,6 +20,8 @@ from conversations.validators import (
     saudi_national_id,
     with_check_digit,
 )
+from handlers.telegram.replies import messages
+from handlers.whatsapp.replies import bodies
 
 
 @pytest.mark.parametrize(
@@ -180,3 +183,17 @@ def test_a_date_outside_the_hijri_tables_shows_gregorian_only() -> None:
 def test_a_check_digit_makes_any_nine_digits_a_valid_id() -> None:
     assert with_check_digit("100000000") == "1000000008"
     assert all(saudi_national_id(with_check_digit(f"2{n:08d}")) for n in range(0, 10**8, 9_999_991))
+
+
+def test_numbers_in_arabic_text_read_as_typed_on_a_phone() -> None:
+    """Between left-to-right marks, a mobile keeps its + in front, a masked ID its stars, a span its order."""
+    said = "الجوال: +966551234567\nالهوية: ******0008\nالدوام: 08:00–14:00.\nاختاري 1 أو 2"
+    assert directed(said) == (
+        f"الجوال: {LRM}+966551234567{LRM}\nالهوية: {LRM}******0008{LRM}\n"
+        f"الدوام: {LRM}08:00–14:00{LRM}.\nاختاري 1 أو 2"
+    )
+    assert directed("Mobile: +966551234567") == "Mobile: +966551234567"  # English reads left to right
+    assert directed("🗺️ https://maps.example/2026-12-01 خريطة") == "🗺️ https://maps.example/2026-12-01 خريطة"
+    reply = Reply(text="رقم جوالك: +966551234567", options=(Option(label="نعم", payload="yes"),))
+    assert messages(reply)[0].text == f"رقم جوالك: {LRM}+966551234567{LRM}"  # Telegram
+    assert bodies([reply]) == [f"رقم جوالك: {LRM}+966551234567{LRM}\n1. نعم"]  # WhatsApp

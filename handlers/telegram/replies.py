@@ -13,6 +13,7 @@ from aiogram.types import (
 )
 
 from conversations.messages import Option, Reply
+from conversations.text import directed
 from handlers.splitting import split_message, utf16_length
 
 TEXT_LIMIT = 4096
@@ -38,7 +39,8 @@ def _keyboard(options: tuple[Option, ...], contact_button: str | None) -> Markup
     if options:
         return InlineKeyboardMarkup(
             inline_keyboard=[
-                [InlineKeyboardButton(text=option.label, callback_data=option.payload)] for option in options
+                [InlineKeyboardButton(text=directed(option.label), callback_data=option.payload)]
+                for option in options
             ]
         )
     if contact_button:
@@ -52,7 +54,7 @@ def _keyboard(options: tuple[Option, ...], contact_button: str | None) -> Markup
 
 def messages(reply: Reply) -> list[Outgoing]:
     """The messages that carry one reply; the buttons go with the last one."""
-    chunks = split_message(reply.text, TEXT_LIMIT, utf16_length)
+    chunks = split_message(directed(reply.text), TEXT_LIMIT, utf16_length)
     markup = keyboard(reply)
     return [Outgoing(chunk, markup if last else None) for last, chunk in _mark_last(chunks)]
 

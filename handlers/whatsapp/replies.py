@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from conversations.messages import Reply
+from conversations.text import directed
 from handlers.splitting import combine, split_message
 
 BODY_LIMIT = 1600
@@ -13,7 +14,7 @@ BODY_LIMIT = 1600
 def text_of(reply: Reply) -> str:
     """The text, then one line per option: "1. التسجيل". Digits first read well right to left too."""
     numbered = (f"{number}. {option.label}" for number, option in enumerate(reply.options, start=1))
-    return "\n".join([reply.text, *numbered])
+    return directed("\n".join([reply.text, *numbered]))
 
 
 def bodies(replies: Sequence[Reply]) -> list[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, time
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
@@ -165,3 +166,83 @@ def hours_text(hours: list[dict[str, Any]], language: str) -> str:
         span = names[days[0]] if len(days) == 1 else f"{names[days[0]]}–{names[days[-1]]}"
         parts.append(f"{span} {period['opens']}–{period['closes']}")
     return "؛ ".join(parts) if language == "ar" else "; ".join(parts)
+
+
+# -- an hour as she says it ("٤ العصر", "بعد المغرب", "9 ونص", "4 pm", "noon") ------------------------------
+
+_Period = tuple[str, int]  # which half of the day a word puts a number in ("am", "pm"), and its hour alone
+_PERIODS: dict[str, _Period] = {
+    **dict.fromkeys(
+        ("am", "ص", "صباحا", "صباح", "الصبح", "الصباح", "صبح", "morning", "الضحى", "ضحى"), ("am", 9)
+    ),
+    **dict.fromkeys(("الفجر", "فجر", "fajr"), ("am", 5)),
+    **dict.fromkeys(("noon", "midday", "الظهر", "ظهرا", "ظهر", "الظهريه", "dhuhr"), ("noon", 12)),
+    **dict.fromkeys(("afternoon", "العصر", "عصرا", "عصر", "asr"), ("pm", 16)),
+    **dict.fromkeys(("المغرب", "مغرب", "مغربا", "maghrib"), ("pm", 18)),
+    **dict.fromkeys(("العشاء", "العشا", "عشاء", "isha"), ("pm", 20)),
+    **dict.fromkeys(("pm", "م", "مساء", "المساء", "مساءا", "evening"), ("pm", 20)),
+    **dict.fromkeys(("بالليل", "الليل", "ليلا", "night"), ("night", 21)),
+}
+_CLOCK = re.compile(r"^\d{1,2}(?:[:.]\d{2})?$")  # 9, 16:00, 9.30
+_AFTER = {5: 6, 12: 13, 16: 16, 18: 19, 20: 21}  # "after" a prayer: «بعد العصر» is about 16:00
+_FILLER = frozenset(
+    fold(word)
+    for word in ("الساعة", "ساعة", "الساعه", "ساعه", "at", "around", "about", "حوالي", "تقريبا", "على", "في",
+                 "the", "in", "o'clock", "oclock")
+)  # fmt: skip
+_HALF = frozenset(
+    fold(word) for word in ("ونص", "ونصف", "نص", "نصف", "half", "and a half", "وربع", "الا ربع")
+)
+_NUMBER_WORDS = {
+    fold(word): number
+    for number, words in {
+        1: ("واحد", "وحده", "one"), 2: ("ثنتين", "اثنين", "two"), 3: ("ثلاث", "ثلاثه", "three"),
+        4: ("اربع", "اربعه", "four"), 5: ("خمس", "خمسه", "five"), 6: ("ست", "سته", "six"),
+        7: ("سبع", "سبعه", "seven"), 8: ("ثمان", "ثمانيه", "ثمنيه", "eight"), 9: ("تسع", "تسعه", "nine"),
+        10: ("عشر", "عشره", "ten"), 11: ("احدعش", "حداش", "احد عشر", "eleven"),
+        12: ("اثنعش", "طنعش", "اثنا عشر", "twelve"),
+    }.items()
+    for word in words
+}  # fmt: skip
+
+
+def spoken_hour(text: str, open_hours: list[int]) -> int | None:
+    """The hour of the day she means, 0-23, from how people say it: «٩», «الساعة ٥», «٤ العصر», «بعد العصر»,
+    «الظهر», «٩ ونص» (the hour it starts), «٧ المغرب», «8 الصبح», "at 9", "4 pm", "noon". A number alone
+    is the hour of `open_hours` it can be (5 is 17:00 when 05:00 is in the quiet hours). None if unreadable;
+    an hour outside `open_hours` is returned, for the caller to say what is allowed."""
+    spaced = re.sub(r"(\d)(?=[^\d\s:.])", r"\1 ", normalise(text).lower()).replace("after", "بعد")
+    tokens = spaced.replace("و نص", "ونص").split()
+    words = [token if _CLOCK.match(token) else fold(token) for token in tokens]
+    words = [word for word in words if word and word not in _FILLER]
+    after = bool(words) and words[0] == "بعد"
+    words = words[1:] if after else words
+    number = period = None
+    for word in words:
+        if word in _HALF or (number is not None and word in ("و", "and", "a")):
+            continue
+        if _CLOCK.match(word) and number is None:
+            number = int(re.split("[:.]", word)[0])
+        elif word in _NUMBER_WORDS and number is None:
+            number = _NUMBER_WORDS[word]
+        elif word in _PERIODS and period is None:
+            period = _PERIODS[word]
+        else:
+            return None  # a word that is not part of an hour
+    if number is None:
+        if period is None:
+            return None
+        alone = period[1]
+        return _AFTER.get(alone, alone) if after else alone
+    if after or number > 24:
+        return None
+    if period is not None:
+        half, _hour = period
+        if half == "am" or (half == "noon" and number >= 11):
+            return 0 if number == 12 and half == "am" else number
+        if number == 12:
+            return 0 if half == "night" else 12
+        return number + 12 if number < 12 else number % 24
+    if number in open_hours or number >= 12:
+        return number % 24
+    return number + 12 if number + 12 in open_hours else number

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from conversations.dates import spoken_hour
 from conversations.i18n import N_, _
 from conversations.payloads import QuizChoice, TipHour, TipTopic
-from conversations.text import fold, normalise
 from conversations.turn import Answer, Offer, Turn
 from storage import tips
 from storage.models import QuizQuestion, Tip
@@ -23,10 +23,9 @@ TOPICS = "tips:topics"
 MENU = "tips:menu"
 DAILY = "tips:daily"
 STOP = "tips:stop"
-# Few buttons, so that their numbers (1 to 6 with "Stop" and "Back") never read as an hour she may choose:
-# a bare number that names no option is read as the hour ("9" is 09:00, "4 عصراً" 16:00).
+# The hours offered as options; on that screen a number typed is an hour ("9" is 09:00, "4" 16:00), never an
+# option's number: the options are listed without numbers and chosen by button or words.
 HOURS_OFFERED = (9, 12, 16, 20)
-FIRST_HOUR, LAST_HOUR = 8, 21  # outside quiet hours (22:00–08:00)
 READING, QUIZZING, DAILY_STEP = "reading", "quiz", "daily"
 AT = "tips_at"  # {"topic": id, "index": n} or, in a quiz, {"topic", "question": n, "score": n}
 
@@ -228,7 +227,12 @@ class FoodSafety:
             if subscribed
             else _("You do not receive a daily tip yet.")
         )
-        offers = [Offer(label=f"{hour:02d}:00", payload=TipHour(hour).pack()) for hour in HOURS_OFFERED]
+        allowed = open_hours(turn)
+        offers = [
+            Offer(label=f"{hour:02d}:00", payload=TipHour(hour).pack())
+            for hour in HOURS_OFFERED
+            if hour in allowed
+        ]
         if subscribed:
             offers.append(Offer(label=N_("Stop daily tips"), payload=STOP))
         offers.append(Offer(label=N_("Back"), payload=TOPICS))
@@ -237,28 +241,39 @@ class FoodSafety:
                 [
                     state,
                     _(
-                        "At what hour would you like it? Choose one, or type an hour from %(first)s:00 "
-                        "to %(last)s:00, like 9 or 16:00.",
-                        first=f"{FIRST_HOUR:02d}",
-                        last=LAST_HOUR,
+                        "At what hour would you like it? Type the hour, like 9, 4 pm or noon (from %(first)s "
+                        "to %(last)s), or choose one:",
+                        **hours_span(allowed),
                     ),
                 ]
             ),
             offers,
+            numbered=False,  # "4" is an hour here, not the fourth option
         )
 
     def _answer_daily(self, turn: Turn, choice: str, text: str) -> None:
         family = turn.conversation.beneficiary_id or 0
-        hour = typed_hour(text)
-        if hour is None and (offered := TipHour.unpack(choice)):
-            hour = offered.hour
-        elif hour is None and choice == STOP:
+        allowed = open_hours(turn)
+        offered = TipHour.unpack(choice)
+        hour = offered.hour if offered is not None else spoken_hour(text, allowed) if text else None
+        if hour is None and choice == STOP:
             tips.unsubscribe(turn.session, family)
             turn.say(_("Daily tips stopped. You can start them again here at any time."))
             self._topics(turn)
             return
         if hour is None:
-            turn.say(_("I could not read that as an hour from 08:00 to 21:00."))
+            turn.say(_("I could not read that as an hour. Type one like 9, 4 pm or noon."))
+            self._daily(turn)
+            return
+        if hour not in allowed:
+            turn.say(
+                _(
+                    "At %(hour)s:00 we send nothing: those are the quiet hours. Tips can come from %(first)s "
+                    "to %(last)s.",
+                    hour=f"{hour:02d}",
+                    **hours_span(allowed),
+                )
+            )
             self._daily(turn)
             return
         tips.subscribe(turn.session, family, hour, turn.now)
@@ -266,42 +281,14 @@ class FoodSafety:
         self._topics(turn)
 
 
-_MORNING = frozenset(fold(word) for word in ("am", "ص", "صباحا", "الصبح", "صباح"))
-_AFTERNOON = frozenset(
-    fold(word)
-    for word in (
-        "pm",
-        "م",
-        "مساء",
-        "المساء",
-        "مساءا",
-        "عصرا",
-        "العصر",
-        "عصر",
-        "ظهرا",
-        "الظهر",
-        "ظهر",
-        "بالليل",
-    )
-)
+def open_hours(turn: Turn) -> list[int]:
+    """The hours a daily tip may come at: those outside this installation's quiet hours."""
+    found = turn.setup.quiet.open_hours() if turn.setup.quiet is not None else []
+    return found or list(range(24))
 
 
-def typed_hour(text: str) -> int | None:
-    """ "9", "9:00", "٩ صباحاً", "4 عصراً", "16:00", "8pm" → the hour, if it is one we send tips at (08–21);
-    None otherwise. A bare number only reaches here when it names none of the options."""
-    words = normalise(text).lower().replace("am", " am").replace("pm", " pm").split()
-    if not words:
-        return None
-    number, when = words[0], {fold(word) for word in words[1:]}
-    hours, _colon, minutes = number.partition(":")
-    if not hours.isdigit() or minutes not in ("", "00") or len(when) > 1 or not when <= _MORNING | _AFTERNOON:
-        return None
-    hour = int(hours)
-    if when & _AFTERNOON and hour < 12:
-        hour += 12
-    if when & _MORNING and hour == 12:
-        return None  # midnight
-    return hour if FIRST_HOUR <= hour <= LAST_HOUR else None
+def hours_span(allowed: list[int]) -> dict[str, str]:
+    return {"first": f"{allowed[0]:02d}:00", "last": f"{allowed[-1]:02d}:00"}
 
 
 def _at(turn: Turn) -> dict[str, Any]:

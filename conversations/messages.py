@@ -40,6 +40,15 @@ class Reply:
     text: str
     options: tuple[Option, ...] = field(default=())
     contact_button: str | None = None  # label of a "share my number" button, where the channel has one
+    # False where a typed number means something else (an hour): text channels list the options with "•".
+    numbered: bool = True
+
+    def option_lines(self) -> list[str]:
+        """The options as a text channel lists them: "1. التسجيل", or "• 09:00" where numbers are answers."""
+        return [
+            f"{number}. {option.label}" if self.numbered else f"• {option.label}"
+            for number, option in enumerate(self.options, start=1)
+        ]
 
 
 @dataclass(frozen=True)

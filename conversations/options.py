@@ -21,6 +21,8 @@ def match_one(offered: Sequence[dict[str, Any]], text: str, *, partial: bool = T
     one label); None if it names none."""
     cleaned = normalise(text).rstrip(".)-")
     if ascii_digits_only(cleaned):
+        if offered and offered[0].get("unnumbered"):
+            return None  # the screen said a number is an answer of its own
         number = int(cleaned)
         return str(offered[number - 1]["payload"]) if 1 <= number <= len(offered) else None
     key = fold(cleaned)

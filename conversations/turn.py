@@ -117,14 +117,25 @@ class Turn:
         self.conversation.language = language
         set_language(language)
 
-    def say(self, text: str, options: Iterable[Offer] = (), *, request_contact: bool = False) -> None:
+    def say(
+        self,
+        text: str,
+        options: Iterable[Offer] = (),
+        *,
+        request_contact: bool = False,
+        numbered: bool = True,
+    ) -> None:
+        """`numbered=False`: a number typed is an answer of its own (an hour), not an option's number; the
+        options are chosen by their buttons or words."""
         offers = tuple(options)
         shown = tuple(Option(label=str(offer.label), payload=offer.payload) for offer in offers)
         button = _("📱 Share my number") if request_contact else None
-        self.replies.append(Reply(text=text, options=shown, contact_button=button))
+        self.replies.append(Reply(text=text, options=shown, contact_button=button, numbered=numbered))
         # What a number or a label typed next refers to: the options of the latest question.
         self.conversation.offered = [
-            {"payload": offer.payload, "labels": match_keys(offer.label, offer.aliases)} for offer in offers
+            {"payload": offer.payload, "labels": match_keys(offer.label, offer.aliases)}
+            | ({} if numbered else {"unnumbered": True})
+            for offer in offers
         ]
 
     def go(self, flow_name: str, at: str | None = None) -> None:

@@ -19,9 +19,7 @@ Handle = Callable[[Inbound], Awaitable[list[Reply]]]
 
 def render(reply: Reply) -> str:
     """A reply as the terminal shows it: the text, then the options numbered."""
-    lines = [reply.text]
-    lines.extend(f"  {number}. {option.label}" for number, option in enumerate(reply.options, start=1))
-    return "\n".join(lines)
+    return "\n".join([reply.text, *(f"  {line}" for line in reply.option_lines())])
 
 
 class ConsoleSender:

@@ -96,10 +96,7 @@ class QuietHours:
         return cls(dt_time.fromisoformat(first.strip()), dt_time.fromisoformat(last.strip()))
 
     def covers(self, moment: datetime) -> bool:
-        local = moment.astimezone(self.zone).time()
-        if self.start <= self.end:
-            return self.start <= local < self.end
-        return local >= self.start or local < self.end
+        return self._covers_time(moment.astimezone(self.zone).time())
 
     def holds(self, moment: datetime) -> datetime | None:
         """When what is due at `moment` may go, if quiet hours hold it; None if they do not."""
@@ -110,6 +107,15 @@ class QuietHours:
         local = moment.astimezone(self.zone)
         end = local.replace(hour=self.end.hour, minute=self.end.minute, second=0, microsecond=0)
         return end if end > local else end + timedelta(days=1)
+
+    def open_hours(self) -> list[int]:
+        """The whole hours of the day outside quiet hours (8 to 21 for 22:00–08:00)."""
+        return [hour for hour in range(24) if not self._covers_time(dt_time(hour, 0))]
+
+    def _covers_time(self, local: dt_time) -> bool:
+        if self.start <= self.end:
+            return self.start <= local < self.end
+        return local >= self.start or local < self.end
 
     def __str__(self) -> str:
         return f"{self.start:%H:%M}–{self.end:%H:%M}"

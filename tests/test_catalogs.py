@@ -86,3 +86,14 @@ def _strings(message: Message) -> list[str]:
 def _complete(message: Message) -> bool:
     strings = _strings(message)
     return not message.fuzzy and bool(strings) and all(s.strip() for s in strings)
+
+
+def test_arabic_messages_write_latin_digits_as_the_dates_and_counts_do() -> None:
+    """One digit style in a message (docs/DESIGN-NOTES.md): what we write in Arabic uses 0-9."""
+    forms = [
+        form
+        for message in catalog("ar")
+        if message.id
+        for form in ([message.string] if isinstance(message.string, str) else message.string or [])
+    ]
+    assert [form for form in forms if re.search("[\u0660-\u0669]", form)] == []

@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 
 from bot import content_files
 from conversations import daily_tips
-from conversations.food_safety import typed_hour
+from conversations.dates import spoken_hour
+from handlers.console import render
 from office.errors import RejectedFile
 from storage import beneficiaries, tips
 from storage.db import Database
@@ -137,11 +138,11 @@ async def test_subscribing_after_her_hour_starts_tomorrow(
     await mary.chooses("Food-safety tips")
     await mary.chooses("Daily tip: off")
     await mary.says("25:00")
-    assert "I could not read that as an hour from 08:00 to 21:00." in mary.heard
+    assert "I could not read that as an hour. Type one like 9, 4 pm or noon." in mary.heard
     await mary.says("٨:٠٠")  # a time typed, in Arabic digits
     assert "Done: a tip every day at 08:00, Riyadh time." in mary.heard
     await mary.chooses("Daily tip: at 08:00")
-    await mary.says("10")  # a bare hour: no option has that number
+    await mary.says("10")  # a bare hour
     assert "Done: a tip every day at 10:00, Riyadh time." in mary.heard
     assert await database.run(lambda s: daily_tips.send_due(s, clock.now)) == 0
     clock.advance(hours=19)  # 10:00 the next day
@@ -206,27 +207,62 @@ async def test_staff_export_tips_edit_and_import_them_back(database: Database, t
     assert unchanged == "Wash your hands before handling food."
 
 
+OPEN = list(range(8, 22))  # outside the quiet hours 22:00–08:00
+
+
 @pytest.mark.parametrize(
     ("typed", "hour"),
     [
-        ("9", 9),
         ("٩", 9),
+        ("الساعة ٥", 17),  # 05:00 is in the quiet hours: she means the afternoon
+        ("٤ العصر", 16),
+        ("بعد العصر", 16),
+        ("الظهر", 12),
+        ("٩ ونص", 9),  # tips go on the hour: the hour it starts
+        ("٧ المغرب", 19),
+        ("8 الصبح", 8),
+        ("at 9", 9),
+        ("4 pm", 16),
+        ("noon", 12),
+        ("9", 9),
         ("09:00", 9),
+        ("٨:٠٠", 8),
         ("٩ صباحاً", 9),
         ("4 عصراً", 16),
         ("8 مساءً", 20),
         ("8pm", 20),
-        ("21:00", 21),
-        ("12", 12),
         ("12 ظهراً", 12),
-        ("7", None),
-        ("12 am", None),
-        ("١٢ ص", None),
-        ("22:00", None),
-        ("9:30", None),
-        ("تسعة", None),
+        ("الساعة تسعة", 9),
+        ("١٠ بالليل", 22),  # read, and outside the hours tips may come at
+        ("12 am", 0),
+        ("٣ الفجر", 3),
+        ("23:00", 23),
+        ("25:00", None),
         ("9 صباحا مساء", None),
+        ("٩ ولا ١٠", None),
+        ("بكرة", None),
     ],
 )
 def test_an_hour_typed_in_her_words(typed: str, hour: int | None) -> None:
-    assert typed_hour(typed) == hour
+    assert spoken_hour(typed, OPEN) == hour
+
+
+async def test_on_the_hour_screen_a_number_is_an_hour_and_quiet_hours_are_explained(
+    database: Database, fatima: Person
+) -> None:
+    await library(database)
+    await fatima.registers()
+    await fatima.chooses(ar("Food-safety tips"))
+    await fatima.chooses(ar("🔔 Daily tip: off"))
+    assert fatima.replies[-1].numbered is False and "• 09:00" in render(fatima.replies[-1])
+    await fatima.says("٣ الفجر")
+    quiet = "At %(hour)s:00 we send nothing: those are the quiet hours. Tips can come from %(first)s to "
+    quiet += "%(last)s."
+    assert ar(quiet, hour="03", first="08:00", last="21:00") in fatima.heard
+    await fatima.says("بكرة")
+    assert ar("I could not read that as an hour. Type one like 9, 4 pm or noon.") in fatima.heard
+    await fatima.says("٤")  # the fourth option would be 20:00: here it is four o'clock, in the afternoon
+    assert ar("Done: a tip every day at %(hour)s:00, Riyadh time.", hour="16") in fatima.heard
+    await fatima.chooses(ar("🔔 Daily tip: at %(hour)s:00", hour="16"))
+    await fatima.says("بعد المغرب")
+    assert ar("Done: a tip every day at %(hour)s:00, Riyadh time.", hour="19") in fatima.heard

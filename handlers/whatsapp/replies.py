@@ -13,8 +13,7 @@ BODY_LIMIT = 1600
 
 def text_of(reply: Reply) -> str:
     """The text, then one line per option: "1. التسجيل". Digits first read well right to left too."""
-    numbered = (f"{number}. {option.label}" for number, option in enumerate(reply.options, start=1))
-    return directed("\n".join([reply.text, *numbered]))
+    return directed("\n".join([reply.text, *reply.option_lines()]))
 
 
 def bodies(replies: Sequence[Reply]) -> list[str]:

@@ -4,7 +4,7 @@ is told to contact her office. An office's staff cannot change it; a typo is ref
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy import select
@@ -16,11 +16,11 @@ from office import canteens, offices, registrations
 from office.errors import NotAllowed, Refused
 from office.rights import OPERATOR, Actor
 from storage import tips
-from storage.canteens import NewOpportunity
 from storage.db import Database
 from storage.models import AuditEntry, Delivery, Office, StaffRole
 from tests.people import Clock, Person, ar
 from tests.test_cli import usar
+from tests.test_my_details import girls_school
 from tests.test_staff_announcements import staff_person
 
 MAKKAH = {
@@ -131,10 +131,7 @@ async def test_where_she_is_told_to_contact_her_office_she_reads_how(
 ) -> None:
     await makkah_has_its_contact(database, clock)
     await fatima.registers()
-    school = NewOpportunity(
-        school_name="ابتدائية مكة", stage="primary", girls=True, district="العزيزية", office_code="makkah",
-        students=200, starts_on=date(2027, 1, 10), deadline=clock.now + timedelta(days=10), places=1,
-    )  # fmt: skip
+    school = girls_school("ابتدائية مكة", clock.now + timedelta(days=10))
     await database.run(lambda s: canteens.publish(s, OPERATOR, school, clock.now))
     await fatima.chooses(ar("Canteen opportunities"))
     await fatima.chooses("ابتدائية مكة")

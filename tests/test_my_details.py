@@ -4,7 +4,7 @@ registration back to her office, and she is told so before she saves; every chan
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -25,6 +25,14 @@ async def family(database: Database) -> Beneficiary:
     return found
 
 
+def girls_school(name: str, deadline: datetime) -> NewOpportunity:
+    """A girls' primary school of Makkah, one place."""
+    return NewOpportunity(
+        school_name=name, stage="primary", girls=True, district="العزيزية", office_code="makkah",
+        students=200, starts_on=date(2027, 1, 10), deadline=deadline, places=1,
+    )  # fmt: skip
+
+
 async def test_she_records_the_certificate_she_got_and_can_apply(
     database: Database, engine: Engine, clock: Clock, fatima: Person
 ) -> None:
@@ -34,10 +42,7 @@ async def test_she_records_the_certificate_she_got_and_can_apply(
     )
     await database.run(lambda s: tips.load_shipped(s))
     await database.run(lambda s: tips.record_quiz(s, 1, "clean", 3, 3, clock.now))
-    school = NewOpportunity(
-        school_name="ابتدائية مكة", stage="primary", girls=True, district="العزيزية", office_code="makkah",
-        students=200, starts_on=date(2027, 1, 10), deadline=clock.now + timedelta(days=10), places=1,
-    )  # fmt: skip
+    school = girls_school("ابتدائية مكة", clock.now + timedelta(days=10))
     await database.run(lambda s: canteens.publish(s, OPERATOR, school, clock.now))
     await fatima.chooses(ar("Canteen opportunities"))
     await fatima.chooses("ابتدائية مكة")
@@ -118,11 +123,7 @@ async def test_her_applications_stay_listed_with_their_decisions(
 
     def publish(session: Session) -> None:
         for school in ("ابتدائية مكة", "متوسطة مكة"):
-            new = NewOpportunity(
-                school_name=school, stage="primary", girls=True, district="العزيزية", office_code="makkah",
-                students=200, starts_on=date(2027, 1, 10), deadline=deadline, places=1,
-            )  # fmt: skip
-            canteens.publish(session, OPERATOR, new, clock.now)
+            canteens.publish(session, OPERATOR, girls_school(school, deadline), clock.now)
 
     await database.run(publish)
     for school in ("ابتدائية مكة", "متوسطة مكة"):

@@ -160,6 +160,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as problem:
         print(f"usar: {problem}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # `usar audit | head`: the reader has what it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error on exit
+        return 0
     except (SQLAlchemyError, OSError) as problem:
         print(
             f"usar: cannot use the database: {type(problem).__name__}: {_first_line(problem)}",
@@ -199,7 +202,7 @@ async def _chat(arguments: argparse.Namespace, settings: Settings) -> int:
                 interactive=interactive,
             )
         finally:
-            pushed.stop()
+            await pushed.stop()
     return 0
 
 

@@ -10,8 +10,10 @@ wherever it runs.
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from functools import partial
 from typing import TextIO
@@ -74,12 +76,28 @@ class TerminalDelivery:
             only_for=lambda session: conversations.family_at(session, Channel.CONSOLE.value, address),
         )
         self._scheduler: AsyncIOScheduler | None = None
+        self._running = 0  # jobs under way: the chat's end waits for them before the database closes
+        self._idle = asyncio.Event()
+        self._idle.set()
 
     async def run_due_work(self) -> dict[str, object]:
-        return await run_due(self.database, self.clock, self.reminders)
+        async with self._job():
+            return await run_due(self.database, self.clock, self.reminders)
 
     async def dispatch_due(self) -> int:
-        return await self.outbox.drain()
+        async with self._job():
+            return await self.outbox.drain()
+
+    @asynccontextmanager
+    async def _job(self) -> AsyncIterator[None]:
+        self._running += 1
+        self._idle.clear()
+        try:
+            yield
+        finally:
+            self._running -= 1
+            if not self._running:
+                self._idle.set()
 
     def start(self) -> None:
         """The jobs, on the running loop: at once, then every few seconds."""
@@ -90,7 +108,10 @@ class TerminalDelivery:
         scheduler.start()
         self._scheduler = scheduler
 
-    def stop(self) -> None:
+    async def stop(self) -> None:
+        """No job starts any more; those under way finish (the database is still open), then it stops."""
         if self._scheduler is not None:
+            self._scheduler.pause()
+            await self._idle.wait()
             self._scheduler.shutdown(wait=False)
             self._scheduler = None

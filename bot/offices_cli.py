@@ -11,7 +11,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from bot.arguments import actor_of, add_as
-from conversations.dates import hours_text, parse_hours
+from conversations.dates import hours_text, parse_hours, unreadable_hours
+from conversations.text import fold
 from office import offices
 from office.errors import Problem, Refused
 
@@ -31,8 +32,8 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     actions = command.add_subparsers(dest="action", metavar="ACTION", required=True)
     actions.add_parser("list", help="every office, with its phone, WhatsApp, address, map and hours")
     edit = actions.add_parser("edit", help="change how families reach an office (an empty text clears it)")
-    edit.add_argument("code", help="the office's code, such as makkah")
-    edit.add_argument("--phone")
+    edit.add_argument("code", help="the office: its code (makkah) or its name in English or Arabic")
+    edit.add_argument("--phone", help="its phone number, as families dial it")
     edit.add_argument("--whatsapp", help="its WhatsApp number")
     edit.add_argument("--address-ar", help="its address, in Arabic")
     edit.add_argument("--address-en", help="its address, in English")
@@ -70,9 +71,20 @@ def edit(arguments: argparse.Namespace, session: Session, now: datetime) -> str:
     if arguments.hours is not None:
         hours = parse_hours(arguments.hours)
         if hours is None:
-            raise Refused([Problem("--hours", f'{arguments.hours!r}: write like "sun-thu 08:00-14:00"')])
+            part = unreadable_hours(arguments.hours)
+            raise Refused(
+                [
+                    Problem(
+                        "--hours", f'cannot read {part!r}; write like "sun-thu 08:00-14:00; sat 09:00-12:00"'
+                    )
+                ]
+            )
         changes["hours"] = hours
-    found = offices.edit(session, actor_of(arguments), arguments.code, changes, now)
+    if not changes:
+        given = ", ".join(f"--{option.replace('_', '-')}" for option in [*OPTIONS, "hours"])
+        raise Refused([Problem(None, f"nothing to change: give {given}")])
+    code = offices.by_any_name(session).get(fold(arguments.code), arguments.code)
+    found = offices.edit(session, actor_of(arguments), code, changes, now)
     return f"usar: how families reach {found.name_en} is saved."
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 from babel.lists import format_list
 
 from conversations.canteens import her_applications
-from conversations.dates import long_date
+from conversations.dates import long_date, long_time
 from conversations.forms import yes_or_no
 from conversations.i18n import N_, _, current_language
 from conversations.my_details import change_details
@@ -25,7 +25,7 @@ from office import registrations
 from office.offices import her_office
 from office.words import PRODUCT_LABELS
 from storage import beneficiaries, events
-from storage.models import Beneficiary, Verification
+from storage.models import Beneficiary, GuestStatus, Verification
 
 DETAILS = "details"
 CHANGE = "account:change"
@@ -54,9 +54,9 @@ class Account:
                     "answers, and with them your canteen applications (an accepted place too) and your "
                     "answers to trainings. It cannot be undone. Delete your data?"
                 ),
-                [
-                    Offer(label=N_("Yes, delete everything"), payload=DELETE_YES),
+                [  # the safe answer first, as everywhere: a "1" typed out of habit keeps her data
                     Offer(label=N_("No, keep my data"), payload=DELETE_NO),
+                    Offer(label=N_("Yes, delete everything"), payload=DELETE_YES),
                 ],
             )
             return
@@ -159,14 +159,25 @@ class Account:
 
 
 def applications_and_trainings(turn: Turn, family: Beneficiary) -> str:
-    """Every canteen application she made, where it stands; the trainings she attended."""
+    """Every canteen application she made, where it stands; the trainings she will attend, and those she
+    attended."""
     applications = her_applications(turn, family.id)
     attended = events.attended_by(turn.session, family.id)
+    coming = events.coming_to(turn.session, family.id, turn.now)
     lines = (
         [_("Your canteen applications:"), *applications]
         if applications
         else [_("You have not applied to a canteen yet.")]
     )
+    if coming:
+        lines += [
+            _("Trainings you are coming to:"),
+            *(
+                f"• {event.title(turn.language)} ({long_time(event.starts_at)})"
+                + ("" if status == GuestStatus.GOING.value else " · " + _("on the waiting list"))
+                for event, status in coming
+            ),
+        ]
     if attended:
         lines += [
             _("Trainings you attended:"),

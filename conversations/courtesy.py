@@ -63,9 +63,20 @@ _PHRASES: dict[LazyText, tuple[str, ...]] = {
 _ANSWERS = {fold(phrase): answer for answer, phrases in _PHRASES.items() for phrase in phrases}
 
 
+_GREETINGS_OF_PEACE = sorted(
+    (fold(phrase) for phrase in _PHRASES[PEACE] if fold(phrase) not in ("سلام", "السلام", "salam")),
+    key=len,
+    reverse=True,
+)
+
+
 def returned_peace(text: str) -> LazyText | None:
-    """«وعليكم السلام» when the whole message is «السلام عليكم» (in any of its forms); None otherwise."""
-    return PEACE if _ANSWERS.get(fold(text)) is PEACE else None
+    """«وعليكم السلام» when the message is, or opens with, «السلام عليكم» («السلام عليكم، أبغى أسجل»)."""
+    folded = fold(text)
+    if _ANSWERS.get(folded) is PEACE:
+        return PEACE
+    opens = any(folded.startswith(phrase + " ") for phrase in _GREETINGS_OF_PEACE)
+    return PEACE if opens else None
 
 
 def courtesy(text: str) -> LazyText | None:

@@ -26,7 +26,7 @@ def payload(tip: Tip) -> dict[str, Any]:
                 [
                     _("💡 Today's food-safety tip:"),
                     tip.text(language),
-                    _("Source: %(source)s", source=tip.source),
+                    _("Source: %(source)s", source=tip.source_in(language)),
                     _("More tips: “Food-safety tips” in the menu. To stop daily tips, change it there."),
                 ]
             )

@@ -105,43 +105,54 @@ def long_time(moment: datetime, zone: ZoneInfo = RIYADH) -> str:
     )
 
 
-# Opening hours as staff type them: "sun-thu 08:00-14:00; sat 09:00-12:00" (English or Arabic day names);
-# stored as data, days numbered as Python's (Monday 0 … Sunday 6).
+# Opening hours as staff type them: "sun-thu 08:00-14:00; sat 09:00-12:00" (English or Arabic day names,
+# «الأحد إلى الخميس 08:00 - 14:00؛ السبت …»); stored as data, days numbered as Python's (Monday 0 … Sunday 6).
+_ENGLISH_DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_ARABIC_DAYS = ("الاثنين", "الثلاثاء", "الاربعاء", "الخميس", "الجمعه", "السبت", "الاحد")
 _DAYS = {
-    **{name: number for number, name in enumerate(("mon", "tue", "wed", "thu", "fri", "sat", "sun"))},
-    **{
-        name: number
-        for number, name in enumerate(
-            ("الاثنين", "الثلاثاء", "الاربعاء", "الخميس", "الجمعه", "السبت", "الاحد")
-        )
-    },
+    **{name: number for number, name in enumerate(_ENGLISH_DAYS)},
+    **{name[:3]: number for number, name in enumerate(_ENGLISH_DAYS)},
+    **{name: number for number, name in enumerate(_ARABIC_DAYS)},
+    **{name.removeprefix("ال"): number for number, name in enumerate(_ARABIC_DAYS)},
+    "اثنين": 0,
 }
+_PERIODS_APART = re.compile("[;؛,،]")
+_TO = r"\s*(?:-|–|—|\bto\b|الى|إلى|حتى)\s*"
+_PERIOD = re.compile(
+    rf"(?P<days>.+?)\s+(?P<opens>\d{{1,2}}(?::\d{{2}})?){_TO}(?P<closes>\d{{1,2}}(?::\d{{2}})?)"
+)
 
 
 def parse_hours(text: str) -> list[dict[str, Any]] | None:
     """Opening hours, "sun-thu 08:00-14:00; sat 09:00-12:00"; [] for none typed; None if unreadable."""
-    found: list[dict[str, Any]] = []
-    for part in filter(None, (piece.strip() for piece in normalise(text).replace("،", ";").split(";"))):
-        days_text, _sep, times = part.rpartition(" ")
-        first, _sep, last = days_text.replace("–", "-").partition("-")
-        opens, _sep, closes = times.replace("–", "-").partition("-")
-        day_numbers = _day_range(_day_key(first), _day_key(last))
-        opening, closing = _clock(opens), _clock(closes)
-        if day_numbers is None or opening is None or closing is None or closing <= opening:
-            return None
-        found.append({"days": day_numbers, "opens": f"{opening:%H:%M}", "closes": f"{closing:%H:%M}"})
-    return found
+    periods = [_period(part) for part in _hours_parts(text)]
+    return None if None in periods else [period for period in periods if period is not None]
 
 
-def _day_key(name: str) -> str:
-    """ "Sunday", "sun", "الأحد", "احد" alike."""
-    folded = fold(name)
-    return folded[:3] if folded.isascii() else ("ال" + folded if not folded.startswith("ال") else folded)
+def unreadable_hours(text: str) -> str | None:
+    """The first part of opening hours that cannot be read ("sat 14:00-09:00"); None if all can."""
+    return next((part for part in _hours_parts(text) if _period(part) is None), None)
 
 
-def _day_range(first: str, last: str) -> list[int] | None:
-    start = _DAYS.get(first)
-    end = _DAYS.get(last) if last else start
+def _hours_parts(text: str) -> list[str]:
+    return [part.strip() for part in _PERIODS_APART.split(normalise(text)) if part.strip()]
+
+
+def _period(part: str) -> dict[str, Any] | None:
+    found = _PERIOD.fullmatch(part)
+    if found is None:
+        return None
+    names = [fold(name) for name in re.split(_TO, found["days"]) if name.strip()]
+    days = _day_range(*(_DAYS.get(name) for name in names)) if 1 <= len(names) <= 2 else None
+    opening, closing = _clock(found["opens"]), _clock(found["closes"])
+    if days is None or opening is None or closing is None or closing <= opening:
+        return None
+    return {"days": days, "opens": f"{opening:%H:%M}", "closes": f"{closing:%H:%M}"}
+
+
+def _day_range(start: int | None, end: int | None = -1) -> list[int] | None:
+    """The days from `start` to `end` (one day when no end is given), through the end of the week."""
+    end = start if end == -1 else end
     if start is None or end is None:
         return None
     return [(start + step) % 7 for step in range((end - start) % 7 + 1)]
@@ -149,6 +160,7 @@ def _day_range(first: str, last: str) -> list[int] | None:
 
 def _clock(text: str) -> time | None:
     hours, _sep, minutes = text.strip().partition(":")
+    minutes = minutes or "0"
     if not (hours.isdigit() and minutes.isdigit()):
         return None
     try:
@@ -246,3 +258,11 @@ def spoken_hour(text: str, open_hours: list[int]) -> int | None:
     if number in open_hours or number >= 12:
         return number % 24
     return number + 12 if number + 12 in open_hours else number
+
+
+def off_the_hour(text: str) -> bool:
+    """She named a time past the hour («٩ ونص», "9:30"), which `spoken_hour` reads as the hour it starts."""
+    typed = normalise(text).lower()
+    return bool(re.search(r"\d[:.](?!00)\d\d", typed)) or any(
+        word in _HALF for word in fold(typed.replace("و نص", "ونص")).split()
+    )

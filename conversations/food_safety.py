@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from conversations.dates import spoken_hour
+from conversations.dates import off_the_hour, spoken_hour
 from conversations.i18n import N_, _
 from conversations.payloads import QuizChoice, TipHour, TipTopic
 from conversations.turn import Answer, Offer, Turn
@@ -277,6 +277,8 @@ class FoodSafety:
             self._daily(turn)
             return
         tips.subscribe(turn.session, family, hour, turn.now)
+        if offered is None and off_the_hour(text):
+            turn.say(_("Tips come on the hour, so yours comes at %(hour)s:00.", hour=f"{hour:02d}"))
         turn.say(_("Done: a tip every day at %(hour)s:00, Riyadh time.", hour=f"{hour:02d}"))
         self._topics(turn)
 

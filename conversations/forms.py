@@ -48,6 +48,9 @@ STOPPING = "review:stop"  # "Leave this? What you typed here will be forgotten."
 KEEP_GOING, STOP = "form:keep", "form:stop"
 FEW = 2  # answers she may lose to "cancel" without being asked first
 TO_SUMMARY = "review:back"  # in the list of answers to change: back to the summary, nothing changed
+LAST = (
+    "last-asked"  # the question answered last in order (not a correction): where "back" at the summary goes
+)
 DECLINED = "_declined"  # consent refused once with many answers given: what to say if she confirms it
 SENT_BACK = "_sent_back"  # the answer "Save" sent back, kept for a cancel (a temporary key: it starts with _)
 DONE = "done"
@@ -243,6 +246,12 @@ class Form:
     # Answers known before she starts (her office imported them), and what to say when there are some.
     prefill: Callable[[Turn], dict[str, Any]] | None = None
     prefilled: LazyText | Callable[[Turn], str] | None = None
+    leave_to: str = "home"  # the flow she goes back to when she leaves it
+    # Asked before she leaves with answers given ("cancel", or "back" at the summary of what she changed).
+    leaving: LazyText = field(
+        default_factory=lambda: N_("Leave this? What you typed here will be forgotten.")
+    )
+    leave_label: LazyText = field(default_factory=lambda: N_("Yes, forget them"))
 
     # -- the Flow protocol --------------------------------------------------------------------------
 
@@ -281,7 +290,10 @@ class Form:
 
     def help(self, turn: Turn) -> str | None:
         if turn.step == STOPPING:
-            return _("Choose “No, let us go on” to keep your answers, or “Yes, forget them” to leave.")
+            return _(
+                "Choose “No, let us go on” to keep your answers, or “%(leave)s” to leave.",
+                leave=self.leave_label,
+            )
         if turn.step in (REVIEW, PICK):
             return _("Check each answer. Choose “Save” if all is right, or “Change an answer” to fix one.")
         current = self._field(turn.step)
@@ -308,6 +320,15 @@ class Form:
         if turn.step == PICK or draft.get("_editing"):
             self._back_to_summary(turn, draft)
             return
+        stored = self._stored(turn, draft)
+        if turn.step == REVIEW and stored is not None:  # she came in at the summary of what is stored
+            if all(draft.get(name) == value for name, value in stored.items()):
+                self.discard(turn)
+                turn.say(_("Nothing was changed."))
+                turn.go(self.leave_to)
+            else:
+                self._ask_to_stop(turn)  # what she changed is not lost without a question
+            return
         asked = [f for f in self._asked(turn) if not isinstance(f, Consent)]
         here = next((i for i, f in enumerate(asked) if f.name == turn.step), len(asked))
         earlier = [f for f in asked[:here] if f.name in draft]
@@ -316,8 +337,6 @@ class Form:
             self.ask(turn)
             return
         previous = earlier[-1]
-        draft = {key: value for key, value in draft.items() if not key.startswith("_selected:")}
-        self._keep(turn, draft)  # what she ticked at this question and did not confirm is not kept
         turn.step = previous.name
         turn.say(_("Your answer was: %(answer)s", answer=previous.show(turn, draft[previous.name])))
         previous.prompt(turn, draft)
@@ -332,17 +351,24 @@ class Form:
         declined = self._draft(turn).get(DECLINED)
         self.discard(turn)
         turn.say(str(declined or self.cancelled))
-        turn.go("home")
+        turn.go(self.leave_to)
+
+    def _stored(self, turn: Turn, draft: dict[str, Any]) -> dict[str, Any] | None:
+        """What the form was filled with, when every answer of the draft came from it (a form of stored
+        details, such as "Change my details"); None when she answered questions of her own."""
+        stored = self.prefill(turn) if self.prefill is not None else {}
+        answered = [f.name for f in self.fields if f.name in draft]
+        return stored if stored and all(name in stored for name in answered) else None
 
     def _ask_to_stop(self, turn: Turn) -> None:
         turn.step = STOPPING
         turn.say(
             _("Your answers will be deleted. Are you sure?")
             if self._draft(turn).get(DECLINED)
-            else _("Leave this? What you typed here will be forgotten."),
+            else str(self.leaving),
             [
                 Offer(label=N_("No, let us go on"), payload=KEEP_GOING),
-                Offer(label=N_("Yes, forget them"), payload=STOP),
+                Offer(label=self.leave_label, payload=STOP),
             ],
         )
 

@@ -1,7 +1,8 @@
 """Useful services, in the menu: her own office first (how to reach it), then the help the seed's forum
 pointed families to — the Chamber of Commerce's services for productive families, the municipality … — her
-office's entries before the others, each short: its name, how to use it, a phone or a link. The entries are
-data staff edit (`usar services import`); the offices' contacts, data admins edit (`usar offices edit`)."""
+office's entries, then those for every office, each short: its name, how to use it, a phone or a link. The
+entries are data staff edit (`usar services import`); the offices' contacts, data admins edit (`usar offices
+edit`)."""
 
 from __future__ import annotations
 
@@ -25,14 +26,12 @@ def entry(service: tips.ListedService, language: str) -> str:
 
 
 def in_her_order(listed: list[tips.ListedService], office_code: str | None) -> list[tips.ListedService]:
-    """Her office's entries first, then those for every office, then those of other offices."""
+    """Her office's entries first, then those for every office; another office's entries are not hers (a
+    family not registered yet sees them all)."""
     if office_code is None:
         return listed
-
-    def rank(service: tips.ListedService) -> int:
-        return 0 if service.serves(office_code) else 1 if not service.offices else 2
-
-    return sorted(listed, key=rank)  # stable: the staff's order within each
+    hers = [service for service in listed if service.serves(office_code)]
+    return hers + [service for service in listed if not service.offices]  # the staff's order within each
 
 
 class Services:

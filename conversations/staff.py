@@ -125,17 +125,21 @@ def staff_of_each_office(turn: Turn) -> str:
 def office_log(turn: Turn) -> str:
     """Admins: the latest office actions, newest first, in words."""
     lines = [_("The latest office actions:")]
+    names = offices.names(turn.session, turn.language)
     for line in audit.history(turn.session, actor(turn), newest_first=True, limit=AUDIT_SHOWN):
         lines.append(
             " · ".join(
-                [
+                part
+                for part in [
                     f"{line.at.astimezone(RIYADH):%Y-%m-%d %H:%M}",
+                    names.get(line.office_code, line.office_code) if line.office_code else "",
                     _("the family") if line.by_family else line.staff_address or _("the operator"),
                     said(ACTIONS, line.action),
                     f"#{line.target_id}" if line.target_id is not None else "",
                     said(OUTCOMES, line.outcome),
                 ]
-            ).replace(" ·  · ", " · ")
+                if part
+            )
         )
     if len(lines) == 1:
         lines.append(_("Nothing yet."))

@@ -8,10 +8,11 @@ What families read is what is saved here: wherever they are told to contact thei
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from conversations.dates import hours_text, parse_hours
+from conversations.dates import hours_text, parse_hours, unreadable_hours
 from conversations.forms import Form, Invalid, Parser, Text, asked_again
 from conversations.i18n import N_, LazyText, _
 from conversations.payloads import OfficeChoice
@@ -20,7 +21,7 @@ from conversations.text import says_none
 from conversations.turn import Answer, Offer, Turn
 from office import offices
 from office.errors import OfficeError, Refused
-from storage.models import StaffRole
+from storage.models import Office, StaffRole
 
 FORM = "office_contact"
 CHOSEN = "office_contact_code"  # the office whose contact the form changes
@@ -42,12 +43,13 @@ class StaffOffices:
         if not _admin(turn):  # rights are read again on every turn
             turn.go("staff")
             return
+        no_phone = _("no phone yet")
         turn.say(
             _("How families reach each office. Choose one to change its phone, address or hours:"),
             [
                 *(
                     Offer(
-                        label=f"{office.name(turn.language)} · {office.phone or _('no phone yet')}",
+                        label=f"{office.name(turn.language)} · {office.phone or no_phone}",
                         payload=str(OfficeChoice(office.code)),
                     )
                     for office in offices.listing(turn.session)
@@ -75,14 +77,40 @@ class StaffOffices:
         turn.go("staff")
 
 
+def _chosen(turn: Turn) -> Office | None:
+    return next((o for o in offices.listing(turn.session) if o.code == turn.answers.get(CHOSEN)), None)
+
+
 def as_stored(turn: Turn) -> dict[str, Any]:
-    found = next((o for o in offices.listing(turn.session) if o.code == turn.answers.get(CHOSEN)), None)
+    found = _chosen(turn)
     if found is None:
         return {}
     return {
         **{name: getattr(found, name) or "" for name in offices.CONTACT_FIELDS if name != "hours"},
         "hours": hours_text(found.hours, "en") if found.hours else "",
     }
+
+
+def now_reached(turn: Turn) -> str:
+    found = _chosen(turn)
+    return _("The %(office)s office.", office=found.name(turn.language) if found else "")
+
+
+def _phone(text: str, turn: Turn) -> str:
+    return _checked(offices.dialled, text)
+
+
+def _link(text: str, turn: Turn) -> str:
+    return _checked(offices.map_link, text)
+
+
+def _checked(check: Callable[[str], str], text: str) -> str:
+    if says_none(text):
+        return ""
+    try:
+        return check(text)
+    except Invalid as wrong:
+        raise Invalid(_("Please type %(what)s, or “-” to leave it empty.", what=wrong.message)) from wrong
 
 
 def _words(text: str, turn: Turn) -> str:
@@ -95,7 +123,13 @@ def _hours(text: str, turn: Turn) -> str:
         return ""
     hours = parse_hours(text)
     if hours is None:
-        raise Invalid(_("Please write the days and times like this: sun-thu 08:00-14:00; sat 09:00-12:00"))
+        raise Invalid(
+            _(
+                "I could not read “%(part)s”. Please write the days and times like this: "
+                "sun-thu 08:00-14:00; sat 09:00-12:00",
+                part=unreadable_hours(text) or text,
+            )
+        )
     return hours_text(hours, "en")  # kept as it reads back
 
 
@@ -140,11 +174,16 @@ office_contact = Form(
     cancelled=N_("Nothing was changed."),
     review_intro=N_("How families reach this office (choose “Change an answer” to change one):"),
     prefill=as_stored,
-    prefilled=N_("How families reach this office now:"),
+    prefilled=now_reached,
+    leave_to="staff_offices",
+    leaving=N_("Leave without saving your changes? The office's details stay as they were."),
+    leave_label=N_("Yes, leave without saving"),
     on_complete=save,
     fields=[
-        Contact(name="phone", label=N_("Phone"), ask=N_("Its phone number? (“-” for none)")),
-        Contact(name="whatsapp", label=N_("WhatsApp"), ask=N_("Its WhatsApp number? (“-” for none)")),
+        Contact(name="phone", label=N_("Phone"), ask=N_("Its phone number? (“-” for none)"), parse=_phone),
+        Contact(
+            name="whatsapp", label=N_("WhatsApp"), ask=N_("Its WhatsApp number? (“-” for none)"), parse=_phone
+        ),
         Contact(
             name="address_ar", label=N_("Address in Arabic"), ask=N_("Its address, in Arabic? (“-” for none)")
         ),
@@ -153,7 +192,12 @@ office_contact = Form(
             label=N_("Address in English"),
             ask=N_("Its address, in English? (“-” for none)"),
         ),
-        Contact(name="map_url", label=N_("Map link"), ask=N_("A map link (https://…)? (“-” for none)")),
+        Contact(
+            name="map_url",
+            label=N_("Map link"),
+            ask=N_("A map link (https://…)? (“-” for none)"),
+            parse=_link,
+        ),
         Hours(
             name="hours",
             label=N_("Opening hours"),

@@ -16,7 +16,7 @@ from conversations.payloads import Going, Rsvp, ShowTraining
 from conversations.turn import Answer, Offer, Turn
 from office import event_messages, event_notices
 from office.event_messages import GOING_LABEL, NOT_GOING_LABEL
-from storage import beneficiaries, events
+from storage import beneficiaries, deliveries, events, kinds
 from storage.events import Answer as Result
 from storage.models import Event, GuestStatus
 
@@ -166,6 +166,8 @@ def answer_invitation(turn: Turn, event_id: int, going: bool) -> None:
         turn.say(_("That training is not one you were invited to."))
         return
     answered = events.answer(turn.session, event_id, family.id, going, turn.now)
+    # She has answered: an invitation still waiting to go to her (quiet hours) would ask again.
+    deliveries.cancel_pending(turn.session, kinds.INVITATION, [event_id], turn.now, to=family.id)
     if answered.promoted is not None:
         event_notices.tell_promoted(turn.session, event, answered.promoted, turn.now)
     title = event.title(turn.language)

@@ -63,21 +63,29 @@ def listing(session: Session) -> list[Office]:
     return [found for code in codes(session) if (found := offices.contact(session, code)) is not None]
 
 
-def _phone(text: str, field: str, problems: list[Problem]) -> str:
-    """A number as it is dialled: a Saudi mobile as +9665…, another number as its digits (+ kept)."""
+def dialled(text: str) -> str:
+    """A number as it is dialled: a Saudi mobile as +9665…, another number as its digits (+ kept); "" for
+    none. Invalid if it cannot be dialled."""
     typed = normalise(text).replace(" ", "").replace("-", "")
     if not typed:
         return ""
     try:
-        return mobile_address(typed) or _digits(typed, field, problems)
+        mobile = mobile_address(typed)
     except Invalid:
-        return _digits(typed, field, problems)
-
-
-def _digits(typed: str, field: str, problems: list[Problem]) -> str:
+        mobile = None
+    if mobile:
+        return mobile
     if not typed.lstrip("+").isdigit() or not 5 <= len(typed.lstrip("+")) <= 15:
-        problems.append(Problem(field, _("a phone number: digits, with + first for an international one")))
+        raise Invalid(_("a phone number: digits, with + first for an international one"))
     return typed
+
+
+def map_link(text: str) -> str:
+    """A map link as families open it; "" for none. Invalid if it is not a web address."""
+    link = text.strip()
+    if link and (not link.startswith("https://") or " " in link):
+        raise Invalid(_("a link that starts with https://"))
+    return link
 
 
 @action
@@ -93,11 +101,12 @@ def edit(session: Session, actor: Actor, code: str, changes: Mapping[str, Any], 
         raise ValueError(f"not an office's contact: {', '.join(sorted(unknown_fields))}")
     problems: list[Problem] = []
     values = dict(changes)
-    for field in ("phone", "whatsapp"):
+    for field, check in (("phone", dialled), ("whatsapp", dialled), ("map_url", map_link)):
         if field in values:
-            values[field] = _phone(values[field], field, problems)
-    if values.get("map_url") and not str(values["map_url"]).startswith("https://"):
-        problems.append(Problem("map_url", _("a link that starts with https://")))
+            try:
+                values[field] = check(values[field])
+            except Invalid as wrong:
+                problems.append(Problem(field, wrong.message))
     for period in values.get("hours", []):
         if not (set(period["days"]) <= set(range(7)) and period["opens"] < period["closes"]):
             problems.append(Problem("hours", _("days and times that can be read")))
@@ -107,9 +116,9 @@ def edit(session: Session, actor: Actor, code: str, changes: Mapping[str, Any], 
     for name, value in values.items():
         setattr(found, name, value)
     session.flush()
-    details = {"changed": changed}
-    record(session, by, "offices.edit", office=found.code, target="office", target_id=None, outcome="changed",
-           now=now, details=details)  # fmt: skip
+    if changed:  # saving what was already there is not an action
+        record(session, by, "offices.edit", office=found.code, target="office", target_id=None,
+               outcome="changed", now=now, details={"changed": changed})  # fmt: skip
     return found
 
 

@@ -51,8 +51,9 @@ def tell_correction(
                     _("Your office asks you to correct your registration:"),
                     reason,
                     _(
-                        "Change what is asked in “My account” → “Change my details”. When it is done, open "
-                        "“My account” and choose “Send my registration for review”."
+                        "Change what is asked in “My account” → “Change my details” (a new name or office "
+                        "goes back to your office by itself). Otherwise, when it is done, choose “Send my "
+                        "registration for review” in “My account”."
                     ),
                     "",
                     her_office(session, office_code, language),

@@ -269,18 +269,19 @@ def cancel_pending_to(session: Session, kinds: Sequence[Kind], beneficiary_id: i
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
-def cancel_pending(session: Session, kind: Kind, source_ids: Sequence[int], now: datetime) -> int:
-    """What of these messages is not sent yet will not be; how many deliveries that stopped."""
+def cancel_pending(
+    session: Session, kind: Kind, source_ids: Sequence[int], now: datetime, *, to: int | None = None
+) -> int:
+    """What of these messages is not sent yet will not be (to family `to` alone, if given); how many
+    deliveries that stopped."""
     if not source_ids:
         return 0
+    pending = _c.status == DeliveryStatus.PENDING.value
+    found = [_c.kind == kind.name, _c.source_id.in_(list(source_ids)), pending]
+    if to is not None:
+        found.append(_c.beneficiary_id == to)
     result = session.execute(
-        update(_table)
-        .where(
-            _c.kind == kind.name,
-            _c.source_id.in_(list(source_ids)),
-            _c.status == DeliveryStatus.PENDING.value,
-        )
-        .values(status=DeliveryStatus.CANCELLED.value, updated_at=now)
+        update(_table).where(*found).values(status=DeliveryStatus.CANCELLED.value, updated_at=now)
     )
     return int(result.rowcount)  # type: ignore[attr-defined]
 

@@ -139,6 +139,23 @@ def attended_by(session: Session, beneficiary_id: int) -> Sequence[Event]:
     ).all()
 
 
+def coming_to(session: Session, beneficiary_id: int, now: datetime) -> Sequence[tuple[Event, str]]:
+    """The trainings to come she said she will attend (or waits for a place at), soonest first, with her
+    status."""
+    rows = session.execute(
+        select(Event, EventGuest.status)
+        .join(EventGuest, EventGuest.event_id == Event.id)
+        .where(
+            EventGuest.beneficiary_id == beneficiary_id,
+            EventGuest.status.in_([GuestStatus.GOING.value, GuestStatus.WAITLISTED.value]),
+            Event.cancelled_at.is_(None),
+            Event.starts_at > now,
+        )
+        .order_by(Event.starts_at)
+    ).all()
+    return [(event, status) for event, status in rows]
+
+
 def guest(session: Session, event_id: int, beneficiary_id: int) -> EventGuest | None:
     return session.get(EventGuest, (event_id, beneficiary_id))
 

@@ -57,6 +57,9 @@ async def test_deleting_asks_first_and_keeping_changes_nothing(fatima: Person, d
     await fatima.chooses("حذف بياناتي")
     await fatima.says("لا")  # typed, as «نعم» would be: the safe answer is understood too
     assert ar("Nothing was deleted.") in fatima.heard
+    await fatima.chooses("حذف بياناتي")
+    await fatima.says("1")  # a "1" out of habit: the first option keeps her data
+    assert ar("Nothing was deleted.") in fatima.heard
     assert await rows(database) == (1, 1, 1)
 
 

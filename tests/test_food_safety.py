@@ -266,3 +266,16 @@ async def test_on_the_hour_screen_a_number_is_an_hour_and_quiet_hours_are_explai
     await fatima.chooses(ar("🔔 Daily tip: at %(hour)s:00", hour="16"))
     await fatima.says("بعد المغرب")
     assert ar("Done: a tip every day at %(hour)s:00, Riyadh time.", hour="19") in fatima.heard
+    assert ar("Tips come on the hour, so yours comes at %(hour)s:00.", hour="19") not in fatima.heard
+    await fatima.chooses(ar("🔔 Daily tip: at %(hour)s:00", hour="19"))
+    await fatima.says("٩ ونص")  # said, not silently dropped
+    assert ar("Tips come on the hour, so yours comes at %(hour)s:00.", hour="09") in fatima.heard
+
+
+async def test_the_daily_tip_names_its_source_in_her_language(database: Database) -> None:
+    await database.run(lambda s: tips.load_shipped(s))
+    tip = await database.run(lambda s: s.get(Tip, "clean-01"))
+    assert tip is not None
+    told = daily_tips.payload(tip)
+    assert "المصدر: منظمة الصحة العالمية، دليل المفاتيح الخمسة" in told["ar"] and "WHO" not in told["ar"]
+    assert "Source: WHO, Five Keys to Safer Food Manual (2006)" in told["en"]

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from conversations.dates import hours_text, parse_hours
+from conversations.dates import hours_text, parse_hours, unreadable_hours
 from conversations.engine import Engine
 from conversations.i18n import use_language
 from office import canteens, offices, registrations
@@ -49,8 +49,12 @@ def test_opening_hours_are_read_in_english_and_arabic_and_said_in_each() -> None
     assert hours_text(hours, "en") == "Sunday–Thursday 08:00–14:00; Saturday 09:00–12:00"
     assert hours_text(hours, "ar").startswith("الأحد–الخميس")
     assert parse_hours("") == []
-    for unreadable in ("weekdays 8-2", "sun-thu 14:00-08:00", "sun-thu 25:00-26:00"):
+    assert parse_hours("sun-thu 08:00-14:00, sat 09:00-12:00") == hours  # a comma separates them too
+    assert parse_hours("الأحد إلى الخميس 8 - 14") == hours[:1]
+    for unreadable in ("weekdays 8-2", "sun-thu 14:00-08:00", "sun-thu 25:00-26:00", "sun, tue 08:00-14:00",
+                       "sun-thursdayish 08:00-14:00", "sun-thu 08:00-14:00 sat 09:00-12:00"):  # fmt: skip
         assert parse_hours(unreadable) is None, unreadable
+    assert unreadable_hours("sun-thu 08:00-14:00; sat 12:00-09:00") == "sat 12:00-09:00"
 
 
 async def test_an_admin_changes_an_office_in_the_chat_and_her_family_reads_it(
@@ -62,22 +66,29 @@ async def test_an_admin_changes_an_office_in_the_chat_and_her_family_reads_it(
     await noura.chooses("Offices: phone, address, hours")
     assert "Makkah · no phone yet" in noura.options
     await noura.chooses("Makkah")
-    assert "How families reach this office now:" in noura.heard and "Phone: —" in noura.heard
+    assert "The Makkah office." in noura.heard and "Phone: —" in noura.heard
+    await noura.says("back")  # at the summary of what is stored: back to the offices, nothing saved
+    assert "Nothing was changed." in noura.heard and "Makkah · no phone yet" in noura.options
+    await noura.chooses("Makkah")
     await noura.chooses("Change an answer")
     await noura.chooses("Phone")
+    await noura.says("call us")  # refused at once, asked again
+    assert "Please type a phone number: digits, with + first for an international one" in noura.heard
     await noura.says("٠١٢٥٥٥١٢٣٤")
     await noura.chooses("Change an answer")
     await noura.chooses("Opening hours")
-    await noura.says("every day, all day")
-    assert "Please write the days and times like this" in noura.heard
-    await noura.says("sun-thu 08:00-14:00")
-    assert "Opening hours: Sunday–Thursday 08:00–14:00" in noura.heard
+    await noura.says("sun-thu 08:00-14:00 sat 09:00-12:00")  # a separator forgotten: refused, not half-read
+    assert "I could not read “sun-thu 08:00-14:00 sat 09:00-12:00”" in noura.heard
+    await noura.says("الأحد-الخميس 08:00 - 14:00؛ السبت 09:00-12:00")  # the Arabic keyboard's semicolon
+    assert "Opening hours: Sunday–Thursday 08:00–14:00; Saturday 09:00–12:00" in noura.heard
     await noura.chooses("Change an answer")
     await noura.chooses("Map link")
-    await noura.says("maps.example/makkah")  # not a link: refused when saving, asked again
-    await noura.chooses("Save")
-    assert "a link that starts with https://" in noura.heard
+    await noura.says("maps.example/makkah")
+    assert "Please type a link that starts with https://" in noura.heard
     await noura.says("https://maps.example/makkah")
+    await noura.says("back")  # changes made: asked before they are dropped
+    assert "Leave without saving your changes?" in noura.heard
+    await noura.chooses("No, let us go on")
     await noura.chooses("Save")
     assert "Saved. Families of Makkah read it from now on." in noura.heard
     assert "Makkah · 0125551234" in noura.options
@@ -87,7 +98,7 @@ async def test_an_admin_changes_an_office_in_the_chat_and_her_family_reads_it(
     await fatima.chooses(ar("My office"))
     assert ar("Your office: %(name)s", name="مكة المكرمة") in fatima.heard
     assert "📞 0125551234" in fatima.heard and "🗺️ https://maps.example/makkah" in fatima.heard
-    assert "🕘 الأحد–الخميس 08:00–14:00" in fatima.heard
+    assert "🕘 الأحد–الخميس 08:00–14:00؛ السبت 09:00–12:00" in fatima.heard
     changed = await database.run(
         lambda s: s.scalars(select(AuditEntry).where(AuditEntry.action == "offices.edit")).all()
     )
@@ -114,7 +125,7 @@ async def test_an_offices_staff_sees_no_offices_option_and_cannot_change_one(
     assert stored is not None and stored.phone == ""
 
 
-async def test_useful_services_show_her_office_then_its_entries_first_each_short(
+async def test_useful_services_show_her_office_then_its_entries_and_not_another_offices(
     database: Database, engine: Engine, clock: Clock, fatima: Person
 ) -> None:
     await database.run(lambda s: tips.load_shipped(s))
@@ -122,7 +133,8 @@ async def test_useful_services_show_her_office_then_its_entries_first_each_short
     await fatima.registers(mobile="0551234567")
     await fatima.chooses(ar("Useful services"))
     said = fatima.replies[0].text
-    assert said.index("📞 0125551234") < said.index("الغرفة التجارية") < said.index("مكتب العمل بجدة")
+    assert said.index("📞 0125551234") < said.index("الغرفة التجارية") < said.index("مكتب الضمان الاجتماعي")
+    assert "مكتب العمل بجدة" not in said  # Jeddah's
     assert "عرّفت بها في ملتقى" not in said  # the long "about" stays out of the list
 
 

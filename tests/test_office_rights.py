@@ -241,7 +241,7 @@ async def test_admins_see_the_staff_and_the_log_in_the_chat(
     )
     await noura.chooses("Office log")
     assert "The latest office actions:" in noura.heard
-    assert "the operator · published a canteen opportunity · #1 · published" in noura.heard
+    assert "Makkah · the operator · published a canteen opportunity · #1 · published" in noura.heard
     huda = Person(engine, clock, address=OWN, language_hint="en")
     await huda.says("hello")
     assert "Office log" not in huda.options and "Staff of each office" not in huda.options

@@ -15,8 +15,8 @@ async def registered(database: Database) -> list[Beneficiary]:
 
 
 async def test_a_new_person_is_greeted_in_arabic_and_offered_to_register(fatima: Person) -> None:
-    replies = await fatima.says("السلام عليكم")
-    assert replies[0].text == "وعليكم السلام ورحمة الله 🌷"  # her greeting returned first
+    replies = await fatima.says("السلام عليكم، ابغى اسجل")
+    assert replies[0].text == "وعليكم السلام ورحمة الله وبركاته 🌷"  # her greeting returned first, in full
     assert "أهلاً بك في «أسر»" in fatima.heard
     assert fatima.options == ["تسجيل أسرتي", "عن مشروع أسر", "English"]
 
@@ -461,7 +461,11 @@ async def test_help_while_asked_whether_to_leave(fatima: Person) -> None:
     await fatima.says("إلغاء")
     await fatima.says("مساعدة")
     assert (
-        ar("Choose “No, let us go on” to keep your answers, or “Yes, forget them” to leave.") in fatima.heard
+        ar(
+            "Choose “No, let us go on” to keep your answers, or “%(leave)s” to leave.",
+            leave="نعم، أريد حذف إجاباتي",
+        )
+        in fatima.heard
     )
     await fatima.says("لا")
     assert ar("Which social-security office serves you?") in fatima.heard

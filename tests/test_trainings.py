@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from sqlalchemy import select
+
 from conversations.calendar import fold, ics
 from conversations.engine import Engine
 from conversations.flows import all_flows
@@ -13,7 +15,7 @@ from storage import events
 from storage.audiences import Audience
 from storage.db import Database
 from storage.events import EventDetails
-from storage.models import Event
+from storage.models import Delivery, Event
 from tests.people import Clock, Person, ar, en
 from tests.test_events import FORUM, START
 
@@ -110,3 +112,27 @@ def test_an_event_as_a_calendar_file(clock: Clock) -> None:
     long_arabic = "SUMMARY:" + "ملتقى " * 30
     assert fold(long_arabic).replace("\r\n ", "") == long_arabic  # folded between characters, not inside one
     assert en("✅ Going") == "✅ Going"
+
+
+async def test_her_answer_stops_an_invitation_still_waiting_and_she_sees_what_she_is_coming_to(
+    database: Database, clock: Clock, fatima: Person, mary: Person
+) -> None:
+    await fatima.registers()  # Makkah
+    await mary.registers(national_id="1000000016", mobile="0551234568", language="en")
+    forum = await add_event(database, clock)  # both invited; the invitations wait in the outbox (not sent)
+    await fatima.chooses(ar("Trainings"))
+    await fatima.chooses("ملتقى الأسر المنتجة")
+    await fatima.chooses(ar("✅ Going"))
+    waiting = await database.run(
+        lambda s: s.execute(
+            select(Delivery.beneficiary_id, Delivery.status)
+            .where(Delivery.kind == "invitation", Delivery.source_id == forum)
+            .order_by(Delivery.beneficiary_id)
+        ).all()
+    )
+    assert [tuple(row) for row in waiting] == [(1, "cancelled"), (2, "pending")]  # Mary has not answered
+
+    await fatima.says("القائمة")
+    await fatima.chooses(ar("My account"))
+    await fatima.chooses(ar("My applications and trainings"))
+    assert ar("Trainings you are coming to:") in fatima.heard and "• ملتقى الأسر المنتجة" in fatima.heard

@@ -19,6 +19,7 @@ from functools import partial
 from typing import TextIO
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.delivery import Dispatcher
 from conversations.messages import Channel
@@ -86,7 +87,11 @@ class TerminalDelivery:
 
     async def dispatch_due(self) -> int:
         async with self._job():
-            return await self.outbox.drain()
+            try:
+                return await self.outbox.drain()
+            except SQLAlchemyError as busy:  # another chat holds the database: the next run sends it
+                log.warning("sending waits for the next run: %s", type(busy).__name__)
+                return 0
 
     @asynccontextmanager
     async def _job(self) -> AsyncIterator[None]:

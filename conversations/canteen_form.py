@@ -40,8 +40,10 @@ SHOWN = "canteen_opportunity"  # the opportunity on the staff's screen (conversa
 
 def whole_number(text: str, turn: Turn) -> int:
     cleaned = normalise(text)
-    if not cleaned.isdigit() or int(cleaned) < 1:
+    if not cleaned.isdigit():
         raise Invalid(_("Please type a whole number, like 40."))
+    if int(cleaned) < 1:
+        raise Invalid(_("Please type a number of at least 1."))
     return int(cleaned)
 
 

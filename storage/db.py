@@ -64,7 +64,7 @@ def _pause(attempt: int) -> float:
 
 
 def _log_conflict(exc: BaseException, attempt: int) -> None:
-    log.info("transaction conflict (%s), attempt %d, running again", type(exc).__name__, attempt)
+    log.debug("transaction conflict (%s), attempt %d, running again", type(exc).__name__, attempt)
 
 
 class Database:

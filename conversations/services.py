@@ -38,12 +38,8 @@ class Services:
     name = "services"
 
     def begin(self, turn: Turn) -> None:
-        family = (
-            beneficiaries.beneficiary(turn.session, turn.conversation.beneficiary_id)
-            if turn.conversation.beneficiary_id is not None
-            else None
-        )
-        office_code = family.office_code if family is not None else None
+        family = turn.conversation.beneficiary_id
+        office_code = beneficiaries.office_of(turn.session, family) if family is not None else None
         listed = in_her_order(tips.services(turn.session), office_code)
         contact = (
             her_office(turn.session, office_code, turn.language, only_if_listed=True) if office_code else ""

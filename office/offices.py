@@ -122,7 +122,7 @@ def edit(session: Session, actor: Actor, code: str, changes: Mapping[str, Any], 
     return found
 
 
-def contact_lines(office: Office, language: str) -> list[str]:
+def contact_lines(office: Office | offices.OfficeContact, language: str) -> list[str]:
     ar = language == "ar"
     lines = [_("Your office: %(name)s", name=office.name(language))]
     if office.phone:
@@ -148,7 +148,7 @@ def contact_lines(office: Office, language: str) -> list[str]:
 
 def her_office(session: Session, office_code: str, language: str, *, only_if_listed: bool = False) -> str:
     """How she reaches her office, as lines to read; with `only_if_listed`, nothing when none is listed."""
-    found = offices.contact(session, office_code)
+    found = offices.contact_of(session, office_code)
     if found is None or (only_if_listed and not any(getattr(found, name) for name in CONTACT_FIELDS)):
         return ""
     return "\n".join(contact_lines(found, language))

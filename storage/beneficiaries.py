@@ -111,6 +111,15 @@ def register(session: Session, new: NewBeneficiary, now: datetime) -> int:
     return family
 
 
+_OFFICE_OF = Prepared(select(Beneficiary.office_code).where(Beneficiary.id == bindparam("family")))
+
+
+def office_of(session: Session, beneficiary_id: int) -> str | None:
+    """Her office's code (read on menu screens, so prepared once, without loading her whole row)."""
+    found = _OFFICE_OF.scalar(session, {"family": beneficiary_id})
+    return str(found) if found is not None else None
+
+
 def beneficiary(session: Session, beneficiary_id: int) -> Beneficiary | None:
     return session.get(Beneficiary, beneficiary_id)
 

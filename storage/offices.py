@@ -7,6 +7,7 @@ Read during registration and on many staff screens, so the two queries are prepa
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
@@ -40,9 +41,43 @@ def office(session: Session, code: str) -> OfficeEntry | None:
     return None if found is None else OfficeEntry(**found)
 
 
+@dataclass(frozen=True)
+class OfficeContact:
+    """How families reach an office, as they read it."""
+
+    code: str
+    name_ar: str
+    name_en: str
+    phone: str
+    whatsapp: str
+    address_ar: str
+    address_en: str
+    map_url: str
+    hours: list[dict[str, Any]]
+    hours_note_ar: str
+    hours_note_en: str
+
+    def name(self, language: str) -> str:
+        return self.name_ar if language == "ar" else self.name_en
+
+
+# Read wherever a family is told how to reach her office ("Useful services" among them): prepared once.
+_CONTACT = Prepared(
+    select(*(Office.__table__.c[name] for name in OfficeContact.__dataclass_fields__)).where(
+        Office.code == bindparam("code")
+    )
+)
+
+
 def contact(session: Session, code: str) -> Office | None:
-    """The office with how families reach it (phone, WhatsApp, address, map, opening hours)."""
+    """The office, to change how families reach it."""
     return session.get(Office, code)
+
+
+def contact_of(session: Session, code: str) -> OfficeContact | None:
+    """How families reach the office with this code."""
+    found = _CONTACT.first(session, {"code": code})
+    return None if found is None else OfficeContact(**found)
 
 
 def names(session: Session, language: str) -> dict[str, str]:

@@ -1,7 +1,7 @@
 """Broadcast benchmark: enqueueing an audience of 100,000, dispatch throughput, the achieved rate, memory.
 
     .venv/bin/python bench/broadcast.py [--families 100000] [--dispatch 0] [--rate-seconds 60]
-                                        [--concurrency 20]
+                                        [--concurrency 20] [--workers 3]
 
 1. Imports: what each library costs the process, measured in a fresh interpreter, one after another.
 2. Seed: the families, written in batches of 2,000 (the benchmark's own set-up, not the product's work).
@@ -12,7 +12,8 @@
    outbox (claim, send, record), SQLite; --dispatch messages, 0 for the whole audience. The fake server's
    count must match.
 5. The achieved rate with the limit at 30 a second over --rate-seconds, in batches of 100 as `usar run` claims
-   them, for a second announcement: sends timed at the fake server.
+   them, for a second announcement: sends timed at the fake server. Once with one worker on SQLite, and once
+   with --workers workers on PostgreSQL sharing the channel's pace (each with its own connections).
 6. Memory: the resident set after the imports, the peak of each stage (Linux: VmHWM, reset before each stage
    through /proc/self/clear_refs) and the peak of the whole process (ru_maxrss).
 """
@@ -42,7 +43,7 @@ from sqlalchemy.orm import Session
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.delivery import DEFAULT_CONCURRENCY, Dispatcher, RateLimit
+from bot.delivery import DEFAULT_CONCURRENCY, Dispatcher
 from bot.telegram import create_bot
 from conversations.messages import Channel
 from conversations.validators import with_check_digit
@@ -257,24 +258,35 @@ async def dispatch_unlimited(database: Database, fake: FakeBotAPI, dispatch: int
 
 
 async def dispatch_limited(
-    database: Database, fake: FakeBotAPI, rate_seconds: float, concurrency: int
+    databases: list[Database], fake: FakeBotAPI, rate_seconds: float, concurrency: int, source: int
 ) -> None:
-    await enqueue_timed(database, 2)  # a second announcement: the first may all be sent already
+    """One worker for each database object (each its own connections, as a process has), all sending one
+    announcement at 30 a second together, on the real clock; the rate achieved, timed at the fake server."""
+    await enqueue_timed(databases[0], source)  # another announcement: the earlier may all be sent already
     await fake.reset()
-    bot = create_bot(TOKEN, fake.url)
+    bots = [create_bot(TOKEN, fake.url) for _ in databases]
+    started = time.monotonic()
     try:
-        limited = Dispatcher(
-            database,
-            {Channel.TELEGRAM: TelegramSender(bot)},
-            {Channel.TELEGRAM: RateLimit(per_second=30)},
-            lambda: NOW,
-            concurrency=concurrency,  # and the batch `usar run` claims (100)
-        )
-        started = time.monotonic()
-        while time.monotonic() - started < rate_seconds:
-            await limited.round()
+        workers = [
+            Dispatcher(
+                database,
+                {Channel.TELEGRAM: TelegramSender(bot)},
+                {Channel.TELEGRAM: 30},
+                lambda: datetime.now(UTC),
+                concurrency=concurrency,  # and the batch `usar run` claims (100)
+            )
+            for database, bot in zip(databases, bots, strict=True)
+        ]
+
+        async def work(worker: Dispatcher) -> None:
+            while time.monotonic() - started < rate_seconds:
+                if not await worker.round():
+                    await asyncio.sleep(0.2)
+
+        await asyncio.gather(*(work(worker) for worker in workers))
     finally:
-        await bot.session.close()
+        for bot in bots:
+            await bot.session.close()
     _, sent_at = await fake.sends(times=True)
     window = [at for at in sent_at if at - started < rate_seconds]
     busiest = max(
@@ -284,9 +296,11 @@ async def dispatch_limited(
         ),
         default=0,
     )
+    backend = "SQLite" if databases[0].is_sqlite else "PostgreSQL"
     print(
         f"rate      limit 30/s  {len(window):>7,} messages in {rate_seconds:.0f} s"
-        f" = {len(window) / rate_seconds:.2f}/s (busiest second: {busiest})"
+        f" = {len(window) / rate_seconds:.2f}/s (busiest second: {busiest};"
+        f" {len(databases)} worker{'s' if len(databases) > 1 else ''}, {backend})"
     )
 
 
@@ -303,13 +317,15 @@ async def sqlite_part(families: int, dispatch: int, rate_seconds: float, concurr
             await stage(
                 "dispatch no limit", lambda: dispatch_unlimited(database, fake, dispatch, concurrency)
             )
-            await stage("rate 30/s", lambda: dispatch_limited(database, fake, rate_seconds, concurrency))
+            await stage(
+                "rate 30/s", lambda: dispatch_limited([database], fake, rate_seconds, concurrency, source=2)
+            )
         finally:
             await fake.stop()
             await database.dispose()
 
 
-async def postgres_part(families: int) -> None:
+async def postgres_part(families: int, rate_seconds: float, workers: int, concurrency: int) -> None:
     server = os.environ.get("USAR_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
     name = f"usar_bench_{uuid.uuid4().hex[:10]}"
     plain = make_url(server).set(drivername="postgresql").render_as_string(hide_password=False)
@@ -319,19 +335,26 @@ async def postgres_part(families: int) -> None:
         print(f"enqueue   PostgreSQL  skipped: no server at {server} ({problem})")
         return
     await admin.execute(f'CREATE DATABASE "{name}"')
-    database = Database(make_url(server).set(database=name).render_as_string(hide_password=False))
+    url = make_url(server).set(database=name).render_as_string(hide_password=False)
+    databases = [Database(url) for _ in range(workers)]
+    fake = FakeBotAPI()
+    await fake.start()
     try:
-        await database.migrate()
-        await database.run(lambda s: add_families(s, families))
-        added, seconds = await enqueue_timed(database, 1)
+        await databases[0].migrate()
+        await databases[0].run(lambda s: add_families(s, families))
+        added, seconds = await enqueue_timed(databases[0], 1)
         print(f"enqueue   PostgreSQL  {added:>7,} deliveries in {seconds:6.2f} s")
+        if rate_seconds:
+            await dispatch_limited(databases, fake, rate_seconds, concurrency, source=3)
     finally:
-        await database.dispose()
+        await fake.stop()
+        for database in databases:
+            await database.dispose()
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await admin.close()
 
 
-async def main(families: int, dispatch: int, rate_seconds: float, concurrency: int) -> None:
+async def main(families: int, dispatch: int, rate_seconds: float, concurrency: int, workers: int) -> None:
     load = ", ".join(f"{figure:.2f}" for figure in os.getloadavg())
     print(
         f"{families:,} families, Python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load average {load}"
@@ -342,7 +365,7 @@ async def main(families: int, dispatch: int, rate_seconds: float, concurrency: i
         f"memory    after the imports          {_status('VmRSS'):6.1f} MB resident, peak {PEAKS[-1]:.1f} MB"
     )
     await sqlite_part(families, dispatch, rate_seconds, concurrency)
-    await stage("PostgreSQL seed+enqueue", lambda: postgres_part(families))
+    await stage("PostgreSQL", lambda: postgres_part(families, rate_seconds, workers, concurrency))
     if all(peak == peak for peak in PEAKS):  # resetting VmHWM resets ru_maxrss too: the highest stage
         print(f"memory    peak of this process (highest of the stages): {max(PEAKS):,.1f} MB")
     else:
@@ -356,5 +379,14 @@ if __name__ == "__main__":
     parser.add_argument("--dispatch", type=int, default=0, help="messages to dispatch; 0: the whole audience")
     parser.add_argument("--rate-seconds", type=float, default=60)
     parser.add_argument("--concurrency", type=int, default=DEFAULT_CONCURRENCY)
+    parser.add_argument("--workers", type=int, default=3, help="workers sharing the pace on PostgreSQL")
     arguments = parser.parse_args()
-    asyncio.run(main(arguments.families, arguments.dispatch, arguments.rate_seconds, arguments.concurrency))
+    asyncio.run(
+        main(
+            arguments.families,
+            arguments.dispatch,
+            arguments.rate_seconds,
+            arguments.concurrency,
+            arguments.workers,
+        )
+    )

@@ -1,20 +1,29 @@
-"""The dispatcher: sends what the outbox holds, at each channel's rate, and records what became of it.
+"""The dispatcher: sends what the outbox holds, at each channel's pace, and records what became of it.
 
-One round: claim a batch of due deliveries (committed before any send), look up for each family the
-channel she used last, her language and whether she stopped announcements, send through that channel's
-sender, and record every outcome in one transaction. A send that a dead worker left half-done is taken
-again after its lease; the unique key of the outbox keeps every family to one row per message.
+One round claims a batch of due deliveries under a short lease (committed before any send), looks up for each
+family the channel she used last, her language and whether she stopped announcements, and sends channel by
+channel in groups of `concurrency`. Before each group goes, the round renews its lease on everything it still
+holds and learns which rows are still its own and unsent; after it, the group's outcomes are recorded. So a
+worker that dies leaves at most one group sent and unrecorded, and its other rows go to another worker once
+the lease runs out (the guarantees are in docs/DESIGN-NOTES.md, "Delivery").
+
+A channel's pace is shared by every worker through the database (`Pace`). A wait longer than `LONGEST_WAIT`
+(a platform's "retry after", a long queue) is never slept holding a claim: the rows go back to the outbox
+with the time they can go. If the database goes away in the middle of a round, what was sent is kept in
+memory and recorded once it is back, and nothing more is sent meanwhile.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import time
+import math
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
+from typing import Literal, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -31,56 +40,66 @@ from conversations.messages import (
     Sent,
     TransientFailure,
 )
-from storage import beneficiaries, contacts, conversations, deliveries, kinds
-from storage.db import Database
+from storage import beneficiaries, contacts, conversations, deliveries, kinds, paces
+from storage.db import Database, is_unreachable
 from storage.deliveries import Claimed, SentRow
 from storage.kinds import Quiet, QuietHours
 from storage.models import Beneficiary, DeliveryStatus
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+LEASE = timedelta(seconds=30)  # how long a claim stands without being renewed
+LONGEST_WAIT = timedelta(seconds=10)  # a longer wait for the channel's turn gives the claims back
+FIRST_DATABASE_PAUSE = 0.5  # seconds before trying an unreachable database again, doubling up to
+LONGEST_DATABASE_PAUSE = 5.0
+OUTAGE_PATIENCE = 15 * 60.0  # seconds a round waits for the database before it gives up
 
 
-@dataclass
-class RateLimit:
-    """At most `per_second` sends, spread evenly; a platform's "retry after" pauses the whole channel."""
+class Pace:
+    """At most `per_second` sends on one channel by all workers together, through `storage.paces`; a
+    platform's "retry after" pauses the channel for every worker."""
 
-    per_second: float
-    clock: Callable[[], float] = time.monotonic
-    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
-    _next: float = field(default=0.0, init=False)
-    # Concurrent senders take their turns one at a time, in order of arrival.
-    _turn: asyncio.Lock = field(default_factory=asyncio.Lock, init=False, repr=False, compare=False)
-    # When the last sends went: never more than per_second of them within a second.
-    _recent: deque[float] = field(default_factory=deque, init=False, repr=False, compare=False)
+    def __init__(
+        self,
+        database: Database,
+        channel: Channel,
+        per_second: float,
+        clock: Callable[[], datetime],
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        if per_second <= 0:
+            raise ValueError("a pace needs a positive rate")
+        self.database = database
+        self.channel = channel
+        # Rounded up to the microsecond, so that a second never holds more than `per_second` turns.
+        self.interval = timedelta(microseconds=math.ceil(1_000_000 / per_second))
+        self.clock = clock
+        self.sleep = sleep
+        self._turn = asyncio.Lock()  # this worker's sends ask one at a time, in order of arrival
 
-    async def wait(self) -> None:
-        """Until this send may go: in its turn, 1/per_second after the one before, and not while the
-        channel is paused (a pause that comes while it waits makes it wait longer)."""
+    async def turn(self, longest_wait: timedelta) -> datetime | None:
+        """Wait for this send's turn: None when it may go. If the turn is further than `longest_wait`,
+        when it is, without waiting."""
         async with self._turn:
-            now = self.clock()
-            while (earliest := self._earliest()) > now:
-                await self.sleep(earliest - now)
-                now = self.clock()
-            interval = 1 / self.per_second
-            # On time or a little late (a sleep wakes up late on a busy machine): the next turn keeps to the
-            # schedule, so lateness is not lost from the rate; later than a whole turn (idle, or starved), the
-            # schedule starts again from now. `_recent` keeps any second from getting more than its share.
-            self._next = (self._next if now - self._next < interval else now) + interval
-            self._recent.append(now)
-            if len(self._recent) > self._per_whole_second:
-                self._recent.popleft()
+            slept_until: datetime | None = None
+            while True:
+                # After a wait, it is at least the time waited for, whatever the clock says (a clock that
+                # does not move in a test, a wall clock slewed back a little).
+                now = self.clock() if slept_until is None else max(self.clock(), slept_until)
+                due = await self.database.run(
+                    partial(paces.take, channel=self.channel.value, now=now, interval=self.interval)
+                )
+                if due is None:
+                    return None
+                if due - now > longest_wait:
+                    return due
+                await self.sleep((due - now).total_seconds())
+                slept_until = due
 
-    def pause(self, seconds: float) -> None:
-        self._next = max(self._next, self.clock() + seconds)
-
-    @property
-    def _per_whole_second(self) -> int:
-        return max(1, int(self.per_second))
-
-    def _earliest(self) -> float:
-        if len(self._recent) < self._per_whole_second:
-            return self._next
-        return max(self._next, self._recent[0] + 1.0)
+    async def pause(self, seconds: float) -> None:
+        until = self.clock() + timedelta(seconds=seconds)
+        await self.database.run(partial(paces.pause, channel=self.channel.value, until=until))
 
 
 class _Window:
@@ -131,9 +150,15 @@ DEFAULT_CONCURRENCY = 20  # sends in flight at once on each channel (USAR_DISPAT
 
 @dataclass(frozen=True)
 class Held:
-    """Not sent: quiet hours keep it until `until`."""
+    """Not sent, and not an attempt: pending again from `until` (quiet hours; a channel another process sends
+    on; the database out of reach when it was to go)."""
 
     until: datetime
+
+
+@dataclass(frozen=True)
+class Paused(Held):
+    """Not sent: the channel's next turn is further off than a worker waits holding a claim."""
 
 
 @dataclass(frozen=True)
@@ -155,54 +180,91 @@ class Target:
     opted_out: bool
 
 
+Result = tuple[Claimed, tuple[Target | None, Outcome]]
+
+
 class Dispatcher:
     def __init__(
         self,
         database: Database,
         senders: Mapping[Channel, Sender],
-        limits: Mapping[Channel, RateLimit],
+        rates: Mapping[Channel, float],
         clock: Callable[[], datetime],
         batch: int = 100,
-        lease: timedelta = timedelta(minutes=5),
+        lease: timedelta = LEASE,
         quiet: QuietHours | None = None,
         concurrency: int = DEFAULT_CONCURRENCY,
         only_for: Callable[[Session], int | None] | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        heartbeat: float | None = None,
     ) -> None:
+        """`rates`: sends a second on each channel, by all workers together (a channel without one is not
+        paced); `sleep` waits for a channel's turn or for the database (tests pass a fake clock's);
+        `heartbeat`: seconds of real time between renewals of a round's lease (a third of it by default)."""
         if concurrency < 1:
             raise ValueError("concurrency must be at least 1")
         self.quiet = quiet
         self.database = database
         self.senders = dict(senders)
-        self.limits = dict(limits)
         self.clock = clock
+        self.sleep = sleep
+        self.paces = {channel: Pace(database, channel, rate, clock, sleep) for channel, rate in rates.items()}
         self.batch = batch
         self.lease = lease
+        self.heartbeat = lease.total_seconds() / 3 if heartbeat is None else heartbeat
         self.concurrency = concurrency  # sends in flight at once on each channel
         # A terminal chat delivers to the one family it speaks for (the family id, now; None: nobody yet).
         self.only_for = only_for
         self._windows: dict[Channel, _Window] = {}
+        # Since when this worker has reached the database without a break (None: it has not, or lost it).
+        self._connected_since: datetime | None = None
 
     async def round(self) -> int:
         """Send one batch; how many deliveries it handled (0: nothing was due)."""
         now = self.clock()
         waiting = kinds.WAITING_IN_QUIET_HOURS if self.quiet is not None and self.quiet.covers(now) else ()
-        claimed: list[Claimed] = await self.database.run(lambda s: self._claim(s, now, waiting))
+        try:
+            claimed: list[Claimed] = await self.database.run(lambda s: self._claim(s, now, waiting))
+        except Exception as exc:
+            if is_unreachable(exc):
+                self._connected_since = None
+            raise
+        self._reached(now)
         if not claimed:
             return 0
-        targets = await self.database.run(lambda s: _targets(s, claimed))
-        outcomes = await self._send_all([(d, targets.get(d.id)) for d in claimed])
-        results = list(zip(claimed, outcomes, strict=True))
-        done = self.clock()
-        await self.database.run(lambda session: _record_all(session, results, done))
+        lease = _Lease(self, claimed)
+        heartbeat = asyncio.create_task(lease.keep_alive())
+        try:
+            targets = await self._persist(lambda s: _targets(s, claimed))
+            settled: list[Result] = []
+            to_send: dict[Channel, list[tuple[Claimed, Target]]] = {}
+            for delivery in claimed:
+                target = targets.get(delivery.id)
+                why_not = self._not_to_send(delivery, target)
+                if not isinstance(why_not, str):
+                    settled.append((delivery, (target, why_not)))
+                else:
+                    assert target is not None and target.channel is not None
+                    to_send.setdefault(target.channel, []).append((delivery, target))
+            await lease.record(settled)
+            await asyncio.gather(*(self._send_on(rows, lease) for rows in to_send.values()))
+        finally:
+            heartbeat.cancel()
         return len(claimed)
 
     def _claim(self, session: Session, now: datetime, waiting: Sequence[str]) -> list[Claimed]:
-        if self.only_for is None:
-            return deliveries.claim(session, now, self.batch, self.lease, waiting)
-        family = self.only_for(session)
-        if family is None:
-            return []
-        return deliveries.claim(session, now, self.batch, self.lease, waiting, for_family=family)
+        # Another worker's claim is taken only once its lease ran out, and only by a worker that has been
+        # in touch with the database for a whole lease: one that was itself cut off gives the others as
+        # long to come back and record what they sent meanwhile.
+        take_expired = self._connected_since is not None and now - self._connected_since >= self.lease
+        family = None
+        if self.only_for is not None:
+            family = self.only_for(session)
+            if family is None:
+                return []
+        return deliveries.claim(
+            session, now, self.batch, self.lease, waiting, for_family=family, take_expired=take_expired
+        )
 
     async def drain(self, go_on: Callable[[], bool] = lambda: True) -> int:
         """Rounds until nothing is due now, or until `go_on` says stop; how many were handled."""
@@ -211,30 +273,10 @@ class Dispatcher:
             handled += count
         return handled
 
-    async def _send_all(
-        self, sends: Sequence[tuple[Claimed, Target | None]]
-    ) -> list[tuple[Target | None, Outcome]]:
-        """Every claimed delivery sent, up to `concurrency` at once; their outcomes in the claim's order.
-        If one send raises, the others are stopped and the round fails (its rows go again after the lease)."""
-        outcomes: list[tuple[Target | None, Outcome]] = [(None, None)] * len(sends)
-        queue = iter(enumerate(sends))
-
-        async def sending() -> None:
-            for index, (delivery, target) in queue:
-                outcomes[index] = await self._send(delivery, target)
-
-        tasks = [asyncio.create_task(sending()) for _ in range(min(self.concurrency, len(sends)))]
-        try:
-            await asyncio.gather(*tasks)
-        except BaseException:
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
-            raise
-        return outcomes
-
-    def _not_now(self, delivery: Claimed) -> Held | TooLate | None:
-        """Why this delivery is not to be sent now, if it is not."""
+    def _not_to_send(self, delivery: Claimed, target: Target | None) -> Outcome | Literal["send"]:
+        """What becomes of a delivery that is not to be sent now; "send" if it is to be sent."""
+        if target is None or _stopped(delivery, target) or target.channel is None or target.address is None:
+            return None
         now = self.clock()
         if expired(delivery.payload, now):
             return TooLate()
@@ -244,25 +286,71 @@ class Dispatcher:
             and self.quiet.covers(now)
         ):
             until = held_until(delivery.payload, self.quiet.ends_after(now))
-            return None if until is None else Held(until)
-        return None
+            if until is not None:
+                return Held(until)
+        if target.channel not in self.senders:  # another process sends on that channel (a terminal chat)
+            return Held(now + ELSEWHERE)
+        return "send"
 
-    async def _send(self, delivery: Claimed, target: Target | None) -> tuple[Target | None, Outcome]:
-        if target is None or _stopped(delivery, target) or target.channel is None or target.address is None:
-            return target, None
-        if (not_now := self._not_now(delivery)) is not None:
-            return target, not_now
-        sender = self.senders.get(target.channel)
-        if sender is None:  # another process sends on that channel (a terminal chat, say): it stays for it
-            return target, Held(self.clock() + ELSEWHERE)
-        limit = self.limits.get(target.channel)
+    async def _send_on(self, rows: Sequence[tuple[Claimed, Target]], lease: _Lease) -> None:
+        """One channel's share of the round: up to `concurrency` sends at once, each confirmed as still this
+        worker's just before it goes. At most `concurrency` deliveries are ever sent and not yet recorded:
+        what a crash can send twice."""
+        unrecorded = asyncio.Semaphore(self.concurrency)
+        recorder = _Recorder(lease, unrecorded, self.concurrency)
+        queue = deque(rows)
+        paused: Paused | None = None
+
+        async def sending() -> None:
+            nonlocal paused
+            while queue:
+                await unrecorded.acquire()
+                if recorder.failed is not None or not queue:
+                    unrecorded.release()
+                    if recorder.failed is not None:
+                        raise recorder.failed
+                    return
+                delivery, target = queue.popleft()
+                if paused is not None:  # the channel's turn is far off: back to the outbox until then
+                    recorder.add((delivery, (target, paused)))
+                elif not await lease.still_mine(delivery):  # its lease ran out and another worker took it
+                    unrecorded.release()
+                else:
+                    outcome = await self._send(delivery, target)
+                    if isinstance(outcome[1], Paused):
+                        paused = outcome[1]
+                    recorder.add((delivery, outcome))
+
+        tasks = [asyncio.create_task(sending()) for _ in range(min(self.concurrency, len(rows)))]
+        try:
+            await asyncio.gather(*tasks)
+        except BaseException:  # one send raised: the round fails, its rows go again after the lease
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            raise
+        finally:
+            await recorder.close()
+
+    async def _send(self, delivery: Claimed, target: Target) -> tuple[Target | None, Outcome]:
+        assert target.channel is not None and target.address is not None
+        sender = self.senders[target.channel]
+        pace = self.paces.get(target.channel)
         window = self._windows.setdefault(target.channel, _Window(self.concurrency))
         reply = reply_for(delivery.payload, target.language)
         outcome: SendOutcome | None = None
         await window.enter()
         try:
-            if limit is not None:
-                await limit.wait()
+            if pace is not None:
+                try:
+                    due = await pace.turn(LONGEST_WAIT)
+                except Exception as exc:
+                    if not is_unreachable(exc):
+                        raise
+                    self._connected_since = None
+                    return target, Held(self.clock())  # not sent: it goes when the database is back
+                if due is not None:
+                    return target, Paused(due)
             outcome = await sender.send(
                 Outbound(
                     address=target.address,
@@ -272,11 +360,130 @@ class Dispatcher:
                     last_inbound_at=target.last_inbound_at,
                 )
             )
-            if isinstance(outcome, RetryAfter) and limit is not None:
-                limit.pause(outcome.seconds)  # before anyone waiting for the window goes
+            if isinstance(outcome, RetryAfter) and pace is not None:
+                # Before anyone waiting for the window goes; if the database is away, this worker's
+                # window (one at a time now) and the retry of this row still hold the channel back.
+                try:
+                    await pace.pause(outcome.seconds)
+                except Exception as exc:
+                    if not is_unreachable(exc):
+                        raise
         finally:
             window.leave(outcome)
         return target, outcome
+
+    async def _persist(self, work: Callable[[Session], T]) -> T:
+        """`work` in a transaction of its own, waited for while the database is out of reach (what was sent
+        meanwhile is recorded then; nothing is sent without it)."""
+        waited, pause = 0.0, FIRST_DATABASE_PAUSE
+        while True:
+            try:
+                result = await self.database.run(work)
+            except Exception as exc:
+                if not is_unreachable(exc) or waited >= OUTAGE_PATIENCE:
+                    raise
+                self._connected_since = None
+                log.warning("the database is out of reach in a dispatch round: trying again in %g s", pause)
+                await self.sleep(pause)
+                waited, pause = waited + pause, min(pause * 2, LONGEST_DATABASE_PAUSE)
+                continue
+            self._reached(self.clock())
+            return result
+
+    def _reached(self, now: datetime) -> None:
+        if self._connected_since is None:
+            self._connected_since = now
+
+
+class _Lease:
+    """What one round holds: its claims, renewed together (by the heartbeat every third of a lease, and
+    whenever a send finds the last renewal half a lease old), and which of them are still its own."""
+
+    def __init__(self, dispatcher: Dispatcher, claimed: Sequence[Claimed]) -> None:
+        self.dispatcher = dispatcher
+        self.held = {delivery.id: delivery for delivery in claimed}  # claimed, not yet recorded
+        self.mine = set(self.held)
+        # The claim itself was the first renewal.
+        self.confirmed_until = dispatcher.clock() + dispatcher.lease / 2
+        self._renewing = asyncio.Lock()
+
+    async def still_mine(self, delivery: Claimed) -> bool:
+        """True if this delivery is this round's to send: its claim was renewed less than half a lease ago
+        (nobody else can take it for at least another half), or is renewed now."""
+        if self.dispatcher.clock() >= self.confirmed_until:
+            async with self._renewing:
+                if self.dispatcher.clock() >= self.confirmed_until:
+                    await self._renew(self.dispatcher._persist)
+        return delivery.id in self.mine
+
+    async def keep_alive(self) -> None:
+        """The claims renewed every `heartbeat` seconds of real time, whatever the round is waiting for (a
+        slow send, the channel's turn): a live worker keeps its claims, a dead one loses them in a lease."""
+        dispatcher = self.dispatcher
+        while True:
+            await asyncio.sleep(dispatcher.heartbeat)
+            try:
+                async with self._renewing:
+                    await self._renew(dispatcher.database.run)
+            except Exception as exc:
+                if not is_unreachable(exc):
+                    raise
+                dispatcher._connected_since = None
+
+    async def _renew(self, run: Callable[[Callable[[Session], set[int]]], Awaitable[set[int]]]) -> None:
+        dispatcher = self.dispatcher
+        now = dispatcher.clock()
+        renewal = partial(deliveries.renew, held=list(self.held.values()), now=now, lease=dispatcher.lease)
+        self.mine = await run(renewal)
+        self.confirmed_until = now + dispatcher.lease / 2
+
+    async def record(self, results: Sequence[Result]) -> None:
+        """What became of these deliveries, recorded (waiting for the database if it is away)."""
+        if results:
+            dispatcher = self.dispatcher
+            await dispatcher._persist(lambda session: _record_all(session, results, dispatcher.clock()))
+            for delivery, _ in results:
+                self.held.pop(delivery.id, None)
+
+
+class _Recorder:
+    """Outcomes recorded in groups while the sends go on: a group is written once it holds half the
+    concurrency, one write at a time; each recorded delivery gives back its place in `unrecorded`."""
+
+    def __init__(self, lease: _Lease, unrecorded: asyncio.Semaphore, concurrency: int) -> None:
+        self.lease = lease
+        self.unrecorded = unrecorded
+        self.group = max(1, concurrency // 2)
+        self.ready: list[Result] = []
+        self.failed: BaseException | None = None
+        self._writing: asyncio.Task[None] | None = None
+
+    def add(self, result: Result) -> None:
+        self.ready.append(result)
+        if len(self.ready) >= self.group and (self._writing is None or self._writing.done()):
+            self._writing = asyncio.create_task(self._write())
+
+    async def _write(self) -> None:
+        while len(self.ready) >= self.group:
+            await self._write_ready()
+
+    async def _write_ready(self) -> None:
+        results, self.ready = self.ready, []
+        try:
+            await self.lease.record(results)
+        except BaseException as exc:
+            self.failed = exc  # the senders stop at their next send; the round fails
+            raise
+        finally:
+            for _ in results:
+                self.unrecorded.release()
+
+    async def close(self) -> None:
+        """Everything recorded: the write under way, then what is left."""
+        if self._writing is not None:
+            await self._writing
+        if self.ready:
+            await self._write_ready()
 
 
 def _targets(session: Session, claimed: Sequence[Claimed]) -> dict[int, Target]:
@@ -321,11 +528,7 @@ def _stopped(delivery: Claimed, target: Target) -> bool:
     return target.opted_out and kinds.of(delivery.kind).stopped_by_stop
 
 
-def _record_all(
-    session: Session,
-    results: list[tuple[Claimed, tuple[Target | None, Outcome]]],
-    now: datetime,
-) -> None:
+def _record_all(session: Session, results: Sequence[Result], now: datetime) -> None:
     plainly_sent = []  # the common case, recorded in one statement
     for delivery, (target, outcome) in results:
         if isinstance(outcome, Sent) and target is not None and not delivery.payload.get("options"):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from contextlib import AsyncExitStack
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -20,7 +20,6 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.app import build_engine, open_database
 from bot.delivery import Dispatcher as OutboxDispatcher
-from bot.delivery import RateLimit
 from bot.jobs import JOB_DEFAULTS, run_due
 from bot.settings import Settings
 from bot.telegram import create_bot, create_dispatcher
@@ -62,9 +61,11 @@ class Service:
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         role: Role = Role.ALL,
         run_jobs: bool = True,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self.settings = settings
         self.clock = clock
+        self.sleep = sleep  # how the outbox waits for a channel's turn (tests pass their clock's)
         self.role = role
         self.run_jobs = (
             run_jobs  # False: jobs are set up but paused (tests run them by hand, time controlled)
@@ -123,13 +124,17 @@ class Service:
             senders[Channel.TELEGRAM] = TelegramSender(self.bot)
         if self.whatsapp_sender is not None:
             senders[Channel.WHATSAPP] = self.whatsapp_sender
-        limits = {
-            Channel.TELEGRAM: RateLimit(self.settings.telegram_rate),
-            Channel.WHATSAPP: RateLimit(self.settings.whatsapp_rate),
-        }
+        # The rates are the bot's and the sender's as a whole: every worker keeps to them together.
+        rates = {Channel.TELEGRAM: self.settings.telegram_rate, Channel.WHATSAPP: self.settings.whatsapp_rate}
         quiet = self.settings.quiet()
         self.outbox = OutboxDispatcher(
-            database, senders, limits, self.clock, quiet=quiet, concurrency=self.settings.dispatch_concurrency
+            database,
+            senders,
+            rates,
+            self.clock,
+            quiet=quiet,
+            concurrency=self.settings.dispatch_concurrency,
+            sleep=self.sleep,
         )
         scheduler = AsyncIOScheduler(job_defaults=JOB_DEFAULTS)
         if self.role in (Role.ALL, Role.WORKER) and senders:

@@ -34,8 +34,8 @@ class Settings(BaseSettings):
     telegram_token: SecretStr | None = None
     # When announcements, tips and invitations wait for morning, in Riyadh time; "off" for never.
     quiet_hours: str = Field(default="22:00-08:00", pattern=r"^(off|\d{2}:\d{2}-\d{2}:\d{2})$")
-    # Messages a second each worker sends: under Telegram's ~30 a bot and Twilio's default 80 a sender.
-    # Several workers share one bot's limit: give each its share (higher values: self-hosted test peers).
+    # Messages a second on each channel, by all workers together (they share the pace through the database):
+    # under Telegram's ~30 a bot and Twilio's default 80 a sender (higher values: self-hosted test peers).
     telegram_rate: float = Field(default=25.0, gt=0)
     whatsapp_rate: float = Field(default=50.0, gt=0)
     # Before an event, when those going are reminded: hours (h) or minutes (m), comma-separated.

@@ -17,7 +17,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, Engine, RootTransaction, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
@@ -56,6 +56,16 @@ def _is_conflict(exc: BaseException) -> bool:
     if isinstance(exc, StaleDataError | IntegrityError):  # StaleConversation is a StaleDataError
         return True
     return isinstance(exc, OperationalError) and "locked" in str(exc.orig)
+
+
+def is_unreachable(exc: BaseException) -> bool:
+    """The database could not be reached, or lost the connection (a restart, a network outage, a file it
+    could not open): the same work may succeed later, unlike a wrong statement or a broken constraint."""
+    if isinstance(exc, OSError | TimeoutError):  # asyncpg's connect raises these unwrapped
+        return True
+    if isinstance(exc, DBAPIError):
+        return exc.connection_invalidated or isinstance(exc, OperationalError | InterfaceError)
+    return False
 
 
 def _pause(attempt: int) -> float:

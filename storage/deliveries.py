@@ -3,12 +3,15 @@
 - `enqueue` inserts one row per family of an audience query (INSERT … SELECT: the families are never loaded
   into memory); the unique key (kind, source_id, beneficiary_id) makes a second enqueue of the same message
   a no-op, so a job that runs twice cannot send twice.
-- `claim` takes due rows — pending and due, or claimed by a worker whose lease ran out — in one statement:
-  UPDATE … WHERE id IN (SELECT … LIMIT n FOR UPDATE SKIP LOCKED) RETURNING, so several workers on PostgreSQL
-  never take the same row (SQLite has one writer at a time and needs no lock clause). Commit the claim before
-  sending anything.
-- `sent`, `retry` and `finish` record what the channel said; each names the claim it answers (its attempt
-  number), so a worker that outlived its lease cannot overwrite what the next one did.
+- `claim` takes due rows — pending and due, or (`take_expired`) claimed by a worker whose lease ran out — in
+  one statement: UPDATE … WHERE id IN (SELECT … LIMIT n FOR UPDATE SKIP LOCKED) RETURNING, so several workers
+  on PostgreSQL never take the same row (SQLite has one writer at a time and needs no lock clause). Commit the
+  claim before sending anything.
+- A claim is a short lease: `renew` extends it for the rows a worker still holds and says which those are, so
+  a worker confirms a row is still its own and unsent just before it sends it (the claim's attempt number is
+  its token: a row taken again by another worker has a higher one).
+- `sent`, `retry` and `finish` record what the channel said; each names the claim it answers, so a worker
+  that outlived its lease cannot overwrite what the next one did.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal, cast
 
-from sqlalchemy import JSON, Select, Table, and_, bindparam, func, literal, or_, select, true, update
+from sqlalchemy import JSON, Select, Table, and_, bindparam, func, literal, or_, select, true, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -97,16 +100,17 @@ def claim(
     lease: timedelta,
     not_kinds: Sequence[str] = (),
     for_family: int | None = None,
+    take_expired: bool = True,
 ) -> list[Claimed]:
     """Up to `limit` due deliveries (none of `not_kinds`; only hers, with `for_family`), now this worker's
-    until `now + lease`."""
+    until `now + lease`; with `take_expired`, also those whose worker's lease ran out."""
+    pending = and_(_c.status == DeliveryStatus.PENDING.value, _c.next_attempt_at <= now)
     due = (
         select(_c.id)
         .where(
-            or_(
-                and_(_c.status == DeliveryStatus.PENDING.value, _c.next_attempt_at <= now),
-                and_(_c.status == DeliveryStatus.SENDING.value, _c.claimed_until < now),
-            ),
+            or_(pending, and_(_c.status == DeliveryStatus.SENDING.value, _c.claimed_until < now))
+            if take_expired
+            else pending,
             _c.kind.not_in(not_kinds) if not_kinds else true(),
             _c.beneficiary_id == for_family if for_family is not None else true(),
         )
@@ -135,6 +139,23 @@ def claim(
         ),
         key=lambda delivery: delivery.id,
     )
+
+
+def renew(session: Session, held: Sequence[Claimed], now: datetime, lease: timedelta) -> set[int]:
+    """The lease of the deliveries this worker holds, extended to `now + lease`; the ids of those that are
+    still its own and unsent (a row whose lease ran out and that another worker took is not)."""
+    if not held:
+        return set()
+    renewed = session.execute(
+        update(_table)
+        .where(
+            tuple_(_c.id, _c.attempts).in_([(delivery.id, delivery.attempt) for delivery in held]),
+            _c.status == DeliveryStatus.SENDING.value,
+        )
+        .values(claimed_until=now + lease)
+        .returning(_c.id)
+    )
+    return set(renewed.scalars())
 
 
 def _answer(session: Session, delivery: Claimed, now: datetime, **values: Any) -> bool:

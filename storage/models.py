@@ -245,6 +245,16 @@ class DeliveryReport(Base):
     reported_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
+class ChannelPace(Base):
+    """When a channel's next send may go, shared by every worker that sends on it: each send takes the turn
+    that is due and sets the next one a rate's interval later; a platform's "retry after" moves it on."""
+
+    __tablename__ = "channel_paces"
+
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    next_send_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
 class DeliveryStatus(StrEnum):
     PENDING = "pending"  # waiting for its time (next_attempt_at)
     SENDING = "sending"  # claimed by a worker until claimed_until; after that, anyone's again

@@ -46,6 +46,7 @@ class FakeTelegram:
     url: str = ""
     sent_at: list[float] = field(default_factory=list)  # time.monotonic() of each message sent
     keep_messages: bool = True  # False: only count and time them (a benchmark's hundred thousand)
+    on_send: Callable[[], object] | None = None  # called after each message sent (a test's fault injection)
 
     def __post_init__(self) -> None:
         self._changed = asyncio.Condition()
@@ -141,6 +142,8 @@ class FakeTelegram:
             async with self._changed:
                 self.sent.append({**params, "chat_id": chat_id, "message_id": message_id})
                 self._changed.notify_all()
+        if self.on_send is not None:
+            self.on_send()
         return _ok(
             {
                 "message_id": message_id,

@@ -24,12 +24,19 @@ def en(message: str, **values: Any) -> str:
 @dataclass
 class Clock:
     now: datetime = field(default_factory=lambda: datetime(2026, 11, 28, 6, 0, tzinfo=UTC))
+    slept: list[float] = field(default_factory=list)
 
     def __call__(self) -> datetime:
         return self.now
 
     def advance(self, **delta: float) -> None:
         self.now += timedelta(**delta)
+
+    async def sleep(self, seconds: float) -> None:
+        """What a dispatcher's wait does on this clock: the time moves on at once, and the wait is written
+        down in `slept`."""
+        self.slept.append(seconds)
+        self.now += timedelta(seconds=seconds)
 
 
 @dataclass

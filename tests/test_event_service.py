@@ -21,7 +21,9 @@ from tests.test_dispatcher import families_on_telegram, service_settings
 
 
 async def running(database_url: str, fake: FakeTelegram, clock: Clock) -> Service:
-    service = Service(service_settings(database_url, fake), clock=clock, role=Role.ALL, run_jobs=False)
+    service = Service(
+        service_settings(database_url, fake), clock=clock, role=Role.ALL, run_jobs=False, sleep=clock.sleep
+    )
     await service.start()
     return service
 

@@ -55,7 +55,9 @@ def settings_for(database_url: str, fake: FakeTelegram, **more: Any) -> Settings
 async def polling(
     database: Database, database_url: str, fake_telegram: FakeTelegram, clock: Clock
 ) -> AsyncIterator[Service]:
-    service = Service(settings_for(database_url, fake_telegram), clock=clock, run_jobs=False)
+    service = Service(
+        settings_for(database_url, fake_telegram), clock=clock, run_jobs=False, sleep=clock.sleep
+    )
     await service.start()
     yield service
     await service.stop()
@@ -66,7 +68,7 @@ async def webhook(
     database: Database, database_url: str, fake_telegram: FakeTelegram, clock: Clock
 ) -> AsyncIterator[Service]:
     settings = settings_for(database_url, fake_telegram, public_url="https://usar.example.org/")
-    service = Service(settings, clock=clock, run_jobs=False)
+    service = Service(settings, clock=clock, run_jobs=False, sleep=clock.sleep)
     await service.start()
     yield service
     await service.stop()

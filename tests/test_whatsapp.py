@@ -55,7 +55,7 @@ async def whatsapp(database: Database, database_url: str, clock: Clock) -> Async
         twilio_auth_token=AUTH_TOKEN,
         twilio_whatsapp_from=BUSINESS,
     )
-    service = Service(settings, clock=clock, run_jobs=False)
+    service = Service(settings, clock=clock, run_jobs=False, sleep=clock.sleep)
     await service.start()
     yield service
     await service.stop()

@@ -6,6 +6,8 @@ import logging
 import re
 from typing import Any
 
+from conversations.messages import Unavailable
+
 # Nine or more digits, possibly after a + and with spaces or dashes inside: a national ID, a phone number
 # or a Telegram chat id. Masked wherever they appear in a record, arguments included.
 _PERSONAL_NUMBER = re.compile(r"\+?\d(?:[\s-]?\d){8,}")
@@ -20,6 +22,14 @@ class RedactingFilter(logging.Filter):
         record.msg = redact(record.getMessage())
         record.args = None
         return True
+
+
+class WithoutUnavailable(logging.Filter):
+    """aiogram logs every exception of a handler with its traceback; a message that waits for the database
+    is not a fault of the code (the engine says so in one line, and the webhook answers 503)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.exc_info and record.exc_info[0] is Unavailable)
 
 
 class RedactingFormatter(logging.Formatter):
@@ -41,6 +51,7 @@ _CHATTY = ("alembic", "aiogram.event", "apscheduler")
 def configure(level: str) -> None:
     handler = logging.StreamHandler()
     handler.addFilter(RedactingFilter())
+    handler.addFilter(WithoutUnavailable())
     handler.setFormatter(RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     logging.basicConfig(level=level, handlers=[handler], force=True)
     chosen = logging.getLevelName(level)

@@ -11,6 +11,7 @@ from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 
 from conversations.calendar import CALENDAR_PATH, ics
+from conversations.messages import Unavailable
 from storage import events
 from storage.db import Database
 from storage.models import Event
@@ -23,10 +24,17 @@ STATUS_WEBHOOK = "/webhooks/twilio/status"
 
 class TelegramWebhook(SimpleRequestHandler):
     """aiogram's handler (constant-time secret check, 401 on mismatch), logging every refusal, and
-    answering Telegram only once the update is handled, so an update we failed on is sent again."""
+    answering Telegram only once the update is handled: an update that waits for the database gets 503, and
+    Telegram sends it again (it is answered once: `storage.seen`)."""
 
     def __init__(self, dispatcher: Dispatcher, bot: Bot, secret: str) -> None:
         super().__init__(dispatcher, bot, handle_in_background=False, secret_token=secret)
+
+    async def handle(self, request: web.Request) -> web.Response:
+        try:
+            return await super().handle(request)
+        except Unavailable:  # the database is out of reach: Telegram delivers the update again later
+            return web.Response(status=503, text="try again later")
 
     def verify_secret(self, telegram_secret_token: str, bot: Bot) -> bool:
         accepted = super().verify_secret(telegram_secret_token, bot)

@@ -28,14 +28,14 @@ from conversations.courtesy import courtesy, returned_peace
 from conversations.forms import Form
 from conversations.i18n import _, use_language
 from conversations.identity import recognise, vouched_mobile
-from conversations.messages import Inbound, Reply
+from conversations.messages import Inbound, Reply, Unavailable
 from conversations.options import match_by_words, match_one, payloads
 from conversations.text import fold, normalise
 from conversations.turn import Answer, Flow, Setup, Turn
 from locales import DEFAULT_LANGUAGE, LANGUAGES
-from storage import beneficiaries, contacts
+from storage import beneficiaries, contacts, seen
 from storage import conversations as saved
-from storage.db import Database
+from storage.db import Database, is_unreachable
 
 log = logging.getLogger(__name__)
 Respond = Callable[[list[Reply]], Awaitable[None]]
@@ -126,7 +126,10 @@ class Engine:
             async with self._locks.hold((inbound.channel, inbound.address)):
                 try:
                     replies = await self.database.run_short(partial(self._turn, inbound))
-                except Exception:
+                except Exception as exc:
+                    if is_unreachable(exc):
+                        log.warning("a %s message waits: the database is out of reach", inbound.channel.value)
+                        raise Unavailable from exc
                     # Never the message itself or the address: they may hold personal data.
                     log.exception("a %s turn failed", inbound.channel.value)
                     replies = [_apology()]
@@ -139,6 +142,10 @@ class Engine:
                 self._idle.set()
 
     def _turn(self, inbound: Inbound, session: Session) -> list[Reply]:
+        if inbound.platform_id is not None and not seen.first_time(
+            session, inbound.channel.value, inbound.platform_id, inbound.received_at
+        ):
+            return []  # this very message was answered before (a platform's retry, another process)
         conversation = saved.load(session, inbound.channel.value, inbound.address)
         is_new = conversation is None
         linked_before = None if conversation is None else conversation.beneficiary_id

@@ -27,6 +27,14 @@ class Inbound:
     foreign_contact: bool = False  # she shared someone else's contact, which we do not accept
     has_media: bool = False
     language_hint: str | None = None  # used only to greet a person we have never seen
+    # The platform's id of this message (Telegram's update_id, Twilio's MessageSid): the same message again
+    # is answered once, by whichever process saw it first.
+    platform_id: str | None = None
+
+
+class Unavailable(Exception):
+    """The database could not be reached: the message was neither answered nor marked seen, so the channel
+    must have it delivered again (Telegram: a non-2xx answer) or keep it until the database is back."""
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from conversations import daily_tips
 from office import event_notices
-from storage import announcements, canteens
+from storage import announcements, canteens, seen
 
 Work = Callable[..., object]  # (session, now=…)
 
@@ -34,4 +34,5 @@ def due_work(reminders: Sequence[timedelta] = event_notices.DEFAULT_REMINDERS) -
         ("reminders", remind),
         ("daily tips", daily_tips.send_due),
         ("canteen deadlines", canteens.close_due),
+        ("messages seen long ago", seen.forget_old),
     ]

@@ -8,7 +8,11 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from storage import seen
 from storage.models import DeliveryReport
+
+# What the columns hold: a longer value is refused where it arrives.
+REPORT_ID_LENGTH, REPORT_STATUS_LENGTH, REPORT_ERROR_LENGTH = 64, 32, 16
 
 
 def record(
@@ -18,7 +22,11 @@ def record(
     status: str,
     error_code: str | None,
     now: datetime,
-) -> None:
+) -> bool:
+    """The report, kept once: the same status of the same message again (a platform's retry, another web
+    process) is not recorded twice. False if it was a repeat."""
+    if not seen.first_time(session, f"{channel}-status", f"{provider_message_id}:{status}", now):
+        return False
     session.add(
         DeliveryReport(
             channel=channel,
@@ -28,6 +36,7 @@ def record(
             reported_at=now,
         )
     )
+    return True
 
 
 def reports_for(session: Session, provider_message_id: str) -> Sequence[DeliveryReport]:

@@ -245,6 +245,19 @@ class DeliveryReport(Base):
     reported_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
+class SeenMessage(Base):
+    """A message a platform sent us, by the platform's own id, written in the same transaction as its answer:
+    the same message again (a retry, a replay, another web process) is answered once. Kept two days."""
+
+    __tablename__ = "seen_messages"
+    __table_args__ = (Index("ix_seen_messages_seen_at", "seen_at"),)
+
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    # Telegram's update_id; Twilio's MessageSid, or for a status callback MessageSid and status.
+    platform_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
 class ChannelPace(Base):
     """When a channel's next send may go, shared by every worker that sends on it: each send takes the turn
     that is due and sets the next one a rate's interval later; a platform's "retry after" moves it on."""

@@ -44,9 +44,8 @@ PUBLIC_URL = "https://usar.example.org"
 BUSINESS = "whatsapp:+14155238886"
 
 
-@pytest.fixture
-async def whatsapp(database: Database, database_url: str, clock: Clock) -> AsyncIterator[Service]:
-    settings = Settings(
+def whatsapp_settings(database_url: str) -> Settings:
+    return Settings(
         _env_file=None,
         database_url=database_url,
         http_port=0,
@@ -55,7 +54,11 @@ async def whatsapp(database: Database, database_url: str, clock: Clock) -> Async
         twilio_auth_token=AUTH_TOKEN,
         twilio_whatsapp_from=BUSINESS,
     )
-    service = Service(settings, clock=clock, run_jobs=False, sleep=clock.sleep)
+
+
+@pytest.fixture
+async def whatsapp(database: Database, database_url: str, clock: Clock) -> AsyncIterator[Service]:
+    service = Service(whatsapp_settings(database_url), clock=clock, run_jobs=False, sleep=clock.sleep)
     await service.start()
     yield service
     await service.stop()

@@ -13,7 +13,7 @@ from functools import partial
 
 from aiogram import Router
 from aiogram.exceptions import TelegramAPIError
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, Message, Update
 
 from conversations.messages import Inbound, Outbound, Reply, RetryAfter, Sent
 from handlers.splitting import combine
@@ -34,13 +34,20 @@ def build_router() -> Router:
     # Each handler reaches the engine before its first await, so one person's updates, run as
     # concurrent tasks by aiogram, take her turn lock in the order they arrived.
 
+    # `event_update` is aiogram's: its update_id makes the same update, delivered again, answered once.
+
     @router.message()
-    async def on_message(message: Message, handle: Handle, sender: TelegramSender, clock: Clock) -> None:
-        await handle(inbound_from_message(message, clock()), partial(answer, sender, str(message.chat.id)))
+    async def on_message(
+        message: Message, handle: Handle, sender: TelegramSender, clock: Clock, event_update: Update
+    ) -> None:
+        inbound = inbound_from_message(message, clock(), event_update.update_id)
+        await handle(inbound, partial(answer, sender, str(message.chat.id)))
 
     @router.callback_query()
-    async def on_button(query: CallbackQuery, handle: Handle, sender: TelegramSender, clock: Clock) -> None:
-        inbound = inbound_from_callback(query, clock())
+    async def on_button(
+        query: CallbackQuery, handle: Handle, sender: TelegramSender, clock: Clock, event_update: Update
+    ) -> None:
+        inbound = inbound_from_callback(query, clock(), event_update.update_id)
         if inbound is not None:
             await handle(inbound, partial(answer, sender, inbound.address))
         try:

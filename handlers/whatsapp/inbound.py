@@ -27,4 +27,11 @@ def inbound_from_form(form: Mapping[str, str], now: datetime) -> Inbound | None:
     body = form.get("Body", "")
     # A quick-reply button of a template sends its payload; we treat it as the words she chose.
     typed = body or form.get("ButtonPayload", "") or form.get("ButtonText", "")
-    return Inbound(channel=Channel.WHATSAPP, address=sender, received_at=now, text=typed, has_media=media > 0)
+    return Inbound(
+        channel=Channel.WHATSAPP,
+        address=sender,
+        received_at=now,
+        text=typed,
+        has_media=media > 0,
+        platform_id=form.get("MessageSid") or None,
+    )

@@ -10,7 +10,6 @@ wrote to. The REST API is for what we send first (reminders, announcements: the 
 from __future__ import annotations
 
 import logging
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 
@@ -18,15 +17,16 @@ from aiohttp import web
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
-from conversations.messages import Inbound, Reply
+from conversations.messages import Inbound, Reply, Unavailable
 from handlers.whatsapp.inbound import inbound_from_form
 from handlers.whatsapp.replies import bodies
+from storage.delivery_reports import REPORT_ERROR_LENGTH, REPORT_ID_LENGTH, REPORT_STATUS_LENGTH
+from storage.seen import PLATFORM_ID_LENGTH
 
 log = logging.getLogger(__name__)
 Handle = Callable[[Inbound], Awaitable[list[Reply]]]
 RecordReport = Callable[[str, str, str | None], Awaitable[None]]  # message id, status, error code
 SIGNATURE = "X-Twilio-Signature"
-REMEMBERED_MESSAGES = 10_000
 
 
 class SignedForms:
@@ -57,32 +57,28 @@ def twiml(texts: list[str]) -> web.Response:
 
 
 class WhatsAppWebhook:
+    """Her messages, answered in the response. The same MessageSid again (Twilio's retry, another web
+    process, after a restart) is answered once: the engine writes it down with the turn (`storage.seen`)."""
+
     def __init__(self, handle: Handle, forms: SignedForms, clock: Callable[[], datetime]) -> None:
         self.handle = handle
         self.forms = forms
         self.clock = clock
-        self._seen: OrderedDict[str, None] = OrderedDict()  # the latest MessageSids answered
 
     async def receive(self, request: web.Request) -> web.Response:
         form = await self.forms.read(request)
         if form is None:
             return web.Response(status=403, text="forbidden")
-        if self._already_answered(form.get("MessageSid", "")):
-            return twiml([])  # Twilio sent it again (a slow answer, a retry): answered once is enough
+        if len(form.get("MessageSid", "")) > PLATFORM_ID_LENGTH:
+            return web.Response(status=400, text="MessageSid is too long")
         inbound = inbound_from_form(form, self.clock())
         if inbound is None:
             return twiml([])
-        return twiml(bodies(await self.handle(inbound)))
-
-    def _already_answered(self, message_id: str) -> bool:
-        if not message_id:
-            return False
-        if message_id in self._seen:
-            return True
-        self._seen[message_id] = None
-        if len(self._seen) > REMEMBERED_MESSAGES:
-            self._seen.popitem(last=False)
-        return False
+        try:
+            replies = await self.handle(inbound)
+        except Unavailable:
+            return web.Response(status=503, text="try again later")
+        return twiml(bodies(replies))
 
 
 class StatusWebhook:
@@ -95,7 +91,15 @@ class StatusWebhook:
         if form is None:
             return web.Response(status=403, text="forbidden")
         message_id, status = form.get("MessageSid", ""), form.get("MessageStatus", "")
+        error_code = form.get("ErrorCode") or None
         if not message_id or not status:
             return web.Response(status=400, text="MessageSid and MessageStatus are required")
-        await self.record(message_id, status.lower(), form.get("ErrorCode") or None)
+        for name, value, longest in (
+            ("MessageSid", message_id, REPORT_ID_LENGTH),
+            ("MessageStatus", status, REPORT_STATUS_LENGTH),
+            ("ErrorCode", error_code or "", REPORT_ERROR_LENGTH),
+        ):
+            if len(value) > longest:
+                return web.Response(status=400, text=f"{name} is longer than {longest} characters")
+        await self.record(message_id, status.lower(), error_code)
         return web.Response(status=204)

@@ -1,0 +1,144 @@
+"""Each message is answered once, none lost: the same update or MessageSid, posted again, to another web
+process or after a restart, is answered once; while the database is away, Telegram is told to send again."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from bot.service import Service
+from bot.web import STATUS_WEBHOOK, WHATSAPP_WEBHOOK
+from storage import delivery_reports, seen
+from storage.db import Database
+from tests.fake_telegram import FakeTelegram, TelegramUser
+from tests.fake_twilio import ACCOUNT_SID
+from tests.outage import Outage
+from tests.people import Clock
+from tests.test_telegram import FATIMA_ID, settings_for, webhook_poster
+from tests.test_whatsapp import BUSINESS, OnWhatsApp, whatsapp_settings
+
+
+async def started(service: Service) -> Service:
+    await service.start()
+    return service
+
+
+@pytest.fixture
+async def two_telegram_processes(
+    database: Database, database_url: str, fake_telegram: FakeTelegram, clock: Clock
+) -> AsyncIterator[tuple[Service, Service]]:
+    """Two web processes behind one webhook address, as a load balancer spreads them."""
+    settings = settings_for(database_url, fake_telegram, public_url="https://usar.example.org/")
+    first = await started(Service(settings, clock=clock, run_jobs=False, sleep=clock.sleep))
+    second = await started(Service(settings, clock=clock, run_jobs=False, sleep=clock.sleep))
+    yield first, second
+    await first.stop()
+    await second.stop()
+
+
+def answers_to(fake: FakeTelegram, chat: int) -> list[str]:
+    return [message["text"] for message in fake.sent_to(chat)]
+
+
+async def test_an_update_delivered_twice_to_two_processes_is_answered_once(
+    two_telegram_processes: tuple[Service, Service], fake_telegram: FakeTelegram, clock: Clock
+) -> None:
+    first, second = two_telegram_processes
+    assert fake_telegram.webhook is not None
+    secret = fake_telegram.webhook["secret_token"]
+    fatima = TelegramUser(fake_telegram, FATIMA_ID, deliver=webhook_poster(first, secret), clock=clock)
+    hello = fake_telegram.message(fatima, text="مرحبا")
+    assert await webhook_poster(first, secret)(hello) == 200
+    welcome = answers_to(fake_telegram, FATIMA_ID)
+    assert welcome  # she was welcomed
+    assert await webhook_poster(second, secret)(hello) == 200  # Telegram's retry reached the other process
+    assert await webhook_poster(first, secret)(hello) == 200  # and the first again
+    assert answers_to(fake_telegram, FATIMA_ID) == welcome  # once
+
+
+async def test_a_whatsapp_message_posted_again_after_a_restart_or_elsewhere_is_answered_once(
+    database: Database, database_url: str, clock: Clock
+) -> None:
+    settings = whatsapp_settings(database_url)
+    params = {
+        "From": "whatsapp:+966551234567",
+        "To": BUSINESS,
+        "MessageSid": "SM" + "5" * 32,
+        "Body": "مرحبا",
+    }
+    first = await started(Service(settings, clock=clock, run_jobs=False, sleep=clock.sleep))
+    fatima = OnWhatsApp(first, "+966551234567")
+    await fatima.post_to(WHATSAPP_WEBHOOK, params)
+    assert fatima.status == 200 and fatima.heard  # welcomed
+    second = await started(Service(settings, clock=clock, run_jobs=False, sleep=clock.sleep))
+    try:
+        for process in (second, first):  # another web process, then the first again
+            fatima.service = process
+            await fatima.post_to(WHATSAPP_WEBHOOK, params)
+            assert fatima.status == 200 and fatima.heard == []
+        await first.stop()
+        restarted = await started(Service(settings, clock=clock, run_jobs=False, sleep=clock.sleep))
+        fatima.service = restarted
+        await fatima.post_to(WHATSAPP_WEBHOOK, params)  # after a restart
+        assert fatima.status == 200 and fatima.heard == []
+        await restarted.stop()
+    finally:
+        await second.stop()
+
+
+@pytest.mark.postgres
+async def test_while_the_database_is_away_telegram_is_told_to_send_again_and_it_is_answered_once(
+    postgres_url: str, postgres: Database, fake_telegram: FakeTelegram, clock: Clock
+) -> None:
+    outage = Outage(postgres_url)
+    through_it = await outage.start()
+    settings = settings_for(through_it, fake_telegram, public_url="https://usar.example.org/")
+    service = await started(Service(settings, clock=clock, run_jobs=False, sleep=clock.sleep))
+    try:
+        assert fake_telegram.webhook is not None
+        post = webhook_poster(service, fake_telegram.webhook["secret_token"])
+        fatima = TelegramUser(fake_telegram, FATIMA_ID, deliver=post, clock=clock)
+        hello = fake_telegram.message(fatima, text="مرحبا")
+        outage.cut()
+        assert await post(hello) == 503  # not answered, not lost: Telegram delivers it again
+        assert answers_to(fake_telegram, FATIMA_ID) == []
+        outage.restore()
+        assert await post(hello) == 200
+        welcome = answers_to(fake_telegram, FATIMA_ID)
+        assert welcome
+        assert await post(hello) == 200 and answers_to(fake_telegram, FATIMA_ID) == welcome
+    finally:
+        await service.stop()
+        await outage.stop()
+
+
+async def test_a_status_callback_twice_is_kept_once_and_one_too_long_is_refused(
+    database: Database, database_url: str, clock: Clock
+) -> None:
+    service = await started(Service(whatsapp_settings(database_url), clock=clock, run_jobs=False))
+    try:
+        twilio = OnWhatsApp(service, "+966551234567")
+        report: dict[str, Any] = {"MessageSid": "SM" + "2" * 32, "MessageStatus": "delivered"}
+        for _ in range(2):
+            await twilio.post_to(STATUS_WEBHOOK, {**report, "AccountSid": ACCOUNT_SID})
+            assert twilio.status == 204
+        await twilio.post_to(STATUS_WEBHOOK, {**report, "MessageStatus": "x" * 40, "AccountSid": ACCOUNT_SID})
+        assert twilio.status == 400
+    finally:
+        await service.stop()
+    reports = await database.run(lambda s: delivery_reports.reports_for(s, "SM" + "2" * 32))
+    assert [r.status for r in reports] == ["delivered"]
+
+
+async def test_what_was_seen_is_kept_two_days(database: Database, clock: Clock) -> None:
+    await database.run(lambda s: seen.first_time(s, "telegram", "1", clock.now))
+    clock.advance(days=1)
+    await database.run(lambda s: seen.first_time(s, "telegram", "2", clock.now))
+    clock.advance(days=1, seconds=1)
+    assert await database.run(lambda s: seen.forget_old(s, clock.now)) == 1
+    assert not await database.run(lambda s: seen.first_time(s, "telegram", "2", clock.now))
+    assert await database.run(lambda s: seen.first_time(s, "telegram", "1", clock.now))
+    assert timedelta(hours=24) <= seen.KEPT  # Telegram and Twilio retry within a day

@@ -8,13 +8,14 @@ one is told so (on PostgreSQL the second insert waits for the first's commit, th
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import cast
+from typing import Any, cast
 
-from sqlalchemy import Table, delete
+from sqlalchemy import Table, bindparam, delete
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from storage.models import SeenMessage
+from storage.prepared import Prepared
 
 KEPT = timedelta(days=2)  # at least the 24 hours in which a platform sends a message again
 
@@ -22,15 +23,28 @@ _table = cast(Table, SeenMessage.__table__)
 PLATFORM_ID_LENGTH = 100  # what the column holds: a longer id is refused where it arrives
 
 
+# Built once: a turn makes this write before anything else (on SQLite through the driver, `Prepared`).
+_VALUES: dict[str, Any] = {
+    "channel": bindparam("channel"),
+    "platform_id": bindparam("platform_id"),
+    "seen_at": bindparam("now"),
+}
+_ON_SQLITE = Prepared(
+    sqlite.insert(_table).values(_VALUES).on_conflict_do_nothing(index_elements=["channel", "platform_id"])
+)
+_ON_POSTGRESQL = (
+    postgresql.insert(_table)
+    .values(_VALUES)
+    .on_conflict_do_nothing(index_elements=["channel", "platform_id"])
+)
+
+
 def first_time(session: Session, channel: str, platform_id: str, now: datetime) -> bool:
     """Write down that this message was seen; False if it already was."""
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    written = session.execute(
-        insert(_table)
-        .values(channel=channel, platform_id=platform_id, seen_at=now)
-        .on_conflict_do_nothing(index_elements=["channel", "platform_id"])
-    )
-    return bool(written.rowcount)  # type: ignore[attr-defined]
+    values = {"channel": channel, "platform_id": platform_id, "now": now}
+    if session.get_bind().dialect.name == "postgresql":
+        return bool(session.execute(_ON_POSTGRESQL, values).rowcount)  # type: ignore[attr-defined]
+    return _ON_SQLITE.rowcount(session, values) == 1
 
 
 def forget_old(session: Session, now: datetime) -> int:

@@ -32,15 +32,18 @@ from bot.web import (
     build_app,
 )
 from conversations.engine import Engine
-from conversations.messages import Channel, Sender
+from conversations.messages import Channel, Inbound, Outbound, Reply, Sender, Sent
 from handlers.telegram.sender import TelegramSender
+from handlers.whatsapp.replies import bodies
 from handlers.whatsapp.sender import WhatsAppSender, twilio_client
+from handlers.whatsapp.spool import Spool
 from handlers.whatsapp.webhook import SignedForms, StatusWebhook, WhatsAppWebhook
 from storage import delivery_reports
 from storage.db import Database
 
 log = logging.getLogger(__name__)
 DISPATCH_EVERY = 2  # seconds between looks at the outbox
+SPOOL_EVERY = 5  # seconds between looks at the WhatsApp messages waiting for the database
 DUE_EVERY = 30  # seconds between looks for what has fallen due: announcements, invitations, reminders …
 STOP_GRACE = 10.0  # seconds the messages in hand get to be answered when the service stops
 
@@ -71,6 +74,7 @@ class Service:
             run_jobs  # False: jobs are set up but paused (tests run them by hand, time controlled)
         )
         self.outbox: OutboxDispatcher | None = None
+        self.spool: Spool | None = None  # WhatsApp messages waiting for the database (the web role's)
         self.scheduler: AsyncIOScheduler | None = None
         self._database: Database | None = None
         self._dispatching = asyncio.Lock()
@@ -100,7 +104,7 @@ class Service:
             if settings.public_url is not None and web_role:
                 add_telegram_webhook(app, self.dispatcher, self.bot, settings.telegram_webhook_secret)
         if settings.twilio_auth_token is not None:
-            self._start_whatsapp(app, database, settings.twilio_auth_token.get_secret_value())
+            self._start_whatsapp(app, database, settings.twilio_auth_token.get_secret_value(), web_role)
         self._start_jobs(database)
         if not web_role:
             app = build_app()  # healthz only: this process answers no channel
@@ -147,6 +151,10 @@ class Service:
             )  # at once on start: what a stopped worker left is sent without waiting
         if self.role in (Role.ALL, Role.SCHEDULER):
             scheduler.add_job(self.run_due_work, "interval", seconds=DUE_EVERY, id="due")
+        if self.spool is not None:  # at once on start: what waited through a stop is answered first
+            scheduler.add_job(
+                self.replay_spool, "interval", seconds=SPOOL_EVERY, id="spool", next_run_time=self.clock()
+            )
         if scheduler.get_jobs():
             scheduler.start(paused=not self.run_jobs)
             self.scheduler = scheduler
@@ -162,13 +170,39 @@ class Service:
         assert self._database is not None
         return await run_due(self._database, self.clock, self.settings.reminder_offsets)
 
-    def _start_whatsapp(self, app: web.Application, database: Database, auth_token: str) -> None:
+    async def replay_spool(self) -> int:
+        """The web role's job: WhatsApp messages that waited for the database, answered in order."""
+        if self.spool is None or not self.spool.waiting():
+            return 0
+        assert self.engine is not None and self.whatsapp_sender is not None
+        sender = self.whatsapp_sender
+
+        async def answer(inbound: Inbound, replies: list[Reply]) -> None:
+            for body in bodies(replies):  # the webhook's response is gone: through the REST API
+                reply = Outbound(
+                    inbound.address, Reply(body), kind="answer", last_inbound_at=inbound.received_at
+                )
+                outcome = await sender.send(reply)
+                if not isinstance(outcome, Sent):
+                    log.warning("an answer to a WhatsApp message that waited was not sent: %s", outcome)
+                    return
+
+        return await self.spool.replay(self.engine.handle, answer)
+
+    def _start_whatsapp(
+        self, app: web.Application, database: Database, auth_token: str, web_role: bool
+    ) -> None:
         settings = self.settings
         assert self.engine is not None and settings.twilio_account_sid and settings.twilio_whatsapp_from
+        spool = Spool(settings.spool())
+        if web_role:  # this process answers WhatsApp: it replays what waited, a stopped one's too
+            spool.take_back_abandoned()
+            self.spool = spool
         messages = WhatsAppWebhook(
             self.engine.handle,
             SignedForms(auth_token, settings.public_endpoint(WHATSAPP_WEBHOOK)),
             self.clock,
+            spool,
         )
         app.router.add_post(WHATSAPP_WEBHOOK, messages.receive)
 

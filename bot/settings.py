@@ -5,10 +5,12 @@ from __future__ import annotations
 import hashlib
 import re
 from datetime import timedelta
+from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, HttpUrl, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
 
 from storage.db import DatabaseURLError, async_url
 from storage.kinds import QuietHours, Senders
@@ -30,6 +32,9 @@ class Settings(BaseSettings):
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=8080, ge=0, le=65535)  # 0: any free port
     public_url: HttpUrl | None = None  # where Telegram and Twilio reach our web server
+    # Where WhatsApp messages wait while the database is out of reach (beside the SQLite file by default,
+    # else ./usar-spool): every web process must see the same directory.
+    spool_directory: Path | None = None
 
     telegram_token: SecretStr | None = None
     # When announcements, tips and invitations wait for morning, in Riyadh time; "off" for never.
@@ -110,6 +115,14 @@ class Settings(BaseSettings):
             raise ValueError("no Telegram token")
         digest = hashlib.sha256(b"usar-telegram-webhook:" + self.telegram_token.get_secret_value().encode())
         return digest.hexdigest()
+
+    def spool(self) -> Path:
+        if self.spool_directory is not None:
+            return self.spool_directory
+        url = make_url(self.database_url)
+        if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+            return Path(url.database).resolve().parent / "usar-spool"
+        return Path("usar-spool").resolve()
 
     def public_endpoint(self, path: str) -> str:
         if self.public_url is None:

@@ -5,20 +5,22 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from bot.service import Service
 from bot.web import STATUS_WEBHOOK, WHATSAPP_WEBHOOK
+from handlers.whatsapp.spool import Spool
 from storage import delivery_reports, seen
 from storage.db import Database
 from tests.fake_telegram import FakeTelegram, TelegramUser
-from tests.fake_twilio import ACCOUNT_SID
+from tests.fake_twilio import ACCOUNT_SID, FakeTwilio
 from tests.outage import Outage
 from tests.people import Clock
 from tests.test_telegram import FATIMA_ID, settings_for, webhook_poster
-from tests.test_whatsapp import BUSINESS, OnWhatsApp, whatsapp_settings
+from tests.test_whatsapp import AUTH_TOKEN, BUSINESS, OnWhatsApp, whatsapp_settings
 
 
 async def started(service: Service) -> Service:
@@ -142,3 +144,66 @@ async def test_what_was_seen_is_kept_two_days(database: Database, clock: Clock) 
     assert not await database.run(lambda s: seen.first_time(s, "telegram", "2", clock.now))
     assert await database.run(lambda s: seen.first_time(s, "telegram", "1", clock.now))
     assert timedelta(hours=24) <= seen.KEPT  # Telegram and Twilio retry within a day
+
+
+@pytest.mark.postgres
+async def test_whatsapp_messages_wait_out_an_outage_on_disk_and_are_answered_in_order_once(
+    postgres_url: str, postgres: Database, clock: Clock, tmp_path: Path
+) -> None:
+    outage = Outage(postgres_url)
+    twilio = FakeTwilio(auth_token=AUTH_TOKEN)
+    settings = whatsapp_settings(await outage.start())
+    settings.twilio_api_base = await twilio.start()  # type: ignore[assignment]
+    settings.spool_directory = tmp_path / "spool"
+    service = await started(Service(settings, clock=clock, run_jobs=False, sleep=clock.sleep))
+    try:
+        fatima = OnWhatsApp(service, "+966551234567")
+        assert "1." in await fatima.says("مرحبا")  # welcomed, with the menu
+        outage.cut()
+        register = {
+            "From": "whatsapp:+966551234567",
+            "To": BUSINESS,
+            "MessageSid": "SM" + "a" * 32,
+            "Body": "1",
+        }
+        name = {**register, "MessageSid": "SM" + "b" * 32, "Body": "فاطمة أحمد"}
+        for message in (register, name):
+            await fatima.post_to(WHATSAPP_WEBHOOK, message)
+            assert fatima.status == 200 and fatima.heard == []  # Twilio is answered; she, later
+        waiting = sorted(settings.spool_directory.iterdir())
+        assert len(waiting) == 2 and all(file.stat().st_mode & 0o077 == 0 for file in waiting)
+        assert await service.replay_spool() == 0 and twilio.created == []  # still away: they wait
+        outage.restore()
+        assert await service.replay_spool() == 2
+        answers = [message["Body"] for message in twilio.created]
+        assert "ما اسمك الكامل؟" in answers[0] and "رقم هويتك" in answers[-1]  # in the order she wrote
+        assert all(message["To"] == "whatsapp:+966551234567" for message in twilio.created)
+        assert list(settings.spool_directory.iterdir()) == []
+        await fatima.post_to(WHATSAPP_WEBHOOK, name)  # Twilio's copy of one of them, late
+        assert fatima.heard == [] and len(twilio.created) == len(answers)
+    finally:
+        await service.stop()
+        await twilio.stop()
+        await outage.stop()
+
+
+async def test_a_web_process_that_starts_answers_what_waited(
+    database: Database, database_url: str, clock: Clock, tmp_path: Path
+) -> None:
+    twilio = FakeTwilio(auth_token=AUTH_TOKEN)
+    settings = whatsapp_settings(database_url)
+    settings.twilio_api_base = await twilio.start()  # type: ignore[assignment]
+    settings.spool_directory = tmp_path / "spool"
+    hello = {"From": "whatsapp:+966551234567", "To": BUSINESS, "MessageSid": "SM" + "c" * 32, "Body": "مرحبا"}
+    Spool(settings.spool_directory).keep(hello, clock.now)  # left by a process that stopped during an outage
+    abandoned = Spool(settings.spool_directory)
+    (file,) = settings.spool_directory.iterdir()
+    file.rename(file.with_suffix(".taken"))  # and one that died while answering it
+    service = await started(Service(settings, clock=clock, run_jobs=False, sleep=clock.sleep))
+    try:
+        assert abandoned.waiting() == 1  # taken back at start
+        assert await service.replay_spool() == 1
+        assert len(twilio.created) == 1 and abandoned.waiting() == 0
+    finally:
+        await service.stop()
+        await twilio.stop()

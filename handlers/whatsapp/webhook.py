@@ -20,6 +20,7 @@ from twilio.twiml.messaging_response import MessagingResponse
 from conversations.messages import Inbound, Reply, Unavailable
 from handlers.whatsapp.inbound import inbound_from_form
 from handlers.whatsapp.replies import bodies
+from handlers.whatsapp.spool import Spool
 from storage.delivery_reports import REPORT_ERROR_LENGTH, REPORT_ID_LENGTH, REPORT_STATUS_LENGTH
 from storage.seen import PLATFORM_ID_LENGTH
 
@@ -58,12 +59,16 @@ def twiml(texts: list[str]) -> web.Response:
 
 class WhatsAppWebhook:
     """Her messages, answered in the response. The same MessageSid again (Twilio's retry, another web
-    process, after a restart) is answered once: the engine writes it down with the turn (`storage.seen`)."""
+    process, after a restart) is answered once: the engine writes it down with the turn (`storage.seen`).
+    While the database is out of reach, a message waits in the spool and is answered when it is back."""
 
-    def __init__(self, handle: Handle, forms: SignedForms, clock: Callable[[], datetime]) -> None:
+    def __init__(
+        self, handle: Handle, forms: SignedForms, clock: Callable[[], datetime], spool: Spool
+    ) -> None:
         self.handle = handle
         self.forms = forms
         self.clock = clock
+        self.spool = spool
 
     async def receive(self, request: web.Request) -> web.Response:
         form = await self.forms.read(request)
@@ -77,7 +82,13 @@ class WhatsAppWebhook:
         try:
             replies = await self.handle(inbound)
         except Unavailable:
-            return web.Response(status=503, text="try again later")
+            # Twilio does not send it again: it waits on disk, and is answered once the database is back.
+            try:
+                self.spool.keep(form, inbound.received_at)
+            except OSError:
+                log.exception("a WhatsApp message could not be kept in the spool")
+                return web.Response(status=503, text="try again later")
+            return twiml([])
         return twiml(bodies(replies))
 
 

@@ -232,7 +232,7 @@ class Dispatcher:
         self._reached(now)
         if not claimed:
             return 0
-        lease = _Lease(self, claimed)
+        lease = _Lease(self, claimed, now)
         heartbeat = asyncio.create_task(lease.keep_alive())
         try:
             targets = await self._persist(lambda s: _targets(s, claimed))
@@ -247,7 +247,7 @@ class Dispatcher:
                     assert target is not None and target.channel is not None
                     to_send.setdefault(target.channel, []).append((delivery, target))
             await lease.record(settled)
-            await asyncio.gather(*(self._send_on(rows, lease) for rows in to_send.values()))
+            await _together([self._send_on(rows, lease) for rows in to_send.values()])
         finally:
             heartbeat.cancel()
         return len(claimed)
@@ -321,14 +321,8 @@ class Dispatcher:
                         paused = outcome[1]
                     recorder.add((delivery, outcome))
 
-        tasks = [asyncio.create_task(sending()) for _ in range(min(self.concurrency, len(rows)))]
-        try:
-            await asyncio.gather(*tasks)
-        except BaseException:  # one send raised: the round fails, its rows go again after the lease
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
-            raise
+        try:  # if one send raises, the round fails: its rows not recorded go again after the lease
+            await _together([sending() for _ in range(min(self.concurrency, len(rows)))])
         finally:
             await recorder.close()
 
@@ -395,16 +389,29 @@ class Dispatcher:
             self._connected_since = now
 
 
+async def _together(work: Sequence[Awaitable[None]]) -> None:
+    """All of it at once; if one part raises, the others are stopped and waited for before it is raised
+    (nothing of the round goes on behind the caller's back)."""
+    tasks = [asyncio.ensure_future(part) for part in work]
+    try:
+        await asyncio.gather(*tasks)
+    except BaseException:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise
+
+
 class _Lease:
     """What one round holds: its claims, renewed together (by the heartbeat every third of a lease, and
     whenever a send finds the last renewal half a lease old), and which of them are still its own."""
 
-    def __init__(self, dispatcher: Dispatcher, claimed: Sequence[Claimed]) -> None:
+    def __init__(self, dispatcher: Dispatcher, claimed: Sequence[Claimed], claimed_at: datetime) -> None:
         self.dispatcher = dispatcher
         self.held = {delivery.id: delivery for delivery in claimed}  # claimed, not yet recorded
         self.mine = set(self.held)
-        # The claim itself was the first renewal.
-        self.confirmed_until = dispatcher.clock() + dispatcher.lease / 2
+        # The claim itself was the first renewal, at the time it was made.
+        self.confirmed_until = claimed_at + dispatcher.lease / 2
         self._renewing = asyncio.Lock()
 
     async def still_mine(self, delivery: Claimed) -> bool:
@@ -425,10 +432,11 @@ class _Lease:
             try:
                 async with self._renewing:
                     await self._renew(dispatcher.database.run)
-            except Exception as exc:
-                if not is_unreachable(exc):
-                    raise
-                dispatcher._connected_since = None
+            except Exception as exc:  # it beats again: a live worker must not lose its claims to a hiccup
+                if is_unreachable(exc):
+                    dispatcher._connected_since = None
+                else:
+                    log.warning("a lease renewal failed (%s); trying again", type(exc).__name__)
 
     async def _renew(self, run: Callable[[Callable[[Session], set[int]]], Awaitable[set[int]]]) -> None:
         dispatcher = self.dispatcher
@@ -479,11 +487,19 @@ class _Recorder:
                 self.unrecorded.release()
 
     async def close(self) -> None:
-        """Everything recorded: the write under way, then what is left."""
+        """Everything recorded: the write under way, then what is left, even when that write failed (they
+        were sent: not recording them would send them again after the lease)."""
+        failed: BaseException | None = None
         if self._writing is not None:
-            await self._writing
+            try:
+                await self._writing
+            except Exception as exc:
+                failed = exc
         if self.ready:
+            self.failed = None
             await self._write_ready()
+        if failed is not None:
+            raise failed
 
 
 def _targets(session: Session, claimed: Sequence[Claimed]) -> dict[int, Target]:
@@ -529,12 +545,16 @@ def _stopped(delivery: Claimed, target: Target) -> bool:
 
 
 def _record_all(session: Session, results: Sequence[Result], now: datetime) -> None:
-    plainly_sent = []  # the common case, recorded in one statement
-    for delivery, (target, outcome) in results:
+    """Every outcome, row by row in the order of their ids, the order in which a renewal locks them too (two
+    transactions that lock the same rows in different orders can deadlock on PostgreSQL)."""
+    plainly_sent: list[SentRow] = []  # the common case, recorded in one statement
+    for delivery, (target, outcome) in sorted(results, key=lambda result: result[0].id):
         if isinstance(outcome, Sent) and target is not None and not delivery.payload.get("options"):
             assert target.channel is not None and target.address is not None
             plainly_sent.append(SentRow(delivery, target.channel.value, target.address, outcome.message_id))
         else:
+            deliveries.sent_all(session, plainly_sent, now)
+            plainly_sent = []
             _record(session, delivery, target, outcome, now)
     deliveries.sent_all(session, plainly_sent, now)
 

@@ -51,9 +51,15 @@ def async_url(url: str) -> str:
     raise DatabaseURLError(f"unsupported database {backend!r}: use sqlite:/// or postgresql://")
 
 
+# PostgreSQL's "deadlock detected" and "could not serialize": the transaction lost a race and was undone.
+_RACES = ("40P01", "40001")
+
+
 def _is_conflict(exc: BaseException) -> bool:
     """A race with another turn or process: the work is safe to run again on fresh state."""
     if isinstance(exc, StaleDataError | IntegrityError):  # StaleConversation is a StaleDataError
+        return True
+    if isinstance(exc, DBAPIError) and getattr(exc.orig, "sqlstate", None) in _RACES:
         return True
     return isinstance(exc, OperationalError) and "locked" in str(exc.orig)
 

@@ -146,12 +146,19 @@ def renew(session: Session, held: Sequence[Claimed], now: datetime, lease: timed
     still its own and unsent (a row whose lease ran out and that another worker took is not)."""
     if not held:
         return set()
-    renewed = session.execute(
-        update(_table)
+    mine = (
+        select(_c.id)
         .where(
             tuple_(_c.id, _c.attempts).in_([(delivery.id, delivery.attempt) for delivery in held]),
             _c.status == DeliveryStatus.SENDING.value,
         )
+        .order_by(_c.id)  # rows locked in the order every writer of them takes: no deadlock
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        mine = mine.with_for_update()
+    renewed = session.execute(
+        update(_table)
+        .where(_c.id.in_(mine.scalar_subquery()))
         .values(claimed_until=now + lease)
         .returning(_c.id)
     )
@@ -216,7 +223,8 @@ class SentRow:
 
 
 def sent_all(session: Session, rows: Sequence[SentRow], now: datetime) -> None:
-    """`sent` for many deliveries in one go; a row whose claim was lost meanwhile is left as it is."""
+    """`sent` for many deliveries in one go, in the order of their ids (as every writer of them locks
+    them); a row whose claim was lost meanwhile is left as it is."""
     if rows:
         session.execute(
             _SENT,
@@ -229,7 +237,7 @@ def sent_all(session: Session, rows: Sequence[SentRow], now: datetime) -> None:
                     "b_message": row.provider_message_id,
                     "b_now": now,
                 }
-                for row in rows
+                for row in sorted(rows, key=lambda row: row.delivery.id)
             ],
         )
 

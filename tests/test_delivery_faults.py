@@ -17,11 +17,12 @@ import pytest
 from aiogram import Bot
 from sqlalchemy import select
 
-from bot.delivery import LEASE, LONGEST_WAIT, Dispatcher, Pace
+from bot.delivery import DEFAULT_CONCURRENCY, LEASE, LONGEST_WAIT, Dispatcher, Pace
+from bot.service import DISPATCH_EVERY
 from bot.telegram import create_bot
 from conversations.messages import Channel, Outbound, SendOutcome, Sent
 from handlers.telegram.sender import TelegramSender
-from storage.db import Database
+from storage.db import Database, is_unreachable
 from storage.models import Delivery
 from tests.fake_telegram import TOKEN, FakeTelegram
 from tests.outage import Outage
@@ -74,6 +75,18 @@ async def workers(
     await started.close()
 
 
+async def as_the_scheduler_runs(worker: Dispatcher) -> int:
+    """`drain` as the service's job runs it: a round that could not claim (the database away) is tried
+    again at the next run, two seconds later."""
+    while True:
+        try:
+            return await worker.drain()
+        except Exception as exc:
+            if not is_unreachable(exc):
+                raise
+            await worker.sleep(DISPATCH_EVERY)
+
+
 def sent_twice(fake: FakeTelegram) -> int:
     chats = [message["chat_id"] for message in fake.sent]
     return len(chats) - len(set(chats))
@@ -117,11 +130,16 @@ async def test_a_database_outage_mid_announcement_loses_nothing_and_doubles_noth
     cut_at: list[datetime] = []
     first_done = asyncio.Event()
 
+    sent_when_cut: list[int] = []
+
     def cut_after_300() -> None:
         if len(fake_telegram.sent) >= 300 and not cut_at:
             cut_at.append(clock.now)
+            sent_when_cut.append(len(fake_telegram.sent))
             first_line.cut()
             second_line.cut()
+        elif first_line.is_cut and second_line.is_cut:
+            sent_when_cut.append(len(fake_telegram.sent))
 
     def back(after: float) -> bool:
         return bool(cut_at) and clock.now >= cut_at[0] + timedelta(seconds=after)
@@ -141,8 +159,8 @@ async def test_a_database_outage_mid_announcement_loses_nothing_and_doubles_noth
     first = workers.start(clock, sleep=first_sleeps, url=first_url)
     second = workers.start(clock, sleep=second_sleeps, url=second_url)
     try:
-        second_sending = asyncio.create_task(second.drain())
-        await first.drain()
+        second_sending = asyncio.create_task(as_the_scheduler_runs(second))
+        await as_the_scheduler_runs(first)
         first_done.set()
         await second_sending
         await asyncio.gather(first.drain(), second.drain())  # nothing left
@@ -151,6 +169,8 @@ async def test_a_database_outage_mid_announcement_loses_nothing_and_doubles_noth
         await second_line.stop()
 
     assert cut_at and clock.now - cut_at[0] >= timedelta(seconds=30)  # the database was away for 30 s
+    # Meanwhile each worker sent at most its concurrency of messages it could not record.
+    assert sent_when_cut[-1] - sent_when_cut[0] <= 2 * DEFAULT_CONCURRENCY
     assert len({message["chat_id"] for message in fake_telegram.sent}) == 1000  # none lost
     assert sent_twice(fake_telegram) == 0  # none twice
     assert await statuses(postgres) == {"sent": 1000}
@@ -276,3 +296,47 @@ async def renewed(database: Database, since: datetime) -> None:
             return
         await asyncio.sleep(0.005)
     raise AssertionError("the claim was not renewed")
+
+
+async def test_a_worker_that_lost_its_claim_does_not_send_what_another_took(
+    database: Database, database_url: str, clock: Clock
+) -> None:
+    """A worker stalls on a send longer than its lease (no heartbeat: its event loop was blocked, say);
+    another takes its rows and sends them. When the first goes on, each of its sends first confirms the row
+    is still its own: only the send that was already in flight goes twice."""
+    await many_families_on_telegram(database, clock, 10)
+    sends: list[datetime] = []
+    stalled, going_on = asyncio.Event(), asyncio.Event()
+    chats: list[str] = []
+
+    class StallingSender(StampingSender):
+        async def send(self, message: Outbound) -> SendOutcome:
+            chats.append(message.address)
+            if not stalled.is_set():
+                stalled.set()
+                await going_on.wait()
+            return Sent(str(len(chats)))
+
+    class CountingSender(StampingSender):
+        async def send(self, message: Outbound) -> SendOutcome:
+            chats.append(message.address)
+            return Sent(str(len(chats)))
+
+    first = Dispatcher(
+        database, {Channel.TELEGRAM: StallingSender(clock, sends)}, {}, clock, concurrency=1, heartbeat=3600
+    )
+    other = Database(database_url)
+    second = Dispatcher(other, {Channel.TELEGRAM: CountingSender(clock, sends)}, {}, clock, sleep=clock.sleep)
+    try:
+        assert await second.round() == 0  # running all along
+        await announce(database, clock)
+        stalling = asyncio.create_task(first.round())
+        await stalled.wait()
+        clock.advance(seconds=LEASE.total_seconds() + 1)
+        assert await second.drain() == 10  # the first's lease ran out: all ten are the second's now
+        going_on.set()
+        await stalling
+    finally:
+        await other.dispose()
+    assert len(chats) == 11 and len(set(chats)) == 10  # the stalled send alone went twice
+    assert await statuses(database) == {"sent": 10}

@@ -11,6 +11,7 @@ from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from storage import audit
+from storage import conversations as saved
 from storage.models import Beneficiary, BeneficiaryProduct, CanteenApplication, Conversation, Product
 from storage.prepared import Prepared
 
@@ -235,8 +236,12 @@ def set_opted_out(session: Session, beneficiary_id: int, since: datetime | None)
 
 
 def forget(session: Session, beneficiary_id: int) -> None:
-    """Delete the family and every conversation linked to it (her right under PDPL). The audit log keeps its
-    entries about her by number only, without what staff typed about her (a reason may name her)."""
+    """Delete the family, every conversation linked to it, and every draft on another channel that holds her
+    ID or mobile (her right under PDPL). The audit log keeps its entries about her by number only, without
+    what staff typed about her (a reason may name her)."""
+    family = session.get(Beneficiary, beneficiary_id)
+    if family is not None:
+        saved.forget_drafts_holding(session, {family.national_id, family.mobile} - {""})
     applications = session.scalars(
         select(CanteenApplication.id).where(CanteenApplication.beneficiary_id == beneficiary_id)
     ).all()

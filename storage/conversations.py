@@ -116,6 +116,26 @@ def forget(session: Session, state: ConversationState) -> None:
     _DELETE.rowcount(session, {"k_channel": state.channel, "k_address": state.address})
 
 
+def forget_drafts_holding(session: Session, values: set[str]) -> int:
+    """Conversations linked to no family whose unsaved answers hold one of these values (her national ID, her
+    mobile: a registration she began on another channel), deleted with everything they hold; how many."""
+    unlinked = session.execute(
+        select(_table.c.channel, _table.c.address, _table.c.answers).where(_table.c.beneficiary_id.is_(None))
+    ).all()
+    drafts = [(channel, address) for channel, address, answers in unlinked if _holds(answers, values)]
+    for channel, address in drafts:
+        _DELETE.rowcount(session, {"k_channel": channel, "k_address": address})
+    return len(drafts)
+
+
+def _holds(answers: Any, values: set[str]) -> bool:
+    if isinstance(answers, dict):
+        return any(_holds(value, values) for value in answers.values())
+    if isinstance(answers, list):
+        return any(_holds(value, values) for value in answers)
+    return isinstance(answers, str) and answers in values
+
+
 @dataclass(frozen=True)
 class Reach:
     """Where to write to a family: the channel and address she used last, and when she last wrote."""

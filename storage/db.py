@@ -4,7 +4,9 @@ transaction that every unit of work runs in."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import os
 import random
 import time
 from asyncio import Future
@@ -64,6 +66,15 @@ def _is_conflict(exc: BaseException) -> bool:
     return isinstance(exc, OperationalError) and "locked" in str(exc.orig)
 
 
+def _create_for_owner_only(path: str | None) -> None:
+    """A new SQLite file, readable by its owner alone: it holds national IDs and mobiles. (SQLite gives its
+    -wal and -shm files the database file's permissions.) An existing file is left as its owner set it."""
+    if not path or path == ":memory:" or path.startswith("file:"):
+        return
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+
+
 def is_unreachable(exc: BaseException) -> bool:
     """The database could not be reached, or lost the connection (a restart, a network outage, a file it
     could not open): the same work may succeed later, unlike a wrong statement or a broken constraint."""
@@ -103,6 +114,8 @@ class Database:
         options: dict[str, Any] = {"echo": echo, "hide_parameters": True}  # no personal data in errors
         if not self.is_sqlite:
             options["pool_pre_ping"] = True
+        if self.is_sqlite:
+            _create_for_owner_only(make_url(self.url).database)
         self.engine: AsyncEngine = create_async_engine(self.url, **options)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         self._thread: ThreadPoolExecutor | None = None

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from conversations.forms import YesNo
 from conversations.i18n import N_
+from conversations.messages import Channel
 from storage.db import Database
 from storage.models import Beneficiary, BeneficiaryProduct, Conversation
 from tests.people import Person, ar, en
@@ -133,3 +134,18 @@ async def test_stop_from_someone_not_registered_changes_nothing(mary: Person, da
     await mary.says("stop")
     assert "You do not receive announcements from us." in mary.heard
     assert mary.options[0] == "Register my family"
+
+
+async def test_deleting_also_removes_a_registration_she_began_on_another_channel(
+    fatima: Person, database: Database
+) -> None:
+    on_whatsapp = Person(fatima.engine, fatima.clock, address="+966551234567", channel=Channel.WHATSAPP)
+    await on_whatsapp.says("مرحبا")
+    await on_whatsapp.chooses("تسجيل أسرتي")
+    await on_whatsapp.says("فاطمة أحمد الزهراني")
+    await on_whatsapp.says("1000000008")  # her name and ID, in a draft she left there
+    await fatima.registers()  # and registered here instead
+    await fatima.chooses("حسابي")
+    await fatima.chooses("حذف بياناتي")
+    await fatima.chooses("نعم، احذف كل شيء")
+    assert await rows(database) == (0, 0, 0)  # the draft on WhatsApp went too

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 from alembic import command
@@ -90,3 +91,15 @@ async def test_decisions_already_told_become_rows_and_links_already_sent_keep_wo
             text("SELECT id, calendar_by_number, length(calendar_key) FROM events ORDER BY id")
         )
         assert [tuple(row) for row in calendars] == [(1, True, 22), (2, False, 22)]
+
+
+async def test_a_new_sqlite_file_is_readable_by_its_owner_alone(tmp_path: Path) -> None:
+    database = Database(f"sqlite:///{tmp_path / 'usar.db'}")
+    try:
+        await database.migrate()
+    finally:
+        await database.dispose()
+    for name in ("usar.db", "usar.db-wal", "usar.db-shm"):
+        file = tmp_path / name
+        assert not file.exists() or file.stat().st_mode & 0o077 == 0, name
+    assert (tmp_path / "usar.db").exists()

@@ -28,6 +28,7 @@ from bot.web import (
     TELEGRAM_WEBHOOK,
     WHATSAPP_WEBHOOK,
     add_calendar,
+    add_readiness,
     add_telegram_webhook,
     build_app,
 )
@@ -107,9 +108,10 @@ class Service:
             self._start_whatsapp(app, database, settings.twilio_auth_token.get_secret_value(), web_role)
         self._start_jobs(database)
         if not web_role:
-            app = build_app()  # healthz only: this process answers no channel
+            app = build_app()  # healthz and readyz only: this process answers no channel
         else:
             add_calendar(app, database, self.clock)
+        add_readiness(app, database, self.role.value)
         runner = web.AppRunner(app, access_log=None)
         await runner.setup()
         self._exit.push_async_callback(runner.cleanup)

@@ -13,7 +13,7 @@ from aiohttp import web
 from conversations.calendar import CALENDAR_PATH, ics
 from conversations.messages import Unavailable
 from storage import events
-from storage.db import Database
+from storage.db import Database, is_unreachable
 from storage.models import Event
 
 log = logging.getLogger(__name__)
@@ -52,8 +52,35 @@ async def healthz(request: web.Request) -> web.Response:
 
 def build_app() -> web.Application:
     app = web.Application()
-    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/healthz", healthz)  # alive: the process answers
     return app
+
+
+def add_readiness(app: web.Application, database: Database, role: str) -> None:
+    """GET /readyz: 200 when this process can do its work (the database answers, its schema is this code's
+    newest), else 503; each answer names the role and the migration."""
+
+    async def readyz(request: web.Request) -> web.Response:
+        try:
+            current, head = await database.schema()
+        except Exception as exc:
+            if not is_unreachable(exc):
+                raise
+            return web.json_response(
+                {"status": "database out of reach", "role": role, "head": None}, status=503
+            )
+        ready = current == head
+        return web.json_response(
+            {
+                "status": "ready" if ready else "schema behind",
+                "role": role,
+                "migration": current,
+                "head": head,
+            },
+            status=200 if ready else 503,
+        )
+
+    app.router.add_get("/readyz", readyz)
 
 
 def add_calendar(app: web.Application, database: Database, clock: Callable[[], datetime]) -> None:

@@ -17,6 +17,8 @@ from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, RootTransaction, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
@@ -194,6 +196,14 @@ class Database:
                     _log_conflict(exc, attempt)
             time.sleep(_pause(attempt))
         raise AssertionError("unreachable")
+
+    async def schema(self) -> tuple[str | None, str | None]:
+        """The migration the database is at, and the newest this code knows."""
+        async with self.engine.connect() as connection:
+            current = await connection.run_sync(
+                lambda sync: MigrationContext.configure(sync).get_current_revision()
+            )
+        return current, ScriptDirectory.from_config(alembic_config()).get_current_head()
 
     async def migrate(self) -> None:
         """Bring the schema to the newest migration (what `usar migrate` and every start do)."""

@@ -8,9 +8,11 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import pytest
+from sqlalchemy import text
 
-from bot.service import Service
+from bot.service import Role, Service
 from bot.web import STATUS_WEBHOOK, WHATSAPP_WEBHOOK
 from handlers.whatsapp.spool import Spool
 from storage import delivery_reports, seen
@@ -207,3 +209,45 @@ async def test_a_web_process_that_starts_answers_what_waited(
     finally:
         await service.stop()
         await twilio.stop()
+
+
+async def readiness(service: Service) -> tuple[int, dict[str, Any]]:
+    async with (
+        aiohttp.ClientSession() as http,
+        http.get(f"http://127.0.0.1:{service.port}/readyz") as response,
+    ):
+        return response.status, await response.json()
+
+
+@pytest.mark.postgres
+async def test_readyz_says_whether_the_database_answers_and_is_up_to_date(
+    postgres_url: str, postgres: Database, fake_telegram: FakeTelegram, clock: Clock
+) -> None:
+    outage = Outage(postgres_url)
+    settings = settings_for(await outage.start(), fake_telegram)
+    service = await started(Service(settings, clock=clock, role=Role.WORKER, run_jobs=False))
+    head = (await postgres.schema())[1]
+    try:
+        status, answer = await readiness(service)
+        assert (status, answer) == (
+            200,
+            {"status": "ready", "role": "worker", "migration": head, "head": head},
+        )
+        outage.cut()
+        status, answer = await readiness(service)
+        assert status == 503 and answer["status"] == "database out of reach" and answer["role"] == "worker"
+        outage.restore()
+        async with postgres.engine.begin() as connection:  # as if this code were newer than the database
+            await connection.execute(text("UPDATE alembic_version SET version_num = '0014'"))
+        status, answer = await readiness(service)
+        assert (status, answer["status"], answer["migration"]) == (503, "schema behind", "0014")
+        async with (  # liveness is another question: the process answers
+            aiohttp.ClientSession() as http,
+            http.get(f"http://127.0.0.1:{service.port}/healthz") as response,
+        ):
+            assert response.status == 200
+    finally:
+        await service.stop()
+        await outage.stop()
+        async with postgres.engine.begin() as connection:
+            await connection.execute(text(f"UPDATE alembic_version SET version_num = '{head}'"))

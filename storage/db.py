@@ -19,7 +19,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, RootTransaction, create_engine, event
+from sqlalchemy import Connection, Engine, RootTransaction, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
@@ -34,6 +34,7 @@ ATTEMPTS = 12
 # A SQLite transaction is deferred, taking the write lock at its first write so that readers never wait,
 # unless its connection has these execution options: then it takes the lock at BEGIN, waiting for it there.
 WRITE_LOCK_FIRST = {"sqlite_begin": "BEGIN IMMEDIATE"}
+MIGRATION_LOCK = 0x75736172  # "usar": the advisory lock a migration holds on PostgreSQL
 GROUP_LIMIT = 64  # units of work committed together at most, so that other processes never wait long
 
 
@@ -206,8 +207,16 @@ class Database:
         return current, ScriptDirectory.from_config(alembic_config()).get_current_head()
 
     async def migrate(self) -> None:
-        """Bring the schema to the newest migration (what `usar migrate` and every start do)."""
+        """Bring the schema to the newest migration (what `usar migrate` and every start do). Processes
+        started together take turns: on PostgreSQL under an advisory lock held until the migration commits,
+        on SQLite under the database's write lock, taken at BEGIN; the later ones find it done."""
+        if self.is_sqlite:
+            engine = self.engine.execution_options(**WRITE_LOCK_FIRST)
+            async with engine.begin() as connection:
+                await connection.run_sync(_upgrade)
+            return
         async with self.engine.begin() as connection:
+            await connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
             await connection.run_sync(_upgrade)
 
     async def dispose(self) -> None:

@@ -74,8 +74,8 @@ def _plain(url: str) -> str:
 
 
 @contextmanager
-def postgres_database() -> Iterator[str]:
-    """A new, migrated database on the test server for this run, dropped at the end."""
+def postgres_database(migrated: bool = True) -> Iterator[str]:
+    """A new database on the test server (migrated, unless asked otherwise), dropped at the end."""
     server = postgres_server_url()
     if server is None:
         pytest.skip(f"PostgreSQL tests need {POSTGRES_URL_VARIABLE} (CI sets it)")
@@ -96,7 +96,8 @@ def postgres_database() -> Iterator[str]:
         pytest.skip(f"no PostgreSQL server at {server}: {problem}")
     url = make_url(server).set(database=name).render_as_string(hide_password=False)
     try:
-        asyncio.run(_migrate(url))
+        if migrated:
+            asyncio.run(_migrate(url))
         yield url
     finally:
         asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

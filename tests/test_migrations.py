@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -13,6 +15,7 @@ from sqlalchemy import Connection, select, text
 
 from storage.db import Database, alembic_config
 from storage.models import Base, Office
+from tests.databases import postgres_database
 
 
 def _differences(connection: Connection) -> list[Any]:
@@ -103,3 +106,27 @@ async def test_a_new_sqlite_file_is_readable_by_its_owner_alone(tmp_path: Path) 
         file = tmp_path / name
         assert not file.exists() or file.stat().st_mode & 0o077 == 0, name
     assert (tmp_path / "usar.db").exists()
+
+
+async def _start_together(url: str, processes: int) -> list[str | None]:
+    """What `usar run` does first, by several processes at once (each its own connections)."""
+    databases = [Database(url) for _ in range(processes)]
+    try:
+        # Within a minute: without their taking turns, they were still waiting on each other after ten.
+        await asyncio.wait_for(asyncio.gather(*(database.migrate() for database in databases)), timeout=60)
+        return [(await database.schema())[0] for database in databases]
+    finally:
+        for database in databases:
+            await database.dispose()
+
+
+@pytest.mark.postgres
+def test_three_processes_started_together_on_an_empty_postgresql_schema_all_start() -> None:
+    with postgres_database(migrated=False) as url:
+        versions = asyncio.run(_start_together(url, 3))
+    assert len(set(versions)) == 1 and versions[0] is not None
+
+
+def test_three_processes_started_together_on_a_new_sqlite_file_all_start(tmp_path: Path) -> None:
+    versions = asyncio.run(_start_together(f"sqlite:///{tmp_path / 'usar.db'}", 3))
+    assert len(set(versions)) == 1 and versions[0] is not None

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+import secrets
 from collections.abc import Callable
 from datetime import datetime
 
 from aiogram import Bot, Dispatcher
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
+from pydantic import ValidationError
 
 from conversations.calendar import CALENDAR_PATH, ics
 from conversations.messages import Unavailable
@@ -35,9 +37,16 @@ class TelegramWebhook(SimpleRequestHandler):
             return await super().handle(request)
         except Unavailable:  # the database is out of reach: Telegram delivers the update again later
             return web.Response(status=503, text="try again later")
+        except (ValueError, ValidationError) as malformed:  # not JSON, or not an update: not Telegram's
+            log.warning(
+                "refused a Telegram webhook call with a malformed body (%s)", type(malformed).__name__
+            )
+            return web.Response(status=400, text="not an update")
 
     def verify_secret(self, telegram_secret_token: str, bot: Bot) -> bool:
-        accepted = super().verify_secret(telegram_secret_token, bot)
+        # Compared as bytes: aiogram's comparison of text raises on a header that is not ASCII.
+        given = telegram_secret_token.encode("utf-8", "surrogateescape")
+        accepted = self.secret_token is not None and secrets.compare_digest(given, self.secret_token.encode())
         if not accepted:
             log.warning(
                 "refused a Telegram webhook call with a %s secret",

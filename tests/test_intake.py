@@ -3,6 +3,7 @@ process or after a restart, is answered once; while the database is away, Telegr
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
@@ -251,3 +252,43 @@ async def test_readyz_says_whether_the_database_answers_and_is_up_to_date(
         await outage.stop()
         async with postgres.engine.begin() as connection:
             await connection.execute(text(f"UPDATE alembic_version SET version_num = '{head}'"))
+
+
+async def test_malformed_webhook_calls_get_4xx_and_no_traceback(
+    two_telegram_processes: tuple[Service, Service],
+    fake_telegram: FakeTelegram,
+    database_url: str,
+    clock: Clock,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    service, _ = two_telegram_processes
+    assert fake_telegram.webhook is not None
+    secret = fake_telegram.webhook["secret_token"]
+    telegram = f"http://127.0.0.1:{service.port}/webhooks/telegram"
+    async with aiohttp.ClientSession() as http:
+        async with http.post(
+            telegram, data=b"{}", headers={"X-Telegram-Bot-Api-Secret-Token": "é"}
+        ) as answer:
+            assert answer.status == 401  # a secret that is not ASCII is a wrong secret
+        async with http.post(
+            telegram, data=b"\xff{", headers={"X-Telegram-Bot-Api-Secret-Token": secret}
+        ) as answer:
+            assert answer.status == 400  # not JSON
+        async with http.post(
+            telegram, json={"update_id": "x"}, headers={"X-Telegram-Bot-Api-Secret-Token": secret}
+        ) as answer:
+            assert answer.status == 400  # not an update
+    whatsapp = await started(Service(whatsapp_settings(database_url), clock=clock, run_jobs=False))
+    try:
+        async with (
+            aiohttp.ClientSession() as http,
+            http.post(
+                f"http://127.0.0.1:{whatsapp.port}{WHATSAPP_WEBHOOK}",
+                data=b"Body=\xff\xfe",
+                headers={"Content-Type": "application/x-www-form-urlencoded", "X-Twilio-Signature": "x"},
+            ) as answer,
+        ):
+            assert answer.status == 403  # invalid UTF-8: not Twilio's
+    finally:
+        await whatsapp.stop()
+    assert "Traceback" not in caplog.text and not [r for r in caplog.records if r.levelno >= logging.ERROR]

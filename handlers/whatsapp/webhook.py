@@ -38,7 +38,11 @@ class SignedForms:
         self.public_url = public_url  # the URL exactly as Twilio calls it, behind any proxy
 
     async def read(self, request: web.Request) -> dict[str, str] | None:
-        form = {key: str(value) for key, value in (await request.post()).items()}
+        try:
+            form = {key: str(value) for key, value in (await request.post()).items()}
+        except ValueError:  # not a form in UTF-8 (UnicodeDecodeError is a ValueError): not Twilio's
+            log.warning("refused a Twilio webhook call to %s with a malformed body", request.path)
+            return None
         # Twilio signs the URL as it called it: the query string still percent-encoded.
         raw_query = request.rel_url.raw_query_string
         url = self.public_url + (f"?{raw_query}" if raw_query else "")

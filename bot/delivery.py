@@ -218,6 +218,12 @@ class Dispatcher:
         self._windows: dict[Channel, _Window] = {}
         # Since when this worker has reached the database without a break (None: it has not, or lost it).
         self._connected_since: datetime | None = None
+        self._stopping = False
+
+    def stop(self) -> None:
+        """The round in hand sends no more: the sends in flight finish and are recorded, the rest go back to
+        the outbox due now, for the next worker (not after their lease)."""
+        self._stopping = True
 
     async def round(self) -> int:
         """Send one batch; how many deliveries it handled (0: nothing was due)."""
@@ -269,7 +275,7 @@ class Dispatcher:
     async def drain(self, go_on: Callable[[], bool] = lambda: True) -> int:
         """Rounds until nothing is due now, or until `go_on` says stop; how many were handled."""
         handled = 0
-        while go_on() and (count := await self.round()):
+        while go_on() and not self._stopping and (count := await self.round()):
             handled += count
         return handled
 
@@ -313,6 +319,8 @@ class Dispatcher:
                 delivery, target = queue.popleft()
                 if paused is not None:  # the channel's turn is far off: back to the outbox until then
                     recorder.add((delivery, (target, paused)))
+                elif self._stopping:  # the worker stops: back to the outbox, due now
+                    recorder.add((delivery, (target, Held(self.clock()))))
                 elif not await lease.still_mine(delivery):  # its lease ran out and another worker took it
                     unrecorded.release()
                 else:
@@ -345,6 +353,8 @@ class Dispatcher:
                     return target, Held(self.clock())  # not sent: it goes when the database is back
                 if due is not None:
                     return target, Paused(due)
+            if self._stopping:  # while it waited for its turn
+                return target, Held(self.clock())
             outcome = await sender.send(
                 Outbound(
                     address=target.address,

@@ -33,14 +33,15 @@ from bot.web import (
     build_app,
 )
 from conversations.engine import Engine
-from conversations.messages import Channel, Inbound, Outbound, Reply, Sender, Sent
+from conversations.messages import Channel, Inbound, Outbound, Reply, Sender, Sent, Unavailable
+from handlers.telegram.polling import Polling
 from handlers.telegram.sender import TelegramSender
 from handlers.whatsapp.replies import bodies
 from handlers.whatsapp.sender import WhatsAppSender, twilio_client
 from handlers.whatsapp.spool import Spool
 from handlers.whatsapp.webhook import SignedForms, StatusWebhook, WhatsAppWebhook
 from storage import delivery_reports
-from storage.db import Database
+from storage.db import Database, is_unreachable
 
 log = logging.getLogger(__name__)
 DISPATCH_EVERY = 2  # seconds between looks at the outbox
@@ -69,7 +70,7 @@ class Service:
     ) -> None:
         self.settings = settings
         self.clock = clock
-        self.sleep = sleep  # how the outbox waits for a channel's turn (tests pass their clock's)
+        self.sleep = sleep  # how the outbox and polling wait (tests pass their clock's)
         self.role = role
         self.run_jobs = (
             run_jobs  # False: jobs are set up but paused (tests run them by hand, time controlled)
@@ -85,6 +86,7 @@ class Service:
         self.whatsapp_sender: WhatsAppSender | None = None
         self._exit = AsyncExitStack()
         self._polling: asyncio.Task[None] | None = None
+        self.poller: Polling | None = None
         self._stopped = asyncio.Event()
         self.port: int | None = None
 
@@ -210,11 +212,16 @@ class Service:
 
         async def record(message_id: str, status: str, error_code: str | None) -> None:
             now = self.clock()
-            await database.run(
-                lambda session: delivery_reports.record(
-                    session, "whatsapp", message_id, status, error_code, now
+            try:
+                await database.run(
+                    lambda session: delivery_reports.record(
+                        session, "whatsapp", message_id, status, error_code, now
+                    )
                 )
-            )
+            except Exception as exc:
+                if is_unreachable(exc):
+                    raise Unavailable from exc
+                raise
 
         reports = StatusWebhook(record, SignedForms(auth_token, settings.public_endpoint(STATUS_WEBHOOK)))
         app.router.add_post(STATUS_WEBHOOK, reports.receive)
@@ -243,12 +250,8 @@ class Service:
             log.info("Telegram calls our webhook at %s", url)
             return
         await bot.delete_webhook()
-        self._polling = asyncio.create_task(
-            dispatcher.start_polling(
-                bot, handle_signals=False, close_bot_session=False, allowed_updates=updates
-            )
-        )
-        log.info("Telegram: long polling")
+        self.poller = Polling(bot, dispatcher, updates, sleep=self.sleep)
+        self._polling = asyncio.create_task(self.poller.run())
 
     async def wait(self) -> None:
         """Until `stop`, or until polling ends by itself (a revoked token, say)."""
@@ -261,6 +264,8 @@ class Service:
         self._stopped.set()
         if self.scheduler is not None:
             self.scheduler.pause()  # no new runs; shutting down now would cancel the one in hand
+        if self.outbox is not None:
+            self.outbox.stop()  # the round in hand gives back what it has not sent
         try:
             async with asyncio.timeout(STOP_GRACE), self._dispatching:
                 pass  # the dispatch round in hand has sent and recorded its batch
@@ -269,15 +274,11 @@ class Service:
         if self.scheduler is not None:
             self.scheduler.shutdown(wait=False)
             self.scheduler = None
-        if self._polling is not None and self.dispatcher is not None:
-            if not self._polling.done():
-                try:
-                    await self.dispatcher.stop_polling()
-                except RuntimeError:  # polling had not started yet
-                    self._polling.cancel()
+        if self._polling is not None and self.poller is not None:
+            await self.poller.stop()
             await asyncio.gather(self._polling, return_exceptions=True)
         if self.engine is not None:
-            # aiogram runs each update as a task of its own that stopping polling does not wait for:
+            # Each update runs as a task of its own that stopping polling does not wait for:
             # the messages in hand are answered before the bot's session and the database close.
             try:
                 async with asyncio.timeout(STOP_GRACE):

@@ -340,3 +340,42 @@ async def test_a_worker_that_lost_its_claim_does_not_send_what_another_took(
         await other.dispose()
     assert len(chats) == 11 and len(set(chats)) == 10  # the stalled send alone went twice
     assert await statuses(database) == {"sent": 10}
+
+
+@dataclass
+class StoppedAfter:
+    """Telegram as one worker sends to it, until the worker is told to stop (a deploy, a scale-down)."""
+
+    sender: TelegramSender
+    sends: int
+    worker: Dispatcher | None = None
+    channel: Channel = Channel.TELEGRAM
+
+    async def send(self, message: Outbound) -> SendOutcome:
+        outcome = await self.sender.send(message)
+        self.sends -= 1
+        if self.sends == 0 and self.worker is not None:
+            self.worker.stop()
+        return outcome
+
+
+@pytest.mark.postgres
+async def test_a_worker_stopped_mid_announcement_gives_back_what_it_has_not_sent(
+    postgres: Database, workers: Workers, fake_telegram: FakeTelegram, clock: Clock
+) -> None:
+    await many_families_on_telegram(postgres, clock, 300)
+    await announce(postgres, clock)
+    leaving = workers.start(clock)
+    telegram = StoppedAfter(TelegramSender(workers.bots[-1]), sends=50, worker=leaving)
+    leaving.senders[Channel.TELEGRAM] = telegram
+
+    await leaving.drain()
+    # The sends in flight when it was told finished and were recorded; nothing more went.
+    stopped_with = len(fake_telegram.sent)
+    assert 50 <= stopped_with <= 50 + DEFAULT_CONCURRENCY
+    assert await statuses(postgres) == {"sent": stopped_with, "pending": 300 - stopped_with}
+
+    # The rest is due at once for another worker: not held until the leaving one's lease runs out.
+    await workers.start(clock).drain()
+    assert len(fake_telegram.sent) == 300 and sent_twice(fake_telegram) == 0
+    assert await statuses(postgres) == {"sent": 300}

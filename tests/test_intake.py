@@ -3,14 +3,16 @@ process or after a restart, is answered once; while the database is away, Telegr
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 import pytest
+from pydantic import SecretStr
 from sqlalchemy import text
 
 from bot.service import Role, Service
@@ -18,11 +20,11 @@ from bot.web import STATUS_WEBHOOK, WHATSAPP_WEBHOOK
 from handlers.whatsapp.spool import Spool
 from storage import delivery_reports, seen
 from storage.db import Database
-from tests.fake_telegram import FakeTelegram, TelegramUser
+from tests.fake_telegram import TOKEN, FakeTelegram, TelegramUser
 from tests.fake_twilio import ACCOUNT_SID, FakeTwilio
 from tests.outage import Outage
 from tests.people import Clock
-from tests.test_telegram import FATIMA_ID, settings_for, webhook_poster
+from tests.test_telegram import FATIMA_ID, on_phone, settings_for, webhook_poster
 from tests.test_whatsapp import AUTH_TOKEN, BUSINESS, OnWhatsApp, whatsapp_settings
 
 
@@ -117,6 +119,112 @@ async def test_while_the_database_is_away_telegram_is_told_to_send_again_and_it_
         assert await post(hello) == 200 and answers_to(fake_telegram, FATIMA_ID) == welcome
     finally:
         await service.stop()
+        await outage.stop()
+
+
+async def until(condition: Callable[[], bool]) -> None:
+    """Until `condition` holds (what a process does in its own time); ten seconds is a failure."""
+    async with asyncio.timeout(10):
+        while not condition():  # noqa: ASYNC110 (another process's state, with no event to wait on)
+            await asyncio.sleep(0.01)
+
+
+@pytest.mark.postgres
+async def test_while_the_database_is_away_polling_leaves_her_message_with_telegram_and_answers_it_once(
+    postgres_url: str, postgres: Database, fake_telegram: FakeTelegram, clock: Clock
+) -> None:
+    outage = Outage(postgres_url)
+    service = await started(
+        Service(
+            settings_for(await outage.start(), fake_telegram), clock=clock, run_jobs=False, sleep=clock.sleep
+        )
+    )
+    try:
+        fatima = on_phone(fake_telegram, FATIMA_ID, clock)
+        outage.cut()
+        asked = fake_telegram.calls.count("getupdates")
+        await fatima.says("مرحبا")
+        await until(lambda: fake_telegram.calls.count("getupdates") >= asked + 5)  # polling went on
+        assert [update["update_id"] for update in fake_telegram.pending] == [1]  # still with Telegram
+        assert clock.slept  # and polling waited for the database between tries
+        assert answers_to(fake_telegram, FATIMA_ID) == []
+        outage.restore()
+        await fatima.hears("كيف يمكنني مساعدتك؟")
+        await until(lambda: fake_telegram.pending == [])  # handled, and now confirmed
+        await fatima.says("English")
+        await fatima.hears("How can I help you?")
+        assert len(answers_to(fake_telegram, FATIMA_ID)) == 2  # each answered once
+    finally:
+        await service.stop()
+        await outage.stop()
+
+
+@pytest.mark.postgres
+async def test_a_30_second_outage_with_messages_on_both_channels_loses_none_and_doubles_none(
+    postgres_url: str,
+    postgres: Database,
+    fake_telegram: FakeTelegram,
+    clock: Clock,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """One web process answering both channels at its public address, as in production."""
+    outage = Outage(postgres_url)
+    twilio = FakeTwilio(auth_token=AUTH_TOKEN)
+    settings = whatsapp_settings(await outage.start())
+    settings.twilio_api_base = await twilio.start()  # type: ignore[assignment]
+    settings.spool_directory = tmp_path / "spool"
+    settings.telegram_token = SecretStr(TOKEN)
+    settings.telegram_api_base = fake_telegram.url  # type: ignore[assignment]
+    service = await started(Service(settings, clock=clock, run_jobs=False, sleep=clock.sleep))
+    try:
+        assert fake_telegram.webhook is not None
+        post = webhook_poster(service, fake_telegram.webhook["secret_token"])
+        on_telegram = [
+            TelegramUser(fake_telegram, FATIMA_ID + n, deliver=post, clock=clock) for n in range(3)
+        ]
+        on_whatsapp = [OnWhatsApp(service, f"+96655123456{n}") for n in range(3)]
+        updates: list[dict[str, Any]] = []  # what Telegram holds and sends again
+        forms: list[dict[str, str]] = []  # what Twilio posted
+        outage.cut()
+        for n, text in enumerate(["مرحبا"] * 3 + ["English"] * 3):  # a message every five seconds on each
+            clock.advance(seconds=5)
+            updates.append(fake_telegram.message(on_telegram[n % 3], text=text))
+            for update in updates:  # the new one, and Telegram's retries of the earlier ones
+                assert await post(update) == 503
+            family = on_whatsapp[n % 3]
+            forms.append({"From": f"whatsapp:{family.number}", "To": BUSINESS, "MessageSid": f"SM{n:032d}",
+                          "Body": text, "AccountSid": ACCOUNT_SID})  # fmt: skip
+            await family.post_to(WHATSAPP_WEBHOOK, forms[-1])
+            assert (
+                family.status == 200 and family.heard == []
+            )  # Twilio is answered; the message waits on disk
+        assert fake_telegram.sent == [] and twilio.created == []
+        report = {"MessageSid": "SM" + "2" * 32, "MessageStatus": "delivered", "AccountSid": ACCOUNT_SID}
+        await on_whatsapp[0].post_to(STATUS_WEBHOOK, report)
+        assert on_whatsapp[0].status == 503  # a status report is lost, said so: Twilio does not send it again
+        outage.restore()
+        for update in updates:  # Telegram's next retries
+            assert await post(update) == 200
+        assert await service.replay_spool() == 6
+        for update in updates:  # retries of retries, and Twilio's late copies: answered already
+            assert await post(update) == 200
+        for form in forms:
+            await on_whatsapp[0].post_to(WHATSAPP_WEBHOOK, form)
+            assert on_whatsapp[0].status == 200 and on_whatsapp[0].heard == []
+        for person in on_telegram:  # each answered once a message, in the order she wrote
+            answers = answers_to(fake_telegram, person.id)
+            assert (
+                len(answers) == 2 and "كيف يمكنني مساعدتك؟" in answers[0] and "How can I help" in answers[1]
+            )
+        for family in on_whatsapp:
+            answers = [m["Body"] for m in twilio.created if m["To"] == f"whatsapp:{family.number}"]
+            assert (
+                len(answers) == 2 and "كيف يمكنني مساعدتك؟" in answers[0] and "How can I help" in answers[1]
+            )
+    finally:
+        await service.stop()
+        await twilio.stop()
         await outage.stop()
 
 

@@ -116,5 +116,9 @@ class StatusWebhook:
         ):
             if len(value) > longest:
                 return web.Response(status=400, text=f"{name} is longer than {longest} characters")
-        await self.record(message_id, status.lower(), error_code)
+        try:
+            await self.record(message_id, status.lower(), error_code)
+        except Unavailable:  # Twilio does not send it again: the message keeps its last status
+            log.warning("a WhatsApp status report was lost: the database is out of reach")
+            return web.Response(status=503, text="try again later")
         return web.Response(status=204)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import getpass
 import os
 import signal
 import sys
@@ -85,14 +86,27 @@ def parser() -> argparse.ArgumentParser:
     add = staff_actions.add_parser("add", help="add a staff member, or change one's role and office")
     add.add_argument(
         "--address",
-        required=True,
-        help="her Telegram user id, or her WhatsApp number (0551234567, 966551234567 or +966 55 123 4567)",
+        help="for the staff chat: her Telegram user id, or her WhatsApp number (0551234567, 966551234567 or "
+        "+966 55 123 4567)",
+    )
+    add.add_argument(
+        "--login", help="for the web console: her login (then set her password with `usar staff password`)"
     )
     add.add_argument("--role", required=True, choices=[role.value for role in StaffRole])
     add.add_argument("--office", help="office code, such as makkah (required for the staff role)")
     staff_actions.add_parser("list", help="the staff of each office, and the admins")
-    remove = staff_actions.add_parser("remove", help="remove a staff member: she loses every right at once")
-    remove.add_argument("address")
+    remove = staff_actions.add_parser(
+        "remove", help="remove a staff member: she loses every right at once and is signed out"
+    )
+    remove.add_argument("address", metavar="LOGIN_OR_ADDRESS")
+    password = staff_actions.add_parser(
+        "password",
+        help="set her console password, read from standard input when it is not a terminal; "
+        "it signs her out everywhere",
+    )
+    password.add_argument("address", metavar="LOGIN_OR_ADDRESS")
+    unlock = staff_actions.add_parser("unlock", help="let her login be tried again after wrong passwords")
+    unlock.add_argument("address", metavar="LOGIN_OR_ADDRESS")
     for action in staff_actions.choices.values():
         add_as(action)
     staff_command.set_defaults(run=_office, actions=STAFF_ACTIONS)
@@ -209,14 +223,27 @@ async def _chat(arguments: argparse.Namespace, settings: Settings) -> int:
 NO_CHANNEL = "usar: no channel is configured (USAR_TELEGRAM_TOKEN for Telegram; USAR_TWILIO_* for WhatsApp)."
 
 
+async def _chat_and_console(settings: Settings) -> int:
+    """No channel, at a terminal: the terminal chat here, and the web console for staff beside it."""
+    from bot.service import Role, Service
+
+    console = Service(settings, role=Role.WEB)  # no channel: the web server alone
+    await console.start()
+    print(f"usar: the office console is at {console.console_url}")
+    print("usar: opening the terminal chat; `usar chat` does the same.\n")
+    try:
+        return await _chat(argparse.Namespace(address="terminal", lang=None), settings)
+    finally:
+        await console.stop()
+
+
 async def _run(arguments: argparse.Namespace, settings: Settings) -> int:
     if not settings.channels:
         print(
             "usar: no channel is configured (USAR_TELEGRAM_TOKEN for Telegram; USAR_TWILIO_* for WhatsApp)."
         )
         if sys.stdin.isatty():
-            print("usar: opening the terminal chat instead; `usar chat` does the same.\n")
-            return await _chat(argparse.Namespace(address="terminal", lang=None), settings)
+            return await _chat_and_console(settings)
         print(
             "usar: running the web server and the scheduler until stopped; families and staff talk to it "
             "with `usar chat --as ADDRESS`, which also shows what is sent to them."
@@ -248,27 +275,74 @@ async def _migrate(arguments: argparse.Namespace, settings: Settings) -> int:
 
 def _staff_add(arguments: argparse.Namespace, session: Session, now: datetime) -> str:
     member = office_staff.add(
-        session, actor_of(arguments), arguments.address, StaffRole(arguments.role), arguments.office, now
+        session,
+        actor_of(arguments),
+        arguments.address,
+        StaffRole(arguments.role),
+        arguments.office,
+        now,
+        login=arguments.login,
     )
     where = f"office {member.office_code}" if member.office_code else "every office"
-    return f"usar: {member.address} is now {member.role} for {where}."
+    said = f"usar: {member.name} is now {member.role} for {where}."
+    if member.login is not None and member.password_hash is None:
+        said += f" Set her console password with `usar staff password {member.login}`."
+    return said
 
 
 def _staff_list(arguments: argparse.Namespace, session: Session, now: datetime) -> str:
     members = office_staff.listing(session, actor_of(arguments))
     if not members:
-        return "No staff yet: add the first admin with `usar staff add --address … --role admin`."
+        return "No staff yet: add the first admin with `usar staff add --login … --role admin`."
     return "\n".join(
-        f"{member.address}  {member.role}  {member.office_code or 'every office'}" for member in members
+        "  ".join(
+            [
+                member.login or "-",
+                member.address or "-",
+                member.role,
+                member.office_code or "every office",
+                "console" if member.password_hash else "no console password",
+            ]
+        )
+        for member in members
     )
 
 
 def _staff_remove(arguments: argparse.Namespace, session: Session, now: datetime) -> str:
     member = office_staff.remove(session, actor_of(arguments), arguments.address, now)
-    return f"usar: {member.address} is no longer a staff member."
+    return f"usar: {member.name} is no longer a staff member."
 
 
-STAFF_ACTIONS: Mapping[str, Action] = {"add": _staff_add, "list": _staff_list, "remove": _staff_remove}
+def _staff_password(arguments: argparse.Namespace, session: Session, now: datetime) -> str:
+    member = office_staff.set_password(
+        session, actor_of(arguments), arguments.address, arguments.password, now
+    )
+    return f"usar: {member.name} has a new console password; she was signed out everywhere."
+
+
+def _staff_unlock(arguments: argparse.Namespace, session: Session, now: datetime) -> str:
+    forgotten = office_staff.unlock(session, actor_of(arguments), arguments.address, now)
+    tries = counted(forgotten, "wrong try", "wrong tries")
+    return f"usar: {arguments.address} may sign in again ({tries} forgotten)."
+
+
+STAFF_ACTIONS: Mapping[str, Action] = {
+    "add": _staff_add,
+    "list": _staff_list,
+    "remove": _staff_remove,
+    "password": _staff_password,
+    "unlock": _staff_unlock,
+}
+
+
+def read_password() -> str:
+    """From standard input when it is not a terminal (a script, a pipe), else asked twice without echo."""
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\r\n")
+    first = getpass.getpass("New console password: ")
+    if getpass.getpass("The same again: ") != first:
+        raise UsageError("the two passwords differ; nothing was changed")
+    return first
 
 
 ANNOUNCEMENT_ACTIONS: Mapping[str, Action] = {
@@ -338,6 +412,8 @@ async def _office(arguments: argparse.Namespace, settings: Settings) -> int:
     owner can read: it holds national IDs and mobiles). A refusal changes nothing."""
     now = datetime.now(UTC)
     arguments.quiet, arguments.senders = settings.quiet(), settings.senders()  # what announcements say
+    if arguments.command == "staff" and arguments.action == "password":
+        arguments.password = read_password()
     async with open_database(settings) as database:
         try:
             if arguments.action == "export":

@@ -32,6 +32,7 @@ from bot.web import (
     add_telegram_webhook,
     build_app,
 )
+from console.app import add_console
 from conversations.engine import Engine
 from conversations.messages import Channel, Inbound, Outbound, Reply, Sender, Sent, Unavailable
 from handlers.telegram.polling import Polling
@@ -113,6 +114,7 @@ class Service:
             app = build_app()  # healthz and readyz only: this process answers no channel
         else:
             add_calendar(app, database, self.clock)
+            add_console(app, database, self.clock, secure_cookies=settings.https, sleep=self.sleep)
         add_readiness(app, database, self.role.value)
         runner = web.AppRunner(app, access_log=None)
         await runner.setup()
@@ -121,8 +123,18 @@ class Service:
         await site.start()
         self.port = runner.addresses[0][1]
         log.info("web server listening on %s:%s", settings.http_host, self.port)
+        if web_role:
+            log.info("the office console is at %s", self.console_url)
         if self.bot is not None and self.dispatcher is not None and web_role:
             await self._start_telegram(self.bot, self.dispatcher)
+
+    @property
+    def console_url(self) -> str:
+        """Where staff open the web console: at the public address, or on this machine."""
+        if self.settings.public_url is not None:
+            return self.settings.public_endpoint("/console/")
+        host = self.settings.http_host if self.settings.http_host not in ("0.0.0.0", "::") else "127.0.0.1"
+        return f"http://{host}:{self.port}/console/"
 
     def _start_jobs(self, database: Database) -> None:
         """The periodic, idempotent jobs of this role; the state of record is in the tables, so a restart

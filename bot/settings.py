@@ -124,6 +124,11 @@ class Settings(BaseSettings):
             return Path(url.database).resolve().parent / "usar-spool"
         return Path("usar-spool").resolve()
 
+    @property
+    def https(self) -> bool:
+        """Reached over https: the console's cookies are sent over https alone."""
+        return self.public_url is not None and self.public_url.scheme == "https"
+
     def public_endpoint(self, path: str) -> str:
         if self.public_url is None:
             raise ValueError("no public URL")

@@ -106,9 +106,7 @@ def create(
         problems.append(Problem("send_at", _("That time has already passed.")))
     if problems:
         raise Refused(problems)
-    created = announcements.create(
-        session, text_ar, text_en or None, audience, by.actor.address or "operator", send_at, now
-    )
+    created = announcements.create(session, text_ar, text_en or None, audience, by.name, send_at, now)
     record(
         session,
         by,

@@ -159,7 +159,7 @@ def publish(session: Session, actor: Actor, new: NewOpportunity, now: datetime) 
 
 
 def _published(session: Session, by: Rights, new: NewOpportunity, now: datetime) -> CanteenOpportunity:
-    created = canteens.publish(session, new, by.actor.address or "operator", now)
+    created = canteens.publish(session, new, by.name, now)
     record(
         session,
         by,
@@ -352,9 +352,7 @@ def decide(
                 before=status_name(found.status),
             )
         )
-    decided = canteens.decide(
-        session, found, status, normalise(reason) if reason else None, by.actor.address or "operator", now
-    )
+    decided = canteens.decide(session, found, status, normalise(reason) if reason else None, by.name, now)
     if decided.result is Decided.FULL:
         raise Refused(
             [

@@ -113,7 +113,7 @@ def create(
         wrong.append(Problem("invite_at", _("Invitations must go out before the event starts.")))
     if wrong:
         raise Refused(wrong)
-    created = events.create(session, details, audience, invite_at, by.actor.address or "operator", now)
+    created = events.create(session, details, audience, invite_at, by.name, now)
     record(
         session,
         by,

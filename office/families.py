@@ -50,7 +50,7 @@ def import_list(
     families = _checked(session, by, lines)
     if dry_run:
         return contacts.plan(session, families)
-    saved = contacts.save_all(session, families, by.actor.address or "operator", now)
+    saved = contacts.save_all(session, families, by.name, now)
     record(
         session,
         by,

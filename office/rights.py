@@ -45,17 +45,23 @@ def mobile_address(typed: str) -> str | None:
 
 @dataclass(frozen=True)
 class Actor:
-    """Who asks for an office action: a staff member by her address, or the operator (`address` None)."""
+    """Who asks for an office action: a staff member by her chat address (the staff chat, `--as`) or by her
+    id (signed in to the web console), or the operator (neither)."""
 
     address: str | None = None
+    staff_id: int | None = None
 
     @classmethod
     def staff(cls, address: str) -> Actor:
         return cls(staff_address(address))
 
+    @classmethod
+    def signed_in(cls, staff_id: int) -> Actor:
+        return cls(staff_id=staff_id)
+
     @property
     def is_operator(self) -> bool:
-        return self.address is None
+        return self.address is None and self.staff_id is None
 
 
 OPERATOR = Actor()
@@ -69,6 +75,7 @@ class Rights:
     staff_id: int | None  # None: the operator
     admin: bool  # an admin or the operator: every office
     office_code: str | None  # a staff member's office; None for admins and the operator
+    name: str = "operator"  # how what she creates names her (her address or login)
 
     @property
     def scope(self) -> str | None:
@@ -98,10 +105,20 @@ class Rights:
 
 def rights(session: Session, actor: Actor) -> Rights:
     """The actor's rights, read from the database now."""
-    if actor.address is None:
+    if actor.is_operator:
         return Rights(actor, staff_id=None, admin=True, office_code=None)
-    member = staff.staff_member(session, actor.address)
+    if actor.staff_id is not None:
+        member = staff.current_by_id(session, actor.staff_id)
+    else:
+        assert actor.address is not None
+        member = staff.staff_member(session, actor.address)
     if member is None:
-        raise NotStaff(_("“%(address)s” is not a staff member.", address=actor.address))
+        raise NotStaff(_("“%(address)s” is not a staff member.", address=actor.address or actor.staff_id))
     admin = member.role == StaffRole.ADMIN.value
-    return Rights(actor, staff_id=member.id, admin=admin, office_code=None if admin else member.office_code)
+    return Rights(
+        actor,
+        staff_id=member.id,
+        admin=admin,
+        office_code=None if admin else member.office_code,
+        name=member.name,
+    )

@@ -1,4 +1,5 @@
-"""Staff: add one (or change her role and office), remove one, list them. Admins and the operator only.
+"""Staff: add one (or change her role and office), remove one, list them, set a console password, unlock a
+login. Admins and the operator (a staff member may set her own password).
 
 An address is normalised on entry (`rights.staff_address`): a mobile however typed is the WhatsApp address
 +9665…; anything else (a Telegram user id) is kept as typed.
@@ -6,6 +7,7 @@ An address is normalised on entry (`rights.staff_address`): a mobile however typ
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -14,40 +16,67 @@ from sqlalchemy.orm import Session
 from conversations.i18n import _
 from conversations.text import normalise
 from conversations.validators import Invalid
-from office import offices
+from office import offices, passwords
 from office.audit import action, record
 from office.errors import NotFound, Problem, Refused
 from office.rights import Actor, mobile_address, rights, staff_address
-from storage import staff
+from storage import console_sessions, staff
 from storage.models import StaffMember, StaffRole
+
+LOGIN = re.compile(r"[a-z0-9][a-z0-9._-]{2,63}")
+SHORTEST_PASSWORD = 10
+
+
+def login_name(text: str) -> str:
+    """A login as kept: lower case, with its spaces trimmed."""
+    return text.strip().lower()
 
 
 @action
 def add(
-    session: Session, actor: Actor, address: str, role: StaffRole, office: str | None, now: datetime
+    session: Session,
+    actor: Actor,
+    address: str | None,
+    role: StaffRole,
+    office: str | None,
+    now: datetime,
+    login: str | None = None,
 ) -> StaffMember:
-    """A new staff member, or a new role and office for one (who was removed comes back)."""
+    """A new staff member, or a new role and office for one (who was removed comes back). She is known by her
+    chat address (the staff chat), her login (the web console) or both: at least one is given."""
     by = rights(session, actor)
     by.require_admin()
-    normalised = staff_address(address)
+    normalised = staff_address(address) if address is not None else None
+    named = login_name(login) if login is not None else None
     wrong = []
-    if not normalised:
-        wrong.append(Problem("address", _("empty")))
-    else:
+    if not normalised and not named:
+        wrong.append(Problem("address", _("give her chat address, her console login, or both")))
+    if normalised:
         try:
-            mobile_address(normalise(address).strip())
+            mobile_address(normalise(address or "").strip())
         except Invalid as problem:  # it looks like a mobile, but is not one
             wrong.append(Problem("address", problem.message))
+    if named is not None and not LOGIN.fullmatch(named):
+        wrong.append(
+            Problem(
+                "login",
+                _("3 to 64 Latin letters, digits, dots, dashes or underscores, from a letter or digit"),
+            )
+        )
     if role is StaffRole.STAFF and not office:
         wrong.append(Problem("office", _("required for the staff role")))
     if role is StaffRole.ADMIN and office:
         wrong.append(Problem("office", _("an administrator acts for every office: give no office")))
     if office and office not in offices.codes(session):
         wrong.append(offices.unknown(session, office))
+    by_address = staff.by_address(session, normalised) if normalised else None
+    by_login = staff.by_login(session, named) if named else None
+    if by_address is not None and by_login is not None and by_address.id != by_login.id:
+        wrong.append(Problem("login", _("that login is another staff member's")))
     if wrong:
         raise Refused(wrong)
-    existing = staff.by_address(session, normalised)
-    member = staff.add_or_update(session, normalised, role, office or None, now)
+    existing = by_address or by_login
+    member = staff.add_or_update(session, normalised or None, role, office or None, now, login=named)
     record(
         session,
         by,
@@ -62,17 +91,25 @@ def add(
     return member
 
 
+def _member(session: Session, who: str) -> StaffMember:
+    """A current staff member by her login or her chat address."""
+    member = staff.by_login(session, login_name(who)) or staff.by_address(session, staff_address(who))
+    if member is None or member.removed_at is not None:
+        raise NotFound(_("“%(address)s” is not a staff member.", address=who))
+    return member
+
+
 @action
-def remove(session: Session, actor: Actor, address: str, now: datetime) -> StaffMember:
-    """She loses every right at once; her row stays, so that the audit log still names her."""
+def remove(session: Session, actor: Actor, who: str, now: datetime) -> StaffMember:
+    """She loses every right at once and is signed out of the console; her row stays, so that the audit log
+    still names her."""
     by = rights(session, actor)
     by.require_admin()
-    member = staff.staff_member(session, staff_address(address))
-    if member is None:
-        raise NotFound(_("“%(address)s” is not a staff member.", address=address))
+    member = _member(session, who)
     if member.id == by.staff_id:
         raise Refused([Problem(None, _("You cannot remove yourself: another administrator can."))])
     staff.remove(session, member, now)
+    console_sessions.end_all_of(session, member.id, now)
     record(
         session,
         by,
@@ -84,6 +121,58 @@ def remove(session: Session, actor: Actor, address: str, now: datetime) -> Staff
         now=now,
     )
     return member
+
+
+@action
+def set_password(session: Session, actor: Actor, who: str, password: str, now: datetime) -> StaffMember:
+    """A new console password for her (admins for anyone, a staff member for herself); every session of hers
+    ends, so that an old password signs nobody in any more."""
+    by = rights(session, actor)
+    member = _member(session, who)
+    if member.id != by.staff_id:
+        by.require_admin()
+    if member.login is None:
+        raise Refused([Problem("login", _("she has no console login: give her one with staff add --login"))])
+    if len(password) < SHORTEST_PASSWORD:
+        raise Refused([Problem("password", _("at least %(count)d characters", count=SHORTEST_PASSWORD))])
+    staff.set_password_hash(session, member, passwords.hashed(password))
+    console_sessions.end_all_of(session, member.id, now)
+    console_sessions.clear_failures(session, member.login)
+    record(
+        session,
+        by,
+        "staff.password",
+        office=member.office_code,
+        target="staff",
+        target_id=member.id,
+        outcome="set",
+        now=now,
+    )
+    return member
+
+
+@action
+def unlock(session: Session, actor: Actor, who: str, now: datetime) -> int:
+    """Her login may be tried again at once (it was locked by wrong passwords); how many failures were
+    forgotten."""
+    by = rights(session, actor)
+    by.require_admin()
+    member = _member(session, who)
+    if member.login is None:
+        raise Refused([Problem("login", _("she has no console login: give her one with staff add --login"))])
+    forgotten = console_sessions.clear_failures(session, member.login)
+    record(
+        session,
+        by,
+        "staff.unlock",
+        office=member.office_code,
+        target="staff",
+        target_id=member.id,
+        outcome="unlocked",
+        now=now,
+        details={"failures": forgotten},
+    )
+    return forgotten
 
 
 def listing(session: Session, actor: Actor) -> Sequence[StaffMember]:

@@ -199,12 +199,51 @@ class StaffMember(Base):
     __tablename__ = "staff"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    address: Mapped[str] = mapped_column(String(64), unique=True)
+    # How she is known: her chat address (the staff chat), her login (the web console), or both.
+    address: Mapped[str | None] = mapped_column(String(64), unique=True, default=None)
+    login: Mapped[str | None] = mapped_column(String(64), unique=True, default=None)
+    password_hash: Mapped[str | None] = mapped_column(String(255), default=None)  # argon2; None: none set
     role: Mapped[str] = mapped_column(String(16))
     office_code: Mapped[str | None] = mapped_column(ForeignKey("offices.code"), default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     # Removed staff keep their row, so that the audit log can still say who did what; they have no rights.
     removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+
+    @property
+    def name(self) -> str:
+        """How staff lists and the audit log name her."""
+        return self.login or self.address or f"#{self.id}"
+
+
+class ConsoleSession(Base):
+    """A staff member signed in to the web console. The cookie holds a random token; only its SHA-256 is
+    kept, so that a copy of the database signs nobody in. Ended by signing out, a new password, or her
+    removal; it lapses `console.sessions.LASTS` after sign-in."""
+
+    __tablename__ = "console_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    language: Mapped[str] = mapped_column(String(8), default="ar")
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+
+
+class SignInFailure(Base):
+    """A wrong password (or an unknown login) at the console, from one network address: what slows and then
+    locks the next tries. Kept for the lock's length, then removed."""
+
+    __tablename__ = "sign_in_failures"
+    __table_args__ = (
+        Index("ix_sign_in_failures_login", "login", "at"),
+        Index("ix_sign_in_failures_from", "remote", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    login: Mapped[str] = mapped_column(String(64))
+    remote: Mapped[str] = mapped_column(String(64))  # the network address the try came from
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class AuditEntry(Base):

@@ -14,20 +14,48 @@ from storage.prepared import Prepared
 
 
 def add_or_update(
-    session: Session, address: str, role: StaffRole, office_code: str | None, now: datetime
+    session: Session,
+    address: str | None,
+    role: StaffRole,
+    office_code: str | None,
+    now: datetime,
+    login: str | None = None,
 ) -> StaffMember:
-    """Add her, or change her role and office (and bring her back if she was removed)."""
+    """Add her, or change her role and office (and bring her back if she was removed). She is found by her
+    address or her login; one given is hers from now on, one not given is left as it was."""
     if role is StaffRole.STAFF and office_code is None:
         raise ValueError("a staff member belongs to an office")
-    member = session.scalar(select(StaffMember).where(StaffMember.address == address))
+    member = by_address(session, address) if address is not None else None
+    if member is None and login is not None:
+        member = by_login(session, login)
     if member is None:
-        member = StaffMember(address=address, created_at=now)
+        member = StaffMember(created_at=now)
         session.add(member)
+    if address is not None:
+        member.address = address
+    if login is not None:
+        member.login = login
     member.role = role.value
     member.office_code = office_code
     member.removed_at = None
     session.flush()
     return member
+
+
+def by_login(session: Session, login: str) -> StaffMember | None:
+    """Removed or not."""
+    return session.scalar(select(StaffMember).where(StaffMember.login == login))
+
+
+def current_by_id(session: Session, staff_id: int) -> StaffMember | None:
+    """The staff member with this id, unless she was removed."""
+    member = session.get(StaffMember, staff_id)
+    return None if member is None or member.removed_at is not None else member
+
+
+def set_password_hash(session: Session, member: StaffMember, password_hash: str) -> None:
+    member.password_hash = password_hash
+    session.flush()
 
 
 def remove(session: Session, member: StaffMember, now: datetime) -> None:
@@ -65,5 +93,5 @@ def current(session: Session, office_code: str | None = None) -> Sequence[StaffM
     if office_code is not None:
         query = query.where(StaffMember.office_code == office_code)
     return session.scalars(
-        query.order_by(StaffMember.office_code, StaffMember.role, StaffMember.address)
+        query.order_by(StaffMember.office_code, StaffMember.role, StaffMember.login, StaffMember.address)
     ).all()

@@ -4,13 +4,21 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher, profiles
 
 from conversations.engine import Engine
 from conversations.flows import all_flows
+from office import passwords
 from storage.db import Database
 from tests.databases import empty_postgres, postgres_database, sqlite_copy, sqlite_template
 from tests.fake_telegram import FakeTelegram
 from tests.people import Clock, Person
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cheap_passwords() -> None:
+    """Console passwords hashed with argon2's cheapest parameters, as argon2-cffi advises for tests."""
+    passwords.use(PasswordHasher.from_parameters(profiles.CHEAPEST))
 
 
 @pytest.fixture(scope="session")

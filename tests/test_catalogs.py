@@ -25,9 +25,12 @@ ARABIC_PLURALS = (
 @cache
 def source_messages() -> frozenset[Key]:
     found: set[Key] = set()
-    for package in ("bot", "handlers", "conversations", "office"):
+    for package in ("bot", "handlers", "conversations", "office", "console"):
         for _file, _line, message, _comments, context in extract_from_dir(
-            ROOT / package, method_map=[("**.py", "python")], keywords=KEYWORDS
+            ROOT / package,
+            method_map=[("**.py", "python"), ("templates/**.html", "jinja2")],
+            options_map={"templates/**.html": {"extensions": "jinja2.ext.i18n"}},
+            keywords=KEYWORDS,
         ):
             found.add((context, message if isinstance(message, str) else tuple(message)))
     return frozenset(found)

@@ -43,7 +43,8 @@ def add_then_fail(address: str) -> Work:
 
 
 async def saved(database: Database) -> list[str]:
-    return sorted(await database.run(lambda s: s.scalars(select(StaffMember.address)).all()))
+    addresses = await database.run(lambda s: s.scalars(select(StaffMember.address)).all())
+    return sorted(address for address in addresses if address is not None)
 
 
 async def committed_elsewhere(database: Database) -> list[str]:

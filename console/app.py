@@ -1,0 +1,114 @@
+"""The web console under /console/: server-rendered pages over the office actions, Arabic first.
+
+Every page but sign-in needs a console session (`office.sign_in`), read from the database at each request:
+signing out, a new password or her removal ends it at once. Every POST carries the session's CSRF token
+(sign-in's form a token of its own, in a cookie beside it). Pages call office actions only; rights are theirs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import aiohttp_jinja2
+import jinja2
+from aiohttp import web
+
+from console import pages, views
+from console.context import CONSOLE, COOKIE, WHO, Console, console_of, language_of, who_of
+from conversations.i18n import _, ngettext, use_language
+from office import sign_in
+from storage.db import Database
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+HERE = Path(__file__).parent
+# No inline script or style, nothing from elsewhere, never in a frame.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; style-src 'self'; img-src 'self'; font-src 'self'; form-action 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'"
+)
+OPEN = frozenset({"sign_in", "static"})  # the pages she reaches before signing in
+
+
+@web.middleware
+async def security_headers(request: web.Request, handler: Handler) -> web.StreamResponse:
+    try:
+        response = await handler(request)
+    except web.HTTPException as answered:
+        _protect(request, answered)
+        raise
+    _protect(request, response)
+    return response
+
+
+def _protect(request: web.Request, response: web.StreamResponse) -> None:
+    response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["Referrer-Policy"] = "same-origin"
+    if request.match_info.route.name != "static":
+        response.headers["Cache-Control"] = "no-store"  # pages hold families' data
+
+
+@web.middleware
+async def signed_in(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Who the cookie signs in (or a redirect to sign-in), her language for the page, and her CSRF token
+    checked on every POST."""
+    console = console_of(request)
+    token = request.cookies.get(COOKIE)
+    who = None
+    if token:
+        who = await console.database.run(lambda session: sign_in.signed_in(session, token, console.clock()))
+    if who is not None:
+        request[WHO] = who
+    name = request.match_info.route.name
+    if who is None and name not in OPEN:
+        target = request.path_qs if request.method == "GET" else str(request.app.router["home"].url_for())
+        raise web.HTTPSeeOther(request.app.router["sign_in"].url_for().with_query(next=target))
+    if request.method == "POST" and who is not None and name not in OPEN:
+        form = await request.post()
+        if not pages.same_token(form.get("csrf"), who.csrf_token):
+            raise web.HTTPForbidden(text=_("This form has expired. Go back, reload the page and try again."))
+    with use_language(language_of(request)):
+        return await handler(request)
+
+
+def add_console(
+    app: web.Application,
+    database: Database,
+    clock: Callable[[], datetime],
+    *,
+    secure_cookies: bool,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+) -> None:
+    console = web.Application(middlewares=[security_headers, signed_in])
+    console[CONSOLE] = Console(database, clock, secure_cookies, sleep)
+    environment = aiohttp_jinja2.setup(
+        console,
+        loader=jinja2.FileSystemLoader(HERE / "templates"),
+        autoescape=True,
+        extensions=["jinja2.ext.i18n"],
+        undefined=jinja2.StrictUndefined,
+        context_processors=[_context],
+    )
+    environment.install_gettext_callables(  # type: ignore[attr-defined]
+        lambda message, **values: _(message, **values),
+        lambda singular, plural, n, **values: ngettext(singular, plural, n, **values),
+        newstyle=True,
+    )
+    environment.filters.update(views.FILTERS)
+    pages.add_routes(console)
+    console.router.add_static("/static/", HERE / "static", name="static")
+    app.add_subapp("/console/", console)
+
+
+async def _context(request: web.Request) -> dict[str, Any]:
+    return {
+        "who": who_of(request),
+        "language": language_of(request),
+        "url": request.app.router,
+        "request": request,
+    }

@@ -1,0 +1,52 @@
+"""What every console page shares: the console's database and clock, who is signed in, her language."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from aiohttp import web
+
+from locales import DEFAULT_LANGUAGE, LANGUAGES
+from office.sign_in import SignedIn
+from storage.db import Database
+
+COOKIE = "usar_console"  # the session's token
+LANGUAGE_COOKIE = "usar_language"  # the language chosen before signing in
+FORM_COOKIE = "usar_form"  # sign-in's CSRF token, before there is a session
+
+
+@dataclass(frozen=True)
+class Console:
+    database: Database
+    clock: Callable[[], datetime]
+    secure_cookies: bool  # https: cookies only over https
+    sleep: Callable[[float], Awaitable[None]]  # how a wrong password is slowed (tests pass their clock's)
+
+
+CONSOLE = web.AppKey("console", Console)
+WHO = web.RequestKey("who", SignedIn)  # None: nobody signed in
+
+
+def console_of(request: web.Request) -> Console:
+    return request.app[CONSOLE]
+
+
+def who_of(request: web.Request) -> SignedIn | None:
+    return request.get(WHO)
+
+
+def signed_in_as(request: web.Request) -> SignedIn:
+    """Who is signed in, on a page that needs someone (the middleware sent anyone else to sign in)."""
+    who = who_of(request)
+    assert who is not None
+    return who
+
+
+def language_of(request: web.Request) -> str:
+    who = who_of(request)
+    if who is not None:
+        return who.language
+    chosen = request.query.get("lang") or request.cookies.get(LANGUAGE_COOKIE)
+    return chosen if chosen in LANGUAGES else DEFAULT_LANGUAGE

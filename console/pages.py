@@ -1,0 +1,137 @@
+"""The console's pages: each reads the request, calls one office action, and renders or redirects."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+
+import aiohttp_jinja2
+from aiohttp import web
+
+from console.context import (
+    COOKIE,
+    FORM_COOKIE,
+    LANGUAGE_COOKIE,
+    console_of,
+    language_of,
+    signed_in_as,
+    who_of,
+)
+from conversations.i18n import _
+from locales import LANGUAGES
+from office import passwords, sign_in
+
+LONGEST_PASSWORD = 1024  # characters: a longer one is not hashed (argon2 would take it, slowly)
+
+
+def add_routes(console: web.Application) -> None:
+    router = console.router
+    router.add_get("/", home, name="home")
+    router.add_route("*", "/login", sign_in_page, name="sign_in")
+    router.add_post("/logout", sign_out, name="sign_out")
+    router.add_post("/language", choose_language, name="language")
+
+
+async def home(request: web.Request) -> web.StreamResponse:
+    return aiohttp_jinja2.render_template("home.html", request, {})
+
+
+def same_token(given: object, expected: str | None) -> bool:
+    """A form's CSRF token is the one expected (compared in constant time)."""
+    return (
+        isinstance(given, str)
+        and expected is not None
+        and secrets.compare_digest(given.encode(), expected.encode())
+    )
+
+
+def _cookie(response: web.StreamResponse, request: web.Request, name: str, value: str) -> None:
+    response.set_cookie(
+        name,
+        value,
+        path="/console/",
+        httponly=True,
+        samesite="Lax",
+        secure=console_of(request).secure_cookies,
+    )
+
+
+def _next(request: web.Request, given: object) -> str:
+    """Where to go after signing in: a console page, never another site."""
+    home_url = str(request.app.router["home"].url_for())
+    if isinstance(given, str) and given.startswith(home_url) and not given.startswith("//"):
+        return given
+    return home_url
+
+
+def _sign_in_form(
+    request: web.Request, problem: str | None = None, login: str = "", status: int = 200
+) -> web.StreamResponse:
+    form_token = request.cookies.get(FORM_COOKIE) or secrets.token_urlsafe(32)
+    response = aiohttp_jinja2.render_template(
+        "sign_in.html",
+        request,
+        {
+            "problem": problem,
+            "login": login,
+            "form_token": form_token,
+            "next": _next(request, request.query.get("next")),
+        },
+        status=status,
+    )
+    _cookie(response, request, FORM_COOKIE, form_token)
+    if "lang" in request.query and request.query["lang"] in LANGUAGES:
+        _cookie(response, request, LANGUAGE_COOKIE, request.query["lang"])
+    return response
+
+
+async def sign_in_page(request: web.Request) -> web.StreamResponse:
+    if request.method != "POST":
+        if who_of(request) is not None:
+            raise web.HTTPSeeOther(_next(request, request.query.get("next")))
+        return _sign_in_form(request)
+    form = await request.post()
+    if not same_token(form.get("csrf"), request.cookies.get(FORM_COOKIE)):
+        return _sign_in_form(request, _("This form has expired. Please sign in again."), status=403)
+    login, password = str(form.get("login", "")), str(form.get("password", ""))
+    if not login.strip() or not password:
+        return _sign_in_form(request, _("Write your login and your password."), login, status=400)
+    console = console_of(request)
+    now = console.clock()
+    try:
+        tried = await console.database.run(lambda s: sign_in.attempt(s, login, request.remote or "?", now))
+    except sign_in.Locked as locked:
+        return _sign_in_form(request, locked.message, login, status=429)
+    right = len(password) <= LONGEST_PASSWORD and await asyncio.to_thread(
+        passwords.matches, tried.password_hash, password
+    )
+    if not right or tried.staff_id is None:
+        await console.database.run(lambda s: sign_in.failed(s, tried, now))
+        if tried.delay:
+            await console.sleep(tried.delay)
+        return _sign_in_form(request, _("Wrong login or password."), login, status=401)
+    language = language_of(request)
+    token = await console.database.run(lambda s: sign_in.succeeded(s, tried, language, now))
+    response = web.HTTPSeeOther(_next(request, form.get("next")))
+    _cookie(response, request, COOKIE, token)
+    response.del_cookie(FORM_COOKIE, path="/console/")
+    raise response
+
+
+async def sign_out(request: web.Request) -> web.StreamResponse:
+    console = console_of(request)
+    who = signed_in_as(request)
+    await console.database.run(lambda s: sign_in.sign_out(s, who, console.clock()))
+    response = web.HTTPSeeOther(request.app.router["sign_in"].url_for())
+    response.del_cookie(COOKIE, path="/console/")
+    raise response
+
+
+async def choose_language(request: web.Request) -> web.StreamResponse:
+    form = await request.post()
+    language = form.get("language")
+    if language not in LANGUAGES:
+        raise web.HTTPBadRequest(text=_("No such language."))
+    who = signed_in_as(request)
+    await console_of(request).database.run(lambda s: sign_in.choose_language(s, who, str(language)))
+    raise web.HTTPSeeOther(_next(request, form.get("back")))

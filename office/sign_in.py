@@ -1,0 +1,156 @@
+"""Signing in to the web console: a login and a password; slowed after wrong tries, then locked.
+
+Five wrong tries for one login from one network address lock that login there for `LOCK`; many wrong tries
+from one address (any logins) lock that address. Someone guessing from elsewhere cannot lock a staff member
+out of her own office, and an admin can unlock a login at once (`office.staff.unlock`). An unknown login is
+a wrong try like any other, answered the same and as slowly, so that nobody learns which logins exist.
+
+The password's hash is checked off the event loop by the console (`passwords.matches`): `attempt` reads
+what it needs, `succeeded` or `failed` records the outcome.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from conversations.dates import long_time
+from conversations.i18n import _
+from office.audit import action, record
+from office.errors import OfficeError
+from office.rights import Actor, rights
+from office.staff import login_name
+from storage import console_sessions, staff
+
+LOCK = timedelta(minutes=15)
+TRIES_FOR_A_LOGIN = 5  # from one address, within LOCK
+TRIES_FROM_AN_ADDRESS = 20  # for any logins, within LOCK
+LASTS = timedelta(hours=12)  # a working day: then she signs in again
+SLOWER = (0.0, 0.0, 1.0, 2.0, 4.0)  # seconds before a wrong try is answered, by the failures before it
+
+
+class Locked(OfficeError):
+    """Too many wrong tries: no password is checked until `until`."""
+
+    def __init__(self, until: datetime) -> None:
+        super().__init__(
+            _(
+                "Too many wrong tries. Try again after %(time)s, "
+                "or ask an administrator to unlock your login.",
+                time=long_time(until),
+            )
+        )
+        self.until = until
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """A sign-in about to be checked: who she would be (None: no such login), and her failures so far."""
+
+    login: str
+    remote: str
+    staff_id: int | None
+    password_hash: str | None
+    failures: int
+
+    @property
+    def delay(self) -> float:
+        """How long a wrong try waits before it is answered."""
+        return SLOWER[min(self.failures, len(SLOWER) - 1)]
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    """Whoever the console's cookie speaks for, as the database says now."""
+
+    token_hash: str
+    staff_id: int
+    name: str
+    admin: bool
+    office_code: str | None
+    csrf_token: str
+    language: str
+
+    @property
+    def actor(self) -> Actor:
+        return Actor.signed_in(self.staff_id)
+
+
+def digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def attempt(session: Session, login: str, remote: str, now: datetime) -> Attempt:
+    """Who would be signed in, unless her login or this address is locked (`Locked`)."""
+    named = login_name(login)[:64]
+    for_login, from_remote, last = console_sessions.failures_since(session, named, remote, now - LOCK)
+    if for_login >= TRIES_FOR_A_LOGIN and last is not None:
+        raise Locked(last + LOCK)
+    if from_remote >= TRIES_FROM_AN_ADDRESS:
+        latest = console_sessions.last_failure_from(session, remote)
+        raise Locked((latest or now) + LOCK)
+    member = staff.by_login(session, named) if named else None
+    if member is not None and member.removed_at is not None:
+        member = None
+    return Attempt(
+        named,
+        remote,
+        None if member is None else member.id,
+        None if member is None else member.password_hash,
+        for_login,
+    )
+
+
+@action
+def succeeded(session: Session, tried: Attempt, language: str, now: datetime) -> str:
+    """Her session begins; the token for her cookie."""
+    assert tried.staff_id is not None
+    token = secrets.token_urlsafe(32)
+    console_sessions.clear_failures(session, tried.login, tried.remote)
+    console_sessions.start(session, digest(token), tried.staff_id, secrets.token_urlsafe(32), language, now)
+    by = rights(session, Actor.signed_in(tried.staff_id))
+    record(
+        session, by, "staff.sign_in", office=by.office_code, target="staff", target_id=by.staff_id,
+        outcome="signed in", now=now,
+    )  # fmt: skip
+    return token
+
+
+@action
+def failed(session: Session, tried: Attempt, now: datetime) -> None:
+    console_sessions.record_failure(session, tried.login, tried.remote, now)
+
+
+def signed_in(session: Session, token: str, now: datetime) -> SignedIn | None:
+    """Who this cookie's token signs in now; None if nobody (ended, lapsed, or she was removed)."""
+    found = console_sessions.current(session, digest(token), now - LASTS)
+    if found is None:
+        return None
+    started, member = found
+    admin = member.role == "admin"
+    return SignedIn(
+        started.token_hash,
+        member.id,
+        member.name,
+        admin,
+        None if admin else member.office_code,
+        started.csrf_token,
+        started.language,
+    )
+
+
+def choose_language(session: Session, who: SignedIn, language: str) -> None:
+    console_sessions.set_language(session, who.token_hash, language)
+
+
+@action
+def sign_out(session: Session, who: SignedIn, now: datetime) -> None:
+    console_sessions.end(session, who.token_hash, now)
+    record(
+        session, rights(session, who.actor), "staff.sign_out", office=who.office_code, target="staff",
+        target_id=who.staff_id, outcome="signed out", now=now,
+    )  # fmt: skip

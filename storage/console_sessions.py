@@ -1,0 +1,110 @@
+"""Console sessions (who is signed in to the web console) and failed sign-ins (what slows and locks the next
+tries). A session is found by the SHA-256 of its cookie's token, never by the token itself."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session
+
+from storage.models import ConsoleSession, SignInFailure, StaffMember
+
+
+def start(
+    session: Session, token_hash: str, staff_id: int, csrf_token: str, language: str, now: datetime
+) -> ConsoleSession:
+    started = ConsoleSession(
+        token_hash=token_hash, staff_id=staff_id, csrf_token=csrf_token, language=language, started_at=now
+    )
+    session.add(started)
+    session.flush()
+    return started
+
+
+def current(
+    session: Session, token_hash: str, started_after: datetime
+) -> tuple[ConsoleSession, StaffMember] | None:
+    """The session and its staff member, if it has not ended or lapsed and she has not been removed."""
+    found = session.execute(
+        select(ConsoleSession, StaffMember)
+        .join(StaffMember, StaffMember.id == ConsoleSession.staff_id)
+        .where(
+            ConsoleSession.token_hash == token_hash,
+            ConsoleSession.ended_at.is_(None),
+            ConsoleSession.started_at > started_after,
+            StaffMember.removed_at.is_(None),
+        )
+    ).first()
+    return None if found is None else (found[0], found[1])
+
+
+def set_language(session: Session, token_hash: str, language: str) -> None:
+    session.execute(
+        update(ConsoleSession).where(ConsoleSession.token_hash == token_hash).values(language=language)
+    )
+
+
+def end(session: Session, token_hash: str, now: datetime) -> None:
+    session.execute(
+        update(ConsoleSession)
+        .where(ConsoleSession.token_hash == token_hash, ConsoleSession.ended_at.is_(None))
+        .values(ended_at=now)
+    )
+
+
+def end_all_of(session: Session, staff_id: int, now: datetime) -> int:
+    """Every open session of hers ends (a new password, her removal); how many there were."""
+    ended = session.execute(
+        update(ConsoleSession)
+        .where(ConsoleSession.staff_id == staff_id, ConsoleSession.ended_at.is_(None))
+        .values(ended_at=now)
+    )
+    return int(ended.rowcount)  # type: ignore[attr-defined]
+
+
+def forget_ended(session: Session, before: datetime) -> int:
+    """Sessions that ended or lapsed before `before` are of no more use."""
+    gone = session.execute(
+        delete(ConsoleSession).where(
+            (ConsoleSession.started_at < before) | (ConsoleSession.ended_at < before)
+        )
+    )
+    return int(gone.rowcount)  # type: ignore[attr-defined]
+
+
+def record_failure(session: Session, login: str, remote: str, now: datetime) -> None:
+    session.add(SignInFailure(login=login, remote=remote, at=now))
+    session.flush()
+
+
+def failures_since(
+    session: Session, login: str, remote: str, since: datetime
+) -> tuple[int, int, datetime | None]:
+    """Failures since `since`: for this login from this address, from this address for any login, and when
+    the last of the first kind was."""
+    for_login = session.execute(
+        select(func.count(), func.max(SignInFailure.at)).where(
+            SignInFailure.login == login, SignInFailure.remote == remote, SignInFailure.at > since
+        )
+    ).one()
+    from_remote = session.scalar(
+        select(func.count()).where(SignInFailure.remote == remote, SignInFailure.at > since)
+    )
+    return int(for_login[0]), int(from_remote or 0), for_login[1]
+
+
+def last_failure_from(session: Session, remote: str) -> datetime | None:
+    return session.scalar(select(func.max(SignInFailure.at)).where(SignInFailure.remote == remote))
+
+
+def clear_failures(session: Session, login: str, remote: str | None = None) -> int:
+    """Forget the failures of a login (from one address, or from all: an admin unlocks it)."""
+    query = delete(SignInFailure).where(SignInFailure.login == login)
+    if remote is not None:
+        query = query.where(SignInFailure.remote == remote)
+    return int(session.execute(query).rowcount)  # type: ignore[attr-defined]
+
+
+def forget_failures(session: Session, before: datetime) -> int:
+    return int(session.execute(delete(SignInFailure).where(SignInFailure.at < before)).rowcount)  # type: ignore[attr-defined]

@@ -1,0 +1,182 @@
+"""Staff sign in to the web console: a session in a cookie that the server can end, a CSRF token on every
+form, wrong passwords slowed and then locked for one login from one address, and strict security headers."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+
+from bot.service import Service
+from office import staff
+from office.rights import OPERATOR
+from storage.db import Database
+from storage.models import StaffRole
+from tests.console import PASSWORD, add_staff, console_server, visitor
+from tests.people import Clock
+
+
+@pytest.fixture
+async def console(database: Database, database_url: str, clock: Clock) -> AsyncIterator[Service]:
+    await add_staff(database, clock, "sara", office="makkah")
+    await add_staff(database, clock, "noura", role=StaffRole.ADMIN)
+    async with console_server(database_url, clock) as service:
+        yield service
+
+
+async def test_she_signs_in_sees_her_console_and_signs_out(console: Service) -> None:
+    async with visitor(console) as sara:
+        await sara.get("/console/")
+        assert sara.status == 303 and sara.location == "/console/login?next=/console/"
+        page = await sara.get("/console/login")
+        assert '<html lang="ar" dir="rtl">' in page and "تسجيل الدخول" in page
+        await sara.signs_in("Sara")  # a login is not case-sensitive
+        assert sara.status == 303 and sara.location == "/console/"
+        cookie = sara.headers.getall("Set-Cookie")
+        session_cookie = next(c for c in cookie if c.startswith("usar_console="))
+        assert "HttpOnly" in session_cookie and "SameSite=Lax" in session_cookie
+        assert "Secure" not in session_cookie  # http on this machine
+        page = await sara.get("/console/")
+        assert sara.status == 200 and "sara" in page
+        assert sara.headers["Content-Security-Policy"].startswith("default-src 'none'")
+        assert "frame-ancestors 'none'" in sara.headers["Content-Security-Policy"]
+        assert "'unsafe-inline'" not in sara.headers["Content-Security-Policy"]
+        assert sara.headers["X-Content-Type-Options"] == "nosniff"
+        assert sara.headers["Cache-Control"] == "no-store"
+        token = sara.form_token()
+        signed_in = sara.cookie("usar_console")
+
+        await sara.post("/console/logout", {"csrf": token})
+        assert sara.status == 303 and sara.location == "/console/login"
+        await sara.get("/console/")
+        assert sara.status == 303  # signed out
+
+    async with visitor(console) as someone_with_her_old_cookie:
+        someone_with_her_old_cookie.http.cookie_jar.update_cookies({"usar_console": signed_in})
+        await someone_with_her_old_cookie.get("/console/")
+        assert someone_with_her_old_cookie.status == 303  # the session ended on the server
+
+
+async def test_a_form_without_its_token_changes_nothing(console: Service) -> None:
+    async with visitor(console) as sara:
+        await sara.signs_in("sara")
+        await sara.post("/console/logout", {})
+        assert sara.status == 403 and "انتهت صلاحية" in sara.text
+        await sara.post("/console/logout", {"csrf": "forged"})
+        assert sara.status == 403
+        await sara.get("/console/")
+        assert sara.status == 200  # still signed in
+        await sara.post("/console/login", {"csrf": "forged", "login": "sara", "password": PASSWORD})
+        assert sara.status == 403
+
+
+async def test_after_the_time_sign_in_lasts_she_signs_in_again(console: Service, clock: Clock) -> None:
+    async with visitor(console) as sara:
+        await sara.signs_in("sara")
+        clock.advance(hours=11)
+        await sara.get("/console/")
+        assert sara.status == 200
+        clock.advance(hours=1, seconds=1)
+        await sara.get("/console/families?page=2")
+        assert sara.status == 303 and sara.location == "/console/login?next=/console/families?page%3D2"
+
+
+async def test_wrong_passwords_are_slowed_then_lock_that_login_from_that_address_alone(
+    console: Service, database: Database, clock: Clock
+) -> None:
+    async with visitor(console) as guesser:
+        for attempt in range(5):
+            await guesser.signs_in("sara", password=f"guess number {attempt}")
+            assert guesser.status == 401 and "اسم الدخول أو كلمة المرور غير صحيحة" in guesser.text
+        assert clock.slept == [1.0, 2.0, 4.0]  # the third and later wrong tries wait longer and longer
+        await guesser.signs_in("sara")  # even the right password: locked
+        assert guesser.status == 429 and "محاولات خاطئة كثيرة" in guesser.text
+        await guesser.signs_in("noura", password="not hers either")
+        assert guesser.status == 401  # another login is not locked by these
+
+    async with visitor(console, from_address="127.0.0.2") as sara_at_her_desk:
+        await sara_at_her_desk.signs_in("sara")  # from her own machine she still gets in
+        assert sara_at_her_desk.status == 303
+
+    clock.advance(minutes=15, seconds=1)
+    async with visitor(console) as guesser:
+        await guesser.signs_in("sara")
+        assert guesser.status == 303  # the lock lasts 15 minutes
+
+
+async def test_an_admin_unlocks_a_login_at_once(console: Service, database: Database, clock: Clock) -> None:
+    async with visitor(console) as sara:
+        for attempt in range(5):
+            await sara.signs_in("sara", password=f"forgot it {attempt}")
+        await sara.signs_in("sara")
+        assert sara.status == 429
+        await database.run(lambda s: staff.unlock(s, OPERATOR, "sara", clock.now))
+        await sara.signs_in("sara")
+        assert sara.status == 303
+
+
+async def test_many_wrong_tries_from_one_address_lock_that_address(console: Service) -> None:
+    async with visitor(console, from_address="127.0.0.3") as sprayer:
+        for number in range(20):
+            await sprayer.signs_in(f"someone{number}", password="password1234")
+        await sprayer.signs_in("noura")
+        assert sprayer.status == 429
+    async with visitor(console) as noura:
+        await noura.signs_in("noura")
+        assert noura.status == 303
+
+
+async def test_a_new_password_or_her_removal_signs_her_out_everywhere(
+    console: Service, database: Database, clock: Clock
+) -> None:
+    async with visitor(console) as on_her_phone, visitor(console) as at_her_desk:
+        for place in (on_her_phone, at_her_desk):
+            await place.signs_in("sara")
+        await database.run(
+            lambda s: staff.set_password(s, OPERATOR, "sara", "a brand new password", clock.now)
+        )
+        for place in (on_her_phone, at_her_desk):
+            await place.get("/console/")
+            assert place.status == 303
+        await at_her_desk.signs_in("sara")
+        assert at_her_desk.status == 401  # the old password no longer works
+        await at_her_desk.signs_in("sara", password="a brand new password")
+        assert at_her_desk.status == 303
+        await database.run(lambda s: staff.remove(s, OPERATOR, "sara", clock.now))
+        await at_her_desk.get("/console/")
+        assert at_her_desk.status == 303
+
+
+async def test_sign_in_goes_back_to_the_page_she_asked_for_and_never_elsewhere(console: Service) -> None:
+    async with visitor(console) as sara:
+        await sara.get("/console/login?next=/console/families")
+        await sara.post(
+            "/console/login",
+            {
+                "csrf": sara.form_token(),
+                "login": "sara",
+                "password": PASSWORD,
+                "next": "https://evil.example/",
+            },
+        )
+        assert sara.status == 303 and sara.location == "/console/"
+
+
+async def test_cookies_are_secure_behind_https(database: Database, database_url: str, clock: Clock) -> None:
+    await add_staff(database, clock, "sara")
+    https = console_server(database_url, clock, public_url="https://usar.example.org/")
+    async with https as service, visitor(service) as sara:
+        await sara.get("/console/login")
+        form_cookie = next(c for c in sara.headers.getall("Set-Cookie") if c.startswith("usar_form="))
+        assert "Secure" in form_cookie
+        token = sara.form_token()
+        # The test's client speaks http, so it does not send a Secure cookie back: given by hand.
+        async with sara.http.post(
+            sara.base + "/console/login",
+            data={"csrf": token, "login": "sara", "password": PASSWORD},
+            headers={"Cookie": f"usar_form={token}"},
+            allow_redirects=False,
+        ) as response:
+            assert response.status == 303
+            cookie = next(c for c in response.headers.getall("Set-Cookie") if c.startswith("usar_console="))
+        assert "Secure" in cookie and "HttpOnly" in cookie

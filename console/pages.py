@@ -8,6 +8,7 @@ import secrets
 import aiohttp_jinja2
 from aiohttp import web
 
+from console import views
 from console.context import (
     COOKIE,
     FORM_COOKIE,
@@ -19,7 +20,14 @@ from console.context import (
 )
 from conversations.i18n import _
 from locales import LANGUAGES
-from office import passwords, sign_in
+from office import passwords, registrations, sign_in
+from office.errors import Refused
+from storage.audiences import Audience
+from storage.beneficiaries import Order, Reach
+from storage.models import Product
+
+PRODUCTS = [product.value for product in Product]
+CHANNELS = ("telegram", "whatsapp")
 
 LONGEST_PASSWORD = 1024  # characters: a longer one is not hashed (argon2 would take it, slowly)
 
@@ -27,13 +35,51 @@ LONGEST_PASSWORD = 1024  # characters: a longer one is not hashed (argon2 would 
 def add_routes(console: web.Application) -> None:
     router = console.router
     router.add_get("/", home, name="home")
+    router.add_get("/families", families_list, name="families")
     router.add_route("*", "/login", sign_in_page, name="sign_in")
     router.add_post("/logout", sign_out, name="sign_out")
     router.add_post("/language", choose_language, name="language")
 
 
 async def home(request: web.Request) -> web.StreamResponse:
-    return aiohttp_jinja2.render_template("home.html", request, {})
+    raise web.HTTPSeeOther(request.app.router["families"].url_for())
+
+
+def _choice(value: str | None) -> bool | None:
+    """A filter's select: "yes", "no", or anything else (either)."""
+    return {"yes": True, "no": False}.get(value or "")
+
+
+async def families_list(request: web.Request) -> web.StreamResponse:
+    asked = request.query
+    who = signed_in_as(request)
+    segment = Audience(
+        offices=tuple(code for code in asked.getall("office", []) if code),
+        verified=_choice(asked.get("verified")),
+        canteen_interest=_choice(asked.get("canteen")),
+        health_certificate=_choice(asked.get("certificate")),
+        products=tuple(product for product in asked.getall("product", []) if product in PRODUCTS),
+        channel=asked.get("channel") if asked.get("channel") in CHANNELS else None,
+    )
+    reach = Reach(asked["reach"]) if asked.get("reach") in set(Reach) else None
+    order = Order(asked["order"]) if asked.get("order") in set(Order) else Order.NEWEST
+    page = int(asked["page"]) if asked.get("page", "").isdigit() else 1
+    problem, found = None, None
+    console = console_of(request)
+    try:
+        found = await console.database.run(
+            lambda s: registrations.listing(
+                s, who.actor, asked.get("q", "")[:100], segment, reach, order, min(page, 100_000)
+            )
+        )
+    except Refused as refused:
+        problem = refused.problems[0].message
+    offices = await console.database.run(lambda s: views.office_choices(s))
+    return aiohttp_jinja2.render_template(
+        "families.html",
+        request,
+        {"found": found, "problem": problem, "asked": asked, "offices": offices, "products": PRODUCTS},
+    )
 
 
 def same_token(given: object, expected: str | None) -> bool:

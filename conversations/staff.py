@@ -133,7 +133,7 @@ def office_log(turn: Turn) -> str:
                 for part in [
                     f"{line.at.astimezone(RIYADH):%Y-%m-%d %H:%M}",
                     names.get(line.office_code, line.office_code) if line.office_code else "",
-                    _("the family") if line.by_family else line.staff_address or _("the operator"),
+                    _("the family") if line.by_family else line.staff_name or _("the operator"),
                     said(ACTIONS, line.action),
                     f"#{line.target_id}" if line.target_id is not None else "",
                     said(OUTCOMES, line.outcome),

@@ -117,4 +117,4 @@ def history(
 def who(line: Line) -> str:
     if line.by_family:
         return FAMILY_LABEL
-    return line.staff_address or OPERATOR_LABEL
+    return line.staff_name or OPERATOR_LABEL

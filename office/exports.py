@@ -252,7 +252,7 @@ def applicants(session: Session, actor: Actor, number: int, out: TextIO, languag
 def _who(line: Line) -> str:
     if line.by_family:
         return _("the family")
-    return line.staff_address or _("the operator")
+    return line.staff_name or _("the operator")
 
 
 # -- the audit log ------------------------------------------------------------------------------------------

@@ -6,22 +6,33 @@ and it waits again. Each change is an audit entry, which is its history. Admins 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy.orm import Session
 
 from conversations.i18n import _
-from conversations.text import normalise
+from conversations.text import fold, normalise
 from conversations.validators import Invalid, saudi_mobile, saudi_national_id
 from office import registration_notices
 from office.audit import action, record, record_her_own
 from office.errors import NotFound, Problem, Refused
-from office.rights import Actor, Rights, rights
-from storage import audit, beneficiaries, offices
+from office.rights import Actor, Rights, mobile_address, rights
+from storage import audit, beneficiaries, canteens, deliveries, events, offices, tips
+from storage.audiences import Audience
 from storage.audit import Line
-from storage.beneficiaries import Identifier, OwnChanges
-from storage.models import Beneficiary, Verification
+from storage.beneficiaries import Identifier, Order, OwnChanges, Reach, Search
+from storage.models import (
+    Beneficiary,
+    CanteenApplication,
+    CanteenOpportunity,
+    Delivery,
+    Event,
+    EventGuest,
+    QuizResult,
+    TipTopic,
+    Verification,
+)
 
 REASON_LENGTH = 500
 
@@ -253,3 +264,99 @@ def correct_national_id(session: Session, actor: Actor, family_id: int, typed: s
         raise Refused([Problem("national_id", _("Another registered family has this ID number."))])
     beneficiaries.set_national_id(session, found, national_id)
     _recorded(session, by, "registrations.national_id", found, "corrected", now)
+
+
+PAGE = 50  # families on a page of the console's list
+
+
+@dataclass(frozen=True)
+class FamilyPage:
+    families: Sequence[Beneficiary]
+    total: int
+    page: int  # from 1
+    pages: int
+
+
+def listing(
+    session: Session,
+    actor: Actor,
+    typed: str = "",
+    segment: Audience = Audience(),  # noqa: B008 (frozen: shared safely)
+    reach: Reach | None = None,
+    order: Order = Order.NEWEST,
+    page: int = 1,
+) -> FamilyPage:
+    """A page of the registered families she may see (a staff member: her office's, whatever was asked),
+    found by what she typed: part of a name (spelt as families spell it), the last four digits of an ID,
+    a whole ID, or a mobile."""
+    scope = rights(session, actor).scope
+    if scope is not None:
+        segment = replace(segment, offices=(scope,))
+    search = replace(_typed(typed), segment=segment, reach=reach, order=order)
+    page = max(page, 1)
+    found, total = beneficiaries.search(session, search, (page - 1) * PAGE, PAGE)
+    return FamilyPage(found, total, page, max((total + PAGE - 1) // PAGE, 1))
+
+
+def _typed(typed: str) -> Search:
+    value = normalise(typed)
+    digits = value.replace(" ", "").replace("-", "")
+    if not value:
+        return Search()
+    if not digits.lstrip("+").isdigit():
+        return Search(name_key=fold(value))
+    if len(digits) == 4:
+        return Search(national_id_tail=digits)
+    if len(digits) == 10 and digits[0] in "12":
+        return Search(national_id=digits)
+    try:
+        mobile = mobile_address(digits)
+    except Invalid:
+        mobile = None
+    if mobile is None:
+        raise Refused(
+            [
+                Problem(
+                    "search",
+                    _("a name, the last 4 digits of an ID, a whole ID, or a mobile such as 0551234567"),
+                )
+            ]
+        )
+    return Search(mobile=mobile)
+
+
+MESSAGES_SHOWN = 50  # on her page, the latest
+
+
+@dataclass(frozen=True)
+class FamilyFile:
+    """All her office keeps about her, for her page in the console."""
+
+    family: Beneficiary
+    history: list[Line]  # the changes of her registration, newest first
+    invitations: list[tuple[Event, EventGuest]]
+    applications: list[tuple[CanteenApplication, CanteenOpportunity]]
+    quizzes: list[tuple[QuizResult, TipTopic]]
+    messages: list[tuple[Delivery, str | None]]  # with the platform's last report
+
+
+def family_file(session: Session, actor: Actor, family_id: int) -> FamilyFile:
+    """Her page: another office's family answers exactly as an unknown one."""
+    found = family(session, actor, family_id)
+    return FamilyFile(
+        found,
+        list(audit.lines(session, target=("family", found.id), newest_first=True, limit=20)),
+        events.invitations_of(session, found.id),
+        canteens.her_applications(session, found.id),
+        tips.results_of(session, found.id),
+        deliveries.sent_to(session, found.id, MESSAGES_SHOWN),
+    )
+
+
+@action
+def reveal_national_id(session: Session, actor: Actor, family_id: int, now: datetime) -> str:
+    """Her national ID in full, for a staff member who asks to see it; the audit log keeps who and when."""
+    by = rights(session, actor)
+    found = family(session, actor, family_id)
+    _recorded(session, by, "registrations.reveal", found, "shown", now)
+    return found.national_id

@@ -50,6 +50,7 @@ ACTIONS: dict[str, LazyText] = {
     "registrations.corrected": N_("sent her registration back for review"),
     "registrations.unverify": N_("took a verification back"),
     "registrations.national_id": N_("corrected a national ID"),
+    "registrations.reveal": N_("looked at a national ID in full"),
     "registrations.changed": N_("changed her details"),
     "offices.edit": N_("changed how families reach an office"),
     "families.import": N_("imported a list of families"),
@@ -71,6 +72,10 @@ ACTIONS: dict[str, LazyText] = {
     "exports.applicants": N_("exported an opportunity's applicants"),
     "staff.add": N_("added or changed a staff member"),
     "staff.remove": N_("removed a staff member"),
+    "staff.password": N_("set a console password"),
+    "staff.unlock": N_("unlocked a console login"),
+    "staff.sign_in": N_("signed in to the console"),
+    "staff.sign_out": N_("signed out of the console"),
 }
 
 OUTCOMES: dict[str, LazyText] = {
@@ -94,7 +99,42 @@ OUTCOMES: dict[str, LazyText] = {
     "exported": N_("exported"),
     "added": N_("added"),
     "removed": N_("removed"),
+    "shown": N_("shown"),
+    "set": N_("set"),
+    "unlocked": N_("unlocked"),
+    "signed in": N_("signed in"),
+    "signed out": N_("signed out"),
     **APPLICATION_STATUSES,
+}
+
+
+MESSAGE_KINDS: dict[str, LazyText] = {
+    "announcement": N_("announcement"),
+    "tip": N_("daily tip"),
+    "invitation": N_("training invitation"),
+    "event_thanks": N_("thanks for coming"),
+    "reminder": N_("training reminder"),
+    "event_change": N_("training changed"),
+    "event_cancelled": N_("training cancelled"),
+    "event_promoted": N_("a place at a training"),
+    "canteen_shortlisted": N_("canteen: shortlisted"),
+    "canteen_accepted": N_("canteen: accepted"),
+    "canteen_rejected": N_("canteen: not accepted"),
+    "registration_verified": N_("registration verified"),
+    "registration_correction": N_("correction asked"),
+}
+
+MESSAGE_OUTCOMES: dict[str, LazyText] = {
+    "pending": N_("waiting to be sent"),
+    "sending": N_("being sent"),
+    "sent": N_("sent"),
+    "delivered": N_("delivered"),
+    "read": N_("read"),
+    "undelivered": N_("not delivered"),
+    "failed": N_("failed"),
+    "blocked": N_("she blocked the bot"),
+    "needs_template": N_("needs an approved WhatsApp template"),
+    "cancelled": N_("not sent"),
 }
 
 

@@ -58,7 +58,7 @@ class Count:
     blocked: int = field(default=0)  # in the segment, but they blocked the bot (and did not stop)
 
 
-def _segment(audience: Audience) -> list[ColumnElement[bool]]:
+def segment(audience: Audience) -> list[ColumnElement[bool]]:
     family = Beneficiary
     conditions: list[ColumnElement[bool]] = []
     if audience.offices:
@@ -90,7 +90,7 @@ def families(audience: Audience) -> Select[Any]:
     if audience.contacts:
         return select(Contact.id).where(*_contact_segment(audience), Contact.opted_out_at.is_(None))
     return select(Beneficiary.id).where(
-        *_segment(audience), Beneficiary.opted_out_at.is_(None), Beneficiary.blocked_at.is_(None)
+        *segment(audience), Beneficiary.opted_out_at.is_(None), Beneficiary.blocked_at.is_(None)
     )
 
 
@@ -137,6 +137,6 @@ def count(session: Session, audience: Audience) -> Count:
         func.count(),
         func.count(Beneficiary.opted_out_at),
         func.count(case((only_blocked, 1))),
-    ).where(*_segment(audience))
+    ).where(*segment(audience))
     total, stopped, blocked = (int(number) for number in session.execute(in_segment).one())
     return Count(reached=total - stopped - blocked, stopped=stopped, blocked=blocked)

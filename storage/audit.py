@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from storage.models import AuditEntry, StaffMember
@@ -22,7 +22,7 @@ def add(session: Session, entry: AuditEntry) -> None:
 class Line:
     id: int
     at: datetime
-    staff_address: str | None  # None: the operator
+    staff_name: str | None  # her login or chat address; None: the operator
     office_code: str | None
     action: str
     target: str
@@ -48,7 +48,7 @@ def lines(
     query = select(
         AuditEntry.id,
         AuditEntry.at,
-        StaffMember.address,
+        func.coalesce(StaffMember.login, StaffMember.address),
         AuditEntry.office_code,
         AuditEntry.action,
         AuditEntry.target,

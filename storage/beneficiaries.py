@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import bindparam, delete, func, insert, select, update
+from sqlalchemy import ColumnElement, and_, bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from storage import audit
+from locales.writing import fold
+from storage import audiences, audit
 from storage import conversations as saved
+from storage.audiences import Audience
 from storage.models import Beneficiary, BeneficiaryProduct, CanteenApplication, Conversation, Product
 from storage.prepared import Prepared
 
@@ -58,7 +60,9 @@ _REGISTERED = {
 }
 _NEW_FIELDS = (
     "full_name",
+    "name_key",
     "national_id",
+    "national_id_tail",
     "mobile",
     "mobile_verified_at",
     "office_code",
@@ -97,7 +101,9 @@ def register(session: Session, new: NewBeneficiary, now: datetime) -> int:
         session,
         {
             "full_name": new.full_name,
+            "name_key": fold(new.full_name)[:200],
             "national_id": new.national_id,
+            "national_id_tail": new.national_id[-4:],
             "mobile": new.mobile,
             "mobile_verified_at": now if new.mobile_vouched else None,
             "office_code": new.office_code,
@@ -298,3 +304,69 @@ def counts_by_office(session: Session, office_code: str | None = None) -> list[O
 
 def by_mobile(session: Session, mobile: str) -> Beneficiary | None:
     return session.scalar(select(Beneficiary).where(Beneficiary.mobile == mobile))
+
+
+class Reach(StrEnum):
+    """Whether announcements reach her."""
+
+    REACHED = "reached"
+    STOPPED = "stopped"  # she sent STOP
+    BLOCKED = "blocked"  # she blocked the bot (or her chat is gone)
+
+
+class Order(StrEnum):
+    NEWEST = "newest"  # registered most recently first
+    OLDEST = "oldest"
+    NAME = "name"
+    OFFICE = "office"
+
+
+@dataclass(frozen=True)
+class Search:
+    """Which families a staff list shows: a segment (as audiences are made), what she typed, their reach."""
+
+    segment: Audience = field(default_factory=Audience)
+    name_key: str | None = None  # part of the folded name
+    national_id_tail: str | None = None  # the last four digits of the ID
+    national_id: str | None = None
+    mobile: str | None = None
+    reach: Reach | None = None
+    order: Order = Order.NEWEST
+
+
+_ORDERS = {
+    Order.NEWEST: (Beneficiary.registered_at.desc(), Beneficiary.id.desc()),
+    Order.OLDEST: (Beneficiary.registered_at, Beneficiary.id),
+    Order.NAME: (Beneficiary.name_key, Beneficiary.id),
+    Order.OFFICE: (Beneficiary.office_code, Beneficiary.name_key, Beneficiary.id),
+}
+
+
+def _found(search: Search) -> list[ColumnElement[bool]]:
+    conditions = audiences.segment(search.segment)
+    if search.name_key:
+        escaped = search.name_key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        conditions.append(Beneficiary.name_key.like(f"%{escaped}%", escape="\\"))
+    if search.national_id_tail is not None:
+        conditions.append(Beneficiary.national_id_tail == search.national_id_tail)
+    if search.national_id is not None:
+        conditions.append(Beneficiary.national_id == search.national_id)
+    if search.mobile is not None:
+        conditions.append(Beneficiary.mobile == search.mobile)
+    if search.reach is Reach.STOPPED:
+        conditions.append(Beneficiary.opted_out_at.is_not(None))
+    elif search.reach is Reach.BLOCKED:
+        conditions.append(and_(Beneficiary.blocked_at.is_not(None), Beneficiary.opted_out_at.is_(None)))
+    elif search.reach is Reach.REACHED:
+        conditions.append(and_(Beneficiary.blocked_at.is_(None), Beneficiary.opted_out_at.is_(None)))
+    return conditions
+
+
+def search(session: Session, found: Search, offset: int, limit: int) -> tuple[Sequence[Beneficiary], int]:
+    """One page of the families found, and how many there are in all."""
+    conditions = _found(found)
+    total = session.scalar(select(func.count()).select_from(Beneficiary).where(*conditions)) or 0
+    page = session.scalars(
+        select(Beneficiary).where(*conditions).order_by(*_ORDERS[found.order]).offset(offset).limit(limit)
+    ).all()
+    return page, int(total)

@@ -27,7 +27,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from storage.kinds import Kind
-from storage.models import Delivery, DeliveryStatus, UTCDateTime
+from storage.models import Delivery, DeliveryReport, DeliveryStatus, UTCDateTime
 
 MAX_ATTEMPTS = 6
 FIRST_BACKOFF = timedelta(seconds=30)
@@ -323,3 +323,24 @@ def counts(session: Session, kind: Kind, source_id: int) -> dict[str, int]:
         .group_by(_c.status)
     ).all()
     return {status: number for status, number in rows}
+
+
+def sent_to(session: Session, beneficiary_id: int, limit: int) -> list[tuple[Delivery, str | None]]:
+    """The messages we started for her, the latest first, each with the platform's last report on it
+    (delivered, read, failed …; None: none came)."""
+    found = session.scalars(
+        select(Delivery)
+        .where(Delivery.beneficiary_id == beneficiary_id)
+        .order_by(Delivery.created_at.desc(), Delivery.id.desc())
+        .limit(limit)
+    ).all()
+    sent_ids = [delivery.provider_message_id for delivery in found if delivery.provider_message_id]
+    reported: dict[str, str] = {}
+    if sent_ids:
+        for message_id, status in session.execute(
+            select(DeliveryReport.provider_message_id, DeliveryReport.status)
+            .where(DeliveryReport.provider_message_id.in_(sent_ids))
+            .order_by(DeliveryReport.id)
+        ):
+            reported[message_id] = status  # the last one wins
+    return [(delivery, reported.get(delivery.provider_message_id or "")) for delivery in found]

@@ -429,3 +429,14 @@ def tally(session: Session, event_id: int) -> dict[str, int]:
         or 0
     )
     return counts
+
+
+def invitations_of(session: Session, beneficiary_id: int) -> list[tuple[Event, EventGuest]]:
+    """Every event she was invited to, with her answer and attendance, the latest event first."""
+    rows = session.execute(
+        select(Event, EventGuest)
+        .join(EventGuest, EventGuest.event_id == Event.id)
+        .where(EventGuest.beneficiary_id == beneficiary_id)
+        .order_by(Event.starts_at.desc(), Event.id.desc())
+    ).all()
+    return [(event, guest) for event, guest in rows]

@@ -22,7 +22,9 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
+
+from locales.writing import fold
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -125,6 +127,11 @@ class Beneficiary(Base):
     # Her office asked her to correct her registration (why, in the staff's words, which she reads).
     correction_asked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     correction_reason: Mapped[str | None] = mapped_column(Text, default=None)
+    # What staff search by, kept beside what it is made from whenever that changes: her name folded as the
+    # bot folds what people type (`locales.writing.fold`), and the last four digits of her ID. When IDs and
+    # mobiles are encrypted at rest, these are what stays searchable.
+    name_key: Mapped[str] = mapped_column(String(200), index=True, default="")
+    national_id_tail: Mapped[str] = mapped_column(String(4), index=True, default="")
 
     office: Mapped[Office] = relationship(lazy="joined")
     product_rows: Mapped[list[BeneficiaryProduct]] = relationship(
@@ -134,6 +141,16 @@ class Beneficiary(Base):
     @property
     def products(self) -> list[Product]:
         return sorted((Product(row.product) for row in self.product_rows), key=list(Product).index)
+
+    @validates("full_name")
+    def _keep_name_key(self, _: str, full_name: str) -> str:
+        self.name_key = fold(full_name)[:200]
+        return full_name
+
+    @validates("national_id")
+    def _keep_national_id_tail(self, _: str, national_id: str) -> str:
+        self.national_id_tail = national_id[-4:]
+        return national_id
 
     @property
     def verification(self) -> Verification:

@@ -297,3 +297,14 @@ def due_subscriptions(
 
 def subscriber_count(session: Session) -> int:
     return int(session.scalar(select(func.count()).select_from(TipSubscription)) or 0)
+
+
+def results_of(session: Session, beneficiary_id: int) -> list[tuple[QuizResult, TipTopic]]:
+    """Every quiz she took, the latest first."""
+    rows = session.execute(
+        select(QuizResult, TipTopic)
+        .join(TipTopic, TipTopic.id == QuizResult.topic_id)
+        .where(QuizResult.beneficiary_id == beneficiary_id)
+        .order_by(QuizResult.taken_at.desc(), QuizResult.id.desc())
+    ).all()
+    return [(result, topic) for result, topic in rows]

@@ -8,6 +8,7 @@ import shutil
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -17,10 +18,13 @@ from yarl import URL
 
 from bot.service import Role, Service
 from bot.settings import Settings
-from office import staff
+from conversations.validators import with_check_digit
+from office import registrations, staff
 from office.rights import OPERATOR
+from storage import beneficiaries
+from storage.beneficiaries import NewBeneficiary
 from storage.db import Database
-from storage.models import StaffRole
+from storage.models import Product, StaffRole
 from tests.people import Clock
 
 if TYPE_CHECKING:
@@ -144,3 +148,37 @@ async def screenshot(page: Page, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     await page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def an_id(number: int) -> str:
+    """A valid national ID of ten digits, different for each number."""
+    return with_check_digit(f"1{number:08d}")
+
+
+async def register_families(
+    database: Database, clock: Clock, families: list[tuple[str, str]], *, verified: int = 0
+) -> list[int]:
+    """Families registered as the bot registers them: (name, office code) each, on Telegram; the first
+    `verified` of them verified by their office."""
+
+    def work(session: Any) -> list[int]:
+        ids = []
+        for number, (name, office) in enumerate(families, start=1):
+            new = NewBeneficiary(
+                full_name=name,
+                national_id=an_id(number),
+                mobile=f"+9665{number:08d}",
+                mobile_vouched=True,
+                office_code=office,
+                products=[Product.COOKED_MEALS] if number % 2 else [Product.SEWING],
+                health_certificate=number % 3 == 0,
+                canteen_interest=number % 2 == 0,
+                language="ar",
+                consented_at=clock.now,
+            )
+            ids.append(beneficiaries.register(session, new, clock.now + timedelta(minutes=number)))
+        for family in ids[:verified]:
+            registrations.verify(session, OPERATOR, family, clock.now)
+        return ids
+
+    return await database.run(work)

@@ -6,20 +6,55 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest
+from playwright.async_api import Page
 
 from bot.service import Service
 from storage.db import Database
-from tests.console import PASSWORD, add_staff, browser_page, console_server, screenshot
+from storage.models import StaffRole
+from tests.console import (
+    PASSWORD,
+    add_staff,
+    an_id,
+    browser_page,
+    console_server,
+    register_families,
+    screenshot,
+)
 from tests.people import Clock
+
+FAMILIES = [
+    ("فاطمة أحمد الزهراني", "makkah"),
+    ("نورة سعيد القرشي", "makkah"),
+    ("فاطمه علي الحربي", "makkah"),
+    ("مريم خالد العتيبي", "jumum"),
+    ("فاطمة حسن الغامدي", "jeddah"),
+]
 
 
 @pytest.fixture
 async def console(sqlite_url: str, clock: Clock) -> AsyncIterator[Service]:
     database = Database(sqlite_url)
     await add_staff(database, clock, "sara", office="makkah")
+    await add_staff(database, clock, "noura", role=StaffRole.ADMIN)
+    await register_families(database, clock, FAMILIES, verified=1)
     await database.dispose()
     async with console_server(sqlite_url, clock) as service:
         yield service
+
+
+async def signed_in(page: Page, login: str) -> None:
+    await page.goto("/console/login")
+    await page.fill("input[name=login]", login)
+    await page.fill("input[name=password]", PASSWORD)
+    await page.click("button.primary")
+    await page.wait_for_url("**/console/families")
+
+
+async def names_listed(page: Page) -> list[str]:
+    return [
+        name.split("\n")[0].strip()
+        for name in await page.locator("tbody tr td:first-child").all_inner_texts()
+    ]
 
 
 async def test_sara_signs_in_in_arabic_switches_to_english_and_signs_out(console: Service) -> None:
@@ -35,17 +70,52 @@ async def test_sara_signs_in_in_arabic_switches_to_english_and_signs_out(console
         await screenshot(page, "sign-in-wrong-password-ar")
         await page.fill("input[name=password]", PASSWORD)
         await page.click("button.primary")
-        await page.wait_for_url("**/console/")
-        assert "أهلًا sara" in await page.locator("h1").inner_text()
-        await screenshot(page, "home-ar")
+        await page.wait_for_url("**/console/families")
+        assert await page.locator("h1").inner_text() == "الأسر المسجلة"
 
         await page.click("button[name=language][value=en]")
-        await page.wait_for_url("**/console/")
+        await page.wait_for_url("**/console/families")
         assert await page.locator("html").get_attribute("dir") == "ltr"
-        assert await page.locator("h1").inner_text() == "Welcome, sara"
-        await screenshot(page, "home-en")
+        assert await page.locator("h1").inner_text() == "Registered families"
+        await screenshot(page, "families-en")
 
         await page.click("text=Sign out")
         await page.wait_for_url("**/console/login")
         await page.goto("/console/")
         assert "/console/login" in page.url  # signed out for good
+
+
+async def test_sara_finds_the_families_of_her_office_as_she_spells_their_names(console: Service) -> None:
+    async with browser_page(console) as page:
+        await signed_in(page, "sara")
+        # Her office's three, newest first; Al-Jumum's and Jeddah's are not hers to see.
+        assert await names_listed(page) == ["فاطمه علي الحربي", "نورة سعيد القرشي", "فاطمة أحمد الزهراني"]
+        assert await page.locator("select[name=office]").count() == 0
+        await screenshot(page, "families-ar")
+
+        await page.fill("input[name=q]", "فاطمة")  # with a taa marbuta: finds both spellings
+        await page.click("text=عرض")
+        assert await names_listed(page) == ["فاطمه علي الحربي", "فاطمة أحمد الزهراني"]
+        await page.select_option("select[name=verified]", "yes")
+        await page.click("text=عرض")
+        assert await names_listed(page) == ["فاطمة أحمد الزهراني"]
+        assert await page.locator("td.number").first.inner_text() == "******" + an_id(1)[-4:]
+
+        await page.goto("/console/families?q=" + an_id(2)[-4:])  # the last four digits of her ID
+        assert await names_listed(page) == ["نورة سعيد القرشي"]
+        await page.goto("/console/families?q=" + an_id(4)[-4:])  # Al-Jumum's: as if nobody had it
+        assert await page.locator(".done").inner_text() == "لا توجد أسرة مسجلة تطابق البحث."
+        await page.goto("/console/families?q=12345")
+        assert "ابحثي عن" in await page.locator("[role=alert]").inner_text()
+
+
+async def test_an_admin_sees_every_office_and_filters_by_one(console: Service) -> None:
+    async with browser_page(console) as page:
+        await signed_in(page, "noura")
+        assert len(await names_listed(page)) == 5
+        await page.select_option("select[name=office]", "jeddah")
+        await page.click("text=عرض")
+        assert await names_listed(page) == ["فاطمة حسن الغامدي"]
+        await page.goto("/console/families?order=name")
+        assert (await names_listed(page))[0] == "فاطمة أحمد الزهراني"
+        await screenshot(page, "families-admin-ar")

@@ -26,8 +26,8 @@ async def console(database: Database, database_url: str, clock: Clock) -> AsyncI
 
 async def test_she_signs_in_sees_her_console_and_signs_out(console: Service) -> None:
     async with visitor(console) as sara:
-        await sara.get("/console/")
-        assert sara.status == 303 and sara.location == "/console/login?next=/console/"
+        await sara.get("/console/families")
+        assert sara.status == 303 and sara.location == "/console/login?next=/console/families"
         page = await sara.get("/console/login")
         assert '<html lang="ar" dir="rtl">' in page and "تسجيل الدخول" in page
         await sara.signs_in("Sara")  # a login is not case-sensitive
@@ -36,7 +36,7 @@ async def test_she_signs_in_sees_her_console_and_signs_out(console: Service) -> 
         session_cookie = next(c for c in cookie if c.startswith("usar_console="))
         assert "HttpOnly" in session_cookie and "SameSite=Lax" in session_cookie
         assert "Secure" not in session_cookie  # http on this machine
-        page = await sara.get("/console/")
+        page = await sara.get("/console/families")
         assert sara.status == 200 and "sara" in page
         assert sara.headers["Content-Security-Policy"].startswith("default-src 'none'")
         assert "frame-ancestors 'none'" in sara.headers["Content-Security-Policy"]
@@ -48,12 +48,12 @@ async def test_she_signs_in_sees_her_console_and_signs_out(console: Service) -> 
 
         await sara.post("/console/logout", {"csrf": token})
         assert sara.status == 303 and sara.location == "/console/login"
-        await sara.get("/console/")
+        await sara.get("/console/families")
         assert sara.status == 303  # signed out
 
     async with visitor(console) as someone_with_her_old_cookie:
         someone_with_her_old_cookie.http.cookie_jar.update_cookies({"usar_console": signed_in})
-        await someone_with_her_old_cookie.get("/console/")
+        await someone_with_her_old_cookie.get("/console/families")
         assert someone_with_her_old_cookie.status == 303  # the session ended on the server
 
 
@@ -64,7 +64,7 @@ async def test_a_form_without_its_token_changes_nothing(console: Service) -> Non
         assert sara.status == 403 and "انتهت صلاحية" in sara.text
         await sara.post("/console/logout", {"csrf": "forged"})
         assert sara.status == 403
-        await sara.get("/console/")
+        await sara.get("/console/families")
         assert sara.status == 200  # still signed in
         await sara.post("/console/login", {"csrf": "forged", "login": "sara", "password": PASSWORD})
         assert sara.status == 403
@@ -74,7 +74,7 @@ async def test_after_the_time_sign_in_lasts_she_signs_in_again(console: Service,
     async with visitor(console) as sara:
         await sara.signs_in("sara")
         clock.advance(hours=11)
-        await sara.get("/console/")
+        await sara.get("/console/families")
         assert sara.status == 200
         clock.advance(hours=1, seconds=1)
         await sara.get("/console/families?page=2")
@@ -136,14 +136,14 @@ async def test_a_new_password_or_her_removal_signs_her_out_everywhere(
             lambda s: staff.set_password(s, OPERATOR, "sara", "a brand new password", clock.now)
         )
         for place in (on_her_phone, at_her_desk):
-            await place.get("/console/")
+            await place.get("/console/families")
             assert place.status == 303
         await at_her_desk.signs_in("sara")
         assert at_her_desk.status == 401  # the old password no longer works
         await at_her_desk.signs_in("sara", password="a brand new password")
         assert at_her_desk.status == 303
         await database.run(lambda s: staff.remove(s, OPERATOR, "sara", clock.now))
-        await at_her_desk.get("/console/")
+        await at_her_desk.get("/console/families")
         assert at_her_desk.status == 303
 
 

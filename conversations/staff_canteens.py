@@ -113,17 +113,11 @@ class StaffCanteens:
             turn.remember(**{CHOSEN: application.application})
             self._application(turn)
         elif turn.step == APPLICATION and Decide.unpack(choice) == Decide(ApplicationStatus.REJECTED):
-            turn.step = REASON
-            turn.say(
-                _("Why? She will read it. Type the reason, or choose “No reason”."),
-                [Offer(label=N_("No reason"), payload=NO_REASON), Offer(label=N_("Back"), payload=NOT_NOW)],
-            )
+            self._ask_reason(turn)
         elif turn.step == REASON and choice == NOT_NOW:
             self._application(turn)  # nothing decided
         elif turn.step == REASON:
-            typed = " ".join(turn.inbound.text.split())[:500]
-            reason = None if choice == NO_REASON or says_none(typed) else typed or None
-            self._ask_decision(turn, ApplicationStatus.REJECTED, reason)
+            self._with_reason(turn, choice)
         elif turn.step == APPLICATION and (decided := Decide.unpack(choice)):
             self._ask_decision(turn, decided.status, None)
         elif turn.step == DECIDING and choice in (DECIDE_YES, DECIDE_NO):
@@ -246,6 +240,22 @@ class StaffCanteens:
                 Offer(label=N_("Back"), payload=TO_OPPORTUNITY),
             ],
         )
+
+    def _ask_reason(self, turn: Turn) -> None:
+        turn.step = REASON
+        turn.say(
+            _("Why? She will read it. Type the reason, or choose “No reason”."),
+            [Offer(label=N_("No reason"), payload=NO_REASON), Offer(label=N_("Back"), payload=NOT_NOW)],
+        )
+
+    def _with_reason(self, turn: Turn, choice: str | None) -> None:
+        typed = " ".join(turn.inbound.text.split())
+        if len(typed) > canteens.REASON_LENGTH:  # asked again: cutting it would lose what was typed
+            turn.say(_("Please keep it under %(limit)s characters.", limit=canteens.REASON_LENGTH))
+            self._ask_reason(turn)
+            return
+        reason = None if choice == NO_REASON or says_none(typed) else typed or None
+        self._ask_decision(turn, ApplicationStatus.REJECTED, reason)
 
     def _ask_decision(self, turn: Turn, status: ApplicationStatus, reason: str | None) -> None:
         """Every decision is told to her: staff confirm it first, and are told when it reverses one she was

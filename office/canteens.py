@@ -14,10 +14,11 @@ from sqlalchemy.orm import Session
 
 from conversations.dates import parse_day, parse_deadline
 from conversations.i18n import _, current_language, ngettext
-from conversations.text import fold, normalise
+from conversations.text import ascii_digits_only, fold, normalise
+from conversations.validators import LARGEST_COUNT
 from office import canteen_notices
 from office.audit import action, record
-from office.errors import NotAllowed, NotFound, OfficeError, Problem, Refused, RejectedFile
+from office.errors import NotAllowed, NotFound, OfficeError, Problem, Refused, RejectedFile, too_long
 from office.offices import by_any_name as office_names
 from office.offices import codes as office_codes
 from office.rights import Actor, Rights, rights
@@ -58,6 +59,7 @@ STAGE_NAMES = {
 # What a change may touch: the stage, girls or boys and the office decided who could apply, and stay.
 CHANGEABLE = ("school_name", "district", "students", "starts_on", "deadline", "places", "requirements")
 FINAL = (ApplicationStatus.ACCEPTED.value, ApplicationStatus.REJECTED.value)
+REASON_LENGTH = 500  # a rejection's reason, which she reads
 
 
 class NeedsConfirmation(OfficeError):
@@ -88,10 +90,11 @@ def problems(
                 ),
             )
         )
-    if new.students < 1:
-        found.append(Problem("students", _("at least 1")))
-    if new.places < 1:
-        found.append(Problem("places", _("at least 1")))
+    for name, number in (("students", new.students), ("places", new.places)):
+        if number < 1:
+            found.append(Problem(name, _("at least 1")))
+        elif number > LARGEST_COUNT:
+            found.append(Problem(name, _("at most %(largest)s", largest=LARGEST_COUNT)))
     if new.deadline <= now:
         found.append(Problem("deadline", _("That time has already passed.")))
     elif check_dates and not new.decided_before_start():
@@ -104,7 +107,8 @@ def problems(
                 ),
             )
         )
-    return found
+    texts = {"school_name": new.school_name, "district": new.district}
+    return found + too_long(CanteenOpportunity, texts, named={"school_name": "school"})
 
 
 def _unknown(number: int) -> NotFound:
@@ -206,8 +210,10 @@ def _from_line(
     numbers: dict[str, int] = {}
     for column in ("students", "places"):
         digits = normalise(values[column])
-        if not digits.isdigit():
+        if not ascii_digits_only(digits):
             wrong.append(Problem(column, _("a whole number")))
+        elif len(digits.lstrip("0")) > len(str(LARGEST_COUNT)):  # (problems() says so of the rest)
+            wrong.append(Problem(column, _("at most %(largest)s", largest=LARGEST_COUNT)))
         else:
             numbers[column] = int(digits)
     starts_on, deadline = parse_day(values["start"]), parse_deadline(values["deadline"])
@@ -345,6 +351,10 @@ def decide(
     needs `confirmed`."""
     by = rights(session, actor)
     found, shown = application(session, actor, application_id)
+    if reason and len(reason) > REASON_LENGTH:
+        raise Refused(
+            [Problem("reason", _("Please keep it under %(limit)s characters.", limit=REASON_LENGTH))]
+        )
     if reverses(found, status) and not confirmed:
         raise NeedsConfirmation(
             _(

@@ -19,11 +19,11 @@ from sqlalchemy.orm import Session
 from conversations.dates import RIYADH
 from conversations.i18n import _
 from conversations.text import normalise
-from conversations.validators import Invalid, saudi_mobile, saudi_national_id
+from conversations.validators import LARGEST_COUNT, Invalid, saudi_mobile, saudi_national_id
 from office import event_notices
 from office.audiences import within_rights
 from office.audit import action, record
-from office.errors import NotAllowed, NotFound, Problem, Refused, RejectedFile
+from office.errors import NotAllowed, NotFound, Problem, Refused, RejectedFile, too_long
 from office.rights import Actor, Rights, rights
 from storage import beneficiaries, events
 from storage.audiences import Audience
@@ -50,9 +50,12 @@ def problems(details: EventDetails, now: datetime) -> list[Problem]:
         found.append(Problem("ends_at", _("It must end after it starts (%(start)s).", start=start)))
     if details.capacity is not None and details.capacity < 1:
         found.append(Problem("capacity", _("at least 1 (or none for no limit)")))
+    if details.capacity is not None and details.capacity > LARGEST_COUNT:
+        found.append(Problem("capacity", _("at most %(largest)s", largest=LARGEST_COUNT)))
     if details.map_url and not details.map_url.startswith(("https://", "http://")):
         found.append(Problem("map_url", _("a link that starts with https://")))
-    return found
+    texts = ("title_ar", "title_en", "venue_ar", "venue_en", "map_url")
+    return found + too_long(Event, {name: getattr(details, name) for name in texts})
 
 
 def _offices(event: Event) -> tuple[str, ...]:

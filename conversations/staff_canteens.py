@@ -124,7 +124,9 @@ class StaffCanteens:
             pending = turn.answers.get(DECISION) or {}
             turn.remember(**{DECISION: None})
             if choice == DECIDE_YES and pending:
-                self._decide(turn, ApplicationStatus(pending["status"]), pending["reason"])
+                self._decide(
+                    turn, ApplicationStatus(pending["status"]), pending["reason"], pending.get("seen")
+                )
             else:
                 turn.say(_("Nothing was changed."))
                 self._application(turn)
@@ -283,22 +285,22 @@ class StaffCanteens:
         )
         if reason:
             lines.append(_("With your reason, which she reads: %(reason)s", reason=reason))
-        turn.remember(**{DECISION: {"status": status.value, "reason": reason}})
+        turn.remember(**{DECISION: {"status": status.value, "reason": reason, "seen": chosen.status}})
         turn.step = DECIDING
         turn.say(
             "\n".join(lines),
             [Offer(label=N_("Yes, decide it"), payload=DECIDE_YES), Offer(label=N_("No"), payload=DECIDE_NO)],
         )
 
-    def _decide(self, turn: Turn, status: ApplicationStatus, reason: str | None) -> None:
+    def _decide(self, turn: Turn, status: ApplicationStatus, reason: str | None, seen: str | None) -> None:
         shown = self._chosen(turn)
         if shown is None:
             self._list(turn)
             return
         chosen, _opportunity = shown
-        try:  # asked just before, reversal included
+        try:  # asked just before, reversal included, about the application as it was then (`seen`)
             decided = canteens.decide(
-                turn.session, actor(turn), chosen.id, status, reason, turn.now, confirmed=True
+                turn.session, actor(turn), chosen.id, status, reason, turn.now, confirmed=True, seen=seen
             )
         except OfficeError as refused:
             turn.say(refused.message)

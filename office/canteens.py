@@ -12,7 +12,7 @@ from typing import Any
 from babel.dates import format_date
 from sqlalchemy.orm import Session
 
-from conversations.dates import parse_day, parse_deadline
+from conversations.dates import RIYADH, parse_day, parse_deadline
 from conversations.i18n import _, current_language, ngettext
 from conversations.text import ascii_digits_only, fold, normalise
 from conversations.validators import LARGEST_COUNT
@@ -134,16 +134,19 @@ def applicants(session: Session, actor: Actor, number: int) -> list[Applicant]:
     return canteens.applicants(session, opportunity(session, actor, number).id)
 
 
+def _no_application(number: int) -> NotFound:
+    return NotFound(_("There is no application %(number)s.", number=number))
+
+
 def application(session: Session, actor: Actor, number: int) -> tuple[CanteenApplication, CanteenOpportunity]:
     """An application and its opportunity, if she may see them."""
     found = canteens.application_by_id(session, number)
-    unknown = NotFound(_("There is no application %(number)s.", number=number))
     if found is None:
-        raise unknown
+        raise _no_application(number)
     by = rights(session, actor)
     shown = canteens.find(session, found.opportunity_id)
     if shown is None or not by.sees(shown.office_code):
-        raise unknown
+        raise _no_application(number)
     return found, shown
 
 
@@ -246,7 +249,7 @@ def edit(
     """Change an open opportunity: what is given of `CHANGEABLE`, never fewer places than families
     accepted. It tells nobody: families see it as it is when they next look."""
     by = rights(session, actor)
-    found = _visible(by, canteens.find(session, number), number)
+    found = _visible(by, canteens.locked(session, number), number)
     if not canteens.is_open(found, now):
         raise Refused([Problem(None, _("That opportunity is closed: it can no longer be changed."))])
     unknown = set(changes) - set(CHANGEABLE)
@@ -293,7 +296,7 @@ def edit(
 def close(session: Session, actor: Actor, number: int, now: datetime) -> bool:
     """Applications closed now; False if they already were."""
     by = rights(session, actor)
-    found = _visible(by, canteens.find(session, number), number)
+    found = _visible(by, canteens.locked(session, number), number)
     done = canteens.close(session, found, now)
     record(
         session,
@@ -312,7 +315,7 @@ def close(session: Session, actor: Actor, number: int, now: datetime) -> bool:
 def reopen(session: Session, actor: Actor, number: int, now: datetime) -> None:
     """Applications closed early are open again, until the deadline."""
     by = rights(session, actor)
-    found = _visible(by, canteens.find(session, number), number)
+    found = _visible(by, canteens.locked(session, number), number)
     if found.closed_at is None:
         raise Refused([Problem(None, _("Applications to it are open already."))])
     if now >= found.deadline:
@@ -345,16 +348,24 @@ def decide(
     now: datetime,
     *,
     confirmed: bool = False,
+    seen: str | None = None,
 ) -> Decision:
     """Shortlist, accept (never more than the places) or reject (with a reason she reads). She is told the
     decision in force each time it changes; one not yet sent is replaced. Reversing a decision she was told
-    needs `confirmed`."""
+    needs `confirmed`.
+
+    Decided on the application as it is now, under its opportunity's lock: her withdrawal or another staff
+    member's decision meanwhile is seen. `seen`: the status staff had on screen when they chose (and
+    confirmed); if it is no longer that, nothing is changed and they are told what it is now."""
     by = rights(session, actor)
     found, shown = application(session, actor, application_id)
     if reason and len(reason) > REASON_LENGTH:
         raise Refused(
             [Problem("reason", _("Please keep it under %(limit)s characters.", limit=REASON_LENGTH))]
         )
+    if canteens.as_it_is_now(session, found) is None:
+        raise _no_application(application_id)
+    _still_as_seen(found, status, seen)
     if reverses(found, status) and not confirmed:
         raise NeedsConfirmation(
             _(
@@ -381,8 +392,10 @@ def decide(
                 )
             ]
         )
-    if decided.result is Decided.WITHDRAWN:
-        raise Refused([Problem(None, _("Nothing was changed: she withdrew this application."))])
+    if decided.result is Decided.WITHDRAWN:  # seen above, under the lock already held
+        raise _withdrew()
+    if decided.result is Decided.GONE:
+        raise _no_application(application_id)
     if decided.decision is not None:
         canteen_notices.tell_decision(session, found, decided.decision, decided.earlier, shown, now)
     record(
@@ -396,6 +409,37 @@ def decide(
         now=now,
     )
     return decided
+
+
+def _still_as_seen(found: CanteenApplication, status: ApplicationStatus, seen: str | None) -> None:
+    """Refused if she withdrew it, or if it changed since staff chose on `seen` (unless into the very
+    decision they chose: that one is made once, and told once)."""
+    if found.status == ApplicationStatus.WITHDRAWN.value:
+        raise _withdrew()
+    if seen is None or found.status in (seen, status.value):
+        return
+    raise Refused(
+        [
+            Problem(
+                None,
+                _(
+                    "Nothing was changed: meanwhile it was decided “%(status)s” (%(time)s). Look at it "
+                    "again before deciding.",
+                    status=status_name(found.status),
+                    time=_hour(found.decided_at),
+                ),
+            )
+        ]
+    )
+
+
+def _withdrew() -> Refused:
+    return Refused([Problem(None, _("Nothing was changed: she withdrew this application."))])
+
+
+def _hour(moment: datetime | None) -> str:
+    """The hour, Riyadh time, of what changed meanwhile (since staff opened the screen, so mostly today)."""
+    return f"{moment.astimezone(RIYADH):%H:%M}" if moment is not None else "?"
 
 
 def status_name(status: str) -> str:

@@ -143,7 +143,7 @@ def edit(session: Session, actor: Actor, number: int, changes: Mapping[str, Any]
     """Change what is given of its details. A new time or place is told to those invited who have not said
     no; families the waiting list gives a place to (more places) are told so."""
     by = rights(session, actor)
-    found = _visible(by, events.find(session, number), number)
+    found = _visible(by, events.locked(session, number), number)
     _changing(by, found, now)
     current = details_of(found)
     unknown = set(changes) - {field.name for field in fields(EventDetails)}
@@ -180,7 +180,7 @@ def cancel(session: Session, actor: Actor, number: int, now: datetime) -> bool:
     """Those who said they would come (or wait for a place) are told; pending invitations and reminders
     stop. False if it was already cancelled."""
     by = rights(session, actor)
-    found = _visible(by, events.find(session, number), number)
+    found = _visible(by, events.locked(session, number), number)
     if by.runs(_offices(found)) and found.cancelled_at is not None:
         return False
     _changing(by, found, now)
@@ -243,7 +243,7 @@ def mark_attendance(
     """Mark her office's guests chosen as having come, or take a mistaken mark back (`came` False: it counts
     for canteens); how many marks changed."""
     by = rights(session, actor)
-    found = _visible(by, events.find(session, number), number)
+    found = _visible(by, events.locked(session, number), number)
     _started(found, now)
     own = {line.beneficiary_id for line in guests(session, actor, number)}
     if any(family_id not in own for family_id in family_ids):
@@ -287,7 +287,7 @@ def attendance_from_file(
     """Who came, one national ID or mobile a line (`lines`: the line's number and its value): every family
     named must be among the guests of this event that she manages. Any bad line and nothing is marked."""
     by = rights(session, actor)
-    found = _visible(by, events.find(session, number), number)
+    found = _visible(by, events.locked(session, number), number)
     _started(found, now)
     own = {line.beneficiary_id for line in guests(session, actor, number)}
     seen: dict[int, int] = {}

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from bot.arguments import actor_of, add_as, add_audience_arguments, audience_of, counted, riyadh_time
 from conversations.dates import RIYADH, hijri_date, parse_end
-from conversations.text import normalise
+from conversations.text import ascii_digits_only, normalise
 from office import events, exports
 from office.errors import Problem, Refused, RejectedFile
 from storage.events import EventDetails
@@ -88,7 +88,7 @@ def _capacity(text: str) -> int | None:
     cleaned = normalise(text).lower()
     if cleaned in ("none", "no limit", "0", "-"):
         return None
-    if not cleaned.isdigit():
+    if not ascii_digits_only(cleaned) or len(cleaned) > 9:  # (more than the places allowed, said later)
         raise Refused([Problem("--capacity", f"{text!r}: a number of places, or none")])
     return int(cleaned)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 from aiogram import Bot, Dispatcher
@@ -22,6 +22,9 @@ log = logging.getLogger(__name__)
 TELEGRAM_WEBHOOK = "/webhooks/telegram"
 WHATSAPP_WEBHOOK = "/webhooks/twilio/whatsapp"
 STATUS_WEBHOOK = "/webhooks/twilio/status"
+# The largest request body read (aiohttp's own default, said here): a Telegram update is tens of kilobytes at
+# most (a text is 4,096 characters), a Twilio form a few; larger is answered 413 before anything reads it.
+BODY_LIMIT = 1024**2
 
 
 class TelegramWebhook(SimpleRequestHandler):
@@ -59,8 +62,19 @@ async def healthz(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok"})
 
 
+@web.middleware
+async def _oversized_logged(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
+    try:
+        return await handler(request)
+    except web.HTTPRequestEntityTooLarge:
+        log.warning("refused a call to %s: its body is larger than %d bytes", request.path, BODY_LIMIT)
+        raise
+
+
 def build_app() -> web.Application:
-    app = web.Application()
+    app = web.Application(client_max_size=BODY_LIMIT, middlewares=[_oversized_logged])
     app.router.add_get("/healthz", healthz)  # alive: the process answers
     return app
 

@@ -119,6 +119,8 @@ class Account:
         elif answer.choice == SEND_BACK:
             if registrations.sent_back(turn.session, family.id, turn.now):
                 turn.say(_("Thank you. Your office will review your registration again."))
+            elif family.verification is Verification.VERIFIED:  # as it is now: verified meanwhile
+                turn.say(_("Your office has verified your registration meanwhile: there is nothing to send."))
             self.ask(turn)
         elif answer.choice == BACK:
             turn.go("home")

@@ -24,8 +24,8 @@ from conversations.forms import Choice, Field, Form, Invalid, Text, asked_again
 from conversations.i18n import N_, _
 from conversations.payloads import OfficeChoice, StageChoice
 from conversations.staff import actor, staff_member
-from conversations.text import normalise
 from conversations.turn import Answer, Offer, Turn
+from conversations.validators import count_of
 from office import canteens
 from office.errors import OfficeError, Refused
 from office.words import STAGES
@@ -39,12 +39,10 @@ SHOWN = "canteen_opportunity"  # the opportunity on the staff's screen (conversa
 
 
 def whole_number(text: str, turn: Turn) -> int:
-    cleaned = normalise(text)
-    if not cleaned.isdigit():
-        raise Invalid(_("Please type a whole number, like 40."))
-    if int(cleaned) < 1:
+    number = count_of(text, _("Please type a whole number, like 40."))
+    if number < 1:
         raise Invalid(_("Please type a number of at least 1."))
-    return int(cleaned)
+    return number
 
 
 @dataclass(frozen=True, kw_only=True)

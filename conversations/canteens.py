@@ -231,7 +231,9 @@ class Canteens:
             {
                 Applied.APPLIED: _("Your application is sent. We will tell you your office's decision here."),
                 Applied.ALREADY: _("You had already applied; your application stands."),
-                Applied.CLOSED: _("Sorry, applications for this school closed at its deadline."),
+                Applied.CLOSED: _("Sorry, the office has closed applications for this school.")
+                if _closed_early(opportunity)
+                else _("Sorry, applications for this school closed at its deadline."),
             }.get(result, _("Nothing was changed."))
         )
 
@@ -270,7 +272,11 @@ class Canteens:
                 Applied.WITHDRAWN: _(
                     "Your application is withdrawn. You can apply again until the deadline."
                 ),
-                Applied.CLOSED: _("The deadline has passed, so the application can no longer be withdrawn."),
+                Applied.CLOSED: _(
+                    "The office has closed applications, so the application can no longer be withdrawn."
+                )
+                if _closed_early(opportunity)
+                else _("The deadline has passed, so the application can no longer be withdrawn."),
             }.get(result, _("Nothing was changed."))
         )
 
@@ -278,6 +284,11 @@ class Canteens:
 def _shown(turn: Turn) -> CanteenOpportunity | None:
     number = turn.answers.get(SHOWN)
     return canteens.find(turn.session, number) if isinstance(number, int) else None
+
+
+def _closed_early(opportunity: CanteenOpportunity) -> bool:
+    """Its office closed it before the deadline (as read under its lock, when she applied or withdrew)."""
+    return opportunity.closed_at is not None and opportunity.closed_at < opportunity.deadline
 
 
 def _day(moment: datetime, turn: Turn) -> str:

@@ -1,8 +1,9 @@
 """The conversation engine: one inbound message in, replies out, state saved in the same transaction.
 
 A turn, in order:
-1. load the person's conversation (or start one, greeting her in her phone's language or Arabic); if the
-   channel vouches for a mobile that a registered family has, link them and show her menu;
+1. load the person's conversation (or start one, greeting her in her phone's language or Arabic); a
+   message longer than we read (`LONGEST_TEXT`, cut by `Inbound`) is not read: she is told, and asked
+   again; if the channel vouches for a mobile that a registered family has, link them and show her menu;
 2. a button she pressed must be one we are still offering, else she is told and asked again;
 3. a photo or voice note without text gets a polite "please type" and the question again;
 4. the global words work at every step: help, menu, cancel, language (or "English" / "العربية");
@@ -28,7 +29,7 @@ from conversations.courtesy import courtesy, returned_peace
 from conversations.forms import Form
 from conversations.i18n import _, use_language
 from conversations.identity import recognise, vouched_mobile
-from conversations.messages import Inbound, Reply, Unavailable
+from conversations.messages import LONGEST_TEXT, Inbound, Reply, Unavailable
 from conversations.options import match_by_words, match_one, payloads
 from conversations.text import fold, normalise
 from conversations.turn import Answer, Flow, Setup, Turn
@@ -162,7 +163,9 @@ class Engine:
             setup=self.setup,
         )
         with use_language(conversation.language):
-            if recognise(turn):
+            if inbound.too_long:
+                _too_long(turn)
+            elif recognise(turn):
                 _subscription_in(turn)  # a STOP in the very message that found her still counts
             elif is_new:
                 _first_message(turn)
@@ -184,6 +187,21 @@ def _reachable_again(
     family = conversation.beneficiary_id
     if family is not None and (conversation.family_blocked or family != linked_before):
         beneficiaries.reachable_again(session, family)
+
+
+def _too_long(turn: Turn) -> None:
+    """Only its start reached us (`Inbound.too_long`): rather than answer a part of it, she is asked for a
+    shorter message, and the question she was at is asked again (a new person is welcomed)."""
+    turn.say(
+        _(
+            "Your message is too long for me to read. Please send at most %(limit)s characters at a time.",
+            limit=LONGEST_TEXT,
+        )
+    )
+    if turn.is_new:
+        turn.go("home")
+    else:
+        turn.flow.ask(turn)
 
 
 def _first_message(turn: Turn) -> None:

@@ -20,8 +20,9 @@ from conversations.dates import RIYADH, long_time, parse_end
 from conversations.forms import Field, Form, Invalid, Text, asked_again
 from conversations.i18n import N_, LazyText, _
 from conversations.staff import actor, staff_member
-from conversations.text import normalise, says_none
+from conversations.text import says_none
 from conversations.turn import Answer, Offer, Turn
+from conversations.validators import count_of
 from office import events
 from office.errors import OfficeError, Refused
 from storage.events import EventDetails
@@ -88,10 +89,10 @@ def map_link(text: str, turn: Turn) -> str:
 
 
 def places(text: str, turn: Turn) -> int:
-    cleaned = normalise(text)
-    if not cleaned.isdigit() or int(cleaned) < 1:
-        raise Invalid(_("Please type a number of places, like 40, or choose “No limit”."))
-    return int(cleaned)
+    wrong = _("Please type a number of places, like 40, or choose “No limit”.")
+    if (number := count_of(text, wrong)) < 1:
+        raise Invalid(wrong)
+    return number
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -7,6 +7,11 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
 
+# The most of a message we read: Telegram's own limit for a text (4,096 characters; a genuine update never has
+# more) and above WhatsApp's (Twilio's Body is 1,600 in practice). Only a forged request, or a paste into
+# the terminal, brings more: it is cut here, before anything reads it, and she is told.
+LONGEST_TEXT = 4096
+
 
 class Channel(StrEnum):
     TELEGRAM = "telegram"
@@ -30,6 +35,14 @@ class Inbound:
     # The platform's id of this message (Telegram's update_id, Twilio's MessageSid): the same message again
     # is answered once, by whichever process saw it first.
     platform_id: str | None = None
+    too_long: bool = False  # she wrote more than LONGEST_TEXT characters: `text` holds only their start
+
+    def __post_init__(self) -> None:
+        # Every channel builds one of these: the text is cut here, before normalising, matching or
+        # splitting spend time in proportion to it.
+        if len(self.text) > LONGEST_TEXT:
+            object.__setattr__(self, "text", self.text[:LONGEST_TEXT])
+            object.__setattr__(self, "too_long", True)
 
 
 class Unavailable(Exception):

@@ -113,24 +113,20 @@ class StaffCanteens:
             turn.remember(**{CHOSEN: application.application})
             self._application(turn)
         elif turn.step == APPLICATION and Decide.unpack(choice) == Decide(ApplicationStatus.REJECTED):
-            turn.step = REASON
-            turn.say(
-                _("Why? She will read it. Type the reason, or choose “No reason”."),
-                [Offer(label=N_("No reason"), payload=NO_REASON), Offer(label=N_("Back"), payload=NOT_NOW)],
-            )
+            self._ask_reason(turn)
         elif turn.step == REASON and choice == NOT_NOW:
             self._application(turn)  # nothing decided
         elif turn.step == REASON:
-            typed = " ".join(turn.inbound.text.split())[:500]
-            reason = None if choice == NO_REASON or says_none(typed) else typed or None
-            self._ask_decision(turn, ApplicationStatus.REJECTED, reason)
+            self._with_reason(turn, choice)
         elif turn.step == APPLICATION and (decided := Decide.unpack(choice)):
             self._ask_decision(turn, decided.status, None)
         elif turn.step == DECIDING and choice in (DECIDE_YES, DECIDE_NO):
             pending = turn.answers.get(DECISION) or {}
             turn.remember(**{DECISION: None})
             if choice == DECIDE_YES and pending:
-                self._decide(turn, ApplicationStatus(pending["status"]), pending["reason"])
+                self._decide(
+                    turn, ApplicationStatus(pending["status"]), pending["reason"], pending.get("seen")
+                )
             else:
                 turn.say(_("Nothing was changed."))
                 self._application(turn)
@@ -247,6 +243,22 @@ class StaffCanteens:
             ],
         )
 
+    def _ask_reason(self, turn: Turn) -> None:
+        turn.step = REASON
+        turn.say(
+            _("Why? She will read it. Type the reason, or choose “No reason”."),
+            [Offer(label=N_("No reason"), payload=NO_REASON), Offer(label=N_("Back"), payload=NOT_NOW)],
+        )
+
+    def _with_reason(self, turn: Turn, choice: str | None) -> None:
+        typed = " ".join(turn.inbound.text.split())
+        if len(typed) > canteens.REASON_LENGTH:  # asked again: cutting it would lose what was typed
+            turn.say(_("Please keep it under %(limit)s characters.", limit=canteens.REASON_LENGTH))
+            self._ask_reason(turn)
+            return
+        reason = None if choice == NO_REASON or says_none(typed) else typed or None
+        self._ask_decision(turn, ApplicationStatus.REJECTED, reason)
+
     def _ask_decision(self, turn: Turn, status: ApplicationStatus, reason: str | None) -> None:
         """Every decision is told to her: staff confirm it first, and are told when it reverses one she was
         told."""
@@ -273,22 +285,22 @@ class StaffCanteens:
         )
         if reason:
             lines.append(_("With your reason, which she reads: %(reason)s", reason=reason))
-        turn.remember(**{DECISION: {"status": status.value, "reason": reason}})
+        turn.remember(**{DECISION: {"status": status.value, "reason": reason, "seen": chosen.status}})
         turn.step = DECIDING
         turn.say(
             "\n".join(lines),
             [Offer(label=N_("Yes, decide it"), payload=DECIDE_YES), Offer(label=N_("No"), payload=DECIDE_NO)],
         )
 
-    def _decide(self, turn: Turn, status: ApplicationStatus, reason: str | None) -> None:
+    def _decide(self, turn: Turn, status: ApplicationStatus, reason: str | None, seen: str | None) -> None:
         shown = self._chosen(turn)
         if shown is None:
             self._list(turn)
             return
         chosen, _opportunity = shown
-        try:  # asked just before, reversal included
+        try:  # asked just before, reversal included, about the application as it was then (`seen`)
             decided = canteens.decide(
-                turn.session, actor(turn), chosen.id, status, reason, turn.now, confirmed=True
+                turn.session, actor(turn), chosen.id, status, reason, turn.now, confirmed=True, seen=seen
             )
         except OfficeError as refused:
             turn.say(refused.message)

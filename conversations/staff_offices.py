@@ -115,7 +115,11 @@ def _checked(check: Callable[[str], str], text: str) -> str:
 
 def _words(text: str, turn: Turn) -> str:
     """A text, or "-" for none (it clears what was there)."""
-    return "" if says_none(text) else text.strip()
+    if says_none(text):
+        return ""
+    if len(text.strip()) > offices.TEXT_LENGTH:
+        raise Invalid(_("Please keep it under %(limit)s characters.", limit=offices.TEXT_LENGTH))
+    return text.strip()
 
 
 def _hours(text: str, turn: Turn) -> str:

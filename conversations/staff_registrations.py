@@ -35,6 +35,7 @@ BACK = "registration:back"
 WAITING, FINDING, DETAIL, REASON, DONE = "waiting", "finding", "detail", "reason", "done"
 SHOWN = "registration_family"  # the family on her screen
 ASKING = "registration_asking"  # what the reason is for: a correction, or taking the verification back
+SEEN = "registration_seen"  # where her registration's history stood when it was on her screen
 SHOWN_AT_ONCE = 20
 
 
@@ -179,6 +180,7 @@ class StaffRegistrations:
             self._overview(turn)
             return
         turn.step = DETAIL
+        turn.remember(**{SEEN: registrations.last_change(turn.session, actor(turn), family.id)})
         state = family.verification
         offers = (
             [Offer(label=N_("Take the verification back"), payload=UNVERIFY)]
@@ -196,7 +198,7 @@ class StaffRegistrations:
             self._overview(turn)
             return
         try:
-            registrations.verify(turn.session, actor(turn), family.id, turn.now)
+            registrations.verify(turn.session, actor(turn), family.id, turn.now, seen=_seen(turn))
         except OfficeError as refused:
             turn.say(refused.message)
             self._detail(turn)
@@ -244,14 +246,24 @@ class StaffRegistrations:
             return
         try:
             if turn.answers.get(ASKING) == UNVERIFY:
-                registrations.unverify(turn.session, actor(turn), family.id, written, turn.now)
+                registrations.unverify(
+                    turn.session, actor(turn), family.id, written, turn.now, seen=_seen(turn)
+                )
                 turn.say(_("The verification is taken back: her registration waits for verification again."))
             else:
-                registrations.ask_correction(turn.session, actor(turn), family.id, written, turn.now)
+                registrations.ask_correction(
+                    turn.session, actor(turn), family.id, written, turn.now, seen=_seen(turn)
+                )
                 turn.say(_("She is asked to correct her registration, with your words."))
         except OfficeError as refused:
             turn.say(refused.message)
         self._detail(turn)
+
+
+def _seen(turn: Turn) -> int | None:
+    """Her registration's history as it stood on the screen she decides from (None: not known)."""
+    seen = turn.answers.get(SEEN)
+    return seen if isinstance(seen, int) else None
 
 
 def details(turn: Turn, family: Beneficiary) -> str:

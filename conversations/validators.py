@@ -93,6 +93,19 @@ def saudi_mobile(text: str) -> str:
     return f"+966{national}"
 
 
+LARGEST_COUNT = 100_000  # of places, of students: more is a slip of the keyboard (the columns hold 2**31)
+
+
+def count_of(text: str, wrong: str) -> int:
+    """A count typed in any digits, up to LARGEST_COUNT; Invalid with `wrong` if it is not a whole number."""
+    cleaned = normalise(text)
+    if not ascii_digits_only(cleaned):
+        raise Invalid(wrong)
+    if len(cleaned.lstrip("0")) > len(str(LARGEST_COUNT)) or int(cleaned) > LARGEST_COUNT:
+        raise Invalid(_("Please type a number of at most %(largest)s.", largest=LARGEST_COUNT))
+    return int(cleaned)
+
+
 def mask(identifier: str, visible: int = 4) -> str:
     """An ID or number shown without its first digits: ******1234."""
     return "*" * max(len(identifier) - visible, 0) + identifier[-visible:]

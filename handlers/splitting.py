@@ -20,6 +20,8 @@ def utf16_length(text: str) -> int:
 
 
 def split_message(text: str, limit: int, measure: Measure = len) -> list[str]:
+    """`text` in chunks of at most `limit` by `measure`, which must add up (the measure of a joined text is
+    the sum of its parts'): every piece is measured once, so the work grows with the text alone."""
     if measure(text) <= limit:
         return [text]
     for separator in ("\n\n", "\n", " "):
@@ -29,34 +31,45 @@ def split_message(text: str, limit: int, measure: Measure = len) -> list[str]:
 
 
 def _pack(pieces: list[str], separator: str, limit: int, measure: Measure) -> list[str]:
+    gap = measure(separator)
     chunks: list[str] = []
-    current = ""
+    current: list[str] = []  # the pieces of the chunk being filled, `width` wide once joined
+    width = 0
     for piece in pieces:
-        candidate = f"{current}{separator}{piece}" if current else piece
-        if measure(candidate) <= limit:
-            current = candidate
+        size = measure(piece)
+        filled = len(current) > 1 or width > 0  # joined, it is not empty
+        if filled and width + gap + size <= limit:
+            current.append(piece)
+            width += gap + size
             continue
-        if current:
-            chunks.append(current)
-        if measure(piece) <= limit:
-            current = piece
+        if not filled and size <= limit:
+            current, width = [piece], size
+            continue
+        if filled:
+            chunks.append(separator.join(current))
+        if size <= limit:
+            current, width = [piece], size
         else:
-            *whole, current = split_message(piece, limit, measure)
+            *whole, last = split_message(piece, limit, measure) or [""]  # (blank: nothing to send)
             chunks.extend(whole)
-    if current:
-        chunks.append(current)
+            current, width = [last], measure(last)
+    if len(current) > 1 or width > 0:
+        chunks.append(separator.join(current))
     return [chunk for chunk in chunks if chunk.strip()]
 
 
 def _cut(word: str, limit: int, measure: Measure) -> list[str]:
     chunks: list[str] = []
-    current = ""
+    current: list[str] = []
+    width = 0
     for char in word:
-        if measure(current + char) > limit:
-            chunks.append(current)
-            current = ""
-        current += char
-    return [*chunks, current] if current else chunks
+        size = measure(char)
+        if width + size > limit:
+            chunks.append("".join(current))
+            current, width = [], 0
+        current.append(char)
+        width += size
+    return [*chunks, "".join(current)] if current else chunks
 
 
 def combine(replies: Sequence[Reply]) -> list[Reply]:

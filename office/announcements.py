@@ -199,7 +199,7 @@ def status(
 def cancel(session: Session, actor: Actor, number: int, now: datetime) -> bool:
     """What is not yet sent will not be; False if it was already cancelled."""
     by = rights(session, actor)
-    found = _visible(by, announcements.find(session, number), number)
+    found = _visible(by, announcements.locked(session, number), number)
     if not by.runs(offices_of(found)):
         raise NotAllowed(_("Only an administrator can cancel an announcement for several offices."))
     done = found.cancelled_at is None

@@ -12,12 +12,13 @@ from typing import Any
 from babel.dates import format_date
 from sqlalchemy.orm import Session
 
-from conversations.dates import parse_day, parse_deadline
+from conversations.dates import RIYADH, parse_day, parse_deadline
 from conversations.i18n import _, current_language, ngettext
-from conversations.text import fold, normalise
+from conversations.text import ascii_digits_only, fold, normalise
+from conversations.validators import LARGEST_COUNT
 from office import canteen_notices
 from office.audit import action, record
-from office.errors import NotAllowed, NotFound, OfficeError, Problem, Refused, RejectedFile
+from office.errors import NotAllowed, NotFound, OfficeError, Problem, Refused, RejectedFile, too_long
 from office.offices import by_any_name as office_names
 from office.offices import codes as office_codes
 from office.rights import Actor, Rights, rights
@@ -58,6 +59,7 @@ STAGE_NAMES = {
 # What a change may touch: the stage, girls or boys and the office decided who could apply, and stay.
 CHANGEABLE = ("school_name", "district", "students", "starts_on", "deadline", "places", "requirements")
 FINAL = (ApplicationStatus.ACCEPTED.value, ApplicationStatus.REJECTED.value)
+REASON_LENGTH = 500  # a rejection's reason, which she reads
 
 
 class NeedsConfirmation(OfficeError):
@@ -88,10 +90,11 @@ def problems(
                 ),
             )
         )
-    if new.students < 1:
-        found.append(Problem("students", _("at least 1")))
-    if new.places < 1:
-        found.append(Problem("places", _("at least 1")))
+    for name, number in (("students", new.students), ("places", new.places)):
+        if number < 1:
+            found.append(Problem(name, _("at least 1")))
+        elif number > LARGEST_COUNT:
+            found.append(Problem(name, _("at most %(largest)s", largest=LARGEST_COUNT)))
     if new.deadline <= now:
         found.append(Problem("deadline", _("That time has already passed.")))
     elif check_dates and not new.decided_before_start():
@@ -104,7 +107,8 @@ def problems(
                 ),
             )
         )
-    return found
+    texts = {"school_name": new.school_name, "district": new.district}
+    return found + too_long(CanteenOpportunity, texts, named={"school_name": "school"})
 
 
 def _unknown(number: int) -> NotFound:
@@ -130,16 +134,19 @@ def applicants(session: Session, actor: Actor, number: int) -> list[Applicant]:
     return canteens.applicants(session, opportunity(session, actor, number).id)
 
 
+def _no_application(number: int) -> NotFound:
+    return NotFound(_("There is no application %(number)s.", number=number))
+
+
 def application(session: Session, actor: Actor, number: int) -> tuple[CanteenApplication, CanteenOpportunity]:
     """An application and its opportunity, if she may see them."""
     found = canteens.application_by_id(session, number)
-    unknown = NotFound(_("There is no application %(number)s.", number=number))
     if found is None:
-        raise unknown
+        raise _no_application(number)
     by = rights(session, actor)
     shown = canteens.find(session, found.opportunity_id)
     if shown is None or not by.sees(shown.office_code):
-        raise unknown
+        raise _no_application(number)
     return found, shown
 
 
@@ -206,8 +213,10 @@ def _from_line(
     numbers: dict[str, int] = {}
     for column in ("students", "places"):
         digits = normalise(values[column])
-        if not digits.isdigit():
+        if not ascii_digits_only(digits):
             wrong.append(Problem(column, _("a whole number")))
+        elif len(digits.lstrip("0")) > len(str(LARGEST_COUNT)):  # (problems() says so of the rest)
+            wrong.append(Problem(column, _("at most %(largest)s", largest=LARGEST_COUNT)))
         else:
             numbers[column] = int(digits)
     starts_on, deadline = parse_day(values["start"]), parse_deadline(values["deadline"])
@@ -240,7 +249,7 @@ def edit(
     """Change an open opportunity: what is given of `CHANGEABLE`, never fewer places than families
     accepted. It tells nobody: families see it as it is when they next look."""
     by = rights(session, actor)
-    found = _visible(by, canteens.find(session, number), number)
+    found = _visible(by, canteens.locked(session, number), number)
     if not canteens.is_open(found, now):
         raise Refused([Problem(None, _("That opportunity is closed: it can no longer be changed."))])
     unknown = set(changes) - set(CHANGEABLE)
@@ -287,7 +296,7 @@ def edit(
 def close(session: Session, actor: Actor, number: int, now: datetime) -> bool:
     """Applications closed now; False if they already were."""
     by = rights(session, actor)
-    found = _visible(by, canteens.find(session, number), number)
+    found = _visible(by, canteens.locked(session, number), number)
     done = canteens.close(session, found, now)
     record(
         session,
@@ -306,7 +315,7 @@ def close(session: Session, actor: Actor, number: int, now: datetime) -> bool:
 def reopen(session: Session, actor: Actor, number: int, now: datetime) -> None:
     """Applications closed early are open again, until the deadline."""
     by = rights(session, actor)
-    found = _visible(by, canteens.find(session, number), number)
+    found = _visible(by, canteens.locked(session, number), number)
     if found.closed_at is None:
         raise Refused([Problem(None, _("Applications to it are open already."))])
     if now >= found.deadline:
@@ -339,12 +348,24 @@ def decide(
     now: datetime,
     *,
     confirmed: bool = False,
+    seen: str | None = None,
 ) -> Decision:
     """Shortlist, accept (never more than the places) or reject (with a reason she reads). She is told the
     decision in force each time it changes; one not yet sent is replaced. Reversing a decision she was told
-    needs `confirmed`."""
+    needs `confirmed`.
+
+    Decided on the application as it is now, under its opportunity's lock: her withdrawal or another staff
+    member's decision meanwhile is seen. `seen`: the status staff had on screen when they chose (and
+    confirmed); if it is no longer that, nothing is changed and they are told what it is now."""
     by = rights(session, actor)
     found, shown = application(session, actor, application_id)
+    if reason and len(reason) > REASON_LENGTH:
+        raise Refused(
+            [Problem("reason", _("Please keep it under %(limit)s characters.", limit=REASON_LENGTH))]
+        )
+    if canteens.as_it_is_now(session, found) is None:
+        raise _no_application(application_id)
+    _still_as_seen(found, status, seen)
     if reverses(found, status) and not confirmed:
         raise NeedsConfirmation(
             _(
@@ -369,8 +390,10 @@ def decide(
                 )
             ]
         )
-    if decided.result is Decided.WITHDRAWN:
-        raise Refused([Problem(None, _("Nothing was changed: she withdrew this application."))])
+    if decided.result is Decided.WITHDRAWN:  # seen above, under the lock already held
+        raise _withdrew()
+    if decided.result is Decided.GONE:
+        raise _no_application(application_id)
     if decided.decision is not None:
         canteen_notices.tell_decision(session, found, decided.decision, decided.earlier, shown, now)
     record(
@@ -384,6 +407,37 @@ def decide(
         now=now,
     )
     return decided
+
+
+def _still_as_seen(found: CanteenApplication, status: ApplicationStatus, seen: str | None) -> None:
+    """Refused if she withdrew it, or if it changed since staff chose on `seen` (unless into the very
+    decision they chose: that one is made once, and told once)."""
+    if found.status == ApplicationStatus.WITHDRAWN.value:
+        raise _withdrew()
+    if seen is None or found.status in (seen, status.value):
+        return
+    raise Refused(
+        [
+            Problem(
+                None,
+                _(
+                    "Nothing was changed: meanwhile it was decided “%(status)s” (%(time)s). Look at it "
+                    "again before deciding.",
+                    status=status_name(found.status),
+                    time=_hour(found.decided_at),
+                ),
+            )
+        ]
+    )
+
+
+def _withdrew() -> Refused:
+    return Refused([Problem(None, _("Nothing was changed: she withdrew this application."))])
+
+
+def _hour(moment: datetime | None) -> str:
+    """The hour, Riyadh time, of what changed meanwhile (since staff opened the screen, so mostly today)."""
+    return f"{moment.astimezone(RIYADH):%H:%M}" if moment is not None else "?"
 
 
 def status_name(status: str) -> str:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+
+from conversations.i18n import _
+from storage.models import Base, length_of
 
 
 class OfficeError(Exception):
@@ -35,6 +38,18 @@ class Problem:
 
     def __str__(self) -> str:
         return f"{self.field}: {self.message}" if self.field else self.message
+
+
+def too_long(
+    model: type[Base], values: Mapping[str, str | None], named: Mapping[str, str] | None = None
+) -> list[Problem]:
+    """A problem for each value longer than its column of `model` holds (by the column's name, or by the
+    name `named` gives the value where the action calls it otherwise)."""
+    return [
+        Problem((named or {}).get(column, column), _("at most %(limit)s characters", limit=limit))
+        for column, value in values.items()
+        if len(value or "") > (limit := length_of(model, column))
+    ]
 
 
 class Refused(OfficeError):

@@ -53,10 +53,9 @@ def remind_due(session: Session, now: datetime, offsets: Sequence[timedelta] = D
     one otherwise. Families who said "going" after an offset's moment are not reminded at that offset."""
     created = 0
     for event in events.remindable(session, now):
-        reached = [offset for offset in offsets if event.starts_at - offset <= now]
-        if not reached:
+        offset = _due_reminder(session, event, offsets, now)
+        if offset is None:
             continue
-        offset = min(reached)
         notice = events.notice(session, event, REMINDER.name, int(offset.total_seconds() // 60), now)
         if notice is None:
             continue
@@ -71,6 +70,26 @@ def remind_due(session: Session, now: datetime, offsets: Sequence[timedelta] = D
         )
         created += 1
     return created
+
+
+def _due_reminder(
+    session: Session, event: Event, offsets: Sequence[timedelta], now: datetime
+) -> timedelta | None:
+    """Of the offsets reached, the nearest to the start; decided on the event as it is now, locked (staff
+    may be cancelling or moving it at this moment). None if no reminder is due."""
+    if not _reached(event, offsets, now):  # most events: no lock taken
+        return None
+    if events.locked(session, event.id) is None or event.cancelled_at is not None:  # `event`, read again
+        return None
+    reached = _reached(event, offsets, now)
+    return min(reached) if reached else None
+
+
+def _reached(event: Event, offsets: Sequence[timedelta], now: datetime) -> list[timedelta]:
+    """The reminders' offsets whose moment has come, if the event has not started."""
+    if now >= event.starts_at:
+        return []
+    return [offset for offset in offsets if event.starts_at - offset <= now]
 
 
 def tell_of_change(session: Session, event: Event, now: datetime) -> None:

@@ -19,11 +19,11 @@ from sqlalchemy.orm import Session
 from conversations.dates import RIYADH
 from conversations.i18n import _
 from conversations.text import normalise
-from conversations.validators import Invalid, saudi_mobile, saudi_national_id
+from conversations.validators import LARGEST_COUNT, Invalid, saudi_mobile, saudi_national_id
 from office import event_notices
 from office.audiences import within_rights
 from office.audit import action, record
-from office.errors import NotAllowed, NotFound, Problem, Refused, RejectedFile
+from office.errors import NotAllowed, NotFound, Problem, Refused, RejectedFile, too_long
 from office.rights import Actor, Rights, rights
 from storage import beneficiaries, events
 from storage.audiences import Audience
@@ -50,9 +50,12 @@ def problems(details: EventDetails, now: datetime) -> list[Problem]:
         found.append(Problem("ends_at", _("It must end after it starts (%(start)s).", start=start)))
     if details.capacity is not None and details.capacity < 1:
         found.append(Problem("capacity", _("at least 1 (or none for no limit)")))
+    if details.capacity is not None and details.capacity > LARGEST_COUNT:
+        found.append(Problem("capacity", _("at most %(largest)s", largest=LARGEST_COUNT)))
     if details.map_url and not details.map_url.startswith(("https://", "http://")):
         found.append(Problem("map_url", _("a link that starts with https://")))
-    return found
+    texts = ("title_ar", "title_en", "venue_ar", "venue_en", "map_url")
+    return found + too_long(Event, {name: getattr(details, name) for name in texts})
 
 
 def _offices(event: Event) -> tuple[str, ...]:
@@ -140,7 +143,7 @@ def edit(session: Session, actor: Actor, number: int, changes: Mapping[str, Any]
     """Change what is given of its details. A new time or place is told to those invited who have not said
     no; families the waiting list gives a place to (more places) are told so."""
     by = rights(session, actor)
-    found = _visible(by, events.find(session, number), number)
+    found = _visible(by, events.locked(session, number), number)
     _changing(by, found, now)
     current = details_of(found)
     unknown = set(changes) - {field.name for field in fields(EventDetails)}
@@ -177,7 +180,7 @@ def cancel(session: Session, actor: Actor, number: int, now: datetime) -> bool:
     """Those who said they would come (or wait for a place) are told; pending invitations and reminders
     stop. False if it was already cancelled."""
     by = rights(session, actor)
-    found = _visible(by, events.find(session, number), number)
+    found = _visible(by, events.locked(session, number), number)
     if by.runs(_offices(found)) and found.cancelled_at is not None:
         return False
     _changing(by, found, now)
@@ -240,7 +243,7 @@ def mark_attendance(
     """Mark her office's guests chosen as having come, or take a mistaken mark back (`came` False: it counts
     for canteens); how many marks changed."""
     by = rights(session, actor)
-    found = _visible(by, events.find(session, number), number)
+    found = _visible(by, events.locked(session, number), number)
     _started(found, now)
     own = {line.beneficiary_id for line in guests(session, actor, number)}
     if any(family_id not in own for family_id in family_ids):
@@ -284,7 +287,7 @@ def attendance_from_file(
     """Who came, one national ID or mobile a line (`lines`: the line's number and its value): every family
     named must be among the guests of this event that she manages. Any bad line and nothing is marked."""
     by = rights(session, actor)
-    found = _visible(by, events.find(session, number), number)
+    found = _visible(by, events.locked(session, number), number)
     _started(found, now)
     own = {line.beneficiary_id for line in guests(session, actor, number)}
     seen: dict[int, int] = {}

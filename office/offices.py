@@ -11,13 +11,13 @@ from sqlalchemy.orm import Session
 
 from conversations.dates import hours_text
 from conversations.i18n import _
-from conversations.text import fold, normalise
+from conversations.text import ascii_digits_only, fold, normalise
 from conversations.validators import Invalid
 from office.audit import action, record
 from office.errors import Problem, Refused
 from office.rights import Actor, mobile_address, rights
 from storage import offices
-from storage.models import Office
+from storage.models import Office, length_of
 
 
 def codes(session: Session) -> list[str]:
@@ -46,6 +46,7 @@ def unknown(session: Session, code: str) -> Problem:
     )
 
 
+TEXT_LENGTH = 500  # an address or a note on the hours, which families read (stored as text: any length fits)
 CONTACT_FIELDS = (
     "phone",
     "whatsapp",
@@ -75,7 +76,8 @@ def dialled(text: str) -> str:
         mobile = None
     if mobile:
         return mobile
-    if not typed.lstrip("+").isdigit() or not 5 <= len(typed.lstrip("+")) <= 15:
+    digits = typed.removeprefix("+")
+    if not ascii_digits_only(digits) or not 5 <= len(digits) <= 15:
         raise Invalid(_("a phone number: digits, with + first for an international one"))
     return typed
 
@@ -85,6 +87,8 @@ def map_link(text: str) -> str:
     link = text.strip()
     if link and (not link.startswith("https://") or " " in link):
         raise Invalid(_("a link that starts with https://"))
+    if len(link) > (limit := length_of(Office, "map_url")):
+        raise Invalid(_("a link of at most %(limit)s characters", limit=limit))
     return link
 
 
@@ -107,6 +111,12 @@ def edit(session: Session, actor: Actor, code: str, changes: Mapping[str, Any], 
                 values[field] = check(values[field])
             except Invalid as wrong:
                 problems.append(Problem(field, wrong.message))
+    texts = ("address_ar", "address_en", "hours_note_ar", "hours_note_en")
+    problems += [
+        Problem(name, _("at most %(limit)s characters", limit=TEXT_LENGTH))
+        for name in texts
+        if len(values.get(name) or "") > TEXT_LENGTH
+    ]
     for period in values.get("hours", []):
         if not (set(period["days"]) <= set(range(7)) and period["opens"] < period["closes"]):
             problems.append(Problem("hours", _("days and times that can be read")))

@@ -11,6 +11,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from conversations.dates import RIYADH
 from conversations.i18n import _
 from conversations.text import fold, normalise
 from conversations.validators import Invalid, saudi_mobile, saudi_national_id
@@ -114,6 +115,44 @@ def find(session: Session, actor: Actor, typed: str) -> Beneficiary:
     raise _unknown()
 
 
+def last_change(session: Session, actor: Actor, family_id: int) -> int:
+    """Where her registration's history stands (its newest entry; 0 before any): what a screen showing her
+    details remembers, so that an action taken from it is refused if she, or other staff, changed it since
+    (`seen`)."""
+    found = family(session, actor, family_id)
+    newest = _newest_change(session, found.id)
+    return newest.id if newest is not None else 0
+
+
+def _newest_change(session: Session, family_id: int) -> Line | None:
+    return next(audit.lines(session, target=("family", family_id), newest_first=True, limit=1), None)
+
+
+def _to_change(session: Session, by: Rights, family_id: int, seen: int | None) -> Beneficiary:
+    """Her registration as it is now, locked until the transaction ends, if she may see it. With `seen`
+    (`last_change` when staff opened it), refused if it changed since: they decided on what they read."""
+    found = beneficiaries.locked(session, family_id)
+    if found is None or not by.sees(found.office_code):
+        raise _unknown()
+    newest = _newest_change(session, found.id) if seen is not None else None
+    if seen is None or newest is None or newest.id <= seen:
+        return found
+    when = f"{newest.at.astimezone(RIYADH):%H:%M}"
+    if newest.by_family:
+        said = _(
+            "Nothing was changed: she changed her registration at %(time)s, after you opened it. Here it is "
+            "as it is now.",
+            time=when,
+        )
+    else:
+        said = _(
+            "Nothing was changed: other staff changed her registration at %(time)s, after you opened it. "
+            "Here it is as it is now.",
+            time=when,
+        )
+    raise Refused([Problem(None, said)])
+
+
 def history(session: Session, actor: Actor, family_id: int) -> list[Line]:
     """The changes of her registration, newest first (the audit entries about her)."""
     found = family(session, actor, family_id)
@@ -121,11 +160,11 @@ def history(session: Session, actor: Actor, family_id: int) -> list[Line]:
 
 
 @action
-def verify(session: Session, actor: Actor, family_id: int, now: datetime) -> bool:
+def verify(session: Session, actor: Actor, family_id: int, now: datetime, *, seen: int | None = None) -> bool:
     """Her office checked her registration (canteen eligibility needs it); she is told. False if it already
     was verified."""
     by = rights(session, actor)
-    found = family(session, actor, family_id)
+    found = _to_change(session, by, family_id, seen)
     if found.verification is Verification.VERIFIED:
         _recorded(session, by, "registrations.verify", found, "unchanged", now)
         return False
@@ -169,11 +208,13 @@ def _reason(reason: str) -> str:
 
 
 @action
-def ask_correction(session: Session, actor: Actor, family_id: int, reason: str, now: datetime) -> None:
+def ask_correction(
+    session: Session, actor: Actor, family_id: int, reason: str, now: datetime, *, seen: int | None = None
+) -> None:
     """Something in her registration must be corrected: she is told what, in the staff's words, and her
     registration waits for her (verified no longer)."""
     by = rights(session, actor)
-    found = family(session, actor, family_id)
+    found = _to_change(session, by, family_id, seen)
     written = _reason(reason)
     beneficiaries.ask_correction(session, found, written, now)
     change = _recorded(
@@ -183,10 +224,12 @@ def ask_correction(session: Session, actor: Actor, family_id: int, reason: str, 
 
 
 @action
-def unverify(session: Session, actor: Actor, family_id: int, reason: str, now: datetime) -> None:
+def unverify(
+    session: Session, actor: Actor, family_id: int, reason: str, now: datetime, *, seen: int | None = None
+) -> None:
     """A verification taken back (by mistake, or no longer true): her registration waits again."""
     by = rights(session, actor)
-    found = family(session, actor, family_id)
+    found = _to_change(session, by, family_id, seen)
     if found.verification is not Verification.VERIFIED:
         raise Refused([Problem(None, _("Her registration is not verified."))])
     written = _reason(reason)
@@ -197,8 +240,8 @@ def unverify(session: Session, actor: Actor, family_id: int, reason: str, now: d
 
 def sent_back(session: Session, family_id: int, now: datetime) -> bool:
     """She corrected what her office asked: her registration waits for the office again. False if no
-    correction was asked of her."""
-    found = beneficiaries.beneficiary(session, family_id)
+    correction was asked of her (or her office has verified it meanwhile)."""
+    found = beneficiaries.locked(session, family_id)
     if found is None or found.verification is not Verification.CORRECTION:
         return False
     beneficiaries.back_to_waiting(session, found)
@@ -228,8 +271,8 @@ def change_own(session: Session, family_id: int, changes: OwnChanges, now: datet
     """She changed her own details: name, mobile, office, products, certificate, canteen interest. A new
     mobile must be nobody else's; a new name or office sends her registration back to her office (a new
     office leaves her applications and invitations as they are). Recorded in the audit log, by name of
-    field only."""
-    found = beneficiaries.beneficiary(session, family_id)
+    field only. Decided on her registration as it is now: verified a moment ago, a new name goes back."""
+    found = beneficiaries.locked(session, family_id)
     if found is None:
         raise _unknown()
     holder = beneficiaries.find_by(session, Identifier.MOBILE, changes.mobile)
@@ -254,7 +297,7 @@ def correct_national_id(session: Session, actor: Actor, family_id: int, typed: s
     """An admin corrects a family's national ID (she cannot). Neither number is written in the log."""
     by = rights(session, actor)
     by.require_admin()
-    found = family(session, actor, family_id)
+    found = _to_change(session, by, family_id, None)
     try:
         national_id = saudi_national_id(normalise(typed))
     except Invalid as problem:

@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from storage import audiences, deliveries, kinds
+from storage import audiences, deliveries, kinds, locks
 from storage.audiences import Audience
 from storage.models import Announcement, Delivery, DeliveryReport
 
@@ -85,6 +85,12 @@ class Progress:
 
 def find(session: Session, announcement_id: int) -> Announcement | None:
     return session.get(Announcement, announcement_id)
+
+
+def locked(session: Session, announcement_id: int) -> Announcement | None:
+    """The announcement as it is now, locked until the transaction ends (the scheduler may be enqueuing it:
+    a cancel waits for that, then cancels what it enqueued)."""
+    return locks.row(session, Announcement, announcement_id)
 
 
 def progress(session: Session, announcement_id: int) -> Progress:

@@ -11,7 +11,7 @@ from sqlalchemy import ColumnElement, and_, bindparam, delete, func, insert, sel
 from sqlalchemy.orm import Session
 
 from locales.writing import fold
-from storage import audiences, audit
+from storage import audiences, audit, locks
 from storage import conversations as saved
 from storage.audiences import Audience
 from storage.models import Beneficiary, BeneficiaryProduct, CanteenApplication, Conversation, Product
@@ -131,6 +131,12 @@ def beneficiary(session: Session, beneficiary_id: int) -> Beneficiary | None:
     return session.get(Beneficiary, beneficiary_id)
 
 
+def locked(session: Session, beneficiary_id: int) -> Beneficiary | None:
+    """Her registration as it is now, locked until the transaction ends: what a change to it is decided on
+    (staff verifying while she changes her details, or deletes them)."""
+    return locks.row(session, Beneficiary, beneficiary_id)
+
+
 def set_language(session: Session, beneficiary_id: int, language: str) -> None:
     found = session.get(Beneficiary, beneficiary_id)
     if found is not None:
@@ -244,8 +250,9 @@ def set_opted_out(session: Session, beneficiary_id: int, since: datetime | None)
 def forget(session: Session, beneficiary_id: int) -> None:
     """Delete the family, every conversation linked to it, and every draft on another channel that holds her
     ID or mobile (her right under PDPL). The audit log keeps its entries about her by number only, without
-    what staff typed about her (a reason may name her)."""
-    family = session.get(Beneficiary, beneficiary_id)
+    what staff typed about her (a reason may name her): her row is locked first, so that what staff write
+    about her at this moment is committed before, and forgotten with the rest."""
+    family = locked(session, beneficiary_id)
     if family is not None:
         saved.forget_drafts_holding(session, {family.national_id, family.mobile} - {""})
     applications = session.scalars(

@@ -1,8 +1,10 @@
 """School-canteen opportunities: publish, list the open ones, close (early, or at the deadline by the
 scheduler), apply and withdraw (one application per family and opportunity), review applicants.
 
-Applying and accepting take the opportunity's row lock on PostgreSQL (SQLite has one writer at a time), so a
-double tap or two staff accepting at once cannot exceed what is allowed.
+Every change to an opportunity or an application is decided on the opportunity read under its lock
+(`storage.locks`), the application read again after it: a double tap, two staff accepting at once, staff
+accepting while she withdraws, she applying while staff close it — whichever commits second decides on what
+the first did.
 """
 
 from __future__ import annotations
@@ -13,9 +15,10 @@ from datetime import date, datetime
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
+from storage import locks
 from storage.models import (
     ApplicationStatus,
     Beneficiary,
@@ -59,6 +62,7 @@ class Decided(StrEnum):
     UNCHANGED = "unchanged"  # the same decision again: nothing to tell her
     FULL = "full"  # accepting more than the places
     WITHDRAWN = "withdrawn"  # she withdrew: nothing to decide
+    GONE = "gone"  # her data was deleted
 
 
 def publish(session: Session, new: NewOpportunity, by: str, now: datetime) -> CanteenOpportunity:
@@ -77,7 +81,7 @@ class FewerPlacesThanAccepted(Exception):
 def edit(session: Session, opportunity: CanteenOpportunity, changed: NewOpportunity) -> None:
     """Change it; raise FewerPlacesThanAccepted if the places would not hold the families accepted. Checked
     under the opportunity's lock, as decisions are, so that an acceptance meanwhile cannot slip past."""
-    _locked(session, opportunity.id)
+    locked(session, opportunity.id)
     accepted = accepted_count(session, opportunity.id)
     if changed.places < accepted:
         raise FewerPlacesThanAccepted(accepted)
@@ -88,6 +92,11 @@ def edit(session: Session, opportunity: CanteenOpportunity, changed: NewOpportun
 
 def find(session: Session, opportunity_id: int) -> CanteenOpportunity | None:
     return session.get(CanteenOpportunity, opportunity_id)
+
+
+def locked(session: Session, opportunity_id: int) -> CanteenOpportunity | None:
+    """The opportunity as it is now, locked until the transaction ends: what a change is decided on."""
+    return locks.row(session, CanteenOpportunity, opportunity_id)
 
 
 def is_open(opportunity: CanteenOpportunity, now: datetime) -> bool:
@@ -113,6 +122,7 @@ def of_office(session: Session, office_code: str | None) -> Sequence[CanteenOppo
 
 
 def close(session: Session, opportunity: CanteenOpportunity, now: datetime) -> bool:
+    """Applications closed now (`opportunity` read with `locked`); False if they already were."""
     if opportunity.closed_at is not None:
         return False
     opportunity.closed_at = now
@@ -136,19 +146,14 @@ def close_due(session: Session, now: datetime) -> list[int]:
     return [opportunity.id for opportunity in due]
 
 
-def _locked(session: Session, opportunity_id: int) -> CanteenOpportunity | None:
-    query = select(CanteenOpportunity).where(CanteenOpportunity.id == opportunity_id)
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update()
-    return session.scalar(query)
-
-
 def application(session: Session, opportunity_id: int, beneficiary_id: int) -> CanteenApplication | None:
-    return session.scalar(
-        select(CanteenApplication).where(
-            CanteenApplication.opportunity_id == opportunity_id,
-            CanteenApplication.beneficiary_id == beneficiary_id,
-        )
+    return session.scalar(select(CanteenApplication).where(*_hers(opportunity_id, beneficiary_id)))
+
+
+def _hers(opportunity_id: int, beneficiary_id: int) -> tuple[ColumnElement[bool], ...]:
+    return (
+        CanteenApplication.opportunity_id == opportunity_id,
+        CanteenApplication.beneficiary_id == beneficiary_id,
     )
 
 
@@ -157,10 +162,10 @@ def application_by_id(session: Session, application_id: int) -> CanteenApplicati
 
 
 def apply(session: Session, opportunity_id: int, beneficiary_id: int, now: datetime) -> Applied:
-    opportunity = _locked(session, opportunity_id)
+    opportunity = locked(session, opportunity_id)
     if opportunity is None or not is_open(opportunity, now):
         return Applied.CLOSED
-    existing = application(session, opportunity_id, beneficiary_id)
+    existing = locks.first(session, CanteenApplication, *_hers(opportunity_id, beneficiary_id))
     if existing is None:
         session.add(
             CanteenApplication(
@@ -179,8 +184,9 @@ def apply(session: Session, opportunity_id: int, beneficiary_id: int, now: datet
 
 
 def withdraw(session: Session, opportunity_id: int, beneficiary_id: int, now: datetime) -> Applied:
-    opportunity = _locked(session, opportunity_id)
-    existing = application(session, opportunity_id, beneficiary_id)
+    """Her application withdrawn, unless staff have decided on it (`DECIDED`) or applications are closed."""
+    opportunity = locked(session, opportunity_id)
+    existing = locks.first(session, CanteenApplication, *_hers(opportunity_id, beneficiary_id))
     if existing is None or existing.status == ApplicationStatus.WITHDRAWN.value:
         return Applied.NOT_APPLIED
     if opportunity is None or not is_open(opportunity, now):
@@ -240,6 +246,15 @@ def accepted_count(session: Session, opportunity_id: int) -> int:
     )
 
 
+def as_it_is_now(session: Session, application: CanteenApplication) -> CanteenOpportunity | None:
+    """Its opportunity locked until the transaction ends, and both read again: she may have withdrawn, or
+    other staff decided, since `application` was read. The opportunity; None if the application is gone (her
+    data deleted meanwhile)."""
+    opportunity = locked(session, application.opportunity_id)
+    again = locks.row(session, CanteenApplication, application.id)  # the same object, refreshed
+    return opportunity if again is not None else None
+
+
 @dataclass(frozen=True)
 class Decision:
     result: Decided
@@ -256,10 +271,12 @@ def decide(
     by: str,
     now: datetime,
 ) -> Decision:
-    """Shortlist, accept or reject; accepting more than the places is refused. Each new decision is a row."""
-    opportunity = _locked(session, application.opportunity_id)
-    session.refresh(application)  # as it is now, under the lock: she may have withdrawn meanwhile
-    if application.status == ApplicationStatus.WITHDRAWN.value or opportunity is None:
+    """Shortlist, accept or reject, on the application as it is now (`as_it_is_now`); accepting more than
+    the places is refused. Each new decision is a row."""
+    opportunity = as_it_is_now(session, application)
+    if opportunity is None:
+        return Decision(Decided.GONE, application)
+    if application.status == ApplicationStatus.WITHDRAWN.value:
         return Decision(Decided.WITHDRAWN, application)
     reason = reason if status is ApplicationStatus.REJECTED else None
     if application.status == status.value and application.reason == reason:

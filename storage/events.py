@@ -1,8 +1,9 @@
 """Training events: create, change, cancel; invite an audience; answers with capacity and a waitlist;
 attendance; the lists staff read.
 
-Answers take the event's row lock on PostgreSQL (SQLite has one writer at a time), so two families answering
-"going" for the last place at once cannot both get it.
+Answers, changes, cancelling, attendance and reminders are decided on the event read under its lock
+(`storage.locks`): two families answering "going" for the last place at once cannot both get it, and a
+"going" that comes as staff cancel is either told of the cancellation or answered that it is cancelled.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from sqlalchemy import func, literal, or_, select, true
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from storage import audiences
+from storage import audiences, locks
 from storage.audiences import Audience
 from storage.models import Beneficiary, Event, EventGuest, EventNotice, GuestStatus, UTCDateTime
 
@@ -73,6 +74,11 @@ def find(session: Session, event_id: int) -> Event | None:
     return session.get(Event, event_id)
 
 
+def locked(session: Session, event_id: int) -> Event | None:
+    """The event as it is now, locked until the transaction ends: what a change or an answer is decided on."""
+    return locks.row(session, Event, event_id)
+
+
 def by_calendar_key(session: Session, key: str) -> Event | None:
     return session.scalar(select(Event).where(Event.calendar_key == key))
 
@@ -84,7 +90,8 @@ class Edited:
 
 
 def edit(session: Session, event: Event, details: EventDetails, now: datetime) -> Edited:
-    """Change an event. If it moves before the time its invitations were to go, they go now instead."""
+    """Change an event (read with `locked`). If it moves before the time its invitations were to go, they go
+    now instead."""
     moved = (event.starts_at, event.ends_at, event.venue_ar, event.map_url) != (
         details.starts_at,
         details.ends_at,
@@ -104,7 +111,7 @@ def edit(session: Session, event: Event, details: EventDetails, now: datetime) -
 
 
 def cancel(session: Session, event: Event, now: datetime) -> bool:
-    """False if it was already cancelled."""
+    """Cancel it (read with `locked`); False if it was already cancelled."""
     if event.cancelled_at is not None:
         return False
     event.cancelled_at = now
@@ -231,12 +238,12 @@ def guests_in(event_id: int, statuses: Sequence[GuestStatus]) -> Any:
 def answer(session: Session, event_id: int, beneficiary_id: int, going: bool, now: datetime) -> Answered:
     """Her answer, until the event starts. "Going" when full puts her on the waitlist; a "not going" from
     someone going gives her place to the first on the waitlist."""
-    event = _locked(session, event_id)
+    event = locked(session, event_id)
     if event is None or event.cancelled_at is not None:
         return Answered(Answer.CANCELLED)
     if now >= event.starts_at:
         return Answered(Answer.TOO_LATE)
-    guest_row = guest(session, event_id, beneficiary_id)
+    guest_row = locks.row(session, EventGuest, (event_id, beneficiary_id))  # promoted meanwhile, perhaps
     if guest_row is None:
         guest_row = EventGuest(
             event_id=event_id, beneficiary_id=beneficiary_id, status=GuestStatus.INVITED.value
@@ -262,13 +269,6 @@ def answer(session: Session, event_id: int, beneficiary_id: int, going: bool, no
     guest_row.waitlisted_at = now
     session.flush()
     return Answered(Answer.WAITLISTED)
-
-
-def _locked(session: Session, event_id: int) -> Event | None:
-    query = select(Event).where(Event.id == event_id)
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update()
-    return session.scalar(query)
 
 
 def going_count(session: Session, event_id: int) -> int:

@@ -48,6 +48,15 @@ class Base(DeclarativeBase):
     pass
 
 
+def length_of(model: type[Base], column: str) -> int:
+    """How many characters a String column holds: PostgreSQL refuses more (SQLite would keep it), so what
+    people type is checked against this before it is stored."""
+    kind = model.__table__.c[column].type
+    if not isinstance(kind, String) or kind.length is None:
+        raise TypeError(f"{model.__name__}.{column} is not a column of limited length")
+    return kind.length
+
+
 def calendar_key() -> str:
     return secrets.token_urlsafe(16)
 

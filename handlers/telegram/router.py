@@ -41,7 +41,8 @@ def build_router() -> Router:
         message: Message, handle: Handle, sender: TelegramSender, clock: Clock, event_update: Update
     ) -> None:
         inbound = inbound_from_message(message, clock(), event_update.update_id)
-        await handle(inbound, partial(answer, sender, str(message.chat.id)))
+        if inbound is not None:
+            await handle(inbound, partial(answer, sender, inbound.address))
 
     @router.callback_query()
     async def on_button(

@@ -1,28 +1,67 @@
-"""Telegram updates → Inbound."""
+"""Telegram updates → Inbound.
+
+What Telegram documents as the most a field holds is checked here, since a value beyond it can only come
+from a forged update and could not be stored (`conversations.address` is 64 characters, `seen_messages`
+100): such an update is logged, naming the field, and not answered. A text beyond Telegram's 4,096
+characters is cut by `Inbound` itself, and she is told. Names and usernames are never read or stored.
+"""
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
 from aiogram.types import CallbackQuery, Message
 
 from conversations.messages import Channel, Inbound
 
+log = logging.getLogger(__name__)
+
 # Telegram's commands are its way of saying what our global words say.
 COMMANDS = {"/start": "menu", "/menu": "menu", "/help": "help", "/language": "language", "/cancel": "cancel"}
+LARGEST_ID = 2**52  # chat and user ids "have at most 52 significant bits" (Bot API); update ids are smaller
+LONGEST_PHONE = 32  # a contact's phone_number, as her phone wrote it (E.164 has 15 digits at most)
+LONGEST_CALLBACK_DATA = 64  # bytes (Bot API, InlineKeyboardButton.callback_data)
 
 
 def _language(code: str | None) -> str | None:
     return code[:2].lower() if code else None
 
 
-def inbound_from_message(message: Message, now: datetime, update_id: int | None = None) -> Inbound:
+def _beyond_limits(
+    update_id: int | None, chat_id: int, *, phone: str | None = None, data: str | None = None
+) -> bool:
+    """True, and logged, when a field holds more than Telegram ever sends (the value itself is not logged)."""
+    field = _first_beyond_limits(update_id, chat_id, phone, data)
+    if field is not None:
+        log.warning("ignored a Telegram update whose %s is beyond what Telegram sends", field)
+    return field is not None
+
+
+def _first_beyond_limits(
+    update_id: int | None, chat_id: int, phone: str | None, data: str | None
+) -> str | None:
+    if update_id is not None and abs(update_id) >= LARGEST_ID:
+        return "update_id"
+    if abs(chat_id) >= LARGEST_ID:
+        return "chat id"
+    if phone is not None and len(phone) > LONGEST_PHONE:
+        return "contact's phone number"
+    if data is not None and len(data.encode()) > LONGEST_CALLBACK_DATA:
+        return "callback data"
+    return None
+
+
+def inbound_from_message(message: Message, now: datetime, update_id: int | None = None) -> Inbound | None:
+    """None when a field is beyond what Telegram sends (a forged update: logged, not answered)."""
     sender = message.from_user
+    contact = message.contact
+    if _beyond_limits(update_id, message.chat.id, phone=contact.phone_number if contact else None):
+        return None
     text = message.text or message.caption or ""
     command = text.split(maxsplit=1)[0].split("@", 1)[0].lower() if text.startswith("/") else None
     if command in COMMANDS:
         text = COMMANDS[command]
-    contact = message.contact
     own_contact = contact is not None and sender is not None and contact.user_id == sender.id
     return Inbound(
         channel=Channel.TELEGRAM,
@@ -40,9 +79,12 @@ def inbound_from_message(message: Message, now: datetime, update_id: int | None 
 def inbound_from_callback(
     query: CallbackQuery, now: datetime, update_id: int | None = None
 ) -> Inbound | None:
-    """A pressed inline button; None when it is not from a private chat we can answer in."""
+    """A pressed inline button; None when it is not from a private chat we can answer in, or a field is
+    beyond what Telegram sends."""
     message = query.message
     if message is None or message.chat.type != "private" or query.data is None:
+        return None
+    if _beyond_limits(update_id, message.chat.id, data=query.data):
         return None
     return Inbound(
         channel=Channel.TELEGRAM,

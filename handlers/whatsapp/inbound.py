@@ -1,18 +1,31 @@
-"""Twilio's WhatsApp webhook form → Inbound. Every field is treated as optional: Twilio adds fields."""
+"""Twilio's WhatsApp webhook form → Inbound. Every field is treated as optional: Twilio adds fields.
+
+Read: From (her address), Body or a template button's payload (the text, cut by `Inbound` beyond what we
+read), NumMedia, MessageSid. Never read or stored: To, WaId, ProfileName, MediaUrl/MediaContentType, and
+whatever else Twilio adds, so their length is nobody's business.
+"""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import datetime
 
 from conversations.messages import Channel, Inbound
 
 PREFIX = "whatsapp:"
+_NUMBER = re.compile(r"\+[0-9]{1,15}")  # E.164: a plus and at most 15 digits, as Twilio writes `whatsapp:+…`
 
 
 def address_of(sender: str) -> str:
     """`whatsapp:+966551234567` → `+966551234567`: her number is her address on this channel."""
     return sender.removeprefix(PREFIX).strip()
+
+
+def is_number(address: str) -> bool:
+    """Whether a sender's address is a number as Twilio writes it (anything else is forged: it would not
+    fit `conversations.address`, and could not be answered on WhatsApp)."""
+    return _NUMBER.fullmatch(address) is not None
 
 
 def inbound_from_form(form: Mapping[str, str], now: datetime) -> Inbound | None:

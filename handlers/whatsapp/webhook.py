@@ -18,7 +18,7 @@ from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
 from conversations.messages import Inbound, Reply, Unavailable
-from handlers.whatsapp.inbound import inbound_from_form
+from handlers.whatsapp.inbound import PREFIX, address_of, inbound_from_form, is_number
 from handlers.whatsapp.replies import bodies
 from handlers.whatsapp.spool import Spool
 from storage.delivery_reports import REPORT_ERROR_LENGTH, REPORT_ID_LENGTH, REPORT_STATUS_LENGTH
@@ -78,8 +78,10 @@ class WhatsAppWebhook:
         form = await self.forms.read(request)
         if form is None:
             return web.Response(status=403, text="forbidden")
-        if len(form.get("MessageSid", "")) > PLATFORM_ID_LENGTH:
-            return web.Response(status=400, text="MessageSid is too long")
+        refusal = _refusal(form)
+        if refusal is not None:
+            log.warning("refused a WhatsApp message: %s", refusal)  # names the field, never its value
+            return web.Response(status=400, text=refusal)
         inbound = inbound_from_form(form, self.clock())
         if inbound is None:
             return twiml([])
@@ -96,6 +98,17 @@ class WhatsAppWebhook:
         return twiml(bodies(replies))
 
 
+def _refusal(form: dict[str, str]) -> str | None:
+    """Why a signed form is no message Twilio sends (a field that would not fit where it is kept); None if
+    it is fine."""
+    if len(form.get("MessageSid", "")) > PLATFORM_ID_LENGTH:
+        return f"MessageSid is longer than {PLATFORM_ID_LENGTH} characters"
+    sender = address_of(form.get("From", ""))
+    if sender and not is_number(sender):
+        return f"From is not {PREFIX}+ and a number of at most 15 digits"
+    return None
+
+
 class StatusWebhook:
     def __init__(self, record: RecordReport, forms: SignedForms) -> None:
         self.record = record
@@ -107,18 +120,26 @@ class StatusWebhook:
             return web.Response(status=403, text="forbidden")
         message_id, status = form.get("MessageSid", ""), form.get("MessageStatus", "")
         error_code = form.get("ErrorCode") or None
-        if not message_id or not status:
-            return web.Response(status=400, text="MessageSid and MessageStatus are required")
-        for name, value, longest in (
-            ("MessageSid", message_id, REPORT_ID_LENGTH),
-            ("MessageStatus", status, REPORT_STATUS_LENGTH),
-            ("ErrorCode", error_code or "", REPORT_ERROR_LENGTH),
-        ):
-            if len(value) > longest:
-                return web.Response(status=400, text=f"{name} is longer than {longest} characters")
+        refusal = _report_refusal(message_id, status, error_code)
+        if refusal is not None:
+            log.warning("refused a status callback: %s", refusal)
+            return web.Response(status=400, text=refusal)
         try:
             await self.record(message_id, status.lower(), error_code)
         except Unavailable:  # Twilio does not send it again: the message keeps its last status
             log.warning("a WhatsApp status report was lost: the database is out of reach")
             return web.Response(status=503, text="try again later")
         return web.Response(status=204)
+
+
+def _report_refusal(message_id: str, status: str, error_code: str | None) -> str | None:
+    if not message_id or not status:
+        return "MessageSid and MessageStatus are required"
+    for name, value, longest in (
+        ("MessageSid", message_id, REPORT_ID_LENGTH),
+        ("MessageStatus", status, REPORT_STATUS_LENGTH),
+        ("ErrorCode", error_code or "", REPORT_ERROR_LENGTH),
+    ):
+        if len(value) > longest:
+            return f"{name} is longer than {longest} characters"
+    return None

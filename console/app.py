@@ -21,6 +21,7 @@ from console import pages, views
 from console.context import CONSOLE, COOKIE, WHO, Console, console_of, language_of, who_of
 from conversations.i18n import _, ngettext, use_language
 from office import sign_in
+from office.errors import NotAllowed, NotFound, NotStaff, OfficeError, Refused
 from storage.db import Database
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -73,7 +74,20 @@ async def signed_in(request: web.Request, handler: Handler) -> web.StreamRespons
         if not pages.same_token(form.get("csrf"), who.csrf_token):
             raise web.HTTPForbidden(text=_("This form has expired. Go back, reload the page and try again."))
     with use_language(language_of(request)):
-        return await handler(request)
+        try:
+            return await handler(request)
+        except NotFound as unknown:  # another office's, or nobody's: the same answer
+            return _refusal(request, unknown.message, 404)
+        except (NotAllowed, NotStaff) as refused:
+            return _refusal(request, refused.message, 403)
+        except Refused as refused:
+            return _refusal(request, views.problems(refused), 400)
+        except OfficeError as refused:
+            return _refusal(request, refused.message, 400)
+
+
+def _refusal(request: web.Request, message: str, status: int) -> web.StreamResponse:
+    return aiohttp_jinja2.render_template("refused.html", request, {"message": message}, status=status)
 
 
 def add_console(

@@ -7,6 +7,8 @@ import secrets
 
 import aiohttp_jinja2
 from aiohttp import web
+from sqlalchemy.orm import Session
+from yarl import URL
 
 from console import views
 from console.context import (
@@ -18,7 +20,7 @@ from console.context import (
     signed_in_as,
     who_of,
 )
-from conversations.i18n import _
+from conversations.i18n import N_, _
 from locales import LANGUAGES
 from office import passwords, registrations, sign_in
 from office.errors import Refused
@@ -27,6 +29,7 @@ from storage.beneficiaries import Order, Reach
 from storage.models import Product
 
 PRODUCTS = [product.value for product in Product]
+PAGE_SIZE = registrations.PAGE
 CHANNELS = ("telegram", "whatsapp")
 
 LONGEST_PASSWORD = 1024  # characters: a longer one is not hashed (argon2 would take it, slowly)
@@ -36,6 +39,10 @@ def add_routes(console: web.Application) -> None:
     router = console.router
     router.add_get("/", home, name="home")
     router.add_get("/families", families_list, name="families")
+    router.add_post("/families/verify", verify_many, name="verify_many")
+    router.add_get("/families/{family:[0-9]{1,9}}", family_page, name="family")
+    router.add_post("/families/{family:[0-9]{1,9}}/reveal", reveal_national_id, name="reveal")
+    router.add_post("/families/{family:[0-9]{1,9}}/verification", change_verification, name="verification")
     router.add_route("*", "/login", sign_in_page, name="sign_in")
     router.add_post("/logout", sign_out, name="sign_out")
     router.add_post("/language", choose_language, name="language")
@@ -73,7 +80,7 @@ async def families_list(request: web.Request) -> web.StreamResponse:
             )
         )
     except Refused as refused:
-        problem = refused.problems[0].message
+        problem = views.problems(refused)
     offices = await console.database.run(lambda s: views.office_choices(s))
     return aiohttp_jinja2.render_template(
         "families.html",
@@ -181,3 +188,89 @@ async def choose_language(request: web.Request) -> web.StreamResponse:
     who = signed_in_as(request)
     await console_of(request).database.run(lambda s: sign_in.choose_language(s, who, str(language)))
     raise web.HTTPSeeOther(_next(request, form.get("back")))
+
+
+DONE = {  # what a page says after an action sent her back to it
+    "verified": N_("Her registration is verified; she is told."),
+    "correction": N_("She is asked to correct her registration, in your words."),
+    "unverified": N_("The verification is taken back; her registration waits again."),
+}
+
+
+def _family_id(request: web.Request) -> int:
+    return int(request.match_info["family"])
+
+
+async def _family_page(
+    request: web.Request, *, revealed: str | None = None, problem: str | None = None, reason: str = ""
+) -> web.StreamResponse:
+    who = signed_in_as(request)
+    family_id = _family_id(request)
+    found = await console_of(request).database.run(
+        lambda s: registrations.family_file(s, who.actor, family_id)
+    )
+    done = DONE.get(request.query.get("done", ""))
+    return aiohttp_jinja2.render_template(
+        "family.html",
+        request,
+        {
+            "file": found,
+            "revealed": revealed,
+            "problem": problem,
+            "reason": reason,
+            "done": str(done) if done is not None and problem is None else None,
+        },
+        status=200 if problem is None else 400,
+    )
+
+
+async def family_page(request: web.Request) -> web.StreamResponse:
+    return await _family_page(request)
+
+
+async def reveal_national_id(request: web.Request) -> web.StreamResponse:
+    """Her ID in full, on this page only (never in an address), and in the audit log."""
+    console, who, family_id = console_of(request), signed_in_as(request), _family_id(request)
+    national_id = await console.database.run(
+        lambda s: registrations.reveal_national_id(s, who.actor, family_id, console.clock())
+    )
+    return await _family_page(request, revealed=national_id)
+
+
+async def change_verification(request: web.Request) -> web.StreamResponse:
+    console, who, family_id = console_of(request), signed_in_as(request), _family_id(request)
+    form = await request.post()
+    change, reason = str(form.get("change", "")), str(form.get("reason", ""))
+    seen = int(str(form.get("seen", ""))) if str(form.get("seen", "")).isdigit() else None
+    now = console.clock()
+    actions = {
+        "verified": lambda s: registrations.verify(s, who.actor, family_id, now, seen=seen),
+        "correction": lambda s: registrations.ask_correction(s, who.actor, family_id, reason, now, seen=seen),
+        "unverified": lambda s: registrations.unverify(s, who.actor, family_id, reason, now, seen=seen),
+    }
+    if change not in actions:
+        raise web.HTTPBadRequest(text=_("No such change."))
+    try:
+        await console.database.run(actions[change])
+    except Refused as refused:
+        return await _family_page(request, problem=views.problems(refused), reason=reason)
+    raise web.HTTPSeeOther(
+        request.app.router["family"].url_for(family=str(family_id)).with_query(done=change)
+    )
+
+
+async def verify_many(request: web.Request) -> web.StreamResponse:
+    """The families ticked on the list, verified together (each one as if alone: one she may not see is
+    not found, and nothing is verified)."""
+    console, who = console_of(request), signed_in_as(request)
+    form = await request.post()
+    ticked = [str(value) for value in form.getall("family", [])]
+    chosen = sorted({int(value) for value in ticked if value.isdigit() and len(value) < 10})[:PAGE_SIZE]
+    now = console.clock()
+
+    def verify_all(session: Session) -> int:
+        return sum(registrations.verify(session, who.actor, family, now) for family in chosen)
+
+    verified = await console.database.run(verify_all) if chosen else 0
+    back = _next(request, form.get("back"))
+    raise web.HTTPSeeOther(URL(back).update_query(verified_now=str(verified)))

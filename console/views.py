@@ -10,9 +10,11 @@ from urllib.parse import urlencode
 from sqlalchemy.orm import Session
 
 from conversations.dates import RIYADH, long_date
-from conversations.i18n import current_language
-from office import offices, words
-from storage.models import Beneficiary, Product
+from conversations.i18n import LazyText, current_language
+from office import audit, offices, words
+from office.errors import Refused
+from storage.audit import Line
+from storage.models import Beneficiary, Event, Product
 
 
 def riyadh(moment: datetime | None) -> str:
@@ -28,6 +30,11 @@ def masked(national_id: str) -> str:
 
 
 FILTERS: dict[str, Callable[..., Any]] = {"riyadh": riyadh, "masked": masked}
+
+
+def problems(refused: Refused) -> str:
+    """What is wrong, in her words (without the names of fields, which are the code's)."""
+    return " ".join(problem.message for problem in refused.problems)
 
 
 def office_choices(session: Session) -> list[tuple[str, str]]:
@@ -50,9 +57,37 @@ def office_name(family: Beneficiary) -> str:
 
 def changed(asked: Mapping[str, str], **changes: object) -> str:
     """The page's query with some values changed: a link to another page or order of the same list."""
-    return urlencode({**asked, **{name: str(value) for name, value in changes.items()}})
+    kept = {name: value for name, value in asked.items() if name != "verified_now"}  # said once
+    return urlencode({**kept, **{name: str(value) for name, value in changes.items()}})
+
+
+def what(line: Line) -> str:
+    """An entry of her history in words: the action, how it ended, and the reason given."""
+    said = f"{words.said(words.ACTIONS, line.action)}: {words.said(words.OUTCOMES, line.outcome)}"
+    reason = (line.details or {}).get("reason")
+    return f"{said} («{reason}»)" if reason else said
+
+
+def title(event: Event) -> str:
+    return event.title_en if current_language() == "en" and event.title_en else event.title_ar
+
+
+def _words(table: Mapping[str, LazyText]) -> Callable[[str], str]:
+    return lambda value: words.said(dict(table), value)
 
 
 FILTERS.update(
-    {"verification": verification, "product": product, "office_name": office_name, "changed": changed}
+    {
+        "verification": verification,
+        "product": product,
+        "office_name": office_name,
+        "changed": changed,
+        "who": audit.who,
+        "what": what,
+        "title": title,
+        "guest_answer": _words(words.GUEST_ANSWERS),
+        "application_status": _words(words.APPLICATION_STATUSES),
+        "message_kind": _words(words.MESSAGE_KINDS),
+        "message_outcome": _words(words.MESSAGE_OUTCOMES),
+    }
 )

@@ -124,8 +124,12 @@ def last_change(session: Session, actor: Actor, family_id: int) -> int:
     return newest.id if newest is not None else 0
 
 
+LOOKS = frozenset({"registrations.reveal"})  # audited, but they change nothing of hers
+
+
 def _newest_change(session: Session, family_id: int) -> Line | None:
-    return next(audit.lines(session, target=("family", family_id), newest_first=True, limit=1), None)
+    entries = audit.lines(session, target=("family", family_id), newest_first=True, batch=20)
+    return next((line for line in entries if line.action not in LOOKS), None)
 
 
 def _to_change(session: Session, by: Rights, family_id: int, seen: int | None) -> Beneficiary:
@@ -376,6 +380,7 @@ class FamilyFile:
     """All her office keeps about her, for her page in the console."""
 
     family: Beneficiary
+    seen: int  # where her history stood (`last_change`): what the page's actions are decided against
     history: list[Line]  # the changes of her registration, newest first
     invitations: list[tuple[Event, EventGuest]]
     applications: list[tuple[CanteenApplication, CanteenOpportunity]]
@@ -386,8 +391,10 @@ class FamilyFile:
 def family_file(session: Session, actor: Actor, family_id: int) -> FamilyFile:
     """Her page: another office's family answers exactly as an unknown one."""
     found = family(session, actor, family_id)
+    newest = _newest_change(session, found.id)
     return FamilyFile(
         found,
+        newest.id if newest is not None else 0,
         list(audit.lines(session, target=("family", found.id), newest_first=True, limit=20)),
         events.invitations_of(session, found.id),
         canteens.her_applications(session, found.id),

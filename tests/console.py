@@ -97,6 +97,10 @@ class Visitor:
     def cookie(self, name: str) -> str:
         return dict(self.http.cookie_jar.filter_cookies(URL(self.base + "/console/")))[name].value
 
+    def alert(self) -> str:
+        """What the page says is wrong."""
+        return self.text.split('role="alert">', 1)[1].split("</p>", 1)[0]
+
     def form_token(self) -> str:
         marker = 'name="csrf" value="'
         start = self.text.index(marker) + len(marker)

@@ -9,6 +9,7 @@ import pytest
 from playwright.async_api import Page
 
 from bot.service import Service
+from storage import audit
 from storage.db import Database
 from storage.models import StaffRole
 from tests.console import (
@@ -51,10 +52,7 @@ async def signed_in(page: Page, login: str) -> None:
 
 
 async def names_listed(page: Page) -> list[str]:
-    return [
-        name.split("\n")[0].strip()
-        for name in await page.locator("tbody tr td:first-child").all_inner_texts()
-    ]
+    return [name.strip() for name in await page.locator("tbody tr td:nth-child(2) a").all_inner_texts()]
 
 
 async def test_sara_signs_in_in_arabic_switches_to_english_and_signs_out(console: Service) -> None:
@@ -99,7 +97,7 @@ async def test_sara_finds_the_families_of_her_office_as_she_spells_their_names(c
         await page.select_option("select[name=verified]", "yes")
         await page.click("text=عرض")
         assert await names_listed(page) == ["فاطمة أحمد الزهراني"]
-        assert await page.locator("td.number").first.inner_text() == "******" + an_id(1)[-4:]
+        assert await page.locator("span.number").first.inner_text() == "******" + an_id(1)[-4:]
 
         await page.goto("/console/families?q=" + an_id(2)[-4:])  # the last four digits of her ID
         assert await names_listed(page) == ["نورة سعيد القرشي"]
@@ -119,3 +117,47 @@ async def test_an_admin_sees_every_office_and_filters_by_one(console: Service) -
         await page.goto("/console/families?order=name")
         assert (await names_listed(page))[0] == "فاطمة أحمد الزهراني"
         await screenshot(page, "families-admin-ar")
+
+
+async def test_sara_opens_a_family_reveals_her_id_and_verifies_her(
+    console: Service, sqlite_url: str, clock: Clock
+) -> None:
+    async with browser_page(console) as page:
+        await signed_in(page, "sara")
+        await page.click("text=نورة سعيد القرشي")
+        assert await page.locator("h1").inner_text() == "نورة سعيد القرشي بانتظار التوثيق"
+        assert await page.locator("#national-id").inner_text() == "******" + an_id(2)[-4:]
+        await page.click("text=عرض كاملًا")
+        assert await page.locator("#national-id").inner_text() == an_id(2)  # and the audit log says so
+        await page.click("text=طلب التصحيح منها")  # no reason given
+        assert await page.locator("[role=alert]").inner_text() == "اكتبي السبب من فضلك: ستقرؤه الأسرة."
+        await page.fill("textarea[name=reason]", "صورة الهوية غير واضحة")
+        await page.click("text=توثيق تسجيلها")
+        assert await page.locator("[role=status]").inner_text() == "تم توثيق تسجيلها، وستُبلَّغ بذلك."
+        history = await page.locator("table").first.inner_text()
+        assert "وثّقت تسجيلاً" in history and "sara" in history
+        await screenshot(page, "family-ar")
+
+        # Another office's family is not found, exactly as a family nobody has.
+        jumum = (await page.request.get("/console/families/4")).status
+        nobody = (await page.request.get("/console/families/999")).status
+        assert jumum == nobody == 404
+
+    database = Database(sqlite_url)
+    try:
+        entries = await database.run(
+            lambda s: [(line.action, line.staff_name) for line in audit.lines(s, target=("family", 2))]
+        )
+    finally:
+        await database.dispose()
+    assert entries == [("registrations.reveal", "sara"), ("registrations.verify", "sara")]
+
+
+async def test_sara_verifies_several_families_at_once_from_the_list(console: Service) -> None:
+    async with browser_page(console) as page:
+        await signed_in(page, "sara")
+        await page.check("input[aria-label='نورة سعيد القرشي']")
+        await page.check("input[aria-label='فاطمه علي الحربي']")
+        await page.click("text=توثيق الأسر المحددة")
+        assert await page.locator("[role=status]").inner_text() == "تم توثيق أسرتين، وستُبلَّغ كل منهما."
+        assert await page.locator("input[type=checkbox]").count() == 0  # all three verified now

@@ -1,0 +1,188 @@
+"""Console benchmark: the families list with 100,000 families, on SQLite and on PostgreSQL.
+
+    .venv/bin/python bench/console_pages.py [--families 100000] [--repeat 15]
+
+Seeds the families (names from a small Arabic vocabulary, four offices, a tenth verified, some stopped or
+blocked; the benchmark's set-up, timed apart), starts the web process as `usar run --role web` does, signs
+in a staff member of one office and an admin, and fetches pages of the list as the browser does: the full
+HTTP round trip (session check, the office action, the query, the page rendered). Each figure is the median
+and the slowest of --repeat fetches of that page, after one unmeasured fetch. The target is 100 ms a page.
+PostgreSQL is the local test server (USAR_BENCH_POSTGRES_URL), in a database of its own, dropped after.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import aiohttp
+import asyncpg
+from sqlalchemy import insert
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+from yarl import URL
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from argon2 import PasswordHasher, profiles
+
+from bot.service import Role, Service
+from bot.settings import Settings
+from conversations.validators import with_check_digit
+from locales.writing import fold
+from office import passwords, staff
+from office.rights import OPERATOR
+from storage.db import Database
+from storage.models import Beneficiary, BeneficiaryProduct, StaffRole
+
+NOW = datetime(2026, 11, 28, 6, 0, tzinfo=UTC)
+FIRST = ["فاطمة", "نورة", "مريم", "عائشة", "سارة", "هيا", "منيرة", "لطيفة", "حصة", "أمل", "هند", "رقية"]
+FATHERS = ["أحمد", "محمد", "سعيد", "علي", "خالد", "حسن", "عبدالله", "إبراهيم", "صالح", "ناصر"]
+FAMILIES = ["الزهراني", "القرشي", "الحربي", "العتيبي", "الغامدي", "الشهري", "المطيري", "السلمي", "الثقفي"]
+OFFICES = ["makkah", "jumum", "jeddah", "makkah"]
+PASSWORD = "a benchmark password"
+PAGES = [  # (who, what the browser asks for)
+    ("staff", "/console/families"),
+    ("staff", "/console/families?page=300"),
+    ("staff", "/console/families?order=name"),
+    ("staff", "/console/families?q=فاطمه"),
+    ("staff", "/console/families?q=فاطمة+أحمد+الزهراني"),
+    ("staff", "/console/families?q=0008"),
+    ("staff", "/console/families?q=0551234567"),
+    ("staff", "/console/families?verified=yes&canteen=yes&product=sewing"),
+    ("staff", "/console/families?channel=telegram&reach=stopped"),
+    ("admin", "/console/families"),
+    ("admin", "/console/families?office=jeddah&order=office"),
+    ("admin", "/console/families?q=هند"),
+    ("admin", "/console/families/12345"),
+]
+
+
+def seed(session: Session, count: int) -> None:
+    for start in range(1, count + 1, 2_000):
+        rows = []
+        for n in range(start, min(start + 2_000, count + 1)):
+            name = f"{FIRST[n % 12]} {FATHERS[n // 12 % 10]} {FAMILIES[n // 120 % 9]}"
+            national_id = with_check_digit(f"1{n:08d}")
+            rows.append(
+                {
+                    "id": n,
+                    "full_name": name,
+                    "name_key": fold(name),
+                    "national_id": national_id,
+                    "national_id_tail": national_id[-4:],
+                    "mobile": f"+9665{n:08d}",
+                    "office_code": OFFICES[n % 4],
+                    "health_certificate": n % 3 == 0,
+                    "canteen_interest": n % 2 == 0,
+                    "language": "ar",
+                    "consented_at": NOW,
+                    "registered_at": NOW - timedelta(minutes=n),
+                    "verified_at": NOW if n % 10 == 0 else None,
+                    "opted_out_at": NOW if n % 50 == 0 else None,
+                    "blocked_at": NOW if n % 70 == 0 else None,
+                }
+            )
+        session.execute(insert(Beneficiary), rows)
+        session.execute(
+            insert(BeneficiaryProduct),
+            [
+                {"beneficiary_id": row["id"], "product": "sewing" if row["id"] % 2 else "cooked_meals"}
+                for row in rows
+            ],
+        )
+    staff.add(session, OPERATOR, None, StaffRole.STAFF, "jeddah", NOW, login="staff")
+    staff.add(session, OPERATOR, None, StaffRole.ADMIN, None, NOW, login="admin")
+    for login in ("staff", "admin"):
+        staff.set_password(session, OPERATOR, login, PASSWORD, NOW)
+
+
+async def signed_in(base: str, login: str) -> aiohttp.ClientSession:
+    http = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
+    async with http.get(base + "/console/login") as page:
+        text = await page.text()
+    marker = 'name="csrf" value="'
+    token = text[text.index(marker) + len(marker) :].split('"', 1)[0]
+    form = {"csrf": token, "login": login, "password": PASSWORD}
+    async with http.post(base + "/console/login", data=form, allow_redirects=False) as answer:
+        assert answer.status == 303, f"{login} could not sign in ({answer.status})"
+    return http
+
+
+async def measure(url: str, label: str, families: int, repeat: int) -> None:
+    database = Database(url)
+    try:
+        await database.migrate()
+        started = time.perf_counter()
+        await database.run(lambda s: seed(s, families))
+        print(f"{label:<10}  seeded {families:,} families in {time.perf_counter() - started:.1f} s")
+    finally:
+        await database.dispose()
+    service = Service(Settings(_env_file=None, database_url=url, http_port=0), role=Role.WEB, run_jobs=False)
+    await service.start()
+    base = f"http://127.0.0.1:{service.port}"
+    sessions = {who: await signed_in(base, who) for who in ("staff", "admin")}
+    try:
+        for who, path in PAGES:
+            http = sessions[who]
+            timings = []
+            for attempt in range(repeat + 1):
+                started = time.perf_counter()
+                async with http.get(URL(base + path, encoded=False)) as page:
+                    assert page.status == 200, (path, page.status)
+                    await page.read()
+                if attempt:  # the first warms the caches
+                    timings.append((time.perf_counter() - started) * 1000)
+            print(
+                f"{label:<10}  {who:<5}  {path:<58}  median {statistics.median(timings):6.1f} ms"
+                f"  slowest {max(timings):6.1f} ms"
+            )
+    finally:
+        for http in sessions.values():
+            await http.close()
+        await service.stop()
+
+
+async def main(families: int, repeat: int) -> None:
+    load = ", ".join(f"{figure:.2f}" for figure in os.getloadavg())
+    print(
+        f"{families:,} families, Python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load average {load}"
+    )
+    passwords.use(PasswordHasher.from_parameters(profiles.CHEAPEST))  # sign-in is not what is measured
+    with tempfile.TemporaryDirectory() as directory:
+        await measure(f"sqlite:///{Path(directory) / 'usar.db'}", "SQLite", families, repeat)
+    server = os.environ.get("USAR_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+    plain = make_url(server).set(drivername="postgresql").render_as_string(hide_password=False)
+    try:
+        admin = await asyncpg.connect(plain)
+    except (OSError, asyncpg.PostgresError) as problem:
+        print(f"PostgreSQL  skipped: no server at {server} ({problem})")
+        return
+    name = f"usar_bench_{uuid.uuid4().hex[:10]}"
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        await measure(
+            make_url(server).set(database=name).render_as_string(hide_password=False),
+            "PostgreSQL",
+            families,
+            repeat,
+        )
+    finally:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--families", type=int, default=100_000)
+    parser.add_argument("--repeat", type=int, default=15)
+    arguments = parser.parse_args()
+    asyncio.run(main(arguments.families, arguments.repeat))

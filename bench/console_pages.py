@@ -22,6 +22,7 @@ import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import asyncpg
@@ -68,7 +69,7 @@ PAGES = [  # (who, what the browser asks for)
 
 def seed(session: Session, count: int) -> None:
     for start in range(1, count + 1, 2_000):
-        rows = []
+        rows: list[dict[str, Any]] = []
         for n in range(start, min(start + 2_000, count + 1)):
             name = f"{FIRST[n % 12]} {FATHERS[n // 12 % 10]} {FAMILIES[n // 120 % 9]}"
             national_id = with_check_digit(f"1{n:08d}")

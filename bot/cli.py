@@ -506,7 +506,9 @@ async def _content(arguments: argparse.Namespace, settings: Settings) -> int:
             await _export(arguments, database, now)
             return 0
         try:
-            added, updated = await database.run(lambda session: import_rows(session, arguments.file, now))
+            added, updated = await database.run(
+                in_english(lambda session: import_rows(session, arguments.file, now))
+            )
         except RejectedFile as rejected:
             for problem in rejected.problems:
                 print(f"{arguments.file}: {problem}", file=sys.stderr)

@@ -8,7 +8,6 @@ Invitations, reminders and the messages about changes go through the outbox; `us
 from __future__ import annotations
 
 import argparse
-import csv
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
@@ -19,7 +18,8 @@ from bot.arguments import actor_of, add_as, add_audience_arguments, audience_of,
 from conversations.dates import RIYADH, hijri_date, parse_end
 from conversations.text import ascii_digits_only, normalise
 from office import events, exports
-from office.errors import Problem, Refused, RejectedFile
+from office.errors import Problem, Refused
+from office.tables import read_rows
 from storage.events import EventDetails
 from storage.models import Event
 
@@ -51,7 +51,7 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     export.add_argument("--lang", choices=("ar", "en"), default="ar", help="language of headers and answers")
 
     attendance = actions.add_parser(
-        "attendance", help="mark who came, from a file with one national ID or mobile per line"
+        "attendance", help="mark who came, from a file (CSV or XLSX) with one national ID or mobile per line"
     )
     attendance.add_argument("id", type=int)
     attendance.add_argument("file", type=Path)
@@ -214,15 +214,11 @@ def attendance(arguments: argparse.Namespace, session: Session, now: datetime) -
 
 
 def lines_of(path: Path) -> list[tuple[int, str]]:
-    """Each line's number and its national ID or mobile (the first column of a CSV); blank lines and a
-    header skipped."""
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as problem:
-        raise RejectedFile([f"{path}: cannot read it as UTF-8 text ({type(problem).__name__})"]) from None
+    """Each line's number and its national ID or mobile (the first column of a CSV or of an XLSX's first
+    sheet); empty lines and a header skipped. Read within the limits of every table we import."""
     found = []
-    for number, row in enumerate(csv.reader(text.splitlines()), start=1):
-        value = normalise(row[0]) if row else ""
+    for number, row in read_rows(path):
+        value = normalise(row[0])
         if not value or (number == 1 and not any(ch.isdigit() for ch in value)):
             continue
         found.append((number, value))

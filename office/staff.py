@@ -99,6 +99,14 @@ def _member(session: Session, who: str) -> StaffMember:
     return member
 
 
+def _with_login(session: Session, who: str) -> tuple[StaffMember, str]:
+    """A current staff member who signs in to the console, and her login."""
+    member = _member(session, who)
+    if member.login is None:
+        raise Refused([Problem("login", _("she has no console login: give her one with staff add --login"))])
+    return member, member.login
+
+
 @action
 def remove(session: Session, actor: Actor, who: str, now: datetime) -> StaffMember:
     """She loses every right at once and is signed out of the console; her row stays, so that the audit log
@@ -128,16 +136,14 @@ def set_password(session: Session, actor: Actor, who: str, password: str, now: d
     """A new console password for her (admins for anyone, a staff member for herself); every session of hers
     ends, so that an old password signs nobody in any more."""
     by = rights(session, actor)
-    member = _member(session, who)
+    member, login = _with_login(session, who)
     if member.id != by.staff_id:
         by.require_admin()
-    if member.login is None:
-        raise Refused([Problem("login", _("she has no console login: give her one with staff add --login"))])
     if len(password) < SHORTEST_PASSWORD:
         raise Refused([Problem("password", _("at least %(count)d characters", count=SHORTEST_PASSWORD))])
     staff.set_password_hash(session, member, passwords.hashed(password))
     console_sessions.end_all_of(session, member.id, now)
-    console_sessions.clear_failures(session, member.login)
+    console_sessions.clear_failures(session, login)
     record(
         session,
         by,
@@ -157,10 +163,8 @@ def unlock(session: Session, actor: Actor, who: str, now: datetime) -> int:
     forgotten."""
     by = rights(session, actor)
     by.require_admin()
-    member = _member(session, who)
-    if member.login is None:
-        raise Refused([Problem("login", _("she has no console login: give her one with staff add --login"))])
-    forgotten = console_sessions.clear_failures(session, member.login)
+    member, login = _with_login(session, who)
+    forgotten = console_sessions.clear_failures(session, login)
     record(
         session,
         by,

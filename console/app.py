@@ -32,6 +32,7 @@ CONTENT_SECURITY_POLICY = (
     "frame-ancestors 'none'; base-uri 'none'"
 )
 OPEN = frozenset({"sign_in", "static"})  # the pages she reaches before signing in
+STREAMED = frozenset({"check_list"})  # a file too large to read as a form first: the page checks the token
 
 
 @web.middleware
@@ -69,7 +70,7 @@ async def signed_in(request: web.Request, handler: Handler) -> web.StreamRespons
     if who is None and name not in OPEN:
         target = request.path_qs if request.method == "GET" else str(request.app.router["home"].url_for())
         raise web.HTTPSeeOther(request.app.router["sign_in"].url_for().with_query(next=target))
-    if request.method == "POST" and who is not None and name not in OPEN:
+    if request.method == "POST" and who is not None and name not in OPEN | STREAMED:
         form = await request.post()
         if not pages.same_token(form.get("csrf"), who.csrf_token):
             raise web.HTTPForbidden(text=_("This form has expired. Go back, reload the page and try again."))
@@ -104,15 +105,12 @@ def add_console(
         console,
         loader=jinja2.FileSystemLoader(HERE / "templates"),
         autoescape=True,
-        extensions=["jinja2.ext.i18n"],
         undefined=jinja2.StrictUndefined,
         context_processors=[_context],
     )
-    environment.install_gettext_callables(  # type: ignore[attr-defined]
-        lambda message, **values: _(message, **values),
-        lambda singular, plural, n, **values: ngettext(singular, plural, n, **values),
-        newstyle=True,
-    )
+    # Our own translation functions (values formatted in, `count` for plurals); what they give is escaped
+    # like any other text on the page.
+    environment.globals.update({"_": _, "ngettext": ngettext})
     environment.filters.update(views.FILTERS)
     pages.add_routes(console)
     console.router.add_static("/static/", HERE / "static", name="static")

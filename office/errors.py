@@ -63,6 +63,15 @@ class Refused(OfficeError):
 class RejectedFile(OfficeError):
     """A file that cannot be imported; `problems` are its bad lines, each with its line number."""
 
-    def __init__(self, problems: Sequence[str]) -> None:
+    def __init__(self, problems: Sequence[str], lines: Sequence[tuple[int, str]] = ()) -> None:
         super().__init__("\n".join(problems))
         self.problems = list(problems)
+        self.lines = list(lines)  # (line number, what is wrong there), when the problems are lines'
+
+    @classmethod
+    def at_lines(cls, lines: Sequence[tuple[int, str]]) -> RejectedFile:
+        """Bad lines, each with its number: "line 3: mobile: …"."""
+        return cls(
+            [_("line %(line)s: %(problem)s", line=number, problem=message) for number, message in lines],
+            lines,
+        )

@@ -9,8 +9,10 @@ only, and never touch another office's: a line naming one is bad ("belongs to an
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Sequence
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
@@ -19,11 +21,12 @@ from conversations.text import fold
 from conversations.validators import Invalid, person_name, saudi_mobile, saudi_national_id
 from office import offices
 from office.audit import action, record
-from office.errors import RejectedFile
+from office.errors import NotFound, Problem, Refused, RejectedFile
 from office.rights import Actor, Rights, rights
 from office.tables import Line
-from storage import contacts
+from storage import contacts, uploads
 from storage.contacts import KnownFamily, Saved
+from storage.models import Contact
 
 COLUMNS = {
     "national_id": (
@@ -100,12 +103,7 @@ def _checked(session: Session, by: Rights, lines: Sequence[Line]) -> list[KnownF
             if family.national_id in elsewhere
         )
     if problems:
-        raise RejectedFile(
-            [
-                _("line %(line)s: %(problem)s", line=number, problem=message)
-                for number, message in sorted(problems)
-            ]
-        )
+        raise RejectedFile.at_lines(sorted(problems))
     return families
 
 
@@ -136,3 +134,64 @@ def _family(line: Line, office_codes: dict[str, str]) -> tuple[KnownFamily | Non
     if wrong or office is None:
         return None, wrong
     return KnownFamily(parsed["national_id"], parsed["name"], parsed["mobile"], office), []
+
+
+# -- through the console: a list checked, then confirmed ---------------------------------------------------
+
+UPLOAD_KEPT = timedelta(hours=1)  # a checked list waits this long for its confirmation
+SHOWN = 50  # imported families on a page
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """A page of the families an office imported that have not registered yet."""
+
+    contacts: Sequence[Contact]
+    total: int
+    page: int
+    pages: int
+
+
+def waiting(session: Session, actor: Actor, page: int = 1) -> Waiting:
+    """Her office's imported families not yet registered (admins: every office's), newest first."""
+    scope = rights(session, actor).scope
+    page = max(page, 1)
+    found, total = contacts.waiting(session, scope, (page - 1) * SHOWN, SHOWN)
+    return Waiting(found, total, page, max((total + SHOWN - 1) // SHOWN, 1))
+
+
+@action
+def remove(session: Session, actor: Actor, contact_id: int, now: datetime) -> None:
+    """An imported family taken off the list (she is not invited, nor recognised when she writes)."""
+    by = rights(session, actor)
+    found = contacts.contact(session, contact_id)
+    if found is None or not by.sees(found.office_code):
+        raise NotFound(_("There is no such family on the list."))
+    contacts.remove(session, found)
+    record(
+        session, by, "families.remove", office=found.office_code, target="contact", target_id=contact_id,
+        outcome="removed", now=now,
+    )  # fmt: skip
+
+
+def hold(session: Session, actor: Actor, name: str, content: bytes, now: datetime) -> str:
+    """A list sent through the console kept until she confirms it; the token that names it."""
+    by = rights(session, actor)
+    assert by.staff_id is not None, "the console always acts as a staff member"
+    uploads.forget_old(session, now - UPLOAD_KEPT)
+    token = secrets.token_urlsafe(24)
+    uploads.keep(session, token, by.staff_id, name, content, now)
+    return token
+
+
+def held(session: Session, actor: Actor, token: str, now: datetime) -> tuple[str, bytes]:
+    """The list she sent and is confirming (its name and content); refused if it is not hers or too old."""
+    by = rights(session, actor)
+    found = uploads.hers(session, token, by.staff_id or 0, now - UPLOAD_KEPT)
+    if found is None:
+        raise Refused([Problem(None, _("That list is no longer waiting: please send the file again."))])
+    return found.name, found.content
+
+
+def let_go(session: Session, token: str) -> None:
+    uploads.forget(session, token)

@@ -54,6 +54,7 @@ ACTIONS: dict[str, LazyText] = {
     "registrations.changed": N_("changed her details"),
     "offices.edit": N_("changed how families reach an office"),
     "families.import": N_("imported a list of families"),
+    "families.remove": N_("took a family off an imported list"),
     "events.create": N_("created an event"),
     "events.edit": N_("changed an event"),
     "events.cancel": N_("cancelled an event"),

@@ -6,7 +6,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, delete, inspect, or_, select
+from sqlalchemy import bindparam, delete, func, inspect, or_, select
 from sqlalchemy.orm import Session
 
 from storage.models import Beneficiary, Contact
@@ -173,3 +173,31 @@ def set_opted_out(session: Session, mobile: str, since: datetime | None) -> bool
         return False
     found.opted_out_at = since
     return True
+
+
+def waiting(
+    session: Session, office_code: str | None, offset: int, limit: int
+) -> tuple[Sequence[Contact], int]:
+    """One page of the families imported and not yet registered (of an office, or all), newest first, and
+    how many there are."""
+    query = select(Contact)
+    counting = select(func.count()).select_from(Contact)
+    if office_code is not None:
+        query, counting = (
+            query.where(Contact.office_code == office_code),
+            counting.where(Contact.office_code == office_code),
+        )
+    total = session.scalar(counting) or 0
+    page = session.scalars(
+        query.order_by(Contact.imported_at.desc(), Contact.id.desc()).offset(offset).limit(limit)
+    ).all()
+    return page, int(total)
+
+
+def contact(session: Session, contact_id: int) -> Contact | None:
+    return session.get(Contact, contact_id)
+
+
+def remove(session: Session, found: Contact) -> None:
+    session.delete(found)
+    session.flush()

@@ -16,6 +16,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     TypeDecorator,
@@ -254,6 +255,20 @@ class ConsoleSession(Base):
     language: Mapped[str] = mapped_column(String(8), default="ar")
     started_at: Mapped[datetime] = mapped_column(UTCDateTime())
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+
+
+class Upload(Base):
+    """A file a staff member sent through the console, checked and waiting for her to confirm it (an
+    office's list): kept here, not on one web process's disk, so that any process takes the confirmation.
+    Removed once used, or an hour after it came."""
+
+    __tablename__ = "uploads"
+
+    token: Mapped[str] = mapped_column(String(64), primary_key=True)  # random; it names the file in the form
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))  # hers alone to confirm
+    name: Mapped[str] = mapped_column(String(200))  # as it was called on her computer
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
 
 
 class SignInFailure(Base):

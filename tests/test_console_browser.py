@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest
-from playwright.async_api import Page
+from playwright.async_api import FilePayload, Page
 
 from bot.service import Service
 from storage import audit
@@ -161,3 +161,42 @@ async def test_sara_verifies_several_families_at_once_from_the_list(console: Ser
         await page.click("text=توثيق الأسر المحددة")
         assert await page.locator("[role=status]").inner_text() == "تم توثيق أسرتين، وستُبلَّغ كل منهما."
         assert await page.locator("input[type=checkbox]").count() == 0  # all three verified now
+
+
+def a_list(*lines: str) -> FilePayload:
+    """A CSV as an office keeps it, for the browser's file field."""
+    content = "\n".join(["رقم الهوية,الاسم,الجوال,المكتب", *lines]) + "\n"
+    return {"name": "قائمة مكة.csv", "mimeType": "text/csv", "buffer": content.encode("utf-8-sig")}
+
+
+async def test_sara_sends_her_offices_list_fixes_it_and_imports_it(console: Service) -> None:
+    async with browser_page(console) as page:
+        await signed_in(page, "sara")
+        await page.click("text=القوائم المستوردة")
+        bad = a_list(
+            f"{an_id(101)},هند سالم,0551110001,مكة المكرمة",
+            "12345,سلوى عمر,0551110002,مكة المكرمة",
+            f"{an_id(103)},ريم فهد,0551110003,جدة",
+        )
+        await page.set_input_files("input[type=file]", files=[bad])
+        await page.click("text=فحص القائمة")
+        rows = await page.locator("table.bad-lines tbody tr").all_inner_texts()
+        assert [row.split("\t")[0] for row in rows] == ["3", "4"]  # the header is line 1
+        assert "لم يُحفظ شيء" in await page.locator("[role=alert]").first.inner_text()
+        await screenshot(page, "list-bad-lines-ar")
+
+        good = a_list(
+            f"{an_id(101)},هند سالم,0551110001,مكة المكرمة", f"{an_id(102)},سلوى عمر,0551110002,مكة المكرمة"
+        )
+        await page.set_input_files("input[type=file]", files=[good])
+        await page.click("text=فحص القائمة")
+        assert "أسرتان جديدتان" in await page.locator("[role=status]").inner_text()
+        await page.click("text=استيراد القائمة")
+        assert await page.locator("[role=status]").inner_text() == "تم استيراد أسرتين."
+        waiting = await page.locator("section:last-of-type tbody tr td:first-child").all_inner_texts()
+        assert sorted(waiting) == ["سلوى عمر", "هند سالم"]
+        await screenshot(page, "list-imported-ar")
+
+        await page.click("button[aria-label='حذف هند سالم من القائمة']")
+        waiting = await page.locator("section:last-of-type tbody tr td:first-child").all_inner_texts()
+        assert waiting == ["سلوى عمر"]

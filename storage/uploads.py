@@ -1,0 +1,30 @@
+"""Files sent through the console and waiting for the sender to confirm them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from storage.models import Upload
+
+
+def keep(session: Session, token: str, staff_id: int, name: str, content: bytes, now: datetime) -> None:
+    session.add(Upload(token=token, staff_id=staff_id, name=name[:200], content=content, uploaded_at=now))
+    session.flush()
+
+
+def hers(session: Session, token: str, staff_id: int, since: datetime) -> Upload | None:
+    """The file, if she sent it and it is not older than `since`."""
+    return session.scalar(
+        select(Upload).where(Upload.token == token, Upload.staff_id == staff_id, Upload.uploaded_at > since)
+    )
+
+
+def forget(session: Session, token: str) -> None:
+    session.execute(delete(Upload).where(Upload.token == token))
+
+
+def forget_old(session: Session, before: datetime) -> int:
+    return int(session.execute(delete(Upload).where(Upload.uploaded_at < before)).rowcount)  # type: ignore[attr-defined]

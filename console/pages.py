@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import secrets
 import tempfile
+from datetime import datetime, time
+from io import StringIO
 from pathlib import Path
 
 import aiohttp_jinja2
@@ -22,15 +24,17 @@ from console.context import (
     signed_in_as,
     who_of,
 )
+from conversations.dates import RIYADH, parse_day
 from conversations.i18n import N_, _
 from locales import LANGUAGES
-from office import families, passwords, registrations, sign_in
+from office import audit, exports, families, passwords, registrations, sign_in, staff
 from office.errors import Refused, RejectedFile
 from office.tables import MAX_FILE_BYTES, Line, read_lines
 from storage.audiences import Audience
+from storage.audit import Line as AuditLine
 from storage.beneficiaries import Order, Reach
 from storage.contacts import Saved
-from storage.models import Product
+from storage.models import Product, StaffRole
 
 PRODUCTS = [product.value for product in Product]
 PAGE_SIZE = registrations.PAGE
@@ -44,6 +48,11 @@ def add_routes(console: web.Application) -> None:
     router.add_get("/", home, name="home")
     router.add_get("/families", families_list, name="families")
     router.add_post("/families/verify", verify_many, name="verify_many")
+    router.add_post("/families/export", export_families, name="export_families")
+    router.add_get("/audit", audit_page, name="audit")
+    router.add_post("/audit/export", export_audit, name="export_audit")
+    router.add_get("/staff", staff_page, name="staff")
+    router.add_post("/staff", change_staff, name="change_staff")
     router.add_get("/lists", lists_page, name="lists")
     router.add_post("/lists/check", check_list, name="check_list")
     router.add_post("/lists/import", import_list, name="import_list")
@@ -394,3 +403,128 @@ async def remove_contact(request: web.Request) -> web.StreamResponse:
     contact_id = int(request.match_info["contact"])
     await console.database.run(lambda s: families.remove(s, who.actor, contact_id, console.clock()))
     raise web.HTTPSeeOther(request.app.router["lists"].url_for())
+
+
+# -- downloads, the audit log, staff (admins) ----------------------------------------------------------------
+
+
+def _download(request: web.Request, name: str, written: StringIO) -> web.StreamResponse:
+    """A CSV that Excel opens as it is (the exports write UTF-8 with a BOM, formula-safe)."""
+    return web.Response(
+        body=written.getvalue().encode("utf-8"),
+        content_type="text/csv",
+        charset="utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+async def export_families(request: web.Request) -> web.StreamResponse:
+    console, who = console_of(request), signed_in_as(request)
+    out, now = StringIO(), console.clock()
+    await console.database.run(lambda s: exports.families(s, who.actor, out, who.language, now))
+    return _download(request, f"families-{now.astimezone(RIYADH):%Y-%m-%d}.csv", out)
+
+
+def _since(text: str) -> datetime | None:
+    day = parse_day(text) if text else None
+    return datetime.combine(day, time(0), tzinfo=RIYADH) if day is not None else None
+
+
+AUDIT_SHOWN = 200
+
+
+async def audit_page(request: web.Request) -> web.StreamResponse:
+    console, who = console_of(request), signed_in_as(request)
+    asked = request.query
+    office, member, since = (
+        asked.get("office") or None,
+        asked.get("staff") or None,
+        _since(asked.get("since", "")),
+    )
+
+    def newest(session: Session) -> list[AuditLine]:
+        lines = audit.history(
+            session,
+            who.actor,
+            office=office,
+            staff_member=member,
+            since=since,
+            newest_first=True,
+            limit=AUDIT_SHOWN,
+        )
+        return list(lines)
+
+    lines = await console.database.run(newest)
+    offices = await console.database.run(views.office_choices)
+    return aiohttp_jinja2.render_template(
+        "audit.html", request, {"lines": lines, "asked": asked, "offices": offices, "shown": AUDIT_SHOWN}
+    )
+
+
+async def export_audit(request: web.Request) -> web.StreamResponse:
+    console, who = console_of(request), signed_in_as(request)
+    form = await request.post()
+    office, member = str(form.get("office", "")) or None, str(form.get("staff", "")) or None
+    since, out = _since(str(form.get("since", ""))), StringIO()
+    await console.database.run(
+        lambda s: exports.audit(
+            s, who.actor, out, who.language, office=office, staff_member=member, since=since
+        )
+    )
+    return _download(request, f"audit-{console.clock().astimezone(RIYADH):%Y-%m-%d}.csv", out)
+
+
+STAFF_DONE = {
+    "added": N_("Saved. She signs in with her login and the password you gave."),
+    "password": N_("Her new password is set; she was signed out everywhere."),
+    "removed": N_("She is no longer a staff member, and was signed out."),
+    "unlocked": N_("Her login may be tried again at once."),
+}
+
+
+async def staff_page(request: web.Request, problem: str | None = None) -> web.StreamResponse:
+    console, who = console_of(request), signed_in_as(request)
+    members = await console.database.run(lambda s: list(staff.listing(s, who.actor)))
+    offices = await console.database.run(views.office_choices)
+    done = STAFF_DONE.get(request.query.get("done", ""))
+    return aiohttp_jinja2.render_template(
+        "staff.html",
+        request,
+        {"members": members, "offices": offices, "problem": problem, "done": str(done) if done else None},
+        status=400 if problem else 200,
+    )
+
+
+async def change_staff(request: web.Request) -> web.StreamResponse:
+    """Add a staff member (with her first password), set a password, remove one, unlock a login."""
+    console, who = console_of(request), signed_in_as(request)
+    form = await request.post()
+    change = str(form.get("change", ""))
+    member, password = str(form.get("member", "")).strip(), str(form.get("password", ""))
+    now = console.clock()
+
+    def add(session: Session) -> None:
+        role = StaffRole.ADMIN if form.get("role") == "admin" else StaffRole.STAFF
+        login, address = str(form.get("login", "")).strip(), str(form.get("address", "")).strip()
+        office = str(form.get("office", "")) or None
+        added = staff.add(session, who.actor, address or None, role, office, now, login=login or None)
+        if password:
+            staff.set_password(session, who.actor, added.login or "", password, now)
+
+    changes = {
+        "added": add,
+        "password": lambda s: staff.set_password(s, who.actor, member, password, now),
+        "removed": lambda s: staff.remove(s, who.actor, member, now),
+        "unlocked": lambda s: staff.unlock(s, who.actor, member, now),
+    }
+    if change not in changes:
+        raise web.HTTPBadRequest(text=_("No such change."))
+    if len(password) > LONGEST_PASSWORD:
+        return await staff_page(
+            request, _("A password of at most %(count)d characters.", count=LONGEST_PASSWORD)
+        )
+    try:
+        await console.database.run(changes[change])
+    except Refused as refused:
+        return await staff_page(request, views.problems(refused))
+    raise web.HTTPSeeOther(request.app.router["staff"].url_for().with_query(done=change))

@@ -105,7 +105,9 @@ def history(
     rights(session, actor).require_admin()
     staff_id = None
     if staff_member is not None:
-        member = staff.by_address(session, staff_address(staff_member))
+        member = staff.by_login(session, staff_member.strip().lower()) or staff.by_address(
+            session, staff_address(staff_member)
+        )
         if member is None:
             raise NotFound(_("“%(address)s” is not a staff member.", address=staff_member))
         staff_id = member.id

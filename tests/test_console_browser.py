@@ -3,7 +3,9 @@ Screenshots of each page are kept in test-screenshots/ to be looked at."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 from playwright.async_api import FilePayload, Page
@@ -200,3 +202,50 @@ async def test_sara_sends_her_offices_list_fixes_it_and_imports_it(console: Serv
         await page.click("button[aria-label='حذف هند سالم من القائمة']")
         waiting = await page.locator("section:last-of-type tbody tr td:first-child").all_inner_texts()
         assert waiting == ["سلوى عمر"]
+
+
+async def test_noura_adds_a_staff_member_who_signs_in_and_then_removes_her(console: Service) -> None:
+    async with browser_page(console) as page:
+        await signed_in(page, "noura")
+        await page.click("text=الموظفات")
+        await page.fill("input[name=login]", "huda")
+        await page.fill("section:nth-of-type(2) input[name=password]", "huda's first password")
+        await page.select_option("select[name=office]", "jeddah")
+        await page.click("text=حفظ")
+        assert "تم الحفظ" in await page.locator("[role=status]").inner_text()
+        await screenshot(page, "staff-ar")
+        async with browser_page(console) as huda:
+            await huda.goto("/console/login")
+            await huda.fill("input[name=login]", "huda")
+            await huda.fill("input[name=password]", "huda's first password")
+            await huda.click("button.primary")
+            await huda.wait_for_url("**/console/families")
+            assert await names_listed(huda) == ["فاطمة حسن الغامدي"]  # Jeddah's alone
+            assert await huda.locator("text=الموظفات").count() == 0  # not an administrator's page
+            assert (await huda.request.get("/console/staff")).status == 403
+
+            await page.click("button[aria-label='إزالة huda']")
+            await huda.reload()
+            assert "/console/login" in huda.url  # signed out at once
+
+        await page.click("text=سجل العمليات")
+        whats = await page.locator("tbody tr td:nth-child(4)").all_inner_texts()
+        assert whats[0].startswith("أزالت موظفة") and any(what.startswith("سجّلت الدخول") for what in whats)
+        async with page.expect_download() as waiting:
+            await page.click("text=تنزيل لبرنامج Excel")
+        download = await waiting.value
+        content = await asyncio.to_thread(Path(await download.path()).read_bytes)
+        assert content.startswith("\ufeff".encode()) and "أزالت موظفة".encode() in content
+
+
+async def test_sara_downloads_her_offices_families_for_excel(console: Service) -> None:
+    async with browser_page(console) as page:
+        await signed_in(page, "sara")
+        async with page.expect_download() as waiting:
+            await page.click("text=تنزيل كل الأسر لبرنامج Excel")
+        download = await waiting.value
+        assert download.suggested_filename.startswith("families-") and download.suggested_filename.endswith(
+            ".csv"
+        )
+        text = await asyncio.to_thread(Path(await download.path()).read_text, encoding="utf-8-sig")
+        assert text.count("\n") == 4 and an_id(2) in text and an_id(4) not in text  # a header and her 3

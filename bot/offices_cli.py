@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from bot.arguments import actor_of, add_as
-from conversations.dates import hours_text, parse_hours, unreadable_hours
+from conversations.dates import hours_text
 from conversations.text import fold
 from office import offices
 from office.errors import Problem, Refused
@@ -69,17 +69,7 @@ def edit(arguments: argparse.Namespace, session: Session, now: datetime) -> str:
         if getattr(arguments, option) is not None
     }
     if arguments.hours is not None:
-        hours = parse_hours(arguments.hours)
-        if hours is None:
-            part = unreadable_hours(arguments.hours)
-            raise Refused(
-                [
-                    Problem(
-                        "--hours", f'cannot read {part!r}; write like "sun-thu 08:00-14:00; sat 09:00-12:00"'
-                    )
-                ]
-            )
-        changes["hours"] = hours
+        changes["hours"] = offices.read_hours(arguments.hours)
     if not changes:
         given = ", ".join(f"--{option.replace('_', '-')}" for option in [*OPTIONS, "hours"])
         raise Refused([Problem(None, f"nothing to change: give {given}")])

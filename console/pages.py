@@ -27,7 +27,7 @@ from console.context import (
 from conversations.dates import RIYADH, parse_day
 from conversations.i18n import N_, _
 from locales import LANGUAGES
-from office import audit, exports, families, passwords, registrations, sign_in, staff
+from office import audit, exports, families, offices, passwords, registrations, sign_in, staff
 from office.errors import Refused, RejectedFile
 from office.tables import MAX_FILE_BYTES, Line, read_lines
 from storage.audiences import Audience
@@ -51,6 +51,8 @@ def add_routes(console: web.Application) -> None:
     router.add_post("/families/export", export_families, name="export_families")
     router.add_get("/audit", audit_page, name="audit")
     router.add_post("/audit/export", export_audit, name="export_audit")
+    router.add_get("/offices", offices_page, name="offices")
+    router.add_post("/offices/{office:[a-z_]{1,32}}", edit_office, name="edit_office")
     router.add_get("/staff", staff_page, name="staff")
     router.add_post("/staff", change_staff, name="change_staff")
     router.add_get("/lists", lists_page, name="lists")
@@ -528,3 +530,38 @@ async def change_staff(request: web.Request) -> web.StreamResponse:
     except Refused as refused:
         return await staff_page(request, views.problems(refused))
     raise web.HTTPSeeOther(request.app.router["staff"].url_for().with_query(done=change))
+
+
+OFFICE_FIELDS = ("phone", "whatsapp", "address_ar", "address_en", "map_url", "hours_note_ar", "hours_note_en")
+
+
+async def offices_page(
+    request: web.Request, problem: str | None = None, editing: str = ""
+) -> web.StreamResponse:
+    console, who = console_of(request), signed_in_as(request)
+    found = await console.database.run(lambda s: offices.listing_for(s, who.actor))
+    done = request.query.get("saved", "")
+    return aiohttp_jinja2.render_template(
+        "offices.html",
+        request,
+        {"offices": found, "problem": problem, "editing": editing, "saved": done},
+        status=400 if problem else 200,
+    )
+
+
+async def edit_office(request: web.Request) -> web.StreamResponse:
+    console, who = console_of(request), signed_in_as(request)
+    code = request.match_info["office"]
+    form = await request.post()
+    changes: dict[str, object] = {field: str(form.get(field, "")).strip() for field in OFFICE_FIELDS}
+    now = console.clock()
+
+    def edit(session: Session) -> None:
+        changes["hours"] = offices.read_hours(str(form.get("hours", "")))
+        offices.edit(session, who.actor, code, changes, now)
+
+    try:
+        await console.database.run(edit)
+    except Refused as refused:
+        return await offices_page(request, views.problems(refused), editing=code)
+    raise web.HTTPSeeOther(request.app.router["offices"].url_for().with_query(saved=code))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
@@ -9,7 +10,7 @@ from urllib.parse import urlencode
 
 from sqlalchemy.orm import Session
 
-from conversations.dates import RIYADH, long_date
+from conversations.dates import RIYADH, hours_text, long_date
 from conversations.i18n import LazyText, current_language
 from office import audit, offices, words
 from office.errors import Refused
@@ -72,6 +73,20 @@ def title(event: Event) -> str:
     return event.title_en if current_language() == "en" and event.title_en else event.title_ar
 
 
+_TIME_RANGE = re.compile(r"\d{1,2}:\d{2}\s*[–-]\s*\d{1,2}:\d{2}")
+
+
+def left_to_right(text: str) -> str:
+    """Each "08:00–14:00" of the text kept in its order inside Arabic (isolated left to right: the bidi
+    algorithm would otherwise show "14:00–08:00"); the marks are invisible, and ignored when read back."""
+    return _TIME_RANGE.sub(lambda found: f"\u2066{found.group()}\u2069", text)
+
+
+def hours(periods: list[dict[str, Any]]) -> str:
+    """Opening hours as they can be typed back (in her language)."""
+    return left_to_right(hours_text(periods, current_language())) if periods else ""
+
+
 def _words(table: Mapping[str, LazyText]) -> Callable[[str], str]:
     return lambda value: words.said(dict(table), value)
 
@@ -83,6 +98,7 @@ FILTERS.update(
         "office_name": office_name,
         "changed": changed,
         "who": audit.who,
+        "hours": hours,
         "what": what,
         "title": title,
         "guest_answer": _words(words.GUEST_ANSWERS),

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from conversations.dates import hours_text
+from conversations.dates import hours_text, parse_hours, unreadable_hours
 from conversations.i18n import _
 from conversations.text import ascii_digits_only, fold, normalise
 from conversations.validators import Invalid
@@ -64,6 +64,12 @@ def listing(session: Session) -> list[Office]:
     return [found for code in codes(session) if (found := offices.contact(session, code)) is not None]
 
 
+def listing_for(session: Session, actor: Actor) -> list[Office]:
+    """Every office with how it is reached, for an administrator to keep."""
+    rights(session, actor).require_admin()
+    return listing(session)
+
+
 def dialled(text: str) -> str:
     """A number as it is dialled: a Saudi mobile as +9665…, another number as its digits (+ kept); "" for
     none. Invalid if it cannot be dialled."""
@@ -90,6 +96,25 @@ def map_link(text: str) -> str:
     if len(link) > (limit := length_of(Office, "map_url")):
         raise Invalid(_("a link of at most %(limit)s characters", limit=limit))
     return link
+
+
+def read_hours(text: str) -> list[dict[str, Any]]:
+    """Opening hours as staff type them ("sun-thu 08:00-14:00; sat 09:00-12:00", or in Arabic) as data;
+    an empty text is no hours. Refused, naming the part that cannot be read."""
+    if not text.strip():
+        return []
+    hours = parse_hours(text)
+    if hours is None:
+        part = unreadable_hours(text) or text
+        raise Refused(
+            [
+                Problem(
+                    "hours",
+                    _("cannot read “%(part)s”; write like “sun-thu 08:00-14:00; sat 09:00-12:00”", part=part),
+                )
+            ]
+        )
+    return hours
 
 
 @action

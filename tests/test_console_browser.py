@@ -249,3 +249,23 @@ async def test_sara_downloads_her_offices_families_for_excel(console: Service) -
         )
         text = await asyncio.to_thread(Path(await download.path()).read_text, encoding="utf-8-sig")
         assert text.count("\n") == 4 and an_id(2) in text and an_id(4) not in text  # a header and her 3
+
+
+async def test_noura_keeps_how_families_reach_an_office(console: Service) -> None:
+    async with browser_page(console) as page:
+        await signed_in(page, "noura")
+        await page.click("text=المكاتب")
+        jumum = page.locator("section#jumum")
+        await jumum.locator("input[name=phone]").fill("012 555 1234")
+        await jumum.locator("input[name=hours]").fill("الأحد-الخميس 8-14 وبعد العصر")
+        await jumum.locator("text=حفظ").click()
+        jumum = page.locator("section#jumum")
+        assert "لا يمكن قراءة" in await jumum.locator("[role=alert]").inner_text()
+        await jumum.locator("input[name=hours]").fill("sun-thu 08:00-14:00")
+        await jumum.locator("input[name=phone]").fill("012 555 1234")
+        await jumum.locator("text=حفظ").click()
+        jumum = page.locator("section#jumum")
+        assert await jumum.locator("[role=status]").inner_text() == "تم الحفظ: ستقرؤه الأسر من الآن."
+        hours = await jumum.locator("input[name=hours]").input_value()
+        assert hours == "الأحد–الخميس \u206608:00–14:00\u2069"  # isolated: shown in its order
+        await screenshot(page, "offices-ar")

@@ -35,6 +35,8 @@ ATTEMPTS = 12
 # unless its connection has these execution options: then it takes the lock at BEGIN, waiting for it there.
 WRITE_LOCK_FIRST = {"sqlite_begin": "BEGIN IMMEDIATE"}
 MIGRATION_LOCK = 0x75736172  # "usar": the advisory lock a migration holds on PostgreSQL
+BUSY_TIMEOUT_MS = 5000  # how long a SQLite unit of work waits for another writer
+MIGRATION_PATIENCE = 300.0  # seconds a process waits for another's migration (SQLite)
 GROUP_LIMIT = 64  # units of work committed together at most, so that other processes never wait long
 
 
@@ -119,6 +121,9 @@ class Database:
             options["pool_pre_ping"] = True
         if self.is_sqlite:
             _create_for_owner_only(make_url(self.url).database)
+            # How long opening a connection waits for a writer (a migration can take a while): the busy
+            # timeout each connection sets next governs the rest.
+            options["connect_args"] = {"timeout": MIGRATION_PATIENCE}
         self.engine: AsyncEngine = create_async_engine(self.url, **options)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         self._thread: ThreadPoolExecutor | None = None
@@ -211,9 +216,18 @@ class Database:
         started together take turns: on PostgreSQL under an advisory lock held until the migration commits,
         on SQLite under the database's write lock, taken at BEGIN; the later ones find it done."""
         if self.is_sqlite:
-            engine = self.engine.execution_options(**WRITE_LOCK_FIRST)
-            async with engine.begin() as connection:
-                await connection.run_sync(_upgrade)
+            async with self.engine.connect() as connection:
+                # Others wait for the one migrating as long as a migration may take, not the usual 5 s.
+                await connection.exec_driver_sql(f"PRAGMA busy_timeout={int(MIGRATION_PATIENCE * 1000)}")
+                await connection.commit()
+                try:
+                    await connection.execution_options(**WRITE_LOCK_FIRST)
+                    async with connection.begin():
+                        await connection.run_sync(_upgrade)
+                finally:
+                    await connection.execution_options(sqlite_begin="BEGIN")
+                    await connection.exec_driver_sql(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+                    await connection.commit()
             return
         async with self.engine.begin() as connection:
             await connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
@@ -355,7 +369,7 @@ def _upgrade(connection: Connection) -> None:
     command.upgrade(alembic_config(connection), "head")
 
 
-def _configure_sqlite(engine: Engine, *, busy_timeout_ms: int = 5000) -> None:
+def _configure_sqlite(engine: Engine, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> None:
     """WAL for readers beside a writer, foreign keys on, a busy timeout, and real BEGINs.
 
     The driver's own transaction handling starts transactions late and never for SELECT; SQLAlchemy's

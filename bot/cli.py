@@ -264,7 +264,7 @@ async def _run(arguments: argparse.Namespace, settings: Settings) -> int:
     finally:
         stopping.cancel()
         await service.stop()
-    return 0
+    return 1 if service.failed else 0
 
 
 async def _migrate(arguments: argparse.Namespace, settings: Settings) -> int:

@@ -219,11 +219,15 @@ class Dispatcher:
         # Since when this worker has reached the database without a break (None: it has not, or lost it).
         self._connected_since: datetime | None = None
         self._stopping = False
+        self._recorders: set[_Recorder] = set()  # those of the round in hand, one a channel
 
     def stop(self) -> None:
         """The round in hand sends no more: the sends in flight finish and are recorded, the rest go back to
-        the outbox due now, for the next worker (not after their lease)."""
+        the outbox due now, for the next worker (not after their lease). What was sent is recorded at once,
+        not with the group a send still in flight would complete: the service waits only so long."""
         self._stopping = True
+        for recorder in self._recorders:
+            recorder.write_soon()
 
     async def round(self) -> int:
         """Send one batch; how many deliveries it handled (0: nothing was due)."""
@@ -304,6 +308,7 @@ class Dispatcher:
         what a crash can send twice."""
         unrecorded = asyncio.Semaphore(self.concurrency)
         recorder = _Recorder(lease, unrecorded, self.concurrency)
+        self._recorders.add(recorder)
         queue = deque(rows)
         paused: Paused | None = None
 
@@ -332,6 +337,7 @@ class Dispatcher:
         try:  # if one send raises, the round fails: its rows not recorded go again after the lease
             await _together([sending() for _ in range(min(self.concurrency, len(rows)))])
         finally:
+            self._recorders.discard(recorder)
             await recorder.close()
 
     async def _send(self, delivery: Claimed, target: Target) -> tuple[Target | None, Outcome]:
@@ -466,7 +472,8 @@ class _Lease:
 
 class _Recorder:
     """Outcomes recorded in groups while the sends go on: a group is written once it holds half the
-    concurrency, one write at a time; each recorded delivery gives back its place in `unrecorded`."""
+    concurrency (or at once when the worker stops), one write at a time; each recorded delivery gives back
+    its place in `unrecorded`."""
 
     def __init__(self, lease: _Lease, unrecorded: asyncio.Semaphore, concurrency: int) -> None:
         self.lease = lease
@@ -478,11 +485,18 @@ class _Recorder:
 
     def add(self, result: Result) -> None:
         self.ready.append(result)
-        if len(self.ready) >= self.group and (self._writing is None or self._writing.done()):
+        self.write_soon()
+
+    def write_soon(self) -> None:
+        if self._due() and (self._writing is None or self._writing.done()):
             self._writing = asyncio.create_task(self._write())
 
+    def _due(self) -> bool:
+        stopping = self.lease.dispatcher._stopping
+        return len(self.ready) >= (1 if stopping else self.group)
+
     async def _write(self) -> None:
-        while len(self.ready) >= self.group:
+        while self._due():
             await self._write_ready()
 
     async def _write_ready(self) -> None:

@@ -272,6 +272,14 @@ class Service:
             waiting.append(self._polling)  # type: ignore[arg-type]
         await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
 
+    @property
+    def failed(self) -> bool:
+        """Polling ended by itself: Telegram refused the token (`usar run` exits with an error)."""
+        polling = self._polling
+        if polling is None or not polling.done() or polling.cancelled():
+            return False
+        return polling.exception() is not None
+
     async def stop(self) -> None:
         self._stopped.set()
         if self.scheduler is not None:

@@ -10,7 +10,9 @@ A turn, in order:
    a greeting or thanks alone is answered in kind, and the question asked again;
 5. anything else is the current flow's answer, with the option it names already recognised.
 Two messages from one person are answered one after the other (a lock per person in this process and
-the conversation's version column across processes: a turn that raced another is run again).
+the conversation's version column across processes: a turn that raced another is run again). When one meets
+the database away, those of hers already waiting behind it wait for the database too (`Unavailable`), so that
+none is answered before it.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
 from enum import Enum
 from functools import partial
 
@@ -76,25 +79,33 @@ def global_word(text: str) -> GlobalWord | None:
     return _GLOBAL_WORDS.get(fold(text) or text.strip())
 
 
+@dataclass
+class Turns:
+    """One key's lock, how many hold or wait for it, and whether a holder met the database away (those
+    waiting behind it then wait for the database too, rather than overtake it)."""
+
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    users: int = 0
+    database_away: bool = False
+
+
 class KeyedLocks:
     """One asyncio lock per key, dropped when nobody holds or waits for it."""
 
     def __init__(self) -> None:
-        self._locks: dict[object, tuple[asyncio.Lock, int]] = {}
+        self._locks: dict[object, Turns] = {}
 
     @asynccontextmanager
-    async def hold(self, key: object) -> AsyncIterator[None]:
-        lock, users = self._locks.get(key, (asyncio.Lock(), 0))
-        self._locks[key] = (lock, users + 1)
+    async def hold(self, key: object) -> AsyncIterator[Turns]:
+        turns = self._locks.setdefault(key, Turns())
+        turns.users += 1
         try:
-            async with lock:
-                yield
+            async with turns.lock:
+                yield turns
         finally:
-            lock, users = self._locks[key]
-            if users == 1:
+            turns.users -= 1
+            if turns.users == 0:
                 del self._locks[key]
-            else:
-                self._locks[key] = (lock, users - 1)
 
 
 class Engine:
@@ -124,12 +135,16 @@ class Engine:
         self._in_progress += 1
         self._idle.clear()
         try:
-            async with self._locks.hold((inbound.channel, inbound.address)):
+            async with self._locks.hold((inbound.channel, inbound.address)) as turns:
+                if turns.database_away:  # her earlier message waits for the database: this one behind it
+                    log.warning("a %s message waits: the database is out of reach", inbound.channel.value)
+                    raise Unavailable
                 try:
                     replies = await self.database.run_short(partial(self._turn, inbound))
                 except Exception as exc:
                     if is_unreachable(exc):
                         log.warning("a %s message waits: the database is out of reach", inbound.channel.value)
+                        turns.database_away = True
                         raise Unavailable from exc
                     # Never the message itself or the address: they may hold personal data.
                     log.exception("a %s turn failed", inbound.channel.value)

@@ -19,7 +19,7 @@ import json
 import sys
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -47,6 +47,9 @@ class FakeTelegram:
     sent_at: list[float] = field(default_factory=list)  # time.monotonic() of each message sent
     keep_messages: bool = True  # False: only count and time them (a benchmark's hundred thousand)
     on_send: Callable[[], object] | None = None  # called after each message sent (a test's fault injection)
+    # Awaited with the updates a getUpdates call is about to answer, before the answer leaves (a test's way
+    # to have something happen while the answer is on its way).
+    answering_updates: Callable[[list[dict[str, Any]]], Awaitable[None]] | None = None
 
     def __post_init__(self) -> None:
         self._changed = asyncio.Condition()
@@ -71,9 +74,10 @@ class FakeTelegram:
 
     # -- what tests do ----------------------------------------------------------------------------------
 
-    async def queue(self, update: dict[str, Any]) -> None:
+    async def queue(self, *updates: dict[str, Any]) -> None:
+        """Updates for the next getUpdates; several at once come in one answer (she typed quickly)."""
         async with self._changed:
-            self.pending.append(update)
+            self.pending.extend(updates)
             self._changed.notify_all()
 
     def fail_next_send(self, status: int, description: str, **parameters: Any) -> None:
@@ -119,6 +123,7 @@ class FakeTelegram:
 
     async def _getupdates(self, params: dict[str, Any]) -> web.Response:
         offset = int(params.get("offset", 0))
+        limit = max(1, min(int(params.get("limit", 100)), 100))  # Telegram's: 1 to 100, 100 by default
         wait = min(float(params.get("timeout", 0)), 0.2)  # a short long-poll: tests stop quickly
         async with self._changed:
             self.pending = [u for u in self.pending if u["update_id"] >= offset]
@@ -128,7 +133,10 @@ class FakeTelegram:
                         await self._changed.wait_for(lambda: bool(self.pending))
                 except TimeoutError:
                     pass
-            return _ok(list(self.pending))
+            answer = self.pending[:limit]
+        if self.answering_updates is not None:
+            await self.answering_updates(answer)
+        return _ok(answer)
 
     async def _sendmessage(self, params: dict[str, Any]) -> web.Response:
         if self.faults:

@@ -9,11 +9,15 @@ from collections.abc import Mapping
 from pathlib import Path
 
 USAR = Path(sys.executable).with_name("usar")
+CHECKOUT = Path(__file__).resolve().parents[1]  # the code under test, whichever checkout the venv points to
 
 
 def usar_environment(**settings: str) -> dict[str, str]:
-    """This machine's environment without any USAR_ setting of the developer's, plus the test's own."""
+    """This machine's environment without any USAR_ setting of the developer's, plus the test's own; the
+    process runs this checkout's code (an editable install may point at another one: a git worktree's
+    tests would run the main checkout's code)."""
     environment = {name: value for name, value in os.environ.items() if not name.startswith("USAR_")}
+    environment["PYTHONPATH"] = os.pathsep.join(filter(None, [str(CHECKOUT), environment.get("PYTHONPATH")]))
     environment.update(settings)
     return environment
 

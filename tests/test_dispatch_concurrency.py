@@ -126,3 +126,47 @@ async def test_a_short_retry_after_is_waited_out_holding_the_claims(database: Da
     clock.advance(minutes=1)
     await sending.drain()
     assert await statuses(database) == {"sent": 3}
+
+
+class OneSendHangs:
+    """Telegram answers every send but the second, which hangs (a slow platform during a deploy)."""
+
+    channel = Channel.TELEGRAM
+
+    def __init__(self) -> None:
+        self.answered = 0
+        self.hanging = asyncio.Event()
+        self._never = asyncio.Event()
+
+    async def send(self, message: Outbound) -> SendOutcome:
+        self.answered += 1
+        if self.answered == 2:
+            self.hanging.set()
+            await self._never.wait()
+        await asyncio.sleep(0)
+        return Sent(str(self.answered))
+
+
+async def test_a_worker_stopped_during_a_hanging_send_records_what_went_at_once(
+    database: Database, clock: Clock
+) -> None:
+    """At a stop, the service waits for the round (10 s) and then goes down whatever it is doing: what was
+    sent must be recorded by then, not wait for the hanging send's group, or it goes again after the lease."""
+    await families_on_telegram(database, clock, 3)
+    await announce(database, clock)
+    sender = OneSendHangs()  # outcomes are written three at a time with six in flight: two wait for a third
+    worker = Dispatcher(database, {Channel.TELEGRAM: sender}, {}, clock, concurrency=6, sleep=clock.sleep)
+    round_in_hand = asyncio.create_task(worker.drain())
+    try:
+        await sender.hanging.wait()
+        async with asyncio.timeout(10):
+            while sender.answered < 3:  # noqa: ASYNC110 (the round's own tasks)
+                await asyncio.sleep(0.01)
+        worker.stop()
+        async with asyncio.timeout(10):
+            while (await statuses(database)).get("sent", 0) < 2:  # noqa: ASYNC110
+                await asyncio.sleep(0.01)
+    finally:
+        round_in_hand.cancel()  # the service went down: the process ends
+        await asyncio.gather(round_in_hand, return_exceptions=True)
+    assert await statuses(database) == {"sent": 2, "sending": 1}  # only the hanging one waits out its lease

@@ -400,3 +400,33 @@ async def test_malformed_webhook_calls_get_4xx_and_no_traceback(
     finally:
         await whatsapp.stop()
     assert "Traceback" not in caplog.text and not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+@pytest.mark.postgres
+async def test_a_message_that_comes_once_the_database_is_back_waits_behind_hers_on_disk(
+    postgres_url: str, postgres: Database, clock: Clock, tmp_path: Path
+) -> None:
+    """She wrote "1" during the outage (kept on disk), then her name just after the database came back,
+    before the spool's next replay (every 5 s): her name is answered after her "1", not before."""
+    outage = Outage(postgres_url)
+    twilio = FakeTwilio(auth_token=AUTH_TOKEN)
+    settings = whatsapp_settings(await outage.start())
+    settings.twilio_api_base = await twilio.start()  # type: ignore[assignment]
+    settings.spool_directory = tmp_path / "spool"
+    service = await started(Service(settings, clock=clock, run_jobs=False, sleep=clock.sleep))
+    try:
+        fatima = OnWhatsApp(service, "+966551234567")
+        assert "1." in await fatima.says("مرحبا")  # welcomed, with the menu
+        outage.cut()
+        await fatima.says("1")  # register: kept on disk
+        assert fatima.heard == []
+        outage.restore()
+        await fatima.says("فاطمة أحمد")  # her name, before the replay
+        assert fatima.heard == []  # it waits behind her "1"
+        assert await service.replay_spool() == 2
+        answers = [message["Body"] for message in twilio.created]
+        assert "ما اسمك الكامل؟" in answers[0] and "رقم هويتك" in answers[-1]  # in the order she wrote
+    finally:
+        await service.stop()
+        await twilio.stop()
+        await outage.stop()

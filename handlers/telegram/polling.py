@@ -63,11 +63,7 @@ class Polling:
                 updates = await self._updates()
                 if updates is None:
                     continue
-                new = [
-                    u
-                    for u in updates
-                    if u.update_id not in self._in_hand and u.update_id not in self._handled
-                ]
+                new = [u for u in updates if self._is_new(u.update_id)]
                 if self._outages:  # after the database was away: the earliest alone, until one is answered
                     new = [] if self._in_hand else new[:1]
                 for update in new:
@@ -98,11 +94,18 @@ class Polling:
         try:
             return call.result()
         except TelegramUnauthorizedError:
+            log.error("Telegram: the bot's token is refused (revoked?); polling stops, and the process too")
             raise
         except Exception as problem:  # Telegram out of reach: try again soon
             log.warning("Telegram: could not fetch updates (%s); trying again", type(problem).__name__)
             await self._pause(PATIENCE[0])
             return None
+
+    def _is_new(self, number: int) -> bool:
+        """Neither in hand nor handled. Below the offset, it was handled: Telegram answered with the offset
+        of its call, and the update finished while the answer was on its way."""
+        below = self._offset is not None and number < self._offset
+        return not below and number not in self._in_hand and number not in self._handled
 
     def _start(self, update: Update) -> None:
         number = update.update_id

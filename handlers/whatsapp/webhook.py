@@ -85,17 +85,24 @@ class WhatsAppWebhook:
         inbound = inbound_from_form(form, self.clock())
         if inbound is None:
             return twiml([])
+        if self.spool.waiting():
+            # Messages that met the database away are still on disk (the replay comes within seconds): this
+            # one waits behind them, so that hers are answered in the order she wrote.
+            return self._kept(form, inbound)
         try:
             replies = await self.handle(inbound)
         except Unavailable:
             # Twilio does not send it again: it waits on disk, and is answered once the database is back.
-            try:
-                self.spool.keep(form, inbound.received_at)
-            except OSError:
-                log.exception("a WhatsApp message could not be kept in the spool")
-                return web.Response(status=503, text="try again later")
-            return twiml([])
+            return self._kept(form, inbound)
         return twiml(bodies(replies))
+
+    def _kept(self, form: dict[str, str], inbound: Inbound) -> web.Response:
+        try:
+            self.spool.keep(form, inbound.received_at)
+        except OSError:
+            log.exception("a WhatsApp message could not be kept in the spool")
+            return web.Response(status=503, text="try again later")
+        return twiml([])
 
 
 def _refusal(form: dict[str, str]) -> str | None:

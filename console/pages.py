@@ -21,6 +21,7 @@ from console.context import (
     LANGUAGE_COOKIE,
     console_of,
     language_of,
+    remote_of,
     signed_in_as,
     who_of,
 )
@@ -186,7 +187,7 @@ async def sign_in_page(request: web.Request) -> web.StreamResponse:
     console = console_of(request)
     now = console.clock()
     try:
-        tried = await console.database.run(lambda s: sign_in.attempt(s, login, request.remote or "?", now))
+        tried = await console.database.run(lambda s: sign_in.attempt(s, login, remote_of(request), now))
     except sign_in.Locked as locked:
         return _sign_in_form(request, locked.message, login, status=429)
     right = len(password) <= LONGEST_PASSWORD and await asyncio.to_thread(

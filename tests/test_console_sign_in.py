@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from bot.logs import redact
 from bot.service import Service
 from office import staff
 from office.rights import OPERATOR
@@ -263,3 +264,45 @@ async def test_cookies_are_secure_behind_https(database: Database, database_url:
             assert response.status == 303
             cookie = next(c for c in response.headers.getall("Set-Cookie") if c.startswith("usar_console="))
         assert "Secure" in cookie and "HttpOnly" in cookie
+
+
+async def test_behind_a_trusted_proxy_the_lock_is_the_clients_not_everyones(
+    database: Database, database_url: str, clock: Clock
+) -> None:
+    await add_staff(database, clock, "sara")
+    proxied = console_server(database_url, clock, trusted_proxies="127.0.0.1")
+    async with proxied as service, visitor(service) as guesser, visitor(service) as sara:
+        guesser.sends["X-Forwarded-For"] = "10.9.9.9, 203.0.113.5"  # what the proxy added comes last
+        sara.sends["X-Forwarded-For"] = "203.0.113.77"
+        for attempt in range(5):
+            await guesser.signs_in("sara", password=f"a guess {attempt}")
+        await guesser.signs_in("sara")
+        assert guesser.status == 429
+        await sara.signs_in("sara")  # the same login from her own desk, through the same proxy
+        assert sara.status == 303
+
+
+async def test_a_forwarded_address_from_anyone_else_is_not_believed(console: Service) -> None:
+    async with visitor(console) as guesser:
+        for attempt in range(5):
+            guesser.sends["X-Forwarded-For"] = f"203.0.113.{attempt}"  # a new "address" each try
+            await guesser.signs_in("sara", password=f"a guess {attempt}")
+        await guesser.signs_in("sara")
+        assert guesser.status == 429  # still one address: the lock holds
+
+
+async def test_a_staff_member_removed_and_brought_back_needs_a_new_password(
+    console: Service, database: Database, clock: Clock
+) -> None:
+    await database.run(lambda s: staff.remove(s, OPERATOR, "sara", clock.now))
+    await database.run(
+        lambda s: staff.add(s, OPERATOR, None, StaffRole.STAFF, "makkah", clock.now, login="sara")
+    )
+    async with visitor(console) as sara:
+        await sara.signs_in("sara")
+        assert sara.status == 401  # her old password went with her removal
+
+
+def test_the_session_cookie_never_reaches_the_log() -> None:
+    quoted = "Bad request: b'GET / HTTP/1.1\\r\\nCookie: usar_console=Zq9-secret_token; lang=ar'"
+    assert redact(quoted) == "Bad request: b'GET / HTTP/1.1\\r\\nCookie: usar_console=***; lang=ar'"

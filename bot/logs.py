@@ -1,4 +1,5 @@
-"""Logging that never writes personal data: long digit runs (IDs, phone numbers) are masked."""
+"""Logging that never writes personal data or secrets: long digit runs (IDs, phone numbers) and the
+console's session cookie are masked."""
 
 from __future__ import annotations
 
@@ -13,7 +14,12 @@ from conversations.messages import Unavailable
 _PERSONAL_NUMBER = re.compile(r"\+?\d(?:[\s-]?\d){8,}")
 
 
+# The console's session token, as aiohttp quotes a request's headers when it cannot read one.
+_SESSION_COOKIE = re.compile(r"(usar_console=)[^;\s'\"]*")
+
+
 def redact(text: str) -> str:
+    text = _SESSION_COOKIE.sub(r"\1***", text)
     return _PERSONAL_NUMBER.sub(lambda found: "***" + found.group()[-2:], text)
 
 

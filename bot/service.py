@@ -114,7 +114,14 @@ class Service:
             app = build_app()  # healthz and readyz only: this process answers no channel
         else:
             add_calendar(app, database, self.clock)
-            add_console(app, database, self.clock, secure_cookies=settings.https, sleep=self.sleep)
+            add_console(
+                app,
+                database,
+                self.clock,
+                secure_cookies=settings.https,
+                trusted_proxies=settings.proxies,
+                sleep=self.sleep,
+            )
         add_readiness(app, database, self.role.value)
         runner = web.AppRunner(app, access_log=None)
         await runner.setup()

@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=8080, ge=0, le=65535)  # 0: any free port
     public_url: HttpUrl | None = None  # where Telegram and Twilio reach our web server
+    # The reverse proxies in front of the web server (their addresses, comma-separated): for a request from
+    # one, the console takes the client's address from the X-Forwarded-For entry the proxy added.
+    trusted_proxies: str = ""
     # Where WhatsApp messages wait while the database is out of reach (beside the SQLite file by default,
     # else ./usar-spool): every web process must see the same directory.
     spool_directory: Path | None = None
@@ -123,6 +126,10 @@ class Settings(BaseSettings):
         if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
             return Path(url.database).resolve().parent / "usar-spool"
         return Path("usar-spool").resolve()
+
+    @property
+    def proxies(self) -> frozenset[str]:
+        return frozenset(part.strip() for part in self.trusted_proxies.split(",") if part.strip())
 
     @property
     def https(self) -> bool:

@@ -8,6 +8,7 @@ signing out, a new password or her removal ends it at once. Every POST carries t
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from pathlib import Path
@@ -25,6 +26,7 @@ from office.errors import NotAllowed, NotFound, NotStaff, OfficeError, Refused
 from storage.db import Database
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
 # No inline script or style, nothing from elsewhere, never in a frame.
 CONTENT_SECURITY_POLICY = (
@@ -42,6 +44,11 @@ async def security_headers(request: web.Request, handler: Handler) -> web.Stream
     except web.HTTPException as answered:
         _protect(request, answered)
         raise
+    except Exception:  # a fault of ours: logged, and answered with the same headers as every page
+        log.exception("a console page failed")
+        failed = web.HTTPInternalServerError(text=_("Something went wrong on our side; nothing was changed."))
+        _protect(request, failed)
+        raise failed from None
     _protect(request, response)
     return response
 
@@ -97,10 +104,11 @@ def add_console(
     clock: Callable[[], datetime],
     *,
     secure_cookies: bool,
+    trusted_proxies: frozenset[str] = frozenset(),
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
 ) -> None:
     console = web.Application(middlewares=[security_headers, signed_in])
-    console[CONSOLE] = Console(database, clock, secure_cookies, sleep)
+    console[CONSOLE] = Console(database, clock, secure_cookies, sleep, trusted_proxies)
     environment = aiohttp_jinja2.setup(
         console,
         loader=jinja2.FileSystemLoader(HERE / "templates"),

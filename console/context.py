@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -23,6 +24,7 @@ class Console:
     clock: Callable[[], datetime]
     secure_cookies: bool  # https: cookies only over https
     sleep: Callable[[float], Awaitable[None]]  # how a wrong password is slowed (tests pass their clock's)
+    trusted_proxies: frozenset[str] = frozenset()  # whose X-Forwarded-For is believed
 
 
 CONSOLE = web.AppKey("console", Console)
@@ -42,6 +44,19 @@ def signed_in_as(request: web.Request) -> SignedIn:
     who = who_of(request)
     assert who is not None
     return who
+
+
+def remote_of(request: web.Request) -> str:
+    """The network address a request came from: the TCP peer, or, behind a trusted proxy, the address that
+    proxy put last in X-Forwarded-For (what comes before it was written by the client and proves nothing)."""
+    peer = request.remote or "?"
+    if peer not in console_of(request).trusted_proxies:
+        return peer
+    forwarded = request.headers.get("X-Forwarded-For", "").rsplit(",", 1)[-1].strip()
+    try:
+        return str(ipaddress.ip_address(forwarded))
+    except ValueError:
+        return peer
 
 
 def language_of(request: web.Request) -> str:

@@ -21,6 +21,7 @@ from console.context import (
     LANGUAGE_COOKIE,
     console_of,
     language_of,
+    remote_of,
     signed_in_as,
     who_of,
 )
@@ -40,6 +41,7 @@ PRODUCTS = [product.value for product in Product]
 PAGE_SIZE = registrations.PAGE
 CHANNELS = ("telegram", "whatsapp")
 
+ANYWHERE = URL("http://console.invalid")  # what an address given is read against, as a browser would
 LONGEST_PASSWORD = 1024  # characters: a longer one is not hashed (argon2 would take it, slowly)
 
 
@@ -89,7 +91,7 @@ async def families_list(request: web.Request) -> web.StreamResponse:
     )
     reach = Reach(asked["reach"]) if asked.get("reach") in set(Reach) else None
     order = Order(asked["order"]) if asked.get("order") in set(Order) else Order.NEWEST
-    page = int(asked["page"]) if asked.get("page", "").isdigit() else 1
+    page = _number(asked.get("page")) or 1
     problem, found = None, None
     console = console_of(request)
     try:
@@ -108,12 +110,19 @@ async def families_list(request: web.Request) -> web.StreamResponse:
     )
 
 
+def _number(value: object, digits: int = 18) -> int | None:
+    """A whole number sent in a form or an address (in any script's digits), or None for anything else:
+    str.isdigit alone would let in "²", and int() refuses more than 4,300 digits."""
+    text = value if isinstance(value, str) else ""
+    return int(text) if text.isdecimal() and len(text) <= digits else None
+
+
 def same_token(given: object, expected: str | None) -> bool:
-    """A form's CSRF token is the one expected (compared in constant time)."""
+    """A form's CSRF token is the one expected (compared in constant time); an empty one is none."""
     return (
         isinstance(given, str)
-        and expected is not None
-        and secrets.compare_digest(given.encode(), expected.encode())
+        and bool(expected)
+        and secrets.compare_digest(given.encode(), str(expected).encode())
     )
 
 
@@ -129,11 +138,18 @@ def _cookie(response: web.StreamResponse, request: web.Request, name: str, value
 
 
 def _next(request: web.Request, given: object) -> str:
-    """Where to go after signing in: a console page, never another site."""
+    """Where to go after signing in: a console page, never another site nor another part of this one, as a
+    browser reads the address ("/console/..//x" is "//x" on this site)."""
     home_url = str(request.app.router["home"].url_for())
-    if isinstance(given, str) and given.startswith(home_url) and not given.startswith("//"):
-        return given
-    return home_url
+    if not isinstance(given, str) or not given.startswith(home_url):
+        return home_url
+    try:
+        wanted = ANYWHERE.join(URL(given))
+    except ValueError:
+        return home_url
+    if wanted.host != ANYWHERE.host or not wanted.path.startswith(home_url):
+        return home_url
+    return str(wanted.relative())
 
 
 def _sign_in_form(
@@ -171,14 +187,13 @@ async def sign_in_page(request: web.Request) -> web.StreamResponse:
     console = console_of(request)
     now = console.clock()
     try:
-        tried = await console.database.run(lambda s: sign_in.attempt(s, login, request.remote or "?", now))
+        tried = await console.database.run(lambda s: sign_in.attempt(s, login, remote_of(request), now))
     except sign_in.Locked as locked:
         return _sign_in_form(request, locked.message, login, status=429)
     right = len(password) <= LONGEST_PASSWORD and await asyncio.to_thread(
         passwords.matches, tried.password_hash, password
     )
-    if not right or tried.staff_id is None:
-        await console.database.run(lambda s: sign_in.failed(s, tried, now))
+    if not right or tried.staff_id is None:  # counted already (`sign_in.attempt`)
         if tried.delay:
             await console.sleep(tried.delay)
         return _sign_in_form(request, _("Wrong login or password."), login, status=401)
@@ -260,7 +275,7 @@ async def change_verification(request: web.Request) -> web.StreamResponse:
     console, who, family_id = console_of(request), signed_in_as(request), _family_id(request)
     form = await request.post()
     change, reason = str(form.get("change", "")), str(form.get("reason", ""))
-    seen = int(str(form.get("seen", ""))) if str(form.get("seen", "")).isdigit() else None
+    seen = _number(form.get("seen"))
     now = console.clock()
     actions = {
         "verified": lambda s: registrations.verify(s, who.actor, family_id, now, seen=seen),
@@ -284,7 +299,8 @@ async def verify_many(request: web.Request) -> web.StreamResponse:
     console, who = console_of(request), signed_in_as(request)
     form = await request.post()
     ticked = [str(value) for value in form.getall("family", [])]
-    chosen = sorted({int(value) for value in ticked if value.isdigit() and len(value) < 10})[:PAGE_SIZE]
+    numbers = (_number(value, digits=9) for value in ticked)
+    chosen = sorted({number for number in numbers if number is not None})[:PAGE_SIZE]
     now = console.clock()
 
     def verify_all(session: Session) -> int:

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from conversations import daily_tips
-from office import event_notices
+from office import event_notices, sign_in
 from storage import announcements, canteens, seen
 
 Work = Callable[..., object]  # (session, now=…)
@@ -35,4 +35,5 @@ def due_work(reminders: Sequence[timedelta] = event_notices.DEFAULT_REMINDERS) -
         ("daily tips", daily_tips.send_due),
         ("canteen deadlines", canteens.close_due),
         ("messages seen long ago", seen.forget_old),
+        ("console sign-ins long over", sign_in.forget_old),
     ]

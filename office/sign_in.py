@@ -6,7 +6,8 @@ out of her own office, and an admin can unlock a login at once (`office.staff.un
 a wrong try like any other, answered the same and as slowly, so that nobody learns which logins exist.
 
 The password's hash is checked off the event loop by the console (`passwords.matches`): `attempt` reads
-what it needs, `succeeded` or `failed` records the outcome.
+what it needs and counts the try as a failure before its password is checked, so that tries sent all at once
+are counted one after another; `succeeded` forgets it.
 """
 
 from __future__ import annotations
@@ -85,8 +86,10 @@ def digest(token: str) -> str:
 
 
 def attempt(session: Session, login: str, remote: str, now: datetime) -> Attempt:
-    """Who would be signed in, unless her login or this address is locked (`Locked`)."""
+    """Who would be signed in, unless her login or this address is locked (`Locked`); the try is counted as a
+    failure until it `succeeded`."""
     named = login_name(login)[:64]
+    console_sessions.one_at_a_time_from(session, remote)
     for_login, from_remote, last = console_sessions.failures_since(session, named, remote, now - LOCK)
     if for_login >= TRIES_FOR_A_LOGIN and last is not None:
         raise Locked(last + LOCK)
@@ -96,6 +99,7 @@ def attempt(session: Session, login: str, remote: str, now: datetime) -> Attempt
     member = staff.by_login(session, named) if named else None
     if member is not None and member.removed_at is not None:
         member = None
+    console_sessions.record_failure(session, named, remote, now)
     return Attempt(
         named,
         remote,
@@ -107,7 +111,8 @@ def attempt(session: Session, login: str, remote: str, now: datetime) -> Attempt
 
 @action
 def succeeded(session: Session, tried: Attempt, language: str, now: datetime) -> str:
-    """Her session begins; the token for her cookie."""
+    """Her session begins; the token for her cookie. Her failures from this address are forgotten (this try's
+    among them)."""
     assert tried.staff_id is not None
     token = secrets.token_urlsafe(32)
     console_sessions.clear_failures(session, tried.login, tried.remote)
@@ -118,11 +123,6 @@ def succeeded(session: Session, tried: Attempt, language: str, now: datetime) ->
         outcome="signed in", now=now,
     )  # fmt: skip
     return token
-
-
-@action
-def failed(session: Session, tried: Attempt, now: datetime) -> None:
-    console_sessions.record_failure(session, tried.login, tried.remote, now)
 
 
 def signed_in(session: Session, token: str, now: datetime) -> SignedIn | None:
@@ -154,3 +154,11 @@ def sign_out(session: Session, who: SignedIn, now: datetime) -> None:
         session, rights(session, who.actor), "staff.sign_out", office=who.office_code, target="staff",
         target_id=who.staff_id, outcome="signed out", now=now,
     )  # fmt: skip
+
+
+def forget_old(session: Session, now: datetime) -> int:
+    """Sessions that ended or lapsed a working day ago and failures that no longer count, removed; how many
+    (the scheduler's)."""
+    return console_sessions.forget_ended(session, now - LASTS) + console_sessions.forget_failures(
+        session, now - LOCK
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.orm import Session
 
 from storage.models import ConsoleSession, SignInFailure, StaffMember
@@ -71,6 +71,20 @@ def forget_ended(session: Session, before: datetime) -> int:
         )
     )
     return int(gone.rowcount)  # type: ignore[attr-defined]
+
+
+SIGN_IN_LOCKS = 0x7573_6172  # PostgreSQL's advisory locks of sign-in tries: the first of two keys ("usar")
+
+
+def one_at_a_time_from(session: Session, remote: str) -> None:
+    """Sign-in tries from this address take turns until the transaction ends, so that each counts the
+    failures of those before it. On PostgreSQL under an advisory lock; SQLite's writers take turns already
+    (one that read before another wrote runs again: `storage.db`)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(
+            text("SELECT pg_advisory_xact_lock(:kind, hashtext(:remote))"),
+            {"kind": SIGN_IN_LOCKS, "remote": remote},
+        )
 
 
 def record_failure(session: Session, login: str, remote: str, now: datetime) -> None:

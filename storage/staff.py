@@ -59,7 +59,9 @@ def set_password_hash(session: Session, member: StaffMember, password_hash: str)
 
 
 def remove(session: Session, member: StaffMember, now: datetime) -> None:
+    """No rights, and no password: brought back, she is given a new one."""
     member.removed_at = now
+    member.password_hash = None
     session.flush()
 
 

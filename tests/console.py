@@ -7,7 +7,7 @@ import os
 import shutil
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -75,17 +75,20 @@ class Visitor:
 
     base: str
     http: aiohttp.ClientSession
+    sends: dict[str, str] = field(default_factory=dict)  # headers sent with every request
     status: int = 0
     text: str = ""
     location: str = ""
 
     async def get(self, path: str) -> str:
-        async with self.http.get(self.base + path, allow_redirects=False) as response:
+        async with self.http.get(self.base + path, allow_redirects=False, headers=self.sends) as response:
             await self._read(response)
         return self.text
 
     async def post(self, path: str, form: dict[str, str]) -> str:
-        async with self.http.post(self.base + path, data=form, allow_redirects=False) as response:
+        async with self.http.post(
+            self.base + path, data=form, allow_redirects=False, headers=self.sends
+        ) as response:
             await self._read(response)
         return self.text
 

@@ -77,3 +77,26 @@ async def test_verifying_without_the_forms_token_changes_nothing(
         await sara.post("/console/families/1/verification", {"change": "verified"})
         assert sara.status == 403
     assert await verification(database, 1) is Verification.WAITING
+
+
+async def test_numbers_in_other_digits_or_too_long_are_ignored_not_a_fault(
+    console: Service, database: Database
+) -> None:
+    async with visitor(console) as sara:
+        await sara.signs_in("sara")
+        for page in ("²", "1" * 5000):  # a superscript two is a digit to Python, but no number
+            await sara.get(f"/console/families?page={page}")
+            assert sara.status == 200 and "فاطمة أحمد" in sara.text  # the first page
+        await sara.get("/console/families?page=١")
+        assert sara.status == 200 and "فاطمة أحمد" in sara.text  # Arabic-Indic digits are digits
+        await sara.get("/console/families/1")
+        token = sara.form_token()
+        for seen in ("²", "9" * 5000):
+            form = {"csrf": token, "change": "correction", "reason": "الاسم ناقص", "seen": seen}
+            await sara.post("/console/families/1/verification", form)
+            assert sara.status == 303
+        await sara.post(
+            "/console/families/verify", {"csrf": token, "family": "²", "back": "/console/families"}
+        )
+        assert sara.status == 303 and sara.location == "/console/families?verified_now=0"
+    assert await verification(database, 1) is Verification.CORRECTION

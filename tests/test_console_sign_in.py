@@ -3,15 +3,21 @@ form, wrong passwords slowed and then locked for one login from one address, and
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack
+from urllib.parse import quote
 
 import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
+from bot.logs import redact
 from bot.service import Service
 from office import staff
 from office.rights import OPERATOR
 from storage.db import Database
-from storage.models import StaffRole
+from storage.models import ConsoleSession, SignInFailure, StaffRole
 from tests.console import PASSWORD, add_staff, console_server, visitor
 from tests.people import Clock
 
@@ -104,6 +110,25 @@ async def test_wrong_passwords_are_slowed_then_lock_that_login_from_that_address
         assert guesser.status == 303  # the lock lasts 15 minutes
 
 
+async def test_wrong_passwords_sent_all_at_once_are_counted_one_after_another(console: Service) -> None:
+    async with AsyncExitStack() as stack:
+        guessers = [await stack.enter_async_context(visitor(console, "127.0.0.4")) for _ in range(10)]
+        for guesser in guessers:
+            await guesser.get("/console/login")
+        await asyncio.gather(
+            *(
+                guesser.post(
+                    "/console/login",
+                    {"csrf": guesser.form_token(), "login": "sara", "password": f"guess number {number}"},
+                )
+                for number, guesser in enumerate(guessers)
+            )
+        )
+        assert sorted(guesser.status for guesser in guessers) == [401] * 5 + [429] * 5
+        await guessers[0].signs_in("sara")
+        assert guessers[0].status == 429
+
+
 async def test_an_admin_unlocks_a_login_at_once(console: Service, database: Database, clock: Clock) -> None:
     async with visitor(console) as sara:
         for attempt in range(5):
@@ -162,6 +187,65 @@ async def test_sign_in_goes_back_to_the_page_she_asked_for_and_never_elsewhere(c
         assert sara.status == 303 and sara.location == "/console/"
 
 
+async def test_after_sign_in_she_never_leaves_the_console(console: Service) -> None:
+    elsewhere = (
+        "//evil.example/console/",
+        "/console/..//evil.example",  # a browser reads it as //evil.example on this site
+        "/console/%2e%2e/%2e%2e//evil.example",
+        "/console/../webhooks/telegram",
+    )
+    for place in elsewhere:
+        async with visitor(console) as sara:
+            await sara.get("/console/login")
+            form = {"csrf": sara.form_token(), "login": "sara", "password": PASSWORD, "next": place}
+            await sara.post("/console/login", form)
+            assert (sara.status, sara.location) == (303, "/console/"), place
+            await sara.get("/console/login?next=" + quote(place))  # signed in already
+            assert (sara.status, sara.location) == (303, "/console/"), place
+            await sara.get("/console/families")
+            await sara.post("/console/language", {"csrf": sara.form_token(), "language": "ar", "back": place})
+            assert (sara.status, sara.location) == (303, "/console/"), place
+            await sara.get("/console/login?next=" + quote("/console/families?page=2"))
+            assert (sara.status, sara.location) == (303, "/console/families?page=2")  # where she asked
+
+
+async def test_an_empty_token_is_no_token(console: Service) -> None:
+    async with (
+        visitor(console) as someone,
+        someone.http.post(
+            someone.base + "/console/login",
+            data={"csrf": "", "login": "sara", "password": PASSWORD},
+            headers={"Cookie": "usar_form="},
+            allow_redirects=False,
+        ) as response,
+    ):
+        assert response.status == 403
+
+
+async def test_sessions_and_wrong_tries_long_over_are_forgotten(
+    console: Service, database: Database, clock: Clock
+) -> None:
+    async with visitor(console) as sara:
+        await sara.signs_in("sara", password="not her password")
+        await sara.signs_in("sara")
+        await sara.get("/console/families")
+        await sara.post("/console/logout", {"csrf": sara.form_token()})
+        await sara.signs_in("sara")
+
+    def kept(session: Session) -> tuple[int, int]:
+        sessions = session.scalar(select(func.count()).select_from(ConsoleSession))
+        failures = session.scalar(select(func.count()).select_from(SignInFailure))
+        return sessions or 0, failures or 0
+
+    async with visitor(console, "127.0.0.5") as guesser:
+        await guesser.signs_in("noura", password="a guess")
+    await console.run_due_work()
+    assert await database.run(kept) == (2, 1)  # while they may still count
+    clock.advance(hours=12, seconds=1)
+    await console.run_due_work()
+    assert await database.run(kept) == (0, 0)
+
+
 async def test_cookies_are_secure_behind_https(database: Database, database_url: str, clock: Clock) -> None:
     await add_staff(database, clock, "sara")
     https = console_server(database_url, clock, public_url="https://usar.example.org/")
@@ -180,3 +264,45 @@ async def test_cookies_are_secure_behind_https(database: Database, database_url:
             assert response.status == 303
             cookie = next(c for c in response.headers.getall("Set-Cookie") if c.startswith("usar_console="))
         assert "Secure" in cookie and "HttpOnly" in cookie
+
+
+async def test_behind_a_trusted_proxy_the_lock_is_the_clients_not_everyones(
+    database: Database, database_url: str, clock: Clock
+) -> None:
+    await add_staff(database, clock, "sara")
+    proxied = console_server(database_url, clock, trusted_proxies="127.0.0.1")
+    async with proxied as service, visitor(service) as guesser, visitor(service) as sara:
+        guesser.sends["X-Forwarded-For"] = "10.9.9.9, 203.0.113.5"  # what the proxy added comes last
+        sara.sends["X-Forwarded-For"] = "203.0.113.77"
+        for attempt in range(5):
+            await guesser.signs_in("sara", password=f"a guess {attempt}")
+        await guesser.signs_in("sara")
+        assert guesser.status == 429
+        await sara.signs_in("sara")  # the same login from her own desk, through the same proxy
+        assert sara.status == 303
+
+
+async def test_a_forwarded_address_from_anyone_else_is_not_believed(console: Service) -> None:
+    async with visitor(console) as guesser:
+        for attempt in range(5):
+            guesser.sends["X-Forwarded-For"] = f"203.0.113.{attempt}"  # a new "address" each try
+            await guesser.signs_in("sara", password=f"a guess {attempt}")
+        await guesser.signs_in("sara")
+        assert guesser.status == 429  # still one address: the lock holds
+
+
+async def test_a_staff_member_removed_and_brought_back_needs_a_new_password(
+    console: Service, database: Database, clock: Clock
+) -> None:
+    await database.run(lambda s: staff.remove(s, OPERATOR, "sara", clock.now))
+    await database.run(
+        lambda s: staff.add(s, OPERATOR, None, StaffRole.STAFF, "makkah", clock.now, login="sara")
+    )
+    async with visitor(console) as sara:
+        await sara.signs_in("sara")
+        assert sara.status == 401  # her old password went with her removal
+
+
+def test_the_session_cookie_never_reaches_the_log() -> None:
+    quoted = "Bad request: b'GET / HTTP/1.1\\r\\nCookie: usar_console=Zq9-secret_token; lang=ar'"
+    assert redact(quoted) == "Bad request: b'GET / HTTP/1.1\\r\\nCookie: usar_console=***; lang=ar'"

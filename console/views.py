@@ -10,8 +10,8 @@ from urllib.parse import urlencode
 from sqlalchemy.orm import Session
 
 from conversations.dates import RIYADH, long_date
-from conversations.i18n import LazyText, current_language
-from office import audit, offices, words
+from conversations.i18n import LazyText, _, current_language
+from office import offices, words
 from office.errors import Refused
 from storage.audit import Line
 from storage.models import Beneficiary, Event, Product
@@ -61,6 +61,13 @@ def changed(asked: Mapping[str, str], **changes: object) -> str:
     return urlencode({**kept, **{name: str(value) for name, value in changes.items()}})
 
 
+def who(line: Line) -> str:
+    """Who made a change of her history: the staff member's name, the family, or the operator, in words."""
+    if line.by_family:
+        return _("the family")
+    return line.staff_name or _("the operator")
+
+
 def what(line: Line) -> str:
     """An entry of her history in words: the action, how it ended, and the reason given."""
     said = f"{words.said(words.ACTIONS, line.action)}: {words.said(words.OUTCOMES, line.outcome)}"
@@ -82,7 +89,7 @@ FILTERS.update(
         "product": product,
         "office_name": office_name,
         "changed": changed,
-        "who": audit.who,
+        "who": who,
         "what": what,
         "title": title,
         "guest_answer": _words(words.GUEST_ANSWERS),

@@ -161,3 +161,20 @@ async def test_sara_verifies_several_families_at_once_from_the_list(console: Ser
         await page.click("text=توثيق الأسر المحددة")
         assert await page.locator("[role=status]").inner_text() == "تم توثيق أسرتين، وستُبلَّغ كل منهما."
         assert await page.locator("input[type=checkbox]").count() == 0  # all three verified now
+
+
+async def test_on_a_phone_the_pages_are_as_wide_as_the_screen(console: Service) -> None:
+    """Sara on her phone (390×844): nothing sticks out sideways; a wide table scrolls within its box, and the
+    order the list is sorted in stands out from the other orders."""
+    async with browser_page(console) as page:
+        await page.set_viewport_size({"width": 390, "height": 844})
+        await signed_in(page, "sara")
+        for address in ("/console/families", "/console/families/2"):
+            await page.goto(address)
+            assert await page.evaluate("document.documentElement.scrollWidth") <= 390, address
+        await page.goto("/console/families")
+        await screenshot(page, "families-phone-ar")
+        chosen = page.locator(".pages a[aria-current=true]")
+        assert await chosen.inner_text() == "الأحدث"
+        weight = "el => getComputedStyle(el).fontWeight"
+        assert await chosen.evaluate(weight) != await page.locator(".pages a >> text=الاسم").evaluate(weight)

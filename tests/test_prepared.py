@@ -22,7 +22,9 @@ ADD_FAMILY = Prepared(
             name: bindparam(name)
             for name in (
                 "full_name",
+                "name_key",
                 "national_id",
+                "national_id_tail",
                 "mobile",
                 "office_code",
                 "health_certificate",
@@ -65,7 +67,9 @@ STATE = Prepared(
 def family(national_id: str, mobile: str) -> dict[str, object]:
     return {
         "full_name": "فاطمة أحمد",
+        "name_key": "فاطمه احمد",
         "national_id": national_id,
+        "national_id_tail": national_id[-4:],
         "mobile": mobile,
         "office_code": "jumum",
         "health_certificate": True,

@@ -77,13 +77,16 @@ async def signed_in(request: web.Request, handler: Handler) -> web.StreamRespons
     if who is None and name not in OPEN:
         target = request.path_qs if request.method == "GET" else str(request.app.router["home"].url_for())
         raise web.HTTPSeeOther(request.app.router["sign_in"].url_for().with_query(next=target))
-    if request.method == "POST" and who is not None and name not in OPEN | STREAMED:
-        form = await request.post()
-        if not pages.same_token(form.get("csrf"), who.csrf_token):
-            raise web.HTTPForbidden(text=_("This form has expired. Go back, reload the page and try again."))
     with use_language(language_of(request)):
+        if request.method == "POST" and who is not None and name not in OPEN | STREAMED:
+            form = await request.post()
+            if not pages.same_token(form.get("csrf"), who.csrf_token):
+                message = _("This form has expired. Go back, reload the page and try again.")
+                return _refusal(request, message, 403)
         try:
             return await handler(request)
+        except (web.HTTPNotFound, web.HTTPMethodNotAllowed) as unknown:
+            return _refusal(request, _("There is no such page in the console."), unknown.status)
         except NotFound as unknown:  # another office's, or nobody's: the same answer
             return _refusal(request, unknown.message, 404)
         except (NotAllowed, NotStaff) as refused:
@@ -95,7 +98,9 @@ async def signed_in(request: web.Request, handler: Handler) -> web.StreamRespons
 
 
 def _refusal(request: web.Request, message: str, status: int) -> web.StreamResponse:
-    return aiohttp_jinja2.render_template("refused.html", request, {"message": message}, status=status)
+    # With what every page has, also when answered before the page's own middleware ran (a stale form).
+    context = {**_shared(request), "message": message}
+    return aiohttp_jinja2.render_template("refused.html", request, context, status=status)
 
 
 def add_console(
@@ -126,6 +131,11 @@ def add_console(
 
 
 async def _context(request: web.Request) -> dict[str, Any]:
+    return _shared(request)
+
+
+def _shared(request: web.Request) -> dict[str, Any]:
+    """What every page's template has."""
     return {
         "who": who_of(request),
         "language": language_of(request),

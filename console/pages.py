@@ -63,7 +63,9 @@ def add_routes(console: web.Application) -> None:
     router.add_post("/lists/{contact:[0-9]{1,9}}/remove", remove_contact, name="remove_contact")
     router.add_get("/families/{family:[0-9]{1,9}}", family_page, name="family")
     router.add_post("/families/{family:[0-9]{1,9}}/reveal", reveal_national_id, name="reveal")
+    router.add_get("/families/{family:[0-9]{1,9}}/reveal", to_family_page)
     router.add_post("/families/{family:[0-9]{1,9}}/verification", change_verification, name="verification")
+    router.add_get("/families/{family:[0-9]{1,9}}/verification", to_family_page)
     router.add_route("*", "/login", sign_in_page, name="sign_in")
     router.add_post("/logout", sign_out, name="sign_out")
     router.add_post("/language", choose_language, name="language")
@@ -221,7 +223,9 @@ async def choose_language(request: web.Request) -> web.StreamResponse:
         raise web.HTTPBadRequest(text=_("No such language."))
     who = signed_in_as(request)
     await console_of(request).database.run(lambda s: sign_in.choose_language(s, who, str(language)))
-    raise web.HTTPSeeOther(_next(request, form.get("back")))
+    response = web.HTTPSeeOther(_next(request, form.get("back")))
+    _cookie(response, request, LANGUAGE_COOKIE, str(language))  # kept for her next sign-in here
+    raise response
 
 
 DONE = {  # what a page says after an action sent her back to it
@@ -260,6 +264,11 @@ async def _family_page(
 
 async def family_page(request: web.Request) -> web.StreamResponse:
     return await _family_page(request)
+
+
+async def to_family_page(request: web.Request) -> web.StreamResponse:
+    """An action's address opened again (Back, a new tab, another language): her page, and nothing done."""
+    raise web.HTTPSeeOther(request.app.router["family"].url_for(family=str(_family_id(request))))
 
 
 async def reveal_national_id(request: web.Request) -> web.StreamResponse:

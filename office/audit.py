@@ -24,8 +24,6 @@ from storage.models import AuditEntry
 
 P = ParamSpec("P")
 T = TypeVar("T")
-OPERATOR_LABEL = "operator"
-FAMILY_LABEL = "the family"
 
 
 def action(function: Callable[Concatenate[Session, P], T]) -> Callable[Concatenate[Session, P], T]:
@@ -117,6 +115,7 @@ def history(
 
 
 def who(line: Line) -> str:
+    """Who did it, in the reader's words: the staff member's name, the family, or the operator."""
     if line.by_family:
-        return FAMILY_LABEL
-    return line.staff_name or OPERATOR_LABEL
+        return _("the family")
+    return line.staff_name or _("the operator")

@@ -29,7 +29,6 @@ from office.rights import Actor, Rights, rights
 from office.tables import neutralised
 from office.words import ACTIONS, APPLICATION_STATUSES, GUEST_ANSWERS, OUTCOMES, PRODUCT_LABELS, said
 from storage import offices
-from storage.audit import Line
 from storage.beneficiaries import all_beneficiaries
 from storage.models import Beneficiary
 
@@ -249,12 +248,6 @@ def applicants(session: Session, actor: Actor, number: int, out: TextIO, languag
     return count
 
 
-def _who(line: Line) -> str:
-    if line.by_family:
-        return _("the family")
-    return line.staff_name or _("the operator")
-
-
 # -- the audit log ------------------------------------------------------------------------------------------
 
 AUDIT_COLUMNS = (
@@ -288,7 +281,7 @@ def audit(
             (
                 {
                     "at": _riyadh(line.at),
-                    "staff": _who(line),
+                    "staff": audit_log.who(line),
                     "office": line.office_code or "",
                     "action": said(ACTIONS, line.action),
                     "target": line.target,

@@ -200,10 +200,15 @@ def _recorded(
     )
 
 
-def _reason(reason: str) -> str:
+def _reason(reason: str, *, she_reads_it: bool) -> str:
     written = " ".join(reason.split())
     if not written:
-        raise Refused([Problem("reason", _("Please give the reason: she reads it."))])
+        missing = (
+            _("Please give the reason: she reads it.")
+            if she_reads_it
+            else _("Please give the reason: it is kept in the log; she is not told.")
+        )
+        raise Refused([Problem("reason", missing)])
     if len(written) > REASON_LENGTH:
         raise Refused(
             [Problem("reason", _("Please keep it under %(limit)s characters.", limit=REASON_LENGTH))]
@@ -219,7 +224,7 @@ def ask_correction(
     registration waits for her (verified no longer)."""
     by = rights(session, actor)
     found = _to_change(session, by, family_id, seen)
-    written = _reason(reason)
+    written = _reason(reason, she_reads_it=True)
     beneficiaries.ask_correction(session, found, written, now)
     change = _recorded(
         session, by, "registrations.correction", found, "correction", now, details={"reason": written}
@@ -236,7 +241,7 @@ def unverify(
     found = _to_change(session, by, family_id, seen)
     if found.verification is not Verification.VERIFIED:
         raise Refused([Problem(None, _("Her registration is not verified."))])
-    written = _reason(reason)
+    written = _reason(reason, she_reads_it=False)
     beneficiaries.back_to_waiting(session, found)
     registration_notices.withdraw_earlier(session, found.id, now)  # "verified", if not sent yet
     _recorded(session, by, "registrations.unverify", found, "waiting", now, {"reason": written})
@@ -342,6 +347,9 @@ def listing(
     search = replace(_typed(typed), segment=segment, reach=reach, order=order)
     page = max(page, 1)
     found, total = beneficiaries.search(session, search, (page - 1) * PAGE, PAGE)
+    if not found and page > 1:  # past the end (the list got shorter, say as she verified its last page)
+        page = max((total + PAGE - 1) // PAGE, 1)
+        found, total = beneficiaries.search(session, search, (page - 1) * PAGE, PAGE)
     return FamilyPage(found, total, page, max((total + PAGE - 1) // PAGE, 1))
 
 

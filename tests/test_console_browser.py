@@ -269,3 +269,20 @@ async def test_noura_keeps_how_families_reach_an_office(console: Service) -> Non
         hours = await jumum.locator("input[name=hours]").input_value()
         assert hours == "الأحد–الخميس \u206608:00–14:00\u2069"  # isolated: shown in its order
         await screenshot(page, "offices-ar")
+
+
+async def test_on_a_phone_the_pages_are_as_wide_as_the_screen(console: Service) -> None:
+    """Sara on her phone (390×844): nothing sticks out sideways; a wide table scrolls within its box, and the
+    order the list is sorted in stands out from the other orders."""
+    async with browser_page(console) as page:
+        await page.set_viewport_size({"width": 390, "height": 844})
+        await signed_in(page, "sara")
+        for address in ("/console/families", "/console/families/2"):
+            await page.goto(address)
+            assert await page.evaluate("document.documentElement.scrollWidth") <= 390, address
+        await page.goto("/console/families")
+        await screenshot(page, "families-phone-ar")
+        chosen = page.locator(".pages a[aria-current=true]")
+        assert await chosen.inner_text() == "الأحدث"
+        weight = "el => getComputedStyle(el).fontWeight"
+        assert await chosen.evaluate(weight) != await page.locator(".pages a >> text=الاسم").evaluate(weight)

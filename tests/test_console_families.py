@@ -10,7 +10,7 @@ import pytest
 from bot.service import Service
 from office import registrations
 from office.rights import OPERATOR
-from storage import beneficiaries
+from storage import audit, beneficiaries
 from storage.db import Database
 from storage.models import Verification
 from tests.console import add_staff, console_server, register_families, visitor
@@ -100,3 +100,94 @@ async def test_numbers_in_other_digits_or_too_long_are_ignored_not_a_fault(
         )
         assert sara.status == 303 and sara.location == "/console/families?verified_now=0"
     assert await verification(database, 1) is Verification.CORRECTION
+
+
+async def test_in_english_a_refusal_and_the_history_read_in_english(
+    console: Service, database: Database, clock: Clock
+) -> None:
+    await database.run(lambda s: registrations.verify(s, OPERATOR, 1, clock.now))  # from the command line
+    async with visitor(console) as sara:
+        await sara.signs_in("sara")
+        assert "<td>مشغّل النظام</td>" in await sara.get("/console/families/1")  # who verified her
+        await sara.post("/console/language", {"csrf": sara.form_token(), "language": "en"})
+        assert "<td>the operator</td>" in await sara.get("/console/families/1")
+        await sara.post(
+            "/console/families/1/verification", {"csrf": sara.form_token(), "change": "unverified"}
+        )
+        assert (
+            sara.status == 400
+            and sara.alert() == "Please give the reason: it is kept in the log; she is not told."
+        )
+        await sara.post(
+            "/console/families/1/verification", {"csrf": sara.form_token(), "change": "correction"}
+        )
+        assert sara.status == 400 and sara.alert() == "Please give the reason: she reads it."
+        await sara.get("/console/families?q=12345")
+        assert sara.alert().startswith("Search for a name, the last 4 digits of an ID")
+    assert await verification(database, 1) is Verification.VERIFIED
+
+
+async def test_an_actions_address_opened_again_shows_her_page_and_does_nothing(
+    console: Service, database: Database
+) -> None:
+    """After showing an ID or a refused change the address bar holds the action's address: Back, a reload
+    with Enter, a new tab or another language opens her page again."""
+    async with visitor(console) as sara:
+        await sara.signs_in("sara")
+        for action in ("reveal", "verification"):
+            await sara.get(f"/console/families/1/{action}")
+            assert (sara.status, sara.location) == (303, "/console/families/1")
+        await sara.get("/console/families/1")
+        await sara.post(
+            "/console/language",
+            {"csrf": sara.form_token(), "language": "en", "back": "/console/families/1/reveal"},
+        )
+        await sara.get(sara.location)
+        assert (sara.status, sara.location) == (303, "/console/families/1")
+        await sara.get("/console/families/1/nothing")
+        assert sara.status == 404 and sara.alert() == "There is no such page in the console."
+    lines = await database.run(lambda s: list(audit.lines(s, target=("family", 1))))
+    assert lines == []  # nothing shown, nothing changed
+
+
+async def test_a_form_of_an_ended_session_is_refused_on_a_page_in_her_language(
+    console: Service, database: Database
+) -> None:
+    async with visitor(console) as sara:
+        await sara.signs_in("sara")
+        await sara.get("/console/families/1")
+        await sara.post("/console/language", {"csrf": sara.form_token(), "language": "en"})
+        await sara.get("/console/families/1")
+        stale = sara.form_token()
+        await sara.post("/console/logout", {"csrf": stale})
+        assert "Sign in to the office console" in await sara.get("/console/login")  # as she chose
+        await sara.signs_in("sara")  # in another tab, say: a new session, a new token
+        await sara.post("/console/families/1/verification", {"csrf": stale, "change": "verified"})
+        assert sara.status == 403
+        assert sara.alert() == "This form has expired. Go back, reload the page and try again."
+        assert "Back to the families" in sara.text
+    assert await verification(database, 1) is Verification.WAITING
+
+
+async def test_past_the_last_page_the_last_page_is_shown(
+    database: Database, database_url: str, clock: Clock
+) -> None:
+    """She verified every family of the last page of those not verified: she is sent back to that page,
+    which is now past the end; she sees the last page there is."""
+    await add_staff(database, clock, "sara", office="makkah")
+    families = await register_families(database, clock, [(f"أسرة رقم {n}", "makkah") for n in range(51)])
+    async with console_server(database_url, clock) as service, visitor(service) as sara:
+        await sara.signs_in("sara")
+        page = await sara.get("/console/families?verified=no&page=2")
+        assert "الصفحة 2 من 2" in page and page.count('name="family"') == 1
+        await sara.post(
+            "/console/families/verify",
+            {
+                "csrf": sara.form_token(),
+                "family": str(families[0]),
+                "back": "/console/families?verified=no&page=2",
+            },
+        )
+        page = await sara.get(sara.location)
+        assert "تم توثيق أسرة واحدة" in page
+        assert page.count('name="family"') == 50 and "50 أسرة" in page

@@ -138,9 +138,9 @@ def test_the_command_line_follows_a_registration(tmp_path: Path) -> None:
     history = usar("beneficiaries", "history", "1000000008", cwd=tmp_path).stdout.splitlines()
     assert history[0] == "Family 1: asked to correct her registration"
     assert [line.split("  ")[2] for line in history[1:]] == [
-        "asked for a correction (correction asked) by operator — أرفقي الشهادة الصحية",
-        "took a verification back (waiting again) by operator — وثّقت بالخطأ",
-        "verified a registration (verified) by operator",
+        "asked for a correction (correction asked) by the operator — أرفقي الشهادة الصحية",
+        "took a verification back (waiting again) by the operator — وثّقت بالخطأ",
+        "verified a registration (verified) by the operator",
     ]
     audit = usar("audit", cwd=tmp_path)
     assert audit.returncode == 0, audit.stderr

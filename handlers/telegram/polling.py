@@ -7,9 +7,11 @@ the database, stays with Telegram and comes again. Updates after it that were ha
 are not started twice in this process, and the seen record (`storage.seen`) answers them once across a
 restart.
 
-Each update runs as a task of its own, started in the order Telegram gave them (the engine's turn locks keep
-one person's messages in that order). While the database is away nothing new is started: polling waits,
-longer each time (`PATIENCE`), and begins again with the update that waited.
+An update counts as handled once its turn is saved (`turn_saved`), not once its answers have been sent, so
+that a slow send does not keep a hundred later updates waiting: Telegram answers at most a hundred from the
+offset. Each update runs as a task of its own, started in the order Telegram gave them (the engine's turn
+locks keep one person's messages in that order). While the database is away nothing new is started:
+polling waits, longer each time (`PATIENCE`), and begins again with the update that waited.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
+from contextvars import ContextVar
 
 from aiogram import Bot, Dispatcher
 from aiogram.exceptions import TelegramUnauthorizedError
@@ -30,6 +33,16 @@ POLL_SECONDS = 30  # how long one getUpdates waits for something to happen
 BUSY_SECONDS = 1.0  # while updates are in hand, how often to look for new ones
 PATIENCE = (1.0, 2.0, 5.0, 10.0, 30.0)  # waits after the database was away, then the last one again
 Sleep = Callable[[float], Awaitable[None]]
+_saving: ContextVar[Callable[[], None] | None] = ContextVar("usar_turn_saving", default=None)
+
+
+def turn_saved() -> None:
+    """Said by the Telegram handler once the engine has saved her turn, before it sends the answers: polling
+    may let Telegram forget the update although its answers are still on their way (a send can wait out a
+    "retry after"). A crash now loses those answers, never the turn; the seen record answers a copy once."""
+    said = _saving.get()
+    if said is not None:
+        said()
 
 
 class Polling:
@@ -46,6 +59,8 @@ class Polling:
         self._sleep = sleep
         self._in_hand: dict[int, asyncio.Task[None]] = {}
         self._handled: set[int] = set()  # handled, but an earlier one is not: Telegram sends them again
+        # In hand, their turn saved, the answers being sent: Telegram need not keep them any longer.
+        self._saved_in_hand: set[int] = set()
         self._waited: set[int] = set()  # met the database away: to be handled again
         self._database_away = False
         self._offset: int | None = None  # the earliest update not confirmed to Telegram
@@ -115,25 +130,39 @@ class Polling:
         task.add_done_callback(lambda _: self._done(number))
 
     async def _handle(self, update: Update) -> None:
+        number = update.update_id
+        _saving.set(lambda: self._saved(number))  # this task's own context
         try:
             await self._dispatcher.feed_update(self._bot, update)
         except Unavailable:
-            self._waited.add(update.update_id)
-            self._database_away = True
-            return
+            if number not in self._saved_in_hand:  # saved, it is not taken again: Telegram has let it go
+                self._waited.add(number)
+                self._database_away = True
+                return
         except Exception:
             # A fault of ours, not of the update's delivery: taking it again would fail again.
             log.exception("Telegram: an update failed")
         self._handled.add(update.update_id)
         self._outages = 0
 
+    def _saved(self, number: int) -> None:
+        if number in self._in_hand:
+            self._saved_in_hand.add(number)
+            self._settle()
+
     def _done(self, number: int) -> None:
         del self._in_hand[number]
-        not_handled = self._in_hand.keys() | self._waited
+        self._saved_in_hand.discard(number)
+        self._settle()
+
+    def _settle(self) -> None:
+        """The offset: the earliest update whose turn is not saved yet (in hand, or waiting for the
+        database); with none, the one after the last handled."""
+        not_handled = (self._in_hand.keys() - self._saved_in_hand) | self._waited
         if not_handled:
             self._offset = min(not_handled)
-        elif self._handled:
-            self._offset = max(self._handled) + 1
+        elif self._handled or self._saved_in_hand:
+            self._offset = max(self._handled | self._saved_in_hand) + 1
         self._handled = {n for n in self._handled if self._offset is None or n >= self._offset}
 
     async def _until_one_is_done(self, seconds: float) -> None:

@@ -17,6 +17,7 @@ from aiogram.types import CallbackQuery, Message, Update
 
 from conversations.messages import Inbound, Outbound, Reply, RetryAfter, Sent
 from handlers.splitting import combine
+from handlers.telegram.polling import turn_saved
 from handlers.telegram.sender import TelegramSender
 from handlers.telegram.updates import inbound_from_callback, inbound_from_message
 
@@ -68,6 +69,7 @@ async def _in_private_chat(message: Message) -> bool:
 
 
 async def answer(sender: TelegramSender, address: str, replies: list[Reply]) -> None:
+    turn_saved()  # the engine answers once her turn is saved
     for reply in combine(replies):
         outcome = await sender.send(Outbound(address, reply))
         if isinstance(outcome, RetryAfter) and outcome.seconds <= LONGEST_WAIT:

@@ -235,6 +235,13 @@ DONE = {  # what a page says after an action sent her back to it
 }
 
 
+def _back_to_list(request: web.Request) -> str:
+    """The families list she came from, with her search and filters (or the list itself)."""
+    families_url = str(request.app.router["families"].url_for())
+    back = _next(request, request.query.get("back"))
+    return back if back.startswith(families_url) else families_url
+
+
 def _family_id(request: web.Request) -> int:
     return int(request.match_info["family"])
 
@@ -253,6 +260,7 @@ async def _family_page(
         request,
         {
             "file": found,
+            "back": _back_to_list(request),
             "revealed": revealed,
             "problem": problem,
             "reason": reason,
@@ -298,7 +306,9 @@ async def change_verification(request: web.Request) -> web.StreamResponse:
     except Refused as refused:
         return await _family_page(request, problem=views.problems(refused), reason=reason)
     raise web.HTTPSeeOther(
-        request.app.router["family"].url_for(family=str(family_id)).with_query(done=change)
+        request.app.router["family"]
+        .url_for(family=str(family_id))
+        .with_query(done=change, back=_back_to_list(request))
     )
 
 

@@ -25,12 +25,17 @@ def riyadh(moment: datetime | None) -> str:
     return f"{long_date(moment)} {moment.astimezone(RIYADH):%H:%M}"
 
 
+def local_mobile(mobile: str) -> str:
+    """A Saudi mobile as staff write it: 0551234567 (stored +966551234567)."""
+    return "0" + mobile.removeprefix("+966") if mobile.startswith("+9665") else mobile
+
+
 def masked(national_id: str) -> str:
     """The last four digits only, as the chat shows it."""
     return "******" + national_id[-4:] if national_id else ""
 
 
-FILTERS: dict[str, Callable[..., Any]] = {"riyadh": riyadh, "masked": masked}
+FILTERS: dict[str, Callable[..., Any]] = {"riyadh": riyadh, "masked": masked, "local_mobile": local_mobile}
 
 
 def problems(refused: Refused) -> str:

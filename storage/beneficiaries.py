@@ -352,8 +352,10 @@ _ORDERS = {
 def _found(search: Search) -> list[ColumnElement[bool]]:
     conditions = audiences.segment(search.segment)
     if search.name_key:
-        escaped = search.name_key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        conditions.append(Beneficiary.name_key.like(f"%{escaped}%", escape="\\"))
+        # Spaces aside: «عبد الله» is written «عبدالله» as often, and a name is found either way.
+        wanted = search.name_key.replace(" ", "")
+        escaped = wanted.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        conditions.append(func.replace(Beneficiary.name_key, " ", "").like(f"%{escaped}%", escape="\\"))
     if search.national_id_tail is not None:
         conditions.append(Beneficiary.national_id_tail == search.national_id_tail)
     if search.national_id is not None:

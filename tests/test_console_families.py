@@ -191,3 +191,26 @@ async def test_past_the_last_page_the_last_page_is_shown(
         page = await sara.get(sara.location)
         assert "تم توثيق أسرة واحدة" in page
         assert page.count('name="family"') == 50 and "50 أسرة" in page
+
+
+async def test_a_name_is_found_with_or_without_the_space_after_abd(
+    database: Database, database_url: str, clock: Clock
+) -> None:
+    await add_staff(database, clock, "sara", office="makkah")
+    await register_families(database, clock, [("هند عبدالله السلمي", "makkah"), ("منى عبد الرحمن", "makkah")])
+    async with console_server(database_url, clock) as service, visitor(service) as sara:
+        await sara.signs_in("sara")
+        assert "هند عبدالله السلمي" in await sara.get("/console/families?q=عبد+الله")
+        assert "منى عبد الرحمن" in await sara.get("/console/families?q=عبدالرحمن")
+        assert "منى عبد الرحمن" not in await sara.get("/console/families?q=عبد+الله")
+
+
+async def test_her_page_leads_back_to_the_list_as_she_left_it(console: Service) -> None:
+    async with visitor(console) as sara:
+        await sara.signs_in("sara")
+        listed = await sara.get("/console/families?q=فاطمة&verified=no")
+        link = listed.split('href="/console/families/1?back=', 1)[1].split('"', 1)[0]
+        page = await sara.get(f"/console/families/1?back={link}")
+        assert 'href="/console/families?q=' in page and "0500000001" in page  # her mobile as staff write it
+        elsewhere = await sara.get("/console/families/1?back=/console/staff")
+        assert '<a href="/console/families">' in elsewhere  # only back to a list of families

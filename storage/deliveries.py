@@ -46,6 +46,7 @@ class Claimed:
     contact_id: int | None  # or an imported contact's (an invitation to register)
     payload: dict[str, Any]
     attempt: int  # 1 for the first try
+    claim: int  # this claim's number: what the row must still say for the claim to be this worker's
 
 
 def enqueue(
@@ -126,14 +127,24 @@ def claim(
             status=DeliveryStatus.SENDING.value,
             claimed_until=now + lease,
             attempts=_c.attempts + 1,
+            claims=_c.claims + 1,
             updated_at=now,
         )
-        .returning(_c.id, _c.kind, _c.source_id, _c.beneficiary_id, _c.contact_id, _c.payload, _c.attempts)
+        .returning(
+            _c.id, _c.kind, _c.source_id, _c.beneficiary_id, _c.contact_id, _c.payload, _c.attempts, _c.claims
+        )
     ).all()
     return sorted(
         (
             Claimed(
-                row.id, row.kind, row.source_id, row.beneficiary_id, row.contact_id, row.payload, row.attempts
+                row.id,
+                row.kind,
+                row.source_id,
+                row.beneficiary_id,
+                row.contact_id,
+                row.payload,
+                row.attempts,
+                row.claims,
             )
             for row in claimed
         ),
@@ -149,7 +160,7 @@ def renew(session: Session, held: Sequence[Claimed], now: datetime, lease: timed
     mine = (
         select(_c.id)
         .where(
-            tuple_(_c.id, _c.attempts).in_([(delivery.id, delivery.attempt) for delivery in held]),
+            tuple_(_c.id, _c.claims).in_([(delivery.id, delivery.claim) for delivery in held]),
             _c.status == DeliveryStatus.SENDING.value,
         )
         .order_by(_c.id)  # rows locked in the order every writer of them takes: no deadlock
@@ -172,7 +183,7 @@ def _answer(session: Session, delivery: Claimed, now: datetime, **values: Any) -
         .where(
             _c.id == delivery.id,
             _c.status == DeliveryStatus.SENDING.value,
-            _c.attempts == delivery.attempt,
+            _c.claims == delivery.claim,
         )
         .values(claimed_until=None, updated_at=now, **values)
     )
@@ -200,7 +211,7 @@ _SENT = (
     .where(
         _c.id == bindparam("b_id"),
         _c.status == DeliveryStatus.SENDING.value,
-        _c.attempts == bindparam("b_attempt"),
+        _c.claims == bindparam("b_claim"),
     )
     .values(
         status=DeliveryStatus.SENT.value,
@@ -231,7 +242,7 @@ def sent_all(session: Session, rows: Sequence[SentRow], now: datetime) -> None:
             [
                 {
                     "b_id": row.delivery.id,
-                    "b_attempt": row.delivery.attempt,
+                    "b_claim": row.delivery.claim,
                     "b_channel": row.channel,
                     "b_address": row.address,
                     "b_message": row.provider_message_id,

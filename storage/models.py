@@ -388,6 +388,9 @@ class Delivery(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(16))
     attempts: Mapped[int] = mapped_column(Integer)
+    # How many times a worker claimed it: each claim's token. Not the attempts, which a postponement gives
+    # back: a claim's number is never used again.
+    claims: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime())
     claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     channel: Mapped[str | None] = mapped_column(String(16), default=None)

@@ -115,6 +115,24 @@ async def test_due_rows_are_claimed_once_and_later_ones_wait(database: Database)
     assert [d.kind for d in await claim(database, now=tomorrow)] == ["reminder"] * 5  # their time has come
 
 
+async def test_a_postponement_run_again_after_another_worker_claimed_the_row_changes_nothing(
+    database: Database,
+) -> None:
+    """A worker gives a row back (quiet hours, the channel paused), the database's answer to its commit is
+    lost, and it runs the same write again: meanwhile another worker has claimed the row. A postponement gives
+    the attempt back, so the attempt count alone would say the claim is still the first worker's."""
+    await add_families(database, 1)
+    await enqueue(database)
+    (first,) = await claim(database)
+    assert await database.run(lambda s: deliveries.postpone(s, first, NOW, NOW))  # committed; the answer lost
+    (second,) = await claim(database)
+    assert second.attempt == first.attempt  # the same attempt, given back and taken again
+    assert not await database.run(lambda s: deliveries.postpone(s, first, NOW, NOW))  # the same write again
+    row = await row_of(database, second.id)
+    assert row.status == "sending"  # still the second worker's, to send once
+    assert await database.run(lambda s: deliveries.sent(s, second, "telegram", "1", "m1", NOW))
+
+
 async def test_a_dead_workers_rows_are_taken_again_after_its_lease(database: Database) -> None:
     await add_families(database, 3)
     await enqueue(database)

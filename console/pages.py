@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 import tempfile
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from io import StringIO
 from pathlib import Path
 
@@ -28,14 +28,25 @@ from console.context import (
 from conversations.dates import RIYADH, parse_day
 from conversations.i18n import N_, _
 from locales import LANGUAGES
-from office import audit, exports, families, offices, passwords, registrations, sign_in, staff
+from office import (
+    audit,
+    canteens,
+    events,
+    exports,
+    families,
+    offices,
+    passwords,
+    registrations,
+    sign_in,
+    staff,
+)
 from office.errors import Refused, RejectedFile
 from office.tables import MAX_FILE_BYTES, Line, read_lines
 from storage.audiences import Audience
 from storage.audit import Line as AuditLine
 from storage.beneficiaries import Order, Reach
 from storage.contacts import Saved
-from storage.models import Product, StaffRole
+from storage.models import CanteenOpportunity, Event, Product, StaffRole
 
 PRODUCTS = [product.value for product in Product]
 PAGE_SIZE = registrations.PAGE
@@ -53,6 +64,12 @@ def add_routes(console: web.Application) -> None:
     router.add_post("/families/export", export_families, name="export_families")
     router.add_get("/audit", audit_page, name="audit")
     router.add_post("/audit/export", export_audit, name="export_audit")
+    router.add_get("/trainings", trainings_page, name="trainings")
+    router.add_post("/trainings/{event:[0-9]{1,9}}/guests", export_guests, name="export_guests")
+    router.add_get("/canteens", canteens_page, name="canteens")
+    router.add_post(
+        "/canteens/{opportunity:[0-9]{1,9}}/applicants", export_applicants, name="export_applicants"
+    )
     router.add_get("/offices", offices_page, name="offices")
     router.add_post("/offices/{office:[a-z_]{1,32}}", edit_office, name="edit_office")
     router.add_get("/staff", staff_page, name="staff")
@@ -600,3 +617,48 @@ async def edit_office(request: web.Request) -> web.StreamResponse:
     except Refused as refused:
         return await offices_page(request, views.problems(refused), editing=code)
     raise web.HTTPSeeOther(request.app.router["offices"].url_for().with_query(saved=code))
+
+
+# -- trainings and canteens: their guests and applicants, for Excel ----------------------------------------
+
+RECENT = timedelta(days=90)  # trainings over for less than this are still listed (attendance, downloads)
+
+
+async def trainings_page(request: web.Request) -> web.StreamResponse:
+    console, who = console_of(request), signed_in_as(request)
+    now = console.clock()
+
+    def listed(session: Session) -> list[tuple[Event, dict[str, int]]]:
+        found = events.upcoming(session, who.actor, now, ended_within=RECENT)
+        return [(event, events.tally(session, who.actor, event.id)) for event in found]
+
+    found = await console.database.run(listed)
+    return aiohttp_jinja2.render_template("trainings.html", request, {"events": found})
+
+
+async def canteens_page(request: web.Request) -> web.StreamResponse:
+    console, who = console_of(request), signed_in_as(request)
+
+    def listed(session: Session) -> list[tuple[CanteenOpportunity, int]]:
+        found = canteens.listing(session, who.actor)
+        return [
+            (opportunity, len(canteens.applicants(session, who.actor, opportunity.id)))
+            for opportunity in found
+        ]
+
+    found = await console.database.run(listed)
+    return aiohttp_jinja2.render_template("canteens.html", request, {"opportunities": found})
+
+
+async def export_guests(request: web.Request) -> web.StreamResponse:
+    console, who = console_of(request), signed_in_as(request)
+    number, out, now = int(request.match_info["event"]), StringIO(), console.clock()
+    await console.database.run(lambda s: exports.guests(s, who.actor, number, out, who.language, now))
+    return _download(request, f"guests-{number}.csv", out)
+
+
+async def export_applicants(request: web.Request) -> web.StreamResponse:
+    console, who = console_of(request), signed_in_as(request)
+    number, out, now = int(request.match_info["opportunity"]), StringIO(), console.clock()
+    await console.database.run(lambda s: exports.applicants(s, who.actor, number, out, who.language, now))
+    return _download(request, f"applicants-{number}.csv", out)

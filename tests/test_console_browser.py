@@ -5,14 +5,20 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from playwright.async_api import FilePayload, Page
 
 from bot.service import Service
+from office import canteens, event_notices, events
+from office.rights import OPERATOR
 from storage import audit
+from storage.audiences import Audience
+from storage.canteens import NewOpportunity
 from storage.db import Database
+from storage.events import EventDetails
 from storage.models import StaffRole
 from tests.console import (
     PASSWORD,
@@ -286,3 +292,47 @@ async def test_on_a_phone_the_pages_are_as_wide_as_the_screen(console: Service) 
         assert await chosen.inner_text() == "الأحدث"
         weight = "el => getComputedStyle(el).fontWeight"
         assert await chosen.evaluate(weight) != await page.locator(".pages a >> text=الاسم").evaluate(weight)
+
+
+async def test_sara_downloads_a_trainings_guests_and_a_canteens_applicants(
+    console: Service, sqlite_url: str, clock: Clock
+) -> None:
+    starts = clock.now + timedelta(days=5)
+    forum = EventDetails(
+        title_ar="ملتقى الأسر المنتجة", title_en="Productive families forum", starts_at=starts,
+        ends_at=starts + timedelta(hours=3), venue_ar="قاعة الغرفة التجارية", venue_en="Chamber hall",
+        map_url=None, capacity=None,
+    )  # fmt: skip
+    school = NewOpportunity(
+        school_name="مدرسة الروضة الابتدائية", stage="primary", girls=True, district="العزيزية",
+        office_code="makkah", students=200, starts_on=(clock.now + timedelta(days=60)).date(),
+        deadline=clock.now + timedelta(days=10), places=2,
+    )  # fmt: skip
+    database = Database(sqlite_url)
+    try:
+        await database.run(
+            lambda s: events.create(s, OPERATOR, forum, Audience(offices=("makkah",)), clock.now, clock.now)
+        )
+        await database.run(lambda s: event_notices.invite_due(s, clock.now))  # as the scheduler does
+        await database.run(lambda s: canteens.publish(s, OPERATOR, school, clock.now))
+    finally:
+        await database.dispose()
+    async with browser_page(console) as page:
+        await signed_in(page, "sara")
+        await page.click("text=الدورات التدريبية")
+        assert "ملتقى الأسر المنتجة" in await page.locator("tbody").inner_text()
+        async with page.expect_download() as waiting:
+            await page.click("button[aria-label='تنزيل ضيوف ملتقى الأسر المنتجة']")
+        guests = await asyncio.to_thread(
+            Path(await (await waiting.value).path()).read_text, encoding="utf-8-sig"
+        )
+        assert guests.count("\n") == 4  # a header and her office's three families, invited
+        await screenshot(page, "trainings-ar")
+
+        await page.click("text=المقاصف المدرسية")
+        async with page.expect_download() as waiting:
+            await page.click("button[aria-label='تنزيل المتقدمات إلى مدرسة الروضة الابتدائية']")
+        applicants = await asyncio.to_thread(
+            Path(await (await waiting.value).path()).read_text, encoding="utf-8-sig"
+        )
+        assert applicants.count("\n") == 1  # the header: nobody has applied yet

@@ -109,6 +109,7 @@ async def families_list(request: web.Request) -> web.StreamResponse:
         channel=asked.get("channel") if asked.get("channel") in CHANNELS else None,
     )
     reach = Reach(asked["reach"]) if asked.get("reach") in set(Reach) else None
+    asked_to_correct = asked.get("verified") == "correction"
     order = Order(asked["order"]) if asked.get("order") in set(Order) else Order.NEWEST
     page = _number(asked.get("page")) or 1
     problem, found = None, None
@@ -116,7 +117,14 @@ async def families_list(request: web.Request) -> web.StreamResponse:
     try:
         found = await console.database.run(
             lambda s: registrations.listing(
-                s, who.actor, asked.get("q", "")[:100], segment, reach, order, min(page, 100_000)
+                s,
+                who.actor,
+                asked.get("q", "")[:100],
+                segment,
+                reach,
+                order,
+                min(page, 100_000),
+                asked_to_correct=asked_to_correct,
             )
         )
     except Refused as refused:

@@ -338,6 +338,7 @@ class Search:
     national_id: str | None = None
     mobile: str | None = None
     reach: Reach | None = None
+    asked_to_correct: bool = False  # only those her office asked to correct their registration
     order: Order = Order.NEWEST
 
 
@@ -362,6 +363,8 @@ def _found(search: Search) -> list[ColumnElement[bool]]:
         conditions.append(Beneficiary.national_id == search.national_id)
     if search.mobile is not None:
         conditions.append(Beneficiary.mobile == search.mobile)
+    if search.asked_to_correct:
+        conditions.append(Beneficiary.correction_asked_at.is_not(None))
     if search.reach is Reach.STOPPED:
         conditions.append(Beneficiary.opted_out_at.is_not(None))
     elif search.reach is Reach.BLOCKED:

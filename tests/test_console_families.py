@@ -12,7 +12,7 @@ from office import registrations
 from office.rights import OPERATOR
 from storage import audit, beneficiaries
 from storage.db import Database
-from storage.models import Verification
+from storage.models import StaffRole, Verification
 from tests.console import add_staff, console_server, register_families, visitor
 from tests.people import Clock
 
@@ -214,3 +214,16 @@ async def test_her_page_leads_back_to_the_list_as_she_left_it(console: Service) 
         assert 'href="/console/families?q=' in page and "0500000001" in page  # her mobile as staff write it
         elsewhere = await sara.get("/console/families/1?back=/console/staff")
         assert '<a href="/console/families">' in elsewhere  # only back to a list of families
+
+
+async def test_the_families_asked_to_correct_are_found_apart(
+    console: Service, database: Database, clock: Clock
+) -> None:
+    await database.run(lambda s: registrations.ask_correction(s, OPERATOR, 1, "الاسم ناقص", clock.now))
+    await add_staff(database, clock, "noura", role=StaffRole.ADMIN)
+    async with visitor(console) as noura:
+        await noura.signs_in("noura")
+        listed = await noura.get("/console/families?verified=correction")
+        assert "فاطمة أحمد" in listed and "مريم خالد" not in listed
+        listed = await noura.get("/console/families?verified=no")
+        assert "فاطمة أحمد" in listed and "مريم خالد" in listed  # not verified: waiting, or asked to correct

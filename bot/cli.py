@@ -24,7 +24,7 @@ from typing import Any, TextIO, TypeVar
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from bot import broadcast, canteens_cli, content_files, events_cli, families_cli, logs, offices_cli
+from bot import broadcast, canteens_cli, events_cli, families_cli, logs, offices_cli
 from bot.app import build_engine, open_database
 from bot.arguments import actor_of, add_as, counted
 from bot.jobs import TerminalDelivery
@@ -32,7 +32,7 @@ from bot.settings import Settings, SettingsError, load_settings
 from conversations.dates import RIYADH, parse_day, parse_local_time
 from conversations.i18n import use_language
 from handlers import console
-from office import exports
+from office import content, exports
 from office import staff as office_staff
 from office.announcements import Stage, Status
 from office.canteens import NeedsConfirmation
@@ -491,8 +491,8 @@ def _status(arguments: argparse.Namespace, now: datetime, session: Session) -> S
 
 
 CONTENT = {
-    "tips": (content_files.import_tips, content_files.export_tips),
-    "services": (content_files.import_services, content_files.export_services),
+    "tips": (content.import_tips, content.tips),
+    "services": (content.import_services, content.services),
 }
 
 
@@ -501,7 +501,9 @@ async def _content(arguments: argparse.Namespace, settings: Settings) -> int:
     now = datetime.now(UTC)
     async with open_database(settings) as database:
         if arguments.action == "export":
-            arguments.export = lambda _arguments, session, out, _now: export_rows(session, out)
+            arguments.export = lambda arguments, session, out, now: export_rows(
+                session, actor_of(arguments), out, now
+            )
             arguments.exported = "rows"
             await _export(arguments, database, now)
             return 0

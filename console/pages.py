@@ -31,6 +31,7 @@ from locales import LANGUAGES
 from office import (
     audit,
     canteens,
+    content,
     events,
     exports,
     families,
@@ -70,6 +71,8 @@ def add_routes(console: web.Application) -> None:
     router.add_post(
         "/canteens/{opportunity:[0-9]{1,9}}/applicants", export_applicants, name="export_applicants"
     )
+    router.add_get("/content", content_page, name="content")
+    router.add_post("/content/{what:tips|services}", export_content, name="export_content")
     router.add_get("/offices", offices_page, name="offices")
     router.add_post("/offices/{office:[a-z_]{1,32}}", edit_office, name="edit_office")
     router.add_get("/staff", staff_page, name="staff")
@@ -670,3 +673,16 @@ async def export_applicants(request: web.Request) -> web.StreamResponse:
     number, out, now = int(request.match_info["opportunity"]), StringIO(), console.clock()
     await console.database.run(lambda s: exports.applicants(s, who.actor, number, out, who.language, now))
     return _download(request, f"applicants-{number}.csv", out)
+
+
+async def content_page(request: web.Request) -> web.StreamResponse:
+    """What the downloads are (the office actions refuse them to staff who are not administrators)."""
+    return aiohttp_jinja2.render_template("content.html", request, {})
+
+
+async def export_content(request: web.Request) -> web.StreamResponse:
+    console, who = console_of(request), signed_in_as(request)
+    what, out, now = request.match_info["what"], StringIO(), console.clock()
+    export = content.tips if what == "tips" else content.services
+    await console.database.run(lambda s: export(s, who.actor, out, now))
+    return _download(request, f"{what}-{now.astimezone(RIYADH):%Y-%m-%d}.csv", out)

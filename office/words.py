@@ -71,6 +71,8 @@ ACTIONS: dict[str, LazyText] = {
     "exports.families": N_("exported the families"),
     "exports.guests": N_("exported an event's guests"),
     "exports.applicants": N_("exported an opportunity's applicants"),
+    "exports.tips": N_("exported the tips"),
+    "exports.services": N_("exported the useful services"),
     "staff.add": N_("added or changed a staff member"),
     "staff.remove": N_("removed a staff member"),
     "staff.password": N_("set a console password"),

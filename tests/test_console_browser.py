@@ -336,3 +336,21 @@ async def test_sara_downloads_a_trainings_guests_and_a_canteens_applicants(
             Path(await (await waiting.value).path()).read_text, encoding="utf-8-sig"
         )
         assert applicants.count("\n") == 1  # the header: nobody has applied yet
+
+
+async def test_noura_downloads_the_tips_and_sara_may_not(console: Service) -> None:
+    async with browser_page(console) as page:
+        await signed_in(page, "noura")
+        await page.click("text=النصائح والخدمات")
+        async with page.expect_download() as waiting:
+            await page.click("button[aria-label='تنزيل النصائح']")
+        tips = await asyncio.to_thread(
+            Path(await (await waiting.value).path()).read_text, encoding="utf-8-sig"
+        )
+        assert tips.startswith("id,topic,ar,en") and tips.count("\n") > 10
+    async with browser_page(console) as page:
+        await signed_in(page, "sara")
+        assert await page.locator("text=النصائح والخدمات").count() == 0
+        await page.goto("/console/content")
+        await page.click("button[aria-label='تنزيل النصائح']")
+        assert await page.locator("[role=alert]").inner_text() == "هذا من صلاحيات المشرفين فقط."

@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot import content_files
 from conversations import daily_tips
 from conversations.dates import spoken_hour
 from handlers.console import render
+from office import content as content_files
 from office.errors import RejectedFile
 from storage import beneficiaries, tips
 from storage.db import Database

@@ -16,9 +16,9 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy.orm import Session
 
-from bot import content_files
 from bot.events_cli import lines_of
 from conversations.i18n import use_language
+from office import content as content_files
 from office.errors import RejectedFile
 from office.tables import MAX_CELL, MAX_FILE_BYTES, read_lines
 from storage.db import Database

@@ -1,6 +1,7 @@
-"""`usar tips import|export` and `usar services import|export`: staff add, edit and retire tips and service
-entries with a spreadsheet. Export writes every row (retired ones marked); import adds the rows with new ids
-and updates the others, checking every line first: one bad line and nothing is changed.
+"""Tips and useful services in spreadsheets (`usar tips import|export`, `usar services import|export`, and the
+console's downloads): staff add, edit and retire tips and service entries with a spreadsheet. Export writes
+every row (retired ones marked); import adds the rows with new ids and updates the others, checking every line
+first: one bad line and nothing is changed.
 
 Tips:     id, topic, ar, en, source, source_ar, retired
 Services: id, name_ar, name_en, about_ar, about_en, how_ar, how_en, link, retired
@@ -18,7 +19,9 @@ from typing import Any, TextIO
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from office.audit import action, record
 from office.errors import RejectedFile
+from office.rights import Actor, rights
 from office.tables import Line, neutralised, read_lines
 from storage import offices
 from storage.models import Service, Tip, TipTopic
@@ -213,3 +216,25 @@ def _write(out: TextIO, columns: list[str], rows: list[dict[str, Any]]) -> int:
     writer.writeheader()
     writer.writerows({name: neutralised(str(value)) for name, value in row.items()} for row in rows)
     return len(rows)
+
+
+@action
+def tips(session: Session, actor: Actor, out: TextIO, now: datetime) -> int:
+    """Every tip, for an administrator to edit in a spreadsheet and import back."""
+    return _exported(session, actor, "tips", export_tips(session, out), now)
+
+
+@action
+def services(session: Session, actor: Actor, out: TextIO, now: datetime) -> int:
+    """Every useful service, for an administrator to edit in a spreadsheet and import back."""
+    return _exported(session, actor, "services", export_services(session, out), now)
+
+
+def _exported(session: Session, actor: Actor, what: str, count: int, now: datetime) -> int:
+    by = rights(session, actor)
+    by.require_admin()
+    record(
+        session, by, f"exports.{what}", office=None, target=what, target_id=None, outcome="exported", now=now,
+        details={"rows": count},
+    )  # fmt: skip
+    return count

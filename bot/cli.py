@@ -31,7 +31,7 @@ from bot.jobs import TerminalDelivery
 from bot.settings import Settings, SettingsError, load_settings
 from conversations.dates import RIYADH, parse_day, parse_local_time
 from conversations.i18n import use_language
-from handlers import console
+from handlers import terminal
 from office import content, exports
 from office import staff as office_staff
 from office.announcements import Stage, Status
@@ -207,7 +207,7 @@ async def _chat(arguments: argparse.Namespace, settings: Settings) -> int:
         )
         pushed.start()
         try:
-            await console.chat(
+            await terminal.chat(
                 engine.handle,
                 arguments.address,
                 arguments.lang or settings.default_language,

@@ -24,7 +24,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.delivery import Dispatcher
 from conversations.messages import Channel
 from conversations.scheduled import due_work
-from handlers.console import ConsoleSender
+from handlers.terminal import TerminalSender
 from storage import conversations
 from storage.db import Database
 from storage.kinds import QuietHours
@@ -70,11 +70,11 @@ class TerminalDelivery:
         self.reminders = reminders
         self.outbox = Dispatcher(
             database,
-            {Channel.CONSOLE: ConsoleSender(address, sink, interactive=interactive)},
+            {Channel.TERMINAL: TerminalSender(address, sink, interactive=interactive)},
             {},
             clock,
             quiet=quiet,
-            only_for=lambda session: conversations.family_at(session, Channel.CONSOLE.value, address),
+            only_for=lambda session: conversations.family_at(session, Channel.TERMINAL.value, address),
         )
         self._scheduler: AsyncIOScheduler | None = None
         self._running = 0  # jobs under way: the chat's end waits for them before the database closes

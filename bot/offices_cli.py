@@ -41,6 +41,11 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     edit.add_argument("--hours", help='opening hours, like "sun-thu 08:00-14:00; sat 09:00-12:00"')
     edit.add_argument("--hours-note-ar", help="a note beside the hours, in Arabic (Ramadan hours, say)")
     edit.add_argument("--hours-note-en", help="the note in English")
+    for name, said in (
+        ("activate", "put an office back on the families' list"),
+        ("deactivate", "take an office off the families' list (its families and staff stay)"),
+    ):
+        actions.add_parser(name, help=said).add_argument("code", help="the office: its code or its name")
     for action in actions.choices.values():
         add_as(action)
     return command
@@ -49,7 +54,8 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
 def listing(arguments: argparse.Namespace, session: Session, now: datetime) -> str:
     lines = []
     for office in offices.listing(session):
-        lines.append(f"{office.code}: {office.name_en} ({office.name_ar})")
+        inactive = "" if office.active else " — inactive"
+        lines.append(f"{office.code}: {office.name_en} ({office.name_ar}){inactive}")
         for label, value in (
             ("phone", office.phone),
             ("WhatsApp", office.whatsapp),
@@ -73,9 +79,25 @@ def edit(arguments: argparse.Namespace, session: Session, now: datetime) -> str:
     if not changes:
         given = ", ".join(f"--{option.replace('_', '-')}" for option in [*OPTIONS, "hours"])
         raise Refused([Problem(None, f"nothing to change: give {given}")])
-    code = offices.by_any_name(session).get(fold(arguments.code), arguments.code)
-    found = offices.edit(session, actor_of(arguments), code, changes, now)
+    found = offices.edit(session, actor_of(arguments), _code(session, arguments.code), changes, now)
     return f"usar: how families reach {found.name_en} is saved."
 
 
-ACTIONS = {"list": listing, "edit": edit}
+def activate(arguments: argparse.Namespace, session: Session, now: datetime) -> str:
+    found = offices.set_active(session, actor_of(arguments), _code(session, arguments.code), True, now)
+    return f"usar: {found.name_en} is active: families registering can choose it."
+
+
+def deactivate(arguments: argparse.Namespace, session: Session, now: datetime) -> str:
+    found = offices.set_active(session, actor_of(arguments), _code(session, arguments.code), False, now)
+    return f"usar: {found.name_en} is inactive: families registering are not offered it."
+
+
+def _code(session: Session, given: str) -> str:
+    """The office's code, from its code or either of its names."""
+    named = {fold(name): office.code for office in offices.listing(session)
+             for name in (office.code, office.name_ar, office.name_en)}  # fmt: skip
+    return named.get(fold(given), given)
+
+
+ACTIONS = {"list": listing, "edit": edit, "activate": activate, "deactivate": deactivate}

@@ -16,6 +16,7 @@ from storage.db import Database
 COOKIE = "usar_console"  # the session's token
 LANGUAGE_COOKIE = "usar_language"  # the language chosen before signing in
 FORM_COOKIE = "usar_form"  # sign-in's CSRF token, before there is a session
+BROWSER_COOKIE = "usar_browser"  # a browser she signed in from: her tries there are counted apart
 
 
 @dataclass(frozen=True)

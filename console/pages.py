@@ -11,11 +11,13 @@ from pathlib import Path
 
 import aiohttp_jinja2
 from aiohttp import BodyPartReader, web
+from multidict import MultiDict, MultiMapping
 from sqlalchemy.orm import Session
 from yarl import URL
 
 from console import views
 from console.context import (
+    BROWSER_COOKIE,
     COOKIE,
     FORM_COOKIE,
     LANGUAGE_COOKIE,
@@ -41,7 +43,7 @@ from office import (
     sign_in,
     staff,
 )
-from office.errors import Refused, RejectedFile
+from office.errors import NotFound, Refused, RejectedFile
 from office.tables import MAX_FILE_BYTES, Line, read_lines
 from storage.audiences import Audience
 from storage.audit import Line as AuditLine
@@ -61,6 +63,7 @@ def add_routes(console: web.Application) -> None:
     router = console.router
     router.add_get("/", home, name="home")
     router.add_get("/families", families_list, name="families")
+    router.add_post("/families", search_families, name="search_families")
     router.add_post("/families/verify", verify_many, name="verify_many")
     router.add_post("/families/export", export_families, name="export_families")
     router.add_get("/audit", audit_page, name="audit")
@@ -75,6 +78,7 @@ def add_routes(console: web.Application) -> None:
     router.add_post("/content/{what:tips|services}", export_content, name="export_content")
     router.add_get("/offices", offices_page, name="offices")
     router.add_post("/offices/{office:[a-z_]{1,32}}", edit_office, name="edit_office")
+    router.add_post("/offices/{office:[a-z_]{1,32}}/active", set_office_active, name="set_office_active")
     router.add_get("/staff", staff_page, name="staff")
     router.add_post("/staff", change_staff, name="change_staff")
     router.add_get("/lists", lists_page, name="lists")
@@ -100,8 +104,39 @@ def _choice(value: str | None) -> bool | None:
     return {"yes": True, "no": False}.get(value or "")
 
 
-async def families_list(request: web.Request) -> web.StreamResponse:
-    asked = request.query
+FAMILY_FILTERS = ("office", "verified", "canteen", "certificate", "product", "channel", "reach", "order")
+
+
+async def search_families(request: web.Request) -> web.StreamResponse:
+    """The search form, sent by POST so that a whole ID or mobile typed in it never appears in an address
+    (the browser's history, a proxy's log): one that names a family opens her page; anything else is the
+    list, found by it."""
+    console, who = console_of(request), signed_in_as(request)
+    form = await request.post()
+    typed = str(form.get("q", ""))[:100].strip()
+    wanted = MultiDict(
+        (name, str(value)) for name in FAMILY_FILTERS for value in form.getall(name, []) if value
+    )
+    listed = request.app.router["families"].url_for().with_query(wanted)
+    if not registrations.names_one_family(typed):
+        raise web.HTTPSeeOther(listed.update_query(q=typed) if typed else listed)
+    try:
+        found = await console.database.run(lambda s: registrations.find(s, who.actor, typed))
+    except (NotFound, Refused) as missing:
+        problem = missing.message if isinstance(missing, NotFound) else views.problems(missing)
+        return await families_list(request, wanted, problem=problem, typed=typed)
+    family_url = request.app.router["family"].url_for(family=str(found.id))
+    raise web.HTTPSeeOther(family_url.with_query(back=str(listed)))
+
+
+async def families_list(
+    request: web.Request,
+    asked: MultiMapping[str] | None = None,
+    *,
+    problem: str | None = None,
+    typed: str | None = None,
+) -> web.StreamResponse:
+    asked = request.query if asked is None else asked
     who = signed_in_as(request)
     segment = Audience(
         offices=tuple(code for code in asked.getall("office", []) if code),
@@ -115,7 +150,7 @@ async def families_list(request: web.Request) -> web.StreamResponse:
     asked_to_correct = asked.get("verified") == "correction"
     order = Order(asked["order"]) if asked.get("order") in set(Order) else Order.NEWEST
     page = _number(asked.get("page")) or 1
-    problem, found = None, None
+    found = None
     console = console_of(request)
     try:
         found = await console.database.run(
@@ -131,12 +166,24 @@ async def families_list(request: web.Request) -> web.StreamResponse:
             )
         )
     except Refused as refused:
-        problem = views.problems(refused)
+        problem = _("Search for %(wanted)s.", wanted=views.problems(refused))
     offices = await console.database.run(lambda s: views.office_choices(s))
+    waiting = 0
+    if not asked.get("verified"):
+        waiting = await console.database.run(lambda s: registrations.waiting_count(s, who.actor))
     return aiohttp_jinja2.render_template(
         "families.html",
         request,
-        {"found": found, "problem": problem, "asked": asked, "offices": offices, "products": PRODUCTS},
+        {
+            "found": found,
+            "problem": problem,
+            "asked": asked,
+            "offices": offices,
+            "products": PRODUCTS,
+            "waiting": waiting,
+            "typed": asked.get("q", "") if typed is None else typed,
+        },
+        status=404 if problem and typed else 400 if problem else 200,
     )
 
 
@@ -156,11 +203,18 @@ def same_token(given: object, expected: str | None) -> bool:
     )
 
 
-def _cookie(response: web.StreamResponse, request: web.Request, name: str, value: str) -> None:
+def _cookie(
+    response: web.StreamResponse,
+    request: web.Request,
+    name: str,
+    value: str,
+    lasts: timedelta | None = None,  # None: until the browser closes
+) -> None:
     response.set_cookie(
         name,
         value,
         path="/console/",
+        max_age=None if lasts is None else int(lasts.total_seconds()),
         httponly=True,
         samesite="Lax",
         secure=console_of(request).secure_cookies,
@@ -216,8 +270,11 @@ async def sign_in_page(request: web.Request) -> web.StreamResponse:
         return _sign_in_form(request, _("Write your login and your password."), login, status=400)
     console = console_of(request)
     now = console.clock()
+    browser = request.cookies.get(BROWSER_COOKIE, "")[:64]
     try:
-        tried = await console.database.run(lambda s: sign_in.attempt(s, login, remote_of(request), now))
+        tried = await console.database.run(
+            lambda s: sign_in.attempt(s, login, remote_of(request), now, browser)
+        )
     except sign_in.Locked as locked:
         return _sign_in_form(request, locked.message, login, status=429)
     right = len(password) <= LONGEST_PASSWORD and await asyncio.to_thread(
@@ -228,9 +285,10 @@ async def sign_in_page(request: web.Request) -> web.StreamResponse:
             await console.sleep(tried.delay)
         return _sign_in_form(request, _("Wrong login or password."), login, status=401)
     language = language_of(request)
-    token = await console.database.run(lambda s: sign_in.succeeded(s, tried, language, now))
+    cookies = await console.database.run(lambda s: sign_in.succeeded(s, tried, language, now, browser))
     response = web.HTTPSeeOther(_next(request, form.get("next")))
-    _cookie(response, request, COOKIE, token)
+    _cookie(response, request, COOKIE, cookies.session)
+    _cookie(response, request, BROWSER_COOKIE, cookies.browser, lasts=sign_in.KNOWN)
     response.del_cookie(FORM_COOKIE, path="/console/")
     raise response
 
@@ -341,21 +399,44 @@ async def change_verification(request: web.Request) -> web.StreamResponse:
 
 
 async def verify_many(request: web.Request) -> web.StreamResponse:
-    """The families ticked on the list, verified together (each one as if alone: one she may not see is
-    not found, and nothing is verified)."""
+    """Families chosen on the list (those ticked, or every one of the page) verified, or their
+    verification taken back with a reason, together: first she sees whom it changes and confirms."""
     console, who = console_of(request), signed_in_as(request)
     form = await request.post()
-    ticked = [str(value) for value in form.getall("family", [])]
-    numbers = (_number(value, digits=9) for value in ticked)
+    change, _dash, which = str(form.get("do", "")).partition("-")  # "verified", "unverified-page", …
+    verified = change != "unverified"
+    named = "listed" if which == "page" else "family"
+    numbers = (_number(str(value), digits=9) for value in form.getall(named, []))
     chosen = sorted({number for number in numbers if number is not None})[:PAGE_SIZE]
-    now = console.clock()
-
-    def verify_all(session: Session) -> int:
-        return sum(registrations.verify(session, who.actor, family, now) for family in chosen)
-
-    verified = await console.database.run(verify_all) if chosen else 0
     back = _next(request, form.get("back"))
-    raise web.HTTPSeeOther(URL(back).update_query(verified_now=str(verified)))
+    reason = str(form.get("reason", ""))
+    now = console.clock()
+    if form.get("confirmed") == "yes" and chosen:
+        together = (
+            (lambda s: registrations.verify_together(s, who.actor, chosen, now))
+            if verified
+            else (lambda s: registrations.unverify_together(s, who.actor, chosen, reason, now))
+        )
+        try:
+            changed = await console.database.run(together)
+        except Refused as refused:
+            problem = views.problems(refused)
+        else:
+            done = "verified_now" if verified else "unverified_now"
+            raise web.HTTPSeeOther(URL(back).update_query({done: str(changed)}))
+    else:
+        problem = None
+    found = await console.database.run(
+        lambda s: registrations.to_change_together(s, who.actor, chosen, verified)
+    )
+    if not found and problem is None:
+        raise web.HTTPSeeOther(URL(back).update_query(none_changed="verified" if verified else "unverified"))
+    return aiohttp_jinja2.render_template(
+        "verify_many.html",
+        request,
+        {"families": found, "verified": verified, "back": back, "reason": reason, "problem": problem},
+        status=400 if problem else 200,
+    )
 
 
 # -- an office's list of families, sent in the browser ------------------------------------------------------
@@ -625,6 +706,18 @@ async def edit_office(request: web.Request) -> web.StreamResponse:
 
     try:
         await console.database.run(edit)
+    except Refused as refused:
+        return await offices_page(request, views.problems(refused), editing=code)
+    raise web.HTTPSeeOther(request.app.router["offices"].url_for().with_query(saved=code))
+
+
+async def set_office_active(request: web.Request) -> web.StreamResponse:
+    console, who = console_of(request), signed_in_as(request)
+    code = request.match_info["office"]
+    active = (await request.post()).get("active") == "yes"
+    now = console.clock()
+    try:
+        await console.database.run(lambda s: offices.set_active(s, who.actor, code, active, now))
     except Refused as refused:
         return await offices_page(request, views.problems(refused), editing=code)
     raise web.HTTPSeeOther(request.app.router["offices"].url_for().with_query(saved=code))

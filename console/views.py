@@ -46,7 +46,7 @@ def problems(refused: Refused) -> str:
 def office_choices(session: Session) -> list[tuple[str, str]]:
     """The active offices, (code, name in her language), for a filter."""
     language = current_language()
-    return [(office.code, office.name(language)) for office in offices.listing(session) if office.active]
+    return [(office.code, office.name(language)) for office in offices.listing(session)]
 
 
 def verification(family: Beneficiary) -> str:
@@ -61,9 +61,12 @@ def office_name(family: Beneficiary) -> str:
     return family.office.name(current_language())
 
 
+SAID_ONCE = ("verified_now", "unverified_now", "none_changed")  # what was done, not what is asked
+
+
 def changed(asked: Mapping[str, str], **changes: object) -> str:
     """The page's query with some values changed: a link to another page or order of the same list."""
-    kept = {name: value for name, value in asked.items() if name != "verified_now"}  # said once
+    kept = {name: value for name, value in asked.items() if name not in SAID_ONCE}
     return urlencode({**kept, **{name: str(value) for name, value in changes.items()}})
 
 
@@ -72,6 +75,12 @@ def what(line: Line) -> str:
     said = f"{words.said(words.ACTIONS, line.action)}: {words.said(words.OUTCOMES, line.outcome)}"
     reason = (line.details or {}).get("reason")
     return f"{said} («{reason}»)" if reason else said
+
+
+def target(line: Line) -> str:
+    """What an entry of the audit log touched, in words, with its number."""
+    named = words.said(words.TARGETS, line.target)
+    return f"{named} {line.target_id}" if line.target_id is not None else named
 
 
 def title(event: Event) -> str:
@@ -105,6 +114,7 @@ FILTERS.update(
         "who": audit.who,
         "hours": hours,
         "what": what,
+        "target": target,
         "title": title,
         "guest_answer": _words(words.GUEST_ANSWERS),
         "application_status": _words(words.APPLICATION_STATUSES),

@@ -16,7 +16,7 @@ LONGEST_TEXT = 4096
 class Channel(StrEnum):
     TELEGRAM = "telegram"
     WHATSAPP = "whatsapp"
-    CONSOLE = "console"
+    TERMINAL = "terminal"
 
 
 @dataclass(frozen=True)

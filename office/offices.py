@@ -60,8 +60,8 @@ CONTACT_FIELDS = (
 
 
 def listing(session: Session) -> list[Office]:
-    """Every office on the list, with how it is reached."""
-    return [found for code in codes(session) if (found := offices.contact(session, code)) is not None]
+    """Every office, active or not, with how it is reached."""
+    return offices.every_office(session)
 
 
 def listing_for(session: Session, actor: Actor) -> list[Office]:
@@ -122,9 +122,7 @@ def edit(session: Session, actor: Actor, code: str, changes: Mapping[str, Any], 
     """Admins change how families reach an office; what is not given stays, an empty text clears it."""
     by = rights(session, actor)
     by.require_admin()
-    found = offices.contact(session, code)
-    if found is None or code not in codes(session):
-        raise Refused([Problem(None, unknown(session, code).message)])
+    found = _office(session, code)
     unknown_fields = set(changes) - set(CONTACT_FIELDS)
     if unknown_fields:
         raise ValueError(f"not an office's contact: {', '.join(sorted(unknown_fields))}")
@@ -154,6 +152,34 @@ def edit(session: Session, actor: Actor, code: str, changes: Mapping[str, Any], 
     if changed:  # saving what was already there is not an action
         record(session, by, "offices.edit", office=found.code, target="office", target_id=None,
                outcome="changed", now=now, details={"changed": changed})  # fmt: skip
+    return found
+
+
+@action
+def set_active(session: Session, actor: Actor, code: str, active: bool, now: datetime) -> Office:
+    """Admins take an office off the families' list or put it back. An inactive office is not offered to a
+    family registering or applying, nor to new staff or audiences; its families, staff, trainings and
+    history stay as they are, and its staff go on serving them. The last active office stays."""
+    by = rights(session, actor)
+    by.require_admin()
+    found = _office(session, code)
+    if found.active == active:
+        return found
+    if not active and codes(session) == [found.code]:
+        raise Refused(
+            [Problem(None, _("families must have an office to choose: this is the last active one"))]
+        )
+    found.active = active
+    session.flush()
+    record(session, by, "offices.active", office=found.code, target="office", target_id=None,
+           outcome="active" if active else "inactive", now=now)  # fmt: skip
+    return found
+
+
+def _office(session: Session, code: str) -> Office:
+    found = offices.contact(session, code)
+    if found is None:
+        raise Refused([Problem(None, unknown(session, code).message)])
     return found
 
 

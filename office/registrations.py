@@ -56,8 +56,8 @@ def overview(session: Session, actor: Actor) -> list[OfficeFamilies]:
     scope = rights(session, actor).scope
     counts = {count.office_code: count for count in beneficiaries.counts_by_office(session, scope)}
     found = []
-    for office in offices.active_offices(session):
-        if scope is not None and office.code != scope:
+    for office in offices.every_office(session):
+        if (scope is not None and office.code != scope) or not (office.active or office.code in counts):
             continue
         count = counts.get(office.code)
         registered, verified, correction = (
@@ -74,6 +74,11 @@ def overview(session: Session, actor: Actor) -> list[OfficeFamilies]:
             )
         )
     return found
+
+
+def waiting_count(session: Session, actor: Actor) -> int:
+    """How many registrations wait for her office (admins: any office) to verify them."""
+    return sum(office.waiting for office in overview(session, actor))
 
 
 def waiting(session: Session, actor: Actor, limit: int) -> Sequence[Beneficiary]:
@@ -247,6 +252,39 @@ def unverify(
     _recorded(session, by, "registrations.unverify", found, "waiting", now, {"reason": written})
 
 
+def to_change_together(
+    session: Session, actor: Actor, family_ids: Sequence[int], verified: bool
+) -> list[Beneficiary]:
+    """Of the families chosen on the list, those she may see whose verification would change (to verified,
+    or back to waiting), for her to confirm before anything is done."""
+    by = rights(session, actor)
+    found = (beneficiaries.beneficiary(session, family_id) for family_id in family_ids[:PAGE])
+    return [
+        family
+        for family in found
+        if family is not None
+        and by.sees(family.office_code)
+        and (family.verification is Verification.VERIFIED) != verified
+    ]
+
+
+def verify_together(session: Session, actor: Actor, family_ids: Sequence[int], now: datetime) -> int:
+    """Several families verified at once, each as if alone (each is told); how many were verified."""
+    return sum(verify(session, actor, family_id, now) for family_id in family_ids[:PAGE])
+
+
+def unverify_together(
+    session: Session, actor: Actor, family_ids: Sequence[int], reason: str, now: datetime
+) -> int:
+    """Several verifications taken back at once, for one reason; those not verified are left as they are.
+    How many went back to waiting."""
+    _reason(reason, she_reads_it=False)  # asked once, before any is changed
+    chosen = to_change_together(session, actor, family_ids, verified=False)
+    for family in chosen:
+        unverify(session, actor, family.id, reason, now)
+    return len(chosen)
+
+
 def sent_back(session: Session, family_id: int, now: datetime) -> bool:
     """She corrected what her office asked: her registration waits for the office again. False if no
     correction was asked of her (or her office has verified it meanwhile)."""
@@ -355,6 +393,15 @@ def listing(
         page = max((total + PAGE - 1) // PAGE, 1)
         found, total = beneficiaries.search(session, search, (page - 1) * PAGE, PAGE)
     return FamilyPage(found, total, page, max((total + PAGE - 1) // PAGE, 1))
+
+
+def names_one_family(typed: str) -> bool:
+    """Whether a search names one family (a whole national ID or a mobile), rather than finds a list."""
+    try:
+        wanted = _typed(typed)
+    except Refused:
+        return False
+    return wanted.national_id is not None or wanted.mobile is not None
 
 
 def _typed(typed: str) -> Search:

@@ -2,7 +2,9 @@
 
 Five wrong tries for one login from one network address lock that login there for `LOCK`; many wrong tries
 from one address (any logins) lock that address. Someone guessing from elsewhere cannot lock a staff member
-out of her own office, and an admin can unlock a login at once (`office.staff.unlock`). An unknown login is
+out of her own office, and an admin can unlock a login at once (`office.staff.unlock`). A browser she signed
+in from before (`KNOWN`) is counted as a place of its own, not by its network address: an office's staff
+behind one public address go on signing in while someone guessing there is locked out. An unknown login is
 a wrong try like any other, answered the same and as slowly, so that nobody learns which logins exist.
 
 The password's hash is checked off the event loop by the console (`passwords.matches`): `attempt` reads
@@ -31,6 +33,7 @@ LOCK = timedelta(minutes=15)
 TRIES_FOR_A_LOGIN = 5  # from one address, within LOCK
 TRIES_FROM_AN_ADDRESS = 20  # for any logins, within LOCK
 LASTS = timedelta(hours=12)  # a working day: then she signs in again
+KNOWN = timedelta(days=90)  # a browser she signed in from is known this long after her last sign-in there
 SLOWER = (0.0, 0.0, 1.0, 2.0, 4.0)  # seconds before a wrong try is answered, by the failures before it
 
 
@@ -53,7 +56,7 @@ class Attempt:
     """A sign-in about to be checked: who she would be (None: no such login), and her failures so far."""
 
     login: str
-    remote: str
+    remote: str  # where the try is counted: the network address, or a browser she signed in from before
     staff_id: int | None
     password_hash: str | None
     failures: int
@@ -62,6 +65,12 @@ class Attempt:
     def delay(self) -> float:
         """How long a wrong try waits before it is answered."""
         return SLOWER[min(self.failures, len(SLOWER) - 1)]
+
+
+@dataclass(frozen=True)
+class SignInCookies:
+    session: str  # her session's token
+    browser: str  # the browser's, known as hers
 
 
 @dataclass(frozen=True)
@@ -85,10 +94,16 @@ def digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def attempt(session: Session, login: str, remote: str, now: datetime) -> Attempt:
+def attempt(session: Session, login: str, remote: str, now: datetime, browser: str = "") -> Attempt:
     """Who would be signed in, unless her login or this address is locked (`Locked`); the try is counted as a
-    failure until it `succeeded`."""
+    failure until it `succeeded`. `browser`: the token of the browser's cookie, if it has one."""
     named = login_name(login)[:64]
+    member = staff.by_login(session, named) if named else None
+    if member is not None and member.removed_at is not None:
+        member = None
+    known = browser and console_sessions.known_browser_of(session, digest(browser), now - KNOWN)
+    if member is not None and known == member.id:
+        remote = "browser:" + digest(browser)[:32]
     console_sessions.one_at_a_time_from(session, remote)
     for_login, from_remote, last = console_sessions.failures_since(session, named, remote, now - LOCK)
     if for_login >= TRIES_FOR_A_LOGIN and last is not None:
@@ -96,9 +111,6 @@ def attempt(session: Session, login: str, remote: str, now: datetime) -> Attempt
     if from_remote >= TRIES_FROM_AN_ADDRESS:
         latest = console_sessions.last_failure_from(session, remote)
         raise Locked((latest or now) + LOCK)
-    member = staff.by_login(session, named) if named else None
-    if member is not None and member.removed_at is not None:
-        member = None
     console_sessions.record_failure(session, named, remote, now)
     return Attempt(
         named,
@@ -110,11 +122,16 @@ def attempt(session: Session, login: str, remote: str, now: datetime) -> Attempt
 
 
 @action
-def succeeded(session: Session, tried: Attempt, language: str, now: datetime) -> str:
-    """Her session begins; the token for her cookie. Her failures from this address are forgotten (this try's
-    among them)."""
+def succeeded(
+    session: Session, tried: Attempt, language: str, now: datetime, browser: str = ""
+) -> SignInCookies:
+    """Her session begins; the tokens for her cookies. Her failures from this address are forgotten (this
+    try's among them), and the browser is known as hers from now on."""
     assert tried.staff_id is not None
     token = secrets.token_urlsafe(32)
+    if console_sessions.known_browser_of(session, digest(browser), now - KNOWN) != tried.staff_id:
+        browser = secrets.token_urlsafe(32)  # a browser new to her (or known as someone else's)
+    console_sessions.remember_browser(session, digest(browser), tried.staff_id, now)
     console_sessions.clear_failures(session, tried.login, tried.remote)
     console_sessions.start(session, digest(token), tried.staff_id, secrets.token_urlsafe(32), language, now)
     by = rights(session, Actor.signed_in(tried.staff_id))
@@ -122,7 +139,7 @@ def succeeded(session: Session, tried: Attempt, language: str, now: datetime) ->
         session, by, "staff.sign_in", office=by.office_code, target="staff", target_id=by.staff_id,
         outcome="signed in", now=now,
     )  # fmt: skip
-    return token
+    return SignInCookies(token, browser)
 
 
 def signed_in(session: Session, token: str, now: datetime) -> SignedIn | None:
@@ -159,6 +176,8 @@ def sign_out(session: Session, who: SignedIn, now: datetime) -> None:
 def forget_old(session: Session, now: datetime) -> int:
     """Sessions that ended or lapsed a working day ago and failures that no longer count, removed; how many
     (the scheduler's)."""
-    return console_sessions.forget_ended(session, now - LASTS) + console_sessions.forget_failures(
-        session, now - LOCK
+    return (
+        console_sessions.forget_ended(session, now - LASTS)
+        + console_sessions.forget_failures(session, now - LOCK)
+        + console_sessions.forget_browsers(session, now - KNOWN)
     )

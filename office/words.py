@@ -53,6 +53,7 @@ ACTIONS: dict[str, LazyText] = {
     "registrations.reveal": N_("looked at a national ID in full"),
     "registrations.changed": N_("changed her details"),
     "offices.edit": N_("changed how families reach an office"),
+    "offices.active": N_("made an office active or inactive"),
     "families.import": N_("imported a list of families"),
     "families.remove": N_("took a family off an imported list"),
     "events.create": N_("created an event"),
@@ -81,6 +82,21 @@ ACTIONS: dict[str, LazyText] = {
     "staff.sign_out": N_("signed out of the console"),
 }
 
+TARGETS: dict[str, LazyText] = {  # what an action touched, as the audit log names it
+    "announcement": N_("announcement"),
+    "application": N_("canteen application"),
+    "contact": N_("imported family"),
+    "event": N_("training"),
+    "family": N_("family"),
+    "list": N_("imported list"),
+    "office": N_("office"),
+    "opportunity": N_("canteen opportunity"),
+    "staff": N_("staff member"),
+    "families": N_("the families"),
+    "tips": N_("the tips"),
+    "services": N_("the useful services"),
+}
+
 OUTCOMES: dict[str, LazyText] = {
     "unchanged": N_("nothing changed"),
     "verified": N_("verified"),
@@ -105,6 +121,8 @@ OUTCOMES: dict[str, LazyText] = {
     "shown": N_("shown"),
     "set": N_("set"),
     "unlocked": N_("unlocked"),
+    "active": N_("active"),
+    "inactive": N_("inactive"),
     "signed in": N_("signed in"),
     "signed out": N_("signed out"),
     **APPLICATION_STATUSES,

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.orm import Session
 
-from storage.models import ConsoleSession, SignInFailure, StaffMember
+from storage.models import ConsoleSession, KnownBrowser, SignInFailure, StaffMember
 
 
 def start(
@@ -122,3 +122,30 @@ def clear_failures(session: Session, login: str, remote: str | None = None) -> i
 
 def forget_failures(session: Session, before: datetime) -> int:
     return int(session.execute(delete(SignInFailure).where(SignInFailure.at < before)).rowcount)  # type: ignore[attr-defined]
+
+
+def known_browser_of(session: Session, token_hash: str, since: datetime) -> int | None:
+    """The staff member (not removed) who signed in from this browser since `since`; None if nobody."""
+    return session.scalar(
+        select(KnownBrowser.staff_id)
+        .join(StaffMember, StaffMember.id == KnownBrowser.staff_id)
+        .where(
+            KnownBrowser.token_hash == token_hash,
+            KnownBrowser.last_signed_in_at > since,
+            StaffMember.removed_at.is_(None),
+        )
+    )
+
+
+def remember_browser(session: Session, token_hash: str, staff_id: int, now: datetime) -> None:
+    found = session.get(KnownBrowser, token_hash)
+    if found is None:
+        session.add(KnownBrowser(token_hash=token_hash, staff_id=staff_id, last_signed_in_at=now))
+    else:
+        found.staff_id, found.last_signed_in_at = staff_id, now
+    session.flush()
+
+
+def forget_browsers(session: Session, before: datetime) -> int:
+    gone = session.execute(delete(KnownBrowser).where(KnownBrowser.last_signed_in_at < before))
+    return int(gone.rowcount)  # type: ignore[attr-defined]

@@ -271,6 +271,17 @@ class Upload(Base):
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
 
 
+class KnownBrowser(Base):
+    """A browser a staff member signed in from: its cookie's token (only the SHA-256 kept) lets her sign in
+    there while her office's shared network address is locked by someone else's wrong tries."""
+
+    __tablename__ = "known_browsers"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), index=True)
+    last_signed_in_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
 class SignInFailure(Base):
     """A wrong password (or an unknown login) at the console, from one network address: what slows and then
     locks the next tries. Kept for the lock's length, then removed."""

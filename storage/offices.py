@@ -81,5 +81,11 @@ def contact_of(session: Session, code: str) -> OfficeContact | None:
 
 
 def names(session: Session, language: str) -> dict[str, str]:
-    """Each office's name in `language`, by code (for lists that name an office beside each line)."""
-    return {entry.code: entry.name(language) for entry in active_offices(session)}
+    """Each office's name in `language`, by code (for lists that name an office beside each line), whether
+    or not it is still on the list."""
+    return {office.code: office.name(language) for office in every_office(session)}
+
+
+def every_office(session: Session) -> list[Office]:
+    """Every office, active or not, in the list's order: for administrators to keep."""
+    return list(session.scalars(select(Office).order_by(Office.position, Office.code)))

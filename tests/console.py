@@ -85,7 +85,8 @@ class Visitor:
             await self._read(response)
         return self.text
 
-    async def post(self, path: str, form: dict[str, str]) -> str:
+    async def post(self, path: str, form: dict[str, str] | list[tuple[str, str]]) -> str:
+        """A form; as pairs, a field may be given more than once (the families ticked on a list)."""
         async with self.http.post(
             self.base + path, data=form, allow_redirects=False, headers=self.sends
         ) as response:
@@ -96,6 +97,11 @@ class Visitor:
         self.status, self.text = response.status, await response.text()
         self.location = response.headers.get("Location", "")
         self.headers = response.headers
+
+    def form_values(self, name: str) -> list[str]:
+        """The values of the page's fields of this name, in order."""
+        marker = f'name="{name}" value="'
+        return [part.split('"', 1)[0] for part in self.text.split(marker)[1:]]
 
     def cookie(self, name: str) -> str:
         return dict(self.http.cookie_jar.filter_cookies(URL(self.base + "/console/")))[name].value
@@ -112,6 +118,10 @@ class Visitor:
     async def signs_in(self, login: str, password: str = PASSWORD) -> None:
         await self.get("/console/login")
         await self.post("/console/login", {"csrf": self.form_token(), "login": login, "password": password})
+
+    async def signs_out(self) -> None:
+        await self.get("/console/families")
+        await self.post("/console/logout", {"csrf": self.form_token()})
 
 
 @asynccontextmanager

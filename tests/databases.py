@@ -24,15 +24,15 @@ from storage.models import Base
 
 POSTGRES_URL_VARIABLE = "USAR_TEST_POSTGRES_URL"
 DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
-# Every table but the offices, which the first migration seeds; tests that change how an office is reached
-# have it set back (`OFFICE_CONTACT`).
+# Every table but the offices, which the first migration seeds; tests that change how an office is reached,
+# or make it inactive, have it set back (`OFFICE_CONTACT`).
 TABLES_WITH_ROWS_PER_TEST = tuple(
     table.name for table in Base.metadata.sorted_tables if table.name != "offices"
 )
 
 OFFICE_CONTACT = ", ".join(
     [f"{name} = ''" for name in ("phone", "whatsapp", "address_ar", "address_en", "map_url", "hours_note_ar",
-                                 "hours_note_en")] + ["hours = '[]'"]
+                                 "hours_note_en")] + ["hours = '[]'", "active = true"]
 )  # fmt: skip
 
 

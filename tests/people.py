@@ -44,7 +44,7 @@ class Person:
     engine: Engine
     clock: Clock
     address: str
-    channel: Channel = Channel.CONSOLE
+    channel: Channel = Channel.TERMINAL
     language_hint: str | None = None
     replies: list[Reply] = field(default_factory=list)
 

@@ -59,7 +59,7 @@ def test_a_piped_registration_is_stored_in_the_default_sqlite_file(workdir: Path
         ).fetchone()
         conversation = db.execute("SELECT channel, address FROM conversations").fetchone()
     assert row == ("فاطمة أحمد الزهراني", "1000000008", "+966551234567", "makkah", "ar")
-    assert conversation == ("console", "966500000001")
+    assert conversation == ("terminal", "966500000001")
     assert "1000000008" not in chat.stderr and "551234567" not in chat.stderr
     assert "Traceback" not in chat.stderr and "failed" not in chat.stderr  # its scheduler ends with the chat
 

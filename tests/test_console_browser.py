@@ -100,12 +100,21 @@ async def test_sara_finds_the_families_of_her_office_as_she_spells_their_names(c
         await screenshot(page, "families-ar")
 
         await page.fill("input[name=q]", "فاطمة")  # with a taa marbuta: finds both spellings
-        await page.click("text=عرض")
+        await page.click("form[role=search] button.primary")
         assert await names_listed(page) == ["فاطمه علي الحربي", "فاطمة أحمد الزهراني"]
         await page.select_option("select[name=verified]", "yes")
-        await page.click("text=عرض")
+        await page.click("form[role=search] button.primary")
         assert await names_listed(page) == ["فاطمة أحمد الزهراني"]
         assert await page.locator("span.number").first.inner_text() == "******" + an_id(1)[-4:]
+
+        await page.fill("input[name=q]", an_id(2))  # her whole ID opens her page, and is in no address
+        await page.click("form[role=search] button.primary")
+        assert "نورة سعيد القرشي" in await page.locator("h1").inner_text() and an_id(2) not in page.url
+        await page.goto("/console/families")
+        await page.fill("input[name=q]", an_id(4))  # Al-Jumum's: as if nobody had it
+        await page.click("form[role=search] button.primary")
+        assert await page.locator("[role=alert]").inner_text() == "لا توجد أسرة مسجلة بهذا الرقم أو الجوال."
+        assert an_id(4) not in page.url and await page.input_value("input[name=q]") == an_id(4)
 
         await page.goto("/console/families?q=" + an_id(2)[-4:])  # the last four digits of her ID
         assert await names_listed(page) == ["نورة سعيد القرشي"]
@@ -120,7 +129,7 @@ async def test_an_admin_sees_every_office_and_filters_by_one(console: Service) -
         await signed_in(page, "noura")
         assert len(await names_listed(page)) == 5
         await page.select_option("select[name=office]", "jeddah")
-        await page.click("text=عرض")
+        await page.click("form[role=search] button.primary")
         assert await names_listed(page) == ["فاطمة حسن الغامدي"]
         await page.goto("/console/families?order=name")
         assert (await names_listed(page))[0] == "فاطمة أحمد الزهراني"
@@ -166,9 +175,14 @@ async def test_sara_verifies_several_families_at_once_from_the_list(console: Ser
         await signed_in(page, "sara")
         await page.check("input[aria-label='نورة سعيد القرشي']")
         await page.check("input[aria-label='فاطمه علي الحربي']")
-        await page.click("text=توثيق الأسر المحددة")
+        await page.click("text=توثيق الأسر المحدّدة…")
+        # Whom it changes, before anything is done.
+        assert await page.locator("ol.names li").count() == 2
+        await screenshot(page, "verify-several-ar")
+        await page.click("text=نعم، وثّقي الأسرتين")
         assert await page.locator("[role=status]").inner_text() == "تم توثيق أسرتين، وستُبلَّغ كل منهما."
-        assert await page.locator("input[type=checkbox]").count() == 0  # all three verified now
+        badges = await page.locator("tbody .badge.verified").count()
+        assert badges == 3 and await page.locator(".waiting-now").count() == 0  # all three verified now
 
 
 def a_list(*lines: str) -> FilePayload:
@@ -354,3 +368,33 @@ async def test_noura_downloads_the_tips_and_sara_may_not(console: Service) -> No
         await page.goto("/console/content")
         await page.click("button[aria-label='تنزيل النصائح']")
         assert await page.locator("[role=alert]").inner_text() == "هذا من صلاحيات المشرفين فقط."
+
+
+MAIN_PAGES = [  # (address, its Arabic title, its English title, screenshot's name)
+    ("/console/families", "الأسر المسجلة", "Registered families", "families"),
+    ("/console/families/2", "نورة سعيد القرشي", "نورة سعيد القرشي", "family"),
+    ("/console/lists", "قائمة أسر مكتبك", "Your office's list of families", "lists"),
+    ("/console/trainings", "الدورات التدريبية", "Trainings", "trainings"),
+    ("/console/canteens", "المقاصف المدرسية", "School canteens", "canteens"),
+    ("/console/content", "النصائح والخدمات", "Tips and services", "content"),
+    ("/console/offices", "كيف تصل الأسر إلى كل مكتب", "How families reach each office", "offices"),
+    ("/console/staff", "الموظفات", "Staff", "staff"),
+    ("/console/audit", "سجل العمليات", "Audit log", "audit"),
+]
+
+
+async def test_every_main_page_reads_right_to_left_in_arabic_and_left_to_right_in_english(
+    console: Service,
+) -> None:
+    async with browser_page(console) as page:
+        await signed_in(page, "noura")
+        for language, direction in (("ar", "rtl"), ("en", "ltr")):
+            if language == "en":
+                await page.click("button[name=language][value=en]")
+            for address, arabic, english, name in MAIN_PAGES:
+                await page.goto(address)
+                assert await page.locator("html").get_attribute("lang") == language
+                assert await page.locator("html").get_attribute("dir") == direction
+                title = (await page.locator("h1").inner_text()).strip()
+                assert title.startswith(arabic if language == "ar" else english), (address, title)
+                await screenshot(page, f"{name}-{language}")

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from bot.service import Service
-from office import registrations
+from office import offices, registrations
 from office.rights import OPERATOR
 from storage import audit, beneficiaries
 from storage.db import Database
@@ -96,9 +96,10 @@ async def test_numbers_in_other_digits_or_too_long_are_ignored_not_a_fault(
             await sara.post("/console/families/1/verification", form)
             assert sara.status == 303
         await sara.post(
-            "/console/families/verify", {"csrf": token, "family": "²", "back": "/console/families"}
+            "/console/families/verify",
+            {"csrf": token, "family": "²", "back": "/console/families", "do": "verified", "confirmed": "yes"},
         )
-        assert sara.status == 303 and sara.location == "/console/families?verified_now=0"
+        assert sara.status == 303 and sara.location == "/console/families?none_changed=verified"
     assert await verification(database, 1) is Verification.CORRECTION
 
 
@@ -186,6 +187,8 @@ async def test_past_the_last_page_the_last_page_is_shown(
                 "csrf": sara.form_token(),
                 "family": str(families[0]),
                 "back": "/console/families?verified=no&page=2",
+                "do": "verified",
+                "confirmed": "yes",
             },
         )
         page = await sara.get(sara.location)
@@ -227,3 +230,77 @@ async def test_the_families_asked_to_correct_are_found_apart(
         assert "فاطمة أحمد" in listed and "مريم خالد" not in listed
         listed = await noura.get("/console/families?verified=no")
         assert "فاطمة أحمد" in listed and "مريم خالد" in listed  # not verified: waiting, or asked to correct
+
+
+async def test_an_admin_makes_an_office_inactive_and_its_staff_cannot(
+    console: Service, database: Database, clock: Clock
+) -> None:
+    await add_staff(database, clock, "noura", StaffRole.ADMIN)
+    async with visitor(console) as sara:
+        await sara.signs_in("sara")
+        await sara.get("/console/families")
+        await sara.post("/console/offices/jumum/active", {"csrf": sara.form_token(), "active": "no"})
+        assert sara.status == 403
+    async with visitor(console) as noura:
+        await noura.signs_in("noura")
+        await noura.get("/console/offices")
+        await noura.post("/console/offices/jumum/active", {"csrf": noura.form_token(), "active": "no"})
+        await noura.get(noura.location)
+        assert "غير نشط" in noura.text.split('id="jumum"', 1)[1].split("</h2>", 1)[0]
+        await noura.post("/console/offices/nowhere/active", {"csrf": noura.form_token(), "active": "no"})
+        assert noura.status == 400 and "nowhere" in noura.alert()
+    active = await database.run(lambda s: [o.code for o in offices.listing(s) if o.active])
+    assert active == ["makkah", "jeddah"]
+
+
+async def test_sara_verifies_a_whole_page_after_seeing_whom_it_changes_then_takes_one_back(
+    database: Database, database_url: str, clock: Clock
+) -> None:
+    await add_staff(database, clock, "sara", office="makkah")
+    names = ["أسرة أولى", "أسرة ثانية", "أسرة ثالثة", "أسرة جدة"]
+    families = await register_families(
+        database, clock, [(n, "makkah") for n in names[:3]] + [(names[3], "jeddah")]
+    )
+    async with console_server(database_url, clock) as service, visitor(service) as sara:
+        await sara.signs_in("sara")
+        page = await sara.get("/console/families")
+        assert "3 أسر تنتظر التوثيق" in page
+        form = {"csrf": sara.form_token(), "back": "/console/families", "do": "verified-page"}
+        listed = [("listed", str(family)) for family in families]  # and another office's, forged in
+        await sara.post("/console/families/verify", [*form.items(), *listed, ("family", str(families[0]))])
+        assert sara.status == 200 and "توثيق هذه الأسر الـ3؟" in sara.text
+        assert all(name in sara.text for name in names[:3]) and names[3] not in sara.text
+        assert [await verification(database, family) for family in families] == [Verification.WAITING] * 4
+
+        confirm = [("family", value) for value in sara.form_values("family")]
+        assert confirm == [("family", str(family)) for family in families[:3]]
+        await sara.post(
+            "/console/families/verify",
+            [
+                ("csrf", sara.form_token()),
+                ("back", "/console/families"),
+                ("do", "verified"),
+                ("confirmed", "yes"),
+                *confirm,
+            ],
+        )
+        page = await sara.get(sara.location)
+        assert "تم توثيق 3 أسر" in page and "تنتظر التوثيق" not in page
+        assert [await verification(database, family) for family in families[:3]] == [
+            Verification.VERIFIED
+        ] * 3
+
+        form = {"csrf": sara.form_token(), "back": "/console/families", "family": str(families[1])}
+        await sara.post("/console/families/verify", {**form, "do": "unverified"})
+        assert "إلغاء توثيق هذه الأسرة؟" in sara.text and names[1] in sara.text and names[0] not in sara.text
+        await sara.post(
+            "/console/families/verify", {**form, "do": "unverified", "confirmed": "yes", "reason": " "}
+        )
+        assert sara.status == 400 and "السبب" in sara.alert()
+        assert await verification(database, families[1]) is Verification.VERIFIED
+        await sara.post(
+            "/console/families/verify",
+            {**form, "do": "unverified", "confirmed": "yes", "reason": "وثقت بالخطأ"},
+        )
+        assert sara.location == "/console/families?unverified_now=1"
+    assert await verification(database, families[1]) is Verification.WAITING

@@ -17,7 +17,7 @@ from bot.service import Service
 from office import staff
 from office.rights import OPERATOR
 from storage.db import Database
-from storage.models import ConsoleSession, SignInFailure, StaffRole
+from storage.models import ConsoleSession, KnownBrowser, SignInFailure, StaffRole
 from tests.console import PASSWORD, add_staff, console_server, visitor
 from tests.people import Clock
 
@@ -222,6 +222,30 @@ async def test_an_empty_token_is_no_token(console: Service) -> None:
         assert response.status == 403
 
 
+async def test_a_guesser_behind_her_offices_address_does_not_lock_out_the_staff_who_signed_in_there(
+    console: Service,
+) -> None:
+    """The office's staff share one public address. Sara signed in there before; someone there guesses
+    twenty times: the address is locked for new browsers, not for hers."""
+    async with visitor(console, from_address="127.0.0.3") as sara, visitor(console, "127.0.0.3") as guesser:
+        await sara.signs_in("sara")
+        assert sara.status == 303 and sara.cookie("usar_browser")
+        await sara.signs_out()
+        for number in range(20):
+            await guesser.signs_in(f"someone{number}", password="password1234")
+        await guesser.signs_in("sara")
+        assert guesser.status == 429
+        await sara.signs_in("sara")
+        assert sara.status == 303
+        await sara.signs_out()
+        for _ in range(5):  # her own browser still locks her login there after five wrong tries
+            await sara.signs_in("sara", password="not her password")
+        await sara.signs_in("sara")
+        assert sara.status == 429
+        await sara.signs_in("noura")  # her browser is hers alone: noura's login is counted by the address
+        assert sara.status == 429
+
+
 async def test_sessions_and_wrong_tries_long_over_are_forgotten(
     console: Service, database: Database, clock: Clock
 ) -> None:
@@ -244,6 +268,11 @@ async def test_sessions_and_wrong_tries_long_over_are_forgotten(
     clock.advance(hours=12, seconds=1)
     await console.run_due_work()
     assert await database.run(kept) == (0, 0)
+    browsers = select(func.count()).select_from(KnownBrowser)
+    assert await database.run(lambda s: s.scalar(browsers)) == 1  # her browser is known for 90 days
+    clock.advance(days=90)
+    await console.run_due_work()
+    assert await database.run(lambda s: s.scalar(browsers)) == 0
 
 
 async def test_cookies_are_secure_behind_https(database: Database, database_url: str, clock: Clock) -> None:

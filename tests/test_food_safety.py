@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from conversations import daily_tips
 from conversations.dates import spoken_hour
-from handlers.console import render
+from handlers.terminal import render
 from office import content as content_files
 from office.errors import RejectedFile
 from storage import beneficiaries, tips

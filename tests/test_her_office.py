@@ -5,8 +5,10 @@ is told to contact her office. An office's staff cannot change it; a typo is ref
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from conversations.dates import hours_text, parse_hours, unreadable_hours
@@ -15,9 +17,10 @@ from conversations.i18n import use_language
 from office import canteens, offices, registrations
 from office.errors import NotAllowed, Refused
 from office.rights import OPERATOR, Actor
-from storage import tips
+from storage import staff, tips
 from storage.db import Database
 from storage.models import AuditEntry, Delivery, Office, StaffRole
+from tests.console import register_families
 from tests.people import Clock, Person, ar
 from tests.test_cli import usar
 from tests.test_my_details import girls_school
@@ -198,3 +201,44 @@ async def test_a_phone_that_cannot_be_dialled_is_refused_and_nothing_is_saved(
             raise AssertionError("a phone that cannot be dialled was saved")
     stored = await database.run(lambda s: s.get(Office, "makkah"))
     assert stored is not None and stored.phone == "0125551234" and stored.whatsapp == "+966551110000"
+
+
+async def test_an_inactive_office_is_not_offered_and_its_families_stay_with_it(
+    fatima: Person, database: Database, clock: Clock
+) -> None:
+    await register_families(database, clock, [("مريم خالد", "jeddah")])
+    await database.run(lambda s: offices.set_active(s, OPERATOR, "jeddah", False, clock.now))
+    await fatima.says("مرحبا")
+    await fatima.says("١")
+    await fatima.says("فاطمة أحمد الزهراني")
+    await fatima.says("١٠٠٠٠٠٠٠٠٨")
+    await fatima.says("٠٥٥ ١٢٣ ٤٥٦٧")
+    assert fatima.options == ["مكة المكرمة", "الجموم"]
+    await fatima.says("جدة")
+    assert fatima.options == ["مكة المكرمة", "الجموم"]  # asked again, nothing saved
+
+    listed = await database.run(
+        lambda s: [f.office_code for f in registrations.listing(s, OPERATOR).families]
+    )
+    assert listed == ["jeddah"]  # the family already there stays with it, and staff still find her
+    await database.run(lambda s: offices.set_active(s, OPERATOR, "jeddah", True, clock.now))
+    jeddahs = select(AuditEntry).where(AuditEntry.office_code == "jeddah")
+    entries = await database.run(lambda s: [(e.action, e.outcome) for e in s.scalars(jeddahs)])
+    assert entries[-2:] == [("offices.active", "inactive"), ("offices.active", "active")]
+
+
+async def test_the_last_active_office_stays_and_only_admins_change_it(
+    database: Database, clock: Clock
+) -> None:
+    for code in ("makkah", "jumum"):
+        await database.run(
+            partial(offices.set_active, actor=OPERATOR, code=code, active=False, now=clock.now)
+        )
+    with pytest.raises(Refused) as refused:
+        await database.run(lambda s: offices.set_active(s, OPERATOR, "jeddah", False, clock.now))
+    assert "آخر مكتب نشط" in str(refused.value.problems[0].message)
+    await database.run(lambda s: staff.add_or_update(s, "900", StaffRole.STAFF, "jeddah", clock.now))
+    with pytest.raises(NotAllowed):
+        await database.run(lambda s: offices.set_active(s, Actor.staff("900"), "makkah", True, clock.now))
+    active = await database.run(lambda s: [o.code for o in s.scalars(select(Office).where(Office.active))])
+    assert active == ["jeddah"]

@@ -306,7 +306,7 @@ async def test_staff_are_asked_again_for_a_number_or_a_reason_too_large_not_cut(
 
 
 def test_an_inbound_text_is_never_longer_than_we_read() -> None:
-    long = Inbound(Channel.CONSOLE, "1", received_at=Clock().now, text="x" * (LONGEST_TEXT + 1))
-    exact = Inbound(Channel.CONSOLE, "1", received_at=Clock().now, text="x" * LONGEST_TEXT)
+    long = Inbound(Channel.TERMINAL, "1", received_at=Clock().now, text="x" * (LONGEST_TEXT + 1))
+    exact = Inbound(Channel.TERMINAL, "1", received_at=Clock().now, text="x" * LONGEST_TEXT)
     assert (len(long.text), long.too_long) == (LONGEST_TEXT, True)
     assert (len(exact.text), exact.too_long) == (LONGEST_TEXT, False)

@@ -1,7 +1,7 @@
 """The terminal channel: `usar chat`. Interactive on a terminal; one message per line when piped, so a
 conversation can be scripted (`printf 'hi\\n1\\n' | usar chat --as 966500000001`). Messages we start
 (invitations, reminders, tips, announcements, decisions) reach the chat that speaks for their address
-(`ConsoleSender`), so an office can rehearse the whole product on a laptop."""
+(`TerminalSender`), so an office can rehearse the whole product on a laptop."""
 
 from __future__ import annotations
 
@@ -22,11 +22,11 @@ def render(reply: Reply) -> str:
     return "\n".join([reply.text, *(f"  {line}" for line in reply.option_lines())])
 
 
-class ConsoleSender:
+class TerminalSender:
     """Delivers what the outbox holds for the one person this terminal chat speaks for, as she would see
     it on her phone: between her messages, as it falls due."""
 
-    channel = Channel.CONSOLE
+    channel = Channel.TERMINAL
 
     def __init__(self, address: str, sink: TextIO, *, interactive: bool) -> None:
         self.address = address
@@ -61,7 +61,7 @@ async def chat(
         if not line:
             break
         inbound = Inbound(
-            channel=Channel.CONSOLE,
+            channel=Channel.TERMINAL,
             address=address,
             text=line.rstrip("\r\n"),
             received_at=clock(),

@@ -181,6 +181,7 @@ async def families_list(
             "offices": offices,
             "products": PRODUCTS,
             "waiting": waiting,
+            "waiting_counted": registrations.WAITING_COUNTED,
             "typed": asked.get("q", "") if typed is None else typed,
         },
         status=404 if problem and typed else 400 if problem else 200,

@@ -76,9 +76,13 @@ def overview(session: Session, actor: Actor) -> list[OfficeFamilies]:
     return found
 
 
+WAITING_COUNTED = 1000  # past this, "1,000 or more"
+
+
 def waiting_count(session: Session, actor: Actor) -> int:
-    """How many registrations wait for her office (admins: any office) to verify them."""
-    return sum(office.waiting for office in overview(session, actor))
+    """How many registrations wait for her office (admins: any office) to verify them, up to
+    `WAITING_COUNTED`."""
+    return beneficiaries.waiting_count(session, rights(session, actor).scope, WAITING_COUNTED)
 
 
 def waiting(session: Session, actor: Actor, limit: int) -> Sequence[Beneficiary]:

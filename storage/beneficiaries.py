@@ -162,6 +162,17 @@ def reachable_again(session: Session, beneficiary_id: int) -> None:
             session.expire(loaded, ["blocked_at"])  # read again from the row if asked
 
 
+def waiting_count(session: Session, office_code: str | None, cap: int) -> int:
+    """How many registrations wait for their office to verify them (of one office, or all), counted up to
+    `cap`: past it the exact number says nothing more, and counting costs."""
+    waiting = select(Beneficiary.id).where(
+        Beneficiary.verified_at.is_(None), Beneficiary.correction_asked_at.is_(None)
+    )
+    if office_code is not None:
+        waiting = waiting.where(Beneficiary.office_code == office_code)
+    return session.scalar(select(func.count()).select_from(waiting.limit(cap).subquery())) or 0
+
+
 def pending(session: Session, office_code: str | None, limit: int) -> Sequence[Beneficiary]:
     """Registrations waiting for their office to verify them, oldest first (of one office, or all); not
     those the office asked to be corrected: they wait for her."""

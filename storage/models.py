@@ -21,6 +21,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
@@ -117,6 +118,16 @@ class Beneficiary(Base):
     """A productive family, represented by the person who registered it."""
 
     __tablename__ = "beneficiaries"
+    __table_args__ = (
+        # Those waiting for their office to verify them, oldest first: counted above the console's list.
+        Index(
+            "ix_beneficiaries_waiting",
+            "office_code",
+            "registered_at",
+            sqlite_where=text("verified_at IS NULL AND correction_asked_at IS NULL"),
+            postgresql_where=text("verified_at IS NULL AND correction_asked_at IS NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     national_id: Mapped[str] = mapped_column(String(10), unique=True)

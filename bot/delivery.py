@@ -23,7 +23,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
-from typing import Literal, TypeVar
+from typing import Any, Literal, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -40,7 +40,7 @@ from conversations.messages import (
     Sent,
     TransientFailure,
 )
-from storage import beneficiaries, contacts, conversations, deliveries, kinds, paces
+from storage import beneficiaries, contacts, conversations, deliveries, kinds, paces, threads
 from storage.db import Database, is_unreachable
 from storage.deliveries import Claimed, SentRow
 from storage.kinds import Quiet, QuietHours
@@ -366,7 +366,7 @@ class Dispatcher:
                     address=target.address,
                     reply=reply,
                     kind=delivery.kind,
-                    template_variables=(("1", reply.text),),
+                    template_variables=_template_variables(delivery.payload, reply.text),
                     last_inbound_at=target.last_inbound_at,
                 )
             )
@@ -552,16 +552,33 @@ def _targets(session: Session, claimed: Sequence[Claimed]) -> dict[int, Target]:
             session, [d.contact_id for d in claimed if d.contact_id is not None]
         ).items()
     }
+    by_thread = {
+        thread_id: Target(Channel(reach.channel), reach.address, reach.language, reach.last_inbound_at, False)
+        for thread_id, reach in threads.reach_all(
+            session, [d.thread_id for d in claimed if d.thread_id is not None]
+        ).items()
+    }
     targets = {}
     for delivery in claimed:
         found = (
             by_family.get(delivery.beneficiary_id)
             if delivery.beneficiary_id is not None
             else by_contact.get(delivery.contact_id or 0)
+            if delivery.contact_id is not None
+            else by_thread.get(delivery.thread_id or 0)
         )
         if found is not None:
             targets[delivery.id] = found
     return targets
+
+
+def _template_variables(payload: dict[str, Any], text: str) -> tuple[tuple[str, str], ...]:
+    """What WhatsApp's template for the kind is filled with: the payload's own (her office's answer: its
+    name), else the message's text."""
+    given = payload.get("template_variables")
+    if isinstance(given, dict):
+        return tuple((str(name), str(value)) for name, value in given.items())
+    return (("1", text),)
 
 
 def _stopped(delivery: Claimed, target: Target) -> bool:
@@ -572,6 +589,14 @@ def _record_all(session: Session, results: Sequence[Result], now: datetime) -> N
     """Every outcome, row by row in the order of their ids, the order in which a renewal locks them too (two
     transactions that lock the same rows in different orders can deadlock on PostgreSQL)."""
     plainly_sent: list[SentRow] = []  # the common case, recorded in one statement
+    threads.mark_unread(
+        session,
+        [
+            delivery.source_id
+            for delivery, (_, outcome) in results
+            if delivery.kind == kinds.REPLY.name and isinstance(outcome, Sent) and outcome.template
+        ],
+    )
     for delivery, (target, outcome) in sorted(results, key=lambda result: result[0].id):
         if isinstance(outcome, Sent) and target is not None and not delivery.payload.get("options"):
             assert target.channel is not None and target.address is not None

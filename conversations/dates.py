@@ -180,6 +180,17 @@ def hours_text(hours: list[dict[str, Any]], language: str) -> str:
     return "؛ ".join(parts) if language == "ar" else "; ".join(parts)
 
 
+def is_open(hours: list[dict[str, Any]], moment: datetime, zone: ZoneInfo = RIYADH) -> bool | None:
+    """Whether opening hours cover `moment` (in the office's zone); None when no hours are known."""
+    if not hours:
+        return None
+    local = moment.astimezone(zone)
+    now = f"{local:%H:%M}"
+    return any(
+        local.weekday() in period["days"] and period["opens"] <= now < period["closes"] for period in hours
+    )
+
+
 # -- an hour as she says it ("٤ العصر", "بعد المغرب", "9 ونص", "4 pm", "noon") ------------------------------
 
 _Period = tuple[str, int]  # which half of the day a word puts a number in ("am", "pm"), and its hour alone

@@ -5,7 +5,8 @@ A turn, in order:
    message longer than we read (`LONGEST_TEXT`, cut by `Inbound`) is not read: she is told, and asked
    again; if the channel vouches for a mobile that a registered family has, link them and show her menu;
 2. a button she pressed must be one we are still offering, else she is told and asked again;
-3. a photo or voice note without text gets a polite "please type" and the question again;
+3. a photo, voice note or document without text is offered to her office (outside a form; in her open
+   question, added to it); inside a form, a polite "please type" and the question again;
 4. the global words work at every step: help, menu, cancel, language (or "English" / "العربية");
    a greeting or thanks alone is answered in kind, and the question asked again;
 5. anything else is the current flow's answer, with the option it names already recognised.
@@ -27,16 +28,18 @@ from functools import partial
 
 from sqlalchemy.orm import Session
 
-from conversations import standing
+from conversations import ask_office, standing
+from conversations.ask_office import AskOffice
 from conversations.courtesy import courtesy, returned_peace
 from conversations.forms import Form
 from conversations.i18n import _, use_language
 from conversations.identity import recognise, vouched_mobile
-from conversations.messages import LONGEST_TEXT, Inbound, Reply, Unavailable
+from conversations.messages import LONGEST_TEXT, Channel, Inbound, Reply, Unavailable
 from conversations.options import match_by_words, match_one, payloads
 from conversations.text import fold, normalise
 from conversations.turn import Answer, Flow, Setup, Turn
 from locales import DEFAULT_LANGUAGE, LANGUAGES
+from office import inbox
 from storage import beneficiaries, contacts, seen
 from storage import conversations as saved
 from storage.db import Database, is_unreachable
@@ -178,6 +181,11 @@ class Engine:
             setup=self.setup,
         )
         with use_language(conversation.language):
+            if inbound.channel is Channel.WHATSAPP and not is_new:  # answers sent as "your office answered"
+                for answer in inbox.answers_to_read(
+                    session, inbound.channel.value, inbound.address, turn.language
+                ):
+                    turn.say(answer)
             if inbound.too_long:
                 _too_long(turn)
             elif recognise(turn):
@@ -259,6 +267,12 @@ def _route(turn: Turn) -> None:
         return
     text = normalise(inbound.text)
     if not text:
+        if isinstance(turn.flow, AskOffice) and inbound.media:
+            turn.flow.media(turn)  # a voice note or a photo for her office
+            return
+        if inbound.media and ask_office.takes_files(turn):
+            ask_office.offer(turn)
+            return
         if inbound.has_media:
             turn.say(_("I can only read typed messages. Please type your answer."))
         turn.flow.ask(turn)

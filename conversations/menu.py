@@ -1,11 +1,14 @@
 """Home: the welcome for people not yet registered, and the main menu for registered families.
 
-not registered:  Register (or Continue registration) · About Usar · English/العربية
-registered:      Trainings · Food-safety tips · Canteen opportunities · Useful services · My account
+not registered:  Register (or Continue registration) · About Usar · Ask my office · English/العربية
+registered:      Trainings · Food-safety tips · Canteen opportunities · Useful services · My account ·
+                 Ask my office
+Words not understood here are offered to her office (`ask_office`).
 """
 
 from __future__ import annotations
 
+from conversations import ask_office
 from conversations.i18n import N_, _
 from conversations.registration import imported_contact, registration
 from conversations.staff import staff_member
@@ -19,6 +22,7 @@ TIPS = "tips"
 CANTEENS = "canteens"
 ACCOUNT = "account"
 SERVICES = "services"
+ASK = "ask"
 
 
 class Home:
@@ -58,6 +62,7 @@ class Home:
                     Offer(label=N_("Canteen opportunities"), payload=CANTEENS),
                     Offer(label=N_("Useful services"), payload=SERVICES),
                     Offer(label=N_("My account"), payload=ACCOUNT),
+                    Offer(label=N_("Ask my office"), payload=ASK),
                 ],
             )
             return
@@ -70,6 +75,7 @@ class Home:
                     payload=REGISTER,
                 ),
                 Offer(label=N_("About Usar"), payload=ABOUT),
+                Offer(label=N_("Ask my office"), payload=ASK),
                 # The label is the other language's own name for itself, so each can find it.
                 Offer(label="English" if turn.language == "ar" else "العربية", payload=LANGUAGE),
             ],
@@ -89,6 +95,8 @@ class Home:
             turn.go("services")
         elif choice == CANTEENS and turn.registered:
             turn.go("canteens")
+        elif choice == ASK:
+            turn.go("ask_office")
         elif choice == ABOUT:
             turn.say(
                 _(
@@ -101,6 +109,8 @@ class Home:
         elif choice == LANGUAGE:
             turn.switch_language("en" if turn.language == "ar" else "ar")
             self.ask(turn)
+        elif sum(character.isalpha() for character in answer.text) >= 2:  # words, not a stray number
+            ask_office.offer(turn, answer.text)
         else:
             turn.say(_("Sorry, I did not understand that. Please choose from the menu by typing a number."))
             self.ask(turn)

@@ -7,6 +7,10 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
 
+# What a channel gives of a voice note, photo or document: kept on a thread as it comes.
+from storage.threads import LARGEST_MEDIA as LARGEST_MEDIA
+from storage.threads import Media as Media
+
 # The most of a message we read: Telegram's own limit for a text (4,096 characters; a genuine update never has
 # more) and above WhatsApp's (Twilio's Body is 1,600 in practice). Only a forged request, or a paste into
 # the terminal, brings more: it is cut here, before anything reads it, and she is told.
@@ -31,6 +35,7 @@ class Inbound:
     contact_phone: str | None = None  # a shared contact, already checked to be her own
     foreign_contact: bool = False  # she shared someone else's contact, which we do not accept
     has_media: bool = False
+    media: tuple[Media, ...] = ()  # what of it we can keep (a sticker or a location is media we cannot)
     language_hint: str | None = None  # used only to greet a person we have never seen
     # The platform's id of this message (Telegram's update_id, Twilio's MessageSid): the same message again
     # is answered once, by whichever process saw it first.
@@ -89,6 +94,7 @@ class Outbound:
 @dataclass(frozen=True)
 class Sent:
     message_id: str
+    template: bool = False  # WhatsApp outside the 24 hours: the kind's approved template went, not the text
 
 
 @dataclass(frozen=True)

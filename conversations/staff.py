@@ -1,6 +1,7 @@
 """The staff menu, for people in the staff table only: their rights are read again on every turn.
 
-staff menu → Registrations (families per office, verified or waiting) → staff menu
+staff menu → Questions from families (conversations.staff_questions)
+           → Registrations (families per office, verified or waiting) → staff menu
            → Announcements (conversations.announcements)
            → Training events (conversations.staff_events)
            → Canteen opportunities and verifying registrations (conversations.staff_canteens)
@@ -28,6 +29,7 @@ VERIFY = "staff:verify"
 STAFF_LIST = "staff:list"  # admins: the staff of each office
 AUDIT = "staff:audit"  # admins: the latest office actions
 OFFICES = "staff:offices"  # admins: how families reach each office
+QUESTIONS = "staff:questions"  # families' questions to her office
 AUDIT_SHOWN = 20
 WAITING = "waiting"  # the step of conversations.staff_registrations that lists registrations waiting
 
@@ -65,6 +67,7 @@ class StaffHome:
         turn.say(
             _("Staff menu: what would you like to do?"),
             [
+                Offer(label=N_("Questions from families"), payload=QUESTIONS),
                 Offer(label=N_("Registrations"), payload=REGISTRATIONS),
                 Offer(label=N_("Verify registrations"), payload=VERIFY),
                 Offer(label=N_("Announcements"), payload=ANNOUNCEMENTS),
@@ -80,6 +83,8 @@ class StaffHome:
             turn.go("home")
         elif answer.choice == REGISTRATIONS:
             turn.go("staff_registrations")
+        elif answer.choice == QUESTIONS:
+            turn.go("staff_questions")
         elif answer.choice == ANNOUNCEMENTS:
             turn.go("announcements")
         elif answer.choice == EVENTS:

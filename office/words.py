@@ -80,6 +80,13 @@ ACTIONS: dict[str, LazyText] = {
     "staff.unlock": N_("unlocked a console login"),
     "staff.sign_in": N_("signed in to the console"),
     "staff.sign_out": N_("signed out of the console"),
+    "inbox.answer": N_("answered a family's question"),
+    "inbox.note": N_("left a note on a question"),
+    "inbox.assign": N_("took a question"),
+    "inbox.close": N_("closed a question"),
+    "inbox.reopen": N_("opened a question again"),
+    "inbox.pass": N_("passed a question to another office"),
+    "inbox.topic": N_("changed a question's topic"),
 }
 
 TARGETS: dict[str, LazyText] = {  # what an action touched, as the audit log names it
@@ -95,6 +102,15 @@ TARGETS: dict[str, LazyText] = {  # what an action touched, as the audit log nam
     "families": N_("the families"),
     "tips": N_("the tips"),
     "services": N_("the useful services"),
+    "thread": N_("question"),
+}
+
+TOPICS: dict[str, LazyText] = {  # what a family's question to her office is about
+    "registration": N_("registration"),
+    "trainings": N_("trainings"),
+    "canteens": N_("canteens"),
+    "tips": N_("tips"),
+    "other": N_("other"),
 }
 
 OUTCOMES: dict[str, LazyText] = {
@@ -121,6 +137,10 @@ OUTCOMES: dict[str, LazyText] = {
     "shown": N_("shown"),
     "set": N_("set"),
     "unlocked": N_("unlocked"),
+    "answered": N_("answered"),
+    "noted": N_("noted"),
+    "assigned": N_("taken"),
+    "passed": N_("passed on"),
     "active": N_("active"),
     "inactive": N_("inactive"),
     "signed in": N_("signed in"),

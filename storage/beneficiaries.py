@@ -11,7 +11,7 @@ from sqlalchemy import ColumnElement, and_, bindparam, delete, func, insert, sel
 from sqlalchemy.orm import Session
 
 from locales.writing import fold
-from storage import audiences, audit, locks
+from storage import audiences, audit, locks, threads
 from storage import conversations as saved
 from storage.audiences import Audience
 from storage.models import Beneficiary, BeneficiaryProduct, CanteenApplication, Conversation, Product
@@ -259,8 +259,9 @@ def set_opted_out(session: Session, beneficiary_id: int, since: datetime | None)
 
 
 def forget(session: Session, beneficiary_id: int) -> None:
-    """Delete the family, every conversation linked to it, and every draft on another channel that holds her
-    ID or mobile (her right under PDPL). The audit log keeps its entries about her by number only, without
+    """Delete the family, every conversation linked to it, her questions to her office (with what was said
+    on them and the references to her files), and every draft on another channel that holds her ID or mobile
+    (her right under PDPL). The audit log keeps its entries about her by number only, without
     what staff typed about her (a reason may name her): her row is locked first, so that what staff write
     about her at this moment is committed before, and forgotten with the rest."""
     family = locked(session, beneficiary_id)
@@ -271,6 +272,7 @@ def forget(session: Session, beneficiary_id: int) -> None:
     ).all()
     audit.forget_details(session, "family", [beneficiary_id])
     audit.forget_details(session, "application", applications)
+    threads.forget_hers(session, beneficiary_id, threads.addresses_of(session, beneficiary_id))
     session.execute(delete(Conversation).where(Conversation.beneficiary_id == beneficiary_id))
     session.execute(delete(BeneficiaryProduct).where(BeneficiaryProduct.beneficiary_id == beneficiary_id))
     session.execute(delete(Beneficiary).where(Beneficiary.id == beneficiary_id))

@@ -22,7 +22,21 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal, cast
 
-from sqlalchemy import JSON, Select, Table, and_, bindparam, func, literal, or_, select, true, tuple_, update
+from sqlalchemy import (
+    JSON,
+    Select,
+    Table,
+    and_,
+    bindparam,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+    true,
+    tuple_,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -35,6 +49,8 @@ LONGEST_BACKOFF = timedelta(hours=1)
 
 _table = cast(Table, Delivery.__table__)
 _c = _table.c
+_earlier = _table.alias("earlier").c
+UNFINISHED = (DeliveryStatus.PENDING.value, DeliveryStatus.SENDING.value)
 
 
 @dataclass(frozen=True)
@@ -43,7 +59,8 @@ class Claimed:
     kind: str
     source_id: int
     beneficiary_id: int | None  # a registered family's delivery,
-    contact_id: int | None  # or an imported contact's (an invitation to register)
+    contact_id: int | None  # or an imported contact's (an invitation to register),
+    thread_id: int | None  # or a thread's (her office's answer, where she wrote from)
     payload: dict[str, Any]
     attempt: int  # 1 for the first try
     claim: int  # this claim's number: what the row must still say for the claim to be this worker's
@@ -57,7 +74,7 @@ def enqueue(
     payload: dict[str, Any],
     not_before: datetime,
     now: datetime,
-    recipient: Literal["beneficiary_id", "contact_id"] = "beneficiary_id",
+    recipient: Literal["beneficiary_id", "contact_id", "thread_id"] = "beneficiary_id",
 ) -> int:
     """A pending delivery for each family id the audience selects; how many were new."""
     if kind.time_bound != ("expires_at" in payload):
@@ -114,6 +131,14 @@ def claim(
             else pending,
             _c.kind.not_in(not_kinds) if not_kinds else true(),
             _c.beneficiary_id == for_family if for_family is not None else true(),
+            # A thread's answers go one after another, in the order they were written: not while an earlier
+            # one of its own is waiting or being sent.
+            or_(
+                _c.thread_id.is_(None),
+                ~exists().where(
+                    _earlier.thread_id == _c.thread_id, _earlier.id < _c.id, _earlier.status.in_(UNFINISHED)
+                ),
+            ),
         )
         .order_by(_c.next_attempt_at, _c.id)
         .limit(limit)
@@ -131,7 +156,15 @@ def claim(
             updated_at=now,
         )
         .returning(
-            _c.id, _c.kind, _c.source_id, _c.beneficiary_id, _c.contact_id, _c.payload, _c.attempts, _c.claims
+            _c.id,
+            _c.kind,
+            _c.source_id,
+            _c.beneficiary_id,
+            _c.contact_id,
+            _c.thread_id,
+            _c.payload,
+            _c.attempts,
+            _c.claims,
         )
     ).all()
     return sorted(
@@ -142,6 +175,7 @@ def claim(
                 row.source_id,
                 row.beneficiary_id,
                 row.contact_id,
+                row.thread_id,
                 row.payload,
                 row.attempts,
                 row.claims,

@@ -49,6 +49,8 @@ CANTEEN_ACCEPTED = Kind("canteen_accepted", Quiet.WAITS, stopped_by_stop=False)
 CANTEEN_REJECTED = Kind("canteen_rejected", Quiet.WAITS, stopped_by_stop=False)
 REGISTRATION_VERIFIED = Kind("registration_verified", Quiet.WAITS, stopped_by_stop=False)
 REGISTRATION_CORRECTION = Kind("registration_correction", Quiet.WAITS, stopped_by_stop=False)
+# Her office's answer to her question: she asked for it, so it does not wait for the morning.
+REPLY = Kind("reply", Quiet.NEVER, stopped_by_stop=False)
 
 KINDS: dict[str, Kind] = {
     kind.name: kind
@@ -66,6 +68,7 @@ KINDS: dict[str, Kind] = {
         CANTEEN_REJECTED,
         REGISTRATION_VERIFIED,
         REGISTRATION_CORRECTION,
+        REPLY,
     )
 }
 WAITING_IN_QUIET_HOURS = tuple(name for name, kind in KINDS.items() if kind.quiet is Quiet.WAITS)

@@ -380,6 +380,15 @@ class DeliveryStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
+ONE_RECIPIENT = (
+    " + ".join(
+        f"(CASE WHEN {column} IS NULL THEN 0 ELSE 1 END)"
+        for column in ("beneficiary_id", "contact_id", "thread_id")
+    )
+    + " = 1"
+)
+
+
 class Delivery(Base):
     """One message we start, for one family: a row before it is a send.
 
@@ -391,9 +400,8 @@ class Delivery(Base):
     __table_args__ = (
         UniqueConstraint("kind", "source_id", "beneficiary_id", name="uq_deliveries_once"),
         UniqueConstraint("kind", "source_id", "contact_id", name="uq_deliveries_once_contact"),
-        CheckConstraint(
-            "(beneficiary_id IS NULL) <> (contact_id IS NULL)", name="ck_deliveries_one_recipient"
-        ),
+        UniqueConstraint("kind", "source_id", "thread_id", name="uq_deliveries_once_thread"),
+        CheckConstraint(ONE_RECIPIENT, name="ck_deliveries_one_recipient"),
         Index("ix_deliveries_due", "status", "next_attempt_at"),
     )
 
@@ -406,6 +414,12 @@ class Delivery(Base):
     # Or, instead of a family, a contact from an office's list (an invitation to register).
     contact_id: Mapped[int | None] = mapped_column(
         ForeignKey("contacts.id", ondelete="CASCADE", name="fk_deliveries_contact_id_contacts"), index=True
+    )
+    # Or a thread's: her office's answer, to the channel and address she wrote from.
+    thread_id: Mapped[int | None] = mapped_column(
+        ForeignKey("threads.id", ondelete="CASCADE", name="fk_deliveries_thread_id_threads"),
+        index=True,
+        default=None,
     )
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(16))
@@ -713,3 +727,58 @@ class CanteenDecision(Base):
     reason: Mapped[str | None] = mapped_column(Text, default=None)
     decided_by: Mapped[str] = mapped_column(String(64))
     decided_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Thread(Base):
+    """A family's question to her office, with everything said on it since: her messages (text, voice notes,
+    photos, documents), her office's answers and its staff's notes. Answers go to the channel and address she
+    wrote from. Open until staff close it; she may write more while it is open."""
+
+    __tablename__ = "threads"
+    __table_args__ = (
+        Index("ix_threads_inbox", "office_code", "status", "waiting_since"),
+        Index("ix_threads_hers", "channel", "address", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    office_code: Mapped[str] = mapped_column(ForeignKey("offices.code"))
+    # Who she is: a registered family, an imported one not registered yet, or neither (her address only).
+    family_id: Mapped[int | None] = mapped_column(
+        ForeignKey("beneficiaries.id", ondelete="CASCADE"), index=True, default=None
+    )
+    contact_id: Mapped[int | None] = mapped_column(
+        ForeignKey("contacts.id", ondelete="SET NULL"), index=True, default=None
+    )
+    channel: Mapped[str] = mapped_column(String(16))
+    address: Mapped[str] = mapped_column(String(64))
+    topic: Mapped[str] = mapped_column(String(16), default="other")
+    status: Mapped[str] = mapped_column(String(8), default="open")  # "open" or "closed"
+    assigned_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), default=None)
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Since when her latest messages wait for an answer (None: answered, nothing of hers since).
+    waiting_since: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    first_answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+
+
+class ThreadMessage(Base):
+    """One message on a thread: hers, an answer of her office's, or a note staff leave for each other (which
+    she never sees). Media is kept by its platform's reference, never as a file or a public link."""
+
+    __tablename__ = "thread_messages"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    thread_id: Mapped[int] = mapped_column(ForeignKey("threads.id", ondelete="CASCADE"), index=True)
+    author: Mapped[str] = mapped_column(String(8))  # "family", "staff" or "note"
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), default=None)
+    text: Mapped[str] = mapped_column(Text, default="")
+    media_kind: Mapped[str | None] = mapped_column(String(16), default=None)
+    media_reference: Mapped[str | None] = mapped_column(String(500), default=None)
+    media_type: Mapped[str] = mapped_column(String(100), default="")
+    media_size: Mapped[int | None] = mapped_column(Integer, default=None)
+    media_name: Mapped[str] = mapped_column(String(200), default="")
+    too_large: Mapped[bool] = mapped_column(Boolean, default=False)
+    # An answer that reached her only as WhatsApp's "your office answered" template: shown when she writes.
+    unread: Mapped[bool] = mapped_column(Boolean, default=False)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -251,9 +251,16 @@ class TelegramUser:
     async def says(self, text: str) -> None:
         await self._send(self.fake.message(self, text=text))
 
-    async def sends_photo(self) -> None:
+    async def sends_photo(self, size: int | None = None) -> None:
         photo = [{"file_id": "photo", "file_unique_id": "photo-1", "width": 90, "height": 90}]
+        if size is not None:
+            photo[0]["file_size"] = size
         await self._send(self.fake.message(self, photo=photo))
+
+    async def sends_voice_note(self, seconds: int = 12, size: int = 30_000) -> None:
+        voice = {"file_id": f"voice-{seconds}", "file_unique_id": f"voice-{seconds}", "duration": seconds,
+                 "mime_type": "audio/ogg", "file_size": size}  # fmt: skip
+        await self._send(self.fake.message(self, voice=voice))
 
     async def shares_contact(self, phone: str, *, of_user: int | None = None) -> None:
         contact = {

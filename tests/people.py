@@ -8,7 +8,7 @@ from typing import Any
 
 from conversations.engine import Engine
 from conversations.i18n import _, use_language
-from conversations.messages import Channel, Inbound, Reply
+from conversations.messages import Channel, Inbound, Media, Reply
 
 
 def ar(message: str, **values: Any) -> str:
@@ -66,7 +66,12 @@ class Person:
         return await self._send(payload=payload)
 
     async def sends_photo(self) -> list[Reply]:
+        """A photo with no words, of a kind we cannot keep (as a sticker is)."""
         return await self._send(has_media=True)
+
+    async def sends(self, *media: Media, caption: str = "") -> list[Reply]:
+        """A voice note, photo or document (a caption with it, if given)."""
+        return await self._send(text=caption, has_media=True, media=media)
 
     async def shares_contact(self, phone: str) -> list[Reply]:
         return await self._send(contact_phone=phone)

@@ -18,7 +18,7 @@ async def test_a_new_person_is_greeted_in_arabic_and_offered_to_register(fatima:
     replies = await fatima.says("السلام عليكم، ابغى اسجل")
     assert replies[0].text == "وعليكم السلام ورحمة الله وبركاته 🌷"  # her greeting returned first, in full
     assert "أهلاً بك في «أسر»" in fatima.heard
-    assert fatima.options == ["تسجيل أسرتي", "عن مشروع أسر", "English"]
+    assert fatima.options == ["تسجيل أسرتي", "عن مشروع أسر", "التواصل مع مكتبي", "English"]
 
 
 async def test_full_registration_in_arabic_with_arabic_indic_digits(
@@ -65,6 +65,7 @@ async def test_full_registration_in_arabic_with_arabic_indic_digits(
         "فرص المقاصف المدرسية",
         "خدمات مفيدة",
         "حسابي",
+        "التواصل مع مكتبي",
     ]
 
     [family] = await registered(database)

@@ -123,7 +123,9 @@ async def test_a_full_registration_in_arabic_over_whatsapp(
     fatima = OnWhatsApp(whatsapp, "+966551234567")
     welcome = await fatima.says("السلام عليكم")
     assert "أهلاً بك في «أسر»" in welcome
-    assert "1. تسجيل أسرتي\n2. عن مشروع أسر\n3. English" in welcome  # options as a numbered list
+    assert (
+        "1. تسجيل أسرتي\n2. عن مشروع أسر\n3. التواصل مع مكتبي\n4. English" in welcome
+    )  # options as a numbered list
     assert "ما اسمك الكامل؟" in await fatima.says("١")
     assert "رقم هويتك" in await fatima.says("فاطمة أحمد الزهراني")
     office = await fatima.says("١٠٠٠٠٠٠٠٠٨")
@@ -169,9 +171,10 @@ async def test_a_forged_or_unsigned_request_is_refused_and_changes_nothing(
     assert await database.run(lambda s: s.scalars(select(Conversation)).all()) == []
 
 
-async def test_a_photo_or_voice_note_gets_please_type(whatsapp: Service) -> None:
+async def test_a_photo_in_a_form_gets_please_type(whatsapp: Service) -> None:
     fatima = OnWhatsApp(whatsapp, "+966551234567")
     await fatima.says("مرحبا")
+    assert "ما اسمك الكامل؟" in await fatima.says("1")
     assert "أستطيع قراءة الرسائل المكتوبة فقط" in await fatima.sends_photo()
 
 
@@ -185,7 +188,7 @@ async def test_a_family_registered_on_telegram_confirms_its_id_once_on_whatsapp(
     assert "رقم الجوال هذا مسجّل لدينا" in on_whatsapp.heard and "حسابي" not in on_whatsapp.heard
     await on_whatsapp.says("١٠٠٠٠٠٠٠٠٨")
     assert "أهلاً يا فاطمة! رقمك مسجّل لدينا" in on_whatsapp.heard
-    assert on_whatsapp.options[-1] == "حسابي"  # her main menu
+    assert on_whatsapp.options[-2:] == ["حسابي", "التواصل مع مكتبي"]  # her main menu
     family = await database.run(lambda s: s.scalars(select(Beneficiary)).one())
     assert family.mobile_verified_at == clock.now  # WhatsApp vouched for it now
 
@@ -234,7 +237,10 @@ async def test_sharing_her_contact_on_telegram_recognises_a_whatsapp_registratio
     await on_telegram.says("فاطمة أحمد")
     await on_telegram.says("2000000006")
     await on_telegram.shares_contact("966551234567")
-    assert "رقمك مسجّل لدينا" in on_telegram.heard and on_telegram.options[-1] == "حسابي"
+    assert "رقمك مسجّل لدينا" in on_telegram.heard and on_telegram.options[-2:] == [
+        "حسابي",
+        "التواصل مع مكتبي",
+    ]
     linked = await database.run(lambda s: s.scalars(select(Conversation.beneficiary_id)).all())
     assert len(linked) == 2 and len(set(linked)) == 1 and None not in linked
     assert len(await database.run(lambda s: s.scalars(select(Beneficiary)).all())) == 1
@@ -306,7 +312,7 @@ async def test_outside_the_window_the_approved_template_is_sent(
 ) -> None:
     outcome = await sender.send(announcement(clock, hours_since_she_wrote=25))
     [created] = fake_twilio.created
-    assert outcome == Sent(created["Sid"])
+    assert outcome == Sent(created["Sid"], template=True)
     assert created["ContentSid"] == TEMPLATE and "Body" not in created
     assert json.loads(created["ContentVariables"]) == {"1": "فاطمة"}
 

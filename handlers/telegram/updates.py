@@ -13,7 +13,7 @@ from datetime import datetime
 
 from aiogram.types import CallbackQuery, Message
 
-from conversations.messages import Channel, Inbound
+from conversations.messages import Channel, Inbound, Media
 
 log = logging.getLogger(__name__)
 
@@ -71,9 +71,54 @@ def inbound_from_message(message: Message, now: datetime, update_id: int | None 
         contact_phone=contact.phone_number if contact is not None and own_contact else None,
         foreign_contact=contact is not None and not own_contact,
         has_media=not message.text and contact is None,
+        media=_media(message),
         language_hint=_language(sender.language_code if sender else None),
         platform_id=None if update_id is None else str(update_id),
     )
+
+
+LONGEST_REFERENCE = 500  # a file_id is about 80 characters; more is not Telegram's
+
+
+def _media(message: Message) -> tuple[Media, ...]:
+    """What of the message we can keep for her office: a voice note, an audio file, a photo (its largest
+    size), a video or a document, by its file_id (sizes as Telegram states them)."""
+    found: list[Media] = []
+    if message.voice is not None:
+        voice = message.voice
+        found.append(Media("voice", voice.file_id, voice.mime_type or "audio/ogg", voice.file_size))
+    if message.audio is not None:
+        audio = message.audio
+        found.append(
+            Media(
+                "audio",
+                audio.file_id,
+                audio.mime_type or "audio/mpeg",
+                audio.file_size,
+                audio.file_name or "",
+            )
+        )
+    if message.photo:
+        largest = message.photo[-1]
+        found.append(Media("photo", largest.file_id, "image/jpeg", largest.file_size))
+    if message.video is not None:
+        video = message.video
+        found.append(Media("video", video.file_id, video.mime_type or "video/mp4", video.file_size))
+    if message.video_note is not None:
+        note = message.video_note
+        found.append(Media("video", note.file_id, "video/mp4", note.file_size))
+    if message.document is not None:
+        document = message.document
+        found.append(
+            Media(
+                "document",
+                document.file_id,
+                document.mime_type or "application/octet-stream",
+                document.file_size,
+                (document.file_name or "")[:200],
+            )
+        )
+    return tuple(media for media in found if len(media.reference) <= LONGEST_REFERENCE)
 
 
 def inbound_from_callback(

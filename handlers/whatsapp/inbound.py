@@ -1,8 +1,9 @@
 """Twilio's WhatsApp webhook form → Inbound. Every field is treated as optional: Twilio adds fields.
 
 Read: From (her address), Body or a template button's payload (the text, cut by `Inbound` beyond what we
-read), NumMedia, MessageSid. Never read or stored: To, WaId, ProfileName, MediaUrl/MediaContentType, and
-whatever else Twilio adds, so their length is nobody's business.
+read), NumMedia with each MediaUrlN and MediaContentTypeN (kept for her office; the URL is fetched only from
+the configured Twilio API's host, with our credentials), MessageSid. Never read or stored: To, WaId,
+ProfileName, and whatever else Twilio adds, so their length is nobody's business.
 """
 
 from __future__ import annotations
@@ -11,9 +12,10 @@ import re
 from collections.abc import Mapping
 from datetime import datetime
 
-from conversations.messages import Channel, Inbound
+from conversations.messages import Channel, Inbound, Media
 
 PREFIX = "whatsapp:"
+_TWILIO_MEDIA = re.compile(r"https?://[^\s]{1,490}")
 _NUMBER = re.compile(r"\+[0-9]{1,15}")  # E.164: a plus and at most 15 digits, as Twilio writes `whatsapp:+…`
 
 
@@ -26,6 +28,24 @@ def is_number(address: str) -> bool:
     """Whether a sender's address is a number as Twilio writes it (anything else is forged: it would not
     fit `conversations.address`, and could not be answered on WhatsApp)."""
     return _NUMBER.fullmatch(address) is not None
+
+
+MEDIA_KINDS = {"audio": "voice", "image": "photo", "video": "video"}  # else a document
+MOST_MEDIA = 10  # WhatsApp sends one file a message; Twilio numbers them up to 10
+
+
+def _media(form: Mapping[str, str], count: int) -> tuple[Media, ...]:
+    """Each file of the message, by Twilio's URL for it (fetched later with our credentials; its size is
+    known only then). A URL that is not Twilio's is not kept."""
+    found = []
+    for number in range(min(max(count, 0), MOST_MEDIA)):
+        url = form.get(f"MediaUrl{number}", "")
+        content_type = form.get(f"MediaContentType{number}", "")[:100]
+        if not _TWILIO_MEDIA.fullmatch(url):
+            continue
+        kind = MEDIA_KINDS.get(content_type.partition("/")[0], "document")
+        found.append(Media(kind, url, content_type))
+    return tuple(found)
 
 
 def inbound_from_form(form: Mapping[str, str], now: datetime) -> Inbound | None:
@@ -46,5 +66,6 @@ def inbound_from_form(form: Mapping[str, str], now: datetime) -> Inbound | None:
         received_at=now,
         text=typed,
         has_media=media > 0,
+        media=_media(form, media),
         platform_id=form.get("MessageSid") or None,
     )

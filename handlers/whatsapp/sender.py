@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -98,7 +99,8 @@ class WhatsAppSender:
         if template is None:
             return NeedsTemplate(message.kind)
         variables = json.dumps(dict(message.template_variables), ensure_ascii=False)
-        return await self._create(message, content_sid=template, content_variables=variables)
+        outcome = await self._create(message, content_sid=template, content_variables=variables)
+        return replace(outcome, template=True) if isinstance(outcome, Sent) else outcome
 
     async def _create(self, message: Outbound, **content: str) -> SendOutcome:
         extra = {"status_callback": self.status_callback} if self.status_callback else {}

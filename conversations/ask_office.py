@@ -1,0 +1,231 @@
+"""Ask my office: what the bot cannot answer goes to a person.
+
+menu → Ask my office → (which office serves you?, if we do not know) → write your question (words, a voice
+note, a photo, a document) → it reached your office (and when it opens, if it is closed now) → anything more
+she sends is added to it, until "menu".
+
+Something she writes at the menu that is not understood, and a voice note, photo or document sent outside a
+form, are offered the same way: "send this to your office?"; her words are kept, she never types them again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from conversations.dates import hours_text, is_open
+from conversations.forms import Form
+from conversations.i18n import N_, _
+from conversations.registration import imported_contact, office_options
+from conversations.staff import staff_member
+from conversations.turn import Answer, Offer, Turn
+from office import inbox
+from storage import beneficiaries, offices
+from storage.threads import LARGEST_MEDIA, Media
+
+ASKED = "asked"  # what she wrote before choosing to send it: [{"text", "media"}]
+TOPIC = "topic"
+OFFICE = "office"
+SEND, NOT_NOW = "send", "not_now"
+# Where she asked from is what it is about (a question from the canteens screen is about canteens).
+TOPIC_OF_FLOW = {
+    "canteens": "canteens",
+    "trainings": "trainings",
+    "tips": "tips",
+    "account": "registration",
+    "change_details": "registration",
+    "registration": "registration",
+}
+
+
+def said_now(turn: Turn, text: str | None = None) -> list[dict[str, Any]]:
+    """Her message as it is kept until sent: its words and each file."""
+    words = turn.inbound.text.strip() if text is None else text
+    files = [asdict(media) for media in turn.inbound.media]
+    if not files:
+        return [{"text": words}] if words else []
+    return [{"text": words if number == 0 else "", "media": media} for number, media in enumerate(files)]
+
+
+def offer(turn: Turn, text: str | None = None) -> None:
+    """What she wrote, not understood (or a file outside a form), offered to her office; kept meanwhile."""
+    topic = TOPIC_OF_FLOW.get(turn.conversation.flow or "", "other")
+    asked = turn.answers.get(ASKED, []) if turn.conversation.flow == AskOffice.name else []
+    turn.conversation.flow, turn.step = AskOffice.name, "offer"
+    turn.clear_answers()
+    turn.remember(**{ASKED: asked + said_now(turn, text), TOPIC: topic})
+    _too_large(turn)
+    AskOffice().ask(turn)
+
+
+def _too_large(turn: Turn) -> None:
+    if any(media.too_large for media in turn.inbound.media):
+        turn.say(
+            _(
+                "This file is too large for your office to open (at most %(limit)s MB). Please send a "
+                "smaller one, or a photo of it.",
+                limit=LARGEST_MEDIA // (1024 * 1024),
+            )
+        )
+
+
+class AskOffice:
+    name = "ask_office"
+
+    def begin(self, turn: Turn) -> None:
+        turn.clear_answers()
+        turn.remember(**{TOPIC: "other"})
+        self._next(turn)
+
+    def _next(self, turn: Turn) -> None:
+        """Where she goes from here: her open question, the office to choose, or the question to write."""
+        thread = inbox.open_thread(turn.session, turn.inbound.channel.value, turn.inbound.address)
+        if thread is not None and not turn.answers.get(ASKED):
+            turn.step = "open"
+            turn.say(
+                _(
+                    "Your question to %(office)s is open: write more, or send a voice note or a photo, and "
+                    "it is added. Type “menu” to go back.",
+                    office=_office_name(turn, thread.office_code),
+                )
+            )
+            return
+        if _office_of(turn) is None:
+            turn.step = "office"
+        elif turn.answers.get(ASKED):
+            self._send(turn)
+            return
+        else:
+            turn.step = "writing"
+        self.ask(turn)
+
+    def ask(self, turn: Turn) -> None:
+        step = turn.step
+        if step == "offer":
+            turn.say(
+                _(
+                    "I could not answer this myself. Shall I send it to your office? "
+                    "A person will answer you here."
+                ),
+                [Offer(N_("Send it to my office"), SEND), Offer(N_("No, back to the menu"), NOT_NOW)],
+            )
+        elif step == "office":
+            turn.say(_("Which social-security office serves you?"), office_options(turn))
+        elif step == "writing":
+            office = _office_of(turn)
+            turn.say(
+                _(
+                    "Write your question to %(office)s, or send a voice note or a photo. "
+                    "Type “menu” to go back.",
+                    office=_office_name(turn, office or ""),
+                )
+            )
+        else:
+            turn.say(_("Write more, or type “menu” to go back."))
+
+    def answer(self, turn: Turn, answer: Answer) -> None:
+        step = turn.step
+        if step == "offer":
+            if answer.choice == SEND:
+                self._next(turn)
+            elif answer.choice == NOT_NOW:
+                turn.clear_answers()
+                turn.go("home")
+            else:  # more words before she chose: kept with the rest
+                turn.remember(**{ASKED: turn.answers.get(ASKED, []) + said_now(turn, answer.text)})
+                self.ask(turn)
+        elif step == "office":
+            if answer.choice is None or offices.office(turn.session, answer.choice) is None:
+                turn.say(_("Please choose your office from the list."))
+                self.ask(turn)
+                return
+            turn.remember(**{OFFICE: answer.choice})
+            self._next(turn)
+        else:  # writing, or her open question: what she sends goes to her office
+            turn.remember(**{ASKED: turn.answers.get(ASKED, []) + said_now(turn, answer.text)})
+            self._send(turn)
+
+    def media(self, turn: Turn) -> None:
+        """A file she sent while here (the engine's, for a message with no words)."""
+        self.answer(turn, Answer(text=""))
+
+    def _send(self, turn: Turn) -> None:
+        thread = inbox.open_thread(turn.session, turn.inbound.channel.value, turn.inbound.address)
+        office = thread.office_code if thread is not None else _office_of(turn)
+        asked = turn.answers.get(ASKED, [])
+        if office is None or not asked:
+            self._next(turn)
+            return
+        said = [inbox.Said(item.get("text", ""), _media(item.get("media"))) for item in asked]
+        asker = inbox.Asker(
+            turn.inbound.channel.value,
+            turn.inbound.address,
+            office,
+            family_id=turn.conversation.beneficiary_id,
+            contact_id=_contact_id(turn),
+        )
+        thread, new = inbox.ask(turn.session, asker, turn.answers.get(TOPIC, "other"), said, turn.now)
+        _too_large(turn)
+        name = _office_name(turn, thread.office_code)
+        turn.clear_answers()
+        turn.step = "open"
+        if not new:
+            turn.say(_("Added to your question. Write more, or type “menu” to go back."))
+            return
+        lines = [
+            _(
+                "Your question reached %(office)s. A person will answer you here. You can add to it: write, "
+                "or send a voice note or a photo. Type “menu” to go back.",
+                office=name,
+            )
+        ]
+        hours = offices.contact_of(turn.session, thread.office_code)
+        if hours is not None and is_open(hours.hours, turn.now) is False:
+            lines.append(
+                _(
+                    "The office is closed now; it answers in its hours: %(hours)s.",
+                    hours=hours_text(hours.hours, turn.language),
+                )
+            )
+        turn.say("\n\n".join(lines))
+
+    def help(self, turn: Turn) -> str | None:
+        return _("What you write here goes to your office's staff, who answer you here.")
+
+    def cancel(self, turn: Turn) -> None:
+        turn.clear_answers()
+        turn.go("home")
+
+
+def _media(kept: dict[str, Any] | None) -> Media | None:
+    return None if kept is None else Media(**kept)
+
+
+def _office_of(turn: Turn) -> str | None:
+    """Which office serves her: her family's, her office's list's, or the one she chose here."""
+    family = turn.conversation.beneficiary_id
+    if family is not None:
+        return beneficiaries.office_of(turn.session, family)
+    contact = imported_contact(turn)
+    if contact is not None:
+        return contact.office_code
+    chosen = turn.answers.get(OFFICE)
+    return chosen if isinstance(chosen, str) else None
+
+
+def _contact_id(turn: Turn) -> int | None:
+    if turn.conversation.beneficiary_id is not None:
+        return None
+    contact = imported_contact(turn)
+    return contact.id if contact is not None else None
+
+
+def _office_name(turn: Turn, code: str) -> str:
+    found = offices.office(turn.session, code)
+    return found.name(turn.language) if found else code
+
+
+def takes_files(turn: Turn) -> bool:
+    """Whether a file she sends now can go to her office: not inside a form (she is asked to type there),
+    nor from staff."""
+    return not isinstance(turn.flow, Form) and staff_member(turn) is None

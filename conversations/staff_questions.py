@@ -1,0 +1,142 @@
+"""Questions from families, in the staff chat: her office's open questions, waiting longest first; one of
+them read in full; what she types next is her answer, on its way to the family at once.
+
+staff menu → Questions from families → a question → (type the answer) → sent → the question again
+                                                  → Close this question → the questions
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from conversations.dates import RIYADH
+from conversations.i18n import N_, _
+from conversations.staff import actor
+from conversations.turn import Answer, Offer, Turn
+from office import inbox
+from office.errors import OfficeError
+from office.words import TOPICS, said
+from storage.threads import FAMILY, NOTE, Listed
+
+SHOWN = 10
+CLOSE, BACK, MENU = "questions:close", "questions:back", "questions:menu"
+THREAD = "thread"  # the question she has open
+FILES = {
+    "voice": N_("🎤 a voice note"),
+    "audio": N_("🎵 an audio file"),
+    "photo": N_("🖼️ a photo"),
+    "video": N_("🎞️ a video"),
+    "document": N_("📄 a document"),
+}
+
+
+class StaffQuestions:
+    name = "staff_questions"
+
+    def begin(self, turn: Turn) -> None:
+        turn.clear_answers()
+        self._list(turn)
+
+    def ask(self, turn: Turn) -> None:
+        if turn.step == THREAD:
+            self._show(turn)
+        else:
+            self._list(turn)
+
+    def _list(self, turn: Turn) -> None:
+        turn.step = None
+        try:
+            found = inbox.inbox(turn.session, actor(turn), limit=SHOWN)
+        except OfficeError as refused:
+            turn.say(refused.message)
+            turn.go("staff")
+            return
+        if not found:
+            turn.say(_("No question from a family is open."))
+            turn.go("staff")
+            return
+        offers = [
+            Offer(
+                label=" · ".join(
+                    filter(
+                        None,
+                        [listed.name or _("a family"), said(TOPICS, listed.thread.topic), _latest(listed)],
+                    )
+                ),
+                payload=f"questions:{listed.thread.id}",
+            )
+            for listed in found
+        ]
+        turn.say(
+            _("Questions from families, those waiting longest first:"),
+            [*offers, Offer(N_("Back to the staff menu"), MENU)],
+        )
+
+    def _show(self, turn: Turn) -> None:
+        try:
+            file = inbox.thread_file(turn.session, actor(turn), int(turn.answers.get(THREAD, 0)))
+        except OfficeError as refused:
+            turn.say(refused.message)
+            self._list(turn)
+            return
+        lines = [f"{file.name or _('A family')} · {said(TOPICS, file.thread.topic)}"]
+        for message in file.messages:
+            when = f"{message.at.astimezone(RIYADH):%Y-%m-%d %H:%M}"
+            who = {FAMILY: _("she"), NOTE: _("note")}.get(message.author, _("office"))
+            what = message.text
+            if message.media_kind:
+                shown = said(FILES, message.media_kind) + " " + _("(open it in the console)")
+                what = f"{shown}\n{what}" if what else shown
+            lines.append(f"{when} · {who}: {what}")
+        turn.say(
+            "\n".join(lines) + "\n\n" + _("Type your answer and it is sent to her."),
+            [Offer(N_("Close this question"), CLOSE), Offer(N_("Back to the questions"), BACK)],
+        )
+
+    def answer(self, turn: Turn, answer: Answer) -> None:
+        choice = answer.choice or ""
+        if choice == MENU:
+            turn.go("staff")
+        elif choice.startswith("questions:") and choice.removeprefix("questions:").isdigit():
+            turn.remember(**{THREAD: int(choice.removeprefix("questions:"))})
+            turn.step = THREAD
+            self._show(turn)
+        elif turn.step != THREAD or choice == BACK:
+            self._list(turn)
+        elif choice == CLOSE:
+            self._act(turn, lambda thread: inbox.close(turn.session, actor(turn), thread, turn.now))
+            turn.say(_("Closed. She can write again whenever she needs."))
+            self._list(turn)
+        else:
+            written = turn.inbound.text  # as she typed it: the family reads her own words
+            if self._act(
+                turn, lambda thread: inbox.answer(turn.session, actor(turn), thread, written, turn.now)
+            ):
+                turn.say(_("Your answer is on its way to her."))
+            self._show(turn)
+
+    def _act(self, turn: Turn, work: Callable[[int], object]) -> bool:
+        try:
+            work(int(turn.answers.get(THREAD, 0)))
+        except OfficeError as refused:
+            turn.say(refused.message)
+            return False
+        return True
+
+    def help(self, turn: Turn) -> str | None:
+        return _("Choose a question to read it; then type your answer, and it is sent to her.")
+
+    def cancel(self, turn: Turn) -> None:
+        turn.go("staff")
+
+
+def _latest(listed: Listed) -> str:
+    """Her latest message in a few words, or the kind of file it was."""
+    if listed.last_text:
+        return _short(listed.last_text)
+    return said(FILES, listed.last_media) if listed.last_media else ""
+
+
+def _short(text: str, longest: int = 40) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= longest else flat[: longest - 1] + "…"

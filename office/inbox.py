@@ -1,0 +1,250 @@
+"""Ask the office: a family's questions reach her office's staff, and their answers reach her.
+
+Her side (`ask`): what she writes (words, voice notes, photos, documents) goes on her open thread with her
+office, or opens one; she may add to it while it is open. Staff's side, every action checked and audited:
+the inbox of her office (`inbox`), a thread (`thread_file`), an answer (`answer`, delivered through the outbox
+to the channel and address she wrote from, in order, never held by quiet hours; on WhatsApp outside the 24
+hours as the "reply" template, the answer itself shown when she next writes), a note staff keep for each
+other (`note`), taking a thread (`assign`), closing and reopening it, passing it to another office, and its
+topic.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import literal, select
+from sqlalchemy.orm import Session
+
+from conversations.i18n import _, use_language
+from locales import LANGUAGES
+from office import offices as office_list
+from office.audit import action, record
+from office.errors import NotFound, Problem, Refused
+from office.rights import Actor, Rights, rights
+from storage import deliveries, kinds, offices, threads
+from storage.models import Thread, ThreadMessage
+from storage.threads import FAMILY, NOTE, STAFF, Listed, Media, NewThread
+
+TOPICS = ("registration", "trainings", "canteens", "tips", "other")
+LONGEST_ANSWER = 2000  # characters: a few WhatsApp messages at most
+LONGEST_NOTE = 2000
+
+
+@dataclass(frozen=True)
+class Asker:
+    """Who asks, from where, and which office serves her (her family's, her office's list's, or the one
+    she chose)."""
+
+    channel: str
+    address: str
+    office_code: str
+    family_id: int | None = None
+    contact_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Said:
+    """One message of hers: words, a file, or both."""
+
+    text: str = ""
+    media: Media | None = None
+
+
+def open_thread(session: Session, channel: str, address: str) -> Thread | None:
+    """Her open thread on this channel and address, if she has one."""
+    return threads.open_thread_at(session, channel, address)
+
+
+def ask(
+    session: Session, asker: Asker, topic: str, said: Sequence[Said], now: datetime
+) -> tuple[Thread, bool]:
+    """Her messages on her open thread, or on a new one with her office; the thread, and whether it is new.
+    A file over the size staff can open is kept as "too large" (she is told by the conversation)."""
+    thread = threads.open_thread_at(session, asker.channel, asker.address)
+    new = thread is None
+    if thread is None:
+        thread = threads.start(
+            session,
+            NewThread(
+                office_code=asker.office_code,
+                channel=asker.channel,
+                address=asker.address,
+                topic=topic if topic in TOPICS else "other",
+                family_id=asker.family_id,
+                contact_id=asker.contact_id,
+            ),
+            now,
+        )
+    for message in said:
+        threads.add(session, thread, FAMILY, now, text=message.text, media=message.media)
+    return thread, new
+
+
+def answers_to_read(session: Session, channel: str, address: str, language: str) -> list[str]:
+    """Her office's answers that reached her only as "your office answered" (WhatsApp, outside the 24
+    hours), as she reads them now; from now on read."""
+    waiting = threads.unread_answers(session, channel, address)
+    threads.mark_read(session, [message.id for message in waiting])
+    read = []
+    for message in waiting:
+        thread = threads.thread(session, message.thread_id)
+        office = offices.office(session, thread.office_code) if thread else None
+        name = office.name(language) if office else ""
+        read.append(_("Your office (%(office)s) answers:", office=name) + "\n" + message.text)
+    return read
+
+
+# -- staff ---------------------------------------------------------------------------------------------------
+
+
+def _unknown() -> NotFound:
+    return NotFound(_("No such question from a family."))
+
+
+def _hers_to_see(session: Session, by: Rights, thread_id: int, *, lock: bool = False) -> Thread:
+    found = threads.locked(session, thread_id) if lock else threads.thread(session, thread_id)
+    if found is None or not by.sees(found.office_code):
+        raise _unknown()
+    return found
+
+
+def inbox(
+    session: Session, actor: Actor, closed: bool = False, topic: str | None = None, limit: int = 100
+) -> list[Listed]:
+    """Her office's threads (admins: every office's), open or closed, those waiting longest first."""
+    by = rights(session, actor)
+    return threads.inbox(
+        session,
+        by.scope,
+        threads.CLOSED if closed else threads.OPEN,
+        topic if topic in TOPICS else None,
+        limit,
+    )
+
+
+@dataclass(frozen=True)
+class ThreadFile:
+    thread: Thread
+    name: str
+    messages: Sequence[ThreadMessage]
+
+
+def thread_file(session: Session, actor: Actor, thread_id: int) -> ThreadFile:
+    """A thread and everything said on it, for staff who may see it (another office's is not found)."""
+    found = _hers_to_see(session, rights(session, actor), thread_id)
+    return ThreadFile(found, threads.name_of(session, found), threads.messages(session, found.id))
+
+
+def _written(text: str, longest: int) -> str:
+    written = text.strip()
+    if not written:
+        raise Refused([Problem("text", _("Please write something first."))])
+    if len(written) > longest:
+        raise Refused([Problem("text", _("Please keep it under %(limit)s characters.", limit=longest))])
+    return written
+
+
+def _recorded(session: Session, by: Rights, what: str, thread: Thread, outcome: str, now: datetime) -> int:
+    return record(
+        session, by, what, office=thread.office_code, target="thread", target_id=thread.id, outcome=outcome,
+        now=now,
+    )  # fmt: skip
+
+
+@action
+def answer(session: Session, actor: Actor, thread_id: int, text: str, now: datetime) -> ThreadMessage:
+    """Her office answers: the answer is on the thread, and on its way to her (the outbox: in the order
+    written, on the channel she wrote from, whatever the hour)."""
+    by = rights(session, actor)
+    thread = _hers_to_see(session, by, thread_id, lock=True)
+    written = _written(text, LONGEST_ANSWER)
+    message = threads.add(session, thread, STAFF, now, text=written, staff_id=by.staff_id)
+    if thread.status == threads.CLOSED:  # an answer on a closed thread opens it again
+        thread.status, thread.closed_at = threads.OPEN, None
+    office = offices.office(session, thread.office_code)
+    payload: dict[str, object] = {}
+    for language in LANGUAGES:
+        with use_language(language):
+            name = office.name(language) if office else thread.office_code
+            payload[language] = _("Your office (%(office)s) answers:", office=name) + "\n" + written
+    payload["template_variables"] = {"1": office.name_ar if office else thread.office_code}
+    deliveries.enqueue(
+        session, kinds.REPLY, message.id, select(literal(thread.id)), payload, now, now, recipient="thread_id"
+    )
+    _recorded(session, by, "inbox.answer", thread, "answered", now)
+    return message
+
+
+@action
+def note(session: Session, actor: Actor, thread_id: int, text: str, now: datetime) -> ThreadMessage:
+    """A note for her office's staff on the thread; she never sees it."""
+    by = rights(session, actor)
+    thread = _hers_to_see(session, by, thread_id, lock=True)
+    written = _written(text, LONGEST_NOTE)
+    message = threads.add(session, thread, NOTE, now, text=written, staff_id=by.staff_id)
+    _recorded(session, by, "inbox.note", thread, "noted", now)
+    return message
+
+
+@action
+def assign(session: Session, actor: Actor, thread_id: int, now: datetime) -> None:
+    """She takes the thread: her colleagues see that it is hers."""
+    by = rights(session, actor)
+    thread = _hers_to_see(session, by, thread_id, lock=True)
+    if by.staff_id is None:
+        raise Refused([Problem(None, _("Only a staff member can take a question."))])
+    thread.assigned_staff_id = by.staff_id
+    _recorded(session, by, "inbox.assign", thread, "assigned", now)
+
+
+@action
+def close(session: Session, actor: Actor, thread_id: int, now: datetime) -> None:
+    """Answered, or nothing more to do: off the open inbox. She may write again (a new thread)."""
+    by = rights(session, actor)
+    thread = _hers_to_see(session, by, thread_id, lock=True)
+    if thread.status == threads.CLOSED:
+        return
+    thread.status, thread.closed_at, thread.waiting_since = threads.CLOSED, now, None
+    _recorded(session, by, "inbox.close", thread, "closed", now)
+
+
+@action
+def reopen(session: Session, actor: Actor, thread_id: int, now: datetime) -> None:
+    by = rights(session, actor)
+    thread = _hers_to_see(session, by, thread_id, lock=True)
+    if thread.status == threads.OPEN:
+        return
+    if threads.open_thread_at(session, thread.channel, thread.address) is not None:
+        raise Refused([Problem(None, _("She has another question open: answer her there."))])
+    thread.status, thread.closed_at = threads.OPEN, None
+    _recorded(session, by, "inbox.reopen", thread, "reopened", now)
+
+
+@action
+def pass_to(session: Session, actor: Actor, thread_id: int, office_code: str, now: datetime) -> None:
+    """Another office serves her: the thread is theirs now (not assigned to anyone there)."""
+    by = rights(session, actor)
+    thread = _hers_to_see(session, by, thread_id, lock=True)
+    if office_code not in office_list.codes(session):
+        raise Refused([office_list.unknown(session, office_code)])
+    if office_code == thread.office_code:
+        return
+    record(
+        session, by, "inbox.pass", office=thread.office_code, target="thread", target_id=thread.id,
+        outcome="passed", now=now, details={"to": office_code},
+    )  # fmt: skip
+    thread.office_code, thread.assigned_staff_id = office_code, None
+
+
+@action
+def set_topic(session: Session, actor: Actor, thread_id: int, topic: str, now: datetime) -> None:
+    by = rights(session, actor)
+    thread = _hers_to_see(session, by, thread_id, lock=True)
+    if topic not in TOPICS:
+        raise Refused([Problem("topic", _("Choose one of the topics."))])
+    if topic != thread.topic:
+        thread.topic = topic
+        _recorded(session, by, "inbox.topic", thread, "changed", now)

@@ -1,0 +1,239 @@
+"""Threads: a family's questions to her office and what is said on them. Rights, wording and the outbox are
+the office actions' (`office.inbox`); this module reads and writes rows."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session
+
+from storage.models import Beneficiary, Contact, Conversation, Delivery, Thread, ThreadMessage
+
+# The largest file staff can open from a thread: Telegram's Bot API gives bots files up to 20 MB, and a voice
+# note, a photo or a certificate's PDF is far smaller. Larger ones are refused clearly, never half-kept.
+LARGEST_MEDIA = 20 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Media:
+    """A voice note, photo or document she sent: kept on the platform, known to us by its reference (a
+    Telegram file_id, a Twilio media URL), fetched with our credentials when staff open it."""
+
+    kind: str  # "voice", "audio", "photo", "video", "document"
+    reference: str
+    content_type: str = ""
+    size: int | None = None  # bytes, where the platform says on arrival (Telegram); else known when fetched
+    name: str = ""  # a document's file name, as she sent it
+
+    @property
+    def too_large(self) -> bool:
+        return self.size is not None and self.size > LARGEST_MEDIA
+
+
+OPEN, CLOSED = "open", "closed"
+FAMILY, STAFF, NOTE = "family", "staff", "note"
+
+
+@dataclass(frozen=True)
+class NewThread:
+    office_code: str
+    channel: str
+    address: str
+    topic: str
+    family_id: int | None = None
+    contact_id: int | None = None
+
+
+def open_thread_at(session: Session, channel: str, address: str) -> Thread | None:
+    """Her open thread, on the channel and address she writes from (the newest, should there be two)."""
+    return session.scalars(
+        select(Thread)
+        .where(Thread.channel == channel, Thread.address == address, Thread.status == OPEN)
+        .order_by(Thread.id.desc())
+        .limit(1)
+    ).first()
+
+
+def start(session: Session, new: NewThread, now: datetime) -> Thread:
+    thread = Thread(
+        office_code=new.office_code,
+        family_id=new.family_id,
+        contact_id=new.contact_id,
+        channel=new.channel,
+        address=new.address,
+        topic=new.topic,
+        status=OPEN,
+        opened_at=now,
+    )
+    session.add(thread)
+    session.flush()
+    return thread
+
+
+def add(
+    session: Session,
+    thread: Thread,
+    author: str,
+    now: datetime,
+    text: str = "",
+    media: Media | None = None,
+    staff_id: int | None = None,
+) -> ThreadMessage:
+    """One message on the thread; hers makes it wait for an answer (from her first one not answered)."""
+    message = ThreadMessage(thread_id=thread.id, author=author, staff_id=staff_id, text=text, at=now)
+    if media is not None:
+        message.media_kind, message.media_reference = media.kind, media.reference
+        message.media_type, message.media_size = media.content_type, media.size
+        message.media_name, message.too_large = media.name, media.too_large
+    session.add(message)
+    if author == FAMILY and thread.waiting_since is None:
+        thread.waiting_since = now
+    elif author == STAFF:
+        thread.waiting_since = None
+        thread.reminded_at = None
+        if thread.first_answered_at is None:
+            thread.first_answered_at = now
+    session.flush()
+    return message
+
+
+def thread(session: Session, thread_id: int) -> Thread | None:
+    return session.get(Thread, thread_id)
+
+
+def locked(session: Session, thread_id: int) -> Thread | None:
+    """The thread, its row locked until the transaction ends (two staff answering at once take turns)."""
+    return session.scalars(select(Thread).where(Thread.id == thread_id).with_for_update()).first()
+
+
+def messages(session: Session, thread_id: int) -> Sequence[ThreadMessage]:
+    return session.scalars(
+        select(ThreadMessage).where(ThreadMessage.thread_id == thread_id).order_by(ThreadMessage.id)
+    ).all()
+
+
+def message(session: Session, message_id: int) -> ThreadMessage | None:
+    return session.get(ThreadMessage, message_id)
+
+
+@dataclass(frozen=True)
+class Listed:
+    """A thread as the inbox lists it: who she is, where it stands, and her latest words."""
+
+    thread: Thread
+    name: str  # her name, from her registration or her office's list; "" if neither
+    messages: int
+    last_text: str  # the words of her latest message ("" for a file alone)
+    last_media: str | None  # the kind of its file, if it has one
+
+
+def inbox(
+    session: Session, office_code: str | None, status: str = OPEN, topic: str | None = None, limit: int = 100
+) -> list[Listed]:
+    """Threads of an office (or all), those waiting longest first, then the others by when they opened."""
+    query = select(Thread).where(Thread.status == status)
+    if office_code is not None:
+        query = query.where(Thread.office_code == office_code)
+    if topic is not None:
+        query = query.where(Thread.topic == topic)
+    waiting_first = (Thread.waiting_since.is_(None), Thread.waiting_since, Thread.opened_at, Thread.id)
+    found = session.scalars(query.order_by(*waiting_first).limit(limit)).all()
+    return [_listed(session, thread) for thread in found]
+
+
+def _listed(session: Session, thread: Thread) -> Listed:
+    count, last = session.execute(
+        select(func.count(), func.max(ThreadMessage.id)).where(
+            ThreadMessage.thread_id == thread.id, ThreadMessage.author != NOTE
+        )
+    ).one()
+    latest = session.get(ThreadMessage, last) if last is not None else None
+    return Listed(
+        thread,
+        name_of(session, thread),
+        int(count),
+        latest.text if latest else "",
+        latest.media_kind if latest else None,
+    )
+
+
+def name_of(session: Session, thread: Thread) -> str:
+    if thread.family_id is not None:
+        found = session.scalar(select(Beneficiary.full_name).where(Beneficiary.id == thread.family_id))
+        return found or ""
+    if thread.contact_id is not None:
+        return session.scalar(select(Contact.full_name).where(Contact.id == thread.contact_id)) or ""
+    return ""
+
+
+def unread_answers(session: Session, channel: str, address: str) -> Sequence[ThreadMessage]:
+    """Her office's answers that reached her only as "your office answered" (WhatsApp's template), oldest
+    first."""
+    return session.scalars(
+        select(ThreadMessage)
+        .join(Thread, Thread.id == ThreadMessage.thread_id)
+        .where(Thread.channel == channel, Thread.address == address, ThreadMessage.unread.is_(True))
+        .order_by(ThreadMessage.id)
+    ).all()
+
+
+def mark_unread(session: Session, message_ids: Sequence[int]) -> None:
+    if message_ids:
+        session.execute(update(ThreadMessage).where(ThreadMessage.id.in_(message_ids)).values(unread=True))
+
+
+def mark_read(session: Session, message_ids: Sequence[int]) -> None:
+    if message_ids:
+        session.execute(update(ThreadMessage).where(ThreadMessage.id.in_(message_ids)).values(unread=False))
+
+
+def forget_hers(session: Session, family_id: int, addresses: Sequence[tuple[str, str]]) -> None:
+    """Her threads (by her family, and by the channels and addresses she wrote from) and every message and
+    media reference on them, deleted: her right to have her data deleted."""
+    mine = select(Thread.id).where(Thread.family_id == family_id)
+    ids = set(session.scalars(mine).all())
+    for channel, address in addresses:
+        ids |= set(
+            session.scalars(
+                select(Thread.id).where(Thread.channel == channel, Thread.address == address)
+            ).all()
+        )
+    if ids:
+        session.execute(delete(Delivery).where(Delivery.thread_id.in_(ids)))
+        session.execute(delete(ThreadMessage).where(ThreadMessage.thread_id.in_(ids)))
+        session.execute(delete(Thread).where(Thread.id.in_(ids)))
+
+
+def addresses_of(session: Session, family_id: int) -> list[tuple[str, str]]:
+    """The channels and addresses a family writes from."""
+    rows = session.execute(
+        select(Conversation.channel, Conversation.address).where(Conversation.beneficiary_id == family_id)
+    ).all()
+    return [(row.channel, row.address) for row in rows]
+
+
+@dataclass(frozen=True)
+class Reach:
+    """Where a thread's answers go: the channel and address she wrote from, in the language she reads
+    there, and when she last wrote there (WhatsApp's 24 hours)."""
+
+    channel: str
+    address: str
+    language: str
+    last_inbound_at: datetime | None
+
+
+def reach_all(session: Session, thread_ids: Sequence[int]) -> dict[int, Reach]:
+    rows = session.execute(
+        select(Thread.id, Thread.channel, Thread.address, Conversation.language, Conversation.last_inbound_at)
+        .outerjoin(
+            Conversation, (Conversation.channel == Thread.channel) & (Conversation.address == Thread.address)
+        )
+        .where(Thread.id.in_(thread_ids))
+    ).all()
+    return {
+        row.id: Reach(row.channel, row.address, row.language or "ar", row.last_inbound_at) for row in rows
+    }

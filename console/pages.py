@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 import tempfile
+from collections.abc import Mapping
 from datetime import datetime, time, timedelta
 from io import StringIO
 from pathlib import Path
@@ -170,7 +171,8 @@ async def families_list(
     offices = await console.database.run(lambda s: views.office_choices(s))
     waiting = 0
     if not asked.get("verified"):
-        waiting = await console.database.run(lambda s: registrations.waiting_count(s, who.actor))
+        office = asked.get("office") or None
+        waiting = await console.database.run(lambda s: registrations.waiting_count(s, who.actor, office))
     return aiohttp_jinja2.render_template(
         "families.html",
         request,
@@ -435,7 +437,14 @@ async def verify_many(request: web.Request) -> web.StreamResponse:
     return aiohttp_jinja2.render_template(
         "verify_many.html",
         request,
-        {"families": found, "verified": verified, "back": back, "reason": reason, "problem": problem},
+        {
+            "families": found,
+            "unchanged": len(chosen) - len(found),  # ticked, but already as asked
+            "verified": verified,
+            "back": back,
+            "reason": reason,
+            "problem": problem,
+        },
         status=400 if problem else 200,
     )
 
@@ -603,8 +612,15 @@ async def audit_page(request: web.Request) -> web.StreamResponse:
 
     lines = await console.database.run(newest)
     offices = await console.database.run(views.office_choices)
+    unread = asked.get("since") and since is None
+    problem = (
+        _("A day such as 2026-11-30: “%(typed)s” cannot be read.", typed=asked["since"]) if unread else None
+    )
     return aiohttp_jinja2.render_template(
-        "audit.html", request, {"lines": lines, "asked": asked, "offices": offices, "shown": AUDIT_SHOWN}
+        "audit.html",
+        request,
+        {"lines": lines, "asked": asked, "offices": offices, "shown": AUDIT_SHOWN, "problem": problem},
+        status=400 if problem else 200,
     )
 
 
@@ -629,15 +645,32 @@ STAFF_DONE = {
 }
 
 
-async def staff_page(request: web.Request, problem: str | None = None) -> web.StreamResponse:
+async def staff_page(
+    request: web.Request,
+    problem: str | None = None,
+    typed: Mapping[str, str] | None = None,
+    removing: str | None = None,
+) -> web.StreamResponse:
+    """`typed`: what she wrote in the form to add someone, kept when it is refused; `removing`: whose removal
+    she is asked to confirm."""
     console, who = console_of(request), signed_in_as(request)
+    now = console.clock()
     members = await console.database.run(lambda s: list(staff.listing(s, who.actor)))
+    locked = await console.database.run(lambda s: sign_in.locked_logins(s, now))
     offices = await console.database.run(views.office_choices)
     done = STAFF_DONE.get(request.query.get("done", ""))
     return aiohttp_jinja2.render_template(
         "staff.html",
         request,
-        {"members": members, "offices": offices, "problem": problem, "done": str(done) if done else None},
+        {
+            "members": members,
+            "locked": locked,
+            "offices": offices,
+            "problem": problem,
+            "done": str(done) if done else None,
+            "typed": typed or {},
+            "removing": removing,
+        },
         status=400 if problem else 200,
     )
 
@@ -666,14 +699,17 @@ async def change_staff(request: web.Request) -> web.StreamResponse:
     }
     if change not in changes:
         raise web.HTTPBadRequest(text=_("No such change."))
+    typed = {name: str(form.get(name, "")) for name in ("login", "address", "role", "office")}
     if len(password) > LONGEST_PASSWORD:
         return await staff_page(
-            request, _("A password of at most %(count)d characters.", count=LONGEST_PASSWORD)
+            request, _("A password of at most %(count)d characters.", count=LONGEST_PASSWORD), typed
         )
+    if change == "removed" and form.get("confirmed") != "yes":
+        return await staff_page(request, removing=member)
     try:
         await console.database.run(changes[change])
     except Refused as refused:
-        return await staff_page(request, views.problems(refused))
+        return await staff_page(request, views.problems(refused), typed)
     raise web.HTTPSeeOther(request.app.router["staff"].url_for().with_query(done=change))
 
 
@@ -689,7 +725,13 @@ async def offices_page(
     return aiohttp_jinja2.render_template(
         "offices.html",
         request,
-        {"offices": found, "problem": problem, "editing": editing, "saved": done},
+        {
+            "offices": found,
+            "problem": problem,
+            "editing": editing,
+            "saved": done,
+            "now": request.query.get("now"),
+        },
         status=400 if problem else 200,
     )
 
@@ -709,7 +751,7 @@ async def edit_office(request: web.Request) -> web.StreamResponse:
         await console.database.run(edit)
     except Refused as refused:
         return await offices_page(request, views.problems(refused), editing=code)
-    raise web.HTTPSeeOther(request.app.router["offices"].url_for().with_query(saved=code))
+    raise web.HTTPSeeOther(request.app.router["offices"].url_for().with_query(saved=code).with_fragment(code))
 
 
 async def set_office_active(request: web.Request) -> web.StreamResponse:
@@ -721,7 +763,10 @@ async def set_office_active(request: web.Request) -> web.StreamResponse:
         await console.database.run(lambda s: offices.set_active(s, who.actor, code, active, now))
     except Refused as refused:
         return await offices_page(request, views.problems(refused), editing=code)
-    raise web.HTTPSeeOther(request.app.router["offices"].url_for().with_query(saved=code))
+    done = (
+        request.app.router["offices"].url_for().with_query(saved=code, now="active" if active else "inactive")
+    )
+    raise web.HTTPSeeOther(done.with_fragment(code))
 
 
 # -- trainings and canteens: their guests and applicants, for Excel ----------------------------------------
@@ -770,8 +815,10 @@ async def export_applicants(request: web.Request) -> web.StreamResponse:
 
 
 async def content_page(request: web.Request) -> web.StreamResponse:
-    """What the downloads are (the office actions refuse them to staff who are not administrators)."""
-    return aiohttp_jinja2.render_template("content.html", request, {})
+    """What the downloads are, and how many of each (administrators only, as the office actions say)."""
+    console, who = console_of(request), signed_in_as(request)
+    tips, services = await console.database.run(lambda s: content.kept(s, who.actor))
+    return aiohttp_jinja2.render_template("content.html", request, {"tips": tips, "services": services})
 
 
 async def export_content(request: web.Request) -> web.StreamResponse:

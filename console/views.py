@@ -72,7 +72,9 @@ def changed(asked: Mapping[str, str], **changes: object) -> str:
 
 def what(line: Line) -> str:
     """An entry of her history in words: the action, how it ended, and the reason given."""
-    said = f"{words.said(words.ACTIONS, line.action)}: {words.said(words.OUTCOMES, line.outcome)}"
+    said = words.said(words.ACTIONS, line.action)
+    if words.USUAL_OUTCOMES.get(line.action) != line.outcome:
+        said += f": {words.said(words.OUTCOMES, line.outcome)}"
     reason = (line.details or {}).get("reason")
     return f"{said} («{reason}»)" if reason else said
 

@@ -97,6 +97,8 @@ class Text(Field):
 @dataclass(frozen=True, kw_only=True)
 class Choice(Field):
     options: OptionsOf
+    # How a value no longer offered reads (an office made inactive since she chose it); else its payload.
+    named: Callable[[Turn, Any], str] | None = None
 
     def offers(self, turn: Turn, draft: dict[str, Any]) -> Sequence[Offer]:
         return self.options(turn)
@@ -107,7 +109,10 @@ class Choice(Field):
         return answer.choice
 
     def show(self, turn: Turn, value: Any) -> str:
-        return next((str(offer.label) for offer in self.options(turn) if offer.payload == value), str(value))
+        offered = next((str(offer.label) for offer in self.options(turn) if offer.payload == value), None)
+        if offered is not None:
+            return offered
+        return self.named(turn, value) if self.named is not None else str(value)
 
 
 @dataclass(frozen=True, kw_only=True)

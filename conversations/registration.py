@@ -115,7 +115,7 @@ def register_beneficiary(turn: Turn, answers: dict[str, Any]) -> None:
         language=turn.language,
         consented_at=datetime.fromisoformat(answers["consent"]),
     )
-    if offices.office(turn.session, new.office_code) is None:
+    if new.office_code not in {office.code for office in offices.active_offices(turn.session)}:
         raise SendBack("office", _("That office is no longer on the list. Please choose your office again."))
     try:
         family = beneficiaries.register(turn.session, new, turn.now)
@@ -146,12 +146,19 @@ FULL_NAME = Text(
     hint=N_("Type your name as it appears on your ID: first name and family name at least."),
     parse=lambda text, _turn: person_name(text),
 )
+def office_name(turn: Turn, code: Any) -> str:
+    """An office's name by its code, whether or not families may still choose it."""
+    found = offices.office(turn.session, str(code))
+    return found.name(turn.language) if found is not None else str(code)
+
+
 OFFICE = Choice(
     name="office",
     label=N_("Office"),
     ask=N_("Which social-security office serves you?"),
     hint=N_("Choose the office where your family's file is kept."),
     options=office_options,
+    named=office_name,
 )
 PRODUCTS = MultiChoice(
     name="products",

@@ -16,7 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from office.audit import action, record
@@ -216,6 +216,16 @@ def _write(out: TextIO, columns: list[str], rows: list[dict[str, Any]]) -> int:
     writer.writeheader()
     writer.writerows({name: neutralised(str(value)) for name, value in row.items()} for row in rows)
     return len(rows)
+
+
+def kept(session: Session, actor: Actor) -> tuple[int, int]:
+    """How many tips and useful services there are (retired ones too), for an administrator to keep."""
+    rights(session, actor).require_admin()
+    count = func.count()
+    return (
+        session.scalar(select(count).select_from(Tip)) or 0,
+        session.scalar(select(count).select_from(Service)) or 0,
+    )
 
 
 @action

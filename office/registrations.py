@@ -79,10 +79,11 @@ def overview(session: Session, actor: Actor) -> list[OfficeFamilies]:
 WAITING_COUNTED = 1000  # past this, "1,000 or more"
 
 
-def waiting_count(session: Session, actor: Actor) -> int:
-    """How many registrations wait for her office (admins: any office) to verify them, up to
-    `WAITING_COUNTED`."""
-    return beneficiaries.waiting_count(session, rights(session, actor).scope, WAITING_COUNTED)
+def waiting_count(session: Session, actor: Actor, office_code: str | None = None) -> int:
+    """How many registrations wait for her office (admins: any office, or the one they chose) to verify
+    them, up to `WAITING_COUNTED`."""
+    scope = rights(session, actor).scope
+    return beneficiaries.waiting_count(session, scope or office_code or None, WAITING_COUNTED)
 
 
 def waiting(session: Session, actor: Actor, limit: int) -> Sequence[Beneficiary]:

@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from conversations.dates import long_time
+from conversations.dates import RIYADH
 from conversations.i18n import _
 from office.audit import action, record
 from office.errors import OfficeError
@@ -43,9 +43,9 @@ class Locked(OfficeError):
     def __init__(self, until: datetime) -> None:
         super().__init__(
             _(
-                "Too many wrong tries. Try again after %(time)s, "
+                "Too many wrong tries. Try again in a quarter of an hour, at %(time)s, "
                 "or ask an administrator to unlock your login.",
-                time=long_time(until),
+                time=f"{until.astimezone(RIYADH):%H:%M}",
             )
         )
         self.until = until
@@ -140,6 +140,12 @@ def succeeded(
         outcome="signed in", now=now,
     )  # fmt: skip
     return SignInCookies(token, browser)
+
+
+def locked_logins(session: Session, now: datetime) -> set[str]:
+    """The logins locked now somewhere (too many wrong tries from one address or browser), for an admin
+    to see and unlock."""
+    return console_sessions.locked_logins(session, now - LOCK, TRIES_FOR_A_LOGIN)
 
 
 def signed_in(session: Session, token: str, now: datetime) -> SignedIn | None:

@@ -103,7 +103,8 @@ def _with_login(session: Session, who: str) -> tuple[StaffMember, str]:
     """A current staff member who signs in to the console, and her login."""
     member = _member(session, who)
     if member.login is None:
-        raise Refused([Problem("login", _("she has no console login: give her one with staff add --login"))])
+        no_login = _("she has no console login yet: add one for her first, with her chat address")
+        raise Refused([Problem("login", no_login)])
     return member, member.login
 
 

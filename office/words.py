@@ -89,6 +89,48 @@ ACTIONS: dict[str, LazyText] = {
     "inbox.topic": N_("changed a question's topic"),
 }
 
+# An action's outcome that goes without saying ("signed in to the console: signed in"): the audit log names
+# the action alone then, and the outcome only when it is another ("verified a registration: nothing changed").
+USUAL_OUTCOMES: dict[str, str] = {
+    "registrations.verify": "verified",
+    "registrations.correction": "correction",
+    "registrations.corrected": "corrected",
+    "registrations.reveal": "shown",
+    "registrations.unverify": "waiting",
+    "registrations.national_id": "corrected",
+    "registrations.changed": "changed",
+    "offices.edit": "changed",
+    "families.import": "imported",
+    "families.remove": "removed",
+    "events.create": "created",
+    "events.cancel": "cancelled",
+    "events.attendance": "marked",
+    "events.attendance_undone": "unmarked",
+    "events.thank": "thanked",
+    "canteens.publish": "published",
+    "canteens.close": "closed",
+    "canteens.reopen": "reopened",
+    "announcements.cancel": "cancelled",
+    "exports.families": "exported",
+    "exports.guests": "exported",
+    "exports.applicants": "exported",
+    "exports.tips": "exported",
+    "exports.services": "exported",
+    "staff.add": "added",
+    "staff.remove": "removed",
+    "staff.password": "set",
+    "staff.unlock": "unlocked",
+    "staff.sign_in": "signed in",
+    "staff.sign_out": "signed out",
+    "inbox.answer": "answered",
+    "inbox.note": "noted",
+    "inbox.assign": "assigned",
+    "inbox.close": "closed",
+    "inbox.reopen": "reopened",
+    "inbox.pass": "passed",
+    "inbox.topic": "changed",
+}
+
 TARGETS: dict[str, LazyText] = {  # what an action touched, as the audit log names it
     "announcement": N_("announcement"),
     "application": N_("canteen application"),

@@ -149,3 +149,14 @@ def remember_browser(session: Session, token_hash: str, staff_id: int, now: date
 def forget_browsers(session: Session, before: datetime) -> int:
     gone = session.execute(delete(KnownBrowser).where(KnownBrowser.last_signed_in_at < before))
     return int(gone.rowcount)  # type: ignore[attr-defined]
+
+
+def locked_logins(session: Session, since: datetime, tries: int) -> set[str]:
+    """The logins with at least `tries` failures from one address (or browser) since `since`."""
+    rows = session.execute(
+        select(SignInFailure.login)
+        .where(SignInFailure.at > since)
+        .group_by(SignInFailure.login, SignInFailure.remote)
+        .having(func.count() >= tries)
+    ).all()
+    return {row.login for row in rows}

@@ -100,3 +100,10 @@ def test_arabic_messages_write_latin_digits_as_the_dates_and_counts_do() -> None
         for form in ([message.string] if isinstance(message.string, str) else message.string or [])
     ]
     assert [form for form in forms if re.search("[\u0660-\u0669]", form)] == []
+
+
+def test_the_audit_logs_usual_outcomes_are_of_actions_and_outcomes_it_names() -> None:
+    from office.words import ACTIONS, OUTCOMES, USUAL_OUTCOMES
+
+    assert set(USUAL_OUTCOMES) <= set(ACTIONS)
+    assert set(USUAL_OUTCOMES.values()) <= set(OUTCOMES)

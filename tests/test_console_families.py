@@ -6,13 +6,14 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest
+from sqlalchemy.orm import Session
 
 from bot.service import Service
 from office import offices, registrations
 from office.rights import OPERATOR
-from storage import audit, beneficiaries
+from storage import audit, beneficiaries, staff
 from storage.db import Database
-from storage.models import StaffRole, Verification
+from storage.models import StaffMember, StaffRole, Verification
 from tests.console import add_staff, console_server, register_families, visitor
 from tests.people import Clock
 
@@ -23,6 +24,12 @@ async def console(database: Database, database_url: str, clock: Clock) -> AsyncI
     await register_families(database, clock, [("فاطمة أحمد", "makkah"), ("مريم خالد", "jumum")])
     async with console_server(database_url, clock) as service:
         yield service
+
+
+def staff_row(session: Session, login: str) -> StaffMember | None:
+    """Her row, if she is still a staff member."""
+    found = staff.by_login(session, login)
+    return found if found is not None and found.removed_at is None else None
 
 
 async def verification(database: Database, family: int) -> Verification:
@@ -304,3 +311,55 @@ async def test_sara_verifies_a_whole_page_after_seeing_whom_it_changes_then_take
         )
         assert sara.location == "/console/families?unverified_now=1"
     assert await verification(database, families[1]) is Verification.WAITING
+
+
+async def test_an_admin_filtering_one_office_is_told_how_many_wait_there(
+    console: Service, database: Database, clock: Clock
+) -> None:
+    await add_staff(database, clock, "noura", StaffRole.ADMIN)
+    async with visitor(console) as noura:
+        await noura.signs_in("noura")
+        page = await noura.get("/console/families")
+        assert "أسرتان تنتظران التوثيق" in page
+        page = await noura.get("/console/families?office=jumum")
+        assert "أسرة واحدة تنتظر التوثيق" in page and "office=jumum" in page.split("waiting-now", 1)[1][:200]
+
+
+async def test_staff_see_who_is_locked_out_and_confirm_a_removal(
+    console: Service, database: Database, clock: Clock
+) -> None:
+    await add_staff(database, clock, "noura", StaffRole.ADMIN)
+    async with visitor(console, "127.0.0.9") as someone:
+        for _ in range(5):
+            await someone.signs_in("sara", password="not her password")
+    async with visitor(console) as noura:
+        await noura.signs_in("noura")
+        page = await noura.get("/console/staff")
+        row = page.split('<span class="ltr">sara</span>', 1)[1].split("</tr>", 1)[0]
+        assert "مقفل بعد كلمات مرور خاطئة" in row and 'value="unlocked"' in row
+        await noura.post(
+            "/console/staff", {"csrf": noura.form_token(), "change": "removed", "member": "sara"}
+        )
+        assert noura.status == 200 and "إزالة sara؟" in noura.text  # asked first: nothing done yet
+        assert await database.run(lambda s: staff_row(s, "sara")) is not None
+        await noura.post(
+            "/console/staff",
+            {"csrf": noura.form_token(), "change": "removed", "member": "sara", "confirmed": "yes"},
+        )
+        assert noura.status == 303
+    assert await database.run(lambda s: staff_row(s, "sara")) is None
+
+
+async def test_a_staff_member_cannot_open_the_admins_pages_and_a_bad_day_is_said(
+    console: Service, database: Database, clock: Clock
+) -> None:
+    await add_staff(database, clock, "noura", StaffRole.ADMIN)
+    async with visitor(console) as sara:
+        await sara.signs_in("sara")
+        for page in ("/console/content", "/console/staff", "/console/offices", "/console/audit"):
+            await sara.get(page)
+            assert sara.status == 403, page
+    async with visitor(console) as noura:
+        await noura.signs_in("noura")
+        await noura.get("/console/audit?since=2026-13-45")
+        assert noura.status == 400 and "2026-13-45" in noura.alert()

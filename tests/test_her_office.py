@@ -242,3 +242,20 @@ async def test_the_last_active_office_stays_and_only_admins_change_it(
         await database.run(lambda s: offices.set_active(s, Actor.staff("900"), "makkah", True, clock.now))
     active = await database.run(lambda s: [o.code for o in s.scalars(select(Office).where(Office.active))])
     assert active == ["jeddah"]
+
+
+async def test_an_office_made_inactive_while_she_registers_is_named_and_asked_again(
+    fatima: Person, database: Database, clock: Clock
+) -> None:
+    await fatima.says("مرحبا")
+    await fatima.says("١")
+    for answer in ("فاطمة أحمد الزهراني", "١٠٠٠٠٠٠٠٠٨", "٠٥٥ ١٢٣ ٤٥٦٧", "مكة", "1"):
+        await fatima.says(answer)
+    await fatima.chooses(ar("Done"))
+    await database.run(lambda s: offices.set_active(s, OPERATOR, "makkah", False, clock.now))
+    for answer in (ar("Yes"), ar("Yes"), ar("I agree")):
+        await fatima.chooses(answer)
+    assert "المكتب: مكة المكرمة" in fatima.heard  # its name, not its code
+    await fatima.chooses(ar("Save"))
+    assert "هذا المكتب لم يعد في القائمة" in fatima.heard and fatima.options == ["الجموم", "جدة"]
+    assert await database.run(lambda s: registrations.listing(s, OPERATOR).total) == 0

@@ -146,6 +146,8 @@ FULL_NAME = Text(
     hint=N_("Type your name as it appears on your ID: first name and family name at least."),
     parse=lambda text, _turn: person_name(text),
 )
+
+
 def office_name(turn: Turn, code: Any) -> str:
     """An office's name by its code, whether or not families may still choose it."""
     found = offices.office(turn.session, str(code))

@@ -34,9 +34,11 @@ from bot.web import (
 )
 from console.app import add_console
 from conversations.engine import Engine
-from conversations.messages import Channel, Inbound, Outbound, Reply, Sender, Sent, Unavailable
+from conversations.messages import Channel, Inbound, MediaSource, Outbound, Reply, Sender, Sent, Unavailable
+from handlers.telegram.files import TelegramFiles
 from handlers.telegram.polling import Polling
 from handlers.telegram.sender import TelegramSender
+from handlers.whatsapp.media import TwilioMedia
 from handlers.whatsapp.replies import bodies
 from handlers.whatsapp.sender import WhatsAppSender, twilio_client
 from handlers.whatsapp.spool import Spool
@@ -121,6 +123,7 @@ class Service:
                 secure_cookies=settings.https,
                 trusted_proxies=settings.proxies,
                 sleep=self.sleep,
+                media=self._media_sources(),
             )
         add_readiness(app, database, self.role.value)
         runner = web.AppRunner(app, access_log=None)
@@ -211,6 +214,19 @@ class Service:
                     return
 
         return await self.spool.replay(self.engine.handle, answer)
+
+    def _media_sources(self) -> dict[str, MediaSource]:
+        """How the console fetches the files families send, on each channel set up here."""
+        settings, sources = self.settings, dict[str, MediaSource]()
+        if self.bot is not None:
+            sources[Channel.TELEGRAM.value] = TelegramFiles(self.bot)
+        if settings.twilio_account_sid and settings.twilio_auth_token is not None:
+            sources[Channel.WHATSAPP.value] = TwilioMedia(
+                settings.twilio_account_sid,
+                settings.twilio_auth_token.get_secret_value(),
+                str(settings.twilio_api_base) if settings.twilio_api_base else None,
+            )
+        return sources
 
     def _start_whatsapp(
         self, app: web.Application, database: Database, auth_token: str, web_role: bool

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -21,6 +21,7 @@ from aiohttp import web
 from console import pages, views
 from console.context import CONSOLE, COOKIE, WHO, Console, console_of, language_of, who_of
 from conversations.i18n import _, ngettext, use_language
+from conversations.messages import MediaSource
 from office import sign_in
 from office.errors import NotAllowed, NotFound, NotStaff, OfficeError, Refused
 from storage.db import Database
@@ -30,7 +31,8 @@ log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
 # No inline script or style, nothing from elsewhere, never in a frame.
 CONTENT_SECURITY_POLICY = (
-    "default-src 'none'; style-src 'self'; img-src 'self'; font-src 'self'; form-action 'self'; "
+    "default-src 'none'; style-src 'self'; img-src 'self'; media-src 'self'; font-src 'self'; "
+    "form-action 'self'; "
     "frame-ancestors 'none'; base-uri 'none'"
 )
 OPEN = frozenset({"sign_in", "static"})  # the pages she reaches before signing in
@@ -111,9 +113,11 @@ def add_console(
     secure_cookies: bool,
     trusted_proxies: frozenset[str] = frozenset(),
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    media: Mapping[str, MediaSource] | None = None,
 ) -> None:
+    """`media`: by channel, how the files families send are fetched for staff to open."""
     console = web.Application(middlewares=[security_headers, signed_in])
-    console[CONSOLE] = Console(database, clock, secure_cookies, sleep, trusted_proxies)
+    console[CONSOLE] = Console(database, clock, secure_cookies, sleep, trusted_proxies, dict(media or {}))
     environment = aiohttp_jinja2.setup(
         console,
         loader=jinja2.FileSystemLoader(HERE / "templates"),

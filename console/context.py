@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from aiohttp import web
 
+from conversations.messages import MediaSource
 from locales import DEFAULT_LANGUAGE, LANGUAGES
 from office.sign_in import SignedIn
 from storage.db import Database
@@ -26,6 +27,7 @@ class Console:
     secure_cookies: bool  # https: cookies only over https
     sleep: Callable[[float], Awaitable[None]]  # how a wrong password is slowed (tests pass their clock's)
     trusted_proxies: frozenset[str] = frozenset()  # whose X-Forwarded-For is believed
+    media: Mapping[str, MediaSource] = field(default_factory=dict)  # by channel: how her files are fetched
 
 
 CONSOLE = web.AppKey("console", Console)

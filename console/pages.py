@@ -16,7 +16,7 @@ from multidict import MultiDict, MultiMapping
 from sqlalchemy.orm import Session
 from yarl import URL
 
-from console import views
+from console import inbox_pages, views
 from console.context import (
     BROWSER_COOKIE,
     COOKIE,
@@ -94,6 +94,7 @@ def add_routes(console: web.Application) -> None:
     router.add_route("*", "/login", sign_in_page, name="sign_in")
     router.add_post("/logout", sign_out, name="sign_out")
     router.add_post("/language", choose_language, name="language")
+    inbox_pages.add_routes(router)
 
 
 async def home(request: web.Request) -> web.StreamResponse:

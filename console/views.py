@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
+from babel.dates import format_timedelta
 from sqlalchemy.orm import Session
 
 from conversations.dates import RIYADH, hours_text, long_date
-from conversations.i18n import LazyText, current_language
+from conversations.i18n import N_, LazyText, current_language
 from office import audit, offices, words
 from office.errors import Refused
 from storage.audit import Line
@@ -79,6 +80,22 @@ def what(line: Line) -> str:
     return f"{said} («{reason}»)" if reason else said
 
 
+def duration(delta: timedelta) -> str:
+    """A wait as people say it: "3 hours", "20 minutes", in her language."""
+    return format_timedelta(delta, granularity="minute", threshold=1.5, locale=current_language())
+
+
+CHANNEL_NAMES: dict[str, LazyText | str] = {
+    "telegram": "Telegram",
+    "whatsapp": "WhatsApp",
+    "terminal": N_("the terminal chat"),
+}
+
+
+def channel_name(channel: str) -> str:
+    return str(CHANNEL_NAMES.get(channel, channel))
+
+
 def target(line: Line) -> str:
     """What an entry of the audit log touched, in words, with its number."""
     named = words.said(words.TARGETS, line.target)
@@ -117,6 +134,10 @@ FILTERS.update(
         "hours": hours,
         "what": what,
         "target": target,
+        "duration": duration,
+        "topic": _words(words.TOPICS),
+        "file_kind": _words(words.FILE_KINDS),
+        "channel_name": channel_name,
         "title": title,
         "guest_answer": _words(words.GUEST_ANSWERS),
         "application_status": _words(words.APPLICATION_STATUSES),

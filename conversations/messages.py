@@ -141,3 +141,20 @@ class Sender(Protocol):
     channel: Channel
 
     async def send(self, message: Outbound) -> SendOutcome: ...
+
+
+# A file she sent, fetched from its platform with our credentials when staff open it.
+
+
+class MediaTooLarge(Exception):
+    """Larger than staff can open (`LARGEST_MEDIA`): not fetched, or not kept past the limit."""
+
+
+class MediaUnavailable(Exception):
+    """The platform would not give the file (gone, refused, out of reach): nothing to show now."""
+
+
+class MediaSource(Protocol):
+    """One channel's way to fetch a file by the reference it gave us."""
+
+    async def fetch(self, reference: str, limit: int) -> bytes: ...

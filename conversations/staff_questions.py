@@ -15,19 +15,13 @@ from conversations.staff import actor
 from conversations.turn import Answer, Offer, Turn
 from office import inbox
 from office.errors import OfficeError
-from office.words import TOPICS, said
+from office.words import FILE_KINDS, TOPICS, said
 from storage.threads import FAMILY, NOTE, Listed
 
 SHOWN = 10
+ICONS = {"voice": "🎤", "audio": "🎵", "photo": "🖼️", "video": "🎞️", "document": "📄"}  # on her phone
 CLOSE, BACK, MENU = "questions:close", "questions:back", "questions:menu"
 THREAD = "thread"  # the question she has open
-FILES = {
-    "voice": N_("🎤 a voice note"),
-    "audio": N_("🎵 an audio file"),
-    "photo": N_("🖼️ a photo"),
-    "video": N_("🎞️ a video"),
-    "document": N_("📄 a document"),
-}
 
 
 class StaffQuestions:
@@ -85,7 +79,7 @@ class StaffQuestions:
             who = {FAMILY: _("she"), NOTE: _("note")}.get(message.author, _("office"))
             what = message.text
             if message.media_kind:
-                shown = said(FILES, message.media_kind) + " " + _("(open it in the console)")
+                shown = _file(message.media_kind) + " " + _("(open it in the console)")
                 what = f"{shown}\n{what}" if what else shown
             lines.append(f"{when} · {who}: {what}")
         turn.say(
@@ -130,11 +124,15 @@ class StaffQuestions:
         turn.go("staff")
 
 
+def _file(kind: str) -> str:
+    return f"{ICONS.get(kind, '📎')} {said(FILE_KINDS, kind)}"
+
+
 def _latest(listed: Listed) -> str:
     """Her latest message in a few words, or the kind of file it was."""
     if listed.last_text:
         return _short(listed.last_text)
-    return said(FILES, listed.last_media) if listed.last_media else ""
+    return _file(listed.last_media) if listed.last_media else ""
 
 
 def _short(text: str, longest: int = 40) -> str:

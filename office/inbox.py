@@ -11,9 +11,10 @@ topic.
 
 from __future__ import annotations
 
+import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import literal, select
 from sqlalchemy.orm import Session
@@ -26,7 +27,7 @@ from office.errors import NotFound, Problem, Refused
 from office.rights import Actor, Rights, rights
 from storage import deliveries, kinds, offices, threads
 from storage.models import Thread, ThreadMessage
-from storage.threads import FAMILY, NOTE, STAFF, Listed, Media, NewThread
+from storage.threads import FAMILY, LARGEST_MEDIA, NOTE, STAFF, Listed, Media, NewThread
 
 TOPICS = ("registration", "trainings", "canteens", "tips", "other")
 LONGEST_ANSWER = 2000  # characters: a few WhatsApp messages at most
@@ -130,12 +131,67 @@ class ThreadFile:
     thread: Thread
     name: str
     messages: Sequence[ThreadMessage]
+    staff_names: dict[int, str]  # who wrote each answer and note
+    assigned_to: str | None
 
 
 def thread_file(session: Session, actor: Actor, thread_id: int) -> ThreadFile:
     """A thread and everything said on it, for staff who may see it (another office's is not found)."""
     found = _hers_to_see(session, rights(session, actor), thread_id)
-    return ThreadFile(found, threads.name_of(session, found), threads.messages(session, found.id))
+    said = threads.messages(session, found.id)
+    ids = {message.staff_id for message in said if message.staff_id is not None}
+    if found.assigned_staff_id is not None:
+        ids.add(found.assigned_staff_id)
+    names = threads.staff_names(session, ids)
+    assigned = names.get(found.assigned_staff_id) if found.assigned_staff_id is not None else None
+    return ThreadFile(found, threads.name_of(session, found), said, names, assigned)
+
+
+@dataclass(frozen=True)
+class File:
+    """A file on a thread, as staff open it: where to fetch it and how it is served."""
+
+    channel: str
+    reference: str
+    content_type: str
+    name: str
+    too_large: bool
+
+
+def file_of(session: Session, actor: Actor, thread_id: int, message_id: int) -> File:
+    """A file she sent, on a thread staff may see (another office's is not found; nor is a message with no
+    file)."""
+    thread = _hers_to_see(session, rights(session, actor), thread_id)
+    message = threads.message(session, message_id)
+    if message is None or message.thread_id != thread.id or message.media_reference is None:
+        raise _unknown()
+    return File(
+        thread.channel, message.media_reference, message.media_type, message.media_name, message.too_large
+    )
+
+
+@action
+def too_large_to_open(session: Session, actor: Actor, thread_id: int, message_id: int, now: datetime) -> None:
+    """A file found too large when fetched (WhatsApp gives no size before): staff see "too large to show",
+    and she is told, once, to send a smaller one."""
+    thread = _hers_to_see(session, rights(session, actor), thread_id, lock=True)
+    message = threads.message(session, message_id)
+    if message is None or message.thread_id != thread.id or message.too_large:
+        return
+    message.too_large = True
+    payload: dict[str, object] = {}
+    for language in LANGUAGES:
+        with use_language(language):
+            payload[language] = _(
+                "Your office could not open the file you sent: it is larger than %(limit)s MB. Please send a "
+                "smaller one, or a photo of it.",
+                limit=LARGEST_MEDIA // (1024 * 1024),
+            )
+    office = offices.office(session, thread.office_code)
+    payload["template_variables"] = {"1": office.name_ar if office else thread.office_code}
+    deliveries.enqueue(
+        session, kinds.REPLY, message.id, select(literal(thread.id)), payload, now, now, recipient="thread_id"
+    )
 
 
 def _written(text: str, longest: int) -> str:
@@ -248,3 +304,42 @@ def set_topic(session: Session, actor: Actor, thread_id: int, topic: str, now: d
     if topic != thread.topic:
         thread.topic = topic
         _recorded(session, by, "inbox.topic", thread, "changed", now)
+
+
+MEASURED = timedelta(days=30)
+
+
+@dataclass(frozen=True)
+class Measure:
+    """An office's inbox in two numbers: questions open now, and how long families waited for a first answer
+    (the median, over the questions opened in the last 30 days that were answered)."""
+
+    office_code: str
+    name_ar: str
+    name_en: str
+    open: int
+    median_first_answer: timedelta | None
+
+    def name(self, language: str) -> str:
+        return self.name_ar if language == "ar" else self.name_en
+
+
+def measures(session: Session, actor: Actor, now: datetime) -> list[Measure]:
+    """Her office's measures (admins: every office's that has questions, or is active)."""
+    scope = rights(session, actor).scope
+    opened, waits = threads.measured(session, scope, now - MEASURED)
+    found = []
+    for office in offices.every_office(session):
+        if (scope is not None and office.code != scope) or not (office.active or office.code in opened):
+            continue
+        waited = sorted(waits.get(office.code, []))
+        found.append(
+            Measure(
+                office.code,
+                office.name_ar,
+                office.name_en,
+                opened.get(office.code, 0),
+                statistics.median_low(waited) if waited else None,
+            )
+        )
+    return found

@@ -147,6 +147,14 @@ TARGETS: dict[str, LazyText] = {  # what an action touched, as the audit log nam
     "thread": N_("question"),
 }
 
+FILE_KINDS: dict[str, LazyText] = {  # what a family sent with (or instead of) words
+    "voice": N_("a voice note"),
+    "audio": N_("an audio file"),
+    "photo": N_("a photo"),
+    "video": N_("a video"),
+    "document": N_("a document"),
+}
+
 TOPICS: dict[str, LazyText] = {  # what a family's question to her office is about
     "registration": N_("registration"),
     "trainings": N_("trainings"),

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from storage.models import Beneficiary, Contact, Conversation, Delivery, Thread, ThreadMessage
+from storage.models import Beneficiary, Contact, Conversation, Delivery, StaffMember, Thread, ThreadMessage
 
 # The largest file staff can open from a thread: Telegram's Bot API gives bots files up to 20 MB, and a voice
 # note, a photo or a certificate's PDF is far smaller. Larger ones are refused clearly, never half-kept.
@@ -128,6 +128,7 @@ class Listed:
     messages: int
     last_text: str  # the words of her latest message ("" for a file alone)
     last_media: str | None  # the kind of its file, if it has one
+    assigned_to: str | None  # the staff member who took it
 
 
 def inbox(
@@ -141,10 +142,11 @@ def inbox(
         query = query.where(Thread.topic == topic)
     waiting_first = (Thread.waiting_since.is_(None), Thread.waiting_since, Thread.opened_at, Thread.id)
     found = session.scalars(query.order_by(*waiting_first).limit(limit)).all()
-    return [_listed(session, thread) for thread in found]
+    names = staff_names(session, {t.assigned_staff_id for t in found if t.assigned_staff_id is not None})
+    return [_listed(session, thread, names) for thread in found]
 
 
-def _listed(session: Session, thread: Thread) -> Listed:
+def _listed(session: Session, thread: Thread, names: dict[int, str]) -> Listed:
     count, last = session.execute(
         select(func.count(), func.max(ThreadMessage.id)).where(
             ThreadMessage.thread_id == thread.id, ThreadMessage.author != NOTE
@@ -157,6 +159,7 @@ def _listed(session: Session, thread: Thread) -> Listed:
         int(count),
         latest.text if latest else "",
         latest.media_kind if latest else None,
+        names.get(thread.assigned_staff_id) if thread.assigned_staff_id is not None else None,
     )
 
 
@@ -237,3 +240,33 @@ def reach_all(session: Session, thread_ids: Sequence[int]) -> dict[int, Reach]:
     return {
         row.id: Reach(row.channel, row.address, row.language or "ar", row.last_inbound_at) for row in rows
     }
+
+
+def measured(
+    session: Session, office_code: str | None, since: datetime
+) -> tuple[dict[str, int], dict[str, list[timedelta]]]:
+    """Open questions by office, and how long each question opened since `since` waited for its first answer
+    (those answered), by office."""
+    open_now = (
+        select(Thread.office_code, func.count()).where(Thread.status == OPEN).group_by(Thread.office_code)
+    )
+    answered = select(Thread.office_code, Thread.opened_at, Thread.first_answered_at).where(
+        Thread.opened_at >= since, Thread.first_answered_at.is_not(None)
+    )
+    if office_code is not None:
+        open_now = open_now.where(Thread.office_code == office_code)
+        answered = answered.where(Thread.office_code == office_code)
+    counts = {code: int(count) for code, count in session.execute(open_now).all()}
+    waits: dict[str, list[timedelta]] = {}
+    for code, opened, first in session.execute(answered).all():
+        if first is not None:  # as selected: answered ones
+            waits.setdefault(code, []).append(first - opened)
+    return counts, waits
+
+
+def staff_names(session: Session, staff_ids: set[int]) -> dict[int, str]:
+    """How staff are named on a thread: their login, else their chat address."""
+    rows = session.execute(
+        select(StaffMember.id, StaffMember.login, StaffMember.address).where(StaffMember.id.in_(staff_ids))
+    ).all()
+    return {row.id: row.login or row.address or "" for row in rows}

@@ -50,6 +50,7 @@ class FakeTelegram:
     # Awaited with the updates a getUpdates call is about to answer, before the answer leaves (a test's way
     # to have something happen while the answer is on its way).
     answering_updates: Callable[[list[dict[str, Any]]], Awaitable[None]] | None = None
+    files: dict[str, bytes] = field(default_factory=dict)  # what families sent, by file_id
 
     def __post_init__(self) -> None:
         self._changed = asyncio.Condition()
@@ -58,6 +59,7 @@ class FakeTelegram:
     async def start(self) -> str:
         app = web.Application()
         app.router.add_post("/bot{token}/{method}", self._call)
+        app.router.add_get("/file/bot{token}/{path:.+}", self._file)
         app.router.add_get("/fake/sends", self._sends)
         app.router.add_post("/fake/reset", self._reset)
         self._runner = web.AppRunner(app, access_log=None)
@@ -109,6 +111,23 @@ class FakeTelegram:
             return web.json_response({"ok": False, "error_code": 404, "description": "Not Found"}, status=404)
         response: web.Response = await handler(params)
         return response
+
+    async def _getfile(self, params: dict[str, Any]) -> web.Response:
+        file_id = str(params.get("file_id", ""))
+        if file_id not in self.files:
+            return _bad_request("invalid file_id")
+        if len(self.files[file_id]) > 20 * 1024 * 1024:
+            return _bad_request("file is too big")
+        found = {"file_id": file_id, "file_unique_id": file_id, "file_size": len(self.files[file_id])}
+        return _ok({**found, "file_path": f"files/{file_id}"})
+
+    async def _file(self, request: web.Request) -> web.Response:
+        """A file's bytes, as Telegram's file server gives them to the bot."""
+        path = request.match_info["path"]
+        if request.match_info["token"] != self.token or not path.startswith("files/"):
+            return web.Response(status=404)
+        found = self.files.get(path.removeprefix("files/"))
+        return web.Response(status=404) if found is None else web.Response(body=found)
 
     async def _getme(self, params: dict[str, Any]) -> web.Response:
         return _ok(BOT_USER)
@@ -331,3 +350,9 @@ if __name__ == "__main__":
     parser.add_argument("--count-only", action="store_true", help="count and time messages, keep none")
     arguments = parser.parse_args()
     asyncio.run(serve(arguments.token, keep_messages=not arguments.count_only))
+
+
+def _bad_request(why: str) -> web.Response:
+    return web.json_response(
+        {"ok": False, "error_code": 400, "description": f"Bad Request: {why}"}, status=400
+    )

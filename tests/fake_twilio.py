@@ -19,6 +19,7 @@ class FakeTwilio:
     created: list[dict[str, str]] = field(default_factory=list)
     faults: deque[tuple[int, dict[str, Any]]] = field(default_factory=deque)
     url: str = ""
+    files: dict[str, tuple[str, bytes]] = field(default_factory=dict)  # media by name: (content type, bytes)
 
     def __post_init__(self) -> None:
         self._runner: web.AppRunner | None = None
@@ -26,6 +27,7 @@ class FakeTwilio:
     async def start(self) -> str:
         app = web.Application()
         app.router.add_post("/2010-04-01/Accounts/{account}/Messages.json", self._create)
+        app.router.add_get("/media/{name}", self._media)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         await web.TCPSite(self._runner, "127.0.0.1", 0).start()
@@ -35,6 +37,17 @@ class FakeTwilio:
     async def stop(self) -> None:
         if self._runner is not None:
             await self._runner.cleanup()
+
+    async def _media(self, request: web.Request) -> web.StreamResponse:
+        """A file a family sent, as Twilio serves it to the account (basic auth), by its name in `files`."""
+        expected = "Basic " + base64.b64encode(f"{ACCOUNT_SID}:{self.auth_token}".encode()).decode()
+        if request.headers.get("Authorization") != expected:
+            return web.Response(status=401)
+        found = self.files.get(request.match_info["name"])
+        if found is None:
+            return web.Response(status=404)
+        content_type, body = found
+        return web.Response(body=body, content_type=content_type)
 
     def fail_next(self, status: int, code: int, message: str) -> None:
         self.faults.append((status, {"code": code, "message": message, "more_info": "", "status": status}))

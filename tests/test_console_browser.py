@@ -12,7 +12,7 @@ import pytest
 from playwright.async_api import FilePayload, Page
 
 from bot.service import Service
-from office import canteens, event_notices, events
+from office import canteens, event_notices, events, inbox
 from office.rights import OPERATOR
 from storage import audit
 from storage.audiences import Audience
@@ -20,6 +20,7 @@ from storage.canteens import NewOpportunity
 from storage.db import Database
 from storage.events import EventDetails
 from storage.models import StaffRole
+from storage.threads import Media
 from tests.console import (
     PASSWORD,
     add_staff,
@@ -398,3 +399,27 @@ async def test_every_main_page_reads_right_to_left_in_arabic_and_left_to_right_i
                 title = (await page.locator("h1").inner_text()).strip()
                 assert title.startswith(arabic if language == "ar" else english), (address, title)
                 await screenshot(page, f"{name}-{language}")
+
+
+async def test_sara_answers_a_familys_question_in_the_inbox(
+    console: Service, sqlite_url: str, clock: Clock
+) -> None:
+    database = Database(sqlite_url)
+    asker = inbox.Asker("telegram", "5550001", "makkah", family_id=2)
+    said = [inbox.Said("السلام عليكم، متى يفتح التقديم على مقاصف المدارس؟"),
+            inbox.Said("", Media("voice", "voice-1", "audio/ogg", 30_000))]  # fmt: skip
+    await database.run(lambda s: inbox.ask(s, asker, "canteens", said, clock.now))
+    await database.dispose()
+    async with browser_page(console) as page:
+        await signed_in(page, "sara")
+        await page.click("nav.main >> text=الأسئلة")
+        assert await page.locator("h1").inner_text() == "أسئلة الأسر"
+        assert "سؤال واحد مفتوح" in await page.locator(".measures").inner_text()
+        await screenshot(page, "inbox-ar")
+        await page.click("text=نورة سعيد القرشي")
+        assert await page.locator("audio").count() == 1  # her voice note, played through our server
+        await page.fill("textarea#answer", "يفتح التقديم يوم الأحد القادم إن شاء الله.")
+        await page.click("text=إرسال إليها")
+        assert await page.locator("[role=status]").inner_text() == "إجابتك في طريقها إليها."
+        assert await page.locator("article.said.staff").count() == 1
+        await screenshot(page, "thread-ar")

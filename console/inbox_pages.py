@@ -1,0 +1,166 @@
+"""The console's inbox: families' questions to her office, each read and answered in the page; the files she
+sent (voice notes, photos, documents) fetched through our server with the platform's credentials."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import quote
+
+import aiohttp_jinja2
+from aiohttp import web
+from sqlalchemy.orm import Session
+
+from console import views
+from console.context import console_of, signed_in_as
+from conversations.i18n import N_, _
+from conversations.messages import LARGEST_MEDIA, MediaTooLarge, MediaUnavailable
+from office import inbox
+from office.errors import Refused
+
+# What a browser may show inside the page; anything else is downloaded as a file.
+SHOWN_INLINE = ("image/jpeg", "image/png", "image/webp", "audio/ogg", "audio/mpeg", "audio/mp4", "audio/aac",
+                "audio/amr", "video/mp4", "video/3gpp", "application/pdf")  # fmt: skip
+DONE = {
+    "answer": N_("Your answer is on its way to her."),
+    "note": N_("Your note is kept on the question; she does not see it."),
+    "assign": N_("The question is yours now."),
+    "close": N_("Closed. She can write again whenever she needs."),
+    "reopen": N_("Open again."),
+    "topic": N_("The topic is changed."),
+}
+
+
+def add_routes(router: web.UrlDispatcher) -> None:
+    router.add_get("/inbox", inbox_page, name="inbox")
+    router.add_get("/inbox/{thread:[0-9]{1,9}}", thread_page, name="thread")
+    router.add_post("/inbox/{thread:[0-9]{1,9}}/{change:[a-z]{1,12}}", change_thread, name="change_thread")
+    router.add_get("/inbox/{thread:[0-9]{1,9}}/files/{message:[0-9]{1,9}}", thread_file, name="thread_file")
+
+
+async def inbox_page(request: web.Request) -> web.StreamResponse:
+    console, who = console_of(request), signed_in_as(request)
+    asked = request.query
+    closed = asked.get("closed") == "yes"
+    topic = asked.get("topic") if asked.get("topic") in inbox.TOPICS else None
+    now = console.clock()
+
+    def read(session: Session) -> dict[str, Any]:
+        return {
+            "threads": inbox.inbox(session, who.actor, closed=closed, topic=topic),
+            "measures": inbox.measures(session, who.actor, now),
+            "office_names": dict(views.office_choices(session)),
+        }
+
+    found = await console.database.run(read)
+    return aiohttp_jinja2.render_template(
+        "inbox.html", request, {**found, "closed": closed, "topic": topic, "topics": inbox.TOPICS, "now": now}
+    )
+
+
+def _thread_id(request: web.Request) -> int:
+    return int(request.match_info["thread"])
+
+
+async def thread_page(
+    request: web.Request, problem: str | None = None, typed: str = "", status: int = 200
+) -> web.StreamResponse:
+    console, who = console_of(request), signed_in_as(request)
+    thread_id = _thread_id(request)
+
+    def read(session: Session) -> dict[str, Any]:
+        return {
+            "file": inbox.thread_file(session, who.actor, thread_id),
+            "office_names": dict(views.office_choices(session)),
+        }
+
+    found = await console.database.run(read)
+    done = DONE.get(request.query.get("done", ""))
+    return aiohttp_jinja2.render_template(
+        "thread.html",
+        request,
+        {
+            **found,
+            "topics": inbox.TOPICS,
+            "problem": problem,
+            "typed": typed,
+            "done": str(done) if done else None,
+            "largest_mb": LARGEST_MEDIA // (1024 * 1024),
+        },
+        status=status,
+    )
+
+
+async def change_thread(request: web.Request) -> web.StreamResponse:
+    """One action on a question: an answer, a note, taking it, closing or reopening it, passing it to another
+    office, its topic."""
+    console, who = console_of(request), signed_in_as(request)
+    thread_id, change = _thread_id(request), request.match_info["change"]
+    form = await request.post()
+    text, now = str(form.get("text", "")), console.clock()
+    actions: dict[str, Callable[[Session], object]] = {
+        "answer": lambda s: inbox.answer(s, who.actor, thread_id, text, now),
+        "note": lambda s: inbox.note(s, who.actor, thread_id, text, now),
+        "assign": lambda s: inbox.assign(s, who.actor, thread_id, now),
+        "close": lambda s: inbox.close(s, who.actor, thread_id, now),
+        "reopen": lambda s: inbox.reopen(s, who.actor, thread_id, now),
+        "pass": lambda s: inbox.pass_to(s, who.actor, thread_id, str(form.get("office", "")), now),
+        "topic": lambda s: inbox.set_topic(s, who.actor, thread_id, str(form.get("topic", "")), now),
+    }
+    if change not in actions:
+        raise web.HTTPNotFound
+    try:
+        await console.database.run(actions[change])
+    except Refused as refused:
+        return await thread_page(request, views.problems(refused), typed=text, status=400)
+    if change == "pass":  # hers no longer, unless an admin: back to her own inbox
+        raise web.HTTPSeeOther(request.app.router["inbox"].url_for().with_query(passed="yes"))
+    raise web.HTTPSeeOther(
+        request.app.router["thread"].url_for(thread=str(thread_id)).with_query(done=change)
+    )
+
+
+async def thread_file(request: web.Request) -> web.StreamResponse:
+    """A file she sent, fetched from its platform now (we keep no copy and give no platform's link)."""
+    console, who = console_of(request), signed_in_as(request)
+    thread_id, message_id = _thread_id(request), int(request.match_info["message"])
+    found = await console.database.run(lambda s: inbox.file_of(s, who.actor, thread_id, message_id))
+    source = console.media.get(found.channel)
+    if found.too_large:
+        return _no_file(_too_large(), 413)
+    if source is None:
+        return _no_file(_("This file cannot be fetched here: its channel is not set up on this server."), 503)
+    try:
+        body = await source.fetch(found.reference, LARGEST_MEDIA)
+    except MediaTooLarge:
+        now = console.clock()
+        await console.database.run(
+            lambda s: inbox.too_large_to_open(s, who.actor, thread_id, message_id, now)
+        )
+        return _no_file(_too_large(), 413)
+    except MediaUnavailable:
+        return _no_file(_("The file could not be fetched just now. Please try again later."), 502)
+    content_type = found.content_type.split(";", 1)[0].strip().lower()
+    inline = content_type in SHOWN_INLINE
+    response = web.Response(body=body, content_type=content_type if inline else "application/octet-stream")
+    name = found.name or f"file-{message_id}"
+    response.headers["Content-Disposition"] = (
+        "inline" if inline else f"attachment; filename*=UTF-8''{_quoted(name)}"
+    )
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _too_large() -> str:
+    return _(
+        "This file is too large to show (more than %(limit)s MB); she was asked for a smaller one.",
+        limit=LARGEST_MEDIA // (1024 * 1024),
+    )
+
+
+def _no_file(message: str, status: int) -> web.Response:
+    return web.Response(text=message, status=status, content_type="text/plain")
+
+
+def _quoted(name: str) -> str:
+    return quote(name.replace("/", "_").replace("\\", "_"), safe="")

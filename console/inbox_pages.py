@@ -3,7 +3,7 @@ sent (voice notes, photos, documents) fetched through our server with the platfo
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import quote
 
@@ -36,6 +36,8 @@ def add_routes(router: web.UrlDispatcher) -> None:
     router.add_get("/inbox/{thread:[0-9]{1,9}}", thread_page, name="thread")
     router.add_post("/inbox/{thread:[0-9]{1,9}}/{change:[a-z]{1,12}}", change_thread, name="change_thread")
     router.add_get("/inbox/{thread:[0-9]{1,9}}/files/{message:[0-9]{1,9}}", thread_file, name="thread_file")
+    router.add_get("/inbox/replies", saved_replies_page, name="saved_replies")
+    router.add_post("/inbox/replies", keep_saved_reply, name="keep_saved_reply")
 
 
 async def inbox_page(request: web.Request) -> web.StreamResponse:
@@ -72,8 +74,12 @@ async def thread_page(
         return {
             "file": inbox.thread_file(session, who.actor, thread_id),
             "office_names": dict(views.office_choices(session)),
+            "saved": inbox.saved_replies(session, who.actor),
         }
 
+    use = request.query.get("use", "")
+    if not typed and use.isdigit() and len(use) <= 9:  # a saved reply, to edit before sending
+        typed = await console.database.run(lambda s: inbox.saved_reply_for(s, who.actor, int(use), thread_id))
     found = await console.database.run(read)
     done = DONE.get(request.query.get("done", ""))
     return aiohttp_jinja2.render_template(
@@ -164,3 +170,53 @@ def _no_file(message: str, status: int) -> web.Response:
 
 def _quoted(name: str) -> str:
     return quote(name.replace("/", "_").replace("\\", "_"), safe="")
+
+
+async def saved_replies_page(
+    request: web.Request, problem: str | None = None, typed: Mapping[str, str] | None = None
+) -> web.StreamResponse:
+    console, who = console_of(request), signed_in_as(request)
+
+    def read(session: Session) -> dict[str, Any]:
+        return {
+            "replies": inbox.saved_replies(session, who.actor),
+            "office_names": dict(views.office_choices(session)),
+        }
+
+    found = await console.database.run(read)
+    done = request.query.get("done")
+    return aiohttp_jinja2.render_template(
+        "saved_replies.html",
+        request,
+        {**found, "problem": problem, "typed": typed or {}, "done": done in ("kept", "removed") and done},
+        status=400 if problem else 200,
+    )
+
+
+async def keep_saved_reply(request: web.Request) -> web.StreamResponse:
+    """A saved reply added, changed or removed."""
+    console, who = console_of(request), signed_in_as(request)
+    form = await request.post()
+    typed = {name: str(form.get(name, "")) for name in ("title", "text_ar", "text_en", "office", "reply")}
+    reply = typed["reply"]
+    reply_id = int(reply) if reply.isdigit() and len(reply) <= 9 else None
+    now = console.clock()
+    if form.get("change") == "remove" and reply_id is not None:
+        await console.database.run(lambda s: inbox.remove_saved_reply(s, who.actor, reply_id, now))
+        raise web.HTTPSeeOther(request.app.router["saved_replies"].url_for().with_query(done="removed"))
+    try:
+        await console.database.run(
+            lambda s: inbox.keep_saved_reply(
+                s,
+                who.actor,
+                typed["office"],
+                typed["title"],
+                typed["text_ar"],
+                typed["text_en"],
+                now,
+                reply_id,
+            )
+        )
+    except Refused as refused:
+        return await saved_replies_page(request, views.problems(refused), typed)
+    raise web.HTTPSeeOther(request.app.router["saved_replies"].url_for().with_query(done="kept"))

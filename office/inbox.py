@@ -26,7 +26,7 @@ from office.audit import action, record
 from office.errors import NotFound, Problem, Refused
 from office.rights import Actor, Rights, rights
 from storage import deliveries, kinds, offices, threads
-from storage.models import Thread, ThreadMessage
+from storage.models import SavedReply, Thread, ThreadMessage
 from storage.threads import FAMILY, LARGEST_MEDIA, NOTE, STAFF, Listed, Media, NewThread
 
 TOPICS = ("registration", "trainings", "canteens", "tips", "other")
@@ -343,3 +343,86 @@ def measures(session: Session, actor: Actor, now: datetime) -> list[Measure]:
             )
         )
     return found
+
+
+# -- saved replies -------------------------------------------------------------------------------------------
+
+LONGEST_TITLE = 80
+
+
+def saved_replies(session: Session, actor: Actor) -> Sequence[SavedReply]:
+    """Her office's saved replies (admins: every office's)."""
+    return threads.saved_replies(session, rights(session, actor).scope)
+
+
+def _saved_reply_to_change(session: Session, by: Rights, reply_id: int) -> SavedReply:
+    found = threads.saved_reply(session, reply_id)
+    if found is None or not by.sees(found.office_code):
+        raise NotFound(_("No such saved reply."))
+    return found
+
+
+def saved_reply_for(session: Session, actor: Actor, reply_id: int, thread_id: int) -> str:
+    """A saved reply's text for this question: in the language she reads (the other one if it has none)."""
+    by = rights(session, actor)
+    found = _saved_reply_to_change(session, by, reply_id)
+    thread = _hers_to_see(session, by, thread_id)
+    language = threads.reach_all(session, [thread.id])[thread.id].language
+    return (found.text_en or found.text_ar) if language == "en" else (found.text_ar or found.text_en)
+
+
+@action
+def keep_saved_reply(
+    session: Session,
+    actor: Actor,
+    office_code: str,
+    title: str,
+    text_ar: str,
+    text_en: str,
+    now: datetime,
+    reply_id: int | None = None,
+) -> SavedReply:
+    """A saved reply added to an office's, or one of them changed: a title and its text in Arabic, English or
+    both."""
+    by = rights(session, actor)
+    office_code = by.scope or office_code
+    if office_code not in office_list.codes(session):
+        raise Refused([office_list.unknown(session, office_code)])
+    problems = []
+    title, text_ar, text_en = title.strip(), text_ar.strip(), text_en.strip()
+    if not title or len(title) > LONGEST_TITLE:
+        problems.append(
+            Problem("title", _("a short title, at most %(limit)s characters", limit=LONGEST_TITLE))
+        )
+    if not (text_ar or text_en):
+        problems.append(Problem("text_ar", _("its text, in Arabic, English or both")))
+    if max(len(text_ar), len(text_en)) > LONGEST_ANSWER:
+        problems.append(Problem("text_ar", _("at most %(limit)s characters", limit=LONGEST_ANSWER)))
+    if problems:
+        raise Refused(problems)
+    if reply_id is None:
+        found = SavedReply(
+            office_code=office_code, title=title, text_ar=text_ar, text_en=text_en, updated_at=now
+        )
+        session.add(found)
+    else:
+        found = _saved_reply_to_change(session, by, reply_id)
+        found.title, found.text_ar, found.text_en, found.updated_at = title, text_ar, text_en, now
+    session.flush()
+    record(
+        session, by, "inbox.saved_reply", office=found.office_code, target="saved_reply", target_id=found.id,
+        outcome="added" if reply_id is None else "changed", now=now,
+    )  # fmt: skip
+    return found
+
+
+@action
+def remove_saved_reply(session: Session, actor: Actor, reply_id: int, now: datetime) -> None:
+    by = rights(session, actor)
+    found = _saved_reply_to_change(session, by, reply_id)
+    record(
+        session, by, "inbox.saved_reply", office=found.office_code, target="saved_reply", target_id=found.id,
+        outcome="removed", now=now,
+    )  # fmt: skip
+    session.delete(found)
+    session.flush()

@@ -87,6 +87,7 @@ ACTIONS: dict[str, LazyText] = {
     "inbox.reopen": N_("opened a question again"),
     "inbox.pass": N_("passed a question to another office"),
     "inbox.topic": N_("changed a question's topic"),
+    "inbox.saved_reply": N_("kept the saved replies"),
 }
 
 # An action's outcome that goes without saying ("signed in to the console: signed in"): the audit log names
@@ -145,6 +146,7 @@ TARGETS: dict[str, LazyText] = {  # what an action touched, as the audit log nam
     "tips": N_("the tips"),
     "services": N_("the useful services"),
     "thread": N_("question"),
+    "saved_reply": N_("saved reply"),
 }
 
 FILE_KINDS: dict[str, LazyText] = {  # what a family sent with (or instead of) words

@@ -782,3 +782,17 @@ class ThreadMessage(Base):
     # An answer that reached her only as WhatsApp's "your office answered" template: shown when she writes.
     unread: Mapped[bool] = mapped_column(Boolean, default=False)
     at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class SavedReply(Base):
+    """An answer an office's staff give often, in Arabic and in English, kept to insert and edit before
+    sending (RapidPro's shortcuts)."""
+
+    __tablename__ = "saved_replies"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    office_code: Mapped[str] = mapped_column(ForeignKey("offices.code"), index=True)
+    title: Mapped[str] = mapped_column(String(80))
+    text_ar: Mapped[str] = mapped_column(Text, default="")
+    text_en: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())

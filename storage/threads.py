@@ -10,7 +10,16 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from storage.models import Beneficiary, Contact, Conversation, Delivery, StaffMember, Thread, ThreadMessage
+from storage.models import (
+    Beneficiary,
+    Contact,
+    Conversation,
+    Delivery,
+    SavedReply,
+    StaffMember,
+    Thread,
+    ThreadMessage,
+)
 
 # The largest file staff can open from a thread: Telegram's Bot API gives bots files up to 20 MB, and a voice
 # note, a photo or a certificate's PDF is far smaller. Larger ones are refused clearly, never half-kept.
@@ -270,3 +279,15 @@ def staff_names(session: Session, staff_ids: set[int]) -> dict[int, str]:
         select(StaffMember.id, StaffMember.login, StaffMember.address).where(StaffMember.id.in_(staff_ids))
     ).all()
     return {row.id: row.login or row.address or "" for row in rows}
+
+
+def saved_replies(session: Session, office_code: str | None) -> Sequence[SavedReply]:
+    """An office's saved replies (or every office's), by title."""
+    query = select(SavedReply).order_by(SavedReply.office_code, SavedReply.title, SavedReply.id)
+    if office_code is not None:
+        query = query.where(SavedReply.office_code == office_code)
+    return session.scalars(query).all()
+
+
+def saved_reply(session: Session, reply_id: int) -> SavedReply | None:
+    return session.get(SavedReply, reply_id)

@@ -160,3 +160,32 @@ async def test_a_photo_from_whatsapp_is_fetched_with_our_credentials_and_one_too
         assert "هذا الملف أكبر من أن يُعرض" in await sara.get(f"/console/inbox/{thread}")
     [told] = await database.run(lambda s: s.scalars(select(Delivery)).all())
     assert told.thread_id == thread and "لم يستطع مكتبك فتح الملف" in told.payload["ar"]
+
+
+async def test_sara_keeps_a_saved_reply_puts_it_in_an_answer_and_huda_never_sees_it(
+    console: Service, database: Database, clock: Clock
+) -> None:
+    [fatima] = await register_families(database, clock, [("فاطمة أحمد", "makkah")])
+    thread = await her_question(database, clock, fatima, [inbox.Said("وين أجدد الشهادة الصحية؟")])
+    async with visitor(console) as sara:
+        await sara.signs_in("sara")
+        await sara.get("/console/inbox/replies")
+        token = sara.form_token()
+        await sara.post("/console/inbox/replies", {"csrf": token, "title": "", "text_ar": "", "text_en": ""})
+        assert sara.status == 400 and "عنوان قصير" in sara.alert()
+        kept = {"csrf": token, "title": "الشهادة الصحية", "text_en": "At the health centre near you.",
+                "text_ar": "تُجدَّد الشهادة الصحية في المركز الصحي القريب منك.", "office": "jeddah"}  # fmt: skip
+        await sara.post("/console/inbox/replies", kept)
+        assert sara.status == 303
+        [reply] = await database.run(lambda s: inbox.saved_replies(s, OPERATOR))
+        assert reply.office_code == "makkah"  # her own office's, whatever the form said
+        page = await sara.get(f"/console/inbox/{thread}?use={reply.id}")
+        assert "تُجدَّد الشهادة الصحية في المركز الصحي القريب منك.</textarea>" in page  # to edit, then send
+    async with visitor(console) as huda:
+        await huda.signs_in("huda")
+        assert "الشهادة الصحية" not in await huda.get("/console/inbox/replies")
+        await huda.post(
+            "/console/inbox/replies", {"csrf": huda.form_token(), "reply": str(reply.id), "change": "remove"}
+        )
+        assert huda.status == 404
+    assert len(await database.run(lambda s: inbox.saved_replies(s, OPERATOR))) == 1

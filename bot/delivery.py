@@ -194,7 +194,7 @@ class Dispatcher:
         lease: timedelta = LEASE,
         quiet: QuietHours | None = None,
         concurrency: int = DEFAULT_CONCURRENCY,
-        only_for: Callable[[Session], int | None] | None = None,
+        only_for: Callable[[Session], deliveries.Only | None] | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         heartbeat: float | None = None,
     ) -> None:
@@ -213,7 +213,8 @@ class Dispatcher:
         self.lease = lease
         self.heartbeat = lease.total_seconds() / 3 if heartbeat is None else heartbeat
         self.concurrency = concurrency  # sends in flight at once on each channel
-        # A terminal chat delivers to the one family it speaks for (the family id, now; None: nobody yet).
+        # A terminal chat delivers to the one person it speaks for (her family's and her questions'; None:
+        # nothing for her yet).
         self.only_for = only_for
         self._windows: dict[Channel, _Window] = {}
         # Since when this worker has reached the database without a break (None: it has not, or lost it).
@@ -267,13 +268,13 @@ class Dispatcher:
         # in touch with the database for a whole lease: one that was itself cut off gives the others as
         # long to come back and record what they sent meanwhile.
         take_expired = self._connected_since is not None and now - self._connected_since >= self.lease
-        family = None
+        only = None
         if self.only_for is not None:
-            family = self.only_for(session)
-            if family is None:
+            only = self.only_for(session)
+            if only is None:
                 return []
         return deliveries.claim(
-            session, now, self.batch, self.lease, waiting, for_family=family, take_expired=take_expired
+            session, now, self.batch, self.lease, waiting, only=only, take_expired=take_expired
         )
 
     async def drain(self, go_on: Callable[[], bool] = lambda: True) -> int:

@@ -20,12 +20,13 @@ from typing import TextIO
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from bot.delivery import Dispatcher
 from conversations.messages import Channel
 from conversations.scheduled import due_work
 from handlers.terminal import TerminalSender
-from storage import conversations
+from storage import conversations, deliveries, threads
 from storage.db import Database
 from storage.kinds import QuietHours
 
@@ -51,6 +52,13 @@ async def run_due(
     return done
 
 
+def _hers(session: Session, address: str) -> deliveries.Only | None:
+    """What a terminal chat delivers: to her family, and her office's answers to her questions."""
+    family = conversations.family_at(session, Channel.TERMINAL.value, address)
+    questions = tuple(threads.ids_at(session, Channel.TERMINAL.value, address))
+    return deliveries.Only(family, questions) if family is not None or questions else None
+
+
 class TerminalDelivery:
     """The scheduler and a worker inside `usar chat`, delivering to the one address it speaks for."""
 
@@ -74,7 +82,7 @@ class TerminalDelivery:
             {},
             clock,
             quiet=quiet,
-            only_for=lambda session: conversations.family_at(session, Channel.TERMINAL.value, address),
+            only_for=lambda session: _hers(session, address),
         )
         self._scheduler: AsyncIOScheduler | None = None
         self._running = 0  # jobs under way: the chat's end waits for them before the database closes

@@ -24,11 +24,13 @@ from typing import Any, Literal, cast
 
 from sqlalchemy import (
     JSON,
+    ColumnElement,
     Select,
     Table,
     and_,
     bindparam,
     exists,
+    false,
     func,
     literal,
     or_,
@@ -111,16 +113,30 @@ def enqueue(
     return int(session.execute(statement).rowcount)  # type: ignore[attr-defined]
 
 
+@dataclass(frozen=True)
+class Only:
+    """The deliveries of one person (a terminal chat's): her family's, and her threads' answers."""
+
+    family_id: int | None
+    thread_ids: tuple[int, ...] = ()
+
+    def condition(self) -> ColumnElement[bool]:
+        return or_(
+            _c.beneficiary_id == self.family_id if self.family_id is not None else false(),
+            _c.thread_id.in_(self.thread_ids) if self.thread_ids else false(),
+        )
+
+
 def claim(
     session: Session,
     now: datetime,
     limit: int,
     lease: timedelta,
     not_kinds: Sequence[str] = (),
-    for_family: int | None = None,
+    only: Only | None = None,
     take_expired: bool = True,
 ) -> list[Claimed]:
-    """Up to `limit` due deliveries (none of `not_kinds`; only hers, with `for_family`), now this worker's
+    """Up to `limit` due deliveries (none of `not_kinds`; only hers, with `only`), now this worker's
     until `now + lease`; with `take_expired`, also those whose worker's lease ran out."""
     pending = and_(_c.status == DeliveryStatus.PENDING.value, _c.next_attempt_at <= now)
     due = (
@@ -130,7 +146,7 @@ def claim(
             if take_expired
             else pending,
             _c.kind.not_in(not_kinds) if not_kinds else true(),
-            _c.beneficiary_id == for_family if for_family is not None else true(),
+            only.condition() if only is not None else true(),
             # A thread's answers go one after another, in the order they were written: not while an earlier
             # one of its own is waiting or being sent.
             or_(

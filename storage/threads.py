@@ -291,3 +291,10 @@ def saved_replies(session: Session, office_code: str | None) -> Sequence[SavedRe
 
 def saved_reply(session: Session, reply_id: int) -> SavedReply | None:
     return session.get(SavedReply, reply_id)
+
+
+def ids_at(session: Session, channel: str, address: str) -> list[int]:
+    """Every thread of hers on this channel and address."""
+    return list(
+        session.scalars(select(Thread.id).where(Thread.channel == channel, Thread.address == address))
+    )

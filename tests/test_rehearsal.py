@@ -10,6 +10,8 @@ from sqlalchemy import select
 
 from bot.jobs import TerminalDelivery
 from conversations.engine import Engine
+from office import inbox
+from office.rights import OPERATOR
 from storage import events, tips
 from storage.audiences import Audience
 from storage.db import Database
@@ -82,3 +84,20 @@ async def test_an_invitation_its_reminder_and_a_daily_tip_reach_her_terminal(
         lambda s: s.execute(select(Delivery.kind, Delivery.status).where(Delivery.beneficiary_id == 1)).all()
     )
     assert {kind for kind, status in kinds if status == "sent"} >= {"invitation", "tip", "reminder"}
+
+
+async def test_her_offices_answer_reaches_her_terminal_and_not_anothers(
+    database: Database, engine: Engine, clock: Clock, fatima: Person, mary: Person
+) -> None:
+    await fatima.says("مرحبا")  # not registered: she chooses her office
+    await fatima.chooses("التواصل مع مكتبي")
+    await fatima.chooses("جدة")
+    await fatima.says("متى تبدأ الدورة؟")
+    await mary.says("hello")
+    [listed] = await database.run(lambda s: inbox.inbox(s, OPERATOR))
+    await database.run(lambda s: inbox.answer(s, OPERATOR, listed.thread.id, "الأحد القادم", clock.now))
+    marys, mary_screen = terminal(database, mary, clock)
+    await marys.dispatch_due()
+    hers, her_screen = terminal(database, fatima, clock)
+    await hers.dispatch_due()
+    assert "مكتبك (جدة) يجيبك:\nالأحد القادم" in her_screen.getvalue() and mary_screen.getvalue() == ""

@@ -529,7 +529,8 @@ class _Recorder:
 
 def _targets(session: Session, claimed: Sequence[Claimed]) -> dict[int, Target]:
     """Where each claimed delivery goes, by its id: a family by the channel she used last, in her
-    language; an imported contact by WhatsApp at her mobile, in Arabic."""
+    language; an imported contact by WhatsApp at her mobile, in Arabic; a thread's answer where she wrote
+    from; a staff member where she uses the staff chat."""
     family_ids = [d.beneficiary_id for d in claimed if d.beneficiary_id is not None]
     reaches = conversations.reach_all(session, family_ids)
     families = session.execute(
@@ -559,15 +560,22 @@ def _targets(session: Session, claimed: Sequence[Claimed]) -> dict[int, Target]:
             session, [d.thread_id for d in claimed if d.thread_id is not None]
         ).items()
     }
+    by_staff = {
+        staff_id: Target(Channel(reach.channel), reach.address, reach.language, reach.last_inbound_at, False)
+        for staff_id, reach in conversations.staff_reach_all(
+            session, [d.staff_id for d in claimed if d.staff_id is not None]
+        ).items()
+    }
     targets = {}
     for delivery in claimed:
-        found = (
-            by_family.get(delivery.beneficiary_id)
-            if delivery.beneficiary_id is not None
-            else by_contact.get(delivery.contact_id or 0)
-            if delivery.contact_id is not None
-            else by_thread.get(delivery.thread_id or 0)
-        )
+        if delivery.beneficiary_id is not None:
+            found = by_family.get(delivery.beneficiary_id)
+        elif delivery.contact_id is not None:
+            found = by_contact.get(delivery.contact_id)
+        elif delivery.thread_id is not None:
+            found = by_thread.get(delivery.thread_id)
+        else:
+            found = by_staff.get(delivery.staff_id or 0)
         if found is not None:
             targets[delivery.id] = found
     return targets

@@ -26,6 +26,7 @@ from bot.delivery import Dispatcher
 from conversations.messages import Channel
 from conversations.scheduled import due_work
 from handlers.terminal import TerminalSender
+from office import inbox
 from storage import conversations, deliveries, threads
 from storage.db import Database
 from storage.kinds import QuietHours
@@ -38,12 +39,15 @@ JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 60}
 
 
 async def run_due(
-    database: Database, clock: Callable[[], datetime], reminders: Sequence[timedelta]
+    database: Database,
+    clock: Callable[[], datetime],
+    reminders: Sequence[timedelta],
+    unanswered_hours: float = inbox.UNANSWERED_HOURS,
 ) -> dict[str, object]:
     """What has fallen due, each part in its own transaction, so that one failing does not hold back the
     others; what each part did, by name."""
     done: dict[str, object] = {}
-    for name, work in due_work(reminders):
+    for name, work in due_work(reminders, unanswered_hours):
         now = clock()
         try:
             done[name] = await database.run(partial(work, now=now))

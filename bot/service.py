@@ -194,7 +194,8 @@ class Service:
     async def run_due_work(self) -> dict[str, object]:
         """The scheduler's job: what has fallen due (bot.jobs), what each part did, by name."""
         assert self._database is not None
-        return await run_due(self._database, self.clock, self.settings.reminder_offsets)
+        settings = self.settings
+        return await run_due(self._database, self.clock, settings.reminder_offsets, settings.unanswered_hours)
 
     async def replay_spool(self) -> int:
         """The web role's job: WhatsApp messages that waited for the database, answered in order."""

@@ -48,6 +48,8 @@ class Settings(BaseSettings):
     whatsapp_rate: float = Field(default=50.0, gt=0)
     # Before an event, when those going are reminded: hours (h) or minutes (m), comma-separated.
     reminders: str = Field(default="24h,2h", pattern=r"^\d{1,4}[hm](,\d{1,4}[hm])*$")
+    # A family's question unanswered this many of her office's working hours: flagged, and its staff told.
+    unanswered_hours: float = Field(default=8, gt=0, le=1000)
     # Sends in flight at once on each channel, in each worker (the rate above still holds).
     dispatch_concurrency: int = Field(default=20, ge=1, le=100)
     telegram_api_base: HttpUrl | None = None  # a self-hosted Bot API server; Telegram's by default

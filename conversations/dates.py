@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
@@ -189,6 +189,28 @@ def is_open(hours: list[dict[str, Any]], moment: datetime, zone: ZoneInfo = RIYA
     return any(
         local.weekday() in period["days"] and period["opens"] <= now < period["closes"] for period in hours
     )
+
+
+def working_hours_between(
+    hours: list[dict[str, Any]], start: datetime, end: datetime, zone: ZoneInfo = RIYADH
+) -> float:
+    """How many of an office's opening hours passed between two moments (every hour, when none are known)."""
+    if end <= start:
+        return 0.0
+    if not hours:
+        return (end - start).total_seconds() / 3600
+    total, day = 0.0, start.astimezone(zone).date()
+    last = end.astimezone(zone).date()
+    while day <= last:
+        for period in hours:
+            if day.weekday() not in period["days"]:
+                continue
+            opens = datetime.combine(day, time.fromisoformat(period["opens"]), tzinfo=zone)
+            closes = datetime.combine(day, time.fromisoformat(period["closes"]), tzinfo=zone)
+            overlap = min(closes, end) - max(opens, start)
+            total += max(overlap.total_seconds(), 0.0) / 3600
+        day += timedelta(days=1)
+    return total
 
 
 # -- an hour as she says it ("٤ العصر", "بعد المغرب", "9 ونص", "4 pm", "noon") ------------------------------

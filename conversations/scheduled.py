@@ -16,17 +16,23 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from conversations import daily_tips
-from office import event_notices, sign_in
+from office import event_notices, inbox, sign_in
 from storage import announcements, canteens, seen
 
 Work = Callable[..., object]  # (session, now=…)
 
 
-def due_work(reminders: Sequence[timedelta] = event_notices.DEFAULT_REMINDERS) -> list[tuple[str, Work]]:
+def due_work(
+    reminders: Sequence[timedelta] = event_notices.DEFAULT_REMINDERS,
+    unanswered_hours: float = inbox.UNANSWERED_HOURS,
+) -> list[tuple[str, Work]]:
     """The scheduler's jobs, by name, in the order they run."""
 
     def remind(session: Session, now: datetime) -> int:
         return event_notices.remind_due(session, now, reminders)
+
+    def unanswered(session: Session, now: datetime) -> int:
+        return inbox.remind_unanswered(session, now, unanswered_hours)
 
     return [
         ("announcements", announcements.enqueue_due),
@@ -34,6 +40,7 @@ def due_work(reminders: Sequence[timedelta] = event_notices.DEFAULT_REMINDERS) -
         ("reminders", remind),
         ("daily tips", daily_tips.send_due),
         ("canteen deadlines", canteens.close_due),
+        ("questions unanswered", unanswered),
         ("messages seen long ago", seen.forget_old),
         ("console sign-ins long over", sign_in.forget_old),
     ]

@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import literal, select
 from sqlalchemy.orm import Session
 
+from conversations.dates import working_hours_between
 from conversations.i18n import _, use_language
 from locales import LANGUAGES
 from office import offices as office_list
@@ -426,3 +427,38 @@ def remove_saved_reply(session: Session, actor: Actor, reply_id: int, now: datet
     )  # fmt: skip
     session.delete(found)
     session.flush()
+
+
+# -- questions waiting too long ------------------------------------------------------------------------------
+
+UNANSWERED_HOURS = 8.0  # working hours of her office, by default (USAR_UNANSWERED_HOURS)
+
+
+def remind_unanswered(session: Session, now: datetime, after_hours: float = UNANSWERED_HOURS) -> int:
+    """Questions waiting longer than `after_hours` of their office's opening hours are flagged in the inbox,
+    and the office's staff are told once, in the staff chat (the scheduler's); how many."""
+    reminded = 0
+    for thread in threads.waiting_unreminded(session, now - timedelta(hours=after_hours)):
+        office = offices.contact_of(session, thread.office_code)
+        opening = office.hours if office is not None else []
+        assert thread.waiting_since is not None  # as selected
+        waited = working_hours_between(opening, thread.waiting_since, now)
+        if waited < after_hours:
+            continue
+        thread.reminded_at = now
+        payload: dict[str, object] = {}
+        for language in LANGUAGES:
+            with use_language(language):
+                name = office.name(language) if office else thread.office_code
+                payload[language] = _(
+                    "A family's question to %(office)s has waited %(hours)d working hours for an answer. "
+                    "Answer it in “Questions from families” in the staff menu, or in the console.",
+                    office=name,
+                    hours=int(waited),
+                )
+        deliveries.enqueue(
+            session, kinds.STAFF_REMINDER, thread.id, threads.office_staff(thread.office_code), payload, now,
+            now, recipient="staff_id",
+        )  # fmt: skip
+        reminded += 1
+    return reminded

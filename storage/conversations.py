@@ -18,7 +18,7 @@ from sqlalchemy import Table, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from storage.models import Beneficiary, Conversation
+from storage.models import Beneficiary, Conversation, StaffMember
 from storage.prepared import Prepared
 
 _table = Conversation.__table__  # a Table: the ORM types it as a FromClause
@@ -184,3 +184,30 @@ def offer(session: Session, channel: str, address: str, offered: list[dict[str, 
         .where(Conversation.channel == channel, Conversation.address == address)
         .values(offered=offered, version=Conversation.version + 1)
     )
+
+
+@dataclass(frozen=True)
+class ChatReach:
+    """Where to write to someone in one conversation: its channel and address, her language there, and when
+    she last wrote in it (WhatsApp's 24 hours)."""
+
+    channel: str
+    address: str
+    language: str
+    last_inbound_at: datetime | None
+
+
+def staff_reach_all(session: Session, staff_ids: list[int]) -> dict[int, ChatReach]:
+    """For each staff member, the conversation at her address she used last (none if she never wrote)."""
+    rows = session.execute(
+        select(
+            StaffMember.id, _table.c.channel, _table.c.address, _table.c.language, _table.c.last_inbound_at
+        )
+        .join(_table, _table.c.address == StaffMember.address)
+        .where(StaffMember.id.in_(staff_ids), StaffMember.removed_at.is_(None))
+        .order_by(_table.c.last_inbound_at.asc())
+    ).all()
+    latest: dict[int, ChatReach] = {}
+    for row in rows:  # oldest first: the last one seen is the one she used last
+        latest[row.id] = ChatReach(row.channel, row.address, row.language, row.last_inbound_at)
+    return latest

@@ -62,7 +62,8 @@ class Claimed:
     source_id: int
     beneficiary_id: int | None  # a registered family's delivery,
     contact_id: int | None  # or an imported contact's (an invitation to register),
-    thread_id: int | None  # or a thread's (her office's answer, where she wrote from)
+    thread_id: int | None  # or a thread's (her office's answer, where she wrote from),
+    staff_id: int | None  # or a staff member's (in the staff chat)
     payload: dict[str, Any]
     attempt: int  # 1 for the first try
     claim: int  # this claim's number: what the row must still say for the claim to be this worker's
@@ -76,7 +77,7 @@ def enqueue(
     payload: dict[str, Any],
     not_before: datetime,
     now: datetime,
-    recipient: Literal["beneficiary_id", "contact_id", "thread_id"] = "beneficiary_id",
+    recipient: Literal["beneficiary_id", "contact_id", "thread_id", "staff_id"] = "beneficiary_id",
 ) -> int:
     """A pending delivery for each family id the audience selects; how many were new."""
     if kind.time_bound != ("expires_at" in payload):
@@ -178,6 +179,7 @@ def claim(
             _c.beneficiary_id,
             _c.contact_id,
             _c.thread_id,
+            _c.staff_id,
             _c.payload,
             _c.attempts,
             _c.claims,
@@ -192,6 +194,7 @@ def claim(
                 row.beneficiary_id,
                 row.contact_id,
                 row.thread_id,
+                row.staff_id,
                 row.payload,
                 row.attempts,
                 row.claims,

@@ -51,6 +51,8 @@ REGISTRATION_VERIFIED = Kind("registration_verified", Quiet.WAITS, stopped_by_st
 REGISTRATION_CORRECTION = Kind("registration_correction", Quiet.WAITS, stopped_by_stop=False)
 # Her office's answer to her question: she asked for it, so it does not wait for the morning.
 REPLY = Kind("reply", Quiet.NEVER, stopped_by_stop=False)
+# To an office's staff, in the staff chat: a family's question waited too long for an answer.
+STAFF_REMINDER = Kind("staff_reminder", Quiet.WAITS, stopped_by_stop=False)
 
 KINDS: dict[str, Kind] = {
     kind.name: kind
@@ -69,6 +71,7 @@ KINDS: dict[str, Kind] = {
         REGISTRATION_VERIFIED,
         REGISTRATION_CORRECTION,
         REPLY,
+        STAFF_REMINDER,
     )
 }
 WAITING_IN_QUIET_HOURS = tuple(name for name, kind in KINDS.items() if kind.quiet is Quiet.WAITS)

@@ -380,12 +380,9 @@ class DeliveryStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
+RECIPIENTS = ("beneficiary_id", "contact_id", "thread_id", "staff_id")  # a delivery goes to exactly one
 ONE_RECIPIENT = (
-    " + ".join(
-        f"(CASE WHEN {column} IS NULL THEN 0 ELSE 1 END)"
-        for column in ("beneficiary_id", "contact_id", "thread_id")
-    )
-    + " = 1"
+    " + ".join(f"(CASE WHEN {column} IS NULL THEN 0 ELSE 1 END)" for column in RECIPIENTS) + " = 1"
 )
 
 
@@ -401,6 +398,7 @@ class Delivery(Base):
         UniqueConstraint("kind", "source_id", "beneficiary_id", name="uq_deliveries_once"),
         UniqueConstraint("kind", "source_id", "contact_id", name="uq_deliveries_once_contact"),
         UniqueConstraint("kind", "source_id", "thread_id", name="uq_deliveries_once_thread"),
+        UniqueConstraint("kind", "source_id", "staff_id", name="uq_deliveries_once_staff"),
         CheckConstraint(ONE_RECIPIENT, name="ck_deliveries_one_recipient"),
         Index("ix_deliveries_due", "status", "next_attempt_at"),
     )
@@ -418,6 +416,12 @@ class Delivery(Base):
     # Or a thread's: her office's answer, to the channel and address she wrote from.
     thread_id: Mapped[int | None] = mapped_column(
         ForeignKey("threads.id", ondelete="CASCADE", name="fk_deliveries_thread_id_threads"),
+        index=True,
+        default=None,
+    )
+    # Or a staff member's, in the staff chat (a question unanswered too long).
+    staff_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff.id", ondelete="CASCADE", name="fk_deliveries_staff_id_staff"),
         index=True,
         default=None,
     )

@@ -6,10 +6,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Select, delete, func, select, update
 from sqlalchemy.orm import Session
 
+from storage.conversations import ChatReach
 from storage.models import (
     Beneficiary,
     Contact,
@@ -227,18 +229,9 @@ def addresses_of(session: Session, family_id: int) -> list[tuple[str, str]]:
     return [(row.channel, row.address) for row in rows]
 
 
-@dataclass(frozen=True)
-class Reach:
-    """Where a thread's answers go: the channel and address she wrote from, in the language she reads
-    there, and when she last wrote there (WhatsApp's 24 hours)."""
-
-    channel: str
-    address: str
-    language: str
-    last_inbound_at: datetime | None
-
-
-def reach_all(session: Session, thread_ids: Sequence[int]) -> dict[int, Reach]:
+def reach_all(session: Session, thread_ids: Sequence[int]) -> dict[int, ChatReach]:
+    """Where each thread's answers go: the channel and address she wrote from, in the language she reads
+    there."""
     rows = session.execute(
         select(Thread.id, Thread.channel, Thread.address, Conversation.language, Conversation.last_inbound_at)
         .outerjoin(
@@ -247,7 +240,7 @@ def reach_all(session: Session, thread_ids: Sequence[int]) -> dict[int, Reach]:
         .where(Thread.id.in_(thread_ids))
     ).all()
     return {
-        row.id: Reach(row.channel, row.address, row.language or "ar", row.last_inbound_at) for row in rows
+        row.id: ChatReach(row.channel, row.address, row.language or "ar", row.last_inbound_at) for row in rows
     }
 
 
@@ -297,4 +290,22 @@ def ids_at(session: Session, channel: str, address: str) -> list[int]:
     """Every thread of hers on this channel and address."""
     return list(
         session.scalars(select(Thread.id).where(Thread.channel == channel, Thread.address == address))
+    )
+
+
+def waiting_unreminded(session: Session, before: datetime) -> Sequence[Thread]:
+    """Open threads waiting for an answer since before `before`, whose office was not reminded of them."""
+    return session.scalars(
+        select(Thread)
+        .where(Thread.status == OPEN, Thread.waiting_since < before, Thread.reminded_at.is_(None))
+        .order_by(Thread.waiting_since)
+    ).all()
+
+
+def office_staff(office_code: str) -> Select[Any]:
+    """The staff of an office who use the staff chat (they have an address), still staff."""
+    return select(StaffMember.id).where(
+        StaffMember.office_code == office_code,
+        StaffMember.address.is_not(None),
+        StaffMember.removed_at.is_(None),
     )

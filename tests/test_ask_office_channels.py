@@ -13,13 +13,13 @@ import pytest
 from sqlalchemy import select
 
 from bot.service import Service
-from office import inbox
+from office import inbox, offices
 from office.errors import NotFound
-from office.rights import Actor
+from office.rights import OPERATOR, Actor
 from storage import staff
 from storage.db import Database
 from storage.models import StaffRole, Thread, ThreadMessage
-from tests.fake_telegram import FakeTelegram
+from tests.fake_telegram import FakeTelegram, TelegramUser
 from tests.fake_twilio import FakeTwilio
 from tests.people import Clock
 from tests.test_telegram import FATIMA_ID, MARY_ID, on_phone, settings_for
@@ -44,6 +44,16 @@ async def the_thread(database: Database) -> Thread:
     return await database.run(lambda s: s.scalars(select(Thread)).one())
 
 
+async def asks_her_office(fatima: TelegramUser, office: str) -> None:
+    """Not registered, on Telegram: she chooses "Ask my office" and her office, and is asked her question."""
+    await fatima.says("مرحبا")
+    await fatima.hears("كيف يمكنني مساعدتك؟")
+    await fatima.presses("التواصل مع مكتبي")
+    await fatima.hears("ما مكتب الضمان الاجتماعي الذي يخدمك؟")
+    await fatima.presses(office)
+    await fatima.hears(f"اكتبي سؤالك إلى {office}")
+
+
 @pytest.fixture
 async def telegram(
     database: Database, database_url: str, fake_telegram: FakeTelegram, clock: Clock
@@ -61,12 +71,7 @@ async def test_on_telegram_her_words_voice_note_and_photo_reach_her_office_and_s
 ) -> None:
     await database.run(lambda s: staff.add_or_update(s, str(MARY_ID), StaffRole.STAFF, "jeddah", clock.now))
     fatima = on_phone(fake_telegram, FATIMA_ID, clock)
-    await fatima.says("مرحبا")
-    await fatima.hears("كيف يمكنني مساعدتك؟")
-    await fatima.presses("التواصل مع مكتبي")
-    await fatima.hears("ما مكتب الضمان الاجتماعي الذي يخدمك؟")
-    await fatima.presses("جدة")
-    await fatima.hears("اكتبي سؤالك إلى جدة")
+    await asks_her_office(fatima, "جدة")
     await fatima.says("متى تبدأ دورة سلامة الغذاء؟")
     await fatima.hears("وصل سؤالك إلى جدة")
     await fatima.sends_voice_note()
@@ -103,12 +108,7 @@ async def test_another_offices_staff_cannot_open_her_question(
 ) -> None:
     await database.run(lambda s: staff.add_or_update(s, str(MARY_ID), StaffRole.STAFF, "makkah", clock.now))
     fatima = on_phone(fake_telegram, FATIMA_ID, clock)
-    await fatima.says("مرحبا")
-    await fatima.hears("كيف يمكنني مساعدتك؟")
-    await fatima.presses("التواصل مع مكتبي")
-    await fatima.hears("ما مكتب الضمان الاجتماعي الذي يخدمك؟")
-    await fatima.presses("جدة")
-    await fatima.hears("اكتبي سؤالك إلى جدة")
+    await asks_her_office(fatima, "جدة")
     await fatima.says("سؤال عن المقصف")
     await fatima.hears("وصل سؤالك إلى جدة")
     mary = on_phone(fake_telegram, MARY_ID, clock, first_name="Mary", language_code="en")
@@ -125,12 +125,7 @@ async def test_a_file_telegram_says_is_too_large_is_refused_at_once(
     telegram: Service, fake_telegram: FakeTelegram, clock: Clock
 ) -> None:
     fatima = on_phone(fake_telegram, FATIMA_ID, clock)
-    await fatima.says("مرحبا")
-    await fatima.hears("كيف يمكنني مساعدتك؟")
-    await fatima.presses("التواصل مع مكتبي")
-    await fatima.hears("ما مكتب الضمان الاجتماعي الذي يخدمك؟")
-    await fatima.presses("مكة المكرمة")
-    await fatima.hears("اكتبي سؤالك إلى مكة المكرمة")
+    await asks_her_office(fatima, "مكة المكرمة")
     await fatima.sends_photo(size=25 * 1024 * 1024)
     await fatima.hears("هذا الملف أكبر من أن يفتحه مكتبك")
 
@@ -184,3 +179,29 @@ async def test_on_whatsapp_her_voice_note_reaches_her_office_and_answers_reach_h
     heard = await fatima.says("مرحبا")  # she writes, and reads the answer itself first
     assert heard.startswith("مكتبك (مكة المكرمة) يجيبك:\nموعدك الأحد")
     assert "موعدك الأحد" not in await fatima.says("مرحبا")  # read once
+
+
+async def test_a_question_unanswered_for_eight_working_hours_is_flagged_and_her_offices_staff_told_once(
+    telegram: Service, fake_telegram: FakeTelegram, database: Database, clock: Clock
+) -> None:
+    hours = offices.read_hours("sun-thu 08:00-14:00")
+    await database.run(lambda s: offices.edit(s, OPERATOR, "jeddah", {"hours": hours}, clock.now))
+    await database.run(lambda s: staff.add_or_update(s, str(MARY_ID), StaffRole.STAFF, "jeddah", clock.now))
+    mary = on_phone(fake_telegram, MARY_ID, clock, first_name="Mary", language_code="en")
+    await mary.says("/start")
+    await mary.hears("Staff menu")
+    fatima = on_phone(fake_telegram, FATIMA_ID, clock)
+    await asks_her_office(fatima, "جدة")
+    await fatima.says("سؤال عن الدورة")  # Saturday 09:00 in Riyadh: the office is closed
+    await fatima.hears("المكتب مغلق الآن")
+
+    clock.advance(hours=29)  # Sunday 14:00: six working hours
+    assert (await telegram.run_due_work())["questions unanswered"] == 0
+    clock.advance(hours=20, minutes=30)  # Monday 10:30: eight and a half
+    assert (await telegram.run_due_work())["questions unanswered"] == 1
+    assert (await telegram.run_due_work())["questions unanswered"] == 0  # told once
+    await telegram.dispatch_due()
+    told = await mary.hears("has waited 8 working hours")
+    assert "Jeddah" in told["text"]
+    [listed] = await database.run(lambda s: inbox.inbox(s, OPERATOR))
+    assert listed.thread.reminded_at == clock.now  # flagged in the inbox

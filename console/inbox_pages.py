@@ -47,16 +47,20 @@ async def inbox_page(request: web.Request) -> web.StreamResponse:
     topic = asked.get("topic") if asked.get("topic") in inbox.TOPICS else None
     now = console.clock()
 
+    office = asked.get("office") or None
+
     def read(session: Session) -> dict[str, Any]:
         return {
-            "threads": inbox.inbox(session, who.actor, closed=closed, topic=topic),
+            "threads": inbox.inbox(session, who.actor, closed=closed, topic=topic, office_code=office),
             "measures": inbox.measures(session, who.actor, now),
             "office_names": dict(views.office_choices(session)),
         }
 
     found = await console.database.run(read)
     return aiohttp_jinja2.render_template(
-        "inbox.html", request, {**found, "closed": closed, "topic": topic, "topics": inbox.TOPICS, "now": now}
+        "inbox.html",
+        request,
+        {**found, "closed": closed, "topic": topic, "office": office, "topics": inbox.TOPICS, "now": now},
     )
 
 
@@ -92,6 +96,7 @@ async def thread_page(
             "typed": typed,
             "done": str(done) if done else None,
             "largest_mb": LARGEST_MEDIA // (1024 * 1024),
+            "fetchable": set(console.media),
         },
         status=status,
     )
@@ -133,9 +138,9 @@ async def thread_file(request: web.Request) -> web.StreamResponse:
     found = await console.database.run(lambda s: inbox.file_of(s, who.actor, thread_id, message_id))
     source = console.media.get(found.channel)
     if found.too_large:
-        return _no_file(_too_large(), 413)
+        return _no_file(request, _too_large(), 413)
     if source is None:
-        return _no_file(_("This file cannot be fetched here: its channel is not set up on this server."), 503)
+        return _no_file(request, _("Files from this channel cannot be opened on this server."), 503)
     try:
         body = await source.fetch(found.reference, LARGEST_MEDIA)
     except MediaTooLarge:
@@ -143,9 +148,9 @@ async def thread_file(request: web.Request) -> web.StreamResponse:
         await console.database.run(
             lambda s: inbox.too_large_to_open(s, who.actor, thread_id, message_id, now)
         )
-        return _no_file(_too_large(), 413)
+        return _no_file(request, _too_large(), 413)
     except MediaUnavailable:
-        return _no_file(_("The file could not be fetched just now. Please try again later."), 502)
+        return _no_file(request, _("The file could not be fetched just now. Please try again later."), 502)
     content_type = found.content_type.split(";", 1)[0].strip().lower()
     inline = content_type in SHOWN_INLINE
     response = web.Response(body=body, content_type=content_type if inline else "application/octet-stream")
@@ -164,8 +169,12 @@ def _too_large() -> str:
     )
 
 
-def _no_file(message: str, status: int) -> web.Response:
-    return web.Response(text=message, status=status, content_type="text/plain")
+def _no_file(request: web.Request, message: str, status: int) -> web.StreamResponse:
+    """Why a file is not shown, as a page that leads back to its question."""
+    back = request.app.router["thread"].url_for(thread=request.match_info["thread"])
+    return aiohttp_jinja2.render_template(
+        "refused.html", request, {"message": message, "back": str(back)}, status=status
+    )
 
 
 def _quoted(name: str) -> str:

@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from babel.dates import format_timedelta
+from markupsafe import Markup
 from sqlalchemy.orm import Session
 
 from conversations.dates import RIYADH, hours_text, long_date
@@ -92,6 +93,11 @@ CHANNEL_NAMES: dict[str, LazyText | str] = {
 }
 
 
+def bidi(text: str) -> Markup:
+    """A name of unknown direction (a Latin login) isolated inside a line of the other direction."""
+    return Markup("<bdi>{}</bdi>").format(text)
+
+
 def channel_name(channel: str) -> str:
     return str(CHANNEL_NAMES.get(channel, channel))
 
@@ -138,6 +144,7 @@ FILTERS.update(
         "topic": _words(words.TOPICS),
         "file_kind": _words(words.FILE_KINDS),
         "channel_name": channel_name,
+        "bidi": bidi,
         "title": title,
         "guest_answer": _words(words.GUEST_ANSWERS),
         "application_status": _words(words.APPLICATION_STATUSES),

@@ -14,10 +14,11 @@ from dataclasses import asdict
 from typing import Any
 
 from conversations.dates import hours_text, is_open
-from conversations.forms import Form
+from conversations.forms import Form, yes_or_no
 from conversations.i18n import N_, _
 from conversations.registration import imported_contact, office_options
 from conversations.staff import staff_member
+from conversations.text import fold
 from conversations.turn import Answer, Offer, Turn
 from office import inbox
 from storage import beneficiaries, offices
@@ -27,6 +28,7 @@ ASKED = "asked"  # what she wrote before choosing to send it: [{"text", "media"}
 TOPIC = "topic"
 OFFICE = "office"
 SEND, NOT_NOW = "send", "not_now"
+SEND_WORDS = ("ارسليه", "ارسله", "أرسليه", "أرسله", "ارسلي", "send", "send it")
 # Where she asked from is what it is about (a question from the canteens screen is about canteens).
 TOPIC_OF_FLOW = {
     "canteens": "canteens",
@@ -39,23 +41,52 @@ TOPIC_OF_FLOW = {
 
 
 def said_now(turn: Turn, text: str | None = None) -> list[dict[str, Any]]:
-    """Her message as it is kept until sent: its words and each file."""
+    """Her message as it is kept until sent: its words and each file (not one too large to open: she is told
+    to send a smaller one)."""
     words = turn.inbound.text.strip() if text is None else text
-    files = [asdict(media) for media in turn.inbound.media]
+    files = [asdict(media) for media in turn.inbound.media if not media.too_large]
     if not files:
         return [{"text": words}] if words else []
     return [{"text": words if number == 0 else "", "media": media} for number, media in enumerate(files)]
 
 
+def not_understood(turn: Turn, text: str) -> None:
+    """What she wrote on a screen that cannot read it: words are offered to her office; a stray number or
+    letter is asked again."""
+    if sum(character.isalpha() for character in text) >= 2:
+        offer(turn, text)
+    else:
+        turn.say(_("Sorry, I did not understand that. Please choose from the menu by typing a number."))
+        turn.flow.ask(turn)
+
+
 def offer(turn: Turn, text: str | None = None) -> None:
     """What she wrote, not understood (or a file outside a form), offered to her office; kept meanwhile."""
-    topic = TOPIC_OF_FLOW.get(turn.conversation.flow or "", "other")
+    topic = TOPIC_OF_FLOW.get(turn.conversation.flow or "", "") or topic_of(text or turn.inbound.text)
     asked = turn.answers.get(ASKED, []) if turn.conversation.flow == AskOffice.name else []
     turn.conversation.flow, turn.step = AskOffice.name, "offer"
     turn.clear_answers()
     turn.remember(**{ASKED: asked + said_now(turn, text), TOPIC: topic})
     _too_large(turn)
     AskOffice().ask(turn)
+
+
+# Words that say what a question is about, when she asks from the menu (folded as she may spell them).
+TOPIC_WORDS = {
+    "canteens": ("مقصف", "مقاصف", "المقصف", "canteen"),
+    "trainings": ("دوره", "دورات", "الدوره", "تدريب", "ملتقى", "training", "course"),
+    "registration": ("تسجيل", "تسجيلي", "سجلت", "اسجل", "register", "registration"),
+    "tips": ("نصيحه", "نصائح", "سلامه الغذاء", "tip", "tips"),
+}
+
+
+def topic_of(text: str) -> str:
+    """What her words are about, by the words in them; "other" when nothing says."""
+    folded = f" {fold(text)} "
+    for topic, words in TOPIC_WORDS.items():
+        if any(fold(word) in folded for word in words):
+            return topic
+    return "other"
 
 
 def _too_large(turn: Turn) -> None:
@@ -80,7 +111,10 @@ class AskOffice:
     def _next(self, turn: Turn) -> None:
         """Where she goes from here: her open question, the office to choose, or the question to write."""
         thread = inbox.open_thread(turn.session, turn.inbound.channel.value, turn.inbound.address)
-        if thread is not None and not turn.answers.get(ASKED):
+        if thread is not None and turn.answers.get(ASKED):
+            self._send(turn)  # added to her open question, to its office
+            return
+        if thread is not None:
             turn.step = "open"
             turn.say(
                 _(
@@ -102,12 +136,24 @@ class AskOffice:
     def ask(self, turn: Turn) -> None:
         step = turn.step
         if step == "offer":
-            turn.say(
+            thread = inbox.open_thread(turn.session, turn.inbound.channel.value, turn.inbound.address)
+            question = (
                 _(
                     "I could not answer this myself. Shall I send it to your office? "
                     "A person will answer you here."
-                ),
-                [Offer(N_("Send it to my office"), SEND), Offer(N_("No, back to the menu"), NOT_NOW)],
+                )
+                if thread is None
+                else _(
+                    "Shall I add this to your question to %(office)s? Its staff will answer you here.",
+                    office=_office_name(turn, thread.office_code),
+                )
+            )
+            turn.say(
+                question,
+                [
+                    Offer(N_("Send it to my office"), SEND, aliases=SEND_WORDS),
+                    Offer(N_("No, back to the menu"), NOT_NOW),
+                ],
             )
         elif step == "office":
             turn.say(_("Which social-security office serves you?"), office_options(turn))
@@ -126,9 +172,10 @@ class AskOffice:
     def answer(self, turn: Turn, answer: Answer) -> None:
         step = turn.step
         if step == "offer":
-            if answer.choice == SEND:
+            choice = yes_or_no(turn, answer, SEND, NOT_NOW) or answer.choice
+            if choice == SEND:
                 self._next(turn)
-            elif answer.choice == NOT_NOW:
+            elif choice == NOT_NOW:
                 turn.clear_answers()
                 turn.go("home")
             else:  # more words before she chose: kept with the rest
@@ -141,6 +188,8 @@ class AskOffice:
                 return
             turn.remember(**{OFFICE: answer.choice})
             self._next(turn)
+        elif not turn.inbound.media and sum(c.isalnum() for c in answer.text) < 2:  # "1", "؟": nothing to add
+            self.ask(turn)
         else:  # writing, or her open question: what she sends goes to her office
             turn.remember(**{ASKED: turn.answers.get(ASKED, []) + said_now(turn, answer.text)})
             self._send(turn)
@@ -153,10 +202,15 @@ class AskOffice:
         thread = inbox.open_thread(turn.session, turn.inbound.channel.value, turn.inbound.address)
         office = thread.office_code if thread is not None else _office_of(turn)
         asked = turn.answers.get(ASKED, [])
-        if office is None or not asked:
+        if office is None or (not asked and not turn.inbound.media):
             self._next(turn)
             return
         said = [inbox.Said(item.get("text", ""), _media(item.get("media"))) for item in asked]
+        if not said:  # only a file too large to open: she was told to send a smaller one
+            turn.clear_answers()
+            _too_large(turn)
+            turn.step = "open" if thread is not None else turn.step
+            return
         asker = inbox.Asker(
             turn.inbound.channel.value,
             turn.inbound.address,
@@ -194,6 +248,8 @@ class AskOffice:
 
     def cancel(self, turn: Turn) -> None:
         turn.clear_answers()
+        if inbox.open_thread(turn.session, turn.inbound.channel.value, turn.inbound.address) is not None:
+            turn.say(_("Your question stays with your office, which will answer you here."))
         turn.go("home")
 
 

@@ -12,7 +12,7 @@ from datetime import datetime
 
 from babel.dates import format_date
 
-from conversations import eligibility
+from conversations import ask_office, eligibility
 from conversations.dates import RIYADH, hijri_date, long_time
 from conversations.forms import yes_or_no
 from conversations.i18n import N_, LazyText, _, ngettext, npgettext
@@ -113,8 +113,7 @@ class Canteens:
             turn.remember(**{SHOWN: shown.opportunity})
             self._detail(turn)
         else:
-            turn.say(_("Sorry, I did not understand that. Please choose from the menu by typing a number."))
-            self.ask(turn)
+            ask_office.not_understood(turn, answer.text)
 
     def help(self, turn: Turn) -> str | None:
         return _(

@@ -238,6 +238,8 @@ def _first_message(turn: Turn) -> None:
         turn.switch_language("ar")
     turn.go("home")
     _subscription_in(turn)
+    if turn.inbound.media and ask_office.takes_files(turn):  # her first message a voice note: not lost
+        ask_office.offer(turn)
 
 
 def _subscription_in(turn: Turn) -> None:
@@ -263,6 +265,10 @@ def _route(turn: Turn) -> None:
         return
     if inbound.foreign_contact:
         turn.say(_("Please share your own number with the button below, or type it."))
+        turn.flow.ask(turn)
+        return
+    if inbound.has_media and isinstance(turn.flow, Form):  # a photo's caption is not a form's answer
+        turn.say(_("I can only read typed messages. Please type your answer."))
         turn.flow.ask(turn)
         return
     text = normalise(inbound.text)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from conversations import ask_office
 from conversations.dates import off_the_hour, spoken_hour
 from conversations.i18n import N_, _
 from conversations.payloads import QuizChoice, TipHour, TipTopic
@@ -69,8 +70,7 @@ class FoodSafety:
         elif turn.step == DAILY_STEP:
             self._answer_daily(turn, choice, answer.text)
         else:
-            turn.say(_("Sorry, I did not understand that. Please choose from the menu by typing a number."))
-            self.ask(turn)
+            ask_office.not_understood(turn, answer.text)
 
     def help(self, turn: Turn) -> str | None:
         if turn.step == QUIZZING:

@@ -109,11 +109,8 @@ class Home:
         elif choice == LANGUAGE:
             turn.switch_language("en" if turn.language == "ar" else "ar")
             self.ask(turn)
-        elif sum(character.isalpha() for character in answer.text) >= 2:  # words, not a stray number
-            ask_office.offer(turn, answer.text)
         else:
-            turn.say(_("Sorry, I did not understand that. Please choose from the menu by typing a number."))
-            self.ask(turn)
+            ask_office.not_understood(turn, answer.text)
 
     def help(self, turn: Turn) -> str | None:
         return _("This is the menu. Type the number of what you would like to do.")

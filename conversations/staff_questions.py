@@ -21,6 +21,7 @@ from storage.threads import FAMILY, NOTE, Listed
 SHOWN = 10
 ICONS = {"voice": "🎤", "audio": "🎵", "photo": "🖼️", "video": "🎞️", "document": "📄"}  # on her phone
 CLOSE, BACK, MENU = "questions:close", "questions:back", "questions:menu"
+CLOSING, BACK_TO_IT = "questions:closing", "questions:keep"
 THREAD = "thread"  # the question she has open
 
 
@@ -52,10 +53,7 @@ class StaffQuestions:
         offers = [
             Offer(
                 label=" · ".join(
-                    filter(
-                        None,
-                        [listed.name or _("a family"), said(TOPICS, listed.thread.topic), _latest(listed)],
-                    )
+                    filter(None, [_named(listed), said(TOPICS, listed.thread.topic), _latest(listed)])
                 ),
                 payload=f"questions:{listed.thread.id}",
             )
@@ -73,7 +71,8 @@ class StaffQuestions:
             turn.say(refused.message)
             self._list(turn)
             return
-        lines = [f"{file.name or _('A family')} · {said(TOPICS, file.thread.topic)}"]
+        who_she_is = file.name or _("A family not registered")
+        lines = [f"{who_she_is} · {said(TOPICS, file.thread.topic)}"]
         for message in file.messages:
             when = f"{message.at.astimezone(RIYADH):%Y-%m-%d %H:%M}"
             who = {FAMILY: _("she"), NOTE: _("note")}.get(message.author, _("office"))
@@ -84,7 +83,7 @@ class StaffQuestions:
             lines.append(f"{when} · {who}: {what}")
         turn.say(
             "\n".join(lines) + "\n\n" + _("Type your answer and it is sent to her."),
-            [Offer(N_("Close this question"), CLOSE), Offer(N_("Back to the questions"), BACK)],
+            [Offer(N_("Back to the questions"), BACK), Offer(N_("Close this question"), CLOSE)],
         )
 
     def answer(self, turn: Turn, answer: Answer) -> None:
@@ -98,9 +97,16 @@ class StaffQuestions:
         elif turn.step != THREAD or choice == BACK:
             self._list(turn)
         elif choice == CLOSE:
-            self._act(turn, lambda thread: inbox.close(turn.session, actor(turn), thread, turn.now))
-            turn.say(_("Closed. She can write again whenever she needs."))
+            turn.say(
+                _("Close this question? She can write again whenever she needs."),
+                [Offer(N_("Yes, close it"), CLOSING), Offer(N_("No, keep it open"), BACK_TO_IT)],
+            )
+        elif choice == CLOSING:
+            if self._act(turn, lambda thread: inbox.close(turn.session, actor(turn), thread, turn.now)):
+                turn.say(_("Closed. She can write again whenever she needs."))
             self._list(turn)
+        elif choice == BACK_TO_IT:
+            self._show(turn)
         else:
             written = turn.inbound.text  # as she typed it: the family reads her own words
             if self._act(
@@ -126,6 +132,10 @@ class StaffQuestions:
 
 def _file(kind: str) -> str:
     return f"{ICONS.get(kind, '📎')} {said(FILE_KINDS, kind)}"
+
+
+def _named(listed: Listed) -> str:
+    return listed.name or _("a family not registered")
 
 
 def _latest(listed: Listed) -> str:

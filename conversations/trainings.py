@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from babel.dates import format_date
 
+from conversations import ask_office
 from conversations.dates import RIYADH
 from conversations.i18n import N_, _
 from conversations.payloads import Going, Rsvp, ShowTraining
@@ -71,8 +72,7 @@ class Trainings:
                 )
             self._detail(turn)
         else:
-            turn.say(_("Sorry, I did not understand that. Please choose from the menu by typing a number."))
-            self.ask(turn)
+            ask_office.not_understood(turn, answer.text)
 
     def help(self, turn: Turn) -> str | None:
         return _(

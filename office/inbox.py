@@ -114,13 +114,19 @@ def _hers_to_see(session: Session, by: Rights, thread_id: int, *, lock: bool = F
 
 
 def inbox(
-    session: Session, actor: Actor, closed: bool = False, topic: str | None = None, limit: int = 100
+    session: Session,
+    actor: Actor,
+    closed: bool = False,
+    topic: str | None = None,
+    limit: int = 100,
+    office_code: str | None = None,
 ) -> list[Listed]:
-    """Her office's threads (admins: every office's), open or closed, those waiting longest first."""
+    """Her office's threads (admins: every office's, or one's), open or closed, those waiting longest
+    first."""
     by = rights(session, actor)
     return threads.inbox(
         session,
-        by.scope,
+        by.scope or office_code or None,
         threads.CLOSED if closed else threads.OPEN,
         topic if topic in TOPICS else None,
         limit,
@@ -218,9 +224,10 @@ def answer(session: Session, actor: Actor, thread_id: int, text: str, now: datet
     by = rights(session, actor)
     thread = _hers_to_see(session, by, thread_id, lock=True)
     written = _written(text, LONGEST_ANSWER)
-    message = threads.add(session, thread, STAFF, now, text=written, staff_id=by.staff_id)
-    if thread.status == threads.CLOSED:  # an answer on a closed thread opens it again
+    if thread.status == threads.CLOSED:  # an answer on a closed thread opens it again, if it is her only one
+        _no_other_open(session, thread)
         thread.status, thread.closed_at = threads.OPEN, None
+    message = threads.add(session, thread, STAFF, now, text=written, staff_id=by.staff_id)
     office = offices.office(session, thread.office_code)
     payload: dict[str, object] = {}
     for language in LANGUAGES:
@@ -268,14 +275,22 @@ def close(session: Session, actor: Actor, thread_id: int, now: datetime) -> None
     _recorded(session, by, "inbox.close", thread, "closed", now)
 
 
+def _no_other_open(session: Session, thread: Thread) -> None:
+    """A closed thread opens again only if she has no other open one: one open thread per channel and
+    address."""
+    other = threads.open_thread_at(session, thread.channel, thread.address)
+    if other is not None and other.id != thread.id:
+        there = _("She has another question open: answer her there (question %(number)d).", number=other.id)
+        raise Refused([Problem(None, there)])
+
+
 @action
 def reopen(session: Session, actor: Actor, thread_id: int, now: datetime) -> None:
     by = rights(session, actor)
     thread = _hers_to_see(session, by, thread_id, lock=True)
     if thread.status == threads.OPEN:
         return
-    if threads.open_thread_at(session, thread.channel, thread.address) is not None:
-        raise Refused([Problem(None, _("She has another question open: answer her there."))])
+    _no_other_open(session, thread)
     thread.status, thread.closed_at = threads.OPEN, None
     _recorded(session, by, "inbox.reopen", thread, "reopened", now)
 

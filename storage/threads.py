@@ -136,7 +136,7 @@ class Listed:
 
     thread: Thread
     name: str  # her name, from her registration or her office's list; "" if neither
-    messages: int
+    messages: int  # hers
     last_text: str  # the words of her latest message ("" for a file alone)
     last_media: str | None  # the kind of its file, if it has one
     assigned_to: str | None  # the staff member who took it
@@ -160,7 +160,7 @@ def inbox(
 def _listed(session: Session, thread: Thread, names: dict[int, str]) -> Listed:
     count, last = session.execute(
         select(func.count(), func.max(ThreadMessage.id)).where(
-            ThreadMessage.thread_id == thread.id, ThreadMessage.author != NOTE
+            ThreadMessage.thread_id == thread.id, ThreadMessage.author == FAMILY
         )
     ).one()
     latest = session.get(ThreadMessage, last) if last is not None else None

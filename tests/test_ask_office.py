@@ -47,15 +47,15 @@ async def test_words_not_understood_at_the_menu_go_to_her_office_with_a_voice_no
     assert "هل أرسله إلى مكتبك؟" in fatima.heard and fatima.options[0] == "أرسله إلى مكتبي"
     assert await threads_of(database) == []  # nothing sent before she chooses
     await fatima.chooses("أرسله إلى مكتبي")
-    assert "وصل سؤالك إلى مكة المكرمة" in fatima.heard  # her words were not asked for again
+    assert "وصل سؤالك إلى مكتب مكة المكرمة" in fatima.heard  # her words were not asked for again
     await fatima.sends(VOICE)
-    assert "أُضيفت إلى سؤالك" in fatima.heard
+    assert "أُضيفت رسالتك إلى سؤالك" in fatima.heard
     await fatima.says("القائمة")
     assert ar("Main menu: what would you like to do?") in fatima.heard
     await fatima.chooses("التواصل مع مكتبي")
-    assert "سؤالك إلى مكة المكرمة مفتوح" in fatima.heard  # leaving for the menu did not close it
+    assert "سؤالك إلى مكتب مكة المكرمة مفتوح" in fatima.heard  # leaving for the menu did not close it
     assert await threads_of(database) == [
-        ("makkah", "other", "open", "family: ابي اكلم موظفة عن الدورة الجاية | family: voice")
+        ("makkah", "trainings", "open", "family: ابي اكلم موظفة عن الدورة الجاية | family: voice")
     ]
 
 
@@ -94,9 +94,9 @@ async def test_someone_not_registered_is_asked_which_office_serves_her(
     await fatima.chooses("التواصل مع مكتبي")
     assert fatima.options == ["مكة المكرمة", "الجموم", "جدة"]
     await fatima.chooses("جدة")
-    assert "اكتبي سؤالك إلى جدة" in fatima.heard
+    assert "اكتبي سؤالك إلى مكتب جدة" in fatima.heard
     await fatima.says("متى يفتح التسجيل في المقاصف؟")
-    assert "وصل سؤالك إلى جدة" in fatima.heard
+    assert "وصل سؤالك إلى مكتب جدة" in fatima.heard
     assert await threads_of(database) == [("jeddah", "other", "open", "family: متى يفتح التسجيل في المقاصف؟")]
 
 
@@ -161,3 +161,57 @@ async def test_deleting_her_data_deletes_her_questions_and_her_files_references(
     assert await threads_of(database) == []
     assert await database.run(lambda s: s.scalars(select(ThreadMessage)).all()) == []
     assert await database.run(lambda s: s.scalars(select(Delivery)).all()) == []
+
+
+async def test_she_says_yes_in_her_own_words_and_her_question_is_not_cut_or_lost(
+    fatima: Person, database: Database
+) -> None:
+    await fatima.sends(VOICE)  # her very first message: welcomed, and her voice note offered, not lost
+    assert "أهلاً بك في «أسر»" in fatima.heard and "هل أرسله إلى مكتبك؟" in fatima.heard
+    await fatima.says("ايه")
+    await fatima.chooses("مكة المكرمة")
+    assert "وصل سؤالك إلى مكتب مكة المكرمة" in fatima.heard
+    await fatima.says("١")  # a stray number is not added to her question
+    await fatima.says("القائمة")
+    await fatima.says("ومتى يردون علي؟")  # at the menu, with her question open: added to it
+    assert "هل أضيف هذا إلى سؤالك لمكتب مكة المكرمة؟" in fatima.heard
+    await fatima.says("ارسليه")
+    assert "أُضيفت رسالتك إلى سؤالك" in fatima.heard  # not asked her office again
+    await fatima.says("إلغاء")
+    assert "يبقى سؤالك لدى مكتبك" in fatima.heard
+    assert await threads_of(database) == [
+        ("makkah", "other", "open", "family: voice | family: ومتى يردون علي؟")
+    ]
+
+
+async def test_a_photo_with_a_caption_in_a_form_is_not_taken_for_her_answer(fatima: Person) -> None:
+    await fatima.says("مرحبا")
+    await fatima.chooses("تسجيل أسرتي")
+    await fatima.sends(CERTIFICATE, caption="هذي صورة هويتي")
+    assert "أستطيع قراءة الرسائل المكتوبة فقط" in fatima.heard and "ما اسمك الكامل؟" in fatima.heard
+    await fatima.says("فاطمة أحمد الزهراني")
+    assert "ما رقم هويتك الوطنية" in fatima.heard
+
+
+async def test_a_file_too_large_in_her_open_question_is_refused_and_not_added(
+    fatima: Person, database: Database
+) -> None:
+    await fatima.registers()
+    await fatima.chooses("التواصل مع مكتبي")
+    await fatima.says("عندي سؤال عن الشهادة")
+    await fatima.sends(Media("document", "BQACAgQAAxkBAAIBbig", "application/pdf", LARGEST_MEDIA + 1))
+    assert "هذا الملف أكبر من أن يفتحه مكتبك" in fatima.heard and "أُضيفت" not in fatima.heard
+    assert await threads_of(database) == [("makkah", "other", "open", "family: عندي سؤال عن الشهادة")]
+
+
+async def test_a_question_typed_on_the_canteens_screen_is_offered_about_canteens(
+    fatima: Person, database: Database, clock: Clock
+) -> None:
+    school = girls_school("ابتدائية مكة", clock.now + timedelta(days=10))
+    await database.run(lambda s: canteens.publish(s, OPERATOR, school, clock.now))
+    await fatima.registers()
+    await fatima.chooses("فرص المقاصف")
+    await fatima.says("كم الايجار اللي ادفعه للمدرسة؟")
+    await fatima.says("نعم")
+    [(_, topic, _, said)] = await threads_of(database)
+    assert (topic, said) == ("canteens", "family: كم الايجار اللي ادفعه للمدرسة؟")

@@ -51,7 +51,7 @@ async def asks_her_office(fatima: TelegramUser, office: str) -> None:
     await fatima.presses("التواصل مع مكتبي")
     await fatima.hears("ما مكتب الضمان الاجتماعي الذي يخدمك؟")
     await fatima.presses(office)
-    await fatima.hears(f"اكتبي سؤالك إلى {office}")
+    await fatima.hears(f"اكتبي سؤالك إلى مكتب {office}")
 
 
 @pytest.fixture
@@ -73,11 +73,11 @@ async def test_on_telegram_her_words_voice_note_and_photo_reach_her_office_and_s
     fatima = on_phone(fake_telegram, FATIMA_ID, clock)
     await asks_her_office(fatima, "جدة")
     await fatima.says("متى تبدأ دورة سلامة الغذاء؟")
-    await fatima.hears("وصل سؤالك إلى جدة")
+    await fatima.hears("وصل سؤالك إلى مكتب جدة")
     await fatima.sends_voice_note()
-    await fatima.hears("أُضيفت إلى سؤالك")
+    await fatima.hears("أُضيفت رسالتك إلى سؤالك")
     await fatima.sends_photo(size=120_000)
-    await fatima.hears("أُضيفت إلى سؤالك")
+    await fatima.hears("أُضيفت رسالتك إلى سؤالك")
     assert await said_on_threads(database) == [
         "family: متى تبدأ دورة سلامة الغذاء؟",
         "family: voice",
@@ -89,7 +89,7 @@ async def test_on_telegram_her_words_voice_note_and_photo_reach_her_office_and_s
     await mary.hears("Staff menu")
     await mary.presses("Questions from families")
     await mary.hears("Questions from families, those waiting longest first")
-    await mary.presses("a family · other · 🖼️ a photo")
+    await mary.presses("a family not registered · other · 🖼️ a photo")
     thread = await mary.hears("متى تبدأ دورة سلامة الغذاء؟")
     assert "🎤 a voice note" in thread["text"] and "🖼️ a photo" in thread["text"]
     await mary.says("Next Sunday at 9, at the office.")
@@ -110,7 +110,7 @@ async def test_another_offices_staff_cannot_open_her_question(
     fatima = on_phone(fake_telegram, FATIMA_ID, clock)
     await asks_her_office(fatima, "جدة")
     await fatima.says("سؤال عن المقصف")
-    await fatima.hears("وصل سؤالك إلى جدة")
+    await fatima.hears("وصل سؤالك إلى مكتب جدة")
     mary = on_phone(fake_telegram, MARY_ID, clock, first_name="Mary", language_code="en")
     await mary.says("/start")
     await mary.hears("Staff menu")
@@ -154,10 +154,10 @@ async def test_on_whatsapp_her_voice_note_reaches_her_office_and_answers_reach_h
     await fatima.says("مرحبا")
     assert "هل أرسله إلى مكتبك؟" in await fatima.says("ابغى اكلم الموظفة عن شهادتي")
     assert "ما مكتب الضمان الاجتماعي الذي يخدمك؟" in await fatima.says("1")  # send it: to which office?
-    assert "وصل سؤالك إلى مكة المكرمة" in await fatima.says("1")  # her words kept, never typed again
+    assert "وصل سؤالك إلى مكتب مكة المكرمة" in await fatima.says("1")  # her words kept, never typed again
     await fatima.post({"Body": "", "NumMedia": "1", "MediaUrl0": twilio.url + "/media/voice-1",
                        "MediaContentType0": "audio/ogg"})  # fmt: skip
-    assert "أُضيفت إلى سؤالك" in "\n".join(fatima.heard)
+    assert "أُضيفت رسالتك إلى سؤالك" in "\n".join(fatima.heard)
     await fatima.post({"Body": "هذه الشهادة", "NumMedia": "1", "MediaUrl0": twilio.url + "/media/photo-1",
                        "MediaContentType0": "image/jpeg"})  # fmt: skip
     assert await said_on_threads(database) == [

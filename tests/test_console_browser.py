@@ -246,6 +246,7 @@ async def test_noura_adds_a_staff_member_who_signs_in_and_then_removes_her(conso
             assert (await huda.request.get("/console/staff")).status == 403
 
             await page.click("button[aria-label='إزالة huda']")
+            await page.click("text=نعم، أزيليها")  # asked first
             await huda.reload()
             assert "/console/login" in huda.url  # signed out at once
 
@@ -367,8 +368,8 @@ async def test_noura_downloads_the_tips_and_sara_may_not(console: Service) -> No
         await signed_in(page, "sara")
         assert await page.locator("text=النصائح والخدمات").count() == 0
         await page.goto("/console/content")
-        await page.click("button[aria-label='تنزيل النصائح']")
-        assert await page.locator("[role=alert]").inner_text() == "هذا من صلاحيات المشرفين فقط."
+        assert await page.locator("[role=alert]").inner_text() == "هذا من صلاحيات المسؤولات فقط."
+        assert await page.locator("button[aria-label='تنزيل النصائح']").count() == 0
 
 
 MAIN_PAGES = [  # (address, its Arabic title, its English title, screenshot's name)
@@ -417,7 +418,9 @@ async def test_sara_answers_a_familys_question_in_the_inbox(
         assert "سؤال واحد مفتوح" in await page.locator(".measures").inner_text()
         await screenshot(page, "inbox-ar")
         await page.click("text=نورة سعيد القرشي")
-        assert await page.locator("audio").count() == 1  # her voice note, played through our server
+        # Her voice note: this console has no Telegram set up, so it says it cannot open it (with Telegram,
+        # it plays through our server: tests/test_console_inbox.py).
+        assert "لا يمكن فتح ملفات هذه القناة" in await page.locator("article.said.family").nth(1).inner_text()
         await page.fill("textarea#answer", "يفتح التقديم يوم الأحد القادم إن شاء الله.")
         await page.click("text=إرسال إليها")
         assert await page.locator("[role=status]").inner_text() == "إجابتك في طريقها إليها."

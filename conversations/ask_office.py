@@ -116,13 +116,17 @@ class AskOffice:
             return
         if thread is not None:
             turn.step = "open"
-            turn.say(
+            said = [
                 _(
                     "Your question to %(office)s is open: write more, or send a voice note or a photo, and "
                     "it is added. Type “menu” to go back.",
                     office=_office_name(turn, thread.office_code),
                 )
-            )
+            ]
+            answered = inbox.last_answer(turn.session, thread.id)
+            if answered is not None:
+                said.insert(0, _("Your office's latest answer: %(answer)s", answer=answered))
+            turn.say("\n\n".join(said))
             return
         if _office_of(turn) is None:
             turn.step = "office"

@@ -27,7 +27,7 @@ from office.audit import action, record
 from office.errors import NotFound, Problem, Refused
 from office.rights import Actor, Rights, rights
 from storage import deliveries, kinds, offices, threads
-from storage.models import SavedReply, Thread, ThreadMessage
+from storage.models import Delivery, SavedReply, Thread, ThreadMessage
 from storage.threads import FAMILY, LARGEST_MEDIA, NOTE, STAFF, Listed, Media, NewThread
 
 TOPICS = ("registration", "trainings", "canteens", "tips", "other")
@@ -85,6 +85,12 @@ def ask(
     return thread, new
 
 
+def last_answer(session: Session, thread_id: int) -> str | None:
+    """Her office's latest answer on her question, if it answered."""
+    answers = [message.text for message in threads.messages(session, thread_id) if message.author == STAFF]
+    return answers[-1] if answers else None
+
+
 def answers_to_read(session: Session, channel: str, address: str, language: str) -> list[str]:
     """Her office's answers that reached her only as "your office answered" (WhatsApp, outside the 24
     hours), as she reads them now; from now on read."""
@@ -140,6 +146,9 @@ class ThreadFile:
     messages: Sequence[ThreadMessage]
     staff_names: dict[int, str]  # who wrote each answer and note
     assigned_to: str | None
+    # What became of each answer (and notice) sent to her, by its message: the outbox's row, and the
+    # platform's last report (delivered, read, failed …).
+    deliveries: dict[int, tuple[Delivery, str | None]]
 
 
 def thread_file(session: Session, actor: Actor, thread_id: int) -> ThreadFile:
@@ -151,7 +160,8 @@ def thread_file(session: Session, actor: Actor, thread_id: int) -> ThreadFile:
         ids.add(found.assigned_staff_id)
     names = threads.staff_names(session, ids)
     assigned = names.get(found.assigned_staff_id) if found.assigned_staff_id is not None else None
-    return ThreadFile(found, threads.name_of(session, found), said, names, assigned)
+    sent = deliveries.answers_on(session, found.id)
+    return ThreadFile(found, threads.name_of(session, found), said, names, assigned, sent)
 
 
 @dataclass(frozen=True)

@@ -392,12 +392,27 @@ def counts(session: Session, kind: Kind, source_id: int) -> dict[str, int]:
 def sent_to(session: Session, beneficiary_id: int, limit: int) -> list[tuple[Delivery, str | None]]:
     """The messages we started for her, the latest first, each with the platform's last report on it
     (delivered, read, failed …; None: none came)."""
-    found = session.scalars(
-        select(Delivery)
-        .where(Delivery.beneficiary_id == beneficiary_id)
-        .order_by(Delivery.created_at.desc(), Delivery.id.desc())
-        .limit(limit)
-    ).all()
+    return _reported(
+        session.scalars(
+            select(Delivery)
+            .where(Delivery.beneficiary_id == beneficiary_id)
+            .order_by(Delivery.created_at.desc(), Delivery.id.desc())
+            .limit(limit)
+        ).all()
+    )
+
+
+def answers_on(session: Session, thread_id: int) -> dict[int, tuple[Delivery, str | None]]:
+    """Her office's answers on a thread, by the message each carries, with the platform's last report."""
+    found = session.scalars(select(Delivery).where(Delivery.thread_id == thread_id)).all()
+    return {delivery.source_id: (delivery, report) for delivery, report in _reported(found)}
+
+
+def _reported(found: Sequence[Delivery]) -> list[tuple[Delivery, str | None]]:
+    if not found:
+        return []
+    session = Session.object_session(found[0])
+    assert session is not None
     sent_ids = [delivery.provider_message_id for delivery in found if delivery.provider_message_id]
     reported: dict[str, str] = {}
     if sent_ids:

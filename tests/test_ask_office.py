@@ -138,6 +138,9 @@ async def test_her_offices_answer_is_queued_for_her_and_another_office_cannot_op
     await database.run(
         lambda s: inbox.answer(s, Actor.staff("900"), thread.thread.id, "من مركز الرعاية الصحية", clock.now)
     )
+    await fatima.says("القائمة")
+    await fatima.chooses("التواصل مع مكتبي")  # she comes back: her question is open, and was answered
+    assert "آخر إجابة من مكتبك: من مركز الرعاية الصحية" in fatima.heard
     [queued] = await database.run(lambda s: s.scalars(select(Delivery)).all())
     assert (queued.kind, queued.thread_id) == ("reply", thread.thread.id)
     assert queued.payload["ar"] == "مكتبك (مكة المكرمة) يجيبك:\nمن مركز الرعاية الصحية"

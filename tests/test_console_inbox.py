@@ -86,6 +86,7 @@ async def test_sara_reads_answers_and_closes_a_question_and_huda_of_jeddah_canno
         await sara.post(f"/console/inbox/{thread}/answer", {"csrf": token, "text": "يفتح الأحد القادم"})
         page = await sara.get(sara.location)
         assert "إجابتك في طريقها إليها" in page and "يفتح الأحد القادم" in page
+        assert '<p class="hint delivery">بانتظار الإرسال' in page  # what became of it, as the outbox says
         await sara.post(f"/console/inbox/{thread}/note", {"csrf": token, "text": "اتصلت بها أيضاً"})
         await sara.post(f"/console/inbox/{thread}/assign", {"csrf": token})
         await sara.post(f"/console/inbox/{thread}/topic", {"csrf": token, "topic": "trainings"})

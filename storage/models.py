@@ -120,6 +120,9 @@ class Beneficiary(Base):
     __tablename__ = "beneficiaries"
     __table_args__ = (
         # Those waiting for their office to verify them, oldest first: counted above the console's list.
+        # The console's list, newest first: of every office (admins) and of one office (its staff).
+        Index("ix_beneficiaries_newest", "registered_at", "id"),
+        Index("ix_beneficiaries_office_newest", "office_code", "registered_at", "id"),
         Index(
             "ix_beneficiaries_waiting",
             "office_code",

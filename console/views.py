@@ -13,7 +13,7 @@ from markupsafe import Markup
 from sqlalchemy.orm import Session
 
 from conversations.dates import RIYADH, hours_text, long_date
-from conversations.i18n import N_, LazyText, current_language
+from conversations.i18n import N_, LazyText, _, current_language
 from office import audit, offices, words
 from office.errors import Refused
 from storage.audit import Line
@@ -83,6 +83,8 @@ def what(line: Line) -> str:
 
 def duration(delta: timedelta) -> str:
     """A wait as people say it: "3 hours", "20 minutes", in her language."""
+    if delta < timedelta(minutes=1):
+        return _("a moment")
     return format_timedelta(delta, granularity="minute", threshold=1.5, locale=current_language())
 
 

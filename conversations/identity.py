@@ -18,6 +18,7 @@ from conversations.i18n import _
 from conversations.messages import Channel, Inbound
 from conversations.turn import Answer, Turn
 from conversations.validators import saudi_mobile, saudi_national_id
+from office import inbox
 from storage import beneficiaries
 from storage.models import Beneficiary
 
@@ -61,6 +62,7 @@ def recognise(turn: Turn) -> bool:
 
 def _link(turn: Turn, family: Beneficiary) -> None:
     turn.conversation.beneficiary_id = family.id
+    inbox.hers_now(turn.session, turn.inbound.channel.value, turn.inbound.address, family.id)
     turn.clear_answers()  # a registration she had started here is not needed any more
     turn.switch_language(family.language)
     turn.say(

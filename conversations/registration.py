@@ -20,6 +20,7 @@ from conversations.identity import vouched_mobile
 from conversations.messages import Channel
 from conversations.turn import Answer, Offer, Turn
 from conversations.validators import person_name, saudi_mobile, saudi_national_id
+from office import inbox
 from office.words import PRODUCT_LABELS
 from storage import beneficiaries, contacts, offices
 from storage.beneficiaries import AlreadyRegistered, Identifier, NewBeneficiary
@@ -123,6 +124,7 @@ def register_beneficiary(turn: Turn, answers: dict[str, Any]) -> None:
         raise SendBack(taken.identifier.value, _taken_message(taken.identifier)) from taken
     contacts.forget(turn.session, new.national_id, new.mobile)
     turn.conversation.beneficiary_id = family
+    inbox.hers_now(turn.session, turn.inbound.channel.value, turn.inbound.address, family)
     turn.say(
         _(
             "Thank you, %(name)s! Your family is registered. Your office will review your registration; "

@@ -91,6 +91,11 @@ def last_answer(session: Session, thread_id: int) -> str | None:
     return answers[-1] if answers else None
 
 
+def hers_now(session: Session, channel: str, address: str, family_id: int) -> None:
+    """She registered (or was recognised): her questions from here are her family's, named in the inbox."""
+    threads.link_family(session, channel, address, family_id)
+
+
 def answers_to_read(session: Session, channel: str, address: str, language: str) -> list[str]:
     """Her office's answers that reached her only as "your office answered" (WhatsApp, outside the 24
     hours), as she reads them now; from now on read."""
@@ -310,6 +315,8 @@ def pass_to(session: Session, actor: Actor, thread_id: int, office_code: str, no
     """Another office serves her: the thread is theirs now (not assigned to anyone there)."""
     by = rights(session, actor)
     thread = _hers_to_see(session, by, thread_id, lock=True)
+    if not office_code:
+        raise Refused([Problem("office", _("Choose the office that serves her."))])
     if office_code not in office_list.codes(session):
         raise Refused([office_list.unknown(session, office_code)])
     if office_code == thread.office_code:

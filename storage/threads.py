@@ -309,3 +309,12 @@ def office_staff(office_code: str) -> Select[Any]:
         StaffMember.address.is_not(None),
         StaffMember.removed_at.is_(None),
     )
+
+
+def link_family(session: Session, channel: str, address: str, family_id: int) -> None:
+    """Her questions asked from this channel and address before her family was known are her family's."""
+    session.execute(
+        update(Thread)
+        .where(Thread.channel == channel, Thread.address == address, Thread.family_id.is_(None))
+        .values(family_id=family_id)
+    )

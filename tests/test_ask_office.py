@@ -218,3 +218,18 @@ async def test_a_question_typed_on_the_canteens_screen_is_offered_about_canteens
     await fatima.says("نعم")
     [(_, topic, _, said)] = await threads_of(database)
     assert (topic, said) == ("canteens", "family: كم الايجار اللي ادفعه للمدرسة؟")
+
+
+async def test_a_question_asked_before_she_registered_is_her_familys_once_she_does(
+    fatima: Person, database: Database
+) -> None:
+    await fatima.says("مرحبا")
+    await fatima.chooses("التواصل مع مكتبي")
+    await fatima.chooses("مكة المكرمة")
+    await fatima.says("كيف أسجل أسرتي؟")
+    [listed] = await database.run(lambda s: inbox.inbox(s, OPERATOR))
+    assert listed.name == ""  # nobody known yet
+    await fatima.says("القائمة")
+    await fatima.registers()
+    [listed] = await database.run(lambda s: inbox.inbox(s, OPERATOR))
+    assert listed.name == "فاطمة أحمد الزهراني"  # her family, named in the inbox

@@ -15,7 +15,7 @@ from bot.service import Service
 from office import inbox
 from office.rights import OPERATOR
 from storage.db import Database
-from storage.models import Delivery, Thread
+from storage.models import Delivery, StaffRole, Thread
 from storage.threads import Media
 from tests.console import add_staff, console_server, register_families, visitor
 from tests.fake_telegram import TOKEN, FakeTelegram
@@ -112,6 +112,8 @@ async def test_a_question_passed_to_jeddah_leaves_makkahs_inbox_for_jeddahs(
     async with visitor(console) as sara:
         await sara.signs_in("sara")
         await sara.get(f"/console/inbox/{thread}")
+        await sara.post(f"/console/inbox/{thread}/pass", {"csrf": sara.form_token(), "office": ""})
+        assert sara.status == 400 and "اختاري المكتب الذي يخدمها" in sara.alert()
         await sara.post(f"/console/inbox/{thread}/pass", {"csrf": sara.form_token(), "office": "jeddah"})
         assert sara.location == "/console/inbox?passed=yes"
         await sara.get(f"/console/inbox/{thread}")
@@ -119,6 +121,11 @@ async def test_a_question_passed_to_jeddah_leaves_makkahs_inbox_for_jeddahs(
     async with visitor(console) as huda:
         await huda.signs_in("huda")
         assert "أسكن في جدة الآن" in await huda.get("/console/inbox")
+    await add_staff(database, clock, "noura", StaffRole.ADMIN)
+    async with visitor(console) as noura:
+        await noura.signs_in("noura")
+        audit_page = await noura.get("/console/audit")
+        assert "حوّلت سؤالاً إلى مكتب آخر → جدة" in audit_page
 
 
 async def test_her_voice_note_from_telegram_plays_through_our_server(

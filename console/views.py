@@ -9,7 +9,6 @@ from typing import Any
 from urllib.parse import urlencode
 
 from babel.dates import format_timedelta
-from markupsafe import Markup
 from sqlalchemy.orm import Session
 
 from conversations.dates import RIYADH, hours_text, long_date
@@ -95,9 +94,10 @@ CHANNEL_NAMES: dict[str, LazyText | str] = {
 }
 
 
-def bidi(text: str) -> Markup:
-    """A name of unknown direction (a Latin login) isolated inside a line of the other direction."""
-    return Markup("<bdi>{}</bdi>").format(text)
+def bidi(text: str) -> str:
+    """A name of unknown direction (a Latin login) isolated inside a line of the other direction (Unicode's
+    first-strong isolate: plain text, so it goes through a translated sentence and its escaping)."""
+    return f"\u2068{text}\u2069"
 
 
 def channel_name(channel: str) -> str:

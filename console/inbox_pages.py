@@ -78,6 +78,7 @@ async def thread_page(
         return {
             "file": inbox.thread_file(session, who.actor, thread_id),
             "office_names": dict(views.office_choices(session)),
+            "active_offices": views.active_office_choices(session),
             "saved": inbox.saved_replies(session, who.actor),
         }
 
@@ -190,6 +191,7 @@ async def saved_replies_page(
         return {
             "replies": inbox.saved_replies(session, who.actor),
             "office_names": dict(views.office_choices(session)),
+            "active_offices": views.active_office_choices(session),
         }
 
     found = await console.database.run(read)

@@ -45,9 +45,15 @@ def problems(refused: Refused) -> str:
 
 
 def office_choices(session: Session) -> list[tuple[str, str]]:
-    """The active offices, (code, name in her language), for a filter."""
+    """Every office, active or not, (code, name in her language): for filters and names."""
     language = current_language()
     return [(office.code, office.name(language)) for office in offices.listing(session)]
+
+
+def active_office_choices(session: Session) -> list[tuple[str, str]]:
+    """The active offices, (code, name in her language): for choosing one to give something to."""
+    language = current_language()
+    return [(office.code, office.name(language)) for office in offices.listing(session) if office.active]
 
 
 def verification(family: Beneficiary) -> str:

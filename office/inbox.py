@@ -66,6 +66,10 @@ def ask(
     """Her messages on her open thread, or on a new one with her office; the thread, and whether it is new.
     A file over the size staff can open is kept as "too large" (she is told by the conversation)."""
     thread = threads.open_thread_at(session, asker.channel, asker.address)
+    if thread is not None:  # taken in turn with staff: one closing it now is not written past
+        thread = threads.locked(session, thread.id)
+        if thread is not None and thread.status != threads.OPEN:
+            thread = None
     new = thread is None
     if thread is None:
         thread = threads.start(
@@ -307,6 +311,8 @@ def reopen(session: Session, actor: Actor, thread_id: int, now: datetime) -> Non
         return
     _no_other_open(session, thread)
     thread.status, thread.closed_at = threads.OPEN, None
+    waiting = threads.first_unanswered(session, thread.id)
+    thread.waiting_since = waiting.at if waiting is not None else None
     _recorded(session, by, "inbox.reopen", thread, "reopened", now)
 
 
@@ -488,9 +494,10 @@ def remind_unanswered(session: Session, now: datetime, after_hours: float = UNAN
                     office=name,
                     hours=int(waited),
                 )
+        first = threads.first_unanswered(session, thread.id)  # each wait is told once: keyed by its start
         deliveries.enqueue(
-            session, kinds.STAFF_REMINDER, thread.id, threads.office_staff(thread.office_code), payload, now,
-            now, recipient="staff_id",
+            session, kinds.STAFF_REMINDER, first.id if first else thread.id,
+            threads.office_staff(thread.office_code), payload, now, now, recipient="staff_id",
         )  # fmt: skip
         reminded += 1
     return reminded

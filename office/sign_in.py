@@ -43,7 +43,7 @@ class Locked(OfficeError):
     def __init__(self, until: datetime) -> None:
         super().__init__(
             _(
-                "Too many wrong tries. Try again in a quarter of an hour, at %(time)s, "
+                "Too many wrong tries. Try again after %(time)s, "
                 "or ask an administrator to unlock your login.",
                 time=f"{until.astimezone(RIYADH):%H:%M}",
             )

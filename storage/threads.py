@@ -95,10 +95,10 @@ def add(
 ) -> ThreadMessage:
     """One message on the thread; hers makes it wait for an answer (from her first one not answered)."""
     message = ThreadMessage(thread_id=thread.id, author=author, staff_id=staff_id, text=text, at=now)
-    if media is not None:
-        message.media_kind, message.media_reference = media.kind, media.reference
-        message.media_type, message.media_size = media.content_type, media.size
-        message.media_name, message.too_large = media.name, media.too_large
+    if media is not None:  # within the columns, whatever a platform sent
+        message.media_kind, message.media_reference = media.kind[:16], media.reference[:500]
+        message.media_type, message.media_size = media.content_type[:100], media.size
+        message.media_name, message.too_large = media.name[:200], media.too_large
     session.add(message)
     if author == FAMILY and thread.waiting_since is None:
         thread.waiting_since = now
@@ -152,26 +152,62 @@ def inbox(
     if topic is not None:
         query = query.where(Thread.topic == topic)
     waiting_first = (Thread.waiting_since.is_(None), Thread.waiting_since, Thread.opened_at, Thread.id)
-    found = session.scalars(query.order_by(*waiting_first).limit(limit)).all()
-    names = staff_names(session, {t.assigned_staff_id for t in found if t.assigned_staff_id is not None})
-    return [_listed(session, thread, names) for thread in found]
+    latest_closed = (Thread.closed_at.desc(), Thread.id.desc())
+    order = waiting_first if status == OPEN else latest_closed
+    found = session.scalars(query.order_by(*order).limit(limit)).all()
+    return _listed(session, found)
 
 
-def _listed(session: Session, thread: Thread, names: dict[int, str]) -> Listed:
-    count, last = session.execute(
-        select(func.count(), func.max(ThreadMessage.id)).where(
-            ThreadMessage.thread_id == thread.id, ThreadMessage.author == FAMILY
-        )
-    ).one()
-    latest = session.get(ThreadMessage, last) if last is not None else None
-    return Listed(
-        thread,
-        name_of(session, thread),
-        int(count),
-        latest.text if latest else "",
-        latest.media_kind if latest else None,
-        names.get(thread.assigned_staff_id) if thread.assigned_staff_id is not None else None,
+def _listed(session: Session, found: Sequence[Thread]) -> list[Listed]:
+    """The threads as the inbox lists them, in a handful of queries whatever their number."""
+    ids = [thread.id for thread in found]
+    tallies = {
+        thread_id: (int(count), last)
+        for thread_id, count, last in session.execute(
+            select(ThreadMessage.thread_id, func.count(), func.max(ThreadMessage.id))
+            .where(ThreadMessage.thread_id.in_(ids), ThreadMessage.author == FAMILY)
+            .group_by(ThreadMessage.thread_id)
+        ).all()
+    }
+    latest_ids = [last for _, last in tallies.values() if last is not None]
+    latest = {m.id: m for m in session.scalars(select(ThreadMessage).where(ThreadMessage.id.in_(latest_ids)))}
+    families = dict(
+        session.execute(
+            select(Beneficiary.id, Beneficiary.full_name).where(
+                Beneficiary.id.in_({t.family_id for t in found if t.family_id is not None})
+            )
+        ).all()
     )
+    listed_contacts = dict(
+        session.execute(
+            select(Contact.id, Contact.full_name).where(
+                Contact.id.in_({t.contact_id for t in found if t.contact_id is not None})
+            )
+        ).all()
+    )
+    names = staff_names(session, {t.assigned_staff_id for t in found if t.assigned_staff_id is not None})
+    listed = []
+    for thread in found:
+        count, last = tallies.get(thread.id, (0, None))
+        message = latest.get(last) if last is not None else None
+        name = (
+            families.get(thread.family_id, "")
+            if thread.family_id is not None
+            else listed_contacts.get(thread.contact_id, "")
+            if thread.contact_id is not None
+            else ""
+        )
+        listed.append(
+            Listed(
+                thread,
+                name,
+                count,
+                message.text if message else "",
+                message.media_kind if message else None,
+                names.get(thread.assigned_staff_id) if thread.assigned_staff_id is not None else None,
+            )
+        )
+    return listed
 
 
 def name_of(session: Session, thread: Thread) -> str:
@@ -189,14 +225,25 @@ def unread_answers(session: Session, channel: str, address: str) -> Sequence[Thr
     return session.scalars(
         select(ThreadMessage)
         .join(Thread, Thread.id == ThreadMessage.thread_id)
-        .where(Thread.channel == channel, Thread.address == address, ThreadMessage.unread.is_(True))
+        .where(
+            Thread.channel == channel,
+            Thread.address == address,
+            ThreadMessage.unread.is_(True),
+            ThreadMessage.author == STAFF,
+        )
         .order_by(ThreadMessage.id)
     ).all()
 
 
 def mark_unread(session: Session, message_ids: Sequence[int]) -> None:
+    """Answers that reached her only as "your office answered" (staff's: a notice about her own file is not
+    an answer to show her)."""
     if message_ids:
-        session.execute(update(ThreadMessage).where(ThreadMessage.id.in_(message_ids)).values(unread=True))
+        session.execute(
+            update(ThreadMessage)
+            .where(ThreadMessage.id.in_(message_ids), ThreadMessage.author == STAFF)
+            .values(unread=True)
+        )
 
 
 def mark_read(session: Session, message_ids: Sequence[int]) -> None:
@@ -318,3 +365,22 @@ def link_family(session: Session, channel: str, address: str, family_id: int) ->
         .where(Thread.channel == channel, Thread.address == address, Thread.family_id.is_(None))
         .values(family_id=family_id)
     )
+
+
+def first_unanswered(session: Session, thread_id: int) -> ThreadMessage | None:
+    """Her first message since the office's last answer on the thread (None: none waits)."""
+    answered = (
+        select(func.max(ThreadMessage.id))
+        .where(ThreadMessage.thread_id == thread_id, ThreadMessage.author == STAFF)
+        .scalar_subquery()
+    )
+    return session.scalars(
+        select(ThreadMessage)
+        .where(
+            ThreadMessage.thread_id == thread_id,
+            ThreadMessage.author == FAMILY,
+            ThreadMessage.id > func.coalesce(answered, 0),
+        )
+        .order_by(ThreadMessage.id)
+        .limit(1)
+    ).first()

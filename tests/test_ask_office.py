@@ -233,3 +233,26 @@ async def test_a_question_asked_before_she_registered_is_her_familys_once_she_do
     await fatima.registers()
     [listed] = await database.run(lambda s: inbox.inbox(s, OPERATOR))
     assert listed.name == "فاطمة أحمد الزهراني"  # her family, named in the inbox
+
+
+async def test_a_second_long_wait_is_told_again_and_a_reopened_question_waits_from_her_unanswered_message(
+    fatima: Person, database: Database, clock: Clock
+) -> None:
+    await fatima.registers()
+    await fatima.chooses("التواصل مع مكتبي")
+    await fatima.says("سؤالي الأول")
+    await database.run(lambda s: staff.add_or_update(s, "900", StaffRole.STAFF, "makkah", clock.now))
+    [listed] = await database.run(lambda s: inbox.inbox(s, OPERATOR))
+    thread = listed.thread.id
+    clock.advance(hours=9)
+    assert await database.run(lambda s: inbox.remind_unanswered(s, clock.now)) == 1
+    await database.run(lambda s: inbox.answer(s, Actor.staff("900"), thread, "وصل", clock.now))
+    await fatima.says("وسؤال آخر")  # a new wait begins
+    clock.advance(hours=9)
+    assert await database.run(lambda s: inbox.remind_unanswered(s, clock.now)) == 1
+    reminders = select(Delivery).where(Delivery.kind == "staff_reminder")
+    assert len(await database.run(lambda s: s.scalars(reminders).all())) == 2  # told of each wait
+    await database.run(lambda s: inbox.close(s, Actor.staff("900"), thread, clock.now))
+    await database.run(lambda s: inbox.reopen(s, Actor.staff("900"), thread, clock.now))
+    [listed] = await database.run(lambda s: inbox.inbox(s, OPERATOR))
+    assert listed.thread.waiting_since == clock.now - timedelta(hours=9)  # her unanswered message still waits

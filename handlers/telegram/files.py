@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from io import BytesIO
 
+import aiohttp
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
 
@@ -32,7 +33,7 @@ class TelegramFiles:
         body = BytesIO()
         try:
             await self.bot.download_file(found.file_path, destination=body, timeout=self.timeout)
-        except (TelegramAPIError, OSError, TimeoutError) as problem:
+        except (TelegramAPIError, aiohttp.ClientError, OSError, TimeoutError) as problem:
             raise MediaUnavailable(type(problem).__name__) from problem
         if body.tell() > limit:
             raise MediaTooLarge

@@ -19,16 +19,20 @@ class TwilioMedia:
         self, account_sid: str, auth_token: str, api_base: str | None = None, timeout: float = 60
     ) -> None:
         self.auth = aiohttp.BasicAuth(account_sid, auth_token)
-        self.host = urlsplit(api_base or TWILIO_API).netloc
+        base = urlsplit(api_base or TWILIO_API)
+        self.scheme, self.host = base.scheme, base.netloc
         self.timeout = aiohttp.ClientTimeout(total=timeout)
 
     async def fetch(self, reference: str, limit: int) -> bytes:
-        if urlsplit(reference).netloc != self.host:
+        where = urlsplit(reference)
+        if (where.scheme, where.netloc) != (self.scheme, self.host):
             raise MediaUnavailable("not a media URL of our Twilio account's API")
         try:
             async with (
-                aiohttp.ClientSession(auth=self.auth, timeout=self.timeout) as http,
-                http.get(reference) as response,  # Twilio redirects to its storage: credentials stay here
+                aiohttp.ClientSession(timeout=self.timeout) as http,
+                # On the request, not the session: aiohttp drops a request's credentials when Twilio
+                # redirects to its storage's host (a session's it would send there again).
+                http.get(reference, auth=self.auth) as response,
             ):
                 if response.status != 200:
                     raise MediaUnavailable(f"HTTP {response.status}")

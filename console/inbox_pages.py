@@ -154,13 +154,40 @@ async def thread_file(request: web.Request) -> web.StreamResponse:
         return _no_file(request, _("The file could not be fetched just now. Please try again later."), 502)
     content_type = found.content_type.split(";", 1)[0].strip().lower()
     inline = content_type in SHOWN_INLINE
-    response = web.Response(body=body, content_type=content_type if inline else "application/octet-stream")
+    part = _part(request, len(body))
+    response = web.Response(
+        body=body if part is None else body[part.start : part.stop],
+        status=200 if part is None else 206,
+        content_type=content_type if inline else "application/octet-stream",
+    )
+    response.headers["Accept-Ranges"] = "bytes"
+    if part is not None:  # Safari plays a voice note by parts only
+        response.headers["Content-Range"] = f"bytes {part.start}-{part.stop - 1}/{len(body)}"
     name = found.name or f"file-{message_id}"
     response.headers["Content-Disposition"] = (
         "inline" if inline else f"attachment; filename*=UTF-8''{_quoted(name)}"
     )
     response.headers["Cache-Control"] = "private, no-store"
     return response
+
+
+def _part(request: web.Request, size: int) -> slice | None:
+    """The part of the file a Range header asks for, within it; None for the whole (no header, or one that
+    cannot be read or served: the whole file answers it, as HTTP allows)."""
+    if "Range" not in request.headers or size == 0:
+        return None
+    try:
+        asked = request.http_range
+    except ValueError:
+        return None
+    start, stop = asked.start, asked.stop
+    if start is None:
+        return None
+    if start < 0:  # "bytes=-500": the last 500
+        start = max(size + start, 0)
+        stop = size
+    stop = size if stop is None else min(stop, size)
+    return slice(start, stop) if start < stop else None
 
 
 def _too_large() -> str:

@@ -143,6 +143,9 @@ async def test_her_voice_note_from_telegram_plays_through_our_server(
         async with sara.http.get(sara.base + address) as response:
             assert response.status == 200 and response.content_type == "audio/ogg"
             assert await response.read() == VOICE_BYTES
+        async with sara.http.get(sara.base + address, headers={"Range": "bytes=0-3"}) as response:
+            assert response.status == 206 and await response.read() == b"OggS"  # as Safari plays it
+            assert response.headers["Content-Range"] == f"bytes 0-3/{len(VOICE_BYTES)}"
 
 
 async def test_a_photo_from_whatsapp_is_fetched_with_our_credentials_and_one_too_large_is_refused(

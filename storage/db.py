@@ -9,6 +9,7 @@ import contextvars
 import logging
 import os
 import random
+import sqlite3
 import time
 from asyncio import Future
 from collections.abc import Callable, Mapping
@@ -384,7 +385,7 @@ def _configure_sqlite(engine: Engine, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS)
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
+        _switch_to_wal(cursor)
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms:d}")
@@ -393,6 +394,25 @@ def _configure_sqlite(engine: Engine, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS)
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Connection) -> None:
         execute_on_driver(connection, connection.get_execution_options().get("sqlite_begin", "BEGIN")).close()
+
+
+def _switch_to_wal(cursor: Any) -> None:
+    """Put the file in WAL mode, which its first connections race to do.
+
+    The switch needs the file to itself: a connection reading the header to switch it too, while another
+    waits to switch, is a deadlock that SQLite breaks at once with "database is locked", without the
+    busy timeout. The one refused lets go of the file and tries again; the other switches, and then the
+    switch is nothing to do.
+    """
+    deadline = time.monotonic() + MIGRATION_PATIENCE
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+        time.sleep(0.01)
 
 
 def execute_on_driver(

@@ -20,6 +20,7 @@ from aiohttp import web
 
 from console import pages, views
 from console.context import CONSOLE, COOKIE, WHO, Console, console_of, language_of, who_of
+from console.files import RecentFiles
 from conversations.i18n import _, ngettext, use_language
 from conversations.messages import MediaSource
 from office import sign_in
@@ -117,7 +118,8 @@ def add_console(
 ) -> None:
     """`media`: by channel, how the files families send are fetched for staff to open."""
     console = web.Application(middlewares=[security_headers, signed_in])
-    console[CONSOLE] = Console(database, clock, secure_cookies, sleep, trusted_proxies, dict(media or {}))
+    files = {channel: RecentFiles(source) for channel, source in (media or {}).items()}
+    console[CONSOLE] = Console(database, clock, secure_cookies, sleep, trusted_proxies, files)
     environment = aiohttp_jinja2.setup(
         console,
         loader=jinja2.FileSystemLoader(HERE / "templates"),

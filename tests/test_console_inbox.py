@@ -146,6 +146,7 @@ async def test_her_voice_note_from_telegram_plays_through_our_server(
         async with sara.http.get(sara.base + address, headers={"Range": "bytes=0-3"}) as response:
             assert response.status == 206 and await response.read() == b"OggS"  # as Safari plays it
             assert response.headers["Content-Range"] == f"bytes 0-3/{len(VOICE_BYTES)}"
+    assert fake_telegram.calls.count("getfile") == 1  # its parts are one fetch from Telegram
 
 
 async def test_a_photo_from_whatsapp_is_fetched_with_our_credentials_and_one_too_large_is_refused(

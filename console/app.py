@@ -19,7 +19,17 @@ import jinja2
 from aiohttp import web
 
 from console import pages, views
-from console.context import CONSOLE, COOKIE, WHO, Console, console_of, language_of, who_of
+from console.context import (
+    CONSOLE,
+    COOKIE,
+    NOTICE_COOKIE,
+    WHO,
+    Console,
+    console_of,
+    language_of,
+    notice_of,
+    who_of,
+)
 from console.files import RecentFiles
 from conversations.i18n import _, ngettext, use_language
 from conversations.messages import MediaSource
@@ -53,6 +63,8 @@ async def security_headers(request: web.Request, handler: Handler) -> web.Stream
         _protect(request, failed)
         raise failed from None
     _protect(request, response)
+    if NOTICE_COOKIE in request.cookies and response.content_type == "text/html":
+        response.del_cookie(NOTICE_COOKIE, path="/console/")  # said on this page: not again
     return response
 
 
@@ -147,4 +159,5 @@ def _shared(request: web.Request) -> dict[str, Any]:
         "language": language_of(request),
         "url": request.app.router,
         "request": request,
+        "notice": notice_of(request),
     }

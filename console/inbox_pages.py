@@ -12,7 +12,7 @@ from aiohttp import web
 from sqlalchemy.orm import Session
 
 from console import views
-from console.context import console_of, signed_in_as
+from console.context import Notice, console_of, said_once, signed_in_as
 from conversations.i18n import N_, _
 from conversations.messages import LARGEST_MEDIA, MediaTooLarge, MediaUnavailable
 from office import inbox
@@ -126,7 +126,9 @@ async def change_thread(request: web.Request) -> web.StreamResponse:
     except Refused as refused:
         return await thread_page(request, views.problems(refused), typed=text, status=400)
     if change == "pass":  # hers no longer, unless an admin: back to her own inbox
-        raise web.HTTPSeeOther(request.app.router["inbox"].url_for().with_query(passed="yes"))
+        passed = web.HTTPSeeOther(request.app.router["inbox"].url_for())
+        said_once(request, passed, Notice("passed"))
+        raise passed
     raise web.HTTPSeeOther(
         request.app.router["thread"].url_for(thread=str(thread_id)).with_query(done=change)
     )

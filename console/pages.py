@@ -22,9 +22,12 @@ from console.context import (
     COOKIE,
     FORM_COOKIE,
     LANGUAGE_COOKIE,
+    Notice,
     console_of,
     language_of,
     remote_of,
+    said_once,
+    set_cookie,
     signed_in_as,
     who_of,
 )
@@ -207,24 +210,6 @@ def same_token(given: object, expected: str | None) -> bool:
     )
 
 
-def _cookie(
-    response: web.StreamResponse,
-    request: web.Request,
-    name: str,
-    value: str,
-    lasts: timedelta | None = None,  # None: until the browser closes
-) -> None:
-    response.set_cookie(
-        name,
-        value,
-        path="/console/",
-        max_age=None if lasts is None else int(lasts.total_seconds()),
-        httponly=True,
-        samesite="Lax",
-        secure=console_of(request).secure_cookies,
-    )
-
-
 def _next(request: web.Request, given: object) -> str:
     """Where to go after signing in: a console page, never another site nor another part of this one, as a
     browser reads the address ("/console/..//x" is "//x" on this site)."""
@@ -255,9 +240,9 @@ def _sign_in_form(
         },
         status=status,
     )
-    _cookie(response, request, FORM_COOKIE, form_token)
+    set_cookie(response, request, FORM_COOKIE, form_token)
     if "lang" in request.query and request.query["lang"] in LANGUAGES:
-        _cookie(response, request, LANGUAGE_COOKIE, request.query["lang"])
+        set_cookie(response, request, LANGUAGE_COOKIE, request.query["lang"])
     return response
 
 
@@ -291,8 +276,8 @@ async def sign_in_page(request: web.Request) -> web.StreamResponse:
     language = language_of(request)
     cookies = await console.database.run(lambda s: sign_in.succeeded(s, tried, language, now, browser))
     response = web.HTTPSeeOther(_next(request, form.get("next")))
-    _cookie(response, request, COOKIE, cookies.session)
-    _cookie(response, request, BROWSER_COOKIE, cookies.browser, lasts=sign_in.KNOWN)
+    set_cookie(response, request, COOKIE, cookies.session)
+    set_cookie(response, request, BROWSER_COOKIE, cookies.browser, lasts=sign_in.KNOWN)
     response.del_cookie(FORM_COOKIE, path="/console/")
     raise response
 
@@ -314,7 +299,7 @@ async def choose_language(request: web.Request) -> web.StreamResponse:
     who = signed_in_as(request)
     await console_of(request).database.run(lambda s: sign_in.choose_language(s, who, str(language)))
     response = web.HTTPSeeOther(_next(request, form.get("back")))
-    _cookie(response, request, LANGUAGE_COOKIE, str(language))  # kept for her next sign-in here
+    set_cookie(response, request, LANGUAGE_COOKIE, str(language))  # kept for her next sign-in here
     raise response
 
 
@@ -426,15 +411,18 @@ async def verify_many(request: web.Request) -> web.StreamResponse:
         except Refused as refused:
             problem = views.problems(refused)
         else:
-            done = "verified_now" if verified else "unverified_now"
-            raise web.HTTPSeeOther(URL(back).update_query({done: str(changed)}))
+            done = web.HTTPSeeOther(back)
+            said_once(request, done, Notice("verified" if verified else "unverified", changed))
+            raise done
     else:
         problem = None
     found = await console.database.run(
         lambda s: registrations.to_change_together(s, who.actor, chosen, verified)
     )
     if not found and problem is None:
-        raise web.HTTPSeeOther(URL(back).update_query(none_changed="verified" if verified else "unverified"))
+        nothing = web.HTTPSeeOther(back)
+        said_once(request, nothing, Notice("none_to_verify" if verified else "none_to_unverify"))
+        raise nothing
     return aiohttp_jinja2.render_template(
         "verify_many.html",
         request,

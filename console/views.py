@@ -68,13 +68,9 @@ def office_name(family: Beneficiary) -> str:
     return family.office.name(current_language())
 
 
-SAID_ONCE = ("verified_now", "unverified_now", "none_changed")  # what was done, not what is asked
-
-
 def changed(asked: Mapping[str, str], **changes: object) -> str:
     """The page's query with some values changed: a link to another page or order of the same list."""
-    kept = {name: value for name, value in asked.items() if name not in SAID_ONCE}
-    return urlencode({**kept, **{name: str(value) for name, value in changes.items()}})
+    return urlencode({**asked, **{name: str(value) for name, value in changes.items()}})
 
 
 def what(line: Line) -> str:

@@ -106,7 +106,9 @@ async def test_numbers_in_other_digits_or_too_long_are_ignored_not_a_fault(
             "/console/families/verify",
             {"csrf": token, "family": "²", "back": "/console/families", "do": "verified", "confirmed": "yes"},
         )
-        assert sara.status == 303 and sara.location == "/console/families?none_changed=verified"
+        assert sara.status == 303 and sara.location == "/console/families"
+        await sara.get(sara.location)
+        assert sara.alert() == "لا شيء لتوثيقه: حدّدي أسراً لم تُوثَّق بعد، أو اختاري كل أسر الصفحة."
     assert await verification(database, 1) is Verification.CORRECTION
 
 
@@ -309,7 +311,11 @@ async def test_sara_verifies_a_whole_page_after_seeing_whom_it_changes_then_take
             "/console/families/verify",
             {**form, "do": "unverified", "confirmed": "yes", "reason": "وثقت بالخطأ"},
         )
-        assert sara.location == "/console/families?unverified_now=1"
+        assert sara.location == "/console/families"
+        told = "أُلغي توثيق أسرة واحدة، ويعود تسجيلها إلى الانتظار."
+        assert told in await sara.get(sara.location)
+        assert told not in await sara.get(sara.location)  # said once: reloading the page does not repeat it
+        assert told not in await sara.get("/console/families?unverified_now=1")  # nor does an address
     assert await verification(database, families[1]) is Verification.WAITING
 
 

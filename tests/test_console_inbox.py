@@ -115,7 +115,8 @@ async def test_a_question_passed_to_jeddah_leaves_makkahs_inbox_for_jeddahs(
         await sara.post(f"/console/inbox/{thread}/pass", {"csrf": sara.form_token(), "office": ""})
         assert sara.status == 400 and "اختاري المكتب الذي يخدمها" in sara.alert()
         await sara.post(f"/console/inbox/{thread}/pass", {"csrf": sara.form_token(), "office": "jeddah"})
-        assert sara.location == "/console/inbox?passed=yes"
+        assert sara.location == "/console/inbox"
+        assert "حُوّل السؤال إلى المكتب الآخر" in await sara.get(sara.location)
         await sara.get(f"/console/inbox/{thread}")
         assert sara.status == 404
     async with visitor(console) as huda:

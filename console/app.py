@@ -63,7 +63,11 @@ async def security_headers(request: web.Request, handler: Handler) -> web.Stream
         _protect(request, failed)
         raise failed from None
     _protect(request, response)
-    if NOTICE_COOKIE in request.cookies and response.content_type == "text/html":
+    if (
+        NOTICE_COOKIE in request.cookies
+        and NOTICE_COOKIE not in response.cookies  # a new one, for the next page
+        and response.content_type == "text/html"
+    ):
         response.del_cookie(NOTICE_COOKIE, path="/console/")  # said on this page: not again
     return response
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from aiohttp import web
 
+from conversations.i18n import LazyText
 from conversations.messages import MediaSource
 from locales import DEFAULT_LANGUAGE, LANGUAGES
 from office.sign_in import SignedIn
@@ -19,34 +21,36 @@ LANGUAGE_COOKIE = "usar_language"  # the language chosen before signing in
 FORM_COOKIE = "usar_form"  # sign-in's CSRF token, before there is a session
 BROWSER_COOKIE = "usar_browser"  # a browser she signed in from: her tries there are counted apart
 NOTICE_COOKIE = "usar_notice"  # what she just did, said once on the page she is sent to next
-# What a notice can say, and whether it carries a count.
-NOTICES = {
-    "verified": True,
-    "unverified": True,
-    "none_to_verify": False,
-    "none_to_unverify": False,
-    "passed": False,
-}
+_NOTICE = re.compile(r"(?P<what>[a-z_]{1,32})\.(?P<about>[A-Za-z0-9_-]{0,32})")
 
 
 @dataclass(frozen=True)
 class Notice:
-    """What she just did, for the page she is sent to next to say (once: never from its address, so that
-    reloading it or a link someone sends does not say it)."""
+    """What she just did, for the page she is sent to next to say: once, and never from its address, so that
+    reloading that page, or a link someone sends her, says nothing. Each page reads the notices it knows
+    (`said`) and no other."""
 
-    what: str
-    count: int = 0
+    what: str  # the action, as the page that says it names it
+    about: str = ""  # a count, or an office's code
+
+    @property
+    def count(self) -> int:
+        return int(self.about) if self.about.isdecimal() else 0
 
     @property
     def cookie(self) -> str:
-        return f"{self.what}.{self.count}"
+        return f"{self.what}.{self.about}"
 
 
 def notice_of(request: web.Request) -> Notice | None:
-    what, _dot, count = request.cookies.get(NOTICE_COOKIE, "").partition(".")
-    if what not in NOTICES or not count.isdecimal() or len(count) > 6:
-        return None
-    return Notice(what, int(count))
+    found = _NOTICE.fullmatch(request.cookies.get(NOTICE_COOKIE, ""))
+    return None if found is None else Notice(found["what"], found["about"])
+
+
+def said(request: web.Request, notices: Mapping[str, LazyText]) -> str | None:
+    """What the page says of the action just done, in her language, if it is one of the page's `notices`."""
+    notice = notice_of(request)
+    return str(notices[notice.what]) if notice is not None and notice.what in notices else None
 
 
 @dataclass(frozen=True)

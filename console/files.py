@@ -10,21 +10,13 @@ staff allowed to open it.
 from __future__ import annotations
 
 import asyncio
-import time
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from conversations.messages import MediaSource
 
 KEEP_SECONDS = 300.0  # long enough to play it or look again, short enough to hold no archive
 KEEP_BYTES = 64 * 1024 * 1024  # in all, per channel: three files at the largest a platform gives
-
-
-@dataclass(frozen=True)
-class _Kept:
-    body: bytes
-    until: float
 
 
 class RecentFiles:
@@ -38,29 +30,34 @@ class RecentFiles:
         *,
         keep_seconds: float = KEEP_SECONDS,
         keep_bytes: int = KEEP_BYTES,
-        clock: Callable[[], float] = time.monotonic,
+        later: Callable[[float, Callable[[], None]], object] | None = None,
     ) -> None:
+        """`later(seconds, forget)`: how forgetting a file is scheduled (the event loop's `call_later`)."""
         self._source = source
         self._keep_seconds = keep_seconds
         self._keep_bytes = keep_bytes
-        self._clock = clock
-        self._kept: OrderedDict[tuple[str, int], _Kept] = OrderedDict()
+        self._later = later
+        self._kept: OrderedDict[tuple[str, int], bytes] = OrderedDict()
         self._size = 0
         self._fetching: dict[tuple[str, int], asyncio.Future[bytes]] = {}
 
+    @property
+    def held(self) -> int:
+        """How many bytes of her files are in memory now."""
+        return self._size
+
     async def fetch(self, reference: str, limit: int) -> bytes:
         key = (reference, limit)
-        self._forget_old()
         kept = self._kept.get(key)
         if kept is not None:
             self._kept.move_to_end(key)
-            return kept.body
+            return kept
         fetching = self._fetching.get(key)
         if fetching is None:
             fetching = asyncio.ensure_future(self._fetch(key))
-            fetching.add_done_callback(_seen)
             self._fetching[key] = fetching
-        # One request given up (her browser closed) does not stop the fetch the others wait for.
+        # One request given up (her browser closed) does not stop the fetch the others wait for; a failure
+        # nobody waits for any more is marked read by `shield`.
         return await asyncio.shield(fetching)
 
     async def _fetch(self, key: tuple[str, int]) -> bytes:
@@ -74,22 +71,17 @@ class RecentFiles:
     def _keep(self, key: tuple[str, int], body: bytes) -> None:
         if len(body) > self._keep_bytes:
             return
-        earlier = self._kept.pop(key, None)
-        if earlier is not None:
-            self._size -= len(earlier.body)
-        self._kept[key] = _Kept(body, self._clock() + self._keep_seconds)
+        self._kept[key] = body
         self._size += len(body)
         while self._size > self._keep_bytes:
             _, given_up = self._kept.popitem(last=False)
-            self._size -= len(given_up.body)
+            self._size -= len(given_up)
+        later = self._later or asyncio.get_running_loop().call_later
+        later(self._keep_seconds, lambda: self._forget(key, body))
 
-    def _forget_old(self) -> None:
-        now = self._clock()
-        for key in [key for key, kept in self._kept.items() if kept.until <= now]:
-            self._size -= len(self._kept.pop(key).body)
-
-
-def _seen(fetching: asyncio.Future[bytes]) -> None:
-    """Its failure is the requests' to report; when every request was given up, it is simply dropped."""
-    if not fetching.cancelled():
-        fetching.exception()
+    def _forget(self, key: tuple[str, int], body: bytes) -> None:
+        """The file kept at `key`, gone from memory, unless it was given up already (and perhaps fetched
+        again since: then its own time counts)."""
+        if self._kept.get(key) is body:
+            del self._kept[key]
+            self._size -= len(body)

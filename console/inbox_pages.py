@@ -12,7 +12,7 @@ from aiohttp import web
 from sqlalchemy.orm import Session
 
 from console import views
-from console.context import Notice, console_of, said_once, signed_in_as
+from console.context import Notice, console_of, said, said_once, signed_in_as
 from conversations.i18n import N_, _
 from conversations.messages import LARGEST_MEDIA, MediaTooLarge, MediaUnavailable
 from office import inbox
@@ -29,6 +29,7 @@ DONE = {
     "reopen": N_("Open again."),
     "topic": N_("The topic is changed."),
 }
+SAVED_REPLIES_DONE = {"kept": N_("Saved."), "removed": N_("Removed.")}
 
 
 def add_routes(router: web.UrlDispatcher) -> None:
@@ -86,7 +87,6 @@ async def thread_page(
     if not typed and use.isdigit() and len(use) <= 9:  # a saved reply, to edit before sending
         typed = await console.database.run(lambda s: inbox.saved_reply_for(s, who.actor, int(use), thread_id))
     found = await console.database.run(read)
-    done = DONE.get(request.query.get("done", ""))
     return aiohttp_jinja2.render_template(
         "thread.html",
         request,
@@ -95,7 +95,7 @@ async def thread_page(
             "topics": inbox.TOPICS,
             "problem": problem,
             "typed": typed,
-            "done": str(done) if done else None,
+            "done": said(request, DONE) if problem is None else None,
             "largest_mb": LARGEST_MEDIA // (1024 * 1024),
             "fetchable": set(console.media),
         },
@@ -129,9 +129,9 @@ async def change_thread(request: web.Request) -> web.StreamResponse:
         passed = web.HTTPSeeOther(request.app.router["inbox"].url_for())
         said_once(request, passed, Notice("passed"))
         raise passed
-    raise web.HTTPSeeOther(
-        request.app.router["thread"].url_for(thread=str(thread_id)).with_query(done=change)
-    )
+    done = web.HTTPSeeOther(request.app.router["thread"].url_for(thread=str(thread_id)))
+    said_once(request, done, Notice(change))
+    raise done
 
 
 async def thread_file(request: web.Request) -> web.StreamResponse:
@@ -224,11 +224,10 @@ async def saved_replies_page(
         }
 
     found = await console.database.run(read)
-    done = request.query.get("done")
     return aiohttp_jinja2.render_template(
         "saved_replies.html",
         request,
-        {**found, "problem": problem, "typed": typed or {}, "done": done in ("kept", "removed") and done},
+        {**found, "problem": problem, "typed": typed or {}, "done": said(request, SAVED_REPLIES_DONE)},
         status=400 if problem else 200,
     )
 
@@ -243,7 +242,9 @@ async def keep_saved_reply(request: web.Request) -> web.StreamResponse:
     now = console.clock()
     if form.get("change") == "remove" and reply_id is not None:
         await console.database.run(lambda s: inbox.remove_saved_reply(s, who.actor, reply_id, now))
-        raise web.HTTPSeeOther(request.app.router["saved_replies"].url_for().with_query(done="removed"))
+        removed = web.HTTPSeeOther(request.app.router["saved_replies"].url_for())
+        said_once(request, removed, Notice("removed"))
+        raise removed
     try:
         await console.database.run(
             lambda s: inbox.keep_saved_reply(
@@ -259,4 +260,6 @@ async def keep_saved_reply(request: web.Request) -> web.StreamResponse:
         )
     except Refused as refused:
         return await saved_replies_page(request, views.problems(refused), typed)
-    raise web.HTTPSeeOther(request.app.router["saved_replies"].url_for().with_query(done="kept"))
+    kept = web.HTTPSeeOther(request.app.router["saved_replies"].url_for())
+    said_once(request, kept, Notice("kept"))
+    raise kept

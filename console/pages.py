@@ -25,7 +25,9 @@ from console.context import (
     Notice,
     console_of,
     language_of,
+    notice_of,
     remote_of,
+    said,
     said_once,
     set_cookie,
     signed_in_as,
@@ -329,7 +331,7 @@ async def _family_page(
     found = await console_of(request).database.run(
         lambda s: registrations.family_file(s, who.actor, family_id)
     )
-    done = DONE.get(request.query.get("done", ""))
+    done = said(request, DONE)
     return aiohttp_jinja2.render_template(
         "family.html",
         request,
@@ -339,7 +341,7 @@ async def _family_page(
             "revealed": revealed,
             "problem": problem,
             "reason": reason,
-            "done": str(done) if done is not None and problem is None else None,
+            "done": done if problem is None else None,
         },
         status=200 if problem is None else 400,
     )
@@ -380,11 +382,11 @@ async def change_verification(request: web.Request) -> web.StreamResponse:
         await console.database.run(actions[change])
     except Refused as refused:
         return await _family_page(request, problem=views.problems(refused), reason=reason)
-    raise web.HTTPSeeOther(
-        request.app.router["family"]
-        .url_for(family=str(family_id))
-        .with_query(done=change, back=_back_to_list(request))
+    done = web.HTTPSeeOther(
+        request.app.router["family"].url_for(family=str(family_id)).with_query(back=_back_to_list(request))
     )
+    said_once(request, done, Notice(change))
+    raise done
 
 
 async def verify_many(request: web.Request) -> web.StreamResponse:
@@ -412,7 +414,8 @@ async def verify_many(request: web.Request) -> web.StreamResponse:
             problem = views.problems(refused)
         else:
             done = web.HTTPSeeOther(back)
-            said_once(request, done, Notice("verified" if verified else "unverified", changed))
+            what = "verified_together" if verified else "unverified_together"
+            said_once(request, done, Notice(what, str(changed)))
             raise done
     else:
         problem = None
@@ -449,13 +452,14 @@ async def lists_page(request: web.Request, checked: dict[str, object] | None = N
     database = console_of(request).database
     found = await database.run(lambda s: families.waiting(s, who.actor, min(page, 100_000)))
     office_names = dict(await database.run(views.office_choices))
+    notice = notice_of(request)
     return aiohttp_jinja2.render_template(
         "lists.html",
         request,
         {
             "waiting": found,
             "checked": checked or {},
-            "imported": request.query.get("imported", ""),
+            "imported": notice.count if notice is not None and notice.what == "imported" else 0,
             "office_names": office_names,
         },
         status=400 if checked and checked.get("problems") else 200,
@@ -533,14 +537,12 @@ async def import_list(request: web.Request) -> web.StreamResponse:
     name, content = await console.database.run(lambda s: families.held(s, who.actor, token, console.clock()))
     try:
         saved = await _checked(request, name, content, save=True)
-    except (
-        RejectedFile
-    ) as rejected:  # something changed since she checked it (another import, a registration)
+    except RejectedFile as rejected:  # changed since she checked it (another import, a registration)
         return await lists_page(request, _rejected(name, rejected))
     await console.database.run(lambda s: families.let_go(s, token))
-    raise web.HTTPSeeOther(
-        request.app.router["lists"].url_for().with_query(imported=str(saved.added + saved.updated))
-    )
+    imported = web.HTTPSeeOther(request.app.router["lists"].url_for())
+    said_once(request, imported, Notice("imported", str(saved.added + saved.updated)))
+    raise imported
 
 
 async def remove_contact(request: web.Request) -> web.StreamResponse:
@@ -647,7 +649,7 @@ async def staff_page(
     members = await console.database.run(lambda s: list(staff.listing(s, who.actor)))
     locked = await console.database.run(lambda s: sign_in.locked_logins(s, now))
     offices = await console.database.run(views.office_choices)
-    done = STAFF_DONE.get(request.query.get("done", ""))
+    done = said(request, STAFF_DONE)
     return aiohttp_jinja2.render_template(
         "staff.html",
         request,
@@ -656,7 +658,7 @@ async def staff_page(
             "locked": locked,
             "offices": offices,
             "problem": problem,
-            "done": str(done) if done else None,
+            "done": done,
             "typed": typed or {},
             "removing": removing,
         },
@@ -699,7 +701,9 @@ async def change_staff(request: web.Request) -> web.StreamResponse:
         await console.database.run(changes[change])
     except Refused as refused:
         return await staff_page(request, views.problems(refused), typed)
-    raise web.HTTPSeeOther(request.app.router["staff"].url_for().with_query(done=change))
+    done = web.HTTPSeeOther(request.app.router["staff"].url_for())
+    said_once(request, done, Notice(change))
+    raise done
 
 
 OFFICE_FIELDS = ("phone", "whatsapp", "address_ar", "address_en", "map_url", "hours_note_ar", "hours_note_en")
@@ -710,7 +714,8 @@ async def offices_page(
 ) -> web.StreamResponse:
     console, who = console_of(request), signed_in_as(request)
     found = await console.database.run(lambda s: offices.listing_for(s, who.actor))
-    done = request.query.get("saved", "")
+    notice = notice_of(request)
+    done = notice if notice is not None and notice.what in ("saved", "active", "inactive") else None
     return aiohttp_jinja2.render_template(
         "offices.html",
         request,
@@ -718,8 +723,8 @@ async def offices_page(
             "offices": found,
             "problem": problem,
             "editing": editing,
-            "saved": done,
-            "now": request.query.get("now"),
+            "saved": done.about if done else "",
+            "now": done.what if done else "",
         },
         status=400 if problem else 200,
     )
@@ -740,7 +745,9 @@ async def edit_office(request: web.Request) -> web.StreamResponse:
         await console.database.run(edit)
     except Refused as refused:
         return await offices_page(request, views.problems(refused), editing=code)
-    raise web.HTTPSeeOther(request.app.router["offices"].url_for().with_query(saved=code).with_fragment(code))
+    saved = web.HTTPSeeOther(request.app.router["offices"].url_for().with_fragment(code))
+    said_once(request, saved, Notice("saved", code))
+    raise saved
 
 
 async def set_office_active(request: web.Request) -> web.StreamResponse:
@@ -752,10 +759,9 @@ async def set_office_active(request: web.Request) -> web.StreamResponse:
         await console.database.run(lambda s: offices.set_active(s, who.actor, code, active, now))
     except Refused as refused:
         return await offices_page(request, views.problems(refused), editing=code)
-    done = (
-        request.app.router["offices"].url_for().with_query(saved=code, now="active" if active else "inactive")
-    )
-    raise web.HTTPSeeOther(done.with_fragment(code))
+    done = web.HTTPSeeOther(request.app.router["offices"].url_for().with_fragment(code))
+    said_once(request, done, Notice("active" if active else "inactive", code))
+    raise done
 
 
 # -- trainings and canteens: their guests and applicants, for Excel ----------------------------------------

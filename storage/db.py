@@ -39,6 +39,7 @@ WRITE_LOCK_FIRST = {"sqlite_begin": "BEGIN IMMEDIATE"}
 MIGRATION_LOCK = 0x75736172  # "usar": the advisory lock a migration holds on PostgreSQL
 BUSY_TIMEOUT_MS = 5000  # how long a SQLite unit of work waits for another writer
 MIGRATION_PATIENCE = 300.0  # seconds a process waits for another's migration (SQLite)
+WAL_SWITCH_PATIENCE = 5.0  # seconds a new SQLite file's first connections may race to put it in WAL mode
 GROUP_LIMIT = 64  # units of work committed together at most, so that other processes never wait long
 
 
@@ -404,15 +405,15 @@ def _switch_to_wal(cursor: Any) -> None:
     busy timeout. The one refused lets go of the file and tries again; the other switches, and then the
     switch is nothing to do.
     """
-    deadline = time.monotonic() + MIGRATION_PATIENCE
+    deadline = time.monotonic() + WAL_SWITCH_PATIENCE
     while True:
         try:
             cursor.execute("PRAGMA journal_mode=WAL")
             return
         except sqlite3.OperationalError as error:
-            if "locked" not in str(error) or time.monotonic() > deadline:
+            if error.sqlite_errorcode & 0xFF != sqlite3.SQLITE_BUSY or time.monotonic() > deadline:
                 raise
-        time.sleep(0.01)
+        time.sleep(random.uniform(0.005, 0.025))  # a moment: the other's switch is a few writes
 
 
 def execute_on_driver(

@@ -256,6 +256,9 @@ async def test_an_admin_makes_an_office_inactive_and_its_staff_cannot(
         await noura.post("/console/offices/jumum/active", {"csrf": noura.form_token(), "active": "no"})
         await noura.get(noura.location)
         assert "غير نشط" in noura.text.split('id="jumum"', 1)[1].split("</h2>", 1)[0]
+        told = "أصبح غير نشط: لم يعد هذا المكتب يُعرض على الأسر عند التسجيل."
+        assert told in noura.text.split('id="jumum"', 1)[1]  # beside the office she changed
+        assert told not in await noura.get("/console/offices")  # once
         await noura.post("/console/offices/nowhere/active", {"csrf": noura.form_token(), "active": "no"})
         assert noura.status == 400 and "nowhere" in noura.alert()
     active = await database.run(lambda s: [o.code for o in offices.listing(s) if o.active])
@@ -314,7 +317,7 @@ async def test_sara_verifies_a_whole_page_after_seeing_whom_it_changes_then_take
         assert sara.location == "/console/families"
         told = "أُلغي توثيق أسرة واحدة، ويعود تسجيلها إلى الانتظار."
         assert told in await sara.get(sara.location)
-        assert told not in await sara.get(sara.location)  # said once: reloading the page does not repeat it
+        assert told not in await sara.get("/console/families")  # said once: not again on reloading
         assert told not in await sara.get("/console/families?unverified_now=1")  # nor does an address
     assert await verification(database, families[1]) is Verification.WAITING
 

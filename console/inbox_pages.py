@@ -29,7 +29,10 @@ DONE = {
     "reopen": N_("Open again."),
     "topic": N_("The topic is changed."),
 }
-SAVED_REPLIES_DONE = {"kept": N_("Saved."), "removed": N_("Removed.")}
+SAVED_REPLIES_DONE = {
+    "kept": N_("The saved reply is kept: choose it under an answer to use it."),
+    "removed": N_("The saved reply is removed."),
+}
 
 
 def add_routes(router: web.UrlDispatcher) -> None:
@@ -127,7 +130,7 @@ async def change_thread(request: web.Request) -> web.StreamResponse:
         return await thread_page(request, views.problems(refused), typed=text, status=400)
     if change == "pass":  # hers no longer, unless an admin: back to her own inbox
         passed = web.HTTPSeeOther(request.app.router["inbox"].url_for())
-        said_once(request, passed, Notice("passed"))
+        said_once(request, passed, Notice("passed", str(form.get("office", ""))))
         raise passed
     done = web.HTTPSeeOther(request.app.router["thread"].url_for(thread=str(thread_id)))
     said_once(request, done, Notice(change))

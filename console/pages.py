@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime, time, timedelta
 from io import StringIO
 from pathlib import Path
@@ -307,7 +307,7 @@ async def choose_language(request: web.Request) -> web.StreamResponse:
 
 DONE = {  # what a page says after an action sent her back to it
     "verified": N_("Her registration is verified; she is told."),
-    "correction": N_("She is asked to correct her registration, in your words."),
+    "correction": N_("She is asked to correct her registration; your note is sent to her."),
     "unverified": N_("The verification is taken back; her registration waits again."),
 }
 
@@ -459,11 +459,15 @@ async def lists_page(request: web.Request, checked: dict[str, object] | None = N
         {
             "waiting": found,
             "checked": checked or {},
-            "imported": notice.count if notice is not None and notice.what == "imported" else 0,
+            "done": said(request, LISTS_DONE),
+            "imported": notice.count if notice is not None and notice.what == "imported" else None,
             "office_names": office_names,
         },
         status=400 if checked and checked.get("problems") else 200,
     )
+
+
+LISTS_DONE = {"removed": N_("Taken off the list: she is not invited, nor recognised when she writes.")}
 
 
 def _read_list(name: str, content: bytes) -> list[Line]:
@@ -549,7 +553,9 @@ async def remove_contact(request: web.Request) -> web.StreamResponse:
     console, who = console_of(request), signed_in_as(request)
     contact_id = int(request.match_info["contact"])
     await console.database.run(lambda s: families.remove(s, who.actor, contact_id, console.clock()))
-    raise web.HTTPSeeOther(request.app.router["lists"].url_for())
+    removed = web.HTTPSeeOther(request.app.router["lists"].url_for())
+    said_once(request, removed, Notice("removed"))
+    raise removed
 
 
 # -- downloads, the audit log, staff (admins) ----------------------------------------------------------------
@@ -630,6 +636,8 @@ async def export_audit(request: web.Request) -> web.StreamResponse:
 
 STAFF_DONE = {
     "added": N_("Saved. She signs in with her login and the password you gave."),
+    "added_no_password": N_("Saved. Give her a password below, so that she can sign in."),
+    "added_chat": N_("Saved. She uses the staff chat from that address."),
     "password": N_("Her new password is set; she was signed out everywhere."),
     "removed": N_("She is no longer a staff member, and was signed out."),
     "unlocked": N_("Her login may be tried again at once."),
@@ -682,9 +690,9 @@ async def change_staff(request: web.Request) -> web.StreamResponse:
         if password:
             staff.set_password(session, who.actor, added.login or "", password, now)
 
-    changes = {
+    changes: dict[str, Callable[[Session], object]] = {
         "added": add,
-        "password": lambda s: staff.set_password(s, who.actor, member, password, now),
+        "password": lambda s: staff.set_password(s, who.actor, member, password, now).id,
         "removed": lambda s: staff.remove(s, who.actor, member, now),
         "unlocked": lambda s: staff.unlock(s, who.actor, member, now),
     }
@@ -698,9 +706,16 @@ async def change_staff(request: web.Request) -> web.StreamResponse:
     if change == "removed" and form.get("confirmed") != "yes":
         return await staff_page(request, removing=member)
     try:
-        await console.database.run(changes[change])
+        changed = await console.database.run(changes[change])
     except Refused as refused:
         return await staff_page(request, views.problems(refused), typed)
+    if change == "password" and changed == who.staff_id:
+        # Her own: every session of hers ended, this one too.
+        signed_out = web.HTTPSeeOther(request.app.router["sign_in"].url_for())
+        said_once(request, signed_out, Notice("own_password"))
+        raise signed_out
+    if change == "added":
+        change = "added" if password else "added_no_password" if typed["login"] else "added_chat"
     done = web.HTTPSeeOther(request.app.router["staff"].url_for())
     said_once(request, done, Notice(change))
     raise done
@@ -710,8 +725,12 @@ OFFICE_FIELDS = ("phone", "whatsapp", "address_ar", "address_en", "map_url", "ho
 
 
 async def offices_page(
-    request: web.Request, problem: str | None = None, editing: str = ""
+    request: web.Request,
+    problem: str | None = None,
+    editing: str = "",
+    typed: Mapping[str, str] | None = None,
 ) -> web.StreamResponse:
+    """`editing`: the office a refused form was for, and `typed`: what she wrote in it, shown again."""
     console, who = console_of(request), signed_in_as(request)
     found = await console.database.run(lambda s: offices.listing_for(s, who.actor))
     notice = notice_of(request)
@@ -723,6 +742,7 @@ async def offices_page(
             "offices": found,
             "problem": problem,
             "editing": editing,
+            "typed": typed or {},
             "saved": done.about if done else "",
             "now": done.what if done else "",
         },
@@ -744,7 +764,8 @@ async def edit_office(request: web.Request) -> web.StreamResponse:
     try:
         await console.database.run(edit)
     except Refused as refused:
-        return await offices_page(request, views.problems(refused), editing=code)
+        typed = {field: str(form.get(field, "")) for field in (*OFFICE_FIELDS, "hours")}
+        return await offices_page(request, views.problems(refused), editing=code, typed=typed)
     saved = web.HTTPSeeOther(request.app.router["offices"].url_for().with_fragment(code))
     said_once(request, saved, Notice("saved", code))
     raise saved

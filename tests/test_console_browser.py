@@ -120,7 +120,7 @@ async def test_sara_finds_the_families_of_her_office_as_she_spells_their_names(c
         await page.goto("/console/families?q=" + an_id(2)[-4:])  # the last four digits of her ID
         assert await names_listed(page) == ["نورة سعيد القرشي"]
         await page.goto("/console/families?q=" + an_id(4)[-4:])  # Al-Jumum's: as if nobody had it
-        assert await page.locator(".done").inner_text() == "لا توجد أسرة مسجلة تطابق البحث."
+        assert await page.locator(".empty").inner_text() == "لا توجد أسرة مسجلة تطابق البحث."
         await page.goto("/console/families?q=12345")
         assert "ابحثي عن" in await page.locator("[role=alert]").inner_text()
 
@@ -223,6 +223,7 @@ async def test_sara_sends_her_offices_list_fixes_it_and_imports_it(console: Serv
         await page.click("button[aria-label='حذف هند سالم من القائمة']")
         waiting = await page.locator("section:last-of-type tbody tr td:first-child").all_inner_texts()
         assert waiting == ["سلوى عمر"]
+        assert (await page.locator("[role=status]").inner_text()).startswith("حُذفت من القائمة")
 
 
 async def test_noura_adds_a_staff_member_who_signs_in_and_then_removes_her(console: Service) -> None:
@@ -282,9 +283,12 @@ async def test_noura_keeps_how_families_reach_an_office(console: Service) -> Non
         await jumum.locator("input[name=hours]").fill("الأحد-الخميس 8-14 وبعد العصر")
         await jumum.locator("text=حفظ").click()
         jumum = page.locator("section#jumum")
-        assert "لا يمكن قراءة" in await jumum.locator("[role=alert]").inner_text()
+        top = await page.locator("[role=alert]").inner_text()  # the first thing she reads, naming the office
+        assert top.startswith("الجموم: ") and "لا يمكن قراءة" in top
+        assert "لا يمكن قراءة" in await jumum.locator(".problem").inner_text()  # and beside the form
+        assert await jumum.locator("input[name=phone]").input_value() == "012 555 1234"  # kept
+        await screenshot(page, "offices-refused-ar")
         await jumum.locator("input[name=hours]").fill("sun-thu 08:00-14:00")
-        await jumum.locator("input[name=phone]").fill("012 555 1234")
         await jumum.locator("text=حفظ").click()
         jumum = page.locator("section#jumum")
         assert await jumum.locator("[role=status]").inner_text() == "تم الحفظ: ستقرؤه الأسر من الآن."

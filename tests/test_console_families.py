@@ -108,7 +108,7 @@ async def test_numbers_in_other_digits_or_too_long_are_ignored_not_a_fault(
         )
         assert sara.status == 303 and sara.location == "/console/families"
         await sara.get(sara.location)
-        assert sara.alert() == "لا شيء لتوثيقه: حدّدي أسراً لم تُوثَّق بعد، أو اختاري كل أسر الصفحة."
+        assert sara.alert() == "لا شيء لتوثيقه: لا توجد بين الأسر المختارة أسرة تنتظر التوثيق."
     assert await verification(database, 1) is Verification.CORRECTION
 
 
@@ -372,3 +372,58 @@ async def test_a_staff_member_cannot_open_the_admins_pages_and_a_bad_day_is_said
         await noura.signs_in("noura")
         await noura.get("/console/audit?since=2026-13-45")
         assert noura.status == 400 and "2026-13-45" in noura.alert()
+
+
+async def test_noura_adds_staff_and_is_told_what_each_still_needs_then_changes_her_own_password(
+    console: Service, database: Database, clock: Clock
+) -> None:
+    await add_staff(database, clock, "noura", StaffRole.ADMIN)
+    async with visitor(console) as noura:
+        await noura.signs_in("noura")
+        await noura.get("/console/staff")
+        token = noura.form_token()
+        reem = {"csrf": token, "change": "added", "login": "reem", "role": "staff", "office": "makkah"}
+        await noura.post("/console/staff", reem)
+        assert "أعطيها كلمة مرور في الأسفل" in await noura.get(
+            noura.location
+        )  # none given: not "the one you gave"
+        chat_only = {
+            "csrf": token,
+            "change": "added",
+            "address": "5550001",
+            "role": "staff",
+            "office": "makkah",
+        }
+        await noura.post("/console/staff", chat_only)
+        assert "تستخدم محادثة فريق المكتب" in await noura.get(noura.location)
+        await noura.post("/console/staff", {**reem, "login": "hind", "password": "a long new password"})
+        assert "تدخل باسم الدخول وكلمة المرور التي أعطيتِها" in await noura.get(noura.location)
+        own = {"csrf": token, "change": "password", "member": "noura", "password": "another long password"}
+        await noura.post("/console/staff", own)
+        assert noura.location == "/console/login"  # signed out, as everywhere else
+        assert "عُيّنت كلمة مرورك الجديدة" in await noura.get(noura.location)
+        await noura.signs_in("noura", password="another long password")
+        assert noura.status == 303
+
+
+async def test_a_refused_office_form_says_which_office_at_the_top_and_keeps_what_she_typed(
+    console: Service, database: Database, clock: Clock
+) -> None:
+    await add_staff(database, clock, "noura", StaffRole.ADMIN)
+    async with visitor(console) as noura:
+        await noura.signs_in("noura")
+        await noura.get("/console/offices")
+        typed = {
+            "csrf": noura.form_token(),
+            "phone": "0125550000",
+            "address_ar": "حي العوالي",
+            "hours": "كل يوم",
+        }
+        await noura.post("/console/offices/jumum", typed)
+        assert noura.status == 400
+        assert noura.alert().startswith('<a href="#jumum">الجموم</a>: ')  # the first thing she reads
+        assert "ما كتبتِه باقٍ في الأسفل" in noura.alert()
+        jumum = noura.text.split('id="jumum"', 1)[1]
+        assert 'value="حي العوالي"' in jumum and 'value="كل يوم"' in jumum and 'value="0125550000"' in jumum
+    saved = await database.run(lambda s: [o.address_ar for o in offices.listing(s) if o.code == "jumum"])
+    assert saved == [""]  # nothing saved

@@ -116,7 +116,7 @@ async def test_a_question_passed_to_jeddah_leaves_makkahs_inbox_for_jeddahs(
         assert sara.status == 400 and "اختاري المكتب الذي يخدمها" in sara.alert()
         await sara.post(f"/console/inbox/{thread}/pass", {"csrf": sara.form_token(), "office": "jeddah"})
         assert sara.location == "/console/inbox"
-        assert "حُوّل السؤال إلى المكتب الآخر" in await sara.get(sara.location)
+        assert "حُوّل السؤال إلى \u2068جدة\u2069، وهو الآن في أسئلتهم." in await sara.get(sara.location)
         await sara.get(f"/console/inbox/{thread}")
         assert sara.status == 404
     async with visitor(console) as huda:
@@ -189,7 +189,7 @@ async def test_sara_keeps_a_saved_reply_puts_it_in_an_answer_and_huda_never_sees
         kept = {"csrf": token, "title": "الشهادة الصحية", "text_en": "At the health centre near you.",
                 "text_ar": "تُجدَّد الشهادة الصحية في المركز الصحي القريب منك.", "office": "jeddah"}  # fmt: skip
         await sara.post("/console/inbox/replies", kept)
-        assert sara.status == 303 and "حُفظ." in await sara.get(sara.location)
+        assert sara.status == 303 and "حُفظ الرد" in await sara.get(sara.location)
         [reply] = await database.run(lambda s: inbox.saved_replies(s, OPERATOR))
         assert reply.office_code == "makkah"  # her own office's, whatever the form said
         page = await sara.get(f"/console/inbox/{thread}?use={reply.id}")

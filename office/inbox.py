@@ -431,10 +431,10 @@ def keep_saved_reply(
     title, text_ar, text_en = title.strip(), text_ar.strip(), text_en.strip()
     if not title or len(title) > LONGEST_TITLE:
         problems.append(
-            Problem("title", _("a short title, at most %(limit)s characters", limit=LONGEST_TITLE))
+            Problem("title", _("Give it a short title (at most %(limit)s characters).", limit=LONGEST_TITLE))
         )
     if not (text_ar or text_en):
-        problems.append(Problem("text_ar", _("its text, in Arabic, English or both")))
+        problems.append(Problem("text_ar", _("Write its text, in Arabic, English or both.")))
     if max(len(text_ar), len(text_en)) > LONGEST_ANSWER:
         problems.append(Problem("text_ar", _("at most %(limit)s characters", limit=LONGEST_ANSWER)))
     if problems:

@@ -185,7 +185,7 @@ async def test_sara_keeps_a_saved_reply_puts_it_in_an_answer_and_huda_never_sees
         await sara.get("/console/inbox/replies")
         token = sara.form_token()
         await sara.post("/console/inbox/replies", {"csrf": token, "title": "", "text_ar": "", "text_en": ""})
-        assert sara.status == 400 and "عنوان قصير" in sara.alert()
+        assert sara.status == 400 and "اكتبي له عنواناً قصيراً" in sara.alert()
         kept = {"csrf": token, "title": "الشهادة الصحية", "text_en": "At the health centre near you.",
                 "text_ar": "تُجدَّد الشهادة الصحية في المركز الصحي القريب منك.", "office": "jeddah"}  # fmt: skip
         await sara.post("/console/inbox/replies", kept)

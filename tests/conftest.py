@@ -6,12 +6,13 @@ from pathlib import Path
 import pytest
 from argon2 import PasswordHasher, profiles
 
+from bot.service import Service
 from conversations.engine import Engine
 from conversations.flows import all_flows
 from office import passwords
 from storage.db import Database
 from tests.databases import empty_postgres, postgres_database, sqlite_copy, sqlite_template
-from tests.fake_telegram import FakeTelegram
+from tests.fake_telegram import FakeTelegram, settings_for
 from tests.people import Clock, Person
 
 
@@ -62,6 +63,19 @@ async def postgres(postgres_url: str) -> AsyncIterator[Database]:
     await empty_postgres(db)
     yield db
     await db.dispose()
+
+
+@pytest.fixture
+async def polling(
+    database: Database, database_url: str, fake_telegram: FakeTelegram, clock: Clock
+) -> AsyncIterator[Service]:
+    """Usar running, long-polling the fake Bot API (no scheduled jobs: tests run them)."""
+    service = Service(
+        settings_for(database_url, fake_telegram), clock=clock, run_jobs=False, sleep=clock.sleep
+    )
+    await service.start()
+    yield service
+    await service.stop()
 
 
 @pytest.fixture

@@ -26,6 +26,8 @@ from typing import Any
 
 from aiohttp import web
 
+from bot.settings import Settings
+
 TOKEN = "123456:TEST-token-for-the-fake-bot-api"
 WAIT_LIMIT = 10.0  # seconds
 BOT_USER = {"id": 42, "is_bot": True, "first_name": "Usar", "username": "usar_test_bot"}
@@ -342,6 +344,18 @@ async def serve(token: str, keep_messages: bool) -> None:
         await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
     finally:
         await fake.stop()
+
+
+def settings_for(database_url: str, fake: FakeTelegram, **more: Any) -> Settings:
+    """Usar's settings for a bot whose Bot API is `fake`."""
+    return Settings(
+        _env_file=None,
+        database_url=database_url,
+        telegram_token=TOKEN,
+        telegram_api_base=fake.url,
+        http_port=0,
+        **more,
+    )
 
 
 if __name__ == "__main__":

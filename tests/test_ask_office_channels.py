@@ -22,7 +22,7 @@ from storage.models import StaffRole, Thread, ThreadMessage
 from tests.fake_telegram import FakeTelegram, TelegramUser
 from tests.fake_twilio import FakeTwilio
 from tests.people import Clock
-from tests.test_telegram import FATIMA_ID, MARY_ID, on_phone, settings_for
+from tests.test_telegram import FATIMA_ID, MARY_ID, on_phone
 from tests.test_whatsapp import AUTH_TOKEN, OnWhatsApp, whatsapp_settings
 
 REPLY_TEMPLATE = "HX" + "7" * 32
@@ -54,20 +54,8 @@ async def asks_her_office(fatima: TelegramUser, office: str) -> None:
     await fatima.hears(f"اكتبي سؤالك إلى مكتب {office}")
 
 
-@pytest.fixture
-async def telegram(
-    database: Database, database_url: str, fake_telegram: FakeTelegram, clock: Clock
-) -> AsyncIterator[Service]:
-    service = Service(
-        settings_for(database_url, fake_telegram), clock=clock, run_jobs=False, sleep=clock.sleep
-    )
-    await service.start()
-    yield service
-    await service.stop()
-
-
 async def test_on_telegram_her_words_voice_note_and_photo_reach_her_office_and_staff_answer_in_the_chat(
-    telegram: Service, fake_telegram: FakeTelegram, database: Database, clock: Clock
+    polling: Service, fake_telegram: FakeTelegram, database: Database, clock: Clock
 ) -> None:
     await database.run(lambda s: staff.add_or_update(s, str(MARY_ID), StaffRole.STAFF, "jeddah", clock.now))
     fatima = on_phone(fake_telegram, FATIMA_ID, clock)
@@ -97,14 +85,14 @@ async def test_on_telegram_her_words_voice_note_and_photo_reach_her_office_and_s
     await mary.says("Bring your ID, please.")
     await mary.hears("Your answer is on its way to her.")
     clock.advance(hours=16)  # 22:00 in Riyadh: an answer she asked for does not wait for the morning
-    await telegram.dispatch_due()
+    await polling.dispatch_due()
     first = await fatima.hears("Next Sunday at 9, at the office.")
     second = await fatima.hears("Bring your ID, please.")
     assert first["text"].startswith("مكتبك (جدة) يجيبك:") and first["message_id"] < second["message_id"]
 
 
 async def test_another_offices_staff_cannot_open_her_question(
-    telegram: Service, fake_telegram: FakeTelegram, database: Database, clock: Clock
+    polling: Service, fake_telegram: FakeTelegram, database: Database, clock: Clock
 ) -> None:
     await database.run(lambda s: staff.add_or_update(s, str(MARY_ID), StaffRole.STAFF, "makkah", clock.now))
     fatima = on_phone(fake_telegram, FATIMA_ID, clock)
@@ -122,7 +110,7 @@ async def test_another_offices_staff_cannot_open_her_question(
 
 
 async def test_a_file_telegram_says_is_too_large_is_refused_at_once(
-    telegram: Service, fake_telegram: FakeTelegram, clock: Clock
+    polling: Service, fake_telegram: FakeTelegram, clock: Clock
 ) -> None:
     fatima = on_phone(fake_telegram, FATIMA_ID, clock)
     await asks_her_office(fatima, "مكة المكرمة")
@@ -182,7 +170,7 @@ async def test_on_whatsapp_her_voice_note_reaches_her_office_and_answers_reach_h
 
 
 async def test_a_question_unanswered_for_eight_working_hours_is_flagged_and_her_offices_staff_told_once(
-    telegram: Service, fake_telegram: FakeTelegram, database: Database, clock: Clock
+    polling: Service, fake_telegram: FakeTelegram, database: Database, clock: Clock
 ) -> None:
     hours = offices.read_hours("sun-thu 08:00-14:00")
     await database.run(lambda s: offices.edit(s, OPERATOR, "jeddah", {"hours": hours}, clock.now))
@@ -196,11 +184,11 @@ async def test_a_question_unanswered_for_eight_working_hours_is_flagged_and_her_
     await fatima.hears("المكتب مغلق الآن")
 
     clock.advance(hours=29)  # Sunday 14:00: six working hours
-    assert (await telegram.run_due_work())["questions unanswered"] == 0
+    assert (await polling.run_due_work())["questions unanswered"] == 0
     clock.advance(hours=20, minutes=30)  # Monday 10:30: eight and a half
-    assert (await telegram.run_due_work())["questions unanswered"] == 1
-    assert (await telegram.run_due_work())["questions unanswered"] == 0  # told once
-    await telegram.dispatch_due()
+    assert (await polling.run_due_work())["questions unanswered"] == 1
+    assert (await polling.run_due_work())["questions unanswered"] == 0  # told once
+    await polling.dispatch_due()
     told = await mary.hears("has waited 8 working hours")
     assert "Jeddah" in told["text"]
     [listed] = await database.run(lambda s: inbox.inbox(s, OPERATOR))

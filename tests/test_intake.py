@@ -20,11 +20,11 @@ from bot.web import STATUS_WEBHOOK, WHATSAPP_WEBHOOK
 from handlers.whatsapp.spool import Spool
 from storage import delivery_reports, seen
 from storage.db import Database
-from tests.fake_telegram import TOKEN, FakeTelegram, TelegramUser
+from tests.fake_telegram import TOKEN, FakeTelegram, TelegramUser, settings_for
 from tests.fake_twilio import ACCOUNT_SID, FakeTwilio
 from tests.outage import Outage
 from tests.people import Clock
-from tests.test_telegram import FATIMA_ID, on_phone, settings_for, webhook_poster
+from tests.test_telegram import FATIMA_ID, on_phone, webhook_poster
 from tests.test_whatsapp import AUTH_TOKEN, BUSINESS, OnWhatsApp, whatsapp_settings
 
 

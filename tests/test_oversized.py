@@ -27,11 +27,11 @@ from office.rights import OPERATOR
 from storage import canteens as stored_canteens
 from storage.db import Database
 from storage.models import Base, Conversation, StaffRole
-from tests.fake_telegram import FakeTelegram, TelegramUser
+from tests.fake_telegram import FakeTelegram, TelegramUser, settings_for
 from tests.people import Clock, Person, ar, en
 from tests.test_my_details import girls_school
 from tests.test_staff_announcements import staff_person
-from tests.test_telegram import FATIMA_ID, settings_for, webhook_poster
+from tests.test_telegram import FATIMA_ID, webhook_poster
 from tests.test_whatsapp import OnWhatsApp, whatsapp_settings
 
 TOO_LONG = "Your message is too long for me to read. Please send at most %(limit)s characters at a time."

@@ -15,11 +15,10 @@ from aiogram.types import Message, Update
 from bot.service import Service
 from bot.telegram import create_bot
 from handlers.telegram.polling import Polling, turn_saved
-from storage.db import Database
 from tests.fake_telegram import TOKEN, FakeTelegram
 from tests.people import Clock
 from tests.processes import start_usar
-from tests.test_telegram import FATIMA_ID, on_phone, settings_for
+from tests.test_telegram import FATIMA_ID, on_phone
 
 ALICE, BADRIA = 7001, 7002
 
@@ -184,18 +183,6 @@ async def test_a_token_telegram_refuses_while_polling_ends_usar_run_with_an_erro
             await process.wait()
     assert process.returncode == 1, errors.decode()
     assert "the bot's token is refused" in errors.decode()
-
-
-@pytest.fixture
-async def polling(
-    database: Database, database_url: str, fake_telegram: FakeTelegram, clock: Clock
-) -> AsyncIterator[Service]:
-    service = Service(
-        settings_for(database_url, fake_telegram), clock=clock, run_jobs=False, sleep=clock.sleep
-    )
-    await service.start()
-    yield service
-    await service.stop()
 
 
 async def test_her_next_message_waits_behind_the_one_that_met_the_database_away(

@@ -14,7 +14,6 @@ import pytest
 from sqlalchemy import select
 
 from bot.service import Service
-from bot.settings import Settings
 from bot.telegram import create_bot
 from bot.web import TELEGRAM_WEBHOOK
 from conversations.messages import (
@@ -32,35 +31,12 @@ from handlers.telegram.replies import TEXT_LIMIT, messages
 from handlers.telegram.sender import TelegramSender
 from storage.db import Database
 from storage.models import Beneficiary, Conversation
-from tests.fake_telegram import TOKEN, FakeTelegram, TelegramUser
+from tests.fake_telegram import TOKEN, FakeTelegram, TelegramUser, settings_for
 from tests.people import Clock
 from tests.processes import start_usar
 
 FATIMA_ID = 5550001
 MARY_ID = 5550002
-
-
-def settings_for(database_url: str, fake: FakeTelegram, **more: Any) -> Settings:
-    return Settings(
-        _env_file=None,
-        database_url=database_url,
-        telegram_token=TOKEN,
-        telegram_api_base=fake.url,
-        http_port=0,
-        **more,
-    )
-
-
-@pytest.fixture
-async def polling(
-    database: Database, database_url: str, fake_telegram: FakeTelegram, clock: Clock
-) -> AsyncIterator[Service]:
-    service = Service(
-        settings_for(database_url, fake_telegram), clock=clock, run_jobs=False, sleep=clock.sleep
-    )
-    await service.start()
-    yield service
-    await service.stop()
 
 
 @pytest.fixture

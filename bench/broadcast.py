@@ -45,8 +45,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.delivery import DEFAULT_CONCURRENCY, Dispatcher
 from bot.telegram import create_bot
-from conversations.messages import Channel
-from conversations.validators import with_check_digit
+from core.channel import Channel
+from core.validators import with_check_digit
 from handlers.telegram.sender import TelegramSender
 from storage import deliveries, kinds
 from storage.db import Database

@@ -37,12 +37,13 @@ from argon2 import PasswordHasher, profiles
 
 from bot.service import Role, Service
 from bot.settings import Settings
-from conversations.validators import with_check_digit
-from locales.writing import fold
+from core.domain import StaffRole
+from core.text import fold
+from core.validators import with_check_digit
 from office import passwords, staff
 from office.rights import OPERATOR
 from storage.db import Database
-from storage.models import Beneficiary, BeneficiaryProduct, StaffRole
+from storage.models import Beneficiary, BeneficiaryProduct
 
 NOW = datetime(2026, 11, 28, 6, 0, tzinfo=UTC)
 FIRST = ["فاطمة", "نورة", "مريم", "عائشة", "سارة", "هيا", "منيرة", "لطيفة", "حصة", "أمل", "هند", "رقية"]

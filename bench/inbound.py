@@ -35,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bot.telegram import create_dispatcher
 from conversations.engine import Engine
 from conversations.flows import all_flows
-from conversations.validators import with_check_digit
+from core.validators import with_check_digit
 from handlers.telegram.sender import TelegramSender
 from storage.db import Database
 from storage.models import Beneficiary

@@ -9,11 +9,11 @@ from __future__ import annotations
 import argparse
 from datetime import UTC, datetime
 
-from conversations.dates import parse_local_time
+from core.dates import parse_local_time
+from core.domain import Product
 from office.errors import Problem, Refused
 from office.rights import OPERATOR, Actor
 from storage.audiences import Audience
-from storage.models import Product
 
 AS_HELP = "act as this staff member (her Telegram user id or WhatsApp number): her rights apply"
 

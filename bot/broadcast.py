@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from bot.arguments import actor_of, add_as, add_audience_arguments, audience_of, riyadh_time
-from conversations.dates import RIYADH, hijri_date
+from core.dates import RIYADH, hijri_date, short_stamp
 from office import announcements
 from office.announcements import Stage, Status
 from office.errors import Problem, Refused
@@ -81,7 +81,7 @@ def create(arguments: argparse.Namespace, session: Session, now: datetime) -> st
     if reach.quiet_until is not None:
         lines.append(
             f"Warning: that is in quiet hours ({arguments.quiet}); it goes out from"
-            f" {reach.quiet_until.astimezone(RIYADH):%Y-%m-%d %H:%M}."
+            f" {short_stamp(reach.quiet_until)}."
         )
     if reach.unreachable:
         lines.append(
@@ -149,4 +149,4 @@ def _riyadh(moment: datetime | None) -> str:
         return ""
     local = moment.astimezone(RIYADH)
     hijri = hijri_date(local.date(), "en")
-    return f"{local:%Y-%m-%d %H:%M} Riyadh time" + (f" ({hijri})" if hijri else "")
+    return f"{short_stamp(local)} Riyadh time" + (f" ({hijri})" if hijri else "")

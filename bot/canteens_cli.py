@@ -14,14 +14,15 @@ from typing import Any, TextIO
 from sqlalchemy.orm import Session
 
 from bot.arguments import actor_of, add_as, counted
-from conversations.dates import RIYADH, hijri_date, parse_day, parse_deadline
+from core.dates import RIYADH, hijri_date, parse_day, parse_deadline, short_stamp
+from core.domain import ApplicationStatus, SchoolStage
 from office import canteens, exports
 from office.errors import Problem, Refused
 from office.tables import read_lines
 from office.words import APPLICATION_STATUSES, said
 from storage import canteens as stored
 from storage.canteens import NewOpportunity
-from storage.models import ApplicationStatus, CanteenOpportunity, SchoolStage
+from storage.models import CanteenOpportunity
 
 DECISIONS = {
     "shortlist": ApplicationStatus.SHORTLISTED,
@@ -130,7 +131,7 @@ def describe(opportunity: CanteenOpportunity) -> str:
     return (
         f"{opportunity.school_name}{state} — {opportunity.stage}, {'girls' if opportunity.girls else 'boys'},"
         f" {opportunity.district} ({opportunity.office_code}), {opportunity.students} students, starts"
-        f" {opportunity.starts_on}; apply by {deadline:%Y-%m-%d %H:%M} Riyadh time"
+        f" {opportunity.starts_on}; apply by {short_stamp(deadline)} Riyadh time"
         f" ({hijri_date(deadline.date(), 'en')}); {counted(opportunity.places, 'place')}"
     )
 

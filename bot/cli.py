@@ -29,15 +29,15 @@ from bot.app import build_engine, open_database
 from bot.arguments import actor_of, add_as, counted
 from bot.jobs import TerminalDelivery
 from bot.settings import Settings, SettingsError, load_settings
-from conversations.dates import RIYADH, parse_day, parse_local_time
-from conversations.i18n import use_language
+from core.dates import RIYADH, parse_day, parse_local_time
+from core.domain import StaffRole
+from core.i18n import use_language
 from handlers import terminal
 from office import content, exports
 from office import staff as office_staff
 from office.announcements import Stage, Status
 from office.canteens import NeedsConfirmation
 from office.errors import OfficeError, Problem, Refused, RejectedFile
-from storage.models import StaffRole
 
 Command = Callable[[argparse.Namespace, Settings], Coroutine[Any, Any, int]]
 Action = Callable[[argparse.Namespace, Session, datetime], str]

@@ -29,7 +29,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.outbox_content import expired, held_until, offered, reply_for
-from conversations.messages import (
+from core.channel import (
     Blocked,
     Channel,
     NeedsTemplate,
@@ -40,11 +40,12 @@ from conversations.messages import (
     Sent,
     TransientFailure,
 )
+from core.domain import DeliveryStatus
 from storage import beneficiaries, contacts, conversations, deliveries, kinds, paces, threads
 from storage.db import Database, is_unreachable
 from storage.deliveries import Claimed, SentRow
 from storage.kinds import Quiet, QuietHours
-from storage.models import Beneficiary, DeliveryStatus
+from storage.models import Beneficiary
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

@@ -15,8 +15,8 @@ from typing import Any, TextIO
 from sqlalchemy.orm import Session
 
 from bot.arguments import actor_of, add_as, add_audience_arguments, audience_of, counted, riyadh_time
-from conversations.dates import RIYADH, hijri_date, parse_end
-from conversations.text import ascii_digits_only, normalise
+from core.dates import RIYADH, hijri_date, parse_end, short_stamp, short_time
+from core.text import ascii_digits_only, normalise
 from office import events, exports
 from office.errors import Problem, Refused
 from office.tables import read_rows
@@ -182,7 +182,7 @@ def describe(event: Event) -> str:
     state = " (cancelled)" if event.cancelled_at else ""
     end = event.ends_at.astimezone(RIYADH)
     return (
-        f"{event.title_ar}{state} — {start:%Y-%m-%d %H:%M}–{end:%H:%M} Riyadh time ({hijri}),"
+        f"{event.title_ar}{state} — {short_stamp(start)}–{short_time(end)} Riyadh time ({hijri}),"
         f" {event.venue_ar}; {places}"
     )
 
@@ -195,7 +195,7 @@ def tally_line(counts: dict[str, int]) -> str:
 
 
 def _when(moment: datetime) -> str:
-    return f"at {moment.astimezone(RIYADH):%Y-%m-%d %H:%M} Riyadh time"
+    return f"at {short_stamp(moment)} Riyadh time"
 
 
 def write_guests(arguments: argparse.Namespace, session: Session, out: TextIO, now: datetime) -> int:

@@ -12,7 +12,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from bot.arguments import actor_of, add_as
-from conversations.dates import RIYADH
+from core.dates import short_stamp
 from office import audit, families, registrations, words
 from office.tables import read_lines
 
@@ -98,7 +98,7 @@ def history(arguments: argparse.Namespace, session: Session, now: datetime) -> s
     for line in registrations.history(session, actor, family.id):
         reason = f" — {line.details['reason']}" if line.details and "reason" in line.details else ""
         lines.append(
-            f"  {line.at.astimezone(RIYADH):%Y-%m-%d %H:%M}  {words.said(words.ACTIONS, line.action)}"
+            f"  {short_stamp(line.at)}  {words.said(words.ACTIONS, line.action)}"
             f" ({words.said(words.OUTCOMES, line.outcome)}) by {audit.who(line)}{reason}"
         )
     return "\n".join(lines)

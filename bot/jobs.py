@@ -23,8 +23,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from bot.delivery import Dispatcher
-from conversations.messages import Channel
 from conversations.scheduled import due_work
+from core.channel import Channel
 from handlers.terminal import TerminalSender
 from office import inbox
 from storage import conversations, deliveries, threads

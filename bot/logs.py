@@ -7,7 +7,7 @@ import logging
 import re
 from typing import Any
 
-from conversations.messages import Unavailable
+from core.channel import Unavailable
 
 # Nine or more digits, possibly after a + and with spaces or dashes inside: a national ID, a phone number
 # or a Telegram chat id. Masked wherever they appear in a record, arguments included.

@@ -11,8 +11,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from bot.arguments import actor_of, add_as
-from conversations.dates import hours_text
-from conversations.text import fold
+from core.dates import hours_text
+from core.text import fold
 from office import offices
 from office.errors import Problem, Refused
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from conversations.messages import Option, Reply
-from conversations.text import fold
+from core.channel import Option, Reply
+from core.text import fold
 from locales import LANGUAGES
 
 

@@ -34,7 +34,7 @@ from bot.web import (
 )
 from console.app import add_console
 from conversations.engine import Engine
-from conversations.messages import Channel, Inbound, MediaSource, Outbound, Reply, Sender, Sent, Unavailable
+from core.channel import Channel, Inbound, MediaSource, Outbound, Reply, Sender, Sent, Unavailable
 from handlers.telegram.files import TelegramFiles
 from handlers.telegram.polling import Polling
 from handlers.telegram.sender import TelegramSender

@@ -13,7 +13,7 @@ from aiohttp import web
 from pydantic import ValidationError
 
 from conversations.calendar import CALENDAR_PATH, ics
-from conversations.messages import Unavailable
+from core.channel import Unavailable
 from storage import events
 from storage.db import Database, is_unreachable
 from storage.models import Event

@@ -31,8 +31,8 @@ from console.context import (
     who_of,
 )
 from console.files import RecentFiles
-from conversations.i18n import _, ngettext, use_language
-from conversations.messages import MediaSource
+from core.channel import MediaSource
+from core.i18n import _, ngettext, use_language
 from office import sign_in
 from office.errors import NotAllowed, NotFound, NotStaff, OfficeError, Refused
 from storage.db import Database

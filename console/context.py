@@ -10,8 +10,8 @@ from datetime import datetime, timedelta
 
 from aiohttp import web
 
-from conversations.i18n import LazyText
-from conversations.messages import MediaSource
+from core.channel import MediaSource
+from core.i18n import LazyText
 from locales import DEFAULT_LANGUAGE, LANGUAGES
 from office.sign_in import SignedIn
 from storage.db import Database

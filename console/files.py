@@ -13,7 +13,7 @@ import asyncio
 from collections import OrderedDict
 from collections.abc import Callable
 
-from conversations.messages import MediaSource
+from core.channel import MediaSource
 
 KEEP_SECONDS = 300.0  # long enough to play it or look again, short enough to hold no archive
 KEEP_BYTES = 64 * 1024 * 1024  # in all, per channel: three files at the largest a platform gives

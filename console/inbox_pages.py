@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 
 from console import views
 from console.context import Notice, console_of, said, said_once, signed_in_as
-from conversations.i18n import N_, _
-from conversations.messages import LARGEST_MEDIA, MediaTooLarge, MediaUnavailable
+from core.channel import LARGEST_MEDIA, MediaTooLarge, MediaUnavailable
+from core.i18n import N_, _
 from office import inbox
 from office.errors import Refused
 

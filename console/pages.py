@@ -33,8 +33,9 @@ from console.context import (
     signed_in_as,
     who_of,
 )
-from conversations.dates import RIYADH, parse_day
-from conversations.i18n import N_, _
+from core.dates import RIYADH, parse_day, short_day
+from core.domain import Product, StaffRole
+from core.i18n import N_, _
 from locales import LANGUAGES
 from office import (
     audit,
@@ -55,7 +56,7 @@ from storage.audiences import Audience
 from storage.audit import Line as AuditLine
 from storage.beneficiaries import Order, Reach
 from storage.contacts import Saved
-from storage.models import CanteenOpportunity, Event, Product, StaffRole
+from storage.models import CanteenOpportunity, Event
 
 PRODUCTS = [product.value for product in Product]
 PAGE_SIZE = registrations.PAGE
@@ -575,7 +576,7 @@ async def export_families(request: web.Request) -> web.StreamResponse:
     console, who = console_of(request), signed_in_as(request)
     out, now = StringIO(), console.clock()
     await console.database.run(lambda s: exports.families(s, who.actor, out, who.language, now))
-    return _download(request, f"families-{now.astimezone(RIYADH):%Y-%m-%d}.csv", out)
+    return _download(request, f"families-{short_day(now)}.csv", out)
 
 
 def _since(text: str) -> datetime | None:
@@ -631,7 +632,7 @@ async def export_audit(request: web.Request) -> web.StreamResponse:
             s, who.actor, out, who.language, office=office, staff_member=member, since=since
         )
     )
-    return _download(request, f"audit-{console.clock().astimezone(RIYADH):%Y-%m-%d}.csv", out)
+    return _download(request, f"audit-{short_day(console.clock())}.csv", out)
 
 
 STAFF_DONE = {
@@ -842,4 +843,4 @@ async def export_content(request: web.Request) -> web.StreamResponse:
     what, out, now = request.match_info["what"], StringIO(), console.clock()
     export = content.tips if what == "tips" else content.services
     await console.database.run(lambda s: export(s, who.actor, out, now))
-    return _download(request, f"{what}-{now.astimezone(RIYADH):%Y-%m-%d}.csv", out)
+    return _download(request, f"{what}-{short_day(now)}.csv", out)

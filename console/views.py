@@ -11,19 +11,20 @@ from urllib.parse import urlencode
 from babel.dates import format_timedelta
 from sqlalchemy.orm import Session
 
-from conversations.dates import RIYADH, hours_text, long_date
-from conversations.i18n import N_, LazyText, _, current_language
+from core.dates import hours_text, long_date, short_time
+from core.domain import Product
+from core.i18n import N_, LazyText, _, current_language
 from office import audit, offices, words
 from office.errors import Refused
 from storage.audit import Line
-from storage.models import Beneficiary, Event, Product
+from storage.models import Beneficiary, Event
 
 
 def riyadh(moment: datetime | None) -> str:
     """«30 نوفمبر 2026 (19 جمادى الآخرة 1448 هـ) 09:15»; empty for no time."""
     if moment is None:
         return ""
-    return f"{long_date(moment)} {moment.astimezone(RIYADH):%H:%M}"
+    return f"{long_date(moment)} {short_time(moment)}"
 
 
 def local_mobile(mobile: str) -> str:

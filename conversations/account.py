@@ -15,17 +15,19 @@ from __future__ import annotations
 from babel.lists import format_list
 
 from conversations.canteens import her_applications
-from conversations.dates import long_date, long_time
 from conversations.forms import yes_or_no
-from conversations.i18n import N_, _, current_language
 from conversations.my_details import change_details
-from conversations.turn import Answer, Offer, Turn
-from conversations.validators import mask
+from conversations.turn import Answer, Turn
+from core.channel import Offer
+from core.dates import long_date, long_time
+from core.domain import GuestStatus, Verification
+from core.i18n import N_, _, current_language
+from core.validators import mask
 from office import registrations
 from office.offices import her_office
 from office.words import PRODUCT_LABELS
 from storage import beneficiaries, events
-from storage.models import Beneficiary, GuestStatus, Verification
+from storage.models import Beneficiary
 
 DETAILS = "details"
 CHANGE = "account:change"

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from conversations.announcing import excerpt
 from conversations.audience_fields import describe
-from conversations.dates import RIYADH, long_time
 from conversations.forms import yes_or_no
-from conversations.i18n import N_, _
-from conversations.payloads import ShowAnnouncement
 from conversations.staff import actor, staff_member
-from conversations.turn import Answer, Offer, Turn
+from conversations.turn import Answer, Turn
+from core.channel import Offer
+from core.dates import long_time, short_time
+from core.i18n import N_, _
+from core.payloads import ShowAnnouncement
 from office import announcements
 from office.announcements import Stage, status_of
 from office.errors import OfficeError
@@ -204,7 +205,7 @@ def said(turn: Turn, announcement: Announcement, progress: Progress) -> str:
     if status.stage is Stage.QUIET and status.resumes_at is not None:
         return _(
             "waiting for the end of quiet hours (until %(time)s)",
-            time=f"{status.resumes_at.astimezone(RIYADH):%H:%M}",
+            time=short_time(status.resumes_at),
         )
     if status.stage is Stage.SENDING:
         return _("being sent")

@@ -12,12 +12,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from conversations.audience_fields import NOW, When, audience_fields, moment, requested_audience
-from conversations.dates import long_time
 from conversations.forms import Form, Invalid, Text, asked_again
-from conversations.i18n import N_, _, ngettext
 from conversations.staff import actor, staff_member
-from conversations.text import fold, normalise, says_none
-from conversations.turn import Answer, Offer, Turn
+from conversations.turn import Answer, Turn
+from core.channel import Offer
+from core.dates import long_time
+from core.i18n import N_, _, ngettext
+from core.text import fold, normalise, says_none
 from office import announcements
 from office.errors import OfficeError, Refused
 

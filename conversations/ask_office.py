@@ -13,16 +13,16 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from conversations.dates import hours_text, is_open
 from conversations.forms import Form, yes_or_no
-from conversations.i18n import N_, _
 from conversations.registration import imported_contact, office_options
 from conversations.staff import staff_member
-from conversations.text import fold
-from conversations.turn import Answer, Offer, Turn
+from conversations.turn import Answer, Turn
+from core.channel import LARGEST_MEDIA, Media, Offer
+from core.dates import hours_text, is_open
+from core.i18n import N_, _
+from core.text import fold
 from office import inbox
 from storage import beneficiaries, offices
-from storage.threads import LARGEST_MEDIA, Media
 
 ASKED = "asked"  # what she wrote before choosing to send it: [{"text", "media"}]
 TOPIC = "topic"

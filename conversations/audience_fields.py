@@ -13,17 +13,19 @@ from typing import Any
 
 from babel.lists import format_list
 
-from conversations.dates import RIYADH, long_time, parse_local_time
 from conversations.forms import Choice, Field, Invalid, MultiChoice
-from conversations.i18n import N_, LazyText, _, current_language
-from conversations.payloads import OfficeChoice
 from conversations.registration import product_options
 from conversations.staff import staff_member
-from conversations.turn import Answer, Offer, Turn
+from conversations.turn import Answer, Turn
+from core.channel import Offer
+from core.dates import long_time, parse_local_time, short_day, short_time
+from core.domain import StaffRole
+from core.i18n import N_, LazyText, _, current_language
+from core.payloads import OfficeChoice
 from office.words import PRODUCT_LABELS
 from storage import offices
 from storage.audiences import Audience
-from storage.models import StaffMember, StaffRole
+from storage.models import StaffMember
 
 NOW = "when:now"
 EVERY_OFFICE = "office:all"
@@ -180,7 +182,7 @@ class When(Field):
         return (Offer(label=N_("Now"), payload=NOW),) if self.now_allowed else ()
 
     def prompt(self, turn: Turn, draft: dict[str, Any]) -> None:
-        example = f"{turn.now.astimezone(RIYADH) + timedelta(days=1):%Y-%m-%d} 09:00"
+        example = f"{short_day(turn.now + timedelta(days=1))} 09:00"
         turn.say(self.ask.render(example=example), self.offers(turn, draft))
 
     def take(self, turn: Turn, answer: Answer, draft: dict[str, Any]) -> Any:
@@ -208,7 +210,7 @@ def refuse_night(local: datetime) -> None:
             _(
                 "%(time)s is at night. Please type the time on the 24-hour clock, like %(afternoon)s for "
                 "the afternoon.",
-                time=f"{local:%H:%M}",
+                time=short_time(local),
                 afternoon=f"{local.hour + 12:02d}:{local:%M}",
             )
         )

@@ -18,20 +18,22 @@ from typing import Any
 from babel.dates import format_date
 
 from conversations.audience_fields import is_admin
-from conversations.dates import hijri_date, long_time, parse_day, parse_deadline
 from conversations.event_form import Optional, short_text
 from conversations.forms import Choice, Field, Form, Invalid, Text, asked_again
-from conversations.i18n import N_, _
-from conversations.payloads import OfficeChoice, StageChoice
 from conversations.staff import actor, staff_member
-from conversations.turn import Answer, Offer, Turn
-from conversations.validators import count_of
+from conversations.turn import Answer, Turn
+from core.channel import Offer
+from core.dates import hijri_date, long_time, parse_day, parse_deadline
+from core.domain import SchoolStage
+from core.i18n import N_, _
+from core.payloads import OfficeChoice, StageChoice
+from core.validators import count_of
 from office import canteens
 from office.errors import OfficeError, Refused
 from office.words import STAGES
 from storage import offices
 from storage.canteens import NewOpportunity
-from storage.models import CanteenOpportunity, SchoolStage
+from storage.models import CanteenOpportunity
 
 FORM = "new_canteen"
 EDIT_FORM = "edit_canteen"

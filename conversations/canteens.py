@@ -13,16 +13,18 @@ from datetime import datetime
 from babel.dates import format_date
 
 from conversations import ask_office, eligibility
-from conversations.dates import RIYADH, hijri_date, long_time
 from conversations.forms import yes_or_no
-from conversations.i18n import N_, LazyText, _, ngettext, npgettext
-from conversations.payloads import ShowCanteen
-from conversations.turn import Answer, Offer, Turn
+from conversations.turn import Answer, Turn
+from core.channel import Offer
+from core.dates import RIYADH, hijri_date, long_time
+from core.domain import ApplicationStatus
+from core.i18n import N_, LazyText, _, ngettext, npgettext
+from core.payloads import ShowCanteen
 from office.offices import her_office
 from office.words import APPLICATION_STATUSES, STAGES
 from storage import beneficiaries, canteens, offices
 from storage.canteens import Applied
-from storage.models import ApplicationStatus, CanteenOpportunity
+from storage.models import CanteenOpportunity
 
 APPLY = "canteen:apply"
 CONFIRM_YES = "canteen:apply:yes"

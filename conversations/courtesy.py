@@ -7,8 +7,8 @@ whole message that is one of these phrases counts ("مرحبا، أريد الت
 
 from __future__ import annotations
 
-from conversations.i18n import N_, LazyText
-from conversations.text import fold
+from core.i18n import N_, LazyText
+from core.text import fold
 
 PEACE = N_("And peace be upon you 🌷")  # «وعليكم السلام»: owed to «السلام عليكم», even before a welcome
 _PHRASES: dict[LazyText, tuple[str, ...]] = {

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import literal, select
 from sqlalchemy.orm import Session
 
-from conversations.i18n import _, use_language
+from core.i18n import _, use_language
 from locales import LANGUAGES
 from storage import deliveries, kinds, tips
 from storage.models import Tip

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from conversations.i18n import _
+from core.i18n import _
 from storage import events, offices, tips
 from storage.models import Beneficiary, CanteenOpportunity
 

@@ -32,12 +32,12 @@ from conversations import ask_office, standing
 from conversations.ask_office import AskOffice
 from conversations.courtesy import courtesy, returned_peace
 from conversations.forms import Form
-from conversations.i18n import _, use_language
 from conversations.identity import recognise, vouched_mobile
-from conversations.messages import LONGEST_TEXT, Channel, Inbound, Reply, Unavailable
 from conversations.options import match_by_words, match_one, payloads
-from conversations.text import fold, normalise
 from conversations.turn import Answer, Flow, Setup, Turn
+from core.channel import LONGEST_TEXT, Channel, Inbound, Reply, Unavailable
+from core.i18n import _, use_language
+from core.text import fold, normalise
 from locales import DEFAULT_LANGUAGE, LANGUAGES
 from office import inbox
 from storage import beneficiaries, contacts, seen

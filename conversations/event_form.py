@@ -16,13 +16,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 from conversations.audience_fields import NOW, When, audience_fields, moment, refuse_night, requested_audience
-from conversations.dates import RIYADH, long_time, parse_end
 from conversations.forms import Field, Form, Invalid, Text, asked_again
-from conversations.i18n import N_, LazyText, _
 from conversations.staff import actor, staff_member
-from conversations.text import says_none
-from conversations.turn import Answer, Offer, Turn
-from conversations.validators import count_of
+from conversations.turn import Answer, Turn
+from core.channel import Offer
+from core.dates import RIYADH, long_time, parse_end, short_time
+from core.i18n import N_, LazyText, _
+from core.text import says_none
+from core.validators import count_of
 from office import events
 from office.errors import OfficeError, Refused
 from storage.events import EventDetails
@@ -105,7 +106,7 @@ class Ending(Field):
         if local is None:
             raise Invalid(_("Please type the time it ends, like 12:00."))
         if local <= start:
-            raise Invalid(_("It must end after it starts (%(start)s).", start=f"{start:%H:%M}"))
+            raise Invalid(_("It must end after it starts (%(start)s).", start=short_time(start)))
         if local.date() != start.date():
             refuse_night(local)
         return local.astimezone(UTC).isoformat()

@@ -11,10 +11,11 @@ from __future__ import annotations
 from typing import Any
 
 from conversations import ask_office
-from conversations.dates import off_the_hour, spoken_hour
-from conversations.i18n import N_, _
-from conversations.payloads import QuizChoice, TipHour, TipTopic
-from conversations.turn import Answer, Offer, Turn
+from conversations.turn import Answer, Turn
+from core.channel import Offer
+from core.dates import off_the_hour, spoken_hour
+from core.i18n import N_, _
+from core.payloads import QuizChoice, TipHour, TipTopic
 from storage import tips
 from storage.models import QuizQuestion, Tip
 

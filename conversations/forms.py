@@ -14,11 +14,12 @@ from typing import Any
 
 from babel.lists import format_list
 
-from conversations.i18n import N_, LazyText, _, current_language
 from conversations.options import match_many, payloads
-from conversations.text import fold
-from conversations.turn import Answer, Offer, Turn
-from conversations.validators import Invalid as Invalid
+from conversations.turn import Answer, Turn
+from core.channel import Offer
+from core.i18n import N_, LazyText, _, current_language
+from core.text import fold
+from core.validators import Invalid as Invalid
 from office.errors import Refused  # re-exported: the forms raise it
 
 

@@ -14,10 +14,10 @@ from __future__ import annotations
 from typing import Any
 
 from conversations.forms import Invalid
-from conversations.i18n import _
-from conversations.messages import Channel, Inbound
 from conversations.turn import Answer, Turn
-from conversations.validators import saudi_mobile, saudi_national_id
+from core.channel import Channel, Inbound
+from core.i18n import _
+from core.validators import saudi_mobile, saudi_national_id
 from office import inbox
 from storage import beneficiaries
 from storage.models import Beneficiary

@@ -9,10 +9,11 @@ Words not understood here are offered to her office (`ask_office`).
 from __future__ import annotations
 
 from conversations import ask_office
-from conversations.i18n import N_, _
 from conversations.registration import imported_contact, registration
 from conversations.staff import staff_member
-from conversations.turn import Answer, Offer, Turn
+from conversations.turn import Answer, Turn
+from core.channel import Offer
+from core.i18n import N_, _
 
 REGISTER = "register"
 ABOUT = "about"

@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 from conversations.forms import Form, Invalid, asked_again
-from conversations.i18n import N_, _
 from conversations.identity import vouched_mobile
 from conversations.registration import (
     CANTEEN_INTEREST,
@@ -22,13 +21,15 @@ from conversations.registration import (
     Mobile,
 )
 from conversations.turn import Turn
-from conversations.validators import saudi_mobile
+from core.domain import Product
+from core.i18n import N_, _
+from core.validators import saudi_mobile
 from office import registrations
 from office.errors import Refused
 from office.offices import her_office
 from storage import beneficiaries
 from storage.beneficiaries import Identifier, OwnChanges
-from storage.models import Beneficiary, Product
+from storage.models import Beneficiary
 
 FORM = "change_details"
 

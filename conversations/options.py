@@ -6,7 +6,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from conversations.text import ascii_digits_only, fold, normalise
+from core.text import ascii_digits_only, fold, normalise
 
 _LISTS = re.compile(r"[,،;؛/&+]+")  # what separates the items of a list
 _WORDS = re.compile(r"\s+(?:and|و)\s+|\s+")  # and, within an item, "1 3" or "1 and 3"

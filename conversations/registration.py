@@ -15,16 +15,17 @@ from datetime import datetime
 from typing import Any
 
 from conversations.forms import Choice, Consent, Form, Invalid, MultiChoice, SendBack, Text, YesNo
-from conversations.i18n import N_, _
 from conversations.identity import vouched_mobile
-from conversations.messages import Channel
-from conversations.turn import Answer, Offer, Turn
-from conversations.validators import person_name, saudi_mobile, saudi_national_id
+from conversations.turn import Answer, Turn
+from core.channel import Channel, Offer
+from core.domain import Product
+from core.i18n import N_, _
+from core.validators import person_name, saudi_mobile, saudi_national_id
 from office import inbox
 from office.words import PRODUCT_LABELS
 from storage import beneficiaries, contacts, offices
 from storage.beneficiaries import AlreadyRegistered, Identifier, NewBeneficiary
-from storage.models import Contact, Product
+from storage.models import Contact
 
 
 def _taken_message(identifier: Identifier) -> str:

@@ -6,8 +6,8 @@ edit`)."""
 
 from __future__ import annotations
 
-from conversations.i18n import _
 from conversations.turn import Answer, Turn
+from core.i18n import _
 from office.offices import her_office
 from storage import beneficiaries, tips
 

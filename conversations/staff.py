@@ -10,16 +10,18 @@ staff menu → Questions from families (conversations.staff_questions)
 
 from __future__ import annotations
 
-from conversations.dates import RIYADH
-from conversations.i18n import N_, _
-from conversations.turn import Answer, Offer, Turn
+from conversations.turn import Answer, Turn
+from core.channel import Offer
+from core.dates import short_stamp
+from core.domain import StaffRole
+from core.i18n import N_, _
 from office import audit
 from office import staff as office_staff
 from office.errors import OfficeError
 from office.rights import Actor
 from office.words import ACTIONS, OUTCOMES, said
 from storage import offices, staff
-from storage.models import StaffMember, StaffRole
+from storage.models import StaffMember
 
 REGISTRATIONS = "staff:registrations"
 ANNOUNCEMENTS = "staff:announcements"
@@ -136,7 +138,7 @@ def office_log(turn: Turn) -> str:
             " · ".join(
                 part
                 for part in [
-                    f"{line.at.astimezone(RIYADH):%Y-%m-%d %H:%M}",
+                    short_stamp(line.at),
                     names.get(line.office_code, line.office_code) if line.office_code else "",
                     _("the family") if line.by_family else line.staff_name or _("the operator"),
                     said(ACTIONS, line.action),

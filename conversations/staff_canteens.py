@@ -13,17 +13,19 @@ from __future__ import annotations
 
 from conversations.canteen_form import SHOWN, edit_canteen, shown_opportunity
 from conversations.forms import yes_or_no
-from conversations.i18n import N_, _
-from conversations.payloads import Decide, ShowApplication, ShowOpportunity
 from conversations.staff import WAITING, actor, staff_member
-from conversations.text import comma_list, says_none
-from conversations.turn import Answer, Offer, Turn
+from conversations.turn import Answer, Turn
+from core.channel import Offer
+from core.domain import ApplicationStatus
+from core.i18n import N_, _
+from core.payloads import Decide, ShowApplication, ShowOpportunity
+from core.text import comma_list, says_none
 from office import canteens, registrations
 from office.errors import OfficeError
 from office.words import APPLICATION_STATUSES, said
 from storage import offices
 from storage.canteens import is_open
-from storage.models import ApplicationStatus, CanteenApplication, CanteenOpportunity
+from storage.models import CanteenApplication, CanteenOpportunity
 
 TO_OPPORTUNITY = "canteens:opportunity"  # back from an application to its opportunity
 NO_REASON = "canteens:no-reason"

@@ -13,19 +13,21 @@ from __future__ import annotations
 from datetime import timedelta
 
 from conversations.audience_fields import describe
-from conversations.dates import long_time
 from conversations.event_form import SHOWN, edit_event, shown_event
 from conversations.forms import yes_or_no
-from conversations.i18n import N_, _, ngettext
 from conversations.options import match_many
-from conversations.payloads import Came, NotCame, ShowEvent
 from conversations.staff import actor, staff_member
-from conversations.text import comma_list
-from conversations.turn import Answer, Offer, Turn
+from conversations.turn import Answer, Turn
+from core.channel import Offer
+from core.dates import long_time
+from core.domain import GuestStatus
+from core.i18n import N_, _, ngettext
+from core.payloads import Came, NotCame, ShowEvent
+from core.text import comma_list
 from office import events
 from office.errors import OfficeError
 from storage.audiences import Audience
-from storage.models import Event, GuestStatus
+from storage.models import Event
 
 NEW = "events:new"
 UPCOMING = "events:upcoming"

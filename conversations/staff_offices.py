@@ -12,16 +12,18 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from conversations.dates import hours_text, parse_hours, unreadable_hours
 from conversations.forms import Form, Invalid, Parser, Text, asked_again
-from conversations.i18n import N_, LazyText, _
-from conversations.payloads import OfficeChoice
 from conversations.staff import actor, staff_member
-from conversations.text import says_none
-from conversations.turn import Answer, Offer, Turn
+from conversations.turn import Answer, Turn
+from core.channel import Offer
+from core.dates import hours_text, parse_hours, unreadable_hours
+from core.domain import StaffRole
+from core.i18n import N_, LazyText, _
+from core.payloads import OfficeChoice
+from core.text import says_none
 from office import offices
 from office.errors import OfficeError, Refused
-from storage.models import Office, StaffRole
+from storage.models import Office
 
 FORM = "office_contact"
 CHOSEN = "office_contact_code"  # the office whose contact the form changes

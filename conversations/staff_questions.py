@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from conversations.dates import RIYADH
-from conversations.i18n import N_, _
 from conversations.staff import actor
-from conversations.turn import Answer, Offer, Turn
+from conversations.turn import Answer, Turn
+from core.channel import Offer
+from core.dates import short_stamp
+from core.i18n import N_, _
 from office import inbox
 from office.errors import OfficeError
 from office.words import FILE_KINDS, TOPICS, said
@@ -74,7 +75,7 @@ class StaffQuestions:
         who_she_is = file.name or _("A family not registered")
         lines = [f"{who_she_is} · {said(TOPICS, file.thread.topic)}"]
         for message in file.messages:
-            when = f"{message.at.astimezone(RIYADH):%Y-%m-%d %H:%M}"
+            when = short_stamp(message.at)
             who = {FAMILY: _("she"), NOTE: _("note")}.get(message.author, _("office"))
             what = message.text
             if message.media_kind:

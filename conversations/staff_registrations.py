@@ -11,16 +11,18 @@ An office's staff see their office's families only; another office's answers as 
 from __future__ import annotations
 
 from conversations.account import registration_lines
-from conversations.i18n import N_, _
-from conversations.payloads import ShowFamily
 from conversations.staff import actor, staff_member
-from conversations.text import says_none
-from conversations.turn import Answer, Offer, Turn
-from conversations.validators import mask
+from conversations.turn import Answer, Turn
+from core.channel import Offer
+from core.domain import Verification
+from core.i18n import N_, _
+from core.payloads import ShowFamily
+from core.text import says_none
+from core.validators import mask
 from office import registrations
 from office.errors import OfficeError
 from storage import offices
-from storage.models import Beneficiary, Verification
+from storage.models import Beneficiary
 
 WAITING_LIST = "registrations:waiting"
 FIND = "registrations:find"

@@ -4,9 +4,9 @@ number, long after her conversation has moved on. The answer is given, then her 
 
 from __future__ import annotations
 
-from conversations.payloads import Going, Rsvp
 from conversations.trainings import answer_invitation
 from conversations.turn import Turn
+from core.payloads import Going, Rsvp
 
 
 def answered(turn: Turn, choice: str | None) -> bool:

@@ -11,15 +11,17 @@ from __future__ import annotations
 from babel.dates import format_date
 
 from conversations import ask_office
-from conversations.dates import RIYADH
-from conversations.i18n import N_, _
-from conversations.payloads import Going, Rsvp, ShowTraining
-from conversations.turn import Answer, Offer, Turn
+from conversations.turn import Answer, Turn
+from core.channel import Offer
+from core.dates import RIYADH
+from core.domain import GuestStatus
+from core.i18n import N_, _
+from core.payloads import Going, Rsvp, ShowTraining
 from office import event_messages, event_notices
 from office.event_messages import GOING_LABEL, NOT_GOING_LABEL
 from storage import beneficiaries, deliveries, events, kinds
 from storage.events import Answer as Result
-from storage.models import Event, GuestStatus
+from storage.models import Event
 
 LIST = "training:list"
 MENU = "training:menu"

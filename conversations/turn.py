@@ -10,33 +10,17 @@ from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
 
-from conversations.i18n import LazyText, _, in_every_language, set_language
-from conversations.messages import Inbound, Option, Reply
-from conversations.text import fold
+from core.channel import Inbound, Offer, Option, Reply
+from core.i18n import LazyText, _, in_every_language, set_language
+from core.text import fold
 from storage.conversations import ConversationState
 from storage.kinds import QuietHours, Senders
-
-PAYLOAD_LIMIT = 64
 
 
 @lru_cache(maxsize=4096)
 def match_keys(label: LazyText | str, aliases: tuple[str, ...]) -> list[str]:
     """The folded words that name an option: its label in each language, and its aliases."""
     return sorted({fold(text) for text in (*in_every_language(label), *aliases)})
-
-
-@dataclass(frozen=True)
-class Offer:
-    """An option as a flow declares it: the label is translated when shown."""
-
-    label: LazyText | str
-    payload: str
-    aliases: tuple[str, ...] = ()  # other words for it, such as an office's name in the other language
-
-    def __post_init__(self) -> None:
-        # A payload travels as Telegram callback data: 1-64 bytes. Ours are short ASCII ids.
-        if not self.payload.isascii() or not 1 <= len(self.payload) <= PAYLOAD_LIMIT:
-            raise ValueError(f"option payload must be 1-{PAYLOAD_LIMIT} ASCII characters: {self.payload!r}")
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
-from conversations.messages import Reply
+from core.channel import Reply
 
 Measure = Callable[[str], int]
 

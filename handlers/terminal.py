@@ -11,8 +11,8 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import TextIO
 
-from conversations.i18n import _, use_language
-from conversations.messages import Channel, Inbound, Outbound, Reply, SendOutcome, Sent
+from core.channel import Channel, Inbound, Outbound, Reply, SendOutcome, Sent
+from core.i18n import _, use_language
 
 Handle = Callable[[Inbound], Awaitable[list[Reply]]]
 

@@ -9,8 +9,8 @@ from enum import StrEnum
 
 from sqlalchemy.orm import Session
 
-from conversations.i18n import _
-from conversations.text import normalise
+from core.i18n import _
+from core.text import normalise
 from office.audiences import within_rights
 from office.audit import action, record
 from office.errors import NotAllowed, NotFound, Problem, Refused

@@ -6,7 +6,7 @@ from dataclasses import replace
 
 from sqlalchemy.orm import Session
 
-from conversations.i18n import _
+from core.i18n import _
 from office import offices
 from office.errors import NotAllowed, Refused
 from office.rights import Rights

@@ -15,7 +15,7 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from sqlalchemy.orm import Session
 
-from conversations.i18n import _
+from core.i18n import _
 from office.errors import NotFound
 from office.rights import Actor, Rights, rights, staff_address
 from storage import audit, staff

@@ -10,10 +10,11 @@ from datetime import datetime
 from sqlalchemy import literal, select
 from sqlalchemy.orm import Session
 
-from conversations.i18n import _, use_language
+from core.domain import ApplicationStatus
+from core.i18n import _, use_language
 from locales import LANGUAGES
 from storage import deliveries, kinds
-from storage.models import ApplicationStatus, CanteenApplication, CanteenDecision, CanteenOpportunity
+from storage.models import CanteenApplication, CanteenDecision, CanteenOpportunity
 
 
 def _text(application: CanteenApplication, opportunity: CanteenOpportunity) -> str:

@@ -12,10 +12,11 @@ from typing import Any
 from babel.dates import format_date
 from sqlalchemy.orm import Session
 
-from conversations.dates import RIYADH, parse_day, parse_deadline
-from conversations.i18n import _, current_language, ngettext
-from conversations.text import ascii_digits_only, fold, normalise
-from conversations.validators import LARGEST_COUNT
+from core.dates import parse_day, parse_deadline, short_time
+from core.domain import ApplicationStatus, SchoolStage
+from core.i18n import _, current_language, ngettext
+from core.text import ascii_digits_only, fold, normalise
+from core.validators import LARGEST_COUNT
 from office import canteen_notices
 from office.audit import action, record
 from office.errors import NotAllowed, NotFound, OfficeError, Problem, Refused, RejectedFile, too_long
@@ -26,7 +27,7 @@ from office.tables import Line
 from office.words import APPLICATION_STATUSES, said
 from storage import canteens
 from storage.canteens import Applicant, Decided, Decision, NewOpportunity
-from storage.models import ApplicationStatus, CanteenApplication, CanteenOpportunity, SchoolStage
+from storage.models import CanteenApplication, CanteenOpportunity
 
 COLUMNS = {
     "school": ("school", "school name", "المدرسة", "اسم المدرسة"),
@@ -437,7 +438,7 @@ def _withdrew() -> Refused:
 
 def _hour(moment: datetime | None) -> str:
     """The hour, Riyadh time, of what changed meanwhile (since staff opened the screen, so mostly today)."""
-    return f"{moment.astimezone(RIYADH):%H:%M}" if moment is not None else "?"
+    return short_time(moment) if moment is not None else "?"
 
 
 def status_name(status: str) -> str:

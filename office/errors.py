@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from conversations.i18n import _
+from core.i18n import _
 from storage.models import Base, length_of
 
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from conversations.dates import RIYADH, long_time
-from conversations.i18n import N_, LazyText, _, use_language
-from conversations.payloads import Going, Rsvp
+from core.dates import RIYADH, long_time, short_time
+from core.i18n import N_, LazyText, _, use_language
+from core.payloads import Going, Rsvp
 from locales import LANGUAGES
 from storage.models import Event
 
@@ -25,7 +25,7 @@ def details(event: Event, language: str) -> str:
     """When, where, the map link and the description, in the reader's language."""
     start = event.starts_at.astimezone(RIYADH)
     end = event.ends_at.astimezone(RIYADH)
-    until = f"{end:%H:%M}" if end.date() == start.date() else long_time(event.ends_at)
+    until = short_time(end) if end.date() == start.date() else long_time(event.ends_at)
     lines = [
         _("📅 %(when)s, until %(until)s", when=long_time(event.starts_at), until=until),
         _("📍 %(venue)s", venue=event.venue(language)),

@@ -13,9 +13,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import literal, select
 from sqlalchemy.orm import Session
 
+from core.domain import GuestStatus
 from office import event_messages
 from storage import deliveries, events, kinds
-from storage.models import Event, GuestStatus
+from storage.models import Event
 
 INVITATION = kinds.INVITATION
 REMINDER = kinds.REMINDER

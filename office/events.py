@@ -16,10 +16,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from conversations.dates import RIYADH
-from conversations.i18n import _
-from conversations.text import normalise
-from conversations.validators import LARGEST_COUNT, Invalid, saudi_mobile, saudi_national_id
+from core.dates import short_time
+from core.i18n import _
+from core.text import normalise
+from core.validators import LARGEST_COUNT, Invalid, saudi_mobile, saudi_national_id
 from office import event_notices
 from office.audiences import within_rights
 from office.audit import action, record
@@ -46,7 +46,7 @@ def problems(details: EventDetails, now: datetime) -> list[Problem]:
     if details.starts_at <= now:
         found.append(Problem("starts_at", _("That time has already passed.")))
     if details.ends_at <= details.starts_at:
-        start = f"{details.starts_at.astimezone(RIYADH):%H:%M}"
+        start = short_time(details.starts_at)
         found.append(Problem("ends_at", _("It must end after it starts (%(start)s).", start=start)))
     if details.capacity is not None and details.capacity < 1:
         found.append(Problem("capacity", _("at least 1 (or none for no limit)")))

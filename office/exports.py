@@ -19,8 +19,8 @@ from typing import Any, TextIO
 from babel.lists import format_list
 from sqlalchemy.orm import Session
 
-from conversations.dates import RIYADH, hijri_date
-from conversations.i18n import N_, LazyText, _, use_language
+from core.dates import RIYADH, hijri_date, short_stamp
+from core.i18n import N_, LazyText, _, use_language
 from office import audit as audit_log
 from office import canteens as canteen_actions
 from office import events as event_actions
@@ -66,7 +66,7 @@ def write_csv(out: TextIO, columns: Sequence[Column], rows: Iterable[Mapping[str
 
 
 def _riyadh(moment: datetime | None) -> str:
-    return f"{moment.astimezone(RIYADH):%Y-%m-%d %H:%M}" if moment is not None else ""
+    return short_stamp(moment) if moment is not None else ""
 
 
 def _exported(
@@ -122,7 +122,7 @@ def _family_row(family: Beneficiary, language: str) -> dict[str, Any]:
         "health_certificate": family.health_certificate,
         "canteen_interest": family.canteen_interest,
         "language": family.language,
-        "registered_at": f"{registered:%Y-%m-%d %H:%M}",
+        "registered_at": short_stamp(registered),
         "registered_on_hijri": hijri_date(registered.date(), language) or "",
         "verified": family.verified_at is not None,
     }

@@ -16,9 +16,9 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from conversations.i18n import _
-from conversations.text import fold
-from conversations.validators import Invalid, person_name, saudi_mobile, saudi_national_id
+from core.i18n import _
+from core.text import fold
+from core.validators import Invalid, person_name, saudi_mobile, saudi_national_id
 from office import offices
 from office.audit import action, record
 from office.errors import NotFound, Problem, Refused, RejectedFile

@@ -19,8 +19,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import literal, select
 from sqlalchemy.orm import Session
 
-from conversations.dates import working_hours_between
-from conversations.i18n import _, use_language
+from core.channel import LARGEST_MEDIA, Media
+from core.dates import working_hours_between
+from core.i18n import _, use_language
 from locales import LANGUAGES
 from office import offices as office_list
 from office.audit import action, record
@@ -28,7 +29,7 @@ from office.errors import NotFound, Problem, Refused
 from office.rights import Actor, Rights, rights
 from storage import deliveries, kinds, offices, threads
 from storage.models import Delivery, SavedReply, Thread, ThreadMessage
-from storage.threads import FAMILY, LARGEST_MEDIA, NOTE, STAFF, Listed, Media, NewThread
+from storage.threads import FAMILY, NOTE, STAFF, Listed, NewThread
 
 TOPICS = ("registration", "trainings", "canteens", "tips", "other")
 LONGEST_ANSWER = 2000  # characters: a few WhatsApp messages at most

@@ -9,10 +9,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from conversations.dates import hours_text, parse_hours, unreadable_hours
-from conversations.i18n import _
-from conversations.text import ascii_digits_only, fold, normalise
-from conversations.validators import Invalid
+from core.dates import hours_text, parse_hours, unreadable_hours
+from core.i18n import _
+from core.text import ascii_digits_only, fold, normalise
+from core.validators import Invalid
 from office.audit import action, record
 from office.errors import Problem, Refused
 from office.rights import Actor, mobile_address, rights

@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import literal, select
 from sqlalchemy.orm import Session
 
-from conversations.i18n import _, use_language
+from core.i18n import _, use_language
 from locales import LANGUAGES
 from office.offices import her_office
 from storage import deliveries, kinds

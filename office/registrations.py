@@ -11,10 +11,11 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from conversations.dates import RIYADH
-from conversations.i18n import _
-from conversations.text import fold, normalise
-from conversations.validators import Invalid, saudi_mobile, saudi_national_id
+from core.dates import short_time
+from core.domain import Verification
+from core.i18n import _
+from core.text import fold, normalise
+from core.validators import Invalid, saudi_mobile, saudi_national_id
 from office import registration_notices
 from office.audit import action, record, record_her_own
 from office.errors import NotFound, Problem, Refused
@@ -32,7 +33,6 @@ from storage.models import (
     EventGuest,
     QuizResult,
     TipTopic,
-    Verification,
 )
 
 REASON_LENGTH = 500
@@ -151,7 +151,7 @@ def _to_change(session: Session, by: Rights, family_id: int, seen: int | None) -
     newest = _newest_change(session, found.id) if seen is not None else None
     if seen is None or newest is None or newest.id <= seen:
         return found
-    when = f"{newest.at.astimezone(RIYADH):%H:%M}"
+    when = short_time(newest.at)
     if newest.by_family:
         said = _(
             "Nothing was changed: she changed her registration at %(time)s, after you opened it. Here it is "

@@ -12,12 +12,12 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from conversations.i18n import _
-from conversations.text import normalise
-from conversations.validators import Invalid, saudi_mobile
+from core.domain import StaffRole
+from core.i18n import _
+from core.text import normalise
+from core.validators import Invalid, saudi_mobile
 from office.errors import NotAllowed, NotFound, NotStaff
 from storage import staff
-from storage.models import StaffRole
 
 
 def staff_address(text: str) -> str:

@@ -21,8 +21,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from conversations.dates import RIYADH
-from conversations.i18n import _
+from core.dates import short_time
+from core.i18n import _
 from office.audit import action, record
 from office.errors import OfficeError
 from office.rights import Actor, rights
@@ -45,7 +45,7 @@ class Locked(OfficeError):
             _(
                 "Too many wrong tries. Try again after %(time)s, "
                 "or ask an administrator to unlock your login.",
-                time=f"{until.astimezone(RIYADH):%H:%M}",
+                time=short_time(until),
             )
         )
         self.until = until

@@ -13,15 +13,16 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from conversations.i18n import _
-from conversations.text import normalise
-from conversations.validators import Invalid
+from core.domain import StaffRole
+from core.i18n import _
+from core.text import normalise
+from core.validators import Invalid
 from office import offices, passwords
 from office.audit import action, record
 from office.errors import NotFound, Problem, Refused
 from office.rights import Actor, mobile_address, rights, staff_address
 from storage import console_sessions, staff
-from storage.models import StaffMember, StaffRole
+from storage.models import StaffMember
 
 LOGIN = re.compile(r"[a-z0-9][a-z0-9._-]{2,63}")
 SHORTEST_PASSWORD = 10

@@ -22,8 +22,8 @@ from xml.etree.ElementTree import ParseError
 from xml.parsers import expat
 from zipfile import BadZipFile, ZipFile, ZipInfo
 
-from conversations.i18n import _
-from conversations.text import fold
+from core.i18n import _
+from core.text import fold
 from office.errors import RejectedFile
 
 MB = 1024 * 1024

@@ -3,8 +3,8 @@ stage, an application's status, a guest's answer. Chat, exports and (later) the 
 
 from __future__ import annotations
 
-from conversations.i18n import N_, LazyText
-from storage.models import ApplicationStatus, GuestStatus, Product, SchoolStage, Verification
+from core.domain import ApplicationStatus, GuestStatus, Product, SchoolStage, Verification
+from core.i18n import N_, LazyText
 
 PRODUCT_LABELS: dict[Product, LazyText] = {
     Product.COOKED_MEALS: N_("Cooked meals"),

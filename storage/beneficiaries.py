@@ -10,11 +10,12 @@ from enum import StrEnum
 from sqlalchemy import ColumnElement, and_, bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from locales.writing import fold
+from core.domain import Product
+from core.text import fold
 from storage import audiences, audit, locks, threads
 from storage import conversations as saved
 from storage.audiences import Audience
-from storage.models import Beneficiary, BeneficiaryProduct, CanteenApplication, Conversation, Product
+from storage.models import Beneficiary, BeneficiaryProduct, CanteenApplication, Conversation
 from storage.prepared import Prepared
 
 

@@ -13,21 +13,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
+from core.dates import RIYADH
+from core.domain import ApplicationStatus
 from storage import locks
-from storage.models import (
-    ApplicationStatus,
-    Beneficiary,
-    CanteenApplication,
-    CanteenDecision,
-    CanteenOpportunity,
-)
-
-RIYADH = ZoneInfo("Asia/Riyadh")  # where the offices are: deadlines are Riyadh days
+from storage.models import Beneficiary, CanteenApplication, CanteenDecision, CanteenOpportunity
 
 
 @dataclass(frozen=True)

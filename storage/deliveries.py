@@ -42,8 +42,9 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from core.domain import DeliveryStatus
 from storage.kinds import Kind
-from storage.models import Delivery, DeliveryReport, DeliveryStatus, UTCDateTime
+from storage.models import Delivery, DeliveryReport, UTCDateTime
 
 MAX_ATTEMPTS = 6
 FIRST_BACKOFF = timedelta(seconds=30)

@@ -18,9 +18,10 @@ from sqlalchemy import func, literal, or_, select, true
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from core.domain import GuestStatus
 from storage import audiences, locks
 from storage.audiences import Audience
-from storage.models import Beneficiary, Event, EventGuest, EventNotice, GuestStatus, UTCDateTime
+from storage.models import Beneficiary, Event, EventGuest, EventNotice, UTCDateTime
 
 
 @dataclass(frozen=True)

@@ -13,11 +13,13 @@ The dispatcher (`bot.delivery`) reads nothing else; a delivery of a kind not dec
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from datetime import time as dt_time
 from enum import StrEnum
 from zoneinfo import ZoneInfo
+
+from core.dates import RIYADH
 
 
 class Quiet(StrEnum):
@@ -93,7 +95,7 @@ class QuietHours:
 
     start: dt_time = dt_time(22, 0)
     end: dt_time = dt_time(8, 0)
-    zone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Riyadh"))
+    zone: ZoneInfo = RIYADH
 
     @classmethod
     def parse(cls, text: str) -> QuietHours:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import secrets
 from datetime import UTC, date, datetime
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
@@ -26,7 +25,8 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
 
-from locales.writing import fold
+from core.domain import Product, Verification
+from core.text import fold
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -61,30 +61,6 @@ def length_of(model: type[Base], column: str) -> int:
 
 def calendar_key() -> str:
     return secrets.token_urlsafe(16)
-
-
-class Product(StrEnum):
-    """What a productive family makes."""
-
-    COOKED_MEALS = "cooked_meals"
-    BAKED_SWEETS = "baked_sweets"
-    DRINKS = "drinks"
-    CRAFTS = "crafts"
-    SEWING = "sewing"
-    OTHER = "other"
-
-
-class Verification(StrEnum):
-    """Where her registration stands with her office (from `verified_at` and `correction_asked_at`)."""
-
-    WAITING = "waiting"  # for her office to check it
-    VERIFIED = "verified"
-    CORRECTION = "correction"  # her office asked her to correct something, and waits for her
-
-
-class StaffRole(StrEnum):
-    ADMIN = "admin"
-    STAFF = "staff"
 
 
 class Office(Base):
@@ -152,7 +128,7 @@ class Beneficiary(Base):
     correction_asked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     correction_reason: Mapped[str | None] = mapped_column(Text, default=None)
     # What staff search by, kept beside what it is made from whenever that changes: her name folded as the
-    # bot folds what people type (`locales.writing.fold`), and the last four digits of her ID. When IDs and
+    # bot folds what people type (`core.text.fold`), and the last four digits of her ID. When IDs and
     # mobiles are encrypted at rest, these are what stays searchable.
     name_key: Mapped[str] = mapped_column(String(200), index=True, default="")
     national_id_tail: Mapped[str] = mapped_column(String(4), index=True, default="")
@@ -373,16 +349,6 @@ class ChannelPace(Base):
     next_send_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
-class DeliveryStatus(StrEnum):
-    PENDING = "pending"  # waiting for its time (next_attempt_at)
-    SENDING = "sending"  # claimed by a worker until claimed_until; after that, anyone's again
-    SENT = "sent"
-    BLOCKED = "blocked"  # she blocked the bot, or replied STOP to Twilio
-    NEEDS_TEMPLATE = "needs_template"  # WhatsApp, outside the window, no template for its kind
-    FAILED = "failed"  # permanently, or after the last attempt
-    CANCELLED = "cancelled"
-
-
 RECIPIENTS = ("beneficiary_id", "contact_id", "thread_id", "staff_id")  # a delivery goes to exactly one
 ONE_RECIPIENT = (
     " + ".join(f"(CASE WHEN {column} IS NULL THEN 0 ELSE 1 END)" for column in RECIPIENTS) + " = 1"
@@ -460,13 +426,6 @@ class Announcement(Base):
     send_at: Mapped[datetime] = mapped_column(UTCDateTime())
     enqueued_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
-
-
-class GuestStatus(StrEnum):
-    INVITED = "invited"  # the invitation went (or is going) out; no answer yet
-    GOING = "going"
-    NOT_GOING = "not_going"
-    WAITLISTED = "waitlisted"  # said yes when the event was full: first in, first promoted
 
 
 class Event(Base):
@@ -660,21 +619,6 @@ class QuizResult(Base):
     total: Mapped[int] = mapped_column(Integer)
     passed: Mapped[bool] = mapped_column(Boolean)
     taken_at: Mapped[datetime] = mapped_column(UTCDateTime())
-
-
-class SchoolStage(StrEnum):
-    KINDERGARTEN = "kindergarten"
-    PRIMARY = "primary"
-    INTERMEDIATE = "intermediate"
-    SECONDARY = "secondary"
-
-
-class ApplicationStatus(StrEnum):
-    APPLIED = "applied"
-    WITHDRAWN = "withdrawn"
-    SHORTLISTED = "shortlisted"
-    ACCEPTED = "accepted"
-    REJECTED = "rejected"
 
 
 class CanteenOpportunity(Base):

@@ -9,7 +9,8 @@ from datetime import datetime
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from storage.models import StaffMember, StaffRole
+from core.domain import StaffRole
+from storage.models import StaffMember
 from storage.prepared import Prepared
 
 

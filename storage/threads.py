@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import Select, delete, func, select, update
 from sqlalchemy.orm import Session
 
+from core.channel import Media
 from storage.conversations import ChatReach
 from storage.models import (
     Beneficiary,
@@ -22,27 +23,6 @@ from storage.models import (
     Thread,
     ThreadMessage,
 )
-
-# The largest file staff can open from a thread: Telegram's Bot API gives bots files up to 20 MB, and a voice
-# note, a photo or a certificate's PDF is far smaller. Larger ones are refused clearly, never half-kept.
-LARGEST_MEDIA = 20 * 1024 * 1024
-
-
-@dataclass(frozen=True)
-class Media:
-    """A voice note, photo or document she sent: kept on the platform, known to us by its reference (a
-    Telegram file_id, a Twilio media URL), fetched with our credentials when staff open it."""
-
-    kind: str  # "voice", "audio", "photo", "video", "document"
-    reference: str
-    content_type: str = ""
-    size: int | None = None  # bytes, where the platform says on arrival (Telegram); else known when fetched
-    name: str = ""  # a document's file name, as she sent it
-
-    @property
-    def too_large(self) -> bool:
-        return self.size is not None and self.size > LARGEST_MEDIA
-
 
 OPEN, CLOSED = "open", "closed"
 FAMILY, STAFF, NOTE = "family", "staff", "note"

@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
+from core.dates import RIYADH
 from locales import DIRECTORY
 from storage.models import (
     Beneficiary,
@@ -33,7 +33,6 @@ from storage.prepared import Prepared
 
 TIPS_FILE = DIRECTORY / "data" / "tips.toml"
 SERVICES_FILE = DIRECTORY / "data" / "services.toml"
-RIYADH = ZoneInfo("Asia/Riyadh")
 
 
 def read_toml(path: Path) -> dict[str, Any]:

@@ -18,13 +18,13 @@ from yarl import URL
 
 from bot.service import Role, Service
 from bot.settings import Settings
-from conversations.validators import with_check_digit
+from core.domain import Product, StaffRole
+from core.validators import with_check_digit
 from office import registrations, staff
 from office.rights import OPERATOR
 from storage import beneficiaries
 from storage.beneficiaries import NewBeneficiary
 from storage.db import Database
-from storage.models import Product, StaffRole
 from tests.people import Clock
 
 if TYPE_CHECKING:

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from conversations.engine import Engine
-from conversations.i18n import _, use_language
-from conversations.messages import Channel, Inbound, Media, Reply
+from core.channel import Channel, Inbound, Media, Reply
+from core.i18n import _, use_language
 
 
 def ar(message: str, **values: Any) -> str:

@@ -7,8 +7,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from conversations.forms import YesNo
-from conversations.i18n import N_
-from conversations.messages import Channel
+from core.channel import Channel
+from core.i18n import N_
 from storage.db import Database
 from storage.models import Beneficiary, BeneficiaryProduct, Conversation
 from tests.people import Person, ar, en

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from conversations.engine import Engine
 from conversations.flows import all_flows
 from conversations.turn import Setup
+from core.domain import DeliveryStatus, StaffRole
 from office import announcements
 from office.announcements import Stage
 from office.rights import OPERATOR
@@ -20,7 +21,7 @@ from storage import announcements as stored
 from storage.audiences import Audience
 from storage.db import Database
 from storage.kinds import QuietHours, Senders
-from storage.models import Delivery, DeliveryStatus, StaffRole
+from storage.models import Delivery
 from tests.people import Clock
 from tests.test_announcements import town
 from tests.test_cli import families_in, usar

@@ -9,13 +9,14 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from conversations.messages import LARGEST_MEDIA, Media
+from core.channel import LARGEST_MEDIA, Media
+from core.domain import StaffRole
 from office import canteens, inbox, offices
 from office.errors import NotFound, Refused
 from office.rights import OPERATOR, Actor
 from storage import staff
 from storage.db import Database
-from storage.models import Delivery, StaffRole, Thread, ThreadMessage
+from storage.models import Delivery, Thread, ThreadMessage
 from tests.people import Clock, Person, ar
 from tests.test_my_details import girls_school
 

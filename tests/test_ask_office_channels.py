@@ -13,12 +13,13 @@ import pytest
 from sqlalchemy import select
 
 from bot.service import Service
+from core.domain import StaffRole
 from office import inbox, offices
 from office.errors import NotFound
 from office.rights import OPERATOR, Actor
 from storage import staff
 from storage.db import Database
-from storage.models import StaffRole, Thread, ThreadMessage
+from storage.models import Thread, ThreadMessage
 from tests.fake_telegram import FakeTelegram, TelegramUser
 from tests.fake_twilio import FakeTwilio
 from tests.people import Clock

@@ -15,12 +15,13 @@ from sqlalchemy.orm import Session
 from bot import canteens_cli, families_cli
 from bot.cli import in_english
 from conversations.engine import Engine
+from core.domain import ApplicationStatus, StaffRole
 from office.errors import NotAllowed, NotFound, OfficeError, RejectedFile
 from storage import canteens, staff, tips
 from storage.canteens import Applied
 from storage.conversations import offer
 from storage.db import Database
-from storage.models import ApplicationStatus, Beneficiary, Delivery, StaffRole
+from storage.models import Beneficiary, Delivery
 from tests.people import Clock, Person, ar
 from tests.test_staff_announcements import staff_person
 

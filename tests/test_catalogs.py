@@ -25,7 +25,7 @@ ARABIC_PLURALS = (
 @cache
 def source_messages() -> frozenset[Key]:
     found: set[Key] = set()
-    for package in ("bot", "handlers", "conversations", "office", "console"):
+    for package in ("core", "bot", "handlers", "conversations", "office", "console"):
         for _file, _line, message, _comments, context in extract_from_dir(
             ROOT / package,
             method_map=[("**.py", "python"), ("templates/**.html", "jinja2")],

@@ -12,6 +12,8 @@ import pytest
 from playwright.async_api import FilePayload, Page
 
 from bot.service import Service
+from core.channel import Media
+from core.domain import StaffRole
 from office import canteens, event_notices, events, inbox
 from office.rights import OPERATOR
 from storage import audit
@@ -19,8 +21,6 @@ from storage.audiences import Audience
 from storage.canteens import NewOpportunity
 from storage.db import Database
 from storage.events import EventDetails
-from storage.models import StaffRole
-from storage.threads import Media
 from tests.console import (
     PASSWORD,
     add_staff,

@@ -9,11 +9,12 @@ import pytest
 from sqlalchemy.orm import Session
 
 from bot.service import Service
+from core.domain import StaffRole, Verification
 from office import offices, registrations
 from office.rights import OPERATOR
 from storage import audit, beneficiaries, staff
 from storage.db import Database
-from storage.models import StaffMember, StaffRole, Verification
+from storage.models import StaffMember
 from tests.console import add_staff, console_server, register_families, visitor
 from tests.people import Clock
 

@@ -9,7 +9,7 @@ from collections.abc import Callable
 import pytest
 
 from console.files import RecentFiles
-from conversations.messages import MediaUnavailable
+from core.channel import MediaUnavailable
 
 LIMIT = 20 * 1024 * 1024
 

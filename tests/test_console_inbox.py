@@ -12,11 +12,12 @@ import pytest
 from sqlalchemy import select
 
 from bot.service import Service
+from core.channel import Media
+from core.domain import StaffRole
 from office import inbox
 from office.rights import OPERATOR
 from storage.db import Database
-from storage.models import Delivery, StaffRole, Thread
-from storage.threads import Media
+from storage.models import Delivery, Thread
 from tests.console import add_staff, console_server, register_families, visitor
 from tests.fake_telegram import TOKEN, FakeTelegram
 from tests.fake_twilio import ACCOUNT_SID, FakeTwilio

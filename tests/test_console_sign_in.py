@@ -14,10 +14,11 @@ from sqlalchemy.orm import Session
 
 from bot.logs import redact
 from bot.service import Service
+from core.domain import StaffRole
 from office import staff
 from office.rights import OPERATOR
 from storage.db import Database
-from storage.models import ConsoleSession, KnownBrowser, SignInFailure, StaffRole
+from storage.models import ConsoleSession, KnownBrowser, SignInFailure
 from tests.console import PASSWORD, add_staff, console_server, visitor
 from tests.people import Clock
 

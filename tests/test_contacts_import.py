@@ -13,9 +13,10 @@ from sqlalchemy.orm import Session
 
 from bot.delivery import Dispatcher
 from conversations.engine import Engine
-from conversations.i18n import use_language
-from conversations.messages import Channel
-from conversations.validators import with_check_digit
+from core.channel import Channel
+from core.domain import StaffRole
+from core.i18n import use_language
+from core.validators import with_check_digit
 from handlers.whatsapp.sender import WhatsAppSender, twilio_client
 from office import families
 from office.errors import RejectedFile
@@ -25,7 +26,7 @@ from storage import announcements, audiences, staff
 from storage.audiences import Audience
 from storage.contacts import Saved
 from storage.db import Database
-from storage.models import Beneficiary, Contact, StaffRole
+from storage.models import Beneficiary, Contact
 from tests.fake_twilio import ACCOUNT_SID, FakeTwilio
 from tests.people import Clock, Person, ar
 from tests.test_cli import usar

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from bot.cli import in_english
 from conversations.engine import Engine
 from conversations.flows import all_flows
+from core.domain import ApplicationStatus, GuestStatus, StaffRole, Verification
 from office import canteens, event_notices, registrations
 from office import events as event_actions
 from office.canteens import NeedsConfirmation
@@ -36,15 +37,7 @@ from storage.audiences import Audience
 from storage.canteens import NewOpportunity
 from storage.db import Database
 from storage.events import EventDetails
-from storage.models import (
-    ApplicationStatus,
-    AuditEntry,
-    Beneficiary,
-    Delivery,
-    GuestStatus,
-    StaffRole,
-    Verification,
-)
+from storage.models import AuditEntry, Beneficiary, Delivery
 from tests.people import Clock, Person, ar
 
 T = TypeVar("T")

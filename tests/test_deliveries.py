@@ -10,11 +10,12 @@ from itertools import pairwise
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from conversations.validators import with_check_digit
+from core.domain import DeliveryStatus
+from core.validators import with_check_digit
 from storage import deliveries, kinds
 from storage.db import Database
 from storage.deliveries import MAX_ATTEMPTS, Claimed
-from storage.models import Beneficiary, Delivery, DeliveryStatus
+from storage.models import Beneficiary, Delivery
 
 NOW = datetime(2026, 11, 28, 6, 0, tzinfo=UTC)
 LEASE = timedelta(minutes=5)

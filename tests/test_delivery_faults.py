@@ -20,7 +20,7 @@ from sqlalchemy import select
 from bot.delivery import DEFAULT_CONCURRENCY, LEASE, LONGEST_WAIT, Dispatcher, Pace
 from bot.service import DISPATCH_EVERY
 from bot.telegram import create_bot
-from conversations.messages import Channel, Outbound, SendOutcome, Sent
+from core.channel import Channel, Outbound, SendOutcome, Sent
 from handlers.telegram.sender import TelegramSender
 from storage.db import Database, is_unreachable
 from storage.models import Delivery

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 
 from bot.delivery import LONGEST_WAIT, Dispatcher
-from conversations.messages import Channel, Outbound, RetryAfter, SendOutcome, Sent
+from core.channel import Channel, Outbound, RetryAfter, SendOutcome, Sent
 from storage.db import Database
 from tests.people import Clock
 from tests.test_dispatcher import announce, families_on_telegram, statuses

@@ -17,7 +17,7 @@ from bot.delivery import LEASE, LONGEST_WAIT, Dispatcher
 from bot.service import Role, Service
 from bot.settings import Settings
 from bot.telegram import create_bot
-from conversations.messages import Channel
+from core.channel import Channel
 from handlers.telegram.sender import TelegramSender
 from storage import announcements, conversations, deliveries, kinds
 from storage.audiences import Audience

@@ -14,8 +14,8 @@ from sqlalchemy.orm.exc import StaleDataError
 from conversations.engine import Engine, GlobalWord, KeyedLocks, global_word
 from conversations.flows import all_flows
 from conversations.forms import Form
-from conversations.i18n import N_
 from conversations.turn import Answer, Turn
+from core.i18n import N_
 from storage.db import ATTEMPTS, Database
 from storage.models import Beneficiary, Conversation
 from tests.people import Clock, Person, ar
@@ -214,8 +214,9 @@ async def test_idle_waits_for_the_messages_being_answered(fatima: Person, engine
 async def test_staff_rights_are_read_again_every_time(
     engine: Engine, clock: Clock, database: Database
 ) -> None:
+    from core.domain import StaffRole
     from storage import staff
-    from storage.models import StaffMember, StaffRole
+    from storage.models import StaffMember
 
     officer = Person(engine, clock, address="777")
     await database.run(lambda s: staff.add_or_update(s, "777", StaffRole.STAFF, "makkah", clock.now))
@@ -228,8 +229,8 @@ async def test_staff_rights_are_read_again_every_time(
 
 
 def test_a_staff_member_without_an_office_cannot_be_saved() -> None:
+    from core.domain import StaffRole
     from storage import staff
-    from storage.models import StaffRole
 
     with pytest.raises(ValueError, match="belongs to an office"):
         staff.add_or_update(None, "777", StaffRole.STAFF, None, None)  # type: ignore[arg-type]

@@ -10,8 +10,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from conversations.i18n import use_language
-from conversations.payloads import Going, Rsvp
+from core.i18n import use_language
+from core.payloads import Going, Rsvp
 from office import event_messages, event_notices
 from office import events as event_actions
 from storage import events

@@ -13,11 +13,11 @@ from sqlalchemy.orm import Session
 
 from bot import events_cli
 from bot.cli import in_english
+from core.domain import StaffRole
 from office import event_notices
 from office.errors import NotFound, OfficeError, RejectedFile
 from storage import events, staff
 from storage.db import Database
-from storage.models import StaffRole
 from tests.people import Clock
 from tests.test_announcements import town
 from tests.test_cli import usar

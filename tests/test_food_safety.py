@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from conversations import daily_tips
-from conversations.dates import spoken_hour
+from core.dates import spoken_hour
 from handlers.terminal import render
 from office import content as content_files
 from office.errors import RejectedFile

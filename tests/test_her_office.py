@@ -11,15 +11,16 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from conversations.dates import hours_text, parse_hours, unreadable_hours
 from conversations.engine import Engine
-from conversations.i18n import use_language
+from core.dates import hours_text, parse_hours, unreadable_hours
+from core.domain import StaffRole
+from core.i18n import use_language
 from office import canteens, offices, registrations
 from office.errors import NotAllowed, Refused
 from office.rights import OPERATOR, Actor
 from storage import staff, tips
 from storage.db import Database
-from storage.models import AuditEntry, Delivery, Office, StaffRole
+from storage.models import AuditEntry, Delivery, Office
 from tests.console import register_families
 from tests.people import Clock, Person, ar
 from tests.test_cli import usar

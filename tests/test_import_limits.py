@@ -17,7 +17,7 @@ from openpyxl import Workbook
 from sqlalchemy.orm import Session
 
 from bot.events_cli import lines_of
-from conversations.i18n import use_language
+from core.i18n import use_language
 from office import content as content_files
 from office.errors import RejectedFile
 from office.tables import MAX_CELL, MAX_FILE_BYTES, read_lines

@@ -1,67 +1,144 @@
-"""Dependencies point inward: handlers → conversations → office → storage. The office actions read the
-language modules of conversations, never a flow; storage reads nothing above it."""
+"""Dependencies point inward, from the composition root down to the shared basics:
+
+    bot → handlers, console → conversations → office → storage → core → locales
+
+A package imports only the layers below it (and its own modules), so no two packages import each other,
+directly or around a ring: the test looks at every package, subpackages included."""
 
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterator
+from functools import cache
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-# What office may read of conversations: its language (words, dates, validators) and what buttons carry.
-LANGUAGE_MODULES = {
-    "conversations.i18n",
-    "conversations.text",
-    "conversations.dates",
-    "conversations.validators",
-    "conversations.payloads",
+# Each of our top-level packages, by layer: a package may import those of a lower layer only.
+LAYERS = {
+    "locales": 0,
+    "core": 1,
+    "storage": 2,
+    "office": 3,
+    "conversations": 4,
+    "handlers": 5,
+    "console": 5,
+    "bot": 6,
 }
 
 
-def imports(package: str) -> dict[str, set[str]]:
-    """Each module of the package → the modules of ours it imports."""
-    found: dict[str, set[str]] = {}
-    for path in (ROOT / package).rglob("*.py"):
-        names: set[str] = set()
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.ImportFrom) and node.module:
-                names |= {node.module} | {f"{node.module}.{alias.name}" for alias in node.names}
-            elif isinstance(node, ast.Import):
-                names |= {alias.name for alias in node.names}
-        found[str(path.relative_to(ROOT))] = {
-            name
-            for name in names
-            if name.split(".")[0] in ("bot", "handlers", "conversations", "office", "storage")
-        }
-    return found
+def _modules() -> Iterator[tuple[str, Path]]:
+    for top in LAYERS:
+        for path in sorted((ROOT / top).rglob("*.py")):
+            parts = path.relative_to(ROOT).with_suffix("").parts
+            yield ".".join(parts[:-1] if parts[-1] == "__init__" else parts), path
 
 
-def _language(name: str) -> bool:
-    """A language module, or a name imported from one (`conversations.i18n._`)."""
-    return name == "conversations" or name in LANGUAGE_MODULES or name.rpartition(".")[0] in LANGUAGE_MODULES
+@cache
+def _all_modules() -> dict[str, Path]:
+    return dict(_modules())
 
 
-def test_the_office_actions_never_import_a_flow_a_channel_or_the_command_line() -> None:
+def _is_package(name: str) -> bool:
+    return (ROOT / Path(*name.split(".")) / "__init__.py").is_file()
+
+
+def package_of(module: str) -> str:
+    """The package a module belongs to: itself if it is one, else the one it sits in."""
+    return module if _is_package(module) else module.rpartition(".")[0]
+
+
+def imported(path: Path, module: str) -> set[str]:
+    """The modules of ours that a module imports (a name taken from a package: its module, if it is one)."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:  # relative: from the module's own package upwards
+                anchor = package_of(module).split(".")
+                base = ".".join([*anchor[: len(anchor) - node.level + 1], *([base] if base else [])])
+            found.add(base)
+            found |= {f"{base}.{alias.name}" for alias in node.names} & _all_modules().keys()
+    return {name for name in found if name.split(".")[0] in LAYERS and name in _all_modules()}
+
+
+@cache
+def package_graph() -> dict[str, set[str]]:
+    """Package → the other packages of ours its modules import."""
+    graph: dict[str, set[str]] = {}
+    for module, path in _all_modules().items():
+        source = package_of(module)
+        targets = {package_of(name) for name in imported(path, module)}
+        graph.setdefault(source, set()).update(target for target in targets if target != source)
+    return graph
+
+
+def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected groups of more than one package (Tarjan's algorithm)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    groups: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+        for target in sorted(graph.get(node, ())):
+            if target not in index:
+                visit(target)
+                low[node] = min(low[node], low[target])
+            elif target in on_stack:
+                low[node] = min(low[node], index[target])
+        if low[node] == index[node]:
+            group = []
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                group.append(member)
+                if member == node:
+                    break
+            if len(group) > 1:
+                groups.append(sorted(group))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return groups
+
+
+def test_no_two_packages_import_each_other_directly_or_around_a_ring() -> None:
+    assert cycles(package_graph()) == []
+
+
+def test_a_ring_of_packages_would_be_found() -> None:
+    """The check itself: a cycle through three packages, and none once one edge is gone."""
+    ring = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}
+    assert cycles(ring) == [["a", "b", "c"]]
+    assert cycles({**ring, "c": set()}) == []
+
+
+@pytest.mark.parametrize("package", sorted(LAYERS))
+def test_each_package_imports_only_the_layers_below_it(package: str) -> None:
+    layer = LAYERS[package]
     wrong = {
-        module: sorted(
-            name
-            for name in names
-            if name.startswith(("bot", "handlers"))
-            or (name.startswith("conversations") and not _language(name))
+        source: sorted(
+            target
+            for target in targets
+            if target.split(".")[0] != package and LAYERS[target.split(".")[0]] >= layer
         )
-        for module, names in imports("office").items()
+        for source, targets in package_graph().items()
+        if source.split(".")[0] == package
     }
-    assert {module: names for module, names in wrong.items() if names} == {}
+    assert {source: targets for source, targets in wrong.items() if targets} == {}
 
 
-@pytest.mark.parametrize("package", ["storage"])
-def test_storage_imports_nothing_above_it(package: str) -> None:
-    above = {
-        module: sorted(name for name in names if not name.startswith("storage"))
-        for module, names in imports(package).items()
-    }
-    assert {module: names for module, names in above.items() if names} == {}
+def test_the_shared_basics_read_nothing_of_ours_but_the_catalogs() -> None:
+    assert package_graph()["core"] <= {"locales"}
 
 
 def test_no_flow_writes_through_storage_what_an_office_action_does() -> None:

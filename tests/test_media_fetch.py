@@ -9,7 +9,7 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from conversations.messages import MediaTooLarge, MediaUnavailable
+from core.channel import MediaTooLarge, MediaUnavailable
 from handlers.whatsapp.media import TwilioMedia
 from tests.fake_twilio import ACCOUNT_SID
 

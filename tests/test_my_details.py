@@ -10,12 +10,13 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from conversations.engine import Engine
+from core.domain import ApplicationStatus, Verification
 from office import canteens
 from office.rights import OPERATOR
 from storage import beneficiaries, tips
 from storage.canteens import NewOpportunity
 from storage.db import Database
-from storage.models import ApplicationStatus, AuditEntry, Beneficiary, Verification
+from storage.models import AuditEntry, Beneficiary
 from tests.people import Clock, Person, ar
 
 

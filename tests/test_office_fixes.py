@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 
 from bot import web
 from conversations.engine import Engine
-from conversations.i18n import use_language
+from core.domain import ApplicationStatus, DeliveryStatus, StaffRole
+from core.i18n import use_language
 from office import canteens, event_notices, events, exports, families
 from office.errors import OfficeError, RejectedFile
 from office.rights import OPERATOR, Actor
@@ -28,7 +29,7 @@ from storage.audiences import Audience
 from storage.canteens import NewOpportunity
 from storage.db import Database
 from storage.events import EventDetails
-from storage.models import ApplicationStatus, Contact, Delivery, DeliveryStatus, StaffRole
+from storage.models import Contact, Delivery
 from tests.people import Clock, ar
 from tests.test_announcements import town
 from tests.test_cli import families_in, usar

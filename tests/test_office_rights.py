@@ -15,7 +15,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from conversations.engine import Engine
-from conversations.i18n import use_language
+from core.domain import ApplicationStatus, StaffRole
+from core.i18n import use_language
 from office import announcements, audit, canteens, event_notices, events, exports, families, registrations
 from office import staff as office_staff
 from office.errors import NotAllowed, NotFound, OfficeError, RejectedFile
@@ -27,7 +28,7 @@ from storage.audiences import Audience
 from storage.canteens import NewOpportunity
 from storage.db import Database
 from storage.events import EventDetails
-from storage.models import ApplicationStatus, AuditEntry, Base, StaffRole
+from storage.models import AuditEntry, Base
 from tests.people import Clock, Person
 from tests.test_announcements import town
 from tests.test_deliveries import national_id

@@ -19,14 +19,15 @@ from sqlalchemy.orm import Session
 from bot.service import Service
 from bot.web import BODY_LIMIT, TELEGRAM_WEBHOOK, WHATSAPP_WEBHOOK
 from conversations.engine import Engine
-from conversations.messages import LONGEST_TEXT, Channel, Inbound
+from core.channel import LONGEST_TEXT, Channel, Inbound
+from core.domain import StaffRole
 from handlers.splitting import split_message, utf16_length
 from office import canteens, offices
 from office.errors import Refused
 from office.rights import OPERATOR
 from storage import canteens as stored_canteens
 from storage.db import Database
-from storage.models import Base, Conversation, StaffRole
+from storage.models import Base, Conversation
 from tests.fake_telegram import FakeTelegram, TelegramUser, settings_for
 from tests.people import Clock, Person, ar, en
 from tests.test_my_details import girls_school

@@ -8,19 +8,9 @@ from dataclasses import dataclass
 import pytest
 
 from conversations.engine import Engine
-from conversations.payloads import (
-    Came,
-    Decide,
-    Going,
-    NotCame,
-    Payload,
-    QuizChoice,
-    Rsvp,
-    ShowEvent,
-    ShowFamily,
-)
+from core.domain import ApplicationStatus, StaffRole
+from core.payloads import Came, Decide, Going, NotCame, Payload, QuizChoice, Rsvp, ShowEvent, ShowFamily
 from storage.db import Database
-from storage.models import ApplicationStatus, StaffRole
 from tests.people import Clock
 from tests.test_staff_announcements import staff_person
 

@@ -7,10 +7,11 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 
 from conversations.engine import Engine
+from core.domain import StaffRole
 from storage import announcements, staff
 from storage.audiences import Audience
 from storage.db import Database
-from storage.models import Announcement, StaffRole
+from storage.models import Announcement
 from tests.people import Clock, Person, ar, en
 from tests.test_announcements import town
 

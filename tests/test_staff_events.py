@@ -8,11 +8,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from conversations.engine import Engine
+from core.domain import StaffRole
 from office import event_notices
 from storage import events
 from storage.audiences import Audience
 from storage.db import Database
-from storage.models import Delivery, Event, StaffRole
+from storage.models import Delivery, Event
 from tests.people import Clock, Person
 from tests.test_staff_announcements import staff_person
 

@@ -14,9 +14,10 @@ from sqlalchemy.orm import Session
 
 from conversations.engine import Engine
 from conversations.flows import all_flows
-from conversations.i18n import use_language
 from conversations.turn import Setup
-from conversations.validators import with_check_digit
+from core.domain import StaffRole
+from core.i18n import use_language
+from core.validators import with_check_digit
 from office import announcements, registrations
 from office import staff as office_staff
 from office.errors import NotAllowed, OfficeError, Refused
@@ -25,7 +26,6 @@ from storage import kinds, staff
 from storage.audiences import Audience
 from storage.db import Database
 from storage.kinds import Quiet, QuietHours
-from storage.models import StaffRole
 from tests.people import Clock
 from tests.test_announcements import town
 from tests.test_cli import families_in, usar

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from bot.service import Service
 from bot.telegram import create_bot
 from bot.web import TELEGRAM_WEBHOOK
-from conversations.messages import (
+from core.channel import (
     Blocked,
     Option,
     Outbound,
@@ -229,8 +229,8 @@ async def test_a_photo_in_a_form_gets_please_type(
 async def test_staff_see_the_staff_menu_and_nobody_else_does(
     polling: Service, fake_telegram: FakeTelegram, clock: Clock, database: Database
 ) -> None:
+    from core.domain import StaffRole
     from storage import staff
-    from storage.models import StaffRole
 
     await database.run(lambda s: staff.add_or_update(s, str(MARY_ID), StaffRole.STAFF, "jumum", clock.now))
     officer = on_phone(fake_telegram, MARY_ID, clock, first_name="Mary", language_code="en")

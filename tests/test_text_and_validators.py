@@ -6,20 +6,13 @@ from datetime import date
 
 import pytest
 
-from conversations.dates import hijri_date, long_date
 from conversations.forms import Invalid
-from conversations.i18n import use_language
-from conversations.messages import Option, Reply
 from conversations.options import match_many, match_one
-from conversations.text import LRM, directed, fold, normalise
-from conversations.validators import (
-    luhn_valid,
-    mask,
-    person_name,
-    saudi_mobile,
-    saudi_national_id,
-    with_check_digit,
-)
+from core.channel import Option, Reply
+from core.dates import hijri_date, long_date
+from core.i18n import use_language
+from core.text import LRM, directed, fold, normalise
+from core.validators import luhn_valid, mask, person_name, saudi_mobile, saudi_national_id, with_check_digit
 from handlers.telegram.replies import messages
 from handlers.whatsapp.replies import bodies
 

@@ -11,13 +11,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from conversations.engine import Engine
-from conversations.i18n import use_language
+from core.domain import StaffRole, Verification
+from core.i18n import use_language
 from office import registrations
 from office.errors import NotAllowed, Refused
 from office.rights import OPERATOR, Actor
 from storage import staff
 from storage.db import Database
-from storage.models import Beneficiary, Delivery, StaffRole, Verification
+from storage.models import Beneficiary, Delivery
 from tests.people import Clock, Person, ar
 from tests.test_cli import REGISTRATION, usar
 from tests.test_staff_announcements import staff_person

@@ -19,7 +19,7 @@ from bot.service import Service
 from bot.settings import Settings
 from bot.web import STATUS_WEBHOOK, WHATSAPP_WEBHOOK
 from conversations.engine import Engine
-from conversations.messages import (
+from core.channel import (
     Blocked,
     Channel,
     NeedsTemplate,

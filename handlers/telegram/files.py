@@ -9,7 +9,7 @@ import aiohttp
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
 
-from conversations.messages import MediaTooLarge, MediaUnavailable
+from core.channel import MediaTooLarge, MediaUnavailable
 
 
 class TelegramFiles:

@@ -26,7 +26,7 @@ from aiogram.exceptions import TelegramUnauthorizedError
 from aiogram.methods import GetUpdates
 from aiogram.types import Update
 
-from conversations.messages import Unavailable
+from core.channel import Unavailable
 
 log = logging.getLogger(__name__)
 POLL_SECONDS = 30  # how long one getUpdates waits for something to happen

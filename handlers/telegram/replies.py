@@ -12,8 +12,8 @@ from aiogram.types import (
     ReplyKeyboardMarkup,
 )
 
-from conversations.messages import Option, Reply
-from conversations.text import directed
+from core.channel import Option, Reply
+from core.text import directed
 from handlers.splitting import split_message, utf16_length
 
 TEXT_LIMIT = 4096

@@ -15,7 +15,7 @@ from aiogram import Router
 from aiogram.exceptions import TelegramAPIError
 from aiogram.types import CallbackQuery, Message, Update
 
-from conversations.messages import Inbound, Outbound, Reply, RetryAfter, Sent
+from core.channel import Inbound, Outbound, Reply, RetryAfter, Sent
 from handlers.splitting import combine
 from handlers.telegram.polling import turn_saved
 from handlers.telegram.sender import TelegramSender

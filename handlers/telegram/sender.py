@@ -14,7 +14,7 @@ from aiogram.exceptions import (
     TelegramServerError,
 )
 
-from conversations.messages import (
+from core.channel import (
     Blocked,
     Channel,
     Outbound,

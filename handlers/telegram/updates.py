@@ -13,7 +13,7 @@ from datetime import datetime
 
 from aiogram.types import CallbackQuery, Message
 
-from conversations.messages import Channel, Inbound, Media
+from core.channel import Channel, Inbound, Media
 
 log = logging.getLogger(__name__)
 

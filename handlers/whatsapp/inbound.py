@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping
 from datetime import datetime
 
-from conversations.messages import Channel, Inbound, Media
+from core.channel import Channel, Inbound, Media
 
 PREFIX = "whatsapp:"
 _TWILIO_MEDIA = re.compile(r"https?://[^\s]{1,490}")

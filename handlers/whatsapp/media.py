@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 import aiohttp
 
-from conversations.messages import MediaTooLarge, MediaUnavailable
+from core.channel import MediaTooLarge, MediaUnavailable
 
 TWILIO_API = "https://api.twilio.com"
 CHUNK = 64 * 1024

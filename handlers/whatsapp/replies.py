@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from conversations.messages import Reply
-from conversations.text import directed
+from core.channel import Reply
+from core.text import directed
 from handlers.splitting import combine, split_message
 
 BODY_LIMIT = 1600

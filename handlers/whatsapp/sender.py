@@ -20,7 +20,7 @@ from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.http.response import Response
 from twilio.rest import Client
 
-from conversations.messages import (
+from core.channel import (
     Blocked,
     Channel,
     NeedsTemplate,

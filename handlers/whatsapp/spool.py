@@ -23,7 +23,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime
 from pathlib import Path
 
-from conversations.messages import Inbound, Reply, Unavailable
+from core.channel import Inbound, Reply, Unavailable
 from handlers.whatsapp.inbound import inbound_from_form
 
 log = logging.getLogger(__name__)

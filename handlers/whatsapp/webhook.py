@@ -17,7 +17,7 @@ from aiohttp import web
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
-from conversations.messages import Inbound, Reply, Unavailable
+from core.channel import Inbound, Reply, Unavailable
 from handlers.whatsapp.inbound import PREFIX, address_of, inbound_from_form, is_number
 from handlers.whatsapp.replies import bodies
 from handlers.whatsapp.spool import Spool

@@ -11,7 +11,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from locales.writing import fold
+from core.text import fold
 
 revision = "0018"
 down_revision = "0017"

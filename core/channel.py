@@ -1,4 +1,6 @@
-"""What crosses the edge between a channel and the conversation engine."""
+"""The channel contract: what crosses the edge between a channel and the conversation engine (`Inbound`,
+`Reply` with its `Option`s, a flow's `Offer`), what we send first (`Outbound`) and what became of it (the send
+outcomes), a file she sent (`Media`), and the protocols a channel implements (`Sender`, `MediaSource`)."""
 
 from __future__ import annotations
 
@@ -7,14 +9,34 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
 
-# What a channel gives of a voice note, photo or document: kept on a thread as it comes.
-from storage.threads import LARGEST_MEDIA as LARGEST_MEDIA
-from storage.threads import Media as Media
+from core.i18n import LazyText
+from core.payloads import LIMIT
 
 # The most of a message we read: Telegram's own limit for a text (4,096 characters; a genuine update never has
 # more) and above WhatsApp's (Twilio's Body is 1,600 in practice). Only a forged request, or a paste into
 # the terminal, brings more: it is cut here, before anything reads it, and she is told.
 LONGEST_TEXT = 4096
+
+
+# The largest file staff can open from a thread: Telegram's Bot API gives bots files up to 20 MB, and a voice
+# note, a photo or a certificate's PDF is far smaller. Larger ones are refused clearly, never half-kept.
+LARGEST_MEDIA = 20 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Media:
+    """A voice note, photo or document she sent: kept on the platform, known to us by its reference (a
+    Telegram file_id, a Twilio media URL), fetched with our credentials when staff open it."""
+
+    kind: str  # "voice", "audio", "photo", "video", "document"
+    reference: str
+    content_type: str = ""
+    size: int | None = None  # bytes, where the platform says on arrival (Telegram); else known when fetched
+    name: str = ""  # a document's file name, as she sent it
+
+    @property
+    def too_large(self) -> bool:
+        return self.size is not None and self.size > LARGEST_MEDIA
 
 
 class Channel(StrEnum):
@@ -59,6 +81,20 @@ class Unavailable(Exception):
 class Option:
     label: str
     payload: str
+
+
+@dataclass(frozen=True)
+class Offer:
+    """An option as a flow declares it: the label is translated when shown."""
+
+    label: LazyText | str
+    payload: str
+    aliases: tuple[str, ...] = ()  # other words for it, such as an office's name in the other language
+
+    def __post_init__(self) -> None:
+        # A payload travels as Telegram callback data: 1-64 bytes. Ours are short ASCII ids.
+        if not self.payload.isascii() or not 1 <= len(self.payload) <= LIMIT:
+            raise ValueError(f"option payload must be 1-{LIMIT} ASCII characters: {self.payload!r}")
 
 
 @dataclass(frozen=True)

@@ -1,13 +1,37 @@
-"""Normalising what people type: digits of every script, bidi marks, tatweel, spacing, spelling."""
+"""What people type and what we write, as text: digits of every script, the marks phones insert, Arabic's
+interchangeable letters (hamza forms, taa marbuta, alif maqsura) and its diacritics; "none" typed for an
+optional answer; lists and numbers as they read inside Arabic text.
+
+`fold` is the one key for comparing words: what people type (options, intents) and what staff search for
+(`storage.beneficiaries`' search keys) are folded the same way."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
 
-# Written in `locales.writing` (storage folds names the same way); read here, as the rest of the text is.
-from locales.writing import fold as fold
-from locales.writing import normalise as normalise
+_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "0123456789" * 2)
+# Marks that phones insert around numbers and mixed-direction text, and the decorative tatweel.
+_INVISIBLE = dict.fromkeys(
+    map(ord, "\u200e\u200f\u061c\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\ufeff\u0640\u200b"),
+    None,
+)
+_SPACES = re.compile(r"\s+")
+# Spelling variants that people use interchangeably when typing a word we match.
+_LETTERS = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ى": "ي", "ة": "ه", "ؤ": "و", "ئ": "ي"})
+_HARAKAT = re.compile("[\u064b-\u0652\u0670]")
+
+
+def normalise(text: str) -> str:
+    """What a person typed, with ASCII digits, no invisible marks and single spaces."""
+    return _SPACES.sub(" ", text.translate(_DIGITS).translate(_INVISIBLE)).strip()
+
+
+def fold(text: str) -> str:
+    """A key for comparing words: case, hamza forms, taa marbuta, diacritics and punctuation ignored."""
+    folded = _HARAKAT.sub("", normalise(text).casefold()).translate(_LETTERS)
+    folded = re.sub(r"[^\w\s+]", "", folded)
+    return _SPACES.sub(" ", folded).strip()
 
 
 def ascii_digits_only(text: str) -> bool:

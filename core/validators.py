@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import re
 
-from conversations.i18n import _, ngettext
-from conversations.text import ascii_digits_only, normalise
+from core.i18n import _, ngettext
+from core.text import ascii_digits_only, normalise
 
 
 class Invalid(Exception):

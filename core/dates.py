@@ -1,4 +1,10 @@
-"""Dates as people here read them: the Gregorian date with the Umm al-Qura Hijri date beside it."""
+"""Dates and times, read and shown in one place.
+
+- `RIYADH`, the offices' zone;
+- for people: the Gregorian date with the Umm al-Qura Hijri date beside it (`long_date`, `long_time`);
+- for staff's lists, logs and files: `short_time`, `short_stamp`, `short_day`;
+- what staff type (`parse_day`, `parse_local_time`, `parse_deadline`, `parse_end`);
+- offices' opening hours, and hours as families say them («بعد العصر»)."""
 
 from __future__ import annotations
 
@@ -10,8 +16,8 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date, get_day_names
 from hijridate import Gregorian
 
-from conversations.i18n import _, current_language
-from conversations.text import fold, normalise
+from core.i18n import _, current_language
+from core.text import fold, normalise
 
 RIYADH = ZoneInfo("Asia/Riyadh")
 
@@ -100,9 +106,27 @@ def parse_end(text: str, start: datetime, zone: ZoneInfo = RIYADH) -> datetime |
 
 def long_time(moment: datetime, zone: ZoneInfo = RIYADH) -> str:
     """The day (Gregorian and Hijri) and the hour in `zone`: "3 December 2026 (…), 09:00 Riyadh time"."""
-    return _(
-        "%(day)s, %(time)s Riyadh time", day=long_date(moment, zone), time=f"{moment.astimezone(zone):%H:%M}"
-    )
+    return _("%(day)s, %(time)s Riyadh time", day=long_date(moment, zone), time=short_time(moment, zone))
+
+
+# The short forms staff read in lists, logs and files, digits as typed: "09:00", "2026-12-03 09:00",
+# "2026-12-03". A moment is shown in `zone` (Riyadh's); a moment without a zone is taken as already there.
+
+
+def short_time(moment: datetime, zone: ZoneInfo = RIYADH) -> str:
+    return f"{_local(moment, zone):%H:%M}"
+
+
+def short_stamp(moment: datetime, zone: ZoneInfo = RIYADH) -> str:
+    return f"{_local(moment, zone):%Y-%m-%d %H:%M}"
+
+
+def short_day(moment: datetime | date, zone: ZoneInfo = RIYADH) -> str:
+    return f"{_local(moment, zone) if isinstance(moment, datetime) else moment:%Y-%m-%d}"
+
+
+def _local(moment: datetime, zone: ZoneInfo) -> datetime:
+    return moment if moment.tzinfo is None else moment.astimezone(zone)
 
 
 # Opening hours as staff type them: "sun-thu 08:00-14:00; sat 09:00-12:00" (English or Arabic day names,

@@ -14,7 +14,7 @@ from dataclasses import dataclass, fields
 from enum import Enum, StrEnum
 from typing import Any, ClassVar, Self, get_type_hints
 
-from storage.models import ApplicationStatus, SchoolStage
+from core.domain import ApplicationStatus, SchoolStage
 
 SEP = ":"
 LIMIT = 64  # Telegram's callback_data, in bytes

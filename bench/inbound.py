@@ -33,7 +33,7 @@ from sqlalchemy import func, select
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.telegram import create_dispatcher
-from conversations.engine import Engine
+from conversations.engine.engine import Engine
 from conversations.flows import all_flows
 from core.validators import with_check_digit
 from handlers.telegram.sender import TelegramSender

@@ -6,10 +6,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from bot.settings import Settings
-from conversations.calendar import CALENDAR_PATH
-from conversations.engine import Engine
+from conversations.engine.engine import Engine
+from conversations.engine.turn import Setup
 from conversations.flows import all_flows
-from conversations.turn import Setup
+from office.calendar import CALENDAR_PATH
 from storage import tips
 from storage.db import Database
 
@@ -27,5 +27,5 @@ async def open_database(settings: Settings) -> AsyncIterator[Database]:
 
 def build_engine(database: Database, settings: Settings) -> Engine:
     calendar = settings.public_endpoint(CALENDAR_PATH) if settings.public_url is not None else None
-    setup = Setup(quiet=settings.quiet(), senders=settings.senders())
-    return Engine(database, all_flows(calendar), default_language=settings.default_language, setup=setup)
+    setup = Setup(quiet=settings.quiet(), senders=settings.senders(), calendar_url=calendar)
+    return Engine(database, all_flows(), default_language=settings.default_language, setup=setup)

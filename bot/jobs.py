@@ -1,5 +1,11 @@
-"""The scheduled work, shared by `usar run`'s roles and the terminal chat: what has fallen due
-(conversations.scheduled), and sending what the outbox holds.
+"""The scheduled work, shared by `usar run`'s roles and the terminal chat: what has fallen due (`due_work`),
+and sending what the outbox holds.
+
+What falls due is run every half minute, each part in its own transaction and idempotent: what is due is read
+from the tables, what was done is written there, so a restart loses nothing and a second run does nothing
+more. Announcements whose time has come become deliveries; events whose invitation time has come invite their
+audience, and reminders fall due before the start; daily tips reach the subscribers whose hour has come;
+canteen opportunities past their deadline close; questions unanswered too long are told to their office.
 
 `usar chat --as X` runs both in its own process (`TerminalDelivery`), so that an office can rehearse the whole
 product on a laptop: what the scheduler pushes to X (an invitation, its reminder, a daily tip, an
@@ -23,11 +29,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from bot.delivery import Dispatcher
-from conversations.scheduled import due_work
 from core.channel import Channel
 from handlers.terminal import TerminalSender
-from office import inbox
-from storage import conversations, deliveries, threads
+from office import event_notices, inbox, sign_in, tips
+from storage import announcements, canteens, conversations, deliveries, seen, threads
 from storage.db import Database
 from storage.kinds import QuietHours
 
@@ -36,6 +41,33 @@ TERMINAL_DISPATCH_EVERY = 2  # seconds: a pushed message appears in the chat soo
 TERMINAL_DUE_EVERY = 10
 # One instance of a job at a time; missed runs coalesce into one.
 JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 60}
+
+
+Work = Callable[..., object]  # (session, now=…)
+
+
+def due_work(
+    reminders: Sequence[timedelta] = event_notices.DEFAULT_REMINDERS,
+    unanswered_hours: float = inbox.UNANSWERED_HOURS,
+) -> list[tuple[str, Work]]:
+    """The scheduler's jobs, by name, in the order they run."""
+
+    def remind(session: Session, now: datetime) -> int:
+        return event_notices.remind_due(session, now, reminders)
+
+    def unanswered(session: Session, now: datetime) -> int:
+        return inbox.remind_unanswered(session, now, unanswered_hours)
+
+    return [
+        ("announcements", announcements.enqueue_due),
+        ("invitations", event_notices.invite_due),
+        ("reminders", remind),
+        ("daily tips", tips.send_due),
+        ("canteen deadlines", canteens.close_due),
+        ("questions unanswered", unanswered),
+        ("messages seen long ago", seen.forget_old),
+        ("console sign-ins long over", sign_in.forget_old),
+    ]
 
 
 async def run_due(

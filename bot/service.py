@@ -33,7 +33,7 @@ from bot.web import (
     build_app,
 )
 from console.app import add_console
-from conversations.engine import Engine
+from conversations.engine.engine import Engine
 from core.channel import Channel, Inbound, MediaSource, Outbound, Reply, Sender, Sent, Unavailable
 from handlers.telegram.files import TelegramFiles
 from handlers.telegram.polling import Polling

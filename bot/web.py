@@ -12,8 +12,8 @@ from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 from pydantic import ValidationError
 
-from conversations.calendar import CALENDAR_PATH, ics
 from core.channel import Unavailable
+from office.calendar import CALENDAR_PATH, ics
 from storage import events
 from storage.db import Database, is_unreachable
 from storage.models import Event

@@ -1,32 +1,39 @@
-"""Every flow the engine can run, by name."""
+"""Every flow the engine can run, put together once: by its name, with the options that answer from any
+step and where files go. Each table is checked here, so that a mistake in one stops the start, not a
+conversation."""
 
 from __future__ import annotations
 
-from conversations.account import Account
-from conversations.announcements import Announcements
-from conversations.announcing import announce
-from conversations.ask_office import AskOffice
-from conversations.canteen_form import edit_canteen, new_canteen
-from conversations.canteens import Canteens
-from conversations.event_form import edit_event, new_event
-from conversations.food_safety import FoodSafety
-from conversations.identity import ConfirmIdentity
-from conversations.menu import Home
-from conversations.my_details import change_details
-from conversations.registration import registration
-from conversations.services import Services
-from conversations.staff import StaffHome
-from conversations.staff_canteens import StaffCanteens
-from conversations.staff_events import StaffEvents
-from conversations.staff_offices import StaffOffices, office_contact
-from conversations.staff_questions import StaffQuestions
-from conversations.staff_registrations import StaffRegistrations
-from conversations.trainings import Trainings
-from conversations.turn import Flow
+from conversations.engine.turn import Dialogue, Flow, FlowName
+from conversations.family import standing
+from conversations.family.account import Account
+from conversations.family.ask_office import AskOffice, ToHerOffice
+from conversations.family.canteens import Canteens
+from conversations.family.confirm_identity import ConfirmIdentity
+from conversations.family.menu import Home
+from conversations.family.my_details import change_details
+from conversations.family.registration import registration
+from conversations.family.services import Services
+from conversations.family.tips import FoodSafety
+from conversations.family.trainings import Trainings
+from conversations.staff.announcement_form import announce
+from conversations.staff.announcements import Announcements
+from conversations.staff.canteen_form import edit_canteen, new_canteen
+from conversations.staff.canteens import StaffCanteens
+from conversations.staff.event_form import edit_event, new_event
+from conversations.staff.events import StaffEvents
+from conversations.staff.menu import StaffHome
+from conversations.staff.offices import StaffOffices, office_contact
+from conversations.staff.questions import StaffQuestions
+from conversations.staff.registrations import StaffRegistrations
 
 
-def all_flows(calendar_url: str | None = None) -> dict[str, Flow]:
-    """Every flow; `calendar_url` is where the web server serves events as .ics files, if it is reachable."""
+class FlowsWrong(Exception):
+    """The flows do not fit together: a name twice or missing, a table that leads nowhere."""
+
+
+def all_flows() -> Dialogue:
+    """Every flow, checked."""
     flows: list[Flow] = [
         Home(),
         AskOffice(),
@@ -37,7 +44,7 @@ def all_flows(calendar_url: str | None = None) -> dict[str, Flow]:
         ConfirmIdentity(),
         Announcements(),
         announce,
-        Trainings(calendar_url),
+        Trainings(),
         StaffEvents(),
         new_event,
         edit_event,
@@ -52,4 +59,15 @@ def all_flows(calendar_url: str | None = None) -> dict[str, Flow]:
         new_canteen,
         edit_canteen,
     ]
-    return {flow.name: flow for flow in flows}
+    problems = check(flows)
+    if problems:
+        raise FlowsWrong("; ".join(problems))
+    return Dialogue({flow.name: flow for flow in flows}, standing=standing.answered, handoff=ToHerOffice())
+
+
+def check(flows: list[Flow]) -> list[str]:
+    """Each name once, every name there."""
+    names = [flow.name for flow in flows]
+    problems = [f"{name} twice" for name in sorted(set(names)) if names.count(name) > 1]
+    problems += [f"no flow {name}" for name in FlowName if name not in names]
+    return problems

@@ -3,8 +3,13 @@ stage, an application's status, a guest's answer. Chat, exports and (later) the 
 
 from __future__ import annotations
 
+from babel.lists import format_list
+
+from core.dates import long_date
 from core.domain import ApplicationStatus, GuestStatus, Product, SchoolStage, Verification
-from core.i18n import N_, LazyText
+from core.i18n import N_, LazyText, _, current_language
+from core.validators import mask
+from storage.models import Beneficiary
 
 PRODUCT_LABELS: dict[Product, LazyText] = {
     Product.COOKED_MEALS: N_("Cooked meals"),
@@ -235,3 +240,18 @@ def said(words: dict[str, LazyText], value: str) -> str:
     """The value in the reader's language (the value itself if it has no word)."""
     found = words.get(value)
     return str(found) if found is not None else value
+
+
+def registration_lines(family: Beneficiary) -> list[str]:
+    """Her registration's answers as she and her office read them (the end of her ID only)."""
+    language = current_language()
+    products = format_list([str(PRODUCT_LABELS[product]) for product in family.products], locale=language)
+    return [
+        _("National ID: %(value)s", value=mask(family.national_id)),
+        _("Mobile: %(value)s", value=family.mobile),
+        _("Office: %(value)s", value=family.office.name(language)),
+        _("Products: %(value)s", value=products),
+        _("Health certificate: %(value)s", value=_("Yes") if family.health_certificate else _("No")),
+        _("School canteen: %(value)s", value=_("Yes") if family.canteen_interest else _("No")),
+        _("Registered on: %(value)s", value=long_date(family.registered_at)),
+    ]

@@ -7,7 +7,7 @@ import pytest
 from argon2 import PasswordHasher, profiles
 
 from bot.service import Service
-from conversations.engine import Engine
+from conversations.engine.engine import Engine
 from conversations.flows import all_flows
 from office import passwords
 from storage.db import Database

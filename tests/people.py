@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from conversations.engine import Engine
+from conversations.engine.engine import Engine
 from core.channel import Channel, Inbound, Media, Reply
 from core.i18n import _, use_language
 

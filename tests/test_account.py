@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from conversations.forms import YesNo
+from conversations.engine.forms import YesNo
 from core.channel import Channel
 from core.i18n import N_
 from storage.db import Database

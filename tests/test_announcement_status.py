@@ -10,9 +10,9 @@ from pathlib import Path
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from conversations.engine import Engine
+from conversations.engine.engine import Engine
+from conversations.engine.turn import Setup
 from conversations.flows import all_flows
-from conversations.turn import Setup
 from core.domain import DeliveryStatus, StaffRole
 from office import announcements
 from office.announcements import Stage

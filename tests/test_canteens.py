@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from bot import canteens_cli, families_cli
 from bot.cli import in_english
-from conversations.engine import Engine
+from conversations.engine.engine import Engine
 from core.domain import ApplicationStatus, StaffRole
 from office.errors import NotAllowed, NotFound, OfficeError, RejectedFile
 from storage import canteens, staff, tips

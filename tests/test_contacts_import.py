@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.delivery import Dispatcher
-from conversations.engine import Engine
+from conversations.engine.engine import Engine
 from core.channel import Channel
 from core.domain import StaffRole
 from core.i18n import use_language

@@ -23,7 +23,7 @@ from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
 
 from bot.cli import in_english
-from conversations.engine import Engine
+from conversations.engine.engine import Engine
 from conversations.flows import all_flows
 from core.domain import ApplicationStatus, GuestStatus, StaffRole, Verification
 from office import canteens, event_notices, registrations

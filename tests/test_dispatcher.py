@@ -235,7 +235,7 @@ async def test_a_worker_does_not_poll_telegram(
 async def test_who_blocked_the_bot_is_left_out_until_she_writes_again(
     database: Database, fake_telegram: FakeTelegram, clock: Clock, dispatcher: Dispatcher
 ) -> None:
-    from conversations.engine import Engine
+    from conversations.engine.engine import Engine
     from conversations.flows import all_flows
     from storage import audiences
     from tests.people import Person

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -11,10 +12,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from conversations.engine import Engine, GlobalWord, KeyedLocks, global_word
+from conversations.engine.engine import Engine, GlobalWord, KeyedLocks, global_word
+from conversations.engine.forms import Form
+from conversations.engine.turn import Answer, Dialogue, FlowName, Turn
 from conversations.flows import all_flows
-from conversations.forms import Form
-from conversations.turn import Answer, Turn
 from core.i18n import N_
 from storage.db import ATTEMPTS, Database
 from storage.models import Beneficiary, Conversation
@@ -63,7 +64,7 @@ async def test_two_messages_at_once_from_one_person_are_answered_in_turn(
 class Tally:
     """A flow for this test only: it keeps every message it is given, in order."""
 
-    name = "home"
+    name = FlowName.HOME
 
     def begin(self, turn: Turn) -> None:
         turn.remember(seen=[])
@@ -84,7 +85,7 @@ def _process(url: str, texts: list[str], clock: Clock) -> None:
 
     async def main() -> None:
         database = Database(url)
-        person = Person(Engine(database, {"home": Tally()}), clock, address="966500000001")
+        person = Person(Engine(database, Dialogue({FlowName.HOME: Tally()})), clock, address="966500000001")
         try:
             for text in texts:
                 await person.says(text)
@@ -97,7 +98,9 @@ def _process(url: str, texts: list[str], clock: Clock) -> None:
 async def test_two_processes_answering_one_person_at_once_lose_nothing(
     database_url: str, database: Database, clock: Clock
 ) -> None:
-    await Person(Engine(database, {"home": Tally()}), clock, address="966500000001").says("start")
+    await Person(Engine(database, Dialogue({FlowName.HOME: Tally()})), clock, address="966500000001").says(
+        "start"
+    )
     batches = [[f"a{n}" for n in range(25)], [f"b{n}" for n in range(25)]]
     with ThreadPoolExecutor(max_workers=2) as pool:
         for done in [pool.submit(_process, database_url, batch, clock) for batch in batches]:
@@ -162,14 +165,18 @@ async def test_a_turn_that_fails_half_way_saves_nothing_and_apologises(
         raise RuntimeError("the disk is full")
 
     failing = Form(
-        name="registration",
+        name=FlowName.REGISTRATION,
         fields=[],
         on_complete=register_then_fail,
         intro=N_("Let us register your family. It takes a few minutes; you can type “cancel” at any time."),
         resumed=N_("Welcome back! Let us continue your registration where you left it."),
         cancelled=N_("Registration cancelled. Nothing was saved."),
     )
-    fatima = Person(Engine(database, {**all_flows(), "registration": failing}), clock, address="966500000001")
+    fatima = Person(
+        Engine(database, replace(all_flows(), flows={**all_flows().flows, FlowName.REGISTRATION: failing})),
+        clock,
+        address="966500000001",
+    )
     await fatima.says("مرحبا")
     await fatima.says("1")
     assert ar("Please check your answers:") in fatima.heard

@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from conversations import daily_tips
 from core.dates import spoken_hour
 from handlers.terminal import render
 from office import content as content_files
+from office import tips as daily_tips
 from office.errors import RejectedFile
 from storage import beneficiaries, tips
 from storage.db import Database

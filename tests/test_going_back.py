@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from conversations.engine import Engine
+from conversations.engine.engine import Engine
 from storage.db import Database
 from storage.models import Beneficiary
 from tests.people import Person, ar

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from conversations.engine import Engine
+from conversations.engine.engine import Engine
 from core.dates import hours_text, parse_hours, unreadable_hours
 from core.domain import StaffRole
 from core.i18n import use_language

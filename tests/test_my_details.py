@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from conversations.engine import Engine
+from conversations.engine.engine import Engine
 from core.domain import ApplicationStatus, Verification
 from office import canteens
 from office.rights import OPERATOR

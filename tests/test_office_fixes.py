@@ -16,7 +16,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot import web
-from conversations.engine import Engine
+from conversations.engine.engine import Engine
 from core.domain import ApplicationStatus, DeliveryStatus, StaffRole
 from core.i18n import use_language
 from office import canteens, event_notices, events, exports, families

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from conversations.engine import Engine
+from conversations.engine.engine import Engine
 from core.domain import ApplicationStatus, StaffRole
 from core.i18n import use_language
 from office import announcements, audit, canteens, event_notices, events, exports, families, registrations

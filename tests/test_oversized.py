@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from bot.service import Service
 from bot.web import BODY_LIMIT, TELEGRAM_WEBHOOK, WHATSAPP_WEBHOOK
-from conversations.engine import Engine
+from conversations.engine.engine import Engine
 from core.channel import LONGEST_TEXT, Channel, Inbound
 from core.domain import StaffRole
 from handlers.splitting import split_message, utf16_length

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from conversations.engine import Engine
+from conversations.engine.engine import Engine
 from core.domain import ApplicationStatus, StaffRole
 from core.payloads import Came, Decide, Going, NotCame, Payload, QuizChoice, Rsvp, ShowEvent, ShowFamily
 from storage.db import Database

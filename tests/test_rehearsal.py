@@ -9,7 +9,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from bot.jobs import TerminalDelivery
-from conversations.engine import Engine
+from conversations.engine.engine import Engine
 from office import inbox
 from office.rights import OPERATOR
 from storage import events, tips

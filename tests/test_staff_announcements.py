@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
-from conversations.engine import Engine
+from conversations.engine.engine import Engine
 from core.domain import StaffRole
 from storage import announcements, staff
 from storage.audiences import Audience

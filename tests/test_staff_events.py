@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from conversations.engine import Engine
+from conversations.engine.engine import Engine
 from core.domain import StaffRole
 from office import event_notices
 from storage import events

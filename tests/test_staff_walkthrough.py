@@ -12,9 +12,9 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from conversations.engine import Engine
+from conversations.engine.engine import Engine
+from conversations.engine.turn import Setup
 from conversations.flows import all_flows
-from conversations.turn import Setup
 from core.domain import StaffRole
 from core.i18n import use_language
 from core.validators import with_check_digit

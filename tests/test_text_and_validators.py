@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
-from conversations.forms import Invalid
-from conversations.options import match_many, match_one
+from conversations.engine.forms import Invalid
+from conversations.engine.options import match_many, match_one
 from core.channel import Option, Reply
 from core.dates import hijri_date, long_date
 from core.i18n import use_language

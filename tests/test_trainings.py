@@ -7,10 +7,11 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from conversations.calendar import fold, ics
-from conversations.engine import Engine
+from conversations.engine.engine import Engine
+from conversations.engine.turn import Setup
 from conversations.flows import all_flows
 from office import event_notices
+from office.calendar import fold, ics
 from storage import events
 from storage.audiences import Audience
 from storage.db import Database
@@ -78,7 +79,7 @@ async def test_she_sees_her_office_trainings_and_answers_with_one_tap(
 
 
 async def test_the_calendar_link_and_what_she_attended(database: Database, clock: Clock) -> None:
-    engine = Engine(database, all_flows("https://usar.example.org/calendar"))
+    engine = Engine(database, all_flows(), setup=Setup(calendar_url="https://usar.example.org/calendar"))
     fatima = Person(engine, clock, address="966500000001")
     forum = await add_event(database, clock)
     await fatima.registers()

@@ -10,7 +10,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from conversations.engine import Engine
+from conversations.engine.engine import Engine
 from core.domain import StaffRole, Verification
 from core.i18n import use_language
 from office import registrations

@@ -18,7 +18,7 @@ from twilio.request_validator import RequestValidator
 from bot.service import Service
 from bot.settings import Settings
 from bot.web import STATUS_WEBHOOK, WHATSAPP_WEBHOOK
-from conversations.engine import Engine
+from conversations.engine.engine import Engine
 from core.channel import (
     Blocked,
     Channel,

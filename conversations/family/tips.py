@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from conversations import ask_office
-from conversations.turn import Answer, Turn
+from conversations.engine.turn import Answer, FlowName, Turn
+from conversations.family import ask_office
 from core.channel import Offer
 from core.dates import off_the_hour, spoken_hour
 from core.i18n import N_, _
@@ -33,7 +33,7 @@ AT = "tips_at"  # {"topic": id, "index": n} or, in a quiz, {"topic", "question":
 
 
 class FoodSafety:
-    name = "tips"
+    name = FlowName.TIPS
 
     def begin(self, turn: Turn) -> None:
         self._topics(turn)
@@ -51,7 +51,7 @@ class FoodSafety:
     def answer(self, turn: Turn, answer: Answer) -> None:
         choice = answer.choice or ""
         if not turn.registered or choice == MENU:
-            turn.go("home")
+            turn.go(FlowName.HOME)
         elif choice == TOPICS:
             self._topics(turn)
         elif topic := TipTopic.unpack(choice):
@@ -82,7 +82,7 @@ class FoodSafety:
         )
 
     def cancel(self, turn: Turn) -> None:
-        turn.go("home")
+        turn.go(FlowName.HOME)
 
     # -- reading --------------------------------------------------------------------------------------
 

@@ -4,8 +4,8 @@ number, long after her conversation has moved on. The answer is given, then her 
 
 from __future__ import annotations
 
-from conversations.trainings import answer_invitation
-from conversations.turn import Turn
+from conversations.engine.turn import Turn
+from conversations.family.trainings import answer_invitation
 from core.payloads import Going, Rsvp
 
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from enum import Enum
@@ -28,13 +28,11 @@ from functools import partial
 
 from sqlalchemy.orm import Session
 
-from conversations import ask_office, standing
-from conversations.ask_office import AskOffice
-from conversations.courtesy import courtesy, returned_peace
-from conversations.forms import Form
-from conversations.identity import recognise, vouched_mobile
-from conversations.options import match_by_words, match_one, payloads
-from conversations.turn import Answer, Flow, Setup, Turn
+from conversations.engine.courtesy import courtesy, returned_peace
+from conversations.engine.forms import Form
+from conversations.engine.identity import recognise, vouched_mobile
+from conversations.engine.options import match_by_words, match_one, payloads
+from conversations.engine.turn import Answer, Dialogue, FlowName, Setup, Turn
 from core.channel import LONGEST_TEXT, Channel, Inbound, Reply, Unavailable
 from core.i18n import _, use_language
 from core.text import fold, normalise
@@ -115,12 +113,12 @@ class Engine:
     def __init__(
         self,
         database: Database,
-        flows: Mapping[str, Flow],
+        dialogue: Dialogue,
         default_language: str = DEFAULT_LANGUAGE,
         setup: Setup | None = None,
     ) -> None:
         self.database = database
-        self.flows = dict(flows)
+        self.dialogue = dialogue
         self.default_language = default_language
         self.setup = setup or Setup()
         self._locks = KeyedLocks()
@@ -176,7 +174,7 @@ class Engine:
             session=session,
             conversation=conversation,
             inbound=inbound,
-            flows=self.flows,
+            dialogue=self.dialogue,
             is_new=is_new,
             setup=self.setup,
         )
@@ -222,7 +220,7 @@ def _too_long(turn: Turn) -> None:
         )
     )
     if turn.is_new:
-        turn.go("home")
+        turn.go(FlowName.HOME)
     else:
         turn.flow.ask(turn)
 
@@ -236,10 +234,10 @@ def _first_message(turn: Turn) -> None:
         turn.switch_language("en")
     elif word is GlobalWord.ARABIC:
         turn.switch_language("ar")
-    turn.go("home")
+    turn.go(FlowName.HOME)
     _subscription_in(turn)
-    if turn.inbound.media and ask_office.takes_files(turn):  # her first message a voice note: not lost
-        ask_office.offer(turn)
+    if turn.inbound.media and turn.dialogue.handoff is not None:  # her first message a voice note: not lost
+        turn.dialogue.handoff.files(turn)
 
 
 def _subscription_in(turn: Turn) -> None:
@@ -250,7 +248,7 @@ def _subscription_in(turn: Turn) -> None:
 
 def _route(turn: Turn) -> None:
     inbound = turn.inbound
-    if standing.answered(turn, inbound.payload):
+    if turn.dialogue.standing(turn, inbound.payload):
         turn.flow.ask(turn)
         return
     if inbound.payload is not None:
@@ -273,12 +271,8 @@ def _route(turn: Turn) -> None:
         return
     text = normalise(inbound.text)
     if not text:
-        if isinstance(turn.flow, AskOffice) and inbound.media:
-            turn.flow.media(turn)  # a voice note or a photo for her office
-            return
-        if inbound.media and ask_office.takes_files(turn):
-            ask_office.offer(turn)
-            return
+        if inbound.media and turn.dialogue.handoff is not None and turn.dialogue.handoff.files(turn):
+            return  # a voice note or a photo for her office
         if inbound.has_media:
             turn.say(_("I can only read typed messages. Please type your answer."))
         turn.flow.ask(turn)
@@ -290,7 +284,7 @@ def _route(turn: Turn) -> None:
     in_kind = courtesy(text) if word is None and choice is None else None
     if word is None and choice is None and in_kind is None:  # "سلام" is a greeting, not a start of "سلامة"
         choice = match_by_words(turn.conversation.offered, text)
-    if standing.answered(turn, choice):
+    if turn.dialogue.standing(turn, choice):
         turn.flow.ask(turn)
     elif in_kind is not None:  # a greeting or thanks: never taken for an answer
         turn.say(str(in_kind))
@@ -312,7 +306,7 @@ def _global(turn: Turn, word: GlobalWord) -> None:
         turn.say(f"{specific}\n\n{general}" if specific else general)
         turn.flow.ask(turn)
     elif word is GlobalWord.MENU:
-        turn.go("home")
+        turn.go(FlowName.HOME)
     elif word is GlobalWord.CANCEL:
         turn.flow.cancel(turn)
     elif word is GlobalWord.BACK and isinstance(turn.flow, Form):
@@ -354,7 +348,7 @@ def _subscription(turn: Turn, *, stop: bool) -> None:
                 "send “start” to receive them again."
             )
         )
-        if turn.conversation.flow not in (None, "home"):
+        if turn.conversation.flow not in (None, FlowName.HOME):
             turn.say(_("To leave what you were doing instead, type “cancel”."))
     else:
         beneficiaries.set_opted_out(turn.session, family_id, None)

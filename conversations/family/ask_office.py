@@ -13,10 +13,9 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from conversations.forms import Form, yes_or_no
-from conversations.registration import imported_contact, office_options
-from conversations.staff import staff_member
-from conversations.turn import Answer, Turn
+from conversations.engine.forms import Form, yes_or_no
+from conversations.engine.turn import Answer, FlowName, Turn
+from conversations.family.registration import imported_contact, office_options
 from core.channel import LARGEST_MEDIA, Media, Offer
 from core.dates import hours_text, is_open
 from core.i18n import N_, _
@@ -101,7 +100,7 @@ def _too_large(turn: Turn) -> None:
 
 
 class AskOffice:
-    name = "ask_office"
+    name = FlowName.ASK_OFFICE
 
     def begin(self, turn: Turn) -> None:
         turn.clear_answers()
@@ -181,7 +180,7 @@ class AskOffice:
                 self._next(turn)
             elif choice == NOT_NOW:
                 turn.clear_answers()
-                turn.go("home")
+                turn.go(FlowName.HOME)
             else:  # more words before she chose: kept with the rest
                 turn.remember(**{ASKED: turn.answers.get(ASKED, []) + said_now(turn, answer.text)})
                 self.ask(turn)
@@ -254,7 +253,7 @@ class AskOffice:
         turn.clear_answers()
         if inbox.open_thread(turn.session, turn.inbound.channel.value, turn.inbound.address) is not None:
             turn.say(_("Your question stays with your office, which will answer you here."))
-        turn.go("home")
+        turn.go(FlowName.HOME)
 
 
 def _media(kept: dict[str, Any] | None) -> Media | None:
@@ -288,4 +287,18 @@ def _office_name(turn: Turn, code: str) -> str:
 def takes_files(turn: Turn) -> bool:
     """Whether a file she sends now can go to her office: not inside a form (she is asked to type there),
     nor from staff."""
-    return not isinstance(turn.flow, Form) and staff_member(turn) is None
+    return not isinstance(turn.flow, Form) and turn.staff is None
+
+
+class ToHerOffice:
+    """The engine's `Handoff`: a file with no words is added to what she is writing to her office, or offered
+    to it from anywhere but a form."""
+
+    def files(self, turn: Turn) -> bool:
+        if isinstance(turn.flow, AskOffice):
+            turn.flow.media(turn)
+            return True
+        if takes_files(turn):
+            offer(turn)
+            return True
+        return False

@@ -12,9 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from conversations.forms import Form, Invalid, Parser, Text, asked_again
-from conversations.staff import actor, staff_member
-from conversations.turn import Answer, Turn
+from conversations.engine.forms import Form, Invalid, Parser, Text, asked_again
+from conversations.engine.turn import Answer, FlowName, Turn
 from core.channel import Offer
 from core.dates import hours_text, parse_hours, unreadable_hours
 from core.domain import StaffRole
@@ -25,25 +24,24 @@ from office import offices
 from office.errors import OfficeError, Refused
 from storage.models import Office
 
-FORM = "office_contact"
 CHOSEN = "office_contact_code"  # the office whose contact the form changes
 STAFF_MENU = "offices:staff"
 
 
 def _admin(turn: Turn) -> bool:
-    member = staff_member(turn)
+    member = turn.staff
     return member is not None and member.role == StaffRole.ADMIN.value
 
 
 class StaffOffices:
-    name = "staff_offices"
+    name = FlowName.STAFF_OFFICES
 
     def begin(self, turn: Turn) -> None:
         self.ask(turn)
 
     def ask(self, turn: Turn) -> None:
         if not _admin(turn):  # rights are read again on every turn
-            turn.go("staff")
+            turn.go(FlowName.STAFF)
             return
         no_phone = _("no phone yet")
         turn.say(
@@ -63,11 +61,11 @@ class StaffOffices:
     def answer(self, turn: Turn, answer: Answer) -> None:
         chosen = OfficeChoice.unpack(answer.choice)
         if not _admin(turn) or answer.choice == STAFF_MENU:
-            turn.go("staff")
+            turn.go(FlowName.STAFF)
         elif chosen is not None:
             office_contact.discard(turn)  # from the office's contact as it is now
             turn.remember(**{CHOSEN: chosen.code})
-            turn.go(FORM)
+            turn.go(FlowName.OFFICE_CONTACT)
         else:
             turn.say(_("Please choose one of the options by typing its number."))
             self.ask(turn)
@@ -76,7 +74,7 @@ class StaffOffices:
         return _("Choose an office to see and change how its families reach it.")
 
     def cancel(self, turn: Turn) -> None:
-        turn.go("staff")
+        turn.go(FlowName.STAFF)
 
 
 def _chosen(turn: Turn) -> Office | None:
@@ -143,15 +141,15 @@ def save(turn: Turn, answers: dict[str, Any]) -> None:
     code = turn.answers.get(CHOSEN)
     changes = {**answers, "hours": parse_hours(answers["hours"]) or []}
     try:
-        found = offices.edit(turn.session, actor(turn), str(code), changes, turn.now)
+        found = offices.edit(turn.session, turn.actor, str(code), changes, turn.now)
     except Refused as refused:
         raise asked_again(refused, {name: name for name in offices.CONTACT_FIELDS}, "phone") from refused
     except OfficeError as refused:  # no longer an admin
         turn.say(refused.message)
-        turn.go("staff")
+        turn.go(FlowName.STAFF)
         return
     turn.say(_("Saved. Families of %(office)s read it from now on.", office=found.name(turn.language)))
-    turn.go("staff_offices")
+    turn.go(FlowName.STAFF_OFFICES)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -174,14 +172,14 @@ class Hours(Contact):
 
 
 office_contact = Form(
-    name=FORM,
+    name=FlowName.OFFICE_CONTACT,
     intro=N_("How families reach this office."),
     resumed=N_("Let us continue with how families reach this office."),
     cancelled=N_("Nothing was changed."),
     review_intro=N_("How families reach this office (choose “Change an answer” to change one):"),
     prefill=as_stored,
     prefilled=now_reached,
-    leave_to="staff_offices",
+    leave_to=FlowName.STAFF_OFFICES,
     leaving=N_("Leave without saving your changes? The office's details stay as they were."),
     leave_label=N_("Yes, leave without saving"),
     on_complete=save,

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from babel.dates import format_date
 
-from conversations import ask_office
-from conversations.turn import Answer, Turn
+from conversations.engine.turn import Answer, FlowName, Turn
+from conversations.family import ask_office
 from core.channel import Offer
 from core.dates import RIYADH
 from core.domain import GuestStatus
@@ -39,10 +39,7 @@ MARK = {GuestStatus.GOING: " ✅", GuestStatus.WAITLISTED: " ⏳", GuestStatus.N
 
 
 class Trainings:
-    name = "trainings"
-
-    def __init__(self, calendar_url: str | None = None) -> None:
-        self.calendar_url = calendar_url  # where our web server serves events as .ics; None: not offered
+    name = FlowName.TRAININGS
 
     def begin(self, turn: Turn) -> None:
         self._list(turn)
@@ -56,20 +53,20 @@ class Trainings:
     def answer(self, turn: Turn, answer: Answer) -> None:
         choice = answer.choice or ""
         if not turn.registered or choice == MENU:
-            turn.go("home")
+            turn.go(FlowName.HOME)
         elif choice == LIST:
             self._list(turn)
         elif shown := ShowTraining.unpack(choice):
             turn.remember(**{SHOWN: shown.event})
             self._detail(turn)
-        elif choice == CALENDAR and turn.step == DETAIL and self.calendar_url:
+        elif choice == CALENDAR and turn.step == DETAIL and turn.setup.calendar_url:
             number = turn.answers.get(SHOWN)
             event = events.find(turn.session, number) if isinstance(number, int) else None
             if event is not None:
                 turn.say(
                     _(
                         "Open this link to add it to your phone's calendar: %(link)s",
-                        link=f"{self.calendar_url}/{event.calendar_key}.ics?lang={turn.language}",
+                        link=f"{turn.setup.calendar_url}/{event.calendar_key}.ics?lang={turn.language}",
                     )
                 )
             self._detail(turn)
@@ -83,7 +80,7 @@ class Trainings:
         )
 
     def cancel(self, turn: Turn) -> None:
-        turn.go("home")
+        turn.go(FlowName.HOME)
 
     # -- screens --------------------------------------------------------------------------------------
 
@@ -91,7 +88,7 @@ class Trainings:
         turn.step = None
         family = beneficiaries.beneficiary(turn.session, turn.conversation.beneficiary_id or 0)
         if family is None:
-            turn.go("home")
+            turn.go(FlowName.HOME)
             return
         upcoming = events.open_to(turn.session, family.id, family.office_code, turn.now)
         attended = events.attended_by(turn.session, family.id)
@@ -104,7 +101,7 @@ class Trainings:
         if not upcoming:
             lines.insert(0, _("There are no upcoming trainings for your office at the moment."))
             turn.say("\n\n".join(lines))
-            turn.go("home")
+            turn.go(FlowName.HOME)
             return
         offers = [
             Offer(
@@ -137,7 +134,7 @@ class Trainings:
             Offer(label=GOING_LABEL, payload=Rsvp(event.id, Going.YES).pack()),
             Offer(label=NOT_GOING_LABEL, payload=Rsvp(event.id, Going.NO).pack()),
         ]
-        if self.calendar_url:
+        if turn.setup.calendar_url:
             offers.append(Offer(label=N_("📆 Add to my calendar"), payload=CALENDAR))
         offers.append(Offer(label=N_("Back to trainings"), payload=LIST))
         turn.say("\n\n".join(lines), offers)

@@ -17,11 +17,10 @@ from typing import Any
 
 from babel.dates import format_date
 
-from conversations.audience_fields import is_admin
-from conversations.event_form import Optional, short_text
-from conversations.forms import Choice, Field, Form, Invalid, Text, asked_again
-from conversations.staff import actor, staff_member
-from conversations.turn import Answer, Turn
+from conversations.engine.forms import Choice, Field, Form, Invalid, Text, asked_again
+from conversations.engine.turn import Answer, FlowName, Turn
+from conversations.staff.audience_fields import is_admin
+from conversations.staff.event_form import Optional, short_text
 from core.channel import Offer
 from core.dates import hijri_date, long_time, parse_day, parse_deadline
 from core.domain import SchoolStage
@@ -35,8 +34,6 @@ from storage import offices
 from storage.canteens import NewOpportunity
 from storage.models import CanteenOpportunity
 
-FORM = "new_canteen"
-EDIT_FORM = "edit_canteen"
 SHOWN = "canteen_opportunity"  # the opportunity on the staff's screen (conversations.staff_canteens)
 
 
@@ -121,10 +118,10 @@ def _opportunity_of(answers: dict[str, Any], office: str, stage: str, girls: boo
 
 
 def publish(turn: Turn, answers: dict[str, Any]) -> None:
-    member = staff_member(turn)
+    member = turn.staff
     if member is None:
         turn.say(_("Only staff can publish opportunities. Nothing was saved."))
-        turn.go("home")
+        turn.go(FlowName.HOME)
         return
     chosen = OfficeChoice.unpack(answers.get("office")) if is_admin(member) else None
     office = chosen.code if chosen is not None else member.office_code or "-"
@@ -133,12 +130,12 @@ def publish(turn: Turn, answers: dict[str, Any]) -> None:
         answers, office, stage.stage if stage else answers["stage"], answers["gender"] == "school:girls"
     )
     try:
-        opportunity = canteens.publish(turn.session, actor(turn), new, turn.now)
+        opportunity = canteens.publish(turn.session, turn.actor, new, turn.now)
     except Refused as refused:
         raise asked_again(refused, FIELDS, "school") from refused
     except OfficeError as refused:
         turn.say(refused.message)
-        turn.go("staff_canteens")
+        turn.go(FlowName.STAFF_CANTEENS)
         return
     turn.say(
         _(
@@ -148,7 +145,7 @@ def publish(turn: Turn, answers: dict[str, Any]) -> None:
             school=opportunity.school_name,
         )
     )
-    turn.go("staff_canteens")
+    turn.go(FlowName.STAFF_CANTEENS)
 
 
 # The questions a change asks again too.
@@ -192,7 +189,7 @@ AFTER_THE_OFFICE: list[Field] = [
 
 
 new_canteen = Form(
-    name=FORM,
+    name=FlowName.NEW_CANTEEN,
     intro=N_(
         "A new canteen opportunity. You can type “cancel” at any time; nothing is published before you save."
     ),
@@ -215,7 +212,7 @@ new_canteen = Form(
             label=N_("Office"),
             ask=N_("Which office's families can apply?"),
             options=office_options,
-            skip_if=lambda turn: not is_admin(staff_member(turn)),
+            skip_if=lambda turn: not is_admin(turn.staff),
         ),
         *AFTER_THE_OFFICE,
     ],
@@ -228,7 +225,7 @@ def shown_opportunity(turn: Turn) -> CanteenOpportunity | None:
     if not isinstance(number, int):
         return None
     try:
-        return canteens.opportunity(turn.session, actor(turn), number)
+        return canteens.opportunity(turn.session, turn.actor, number)
     except OfficeError:
         return None
 
@@ -253,13 +250,13 @@ def change_opportunity(turn: Turn, answers: dict[str, Any]) -> None:
     opportunity = shown_opportunity(turn)
     if opportunity is None:
         turn.say(_("That opportunity can no longer be changed. Nothing was saved."))
-        turn.go("staff_canteens")
+        turn.go(FlowName.STAFF_CANTEENS)
         return
     changed = _opportunity_of(answers, opportunity.office_code, opportunity.stage, opportunity.girls)
     try:
         canteens.edit(
             turn.session,
-            actor(turn),
+            turn.actor,
             opportunity.id,
             {name: getattr(changed, name) for name in canteens.CHANGEABLE},
             turn.now,
@@ -267,15 +264,15 @@ def change_opportunity(turn: Turn, answers: dict[str, Any]) -> None:
     except Refused as refused:
         if refused.problems[0].field is None:  # it closed meanwhile
             turn.say(refused.message + " " + _("Nothing was saved."))
-            turn.go("staff_canteens")
+            turn.go(FlowName.STAFF_CANTEENS)
             return
         raise asked_again(refused, FIELDS, "school") from refused
     turn.say(_("Saved. Families see the opportunity as it is now."))
-    turn.go("staff_canteens")
+    turn.go(FlowName.STAFF_CANTEENS)
 
 
 edit_canteen = Form(
-    name=EDIT_FORM,
+    name=FlowName.EDIT_CANTEEN,
     intro=N_("Change the opportunity."),
     resumed=N_("Let us continue changing the opportunity."),
     cancelled=N_("Nothing was changed."),

@@ -8,10 +8,9 @@ Words not understood here are offered to her office (`ask_office`).
 
 from __future__ import annotations
 
-from conversations import ask_office
-from conversations.registration import imported_contact, registration
-from conversations.staff import staff_member
-from conversations.turn import Answer, Turn
+from conversations.engine.turn import Answer, FlowName, Turn
+from conversations.family import ask_office
+from conversations.family.registration import imported_contact, registration
 from core.channel import Offer
 from core.i18n import N_, _
 
@@ -27,11 +26,11 @@ ASK = "ask"
 
 
 class Home:
-    name = "home"
+    name = FlowName.HOME
 
     def begin(self, turn: Turn) -> None:
-        if staff_member(turn) is not None:
-            turn.go("staff")
+        if turn.staff is not None:
+            turn.go(FlowName.STAFF)
             return
         contact = imported_contact(turn) if turn.is_new and not turn.registered else None
         if contact is not None:
@@ -85,19 +84,19 @@ class Home:
     def answer(self, turn: Turn, answer: Answer) -> None:
         choice = answer.choice
         if choice == REGISTER and not turn.registered:
-            turn.go("registration")
+            turn.go(FlowName.REGISTRATION)
         elif choice == ACCOUNT and turn.registered:
-            turn.go("account")
+            turn.go(FlowName.ACCOUNT)
         elif choice == TRAININGS and turn.registered:
-            turn.go("trainings")
+            turn.go(FlowName.TRAININGS)
         elif choice == TIPS and turn.registered:
-            turn.go("tips")
+            turn.go(FlowName.TIPS)
         elif choice == SERVICES and turn.registered:
-            turn.go("services")
+            turn.go(FlowName.SERVICES)
         elif choice == CANTEENS and turn.registered:
-            turn.go("canteens")
+            turn.go(FlowName.CANTEENS)
         elif choice == ASK:
-            turn.go("ask_office")
+            turn.go(FlowName.ASK_OFFICE)
         elif choice == ABOUT:
             turn.say(
                 _(

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from conversations.forms import Choice, Consent, Form, Invalid, MultiChoice, SendBack, Text, YesNo
-from conversations.identity import vouched_mobile
-from conversations.turn import Answer, Turn
+from conversations.engine.forms import Choice, Consent, Form, Invalid, MultiChoice, SendBack, Text, YesNo
+from conversations.engine.identity import vouched_mobile
+from conversations.engine.turn import Answer, FlowName, Turn
 from core.channel import Channel, Offer
 from core.domain import Product
 from core.i18n import N_, _
@@ -133,7 +133,7 @@ def register_beneficiary(turn: Turn, answers: dict[str, Any]) -> None:
             name=_first_name(new.full_name),
         )
     )
-    turn.go("home")
+    turn.go(FlowName.HOME)
 
 
 def _first_name(full_name: str) -> str:
@@ -188,7 +188,7 @@ MOBILE_HINT = N_("Type your Saudi mobile number, like 05XXXXXXXX. We use it to r
 
 
 registration = Form(
-    name="registration",
+    name=FlowName.REGISTRATION,
     intro=N_("Let us register your family. It takes a few minutes; you can type “cancel” at any time."),
     resumed=N_("Welcome back! Let us continue your registration where you left it."),
     cancelled=N_("Registration cancelled. Nothing was saved."),

@@ -12,20 +12,17 @@ account menu → My details → (details shown) → account menu
 
 from __future__ import annotations
 
-from babel.lists import format_list
-
-from conversations.canteens import her_applications
-from conversations.forms import yes_or_no
-from conversations.my_details import change_details
-from conversations.turn import Answer, Turn
+from conversations.engine.forms import yes_or_no
+from conversations.engine.turn import Answer, FlowName, Turn
+from conversations.family.canteens import her_applications
+from conversations.family.my_details import change_details
 from core.channel import Offer
 from core.dates import long_date, long_time
 from core.domain import GuestStatus, Verification
-from core.i18n import N_, _, current_language
-from core.validators import mask
+from core.i18n import N_, _
 from office import registrations
 from office.offices import her_office
-from office.words import PRODUCT_LABELS
+from office.words import registration_lines
 from storage import beneficiaries, events
 from storage.models import Beneficiary
 
@@ -43,7 +40,7 @@ SEND_BACK = "account:corrected"  # she corrected what her office asked: review i
 
 
 class Account:
-    name = "account"
+    name = FlowName.ACCOUNT
 
     def begin(self, turn: Turn) -> None:
         self.ask(turn)
@@ -94,7 +91,7 @@ class Account:
     def answer(self, turn: Turn, answer: Answer) -> None:
         family = self._beneficiary(turn)
         if family is None:
-            turn.go("home")
+            turn.go(FlowName.HOME)
         elif turn.step == CONFIRM_DELETE:
             self._answer_delete(turn, answer, family)
         elif answer.choice == MINE:
@@ -125,7 +122,7 @@ class Account:
                 turn.say(_("Your office has verified your registration meanwhile: there is nothing to send."))
             self.ask(turn)
         elif answer.choice == BACK:
-            turn.go("home")
+            turn.go(FlowName.HOME)
         else:
             turn.say(_("Please choose one of the options by typing its number."))
             self.ask(turn)
@@ -154,7 +151,7 @@ class Account:
 
     def cancel(self, turn: Turn) -> None:
         turn.say(_("Nothing was changed."))
-        turn.go("home")
+        turn.go(FlowName.HOME)
 
     def _beneficiary(self, turn: Turn) -> Beneficiary | None:
         if turn.conversation.beneficiary_id is None:
@@ -204,18 +201,3 @@ def details(family: Beneficiary) -> str:
         ),
     ]
     return "\n".join(lines)
-
-
-def registration_lines(family: Beneficiary) -> list[str]:
-    """Her registration's answers as she and her office read them (the end of her ID only)."""
-    language = current_language()
-    products = format_list([str(PRODUCT_LABELS[product]) for product in family.products], locale=language)
-    return [
-        _("National ID: %(value)s", value=mask(family.national_id)),
-        _("Mobile: %(value)s", value=family.mobile),
-        _("Office: %(value)s", value=family.office.name(language)),
-        _("Products: %(value)s", value=products),
-        _("Health certificate: %(value)s", value=_("Yes") if family.health_certificate else _("No")),
-        _("School canteen: %(value)s", value=_("Yes") if family.canteen_interest else _("No")),
-        _("Registered on: %(value)s", value=long_date(family.registered_at)),
-    ]

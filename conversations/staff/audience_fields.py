@@ -13,10 +13,9 @@ from typing import Any
 
 from babel.lists import format_list
 
-from conversations.forms import Choice, Field, Invalid, MultiChoice
-from conversations.registration import product_options
-from conversations.staff import staff_member
-from conversations.turn import Answer, Turn
+from conversations.engine.forms import Choice, Field, Invalid, MultiChoice
+from conversations.engine.turn import Answer, Turn
+from conversations.family.registration import product_options
 from core.channel import Offer
 from core.dates import long_time, parse_local_time, short_day, short_time
 from core.domain import StaffRole
@@ -104,7 +103,7 @@ def audience_fields(form_name: str, with_contacts: bool) -> list[Field]:
             label=N_("Office"),
             ask=N_("Which office's families should receive it?"),
             options=office_choices,
-            skip_if=lambda turn: not is_admin(staff_member(turn)),
+            skip_if=lambda turn: not is_admin(turn.staff),
         ),
         Segments(
             name="who",

@@ -10,9 +10,7 @@ An office's staff see their office's families only; another office's answers as 
 
 from __future__ import annotations
 
-from conversations.account import registration_lines
-from conversations.staff import actor, staff_member
-from conversations.turn import Answer, Turn
+from conversations.engine.turn import Answer, FlowName, Turn
 from core.channel import Offer
 from core.domain import Verification
 from core.i18n import N_, _
@@ -21,6 +19,7 @@ from core.text import says_none
 from core.validators import mask
 from office import registrations
 from office.errors import OfficeError
+from office.words import registration_lines
 from storage import offices
 from storage.models import Beneficiary
 
@@ -42,14 +41,14 @@ SHOWN_AT_ONCE = 20
 
 
 class StaffRegistrations:
-    name = "staff_registrations"
+    name = FlowName.STAFF_REGISTRATIONS
 
     def begin(self, turn: Turn) -> None:
         self.ask(turn)
 
     def ask(self, turn: Turn) -> None:
-        if staff_member(turn) is None:
-            turn.go("home")
+        if turn.staff is None:
+            turn.go(FlowName.HOME)
         elif turn.step == WAITING:
             self._waiting(turn)
         elif turn.step == FINDING:
@@ -63,10 +62,10 @@ class StaffRegistrations:
 
     def answer(self, turn: Turn, answer: Answer) -> None:
         choice = answer.choice or ""
-        if staff_member(turn) is None:
-            turn.go("home")
+        if turn.staff is None:
+            turn.go(FlowName.HOME)
         elif choice == STAFF_MENU:
-            turn.go("staff")
+            turn.go(FlowName.STAFF)
         elif choice == OVERVIEW:
             self._overview(turn)
         elif choice in (WAITING_LIST, NEXT):
@@ -110,7 +109,7 @@ class StaffRegistrations:
         turn.step = None
         lines = [_("Registered families:")]
         waiting = 0
-        for office in registrations.overview(turn.session, actor(turn)):
+        for office in registrations.overview(turn.session, turn.actor):
             waiting += office.waiting
             lines.append(
                 _(
@@ -134,7 +133,7 @@ class StaffRegistrations:
         )
 
     def _waiting(self, turn: Turn) -> None:
-        waiting = registrations.waiting(turn.session, actor(turn), SHOWN_AT_ONCE)
+        waiting = registrations.waiting(turn.session, turn.actor, SHOWN_AT_ONCE)
         if not waiting:
             turn.say(_("No registration is waiting for verification."))
             self._overview(turn)
@@ -158,7 +157,7 @@ class StaffRegistrations:
 
     def _found(self, turn: Turn, typed: str) -> None:
         try:
-            found = registrations.find(turn.session, actor(turn), typed)
+            found = registrations.find(turn.session, turn.actor, typed)
         except OfficeError as refused:
             turn.say(refused.message)
             self._finding(turn)
@@ -171,7 +170,7 @@ class StaffRegistrations:
         if not isinstance(number, int):
             return None
         try:
-            return registrations.family(turn.session, actor(turn), number)
+            return registrations.family(turn.session, turn.actor, number)
         except OfficeError:
             return None
 
@@ -182,7 +181,7 @@ class StaffRegistrations:
             self._overview(turn)
             return
         turn.step = DETAIL
-        turn.remember(**{SEEN: registrations.last_change(turn.session, actor(turn), family.id)})
+        turn.remember(**{SEEN: registrations.last_change(turn.session, turn.actor, family.id)})
         state = family.verification
         offers = (
             [Offer(label=N_("Take the verification back"), payload=UNVERIFY)]
@@ -200,7 +199,7 @@ class StaffRegistrations:
             self._overview(turn)
             return
         try:
-            registrations.verify(turn.session, actor(turn), family.id, turn.now, seen=_seen(turn))
+            registrations.verify(turn.session, turn.actor, family.id, turn.now, seen=_seen(turn))
         except OfficeError as refused:
             turn.say(refused.message)
             self._detail(turn)
@@ -219,7 +218,7 @@ class StaffRegistrations:
         family = self._shown(turn)
         if family is not None:
             try:
-                registrations.unverify(turn.session, actor(turn), family.id, _("Undone at once"), turn.now)
+                registrations.unverify(turn.session, turn.actor, family.id, _("Undone at once"), turn.now)
             except OfficeError as refused:
                 turn.say(refused.message)
             else:
@@ -249,12 +248,12 @@ class StaffRegistrations:
         try:
             if turn.answers.get(ASKING) == UNVERIFY:
                 registrations.unverify(
-                    turn.session, actor(turn), family.id, written, turn.now, seen=_seen(turn)
+                    turn.session, turn.actor, family.id, written, turn.now, seen=_seen(turn)
                 )
                 turn.say(_("The verification is taken back: her registration waits for verification again."))
             else:
                 registrations.ask_correction(
-                    turn.session, actor(turn), family.id, written, turn.now, seen=_seen(turn)
+                    turn.session, turn.actor, family.id, written, turn.now, seen=_seen(turn)
                 )
                 turn.say(_("She is asked to correct her registration, with your words."))
         except OfficeError as refused:

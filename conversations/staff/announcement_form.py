@@ -11,10 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from conversations.audience_fields import NOW, When, audience_fields, moment, requested_audience
-from conversations.forms import Form, Invalid, Text, asked_again
-from conversations.staff import actor, staff_member
-from conversations.turn import Answer, Turn
+from conversations.engine.forms import Form, Invalid, Text, asked_again
+from conversations.engine.turn import Answer, FlowName, Turn
+from conversations.staff.audience_fields import NOW, When, audience_fields, moment, requested_audience
 from core.channel import Offer
 from core.dates import long_time
 from core.i18n import N_, _, ngettext
@@ -22,7 +21,6 @@ from core.text import fold, normalise, says_none
 from office import announcements
 from office.errors import OfficeError, Refused
 
-FORM = "announce"
 MAX_LENGTH = announcements.MAX_LENGTH
 
 
@@ -86,7 +84,7 @@ _ARABIC_FOR_EVERYONE = frozenset(
 def count_and_preview(turn: Turn, draft: dict[str, Any]) -> None:
     reach = announcements.reach(
         turn.session,
-        actor(turn),
+        turn.actor,
         requested_audience(draft),
         moment(draft["when"], turn.now),
         quiet=turn.setup.quiet,
@@ -125,16 +123,16 @@ def count_and_preview(turn: Turn, draft: dict[str, Any]) -> None:
 
 
 def send_announcement(turn: Turn, answers: dict[str, Any]) -> None:
-    if staff_member(turn) is None:  # her rights were taken away while she was writing
+    if turn.staff is None:  # her rights were taken away while she was writing
         turn.say(_("Only staff can send announcements. Nothing was sent."))
-        turn.go("home")
+        turn.go(FlowName.HOME)
         return
     scheduled = answers["when"] != NOW
     send_at = moment(answers["when"], turn.now)
     try:
         created = announcements.create(
             turn.session,
-            actor(turn),
+            turn.actor,
             answers["ar"],
             answers.get("en") or None,
             requested_audience(answers),
@@ -145,7 +143,7 @@ def send_announcement(turn: Turn, answers: dict[str, Any]) -> None:
         raise asked_again(refused, FIELDS, "ar") from refused
     except OfficeError as refused:
         turn.say(refused.message)
-        turn.go("announcements")
+        turn.go(FlowName.ANNOUNCEMENTS)
         return
     held = turn.setup.quiet.holds(send_at) if turn.setup.quiet is not None else None
     if scheduled or held is not None:
@@ -164,7 +162,7 @@ def send_announcement(turn: Turn, answers: dict[str, Any]) -> None:
                 number=created.id,
             )
         )
-    turn.go("announcements")
+    turn.go(FlowName.ANNOUNCEMENTS)
 
 
 # The office action's names for the values the form asks.
@@ -172,7 +170,7 @@ FIELDS = {"ar": "ar", "en": "en", "send_at": "when", "office": "office", "audien
 
 
 announce = Form(
-    name=FORM,
+    name=FlowName.NEW_ANNOUNCEMENT,
     intro=N_("A new announcement. You can type “cancel” at any time; nothing is sent before you save."),
     resumed=N_("Let us continue the announcement you were writing."),
     cancelled=N_("The announcement was discarded. Nothing was sent."),
@@ -192,7 +190,7 @@ announce = Form(
                 "Now the same in English, for families who chose English; or choose “Arabic for everyone”."
             ),
         ),
-        *audience_fields(FORM, with_contacts=True),
+        *audience_fields(FlowName.NEW_ANNOUNCEMENT, with_contacts=True),
         When(
             name="when",
             label=N_("When"),

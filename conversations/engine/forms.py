@@ -14,8 +14,8 @@ from typing import Any
 
 from babel.lists import format_list
 
-from conversations.options import match_many, payloads
-from conversations.turn import Answer, Turn
+from conversations.engine.options import match_many, payloads
+from conversations.engine.turn import Answer, FlowName, Turn
 from core.channel import Offer
 from core.i18n import N_, LazyText, _, current_language
 from core.text import fold
@@ -240,7 +240,7 @@ class Consent(YesNo):
 class Form:
     """A flow that asks `fields` in order, then shows a summary to confirm or correct, then completes."""
 
-    name: str
+    name: FlowName
     fields: Sequence[Field]
     on_complete: Callable[[Turn, dict[str, Any]], None]
     intro: LazyText
@@ -252,7 +252,7 @@ class Form:
     # Answers known before she starts (her office imported them), and what to say when there are some.
     prefill: Callable[[Turn], dict[str, Any]] | None = None
     prefilled: LazyText | Callable[[Turn], str] | None = None
-    leave_to: str = "home"  # the flow she goes back to when she leaves it
+    leave_to: FlowName = FlowName.HOME  # the flow she goes back to when she leaves it
     # Asked before she leaves with answers given ("cancel", or "back" at the summary of what she changed).
     leaving: LazyText = field(
         default_factory=lambda: N_("Leave this? What you typed here will be forgotten.")
@@ -404,7 +404,7 @@ class Form:
                 return
             self.discard(turn)
             turn.say(stop.message)
-            turn.go("home")
+            turn.go(FlowName.HOME)
             return
         if value is PENDING:
             self._keep(turn, draft)

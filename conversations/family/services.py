@@ -6,7 +6,7 @@ edit`)."""
 
 from __future__ import annotations
 
-from conversations.turn import Answer, Turn
+from conversations.engine.turn import Answer, FlowName, Turn
 from core.i18n import _
 from office.offices import her_office
 from storage import beneficiaries, tips
@@ -35,7 +35,7 @@ def in_her_order(listed: list[tips.ListedService], office_code: str | None) -> l
 
 
 class Services:
-    name = "services"
+    name = FlowName.SERVICES
 
     def begin(self, turn: Turn) -> None:
         family = turn.conversation.beneficiary_id
@@ -53,16 +53,16 @@ class Services:
         else:
             said = [_("The list of useful services is not ready yet. Please ask your office."), contact]
         turn.say("\n\n".join(filter(None, said)))
-        turn.go("home")
+        turn.go(FlowName.HOME)
 
     def ask(self, turn: Turn) -> None:
-        turn.go("home")
+        turn.go(FlowName.HOME)
 
     def answer(self, turn: Turn, answer: Answer) -> None:
-        turn.go("home")
+        turn.go(FlowName.HOME)
 
     def help(self, turn: Turn) -> str | None:
         return None
 
     def cancel(self, turn: Turn) -> None:
-        turn.go("home")
+        turn.go(FlowName.HOME)

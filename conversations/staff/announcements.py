@@ -9,11 +9,10 @@ on every turn.
 
 from __future__ import annotations
 
-from conversations.announcing import excerpt
-from conversations.audience_fields import describe
-from conversations.forms import yes_or_no
-from conversations.staff import actor, staff_member
-from conversations.turn import Answer, Turn
+from conversations.engine.forms import yes_or_no
+from conversations.engine.turn import Answer, FlowName, Turn
+from conversations.staff.announcement_form import excerpt
+from conversations.staff.audience_fields import describe
 from core.channel import Offer
 from core.dates import long_time, short_time
 from core.i18n import N_, _
@@ -40,15 +39,15 @@ BAR = 10
 
 
 class Announcements:
-    name = "announcements"
+    name = FlowName.ANNOUNCEMENTS
 
     def begin(self, turn: Turn) -> None:
         self._menu(turn)
 
     def ask(self, turn: Turn) -> None:
-        member = staff_member(turn)
+        member = turn.staff
         if member is None:
-            turn.go("home")
+            turn.go(FlowName.HOME)
         elif turn.step == LIST:
             self._list(turn)
         elif turn.step == CONFIRM:
@@ -59,18 +58,18 @@ class Announcements:
             self._menu(turn)
 
     def answer(self, turn: Turn, answer: Answer) -> None:
-        member = staff_member(turn)
+        member = turn.staff
         choice = answer.choice or ""
         if turn.step == CONFIRM:  # "نعم" or "no" typed answers the question too
             choice = yes_or_no(turn, answer, CONFIRM_YES, CONFIRM_NO) or choice
         if member is None:  # no longer staff
-            turn.go("home")
+            turn.go(FlowName.HOME)
         elif choice == NEW:
-            turn.go("announce")
+            turn.go(FlowName.NEW_ANNOUNCEMENT)
         elif choice == RECENT:
             self._list(turn)
         elif choice == STAFF_MENU:
-            turn.go("staff")
+            turn.go(FlowName.STAFF)
         elif choice == MENU:
             self._menu(turn)
         elif turn.step == LIST and (shown := ShowAnnouncement.unpack(choice)):
@@ -114,7 +113,7 @@ class Announcements:
         )
 
     def _list(self, turn: Turn) -> None:
-        latest = announcements.recent(turn.session, actor(turn))
+        latest = announcements.recent(turn.session, turn.actor)
         if not latest:
             turn.say(_("There are no announcements yet."))
             self._menu(turn)
@@ -145,7 +144,7 @@ class Announcements:
         stage = said(turn, shown, progress)
         offers = [Offer(label=N_("Refresh"), payload=REFRESH)]
         open_still = shown.cancelled_at is None and (shown.enqueued_at is None or progress.pending)
-        if open_still and announcements.may_cancel(turn.session, actor(turn), shown):
+        if open_still and announcements.may_cancel(turn.session, turn.actor, shown):
             offers.append(Offer(label=N_("Cancel this announcement"), payload=CANCEL))
         offers.append(Offer(label=N_("Back to announcements"), payload=MENU))
         turn.say(
@@ -174,7 +173,7 @@ class Announcements:
     def _cancel(self, turn: Turn) -> None:
         number = turn.answers.get(SHOWN)
         try:
-            if isinstance(number, int) and announcements.cancel(turn.session, actor(turn), number, turn.now):
+            if isinstance(number, int) and announcements.cancel(turn.session, turn.actor, number, turn.now):
                 turn.say(_("Announcement %(number)s is cancelled.", number=number))
         except OfficeError as refused:
             turn.say(refused.message)
@@ -186,7 +185,7 @@ def _visible(turn: Turn) -> tuple[Announcement, Progress] | None:
     if not isinstance(number, int):
         return None
     try:
-        return announcements.progress(turn.session, actor(turn), number)
+        return announcements.progress(turn.session, turn.actor, number)
     except OfficeError:
         return None
 

@@ -12,14 +12,15 @@ from datetime import datetime
 
 from babel.dates import format_date
 
-from conversations import ask_office, eligibility
-from conversations.forms import yes_or_no
-from conversations.turn import Answer, Turn
+from conversations.engine.forms import yes_or_no
+from conversations.engine.turn import Answer, FlowName, Turn
+from conversations.family import ask_office
 from core.channel import Offer
 from core.dates import RIYADH, hijri_date, long_time
 from core.domain import ApplicationStatus
 from core.i18n import N_, LazyText, _, ngettext, npgettext
 from core.payloads import ShowCanteen
+from office import eligibility
 from office.offices import her_office
 from office.words import APPLICATION_STATUSES, STAGES
 from storage import beneficiaries, canteens, offices
@@ -65,7 +66,7 @@ def her_applications(turn: Turn, family_id: int) -> list[str]:
 
 
 class Canteens:
-    name = "canteens"
+    name = FlowName.CANTEENS
 
     def begin(self, turn: Turn) -> None:
         self._list(turn)
@@ -85,7 +86,7 @@ class Canteens:
         elif turn.step == WITHDRAWING:
             choice = yes_or_no(turn, answer, WITHDRAW_YES, WITHDRAW_NO) or choice
         if not turn.registered or choice == MENU:
-            turn.go("home")
+            turn.go(FlowName.HOME)
         elif choice == MINE:
             turn.say(
                 "\n".join(
@@ -128,7 +129,7 @@ class Canteens:
             turn.say(_("Nothing was sent."))
             self._detail(turn)
         else:
-            turn.go("home")
+            turn.go(FlowName.HOME)
 
     # -- screens --------------------------------------------------------------------------------------
 
@@ -136,7 +137,7 @@ class Canteens:
         turn.step = None
         family = beneficiaries.beneficiary(turn.session, turn.conversation.beneficiary_id or 0)
         if family is None:
-            turn.go("home")
+            turn.go(FlowName.HOME)
             return
         found = canteens.open_ones(turn.session, family.office_code, turn.now)
         mine_lines = her_applications(turn, family.id)
@@ -149,7 +150,7 @@ class Canteens:
                     ]
                 )
             )
-            turn.go("home")
+            turn.go(FlowName.HOME)
             return
         mine = canteens.applications_of(turn.session, family.id)
         applied = {number for number, status in mine.items() if status != ApplicationStatus.WITHDRAWN.value}

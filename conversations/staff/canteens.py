@@ -11,10 +11,10 @@ An office's staff act on their office's only.
 
 from __future__ import annotations
 
-from conversations.canteen_form import SHOWN, edit_canteen, shown_opportunity
-from conversations.forms import yes_or_no
-from conversations.staff import WAITING, actor, staff_member
-from conversations.turn import Answer, Turn
+from conversations.engine.forms import yes_or_no
+from conversations.engine.turn import Answer, FlowName, Turn
+from conversations.staff.canteen_form import SHOWN, edit_canteen, shown_opportunity
+from conversations.staff.menu import WAITING
 from core.channel import Offer
 from core.domain import ApplicationStatus
 from core.i18n import N_, _
@@ -55,17 +55,17 @@ SHOWN_AT_ONCE = 20
 
 
 class StaffCanteens:
-    name = "staff_canteens"
+    name = FlowName.STAFF_CANTEENS
 
     def begin(self, turn: Turn) -> None:
-        if staff_member(turn) is None:
-            turn.go("home")
+        if turn.staff is None:
+            turn.go(FlowName.HOME)
         else:
             self._list(turn)
 
     def ask(self, turn: Turn) -> None:
-        if staff_member(turn) is None:
-            turn.go("home")
+        if turn.staff is None:
+            turn.go(FlowName.HOME)
         elif turn.step == DETAIL:
             self._detail(turn)
         elif turn.step in (APPLICATION, REASON, DECIDING):
@@ -81,16 +81,16 @@ class StaffCanteens:
             choice = yes_or_no(turn, answer, DECIDE_YES, DECIDE_NO) or choice
         elif turn.step == CLOSING:
             choice = yes_or_no(turn, answer, CLOSE_YES, CLOSE_NO) or choice
-        if staff_member(turn) is None:
-            turn.go("home")
+        if turn.staff is None:
+            turn.go(FlowName.HOME)
         elif choice == STAFF_MENU:
-            turn.go("staff")
+            turn.go(FlowName.STAFF)
         elif choice == NEW:
-            turn.go("new_canteen")
+            turn.go(FlowName.NEW_CANTEEN)
         elif choice == BACK:
             self._list(turn)
         elif choice == VERIFY_LIST:
-            turn.go("staff_registrations", at=WAITING)
+            turn.go(FlowName.STAFF_REGISTRATIONS, at=WAITING)
         elif turn.step == LIST and (shown := ShowOpportunity.unpack(choice)):
             turn.remember(**{SHOWN: shown.opportunity})
             self._detail(turn)
@@ -107,7 +107,7 @@ class StaffCanteens:
             opportunity = shown_opportunity(turn)
             if opportunity is not None and is_open(opportunity, turn.now):
                 edit_canteen.discard(turn)  # a change left unfinished was for this one or another: afresh
-                turn.go("edit_canteen")
+                turn.go(FlowName.EDIT_CANTEEN)
             else:  # a button from before it closed, or her rights changed
                 turn.say(_("That opportunity can no longer be changed."))
                 self._detail(turn)
@@ -145,8 +145,8 @@ class StaffCanteens:
         )
 
     def cancel(self, turn: Turn) -> None:
-        if staff_member(turn) is None:
-            turn.go("home")
+        if turn.staff is None:
+            turn.go(FlowName.HOME)
         else:
             self._list(turn)
 
@@ -154,7 +154,7 @@ class StaffCanteens:
 
     def _list(self, turn: Turn) -> None:
         turn.step = LIST
-        found = canteens.listing(turn.session, actor(turn))
+        found = canteens.listing(turn.session, turn.actor)
         several = len({o.office_code for o in found}) > 1
         offices_shown = offices.names(turn.session, turn.language) if several else {}
         offers = [
@@ -186,7 +186,7 @@ class StaffCanteens:
             self._list(turn)
             return
         turn.step = DETAIL
-        found = canteens.applicants(turn.session, actor(turn), opportunity.id)
+        found = canteens.applicants(turn.session, turn.actor, opportunity.id)
         lines = [
             f"{opportunity.id}. {opportunity.school_name}",
             _(
@@ -218,7 +218,7 @@ class StaffCanteens:
         if opportunity is None or not isinstance(number, int):
             return None
         try:
-            chosen, of = canteens.application(turn.session, actor(turn), number)
+            chosen, of = canteens.application(turn.session, turn.actor, number)
         except OfficeError:
             return None
         return (chosen, of) if of.id == opportunity.id else None
@@ -230,7 +230,7 @@ class StaffCanteens:
             return
         chosen, _opportunity = shown
         turn.step = APPLICATION
-        family = registrations.family(turn.session, actor(turn), chosen.beneficiary_id)
+        family = registrations.family(turn.session, turn.actor, chosen.beneficiary_id)
         marks = [
             _("verified") if family.verified_at else _("not verified"),
             _("health certificate") if family.health_certificate else _("no health certificate"),
@@ -269,7 +269,7 @@ class StaffCanteens:
             self._list(turn)
             return
         chosen, _opportunity = shown
-        family = registrations.family(turn.session, actor(turn), chosen.beneficiary_id)
+        family = registrations.family(turn.session, turn.actor, chosen.beneficiary_id)
         lines = []
         if canteens.reverses(chosen, status):
             lines.append(
@@ -302,7 +302,7 @@ class StaffCanteens:
         chosen, _opportunity = shown
         try:  # asked just before, reversal included, about the application as it was then (`seen`)
             decided = canteens.decide(
-                turn.session, actor(turn), chosen.id, status, reason, turn.now, confirmed=True, seen=seen
+                turn.session, turn.actor, chosen.id, status, reason, turn.now, confirmed=True, seen=seen
             )
         except OfficeError as refused:
             turn.say(refused.message)
@@ -332,7 +332,7 @@ class StaffCanteens:
         opportunity = shown_opportunity(turn)
         if opportunity is not None:
             try:
-                canteens.reopen(turn.session, actor(turn), opportunity.id, turn.now)
+                canteens.reopen(turn.session, turn.actor, opportunity.id, turn.now)
             except OfficeError as refused:
                 turn.say(refused.message)
             else:
@@ -343,7 +343,7 @@ class StaffCanteens:
         opportunity = shown_opportunity(turn)
         if opportunity is not None:
             try:
-                if canteens.close(turn.session, actor(turn), opportunity.id, turn.now):
+                if canteens.close(turn.session, turn.actor, opportunity.id, turn.now):
                     turn.say(_("Applications are closed; later ones are refused with a clear message."))
             except OfficeError as refused:
                 turn.say(refused.message)

@@ -15,10 +15,16 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from conversations.audience_fields import NOW, When, audience_fields, moment, refuse_night, requested_audience
-from conversations.forms import Field, Form, Invalid, Text, asked_again
-from conversations.staff import actor, staff_member
-from conversations.turn import Answer, Turn
+from conversations.engine.forms import Field, Form, Invalid, Text, asked_again
+from conversations.engine.turn import Answer, FlowName, Turn
+from conversations.staff.audience_fields import (
+    NOW,
+    When,
+    audience_fields,
+    moment,
+    refuse_night,
+    requested_audience,
+)
 from core.channel import Offer
 from core.dates import RIYADH, long_time, parse_end, short_time
 from core.i18n import N_, LazyText, _
@@ -29,7 +35,6 @@ from office.errors import OfficeError, Refused
 from storage.events import EventDetails
 from storage.models import Event
 
-FORM = "new_event"
 NONE = "none"
 
 
@@ -135,20 +140,20 @@ FIELDS = {"title_ar": "title_ar", "title_en": "title_en", "description_ar": "des
 
 
 def create_event(turn: Turn, answers: dict[str, Any]) -> None:
-    if staff_member(turn) is None:
+    if turn.staff is None:
         turn.say(_("Only staff can create events. Nothing was saved."))
-        turn.go("home")
+        turn.go(FlowName.HOME)
         return
     invite_at = moment(answers["invite"], turn.now)
     try:
         event = events.create(
-            turn.session, actor(turn), details_of(answers), requested_audience(answers), invite_at, turn.now
+            turn.session, turn.actor, details_of(answers), requested_audience(answers), invite_at, turn.now
         )
     except Refused as refused:
         raise asked_again(refused, FIELDS, "title_ar") from refused
     except OfficeError as refused:
         turn.say(refused.message)
-        turn.go("staff_events")
+        turn.go(FlowName.STAFF_EVENTS)
         return
     held = turn.setup.quiet.holds(invite_at) if turn.setup.quiet is not None else None
     if held is not None and held < event.starts_at:  # quiet hours: they go when these end
@@ -164,7 +169,7 @@ def create_event(turn: Turn, answers: dict[str, Any]) -> None:
             invite=invite,
         )
     )
-    turn.go("staff_events")
+    turn.go(FlowName.STAFF_EVENTS)
 
 
 def _what_when_and_where() -> list[Field]:
@@ -226,7 +231,7 @@ def _what_when_and_where() -> list[Field]:
 
 
 new_event = Form(
-    name=FORM,
+    name=FlowName.NEW_EVENT,
     intro=N_("A new training event. You can type “cancel” at any time; nothing is saved before you do."),
     resumed=N_("Let us continue the event you were creating."),
     cancelled=N_("The new event was discarded. Nothing was saved."),
@@ -234,7 +239,7 @@ new_event = Form(
     on_complete=create_event,
     fields=[
         *_what_when_and_where(),
-        *audience_fields(FORM, with_contacts=False),
+        *audience_fields(FlowName.NEW_EVENT, with_contacts=False),
         When(
             name="invite",
             label=N_("Invitations"),
@@ -247,7 +252,6 @@ new_event = Form(
 )
 
 
-EDIT_FORM = "edit_event"
 SHOWN = "event_shown"  # the event on the staff's screen (conversations.staff_events)
 
 
@@ -258,7 +262,7 @@ def shown_event(turn: Turn) -> Event | None:
     if not isinstance(number, int):
         return None
     try:
-        return events.event(turn.session, actor(turn), number)
+        return events.event(turn.session, turn.actor, number)
     except OfficeError:
         return None
 
@@ -286,27 +290,27 @@ def change_event(turn: Turn, answers: dict[str, Any]) -> None:
     event = shown_event(turn)
     if event is None:
         turn.say(_("That event can no longer be changed. Nothing was saved."))
-        turn.go("staff_events")
+        turn.go(FlowName.STAFF_EVENTS)
         return
     details = details_of(answers)
     changes = {name: getattr(details, name) for name in ASKED}
     try:
-        edited = events.edit(turn.session, actor(turn), event.id, changes, turn.now)
+        edited = events.edit(turn.session, turn.actor, event.id, changes, turn.now)
     except Refused as refused:
         if refused.problems[0].field is None:  # it started, or was cancelled, meanwhile
             turn.say(refused.message + " " + _("Nothing was saved."))
-            turn.go("staff_events")
+            turn.go(FlowName.STAFF_EVENTS)
             return
         raise asked_again(refused, FIELDS, "title_ar") from refused
     except OfficeError as refused:
         turn.say(refused.message)
-        turn.go("staff_events")
+        turn.go(FlowName.STAFF_EVENTS)
         return
     if edited.moved:
         turn.say(_("Saved. Those invited who have not said no are told of the new time or place."))
     else:
         turn.say(_("Saved."))
-    turn.go("staff_events")
+    turn.go(FlowName.STAFF_EVENTS)
 
 
 # What the change asks (the English description and venue come from `usar events edit` only).
@@ -314,7 +318,7 @@ ASKED = ("title_ar", "title_en", "description_ar", "starts_at", "ends_at", "venu
 
 
 edit_event = Form(
-    name=EDIT_FORM,
+    name=FlowName.EDIT_EVENT,
     intro=N_("Change the event: its title, description, time, place or places."),
     resumed=N_("Let us continue changing the event."),
     cancelled=N_("Nothing was changed."),

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from conversations.forms import Form, Invalid, asked_again
-from conversations.identity import vouched_mobile
-from conversations.registration import (
+from conversations.engine.forms import Form, Invalid, asked_again
+from conversations.engine.identity import vouched_mobile
+from conversations.engine.turn import FlowName, Turn
+from conversations.family.registration import (
     CANTEEN_INTEREST,
     FULL_NAME,
     HEALTH_CERTIFICATE,
@@ -20,7 +21,6 @@ from conversations.registration import (
     PRODUCTS,
     Mobile,
 )
-from conversations.turn import Turn
 from core.domain import Product
 from core.i18n import N_, _
 from core.validators import saudi_mobile
@@ -30,8 +30,6 @@ from office.offices import her_office
 from storage import beneficiaries
 from storage.beneficiaries import Identifier, OwnChanges
 from storage.models import Beneficiary
-
-FORM = "change_details"
 
 
 def _hers(turn: Turn) -> Beneficiary | None:
@@ -106,7 +104,7 @@ def before_saving(turn: Turn, draft: dict[str, Any]) -> None:
 def save(turn: Turn, answers: dict[str, Any]) -> None:
     family = _hers(turn)
     if family is None:
-        turn.go("home")
+        turn.go(FlowName.HOME)
         return
     try:
         changed = registrations.change_own(turn.session, family.id, _changes(turn, answers, family), turn.now)
@@ -118,18 +116,18 @@ def save(turn: Turn, answers: dict[str, Any]) -> None:
         turn.say(_("Saved. Your office will check your registration again."))
     else:
         turn.say(_("Saved."))
-    turn.go("account")
+    turn.go(FlowName.ACCOUNT)
 
 
 change_details = Form(
-    name=FORM,
+    name=FlowName.CHANGE_DETAILS,
     intro=N_("Change my details."),
     resumed=N_("Let us continue changing your details."),
     cancelled=N_("Nothing was changed."),
     review_intro=N_("Your details as they will be (choose “Change an answer” to change one):"),
     prefill=as_stored,
     prefilled=here_are_your_details,
-    leave_to="account",
+    leave_to=FlowName.ACCOUNT,
     leaving=N_("Leave without saving your changes? Your details stay as they were."),
     leave_label=N_("Yes, leave without saving"),
     before_review=before_saving,

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from conversations.staff import actor
-from conversations.turn import Answer, Turn
+from conversations.engine.turn import Answer, FlowName, Turn
 from core.channel import Offer
 from core.dates import short_stamp
 from core.i18n import N_, _
@@ -27,7 +26,7 @@ THREAD = "thread"  # the question she has open
 
 
 class StaffQuestions:
-    name = "staff_questions"
+    name = FlowName.STAFF_QUESTIONS
 
     def begin(self, turn: Turn) -> None:
         turn.clear_answers()
@@ -42,14 +41,14 @@ class StaffQuestions:
     def _list(self, turn: Turn) -> None:
         turn.step = None
         try:
-            found = inbox.inbox(turn.session, actor(turn), limit=SHOWN)
+            found = inbox.inbox(turn.session, turn.actor, limit=SHOWN)
         except OfficeError as refused:
             turn.say(refused.message)
-            turn.go("staff")
+            turn.go(FlowName.STAFF)
             return
         if not found:
             turn.say(_("No question from a family is open."))
-            turn.go("staff")
+            turn.go(FlowName.STAFF)
             return
         offers = [
             Offer(
@@ -67,7 +66,7 @@ class StaffQuestions:
 
     def _show(self, turn: Turn) -> None:
         try:
-            file = inbox.thread_file(turn.session, actor(turn), int(turn.answers.get(THREAD, 0)))
+            file = inbox.thread_file(turn.session, turn.actor, int(turn.answers.get(THREAD, 0)))
         except OfficeError as refused:
             turn.say(refused.message)
             self._list(turn)
@@ -90,7 +89,7 @@ class StaffQuestions:
     def answer(self, turn: Turn, answer: Answer) -> None:
         choice = answer.choice or ""
         if choice == MENU:
-            turn.go("staff")
+            turn.go(FlowName.STAFF)
         elif choice.startswith("questions:") and choice.removeprefix("questions:").isdigit():
             turn.remember(**{THREAD: int(choice.removeprefix("questions:"))})
             turn.step = THREAD
@@ -103,7 +102,7 @@ class StaffQuestions:
                 [Offer(N_("Yes, close it"), CLOSING), Offer(N_("No, keep it open"), BACK_TO_IT)],
             )
         elif choice == CLOSING:
-            if self._act(turn, lambda thread: inbox.close(turn.session, actor(turn), thread, turn.now)):
+            if self._act(turn, lambda thread: inbox.close(turn.session, turn.actor, thread, turn.now)):
                 turn.say(_("Closed. She can write again whenever she needs."))
             self._list(turn)
         elif choice == BACK_TO_IT:
@@ -111,7 +110,7 @@ class StaffQuestions:
         else:
             written = turn.inbound.text  # as she typed it: the family reads her own words
             if self._act(
-                turn, lambda thread: inbox.answer(turn.session, actor(turn), thread, written, turn.now)
+                turn, lambda thread: inbox.answer(turn.session, turn.actor, thread, written, turn.now)
             ):
                 turn.say(_("Your answer is on its way to her."))
             self._show(turn)
@@ -128,7 +127,7 @@ class StaffQuestions:
         return _("Choose a question to read it; then type your answer, and it is sent to her.")
 
     def cancel(self, turn: Turn) -> None:
-        turn.go("staff")
+        turn.go(FlowName.STAFF)
 
 
 def _file(kind: str) -> str:

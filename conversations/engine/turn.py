@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import lru_cache
+from enum import StrEnum
+from functools import cached_property, lru_cache
 from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
@@ -13,8 +14,11 @@ from sqlalchemy.orm import Session
 from core.channel import Inbound, Offer, Option, Reply
 from core.i18n import LazyText, _, in_every_language, set_language
 from core.text import fold
+from office.rights import Actor
+from storage import staff
 from storage.conversations import ConversationState
 from storage.kinds import QuietHours, Senders
+from storage.models import StaffMember
 
 
 @lru_cache(maxsize=4096)
@@ -31,13 +35,41 @@ class Answer:
     choice: str | None = None
 
 
+class FlowName(StrEnum):
+    """Every flow, by the name a conversation keeps while she is in it (stored: the values do not change)."""
+
+    HOME = "home"  # the welcome, or a registered family's main menu
+    REGISTRATION = "registration"
+    CONFIRM_IDENTITY = "confirm"
+    ACCOUNT = "account"
+    CHANGE_DETAILS = "change_details"
+    TRAININGS = "trainings"
+    TIPS = "tips"
+    SERVICES = "services"
+    CANTEENS = "canteens"
+    ASK_OFFICE = "ask_office"
+    STAFF = "staff"  # the staff menu
+    STAFF_QUESTIONS = "staff_questions"
+    STAFF_REGISTRATIONS = "staff_registrations"
+    ANNOUNCEMENTS = "announcements"
+    NEW_ANNOUNCEMENT = "announce"
+    STAFF_EVENTS = "staff_events"
+    NEW_EVENT = "new_event"
+    EDIT_EVENT = "edit_event"
+    STAFF_CANTEENS = "staff_canteens"
+    NEW_CANTEEN = "new_canteen"
+    EDIT_CANTEEN = "edit_canteen"
+    STAFF_OFFICES = "staff_offices"
+    OFFICE_CONTACT = "office_contact"
+
+
 class Flow(Protocol):
     """A piece of dialogue. The engine calls `begin` to enter it, `answer` with each message, and `ask`
     to repeat the current question (after help, a language switch, a photo, a stale button), `help` for
     what to say about the current step, and `cancel` when she says "cancel"."""
 
     @property
-    def name(self) -> str: ...
+    def name(self) -> FlowName: ...
 
     def begin(self, turn: Turn) -> None: ...
 
@@ -50,6 +82,25 @@ class Flow(Protocol):
     def cancel(self, turn: Turn) -> None: ...
 
 
+class Handoff(Protocol):
+    """Where what the bot cannot read goes: her office (`conversations.family.ask_office`)."""
+
+    def files(self, turn: Turn) -> bool:
+        """A voice note, photo or document with no words: taken for her office (True), or not here."""
+        ...
+
+
+@dataclass(frozen=True)
+class Dialogue:
+    """Every flow by name (each name once: `conversations.flows` checks it), and what the engine asks of the
+    flows without naming one: options that answer from any step (an invitation's "Going"), and where a file
+    goes."""
+
+    flows: Mapping[FlowName, Flow]
+    standing: Callable[[Turn, str | None], bool] = lambda turn, choice: False
+    handoff: Handoff | None = None
+
+
 @dataclass(frozen=True)
 class Setup:
     """What this installation does about sending, for the flows that tell staff what will happen: its quiet
@@ -57,6 +108,7 @@ class Setup:
 
     quiet: QuietHours | None = field(default_factory=QuietHours)
     senders: Senders | None = None
+    calendar_url: str | None = None  # where the web server serves events as .ics files; None: not offered
 
 
 @dataclass
@@ -64,7 +116,7 @@ class Turn:
     session: Session
     conversation: ConversationState
     inbound: Inbound
-    flows: dict[str, Flow]
+    dialogue: Dialogue
     is_new: bool = False  # her very first message to us on this channel
     setup: Setup = field(default_factory=Setup)
     replies: list[Reply] = field(default_factory=list)
@@ -122,7 +174,11 @@ class Turn:
             for offer in offers
         ]
 
-    def go(self, flow_name: str, at: str | None = None) -> None:
+    @property
+    def flows(self) -> Mapping[FlowName, Flow]:
+        return self.dialogue.flows
+
+    def go(self, flow_name: FlowName, at: str | None = None) -> None:
         """Leave the current flow for another one and start it, or ask its question at step `at`."""
         self.conversation.flow = flow_name
         self.conversation.step = at
@@ -131,13 +187,24 @@ class Turn:
         else:
             self.flows[flow_name].ask(self)
 
+    @cached_property
+    def staff(self) -> StaffMember | None:
+        """Who writes, if she is office staff: her role and office, read from the staff table once a turn."""
+        return staff.staff_member(self.session, self.inbound.address)
+
+    @property
+    def actor(self) -> Actor:
+        """Who acts in the office actions: the person writing, by the address her channel gives (each action
+        reads her rights itself)."""
+        return Actor(self.inbound.address)
+
     @property
     def registered(self) -> bool:
         return self.conversation.beneficiary_id is not None
 
     @property
     def flow(self) -> Flow:
-        return self.flows[self.conversation.flow or "home"]
+        return self.flows[FlowName(self.conversation.flow or FlowName.HOME)]
 
     def forget_conversation(self) -> None:
         self.forgotten = True

@@ -10,7 +10,7 @@ staff menu → Questions from families (conversations.staff_questions)
 
 from __future__ import annotations
 
-from conversations.turn import Answer, Turn
+from conversations.engine.turn import Answer, FlowName, Turn
 from core.channel import Offer
 from core.dates import short_stamp
 from core.domain import StaffRole
@@ -18,10 +18,8 @@ from core.i18n import N_, _
 from office import audit
 from office import staff as office_staff
 from office.errors import OfficeError
-from office.rights import Actor
 from office.words import ACTIONS, OUTCOMES, said
-from storage import offices, staff
-from storage.models import StaffMember
+from storage import offices
 
 REGISTRATIONS = "staff:registrations"
 ANNOUNCEMENTS = "staff:announcements"
@@ -36,25 +34,16 @@ AUDIT_SHOWN = 20
 WAITING = "waiting"  # the step of conversations.staff_registrations that lists registrations waiting
 
 
-def staff_member(turn: Turn) -> StaffMember | None:
-    return staff.staff_member(turn.session, turn.inbound.address)
-
-
-def actor(turn: Turn) -> Actor:
-    """Who acts in the office actions: the person writing, by the address her channel gives."""
-    return Actor(turn.inbound.address)
-
-
 class StaffHome:
-    name = "staff"
+    name = FlowName.STAFF
 
     def begin(self, turn: Turn) -> None:
         self.ask(turn)
 
     def ask(self, turn: Turn) -> None:
-        member = staff_member(turn)
+        member = turn.staff
         if member is None:  # rights are read again each time the menu is shown
-            turn.go("home")
+            turn.go(FlowName.HOME)
             return
         turn.step = None
         admins = (
@@ -80,23 +69,23 @@ class StaffHome:
         )
 
     def answer(self, turn: Turn, answer: Answer) -> None:
-        member = staff_member(turn)
+        member = turn.staff
         if member is None:  # no longer staff: she gets what everyone gets
-            turn.go("home")
+            turn.go(FlowName.HOME)
         elif answer.choice == REGISTRATIONS:
-            turn.go("staff_registrations")
+            turn.go(FlowName.STAFF_REGISTRATIONS)
         elif answer.choice == QUESTIONS:
-            turn.go("staff_questions")
+            turn.go(FlowName.STAFF_QUESTIONS)
         elif answer.choice == ANNOUNCEMENTS:
-            turn.go("announcements")
+            turn.go(FlowName.ANNOUNCEMENTS)
         elif answer.choice == EVENTS:
-            turn.go("staff_events")
+            turn.go(FlowName.STAFF_EVENTS)
         elif answer.choice == CANTEENS:
-            turn.go("staff_canteens")
+            turn.go(FlowName.STAFF_CANTEENS)
         elif answer.choice == OFFICES:
-            turn.go("staff_offices")
+            turn.go(FlowName.STAFF_OFFICES)
         elif answer.choice == VERIFY:
-            turn.go("staff_registrations", at=WAITING)  # also reached from Canteen opportunities
+            turn.go(FlowName.STAFF_REGISTRATIONS, at=WAITING)  # also reached from Canteen opportunities
         elif answer.choice in (STAFF_LIST, AUDIT):
             try:
                 turn.say(staff_of_each_office(turn) if answer.choice == STAFF_LIST else office_log(turn))
@@ -119,7 +108,7 @@ def staff_of_each_office(turn: Turn) -> str:
     """Admins: who acts for each office (and the admins, for every office)."""
     names = offices.names(turn.session, turn.language)
     lines = [_("Staff of each office:")]
-    for member in office_staff.listing(turn.session, actor(turn)):
+    for member in office_staff.listing(turn.session, turn.actor):
         where = names.get(member.office_code or "", member.office_code) if member.office_code else None
         lines.append(
             _("%(address)s · administrator", address=member.address)
@@ -133,7 +122,7 @@ def office_log(turn: Turn) -> str:
     """Admins: the latest office actions, newest first, in words."""
     lines = [_("The latest office actions:")]
     names = offices.names(turn.session, turn.language)
-    for line in audit.history(turn.session, actor(turn), newest_first=True, limit=AUDIT_SHOWN):
+    for line in audit.history(turn.session, turn.actor, newest_first=True, limit=AUDIT_SHOWN):
         lines.append(
             " · ".join(
                 part

@@ -12,12 +12,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from conversations.audience_fields import describe
-from conversations.event_form import SHOWN, edit_event, shown_event
-from conversations.forms import yes_or_no
-from conversations.options import match_many
-from conversations.staff import actor, staff_member
-from conversations.turn import Answer, Turn
+from conversations.engine.forms import yes_or_no
+from conversations.engine.options import match_many
+from conversations.engine.turn import Answer, FlowName, Turn
+from conversations.staff.audience_fields import describe
+from conversations.staff.event_form import SHOWN, edit_event, shown_event
 from core.channel import Offer
 from core.dates import long_time
 from core.domain import GuestStatus
@@ -47,15 +46,15 @@ NAMES_SHOWN = 30
 
 
 class StaffEvents:
-    name = "staff_events"
+    name = FlowName.STAFF_EVENTS
 
     def begin(self, turn: Turn) -> None:
         self._menu(turn)
 
     def ask(self, turn: Turn) -> None:
-        member = staff_member(turn)
+        member = turn.staff
         if member is None:
-            turn.go("home")
+            turn.go(FlowName.HOME)
         elif turn.step == LIST:
             self._list(turn)
         elif turn.step == CONFIRM:
@@ -68,18 +67,18 @@ class StaffEvents:
             self._menu(turn)
 
     def answer(self, turn: Turn, answer: Answer) -> None:
-        member = staff_member(turn)
+        member = turn.staff
         choice = answer.choice or ""
         if turn.step == CONFIRM:  # "نعم" or "no" typed answers the question too
             choice = yes_or_no(turn, answer, CONFIRM_YES, CONFIRM_NO) or choice
         if member is None:
-            turn.go("home")
+            turn.go(FlowName.HOME)
         elif choice == NEW:
-            turn.go("new_event")
+            turn.go(FlowName.NEW_EVENT)
         elif choice == UPCOMING:
             self._list(turn)
         elif choice == STAFF_MENU:
-            turn.go("staff")
+            turn.go(FlowName.STAFF)
         elif choice == MENU:
             self._menu(turn)
         elif turn.step == LIST and (shown := ShowEvent.unpack(choice)):
@@ -102,7 +101,7 @@ class StaffEvents:
                 edit_event.discard(
                     turn
                 )  # a change left unfinished was for this or another event: start afresh
-                turn.go("edit_event")
+                turn.go(FlowName.EDIT_EVENT)
             else:  # a button from before it started, was cancelled, or her rights changed
                 turn.say(_("That event can no longer be changed."))
                 self._detail(turn)
@@ -144,7 +143,7 @@ class StaffEvents:
     def _list(self, turn: Turn) -> None:
         upcoming = events.upcoming(
             turn.session,
-            actor(turn),
+            turn.actor,
             turn.now,
             ended_within=RECENT,  # attendance and thanks come after it
         )
@@ -174,8 +173,8 @@ class StaffEvents:
             self._menu(turn)
             return
         turn.step = DETAIL
-        counts = events.tally(turn.session, actor(turn), event.id)
-        guests = events.guests(turn.session, actor(turn), event.id)
+        counts = events.tally(turn.session, turn.actor, event.id)
+        guests = events.guests(turn.session, turn.actor, event.id)
         going = [line.full_name for line in guests if line.status == GuestStatus.GOING.value]
         waiting = [line.full_name for line in guests if line.status == GuestStatus.WAITLISTED.value]
         lines = [
@@ -197,7 +196,7 @@ class StaffEvents:
         offers = []
         if event.cancelled_at is None and turn.now >= event.starts_at:
             offers.append(Offer(label=N_("Mark attendance"), payload=ATTENDANCE))
-        if events.changeable(turn.session, actor(turn), event.id, turn.now):
+        if events.changeable(turn.session, turn.actor, event.id, turn.now):
             offers.append(Offer(label=N_("Change the event"), payload=CHANGE))
             offers.append(Offer(label=N_("Cancel this event"), payload=CANCEL))
         if counts["attended"]:
@@ -213,7 +212,7 @@ class StaffEvents:
         turn.step = MARKING
         # Those who said they would come first; then the others invited: some come without answering.
         guests = sorted(
-            events.guests(turn.session, actor(turn), event.id),
+            events.guests(turn.session, turn.actor, event.id),
             key=lambda line: line.status != GuestStatus.GOING.value,
         )
         hidden = len(guests) - NAMES_SHOWN
@@ -250,7 +249,7 @@ class StaffEvents:
         event = shown_event(turn)
         if event is not None:
             try:
-                events.mark_attendance(turn.session, actor(turn), event.id, family_ids, turn.now, came=came)
+                events.mark_attendance(turn.session, turn.actor, event.id, family_ids, turn.now, came=came)
             except OfficeError as refused:
                 turn.say(refused.message)
         self._marking(turn)
@@ -259,7 +258,7 @@ class StaffEvents:
         event = shown_event(turn)
         if event is not None:
             try:
-                count = events.thank(turn.session, actor(turn), event.id, turn.now)
+                count = events.thank(turn.session, turn.actor, event.id, turn.now)
             except OfficeError as refused:
                 turn.say(refused.message)
             else:
@@ -288,7 +287,7 @@ class StaffEvents:
         if event is None:
             return
         try:
-            if events.cancel(turn.session, actor(turn), event.id, turn.now):
+            if events.cancel(turn.session, turn.actor, event.id, turn.now):
                 turn.say(
                     _(
                         "Event %(number)s is cancelled; those who said they would come are told.",
@@ -314,4 +313,4 @@ def _list_label(event: Event, turn: Turn) -> str:
 
 def _may_change(turn: Turn) -> bool:
     event = shown_event(turn)
-    return event is not None and events.changeable(turn.session, actor(turn), event.id, turn.now)
+    return event is not None and events.changeable(turn.session, turn.actor, event.id, turn.now)

@@ -1,0 +1,1 @@
+"""The flows families use, one module each."""

@@ -4,6 +4,7 @@ conversation."""
 
 from __future__ import annotations
 
+from conversations.engine.screens import Screens
 from conversations.engine.turn import Dialogue, Flow, FlowName
 from conversations.family import standing
 from conversations.family.account import Account
@@ -66,8 +67,11 @@ def all_flows() -> Dialogue:
 
 
 def check(flows: list[Flow]) -> list[str]:
-    """Each name once, every name there."""
+    """Each name once, every name there, and each table sound (`Screens.check`)."""
     names = [flow.name for flow in flows]
     problems = [f"{name} twice" for name in sorted(set(names)) if names.count(name) > 1]
     problems += [f"no flow {name}" for name in FlowName if name not in names]
+    for flow in flows:
+        if isinstance(flow, Screens):
+            problems += flow.check(names)
     return problems

@@ -10,7 +10,7 @@ from enum import StrEnum
 from typing import Protocol
 
 from core.i18n import LazyText
-from core.payloads import LIMIT
+from core.payloads import Payload
 
 # The most of a message we read: Telegram's own limit for a text (4,096 characters; a genuine update never has
 # more) and above WhatsApp's (Twilio's Body is 1,600 in practice). Only a forged request, or a paste into
@@ -85,16 +85,16 @@ class Option:
 
 @dataclass(frozen=True)
 class Offer:
-    """An option as a flow declares it: the label is translated when shown."""
+    """An option as a flow declares it: the label is translated when shown; the payload is typed, and packed
+    once here (a payload too long for a button is refused as the option is made)."""
 
     label: LazyText | str
-    payload: str
+    payload: Payload
     aliases: tuple[str, ...] = ()  # other words for it, such as an office's name in the other language
+    packed: str = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        # A payload travels as Telegram callback data: 1-64 bytes. Ours are short ASCII ids.
-        if not self.payload.isascii() or not 1 <= len(self.payload) <= LIMIT:
-            raise ValueError(f"option payload must be 1-{LIMIT} ASCII characters: {self.payload!r}")
+        object.__setattr__(self, "packed", self.payload.pack())
 
 
 @dataclass(frozen=True)

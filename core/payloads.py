@@ -1,21 +1,25 @@
-"""The data an option carries, typed: `prefix:value:value`, packed and unpacked here alone (aiogram's
-CallbackData is the model). A flow declares what its buttons carry as a small frozen type and reads a choice
-with `unpack`, which gives None for anything else; the Telegram limit (1-64 bytes of ASCII) is checked when a
+"""What an option carries, typed: `prefix:value:value`, packed and read here alone (aiogram's CallbackData is
+the model). Every option a flow offers has a type:
+
+- a small frozen dataclass for an option about something (`ShowEvent(4)` packs as "event:4");
+- `Options`, an enum of a screen's fixed options (`StaffMenu.EVENTS` packs as "staff:events").
+
+Each type has a prefix of its own, checked when it is declared. `parse` reads any payload back as the type it
+was packed from, and gives None for anything else; the Telegram limit (1-64 bytes of ASCII) is checked when a
 payload is packed.
 
 Stale and forged payloads are refused before a flow sees them: the engine accepts a button's payload only if
 it is among the options offered with the question on screen (`Turn.say` keeps them), so a flow only ever
-unpacks what it offered.
+reads what it offered.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
 from enum import Enum, StrEnum
-from typing import Any, ClassVar, Self, get_type_hints
+from typing import Any, ClassVar, Self, TypeVar, get_type_hints
 
-from core.domain import ApplicationStatus, SchoolStage
-
+P = TypeVar("P", bound="Payload")
 SEP = ":"
 LIMIT = 64  # Telegram's callback_data, in bytes
 
@@ -26,8 +30,12 @@ class Payload:
     prefix: ClassVar[str]
     _prefixes: ClassVar[dict[str, type[Payload]]] = {}
 
-    def __init_subclass__(cls, prefix: str, **kwargs: Any) -> None:
+    def __init_subclass__(cls, prefix: str | None = None, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
+        if prefix is None:  # a kind of payload (`Options`), not one of its own
+            return
+        if not prefix or not prefix.isascii():
+            raise TypeError(f"a payload prefix is ASCII, not {prefix!r}")
         if prefix in Payload._prefixes:
             raise TypeError(f"payload prefix {prefix!r} is {Payload._prefixes[prefix].__name__}'s already")
         Payload._prefixes[prefix] = cls
@@ -35,19 +43,13 @@ class Payload:
 
     def pack(self) -> str:
         values = [_text(getattr(self, field.name)) for field in fields(self)]  # type: ignore[arg-type]
-        if any(not value or SEP in value for value in values):
-            raise ValueError(f"a {type(self).__name__} value is empty or holds {SEP!r}: {values}")
-        packed = SEP.join([self.prefix, *values])
-        if not packed.isascii() or len(packed.encode()) > LIMIT:
-            raise ValueError(f"payload {packed!r} is not 1-{LIMIT} bytes of ASCII")
-        return packed
-
-    def __str__(self) -> str:
-        return self.pack()
+        return _packed(self.prefix, values)
 
     @classmethod
-    def unpack(cls, payload: str | None) -> Self | None:
-        """This type's values from a payload; None if it is not one of this type."""
+    def unpack(cls, payload: Payload | str | None) -> Self | None:
+        """This type's values from a payload (packed, or already read); None if it is not one of this type."""
+        if isinstance(payload, Payload):
+            return payload if isinstance(payload, cls) else None
         if not payload or not payload.startswith(cls.prefix + SEP):
             return None
         values = payload[len(cls.prefix) + 1 :].split(SEP)
@@ -64,6 +66,61 @@ class Payload:
         return cls(**parsed)
 
 
+def kept(kind: type[P], packed: str) -> P:
+    """A payload kept packed (a form's answer), read back as the type it must be (else a ValueError)."""
+    found = kind.unpack(packed)
+    if found is None:
+        raise ValueError(f"{packed!r} is not a {kind.__name__}")
+    return found
+
+
+class Options(Payload, StrEnum):
+    """A screen's fixed options, as an enum with a prefix: `class StaffMenu(Options, prefix="staff")`."""
+
+    def pack(self) -> str:
+        return _packed(self.prefix, [self.value])
+
+    @classmethod
+    def unpack(cls, payload: Payload | str | None) -> Self | None:
+        if isinstance(payload, Payload):
+            return payload if isinstance(payload, cls) else None
+        if not payload or not payload.startswith(cls.prefix + SEP):
+            return None
+        value = payload[len(cls.prefix) + 1 :]
+        return next((member for member in cls if member.value == value), None)
+
+
+def parse(payload: str | None) -> Payload | None:
+    """Any payload, as the type it was packed from; None for what no type packs (longer prefixes first:
+    "event:came:4" is `Came`'s, before "event"'s)."""
+    if not payload:
+        return None
+    for prefix in _by_length():
+        if payload.startswith(prefix + SEP):
+            found = Payload._prefixes[prefix].unpack(payload)
+            if found is not None:
+                return found
+    return None
+
+
+_sorted: list[str] = []  # the prefixes, longest first; sorted again when a type is declared
+
+
+def _by_length() -> list[str]:
+    if len(_sorted) != len(Payload._prefixes):
+        _sorted[:] = sorted(Payload._prefixes, key=len, reverse=True)
+    return _sorted
+
+
+def _packed(prefix: str, values: list[str]) -> str:
+    if any(not value or SEP in value for value in values):
+        raise ValueError(f"a {prefix!r} payload value is empty or holds {SEP!r}: {values}")
+    packed = SEP.join([prefix, *values])
+    if not packed.isascii() or len(packed.encode()) > LIMIT:
+        raise ValueError(f"payload {packed!r} is not 1-{LIMIT} bytes of ASCII")
+    return packed
+
+
 def _text(value: object) -> str:
     return value.value if isinstance(value, Enum) else str(value)
 
@@ -78,12 +135,14 @@ def _value(kind: type, text: str) -> object | None:
     raise TypeError(f"payload fields are int, str or an enum, not {kind!r}")
 
 
-class Going(StrEnum):
+class YesNo(StrEnum):
+    """Yes or no, wherever a payload carries one (an invitation's answer, a form's yes/no question)."""
+
     YES = "yes"
     NO = "no"
 
 
-# -- what families' buttons carry ---------------------------------------------------------------------------
+# -- what the messages we send first carry: they answer from anywhere --------------------------------------
 
 
 @dataclass(frozen=True)
@@ -91,87 +150,4 @@ class Rsvp(Payload, prefix="rsvp"):
     """An answer to an invitation, from anywhere: its buttons come with invitations and reminders."""
 
     event: int
-    going: Going
-
-
-@dataclass(frozen=True)
-class ShowTraining(Payload, prefix="training"):
-    event: int
-
-
-@dataclass(frozen=True)
-class ShowCanteen(Payload, prefix="canteen"):
-    opportunity: int
-
-
-@dataclass(frozen=True)
-class TipTopic(Payload, prefix="tips:topic"):
-    topic: str
-
-
-@dataclass(frozen=True)
-class TipHour(Payload, prefix="tips:hour"):
-    hour: int
-
-
-@dataclass(frozen=True)
-class QuizChoice(Payload, prefix="quiz"):
-    question: str
-    choice: int
-
-
-# -- what the staff chat's buttons carry --------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ShowAnnouncement(Payload, prefix="announcement"):
-    announcement: int
-
-
-@dataclass(frozen=True)
-class ShowEvent(Payload, prefix="event"):
-    event: int
-
-
-@dataclass(frozen=True)
-class Came(Payload, prefix="event:came"):
-    family: int
-
-
-@dataclass(frozen=True)
-class NotCame(Payload, prefix="event:not-came"):
-    """A family marked as having come by mistake: choosing her again takes the mark back."""
-
-    family: int
-
-
-@dataclass(frozen=True)
-class ShowOpportunity(Payload, prefix="canteens:show"):
-    opportunity: int
-
-
-@dataclass(frozen=True)
-class ShowApplication(Payload, prefix="canteens:applicant"):
-    application: int
-
-
-@dataclass(frozen=True)
-class Decide(Payload, prefix="canteens:decide"):
-    status: ApplicationStatus
-
-
-@dataclass(frozen=True)
-class ShowFamily(Payload, prefix="registration"):
-    family: int
-
-
-@dataclass(frozen=True)
-class OfficeChoice(Payload, prefix="office"):
-    """An office chosen in a form (its code); "office:all" is every office, a choice of its own."""
-
-    code: str
-
-
-@dataclass(frozen=True)
-class StageChoice(Payload, prefix="stage"):
-    stage: SchoolStage
+    going: YesNo

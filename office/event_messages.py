@@ -13,7 +13,7 @@ from typing import Any
 
 from core.dates import RIYADH, long_time, short_time
 from core.i18n import N_, LazyText, _, use_language
-from core.payloads import Going, Rsvp
+from core.payloads import Rsvp, YesNo
 from locales import LANGUAGES
 from storage.models import Event
 
@@ -47,7 +47,7 @@ def _in_every_language(render: Callable[[str], str]) -> dict[str, str]:
 
 def _options(event: Event) -> list[dict[str, str]]:
     return [
-        {"payload": Rsvp(event.id, Going.YES if going else Going.NO).pack(), **_labels(label)}
+        {"payload": Rsvp(event.id, YesNo.YES if going else YesNo.NO).pack(), **_labels(label)}
         for going, label in ((True, GOING_LABEL), (False, NOT_GOING_LABEL))
     ]
 

@@ -105,7 +105,7 @@ async def test_an_old_yes_button_cannot_confirm_a_deletion(fatima: Person, datab
     await fatima.chooses("حسابي")
     await fatima.chooses("حذف بياناتي")
     old_yes = YesNo(name="canteen_interest", ask=N_("Yes"), label=N_("Yes")).offers(None, {})[0]  # type: ignore[arg-type]
-    await fatima.presses(old_yes.payload)  # the registration's "Yes" button, still in the chat
+    await fatima.presses(old_yes.packed)  # the registration's "Yes" button, still in the chat
     assert ar("That choice is no longer available. Here is where we are:") in fatima.heard
     assert await rows(database) == (1, 1, 1)
 

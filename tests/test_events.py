@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.i18n import use_language
-from core.payloads import Going, Rsvp
+from core.payloads import Rsvp, YesNo
 from office import event_messages, event_notices
 from office import events as event_actions
 from storage import events
@@ -196,7 +196,7 @@ async def test_an_invitation_reads_well_in_each_language(database: Database, clo
     )
     assert [option["payload"] for option in payload["options"]] == ["rsvp:7:yes", "rsvp:7:no"]
     assert payload["expires_at"] == START.isoformat()
-    assert Rsvp.unpack("rsvp:7:yes") == Rsvp(7, Going.YES)  # as invitations already sent carry it
+    assert Rsvp.unpack("rsvp:7:yes") == Rsvp(7, YesNo.YES)  # as invitations already sent carry it
     assert Rsvp.unpack("rsvp:x:yes") is None and Rsvp.unpack("rsvp:7:maybe") is None
 
 

@@ -8,8 +8,14 @@ from dataclasses import dataclass
 import pytest
 
 from conversations.engine.engine import Engine
+from conversations.engine.forms import FormOption, YesNoAnswer
+from conversations.family.tips import QuizChoice
+from conversations.flows import all_flows
+from conversations.staff.canteens import Decide
+from conversations.staff.events import Came, EventsOption, NotCame, ShowEvent
+from conversations.staff.registrations import ShowFamily
 from core.domain import ApplicationStatus, StaffRole
-from core.payloads import Came, Decide, Going, NotCame, Payload, QuizChoice, Rsvp, ShowEvent, ShowFamily
+from core.payloads import Options, Payload, Rsvp, YesNo, kept, parse
 from storage.db import Database
 from tests.people import Clock
 from tests.test_staff_announcements import staff_person
@@ -17,13 +23,13 @@ from tests.test_staff_announcements import staff_person
 
 def test_a_payload_comes_back_as_it_went() -> None:
     for payload in (
-        Rsvp(7, Going.NO),
+        Rsvp(7, YesNo.NO),
         QuizChoice("clean-2", 3),
         Decide(ApplicationStatus.REJECTED),
         Came(12),
     ):
         assert type(payload).unpack(payload.pack()) == payload
-    assert Rsvp(7, Going.YES).pack() == "rsvp:7:yes"  # the form invitations already sent carry
+    assert Rsvp(7, YesNo.YES).pack() == "rsvp:7:yes"  # the form invitations already sent carry
 
 
 @pytest.mark.parametrize(
@@ -34,7 +40,7 @@ def test_a_payload_comes_back_as_it_went() -> None:
         ("event:x", ShowEvent),
         ("event:٥", ShowEvent),  # digits, but not ASCII ones
         ("event:5:6", ShowEvent),
-        ("canteens:decide:yes", Decide),  # not a decision
+        ("decide:yes", Decide),  # not a decision
         ("registration:verify", ShowFamily),
         ("", ShowEvent),
         (None, ShowEvent),
@@ -43,6 +49,29 @@ def test_a_payload_comes_back_as_it_went() -> None:
 def test_anything_else_is_not_taken_for_it(payload: str | None, kind: type[Payload]) -> None:
     assert kind.unpack(payload) is None
     assert NotCame.unpack("event:not-came:5") == NotCame(5)
+
+
+def test_any_payload_is_read_back_as_its_own_type() -> None:
+    all_flows()  # every flow's types declared
+    for payload in (
+        ShowEvent(4),
+        Came(4),
+        NotCame(4),
+        EventsOption.CANCEL,
+        FormOption.SAVE,
+        YesNoAnswer("x", YesNo.NO),
+    ):
+        assert parse(payload.pack()) == payload
+    assert EventsOption.CANCEL.pack() == "events:cancel"
+    assert parse("events:nothing") is None  # a prefix of ours, but no option of it
+    assert parse("nobody:4") is None
+    assert parse(None) is None
+
+
+def test_a_kept_payload_must_be_of_its_type() -> None:
+    assert kept(ShowEvent, "event:4") == ShowEvent(4)
+    with pytest.raises(ValueError, match="not a ShowEvent"):
+        kept(ShowEvent, "event:came:4")
 
 
 def test_a_payload_that_would_not_fit_is_refused_when_made() -> None:
@@ -57,6 +86,11 @@ def test_a_payload_that_would_not_fit_is_refused_when_made() -> None:
         @dataclass(frozen=True)
         class Twice(Payload, prefix="event"):
             event: int
+
+    with pytest.raises(TypeError, match="already"):
+
+        class Again(Options, prefix="events"):
+            NEW = "new"
 
 
 async def test_a_button_never_offered_is_refused_before_any_flow(

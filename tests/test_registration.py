@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
+from conversations.family.menu import MenuOption
 from storage.db import Database
 from storage.models import Beneficiary, Conversation
 from tests.people import Person, ar, en
@@ -260,9 +261,9 @@ async def test_a_photo_or_voice_note_gets_please_type(fatima: Person) -> None:
 
 async def test_a_button_no_longer_on_offer_is_refused_kindly(fatima: Person) -> None:
     await fatima.says("مرحبا")
-    await fatima.presses("register")
+    await fatima.presses(MenuOption.REGISTER.pack())
     assert ar("What is your full name?") in fatima.heard
-    await fatima.presses("register")  # an old button from the welcome message
+    await fatima.presses(MenuOption.REGISTER.pack())  # an old button from the welcome message
     assert ar("That choice is no longer available. Here is where we are:") in fatima.heard
     assert ar("What is your full name?") in fatima.heard
 

@@ -31,10 +31,11 @@ from sqlalchemy.orm import Session
 from conversations.engine.courtesy import courtesy, returned_peace
 from conversations.engine.forms import Form
 from conversations.engine.identity import recognise, vouched_mobile
-from conversations.engine.options import match_by_words, match_one, payloads
+from conversations.engine.options import match_by_words, match_one, offered_payloads
 from conversations.engine.turn import Answer, Dialogue, FlowName, Setup, Turn
 from core.channel import LONGEST_TEXT, Channel, Inbound, Reply, Unavailable
 from core.i18n import _, use_language
+from core.payloads import parse
 from core.text import fold, normalise
 from locales import DEFAULT_LANGUAGE, LANGUAGES
 from office import inbox
@@ -248,15 +249,16 @@ def _subscription_in(turn: Turn) -> None:
 
 def _route(turn: Turn) -> None:
     inbound = turn.inbound
-    if turn.dialogue.standing(turn, inbound.payload):
+    pressed = parse(inbound.payload)
+    if turn.dialogue.standing(turn, pressed):
         turn.flow.ask(turn)
         return
     if inbound.payload is not None:
-        if inbound.payload not in payloads(turn.conversation.offered):
+        if pressed is None or inbound.payload not in offered_payloads(turn.conversation.offered):
             turn.say(_("That choice is no longer available. Here is where we are:"))
             turn.flow.ask(turn)
             return
-        turn.flow.answer(turn, Answer(text=normalise(inbound.text), choice=inbound.payload))
+        turn.flow.answer(turn, Answer(text=normalise(inbound.text), choice=pressed))
         return
     if inbound.contact_phone:
         turn.flow.answer(turn, Answer(text=normalise(inbound.contact_phone)))
@@ -280,10 +282,10 @@ def _route(turn: Turn) -> None:
     word = global_word(text)
     if word is GlobalWord.BACK and not isinstance(turn.flow, Form):
         word = None
-    choice = match_one(turn.conversation.offered, text, partial=False) if word is None else None
+    choice = parse(match_one(turn.conversation.offered, text, partial=False)) if word is None else None
     in_kind = courtesy(text) if word is None and choice is None else None
     if word is None and choice is None and in_kind is None:  # "سلام" is a greeting, not a start of "سلامة"
-        choice = match_by_words(turn.conversation.offered, text)
+        choice = parse(match_by_words(turn.conversation.offered, text))
     if turn.dialogue.standing(turn, choice):
         turn.flow.ask(turn)
     elif in_kind is not None:  # a greeting or thanks: never taken for an answer

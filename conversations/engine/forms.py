@@ -14,10 +14,12 @@ from typing import Any
 
 from babel.lists import format_list
 
-from conversations.engine.options import match_many, payloads
+from conversations.engine.options import match_many, offered_payloads
 from conversations.engine.turn import Answer, FlowName, Turn
+from core import payloads
 from core.channel import Offer
 from core.i18n import N_, LazyText, _, current_language
+from core.payloads import Options, Payload
 from core.text import fold
 from core.validators import Invalid as Invalid
 from office.errors import Refused  # re-exported: the forms raise it
@@ -41,22 +43,48 @@ class Abort(Exception):
 
 
 PENDING = object()  # an answer that changed the draft but does not finish the field (a toggled choice)
+# The steps of a form besides its fields' own (each field's step is its name).
 REVIEW = "review"
 PICK = "review:pick"
-SAVE = "save"
-EDIT = "edit"
 STOPPING = "review:stop"  # "Leave this? What you typed here will be forgotten."
-KEEP_GOING, STOP = "form:keep", "form:stop"
 FEW = 2  # answers she may lose to "cancel" without being asked first
-TO_SUMMARY = "review:back"  # in the list of answers to change: back to the summary, nothing changed
-LAST = (
-    "last-asked"  # the question answered last in order (not a correction): where "back" at the summary goes
-)
 DECLINED = "_declined"  # consent refused once with many answers given: what to say if she confirms it
 SENT_BACK = "_sent_back"  # the answer "Save" sent back, kept for a cancel (a temporary key: it starts with _)
-DONE = "done"
-YES = "yes"
-NO = "no"
+
+
+class FormOption(Options, prefix="form"):
+    """The options every form has."""
+
+    SAVE = "save"  # at the summary
+    CHANGE = "edit"  # at the summary: which answer to change
+    TO_SUMMARY = "summary"  # in the list of answers to change: back to the summary, nothing changed
+    KEEP_GOING = "keep"  # asked whether to leave: no, go on
+    LEAVE = "stop"  # asked whether to leave: yes, forget the answers
+    DONE = "done"  # the ticks of a question with several answers are complete
+
+
+@dataclass(frozen=True)
+class ChangeAnswer(Payload, prefix="form:change"):
+    """An answer chosen at the summary, to change it."""
+
+    field: str
+
+
+@dataclass(frozen=True)
+class Skip(Payload, prefix="form:skip"):
+    """A question she may leave out, left out with its button ("No English title")."""
+
+    field: str
+
+
+@dataclass(frozen=True)
+class YesNoAnswer(Payload, prefix="form:said"):
+    """A yes/no question's button, with its question's name: a "yes" left in the chat from an earlier question
+    is refused as stale instead of answering this one."""
+
+    field: str
+    said: payloads.YesNo
+
 
 Parser = Callable[[str, Turn], Any]
 OptionsOf = Callable[[Turn], Sequence[Offer]]
@@ -107,10 +135,10 @@ class Choice(Field):
     def take(self, turn: Turn, answer: Answer, draft: dict[str, Any]) -> Any:
         if answer.choice is None:
             raise Invalid(_("Please choose one of the options by typing its number."))
-        return answer.choice
+        return answer.choice.pack()  # the draft keeps it packed; its type reads it back
 
     def show(self, turn: Turn, value: Any) -> str:
-        offered = next((str(offer.label) for offer in self.options(turn) if offer.payload == value), None)
+        offered = next((str(offer.label) for offer in self.options(turn) if offer.packed == value), None)
         if offered is not None:
             return offered
         return self.named(turn, value) if self.named is not None else str(value)
@@ -129,35 +157,39 @@ class MultiChoice(Field):
         selected = set(draft.get(self._selected_key(), draft.get(self.name, [])))
         marked = [
             Offer(
-                label=f"✅ {offer.label}" if offer.payload in selected else offer.label, payload=offer.payload
+                label=f"✅ {offer.label}" if offer.packed in selected else offer.label, payload=offer.payload
             )
             for offer in self.options(turn)
         ]
-        return [*marked, Offer(label=N_("Done"), payload=DONE)]
+        return [*marked, Offer(label=N_("Done"), payload=FormOption.DONE)]
 
     def take(self, turn: Turn, answer: Answer, draft: dict[str, Any]) -> Any:
+        """Each option named toggles it; the draft keeps them packed, in the order offered."""
         selected: list[str] = list(draft.get(self._selected_key(), draft.get(self.name, [])))
-        named = [answer.choice] if answer.choice else match_many(turn.conversation.offered, answer.text)
+        named = (
+            [answer.choice.pack()] if answer.choice else match_many(turn.conversation.offered, answer.text)
+        )
         if not named:
             raise Invalid(_("Please type the numbers of your choices, for example: 1 3"))
-        for payload in named:
-            if payload == DONE:
+        done = FormOption.DONE.pack()
+        for packed in named:
+            if packed == done:
                 continue
-            if payload in selected:
-                selected.remove(payload)
+            if packed in selected:
+                selected.remove(packed)
             else:
-                selected.append(payload)
+                selected.append(packed)
         draft[self._selected_key()] = selected
-        if DONE in named:
+        if done in named:
             if not selected:
                 raise Invalid(_("Please choose at least one, then “Done”."))
-            order = [offer.payload for offer in self.options(turn)]
+            order = [offer.packed for offer in self.options(turn)]
             del draft[self._selected_key()]
             return sorted(selected, key=order.index)
         return PENDING
 
     def show(self, turn: Turn, value: Any) -> str:
-        labels = {offer.payload: str(offer.label) for offer in self.options(turn)}
+        labels = {offer.packed: str(offer.label) for offer in self.options(turn)}
         return format_list([labels.get(payload, payload) for payload in value], locale=current_language())
 
 
@@ -177,12 +209,12 @@ NO_WORDS = frozenset(
 )
 
 
-def yes_or_no(turn: Turn, answer: Answer, yes: str, no: str) -> str | None:
+def yes_or_no(turn: Turn, answer: Answer, yes: Payload, no: Payload) -> Payload | None:
     """A confirmation's button, pressed or said in words ("نعم", "no"): `yes`, `no`, or None. Words count
     only while the confirmation is what she was last offered: an invitation that came since asks its own."""
     if answer.choice in (yes, no):
         return answer.choice
-    if answer.choice is None and yes in payloads(turn.conversation.offered):
+    if answer.choice is None and yes.pack() in offered_payloads(turn.conversation.offered):
         folded = fold(answer.text)
         if folded in YES_WORDS:
             return yes
@@ -201,19 +233,19 @@ class YesNo(Field):
 
     def offers(self, turn: Turn, draft: dict[str, Any]) -> Sequence[Offer]:
         return (
-            Offer(label=self.yes_label, payload=f"{self.name}:{YES}"),
-            Offer(label=self.no_label, payload=f"{self.name}:{NO}"),
+            Offer(label=self.yes_label, payload=YesNoAnswer(self.name, payloads.YesNo.YES)),
+            Offer(label=self.no_label, payload=YesNoAnswer(self.name, payloads.YesNo.NO)),
         )
 
     def take(self, turn: Turn, answer: Answer, draft: dict[str, Any]) -> Any:
-        choice = answer.choice.rpartition(":")[2] if answer.choice else None
-        if choice is None and fold(answer.text) in YES_WORDS:
-            choice = YES
-        if choice is None and fold(answer.text) in NO_WORDS:
-            choice = NO
-        if choice not in (YES, NO):
+        said = answer.choice.said if isinstance(answer.choice, YesNoAnswer) else None
+        if said is None and fold(answer.text) in YES_WORDS:
+            said = payloads.YesNo.YES
+        if said is None and fold(answer.text) in NO_WORDS:
+            said = payloads.YesNo.NO
+        if said is None:
             raise Invalid(_("Please answer 1 for yes or 2 for no."))
-        return choice == YES
+        return said is payloads.YesNo.YES
 
     def show(self, turn: Turn, value: Any) -> str:
         return _("Yes") if value else _("No")
@@ -373,16 +405,16 @@ class Form:
             if self._draft(turn).get(DECLINED)
             else str(self.leaving),
             [
-                Offer(label=N_("No, let us go on"), payload=KEEP_GOING),
-                Offer(label=self.leave_label, payload=STOP),
+                Offer(label=N_("No, let us go on"), payload=FormOption.KEEP_GOING),
+                Offer(label=self.leave_label, payload=FormOption.LEAVE),
             ],
         )
 
     def _answer_stop(self, turn: Turn, answer: Answer, draft: dict[str, Any]) -> None:
-        said = yes_or_no(turn, answer, STOP, KEEP_GOING)
-        if said == STOP:
+        said = yes_or_no(turn, answer, FormOption.LEAVE, FormOption.KEEP_GOING)
+        if said == FormOption.LEAVE:
             self._stop(turn)
-        elif said == KEEP_GOING:
+        elif said == FormOption.KEEP_GOING:
             self._next(turn, draft)  # where she was: the first question unanswered, or the summary
         else:
             self._ask_to_stop(turn)
@@ -431,13 +463,16 @@ class Form:
         lines = [f"{f.label}: {f.show(turn, draft[f.name])}" for f in self._asked(turn) if f.name in draft]
         turn.say(
             "\n".join([str(self.review_intro), *lines]),
-            [Offer(label=N_("Save"), payload=SAVE), Offer(label=N_("Change an answer"), payload=EDIT)],
+            [
+                Offer(label=N_("Save"), payload=FormOption.SAVE),
+                Offer(label=N_("Change an answer"), payload=FormOption.CHANGE),
+            ],
         )
 
     def _answer_review(self, turn: Turn, answer: Answer, draft: dict[str, Any]) -> None:
-        if answer.choice == EDIT:
+        if answer.choice == FormOption.CHANGE:
             self._pick(turn, draft)
-        elif answer.choice == SAVE:
+        elif answer.choice == FormOption.SAVE:
             self._complete(turn, draft)
         else:
             turn.say(_("Please choose “Save” or “Change an answer”."))
@@ -448,16 +483,16 @@ class Form:
         turn.say(
             _("Which answer would you like to change?"),
             [
-                *(Offer(label=f.label, payload=f"edit:{f.name}") for f in self._editable(turn)),
-                Offer(label=N_("Back to the summary"), payload=TO_SUMMARY),
+                *(Offer(label=f.label, payload=ChangeAnswer(f.name)) for f in self._editable(turn)),
+                Offer(label=N_("Back to the summary"), payload=FormOption.TO_SUMMARY),
             ],
         )
 
     def _answer_pick(self, turn: Turn, answer: Answer, draft: dict[str, Any]) -> None:
-        if answer.choice == TO_SUMMARY:
+        if answer.choice == FormOption.TO_SUMMARY:
             self._review(turn, draft)
             return
-        chosen = next((f for f in self._editable(turn) if answer.choice == f"edit:{f.name}"), None)
+        chosen = next((f for f in self._editable(turn) if answer.choice == ChangeAnswer(f.name)), None)
         if chosen is None:
             turn.say(_("Please choose one of the options by typing its number."))
             self._pick(turn, draft)
@@ -491,7 +526,17 @@ class Form:
         return draft
 
     def _draft(self, turn: Turn) -> dict[str, Any]:
-        return dict(turn.answers.get(self.name, {}))
+        """The answers so far; a choice no type reads any more (kept before an upgrade) is asked again."""
+        draft = dict(turn.answers.get(self.name, {}))
+        for asked in self.fields:
+            value = draft.get(asked.name)
+            if (isinstance(asked, Choice) and isinstance(value, str) and payloads.parse(value) is None) or (
+                isinstance(asked, MultiChoice)
+                and isinstance(value, list)
+                and None in map(payloads.parse, value)
+            ):
+                del draft[asked.name]
+        return draft
 
     def _keep(self, turn: Turn, draft: dict[str, Any]) -> None:
         turn.remember(**{self.name: draft})

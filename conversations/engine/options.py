@@ -12,7 +12,7 @@ _LISTS = re.compile(r"[,،;؛/&+]+")  # what separates the items of a list
 _WORDS = re.compile(r"\s+(?:and|و)\s+|\s+")  # and, within an item, "1 3" or "1 and 3"
 
 
-def payloads(offered: Sequence[dict[str, Any]]) -> list[str]:
+def offered_payloads(offered: Sequence[dict[str, Any]]) -> list[str]:
     return [str(option["payload"]) for option in offered]
 
 

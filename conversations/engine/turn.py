@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from core.channel import Inbound, Offer, Option, Reply
 from core.i18n import LazyText, _, in_every_language, set_language
+from core.payloads import Payload
 from core.text import fold
 from office.rights import Actor
 from storage import staff
@@ -29,10 +30,10 @@ def match_keys(label: LazyText | str, aliases: tuple[str, ...]) -> list[str]:
 
 @dataclass(frozen=True)
 class Answer:
-    """What the person said, normalised; `choice` is the payload of the option she picked, if any."""
+    """What the person said, normalised; `choice` is the option she picked, if any, as its typed payload."""
 
     text: str
-    choice: str | None = None
+    choice: Payload | None = None
 
 
 class FlowName(StrEnum):
@@ -97,7 +98,7 @@ class Dialogue:
     goes."""
 
     flows: Mapping[FlowName, Flow]
-    standing: Callable[[Turn, str | None], bool] = lambda turn, choice: False
+    standing: Callable[[Turn, Payload | None], bool] = lambda turn, choice: False
     handoff: Handoff | None = None
 
 
@@ -164,12 +165,12 @@ class Turn:
         """`numbered=False`: a number typed is an answer of its own (an hour), not an option's number; the
         options are chosen by their buttons or words."""
         offers = tuple(options)
-        shown = tuple(Option(label=str(offer.label), payload=offer.payload) for offer in offers)
+        shown = tuple(Option(label=str(offer.label), payload=offer.packed) for offer in offers)
         button = _("📱 Share my number") if request_contact else None
         self.replies.append(Reply(text=text, options=shown, contact_button=button, numbered=numbered))
         # What a number or a label typed next refers to: the options of the latest question.
         self.conversation.offered = [
-            {"payload": offer.payload, "labels": match_keys(offer.label, offer.aliases)}
+            {"payload": offer.packed, "labels": match_keys(offer.label, offer.aliases)}
             | ({} if numbered else {"unnumbered": True})
             for offer in offers
         ]

@@ -20,23 +20,29 @@ from core.channel import Offer
 from core.dates import long_date, long_time
 from core.domain import GuestStatus, Verification
 from core.i18n import N_, _
+from core.payloads import Options
 from office import registrations
 from office.offices import her_office
 from office.words import registration_lines
 from storage import beneficiaries, events
 from storage.models import Beneficiary
 
-DETAILS = "details"
-CHANGE = "account:change"
-MINE = "account:mine"  # her applications and trainings
-OFFICE = "account:office"  # how to reach her office
-LANGUAGE = "language"
-DELETE = "delete"
-BACK = "back"
 CONFIRM_DELETE = "confirm-delete"
-DELETE_YES = "delete:yes"  # its own payload: no other question's "yes" button can confirm a deletion
-DELETE_NO = "delete:no"
-SEND_BACK = "account:corrected"  # she corrected what her office asked: review it again
+
+
+class AccountOption(Options, prefix="account"):
+    """My account's options."""
+
+    DETAILS = "details"
+    CHANGE = "change"
+    MINE = "mine"  # her applications and trainings
+    OFFICE = "office"  # how to reach her office
+    LANGUAGE = "language"
+    DELETE = "delete"
+    BACK = "back"
+    DELETE_YES = "delete-yes"  # its own payload: no other question's "yes" button can confirm a deletion
+    DELETE_NO = "delete-no"
+    SEND_BACK = "corrected"  # she corrected what her office asked: review it again
 
 
 class Account:
@@ -54,8 +60,8 @@ class Account:
                     "answers to trainings. It cannot be undone. Delete your data?"
                 ),
                 [  # the safe answer first, as everywhere: a "1" typed out of habit keeps her data
-                    Offer(label=N_("No, keep my data"), payload=DELETE_NO),
-                    Offer(label=N_("Yes, delete everything"), payload=DELETE_YES),
+                    Offer(label=N_("No, keep my data"), payload=AccountOption.DELETE_NO),
+                    Offer(label=N_("Yes, delete everything"), payload=AccountOption.DELETE_YES),
                 ],
             )
             return
@@ -73,15 +79,15 @@ class Account:
             if corrections and family is not None
             else _("My account"),
             [  # last: the numbers of the others stay as they were once she has sent it
-                Offer(label=N_("My details"), payload=DETAILS),
-                Offer(label=N_("Change my details"), payload=CHANGE),
-                Offer(label=N_("My applications and trainings"), payload=MINE),
-                Offer(label=N_("My office"), payload=OFFICE),
-                Offer(label=N_("Change language"), payload=LANGUAGE),
-                Offer(label=N_("Delete my data"), payload=DELETE),
-                Offer(label=N_("Back to the main menu"), payload=BACK),
+                Offer(label=N_("My details"), payload=AccountOption.DETAILS),
+                Offer(label=N_("Change my details"), payload=AccountOption.CHANGE),
+                Offer(label=N_("My applications and trainings"), payload=AccountOption.MINE),
+                Offer(label=N_("My office"), payload=AccountOption.OFFICE),
+                Offer(label=N_("Change language"), payload=AccountOption.LANGUAGE),
+                Offer(label=N_("Delete my data"), payload=AccountOption.DELETE),
+                Offer(label=N_("Back to the main menu"), payload=AccountOption.BACK),
                 *(
-                    [Offer(label=N_("Send my registration for review"), payload=SEND_BACK)]
+                    [Offer(label=N_("Send my registration for review"), payload=AccountOption.SEND_BACK)]
                     if corrections
                     else []
                 ),
@@ -94,48 +100,50 @@ class Account:
             turn.go(FlowName.HOME)
         elif turn.step == CONFIRM_DELETE:
             self._answer_delete(turn, answer, family)
-        elif answer.choice == MINE:
+        elif answer.choice == AccountOption.MINE:
             turn.say(applications_and_trainings(turn, family))
             self.ask(turn)
-        elif answer.choice == OFFICE:
+        elif answer.choice == AccountOption.OFFICE:
             turn.say(her_office(turn.session, family.office_code, turn.language))
             self.ask(turn)
-        elif answer.choice == CHANGE:
+        elif answer.choice == AccountOption.CHANGE:
             change_details.discard(turn)  # from her details as they are now
             turn.go(change_details.name)
-        elif answer.choice == DETAILS:
+        elif answer.choice == AccountOption.DETAILS:
             turn.say(details(family))
             self.ask(turn)
-        elif answer.choice == LANGUAGE:
+        elif answer.choice == AccountOption.LANGUAGE:
             language = "en" if turn.language == "ar" else "ar"
             turn.switch_language(language)
             family.language = language
             turn.say(_("From now on I will write to you in English."))
             self.ask(turn)
-        elif answer.choice == DELETE:
+        elif answer.choice == AccountOption.DELETE:
             turn.step = CONFIRM_DELETE
             self.ask(turn)
-        elif answer.choice == SEND_BACK:
+        elif answer.choice == AccountOption.SEND_BACK:
             if registrations.sent_back(turn.session, family.id, turn.now):
                 turn.say(_("Thank you. Your office will review your registration again."))
             elif family.verification is Verification.VERIFIED:  # as it is now: verified meanwhile
                 turn.say(_("Your office has verified your registration meanwhile: there is nothing to send."))
             self.ask(turn)
-        elif answer.choice == BACK:
+        elif answer.choice == AccountOption.BACK:
             turn.go(FlowName.HOME)
         else:
             turn.say(_("Please choose one of the options by typing its number."))
             self.ask(turn)
 
     def _answer_delete(self, turn: Turn, answer: Answer, family: Beneficiary) -> None:
-        choice = yes_or_no(turn, answer, DELETE_YES, DELETE_NO)  # "لا" typed keeps it, as "نعم" deletes
-        if choice == DELETE_YES:
+        choice = yes_or_no(
+            turn, answer, AccountOption.DELETE_YES, AccountOption.DELETE_NO
+        )  # "لا" typed keeps it, as "نعم" deletes
+        if choice == AccountOption.DELETE_YES:
             beneficiaries.forget(turn.session, family.id)
             turn.forget_conversation()
             turn.say(
                 _("All your data has been deleted. If you write to us again, we will welcome you as new.")
             )
-        elif choice == DELETE_NO:
+        elif choice == AccountOption.DELETE_NO:
             turn.say(_("Nothing was deleted."))
             turn.step = None
             self.ask(turn)

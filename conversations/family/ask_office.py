@@ -13,12 +13,14 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
+from conversations.engine.choices import OfficeChoice, office_options
 from conversations.engine.forms import Form, yes_or_no
 from conversations.engine.turn import Answer, FlowName, Turn
-from conversations.family.registration import imported_contact, office_options
+from conversations.family.registration import imported_contact
 from core.channel import LARGEST_MEDIA, Media, Offer
 from core.dates import hours_text, is_open
 from core.i18n import N_, _
+from core.payloads import Options
 from core.text import fold
 from office import inbox
 from storage import beneficiaries, offices
@@ -26,16 +28,24 @@ from storage import beneficiaries, offices
 ASKED = "asked"  # what she wrote before choosing to send it: [{"text", "media"}]
 TOPIC = "topic"
 OFFICE = "office"
-SEND, NOT_NOW = "send", "not_now"
+
+
+class Offered(Options, prefix="ask"):
+    """Her words, offered to her office: send them, or not."""
+
+    SEND = "send"
+    NOT_NOW = "not-now"
+
+
 SEND_WORDS = ("ارسليه", "ارسله", "أرسليه", "أرسله", "ارسلي", "send", "send it")
 # Where she asked from is what it is about (a question from the canteens screen is about canteens).
-TOPIC_OF_FLOW = {
-    "canteens": "canteens",
-    "trainings": "trainings",
-    "tips": "tips",
-    "account": "registration",
-    "change_details": "registration",
-    "registration": "registration",
+TOPIC_OF_FLOW: dict[str, str] = {
+    FlowName.CANTEENS: "canteens",
+    FlowName.TRAININGS: "trainings",
+    FlowName.TIPS: "tips",
+    FlowName.ACCOUNT: "registration",
+    FlowName.CHANGE_DETAILS: "registration",
+    FlowName.REGISTRATION: "registration",
 }
 
 
@@ -154,8 +164,8 @@ class AskOffice:
             turn.say(
                 question,
                 [
-                    Offer(N_("Send it to my office"), SEND, aliases=SEND_WORDS),
-                    Offer(N_("No, back to the menu"), NOT_NOW),
+                    Offer(N_("Send it to my office"), Offered.SEND, aliases=SEND_WORDS),
+                    Offer(N_("No, back to the menu"), Offered.NOT_NOW),
                 ],
             )
         elif step == "office":
@@ -175,21 +185,22 @@ class AskOffice:
     def answer(self, turn: Turn, answer: Answer) -> None:
         step = turn.step
         if step == "offer":
-            choice = yes_or_no(turn, answer, SEND, NOT_NOW) or answer.choice
-            if choice == SEND:
+            choice = yes_or_no(turn, answer, Offered.SEND, Offered.NOT_NOW) or answer.choice
+            if choice == Offered.SEND:
                 self._next(turn)
-            elif choice == NOT_NOW:
+            elif choice == Offered.NOT_NOW:
                 turn.clear_answers()
                 turn.go(FlowName.HOME)
             else:  # more words before she chose: kept with the rest
                 turn.remember(**{ASKED: turn.answers.get(ASKED, []) + said_now(turn, answer.text)})
                 self.ask(turn)
         elif step == "office":
-            if answer.choice is None or offices.office(turn.session, answer.choice) is None:
+            chosen = answer.choice if isinstance(answer.choice, OfficeChoice) else None
+            if chosen is None or offices.office(turn.session, chosen.code) is None:
                 turn.say(_("Please choose your office from the list."))
                 self.ask(turn)
                 return
-            turn.remember(**{OFFICE: answer.choice})
+            turn.remember(**{OFFICE: chosen.code})
             self._next(turn)
         elif not turn.inbound.media and sum(c.isalnum() for c in answer.text) < 2:  # "1", "؟": nothing to add
             self.ask(turn)

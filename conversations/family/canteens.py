@@ -8,6 +8,7 @@ Canteen opportunities → one school → Apply → the checks → Confirm (yes/n
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from babel.dates import format_date
@@ -19,7 +20,7 @@ from core.channel import Offer
 from core.dates import RIYADH, hijri_date, long_time
 from core.domain import ApplicationStatus
 from core.i18n import N_, LazyText, _, ngettext, npgettext
-from core.payloads import ShowCanteen
+from core.payloads import Options, Payload
 from office import eligibility
 from office.offices import her_office
 from office.words import APPLICATION_STATUSES, STAGES
@@ -27,17 +28,8 @@ from storage import beneficiaries, canteens, offices
 from storage.canteens import Applied
 from storage.models import CanteenOpportunity
 
-APPLY = "canteen:apply"
-CONFIRM_YES = "canteen:apply:yes"
-CONFIRM_NO = "canteen:apply:no"
-WITHDRAW = "canteen:withdraw"
-WITHDRAW_YES = "canteen:withdraw:yes"
-WITHDRAW_NO = "canteen:withdraw:no"
-LIST = "canteen:list"
-MENU = "canteen:menu"
 DETAIL, CONFIRM, WITHDRAWING = "detail", "confirm", "withdrawing"
 SHOWN = "canteen_shown"
-MINE = "canteens:mine"
 
 HER_APPLICATION: dict[str, LazyText] = {
     ApplicationStatus.APPLIED: N_("You have applied. Your office will review the applications."),
@@ -46,6 +38,25 @@ HER_APPLICATION: dict[str, LazyText] = {
     ApplicationStatus.ACCEPTED: N_("Your application was accepted."),
     ApplicationStatus.REJECTED: N_("Your application was not accepted this time."),
 }
+
+
+@dataclass(frozen=True)
+class ShowCanteen(Payload, prefix="canteen"):
+    opportunity: int
+
+
+class CanteenOption(Options, prefix="canteens"):
+    """The canteen opportunities' options."""
+
+    APPLY = "apply"
+    CONFIRM_YES = "apply-yes"
+    CONFIRM_NO = "apply-no"
+    WITHDRAW = "withdraw"
+    WITHDRAW_YES = "withdraw-yes"
+    WITHDRAW_NO = "withdraw-no"
+    LIST = "list"
+    MENU = "menu"
+    MINE = "mine"
 
 
 def her_applications(turn: Turn, family_id: int) -> list[str]:
@@ -80,34 +91,34 @@ class Canteens:
             self._list(turn)
 
     def answer(self, turn: Turn, answer: Answer) -> None:
-        choice = answer.choice or ""
+        choice = answer.choice
         if turn.step == CONFIRM:  # "نعم" or "no" typed answers the question too
-            choice = yes_or_no(turn, answer, CONFIRM_YES, CONFIRM_NO) or choice
+            choice = yes_or_no(turn, answer, CanteenOption.CONFIRM_YES, CanteenOption.CONFIRM_NO) or choice
         elif turn.step == WITHDRAWING:
-            choice = yes_or_no(turn, answer, WITHDRAW_YES, WITHDRAW_NO) or choice
-        if not turn.registered or choice == MENU:
+            choice = yes_or_no(turn, answer, CanteenOption.WITHDRAW_YES, CanteenOption.WITHDRAW_NO) or choice
+        if not turn.registered or choice == CanteenOption.MENU:
             turn.go(FlowName.HOME)
-        elif choice == MINE:
+        elif choice == CanteenOption.MINE:
             turn.say(
                 "\n".join(
                     [_("Your applications:"), *her_applications(turn, turn.conversation.beneficiary_id or 0)]
                 )
             )
             self._list(turn)
-        elif choice == LIST:
+        elif choice == CanteenOption.LIST:
             self._list(turn)
-        elif choice == APPLY and turn.step == DETAIL:
+        elif choice == CanteenOption.APPLY and turn.step == DETAIL:
             self._checks(turn)
-        elif choice in (CONFIRM_YES, CONFIRM_NO) and turn.step == CONFIRM:
-            if choice == CONFIRM_YES:
+        elif choice in (CanteenOption.CONFIRM_YES, CanteenOption.CONFIRM_NO) and turn.step == CONFIRM:
+            if choice == CanteenOption.CONFIRM_YES:
                 self._apply(turn)
             else:
                 turn.say(_("Nothing was sent."))
             self._detail(turn)
-        elif choice == WITHDRAW and turn.step == DETAIL:
+        elif choice == CanteenOption.WITHDRAW and turn.step == DETAIL:
             self._confirm_withdrawal(turn)
-        elif choice in (WITHDRAW_YES, WITHDRAW_NO) and turn.step == WITHDRAWING:
-            if choice == WITHDRAW_YES:
+        elif choice in (CanteenOption.WITHDRAW_YES, CanteenOption.WITHDRAW_NO) and turn.step == WITHDRAWING:
+            if choice == CanteenOption.WITHDRAW_YES:
                 self._withdraw(turn)
             else:
                 turn.say(_("Your application stays as it is."))
@@ -162,15 +173,15 @@ class Canteens:
             )
             return f"{o.school_name} · {_day(o.deadline, turn)}{other}{' ✅' if o.id in applied else ''}"
 
-        offers = [Offer(label=label(o), payload=ShowCanteen(o.id).pack()) for o in found[:10]]
+        offers = [Offer(label=label(o), payload=ShowCanteen(o.id)) for o in found[:10]]
         if mine_lines:
-            offers.append(Offer(label=N_("My applications"), payload=MINE))
+            offers.append(Offer(label=N_("My applications"), payload=CanteenOption.MINE))
         turn.say(
             _(
                 "Open canteen opportunities, your office's first, with the deadline beside each "
                 "(📍 another office's, for its families). Choose one:"
             ),
-            [*offers, Offer(label=N_("Main menu"), payload=MENU)],
+            [*offers, Offer(label=N_("Main menu"), payload=CanteenOption.MENU)],
         )
 
     def _detail(self, turn: Turn) -> None:
@@ -189,10 +200,10 @@ class Canteens:
             lines.append(_("Applications are closed."))
         offers = []
         if open_now and (mine is None or mine.status == ApplicationStatus.WITHDRAWN.value):
-            offers.append(Offer(label=N_("Apply"), payload=APPLY))
+            offers.append(Offer(label=N_("Apply"), payload=CanteenOption.APPLY))
         if open_now and mine is not None and mine.status == ApplicationStatus.APPLIED.value:
-            offers.append(Offer(label=N_("Withdraw my application"), payload=WITHDRAW))
-        offers.append(Offer(label=N_("Back to the list"), payload=LIST))
+            offers.append(Offer(label=N_("Withdraw my application"), payload=CanteenOption.WITHDRAW))
+        offers.append(Offer(label=N_("Back to the list"), payload=CanteenOption.LIST))
         turn.say("\n\n".join(lines), offers)
 
     def _checks(self, turn: Turn) -> None:
@@ -217,7 +228,10 @@ class Canteens:
                 checks=lines,
                 school=opportunity.school_name,
             ),
-            [Offer(label=N_("Yes, apply"), payload=CONFIRM_YES), Offer(label=N_("No"), payload=CONFIRM_NO)],
+            [
+                Offer(label=N_("Yes, apply"), payload=CanteenOption.CONFIRM_YES),
+                Offer(label=N_("No"), payload=CanteenOption.CONFIRM_NO),
+            ],
         )
 
     def _apply(self, turn: Turn) -> None:
@@ -249,8 +263,8 @@ class Canteens:
         turn.say(
             _("Withdraw your application to %(school)s?", school=opportunity.school_name),
             [
-                Offer(label=N_("No, keep my application"), payload=WITHDRAW_NO),
-                Offer(label=N_("Yes, withdraw it"), payload=WITHDRAW_YES),
+                Offer(label=N_("No, keep my application"), payload=CanteenOption.WITHDRAW_NO),
+                Offer(label=N_("Yes, withdraw it"), payload=CanteenOption.WITHDRAW_YES),
             ],
         )
 

@@ -13,16 +13,21 @@ from conversations.family import ask_office
 from conversations.family.registration import imported_contact, registration
 from core.channel import Offer
 from core.i18n import N_, _
+from core.payloads import Options
 
-REGISTER = "register"
-ABOUT = "about"
-LANGUAGE = "language"
-TRAININGS = "trainings"
-TIPS = "tips"
-CANTEENS = "canteens"
-ACCOUNT = "account"
-SERVICES = "services"
-ASK = "ask"
+
+class MenuOption(Options, prefix="menu"):
+    """The menu's options."""
+
+    REGISTER = "register"
+    ABOUT = "about"
+    LANGUAGE = "language"
+    TRAININGS = "trainings"
+    TIPS = "tips"
+    CANTEENS = "canteens"
+    ACCOUNT = "account"
+    SERVICES = "services"
+    ASK = "ask"
 
 
 class Home:
@@ -57,12 +62,12 @@ class Home:
             turn.say(
                 _("Main menu: what would you like to do?"),
                 [
-                    Offer(label=N_("Trainings"), payload=TRAININGS),
-                    Offer(label=N_("Food-safety tips"), payload=TIPS),
-                    Offer(label=N_("Canteen opportunities"), payload=CANTEENS),
-                    Offer(label=N_("Useful services"), payload=SERVICES),
-                    Offer(label=N_("My account"), payload=ACCOUNT),
-                    Offer(label=N_("Ask my office"), payload=ASK),
+                    Offer(label=N_("Trainings"), payload=MenuOption.TRAININGS),
+                    Offer(label=N_("Food-safety tips"), payload=MenuOption.TIPS),
+                    Offer(label=N_("Canteen opportunities"), payload=MenuOption.CANTEENS),
+                    Offer(label=N_("Useful services"), payload=MenuOption.SERVICES),
+                    Offer(label=N_("My account"), payload=MenuOption.ACCOUNT),
+                    Offer(label=N_("Ask my office"), payload=MenuOption.ASK),
                 ],
             )
             return
@@ -72,32 +77,32 @@ class Home:
             [
                 Offer(
                     label=N_("Continue registration") if registering else N_("Register my family"),
-                    payload=REGISTER,
+                    payload=MenuOption.REGISTER,
                 ),
-                Offer(label=N_("About Usar"), payload=ABOUT),
-                Offer(label=N_("Ask my office"), payload=ASK),
+                Offer(label=N_("About Usar"), payload=MenuOption.ABOUT),
+                Offer(label=N_("Ask my office"), payload=MenuOption.ASK),
                 # The label is the other language's own name for itself, so each can find it.
-                Offer(label="English" if turn.language == "ar" else "العربية", payload=LANGUAGE),
+                Offer(label="English" if turn.language == "ar" else "العربية", payload=MenuOption.LANGUAGE),
             ],
         )
 
     def answer(self, turn: Turn, answer: Answer) -> None:
         choice = answer.choice
-        if choice == REGISTER and not turn.registered:
+        if choice == MenuOption.REGISTER and not turn.registered:
             turn.go(FlowName.REGISTRATION)
-        elif choice == ACCOUNT and turn.registered:
+        elif choice == MenuOption.ACCOUNT and turn.registered:
             turn.go(FlowName.ACCOUNT)
-        elif choice == TRAININGS and turn.registered:
+        elif choice == MenuOption.TRAININGS and turn.registered:
             turn.go(FlowName.TRAININGS)
-        elif choice == TIPS and turn.registered:
+        elif choice == MenuOption.TIPS and turn.registered:
             turn.go(FlowName.TIPS)
-        elif choice == SERVICES and turn.registered:
+        elif choice == MenuOption.SERVICES and turn.registered:
             turn.go(FlowName.SERVICES)
-        elif choice == CANTEENS and turn.registered:
+        elif choice == MenuOption.CANTEENS and turn.registered:
             turn.go(FlowName.CANTEENS)
-        elif choice == ASK:
+        elif choice == MenuOption.ASK:
             turn.go(FlowName.ASK_OFFICE)
-        elif choice == ABOUT:
+        elif choice == MenuOption.ABOUT:
             turn.say(
                 _(
                     "Usar supports productive social-security families in moving from welfare to "
@@ -106,7 +111,7 @@ class Home:
                 )
             )
             self.ask(turn)
-        elif choice == LANGUAGE:
+        elif choice == MenuOption.LANGUAGE:
             turn.switch_language("en" if turn.language == "ar" else "ar")
             self.ask(turn)
         else:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from conversations.engine.choices import OfficeChoice, ProductChoice
 from conversations.engine.forms import Form, Invalid, asked_again
 from conversations.engine.identity import vouched_mobile
 from conversations.engine.turn import FlowName, Turn
@@ -21,8 +22,8 @@ from conversations.family.registration import (
     PRODUCTS,
     Mobile,
 )
-from core.domain import Product
 from core.i18n import N_, _
+from core.payloads import kept
 from core.validators import saudi_mobile
 from office import registrations
 from office.errors import Refused
@@ -58,8 +59,8 @@ def as_stored(turn: Turn) -> dict[str, Any]:
     return {
         "full_name": family.full_name,
         "mobile": {"number": family.mobile, "vouched": family.mobile_verified_at is not None},
-        "office": family.office_code,
-        "products": [product.value for product in family.products],
+        "office": OfficeChoice(family.office_code).pack(),
+        "products": [ProductChoice(product).pack() for product in family.products],
         "health_certificate": family.health_certificate,
         "canteen_interest": family.canteen_interest,
     }
@@ -73,8 +74,8 @@ def _changes(turn: Turn, answers: dict[str, Any], family: Beneficiary) -> OwnCha
         full_name=answers["full_name"],
         mobile=number,
         mobile_vouched=vouched,
-        office_code=answers["office"],
-        products=[Product(value) for value in answers["products"]],
+        office_code=kept(OfficeChoice, answers["office"]).code,
+        products=[kept(ProductChoice, packed).product for packed in answers["products"]],
         health_certificate=answers["health_certificate"],
         canteen_interest=answers["canteen_interest"],
     )

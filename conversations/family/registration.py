@@ -9,20 +9,19 @@ and asked again; nothing is stored as a beneficiary until she saves the summary.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from conversations.engine.choices import OfficeChoice, ProductChoice, office_options, product_options
 from conversations.engine.forms import Choice, Consent, Form, Invalid, MultiChoice, SendBack, Text, YesNo
 from conversations.engine.identity import vouched_mobile
 from conversations.engine.turn import Answer, FlowName, Turn
-from core.channel import Channel, Offer
-from core.domain import Product
+from core.channel import Channel
 from core.i18n import N_, _
+from core.payloads import kept
 from core.validators import person_name, saudi_mobile, saudi_national_id
 from office import inbox
-from office.words import PRODUCT_LABELS
 from storage import beneficiaries, contacts, offices
 from storage.beneficiaries import AlreadyRegistered, Identifier, NewBeneficiary
 from storage.models import Contact
@@ -66,17 +65,6 @@ class Mobile(Text):
         return str(value["number"])
 
 
-def office_options(turn: Turn) -> Sequence[Offer]:
-    return [
-        Offer(label=office.name(turn.language), payload=office.code, aliases=(office.name_ar, office.name_en))
-        for office in offices.active_offices(turn.session)
-    ]
-
-
-def product_options(turn: Turn) -> Sequence[Offer]:
-    return [Offer(label=label, payload=product.value) for product, label in PRODUCT_LABELS.items()]
-
-
 def mobile_from_channel(turn: Turn) -> bool:
     """WhatsApp tells us her number: no need to ask it."""
     return turn.inbound.channel is Channel.WHATSAPP and vouched_mobile(turn.inbound) is not None
@@ -87,7 +75,11 @@ def known_to_her_office(turn: Turn) -> dict[str, Any]:
     contact = imported_contact(turn)
     if contact is None:
         return {}
-    return {"full_name": contact.full_name, "national_id": contact.national_id, "office": contact.office_code}
+    return {
+        "full_name": contact.full_name,
+        "national_id": contact.national_id,
+        "office": OfficeChoice(contact.office_code).pack(),
+    }
 
 
 def imported_contact(turn: Turn) -> Contact | None:
@@ -110,8 +102,8 @@ def register_beneficiary(turn: Turn, answers: dict[str, Any]) -> None:
         national_id=answers["national_id"],
         mobile=mobile,
         mobile_vouched=vouched,
-        office_code=answers["office"],
-        products=[Product(value) for value in answers["products"]],
+        office_code=kept(OfficeChoice, answers["office"]).code,
+        products=[kept(ProductChoice, packed).product for packed in answers["products"]],
         health_certificate=answers["health_certificate"],
         canteen_interest=answers["canteen_interest"],
         language=turn.language,
@@ -151,10 +143,11 @@ FULL_NAME = Text(
 )
 
 
-def office_name(turn: Turn, code: Any) -> str:
-    """An office's name by its code, whether or not families may still choose it."""
-    found = offices.office(turn.session, str(code))
-    return found.name(turn.language) if found is not None else str(code)
+def office_name(turn: Turn, packed: Any) -> str:
+    """An office's name, as chosen (packed), whether or not families may still choose it."""
+    code = kept(OfficeChoice, str(packed)).code
+    found = offices.office(turn.session, code)
+    return found.name(turn.language) if found is not None else code
 
 
 OFFICE = Choice(

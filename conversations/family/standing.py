@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from conversations.engine.turn import Turn
 from conversations.family.trainings import answer_invitation
-from core.payloads import Going, Rsvp
+from core.payloads import Payload, Rsvp, YesNo
 
 
-def answered(turn: Turn, choice: str | None) -> bool:
+def answered(turn: Turn, choice: Payload | None) -> bool:
     """Answer `choice` if it is a standing option; False if it is not one (the flow answers it)."""
     rsvp = Rsvp.unpack(choice)
     if rsvp is None or not turn.registered:
         return False
-    answer_invitation(turn, rsvp.event, rsvp.going is Going.YES)
+    answer_invitation(turn, rsvp.event, rsvp.going is YesNo.YES)
     return True

@@ -8,6 +8,7 @@ Quiz: three questions, each answered at once (right, or the right answer and why
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from conversations.engine.turn import Answer, FlowName, Turn
@@ -15,21 +16,42 @@ from conversations.family import ask_office
 from core.channel import Offer
 from core.dates import off_the_hour, spoken_hour
 from core.i18n import N_, _
-from core.payloads import QuizChoice, TipHour, TipTopic
+from core.payloads import Options, Payload
 from storage import tips
 from storage.models import QuizQuestion, Tip
 
-NEXT = "tips:next"
-QUIZ = "tips:quiz"
-TOPICS = "tips:topics"
-MENU = "tips:menu"
-DAILY = "tips:daily"
-STOP = "tips:stop"
 # The hours offered as options; on that screen a number typed is an hour ("9" is 09:00, "4" 16:00), never an
 # option's number: the options are listed without numbers and chosen by button or words.
 HOURS_OFFERED = (9, 12, 16, 20)
 READING, QUIZZING, DAILY_STEP = "reading", "quiz", "daily"
 AT = "tips_at"  # {"topic": id, "index": n} or, in a quiz, {"topic", "question": n, "score": n}
+
+
+@dataclass(frozen=True)
+class TipTopic(Payload, prefix="tips:topic"):
+    topic: str
+
+
+@dataclass(frozen=True)
+class TipHour(Payload, prefix="tips:hour"):
+    hour: int
+
+
+@dataclass(frozen=True)
+class QuizChoice(Payload, prefix="quiz"):
+    question: str
+    choice: int
+
+
+class TipsOption(Options, prefix="tips"):
+    """The tips' options."""
+
+    NEXT = "next"
+    QUIZ = "quiz"
+    TOPICS = "topics"
+    MENU = "menu"
+    DAILY = "daily"
+    STOP = "stop"
 
 
 class FoodSafety:
@@ -49,24 +71,24 @@ class FoodSafety:
             self._topics(turn)
 
     def answer(self, turn: Turn, answer: Answer) -> None:
-        choice = answer.choice or ""
-        if not turn.registered or choice == MENU:
+        choice = answer.choice
+        if not turn.registered or choice == TipsOption.MENU:
             turn.go(FlowName.HOME)
-        elif choice == TOPICS:
+        elif choice == TipsOption.TOPICS:
             self._topics(turn)
         elif topic := TipTopic.unpack(choice):
             turn.remember(**{AT: {"topic": topic.topic, "index": 0}})
             self._tip(turn)
-        elif choice == NEXT and turn.step == READING:
+        elif choice == TipsOption.NEXT and turn.step == READING:
             at = _at(turn)
             turn.remember(**{AT: {**at, "index": int(at.get("index", 0)) + 1}})
             self._tip(turn)
-        elif choice == QUIZ and turn.step == READING:
+        elif choice == TipsOption.QUIZ and turn.step == READING:
             turn.remember(**{AT: {"topic": _at(turn).get("topic"), "question": 0, "score": 0}})
             self._question(turn)
         elif turn.step == QUIZZING and (picked := QuizChoice.unpack(choice)):
             self._answer_question(turn, picked)
-        elif choice == DAILY:
+        elif choice == TipsOption.DAILY:
             self._daily(turn)
         elif turn.step == DAILY_STEP:
             self._answer_daily(turn, choice, answer.text)
@@ -98,11 +120,11 @@ class FoodSafety:
             _("Food-safety tips: choose a topic."),
             [
                 *(
-                    Offer(label=t.name(turn.language), payload=TipTopic(t.id).pack())
+                    Offer(label=t.name(turn.language), payload=TipTopic(t.id))
                     for t in tips.topics(turn.session)
                 ),
-                Offer(label=daily, payload=DAILY),
-                Offer(label=N_("Main menu"), payload=MENU),
+                Offer(label=daily, payload=TipsOption.DAILY),
+                Offer(label=N_("Main menu"), payload=TipsOption.MENU),
             ],
         )
 
@@ -130,12 +152,12 @@ class FoodSafety:
         ]
         if last:
             lines.append(_("That was the last tip on this topic. Would you like a short quiz?"))
-        offers = [] if last else [Offer(label=N_("Next tip"), payload=NEXT)]
+        offers = [] if last else [Offer(label=N_("Next tip"), payload=TipsOption.NEXT)]
         if tips.quiz_of(turn.session, topic.id):
-            offers.append(Offer(label=N_("Take the quiz"), payload=QUIZ))
+            offers.append(Offer(label=N_("Take the quiz"), payload=TipsOption.QUIZ))
         offers += [
-            Offer(label=N_("Another topic"), payload=TOPICS),
-            Offer(label=N_("Main menu"), payload=MENU),
+            Offer(label=N_("Another topic"), payload=TipsOption.TOPICS),
+            Offer(label=N_("Main menu"), payload=TipsOption.MENU),
         ]
         turn.say("\n\n".join(lines), offers)
 
@@ -160,10 +182,7 @@ class FoodSafety:
                 count=len(questions),
                 question=_q(asked, turn),
             ),
-            [
-                Offer(label=label, payload=QuizChoice(asked.id, n).pack())
-                for n, label in enumerate(options, start=1)
-            ],
+            [Offer(label=label, payload=QuizChoice(asked.id, n)) for n, label in enumerate(options, start=1)],
         )
 
     def _answer_question(self, turn: Turn, picked: QuizChoice) -> None:
@@ -211,10 +230,10 @@ class FoodSafety:
                 total=total,
             ),
             [
-                Offer(label=N_("Read its tips again"), payload=TipTopic(topic_id).pack()),
-                Offer(label=N_("Take the quiz again"), payload=QUIZ),
-                Offer(label=N_("Another topic"), payload=TOPICS),
-                Offer(label=N_("Main menu"), payload=MENU),
+                Offer(label=N_("Read its tips again"), payload=TipTopic(topic_id)),
+                Offer(label=N_("Take the quiz again"), payload=TipsOption.QUIZ),
+                Offer(label=N_("Another topic"), payload=TipsOption.TOPICS),
+                Offer(label=N_("Main menu"), payload=TipsOption.MENU),
             ],
         )
 
@@ -230,13 +249,11 @@ class FoodSafety:
         )
         allowed = open_hours(turn)
         offers = [
-            Offer(label=f"{hour:02d}:00", payload=TipHour(hour).pack())
-            for hour in HOURS_OFFERED
-            if hour in allowed
+            Offer(label=f"{hour:02d}:00", payload=TipHour(hour)) for hour in HOURS_OFFERED if hour in allowed
         ]
         if subscribed:
-            offers.append(Offer(label=N_("Stop daily tips"), payload=STOP))
-        offers.append(Offer(label=N_("Back"), payload=TOPICS))
+            offers.append(Offer(label=N_("Stop daily tips"), payload=TipsOption.STOP))
+        offers.append(Offer(label=N_("Back"), payload=TipsOption.TOPICS))
         turn.say(
             "\n".join(
                 [
@@ -252,12 +269,12 @@ class FoodSafety:
             numbered=False,  # "4" is an hour here, not the fourth option
         )
 
-    def _answer_daily(self, turn: Turn, choice: str, text: str) -> None:
+    def _answer_daily(self, turn: Turn, choice: Payload | None, text: str) -> None:
         family = turn.conversation.beneficiary_id or 0
         allowed = open_hours(turn)
         offered = TipHour.unpack(choice)
         hour = offered.hour if offered is not None else spoken_hour(text, allowed) if text else None
-        if hour is None and choice == STOP:
+        if hour is None and choice == TipsOption.STOP:
             tips.unsubscribe(turn.session, family)
             turn.say(_("Daily tips stopped. You can start them again here at any time."))
             self._topics(turn)

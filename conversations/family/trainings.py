@@ -8,6 +8,8 @@ step of any conversation (see `answer_invitation`).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from babel.dates import format_date
 
 from conversations.engine.turn import Answer, FlowName, Turn
@@ -16,16 +18,13 @@ from core.channel import Offer
 from core.dates import RIYADH
 from core.domain import GuestStatus
 from core.i18n import N_, _
-from core.payloads import Going, Rsvp, ShowTraining
+from core.payloads import Options, Payload, Rsvp, YesNo
 from office import event_messages, event_notices
 from office.event_messages import GOING_LABEL, NOT_GOING_LABEL
 from storage import beneficiaries, deliveries, events, kinds
 from storage.events import Answer as Result
 from storage.models import Event
 
-LIST = "training:list"
-MENU = "training:menu"
-CALENDAR = "training:calendar"
 DETAIL = "detail"
 SHOWN = "training_shown"
 
@@ -36,6 +35,19 @@ YOUR_ANSWER = {
     GuestStatus.WAITLISTED: N_("It was full when you answered: you are on the waiting list."),
 }
 MARK = {GuestStatus.GOING: " ✅", GuestStatus.WAITLISTED: " ⏳", GuestStatus.NOT_GOING: " ❌"}
+
+
+@dataclass(frozen=True)
+class ShowTraining(Payload, prefix="training"):
+    event: int
+
+
+class TrainingsOption(Options, prefix="trainings"):
+    """The trainings' options."""
+
+    LIST = "list"
+    MENU = "menu"
+    CALENDAR = "calendar"
 
 
 class Trainings:
@@ -51,15 +63,15 @@ class Trainings:
             self._list(turn)
 
     def answer(self, turn: Turn, answer: Answer) -> None:
-        choice = answer.choice or ""
-        if not turn.registered or choice == MENU:
+        choice = answer.choice
+        if not turn.registered or choice == TrainingsOption.MENU:
             turn.go(FlowName.HOME)
-        elif choice == LIST:
+        elif choice == TrainingsOption.LIST:
             self._list(turn)
         elif shown := ShowTraining.unpack(choice):
             turn.remember(**{SHOWN: shown.event})
             self._detail(turn)
-        elif choice == CALENDAR and turn.step == DETAIL and turn.setup.calendar_url:
+        elif choice == TrainingsOption.CALENDAR and turn.step == DETAIL and turn.setup.calendar_url:
             number = turn.answers.get(SHOWN)
             event = events.find(turn.session, number) if isinstance(number, int) else None
             if event is not None:
@@ -106,12 +118,12 @@ class Trainings:
         offers = [
             Offer(
                 label=f"{_day(event, turn)} · {event.title(turn.language)}{_mark(turn, event)}",
-                payload=ShowTraining(event.id).pack(),
+                payload=ShowTraining(event.id),
             )
             for event in upcoming[:8]
         ]
         lines.append(_("Upcoming trainings for your office. Choose one to see it and answer:"))
-        turn.say("\n\n".join(lines), [*offers, Offer(label=N_("Main menu"), payload=MENU)])
+        turn.say("\n\n".join(lines), [*offers, Offer(label=N_("Main menu"), payload=TrainingsOption.MENU)])
 
     def _detail(self, turn: Turn) -> None:
         event = _shown(turn)
@@ -131,12 +143,12 @@ class Trainings:
             left = max(event.capacity - events.going_count(turn.session, event.id), 0)
             lines.append(_("Places left: %(left)s of %(capacity)s", left=left, capacity=event.capacity))
         offers = [
-            Offer(label=GOING_LABEL, payload=Rsvp(event.id, Going.YES).pack()),
-            Offer(label=NOT_GOING_LABEL, payload=Rsvp(event.id, Going.NO).pack()),
+            Offer(label=GOING_LABEL, payload=Rsvp(event.id, YesNo.YES)),
+            Offer(label=NOT_GOING_LABEL, payload=Rsvp(event.id, YesNo.NO)),
         ]
         if turn.setup.calendar_url:
-            offers.append(Offer(label=N_("📆 Add to my calendar"), payload=CALENDAR))
-        offers.append(Offer(label=N_("Back to trainings"), payload=LIST))
+            offers.append(Offer(label=N_("📆 Add to my calendar"), payload=TrainingsOption.CALENDAR))
+        offers.append(Offer(label=N_("Back to trainings"), payload=TrainingsOption.LIST))
         turn.say("\n\n".join(lines), offers)
 
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from conversations.engine.forms import Form, Invalid, Text, asked_again
+from conversations.engine.forms import Form, Invalid, Skip, Text, asked_again
 from conversations.engine.turn import Answer, FlowName, Turn
-from conversations.staff.audience_fields import NOW, When, audience_fields, moment, requested_audience
+from conversations.staff.audience_fields import When, audience_fields, is_now, moment, requested_audience
 from core.channel import Offer
 from core.dates import long_time
 from core.i18n import N_, _, ngettext
@@ -59,10 +59,14 @@ class EnglishText(AnnouncementText):
     """English is optional: a button says "Arabic for everyone"."""
 
     def prompt(self, turn: Turn, draft: dict[str, Any]) -> None:
-        turn.say(str(self.ask), [Offer(label=N_("No English: Arabic for everyone"), payload="en:none")])
+        turn.say(str(self.ask), [Offer(label=N_("No English: Arabic for everyone"), payload=Skip(self.name))])
 
     def take(self, turn: Turn, answer: Answer, draft: dict[str, Any]) -> Any:
-        if answer.choice == "en:none" or says_none(answer.text) or fold(answer.text) in _ARABIC_FOR_EVERYONE:
+        if (
+            answer.choice == Skip(self.name)
+            or says_none(answer.text)
+            or fold(answer.text) in _ARABIC_FOR_EVERYONE
+        ):
             return ""
         return super().take(turn, answer, draft)
 
@@ -127,7 +131,7 @@ def send_announcement(turn: Turn, answers: dict[str, Any]) -> None:
         turn.say(_("Only staff can send announcements. Nothing was sent."))
         turn.go(FlowName.HOME)
         return
-    scheduled = answers["when"] != NOW
+    scheduled = not is_now(answers["when"])
     send_at = moment(answers["when"], turn.now)
     try:
         created = announcements.create(

@@ -9,6 +9,8 @@ on every turn.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from conversations.engine.forms import yes_or_no
 from conversations.engine.turn import Answer, FlowName, Turn
 from conversations.staff.announcement_form import excerpt
@@ -16,7 +18,7 @@ from conversations.staff.audience_fields import describe
 from core.channel import Offer
 from core.dates import long_time, short_time
 from core.i18n import N_, _
-from core.payloads import ShowAnnouncement
+from core.payloads import Options, Payload
 from office import announcements
 from office.announcements import Stage, status_of
 from office.errors import OfficeError
@@ -25,17 +27,27 @@ from storage.announcements import Progress
 from storage.audiences import Audience
 from storage.models import Announcement
 
-NEW = "announcements:new"
-RECENT = "announcements:recent"
-STAFF_MENU = "announcements:back"
-MENU = "announcements:menu"
-REFRESH = "announcement:refresh"
-CANCEL = "announcement:cancel"
-CONFIRM_YES = "announcement:cancel:yes"
-CONFIRM_NO = "announcement:cancel:no"
 LIST, DETAIL, CONFIRM = "list", "detail", "confirm"
 SHOWN = "announcement_shown"  # the id of the announcement on screen, in the conversation's answers
 BAR = 10
+
+
+@dataclass(frozen=True)
+class ShowAnnouncement(Payload, prefix="announcement"):
+    announcement: int
+
+
+class AnnouncementsOption(Options, prefix="announcements"):
+    """The announcements' options."""
+
+    NEW = "new"
+    RECENT = "recent"
+    STAFF_MENU = "back"
+    MENU = "menu"
+    REFRESH = "refresh"
+    CANCEL = "cancel"
+    CONFIRM_YES = "cancel-yes"
+    CONFIRM_NO = "cancel-no"
 
 
 class Announcements:
@@ -59,28 +71,34 @@ class Announcements:
 
     def answer(self, turn: Turn, answer: Answer) -> None:
         member = turn.staff
-        choice = answer.choice or ""
+        choice = answer.choice
         if turn.step == CONFIRM:  # "نعم" or "no" typed answers the question too
-            choice = yes_or_no(turn, answer, CONFIRM_YES, CONFIRM_NO) or choice
+            choice = (
+                yes_or_no(turn, answer, AnnouncementsOption.CONFIRM_YES, AnnouncementsOption.CONFIRM_NO)
+                or choice
+            )
         if member is None:  # no longer staff
             turn.go(FlowName.HOME)
-        elif choice == NEW:
+        elif choice == AnnouncementsOption.NEW:
             turn.go(FlowName.NEW_ANNOUNCEMENT)
-        elif choice == RECENT:
+        elif choice == AnnouncementsOption.RECENT:
             self._list(turn)
-        elif choice == STAFF_MENU:
+        elif choice == AnnouncementsOption.STAFF_MENU:
             turn.go(FlowName.STAFF)
-        elif choice == MENU:
+        elif choice == AnnouncementsOption.MENU:
             self._menu(turn)
         elif turn.step == LIST and (shown := ShowAnnouncement.unpack(choice)):
             turn.remember(**{SHOWN: shown.announcement})
             self._detail(turn)
-        elif turn.step == DETAIL and choice == REFRESH:
+        elif turn.step == DETAIL and choice == AnnouncementsOption.REFRESH:
             self._detail(turn)
-        elif turn.step == DETAIL and choice == CANCEL:
+        elif turn.step == DETAIL and choice == AnnouncementsOption.CANCEL:
             self._confirm(turn)
-        elif turn.step == CONFIRM and choice in (CONFIRM_YES, CONFIRM_NO):
-            if choice == CONFIRM_YES:
+        elif turn.step == CONFIRM and choice in (
+            AnnouncementsOption.CONFIRM_YES,
+            AnnouncementsOption.CONFIRM_NO,
+        ):
+            if choice == AnnouncementsOption.CONFIRM_YES:
                 self._cancel(turn)
             else:
                 turn.say(_("Nothing was changed."))
@@ -106,9 +124,9 @@ class Announcements:
         turn.say(
             _("Announcements: what would you like to do?"),
             [
-                Offer(label=N_("New announcement"), payload=NEW),
-                Offer(label=N_("Recent announcements"), payload=RECENT),
-                Offer(label=N_("Staff menu"), payload=STAFF_MENU),
+                Offer(label=N_("New announcement"), payload=AnnouncementsOption.NEW),
+                Offer(label=N_("Recent announcements"), payload=AnnouncementsOption.RECENT),
+                Offer(label=N_("Staff menu"), payload=AnnouncementsOption.STAFF_MENU),
             ],
         )
 
@@ -125,11 +143,11 @@ class Announcements:
                 *(
                     Offer(
                         label=_line(turn, a, stored.progress(turn.session, a.id)),
-                        payload=ShowAnnouncement(a.id).pack(),
+                        payload=ShowAnnouncement(a.id),
                     )
                     for a in latest
                 ),
-                Offer(label=N_("Back"), payload=MENU),
+                Offer(label=N_("Back"), payload=AnnouncementsOption.MENU),
             ],
         )
 
@@ -142,11 +160,11 @@ class Announcements:
         turn.step = DETAIL
         shown, progress = found
         stage = said(turn, shown, progress)
-        offers = [Offer(label=N_("Refresh"), payload=REFRESH)]
+        offers = [Offer(label=N_("Refresh"), payload=AnnouncementsOption.REFRESH)]
         open_still = shown.cancelled_at is None and (shown.enqueued_at is None or progress.pending)
         if open_still and announcements.may_cancel(turn.session, turn.actor, shown):
-            offers.append(Offer(label=N_("Cancel this announcement"), payload=CANCEL))
-        offers.append(Offer(label=N_("Back to announcements"), payload=MENU))
+            offers.append(Offer(label=N_("Cancel this announcement"), payload=AnnouncementsOption.CANCEL))
+        offers.append(Offer(label=N_("Back to announcements"), payload=AnnouncementsOption.MENU))
         turn.say(
             "\n".join(
                 [
@@ -165,8 +183,8 @@ class Announcements:
         turn.say(
             _("Cancel this announcement? What has not been sent yet will not be sent."),
             [
-                Offer(label=N_("Yes, cancel it"), payload=CONFIRM_YES),
-                Offer(label=N_("No, keep it"), payload=CONFIRM_NO),
+                Offer(label=N_("Yes, cancel it"), payload=AnnouncementsOption.CONFIRM_YES),
+                Offer(label=N_("No, keep it"), payload=AnnouncementsOption.CONFIRM_NO),
             ],
         )
 

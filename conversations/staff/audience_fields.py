@@ -13,36 +13,64 @@ from typing import Any
 
 from babel.lists import format_list
 
+from conversations.engine.choices import OfficeChoice, ProductChoice, office_options, product_options
 from conversations.engine.forms import Choice, Field, Invalid, MultiChoice
 from conversations.engine.turn import Answer, Turn
-from conversations.family.registration import product_options
 from core.channel import Offer
 from core.dates import long_time, parse_local_time, short_day, short_time
 from core.domain import StaffRole
 from core.i18n import N_, LazyText, _, current_language
-from core.payloads import OfficeChoice
+from core.payloads import Options, kept
 from office.words import PRODUCT_LABELS
 from storage import offices
 from storage.audiences import Audience
 from storage.models import StaffMember
 
-NOW = "when:now"
-EVERY_OFFICE = "office:all"
 
-EVERYONE = "who:all"
-CONTACTS = "who:contacts"
-SEGMENTS: dict[str, LazyText] = {
-    EVERYONE: N_("Everyone"),
-    "who:verified": N_("Verified by their office"),
-    "who:pending": N_("Not yet verified"),
-    "who:canteen": N_("Interested in a school canteen"),
-    "who:certificate": N_("Holders of a health certificate"),
-    "who:product": N_("Makers of certain products"),
-    "who:telegram": N_("On Telegram"),
-    "who:whatsapp": N_("On WhatsApp"),
-    CONTACTS: N_("Not yet registered: families of the office's list (WhatsApp)"),
+class Moment(Options, prefix="when"):
+    NOW = "now"
+
+
+class EveryOffice(Options, prefix="offices"):
+    ALL = "all"
+
+
+class Segment(Options, prefix="who"):
+    """Who among an office's families: filters that combine, but for the two that stand alone."""
+
+    EVERYONE = "all"
+    VERIFIED = "verified"
+    PENDING = "pending"
+    CANTEEN = "canteen"
+    CERTIFICATE = "certificate"
+    PRODUCT = "product"
+    TELEGRAM = "telegram"
+    WHATSAPP = "whatsapp"
+    CONTACTS = "contacts"
+
+
+SEGMENTS: dict[Segment, LazyText] = {
+    Segment.EVERYONE: N_("Everyone"),
+    Segment.VERIFIED: N_("Verified by their office"),
+    Segment.PENDING: N_("Not yet verified"),
+    Segment.CANTEEN: N_("Interested in a school canteen"),
+    Segment.CERTIFICATE: N_("Holders of a health certificate"),
+    Segment.PRODUCT: N_("Makers of certain products"),
+    Segment.TELEGRAM: N_("On Telegram"),
+    Segment.WHATSAPP: N_("On WhatsApp"),
+    Segment.CONTACTS: N_("Not yet registered: families of the office's list (WhatsApp)"),
 }
-ALONE = (EVERYONE, CONTACTS)  # choices that cannot be combined with others
+ALONE = (Segment.EVERYONE, Segment.CONTACTS)  # choices that cannot be combined with others
+
+
+def segments_of(packed: Sequence[str]) -> set[Segment]:
+    """The segments a form's answer keeps (packed)."""
+    return {kept(Segment, each) for each in packed}
+
+
+def is_now(value: str) -> bool:
+    """A When answer that says "now"."""
+    return Moment.unpack(value) is Moment.NOW
 
 
 def is_admin(member: StaffMember | None) -> bool:
@@ -54,11 +82,7 @@ def _offices(turn: Turn) -> Sequence[offices.OfficeEntry]:
 
 
 def office_choices(turn: Turn) -> Sequence[Offer]:
-    every = Offer(label=N_("All offices"), payload=EVERY_OFFICE)
-    return [
-        every,
-        *(Offer(label=o.name(turn.language), payload=OfficeChoice(o.code).pack()) for o in _offices(turn)),
-    ]
+    return [Offer(label=N_("All offices"), payload=EveryOffice.ALL), *office_options(turn)]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -69,7 +93,8 @@ class Segments(MultiChoice):
         chosen = super().take(turn, answer, draft)
         if not isinstance(chosen, list):
             return chosen
-        alone = next((payload for payload in ALONE if payload in chosen), None)
+        segments = segments_of(chosen)
+        alone = next((segment for segment in ALONE if segment in segments), None)
         if alone is not None and len(chosen) > 1:
             draft[f"_selected:{self.name}"] = chosen
             raise Invalid(
@@ -78,7 +103,7 @@ class Segments(MultiChoice):
                     choice=SEGMENTS[alone],
                 )
             )
-        if {"who:verified", "who:pending"} <= set(chosen):
+        if {Segment.VERIFIED, Segment.PENDING} <= segments:
             draft[f"_selected:{self.name}"] = chosen
             raise Invalid(_("Please choose “Verified” or “Not yet verified”, not both."))
         return chosen
@@ -89,13 +114,13 @@ def audience_fields(form_name: str, with_contacts: bool) -> list[Field]:
 
     def segments(turn: Turn) -> Sequence[Offer]:
         return [
-            Offer(label=label, payload=payload)
-            for payload, label in SEGMENTS.items()
-            if with_contacts or payload != CONTACTS
+            Offer(label=label, payload=segment)
+            for segment, label in SEGMENTS.items()
+            if with_contacts or segment is not Segment.CONTACTS
         ]
 
     def products_wanted(turn: Turn) -> bool:
-        return "who:product" in turn.answers.get(form_name, {}).get("who", ())
+        return Segment.PRODUCT in segments_of(turn.answers.get(form_name, {}).get("who", ()))
 
     return [
         Choice(
@@ -125,18 +150,19 @@ def audience_fields(form_name: str, with_contacts: bool) -> list[Field]:
 def requested_audience(answers: dict[str, Any]) -> Audience:
     """The audience the answers describe. An office's staff are not asked the office: the office actions
     address theirs (`office.audiences`)."""
-    who = set(answers.get("who", ()))
-    office = OfficeChoice.unpack(answers.get("office")) if answers.get("office") != EVERY_OFFICE else None
+    who = segments_of(answers.get("who", ()))
+    office = OfficeChoice.unpack(answers.get("office"))  # None: every office, or not asked
     chosen: tuple[str, ...] = (office.code,) if office is not None else ()
-    channels = who & {"who:telegram", "who:whatsapp"}
+    channels = who & {Segment.TELEGRAM, Segment.WHATSAPP}
+    products = [kept(ProductChoice, each).product.value for each in answers.get("products", ())]
     return Audience(
-        contacts=CONTACTS in who,
+        contacts=Segment.CONTACTS in who,
         offices=chosen,
-        verified=True if "who:verified" in who else False if "who:pending" in who else None,
-        canteen_interest=True if "who:canteen" in who else None,
-        health_certificate=True if "who:certificate" in who else None,
-        products=tuple(answers.get("products", ())) if "who:product" in who else (),
-        channel=channels.pop().removeprefix("who:") if len(channels) == 1 else None,
+        verified=True if Segment.VERIFIED in who else False if Segment.PENDING in who else None,
+        canteen_interest=True if Segment.CANTEEN in who else None,
+        health_certificate=True if Segment.CERTIFICATE in who else None,
+        products=tuple(products) if Segment.PRODUCT in who else (),
+        channel=channels.pop().value if len(channels) == 1 else None,
     )
 
 
@@ -146,16 +172,16 @@ def describe(turn: Turn, audience: Audience) -> str:
     where = format_list([names.get(code, code) for code in audience.offices], locale=current_language())
     where = where if audience.offices else _("All offices")
     if audience.contacts:
-        return _("%(where)s: %(who)s", where=where, who=SEGMENTS[CONTACTS])
+        return _("%(where)s: %(who)s", where=where, who=SEGMENTS[Segment.CONTACTS])
     who = [
-        str(SEGMENTS[payload])
-        for payload, wanted in (
-            ("who:verified", audience.verified is True),
-            ("who:pending", audience.verified is False),
-            ("who:canteen", audience.canteen_interest),
-            ("who:certificate", audience.health_certificate),
-            ("who:telegram", audience.channel == "telegram"),
-            ("who:whatsapp", audience.channel == "whatsapp"),
+        str(SEGMENTS[segment])
+        for segment, wanted in (
+            (Segment.VERIFIED, audience.verified is True),
+            (Segment.PENDING, audience.verified is False),
+            (Segment.CANTEEN, audience.canteen_interest),
+            (Segment.CERTIFICATE, audience.health_certificate),
+            (Segment.TELEGRAM, audience.channel == "telegram"),
+            (Segment.WHATSAPP, audience.channel == "whatsapp"),
         )
         if wanted
     ]
@@ -178,15 +204,15 @@ class When(Field):
     daytime: bool = False  # a training's time: "4:00" is taken for 04:00, so a night hour is questioned
 
     def offers(self, turn: Turn, draft: dict[str, Any]) -> Sequence[Offer]:
-        return (Offer(label=N_("Now"), payload=NOW),) if self.now_allowed else ()
+        return (Offer(label=N_("Now"), payload=Moment.NOW),) if self.now_allowed else ()
 
     def prompt(self, turn: Turn, draft: dict[str, Any]) -> None:
         example = f"{short_day(turn.now + timedelta(days=1))} 09:00"
         turn.say(self.ask.render(example=example), self.offers(turn, draft))
 
     def take(self, turn: Turn, answer: Answer, draft: dict[str, Any]) -> Any:
-        if answer.choice == NOW and self.now_allowed:
-            return NOW
+        if answer.choice == Moment.NOW and self.now_allowed:
+            return Moment.NOW.pack()
         local = parse_local_time(answer.text)
         if local is None:
             raise Invalid(_("I could not read that date and time."))
@@ -197,7 +223,7 @@ class When(Field):
         return local.astimezone(UTC).isoformat()
 
     def show(self, turn: Turn, value: Any) -> str:
-        return _("Now") if value == NOW else long_time(datetime.fromisoformat(value))
+        return _("Now") if is_now(value) else long_time(datetime.fromisoformat(value))
 
 
 NIGHT_ENDS = 7  # hours before this are not a training's: "4:00" most likely meant 16:00
@@ -217,4 +243,4 @@ def refuse_night(local: datetime) -> None:
 
 def moment(value: str, now: datetime) -> datetime:
     """A When answer as a time: now, or the one she typed."""
-    return now if value == NOW else datetime.fromisoformat(value)
+    return now if is_now(value) else datetime.fromisoformat(value)

@@ -17,6 +17,7 @@ from typing import Any
 
 from babel.dates import format_date
 
+from conversations.engine.choices import OfficeChoice, office_options
 from conversations.engine.forms import Choice, Field, Form, Invalid, Text, asked_again
 from conversations.engine.turn import Answer, FlowName, Turn
 from conversations.staff.audience_fields import is_admin
@@ -25,16 +26,20 @@ from core.channel import Offer
 from core.dates import hijri_date, long_time, parse_day, parse_deadline
 from core.domain import SchoolStage
 from core.i18n import N_, _
-from core.payloads import OfficeChoice, StageChoice
+from core.payloads import Options, Payload, kept
 from core.validators import count_of
 from office import canteens
 from office.errors import OfficeError, Refused
 from office.words import STAGES
-from storage import offices
 from storage.canteens import NewOpportunity
 from storage.models import CanteenOpportunity
 
 SHOWN = "canteen_opportunity"  # the opportunity on the staff's screen (conversations.staff_canteens)
+
+
+@dataclass(frozen=True)
+class StageChoice(Payload, prefix="stage"):
+    stage: SchoolStage
 
 
 def whole_number(text: str, turn: Turn) -> int:
@@ -77,23 +82,21 @@ class Deadline(Field):
         return long_time(datetime.fromisoformat(value))
 
 
+class School(Options, prefix="school"):
+    """Whose school it is."""
+
+    GIRLS = "girls"
+    BOYS = "boys"
+
+
 def stage_options(turn: Turn) -> Sequence[Offer]:
-    return [
-        Offer(label=label, payload=StageChoice(SchoolStage(stage)).pack()) for stage, label in STAGES.items()
-    ]
+    return [Offer(label=label, payload=StageChoice(SchoolStage(stage))) for stage, label in STAGES.items()]
 
 
 def gender_options(turn: Turn) -> Sequence[Offer]:
     return [
-        Offer(label=N_("Girls' school"), payload="school:girls"),
-        Offer(label=N_("Boys' school"), payload="school:boys"),
-    ]
-
-
-def office_options(turn: Turn) -> Sequence[Offer]:
-    return [
-        Offer(label=o.name(turn.language), payload=OfficeChoice(o.code).pack())
-        for o in offices.active_offices(turn.session)
+        Offer(label=N_("Girls' school"), payload=School.GIRLS),
+        Offer(label=N_("Boys' school"), payload=School.BOYS),
     ]
 
 
@@ -123,12 +126,9 @@ def publish(turn: Turn, answers: dict[str, Any]) -> None:
         turn.say(_("Only staff can publish opportunities. Nothing was saved."))
         turn.go(FlowName.HOME)
         return
-    chosen = OfficeChoice.unpack(answers.get("office")) if is_admin(member) else None
-    office = chosen.code if chosen is not None else member.office_code or "-"
-    stage = StageChoice.unpack(answers["stage"])
-    new = _opportunity_of(
-        answers, office, stage.stage if stage else answers["stage"], answers["gender"] == "school:girls"
-    )
+    office = kept(OfficeChoice, answers["office"]).code if is_admin(member) else member.office_code or "-"
+    stage = kept(StageChoice, answers["stage"]).stage
+    new = _opportunity_of(answers, office, stage, answers["gender"] == School.GIRLS.pack())
     try:
         opportunity = canteens.publish(turn.session, turn.actor, new, turn.now)
     except Refused as refused:

@@ -11,6 +11,8 @@ An office's staff act on their office's only.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from conversations.engine.forms import yes_or_no
 from conversations.engine.turn import Answer, FlowName, Turn
 from conversations.staff.canteen_form import SHOWN, edit_canteen, shown_opportunity
@@ -18,7 +20,7 @@ from conversations.staff.menu import WAITING
 from core.channel import Offer
 from core.domain import ApplicationStatus
 from core.i18n import N_, _
-from core.payloads import Decide, ShowApplication, ShowOpportunity
+from core.payloads import Options, Payload
 from core.text import comma_list, says_none
 from office import canteens, registrations
 from office.errors import OfficeError
@@ -27,20 +29,6 @@ from storage import offices
 from storage.canteens import is_open
 from storage.models import CanteenApplication, CanteenOpportunity
 
-TO_OPPORTUNITY = "canteens:opportunity"  # back from an application to its opportunity
-NO_REASON = "canteens:no-reason"
-NOT_NOW = "canteens:not-now"  # back from the reason, rejecting nothing
-DECIDE_YES = "canteens:confirm:yes"
-DECIDE_NO = "canteens:confirm:no"
-CLOSE = "canteens:close"
-CLOSE_YES = "canteens:close:yes"
-CLOSE_NO = "canteens:close:no"
-REOPEN = "canteens:reopen"
-CHANGE = "canteens:change"
-VERIFY_LIST = "canteens:pending"
-BACK = "canteens:back"
-NEW = "canteens:new"
-STAFF_MENU = "canteens:staff"
 LIST, DETAIL, APPLICATION, REASON, DECIDING, CLOSING = (
     "list",
     "detail",
@@ -52,6 +40,40 @@ LIST, DETAIL, APPLICATION, REASON, DECIDING, CLOSING = (
 CHOSEN = "canteen_application"
 DECISION = "canteen_decision"  # the decision waiting for her "yes": every decision is told to the family
 SHOWN_AT_ONCE = 20
+
+
+@dataclass(frozen=True)
+class ShowOpportunity(Payload, prefix="opportunity"):
+    opportunity: int
+
+
+@dataclass(frozen=True)
+class ShowApplication(Payload, prefix="applicant"):
+    application: int
+
+
+@dataclass(frozen=True)
+class Decide(Payload, prefix="decide"):
+    status: ApplicationStatus
+
+
+class OpportunitiesOption(Options, prefix="opportunities"):
+    """The canteen opportunities' options, in the staff chat."""
+
+    TO_OPPORTUNITY = "opportunity"  # back from an application to its opportunity
+    NO_REASON = "no-reason"
+    NOT_NOW = "not-now"  # back from the reason, rejecting nothing
+    DECIDE_YES = "decide-yes"
+    DECIDE_NO = "decide-no"
+    CLOSE = "close"
+    CLOSE_YES = "close-yes"
+    CLOSE_NO = "close-no"
+    REOPEN = "reopen"
+    CHANGE = "change"
+    VERIFY_LIST = "pending"
+    BACK = "back"
+    NEW = "new"
+    STAFF_MENU = "staff"
 
 
 class StaffCanteens:
@@ -76,34 +98,39 @@ class StaffCanteens:
             self._list(turn)
 
     def answer(self, turn: Turn, answer: Answer) -> None:
-        choice = answer.choice or ""
+        choice = answer.choice
         if turn.step == DECIDING:  # "نعم" or "no" typed answers the question too
-            choice = yes_or_no(turn, answer, DECIDE_YES, DECIDE_NO) or choice
+            choice = (
+                yes_or_no(turn, answer, OpportunitiesOption.DECIDE_YES, OpportunitiesOption.DECIDE_NO)
+                or choice
+            )
         elif turn.step == CLOSING:
-            choice = yes_or_no(turn, answer, CLOSE_YES, CLOSE_NO) or choice
+            choice = (
+                yes_or_no(turn, answer, OpportunitiesOption.CLOSE_YES, OpportunitiesOption.CLOSE_NO) or choice
+            )
         if turn.staff is None:
             turn.go(FlowName.HOME)
-        elif choice == STAFF_MENU:
+        elif choice == OpportunitiesOption.STAFF_MENU:
             turn.go(FlowName.STAFF)
-        elif choice == NEW:
+        elif choice == OpportunitiesOption.NEW:
             turn.go(FlowName.NEW_CANTEEN)
-        elif choice == BACK:
+        elif choice == OpportunitiesOption.BACK:
             self._list(turn)
-        elif choice == VERIFY_LIST:
+        elif choice == OpportunitiesOption.VERIFY_LIST:
             turn.go(FlowName.STAFF_REGISTRATIONS, at=WAITING)
         elif turn.step == LIST and (shown := ShowOpportunity.unpack(choice)):
             turn.remember(**{SHOWN: shown.opportunity})
             self._detail(turn)
-        elif turn.step == DETAIL and choice == CLOSE:
+        elif turn.step == DETAIL and choice == OpportunitiesOption.CLOSE:
             self._ask_closing(turn)
-        elif turn.step == CLOSING and choice in (CLOSE_YES, CLOSE_NO):
-            if choice == CLOSE_YES:
+        elif turn.step == CLOSING and choice in (OpportunitiesOption.CLOSE_YES, OpportunitiesOption.CLOSE_NO):
+            if choice == OpportunitiesOption.CLOSE_YES:
                 self._close(turn)
             else:
                 self._unchanged(turn)
-        elif turn.step == DETAIL and choice == REOPEN:
+        elif turn.step == DETAIL and choice == OpportunitiesOption.REOPEN:
             self._reopen(turn)
-        elif turn.step == DETAIL and choice == CHANGE:
+        elif turn.step == DETAIL and choice == OpportunitiesOption.CHANGE:
             opportunity = shown_opportunity(turn)
             if opportunity is not None and is_open(opportunity, turn.now):
                 edit_canteen.discard(turn)  # a change left unfinished was for this one or another: afresh
@@ -116,23 +143,26 @@ class StaffCanteens:
             self._application(turn)
         elif turn.step == APPLICATION and Decide.unpack(choice) == Decide(ApplicationStatus.REJECTED):
             self._ask_reason(turn)
-        elif turn.step == REASON and choice == NOT_NOW:
+        elif turn.step == REASON and choice == OpportunitiesOption.NOT_NOW:
             self._application(turn)  # nothing decided
         elif turn.step == REASON:
             self._with_reason(turn, choice)
         elif turn.step == APPLICATION and (decided := Decide.unpack(choice)):
             self._ask_decision(turn, decided.status, None)
-        elif turn.step == DECIDING and choice in (DECIDE_YES, DECIDE_NO):
+        elif turn.step == DECIDING and choice in (
+            OpportunitiesOption.DECIDE_YES,
+            OpportunitiesOption.DECIDE_NO,
+        ):
             pending = turn.answers.get(DECISION) or {}
             turn.remember(**{DECISION: None})
-            if choice == DECIDE_YES and pending:
+            if choice == OpportunitiesOption.DECIDE_YES and pending:
                 self._decide(
                     turn, ApplicationStatus(pending["status"]), pending["reason"], pending.get("seen")
                 )
             else:
                 turn.say(_("Nothing was changed."))
                 self._application(turn)
-        elif choice == TO_OPPORTUNITY and turn.step == APPLICATION:
+        elif choice == OpportunitiesOption.TO_OPPORTUNITY and turn.step == APPLICATION:
             self._detail(turn)
         else:
             turn.say(_("Sorry, I did not understand that. Please choose from the menu by typing a number."))
@@ -160,7 +190,7 @@ class StaffCanteens:
         offers = [
             Offer(
                 label=_opportunity_label(turn, o, offices_shown),
-                payload=ShowOpportunity(o.id).pack(),
+                payload=ShowOpportunity(o.id),
             )
             for o in found[:SHOWN_AT_ONCE]
         ]
@@ -173,9 +203,9 @@ class StaffCanteens:
             text,
             [
                 *offers,
-                Offer(label=N_("Publish an opportunity"), payload=NEW),
-                Offer(label=N_("Verify registrations"), payload=VERIFY_LIST),
-                Offer(label=N_("Staff menu"), payload=STAFF_MENU),
+                Offer(label=N_("Publish an opportunity"), payload=OpportunitiesOption.NEW),
+                Offer(label=N_("Verify registrations"), payload=OpportunitiesOption.VERIFY_LIST),
+                Offer(label=N_("Staff menu"), payload=OpportunitiesOption.STAFF_MENU),
             ],
         )
 
@@ -197,18 +227,16 @@ class StaffCanteens:
             ),
         ]
         offers = [
-            Offer(
-                label=f"{a.full_name} · {_status(a.status)}", payload=ShowApplication(a.application_id).pack()
-            )
+            Offer(label=f"{a.full_name} · {_status(a.status)}", payload=ShowApplication(a.application_id))
             for a in found[:SHOWN_AT_ONCE]
             if a.status != ApplicationStatus.WITHDRAWN.value
         ]
         if is_open(opportunity, turn.now):
-            offers.append(Offer(label=N_("Change the opportunity"), payload=CHANGE))
-            offers.append(Offer(label=N_("Close applications now"), payload=CLOSE))
+            offers.append(Offer(label=N_("Change the opportunity"), payload=OpportunitiesOption.CHANGE))
+            offers.append(Offer(label=N_("Close applications now"), payload=OpportunitiesOption.CLOSE))
         elif turn.now < opportunity.deadline:
-            offers.append(Offer(label=N_("Open applications again"), payload=REOPEN))
-        offers.append(Offer(label=N_("Back"), payload=BACK))
+            offers.append(Offer(label=N_("Open applications again"), payload=OpportunitiesOption.REOPEN))
+        offers.append(Offer(label=N_("Back"), payload=OpportunitiesOption.BACK))
         turn.say("\n".join(lines), offers)
 
     def _chosen(self, turn: Turn) -> tuple[CanteenApplication, CanteenOpportunity] | None:
@@ -238,10 +266,10 @@ class StaffCanteens:
         turn.say(
             "\n".join([f"{family.full_name} · {_status(chosen.status)}", comma_list(marks, turn.language)]),
             [
-                Offer(label=N_("Shortlist"), payload=Decide(ApplicationStatus.SHORTLISTED).pack()),
-                Offer(label=N_("Accept"), payload=Decide(ApplicationStatus.ACCEPTED).pack()),
-                Offer(label=N_("Reject"), payload=Decide(ApplicationStatus.REJECTED).pack()),
-                Offer(label=N_("Back"), payload=TO_OPPORTUNITY),
+                Offer(label=N_("Shortlist"), payload=Decide(ApplicationStatus.SHORTLISTED)),
+                Offer(label=N_("Accept"), payload=Decide(ApplicationStatus.ACCEPTED)),
+                Offer(label=N_("Reject"), payload=Decide(ApplicationStatus.REJECTED)),
+                Offer(label=N_("Back"), payload=OpportunitiesOption.TO_OPPORTUNITY),
             ],
         )
 
@@ -249,16 +277,19 @@ class StaffCanteens:
         turn.step = REASON
         turn.say(
             _("Why? She will read it. Type the reason, or choose “No reason”."),
-            [Offer(label=N_("No reason"), payload=NO_REASON), Offer(label=N_("Back"), payload=NOT_NOW)],
+            [
+                Offer(label=N_("No reason"), payload=OpportunitiesOption.NO_REASON),
+                Offer(label=N_("Back"), payload=OpportunitiesOption.NOT_NOW),
+            ],
         )
 
-    def _with_reason(self, turn: Turn, choice: str | None) -> None:
+    def _with_reason(self, turn: Turn, choice: Payload | None) -> None:
         typed = " ".join(turn.inbound.text.split())
         if len(typed) > canteens.REASON_LENGTH:  # asked again: cutting it would lose what was typed
             turn.say(_("Please keep it under %(limit)s characters.", limit=canteens.REASON_LENGTH))
             self._ask_reason(turn)
             return
-        reason = None if choice == NO_REASON or says_none(typed) else typed or None
+        reason = None if choice == OpportunitiesOption.NO_REASON or says_none(typed) else typed or None
         self._ask_decision(turn, ApplicationStatus.REJECTED, reason)
 
     def _ask_decision(self, turn: Turn, status: ApplicationStatus, reason: str | None) -> None:
@@ -291,7 +322,10 @@ class StaffCanteens:
         turn.step = DECIDING
         turn.say(
             "\n".join(lines),
-            [Offer(label=N_("Yes, decide it"), payload=DECIDE_YES), Offer(label=N_("No"), payload=DECIDE_NO)],
+            [
+                Offer(label=N_("Yes, decide it"), payload=OpportunitiesOption.DECIDE_YES),
+                Offer(label=N_("No"), payload=OpportunitiesOption.DECIDE_NO),
+            ],
         )
 
     def _decide(self, turn: Turn, status: ApplicationStatus, reason: str | None, seen: str | None) -> None:
@@ -321,7 +355,10 @@ class StaffCanteens:
                 "Close applications now? Families can no longer apply; you can open them again until the "
                 "deadline."
             ),
-            [Offer(label=N_("Yes, close them"), payload=CLOSE_YES), Offer(label=N_("No"), payload=CLOSE_NO)],
+            [
+                Offer(label=N_("Yes, close them"), payload=OpportunitiesOption.CLOSE_YES),
+                Offer(label=N_("No"), payload=OpportunitiesOption.CLOSE_NO),
+            ],
         )
 
     def _unchanged(self, turn: Turn) -> None:

@@ -15,12 +15,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from conversations.engine.forms import Field, Form, Invalid, Text, asked_again
+from conversations.engine.forms import Field, Form, Invalid, Skip, Text, asked_again
 from conversations.engine.turn import Answer, FlowName, Turn
 from conversations.staff.audience_fields import (
-    NOW,
     When,
     audience_fields,
+    is_now,
     moment,
     refuse_night,
     requested_audience,
@@ -34,8 +34,6 @@ from office import events
 from office.errors import OfficeError, Refused
 from storage.events import EventDetails
 from storage.models import Event
-
-NONE = "none"
 
 
 def short_text(limit: int) -> Any:
@@ -76,10 +74,10 @@ class Optional(Field):
     parse: Any
 
     def offers(self, turn: Turn, draft: dict[str, Any]) -> Sequence[Offer]:
-        return (Offer(label=self.none_label, payload=f"{self.name}:{NONE}"),)
+        return (Offer(label=self.none_label, payload=Skip(self.name)),)
 
     def take(self, turn: Turn, answer: Answer, draft: dict[str, Any]) -> Any:
-        if answer.choice == f"{self.name}:{NONE}" or says_none(answer.text):
+        if answer.choice == Skip(self.name) or says_none(answer.text):
             return ""
         return self.parse(answer.text, turn)
 
@@ -159,7 +157,7 @@ def create_event(turn: Turn, answers: dict[str, Any]) -> None:
     if held is not None and held < event.starts_at:  # quiet hours: they go when these end
         invite = long_time(held)
     else:  # or at once, when the morning would be too late for the event
-        invite = _("now") if answers["invite"] == NOW else long_time(invite_at)
+        invite = _("now") if is_now(answers["invite"]) else long_time(invite_at)
     turn.say(
         _(
             "Event %(number)s is saved: %(title)s, %(when)s. Invitations go out %(invite)s.",

@@ -10,6 +10,7 @@ An office's staff see their office's events; admins every event. Rights are read
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 from conversations.engine.forms import yes_or_no
@@ -21,28 +22,50 @@ from core.channel import Offer
 from core.dates import long_time
 from core.domain import GuestStatus
 from core.i18n import N_, _, ngettext
-from core.payloads import Came, NotCame, ShowEvent
+from core.payloads import Options, Payload
 from core.text import comma_list
 from office import events
 from office.errors import OfficeError
 from storage.audiences import Audience
 from storage.models import Event
 
-NEW = "events:new"
-UPCOMING = "events:upcoming"
-STAFF_MENU = "events:back"
-MENU = "events:menu"
 RECENT = timedelta(days=14)  # how long an event stays on the list after it ended
 SHOWN_AT_ONCE = 10
-ATTENDANCE = "event:attendance"
-DONE = "event:done"
-CANCEL = "event:cancel"
-CHANGE = "event:change"
-THANK = "event:thank"
-CONFIRM_YES = "event:cancel:yes"
-CONFIRM_NO = "event:cancel:no"
 LIST, DETAIL, MARKING, CONFIRM = "list", "detail", "marking", "confirm"
 NAMES_SHOWN = 30
+
+
+@dataclass(frozen=True)
+class ShowEvent(Payload, prefix="event"):
+    event: int
+
+
+@dataclass(frozen=True)
+class Came(Payload, prefix="event:came"):
+    family: int
+
+
+@dataclass(frozen=True)
+class NotCame(Payload, prefix="event:not-came"):
+    """A family marked as having come by mistake: choosing her again takes the mark back."""
+
+    family: int
+
+
+class EventsOption(Options, prefix="events"):
+    """The training events' options, in the staff chat."""
+
+    NEW = "new"
+    UPCOMING = "upcoming"
+    STAFF_MENU = "back"
+    MENU = "menu"
+    ATTENDANCE = "attendance"
+    DONE = "done"
+    CANCEL = "cancel"
+    CHANGE = "change"
+    THANK = "thank"
+    CONFIRM_YES = "cancel-yes"
+    CONFIRM_NO = "cancel-no"
 
 
 class StaffEvents:
@@ -68,23 +91,23 @@ class StaffEvents:
 
     def answer(self, turn: Turn, answer: Answer) -> None:
         member = turn.staff
-        choice = answer.choice or ""
+        choice = answer.choice
         if turn.step == CONFIRM:  # "نعم" or "no" typed answers the question too
-            choice = yes_or_no(turn, answer, CONFIRM_YES, CONFIRM_NO) or choice
+            choice = yes_or_no(turn, answer, EventsOption.CONFIRM_YES, EventsOption.CONFIRM_NO) or choice
         if member is None:
             turn.go(FlowName.HOME)
-        elif choice == NEW:
+        elif choice == EventsOption.NEW:
             turn.go(FlowName.NEW_EVENT)
-        elif choice == UPCOMING:
+        elif choice == EventsOption.UPCOMING:
             self._list(turn)
-        elif choice == STAFF_MENU:
+        elif choice == EventsOption.STAFF_MENU:
             turn.go(FlowName.STAFF)
-        elif choice == MENU:
+        elif choice == EventsOption.MENU:
             self._menu(turn)
         elif turn.step == LIST and (shown := ShowEvent.unpack(choice)):
             turn.remember(**{SHOWN: shown.event})
             self._detail(turn)
-        elif turn.step == DETAIL and choice == ATTENDANCE:
+        elif turn.step == DETAIL and choice == EventsOption.ATTENDANCE:
             self._marking(turn)
         elif turn.step == MARKING and (came := Came.unpack(choice)):
             self._mark(turn, [came.family], came=True)
@@ -92,11 +115,11 @@ class StaffEvents:
             self._mark(turn, [mistaken.family], came=False)
         elif turn.step == MARKING and (several := _families_named(turn, answer.text)):
             self._mark(turn, several, came=True)  # "1 3 4": several at once, marks only
-        elif turn.step == MARKING and choice == DONE:
+        elif turn.step == MARKING and choice == EventsOption.DONE:
             self._detail(turn)
-        elif turn.step == DETAIL and choice == CANCEL:
+        elif turn.step == DETAIL and choice == EventsOption.CANCEL:
             self._confirm(turn)
-        elif turn.step == DETAIL and choice == CHANGE:
+        elif turn.step == DETAIL and choice == EventsOption.CHANGE:
             if _may_change(turn):
                 edit_event.discard(
                     turn
@@ -105,10 +128,10 @@ class StaffEvents:
             else:  # a button from before it started, was cancelled, or her rights changed
                 turn.say(_("That event can no longer be changed."))
                 self._detail(turn)
-        elif turn.step == DETAIL and choice == THANK:
+        elif turn.step == DETAIL and choice == EventsOption.THANK:
             self._thank(turn)
-        elif turn.step == CONFIRM and choice in (CONFIRM_YES, CONFIRM_NO):
-            if choice == CONFIRM_YES:
+        elif turn.step == CONFIRM and choice in (EventsOption.CONFIRM_YES, EventsOption.CONFIRM_NO):
+            if choice == EventsOption.CONFIRM_YES:
                 self._cancel(turn)
             else:
                 turn.say(_("Nothing was changed."))
@@ -134,9 +157,9 @@ class StaffEvents:
         turn.say(
             _("Training events: what would you like to do?"),
             [
-                Offer(label=N_("New event"), payload=NEW),
-                Offer(label=N_("Upcoming and recent events"), payload=UPCOMING),
-                Offer(label=N_("Staff menu"), payload=STAFF_MENU),
+                Offer(label=N_("New event"), payload=EventsOption.NEW),
+                Offer(label=N_("Upcoming and recent events"), payload=EventsOption.UPCOMING),
+                Offer(label=N_("Staff menu"), payload=EventsOption.STAFF_MENU),
             ],
         )
 
@@ -158,11 +181,8 @@ class StaffEvents:
         turn.say(
             _("Upcoming events, and those of the last two weeks (✓ over). Choose one to see its answers:"),
             [
-                *(
-                    Offer(label=_list_label(event, turn), payload=ShowEvent(event.id).pack())
-                    for event in shown
-                ),
-                Offer(label=N_("Back"), payload=MENU),
+                *(Offer(label=_list_label(event, turn), payload=ShowEvent(event.id)) for event in shown),
+                Offer(label=N_("Back"), payload=EventsOption.MENU),
             ],
         )
 
@@ -195,13 +215,13 @@ class StaffEvents:
             lines.append(_("Waiting list: %(names)s", names=comma_list(waiting[:NAMES_SHOWN], turn.language)))
         offers = []
         if event.cancelled_at is None and turn.now >= event.starts_at:
-            offers.append(Offer(label=N_("Mark attendance"), payload=ATTENDANCE))
+            offers.append(Offer(label=N_("Mark attendance"), payload=EventsOption.ATTENDANCE))
         if events.changeable(turn.session, turn.actor, event.id, turn.now):
-            offers.append(Offer(label=N_("Change the event"), payload=CHANGE))
-            offers.append(Offer(label=N_("Cancel this event"), payload=CANCEL))
+            offers.append(Offer(label=N_("Change the event"), payload=EventsOption.CHANGE))
+            offers.append(Offer(label=N_("Cancel this event"), payload=EventsOption.CANCEL))
         if counts["attended"]:
-            offers.append(Offer(label=N_("Thank those who came"), payload=THANK))
-        offers.append(Offer(label=N_("Back to events"), payload=MENU))
+            offers.append(Offer(label=N_("Thank those who came"), payload=EventsOption.THANK))
+        offers.append(Offer(label=N_("Back to events"), payload=EventsOption.MENU))
         turn.say("\n".join(lines), offers)
 
     def _marking(self, turn: Turn) -> None:
@@ -236,11 +256,11 @@ class StaffEvents:
                         label=f"{'✅ ' if line.attended_at else ''}{line.full_name}",
                         # Its own payload once marked: a second tap of the same button (or Telegram
                         # delivering it twice) is then a stale button, not a mark taken back.
-                        payload=(NotCame if line.attended_at else Came)(line.beneficiary_id).pack(),
+                        payload=(NotCame if line.attended_at else Came)(line.beneficiary_id),
                     )
                     for line in guests[:NAMES_SHOWN]
                 ),
-                Offer(label=N_("Done"), payload=DONE),
+                Offer(label=N_("Done"), payload=EventsOption.DONE),
             ],
         )
 
@@ -277,8 +297,8 @@ class StaffEvents:
         turn.say(
             _("Cancel this event? The families who said they would come are told."),
             [
-                Offer(label=N_("Yes, cancel it"), payload=CONFIRM_YES),
-                Offer(label=N_("No, keep it"), payload=CONFIRM_NO),
+                Offer(label=N_("Yes, cancel it"), payload=EventsOption.CONFIRM_YES),
+                Offer(label=N_("No, keep it"), payload=EventsOption.CONFIRM_NO),
             ],
         )
 

@@ -15,23 +15,29 @@ from core.channel import Offer
 from core.dates import short_stamp
 from core.domain import StaffRole
 from core.i18n import N_, _
+from core.payloads import Options
 from office import audit
 from office import staff as office_staff
 from office.errors import OfficeError
 from office.words import ACTIONS, OUTCOMES, said
 from storage import offices
 
-REGISTRATIONS = "staff:registrations"
-ANNOUNCEMENTS = "staff:announcements"
-EVENTS = "staff:events"
-CANTEENS = "staff:canteens"
-VERIFY = "staff:verify"
-STAFF_LIST = "staff:list"  # admins: the staff of each office
-AUDIT = "staff:audit"  # admins: the latest office actions
-OFFICES = "staff:offices"  # admins: how families reach each office
-QUESTIONS = "staff:questions"  # families' questions to her office
 AUDIT_SHOWN = 20
 WAITING = "waiting"  # the step of conversations.staff_registrations that lists registrations waiting
+
+
+class StaffOption(Options, prefix="staff"):
+    """The staff menu's options."""
+
+    REGISTRATIONS = "registrations"
+    ANNOUNCEMENTS = "announcements"
+    EVENTS = "events"
+    CANTEENS = "canteens"
+    VERIFY = "verify"
+    STAFF_LIST = "list"  # admins: the staff of each office
+    AUDIT = "audit"  # admins: the latest office actions
+    OFFICES = "offices"  # admins: how families reach each office
+    QUESTIONS = "questions"  # families' questions to her office
 
 
 class StaffHome:
@@ -48,9 +54,9 @@ class StaffHome:
         turn.step = None
         admins = (
             [
-                Offer(label=N_("Staff of each office"), payload=STAFF_LIST),
-                Offer(label=N_("Office log"), payload=AUDIT),
-                Offer(label=N_("Offices: phone, address, hours"), payload=OFFICES),
+                Offer(label=N_("Staff of each office"), payload=StaffOption.STAFF_LIST),
+                Offer(label=N_("Office log"), payload=StaffOption.AUDIT),
+                Offer(label=N_("Offices: phone, address, hours"), payload=StaffOption.OFFICES),
             ]
             if member.role == StaffRole.ADMIN.value
             else []
@@ -58,12 +64,12 @@ class StaffHome:
         turn.say(
             _("Staff menu: what would you like to do?"),
             [
-                Offer(label=N_("Questions from families"), payload=QUESTIONS),
-                Offer(label=N_("Registrations"), payload=REGISTRATIONS),
-                Offer(label=N_("Verify registrations"), payload=VERIFY),
-                Offer(label=N_("Announcements"), payload=ANNOUNCEMENTS),
-                Offer(label=N_("Training events"), payload=EVENTS),
-                Offer(label=N_("Canteen opportunities"), payload=CANTEENS),
+                Offer(label=N_("Questions from families"), payload=StaffOption.QUESTIONS),
+                Offer(label=N_("Registrations"), payload=StaffOption.REGISTRATIONS),
+                Offer(label=N_("Verify registrations"), payload=StaffOption.VERIFY),
+                Offer(label=N_("Announcements"), payload=StaffOption.ANNOUNCEMENTS),
+                Offer(label=N_("Training events"), payload=StaffOption.EVENTS),
+                Offer(label=N_("Canteen opportunities"), payload=StaffOption.CANTEENS),
                 *(admins if member.role == StaffRole.ADMIN.value else []),
             ],
         )
@@ -72,23 +78,27 @@ class StaffHome:
         member = turn.staff
         if member is None:  # no longer staff: she gets what everyone gets
             turn.go(FlowName.HOME)
-        elif answer.choice == REGISTRATIONS:
+        elif answer.choice == StaffOption.REGISTRATIONS:
             turn.go(FlowName.STAFF_REGISTRATIONS)
-        elif answer.choice == QUESTIONS:
+        elif answer.choice == StaffOption.QUESTIONS:
             turn.go(FlowName.STAFF_QUESTIONS)
-        elif answer.choice == ANNOUNCEMENTS:
+        elif answer.choice == StaffOption.ANNOUNCEMENTS:
             turn.go(FlowName.ANNOUNCEMENTS)
-        elif answer.choice == EVENTS:
+        elif answer.choice == StaffOption.EVENTS:
             turn.go(FlowName.STAFF_EVENTS)
-        elif answer.choice == CANTEENS:
+        elif answer.choice == StaffOption.CANTEENS:
             turn.go(FlowName.STAFF_CANTEENS)
-        elif answer.choice == OFFICES:
+        elif answer.choice == StaffOption.OFFICES:
             turn.go(FlowName.STAFF_OFFICES)
-        elif answer.choice == VERIFY:
+        elif answer.choice == StaffOption.VERIFY:
             turn.go(FlowName.STAFF_REGISTRATIONS, at=WAITING)  # also reached from Canteen opportunities
-        elif answer.choice in (STAFF_LIST, AUDIT):
+        elif answer.choice in (StaffOption.STAFF_LIST, StaffOption.AUDIT):
             try:
-                turn.say(staff_of_each_office(turn) if answer.choice == STAFF_LIST else office_log(turn))
+                turn.say(
+                    staff_of_each_office(turn)
+                    if answer.choice == StaffOption.STAFF_LIST
+                    else office_log(turn)
+                )
             except OfficeError as refused:  # no longer an admin
                 turn.say(refused.message)
             self.ask(turn)

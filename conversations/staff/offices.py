@@ -12,20 +12,26 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from conversations.engine.choices import OfficeChoice
 from conversations.engine.forms import Form, Invalid, Parser, Text, asked_again
 from conversations.engine.turn import Answer, FlowName, Turn
 from core.channel import Offer
 from core.dates import hours_text, parse_hours, unreadable_hours
 from core.domain import StaffRole
 from core.i18n import N_, LazyText, _
-from core.payloads import OfficeChoice
+from core.payloads import Options
 from core.text import says_none
 from office import offices
 from office.errors import OfficeError, Refused
 from storage.models import Office
 
 CHOSEN = "office_contact_code"  # the office whose contact the form changes
-STAFF_MENU = "offices:staff"
+
+
+class OfficesOption(Options, prefix="office-contacts"):
+    """The offices' options, in the staff chat."""
+
+    STAFF_MENU = "staff"
 
 
 def _admin(turn: Turn) -> bool:
@@ -50,17 +56,17 @@ class StaffOffices:
                 *(
                     Offer(
                         label=f"{office.name(turn.language)} · {office.phone or no_phone}",
-                        payload=str(OfficeChoice(office.code)),
+                        payload=OfficeChoice(office.code),
                     )
                     for office in offices.listing(turn.session)
                 ),
-                Offer(label=N_("Back to the staff menu"), payload=STAFF_MENU),
+                Offer(label=N_("Back to the staff menu"), payload=OfficesOption.STAFF_MENU),
             ],
         )
 
     def answer(self, turn: Turn, answer: Answer) -> None:
         chosen = OfficeChoice.unpack(answer.choice)
-        if not _admin(turn) or answer.choice == STAFF_MENU:
+        if not _admin(turn) or answer.choice == OfficesOption.STAFF_MENU:
             turn.go(FlowName.STAFF)
         elif chosen is not None:
             office_contact.discard(turn)  # from the office's contact as it is now

@@ -8,11 +8,13 @@ staff menu → Questions from families → a question → (type the answer) → 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from conversations.engine.turn import Answer, FlowName, Turn
 from core.channel import Offer
 from core.dates import short_stamp
 from core.i18n import N_, _
+from core.payloads import Options, Payload
 from office import inbox
 from office.errors import OfficeError
 from office.words import FILE_KINDS, TOPICS, said
@@ -20,9 +22,22 @@ from storage.threads import FAMILY, NOTE, Listed
 
 SHOWN = 10
 ICONS = {"voice": "🎤", "audio": "🎵", "photo": "🖼️", "video": "🎞️", "document": "📄"}  # on her phone
-CLOSE, BACK, MENU = "questions:close", "questions:back", "questions:menu"
-CLOSING, BACK_TO_IT = "questions:closing", "questions:keep"
 THREAD = "thread"  # the question she has open
+
+
+@dataclass(frozen=True)
+class ShowQuestion(Payload, prefix="question"):
+    thread: int
+
+
+class QuestionsOption(Options, prefix="questions"):
+    """The questions' options, in the staff chat."""
+
+    CLOSE = "close"
+    BACK = "back"
+    MENU = "menu"
+    CLOSING = "closing"
+    BACK_TO_IT = "keep"
 
 
 class StaffQuestions:
@@ -55,13 +70,13 @@ class StaffQuestions:
                 label=" · ".join(
                     filter(None, [_named(listed), said(TOPICS, listed.thread.topic), _latest(listed)])
                 ),
-                payload=f"questions:{listed.thread.id}",
+                payload=ShowQuestion(listed.thread.id),
             )
             for listed in found
         ]
         turn.say(
             _("Questions from families, those waiting longest first:"),
-            [*offers, Offer(N_("Back to the staff menu"), MENU)],
+            [*offers, Offer(N_("Back to the staff menu"), QuestionsOption.MENU)],
         )
 
     def _show(self, turn: Turn) -> None:
@@ -83,29 +98,35 @@ class StaffQuestions:
             lines.append(f"{when} · {who}: {what}")
         turn.say(
             "\n".join(lines) + "\n\n" + _("Type your answer and it is sent to her."),
-            [Offer(N_("Back to the questions"), BACK), Offer(N_("Close this question"), CLOSE)],
+            [
+                Offer(N_("Back to the questions"), QuestionsOption.BACK),
+                Offer(N_("Close this question"), QuestionsOption.CLOSE),
+            ],
         )
 
     def answer(self, turn: Turn, answer: Answer) -> None:
-        choice = answer.choice or ""
-        if choice == MENU:
+        choice = answer.choice
+        if choice == QuestionsOption.MENU:
             turn.go(FlowName.STAFF)
-        elif choice.startswith("questions:") and choice.removeprefix("questions:").isdigit():
-            turn.remember(**{THREAD: int(choice.removeprefix("questions:"))})
+        elif isinstance(choice, ShowQuestion):
+            turn.remember(**{THREAD: choice.thread})
             turn.step = THREAD
             self._show(turn)
-        elif turn.step != THREAD or choice == BACK:
+        elif turn.step != THREAD or choice == QuestionsOption.BACK:
             self._list(turn)
-        elif choice == CLOSE:
+        elif choice == QuestionsOption.CLOSE:
             turn.say(
                 _("Close this question? She can write again whenever she needs."),
-                [Offer(N_("Yes, close it"), CLOSING), Offer(N_("No, keep it open"), BACK_TO_IT)],
+                [
+                    Offer(N_("Yes, close it"), QuestionsOption.CLOSING),
+                    Offer(N_("No, keep it open"), QuestionsOption.BACK_TO_IT),
+                ],
             )
-        elif choice == CLOSING:
+        elif choice == QuestionsOption.CLOSING:
             if self._act(turn, lambda thread: inbox.close(turn.session, turn.actor, thread, turn.now)):
                 turn.say(_("Closed. She can write again whenever she needs."))
             self._list(turn)
-        elif choice == BACK_TO_IT:
+        elif choice == QuestionsOption.BACK_TO_IT:
             self._show(turn)
         else:
             written = turn.inbound.text  # as she typed it: the family reads her own words

@@ -10,11 +10,13 @@ An office's staff see their office's families only; another office's answers as 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from conversations.engine.turn import Answer, FlowName, Turn
 from core.channel import Offer
 from core.domain import Verification
 from core.i18n import N_, _
-from core.payloads import ShowFamily
+from core.payloads import Options, Payload
 from core.text import says_none
 from core.validators import mask
 from office import registrations
@@ -23,21 +25,31 @@ from office.words import registration_lines
 from storage import offices
 from storage.models import Beneficiary
 
-WAITING_LIST = "registrations:waiting"
-FIND = "registrations:find"
-STAFF_MENU = "registrations:staff"
-OVERVIEW = "registrations:overview"
-VERIFY = "registration:verify"
-CORRECTION = "registration:correction"
-UNVERIFY = "registration:unverify"
-UNDO = "registration:undo"
-NEXT = "registration:next"
-BACK = "registration:back"
 WAITING, FINDING, DETAIL, REASON, DONE = "waiting", "finding", "detail", "reason", "done"
 SHOWN = "registration_family"  # the family on her screen
 ASKING = "registration_asking"  # what the reason is for: a correction, or taking the verification back
 SEEN = "registration_seen"  # where her registration's history stood when it was on her screen
 SHOWN_AT_ONCE = 20
+
+
+@dataclass(frozen=True)
+class ShowFamily(Payload, prefix="registration"):
+    family: int
+
+
+class RegistrationsOption(Options, prefix="registrations"):
+    """The registrations' options, in the staff chat."""
+
+    WAITING_LIST = "waiting"
+    FIND = "find"
+    STAFF_MENU = "staff"
+    OVERVIEW = "overview"
+    VERIFY = "verify"
+    CORRECTION = "correction"
+    UNVERIFY = "unverify"
+    UNDO = "undo"
+    NEXT = "next"
+    BACK = "back"
 
 
 class StaffRegistrations:
@@ -54,40 +66,40 @@ class StaffRegistrations:
         elif turn.step == FINDING:
             self._finding(turn)
         elif turn.step == REASON:
-            self._reason(turn, turn.answers.get(ASKING) or CORRECTION)
+            self._reason(turn, turn.answers.get(ASKING) or RegistrationsOption.CORRECTION)
         elif turn.step in (DETAIL, DONE):
             self._detail(turn)
         else:
             self._overview(turn)
 
     def answer(self, turn: Turn, answer: Answer) -> None:
-        choice = answer.choice or ""
+        choice = answer.choice
         if turn.staff is None:
             turn.go(FlowName.HOME)
-        elif choice == STAFF_MENU:
+        elif choice == RegistrationsOption.STAFF_MENU:
             turn.go(FlowName.STAFF)
-        elif choice == OVERVIEW:
+        elif choice == RegistrationsOption.OVERVIEW:
             self._overview(turn)
-        elif choice in (WAITING_LIST, NEXT):
+        elif choice in (RegistrationsOption.WAITING_LIST, RegistrationsOption.NEXT):
             self._waiting(turn)
-        elif choice == FIND:
+        elif choice == RegistrationsOption.FIND:
             self._finding(turn)
         elif turn.step == WAITING and (chosen := ShowFamily.unpack(choice)):
             turn.remember(**{SHOWN: chosen.family})
             self._detail(turn)
         elif turn.step == FINDING and not choice:
             self._found(turn, answer.text)
-        elif choice == BACK and turn.step == REASON:
+        elif choice == RegistrationsOption.BACK and turn.step == REASON:
             self._detail(turn)
-        elif choice == BACK:
+        elif choice == RegistrationsOption.BACK:
             self._waiting(turn)
-        elif turn.step == DETAIL and choice == VERIFY:
+        elif turn.step == DETAIL and choice == RegistrationsOption.VERIFY:
             self._verify(turn)
-        elif turn.step == DETAIL and choice in (CORRECTION, UNVERIFY):
+        elif turn.step == DETAIL and choice in (RegistrationsOption.CORRECTION, RegistrationsOption.UNVERIFY):
             self._reason(turn, choice)
         elif turn.step == REASON and not choice:
             self._with_reason(turn)
-        elif turn.step == DONE and choice == UNDO:
+        elif turn.step == DONE and choice == RegistrationsOption.UNDO:
             self._undo(turn)
         else:
             turn.say(_("Sorry, I did not understand that. Please choose from the menu by typing a number."))
@@ -125,10 +137,11 @@ class StaffRegistrations:
             "\n".join(lines),
             [
                 Offer(
-                    label=_("Verify registrations (%(count)s waiting)", count=waiting), payload=WAITING_LIST
+                    label=_("Verify registrations (%(count)s waiting)", count=waiting),
+                    payload=RegistrationsOption.WAITING_LIST,
                 ),
-                Offer(label=N_("Find a family"), payload=FIND),
-                Offer(label=N_("Staff menu"), payload=STAFF_MENU),
+                Offer(label=N_("Find a family"), payload=RegistrationsOption.FIND),
+                Offer(label=N_("Staff menu"), payload=RegistrationsOption.STAFF_MENU),
             ],
         )
 
@@ -143,17 +156,17 @@ class StaffRegistrations:
         turn.say(
             _("Registrations waiting for verification. Choose a family to see her details:"),
             [
-                *(
-                    Offer(label=_label(family, names), payload=ShowFamily(family.id).pack())
-                    for family in waiting
-                ),
-                Offer(label=N_("Back"), payload=OVERVIEW),
+                *(Offer(label=_label(family, names), payload=ShowFamily(family.id)) for family in waiting),
+                Offer(label=N_("Back"), payload=RegistrationsOption.OVERVIEW),
             ],
         )
 
     def _finding(self, turn: Turn) -> None:
         turn.step = FINDING
-        turn.say(_("Type her national ID or her mobile number."), [Offer(label=N_("Back"), payload=OVERVIEW)])
+        turn.say(
+            _("Type her national ID or her mobile number."),
+            [Offer(label=N_("Back"), payload=RegistrationsOption.OVERVIEW)],
+        )
 
     def _found(self, turn: Turn, typed: str) -> None:
         try:
@@ -184,14 +197,14 @@ class StaffRegistrations:
         turn.remember(**{SEEN: registrations.last_change(turn.session, turn.actor, family.id)})
         state = family.verification
         offers = (
-            [Offer(label=N_("Take the verification back"), payload=UNVERIFY)]
+            [Offer(label=N_("Take the verification back"), payload=RegistrationsOption.UNVERIFY)]
             if state is Verification.VERIFIED
             else [
-                Offer(label=N_("Verify"), payload=VERIFY),
-                Offer(label=N_("Ask for a correction"), payload=CORRECTION),
+                Offer(label=N_("Verify"), payload=RegistrationsOption.VERIFY),
+                Offer(label=N_("Ask for a correction"), payload=RegistrationsOption.CORRECTION),
             ]
         )
-        turn.say(details(turn, family), [*offers, Offer(label=N_("Back"), payload=BACK)])
+        turn.say(details(turn, family), [*offers, Offer(label=N_("Back"), payload=RegistrationsOption.BACK)])
 
     def _verify(self, turn: Turn) -> None:
         family = self._shown(turn)
@@ -208,9 +221,9 @@ class StaffRegistrations:
         turn.say(
             _("%(name)s is verified. She is told.", name=family.full_name),
             [
-                Offer(label=N_("Undo"), payload=UNDO),
-                Offer(label=N_("Next registration"), payload=NEXT),
-                Offer(label=N_("Back"), payload=OVERVIEW),
+                Offer(label=N_("Undo"), payload=RegistrationsOption.UNDO),
+                Offer(label=N_("Next registration"), payload=RegistrationsOption.NEXT),
+                Offer(label=N_("Back"), payload=RegistrationsOption.OVERVIEW),
             ],
         )
 
@@ -230,9 +243,9 @@ class StaffRegistrations:
         turn.step = REASON
         turn.say(
             _("What should she correct? She will read it, so write it to her.")
-            if asking == CORRECTION
+            if asking == RegistrationsOption.CORRECTION
             else _("Why is the verification taken back? It is kept in the log; she is not told."),
-            [Offer(label=N_("Back"), payload=BACK)],
+            [Offer(label=N_("Back"), payload=RegistrationsOption.BACK)],
         )
 
     def _with_reason(self, turn: Turn) -> None:
@@ -243,10 +256,10 @@ class StaffRegistrations:
             return
         if not written or says_none(written):
             turn.say(_("Please give the reason."))
-            self._reason(turn, turn.answers.get(ASKING) or CORRECTION)
+            self._reason(turn, turn.answers.get(ASKING) or RegistrationsOption.CORRECTION)
             return
         try:
-            if turn.answers.get(ASKING) == UNVERIFY:
+            if turn.answers.get(ASKING) == RegistrationsOption.UNVERIFY:
                 registrations.unverify(
                     turn.session, turn.actor, family.id, written, turn.now, seen=_seen(turn)
                 )

@@ -1,0 +1,258 @@
+"""A flow that is not a form, as a table: how each step is shown, and rows of (what she chose, at which steps)
+→ what follows, read top to bottom as the script of the dialogue, with a fallback for anything else.
+python-telegram-bot's ConversationHandler is the model: its states are our steps, its handlers our rows.
+
+    staff_events = Screens(
+        FlowName.STAFF_EVENTS,
+        allowed=is_staff,
+        screens={None: menu, Step.LIST: listing, Step.DETAIL: detail, Step.MARKING: marking},
+        confirms=(CANCELLING,),
+        routes=(
+            On(EventsOption.NEW, go=FlowName.NEW_EVENT),
+            On(ShowEvent, at=Step.LIST, then=open_event),
+            On(TYPED, at=Step.MARKING, then=several_came),
+            On(EventsOption.CONFIRM_YES, at=Step.CONFIRM, then=cancel_event),
+            ...
+        ),
+        help_text=N_("Here you create training events …"),
+    )
+
+A row names what she chose: one payload (`EventsOption.NEW`), a payload type (`ShowEvent`: any of them), or
+`TYPED` (words that chose no option); and where: the steps it applies at (`at`; every step when not given,
+`at=None` for the flow's first screen). Its handler (`then`) gets the turn and what she chose (the payload, or
+the `Answer` to typed words); or the row shows a screen again (`show`) or goes to another flow (`go`). The
+first row that fits runs; none fitting, `otherwise` does. A `Confirm` is a yes/no screen of its own, where
+"نعم" or "no" typed choose its yes or no. `Shown` keeps the one thing on her screen between turns.
+
+`check` is run when the flows are put together (`conversations.flows`): every row's step is a screen of the
+flow, every flow a row goes to exists, and every screen has a row that leaves it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Final, Generic, TypeVar
+
+from conversations.engine.forms import yes_or_no
+from conversations.engine.turn import Answer, FlowName, Turn
+from core.channel import Offer
+from core.i18n import LazyText, _
+from core.payloads import Payload
+
+T = TypeVar("T")
+
+
+class Typed:
+    """Words she typed that chose no option."""
+
+    def __repr__(self) -> str:
+        return "TYPED"
+
+
+TYPED: Final = Typed()
+
+Screen = Callable[[Turn], None]
+Handler = Callable[[Turn, Any], None]
+Chosen = Payload | type[Payload] | Typed
+
+
+@dataclass(frozen=True, init=False)
+class On:
+    """One row: what she chose, at which steps (any step when none are named), and what follows: a handler,
+    a screen shown again, or another flow."""
+
+    chosen: tuple[Chosen, ...]
+    at: tuple[str | None, ...]
+    then: Handler | None
+    show: Screen | None
+    go: FlowName | None
+    go_at: str | None
+    when: Callable[[Turn, Any], bool] | None
+
+    def __init__(
+        self,
+        *chosen: Chosen,
+        at: str | tuple[str | None, ...] | None = (),  # () every step; None the first screen
+        then: Handler | None = None,
+        show: Screen | None = None,
+        go: FlowName | None = None,
+        go_at: str | None = None,
+        when: Callable[[Turn, Any], bool] | None = None,
+    ) -> None:
+        if not chosen or [then, show, go].count(None) != 2:
+            raise TypeError("a row names what she chose and exactly one of then, show or go")
+        object.__setattr__(self, "chosen", chosen)
+        object.__setattr__(self, "at", at if isinstance(at, tuple) else (at,))
+        object.__setattr__(self, "then", then)
+        object.__setattr__(self, "show", show)
+        object.__setattr__(self, "go", go)
+        object.__setattr__(self, "go_at", go_at)
+        object.__setattr__(self, "when", when)
+
+    def fits(self, step: str | None, answer: Answer) -> Any:
+        """What the row's handler gets (the payload, or the answer to typed words); None: it does not fit."""
+        if self.at and step not in self.at:
+            return None
+        for chosen in self.chosen:
+            if isinstance(chosen, Typed):
+                found: Any = answer if answer.choice is None else None
+            elif isinstance(chosen, type):
+                found = answer.choice if isinstance(answer.choice, chosen) else None
+            else:
+                found = answer.choice if answer.choice == chosen else None
+            if found is not None:
+                return found
+        return None
+
+    def run(self, turn: Turn, found: Any) -> None:
+        if self.go is not None:
+            turn.go(self.go, at=self.go_at)
+        elif self.show is not None:
+            self.show(turn)
+        elif self.then is not None:
+            self.then(turn, found)
+
+
+@dataclass(frozen=True)
+class Confirm:
+    """A yes or no asked at a step of its own before something that is not undone lightly: its own yes and
+    no payloads, so that no other question's button answers it; "نعم" or "no" typed answer it too (the table
+    takes it among its `confirms`, and its rows say what yes and no do)."""
+
+    step: str
+    question: LazyText | Callable[[Turn], str]
+    yes: Offer
+    no: Offer
+    safe_first: bool = False  # "no" as option 1: a "1" typed out of habit keeps things as they are
+
+    def ask(self, turn: Turn) -> None:
+        turn.step = self.step
+        question = str(self.question) if isinstance(self.question, LazyText) else self.question(turn)
+        turn.say(question, [self.no, self.yes] if self.safe_first else [self.yes, self.no])
+
+
+@dataclass(frozen=True)
+class Shown(Generic[T]):
+    """The one thing on her screen (an event, an announcement, a family): its number kept in the
+    conversation, and read back each time through `load`, which gives None for one she may no longer see."""
+
+    key: str
+    load: Callable[[Turn, int], T | None]
+
+    def keep(self, turn: Turn, number: int) -> None:
+        turn.remember(**{self.key: number})
+
+    def get(self, turn: Turn) -> T | None:
+        number = turn.answers.get(self.key)
+        return self.load(turn, number) if isinstance(number, int) else None
+
+
+def is_staff(turn: Turn) -> bool:
+    """Whether she is office staff (her rights are read once a turn)."""
+    return turn.staff is not None
+
+
+def is_registered(turn: Turn, chosen: object) -> bool:
+    return turn.registered
+
+
+def not_registered(turn: Turn, chosen: object) -> bool:
+    return not turn.registered
+
+
+def not_understood(turn: Turn, answer: Answer) -> None:
+    turn.say(_("Sorry, I did not understand that. Please choose from the menu by typing a number."))
+    turn.flow.ask(turn)
+
+
+def nothing_to_cancel(turn: Turn) -> None:
+    turn.say(_("There is nothing to cancel."))
+    turn.flow.ask(turn)
+
+
+@dataclass(frozen=True)
+class Screens:
+    """A flow as a table (see the module's docstring)."""
+
+    name: FlowName
+    screens: Mapping[str | None, Screen]
+    routes: Sequence[On]
+    help_text: LazyText | Callable[[Turn], str | None]
+    otherwise: Callable[[Turn, Answer], None] = not_understood
+    on_cancel: Screen = nothing_to_cancel
+    # What she sees first (the screen of no step, if not named); `allowed` is checked before each step,
+    # and whoever it refuses goes to the menu (the staff chat's flows: staff alone, their rights read again).
+    first: Screen | None = None
+    allowed: Callable[[Turn], bool] | None = None
+    confirms: Sequence[Confirm] = ()  # each a screen of its own, answered by its yes or no typed too
+    _shows: dict[str | None, Screen] = field(init=False, repr=False, compare=False)
+    _yes_no: dict[str, tuple[Payload, Payload]] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        asked = {confirm.step: confirm for confirm in self.confirms}
+        object.__setattr__(self, "_shows", {**{step: c.ask for step, c in asked.items()}, **self.screens})
+        yes_no = {step: (c.yes.payload, c.no.payload) for step, c in asked.items()}
+        object.__setattr__(self, "_yes_no", yes_no)
+
+    # -- the Flow protocol --------------------------------------------------------------------------
+
+    def begin(self, turn: Turn) -> None:
+        if self._refused(turn):
+            return
+        (self.first or self._shows[None])(turn)
+
+    def ask(self, turn: Turn) -> None:
+        if self._refused(turn):
+            return
+        self._shows.get(turn.step, self.first or self._shows[None])(turn)
+
+    def answer(self, turn: Turn, answer: Answer) -> None:
+        step = turn.step
+        if step in self._yes_no and answer.choice is None:  # "نعم" or "no" typed answers the question too
+            yes, no = self._yes_no[step]
+            said = yes_or_no(turn, answer, yes, no)
+            answer = Answer(text=answer.text, choice=said) if said is not None else answer
+        if self._refused(turn):
+            return
+        for route in self.routes:
+            found = route.fits(step, answer)
+            if found is not None and (route.when is None or route.when(turn, found)):
+                route.run(turn, found)
+                return
+        self.otherwise(turn, answer)
+
+    def help(self, turn: Turn) -> str | None:
+        return str(self.help_text) if isinstance(self.help_text, LazyText) else self.help_text(turn)
+
+    def cancel(self, turn: Turn) -> None:
+        self.on_cancel(turn)
+
+    def _refused(self, turn: Turn) -> bool:
+        if self.allowed is None or self.allowed(turn):
+            return False
+        turn.go(FlowName.HOME)
+        return True
+
+    # -- checked when the flows are put together ------------------------------------------------------
+
+    def check(self, names: Collection[FlowName]) -> list[str]:
+        """What is wrong with the table: a row at a step that has no screen, a row to a flow that is not
+        there, a screen no row leaves."""
+        problems = [
+            f"{self.name}: a row at step {step!r}, which has no screen"
+            for route in self.routes
+            for step in route.at
+            if step not in self._shows
+        ]
+        problems += [
+            f"{self.name}: a row goes to {route.go!r}, which is not a flow"
+            for route in self.routes
+            if route.go is not None and route.go not in names
+        ]
+        problems += [
+            f"{self.name}: nothing leaves step {step!r}"
+            for step in self._shows
+            if not any(not route.at or step in route.at for route in self.routes)
+        ]
+        return problems

@@ -11,7 +11,7 @@ from conversations.family.account import Account
 from conversations.family.ask_office import AskOffice, ToHerOffice
 from conversations.family.canteens import Canteens
 from conversations.family.confirm_identity import ConfirmIdentity
-from conversations.family.menu import Home
+from conversations.family.menu import home
 from conversations.family.my_details import change_details
 from conversations.family.registration import registration
 from conversations.family.services import Services
@@ -22,8 +22,8 @@ from conversations.staff.announcements import Announcements
 from conversations.staff.canteen_form import edit_canteen, new_canteen
 from conversations.staff.canteens import StaffCanteens
 from conversations.staff.event_form import edit_event, new_event
-from conversations.staff.events import StaffEvents
-from conversations.staff.menu import StaffHome
+from conversations.staff.events import staff_events
+from conversations.staff.menu import staff_home
 from conversations.staff.offices import StaffOffices, office_contact
 from conversations.staff.questions import StaffQuestions
 from conversations.staff.registrations import StaffRegistrations
@@ -36,17 +36,17 @@ class FlowsWrong(Exception):
 def all_flows() -> Dialogue:
     """Every flow, checked."""
     flows: list[Flow] = [
-        Home(),
+        home,
         AskOffice(),
         registration,
         Account(),
         change_details,
-        StaffHome(),
+        staff_home,
         ConfirmIdentity(),
         Announcements(),
         announce,
         Trainings(),
-        StaffEvents(),
+        staff_events,
         new_event,
         edit_event,
         FoodSafety(),

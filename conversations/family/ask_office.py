@@ -59,11 +59,11 @@ def said_now(turn: Turn, text: str | None = None) -> list[dict[str, Any]]:
     return [{"text": words if number == 0 else "", "media": media} for number, media in enumerate(files)]
 
 
-def not_understood(turn: Turn, text: str) -> None:
+def not_understood(turn: Turn, answer: Answer) -> None:
     """What she wrote on a screen that cannot read it: words are offered to her office; a stray number or
     letter is asked again."""
-    if sum(character.isalpha() for character in text) >= 2:
-        offer(turn, text)
+    if sum(character.isalpha() for character in answer.text) >= 2:
+        offer(turn, answer.text)
     else:
         turn.say(_("Sorry, I did not understand that. Please choose from the menu by typing a number."))
         turn.flow.ask(turn)

@@ -127,7 +127,7 @@ class Canteens:
             turn.remember(**{SHOWN: shown.opportunity})
             self._detail(turn)
         else:
-            ask_office.not_understood(turn, answer.text)
+            ask_office.not_understood(turn, answer)
 
     def help(self, turn: Turn) -> str | None:
         return _(

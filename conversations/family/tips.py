@@ -93,7 +93,7 @@ class FoodSafety:
         elif turn.step == DAILY_STEP:
             self._answer_daily(turn, choice, answer.text)
         else:
-            ask_office.not_understood(turn, answer.text)
+            ask_office.not_understood(turn, answer)
 
     def help(self, turn: Turn) -> str | None:
         if turn.step == QUIZZING:

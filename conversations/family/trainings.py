@@ -83,7 +83,7 @@ class Trainings:
                 )
             self._detail(turn)
         else:
-            ask_office.not_understood(turn, answer.text)
+            ask_office.not_understood(turn, answer)
 
     def help(self, turn: Turn) -> str | None:
         return _(

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from conversations.engine.forms import Field, Form, Invalid, Skip, Text, asked_again
+from conversations.engine.screens import Shown
 from conversations.engine.turn import Answer, FlowName, Turn
 from conversations.staff.audience_fields import (
     When,
@@ -250,24 +251,21 @@ new_event = Form(
 )
 
 
-SHOWN = "event_shown"  # the event on the staff's screen (conversations.staff_events)
-
-
-def shown_event(turn: Turn) -> Event | None:
-    """The event on her screen, if she may still see it: an office's staff see the events for their office,
-    also those for several offices or every office (their families are among the guests)."""
-    number = turn.answers.get(SHOWN)
-    if not isinstance(number, int):
-        return None
+def _event_she_may_see(turn: Turn, number: int) -> Event | None:
+    """An office's staff see the events for their office, also those for several offices or every office
+    (their families are among the guests)."""
     try:
         return events.event(turn.session, turn.actor, number)
     except OfficeError:
         return None
 
 
+SHOWN_EVENT = Shown("event_shown", _event_she_may_see)  # the event on her screen (conversations.staff.events)
+
+
 def current_details(turn: Turn) -> dict[str, Any]:
     """The event as it is: the change starts from it."""
-    event = shown_event(turn)
+    event = SHOWN_EVENT.get(turn)
     if event is None:
         return {}
     return {
@@ -285,7 +283,7 @@ def current_details(turn: Turn) -> dict[str, Any]:
 def change_event(turn: Turn, answers: dict[str, Any]) -> None:
     """The chat writes the Arabic description and venue; the English ones they translate stay while they
     do not change (the office action drops them when they do)."""
-    event = shown_event(turn)
+    event = SHOWN_EVENT.get(turn)
     if event is None:
         turn.say(_("That event can no longer be changed. Nothing was saved."))
         turn.go(FlowName.STAFF_EVENTS)

@@ -10,7 +10,10 @@ staff menu → Questions from families (conversations.staff_questions)
 
 from __future__ import annotations
 
-from conversations.engine.turn import Answer, FlowName, Turn
+from collections.abc import Callable
+
+from conversations.engine.screens import On, Screens, is_staff
+from conversations.engine.turn import FlowName, Turn
 from core.channel import Offer
 from core.dates import short_stamp
 from core.domain import StaffRole
@@ -40,78 +43,43 @@ class StaffOption(Options, prefix="staff"):
     QUESTIONS = "questions"  # families' questions to her office
 
 
-class StaffHome:
-    name = FlowName.STAFF
+def menu(turn: Turn) -> None:
+    """Her options; an admin's include the staff, the log and the offices."""
+    turn.step = None
+    admin = turn.staff is not None and turn.staff.role == StaffRole.ADMIN.value
+    admins = [
+        Offer(label=N_("Staff of each office"), payload=StaffOption.STAFF_LIST),
+        Offer(label=N_("Office log"), payload=StaffOption.AUDIT),
+        Offer(label=N_("Offices: phone, address, hours"), payload=StaffOption.OFFICES),
+    ]
+    turn.say(
+        _("Staff menu: what would you like to do?"),
+        [
+            Offer(label=N_("Questions from families"), payload=StaffOption.QUESTIONS),
+            Offer(label=N_("Registrations"), payload=StaffOption.REGISTRATIONS),
+            Offer(label=N_("Verify registrations"), payload=StaffOption.VERIFY),
+            Offer(label=N_("Announcements"), payload=StaffOption.ANNOUNCEMENTS),
+            Offer(label=N_("Training events"), payload=StaffOption.EVENTS),
+            Offer(label=N_("Canteen opportunities"), payload=StaffOption.CANTEENS),
+            *(admins if admin else []),
+        ],
+    )
 
-    def begin(self, turn: Turn) -> None:
-        self.ask(turn)
 
-    def ask(self, turn: Turn) -> None:
-        member = turn.staff
-        if member is None:  # rights are read again each time the menu is shown
-            turn.go(FlowName.HOME)
-            return
-        turn.step = None
-        admins = (
-            [
-                Offer(label=N_("Staff of each office"), payload=StaffOption.STAFF_LIST),
-                Offer(label=N_("Office log"), payload=StaffOption.AUDIT),
-                Offer(label=N_("Offices: phone, address, hours"), payload=StaffOption.OFFICES),
-            ]
-            if member.role == StaffRole.ADMIN.value
-            else []
-        )
-        turn.say(
-            _("Staff menu: what would you like to do?"),
-            [
-                Offer(label=N_("Questions from families"), payload=StaffOption.QUESTIONS),
-                Offer(label=N_("Registrations"), payload=StaffOption.REGISTRATIONS),
-                Offer(label=N_("Verify registrations"), payload=StaffOption.VERIFY),
-                Offer(label=N_("Announcements"), payload=StaffOption.ANNOUNCEMENTS),
-                Offer(label=N_("Training events"), payload=StaffOption.EVENTS),
-                Offer(label=N_("Canteen opportunities"), payload=StaffOption.CANTEENS),
-                *(admins if member.role == StaffRole.ADMIN.value else []),
-            ],
-        )
+def show_staff(turn: Turn, chosen: StaffOption) -> None:
+    _admins_see(turn, staff_of_each_office)
 
-    def answer(self, turn: Turn, answer: Answer) -> None:
-        member = turn.staff
-        if member is None:  # no longer staff: she gets what everyone gets
-            turn.go(FlowName.HOME)
-        elif answer.choice == StaffOption.REGISTRATIONS:
-            turn.go(FlowName.STAFF_REGISTRATIONS)
-        elif answer.choice == StaffOption.QUESTIONS:
-            turn.go(FlowName.STAFF_QUESTIONS)
-        elif answer.choice == StaffOption.ANNOUNCEMENTS:
-            turn.go(FlowName.ANNOUNCEMENTS)
-        elif answer.choice == StaffOption.EVENTS:
-            turn.go(FlowName.STAFF_EVENTS)
-        elif answer.choice == StaffOption.CANTEENS:
-            turn.go(FlowName.STAFF_CANTEENS)
-        elif answer.choice == StaffOption.OFFICES:
-            turn.go(FlowName.STAFF_OFFICES)
-        elif answer.choice == StaffOption.VERIFY:
-            turn.go(FlowName.STAFF_REGISTRATIONS, at=WAITING)  # also reached from Canteen opportunities
-        elif answer.choice in (StaffOption.STAFF_LIST, StaffOption.AUDIT):
-            try:
-                turn.say(
-                    staff_of_each_office(turn)
-                    if answer.choice == StaffOption.STAFF_LIST
-                    else office_log(turn)
-                )
-            except OfficeError as refused:  # no longer an admin
-                turn.say(refused.message)
-            self.ask(turn)
-        else:
-            turn.say(_("Sorry, I did not understand that. Please choose from the menu by typing a number."))
-            self.ask(turn)
 
-    def help(self, turn: Turn) -> str | None:
-        return _("This is the staff menu. Type the number of what you would like to do.")
+def show_log(turn: Turn, chosen: StaffOption) -> None:
+    _admins_see(turn, office_log)
 
-    def cancel(self, turn: Turn) -> None:
-        turn.say(_("There is nothing to cancel."))
-        self.ask(turn)
+
+def _admins_see(turn: Turn, lines: Callable[[Turn], str]) -> None:
+    try:
+        turn.say(lines(turn))
+    except OfficeError as refused:  # no longer an admin
+        turn.say(refused.message)
+    menu(turn)
 
 
 def staff_of_each_office(turn: Turn) -> str:
@@ -150,3 +118,22 @@ def office_log(turn: Turn) -> str:
     if len(lines) == 1:
         lines.append(_("Nothing yet."))
     return "\n".join(lines)
+
+
+staff_home = Screens(
+    FlowName.STAFF,
+    allowed=is_staff,
+    screens={None: menu},
+    routes=(
+        On(StaffOption.REGISTRATIONS, go=FlowName.STAFF_REGISTRATIONS),
+        On(StaffOption.QUESTIONS, go=FlowName.STAFF_QUESTIONS),
+        On(StaffOption.ANNOUNCEMENTS, go=FlowName.ANNOUNCEMENTS),
+        On(StaffOption.EVENTS, go=FlowName.STAFF_EVENTS),
+        On(StaffOption.CANTEENS, go=FlowName.STAFF_CANTEENS),
+        On(StaffOption.OFFICES, go=FlowName.STAFF_OFFICES),
+        On(StaffOption.VERIFY, go=FlowName.STAFF_REGISTRATIONS, go_at=WAITING),  # also from the canteens
+        On(StaffOption.STAFF_LIST, then=show_staff),
+        On(StaffOption.AUDIT, then=show_log),
+    ),
+    help_text=N_("This is the staff menu. Type the number of what you would like to do."),
+)

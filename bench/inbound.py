@@ -33,8 +33,13 @@ from sqlalchemy import func, select
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.telegram import create_dispatcher
+from conversations.engine.choices import OfficeChoice, ProductChoice
 from conversations.engine.engine import Engine
+from conversations.engine.forms import FormOption, YesNoAnswer
+from conversations.family.menu import MenuOption
 from conversations.flows import all_flows
+from core.domain import Product
+from core.payloads import YesNo
 from core.validators import with_check_digit
 from handlers.telegram.sender import TelegramSender
 from storage.db import Database
@@ -82,18 +87,18 @@ def dialogue(user: int) -> list[tuple[str, str]]:
     """What one person sends, in order: ("text", …) or ("button", payload)."""
     return [
         ("text", "/start"),
-        ("button", "register"),
+        ("button", MenuOption.REGISTER.pack()),
         ("text", "فاطمة أحمد الزهراني"),
         ("text", national_id(user)),
         ("text", f"05{user:08d}"[:10]),
-        ("button", "jumum"),
-        ("button", "cooked_meals"),
+        ("button", OfficeChoice("jumum").pack()),
+        ("button", ProductChoice(Product.COOKED_MEALS).pack()),
         ("text", "٢"),
-        ("button", "done"),
-        ("button", "health_certificate:yes"),
+        ("button", FormOption.DONE.pack()),
+        ("button", YesNoAnswer("health_certificate", YesNo.YES).pack()),
         ("text", "لا"),
-        ("button", "consent:yes"),
-        ("button", "save"),
+        ("button", YesNoAnswer("consent", YesNo.YES).pack()),
+        ("button", FormOption.SAVE.pack()),
         ("text", "4"),
     ]
 

@@ -150,11 +150,12 @@ class MultiChoice(Field):
 
     options: OptionsOf
 
-    def _selected_key(self) -> str:
+    def selected_key(self) -> str:
+        """Where the draft keeps her ticks until she says \"Done\"."""
         return f"_selected:{self.name}"
 
     def offers(self, turn: Turn, draft: dict[str, Any]) -> Sequence[Offer]:
-        selected = set(draft.get(self._selected_key(), draft.get(self.name, [])))
+        selected = set(draft.get(self.selected_key(), draft.get(self.name, [])))
         marked = [
             Offer(
                 label=f"✅ {offer.label}" if offer.packed in selected else offer.label, payload=offer.payload
@@ -165,7 +166,7 @@ class MultiChoice(Field):
 
     def take(self, turn: Turn, answer: Answer, draft: dict[str, Any]) -> Any:
         """Each option named toggles it; the draft keeps them packed, in the order offered."""
-        selected: list[str] = list(draft.get(self._selected_key(), draft.get(self.name, [])))
+        selected: list[str] = list(draft.get(self.selected_key(), draft.get(self.name, [])))
         named = (
             [answer.choice.pack()] if answer.choice else match_many(turn.conversation.offered, answer.text)
         )
@@ -179,12 +180,12 @@ class MultiChoice(Field):
                 selected.remove(packed)
             else:
                 selected.append(packed)
-        draft[self._selected_key()] = selected
+        draft[self.selected_key()] = selected
         if done in named:
             if not selected:
                 raise Invalid(_("Please choose at least one, then “Done”."))
             order = [offer.packed for offer in self.options(turn)]
-            del draft[self._selected_key()]
+            del draft[self.selected_key()]
             return sorted(selected, key=order.index)
         return PENDING
 

@@ -96,7 +96,7 @@ class Segments(MultiChoice):
         segments = segments_of(chosen)
         alone = next((segment for segment in ALONE if segment in segments), None)
         if alone is not None and len(chosen) > 1:
-            draft[f"_selected:{self.name}"] = chosen
+            draft[self.selected_key()] = chosen
             raise Invalid(
                 _(
                     "“%(choice)s” cannot be combined with other choices: untick one or the other.",
@@ -104,7 +104,7 @@ class Segments(MultiChoice):
                 )
             )
         if {Segment.VERIFIED, Segment.PENDING} <= segments:
-            draft[f"_selected:{self.name}"] = chosen
+            draft[self.selected_key()] = chosen
             raise Invalid(_("Please choose “Verified” or “Not yet verified”, not both."))
         return chosen
 

@@ -50,12 +50,13 @@ from core.validators import with_check_digit
 from handlers.telegram.sender import TelegramSender
 from storage import deliveries, kinds
 from storage.db import Database
+from storage.kinds import Message
 from storage.models import Beneficiary, Conversation
 from tests.fake_telegram import TOKEN
 
 ROOT = Path(__file__).resolve().parent.parent
 NOW = datetime(2026, 11, 28, 6, 0, tzinfo=UTC)
-TEXTS = {"ar": "ملتقى الأسر المنتجة يوم الثلاثاء", "en": "The forum is on Tuesday"}
+TEXTS = Message({"ar": "ملتقى الأسر المنتجة يوم الثلاثاء", "en": "The forum is on Tuesday"})
 SEED_BATCH = 2_000
 T = TypeVar("T")
 PEAKS: list[float] = []  # each stage's peak resident set, MB

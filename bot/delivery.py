@@ -23,12 +23,11 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
-from typing import Any, Literal, TypeVar
+from typing import Literal, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.outbox_content import expired, held_until, offered, reply_for
 from core.channel import (
     Blocked,
     Channel,
@@ -290,14 +289,14 @@ class Dispatcher:
         if target is None or _stopped(delivery, target) or target.channel is None or target.address is None:
             return None
         now = self.clock()
-        if expired(delivery.payload, now):
+        if delivery.message.expired(now):
             return TooLate()
         if (
             kinds.of(delivery.kind).quiet is Quiet.UNLESS_LATE
             and self.quiet is not None
             and self.quiet.covers(now)
         ):
-            until = held_until(delivery.payload, self.quiet.ends_after(now))
+            until = delivery.message.held_until(self.quiet.ends_after(now))
             if until is not None:
                 return Held(until)
         if target.channel not in self.senders:  # another process sends on that channel (a terminal chat)
@@ -347,7 +346,7 @@ class Dispatcher:
         sender = self.senders[target.channel]
         pace = self.paces.get(target.channel)
         window = self._windows.setdefault(target.channel, _Window(self.concurrency))
-        reply = reply_for(delivery.payload, target.language)
+        reply = delivery.message.reply(target.language)
         outcome: SendOutcome | None = None
         await window.enter()
         try:
@@ -368,7 +367,7 @@ class Dispatcher:
                     address=target.address,
                     reply=reply,
                     kind=delivery.kind,
-                    template_variables=_template_variables(delivery.payload, reply.text),
+                    template_variables=delivery.message.filling(reply.text),
                     last_inbound_at=target.last_inbound_at,
                 )
             )
@@ -582,15 +581,6 @@ def _targets(session: Session, claimed: Sequence[Claimed]) -> dict[int, Target]:
     return targets
 
 
-def _template_variables(payload: dict[str, Any], text: str) -> tuple[tuple[str, str], ...]:
-    """What WhatsApp's template for the kind is filled with: the payload's own (her office's answer: its
-    name), else the message's text."""
-    given = payload.get("template_variables")
-    if isinstance(given, dict):
-        return tuple((str(name), str(value)) for name, value in given.items())
-    return (("1", text),)
-
-
 def _stopped(delivery: Claimed, target: Target) -> bool:
     return target.opted_out and kinds.of(delivery.kind).stopped_by_stop
 
@@ -608,7 +598,7 @@ def _record_all(session: Session, results: Sequence[Result], now: datetime) -> N
         ],
     )
     for delivery, (target, outcome) in sorted(results, key=lambda result: result[0].id):
-        if isinstance(outcome, Sent) and target is not None and not delivery.payload.get("options"):
+        if isinstance(outcome, Sent) and target is not None and not delivery.message.options:
             assert target.channel is not None and target.address is not None
             plainly_sent.append(SentRow(delivery, target.channel.value, target.address, outcome.message_id))
         else:
@@ -636,8 +626,8 @@ def _record(
     elif isinstance(outcome, Sent):
         assert target.channel is not None and target.address is not None
         deliveries.sent(session, delivery, target.channel.value, target.address, outcome.message_id, now)
-        if delivery.payload.get("options"):  # what she types next ("1") answers this message
-            conversations.offer(session, target.channel.value, target.address, offered(delivery.payload))
+        if delivery.message.options:  # what she types next ("1") answers this message
+            conversations.offer(session, target.channel.value, target.address, delivery.message.offered())
     elif isinstance(outcome, RetryAfter):
         deliveries.retry(
             session, delivery, f"retry after {outcome.seconds:g} s", now, timedelta(seconds=outcome.seconds)

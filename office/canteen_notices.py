@@ -11,9 +11,9 @@ from sqlalchemy import literal, select
 from sqlalchemy.orm import Session
 
 from core.domain import ApplicationStatus
-from core.i18n import _, use_language
-from locales import LANGUAGES
+from core.i18n import _
 from storage import deliveries, kinds
+from storage.kinds import Message
 from storage.models import CanteenApplication, CanteenDecision, CanteenOpportunity
 
 
@@ -54,9 +54,6 @@ def tell_decision(
 ) -> int:
     for kind in KINDS.values():
         deliveries.cancel_pending(session, kind, list(earlier), now)
-    payload = {}
-    for language in LANGUAGES:
-        with use_language(language):
-            payload[language] = _text(application, opportunity)
+    message = Message.written(lambda language: _text(application, opportunity))
     family = select(literal(application.beneficiary_id))
-    return deliveries.enqueue(session, KINDS[decision.status], decision.id, family, payload, now, now)
+    return deliveries.enqueue(session, KINDS[decision.status], decision.id, family, message, now, now)

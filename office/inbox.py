@@ -21,14 +21,15 @@ from sqlalchemy.orm import Session
 
 from core.channel import LARGEST_MEDIA, Media
 from core.dates import working_hours_between
-from core.i18n import _, use_language
-from locales import LANGUAGES
+from core.i18n import _
 from office import offices as office_list
 from office.audit import action, record
 from office.errors import NotFound, Problem, Refused
 from office.rights import Actor, Rights, rights
 from storage import deliveries, kinds, offices, threads
+from storage.kinds import Message
 from storage.models import Delivery, SavedReply, Thread, ThreadMessage
+from storage.offices import OfficeContact
 from storage.threads import FAMILY, NOTE, STAFF, Listed, NewThread
 
 TOPICS = ("registration", "trainings", "canteens", "tips", "other")
@@ -206,18 +207,17 @@ def too_large_to_open(session: Session, actor: Actor, thread_id: int, message_id
     if message is None or message.thread_id != thread.id or message.too_large:
         return
     message.too_large = True
-    payload: dict[str, object] = {}
-    for language in LANGUAGES:
-        with use_language(language):
-            payload[language] = _(
-                "Your office could not open the file you sent: it is larger than %(limit)s MB. Please send a "
-                "smaller one, or a photo of it.",
-                limit=LARGEST_MEDIA // (1024 * 1024),
-            )
     office = offices.office(session, thread.office_code)
-    payload["template_variables"] = {"1": office.name_ar if office else thread.office_code}
+    said = Message.written(
+        lambda language: _(
+            "Your office could not open the file you sent: it is larger than %(limit)s MB. Please send a "
+            "smaller one, or a photo of it.",
+            limit=LARGEST_MEDIA // (1024 * 1024),
+        ),
+        template_variables={"1": office.name_ar if office else thread.office_code},
+    )
     deliveries.enqueue(
-        session, kinds.REPLY, message.id, select(literal(thread.id)), payload, now, now, recipient="thread_id"
+        session, kinds.REPLY, message.id, select(literal(thread.id)), said, now, now, recipient="thread_id"
     )
 
 
@@ -249,14 +249,14 @@ def answer(session: Session, actor: Actor, thread_id: int, text: str, now: datet
         thread.status, thread.closed_at = threads.OPEN, None
     message = threads.add(session, thread, STAFF, now, text=written, staff_id=by.staff_id)
     office = offices.office(session, thread.office_code)
-    payload: dict[str, object] = {}
-    for language in LANGUAGES:
-        with use_language(language):
-            name = office.name(language) if office else thread.office_code
-            payload[language] = _("Your office (%(office)s) answers:", office=name) + "\n" + written
-    payload["template_variables"] = {"1": office.name_ar if office else thread.office_code}
+
+    def render(language: str) -> str:
+        name = office.name(language) if office else thread.office_code
+        return _("Your office (%(office)s) answers:", office=name) + "\n" + written
+
+    said = Message.written(render, template_variables={"1": office.name_ar if office else thread.office_code})
     deliveries.enqueue(
-        session, kinds.REPLY, message.id, select(literal(thread.id)), payload, now, now, recipient="thread_id"
+        session, kinds.REPLY, message.id, select(literal(thread.id)), said, now, now, recipient="thread_id"
     )
     _recorded(session, by, "inbox.answer", thread, "answered", now)
     return message
@@ -485,20 +485,23 @@ def remind_unanswered(session: Session, now: datetime, after_hours: float = UNAN
         if waited < after_hours:
             continue
         thread.reminded_at = now
-        payload: dict[str, object] = {}
-        for language in LANGUAGES:
-            with use_language(language):
-                name = office.name(language) if office else thread.office_code
-                payload[language] = _(
-                    "A family's question to %(office)s has waited %(hours)d working hours for an answer. "
-                    "Answer it in “Questions from families” in the staff menu, or in the console.",
-                    office=name,
-                    hours=int(waited),
-                )
         first = threads.first_unanswered(session, thread.id)  # each wait is told once: keyed by its start
         deliveries.enqueue(
             session, kinds.STAFF_REMINDER, first.id if first else thread.id,
-            threads.office_staff(thread.office_code), payload, now, now, recipient="staff_id",
+            threads.office_staff(thread.office_code), _waited_too_long(office, thread, waited), now, now,
+            recipient="staff_id",
         )  # fmt: skip
         reminded += 1
     return reminded
+
+
+def _waited_too_long(office: OfficeContact | None, thread: Thread, waited: float) -> Message:
+    def render(language: str) -> str:
+        return _(
+            "A family's question to %(office)s has waited %(hours)d working hours for an answer. "
+            "Answer it in “Questions from families” in the staff menu, or in the console.",
+            office=office.name(language) if office else thread.office_code,
+            hours=int(waited),
+        )
+
+    return Message.written(render)

@@ -9,10 +9,10 @@ from datetime import datetime
 from sqlalchemy import literal, select
 from sqlalchemy.orm import Session
 
-from core.i18n import _, use_language
-from locales import LANGUAGES
+from core.i18n import _
 from office.offices import her_office
 from storage import deliveries, kinds
+from storage.kinds import Message
 
 KINDS = (kinds.REGISTRATION_VERIFIED, kinds.REGISTRATION_CORRECTION)
 
@@ -25,16 +25,21 @@ def withdraw_earlier(session: Session, family_id: int, now: datetime) -> None:
 def tell_verified(session: Session, family_id: int, canteens: bool, change: int, now: datetime) -> None:
     """`change`: the audit entry of the verification, the source of its message (one per change)."""
     withdraw_earlier(session, family_id, now)
-    payload = {}
-    for language in LANGUAGES:
-        with use_language(language):
-            payload[language] = _("Good news: your office has verified your registration.")
-            if canteens:
-                payload[language] += " " + _(
-                    "You can apply for school canteens when you meet their other conditions."
-                )
+
+    def render(language: str) -> str:
+        said = _("Good news: your office has verified your registration.")
+        if canteens:
+            said += " " + _("You can apply for school canteens when you meet their other conditions.")
+        return said
+
     deliveries.enqueue(
-        session, kinds.REGISTRATION_VERIFIED, change, select(literal(family_id)), payload, now, now
+        session,
+        kinds.REGISTRATION_VERIFIED,
+        change,
+        select(literal(family_id)),
+        Message.written(render),
+        now,
+        now,
     )
 
 
@@ -43,22 +48,28 @@ def tell_correction(
 ) -> None:
     """What to correct, how to send it back, and how to reach her office if she needs to ask."""
     withdraw_earlier(session, family_id, now)
-    payload = {}
-    for language in LANGUAGES:
-        with use_language(language):
-            payload[language] = "\n".join(
-                [
-                    _("Your office asks you to correct your registration:"),
-                    reason,
-                    _(
-                        "Change what is asked in “My account” → “Change my details” (a new name or office "
-                        "goes back to your office by itself). Otherwise, when it is done, choose “Send my "
-                        "registration for review” in “My account”."
-                    ),
-                    "",
-                    her_office(session, office_code, language),
-                ]
-            ).rstrip()
+
+    def render(language: str) -> str:
+        return "\n".join(
+            [
+                _("Your office asks you to correct your registration:"),
+                reason,
+                _(
+                    "Change what is asked in “My account” → “Change my details” (a new name or office "
+                    "goes back to your office by itself). Otherwise, when it is done, choose “Send my "
+                    "registration for review” in “My account”."
+                ),
+                "",
+                her_office(session, office_code, language),
+            ]
+        ).rstrip()
+
     deliveries.enqueue(
-        session, kinds.REGISTRATION_CORRECTION, change, select(literal(family_id)), payload, now, now
+        session,
+        kinds.REGISTRATION_CORRECTION,
+        change,
+        select(literal(family_id)),
+        Message.written(render),
+        now,
+        now,
     )

@@ -5,32 +5,30 @@ Run by the scheduler as often as it likes: a subscription that had today's tip i
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import literal, select
 from sqlalchemy.orm import Session
 
-from core.i18n import _, use_language
-from locales import LANGUAGES
+from core.i18n import _
 from storage import deliveries, kinds, tips
+from storage.kinds import Message
 from storage.models import Tip
 
 KIND = kinds.TIP
 
 
-def payload(tip: Tip) -> dict[str, Any]:
-    texts = {}
-    for language in LANGUAGES:
-        with use_language(language):
-            texts[language] = "\n\n".join(
-                [
-                    _("💡 Today's food-safety tip:"),
-                    tip.text(language),
-                    _("Source: %(source)s", source=tip.source_in(language)),
-                    _("More tips: “Food-safety tips” in the menu. To stop daily tips, change it there."),
-                ]
-            )
-    return texts
+def message(tip: Tip) -> Message:
+    def render(language: str) -> str:
+        return "\n\n".join(
+            [
+                _("💡 Today's food-safety tip:"),
+                tip.text(language),
+                _("Source: %(source)s", source=tip.source_in(language)),
+                _("More tips: “Food-safety tips” in the menu. To stop daily tips, change it there."),
+            ]
+        )
+
+    return Message.written(render)
 
 
 def send_due(session: Session, now: datetime) -> int:
@@ -47,6 +45,6 @@ def send_due(session: Session, now: datetime) -> int:
                 continue
             tips.mark_seen(session, subscribed.beneficiary_id, tip.id)
             family = select(literal(subscribed.beneficiary_id))
-            sent += deliveries.enqueue(session, KIND, today.toordinal(), family, payload(tip), now, now)
+            sent += deliveries.enqueue(session, KIND, today.toordinal(), family, message(tip), now, now)
         session.flush()
     return sent

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from storage import audiences, deliveries, kinds, locks
 from storage.audiences import Audience
+from storage.kinds import Message
 from storage.models import Announcement, Delivery, DeliveryReport
 
 KIND = kinds.ANNOUNCEMENT
@@ -51,11 +52,11 @@ def enqueue_due(session: Session, now: datetime) -> list[int]:
         .with_for_update(skip_locked=True)
     ).all()
     for announcement in due:
-        payload = {"ar": announcement.text_ar, "en": announcement.text_en or announcement.text_ar}
+        message = Message({"ar": announcement.text_ar, "en": announcement.text_en or announcement.text_ar})
         audience = Audience.from_json(announcement.audience)
         recipients = audiences.families(audience)
         deliveries.enqueue(
-            session, KIND, announcement.id, recipients, payload, announcement.send_at, now, audience.recipient
+            session, KIND, announcement.id, recipients, message, announcement.send_at, now, audience.recipient
         )
         announcement.enqueued_at = now
     return [announcement.id for announcement in due]

@@ -43,7 +43,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from core.domain import DeliveryStatus
-from storage.kinds import Kind
+from storage.kinds import Kind, Message
 from storage.models import Delivery, DeliveryReport, UTCDateTime
 
 MAX_ATTEMPTS = 6
@@ -65,7 +65,7 @@ class Claimed:
     contact_id: int | None  # or an imported contact's (an invitation to register),
     thread_id: int | None  # or a thread's (her office's answer, where she wrote from),
     staff_id: int | None  # or a staff member's (in the staff chat)
-    payload: dict[str, Any]
+    message: Message
     attempt: int  # 1 for the first try
     claim: int  # this claim's number: what the row must still say for the claim to be this worker's
 
@@ -75,20 +75,20 @@ def enqueue(
     kind: Kind,
     source_id: int,
     audience: Select[Any],  # one column: the families' ids (or the contacts')
-    payload: dict[str, Any],
+    message: Message,
     not_before: datetime,
     now: datetime,
     recipient: Literal["beneficiary_id", "contact_id", "thread_id", "staff_id"] = "beneficiary_id",
 ) -> int:
     """A pending delivery for each family id the audience selects; how many were new."""
-    if kind.time_bound != ("expires_at" in payload):
+    if kind.time_bound != (message.expires_at is not None):
         raise ValueError(f"a {kind.name} message {'needs' if kind.time_bound else 'has no'} expires_at")
     families = audience.subquery()
     rows = select(
         literal(kind.name).label("kind"),
         literal(source_id).label("source_id"),
         families.c[0].label(recipient),
-        literal(payload, JSON).label("payload"),
+        literal(message.to_json(), JSON).label("payload"),
         literal(DeliveryStatus.PENDING.value).label("status"),
         literal(0).label("attempts"),
         literal(not_before, UTCDateTime()).label("next_attempt_at"),
@@ -196,7 +196,7 @@ def claim(
                 row.contact_id,
                 row.thread_id,
                 row.staff_id,
-                row.payload,
+                Message.from_json(row.payload),
                 row.attempts,
                 row.claims,
             )

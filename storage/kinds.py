@@ -9,23 +9,133 @@
 - `time_bound`: the message carries `expires_at` (the event's start): what is unsent then is never sent.
 
 The dispatcher (`bot.delivery`) reads nothing else; a delivery of a kind not declared here cannot be queued.
+What every kind carries is a `Message`: its text in each language, the options it offers, when it stops making
+sense, and what WhatsApp's template for the kind is filled with.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from datetime import time as dt_time
 from enum import StrEnum
+from typing import Any
 from zoneinfo import ZoneInfo
 
+from core.channel import Option, Reply
 from core.dates import RIYADH
+from core.i18n import LazyText, use_language
+from core.text import fold
+from locales import LANGUAGES
 
 
 class Quiet(StrEnum):
     WAITS = "waits"
     UNLESS_LATE = "unless_late"
     NEVER = "never"
+
+
+@dataclass(frozen=True)
+class Button:
+    """An option a message offers: its payload (packed) and its label in each language."""
+
+    payload: str
+    labels: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class Message:
+    """What a delivery says: the outbox's payload, kept as JSON in the deliveries table
+    ({"ar", "en", "options": [{"payload", "ar", "en"}], "expires_at", "template_variables"}). Only Arabic is
+    required: an announcement without English goes to everyone in Arabic."""
+
+    texts: Mapping[str, str]
+    options: tuple[Button, ...] = ()
+    expires_at: datetime | None = None  # when it stops making sense (its event's start): not sent after
+    template_variables: Mapping[str, str] | None = None  # WhatsApp's template's; None: the text is its {{1}}
+
+    @classmethod
+    def written(
+        cls,
+        render: Callable[[str], str],
+        options: Sequence[tuple[str, LazyText]] = (),
+        expires_at: datetime | None = None,
+        template_variables: Mapping[str, str] | None = None,
+    ) -> Message:
+        """Written in every language we speak: `render(language)` runs with that language current, and each
+        option (its payload packed, its label) is labelled in each."""
+        texts = {}
+        for language in LANGUAGES:
+            with use_language(language):
+                texts[language] = render(language)
+        buttons = tuple(
+            Button(payload, {language: label.in_language(language) for language in LANGUAGES})
+            for payload, label in options
+        )
+        return cls(texts, buttons, expires_at, template_variables)
+
+    def to_json(self) -> dict[str, Any]:
+        stored: dict[str, Any] = dict(self.texts)
+        if self.options:
+            stored["options"] = [{"payload": button.payload, **button.labels} for button in self.options]
+        if self.expires_at is not None:
+            stored["expires_at"] = self.expires_at.isoformat()
+        if self.template_variables is not None:
+            stored["template_variables"] = dict(self.template_variables)
+        return stored
+
+    @classmethod
+    def from_json(cls, stored: Mapping[str, Any]) -> Message:
+        expires = stored.get("expires_at")
+        variables = stored.get("template_variables")
+        return cls(
+            texts={language: str(stored[language]) for language in LANGUAGES if stored.get(language)},
+            options=tuple(
+                Button(
+                    str(option["payload"]),
+                    {language: str(option[language]) for language in LANGUAGES if option.get(language)},
+                )
+                for option in stored.get("options", ())
+            ),
+            expires_at=datetime.fromisoformat(expires) if isinstance(expires, str) else None,
+            template_variables={str(k): str(v) for k, v in variables.items()}
+            if isinstance(variables, dict)
+            else None,
+        )
+
+    def reply(self, language: str) -> Reply:
+        """The message in her language (Arabic where it has none in hers)."""
+        options = tuple(
+            Option(label=button.labels.get(language) or button.labels.get("ar", ""), payload=button.payload)
+            for button in self.options
+        )
+        return Reply(text=self.texts.get(language) or self.texts.get("ar", ""), options=options)
+
+    def expired(self, now: datetime) -> bool:
+        return self.expires_at is not None and now >= self.expires_at
+
+    def held_until(self, quiet_ends: datetime) -> datetime | None:
+        """In quiet hours: the morning, unless waiting for it would bring the message after its time — then
+        None: it goes now (a reminder for an event that starts before the morning)."""
+        if self.expires_at is not None and self.expires_at <= quiet_ends:
+            return None
+        return quiet_ends
+
+    def offered(self) -> list[dict[str, Any]]:
+        """Its options as a conversation keeps them, so that a number or a label she types next (in either
+        language) names one of them."""
+        return [
+            {"payload": button.payload, "labels": sorted({fold(label) for label in button.labels.values()})}
+            for button in self.options
+        ]
+
+    def filling(self, text: str) -> tuple[tuple[str, str], ...]:
+        """What WhatsApp's template for the kind is filled with: the message's own variables (her office's
+        answer: its name), else its text."""
+        if self.template_variables is not None:
+            return tuple(self.template_variables.items())
+        return (("1", text),)
 
 
 @dataclass(frozen=True)

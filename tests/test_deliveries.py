@@ -15,6 +15,7 @@ from core.validators import with_check_digit
 from storage import deliveries, kinds
 from storage.db import Database
 from storage.deliveries import MAX_ATTEMPTS, Claimed
+from storage.kinds import Message
 from storage.models import Beneficiary, Delivery
 
 NOW = datetime(2026, 11, 28, 6, 0, tzinfo=UTC)
@@ -52,7 +53,7 @@ def everyone() -> object:
 
 async def enqueue(database: Database, audience: object = None, not_before: datetime = NOW) -> int:
     query = everyone() if audience is None else audience
-    payload = {"ar": "ملتقى الأسر المنتجة يوم الثلاثاء", "en": "The forum is on Tuesday"}
+    payload = Message({"ar": "ملتقى الأسر المنتجة يوم الثلاثاء", "en": "The forum is on Tuesday"})
     return await database.run(
         lambda s: deliveries.enqueue(s, kinds.ANNOUNCEMENT, ANNOUNCEMENT, query, payload, not_before, NOW)  # type: ignore[arg-type]
     )
@@ -88,7 +89,7 @@ async def test_due_rows_are_claimed_once_and_later_ones_wait(database: Database)
             kinds.REMINDER,
             1,
             select(Beneficiary.id).where(Beneficiary.id > 20),
-            {"expires_at": (tomorrow + timedelta(days=1)).isoformat()},
+            Message({"ar": "تذكير"}, expires_at=tomorrow + timedelta(days=1)),
             tomorrow,
             NOW,
         )

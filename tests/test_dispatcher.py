@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import signal
 from collections.abc import AsyncIterator, Callable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -23,14 +24,16 @@ from storage import announcements, conversations, deliveries, kinds
 from storage.audiences import Audience
 from storage.beneficiaries import set_opted_out
 from storage.db import Database
-from storage.kinds import QuietHours
+from storage.kinds import Message, QuietHours
 from storage.models import Beneficiary, Delivery
 from tests.fake_telegram import TOKEN, FakeTelegram
 from tests.people import Clock
 from tests.processes import start_usar
 from tests.test_deliveries import national_id
 
-TEXTS = {"ar": "ملتقى الأسر المنتجة يوم الثلاثاء", "en": "The productive families' forum is on Tuesday"}
+TEXTS = Message(
+    {"ar": "ملتقى الأسر المنتجة يوم الثلاثاء", "en": "The productive families' forum is on Tuesday"}
+)
 
 
 async def families_on_telegram(database: Database, clock: Clock, count: int, english: int = 0) -> None:
@@ -96,8 +99,8 @@ async def test_every_family_gets_the_announcement_once_in_her_language(
     chats = [message["chat_id"] for message in fake_telegram.sent]
     assert sorted(chats) == [9000 + n for n in range(1, 61)]
     english = [m["text"] for m in fake_telegram.sent if m["chat_id"] <= 9010]
-    assert set(english) == {TEXTS["en"]}
-    assert {m["text"] for m in fake_telegram.sent if m["chat_id"] > 9010} == {TEXTS["ar"]}
+    assert set(english) == {TEXTS.texts["en"]}
+    assert {m["text"] for m in fake_telegram.sent if m["chat_id"] > 9010} == {TEXTS.texts["ar"]}
     assert await statuses(database) == {"sent": 60}
     ids = await database.run(lambda s: s.scalars(select(Delivery.provider_message_id)).all())
     assert len(set(ids)) == 60
@@ -280,7 +283,7 @@ async def test_a_reminder_waits_for_morning_unless_the_event_starts_first(
     late = datetime(2026, 11, 29, 7, 0, tzinfo=UTC)  # one at 10:00: the reminder can wait for 08:00
     over = datetime(2026, 11, 28, 20, 0, tzinfo=UTC)  # one that has started: never
     for number, starts in ((1, early), (2, late), (3, over)):
-        payload = {**TEXTS, "expires_at": starts.isoformat()}
+        payload = replace(TEXTS, expires_at=starts)
         await database.run(
             lambda s, n=number, p=payload: deliveries.enqueue(  # type: ignore[misc]
                 s, kinds.REMINDER, n, select(Beneficiary.id), p, clock.now, clock.now
@@ -311,9 +314,9 @@ async def test_stop_stops_announcements_not_the_answers_to_what_she_asked(
     sending = dispatcher
     await families_on_telegram(database, clock, 1)
     await database.run(lambda s: set_opted_out(s, 1, clock.now))
-    tomorrow = (clock.now + timedelta(days=1)).isoformat()
+    tomorrow = clock.now + timedelta(days=1)
     for kind in (kinds.ANNOUNCEMENT, kinds.REMINDER, kinds.CANTEEN_ACCEPTED):
-        payload = {**TEXTS, "expires_at": tomorrow} if kind.time_bound else TEXTS
+        payload = replace(TEXTS, expires_at=tomorrow) if kind.time_bound else TEXTS
         await database.run(
             lambda s, k=kind, p=payload: deliveries.enqueue(  # type: ignore[misc]
                 s, k, 1, select(Beneficiary.id), p, clock.now, clock.now

@@ -5,7 +5,6 @@ cancel → attendance."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -18,6 +17,7 @@ from storage import events
 from storage.audiences import Audience
 from storage.db import Database
 from storage.events import Answer, Answered, EventDetails
+from storage.kinds import Message
 from storage.models import Delivery, Event
 from tests.people import Clock
 from tests.test_announcements import town
@@ -186,7 +186,8 @@ async def test_an_invitation_reads_well_in_each_language(database: Database, clo
         created_at=clock.now,
         updated_at=clock.now,
     )
-    payload: dict[str, Any] = event_messages.invitation(event)
+    invitation = event_messages.invitation(event)
+    payload = invitation.texts
     assert "ملتقى الأسر المنتجة" in payload["ar"] and "1448" in payload["ar"] and "12:00" in payload["ar"]
     assert "Productive families forum" in payload["en"]
     assert "December 3, 2026" in payload["en"] and "09:00 Riyadh time" in payload["en"]
@@ -194,8 +195,10 @@ async def test_an_invitation_reads_well_in_each_language(database: Database, clo
         "Chamber of Commerce hall, Makkah" in payload["en"]
         and "https://maps.example.org/forum" in payload["en"]
     )
-    assert [option["payload"] for option in payload["options"]] == ["rsvp:7:yes", "rsvp:7:no"]
-    assert payload["expires_at"] == START.isoformat()
+    assert [button.payload for button in invitation.options] == ["rsvp:7:yes", "rsvp:7:no"]
+    assert invitation.expires_at == START
+    assert invitation.to_json()["options"][0] == {"payload": "rsvp:7:yes", "ar": "✅ سأحضر", "en": "✅ Going"}
+    assert Message.from_json(invitation.to_json()) == invitation  # as the outbox keeps it, and reads it back
     assert Rsvp.unpack("rsvp:7:yes") == Rsvp(7, YesNo.YES)  # as invitations already sent carry it
     assert Rsvp.unpack("rsvp:x:yes") is None and Rsvp.unpack("rsvp:7:maybe") is None
 

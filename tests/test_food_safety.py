@@ -276,6 +276,6 @@ async def test_the_daily_tip_names_its_source_in_her_language(database: Database
     await database.run(lambda s: tips.load_shipped(s))
     tip = await database.run(lambda s: s.get(Tip, "clean-01"))
     assert tip is not None
-    told = daily_tips.payload(tip)
+    told = daily_tips.message(tip).texts
     assert "المصدر: منظمة الصحة العالمية، دليل المفاتيح الخمسة" in told["ar"] and "WHO" not in told["ar"]
     assert "Source: WHO, Five Keys to Safer Food Manual (2006)" in told["en"]

@@ -18,7 +18,7 @@ from conversations.family.services import Services
 from conversations.family.tips import FoodSafety
 from conversations.family.trainings import Trainings
 from conversations.staff.announcement_form import announce
-from conversations.staff.announcements import Announcements
+from conversations.staff.announcements import staff_announcements
 from conversations.staff.canteen_form import edit_canteen, new_canteen
 from conversations.staff.canteens import StaffCanteens
 from conversations.staff.event_form import edit_event, new_event
@@ -26,7 +26,7 @@ from conversations.staff.events import staff_events
 from conversations.staff.menu import staff_home
 from conversations.staff.offices import StaffOffices, office_contact
 from conversations.staff.questions import StaffQuestions
-from conversations.staff.registrations import StaffRegistrations
+from conversations.staff.registrations import staff_registrations
 
 
 class FlowsWrong(Exception):
@@ -43,7 +43,7 @@ def all_flows() -> Dialogue:
         change_details,
         staff_home,
         ConfirmIdentity(),
-        Announcements(),
+        staff_announcements,
         announce,
         Trainings(),
         staff_events,
@@ -53,7 +53,7 @@ def all_flows() -> Dialogue:
         Services(),
         Canteens(),
         StaffCanteens(),
-        StaffRegistrations(),
+        staff_registrations,
         StaffQuestions(),
         StaffOffices(),
         office_contact,

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from conversations.engine.forms import yes_or_no
 from conversations.engine.turn import Answer, FlowName, Turn
 from conversations.staff.canteen_form import SHOWN, edit_canteen, shown_opportunity
-from conversations.staff.menu import WAITING
+from conversations.staff.registrations import Step as RegistrationsStep
 from core.channel import Offer
 from core.domain import ApplicationStatus
 from core.i18n import N_, _
@@ -117,7 +117,7 @@ class StaffCanteens:
         elif choice == OpportunitiesOption.BACK:
             self._list(turn)
         elif choice == OpportunitiesOption.VERIFY_LIST:
-            turn.go(FlowName.STAFF_REGISTRATIONS, at=WAITING)
+            turn.go(FlowName.STAFF_REGISTRATIONS, at=RegistrationsStep.WAITING)
         elif turn.step == LIST and (shown := ShowOpportunity.unpack(choice)):
             turn.remember(**{SHOWN: shown.opportunity})
             self._detail(turn)

@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 from conversations.engine.screens import On, Screens, is_staff
 from conversations.engine.turn import FlowName, Turn
+from conversations.staff.registrations import Step as RegistrationsStep
 from core.channel import Offer
 from core.dates import short_stamp
 from core.domain import StaffRole
@@ -26,7 +27,6 @@ from office.words import ACTIONS, OUTCOMES, said
 from storage import offices
 
 AUDIT_SHOWN = 20
-WAITING = "waiting"  # the step of conversations.staff_registrations that lists registrations waiting
 
 
 class StaffOption(Options, prefix="staff"):
@@ -131,7 +131,7 @@ staff_home = Screens(
         On(StaffOption.EVENTS, go=FlowName.STAFF_EVENTS),
         On(StaffOption.CANTEENS, go=FlowName.STAFF_CANTEENS),
         On(StaffOption.OFFICES, go=FlowName.STAFF_OFFICES),
-        On(StaffOption.VERIFY, go=FlowName.STAFF_REGISTRATIONS, go_at=WAITING),  # also from the canteens
+        On(StaffOption.VERIFY, go=FlowName.STAFF_REGISTRATIONS, go_at=RegistrationsStep.WAITING),
         On(StaffOption.STAFF_LIST, then=show_staff),
         On(StaffOption.AUDIT, then=show_log),
     ),

@@ -8,14 +8,14 @@ from conversations.engine.screens import Screens
 from conversations.engine.turn import Dialogue, Flow, FlowName
 from conversations.family import standing
 from conversations.family.account import Account
-from conversations.family.ask_office import AskOffice, ToHerOffice
+from conversations.family.ask_office import ToHerOffice, ask_my_office
 from conversations.family.canteens import Canteens
-from conversations.family.confirm_identity import ConfirmIdentity
+from conversations.family.confirm_identity import confirm_identity
 from conversations.family.menu import home
 from conversations.family.my_details import change_details
 from conversations.family.registration import registration
-from conversations.family.services import Services
-from conversations.family.tips import FoodSafety
+from conversations.family.services import services
+from conversations.family.tips import food_safety
 from conversations.family.trainings import Trainings
 from conversations.staff.announcement_form import announce
 from conversations.staff.announcements import staff_announcements
@@ -37,20 +37,20 @@ def all_flows() -> Dialogue:
     """Every flow, checked."""
     flows: list[Flow] = [
         home,
-        AskOffice(),
+        ask_my_office,
         registration,
         Account(),
         change_details,
         staff_home,
-        ConfirmIdentity(),
+        confirm_identity,
         staff_announcements,
         announce,
         Trainings(),
         staff_events,
         new_event,
         edit_event,
-        FoodSafety(),
-        Services(),
+        food_safety,
+        services,
         Canteens(),
         StaffCanteens(),
         staff_registrations,

@@ -11,16 +11,18 @@ form, are offered the same way: "send this to your office?"; her words are kept,
 from __future__ import annotations
 
 from dataclasses import asdict
+from enum import StrEnum
 from typing import Any
 
 from conversations.engine.choices import OfficeChoice, office_options
-from conversations.engine.forms import Form, yes_or_no
+from conversations.engine.forms import Form
+from conversations.engine.screens import TYPED, Confirm, On, Screens
 from conversations.engine.turn import Answer, FlowName, Turn
 from conversations.family.registration import imported_contact
 from core.channel import LARGEST_MEDIA, Media, Offer
 from core.dates import hours_text, is_open
 from core.i18n import N_, _
-from core.payloads import Options
+from core.payloads import Options, Payload
 from core.text import fold
 from office import inbox
 from storage import beneficiaries, offices
@@ -28,6 +30,13 @@ from storage import beneficiaries, offices
 ASKED = "asked"  # what she wrote before choosing to send it: [{"text", "media"}]
 TOPIC = "topic"
 OFFICE = "office"
+
+
+class Step(StrEnum):
+    OFFER = "offer"  # "send this to your office?"
+    OFFICE = "office"  # which office serves her
+    WRITING = "writing"
+    OPEN = "open"  # her question is with her office: what she sends is added to it
 
 
 class Offered(Options, prefix="ask"):
@@ -72,12 +81,12 @@ def not_understood(turn: Turn, answer: Answer) -> None:
 def offer(turn: Turn, text: str | None = None) -> None:
     """What she wrote, not understood (or a file outside a form), offered to her office; kept meanwhile."""
     topic = TOPIC_OF_FLOW.get(turn.conversation.flow or "", "") or topic_of(text or turn.inbound.text)
-    asked = turn.answers.get(ASKED, []) if turn.conversation.flow == AskOffice.name else []
-    turn.conversation.flow, turn.step = AskOffice.name, "offer"
+    asked = turn.answers.get(ASKED, []) if turn.conversation.flow == FlowName.ASK_OFFICE else []
+    turn.conversation.flow, turn.step = FlowName.ASK_OFFICE, Step.OFFER
     turn.clear_answers()
     turn.remember(**{ASKED: asked + said_now(turn, text), TOPIC: topic})
     _too_large(turn)
-    AskOffice().ask(turn)
+    ask_my_office.ask(turn)
 
 
 # Words that say what a question is about, when she asks from the menu (folded as she may spell them).
@@ -109,162 +118,179 @@ def _too_large(turn: Turn) -> None:
         )
 
 
-class AskOffice:
-    name = FlowName.ASK_OFFICE
+def start(turn: Turn) -> None:
+    turn.clear_answers()
+    turn.remember(**{TOPIC: "other"})
+    onward(turn)
 
-    def begin(self, turn: Turn) -> None:
-        turn.clear_answers()
-        turn.remember(**{TOPIC: "other"})
-        self._next(turn)
 
-    def _next(self, turn: Turn) -> None:
-        """Where she goes from here: her open question, the office to choose, or the question to write."""
-        thread = inbox.open_thread(turn.session, turn.inbound.channel.value, turn.inbound.address)
-        if thread is not None and turn.answers.get(ASKED):
-            self._send(turn)  # added to her open question, to its office
-            return
-        if thread is not None:
-            turn.step = "open"
-            said = [
-                _(
-                    "Your question to %(office)s is open: write more, or send a voice note or a photo, and "
-                    "it is added. Type “menu” to go back.",
-                    office=_office_name(turn, thread.office_code),
-                )
-            ]
-            answered = inbox.last_answer(turn.session, thread.id)
-            if answered is not None:
-                said.insert(0, _("Your office's latest answer: %(answer)s", answer=answered))
-            turn.say("\n\n".join(said))
-            return
-        if _office_of(turn) is None:
-            turn.step = "office"
-        elif turn.answers.get(ASKED):
-            self._send(turn)
-            return
-        else:
-            turn.step = "writing"
-        self.ask(turn)
-
-    def ask(self, turn: Turn) -> None:
-        step = turn.step
-        if step == "offer":
-            thread = inbox.open_thread(turn.session, turn.inbound.channel.value, turn.inbound.address)
-            question = (
-                _(
-                    "I could not answer this myself. Shall I send it to your office? "
-                    "A person will answer you here."
-                )
-                if thread is None
-                else _(
-                    "Shall I add this to your question to %(office)s? Its staff will answer you here.",
-                    office=_office_name(turn, thread.office_code),
-                )
-            )
-            turn.say(
-                question,
-                [
-                    Offer(N_("Send it to my office"), Offered.SEND, aliases=SEND_WORDS),
-                    Offer(N_("No, back to the menu"), Offered.NOT_NOW),
-                ],
-            )
-        elif step == "office":
-            turn.say(_("Which social-security office serves you?"), office_options(turn))
-        elif step == "writing":
-            office = _office_of(turn)
-            turn.say(
-                _(
-                    "Write your question to %(office)s, or send a voice note or a photo. "
-                    "Type “menu” to go back.",
-                    office=_office_name(turn, office or ""),
-                )
-            )
-        else:
-            turn.say(_("Write more, or type “menu” to go back."))
-
-    def answer(self, turn: Turn, answer: Answer) -> None:
-        step = turn.step
-        if step == "offer":
-            choice = yes_or_no(turn, answer, Offered.SEND, Offered.NOT_NOW) or answer.choice
-            if choice == Offered.SEND:
-                self._next(turn)
-            elif choice == Offered.NOT_NOW:
-                turn.clear_answers()
-                turn.go(FlowName.HOME)
-            else:  # more words before she chose: kept with the rest
-                turn.remember(**{ASKED: turn.answers.get(ASKED, []) + said_now(turn, answer.text)})
-                self.ask(turn)
-        elif step == "office":
-            chosen = answer.choice if isinstance(answer.choice, OfficeChoice) else None
-            if chosen is None or offices.office(turn.session, chosen.code) is None:
-                turn.say(_("Please choose your office from the list."))
-                self.ask(turn)
-                return
-            turn.remember(**{OFFICE: chosen.code})
-            self._next(turn)
-        elif not turn.inbound.media and sum(c.isalnum() for c in answer.text) < 2:  # "1", "؟": nothing to add
-            self.ask(turn)
-        else:  # writing, or her open question: what she sends goes to her office
-            turn.remember(**{ASKED: turn.answers.get(ASKED, []) + said_now(turn, answer.text)})
-            self._send(turn)
-
-    def media(self, turn: Turn) -> None:
-        """A file she sent while here (the engine's, for a message with no words)."""
-        self.answer(turn, Answer(text=""))
-
-    def _send(self, turn: Turn) -> None:
-        thread = inbox.open_thread(turn.session, turn.inbound.channel.value, turn.inbound.address)
-        office = thread.office_code if thread is not None else _office_of(turn)
-        asked = turn.answers.get(ASKED, [])
-        if office is None or (not asked and not turn.inbound.media):
-            self._next(turn)
-            return
-        said = [inbox.Said(item.get("text", ""), _media(item.get("media"))) for item in asked]
-        if not said:  # only a file too large to open: she was told to send a smaller one
-            turn.clear_answers()
-            _too_large(turn)
-            turn.step = "open" if thread is not None else turn.step
-            return
-        asker = inbox.Asker(
-            turn.inbound.channel.value,
-            turn.inbound.address,
-            office,
-            family_id=turn.conversation.beneficiary_id,
-            contact_id=_contact_id(turn),
-        )
-        thread, new = inbox.ask(turn.session, asker, turn.answers.get(TOPIC, "other"), said, turn.now)
-        _too_large(turn)
-        name = _office_name(turn, thread.office_code)
-        turn.clear_answers()
-        turn.step = "open"
-        if not new:
-            turn.say(_("Added to your question. Write more, or type “menu” to go back."))
-            return
-        lines = [
+def onward(turn: Turn) -> None:
+    """Where she goes from here: her open question, the office to choose, or the question to write."""
+    thread = inbox.open_thread(turn.session, turn.inbound.channel.value, turn.inbound.address)
+    if thread is not None and turn.answers.get(ASKED):
+        send(turn)  # added to her open question, to its office
+        return
+    if thread is not None:
+        turn.step = Step.OPEN
+        said = [
             _(
-                "Your question reached %(office)s. A person will answer you here. You can add to it: write, "
-                "or send a voice note or a photo. Type “menu” to go back.",
-                office=name,
+                "Your question to %(office)s is open: write more, or send a voice note or a photo, and "
+                "it is added. Type “menu” to go back.",
+                office=_office_name(turn, thread.office_code),
             )
         ]
-        hours = offices.contact_of(turn.session, thread.office_code)
-        if hours is not None and is_open(hours.hours, turn.now) is False:
-            lines.append(
-                _(
-                    "The office is closed now; it answers in its hours: %(hours)s.",
-                    hours=hours_text(hours.hours, turn.language),
-                )
-            )
-        turn.say("\n\n".join(lines))
+        answered = inbox.last_answer(turn.session, thread.id)
+        if answered is not None:
+            said.insert(0, _("Your office's latest answer: %(answer)s", answer=answered))
+        turn.say("\n\n".join(said))
+        return
+    if _office_of(turn) is None:
+        turn.step = Step.OFFICE
+    elif turn.answers.get(ASKED):
+        send(turn)
+        return
+    else:
+        turn.step = Step.WRITING
+    ask_my_office.ask(turn)
 
-    def help(self, turn: Turn) -> str | None:
-        return _("What you write here goes to your office's staff, who answer you here.")
 
-    def cancel(self, turn: Turn) -> None:
+# -- her screens ----------------------------------------------------------------------------------------
+
+
+def offer_question(turn: Turn) -> str:
+    thread = inbox.open_thread(turn.session, turn.inbound.channel.value, turn.inbound.address)
+    if thread is None:
+        return _(
+            "I could not answer this myself. Shall I send it to your office? A person will answer you here."
+        )
+    return _(
+        "Shall I add this to your question to %(office)s? Its staff will answer you here.",
+        office=_office_name(turn, thread.office_code),
+    )
+
+
+OFFERING = Confirm(
+    Step.OFFER,
+    offer_question,
+    yes=Offer(N_("Send it to my office"), Offered.SEND, aliases=SEND_WORDS),
+    no=Offer(N_("No, back to the menu"), Offered.NOT_NOW),
+)
+
+
+def which_office(turn: Turn) -> None:
+    turn.say(_("Which social-security office serves you?"), office_options(turn))
+
+
+def writing(turn: Turn) -> None:
+    office = _office_of(turn)
+    turn.say(
+        _(
+            "Write your question to %(office)s, or send a voice note or a photo. Type “menu” to go back.",
+            office=_office_name(turn, office or ""),
+        )
+    )
+
+
+def write_more(turn: Turn) -> None:
+    turn.say(_("Write more, or type “menu” to go back."))
+
+
+# -- what she chose -------------------------------------------------------------------------------------
+
+
+def send_offered(turn: Turn, chosen: Offered) -> None:
+    onward(turn)
+
+
+def not_now(turn: Turn, chosen: Offered) -> None:
+    turn.clear_answers()
+    turn.go(FlowName.HOME)
+
+
+def more_first(turn: Turn, answer: Answer) -> None:
+    """More words before she chose: kept with the rest."""
+    turn.remember(**{ASKED: turn.answers.get(ASKED, []) + said_now(turn, answer.text)})
+    ask_my_office.ask(turn)
+
+
+def office_chosen(turn: Turn, chosen: OfficeChoice) -> None:
+    if offices.office(turn.session, chosen.code) is None:
+        not_an_office(turn, chosen)
+        return
+    turn.remember(**{OFFICE: chosen.code})
+    onward(turn)
+
+
+def not_an_office(turn: Turn, chosen: object) -> None:
+    turn.say(_("Please choose your office from the list."))
+    ask_my_office.ask(turn)
+
+
+def write(turn: Turn, answer: Answer) -> None:
+    """Writing, or her open question: what she sends goes to her office."""
+    if not turn.inbound.media and sum(c.isalnum() for c in answer.text) < 2:  # "1", "؟": nothing to add
+        ask_my_office.ask(turn)
+        return
+    turn.remember(**{ASKED: turn.answers.get(ASKED, []) + said_now(turn, answer.text)})
+    send(turn)
+
+
+def media(turn: Turn) -> None:
+    """A file she sent while here (the engine's, for a message with no words)."""
+    ask_my_office.answer(turn, Answer(text=""))
+
+
+def send(turn: Turn) -> None:
+    thread = inbox.open_thread(turn.session, turn.inbound.channel.value, turn.inbound.address)
+    office = thread.office_code if thread is not None else _office_of(turn)
+    asked = turn.answers.get(ASKED, [])
+    if office is None or (not asked and not turn.inbound.media):
+        onward(turn)
+        return
+    said = [inbox.Said(item.get("text", ""), _media(item.get("media"))) for item in asked]
+    if not said:  # only a file too large to open: she was told to send a smaller one
         turn.clear_answers()
-        if inbox.open_thread(turn.session, turn.inbound.channel.value, turn.inbound.address) is not None:
-            turn.say(_("Your question stays with your office, which will answer you here."))
-        turn.go(FlowName.HOME)
+        _too_large(turn)
+        turn.step = Step.OPEN if thread is not None else turn.step
+        return
+    asker = inbox.Asker(
+        turn.inbound.channel.value,
+        turn.inbound.address,
+        office,
+        family_id=turn.conversation.beneficiary_id,
+        contact_id=_contact_id(turn),
+    )
+    thread, new = inbox.ask(turn.session, asker, turn.answers.get(TOPIC, "other"), said, turn.now)
+    _too_large(turn)
+    name = _office_name(turn, thread.office_code)
+    turn.clear_answers()
+    turn.step = Step.OPEN
+    if not new:
+        turn.say(_("Added to your question. Write more, or type “menu” to go back."))
+        return
+    lines = [
+        _(
+            "Your question reached %(office)s. A person will answer you here. You can add to it: write, "
+            "or send a voice note or a photo. Type “menu” to go back.",
+            office=name,
+        )
+    ]
+    hours = offices.contact_of(turn.session, thread.office_code)
+    if hours is not None and is_open(hours.hours, turn.now) is False:
+        lines.append(
+            _(
+                "The office is closed now; it answers in its hours: %(hours)s.",
+                hours=hours_text(hours.hours, turn.language),
+            )
+        )
+    turn.say("\n\n".join(lines))
+
+
+def leave(turn: Turn) -> None:
+    turn.clear_answers()
+    if inbox.open_thread(turn.session, turn.inbound.channel.value, turn.inbound.address) is not None:
+        turn.say(_("Your question stays with your office, which will answer you here."))
+    turn.go(FlowName.HOME)
 
 
 def _media(kept: dict[str, Any] | None) -> Media | None:
@@ -306,10 +332,29 @@ class ToHerOffice:
     to it from anywhere but a form."""
 
     def files(self, turn: Turn) -> bool:
-        if isinstance(turn.flow, AskOffice):
-            turn.flow.media(turn)
+        if turn.conversation.flow == FlowName.ASK_OFFICE:
+            media(turn)
             return True
         if takes_files(turn):
             offer(turn)
             return True
         return False
+
+
+ask_my_office = Screens(
+    FlowName.ASK_OFFICE,
+    first=start,
+    # At her open question, as at a step of none, she is asked to write more (`start` begins the flow).
+    screens={None: write_more, Step.OFFICE: which_office, Step.WRITING: writing, Step.OPEN: write_more},
+    confirms=(OFFERING,),
+    routes=(
+        On(Offered.SEND, at=Step.OFFER, then=send_offered),
+        On(Offered.NOT_NOW, at=Step.OFFER, then=not_now),
+        On(TYPED, at=Step.OFFER, then=more_first),
+        On(OfficeChoice, at=Step.OFFICE, then=office_chosen),
+        On(Payload, TYPED, at=Step.OFFICE, then=not_an_office),
+        On(TYPED, then=write),  # writing, or her open question
+    ),
+    help_text=N_("What you write here goes to your office's staff, who answer you here."),
+    on_cancel=leave,
+)

@@ -11,61 +11,70 @@ from __future__ import annotations
 from typing import Any
 
 from conversations.engine.identity import TRIES, link
+from conversations.engine.screens import TYPED, On, Screens
 from conversations.engine.turn import Answer, FlowName, Turn
-from core.i18n import _
+from core.i18n import N_, _
 from core.validators import Invalid, saudi_national_id
 from storage import beneficiaries
 
 
-class ConfirmIdentity:
-    """Her number was typed by whoever registered it: the family's national ID shows it is hers."""
+def registered_here(turn: Turn) -> None:
+    turn.say(_("This mobile number is registered with us."))
+    ask_for_id(turn)
 
-    name = FlowName.CONFIRM_IDENTITY
 
-    def begin(self, turn: Turn) -> None:
-        turn.say(_("This mobile number is registered with us."))
-        self.ask(turn)
+def ask_for_id(turn: Turn) -> None:
+    turn.say(_("To link it to this chat, please type the national ID number of the registered family."))
 
-    def ask(self, turn: Turn) -> None:
-        turn.say(_("To link it to this chat, please type the national ID number of the registered family."))
 
-    def answer(self, turn: Turn, answer: Answer) -> None:
-        pending: dict[str, Any] = dict(turn.answers.get("confirming", {}))
-        family = beneficiaries.beneficiary(turn.session, int(pending.get("family", 0)))
-        if family is None:
-            self._give_up(turn, pending, None)
-            return
-        try:
-            typed = saudi_national_id(answer.text)
-        except Invalid as problem:
-            turn.say(problem.message)
-            self.ask(turn)
-            return
-        if typed == family.national_id:
-            beneficiaries.mark_mobile_verified(turn.session, family.id, turn.now)
-            link(turn, family)
-            turn.go(FlowName.HOME)
-            return
-        pending["tries"] = int(pending.get("tries", 0)) + 1
-        if pending["tries"] >= TRIES:
-            self._give_up(turn, pending, _("This number is registered to another family."))
-            return
-        turn.remember(confirming=pending)
-        turn.say(_("That is not the ID number registered with this mobile."))
-        self.ask(turn)
-
-    def help(self, turn: Turn) -> str | None:
-        return _("We ask for the ID number to be sure the registration is yours before showing it here.")
-
-    def cancel(self, turn: Turn) -> None:
-        self._give_up(turn, dict(turn.answers.get("confirming", {})), None)
-
-    def _give_up(self, turn: Turn, pending: dict[str, Any], reason: str | None) -> None:
-        turn.clear_answers()
-        turn.remember(unconfirmed_mobile=pending.get("mobile"))  # not asked again for this number
-        turn.say(
-            " ".join(
-                filter(None, [reason, _("If this number is yours, please contact your office to update it.")])
-            )
-        )
+def check_id(turn: Turn, answer: Answer) -> None:
+    pending: dict[str, Any] = dict(turn.answers.get("confirming", {}))
+    family = beneficiaries.beneficiary(turn.session, int(pending.get("family", 0)))
+    if family is None:
+        _give_up(turn, pending, None)
+        return
+    try:
+        typed = saudi_national_id(answer.text)
+    except Invalid as problem:
+        turn.say(problem.message)
+        ask_for_id(turn)
+        return
+    if typed == family.national_id:
+        beneficiaries.mark_mobile_verified(turn.session, family.id, turn.now)
+        link(turn, family)
         turn.go(FlowName.HOME)
+        return
+    pending["tries"] = int(pending.get("tries", 0)) + 1
+    if pending["tries"] >= TRIES:
+        _give_up(turn, pending, _("This number is registered to another family."))
+        return
+    turn.remember(confirming=pending)
+    turn.say(_("That is not the ID number registered with this mobile."))
+    ask_for_id(turn)
+
+
+def not_linked(turn: Turn) -> None:
+    """ "cancel": she is not linked, and not asked again for this number."""
+    _give_up(turn, dict(turn.answers.get("confirming", {})), None)
+
+
+def _give_up(turn: Turn, pending: dict[str, Any], reason: str | None) -> None:
+    turn.clear_answers()
+    turn.remember(unconfirmed_mobile=pending.get("mobile"))  # not asked again for this number
+    turn.say(
+        " ".join(
+            filter(None, [reason, _("If this number is yours, please contact your office to update it.")])
+        )
+    )
+    turn.go(FlowName.HOME)
+
+
+confirm_identity = Screens(
+    FlowName.CONFIRM_IDENTITY,
+    first=registered_here,
+    screens={None: ask_for_id},
+    routes=(On(TYPED, then=check_id),),
+    otherwise=check_id,  # nothing is offered here: whatever reaches the flow is read as the ID
+    help_text=N_("We ask for the ID number to be sure the registration is yours before showing it here."),
+    on_cancel=not_linked,
+)

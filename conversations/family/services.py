@@ -2,12 +2,17 @@
 pointed families to — the Chamber of Commerce's services for productive families, the municipality … — her
 office's entries, then those for every office, each short: its name, how to use it, a phone or a link. The
 entries are data staff edit (`usar services import`); the offices' contacts, data admins edit (`usar offices
-edit`)."""
+edit`).
+
+menu → Useful services → the list, and the menu again: she never stays here.
+"""
 
 from __future__ import annotations
 
-from conversations.engine.turn import Answer, FlowName, Turn
+from conversations.engine.screens import TYPED, On, Screens
+from conversations.engine.turn import FlowName, Turn
 from core.i18n import _
+from core.payloads import Payload
 from office.offices import her_office
 from storage import beneficiaries, tips
 
@@ -34,35 +39,37 @@ def in_her_order(listed: list[tips.ListedService], office_code: str | None) -> l
     return hers + [service for service in listed if not service.offices]  # the staff's order within each
 
 
-class Services:
-    name = FlowName.SERVICES
+def listing(turn: Turn) -> None:
+    """The list, then her menu: she never stays here."""
+    family = turn.conversation.beneficiary_id
+    office_code = beneficiaries.office_of(turn.session, family) if family is not None else None
+    listed = in_her_order(tips.services(turn.session), office_code)
+    contact = her_office(turn.session, office_code, turn.language, only_if_listed=True) if office_code else ""
+    if listed:
+        said = [
+            _("Useful services for productive families:"),
+            contact,
+            *(entry(s, turn.language) for s in listed),
+        ]
+    else:
+        said = [_("The list of useful services is not ready yet. Please ask your office."), contact]
+    turn.say("\n\n".join(filter(None, said)))
+    turn.go(FlowName.HOME)
 
-    def begin(self, turn: Turn) -> None:
-        family = turn.conversation.beneficiary_id
-        office_code = beneficiaries.office_of(turn.session, family) if family is not None else None
-        listed = in_her_order(tips.services(turn.session), office_code)
-        contact = (
-            her_office(turn.session, office_code, turn.language, only_if_listed=True) if office_code else ""
-        )
-        if listed:
-            said = [
-                _("Useful services for productive families:"),
-                contact,
-                *(entry(s, turn.language) for s in listed),
-            ]
-        else:
-            said = [_("The list of useful services is not ready yet. Please ask your office."), contact]
-        turn.say("\n\n".join(filter(None, said)))
-        turn.go(FlowName.HOME)
 
-    def ask(self, turn: Turn) -> None:
-        turn.go(FlowName.HOME)
+def to_menu(turn: Turn) -> None:
+    turn.go(FlowName.HOME)
 
-    def answer(self, turn: Turn, answer: Answer) -> None:
-        turn.go(FlowName.HOME)
 
-    def help(self, turn: Turn) -> str | None:
-        return None
+def no_help(turn: Turn) -> None:
+    return None
 
-    def cancel(self, turn: Turn) -> None:
-        turn.go(FlowName.HOME)
+
+services = Screens(
+    FlowName.SERVICES,
+    first=listing,
+    screens={None: to_menu},
+    routes=(On(Payload, TYPED, go=FlowName.HOME),),  # whatever she sends: the menu
+    help_text=no_help,
+    on_cancel=to_menu,
+)

@@ -20,12 +20,12 @@ from conversations.family.trainings import Trainings
 from conversations.staff.announcement_form import announce
 from conversations.staff.announcements import staff_announcements
 from conversations.staff.canteen_form import edit_canteen, new_canteen
-from conversations.staff.canteens import StaffCanteens
+from conversations.staff.canteens import staff_canteens
 from conversations.staff.event_form import edit_event, new_event
 from conversations.staff.events import staff_events
 from conversations.staff.menu import staff_home
-from conversations.staff.offices import StaffOffices, office_contact
-from conversations.staff.questions import StaffQuestions
+from conversations.staff.offices import office_contact, staff_offices
+from conversations.staff.questions import staff_questions
 from conversations.staff.registrations import staff_registrations
 
 
@@ -52,10 +52,10 @@ def all_flows() -> Dialogue:
         food_safety,
         services,
         Canteens(),
-        StaffCanteens(),
+        staff_canteens,
         staff_registrations,
-        StaffQuestions(),
-        StaffOffices(),
+        staff_questions,
+        staff_offices,
         office_contact,
         new_canteen,
         edit_canteen,

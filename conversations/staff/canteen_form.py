@@ -19,6 +19,7 @@ from babel.dates import format_date
 
 from conversations.engine.choices import OfficeChoice, office_options
 from conversations.engine.forms import Choice, Field, Form, Invalid, Text, asked_again
+from conversations.engine.screens import Shown
 from conversations.engine.turn import Answer, FlowName, Turn
 from conversations.staff.audience_fields import is_admin
 from conversations.staff.event_form import Optional, short_text
@@ -33,8 +34,6 @@ from office.errors import OfficeError, Refused
 from office.words import STAGES
 from storage.canteens import NewOpportunity
 from storage.models import CanteenOpportunity
-
-SHOWN = "canteen_opportunity"  # the opportunity on the staff's screen (conversations.staff_canteens)
 
 
 @dataclass(frozen=True)
@@ -219,20 +218,21 @@ new_canteen = Form(
 )
 
 
-def shown_opportunity(turn: Turn) -> CanteenOpportunity | None:
-    """The opportunity on her screen, if it is one she may act on: admins any, an office's staff theirs."""
-    number = turn.answers.get(SHOWN)
-    if not isinstance(number, int):
-        return None
+def _opportunity_she_may_act_on(turn: Turn, number: int) -> CanteenOpportunity | None:
+    """Admins any, an office's staff their office's."""
     try:
         return canteens.opportunity(turn.session, turn.actor, number)
     except OfficeError:
         return None
 
 
+# The opportunity on her screen (conversations.staff.canteens), which a change starts from.
+SHOWN_OPPORTUNITY = Shown("canteen_opportunity", _opportunity_she_may_act_on)
+
+
 def current_opportunity(turn: Turn) -> dict[str, Any]:
     """The opportunity as it is: the change starts from it."""
-    found = shown_opportunity(turn)
+    found = SHOWN_OPPORTUNITY.get(turn)
     if found is None:
         return {}
     return {
@@ -247,7 +247,7 @@ def current_opportunity(turn: Turn) -> dict[str, Any]:
 
 
 def change_opportunity(turn: Turn, answers: dict[str, Any]) -> None:
-    opportunity = shown_opportunity(turn)
+    opportunity = SHOWN_OPPORTUNITY.get(turn)
     if opportunity is None:
         turn.say(_("That opportunity can no longer be changed. Nothing was saved."))
         turn.go(FlowName.STAFF_CANTEENS)

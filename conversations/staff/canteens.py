@@ -1,21 +1,25 @@
 """Canteen opportunities in the staff chat: the office's opportunities, their applicants, a decision on each
-(shortlist, accept, reject with an optional reason — she is told), closing one early; and verifying the
-registrations waiting for it (canteen eligibility needs it).
+(shortlist, accept, reject with an optional reason — she is told, so staff confirm it first), closing one
+early or opening it again; and verifying the registrations waiting for it (canteen eligibility needs it).
 
-Canteen opportunities → one → applicants → one applicant → Shortlist · Accept · Reject (reason) → back
-                            → Change the opportunity · Close applications now (while it is open)
-                      → Verify registrations → one family → Verify
-                      → Publish an opportunity (conversations.canteen_form)
-An office's staff act on their office's only.
+Canteen opportunities → one → its applicants → one applicant → Shortlist · Accept · Reject (reason)
+                                                             → Decide it? Yes → the opportunity · No
+                            → Change the opportunity (conversations.staff.canteen_form)
+                            → Close applications now? Yes (while it is open) · Open applications again
+                      → Verify registrations (conversations.staff.registrations: those waiting)
+                      → Publish an opportunity (conversations.staff.canteen_form)
+An office's staff act on their office's only. Rights are read again on every turn.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
 
-from conversations.engine.forms import yes_or_no
+from conversations.engine.screens import TYPED, Confirm, On, Screens, Shown, is_staff
 from conversations.engine.turn import Answer, FlowName, Turn
-from conversations.staff.canteen_form import SHOWN, edit_canteen, shown_opportunity
+from conversations.staff.canteen_form import SHOWN_OPPORTUNITY, edit_canteen
 from conversations.staff.registrations import Step as RegistrationsStep
 from core.channel import Offer
 from core.domain import ApplicationStatus
@@ -29,15 +33,6 @@ from storage import offices
 from storage.canteens import is_open
 from storage.models import CanteenApplication, CanteenOpportunity
 
-LIST, DETAIL, APPLICATION, REASON, DECIDING, CLOSING = (
-    "list",
-    "detail",
-    "application",
-    "reason",
-    "deciding",
-    "closing",
-)
-CHOSEN = "canteen_application"
 DECISION = "canteen_decision"  # the decision waiting for her "yes": every decision is told to the family
 SHOWN_AT_ONCE = 20
 
@@ -55,6 +50,15 @@ class ShowApplication(Payload, prefix="applicant"):
 @dataclass(frozen=True)
 class Decide(Payload, prefix="decide"):
     status: ApplicationStatus
+
+
+class Step(StrEnum):
+    LIST = "list"
+    DETAIL = "detail"
+    APPLICATION = "application"
+    REASON = "reason"
+    DECIDING = "deciding"
+    CLOSING = "closing"
 
 
 class OpportunitiesOption(Options, prefix="opportunities"):
@@ -76,315 +80,287 @@ class OpportunitiesOption(Options, prefix="opportunities"):
     STAFF_MENU = "staff"
 
 
-class StaffCanteens:
-    name = FlowName.STAFF_CANTEENS
+def _application_she_may_see(turn: Turn, number: int) -> tuple[CanteenApplication, CanteenOpportunity] | None:
+    """The application, if it is still one she may see, of the opportunity on her screen."""
+    opportunity = SHOWN_OPPORTUNITY.get(turn)
+    if opportunity is None:
+        return None
+    try:
+        chosen, of = canteens.application(turn.session, turn.actor, number)
+    except OfficeError:
+        return None
+    return (chosen, of) if of.id == opportunity.id else None
 
-    def begin(self, turn: Turn) -> None:
-        if turn.staff is None:
-            turn.go(FlowName.HOME)
-        else:
-            self._list(turn)
 
-    def ask(self, turn: Turn) -> None:
-        if turn.staff is None:
-            turn.go(FlowName.HOME)
-        elif turn.step == DETAIL:
-            self._detail(turn)
-        elif turn.step in (APPLICATION, REASON, DECIDING):
-            self._application(turn)
-        elif turn.step == CLOSING:
-            self._detail(turn)
-        else:
-            self._list(turn)
+SHOWN_APPLICATION = Shown("canteen_application", _application_she_may_see)  # the application on her screen
 
-    def answer(self, turn: Turn, answer: Answer) -> None:
-        choice = answer.choice
-        if turn.step == DECIDING:  # "نعم" or "no" typed answers the question too
-            choice = (
-                yes_or_no(turn, answer, OpportunitiesOption.DECIDE_YES, OpportunitiesOption.DECIDE_NO)
-                or choice
-            )
-        elif turn.step == CLOSING:
-            choice = (
-                yes_or_no(turn, answer, OpportunitiesOption.CLOSE_YES, OpportunitiesOption.CLOSE_NO) or choice
-            )
-        if turn.staff is None:
-            turn.go(FlowName.HOME)
-        elif choice == OpportunitiesOption.STAFF_MENU:
-            turn.go(FlowName.STAFF)
-        elif choice == OpportunitiesOption.NEW:
-            turn.go(FlowName.NEW_CANTEEN)
-        elif choice == OpportunitiesOption.BACK:
-            self._list(turn)
-        elif choice == OpportunitiesOption.VERIFY_LIST:
-            turn.go(FlowName.STAFF_REGISTRATIONS, at=RegistrationsStep.WAITING)
-        elif turn.step == LIST and (shown := ShowOpportunity.unpack(choice)):
-            turn.remember(**{SHOWN: shown.opportunity})
-            self._detail(turn)
-        elif turn.step == DETAIL and choice == OpportunitiesOption.CLOSE:
-            self._ask_closing(turn)
-        elif turn.step == CLOSING and choice in (OpportunitiesOption.CLOSE_YES, OpportunitiesOption.CLOSE_NO):
-            if choice == OpportunitiesOption.CLOSE_YES:
-                self._close(turn)
-            else:
-                self._unchanged(turn)
-        elif turn.step == DETAIL and choice == OpportunitiesOption.REOPEN:
-            self._reopen(turn)
-        elif turn.step == DETAIL and choice == OpportunitiesOption.CHANGE:
-            opportunity = shown_opportunity(turn)
-            if opportunity is not None and is_open(opportunity, turn.now):
-                edit_canteen.discard(turn)  # a change left unfinished was for this one or another: afresh
-                turn.go(FlowName.EDIT_CANTEEN)
-            else:  # a button from before it closed, or her rights changed
-                turn.say(_("That opportunity can no longer be changed."))
-                self._detail(turn)
-        elif turn.step == DETAIL and (application := ShowApplication.unpack(choice)):
-            turn.remember(**{CHOSEN: application.application})
-            self._application(turn)
-        elif turn.step == APPLICATION and Decide.unpack(choice) == Decide(ApplicationStatus.REJECTED):
-            self._ask_reason(turn)
-        elif turn.step == REASON and choice == OpportunitiesOption.NOT_NOW:
-            self._application(turn)  # nothing decided
-        elif turn.step == REASON:
-            self._with_reason(turn, choice)
-        elif turn.step == APPLICATION and (decided := Decide.unpack(choice)):
-            self._ask_decision(turn, decided.status, None)
-        elif turn.step == DECIDING and choice in (
-            OpportunitiesOption.DECIDE_YES,
-            OpportunitiesOption.DECIDE_NO,
-        ):
-            pending = turn.answers.get(DECISION) or {}
-            turn.remember(**{DECISION: None})
-            if choice == OpportunitiesOption.DECIDE_YES and pending:
-                self._decide(
-                    turn, ApplicationStatus(pending["status"]), pending["reason"], pending.get("seen")
-                )
-            else:
-                turn.say(_("Nothing was changed."))
-                self._application(turn)
-        elif choice == OpportunitiesOption.TO_OPPORTUNITY and turn.step == APPLICATION:
-            self._detail(turn)
-        else:
-            turn.say(_("Sorry, I did not understand that. Please choose from the menu by typing a number."))
-            self.ask(turn)
 
-    def help(self, turn: Turn) -> str | None:
-        return _(
-            "Here you publish canteen opportunities, review their applications and verify the registrations "
-            "waiting for it. Many at once: `usar canteens import`."
+# -- screens ---------------------------------------------------------------------------------------------
+
+
+def listing(turn: Turn) -> None:
+    turn.step = Step.LIST
+    found = canteens.listing(turn.session, turn.actor)
+    several = len({o.office_code for o in found}) > 1
+    offices_shown = offices.names(turn.session, turn.language) if several else {}
+    offers = [
+        Offer(
+            label=_opportunity_label(turn, o, offices_shown),
+            payload=ShowOpportunity(o.id),
         )
+        for o in found[:SHOWN_AT_ONCE]
+    ]
+    text = (
+        _("Canteen opportunities (🔒: applications closed). Choose one to see its applicants:")
+        if found
+        else _("There are no canteen opportunities yet.")
+    )
+    turn.say(
+        text,
+        [
+            *offers,
+            Offer(label=N_("Publish an opportunity"), payload=OpportunitiesOption.NEW),
+            Offer(label=N_("Verify registrations"), payload=OpportunitiesOption.VERIFY_LIST),
+            Offer(label=N_("Staff menu"), payload=OpportunitiesOption.STAFF_MENU),
+        ],
+    )
 
-    def cancel(self, turn: Turn) -> None:
-        if turn.staff is None:
-            turn.go(FlowName.HOME)
-        else:
-            self._list(turn)
 
-    # -- screens --------------------------------------------------------------------------------------
+def detail(turn: Turn) -> None:
+    opportunity = SHOWN_OPPORTUNITY.get(turn)
+    if opportunity is None:
+        turn.say(_("That opportunity is not one you can see."))
+        listing(turn)
+        return
+    turn.step = Step.DETAIL
+    found = canteens.applicants(turn.session, turn.actor, opportunity.id)
+    lines = [
+        f"{opportunity.id}. {opportunity.school_name}",
+        _(
+            "Places: %(places)s · accepted: %(accepted)s · applications: %(count)s",
+            places=opportunity.places,
+            accepted=sum(1 for a in found if a.status == ApplicationStatus.ACCEPTED.value),
+            count=sum(1 for a in found if a.status != ApplicationStatus.WITHDRAWN.value),
+        ),
+    ]
+    offers = [
+        Offer(label=f"{a.full_name} · {_status(a.status)}", payload=ShowApplication(a.application_id))
+        for a in found[:SHOWN_AT_ONCE]
+        if a.status != ApplicationStatus.WITHDRAWN.value
+    ]
+    if is_open(opportunity, turn.now):
+        offers.append(Offer(label=N_("Change the opportunity"), payload=OpportunitiesOption.CHANGE))
+        offers.append(Offer(label=N_("Close applications now"), payload=OpportunitiesOption.CLOSE))
+    elif turn.now < opportunity.deadline:
+        offers.append(Offer(label=N_("Open applications again"), payload=OpportunitiesOption.REOPEN))
+    offers.append(Offer(label=N_("Back"), payload=OpportunitiesOption.BACK))
+    turn.say("\n".join(lines), offers)
 
-    def _list(self, turn: Turn) -> None:
-        turn.step = LIST
-        found = canteens.listing(turn.session, turn.actor)
-        several = len({o.office_code for o in found}) > 1
-        offices_shown = offices.names(turn.session, turn.language) if several else {}
-        offers = [
-            Offer(
-                label=_opportunity_label(turn, o, offices_shown),
-                payload=ShowOpportunity(o.id),
-            )
-            for o in found[:SHOWN_AT_ONCE]
-        ]
-        text = (
-            _("Canteen opportunities (🔒: applications closed). Choose one to see its applicants:")
-            if found
-            else _("There are no canteen opportunities yet.")
-        )
-        turn.say(
-            text,
-            [
-                *offers,
-                Offer(label=N_("Publish an opportunity"), payload=OpportunitiesOption.NEW),
-                Offer(label=N_("Verify registrations"), payload=OpportunitiesOption.VERIFY_LIST),
-                Offer(label=N_("Staff menu"), payload=OpportunitiesOption.STAFF_MENU),
-            ],
-        )
 
-    def _detail(self, turn: Turn) -> None:
-        opportunity = shown_opportunity(turn)
-        if opportunity is None:
-            turn.say(_("That opportunity is not one you can see."))
-            self._list(turn)
-            return
-        turn.step = DETAIL
-        found = canteens.applicants(turn.session, turn.actor, opportunity.id)
-        lines = [
-            f"{opportunity.id}. {opportunity.school_name}",
-            _(
-                "Places: %(places)s · accepted: %(accepted)s · applications: %(count)s",
-                places=opportunity.places,
-                accepted=sum(1 for a in found if a.status == ApplicationStatus.ACCEPTED.value),
-                count=sum(1 for a in found if a.status != ApplicationStatus.WITHDRAWN.value),
-            ),
-        ]
-        offers = [
-            Offer(label=f"{a.full_name} · {_status(a.status)}", payload=ShowApplication(a.application_id))
-            for a in found[:SHOWN_AT_ONCE]
-            if a.status != ApplicationStatus.WITHDRAWN.value
-        ]
-        if is_open(opportunity, turn.now):
-            offers.append(Offer(label=N_("Change the opportunity"), payload=OpportunitiesOption.CHANGE))
-            offers.append(Offer(label=N_("Close applications now"), payload=OpportunitiesOption.CLOSE))
-        elif turn.now < opportunity.deadline:
-            offers.append(Offer(label=N_("Open applications again"), payload=OpportunitiesOption.REOPEN))
-        offers.append(Offer(label=N_("Back"), payload=OpportunitiesOption.BACK))
-        turn.say("\n".join(lines), offers)
+def application(turn: Turn) -> None:
+    shown = SHOWN_APPLICATION.get(turn)
+    if shown is None:
+        listing(turn)
+        return
+    chosen, _opportunity = shown
+    turn.step = Step.APPLICATION
+    family = registrations.family(turn.session, turn.actor, chosen.beneficiary_id)
+    marks = [
+        _("verified") if family.verified_at else _("not verified"),
+        _("health certificate") if family.health_certificate else _("no health certificate"),
+    ]
+    turn.say(
+        "\n".join([f"{family.full_name} · {_status(chosen.status)}", comma_list(marks, turn.language)]),
+        [
+            Offer(label=N_("Shortlist"), payload=Decide(ApplicationStatus.SHORTLISTED)),
+            Offer(label=N_("Accept"), payload=Decide(ApplicationStatus.ACCEPTED)),
+            Offer(label=N_("Reject"), payload=Decide(ApplicationStatus.REJECTED)),
+            Offer(label=N_("Back"), payload=OpportunitiesOption.TO_OPPORTUNITY),
+        ],
+    )
 
-    def _chosen(self, turn: Turn) -> tuple[CanteenApplication, CanteenOpportunity] | None:
-        """The application on screen, if it is still one she may see, of the opportunity on screen."""
-        number = turn.answers.get(CHOSEN)
-        opportunity = shown_opportunity(turn)
-        if opportunity is None or not isinstance(number, int):
-            return None
-        try:
-            chosen, of = canteens.application(turn.session, turn.actor, number)
-        except OfficeError:
-            return None
-        return (chosen, of) if of.id == opportunity.id else None
 
-    def _application(self, turn: Turn) -> None:
-        shown = self._chosen(turn)
-        if shown is None:
-            self._list(turn)
-            return
-        chosen, _opportunity = shown
-        turn.step = APPLICATION
-        family = registrations.family(turn.session, turn.actor, chosen.beneficiary_id)
-        marks = [
-            _("verified") if family.verified_at else _("not verified"),
-            _("health certificate") if family.health_certificate else _("no health certificate"),
-        ]
-        turn.say(
-            "\n".join([f"{family.full_name} · {_status(chosen.status)}", comma_list(marks, turn.language)]),
-            [
-                Offer(label=N_("Shortlist"), payload=Decide(ApplicationStatus.SHORTLISTED)),
-                Offer(label=N_("Accept"), payload=Decide(ApplicationStatus.ACCEPTED)),
-                Offer(label=N_("Reject"), payload=Decide(ApplicationStatus.REJECTED)),
-                Offer(label=N_("Back"), payload=OpportunitiesOption.TO_OPPORTUNITY),
-            ],
-        )
+def asking_reason(turn: Turn) -> None:
+    turn.step = Step.REASON
+    turn.say(
+        _("Why? She will read it. Type the reason, or choose “No reason”."),
+        [
+            Offer(label=N_("No reason"), payload=OpportunitiesOption.NO_REASON),
+            Offer(label=N_("Back"), payload=OpportunitiesOption.NOT_NOW),
+        ],
+    )
 
-    def _ask_reason(self, turn: Turn) -> None:
-        turn.step = REASON
-        turn.say(
-            _("Why? She will read it. Type the reason, or choose “No reason”."),
-            [
-                Offer(label=N_("No reason"), payload=OpportunitiesOption.NO_REASON),
-                Offer(label=N_("Back"), payload=OpportunitiesOption.NOT_NOW),
-            ],
-        )
 
-    def _with_reason(self, turn: Turn, choice: Payload | None) -> None:
-        typed = " ".join(turn.inbound.text.split())
-        if len(typed) > canteens.REASON_LENGTH:  # asked again: cutting it would lose what was typed
-            turn.say(_("Please keep it under %(limit)s characters.", limit=canteens.REASON_LENGTH))
-            self._ask_reason(turn)
-            return
-        reason = None if choice == OpportunitiesOption.NO_REASON or says_none(typed) else typed or None
-        self._ask_decision(turn, ApplicationStatus.REJECTED, reason)
-
-    def _ask_decision(self, turn: Turn, status: ApplicationStatus, reason: str | None) -> None:
-        """Every decision is told to her: staff confirm it first, and are told when it reverses one she was
-        told."""
-        shown = self._chosen(turn)
-        if shown is None:
-            self._list(turn)
-            return
-        chosen, _opportunity = shown
-        family = registrations.family(turn.session, turn.actor, chosen.beneficiary_id)
-        lines = []
-        if canteens.reverses(chosen, status):
-            lines.append(
-                _(
-                    "This changes the decision she was told (%(before)s). She will be told the new one.",
-                    before=_status(chosen.status),
-                )
-            )
+def _decision_question(turn: Turn) -> str:
+    """The decision waiting for her "yes", about the application on her screen (`_ask_decision` found it just
+    before): staff are told when it reverses a decision the family was told."""
+    pending = turn.answers[DECISION]
+    shown = SHOWN_APPLICATION.get(turn)
+    assert shown is not None, "asked only about an application found just before, in this turn"
+    chosen, _opportunity = shown
+    status = ApplicationStatus(pending["status"])
+    family = registrations.family(turn.session, turn.actor, chosen.beneficiary_id)
+    lines = []
+    if canteens.reverses(chosen, status):
         lines.append(
             _(
-                "Decide “%(status)s” for %(name)s? She will be told in her language.",
-                status=_status(status.value),
-                name=family.full_name,
+                "This changes the decision she was told (%(before)s). She will be told the new one.",
+                before=_status(chosen.status),
             )
         )
-        if reason:
-            lines.append(_("With your reason, which she reads: %(reason)s", reason=reason))
-        turn.remember(**{DECISION: {"status": status.value, "reason": reason, "seen": chosen.status}})
-        turn.step = DECIDING
-        turn.say(
-            "\n".join(lines),
-            [
-                Offer(label=N_("Yes, decide it"), payload=OpportunitiesOption.DECIDE_YES),
-                Offer(label=N_("No"), payload=OpportunitiesOption.DECIDE_NO),
-            ],
+    lines.append(
+        _(
+            "Decide “%(status)s” for %(name)s? She will be told in her language.",
+            status=_status(status.value),
+            name=family.full_name,
         )
+    )
+    if pending["reason"]:
+        lines.append(_("With your reason, which she reads: %(reason)s", reason=pending["reason"]))
+    return "\n".join(lines)
 
-    def _decide(self, turn: Turn, status: ApplicationStatus, reason: str | None, seen: str | None) -> None:
-        shown = self._chosen(turn)
-        if shown is None:
-            self._list(turn)
-            return
-        chosen, _opportunity = shown
-        try:  # asked just before, reversal included, about the application as it was then (`seen`)
-            decided = canteens.decide(
-                turn.session, turn.actor, chosen.id, status, reason, turn.now, confirmed=True, seen=seen
-            )
+
+DECIDING = Confirm(
+    Step.DECIDING,
+    _decision_question,
+    yes=Offer(label=N_("Yes, decide it"), payload=OpportunitiesOption.DECIDE_YES),
+    no=Offer(label=N_("No"), payload=OpportunitiesOption.DECIDE_NO),
+)
+
+CLOSING = Confirm(
+    Step.CLOSING,
+    N_("Close applications now? Families can no longer apply; you can open them again until the deadline."),
+    yes=Offer(label=N_("Yes, close them"), payload=OpportunitiesOption.CLOSE_YES),
+    no=Offer(label=N_("No"), payload=OpportunitiesOption.CLOSE_NO),
+)
+
+
+# -- what she chose --------------------------------------------------------------------------------------
+
+
+def open_opportunity(turn: Turn, chosen: ShowOpportunity) -> None:
+    SHOWN_OPPORTUNITY.keep(turn, chosen.opportunity)
+    detail(turn)
+
+
+def close(turn: Turn, chosen: OpportunitiesOption) -> None:
+    opportunity = SHOWN_OPPORTUNITY.get(turn)
+    if opportunity is not None:
+        try:
+            if canteens.close(turn.session, turn.actor, opportunity.id, turn.now):
+                turn.say(_("Applications are closed; later ones are refused with a clear message."))
+        except OfficeError as refused:
+            turn.say(refused.message)
+    detail(turn)
+
+
+def keep_open(turn: Turn, chosen: OpportunitiesOption) -> None:
+    turn.say(_("Nothing was changed."))
+    detail(turn)
+
+
+def reopen(turn: Turn, chosen: OpportunitiesOption) -> None:
+    opportunity = SHOWN_OPPORTUNITY.get(turn)
+    if opportunity is not None:
+        try:
+            canteens.reopen(turn.session, turn.actor, opportunity.id, turn.now)
         except OfficeError as refused:
             turn.say(refused.message)
         else:
-            if decided.decision is None:
-                turn.say(_("Nothing was changed: that is already the decision."))
-            else:
-                now_in_force = _status(decided.application.status)
-                turn.say(_("Saved: %(status)s. She is told in her language.", status=now_in_force))
-        self._detail(turn)
+            turn.say(_("Applications are open again until the deadline."))
+    detail(turn)
 
-    def _ask_closing(self, turn: Turn) -> None:
-        turn.step = CLOSING
-        turn.say(
-            _(
-                "Close applications now? Families can no longer apply; you can open them again until the "
-                "deadline."
-            ),
-            [
-                Offer(label=N_("Yes, close them"), payload=OpportunitiesOption.CLOSE_YES),
-                Offer(label=N_("No"), payload=OpportunitiesOption.CLOSE_NO),
-            ],
+
+def change(turn: Turn, chosen: OpportunitiesOption) -> None:
+    opportunity = SHOWN_OPPORTUNITY.get(turn)
+    if opportunity is not None and is_open(opportunity, turn.now):
+        edit_canteen.discard(turn)  # a change left unfinished was for this one or another: afresh
+        turn.go(FlowName.EDIT_CANTEEN)
+    else:  # a button from before it closed, or her rights changed
+        turn.say(_("That opportunity can no longer be changed."))
+        detail(turn)
+
+
+def open_application(turn: Turn, chosen: ShowApplication) -> None:
+    SHOWN_APPLICATION.keep(turn, chosen.application)
+    application(turn)
+
+
+def with_reason(turn: Turn, chosen: Payload | Answer) -> None:
+    """Whatever she sends for the reason is taken as it: "No reason" (or "-", "none" typed) for none."""
+    typed = " ".join(turn.inbound.text.split())
+    if len(typed) > canteens.REASON_LENGTH:  # asked again: cutting it would lose what was typed
+        turn.say(_("Please keep it under %(limit)s characters.", limit=canteens.REASON_LENGTH))
+        asking_reason(turn)
+        return
+    reason = None if chosen == OpportunitiesOption.NO_REASON or says_none(typed) else typed or None
+    _ask_decision(turn, ApplicationStatus.REJECTED, reason)
+
+
+def decision_chosen(turn: Turn, chosen: Decide) -> None:
+    _ask_decision(turn, chosen.status, None)
+
+
+def _ask_decision(turn: Turn, status: ApplicationStatus, reason: str | None) -> None:
+    """Every decision is told to her: staff confirm it first, about the application as they saw it."""
+    shown = SHOWN_APPLICATION.get(turn)
+    if shown is None:
+        listing(turn)
+        return
+    chosen, _opportunity = shown
+    turn.remember(**{DECISION: {"status": status.value, "reason": reason, "seen": chosen.status}})
+    DECIDING.ask(turn)
+
+
+def decide(turn: Turn, chosen: OpportunitiesOption) -> None:
+    pending = _answered(turn)
+    if not pending:
+        _nothing_decided(turn)
+        return
+    status, reason, seen = ApplicationStatus(pending["status"]), pending["reason"], pending.get("seen")
+    shown = SHOWN_APPLICATION.get(turn)
+    if shown is None:
+        listing(turn)
+        return
+    decided_on, _opportunity = shown
+    try:  # asked just before, reversal included, about the application as it was then (`seen`)
+        decided = canteens.decide(
+            turn.session, turn.actor, decided_on.id, status, reason, turn.now, confirmed=True, seen=seen
         )
+    except OfficeError as refused:
+        turn.say(refused.message)
+    else:
+        if decided.decision is None:
+            turn.say(_("Nothing was changed: that is already the decision."))
+        else:
+            now_in_force = _status(decided.application.status)
+            turn.say(_("Saved: %(status)s. She is told in her language.", status=now_in_force))
+    detail(turn)
 
-    def _unchanged(self, turn: Turn) -> None:
-        turn.say(_("Nothing was changed."))
-        self._detail(turn)
 
-    def _reopen(self, turn: Turn) -> None:
-        opportunity = shown_opportunity(turn)
-        if opportunity is not None:
-            try:
-                canteens.reopen(turn.session, turn.actor, opportunity.id, turn.now)
-            except OfficeError as refused:
-                turn.say(refused.message)
-            else:
-                turn.say(_("Applications are open again until the deadline."))
-        self._detail(turn)
+def keep_decision(turn: Turn, chosen: OpportunitiesOption) -> None:
+    _answered(turn)
+    _nothing_decided(turn)
 
-    def _close(self, turn: Turn) -> None:
-        opportunity = shown_opportunity(turn)
-        if opportunity is not None:
-            try:
-                if canteens.close(turn.session, turn.actor, opportunity.id, turn.now):
-                    turn.say(_("Applications are closed; later ones are refused with a clear message."))
-            except OfficeError as refused:
-                turn.say(refused.message)
-        self._detail(turn)
+
+def _answered(turn: Turn) -> dict[str, Any]:
+    """The decision that waited for her answer, forgotten now that she gave it."""
+    pending: dict[str, Any] = turn.answers.get(DECISION) or {}
+    turn.remember(**{DECISION: None})
+    return pending
+
+
+def _nothing_decided(turn: Turn) -> None:
+    turn.say(_("Nothing was changed."))
+    application(turn)
+
+
+def cancel(turn: Turn) -> None:
+    """Back to the opportunities, her rights read again (the table reads them at every step, not here)."""
+    if is_staff(turn):
+        listing(turn)
+    else:
+        turn.go(FlowName.HOME)
 
 
 def _opportunity_label(turn: Turn, opportunity: CanteenOpportunity, offices_shown: dict[str, str]) -> str:
@@ -396,3 +372,45 @@ def _opportunity_label(turn: Turn, opportunity: CanteenOpportunity, offices_show
 
 def _status(status: str) -> str:
     return said(APPLICATION_STATUSES, status)
+
+
+staff_canteens = Screens(
+    FlowName.STAFF_CANTEENS,
+    allowed=is_staff,
+    # Asked again, a yes/no shows the screen it was asked from.
+    screens={
+        None: listing,
+        Step.LIST: listing,
+        Step.DETAIL: detail,
+        Step.APPLICATION: application,
+        Step.REASON: application,
+        Step.DECIDING: application,
+        Step.CLOSING: detail,
+    },
+    confirms=(DECIDING, CLOSING),
+    routes=(
+        On(OpportunitiesOption.STAFF_MENU, go=FlowName.STAFF),
+        On(OpportunitiesOption.NEW, go=FlowName.NEW_CANTEEN),
+        On(OpportunitiesOption.BACK, show=listing),
+        On(OpportunitiesOption.VERIFY_LIST, go=FlowName.STAFF_REGISTRATIONS, go_at=RegistrationsStep.WAITING),
+        On(ShowOpportunity, at=Step.LIST, then=open_opportunity),
+        On(OpportunitiesOption.CLOSE, at=Step.DETAIL, show=CLOSING.ask),
+        On(OpportunitiesOption.CLOSE_YES, at=Step.CLOSING, then=close),
+        On(OpportunitiesOption.CLOSE_NO, at=Step.CLOSING, then=keep_open),
+        On(OpportunitiesOption.REOPEN, at=Step.DETAIL, then=reopen),
+        On(OpportunitiesOption.CHANGE, at=Step.DETAIL, then=change),
+        On(ShowApplication, at=Step.DETAIL, then=open_application),
+        On(Decide(ApplicationStatus.REJECTED), at=Step.APPLICATION, show=asking_reason),
+        On(OpportunitiesOption.NOT_NOW, at=Step.REASON, show=application),  # nothing decided
+        On(Payload, TYPED, at=Step.REASON, then=with_reason),  # anything else is the reason, or none
+        On(Decide, at=Step.APPLICATION, then=decision_chosen),
+        On(OpportunitiesOption.DECIDE_YES, at=Step.DECIDING, then=decide),
+        On(OpportunitiesOption.DECIDE_NO, at=Step.DECIDING, then=keep_decision),
+        On(OpportunitiesOption.TO_OPPORTUNITY, at=Step.APPLICATION, show=detail),
+    ),
+    help_text=N_(
+        "Here you publish canteen opportunities, review their applications and verify the registrations "
+        "waiting for it. Many at once: `usar canteens import`."
+    ),
+    on_cancel=cancel,
+)

@@ -3,7 +3,7 @@
 Offices (each with its phone) → an office → its contact as a summary → Change an answer → … → Save
                               → Back to the staff menu
 What families read is what is saved here: wherever they are told to contact their office, and first in
-"Useful services".
+"Useful services". Admins only, their rights read again on every turn: anyone else goes to the staff menu.
 """
 
 from __future__ import annotations
@@ -14,12 +14,13 @@ from typing import Any
 
 from conversations.engine.choices import OfficeChoice
 from conversations.engine.forms import Form, Invalid, Parser, Text, asked_again
+from conversations.engine.screens import TYPED, On, Screens
 from conversations.engine.turn import Answer, FlowName, Turn
 from core.channel import Offer
 from core.dates import hours_text, parse_hours, unreadable_hours
 from core.domain import StaffRole
 from core.i18n import N_, LazyText, _
-from core.payloads import Options
+from core.payloads import Options, Payload
 from core.text import says_none
 from office import offices
 from office.errors import OfficeError, Refused
@@ -39,48 +40,43 @@ def _admin(turn: Turn) -> bool:
     return member is not None and member.role == StaffRole.ADMIN.value
 
 
-class StaffOffices:
-    name = FlowName.STAFF_OFFICES
+def _not_admin(turn: Turn, chosen: object) -> bool:
+    return not _admin(turn)
 
-    def begin(self, turn: Turn) -> None:
-        self.ask(turn)
 
-    def ask(self, turn: Turn) -> None:
-        if not _admin(turn):  # rights are read again on every turn
-            turn.go(FlowName.STAFF)
-            return
-        no_phone = _("no phone yet")
-        turn.say(
-            _("How families reach each office. Choose one to change its phone, address or hours:"),
-            [
-                *(
-                    Offer(
-                        label=f"{office.name(turn.language)} · {office.phone or no_phone}",
-                        payload=OfficeChoice(office.code),
-                    )
-                    for office in offices.listing(turn.session)
-                ),
-                Offer(label=N_("Back to the staff menu"), payload=OfficesOption.STAFF_MENU),
-            ],
-        )
-
-    def answer(self, turn: Turn, answer: Answer) -> None:
-        chosen = OfficeChoice.unpack(answer.choice)
-        if not _admin(turn) or answer.choice == OfficesOption.STAFF_MENU:
-            turn.go(FlowName.STAFF)
-        elif chosen is not None:
-            office_contact.discard(turn)  # from the office's contact as it is now
-            turn.remember(**{CHOSEN: chosen.code})
-            turn.go(FlowName.OFFICE_CONTACT)
-        else:
-            turn.say(_("Please choose one of the options by typing its number."))
-            self.ask(turn)
-
-    def help(self, turn: Turn) -> str | None:
-        return _("Choose an office to see and change how its families reach it.")
-
-    def cancel(self, turn: Turn) -> None:
+def listing(turn: Turn) -> None:
+    if not _admin(turn):  # rights are read again on every turn
         turn.go(FlowName.STAFF)
+        return
+    no_phone = _("no phone yet")
+    turn.say(
+        _("How families reach each office. Choose one to change its phone, address or hours:"),
+        [
+            *(
+                Offer(
+                    label=f"{office.name(turn.language)} · {office.phone or no_phone}",
+                    payload=OfficeChoice(office.code),
+                )
+                for office in offices.listing(turn.session)
+            ),
+            Offer(label=N_("Back to the staff menu"), payload=OfficesOption.STAFF_MENU),
+        ],
+    )
+
+
+def open_office(turn: Turn, chosen: OfficeChoice) -> None:
+    office_contact.discard(turn)  # from the office's contact as it is now
+    turn.remember(**{CHOSEN: chosen.code})
+    turn.go(FlowName.OFFICE_CONTACT)
+
+
+def choose_one(turn: Turn, answer: Answer) -> None:
+    turn.say(_("Please choose one of the options by typing its number."))
+    listing(turn)
+
+
+def to_staff_menu(turn: Turn) -> None:
+    turn.go(FlowName.STAFF)
 
 
 def _chosen(turn: Turn) -> Office | None:
@@ -225,4 +221,19 @@ office_contact = Form(
             ask=N_("The note in English? (“-” for none)"),
         ),
     ],
+)
+
+
+# Not `allowed=`: that sends whoever it refuses home; staff who are no longer admins go back to their menu.
+staff_offices = Screens(
+    FlowName.STAFF_OFFICES,
+    screens={None: listing},
+    routes=(
+        On(Payload, TYPED, when=_not_admin, go=FlowName.STAFF),  # rights are read again on every turn
+        On(OfficesOption.STAFF_MENU, go=FlowName.STAFF),
+        On(OfficeChoice, then=open_office),
+    ),
+    otherwise=choose_one,
+    help_text=N_("Choose an office to see and change how its families reach it."),
+    on_cancel=to_staff_menu,
 )

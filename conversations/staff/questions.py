@@ -2,14 +2,16 @@
 them read in full; what she types next is her answer, on its way to the family at once.
 
 staff menu → Questions from families → a question → (type the answer) → sent → the question again
-                                                  → Close this question → the questions
+                                                  → Close this question? → Yes → the questions
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from enum import StrEnum
 
+from conversations.engine.screens import TYPED, On, Screens
 from conversations.engine.turn import Answer, FlowName, Turn
 from core.channel import Offer
 from core.dates import short_stamp
@@ -22,12 +24,16 @@ from storage.threads import FAMILY, NOTE, Listed
 
 SHOWN = 10
 ICONS = {"voice": "🎤", "audio": "🎵", "photo": "🖼️", "video": "🎞️", "document": "📄"}  # on her phone
-THREAD = "thread"  # the question she has open
+OPEN_THREAD = "thread"  # the number of the question she has open, in her answers
 
 
 @dataclass(frozen=True)
 class ShowQuestion(Payload, prefix="question"):
     thread: int
+
+
+class Step(StrEnum):
+    THREAD = "thread"  # a question read in full: what she types is her answer
 
 
 class QuestionsOption(Options, prefix="questions"):
@@ -40,115 +46,116 @@ class QuestionsOption(Options, prefix="questions"):
     BACK_TO_IT = "keep"
 
 
-class StaffQuestions:
-    name = FlowName.STAFF_QUESTIONS
+def opening(turn: Turn) -> None:
+    turn.clear_answers()
+    listing(turn)
 
-    def begin(self, turn: Turn) -> None:
-        turn.clear_answers()
-        self._list(turn)
 
-    def ask(self, turn: Turn) -> None:
-        if turn.step == THREAD:
-            self._show(turn)
-        else:
-            self._list(turn)
-
-    def _list(self, turn: Turn) -> None:
-        turn.step = None
-        try:
-            found = inbox.inbox(turn.session, turn.actor, limit=SHOWN)
-        except OfficeError as refused:
-            turn.say(refused.message)
-            turn.go(FlowName.STAFF)
-            return
-        if not found:
-            turn.say(_("No question from a family is open."))
-            turn.go(FlowName.STAFF)
-            return
-        offers = [
-            Offer(
-                label=" · ".join(
-                    filter(None, [_named(listed), said(TOPICS, listed.thread.topic), _latest(listed)])
-                ),
-                payload=ShowQuestion(listed.thread.id),
-            )
-            for listed in found
-        ]
-        turn.say(
-            _("Questions from families, those waiting longest first:"),
-            [*offers, Offer(N_("Back to the staff menu"), QuestionsOption.MENU)],
-        )
-
-    def _show(self, turn: Turn) -> None:
-        try:
-            file = inbox.thread_file(turn.session, turn.actor, int(turn.answers.get(THREAD, 0)))
-        except OfficeError as refused:
-            turn.say(refused.message)
-            self._list(turn)
-            return
-        who_she_is = file.name or _("A family not registered")
-        lines = [f"{who_she_is} · {said(TOPICS, file.thread.topic)}"]
-        for message in file.messages:
-            when = short_stamp(message.at)
-            who = {FAMILY: _("she"), NOTE: _("note")}.get(message.author, _("office"))
-            what = message.text
-            if message.media_kind:
-                shown = _file(message.media_kind) + " " + _("(open it in the console)")
-                what = f"{shown}\n{what}" if what else shown
-            lines.append(f"{when} · {who}: {what}")
-        turn.say(
-            "\n".join(lines) + "\n\n" + _("Type your answer and it is sent to her."),
-            [
-                Offer(N_("Back to the questions"), QuestionsOption.BACK),
-                Offer(N_("Close this question"), QuestionsOption.CLOSE),
-            ],
-        )
-
-    def answer(self, turn: Turn, answer: Answer) -> None:
-        choice = answer.choice
-        if choice == QuestionsOption.MENU:
-            turn.go(FlowName.STAFF)
-        elif isinstance(choice, ShowQuestion):
-            turn.remember(**{THREAD: choice.thread})
-            turn.step = THREAD
-            self._show(turn)
-        elif turn.step != THREAD or choice == QuestionsOption.BACK:
-            self._list(turn)
-        elif choice == QuestionsOption.CLOSE:
-            turn.say(
-                _("Close this question? She can write again whenever she needs."),
-                [
-                    Offer(N_("Yes, close it"), QuestionsOption.CLOSING),
-                    Offer(N_("No, keep it open"), QuestionsOption.BACK_TO_IT),
-                ],
-            )
-        elif choice == QuestionsOption.CLOSING:
-            if self._act(turn, lambda thread: inbox.close(turn.session, turn.actor, thread, turn.now)):
-                turn.say(_("Closed. She can write again whenever she needs."))
-            self._list(turn)
-        elif choice == QuestionsOption.BACK_TO_IT:
-            self._show(turn)
-        else:
-            written = turn.inbound.text  # as she typed it: the family reads her own words
-            if self._act(
-                turn, lambda thread: inbox.answer(turn.session, turn.actor, thread, written, turn.now)
-            ):
-                turn.say(_("Your answer is on its way to her."))
-            self._show(turn)
-
-    def _act(self, turn: Turn, work: Callable[[int], object]) -> bool:
-        try:
-            work(int(turn.answers.get(THREAD, 0)))
-        except OfficeError as refused:
-            turn.say(refused.message)
-            return False
-        return True
-
-    def help(self, turn: Turn) -> str | None:
-        return _("Choose a question to read it; then type your answer, and it is sent to her.")
-
-    def cancel(self, turn: Turn) -> None:
+def listing(turn: Turn) -> None:
+    turn.step = None
+    try:
+        found = inbox.inbox(turn.session, turn.actor, limit=SHOWN)
+    except OfficeError as refused:
+        turn.say(refused.message)
         turn.go(FlowName.STAFF)
+        return
+    if not found:
+        turn.say(_("No question from a family is open."))
+        turn.go(FlowName.STAFF)
+        return
+    offers = [
+        Offer(
+            label=" · ".join(
+                filter(None, [_named(listed), said(TOPICS, listed.thread.topic), _latest(listed)])
+            ),
+            payload=ShowQuestion(listed.thread.id),
+        )
+        for listed in found
+    ]
+    turn.say(
+        _("Questions from families, those waiting longest first:"),
+        [*offers, Offer(N_("Back to the staff menu"), QuestionsOption.MENU)],
+    )
+
+
+def question(turn: Turn) -> None:
+    turn.step = Step.THREAD
+    try:
+        file = inbox.thread_file(turn.session, turn.actor, _open_thread(turn))
+    except OfficeError as refused:
+        turn.say(refused.message)
+        listing(turn)
+        return
+    who_she_is = file.name or _("A family not registered")
+    lines = [f"{who_she_is} · {said(TOPICS, file.thread.topic)}"]
+    for message in file.messages:
+        when = short_stamp(message.at)
+        who = {FAMILY: _("she"), NOTE: _("note")}.get(message.author, _("office"))
+        what = message.text
+        if message.media_kind:
+            shown = _file(message.media_kind) + " " + _("(open it in the console)")
+            what = f"{shown}\n{what}" if what else shown
+        lines.append(f"{when} · {who}: {what}")
+    turn.say(
+        "\n".join(lines) + "\n\n" + _("Type your answer and it is sent to her."),
+        [
+            Offer(N_("Back to the questions"), QuestionsOption.BACK),
+            Offer(N_("Close this question"), QuestionsOption.CLOSE),
+        ],
+    )
+
+
+def asking_to_close(turn: Turn) -> None:
+    """Asked on the question's own step: a yes or no typed here is not mapped, it is her answer."""
+    turn.say(
+        _("Close this question? She can write again whenever she needs."),
+        [
+            Offer(N_("Yes, close it"), QuestionsOption.CLOSING),
+            Offer(N_("No, keep it open"), QuestionsOption.BACK_TO_IT),
+        ],
+    )
+
+
+# -- what she chose ------------------------------------------------------------------------------------
+
+
+def open_question(turn: Turn, chosen: ShowQuestion) -> None:
+    turn.remember(**{OPEN_THREAD: chosen.thread})
+    question(turn)
+
+
+def close(turn: Turn, chosen: QuestionsOption) -> None:
+    if _act(turn, lambda thread: inbox.close(turn.session, turn.actor, thread, turn.now)):
+        turn.say(_("Closed. She can write again whenever she needs."))
+    listing(turn)
+
+
+def send_answer(turn: Turn, chosen: Payload | Answer) -> None:
+    written = turn.inbound.text  # as she typed it: the family reads her own words
+    if _act(turn, lambda thread: inbox.answer(turn.session, turn.actor, thread, written, turn.now)):
+        turn.say(_("Your answer is on its way to her."))
+    question(turn)
+
+
+def to_the_list(turn: Turn, answer: Answer) -> None:
+    listing(turn)
+
+
+def to_staff_menu(turn: Turn) -> None:
+    turn.go(FlowName.STAFF)
+
+
+def _open_thread(turn: Turn) -> int:
+    return int(turn.answers.get(OPEN_THREAD, 0))
+
+
+def _act(turn: Turn, work: Callable[[int], object]) -> bool:
+    try:
+        work(_open_thread(turn))
+    except OfficeError as refused:
+        turn.say(refused.message)
+        return False
+    return True
 
 
 def _file(kind: str) -> str:
@@ -169,3 +176,23 @@ def _latest(listed: Listed) -> str:
 def _short(text: str, longest: int = 40) -> str:
     flat = " ".join(text.split())
     return flat if len(flat) <= longest else flat[: longest - 1] + "…"
+
+
+# No `allowed=`: her office's inbox refuses whoever is not staff, and says so before she goes.
+staff_questions = Screens(
+    FlowName.STAFF_QUESTIONS,
+    first=opening,
+    screens={None: listing, Step.THREAD: question},
+    routes=(
+        On(QuestionsOption.MENU, go=FlowName.STAFF),
+        On(ShowQuestion, then=open_question),
+        On(QuestionsOption.BACK, at=Step.THREAD, show=listing),
+        On(QuestionsOption.CLOSE, at=Step.THREAD, show=asking_to_close),
+        On(QuestionsOption.CLOSING, at=Step.THREAD, then=close),
+        On(QuestionsOption.BACK_TO_IT, at=Step.THREAD, show=question),
+        On(Payload, TYPED, at=Step.THREAD, then=send_answer),  # whatever else she writes is her answer
+    ),
+    otherwise=to_the_list,  # on the list, anything but a question shows the list again
+    help_text=N_("Choose a question to read it; then type your answer, and it is sent to her."),
+    on_cancel=to_staff_menu,
+)

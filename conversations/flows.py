@@ -7,16 +7,16 @@ from __future__ import annotations
 from conversations.engine.screens import Screens
 from conversations.engine.turn import Dialogue, Flow, FlowName
 from conversations.family import standing
-from conversations.family.account import Account
+from conversations.family.account import account
 from conversations.family.ask_office import AskOffice, ToHerOffice
-from conversations.family.canteens import Canteens
+from conversations.family.canteens import canteen_opportunities
 from conversations.family.confirm_identity import ConfirmIdentity
 from conversations.family.menu import home
 from conversations.family.my_details import change_details
 from conversations.family.registration import registration
 from conversations.family.services import Services
 from conversations.family.tips import FoodSafety
-from conversations.family.trainings import Trainings
+from conversations.family.trainings import trainings
 from conversations.staff.announcement_form import announce
 from conversations.staff.announcements import Announcements
 from conversations.staff.canteen_form import edit_canteen, new_canteen
@@ -39,19 +39,19 @@ def all_flows() -> Dialogue:
         home,
         AskOffice(),
         registration,
-        Account(),
+        account,
         change_details,
         staff_home,
         ConfirmIdentity(),
         Announcements(),
         announce,
-        Trainings(),
+        trainings,
         staff_events,
         new_event,
         edit_event,
         FoodSafety(),
         Services(),
-        Canteens(),
+        canteen_opportunities,
         StaffCanteens(),
         StaffRegistrations(),
         StaffQuestions(),

@@ -7,16 +7,16 @@ from __future__ import annotations
 from conversations.engine.screens import Screens
 from conversations.engine.turn import Dialogue, Flow, FlowName
 from conversations.family import standing
-from conversations.family.account import Account
+from conversations.family.account import account
 from conversations.family.ask_office import ToHerOffice, ask_my_office
-from conversations.family.canteens import Canteens
+from conversations.family.canteens import canteen_opportunities
 from conversations.family.confirm_identity import confirm_identity
 from conversations.family.menu import home
 from conversations.family.my_details import change_details
 from conversations.family.registration import registration
 from conversations.family.services import services
 from conversations.family.tips import food_safety
-from conversations.family.trainings import Trainings
+from conversations.family.trainings import trainings
 from conversations.staff.announcement_form import announce
 from conversations.staff.announcements import staff_announcements
 from conversations.staff.canteen_form import edit_canteen, new_canteen
@@ -36,29 +36,31 @@ class FlowsWrong(Exception):
 def all_flows() -> Dialogue:
     """Every flow, checked."""
     flows: list[Flow] = [
+        # a family's
         home,
-        ask_my_office,
         registration,
-        Account(),
-        change_details,
-        staff_home,
         confirm_identity,
+        trainings,
+        food_safety,
+        canteen_opportunities,
+        services,
+        account,
+        change_details,
+        ask_my_office,
+        # the staff chat's
+        staff_home,
+        staff_questions,
+        staff_registrations,
         staff_announcements,
         announce,
-        Trainings(),
         staff_events,
         new_event,
         edit_event,
-        food_safety,
-        services,
-        Canteens(),
         staff_canteens,
-        staff_registrations,
-        staff_questions,
-        staff_offices,
-        office_contact,
         new_canteen,
         edit_canteen,
+        staff_offices,
+        office_contact,
     ]
     problems = check(flows)
     if problems:

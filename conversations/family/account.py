@@ -5,14 +5,18 @@ account menu → My details → (details shown) → account menu
              → My applications and trainings → (listed) → account menu
              → My office → (its phone, WhatsApp, address, map, hours) → account menu
              → Change language → account menu, in the other language
-             → Delete my data → confirm → deleted (the conversation is forgotten too)
-                                        → kept → account menu
+             → Delete my data → confirm (no/yes) → deleted (the conversation is forgotten too)
+                                                 → kept → account menu
+             → Send my registration for review (when her office asked for corrections) → account menu
              → Back → main menu
+Anything else: she is asked to choose again (unlike the other family flows, it is not offered to her office).
 """
 
 from __future__ import annotations
 
-from conversations.engine.forms import yes_or_no
+from enum import StrEnum
+
+from conversations.engine.screens import TYPED, Confirm, On, Screens
 from conversations.engine.turn import Answer, FlowName, Turn
 from conversations.family.canteens import her_applications
 from conversations.family.my_details import change_details
@@ -20,14 +24,16 @@ from core.channel import Offer
 from core.dates import long_date, long_time
 from core.domain import GuestStatus, Verification
 from core.i18n import N_, _
-from core.payloads import Options
+from core.payloads import Options, Payload
 from office import registrations
 from office.offices import her_office
 from office.words import registration_lines
 from storage import beneficiaries, events
 from storage.models import Beneficiary
 
-CONFIRM_DELETE = "confirm-delete"
+
+class Step(StrEnum):
+    CONFIRM_DELETE = "confirm-delete"
 
 
 class AccountOption(Options, prefix="account"):
@@ -45,126 +51,157 @@ class AccountOption(Options, prefix="account"):
     SEND_BACK = "corrected"  # she corrected what her office asked: review it again
 
 
-class Account:
-    name = FlowName.ACCOUNT
+def _beneficiary(turn: Turn) -> Beneficiary | None:
+    if turn.conversation.beneficiary_id is None:
+        return None
+    return beneficiaries.beneficiary(turn.session, turn.conversation.beneficiary_id)
 
-    def begin(self, turn: Turn) -> None:
-        self.ask(turn)
 
-    def ask(self, turn: Turn) -> None:
-        if turn.step == CONFIRM_DELETE:
-            turn.say(
-                _(
-                    "This deletes everything we store about you: your name, ID number, mobile, office and "
-                    "answers, and with them your canteen applications (an accepted place too) and your "
-                    "answers to trainings. It cannot be undone. Delete your data?"
-                ),
-                [  # the safe answer first, as everywhere: a "1" typed out of habit keeps her data
-                    Offer(label=N_("No, keep my data"), payload=AccountOption.DELETE_NO),
-                    Offer(label=N_("Yes, delete everything"), payload=AccountOption.DELETE_YES),
-                ],
-            )
-            return
-        turn.step = None
-        family = self._beneficiary(turn)
-        corrections = family is not None and family.verification is Verification.CORRECTION
-        turn.say(
-            "\n".join(
-                [
-                    _("My account"),
-                    _("Your office asks you to correct your registration:"),
-                    family.correction_reason or "",
-                ]
-            )
-            if corrections and family is not None
-            else _("My account"),
-            [  # last: the numbers of the others stay as they were once she has sent it
-                Offer(label=N_("My details"), payload=AccountOption.DETAILS),
-                Offer(label=N_("Change my details"), payload=AccountOption.CHANGE),
-                Offer(label=N_("My applications and trainings"), payload=AccountOption.MINE),
-                Offer(label=N_("My office"), payload=AccountOption.OFFICE),
-                Offer(label=N_("Change language"), payload=AccountOption.LANGUAGE),
-                Offer(label=N_("Delete my data"), payload=AccountOption.DELETE),
-                Offer(label=N_("Back to the main menu"), payload=AccountOption.BACK),
-                *(
-                    [Offer(label=N_("Send my registration for review"), payload=AccountOption.SEND_BACK)]
-                    if corrections
-                    else []
-                ),
-            ],
+def her_family(turn: Turn) -> Beneficiary:
+    """Her registration, for the rows after the first (which sends her home when there is none)."""
+    family = _beneficiary(turn)
+    assert family is not None, "the first row sends her home without a registration"
+    return family
+
+
+def no_family(turn: Turn, chosen: object) -> bool:
+    return _beneficiary(turn) is None
+
+
+# -- screens -------------------------------------------------------------------------------------------
+
+
+def menu(turn: Turn) -> None:
+    turn.step = None
+    family = _beneficiary(turn)
+    corrections = family is not None and family.verification is Verification.CORRECTION
+    turn.say(
+        "\n".join(
+            [
+                _("My account"),
+                _("Your office asks you to correct your registration:"),
+                family.correction_reason or "",
+            ]
         )
+        if corrections and family is not None
+        else _("My account"),
+        [  # last: the numbers of the others stay as they were once she has sent it
+            Offer(label=N_("My details"), payload=AccountOption.DETAILS),
+            Offer(label=N_("Change my details"), payload=AccountOption.CHANGE),
+            Offer(label=N_("My applications and trainings"), payload=AccountOption.MINE),
+            Offer(label=N_("My office"), payload=AccountOption.OFFICE),
+            Offer(label=N_("Change language"), payload=AccountOption.LANGUAGE),
+            Offer(label=N_("Delete my data"), payload=AccountOption.DELETE),
+            Offer(label=N_("Back to the main menu"), payload=AccountOption.BACK),
+            *(
+                [Offer(label=N_("Send my registration for review"), payload=AccountOption.SEND_BACK)]
+                if corrections
+                else []
+            ),
+        ],
+    )
 
-    def answer(self, turn: Turn, answer: Answer) -> None:
-        family = self._beneficiary(turn)
-        if family is None:
-            turn.go(FlowName.HOME)
-        elif turn.step == CONFIRM_DELETE:
-            self._answer_delete(turn, answer, family)
-        elif answer.choice == AccountOption.MINE:
-            turn.say(applications_and_trainings(turn, family))
-            self.ask(turn)
-        elif answer.choice == AccountOption.OFFICE:
-            turn.say(her_office(turn.session, family.office_code, turn.language))
-            self.ask(turn)
-        elif answer.choice == AccountOption.CHANGE:
-            change_details.discard(turn)  # from her details as they are now
-            turn.go(change_details.name)
-        elif answer.choice == AccountOption.DETAILS:
-            turn.say(details(family))
-            self.ask(turn)
-        elif answer.choice == AccountOption.LANGUAGE:
-            language = "en" if turn.language == "ar" else "ar"
-            turn.switch_language(language)
-            family.language = language
-            turn.say(_("From now on I will write to you in English."))
-            self.ask(turn)
-        elif answer.choice == AccountOption.DELETE:
-            turn.step = CONFIRM_DELETE
-            self.ask(turn)
-        elif answer.choice == AccountOption.SEND_BACK:
-            if registrations.sent_back(turn.session, family.id, turn.now):
-                turn.say(_("Thank you. Your office will review your registration again."))
-            elif family.verification is Verification.VERIFIED:  # as it is now: verified meanwhile
-                turn.say(_("Your office has verified your registration meanwhile: there is nothing to send."))
-            self.ask(turn)
-        elif answer.choice == AccountOption.BACK:
-            turn.go(FlowName.HOME)
-        else:
-            turn.say(_("Please choose one of the options by typing its number."))
-            self.ask(turn)
 
-    def _answer_delete(self, turn: Turn, answer: Answer, family: Beneficiary) -> None:
-        choice = yes_or_no(
-            turn, answer, AccountOption.DELETE_YES, AccountOption.DELETE_NO
-        )  # "لا" typed keeps it, as "نعم" deletes
-        if choice == AccountOption.DELETE_YES:
-            beneficiaries.forget(turn.session, family.id)
-            turn.forget_conversation()
-            turn.say(
-                _("All your data has been deleted. If you write to us again, we will welcome you as new.")
-            )
-        elif choice == AccountOption.DELETE_NO:
-            turn.say(_("Nothing was deleted."))
-            turn.step = None
-            self.ask(turn)
-        else:
-            turn.say(_("Please choose one of the options by typing its number."))
-            self.ask(turn)
+DELETING = Confirm(
+    Step.CONFIRM_DELETE,
+    N_(
+        "This deletes everything we store about you: your name, ID number, mobile, office and "
+        "answers, and with them your canteen applications (an accepted place too) and your "
+        "answers to trainings. It cannot be undone. Delete your data?"
+    ),
+    yes=Offer(label=N_("Yes, delete everything"), payload=AccountOption.DELETE_YES),
+    no=Offer(label=N_("No, keep my data"), payload=AccountOption.DELETE_NO),
+    safe_first=True,  # as everywhere: a "1" typed out of habit keeps her data
+)
 
-    def help(self, turn: Turn) -> str | None:
-        return _(
-            "Here you can see and change what we store about you, follow your applications, find how to "
-            "reach your office, change the language, or delete your data."
-        )
 
-    def cancel(self, turn: Turn) -> None:
-        turn.say(_("Nothing was changed."))
-        turn.go(FlowName.HOME)
+# -- what she chose ------------------------------------------------------------------------------------
 
-    def _beneficiary(self, turn: Turn) -> Beneficiary | None:
-        if turn.conversation.beneficiary_id is None:
-            return None
-        return beneficiaries.beneficiary(turn.session, turn.conversation.beneficiary_id)
+
+def show_mine(turn: Turn, chosen: AccountOption) -> None:
+    turn.say(applications_and_trainings(turn, her_family(turn)))
+    menu(turn)
+
+
+def show_office(turn: Turn, chosen: AccountOption) -> None:
+    turn.say(her_office(turn.session, her_family(turn).office_code, turn.language))
+    menu(turn)
+
+
+def change(turn: Turn, chosen: AccountOption) -> None:
+    change_details.discard(turn)  # from her details as they are now
+    turn.go(change_details.name)
+
+
+def show_details(turn: Turn, chosen: AccountOption) -> None:
+    turn.say(details(her_family(turn)))
+    menu(turn)
+
+
+def other_language(turn: Turn, chosen: AccountOption) -> None:
+    family = her_family(turn)
+    language = "en" if turn.language == "ar" else "ar"
+    turn.switch_language(language)
+    family.language = language
+    turn.say(_("From now on I will write to you in English."))
+    menu(turn)
+
+
+def send_back(turn: Turn, chosen: AccountOption) -> None:
+    family = her_family(turn)
+    if registrations.sent_back(turn.session, family.id, turn.now):
+        turn.say(_("Thank you. Your office will review your registration again."))
+    elif family.verification is Verification.VERIFIED:  # as it is now: verified meanwhile
+        turn.say(_("Your office has verified your registration meanwhile: there is nothing to send."))
+    menu(turn)
+
+
+def delete(turn: Turn, chosen: AccountOption) -> None:
+    beneficiaries.forget(turn.session, her_family(turn).id)
+    turn.forget_conversation()
+    turn.say(_("All your data has been deleted. If you write to us again, we will welcome you as new."))
+
+
+def keep(turn: Turn, chosen: AccountOption) -> None:
+    turn.say(_("Nothing was deleted."))
+    menu(turn)
+
+
+def choose_again(turn: Turn, chosen: Payload | Answer) -> None:
+    turn.say(_("Please choose one of the options by typing its number."))
+    account.ask(turn)  # the question she is at: the deletion's, or the menu
+
+
+def leave(turn: Turn) -> None:
+    turn.say(_("Nothing was changed."))
+    turn.go(FlowName.HOME)
+
+
+account = Screens(
+    FlowName.ACCOUNT,
+    screens={None: menu},
+    confirms=(DELETING,),
+    routes=(
+        On(Payload, TYPED, when=no_family, go=FlowName.HOME),  # whatever she chose
+        On(AccountOption.DELETE_YES, at=Step.CONFIRM_DELETE, then=delete),
+        On(AccountOption.DELETE_NO, at=Step.CONFIRM_DELETE, then=keep),
+        On(Payload, TYPED, at=Step.CONFIRM_DELETE, then=choose_again),  # nothing else answers it
+        On(AccountOption.MINE, then=show_mine),
+        On(AccountOption.OFFICE, then=show_office),
+        On(AccountOption.CHANGE, then=change),
+        On(AccountOption.DETAILS, then=show_details),
+        On(AccountOption.LANGUAGE, then=other_language),
+        On(AccountOption.DELETE, show=DELETING.ask),
+        On(AccountOption.SEND_BACK, then=send_back),
+        On(AccountOption.BACK, go=FlowName.HOME),
+    ),
+    otherwise=choose_again,
+    help_text=N_(
+        "Here you can see and change what we store about you, follow your applications, find how to "
+        "reach your office, change the language, or delete your data."
+    ),
+    on_cancel=leave,
+)
 
 
 def applications_and_trainings(turn: Turn, family: Beneficiary) -> str:

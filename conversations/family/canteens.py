@@ -1,20 +1,26 @@
 """Canteen opportunities, in a registered family's menu: the open ones (her office's first), each with its
 requirements and deadline (Gregorian and Hijri); whether she may apply, check by check; apply with a
-confirmation; withdraw before the deadline.
+confirmation; withdraw before the deadline, with a confirmation.
 
 Canteen opportunities → one school → Apply → the checks → Confirm (yes/no) → applied
-                                   → Withdraw my application → withdrawn
+                                   → Withdraw my application → Confirm (no/yes) → withdrawn
+                                   → Back to the list
+                      → My applications → (listed) → Canteen opportunities
+                      → Main menu
+Asked again at the confirmation to apply, she sees the school (and Apply) again. Words not understood here
+are offered to her office.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
 from babel.dates import format_date
 
-from conversations.engine.forms import yes_or_no
-from conversations.engine.turn import Answer, FlowName, Turn
+from conversations.engine.screens import TYPED, Confirm, On, Screens, Shown, not_registered
+from conversations.engine.turn import FlowName, Turn
 from conversations.family import ask_office
 from core.channel import Offer
 from core.dates import RIYADH, hijri_date, long_time
@@ -26,10 +32,7 @@ from office.offices import her_office
 from office.words import APPLICATION_STATUSES, STAGES
 from storage import beneficiaries, canteens, offices
 from storage.canteens import Applied
-from storage.models import CanteenOpportunity
-
-DETAIL, CONFIRM, WITHDRAWING = "detail", "confirm", "withdrawing"
-SHOWN = "canteen_shown"
+from storage.models import Beneficiary, CanteenOpportunity
 
 HER_APPLICATION: dict[str, LazyText] = {
     ApplicationStatus.APPLIED: N_("You have applied. Your office will review the applications."),
@@ -59,6 +62,23 @@ class CanteenOption(Options, prefix="canteens"):
     MINE = "mine"
 
 
+class Step(StrEnum):
+    DETAIL = "detail"
+    CONFIRM = "confirm"
+    WITHDRAWING = "withdrawing"
+
+
+def _find(turn: Turn, number: int) -> CanteenOpportunity | None:
+    return canteens.find(turn.session, number)
+
+
+SHOWN_CANTEEN = Shown("canteen_shown", _find)  # the opportunity on her screen
+
+
+def _family(turn: Turn) -> Beneficiary | None:
+    return beneficiaries.beneficiary(turn.session, turn.conversation.beneficiary_id or 0)
+
+
 def her_applications(turn: Turn, family_id: int) -> list[str]:
     """Each application she made, as she follows it: the school, where it stands and since when, and the
     reason her office gave. A decision stays listed after the deadline; one still waiting then is closed."""
@@ -76,230 +96,232 @@ def her_applications(turn: Turn, family_id: int) -> list[str]:
     return lines
 
 
-class Canteens:
-    name = FlowName.CANTEENS
+# -- screens -------------------------------------------------------------------------------------------
 
-    def begin(self, turn: Turn) -> None:
-        self._list(turn)
 
-    def ask(self, turn: Turn) -> None:
-        if turn.step == WITHDRAWING:
-            self._confirm_withdrawal(turn)
-        elif turn.step in (DETAIL, CONFIRM):
-            self._detail(turn)
-        else:
-            self._list(turn)
-
-    def answer(self, turn: Turn, answer: Answer) -> None:
-        choice = answer.choice
-        if turn.step == CONFIRM:  # "نعم" or "no" typed answers the question too
-            choice = yes_or_no(turn, answer, CanteenOption.CONFIRM_YES, CanteenOption.CONFIRM_NO) or choice
-        elif turn.step == WITHDRAWING:
-            choice = yes_or_no(turn, answer, CanteenOption.WITHDRAW_YES, CanteenOption.WITHDRAW_NO) or choice
-        if not turn.registered or choice == CanteenOption.MENU:
-            turn.go(FlowName.HOME)
-        elif choice == CanteenOption.MINE:
-            turn.say(
-                "\n".join(
-                    [_("Your applications:"), *her_applications(turn, turn.conversation.beneficiary_id or 0)]
-                )
+def listing(turn: Turn) -> None:
+    turn.step = None
+    family = _family(turn)
+    if family is None:
+        turn.go(FlowName.HOME)
+        return
+    found = canteens.open_ones(turn.session, family.office_code, turn.now)
+    mine_lines = her_applications(turn, family.id)
+    if not found:
+        turn.say(
+            "\n".join(
+                [
+                    _("There are no canteen opportunities open right now. We will announce new ones."),
+                    *([_("Your applications:"), *mine_lines] if mine_lines else []),
+                ]
             )
-            self._list(turn)
-        elif choice == CanteenOption.LIST:
-            self._list(turn)
-        elif choice == CanteenOption.APPLY and turn.step == DETAIL:
-            self._checks(turn)
-        elif choice in (CanteenOption.CONFIRM_YES, CanteenOption.CONFIRM_NO) and turn.step == CONFIRM:
-            if choice == CanteenOption.CONFIRM_YES:
-                self._apply(turn)
-            else:
-                turn.say(_("Nothing was sent."))
-            self._detail(turn)
-        elif choice == CanteenOption.WITHDRAW and turn.step == DETAIL:
-            self._confirm_withdrawal(turn)
-        elif choice in (CanteenOption.WITHDRAW_YES, CanteenOption.WITHDRAW_NO) and turn.step == WITHDRAWING:
-            if choice == CanteenOption.WITHDRAW_YES:
-                self._withdraw(turn)
-            else:
-                turn.say(_("Your application stays as it is."))
-            self._detail(turn)
-        elif shown := ShowCanteen.unpack(choice):
-            turn.remember(**{SHOWN: shown.opportunity})
-            self._detail(turn)
-        else:
-            ask_office.not_understood(turn, answer)
-
-    def help(self, turn: Turn) -> str | None:
-        return _(
-            "These are the school canteens open to applications. Choose one to read its requirements and "
-            "deadline, to see whether you can apply, and to apply."
         )
+        turn.go(FlowName.HOME)
+        return
+    mine = canteens.applications_of(turn.session, family.id)
+    applied = {number for number, status in mine.items() if status != ApplicationStatus.WITHDRAWN.value}
+    office_names = offices.names(turn.session, turn.language)
 
-    def cancel(self, turn: Turn) -> None:
-        if turn.step == CONFIRM:
-            turn.say(_("Nothing was sent."))
-            self._detail(turn)
-        else:
-            turn.go(FlowName.HOME)
+    def label(o: CanteenOpportunity) -> str:
+        other = "" if o.office_code == family.office_code else f" · 📍 {office_names.get(o.office_code, '')}"
+        return f"{o.school_name} · {_day(o.deadline, turn)}{other}{' ✅' if o.id in applied else ''}"
 
-    # -- screens --------------------------------------------------------------------------------------
+    offers = [Offer(label=label(o), payload=ShowCanteen(o.id)) for o in found[:10]]
+    if mine_lines:
+        offers.append(Offer(label=N_("My applications"), payload=CanteenOption.MINE))
+    turn.say(
+        _(
+            "Open canteen opportunities, your office's first, with the deadline beside each "
+            "(📍 another office's, for its families). Choose one:"
+        ),
+        [*offers, Offer(label=N_("Main menu"), payload=CanteenOption.MENU)],
+    )
 
-    def _list(self, turn: Turn) -> None:
-        turn.step = None
-        family = beneficiaries.beneficiary(turn.session, turn.conversation.beneficiary_id or 0)
-        if family is None:
-            turn.go(FlowName.HOME)
-            return
-        found = canteens.open_ones(turn.session, family.office_code, turn.now)
-        mine_lines = her_applications(turn, family.id)
-        if not found:
-            turn.say(
-                "\n".join(
-                    [
-                        _("There are no canteen opportunities open right now. We will announce new ones."),
-                        *([_("Your applications:"), *mine_lines] if mine_lines else []),
-                    ]
-                )
+
+def detail(turn: Turn) -> None:
+    opportunity = SHOWN_CANTEEN.get(turn)
+    if opportunity is None:
+        turn.say(_("That opportunity is no longer on the list."))
+        listing(turn)
+        return
+    turn.step = Step.DETAIL
+    mine = canteens.application(turn.session, opportunity.id, turn.conversation.beneficiary_id or 0)
+    open_now = canteens.is_open(opportunity, turn.now)
+    lines = [describe(turn, opportunity)]
+    if mine is not None:
+        lines.append(str(HER_APPLICATION[mine.status]))
+    if not open_now:
+        lines.append(_("Applications are closed."))
+    offers = []
+    if open_now and (mine is None or mine.status == ApplicationStatus.WITHDRAWN.value):
+        offers.append(Offer(label=N_("Apply"), payload=CanteenOption.APPLY))
+    if open_now and mine is not None and mine.status == ApplicationStatus.APPLIED.value:
+        offers.append(Offer(label=N_("Withdraw my application"), payload=CanteenOption.WITHDRAW))
+    offers.append(Offer(label=N_("Back to the list"), payload=CanteenOption.LIST))
+    turn.say("\n\n".join(lines), offers)
+
+
+# Asked by `check_first`, with the checks she passed; asked again, the school is shown (see `screens`).
+SEND_IT = N_("You can apply:\n%(checks)s\n\nSend your application to %(school)s?")
+APPLYING = Confirm(
+    Step.CONFIRM,
+    SEND_IT,
+    yes=Offer(label=N_("Yes, apply"), payload=CanteenOption.CONFIRM_YES),
+    no=Offer(label=N_("No"), payload=CanteenOption.CONFIRM_NO),
+)
+
+# Asked by `confirm_withdrawal`, with the school's name. "No" first: a "1" typed once too often after
+# applying keeps her place.
+WITHDRAW_IT = N_("Withdraw your application to %(school)s?")
+WITHDRAWING = Confirm(
+    Step.WITHDRAWING,
+    WITHDRAW_IT,
+    yes=Offer(label=N_("Yes, withdraw it"), payload=CanteenOption.WITHDRAW_YES),
+    no=Offer(label=N_("No, keep my application"), payload=CanteenOption.WITHDRAW_NO),
+    safe_first=True,
+)
+
+
+def confirm_withdrawal(turn: Turn) -> None:
+    opportunity = SHOWN_CANTEEN.get(turn)
+    if opportunity is None:
+        listing(turn)
+        return
+    turn.step = WITHDRAWING.step
+    turn.say(WITHDRAW_IT.render(school=opportunity.school_name), [WITHDRAWING.no, WITHDRAWING.yes])
+
+
+# -- what she chose ------------------------------------------------------------------------------------
+
+
+def show_mine(turn: Turn, chosen: CanteenOption) -> None:
+    turn.say(
+        "\n".join([_("Your applications:"), *her_applications(turn, turn.conversation.beneficiary_id or 0)])
+    )
+    listing(turn)
+
+
+def open_canteen(turn: Turn, chosen: ShowCanteen) -> None:
+    SHOWN_CANTEEN.keep(turn, chosen.opportunity)
+    detail(turn)
+
+
+def check_first(turn: Turn, chosen: CanteenOption) -> None:
+    """Apply: the checks; if she passes them all, whether to send it (`APPLYING`)."""
+    opportunity = SHOWN_CANTEEN.get(turn)
+    family = _family(turn)
+    if opportunity is None or family is None:
+        listing(turn)
+        return
+    found = eligibility.checks(turn.session, family, opportunity, turn.language)
+    lines = "\n".join(check.line() for check in found)
+    if not eligibility.eligible(found):
+        said = [_("You cannot apply yet:\n%(checks)s", checks=lines)]
+        if family.verified_at is None:  # only her office can verify her: how to reach it
+            said.append(her_office(turn.session, family.office_code, turn.language))
+        turn.say("\n\n".join(said))
+        detail(turn)
+        return
+    turn.step = APPLYING.step
+    turn.say(SEND_IT.render(checks=lines, school=opportunity.school_name), [APPLYING.yes, APPLYING.no])
+
+
+def apply(turn: Turn, chosen: CanteenOption) -> None:
+    opportunity = SHOWN_CANTEEN.get(turn)
+    family = _family(turn)
+    if opportunity is not None and family is not None:
+        _apply(turn, opportunity, family)
+    detail(turn)
+
+
+def _apply(turn: Turn, opportunity: CanteenOpportunity, family: Beneficiary) -> None:
+    if not eligibility.eligible(eligibility.checks(turn.session, family, opportunity, turn.language)):
+        turn.say(_("Something changed and you cannot apply now. Please look at the checks again."))
+        return
+    result = canteens.apply(turn.session, opportunity.id, family.id, turn.now)
+    turn.say(
+        {
+            Applied.APPLIED: _("Your application is sent. We will tell you your office's decision here."),
+            Applied.ALREADY: _("You had already applied; your application stands."),
+            Applied.CLOSED: _("Sorry, the office has closed applications for this school.")
+            if _closed_early(opportunity)
+            else _("Sorry, applications for this school closed at its deadline."),
+        }.get(result, _("Nothing was changed."))
+    )
+
+
+def not_sent(turn: Turn, chosen: CanteenOption) -> None:
+    turn.say(_("Nothing was sent."))
+    detail(turn)
+
+
+def withdraw(turn: Turn, chosen: CanteenOption) -> None:
+    opportunity = SHOWN_CANTEEN.get(turn)
+    family = _family(turn) if opportunity is not None else None
+    if opportunity is not None and family is not None:
+        _withdraw(turn, opportunity, family)
+    detail(turn)
+
+
+def _withdraw(turn: Turn, opportunity: CanteenOpportunity, family: Beneficiary) -> None:
+    result = canteens.withdraw(turn.session, opportunity.id, family.id, turn.now)
+    if result is Applied.DECIDED:
+        turn.say(
+            _("Your office has already decided on your application; please contact them.")
+            + "\n\n"
+            + her_office(turn.session, family.office_code, turn.language)
+        )
+        return
+    turn.say(
+        {
+            Applied.WITHDRAWN: _("Your application is withdrawn. You can apply again until the deadline."),
+            Applied.CLOSED: _(
+                "The office has closed applications, so the application can no longer be withdrawn."
             )
-            turn.go(FlowName.HOME)
-            return
-        mine = canteens.applications_of(turn.session, family.id)
-        applied = {number for number, status in mine.items() if status != ApplicationStatus.WITHDRAWN.value}
-        office_names = offices.names(turn.session, turn.language)
-
-        def label(o: CanteenOpportunity) -> str:
-            other = (
-                "" if o.office_code == family.office_code else f" · 📍 {office_names.get(o.office_code, '')}"
-            )
-            return f"{o.school_name} · {_day(o.deadline, turn)}{other}{' ✅' if o.id in applied else ''}"
-
-        offers = [Offer(label=label(o), payload=ShowCanteen(o.id)) for o in found[:10]]
-        if mine_lines:
-            offers.append(Offer(label=N_("My applications"), payload=CanteenOption.MINE))
-        turn.say(
-            _(
-                "Open canteen opportunities, your office's first, with the deadline beside each "
-                "(📍 another office's, for its families). Choose one:"
-            ),
-            [*offers, Offer(label=N_("Main menu"), payload=CanteenOption.MENU)],
-        )
-
-    def _detail(self, turn: Turn) -> None:
-        opportunity = _shown(turn)
-        if opportunity is None:
-            turn.say(_("That opportunity is no longer on the list."))
-            self._list(turn)
-            return
-        turn.step = DETAIL
-        mine = canteens.application(turn.session, opportunity.id, turn.conversation.beneficiary_id or 0)
-        open_now = canteens.is_open(opportunity, turn.now)
-        lines = [describe(turn, opportunity)]
-        if mine is not None:
-            lines.append(str(HER_APPLICATION[mine.status]))
-        if not open_now:
-            lines.append(_("Applications are closed."))
-        offers = []
-        if open_now and (mine is None or mine.status == ApplicationStatus.WITHDRAWN.value):
-            offers.append(Offer(label=N_("Apply"), payload=CanteenOption.APPLY))
-        if open_now and mine is not None and mine.status == ApplicationStatus.APPLIED.value:
-            offers.append(Offer(label=N_("Withdraw my application"), payload=CanteenOption.WITHDRAW))
-        offers.append(Offer(label=N_("Back to the list"), payload=CanteenOption.LIST))
-        turn.say("\n\n".join(lines), offers)
-
-    def _checks(self, turn: Turn) -> None:
-        opportunity = _shown(turn)
-        family = beneficiaries.beneficiary(turn.session, turn.conversation.beneficiary_id or 0)
-        if opportunity is None or family is None:
-            self._list(turn)
-            return
-        found = eligibility.checks(turn.session, family, opportunity, turn.language)
-        lines = "\n".join(check.line() for check in found)
-        if not eligibility.eligible(found):
-            said = [_("You cannot apply yet:\n%(checks)s", checks=lines)]
-            if family.verified_at is None:  # only her office can verify her: how to reach it
-                said.append(her_office(turn.session, family.office_code, turn.language))
-            turn.say("\n\n".join(said))
-            self._detail(turn)
-            return
-        turn.step = CONFIRM
-        turn.say(
-            _(
-                "You can apply:\n%(checks)s\n\nSend your application to %(school)s?",
-                checks=lines,
-                school=opportunity.school_name,
-            ),
-            [
-                Offer(label=N_("Yes, apply"), payload=CanteenOption.CONFIRM_YES),
-                Offer(label=N_("No"), payload=CanteenOption.CONFIRM_NO),
-            ],
-        )
-
-    def _apply(self, turn: Turn) -> None:
-        opportunity = _shown(turn)
-        family = beneficiaries.beneficiary(turn.session, turn.conversation.beneficiary_id or 0)
-        if opportunity is None or family is None:
-            return
-        if not eligibility.eligible(eligibility.checks(turn.session, family, opportunity, turn.language)):
-            turn.say(_("Something changed and you cannot apply now. Please look at the checks again."))
-            return
-        result = canteens.apply(turn.session, opportunity.id, family.id, turn.now)
-        turn.say(
-            {
-                Applied.APPLIED: _("Your application is sent. We will tell you your office's decision here."),
-                Applied.ALREADY: _("You had already applied; your application stands."),
-                Applied.CLOSED: _("Sorry, the office has closed applications for this school.")
-                if _closed_early(opportunity)
-                else _("Sorry, applications for this school closed at its deadline."),
-            }.get(result, _("Nothing was changed."))
-        )
-
-    def _confirm_withdrawal(self, turn: Turn) -> None:
-        """Asked first, keeping as option 1: a "1" typed once too often after applying keeps her place."""
-        opportunity = _shown(turn)
-        if opportunity is None:
-            self._list(turn)
-            return
-        turn.step = WITHDRAWING
-        turn.say(
-            _("Withdraw your application to %(school)s?", school=opportunity.school_name),
-            [
-                Offer(label=N_("No, keep my application"), payload=CanteenOption.WITHDRAW_NO),
-                Offer(label=N_("Yes, withdraw it"), payload=CanteenOption.WITHDRAW_YES),
-            ],
-        )
-
-    def _withdraw(self, turn: Turn) -> None:
-        opportunity = _shown(turn)
-        if opportunity is None:
-            return
-        family = beneficiaries.beneficiary(turn.session, turn.conversation.beneficiary_id or 0)
-        if family is None:
-            return
-        result = canteens.withdraw(turn.session, opportunity.id, family.id, turn.now)
-        if result is Applied.DECIDED:
-            turn.say(
-                _("Your office has already decided on your application; please contact them.")
-                + "\n\n"
-                + her_office(turn.session, family.office_code, turn.language)
-            )
-            return
-        turn.say(
-            {
-                Applied.WITHDRAWN: _(
-                    "Your application is withdrawn. You can apply again until the deadline."
-                ),
-                Applied.CLOSED: _(
-                    "The office has closed applications, so the application can no longer be withdrawn."
-                )
-                if _closed_early(opportunity)
-                else _("The deadline has passed, so the application can no longer be withdrawn."),
-            }.get(result, _("Nothing was changed."))
-        )
+            if _closed_early(opportunity)
+            else _("The deadline has passed, so the application can no longer be withdrawn."),
+        }.get(result, _("Nothing was changed."))
+    )
 
 
-def _shown(turn: Turn) -> CanteenOpportunity | None:
-    number = turn.answers.get(SHOWN)
-    return canteens.find(turn.session, number) if isinstance(number, int) else None
+def kept(turn: Turn, chosen: CanteenOption) -> None:
+    turn.say(_("Your application stays as it is."))
+    detail(turn)
+
+
+def cancel(turn: Turn) -> None:
+    if turn.step == Step.CONFIRM:
+        turn.say(_("Nothing was sent."))
+        detail(turn)
+    else:
+        turn.go(FlowName.HOME)
+
+
+canteen_opportunities = Screens(
+    FlowName.CANTEENS,
+    # Asked again while she is asked to confirm, she sees the school (the checks are not worked out again).
+    screens={None: listing, Step.DETAIL: detail, Step.CONFIRM: detail, Step.WITHDRAWING: confirm_withdrawal},
+    confirms=(APPLYING, WITHDRAWING),
+    routes=(
+        On(Payload, TYPED, when=not_registered, go=FlowName.HOME),  # whatever she chose
+        On(CanteenOption.MENU, go=FlowName.HOME),
+        On(CanteenOption.MINE, then=show_mine),
+        On(CanteenOption.LIST, show=listing),
+        On(CanteenOption.APPLY, at=Step.DETAIL, then=check_first),
+        On(CanteenOption.CONFIRM_YES, at=Step.CONFIRM, then=apply),
+        On(CanteenOption.CONFIRM_NO, at=Step.CONFIRM, then=not_sent),
+        On(CanteenOption.WITHDRAW, at=Step.DETAIL, show=confirm_withdrawal),
+        On(CanteenOption.WITHDRAW_YES, at=Step.WITHDRAWING, then=withdraw),
+        On(CanteenOption.WITHDRAW_NO, at=Step.WITHDRAWING, then=kept),
+        On(ShowCanteen, then=open_canteen),
+    ),
+    otherwise=ask_office.not_understood,
+    help_text=N_(
+        "These are the school canteens open to applications. Choose one to read its requirements and "
+        "deadline, to see whether you can apply, and to apply."
+    ),
+    on_cancel=cancel,
+)
 
 
 def _closed_early(opportunity: CanteenOpportunity) -> bool:

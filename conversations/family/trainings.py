@@ -2,17 +2,20 @@
 details, her answer (going, not going; a waitlist when full), a calendar file; and those she attended.
 
 Trainings → one event: when, where, her answer → ✅ Going · ❌ Not going · 📆 Add to my calendar · Back
+          → Main menu
 The same "Going" / "Not going" options come with invitations, reminders and changes; they answer from any
-step of any conversation (see `answer_invitation`).
+step of any conversation (see `answer_invitation`). Words not understood here are offered to her office.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 from babel.dates import format_date
 
-from conversations.engine.turn import Answer, FlowName, Turn
+from conversations.engine.screens import TYPED, On, Screens, Shown, not_registered
+from conversations.engine.turn import FlowName, Turn
 from conversations.family import ask_office
 from core.channel import Offer
 from core.dates import RIYADH
@@ -24,9 +27,6 @@ from office.event_messages import GOING_LABEL, NOT_GOING_LABEL
 from storage import beneficiaries, deliveries, events, kinds
 from storage.events import Answer as Result
 from storage.models import Event
-
-DETAIL = "detail"
-SHOWN = "training_shown"
 
 YOUR_ANSWER = {
     GuestStatus.INVITED: N_("You have not answered yet."),
@@ -50,114 +50,131 @@ class TrainingsOption(Options, prefix="trainings"):
     CALENDAR = "calendar"
 
 
-class Trainings:
-    name = FlowName.TRAININGS
-
-    def begin(self, turn: Turn) -> None:
-        self._list(turn)
-
-    def ask(self, turn: Turn) -> None:
-        if turn.step == DETAIL:
-            self._detail(turn)
-        else:
-            self._list(turn)
-
-    def answer(self, turn: Turn, answer: Answer) -> None:
-        choice = answer.choice
-        if not turn.registered or choice == TrainingsOption.MENU:
-            turn.go(FlowName.HOME)
-        elif choice == TrainingsOption.LIST:
-            self._list(turn)
-        elif shown := ShowTraining.unpack(choice):
-            turn.remember(**{SHOWN: shown.event})
-            self._detail(turn)
-        elif choice == TrainingsOption.CALENDAR and turn.step == DETAIL and turn.setup.calendar_url:
-            number = turn.answers.get(SHOWN)
-            event = events.find(turn.session, number) if isinstance(number, int) else None
-            if event is not None:
-                turn.say(
-                    _(
-                        "Open this link to add it to your phone's calendar: %(link)s",
-                        link=f"{turn.setup.calendar_url}/{event.calendar_key}.ics?lang={turn.language}",
-                    )
-                )
-            self._detail(turn)
-        else:
-            ask_office.not_understood(turn, answer)
-
-    def help(self, turn: Turn) -> str | None:
-        return _(
-            "Here are your office's upcoming trainings. Choose one to see when and where it is, and to say "
-            "whether you will come."
-        )
-
-    def cancel(self, turn: Turn) -> None:
-        turn.go(FlowName.HOME)
-
-    # -- screens --------------------------------------------------------------------------------------
-
-    def _list(self, turn: Turn) -> None:
-        turn.step = None
-        family = beneficiaries.beneficiary(turn.session, turn.conversation.beneficiary_id or 0)
-        if family is None:
-            turn.go(FlowName.HOME)
-            return
-        upcoming = events.open_to(turn.session, family.id, family.office_code, turn.now)
-        attended = events.attended_by(turn.session, family.id)
-        lines = []
-        if attended:
-            titles = "\n".join(
-                f"• {event.title(turn.language)} ({_day(event, turn)})" for event in attended[:5]
-            )
-            lines.append(_("Trainings you attended:\n%(titles)s", titles=titles))
-        if not upcoming:
-            lines.insert(0, _("There are no upcoming trainings for your office at the moment."))
-            turn.say("\n\n".join(lines))
-            turn.go(FlowName.HOME)
-            return
-        offers = [
-            Offer(
-                label=f"{_day(event, turn)} · {event.title(turn.language)}{_mark(turn, event)}",
-                payload=ShowTraining(event.id),
-            )
-            for event in upcoming[:8]
-        ]
-        lines.append(_("Upcoming trainings for your office. Choose one to see it and answer:"))
-        turn.say("\n\n".join(lines), [*offers, Offer(label=N_("Main menu"), payload=TrainingsOption.MENU)])
-
-    def _detail(self, turn: Turn) -> None:
-        event = _shown(turn)
-        if event is None:
-            turn.say(_("That training is no longer on the list."))
-            self._list(turn)
-            return
-        turn.step = DETAIL
-        guest = events.guest(turn.session, event.id, turn.conversation.beneficiary_id or 0)
-        status = GuestStatus(guest.status) if guest else GuestStatus.INVITED
-        lines = [
-            event.title(turn.language),
-            event_messages.details(event, turn.language),
-            str(YOUR_ANSWER[status]),
-        ]
-        if event.capacity is not None:
-            left = max(event.capacity - events.going_count(turn.session, event.id), 0)
-            lines.append(_("Places left: %(left)s of %(capacity)s", left=left, capacity=event.capacity))
-        offers = [
-            Offer(label=GOING_LABEL, payload=Rsvp(event.id, YesNo.YES)),
-            Offer(label=NOT_GOING_LABEL, payload=Rsvp(event.id, YesNo.NO)),
-        ]
-        if turn.setup.calendar_url:
-            offers.append(Offer(label=N_("📆 Add to my calendar"), payload=TrainingsOption.CALENDAR))
-        offers.append(Offer(label=N_("Back to trainings"), payload=TrainingsOption.LIST))
-        turn.say("\n\n".join(lines), offers)
+class Step(StrEnum):
+    DETAIL = "detail"
 
 
-def _shown(turn: Turn) -> Event | None:
-    number = turn.answers.get(SHOWN)
-    event = events.find(turn.session, number) if isinstance(number, int) else None
+def _find(turn: Turn, number: int) -> Event | None:
+    return events.find(turn.session, number)
+
+
+# The training on her screen, cancelled or over too (its calendar link is still given): see `on_the_list`.
+SHOWN_TRAINING = Shown("training_shown", _find)
+
+
+def on_the_list(turn: Turn) -> Event | None:
+    """The training on her screen, unless it was cancelled or is over."""
+    event = SHOWN_TRAINING.get(turn)
     if event is None or event.cancelled_at is not None or event.ends_at <= turn.now:
         return None
     return event
+
+
+# -- screens -------------------------------------------------------------------------------------------
+
+
+def listing(turn: Turn) -> None:
+    turn.step = None
+    family = beneficiaries.beneficiary(turn.session, turn.conversation.beneficiary_id or 0)
+    if family is None:
+        turn.go(FlowName.HOME)
+        return
+    upcoming = events.open_to(turn.session, family.id, family.office_code, turn.now)
+    attended = events.attended_by(turn.session, family.id)
+    lines = []
+    if attended:
+        titles = "\n".join(f"• {event.title(turn.language)} ({_day(event, turn)})" for event in attended[:5])
+        lines.append(_("Trainings you attended:\n%(titles)s", titles=titles))
+    if not upcoming:
+        lines.insert(0, _("There are no upcoming trainings for your office at the moment."))
+        turn.say("\n\n".join(lines))
+        turn.go(FlowName.HOME)
+        return
+    offers = [
+        Offer(
+            label=f"{_day(event, turn)} · {event.title(turn.language)}{_mark(turn, event)}",
+            payload=ShowTraining(event.id),
+        )
+        for event in upcoming[:8]
+    ]
+    lines.append(_("Upcoming trainings for your office. Choose one to see it and answer:"))
+    turn.say("\n\n".join(lines), [*offers, Offer(label=N_("Main menu"), payload=TrainingsOption.MENU)])
+
+
+def detail(turn: Turn) -> None:
+    event = on_the_list(turn)
+    if event is None:
+        turn.say(_("That training is no longer on the list."))
+        listing(turn)
+        return
+    turn.step = Step.DETAIL
+    guest = events.guest(turn.session, event.id, turn.conversation.beneficiary_id or 0)
+    status = GuestStatus(guest.status) if guest else GuestStatus.INVITED
+    lines = [
+        event.title(turn.language),
+        event_messages.details(event, turn.language),
+        str(YOUR_ANSWER[status]),
+    ]
+    if event.capacity is not None:
+        left = max(event.capacity - events.going_count(turn.session, event.id), 0)
+        lines.append(_("Places left: %(left)s of %(capacity)s", left=left, capacity=event.capacity))
+    offers = [
+        Offer(label=GOING_LABEL, payload=Rsvp(event.id, YesNo.YES)),
+        Offer(label=NOT_GOING_LABEL, payload=Rsvp(event.id, YesNo.NO)),
+    ]
+    if turn.setup.calendar_url:
+        offers.append(Offer(label=N_("📆 Add to my calendar"), payload=TrainingsOption.CALENDAR))
+    offers.append(Offer(label=N_("Back to trainings"), payload=TrainingsOption.LIST))
+    turn.say("\n\n".join(lines), offers)
+
+
+# -- what she chose ------------------------------------------------------------------------------------
+
+
+def open_training(turn: Turn, chosen: ShowTraining) -> None:
+    SHOWN_TRAINING.keep(turn, chosen.event)
+    detail(turn)
+
+
+def calendar_offered(turn: Turn, chosen: TrainingsOption) -> bool:
+    """Only where the web server serves calendar files (`Setup.calendar_url`)."""
+    return bool(turn.setup.calendar_url)
+
+
+def add_to_calendar(turn: Turn, chosen: TrainingsOption) -> None:
+    """The link to its calendar file (even if it was cancelled meanwhile: the screen then says so)."""
+    event = SHOWN_TRAINING.get(turn)
+    if event is not None:
+        turn.say(
+            _(
+                "Open this link to add it to your phone's calendar: %(link)s",
+                link=f"{turn.setup.calendar_url}/{event.calendar_key}.ics?lang={turn.language}",
+            )
+        )
+    detail(turn)
+
+
+def leave(turn: Turn) -> None:
+    turn.go(FlowName.HOME)
+
+
+trainings = Screens(
+    FlowName.TRAININGS,
+    screens={None: listing, Step.DETAIL: detail},
+    routes=(
+        On(Payload, TYPED, when=not_registered, go=FlowName.HOME),  # whatever she chose
+        On(TrainingsOption.MENU, go=FlowName.HOME),
+        On(TrainingsOption.LIST, show=listing),
+        On(ShowTraining, then=open_training),
+        On(TrainingsOption.CALENDAR, at=Step.DETAIL, when=calendar_offered, then=add_to_calendar),
+    ),
+    otherwise=ask_office.not_understood,
+    help_text=N_(
+        "Here are your office's upcoming trainings. Choose one to see when and where it is, and to say "
+        "whether you will come."
+    ),
+    on_cancel=leave,
+)
 
 
 def _day(event: Event, turn: Turn) -> str:

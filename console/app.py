@@ -18,7 +18,19 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
-from console import pages, views
+from console import (
+    audit_pages,
+    canteens_pages,
+    content_pages,
+    families_pages,
+    inbox_pages,
+    lists_pages,
+    offices_pages,
+    sign_in_pages,
+    staff_pages,
+    trainings_pages,
+    views,
+)
 from console.context import (
     CONSOLE,
     COOKIE,
@@ -28,6 +40,7 @@ from console.context import (
     console_of,
     language_of,
     notice_of,
+    same_token,
     who_of,
 )
 from console.files import RecentFiles
@@ -48,6 +61,20 @@ CONTENT_SECURITY_POLICY = (
 )
 OPEN = frozenset({"sign_in", "static"})  # the pages she reaches before signing in
 STREAMED = frozenset({"check_list"})  # a file too large to read as a form first: the page checks the token
+# Each area's pages add their routes; no area's addresses overlap another's (within an area, a more specific
+# address comes before a general one).
+AREAS: tuple[Callable[[web.UrlDispatcher], None], ...] = (
+    families_pages.add_routes,
+    audit_pages.add_routes,
+    trainings_pages.add_routes,
+    canteens_pages.add_routes,
+    content_pages.add_routes,
+    offices_pages.add_routes,
+    staff_pages.add_routes,
+    lists_pages.add_routes,
+    sign_in_pages.add_routes,
+    inbox_pages.add_routes,
+)
 
 
 @web.middleware
@@ -99,7 +126,7 @@ async def signed_in(request: web.Request, handler: Handler) -> web.StreamRespons
     with use_language(language_of(request)):
         if request.method == "POST" and who is not None and name not in OPEN | STREAMED:
             form = await request.post()
-            if not pages.same_token(form.get("csrf"), who.csrf_token):
+            if not same_token(form.get("csrf"), who.csrf_token):
                 message = _("This form has expired. Go back, reload the page and try again.")
                 return _refusal(request, message, 403)
         try:
@@ -147,7 +174,8 @@ def add_console(
     # like any other text on the page.
     environment.globals.update({"_": _, "ngettext": ngettext})
     environment.filters.update(views.FILTERS)
-    pages.add_routes(console)
+    for add_routes in AREAS:
+        add_routes(console.router)
     console.router.add_static("/static/", HERE / "static", name="static")
     app.add_subapp("/console/", console)
 

@@ -1,9 +1,11 @@
-"""What every console page shares: the console's database and clock, who is signed in, her language."""
+"""What every console page shares: the console's database and clock, who is signed in (and her forms' CSRF
+check, which the middleware runs too), her language, the console's cookies, what is said after an action."""
 
 from __future__ import annotations
 
 import ipaddress
 import re
+import secrets
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -53,6 +55,13 @@ def said(request: web.Request, notices: Mapping[str, LazyText]) -> str | None:
     return str(notices[notice.what]) if notice is not None and notice.what in notices else None
 
 
+def told(request: web.Request, *whats: str) -> Notice | None:
+    """The notice of the action just done, if it is one of `whats`: for a page that words it itself (with
+    its count, or beside the office it was about)."""
+    notice = notice_of(request)
+    return notice if notice is not None and notice.what in whats else None
+
+
 @dataclass(frozen=True)
 class Console:
     database: Database
@@ -84,6 +93,15 @@ def set_cookie(
         httponly=True,
         samesite="Lax",
         secure=console_of(request).secure_cookies,
+    )
+
+
+def same_token(given: object, expected: str | None) -> bool:
+    """A form's CSRF token is the one expected (compared in constant time); an empty one is none."""
+    return (
+        isinstance(given, str)
+        and bool(expected)
+        and secrets.compare_digest(given.encode(), str(expected).encode())
     )
 
 

@@ -12,7 +12,8 @@ from aiohttp import web
 from sqlalchemy.orm import Session
 
 from console import views
-from console.context import Notice, console_of, said, said_once, signed_in_as
+from console.context import Notice, console_of, said, signed_in_as
+from console.forms import redirect_saying
 from core.channel import LARGEST_MEDIA, MediaTooLarge, MediaUnavailable
 from core.i18n import N_, _
 from office import inbox
@@ -129,12 +130,10 @@ async def change_thread(request: web.Request) -> web.StreamResponse:
     except Refused as refused:
         return await thread_page(request, views.problems(refused), typed=text, status=400)
     if change == "pass":  # hers no longer, unless an admin: back to her own inbox
-        passed = web.HTTPSeeOther(request.app.router["inbox"].url_for())
-        said_once(request, passed, Notice("passed", str(form.get("office", ""))))
-        raise passed
-    done = web.HTTPSeeOther(request.app.router["thread"].url_for(thread=str(thread_id)))
-    said_once(request, done, Notice(change))
-    raise done
+        passed = Notice("passed", str(form.get("office", "")))
+        raise redirect_saying(request, request.app.router["inbox"].url_for(), passed)
+    thread_url = request.app.router["thread"].url_for(thread=str(thread_id))
+    raise redirect_saying(request, thread_url, Notice(change))
 
 
 async def thread_file(request: web.Request) -> web.StreamResponse:
@@ -245,9 +244,7 @@ async def keep_saved_reply(request: web.Request) -> web.StreamResponse:
     now = console.clock()
     if form.get("change") == "remove" and reply_id is not None:
         await console.database.run(lambda s: inbox.remove_saved_reply(s, who.actor, reply_id, now))
-        removed = web.HTTPSeeOther(request.app.router["saved_replies"].url_for())
-        said_once(request, removed, Notice("removed"))
-        raise removed
+        raise redirect_saying(request, request.app.router["saved_replies"].url_for(), Notice("removed"))
     try:
         await console.database.run(
             lambda s: inbox.keep_saved_reply(
@@ -263,6 +260,4 @@ async def keep_saved_reply(request: web.Request) -> web.StreamResponse:
         )
     except Refused as refused:
         return await saved_replies_page(request, views.problems(refused), typed)
-    kept = web.HTTPSeeOther(request.app.router["saved_replies"].url_for())
-    said_once(request, kept, Notice("kept"))
-    raise kept
+    raise redirect_saying(request, request.app.router["saved_replies"].url_for(), Notice("kept"))

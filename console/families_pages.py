@@ -1,0 +1,264 @@
+"""The registered families (`office.registrations`): the list, searched and filtered, and its download; her
+page, her ID shown in full, her verification changed; several families verified (or not) together."""
+
+from __future__ import annotations
+
+from io import StringIO
+
+import aiohttp_jinja2
+from aiohttp import web
+from multidict import MultiDict, MultiMapping
+
+from console import views
+from console.context import Notice, console_of, said, signed_in_as
+from console.forms import download, next_page, number, redirect_saying
+from core.dates import short_day
+from core.domain import Product
+from core.i18n import N_, _
+from office import exports, registrations
+from office.errors import NotFound, Refused
+from storage.audiences import Audience
+from storage.beneficiaries import Order, Reach
+
+PRODUCTS = [product.value for product in Product]
+PAGE_SIZE = registrations.PAGE
+CHANNELS = ("telegram", "whatsapp")
+FAMILY_FILTERS = ("office", "verified", "canteen", "certificate", "product", "channel", "reach", "order")
+DONE = {  # what her page says after an action sent her back to it
+    "verified": N_("Her registration is verified; she is told."),
+    "correction": N_("She is asked to correct her registration; your note is sent to her."),
+    "unverified": N_("The verification is taken back; her registration waits again."),
+}
+
+
+def add_routes(router: web.UrlDispatcher) -> None:
+    router.add_get("/", home, name="home")
+    router.add_get("/families", families_list, name="families")
+    router.add_post("/families", search_families, name="search_families")
+    router.add_post("/families/verify", verify_many, name="verify_many")
+    router.add_post("/families/export", export_families, name="export_families")
+    router.add_get("/families/{family:[0-9]{1,9}}", family_page, name="family")
+    router.add_post("/families/{family:[0-9]{1,9}}/reveal", reveal_national_id, name="reveal")
+    router.add_get("/families/{family:[0-9]{1,9}}/reveal", to_family_page)
+    router.add_post("/families/{family:[0-9]{1,9}}/verification", change_verification, name="verification")
+    router.add_get("/families/{family:[0-9]{1,9}}/verification", to_family_page)
+
+
+async def home(request: web.Request) -> web.StreamResponse:
+    raise web.HTTPSeeOther(request.app.router["families"].url_for())
+
+
+def _choice(value: str | None) -> bool | None:
+    """A filter's select: "yes", "no", or anything else (either)."""
+    return {"yes": True, "no": False}.get(value or "")
+
+
+async def search_families(request: web.Request) -> web.StreamResponse:
+    """The search form, sent by POST so that a whole ID or mobile typed in it never appears in an address
+    (the browser's history, a proxy's log): one that names a family opens her page; anything else is the
+    list, found by it."""
+    console, who = console_of(request), signed_in_as(request)
+    form = await request.post()
+    typed = str(form.get("q", ""))[:100].strip()
+    wanted = MultiDict(
+        (name, str(value)) for name in FAMILY_FILTERS for value in form.getall(name, []) if value
+    )
+    listed = request.app.router["families"].url_for().with_query(wanted)
+    if not registrations.names_one_family(typed):
+        raise web.HTTPSeeOther(listed.update_query(q=typed) if typed else listed)
+    try:
+        found = await console.database.run(lambda s: registrations.find(s, who.actor, typed))
+    except (NotFound, Refused) as missing:
+        problem = missing.message if isinstance(missing, NotFound) else views.problems(missing)
+        return await families_list(request, wanted, problem=problem, typed=typed)
+    family_url = request.app.router["family"].url_for(family=str(found.id))
+    raise web.HTTPSeeOther(family_url.with_query(back=str(listed)))
+
+
+async def families_list(
+    request: web.Request,
+    asked: MultiMapping[str] | None = None,
+    *,
+    problem: str | None = None,
+    typed: str | None = None,
+) -> web.StreamResponse:
+    asked = request.query if asked is None else asked
+    who = signed_in_as(request)
+    segment = Audience(
+        offices=tuple(code for code in asked.getall("office", []) if code),
+        verified=_choice(asked.get("verified")),
+        canteen_interest=_choice(asked.get("canteen")),
+        health_certificate=_choice(asked.get("certificate")),
+        products=tuple(product for product in asked.getall("product", []) if product in PRODUCTS),
+        channel=asked.get("channel") if asked.get("channel") in CHANNELS else None,
+    )
+    reach = Reach(asked["reach"]) if asked.get("reach") in set(Reach) else None
+    asked_to_correct = asked.get("verified") == "correction"
+    order = Order(asked["order"]) if asked.get("order") in set(Order) else Order.NEWEST
+    page = number(asked.get("page")) or 1
+    found = None
+    console = console_of(request)
+    try:
+        found = await console.database.run(
+            lambda s: registrations.listing(
+                s,
+                who.actor,
+                asked.get("q", "")[:100],
+                segment,
+                reach,
+                order,
+                min(page, 100_000),
+                asked_to_correct=asked_to_correct,
+            )
+        )
+    except Refused as refused:
+        problem = _("Search for %(wanted)s.", wanted=views.problems(refused))
+    offices = await console.database.run(lambda s: views.office_choices(s))
+    waiting = 0
+    if not asked.get("verified"):
+        office = asked.get("office") or None
+        waiting = await console.database.run(lambda s: registrations.waiting_count(s, who.actor, office))
+    return aiohttp_jinja2.render_template(
+        "families.html",
+        request,
+        {
+            "found": found,
+            "problem": problem,
+            "asked": asked,
+            "offices": offices,
+            "products": PRODUCTS,
+            "waiting": waiting,
+            "waiting_counted": registrations.WAITING_COUNTED,
+            "typed": asked.get("q", "") if typed is None else typed,
+        },
+        status=404 if problem and typed else 400 if problem else 200,
+    )
+
+
+async def export_families(request: web.Request) -> web.StreamResponse:
+    console, who = console_of(request), signed_in_as(request)
+    out, now = StringIO(), console.clock()
+    await console.database.run(lambda s: exports.families(s, who.actor, out, who.language, now))
+    return download(f"families-{short_day(now)}.csv", out)
+
+
+def _back_to_list(request: web.Request) -> str:
+    """The families list she came from, with her search and filters (or the list itself)."""
+    families_url = str(request.app.router["families"].url_for())
+    back = next_page(request, request.query.get("back"))
+    return back if back.startswith(families_url) else families_url
+
+
+def _family_id(request: web.Request) -> int:
+    return int(request.match_info["family"])
+
+
+async def _family_page(
+    request: web.Request, *, revealed: str | None = None, problem: str | None = None, reason: str = ""
+) -> web.StreamResponse:
+    who = signed_in_as(request)
+    family_id = _family_id(request)
+    found = await console_of(request).database.run(
+        lambda s: registrations.family_file(s, who.actor, family_id)
+    )
+    done = said(request, DONE)
+    return aiohttp_jinja2.render_template(
+        "family.html",
+        request,
+        {
+            "file": found,
+            "back": _back_to_list(request),
+            "revealed": revealed,
+            "problem": problem,
+            "reason": reason,
+            "done": done if problem is None else None,
+        },
+        status=200 if problem is None else 400,
+    )
+
+
+async def family_page(request: web.Request) -> web.StreamResponse:
+    return await _family_page(request)
+
+
+async def to_family_page(request: web.Request) -> web.StreamResponse:
+    """An action's address opened again (Back, a new tab, another language): her page, and nothing done."""
+    raise web.HTTPSeeOther(request.app.router["family"].url_for(family=str(_family_id(request))))
+
+
+async def reveal_national_id(request: web.Request) -> web.StreamResponse:
+    """Her ID in full, on this page only (never in an address), and in the audit log."""
+    console, who, family_id = console_of(request), signed_in_as(request), _family_id(request)
+    national_id = await console.database.run(
+        lambda s: registrations.reveal_national_id(s, who.actor, family_id, console.clock())
+    )
+    return await _family_page(request, revealed=national_id)
+
+
+async def change_verification(request: web.Request) -> web.StreamResponse:
+    console, who, family_id = console_of(request), signed_in_as(request), _family_id(request)
+    form = await request.post()
+    change, reason = str(form.get("change", "")), str(form.get("reason", ""))
+    seen = number(form.get("seen"))
+    now = console.clock()
+    actions = {
+        "verified": lambda s: registrations.verify(s, who.actor, family_id, now, seen=seen),
+        "correction": lambda s: registrations.ask_correction(s, who.actor, family_id, reason, now, seen=seen),
+        "unverified": lambda s: registrations.unverify(s, who.actor, family_id, reason, now, seen=seen),
+    }
+    if change not in actions:
+        raise web.HTTPBadRequest(text=_("No such change."))
+    try:
+        await console.database.run(actions[change])
+    except Refused as refused:
+        return await _family_page(request, problem=views.problems(refused), reason=reason)
+    her_page = request.app.router["family"].url_for(family=str(family_id))
+    raise redirect_saying(request, her_page.with_query(back=_back_to_list(request)), Notice(change))
+
+
+async def verify_many(request: web.Request) -> web.StreamResponse:
+    """Families chosen on the list (those ticked, or every one of the page) verified, or their
+    verification taken back with a reason, together: first she sees whom it changes and confirms."""
+    console, who = console_of(request), signed_in_as(request)
+    form = await request.post()
+    change, _dash, which = str(form.get("do", "")).partition("-")  # "verified", "unverified-page", …
+    verified = change != "unverified"
+    named = "listed" if which == "page" else "family"
+    numbers = (number(str(value), digits=9) for value in form.getall(named, []))
+    chosen = sorted({family for family in numbers if family is not None})[:PAGE_SIZE]
+    back = next_page(request, form.get("back"))
+    reason = str(form.get("reason", ""))
+    now = console.clock()
+    if form.get("confirmed") == "yes" and chosen:
+        together = (
+            (lambda s: registrations.verify_together(s, who.actor, chosen, now))
+            if verified
+            else (lambda s: registrations.unverify_together(s, who.actor, chosen, reason, now))
+        )
+        try:
+            changed = await console.database.run(together)
+        except Refused as refused:
+            problem = views.problems(refused)
+        else:
+            what = "verified_together" if verified else "unverified_together"
+            raise redirect_saying(request, back, Notice(what, str(changed)))
+    else:
+        problem = None
+    found = await console.database.run(
+        lambda s: registrations.to_change_together(s, who.actor, chosen, verified)
+    )
+    if not found and problem is None:
+        raise redirect_saying(request, back, Notice("none_to_verify" if verified else "none_to_unverify"))
+    return aiohttp_jinja2.render_template(
+        "verify_many.html",
+        request,
+        {
+            "families": found,
+            "unchanged": len(chosen) - len(found),  # ticked, but already as asked
+            "verified": verified,
+            "back": back,
+            "reason": reason,
+            "problem": problem,
+        },
+        status=400 if problem else 200,
+    )

@@ -43,10 +43,10 @@ from sqlalchemy.orm import Session
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.delivery import DEFAULT_CONCURRENCY, Dispatcher
-from bot.telegram import create_bot
+from bot.outbox.dispatcher import DEFAULT_CONCURRENCY, Dispatcher
 from core.channel import Channel
 from core.validators import with_check_digit
+from handlers.telegram.client import create_bot
 from handlers.telegram.sender import TelegramSender
 from storage import deliveries, kinds
 from storage.db import Database
@@ -68,7 +68,7 @@ IMPORTS = [
     "sqlalchemy.orm",
     "storage.db",
     "storage.deliveries",
-    "bot.delivery",
+    "bot.outbox.dispatcher",
     "handlers.telegram.sender",
     "asyncpg",
     "bot.service",

@@ -32,7 +32,6 @@ from sqlalchemy import func, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.telegram import create_dispatcher
 from conversations.engine.choices import OfficeChoice, ProductChoice
 from conversations.engine.engine import Engine
 from conversations.engine.forms import FormOption, YesNoAnswer
@@ -41,6 +40,7 @@ from conversations.flows import all_flows
 from core.domain import Product
 from core.payloads import YesNo
 from core.validators import with_check_digit
+from handlers.telegram.client import create_dispatcher
 from handlers.telegram.sender import TelegramSender
 from storage.db import Database
 from storage.models import Beneficiary

@@ -28,7 +28,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from bot.delivery import Dispatcher
+from bot.outbox.dispatcher import Dispatcher
 from core.channel import Channel
 from handlers.terminal import TerminalSender
 from office import event_notices, inbox, sign_in, tips

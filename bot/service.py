@@ -14,37 +14,20 @@ from contextlib import AsyncExitStack
 from datetime import UTC, datetime
 from enum import StrEnum
 
-from aiogram import Bot, Dispatcher
 from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.app import build_engine, open_database
-from bot.delivery import Dispatcher as OutboxDispatcher
 from bot.jobs import JOB_DEFAULTS, run_due
+from bot.outbox.dispatcher import Dispatcher as OutboxDispatcher
 from bot.settings import Settings
-from bot.telegram import create_bot, create_dispatcher
-from bot.web import (
-    STATUS_WEBHOOK,
-    TELEGRAM_WEBHOOK,
-    WHATSAPP_WEBHOOK,
-    add_calendar,
-    add_readiness,
-    add_telegram_webhook,
-    build_app,
-)
+from bot.web import add_calendar, add_readiness, build_app
 from console.app import add_console
 from conversations.engine.engine import Engine
-from core.channel import Channel, Inbound, MediaSource, Outbound, Reply, Sender, Sent, Unavailable
-from handlers.telegram.files import TelegramFiles
-from handlers.telegram.polling import Polling
-from handlers.telegram.sender import TelegramSender
-from handlers.whatsapp.media import TwilioMedia
-from handlers.whatsapp.replies import bodies
-from handlers.whatsapp.sender import WhatsAppSender, twilio_client
-from handlers.whatsapp.spool import Spool
-from handlers.whatsapp.webhook import SignedForms, StatusWebhook, WhatsAppWebhook
-from storage import delivery_reports
-from storage.db import Database, is_unreachable
+from core.channel import Channel
+from handlers import telegram, whatsapp
+from handlers.mounting import Mounted
+from storage.db import Database
 
 log = logging.getLogger(__name__)
 DISPATCH_EVERY = 2  # seconds between looks at the outbox
@@ -79,17 +62,13 @@ class Service:
             run_jobs  # False: jobs are set up but paused (tests run them by hand, time controlled)
         )
         self.outbox: OutboxDispatcher | None = None
-        self.spool: Spool | None = None  # WhatsApp messages waiting for the database (the web role's)
         self.scheduler: AsyncIOScheduler | None = None
         self._database: Database | None = None
         self._dispatching = asyncio.Lock()
         self.engine: Engine | None = None
-        self.bot: Bot | None = None
-        self.dispatcher: Dispatcher | None = None
-        self.whatsapp_sender: WhatsAppSender | None = None
+        self.channels: list[Mounted] = []  # those configured, mounted on the web server
         self._exit = AsyncExitStack()
-        self._polling: asyncio.Task[None] | None = None
-        self.poller: Polling | None = None
+        self._running: list[asyncio.Task[None]] = []  # what a channel runs by itself (Telegram's polling)
         self._stopped = asyncio.Event()
         self.port: int | None = None
 
@@ -100,21 +79,10 @@ class Service:
         self.engine = build_engine(database, settings)
         app = build_app()
         web_role = self.role in (Role.ALL, Role.WEB)
-        if settings.telegram_token is not None:
-            self.bot = create_bot(
-                settings.telegram_token.get_secret_value(),
-                str(settings.telegram_api_base) if settings.telegram_api_base else None,
-            )
-            self._exit.push_async_callback(self.bot.session.close)
-            self.dispatcher = create_dispatcher(self.engine.handle, TelegramSender(self.bot), self.clock)
-            if settings.public_url is not None and web_role:
-                add_telegram_webhook(app, self.dispatcher, self.bot, settings.telegram_webhook_secret)
-        if settings.twilio_auth_token is not None:
-            self._start_whatsapp(app, database, settings.twilio_auth_token.get_secret_value(), web_role)
+        # Without the web role, healthz and readyz only: this process answers no channel.
+        self.channels = self._mount(app if web_role else None, database, self.engine)
         self._start_jobs(database)
-        if not web_role:
-            app = build_app()  # healthz and readyz only: this process answers no channel
-        else:
+        if web_role:
             add_calendar(app, database, self.clock)
             add_console(
                 app,
@@ -123,7 +91,7 @@ class Service:
                 secure_cookies=settings.https,
                 trusted_proxies=settings.proxies,
                 sleep=self.sleep,
-                media=self._media_sources(),
+                media={each.channel.value: each.media for each in self.channels if each.media is not None},
             )
         add_readiness(app, database, self.role.value)
         runner = web.AppRunner(app, access_log=None)
@@ -135,8 +103,48 @@ class Service:
         log.info("web server listening on %s:%s", settings.http_host, self.port)
         if web_role:
             log.info("the office console is at %s", self.console_url)
-        if self.bot is not None and self.dispatcher is not None and web_role:
-            await self._start_telegram(self.bot, self.dispatcher)
+            for channel in self.channels:
+                running = await channel.start()
+                if running is not None:
+                    self._running.append(running)
+
+    def _mount(self, app: web.Application | None, database: Database, engine: Engine) -> list[Mounted]:
+        """Each channel configured here, mounted: its routes on `app` (None: this process answers none)."""
+        settings, channels = self.settings, list[Mounted]()
+        public = settings.public_endpoint if settings.public_url is not None else None
+        if settings.telegram_token is not None:
+            channels.append(
+                telegram.mount(
+                    app,
+                    engine.handle,
+                    token=settings.telegram_token.get_secret_value(),
+                    api_base=str(settings.telegram_api_base) if settings.telegram_api_base else None,
+                    public=public,
+                    secret=settings.telegram_webhook_secret,
+                    clock=self.clock,
+                    sleep=self.sleep,
+                    resources=self._exit,
+                )
+            )
+        if settings.twilio_auth_token is not None:
+            assert settings.twilio_account_sid and settings.twilio_whatsapp_from and public is not None
+            channels.append(
+                whatsapp.mount(
+                    app,
+                    engine.handle,
+                    database,
+                    account_sid=settings.twilio_account_sid,
+                    auth_token=settings.twilio_auth_token.get_secret_value(),
+                    business_number=settings.twilio_whatsapp_from,
+                    templates=settings.whatsapp_templates,
+                    api_base=str(settings.twilio_api_base) if settings.twilio_api_base else None,
+                    public=public,
+                    spool_directory=settings.spool(),
+                    clock=self.clock,
+                    resources=self._exit,
+                )
+            )
+        return channels
 
     @property
     def console_url(self) -> str:
@@ -149,11 +157,7 @@ class Service:
     def _start_jobs(self, database: Database) -> None:
         """The periodic, idempotent jobs of this role; the state of record is in the tables, so a restart
         finds everything due again. One instance of a job at a time; missed runs coalesce into one."""
-        senders: dict[Channel, Sender] = {}
-        if self.bot is not None:
-            senders[Channel.TELEGRAM] = TelegramSender(self.bot)
-        if self.whatsapp_sender is not None:
-            senders[Channel.WHATSAPP] = self.whatsapp_sender
+        senders = {each.channel: each.sender for each in self.channels}
         # The rates are the bot's and the sender's as a whole: every worker keeps to them together.
         rates = {Channel.TELEGRAM: self.settings.telegram_rate, Channel.WHATSAPP: self.settings.whatsapp_rate}
         quiet = self.settings.quiet()
@@ -177,7 +181,8 @@ class Service:
             )  # at once on start: what a stopped worker left is sent without waiting
         if self.role in (Role.ALL, Role.SCHEDULER):
             scheduler.add_job(self.run_due_work, "interval", seconds=DUE_EVERY, id="due")
-        if self.spool is not None:  # at once on start: what waited through a stop is answered first
+        if any(channel.replay is not None for channel in self.channels):
+            # At once on start: what waited through a stop is answered first.
             scheduler.add_job(
                 self.replay_spool, "interval", seconds=SPOOL_EVERY, id="spool", next_run_time=self.clock()
             )
@@ -198,111 +203,23 @@ class Service:
         return await run_due(self._database, self.clock, settings.reminder_offsets, settings.unanswered_hours)
 
     async def replay_spool(self) -> int:
-        """The web role's job: WhatsApp messages that waited for the database, answered in order."""
-        if self.spool is None or not self.spool.waiting():
-            return 0
-        assert self.engine is not None and self.whatsapp_sender is not None
-        sender = self.whatsapp_sender
-
-        async def answer(inbound: Inbound, replies: list[Reply]) -> None:
-            for body in bodies(replies):  # the webhook's response is gone: through the REST API
-                reply = Outbound(
-                    inbound.address, Reply(body), kind="answer", last_inbound_at=inbound.received_at
-                )
-                outcome = await sender.send(reply)
-                if not isinstance(outcome, Sent):
-                    log.warning("an answer to a WhatsApp message that waited was not sent: %s", outcome)
-                    return
-
-        return await self.spool.replay(self.engine.handle, answer)
-
-    def _media_sources(self) -> dict[str, MediaSource]:
-        """How the console fetches the files families send, on each channel set up here."""
-        settings, sources = self.settings, dict[str, MediaSource]()
-        if self.bot is not None:
-            sources[Channel.TELEGRAM.value] = TelegramFiles(self.bot)
-        if settings.twilio_account_sid and settings.twilio_auth_token is not None:
-            sources[Channel.WHATSAPP.value] = TwilioMedia(
-                settings.twilio_account_sid,
-                settings.twilio_auth_token.get_secret_value(),
-                str(settings.twilio_api_base) if settings.twilio_api_base else None,
-            )
-        return sources
-
-    def _start_whatsapp(
-        self, app: web.Application, database: Database, auth_token: str, web_role: bool
-    ) -> None:
-        settings = self.settings
-        assert self.engine is not None and settings.twilio_account_sid and settings.twilio_whatsapp_from
-        spool = Spool(settings.spool())
-        if web_role:  # this process answers WhatsApp: it replays what waited, a stopped one's too
-            spool.take_back_abandoned()
-            self.spool = spool
-        messages = WhatsAppWebhook(
-            self.engine.handle,
-            SignedForms(auth_token, settings.public_endpoint(WHATSAPP_WEBHOOK)),
-            self.clock,
-            spool,
-        )
-        app.router.add_post(WHATSAPP_WEBHOOK, messages.receive)
-
-        async def record(message_id: str, status: str, error_code: str | None) -> None:
-            now = self.clock()
-            try:
-                await database.run(
-                    lambda session: delivery_reports.record(
-                        session, "whatsapp", message_id, status, error_code, now
-                    )
-                )
-            except Exception as exc:
-                if is_unreachable(exc):
-                    raise Unavailable from exc
-                raise
-
-        reports = StatusWebhook(record, SignedForms(auth_token, settings.public_endpoint(STATUS_WEBHOOK)))
-        app.router.add_post(STATUS_WEBHOOK, reports.receive)
-        client = twilio_client(
-            settings.twilio_account_sid,
-            auth_token,
-            str(settings.twilio_api_base) if settings.twilio_api_base else None,
-        )
-        self._exit.push_async_callback(client.http_client.close)
-        self.whatsapp_sender = WhatsAppSender(
-            client,
-            settings.twilio_whatsapp_from,
-            settings.whatsapp_templates,
-            settings.public_endpoint(STATUS_WEBHOOK),
-            self.clock,
-        )
-        log.info("WhatsApp: Twilio calls our webhooks at %s", settings.public_endpoint(WHATSAPP_WEBHOOK))
-
-    async def _start_telegram(self, bot: Bot, dispatcher: Dispatcher) -> None:
-        updates = dispatcher.resolve_used_update_types()
-        if self.settings.public_url is not None:
-            url = self.settings.public_endpoint(TELEGRAM_WEBHOOK)
-            await bot.set_webhook(
-                url=url, secret_token=self.settings.telegram_webhook_secret, allowed_updates=updates
-            )
-            log.info("Telegram calls our webhook at %s", url)
-            return
-        await bot.delete_webhook()
-        self.poller = Polling(bot, dispatcher, updates, sleep=self.sleep)
-        self._polling = asyncio.create_task(self.poller.run())
+        """The web role's job: the messages a channel kept while the database was away (WhatsApp's spool),
+        answered in order."""
+        return sum([await channel.replay() for channel in self.channels if channel.replay is not None])
 
     async def wait(self) -> None:
-        """Until `stop`, or until polling ends by itself (a revoked token, say)."""
+        """Until `stop`, or until what a channel runs by itself ends (polling, for a revoked token, say)."""
         waiting = [asyncio.ensure_future(self._stopped.wait())]
-        if self._polling is not None:
-            waiting.append(self._polling)  # type: ignore[arg-type]
+        waiting.extend(self._running)  # type: ignore[arg-type]
         await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
 
     @property
     def failed(self) -> bool:
         """Polling ended by itself: Telegram refused the token (`usar run` exits with an error)."""
-        polling = self._polling
-        if polling is None or not polling.done() or polling.cancelled():
-            return False
-        return polling.exception() is not None
+        return any(
+            running.done() and not running.cancelled() and running.exception() is not None
+            for running in self._running
+        )
 
     async def stop(self) -> None:
         self._stopped.set()
@@ -318,9 +235,8 @@ class Service:
         if self.scheduler is not None:
             self.scheduler.shutdown(wait=False)
             self.scheduler = None
-        if self._polling is not None and self.poller is not None:
-            await self.poller.stop()
-            await asyncio.gather(self._polling, return_exceptions=True)
+        for channel in self.channels:
+            await channel.stop()  # polling takes no new updates
         if self.engine is not None:
             # Each update runs as a task of its own that stopping polling does not wait for:
             # the messages in hand are answered before the bot's session and the database close.

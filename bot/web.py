@@ -1,61 +1,23 @@
-"""Our aiohttp web server: GET /healthz, and the webhooks of the channels that use one."""
+"""Our aiohttp web server: GET /healthz and /readyz, and events' calendar files; the channels add their own
+webhooks (handlers/: each channel's `mount`), the console its pages (console/)."""
 
 from __future__ import annotations
 
 import logging
-import secrets
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 
-from aiogram import Bot, Dispatcher
-from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
-from pydantic import ValidationError
 
-from core.channel import Unavailable
 from office.calendar import CALENDAR_PATH, ics
 from storage import events
 from storage.db import Database, is_unreachable
 from storage.models import Event
 
 log = logging.getLogger(__name__)
-TELEGRAM_WEBHOOK = "/webhooks/telegram"
-WHATSAPP_WEBHOOK = "/webhooks/twilio/whatsapp"
-STATUS_WEBHOOK = "/webhooks/twilio/status"
 # The largest request body read (aiohttp's own default, said here): a Telegram update is tens of kilobytes at
 # most (a text is 4,096 characters), a Twilio form a few; larger is answered 413 before anything reads it.
 BODY_LIMIT = 1024**2
-
-
-class TelegramWebhook(SimpleRequestHandler):
-    """aiogram's handler (constant-time secret check, 401 on mismatch), logging every refusal, and
-    answering Telegram only once the update is handled: an update that waits for the database gets 503, and
-    Telegram sends it again (it is answered once: `storage.seen`)."""
-
-    def __init__(self, dispatcher: Dispatcher, bot: Bot, secret: str) -> None:
-        super().__init__(dispatcher, bot, handle_in_background=False, secret_token=secret)
-
-    async def handle(self, request: web.Request) -> web.Response:
-        try:
-            return await super().handle(request)
-        except Unavailable:  # the database is out of reach: Telegram delivers the update again later
-            return web.Response(status=503, text="try again later")
-        except (ValueError, ValidationError) as malformed:  # not JSON, or not an update: not Telegram's
-            log.warning(
-                "refused a Telegram webhook call with a malformed body (%s)", type(malformed).__name__
-            )
-            return web.Response(status=400, text="not an update")
-
-    def verify_secret(self, telegram_secret_token: str, bot: Bot) -> bool:
-        # Compared as bytes: aiogram's comparison of text raises on a header that is not ASCII.
-        given = telegram_secret_token.encode("utf-8", "surrogateescape")
-        accepted = self.secret_token is not None and secrets.compare_digest(given, self.secret_token.encode())
-        if not accepted:
-            log.warning(
-                "refused a Telegram webhook call with a %s secret",
-                "wrong" if telegram_secret_token else "missing",
-            )
-        return accepted
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -135,7 +97,3 @@ def add_calendar(app: web.Application, database: Database, clock: Callable[[], d
 
     app.router.add_get(CALENDAR_PATH + r"/event-{id:\d{1,9}}.ics", by_number)
     app.router.add_get(CALENDAR_PATH + r"/{key:[A-Za-z0-9_-]{16,32}}.ics", by_key)
-
-
-def add_telegram_webhook(app: web.Application, dispatcher: Dispatcher, bot: Bot, secret: str) -> None:
-    TelegramWebhook(dispatcher, bot, secret).register(app, path=TELEGRAM_WEBHOOK)

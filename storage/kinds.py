@@ -8,7 +8,7 @@
   application, her registration) still go.
 - `time_bound`: the message carries `expires_at` (the event's start): what is unsent then is never sent.
 
-The dispatcher (`bot.delivery`) reads nothing else; a delivery of a kind not declared here cannot be queued.
+The dispatcher (`bot.outbox`) reads nothing else; a delivery of a kind not declared here cannot be queued.
 What every kind carries is a `Message`: its text in each language, the options it offers, when it stops making
 sense, and what WhatsApp's template for the kind is filled with.
 """

@@ -12,8 +12,9 @@ from openpyxl import Workbook
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from bot import canteens_cli, families_cli
-from bot.cli import in_english
+from bot.cli import canteens as canteens_cli
+from bot.cli import families as families_cli
+from bot.cli.arguments import in_english
 from conversations.engine.engine import Engine
 from core.domain import ApplicationStatus, StaffRole
 from office.errors import NotAllowed, NotFound, OfficeError, RejectedFile

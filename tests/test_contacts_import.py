@@ -11,7 +11,7 @@ from openpyxl import Workbook
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.delivery import Dispatcher
+from bot.outbox.dispatcher import Dispatcher
 from conversations.engine.engine import Engine
 from core.channel import Channel
 from core.domain import StaffRole

@@ -22,7 +22,7 @@ import pytest
 from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
 
-from bot.cli import in_english
+from bot.cli.arguments import in_english
 from conversations.engine.engine import Engine
 from conversations.flows import all_flows
 from core.domain import ApplicationStatus, GuestStatus, StaffRole, Verification

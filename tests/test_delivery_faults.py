@@ -17,10 +17,11 @@ import pytest
 from aiogram import Bot
 from sqlalchemy import select
 
-from bot.delivery import DEFAULT_CONCURRENCY, LEASE, LONGEST_WAIT, Dispatcher, Pace
+from bot.outbox.dispatcher import DEFAULT_CONCURRENCY, LEASE, LONGEST_WAIT, Dispatcher
+from bot.outbox.pacing import Pace
 from bot.service import DISPATCH_EVERY
-from bot.telegram import create_bot
 from core.channel import Channel, Outbound, SendOutcome, Sent
+from handlers.telegram.client import create_bot
 from handlers.telegram.sender import TelegramSender
 from storage.db import Database, is_unreachable
 from storage.models import Delivery

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.delivery import LONGEST_WAIT, Dispatcher
+from bot.outbox.dispatcher import LONGEST_WAIT, Dispatcher
 from core.channel import Channel, Outbound, RetryAfter, SendOutcome, Sent
 from storage.db import Database
 from tests.people import Clock

@@ -14,11 +14,11 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.delivery import LEASE, LONGEST_WAIT, Dispatcher
+from bot.outbox.dispatcher import LEASE, LONGEST_WAIT, Dispatcher
 from bot.service import Role, Service
 from bot.settings import Settings
-from bot.telegram import create_bot
 from core.channel import Channel
+from handlers.telegram.client import create_bot
 from handlers.telegram.sender import TelegramSender
 from storage import announcements, conversations, deliveries, kinds
 from storage.audiences import Audience

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy.orm import Session
 
-from bot import events_cli
-from bot.cli import in_english
+from bot.cli import events as events_cli
+from bot.cli.arguments import in_english
 from core.domain import StaffRole
 from office import event_notices
 from office.errors import NotFound, OfficeError, RejectedFile

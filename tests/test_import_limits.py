@@ -16,7 +16,7 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy.orm import Session
 
-from bot.events_cli import lines_of
+from bot.cli.events import lines_of
 from core.i18n import use_language
 from office import content as content_files
 from office.errors import RejectedFile

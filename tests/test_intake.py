@@ -16,8 +16,8 @@ from pydantic import SecretStr
 from sqlalchemy import text
 
 from bot.service import Role, Service
-from bot.web import STATUS_WEBHOOK, WHATSAPP_WEBHOOK
 from handlers.whatsapp.spool import Spool
+from handlers.whatsapp.webhook import STATUS_WEBHOOK, WHATSAPP_WEBHOOK
 from storage import delivery_reports, seen
 from storage.db import Database
 from tests.fake_telegram import TOKEN, FakeTelegram, TelegramUser, settings_for

@@ -66,10 +66,12 @@ def imported(path: Path, module: str) -> set[str]:
 
 
 @cache
-def package_graph() -> dict[str, set[str]]:
-    """Package → the other packages of ours its modules import."""
+def package_graph(scripts: bool = True) -> dict[str, set[str]]:
+    """Package → the other packages of ours its modules import (`scripts`: `__main__` modules too)."""
     graph: dict[str, set[str]] = {}
     for module, path in _all_modules().items():
+        if not scripts and module.rpartition(".")[2] == "__main__":
+            continue
         source = package_of(module)
         targets = {package_of(name) for name in imported(path, module)}
         graph.setdefault(source, set()).update(target for target in targets if target != source)
@@ -112,7 +114,9 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
 
 
 def test_no_two_packages_import_each_other_directly_or_around_a_ring() -> None:
-    assert cycles(package_graph()) == []
+    # `python -m bot` (bot/__main__.py) runs the command line (bot.cli), which imports the rest of bot: a
+    # script that no module imports closes no ring.
+    assert cycles(package_graph(scripts=False)) == []
 
 
 def test_a_ring_of_packages_would_be_found() -> None:

@@ -17,11 +17,13 @@ from sqlalchemy import String, func, select
 from sqlalchemy.orm import Session
 
 from bot.service import Service
-from bot.web import BODY_LIMIT, TELEGRAM_WEBHOOK, WHATSAPP_WEBHOOK
+from bot.web import BODY_LIMIT
 from conversations.engine.engine import Engine
 from core.channel import LONGEST_TEXT, Channel, Inbound
 from core.domain import StaffRole
 from handlers.splitting import split_message, utf16_length
+from handlers.telegram.webhook import TELEGRAM_WEBHOOK
+from handlers.whatsapp.webhook import WHATSAPP_WEBHOOK
 from office import canteens, offices
 from office.errors import Refused
 from office.rights import OPERATOR

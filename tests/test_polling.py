@@ -13,7 +13,7 @@ from aiogram import Dispatcher, Router
 from aiogram.types import Message, Update
 
 from bot.service import Service
-from bot.telegram import create_bot
+from handlers.telegram.client import create_bot
 from handlers.telegram.polling import Polling, turn_saved
 from tests.fake_telegram import TOKEN, FakeTelegram
 from tests.people import Clock

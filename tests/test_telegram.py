@@ -14,8 +14,6 @@ import pytest
 from sqlalchemy import select
 
 from bot.service import Service
-from bot.telegram import create_bot
-from bot.web import TELEGRAM_WEBHOOK
 from core.channel import (
     Blocked,
     Option,
@@ -27,8 +25,10 @@ from core.channel import (
     TransientFailure,
 )
 from handlers.splitting import split_message, utf16_length
+from handlers.telegram.client import create_bot
 from handlers.telegram.replies import TEXT_LIMIT, messages
 from handlers.telegram.sender import TelegramSender
+from handlers.telegram.webhook import TELEGRAM_WEBHOOK
 from storage.db import Database
 from storage.models import Beneficiary, Conversation
 from tests.fake_telegram import TOKEN, FakeTelegram, TelegramUser, settings_for
@@ -172,7 +172,7 @@ async def test_a_webhook_call_without_our_secret_is_refused_and_changes_nothing(
 ) -> None:
     intruder = on_phone(fake_telegram, FATIMA_ID, clock)
     post = webhook_poster(webhook, secret)
-    with caplog.at_level(logging.WARNING, logger="bot.web"):
+    with caplog.at_level(logging.WARNING, logger="handlers.telegram.webhook"):
         status = await post(fake_telegram.message(intruder, text="hello"))
     assert status == 401
     assert fake_telegram.sent == []

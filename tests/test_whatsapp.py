@@ -17,7 +17,6 @@ from twilio.request_validator import RequestValidator
 
 from bot.service import Service
 from bot.settings import Settings
-from bot.web import STATUS_WEBHOOK, WHATSAPP_WEBHOOK
 from conversations.engine.engine import Engine
 from core.channel import (
     Blocked,
@@ -33,6 +32,7 @@ from core.channel import (
 )
 from handlers.whatsapp.replies import BODY_LIMIT, bodies
 from handlers.whatsapp.sender import WhatsAppSender, twilio_client
+from handlers.whatsapp.webhook import STATUS_WEBHOOK, WHATSAPP_WEBHOOK
 from storage import conversations, delivery_reports
 from storage.db import Database
 from storage.models import Beneficiary, Conversation

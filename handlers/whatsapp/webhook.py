@@ -28,6 +28,8 @@ log = logging.getLogger(__name__)
 Handle = Callable[[Inbound], Awaitable[list[Reply]]]
 RecordReport = Callable[[str, str, str | None], Awaitable[None]]  # message id, status, error code
 SIGNATURE = "X-Twilio-Signature"
+WHATSAPP_WEBHOOK = "/webhooks/twilio/whatsapp"
+STATUS_WEBHOOK = "/webhooks/twilio/status"
 
 
 class SignedForms:

@@ -1,4 +1,5 @@
-"""What the `usar` commands share: whose rights apply (`--as`), the audience's segments, Riyadh times.
+"""What the `usar` commands share: whose rights apply (`--as`), the audience's segments, Riyadh times, their
+language (English), and the usage error (exit status 2).
 
 The command line is the operator's tool: without `--as` a command acts as the operator, with every right;
 with `--as ADDRESS` that staff member's rights apply, exactly as in her chat.
@@ -7,15 +8,25 @@ with `--as ADDRESS` that staff member's rights apply, exactly as in her chat.
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import TypeVar
+
+from sqlalchemy.orm import Session
 
 from core.dates import parse_local_time
 from core.domain import Product
+from core.i18n import use_language
 from office.errors import Problem, Refused
 from office.rights import OPERATOR, Actor
 from storage.audiences import Audience
 
+T = TypeVar("T")
 AS_HELP = "act as this staff member (her Telegram user id or WhatsApp number): her rights apply"
+
+
+class UsageError(Exception):
+    """A command given wrong values: said in one line, exit status 2."""
 
 
 def add_as(command: argparse.ArgumentParser) -> None:
@@ -74,3 +85,14 @@ def riyadh_time(text: str | None, option: str, now: datetime) -> datetime:
     if local is None:
         raise Refused([Problem(option, f'{text!r}: write the Riyadh time as "YYYY-MM-DD HH:MM"')])
     return local.astimezone(UTC)
+
+
+def in_english(work: Callable[[Session], T]) -> Callable[[Session], T]:
+    """A unit of work whose messages are in English, the command line's language. (It runs in the
+    database's thread, which does not share the caller's context.)"""
+
+    def english(session: Session) -> T:
+        with use_language("en"):
+            return work(session)
+
+    return english

@@ -14,7 +14,7 @@ from typing import Any, TextIO
 
 from sqlalchemy.orm import Session
 
-from bot.arguments import actor_of, add_as, add_audience_arguments, audience_of, counted, riyadh_time
+from bot.cli.arguments import actor_of, add_as, add_audience_arguments, audience_of, counted, riyadh_time
 from core.dates import RIYADH, hijri_date, parse_end, short_stamp, short_time
 from core.text import ascii_digits_only, normalise
 from office import events, exports
@@ -223,3 +223,13 @@ def lines_of(path: Path) -> list[tuple[int, str]]:
             continue
         found.append((number, value))
     return found
+
+
+ACTIONS = {
+    "create": create,
+    "edit": edit,
+    "cancel": cancel,
+    "show": show,
+    "list": listing,
+    "attendance": attendance,
+}

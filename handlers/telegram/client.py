@@ -1,4 +1,4 @@
-"""Wiring Telegram: the aiogram Bot (Telegram's API or another host) and the Dispatcher with our router."""
+"""The aiogram Bot (Telegram's API or another host) and the Dispatcher with our router."""
 
 from __future__ import annotations
 

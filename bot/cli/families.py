@@ -11,7 +11,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from bot.arguments import actor_of, add_as
+from bot.cli.arguments import actor_of, add_as
 from core.dates import short_stamp
 from office import audit, families, registrations, words
 from office.tables import read_lines

@@ -4,17 +4,28 @@ and preview), follow the progress, cancel. The sending itself is `usar run`'s (i
 from __future__ import annotations
 
 import argparse
-from datetime import datetime
+import asyncio
+from datetime import UTC, datetime
+from functools import partial
+from typing import Any
 
 from sqlalchemy.orm import Session
 
-from bot.arguments import actor_of, add_as, add_audience_arguments, audience_of, riyadh_time
+from bot.cli.arguments import (
+    actor_of,
+    add_as,
+    add_audience_arguments,
+    audience_of,
+    in_english,
+    riyadh_time,
+)
 from core.dates import RIYADH, hijri_date, short_stamp
 from office import announcements
 from office.announcements import Stage, Status
 from office.errors import Problem, Refused
 
 BAR = 30
+FOLLOW_EVERY = 1.0  # seconds between redraws of `usar broadcast status --follow`
 
 
 def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> argparse.ArgumentParser:
@@ -105,6 +116,22 @@ def status(arguments: argparse.Namespace, session: Session, now: datetime) -> St
     return announcements.status(session, actor_of(arguments), arguments.id, now, arguments.quiet)[1]
 
 
+async def follow(arguments: argparse.Namespace, database: Any, now: datetime) -> None:
+    """`status`: what is happening to it, in one line; with --follow, redrawn until it is done."""
+    while True:
+        found = await database.run(in_english(partial(_status, arguments, now)))
+        if not arguments.follow or found.stage in (Stage.DONE, Stage.CANCELLED, Stage.SCHEDULED):
+            print(progress_line(found))
+            return
+        print(progress_line(found), end="\r", flush=True)
+        await asyncio.sleep(FOLLOW_EVERY)
+        now = datetime.now(UTC)
+
+
+def _status(arguments: argparse.Namespace, now: datetime, session: Session) -> Status:
+    return status(arguments, session, now)
+
+
 def listing(arguments: argparse.Namespace, session: Session, now: datetime) -> str:
     actor = actor_of(arguments)
     found = announcements.recent(session, actor, limit=20)
@@ -118,6 +145,9 @@ def listing(arguments: argparse.Namespace, session: Session, now: datetime) -> s
             f"{announcement.id}. {text[:40]}{'…' if len(text) > 40 else ''}\n   {progress_line(shown)}"
         )
     return "\n".join(lines)
+
+
+ACTIONS = {"create": create, "cancel": cancel, "list": listing}
 
 
 def progress_line(status: Status) -> str:

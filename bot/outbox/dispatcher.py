@@ -1,4 +1,5 @@
-"""The dispatcher: sends what the outbox holds, at each channel's pace, and records what became of it.
+"""The dispatcher: sends what the outbox holds, at each channel's pace (bot.outbox.pacing), outside quiet
+hours (bot.outbox.quiet), and records what became of it (bot.outbox.outcomes).
 
 One round claims a batch of due deliveries under a short lease (committed before any send), looks up for each
 family the channel she used last, her language and whether she stopped announcements, and sends channel by
@@ -17,34 +18,23 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import math
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Literal, TypeVar
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.channel import (
-    Blocked,
-    Channel,
-    NeedsTemplate,
-    Outbound,
-    RetryAfter,
-    Sender,
-    SendOutcome,
-    Sent,
-    TransientFailure,
-)
-from core.domain import DeliveryStatus
-from storage import beneficiaries, contacts, conversations, deliveries, kinds, paces, threads
+from bot.outbox import outcomes
+from bot.outbox import quiet as quiet_hours
+from bot.outbox.outcomes import Held, Outcome, Paused, Result, Target, TooLate
+from bot.outbox.pacing import Pace, Window
+from core.channel import Channel, Outbound, RetryAfter, Sender, SendOutcome
+from storage import deliveries
 from storage.db import Database, is_unreachable
-from storage.deliveries import Claimed, SentRow
-from storage.kinds import Quiet, QuietHours
-from storage.models import Beneficiary
+from storage.deliveries import Claimed
+from storage.kinds import QuietHours
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -54,133 +44,8 @@ LONGEST_WAIT = timedelta(seconds=10)  # a longer wait for the channel's turn giv
 FIRST_DATABASE_PAUSE = 0.5  # seconds before trying an unreachable database again, doubling up to
 LONGEST_DATABASE_PAUSE = 5.0
 OUTAGE_PATIENCE = 15 * 60.0  # seconds a round waits for the database before it gives up
-
-
-class Pace:
-    """At most `per_second` sends on one channel by all workers together, through `storage.paces`; a
-    platform's "retry after" pauses the channel for every worker."""
-
-    def __init__(
-        self,
-        database: Database,
-        channel: Channel,
-        per_second: float,
-        clock: Callable[[], datetime],
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-    ) -> None:
-        if per_second <= 0:
-            raise ValueError("a pace needs a positive rate")
-        self.database = database
-        self.channel = channel
-        # Rounded up to the microsecond, so that a second never holds more than `per_second` turns.
-        self.interval = timedelta(microseconds=math.ceil(1_000_000 / per_second))
-        self.clock = clock
-        self.sleep = sleep
-        self._turn = asyncio.Lock()  # this worker's sends ask one at a time, in order of arrival
-
-    async def turn(self, longest_wait: timedelta) -> datetime | None:
-        """Wait for this send's turn: None when it may go. If the turn is further than `longest_wait`,
-        when it is, without waiting."""
-        async with self._turn:
-            slept_until: datetime | None = None
-            while True:
-                # After a wait, it is at least the time waited for, whatever the clock says (a clock that
-                # does not move in a test, a wall clock slewed back a little).
-                now = self.clock() if slept_until is None else max(self.clock(), slept_until)
-                due = await self.database.run(
-                    partial(paces.take, channel=self.channel.value, now=now, interval=self.interval)
-                )
-                if due is None:
-                    return None
-                if due - now > longest_wait:
-                    return due
-                await self.sleep((due - now).total_seconds())
-                slept_until = due
-
-    async def pause(self, seconds: float) -> None:
-        until = self.clock() + timedelta(seconds=seconds)
-        await self.database.run(partial(paces.pause, channel=self.channel.value, until=until))
-
-
-class _Window:
-    """How many sends of one channel are in flight at once: one at first, and again after the channel said
-    "slow down" or failed (so that what is not yet sent waits out a 429 instead of meeting it too); up to
-    `widest` once a send got an answer about its recipient (sent, blocked, refused)."""
-
-    def __init__(self, widest: int) -> None:
-        self.widest = widest
-        self.width = 1
-        self.busy = 0
-        self._waiting: deque[asyncio.Future[None]] = deque()
-
-    async def enter(self) -> None:
-        while self.busy >= self.width:
-            woken: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-            self._waiting.append(woken)
-            try:
-                await woken
-            except asyncio.CancelledError:
-                if woken.done() and not woken.cancelled():
-                    self._wake()  # woken, then cancelled: its turn goes to the next
-                elif woken in self._waiting:
-                    self._waiting.remove(woken)
-                raise
-        self.busy += 1
-
-    def leave(self, outcome: SendOutcome | None) -> None:
-        self.busy -= 1
-        trouble = outcome is None or isinstance(outcome, RetryAfter | TransientFailure)
-        self.width = 1 if trouble else self.widest
-        self._wake()
-
-    def _wake(self) -> None:
-        free = self.width - self.busy
-        while free > 0 and self._waiting:
-            woken = self._waiting.popleft()
-            if not woken.done():
-                woken.set_result(None)
-                free -= 1
-
-
-ELSEWHERE = timedelta(
-    minutes=1
-)  # when a delivery for a channel this process cannot send on is looked at again
+ELSEWHERE = timedelta(minutes=1)  # when a delivery for a channel not sent on here is looked at again
 DEFAULT_CONCURRENCY = 20  # sends in flight at once on each channel (USAR_DISPATCH_CONCURRENCY)
-
-
-@dataclass(frozen=True)
-class Held:
-    """Not sent, and not an attempt: pending again from `until` (quiet hours; a channel another process sends
-    on; the database out of reach when it was to go)."""
-
-    until: datetime
-
-
-@dataclass(frozen=True)
-class Paused(Held):
-    """Not sent: the channel's next turn is further off than a worker waits holding a claim."""
-
-
-@dataclass(frozen=True)
-class TooLate:
-    """Not sent: its time has passed (the event it is about has started)."""
-
-
-Outcome = SendOutcome | Held | TooLate | None
-
-
-@dataclass(frozen=True)
-class Target:
-    """Where and how one delivery goes, read at send time: she may have moved channel or stopped."""
-
-    channel: Channel | None
-    address: str | None
-    language: str
-    last_inbound_at: datetime | None
-    opted_out: bool
-
-
-Result = tuple[Claimed, tuple[Target | None, Outcome]]
 
 
 class Dispatcher:
@@ -216,7 +81,7 @@ class Dispatcher:
         # A terminal chat delivers to the one person it speaks for (her family's and her questions'; None:
         # nothing for her yet).
         self.only_for = only_for
-        self._windows: dict[Channel, _Window] = {}
+        self._windows: dict[Channel, Window] = {}
         # Since when this worker has reached the database without a break (None: it has not, or lost it).
         self._connected_since: datetime | None = None
         self._stopping = False
@@ -233,7 +98,7 @@ class Dispatcher:
     async def round(self) -> int:
         """Send one batch; how many deliveries it handled (0: nothing was due)."""
         now = self.clock()
-        waiting = kinds.WAITING_IN_QUIET_HOURS if self.quiet is not None and self.quiet.covers(now) else ()
+        waiting = quiet_hours.waiting(self.quiet, now)
         try:
             claimed: list[Claimed] = await self.database.run(lambda s: self._claim(s, now, waiting))
         except Exception as exc:
@@ -246,7 +111,7 @@ class Dispatcher:
         lease = _Lease(self, claimed, now)
         heartbeat = asyncio.create_task(lease.keep_alive())
         try:
-            targets = await self._persist(lambda s: _targets(s, claimed))
+            targets = await self._persist(lambda s: outcomes.targets(s, claimed))
             settled: list[Result] = []
             to_send: dict[Channel, list[tuple[Claimed, Target]]] = {}
             for delivery in claimed:
@@ -286,19 +151,19 @@ class Dispatcher:
 
     def _not_to_send(self, delivery: Claimed, target: Target | None) -> Outcome | Literal["send"]:
         """What becomes of a delivery that is not to be sent now; "send" if it is to be sent."""
-        if target is None or _stopped(delivery, target) or target.channel is None or target.address is None:
+        if (
+            target is None
+            or outcomes.stopped(delivery, target)
+            or target.channel is None
+            or target.address is None
+        ):
             return None
         now = self.clock()
         if delivery.message.expired(now):
             return TooLate()
-        if (
-            kinds.of(delivery.kind).quiet is Quiet.UNLESS_LATE
-            and self.quiet is not None
-            and self.quiet.covers(now)
-        ):
-            until = delivery.message.held_until(self.quiet.ends_after(now))
-            if until is not None:
-                return Held(until)
+        until = quiet_hours.held_until(self.quiet, delivery, now)
+        if until is not None:
+            return Held(until)
         if target.channel not in self.senders:  # another process sends on that channel (a terminal chat)
             return Held(now + ELSEWHERE)
         return "send"
@@ -345,7 +210,7 @@ class Dispatcher:
         assert target.channel is not None and target.address is not None
         sender = self.senders[target.channel]
         pace = self.paces.get(target.channel)
-        window = self._windows.setdefault(target.channel, _Window(self.concurrency))
+        window = self._windows.setdefault(target.channel, Window(self.concurrency))
         reply = delivery.message.reply(target.language)
         outcome: SendOutcome | None = None
         await window.enter()
@@ -466,7 +331,9 @@ class _Lease:
         """What became of these deliveries, recorded (waiting for the database if it is away)."""
         if results:
             dispatcher = self.dispatcher
-            await dispatcher._persist(lambda session: _record_all(session, results, dispatcher.clock()))
+            await dispatcher._persist(
+                lambda session: outcomes.record_all(session, results, dispatcher.clock())
+            )
             for delivery, _ in results:
                 self.held.pop(delivery.id, None)
 
@@ -525,122 +392,3 @@ class _Recorder:
             await self._write_ready()
         if failed is not None:
             raise failed
-
-
-def _targets(session: Session, claimed: Sequence[Claimed]) -> dict[int, Target]:
-    """Where each claimed delivery goes, by its id: a family by the channel she used last, in her
-    language; an imported contact by WhatsApp at her mobile, in Arabic; a thread's answer where she wrote
-    from; a staff member where she uses the staff chat."""
-    family_ids = [d.beneficiary_id for d in claimed if d.beneficiary_id is not None]
-    reaches = conversations.reach_all(session, family_ids)
-    families = session.execute(
-        select(Beneficiary.id, Beneficiary.language, Beneficiary.opted_out_at).where(
-            Beneficiary.id.in_(family_ids)
-        )
-    ).all()
-    by_family = {}
-    for family_id, language, opted_out_at in families:
-        reach = reaches.get(family_id)
-        by_family[family_id] = Target(
-            channel=Channel(reach.channel) if reach else None,
-            address=reach.address if reach else None,
-            language=language,
-            last_inbound_at=reach.last_inbound_at if reach else None,
-            opted_out=opted_out_at is not None,
-        )
-    by_contact = {
-        contact_id: Target(Channel.WHATSAPP, reach.mobile, "ar", None, reach.opted_out)
-        for contact_id, reach in contacts.reach_all(
-            session, [d.contact_id for d in claimed if d.contact_id is not None]
-        ).items()
-    }
-    by_thread = {
-        thread_id: Target(Channel(reach.channel), reach.address, reach.language, reach.last_inbound_at, False)
-        for thread_id, reach in threads.reach_all(
-            session, [d.thread_id for d in claimed if d.thread_id is not None]
-        ).items()
-    }
-    by_staff = {
-        staff_id: Target(Channel(reach.channel), reach.address, reach.language, reach.last_inbound_at, False)
-        for staff_id, reach in conversations.staff_reach_all(
-            session, [d.staff_id for d in claimed if d.staff_id is not None]
-        ).items()
-    }
-    targets = {}
-    for delivery in claimed:
-        if delivery.beneficiary_id is not None:
-            found = by_family.get(delivery.beneficiary_id)
-        elif delivery.contact_id is not None:
-            found = by_contact.get(delivery.contact_id)
-        elif delivery.thread_id is not None:
-            found = by_thread.get(delivery.thread_id)
-        else:
-            found = by_staff.get(delivery.staff_id or 0)
-        if found is not None:
-            targets[delivery.id] = found
-    return targets
-
-
-def _stopped(delivery: Claimed, target: Target) -> bool:
-    return target.opted_out and kinds.of(delivery.kind).stopped_by_stop
-
-
-def _record_all(session: Session, results: Sequence[Result], now: datetime) -> None:
-    """Every outcome, row by row in the order of their ids, the order in which a renewal locks them too (two
-    transactions that lock the same rows in different orders can deadlock on PostgreSQL)."""
-    plainly_sent: list[SentRow] = []  # the common case, recorded in one statement
-    threads.mark_unread(
-        session,
-        [
-            delivery.source_id
-            for delivery, (_, outcome) in results
-            if delivery.kind == kinds.REPLY.name and isinstance(outcome, Sent) and outcome.template
-        ],
-    )
-    for delivery, (target, outcome) in sorted(results, key=lambda result: result[0].id):
-        if isinstance(outcome, Sent) and target is not None and not delivery.message.options:
-            assert target.channel is not None and target.address is not None
-            plainly_sent.append(SentRow(delivery, target.channel.value, target.address, outcome.message_id))
-        else:
-            deliveries.sent_all(session, plainly_sent, now)
-            plainly_sent = []
-            _record(session, delivery, target, outcome, now)
-    deliveries.sent_all(session, plainly_sent, now)
-
-
-def _record(
-    session: Session, delivery: Claimed, target: Target | None, outcome: Outcome, now: datetime
-) -> None:
-    if isinstance(outcome, Held):
-        deliveries.postpone(session, delivery, outcome.until, now)
-    elif isinstance(outcome, TooLate):
-        deliveries.finish(session, delivery, DeliveryStatus.CANCELLED, "too late: its event has started", now)
-    elif target is None:
-        deliveries.finish(session, delivery, DeliveryStatus.CANCELLED, "the family is gone", now)
-    elif _stopped(delivery, target):
-        deliveries.finish(session, delivery, DeliveryStatus.CANCELLED, "she stopped announcements", now)
-    elif outcome is None:
-        deliveries.finish(
-            session, delivery, DeliveryStatus.FAILED, "she never wrote to us on any channel", now
-        )
-    elif isinstance(outcome, Sent):
-        assert target.channel is not None and target.address is not None
-        deliveries.sent(session, delivery, target.channel.value, target.address, outcome.message_id, now)
-        if delivery.message.options:  # what she types next ("1") answers this message
-            conversations.offer(session, target.channel.value, target.address, delivery.message.offered())
-    elif isinstance(outcome, RetryAfter):
-        deliveries.retry(
-            session, delivery, f"retry after {outcome.seconds:g} s", now, timedelta(seconds=outcome.seconds)
-        )
-    elif isinstance(outcome, TransientFailure):
-        deliveries.retry(session, delivery, outcome.reason, now)
-    elif isinstance(outcome, Blocked):
-        deliveries.finish(session, delivery, DeliveryStatus.BLOCKED, outcome.reason, now)
-        if delivery.beneficiary_id is not None:
-            beneficiaries.set_blocked(session, delivery.beneficiary_id, now)  # left out of later audiences
-    elif isinstance(outcome, NeedsTemplate):
-        deliveries.finish(
-            session, delivery, DeliveryStatus.NEEDS_TEMPLATE, f"no template for {outcome.kind}", now
-        )
-    else:
-        deliveries.finish(session, delivery, DeliveryStatus.FAILED, outcome.reason, now)

@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from bot.arguments import actor_of, add_as
+from bot.cli.arguments import actor_of, add_as
 from core.dates import hours_text
 from core.text import fold
 from office import offices

@@ -1,6 +1,6 @@
 """`usar canteens`: school-canteen opportunities from the command line — publish one (or many from a CSV or
 XLSX file), list them, see and decide on applicants, close one early, export its applicants; and `usar
-beneficiaries verify` (bot.families_cli), which eligibility needs. Each command calls the one office action
+beneficiaries verify` (bot.cli.families), which eligibility needs. Each command calls the one office action
 (office.canteens) that the staff chat calls too.
 """
 
@@ -13,7 +13,7 @@ from typing import Any, TextIO
 
 from sqlalchemy.orm import Session
 
-from bot.arguments import actor_of, add_as, counted
+from bot.cli.arguments import actor_of, add_as, counted
 from core.dates import RIYADH, hijri_date, parse_day, parse_deadline, short_stamp
 from core.domain import ApplicationStatus, SchoolStage
 from office import canteens, exports
@@ -214,6 +214,18 @@ def decide(arguments: argparse.Namespace, session: Session, now: datetime) -> st
     if decided.decision is None:
         return f"Application {application.id}: {status} already; nothing was changed."
     return f"Application {application.id}: {status}; she is told in her language."
+
+
+ACTIONS = {
+    "create": create,
+    "import": import_file,
+    "edit": edit,
+    "list": listing,
+    "show": show,
+    "close": close,
+    "reopen": reopen,
+    "decide": decide,
+}
 
 
 def write_applicants(arguments: argparse.Namespace, session: Session, out: TextIO, now: datetime) -> int:

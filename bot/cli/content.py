@@ -1,0 +1,62 @@
+"""`usar tips` and `usar services`: food-safety tips and the useful services in spreadsheets — every row
+exported as CSV, rows added and updated from a CSV or XLSX file with the export's columns (office.content)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bot.app import open_database
+from bot.cli.actions import export
+from bot.cli.arguments import actor_of, counted, in_english
+from bot.settings import Settings
+from office import content
+from office.errors import RejectedFile
+
+
+def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    for what, text in (("tips", "food-safety tips"), ("services", "the useful services")):
+        command = commands.add_parser(what, help=f"{text}: export to a spreadsheet, import it back")
+        content_actions = command.add_subparsers(dest="action", metavar="ACTION", required=True)
+        importing_content = content_actions.add_parser(
+            "import",
+            help="add and update rows (CSV or XLSX with the export's columns); a bad line changes nothing",
+        )
+        importing_content.add_argument("file", type=Path)
+        exporting = content_actions.add_parser("export", help="every row as CSV (UTF-8 with BOM, for Excel)")
+        exporting.add_argument("--output", type=Path, help="file to write (default: standard output)")
+        command.set_defaults(run=run, what=what)
+
+
+CONTENT = {
+    "tips": (content.import_tips, content.tips),
+    "services": (content.import_services, content.services),
+}
+
+
+async def run(arguments: argparse.Namespace, settings: Settings) -> int:
+    import_rows, export_rows = CONTENT[arguments.what]
+    now = datetime.now(UTC)
+    async with open_database(settings) as database:
+        if arguments.action == "export":
+            arguments.export = lambda arguments, session, out, now: export_rows(
+                session, actor_of(arguments), out, now
+            )
+            arguments.exported = "rows"
+            await export(arguments, database, now)
+            return 0
+        try:
+            added, updated = await database.run(
+                in_english(lambda session: import_rows(session, arguments.file, now))
+            )
+        except RejectedFile as rejected:
+            for problem in rejected.problems:
+                print(f"{arguments.file}: {problem}", file=sys.stderr)
+            print(
+                f"usar: nothing was imported ({counted(len(rejected.problems), 'problem')}).", file=sys.stderr
+            )
+            return 1
+    print(f"usar: {added} {arguments.what} added and {updated} updated.")
+    return 0

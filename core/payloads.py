@@ -42,8 +42,7 @@ class Payload:
         cls.prefix = prefix
 
     def pack(self) -> str:
-        values = [_text(getattr(self, field.name)) for field in fields(self)]  # type: ignore[arg-type]
-        return _packed(self.prefix, values)
+        return _packed(self.prefix, [_text(getattr(self, name)) for name, _kind in _fields(type(self))])
 
     @classmethod
     def unpack(cls, payload: Payload | str | None) -> Self | None:
@@ -53,17 +52,27 @@ class Payload:
         if not payload or not payload.startswith(cls.prefix + SEP):
             return None
         values = payload[len(cls.prefix) + 1 :].split(SEP)
-        declared = fields(cls)  # type: ignore[arg-type]
+        declared = _fields(cls)
         if len(values) != len(declared):
             return None
-        types = get_type_hints(cls)
         parsed = {}
-        for field, value in zip(declared, values, strict=True):
-            converted = _value(types[field.name], value)
+        for (name, kind), value in zip(declared, values, strict=True):
+            converted = _value(kind, value)
             if converted is None:
                 return None
-            parsed[field.name] = converted
+            parsed[name] = converted
         return cls(**parsed)
+
+
+_FIELDS: dict[type, tuple[tuple[str, type], ...]] = {}
+
+
+def _fields(kind: type) -> tuple[tuple[str, type], ...]:
+    """A payload type's fields and their types, in order (worked out once: `get_type_hints` is slow)."""
+    if kind not in _FIELDS:
+        types = get_type_hints(kind)
+        _FIELDS[kind] = tuple((field.name, types[field.name]) for field in fields(kind))
+    return _FIELDS[kind]
 
 
 def kept(kind: type[P], packed: str) -> P:
@@ -95,7 +104,7 @@ def parse(payload: str | None) -> Payload | None:
     "event:came:4" is `Came`'s, before "event"'s)."""
     if not payload:
         return None
-    for prefix in _by_length():
+    for prefix in _by_first_word().get(payload.partition(SEP)[0], ()):
         if payload.startswith(prefix + SEP):
             found = Payload._prefixes[prefix].unpack(payload)
             if found is not None:
@@ -103,13 +112,17 @@ def parse(payload: str | None) -> Payload | None:
     return None
 
 
-_sorted: list[str] = []  # the prefixes, longest first; sorted again when a type is declared
+_first_words: dict[str, list[str]] = {}  # a prefix's first word → the prefixes it starts, longest first
+_counted = [0]  # how many prefixes `_first_words` knows: worked out again when a type is declared
 
 
-def _by_length() -> list[str]:
-    if len(_sorted) != len(Payload._prefixes):
-        _sorted[:] = sorted(Payload._prefixes, key=len, reverse=True)
-    return _sorted
+def _by_first_word() -> dict[str, list[str]]:
+    if _counted[0] != len(Payload._prefixes):
+        _first_words.clear()
+        for prefix in sorted(Payload._prefixes, key=len, reverse=True):
+            _first_words.setdefault(prefix.partition(SEP)[0], []).append(prefix)
+        _counted[0] = len(Payload._prefixes)
+    return _first_words
 
 
 def _packed(prefix: str, values: list[str]) -> str:

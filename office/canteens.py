@@ -135,6 +135,11 @@ def applicants(session: Session, actor: Actor, number: int) -> list[Applicant]:
     return canteens.applicants(session, opportunity(session, actor, number).id)
 
 
+def counts(session: Session, actor: Actor, number: int) -> dict[str, int]:
+    """How many of its applications stand at each status (withdrawn ones included)."""
+    return canteens.counts(session, opportunity(session, actor, number).id)
+
+
 def _no_application(number: int) -> NotFound:
     return NotFound(_("There is no application %(number)s.", number=number))
 
@@ -251,7 +256,7 @@ def edit(
     accepted. It tells nobody: families see it as it is when they next look."""
     by = rights(session, actor)
     found = _visible(by, canteens.locked(session, number), number)
-    if not canteens.is_open(found, now):
+    if not found.is_open(now):
         raise Refused([Problem(None, _("That opportunity is closed: it can no longer be changed."))])
     unknown = set(changes) - set(CHANGEABLE)
     if unknown:

@@ -3,7 +3,7 @@ WhatsApp, address, map, opening hours), which admins keep."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -18,6 +18,16 @@ from office.errors import Problem, Refused
 from office.rights import Actor, mobile_address, rights
 from storage import offices
 from storage.models import Office, length_of
+
+
+def names(session: Session, language: str) -> dict[str, str]:
+    """Each office's name by its code, in the reader's language (people read names, never codes)."""
+    return offices.names(session, language)
+
+
+def active(session: Session) -> Sequence[offices.OfficeEntry]:
+    """The offices families may choose now, in the list's order."""
+    return offices.active_offices(session)
 
 
 def codes(session: Session) -> list[str]:

@@ -92,10 +92,6 @@ def locked(session: Session, opportunity_id: int) -> CanteenOpportunity | None:
     return locks.row(session, CanteenOpportunity, opportunity_id)
 
 
-def is_open(opportunity: CanteenOpportunity, now: datetime) -> bool:
-    return opportunity.closed_at is None and now < opportunity.deadline
-
-
 def open_ones(session: Session, office_first: str | None, now: datetime) -> list[CanteenOpportunity]:
     """Open opportunities, those of `office_first` first, then by deadline."""
     found = session.scalars(
@@ -156,7 +152,7 @@ def application_by_id(session: Session, application_id: int) -> CanteenApplicati
 
 def apply(session: Session, opportunity_id: int, beneficiary_id: int, now: datetime) -> Applied:
     opportunity = locked(session, opportunity_id)
-    if opportunity is None or not is_open(opportunity, now):
+    if opportunity is None or not opportunity.is_open(now):
         return Applied.CLOSED
     existing = locks.first(session, CanteenApplication, *_hers(opportunity_id, beneficiary_id))
     if existing is None:
@@ -182,7 +178,7 @@ def withdraw(session: Session, opportunity_id: int, beneficiary_id: int, now: da
     existing = locks.first(session, CanteenApplication, *_hers(opportunity_id, beneficiary_id))
     if existing is None or existing.status == ApplicationStatus.WITHDRAWN.value:
         return Applied.NOT_APPLIED
-    if opportunity is None or not is_open(opportunity, now):
+    if opportunity is None or not opportunity.is_open(now):
         return Applied.CLOSED
     if existing.status != ApplicationStatus.APPLIED.value:
         return Applied.DECIDED

@@ -643,6 +643,10 @@ class CanteenOpportunity(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
 
+    def is_open(self, now: datetime) -> bool:
+        """Families may apply: before the deadline, and not closed early by its office."""
+        return self.closed_at is None and now < self.deadline
+
 
 class CanteenApplication(Base):
     """One family's application to one opportunity (one at most, whatever she taps twice)."""

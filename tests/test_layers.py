@@ -8,6 +8,8 @@ directly or around a ring: the test looks at every package, subpackages included
 from __future__ import annotations
 
 import ast
+import importlib
+import inspect
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
@@ -145,34 +147,50 @@ def test_the_shared_basics_read_nothing_of_ours_but_the_catalogs() -> None:
     assert package_graph()["core"] <= {"locales"}
 
 
-def test_no_flow_writes_through_storage_what_an_office_action_does() -> None:
-    """The staff chat changes office data only through office actions: its flows call no storage function
-    that writes (the ones an office action wraps)."""
-    written_by_actions = {
-        f"storage.{name}"
-        for name in (
-            "canteens.publish", "canteens.edit", "canteens.close", "canteens.decide", "events.create",
-            "events.edit", "events.cancel", "events.mark_attended", "events.unmark_attended",
-            "announcements.create", "announcements.cancel", "beneficiaries.verify", "contacts.save_all",
-            "staff.add_or_update", "staff.remove",
-        )
+# The surfaces over the office actions: they parse, call an office action, and say its result.
+SURFACES = ("conversations/staff", "console", "bot/cli")
+
+
+def storage_functions_called(path: Path) -> set[str]:
+    """The storage functions a module calls (by `storage.x.f`, or `f` imported from storage): its types aside
+    (models, dataclasses, enums, constants)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    modules: dict[str, str] = {}  # the name a storage module goes by here → the module
+    functions: dict[str, str] = {}  # a storage function imported by name → where it is
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] == "storage":
+            for alias in node.names:
+                named = f"{node.module}.{alias.name}"
+                if named in _all_modules():
+                    modules[alias.asname or alias.name] = named
+                elif inspect.isfunction(getattr(importlib.import_module(node.module), alias.name, None)):
+                    functions[alias.asname or alias.name] = named
+    called = {
+        f"{modules[node.value.id]}.{node.attr}"
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in modules
+        and inspect.isfunction(getattr(importlib.import_module(modules[node.value.id]), node.attr, None))
     }  # fmt: skip
-    calls: dict[str, list[str]] = {}
-    for path in sorted((ROOT / "conversations" / "staff").glob("*.py")):
-        flow = path.stem
-        tree = ast.parse(path.read_text(encoding="utf-8"))
-        aliases = {
-            alias.asname or alias.name: f"{node.module}.{alias.name}"
-            for node in ast.walk(tree)
-            if isinstance(node, ast.ImportFrom) and node.module == "storage"
-            for alias in node.names
-        }
-        used = [
-            f"{aliases[node.value.id]}.{node.attr}"
-            for node in ast.walk(tree)
-            if isinstance(node, ast.Attribute)
-            and isinstance(node.value, ast.Name)
-            and node.value.id in aliases
-        ]
-        calls[flow] = sorted(set(used) & written_by_actions)
-    assert {flow: used for flow, used in calls.items() if used} == {}
+    return called | {
+        functions[node.id] for node in ast.walk(tree) if isinstance(node, ast.Name) and node.id in functions
+    }
+
+
+@pytest.mark.parametrize("surface", SURFACES)
+def test_the_staff_chat_the_console_and_the_command_line_go_through_the_office_actions(surface: str) -> None:
+    """They read and write only through office/: rights, audit and the rules live there alone."""
+    called = {
+        str(path.relative_to(ROOT)): sorted(storage_functions_called(path))
+        for path in sorted((ROOT / surface).rglob("*.py"))
+    }
+    assert {module: names for module, names in called.items() if names} == {}
+
+
+def test_a_surface_calling_storage_would_be_found(tmp_path: Path) -> None:
+    page = tmp_path / "page.py"
+    page.write_text(
+        "from storage import canteens\nfrom storage.offices import names\nfrom storage.models import Office\n"
+        "canteens.counts(None, 1)\nnames(None, 'ar')\nOffice()\ncanteens.Applied\n",
+        encoding="utf-8",
+    )
+    assert storage_functions_called(page) == {"storage.canteens.counts", "storage.offices.names"}

@@ -18,9 +18,9 @@ from core.dates import RIYADH, hijri_date, parse_day, parse_deadline, short_stam
 from core.domain import ApplicationStatus, SchoolStage
 from office import canteens, exports
 from office.errors import Problem, Refused
+from office.rights import Actor
 from office.tables import read_lines
 from office.words import APPLICATION_STATUSES, said
-from storage import canteens as stored
 from storage.canteens import NewOpportunity
 from storage.models import CanteenOpportunity
 
@@ -140,18 +140,19 @@ def listing(arguments: argparse.Namespace, session: Session, now: datetime) -> s
     found = canteens.listing(session, actor_of(arguments))
     if not found:
         return "No opportunities yet."
-    return "\n".join(f"{o.id}. {describe(o)}\n   {_counts(session, o)}" for o in found)
+    actor = actor_of(arguments)
+    return "\n".join(f"{o.id}. {describe(o)}\n   {_counts(session, actor, o)}" for o in found)
 
 
-def _counts(session: Session, opportunity: CanteenOpportunity) -> str:
-    tally = stored.counts(session, opportunity.id)
+def _counts(session: Session, actor: Actor, opportunity: CanteenOpportunity) -> str:
+    tally = canteens.counts(session, actor, opportunity.id)
     return "  ".join(f"{status} {number}" for status, number in tally.items())
 
 
 def show(arguments: argparse.Namespace, session: Session, now: datetime) -> str:
     actor = actor_of(arguments)
     opportunity = canteens.opportunity(session, actor, arguments.id)
-    lines = [f"Opportunity {opportunity.id}: {describe(opportunity)}", _counts(session, opportunity)]
+    lines = [f"Opportunity {opportunity.id}: {describe(opportunity)}", _counts(session, actor, opportunity)]
     for applicant in canteens.applicants(session, actor, opportunity.id):
         marks = [
             mark

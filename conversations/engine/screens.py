@@ -150,7 +150,12 @@ class Shown(Generic[T]):
 
 def is_staff(turn: Turn) -> bool:
     """Whether she is office staff (her rights are read once a turn)."""
-    return turn.staff is not None
+    return turn.rights is not None
+
+
+def is_admin(turn: Turn) -> bool:
+    """Whether she acts for every office."""
+    return turn.rights is not None and turn.rights.admin
 
 
 def is_registered(turn: Turn, chosen: object) -> bool:

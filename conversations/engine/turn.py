@@ -15,11 +15,10 @@ from core.channel import Inbound, Offer, Option, Reply
 from core.i18n import LazyText, _, in_every_language, set_language
 from core.payloads import Payload
 from core.text import fold
-from office.rights import Actor
-from storage import staff
+from office.errors import NotStaff
+from office.rights import Actor, Rights, rights
 from storage.conversations import ConversationState
 from storage.kinds import QuietHours, Senders
-from storage.models import StaffMember
 
 
 @lru_cache(maxsize=4096)
@@ -189,9 +188,13 @@ class Turn:
             self.flows[flow_name].ask(self)
 
     @cached_property
-    def staff(self) -> StaffMember | None:
-        """Who writes, if she is office staff: her role and office, read from the staff table once a turn."""
-        return staff.staff_member(self.session, self.inbound.address)
+    def rights(self) -> Rights | None:
+        """What the person writing may do as office staff (admin, or her office's), read from the staff table
+        once a turn; None: she is not staff."""
+        try:
+            return rights(self.session, self.actor)
+        except NotStaff:
+            return None
 
     @property
     def actor(self) -> Actor:

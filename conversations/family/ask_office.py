@@ -324,7 +324,7 @@ def _office_name(turn: Turn, code: str) -> str:
 def takes_files(turn: Turn) -> bool:
     """Whether a file she sends now can go to her office: not inside a form (she is asked to type there),
     nor from staff."""
-    return not isinstance(turn.flow, Form) and turn.staff is None
+    return not isinstance(turn.flow, Form) and turn.rights is None
 
 
 class ToHerOffice:

@@ -85,7 +85,7 @@ def her_applications(turn: Turn, family_id: int) -> list[str]:
     lines = []
     for application, opportunity in canteens.her_applications(turn.session, family_id):
         status = application.status
-        if status == ApplicationStatus.APPLIED.value and not canteens.is_open(opportunity, turn.now):
+        if status == ApplicationStatus.APPLIED.value and not opportunity.is_open(turn.now):
             said_status = _("closed without a decision")
         else:
             said_status = str(APPLICATION_STATUSES.get(status, status))
@@ -146,7 +146,7 @@ def detail(turn: Turn) -> None:
         return
     turn.step = Step.DETAIL
     mine = canteens.application(turn.session, opportunity.id, turn.conversation.beneficiary_id or 0)
-    open_now = canteens.is_open(opportunity, turn.now)
+    open_now = opportunity.is_open(turn.now)
     lines = [describe(turn, opportunity)]
     if mine is not None:
         lines.append(str(HER_APPLICATION[mine.status]))

@@ -33,7 +33,7 @@ class MenuOption(Options, prefix="menu"):
 
 def welcome(turn: Turn) -> None:
     """Staff go to their menu; someone new is welcomed (by name when her office's list has her)."""
-    if turn.staff is not None:
+    if turn.rights is not None:
         turn.go(FlowName.STAFF)
         return
     contact = imported_contact(turn) if turn.is_new and not turn.registered else None

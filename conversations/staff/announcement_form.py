@@ -127,7 +127,7 @@ def count_and_preview(turn: Turn, draft: dict[str, Any]) -> None:
 
 
 def send_announcement(turn: Turn, answers: dict[str, Any]) -> None:
-    if turn.staff is None:  # her rights were taken away while she was writing
+    if turn.rights is None:  # her rights were taken away while she was writing
         turn.say(_("Only staff can send announcements. Nothing was sent."))
         turn.go(FlowName.HOME)
         return

@@ -23,7 +23,6 @@ from core.payloads import Options, Payload
 from office import announcements
 from office.announcements import Stage, status_of
 from office.errors import OfficeError
-from storage import announcements as stored
 from storage.announcements import Progress
 from storage.audiences import Audience
 from storage.models import Announcement
@@ -90,7 +89,7 @@ def listing(turn: Turn) -> None:
         [
             *(
                 Offer(
-                    label=_line(turn, a, stored.progress(turn.session, a.id)),
+                    label=_line(turn, *announcements.progress(turn.session, turn.actor, a.id)),
                     payload=ShowAnnouncement(a.id),
                 )
                 for a in latest

@@ -15,16 +15,16 @@ from babel.lists import format_list
 
 from conversations.engine.choices import OfficeChoice, ProductChoice, office_options, product_options
 from conversations.engine.forms import Choice, Field, Invalid, MultiChoice
+from conversations.engine.screens import is_admin
 from conversations.engine.turn import Answer, Turn
 from core.channel import Offer
 from core.dates import long_time, parse_local_time, short_day, short_time
-from core.domain import StaffRole
 from core.i18n import N_, LazyText, _, current_language
 from core.payloads import Options, kept
+from office import offices
 from office.words import PRODUCT_LABELS
-from storage import offices
 from storage.audiences import Audience
-from storage.models import StaffMember
+from storage.offices import OfficeEntry
 
 
 class Moment(Options, prefix="when"):
@@ -73,12 +73,8 @@ def is_now(value: str) -> bool:
     return Moment.unpack(value) is Moment.NOW
 
 
-def is_admin(member: StaffMember | None) -> bool:
-    return member is not None and member.role == StaffRole.ADMIN.value
-
-
-def _offices(turn: Turn) -> Sequence[offices.OfficeEntry]:
-    return offices.active_offices(turn.session)
+def _offices(turn: Turn) -> Sequence[OfficeEntry]:
+    return offices.active(turn.session)
 
 
 def office_choices(turn: Turn) -> Sequence[Offer]:
@@ -128,7 +124,7 @@ def audience_fields(form_name: str, with_contacts: bool) -> list[Field]:
             label=N_("Office"),
             ask=N_("Which office's families should receive it?"),
             options=office_choices,
-            skip_if=lambda turn: not is_admin(turn.staff),
+            skip_if=lambda turn: not is_admin(turn),
         ),
         Segments(
             name="who",

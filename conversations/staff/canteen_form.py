@@ -19,9 +19,8 @@ from babel.dates import format_date
 
 from conversations.engine.choices import OfficeChoice, office_options
 from conversations.engine.forms import Choice, Field, Form, Invalid, Text, asked_again
-from conversations.engine.screens import Shown
+from conversations.engine.screens import Shown, is_admin
 from conversations.engine.turn import Answer, FlowName, Turn
-from conversations.staff.audience_fields import is_admin
 from conversations.staff.event_form import Optional, short_text
 from core.channel import Offer
 from core.dates import hijri_date, long_time, parse_day, parse_deadline
@@ -120,12 +119,12 @@ def _opportunity_of(answers: dict[str, Any], office: str, stage: str, girls: boo
 
 
 def publish(turn: Turn, answers: dict[str, Any]) -> None:
-    member = turn.staff
-    if member is None:
+    by = turn.rights
+    if by is None:
         turn.say(_("Only staff can publish opportunities. Nothing was saved."))
         turn.go(FlowName.HOME)
         return
-    office = kept(OfficeChoice, answers["office"]).code if is_admin(member) else member.office_code or "-"
+    office = kept(OfficeChoice, answers["office"]).code if by.admin else by.office_code or "-"
     stage = kept(StageChoice, answers["stage"]).stage
     new = _opportunity_of(answers, office, stage, answers["gender"] == School.GIRLS.pack())
     try:
@@ -211,7 +210,7 @@ new_canteen = Form(
             label=N_("Office"),
             ask=N_("Which office's families can apply?"),
             options=office_options,
-            skip_if=lambda turn: not is_admin(turn.staff),
+            skip_if=lambda turn: not is_admin(turn),
         ),
         *AFTER_THE_OFFICE,
     ],

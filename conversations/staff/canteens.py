@@ -26,11 +26,9 @@ from core.domain import ApplicationStatus
 from core.i18n import N_, _
 from core.payloads import Options, Payload
 from core.text import comma_list, says_none
-from office import canteens, registrations
+from office import canteens, offices, registrations
 from office.errors import OfficeError
 from office.words import APPLICATION_STATUSES, said
-from storage import offices
-from storage.canteens import is_open
 from storage.models import CanteenApplication, CanteenOpportunity
 
 DECISION = "canteen_decision"  # the decision waiting for her "yes": every decision is told to the family
@@ -148,7 +146,7 @@ def detail(turn: Turn) -> None:
         for a in found[:SHOWN_AT_ONCE]
         if a.status != ApplicationStatus.WITHDRAWN.value
     ]
-    if is_open(opportunity, turn.now):
+    if opportunity.is_open(turn.now):
         offers.append(Offer(label=N_("Change the opportunity"), payload=OpportunitiesOption.CHANGE))
         offers.append(Offer(label=N_("Close applications now"), payload=OpportunitiesOption.CLOSE))
     elif turn.now < opportunity.deadline:
@@ -273,7 +271,7 @@ def reopen(turn: Turn, chosen: OpportunitiesOption) -> None:
 
 def change(turn: Turn, chosen: OpportunitiesOption) -> None:
     opportunity = SHOWN_OPPORTUNITY.get(turn)
-    if opportunity is not None and is_open(opportunity, turn.now):
+    if opportunity is not None and opportunity.is_open(turn.now):
         edit_canteen.discard(turn)  # a change left unfinished was for this one or another: afresh
         turn.go(FlowName.EDIT_CANTEEN)
     else:  # a button from before it closed, or her rights changed
@@ -366,7 +364,7 @@ def cancel(turn: Turn) -> None:
 def _opportunity_label(turn: Turn, opportunity: CanteenOpportunity, offices_shown: dict[str, str]) -> str:
     """Its school and number (#3, as the command line names it), and its office when several are listed."""
     office = offices_shown.get(opportunity.office_code)
-    lock = "" if is_open(opportunity, turn.now) else " 🔒"
+    lock = "" if opportunity.is_open(turn.now) else " 🔒"
     return f"{opportunity.school_name} #{opportunity.id}{f' · {office}' if office else ''}{lock}"
 
 

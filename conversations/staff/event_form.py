@@ -139,7 +139,7 @@ FIELDS = {"title_ar": "title_ar", "title_en": "title_en", "description_ar": "des
 
 
 def create_event(turn: Turn, answers: dict[str, Any]) -> None:
-    if turn.staff is None:
+    if turn.rights is None:
         turn.say(_("Only staff can create events. Nothing was saved."))
         turn.go(FlowName.HOME)
         return

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from conversations.engine.screens import On, Screens, is_staff
+from conversations.engine.screens import On, Screens, is_admin, is_staff
 from conversations.engine.turn import FlowName, Turn
 from conversations.staff.registrations import Step as RegistrationsStep
 from core.channel import Offer
@@ -20,11 +20,10 @@ from core.dates import short_stamp
 from core.domain import StaffRole
 from core.i18n import N_, _
 from core.payloads import Options
-from office import audit
+from office import audit, offices
 from office import staff as office_staff
 from office.errors import OfficeError
 from office.words import ACTIONS, OUTCOMES, said
-from storage import offices
 
 AUDIT_SHOWN = 20
 
@@ -46,7 +45,7 @@ class StaffOption(Options, prefix="staff"):
 def menu(turn: Turn) -> None:
     """Her options; an admin's include the staff, the log and the offices."""
     turn.step = None
-    admin = turn.staff is not None and turn.staff.role == StaffRole.ADMIN.value
+    admin = is_admin(turn)
     admins = [
         Offer(label=N_("Staff of each office"), payload=StaffOption.STAFF_LIST),
         Offer(label=N_("Office log"), payload=StaffOption.AUDIT),

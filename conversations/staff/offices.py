@@ -14,11 +14,10 @@ from typing import Any
 
 from conversations.engine.choices import OfficeChoice
 from conversations.engine.forms import Form, Invalid, Parser, Text, asked_again
-from conversations.engine.screens import TYPED, On, Screens
+from conversations.engine.screens import TYPED, On, Screens, is_admin
 from conversations.engine.turn import Answer, FlowName, Turn
 from core.channel import Offer
 from core.dates import hours_text, parse_hours, unreadable_hours
-from core.domain import StaffRole
 from core.i18n import N_, LazyText, _
 from core.payloads import Options, Payload
 from core.text import says_none
@@ -35,17 +34,12 @@ class OfficesOption(Options, prefix="office-contacts"):
     STAFF_MENU = "staff"
 
 
-def _admin(turn: Turn) -> bool:
-    member = turn.staff
-    return member is not None and member.role == StaffRole.ADMIN.value
-
-
 def _not_admin(turn: Turn, chosen: object) -> bool:
-    return not _admin(turn)
+    return not is_admin(turn)
 
 
 def listing(turn: Turn) -> None:
-    if not _admin(turn):  # rights are read again on every turn
+    if not is_admin(turn):  # rights are read again on every turn
         turn.go(FlowName.STAFF)
         return
     no_phone = _("no phone yet")

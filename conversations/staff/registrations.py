@@ -21,10 +21,9 @@ from core.i18n import N_, _
 from core.payloads import Options, Payload
 from core.text import says_none
 from core.validators import mask
-from office import registrations
+from office import offices, registrations
 from office.errors import OfficeError
 from office.words import registration_lines
-from storage import offices
 from storage.models import Beneficiary
 
 ASKING = "registration_asking"  # what the reason is for: a correction, or taking the verification back

@@ -1,7 +1,7 @@
 """Tips and useful services in spreadsheets (`usar tips import|export`, `usar services import|export`, and the
-console's downloads): staff add, edit and retire tips and service entries with a spreadsheet. Export writes
-every row (retired ones marked); import adds the rows with new ids and updates the others, checking every line
-first: one bad line and nothing is changed.
+console's downloads): administrators add, edit and retire tips and service entries with a spreadsheet. Export
+writes every row (retired ones marked); import adds the rows with new ids and updates the others, checking
+every line first: one bad line and nothing is changed. Each import and export is recorded in the audit log.
 
 Tips:     id, topic, ar, en, source, source_ar, retired
 Services: id, name_ar, name_en, about_ar, about_en, how_ar, how_en, link, retired
@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from office.audit import action, record
 from office.errors import RejectedFile
-from office.rights import Actor, rights
+from office.rights import Actor, Rights, rights
 from office.tables import Line, neutralised, read_lines
 from storage import offices
 from storage.models import Service, Tip, TipTopic
@@ -93,8 +93,10 @@ def _retired(line: Line, current: datetime | None, now: datetime) -> datetime | 
     return None
 
 
-def import_tips(session: Session, path: Path, now: datetime) -> tuple[int, int]:
-    """(added, updated)."""
+@action
+def import_tips(session: Session, actor: Actor, path: Path, now: datetime) -> tuple[int, int]:
+    """An administrator's spreadsheet of tips saved: (added, updated)."""
+    by = _administrator(session, actor)  # before the file is read: a refusal says nothing of its lines
     lines = read_lines(path, TIP_COLUMNS, optional=TIP_OPTIONAL)
     topics = set(session.scalars(select(TipTopic.id)))
 
@@ -127,7 +129,7 @@ def import_tips(session: Session, path: Path, now: datetime) -> tuple[int, int]:
         )
         tip.retired_at = _retired(line, tip.retired_at, now)
     session.flush()
-    return added, len(lines) - added
+    return _imported(session, by, "tips", added, len(lines) - added, now)
 
 
 def export_tips(session: Session, out: TextIO) -> int:
@@ -150,7 +152,10 @@ def export_tips(session: Session, out: TextIO) -> int:
     )
 
 
-def import_services(session: Session, path: Path, now: datetime) -> tuple[int, int]:
+@action
+def import_services(session: Session, actor: Actor, path: Path, now: datetime) -> tuple[int, int]:
+    """An administrator's spreadsheet of useful services saved: (added, updated)."""
+    by = _administrator(session, actor)  # before the file is read: a refusal says nothing of its lines
     lines = read_lines(path, SERVICE_COLUMNS, optional=SERVICE_OPTIONAL)
 
     def problems_of(line: Line) -> list[str]:
@@ -189,7 +194,7 @@ def import_services(session: Session, path: Path, now: datetime) -> tuple[int, i
         service.offices = " ".join(values["offices"].split())
         service.retired_at = _retired(line, service.retired_at, now)
     session.flush()
-    return added, len(lines) - added
+    return _imported(session, by, "services", added, len(lines) - added, now)
 
 
 def export_services(session: Session, out: TextIO) -> int:
@@ -241,10 +246,27 @@ def services(session: Session, actor: Actor, out: TextIO, now: datetime) -> int:
 
 
 def _exported(session: Session, actor: Actor, what: str, count: int, now: datetime) -> int:
-    by = rights(session, actor)
-    by.require_admin()
+    by = _administrator(session, actor)
     record(
         session, by, f"exports.{what}", office=None, target=what, target_id=None, outcome="exported", now=now,
         details={"rows": count},
     )  # fmt: skip
     return count
+
+
+def _administrator(session: Session, actor: Actor) -> Rights:
+    """Her rights, if she is an administrator (or the operator): they keep the tips and services."""
+    by = rights(session, actor)
+    by.require_admin()
+    return by
+
+
+def _imported(
+    session: Session, by: Rights, what: str, added: int, updated: int, now: datetime
+) -> tuple[int, int]:
+    """The import's one audit row, with how many rows it added and updated."""
+    record(
+        session, by, f"{what}.import", office=None, target=what, target_id=None, outcome="imported", now=now,
+        details={"added": added, "updated": updated},
+    )  # fmt: skip
+    return added, updated

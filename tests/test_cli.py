@@ -111,6 +111,44 @@ def test_a_staff_typo_is_explained_and_changes_nothing(
             assert db.execute("SELECT count(*) FROM staff").fetchone() == (0,)
 
 
+def test_tips_and_services_are_imported_by_administrators_alone(workdir: Path) -> None:
+    usar("staff", "add", "--address", "5550001", "--role", "staff", "--office", "jumum", cwd=workdir)
+    usar("staff", "add", "--address", "5550009", "--role", "admin", cwd=workdir)
+    (workdir / "tips.csv").write_text(
+        "id,topic,ar,en,source,retired\n"
+        "clean-99,clean,اغسلي يديك قبل الطبخ.,Wash your hands before cooking.,WHO,\n",
+        encoding="utf-8",
+    )
+    (workdir / "services.csv").write_text(
+        "id,name_ar,name_en,about_ar,about_en,how_ar,how_en,link,retired\n"
+        "bank,بنك التنمية الاجتماعية,Social Development Bank,قروض للأسر.,Loans for families.,قدّمي عبر موقعه.,"
+        "Apply on its website.,https://www.sdb.gov.sa,\n",
+        encoding="utf-8",
+    )
+    refused = usar("tips", "import", "tips.csv", "--as", "5550001", cwd=workdir)
+    assert (refused.returncode, refused.stdout) == (2, "")
+    assert refused.stderr.endswith("usar: Only an administrator can do this.\n"), refused.stderr
+    nobody = usar("services", "import", "services.csv", "--as", "nobody", cwd=workdir)
+    assert nobody.returncode == 2 and "usar: “nobody” is not a staff member." in nobody.stderr
+    with sqlite3.connect(workdir / "usar.db") as db:
+        assert db.execute("SELECT count(*) FROM tips WHERE id = 'clean-99'").fetchone() == (0,)
+        assert db.execute("SELECT count(*) FROM audit_log WHERE action LIKE '%.import'").fetchone() == (0,)
+    admin = usar("tips", "import", "tips.csv", "--as", "5550009", cwd=workdir)
+    assert (admin.returncode, admin.stdout) == (0, "usar: 1 tips added and 0 updated.\n"), admin.stderr
+    operator = usar("services", "import", "services.csv", cwd=workdir)
+    assert (operator.returncode, operator.stdout) == (0, "usar: 1 services added and 0 updated.\n")
+    with sqlite3.connect(workdir / "usar.db") as db:
+        recorded = db.execute(
+            "SELECT action, staff_id, outcome, details FROM audit_log WHERE action LIKE '%.import' "
+            "ORDER BY id"
+        ).fetchall()
+        admin_id = db.execute("SELECT id FROM staff WHERE address = '5550009'").fetchone()[0]
+    assert [(action, by, outcome, json.loads(details)) for action, by, outcome, details in recorded] == [
+        ("tips.import", admin_id, "imported", {"added": 1, "updated": 0}),
+        ("services.import", None, "imported", {"added": 1, "updated": 0}),
+    ]
+
+
 def test_export_as_csv_opens_in_a_spreadsheet_with_arabic_intact(workdir: Path) -> None:
     usar("chat", "--as", "966500000001", cwd=workdir, stdin=REGISTRATION)
     exported = usar("export", "beneficiaries", "--format", "csv", "--output", "families.csv", cwd=workdir)

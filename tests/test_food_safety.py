@@ -15,6 +15,7 @@ from handlers.terminal import render
 from office import content as content_files
 from office import tips as daily_tips
 from office.errors import RejectedFile
+from office.rights import OPERATOR
 from storage import beneficiaries, tips
 from storage.db import Database
 from storage.models import Delivery, QuizResult, Tip
@@ -179,7 +180,7 @@ async def test_staff_export_tips_edit_and_import_them_back(database: Database, t
     edited += "cook-02,cook,لا تتركي الطعام المطبوخ خارج الثلاجة طويلاً.,Do not leave cooked food out long.,"
     edited += "WHO,منظمة الصحة العالمية,\n"
     exported.write_text(edited, encoding="utf-8")
-    assert await database.run(lambda s: content_files.import_tips(s, exported, NOW)) == (1, 3)
+    assert await database.run(lambda s: content_files.import_tips(s, OPERATOR, exported, NOW)) == (1, 3)
     cook = await database.run(lambda s: [(t.id, t.text_en) for t in tips.tips_of(s, "cook")])
     assert cook == [("cook-02", "Do not leave cooked food out long.")]  # cook-01 is retired
 
@@ -194,7 +195,7 @@ async def test_staff_export_tips_edit_and_import_them_back(database: Database, t
         encoding="utf-8",
     )
     with pytest.raises(RejectedFile) as rejected:
-        await database.run(lambda s: content_files.import_tips(s, bad, NOW))
+        await database.run(lambda s: content_files.import_tips(s, OPERATOR, bad, NOW))
     assert rejected.value.problems == [
         "line 2: id: lowercase letters, digits, - and _, up to 32",
         "line 3: topic: unknown 'bakery'; the topics are: clean, cook",

@@ -20,6 +20,7 @@ from bot.cli.events import lines_of
 from core.i18n import use_language
 from office import content as content_files
 from office.errors import RejectedFile
+from office.rights import OPERATOR
 from office.tables import MAX_CELL, MAX_FILE_BYTES, read_lines
 from storage.db import Database
 from tests.test_cli import usar
@@ -235,7 +236,7 @@ async def test_a_tip_is_held_to_the_same_limit(database: Database, tmp_path: Pat
 
     def work(session: Session) -> tuple[int, int]:
         with use_language("en"):
-            return content_files.import_tips(session, path, NOW)
+            return content_files.import_tips(session, OPERATOR, path, NOW)
 
     with pytest.raises(RejectedFile) as rejected:
         await database.run(work)

@@ -8,6 +8,7 @@ import io
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,22 +18,34 @@ from sqlalchemy.orm import Session
 from conversations.engine.engine import Engine
 from core.domain import ApplicationStatus, StaffRole
 from core.i18n import use_language
-from office import announcements, audit, canteens, event_notices, events, exports, families, registrations
+from office import (
+    announcements,
+    audit,
+    canteens,
+    content,
+    event_notices,
+    events,
+    exports,
+    families,
+    registrations,
+)
 from office import staff as office_staff
 from office.errors import NotAllowed, NotFound, OfficeError, RejectedFile
 from office.rights import OPERATOR, Actor
 from office.tables import Line
 from storage import canteens as stored
 from storage import staff
+from storage import tips as library
 from storage.audiences import Audience
 from storage.canteens import NewOpportunity
 from storage.db import Database
 from storage.events import EventDetails
-from storage.models import AuditEntry, Base
+from storage.models import AuditEntry, Base, Service, Tip
 from tests.people import Clock, Person
 from tests.test_announcements import town
 from tests.test_deliveries import national_id
 
+DATA = Path(__file__).parent / "data"
 T0 = datetime(2026, 11, 28, 6, 0, tzinfo=UTC)
 LATER = T0 + timedelta(hours=3)  # when the actions run: the first event has started, the second not
 
@@ -62,7 +75,8 @@ def _opportunity(office: str = "makkah") -> NewOpportunity:
 
 async def world(database: Database) -> None:
     """Makkah's families (3, 6, 9; 12 stopped announcements), an event that has started and one to come,
-    both invited; an opportunity with an application of family 3; a scheduled announcement; staff."""
+    both invited; an opportunity with an application of family 3; a scheduled announcement; staff; the tests'
+    tips and useful services."""
     await town(database, Clock(T0))
 
     def build(session: Session) -> None:
@@ -80,6 +94,7 @@ async def world(database: Database) -> None:
         canteens.publish(session, OPERATOR, _opportunity(), T0)
         stored.apply(session, 1, 3, T0)
         announcements.create(session, OPERATOR, "إعلان", None, makkah, T0 + timedelta(days=2), T0)
+        library.load_shipped(session, DATA / "tips.toml", DATA / "services.toml")
 
     await database.run(build)
 
@@ -156,6 +171,18 @@ CASES = [
         NotAllowed,
     ),
     Case("staff.remove", lambda s, a: office_staff.remove(s, a, "903", LATER), ADMINS, NotAllowed),
+    Case(
+        "tips.import",
+        lambda s, a: content.import_tips(s, a, DATA / "tips-edited.csv", LATER),
+        ADMINS,
+        NotAllowed,
+    ),
+    Case(
+        "services.import",
+        lambda s, a: content.import_services(s, a, DATA / "services-edited.csv", LATER),
+        ADMINS,
+        NotAllowed,
+    ),
     Case("", lambda s, a: list(audit.history(s, a)), ADMINS, NotAllowed),
     Case("", lambda s, a: office_staff.listing(s, a), ADMINS, NotAllowed),
     Case("", lambda s, a: registrations.find(s, a, national_id(9)), EVERYONE_BUT_OTHER),
@@ -211,6 +238,52 @@ def _row_counts(session: Session) -> dict[str, int]:
         table.name: int(session.scalar(select(func.count()).select_from(table)) or 0)
         for table in Base.metadata.sorted_tables
     }
+
+
+def _library(session: Session) -> list[tuple[str, str]]:
+    """Each tip's and service's id and English text, to tell whether an import changed any."""
+    tips = session.execute(select(Tip.id, Tip.text_en).order_by(Tip.id))
+    services = session.execute(select(Service.id, Service.about_en).order_by(Service.id))
+    return [(id_, text) for id_, text in [*tips, *services]]
+
+
+@pytest.mark.parametrize("what", ["tips", "services"])
+async def test_only_administrators_import_tips_and_services(database: Database, what: str) -> None:
+    """An office's staff member is refused and not even a text changes; an administrator's import is
+    recorded once, with how many rows it added and updated."""
+    await world(database)
+    import_rows = content.import_tips if what == "tips" else content.import_services
+    edited = DATA / f"{what}-edited.csv"
+
+    def attempt(session: Session, actor: Actor) -> str:
+        with use_language("en"):
+            try:
+                added, updated = import_rows(session, actor, edited, LATER)
+            except NotAllowed as refused:
+                return refused.message
+        return f"{added} added, {updated} updated"
+
+    before = await database.run(_library)
+    assert await database.run(lambda s: attempt(s, Actor(OWN))) == "Only an administrator can do this."
+    assert await database.run(_library) == before
+    assert await database.run(lambda s: attempt(s, Actor(ADMIN))) == "1 added, 1 updated"
+    assert await database.run(_library) != before
+    admin = await database.run(lambda s: staff.staff_member(s, ADMIN).id)  # type: ignore[union-attr]
+    recorded = await database.run(
+        lambda s: s.execute(
+            select(
+                AuditEntry.action,
+                AuditEntry.staff_id,
+                AuditEntry.office_code,
+                AuditEntry.target,
+                AuditEntry.outcome,
+                AuditEntry.details,
+            ).where(AuditEntry.action.endswith(".import"))
+        ).all()
+    )
+    assert [tuple(row) for row in recorded] == [
+        (f"{what}.import", admin, None, what, "imported", {"added": 1, "updated": 1})
+    ]
 
 
 async def test_another_offices_family_answers_as_an_unknown_one(database: Database) -> None:

@@ -1,5 +1,6 @@
 """`usar tips` and `usar services`: food-safety tips and the useful services in spreadsheets — every row
-exported as CSV, rows added and updated from a CSV or XLSX file with the export's columns (office.content)."""
+exported as CSV, rows added and updated from a CSV or XLSX file with the export's columns (office.content).
+Administrators' work: `--as` a staff member of an office is refused."""
 
 from __future__ import annotations
 
@@ -10,10 +11,10 @@ from pathlib import Path
 
 from bot.app import open_database
 from bot.cli.actions import export
-from bot.cli.arguments import actor_of, counted, in_english
+from bot.cli.arguments import UsageError, actor_of, add_as, counted, in_english
 from bot.settings import Settings
 from office import content
-from office.errors import RejectedFile
+from office.errors import OfficeError, RejectedFile
 
 
 def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -27,6 +28,8 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         importing_content.add_argument("file", type=Path)
         exporting = content_actions.add_parser("export", help="every row as CSV (UTF-8 with BOM, for Excel)")
         exporting.add_argument("--output", type=Path, help="file to write (default: standard output)")
+        for subcommand in content_actions.choices.values():
+            add_as(subcommand)
         command.set_defaults(run=run, what=what)
 
 
@@ -38,18 +41,16 @@ CONTENT = {
 
 async def run(arguments: argparse.Namespace, settings: Settings) -> int:
     import_rows, export_rows = CONTENT[arguments.what]
-    now = datetime.now(UTC)
+    actor, now = actor_of(arguments), datetime.now(UTC)
     async with open_database(settings) as database:
-        if arguments.action == "export":
-            arguments.export = lambda arguments, session, out, now: export_rows(
-                session, actor_of(arguments), out, now
-            )
-            arguments.exported = "rows"
-            await export(arguments, database, now)
-            return 0
         try:
+            if arguments.action == "export":
+                arguments.export = lambda arguments, session, out, now: export_rows(session, actor, out, now)
+                arguments.exported = "rows"
+                await export(arguments, database, now)
+                return 0
             added, updated = await database.run(
-                in_english(lambda session: import_rows(session, arguments.file, now))
+                in_english(lambda session: import_rows(session, actor, arguments.file, now))
             )
         except RejectedFile as rejected:
             for problem in rejected.problems:
@@ -58,5 +59,7 @@ async def run(arguments: argparse.Namespace, settings: Settings) -> int:
                 f"usar: nothing was imported ({counted(len(rejected.problems), 'problem')}).", file=sys.stderr
             )
             return 1
+        except OfficeError as refused:  # not an administrator, or no staff member at all
+            raise UsageError(refused.message) from None
     print(f"usar: {added} {arguments.what} added and {updated} updated.")
     return 0

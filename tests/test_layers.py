@@ -8,6 +8,7 @@ directly or around a ring: the test looks at every package, subpackages included
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
@@ -145,6 +146,27 @@ def test_the_shared_basics_read_nothing_of_ours_but_the_catalogs() -> None:
     assert package_graph()["core"] <= {"locales"}
 
 
+def storage_used(path: Path) -> set[str]:
+    """The storage functions a module names ("storage.events.answer"): through its module
+    (`from storage import events`, under any name) or imported alone (`from storage.events import answer`)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    modules: dict[str, str] = {}
+    functions: dict[str, str] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module == "storage":
+            modules |= {alias.asname or alias.name: f"storage.{alias.name}" for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("storage."):
+            functions |= {alias.asname or alias.name: f"{node.module}.{alias.name}" for alias in node.names}
+    used = {
+        functions[node.id] for node in ast.walk(tree) if isinstance(node, ast.Name) and node.id in functions
+    }
+    return used | {
+        f"{modules[node.value.id]}.{node.attr}"
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in modules
+    }
+
+
 def test_no_flow_writes_through_storage_what_an_office_action_does() -> None:
     """The staff chat changes office data only through office actions: its flows call no storage function
     that writes (the ones an office action wraps)."""
@@ -157,22 +179,58 @@ def test_no_flow_writes_through_storage_what_an_office_action_does() -> None:
             "staff.add_or_update", "staff.remove",
         )
     }  # fmt: skip
-    calls: dict[str, list[str]] = {}
-    for path in sorted((ROOT / "conversations" / "staff").glob("*.py")):
-        flow = path.stem
-        tree = ast.parse(path.read_text(encoding="utf-8"))
-        aliases = {
-            alias.asname or alias.name: f"{node.module}.{alias.name}"
-            for node in ast.walk(tree)
-            if isinstance(node, ast.ImportFrom) and node.module == "storage"
-            for alias in node.names
-        }
-        used = [
-            f"{aliases[node.value.id]}.{node.attr}"
-            for node in ast.walk(tree)
-            if isinstance(node, ast.Attribute)
-            and isinstance(node.value, ast.Name)
-            and node.value.id in aliases
-        ]
-        calls[flow] = sorted(set(used) & written_by_actions)
+    calls = {
+        path.stem: sorted(storage_used(path) & written_by_actions)
+        for path in sorted((ROOT / "conversations" / "staff").glob("*.py"))
+    }
     assert {flow: used for flow, used in calls.items() if used} == {}
+
+
+# What a storage function that writes is called: to register, answer, apply, withdraw, forget, subscribe,
+# set, mark, record, add, change, cancel, close, decide, enqueue, remove, save, delete …
+WRITES = re.compile(
+    r"register|answer|apply|withdraw|forget(_.*)?|(un)?subscribe|(set|mark|unmark|record)_.*|add(_.*)?|create"
+    r"|edit|change|cancel(_.*)?|close(_.*)?|reopen|decide|verify|ask_correction|back_to_waiting|publish"
+    r"|enqueue|remove|save(_.*)?|delete(_.*)?|keep|reachable_again"
+)
+
+
+def storage_writers() -> set[str]:
+    """Every storage function whose name says it writes ("storage.canteens.apply")."""
+    return {
+        f"storage.{path.stem}.{node.name}"
+        for path in sorted((ROOT / "storage").glob("*.py"))
+        for node in ast.parse(path.read_text(encoding="utf-8")).body
+        if isinstance(node, ast.FunctionDef) and WRITES.fullmatch(node.name)
+    }
+
+
+def test_no_family_flow_writes_through_storage() -> None:
+    """Her own actions are office actions: the family flows read through storage, and change nothing there,
+    neither by a storage function that writes nor by setting a row's attribute (only her turn's)."""
+    writers = storage_writers()
+    # The names themselves: the writes her actions wrap are found, and reads are not.
+    assert {"storage.beneficiaries.register", "storage.events.answer", "storage.tips.mark_seen"} <= writers
+    assert not writers & {"storage.beneficiaries.beneficiary", "storage.events.may_answer"}
+    found: dict[str, list[str]] = {}
+    for path in sorted((ROOT / "conversations" / "family").glob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        targets = [
+            target
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Assign | ast.AugAssign | ast.AnnAssign)
+            for target in (node.targets if isinstance(node, ast.Assign) else [node.target])
+        ]
+        rows_set = [ast.unparse(target) for target in targets if _attribute_of_a_row(target)]
+        found[path.stem] = sorted(storage_used(path) & writers) + rows_set
+    assert {flow: writes for flow, writes in found.items() if writes} == {}
+
+
+def _attribute_of_a_row(target: ast.expr) -> bool:
+    """An attribute set on something other than her turn (`turn.step`, `turn.conversation.…`)."""
+    if not isinstance(target, ast.Attribute):
+        return False
+    base = target.value
+    while isinstance(base, ast.Attribute):
+        base = base.value
+    return not (isinstance(base, ast.Name) and base.id == "turn")

@@ -1,6 +1,7 @@
 """School-canteen opportunities: publish one (or many from a file), change an open one, close it early, see
 the applicants and decide on each (she is told every decision in force). An office's staff act on their
-office's opportunities alone; another office's answers as an unknown one."""
+office's opportunities alone; another office's answers as an unknown one. A family applies, and withdraws
+her application, here too."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from core.domain import ApplicationStatus, SchoolStage
 from core.i18n import _, current_language, ngettext
 from core.text import ascii_digits_only, fold, normalise
 from core.validators import LARGEST_COUNT
-from office import canteen_notices
+from office import canteen_notices, eligibility
 from office.audit import action, record
 from office.errors import NotAllowed, NotFound, OfficeError, Problem, Refused, RejectedFile, too_long
 from office.offices import by_any_name as office_names
@@ -25,8 +26,8 @@ from office.offices import codes as office_codes
 from office.rights import Actor, Rights, rights
 from office.tables import Line
 from office.words import APPLICATION_STATUSES, said
-from storage import canteens
-from storage.canteens import Applicant, Decided, Decision, NewOpportunity
+from storage import beneficiaries, canteens
+from storage.canteens import Applicant, Applied, Decided, Decision, NewOpportunity
 from storage.models import CanteenApplication, CanteenOpportunity
 
 COLUMNS = {
@@ -449,3 +450,26 @@ def _hour(moment: datetime | None) -> str:
 def status_name(status: str) -> str:
     """An application's status in the reader's language."""
     return said(APPLICATION_STATUSES, status)
+
+
+@action
+def apply(session: Session, family_id: int, opportunity_id: int, now: datetime) -> Applied:
+    """She applies, while applications are open, if she passes every check of eligibility as she is now (she
+    saw them before confirming; something may have changed since): APPLIED (again, after a withdrawal),
+    ALREADY or CLOSED."""
+    family = beneficiaries.beneficiary(session, family_id)
+    opportunity = canteens.find(session, opportunity_id)
+    if family is None or opportunity is None:
+        raise _unknown(opportunity_id)
+    if not eligibility.eligible(eligibility.checks(session, family, opportunity, family.language)):
+        raise Refused(
+            [Problem(None, _("Something changed and you cannot apply now. Please look at the checks again."))]
+        )
+    return canteens.apply(session, opportunity_id, family_id, now)
+
+
+@action
+def withdraw(session: Session, family_id: int, opportunity_id: int, now: datetime) -> Applied:
+    """She withdraws her application, while applications are open and her office has not decided on it:
+    WITHDRAWN, NOT_APPLIED, CLOSED or DECIDED."""
+    return canteens.withdraw(session, opportunity_id, family_id, now)

@@ -1,6 +1,6 @@
 """Training events: create one and whom to invite when, change it (a new time or place is told to its
 guests), cancel it, follow its answers, mark who came (from the chat, or a file of IDs and mobiles) and thank
-them.
+them. A family answers her invitation here too.
 
 An event is for one office, several, or every office. Staff of each of those offices open it and manage
 their own families' part of it (answers, attendance, thanks); changing or cancelling it is for the staff of
@@ -25,10 +25,10 @@ from office.audiences import within_rights
 from office.audit import action, record
 from office.errors import NotAllowed, NotFound, Problem, Refused, RejectedFile, too_long
 from office.rights import Actor, Rights, rights
-from storage import beneficiaries, events
+from storage import beneficiaries, deliveries, events
 from storage.audiences import Audience
 from storage.beneficiaries import Identifier
-from storage.events import Edited, EventDetails, GuestLine
+from storage.events import Answer, Edited, EventDetails, GuestLine
 from storage.models import Event
 
 # A translation is kept only while what it translates is unchanged (English readers never read an outdated
@@ -365,3 +365,33 @@ def _thank(session: Session, by: Rights, found: Event, now: datetime) -> int:
         details={"families": len(came)},
     )
     return len(came)
+
+
+@dataclass(frozen=True)
+class HerAnswer:
+    """Where her answer to an invitation stands, and the event, for her to be told its title."""
+
+    answer: Answer
+    event: Event
+
+
+@action
+def answer_invitation(
+    session: Session, family_id: int, event_id: int, going: bool, now: datetime
+) -> HerAnswer:
+    """Her "Going" or "Not going" to an event she was invited to (or is in the audience of), until it starts.
+    "Going" when it is full puts her on the waiting list; a "Not going" that frees a place gives it to the
+    first waiting, who is told. An event she may not answer is refused as unknown."""
+    event = events.find(session, event_id)
+    if (
+        beneficiaries.beneficiary(session, family_id) is None
+        or event is None
+        or not events.may_answer(session, event, family_id)
+    ):
+        raise NotFound(_("That training is not one you were invited to."))
+    answered = events.answer(session, event_id, family_id, going, now)
+    # She has answered: an invitation still waiting to go to her (quiet hours) would ask again.
+    deliveries.cancel_pending(session, event_notices.INVITATION, [event_id], now, to=family_id)
+    if answered.promoted is not None:
+        event_notices.tell_promoted(session, event, answered.promoted, now)
+    return HerAnswer(answered.answer, event)

@@ -195,3 +195,10 @@ def held(session: Session, actor: Actor, token: str, now: datetime) -> tuple[str
 
 def let_go(session: Session, token: str) -> None:
     uploads.forget(session, token)
+
+
+@action
+def stop_messages(session: Session, mobile: str, now: datetime, *, stop: bool) -> bool:
+    """STOP (`stop`) or START from someone not registered, at a mobile her office's list has: its
+    invitations to register stop, or start again. False if no list has this mobile."""
+    return contacts.set_opted_out(session, mobile, now if stop else None)

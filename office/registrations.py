@@ -1,6 +1,9 @@
 """Registrations: the families of an office, those waiting for verification, and where each stands —
 waiting, verified, or a correction asked of her (with the staff's reason, which she is told); she corrects it
 and it waits again. Each change is an audit entry, which is its history. Admins correct a national ID.
+
+Her own actions on her registration are here too: she registers, changes her details, sends a correction
+back, confirms her mobile, chooses her language, stops or resumes our messages, and deletes her data.
 """
 
 from __future__ import annotations
@@ -20,10 +23,18 @@ from office import registration_notices
 from office.audit import action, record, record_her_own
 from office.errors import NotFound, Problem, Refused
 from office.rights import Actor, Rights, mobile_address, rights
-from storage import audit, beneficiaries, canteens, deliveries, events, offices, tips
+from storage import audit, beneficiaries, canteens, contacts, deliveries, events, offices, tips
 from storage.audiences import Audience
 from storage.audit import Line
-from storage.beneficiaries import Identifier, Order, OwnChanges, Reach, Search
+from storage.beneficiaries import (
+    AlreadyRegistered,
+    Identifier,
+    NewBeneficiary,
+    Order,
+    OwnChanges,
+    Reach,
+    Search,
+)
 from storage.models import (
     Beneficiary,
     CanteenApplication,
@@ -290,6 +301,66 @@ def unverify_together(
     return len(chosen)
 
 
+def taken_message(identifier: Identifier) -> str:
+    """What she is told when the national ID or mobile she gives is already a registered family's."""
+    if identifier is Identifier.NATIONAL_ID:
+        return _(
+            "This ID number is already registered with us. If it is yours, you do not need to register "
+            "again: please contact your office. Otherwise, check the number and type it again."
+        )
+    return _(
+        "This mobile number is already registered with us. If it is yours, please contact your office. "
+        "Otherwise, type another mobile number."
+    )
+
+
+@action
+def register(session: Session, new: NewBeneficiary, now: datetime) -> int:
+    """She registers her family: her office must still be one families may choose, and her national ID and
+    mobile nobody's (she was told as she typed them; a registration that lost a race learns it here). Her
+    office's list, if it had her, keeps her no longer: she is a family now. Her family's id; refused with the
+    answer to ask again."""
+    if new.office_code not in {office.code for office in offices.active_offices(session)}:
+        raise Refused(
+            [Problem("office", _("That office is no longer on the list. Please choose your office again."))]
+        )
+    try:
+        family = beneficiaries.register(session, new, now)
+    except AlreadyRegistered as taken:
+        raise Refused([Problem(taken.identifier.value, taken_message(taken.identifier))]) from taken
+    contacts.forget(session, new.national_id, new.mobile)
+    return family
+
+
+@action
+def confirm_mobile(session: Session, family_id: int, now: datetime) -> None:
+    """She typed her family's national ID on a channel that vouches for her number: her mobile now counts as
+    vouched for, so that another channel finds her registration by it without asking."""
+    beneficiaries.mark_mobile_verified(session, family_id, now)
+
+
+@action
+def change_language(session: Session, family_id: int, language: str) -> None:
+    """She chose the language we write to her in (what is sent to her later is in it too)."""
+    beneficiaries.set_language(session, family_id, language)
+
+
+@action
+def stop_messages(session: Session, family_id: int, now: datetime, *, stop: bool) -> None:
+    """STOP (`stop`) or START: the announcements and tips she receives stop, or resume; answers to her own
+    messages never stop."""
+    beneficiaries.set_opted_out(session, family_id, now if stop else None)
+
+
+@action
+def forget(session: Session, family_id: int) -> None:
+    """She deleted her data (her right under PDPL): her registration, her applications and answers, her
+    conversations and questions, and what staff typed about her in the audit log, which keeps its entries by
+    number only."""
+    beneficiaries.forget(session, family_id)
+
+
+@action
 def sent_back(session: Session, family_id: int, now: datetime) -> bool:
     """She corrected what her office asked: her registration waits for the office again. False if no
     correction was asked of her (or her office has verified it meanwhile)."""
@@ -319,6 +390,7 @@ def changes_that_need_review(family: Beneficiary, changes: OwnChanges) -> bool:
     )
 
 
+@action
 def change_own(session: Session, family_id: int, changes: OwnChanges, now: datetime) -> Changed:
     """She changed her own details: name, mobile, office, products, certificate, canteen interest. A new
     mobile must be nobody else's; a new name or office sends her registration back to her office (a new

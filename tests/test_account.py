@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from conversations.engine.forms import YesNo
 from core.channel import Channel
 from core.i18n import N_
+from office import registrations
 from storage.db import Database
 from storage.models import Beneficiary, BeneficiaryProduct, Conversation
 from tests.people import Person, ar, en
@@ -149,3 +150,16 @@ async def test_deleting_also_removes_a_registration_she_began_on_another_channel
     await fatima.chooses("حذف بياناتي")
     await fatima.chooses("نعم، احذف كل شيء")
     assert await rows(database) == (0, 0, 0)  # the draft on WhatsApp went too
+
+
+async def test_her_language_stop_and_deletion_as_office_actions(fatima: Person, database: Database) -> None:
+    await fatima.registers()
+    now = fatima.clock.now
+    await database.run(lambda s: registrations.change_language(s, 1, "en"))
+    await database.run(lambda s: registrations.stop_messages(s, 1, now, stop=True))
+    family = await database.run(lambda s: s.scalars(select(Beneficiary)).one())
+    assert (family.language, family.opted_out_at) == ("en", now)
+    await database.run(lambda s: registrations.stop_messages(s, 1, now, stop=False))
+    assert (await database.run(lambda s: s.scalars(select(Beneficiary)).one())).opted_out_at is None
+    await database.run(lambda s: registrations.forget(s, 1))
+    assert await rows(database) == (0, 0, 0)  # her conversation is forgotten with her registration

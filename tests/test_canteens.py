@@ -17,12 +17,17 @@ from bot.cli import families as families_cli
 from bot.cli.arguments import in_english
 from conversations.engine.engine import Engine
 from core.domain import ApplicationStatus, StaffRole
-from office.errors import NotAllowed, NotFound, OfficeError, RejectedFile
+from office import canteens as canteen_actions
+from office import registrations
+from office import tips as tip_actions
+from office.errors import NotAllowed, NotFound, OfficeError, Refused, RejectedFile
+from office.rights import OPERATOR
 from storage import canteens, staff, tips
 from storage.canteens import Applied
 from storage.conversations import offer
 from storage.db import Database
 from storage.models import Beneficiary, Delivery
+from tests.console import register_families
 from tests.people import Clock, Person, ar
 from tests.test_staff_announcements import staff_person
 
@@ -395,3 +400,37 @@ async def test_a_spreadsheet_with_date_cells_publishes(
     assert str(by_school["ابتدائية 1"].starts_on) == "2027-01-10"
     assert by_school["ابتدائية 1"].deadline.isoformat() == "2026-12-20T20:59:00+00:00"  # the day, until 23:59
     assert by_school["متوسطة 2"].deadline.isoformat() == "2026-12-20T11:30:00+00:00"  # 14:30 in Riyadh
+
+
+async def test_applying_and_withdrawing_as_office_actions_keep_her_rules(
+    database: Database, clock: Clock
+) -> None:
+    await run(database, clock, "create", arguments())  # open until 1 December
+    await register_families(
+        database, clock, [("فاطمة أحمد", "makkah")]
+    )  # not verified, no certificate, no quiz
+
+    async def applies() -> Applied:
+        return await database.run(lambda s: canteen_actions.apply(s, 1, 1, clock.now))
+
+    async def withdraws() -> Applied:
+        return await database.run(lambda s: canteen_actions.withdraw(s, 1, 1, clock.now))
+
+    with pytest.raises(Refused):  # not eligible: nothing is kept
+        await applies()
+    assert await database.run(lambda s: canteens.applications_of(s, 1)) == {}
+    await database.run(lambda s: registrations.verify(s, OPERATOR, 1, clock.now))
+    await database.run(
+        lambda s: s.execute(update(Beneficiary).where(Beneficiary.id == 1).values(health_certificate=True))
+    )
+    await database.run(lambda s: tips.load_shipped(s))
+    assert await database.run(lambda s: tip_actions.quiz_taken(s, 1, "clean", 2, 3, clock.now))  # passed
+    assert await applies() is Applied.APPLIED
+    assert await applies() is Applied.ALREADY
+    assert await withdraws() is Applied.WITHDRAWN
+    assert await applies() is Applied.APPLIED  # again, until the deadline
+
+    clock.now += timedelta(days=4)  # past the deadline, not yet closed by the scheduler
+    assert await withdraws() is Applied.CLOSED
+    assert await applies() is Applied.CLOSED
+    assert await database.run(lambda s: canteens.applications_of(s, 1)) == {1: "applied"}

@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import importlib
 import inspect
+import re
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
@@ -194,3 +195,53 @@ def test_a_surface_calling_storage_would_be_found(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     assert storage_functions_called(page) == {"storage.canteens.counts", "storage.offices.names"}
+
+
+# What a storage function that writes is called: to register, answer, apply, withdraw, forget, subscribe,
+# set, mark, record, add, change, cancel, close, decide, enqueue, remove, save, delete …
+WRITES = re.compile(
+    r"register|answer|apply|withdraw|forget(_.*)?|(un)?subscribe|(set|mark|unmark|record)_.*|add(_.*)?|create"
+    r"|edit|change|cancel(_.*)?|close(_.*)?|reopen|decide|verify|ask_correction|back_to_waiting|publish"
+    r"|enqueue|remove|save(_.*)?|delete(_.*)?|keep|reachable_again"
+)
+
+
+def storage_writers() -> set[str]:
+    """Every storage function whose name says it writes ("storage.canteens.apply")."""
+    return {
+        f"storage.{path.stem}.{node.name}"
+        for path in sorted((ROOT / "storage").glob("*.py"))
+        for node in ast.parse(path.read_text(encoding="utf-8")).body
+        if isinstance(node, ast.FunctionDef) and WRITES.fullmatch(node.name)
+    }
+
+
+def test_no_family_flow_writes_through_storage() -> None:
+    """Her own actions are office actions: the family flows read through storage, and change nothing there,
+    neither by a storage function that writes nor by setting a row's attribute (only her turn's)."""
+    writers = storage_writers()
+    # The names themselves: the writes her actions wrap are found, and reads are not.
+    assert {"storage.beneficiaries.register", "storage.events.answer", "storage.tips.mark_seen"} <= writers
+    assert not writers & {"storage.beneficiaries.beneficiary", "storage.events.may_answer"}
+    found: dict[str, list[str]] = {}
+    for path in sorted((ROOT / "conversations" / "family").glob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        targets = [
+            target
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Assign | ast.AugAssign | ast.AnnAssign)
+            for target in (node.targets if isinstance(node, ast.Assign) else [node.target])
+        ]
+        rows_set = [ast.unparse(target) for target in targets if _attribute_of_a_row(target)]
+        found[path.stem] = sorted(storage_functions_called(path) & writers) + rows_set
+    assert {flow: writes for flow, writes in found.items() if writes} == {}
+
+
+def _attribute_of_a_row(target: ast.expr) -> bool:
+    """An attribute set on something other than her turn (`turn.step`, `turn.conversation.…`)."""
+    if not isinstance(target, ast.Attribute):
+        return False
+    base = target.value
+    while isinstance(base, ast.Attribute):
+        base = base.value
+    return not (isinstance(base, ast.Name) and base.id == "turn")

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from sqlalchemy import func, select
 
 from conversations.family.menu import MenuOption
+from core.domain import Product
+from office import registrations
+from office.errors import Refused
+from storage import contacts
+from storage.beneficiaries import NewBeneficiary
+from storage.contacts import KnownFamily
 from storage.db import Database
 from storage.models import Beneficiary, Conversation
-from tests.people import Person, ar, en
+from tests.people import Clock, Person, ar, en
 
 
 async def registered(database: Database) -> list[Beneficiary]:
@@ -478,3 +486,38 @@ async def test_a_short_greeting_at_the_menu_is_a_greeting(fatima: Person) -> Non
     await fatima.says("سلام")  # not the start of "نصائح سلامة الغذاء"
     assert ar("And peace be upon you 🌷") in fatima.heard
     assert ar("Food-safety tips") in fatima.options
+
+
+async def test_registering_as_an_office_action_refuses_what_is_taken_and_an_office_off_the_list(
+    database: Database, clock: Clock
+) -> None:
+    fatima = NewBeneficiary(
+        full_name="فاطمة أحمد الزهراني",
+        national_id="1000000008",
+        mobile="+966551234567",
+        mobile_vouched=False,
+        office_code="makkah",
+        products=[Product.SEWING],
+        health_certificate=True,
+        canteen_interest=False,
+        language="ar",
+        consented_at=clock.now,
+    )
+    on_the_list = KnownFamily(fatima.national_id, fatima.full_name, fatima.mobile, "makkah")
+    await database.run(lambda s: contacts.save_all(s, [on_the_list], "900", clock.now))
+
+    async def registers(new: NewBeneficiary) -> int:
+        return await database.run(lambda s: registrations.register(s, new, clock.now))
+
+    assert await registers(fatima) == 1
+    assert await database.run(lambda s: contacts.by_mobile(s, fatima.mobile)) is None  # a family now
+    another = replace(fatima, national_id="2000000006", mobile="+966551234568")
+    for refused_one, asked_again in (
+        (replace(another, national_id=fatima.national_id), "national_id"),
+        (replace(another, mobile=fatima.mobile), "mobile"),
+        (replace(another, office_code="atlantis"), "office"),  # not among the offices families may choose
+    ):
+        with pytest.raises(Refused) as refused:
+            await registers(refused_one)
+        assert refused.value.problems[0].field == asked_again
+    assert len(await registered(database)) == 1

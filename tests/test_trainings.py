@@ -5,20 +5,24 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from conversations.engine.engine import Engine
 from conversations.engine.turn import Setup
 from conversations.flows import all_flows
 from office import event_notices
+from office import events as event_actions
 from office.calendar import fold, ics
+from office.errors import NotFound
 from storage import events
 from storage.audiences import Audience
 from storage.db import Database
-from storage.events import EventDetails
+from storage.events import Answer, EventDetails
 from storage.models import Delivery, Event
+from tests.console import register_families
 from tests.people import Clock, Person, ar, en
-from tests.test_events import FORUM, START
+from tests.test_events import FORUM, START, deliveries_of, statuses
 
 
 async def add_event(
@@ -137,3 +141,30 @@ async def test_her_answer_stops_an_invitation_still_waiting_and_she_sees_what_sh
     await fatima.chooses(ar("My account"))
     await fatima.chooses(ar("My applications and trainings"))
     assert ar("Trainings you are coming to:") in fatima.heard and "• ملتقى الأسر المنتجة" in fatima.heard
+
+
+async def test_her_answer_as_an_office_action_gives_a_freed_place_to_the_first_waiting(
+    database: Database, clock: Clock
+) -> None:
+    await register_families(
+        database, clock, [("فاطمة أحمد", "makkah"), ("مريم سالم", "makkah"), ("نورة علي", "jeddah")]
+    )
+    forum = await add_event(database, clock, EventDetails(**{**vars(FORUM), "capacity": 1}))
+
+    async def answers(family: int, going: bool) -> Answer:
+        return await database.run(
+            lambda s: event_actions.answer_invitation(s, family, forum, going, clock.now).answer
+        )
+
+    assert await answers(1, True) is Answer.GOING
+    assert await answers(2, True) is Answer.WAITLISTED
+    assert await answers(1, False) is Answer.NOT_GOING  # her place goes to the first waiting, who is told
+    assert await statuses(database, forum) == {1: "not_going", 2: "going"}
+    assert await deliveries_of(database, "event_promoted") == [(2, "pending")]
+    assert await deliveries_of(database, "invitation") == [(1, "cancelled"), (2, "cancelled")]  # answered
+
+    with pytest.raises(NotFound):  # another office's training: not hers to answer, and nothing is kept
+        await answers(3, True)
+    assert await statuses(database, forum) == {1: "not_going", 2: "going"}
+    clock.now = START
+    assert await answers(1, True) is Answer.TOO_LATE

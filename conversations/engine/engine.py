@@ -38,8 +38,8 @@ from core.i18n import _, use_language
 from core.payloads import parse
 from core.text import fold, normalise
 from locales import DEFAULT_LANGUAGE, LANGUAGES
-from office import inbox
-from storage import beneficiaries, contacts, seen
+from office import families, inbox, registrations
+from storage import beneficiaries, seen
 from storage import conversations as saved
 from storage.db import Database, is_unreachable
 
@@ -322,7 +322,7 @@ def _global(turn: Turn, word: GlobalWord) -> None:
             wanted = "en" if turn.language == "ar" else "ar"
         turn.switch_language(wanted)
         if turn.conversation.beneficiary_id is not None:
-            beneficiaries.set_language(turn.session, turn.conversation.beneficiary_id, wanted)
+            registrations.change_language(turn.session, turn.conversation.beneficiary_id, wanted)
         turn.say(_("From now on I will write to you in English."))
         turn.flow.ask(turn)
 
@@ -331,7 +331,7 @@ def _subscription(turn: Turn, *, stop: bool) -> None:
     """STOP and START: announcements and tips stop or resume; answers to her own messages never stop."""
     family_id = turn.conversation.beneficiary_id
     mobile = vouched_mobile(turn.inbound) if family_id is None else None
-    if mobile is not None and contacts.set_opted_out(turn.session, mobile, turn.now if stop else None):
+    if mobile is not None and families.stop_messages(turn.session, mobile, turn.now, stop=stop):
         # Her office's list has her: its invitations to register stop (or start again).
         turn.say(
             _("We will not write to you again unless you write to us.")
@@ -343,7 +343,7 @@ def _subscription(turn: Turn, *, stop: bool) -> None:
             _("You do not receive announcements from us. You can register from the menu to receive them.")
         )
     elif stop:
-        beneficiaries.set_opted_out(turn.session, family_id, turn.now)
+        registrations.stop_messages(turn.session, family_id, turn.now, stop=True)
         turn.say(
             _(
                 "You will no longer receive announcements and tips. You can still write to us at any time; "
@@ -353,7 +353,7 @@ def _subscription(turn: Turn, *, stop: bool) -> None:
         if turn.conversation.flow not in (None, FlowName.HOME):
             turn.say(_("To leave what you were doing instead, type “cancel”."))
     else:
-        beneficiaries.set_opted_out(turn.session, family_id, None)
+        registrations.stop_messages(turn.session, family_id, turn.now, stop=False)
         turn.say(_("Welcome back: you will receive announcements and tips again."))
 
 

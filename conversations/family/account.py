@@ -142,7 +142,7 @@ def other_language(turn: Turn, chosen: AccountOption) -> None:
     family = her_family(turn)
     language = "en" if turn.language == "ar" else "ar"
     turn.switch_language(language)
-    family.language = language
+    registrations.change_language(turn.session, family.id, language)
     turn.say(_("From now on I will write to you in English."))
     menu(turn)
 
@@ -157,7 +157,7 @@ def send_back(turn: Turn, chosen: AccountOption) -> None:
 
 
 def delete(turn: Turn, chosen: AccountOption) -> None:
-    beneficiaries.forget(turn.session, her_family(turn).id)
+    registrations.forget(turn.session, her_family(turn).id)
     turn.forget_conversation()
     turn.say(_("All your data has been deleted. If you write to us again, we will welcome you as new."))
 

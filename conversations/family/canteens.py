@@ -27,7 +27,9 @@ from core.dates import RIYADH, hijri_date, long_time
 from core.domain import ApplicationStatus
 from core.i18n import N_, LazyText, _, ngettext, npgettext
 from core.payloads import Options, Payload
+from office import canteens as office_canteens
 from office import eligibility
+from office.errors import OfficeError
 from office.offices import her_office
 from office.words import APPLICATION_STATUSES, STAGES
 from storage import beneficiaries, canteens, offices
@@ -235,10 +237,11 @@ def apply(turn: Turn, chosen: CanteenOption) -> None:
 
 
 def _apply(turn: Turn, opportunity: CanteenOpportunity, family: Beneficiary) -> None:
-    if not eligibility.eligible(eligibility.checks(turn.session, family, opportunity, turn.language)):
-        turn.say(_("Something changed and you cannot apply now. Please look at the checks again."))
+    try:
+        result = office_canteens.apply(turn.session, family.id, opportunity.id, turn.now)
+    except OfficeError as refused:
+        turn.say(refused.message)
         return
-    result = canteens.apply(turn.session, opportunity.id, family.id, turn.now)
     turn.say(
         {
             Applied.APPLIED: _("Your application is sent. We will tell you your office's decision here."),
@@ -264,7 +267,7 @@ def withdraw(turn: Turn, chosen: CanteenOption) -> None:
 
 
 def _withdraw(turn: Turn, opportunity: CanteenOpportunity, family: Beneficiary) -> None:
-    result = canteens.withdraw(turn.session, opportunity.id, family.id, turn.now)
+    result = office_canteens.withdraw(turn.session, family.id, opportunity.id, turn.now)
     if result is Applied.DECIDED:
         turn.say(
             _("Your office has already decided on your application; please contact them.")

@@ -15,6 +15,7 @@ from conversations.engine.screens import TYPED, On, Screens
 from conversations.engine.turn import Answer, FlowName, Turn
 from core.i18n import N_, _
 from core.validators import Invalid, saudi_national_id
+from office import registrations
 from storage import beneficiaries
 
 
@@ -40,7 +41,7 @@ def check_id(turn: Turn, answer: Answer) -> None:
         ask_for_id(turn)
         return
     if typed == family.national_id:
-        beneficiaries.mark_mobile_verified(turn.session, family.id, turn.now)
+        registrations.confirm_mobile(turn.session, family.id, turn.now)
         link(turn, family)
         turn.go(FlowName.HOME)
         return

@@ -14,34 +14,33 @@ from datetime import datetime
 from typing import Any
 
 from conversations.engine.choices import OfficeChoice, ProductChoice, office_options, product_options
-from conversations.engine.forms import Choice, Consent, Form, Invalid, MultiChoice, SendBack, Text, YesNo
+from conversations.engine.forms import (
+    Choice,
+    Consent,
+    Form,
+    Invalid,
+    MultiChoice,
+    SendBack,
+    Text,
+    YesNo,
+    asked_again,
+)
 from conversations.engine.identity import vouched_mobile
 from conversations.engine.turn import Answer, FlowName, Turn
 from core.channel import Channel
 from core.i18n import N_, _
 from core.payloads import kept
 from core.validators import person_name, saudi_mobile, saudi_national_id
-from office import inbox
+from office import inbox, registrations
+from office.errors import Refused
 from storage import beneficiaries, contacts, offices
-from storage.beneficiaries import AlreadyRegistered, Identifier, NewBeneficiary
+from storage.beneficiaries import Identifier, NewBeneficiary
 from storage.models import Contact
-
-
-def _taken_message(identifier: Identifier) -> str:
-    if identifier is Identifier.NATIONAL_ID:
-        return _(
-            "This ID number is already registered with us. If it is yours, you do not need to register "
-            "again: please contact your office. Otherwise, check the number and type it again."
-        )
-    return _(
-        "This mobile number is already registered with us. If it is yours, please contact your office. "
-        "Otherwise, type another mobile number."
-    )
 
 
 def _unregistered(identifier: Identifier, value: str, turn: Turn) -> str:
     if beneficiaries.is_registered(turn.session, identifier, value):
-        raise Invalid(_taken_message(identifier))
+        raise Invalid(registrations.taken_message(identifier))
     return value
 
 
@@ -92,6 +91,10 @@ def imported_contact(turn: Turn) -> Contact | None:
     return contact
 
 
+# The questions a refused registration asks again, by the value the refusal is about.
+ASKED_AGAIN = {"national_id": "national_id", "mobile": "mobile", "office": "office"}
+
+
 def register_beneficiary(turn: Turn, answers: dict[str, Any]) -> None:
     typed = answers.get("mobile")
     mobile, vouched = (typed["number"], typed["vouched"]) if typed else (vouched_mobile(turn.inbound), True)
@@ -109,13 +112,10 @@ def register_beneficiary(turn: Turn, answers: dict[str, Any]) -> None:
         language=turn.language,
         consented_at=datetime.fromisoformat(answers["consent"]),
     )
-    if new.office_code not in {office.code for office in offices.active_offices(turn.session)}:
-        raise SendBack("office", _("That office is no longer on the list. Please choose your office again."))
     try:
-        family = beneficiaries.register(turn.session, new, turn.now)
-    except AlreadyRegistered as taken:
-        raise SendBack(taken.identifier.value, _taken_message(taken.identifier)) from taken
-    contacts.forget(turn.session, new.national_id, new.mobile)
+        family = registrations.register(turn.session, new, turn.now)
+    except Refused as refused:
+        raise asked_again(refused, ASKED_AGAIN, "office") from refused
     turn.conversation.beneficiary_id = family
     inbox.hers_now(turn.session, turn.inbound.channel.value, turn.inbound.address, family)
     turn.say(

@@ -19,6 +19,7 @@ from core.channel import Offer
 from core.dates import off_the_hour, spoken_hour
 from core.i18n import N_, _
 from core.payloads import Options, Payload
+from office import tips as office_tips
 from storage import tips
 from storage.models import QuizQuestion, Tip
 
@@ -92,7 +93,7 @@ def tip(turn: Turn) -> None:
     turn.step = Step.READING
     index = min(int(at.get("index", 0)), len(shown) - 1)
     this: Tip = shown[index]
-    tips.mark_seen(turn.session, turn.conversation.beneficiary_id or 0, this.id)
+    office_tips.seen(turn.session, turn.conversation.beneficiary_id or 0, this.id)
     last = index == len(shown) - 1
     lines = [
         _(
@@ -189,7 +190,7 @@ def _questions(turn: Turn) -> list[QuizQuestion]:
 
 
 def _finish(turn: Turn, topic_id: str, score: int, total: int) -> None:
-    passed = tips.record_quiz(
+    passed = office_tips.quiz_taken(
         turn.session, turn.conversation.beneficiary_id or 0, topic_id, score, total, turn.now
     )
     turn.remember(**{AT: {"topic": topic_id, "index": 0}})
@@ -275,7 +276,7 @@ def _daily_at(turn: Turn, hour: int, *, typed: str | None) -> None:
         )
         daily(turn)
         return
-    tips.subscribe(turn.session, turn.conversation.beneficiary_id or 0, hour, turn.now)
+    office_tips.subscribe(turn.session, turn.conversation.beneficiary_id or 0, hour, turn.now)
     if typed is not None and off_the_hour(typed):
         turn.say(_("Tips come on the hour, so yours comes at %(hour)s:00.", hour=f"{hour:02d}"))
     turn.say(_("Done: a tip every day at %(hour)s:00, Riyadh time.", hour=f"{hour:02d}"))
@@ -283,7 +284,7 @@ def _daily_at(turn: Turn, hour: int, *, typed: str | None) -> None:
 
 
 def stop_daily(turn: Turn, chosen: TipsOption) -> None:
-    tips.unsubscribe(turn.session, turn.conversation.beneficiary_id or 0)
+    office_tips.unsubscribe(turn.session, turn.conversation.beneficiary_id or 0)
     turn.say(_("Daily tips stopped. You can start them again here at any time."))
     topics(turn)
 

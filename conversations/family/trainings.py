@@ -22,9 +22,11 @@ from core.dates import RIYADH
 from core.domain import GuestStatus
 from core.i18n import N_, _
 from core.payloads import Options, Payload, Rsvp, YesNo
-from office import event_messages, event_notices
+from office import event_messages
+from office import events as office_events
+from office.errors import OfficeError
 from office.event_messages import GOING_LABEL, NOT_GOING_LABEL
-from storage import beneficiaries, deliveries, events, kinds
+from storage import beneficiaries, events
 from storage.events import Answer as Result
 from storage.models import Event
 
@@ -188,17 +190,13 @@ def _mark(turn: Turn, event: Event) -> str:
 
 def answer_invitation(turn: Turn, event_id: int, going: bool) -> None:
     """Her "Going" / "Not going", from an invitation, a reminder or the Trainings screen."""
-    family = beneficiaries.beneficiary(turn.session, turn.conversation.beneficiary_id or 0)
-    event = events.find(turn.session, event_id)
-    if family is None or event is None or not events.may_answer(turn.session, event, family.id):
-        turn.say(_("That training is not one you were invited to."))
+    family_id = turn.conversation.beneficiary_id or 0
+    try:
+        answered = office_events.answer_invitation(turn.session, family_id, event_id, going, turn.now)
+    except OfficeError as refused:
+        turn.say(refused.message)
         return
-    answered = events.answer(turn.session, event_id, family.id, going, turn.now)
-    # She has answered: an invitation still waiting to go to her (quiet hours) would ask again.
-    deliveries.cancel_pending(turn.session, kinds.INVITATION, [event_id], turn.now, to=family.id)
-    if answered.promoted is not None:
-        event_notices.tell_promoted(turn.session, event, answered.promoted, turn.now)
-    title = event.title(turn.language)
+    title = answered.event.title(turn.language)
     turn.say(
         {
             Result.GOING: _(

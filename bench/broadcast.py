@@ -43,7 +43,7 @@ from sqlalchemy.orm import Session
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.outbox.dispatcher import DEFAULT_CONCURRENCY, Dispatcher
+from bot.outbox.dispatcher import DEFAULT_CONCURRENCY, OutboxDispatcher
 from core.channel import Channel
 from core.validators import with_check_digit
 from handlers.telegram.client import create_bot
@@ -233,7 +233,7 @@ class FakeBotAPI:
 async def dispatch_unlimited(database: Database, fake: FakeBotAPI, dispatch: int, concurrency: int) -> None:
     bot = create_bot(TOKEN, fake.url)
     try:
-        unlimited = Dispatcher(
+        unlimited = OutboxDispatcher(
             database,
             {Channel.TELEGRAM: TelegramSender(bot)},
             {},
@@ -269,7 +269,7 @@ async def dispatch_limited(
     started = time.monotonic()
     try:
         workers = [
-            Dispatcher(
+            OutboxDispatcher(
                 database,
                 {Channel.TELEGRAM: TelegramSender(bot)},
                 {Channel.TELEGRAM: 30},
@@ -279,7 +279,7 @@ async def dispatch_limited(
             for database, bot in zip(databases, bots, strict=True)
         ]
 
-        async def work(worker: Dispatcher) -> None:
+        async def work(worker: OutboxDispatcher) -> None:
             while time.monotonic() - started < rate_seconds:
                 if not await worker.round():
                     await asyncio.sleep(0.2)

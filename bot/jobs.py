@@ -28,7 +28,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from bot.outbox.dispatcher import Dispatcher
+from bot.outbox.dispatcher import OutboxDispatcher
 from core.channel import Channel
 from handlers.terminal import TerminalSender
 from office import event_notices, inbox, sign_in, tips
@@ -112,7 +112,7 @@ class TerminalDelivery:
         self.database = database
         self.clock = clock
         self.reminders = reminders
-        self.outbox = Dispatcher(
+        self.outbox = OutboxDispatcher(
             database,
             {Channel.TERMINAL: TerminalSender(address, sink, interactive=interactive)},
             {},

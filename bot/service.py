@@ -19,7 +19,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.app import build_engine, open_database
 from bot.jobs import JOB_DEFAULTS, run_due
-from bot.outbox.dispatcher import Dispatcher as OutboxDispatcher
+from bot.outbox.dispatcher import OutboxDispatcher
 from bot.settings import Settings
 from bot.web import add_calendar, add_readiness, build_app
 from console.app import add_console

@@ -11,7 +11,7 @@ from openpyxl import Workbook
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.outbox.dispatcher import Dispatcher
+from bot.outbox.dispatcher import OutboxDispatcher
 from conversations.engine.engine import Engine
 from core.channel import Channel
 from core.domain import StaffRole
@@ -251,7 +251,7 @@ async def test_an_invitation_to_register_reaches_the_imported_families_on_whatsa
     client = twilio_client(ACCOUNT_SID, AUTH_TOKEN, fake.url)
     sender = WhatsAppSender(client, BUSINESS, {"announcement": TEMPLATE}, None, clock)
     try:
-        assert await Dispatcher(database, {Channel.WHATSAPP: sender}, {}, clock).drain() == 1
+        assert await OutboxDispatcher(database, {Channel.WHATSAPP: sender}, {}, clock).drain() == 1
     finally:
         await client.http_client.close()
         await fake.stop()

@@ -17,7 +17,7 @@ import pytest
 from aiogram import Bot
 from sqlalchemy import select
 
-from bot.outbox.dispatcher import DEFAULT_CONCURRENCY, LEASE, LONGEST_WAIT, Dispatcher
+from bot.outbox.dispatcher import DEFAULT_CONCURRENCY, LEASE, LONGEST_WAIT, OutboxDispatcher
 from bot.outbox.pacing import Pace
 from bot.service import DISPATCH_EVERY
 from core.channel import Channel, Outbound, SendOutcome, Sent
@@ -47,12 +47,12 @@ class Workers:
         rate: float | None = None,
         sleep: Callable[[float], Awaitable[None]] | None = None,
         url: str | None = None,
-    ) -> Dispatcher:
+    ) -> OutboxDispatcher:
         database = Database(url or self.url)
         bot = create_bot(TOKEN, self.fake.url)
         self.opened.append(database)
         self.bots.append(bot)
-        return Dispatcher(
+        return OutboxDispatcher(
             database,
             {Channel.TELEGRAM: TelegramSender(bot)},
             {Channel.TELEGRAM: rate} if rate is not None else {},
@@ -76,7 +76,7 @@ async def workers(
     await started.close()
 
 
-async def as_the_scheduler_runs(worker: Dispatcher) -> int:
+async def as_the_scheduler_runs(worker: OutboxDispatcher) -> int:
     """`drain` as the service's job runs it: a round that could not claim (the database away) is tried
     again at the next run, two seconds later."""
     while True:
@@ -219,7 +219,7 @@ async def test_workers_together_keep_to_the_channels_rate(
     senders = [StampingSender(own, sends) for own in clocks]
     try:
         dispatchers = [
-            Dispatcher(
+            OutboxDispatcher(
                 database, {Channel.TELEGRAM: sender}, {Channel.TELEGRAM: 10}, own, batch=20, sleep=own.sleep
             )
             for database, sender, own in zip(databases, senders, clocks, strict=True)
@@ -273,8 +273,10 @@ async def test_a_live_worker_keeps_its_claim_through_a_send_longer_than_the_leas
             return Sent("1")
 
     # The heartbeat runs on real time: every 5 ms here, every 10 s in a worker.
-    slow = Dispatcher(database, {Channel.TELEGRAM: SlowSender(clock, sends)}, {}, clock, heartbeat=0.005)
-    other = Dispatcher(
+    slow = OutboxDispatcher(
+        database, {Channel.TELEGRAM: SlowSender(clock, sends)}, {}, clock, heartbeat=0.005
+    )
+    other = OutboxDispatcher(
         Database(database_url), {Channel.TELEGRAM: StampingSender(clock, sends)}, {}, clock, sleep=clock.sleep
     )
     try:
@@ -327,11 +329,13 @@ async def test_a_worker_that_lost_its_claim_does_not_send_what_another_took(
             chats.append(message.address)
             return Sent(str(len(chats)))
 
-    first = Dispatcher(
+    first = OutboxDispatcher(
         database, {Channel.TELEGRAM: StallingSender(clock, sends)}, {}, clock, concurrency=1, heartbeat=3600
     )
     other = Database(database_url)
-    second = Dispatcher(other, {Channel.TELEGRAM: CountingSender(clock, sends)}, {}, clock, sleep=clock.sleep)
+    second = OutboxDispatcher(
+        other, {Channel.TELEGRAM: CountingSender(clock, sends)}, {}, clock, sleep=clock.sleep
+    )
     try:
         assert await second.round() == 0  # running all along
         await announce(database, clock)
@@ -353,7 +357,7 @@ class StoppedAfter:
 
     sender: TelegramSender
     sends: int
-    worker: Dispatcher | None = None
+    worker: OutboxDispatcher | None = None
     channel: Channel = Channel.TELEGRAM
 
     async def send(self, message: Outbound) -> SendOutcome:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.outbox.dispatcher import LONGEST_WAIT, Dispatcher
+from bot.outbox.dispatcher import LONGEST_WAIT, OutboxDispatcher
 from core.channel import Channel, Outbound, RetryAfter, SendOutcome, Sent
 from storage.db import Database
 from tests.people import Clock
@@ -43,8 +43,8 @@ class OverlappingSender:
 
 def dispatcher(
     database: Database, clock: Clock, sender: OverlappingSender, concurrency: int, rate: float | None = RATE
-) -> Dispatcher:
-    return Dispatcher(
+) -> OutboxDispatcher:
+    return OutboxDispatcher(
         database,
         {Channel.TELEGRAM: sender},
         {Channel.TELEGRAM: rate} if rate is not None else {},
@@ -155,7 +155,9 @@ async def test_a_worker_stopped_during_a_hanging_send_records_what_went_at_once(
     await families_on_telegram(database, clock, 3)
     await announce(database, clock)
     sender = OneSendHangs()  # outcomes are written three at a time with six in flight: two wait for a third
-    worker = Dispatcher(database, {Channel.TELEGRAM: sender}, {}, clock, concurrency=6, sleep=clock.sleep)
+    worker = OutboxDispatcher(
+        database, {Channel.TELEGRAM: sender}, {}, clock, concurrency=6, sleep=clock.sleep
+    )
     round_in_hand = asyncio.create_task(worker.drain())
     try:
         await sender.hanging.wait()

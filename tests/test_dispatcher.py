@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.outbox.dispatcher import LEASE, LONGEST_WAIT, Dispatcher
+from bot.outbox.dispatcher import LEASE, LONGEST_WAIT, OutboxDispatcher
 from bot.service import Role, Service
 from bot.settings import Settings
 from core.channel import Channel
@@ -70,10 +70,10 @@ async def announce(database: Database, clock: Clock) -> int:
 @pytest.fixture
 async def dispatcher(
     database: Database, fake_telegram: FakeTelegram, clock: Clock
-) -> AsyncIterator[Dispatcher]:
+) -> AsyncIterator[OutboxDispatcher]:
     """A worker sending on Telegram at 20 a second; its waits move the test's clock on at once."""
     bot = create_bot(TOKEN, fake_telegram.url)
-    yield Dispatcher(
+    yield OutboxDispatcher(
         database,
         {Channel.TELEGRAM: TelegramSender(bot)},
         {Channel.TELEGRAM: 20},
@@ -89,7 +89,7 @@ async def statuses(database: Database) -> dict[str, int]:
 
 
 async def test_every_family_gets_the_announcement_once_in_her_language(
-    database: Database, fake_telegram: FakeTelegram, clock: Clock, dispatcher: Dispatcher
+    database: Database, fake_telegram: FakeTelegram, clock: Clock, dispatcher: OutboxDispatcher
 ) -> None:
     sending = dispatcher
     await families_on_telegram(database, clock, 60, english=10)
@@ -106,7 +106,9 @@ async def test_every_family_gets_the_announcement_once_in_her_language(
     assert len(set(ids)) == 60
 
 
-async def test_the_rate_is_never_exceeded(database: Database, clock: Clock, dispatcher: Dispatcher) -> None:
+async def test_the_rate_is_never_exceeded(
+    database: Database, clock: Clock, dispatcher: OutboxDispatcher
+) -> None:
     sending = dispatcher
     await families_on_telegram(database, clock, 41)
     await announce(database, clock)
@@ -118,7 +120,7 @@ async def test_the_rate_is_never_exceeded(database: Database, clock: Clock, disp
 
 
 async def test_faults_are_retried_or_classified(
-    database: Database, fake_telegram: FakeTelegram, clock: Clock, dispatcher: Dispatcher
+    database: Database, fake_telegram: FakeTelegram, clock: Clock, dispatcher: OutboxDispatcher
 ) -> None:
     sending = dispatcher
     await families_on_telegram(database, clock, 6)
@@ -144,7 +146,7 @@ async def test_faults_are_retried_or_classified(
 
 
 async def test_families_who_stopped_announcements_are_not_sent_them(
-    database: Database, fake_telegram: FakeTelegram, clock: Clock, dispatcher: Dispatcher
+    database: Database, fake_telegram: FakeTelegram, clock: Clock, dispatcher: OutboxDispatcher
 ) -> None:
     sending = dispatcher
     await families_on_telegram(database, clock, 3)
@@ -156,7 +158,7 @@ async def test_families_who_stopped_announcements_are_not_sent_them(
 
 
 async def test_a_dead_workers_claim_is_sent_by_the_next_one(
-    database: Database, fake_telegram: FakeTelegram, clock: Clock, dispatcher: Dispatcher
+    database: Database, fake_telegram: FakeTelegram, clock: Clock, dispatcher: OutboxDispatcher
 ) -> None:
     sending = dispatcher
     await families_on_telegram(database, clock, 5)
@@ -236,7 +238,7 @@ async def test_a_worker_does_not_poll_telegram(
 
 
 async def test_who_blocked_the_bot_is_left_out_until_she_writes_again(
-    database: Database, fake_telegram: FakeTelegram, clock: Clock, dispatcher: Dispatcher
+    database: Database, fake_telegram: FakeTelegram, clock: Clock, dispatcher: OutboxDispatcher
 ) -> None:
     from conversations.engine.engine import Engine
     from conversations.flows import all_flows
@@ -258,7 +260,7 @@ async def test_who_blocked_the_bot_is_left_out_until_she_writes_again(
 
 
 async def test_announcements_wait_for_morning_in_quiet_hours(
-    database: Database, fake_telegram: FakeTelegram, clock: Clock, dispatcher: Dispatcher
+    database: Database, fake_telegram: FakeTelegram, clock: Clock, dispatcher: OutboxDispatcher
 ) -> None:
     sending = dispatcher
     sending.quiet = QuietHours.parse("22:00-08:00")
@@ -273,7 +275,7 @@ async def test_announcements_wait_for_morning_in_quiet_hours(
 
 
 async def test_a_reminder_waits_for_morning_unless_the_event_starts_first(
-    database: Database, fake_telegram: FakeTelegram, clock: Clock, dispatcher: Dispatcher
+    database: Database, fake_telegram: FakeTelegram, clock: Clock, dispatcher: OutboxDispatcher
 ) -> None:
     sending = dispatcher
     sending.quiet = QuietHours.parse("22:00-08:00")
@@ -309,7 +311,7 @@ async def test_a_reminder_waits_for_morning_unless_the_event_starts_first(
 
 
 async def test_stop_stops_announcements_not_the_answers_to_what_she_asked(
-    database: Database, fake_telegram: FakeTelegram, clock: Clock, dispatcher: Dispatcher
+    database: Database, fake_telegram: FakeTelegram, clock: Clock, dispatcher: OutboxDispatcher
 ) -> None:
     sending = dispatcher
     await families_on_telegram(database, clock, 1)
@@ -445,7 +447,7 @@ async def test_a_worker_killed_mid_announcement_loses_nothing(
     )
     bot = create_bot(TOKEN, fake_telegram.url)
     survivor_clock = Clock(now)
-    survivor = Dispatcher(
+    survivor = OutboxDispatcher(
         database,
         {Channel.TELEGRAM: TelegramSender(bot)},
         {},

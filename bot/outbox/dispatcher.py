@@ -48,7 +48,7 @@ ELSEWHERE = timedelta(minutes=1)  # when a delivery for a channel not sent on he
 DEFAULT_CONCURRENCY = 20  # sends in flight at once on each channel (USAR_DISPATCH_CONCURRENCY)
 
 
-class Dispatcher:
+class OutboxDispatcher:
     def __init__(
         self,
         database: Database,
@@ -288,7 +288,9 @@ class _Lease:
     """What one round holds: its claims, renewed together (by the heartbeat every third of a lease, and
     whenever a send finds the last renewal half a lease old), and which of them are still its own."""
 
-    def __init__(self, dispatcher: Dispatcher, claimed: Sequence[Claimed], claimed_at: datetime) -> None:
+    def __init__(
+        self, dispatcher: OutboxDispatcher, claimed: Sequence[Claimed], claimed_at: datetime
+    ) -> None:
         self.dispatcher = dispatcher
         self.held = {delivery.id: delivery for delivery in claimed}  # claimed, not yet recorded
         self.mine = set(self.held)

@@ -18,7 +18,7 @@ from core.i18n import _
 from office import audit, exports
 from storage.audit import Line
 
-SHOWN = 200  # the latest entries on the page; the download has them all
+PAGE = 200  # the latest entries on the page; the download has them all
 
 
 def add_routes(router: web.UrlDispatcher) -> None:
@@ -48,7 +48,7 @@ async def audit_page(request: web.Request) -> web.StreamResponse:
             staff_member=member,
             since=since,
             newest_first=True,
-            limit=SHOWN,
+            limit=PAGE,
         )
         return list(lines)
 
@@ -61,7 +61,7 @@ async def audit_page(request: web.Request) -> web.StreamResponse:
     return aiohttp_jinja2.render_template(
         "audit.html",
         request,
-        {"lines": lines, "asked": asked, "offices": offices, "shown": SHOWN, "problem": problem},
+        {"lines": lines, "asked": asked, "offices": offices, "shown": PAGE, "problem": problem},
         status=400 if problem else 200,
     )
 

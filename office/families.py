@@ -139,7 +139,7 @@ def _family(line: Line, office_codes: dict[str, str]) -> tuple[KnownFamily | Non
 # -- through the console: a list checked, then confirmed ---------------------------------------------------
 
 UPLOAD_KEPT = timedelta(hours=1)  # a checked list waits this long for its confirmation
-SHOWN = 50  # imported families on a page
+PAGE = 50  # imported families on a page
 
 
 @dataclass(frozen=True)
@@ -156,8 +156,8 @@ def waiting(session: Session, actor: Actor, page: int = 1) -> Waiting:
     """Her office's imported families not yet registered (admins: every office's), newest first."""
     scope = rights(session, actor).scope
     page = max(page, 1)
-    found, total = contacts.waiting(session, scope, (page - 1) * SHOWN, SHOWN)
-    return Waiting(found, total, page, max((total + SHOWN - 1) // SHOWN, 1))
+    found, total = contacts.waiting(session, scope, (page - 1) * PAGE, PAGE)
+    return Waiting(found, total, page, max((total + PAGE - 1) // PAGE, 1))
 
 
 @action

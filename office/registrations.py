@@ -508,7 +508,7 @@ def _typed(typed: str) -> Search:
     return Search(mobile=mobile)
 
 
-MESSAGES_SHOWN = 50  # on her page, the latest
+MESSAGES_PAGE = 50  # on her page, the latest
 
 
 @dataclass(frozen=True)
@@ -535,7 +535,7 @@ def family_file(session: Session, actor: Actor, family_id: int) -> FamilyFile:
         events.invitations_of(session, found.id),
         canteens.her_applications(session, found.id),
         tips.results_of(session, found.id),
-        deliveries.sent_to(session, found.id, MESSAGES_SHOWN),
+        deliveries.sent_to(session, found.id, MESSAGES_PAGE),
     )
 
 

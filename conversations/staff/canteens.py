@@ -32,7 +32,7 @@ from office.words import APPLICATION_STATUSES, said
 from storage.models import CanteenApplication, CanteenOpportunity
 
 DECISION = "canteen_decision"  # the decision waiting for her "yes": every decision is told to the family
-SHOWN_AT_ONCE = 20
+PAGE = 20
 
 
 @dataclass(frozen=True)
@@ -106,7 +106,7 @@ def listing(turn: Turn) -> None:
             label=_opportunity_label(turn, o, offices_shown),
             payload=ShowOpportunity(o.id),
         )
-        for o in found[:SHOWN_AT_ONCE]
+        for o in found[:PAGE]
     ]
     text = (
         _("Canteen opportunities (🔒: applications closed). Choose one to see its applicants:")
@@ -143,7 +143,7 @@ def detail(turn: Turn) -> None:
     ]
     offers = [
         Offer(label=f"{a.full_name} · {_status(a.status)}", payload=ShowApplication(a.application_id))
-        for a in found[:SHOWN_AT_ONCE]
+        for a in found[:PAGE]
         if a.status != ApplicationStatus.WITHDRAWN.value
     ]
     if opportunity.is_open(turn.now):

@@ -31,8 +31,8 @@ from storage.audiences import Audience
 from storage.models import Event
 
 RECENT = timedelta(days=14)  # how long an event stays on the list after it ended
-SHOWN_AT_ONCE = 10
-NAMES_SHOWN = 30
+PAGE = 10
+NAMES_PAGE = 30
 
 
 @dataclass(frozen=True)
@@ -95,7 +95,7 @@ def listing(turn: Turn) -> None:
         return
     ahead = [event for event in upcoming if event.ends_at > turn.now]
     over = [event for event in reversed(upcoming) if event.ends_at <= turn.now]  # the latest first
-    shown = (ahead + over)[:SHOWN_AT_ONCE]
+    shown = (ahead + over)[:PAGE]
     turn.step = Step.LIST
     turn.say(
         _("Upcoming events, and those of the last two weeks (✓ over). Choose one to see its answers:"),
@@ -130,9 +130,9 @@ def detail(turn: Turn) -> None:
     if event.cancelled_at is not None:
         lines.append(_("This event is cancelled."))
     if going:
-        lines.append(_("Going: %(names)s", names=comma_list(going[:NAMES_SHOWN], turn.language)))
+        lines.append(_("Going: %(names)s", names=comma_list(going[:NAMES_PAGE], turn.language)))
     if waiting:
-        lines.append(_("Waiting list: %(names)s", names=comma_list(waiting[:NAMES_SHOWN], turn.language)))
+        lines.append(_("Waiting list: %(names)s", names=comma_list(waiting[:NAMES_PAGE], turn.language)))
     offers = []
     if event.cancelled_at is None and turn.now >= event.starts_at:
         offers.append(Offer(label=N_("Mark attendance"), payload=EventsOption.ATTENDANCE))
@@ -156,7 +156,7 @@ def marking(turn: Turn) -> None:
         events.guests(turn.session, turn.actor, event.id),
         key=lambda line: line.status != GuestStatus.GOING.value,
     )
-    hidden = len(guests) - NAMES_SHOWN
+    hidden = len(guests) - NAMES_PAGE
     turn.say(
         _(
             "Choose each family who came, or several at once (“1 3 4”); ✅ marks those counted, and "
@@ -179,7 +179,7 @@ def marking(turn: Turn) -> None:
                     # delivering it twice) is then a stale button, not a mark taken back.
                     payload=(NotCame if line.attended_at else Came)(line.beneficiary_id),
                 )
-                for line in guests[:NAMES_SHOWN]
+                for line in guests[:NAMES_PAGE]
             ),
             Offer(label=N_("Done"), payload=EventsOption.DONE),
         ],

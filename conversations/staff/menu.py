@@ -25,7 +25,7 @@ from office import staff as office_staff
 from office.errors import OfficeError
 from office.words import ACTIONS, OUTCOMES, said
 
-AUDIT_SHOWN = 20
+AUDIT_PAGE = 20
 
 
 class StaffOption(Options, prefix="staff"):
@@ -99,7 +99,7 @@ def office_log(turn: Turn) -> str:
     """Admins: the latest office actions, newest first, in words."""
     lines = [_("The latest office actions:")]
     names = offices.names(turn.session, turn.language)
-    for line in audit.history(turn.session, turn.actor, newest_first=True, limit=AUDIT_SHOWN):
+    for line in audit.history(turn.session, turn.actor, newest_first=True, limit=AUDIT_PAGE):
         lines.append(
             " · ".join(
                 part

@@ -22,7 +22,7 @@ from office.errors import OfficeError
 from office.words import FILE_KINDS, TOPICS, said
 from storage.threads import FAMILY, NOTE, Listed
 
-SHOWN = 10
+PAGE = 10
 ICONS = {"voice": "🎤", "audio": "🎵", "photo": "🖼️", "video": "🎞️", "document": "📄"}  # on her phone
 OPEN_THREAD = "thread"  # the number of the question she has open, in her answers
 
@@ -54,7 +54,7 @@ def opening(turn: Turn) -> None:
 def listing(turn: Turn) -> None:
     turn.step = None
     try:
-        found = inbox.inbox(turn.session, turn.actor, limit=SHOWN)
+        found = inbox.inbox(turn.session, turn.actor, limit=PAGE)
     except OfficeError as refused:
         turn.say(refused.message)
         turn.go(FlowName.STAFF)

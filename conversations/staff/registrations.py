@@ -28,7 +28,7 @@ from storage.models import Beneficiary
 
 ASKING = "registration_asking"  # what the reason is for: a correction, or taking the verification back
 SEEN = "registration_seen"  # where her registration's history stood when it was on her screen
-SHOWN_AT_ONCE = 20
+PAGE = 20
 
 
 @dataclass(frozen=True)
@@ -99,7 +99,7 @@ def overview(turn: Turn) -> None:
 
 
 def waiting_list(turn: Turn) -> None:
-    waiting = registrations.waiting(turn.session, turn.actor, SHOWN_AT_ONCE)
+    waiting = registrations.waiting(turn.session, turn.actor, PAGE)
     if not waiting:
         turn.say(_("No registration is waiting for verification."))
         overview(turn)

@@ -36,7 +36,7 @@ class Step(StrEnum):
 
 
 @dataclass(frozen=True)
-class TipTopic(Payload, prefix="tips:topic"):
+class ShowTopic(Payload, prefix="tips:topic"):
     topic: str
 
 
@@ -76,7 +76,7 @@ def topics(turn: Turn) -> None:
     turn.say(
         _("Food-safety tips: choose a topic."),
         [
-            *(Offer(label=t.name(turn.language), payload=TipTopic(t.id)) for t in tips.topics(turn.session)),
+            *(Offer(label=t.name(turn.language), payload=ShowTopic(t.id)) for t in tips.topics(turn.session)),
             Offer(label=daily_label, payload=TipsOption.DAILY),
             Offer(label=N_("Main menu"), payload=TipsOption.MENU),
         ],
@@ -117,7 +117,7 @@ def tip(turn: Turn) -> None:
     turn.say("\n\n".join(lines), offers)
 
 
-def open_topic(turn: Turn, chosen: TipTopic) -> None:
+def open_topic(turn: Turn, chosen: ShowTopic) -> None:
     turn.remember(**{AT: {"topic": chosen.topic, "index": 0}})
     tip(turn)
 
@@ -206,7 +206,7 @@ def _finish(turn: Turn, topic_id: str, score: int, total: int) -> None:
             total=total,
         ),
         [
-            Offer(label=N_("Read its tips again"), payload=TipTopic(topic_id)),
+            Offer(label=N_("Read its tips again"), payload=ShowTopic(topic_id)),
             Offer(label=N_("Take the quiz again"), payload=TipsOption.QUIZ),
             Offer(label=N_("Another topic"), payload=TipsOption.TOPICS),
             Offer(label=N_("Main menu"), payload=TipsOption.MENU),
@@ -331,7 +331,7 @@ food_safety = Screens(
         On(Payload, TYPED, when=not_registered, go=FlowName.HOME),
         On(TipsOption.MENU, go=FlowName.HOME),
         On(TipsOption.TOPICS, show=topics),
-        On(TipTopic, then=open_topic),
+        On(ShowTopic, then=open_topic),
         On(TipsOption.NEXT, at=Step.READING, then=next_tip),
         On(TipsOption.QUIZ, at=Step.READING, then=take_quiz),
         On(QuizChoice, at=Step.QUIZZING, then=answer_question),

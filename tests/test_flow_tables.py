@@ -10,11 +10,12 @@ from pathlib import Path
 
 import pytest
 
+from conversations.engine.choices import ShowEvent
 from conversations.engine.forms import Form
 from conversations.engine.screens import TYPED, On, Screens
 from conversations.engine.turn import Answer, FlowName, Turn
 from conversations.flows import all_flows, check
-from conversations.staff.events import EventsOption, ShowEvent
+from conversations.staff.events import EventsOption
 
 ROOT = Path(__file__).resolve().parent.parent
 LONGEST_CHAIN = 6  # branches of one if/elif/else

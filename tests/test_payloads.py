@@ -7,12 +7,13 @@ from dataclasses import dataclass
 
 import pytest
 
+from conversations.engine.choices import ShowEvent
 from conversations.engine.engine import Engine
 from conversations.engine.forms import FormOption, YesNoAnswer
 from conversations.family.tips import QuizChoice
 from conversations.flows import all_flows
 from conversations.staff.canteens import Decide
-from conversations.staff.events import Came, EventsOption, NotCame, ShowEvent
+from conversations.staff.events import Came, EventsOption, NotCame
 from conversations.staff.registrations import ShowFamily
 from core.domain import ApplicationStatus, StaffRole
 from core.payloads import Options, Payload, Rsvp, YesNo, kept, parse

@@ -1,4 +1,4 @@
-"""Options that flows of both sides offer: the active offices, and what a family makes."""
+"""Options that flows of both sides offer: the active offices, what a family makes, and an event shown."""
 
 from __future__ import annotations
 
@@ -23,6 +23,13 @@ class OfficeChoice(Payload, prefix="office"):
 @dataclass(frozen=True)
 class ProductChoice(Payload, prefix="product"):
     product: Product
+
+
+@dataclass(frozen=True)
+class ShowEvent(Payload, prefix="event"):
+    """An event to show: a family's training, or an event in the staff's list."""
+
+    event: int
 
 
 def office_options(turn: Turn) -> Sequence[Offer]:

@@ -9,11 +9,11 @@ step of any conversation (see `answer_invitation`). Words not understood here ar
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import StrEnum
 
 from babel.dates import format_date
 
+from conversations.engine.choices import ShowEvent
 from conversations.engine.screens import TYPED, On, Screens, Shown, not_registered
 from conversations.engine.turn import FlowName, Turn
 from conversations.family import ask_office
@@ -37,11 +37,6 @@ YOUR_ANSWER = {
     GuestStatus.WAITLISTED: N_("It was full when you answered: you are on the waiting list."),
 }
 MARK = {GuestStatus.GOING: " ✅", GuestStatus.WAITLISTED: " ⏳", GuestStatus.NOT_GOING: " ❌"}
-
-
-@dataclass(frozen=True)
-class ShowTraining(Payload, prefix="training"):
-    event: int
 
 
 class TrainingsOption(Options, prefix="trainings"):
@@ -95,7 +90,7 @@ def listing(turn: Turn) -> None:
     offers = [
         Offer(
             label=f"{_day(event, turn)} · {event.title(turn.language)}{_mark(turn, event)}",
-            payload=ShowTraining(event.id),
+            payload=ShowEvent(event.id),
         )
         for event in upcoming[:8]
     ]
@@ -133,7 +128,7 @@ def detail(turn: Turn) -> None:
 # -- what she chose ------------------------------------------------------------------------------------
 
 
-def open_training(turn: Turn, chosen: ShowTraining) -> None:
+def open_training(turn: Turn, chosen: ShowEvent) -> None:
     SHOWN_TRAINING.keep(turn, chosen.event)
     detail(turn)
 
@@ -167,7 +162,7 @@ trainings = Screens(
         On(Payload, TYPED, when=not_registered, go=FlowName.HOME),  # whatever she chose
         On(TrainingsOption.MENU, go=FlowName.HOME),
         On(TrainingsOption.LIST, show=listing),
-        On(ShowTraining, then=open_training),
+        On(ShowEvent, then=open_training),
         On(TrainingsOption.CALENDAR, at=Step.DETAIL, when=calendar_offered, then=add_to_calendar),
     ),
     otherwise=ask_office.not_understood,

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
 
+from conversations.engine.choices import ShowEvent
 from conversations.engine.options import match_many
 from conversations.engine.screens import TYPED, Confirm, On, Screens, is_staff, not_understood
 from conversations.engine.turn import Answer, FlowName, Turn
@@ -33,11 +34,6 @@ from storage.models import Event
 RECENT = timedelta(days=14)  # how long an event stays on the list after it ended
 PAGE = 10
 NAMES_PAGE = 30
-
-
-@dataclass(frozen=True)
-class ShowEvent(Payload, prefix="event"):
-    event: int
 
 
 @dataclass(frozen=True)

@@ -21,10 +21,10 @@ from aiohttp import web
 from console import (
     audit_pages,
     canteens_pages,
+    contacts_pages,
     content_pages,
     families_pages,
     inbox_pages,
-    lists_pages,
     offices_pages,
     sign_in_pages,
     staff_pages,
@@ -71,7 +71,7 @@ AREAS: tuple[Callable[[web.UrlDispatcher], None], ...] = (
     content_pages.add_routes,
     offices_pages.add_routes,
     staff_pages.add_routes,
-    lists_pages.add_routes,
+    contacts_pages.add_routes,
     sign_in_pages.add_routes,
     inbox_pages.add_routes,
 )

@@ -16,7 +16,7 @@ CHUNK = 1000  # values per IN (…): under SQLite's and PostgreSQL's limits on b
 
 
 @dataclass(frozen=True)
-class KnownFamily:
+class KnownContact:
     """One row of an office's list, already checked."""
 
     national_id: str
@@ -36,12 +36,12 @@ def by_mobile(session: Session, mobile: str) -> Contact | None:
     return session.scalar(select(Contact).where(Contact.mobile == mobile))
 
 
-def _chunks(families: Sequence[KnownFamily]) -> Iterator[Sequence[KnownFamily]]:
+def _chunks(families: Sequence[KnownContact]) -> Iterator[Sequence[KnownContact]]:
     for start in range(0, len(families), CHUNK):
         yield families[start : start + CHUNK]
 
 
-def registered_among(session: Session, families: Sequence[KnownFamily]) -> set[str]:
+def registered_among(session: Session, families: Sequence[KnownContact]) -> set[str]:
     """The national IDs of those who already registered (by ID or by mobile): nothing to import for them."""
     registered: set[str] = set()
     for chunk in _chunks(families):
@@ -58,7 +58,7 @@ def registered_among(session: Session, families: Sequence[KnownFamily]) -> set[s
     return registered
 
 
-def mobiles_held_by_others(session: Session, families: Sequence[KnownFamily]) -> set[str]:
+def mobiles_held_by_others(session: Session, families: Sequence[KnownContact]) -> set[str]:
     """The mobiles that another imported family already has (a typo in one of the lists)."""
     held: set[str] = set()
     for chunk in _chunks(families):
@@ -70,7 +70,7 @@ def mobiles_held_by_others(session: Session, families: Sequence[KnownFamily]) ->
     return held
 
 
-def held_by_other_offices(session: Session, families: Sequence[KnownFamily], office_code: str) -> set[str]:
+def held_by_other_offices(session: Session, families: Sequence[KnownContact], office_code: str) -> set[str]:
     """The national IDs of the lines whose national ID or mobile is already another office's, imported or
     registered: an office's import never moves, renames or re-numbers another office's family."""
     held: set[str] = set()
@@ -91,7 +91,7 @@ def held_by_other_offices(session: Session, families: Sequence[KnownFamily], off
     return held
 
 
-def _existing(session: Session, families: Sequence[KnownFamily]) -> dict[str, Contact]:
+def _existing(session: Session, families: Sequence[KnownContact]) -> dict[str, Contact]:
     existing: dict[str, Contact] = {}
     for chunk in _chunks(families):
         ids = [family.national_id for family in chunk]
@@ -102,7 +102,7 @@ def _existing(session: Session, families: Sequence[KnownFamily]) -> dict[str, Co
     return existing
 
 
-def plan(session: Session, families: Sequence[KnownFamily]) -> Saved:
+def plan(session: Session, families: Sequence[KnownContact]) -> Saved:
     """What saving them would do, without saving."""
     registered = registered_among(session, families)
     known = set(_existing(session, families)) - registered
@@ -113,7 +113,7 @@ def plan(session: Session, families: Sequence[KnownFamily]) -> Saved:
     )
 
 
-def save_all(session: Session, families: Sequence[KnownFamily], by: str, now: datetime) -> Saved:
+def save_all(session: Session, families: Sequence[KnownContact], by: str, now: datetime) -> Saved:
     """Add the new ones and refresh the known ones (a list imported again); skip the registered."""
     registered = registered_among(session, families)
     existing = _existing(session, families)

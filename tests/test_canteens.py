@@ -12,8 +12,8 @@ from openpyxl import Workbook
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from bot.cli import beneficiaries as beneficiaries_cli
 from bot.cli import canteens as canteens_cli
-from bot.cli import families as families_cli
 from bot.cli.arguments import in_english
 from conversations.engine.engine import Engine
 from core.domain import ApplicationStatus, StaffRole
@@ -69,7 +69,7 @@ async def test_from_publishing_to_the_decision(
     assert "✅ " + ar("The school is in your office's area.") in heard
 
     verified = await database.run(
-        in_english(lambda s: families_cli.verify(arguments(who="1000000008"), s, clock.now))
+        in_english(lambda s: beneficiaries_cli.verify(arguments(who="1000000008"), s, clock.now))
     )
     assert verified == "Family 1 is verified; she is told, in her language."
     await database.run(lambda s: tips.load_shipped(s))

@@ -18,7 +18,7 @@ from core.domain import StaffRole
 from core.i18n import use_language
 from core.validators import with_check_digit
 from handlers.whatsapp.sender import WhatsAppSender, twilio_client
-from office import families
+from office import contacts
 from office.errors import RejectedFile
 from office.rights import OPERATOR, Actor
 from office.tables import read_lines
@@ -59,8 +59,8 @@ async def imported(
 
     def work(session: Session) -> Saved:
         with use_language("en"):
-            return families.import_list(
-                session, actor, read_lines(path, families.COLUMNS), NOW, dry_run=dry_run
+            return contacts.import_list(
+                session, actor, read_lines(path, contacts.COLUMNS), NOW, dry_run=dry_run
             )
 
     return await database.run(work)

@@ -19,7 +19,8 @@ from bot import web
 from conversations.engine.engine import Engine
 from core.domain import ApplicationStatus, DeliveryStatus, StaffRole
 from core.i18n import use_language
-from office import canteens, event_notices, events, exports, families
+from office import canteens, event_notices, events, exports
+from office import contacts as office_contacts
 from office.errors import OfficeError, RejectedFile
 from office.rights import OPERATOR, Actor
 from office.tables import Line, neutralised
@@ -128,7 +129,7 @@ async def test_an_offices_import_never_touches_another_offices_families(
     await town(database, clock)  # family 2 is registered with Jeddah
     await database.run(lambda s: staff.add_or_update(s, "901", StaffRole.STAFF, "makkah", clock.now))
     jeddah = _line(2, 50, "نورة علي", "0551110050", "jeddah")
-    await database.run(lambda s: families.import_list(s, OPERATOR, [jeddah], clock.now))
+    await database.run(lambda s: office_contacts.import_list(s, OPERATOR, [jeddah], clock.now))
 
     lines = [
         _line(2, 50, "نورة سعد", "0551110050", "makkah"),  # Jeddah's, moved and renamed into Makkah's list
@@ -142,7 +143,7 @@ async def test_an_offices_import_never_touches_another_offices_families(
         def attempt(session: Session, dry_run: bool = dry_run) -> list[str]:
             with use_language("en"):
                 try:
-                    families.import_list(session, Actor("901"), lines, clock.now, dry_run=dry_run)
+                    office_contacts.import_list(session, Actor("901"), lines, clock.now, dry_run=dry_run)
                 except RejectedFile as rejected:
                     return rejected.problems
             return []

@@ -22,11 +22,11 @@ from office import (
     announcements,
     audit,
     canteens,
+    contacts,
     content,
     event_notices,
     events,
     exports,
-    families,
     registrations,
 )
 from office import staff as office_staff
@@ -120,7 +120,7 @@ CASES = [
     Case("registrations.verify", lambda s, a: registrations.verify(s, a, 9, LATER), EVERYONE_BUT_OTHER),
     Case(
         "families.import",
-        lambda s, a: families.import_list(s, a, [_line()], LATER),
+        lambda s, a: contacts.import_list(s, a, [_line()], LATER),
         EVERYONE_BUT_OTHER,
         RejectedFile,
     ),

@@ -13,7 +13,7 @@ from office import registrations
 from office.errors import Refused
 from storage import contacts
 from storage.beneficiaries import NewBeneficiary
-from storage.contacts import KnownFamily
+from storage.contacts import KnownContact
 from storage.db import Database
 from storage.models import Beneficiary, Conversation
 from tests.people import Clock, Person, ar, en
@@ -503,7 +503,7 @@ async def test_registering_as_an_office_action_refuses_what_is_taken_and_an_offi
         language="ar",
         consented_at=clock.now,
     )
-    on_the_list = KnownFamily(fatima.national_id, fatima.full_name, fatima.mobile, "makkah")
+    on_the_list = KnownContact(fatima.national_id, fatima.full_name, fatima.mobile, "makkah")
     await database.run(lambda s: contacts.save_all(s, [on_the_list], "900", clock.now))
 
     async def registers(new: NewBeneficiary) -> int:

@@ -5,8 +5,8 @@ Without `--as`, a command acts as the operator, with every right; with `--as ADD
 rights apply to every command that touches an office's data, exactly as in her chat.
 
 Here: the parser, made of each area's commands (one module per area: `chat`, `run`, `staff`, `announcements`,
-`events`, `canteens`, `content`, `families`, `offices`, `exports`), and `main`. The office areas' actions run
-in one transaction each (`actions`); what the commands share is in `arguments`.
+`events`, `canteens`, `content`, `beneficiaries`, `offices`, `exports`), and `main`. The office areas' actions
+run in one transaction each (`actions`); what the commands share is in `arguments`.
 """
 
 from __future__ import annotations
@@ -23,12 +23,12 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot import logs
 from bot.cli import (
     announcements,
+    beneficiaries,
     canteens,
     chat,
     content,
     events,
     exports,
-    families,
     offices,
     run,
     staff,
@@ -60,7 +60,7 @@ def parser() -> argparse.ArgumentParser:
         run=office_command, actions=canteens.ACTIONS, export=canteens.write_applicants, exported="applicants"
     )
     content.add_commands(commands)
-    families.add_commands(commands).set_defaults(run=office_command, actions=families.ACTIONS)
+    beneficiaries.add_commands(commands).set_defaults(run=office_command, actions=beneficiaries.ACTIONS)
     offices.add_commands(commands).set_defaults(run=office_command, actions=offices.ACTIONS)
     exports.add_commands(commands)
     return root

@@ -1,7 +1,7 @@
 """`usar canteens`: school-canteen opportunities from the command line — publish one (or many from a CSV or
 XLSX file), list them, see and decide on applicants, close one early, export its applicants; and `usar
-beneficiaries verify` (bot.cli.families), which eligibility needs. Each command calls the one office action
-(office.canteens) that the staff chat calls too.
+beneficiaries verify` (bot.cli.beneficiaries), which eligibility needs. Each command calls the one office
+action (office.canteens) that the staff chat calls too.
 """
 
 from __future__ import annotations

@@ -38,7 +38,7 @@ from core.i18n import _, use_language
 from core.payloads import parse
 from core.text import fold, normalise
 from locales import DEFAULT_LANGUAGE, LANGUAGES
-from office import families, inbox, registrations
+from office import contacts, inbox, registrations
 from storage import beneficiaries, seen
 from storage import conversations as saved
 from storage.db import Database, is_unreachable
@@ -331,7 +331,7 @@ def _subscription(turn: Turn, *, stop: bool) -> None:
     """STOP and START: announcements and tips stop or resume; answers to her own messages never stop."""
     family_id = turn.conversation.beneficiary_id
     mobile = vouched_mobile(turn.inbound) if family_id is None else None
-    if mobile is not None and families.stop_messages(turn.session, mobile, turn.now, stop=stop):
+    if mobile is not None and contacts.stop_messages(turn.session, mobile, turn.now, stop=stop):
         # Her office's list has her: its invitations to register stop (or start again).
         turn.say(
             _("We will not write to you again unless you write to us.")

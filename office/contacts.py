@@ -25,7 +25,7 @@ from office.errors import NotFound, Problem, Refused, RejectedFile
 from office.rights import Actor, Rights, rights
 from office.tables import Line
 from storage import contacts, uploads
-from storage.contacts import KnownFamily, Saved
+from storage.contacts import KnownContact, Saved
 from storage.models import Contact
 
 COLUMNS = {
@@ -68,11 +68,11 @@ def import_list(
     return saved
 
 
-def _checked(session: Session, by: Rights, lines: Sequence[Line]) -> list[KnownFamily]:
+def _checked(session: Session, by: Rights, lines: Sequence[Line]) -> list[KnownContact]:
     """Each line as a family, or RejectedFile listing every bad line."""
     office_codes = offices.by_any_name(session)
     problems: list[tuple[int, str]] = []
-    checked: list[tuple[int, KnownFamily]] = []
+    checked: list[tuple[int, KnownContact]] = []
     first_seen: dict[tuple[str, str], int] = {}
     for line in lines:
         family, wrong = _family(line, office_codes)
@@ -107,7 +107,7 @@ def _checked(session: Session, by: Rights, lines: Sequence[Line]) -> list[KnownF
     return families
 
 
-def _family(line: Line, office_codes: dict[str, str]) -> tuple[KnownFamily | None, list[str]]:
+def _family(line: Line, office_codes: dict[str, str]) -> tuple[KnownContact | None, list[str]]:
     """The family on the line, or what is wrong with each of its columns."""
     values = line.values
     parsed: dict[str, str] = {}
@@ -133,7 +133,7 @@ def _family(line: Line, office_codes: dict[str, str]) -> tuple[KnownFamily | Non
         )
     if wrong or office is None:
         return None, wrong
-    return KnownFamily(parsed["national_id"], parsed["name"], parsed["mobile"], office), []
+    return KnownContact(parsed["national_id"], parsed["name"], parsed["mobile"], office), []
 
 
 # -- through the console: a list checked, then confirmed ---------------------------------------------------

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from bot.cli.arguments import actor_of, add_as
 from core.dates import short_stamp
-from office import audit, families, registrations, words
+from office import audit, contacts, registrations, words
 from office.tables import read_lines
 
 
@@ -53,8 +53,8 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 
 def import_list(arguments: argparse.Namespace, session: Session, now: datetime) -> str:
-    lines = read_lines(arguments.file, families.COLUMNS)
-    saved = families.import_list(session, actor_of(arguments), lines, now, dry_run=arguments.dry_run)
+    lines = read_lines(arguments.file, contacts.COLUMNS)
+    saved = contacts.import_list(session, actor_of(arguments), lines, now, dry_run=arguments.dry_run)
     done = "would be" if arguments.dry_run else "were"
     return (
         f"usar: {saved.added} families {done} added and {saved.updated} updated; "

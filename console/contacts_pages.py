@@ -1,4 +1,4 @@
-"""An office's list of families (`office.families`), sent in the browser: the file checked line by line,
+"""An office's list of families (`office.contacts`), sent in the browser: the file checked line by line,
 then imported once she confirms; those imported and not registered yet, one taken off the list."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from console import views
 from console.context import Notice, console_of, said, same_token, signed_in_as, told
 from console.forms import redirect_saying
 from core.i18n import N_, _
-from office import families
+from office import contacts
 from office.errors import RejectedFile
 from office.tables import MAX_FILE_BYTES, Line, read_lines
 from storage.contacts import Saved
@@ -34,7 +34,7 @@ async def lists_page(request: web.Request, checked: dict[str, object] | None = N
     who = signed_in_as(request)
     page = int(request.query["page"]) if request.query.get("page", "").isdigit() else 1
     database = console_of(request).database
-    found = await database.run(lambda s: families.waiting(s, who.actor, min(page, 100_000)))
+    found = await database.run(lambda s: contacts.waiting(s, who.actor, min(page, 100_000)))
     office_names = dict(await database.run(views.office_choices))
     imported = told(request, "imported")
     return aiohttp_jinja2.render_template(
@@ -57,7 +57,7 @@ def _read_list(name: str, content: bytes) -> list[Line]:
     with tempfile.TemporaryDirectory() as directory:
         path = Path(directory) / f"list{Path(name).suffix.lower()}"
         path.write_bytes(content)
-        return read_lines(path, families.COLUMNS)
+        return read_lines(path, contacts.COLUMNS)
 
 
 async def _checked(request: web.Request, name: str, content: bytes, *, save: bool) -> Saved:
@@ -66,7 +66,7 @@ async def _checked(request: web.Request, name: str, content: bytes, *, save: boo
     lines = await asyncio.to_thread(_read_list, name, content)
     now = console.clock()
     return await console.database.run(
-        lambda s: families.import_list(s, who.actor, lines, now, dry_run=not save)
+        lambda s: contacts.import_list(s, who.actor, lines, now, dry_run=not save)
     )
 
 
@@ -105,7 +105,7 @@ async def check_list(request: web.Request) -> web.StreamResponse:
         return await lists_page(request, _rejected(name, rejected))
     console = console_of(request)
     token = await console.database.run(
-        lambda s: families.hold(s, who.actor, name, bytes(content), console.clock())
+        lambda s: contacts.hold(s, who.actor, name, bytes(content), console.clock())
     )
     return await lists_page(request, {"name": name, "saved": saved, "token": token})
 
@@ -119,12 +119,12 @@ async def import_list(request: web.Request) -> web.StreamResponse:
     console, who = console_of(request), signed_in_as(request)
     form = await request.post()
     token = str(form.get("upload", ""))[:64]
-    name, content = await console.database.run(lambda s: families.held(s, who.actor, token, console.clock()))
+    name, content = await console.database.run(lambda s: contacts.held(s, who.actor, token, console.clock()))
     try:
         saved = await _checked(request, name, content, save=True)
     except RejectedFile as rejected:  # changed since she checked it (another import, a registration)
         return await lists_page(request, _rejected(name, rejected))
-    await console.database.run(lambda s: families.let_go(s, token))
+    await console.database.run(lambda s: contacts.let_go(s, token))
     lists = request.app.router["lists"].url_for()
     raise redirect_saying(request, lists, Notice("imported", str(saved.added + saved.updated)))
 
@@ -132,5 +132,5 @@ async def import_list(request: web.Request) -> web.StreamResponse:
 async def remove_contact(request: web.Request) -> web.StreamResponse:
     console, who = console_of(request), signed_in_as(request)
     contact_id = int(request.match_info["contact"])
-    await console.database.run(lambda s: families.remove(s, who.actor, contact_id, console.clock()))
+    await console.database.run(lambda s: contacts.remove(s, who.actor, contact_id, console.clock()))
     raise redirect_saying(request, request.app.router["lists"].url_for(), Notice("removed"))

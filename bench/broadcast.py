@@ -1,4 +1,4 @@
-"""Broadcast benchmark: enqueueing an audience of 100,000, dispatch throughput, the achieved rate, memory.
+"""Announcement benchmark: enqueueing an audience of 100,000, dispatch throughput, the achieved rate, memory.
 
     .venv/bin/python bench/broadcast.py [--families 100000] [--dispatch 0] [--rate-seconds 60]
                                         [--concurrency 20] [--workers 3]

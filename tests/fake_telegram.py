@@ -7,8 +7,8 @@ phone would send.
 Run on its own (`python -m tests.fake_telegram [--token T] [--count-only]`), it serves in that process on an
 ephemeral port, prints its URL as the first line of standard output and stops when standard input closes.
 GET /fake/sends answers how many messages it was sent, and with ?times=1 when each went (time.monotonic(),
-on Linux one clock for every process); POST /fake/reset forgets them. The broadcast benchmark runs it so
-that the server does not take the sending process's CPU.
+on Linux one clock for every process); POST /fake/reset forgets them. The announcement benchmark
+(bench/broadcast.py) runs it so that the server does not take the sending process's CPU.
 """
 
 from __future__ import annotations

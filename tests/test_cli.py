@@ -260,10 +260,10 @@ def families_in(workdir: Path) -> None:
     asyncio.run(seed())
 
 
-def test_broadcast_counts_previews_and_schedules(workdir: Path) -> None:
+def test_announcements_counts_previews_and_schedules(workdir: Path) -> None:
     families_in(workdir)
     dry = usar(
-        "broadcast",
+        "announcements",
         "create",
         "--ar",
         "ملتقى الأسر يوم الثلاثاء",
@@ -278,7 +278,7 @@ def test_broadcast_counts_previews_and_schedules(workdir: Path) -> None:
     )
     assert "Arabic: ملتقى الأسر يوم الثلاثاء" in dry.stdout and "Dry run" in dry.stdout
     made = usar(
-        "broadcast",
+        "announcements",
         "create",
         "--ar",
         "ملتقى",
@@ -293,14 +293,14 @@ def test_broadcast_counts_previews_and_schedules(workdir: Path) -> None:
     assert made.returncode == 0, made.stderr
     assert "Reaches 2 families" in made.stdout and "2099-05-01 09:00 Riyadh time" in made.stdout
     assert "Announcement 1 created" in made.stdout
-    status = usar("broadcast", "status", "1", "--follow", cwd=workdir)
+    status = usar("announcements", "status", "1", "--follow", cwd=workdir)
     assert status.returncode == 0, status.stderr
     assert (
         status.stdout.startswith("scheduled for 2099-05-01 09:00 Riyadh time") and "0/0" not in status.stdout
     )
-    listed = usar("announcements", "list", cwd=workdir)  # the other name of `usar broadcast`
+    listed = usar("broadcast", "list", cwd=workdir)  # its old name, kept for scripts
     assert listed.stdout.startswith("1. ملتقى\n   scheduled for 2099-05-01 09:00")
-    assert usar("broadcast", "cancel", "1", cwd=workdir).returncode == 0
+    assert usar("announcements", "cancel", "1", cwd=workdir).returncode == 0
 
 
 @pytest.mark.parametrize(
@@ -313,12 +313,12 @@ def test_broadcast_counts_previews_and_schedules(workdir: Path) -> None:
         (["--as", "nobody"], "“nobody” is not a staff member."),
     ],
 )
-def test_broadcast_mistakes_are_explained_and_create_nothing(
+def test_announcements_mistakes_are_explained_and_create_nothing(
     workdir: Path, arguments: list[str], message: str
 ) -> None:
     families_in(workdir)
     usar("staff", "add", "--address", "5550001", "--role", "staff", "--office", "jumum", cwd=workdir)
-    result = usar("broadcast", "create", "--ar", "نص", "--all-offices", *arguments, cwd=workdir)
+    result = usar("announcements", "create", "--ar", "نص", "--all-offices", *arguments, cwd=workdir)
     assert result.returncode == 2 and message in result.stderr, result.stderr
     assert usar("broadcast", "status", "1", cwd=workdir).stderr.strip() == "usar: There is no announcement 1."
 

@@ -38,7 +38,7 @@ async def office_command(arguments: argparse.Namespace, settings: Settings) -> i
         try:
             if arguments.action == "export":
                 await export(arguments, database, now)
-            elif arguments.command in ("broadcast", "announcements") and arguments.action == "status":
+            elif arguments.command in ("announcements", "broadcast") and arguments.action == "status":
                 await announcements.follow(arguments, database, now)
             else:
                 action: Action = arguments.actions[arguments.action]

@@ -1,5 +1,6 @@
-"""`usar broadcast` (or `usar announcements`): announcements from the command line — create (or just count
-and preview), follow the progress, cancel. The sending itself is `usar run`'s (its worker role)."""
+"""`usar announcements` (or `usar broadcast`, its old name, kept for scripts): announcements from the command
+line — create (or just count and preview), follow the progress, cancel. The sending itself is `usar run`'s
+(its worker role)."""
 
 from __future__ import annotations
 
@@ -25,16 +26,16 @@ from office.announcements import Stage, Status
 from office.errors import Problem, Refused
 
 BAR = 30
-FOLLOW_EVERY = 1.0  # seconds between redraws of `usar broadcast status --follow`
+FOLLOW_EVERY = 1.0  # seconds between redraws of `usar announcements status --follow`
 
 
 def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> argparse.ArgumentParser:
-    broadcast = commands.add_parser(
-        "broadcast",
-        aliases=["announcements"],
-        help="announcements to families: create, status, cancel (also: usar announcements)",
+    command = commands.add_parser(
+        "announcements",
+        aliases=["broadcast"],
+        help="announcements to families: create, status, cancel (also: usar broadcast)",
     )
-    actions = broadcast.add_subparsers(dest="action", metavar="ACTION", required=True)
+    actions = command.add_subparsers(dest="action", metavar="ACTION", required=True)
     create = actions.add_parser("create", help="count, preview and send or schedule an announcement")
     create.add_argument("--ar", required=True, help="the text in Arabic")
     create.add_argument("--en", help="the text in English (Arabic is sent to English readers without it)")
@@ -62,7 +63,7 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
             action.add_argument(
                 "--follow", action="store_true", help="redraw the progress bar until it is done"
             )
-    return broadcast
+    return command
 
 
 def create(arguments: argparse.Namespace, session: Session, now: datetime) -> str:

@@ -31,7 +31,8 @@ from sqlalchemy.orm import Session
 from bot.outbox.dispatcher import OutboxDispatcher
 from core.channel import Channel
 from handlers.terminal import TerminalSender
-from office import event_notices, inbox, sign_in, tips
+from office import event_notices, sign_in, tips
+from office import threads as office_threads
 from storage import announcements, canteens, conversations, deliveries, seen, threads
 from storage.db import Database
 from storage.kinds import QuietHours
@@ -48,7 +49,7 @@ Work = Callable[..., object]  # (session, now=…)
 
 def due_work(
     reminders: Sequence[timedelta] = event_notices.DEFAULT_REMINDERS,
-    unanswered_hours: float = inbox.UNANSWERED_HOURS,
+    unanswered_hours: float = office_threads.UNANSWERED_HOURS,
 ) -> list[tuple[str, Work]]:
     """The scheduler's jobs, by name, in the order they run."""
 
@@ -56,7 +57,7 @@ def due_work(
         return event_notices.remind_due(session, now, reminders)
 
     def unanswered(session: Session, now: datetime) -> int:
-        return inbox.remind_unanswered(session, now, unanswered_hours)
+        return office_threads.remind_unanswered(session, now, unanswered_hours)
 
     return [
         ("announcements", announcements.enqueue_due),
@@ -74,7 +75,7 @@ async def run_due(
     database: Database,
     clock: Callable[[], datetime],
     reminders: Sequence[timedelta],
-    unanswered_hours: float = inbox.UNANSWERED_HOURS,
+    unanswered_hours: float = office_threads.UNANSWERED_HOURS,
 ) -> dict[str, object]:
     """What has fallen due, each part in its own transaction, so that one failing does not hold back the
     others; what each part did, by name."""

@@ -24,10 +24,10 @@ from console import (
     contacts_pages,
     content_pages,
     families_pages,
-    inbox_pages,
     offices_pages,
     sign_in_pages,
     staff_pages,
+    threads_pages,
     trainings_pages,
     views,
 )
@@ -73,7 +73,7 @@ AREAS: tuple[Callable[[web.UrlDispatcher], None], ...] = (
     staff_pages.add_routes,
     contacts_pages.add_routes,
     sign_in_pages.add_routes,
-    inbox_pages.add_routes,
+    threads_pages.add_routes,
 )
 
 

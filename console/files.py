@@ -3,7 +3,7 @@
 A player asks for a voice note in parts (Safari: the first bytes, then the rest), and a staff member
 opens a photo again after reading on: each was a whole new fetch from Telegram or Twilio. The files are
 kept in this process's memory only, for a few minutes and within a size, and never written anywhere.
-Rights are checked before a file is asked of this (`inbox.file_of`): what is kept is only ever given to
+Rights are checked before a file is asked of this (`threads.file_of`): what is kept is only ever given to
 staff allowed to open it.
 """
 

@@ -1,5 +1,5 @@
 """Threads: a family's questions to her office and what is said on them. Rights, wording and the outbox are
-the office actions' (`office.inbox`); this module reads and writes rows."""
+the office actions' (`office.threads`); this module reads and writes rows."""
 
 from __future__ import annotations
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from core.channel import LARGEST_MEDIA, Media
 from core.domain import StaffRole
-from office import canteens, inbox, offices
+from office import canteens, offices, threads
 from office.errors import NotFound, Refused
 from office.rights import OPERATOR, Actor
 from storage import staff
@@ -129,15 +129,19 @@ async def test_her_offices_answer_is_queued_for_her_and_another_office_cannot_op
     await fatima.says("كيف أجدد الشهادة الصحية؟")
     await database.run(lambda s: staff.add_or_update(s, "900", StaffRole.STAFF, "makkah", clock.now))
     await database.run(lambda s: staff.add_or_update(s, "901", StaffRole.STAFF, "jeddah", clock.now))
-    [thread] = await database.run(lambda s: inbox.inbox(s, Actor.staff("900")))
+    [thread] = await database.run(lambda s: threads.inbox(s, Actor.staff("900")))
     assert thread.name == "فاطمة أحمد الزهراني" and thread.last_text == "كيف أجدد الشهادة الصحية؟"
-    assert await database.run(lambda s: inbox.inbox(s, Actor.staff("901"))) == []
+    assert await database.run(lambda s: threads.inbox(s, Actor.staff("901"))) == []
     with pytest.raises(NotFound):
-        await database.run(lambda s: inbox.answer(s, Actor.staff("901"), thread.thread.id, "نعم", clock.now))
+        await database.run(
+            lambda s: threads.answer(s, Actor.staff("901"), thread.thread.id, "نعم", clock.now)
+        )
     with pytest.raises(Refused):
-        await database.run(lambda s: inbox.answer(s, Actor.staff("900"), thread.thread.id, "   ", clock.now))
+        await database.run(
+            lambda s: threads.answer(s, Actor.staff("900"), thread.thread.id, "   ", clock.now)
+        )
     await database.run(
-        lambda s: inbox.answer(s, Actor.staff("900"), thread.thread.id, "من مركز الرعاية الصحية", clock.now)
+        lambda s: threads.answer(s, Actor.staff("900"), thread.thread.id, "من مركز الرعاية الصحية", clock.now)
     )
     await fatima.says("القائمة")
     await fatima.chooses("التواصل مع مكتبي")  # she comes back: her question is open, and was answered
@@ -156,8 +160,8 @@ async def test_deleting_her_data_deletes_her_questions_and_her_files_references(
     await fatima.chooses("التواصل مع مكتبي")
     await fatima.sends(VOICE)
     await database.run(lambda s: staff.add_or_update(s, "900", StaffRole.STAFF, "makkah", clock.now))
-    [listed] = await database.run(lambda s: inbox.inbox(s, Actor.staff("900")))
-    await database.run(lambda s: inbox.answer(s, Actor.staff("900"), listed.thread.id, "وصلت", clock.now))
+    [listed] = await database.run(lambda s: threads.inbox(s, Actor.staff("900")))
+    await database.run(lambda s: threads.answer(s, Actor.staff("900"), listed.thread.id, "وصلت", clock.now))
     await fatima.says("القائمة")
     await fatima.chooses("حسابي")
     await fatima.chooses("حذف بياناتي")
@@ -228,11 +232,11 @@ async def test_a_question_asked_before_she_registered_is_her_familys_once_she_do
     await fatima.chooses("التواصل مع مكتبي")
     await fatima.chooses("مكة المكرمة")
     await fatima.says("كيف أسجل أسرتي؟")
-    [listed] = await database.run(lambda s: inbox.inbox(s, OPERATOR))
+    [listed] = await database.run(lambda s: threads.inbox(s, OPERATOR))
     assert listed.name == ""  # nobody known yet
     await fatima.says("القائمة")
     await fatima.registers()
-    [listed] = await database.run(lambda s: inbox.inbox(s, OPERATOR))
+    [listed] = await database.run(lambda s: threads.inbox(s, OPERATOR))
     assert listed.name == "فاطمة أحمد الزهراني"  # her family, named in the inbox
 
 
@@ -243,17 +247,17 @@ async def test_a_second_long_wait_is_told_again_and_a_reopened_question_waits_fr
     await fatima.chooses("التواصل مع مكتبي")
     await fatima.says("سؤالي الأول")
     await database.run(lambda s: staff.add_or_update(s, "900", StaffRole.STAFF, "makkah", clock.now))
-    [listed] = await database.run(lambda s: inbox.inbox(s, OPERATOR))
+    [listed] = await database.run(lambda s: threads.inbox(s, OPERATOR))
     thread = listed.thread.id
     clock.advance(hours=9)
-    assert await database.run(lambda s: inbox.remind_unanswered(s, clock.now)) == 1
-    await database.run(lambda s: inbox.answer(s, Actor.staff("900"), thread, "وصل", clock.now))
+    assert await database.run(lambda s: threads.remind_unanswered(s, clock.now)) == 1
+    await database.run(lambda s: threads.answer(s, Actor.staff("900"), thread, "وصل", clock.now))
     await fatima.says("وسؤال آخر")  # a new wait begins
     clock.advance(hours=9)
-    assert await database.run(lambda s: inbox.remind_unanswered(s, clock.now)) == 1
+    assert await database.run(lambda s: threads.remind_unanswered(s, clock.now)) == 1
     reminders = select(Delivery).where(Delivery.kind == "staff_reminder")
     assert len(await database.run(lambda s: s.scalars(reminders).all())) == 2  # told of each wait
-    await database.run(lambda s: inbox.close(s, Actor.staff("900"), thread, clock.now))
-    await database.run(lambda s: inbox.reopen(s, Actor.staff("900"), thread, clock.now))
-    [listed] = await database.run(lambda s: inbox.inbox(s, OPERATOR))
+    await database.run(lambda s: threads.close(s, Actor.staff("900"), thread, clock.now))
+    await database.run(lambda s: threads.reopen(s, Actor.staff("900"), thread, clock.now))
+    [listed] = await database.run(lambda s: threads.inbox(s, OPERATOR))
     assert listed.thread.waiting_since == clock.now - timedelta(hours=9)  # her unanswered message still waits

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from bot.service import Service
 from core.domain import StaffRole
-from office import inbox, offices
+from office import offices, threads
 from office.errors import NotFound
 from office.rights import OPERATOR, Actor
 from storage import staff
@@ -107,7 +107,7 @@ async def test_another_offices_staff_cannot_open_her_question(
     await mary.hears("No question from a family is open.")
     thread = await the_thread(database)
     with pytest.raises(NotFound):
-        await database.run(lambda s: inbox.thread_file(s, Actor.staff(str(MARY_ID)), thread.id))
+        await database.run(lambda s: threads.thread_file(s, Actor.staff(str(MARY_ID)), thread.id))
 
 
 async def test_a_file_telegram_says_is_too_large_is_refused_at_once(
@@ -156,12 +156,12 @@ async def test_on_whatsapp_her_voice_note_reaches_her_office_and_answers_reach_h
     ]
     thread = await the_thread(database)
 
-    await database.run(lambda s: inbox.answer(s, Actor.staff("900"), thread.id, "وصلت، شكراً", clock.now))
+    await database.run(lambda s: threads.answer(s, Actor.staff("900"), thread.id, "وصلت، شكراً", clock.now))
     await service.dispatch_due()
     assert twilio.created[-1]["Body"].endswith("وصلت، شكراً") and "ContentSid" not in twilio.created[-1]
 
     clock.advance(hours=25)  # outside the 24 hours: the "reply" template says her office answered
-    await database.run(lambda s: inbox.answer(s, Actor.staff("900"), thread.id, "موعدك الأحد", clock.now))
+    await database.run(lambda s: threads.answer(s, Actor.staff("900"), thread.id, "موعدك الأحد", clock.now))
     await service.dispatch_due()
     assert twilio.created[-1]["ContentSid"] == REPLY_TEMPLATE
     assert json.loads(twilio.created[-1]["ContentVariables"]) == {"1": "مكة المكرمة"}
@@ -192,5 +192,5 @@ async def test_a_question_unanswered_for_eight_working_hours_is_flagged_and_her_
     await polling.dispatch_due()
     told = await mary.hears("has waited 8 working hours")
     assert "Jeddah" in told["text"]
-    [listed] = await database.run(lambda s: inbox.inbox(s, OPERATOR))
+    [listed] = await database.run(lambda s: threads.inbox(s, OPERATOR))
     assert listed.thread.reminded_at == clock.now  # flagged in the inbox

@@ -14,7 +14,7 @@ from playwright.async_api import FilePayload, Page
 from bot.service import Service
 from core.channel import Media
 from core.domain import StaffRole
-from office import canteens, event_notices, events, inbox
+from office import canteens, event_notices, events, threads
 from office.rights import OPERATOR
 from storage import audit
 from storage.audiences import Audience
@@ -410,10 +410,10 @@ async def test_sara_answers_a_familys_question_in_the_inbox(
     console: Service, sqlite_url: str, clock: Clock
 ) -> None:
     database = Database(sqlite_url)
-    asker = inbox.Asker("telegram", "5550001", "makkah", family_id=2)
-    said = [inbox.Said("السلام عليكم، متى يفتح التقديم على مقاصف المدارس؟"),
-            inbox.Said("", Media("voice", "voice-1", "audio/ogg", 30_000))]  # fmt: skip
-    await database.run(lambda s: inbox.ask(s, asker, "canteens", said, clock.now))
+    asker = threads.Asker("telegram", "5550001", "makkah", family_id=2)
+    said = [threads.Said("السلام عليكم، متى يفتح التقديم على مقاصف المدارس؟"),
+            threads.Said("", Media("voice", "voice-1", "audio/ogg", 30_000))]  # fmt: skip
+    await database.run(lambda s: threads.ask(s, asker, "canteens", said, clock.now))
     await database.dispose()
     async with browser_page(console) as page:
         await signed_in(page, "sara")

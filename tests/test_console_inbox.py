@@ -14,7 +14,7 @@ from sqlalchemy import select
 from bot.service import Service
 from core.channel import Media
 from core.domain import StaffRole
-from office import inbox
+from office import threads
 from office.rights import OPERATOR
 from storage.db import Database
 from storage.models import Delivery, Thread
@@ -28,11 +28,11 @@ VOICE_BYTES = b"OggS" + b"\x00" * 2000
 
 
 async def her_question(
-    database: Database, clock: Clock, family: int, said: list[inbox.Said], channel: str = "telegram",
+    database: Database, clock: Clock, family: int, said: list[threads.Said], channel: str = "telegram",
     address: str = "5550001", office: str = "makkah",
 ) -> int:  # fmt: skip
-    asker = inbox.Asker(channel, address, office, family_id=family)
-    thread, _ = await database.run(lambda s: inbox.ask(s, asker, "canteens", said, clock.now))
+    asker = threads.Asker(channel, address, office, family_id=family)
+    thread, _ = await database.run(lambda s: threads.ask(s, asker, "canteens", said, clock.now))
     return thread.id
 
 
@@ -67,7 +67,7 @@ async def test_sara_reads_answers_and_closes_a_question_and_huda_of_jeddah_canno
     console: Service, database: Database, clock: Clock
 ) -> None:
     [fatima] = await register_families(database, clock, [("فاطمة أحمد", "makkah")])
-    thread = await her_question(database, clock, fatima, [inbox.Said("متى يفتح التقديم على المقاصف؟")])
+    thread = await her_question(database, clock, fatima, [threads.Said("متى يفتح التقديم على المقاصف؟")])
     async with visitor(console) as huda:
         await huda.signs_in("huda")
         assert "فاطمة أحمد" not in await huda.get("/console/inbox")
@@ -109,7 +109,7 @@ async def test_a_question_passed_to_jeddah_leaves_makkahs_inbox_for_jeddahs(
     console: Service, database: Database, clock: Clock
 ) -> None:
     [fatima] = await register_families(database, clock, [("فاطمة أحمد", "makkah")])
-    thread = await her_question(database, clock, fatima, [inbox.Said("أسكن في جدة الآن")])
+    thread = await her_question(database, clock, fatima, [threads.Said("أسكن في جدة الآن")])
     async with visitor(console) as sara:
         await sara.signs_in("sara")
         await sara.get(f"/console/inbox/{thread}")
@@ -136,7 +136,7 @@ async def test_her_voice_note_from_telegram_plays_through_our_server(
     fake_telegram.files["voice-1"] = VOICE_BYTES
     [fatima] = await register_families(database, clock, [("فاطمة أحمد", "makkah")])
     voice = Media("voice", "voice-1", "audio/ogg", len(VOICE_BYTES))
-    thread = await her_question(database, clock, fatima, [inbox.Said("", voice)])
+    thread = await her_question(database, clock, fatima, [threads.Said("", voice)])
     async with visitor(console) as sara:
         await sara.signs_in("sara")
         page = await sara.get(f"/console/inbox/{thread}")
@@ -160,9 +160,9 @@ async def test_a_photo_from_whatsapp_is_fetched_with_our_credentials_and_one_too
     photo = Media("photo", f"{twilio.url}/media/photo-1", "image/jpeg")
     big = Media("document", f"{twilio.url}/media/big-1", "application/pdf", name="شهادة.pdf")
     elsewhere = Media("photo", "https://attacker.example/media/photo-1", "image/jpeg")
-    said = [inbox.Said("هذه شهادتي", photo), inbox.Said("", big), inbox.Said("", elsewhere)]
+    said = [threads.Said("هذه شهادتي", photo), threads.Said("", big), threads.Said("", elsewhere)]
     thread = await her_question(database, clock, fatima, said, channel="whatsapp", address="+966500000001")
-    messages = await database.run(lambda s: [m.id for m in inbox.thread_file(s, OPERATOR, thread).messages])
+    messages = await database.run(lambda s: [m.id for m in threads.thread_file(s, OPERATOR, thread).messages])
     async with visitor(console) as sara:
         await sara.signs_in("sara")
         async with sara.http.get(f"{sara.base}/console/inbox/{thread}/files/{messages[0]}") as response:
@@ -180,7 +180,7 @@ async def test_sara_keeps_a_saved_reply_puts_it_in_an_answer_and_huda_never_sees
     console: Service, database: Database, clock: Clock
 ) -> None:
     [fatima] = await register_families(database, clock, [("فاطمة أحمد", "makkah")])
-    thread = await her_question(database, clock, fatima, [inbox.Said("وين أجدد الشهادة الصحية؟")])
+    thread = await her_question(database, clock, fatima, [threads.Said("وين أجدد الشهادة الصحية؟")])
     async with visitor(console) as sara:
         await sara.signs_in("sara")
         await sara.get("/console/inbox/replies")
@@ -191,7 +191,7 @@ async def test_sara_keeps_a_saved_reply_puts_it_in_an_answer_and_huda_never_sees
                 "text_ar": "تُجدَّد الشهادة الصحية في المركز الصحي القريب منك.", "office": "jeddah"}  # fmt: skip
         await sara.post("/console/inbox/replies", kept)
         assert sara.status == 303 and "حُفظ الرد" in await sara.get(sara.location)
-        [reply] = await database.run(lambda s: inbox.saved_replies(s, OPERATOR))
+        [reply] = await database.run(lambda s: threads.saved_replies(s, OPERATOR))
         assert reply.office_code == "makkah"  # her own office's, whatever the form said
         page = await sara.get(f"/console/inbox/{thread}?use={reply.id}")
         assert "تُجدَّد الشهادة الصحية في المركز الصحي القريب منك.</textarea>" in page  # to edit, then send
@@ -202,4 +202,4 @@ async def test_sara_keeps_a_saved_reply_puts_it_in_an_answer_and_huda_never_sees
             "/console/inbox/replies", {"csrf": huda.form_token(), "reply": str(reply.id), "change": "remove"}
         )
         assert huda.status == 404
-    assert len(await database.run(lambda s: inbox.saved_replies(s, OPERATOR))) == 1
+    assert len(await database.run(lambda s: threads.saved_replies(s, OPERATOR))) == 1

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from bot.jobs import TerminalDelivery
 from conversations.engine.engine import Engine
-from office import inbox
+from office import threads
 from office.rights import OPERATOR
 from storage import events, tips
 from storage.audiences import Audience
@@ -94,8 +94,8 @@ async def test_her_offices_answer_reaches_her_terminal_and_not_anothers(
     await fatima.chooses("جدة")
     await fatima.says("متى تبدأ الدورة؟")
     await mary.says("hello")
-    [listed] = await database.run(lambda s: inbox.inbox(s, OPERATOR))
-    await database.run(lambda s: inbox.answer(s, OPERATOR, listed.thread.id, "الأحد القادم", clock.now))
+    [listed] = await database.run(lambda s: threads.inbox(s, OPERATOR))
+    await database.run(lambda s: threads.answer(s, OPERATOR, listed.thread.id, "الأحد القادم", clock.now))
     marys, mary_screen = terminal(database, mary, clock)
     await marys.dispatch_due()
     hers, her_screen = terminal(database, fatima, clock)

@@ -38,7 +38,7 @@ from core.i18n import _, use_language
 from core.payloads import parse
 from core.text import fold, normalise
 from locales import DEFAULT_LANGUAGE, LANGUAGES
-from office import contacts, inbox, registrations
+from office import contacts, registrations, threads
 from storage import beneficiaries, seen
 from storage import conversations as saved
 from storage.db import Database, is_unreachable
@@ -181,7 +181,7 @@ class Engine:
         )
         with use_language(conversation.language):
             if inbound.channel is Channel.WHATSAPP and not is_new:  # answers sent as "your office answered"
-                for answer in inbox.answers_to_read(
+                for answer in threads.answers_to_read(
                     session, inbound.channel.value, inbound.address, turn.language
                 ):
                     turn.say(answer)

@@ -16,7 +16,7 @@ from conversations.engine.turn import FlowName, Turn
 from core.channel import Channel, Inbound
 from core.i18n import _
 from core.validators import saudi_mobile
-from office import inbox
+from office import threads
 from storage import beneficiaries
 from storage.models import Beneficiary
 
@@ -59,7 +59,7 @@ def recognise(turn: Turn) -> bool:
 
 def link(turn: Turn, family: Beneficiary) -> None:
     turn.conversation.beneficiary_id = family.id
-    inbox.hers_now(turn.session, turn.inbound.channel.value, turn.inbound.address, family.id)
+    threads.hers_now(turn.session, turn.inbound.channel.value, turn.inbound.address, family.id)
     turn.clear_answers()  # a registration she had started here is not needed any more
     turn.switch_language(family.language)
     turn.say(

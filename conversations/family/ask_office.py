@@ -24,7 +24,7 @@ from core.dates import hours_text, is_open
 from core.i18n import N_, _
 from core.payloads import Options, Payload
 from core.text import fold
-from office import inbox
+from office import threads
 from storage import beneficiaries, offices
 
 ASKED = "asked"  # what she wrote before choosing to send it: [{"text", "media"}]
@@ -126,7 +126,7 @@ def start(turn: Turn) -> None:
 
 def onward(turn: Turn) -> None:
     """Where she goes from here: her open question, the office to choose, or the question to write."""
-    thread = inbox.open_thread(turn.session, turn.inbound.channel.value, turn.inbound.address)
+    thread = threads.open_thread(turn.session, turn.inbound.channel.value, turn.inbound.address)
     if thread is not None and turn.answers.get(ASKED):
         send(turn)  # added to her open question, to its office
         return
@@ -139,7 +139,7 @@ def onward(turn: Turn) -> None:
                 office=_office_name(turn, thread.office_code),
             )
         ]
-        answered = inbox.last_answer(turn.session, thread.id)
+        answered = threads.last_answer(turn.session, thread.id)
         if answered is not None:
             said.insert(0, _("Your office's latest answer: %(answer)s", answer=answered))
         turn.say("\n\n".join(said))
@@ -158,7 +158,7 @@ def onward(turn: Turn) -> None:
 
 
 def offer_question(turn: Turn) -> str:
-    thread = inbox.open_thread(turn.session, turn.inbound.channel.value, turn.inbound.address)
+    thread = threads.open_thread(turn.session, turn.inbound.channel.value, turn.inbound.address)
     if thread is None:
         return _(
             "I could not answer this myself. Shall I send it to your office? A person will answer you here."
@@ -241,26 +241,26 @@ def media(turn: Turn) -> None:
 
 
 def send(turn: Turn) -> None:
-    thread = inbox.open_thread(turn.session, turn.inbound.channel.value, turn.inbound.address)
+    thread = threads.open_thread(turn.session, turn.inbound.channel.value, turn.inbound.address)
     office = thread.office_code if thread is not None else _office_of(turn)
     asked = turn.answers.get(ASKED, [])
     if office is None or (not asked and not turn.inbound.media):
         onward(turn)
         return
-    said = [inbox.Said(item.get("text", ""), _media(item.get("media"))) for item in asked]
+    said = [threads.Said(item.get("text", ""), _media(item.get("media"))) for item in asked]
     if not said:  # only a file too large to open: she was told to send a smaller one
         turn.clear_answers()
         _too_large(turn)
         turn.step = Step.OPEN if thread is not None else turn.step
         return
-    asker = inbox.Asker(
+    asker = threads.Asker(
         turn.inbound.channel.value,
         turn.inbound.address,
         office,
         family_id=turn.conversation.beneficiary_id,
         contact_id=_contact_id(turn),
     )
-    thread, new = inbox.ask(turn.session, asker, turn.answers.get(TOPIC, "other"), said, turn.now)
+    thread, new = threads.ask(turn.session, asker, turn.answers.get(TOPIC, "other"), said, turn.now)
     _too_large(turn)
     name = _office_name(turn, thread.office_code)
     turn.clear_answers()
@@ -288,7 +288,7 @@ def send(turn: Turn) -> None:
 
 def leave(turn: Turn) -> None:
     turn.clear_answers()
-    if inbox.open_thread(turn.session, turn.inbound.channel.value, turn.inbound.address) is not None:
+    if threads.open_thread(turn.session, turn.inbound.channel.value, turn.inbound.address) is not None:
         turn.say(_("Your question stays with your office, which will answer you here."))
     turn.go(FlowName.HOME)
 

@@ -31,7 +31,7 @@ from core.channel import Channel
 from core.i18n import N_, _
 from core.payloads import kept
 from core.validators import person_name, saudi_mobile, saudi_national_id
-from office import inbox, registrations
+from office import registrations, threads
 from office.errors import Refused
 from storage import beneficiaries, contacts, offices
 from storage.beneficiaries import Identifier, NewBeneficiary
@@ -117,7 +117,7 @@ def register_beneficiary(turn: Turn, answers: dict[str, Any]) -> None:
     except Refused as refused:
         raise asked_again(refused, ASKED_AGAIN, "office") from refused
     turn.conversation.beneficiary_id = family
-    inbox.hers_now(turn.session, turn.inbound.channel.value, turn.inbound.address, family)
+    threads.hers_now(turn.session, turn.inbound.channel.value, turn.inbound.address, family)
     turn.say(
         _(
             "Thank you, %(name)s! Your family is registered. Your office will review your registration; "

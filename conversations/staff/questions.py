@@ -17,7 +17,7 @@ from core.channel import Offer
 from core.dates import short_stamp
 from core.i18n import N_, _
 from core.payloads import Options, Payload
-from office import inbox
+from office import threads
 from office.errors import OfficeError
 from office.words import FILE_KINDS, TOPICS, said
 from storage.threads import FAMILY, NOTE, Listed
@@ -54,7 +54,7 @@ def opening(turn: Turn) -> None:
 def listing(turn: Turn) -> None:
     turn.step = None
     try:
-        found = inbox.inbox(turn.session, turn.actor, limit=PAGE)
+        found = threads.inbox(turn.session, turn.actor, limit=PAGE)
     except OfficeError as refused:
         turn.say(refused.message)
         turn.go(FlowName.STAFF)
@@ -81,7 +81,7 @@ def listing(turn: Turn) -> None:
 def question(turn: Turn) -> None:
     turn.step = Step.THREAD
     try:
-        file = inbox.thread_file(turn.session, turn.actor, _open_thread(turn))
+        file = threads.thread_file(turn.session, turn.actor, _open_thread(turn))
     except OfficeError as refused:
         turn.say(refused.message)
         listing(turn)
@@ -125,14 +125,14 @@ def open_question(turn: Turn, chosen: ShowQuestion) -> None:
 
 
 def close(turn: Turn, chosen: QuestionsOption) -> None:
-    if _act(turn, lambda thread: inbox.close(turn.session, turn.actor, thread, turn.now)):
+    if _act(turn, lambda thread: threads.close(turn.session, turn.actor, thread, turn.now)):
         turn.say(_("Closed. She can write again whenever she needs."))
     listing(turn)
 
 
 def send_answer(turn: Turn, chosen: Payload | Answer) -> None:
     written = turn.inbound.text  # as she typed it: the family reads her own words
-    if _act(turn, lambda thread: inbox.answer(turn.session, turn.actor, thread, written, turn.now)):
+    if _act(turn, lambda thread: threads.answer(turn.session, turn.actor, thread, written, turn.now)):
         turn.say(_("Your answer is on its way to her."))
     question(turn)
 

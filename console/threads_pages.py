@@ -16,7 +16,7 @@ from console.context import Notice, console_of, said, signed_in_as
 from console.forms import redirect_saying
 from core.channel import LARGEST_MEDIA, MediaTooLarge, MediaUnavailable
 from core.i18n import N_, _
-from office import inbox
+from office import threads
 from office.errors import Refused
 
 # What a browser may show inside the page; anything else is downloaded as a file.
@@ -49,15 +49,15 @@ async def inbox_page(request: web.Request) -> web.StreamResponse:
     console, who = console_of(request), signed_in_as(request)
     asked = request.query
     closed = asked.get("closed") == "yes"
-    topic = asked.get("topic") if asked.get("topic") in inbox.TOPICS else None
+    topic = asked.get("topic") if asked.get("topic") in threads.TOPICS else None
     now = console.clock()
 
     office = asked.get("office") or None
 
     def read(session: Session) -> dict[str, Any]:
         return {
-            "threads": inbox.inbox(session, who.actor, closed=closed, topic=topic, office_code=office),
-            "measures": inbox.measures(session, who.actor, now),
+            "threads": threads.inbox(session, who.actor, closed=closed, topic=topic, office_code=office),
+            "measures": threads.measures(session, who.actor, now),
             "office_names": dict(views.office_choices(session)),
         }
 
@@ -65,7 +65,7 @@ async def inbox_page(request: web.Request) -> web.StreamResponse:
     return aiohttp_jinja2.render_template(
         "inbox.html",
         request,
-        {**found, "closed": closed, "topic": topic, "office": office, "topics": inbox.TOPICS, "now": now},
+        {**found, "closed": closed, "topic": topic, "office": office, "topics": threads.TOPICS, "now": now},
     )
 
 
@@ -81,22 +81,24 @@ async def thread_page(
 
     def read(session: Session) -> dict[str, Any]:
         return {
-            "file": inbox.thread_file(session, who.actor, thread_id),
+            "file": threads.thread_file(session, who.actor, thread_id),
             "office_names": dict(views.office_choices(session)),
             "active_offices": views.active_office_choices(session),
-            "saved": inbox.saved_replies(session, who.actor),
+            "saved": threads.saved_replies(session, who.actor),
         }
 
     use = request.query.get("use", "")
     if not typed and use.isdigit() and len(use) <= 9:  # a saved reply, to edit before sending
-        typed = await console.database.run(lambda s: inbox.saved_reply_for(s, who.actor, int(use), thread_id))
+        typed = await console.database.run(
+            lambda s: threads.saved_reply_for(s, who.actor, int(use), thread_id)
+        )
     found = await console.database.run(read)
     return aiohttp_jinja2.render_template(
         "thread.html",
         request,
         {
             **found,
-            "topics": inbox.TOPICS,
+            "topics": threads.TOPICS,
             "problem": problem,
             "typed": typed,
             "done": said(request, DONE) if problem is None else None,
@@ -115,13 +117,13 @@ async def change_thread(request: web.Request) -> web.StreamResponse:
     form = await request.post()
     text, now = str(form.get("text", "")), console.clock()
     actions: dict[str, Callable[[Session], object]] = {
-        "answer": lambda s: inbox.answer(s, who.actor, thread_id, text, now),
-        "note": lambda s: inbox.note(s, who.actor, thread_id, text, now),
-        "assign": lambda s: inbox.assign(s, who.actor, thread_id, now),
-        "close": lambda s: inbox.close(s, who.actor, thread_id, now),
-        "reopen": lambda s: inbox.reopen(s, who.actor, thread_id, now),
-        "pass": lambda s: inbox.pass_to(s, who.actor, thread_id, str(form.get("office", "")), now),
-        "topic": lambda s: inbox.set_topic(s, who.actor, thread_id, str(form.get("topic", "")), now),
+        "answer": lambda s: threads.answer(s, who.actor, thread_id, text, now),
+        "note": lambda s: threads.note(s, who.actor, thread_id, text, now),
+        "assign": lambda s: threads.assign(s, who.actor, thread_id, now),
+        "close": lambda s: threads.close(s, who.actor, thread_id, now),
+        "reopen": lambda s: threads.reopen(s, who.actor, thread_id, now),
+        "pass": lambda s: threads.pass_to(s, who.actor, thread_id, str(form.get("office", "")), now),
+        "topic": lambda s: threads.set_topic(s, who.actor, thread_id, str(form.get("topic", "")), now),
     }
     if change not in actions:
         raise web.HTTPNotFound
@@ -140,7 +142,7 @@ async def thread_file(request: web.Request) -> web.StreamResponse:
     """A file she sent, fetched from its platform now (we keep no copy and give no platform's link)."""
     console, who = console_of(request), signed_in_as(request)
     thread_id, message_id = _thread_id(request), int(request.match_info["message"])
-    found = await console.database.run(lambda s: inbox.file_of(s, who.actor, thread_id, message_id))
+    found = await console.database.run(lambda s: threads.file_of(s, who.actor, thread_id, message_id))
     source = console.media.get(found.channel)
     if found.too_large:
         return _no_file(request, _too_large(), 413)
@@ -151,7 +153,7 @@ async def thread_file(request: web.Request) -> web.StreamResponse:
     except MediaTooLarge:
         now = console.clock()
         await console.database.run(
-            lambda s: inbox.too_large_to_open(s, who.actor, thread_id, message_id, now)
+            lambda s: threads.too_large_to_open(s, who.actor, thread_id, message_id, now)
         )
         return _no_file(request, _too_large(), 413)
     except MediaUnavailable:
@@ -220,7 +222,7 @@ async def saved_replies_page(
 
     def read(session: Session) -> dict[str, Any]:
         return {
-            "replies": inbox.saved_replies(session, who.actor),
+            "replies": threads.saved_replies(session, who.actor),
             "office_names": dict(views.office_choices(session)),
             "active_offices": views.active_office_choices(session),
         }
@@ -243,11 +245,11 @@ async def keep_saved_reply(request: web.Request) -> web.StreamResponse:
     reply_id = int(reply) if reply.isdigit() and len(reply) <= 9 else None
     now = console.clock()
     if form.get("change") == "remove" and reply_id is not None:
-        await console.database.run(lambda s: inbox.remove_saved_reply(s, who.actor, reply_id, now))
+        await console.database.run(lambda s: threads.remove_saved_reply(s, who.actor, reply_id, now))
         raise redirect_saying(request, request.app.router["saved_replies"].url_for(), Notice("removed"))
     try:
         await console.database.run(
-            lambda s: inbox.keep_saved_reply(
+            lambda s: threads.keep_saved_reply(
                 s,
                 who.actor,
                 typed["office"],

@@ -51,7 +51,12 @@ class Payload:
             return payload if isinstance(payload, cls) else None
         if not payload or not payload.startswith(cls.prefix + SEP):
             return None
-        values = payload[len(cls.prefix) + 1 :].split(SEP)
+        return cls._read(payload[len(cls.prefix) + 1 :])
+
+    @classmethod
+    def _read(cls, packed: str) -> Self | None:
+        """This type's values from what follows the prefix; None if they are not its."""
+        values = packed.split(SEP)
         declared = _fields(cls)
         if len(values) != len(declared):
             return None
@@ -90,13 +95,8 @@ class Options(Payload, StrEnum):
         return _packed(self.prefix, [self.value])
 
     @classmethod
-    def unpack(cls, payload: Payload | str | None) -> Self | None:
-        if isinstance(payload, Payload):
-            return payload if isinstance(payload, cls) else None
-        if not payload or not payload.startswith(cls.prefix + SEP):
-            return None
-        value = payload[len(cls.prefix) + 1 :]
-        return next((member for member in cls if member.value == value), None)
+    def _read(cls, packed: str) -> Self | None:
+        return next((member for member in cls if member.value == packed), None)
 
 
 def parse(payload: str | None) -> Payload | None:

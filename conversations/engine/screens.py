@@ -2,27 +2,18 @@
 → what follows, read top to bottom as the script of the dialogue, with a fallback for anything else.
 python-telegram-bot's ConversationHandler is the model: its states are our steps, its handlers our rows.
 
-    staff_events = Screens(
-        FlowName.STAFF_EVENTS,
-        allowed=is_staff,
-        screens={None: menu, Step.LIST: listing, Step.DETAIL: detail, Step.MARKING: marking},
-        confirms=(CANCELLING,),
-        routes=(
-            On(EventsOption.NEW, go=FlowName.NEW_EVENT),
-            On(ShowEvent, at=Step.LIST, then=open_event),
-            On(TYPED, at=Step.MARKING, then=several_came),
-            On(EventsOption.CONFIRM_YES, at=Step.CONFIRM, then=cancel_event),
-            ...
-        ),
-        help_text=N_("Here you create training events …"),
-    )
+    Screens(FlowName.STAFF_EVENTS, allowed=is_staff, screens={None: menu, Step.LIST: listing, …},
+            confirms=(CANCELLING,), routes=(On(EventsOption.NEW, go=FlowName.NEW_EVENT),
+                                            On(ShowEvent, at=Step.LIST, then=open_event), …),
+            help_text=N_("Here you create training events …"))
 
-A row names what she chose: one payload (`EventsOption.NEW`), a payload type (`ShowEvent`: any of them), or
-`TYPED` (words that chose no option); and where: the steps it applies at (`at`; every step when not given,
-`at=None` for the flow's first screen). Its handler (`then`) gets the turn and what she chose (the payload, or
-the `Answer` to typed words); or the row shows a screen again (`show`) or goes to another flow (`go`). The
-first row that fits runs; none fitting, `otherwise` does. A `Confirm` is a yes/no screen of its own, where
-"نعم" or "no" typed choose its yes or no. `Shown` keeps the one thing on her screen between turns.
+A row names what she chose: one payload (`EventsOption.NEW`), a payload type (`ShowEvent`: any of them),
+`TYPED` (words that chose no option), or `*ANYTHING`; and where: the steps it applies at (`at`; every step
+when not given, `at=None` for the flow's first screen). Its handler (`then`) gets the turn and what she chose
+(the payload, or the `Answer` to typed words); or the row shows a screen again (`show`) or goes to another
+flow (`go`). The first row that fits runs; none fitting, `otherwise` does. A `Confirm` is a yes/no screen of
+its own, where "نعم" or "no" typed choose its yes or no. `Shown` keeps the one thing on her screen between
+turns.
 
 `check` is run when the flows are put together (`conversations.flows`): every row's step is a screen of the
 flow, every flow a row goes to exists, and every screen has a row that leaves it.
@@ -51,6 +42,7 @@ class Typed:
 
 
 TYPED: Final = Typed()
+ANYTHING: Final = (Payload, TYPED)  # whatever she sent: `On(*ANYTHING, …)`
 
 Screen = Callable[[Turn], None]
 Handler = Callable[[Turn, Any], None]

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from conversations.engine.screens import TYPED, Confirm, On, Screens
+from conversations.engine.screens import ANYTHING, Confirm, On, Screens
 from conversations.engine.turn import Answer, FlowName, Turn
 from conversations.family.canteens import her_applications
 from conversations.family.my_details import change_details
@@ -182,10 +182,10 @@ account = Screens(
     screens={None: menu},
     confirms=(DELETING,),
     routes=(
-        On(Payload, TYPED, when=no_family, go=FlowName.HOME),  # whatever she chose
+        On(*ANYTHING, when=no_family, go=FlowName.HOME),  # whatever she chose
         On(AccountOption.DELETE_YES, at=Step.CONFIRM_DELETE, then=delete),
         On(AccountOption.DELETE_NO, at=Step.CONFIRM_DELETE, then=keep),
-        On(Payload, TYPED, at=Step.CONFIRM_DELETE, then=choose_again),  # nothing else answers it
+        On(*ANYTHING, at=Step.CONFIRM_DELETE, then=choose_again),  # nothing else answers it
         On(AccountOption.MINE, then=show_mine),
         On(AccountOption.OFFICE, then=show_office),
         On(AccountOption.CHANGE, then=change),

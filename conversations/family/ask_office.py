@@ -16,13 +16,13 @@ from typing import Any
 
 from conversations.engine.choices import OfficeChoice, office_options
 from conversations.engine.forms import Form
-from conversations.engine.screens import TYPED, Confirm, On, Screens
+from conversations.engine.screens import ANYTHING, TYPED, Confirm, On, Screens
 from conversations.engine.turn import Answer, FlowName, Turn
 from conversations.family.registration import imported_contact
 from core.channel import LARGEST_MEDIA, Media, Offer
 from core.dates import hours_text, is_open
 from core.i18n import N_, _
-from core.payloads import Options, Payload
+from core.payloads import Options
 from core.text import fold
 from office import threads
 from storage import beneficiaries, offices
@@ -352,7 +352,7 @@ ask_my_office = Screens(
         On(Offered.NOT_NOW, at=Step.OFFER, then=not_now),
         On(TYPED, at=Step.OFFER, then=more_first),
         On(OfficeChoice, at=Step.OFFICE, then=office_chosen),
-        On(Payload, TYPED, at=Step.OFFICE, then=not_an_office),
+        On(*ANYTHING, at=Step.OFFICE, then=not_an_office),
         On(TYPED, then=write),  # writing, or her open question
     ),
     help_text=N_("What you write here goes to your office's staff, who answer you here."),

@@ -19,7 +19,7 @@ from enum import StrEnum
 
 from babel.dates import format_date
 
-from conversations.engine.screens import TYPED, Confirm, On, Screens, Shown, not_registered
+from conversations.engine.screens import ANYTHING, Confirm, On, Screens, Shown, not_registered
 from conversations.engine.turn import FlowName, Turn
 from conversations.family import ask_office
 from core.channel import Offer
@@ -306,7 +306,7 @@ canteen_opportunities = Screens(
     screens={None: listing, Step.DETAIL: detail, Step.CONFIRM: detail, Step.WITHDRAWING: confirm_withdrawal},
     confirms=(APPLYING, WITHDRAWING),
     routes=(
-        On(Payload, TYPED, when=not_registered, go=FlowName.HOME),  # whatever she chose
+        On(*ANYTHING, when=not_registered, go=FlowName.HOME),  # whatever she chose
         On(CanteenOption.MENU, go=FlowName.HOME),
         On(CanteenOption.MINE, then=show_mine),
         On(CanteenOption.LIST, show=listing),

@@ -9,10 +9,9 @@ menu → Useful services → the list, and the menu again: she never stays here.
 
 from __future__ import annotations
 
-from conversations.engine.screens import TYPED, On, Screens
+from conversations.engine.screens import ANYTHING, On, Screens
 from conversations.engine.turn import FlowName, Turn
 from core.i18n import _
-from core.payloads import Payload
 from office.offices import her_office
 from storage import beneficiaries, tips
 
@@ -69,7 +68,7 @@ services = Screens(
     FlowName.SERVICES,
     first=listing,
     screens={None: to_menu},
-    routes=(On(Payload, TYPED, go=FlowName.HOME),),  # whatever she sends: the menu
+    routes=(On(*ANYTHING, go=FlowName.HOME),),  # whatever she sends: the menu
     help_text=no_help,
     on_cancel=to_menu,
 )

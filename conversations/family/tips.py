@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from conversations.engine.screens import TYPED, On, Screens, not_registered
+from conversations.engine.screens import ANYTHING, TYPED, On, Screens, not_registered
 from conversations.engine.turn import Answer, FlowName, Turn
 from conversations.family import ask_office
 from core.channel import Offer
@@ -328,7 +328,7 @@ food_safety = Screens(
     screens={None: topics, Step.READING: tip, Step.QUIZZING: question, Step.DAILY: daily},
     routes=(
         # Tips are a registered family's: anyone else goes to the menu, whatever she sends.
-        On(Payload, TYPED, when=not_registered, go=FlowName.HOME),
+        On(*ANYTHING, when=not_registered, go=FlowName.HOME),
         On(TipsOption.MENU, go=FlowName.HOME),
         On(TipsOption.TOPICS, show=topics),
         On(ShowTopic, then=open_topic),

@@ -14,14 +14,14 @@ from enum import StrEnum
 from babel.dates import format_date
 
 from conversations.engine.choices import ShowEvent
-from conversations.engine.screens import TYPED, On, Screens, Shown, not_registered
+from conversations.engine.screens import ANYTHING, On, Screens, Shown, not_registered
 from conversations.engine.turn import FlowName, Turn
 from conversations.family import ask_office
 from core.channel import Offer
 from core.dates import RIYADH
 from core.domain import GuestStatus
 from core.i18n import N_, _
-from core.payloads import Options, Payload, Rsvp, YesNo
+from core.payloads import Options, Rsvp, YesNo
 from office import event_messages
 from office import events as office_events
 from office.errors import OfficeError
@@ -159,7 +159,7 @@ trainings = Screens(
     FlowName.TRAININGS,
     screens={None: listing, Step.DETAIL: detail},
     routes=(
-        On(Payload, TYPED, when=not_registered, go=FlowName.HOME),  # whatever she chose
+        On(*ANYTHING, when=not_registered, go=FlowName.HOME),  # whatever she chose
         On(TrainingsOption.MENU, go=FlowName.HOME),
         On(TrainingsOption.LIST, show=listing),
         On(ShowEvent, then=open_training),

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from conversations.engine.screens import TYPED, Confirm, On, Screens, Shown, is_staff
+from conversations.engine.screens import ANYTHING, Confirm, On, Screens, Shown, is_staff
 from conversations.engine.turn import Answer, FlowName, Turn
 from conversations.staff.canteen_form import SHOWN_OPPORTUNITY, edit_canteen
 from conversations.staff.registrations import Step as RegistrationsStep
@@ -400,7 +400,7 @@ staff_canteens = Screens(
         On(ShowApplication, at=Step.DETAIL, then=open_application),
         On(Decide(ApplicationStatus.REJECTED), at=Step.APPLICATION, show=asking_reason),
         On(OpportunitiesOption.NOT_NOW, at=Step.REASON, show=application),  # nothing decided
-        On(Payload, TYPED, at=Step.REASON, then=with_reason),  # anything else is the reason, or none
+        On(*ANYTHING, at=Step.REASON, then=with_reason),  # anything else is the reason, or none
         On(Decide, at=Step.APPLICATION, then=decision_chosen),
         On(OpportunitiesOption.DECIDE_YES, at=Step.DECIDING, then=decide),
         On(OpportunitiesOption.DECIDE_NO, at=Step.DECIDING, then=keep_decision),

@@ -14,12 +14,12 @@ from typing import Any
 
 from conversations.engine.choices import OfficeChoice
 from conversations.engine.forms import Form, Invalid, Parser, Text, asked_again
-from conversations.engine.screens import TYPED, On, Screens, is_admin
+from conversations.engine.screens import ANYTHING, On, Screens, is_admin
 from conversations.engine.turn import Answer, FlowName, Turn
 from core.channel import Offer
 from core.dates import hours_text, parse_hours, unreadable_hours
 from core.i18n import N_, LazyText, _
-from core.payloads import Options, Payload
+from core.payloads import Options
 from core.text import says_none
 from office import offices
 from office.errors import OfficeError, Refused
@@ -223,7 +223,7 @@ staff_offices = Screens(
     FlowName.STAFF_OFFICES,
     screens={None: listing},
     routes=(
-        On(Payload, TYPED, when=_not_admin, go=FlowName.STAFF),  # rights are read again on every turn
+        On(*ANYTHING, when=_not_admin, go=FlowName.STAFF),  # rights are read again on every turn
         On(OfficesOption.STAFF_MENU, go=FlowName.STAFF),
         On(OfficeChoice, then=open_office),
     ),

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
-from conversations.engine.screens import TYPED, On, Screens
+from conversations.engine.screens import ANYTHING, On, Screens
 from conversations.engine.turn import Answer, FlowName, Turn
 from core.channel import Offer
 from core.dates import short_stamp
@@ -190,7 +190,7 @@ staff_questions = Screens(
         On(QuestionsOption.CLOSE, at=Step.THREAD, show=asking_to_close),
         On(QuestionsOption.CLOSING, at=Step.THREAD, then=close),
         On(QuestionsOption.BACK_TO_IT, at=Step.THREAD, show=question),
-        On(Payload, TYPED, at=Step.THREAD, then=send_answer),  # whatever else she writes is her answer
+        On(*ANYTHING, at=Step.THREAD, then=send_answer),  # whatever else she writes is her answer
     ),
     otherwise=to_the_list,  # on the list, anything but a question shows the list again
     help_text=N_("Choose a question to read it; then type your answer, and it is sent to her."),

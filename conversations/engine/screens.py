@@ -179,9 +179,10 @@ class Screens:
     otherwise: Callable[[Turn, Answer], None] = not_understood
     on_cancel: Screen = nothing_to_cancel
     # What she sees first (the screen of no step, if not named); `allowed` is checked before each step,
-    # and whoever it refuses goes to the menu (the staff chat's flows: staff alone, their rights read again).
+    # and whoever it refuses goes to `refused_to` (the staff chat's flows: staff alone, rights read again).
     first: Screen | None = None
     allowed: Callable[[Turn], bool] | None = None
+    refused_to: FlowName = FlowName.HOME
     confirms: Sequence[Confirm] = ()  # each a screen of its own, answered by its yes or no typed too
     _shows: dict[str | None, Screen] = field(init=False, repr=False, compare=False)
     _yes_no: dict[str, tuple[Payload, Payload]] = field(init=False, repr=False, compare=False)
@@ -228,7 +229,7 @@ class Screens:
     def _refused(self, turn: Turn) -> bool:
         if self.allowed is None or self.allowed(turn):
             return False
-        turn.go(FlowName.HOME)
+        turn.go(self.refused_to)
         return True
 
     # -- checked when the flows are put together ------------------------------------------------------

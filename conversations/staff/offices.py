@@ -14,7 +14,7 @@ from typing import Any
 
 from conversations.engine.choices import OfficeChoice
 from conversations.engine.forms import Form, Invalid, Parser, Text, asked_again
-from conversations.engine.screens import ANYTHING, On, Screens, is_admin
+from conversations.engine.screens import On, Screens, is_admin
 from conversations.engine.turn import Answer, FlowName, Turn
 from core.channel import Offer
 from core.dates import hours_text, parse_hours, unreadable_hours
@@ -34,14 +34,7 @@ class OfficesOption(Options, prefix="office-contacts"):
     STAFF_MENU = "staff"
 
 
-def _not_admin(turn: Turn, chosen: object) -> bool:
-    return not is_admin(turn)
-
-
 def listing(turn: Turn) -> None:
-    if not is_admin(turn):  # rights are read again on every turn
-        turn.go(FlowName.STAFF)
-        return
     no_phone = _("no phone yet")
     turn.say(
         _("How families reach each office. Choose one to change its phone, address or hours:"),
@@ -218,12 +211,12 @@ office_contact = Form(
 )
 
 
-# Not `allowed=`: that sends whoever it refuses home; staff who are no longer admins go back to their menu.
 staff_offices = Screens(
     FlowName.STAFF_OFFICES,
+    allowed=is_admin,  # rights are read again on every turn: staff no longer admins go back to their menu
+    refused_to=FlowName.STAFF,
     screens={None: listing},
     routes=(
-        On(*ANYTHING, when=_not_admin, go=FlowName.STAFF),  # rights are read again on every turn
         On(OfficesOption.STAFF_MENU, go=FlowName.STAFF),
         On(OfficeChoice, then=open_office),
     ),

@@ -8,9 +8,9 @@
 3. Enqueue: one announcement for every family (INSERT … SELECT), on SQLite and on PostgreSQL
    (USAR_BENCH_POSTGRES_URL, default the local test server; skipped with a line if none answers).
 4. Dispatch throughput with the rate limit off: the real aiogram client sending to the fake Bot API server
-   (tests/fake_telegram.py, run in a separate process so that it does not take this one's CPU) through the
-   outbox (claim, send, record), SQLite; --dispatch messages, 0 for the whole audience. The fake server's
-   count must match.
+   (tests/support/fake_telegram.py, run in a separate process so that it does not take this one's CPU)
+   through the outbox (claim, send, record), SQLite; --dispatch messages, 0 for the whole audience. The fake
+   server's count must match.
 5. The achieved rate with the limit at 30 a second over --rate-seconds, in batches of 100 as `usar run` claims
    them, for a second announcement: sends timed at the fake server. Once with one worker on SQLite, and once
    with --workers workers on PostgreSQL sharing the channel's pace (each with its own connections).
@@ -52,7 +52,7 @@ from storage import deliveries, kinds
 from storage.db import Database
 from storage.kinds import Message
 from storage.models import Beneficiary, Conversation
-from tests.fake_telegram import TOKEN
+from tests.support.fake_telegram import TOKEN
 
 ROOT = Path(__file__).resolve().parent.parent
 NOW = datetime(2026, 11, 28, 6, 0, tzinfo=UTC)
@@ -185,7 +185,7 @@ async def enqueue_timed(database: Database, source_id: int) -> tuple[int, float]
 
 
 class FakeBotAPI:
-    """tests/fake_telegram.py in its own process: counts and times the messages, keeps none."""
+    """tests/support/fake_telegram.py in its own process: counts and times the messages, keeps none."""
 
     def __init__(self) -> None:
         self.url = ""
@@ -196,7 +196,7 @@ class FakeBotAPI:
         self._process = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
-            "tests.fake_telegram",
+            "tests.support.fake_telegram",
             "--token",
             TOKEN,
             "--count-only",

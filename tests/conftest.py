@@ -11,9 +11,9 @@ from conversations.engine.engine import Engine
 from conversations.flows import all_flows
 from office import passwords
 from storage.db import Database
-from tests.databases import empty_postgres, postgres_database, sqlite_copy, sqlite_template
-from tests.fake_telegram import FakeTelegram, settings_for
-from tests.people import Clock, Person
+from tests.support.databases import empty_postgres, postgres_database, sqlite_copy, sqlite_template
+from tests.support.fake_telegram import FakeTelegram, settings_for
+from tests.support.people import Clock, Person
 
 
 @pytest.fixture(scope="session", autouse=True)

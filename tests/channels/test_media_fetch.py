@@ -1,0 +1,71 @@
+"""Her files fetched for staff: Twilio's media URL with our credentials, which never follow a redirect to
+Twilio's storage nor go to any other host; Telegram's failures are "unavailable", never a fault."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import aiohttp
+import pytest
+from aiohttp import web
+
+from core.channel import MediaTooLarge, MediaUnavailable
+from handlers.whatsapp.media import TwilioMedia
+from tests.support.fake_twilio import ACCOUNT_SID
+
+TOKEN = "test-auth-token-0123456789abcdef"
+
+
+async def served(app: web.Application) -> AsyncIterator[str]:
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    try:
+        yield f"http://127.0.0.1:{runner.addresses[0][1]}"
+    finally:
+        await runner.cleanup()
+
+
+@pytest.fixture
+async def storage() -> AsyncIterator[tuple[str, list[str | None]]]:
+    """Twilio's storage: it answers anyone with a signed link, and notes what Authorization it was sent."""
+    seen: list[str | None] = []
+
+    async def file(request: web.Request) -> web.Response:
+        seen.append(request.headers.get("Authorization"))
+        return web.Response(body=b"OggS voice", content_type="audio/ogg")
+
+    app = web.Application()
+    app.router.add_get("/signed/voice", file)
+    async for url in served(app):
+        yield url, seen
+
+
+@pytest.fixture
+async def twilio(storage: tuple[str, list[str | None]]) -> AsyncIterator[str]:
+    async def media(request: web.Request) -> web.StreamResponse:
+        if request.headers.get("Authorization") != aiohttp.BasicAuth(ACCOUNT_SID, TOKEN).encode():
+            return web.Response(status=401)
+        if request.match_info["name"] == "big":
+            return web.Response(body=b"x" * 2048)
+        raise web.HTTPTemporaryRedirect(storage[0] + "/signed/voice")
+
+    app = web.Application()
+    app.router.add_get("/media/{name}", media)
+    async for url in served(app):
+        yield url
+
+
+async def test_twilio_media_is_fetched_with_our_credentials_which_stay_with_twilio(
+    twilio: str, storage: tuple[str, list[str | None]]
+) -> None:
+    source = TwilioMedia(ACCOUNT_SID, TOKEN, twilio)
+    assert await source.fetch(twilio + "/media/voice", 1024) == b"OggS voice"
+    assert storage[1] == [None]  # the redirect's host never saw our account's credentials
+    with pytest.raises(MediaTooLarge):
+        await source.fetch(twilio + "/media/big", 1024)
+    for elsewhere in (storage[0] + "/signed/voice", twilio.replace("http://", "https://") + "/media/voice"):
+        with pytest.raises(MediaUnavailable):  # another host, or another scheme: not asked at all
+            await source.fetch(elsewhere, 1024)
+    assert storage[1] == [None]

@@ -1,0 +1,431 @@
+"""The families pages over HTTP: rights decided by the office actions (another office's family is not found,
+and nothing changes), and an action taken on a page that is out of date refused."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+from sqlalchemy.orm import Session
+
+from bot.service import Service
+from core.domain import StaffRole, Verification
+from office import offices, registrations
+from office.rights import OPERATOR
+from storage import audit, beneficiaries, staff
+from storage.db import Database
+from storage.models import StaffMember
+from tests.support.builders import add_staff, register_families
+from tests.support.console import console_server, visitor
+from tests.support.people import Clock
+
+
+@pytest.fixture
+async def console(database: Database, database_url: str, clock: Clock) -> AsyncIterator[Service]:
+    await add_staff(database, clock, "sara", office="makkah")
+    await register_families(database, clock, [("فاطمة أحمد", "makkah"), ("مريم خالد", "jumum")])
+    async with console_server(database_url, clock) as service:
+        yield service
+
+
+def staff_row(session: Session, login: str) -> StaffMember | None:
+    """Her row, if she is still a staff member."""
+    found = staff.by_login(session, login)
+    return found if found is not None and found.removed_at is None else None
+
+
+async def verification(database: Database, family: int) -> Verification:
+    found = await database.run(lambda s: beneficiaries.beneficiary(s, family))
+    assert found is not None
+    return found.verification
+
+
+async def test_another_offices_family_cannot_be_seen_or_verified(
+    console: Service, database: Database
+) -> None:
+    async with visitor(console) as sara:
+        await sara.signs_in("sara")
+        await sara.get("/console/families/999")
+        assert sara.status == 404 and sara.alert() == "لا توجد أسرة مسجلة بهذا الرقم أو الجوال."
+        await sara.get("/console/families/2")
+        assert sara.status == 404 and sara.alert() == "لا توجد أسرة مسجلة بهذا الرقم أو الجوال."
+        await sara.get("/console/families/1")
+        token = sara.form_token()
+        await sara.post("/console/families/2/verification", {"csrf": token, "change": "verified"})
+        assert sara.status == 404
+        await sara.post("/console/families/2/reveal", {"csrf": token})
+        assert sara.status == 404 and "1000000" not in sara.text
+        await sara.post("/console/families/verify", {"csrf": token, "family": "2"})
+    assert await verification(database, 2) is Verification.WAITING
+
+
+async def test_a_page_out_of_date_does_not_undo_what_others_did(
+    console: Service, database: Database, clock: Clock
+) -> None:
+    async with visitor(console) as sara:
+        await sara.signs_in("sara")
+        page = await sara.get("/console/families/1")
+        seen = page.split('name="seen" value="', 1)[1].split('"', 1)[0]
+        await database.run(
+            lambda s: registrations.verify(s, OPERATOR, 1, clock.now)
+        )  # someone else, meanwhile
+        await sara.post(
+            "/console/families/1/verification",
+            {"csrf": sara.form_token(), "change": "correction", "reason": "الاسم ناقص", "seen": seen},
+        )
+        assert sara.status == 400 and sara.alert().startswith("لم يتغير شيء: عدّل موظف آخر تسجيلها")
+        assert "الاسم ناقص" in sara.text  # what she wrote is still in the box
+    assert await verification(database, 1) is Verification.VERIFIED
+
+
+async def test_verifying_without_the_forms_token_changes_nothing(
+    console: Service, database: Database
+) -> None:
+    async with visitor(console) as sara:
+        await sara.signs_in("sara")
+        await sara.post("/console/families/1/verification", {"change": "verified"})
+        assert sara.status == 403
+    assert await verification(database, 1) is Verification.WAITING
+
+
+async def test_numbers_in_other_digits_or_too_long_are_ignored_not_a_fault(
+    console: Service, database: Database
+) -> None:
+    async with visitor(console) as sara:
+        await sara.signs_in("sara")
+        for page in ("²", "1" * 5000):  # a superscript two is a digit to Python, but no number
+            await sara.get(f"/console/families?page={page}")
+            assert sara.status == 200 and "فاطمة أحمد" in sara.text  # the first page
+        await sara.get("/console/families?page=١")
+        assert sara.status == 200 and "فاطمة أحمد" in sara.text  # Arabic-Indic digits are digits
+        await sara.get("/console/families/1")
+        token = sara.form_token()
+        for seen in ("²", "9" * 5000):
+            form = {"csrf": token, "change": "correction", "reason": "الاسم ناقص", "seen": seen}
+            await sara.post("/console/families/1/verification", form)
+            assert sara.status == 303
+        await sara.post(
+            "/console/families/verify",
+            {"csrf": token, "family": "²", "back": "/console/families", "do": "verified", "confirmed": "yes"},
+        )
+        assert sara.status == 303 and sara.location == "/console/families"
+        await sara.get(sara.location)
+        assert sara.alert() == "لا شيء لتوثيقه: لا توجد بين الأسر المختارة أسرة تنتظر التوثيق."
+    assert await verification(database, 1) is Verification.CORRECTION
+
+
+async def test_in_english_a_refusal_and_the_history_read_in_english(
+    console: Service, database: Database, clock: Clock
+) -> None:
+    await database.run(lambda s: registrations.verify(s, OPERATOR, 1, clock.now))  # from the command line
+    async with visitor(console) as sara:
+        await sara.signs_in("sara")
+        assert "<td>مشغّل النظام</td>" in await sara.get("/console/families/1")  # who verified her
+        await sara.post("/console/language", {"csrf": sara.form_token(), "language": "en"})
+        assert "<td>the operator</td>" in await sara.get("/console/families/1")
+        await sara.post(
+            "/console/families/1/verification", {"csrf": sara.form_token(), "change": "unverified"}
+        )
+        assert (
+            sara.status == 400
+            and sara.alert() == "Please give the reason: it is kept in the log; she is not told."
+        )
+        await sara.post(
+            "/console/families/1/verification", {"csrf": sara.form_token(), "change": "correction"}
+        )
+        assert sara.status == 400 and sara.alert() == "Please give the reason: she reads it."
+        await sara.get("/console/families?q=12345")
+        assert sara.alert().startswith("Search for a name, the last 4 digits of an ID")
+    assert await verification(database, 1) is Verification.VERIFIED
+
+
+async def test_an_actions_address_opened_again_shows_her_page_and_does_nothing(
+    console: Service, database: Database
+) -> None:
+    """After showing an ID or a refused change the address bar holds the action's address: Back, a reload
+    with Enter, a new tab or another language opens her page again."""
+    async with visitor(console) as sara:
+        await sara.signs_in("sara")
+        for action in ("reveal", "verification"):
+            await sara.get(f"/console/families/1/{action}")
+            assert (sara.status, sara.location) == (303, "/console/families/1")
+        await sara.get("/console/families/1")
+        await sara.post(
+            "/console/language",
+            {"csrf": sara.form_token(), "language": "en", "back": "/console/families/1/reveal"},
+        )
+        await sara.get(sara.location)
+        assert (sara.status, sara.location) == (303, "/console/families/1")
+        await sara.get("/console/families/1/nothing")
+        assert sara.status == 404 and sara.alert() == "There is no such page in the console."
+    lines = await database.run(lambda s: list(audit.lines(s, target=("family", 1))))
+    assert lines == []  # nothing shown, nothing changed
+
+
+async def test_a_form_of_an_ended_session_is_refused_on_a_page_in_her_language(
+    console: Service, database: Database
+) -> None:
+    async with visitor(console) as sara:
+        await sara.signs_in("sara")
+        await sara.get("/console/families/1")
+        await sara.post("/console/language", {"csrf": sara.form_token(), "language": "en"})
+        await sara.get("/console/families/1")
+        stale = sara.form_token()
+        await sara.post("/console/logout", {"csrf": stale})
+        assert "Sign in to the office console" in await sara.get("/console/login")  # as she chose
+        await sara.signs_in("sara")  # in another tab, say: a new session, a new token
+        await sara.post("/console/families/1/verification", {"csrf": stale, "change": "verified"})
+        assert sara.status == 403
+        assert sara.alert() == "This form has expired. Go back, reload the page and try again."
+        assert "Back to the families" in sara.text
+    assert await verification(database, 1) is Verification.WAITING
+
+
+async def test_past_the_last_page_the_last_page_is_shown(
+    database: Database, database_url: str, clock: Clock
+) -> None:
+    """She verified every family of the last page of those not verified: she is sent back to that page,
+    which is now past the end; she sees the last page there is."""
+    await add_staff(database, clock, "sara", office="makkah")
+    families = await register_families(database, clock, [(f"أسرة رقم {n}", "makkah") for n in range(51)])
+    async with console_server(database_url, clock) as service, visitor(service) as sara:
+        await sara.signs_in("sara")
+        page = await sara.get("/console/families?verified=no&page=2")
+        assert "الصفحة 2 من 2" in page and page.count('name="family"') == 1
+        await sara.post(
+            "/console/families/verify",
+            {
+                "csrf": sara.form_token(),
+                "family": str(families[0]),
+                "back": "/console/families?verified=no&page=2",
+                "do": "verified",
+                "confirmed": "yes",
+            },
+        )
+        page = await sara.get(sara.location)
+        assert "تم توثيق أسرة واحدة" in page
+        assert page.count('name="family"') == 50 and "50 أسرة" in page
+
+
+async def test_a_name_is_found_with_or_without_the_space_after_abd(
+    database: Database, database_url: str, clock: Clock
+) -> None:
+    await add_staff(database, clock, "sara", office="makkah")
+    await register_families(database, clock, [("هند عبدالله السلمي", "makkah"), ("منى عبد الرحمن", "makkah")])
+    async with console_server(database_url, clock) as service, visitor(service) as sara:
+        await sara.signs_in("sara")
+        assert "هند عبدالله السلمي" in await sara.get("/console/families?q=عبد+الله")
+        assert "منى عبد الرحمن" in await sara.get("/console/families?q=عبدالرحمن")
+        assert "منى عبد الرحمن" not in await sara.get("/console/families?q=عبد+الله")
+
+
+async def test_her_page_leads_back_to_the_list_as_she_left_it(console: Service) -> None:
+    async with visitor(console) as sara:
+        await sara.signs_in("sara")
+        listed = await sara.get("/console/families?q=فاطمة&verified=no")
+        link = listed.split('href="/console/families/1?back=', 1)[1].split('"', 1)[0]
+        page = await sara.get(f"/console/families/1?back={link}")
+        assert 'href="/console/families?q=' in page and "0500000001" in page  # her mobile as staff write it
+        elsewhere = await sara.get("/console/families/1?back=/console/staff")
+        assert '<a href="/console/families">' in elsewhere  # only back to a list of families
+
+
+async def test_the_families_asked_to_correct_are_found_apart(
+    console: Service, database: Database, clock: Clock
+) -> None:
+    await database.run(lambda s: registrations.ask_correction(s, OPERATOR, 1, "الاسم ناقص", clock.now))
+    await add_staff(database, clock, "noura", role=StaffRole.ADMIN)
+    async with visitor(console) as noura:
+        await noura.signs_in("noura")
+        listed = await noura.get("/console/families?verified=correction")
+        assert "فاطمة أحمد" in listed and "مريم خالد" not in listed
+        listed = await noura.get("/console/families?verified=no")
+        assert "فاطمة أحمد" in listed and "مريم خالد" in listed  # not verified: waiting, or asked to correct
+
+
+async def test_an_admin_makes_an_office_inactive_and_its_staff_cannot(
+    console: Service, database: Database, clock: Clock
+) -> None:
+    await add_staff(database, clock, "noura", StaffRole.ADMIN)
+    async with visitor(console) as sara:
+        await sara.signs_in("sara")
+        await sara.get("/console/families")
+        await sara.post("/console/offices/jumum/active", {"csrf": sara.form_token(), "active": "no"})
+        assert sara.status == 403
+    async with visitor(console) as noura:
+        await noura.signs_in("noura")
+        await noura.get("/console/offices")
+        await noura.post("/console/offices/jumum/active", {"csrf": noura.form_token(), "active": "no"})
+        await noura.get(noura.location)
+        assert "غير نشط" in noura.text.split('id="jumum"', 1)[1].split("</h2>", 1)[0]
+        told = "أصبح غير نشط: لم يعد هذا المكتب يُعرض على الأسر عند التسجيل."
+        assert told in noura.text.split('id="jumum"', 1)[1]  # beside the office she changed
+        assert told not in await noura.get("/console/offices")  # once
+        await noura.post("/console/offices/nowhere/active", {"csrf": noura.form_token(), "active": "no"})
+        assert noura.status == 400 and "nowhere" in noura.alert()
+    active = await database.run(lambda s: [o.code for o in offices.listing(s) if o.active])
+    assert active == ["makkah", "jeddah"]
+
+
+async def test_sara_verifies_a_whole_page_after_seeing_whom_it_changes_then_takes_one_back(
+    database: Database, database_url: str, clock: Clock
+) -> None:
+    await add_staff(database, clock, "sara", office="makkah")
+    names = ["أسرة أولى", "أسرة ثانية", "أسرة ثالثة", "أسرة جدة"]
+    families = await register_families(
+        database, clock, [(n, "makkah") for n in names[:3]] + [(names[3], "jeddah")]
+    )
+    async with console_server(database_url, clock) as service, visitor(service) as sara:
+        await sara.signs_in("sara")
+        page = await sara.get("/console/families")
+        assert "3 أسر تنتظر التوثيق" in page
+        form = {"csrf": sara.form_token(), "back": "/console/families", "do": "verified-page"}
+        listed = [("listed", str(family)) for family in families]  # and another office's, forged in
+        await sara.post("/console/families/verify", [*form.items(), *listed, ("family", str(families[0]))])
+        assert sara.status == 200 and "توثيق هذه الأسر الـ3؟" in sara.text
+        assert all(name in sara.text for name in names[:3]) and names[3] not in sara.text
+        assert [await verification(database, family) for family in families] == [Verification.WAITING] * 4
+
+        confirm = [("family", value) for value in sara.form_values("family")]
+        assert confirm == [("family", str(family)) for family in families[:3]]
+        await sara.post(
+            "/console/families/verify",
+            [
+                ("csrf", sara.form_token()),
+                ("back", "/console/families"),
+                ("do", "verified"),
+                ("confirmed", "yes"),
+                *confirm,
+            ],
+        )
+        page = await sara.get(sara.location)
+        assert "تم توثيق 3 أسر" in page and "تنتظر التوثيق" not in page
+        assert [await verification(database, family) for family in families[:3]] == [
+            Verification.VERIFIED
+        ] * 3
+
+        form = {"csrf": sara.form_token(), "back": "/console/families", "family": str(families[1])}
+        await sara.post("/console/families/verify", {**form, "do": "unverified"})
+        assert "إلغاء توثيق هذه الأسرة؟" in sara.text and names[1] in sara.text and names[0] not in sara.text
+        await sara.post(
+            "/console/families/verify", {**form, "do": "unverified", "confirmed": "yes", "reason": " "}
+        )
+        assert sara.status == 400 and "السبب" in sara.alert()
+        assert await verification(database, families[1]) is Verification.VERIFIED
+        await sara.post(
+            "/console/families/verify",
+            {**form, "do": "unverified", "confirmed": "yes", "reason": "وثقت بالخطأ"},
+        )
+        assert sara.location == "/console/families"
+        told = "أُلغي توثيق أسرة واحدة، ويعود تسجيلها إلى الانتظار."
+        assert told in await sara.get(sara.location)
+        assert told not in await sara.get("/console/families")  # said once: not again on reloading
+        assert told not in await sara.get("/console/families?unverified_now=1")  # nor does an address
+    assert await verification(database, families[1]) is Verification.WAITING
+
+
+async def test_an_admin_filtering_one_office_is_told_how_many_wait_there(
+    console: Service, database: Database, clock: Clock
+) -> None:
+    await add_staff(database, clock, "noura", StaffRole.ADMIN)
+    async with visitor(console) as noura:
+        await noura.signs_in("noura")
+        page = await noura.get("/console/families")
+        assert "أسرتان تنتظران التوثيق" in page
+        page = await noura.get("/console/families?office=jumum")
+        assert "أسرة واحدة تنتظر التوثيق" in page and "office=jumum" in page.split("waiting-now", 1)[1][:200]
+
+
+async def test_staff_see_who_is_locked_out_and_confirm_a_removal(
+    console: Service, database: Database, clock: Clock
+) -> None:
+    await add_staff(database, clock, "noura", StaffRole.ADMIN)
+    async with visitor(console, "127.0.0.9") as someone:
+        for _ in range(5):
+            await someone.signs_in("sara", password="not her password")
+    async with visitor(console) as noura:
+        await noura.signs_in("noura")
+        page = await noura.get("/console/staff")
+        row = page.split('<span class="ltr">sara</span>', 1)[1].split("</tr>", 1)[0]
+        assert "مقفل بعد كلمات مرور خاطئة" in row and 'value="unlocked"' in row
+        await noura.post(
+            "/console/staff", {"csrf": noura.form_token(), "change": "removed", "member": "sara"}
+        )
+        assert noura.status == 200 and "إزالة sara؟" in noura.text  # asked first: nothing done yet
+        assert await database.run(lambda s: staff_row(s, "sara")) is not None
+        await noura.post(
+            "/console/staff",
+            {"csrf": noura.form_token(), "change": "removed", "member": "sara", "confirmed": "yes"},
+        )
+        assert noura.status == 303
+    assert await database.run(lambda s: staff_row(s, "sara")) is None
+
+
+async def test_a_staff_member_cannot_open_the_admins_pages_and_a_bad_day_is_said(
+    console: Service, database: Database, clock: Clock
+) -> None:
+    await add_staff(database, clock, "noura", StaffRole.ADMIN)
+    async with visitor(console) as sara:
+        await sara.signs_in("sara")
+        for page in ("/console/content", "/console/staff", "/console/offices", "/console/audit"):
+            await sara.get(page)
+            assert sara.status == 403, page
+    async with visitor(console) as noura:
+        await noura.signs_in("noura")
+        await noura.get("/console/audit?since=2026-13-45")
+        assert noura.status == 400 and "2026-13-45" in noura.alert()
+
+
+async def test_noura_adds_staff_and_is_told_what_each_still_needs_then_changes_her_own_password(
+    console: Service, database: Database, clock: Clock
+) -> None:
+    await add_staff(database, clock, "noura", StaffRole.ADMIN)
+    async with visitor(console) as noura:
+        await noura.signs_in("noura")
+        await noura.get("/console/staff")
+        token = noura.form_token()
+        reem = {"csrf": token, "change": "added", "login": "reem", "role": "staff", "office": "makkah"}
+        await noura.post("/console/staff", reem)
+        assert "أعطيها كلمة مرور في الأسفل" in await noura.get(
+            noura.location
+        )  # none given: not "the one you gave"
+        chat_only = {
+            "csrf": token,
+            "change": "added",
+            "address": "5550001",
+            "role": "staff",
+            "office": "makkah",
+        }
+        await noura.post("/console/staff", chat_only)
+        assert "تستخدم محادثة فريق المكتب" in await noura.get(noura.location)
+        await noura.post("/console/staff", {**reem, "login": "hind", "password": "a long new password"})
+        assert "تدخل باسم الدخول وكلمة المرور التي أعطيتِها" in await noura.get(noura.location)
+        own = {"csrf": token, "change": "password", "member": "noura", "password": "another long password"}
+        await noura.post("/console/staff", own)
+        assert noura.location == "/console/login"  # signed out, as everywhere else
+        assert "عُيّنت كلمة مرورك الجديدة" in await noura.get(noura.location)
+        await noura.signs_in("noura", password="another long password")
+        assert noura.status == 303
+
+
+async def test_a_refused_office_form_says_which_office_at_the_top_and_keeps_what_she_typed(
+    console: Service, database: Database, clock: Clock
+) -> None:
+    await add_staff(database, clock, "noura", StaffRole.ADMIN)
+    async with visitor(console) as noura:
+        await noura.signs_in("noura")
+        await noura.get("/console/offices")
+        typed = {
+            "csrf": noura.form_token(),
+            "phone": "0125550000",
+            "address_ar": "حي العوالي",
+            "hours": "كل يوم",
+        }
+        await noura.post("/console/offices/jumum", typed)
+        assert noura.status == 400
+        assert noura.alert().startswith('<a href="#jumum">الجموم</a>: ')  # the first thing she reads
+        assert "ما كتبتِه باقٍ في الأسفل" in noura.alert()
+        jumum = noura.text.split('id="jumum"', 1)[1]
+        assert 'value="حي العوالي"' in jumum and 'value="كل يوم"' in jumum and 'value="0125550000"' in jumum
+    saved = await database.run(lambda s: [o.address_ar for o in offices.listing(s) if o.code == "jumum"])
+    assert saved == [""]  # nothing saved

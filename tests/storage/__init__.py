@@ -1,0 +1,1 @@
+"""The database itself: migrations, prepared statements, group commit on SQLite."""

@@ -1,0 +1,154 @@
+"""A fake Twilio REST API on 127.0.0.1 for the real twilio client: it records the messages created and
+answers with the errors a test queues, in Twilio's own JSON shapes. And Twilio's other side: a person on
+WhatsApp (`OnWhatsApp`), whose messages Twilio posts to our webhook signed with the account's auth token,
+and Usar's settings for that account (`whatsapp_settings`)."""
+
+from __future__ import annotations
+
+import base64
+import xml.etree.ElementTree as ElementTree
+from collections import deque
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import aiohttp
+from aiohttp import web
+from twilio.request_validator import RequestValidator
+
+from bot.settings import Settings
+from handlers.whatsapp.webhook import WHATSAPP_WEBHOOK
+
+if TYPE_CHECKING:
+    from bot.service import Service
+
+ACCOUNT_SID = "AC" + "0" * 32
+AUTH_TOKEN = "test-auth-token-0123456789abcdef"
+PUBLIC_URL = "https://usar.example.org"
+BUSINESS = "whatsapp:+14155238886"
+TEMPLATE = "HX" + "a" * 32  # the announcement template's content SID
+
+
+@dataclass
+class FakeTwilio:
+    auth_token: str
+    created: list[dict[str, str]] = field(default_factory=list)
+    faults: deque[tuple[int, dict[str, Any]]] = field(default_factory=deque)
+    url: str = ""
+    files: dict[str, tuple[str, bytes]] = field(default_factory=dict)  # media by name: (content type, bytes)
+
+    def __post_init__(self) -> None:
+        self._runner: web.AppRunner | None = None
+
+    async def start(self) -> str:
+        app = web.Application()
+        app.router.add_post("/2010-04-01/Accounts/{account}/Messages.json", self._create)
+        app.router.add_get("/media/{name}", self._media)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, "127.0.0.1", 0).start()
+        self.url = f"http://127.0.0.1:{self._runner.addresses[0][1]}"
+        return self.url
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    async def _media(self, request: web.Request) -> web.StreamResponse:
+        """A file a family sent, as Twilio serves it to the account (basic auth), by its name in `files`."""
+        expected = "Basic " + base64.b64encode(f"{ACCOUNT_SID}:{self.auth_token}".encode()).decode()
+        if request.headers.get("Authorization") != expected:
+            return web.Response(status=401)
+        found = self.files.get(request.match_info["name"])
+        if found is None:
+            return web.Response(status=404)
+        content_type, body = found
+        return web.Response(body=body, content_type=content_type)
+
+    def fail_next(self, status: int, code: int, message: str) -> None:
+        self.faults.append((status, {"code": code, "message": message, "more_info": "", "status": status}))
+
+    async def _create(self, request: web.Request) -> web.Response:
+        expected = "Basic " + base64.b64encode(f"{ACCOUNT_SID}:{self.auth_token}".encode()).decode()
+        if request.match_info["account"] != ACCOUNT_SID or request.headers.get("Authorization") != expected:
+            return web.json_response({"code": 20003, "message": "Authenticate", "status": 401}, status=401)
+        if self.faults:
+            status, body = self.faults.popleft()
+            return web.json_response(body, status=status)
+        form = {key: str(value) for key, value in (await request.post()).items()}
+        sid = f"SM{len(self.created) + 1:032d}"
+        self.created.append({**form, "Sid": sid})
+        return web.json_response(
+            {
+                "sid": sid,
+                "status": "queued",
+                "to": form.get("To"),
+                "from": form.get("From"),
+                "body": form.get("Body"),
+            },
+            status=201,
+        )
+
+
+def whatsapp_settings(database_url: str) -> Settings:
+    return Settings(
+        _env_file=None,
+        database_url=database_url,
+        http_port=0,
+        public_url=PUBLIC_URL,
+        twilio_account_sid=ACCOUNT_SID,
+        twilio_auth_token=AUTH_TOKEN,
+        twilio_whatsapp_from=BUSINESS,
+    )
+
+
+@dataclass
+class OnWhatsApp:
+    """A person writing from her phone; Twilio signs what it posts to us with the account's auth token."""
+
+    service: Service
+    number: str
+    signing_token: str = AUTH_TOKEN
+    heard: list[str] = field(default_factory=list)
+    status: int = 0
+    sent: int = 0
+
+    async def post(self, form: dict[str, str], *, signature: str | None = None) -> None:
+        self.sent += 1
+        params = {
+            "From": f"whatsapp:{self.number}",
+            "To": BUSINESS,
+            "MessageSid": f"SM{self.sent:032d}",
+            "AccountSid": ACCOUNT_SID,
+            "ProfileName": "Fatima",
+            "NumMedia": "0",
+            **form,
+        }
+        await self.post_to(WHATSAPP_WEBHOOK, params, signature=signature)
+
+    async def post_to(self, path: str, params: dict[str, str], *, signature: str | None = None) -> None:
+        """What Twilio posts: the form, signed over the public URL it called."""
+        if signature is None:
+            signature = RequestValidator(self.signing_token).compute_signature(PUBLIC_URL + path, params)
+        headers = {"X-Twilio-Signature": signature} if signature else {}
+        url = f"http://127.0.0.1:{self.service.port}{path}"
+        async with aiohttp.ClientSession() as http, http.post(url, data=params, headers=headers) as response:
+            self.status = response.status
+            body = await response.text()
+        is_twiml = response.ok and body.startswith("<?xml")
+        self.heard = [m.text or "" for m in ElementTree.fromstring(body).iter("Message")] if is_twiml else []
+
+    async def says(self, text: str) -> str:
+        await self.post({"Body": text})
+        assert self.status == 200, self.status
+        return "\n".join(self.heard)
+
+    async def sends_photo(self) -> str:
+        await self.post(
+            {
+                "Body": "",
+                "NumMedia": "1",
+                "MediaUrl0": "https://example.org/p.jpg",
+                "MediaContentType0": "image/jpeg",
+            }
+        )
+        return "\n".join(self.heard)

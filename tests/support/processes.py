@@ -1,0 +1,50 @@
+"""Running `usar` as the operator would: a real process, with only the settings a test gives it."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+
+USAR = Path(sys.executable).with_name("usar")
+CHECKOUT = Path(__file__).resolve().parents[2]  # the code under test, whichever checkout the venv points to
+
+
+def usar_environment(**settings: str) -> dict[str, str]:
+    """This machine's environment without any USAR_ setting of the developer's, plus the test's own; the
+    process runs this checkout's code (an editable install may point at another one: a git worktree's
+    tests would run the main checkout's code)."""
+    environment = {name: value for name, value in os.environ.items() if not name.startswith("USAR_")}
+    environment["PYTHONPATH"] = os.pathsep.join(filter(None, [str(CHECKOUT), environment.get("PYTHONPATH")]))
+    environment.update(settings)
+    return environment
+
+
+def usar(*arguments: str, cwd: Path, stdin: str = "", **settings: str) -> subprocess.CompletedProcess[str]:
+    """`usar` run to its end, as staff or a script run it: what it wrote, and how it ended."""
+    return subprocess.run(
+        [str(USAR), *arguments],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=usar_environment(**settings),
+        timeout=60,
+    )
+
+
+async def start_usar(
+    *arguments: str, cwd: Path, settings: Mapping[str, str], stderr: int = asyncio.subprocess.DEVNULL
+) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
+        str(USAR),
+        *arguments,
+        cwd=cwd,
+        env=usar_environment(**settings),
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=stderr,
+    )

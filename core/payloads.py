@@ -94,6 +94,15 @@ class Options(Payload, StrEnum):
     def pack(self) -> str:
         return _packed(self.prefix, [self.value])
 
+    # One screen's option is never another's, though both may be "back": its type is part of what it is.
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and str.__eq__(self, other)
+
+    def __ne__(self, other: object) -> bool:
+        return not self == other
+
+    __hash__ = str.__hash__
+
     @classmethod
     def _read(cls, packed: str) -> Self | None:
         return next((member for member in cls if member.value == packed), None)
@@ -112,17 +121,20 @@ def parse(payload: str | None) -> Payload | None:
     return None
 
 
-_first_words: dict[str, list[str]] = {}  # a prefix's first word → the prefixes it starts, longest first
-_counted = [0]  # how many prefixes `_first_words` knows: worked out again when a type is declared
+# A prefix's first word → the prefixes it starts, longest first; worked out again when a type is declared,
+# whole and then swapped in (a turn may read payloads on the event loop's thread or the database's).
+_first_words: tuple[int, dict[str, list[str]]] = (0, {})
 
 
 def _by_first_word() -> dict[str, list[str]]:
-    if _counted[0] != len(Payload._prefixes):
-        _first_words.clear()
+    global _first_words
+    counted, index = _first_words
+    if counted != len(Payload._prefixes):
+        index = {}
         for prefix in sorted(Payload._prefixes, key=len, reverse=True):
-            _first_words.setdefault(prefix.partition(SEP)[0], []).append(prefix)
-        _counted[0] = len(Payload._prefixes)
-    return _first_words
+            index.setdefault(prefix.partition(SEP)[0], []).append(prefix)
+        _first_words = (len(Payload._prefixes), index)
+    return index
 
 
 def _packed(prefix: str, values: list[str]) -> str:

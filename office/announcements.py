@@ -154,6 +154,11 @@ def recent(session: Session, actor: Actor, limit: int = 5) -> list[Announcement]
     return announcements.recent(session, rights(session, actor).scope, limit)
 
 
+def recent_progress(session: Session, actor: Actor, limit: int = 5) -> list[tuple[Announcement, Progress]]:
+    """The latest announcements she may see, each with how far its sending has come."""
+    return [(found, announcements.progress(session, found.id)) for found in recent(session, actor, limit)]
+
+
 class Stage(StrEnum):
     SCHEDULED = "scheduled"  # its time has not come
     QUEUED = "queued"  # its time came: its messages are being prepared, or none has gone yet

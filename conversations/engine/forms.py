@@ -226,7 +226,7 @@ def yes_or_no(turn: Turn, answer: Answer, yes: Payload, no: Payload) -> Payload 
 
 @dataclass(frozen=True, kw_only=True)
 class YesNo(Field):
-    """Yes or no. Each question's buttons carry its own name ("health_certificate:yes"), so a "yes" button
+    """Yes or no. Each question's buttons carry its own name (`YesNoAnswer`), so a "yes" button
     left in the chat from an earlier question is refused as stale instead of answering this one."""
 
     yes_label: LazyText = field(default_factory=lambda: N_("Yes"))
@@ -530,13 +530,14 @@ class Form:
         """The answers so far; a choice no type reads any more (kept before an upgrade) is asked again."""
         draft = dict(turn.answers.get(self.name, {}))
         for asked in self.fields:
-            value = draft.get(asked.name)
-            if (isinstance(asked, Choice) and isinstance(value, str) and payloads.parse(value) is None) or (
-                isinstance(asked, MultiChoice)
-                and isinstance(value, list)
-                and None in map(payloads.parse, value)
-            ):
-                del draft[asked.name]
+            unread = [asked.name] if isinstance(asked, Choice | MultiChoice) else []
+            if isinstance(asked, MultiChoice):
+                unread.append(asked.selected_key())  # her ticks before "Done"
+            for key in unread:
+                value = draft.get(key)
+                values = value if isinstance(value, list) else [value] if isinstance(value, str) else []
+                if any(payloads.parse(each) is None for each in values):
+                    del draft[key]
         return draft
 
     def _keep(self, turn: Turn, draft: dict[str, Any]) -> None:

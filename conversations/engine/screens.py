@@ -178,8 +178,8 @@ class Screens:
     help_text: LazyText | Callable[[Turn], str | None]
     otherwise: Callable[[Turn, Answer], None] = not_understood
     on_cancel: Screen = nothing_to_cancel
-    # What she sees first (the screen of no step, if not named); `allowed` is checked before each step,
-    # and whoever it refuses goes to `refused_to` (the staff chat's flows: staff alone, rights read again).
+    # What she sees first (the screen of no step, if not named); `allowed` is checked before each step, and
+    # whoever it refuses goes to `refused_to` (the staff chat's flows: staff alone, rights read each turn).
     first: Screen | None = None
     allowed: Callable[[Turn], bool] | None = None
     refused_to: FlowName = FlowName.HOME
@@ -198,12 +198,17 @@ class Screens:
     def begin(self, turn: Turn) -> None:
         if self._refused(turn):
             return
-        (self.first or self._shows[None])(turn)
+        screen = self.first or self._shows.get(None)
+        assert screen is not None  # `check`: a table has a first screen
+        screen(turn)
 
     def ask(self, turn: Turn) -> None:
         if self._refused(turn):
             return
-        self._shows.get(turn.step, self.first or self._shows[None])(turn)
+        # A step it does not know (kept before an upgrade) asks its screen of no step, not a fresh start.
+        screen = self._shows.get(turn.step) or self._shows.get(None) or self.first
+        assert screen is not None  # `check`: a table has a first screen
+        screen(turn)
 
     def answer(self, turn: Turn, answer: Answer) -> None:
         step = turn.step
@@ -237,7 +242,8 @@ class Screens:
     def check(self, names: Collection[FlowName]) -> list[str]:
         """What is wrong with the table: a row at a step that has no screen, a row to a flow that is not
         there, a screen no row leaves."""
-        problems = [
+        problems = [] if self.first or None in self._shows else [f"{self.name}: no first screen"]
+        problems += [
             f"{self.name}: a row at step {step!r}, which has no screen"
             for route in self.routes
             for step in route.at

@@ -78,7 +78,7 @@ def menu(turn: Turn) -> None:
 
 
 def listing(turn: Turn) -> None:
-    latest = announcements.recent(turn.session, turn.actor)
+    latest = announcements.recent_progress(turn.session, turn.actor)
     if not latest:
         turn.say(_("There are no announcements yet."))
         menu(turn)
@@ -88,11 +88,8 @@ def listing(turn: Turn) -> None:
         _("The latest announcements. Choose one to see its progress:"),
         [
             *(
-                Offer(
-                    label=_line(turn, *announcements.progress(turn.session, turn.actor, a.id)),
-                    payload=ShowAnnouncement(a.id),
-                )
-                for a in latest
+                Offer(label=_line(turn, found, progress), payload=ShowAnnouncement(found.id))
+                for found, progress in latest
             ),
             Offer(label=N_("Back"), payload=AnnouncementsOption.MENU),
         ],

@@ -148,7 +148,8 @@ def requested_audience(answers: dict[str, Any]) -> Audience:
     address theirs (`office.audiences`)."""
     who = segments_of(answers.get("who", ()))
     office = OfficeChoice.unpack(answers.get("office"))  # None: every office, or not asked
-    chosen: tuple[str, ...] = (office.code,) if office is not None else ()
+    # "office:all" was every office before it had a payload of its own (a draft kept since then).
+    chosen: tuple[str, ...] = (office.code,) if office is not None and office.code != "all" else ()
     channels = who & {Segment.TELEGRAM, Segment.WHATSAPP}
     products = [kept(ProductChoice, each).product.value for each in answers.get("products", ())]
     return Audience(

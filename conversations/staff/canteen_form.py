@@ -124,7 +124,8 @@ def publish(turn: Turn, answers: dict[str, Any]) -> None:
         turn.say(_("Only staff can publish opportunities. Nothing was saved."))
         turn.go(FlowName.HOME)
         return
-    office = kept(OfficeChoice, answers["office"]).code if by.admin else by.office_code or "-"
+    chosen = OfficeChoice.unpack(answers.get("office")) if by.admin else None  # asked of admins alone
+    office = chosen.code if chosen is not None else by.office_code or "-"
     stage = kept(StageChoice, answers["stage"]).stage
     new = _opportunity_of(answers, office, stage, answers["gender"] == School.GIRLS.pack())
     try:

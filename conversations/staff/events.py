@@ -1,11 +1,11 @@
 """Training events in the staff chat: create one, see the upcoming ones with their answers, mark who came,
 cancel one.
 
-Training events → New event (conversations.event_form)
+Training events → New event (conversations.staff.event_form)
                 → Upcoming and recent events → one event: answers and names → Change the event
-                  (conversations.event_form) · Mark attendance · Thank those who came · Cancel it · Back
+                  (conversations.staff.event_form) · Mark attendance · Thank those who came · Cancel it · Back
                 → Staff menu
-An office's staff see their office's events; admins every event. Rights are read again on every turn.
+An office's staff see their office's events; admins every event. Rights are read once a turn.
 """
 
 from __future__ import annotations

@@ -1,11 +1,11 @@
-"""The staff menu, for people in the staff table only: their rights are read again on every turn.
+"""The staff menu, for people in the staff table only: their rights are read once a turn.
 
-staff menu → Questions from families (conversations.staff_questions)
+staff menu → Questions from families (conversations.staff.questions)
            → Registrations (families per office, verified or waiting) → staff menu
-           → Announcements (conversations.announcements)
-           → Training events (conversations.staff_events)
-           → Canteen opportunities and verifying registrations (conversations.staff_canteens)
-           → admins: Staff of each office · Office log · Offices (conversations.staff_offices)
+           → Announcements (conversations.staff.announcements)
+           → Training events (conversations.staff.events)
+           → Canteen opportunities and verifying registrations (conversations.staff.canteens)
+           → admins: Staff of each office · Office log · Offices (conversations.staff.offices)
 """
 
 from __future__ import annotations

@@ -26,7 +26,7 @@ from office.errors import OfficeError
 from office.words import registration_lines
 from storage.models import Beneficiary
 
-ASKING = "registration_asking"  # what the reason is for: a correction, or taking the verification back
+ASKING = "registration_asking"  # what the reason is for (`Asking`), kept between her turns
 SEEN = "registration_seen"  # where her registration's history stood when it was on her screen
 PAGE = 20
 
@@ -42,6 +42,13 @@ class Step(StrEnum):
     DETAIL = "detail"
     REASON = "reason"
     DONE = "done"  # just verified: Undo · Next · Back
+
+
+class Asking(StrEnum):
+    """What a reason is asked for, as the conversation keeps it (the values it has always stored)."""
+
+    CORRECTION = "registration:correction"
+    UNVERIFY = "registration:unverify"
 
 
 class RegistrationsOption(Options, prefix="registrations"):
@@ -145,15 +152,15 @@ def detail(turn: Turn) -> None:
 
 def reason(turn: Turn) -> None:
     """The reason asked again, for what it was asked for."""
-    _ask_reason(turn, turn.answers.get(ASKING) or RegistrationsOption.CORRECTION)
+    _ask_reason(turn, Asking.UNVERIFY if turn.answers.get(ASKING) == Asking.UNVERIFY else Asking.CORRECTION)
 
 
-def _ask_reason(turn: Turn, asking: str) -> None:
-    turn.remember(**{ASKING: asking})
+def _ask_reason(turn: Turn, asking: Asking) -> None:
+    turn.remember(**{ASKING: asking.value})
     turn.step = Step.REASON
     turn.say(
         _("What should she correct? She will read it, so write it to her.")
-        if asking == RegistrationsOption.CORRECTION
+        if asking is Asking.CORRECTION
         else _("Why is the verification taken back? It is kept in the log; she is not told."),
         [Offer(label=N_("Back"), payload=RegistrationsOption.BACK)],
     )
@@ -215,7 +222,7 @@ def undo(turn: Turn, chosen: RegistrationsOption) -> None:
 
 def reason_for(turn: Turn, chosen: RegistrationsOption) -> None:
     """A correction asked, or the verification taken back: the reason first."""
-    _ask_reason(turn, chosen)
+    _ask_reason(turn, Asking.UNVERIFY if chosen is RegistrationsOption.UNVERIFY else Asking.CORRECTION)
 
 
 def with_reason(turn: Turn, answer: Answer) -> None:
@@ -229,7 +236,7 @@ def with_reason(turn: Turn, answer: Answer) -> None:
         reason(turn)
         return
     try:
-        if turn.answers.get(ASKING) == RegistrationsOption.UNVERIFY:
+        if turn.answers.get(ASKING) == Asking.UNVERIFY:
             registrations.unverify(turn.session, turn.actor, family.id, written, turn.now, seen=_seen(turn))
             turn.say(_("The verification is taken back: her registration waits for verification again."))
         else:

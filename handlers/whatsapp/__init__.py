@@ -1,4 +1,5 @@
-"""WhatsApp through Twilio: signed webhook forms become Inbound, replies become TwiML. Nothing else.
+"""WhatsApp through Twilio: signed webhook forms become Inbound, replies become TwiML, and Twilio's reports
+on what we sent are recorded against their deliveries.
 
 `mount` sets WhatsApp up in a process: Twilio's REST client and the sender; where the process answers
 WhatsApp, Twilio's webhooks and the spool of messages that wait for the database."""

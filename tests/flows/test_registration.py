@@ -6,6 +6,7 @@ from dataclasses import replace
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from conversations.family.menu import MenuOption
 from core.domain import Product
@@ -521,3 +522,33 @@ async def test_registering_as_an_office_action_refuses_what_is_taken_and_an_offi
             await registers(refused_one)
         assert refused.value.problems[0].field == asked_again
     assert len(await registered(database)) == 1
+
+
+async def test_ticks_and_choices_kept_before_an_upgrade_are_asked_again_not_a_fault(
+    fatima: Person, database: Database
+) -> None:
+    """Her draft kept a product ticked and an office chosen as they were written before options were typed
+    ("baked_sweets", "makkah"): she is asked those questions again, and nothing she typed is lost."""
+    await fatima.says("مرحبا")
+    await fatima.chooses(ar("Register my family"))
+    for typed in ("فاطمة أحمد الزهراني", "1000000008", "0551234567"):
+        await fatima.says(typed)
+    await fatima.chooses("مكة")
+    await fatima.says("1")  # a product ticked, not yet "Done"
+
+    def as_before(session: Session) -> None:
+        state = session.scalars(select(Conversation)).one()
+        draft = dict(state.answers["registration"])
+        draft.update({"office": "makkah", "_selected:products": ["baked_sweets"]})
+        state.answers = {**state.answers, "registration": draft}
+
+    await database.run(as_before)
+    await fatima.chooses(ar("Done"))
+    assert ar("Please choose at least one, then “Done”.") in fatima.heard  # the old tick is gone, no fault
+    await fatima.says("1")
+    await fatima.chooses(ar("Done"))
+    assert ar("Which social-security office serves you?") in fatima.heard  # the old office asked again
+    await fatima.chooses("مكة")
+    assert ar("Do you hold a food-handler health certificate?") in fatima.heard
+    state = await database.run(lambda s: s.scalars(select(Conversation)).one())
+    assert state.answers["registration"]["full_name"] == "فاطمة أحمد الزهراني"

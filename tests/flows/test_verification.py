@@ -18,7 +18,7 @@ from office.errors import NotAllowed, Refused
 from office.rights import OPERATOR, Actor
 from storage import staff
 from storage.db import Database
-from storage.models import Beneficiary, Delivery
+from storage.models import Beneficiary, Conversation, Delivery
 from tests.support.builders import REGISTRATION, staff_person
 from tests.support.people import Clock, Person, ar
 from tests.support.processes import usar
@@ -151,3 +151,26 @@ def test_the_command_line_follows_a_registration(tmp_path: Path) -> None:
         "asked for a correction",
     ]
     assert "1000000008" not in audit.stdout and "551234567" not in audit.stdout  # by number, never her ID
+
+
+async def test_what_a_reason_is_for_is_kept_as_it_always_was(
+    database: Database, engine: Engine, clock: Clock, fatima: Person
+) -> None:
+    """A staff member who chose "Take the verification back" when the bot was upgraded types her reason
+    after it: the conversation keeps what the reason is for in the form it always had, so her reason is
+    never sent to the family as a correction."""
+    await fatima.registers()
+    await database.run(lambda s: registrations.verify(s, OPERATOR, 1, clock.now))
+    huda = await staff_person(database, engine, clock, StaffRole.STAFF, "makkah", "901")
+    await huda.says("hello")
+    await huda.chooses("Registrations")
+    await huda.chooses("Find a family")
+    await huda.says("0551234567")
+    await huda.chooses("Take the verification back")
+    kept = await database.run(
+        lambda s: s.scalars(select(Conversation.answers).where(Conversation.address == "901")).one()
+    )
+    assert kept["registration_asking"] == "registration:unverify"
+    await huda.says("وثّقتها بالخطأ")
+    assert "The verification is taken back" in huda.heard
+    assert [kind for kind, _text in await told(database)] == ["registration_verified"]  # nothing to correct

@@ -10,8 +10,12 @@ import pytest
 from conversations.engine.choices import ShowEvent
 from conversations.engine.engine import Engine
 from conversations.engine.forms import FormOption, YesNoAnswer
+from conversations.engine.screens import On
+from conversations.engine.turn import Answer, FlowName
 from conversations.family.tips import QuizChoice
 from conversations.flows import all_flows
+from conversations.staff.announcements import AnnouncementsOption
+from conversations.staff.audience_fields import EveryOffice, Segment, requested_audience
 from conversations.staff.canteens import Decide
 from conversations.staff.events import Came, EventsOption, NotCame
 from conversations.staff.registrations import ShowFamily
@@ -103,3 +107,20 @@ async def test_a_button_never_offered_is_refused_before_any_flow(
     await huda.presses(ShowEvent(4).pack())  # forged: an event she was never shown
     assert "That choice is no longer available" in huda.heard
     assert "Event 4" not in huda.heard
+
+
+def test_one_screens_option_is_never_anothers_though_both_say_back() -> None:
+    assert EventsOption.STAFF_MENU.value == AnnouncementsOption.STAFF_MENU.value == "back"
+    assert EventsOption.STAFF_MENU != AnnouncementsOption.STAFF_MENU
+    assert EventsOption.STAFF_MENU == EventsOption.STAFF_MENU
+    row = On(EventsOption.STAFF_MENU, go=FlowName.STAFF)
+    assert row.fits(None, Answer(text="", choice=AnnouncementsOption.STAFF_MENU)) is None
+    assert row.fits(None, Answer(text="", choice=EventsOption.STAFF_MENU)) is EventsOption.STAFF_MENU
+    assert len({EventsOption.STAFF_MENU, AnnouncementsOption.STAFF_MENU}) == 2
+
+
+def test_every_office_kept_in_a_draft_from_before_its_own_payload_is_still_every_office() -> None:
+    kept_before = {"office": "office:all", "who": [Segment.VERIFIED.pack()]}
+    assert requested_audience(kept_before).offices == ()
+    assert requested_audience({**kept_before, "office": EveryOffice.ALL.pack()}).offices == ()
+    assert requested_audience({**kept_before, "office": "office:jumum"}).offices == ("jumum",)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 from enum import Enum, StrEnum
+from functools import lru_cache
 from typing import Any, ClassVar, Self, TypeVar, get_type_hints
 
 P = TypeVar("P", bound="Payload")
@@ -40,6 +41,7 @@ class Payload:
             raise TypeError(f"payload prefix {prefix!r} is {Payload._prefixes[prefix].__name__}'s already")
         Payload._prefixes[prefix] = cls
         cls.prefix = prefix
+        parse.cache_clear()  # a payload no type read before may be this one's
 
     def pack(self) -> str:
         return _packed(self.prefix, [_text(getattr(self, name)) for name, _kind in _fields(type(self))])
@@ -70,6 +72,7 @@ class Payload:
 
 
 _FIELDS: dict[type, tuple[tuple[str, type], ...]] = {}
+_PACKED: dict[Payload, str] = {}  # each option of a screen, packed once
 
 
 def _fields(kind: type) -> tuple[tuple[str, type], ...]:
@@ -92,7 +95,7 @@ class Options(Payload, StrEnum):
     """A screen's fixed options, as an enum with a prefix: `class StaffMenu(Options, prefix="staff")`."""
 
     def pack(self) -> str:
-        return _packed(self.prefix, [self.value])
+        return _PACKED.get(self) or _PACKED.setdefault(self, _packed(self.prefix, [self.value]))
 
     # One screen's option is never another's, though both may be "back": its type is part of what it is.
     def __eq__(self, other: object) -> bool:
@@ -108,6 +111,7 @@ class Options(Payload, StrEnum):
         return next((member for member in cls if member.value == packed), None)
 
 
+@lru_cache(maxsize=8192)  # payloads are immutable, and the same few are read again and again
 def parse(payload: str | None) -> Payload | None:
     """Any payload, as the type it was packed from; None for what no type packs (longer prefixes first:
     "event:came:4" is `Came`'s, before "event"'s)."""

@@ -18,15 +18,18 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from enum import Enum, StrEnum
 from functools import lru_cache
-from typing import Any, ClassVar, Self, TypeVar, get_type_hints
+from typing import Any, ClassVar, Self, TypeVar, dataclass_transform, get_type_hints
 
 P = TypeVar("P", bound="Payload")
 SEP = ":"
 LIMIT = 64  # Telegram's callback_data, in bytes
 
 
+@dataclass_transform(frozen_default=True)
 class Payload:
-    """Base of the payload types: a prefix, then each field's value in order."""
+    """Base of the payload types: a prefix, then each field's value in order. A payload type is a frozen
+    dataclass without saying so, as aiogram's CallbackData is: `class ShowEvent(Payload, prefix="event")`
+    with its fields."""
 
     prefix: ClassVar[str]
     _prefixes: ClassVar[dict[str, type[Payload]]] = {}
@@ -41,6 +44,8 @@ class Payload:
             raise TypeError(f"payload prefix {prefix!r} is {Payload._prefixes[prefix].__name__}'s already")
         Payload._prefixes[prefix] = cls
         cls.prefix = prefix
+        if not issubclass(cls, Enum):
+            dataclass(frozen=True)(cls)
         parse.cache_clear()  # a payload no type read before may be this one's
 
     def pack(self) -> str:
@@ -174,7 +179,6 @@ class YesNo(StrEnum):
 # -- what the messages we send first carry: they answer from anywhere --------------------------------------
 
 
-@dataclass(frozen=True)
 class Rsvp(Payload, prefix="rsvp"):
     """An answer to an invitation, from anywhere: its buttons come with invitations and reminders."""
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from conversations.engine.turn import Turn
 from core.channel import Offer
@@ -13,19 +12,16 @@ from office.words import PRODUCT_LABELS
 from storage import offices
 
 
-@dataclass(frozen=True)
 class OfficeChoice(Payload, prefix="office"):
     """An office chosen (its code)."""
 
     code: str
 
 
-@dataclass(frozen=True)
 class ProductChoice(Payload, prefix="product"):
     product: Product
 
 
-@dataclass(frozen=True)
 class ShowEvent(Payload, prefix="event"):
     """An event to show: a family's training, or an event in the staff's list."""
 

@@ -63,21 +63,18 @@ class FormOption(Options, prefix="form"):
     DONE = "done"  # the ticks of a question with several answers are complete
 
 
-@dataclass(frozen=True)
 class ChangeAnswer(Payload, prefix="form:change"):
     """An answer chosen at the summary, to change it."""
 
     field: str
 
 
-@dataclass(frozen=True)
 class Skip(Payload, prefix="form:skip"):
     """A question she may leave out, left out with its button ("No English title")."""
 
     field: str
 
 
-@dataclass(frozen=True)
 class YesNoAnswer(Payload, prefix="form:said"):
     """A yes/no question's button, with its question's name: a "yes" left in the chat from an earlier question
     is refused as stale instead of answering this one."""

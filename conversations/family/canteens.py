@@ -13,7 +13,6 @@ are offered to her office.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
@@ -45,7 +44,6 @@ HER_APPLICATION: dict[str, LazyText] = {
 }
 
 
-@dataclass(frozen=True)
 class ShowCanteen(Payload, prefix="canteen"):
     opportunity: int
 

@@ -8,7 +8,6 @@ Quiz: three questions, each answered at once (right, or the right answer and why
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
@@ -35,17 +34,14 @@ class Step(StrEnum):
     DAILY = "daily"
 
 
-@dataclass(frozen=True)
 class ShowTopic(Payload, prefix="tips:topic"):
     topic: str
 
 
-@dataclass(frozen=True)
 class TipHour(Payload, prefix="tips:hour"):
     hour: int
 
 
-@dataclass(frozen=True)
 class QuizChoice(Payload, prefix="quiz"):
     question: str
     choice: int

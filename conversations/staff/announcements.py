@@ -9,7 +9,6 @@ on every turn.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import StrEnum
 
 from conversations.engine.screens import Confirm, On, Screens, Shown, is_staff
@@ -30,7 +29,6 @@ from storage.models import Announcement
 BAR = 10
 
 
-@dataclass(frozen=True)
 class ShowAnnouncement(Payload, prefix="announcement"):
     announcement: int
 

@@ -35,7 +35,6 @@ from storage.canteens import NewOpportunity
 from storage.models import CanteenOpportunity
 
 
-@dataclass(frozen=True)
 class StageChoice(Payload, prefix="stage"):
     stage: SchoolStage
 

@@ -13,7 +13,6 @@ An office's staff act on their office's only. Rights are read again on every tur
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
@@ -35,17 +34,14 @@ DECISION = "canteen_decision"  # the decision waiting for her "yes": every decis
 PAGE = 20
 
 
-@dataclass(frozen=True)
 class ShowOpportunity(Payload, prefix="opportunity"):
     opportunity: int
 
 
-@dataclass(frozen=True)
 class ShowApplication(Payload, prefix="applicant"):
     application: int
 
 
-@dataclass(frozen=True)
 class Decide(Payload, prefix="decide"):
     status: ApplicationStatus
 

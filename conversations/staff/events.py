@@ -10,7 +10,6 @@ An office's staff see their office's events; admins every event. Rights are read
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
 
@@ -36,12 +35,10 @@ PAGE = 10
 NAMES_PAGE = 30
 
 
-@dataclass(frozen=True)
 class Came(Payload, prefix="event:came"):
     family: int
 
 
-@dataclass(frozen=True)
 class NotCame(Payload, prefix="event:not-came"):
     """A family marked as having come by mistake: choosing her again takes the mark back."""
 

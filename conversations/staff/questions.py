@@ -8,7 +8,6 @@ staff menu → Questions from families → a question → (type the answer) → 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from enum import StrEnum
 
 from conversations.engine.screens import ANYTHING, On, Screens
@@ -27,7 +26,6 @@ ICONS = {"voice": "🎤", "audio": "🎵", "photo": "🖼️", "video": "🎞️
 OPEN_THREAD = "thread"  # the number of the question she has open, in her answers
 
 
-@dataclass(frozen=True)
 class ShowQuestion(Payload, prefix="question"):
     thread: int
 

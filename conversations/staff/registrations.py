@@ -10,7 +10,6 @@ An office's staff see their office's families only; another office's answers as 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import StrEnum
 
 from conversations.engine.screens import TYPED, On, Screens, Shown, is_staff
@@ -31,7 +30,6 @@ SEEN = "registration_seen"  # where her registration's history stood when it was
 PAGE = 20
 
 
-@dataclass(frozen=True)
 class ShowFamily(Payload, prefix="registration"):
     family: int
 

@@ -3,7 +3,7 @@ malformed one, one never offered — is not taken for it."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import FrozenInstanceError
 
 import pytest
 
@@ -88,7 +88,6 @@ def test_a_payload_that_would_not_fit_is_refused_when_made() -> None:
         QuizChoice("a:b", 1).pack()
     with pytest.raises(TypeError, match="already"):
 
-        @dataclass(frozen=True)
         class Twice(Payload, prefix="event"):
             event: int
 
@@ -96,6 +95,14 @@ def test_a_payload_that_would_not_fit_is_refused_when_made() -> None:
 
         class Again(Options, prefix="events"):
             NEW = "new"
+
+
+def test_a_payload_type_is_a_frozen_dataclass_without_saying_so() -> None:
+    chosen = QuizChoice("q1", 2)
+    assert chosen == QuizChoice("q1", 2) and hash(chosen) == hash(QuizChoice("q1", 2))
+    with pytest.raises(FrozenInstanceError):
+        chosen.choice = 3  # type: ignore[misc]
+    assert parse(chosen.pack()) == chosen
 
 
 async def test_a_button_never_offered_is_refused_before_any_flow(

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from conversations.engine.screens import Screens
 from conversations.engine.turn import Dialogue, Flow, FlowName
-from conversations.family import standing
+from conversations.family import standing, wishes
 from conversations.family.account import account
 from conversations.family.ask_office import ToHerOffice, ask_my_office
 from conversations.family.canteens import canteen_opportunities
@@ -65,7 +65,12 @@ def all_flows() -> Dialogue:
     problems = check(flows)
     if problems:
         raise FlowsWrong("; ".join(problems))
-    return Dialogue({flow.name: flow for flow in flows}, standing=standing.answered, handoff=ToHerOffice())
+    return Dialogue(
+        {flow.name: flow for flow in flows},
+        standing=standing.answered,
+        handoff=ToHerOffice(),
+        wishes=wishes.wished,
+    )
 
 
 def check(flows: list[Flow]) -> list[str]:

@@ -83,6 +83,15 @@ class Option:
     payload: str
 
 
+class Meaning(StrEnum):
+    """What an option means beside its words, for her own words to find it: the yes or no of a question
+    ("ايه", "👍", "ما ابي"), or the way back ("رجوع")."""
+
+    YES = "yes"
+    NO = "no"
+    BACK = "back"
+
+
 @dataclass(frozen=True)
 class Offer:
     """An option as a flow declares it: the label is translated when shown; the payload is typed, and packed
@@ -91,6 +100,7 @@ class Offer:
     label: LazyText | str
     payload: Payload
     aliases: tuple[str, ...] = ()  # other words for it, such as an office's name in the other language
+    means: Meaning | None = None
     packed: str = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

@@ -20,22 +20,24 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from enum import Enum
 from functools import partial
+from typing import Any
 
 from sqlalchemy.orm import Session
 
+from conversations.engine import understanding
 from conversations.engine.courtesy import courtesy, returned_peace
 from conversations.engine.forms import Form
 from conversations.engine.identity import recognise, vouched_mobile
-from conversations.engine.options import match_by_words, match_one, offered_payloads
+from conversations.engine.options import match_one, offered_payloads
 from conversations.engine.turn import Answer, Dialogue, FlowName, Setup, Turn
 from core.channel import LONGEST_TEXT, Channel, Inbound, Reply, Unavailable
-from core.i18n import _, use_language
-from core.payloads import parse
+from core.i18n import LazyText, _, use_language
+from core.payloads import Payload, parse
 from core.text import fold, normalise
 from locales import DEFAULT_LANGUAGE, LANGUAGES
 from office import contacts, registrations, threads
@@ -70,6 +72,11 @@ class GlobalWord(Enum):
         "أوقفوا",
         "إيقاف الرسائل",
         "أوقفوا الرسائل",
+        "وقف",
+        "وقفوا",
+        "وقفو",
+        "وقف الرسائل",
+        "وقفوا الرسائل",
     )
     START = ("start", "subscribe", "اشتراك", "الاشتراك", "تفعيل الاشتراك")
 
@@ -279,25 +286,54 @@ def _route(turn: Turn) -> None:
             turn.say(_("I can only read typed messages. Please type your answer."))
         turn.flow.ask(turn)
         return
-    word = global_word(text)
-    if word is GlobalWord.BACK and not isinstance(turn.flow, Form):
-        word = None
-    choice = parse(match_one(turn.conversation.offered, text, partial=False)) if word is None else None
-    in_kind = courtesy(text) if word is None and choice is None else None
-    if word is None and choice is None and in_kind is None:  # "سلام" is a greeting, not a start of "سلامة"
-        choice = parse(match_by_words(turn.conversation.offered, text))
-    if turn.dialogue.standing(turn, choice):
+    reading = read(turn.conversation.offered, text, in_form=isinstance(turn.flow, Form))
+    if turn.dialogue.standing(turn, reading.choice):
         turn.flow.ask(turn)
-    elif in_kind is not None:  # a greeting or thanks: never taken for an answer
-        turn.say(str(in_kind))
+    elif reading.in_kind is not None:  # a greeting or thanks: never taken for an answer
+        turn.say(str(reading.in_kind))
         turn.flow.ask(turn)
-    elif word is None:
-        turn.flow.answer(turn, Answer(text=text, choice=choice))
+    elif reading.word is None:
+        turn.flow.answer(turn, Answer(text=text, choice=reading.choice))
     else:
-        _global(turn, word)
+        act_on(turn, reading.word)
 
 
-def _global(turn: Turn, word: GlobalWord) -> None:
+@dataclass(frozen=True)
+class Reading:
+    """What her typed words are before a flow reads them: a global word, an option of her screen, or a
+    greeting or thanks to answer in kind; none of them, and the flow reads her words itself."""
+
+    word: GlobalWord | None = None
+    choice: Payload | None = None
+    in_kind: LazyText | None = None
+
+
+def read(offered: Sequence[dict[str, Any]], text: str, *, in_form: bool) -> Reading:
+    """Her words against the global words and the options on her screen (`offered`). "back" outside a
+    form is an ordinary word (a screen's "Back" option, or a wish)."""
+    word = global_word(text)
+    if word is not None and (word is not GlobalWord.BACK or in_form):
+        return Reading(word=word)
+    choice = parse(match_one(offered, text, partial=False))
+    if choice is not None:
+        return Reading(choice=choice)
+    in_kind = courtesy(text)  # "سلام" is a greeting, not a start of "سلامة"
+    return Reading(in_kind=in_kind) if in_kind is not None else Reading(choice=picked(offered, text))
+
+
+def picked(offered: Sequence[dict[str, Any]], text: str) -> Payload | None:
+    """The option her own words name ("ايه", "الثاني", "مقاصف"). A near miss never picks a yes, a no or a
+    way back: those she says plainly, so that a typo never confirms what is not undone."""
+    found = understanding.pick(offered, text)
+    if found is None or found.payload is None:
+        return None
+    if not found.sure and any(o["payload"] == found.payload and o.get("means") for o in offered):
+        return None
+    return parse(found.payload)
+
+
+def act_on(turn: Turn, word: GlobalWord) -> None:
+    """What a global word does, wherever she is (said plainly, or as a wish: `family.wishes`)."""
     if word is GlobalWord.HELP:
         specific = turn.flow.help(turn)
         general = _(

@@ -14,13 +14,13 @@ from typing import Any
 
 from babel.lists import format_list
 
+from conversations.engine import understanding
 from conversations.engine.options import match_many, offered_payloads
 from conversations.engine.turn import Answer, FlowName, Turn
 from core import payloads
-from core.channel import Offer
+from core.channel import Meaning, Offer
 from core.i18n import N_, LazyText, _, current_language
 from core.payloads import Options, Payload
-from core.text import fold
 from core.validators import Invalid as Invalid
 from office.errors import Refused  # re-exported: the forms raise it
 
@@ -191,33 +191,15 @@ class MultiChoice(Field):
         return format_list([labels.get(payload, payload) for payload in value], locale=current_language())
 
 
-YES_WORDS = frozenset(
-    fold(word)
-    for word in (
-        *("yes", "y", "yeah", "ok", "agree", "i agree"),
-        *("نعم", "ايوه", "إيه", "اي", "أجل", "اكيد", "صح", "موافق", "موافقة", "أوافق"),
-    )
-)
-NO_WORDS = frozenset(
-    fold(word)
-    for word in (
-        *("no", "n", "nope", "disagree", "i do not agree"),
-        *("لا", "لأ", "كلا", "ابدا", "غير موافق", "غير موافقة", "لا أوافق"),
-    )
-)
-
-
 def yes_or_no(turn: Turn, answer: Answer, yes: Payload, no: Payload) -> Payload | None:
     """A confirmation's button, pressed or said in words ("نعم", "no"): `yes`, `no`, or None. Words count
     only while the confirmation is what she was last offered: an invitation that came since asks its own."""
     if answer.choice in (yes, no):
         return answer.choice
     if answer.choice is None and yes.pack() in offered_payloads(turn.conversation.offered):
-        folded = fold(answer.text)
-        if folded in YES_WORDS:
-            return yes
-        if folded in NO_WORDS:
-            return no
+        said = understanding.yes_or_no(answer.text)
+        if said is not None:
+            return yes if said is Meaning.YES else no
     return None
 
 
@@ -231,16 +213,17 @@ class YesNo(Field):
 
     def offers(self, turn: Turn, draft: dict[str, Any]) -> Sequence[Offer]:
         return (
-            Offer(label=self.yes_label, payload=YesNoAnswer(self.name, payloads.YesNo.YES)),
-            Offer(label=self.no_label, payload=YesNoAnswer(self.name, payloads.YesNo.NO)),
+            Offer(
+                label=self.yes_label, payload=YesNoAnswer(self.name, payloads.YesNo.YES), means=Meaning.YES
+            ),
+            Offer(label=self.no_label, payload=YesNoAnswer(self.name, payloads.YesNo.NO), means=Meaning.NO),
         )
 
     def take(self, turn: Turn, answer: Answer, draft: dict[str, Any]) -> Any:
         said = answer.choice.said if isinstance(answer.choice, YesNoAnswer) else None
-        if said is None and fold(answer.text) in YES_WORDS:
-            said = payloads.YesNo.YES
-        if said is None and fold(answer.text) in NO_WORDS:
-            said = payloads.YesNo.NO
+        if said is None:
+            meant = understanding.yes_or_no(answer.text)
+            said = None if meant is None else payloads.YesNo(meant.value)
         if said is None:
             raise Invalid(_("Please answer 1 for yes or 2 for no."))
         return said is payloads.YesNo.YES
@@ -462,7 +445,7 @@ class Form:
         turn.say(
             "\n".join([str(self.review_intro), *lines]),
             [
-                Offer(label=N_("Save"), payload=FormOption.SAVE),
+                Offer(label=N_("Save"), payload=FormOption.SAVE, means=Meaning.YES),
                 Offer(label=N_("Change an answer"), payload=FormOption.CHANGE),
             ],
         )

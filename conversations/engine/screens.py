@@ -22,12 +22,12 @@ flow, every flow a row goes to exists, and every screen has a row that leaves it
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Final, Generic, TypeVar
 
 from conversations.engine.forms import yes_or_no
 from conversations.engine.turn import Answer, FlowName, Turn
-from core.channel import Offer
+from core.channel import Meaning, Offer
 from core.i18n import LazyText, _
 from core.payloads import Payload
 
@@ -117,6 +117,10 @@ class Confirm:
     yes: Offer
     no: Offer
     safe_first: bool = False  # "no" as option 1: a "1" typed out of habit keeps things as they are
+
+    def __post_init__(self) -> None:  # her "ايه" or "👍" finds the yes, her "لا" or "ما ابي" the no
+        object.__setattr__(self, "yes", replace(self.yes, means=Meaning.YES))
+        object.__setattr__(self, "no", replace(self.no, means=Meaning.NO))
 
     def ask(self, turn: Turn) -> None:
         turn.step = self.step
@@ -223,6 +227,8 @@ class Screens:
             if found is not None and (route.when is None or route.when(turn, found)):
                 route.run(turn, found)
                 return
+        if answer.choice is None and turn.dialogue.wishes(turn, answer):
+            return  # no row took her words, but they say what she wants ("ابي اشوف الدورات")
         self.otherwise(turn, answer)
 
     def help(self, turn: Turn) -> str | None:

@@ -99,6 +99,8 @@ class Dialogue:
     flows: Mapping[FlowName, Flow]
     standing: Callable[[Turn, Payload | None], bool] = lambda turn, choice: False
     handoff: Handoff | None = None
+    # What she wants, in words no option of her screen took ("ابي اشوف الدورات"): True if acted on.
+    wishes: Callable[[Turn, Answer], bool] = lambda turn, answer: False
 
 
 @dataclass(frozen=True)
@@ -170,6 +172,7 @@ class Turn:
         # What a number or a label typed next refers to: the options of the latest question.
         self.conversation.offered = [
             {"payload": offer.packed, "labels": match_keys(offer.label, offer.aliases)}
+            | ({} if offer.means is None else {"means": offer.means.value})
             | ({} if numbered else {"unnumbered": True})
             for offer in offers
         ]

@@ -30,6 +30,7 @@ from storage import beneficiaries, offices
 ASKED = "asked"  # what she wrote before choosing to send it: [{"text", "media"}]
 TOPIC = "topic"
 OFFICE = "office"
+HELD = "held"  # where she was when her words were offered to her office: {"flow", "step"}, for her "no"
 
 
 class Step(StrEnum):
@@ -81,10 +82,13 @@ def not_understood(turn: Turn, answer: Answer) -> None:
 def offer(turn: Turn, text: str | None = None) -> None:
     """What she wrote, not understood (or a file outside a form), offered to her office; kept meanwhile."""
     topic = TOPIC_OF_FLOW.get(turn.conversation.flow or "", "") or topic_of(text or turn.inbound.text)
-    asked = turn.answers.get(ASKED, []) if turn.conversation.flow == FlowName.ASK_OFFICE else []
+    here = turn.conversation.flow == FlowName.ASK_OFFICE
+    asked = turn.answers.get(ASKED, []) if here else []
+    held = turn.answers.get(HELD) if here else {"flow": turn.conversation.flow, "step": turn.step}
     turn.conversation.flow, turn.step = FlowName.ASK_OFFICE, Step.OFFER
-    turn.clear_answers()
-    turn.remember(**{ASKED: asked + said_now(turn, text), TOPIC: topic})
+    # What she was doing is kept (a registration's answers, a quiz, the canteen she was reading): her
+    # "no" takes her back to it.
+    turn.remember(**{ASKED: asked + said_now(turn, text), TOPIC: topic, HELD: held})
     _too_large(turn)
     ask_my_office.ask(turn)
 
@@ -119,7 +123,7 @@ def _too_large(turn: Turn) -> None:
 
 
 def start(turn: Turn) -> None:
-    turn.clear_answers()
+    forget(turn)
     turn.remember(**{TOPIC: "other"})
     onward(turn)
 
@@ -173,7 +177,7 @@ OFFERING = Confirm(
     Step.OFFER,
     offer_question,
     yes=Offer(N_("Send it to my office"), Offered.SEND, aliases=SEND_WORDS),
-    no=Offer(N_("No, back to the menu"), Offered.NOT_NOW),
+    no=Offer(N_("No, do not send it"), Offered.NOT_NOW),
 )
 
 
@@ -203,8 +207,23 @@ def send_offered(turn: Turn, chosen: Offered) -> None:
 
 
 def not_now(turn: Turn, chosen: Offered) -> None:
+    """Back where she was, with nothing she had typed lost: the question she was at is asked again."""
+    held = turn.answers.get(HELD) or {}
+    forget(turn)
+    flow = held.get("flow")
+    if flow not in set(FlowName) or flow == FlowName.ASK_OFFICE:
+        turn.go(FlowName.HOME)
+        return
+    turn.say(_("Nothing was sent to your office."))
+    turn.conversation.flow, turn.step = FlowName(flow), held.get("step")
+    turn.flow.ask(turn)
+
+
+def forget(turn: Turn) -> None:
+    """Forget what this flow kept, and only that: another flow's answers (her registration's) stay."""
+    kept = {key: value for key, value in turn.answers.items() if key not in (ASKED, TOPIC, OFFICE, HELD)}
     turn.clear_answers()
-    turn.go(FlowName.HOME)
+    turn.remember(**kept)
 
 
 def more_first(turn: Turn, answer: Answer) -> None:
@@ -249,7 +268,7 @@ def send(turn: Turn) -> None:
         return
     said = [threads.Said(item.get("text", ""), _media(item.get("media"))) for item in asked]
     if not said:  # only a file too large to open: she was told to send a smaller one
-        turn.clear_answers()
+        forget(turn)
         _too_large(turn)
         turn.step = Step.OPEN if thread is not None else turn.step
         return
@@ -263,7 +282,7 @@ def send(turn: Turn) -> None:
     thread, new = threads.ask(turn.session, asker, turn.answers.get(TOPIC, "other"), said, turn.now)
     _too_large(turn)
     name = _office_name(turn, thread.office_code)
-    turn.clear_answers()
+    forget(turn)
     turn.step = Step.OPEN
     if not new:
         turn.say(_("Added to your question. Write more, or type “menu” to go back."))
@@ -287,7 +306,7 @@ def send(turn: Turn) -> None:
 
 
 def leave(turn: Turn) -> None:
-    turn.clear_answers()
+    forget(turn)
     if threads.open_thread(turn.session, turn.inbound.channel.value, turn.inbound.address) is not None:
         turn.say(_("Your question stays with your office, which will answer you here."))
     turn.go(FlowName.HOME)

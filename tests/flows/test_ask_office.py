@@ -66,8 +66,10 @@ async def test_a_photo_at_the_menu_is_offered_to_her_office_and_in_a_form_she_is
     await fatima.registers()
     await fatima.sends(CERTIFICATE, caption="شهادتي الصحية الجديدة")
     assert "هل أرسله إلى مكتبك؟" in fatima.heard
-    await fatima.chooses("لا، العودة إلى القائمة")
+    await fatima.chooses("لا، لا ترسليه")
     assert await threads_of(database) == []
+    assert ar("Nothing was sent to your office.") in fatima.heard
+    assert ar("Main menu: what would you like to do?") in fatima.heard  # where she was
     await fatima.chooses("حسابي")
     await fatima.chooses("تعديل بياناتي")
     await fatima.sends(CERTIFICATE)

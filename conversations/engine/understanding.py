@@ -1,0 +1,319 @@
+"""Understanding what she writes, beyond an option's number and whole label: her words folded and stemmed,
+matched against the options on her screen, the yes and no of a question, the n-th option said in words, and
+what she wants wherever she is (an intent). The words are data: locales/data/words.toml, both languages.
+
+Order, for a message that is not a global word:
+1. the option she names: by number or whole label (`options.match_one`), by yes or no where the screen asks
+   one (`Meaning`), by its place («الثاني», «رقم ٣»), or by its words (every word she wrote that is not a
+   filler is one of the label's, stemmed; a typo is a near miss);
+2. else what she wants (`Intent`), by the longest phrase of `words.toml` whose words are all hers, with at
+   most two other words beside them (a longer message is a question, not a wish);
+3. else nothing: the flow's own answer (a form's value, or her office offered).
+
+A near miss (`sure=False`) is never taken for an irreversible step: the screen asks first.
+
+Stemming is Larkey's light10 (the basis of Lucene's Arabic stemmer) on folded words: articles and "و" off the
+front, plural and possessive endings off the back, until the word would be shorter than three letters; see
+docs/decisions/0104-understanding-her-words.md for why not snowball's or tashaphyne's.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from rapidfuzz import fuzz, process
+
+from core.channel import Meaning
+from core.text import ascii_digits_only, fold, normalise
+
+WORDS_FILE = Path(__file__).resolve().parents[2] / "locales" / "data" / "words.toml"
+NEAR = 80  # rapidfuzz's ratio from which a word of four letters or more is the same word, misspelt
+MOST_OTHER_WORDS = 2  # beside an intent's phrase: more, and the message is a question for a person
+
+
+class Intent(StrEnum):
+    """What she may want, wherever she is (the `[intents]` of words.toml)."""
+
+    REGISTER = "register"
+    TRAININGS = "trainings"
+    TIPS = "tips"
+    CANTEENS = "canteens"
+    SERVICES = "services"
+    ACCOUNT = "account"
+    APPLICATIONS = "applications"
+    DETAILS = "details"
+    MY_OFFICE = "my_office"
+    ASK_OFFICE = "ask_office"
+    STOP = "stop"
+    START = "start"
+    BACK = "back"
+    MENU = "menu"
+    HELP = "help"
+    LANGUAGE = "language"
+
+
+@dataclass(frozen=True)
+class Understood:
+    """An option of her screen (its packed payload) or an intent; `sure` False for a near miss."""
+
+    payload: str | None = None
+    intent: Intent | None = None
+    sure: bool = True
+    others: int = 0  # her words beside the intent's phrase ("ابي اكلم موظفة عن الدورة": a question with it)
+
+
+# -- the words ----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Words:
+    fillers: frozenset[str]
+    negations: frozenset[str]
+    yes: frozenset[str]
+    no: frozenset[str]
+    yes_emoji: frozenset[str]
+    no_emoji: frozenset[str]
+    ordinals: dict[str, int]  # a stemmed ordinal word → its position (0-based; -1 the last)
+    before_number: frozenset[str]
+    intents: tuple[tuple[Intent, tuple[str, ...]], ...]  # each phrase as its stems, longest first
+
+
+@lru_cache(maxsize=1)
+def words() -> Words:
+    with WORDS_FILE.open("rb") as file:
+        data = tomllib.load(file)
+    ordinals = {
+        fold(word): position for position, same in enumerate(data["ordinals"]["words"]) for word in same
+    }
+    ordinals |= {fold(word): -1 for word in data["ordinals"]["last"]}
+    phrases = [
+        (Intent(name), stems(phrase, drop=frozenset()))
+        for name, listed in data["intents"].items()
+        for phrase in listed
+    ]
+    return Words(
+        fillers=frozenset(fold(word) for word in data["fillers"]),
+        negations=frozenset(fold(word) for word in data["negations"]),
+        yes=frozenset(fold(word) for word in (*data["yes"]["words"], *data["yes"]["phrases"])),
+        no=frozenset(fold(word) for word in (*data["no"]["words"], *data["no"]["phrases"])),
+        yes_emoji=frozenset(data["yes"]["emoji"]),
+        no_emoji=frozenset(data["no"]["emoji"]),
+        ordinals=ordinals,
+        before_number=frozenset(fold(word) for word in data["ordinals"]["before_number"]),
+        intents=tuple(sorted(((i, p) for i, p in phrases if p), key=lambda found: -len(found[1]))),
+    )
+
+
+# -- stems --------------------------------------------------------------------------------------------------
+
+_PREFIXES = ("وال", "بال", "كال", "فال", "لل", "ال")
+_SUFFIXES = ("ها", "ان", "ات", "ون", "ين", "يه", "ه", "ي")
+
+
+@lru_cache(maxsize=4096)
+def stem(word: str) -> str:
+    """Larkey's light10 on a folded word: "الدورات" and "دوره" → "دور", "بياناتي" → "بيان"."""
+    if not word or not ("\u0600" <= word[0] <= "\u06ff"):
+        return word.removesuffix("s") if len(word) > 3 else word
+    if len(word) > 3 and word.startswith("و"):
+        word = word[1:]
+    for prefix in _PREFIXES:
+        if word.startswith(prefix) and len(word) - len(prefix) >= 2:
+            word = word[len(prefix) :]
+            break
+    cut = True
+    while cut:
+        cut = False
+        for suffix in _SUFFIXES:
+            if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+                word, cut = word[: -len(suffix)], True
+                break
+    return word
+
+
+@lru_cache(maxsize=4096)
+def stems(text: str, drop: frozenset[str] | None = None) -> tuple[str, ...]:
+    """The stems of her words, in order, without the fillers (or the words in `drop`)."""
+    left_out = words().fillers if drop is None else drop
+    return tuple(stem(word) for word in fold(text).split(" ") if word and word not in left_out)
+
+
+def _same(typed: str, known: str) -> bool | None:
+    """True: the same word; False: the same word misspelt (a near miss); None: another word."""
+    if typed == known:
+        return True
+    if min(len(typed), len(known)) >= 4 and fuzz.ratio(typed, known) >= NEAR:
+        return False
+    return None
+
+
+def bare(word: str) -> str:
+    """A verb without the letter that says who does it, or when: "احفظ" and "حفظ", "سأحضر" and "أحضر"."""
+    if len(word) >= 4 and word[0] == "س" and word[1] in _PERSONS:
+        word = word[1:]
+    return word[1:] if len(word) >= 4 and word[0] in _PERSONS else word
+
+
+_PERSONS = "اينت"
+
+
+def _covered(typed: Sequence[str], known: Iterable[str]) -> tuple[int, bool] | None:
+    """How many of the `typed` stems are among `known` (exactly or nearly), and whether all exactly; None
+    when one of them is not."""
+    vocabulary = tuple(known)
+    bare_ones = {bare(word) for word in vocabulary}
+    exact = True
+    for word in typed:
+        if word in vocabulary or bare(word) in bare_ones:
+            continue
+        near = (
+            process.extractOne(word, vocabulary, scorer=fuzz.ratio, score_cutoff=NEAR)
+            if len(word) >= 4
+            else None
+        )
+        if near is None or len(near[0]) < 4:
+            return None
+        exact = False
+    return len(typed), exact
+
+
+# -- yes, no, the n-th --------------------------------------------------------------------------------------
+
+
+def negated(text: str) -> bool:
+    """Whether her words say "no", "not" or "don't" anywhere."""
+    return any(word in words().negations for word in fold(text).split(" "))
+
+
+def yes_or_no(text: str) -> Meaning | None:
+    """Her yes or no, whole ("ايه", "ان شاء الله", "👍", "لا والله") or as the first of her words with
+    nothing after it against it ("ايه موافقه", "نعم اكيد"); None if she said neither."""
+    typed = normalise(text)
+    marks = set(typed.replace(" ", ""))
+    known = words()
+    if typed in known.yes_emoji or (marks and all(mark in _YES_MARKS for mark in marks)):
+        return Meaning.YES
+    if typed in known.no_emoji or (marks and all(mark in _NO_MARKS for mark in marks)):
+        return Meaning.NO
+    folded = fold(typed)
+    if not folded:
+        return None
+    if folded in known.yes:
+        return Meaning.YES
+    if folded in known.no:
+        return Meaning.NO
+    said = [word for word in folded.split(" ") if word not in known.fillers or word in known.yes]
+    if not said:
+        return None
+    if said[0] in known.no or " ".join(said[:2]) in known.no or any(w in known.negations for w in said):
+        return Meaning.NO
+    if said[0] in known.yes or " ".join(said[:2]) in known.yes or " ".join(said[:3]) in known.yes:
+        return Meaning.YES
+    return None
+
+
+_YES_MARKS = frozenset("👍✅✔👌🆗\ufe0f🏻🏼🏽🏾🏿")
+_NO_MARKS = frozenset("👎❌✖🚫\ufe0f🏻🏼🏽🏾🏿")
+
+
+def position(text: str, count: int) -> int | None:
+    """The 0-based place of the option she names by its place: «الثاني», «رقم ٣», «خيار 2», "the last";
+    None if she names none of the `count`."""
+    known = words()
+    said = [word for word in fold(text).split(" ") if word and word not in known.fillers]
+    if len(said) == 2 and said[0] in known.before_number and ascii_digits_only(said[1]):
+        number = int(said[1]) - 1
+    elif len(said) == 1 and said[0] in known.ordinals:
+        number = known.ordinals[said[0]]
+    elif len(said) == 2 and said[0] in ("الخيار", "خيار", "option", "رقم") and said[1] in known.ordinals:
+        number = known.ordinals[said[1]]
+    else:
+        return None
+    if number == -1:
+        number = count - 1
+    return number if 0 <= number < count else None
+
+
+# -- options and intents ------------------------------------------------------------------------------------
+
+
+def pick(offered: Sequence[dict[str, Any]], text: str) -> Understood | None:
+    """The one option of her screen that her words name, other than by its number or whole label: its
+    yes or no, its place, or its words. None when none, or more than one, fits."""
+    if not offered:
+        return None
+    said = yes_or_no(text)
+    if said is not None:
+        meant = [option for option in offered if option.get("means") == said.value]
+        if len(meant) == 1:
+            return Understood(payload=str(meant[0]["payload"]))
+    numbered = not offered[0].get("unnumbered")
+    place = position(text, len(offered)) if numbered else None
+    if place is not None:
+        return Understood(payload=str(offered[place]["payload"]))
+    return _by_words(offered, text)
+
+
+def _by_words(offered: Sequence[dict[str, Any]], text: str) -> Understood | None:
+    typed = stems(text)
+    if not typed:
+        return None
+    saying_no = negated(text)
+    best: list[tuple[int, bool, str]] = []
+    for option in offered:
+        labels = option["labels"]
+        says_no = option.get("means") == Meaning.NO.value or any(negated(label) for label in labels)
+        if says_no != saying_no:
+            continue  # "أحضر" never picks "لن أحضر"; "ما ابي" never picks a yes
+        typed_here = tuple(word for word in typed if saying_no is False or word not in _negation_stems())
+        for label in labels:
+            found = _covered(typed_here, _label_stems(label)) if typed_here else None
+            if found is not None:
+                best.append((*found, str(option["payload"])))
+                break
+    if not best:
+        return None
+    best.sort(key=lambda found: (found[1], found[0]), reverse=True)
+    top = [found for found in best if found[:2] == best[0][:2]]
+    if len({payload for _count, _exact, payload in top}) != 1:
+        return None
+    return Understood(payload=top[0][2], sure=top[0][1])
+
+
+@lru_cache(maxsize=1024)
+def _label_stems(label: str) -> frozenset[str]:
+    return frozenset(stems(label, drop=frozenset()))
+
+
+@lru_cache(maxsize=1)
+def _negation_stems() -> frozenset[str]:
+    return frozenset(stem(word) for word in words().negations)
+
+
+def intent(text: str) -> Understood | None:
+    """What she wants, by the longest phrase whose every word she wrote (stemmed, or nearly), with at most
+    `MOST_OTHER_WORDS` others beside; None for none, or two wishes of the same length."""
+    typed = stems(text)
+    if not typed:
+        return None
+    known = set(typed)
+    found: list[tuple[int, bool, Intent]] = []
+    for wanted, phrase in words().intents:
+        if found and len(phrase) < found[0][0]:
+            break  # longest first: a shorter phrase says less
+        covered = _covered(phrase, known)
+        if covered is not None:
+            found.append((len(phrase), covered[1], wanted))
+    if not found:
+        return None
+    exact = [each for each in found if each[1]] or found
+    wishes = {wanted for _length, _exact, wanted in exact}
+    if len(wishes) != 1 or len(typed) - exact[0][0] > MOST_OTHER_WORDS:
+        return None
+    return Understood(intent=wishes.pop(), sure=exact[0][1], others=len(typed) - exact[0][0])

@@ -1,0 +1,151 @@
+"""What she wants, in her own words, wherever she is: «ابي اشوف الدورات» on a canteen's page opens the
+trainings, «ابغى اسجل» at the menu starts her registration. The engine's `understanding.intent` reads the
+wish; this module does it, through the screen that would have done it had she tapped (the menu's, her
+account's), so that every rule of that screen still holds. A table asks here only for words none of its
+rows took; the staff's flows read their own words and never come here.
+
+wish          registered family                        not registered
+register      "already registered", the menu           her registration (or its continuation)
+trainings,    that screen                              "for registered families", the menu
+tips, …
+details       change my details                        as above
+applications  my applications and trainings            as above
+my_office     my office                                her office (a question to it)
+ask_office    a question to her office                 a question to her office
+menu, help,   as the global words say                  as the global words say
+language
+stop, start   as the global words, when plainly said; a near miss is asked about first
+back          the screen's way back, else the menu     the screen's way back, else the menu
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeAlias
+
+from conversations.engine.engine import GlobalWord, act_on
+from conversations.engine.turn import Answer, FlowName, Turn
+from conversations.engine.understanding import Intent, Understood, intent
+from conversations.family import ask_office
+from conversations.family.account import AccountOption
+from conversations.family.menu import MenuOption
+from core.channel import Meaning
+from core.i18n import _
+from core.payloads import Payload, parse
+
+Wish: TypeAlias = Callable[[Turn, Answer, Understood], None]
+
+MENU_WISHES = {
+    Intent.TRAININGS: MenuOption.TRAININGS,
+    Intent.TIPS: MenuOption.TIPS,
+    Intent.CANTEENS: MenuOption.CANTEENS,
+    Intent.SERVICES: MenuOption.SERVICES,
+    Intent.ACCOUNT: MenuOption.ACCOUNT,
+}
+ACCOUNT_WISHES = {
+    Intent.DETAILS: AccountOption.CHANGE,
+    Intent.APPLICATIONS: AccountOption.MINE,
+    Intent.MY_OFFICE: AccountOption.OFFICE,
+}
+GLOBAL_WISHES = {
+    Intent.MENU: GlobalWord.MENU,
+    Intent.HELP: GlobalWord.HELP,
+    Intent.LANGUAGE: GlobalWord.LANGUAGE,
+    Intent.STOP: GlobalWord.STOP,
+    Intent.START: GlobalWord.START,
+}
+
+
+def wished(turn: Turn, answer: Answer) -> bool:
+    """Do what her words say she wants; False if they say nothing we know (her office is offered them)."""
+    if turn.rights is not None:
+        return False
+    found = intent(answer.text)
+    if found is None or found.intent is None:
+        return False
+    WISHES[found.intent](turn, answer, found)
+    return True
+
+
+def _through(flow: FlowName, choice: Payload) -> Wish:
+    """The wish done as the option `choice` of the first screen of `flow`, as if she had tapped it there."""
+
+    def chosen(turn: Turn, answer: Answer, found: Understood) -> None:
+        turn.conversation.flow, turn.step = flow, None
+        turn.flow.answer(turn, Answer(text=answer.text, choice=choice))
+
+    return chosen
+
+
+def _for_families(
+    do: Callable[[Turn, Answer, Understood], None],
+) -> Callable[[Turn, Answer, Understood], None]:
+    def registered_first(turn: Turn, answer: Answer, found: Understood) -> None:
+        if turn.registered:
+            do(turn, answer, found)
+            return
+        turn.say(
+            _(
+                "This is for registered families. Register your family first: it takes a few minutes, "
+                "and you can choose “Register my family” below."
+            )
+        )
+        turn.go(FlowName.HOME)
+
+    return registered_first
+
+
+def _register(turn: Turn, answer: Answer, found: Understood) -> None:
+    if turn.registered:
+        turn.say(_("Your family is registered already. Here is the menu:"))
+        turn.go(FlowName.HOME)
+    else:
+        _through(FlowName.HOME, MenuOption.REGISTER)(turn, answer, found)
+
+
+def _my_office(turn: Turn, answer: Answer, found: Understood) -> None:
+    choice = (FlowName.ACCOUNT, AccountOption.OFFICE) if turn.registered else (FlowName.HOME, MenuOption.ASK)
+    _through(*choice)(turn, answer, found)
+
+
+def _ask_office(turn: Turn, answer: Answer, found: Understood) -> None:
+    """ "ابي اكلم موظفة" opens her question; "ابي اكلم موظفة عن الدورة الجاية" is one: it is offered."""
+    if found.others:
+        ask_office.offer(turn, answer.text)
+    else:
+        _through(FlowName.HOME, MenuOption.ASK)(turn, answer, found)
+
+
+def _global(turn: Turn, answer: Answer, found: Understood) -> None:
+    assert found.intent is not None
+    word = GLOBAL_WISHES[found.intent]
+    if word in (GlobalWord.STOP, GlobalWord.START) and not found.sure:
+        turn.say(
+            _("To stop receiving announcements and tips, send “stop”; to receive them again, send “start”.")
+        )
+        turn.flow.ask(turn)
+        return
+    act_on(turn, word)
+
+
+def _back(turn: Turn, answer: Answer, found: Understood) -> None:
+    """The screen's own way back, if it has one; else the menu."""
+    back = next(
+        (o["payload"] for o in turn.conversation.offered if o.get("means") == Meaning.BACK.value), None
+    )
+    choice = parse(back)
+    if choice is None:
+        turn.go(FlowName.HOME)
+    else:
+        turn.flow.answer(turn, Answer(text=answer.text, choice=choice))
+
+
+WISHES: dict[Intent, Wish] = {
+    Intent.REGISTER: _register,
+    **{wish: _for_families(_through(FlowName.HOME, option)) for wish, option in MENU_WISHES.items()},
+    **{wish: _for_families(_through(FlowName.ACCOUNT, option)) for wish, option in ACCOUNT_WISHES.items()},
+    Intent.MY_OFFICE: _my_office,
+    Intent.ASK_OFFICE: _ask_office,
+    **dict.fromkeys(GLOBAL_WISHES, _global),
+    Intent.BACK: _back,
+}

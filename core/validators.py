@@ -25,9 +25,20 @@ _NAME_PART = re.compile(rf"^{_LETTER}+(?:['’-]{_LETTER}+)*$")
 _NUMBER_JUNK = re.compile(r"[\s\-().]")
 
 
+# What she writes before her name to introduce it, and marks around it: «اسمي نورة», "my name is Amal 🌸".
+_INTRODUCED = re.compile(
+    r"^(?:(?:السلام عليكم|مرحبا|هلا)\S*\s+)?(?:(?:انا|أنا)\s+)?(?:(?:اسمي|إسمي)(?:\s+(?:الكامل|هو))?\s+)?"
+    r"|^(?:hi\s+)?(?:my (?:full )?name is|i am|i'm)\s+",
+    re.IGNORECASE,
+)
+_AROUND = re.compile(r"^[^\w]+|[^\w]+$")
+KUNYA = ("ام", "أم", "ابو", "أبو", "بنت", "ابن")  # «أم فهد»: mother of Fahd, a name she is called by
+
+
 def person_name(text: str) -> str:
-    """A full name: at least two words of letters (Arabic or Latin), up to 100 characters."""
-    name = normalise(text)
+    """A full name: at least two words of letters (Arabic or Latin), up to 100 characters; what she wrote to
+    introduce it («اسمي», "my name is") and marks around it (🌸) are not part of it."""
+    name = _AROUND.sub("", _INTRODUCED.sub("", normalise(text))).strip() or normalise(text)
     parts = name.split(" ")
     if any(not _NAME_PART.match(part) for part in parts):
         raise Invalid(_("A name can only contain letters. Please type your full name."))
@@ -53,9 +64,27 @@ def with_check_digit(body: str) -> str:
     return body + next(digit for digit in "0123456789" if luhn_valid(body + digit))
 
 
+def the_number(text: str) -> str:
+    """The one number in what she wrote, if words surround it («جوالي ٠٥٥٥١٢٣٤٥٦», "رقم الهوية 1…"); else
+    the whole of it (two numbers, or none: the question says what is wrong)."""
+    typed = normalise(text)
+    found = _A_NUMBER.findall(typed)
+    return found[0] if len(found) == 1 and re.search(r"[^\W\d_]", typed) else typed
+
+
+_A_NUMBER = re.compile(r"(?:\+|00)?\d[\d\s\-().]*\d")
+
+
+def first_name(full_name: str) -> str:
+    """The name to greet her by: her first, or her kunya whole («أم فهد», not «أم»)."""
+    parts = full_name.split(" ")
+    first = " ".join(parts[:2]) if len(parts) > 1 and parts[0] in KUNYA else parts[0]
+    return first[:1].upper() + first[1:]  # "mary" → "Mary"; Arabic has no capitals
+
+
 def saudi_national_id(text: str) -> str:
     """Ten digits, starting with 1 (citizen) or 2 (resident), with a valid check digit (Luhn)."""
-    digits = _NUMBER_JUNK.sub("", normalise(text))
+    digits = _NUMBER_JUNK.sub("", the_number(text))
     if not ascii_digits_only(digits):
         raise Invalid(_("The ID number should contain digits only. Please type the 10 digits."))
     if len(digits) != 10:
@@ -75,7 +104,7 @@ def saudi_national_id(text: str) -> str:
 
 def saudi_mobile(text: str) -> str:
     """A Saudi mobile number in any usual form (05…, 5…, 9665…, +9665…, 009665…) → +9665XXXXXXXX."""
-    digits = _NUMBER_JUNK.sub("", normalise(text))
+    digits = _NUMBER_JUNK.sub("", the_number(text))
     if digits.startswith("+"):
         digits = digits[1:]
     elif digits.startswith("00"):

@@ -15,7 +15,7 @@ from conversations.engine.forms import Invalid
 from conversations.engine.turn import FlowName, Turn
 from core.channel import Channel, Inbound
 from core.i18n import _
-from core.validators import saudi_mobile
+from core.validators import first_name, saudi_mobile
 from office import threads
 from storage import beneficiaries
 from storage.models import Beneficiary
@@ -65,6 +65,6 @@ def link(turn: Turn, family: Beneficiary) -> None:
     turn.say(
         _(
             "Welcome, %(name)s! Your number is registered with us, so you can use Usar here too.",
-            name=family.full_name.split(" ")[0],
+            name=first_name(family.full_name),
         )
     )

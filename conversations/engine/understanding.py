@@ -19,6 +19,7 @@ docs/decisions/0104-understanding-her-words.md for why not snowball's or tashaph
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -34,6 +35,8 @@ from core.text import ascii_digits_only, fold, normalise
 
 WORDS_FILE = Path(__file__).resolve().parents[2] / "locales" / "data" / "words.toml"
 NEAR = 80  # rapidfuzz's ratio from which a word of four letters or more is the same word, misspelt
+MOST_WORDS_OF_A_NO = 3  # "ما ابي احضر"; a longer message with a "not" in it is not a plain no
+MOST_WORDS_OF_A_YES = 6  # a longer message with a yes in it says more than yes
 MOST_OTHER_WORDS = 2  # beside an intent's phrase: more, and the message is a question for a person
 
 
@@ -75,13 +78,17 @@ class Understood:
 class Words:
     fillers: frozenset[str]
     negations: frozenset[str]
+    hedges: frozenset[str]
     yes: frozenset[str]
+    yes_phrases: tuple[str, ...]  # the yeses of several words, found inside a message
     no: frozenset[str]
     yes_emoji: frozenset[str]
     no_emoji: frozenset[str]
     ordinals: dict[str, int]  # a stemmed ordinal word → its position (0-based; -1 the last)
     before_number: frozenset[str]
+    numbers: dict[str, int]  # a number in words ("ثلاثه", "two") → its option's place (0-based)
     intents: tuple[tuple[Intent, tuple[str, ...]], ...]  # each phrase as its stems, longest first
+    intent_words: tuple[str, ...]  # every stem of every phrase, once
 
 
 @lru_cache(maxsize=1)
@@ -100,13 +107,19 @@ def words() -> Words:
     return Words(
         fillers=frozenset(fold(word) for word in data["fillers"]),
         negations=frozenset(fold(word) for word in data["negations"]),
+        hedges=frozenset(fold(word) for word in data["hedges"]),
         yes=frozenset(fold(word) for word in (*data["yes"]["words"], *data["yes"]["phrases"])),
+        yes_phrases=tuple(fold(phrase) for phrase in data["yes"]["phrases"] if " " in fold(phrase)),
         no=frozenset(fold(word) for word in (*data["no"]["words"], *data["no"]["phrases"])),
         yes_emoji=frozenset(data["yes"]["emoji"]),
         no_emoji=frozenset(data["no"]["emoji"]),
         ordinals=ordinals,
         before_number=frozenset(fold(word) for word in data["ordinals"]["before_number"]),
+        numbers={
+            fold(word): place for place, same in enumerate(data["ordinals"]["numbers"]) for word in same
+        },
         intents=tuple(sorted(((i, p) for i, p in phrases if p), key=lambda found: -len(found[1]))),
+        intent_words=tuple(sorted({word for _wanted, phrase in phrases for word in phrase})),
     )
 
 
@@ -191,6 +204,14 @@ def negated(text: str) -> bool:
     return any(word in words().negations for word in fold(text).split(" "))
 
 
+def plain(text: str) -> str:
+    """Folded, with a letter typed over and over once ("اكيييد", "yesss")."""
+    return _REPEATED.sub(r"\1", fold(text))
+
+
+_REPEATED = re.compile(r"(\w)\1{2,}")
+
+
 def yes_or_no(text: str) -> Meaning | None:
     """Her yes or no, whole ("ايه", "ان شاء الله", "👍", "لا والله") or as the first of her words with
     nothing after it against it ("ايه موافقه", "نعم اكيد"); None if she said neither."""
@@ -201,7 +222,7 @@ def yes_or_no(text: str) -> Meaning | None:
         return Meaning.YES
     if typed in known.no_emoji or (marks and all(mark in _NO_MARKS for mark in marks)):
         return Meaning.NO
-    folded = fold(typed)
+    folded = plain(typed)
     if not folded:
         return None
     if folded in known.yes:
@@ -209,10 +230,20 @@ def yes_or_no(text: str) -> Meaning | None:
     if folded in known.no:
         return Meaning.NO
     said = [word for word in folded.split(" ") if word not in known.fillers or word in known.yes]
-    if not said:
+    if not said or any(word in known.hedges for word in said):
         return None
-    if said[0] in known.no or " ".join(said[:2]) in known.no or any(w in known.negations for w in said):
+    # A no said plainly: it opens with one ("لا والله ما اقدر"), or a "not" opens a short answer ("ما ابي
+    # احضر", "مو موافقه"). A "not" further on is not read as a no ("ما عندي شي ذاك اليوم بجي" is a yes).
+    if said[0] in known.no or " ".join(said[:2]) in known.no:
         return Meaning.NO
+    if said[0] in known.negations and len(said) <= MOST_WORDS_OF_A_NO:
+        return Meaning.NO
+    if any(word in known.negations for word in said):
+        return None
+    if len(said) <= MOST_WORDS_OF_A_YES and (
+        any(word in known.yes for word in said) or any(phrase in folded for phrase in known.yes_phrases)
+    ):
+        return Meaning.YES  # "احضر ان شاء الله", "الحمدلله ايه بحضر": a yes in it, and nothing against it
     if said[0] in known.yes or " ".join(said[:2]) in known.yes or " ".join(said[:3]) in known.yes:
         return Meaning.YES
     return None
@@ -229,6 +260,8 @@ def position(text: str, count: int) -> int | None:
     said = [word for word in fold(text).split(" ") if word and word not in known.fillers]
     if len(said) == 2 and said[0] in known.before_number and ascii_digits_only(said[1]):
         number = int(said[1]) - 1
+    elif len(said) == 2 and said[0] in known.before_number and said[1] in known.numbers:
+        number = known.numbers[said[1]]
     elif len(said) == 1 and said[0] in known.ordinals:
         number = known.ordinals[said[0]]
     elif len(said) == 2 and said[0] in ("الخيار", "خيار", "option", "رقم") and said[1] in known.ordinals:
@@ -302,18 +335,29 @@ def intent(text: str) -> Understood | None:
     typed = stems(text)
     if not typed:
         return None
-    known = set(typed)
+    known = words()
+    exact = set(typed) | {bare(word) for word in typed}
+    near = {  # the words of the phrases she nearly typed: each of hers against them all at once
+        found
+        for word in typed
+        if len(word) >= 4
+        for found, _score, _at in process.extract(
+            word, known.intent_words, scorer=fuzz.ratio, score_cutoff=NEAR, limit=None
+        )
+        if len(found) >= 4
+    }
     found: list[tuple[int, bool, Intent]] = []
-    for wanted, phrase in words().intents:
+    for wanted, phrase in known.intents:
         if found and len(phrase) < found[0][0]:
             break  # longest first: a shorter phrase says less
-        covered = _covered(phrase, known)
-        if covered is not None:
-            found.append((len(phrase), covered[1], wanted))
+        if all(word in exact or bare(word) in exact for word in phrase):
+            found.append((len(phrase), True, wanted))
+        elif all(word in exact or bare(word) in exact or word in near for word in phrase):
+            found.append((len(phrase), False, wanted))
     if not found:
         return None
-    exact = [each for each in found if each[1]] or found
-    wishes = {wanted for _length, _exact, wanted in exact}
-    if len(wishes) != 1 or len(typed) - exact[0][0] > MOST_OTHER_WORDS:
+    exact_ones = [each for each in found if each[1]] or found
+    wishes = {wanted for _length, _exact, wanted in exact_ones}
+    if len(wishes) != 1 or len(typed) - exact_ones[0][0] > MOST_OTHER_WORDS:
         return None
-    return Understood(intent=wishes.pop(), sure=exact[0][1], others=len(typed) - exact[0][0])
+    return Understood(intent=wishes.pop(), sure=exact_ones[0][1], others=len(typed) - exact_ones[0][0])

@@ -15,6 +15,7 @@ from conversations.family.registration import imported_contact, registration
 from core.channel import Offer
 from core.i18n import N_, _
 from core.payloads import Options
+from core.validators import first_name
 
 
 class MenuOption(Options, prefix="menu"):
@@ -42,7 +43,7 @@ def welcome(turn: Turn) -> None:
             _(
                 "Welcome, %(name)s! Your office has added your family to Usar (أسر), the assistant of "
                 "the productive families project. Registering now takes only a few questions.",
-                name=contact.full_name.split(" ")[0],
+                name=first_name(contact.full_name),
             )
         )
     elif turn.is_new:

@@ -30,7 +30,7 @@ from conversations.engine.turn import Answer, FlowName, Turn
 from core.channel import Channel
 from core.i18n import N_, _
 from core.payloads import kept
-from core.validators import person_name, saudi_mobile, saudi_national_id
+from core.validators import first_name, person_name, saudi_mobile, saudi_national_id
 from office import registrations, threads
 from office.errors import Refused
 from storage import beneficiaries, contacts, offices
@@ -122,15 +122,10 @@ def register_beneficiary(turn: Turn, answers: dict[str, Any]) -> None:
         _(
             "Thank you, %(name)s! Your family is registered. Your office will review your registration; "
             "meanwhile, here is the main menu.",
-            name=_first_name(new.full_name),
+            name=first_name(new.full_name),
         )
     )
     turn.go(FlowName.HOME)
-
-
-def _first_name(full_name: str) -> str:
-    first = full_name.split(" ")[0]
-    return first[:1].upper() + first[1:]  # "mary" → "Mary"; Arabic has no capitals
 
 
 # The questions registration asks that "Change my details" asks again.

@@ -17,7 +17,7 @@ from conversations.engine.choices import ShowEvent
 from conversations.engine.screens import ANYTHING, On, Screens, Shown, not_registered
 from conversations.engine.turn import FlowName, Turn
 from conversations.family import ask_office
-from core.channel import Offer
+from core.channel import Meaning, Offer
 from core.dates import RIYADH
 from core.domain import GuestStatus
 from core.i18n import N_, _
@@ -116,8 +116,8 @@ def detail(turn: Turn) -> None:
         left = max(event.capacity - events.going_count(turn.session, event.id), 0)
         lines.append(_("Places left: %(left)s of %(capacity)s", left=left, capacity=event.capacity))
     offers = [
-        Offer(label=GOING_LABEL, payload=Rsvp(event.id, YesNo.YES)),
-        Offer(label=NOT_GOING_LABEL, payload=Rsvp(event.id, YesNo.NO)),
+        Offer(label=GOING_LABEL, payload=Rsvp(event.id, YesNo.YES), means=Meaning.YES),
+        Offer(label=NOT_GOING_LABEL, payload=Rsvp(event.id, YesNo.NO), means=Meaning.NO),
     ]
     if turn.setup.calendar_url:
         offers.append(Offer(label=N_("📆 Add to my calendar"), payload=TrainingsOption.CALENDAR))

@@ -1,0 +1,142 @@
+"""Her own words, as a woman in Makkah writes them: at the menu they reach the screen the tap would; a yes or
+a no is understood as people say them; a value inside a sentence fills the question; saying "no" to the
+office's offer takes her back where she was with nothing lost; and the set of everyday utterances is read
+right at least as often as it was (the floor)."""
+
+from __future__ import annotations
+
+from conversations.engine.engine import Engine
+from office import event_notices
+from storage import events, tips
+from storage.audiences import Audience
+from storage.db import Database
+from tests.support.builders import FORUM, START
+from tests.support.people import Clock, Person, ar
+from tests.support.reads import guest_statuses
+from tests.support.utterances import judge, reach, utterances
+
+# The set's figures when this floor was set: a change that reads fewer right, or takes one irreversible
+# step she did not ask for, fails here (bench/understanding.py shows which utterances it misses).
+FLOOR = 0.70
+OFFERED = "I could not answer this myself. Shall I send it to your office? A person will answer you here."
+
+
+async def same_as_tapping(person: Person, label: str, words: str) -> None:
+    """Her words at the menu lead where tapping `label` does."""
+    await person.chooses(ar(label))
+    tapped = person.heard
+    await person.says("القائمة")
+    await person.says(words)
+    assert person.heard == tapped, words
+
+
+def neighbour(fatima: Person) -> Person:
+    """Another woman writing in Arabic."""
+    return Person(fatima.engine, fatima.clock, address="966500000009")
+
+
+async def test_at_the_menu_her_words_reach_the_screen_a_tap_would(fatima: Person) -> None:
+    mary = neighbour(fatima)
+    await mary.says("مرحبا")
+    await mary.says("ابغى اسجل")
+    assert ar("What is your full name?") in mary.heard
+    await fatima.registers()
+    await same_as_tapping(fatima, "Trainings", "ابي اشوف الدورات")
+    await same_as_tapping(fatima, "Canteen opportunities", "وش عندكم مقاصف")
+    await same_as_tapping(fatima, "Canteen opportunities", "مقاصف")
+    await same_as_tapping(fatima, "Useful services", "الخدمات")
+    await same_as_tapping(fatima, "Trainings", "الاول")
+    await same_as_tapping(fatima, "Canteen opportunities", "رقم ٣")
+    await fatima.says("القائمة")
+    await fatima.says("ابي اغير رقم جوالي")
+    assert ar("Save") in fatima.options and ar("Change an answer") in fatima.options  # her details, to change
+    assert ar(OFFERED) not in fatima.heard
+
+
+async def test_she_answers_will_you_attend_as_she_says_it(
+    database: Database, fatima: Person, clock: Clock
+) -> None:
+    mary = neighbour(fatima)
+    number = await database.run(
+        lambda s: events.create(s, FORUM, Audience(offices=("makkah",)), clock.now, "900", clock.now).id
+    )
+    for person, mobile in ((fatima, "0551234567"), (mary, "0551234568")):
+        await person.registers(national_id="1000000008" if person is fatima else "1000000016", mobile=mobile)
+        await database.run(lambda s: event_notices.invite_due(s, clock.now))
+        await person.chooses(ar("Trainings"))
+        await person.says("1")
+    await fatima.says("ان شاء الله")
+    await mary.says("لا والله ما اقدر")
+    going = await guest_statuses(database, number)
+    assert sorted(going.values()) == ["going", "not_going"]
+    assert clock.now < START
+
+
+async def test_a_yes_a_thumb_and_save_in_her_words(fatima: Person) -> None:
+    await fatima.says("مرحبا")
+    await fatima.chooses(ar("Register my family"))
+    for answer in ("فاطمة أحمد الزهراني", "1000000008", "جوالي ٠٥٥٥١٢٣٤٥٦"):  # a mobile inside a sentence
+        await fatima.says(answer)
+    await fatima.chooses("مكة")
+    await fatima.says("1")
+    await fatima.chooses(ar("Done"))
+    await fatima.says("👍")  # a health certificate: yes
+    await fatima.says("ايه")  # canteens: yes
+    await fatima.says("ايه موافقه")  # consent
+    assert ar("Save") in fatima.options
+    assert "+966555123456" in fatima.heard
+    await fatima.says("احفظ")
+    assert "Your family is registered" not in fatima.heard
+    assert ar("Main menu: what would you like to do?") in fatima.heard
+
+
+async def test_no_to_the_office_offer_keeps_her_registration_and_her_quiz(
+    database: Database, fatima: Person
+) -> None:
+    await database.run(tips.load_shipped)
+    mary = neighbour(fatima)
+    await mary.says("مرحبا")
+    await mary.chooses(ar("Register my family"))
+    await mary.says("مريم علي")
+    await mary.says("القائمة")
+    await mary.says("متى يصرفون الضمان هالشهر")
+    assert ar(OFFERED) in mary.heard
+    await mary.says("لا")
+    assert ar("Nothing was sent to your office.") in mary.heard
+    await mary.says("ابغى اكمل التسجيل")
+    assert ar("What is your national ID number (10 digits)?") in mary.heard  # her name kept
+    await fatima.registers()
+    await fatima.chooses(ar("Food-safety tips"))
+    await fatima.says("الحفاظ على النظافة")
+    await fatima.chooses(ar("Take the quiz"))
+    question = fatima.heard
+    await fatima.says("كم مره لازم اغسل يدي باليوم")
+    await fatima.says("لا")
+    assert fatima.heard.endswith(question)  # the same question of the same quiz
+
+
+async def test_stop_back_and_her_kunya(fatima: Person) -> None:
+    await fatima.registers(name="ام فهد")
+    assert "ام فهد" in fatima.heard  # thanked as «ام فهد», not «ام»
+    await fatima.says("وقف")
+    stopped = (
+        "You will no longer receive announcements and tips. You can still write to us at any time; "
+        "send “start” to receive them again."
+    )
+    assert ar(stopped) in fatima.heard
+    await fatima.chooses(ar("My account"))
+    await fatima.says("رجوع")
+    assert ar("Main menu: what would you like to do?") in fatima.heard
+
+
+async def test_the_everyday_utterances_are_read_right_at_least_as_often_as_before(
+    database: Database, engine: Engine, clock: Clock
+) -> None:
+    said = utterances()
+    assert len(said) >= 400 and sum(u.place not in ("menu", "menu-new") for u in said) >= 150
+    places = await reach(database, engine, clock, said)
+    figures = await database.run(lambda s: judge(s, engine, places, said))
+    assert figures.wrong_irreversible == 0, [
+        m for m in figures.misses if m[0].place in ("rsvp", "withdraw-confirm")
+    ]
+    assert figures.share_right >= FLOOR, f"{figures.right} of {figures.total} read right"

@@ -29,20 +29,18 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
 import aiohttp
-import asyncpg
 from sqlalchemy import insert, select
-from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.scratch_postgres import on_scratch_postgres
 from bot.outbox.dispatcher import DEFAULT_CONCURRENCY, OutboxDispatcher
 from core.channel import Channel
 from core.validators import with_check_digit
@@ -327,32 +325,23 @@ async def sqlite_part(families: int, dispatch: int, rate_seconds: float, concurr
 
 
 async def postgres_part(families: int, rate_seconds: float, workers: int, concurrency: int) -> None:
-    server = os.environ.get("USAR_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
-    name = f"usar_bench_{uuid.uuid4().hex[:10]}"
-    plain = make_url(server).set(drivername="postgresql").render_as_string(hide_password=False)
-    try:
-        admin = await asyncpg.connect(plain)
-    except (OSError, asyncpg.PostgresError) as problem:
-        print(f"enqueue   PostgreSQL  skipped: no server at {server} ({problem})")
-        return
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    url = make_url(server).set(database=name).render_as_string(hide_password=False)
-    databases = [Database(url) for _ in range(workers)]
-    fake = FakeBotAPI()
-    await fake.start()
-    try:
-        await databases[0].migrate()
-        await databases[0].run(lambda s: add_families(s, families))
-        added, seconds = await enqueue_timed(databases[0], 1)
-        print(f"enqueue   PostgreSQL  {added:>7,} deliveries in {seconds:6.2f} s")
-        if rate_seconds:
-            await dispatch_limited(databases, fake, rate_seconds, concurrency, source=3)
-    finally:
-        await fake.stop()
-        for database in databases:
-            await database.dispose()
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
+    async def measure(url: str) -> None:
+        databases = [Database(url) for _ in range(workers)]
+        fake = FakeBotAPI()
+        await fake.start()
+        try:
+            await databases[0].migrate()
+            await databases[0].run(lambda s: add_families(s, families))
+            added, seconds = await enqueue_timed(databases[0], 1)
+            print(f"enqueue   PostgreSQL  {added:>7,} deliveries in {seconds:6.2f} s")
+            if rate_seconds:
+                await dispatch_limited(databases, fake, rate_seconds, concurrency, source=3)
+        finally:
+            await fake.stop()
+            for database in databases:
+                await database.dispose()
+
+    await on_scratch_postgres("enqueue   PostgreSQL", measure)
 
 
 async def main(families: int, dispatch: int, rate_seconds: float, concurrency: int, workers: int) -> None:

@@ -19,15 +19,12 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import aiohttp
-import asyncpg
 from sqlalchemy import insert, text
-from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 from yarl import URL
 
@@ -35,6 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from argon2 import PasswordHasher, profiles
 
+from bench.scratch_postgres import on_scratch_postgres
 from bot.service import Role, Service
 from bot.settings import Settings
 from core.domain import StaffRole
@@ -163,25 +161,7 @@ async def main(families: int, repeat: int) -> None:
     passwords.use(PasswordHasher.from_parameters(profiles.CHEAPEST))  # sign-in is not what is measured
     with tempfile.TemporaryDirectory() as directory:
         await measure(f"sqlite:///{Path(directory) / 'usar.db'}", "SQLite", families, repeat)
-    server = os.environ.get("USAR_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
-    plain = make_url(server).set(drivername="postgresql").render_as_string(hide_password=False)
-    try:
-        admin = await asyncpg.connect(plain)
-    except (OSError, asyncpg.PostgresError) as problem:
-        print(f"PostgreSQL  skipped: no server at {server} ({problem})")
-        return
-    name = f"usar_bench_{uuid.uuid4().hex[:10]}"
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        await measure(
-            make_url(server).set(database=name).render_as_string(hide_password=False),
-            "PostgreSQL",
-            families,
-            repeat,
-        )
-    finally:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
+    await on_scratch_postgres("PostgreSQL", lambda url: measure(url, "PostgreSQL", families, repeat))
 
 
 if __name__ == "__main__":

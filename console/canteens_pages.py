@@ -3,14 +3,12 @@ applicants for Excel."""
 
 from __future__ import annotations
 
-from io import StringIO
-
 import aiohttp_jinja2
 from aiohttp import web
 from sqlalchemy.orm import Session
 
 from console.context import console_of, signed_in_as
-from console.forms import download
+from console.forms import people_download
 from office import canteens, exports
 from storage.models import CanteenOpportunity
 
@@ -37,7 +35,4 @@ async def canteens_page(request: web.Request) -> web.StreamResponse:
 
 
 async def export_applicants(request: web.Request) -> web.StreamResponse:
-    console, who = console_of(request), signed_in_as(request)
-    number, out, now = int(request.match_info["opportunity"]), StringIO(), console.clock()
-    await console.database.run(lambda s: exports.applicants(s, who.actor, number, out, who.language, now))
-    return download(f"applicants-{number}.csv", out)
+    return await people_download(request, "opportunity", "applicants", exports.applicants)

@@ -1,18 +1,25 @@
 """What the console's pages share in reading a request and answering it: a number sent in a form or an
 address, where to go next (a console page, never elsewhere), the page an action sends her to with what it
-says there once, and a CSV download."""
+says there once, and a CSV download (one training's or canteen opportunity's people among them)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from io import StringIO
+from typing import TextIO
 
 from aiohttp import web
+from sqlalchemy.orm import Session
 from yarl import URL
 
-from console.context import Notice, said_once
+from console.context import Notice, console_of, said_once, signed_in_as
+from office.rights import Actor
 
 ANYWHERE = URL("http://console.invalid")  # what an address given is read against, as a browser would
 LONGEST_PASSWORD = 1024  # characters: a longer one is not hashed (argon2 would take it, slowly)
+# An export of the people of one thing, by its number (`office.exports.guests`, `.applicants`).
+PeopleExport = Callable[[Session, Actor, int, TextIO, str, datetime], int]
 
 
 def number(value: object, digits: int = 18) -> int | None:
@@ -53,3 +60,14 @@ def download(name: str, written: StringIO) -> web.StreamResponse:
         charset="utf-8",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
+
+
+async def people_download(
+    request: web.Request, key: str, file: str, export: PeopleExport
+) -> web.StreamResponse:
+    """The people of the one training or canteen opportunity whose number the address gives (`key`), for
+    Excel in her language: `file`-<number>.csv."""
+    console, who = console_of(request), signed_in_as(request)
+    number, out, now = int(request.match_info[key]), StringIO(), console.clock()
+    await console.database.run(lambda s: export(s, who.actor, number, out, who.language, now))
+    return download(f"{file}-{number}.csv", out)

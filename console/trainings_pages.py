@@ -4,14 +4,13 @@ one's guests (her office's part) for Excel."""
 from __future__ import annotations
 
 from datetime import timedelta
-from io import StringIO
 
 import aiohttp_jinja2
 from aiohttp import web
 from sqlalchemy.orm import Session
 
 from console.context import console_of, signed_in_as
-from console.forms import download
+from console.forms import people_download
 from office import events, exports
 from storage.models import Event
 
@@ -36,7 +35,4 @@ async def trainings_page(request: web.Request) -> web.StreamResponse:
 
 
 async def export_guests(request: web.Request) -> web.StreamResponse:
-    console, who = console_of(request), signed_in_as(request)
-    number, out, now = int(request.match_info["event"]), StringIO(), console.clock()
-    await console.database.run(lambda s: exports.guests(s, who.actor, number, out, who.language, now))
-    return download(f"guests-{number}.csv", out)
+    return await people_download(request, "event", "guests", exports.guests)

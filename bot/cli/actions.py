@@ -44,12 +44,7 @@ async def office_command(arguments: argparse.Namespace, settings: Settings) -> i
                 action: Action = arguments.actions[arguments.action]
                 print(await database.run(in_english(lambda session: action(arguments, session, now))))
         except RejectedFile as rejected:
-            for problem in rejected.problems:
-                print(f"{arguments.file}: {problem}", file=sys.stderr)
-            print(
-                f"usar: nothing was changed ({counted(len(rejected.problems), 'problem')}).", file=sys.stderr
-            )
-            return 1
+            return file_rejected(arguments.file, rejected, "changed")
         except NeedsConfirmation as asked:
             raise UsageError(f"{asked.message} Run it again with --yes to confirm.") from None
         except Refused as refused:
@@ -67,6 +62,15 @@ OPTIONS = {
     "district": "--district", "students": "--students", "start": "--start", "deadline": "--deadline",
     "places": "--places", "address": "--address", "phone": "--phone", "whatsapp": "--whatsapp",
 }  # fmt: skip
+
+
+def file_rejected(file: Path, rejected: RejectedFile, nothing_was: str) -> int:
+    """A file refused whole: each of its problems on standard error, then that nothing was changed (or
+    imported); the exit status."""
+    for problem in rejected.problems:
+        print(f"{file}: {problem}", file=sys.stderr)
+    print(f"usar: nothing was {nothing_was} ({counted(len(rejected.problems), 'problem')}).", file=sys.stderr)
+    return 1
 
 
 def _said(problem: Problem) -> str:

@@ -70,25 +70,26 @@ def verify(arguments: argparse.Namespace, session: Session, now: datetime) -> st
     return f"Family {family.id} is verified; she is told, in her language."
 
 
-def correction(arguments: argparse.Namespace, session: Session, now: datetime) -> str:
+# What a change of her registration says once done, {family} her number.
+CHANGED = {
+    "correction": "Family {family} is asked to correct her registration; she is told, in her language.",
+    "unverify": "Family {family}: the verification is taken back; her registration waits for it again.",
+    "national-id": "Family {family}: her national ID is corrected.",
+}
+
+
+def change(arguments: argparse.Namespace, session: Session, now: datetime) -> str:
+    """correction, unverify and national-id: the office action on the family she names."""
     actor = actor_of(arguments)
-    family = registrations.find(session, actor, arguments.who)
-    registrations.ask_correction(session, actor, family.id, arguments.reason, now)
-    return f"Family {family.id} is asked to correct her registration; she is told, in her language."
-
-
-def unverify(arguments: argparse.Namespace, session: Session, now: datetime) -> str:
-    actor = actor_of(arguments)
-    family = registrations.find(session, actor, arguments.who)
-    registrations.unverify(session, actor, family.id, arguments.reason, now)
-    return f"Family {family.id}: the verification is taken back; her registration waits for it again."
-
-
-def national_id(arguments: argparse.Namespace, session: Session, now: datetime) -> str:
-    actor = actor_of(arguments)
-    family = registrations.find(session, actor, arguments.who)
-    registrations.correct_national_id(session, actor, family.id, arguments.new, now)
-    return f"Family {family.id}: her national ID is corrected."
+    family = registrations.find(session, actor, arguments.who).id
+    match arguments.action:
+        case "correction":
+            registrations.ask_correction(session, actor, family, arguments.reason, now)
+        case "unverify":
+            registrations.unverify(session, actor, family, arguments.reason, now)
+        case "national-id":
+            registrations.correct_national_id(session, actor, family, arguments.new, now)
+    return CHANGED[arguments.action].format(family=family)
 
 
 def history(arguments: argparse.Namespace, session: Session, now: datetime) -> str:
@@ -107,8 +108,8 @@ def history(arguments: argparse.Namespace, session: Session, now: datetime) -> s
 ACTIONS = {
     "import": import_list,
     "verify": verify,
-    "correction": correction,
-    "unverify": unverify,
-    "national-id": national_id,
+    "correction": change,
+    "unverify": change,
+    "national-id": change,
     "history": history,
 }

@@ -5,13 +5,12 @@ Administrators' work: `--as` a staff member of an office is refused."""
 from __future__ import annotations
 
 import argparse
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.app import open_database
-from bot.cli.actions import export
-from bot.cli.arguments import UsageError, actor_of, add_as, counted, in_english
+from bot.cli.actions import export, file_rejected
+from bot.cli.arguments import UsageError, actor_of, add_as, in_english
 from bot.settings import Settings
 from office import content
 from office.errors import OfficeError, RejectedFile
@@ -53,12 +52,7 @@ async def run(arguments: argparse.Namespace, settings: Settings) -> int:
                 in_english(lambda session: import_rows(session, actor, arguments.file, now))
             )
         except RejectedFile as rejected:
-            for problem in rejected.problems:
-                print(f"{arguments.file}: {problem}", file=sys.stderr)
-            print(
-                f"usar: nothing was imported ({counted(len(rejected.problems), 'problem')}).", file=sys.stderr
-            )
-            return 1
+            return file_rejected(arguments.file, rejected, "imported")
         except OfficeError as refused:  # not an administrator, or no staff member at all
             raise UsageError(refused.message) from None
     print(f"usar: {added} {arguments.what} added and {updated} updated.")

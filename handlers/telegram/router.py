@@ -41,17 +41,13 @@ def build_router() -> Router:
     async def on_message(
         message: Message, handle: Handle, sender: TelegramSender, clock: Clock, event_update: Update
     ) -> None:
-        inbound = inbound_from_message(message, clock(), event_update.update_id)
-        if inbound is not None:
-            await handle(inbound, partial(answer, sender, inbound.address))
+        await _take_turn(handle, sender, inbound_from_message(message, clock(), event_update.update_id))
 
     @router.callback_query()
     async def on_button(
         query: CallbackQuery, handle: Handle, sender: TelegramSender, clock: Clock, event_update: Update
     ) -> None:
-        inbound = inbound_from_callback(query, clock(), event_update.update_id)
-        if inbound is not None:
-            await handle(inbound, partial(answer, sender, inbound.address))
+        await _take_turn(handle, sender, inbound_from_callback(query, clock(), event_update.update_id))
         try:
             await query.answer()  # stops the button's spinner; the answer came as messages
         except TelegramAPIError as problem:
@@ -60,6 +56,12 @@ def build_router() -> Router:
             log.info("a button press was not acknowledged: %s", type(problem).__name__)
 
     return router
+
+
+async def _take_turn(handle: Handle, sender: TelegramSender, inbound: Inbound | None) -> None:
+    """Her message or press, if it is one we answer, through the engine; its answer back to her chat."""
+    if inbound is not None:
+        await handle(inbound, partial(answer, sender, inbound.address))
 
 
 async def _in_private_chat(message: Message) -> bool:

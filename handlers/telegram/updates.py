@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import Audio, CallbackQuery, Document, Message
 
 from core.channel import Channel, Inbound, Media
 
@@ -88,16 +88,7 @@ def _media(message: Message) -> tuple[Media, ...]:
         voice = message.voice
         found.append(Media("voice", voice.file_id, voice.mime_type or "audio/ogg", voice.file_size))
     if message.audio is not None:
-        audio = message.audio
-        found.append(
-            Media(
-                "audio",
-                audio.file_id,
-                audio.mime_type or "audio/mpeg",
-                audio.file_size,
-                audio.file_name or "",
-            )
-        )
+        found.append(_named("audio", message.audio, "audio/mpeg"))
     if message.photo:
         largest = message.photo[-1]
         found.append(Media("photo", largest.file_id, "image/jpeg", largest.file_size))
@@ -108,17 +99,14 @@ def _media(message: Message) -> tuple[Media, ...]:
         note = message.video_note
         found.append(Media("video", note.file_id, "video/mp4", note.file_size))
     if message.document is not None:
-        document = message.document
-        found.append(
-            Media(
-                "document",
-                document.file_id,
-                document.mime_type or "application/octet-stream",
-                document.file_size,
-                (document.file_name or "")[:200],
-            )
-        )
+        found.append(_named("document", message.document, "application/octet-stream"))
     return tuple(media for media in found if len(media.reference) <= LONGEST_REFERENCE)
+
+
+def _named(kind: str, sent: Audio | Document, usual_type: str) -> Media:
+    """An audio file or a document, with its file name (as much of it as a thread keeps)."""
+    name = (sent.file_name or "")[:200]
+    return Media(kind, sent.file_id, sent.mime_type or usual_type, sent.file_size, name)
 
 
 def inbound_from_callback(

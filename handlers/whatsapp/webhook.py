@@ -33,18 +33,18 @@ STATUS_WEBHOOK = "/webhooks/twilio/status"
 
 
 class SignedForms:
-    """Reads a Twilio webhook's form, or None when its signature is missing or wrong."""
+    """Reads a Twilio webhook's form; 403 (raised) when its signature is missing or wrong."""
 
     def __init__(self, auth_token: str, public_url: str) -> None:
         self.validator = RequestValidator(auth_token)
         self.public_url = public_url  # the URL exactly as Twilio calls it, behind any proxy
 
-    async def read(self, request: web.Request) -> dict[str, str] | None:
+    async def read(self, request: web.Request) -> dict[str, str]:
         try:
             form = {key: str(value) for key, value in (await request.post()).items()}
         except ValueError:  # not a form in UTF-8 (UnicodeDecodeError is a ValueError): not Twilio's
             log.warning("refused a Twilio webhook call to %s with a malformed body", request.path)
-            return None
+            raise web.HTTPForbidden(text="forbidden") from None
         # Twilio signs the URL as it called it: the query string still percent-encoded.
         raw_query = request.rel_url.raw_query_string
         url = self.public_url + (f"?{raw_query}" if raw_query else "")
@@ -53,7 +53,7 @@ class SignedForms:
             return form
         problem = "wrong" if signature else "missing"
         log.warning("refused a Twilio webhook call to %s with a %s signature", request.path, problem)
-        return None
+        raise web.HTTPForbidden(text="forbidden")
 
 
 def twiml(texts: list[str]) -> web.Response:
@@ -78,8 +78,6 @@ class WhatsAppWebhook:
 
     async def receive(self, request: web.Request) -> web.Response:
         form = await self.forms.read(request)
-        if form is None:
-            return web.Response(status=403, text="forbidden")
         refusal = _refusal(form)
         if refusal is not None:
             log.warning("refused a WhatsApp message: %s", refusal)  # names the field, never its value
@@ -125,8 +123,6 @@ class StatusWebhook:
 
     async def receive(self, request: web.Request) -> web.Response:
         form = await self.forms.read(request)
-        if form is None:
-            return web.Response(status=403, text="forbidden")
         message_id, status = form.get("MessageSid", ""), form.get("MessageStatus", "")
         error_code = form.get("ErrorCode") or None
         refusal = _report_refusal(message_id, status, error_code)

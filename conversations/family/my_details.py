@@ -136,9 +136,9 @@ change_details = Form(
     fields=[
         FULL_NAME,
         Mobile(
-            name="mobile",
-            label=N_("Mobile"),
-            ask=N_("What is your mobile number?"),
+            "mobile",
+            N_("Mobile"),
+            N_("What is your mobile number?"),
             hint=MOBILE_HINT,
             parse=own_mobile,
             request_contact=True,

@@ -135,9 +135,9 @@ def _first_name(full_name: str) -> str:
 
 # The questions registration asks that "Change my details" asks again.
 FULL_NAME = Text(
-    name="full_name",
-    label=N_("Name"),
-    ask=N_("What is your full name?"),
+    "full_name",
+    N_("Name"),
+    N_("What is your full name?"),
     hint=N_("Type your name as it appears on your ID: first name and family name at least."),
     parse=lambda text, _turn: person_name(text),
 )
@@ -151,30 +151,30 @@ def office_name(turn: Turn, packed: Any) -> str:
 
 
 OFFICE = Choice(
-    name="office",
-    label=N_("Office"),
-    ask=N_("Which social-security office serves you?"),
+    "office",
+    N_("Office"),
+    N_("Which social-security office serves you?"),
     hint=N_("Choose the office where your family's file is kept."),
     options=office_options,
     named=office_name,
 )
 PRODUCTS = MultiChoice(
-    name="products",
-    label=N_("Products"),
-    ask=N_("What does your family make? Choose all that apply, then “Done”."),
+    "products",
+    N_("Products"),
+    N_("What does your family make? Choose all that apply, then “Done”."),
     hint=N_("Type a number to select it or remove it; you can type several, like 1 3. Then “Done”."),
     options=product_options,
 )
 HEALTH_CERTIFICATE = YesNo(
-    name="health_certificate",
-    label=N_("Health certificate"),
-    ask=N_("Do you hold a food-handler health certificate?"),
+    "health_certificate",
+    N_("Health certificate"),
+    N_("Do you hold a food-handler health certificate?"),
     hint=N_("The health certificate is issued by the municipality to people who prepare food for sale."),
 )
 CANTEEN_INTEREST = YesNo(
-    name="canteen_interest",
-    label=N_("School canteen"),
-    ask=N_("Would you like to run a school canteen?"),
+    "canteen_interest",
+    N_("School canteen"),
+    N_("Would you like to run a school canteen?"),
     hint=N_("Families of the Usar project can run canteens in girls' and boys' schools."),
 )
 MOBILE_HINT = N_("Type your Saudi mobile number, like 05XXXXXXXX. We use it to reach you about trainings.")
@@ -194,16 +194,16 @@ registration = Form(
     fields=[
         FULL_NAME,
         Text(
-            name="national_id",
-            label=N_("National ID"),
-            ask=N_("What is your national ID number (10 digits)?"),
+            "national_id",
+            N_("National ID"),
+            N_("What is your national ID number (10 digits)?"),
             hint=N_("The ID number is the 10 digits on your national ID card or residence permit (iqama)."),
             parse=national_id_answer,
         ),
         Mobile(
-            name="mobile",
-            label=N_("Mobile"),
-            ask=N_("What is your mobile number?"),
+            "mobile",
+            N_("Mobile"),
+            N_("What is your mobile number?"),
             hint=MOBILE_HINT,
             parse=mobile_answer,
             request_contact=True,
@@ -214,9 +214,9 @@ registration = Form(
         HEALTH_CERTIFICATE,
         CANTEEN_INTEREST,
         Consent(
-            name="consent",
-            label=N_("Consent"),
-            ask=N_(
+            "consent",
+            N_("Consent"),
+            N_(
                 "We keep your name, ID number, mobile, office and answers so your office can verify your "
                 "family and invite you to trainings and canteen opportunities. Do you agree?"
             ),

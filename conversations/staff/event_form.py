@@ -175,23 +175,18 @@ def _what_when_and_where() -> list[Field]:
     """The questions a new event asks and a change of one asks again: titles, description, start, end,
     venue, map, places."""
     return [
-        Text(
-            name="title_ar",
-            label=N_("Title"),
-            ask=N_("What is the event's title, in Arabic?"),
-            parse=short_text(200),
-        ),
+        Text("title_ar", N_("Title"), N_("What is the event's title, in Arabic?"), parse=short_text(200)),
         Optional(
-            name="title_en",
-            label=N_("English title"),
-            ask=N_("Its title in English, for families who chose English; or choose “No English title”."),
+            "title_en",
+            N_("English title"),
+            N_("Its title in English, for families who chose English; or choose “No English title”."),
             none_label=N_("No English title"),
             parse=short_text(200),
         ),
         Optional(
-            name="description",
-            label=N_("Description"),
-            ask=N_(
+            "description",
+            N_("Description"),
+            N_(
                 "A few lines for the invitation: what the event is about and what to bring. "
                 "Or choose “No description”."
             ),
@@ -199,30 +194,25 @@ def _what_when_and_where() -> list[Field]:
             parse=lines_of_text(1000),
         ),
         When(
-            name="start",
-            label=N_("Starts"),
-            ask=N_("When does it start? Type the Riyadh date and time, like %(example)s."),
+            "start",
+            N_("Starts"),
+            N_("When does it start? Type the Riyadh date and time, like %(example)s."),
             now_allowed=False,
             daytime=True,
         ),
-        Ending(name="end", label=N_("Ends"), ask=N_("When does it end? Type the time, like 12:00.")),
-        Text(
-            name="venue",
-            label=N_("Venue"),
-            ask=N_("Where is it? Type the place and its address."),
-            parse=short_text(300),
-        ),
+        Ending("end", N_("Ends"), N_("When does it end? Type the time, like 12:00.")),
+        Text("venue", N_("Venue"), N_("Where is it? Type the place and its address."), parse=short_text(300)),
         Optional(
-            name="map",
-            label=N_("Map link"),
-            ask=N_("Send a map link to the place (from your map app), or choose “No map link”."),
+            "map",
+            N_("Map link"),
+            N_("Send a map link to the place (from your map app), or choose “No map link”."),
             none_label=N_("No map link"),
             parse=map_link,
         ),
         Optional(
-            name="capacity",
-            label=N_("Places"),
-            ask=N_("How many places are there? Type a number, or choose “No limit”."),
+            "capacity",
+            N_("Places"),
+            N_("How many places are there? Type a number, or choose “No limit”."),
             none_label=N_("No limit"),
             parse=places,
         ),
@@ -240,9 +230,9 @@ new_event = Form(
         *_what_when_and_where(),
         *audience_fields(FlowName.NEW_EVENT, with_contacts=False),
         When(
-            name="invite",
-            label=N_("Invitations"),
-            ask=N_(
+            "invite",
+            N_("Invitations"),
+            N_(
                 "When should the invitations go out? Choose “Now”, or type a Riyadh date and time, "
                 "like %(example)s."
             ),

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from conversations.engine.screens import Confirm, On, Screens, Shown, is_staff
+from conversations.engine.screens import Confirm, On, Screens, Shown, is_staff, she_may_see
 from conversations.engine.turn import FlowName, Turn
 from conversations.staff.announcement_form import excerpt
 from conversations.staff.audience_fields import describe
@@ -52,15 +52,8 @@ class AnnouncementsOption(Options, prefix="announcements"):
     CONFIRM_NO = "cancel-no"
 
 
-def _she_may_see(turn: Turn, number: int) -> tuple[Announcement, Progress] | None:
-    """The announcement and its progress, if she may see it (an office's staff: their office's)."""
-    try:
-        return announcements.progress(turn.session, turn.actor, number)
-    except OfficeError:
-        return None
-
-
-SHOWN_ANNOUNCEMENT = Shown("announcement_shown", _she_may_see)  # the announcement on her screen
+# The announcement on her screen and its progress, if she may see it (an office's staff: their office's).
+SHOWN_ANNOUNCEMENT = Shown("announcement_shown", she_may_see(announcements.progress))
 
 
 def menu(turn: Turn) -> None:
@@ -95,10 +88,8 @@ def listing(turn: Turn) -> None:
 
 
 def detail(turn: Turn) -> None:
-    found = SHOWN_ANNOUNCEMENT.get(turn)
+    found = SHOWN_ANNOUNCEMENT.get_or(turn, menu, N_("That announcement is not one you can see."))
     if found is None:
-        turn.say(_("That announcement is not one you can see."))
-        menu(turn)
         return
     turn.step = Step.DETAIL
     shown, progress = found

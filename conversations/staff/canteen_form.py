@@ -19,7 +19,7 @@ from babel.dates import format_date
 
 from conversations.engine.choices import OfficeChoice, office_options
 from conversations.engine.forms import Choice, Field, Form, Invalid, Text, asked_again
-from conversations.engine.screens import Shown, is_admin
+from conversations.engine.screens import Shown, is_admin, she_may_see
 from conversations.engine.turn import Answer, FlowName, Turn
 from conversations.staff.event_form import Optional, short_text
 from core.channel import Offer
@@ -32,7 +32,6 @@ from office import canteens
 from office.errors import OfficeError, Refused
 from office.words import STAGES
 from storage.canteens import NewOpportunity
-from storage.models import CanteenOpportunity
 
 
 class StageChoice(Payload, prefix="stage"):
@@ -194,16 +193,9 @@ new_canteen = Form(
 )
 
 
-def _opportunity_she_may_act_on(turn: Turn, number: int) -> CanteenOpportunity | None:
-    """Admins any, an office's staff their office's."""
-    try:
-        return canteens.opportunity(turn.session, turn.actor, number)
-    except OfficeError:
-        return None
-
-
-# The opportunity on her screen (conversations.staff.canteens), which a change starts from.
-SHOWN_OPPORTUNITY = Shown("canteen_opportunity", _opportunity_she_may_act_on)
+# The opportunity on her screen (conversations.staff.canteens), which a change starts from: admins any, an
+# office's staff their office's.
+SHOWN_OPPORTUNITY = Shown("canteen_opportunity", she_may_see(canteens.opportunity))
 
 
 def current_opportunity(turn: Turn) -> dict[str, Any]:

@@ -121,10 +121,8 @@ def listing(turn: Turn) -> None:
 
 
 def detail(turn: Turn) -> None:
-    opportunity = SHOWN_OPPORTUNITY.get(turn)
+    opportunity = SHOWN_OPPORTUNITY.get_or(turn, listing, N_("That opportunity is not one you can see."))
     if opportunity is None:
-        turn.say(_("That opportunity is not one you can see."))
-        listing(turn)
         return
     turn.step = Step.DETAIL
     found = canteens.applicants(turn.session, turn.actor, opportunity.id)
@@ -152,9 +150,8 @@ def detail(turn: Turn) -> None:
 
 
 def application(turn: Turn) -> None:
-    shown = SHOWN_APPLICATION.get(turn)
+    shown = SHOWN_APPLICATION.get_or(turn, listing)
     if shown is None:
-        listing(turn)
         return
     chosen, _opportunity = shown
     turn.step = Step.APPLICATION
@@ -297,9 +294,8 @@ def decision_chosen(turn: Turn, chosen: Decide) -> None:
 
 def _ask_decision(turn: Turn, status: ApplicationStatus, reason: str | None) -> None:
     """Every decision is told to her: staff confirm it first, about the application as they saw it."""
-    shown = SHOWN_APPLICATION.get(turn)
+    shown = SHOWN_APPLICATION.get_or(turn, listing)
     if shown is None:
-        listing(turn)
         return
     chosen, _opportunity = shown
     turn.remember(**{DECISION: {"status": status.value, "reason": reason, "seen": chosen.status}})
@@ -312,9 +308,8 @@ def decide(turn: Turn, chosen: OpportunitiesOption) -> None:
         _nothing_decided(turn)
         return
     status, reason, seen = ApplicationStatus(pending["status"]), pending["reason"], pending.get("seen")
-    shown = SHOWN_APPLICATION.get(turn)
+    shown = SHOWN_APPLICATION.get_or(turn, listing)
     if shown is None:
-        listing(turn)
         return
     decided_on, _opportunity = shown
     try:  # asked just before, reversal included, about the application as it was then (`seen`)

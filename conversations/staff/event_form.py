@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from conversations.engine.forms import Field, Form, Invalid, Skip, Text, asked_again
-from conversations.engine.screens import Shown
+from conversations.engine.screens import Shown, she_may_see
 from conversations.engine.turn import Answer, FlowName, Turn
 from conversations.staff.audience_fields import (
     When,
@@ -34,17 +34,11 @@ from core.validators import count_of
 from office import events
 from office.errors import OfficeError, Refused
 from storage.events import EventDetails
-from storage.models import Event
 
 
 def short_text(limit: int) -> Any:
     def parse(text: str, turn: Turn) -> str:
-        written = " ".join(turn.inbound.text.split())
-        if not written:
-            raise Invalid(_("Please type it."))
-        if len(written) > limit:
-            raise Invalid(_("Please keep it under %(limit)s characters.", limit=limit))
-        return written
+        return _within(" ".join(turn.inbound.text.split()), limit)
 
     return parse
 
@@ -57,14 +51,18 @@ def lines_of_text(limit: int) -> Any:
         for line in (" ".join(line.split()) for line in turn.inbound.text.strip().splitlines()):
             if line or (kept and kept[-1]):  # one empty line at most between two
                 kept.append(line)
-        written = "\n".join(kept).strip()
-        if not written:
-            raise Invalid(_("Please type it."))
-        if len(written) > limit:
-            raise Invalid(_("Please keep it under %(limit)s characters.", limit=limit))
-        return written
+        return _within("\n".join(kept).strip(), limit)
 
     return parse
+
+
+def _within(written: str, limit: int) -> str:
+    """What she wrote, if there is something and not too much."""
+    if not written:
+        raise Invalid(_("Please type it."))
+    if len(written) > limit:
+        raise Invalid(_("Please keep it under %(limit)s characters.", limit=limit))
+    return written
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -241,16 +239,9 @@ new_event = Form(
 )
 
 
-def _event_she_may_see(turn: Turn, number: int) -> Event | None:
-    """An office's staff see the events for their office, also those for several offices or every office
-    (their families are among the guests)."""
-    try:
-        return events.event(turn.session, turn.actor, number)
-    except OfficeError:
-        return None
-
-
-SHOWN_EVENT = Shown("event_shown", _event_she_may_see)  # the event on her screen (conversations.staff.events)
+# The event on her screen (conversations.staff.events). An office's staff see the events for their office,
+# also those for several offices or every office (their families are among the guests).
+SHOWN_EVENT = Shown("event_shown", she_may_see(events.event))
 
 
 def current_details(turn: Turn) -> dict[str, Any]:

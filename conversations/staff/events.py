@@ -100,10 +100,8 @@ def listing(turn: Turn) -> None:
 
 
 def detail(turn: Turn) -> None:
-    event = SHOWN_EVENT.get(turn)
+    event = SHOWN_EVENT.get_or(turn, menu, N_("That event is not one you can see."))
     if event is None:
-        turn.say(_("That event is not one you can see."))
-        menu(turn)
         return
     turn.step = Step.DETAIL
     counts = events.tally(turn.session, turn.actor, event.id)
@@ -139,9 +137,8 @@ def detail(turn: Turn) -> None:
 
 
 def marking(turn: Turn) -> None:
-    event = SHOWN_EVENT.get(turn)
+    event = SHOWN_EVENT.get_or(turn, menu)
     if event is None:
-        menu(turn)
         return
     turn.step = Step.MARKING
     # Those who said they would come first; then the others invited: some come without answering.

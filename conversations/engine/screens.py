@@ -190,6 +190,16 @@ def not_understood(turn: Turn, answer: Answer) -> None:
     turn.flow.ask(turn)
 
 
+def nothing_changed(then: Screen) -> Handler:
+    """A row's handler for a "no" that keeps things as they are: she is told so, and shown `then`."""
+
+    def keep(turn: Turn, chosen: object) -> None:
+        turn.say(_("Nothing was changed."))
+        then(turn)
+
+    return keep
+
+
 def nothing_to_cancel(turn: Turn) -> None:
     turn.say(_("There is nothing to cancel."))
     turn.flow.ask(turn)

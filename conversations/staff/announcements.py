@@ -9,9 +9,10 @@ on every turn.
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from enum import StrEnum
 
-from conversations.engine.screens import Confirm, On, Screens, Shown, is_staff, she_may_see
+from conversations.engine.screens import Confirm, On, Screens, Shown, is_staff, nothing_changed, she_may_see
 from conversations.engine.turn import FlowName, Turn
 from conversations.staff.announcement_form import excerpt
 from conversations.staff.audience_fields import describe
@@ -140,11 +141,6 @@ def cancel_announcement(turn: Turn, chosen: AnnouncementsOption) -> None:
     detail(turn)
 
 
-def keep_announcement(turn: Turn, chosen: AnnouncementsOption) -> None:
-    turn.say(_("Nothing was changed."))
-    detail(turn)
-
-
 def _line(turn: Turn, announcement: Announcement, progress: Progress) -> str:
     return f"{excerpt(announcement.text_ar, 30)} #{announcement.id} · {said(turn, announcement, progress)}"
 
@@ -179,14 +175,8 @@ def progress_lines(progress: Progress) -> str:
                 "%(total)s families: %(sent)s sent (%(delivered)s delivered), %(pending)s waiting, "
                 "%(blocked)s blocked the bot, %(template)s need a WhatsApp template, %(failed)s failed, "
                 "%(cancelled)s cancelled.",
-                total=progress.total,
-                sent=progress.sent,
-                delivered=progress.delivered,
-                pending=progress.pending,
-                blocked=progress.blocked,
                 template=progress.needs_template,
-                failed=progress.failed,
-                cancelled=progress.cancelled,
+                **asdict(progress),
             ),
         ]
     )
@@ -206,7 +196,7 @@ staff_announcements = Screens(
         On(AnnouncementsOption.REFRESH, at=Step.DETAIL, show=detail),
         On(AnnouncementsOption.CANCEL, at=Step.DETAIL, show=CANCELLING.ask),
         On(AnnouncementsOption.CONFIRM_YES, at=Step.CONFIRM, then=cancel_announcement),
-        On(AnnouncementsOption.CONFIRM_NO, at=Step.CONFIRM, then=keep_announcement),
+        On(AnnouncementsOption.CONFIRM_NO, at=Step.CONFIRM, then=nothing_changed(detail)),
     ),
     help_text=N_(
         "Here you write announcements to families and follow them: how many were sent and delivered, "

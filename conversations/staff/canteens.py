@@ -16,7 +16,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
-from conversations.engine.screens import ANYTHING, Confirm, On, Screens, Shown, is_staff
+from conversations.engine.screens import ANYTHING, Confirm, On, Screens, Shown, is_staff, nothing_changed
 from conversations.engine.turn import Answer, FlowName, Turn
 from conversations.staff.canteen_form import SHOWN_OPPORTUNITY, edit_canteen
 from conversations.staff.registrations import Step as RegistrationsStep
@@ -245,11 +245,6 @@ def close(turn: Turn, chosen: OpportunitiesOption) -> None:
     detail(turn)
 
 
-def keep_open(turn: Turn, chosen: OpportunitiesOption) -> None:
-    turn.say(_("Nothing was changed."))
-    detail(turn)
-
-
 def reopen(turn: Turn, chosen: OpportunitiesOption) -> None:
     opportunity = SHOWN_OPPORTUNITY.get(turn)
     if opportunity is not None:
@@ -385,7 +380,7 @@ staff_canteens = Screens(
         On(ShowOpportunity, at=Step.LIST, then=open_opportunity),
         On(OpportunitiesOption.CLOSE, at=Step.DETAIL, show=CLOSING.ask),
         On(OpportunitiesOption.CLOSE_YES, at=Step.CLOSING, then=close),
-        On(OpportunitiesOption.CLOSE_NO, at=Step.CLOSING, then=keep_open),
+        On(OpportunitiesOption.CLOSE_NO, at=Step.CLOSING, then=nothing_changed(detail)),
         On(OpportunitiesOption.REOPEN, at=Step.DETAIL, then=reopen),
         On(OpportunitiesOption.CHANGE, at=Step.DETAIL, then=change),
         On(ShowApplication, at=Step.DETAIL, then=open_application),

@@ -9,7 +9,7 @@ the domain until `on_complete` runs in the turn's transaction.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import KW_ONLY, dataclass, field
 from typing import Any
 
 from babel.lists import format_list
@@ -87,11 +87,15 @@ Parser = Callable[[str, Turn], Any]
 OptionsOf = Callable[[Turn], Sequence[Offer]]
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True)
 class Field:
+    """A question: its name (the draft's key and the form's step), its label in the summary and what it asks
+    (`Text("school", N_("School"), N_("What is the school's name?"), parse=…)`); the rest by keyword."""
+
     name: str
-    ask: LazyText
     label: LazyText
+    ask: LazyText
+    _: KW_ONLY
     hint: LazyText | None = None
     skip_if: Callable[[Turn], bool] | None = None
 

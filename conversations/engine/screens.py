@@ -25,11 +25,15 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Final, Generic, TypeVar
 
+from sqlalchemy.orm import Session
+
 from conversations.engine.forms import yes_or_no
 from conversations.engine.turn import Answer, FlowName, Turn
 from core.channel import Meaning, Offer
 from core.i18n import LazyText, _
 from core.payloads import Payload
+from office.errors import OfficeError
+from office.rights import Actor
 
 T = TypeVar("T")
 
@@ -143,6 +147,29 @@ class Shown(Generic[T]):
         number = turn.answers.get(self.key)
         return self.load(turn, number) if isinstance(number, int) else None
 
+    def get_or(self, turn: Turn, back: Screen, gone: LazyText | None = None) -> T | None:
+        """The thing on her screen; None once she may no longer see it, when she is told `gone` (if anything)
+        and shown `back` instead."""
+        found = self.get(turn)
+        if found is None:
+            if gone is not None:
+                turn.say(str(gone))
+            back(turn)
+        return found
+
+
+def she_may_see(read: Callable[[Session, Actor, int], T]) -> Callable[[Turn, int], T | None]:
+    """A `Shown`'s `load` through an office action, which reads it for her: None when the office refuses her
+    (another office's, or she is no longer staff)."""
+
+    def load(turn: Turn, number: int) -> T | None:
+        try:
+            return read(turn.session, turn.actor, number)
+        except OfficeError:
+            return None
+
+    return load
+
 
 def is_staff(turn: Turn) -> bool:
     """Whether she is office staff (her rights are read once a turn)."""
@@ -165,6 +192,16 @@ def not_registered(turn: Turn, chosen: object) -> bool:
 def not_understood(turn: Turn, answer: Answer) -> None:
     turn.say(_("Sorry, I did not understand that. Please choose from the menu by typing a number."))
     turn.flow.ask(turn)
+
+
+def nothing_changed(then: Screen) -> Handler:
+    """A row's handler for a "no" that keeps things as they are: she is told so, and shown `then`."""
+
+    def keep(turn: Turn, chosen: object) -> None:
+        turn.say(_("Nothing was changed."))
+        then(turn)
+
+    return keep
 
 
 def nothing_to_cancel(turn: Turn) -> None:

@@ -139,10 +139,8 @@ def listing(turn: Turn) -> None:
 
 
 def detail(turn: Turn) -> None:
-    opportunity = SHOWN_CANTEEN.get(turn)
+    opportunity = SHOWN_CANTEEN.get_or(turn, listing, N_("That opportunity is no longer on the list."))
     if opportunity is None:
-        turn.say(_("That opportunity is no longer on the list."))
-        listing(turn)
         return
     turn.step = Step.DETAIL
     mine = canteens.application(turn.session, opportunity.id, turn.conversation.beneficiary_id or 0)
@@ -183,9 +181,8 @@ WITHDRAWING = Confirm(
 
 
 def confirm_withdrawal(turn: Turn) -> None:
-    opportunity = SHOWN_CANTEEN.get(turn)
+    opportunity = SHOWN_CANTEEN.get_or(turn, listing)
     if opportunity is None:
-        listing(turn)
         return
     turn.step = WITHDRAWING.step
     turn.say(WITHDRAW_IT.render(school=opportunity.school_name), [WITHDRAWING.no, WITHDRAWING.yes])

@@ -17,13 +17,12 @@ from conversations.family.registration import (
     CANTEEN_INTEREST,
     FULL_NAME,
     HEALTH_CERTIFICATE,
-    MOBILE_HINT,
     OFFICE,
     PRODUCTS,
     Mobile,
+    her_answers,
 )
 from core.i18n import N_, _
-from core.payloads import kept
 from core.validators import saudi_mobile
 from office import registrations
 from office.errors import Refused
@@ -70,15 +69,7 @@ def _changes(turn: Turn, answers: dict[str, Any], family: Beneficiary) -> OwnCha
     number = answers["mobile"]["number"]
     unchanged = number == family.mobile and family.mobile_verified_at is not None
     vouched = bool(answers["mobile"]["vouched"]) or unchanged or vouched_mobile(turn.inbound) == number
-    return OwnChanges(
-        full_name=answers["full_name"],
-        mobile=number,
-        mobile_vouched=vouched,
-        office_code=kept(OfficeChoice, answers["office"]).code,
-        products=[kept(ProductChoice, packed).product for packed in answers["products"]],
-        health_certificate=answers["health_certificate"],
-        canteen_interest=answers["canteen_interest"],
-    )
+    return her_answers(answers, number, vouched)
 
 
 def here_are_your_details(turn: Turn) -> str:
@@ -135,14 +126,7 @@ change_details = Form(
     on_complete=save,
     fields=[
         FULL_NAME,
-        Mobile(
-            name="mobile",
-            label=N_("Mobile"),
-            ask=N_("What is your mobile number?"),
-            hint=MOBILE_HINT,
-            parse=own_mobile,
-            request_contact=True,
-        ),
+        Mobile(parse=own_mobile),
         OFFICE,
         PRODUCTS,
         HEALTH_CERTIFICATE,

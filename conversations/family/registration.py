@@ -9,7 +9,7 @@ and asked again; nothing is stored as a beneficiary until she saves the summary.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -28,13 +28,13 @@ from conversations.engine.forms import (
 from conversations.engine.identity import vouched_mobile
 from conversations.engine.turn import Answer, FlowName, Turn
 from core.channel import Channel
-from core.i18n import N_, _
+from core.i18n import N_, LazyText, _
 from core.payloads import kept
 from core.validators import first_name, person_name, saudi_mobile, saudi_national_id
 from office import registrations, threads
 from office.errors import Refused
 from storage import beneficiaries, contacts, offices
-from storage.beneficiaries import Identifier, NewBeneficiary
+from storage.beneficiaries import Identifier, NewBeneficiary, OwnChanges
 from storage.models import Contact
 
 
@@ -54,8 +54,19 @@ def mobile_answer(text: str, turn: Turn) -> str:
 
 @dataclass(frozen=True, kw_only=True)
 class Mobile(Text):
-    """Her mobile, and whether the channel vouched for it (a contact she shared on Telegram) or she typed it:
-    only a vouched-for number later lets another channel find her registration without more questions."""
+    """Her mobile, asked alike in registration and "Change my details", and whether the channel vouched for
+    it (a contact she shared on Telegram) or she typed it: only a vouched-for number later lets another
+    channel find her registration without more questions."""
+
+    name: str = "mobile"
+    label: LazyText = field(default_factory=lambda: N_("Mobile"))
+    ask: LazyText = field(default_factory=lambda: N_("What is your mobile number?"))
+    hint: LazyText | None = field(
+        default_factory=lambda: N_(
+            "Type your Saudi mobile number, like 05XXXXXXXX. We use it to reach you about trainings."
+        )
+    )
+    request_contact: bool = True
 
     def take(self, turn: Turn, answer: Answer, draft: dict[str, Any]) -> Any:
         return {"number": self.parse(answer.text, turn), "vouched": turn.inbound.contact_phone is not None}
@@ -95,20 +106,28 @@ def imported_contact(turn: Turn) -> Contact | None:
 ASKED_AGAIN = {"national_id": "national_id", "mobile": "mobile", "office": "office"}
 
 
-def register_beneficiary(turn: Turn, answers: dict[str, Any]) -> None:
-    typed = answers.get("mobile")
-    mobile, vouched = (typed["number"], typed["vouched"]) if typed else (vouched_mobile(turn.inbound), True)
-    if mobile is None:
-        raise SendBack("mobile", _("What is your mobile number?"))
-    new = NewBeneficiary(
+def her_answers(answers: dict[str, Any], mobile: str, vouched: bool) -> OwnChanges:
+    """What she told of her family, kept alike by registration and "Change my details" (registration keeps
+    her national ID, language and consent too)."""
+    return OwnChanges(
         full_name=answers["full_name"],
-        national_id=answers["national_id"],
         mobile=mobile,
         mobile_vouched=vouched,
         office_code=kept(OfficeChoice, answers["office"]).code,
         products=[kept(ProductChoice, packed).product for packed in answers["products"]],
         health_certificate=answers["health_certificate"],
         canteen_interest=answers["canteen_interest"],
+    )
+
+
+def register_beneficiary(turn: Turn, answers: dict[str, Any]) -> None:
+    typed = answers.get("mobile")
+    mobile, vouched = (typed["number"], typed["vouched"]) if typed else (vouched_mobile(turn.inbound), True)
+    if mobile is None:
+        raise SendBack("mobile", _("What is your mobile number?"))
+    new = NewBeneficiary(
+        **asdict(her_answers(answers, mobile, vouched)),
+        national_id=answers["national_id"],
         language=turn.language,
         consented_at=datetime.fromisoformat(answers["consent"]),
     )
@@ -130,9 +149,9 @@ def register_beneficiary(turn: Turn, answers: dict[str, Any]) -> None:
 
 # The questions registration asks that "Change my details" asks again.
 FULL_NAME = Text(
-    name="full_name",
-    label=N_("Name"),
-    ask=N_("What is your full name?"),
+    "full_name",
+    N_("Name"),
+    N_("What is your full name?"),
     hint=N_("Type your name as it appears on your ID: first name and family name at least."),
     parse=lambda text, _turn: person_name(text),
 )
@@ -146,33 +165,32 @@ def office_name(turn: Turn, packed: Any) -> str:
 
 
 OFFICE = Choice(
-    name="office",
-    label=N_("Office"),
-    ask=N_("Which social-security office serves you?"),
+    "office",
+    N_("Office"),
+    N_("Which social-security office serves you?"),
     hint=N_("Choose the office where your family's file is kept."),
     options=office_options,
     named=office_name,
 )
 PRODUCTS = MultiChoice(
-    name="products",
-    label=N_("Products"),
-    ask=N_("What does your family make? Choose all that apply, then “Done”."),
+    "products",
+    N_("Products"),
+    N_("What does your family make? Choose all that apply, then “Done”."),
     hint=N_("Type a number to select it or remove it; you can type several, like 1 3. Then “Done”."),
     options=product_options,
 )
 HEALTH_CERTIFICATE = YesNo(
-    name="health_certificate",
-    label=N_("Health certificate"),
-    ask=N_("Do you hold a food-handler health certificate?"),
+    "health_certificate",
+    N_("Health certificate"),
+    N_("Do you hold a food-handler health certificate?"),
     hint=N_("The health certificate is issued by the municipality to people who prepare food for sale."),
 )
 CANTEEN_INTEREST = YesNo(
-    name="canteen_interest",
-    label=N_("School canteen"),
-    ask=N_("Would you like to run a school canteen?"),
+    "canteen_interest",
+    N_("School canteen"),
+    N_("Would you like to run a school canteen?"),
     hint=N_("Families of the Usar project can run canteens in girls' and boys' schools."),
 )
-MOBILE_HINT = N_("Type your Saudi mobile number, like 05XXXXXXXX. We use it to reach you about trainings.")
 
 
 registration = Form(
@@ -189,29 +207,21 @@ registration = Form(
     fields=[
         FULL_NAME,
         Text(
-            name="national_id",
-            label=N_("National ID"),
-            ask=N_("What is your national ID number (10 digits)?"),
+            "national_id",
+            N_("National ID"),
+            N_("What is your national ID number (10 digits)?"),
             hint=N_("The ID number is the 10 digits on your national ID card or residence permit (iqama)."),
             parse=national_id_answer,
         ),
-        Mobile(
-            name="mobile",
-            label=N_("Mobile"),
-            ask=N_("What is your mobile number?"),
-            hint=MOBILE_HINT,
-            parse=mobile_answer,
-            request_contact=True,
-            skip_if=mobile_from_channel,
-        ),
+        Mobile(parse=mobile_answer, skip_if=mobile_from_channel),
         OFFICE,
         PRODUCTS,
         HEALTH_CERTIFICATE,
         CANTEEN_INTEREST,
         Consent(
-            name="consent",
-            label=N_("Consent"),
-            ask=N_(
+            "consent",
+            N_("Consent"),
+            N_(
                 "We keep your name, ID number, mobile, office and answers so your office can verify your "
                 "family and invite you to trainings and canteen opportunities. Do you agree?"
             ),

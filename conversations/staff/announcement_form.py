@@ -183,22 +183,20 @@ announce = Form(
     on_complete=send_announcement,
     fields=[
         AnnouncementText(
-            name="ar",
-            label=N_("Arabic text"),
-            ask=N_("Please write the announcement in Arabic, as the families will read it."),
+            "ar",
+            N_("Arabic text"),
+            N_("Please write the announcement in Arabic, as the families will read it."),
         ),
         EnglishText(
-            name="en",
-            label=N_("English text"),
-            ask=N_(
-                "Now the same in English, for families who chose English; or choose “Arabic for everyone”."
-            ),
+            "en",
+            N_("English text"),
+            N_("Now the same in English, for families who chose English; or choose “Arabic for everyone”."),
         ),
         *audience_fields(FlowName.NEW_ANNOUNCEMENT, with_contacts=True),
         When(
-            name="when",
-            label=N_("When"),
-            ask=N_("When should it be sent? Choose “Now”, or type a Riyadh date and time, like %(example)s."),
+            "when",
+            N_("When"),
+            N_("When should it be sent? Choose “Now”, or type a Riyadh date and time, like %(example)s."),
         ),
     ],
 )

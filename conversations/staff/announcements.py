@@ -9,9 +9,10 @@ on every turn.
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from enum import StrEnum
 
-from conversations.engine.screens import Confirm, On, Screens, Shown, is_staff
+from conversations.engine.screens import Confirm, On, Screens, Shown, is_staff, nothing_changed, she_may_see
 from conversations.engine.turn import FlowName, Turn
 from conversations.staff.announcement_form import excerpt
 from conversations.staff.audience_fields import describe
@@ -52,15 +53,8 @@ class AnnouncementsOption(Options, prefix="announcements"):
     CONFIRM_NO = "cancel-no"
 
 
-def _she_may_see(turn: Turn, number: int) -> tuple[Announcement, Progress] | None:
-    """The announcement and its progress, if she may see it (an office's staff: their office's)."""
-    try:
-        return announcements.progress(turn.session, turn.actor, number)
-    except OfficeError:
-        return None
-
-
-SHOWN_ANNOUNCEMENT = Shown("announcement_shown", _she_may_see)  # the announcement on her screen
+# The announcement on her screen and its progress, if she may see it (an office's staff: their office's).
+SHOWN_ANNOUNCEMENT = Shown("announcement_shown", she_may_see(announcements.progress))
 
 
 def menu(turn: Turn) -> None:
@@ -95,10 +89,8 @@ def listing(turn: Turn) -> None:
 
 
 def detail(turn: Turn) -> None:
-    found = SHOWN_ANNOUNCEMENT.get(turn)
+    found = SHOWN_ANNOUNCEMENT.get_or(turn, menu, N_("That announcement is not one you can see."))
     if found is None:
-        turn.say(_("That announcement is not one you can see."))
-        menu(turn)
         return
     turn.step = Step.DETAIL
     shown, progress = found
@@ -149,11 +141,6 @@ def cancel_announcement(turn: Turn, chosen: AnnouncementsOption) -> None:
     detail(turn)
 
 
-def keep_announcement(turn: Turn, chosen: AnnouncementsOption) -> None:
-    turn.say(_("Nothing was changed."))
-    detail(turn)
-
-
 def _line(turn: Turn, announcement: Announcement, progress: Progress) -> str:
     return f"{excerpt(announcement.text_ar, 30)} #{announcement.id} · {said(turn, announcement, progress)}"
 
@@ -188,14 +175,8 @@ def progress_lines(progress: Progress) -> str:
                 "%(total)s families: %(sent)s sent (%(delivered)s delivered), %(pending)s waiting, "
                 "%(blocked)s blocked the bot, %(template)s need a WhatsApp template, %(failed)s failed, "
                 "%(cancelled)s cancelled.",
-                total=progress.total,
-                sent=progress.sent,
-                delivered=progress.delivered,
-                pending=progress.pending,
-                blocked=progress.blocked,
                 template=progress.needs_template,
-                failed=progress.failed,
-                cancelled=progress.cancelled,
+                **asdict(progress),
             ),
         ]
     )
@@ -215,7 +196,7 @@ staff_announcements = Screens(
         On(AnnouncementsOption.REFRESH, at=Step.DETAIL, show=detail),
         On(AnnouncementsOption.CANCEL, at=Step.DETAIL, show=CANCELLING.ask),
         On(AnnouncementsOption.CONFIRM_YES, at=Step.CONFIRM, then=cancel_announcement),
-        On(AnnouncementsOption.CONFIRM_NO, at=Step.CONFIRM, then=keep_announcement),
+        On(AnnouncementsOption.CONFIRM_NO, at=Step.CONFIRM, then=nothing_changed(detail)),
     ),
     help_text=N_(
         "Here you write announcements to families and follow them: how many were sent and delivered, "

@@ -120,23 +120,23 @@ def audience_fields(form_name: str, with_contacts: bool) -> list[Field]:
 
     return [
         Choice(
-            name="office",
-            label=N_("Office"),
-            ask=N_("Which office's families should receive it?"),
+            "office",
+            N_("Office"),
+            N_("Which office's families should receive it?"),
             options=office_choices,
             skip_if=lambda turn: not is_admin(turn),
         ),
         Segments(
-            name="who",
-            label=N_("Who"),
-            ask=N_("Who among them? Choose one or more, then “Done”."),
+            "who",
+            N_("Who"),
+            N_("Who among them? Choose one or more, then “Done”."),
             hint=N_("Choices combine: “Verified” and “On WhatsApp” means verified families on WhatsApp."),
             options=segments,
         ),
         MultiChoice(
-            name="products",
-            label=N_("Products"),
-            ask=N_("Makers of which products? Choose one or more, then “Done”."),
+            "products",
+            N_("Products"),
+            N_("Makers of which products? Choose one or more, then “Done”."),
             options=product_options,
             skip_if=lambda turn: not products_wanted(turn),
         ),

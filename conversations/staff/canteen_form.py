@@ -19,7 +19,7 @@ from babel.dates import format_date
 
 from conversations.engine.choices import OfficeChoice, office_options
 from conversations.engine.forms import Choice, Field, Form, Invalid, Text, asked_again
-from conversations.engine.screens import Shown, is_admin
+from conversations.engine.screens import Shown, is_admin, she_may_see
 from conversations.engine.turn import Answer, FlowName, Turn
 from conversations.staff.event_form import Optional, short_text
 from core.channel import Offer
@@ -32,7 +32,6 @@ from office import canteens
 from office.errors import OfficeError, Refused
 from office.words import STAGES
 from storage.canteens import NewOpportunity
-from storage.models import CanteenOpportunity
 
 
 class StageChoice(Payload, prefix="stage"):
@@ -147,39 +146,21 @@ def publish(turn: Turn, answers: dict[str, Any]) -> None:
 
 
 # The questions a change asks again too.
-SCHOOL = Text(name="school", label=N_("School"), ask=N_("What is the school's name?"), parse=short_text(200))
-DISTRICT = Text(
-    name="district", label=N_("District"), ask=N_("In which district is it?"), parse=short_text(200)
-)
+SCHOOL = Text("school", N_("School"), N_("What is the school's name?"), parse=short_text(200))
+DISTRICT = Text("district", N_("District"), N_("In which district is it?"), parse=short_text(200))
 AFTER_THE_OFFICE: list[Field] = [
-    Text(
-        name="students",
-        label=N_("Students"),
-        ask=N_("How many students does it have?"),
-        parse=whole_number,
-    ),
-    Day(
-        name="start",
-        label=N_("Starts"),
-        ask=N_("On which day does the canteen start? For example 2027-01-10."),
-    ),
+    Text("students", N_("Students"), N_("How many students does it have?"), parse=whole_number),
+    Day("start", N_("Starts"), N_("On which day does the canteen start? For example 2027-01-10.")),
     Deadline(
-        name="deadline",
-        label=N_("Apply by"),
-        ask=N_(
-            "What is the last day for applications? For example 2026-12-15 (until 23:59), or a day and time."
-        ),
+        "deadline",
+        N_("Apply by"),
+        N_("What is the last day for applications? For example 2026-12-15 (until 23:59), or a day and time."),
     ),
-    Text(
-        name="places",
-        label=N_("Places"),
-        ask=N_("How many families can be accepted?"),
-        parse=whole_number,
-    ),
+    Text("places", N_("Places"), N_("How many families can be accepted?"), parse=whole_number),
     Optional(
-        name="requirements",
-        label=N_("Requirements"),
-        ask=N_("What is asked of the family? Type it, or choose “No requirements”."),
+        "requirements",
+        N_("Requirements"),
+        N_("What is asked of the family? Type it, or choose “No requirements”."),
         none_label=N_("No requirements"),
         parse=short_text(1000),
     ),
@@ -197,18 +178,13 @@ new_canteen = Form(
     on_complete=publish,
     fields=[
         SCHOOL,
-        Choice(name="stage", label=N_("Stage"), ask=N_("Which stage?"), options=stage_options),
-        Choice(
-            name="gender",
-            label=N_("Girls or boys"),
-            ask=N_("A girls' or a boys' school?"),
-            options=gender_options,
-        ),
+        Choice("stage", N_("Stage"), N_("Which stage?"), options=stage_options),
+        Choice("gender", N_("Girls or boys"), N_("A girls' or a boys' school?"), options=gender_options),
         DISTRICT,
         Choice(
-            name="office",
-            label=N_("Office"),
-            ask=N_("Which office's families can apply?"),
+            "office",
+            N_("Office"),
+            N_("Which office's families can apply?"),
             options=office_options,
             skip_if=lambda turn: not is_admin(turn),
         ),
@@ -217,16 +193,9 @@ new_canteen = Form(
 )
 
 
-def _opportunity_she_may_act_on(turn: Turn, number: int) -> CanteenOpportunity | None:
-    """Admins any, an office's staff their office's."""
-    try:
-        return canteens.opportunity(turn.session, turn.actor, number)
-    except OfficeError:
-        return None
-
-
-# The opportunity on her screen (conversations.staff.canteens), which a change starts from.
-SHOWN_OPPORTUNITY = Shown("canteen_opportunity", _opportunity_she_may_act_on)
+# The opportunity on her screen (conversations.staff.canteens), which a change starts from: admins any, an
+# office's staff their office's.
+SHOWN_OPPORTUNITY = Shown("canteen_opportunity", she_may_see(canteens.opportunity))
 
 
 def current_opportunity(turn: Turn) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
-from conversations.engine.screens import ANYTHING, Confirm, On, Screens, Shown, is_staff
+from conversations.engine.screens import ANYTHING, Confirm, On, Screens, Shown, is_staff, nothing_changed
 from conversations.engine.turn import Answer, FlowName, Turn
 from conversations.staff.canteen_form import SHOWN_OPPORTUNITY, edit_canteen
 from conversations.staff.registrations import Step as RegistrationsStep
@@ -121,10 +121,8 @@ def listing(turn: Turn) -> None:
 
 
 def detail(turn: Turn) -> None:
-    opportunity = SHOWN_OPPORTUNITY.get(turn)
+    opportunity = SHOWN_OPPORTUNITY.get_or(turn, listing, N_("That opportunity is not one you can see."))
     if opportunity is None:
-        turn.say(_("That opportunity is not one you can see."))
-        listing(turn)
         return
     turn.step = Step.DETAIL
     found = canteens.applicants(turn.session, turn.actor, opportunity.id)
@@ -152,9 +150,8 @@ def detail(turn: Turn) -> None:
 
 
 def application(turn: Turn) -> None:
-    shown = SHOWN_APPLICATION.get(turn)
+    shown = SHOWN_APPLICATION.get_or(turn, listing)
     if shown is None:
-        listing(turn)
         return
     chosen, _opportunity = shown
     turn.step = Step.APPLICATION
@@ -248,11 +245,6 @@ def close(turn: Turn, chosen: OpportunitiesOption) -> None:
     detail(turn)
 
 
-def keep_open(turn: Turn, chosen: OpportunitiesOption) -> None:
-    turn.say(_("Nothing was changed."))
-    detail(turn)
-
-
 def reopen(turn: Turn, chosen: OpportunitiesOption) -> None:
     opportunity = SHOWN_OPPORTUNITY.get(turn)
     if opportunity is not None:
@@ -297,9 +289,8 @@ def decision_chosen(turn: Turn, chosen: Decide) -> None:
 
 def _ask_decision(turn: Turn, status: ApplicationStatus, reason: str | None) -> None:
     """Every decision is told to her: staff confirm it first, about the application as they saw it."""
-    shown = SHOWN_APPLICATION.get(turn)
+    shown = SHOWN_APPLICATION.get_or(turn, listing)
     if shown is None:
-        listing(turn)
         return
     chosen, _opportunity = shown
     turn.remember(**{DECISION: {"status": status.value, "reason": reason, "seen": chosen.status}})
@@ -312,9 +303,8 @@ def decide(turn: Turn, chosen: OpportunitiesOption) -> None:
         _nothing_decided(turn)
         return
     status, reason, seen = ApplicationStatus(pending["status"]), pending["reason"], pending.get("seen")
-    shown = SHOWN_APPLICATION.get(turn)
+    shown = SHOWN_APPLICATION.get_or(turn, listing)
     if shown is None:
-        listing(turn)
         return
     decided_on, _opportunity = shown
     try:  # asked just before, reversal included, about the application as it was then (`seen`)
@@ -390,7 +380,7 @@ staff_canteens = Screens(
         On(ShowOpportunity, at=Step.LIST, then=open_opportunity),
         On(OpportunitiesOption.CLOSE, at=Step.DETAIL, show=CLOSING.ask),
         On(OpportunitiesOption.CLOSE_YES, at=Step.CLOSING, then=close),
-        On(OpportunitiesOption.CLOSE_NO, at=Step.CLOSING, then=keep_open),
+        On(OpportunitiesOption.CLOSE_NO, at=Step.CLOSING, then=nothing_changed(detail)),
         On(OpportunitiesOption.REOPEN, at=Step.DETAIL, then=reopen),
         On(OpportunitiesOption.CHANGE, at=Step.DETAIL, then=change),
         On(ShowApplication, at=Step.DETAIL, then=open_application),

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from conversations.engine.forms import Field, Form, Invalid, Skip, Text, asked_again
-from conversations.engine.screens import Shown
+from conversations.engine.screens import Shown, she_may_see
 from conversations.engine.turn import Answer, FlowName, Turn
 from conversations.staff.audience_fields import (
     When,
@@ -34,17 +34,11 @@ from core.validators import count_of
 from office import events
 from office.errors import OfficeError, Refused
 from storage.events import EventDetails
-from storage.models import Event
 
 
 def short_text(limit: int) -> Any:
     def parse(text: str, turn: Turn) -> str:
-        written = " ".join(turn.inbound.text.split())
-        if not written:
-            raise Invalid(_("Please type it."))
-        if len(written) > limit:
-            raise Invalid(_("Please keep it under %(limit)s characters.", limit=limit))
-        return written
+        return _within(" ".join(turn.inbound.text.split()), limit)
 
     return parse
 
@@ -57,14 +51,18 @@ def lines_of_text(limit: int) -> Any:
         for line in (" ".join(line.split()) for line in turn.inbound.text.strip().splitlines()):
             if line or (kept and kept[-1]):  # one empty line at most between two
                 kept.append(line)
-        written = "\n".join(kept).strip()
-        if not written:
-            raise Invalid(_("Please type it."))
-        if len(written) > limit:
-            raise Invalid(_("Please keep it under %(limit)s characters.", limit=limit))
-        return written
+        return _within("\n".join(kept).strip(), limit)
 
     return parse
+
+
+def _within(written: str, limit: int) -> str:
+    """What she wrote, if there is something and not too much."""
+    if not written:
+        raise Invalid(_("Please type it."))
+    if len(written) > limit:
+        raise Invalid(_("Please keep it under %(limit)s characters.", limit=limit))
+    return written
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -175,23 +173,18 @@ def _what_when_and_where() -> list[Field]:
     """The questions a new event asks and a change of one asks again: titles, description, start, end,
     venue, map, places."""
     return [
-        Text(
-            name="title_ar",
-            label=N_("Title"),
-            ask=N_("What is the event's title, in Arabic?"),
-            parse=short_text(200),
-        ),
+        Text("title_ar", N_("Title"), N_("What is the event's title, in Arabic?"), parse=short_text(200)),
         Optional(
-            name="title_en",
-            label=N_("English title"),
-            ask=N_("Its title in English, for families who chose English; or choose “No English title”."),
+            "title_en",
+            N_("English title"),
+            N_("Its title in English, for families who chose English; or choose “No English title”."),
             none_label=N_("No English title"),
             parse=short_text(200),
         ),
         Optional(
-            name="description",
-            label=N_("Description"),
-            ask=N_(
+            "description",
+            N_("Description"),
+            N_(
                 "A few lines for the invitation: what the event is about and what to bring. "
                 "Or choose “No description”."
             ),
@@ -199,30 +192,25 @@ def _what_when_and_where() -> list[Field]:
             parse=lines_of_text(1000),
         ),
         When(
-            name="start",
-            label=N_("Starts"),
-            ask=N_("When does it start? Type the Riyadh date and time, like %(example)s."),
+            "start",
+            N_("Starts"),
+            N_("When does it start? Type the Riyadh date and time, like %(example)s."),
             now_allowed=False,
             daytime=True,
         ),
-        Ending(name="end", label=N_("Ends"), ask=N_("When does it end? Type the time, like 12:00.")),
-        Text(
-            name="venue",
-            label=N_("Venue"),
-            ask=N_("Where is it? Type the place and its address."),
-            parse=short_text(300),
-        ),
+        Ending("end", N_("Ends"), N_("When does it end? Type the time, like 12:00.")),
+        Text("venue", N_("Venue"), N_("Where is it? Type the place and its address."), parse=short_text(300)),
         Optional(
-            name="map",
-            label=N_("Map link"),
-            ask=N_("Send a map link to the place (from your map app), or choose “No map link”."),
+            "map",
+            N_("Map link"),
+            N_("Send a map link to the place (from your map app), or choose “No map link”."),
             none_label=N_("No map link"),
             parse=map_link,
         ),
         Optional(
-            name="capacity",
-            label=N_("Places"),
-            ask=N_("How many places are there? Type a number, or choose “No limit”."),
+            "capacity",
+            N_("Places"),
+            N_("How many places are there? Type a number, or choose “No limit”."),
             none_label=N_("No limit"),
             parse=places,
         ),
@@ -240,9 +228,9 @@ new_event = Form(
         *_what_when_and_where(),
         *audience_fields(FlowName.NEW_EVENT, with_contacts=False),
         When(
-            name="invite",
-            label=N_("Invitations"),
-            ask=N_(
+            "invite",
+            N_("Invitations"),
+            N_(
                 "When should the invitations go out? Choose “Now”, or type a Riyadh date and time, "
                 "like %(example)s."
             ),
@@ -251,16 +239,9 @@ new_event = Form(
 )
 
 
-def _event_she_may_see(turn: Turn, number: int) -> Event | None:
-    """An office's staff see the events for their office, also those for several offices or every office
-    (their families are among the guests)."""
-    try:
-        return events.event(turn.session, turn.actor, number)
-    except OfficeError:
-        return None
-
-
-SHOWN_EVENT = Shown("event_shown", _event_she_may_see)  # the event on her screen (conversations.staff.events)
+# The event on her screen (conversations.staff.events). An office's staff see the events for their office,
+# also those for several offices or every office (their families are among the guests).
+SHOWN_EVENT = Shown("event_shown", she_may_see(events.event))
 
 
 def current_details(turn: Turn) -> dict[str, Any]:

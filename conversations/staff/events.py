@@ -15,7 +15,15 @@ from enum import StrEnum
 
 from conversations.engine.choices import ShowEvent
 from conversations.engine.options import match_many
-from conversations.engine.screens import TYPED, Confirm, On, Screens, is_staff, not_understood
+from conversations.engine.screens import (
+    TYPED,
+    Confirm,
+    On,
+    Screens,
+    is_staff,
+    not_understood,
+    nothing_changed,
+)
 from conversations.engine.turn import Answer, FlowName, Turn
 from conversations.staff.audience_fields import describe
 from conversations.staff.event_form import SHOWN_EVENT, edit_event
@@ -100,10 +108,8 @@ def listing(turn: Turn) -> None:
 
 
 def detail(turn: Turn) -> None:
-    event = SHOWN_EVENT.get(turn)
+    event = SHOWN_EVENT.get_or(turn, menu, N_("That event is not one you can see."))
     if event is None:
-        turn.say(_("That event is not one you can see."))
-        menu(turn)
         return
     turn.step = Step.DETAIL
     counts = events.tally(turn.session, turn.actor, event.id)
@@ -139,9 +145,8 @@ def detail(turn: Turn) -> None:
 
 
 def marking(turn: Turn) -> None:
-    event = SHOWN_EVENT.get(turn)
+    event = SHOWN_EVENT.get_or(turn, menu)
     if event is None:
-        menu(turn)
         return
     turn.step = Step.MARKING
     # Those who said they would come first; then the others invited: some come without answering.
@@ -268,11 +273,6 @@ def cancel_event(turn: Turn, chosen: EventsOption) -> None:
     detail(turn)
 
 
-def keep_event(turn: Turn, chosen: EventsOption) -> None:
-    turn.say(_("Nothing was changed."))
-    detail(turn)
-
-
 def _families_named(turn: Turn, text: str) -> list[int]:
     """The families "1 3 4" names on the attendance screen; empty unless every part names one."""
     named = match_many(turn.conversation.offered, text) or []
@@ -306,7 +306,7 @@ staff_events = Screens(
         On(EventsOption.CHANGE, at=Step.DETAIL, then=change),
         On(EventsOption.THANK, at=Step.DETAIL, then=thank),
         On(EventsOption.CONFIRM_YES, at=Step.CONFIRM, then=cancel_event),
-        On(EventsOption.CONFIRM_NO, at=Step.CONFIRM, then=keep_event),
+        On(EventsOption.CONFIRM_NO, at=Step.CONFIRM, then=nothing_changed(detail)),
     ),
     help_text=N_(
         "Here you create training events, follow the answers of the families invited, change the time "

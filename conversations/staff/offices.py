@@ -173,39 +173,24 @@ office_contact = Form(
     leave_label=N_("Yes, leave without saving"),
     on_complete=save,
     fields=[
-        Contact(name="phone", label=N_("Phone"), ask=N_("Its phone number? (“-” for none)"), parse=_phone),
-        Contact(
-            name="whatsapp", label=N_("WhatsApp"), ask=N_("Its WhatsApp number? (“-” for none)"), parse=_phone
-        ),
-        Contact(
-            name="address_ar", label=N_("Address in Arabic"), ask=N_("Its address, in Arabic? (“-” for none)")
-        ),
-        Contact(
-            name="address_en",
-            label=N_("Address in English"),
-            ask=N_("Its address, in English? (“-” for none)"),
-        ),
-        Contact(
-            name="map_url",
-            label=N_("Map link"),
-            ask=N_("A map link (https://…)? (“-” for none)"),
-            parse=_link,
-        ),
+        Contact("phone", N_("Phone"), N_("Its phone number? (“-” for none)"), parse=_phone),
+        Contact("whatsapp", N_("WhatsApp"), N_("Its WhatsApp number? (“-” for none)"), parse=_phone),
+        Contact("address_ar", N_("Address in Arabic"), N_("Its address, in Arabic? (“-” for none)")),
+        Contact("address_en", N_("Address in English"), N_("Its address, in English? (“-” for none)")),
+        Contact("map_url", N_("Map link"), N_("A map link (https://…)? (“-” for none)"), parse=_link),
         Hours(
-            name="hours",
-            label=N_("Opening hours"),
-            ask=N_("Its opening hours, like: sun-thu 08:00-14:00; sat 09:00-12:00 (“-” for none)"),
+            "hours",
+            N_("Opening hours"),
+            N_("Its opening hours, like: sun-thu 08:00-14:00; sat 09:00-12:00 (“-” for none)"),
             hint=N_("Days, then times: sun-thu 08:00-14:00. Several: separate them with “;”."),
         ),
         Contact(
-            name="hours_note_ar",
-            label=N_("Note on the hours, in Arabic"),
-            ask=N_("A note beside the hours, in Arabic? (“-” for none)"),
+            "hours_note_ar",
+            N_("Note on the hours, in Arabic"),
+            N_("A note beside the hours, in Arabic? (“-” for none)"),
         ),
         Contact(
-            name="hours_note_en",
-            label=N_("Note on the hours, in English"),
-            ask=N_("The note in English? (“-” for none)"),
+            "hours_note_en", N_("Note on the hours, in English"), N_("The note in English? (“-” for none)")
         ),
     ],
 )

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from conversations.engine.screens import TYPED, On, Screens, Shown, is_staff
+from conversations.engine.screens import TYPED, On, Screens, Shown, is_staff, she_may_see
 from conversations.engine.turn import Answer, FlowName, Turn
 from core.channel import Offer
 from core.domain import Verification
@@ -64,14 +64,7 @@ class RegistrationsOption(Options, prefix="registrations"):
     BACK = "back"
 
 
-def _family_she_may_see(turn: Turn, number: int) -> Beneficiary | None:
-    try:
-        return registrations.family(turn.session, turn.actor, number)
-    except OfficeError:  # another office's family, to an office's staff
-        return None
-
-
-SHOWN_FAMILY = Shown("registration_family", _family_she_may_see)  # the family on her screen
+SHOWN_FAMILY = Shown("registration_family", she_may_see(registrations.family))  # the family on her screen
 
 
 def overview(turn: Turn) -> None:
@@ -129,10 +122,8 @@ def finding(turn: Turn) -> None:
 
 
 def detail(turn: Turn) -> None:
-    family = SHOWN_FAMILY.get(turn)
+    family = SHOWN_FAMILY.get_or(turn, overview, N_("That family is not one you can see."))
     if family is None:
-        turn.say(_("That family is not one you can see."))
-        overview(turn)
         return
     turn.step = Step.DETAIL
     turn.remember(**{SEEN: registrations.last_change(turn.session, turn.actor, family.id)})
@@ -185,9 +176,8 @@ def found(turn: Turn, answer: Answer) -> None:
 
 
 def verify(turn: Turn, chosen: RegistrationsOption) -> None:
-    family = SHOWN_FAMILY.get(turn)
+    family = SHOWN_FAMILY.get_or(turn, overview)
     if family is None:
-        overview(turn)
         return
     try:
         registrations.verify(turn.session, turn.actor, family.id, turn.now, seen=_seen(turn))

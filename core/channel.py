@@ -151,24 +151,22 @@ class RetryAfter:
 
 
 @dataclass(frozen=True)
-class Blocked:
+class NotSent:
+    """It did not go, and the platform's words for why; which of the kinds below says what to do next."""
+
+    reason: str
+
+
+class Blocked(NotSent):
     """She blocked the bot, or the chat is gone: do not write again until she does."""
 
-    reason: str
 
-
-@dataclass(frozen=True)
-class TransientFailure:
+class TransientFailure(NotSent):
     """Worth trying again later: a 5xx, a time-out, a refused connection."""
 
-    reason: str
 
-
-@dataclass(frozen=True)
-class PermanentFailure:
+class PermanentFailure(NotSent):
     """Sending this again will fail the same way (a 400: bad chat id, text too long …)."""
-
-    reason: str
 
 
 @dataclass(frozen=True)

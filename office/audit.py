@@ -39,7 +39,7 @@ def action(function: Callable[Concatenate[Session, P], T]) -> Callable[Concatena
 
 def record(
     session: Session,
-    by: Rights,
+    by: Rights | None,
     what: str,
     *,
     office: str | None,
@@ -49,16 +49,18 @@ def record(
     now: datetime,
     details: dict[str, Any] | None = None,
 ) -> int:
-    """One entry: `what` is the action ("canteens.decide"), `target` the kind of thing it touched; its id."""
+    """One entry: `what` is the action ("canteens.decide"), `target` the kind of thing it touched; its id.
+    `by` is who did it: staff (or the operator) by their rights; None, a family herself (`record_her_own`)."""
     entry = AuditEntry(
         at=now,
-        staff_id=by.staff_id,
+        staff_id=by.staff_id if by is not None else None,
         office_code=office,
         action=what,
         target=target,
         target_id=target_id,
         outcome=outcome,
         details=details,
+        by_family=by is None,
     )
     audit.add(session, entry)
     return entry.id
@@ -75,18 +77,10 @@ def record_her_own(
 ) -> int:
     """An entry for what a family did herself to what her office keeps (she sent her registration back,
     she changed her details)."""
-    entry = AuditEntry(
-        at=now,
-        office_code=office,
-        action=what,
-        target="family",
-        target_id=family_id,
-        outcome=outcome,
+    return record(
+        session, None, what, office=office, target="family", target_id=family_id, outcome=outcome, now=now,
         details=details,
-        by_family=True,
-    )
-    audit.add(session, entry)
-    return entry.id
+    )  # fmt: skip
 
 
 def history(

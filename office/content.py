@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, TextIO, TypeVar
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -56,6 +56,7 @@ SERVICE_COLUMNS = {
 }
 TIP_OPTIONAL = ("source_ar",)  # files exported before it existed still import
 SERVICE_OPTIONAL = ("phone", "offices")  # files exported before they existed still import
+Kept = TypeVar("Kept", Tip, Service)  # what an administrator keeps in a spreadsheet
 
 
 def _problems_of(
@@ -93,6 +94,31 @@ def _retired(line: Line, current: datetime | None, now: datetime) -> datetime | 
     return None
 
 
+def _upsert(
+    session: Session,
+    model: type[Kept],
+    lines: Sequence[Line],
+    edit: Callable[[Kept, dict[str, str]], None],
+    now: datetime,
+) -> int:
+    """Each line edits the row of its id, or a new row at the end of the list (retired as the line says);
+    how many rows are new."""
+    existing = {row.id: row for row in session.scalars(select(model))}
+    last = max((row.position for row in existing.values()), default=0)
+    added = 0
+    for line in lines:
+        row = existing.get(line.values["id"])
+        if row is None:
+            last += 1
+            row = model(id=line.values["id"], position=last)
+            session.add(row)
+            added += 1
+        edit(row, line.values)
+        row.retired_at = _retired(line, row.retired_at, now)
+    session.flush()
+    return added
+
+
 @action
 def import_tips(session: Session, actor: Actor, path: Path, now: datetime) -> tuple[int, int]:
     """An administrator's spreadsheet of tips saved: (added, updated)."""
@@ -108,27 +134,12 @@ def import_tips(session: Session, actor: Actor, path: Path, now: datetime) -> tu
             )
         return found
 
+    def edit(tip: Tip, values: dict[str, str]) -> None:
+        tip.topic_id, tip.text_ar, tip.text_en = values["topic"], values["ar"], values["en"]
+        tip.source, tip.source_ar = values["source"], values["source_ar"]
+
     _check_all(lines, problems_of)
-    existing = {tip.id: tip for tip in session.scalars(select(Tip))}
-    last = max((tip.position for tip in existing.values()), default=0)
-    added = 0
-    for line in lines:
-        values = line.values
-        tip = existing.get(values["id"])
-        if tip is None:
-            last += 1
-            tip = Tip(id=values["id"], position=last)
-            session.add(tip)
-            added += 1
-        tip.topic_id, tip.text_ar, tip.text_en, tip.source, tip.source_ar = (
-            values["topic"],
-            values["ar"],
-            values["en"],
-            values["source"],
-            values["source_ar"],
-        )
-        tip.retired_at = _retired(line, tip.retired_at, now)
-    session.flush()
+    added = _upsert(session, Tip, lines, edit, now)
     return _imported(session, by, "tips", added, len(lines) - added, now)
 
 
@@ -177,23 +188,14 @@ def import_services(session: Session, actor: Actor, path: Path, now: datetime) -
         return found
 
     known_offices = [office.code for office in offices.active_offices(session)]
-    _check_all(lines, problems_of)
-    existing = {service.id: service for service in session.scalars(select(Service))}
-    last = max((service.position for service in existing.values()), default=0)
-    added = 0
-    for line in lines:
-        values = line.values
-        service = existing.get(values["id"])
-        if service is None:
-            last += 1
-            service = Service(id=values["id"], position=last)
-            session.add(service)
-            added += 1
+
+    def edit(service: Service, values: dict[str, str]) -> None:
         for column in ("name_ar", "name_en", "about_ar", "about_en", "how_ar", "how_en", "link", "phone"):
             setattr(service, column, values[column])
         service.offices = " ".join(values["offices"].split())
-        service.retired_at = _retired(line, service.retired_at, now)
-    session.flush()
+
+    _check_all(lines, problems_of)
+    added = _upsert(session, Service, lines, edit, now)
     return _imported(session, by, "services", added, len(lines) - added, now)
 
 

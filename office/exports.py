@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TextIO
+from typing import Any, Protocol, TextIO, TypeVar
 
 from babel.lists import format_list
 from sqlalchemy.orm import Session
@@ -30,6 +30,8 @@ from office.tables import neutralised
 from office.words import ACTIONS, APPLICATION_STATUSES, GUEST_ANSWERS, OUTCOMES, PRODUCT_LABELS, said
 from storage import offices
 from storage.beneficiaries import all_beneficiaries
+from storage.canteens import Applicant
+from storage.events import GuestLine
 from storage.models import Beneficiary
 
 
@@ -162,17 +164,72 @@ def _json_lines(out: TextIO, rows: Iterable[dict[str, Any]]) -> int:
     return count
 
 
-# -- an event's guests --------------------------------------------------------------------------------------
+# -- the families of an event or an opportunity --------------------------------------------------------------
 
-GUEST_COLUMNS = (
+# Every list of an event's guests or an opportunity's applicants starts with who she is and how to reach her.
+PERSON_COLUMNS = (
     Column("name", N_("Name")),
     Column("national_id", N_("National ID"), as_text=True),
     Column("mobile", N_("Mobile"), as_text=True),
     Column("office", N_("Office")),
+)
+
+
+class _Person(Protocol):
+    @property
+    def full_name(self) -> str: ...
+    @property
+    def national_id(self) -> str: ...
+    @property
+    def mobile(self) -> str: ...
+    @property
+    def office_code(self) -> str: ...
+
+
+L = TypeVar("L", bound=_Person)
+
+
+def _people(
+    session: Session,
+    out: TextIO,
+    language: str,
+    columns: Sequence[Column],
+    lines: Iterable[L],
+    rest: Callable[[L], dict[str, Any]],
+) -> int:
+    """Each family's `PERSON_COLUMNS`, full ID and mobile (staff call them), then the `rest` of her row."""
+    with use_language(language):
+        names = offices.names(session, language)
+        return write_csv(
+            out,
+            columns,
+            (
+                {
+                    "name": line.full_name,
+                    "national_id": line.national_id,
+                    "mobile": line.mobile,
+                    "office": names.get(line.office_code, line.office_code),
+                    **rest(line),
+                }
+                for line in lines
+            ),
+        )
+
+
+GUEST_COLUMNS = (
+    *PERSON_COLUMNS,
     Column("answer", N_("Answer")),
     Column("answered_at", N_("Answered at (Riyadh time)")),
     Column("attended", N_("Attended")),
 )
+
+
+def _guest(line: GuestLine) -> dict[str, Any]:
+    return {
+        "answer": said(GUEST_ANSWERS, line.status),
+        "answered_at": _riyadh(line.answered_at),
+        "attended": line.attended_at is not None,
+    }
 
 
 @action
@@ -180,36 +237,14 @@ def guests(session: Session, actor: Actor, number: int, out: TextIO, language: s
     """The guests of an event she manages (her office's part), with full IDs and mobiles."""
     by = rights(session, actor)
     lines = event_actions.guests(session, actor, number)  # a refusal in the reader's language, not the file's
-    with use_language(language):
-        names = offices.names(session, language)
-        count = write_csv(
-            out,
-            GUEST_COLUMNS,
-            (
-                {
-                    "name": line.full_name,
-                    "national_id": line.national_id,
-                    "mobile": line.mobile,
-                    "office": names.get(line.office_code, line.office_code),
-                    "answer": said(GUEST_ANSWERS, line.status),
-                    "answered_at": _riyadh(line.answered_at),
-                    "attended": line.attended_at is not None,
-                }
-                for line in lines
-            ),
-        )
+    count = _people(session, out, language, GUEST_COLUMNS, lines, _guest)
     _exported(session, by, "guests", "event", number, by.scope, count, now)
     return count
 
 
-# -- an opportunity's applicants ----------------------------------------------------------------------------
-
 APPLICANT_COLUMNS = (
     Column("application", N_("Application")),
-    Column("name", N_("Name")),
-    Column("national_id", N_("National ID"), as_text=True),
-    Column("mobile", N_("Mobile"), as_text=True),
-    Column("office", N_("Office")),
+    *PERSON_COLUMNS,
     Column("verified", N_("Verified")),
     Column("certificate", N_("Health certificate")),
     Column("status", N_("Status")),
@@ -218,32 +253,23 @@ APPLICANT_COLUMNS = (
 )
 
 
+def _applicant(a: Applicant) -> dict[str, Any]:
+    return {
+        "application": a.application_id,
+        "verified": a.verified,
+        "certificate": a.health_certificate,
+        "status": said(APPLICATION_STATUSES, a.status),
+        "reason": a.reason or "",
+        "applied_at": _riyadh(a.applied_at),
+    }
+
+
 @action
 def applicants(session: Session, actor: Actor, number: int, out: TextIO, language: str, now: datetime) -> int:
     by = rights(session, actor)
     found = canteen_actions.opportunity(session, actor, number)  # refused in the reader's language
     found_applicants = canteen_actions.applicants(session, actor, number)
-    with use_language(language):
-        names = offices.names(session, language)
-        count = write_csv(
-            out,
-            APPLICANT_COLUMNS,
-            (
-                {
-                    "application": a.application_id,
-                    "name": a.full_name,
-                    "national_id": a.national_id,
-                    "mobile": a.mobile,
-                    "office": names.get(a.office_code, a.office_code),
-                    "verified": a.verified,
-                    "certificate": a.health_certificate,
-                    "status": said(APPLICATION_STATUSES, a.status),
-                    "reason": a.reason or "",
-                    "applied_at": _riyadh(a.applied_at),
-                }
-                for a in found_applicants
-            ),
-        )
+    count = _people(session, out, language, APPLICANT_COLUMNS, found_applicants, _applicant)
     _exported(session, by, "applicants", "opportunity", number, found.office_code, count, now)
     return count
 

@@ -18,6 +18,9 @@ from storage.audiences import Audience
 from storage.models import Beneficiary, BeneficiaryProduct, CanteenApplication, Conversation
 from storage.prepared import Prepared
 
+# How a list of families (an event's guests, an opportunity's applicants) names each one and reaches her.
+WHO = (Beneficiary.full_name, Beneficiary.national_id, Beneficiary.mobile, Beneficiary.office_code)
+
 
 class Identifier(StrEnum):
     NATIONAL_ID = "national_id"

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from core.dates import RIYADH
 from core.domain import ApplicationStatus
-from storage import locks
+from storage import beneficiaries, locks, tallies
 from storage.models import Beneficiary, CanteenApplication, CanteenDecision, CanteenOpportunity
 
 
@@ -206,10 +206,7 @@ def applicants(session: Session, opportunity_id: int) -> list[Applicant]:
         select(
             CanteenApplication.id,
             Beneficiary.id,
-            Beneficiary.full_name,
-            Beneficiary.national_id,
-            Beneficiary.mobile,
-            Beneficiary.office_code,
+            *beneficiaries.WHO,
             Beneficiary.verified_at.is_not(None),
             Beneficiary.health_certificate,
             CanteenApplication.status,
@@ -292,14 +289,8 @@ def decide(
 
 
 def counts(session: Session, opportunity_id: int) -> dict[str, int]:
-    tally = {status.value: 0 for status in ApplicationStatus}
-    for status, number in session.execute(
-        select(CanteenApplication.status, func.count())
-        .where(CanteenApplication.opportunity_id == opportunity_id)
-        .group_by(CanteenApplication.status)
-    ):
-        tally[status] = number
-    return tally
+    where = CanteenApplication.opportunity_id == opportunity_id
+    return tallies.by_status(session, CanteenApplication.status, where, ApplicationStatus)
 
 
 def her_applications(

@@ -19,7 +19,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from core.domain import GuestStatus
-from storage import audiences, locks
+from storage import audiences, beneficiaries, locks, tallies
 from storage.audiences import Audience
 from storage.models import Beneficiary, Event, EventGuest, EventNotice, UTCDateTime
 
@@ -399,10 +399,7 @@ def guest_list(session: Session, event_id: int) -> list[GuestLine]:
     rows = session.execute(
         select(
             EventGuest.beneficiary_id,
-            Beneficiary.full_name,
-            Beneficiary.national_id,
-            Beneficiary.mobile,
-            Beneficiary.office_code,
+            *beneficiaries.WHO,
             EventGuest.status,
             EventGuest.answered_at,
             EventGuest.attended_at,
@@ -416,13 +413,7 @@ def guest_list(session: Session, event_id: int) -> list[GuestLine]:
 
 def tally(session: Session, event_id: int) -> dict[str, int]:
     """invited, going, not going, waitlisted (by current answer) and attended."""
-    counts = {status.value: 0 for status in GuestStatus}
-    for status, number in session.execute(
-        select(EventGuest.status, func.count())
-        .where(EventGuest.event_id == event_id)
-        .group_by(EventGuest.status)
-    ):
-        counts[status] = number
+    counts = tallies.by_status(session, EventGuest.status, EventGuest.event_id == event_id, GuestStatus)
     counts["attended"] = int(
         session.scalar(
             select(func.count()).where(EventGuest.event_id == event_id, EventGuest.attended_at.is_not(None))

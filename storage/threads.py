@@ -49,16 +49,7 @@ def open_thread_at(session: Session, channel: str, address: str) -> Thread | Non
 
 
 def start(session: Session, new: NewThread, now: datetime) -> Thread:
-    thread = Thread(
-        office_code=new.office_code,
-        family_id=new.family_id,
-        contact_id=new.contact_id,
-        channel=new.channel,
-        address=new.address,
-        topic=new.topic,
-        status=OPEN,
-        opened_at=now,
-    )
+    thread = Thread(**vars(new), status=OPEN, opened_at=now)
     session.add(thread)
     session.flush()
     return thread

@@ -94,16 +94,11 @@ def _tip(item: dict[str, Any], position: int) -> Tip:
 
 def _question(item: dict[str, Any], position: int) -> QuizQuestion:
     return QuizQuestion(
-        id=item["id"],
+        **_named(item, "id", "question_ar", "question_en", "explain_ar", "explain_en", "source"),
         topic_id=item["topic"],
-        question_ar=item["question_ar"],
-        question_en=item["question_en"],
         options_ar=list(item["options_ar"]),
         options_en=list(item["options_en"]),
         answer=int(item["answer"]),
-        explain_ar=item["explain_ar"],
-        explain_en=item["explain_en"],
-        source=item["source"],
         source_ar=item.get("source_ar", ""),
         position=position,
     )
@@ -111,18 +106,17 @@ def _question(item: dict[str, Any], position: int) -> QuizQuestion:
 
 def _service(item: dict[str, Any], position: int) -> Service:
     return Service(
-        id=item["id"],
-        name_ar=item["name_ar"],
-        name_en=item["name_en"],
-        about_ar=item["about_ar"],
-        about_en=item["about_en"],
-        how_ar=item["how_ar"],
-        how_en=item["how_en"],
+        **_named(item, "id", "name_ar", "name_en", "about_ar", "about_en", "how_ar", "how_en"),
         link=item.get("link", ""),
         phone=item.get("phone", ""),
         offices=" ".join(item.get("offices", [])),
         position=position,
     )
+
+
+def _named(item: dict[str, Any], *names: str) -> dict[str, Any]:
+    """The values a shipped entry gives under its columns' own names."""
+    return {name: item[name] for name in names}
 
 
 # -- reading ------------------------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from typing import Any
 from babel.lists import format_list
 
 from conversations.engine.choices import OfficeChoice, ProductChoice, office_options, product_options
-from conversations.engine.forms import Choice, Field, Invalid, MultiChoice
+from conversations.engine.forms import Choice, Field, Invalid, MultiChoice, OptionsOf
 from conversations.engine.screens import is_admin
 from conversations.engine.turn import Answer, Turn
 from core.channel import Offer
@@ -105,6 +105,11 @@ class Segments(MultiChoice):
         return chosen
 
 
+def office_question(ask: LazyText, options: OptionsOf) -> Choice:
+    """Which office's families: asked of admins alone (an office's staff act for their own office)."""
+    return Choice("office", N_("Office"), ask, options=options, skip_if=lambda turn: not is_admin(turn))
+
+
 def audience_fields(form_name: str, with_contacts: bool) -> list[Field]:
     """Office (admins only), who, and which products when she chose makers of certain products."""
 
@@ -119,13 +124,7 @@ def audience_fields(form_name: str, with_contacts: bool) -> list[Field]:
         return Segment.PRODUCT in segments_of(turn.answers.get(form_name, {}).get("who", ()))
 
     return [
-        Choice(
-            "office",
-            N_("Office"),
-            N_("Which office's families should receive it?"),
-            options=office_choices,
-            skip_if=lambda turn: not is_admin(turn),
-        ),
+        office_question(N_("Which office's families should receive it?"), office_choices),
         Segments(
             "who",
             N_("Who"),

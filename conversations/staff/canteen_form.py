@@ -19,8 +19,9 @@ from babel.dates import format_date
 
 from conversations.engine.choices import OfficeChoice, office_options
 from conversations.engine.forms import Choice, Field, Form, Invalid, Text, asked_again
-from conversations.engine.screens import Shown, is_admin, she_may_see
+from conversations.engine.screens import Shown, she_may_see
 from conversations.engine.turn import Answer, FlowName, Turn
+from conversations.staff.audience_fields import office_question
 from conversations.staff.event_form import Optional, short_text
 from core.channel import Offer
 from core.dates import hijri_date, long_time, parse_day, parse_deadline
@@ -181,13 +182,7 @@ new_canteen = Form(
         Choice("stage", N_("Stage"), N_("Which stage?"), options=stage_options),
         Choice("gender", N_("Girls or boys"), N_("A girls' or a boys' school?"), options=gender_options),
         DISTRICT,
-        Choice(
-            "office",
-            N_("Office"),
-            N_("Which office's families can apply?"),
-            options=office_options,
-            skip_if=lambda turn: not is_admin(turn),
-        ),
+        office_question(N_("Which office's families can apply?"), office_options),
         *AFTER_THE_OFFICE,
     ],
 )

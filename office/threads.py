@@ -130,6 +130,12 @@ def _hers_to_see(session: Session, by: Rights, thread_id: int, *, lock: bool = F
     return found
 
 
+def _to_change(session: Session, actor: Actor, thread_id: int) -> tuple[Rights, Thread]:
+    """Her rights, and the thread she acts on read under its lock (another office's: as unknown)."""
+    by = rights(session, actor)
+    return by, _hers_to_see(session, by, thread_id, lock=True)
+
+
 def inbox(
     session: Session,
     actor: Actor,
@@ -241,8 +247,7 @@ def _recorded(session: Session, by: Rights, what: str, thread: Thread, outcome: 
 def answer(session: Session, actor: Actor, thread_id: int, text: str, now: datetime) -> ThreadMessage:
     """Her office answers: the answer is on the thread, and on its way to her (the outbox: in the order
     written, on the channel she wrote from, whatever the hour)."""
-    by = rights(session, actor)
-    thread = _hers_to_see(session, by, thread_id, lock=True)
+    by, thread = _to_change(session, actor, thread_id)
     written = _written(text, LONGEST_ANSWER)
     if thread.status == threads.CLOSED:  # an answer on a closed thread opens it again, if it is her only one
         _no_other_open(session, thread)
@@ -265,8 +270,7 @@ def answer(session: Session, actor: Actor, thread_id: int, text: str, now: datet
 @action
 def note(session: Session, actor: Actor, thread_id: int, text: str, now: datetime) -> ThreadMessage:
     """A note for her office's staff on the thread; she never sees it."""
-    by = rights(session, actor)
-    thread = _hers_to_see(session, by, thread_id, lock=True)
+    by, thread = _to_change(session, actor, thread_id)
     written = _written(text, LONGEST_NOTE)
     message = threads.add(session, thread, NOTE, now, text=written, staff_id=by.staff_id)
     _recorded(session, by, "inbox.note", thread, "noted", now)
@@ -276,8 +280,7 @@ def note(session: Session, actor: Actor, thread_id: int, text: str, now: datetim
 @action
 def assign(session: Session, actor: Actor, thread_id: int, now: datetime) -> None:
     """She takes the thread: her colleagues see that it is hers."""
-    by = rights(session, actor)
-    thread = _hers_to_see(session, by, thread_id, lock=True)
+    by, thread = _to_change(session, actor, thread_id)
     if by.staff_id is None:
         raise Refused([Problem(None, _("Only a staff member can take a question."))])
     thread.assigned_staff_id = by.staff_id
@@ -287,8 +290,7 @@ def assign(session: Session, actor: Actor, thread_id: int, now: datetime) -> Non
 @action
 def close(session: Session, actor: Actor, thread_id: int, now: datetime) -> None:
     """Answered, or nothing more to do: off the open inbox. She may write again (a new thread)."""
-    by = rights(session, actor)
-    thread = _hers_to_see(session, by, thread_id, lock=True)
+    by, thread = _to_change(session, actor, thread_id)
     if thread.status == threads.CLOSED:
         return
     thread.status, thread.closed_at, thread.waiting_since = threads.CLOSED, now, None
@@ -306,8 +308,7 @@ def _no_other_open(session: Session, thread: Thread) -> None:
 
 @action
 def reopen(session: Session, actor: Actor, thread_id: int, now: datetime) -> None:
-    by = rights(session, actor)
-    thread = _hers_to_see(session, by, thread_id, lock=True)
+    by, thread = _to_change(session, actor, thread_id)
     if thread.status == threads.OPEN:
         return
     _no_other_open(session, thread)
@@ -320,8 +321,7 @@ def reopen(session: Session, actor: Actor, thread_id: int, now: datetime) -> Non
 @action
 def pass_to(session: Session, actor: Actor, thread_id: int, office_code: str, now: datetime) -> None:
     """Another office serves her: the thread is theirs now (not assigned to anyone there)."""
-    by = rights(session, actor)
-    thread = _hers_to_see(session, by, thread_id, lock=True)
+    by, thread = _to_change(session, actor, thread_id)
     if not office_code:
         raise Refused([Problem("office", _("Choose the office that serves her."))])
     if office_code not in office_list.codes(session):
@@ -337,8 +337,7 @@ def pass_to(session: Session, actor: Actor, thread_id: int, office_code: str, no
 
 @action
 def set_topic(session: Session, actor: Actor, thread_id: int, topic: str, now: datetime) -> None:
-    by = rights(session, actor)
-    thread = _hers_to_see(session, by, thread_id, lock=True)
+    by, thread = _to_change(session, actor, thread_id)
     if topic not in TOPICS:
         raise Refused([Problem("topic", _("Choose one of the topics."))])
     if topic != thread.topic:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from storage import audiences, deliveries, kinds, locks
 from storage.audiences import Audience
+from storage.db import added
 from storage.kinds import Message
 from storage.models import Announcement, Delivery, DeliveryReport
 
@@ -34,9 +35,7 @@ def create(
         created_at=now,
         send_at=send_at,
     )
-    session.add(announcement)
-    session.flush()
-    return announcement
+    return added(session, announcement)
 
 
 def enqueue_due(session: Session, now: datetime) -> list[int]:

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from core.dates import RIYADH
 from core.domain import ApplicationStatus
 from storage import beneficiaries, locks, tallies
+from storage.db import added
 from storage.models import Beneficiary, CanteenApplication, CanteenDecision, CanteenOpportunity
 
 
@@ -59,10 +60,7 @@ class Decided(StrEnum):
 
 
 def publish(session: Session, new: NewOpportunity, by: str, now: datetime) -> CanteenOpportunity:
-    opportunity = CanteenOpportunity(**vars(new), created_by=by, created_at=now)
-    session.add(opportunity)
-    session.flush()
-    return opportunity
+    return added(session, CanteenOpportunity(**vars(new), created_by=by, created_at=now))
 
 
 class FewerPlacesThanAccepted(Exception):

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.orm import Session
 
+from storage.db import added
 from storage.models import ConsoleSession, KnownBrowser, SignInFailure, StaffMember
 
 
@@ -17,9 +18,7 @@ def start(
     started = ConsoleSession(
         token_hash=token_hash, staff_id=staff_id, csrf_token=csrf_token, language=language, started_at=now
     )
-    session.add(started)
-    session.flush()
-    return started
+    return added(session, started)
 
 
 def current(

@@ -93,6 +93,13 @@ def is_unreachable(exc: BaseException) -> bool:
     return False
 
 
+def added(session: Session, row: T) -> T:
+    """A new row, added and flushed: its id and defaults are known."""
+    session.add(row)
+    session.flush()
+    return row
+
+
 def _pause(attempt: int) -> float:
     """A short random pause so that two processes racing for one row stop colliding."""
     return random.uniform(0, 0.002 * attempt)

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from core.domain import GuestStatus
 from storage import audiences, beneficiaries, locks, tallies
 from storage.audiences import Audience
+from storage.db import added
 from storage.models import Beneficiary, Event, EventGuest, EventNotice, UTCDateTime
 
 
@@ -66,9 +67,7 @@ def create(
         created_at=now,
         updated_at=now,
     )
-    session.add(event)
-    session.flush()
-    return event
+    return added(session, event)
 
 
 def find(session: Session, event_id: int) -> Event | None:
@@ -324,9 +323,7 @@ def notice(
     created = EventNotice(
         event_id=event.id, kind=kind, offset_minutes=offset_minutes, schedule=event.schedule, created_at=now
     )
-    session.add(created)
-    session.flush()
-    return created
+    return added(session, created)
 
 
 def notice_ids(session: Session, event_id: int, kind: str) -> list[int]:

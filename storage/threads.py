@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from core.channel import Media
 from storage.conversations import ChatReach
+from storage.db import added
 from storage.models import (
     Beneficiary,
     Contact,
@@ -49,10 +50,7 @@ def open_thread_at(session: Session, channel: str, address: str) -> Thread | Non
 
 
 def start(session: Session, new: NewThread, now: datetime) -> Thread:
-    thread = Thread(**vars(new), status=OPEN, opened_at=now)
-    session.add(thread)
-    session.flush()
-    return thread
+    return added(session, Thread(**vars(new), status=OPEN, opened_at=now))
 
 
 def add(

@@ -20,7 +20,7 @@ from conversations.engine.screens import ANYTHING, Confirm, On, Screens
 from conversations.engine.turn import Answer, FlowName, Turn
 from conversations.family.canteens import her_applications
 from conversations.family.my_details import change_details
-from core.channel import Offer
+from core.channel import Meaning, Offer
 from core.dates import long_date, long_time
 from core.domain import GuestStatus, Verification
 from core.i18n import N_, _
@@ -92,7 +92,7 @@ def menu(turn: Turn) -> None:
             Offer(label=N_("My office"), payload=AccountOption.OFFICE),
             Offer(label=N_("Change language"), payload=AccountOption.LANGUAGE),
             Offer(label=N_("Delete my data"), payload=AccountOption.DELETE),
-            Offer(label=N_("Back to the main menu"), payload=AccountOption.BACK),
+            Offer(label=N_("Back to the main menu"), payload=AccountOption.BACK, means=Meaning.BACK),
             *(
                 [Offer(label=N_("Send my registration for review"), payload=AccountOption.SEND_BACK)]
                 if corrections

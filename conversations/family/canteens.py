@@ -21,7 +21,7 @@ from babel.dates import format_date
 from conversations.engine.screens import ANYTHING, Confirm, On, Screens, Shown, not_registered
 from conversations.engine.turn import FlowName, Turn
 from conversations.family import ask_office
-from core.channel import Offer
+from core.channel import Meaning, Offer
 from core.dates import RIYADH, hijri_date, long_time
 from core.domain import ApplicationStatus
 from core.i18n import N_, LazyText, _, ngettext, npgettext
@@ -155,7 +155,7 @@ def detail(turn: Turn) -> None:
         offers.append(Offer(label=N_("Apply"), payload=CanteenOption.APPLY))
     if open_now and mine is not None and mine.status == ApplicationStatus.APPLIED.value:
         offers.append(Offer(label=N_("Withdraw my application"), payload=CanteenOption.WITHDRAW))
-    offers.append(Offer(label=N_("Back to the list"), payload=CanteenOption.LIST))
+    offers.append(Offer(label=N_("Back to the list"), payload=CanteenOption.LIST, means=Meaning.BACK))
     turn.say("\n\n".join(lines), offers)
 
 

@@ -14,7 +14,7 @@ from typing import Any
 from conversations.engine.screens import ANYTHING, TYPED, On, Screens, not_registered
 from conversations.engine.turn import Answer, FlowName, Turn
 from conversations.family import ask_office
-from core.channel import Offer
+from core.channel import Meaning, Offer
 from core.dates import off_the_hour, spoken_hour
 from core.i18n import N_, _
 from core.payloads import Options, Payload
@@ -227,7 +227,7 @@ def daily(turn: Turn) -> None:
     ]
     if subscribed:
         offers.append(Offer(label=N_("Stop daily tips"), payload=TipsOption.STOP))
-    offers.append(Offer(label=N_("Back"), payload=TipsOption.TOPICS))
+    offers.append(Offer(label=N_("Back"), payload=TipsOption.TOPICS, means=Meaning.BACK))
     turn.say(
         "\n".join(
             [

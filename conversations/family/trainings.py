@@ -121,7 +121,7 @@ def detail(turn: Turn) -> None:
     ]
     if turn.setup.calendar_url:
         offers.append(Offer(label=N_("📆 Add to my calendar"), payload=TrainingsOption.CALENDAR))
-    offers.append(Offer(label=N_("Back to trainings"), payload=TrainingsOption.LIST))
+    offers.append(Offer(label=N_("Back to trainings"), payload=TrainingsOption.LIST, means=Meaning.BACK))
     turn.say("\n\n".join(lines), offers)
 
 

@@ -70,6 +70,9 @@ async def test_she_answers_will_you_attend_as_she_says_it(
     going = await guest_statuses(database, number)
     assert sorted(going.values()) == ["going", "not_going"]
     assert clock.now < START
+    await fatima.says("رجوع")  # the screen's own way back: the trainings, not the menu
+    assert any("ملتقى الأسر المنتجة" in option for option in fatima.options)
+    assert ar("Main menu: what would you like to do?") not in fatima.heard
 
 
 async def test_a_yes_a_thumb_and_save_in_her_words(fatima: Person) -> None:

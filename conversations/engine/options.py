@@ -34,13 +34,6 @@ def match_one(offered: Sequence[dict[str, Any]], text: str, *, partial: bool = T
     return _by_its_words(offered, key) if partial else None
 
 
-def match_by_words(offered: Sequence[dict[str, Any]], text: str) -> str | None:
-    """Only the second half of `match_one`: the option part of one label names (for a caller that has
-    already tried the number and the whole labels)."""
-    key = fold(normalise(text).rstrip(".)-"))
-    return _by_its_words(offered, key) if key else None
-
-
 SHORTEST_WORD = 3  # shorter ones ("no", "و") say too little to pick an option by
 # An option that says "not" is chosen by its number or whole label only: "أحضر" must not pick "لن أحضر".
 _NEGATIONS = frozenset(

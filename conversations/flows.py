@@ -11,6 +11,7 @@ from conversations.family.account import account
 from conversations.family.ask_office import ToHerOffice, ask_my_office
 from conversations.family.canteens import canteen_opportunities
 from conversations.family.confirm_identity import confirm_identity
+from conversations.family.library import library
 from conversations.family.menu import home
 from conversations.family.my_details import change_details
 from conversations.family.registration import registration
@@ -47,6 +48,7 @@ def all_flows() -> Dialogue:
         account,
         change_details,
         ask_my_office,
+        library,
         # the staff chat's
         staff_home,
         staff_questions,

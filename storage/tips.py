@@ -138,6 +138,40 @@ def tips_of(session: Session, topic_id: str) -> Sequence[Tip]:
     ).all()
 
 
+@dataclass(frozen=True)
+class LibraryTip:
+    """A tip as the library answers with it: its words, its topic's name and its source, in both languages."""
+
+    id: str
+    text_ar: str
+    text_en: str
+    topic_ar: str
+    topic_en: str
+    source: str
+    source_ar: str
+
+
+_LIBRARY = Prepared(
+    select(
+        Tip.id,
+        Tip.text_ar,
+        Tip.text_en,
+        TipTopic.name_ar.label("topic_ar"),
+        TipTopic.name_en.label("topic_en"),
+        Tip.source,
+        Tip.source_ar,
+    )
+    .join(TipTopic, TipTopic.id == Tip.topic_id)
+    .where(Tip.retired_at.is_(None))
+    .order_by(TipTopic.position, Tip.position)
+)
+
+
+def library(session: Session) -> list[LibraryTip]:
+    """Every tip in use, for the library's answers (`conversations.family.library`)."""
+    return [LibraryTip(**row) for row in _LIBRARY.rows(session)]
+
+
 def quiz_of(session: Session, topic_id: str, size: int = 3) -> Sequence[QuizQuestion]:
     return session.scalars(
         select(QuizQuestion)
@@ -155,6 +189,7 @@ def question(session: Session, question_id: str) -> QuizQuestion | None:
 class ListedService:
     """An entry of "Useful services" as families read it."""
 
+    id: str
     name_ar: str
     name_en: str
     about_ar: str

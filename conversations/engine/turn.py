@@ -48,6 +48,7 @@ class FlowName(StrEnum):
     SERVICES = "services"
     CANTEENS = "canteens"
     ASK_OFFICE = "ask_office"
+    LIBRARY = "library"  # an answer from the library: did it help?
     STAFF = "staff"  # the staff menu
     STAFF_QUESTIONS = "staff_questions"
     STAFF_REGISTRATIONS = "staff_registrations"

@@ -99,13 +99,14 @@ def words() -> Words:
         fold(word): position for position, same in enumerate(data["ordinals"]["words"]) for word in same
     }
     ordinals |= {fold(word): -1 for word in data["ordinals"]["last"]}
-    phrases = [
-        (Intent(name), stems(phrase, drop=frozenset()))
+    fillers = frozenset(fold(word) for word in data["fillers"])
+    phrases = [  # a filler in a phrase ("change my number") is dropped from it as from her words
+        (Intent(name), stems(phrase, drop=fillers))
         for name, listed in data["intents"].items()
         for phrase in listed
     ]
     return Words(
-        fillers=frozenset(fold(word) for word in data["fillers"]),
+        fillers=fillers,
         negations=frozenset(fold(word) for word in data["negations"]),
         hedges=frozenset(fold(word) for word in data["hedges"]),
         yes=frozenset(fold(word) for word in (*data["yes"]["words"], *data["yes"]["phrases"])),

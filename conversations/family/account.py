@@ -18,6 +18,7 @@ from enum import StrEnum
 
 from conversations.engine.screens import ANYTHING, Confirm, On, Screens
 from conversations.engine.turn import Answer, FlowName, Turn
+from conversations.family import ask_office
 from conversations.family.canteens import her_applications
 from conversations.family.my_details import change_details
 from core.channel import Meaning, Offer
@@ -195,7 +196,7 @@ account = Screens(
         On(AccountOption.SEND_BACK, then=send_back),
         On(AccountOption.BACK, go=FlowName.HOME),
     ),
-    otherwise=choose_again,
+    otherwise=ask_office.not_understood,  # her words: a wish, her reply to her office, a question for it
     help_text=N_(
         "Here you can see and change what we store about you, follow your applications, find how to "
         "reach your office, change the language, or delete your data."

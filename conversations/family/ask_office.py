@@ -93,6 +93,28 @@ def offer(turn: Turn, text: str | None = None) -> None:
     ask_my_office.ask(turn)
 
 
+def answering_office(turn: Turn, text: str) -> bool:
+    """While her office has answered her open question, words no screen understood are her reply to it:
+    added to it (True); False when she has no answered question open."""
+    thread = threads.open_thread(turn.session, turn.inbound.channel.value, turn.inbound.address)
+    if thread is None or threads.last_answer(turn.session, thread.id) is None:
+        return False
+    turn.conversation.flow, turn.step = FlowName.ASK_OFFICE, Step.OPEN
+    turn.remember(**{ASKED: said_now(turn, text)})
+    send(turn)
+    return True
+
+
+def send_words(turn: Turn, text: str) -> None:
+    """Her words, which she chose to send to her office (after an answer that did not help): sent as she wrote
+    them, or kept while she says which office serves her."""
+    topic = TOPIC_OF_FLOW.get(turn.conversation.flow or "", "") or topic_of(text)
+    held = {"flow": turn.conversation.flow, "step": turn.step}
+    turn.conversation.flow, turn.step = FlowName.ASK_OFFICE, Step.OFFER
+    turn.remember(**{ASKED: [{"text": text}], TOPIC: topic, HELD: held})
+    onward(turn)
+
+
 # Words that say what a question is about, when she asks from the menu (folded as she may spell them).
 TOPIC_WORDS = {
     "canteens": ("مقصف", "مقاصف", "المقصف", "canteen"),

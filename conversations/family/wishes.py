@@ -26,7 +26,7 @@ from typing import TypeAlias
 from conversations.engine.engine import GlobalWord, act_on
 from conversations.engine.turn import Answer, FlowName, Turn
 from conversations.engine.understanding import Intent, Understood, intent
-from conversations.family import ask_office
+from conversations.family import ask_office, library
 from conversations.family.account import AccountOption
 from conversations.family.menu import MenuOption
 from core.channel import Meaning
@@ -57,12 +57,24 @@ GLOBAL_WISHES = {
 
 
 def wished(turn: Turn, answer: Answer) -> bool:
-    """Do what her words say she wants; False if they say nothing we know (her office is offered them)."""
+    """Do what her words say she wants, in this order: a wish said plainly («ابي اشوف الدورات»); her reply to
+    her office's answer; a question the library answers («كيف اسخن الاكل البايت؟»); a wish inside a longer
+    message. False if they say nothing of these (her office is offered them)."""
     if turn.rights is not None:
         return False
     found = intent(answer.text)
-    if found is None or found.intent is None:
-        return False
+    wish = None if found is None or found.intent is None else found
+    if wish is not None and (not wish.others or wish.intent is Intent.ASK_OFFICE):
+        return _do(turn, answer, wish)  # "ابي اكلم موظفة عن الدورة": a person, not the library
+    if ask_office.answering_office(turn, answer.text):
+        return True
+    if library.answered(turn, answer.text, wish.intent if wish is not None else None):
+        return True
+    return wish is not None and _do(turn, answer, wish)
+
+
+def _do(turn: Turn, answer: Answer, found: Understood) -> bool:
+    assert found.intent is not None
     WISHES[found.intent](turn, answer, found)
     return True
 

@@ -16,28 +16,13 @@ from office.errors import NotFound, Refused
 from office.rights import OPERATOR, Actor
 from storage import staff
 from storage.db import Database
-from storage.models import Delivery, Thread, ThreadMessage
+from storage.models import Delivery, ThreadMessage
 from tests.support.builders import girls_school
 from tests.support.people import Clock, Person, ar
+from tests.support.reads import threads_of
 
 VOICE = Media("voice", "AwACAgQAAxkBAAIBvoice", "audio/ogg", 48_000)
 CERTIFICATE = Media("photo", "AgACAgQAAxkBAAIBphoto", "image/jpeg", 210_000)
-
-
-async def threads_of(database: Database) -> list[tuple[str, str, str, str]]:
-    """Each thread: its office, topic, status, and what was said on it (author: words or file kind)."""
-
-    def read(session: object) -> list[tuple[str, str, str, str]]:
-        found = []
-        for thread in session.scalars(select(Thread).order_by(Thread.id)):  # type: ignore[attr-defined]
-            said = session.scalars(  # type: ignore[attr-defined]
-                select(ThreadMessage).where(ThreadMessage.thread_id == thread.id).order_by(ThreadMessage.id)
-            )
-            lines = " | ".join(f"{m.author}: {m.text or m.media_kind}" for m in said)
-            found.append((thread.office_code, thread.topic, thread.status, lines))
-        return found
-
-    return await database.run(read)
 
 
 async def test_words_not_understood_at_the_menu_go_to_her_office_with_a_voice_note_after(

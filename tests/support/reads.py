@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from storage import deliveries, events, kinds
 from storage.db import Database
-from storage.models import Contact, Delivery
+from storage.models import Contact, Delivery, Thread, ThreadMessage
 
 
 async def announcement_statuses(database: Database) -> dict[str, int]:
@@ -48,3 +48,19 @@ async def contacts_in(database: Database) -> list[tuple[str, str, str, str]]:
         ).all()
     )
     return [tuple(row) for row in rows]  # type: ignore[misc]
+
+
+async def threads_of(database: Database) -> list[tuple[str, str, str, str]]:
+    """Each thread: its office, topic, status, and what was said on it (author: words or file kind)."""
+
+    def read(session: object) -> list[tuple[str, str, str, str]]:
+        found = []
+        for thread in session.scalars(select(Thread).order_by(Thread.id)):  # type: ignore[attr-defined]
+            said = session.scalars(  # type: ignore[attr-defined]
+                select(ThreadMessage).where(ThreadMessage.thread_id == thread.id).order_by(ThreadMessage.id)
+            )
+            lines = " | ".join(f"{m.author}: {m.text or m.media_kind}" for m in said)
+            found.append((thread.office_code, thread.topic, thread.status, lines))
+        return found
+
+    return await database.run(read)

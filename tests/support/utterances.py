@@ -20,8 +20,8 @@ from sqlalchemy.orm import Session
 from conversations.engine.engine import Engine, GlobalWord, read
 from conversations.engine.forms import Abort, Form, Invalid
 from conversations.engine.turn import Answer, FlowName, Turn
-from conversations.engine.understanding import Intent, intent
-from conversations.family import wishes
+from conversations.engine.understanding import Intent, Understood, intent
+from conversations.family import library, wishes
 from core.channel import Channel, Inbound, Meaning
 from core.i18n import use_language
 from core.text import fold
@@ -188,15 +188,24 @@ def outcome(session: Session, engine: Engine, place: Place, text: str) -> set[st
         if reading.choice is not None:
             return _chosen(state.offered, reading.choice.pack())
         wish = intent(text)
+        if wish is not None and wish.intent is not None and (not wish.others or wish.intent == "ask_office"):
+            return _wished(wish)
+        # as `wishes.wished`: a question the library answers plainly
+        found = library.search(turn, text, wish.intent if wish else None)
+        if found:
+            return {f"answer:{each.key}" for each in found}
         if wish is not None and wish.intent is not None:
-            if not wish.sure and wish.intent.value in ("stop", "start"):
-                return {f"confirm:{wish.intent.value}"}
-            if wish.intent.value == "ask_office" and wish.others:
-                return {"office"}
-            return {f"intent:{wish.intent.value}"}
-        if place.flow == FlowName.ACCOUNT:
-            return {"asked-again"}
+            return _wished(wish)
         return {"office"} if sum(c.isalpha() for c in text) >= 2 else {"asked-again"}
+
+
+def _wished(wish: Understood) -> set[str]:
+    assert wish.intent is not None
+    if not wish.sure and wish.intent.value in ("stop", "start"):
+        return {f"confirm:{wish.intent.value}"}
+    if wish.intent.value == "ask_office" and wish.others:
+        return {"office"}
+    return {f"intent:{wish.intent.value}"}
 
 
 def _chosen(offered: list[dict[str, Any]], payload: str) -> set[str]:
@@ -231,6 +240,9 @@ MENU_OPTIONS = {
 }
 
 
+# A question about her own page is answered by opening it: her applications and where each stands, her
+# office's details (a question about the trainings asks for a date or a place, which the list does not show).
+SAME_PAGE = {"answer:application": "intent:applications", "answer:office": "intent:my_office"}
 SAME_AS_OPTION = {"menu": "back to the main menu", "language": "change language"}
 
 
@@ -253,6 +265,8 @@ def right(expected: str, reached: set[str], place: Place) -> bool:
     wished = [wish.removeprefix("intent:") for wish in reached if wish.startswith("intent:")]
     if expected.startswith("option:") and wished and _wish_is_option(wished[0], expected, place):
         return True  # "ابي اغير رقم جوالي" in my account: her wish is the option she would have tapped
+    if SAME_PAGE.get(expected) in reached:
+        return True  # "وش صار على طلبي" opens her applications: the page that answers it
     if expected == "intent:ask_office" and "office" in reached:
         return True  # her words are offered to her office, which is what she asked
     kind, _, what = expected.partition(":")

@@ -9,7 +9,7 @@ the domain until `on_complete` runs in the turn's transaction.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import KW_ONLY, dataclass, field
+from dataclasses import KW_ONLY, dataclass, field, replace
 from typing import Any
 
 from babel.lists import format_list
@@ -21,6 +21,7 @@ from core import payloads
 from core.channel import Meaning, Offer
 from core.i18n import N_, LazyText, _, current_language
 from core.payloads import Options, Payload
+from core.text import fold
 from core.validators import Invalid as Invalid
 from office.errors import Refused  # re-exported: the forms raise it
 
@@ -134,9 +135,12 @@ class Choice(Field):
         return self.options(turn)
 
     def take(self, turn: Turn, answer: Answer, draft: dict[str, Any]) -> Any:
-        if answer.choice is None:
+        if answer.choice is not None:
+            return answer.choice.pack()  # the draft keeps it packed; its type reads it back
+        named = understanding.mentioned(turn.conversation.offered, answer.text)  # "مكتب الضمان بالجموم"
+        if named is None:
             raise Invalid(_("Please choose one of the options by typing its number."))
-        return answer.choice.pack()  # the draft keeps it packed; its type reads it back
+        return named
 
     def show(self, turn: Turn, value: Any) -> str:
         offered = next((str(offer.label) for offer in self.options(turn) if offer.packed == value), None)
@@ -158,9 +162,7 @@ class MultiChoice(Field):
     def offers(self, turn: Turn, draft: dict[str, Any]) -> Sequence[Offer]:
         selected = set(draft.get(self.selected_key(), draft.get(self.name, [])))
         marked = [
-            Offer(
-                label=f"✅ {offer.label}" if offer.packed in selected else offer.label, payload=offer.payload
-            )
+            replace(offer, label=f"✅ {offer.label}") if offer.packed in selected else offer
             for offer in self.options(turn)
         ]
         return [*marked, Offer(label=N_("Done"), payload=FormOption.DONE)]
@@ -168,12 +170,10 @@ class MultiChoice(Field):
     def take(self, turn: Turn, answer: Answer, draft: dict[str, Any]) -> Any:
         """Each option named toggles it; the draft keeps them packed, in the order offered."""
         selected: list[str] = list(draft.get(self.selected_key(), draft.get(self.name, [])))
-        named = (
-            [answer.choice.pack()] if answer.choice else match_many(turn.conversation.offered, answer.text)
-        )
+        done = FormOption.DONE.pack()
+        named = [answer.choice.pack()] if answer.choice else _named(turn.conversation.offered, answer.text)
         if not named:
             raise Invalid(_("Please type the numbers of your choices, for example: 1 3"))
-        done = FormOption.DONE.pack()
         for packed in named:
             if packed == done:
                 continue
@@ -193,6 +193,23 @@ class MultiChoice(Field):
     def show(self, turn: Turn, value: Any) -> str:
         labels = {offer.packed: str(offer.label) for offer in self.options(turn)}
         return format_list([labels.get(payload, payload) for payload in value], locale=current_language())
+
+
+def _named(offered: Sequence[dict[str, Any]], text: str) -> list[str] | None:
+    """The options she names at once: by numbers or labels ("1 3", "drinks, sewing"), else each word of hers
+    that names one ("اسوي كيك وحلى", "الاول والثالث"), the words that name none aside."""
+    found = match_many(offered, text)
+    if found:
+        return found
+    named: list[str] = []
+    for word in fold(text).split(" "):
+        for said in (word, word[1:]) if word.startswith("و") and len(word) > 3 else (word,):
+            picked = understanding.pick(offered, said)
+            payload = picked.payload if picked is not None else understanding.mentioned(offered, said)
+            if payload is not None:
+                named.append(payload)
+                break
+    return list(dict.fromkeys(named)) or None
 
 
 def yes_or_no(turn: Turn, answer: Answer, yes: Payload, no: Payload) -> Payload | None:

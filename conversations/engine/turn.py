@@ -11,6 +11,7 @@ from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
 
+from conversations.engine.understanding import words
 from core.channel import Inbound, Offer, Option, Reply
 from core.i18n import LazyText, _, in_every_language, set_language
 from core.payloads import Payload
@@ -25,6 +26,11 @@ from storage.kinds import QuietHours, Senders
 def match_keys(label: LazyText | str, aliases: tuple[str, ...]) -> list[str]:
     """The folded words that name an option: its label in each language, and its aliases."""
     return sorted({fold(text) for text in (*in_every_language(label), *aliases)})
+
+
+def other_words(packed: str) -> tuple[str, ...]:
+    """Her words for an option, beside its label (`[options]` of words.toml, by payload)."""
+    return words().options.get(packed, ())
 
 
 @dataclass(frozen=True)
@@ -172,7 +178,10 @@ class Turn:
         self.replies.append(Reply(text=text, options=shown, contact_button=button, numbered=numbered))
         # What a number or a label typed next refers to: the options of the latest question.
         self.conversation.offered = [
-            {"payload": offer.packed, "labels": match_keys(offer.label, offer.aliases)}
+            {
+                "payload": offer.packed,
+                "labels": match_keys(offer.label, offer.aliases + other_words(offer.packed)),
+            }
             | ({} if offer.means is None else {"means": offer.means.value})
             | ({} if numbered else {"unnumbered": True})
             for offer in offers

@@ -89,6 +89,8 @@ class Words:
     numbers: dict[str, int]  # a number in words ("ثلاثه", "two") → its option's place (0-based)
     intents: tuple[tuple[Intent, tuple[str, ...]], ...]  # each phrase as its stems, longest first
     intent_words: tuple[str, ...]  # every stem of every phrase, once
+    same: dict[str, str]  # a stem of one way of saying a thing → the stem of the usual way ("موية" → "ماء")
+    options: dict[str, tuple[str, ...]]  # an option's payload → other words for it ("form:done": "تم" …)
 
 
 @lru_cache(maxsize=1)
@@ -121,6 +123,13 @@ def words() -> Words:
         },
         intents=tuple(sorted(((i, p) for i, p in phrases if p), key=lambda found: -len(found[1]))),
         intent_words=tuple(sorted({word for _wanted, phrase in phrases for word in phrase})),
+        same={
+            stem(fold(word)): stem(fold(first))
+            for first, *others in data["library"]["same"]
+            for word in others
+            if " " not in word
+        },
+        options={payload: tuple(listed) for payload, listed in data["options"].items()},
     )
 
 
@@ -295,7 +304,8 @@ def pick(offered: Sequence[dict[str, Any]], text: str) -> Understood | None:
 
 
 def _by_words(offered: Sequence[dict[str, Any]], text: str) -> Understood | None:
-    typed = stems(text)
+    same = words().same
+    typed = tuple(same.get(word, word) for word in stems(text))
     if not typed:
         return None
     saying_no = negated(text)
@@ -322,7 +332,27 @@ def _by_words(offered: Sequence[dict[str, Any]], text: str) -> Understood | None
 
 @lru_cache(maxsize=1024)
 def _label_stems(label: str) -> frozenset[str]:
-    return frozenset(stems(label, drop=frozenset()))
+    same = words().same
+    return frozenset(same.get(word, word) for word in stems(label, drop=frozenset()))
+
+
+def mentioned(offered: Sequence[dict[str, Any]], text: str) -> str | None:
+    """The one option she names inside a longer message, by a word only its labels have: "مكتب الضمان
+    بالجموم" names Al-Jumum, "ساكنه في جده" Jeddah, "اسوي كيك وحلى" the sweets. None for none, or two."""
+    same = words().same
+    hers = {same.get(word, word) for word in stems(text)}
+    hers |= {bare(word) for word in hers}
+    owners: dict[str, set[str]] = {}
+    for option in offered:
+        for label in option["labels"]:
+            for word in _label_stems(label):
+                owners.setdefault(word, set()).add(str(option["payload"]))
+    named = {
+        next(iter(payloads))
+        for word, payloads in owners.items()
+        if len(payloads) == 1 and len(word) >= 3 and (word in hers or bare(word) in hers)
+    }
+    return named.pop() if len(named) == 1 else None
 
 
 @lru_cache(maxsize=1)

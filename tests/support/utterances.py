@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from conversations.engine.engine import Engine, GlobalWord, read
-from conversations.engine.forms import Abort, Form, Invalid
+from conversations.engine.forms import PENDING, Abort, Form, Invalid
 from conversations.engine.turn import Answer, FlowName, Turn
 from conversations.engine.understanding import Intent, Understood, intent
 from conversations.family import library, wishes
@@ -208,6 +208,10 @@ def _wished(wish: Understood) -> set[str]:
     return {f"intent:{wish.intent.value}"}
 
 
+def _labels(offered: list[dict[str, Any]], payloads: list[str]) -> set[str]:
+    return {f"label:{label}" for o in offered if o["payload"] in payloads for label in o["labels"]}
+
+
 def _chosen(offered: list[dict[str, Any]], payload: str) -> set[str]:
     option = next(o for o in offered if o["payload"] == payload)
     found = {f"label:{label}" for label in option["labels"]}
@@ -216,12 +220,20 @@ def _chosen(offered: list[dict[str, Any]], payload: str) -> set[str]:
 
 def _value(turn: Turn, form: Form, answer: Answer) -> set[str]:
     asked = next(f for f in form.fields if f.name == turn.step)
+    draft = dict(turn.answers.get(form.name, {}))
     try:
-        value = asked.take(turn, answer, dict(turn.answers.get(form.name, {})))
-    except Invalid:
-        return {"asked-again"}
+        value = asked.take(turn, answer, draft)
+    except Invalid:  # her words named an option (a "Done" before any tick) that the question refuses
+        chosen = answer.choice.pack() if answer.choice is not None else None
+        return _chosen(turn.conversation.offered, chosen) if chosen else {"asked-again"}
     except Abort:
         return {"no"}  # her "no" to consent: the form ends, nothing kept
+    if value is PENDING:  # ticks of a question with several answers, before "Done": those she ticked
+        return _labels(turn.conversation.offered, draft.get(f"_selected:{asked.name}", []))
+    if isinstance(value, list):  # several answers, complete
+        return _labels(turn.conversation.offered, value)
+    if isinstance(value, str) and any(o["payload"] == value for o in turn.conversation.offered):
+        return _chosen(turn.conversation.offered, value) | {f"value:{value}"}
     if answer.choice is not None:
         return _chosen(turn.conversation.offered, answer.choice.pack()) | {f"value:{value}"}
     return {f"value:{value}"}

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from core.dates import RIYADH, long_time, short_time
-from core.i18n import N_, _
+from core.i18n import N_, LazyText, _
 from core.payloads import Rsvp, YesNo
 from storage.kinds import Message
 from storage.models import Event
@@ -41,32 +41,35 @@ def _message(event: Event, render: Callable[[str], str], answerable: bool) -> Me
     return Message.written(render, options if answerable else (), expires_at=event.starts_at)
 
 
-def invitation(event: Event) -> Message:
+def _with_details(event: Event, intro: LazyText, after: LazyText | None = None) -> Message:
+    """`intro` (which names the event: %(title)s), the event's details, then `after` if any; with "Going" /
+    "Not going"."""
+
     def render(language: str) -> str:
-        intro = _("You are invited to a training: %(title)s", title=event.title(language))
-        ask = _("Will you come? Choose an answer below, or later under “Trainings” in the menu.")
-        return "\n\n".join([intro, details(event, language), ask])
+        said = [intro.render(title=event.title(language)), details(event, language)]
+        return "\n\n".join([*said, str(after)] if after is not None else said)
 
     return _message(event, render, answerable=True)
+
+
+def invitation(event: Event) -> Message:
+    return _with_details(
+        event,
+        N_("You are invited to a training: %(title)s"),
+        N_("Will you come? Choose an answer below, or later under “Trainings” in the menu."),
+    )
 
 
 def reminder(event: Event) -> Message:
-    def render(language: str) -> str:
-        intro = _("Reminder: you are expected at %(title)s.", title=event.title(language))
-        after = _(
-            "If you can no longer come, please answer “Not going” so that someone else can have your place."
-        )
-        return "\n\n".join([intro, details(event, language), after])
-
-    return _message(event, render, answerable=True)
+    return _with_details(
+        event,
+        N_("Reminder: you are expected at %(title)s."),
+        N_("If you can no longer come, please answer “Not going” so that someone else can have your place."),
+    )
 
 
 def changed(event: Event) -> Message:
-    def render(language: str) -> str:
-        intro = _("Change: %(title)s has a new time or place.", title=event.title(language))
-        return "\n\n".join([intro, details(event, language)])
-
-    return _message(event, render, answerable=True)
+    return _with_details(event, N_("Change: %(title)s has a new time or place."))
 
 
 def cancelled(event: Event) -> Message:
@@ -81,15 +84,11 @@ def cancelled(event: Event) -> Message:
 
 
 def promoted(event: Event) -> Message:
-    def render(language: str) -> str:
-        intro = _(
-            "Good news: a place opened at %(title)s, and it is yours. You are registered as going.",
-            title=event.title(language),
-        )
-        after = _("If you can no longer come, please answer “Not going”.")
-        return "\n\n".join([intro, details(event, language), after])
-
-    return _message(event, render, answerable=True)
+    return _with_details(
+        event,
+        N_("Good news: a place opened at %(title)s, and it is yours. You are registered as going."),
+        N_("If you can no longer come, please answer “Not going”."),
+    )
 
 
 def thanks(event: Event) -> Message:

@@ -223,11 +223,32 @@ def tally(session: Session, actor: Actor, number: int) -> dict[str, int]:
     return counts
 
 
-def _started(found: Event, now: datetime) -> None:
+def _marking(session: Session, actor: Actor, number: int, now: datetime) -> tuple[Rights, Event, set[int]]:
+    """Who marks attendance, the event (locked; refused before it starts and once cancelled), and the families
+    among its guests that she manages."""
+    by = rights(session, actor)
+    found = _visible(by, events.locked(session, number), number)
     if now < found.starts_at:
         raise Refused([Problem(None, _("The event has not started yet: attendance is marked once it has."))])
     if found.cancelled_at is not None:
         raise Refused([Problem(None, _("This event is cancelled."))])
+    return by, found, {line.beneficiary_id for line in guests(session, actor, number)}
+
+
+def _attendance_recorded(
+    session: Session, by: Rights, found: Event, family_ids: Sequence[int], now: datetime, *, came: bool
+) -> None:
+    record(
+        session,
+        by,
+        "events.attendance" if came else "events.attendance_undone",
+        office=by.scope,
+        target="event",
+        target_id=found.id,
+        outcome="marked" if came else "unmarked",
+        now=now,
+        details={"families": sorted(family_ids)},
+    )
 
 
 @action
@@ -242,10 +263,7 @@ def mark_attendance(
 ) -> int:
     """Mark her office's guests chosen as having come, or take a mistaken mark back (`came` False: it counts
     for canteens); how many marks changed."""
-    by = rights(session, actor)
-    found = _visible(by, events.locked(session, number), number)
-    _started(found, now)
-    own = {line.beneficiary_id for line in guests(session, actor, number)}
+    by, found, own = _marking(session, actor, number, now)
     if any(family_id not in own for family_id in family_ids):
         raise Refused([Problem(None, _("That family is not among the guests of this event you manage."))])
     if came:
@@ -253,17 +271,7 @@ def mark_attendance(
     else:
         changed = sum(events.unmark_attended(session, found.id, family_id) for family_id in family_ids)
     if changed:
-        record(
-            session,
-            by,
-            "events.attendance" if came else "events.attendance_undone",
-            office=by.scope,
-            target="event",
-            target_id=found.id,
-            outcome="marked" if came else "unmarked",
-            now=now,
-            details={"families": sorted(family_ids)},
-        )
+        _attendance_recorded(session, by, found, family_ids, now, came=came)
     return changed
 
 
@@ -286,10 +294,7 @@ def attendance_from_file(
 ) -> Marked:
     """Who came, one national ID or mobile a line (`lines`: the line's number and its value): every family
     named must be among the guests of this event that she manages. Any bad line and nothing is marked."""
-    by = rights(session, actor)
-    found = _visible(by, events.locked(session, number), number)
-    _started(found, now)
-    own = {line.beneficiary_id for line in guests(session, actor, number)}
+    by, found, own = _marking(session, actor, number, now)
     seen: dict[int, int] = {}
     bad = []
     for line_number, value in lines:
@@ -309,17 +314,7 @@ def attendance_from_file(
         raise RejectedFile(bad)
     came = list(seen)
     newly = events.mark_attended(session, found.id, came, now)
-    record(
-        session,
-        by,
-        "events.attendance",
-        office=by.scope,
-        target="event",
-        target_id=found.id,
-        outcome="marked",
-        now=now,
-        details={"families": sorted(came)},
-    )
+    _attendance_recorded(session, by, found, came, now, came=True)
     thanked = _thank(session, by, found, now) if thank else 0
     return Marked(newly=newly, already=len(came) - newly, thanked=thanked)
 

@@ -8,7 +8,8 @@ the domain until `on_complete` runs in the turn's transaction.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import KW_ONLY, dataclass, field, replace
 from typing import Any
 
@@ -23,7 +24,10 @@ from core.i18n import N_, LazyText, _, current_language
 from core.payloads import Options, Payload
 from core.text import fold
 from core.validators import Invalid as Invalid
-from office.errors import Refused  # re-exported: the forms raise it
+from office.errors import (
+    OfficeError,
+    Refused,  # re-exported: the forms raise it
+)
 
 
 class SendBack(Exception):
@@ -578,3 +582,16 @@ def asked_again(refused: Refused, fields: Mapping[str, str], otherwise: str) -> 
     """A form's answer the office action refused, asked again: the question of the value it was about."""
     problem = refused.problems[0]
     return SendBack(fields.get(problem.field or "", otherwise), problem.message)
+
+
+@contextmanager
+def asked_again_if_refused(turn: Turn, fields: Mapping[str, str], otherwise: str) -> Iterator[None]:
+    """Around the office action a form completes with, and what she is told when it is done: a value the
+    office refused is asked again (`asked_again`); any other refusal (she is no longer staff) is said
+    instead, and the form goes on after the block."""
+    try:
+        yield
+    except Refused as refused:
+        raise asked_again(refused, fields, otherwise) from refused
+    except OfficeError as refused:
+        turn.say(refused.message)

@@ -21,7 +21,8 @@ flow, every flow a row goes to exists, and every screen has a row that leaves it
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any, Final, Generic, TypeVar
 
@@ -169,6 +170,22 @@ def she_may_see(read: Callable[[Session, Actor, int], T]) -> Callable[[Turn, int
             return None
 
     return load
+
+
+@contextmanager
+def refusal_said(turn: Turn) -> Iterator[None]:
+    """Around an office action and what she is told when it is done: if the office refuses it, she is told
+    why (`OfficeError.message`) instead, and the flow goes on after the block.
+
+        with refusal_said(turn):
+            count = events.thank(turn.session, turn.actor, event.id, turn.now)
+            turn.say(…count…)
+        detail(turn)
+    """
+    try:
+        yield
+    except OfficeError as refused:
+        turn.say(refused.message)
 
 
 def is_staff(turn: Turn) -> bool:

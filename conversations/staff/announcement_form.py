@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from conversations.engine.forms import Form, Invalid, Skip, Text, asked_again
+from conversations.engine.forms import Form, Invalid, Skip, Text, asked_again_if_refused
 from conversations.engine.turn import Answer, FlowName, Turn
 from conversations.staff.audience_fields import When, audience_fields, is_now, moment, requested_audience
 from core.channel import Offer
@@ -19,7 +19,6 @@ from core.dates import long_time
 from core.i18n import N_, _, ngettext
 from core.text import fold, normalise, says_none
 from office import announcements
-from office.errors import OfficeError, Refused
 
 MAX_LENGTH = announcements.MAX_LENGTH
 
@@ -133,7 +132,7 @@ def send_announcement(turn: Turn, answers: dict[str, Any]) -> None:
         return
     scheduled = not is_now(answers["when"])
     send_at = moment(answers["when"], turn.now)
-    try:
+    with asked_again_if_refused(turn, FIELDS, "ar"):
         created = announcements.create(
             turn.session,
             turn.actor,
@@ -143,29 +142,23 @@ def send_announcement(turn: Turn, answers: dict[str, Any]) -> None:
             send_at,
             turn.now,
         )
-    except Refused as refused:
-        raise asked_again(refused, FIELDS, "ar") from refused
-    except OfficeError as refused:
-        turn.say(refused.message)
-        turn.go(FlowName.ANNOUNCEMENTS)
-        return
-    held = turn.setup.quiet.holds(send_at) if turn.setup.quiet is not None else None
-    if scheduled or held is not None:
-        turn.say(
-            _(
-                "Announcement %(number)s is scheduled for %(when)s. "
-                "You can cancel it until then under “Recent announcements”.",
-                number=created.id,
-                when=long_time(held or send_at),  # quiet hours: when they end
+        held = turn.setup.quiet.holds(send_at) if turn.setup.quiet is not None else None
+        if scheduled or held is not None:
+            turn.say(
+                _(
+                    "Announcement %(number)s is scheduled for %(when)s. "
+                    "You can cancel it until then under “Recent announcements”.",
+                    number=created.id,
+                    when=long_time(held or send_at),  # quiet hours: when they end
+                )
             )
-        )
-    else:
-        turn.say(
-            _(
-                "Announcement %(number)s is on its way. Follow it under “Recent announcements”.",
-                number=created.id,
+        else:
+            turn.say(
+                _(
+                    "Announcement %(number)s is on its way. Follow it under “Recent announcements”.",
+                    number=created.id,
+                )
             )
-        )
     turn.go(FlowName.ANNOUNCEMENTS)
 
 

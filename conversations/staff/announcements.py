@@ -12,7 +12,16 @@ from __future__ import annotations
 from dataclasses import asdict
 from enum import StrEnum
 
-from conversations.engine.screens import Confirm, On, Screens, Shown, is_staff, nothing_changed, she_may_see
+from conversations.engine.screens import (
+    Confirm,
+    On,
+    Screens,
+    Shown,
+    is_staff,
+    nothing_changed,
+    refusal_said,
+    she_may_see,
+)
 from conversations.engine.turn import FlowName, Turn
 from conversations.staff.announcement_form import excerpt
 from conversations.staff.audience_fields import describe
@@ -22,7 +31,6 @@ from core.i18n import N_, _
 from core.payloads import Options, Payload
 from office import announcements
 from office.announcements import Stage, status_of
-from office.errors import OfficeError
 from storage.announcements import Progress
 from storage.audiences import Audience
 from storage.models import Announcement
@@ -133,11 +141,9 @@ def open_announcement(turn: Turn, chosen: ShowAnnouncement) -> None:
 def cancel_announcement(turn: Turn, chosen: AnnouncementsOption) -> None:
     # By its number, not loaded first: if she may no longer see or cancel it, the office's refusal says why.
     number = turn.answers.get(SHOWN_ANNOUNCEMENT.key)
-    try:
+    with refusal_said(turn):
         if isinstance(number, int) and announcements.cancel(turn.session, turn.actor, number, turn.now):
             turn.say(_("Announcement %(number)s is cancelled.", number=number))
-    except OfficeError as refused:
-        turn.say(refused.message)
     detail(turn)
 
 

@@ -18,7 +18,7 @@ from typing import Any
 from babel.dates import format_date
 
 from conversations.engine.choices import OfficeChoice, office_options
-from conversations.engine.forms import Choice, Field, Form, Invalid, Text, asked_again
+from conversations.engine.forms import Choice, Field, Form, Invalid, Text, asked_again, asked_again_if_refused
 from conversations.engine.screens import Shown, she_may_see
 from conversations.engine.turn import Answer, FlowName, Turn
 from conversations.staff.audience_fields import office_question
@@ -30,7 +30,7 @@ from core.i18n import N_, _
 from core.payloads import Options, Payload, kept
 from core.validators import count_of
 from office import canteens
-from office.errors import OfficeError, Refused
+from office.errors import Refused
 from office.words import STAGES
 from storage.canteens import NewOpportunity
 
@@ -127,22 +127,16 @@ def publish(turn: Turn, answers: dict[str, Any]) -> None:
     office = chosen.code if chosen is not None else by.office_code or "-"
     stage = kept(StageChoice, answers["stage"]).stage
     new = _opportunity_of(answers, office, stage, answers["gender"] == School.GIRLS.pack())
-    try:
+    with asked_again_if_refused(turn, FIELDS, "school"):
         opportunity = canteens.publish(turn.session, turn.actor, new, turn.now)
-    except Refused as refused:
-        raise asked_again(refused, FIELDS, "school") from refused
-    except OfficeError as refused:
-        turn.say(refused.message)
-        turn.go(FlowName.STAFF_CANTEENS)
-        return
-    turn.say(
-        _(
-            "Opportunity %(number)s is published: %(school)s. Families of the office see it now under "
-            "“Canteen opportunities”.",
-            number=opportunity.id,
-            school=opportunity.school_name,
+        turn.say(
+            _(
+                "Opportunity %(number)s is published: %(school)s. Families of the office see it now under "
+                "“Canteen opportunities”.",
+                number=opportunity.id,
+                school=opportunity.school_name,
+            )
         )
-    )
     turn.go(FlowName.STAFF_CANTEENS)
 
 

@@ -16,7 +16,16 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
-from conversations.engine.screens import ANYTHING, Confirm, On, Screens, Shown, is_staff, nothing_changed
+from conversations.engine.screens import (
+    ANYTHING,
+    Confirm,
+    On,
+    Screens,
+    Shown,
+    is_staff,
+    nothing_changed,
+    refusal_said,
+)
 from conversations.engine.turn import Answer, FlowName, Turn
 from conversations.staff.canteen_form import SHOWN_OPPORTUNITY, edit_canteen
 from conversations.staff.registrations import Step as RegistrationsStep
@@ -237,22 +246,17 @@ def open_opportunity(turn: Turn, chosen: ShowOpportunity) -> None:
 def close(turn: Turn, chosen: OpportunitiesOption) -> None:
     opportunity = SHOWN_OPPORTUNITY.get(turn)
     if opportunity is not None:
-        try:
+        with refusal_said(turn):
             if canteens.close(turn.session, turn.actor, opportunity.id, turn.now):
                 turn.say(_("Applications are closed; later ones are refused with a clear message."))
-        except OfficeError as refused:
-            turn.say(refused.message)
     detail(turn)
 
 
 def reopen(turn: Turn, chosen: OpportunitiesOption) -> None:
     opportunity = SHOWN_OPPORTUNITY.get(turn)
     if opportunity is not None:
-        try:
+        with refusal_said(turn):
             canteens.reopen(turn.session, turn.actor, opportunity.id, turn.now)
-        except OfficeError as refused:
-            turn.say(refused.message)
-        else:
             turn.say(_("Applications are open again until the deadline."))
     detail(turn)
 
@@ -307,13 +311,11 @@ def decide(turn: Turn, chosen: OpportunitiesOption) -> None:
     if shown is None:
         return
     decided_on, _opportunity = shown
-    try:  # asked just before, reversal included, about the application as it was then (`seen`)
+    with refusal_said(turn):
+        # asked just before, reversal included, about the application as it was then (`seen`)
         decided = canteens.decide(
             turn.session, turn.actor, decided_on.id, status, reason, turn.now, confirmed=True, seen=seen
         )
-    except OfficeError as refused:
-        turn.say(refused.message)
-    else:
         if decided.decision is None:
             turn.say(_("Nothing was changed: that is already the decision."))
         else:

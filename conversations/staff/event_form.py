@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from conversations.engine.forms import Field, Form, Invalid, Skip, Text, asked_again
+from conversations.engine.forms import Field, Form, Invalid, Skip, Text, asked_again, asked_again_if_refused
 from conversations.engine.screens import Shown, she_may_see
 from conversations.engine.turn import Answer, FlowName, Turn
 from conversations.staff.audience_fields import (
@@ -142,30 +142,24 @@ def create_event(turn: Turn, answers: dict[str, Any]) -> None:
         turn.go(FlowName.HOME)
         return
     invite_at = moment(answers["invite"], turn.now)
-    try:
+    with asked_again_if_refused(turn, FIELDS, "title_ar"):
         event = events.create(
             turn.session, turn.actor, details_of(answers), requested_audience(answers), invite_at, turn.now
         )
-    except Refused as refused:
-        raise asked_again(refused, FIELDS, "title_ar") from refused
-    except OfficeError as refused:
-        turn.say(refused.message)
-        turn.go(FlowName.STAFF_EVENTS)
-        return
-    held = turn.setup.quiet.holds(invite_at) if turn.setup.quiet is not None else None
-    if held is not None and held < event.starts_at:  # quiet hours: they go when these end
-        invite = long_time(held)
-    else:  # or at once, when the morning would be too late for the event
-        invite = _("now") if is_now(answers["invite"]) else long_time(invite_at)
-    turn.say(
-        _(
-            "Event %(number)s is saved: %(title)s, %(when)s. Invitations go out %(invite)s.",
-            number=event.id,
-            title=event.title_ar,
-            when=long_time(event.starts_at),
-            invite=invite,
+        held = turn.setup.quiet.holds(invite_at) if turn.setup.quiet is not None else None
+        if held is not None and held < event.starts_at:  # quiet hours: they go when these end
+            invite = long_time(held)
+        else:  # or at once, when the morning would be too late for the event
+            invite = _("now") if is_now(answers["invite"]) else long_time(invite_at)
+        turn.say(
+            _(
+                "Event %(number)s is saved: %(title)s, %(when)s. Invitations go out %(invite)s.",
+                number=event.id,
+                title=event.title_ar,
+                when=long_time(event.starts_at),
+                invite=invite,
+            )
         )
-    )
     turn.go(FlowName.STAFF_EVENTS)
 
 

@@ -23,6 +23,7 @@ from conversations.engine.screens import (
     is_staff,
     not_understood,
     nothing_changed,
+    refusal_said,
 )
 from conversations.engine.turn import Answer, FlowName, Turn
 from conversations.staff.audience_fields import describe
@@ -34,7 +35,6 @@ from core.i18n import N_, _, ngettext
 from core.payloads import Options, Payload
 from core.text import comma_list
 from office import events
-from office.errors import OfficeError
 from storage.audiences import Audience
 from storage.models import Event
 
@@ -221,10 +221,8 @@ def _mark(turn: Turn, family_ids: list[int], *, came: bool) -> None:
     """Mark the families chosen as having come, or take a mistaken mark back (`came` False)."""
     event = SHOWN_EVENT.get(turn)
     if event is not None:
-        try:
+        with refusal_said(turn):
             events.mark_attendance(turn.session, turn.actor, event.id, family_ids, turn.now, came=came)
-        except OfficeError as refused:
-            turn.say(refused.message)
     marking(turn)
 
 
@@ -241,11 +239,8 @@ def change(turn: Turn, chosen: EventsOption) -> None:
 def thank(turn: Turn, chosen: EventsOption) -> None:
     event = SHOWN_EVENT.get(turn)
     if event is not None:
-        try:
+        with refusal_said(turn):
             count = events.thank(turn.session, turn.actor, event.id, turn.now)
-        except OfficeError as refused:
-            turn.say(refused.message)
-        else:
             turn.say(
                 ngettext(
                     "A thank-you goes to the one family who came.",
@@ -260,7 +255,7 @@ def thank(turn: Turn, chosen: EventsOption) -> None:
 def cancel_event(turn: Turn, chosen: EventsOption) -> None:
     event = SHOWN_EVENT.get(turn)
     if event is not None:
-        try:
+        with refusal_said(turn):
             if events.cancel(turn.session, turn.actor, event.id, turn.now):
                 turn.say(
                     _(
@@ -268,8 +263,6 @@ def cancel_event(turn: Turn, chosen: EventsOption) -> None:
                         number=event.id,
                     )
                 )
-        except OfficeError as refused:
-            turn.say(refused.message)
     detail(turn)
 
 

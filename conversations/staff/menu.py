@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from conversations.engine.screens import On, Screens, is_admin, is_staff
+from conversations.engine.screens import On, Screens, is_admin, is_staff, refusal_said
 from conversations.engine.turn import FlowName, Turn
 from conversations.staff.registrations import Step as RegistrationsStep
 from core.channel import Offer
@@ -22,7 +22,6 @@ from core.i18n import N_, _
 from core.payloads import Options
 from office import audit, offices
 from office import staff as office_staff
-from office.errors import OfficeError
 from office.words import ACTIONS, OUTCOMES, said
 
 AUDIT_PAGE = 20
@@ -74,10 +73,8 @@ def show_log(turn: Turn, chosen: StaffOption) -> None:
 
 
 def _admins_see(turn: Turn, lines: Callable[[Turn], str]) -> None:
-    try:
+    with refusal_said(turn):  # no longer an admin
         turn.say(lines(turn))
-    except OfficeError as refused:  # no longer an admin
-        turn.say(refused.message)
     menu(turn)
 
 

@@ -7,10 +7,9 @@ staff menu → Questions from families → a question → (type the answer) → 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from enum import StrEnum
 
-from conversations.engine.screens import ANYTHING, On, Screens
+from conversations.engine.screens import ANYTHING, On, Screens, refusal_said
 from conversations.engine.turn import Answer, FlowName, Turn
 from core.channel import Offer
 from core.dates import short_stamp
@@ -123,14 +122,16 @@ def open_question(turn: Turn, chosen: ShowQuestion) -> None:
 
 
 def close(turn: Turn, chosen: QuestionsOption) -> None:
-    if _act(turn, lambda thread: threads.close(turn.session, turn.actor, thread, turn.now)):
+    with refusal_said(turn):
+        threads.close(turn.session, turn.actor, _open_thread(turn), turn.now)
         turn.say(_("Closed. She can write again whenever she needs."))
     listing(turn)
 
 
 def send_answer(turn: Turn, chosen: Payload | Answer) -> None:
     written = turn.inbound.text  # as she typed it: the family reads her own words
-    if _act(turn, lambda thread: threads.answer(turn.session, turn.actor, thread, written, turn.now)):
+    with refusal_said(turn):
+        threads.answer(turn.session, turn.actor, _open_thread(turn), written, turn.now)
         turn.say(_("Your answer is on its way to her."))
     question(turn)
 
@@ -145,15 +146,6 @@ def to_staff_menu(turn: Turn) -> None:
 
 def _open_thread(turn: Turn) -> int:
     return int(turn.answers.get(OPEN_THREAD, 0))
-
-
-def _act(turn: Turn, work: Callable[[int], object]) -> bool:
-    try:
-        work(_open_thread(turn))
-    except OfficeError as refused:
-        turn.say(refused.message)
-        return False
-    return True
 
 
 def _file(kind: str) -> str:

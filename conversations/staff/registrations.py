@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from conversations.engine.screens import TYPED, On, Screens, Shown, is_staff, she_may_see
+from conversations.engine.screens import TYPED, On, Screens, Shown, is_staff, refusal_said, she_may_see
 from conversations.engine.turn import Answer, FlowName, Turn
 from core.channel import Offer
 from core.domain import Verification
@@ -199,11 +199,8 @@ def verify(turn: Turn, chosen: RegistrationsOption) -> None:
 def undo(turn: Turn, chosen: RegistrationsOption) -> None:
     family = SHOWN_FAMILY.get(turn)
     if family is not None:
-        try:
+        with refusal_said(turn):
             registrations.unverify(turn.session, turn.actor, family.id, _("Undone at once"), turn.now)
-        except OfficeError as refused:
-            turn.say(refused.message)
-        else:
             turn.say(_("Undone: her registration waits for verification again."))
     detail(turn)
 
@@ -223,7 +220,7 @@ def with_reason(turn: Turn, answer: Answer) -> None:
         turn.say(_("Please give the reason."))
         reason(turn)
         return
-    try:
+    with refusal_said(turn):
         if turn.answers.get(ASKING) == Asking.UNVERIFY:
             registrations.unverify(turn.session, turn.actor, family.id, written, turn.now, seen=_seen(turn))
             turn.say(_("The verification is taken back: her registration waits for verification again."))
@@ -232,8 +229,6 @@ def with_reason(turn: Turn, answer: Answer) -> None:
                 turn.session, turn.actor, family.id, written, turn.now, seen=_seen(turn)
             )
             turn.say(_("She is asked to correct her registration, with your words."))
-    except OfficeError as refused:
-        turn.say(refused.message)
     detail(turn)
 
 

@@ -12,10 +12,12 @@ from typing import Protocol
 from core.i18n import LazyText
 from core.payloads import Payload
 
-# The most of a message we read: Telegram's own limit for a text (4,096 characters; a genuine update never has
-# more) and above WhatsApp's (Twilio's Body is 1,600 in practice). Only a forged request, or a paste into
-# the terminal, brings more: it is cut here, before anything reads it, and she is told.
+# The most of a message we read as an answer: Telegram's own limit for a text (4,096 characters; a genuine
+# update never has more). A longer message (a long question on WhatsApp, a paste into the terminal) is kept,
+# up to LONGEST_KEPT, for her office: she is offered to send it as a question, never made to type it again.
+# Beyond that, only a forged request brings more: it is cut here, before anything reads it.
 LONGEST_TEXT = 4096
+LONGEST_KEPT = 16_384
 
 
 # The largest file staff can open from a thread: Telegram's Bot API gives bots files up to 20 MB, and a voice
@@ -62,14 +64,17 @@ class Inbound:
     # The platform's id of this message (Telegram's update_id, Twilio's MessageSid): the same message again
     # is answered once, by whichever process saw it first.
     platform_id: str | None = None
-    too_long: bool = False  # she wrote more than LONGEST_TEXT characters: `text` holds only their start
+    too_long: bool = False  # she wrote more than LONGEST_TEXT characters: too long to read as an answer
+    cut: bool = False  # she wrote more than LONGEST_KEPT: `text` holds only their start
 
     def __post_init__(self) -> None:
         # Every channel builds one of these: the text is cut here, before normalising, matching or
         # splitting spend time in proportion to it.
         if len(self.text) > LONGEST_TEXT:
-            object.__setattr__(self, "text", self.text[:LONGEST_TEXT])
             object.__setattr__(self, "too_long", True)
+        if len(self.text) > LONGEST_KEPT:
+            object.__setattr__(self, "text", self.text[:LONGEST_KEPT])
+            object.__setattr__(self, "cut", True)
 
 
 class Unavailable(Exception):

@@ -254,10 +254,11 @@ _PERIODS: dict[str, _Period] = {
 }
 _CLOCK = re.compile(r"^\d{1,2}(?:[:.]\d{2})?$")  # 9, 16:00, 9.30
 _AFTER = {5: 6, 12: 13, 16: 16, 18: 19, 20: 21}  # "after" a prayer: «بعد العصر» is about 16:00
+_BEFORE = {5: 4, 12: 11, 16: 15, 18: 17, 20: 19}  # "before" one: «قبل المغرب» is about 17:00
 _FILLER = frozenset(
     fold(word)
     for word in ("الساعة", "ساعة", "الساعه", "ساعه", "at", "around", "about", "حوالي", "تقريبا", "على", "في",
-                 "the", "in", "o'clock", "oclock")
+                 "the", "in", "o'clock", "oclock", "صلاة", "صلاه", "الصلاة", "الصلاه", "وقت", "prayer")
 )  # fmt: skip
 _HALF = frozenset(
     fold(word) for word in ("ونص", "ونصف", "نص", "نصف", "half", "and a half", "وربع", "الا ربع")
@@ -277,6 +278,7 @@ _NUMBER_WORDS = {
 
 def spoken_hour(text: str, open_hours: list[int]) -> int | None:
     """The hour of the day she means, 0-23, from how people say it: «٩», «الساعة ٥», «٤ العصر», «بعد العصر»,
+    «بعد صلاة العشاء», «قبل المغرب»,
     «الظهر», «٩ ونص» (the hour it starts), «٧ المغرب», «8 الصبح», "at 9", "4 pm", "noon". A number alone
     is the hour of `open_hours` it can be (5 is 17:00 when 05:00 is in the quiet hours). None if unreadable;
     an hour outside `open_hours` is returned, for the caller to say what is allowed."""
@@ -285,7 +287,8 @@ def spoken_hour(text: str, open_hours: list[int]) -> int | None:
     words = [token if _CLOCK.match(token) else fold(token) for token in tokens]
     words = [word for word in words if word and word not in _FILLER]
     after = bool(words) and words[0] == "بعد"
-    words = words[1:] if after else words
+    before = bool(words) and words[0] in ("قبل", "before")
+    words = words[1:] if after or before else words
     number = period = None
     for word in words:
         if word in _HALF or (number is not None and word in ("و", "and", "a")):
@@ -302,8 +305,10 @@ def spoken_hour(text: str, open_hours: list[int]) -> int | None:
         if period is None:
             return None
         alone = period[1]
+        if before:
+            return _BEFORE.get(alone, alone)
         return _AFTER.get(alone, alone) if after else alone
-    if after or number > 24:
+    if after or before or number > 24:
         return None
     if period is not None:
         half, _hour = period

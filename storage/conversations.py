@@ -45,6 +45,8 @@ class ConversationState:
     # Read with the state: her family was marked unreachable (she had blocked us), so a turn, which means
     # she wrote again, should clear it. Saves every other turn an UPDATE that changes nothing.
     family_blocked: bool = False
+    last_inbound_at: datetime | None = None  # when her previous message came
+    last_said: str | None = None  # a digest of its words (`said_digest`); set to this message's in the turn
 
 
 _STATE = (
@@ -56,6 +58,7 @@ _STATE = (
     "offered",
     "updated_at",
     "last_inbound_at",
+    "last_said",
     "version",
 )
 _KEY = (_table.c.channel == bindparam("k_channel"), _table.c.address == bindparam("k_address"))
@@ -64,6 +67,7 @@ _LOAD = Prepared(
     select(
         *(_table.c[name] for name in ("channel", "address", "language", "created_at", "beneficiary_id")),
         *(_table.c[name] for name in ("flow", "step", "answers", "offered", "version")),
+        *(_table.c[name] for name in ("last_inbound_at", "last_said")),
         _families.c.blocked_at.is_not(None).label("family_blocked"),
     )
     .select_from(_table.outerjoin(_families, _families.c.id == _table.c.beneficiary_id))
@@ -99,6 +103,7 @@ def save(session: Session, state: ConversationState, now: datetime) -> None:
         "offered": state.offered,
         "updated_at": now,
         "last_inbound_at": now,  # every save is a turn, and every turn answers something she sent
+        "last_said": state.last_said,
         "version": state.version + 1,
     }
     if state.version == 0:

@@ -208,6 +208,8 @@ class Conversation(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     last_inbound_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    # A digest of her last message's words (never the words): the same again within seconds is sent twice.
+    last_said: Mapped[str | None] = mapped_column(String(16), default=None)
 
 
 class StaffMember(Base):

@@ -19,10 +19,12 @@ none is answered before it.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
 from enum import Enum
 from functools import partial
 from typing import Any
@@ -198,14 +200,39 @@ class Engine:
                 _subscription_in(turn)  # a STOP in the very message that found her still counts
             elif is_new:
                 _first_message(turn)
-            else:
+            elif not _sent_twice(conversation, inbound):
                 _route(turn)
+        conversation.last_said = said_digest(inbound)
         if turn.forgotten:
             saved.forget(session, conversation)
         else:
             saved.save(session, conversation, inbound.received_at)
             _reachable_again(session, conversation, linked_before)
         return turn.replies
+
+
+DOUBLE_SEND = timedelta(seconds=4)  # the same words again this soon were sent before she read our answer
+
+
+def said_digest(inbound: Inbound) -> str | None:
+    """A digest of the words she typed (not the words: they may be her ID number); None for a button."""
+    text = fold(inbound.text)
+    if inbound.payload is not None or inbound.media or not text:
+        return None
+    return hashlib.blake2s(text.encode(), digest_size=8).hexdigest()
+
+
+def _sent_twice(conversation: saved.ConversationState, inbound: Inbound) -> bool:
+    """The same words as her previous message, a moment after it («نعم» «نعم»): her first was answered,
+    and this one was typed before she saw the answer, so it is not an answer to the next question."""
+    previous = conversation.last_inbound_at
+    return (
+        inbound.channel is not Channel.TERMINAL  # a script piped into `usar chat` is faster than anyone
+        and previous is not None
+        and conversation.last_said is not None
+        and conversation.last_said == said_digest(inbound)
+        and timedelta(0) <= inbound.received_at - previous <= DOUBLE_SEND
+    )
 
 
 def _reachable_again(
@@ -219,17 +246,20 @@ def _reachable_again(
 
 
 def _too_long(turn: Turn) -> None:
-    """Only its start reached us (`Inbound.too_long`): rather than answer a part of it, she is asked for a
-    shorter message, and the question she was at is asked again (a new person is welcomed)."""
+    """Too long to read as an answer (`Inbound.too_long`): kept for her office where a question can go to it
+    (a new person is welcomed first); elsewhere (a form, the staff's chat) she is asked for a shorter
+    message, and the question she was at is asked again."""
+    if turn.is_new:
+        turn.go(FlowName.HOME)  # welcomed first
+    if turn.dialogue.handoff is not None and turn.dialogue.handoff.long_words(turn):
+        return
     turn.say(
         _(
             "Your message is too long for me to read. Please send at most %(limit)s characters at a time.",
             limit=LONGEST_TEXT,
         )
     )
-    if turn.is_new:
-        turn.go(FlowName.HOME)
-    else:
+    if not turn.is_new:
         turn.flow.ask(turn)
 
 

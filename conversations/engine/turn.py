@@ -96,6 +96,11 @@ class Handoff(Protocol):
         """A voice note, photo or document with no words: taken for her office (True), or not here."""
         ...
 
+    def long_words(self, turn: Turn) -> bool:
+        """Words too long to read as an answer (`Inbound.too_long`): kept for her office (True), or not
+        here."""
+        ...
+
 
 @dataclass(frozen=True)
 class Dialogue:

@@ -19,7 +19,7 @@ from conversations.engine.forms import Form
 from conversations.engine.screens import ANYTHING, TYPED, Confirm, On, Screens
 from conversations.engine.turn import Answer, FlowName, Turn
 from conversations.family.registration import imported_contact
-from core.channel import LARGEST_MEDIA, Media, Offer
+from core.channel import LARGEST_MEDIA, LONGEST_KEPT, Media, Offer
 from core.dates import hours_text, is_open
 from core.i18n import N_, _
 from core.payloads import Options
@@ -62,7 +62,7 @@ TOPIC_OF_FLOW: dict[str, str] = {
 def said_now(turn: Turn, text: str | None = None) -> list[dict[str, Any]]:
     """Her message as it is kept until sent: its words and each file (not one too large to open: she is told
     to send a smaller one)."""
-    words = turn.inbound.text.strip() if text is None else text
+    words = (turn.inbound.text if text is None else text).strip()
     files = [asdict(media) for media in turn.inbound.media if not media.too_large]
     if not files:
         return [{"text": words}] if words else []
@@ -380,6 +380,21 @@ class ToHerOffice:
             offer(turn)
             return True
         return False
+
+    def long_words(self, turn: Turn) -> bool:
+        if turn.conversation.flow == FlowName.ASK_OFFICE:
+            ask_my_office.answer(turn, Answer(text=turn.inbound.text))  # her question, or added to it
+            return True
+        if not takes_files(turn):
+            return False
+        kept = _("Your message is long, so I cannot take it as an answer here. I kept it as you wrote it.")
+        if turn.inbound.cut:
+            kept = _(
+                "Your message is very long: I have kept its first %(limit)s characters.", limit=LONGEST_KEPT
+            )
+        turn.say(kept)
+        offer(turn, turn.inbound.text)
+        return True
 
 
 ask_my_office = Screens(

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from bot.service import Service
 from bot.web import BODY_LIMIT
 from conversations.engine.engine import Engine
-from core.channel import LONGEST_TEXT, Channel, Inbound
+from core.channel import LONGEST_KEPT, LONGEST_TEXT, Channel, Inbound
 from core.domain import StaffRole
 from handlers.splitting import split_message, utf16_length
 from handlers.telegram.webhook import TELEGRAM_WEBHOOK
@@ -36,7 +36,18 @@ from tests.support.fake_twilio import OnWhatsApp, whatsapp_settings
 from tests.support.people import Clock, Person, ar, en
 
 TOO_LONG = "Your message is too long for me to read. Please send at most %(limit)s characters at a time."
+# Outside a form, a long message is kept for her office rather than refused.
+KEPT = "Your message is long, so I cannot take it as an answer here. I kept it as you wrote it."
+CUT = "Your message is very long: I have kept its first %(limit)s characters."
+OFFERED = "I could not answer this myself. Shall I send it to your office? A person will answer you here."
 MEGABYTE = 1_000_000  # characters: with its envelope, under the body limit of a web request
+
+
+def cut_in(heard: str) -> bool:
+    """She was told that only the start of her message was kept (the number in it as the bot writes numbers)."""
+    said = ar(CUT, limit=LONGEST_KEPT)
+    start, _, end = said.partition(str(LONGEST_KEPT))
+    return start in heard and end in heard and str(LONGEST_KEPT) in heard
 
 
 def too_long_in(language: str) -> str:
@@ -118,8 +129,9 @@ async def test_telegram_fields_at_and_beyond_their_limits(
 
     caplog.set_level(logging.WARNING)
     assert await post(from_her(text="س" * (LONGEST_TEXT + 1))) == 200  # one more than Telegram allows
-    [answer] = texts_to(fake_telegram, FATIMA_ID)
-    assert too_long_in("ar") in answer and "أهلاً بك في «أسر»" in answer  # told, then welcomed
+    answer = "\n".join(texts_to(fake_telegram, FATIMA_ID))
+    assert "أهلاً بك في «أسر»" in answer and ar(KEPT) in answer and ar(OFFERED) in answer  # kept, offered
+    assert await post(from_her(text="لا")) == 200  # not for her office: nothing is sent, the menu again
     assert await post(from_her(text="تسجيل أسرتي")) == 200
     assert await post(from_her(text="فاطمة " * (LONGEST_TEXT // 6))) == 200  # a name of 4,092 characters
     assert "الاسم طويل جداً" in texts_to(fake_telegram, FATIMA_ID)[-1]  # the validator's own words
@@ -132,7 +144,7 @@ async def test_telegram_fields_at_and_beyond_their_limits(
     long_data = fake_telegram.button(fatima, fake_telegram.sent_to(FATIMA_ID)[-1], "x" * 65)
     for forged in (forged_chat, forged_update, long_phone, long_data):
         assert await post(forged) == 200
-    assert len(fake_telegram.sent_to(FATIMA_ID)) == 3 and fake_telegram.sent_to(2**60) == []
+    assert len(fake_telegram.sent_to(FATIMA_ID)) == 5 and fake_telegram.sent_to(2**60) == []
     for field in ("chat id", "update_id", "contact's phone number", "callback data"):
         assert f"ignored a Telegram update whose {field} is beyond what Telegram sends" in caplog.text
     assert "9999999999" not in caplog.text and "ف" * 10 not in caplog.text
@@ -159,7 +171,7 @@ async def test_whatsapp_fields_at_and_beyond_their_limits(
     }
     await fatima.post({**unread, "Body": "س" * (LONGEST_TEXT + 1)})
     assert fatima.status == 200
-    assert too_long_in("ar") in "\n".join(fatima.heard) and "1. تسجيل أسرتي" in "\n".join(fatima.heard)
+    assert ar(KEPT) in "\n".join(fatima.heard) and ar(OFFERED) in "\n".join(fatima.heard)
 
     forger = OnWhatsApp(whatsapp, "+" + "9" * 499)  # a 'From' of 500 characters, signed
     await forger.post({"Body": "مرحبا"})
@@ -194,8 +206,8 @@ async def test_a_megabyte_on_telegram_is_cut_before_the_engine_reads_it(
     fatima = TelegramUser(fake_telegram, FATIMA_ID, deliver=post, clock=clock)
     await fatima.says("مرحبا")
     assert await post(fake_telegram.message(fatima, text="a" * MEGABYTE)) == 200
-    assert too_long_in("ar") in texts_to(fake_telegram, FATIMA_ID)[-1]
-    assert read_by_the_engine == [len("مرحبا"), LONGEST_TEXT]  # the rest never reached the turn
+    assert cut_in("\n".join(texts_to(fake_telegram, FATIMA_ID)))
+    assert read_by_the_engine == [len("مرحبا"), LONGEST_KEPT]  # the rest never reached the turn
 
     caplog.set_level(logging.WARNING, logger="bot.web")
     async with (
@@ -217,8 +229,8 @@ async def test_a_megabyte_on_whatsapp_is_cut_before_the_engine_reads_it(
     fatima = OnWhatsApp(whatsapp, "+966551234567")
     await fatima.says("مرحبا")
     await fatima.post({"Body": "a" * MEGABYTE})
-    assert fatima.status == 200 and too_long_in("ar") in "\n".join(fatima.heard)
-    assert read_by_the_engine == [len("مرحبا"), LONGEST_TEXT]
+    assert fatima.status == 200 and cut_in("\n".join(fatima.heard))
+    assert read_by_the_engine == [len("مرحبا"), LONGEST_KEPT]
 
     caplog.set_level(logging.WARNING, logger="bot.web")
     await fatima.post({"Body": "a" * (2 * MEGABYTE)})
@@ -234,7 +246,7 @@ async def test_in_the_terminal_too_a_long_line_is_not_read_and_the_question_is_a
     await fatima.chooses(ar("Register my family"))
     await fatima.says("ف" * MEGABYTE)
     assert too_long_in("ar") in fatima.heard and "ما اسمك الكامل؟" in fatima.heard
-    assert max(read_by_the_engine) == LONGEST_TEXT
+    assert max(read_by_the_engine) == LONGEST_KEPT
     await fatima.says("فاطمة أحمد الزهراني")
     assert "رقم هويتك" in fatima.heard  # nothing of the long line was kept
 
@@ -306,8 +318,13 @@ async def test_staff_are_asked_again_for_a_number_or_a_reason_too_large_not_cut(
     assert "With your reason, which she reads: المدرسة بعيدة عن منزلك" in huda.heard
 
 
-def test_an_inbound_text_is_never_longer_than_we_read() -> None:
-    long = Inbound(Channel.TERMINAL, "1", received_at=Clock().now, text="x" * (LONGEST_TEXT + 1))
-    exact = Inbound(Channel.TERMINAL, "1", received_at=Clock().now, text="x" * LONGEST_TEXT)
-    assert (len(long.text), long.too_long) == (LONGEST_TEXT, True)
-    assert (len(exact.text), exact.too_long) == (LONGEST_TEXT, False)
+def test_an_inbound_text_is_never_longer_than_we_keep() -> None:
+    def inbound(length: int) -> Inbound:
+        return Inbound(Channel.TERMINAL, "1", received_at=Clock().now, text="x" * length)
+
+    assert [(len(i.text), i.too_long, i.cut) for i in map(inbound, (LONGEST_TEXT, LONGEST_TEXT + 1))] == [
+        (LONGEST_TEXT, False, False),
+        (LONGEST_TEXT + 1, True, False),  # too long to read as an answer, kept whole for her office
+    ]
+    beyond = inbound(LONGEST_KEPT + 1)
+    assert (len(beyond.text), beyond.too_long, beyond.cut) == (LONGEST_KEPT, True, True)

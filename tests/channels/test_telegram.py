@@ -6,6 +6,7 @@ import asyncio
 import logging
 import signal
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,7 @@ from handlers.telegram.sender import TelegramSender
 from storage.db import Database
 from storage.models import Beneficiary, Conversation
 from tests.support.builders import FATIMA_ID, MARY_ID
+from tests.support.clock import READING
 from tests.support.fake_telegram import (
     TOKEN,
     FakeTelegram,
@@ -106,7 +108,7 @@ async def test_a_full_registration_in_arabic_by_polling(
         "+966551234567",
     )
     assert (family.office_code, family.health_certificate, family.canteen_interest) == ("jumum", True, False)
-    assert family.consented_at == clock.now
+    assert family.consented_at == clock.now - timedelta(seconds=READING)  # her «أوافق», before «حفظ»
 
 
 async def test_a_full_registration_in_english_by_webhook(

@@ -248,3 +248,17 @@ async def test_a_second_long_wait_is_told_again_and_a_reopened_question_waits_fr
     await database.run(lambda s: threads.reopen(s, Actor.staff("900"), thread, clock.now))
     [listed] = await database.run(lambda s: threads.inbox(s, OPERATOR))
     assert listed.thread.waiting_since == clock.now - timedelta(hours=9)  # her unanswered message still waits
+
+
+async def test_a_long_question_is_kept_whole_for_her_office(fatima: Person, database: Database) -> None:
+    await fatima.registers()
+    question = "السلام عليكم، " + "عندي استفسار طويل عن المقصف والدورة والشهادة الصحية. " * 110
+    assert len(question) > 5_700  # longer than a message we read as an answer
+    await fatima.says(question)
+    assert ar("Your message is long, so I cannot take it as an answer here. I kept it as you wrote it.") in (
+        fatima.heard
+    )
+    await fatima.chooses("أرسله إلى مكتبي")
+    assert "وصل سؤالك إلى مكتب مكة المكرمة" in fatima.heard
+    [(_office, _topic, _status, said)] = await threads_of(database)
+    assert said == f"family: {question.strip()}"  # whole, not cut

@@ -242,6 +242,10 @@ OPEN = list(range(8, 22))  # outside the quiet hours 22:00–08:00
         ("9 صباحا مساء", None),
         ("٩ ولا ١٠", None),
         ("بكرة", None),
+        ("بعد صلاة العشاء", 21),  # a prayer named with «صلاة»
+        ("بعد صلاه المغرب", 19),
+        ("قبل المغرب", 17),
+        ("قبل ٩", None),  # before a clock hour: which one is not said
     ],
 )
 def test_an_hour_typed_in_her_words(typed: str, hour: int | None) -> None:

@@ -6,6 +6,7 @@ right at least as often as it was (the floor)."""
 from __future__ import annotations
 
 from conversations.engine.engine import Engine
+from core.channel import Channel
 from office import event_notices
 from storage import events, tips
 from storage.audiences import Audience
@@ -91,6 +92,21 @@ async def test_a_yes_a_thumb_and_save_in_her_words(fatima: Person) -> None:
     await fatima.says("احفظ")
     assert "Your family is registered" not in fatima.heard
     assert ar("Main menu: what would you like to do?") in fatima.heard
+
+
+async def test_a_yes_sent_twice_answers_one_question_not_the_next(engine: Engine, clock: Clock) -> None:
+    amal = Person(engine, clock, address="+966551230000", channel=Channel.WHATSAPP)
+    await amal.says("مرحبا")
+    await amal.chooses(ar("Register my family"))
+    for answer in ("أمل سعيد", "1000000008", "0551230000", "مكة", "1", "تم"):
+        await amal.says(answer)
+    assert ar("Do you hold a food-handler health certificate?") in amal.heard
+    assert await amal.says_twice("نعم") == []  # the second «نعم»: sent before she saw the next question
+    await amal.says("لا")  # said after reading it: her answer to "run a school canteen?"
+    assert ar("School canteen") + ": " + ar("No") in amal.heard or "هل توافقين" in amal.heard
+    await amal.says("نعم")  # consent
+    assert ar("Health certificate") + ": " + ar("Yes") in amal.heard
+    assert ar("School canteen") + ": " + ar("No") in amal.heard
 
 
 async def test_no_to_the_office_offer_keeps_her_registration_and_her_quiz(

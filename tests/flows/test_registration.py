@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -17,6 +18,7 @@ from storage.beneficiaries import NewBeneficiary
 from storage.contacts import KnownContact
 from storage.db import Database
 from storage.models import Beneficiary, Conversation
+from tests.support.clock import READING
 from tests.support.people import Clock, Person, ar, en
 
 
@@ -87,7 +89,7 @@ async def test_full_registration_in_arabic_with_arabic_indic_digits(
     assert family.office_code == "jumum"
     assert [p.value for p in family.products] == ["cooked_meals", "drinks"]
     assert (family.health_certificate, family.canteen_interest, family.language) == (True, False, "ar")
-    assert family.consented_at == fatima.clock.now
+    assert family.consented_at == fatima.clock.now - timedelta(seconds=READING)  # her «أوافق», before «حفظ»
 
 
 async def test_full_registration_in_english_with_words_instead_of_numbers(

@@ -30,6 +30,7 @@ from aiohttp import web
 
 from bot.settings import Settings
 from handlers.telegram.webhook import TELEGRAM_WEBHOOK
+from tests.support.clock import reads
 
 if TYPE_CHECKING:
     from bot.service import Service
@@ -273,6 +274,7 @@ class TelegramUser:
         }
 
     async def _send(self, update: dict[str, Any]) -> None:
+        reads(self.clock)
         self.mark = len(self.fake.sent_to(self.id))
         await self.deliver(update)
 

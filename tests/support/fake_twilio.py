@@ -17,6 +17,7 @@ from twilio.request_validator import RequestValidator
 
 from bot.settings import Settings
 from handlers.whatsapp.webhook import WHATSAPP_WEBHOOK
+from tests.support.clock import reads
 
 if TYPE_CHECKING:
     from bot.service import Service
@@ -113,6 +114,7 @@ class OnWhatsApp:
     sent: int = 0
 
     async def post(self, form: dict[str, str], *, signature: str | None = None) -> None:
+        reads(self.service.clock)
         self.sent += 1
         params = {
             "From": f"whatsapp:{self.number}",

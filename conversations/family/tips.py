@@ -11,6 +11,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
+from conversations.engine import understanding
 from conversations.engine.screens import ANYTHING, TYPED, On, Screens, not_registered
 from conversations.engine.turn import Answer, FlowName, Turn
 from conversations.family import ask_office
@@ -18,6 +19,7 @@ from core.channel import Meaning, Offer
 from core.dates import off_the_hour, spoken_hour
 from core.i18n import N_, _
 from core.payloads import Options, Payload
+from core.text import fold
 from office import tips as office_tips
 from storage import tips
 from storage.models import QuizQuestion, Tip
@@ -181,6 +183,18 @@ def answer_question(turn: Turn, picked: QuizChoice) -> None:
     _finish(turn, str(at.get("topic")), score, len(questions))
 
 
+def no_such_answer(turn: Turn, answer: Answer) -> bool:
+    """A yes, a no or "I don't know" to a question whose answers are none of them («ايه», «لا», «ما ادري»)."""
+    hedges = understanding.words().hedges
+    said = understanding.yes_or_no(answer.text)
+    return said is not None or any(word in hedges for word in fold(answer.text).split(" "))
+
+
+def choose_an_answer(turn: Turn, answer: Answer) -> None:
+    turn.say(_("Please choose one of the answers, by its number or its words."))
+    question(turn)
+
+
 def _questions(turn: Turn) -> list[QuizQuestion]:
     return list(tips.quiz_of(turn.session, str(_at(turn).get("topic"))))
 
@@ -331,6 +345,7 @@ food_safety = Screens(
         On(TipsOption.NEXT, at=Step.READING, then=next_tip),
         On(TipsOption.QUIZ, at=Step.READING, then=take_quiz),
         On(QuizChoice, at=Step.QUIZZING, then=answer_question),
+        On(TYPED, at=Step.QUIZZING, when=no_such_answer, then=choose_an_answer),  # «ايه» to a quiz question
         On(TipsOption.DAILY, show=daily),
         On(TipHour, at=Step.DAILY, then=hour_chosen),
         On(TipsOption.STOP, at=Step.DAILY, then=stop_daily),

@@ -44,7 +44,7 @@ MEGABYTE = 1_000_000  # characters: with its envelope, under the body limit of a
 
 
 def cut_in(heard: str) -> bool:
-    """She was told that only the start of her message was kept (the number in it as the bot writes numbers)."""
+    """She was told only the start of her message was kept (the number in it as the bot writes numbers)."""
     said = ar(CUT, limit=LONGEST_KEPT)
     start, _, end = said.partition(str(LONGEST_KEPT))
     return start in heard and end in heard and str(LONGEST_KEPT) in heard

@@ -132,6 +132,9 @@ async def test_no_to_the_office_offer_keeps_her_registration_and_her_quiz(
     await fatima.says("كم مره لازم اغسل يدي باليوم")
     await fatima.says("لا")
     assert fatima.heard.endswith(question)  # the same question of the same quiz
+    await fatima.says("ايه")  # a yes is none of its answers: she is asked for one, not offered the office
+    assert ar("Please choose one of the answers, by its number or its words.") in fatima.heard
+    assert fatima.heard.endswith(question)
 
 
 async def test_stop_back_and_her_kunya(fatima: Person) -> None:

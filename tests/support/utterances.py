@@ -22,6 +22,7 @@ from conversations.engine.forms import PENDING, Abort, Form, Invalid
 from conversations.engine.turn import Answer, FlowName, Turn
 from conversations.engine.understanding import Intent, Understood, intent
 from conversations.family import library, wishes
+from conversations.family import tips as tips_flow
 from core.channel import Channel, Inbound, Meaning
 from core.i18n import use_language
 from core.text import fold
@@ -187,6 +188,8 @@ def outcome(session: Session, engine: Engine, place: Place, text: str) -> set[st
             return _value(turn, flow, Answer(text=text, choice=reading.choice))
         if reading.choice is not None:
             return _chosen(state.offered, reading.choice.pack())
+        if state.step == tips_flow.Step.QUIZZING and tips_flow.no_such_answer(turn, Answer(text=text)):
+            return {"asked-again"}  # «ايه» to a quiz question: its own row asks for one of the answers
         wish = intent(text)
         if wish is not None and wish.intent is not None and (not wish.others or wish.intent == "ask_office"):
             return _wished(wish)

@@ -16,6 +16,7 @@ from conversations.family.menu import home
 from conversations.family.my_details import change_details
 from conversations.family.registration import registration
 from conversations.family.services import services
+from conversations.family.subscription import subscription
 from conversations.family.tips import food_safety
 from conversations.family.trainings import trainings
 from conversations.staff.announcement_form import announce
@@ -49,6 +50,7 @@ def all_flows() -> Dialogue:
         change_details,
         ask_my_office,
         library,
+        subscription,
         # the staff chat's
         staff_home,
         staff_questions,

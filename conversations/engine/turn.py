@@ -55,6 +55,7 @@ class FlowName(StrEnum):
     CANTEENS = "canteens"
     ASK_OFFICE = "ask_office"
     LIBRARY = "library"  # an answer from the library: did it help?
+    SUBSCRIPTION = "subscription"  # "stop the messages?", asked when her words only nearly said it
     STAFF = "staff"  # the staff menu
     STAFF_QUESTIONS = "staff_questions"
     STAFF_REGISTRATIONS = "staff_registrations"
@@ -195,6 +196,31 @@ class Turn:
     @property
     def flows(self) -> Mapping[FlowName, Flow]:
         return self.dialogue.flows
+
+    def hold(self, key: str) -> None:
+        """Keep, under `key`, where she is (her flow and step) before a question aside from it: a library
+        answer's "did it help?", "stop the messages?"."""
+        self.remember(**{key: {"flow": self.conversation.flow, "step": self.step}})
+
+    def resume(self, key: str, answer: Answer | None = None) -> None:
+        """Back where `hold` kept her under `key` (the menu, if nowhere): her question asked again, or
+        `answer` read there. Nothing else she had (a draft, a quiz) is touched."""
+        self.back_to(key)
+        if answer is None:
+            self.flow.ask(self)
+        else:
+            self.flow.answer(self, answer)
+
+    def back_to(self, key: str) -> None:
+        """Where `hold` kept her under `key` (the menu, if nowhere), without asking anything yet."""
+        held = self.answers.get(key) or {}
+        kept = {name: value for name, value in self.answers.items() if name != key}
+        self.clear_answers()
+        self.remember(**kept)
+        flow, step = held.get("flow"), held.get("step")
+        if flow not in set(FlowName) or flow == self.conversation.flow:
+            flow, step = FlowName.HOME, None
+        self.conversation.flow, self.step = FlowName(flow), step
 
     def go(self, flow_name: FlowName, at: str | None = None) -> None:
         """Leave the current flow for another one and start it, or ask its question at step `at`."""

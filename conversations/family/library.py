@@ -94,10 +94,10 @@ def answered(turn: Turn, text: str, wish: Intent | None = None) -> bool:
     found = search(turn, text, wish)
     if not found:
         return False
-    held = {"flow": turn.conversation.flow, "step": turn.step}
     turn.say("\n\n".join(each.say(turn) for each in found))
+    turn.hold(HELD)
     turn.conversation.flow = FlowName.LIBRARY
-    turn.remember(**{ASKED: text, HELD: held})
+    turn.remember(**{ASKED: text})
     HELPED.ask(turn)
     return True
 
@@ -182,44 +182,34 @@ HELPED = Confirm(
 
 def helped(turn: Turn, chosen: Helped) -> None:
     turn.say(_("Glad to help."))
-    _back(turn)
+    _forget(turn)
+    turn.resume(HELD)
 
 
 def ask_my_office(turn: Turn, chosen: Helped) -> None:
     """Her question, in her own words, to her office: she chose to send it."""
     text = str(turn.answers.get(ASKED, ""))
     held = turn.answers.get(HELD) or {}
-    _forget(turn)
+    _forget(turn, HELD)
     turn.conversation.flow, turn.step = held.get("flow"), held.get("step")
-    ask_office.send_words(turn, text)
+    ask_office.send_words(turn, text)  # from where she asked: "no, do not send it" takes her back there
 
 
 def something_else(turn: Turn, chosen: Payload | Answer) -> None:
     """Anything else she sends is read where she was, as if the answer had not been asked about."""
-    _back(turn, chosen if isinstance(chosen, Answer) else Answer(text=turn.inbound.text, choice=chosen))
-
-
-def _back(turn: Turn, answer: Answer | None = None) -> None:
-    held = turn.answers.get(HELD) or {}
     _forget(turn)
-    flow = held.get("flow")
-    if flow not in set(FlowName) or flow == FlowName.LIBRARY:
-        flow = FlowName.HOME
-    turn.conversation.flow, turn.step = FlowName(flow), held.get("step")
-    if answer is None:
-        turn.flow.ask(turn)
-    else:
-        turn.flow.answer(turn, answer)
+    turn.resume(HELD, chosen if isinstance(chosen, Answer) else Answer(text=turn.inbound.text, choice=chosen))
 
 
-def _forget(turn: Turn) -> None:
-    kept = {key: value for key, value in turn.answers.items() if key not in (ASKED, HELD)}
+def _forget(turn: Turn, *also: str) -> None:
+    kept = {key: value for key, value in turn.answers.items() if key not in (ASKED, *also)}
     turn.clear_answers()
     turn.remember(**kept)
 
 
 def leave(turn: Turn) -> None:
-    _back(turn)
+    _forget(turn)
+    turn.resume(HELD)
 
 
 library = Screens(

@@ -26,7 +26,7 @@ from typing import TypeAlias
 from conversations.engine.engine import GlobalWord, act_on
 from conversations.engine.turn import Answer, FlowName, Turn
 from conversations.engine.understanding import Intent, Understood, intent
-from conversations.family import ask_office, library
+from conversations.family import ask_office, library, subscription
 from conversations.family.account import AccountOption
 from conversations.family.menu import MenuOption
 from core.channel import Meaning
@@ -132,10 +132,7 @@ def _global(turn: Turn, answer: Answer, found: Understood) -> None:
     assert found.intent is not None
     word = GLOBAL_WISHES[found.intent]
     if word in (GlobalWord.STOP, GlobalWord.START) and not found.sure:
-        turn.say(
-            _("To stop receiving announcements and tips, send “stop”; to receive them again, send “start”.")
-        )
-        turn.flow.ask(turn)
+        subscription.ask_first(turn, stop=word is GlobalWord.STOP)  # a near miss: asked first
         return
     act_on(turn, word)
 

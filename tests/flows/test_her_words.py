@@ -19,6 +19,10 @@ from tests.support.utterances import judge, reach, utterances
 # The set's figures when this floor was set: a change that reads fewer right, or takes one irreversible
 # step she did not ask for, fails here (bench/understanding.py shows which utterances it misses).
 FLOOR = 0.70
+STOPPED = (
+    "You will no longer receive announcements and tips. You can still write to us at any time; "
+    "send “start” to receive them again."
+)
 OFFERED = "I could not answer this myself. Shall I send it to your office? A person will answer you here."
 
 
@@ -137,15 +141,27 @@ async def test_no_to_the_office_offer_keeps_her_registration_and_her_quiz(
     assert fatima.heard.endswith(question)
 
 
+async def test_a_stop_nearly_said_is_asked_first_and_her_no_keeps_everything(fatima: Person) -> None:
+    await fatima.registers()
+    await fatima.chooses(ar("Food-safety tips"))
+    await fatima.says("اوقفو الرساءل")  # misspelt: asked, not done
+    assert (
+        ar("Do you want to stop receiving announcements and tips? You can still write to us.") in fatima.heard
+    )
+    assert fatima.options == [ar("No, keep them"), ar("Yes, stop them")]
+    await fatima.says("1")  # out of habit: the safe one
+    assert ar("Nothing was changed.") in fatima.heard
+    assert ar("Food-safety tips: choose a topic.") in fatima.heard  # where she was
+    await fatima.says("وقف الرسيل")
+    await fatima.chooses(ar("Yes, stop them"))
+    assert ar(STOPPED) in fatima.heard
+
+
 async def test_stop_back_and_her_kunya(fatima: Person) -> None:
     await fatima.registers(name="ام فهد")
     assert "ام فهد" in fatima.heard  # thanked as «ام فهد», not «ام»
     await fatima.says("وقف")
-    stopped = (
-        "You will no longer receive announcements and tips. You can still write to us at any time; "
-        "send “start” to receive them again."
-    )
-    assert ar(stopped) in fatima.heard
+    assert ar(STOPPED) in fatima.heard
     await fatima.chooses(ar("My account"))
     await fatima.says("رجوع")
     assert ar("Main menu: what would you like to do?") in fatima.heard

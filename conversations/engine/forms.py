@@ -17,7 +17,7 @@ from babel.lists import format_list
 
 from conversations.engine import understanding
 from conversations.engine.options import match_many, offered_payloads
-from conversations.engine.turn import Answer, FlowName, Turn
+from conversations.engine.turn import Answer, FlowName, Turn, match_keys
 from core import payloads
 from core.channel import Meaning, Offer
 from core.i18n import N_, LazyText, _, current_language
@@ -476,13 +476,23 @@ class Form:
         )
 
     def _answer_review(self, turn: Turn, answer: Answer, draft: dict[str, Any]) -> None:
-        if answer.choice == FormOption.CHANGE:
+        named = self.named_answer(turn, answer.text) if answer.choice is None else None
+        if named is not None:  # «الاسم غلط», «ابي اغير الجوال»: that answer, to change it
+            self._answer_pick(turn, Answer(text=answer.text, choice=ChangeAnswer(named.name)), draft)
+        elif answer.choice == FormOption.CHANGE:
             self._pick(turn, draft)
         elif answer.choice == FormOption.SAVE:
             self._complete(turn, draft)
         else:
             turn.say(_("Please choose “Save” or “Change an answer”."))
             self._review(turn, draft)
+
+    def named_answer(self, turn: Turn, text: str) -> Field | None:
+        """The one answer of the summary her words name («الاسم غلط», «غلطت في المكتب»); None for none."""
+        editable = {ChangeAnswer(f.name).pack(): f for f in self._editable(turn)}
+        labels = [{"payload": packed, "labels": match_keys(f.label, ())} for packed, f in editable.items()]
+        named = understanding.mentioned(labels, text)
+        return None if named is None else editable[named]
 
     def _pick(self, turn: Turn, draft: dict[str, Any]) -> None:
         turn.step = PICK

@@ -18,6 +18,7 @@ from conversations.engine.choices import OfficeChoice, office_options
 from conversations.engine.forms import Form
 from conversations.engine.screens import ANYTHING, TYPED, Confirm, On, Screens
 from conversations.engine.turn import Answer, FlowName, Turn
+from conversations.engine.understanding import plain
 from conversations.family.registration import imported_contact
 from core.channel import LARGEST_MEDIA, LONGEST_KEPT, Media, Offer
 from core.dates import hours_text, is_open
@@ -69,10 +70,15 @@ def said_now(turn: Turn, text: str | None = None) -> list[dict[str, Any]]:
     return [{"text": words if number == 0 else "", "media": media} for number, media in enumerate(files)]
 
 
+def has_words(text: str) -> bool:
+    """Whether she wrote words, rather than a stray number, a letter, or one key held down ("ؤؤؤؤ")."""
+    return sum(character.isalpha() for character in plain(text)) >= 2
+
+
 def not_understood(turn: Turn, answer: Answer) -> None:
     """What she wrote on a screen that cannot read it: words are offered to her office; a stray number or
     letter is asked again."""
-    if sum(character.isalpha() for character in answer.text) >= 2:
+    if has_words(answer.text):
         offer(turn, answer.text)
     else:
         turn.say(_("Sorry, I did not understand that. Please choose from the menu by typing a number."))

@@ -18,10 +18,10 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from conversations.engine.engine import Engine, GlobalWord, read
-from conversations.engine.forms import PENDING, Abort, Form, Invalid
+from conversations.engine.forms import PENDING, REVIEW, Abort, Form, FormOption, Invalid
 from conversations.engine.turn import Answer, FlowName, Turn
 from conversations.engine.understanding import Intent, Understood, intent
-from conversations.family import library, wishes
+from conversations.family import ask_office, library, wishes
 from conversations.family import tips as tips_flow
 from core.channel import Channel, Inbound, Meaning
 from core.i18n import use_language
@@ -188,6 +188,10 @@ def outcome(session: Session, engine: Engine, place: Place, text: str) -> set[st
             return _value(turn, flow, Answer(text=text, choice=reading.choice))
         if reading.choice is not None:
             return _chosen(state.offered, reading.choice.pack())
+        if isinstance(flow, Form):  # its summary: an answer her words name, or asked again (no wishes here)
+            named = flow.named_answer(turn, text) if state.step == REVIEW else None
+            change = _chosen(state.offered, FormOption.CHANGE.pack()) if named else set()
+            return change | {f"field:{named.name}"} if named else {"asked-again"}
         if state.step == tips_flow.Step.QUIZZING and tips_flow.no_such_answer(turn, Answer(text=text)):
             return {"asked-again"}  # «ايه» to a quiz question: its own row asks for one of the answers
         wish = intent(text)
@@ -199,7 +203,7 @@ def outcome(session: Session, engine: Engine, place: Place, text: str) -> set[st
             return {f"answer:{each.key}" for each in found}
         if wish is not None and wish.intent is not None:
             return _wished(wish)
-        return {"office"} if sum(c.isalpha() for c in text) >= 2 else {"asked-again"}
+        return {"office"} if ask_office.has_words(text) else {"asked-again"}
 
 
 def _wished(wish: Understood) -> set[str]:

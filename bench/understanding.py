@@ -3,6 +3,7 @@ it (tests/support/utterances.py), and a whole turn timed for each at the menu.
 
     .venv/bin/python bench/understanding.py            # the figures
     .venv/bin/python bench/understanding.py --misses   # and each utterance read wrong
+    .venv/bin/python bench/understanding.py --unseen   # the set written after tuning (utterances-unseen.tsv)
 
 Reports the share read right, the share that reaches the office's inbox, the wrong irreversible actions
 (a "yes" to withdrawing, a "no" to an invitation, that she did not say), and the turn's p50/p99.
@@ -27,16 +28,16 @@ from core.channel import Channel, Inbound
 from storage import conversations as saved
 from storage.db import Database
 from tests.support.people import Clock
-from tests.support.utterances import judge, reach, utterances
+from tests.support.utterances import UNSEEN, UTTERANCES, judge, reach, utterances
 
 
-async def main(show_misses: bool) -> None:
+async def main(show_misses: bool, unseen: bool) -> None:
     with tempfile.TemporaryDirectory() as folder:
         database = Database(f"sqlite:///{folder}/bench.db")
         await database.migrate()
         clock = Clock()
         engine = Engine(database, all_flows())
-        said = utterances()
+        said = utterances(UNSEEN if unseen else UTTERANCES)
         places = await reach(database, engine, clock, said)
         figures = await database.run(lambda s: judge(s, engine, places, said))
         print(f"utterances: {figures.total}")
@@ -93,4 +94,6 @@ async def main(show_misses: bool) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--misses", action="store_true")
-    asyncio.run(main(parser.parse_args().misses))
+    parser.add_argument("--unseen", action="store_true")
+    arguments = parser.parse_args()
+    asyncio.run(main(arguments.misses, arguments.unseen))

@@ -37,6 +37,7 @@ from tests.support.builders import FORUM, girls_school, national_id
 from tests.support.people import Clock, Person
 
 UTTERANCES = Path(__file__).resolve().parents[1] / "data" / "utterances.tsv"
+UNSEEN = UTTERANCES.with_name("utterances-unseen.tsv")  # written after the tuning, never tuned on
 IRREVERSIBLE = {"withdraw-confirm": "yes", "rsvp": "no"}  # where a wrong "yes" or "no" is not undone lightly
 WORD_INTENTS = {
     GlobalWord.HELP: "help",

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from bot.cli.arguments import in_english
 from conversations.engine.engine import Engine
 from conversations.flows import all_flows
+from core.dates import short_time
 from core.domain import ApplicationStatus, GuestStatus, StaffRole, Verification
 from office import canteens, event_notices, registrations
 from office import events as event_actions
@@ -247,10 +248,13 @@ async def test_a_decision_confirmed_on_screen_is_refused_when_another_came_meanw
     assert "Decide “accepted” for فاطمة أحمد الزهراني?" in huda.heard  # no decision yet to reverse
 
     clock.advance(minutes=3)
+    decided_at = short_time(clock.now)
     await database.run(decide(ApplicationStatus.REJECTED, clock))  # another staff member, on the command line
     clock.advance(minutes=1)
     await huda.chooses("Yes, decide it")
-    meanwhile = "Nothing was changed: meanwhile it was decided “not accepted” (09:03). Look at it again"
+    meanwhile = (
+        f"Nothing was changed: meanwhile it was decided “not accepted” ({decided_at}). Look at it again"
+    )
     assert f"{meanwhile} before deciding." in huda.heard
     assert "فاطمة أحمد الزهراني · not accepted" in huda.options
     assert await status_of(database) == "rejected" and await told(database) == ["canteen_rejected"]
@@ -374,9 +378,10 @@ async def test_the_office_verifies_details_she_changed_after_it_opened_them(
     await fatima.chooses(ar("Name"))
     await fatima.says("فاطمة أحمد الغامدي")
     await fatima.chooses(ar("Save"))
+    changed_at = short_time(clock.now)
     clock.advance(minutes=1)
     await huda.chooses("Verify")
-    changed = "Nothing was changed: she changed her registration at 09:07, after you opened it."
+    changed = f"Nothing was changed: she changed her registration at {changed_at}, after you opened it."
     assert f"{changed} Here it is as it is now." in huda.heard
     assert "فاطمة أحمد الغامدي" in huda.heard  # her details as they are now, to check
     family = await her_registration(database)

@@ -18,7 +18,7 @@ from conversations.family import ask_office
 from core.channel import Meaning, Offer
 from core.dates import off_the_hour, spoken_hour
 from core.i18n import N_, _
-from core.payloads import Options, Payload
+from core.payloads import Options, Payload, parse
 from core.text import fold
 from office import tips as office_tips
 from storage import tips
@@ -190,6 +190,17 @@ def no_such_answer(turn: Turn, answer: Answer) -> bool:
     return said is not None or any(word in hedges for word in fold(answer.text).split(" "))
 
 
+def named_choice(turn: Turn, answer: Answer) -> bool:
+    """Her answer names one choice by a word only it has («بعد ما اخلص»: "when the cooking is finished")."""
+    return understanding.mentioned(turn.conversation.offered, answer.text) is not None
+
+
+def answer_named(turn: Turn, answer: Answer) -> None:
+    named = parse(understanding.mentioned(turn.conversation.offered, answer.text))
+    assert isinstance(named, QuizChoice)
+    answer_question(turn, named)
+
+
 def choose_an_answer(turn: Turn, answer: Answer) -> None:
     turn.say(_("Please choose one of the answers, by its number or its words."))
     question(turn)
@@ -346,6 +357,7 @@ food_safety = Screens(
         On(TipsOption.QUIZ, at=Step.READING, then=take_quiz),
         On(QuizChoice, at=Step.QUIZZING, then=answer_question),
         On(TYPED, at=Step.QUIZZING, when=no_such_answer, then=choose_an_answer),  # «ايه» to a quiz question
+        On(TYPED, at=Step.QUIZZING, when=named_choice, then=answer_named),
         On(TipsOption.DAILY, show=daily),
         On(TipHour, at=Step.DAILY, then=hour_chosen),
         On(TipsOption.STOP, at=Step.DAILY, then=stop_daily),

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from conversations.engine.engine import Engine, GlobalWord, read
 from conversations.engine.forms import PENDING, REVIEW, Abort, Form, FormOption, Invalid
 from conversations.engine.turn import Answer, FlowName, Turn
-from conversations.engine.understanding import Intent, Understood, intent
+from conversations.engine.understanding import Intent, Understood, intent, mentioned
 from conversations.family import ask_office, library, wishes
 from conversations.family import tips as tips_flow
 from core.channel import Channel, Inbound, Meaning
@@ -195,6 +195,8 @@ def outcome(session: Session, engine: Engine, place: Place, text: str) -> set[st
             return change | {f"field:{named.name}"} if named else {"asked-again"}
         if state.step == tips_flow.Step.QUIZZING and tips_flow.no_such_answer(turn, Answer(text=text)):
             return {"asked-again"}  # «ايه» to a quiz question: its own row asks for one of the answers
+        if state.step == tips_flow.Step.QUIZZING and tips_flow.named_choice(turn, Answer(text=text)):
+            return _chosen(state.offered, str(mentioned(state.offered, text)))  # its row: a choice named
         wish = intent(text)
         if wish is not None and wish.intent is not None and (not wish.others or wish.intent == "ask_office"):
             return _wished(wish)

@@ -106,6 +106,7 @@ class Offer:
     payload: Payload
     aliases: tuple[str, ...] = ()  # other words for it, such as an office's name in the other language
     means: Meaning | None = None
+    firm: bool = False  # a step not undone lightly: a soft yes («ان شاء الله») does not choose it
     packed: str = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

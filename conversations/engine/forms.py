@@ -16,7 +16,7 @@ from typing import Any
 from babel.lists import format_list
 
 from conversations.engine import understanding
-from conversations.engine.options import match_many, offered_payloads
+from conversations.engine.options import match_many
 from conversations.engine.turn import Answer, FlowName, Turn, match_keys
 from core import payloads
 from core.channel import Meaning, Offer
@@ -221,8 +221,11 @@ def yes_or_no(turn: Turn, answer: Answer, yes: Payload, no: Payload) -> Payload 
     only while the confirmation is what she was last offered: an invitation that came since asks its own."""
     if answer.choice in (yes, no):
         return answer.choice
-    if answer.choice is None and yes.pack() in offered_payloads(turn.conversation.offered):
+    offered = {str(option["payload"]): option for option in turn.conversation.offered}
+    if answer.choice is None and yes.pack() in offered:
         said = understanding.yes_or_no(answer.text)
+        if said is Meaning.YES and offered[yes.pack()].get("firm") and understanding.soft_yes(answer.text):
+            return None  # «ان شاء الله» to "delete your data?": asked again, plainly
         if said is not None:
             return yes if said is Meaning.YES else no
     return None

@@ -124,7 +124,8 @@ class Confirm:
     safe_first: bool = False  # "no" as option 1: a "1" typed out of habit keeps things as they are
 
     def __post_init__(self) -> None:  # her "ايه" or "👍" finds the yes, her "لا" or "ما ابي" the no
-        object.__setattr__(self, "yes", replace(self.yes, means=Meaning.YES))
+        # Not undone lightly (`safe_first`): «ان شاء الله», which may mean "maybe", is not a yes here.
+        object.__setattr__(self, "yes", replace(self.yes, means=Meaning.YES, firm=self.safe_first))
         object.__setattr__(self, "no", replace(self.no, means=Meaning.NO))
 
     def ask(self, turn: Turn) -> None:

@@ -189,6 +189,7 @@ class Turn:
                 "labels": match_keys(offer.label, offer.aliases + other_words(offer.packed)),
             }
             | ({} if offer.means is None else {"means": offer.means.value})
+            | ({"firm": True} if offer.firm else {})
             | ({} if numbered else {"unnumbered": True})
             for offer in offers
         ]

@@ -81,6 +81,7 @@ class Words:
     hedges: frozenset[str]
     yes: frozenset[str]
     yes_phrases: tuple[str, ...]  # the yeses of several words, found inside a message
+    soft: tuple[str, ...]  # yeses that may mean "maybe" («ان شاء الله»): not enough for a step not undone
     no: frozenset[str]
     yes_emoji: frozenset[str]
     no_emoji: frozenset[str]
@@ -113,6 +114,7 @@ def words() -> Words:
         hedges=frozenset(fold(word) for word in data["hedges"]),
         yes=frozenset(fold(word) for word in (*data["yes"]["words"], *data["yes"]["phrases"])),
         yes_phrases=tuple(fold(phrase) for phrase in data["yes"]["phrases"] if " " in fold(phrase)),
+        soft=tuple(fold(phrase) for phrase in data["yes"]["soft"]),
         no=frozenset(fold(word) for word in (*data["no"]["words"], *data["no"]["phrases"])),
         yes_emoji=frozenset(data["yes"]["emoji"]),
         no_emoji=frozenset(data["no"]["emoji"]),
@@ -263,6 +265,17 @@ _YES_MARKS = frozenset("👍✅✔👌🆗\ufe0f🏻🏼🏽🏾🏿")
 _NO_MARKS = frozenset("👎❌✖🚫\ufe0f🏻🏼🏽🏾🏿")
 
 
+def soft_yes(text: str) -> bool:
+    """Whether her yes is only one that may mean "maybe" («ان شاء الله», «طيب», "why not"): no firm yes word
+    («نعم», «ايه», «اكيد») beside it."""
+    known = words()
+    folded = plain(normalise(text))
+    if not any(f" {phrase} " in f" {folded} " for phrase in known.soft):
+        return False
+    firm = known.yes - set(known.soft)
+    return not any(word in firm for word in folded.split(" "))
+
+
 def position(text: str, count: int) -> int | None:
     """The 0-based place of the option she names by its place: «الثاني», «رقم ٣», «خيار 2», "the last";
     None if she names none of the `count`."""
@@ -294,7 +307,7 @@ def pick(offered: Sequence[dict[str, Any]], text: str) -> Understood | None:
     said = yes_or_no(text)
     if said is not None:
         meant = [option for option in offered if option.get("means") == said.value]
-        if len(meant) == 1:
+        if len(meant) == 1 and not (meant[0].get("firm") and soft_yes(text)):
             return Understood(payload=str(meant[0]["payload"]))
     numbered = not offered[0].get("unnumbered")
     place = position(text, len(offered)) if numbered else None

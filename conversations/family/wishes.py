@@ -21,11 +21,12 @@ back          the screen's way back, else the menu     the screen's way back, el
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import TypeAlias
 
 from conversations.engine.engine import GlobalWord, act_on
 from conversations.engine.turn import Answer, FlowName, Turn
-from conversations.engine.understanding import Intent, Understood, intent
+from conversations.engine.understanding import Intent, Understood, intent, negated
 from conversations.family import ask_office, library, subscription
 from conversations.family.account import AccountOption
 from conversations.family.menu import MenuOption
@@ -62,8 +63,7 @@ def wished(turn: Turn, answer: Answer) -> bool:
     message. False if they say nothing of these (her office is offered them)."""
     if turn.rights is not None:
         return False
-    found = intent(answer.text)
-    wish = None if found is None or found.intent is None else found
+    wish = her_wish(answer.text)
     if wish is not None and (not wish.others or wish.intent is Intent.ASK_OFFICE):
         return _do(turn, answer, wish)  # "ابي اكلم موظفة عن الدورة": a person, not the library
     if ask_office.answering_office(turn, answer.text):
@@ -71,6 +71,15 @@ def wished(turn: Turn, answer: Answer) -> bool:
     if library.answered(turn, answer.text, wish.intent if wish is not None else None):
         return True
     return wish is not None and _do(turn, answer, wish)
+
+
+def her_wish(text: str) -> Understood | None:
+    """The wish her words say (`understanding.intent`); a "not" beside it («لا توقفون الرسايل», «ما ابي
+    الدورات») makes a stop or a start one to ask about, and anything else no wish."""
+    found = intent(text)
+    if found is None or found.intent is None or not negated(text):
+        return None if found is None or found.intent is None else found
+    return replace(found, sure=False) if found.intent in (Intent.STOP, Intent.START) else None
 
 
 def _do(turn: Turn, answer: Answer, found: Understood) -> bool:

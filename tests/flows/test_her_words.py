@@ -8,7 +8,7 @@ from __future__ import annotations
 from conversations.engine.engine import Engine
 from core.channel import Channel
 from office import event_notices
-from storage import events, tips
+from storage import beneficiaries, events, tips
 from storage.audiences import Audience
 from storage.db import Database
 from tests.support.builders import FORUM, START
@@ -158,6 +158,25 @@ async def test_a_stop_nearly_said_is_asked_first_and_her_no_keeps_everything(fat
     await fatima.says("وقف الرسيل")
     await fatima.chooses(ar("Yes, stop them"))
     assert ar(STOPPED) in fatima.heard
+
+
+async def test_dont_stop_does_not_stop_and_a_maybe_deletes_nothing(
+    fatima: Person, database: Database
+) -> None:
+    await fatima.registers()
+    await fatima.says("لا توقفون الرسايل")  # "don't stop the messages"
+    assert ar(STOPPED) not in fatima.heard
+    await fatima.chooses(ar("No, keep them"))
+    assert ar("Nothing was changed.") in fatima.heard
+    await fatima.chooses(ar("My account"))
+    await fatima.chooses(ar("Delete my data"))
+    await fatima.says("ان شاء الله")  # often a polite "maybe": not a yes to what cannot be undone
+    assert ar(
+        "All your data has been deleted. If you write to us again, we will welcome you as new."
+    ) not in (fatima.heard)
+    assert await database.run(lambda s: beneficiaries.beneficiary(s, 1)) is not None
+    await fatima.says("نعم")
+    assert await database.run(lambda s: beneficiaries.beneficiary(s, 1)) is None
 
 
 async def test_stop_back_and_her_kunya(fatima: Person) -> None:

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from conversations.engine.engine import Engine, GlobalWord, read
 from conversations.engine.forms import PENDING, REVIEW, Abort, Form, FormOption, Invalid
 from conversations.engine.turn import Answer, FlowName, Turn
-from conversations.engine.understanding import Intent, Understood, intent, mentioned
+from conversations.engine.understanding import Intent, Understood, mentioned
 from conversations.family import ask_office, library, wishes
 from conversations.family import tips as tips_flow
 from core.channel import Channel, Inbound, Meaning
@@ -197,7 +197,7 @@ def outcome(session: Session, engine: Engine, place: Place, text: str) -> set[st
             return {"asked-again"}  # «ايه» to a quiz question: its own row asks for one of the answers
         if state.step == tips_flow.Step.QUIZZING and tips_flow.named_choice(turn, Answer(text=text)):
             return _chosen(state.offered, str(mentioned(state.offered, text)))  # its row: a choice named
-        wish = intent(text)
+        wish = wishes.her_wish(text)
         if wish is not None and wish.intent is not None and (not wish.others or wish.intent == "ask_office"):
             return _wished(wish)
         # as `wishes.wished`: a question the library answers plainly

@@ -155,7 +155,11 @@ class Index:
         asked = [(term, counts) for term, counts in self._asked(text) if term not in besides]
         if len(asked) < 2:
             return ()  # one word is a wish ("مقاصف"), not a question
-        whole = sum(self._weight(term) for term, _counts in asked)
+        # A question word («وين», «كم») says which of her pages she asks about; it is not a part of her
+        # question that a tip must answer.
+        whole = sum(
+            self._weight(term) for term, _counts in asked if term not in library_words().question_words
+        )
         ranked = sorted(
             (self._score(place, asked, whole) for place in range(len(self.bags))),
             key=lambda found: found.score,
@@ -203,7 +207,7 @@ class Index:
             matched += 1
             weight = self.weights[term]
             score += counts * weight * times * (K1 + 1) / (times + K1 * (1 - B + B * length / self.average))
-            answered += counts * weight
+            answered += 0.0 if term in library_words().question_words else counts * weight
         return Found(self.keys[place], score, answered / whole if whole else 0.0, matched)
 
 

@@ -38,6 +38,14 @@ async def test_a_food_safety_question_is_answered_from_the_tips_and_no_sends_her
     assert ar("Glad to help.") in fatima.heard
     assert ar("Main menu: what would you like to do?") in fatima.heard  # back where she asked
 
+    for question, tip in (
+        ("كيف اسخن الاكل البايت؟", "إذا أعدتِ تسخين طعام مطبوخ، فسخّنيه جيدًا حتى تصل الحرارة إلى كل أجزائه."),
+        ("وين احط اللحم النيء بالثلاجه؟", "ضعي اللحم النيء في الثلاجة داخل وعاء مغلق"),
+    ):
+        await fatima.says(question)
+        assert tip in fatima.heard, question
+        await fatima.says("نعم")
+
     await fatima.says("كيف اذوب اللحم المجمد؟ اطلعه على الرخام؟")
     await fatima.says("لا")  # it did not help: her words, as she wrote them, to her office
     assert "وصل سؤالك إلى مكتب مكة المكرمة" in fatima.heard

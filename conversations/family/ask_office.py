@@ -17,8 +17,9 @@ from typing import Any
 from conversations.engine.choices import OfficeChoice, office_options
 from conversations.engine.forms import Form
 from conversations.engine.screens import ANYTHING, TYPED, Confirm, On, Screens
+from conversations.engine.search import asks
 from conversations.engine.turn import Answer, FlowName, Turn
-from conversations.engine.understanding import plain
+from conversations.engine.understanding import Intent, intent, negated, plain
 from conversations.family.registration import imported_contact
 from core.channel import LARGEST_MEDIA, LONGEST_KEPT, Media, Offer
 from core.dates import hours_text, is_open
@@ -105,9 +106,10 @@ def answering_office(turn: Turn, text: str) -> bool:
     thread = threads.open_thread(turn.session, turn.inbound.channel.value, turn.inbound.address)
     if thread is None or threads.last_answer(turn.session, thread.id) is None:
         return False
+    held = {"flow": turn.conversation.flow, "step": turn.step}
     turn.conversation.flow, turn.step = FlowName.ASK_OFFICE, Step.OPEN
-    turn.remember(**{ASKED: said_now(turn, text)})
-    send(turn)
+    turn.remember(**{ASKED: said_now(turn, text), HELD: held})
+    send(turn)  # and back to the screen she wrote it on
     return True
 
 
@@ -274,12 +276,26 @@ def not_an_office(turn: Turn, chosen: object) -> None:
 
 
 def write(turn: Turn, answer: Answer) -> None:
-    """Writing, or her open question: what she sends goes to her office."""
+    """Writing, or her open question: what she sends goes to her office; a wish said plainly («ابي اشوف
+    الدورات») is done instead."""
     if not turn.inbound.media and sum(c.isalnum() for c in answer.text) < 2:  # "1", "؟": nothing to add
         ask_my_office.ask(turn)
         return
+    if turn.step == Step.OPEN and _plain_wish(answer.text):  # her question sent, she wants to go on
+        forget(turn)
+        if turn.dialogue.wishes(turn, answer):
+            return
     turn.remember(**{ASKED: turn.answers.get(ASKED, []) + said_now(turn, answer.text)})
     send(turn)
+
+
+def _plain_wish(text: str) -> bool:
+    """A wish said plainly, and nothing more («ابي اشوف الدورات»), other than to write here; a question
+    («كيف اسجل اسرتي؟») is for her office."""
+    wish = intent(text)
+    if wish is None or not wish.sure or wish.others or negated(text) or asks(text):
+        return False
+    return wish.intent is not Intent.ASK_OFFICE
 
 
 def media(turn: Turn) -> None:
@@ -310,8 +326,15 @@ def send(turn: Turn) -> None:
     thread, new = threads.ask(turn.session, asker, turn.answers.get(TOPIC, "other"), said, turn.now)
     _too_large(turn)
     name = _office_name(turn, thread.office_code)
+    back = _place(turn.answers.get(HELD))
     forget(turn)
     turn.step = Step.OPEN
+    if back is not None:  # asked from a screen (a quiz, her registration, a canteen): back to it
+        went = _("Your question reached %(office)s. A person will answer you here.", office=name)
+        turn.say(went if new else _("Added to your question to %(office)s.", office=name))
+        turn.conversation.flow, turn.step = back
+        turn.flow.ask(turn)
+        return
     if not new:
         turn.say(_("Added to your question. Write more, or type “menu” to go back."))
         return
@@ -338,6 +361,14 @@ def leave(turn: Turn) -> None:
     if threads.open_thread(turn.session, turn.inbound.channel.value, turn.inbound.address) is not None:
         turn.say(_("Your question stays with your office, which will answer you here."))
     turn.go(FlowName.HOME)
+
+
+def _place(held: Any) -> tuple[FlowName, str | None] | None:
+    """Where she was when her words went to her office, if a screen of its own (not the menu, nor here)."""
+    flow = held.get("flow") if isinstance(held, dict) else None
+    if flow not in set(FlowName) or flow in (FlowName.HOME, FlowName.ASK_OFFICE):
+        return None
+    return FlowName(flow), held.get("step")
 
 
 def _media(kept: dict[str, Any] | None) -> Media | None:

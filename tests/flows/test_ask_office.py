@@ -14,7 +14,7 @@ from core.domain import StaffRole
 from office import canteens, offices, threads
 from office.errors import NotFound, Refused
 from office.rights import OPERATOR, Actor
-from storage import staff
+from storage import staff, tips
 from storage.db import Database
 from storage.models import Delivery, ThreadMessage
 from tests.support.builders import girls_school
@@ -262,3 +262,24 @@ async def test_a_long_question_is_kept_whole_for_her_office(fatima: Person, data
     assert "وصل سؤالك إلى مكتب مكة المكرمة" in fatima.heard
     [(_office, _topic, _status, said)] = await threads_of(database)
     assert said == f"family: {question.strip()}"  # whole, not cut
+
+
+async def test_a_question_sent_from_a_quiz_takes_her_back_to_the_quiz(
+    fatima: Person, database: Database
+) -> None:
+    await database.run(tips.load_shipped)
+    await fatima.registers()
+    await fatima.chooses(ar("Food-safety tips"))
+    await fatima.says("الحفاظ على النظافة")
+    await fatima.chooses(ar("Take the quiz"))
+    question = fatima.heard
+    await fatima.says("متى يصرفون الضمان هالشهر")  # nothing the bot knows: offered to her office
+    await fatima.says("ايه ارسليه")
+    assert ar("Your question reached %(office)s. A person will answer you here.", office="مكة المكرمة") in (
+        fatima.heard
+    )
+    assert fatima.heard.endswith(question)  # back at the quiz's question
+    await fatima.says("الثاني")  # her answer to it, not more words for her office
+    assert fatima.heard.startswith("✅")
+    [(_office, _topic, _status, said)] = await threads_of(database)
+    assert said == "family: متى يصرفون الضمان هالشهر"

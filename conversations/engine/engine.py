@@ -54,7 +54,7 @@ Respond = Callable[[list[Reply]], Awaitable[None]]
 class GlobalWord(Enum):
     HELP = ("help", "مساعدة", "مساعده", "?", "؟")
     MENU = ("menu", "main menu", "القائمة", "قائمة", "القائمة الرئيسية")
-    CANCEL = ("cancel", "إلغاء", "الغاء", "إلغاء الأمر")
+    CANCEL = ("cancel", "إلغاء", "الغاء", "إلغاء الأمر", "الغي", "ألغي", "كنسل", "خلاص الغي")
     # In a form: the previous question, its answer kept. Elsewhere these are ordinary words ("Back" options).
     BACK = ("back", "go back", "previous", "رجوع", "الرجوع", "ارجع", "ارجعي", "السابق", "السؤال السابق")
     LANGUAGE = ("language", "اللغة", "لغة", "change language", "تغيير اللغة")
@@ -276,6 +276,13 @@ def _first_message(turn: Turn) -> None:
     _subscription_in(turn)
     if turn.inbound.media and turn.dialogue.handoff is not None:  # her first message a voice note: not lost
         turn.dialogue.handoff.files(turn)
+    elif word is None and _says_more_than_hello(turn.inbound.text):
+        _route(turn)  # «ابغى اسجل», «كيف اسجل؟» as a first message: welcomed, then read as any message
+
+
+def _says_more_than_hello(text: str) -> bool:
+    said = normalise(text)
+    return courtesy(said) is None and sum(character.isalpha() for character in said) >= 2
 
 
 def _subscription_in(turn: Turn) -> None:

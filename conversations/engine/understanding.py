@@ -186,6 +186,7 @@ def bare(word: str) -> str:
 
 
 _PERSONS = "اينت"
+_JOINED = "بلفك"  # a letter joined to the word after it: «بمكه» (in Makkah), «لجده», «فالجموم»
 
 
 def _covered(typed: Sequence[str], known: Iterable[str]) -> tuple[int, bool] | None:
@@ -355,6 +356,7 @@ def mentioned(offered: Sequence[dict[str, Any]], text: str) -> str | None:
     same = words().same
     hers = {same.get(word, word) for word in stems(text)}
     hers |= {bare(word) for word in hers}
+    hers |= {stem(word[1:]) for word in fold(text).split(" ") if len(word) > 3 and word[0] in _JOINED}
     owners: dict[str, set[str]] = {}
     for option in offered:
         for label in option["labels"]:

@@ -46,6 +46,9 @@ async def test_at_the_menu_her_words_reach_the_screen_a_tap_would(fatima: Person
     await mary.says("مرحبا")
     await mary.says("ابغى اسجل")
     assert ar("What is your full name?") in mary.heard
+    huda = Person(fatima.engine, fatima.clock, address="966500000010")
+    await huda.says("السلام عليكم ابغى اسجل")  # her very first message
+    assert "وعليكم السلام" in huda.heard and ar("What is your full name?") in huda.heard
     await fatima.registers()
     await same_as_tapping(fatima, "Trainings", "ابي اشوف الدورات")
     await same_as_tapping(fatima, "Canteen opportunities", "وش عندكم مقاصف")
@@ -86,7 +89,7 @@ async def test_a_yes_a_thumb_and_save_in_her_words(fatima: Person) -> None:
     await fatima.chooses(ar("Register my family"))
     for answer in ("فاطمة أحمد الزهراني", "1000000008", "جوالي ٠٥٥٥١٢٣٤٥٦"):  # a mobile inside a sentence
         await fatima.says(answer)
-    await fatima.chooses("مكة")
+    await fatima.says("انا ساكنه بمكه")  # her office, inside a sentence
     await fatima.says("1")
     await fatima.chooses(ar("Done"))
     await fatima.says("👍")  # a health certificate: yes

@@ -403,6 +403,26 @@ def sent_to(session: Session, beneficiary_id: int, limit: int) -> list[tuple[Del
     )
 
 
+def asked_since(
+    session: Session, beneficiary_id: int, channel: str, address: str, since: datetime
+) -> list[str]:
+    """The options (packed) of the latest message sent her on this chat after `since` (her previous
+    message), if it asked something: what a typed «ايه» answers now ([] if none, or it asked nothing)."""
+    payload = session.scalar(
+        select(Delivery.payload)
+        .where(
+            Delivery.beneficiary_id == beneficiary_id,
+            Delivery.channel == channel,
+            Delivery.address == address,
+            Delivery.status == DeliveryStatus.SENT.value,
+            Delivery.updated_at > since,
+        )
+        .order_by(Delivery.updated_at.desc(), Delivery.id.desc())
+        .limit(1)
+    )
+    return [str(option["payload"]) for option in (payload or {}).get("options", [])]
+
+
 def answers_on(session: Session, thread_id: int) -> dict[int, tuple[Delivery, str | None]]:
     """Her office's answers on a thread, by the message each carries, with the platform's last report."""
     found = session.scalars(select(Delivery).where(Delivery.thread_id == thread_id)).all()

@@ -5,14 +5,33 @@ number, long after her conversation has moved on. The answer is given, then her 
 from __future__ import annotations
 
 from conversations.engine.turn import Turn
+from conversations.engine.understanding import yes_or_no
 from conversations.family.trainings import answer_invitation
+from core.channel import Meaning
 from core.payloads import Payload, Rsvp, YesNo
+from storage import deliveries
 
 
 def answered(turn: Turn, choice: Payload | None) -> bool:
-    """Answer `choice` if it is a standing option; False if it is not one (the flow answers it)."""
-    rsvp = Rsvp.unpack(choice)
+    """Answer `choice` if it is a standing option, or her typed yes or no if the latest thing we asked her
+    was an invitation's "will you come?"; False if neither (the flow answers it)."""
+    rsvp = Rsvp.unpack(choice) if choice is not None else _said_to_invitation(turn)
     if rsvp is None or not turn.registered:
         return False
     answer_invitation(turn, rsvp.event, rsvp.going is YesNo.YES)
     return True
+
+
+def _said_to_invitation(turn: Turn) -> Rsvp | None:
+    """«ايه ان شاء الله», «لا ما اقدر» typed right after an invitation (or its reminder), which came after
+    her previous message: the latest question she saw is the invitation's, whatever her screen."""
+    family, since = turn.conversation.beneficiary_id, turn.conversation.last_inbound_at
+    if family is None or since is None or not turn.inbound.text or turn.inbound.payload is not None:
+        return None
+    said = yes_or_no(turn.inbound.text)
+    if said is None:
+        return None
+    inbound = turn.inbound
+    asked = deliveries.asked_since(turn.session, family, inbound.channel.value, inbound.address, since)
+    wanted = YesNo.YES if said is Meaning.YES else YesNo.NO
+    return next((r for r in map(Rsvp.unpack, asked) if r is not None and r.going is wanted), None)

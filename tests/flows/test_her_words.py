@@ -5,10 +5,14 @@ right at least as often as it was (the floor)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from sqlalchemy.orm import Session
+
 from conversations.engine.engine import Engine
 from core.channel import Channel
 from office import event_notices
-from storage import beneficiaries, events, tips
+from storage import beneficiaries, deliveries, events, tips
 from storage.audiences import Audience
 from storage.db import Database
 from tests.support.builders import FORUM, START
@@ -82,6 +86,30 @@ async def test_she_answers_will_you_attend_as_she_says_it(
     await fatima.says("رجوع")  # the screen's own way back: the trainings, not the menu
     assert any("ملتقى الأسر المنتجة" in option for option in fatima.options)
     assert ar("Main menu: what would you like to do?") not in fatima.heard
+
+
+async def test_her_yes_right_after_an_invitation_answers_it_wherever_she_is(
+    database: Database, fatima: Person, clock: Clock
+) -> None:
+    number = await database.run(
+        lambda s: events.create(s, FORUM, Audience(offices=("makkah",)), clock.now, "900", clock.now).id
+    )
+    await fatima.registers()
+    await fatima.chooses(ar("My account"))  # her screen: My account, which has no yes or no
+    clock.advance(minutes=10)
+    await database.run(lambda s: event_notices.invite_due(s, clock.now))
+    await database.run(lambda s: sent_to_her(s, fatima, clock))  # the invitation reaches her phone
+    await fatima.says("ايه ان شاء الله بجي")
+    assert await guest_statuses(database, number) == {1: "going"}
+    assert ar("Delete my data") in fatima.options  # and My account again, where she was
+    await fatima.says("ايه")  # the invitation was answered: this «ايه» is read where she is
+    assert await guest_statuses(database, number) == {1: "going"}
+
+
+def sent_to_her(session: Session, person: Person, clock: Clock) -> None:
+    """What the outbox does for a family on this chat: each delivery due is claimed and sent."""
+    for claimed in deliveries.claim(session, clock.now, 10, timedelta(minutes=1)):
+        deliveries.sent(session, claimed, person.channel.value, person.address, f"m{claimed.id}", clock.now)
 
 
 async def test_a_yes_a_thumb_and_save_in_her_words(fatima: Person) -> None:

@@ -167,6 +167,41 @@ _LIBRARY = Prepared(
 )
 
 
+def _total(*columns: Any) -> Any:
+    return func.coalesce(
+        func.sum(sum((func.length(column) for column in columns[1:]), func.length(columns[0]))), 0
+    )
+
+
+# How the library stands, cheaply: how many tips and services are in use, and how long their texts are. The
+# library's search keeps its index while this is unchanged (`conversations.family.library`).
+_SIGNATURE = Prepared(
+    select(
+        select(func.count(Tip.id)).where(Tip.retired_at.is_(None)).scalar_subquery().label("tips"),
+        select(_total(Tip.text_ar, Tip.text_en))
+        .where(Tip.retired_at.is_(None))
+        .scalar_subquery()
+        .label("words"),
+        select(_total(TipTopic.name_ar, TipTopic.name_en)).scalar_subquery().label("topics"),
+        select(func.count(Service.id))
+        .where(Service.retired_at.is_(None))
+        .scalar_subquery()
+        .label("services"),
+        select(_total(Service.name_ar, Service.about_ar, Service.how_ar, Service.about_en, Service.how_en))
+        .where(Service.retired_at.is_(None))
+        .scalar_subquery()
+        .label("said"),
+    )
+)
+
+
+def library_signature(session: Session) -> tuple[int, ...]:
+    """How the library stands (`_SIGNATURE`): equal signatures, the same tips and services."""
+    found = _SIGNATURE.first(session)
+    assert found is not None
+    return tuple(int(value) for value in found.values())
+
+
 def library(session: Session) -> list[LibraryTip]:
     """Every tip in use, for the library's answers (`conversations.family.library`)."""
     return [LibraryTip(**row) for row in _LIBRARY.rows(session)]

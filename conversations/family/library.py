@@ -25,6 +25,7 @@ from conversations.family.services import entry
 from core.channel import Offer
 from core.i18n import N_, _
 from core.payloads import Options, Payload
+from locales import LANGUAGES
 from office import event_messages
 from office.offices import her_office
 from storage import beneficiaries, events, tips
@@ -52,7 +53,21 @@ class Entry:
 
 
 def entries(turn: Turn) -> list[Entry]:
-    """What the library holds for her: the tips and services, and her own pages if she is registered."""
+    """What the library holds for her: the tips and services, and her own pages if she is registered; read
+    once while the library stays as it is (`tips.library_signature`)."""
+    key = (tips.library_signature(turn.session), turn.language, turn.registered)
+    found = _KEPT.get(key)
+    if found is None:
+        if len(_KEPT) >= len(LANGUAGES) * 2:
+            _KEPT.clear()  # the library changed: what was kept is of the old one
+        found = _KEPT[key] = _read(turn)
+    return found
+
+
+_KEPT: dict[tuple[object, ...], list[Entry]] = {}
+
+
+def _read(turn: Turn) -> list[Entry]:
     ar = turn.language == "ar"
     found = [
         Entry(

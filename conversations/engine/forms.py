@@ -435,6 +435,9 @@ class Form:
             value = current.take(turn, answer, draft)
         except Invalid as problem:
             self._keep(turn, draft)
+            handoff = turn.dialogue.handoff
+            if handoff is not None and understanding.is_question(answer.text) and handoff.question(turn):
+                return  # «ليش تبون جوالي؟»: a question for her office; her "no" comes back here
             turn.say(problem.message)
             current.prompt(turn, draft)
             return

@@ -23,7 +23,7 @@ from functools import lru_cache
 
 from rapidfuzz import fuzz, process
 
-from conversations.engine.understanding import WORDS_FILE, bare, stem, words
+from conversations.engine.understanding import WORDS_FILE, bare, is_question, stem, words
 from core.text import fold
 
 K1, B = 1.2, 0.75  # BM25's usual saturation and length weights
@@ -113,10 +113,7 @@ NOTHING = Found("", 0.0, 0.0, 0)
 def asks(text: str) -> bool:
     """Whether her words are a question: a question mark, a question word, or three words that say
     something ("بعيد عن الاكل" at a quiz is an answer, not a question)."""
-    if "?" in text or "؟" in text:
-        return True
-    folded = fold(text).split(" ")
-    return any(_stem(word) in library_words().question_words for word in folded) or len(terms(text)) >= 3
+    return is_question(text) or len(terms(text)) >= 3
 
 
 def _plain(found: Found, next_one: Found) -> bool:

@@ -97,6 +97,11 @@ class Handoff(Protocol):
         """A voice note, photo or document with no words: taken for her office (True), or not here."""
         ...
 
+    def question(self, turn: Turn) -> bool:
+        """A question she asked where an answer was expected (inside a form): offered to her office (True),
+        her place kept; or not here."""
+        ...
+
     def long_words(self, turn: Turn) -> bool:
         """Words too long to read as an answer (`Inbound.too_long`): kept for her office (True), or not
         here."""

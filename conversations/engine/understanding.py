@@ -277,6 +277,16 @@ def soft_yes(text: str) -> bool:
     return not any(word in firm for word in folded.split(" "))
 
 
+QUESTION_WORDS = frozenset(
+    fold(word) for word in ("متى", "وين", "كم", "كيف", "ليش", "لماذا", "ايش", "وش", "شو", "اين", "ماذا", "هل")
+)
+
+
+def is_question(text: str) -> bool:
+    """Whether her words ask something: a question mark, or a question word («متى», «ليش», «كيف» …)."""
+    return "?" in text or "؟" in text or any(word in QUESTION_WORDS for word in fold(text).split(" "))
+
+
 def position(text: str, count: int) -> int | None:
     """The 0-based place of the option she names by its place: «الثاني», «رقم ٣», «خيار 2», "the last";
     None if she names none of the `count`."""

@@ -418,6 +418,12 @@ class ToHerOffice:
             return True
         return False
 
+    def question(self, turn: Turn) -> bool:
+        if turn.rights is not None or not has_words(turn.inbound.text):
+            return False
+        offer(turn, turn.inbound.text)  # "no" asks the form's question again, her answers kept
+        return True
+
     def long_words(self, turn: Turn) -> bool:
         if turn.conversation.flow == FlowName.ASK_OFFICE:
             ask_my_office.answer(turn, Answer(text=turn.inbound.text))  # her question, or added to it

@@ -153,6 +153,10 @@ async def test_no_to_the_office_offer_keeps_her_registration_and_her_quiz(
     await mary.says("مرحبا")
     await mary.chooses(ar("Register my family"))
     await mary.says("مريم علي")
+    await mary.says("ليش تبون رقم هويتي؟")  # a question where her ID is asked: for her office, if she likes
+    assert ar(OFFERED) in mary.heard
+    await mary.says("لا")
+    assert ar("What is your national ID number (10 digits)?") in mary.heard  # the same question again
     await mary.says("القائمة")
     await mary.says("متى يصرفون الضمان هالشهر")
     assert ar(OFFERED) in mary.heard

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from conversations.engine.engine import Engine, GlobalWord, read
 from conversations.engine.forms import PENDING, REVIEW, Abort, Form, FormOption, Invalid
 from conversations.engine.turn import Answer, FlowName, Turn
-from conversations.engine.understanding import Intent, Understood, mentioned
+from conversations.engine.understanding import Intent, Understood, is_question, mentioned
 from conversations.family import ask_office, library, wishes
 from conversations.family import tips as tips_flow
 from core.channel import Channel, Inbound, Meaning
@@ -235,7 +235,10 @@ def _value(turn: Turn, form: Form, answer: Answer) -> set[str]:
         value = asked.take(turn, answer, draft)
     except Invalid:  # her words named an option (a "Done" before any tick) that the question refuses
         chosen = answer.choice.pack() if answer.choice is not None else None
-        return _chosen(turn.conversation.offered, chosen) if chosen else {"asked-again"}
+        if chosen:
+            return _chosen(turn.conversation.offered, chosen)
+        asked_her_office = is_question(answer.text) and ask_office.has_words(answer.text)
+        return {"office"} if asked_her_office else {"asked-again"}  # as `Form`: a question is offered
     except Abort:
         return {"no"}  # her "no" to consent: the form ends, nothing kept
     if value is PENDING:  # ticks of a question with several answers, before "Done": those she ticked

@@ -51,7 +51,9 @@ async def main(show_misses: bool, unseen: bool) -> None:
                 shown = sorted(r for r in reached if not r.startswith("label:"))
                 labels = sorted(r for r in reached if r.startswith("label:"))[:1]
                 print(f"MISS {utterance.place}\t{utterance.text}\t{utterance.expected}\t{shown + labels}")
-        # Reading alone (options, yes/no, places, words, wishes), at her place, for each utterance.
+        # Reading alone (options, yes/no, places, words, wishes), at her place, for each utterance; what was
+        # read above is forgotten first, so that each is read afresh.
+        intent.cache_clear()
         reading = []
         for utterance in said:
             offered = places[
@@ -64,7 +66,8 @@ async def main(show_misses: bool, unseen: bool) -> None:
         reading.sort()
         slowest = reading[int(len(reading) * 0.99) - 1]
         print(f"reading her words: p50 {statistics.median(reading):.3f} ms, p99 {slowest:.3f} ms")
-        # A whole turn, timed, for each utterance at the menu; her place put back after each.
+        # A whole turn, timed, for each utterance at the menu, read afresh; her place put back after each.
+        intent.cache_clear()
         menu = places["menu"]
         address = menu.person.address
         state = await database.run(lambda s: saved.load(s, Channel.TERMINAL.value, address))

@@ -91,6 +91,11 @@ def ask(
     return thread, new
 
 
+def answered_open(session: Session, channel: str, address: str) -> bool:
+    """Whether she has an open question on this chat that her office answered."""
+    return threads.answered_open(session, channel, address)
+
+
 def last_answer(session: Session, thread_id: int) -> str | None:
     """Her office's latest answer on her question, if it answered."""
     answers = [message.text for message in threads.messages(session, thread_id) if message.author == STAFF]

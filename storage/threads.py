@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, delete, func, select, update
+from sqlalchemy import Select, bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from core.channel import Media
@@ -24,6 +24,7 @@ from storage.models import (
     Thread,
     ThreadMessage,
 )
+from storage.prepared import Prepared
 
 OPEN, CLOSED = "open", "closed"
 FAMILY, STAFF, NOTE = "family", "staff", "note"
@@ -47,6 +48,27 @@ def open_thread_at(session: Session, channel: str, address: str) -> Thread | Non
         .order_by(Thread.id.desc())
         .limit(1)
     ).first()
+
+
+# Whether she has an open thread her office answered, on this chat: asked of every message no screen
+# understood, so prepared once (`storage.prepared`).
+_ANSWERED_OPEN = Prepared(
+    select(Thread.id)
+    .where(
+        Thread.channel == bindparam("channel"),
+        Thread.address == bindparam("address"),
+        Thread.status == OPEN,
+        select(ThreadMessage.id)
+        .where(ThreadMessage.thread_id == Thread.id, ThreadMessage.author == STAFF)
+        .exists(),
+    )
+    .limit(1)
+)
+
+
+def answered_open(session: Session, channel: str, address: str) -> bool:
+    """Whether her open thread on this chat has an answer from her office."""
+    return _ANSWERED_OPEN.first(session, {"channel": channel, "address": address}) is not None
 
 
 def start(session: Session, new: NewThread, now: datetime) -> Thread:

@@ -178,6 +178,7 @@ def _same(typed: str, known: str) -> bool | None:
     return None
 
 
+@lru_cache(maxsize=8192)
 def bare(word: str) -> str:
     """A verb without the letter that says who does it, or when: "احفظ" and "حفظ", "سأحضر" and "أحضر"."""
     if len(word) >= 4 and word[0] == "س" and word[1] in _PERSONS:
@@ -385,6 +386,7 @@ def _negation_stems() -> frozenset[str]:
     return frozenset(stem(word) for word in words().negations)
 
 
+@lru_cache(maxsize=1024)
 def intent(text: str) -> Understood | None:
     """What she wants, by the longest phrase whose every word she wrote (stemmed, or nearly), with at most
     `MOST_OTHER_WORDS` others beside; None for none, or two wishes of the same length."""
@@ -402,13 +404,16 @@ def intent(text: str) -> Understood | None:
         )
         if len(found) >= 4
     }
+    # Each word of every phrase, once: hers (exactly, or but for the letter that says who), or nearly hers.
+    hers = {word for word in known.intent_words if word in exact or bare(word) in exact}
+    nearly = hers | near
     found: list[tuple[int, bool, Intent]] = []
     for wanted, phrase in known.intents:
         if found and len(phrase) < found[0][0]:
             break  # longest first: a shorter phrase says less
-        if all(word in exact or bare(word) in exact for word in phrase):
+        if all(word in hers for word in phrase):
             found.append((len(phrase), True, wanted))
-        elif all(word in exact or bare(word) in exact or word in near for word in phrase):
+        elif all(word in nearly for word in phrase):
             found.append((len(phrase), False, wanted))
     if not found:
         return None

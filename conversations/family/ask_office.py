@@ -103,8 +103,7 @@ def offer(turn: Turn, text: str | None = None) -> None:
 def answering_office(turn: Turn, text: str) -> bool:
     """While her office has answered her open question, words no screen understood are her reply to it:
     added to it (True); False when she has no answered question open."""
-    thread = threads.open_thread(turn.session, turn.inbound.channel.value, turn.inbound.address)
-    if thread is None or threads.last_answer(turn.session, thread.id) is None:
+    if not threads.answered_open(turn.session, turn.inbound.channel.value, turn.inbound.address):
         return False
     held = {"flow": turn.conversation.flow, "step": turn.step}
     turn.conversation.flow, turn.step = FlowName.ASK_OFFICE, Step.OPEN

@@ -341,6 +341,9 @@ def _by_words(offered: Sequence[dict[str, Any]], text: str) -> Understood | None
         if says_no != saying_no:
             continue  # "أحضر" never picks "لن أحضر"; "ما ابي" never picks a yes
         typed_here = tuple(word for word in typed if saying_no is False or word not in _negation_stems())
+        if not typed_here and says_no:  # she said only no («لا»): the option that says no
+            best.append((0, True, str(option["payload"])))
+            continue
         for label in labels:
             found = _covered(typed_here, _label_stems(label)) if typed_here else None
             if found is not None:

@@ -184,10 +184,19 @@ def answer_question(turn: Turn, picked: QuizChoice) -> None:
 
 
 def no_such_answer(turn: Turn, answer: Answer) -> bool:
-    """A yes, a no or "I don't know" to a question whose answers are none of them («ايه», «لا», «ما ادري»)."""
+    """A yes, a no or "I don't know", alone («ايه», «لا», «ما ادري»), to a question none of whose answers says
+    yes or no; a question of hers («طيب والفريزر كم حرارته؟») is not one."""
+    said = fold(answer.text).split(" ")
+    if understanding.is_question(answer.text) or len(said) > SHORT_ANSWER:
+        return False
+    offered = turn.conversation.offered
+    if any(understanding.yes_or_no(label) is not None for option in offered for label in option["labels"]):
+        return False  # «لا» may be one of its answers («لا، فبعض الجراثيم …»)
     hedges = understanding.words().hedges
-    said = understanding.yes_or_no(answer.text)
-    return said is not None or any(word in hedges for word in fold(answer.text).split(" "))
+    return understanding.yes_or_no(answer.text) is not None or any(word in hedges for word in said)
+
+
+SHORT_ANSWER = 3  # words: «ما ادري والله»; a longer message says more than yes or no
 
 
 def named_choice(turn: Turn, answer: Answer) -> bool:

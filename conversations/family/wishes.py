@@ -58,17 +58,17 @@ GLOBAL_WISHES = {
 
 
 def wished(turn: Turn, answer: Answer) -> bool:
-    """Do what her words say she wants, in this order: a wish said plainly («ابي اشوف الدورات»); her reply to
-    her office's answer; a question the library answers («كيف اسخن الاكل البايت؟»); a wish inside a longer
+    """Do what her words say she wants, in this order: a wish said plainly («ابي اشوف الدورات»); a question
+    the library answers («كيف اسخن الاكل البايت؟»); her reply to her office's answer; a wish inside a longer
     message. False if they say nothing of these (her office is offered them)."""
     if turn.rights is not None:
         return False
     wish = her_wish(answer.text)
     if wish is not None and (not wish.others or wish.intent is Intent.ASK_OFFICE):
         return _do(turn, answer, wish)  # "ابي اكلم موظفة عن الدورة": a person, not the library
-    if ask_office.answering_office(turn, answer.text):
-        return True
     if library.answered(turn, answer.text, wish.intent if wish is not None else None):
+        return True
+    if ask_office.answering_office(turn, answer.text):
         return True
     return wish is not None and _do(turn, answer, wish)
 

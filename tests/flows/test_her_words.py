@@ -175,6 +175,10 @@ async def test_no_to_the_office_offer_keeps_her_registration_and_her_quiz(
     await fatima.says("ايه")  # a yes is none of its answers: she is asked for one, not offered the office
     assert ar("Please choose one of the answers, by its number or its words.") in fatima.heard
     assert fatima.heard.endswith(question)
+    await fatima.says("طيب والفريزر كم لازم تكون حرارته؟")  # a question of hers, not a yes
+    assert ar(OFFERED) in fatima.heard
+    await fatima.says("لا")
+    assert fatima.heard.endswith(question)
     await fatima.says("قبل ما المس الاكل")  # the second choice, in her words: "before touching food"
     assert fatima.heard.startswith("✅")
 

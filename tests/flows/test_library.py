@@ -101,3 +101,8 @@ async def test_her_reply_to_her_offices_answer_is_taken_on_any_screen(
     assert ar("Delete my data") in fatima.options  # and back in My account, where she wrote it
     said = (await threads_of(database))[0][3]
     assert said.endswith("family: متى بتتصلون")
+    await database.run(tips.load_shipped)
+    await fatima.says("القائمة")
+    await fatima.says("كيف اسخن الاكل البايت؟")  # a question the library answers: not added to her question
+    assert "إذا أعدتِ تسخين طعام مطبوخ" in fatima.heard
+    assert (await threads_of(database))[0][3] == said

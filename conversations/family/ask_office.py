@@ -20,7 +20,7 @@ from conversations.engine.screens import ANYTHING, TYPED, Confirm, On, Screens
 from conversations.engine.search import asks
 from conversations.engine.turn import Answer, FlowName, Turn
 from conversations.engine.understanding import Intent, intent, negated, plain
-from conversations.family.registration import imported_contact
+from conversations.family.registration import imported_contact, registration
 from core.channel import LARGEST_MEDIA, LONGEST_KEPT, Media, Offer
 from core.dates import hours_text, is_open
 from core.i18n import N_, _
@@ -383,7 +383,10 @@ def _office_of(turn: Turn) -> str | None:
     if contact is not None:
         return contact.office_code
     chosen = turn.answers.get(OFFICE)
-    return chosen if isinstance(chosen, str) else None
+    if isinstance(chosen, str):
+        return chosen
+    registering = OfficeChoice.unpack(turn.answers.get(registration.name, {}).get("office"))
+    return registering.code if registering is not None else None  # the office her registration named
 
 
 def _contact_id(turn: Turn) -> int | None:

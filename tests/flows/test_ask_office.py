@@ -51,7 +51,7 @@ async def test_a_photo_at_the_menu_is_offered_to_her_office_and_in_a_form_she_is
     await fatima.registers()
     await fatima.sends(CERTIFICATE, caption="شهادتي الصحية الجديدة")
     assert "هل أرسله إلى مكتبك؟" in fatima.heard
-    await fatima.chooses("لا، لا ترسليه")
+    await fatima.chooses("لا، لا ترسله")
     assert await threads_of(database) == []
     assert ar("Nothing was sent to your office.") in fatima.heard
     assert ar("Main menu: what would you like to do?") in fatima.heard  # where she was
@@ -283,3 +283,19 @@ async def test_a_question_sent_from_a_quiz_takes_her_back_to_the_quiz(
     assert fatima.heard.startswith("✅")
     [(_office, _topic, _status, said)] = await threads_of(database)
     assert said == "family: متى يصرفون الضمان هالشهر"
+
+
+async def test_a_question_during_her_registration_goes_to_the_office_she_named_in_it(
+    fatima: Person, database: Database
+) -> None:
+    await fatima.says("مرحبا")
+    await fatima.chooses(ar("Register my family"))
+    for answer in ("فاطمة أحمد الزهراني", "1000000008", "0551234567", "الجموم"):
+        await fatima.says(answer)
+    products = fatima.heard
+    await fatima.says("متى يصرفون الدعم للاسر؟")  # at "what does your family make?": a question of hers
+    await fatima.chooses("أرسله إلى مكتبي")
+    assert "وصل سؤالك إلى مكتب الجموم" in fatima.heard  # not asked again which office serves her
+    assert fatima.heard.endswith(products)  # and back at her registration's question
+    [(office, _topic, _status, _said)] = await threads_of(database)
+    assert office == "jumum"

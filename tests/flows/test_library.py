@@ -80,7 +80,7 @@ async def test_a_question_nothing_answers_plainly_is_offered_to_her_office_at_on
         await fatima.says(question)
         assert ar(OFFERED) in fatima.heard, question
         assert ar("Did this answer your question?") not in fatima.heard
-        await fatima.says("لا، لا ترسليه")
+        await fatima.says("لا، لا ترسله")
         assert ar("Nothing was sent to your office.") in fatima.heard
 
 

@@ -91,6 +91,11 @@ def ask(
     return thread, new
 
 
+def open_office(session: Session, channel: str, address: str) -> str | None:
+    """The office her open question on this chat is with; None if she has none open."""
+    return threads.open_office_at(session, channel, address)
+
+
 def answered_open(session: Session, channel: str, address: str) -> bool:
     """Whether she has an open question on this chat that her office answered."""
     return threads.answered_open(session, channel, address)

@@ -66,6 +66,22 @@ _ANSWERED_OPEN = Prepared(
 )
 
 
+_OPEN_OFFICE = Prepared(
+    select(Thread.office_code)
+    .where(
+        Thread.channel == bindparam("channel"), Thread.address == bindparam("address"), Thread.status == OPEN
+    )
+    .order_by(Thread.id.desc())
+    .limit(1)
+)
+
+
+def open_office_at(session: Session, channel: str, address: str) -> str | None:
+    """The office of her open thread on this chat, if she has one (asked each time her words are offered)."""
+    found = _OPEN_OFFICE.scalar(session, {"channel": channel, "address": address})
+    return str(found) if found is not None else None
+
+
 def answered_open(session: Session, channel: str, address: str) -> bool:
     """Whether her open thread on this chat has an answer from her office."""
     return _ANSWERED_OPEN.first(session, {"channel": channel, "address": address}) is not None

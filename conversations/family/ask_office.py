@@ -191,14 +191,14 @@ def onward(turn: Turn) -> None:
 
 
 def offer_question(turn: Turn) -> str:
-    thread = threads.open_thread(turn.session, turn.inbound.channel.value, turn.inbound.address)
-    if thread is None:
+    office = threads.open_office(turn.session, turn.inbound.channel.value, turn.inbound.address)
+    if office is None:
         return _(
             "I could not answer this myself. Shall I send it to your office? A person will answer you here."
         )
     return _(
         "Shall I add this to your question to %(office)s? Its staff will answer you here.",
-        office=_office_name(turn, thread.office_code),
+        office=_office_name(turn, office),
     )
 
 

@@ -253,7 +253,7 @@ class YesNo(Field):
             meant = understanding.yes_or_no(answer.text)
             said = None if meant is None else payloads.YesNo(meant.value)
         if said is None:
-            raise Invalid(_("Please answer 1 for yes or 2 for no."))
+            raise Invalid(_("Please choose 1 (%(yes)s) or 2 (%(no)s).", yes=self.yes_label, no=self.no_label))
         return said is payloads.YesNo.YES
 
     def show(self, turn: Turn, value: Any) -> str:

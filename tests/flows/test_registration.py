@@ -165,7 +165,7 @@ async def test_every_wrong_answer_gets_a_specific_message_and_the_same_question(
     await fatima.says("7")
 
     await fatima.says("ربما")
-    assert ar("Please answer 1 for yes or 2 for no.") in fatima.heard
+    assert ar("Please choose 1 (%(yes)s) or 2 (%(no)s).", yes=ar("Yes"), no=ar("No")) in fatima.heard
     assert ar("Do you hold a food-handler health certificate?") in fatima.heard
 
 

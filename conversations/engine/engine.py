@@ -324,7 +324,7 @@ def _route(turn: Turn) -> None:
         turn.flow.ask(turn)
         return
     reading = read(turn.conversation.offered, text, in_form=isinstance(turn.flow, Form))
-    if turn.dialogue.standing(turn, reading.choice):
+    if reading.choice is not None and turn.dialogue.standing(turn, reading.choice):  # typed: asked above
         turn.flow.ask(turn)
     elif reading.in_kind is not None:  # a greeting or thanks: never taken for an answer
         turn.say(str(reading.in_kind))

@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 
 from conversations.engine.forms import yes_or_no
 from conversations.engine.turn import Answer, FlowName, Turn
+from conversations.engine.understanding import soft_yes
 from core.channel import Meaning, Offer
 from core.i18n import LazyText, _
 from core.payloads import Payload
@@ -275,6 +276,9 @@ class Screens:
             yes, no = self._yes_no[step]
             said = yes_or_no(turn, answer, yes, no)
             answer = Answer(text=answer.text, choice=said) if said is not None else answer
+            if said is None and self._maybe(step, answer.text):
+                self._ask_plainly(turn, step)
+                return
         if self._refused(turn):
             return
         for route in self.routes:
@@ -285,6 +289,22 @@ class Screens:
         if answer.choice is None and turn.dialogue.wishes(turn, answer):
             return  # no row took her words, but they say what she wants ("ابي اشوف الدورات")
         self.otherwise(turn, answer)
+
+    def _maybe(self, step: str | None, text: str) -> bool:
+        """A yes that may mean "maybe" («ان شاء الله»), to a question not undone lightly (`safe_first`)."""
+        asked = next((c for c in self.confirms if c.step == step), None)
+        return asked is not None and asked.safe_first and soft_yes(text)
+
+    def _ask_plainly(self, turn: Turn, step: str | None) -> None:
+        asked = next(c for c in self.confirms if c.step == step)
+        turn.say(
+            _(
+                "This cannot be undone, so please answer plainly: “%(yes)s” or “%(no)s”.",
+                yes=asked.yes.label,
+                no=asked.no.label,
+            )
+        )
+        self.ask(turn)
 
     def help(self, turn: Turn) -> str | None:
         return str(self.help_text) if isinstance(self.help_text, LazyText) else self.help_text(turn)

@@ -208,14 +208,16 @@ class Turn:
         answer's "did it help?", "stop the messages?"."""
         self.remember(**{key: {"flow": self.conversation.flow, "step": self.step}})
 
-    def resume(self, key: str, answer: Answer | None = None) -> None:
-        """Back where `hold` kept her under `key` (the menu, if nowhere): her question asked again, or
-        `answer` read there. Nothing else she had (a draft, a quiz) is touched."""
+    def resume(self, key: str, chosen: Payload | Answer | None = None) -> None:
+        """Back where `hold` kept her under `key` (the menu, if nowhere): her question asked again, or what
+        she chose or wrote (`chosen`) read there. Nothing else she had (a draft, a quiz) is touched."""
         self.back_to(key)
-        if answer is None:
+        if chosen is None:
             self.flow.ask(self)
+        elif isinstance(chosen, Answer):
+            self.flow.answer(self, chosen)
         else:
-            self.flow.answer(self, answer)
+            self.flow.answer(self, Answer(text=self.inbound.text, choice=chosen))
 
     def back_to(self, key: str) -> None:
         """Where `hold` kept her under `key` (the menu, if nowhere), without asking anything yet."""

@@ -92,6 +92,7 @@ class Words:
     intent_words: tuple[str, ...]  # every stem of every phrase, once
     same: dict[str, str]  # a stem of one way of saying a thing → the stem of the usual way ("موية" → "ماء")
     options: dict[str, tuple[str, ...]]  # an option's payload → other words for it ("form:done": "تم" …)
+    question_words: frozenset[str]  # «متى», «ليش», «كيف» …: her words ask something
 
 
 @lru_cache(maxsize=1)
@@ -132,6 +133,7 @@ def words() -> Words:
             if " " not in word
         },
         options={payload: tuple(listed) for payload, listed in data["options"].items()},
+        question_words=frozenset(fold(word) for word in data["library"]["question_words"]),
     )
 
 
@@ -278,14 +280,10 @@ def soft_yes(text: str) -> bool:
     return not any(word in firm for word in folded.split(" "))
 
 
-QUESTION_WORDS = frozenset(
-    fold(word) for word in ("متى", "وين", "كم", "كيف", "ليش", "لماذا", "ايش", "وش", "شو", "اين", "ماذا", "هل")
-)
-
-
 def is_question(text: str) -> bool:
     """Whether her words ask something: a question mark, or a question word («متى», «ليش», «كيف» …)."""
-    return "?" in text or "؟" in text or any(word in QUESTION_WORDS for word in fold(text).split(" "))
+    asking = words().question_words
+    return "?" in text or "؟" in text or any(word in asking for word in fold(text).split(" "))
 
 
 def position(text: str, count: int) -> int | None:

@@ -213,7 +213,7 @@ def ask_my_office(turn: Turn, chosen: Helped) -> None:
 def something_else(turn: Turn, chosen: Payload | Answer) -> None:
     """Anything else she sends is read where she was, as if the answer had not been asked about."""
     _forget(turn)
-    turn.resume(HELD, chosen if isinstance(chosen, Answer) else Answer(text=turn.inbound.text, choice=chosen))
+    turn.resume(HELD, chosen)
 
 
 def _forget(turn: Turn, *also: str) -> None:

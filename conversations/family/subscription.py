@@ -66,7 +66,7 @@ def unchanged(turn: Turn, chosen: Subscription) -> None:
 
 def something_else(turn: Turn, chosen: Payload | Answer) -> None:
     """Anything else is read where she was: the question was not answered, nothing changes."""
-    turn.resume(HELD, chosen if isinstance(chosen, Answer) else Answer(text=turn.inbound.text, choice=chosen))
+    turn.resume(HELD, chosen)
 
 
 def leave(turn: Turn) -> None:

@@ -212,6 +212,8 @@ async def test_dont_stop_does_not_stop_and_a_maybe_deletes_nothing(
     await fatima.chooses(ar("My account"))
     await fatima.chooses(ar("Delete my data"))
     await fatima.says("ان شاء الله")  # often a polite "maybe": not a yes to what cannot be undone
+    plainly = "This cannot be undone, so please answer plainly: “%(yes)s” or “%(no)s”."
+    assert ar(plainly, yes=ar("Yes, delete everything"), no=ar("No, keep my data")) in fatima.heard
     assert ar(
         "All your data has been deleted. If you write to us again, we will welcome you as new."
     ) not in (fatima.heard)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 
 _DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "0123456789" * 2)
 # Marks that phones insert around numbers and mixed-direction text, and the decorative tatweel.
@@ -17,16 +18,19 @@ _INVISIBLE = dict.fromkeys(
     None,
 )
 _SPACES = re.compile(r"\s+")
+_KEYCAP = re.compile("([0-9#*])\ufe0f?\u20e3")  # «1️⃣»: a digit, a variation mark, the keycap around it
 # Spelling variants that people use interchangeably when typing a word we match.
 _LETTERS = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ى": "ي", "ة": "ه", "ؤ": "و", "ئ": "ي"})
 _HARAKAT = re.compile("[\u064b-\u0652\u0670]")
 
 
 def normalise(text: str) -> str:
-    """What a person typed, with ASCII digits, no invisible marks and single spaces."""
-    return _SPACES.sub(" ", text.translate(_DIGITS).translate(_INVISIBLE)).strip()
+    """What a person typed, with ASCII digits (a keycap «1️⃣» too), no invisible marks and single spaces."""
+    typed = _KEYCAP.sub(r"\1", text.translate(_DIGITS)).replace("🔟", "10")
+    return _SPACES.sub(" ", typed.translate(_INVISIBLE)).strip()
 
 
+@lru_cache(maxsize=16384)
 def fold(text: str) -> str:
     """A key for comparing words: case, hamza forms, taa marbuta, diacritics and punctuation ignored."""
     folded = _HARAKAT.sub("", normalise(text).casefold()).translate(_LETTERS)

@@ -27,7 +27,9 @@ _NUMBER_JUNK = re.compile(r"[\s\-().]")
 
 # What she writes before her name to introduce it, and marks around it: «اسمي نورة», "my name is Amal 🌸".
 _INTRODUCED = re.compile(
-    r"^(?:(?:السلام عليكم|مرحبا|هلا)\S*\s+)?(?:(?:انا|أنا)\s+)?(?:(?:اسمي|إسمي)(?:\s+(?:الكامل|هو))?\s+)?"
+    r"^(?:(?:السلام عليكم|مرحبا|هلا)\S*\s+)?(?:(?:انا|أنا)\s+)?"
+    r"(?:(?:اكتبوا|اكتبي|اكتب|سجلوا|سجلي|سجل)\s+(?=(?:اسمي|إسمي)\s))?"
+    r"(?:(?:اسمي|إسمي)(?:\s+(?:الكامل|هو))?\s+)?"
     r"|^(?:hi\s+)?(?:my (?:full )?name is|i am|i'm)\s+",
     re.IGNORECASE,
 )

@@ -132,7 +132,12 @@ def office_of(session: Session, beneficiary_id: int) -> str | None:
 
 
 def beneficiary(session: Session, beneficiary_id: int) -> Beneficiary | None:
-    return session.get(Beneficiary, beneficiary_id)
+    """Her registration, read once a session: the session keeps only weak references to what it loaded, so
+    a screen that asks for her row again would read it (and her products) again."""
+    found = session.get(Beneficiary, beneficiary_id)
+    if found is not None:
+        session.info.setdefault("families read", {})[beneficiary_id] = found
+    return found
 
 
 def locked(session: Session, beneficiary_id: int) -> Beneficiary | None:

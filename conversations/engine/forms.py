@@ -435,6 +435,9 @@ class Form:
             value = current.take(turn, answer, draft)
         except Invalid as problem:
             self._keep(turn, draft)
+            if wants_back(answer.text):
+                self.back(turn)  # «ابي ارجع للسؤال اللي قبل»: "back" in her words
+                return
             handoff = turn.dialogue.handoff
             if handoff is not None and understanding.is_question(answer.text) and handoff.question(turn):
                 return  # «ليش تبون جوالي؟»: a question for her office; her "no" comes back here
@@ -611,3 +614,14 @@ def asked_again_if_refused(turn: Turn, fields: Mapping[str, str], otherwise: str
         raise asked_again(refused, fields, otherwise) from refused
     except OfficeError as refused:
         turn.say(refused.message)
+
+
+def wants_back(text: str) -> bool:
+    """Whether her words, which answer no question, ask for the previous one («ابي ارجع للسؤال اللي قبل»)."""
+    found = understanding.intent(text)
+    return (
+        found is not None
+        and found.intent is understanding.Intent.BACK
+        and found.sure
+        and not understanding.negated(text, besides=found.phrase)
+    )

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -37,6 +38,7 @@ WORDS_FILE = Path(__file__).resolve().parents[2] / "locales" / "data" / "words.t
 NEAR = 80  # rapidfuzz's ratio from which a word of four letters or more is the same word, misspelt
 MOST_WORDS_OF_A_NO = 3  # "ما ابي احضر"; a longer message with a "not" in it is not a plain no
 MOST_WORDS_OF_A_YES = 6  # a longer message with a yes in it says more than yes
+NEAR_ENDING = 85  # the same, for a word whose last letter alone is wrong («دوراه» for «دوره»)
 MOST_OTHER_WORDS = 2  # beside an intent's phrase: more, and the message is a question for a person
 
 
@@ -69,6 +71,7 @@ class Understood:
     intent: Intent | None = None
     sure: bool = True
     others: int = 0  # her words beside the intent's phrase ("ابي اكلم موظفة عن الدورة": a question with it)
+    phrase: tuple[str, ...] = ()  # the stems of the intent's phrase she said (the "not" of «ما فهمت» is its)
 
 
 # -- the words ----------------------------------------------------------------------------------------------
@@ -83,16 +86,24 @@ class Words:
     yes_phrases: tuple[str, ...]  # the yeses of several words, found inside a message
     soft: tuple[str, ...]  # yeses that may mean "maybe" («ان شاء الله»): not enough for a step not undone
     no: frozenset[str]
+    no_phrases: tuple[str, ...]  # the noes of several words («ما راح اقدر»), found inside a message
+    not_a_no: tuple[str, ...]  # a "not" that says nothing against («ما عندي شي»)
+    but: frozenset[str]  # «بس», «لكن»: a "not" after one is about something else
     yes_emoji: frozenset[str]
     no_emoji: frozenset[str]
     ordinals: dict[str, int]  # a stemmed ordinal word → its position (0-based; -1 the last)
     before_number: frozenset[str]
     numbers: dict[str, int]  # a number in words ("ثلاثه", "two") → its option's place (0-based)
+    tens: dict[str, int]  # «اربعين» → 40
+    joined: dict[str, str]  # a thing said in two words («ريد بول») → the one word of the library for it
     intents: tuple[tuple[Intent, tuple[str, ...]], ...]  # each phrase as its stems, longest first
     intent_words: tuple[str, ...]  # every stem of every phrase, once
     same: dict[str, str]  # a stem of one way of saying a thing → the stem of the usual way ("موية" → "ماء")
     options: dict[str, tuple[str, ...]]  # an option's payload → other words for it ("form:done": "تم" …)
     question_words: frozenset[str]  # «متى», «ليش», «كيف» …: her words ask something
+    beside_a_wish: frozenset[str]  # stems of words that do not make a wish a question («اقدر», «منتجه»)
+    spellings: dict[str, str]  # each word of an intent's phrase as written (no article) → its stem
+    skeletons: dict[str, tuple[str, ...]]  # an intent word's letters without their dots → the words
 
 
 @lru_cache(maxsize=1)
@@ -109,6 +120,18 @@ def words() -> Words:
         for name, listed in data["intents"].items()
         for phrase in listed
     ]
+    spellings = {
+        _without_article(word): stem(word)
+        for listed in data["intents"].values()
+        for phrase in listed
+        for word in fold(phrase).split(" ")
+        if word and word not in fillers
+    }
+    intent_words = sorted({word for _wanted, phrase in phrases for word in phrase})
+    skeletons: dict[str, list[str]] = {}
+    for word in intent_words:
+        if len(word) >= 4:
+            skeletons.setdefault(skeleton(word), []).append(word)
     return Words(
         fillers=fillers,
         negations=frozenset(fold(word) for word in data["negations"]),
@@ -117,6 +140,9 @@ def words() -> Words:
         yes_phrases=tuple(fold(phrase) for phrase in data["yes"]["phrases"] if " " in fold(phrase)),
         soft=tuple(fold(phrase) for phrase in data["yes"]["soft"]),
         no=frozenset(fold(word) for word in (*data["no"]["words"], *data["no"]["phrases"])),
+        no_phrases=tuple(fold(phrase) for phrase in data["no"]["phrases"] if " " in fold(phrase)),
+        not_a_no=tuple(fold(phrase) for phrase in data["no"]["not_a_no"]),
+        but=frozenset(fold(word) for word in data["no"]["but"]),
         yes_emoji=frozenset(data["yes"]["emoji"]),
         no_emoji=frozenset(data["no"]["emoji"]),
         ordinals=ordinals,
@@ -124,8 +150,19 @@ def words() -> Words:
         numbers={
             fold(word): place for place, same in enumerate(data["ordinals"]["numbers"]) for word in same
         },
+        tens={
+            fold(word): 10 * place
+            for place, same in enumerate(data["ordinals"]["tens"], start=2)
+            for word in same
+        },
+        joined={
+            fold(word): fold(first)
+            for first, *others in data["library"]["same"]
+            for word in others
+            if " " in word
+        },
         intents=tuple(sorted(((i, p) for i, p in phrases if p), key=lambda found: -len(found[1]))),
-        intent_words=tuple(sorted({word for _wanted, phrase in phrases for word in phrase})),
+        intent_words=tuple(intent_words),
         same={
             stem(fold(word)): stem(fold(first))
             for first, *others in data["library"]["same"]
@@ -134,12 +171,28 @@ def words() -> Words:
         },
         options={payload: tuple(listed) for payload, listed in data["options"].items()},
         question_words=frozenset(fold(word) for word in data["library"]["question_words"]),
+        beside_a_wish=frozenset(stem(fold(word)) for word in data["beside_a_wish"]),
+        spellings=spellings,
+        skeletons={shape: tuple(found) for shape, found in skeletons.items()},
     )
+
+
+def _without_article(word: str) -> str:
+    return word[2:] if word.startswith("ال") and len(word) > 4 else word
+
+
+def skeleton(word: str) -> str:
+    """A word's letters without their dots: a finger that slips on a phone's keyboard from «ج» to «ح», or
+    from «س» to «ش», types the same skeleton («اسحل» is «اسجل»)."""
+    return word.translate(_UNDOTTED)
+
+
+_UNDOTTED = str.maketrans("بتثنيجخذزشضظغقه", "ٮٮٮٮٮححدرسصطعفه")
 
 
 # -- stems --------------------------------------------------------------------------------------------------
 
-_PREFIXES = ("وال", "بال", "كال", "فال", "لل", "ال")
+_PREFIXES = ("وال", "بال", "كال", "فال", "لل", "هال", "ال")  # «هالمقصف»: this canteen
 _SUFFIXES = ("ها", "ان", "ات", "ون", "ين", "يه", "ه", "ي")
 
 
@@ -215,9 +268,11 @@ def _covered(typed: Sequence[str], known: Iterable[str]) -> tuple[int, bool] | N
 # -- yes, no, the n-th --------------------------------------------------------------------------------------
 
 
-def negated(text: str) -> bool:
-    """Whether her words say "no", "not" or "don't" anywhere."""
-    return any(word in words().negations for word in fold(text).split(" "))
+@lru_cache(maxsize=4096)
+def negated(text: str, besides: tuple[str, ...] = ()) -> bool:
+    """Whether her words say "no", "not" or "don't" anywhere (but in the stems `besides`: the "not" of «ما
+    فهمت» is the phrase's own)."""
+    return any(word in words().negations and stem(word) not in besides for word in fold(text).split(" "))
 
 
 def plain(text: str) -> str:
@@ -245,6 +300,7 @@ def yes_or_no(text: str) -> Meaning | None:
         return Meaning.YES
     if folded in known.no:
         return Meaning.NO
+    folded = _said_plainly(folded)
     said = [word for word in folded.split(" ") if word not in known.fillers or word in known.yes]
     if not said or any(word in known.hedges for word in said):
         return None
@@ -255,7 +311,10 @@ def yes_or_no(text: str) -> Meaning | None:
     if said[0] in known.negations and len(said) <= MOST_WORDS_OF_A_NO:
         return Meaning.NO
     if any(word in known.negations for word in said):
-        return None
+        # A no of several words further on («عندي ظرف ما راح اقدر احضر»), with no "but" and no yes beside it.
+        a_no = any(f" {phrase} " in f" {folded} " for phrase in known.no_phrases)
+        against = any(word in known.but for word in folded.split(" ")) or any(w in known.yes for w in said)
+        return Meaning.NO if a_no and not against else None
     if len(said) <= MOST_WORDS_OF_A_YES and (
         any(word in known.yes for word in said) or any(phrase in folded for phrase in known.yes_phrases)
     ):
@@ -263,6 +322,29 @@ def yes_or_no(text: str) -> Meaning | None:
     if said[0] in known.yes or " ".join(said[:2]) in known.yes or " ".join(said[:3]) in known.yes:
         return Meaning.YES
     return None
+
+
+def _said_plainly(folded: str) -> str:
+    """Her words without a "not" that says nothing against («ما عندي شي ذاك اليوم بجي»: "بجي"), and with a
+    yes said with a "not" («ما راح افوتها», «لا مانع») as a plain yes."""
+    known = words()
+    padded = f" {folded} "
+    for phrase in known.not_a_no:
+        rest = padded.replace(f" {phrase} ", " ")
+        if rest.strip():
+            padded = rest
+    for phrase in known.yes_phrases:
+        if negated(phrase):
+            padded = padded.replace(f" {phrase} ", " نعم ")
+    return padded.strip()
+
+
+def hedged(text: str) -> bool:
+    """A short answer that says "maybe" or "I don't think so" («ما اظن», «صعب شوي», «يمكن احضر»): neither a
+    yes nor a no, so she is asked to choose one."""
+    known = words()
+    said = [word for word in plain(normalise(text)).split(" ") if word and word not in known.fillers]
+    return 0 < len(said) <= MOST_WORDS_OF_A_NO + 1 and any(word in known.hedges for word in said)
 
 
 _YES_MARKS = frozenset("👍✅✔👌🆗\ufe0f🏻🏼🏽🏾🏿")
@@ -295,7 +377,7 @@ def position(text: str, count: int) -> int | None:
         number = int(said[1]) - 1
     elif len(said) == 2 and said[0] in known.before_number and said[1] in known.numbers:
         number = known.numbers[said[1]]
-    elif len(said) == 1 and said[0] in known.ordinals:
+    elif (len(said) == 1 or said[1:] == ["one"]) and said[0] in known.ordinals:  # "the third one"
         number = known.ordinals[said[0]]
     elif len(said) == 2 and said[0] in ("الخيار", "خيار", "option", "رقم") and said[1] in known.ordinals:
         number = known.ordinals[said[1]]
@@ -327,12 +409,11 @@ def pick(offered: Sequence[dict[str, Any]], text: str) -> Understood | None:
 
 
 def _by_words(offered: Sequence[dict[str, Any]], text: str) -> Understood | None:
-    same = words().same
-    typed = tuple(same.get(word, word) for word in stems(text))
+    typed = _her_stems(text)
     if not typed:
         return None
     saying_no = negated(text)
-    best: list[tuple[int, bool, str]] = []
+    best: list[tuple[bool, int, bool, str]] = []  # exactly, how many of her words, a label whole, the option
     for option in offered:
         labels = option["labels"]
         says_no = option.get("means") == Meaning.NO.value or any(negated(label) for label in labels)
@@ -340,20 +421,27 @@ def _by_words(offered: Sequence[dict[str, Any]], text: str) -> Understood | None
             continue  # "أحضر" never picks "لن أحضر"; "ما ابي" never picks a yes
         typed_here = tuple(word for word in typed if saying_no is False or word not in _negation_stems())
         if not typed_here and says_no:  # she said only no («لا»): the option that says no
-            best.append((0, True, str(option["payload"])))
+            best.append((True, 0, True, str(option["payload"])))
             continue
-        for label in labels:
-            found = _covered(typed_here, _label_stems(label)) if typed_here else None
-            if found is not None:
-                best.append((*found, str(option["payload"])))
-                break
+        # Her words among the option's words, in any of its labels («اتقدم على هالمقصف»).
+        found = _covered(typed_here, _option_stems(tuple(labels))) if typed_here else None
+        if found is not None:
+            count, exact = found
+            # «البيانات» is all of "بياناتي" (my details), and only part of "تعديل بياناتي" (change them).
+            whole = any(_label_stems(label) <= set(typed_here) for label in labels)
+            best.append((exact, count, whole, str(option["payload"])))
     if not best:
         return None
-    best.sort(key=lambda found: (found[1], found[0]), reverse=True)
-    top = [found for found in best if found[:2] == best[0][:2]]
-    if len({payload for _count, _exact, payload in top}) != 1:
+    best.sort(reverse=True)
+    top = {payload for *found, payload in best if tuple(found) == best[0][:3]}
+    if len(top) != 1:
         return None
-    return Understood(payload=top[0][2], sure=top[0][1])
+    return Understood(payload=top.pop(), sure=best[0][0])
+
+
+@lru_cache(maxsize=1024)
+def _option_stems(labels: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(word for label in labels for word in _label_stems(label))
 
 
 @lru_cache(maxsize=1024)
@@ -363,10 +451,11 @@ def _label_stems(label: str) -> frozenset[str]:
 
 
 def mentioned(offered: Sequence[dict[str, Any]], text: str) -> str | None:
-    """The one option she names inside a longer message, by a word only its labels have: "مكتب الضمان
-    بالجموم" names Al-Jumum, "ساكنه في جده" Jeddah, "اسوي كيك وحلى" the sweets. None for none, or two."""
-    same = words().same
-    hers = {same.get(word, word) for word in stems(text)}
+    """The one option she names inside a longer message, by words only its labels have: "مكتب الضمان
+    بالجموم" names Al-Jumum, "ساكنه في جده" Jeddah, "اسوي كيك وحلى" the sweets. When her words name two, the
+    one that more of them name («قبل ما المس الاكل وانا اطبخ»: before touching food, not after cooking);
+    None for none, or as many for two."""
+    hers = set(_her_stems(text))
     hers |= {bare(word) for word in hers}
     hers |= {stem(word[1:]) for word in fold(text).split(" ") if len(word) > 3 and word[0] in _JOINED}
     owners: dict[str, set[str]] = {}
@@ -374,12 +463,40 @@ def mentioned(offered: Sequence[dict[str, Any]], text: str) -> str | None:
         for label in option["labels"]:
             for word in _label_stems(label):
                 owners.setdefault(word, set()).add(str(option["payload"]))
-    named = {
+    named = Counter(
         next(iter(payloads))
         for word, payloads in owners.items()
         if len(payloads) == 1 and len(word) >= 3 and (word in hers or bare(word) in hers)
-    }
-    return named.pop() if len(named) == 1 else None
+    ).most_common(2)
+    if not named or (len(named) == 2 and named[0][1] == named[1][1]):
+        return None
+    return named[0][0]
+
+
+def _her_stems(text: str) -> tuple[str, ...]:
+    """Her stems in the options' words: a thing said in two words as one («ريد بول»), a number in words as
+    its digits («اربعين» → 40), and each way of saying a thing as the usual one («موية» → «ماء»)."""
+    known = words()
+    padded = f" {fold(text)} "
+    for phrase, one in known.joined.items():
+        padded = padded.replace(f" {phrase} ", f" {one} ")
+    return tuple(known.same.get(word, word) for word in stems(spoken_numbers(padded)))
+
+
+def spoken_numbers(folded: str) -> str:
+    """Numbers of tens written in words, as digits: «اربعين» → 40, «خمسه وخمسين» → 55."""
+    known = words()
+    said: list[str] = []
+    for word in folded.split():
+        joined = word.startswith("و") and word[1:] in known.tens
+        tens = known.tens.get(word[1:] if joined else word)
+        if tens is None:
+            said.append(word)
+        elif joined and said and said[-1] in known.numbers:
+            said[-1] = str(tens + known.numbers[said[-1]] + 1)
+        else:
+            said.append(str(tens))
+    return " ".join(said)
 
 
 @lru_cache(maxsize=1)
@@ -405,21 +522,36 @@ def intent(text: str) -> Understood | None:
         )
         if len(found) >= 4
     }
+    near |= {found for word in typed for found in known.skeletons.get(skeleton(word), ())}
+    near |= {  # a misspelt ending the stemmer cannot take off («الدوراة»): the word as written, nearly
+        known.spellings[found]
+        for word in map(_without_article, fold(text).split(" "))
+        if len(word) >= 4 and word not in known.fillers
+        for found, _score, _at in process.extract(
+            word, tuple(known.spellings), scorer=fuzz.ratio, score_cutoff=NEAR_ENDING, limit=None
+        )
+        if word.startswith(found[:-1])
+    }
     # Each word of every phrase, once: hers (exactly, or but for the letter that says who), or nearly hers.
     hers = {word for word in known.intent_words if word in exact or bare(word) in exact}
     nearly = hers | near
-    found: list[tuple[int, bool, Intent]] = []
+    found: list[tuple[int, bool, Intent, tuple[str, ...]]] = []
     for wanted, phrase in known.intents:
         if found and len(phrase) < found[0][0]:
             break  # longest first: a shorter phrase says less
         if all(word in hers for word in phrase):
-            found.append((len(phrase), True, wanted))
+            found.append((len(phrase), True, wanted, phrase))
         elif all(word in nearly for word in phrase):
-            found.append((len(phrase), False, wanted))
+            found.append((len(phrase), False, wanted, phrase))
     if not found:
         return None
     exact_ones = [each for each in found if each[1]] or found
-    wishes = {wanted for _length, _exact, wanted in exact_ones}
-    if len(wishes) != 1 or len(typed) - exact_ones[0][0] > MOST_OTHER_WORDS:
+    if len({wanted for _length, _exact, wanted, _phrase in exact_ones}) != 1:
         return None
-    return Understood(intent=wishes.pop(), sure=exact_ones[0][1], others=len(typed) - exact_ones[0][0])
+    _length, sure, wish, phrase = exact_ones[0]
+    # Her other words, beside the phrase and the words that do not ask more («كيف اقدر اسجل كأسرة منتجة»).
+    idle = sum(1 for word in typed if word in known.beside_a_wish and word not in phrase)
+    others = max(len(typed) - len(phrase) - idle, 0)
+    if others > MOST_OTHER_WORDS:
+        return None
+    return Understood(intent=wish, sure=sure, others=others, phrase=phrase)

@@ -74,12 +74,14 @@ def wished(turn: Turn, answer: Answer) -> bool:
 
 
 def her_wish(text: str) -> Understood | None:
-    """The wish her words say (`understanding.intent`); a "not" beside it («لا توقفون الرسايل», «ما ابي
-    الدورات») makes a stop or a start one to ask about, and anything else no wish."""
+    """The wish her words say (`understanding.intent`); a "not" in it («لا توقفون الرسايل») makes a stop or a
+    start one to ask about, and a "not" beside any other («ما ابي الدورات») no wish («ما فهمت» is help)."""
     found = intent(text)
-    if found is None or found.intent is None or not negated(text):
-        return None if found is None or found.intent is None else found
-    return replace(found, sure=False) if found.intent in (Intent.STOP, Intent.START) else None
+    if found is None or found.intent is None:
+        return None
+    if found.intent in (Intent.STOP, Intent.START):  # «لا ترسلون لي رسايل»: a "not" in it, asked first
+        return replace(found, sure=False) if negated(text) else found
+    return None if negated(text, besides=found.phrase) else found
 
 
 def _do(turn: Turn, answer: Answer, found: Understood) -> bool:

@@ -24,11 +24,17 @@ from tests.support.utterances import UNSEEN, judge, reach, utterances
 
 # The set's figures when this floor was set: a change that reads fewer right, or takes one irreversible
 # step she did not ask for, fails here (bench/understanding.py shows which utterances it misses).
-FLOOR = 0.90
-UNSEEN_FLOOR = 0.85  # the set written after the tuning (88 % when it was first read)
+FLOOR = 0.95  # the target (96.5 % when it was set)
+UNSEEN_FLOOR = 0.87  # the set written after the tuning (88 % when it was first read, 89 % since)
 STOPPED = (
     "You will no longer receive announcements and tips. You can still write to us at any time; "
     "send “start” to receive them again."
+)
+UNSURE = "I could not tell whether that is a yes or a no. Please choose one of the answers below."
+HELP = (
+    "You can type the number of an option or its words. At any time: “menu” for the main menu, “cancel” to "
+    "stop what you are doing, “back” for the previous question, “language” to switch between Arabic and "
+    "English, “help” for this message."
 )
 OFFERED = "I could not answer this myself. Shall I send it to your office? A person will answer you here."
 
@@ -88,6 +94,56 @@ async def test_she_answers_will_you_attend_as_she_says_it(
     await fatima.says("رجوع")  # the screen's own way back: the trainings, not the menu
     assert any("ملتقى الأسر المنتجة" in option for option in fatima.options)
     assert ar("Main menu: what would you like to do?") not in fatima.heard
+
+
+async def test_a_maybe_is_asked_plainly_and_a_not_that_says_nothing_against_is_no_no(
+    database: Database, fatima: Person, clock: Clock
+) -> None:
+    mary = neighbour(fatima)
+    number = await database.run(
+        lambda s: events.create(s, FORUM, Audience(offices=("makkah",)), clock.now, "900", clock.now).id
+    )
+    for person, mobile in ((fatima, "0551234567"), (mary, "0551234568")):
+        await person.registers(national_id="1000000008" if person is fatima else "1000000016", mobile=mobile)
+        await database.run(lambda s: event_notices.invite_due(s, clock.now))
+        await person.chooses(ar("Trainings"))
+        await person.says("1")
+    await fatima.says("ما اظن")  # "I don't think so": neither her yes nor her no
+    assert ar(UNSURE) in fatima.heard and ar(OFFERED) not in fatima.heard
+    assert set((await guest_statuses(database, number)).values()) <= {"invited"}
+    await fatima.says("ما عندي شي ذاك اليوم بجي")  # "I have nothing on that day, I'll come"
+    await mary.says("عندي ظرف ما راح اقدر احضر")  # "something came up, I won't be able to come"
+    assert await guest_statuses(database, number) == {1: "going", 2: "not_going"}
+
+
+async def test_her_wishes_with_a_slip_of_the_finger_a_keycap_or_a_polite_question(fatima: Person) -> None:
+    for number, (said, heard) in enumerate(
+        (
+            ("ابي اسحل", "What is your full name?"),  # «ح» for «ج»: the keys side by side
+            ("1️⃣", "What is your full name?"),  # the keycap WhatsApp offers for a digit
+            ("مساء الخير، كيف اقدر اسجل كأسرة منتجة؟", "What is your full name?"),
+            ("وش اسوي؟ ما فهمت", HELP),
+        ),
+        start=20,
+    ):
+        her = Person(fatima.engine, fatima.clock, address=f"9665000000{number}")
+        await her.says("مرحبا")
+        await her.says(said)
+        assert ar(heard) in her.heard, said
+        assert ar(OFFERED) not in her.heard
+    await fatima.registers()
+    await same_as_tapping(fatima, "Trainings", "الدوراة")  # a misspelt ending
+    await same_as_tapping(fatima, "Useful services", "ابي الخدمات اللي تفيد الاسر المنتجه")
+
+
+async def test_back_in_her_own_words_inside_her_registration(fatima: Person) -> None:
+    await fatima.says("مرحبا")
+    await fatima.chooses(ar("Register my family"))
+    await fatima.says("اكتبوا اسمي منيره سعيد الثبيتي")  # her name, after "write my name"
+    assert ar("What is your national ID number (10 digits)?") in fatima.heard
+    await fatima.says("ابي ارجع للسؤال اللي قبل")
+    assert ar("What is your full name?") in fatima.heard
+    assert ar(OFFERED) not in fatima.heard
 
 
 async def test_her_yes_right_after_an_invitation_answers_it_wherever_she_is(

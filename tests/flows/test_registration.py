@@ -164,8 +164,13 @@ async def test_every_wrong_answer_gets_a_specific_message_and_the_same_question(
     await fatima.says("2")
     await fatima.says("7")
 
-    await fatima.says("ربما")
+    await fatima.says("٣")
     assert ar("Please choose 1 (%(yes)s) or 2 (%(no)s).", yes=ar("Yes"), no=ar("No")) in fatima.heard
+    assert ar("Do you hold a food-handler health certificate?") in fatima.heard
+    await fatima.says("ربما")  # neither a yes nor a no: she is asked to choose one
+    assert ar("I could not tell whether that is a yes or a no. Please choose one of the answers below.") in (
+        fatima.heard
+    )
     assert ar("Do you hold a food-handler health certificate?") in fatima.heard
 
 

@@ -17,8 +17,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from conversations.engine.engine import Engine, GlobalWord, read
-from conversations.engine.forms import PENDING, REVIEW, Abort, Form, FormOption, Invalid
+from conversations.engine.engine import UNSURE, Engine, GlobalWord, read
+from conversations.engine.forms import PENDING, REVIEW, Abort, Form, FormOption, Invalid, wants_back
 from conversations.engine.turn import Answer, FlowName, Turn
 from conversations.engine.understanding import Intent, Understood, is_question, mentioned
 from conversations.family import ask_office, library, wishes
@@ -132,6 +132,7 @@ def places(database: Database, clock: Clock, said: list[Utterance]) -> dict[str,
         "rsvp": lambda p: registered(p, "الدورات التدريبية", "1"),
         "canteen": lambda p: eligible(p, *CANTEEN),
         "apply-confirm": lambda p: eligible(p, *CANTEEN, "التقديم"),
+        "canteen-applied": lambda p: eligible(p, *CANTEEN, "التقديم", "1"),
         "withdraw-confirm": lambda p: eligible(p, *CANTEEN, "التقديم", "1", "سحب طلبي"),
         **{f"quiz:{u.note}": quiz(u.note) for u in said if u.place == "quiz"},
     }
@@ -184,7 +185,7 @@ def outcome(session: Session, engine: Engine, place: Place, text: str) -> set[st
         if reading.word is not None:
             return {f"intent:{WORD_INTENTS[reading.word]}"}
         if reading.in_kind is not None:
-            return {"asked-again"}
+            return {"asked-plainly"} if reading.in_kind is UNSURE else {"asked-again"}
         if isinstance(flow, Form) and state.step in {f.name for f in flow.fields}:
             return _value(turn, flow, Answer(text=text, choice=reading.choice))
         if reading.choice is not None:
@@ -237,6 +238,8 @@ def _value(turn: Turn, form: Form, answer: Answer) -> set[str]:
         chosen = answer.choice.pack() if answer.choice is not None else None
         if chosen:
             return _chosen(turn.conversation.offered, chosen)
+        if wants_back(answer.text):
+            return {"intent:back"}
         asked_her_office = is_question(answer.text) and ask_office.has_words(answer.text)
         return {"office"} if asked_her_office else {"asked-again"}  # as `Form`: a question is offered
     except Abort:
@@ -294,6 +297,8 @@ def right(expected: str, reached: set[str], place: Place) -> bool:
         return True  # "وش صار على طلبي" opens her applications: the page that answers it
     if expected == "intent:ask_office" and "office" in reached:
         return True  # her words are offered to her office, which is what she asked
+    if expected in ("confirm:yes", "confirm:no") and "asked-plainly" in reached:
+        return True  # «ما اظن»: taken for neither, she is asked to choose her yes or her no
     kind, _, what = expected.partition(":")
     if kind == "option" and place.name.startswith("quiz:"):  # its choices are shown in her language only
         asked = next(q for q in QUIZZES if q["id"] == place.name.removeprefix("quiz:"))

@@ -53,6 +53,7 @@ class Intent(StrEnum):
     ACCOUNT = "account"
     APPLICATIONS = "applications"
     DETAILS = "details"
+    DELETE = "delete"  # her data: the account's "Delete my data", which asks first
     MY_OFFICE = "my_office"
     ASK_OFFICE = "ask_office"
     STOP = "stop"
@@ -414,21 +415,26 @@ def _by_words(offered: Sequence[dict[str, Any]], text: str) -> Understood | None
         return None
     saying_no = negated(text)
     best: list[tuple[bool, int, bool, str]] = []  # exactly, how many of her words, a label whole, the option
+    typed_here = tuple(word for word in typed if not saying_no or word not in _negation_stems())
     for option in offered:
         labels = option["labels"]
-        says_no = option.get("means") == Meaning.NO.value or any(negated(label) for label in labels)
-        if says_no != saying_no:
-            continue  # "أحضر" never picks "لن أحضر"; "ما ابي" never picks a yes
-        typed_here = tuple(word for word in typed if saying_no is False or word not in _negation_stems())
-        if not typed_here and says_no:  # she said only no («لا»): the option that says no
-            best.append((True, 0, True, str(option["payload"])))
+        says_no = [negated(label) for label in labels]
+        if option.get("means") == Meaning.NO.value:
+            says_no = [True] * len(labels)
+        # "أحضر" never picks "لن أحضر", nor "ما ابي" a yes; «ما ابي المقصف» picks what says it in a "not".
+        fitting = tuple(label for label, no in zip(labels, says_no, strict=True) if no == saying_no)
+        if not fitting:
+            continue
+        if not typed_here:  # she said only no («لا»): the option that says no, in most of its labels
+            if sum(says_no) * 2 > len(labels):
+                best.append((True, 0, True, str(option["payload"])))
             continue
         # Her words among the option's words, in any of its labels («اتقدم على هالمقصف»).
-        found = _covered(typed_here, _option_stems(tuple(labels))) if typed_here else None
+        found = _covered(typed_here, _option_stems(fitting))
         if found is not None:
             count, exact = found
             # «البيانات» is all of "بياناتي" (my details), and only part of "تعديل بياناتي" (change them).
-            whole = any(_label_stems(label) <= set(typed_here) for label in labels)
+            whole = any(_label_stems(label) <= set(typed_here) for label in fitting)
             best.append((exact, count, whole, str(option["payload"])))
     if not best:
         return None

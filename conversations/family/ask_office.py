@@ -237,22 +237,17 @@ def send_offered(turn: Turn, chosen: Offered) -> None:
 
 def not_now(turn: Turn, chosen: Offered) -> None:
     """Back where she was, with nothing she had typed lost: the question she was at is asked again."""
-    held = turn.answers.get(HELD) or {}
-    forget(turn)
-    flow = held.get("flow")
-    if flow not in set(FlowName) or flow == FlowName.ASK_OFFICE:
-        turn.go(FlowName.HOME)
-        return
-    turn.say(_("Nothing was sent to your office."))
-    turn.conversation.flow, turn.step = FlowName(flow), held.get("step")
-    turn.flow.ask(turn)
+    if (turn.answers.get(HELD) or {}).get("flow") not in (None, FlowName.ASK_OFFICE):
+        turn.say(_("Nothing was sent to your office."))
+    forget(turn, keys=(ASKED, TOPIC, OFFICE))  # where she was (`HELD`) is forgotten as she returns there
+    turn.resume(HELD)
 
 
-def forget(turn: Turn) -> None:
-    """Forget what this flow kept, and only that: another flow's answers (her registration's) stay."""
-    kept = {key: value for key, value in turn.answers.items() if key not in (ASKED, TOPIC, OFFICE, HELD)}
+def forget(turn: Turn, keys: tuple[str, ...] = (ASKED, TOPIC, OFFICE, HELD)) -> None:
+    """Forget what this flow kept (`keys`), and only that: another flow's answers (her registration) stay."""
+    others = {key: value for key, value in turn.answers.items() if key not in keys}
     turn.clear_answers()
-    turn.remember(**kept)
+    turn.remember(**others)
 
 
 def more_first(turn: Turn, answer: Answer) -> None:

@@ -9,6 +9,7 @@ register      "already registered", the menu           her registration (or its 
 trainings,    that screen                              "for registered families", the menu
 tips, …
 details       change my details                        as above
+delete        "delete my data?" (asked first)          as above
 applications  my applications and trainings            as above
 my_office     my office                                her office (a question to it)
 ask_office    a question to her office                 a question to her office
@@ -47,6 +48,7 @@ ACCOUNT_WISHES = {
     Intent.DETAILS: AccountOption.CHANGE,
     Intent.APPLICATIONS: AccountOption.MINE,
     Intent.MY_OFFICE: AccountOption.OFFICE,
+    Intent.DELETE: AccountOption.DELETE,  # which asks first: nothing is deleted on her words alone
 }
 GLOBAL_WISHES = {
     Intent.MENU: GlobalWord.MENU,

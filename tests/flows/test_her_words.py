@@ -301,6 +301,19 @@ async def test_on_a_canteens_page_her_no_keeps_her_there_and_a_thumb_applies(
     await fatima.says("👍")  # to "shall we send your application?"
     applied = await database.run(lambda s: len(canteens.her_applications(s, 1)))
     assert applied == 1
+    await fatima.says("ما ابي المقصف")  # "I don't want the canteen": withdrawing, asked first
+    assert ar("Withdraw your application to %(school)s?", school="ابتدائية مكة") in fatima.heard
+    await fatima.says("لا")
+    assert await database.run(lambda s: canteens.her_applications(s, 1)[0][0].status) == "applied"
+
+
+async def test_delete_my_data_in_her_words_asks_first(database: Database, fatima: Person) -> None:
+    await fatima.registers()
+    await fatima.says("ابي احذف بياناتي")
+    assert ar("Delete my data") not in fatima.options  # not My account's menu: its question, at once
+    assert ar("Yes, delete everything") in fatima.options
+    await fatima.says("ان شاء الله")  # a yes that may mean "maybe": not enough to delete
+    assert await database.run(lambda s: beneficiaries.beneficiary(s, 1)) is not None
 
 
 async def test_stop_back_and_her_kunya(fatima: Person) -> None:

@@ -269,8 +269,13 @@ MENU_OPTIONS = {
 
 
 # A question about her own page is answered by opening it: her applications and where each stands, her
-# office's details (a question about the trainings asks for a date or a place, which the list does not show).
-SAME_PAGE = {"answer:application": "intent:applications", "answer:office": "intent:my_office"}
+# office's details (a question about the trainings asks for a date or a place, which the list does not show);
+# and «ابي احذف بياناتي» asks "delete your data?", which is My account's own question.
+SAME_PAGE = {
+    "answer:application": "intent:applications",
+    "answer:office": "intent:my_office",
+    "intent:account": "intent:delete",
+}
 SAME_AS_OPTION = {"menu": "back to the main menu", "language": "change language"}
 
 

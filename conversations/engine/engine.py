@@ -355,7 +355,7 @@ def read(offered: Sequence[dict[str, Any]], text: str, *, in_form: bool) -> Read
     if choice is not None:
         return Reading(choice=choice)
     in_kind = courtesy(text)  # "سلام" is a greeting, not a start of "سلامة"
-    if in_kind is None and understanding.hedged(text) and _asks_yes_or_no(offered):
+    if in_kind is None and understanding.unsure(text) and _asks_yes_or_no(offered):
         in_kind = UNSURE  # «ما اظن» to "will you come?": neither yes nor no, so she is asked to choose
     return Reading(in_kind=in_kind) if in_kind is not None else Reading(choice=picked(offered, text))
 

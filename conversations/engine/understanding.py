@@ -340,12 +340,17 @@ def _said_plainly(folded: str) -> str:
     return padded.strip()
 
 
-def hedged(text: str) -> bool:
-    """A short answer that says "maybe" or "I don't think so" («ما اظن», «صعب شوي», «يمكن احضر»): neither a
-    yes nor a no, so she is asked to choose one."""
+def unsure(text: str) -> bool:
+    """An answer that is neither a yes nor a no, so she is asked to choose one: a short one that says "maybe"
+    or "I don't think so" («ما اظن», «صعب شوي», «يمكن احضر»), or a yes with a "not" after it («اكيد اسحبه ما
+    اقدر اشتغل هالسنه»)."""
     known = words()
     said = [word for word in plain(normalise(text)).split(" ") if word and word not in known.fillers]
-    return 0 < len(said) <= MOST_WORDS_OF_A_NO + 1 and any(word in known.hedges for word in said)
+    if not said or yes_or_no(text) is not None:
+        return False
+    if len(said) <= MOST_WORDS_OF_A_NO + 1 and any(word in known.hedges for word in said):
+        return True
+    return said[0] in known.yes and negated(text)
 
 
 _YES_MARKS = frozenset("👍✅✔👌🆗\ufe0f🏻🏼🏽🏾🏿")

@@ -261,7 +261,8 @@ def set_national_id(session: Session, family: Beneficiary, national_id: str) -> 
 
 
 def set_opted_out(session: Session, beneficiary_id: int, since: datetime | None) -> None:
-    """Stop (since a time) or resume (None) the announcements and tips she receives."""
+    """Stop (since a time) or resume (None) the announcements, tips and invitations to trainings she
+    receives."""
     found = session.get(Beneficiary, beneficiary_id)
     if found is not None:
         found.opted_out_at = since

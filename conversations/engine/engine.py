@@ -411,7 +411,8 @@ def act_on(turn: Turn, word: GlobalWord) -> None:
 
 
 def _subscription(turn: Turn, *, stop: bool) -> None:
-    """STOP and START: announcements and tips stop or resume; answers to her own messages never stop."""
+    """STOP and START: announcements, tips and invitations to trainings stop or resume; answers to her own
+    messages never stop."""
     family_id = turn.conversation.beneficiary_id
     mobile = vouched_mobile(turn.inbound) if family_id is None else None
     if mobile is not None and contacts.stop_messages(turn.session, mobile, turn.now, stop=stop):
@@ -429,15 +430,15 @@ def _subscription(turn: Turn, *, stop: bool) -> None:
         registrations.stop_messages(turn.session, family_id, turn.now, stop=True)
         turn.say(
             _(
-                "You will no longer receive announcements and tips. You can still write to us at any time; "
-                "send “start” to receive them again."
+                "You will no longer receive announcements, tips and invitations to trainings. You can "
+                "still write to us at any time; send “start” to receive them again."
             )
         )
         if turn.conversation.flow not in (None, FlowName.HOME):
             turn.say(_("To leave what you were doing instead, type “cancel”."))
     else:
         registrations.stop_messages(turn.session, family_id, turn.now, stop=False)
-        turn.say(_("Welcome back: you will receive announcements and tips again."))
+        turn.say(_("Welcome back: you will receive announcements, tips and invitations to trainings again."))
 
 
 def _apology() -> Reply:

@@ -39,6 +39,7 @@ NEARLY = 0.8  # what a misspelt word counts for, against the word itself
 class LibraryWords:
     ignore: frozenset[str]
     question_words: frozenset[str]  # dropped when no entry has them: "كيف", "وين"
+    asking: frozenset[str]  # a request opens with one: «ابي», «ممكن», "can"
     same: dict[str, str]  # a stemmed way of saying a thing → the library's stem for it
     pages: dict[str, tuple[str, ...]]  # her own pages ("trainings", "office", "application") → their words
     wishes: dict[str, tuple[str, ...]]  # each intent's phrasings (`[intents]`), as they are written
@@ -58,6 +59,7 @@ def library_words() -> LibraryWords:
     return LibraryWords(
         ignore=frozenset(fold(word) for word in data["ignore"]) | words().fillers,
         question_words=frozenset(_stem(word) for word in data["question_words"]),
+        asking=frozenset(fold(word) for word in data["asking"]),
         same=same,
         pages={page: tuple(data[page]) for page in ("trainings", "office", "application")},
         wishes={name: tuple(phrases) for name, phrases in everything["intents"].items()},
@@ -111,9 +113,11 @@ NOTHING = Found("", 0.0, 0.0, 0)
 
 
 def asks(text: str) -> bool:
-    """Whether her words are a question: a question mark, a question word, or three words that say
-    something ("بعيد عن الاكل" at a quiz is an answer, not a question)."""
-    return is_question(text) or len(terms(text)) >= 3
+    """Whether her words are a question: a question mark or a question word, or a request that opens with
+    what she wants («ابي رابط موقع الغرفة التجارية»). A statement is not one («طلعت الشهاده الصحيه ابي
+    اضيفها» is news for her office, not a question for the tips), nor an answer («بعيد عن الاكل»)."""
+    said = fold(text).split(" ")
+    return is_question(text) or (said[0] in library_words().asking and len(terms(text)) >= 2)
 
 
 def _plain(found: Found, next_one: Found) -> bool:

@@ -19,7 +19,7 @@ from conversations.engine.forms import Form
 from conversations.engine.screens import ANYTHING, TYPED, Confirm, On, Screens
 from conversations.engine.search import asks
 from conversations.engine.turn import Answer, FlowName, Turn
-from conversations.engine.understanding import Intent, intent, negated, plain
+from conversations.engine.understanding import Intent, intent, negated, plain, yes_or_no
 from conversations.family.registration import imported_contact, registration
 from core.channel import LARGEST_MEDIA, LONGEST_KEPT, Media, Offer
 from core.dates import hours_text, is_open
@@ -78,12 +78,25 @@ def has_words(text: str) -> bool:
 
 def not_understood(turn: Turn, answer: Answer) -> None:
     """What she wrote on a screen that cannot read it: words are offered to her office; a stray number or
-    letter is asked again."""
-    if has_words(answer.text):
+    letter is asked again, and so is a yes or a no alone («طيب», «لا») where nothing was asked."""
+    if for_her_office(answer.text):
         offer(turn, answer.text)
+        return
+    if has_words(answer.text):
+        turn.say(_("Please choose one of the options below, by its number or its words."))
     else:
         turn.say(_("Sorry, I did not understand that. Please choose from the menu by typing a number."))
-        turn.flow.ask(turn)
+    turn.flow.ask(turn)
+
+
+def for_her_office(text: str) -> bool:
+    """Whether what she wrote, which her screen did not understand, is words for her office: not a stray
+    number, letter or key held down, nor a yes or a no alone («طيب», «لا شكرا»)."""
+    alone = yes_or_no(text) is not None and len(fold(text).split(" ")) <= YES_OR_NO_ALONE
+    return has_words(text) and not alone
+
+
+YES_OR_NO_ALONE = 2  # words: «لا شكرا», «ok thanks»; more may say something her office should read
 
 
 def offer(turn: Turn, text: str | None = None) -> None:
@@ -110,16 +123,6 @@ def answering_office(turn: Turn, text: str) -> bool:
     turn.remember(**{ASKED: said_now(turn, text), HELD: held})
     send(turn)  # and back to the screen she wrote it on
     return True
-
-
-def send_words(turn: Turn, text: str) -> None:
-    """Her words, which she chose to send to her office (after an answer that did not help): sent as she wrote
-    them, or kept while she says which office serves her."""
-    topic = TOPIC_OF_FLOW.get(turn.conversation.flow or "", "") or topic_of(text)
-    held = {"flow": turn.conversation.flow, "step": turn.step}
-    turn.conversation.flow, turn.step = FlowName.ASK_OFFICE, Step.OFFER
-    turn.remember(**{ASKED: [{"text": text}], TOPIC: topic, HELD: held})
-    onward(turn)
 
 
 # Words that say what a question is about, when she asks from the menu (folded as she may spell them).

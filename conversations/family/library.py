@@ -6,7 +6,7 @@ office. When nothing answers plainly, nothing is shown: her office is offered he
 
 «كيف اسخن الاكل البايت؟» → the tip, from "Cook thoroughly" → Did this answer your question?
                                                            ✅ Yes, thank you → where she was
-                                                           Ask my office → her words to her office
+                                                           No, it did not → "send it to your office?"
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ class Step(StrEnum):
 
 class Helped(Options, prefix="library"):
     YES = "helped"
-    ASK = "ask"
+    NO = "ask"  # the payload kept from when "no" sent her words at once: a screen shown before still works
 
 
 @dataclass(frozen=True)
@@ -191,7 +191,7 @@ HELPED = Confirm(
     Step.ANSWERED,
     N_("Did this answer your question?"),
     yes=Offer(N_("Yes, thank you"), Helped.YES),
-    no=Offer(N_("No, ask my office"), Helped.ASK),
+    no=Offer(N_("No, it did not"), Helped.NO),
 )
 
 
@@ -201,13 +201,13 @@ def helped(turn: Turn, chosen: Helped) -> None:
     turn.resume(HELD)
 
 
-def ask_my_office(turn: Turn, chosen: Helped) -> None:
-    """Her question, in her own words, to her office: she chose to send it."""
+def did_not_help(turn: Turn, chosen: Helped) -> None:
+    """Her question, in her own words, offered to her office (nothing is sent until she says yes), from
+    where she asked it: her "no" to the offer takes her back there."""
     text = str(turn.answers.get(ASKED, ""))
-    held = turn.answers.get(HELD) or {}
-    _forget(turn, HELD)
-    turn.conversation.flow, turn.step = held.get("flow"), held.get("step")
-    ask_office.send_words(turn, text)  # from where she asked: "no, do not send it" takes her back there
+    _forget(turn)
+    turn.back_to(HELD)
+    ask_office.offer(turn, text)
 
 
 def something_else(turn: Turn, chosen: Payload | Answer) -> None:
@@ -216,8 +216,8 @@ def something_else(turn: Turn, chosen: Payload | Answer) -> None:
     turn.resume(HELD, chosen)
 
 
-def _forget(turn: Turn, *also: str) -> None:
-    kept = {key: value for key, value in turn.answers.items() if key not in (ASKED, *also)}
+def _forget(turn: Turn) -> None:
+    kept = {key: value for key, value in turn.answers.items() if key != ASKED}
     turn.clear_answers()
     turn.remember(**kept)
 
@@ -233,9 +233,9 @@ library = Screens(
     confirms=(HELPED,),
     routes=(
         On(Helped.YES, at=Step.ANSWERED, then=helped),
-        On(Helped.ASK, at=Step.ANSWERED, then=ask_my_office),
+        On(Helped.NO, at=Step.ANSWERED, then=did_not_help),
         On(*ANYTHING, then=something_else),
     ),
-    help_text=N_("Choose whether the answer helped, or send your question to your office."),
+    help_text=N_("Say whether the answer helped. If it did not, I can send your question to your office."),
     on_cancel=leave,
 )

@@ -2,8 +2,8 @@
 typed plainly, act at once (`engine.act_on`); a near miss («وقفو الرسايل» misspelt, «ستوب») is asked about,
 and her answer takes her back where she was.
 
-«وقفوو الرسايل» → Do you want to stop receiving announcements and tips? → Yes, stop them → stopped, and
-                                                                        → No, keep them  → where she was
+«وقفوو الرسايل» → Do you want to stop receiving announcements, tips, invitations …? → Yes, stop them → stopped
+                                                                      → No, keep them  → where she was
 """
 
 from __future__ import annotations
@@ -34,14 +34,17 @@ class Subscription(Options, prefix="subscription"):
 
 STOPPING = Confirm(
     Step.STOP,
-    N_("Do you want to stop receiving announcements and tips? You can still write to us."),
+    N_(
+        "Do you want to stop receiving announcements, tips and invitations to trainings? You can still write "
+        "to us."
+    ),
     yes=Offer(N_("Yes, stop them"), Subscription.STOP),
     no=Offer(N_("No, keep them"), Subscription.KEEP),
     safe_first=True,  # a "1" typed out of habit keeps them
 )
 STARTING = Confirm(
     Step.START,
-    N_("Do you want to receive announcements and tips again?"),
+    N_("Do you want to receive announcements, tips and invitations to trainings again?"),
     yes=Offer(N_("Yes, send them"), Subscription.START),
     no=Offer(N_("No"), Subscription.NOT_NOW),
 )
@@ -84,6 +87,9 @@ subscription = Screens(
         On(Subscription.NOT_NOW, at=Step.START, then=unchanged),
         On(*ANYTHING, then=something_else),
     ),
-    help_text=N_("Answer whether to stop, or start again, the announcements and tips we send you."),
+    help_text=N_(
+        "Answer whether to stop, or start again, the announcements, tips and invitations to trainings we "
+        "send you."
+    ),
     on_cancel=leave,
 )

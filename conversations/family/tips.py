@@ -184,19 +184,14 @@ def answer_question(turn: Turn, picked: QuizChoice) -> None:
 
 
 def no_such_answer(turn: Turn, answer: Answer) -> bool:
-    """A yes, a no or "I don't know", alone («ايه», «لا», «ما ادري»), to a question none of whose answers says
-    yes or no; a question of hers («طيب والفريزر كم حرارته؟») is not one."""
-    said = fold(answer.text).split(" ")
-    if understanding.is_question(answer.text) or len(said) > SHORT_ANSWER:
-        return False
-    offered = turn.conversation.offered
-    if any(understanding.yes_or_no(label) is not None for option in offered for label in option["labels"]):
-        return False  # «لا» may be one of its answers («لا، فبعض الجراثيم …»)
-    hedges = understanding.words().hedges
-    return understanding.yes_or_no(answer.text) is not None or any(word in hedges for word in said)
+    """A short answer that names none of the question's answers («ايه» where two answers open with «نعم»,
+    «ما ادري», «اربعين» where none is 40): she is asked to choose one. A question of hers («طيب والفريزر كم
+    حرارته؟») or a wish («ابي اشوف الدورات») is not one."""
+    short = len(fold(answer.text).split(" ")) <= SHORT_ANSWER
+    return short and not understanding.is_question(answer.text) and understanding.intent(answer.text) is None
 
 
-SHORT_ANSWER = 3  # words: «ما ادري والله»; a longer message says more than yes or no
+SHORT_ANSWER = 3  # words: «ما ادري والله»; a longer message may be a question for her office
 
 
 def named_choice(turn: Turn, answer: Answer) -> bool:
@@ -365,8 +360,8 @@ food_safety = Screens(
         On(TipsOption.NEXT, at=Step.READING, then=next_tip),
         On(TipsOption.QUIZ, at=Step.READING, then=take_quiz),
         On(QuizChoice, at=Step.QUIZZING, then=answer_question),
-        On(TYPED, at=Step.QUIZZING, when=no_such_answer, then=choose_an_answer),  # «ايه» to a quiz question
         On(TYPED, at=Step.QUIZZING, when=named_choice, then=answer_named),
+        On(TYPED, at=Step.QUIZZING, when=no_such_answer, then=choose_an_answer),  # «ايه» to a quiz question
         On(TipsOption.DAILY, show=daily),
         On(TipHour, at=Step.DAILY, then=hour_chosen),
         On(TipsOption.STOP, at=Step.DAILY, then=stop_daily),

@@ -5,10 +5,11 @@ account's), so that every rule of that screen still holds. A table asks here onl
 rows took; the staff's flows read their own words and never come here.
 
 wish          registered family                        not registered
-register      "already registered", the menu           her registration (or its continuation)
+register      "already registered", the menu; asked      her registration (or its continuation)
+              about: her details, verified or not
 trainings,    that screen                              "for registered families", the menu
 tips, …
-details       change my details                        as above
+details       change my details (the one named, at once)  as above
 delete        "delete my data?" (asked first)          as above
 applications  my applications and trainings            as above
 my_office     my office                                her office (a question to it)
@@ -26,6 +27,7 @@ from dataclasses import replace
 from typing import TypeAlias
 
 from conversations.engine.engine import GlobalWord, act_on
+from conversations.engine.forms import REVIEW, Form
 from conversations.engine.turn import Answer, FlowName, Turn
 from conversations.engine.understanding import Intent, Understood, intent, negated
 from conversations.family import ask_office, library, subscription
@@ -121,11 +123,22 @@ def _for_families(
 
 
 def _register(turn: Turn, answer: Answer, found: Understood) -> None:
-    if turn.registered:
+    if not turn.registered:
+        _through(FlowName.HOME, MenuOption.REGISTER)(turn, answer, found)
+    elif found.others:  # «متى يتوثق تسجيلي»: her registration as it stands, with whether it is verified
+        turn.say(_("Your family is registered already."))
+        _through(FlowName.ACCOUNT, AccountOption.DETAILS)(turn, answer, found)
+    else:
         turn.say(_("Your family is registered already. Here is the menu:"))
         turn.go(FlowName.HOME)
-    else:
-        _through(FlowName.HOME, MenuOption.REGISTER)(turn, answer, found)
+
+
+def _details(turn: Turn, answer: Answer, found: Understood) -> None:
+    """Change my details; when her words name one of them («ابي اغير رقم جوالي»), that one at once."""
+    _through(FlowName.ACCOUNT, AccountOption.CHANGE)(turn, answer, found)
+    form = turn.flow
+    if isinstance(form, Form) and turn.step == REVIEW and form.named_answer(turn, answer.text) is not None:
+        form.answer(turn, Answer(text=answer.text))
 
 
 def _my_office(turn: Turn, answer: Answer, found: Understood) -> None:
@@ -166,6 +179,7 @@ WISHES: dict[Intent, Wish] = {
     Intent.REGISTER: _register,
     **{wish: _for_families(_through(FlowName.HOME, option)) for wish, option in MENU_WISHES.items()},
     **{wish: _for_families(_through(FlowName.ACCOUNT, option)) for wish, option in ACCOUNT_WISHES.items()},
+    Intent.DETAILS: _for_families(_details),
     Intent.MY_OFFICE: _my_office,
     Intent.ASK_OFFICE: _ask_office,
     **dict.fromkeys(GLOBAL_WISHES, _global),

@@ -160,7 +160,9 @@ async def test_a_family_whose_number_was_shared_is_recognised_at_once(engine: En
     on_whatsapp = Person(engine, clock, address="+966551234567", channel=Channel.WHATSAPP)
     await on_whatsapp.says("STOP")
     assert "أهلاً يا فاطمة! رقمك مسجّل لدينا" in on_whatsapp.heard
-    assert "لن تصلك الإعلانات والنصائح بعد الآن" in on_whatsapp.heard  # her first message still counted
+    assert (
+        "لن تصلك الإعلانات والنصائح ودعوات الدورات بعد الآن" in on_whatsapp.heard
+    )  # her first message still counted
 
 
 async def test_sharing_her_contact_on_telegram_recognises_a_whatsapp_registration(

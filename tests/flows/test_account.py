@@ -119,13 +119,13 @@ async def test_stop_and_start_announcements_while_answers_go_on(
 ) -> None:
     await fatima.registers()
     await fatima.says(stop)
-    assert "لن تصلك الإعلانات والنصائح بعد الآن" in fatima.heard
+    assert "لن تصلك الإعلانات والنصائح ودعوات الدورات بعد الآن" in fatima.heard
     family = await database.run(lambda s: s.scalars(select(Beneficiary)).one())
     assert family.opted_out_at == fatima.clock.now
     await fatima.chooses("حسابي")  # she still gets answers when she writes
     assert ar("My account") in fatima.heard
     await fatima.says(start)
-    assert "ستصلك الإعلانات والنصائح من جديد" in fatima.heard
+    assert "ستصلك الإعلانات والنصائح ودعوات الدورات من جديد" in fatima.heard
     family = await database.run(lambda s: s.scalars(select(Beneficiary)).one())
     assert family.opted_out_at is None
 

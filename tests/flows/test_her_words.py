@@ -27,8 +27,8 @@ from tests.support.utterances import UNSEEN, judge, reach, utterances
 FLOOR = 0.95  # the target (96.5 % when it was set)
 UNSEEN_FLOOR = 0.87  # the set written after the tuning (88 % when it was first read, 89 % since)
 STOPPED = (
-    "You will no longer receive announcements and tips. You can still write to us at any time; "
-    "send “start” to receive them again."
+    "You will no longer receive announcements, tips and invitations to trainings. You can still write to us "
+    "at any time; send “start” to receive them again."
 )
 UNSURE = "I could not tell whether that is a yes or a no. Please choose one of the answers below."
 HELP = (
@@ -70,7 +70,28 @@ async def test_at_the_menu_her_words_reach_the_screen_a_tap_would(fatima: Person
     await same_as_tapping(fatima, "Canteen opportunities", "رقم ٣")
     await fatima.says("القائمة")
     await fatima.says("ابي اغير رقم جوالي")
-    assert ar("Save") in fatima.options and ar("Change an answer") in fatima.options  # her details, to change
+    assert ar("What is your mobile number?") in fatima.heard  # her details, with her mobile asked at once
+    assert ar(OFFERED) not in fatima.heard
+    await fatima.says("القائمة")
+    await fatima.says("ابي اعرف متى يتوثق تسجيلي")  # registered already: where her registration stands
+    assert ar("Your family is registered already.") in fatima.heard
+    assert ar("Verified by your office: %(value)s", value=ar("Not yet")) in fatima.heard
+
+
+async def test_a_yes_alone_news_and_no_such_quiz_answer_are_not_questions_for_her_office(
+    database: Database, fatima: Person
+) -> None:
+    await database.run(tips.load_shipped)
+    await fatima.registers()
+    await fatima.says("طيب")  # at the menu, where nothing was asked
+    assert ar("Please choose one of the options below, by its number or its words.") in fatima.heard
+    assert ar(OFFERED) not in fatima.heard
+    await fatima.says("طلعت الشهاده الصحيه الحمدلله ابي اضيفها")  # news for her office, not a question
+    assert "من نصائح سلامة الغذاء" not in fatima.heard and ar(OFFERED) in fatima.heard
+    await fatima.says("لا")
+    for said in ("نصائح سلامة الغذاء", "الحفاظ على النظافة", "اختبار", "اربعين"):  # no answer is forty
+        await fatima.says(said)
+    assert ar("Please choose one of the answers, by its number or its words.") in fatima.heard
     assert ar(OFFERED) not in fatima.heard
 
 
@@ -246,7 +267,11 @@ async def test_a_stop_nearly_said_is_asked_first_and_her_no_keeps_everything(fat
     await fatima.chooses(ar("Food-safety tips"))
     await fatima.says("اوقفو الرساءل")  # misspelt: asked, not done
     assert (
-        ar("Do you want to stop receiving announcements and tips? You can still write to us.") in fatima.heard
+        ar(
+            "Do you want to stop receiving announcements, tips and invitations to trainings? You can still "
+            "write to us."
+        )
+        in fatima.heard
     )
     assert fatima.options == [ar("No, keep them"), ar("Yes, stop them")]
     await fatima.says("1")  # out of habit: the safe one

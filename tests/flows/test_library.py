@@ -31,7 +31,7 @@ async def test_a_food_safety_question_is_answered_from_the_tips_and_no_sends_her
         in fatima.heard
     )
     assert ar("Did this answer your question?") in fatima.heard
-    assert fatima.options == [ar("Yes, thank you"), ar("No, ask my office")]
+    assert fatima.options == [ar("Yes, thank you"), ar("No, it did not")]
     assert await threads_of(database) == []  # nothing reaches her office unless she says so
 
     await fatima.says("ايه")
@@ -47,7 +47,10 @@ async def test_a_food_safety_question_is_answered_from_the_tips_and_no_sends_her
         await fatima.says("نعم")
 
     await fatima.says("كيف اذوب اللحم المجمد؟ اطلعه على الرخام؟")
-    await fatima.says("لا")  # it did not help: her words, as she wrote them, to her office
+    await fatima.says("لا")  # it did not help: her words, as she wrote them, are offered to her office
+    assert ar(OFFERED) in fatima.heard
+    assert await threads_of(database) == []  # nothing is sent until she says so
+    await fatima.says("نعم")
     assert "وصل سؤالك إلى مكتب مكة المكرمة" in fatima.heard
     assert await threads_of(database) == [
         ("makkah", "other", "open", "family: كيف اذوب اللحم المجمد؟ اطلعه على الرخام؟")

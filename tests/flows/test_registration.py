@@ -446,8 +446,8 @@ async def test_stop_in_her_own_words(fatima: Person) -> None:
     await fatima.says("توقفوا")
     assert (
         ar(
-            "You will no longer receive announcements and tips. You can still write to us at any time; "
-            "send “start” to receive them again."
+            "You will no longer receive announcements, tips and invitations to trainings. You can still "
+            "write to us at any time; send “start” to receive them again."
         )
         in fatima.heard
     )

@@ -194,10 +194,10 @@ def outcome(session: Session, engine: Engine, place: Place, text: str) -> set[st
             named = flow.named_answer(turn, text) if state.step == REVIEW else None
             change = _chosen(state.offered, FormOption.CHANGE.pack()) if named else set()
             return change | {f"field:{named.name}"} if named else {"asked-again"}
-        if state.step == tips_flow.Step.QUIZZING and tips_flow.no_such_answer(turn, Answer(text=text)):
-            return {"asked-again"}  # «ايه» to a quiz question: its own row asks for one of the answers
         if state.step == tips_flow.Step.QUIZZING and tips_flow.named_choice(turn, Answer(text=text)):
             return _chosen(state.offered, str(mentioned(state.offered, text)))  # its row: a choice named
+        if state.step == tips_flow.Step.QUIZZING and tips_flow.no_such_answer(turn, Answer(text=text)):
+            return {"asked-again"}  # «ايه» to a quiz question: its own row asks for one of the answers
         wish = wishes.her_wish(text)
         if wish is not None and wish.intent is not None and (not wish.others or wish.intent == "ask_office"):
             return _wished(wish)
@@ -207,7 +207,7 @@ def outcome(session: Session, engine: Engine, place: Place, text: str) -> set[st
             return {f"answer:{each.key}" for each in found}
         if wish is not None and wish.intent is not None:
             return _wished(wish)
-        return {"office"} if ask_office.has_words(text) else {"asked-again"}
+        return {"office"} if ask_office.for_her_office(text) else {"asked-again"}
 
 
 def _wished(wish: Understood) -> set[str]:

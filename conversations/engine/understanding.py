@@ -102,6 +102,7 @@ class Words:
     same: dict[str, str]  # a stem of one way of saying a thing → the stem of the usual way ("موية" → "ماء")
     options: dict[str, tuple[str, ...]]  # an option's payload → other words for it ("form:done": "تم" …)
     question_words: frozenset[str]  # «متى», «ليش», «كيف» …: her words ask something
+    attending: frozenset[str]  # stems that say a yes or no is about coming to a training («احضر», «بجي»)
     beside_a_wish: frozenset[str]  # stems of words that do not make a wish a question («اقدر», «منتجه»)
     spellings: dict[str, str]  # each word of an intent's phrase as written (no article) → its stem
     skeletons: dict[str, tuple[str, ...]]  # an intent word's letters without their dots → the words
@@ -173,6 +174,7 @@ def words() -> Words:
         options={payload: tuple(listed) for payload, listed in data["options"].items()},
         question_words=frozenset(fold(word) for word in data["library"]["question_words"]),
         beside_a_wish=frozenset(stem(fold(word)) for word in data["beside_a_wish"]),
+        attending=frozenset(stem(fold(word)) for word in data["attending"]),
         spellings=spellings,
         skeletons={shape: tuple(found) for shape, found in skeletons.items()},
     )
@@ -355,6 +357,11 @@ def unsure(text: str) -> bool:
 
 _YES_MARKS = frozenset("👍✅✔👌🆗\ufe0f🏻🏼🏽🏾🏿")
 _NO_MARKS = frozenset("👎❌✖🚫\ufe0f🏻🏼🏽🏾🏿")
+
+
+def about_attending(text: str) -> bool:
+    """Whether her words speak of coming to a training («ما راح اقدر احضر», «بجي ان شاء الله»)."""
+    return any(word in words().attending for word in stems(text, drop=frozenset()))
 
 
 def soft_yes(text: str) -> bool:

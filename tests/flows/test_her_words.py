@@ -185,6 +185,27 @@ async def test_her_yes_right_after_an_invitation_answers_it_wherever_she_is(
     assert await guest_statuses(database, number) == {1: "going"}
 
 
+async def test_her_no_to_coming_answers_the_invitation_after_a_thank_you(
+    database: Database, fatima: Person, clock: Clock
+) -> None:
+    number = await database.run(
+        lambda s: events.create(s, FORUM, Audience(offices=("makkah",)), clock.now, "900", clock.now).id
+    )
+    await fatima.registers()
+    clock.advance(minutes=10)
+    await database.run(lambda s: event_notices.invite_due(s, clock.now))
+    await database.run(lambda s: sent_to_her(s, fatima, clock))
+    await fatima.says("شكرا")
+    clock.advance(hours=2)
+    await fatima.says("عندي ظرف ما راح اقدر احضر")  # about coming: the invitation's, not her office's
+    assert await guest_statuses(database, number) == {1: "not_going"}
+    assert ar(OFFERED) not in fatima.heard
+    clock.advance(days=1)
+    assert clock.now < START  # answers are still open
+    await fatima.says("ان شاء الله بحضر")  # a day later the invitation is not the latest question
+    assert await guest_statuses(database, number) == {1: "not_going"}
+
+
 def sent_to_her(session: Session, person: Person, clock: Clock) -> None:
     """What the outbox does for a family on this chat: each delivery due is claimed and sent."""
     for claimed in deliveries.claim(session, clock.now, 10, timedelta(minutes=1)):

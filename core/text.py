@@ -30,12 +30,21 @@ def normalise(text: str) -> str:
     return _SPACES.sub(" ", typed.translate(_INVISIBLE)).strip()
 
 
-@lru_cache(maxsize=16384)
 def fold(text: str) -> str:
     """A key for comparing words: case, hamza forms, taa marbuta, diacritics and punctuation ignored."""
+    return _fold_short(text) if len(text) <= _KEPT_FOLDED else _fold(text)
+
+
+_KEPT_FOLDED = 200  # characters: an option's label, a word, a short message are folded once, kept in memory
+
+
+def _fold(text: str) -> str:
     folded = _HARAKAT.sub("", normalise(text).casefold()).translate(_LETTERS)
     folded = re.sub(r"[^\w\s+]", "", folded)
     return _SPACES.sub(" ", folded).strip()
+
+
+_fold_short = lru_cache(maxsize=16384)(_fold)
 
 
 def ascii_digits_only(text: str) -> bool:

@@ -37,7 +37,7 @@ from conversations.engine.forms import Form
 from conversations.engine.identity import recognise, vouched_mobile
 from conversations.engine.options import match_one, offered_payloads
 from conversations.engine.turn import Answer, Dialogue, FlowName, Setup, Turn
-from core.channel import LONGEST_TEXT, Channel, Inbound, Meaning, Reply, Unavailable
+from core.channel import LONGEST_TEXT, Channel, Inbound, Reply, Unavailable
 from core.i18n import N_, LazyText, _, use_language
 from core.payloads import Payload, parse
 from core.text import fold, normalise
@@ -355,17 +355,12 @@ def read(offered: Sequence[dict[str, Any]], text: str, *, in_form: bool) -> Read
     if choice is not None:
         return Reading(choice=choice)
     in_kind = courtesy(text)  # "سلام" is a greeting, not a start of "سلامة"
-    if in_kind is None and understanding.unsure(text) and _asks_yes_or_no(offered):
+    if in_kind is None and understanding.unsure(text) and understanding.asks_yes_or_no(offered):
         in_kind = UNSURE  # «ما اظن» to "will you come?": neither yes nor no, so she is asked to choose
     return Reading(in_kind=in_kind) if in_kind is not None else Reading(choice=picked(offered, text))
 
 
 UNSURE = N_("I could not tell whether that is a yes or a no. Please choose one of the answers below.")
-
-
-def _asks_yes_or_no(offered: Sequence[dict[str, Any]]) -> bool:
-    meanings = {option.get("means") for option in offered}
-    return Meaning.YES.value in meanings and Meaning.NO.value in meanings
 
 
 def picked(offered: Sequence[dict[str, Any]], text: str) -> Payload | None:

@@ -431,13 +431,14 @@ class Form:
     # -- steps ----------------------------------------------------------------------------------------
 
     def _answer_field(self, turn: Turn, current: Field, answer: Answer, draft: dict[str, Any]) -> None:
+        if answer.choice is None and wants_back(answer.text):
+            self._keep(turn, draft)
+            self.back(turn)  # «ابي ارجع للسؤال اللي قبل»: "back" in her words, not a name
+            return
         try:
             value = current.take(turn, answer, draft)
         except Invalid as problem:
             self._keep(turn, draft)
-            if wants_back(answer.text):
-                self.back(turn)  # «ابي ارجع للسؤال اللي قبل»: "back" in her words
-                return
             handoff = turn.dialogue.handoff
             if handoff is not None and understanding.is_question(answer.text) and handoff.question(turn):
                 return  # «ليش تبون جوالي؟»: a question for her office; her "no" comes back here

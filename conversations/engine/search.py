@@ -114,10 +114,18 @@ NOTHING = Found("", 0.0, 0.0, 0)
 
 def asks(text: str) -> bool:
     """Whether her words are a question: a question mark or a question word, or a request that opens with
-    what she wants («ابي رابط موقع الغرفة التجارية»). A statement is not one («طلعت الشهاده الصحيه ابي
-    اضيفها» is news for her office, not a question for the tips), nor an answer («بعيد عن الاكل»)."""
-    said = fold(text).split(" ")
-    return is_question(text) or (said[0] in library_words().asking and len(terms(text)) >= 2)
+    what she wants («ابي رابط موقع الغرفة التجارية», «طريقة تذويب الدجاج»). A statement is not one («طلعت
+    الشهاده الصحيه ابي اضيفها» is news for her office, not a question for the tips), nor an answer («بعيد عن
+    الاكل»)."""
+    if is_question(text):
+        return True
+    asking, fillers = library_words().asking, words().fillers
+    for word in fold(text).split(" "):  # «لو سمحت ابي رابط …»: after greetings and courtesies, a request
+        if word in asking:
+            return len(terms(text)) >= 2
+        if word not in fillers:
+            return False
+    return False
 
 
 def _plain(found: Found, next_one: Found) -> bool:

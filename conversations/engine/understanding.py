@@ -40,6 +40,7 @@ MOST_WORDS_OF_A_NO = 3  # "ما ابي احضر"; a longer message with a "not" 
 MOST_WORDS_OF_A_YES = 6  # a longer message with a yes in it says more than yes
 NEAR_ENDING = 85  # the same, for a word whose last letter alone is wrong («دوراه» for «دوره»)
 MOST_OTHER_WORDS = 2  # beside an intent's phrase: more, and the message is a question for a person
+MOST_OTHER_WORDS_FOR_HELP = 1  # «ما فهمت» says little: with two words more, she asks about something
 
 
 class Intent(StrEnum):
@@ -90,6 +91,8 @@ class Words:
     no_phrases: tuple[str, ...]  # the noes of several words («ما راح اقدر»), found inside a message
     not_a_no: tuple[str, ...]  # a "not" that says nothing against («ما عندي شي»)
     but: frozenset[str]  # «بس», «لكن»: a "not" after one is about something else
+    conditions: frozenset[str]  # «اذا», «لو»: a "not" after one is not her answer
+    not_negating: tuple[str, ...]  # «قبل ما», «بعد ما»: a «ما» that means "that", not "not"
     yes_emoji: frozenset[str]
     no_emoji: frozenset[str]
     ordinals: dict[str, int]  # a stemmed ordinal word → its position (0-based; -1 the last)
@@ -145,6 +148,8 @@ def words() -> Words:
         no_phrases=tuple(fold(phrase) for phrase in data["no"]["phrases"] if " " in fold(phrase)),
         not_a_no=tuple(fold(phrase) for phrase in data["no"]["not_a_no"]),
         but=frozenset(fold(word) for word in data["no"]["but"]),
+        conditions=frozenset(fold(word) for word in data["no"]["conditions"]),
+        not_negating=tuple(fold(phrase) for phrase in data["no"]["not_negating"]),
         yes_emoji=frozenset(data["yes"]["emoji"]),
         no_emoji=frozenset(data["no"]["emoji"]),
         ordinals=ordinals,
@@ -188,6 +193,12 @@ def skeleton(word: str) -> str:
     """A word's letters without their dots: a finger that slips on a phone's keyboard from «ج» to «ح», or
     from «س» to «ش», types the same skeleton («اسحل» is «اسجل»)."""
     return word.translate(_UNDOTTED)
+
+
+def _one_slip(typed: str, known: str) -> bool:
+    """One letter, and only one, typed for its neighbour of the same shape («اسحل» for «اسجل»; not «بنات»
+    for «بيان», two letters apart)."""
+    return sum(1 for one, other in zip(typed, known, strict=True) if one != other) == 1
 
 
 _UNDOTTED = str.maketrans("بتثنيجخذزشضظغقه", "ٮٮٮٮٮححدرسصطعفه")
@@ -275,7 +286,11 @@ def _covered(typed: Sequence[str], known: Iterable[str]) -> tuple[int, bool] | N
 def negated(text: str, besides: tuple[str, ...] = ()) -> bool:
     """Whether her words say "no", "not" or "don't" anywhere (but in the stems `besides`: the "not" of «ما
     فهمت» is the phrase's own)."""
-    return any(word in words().negations and stem(word) not in besides for word in fold(text).split(" "))
+    known = words()
+    said = f" {fold(text)} "
+    for phrase in known.not_negating:
+        said = said.replace(f" {phrase} ", f" {phrase.split(' ')[0]} ")
+    return any(word in known.negations and stem(word) not in besides for word in said.split())
 
 
 def plain(text: str) -> str:
@@ -304,6 +319,8 @@ def yes_or_no(text: str) -> Meaning | None:
     if folded in known.no:
         return Meaning.NO
     folded = _said_plainly(folded)
+    if not folded:
+        return None  # «ما عندي ارتباط» alone: free that day, or without what was asked? Asked plainly.
     said = [word for word in folded.split(" ") if word not in known.fillers or word in known.yes]
     if not said or any(word in known.hedges for word in said):
         return None
@@ -315,9 +332,11 @@ def yes_or_no(text: str) -> Meaning | None:
         return Meaning.NO
     if any(word in known.negations for word in said):
         # A no of several words further on («عندي ظرف ما راح اقدر احضر»), with no "but" and no yes beside it.
+        # Never in a question or a condition («ليش ما اقدر احضر الدوره؟», «اذا ما اقدر احضر»).
         a_no = any(f" {phrase} " in f" {folded} " for phrase in known.no_phrases)
         against = any(word in known.but for word in folded.split(" ")) or any(w in known.yes for w in said)
-        return Meaning.NO if a_no and not against else None
+        asked = is_question(text) or any(word in known.conditions for word in folded.split(" "))
+        return Meaning.NO if a_no and not against and not asked else None
     if len(said) <= MOST_WORDS_OF_A_YES and (
         any(word in known.yes for word in said) or any(phrase in folded for phrase in known.yes_phrases)
     ):
@@ -333,13 +352,17 @@ def _said_plainly(folded: str) -> str:
     known = words()
     padded = f" {folded} "
     for phrase in known.not_a_no:
-        rest = padded.replace(f" {phrase} ", " ")
-        if rest.strip():
-            padded = rest
-    for phrase in known.yes_phrases:
-        if negated(phrase):
-            padded = padded.replace(f" {phrase} ", " نعم ")
+        padded = padded.replace(f" {phrase} ", " ")
+    for phrase in known.yes_phrases:  # the whole answer, or with yeses only: «ليش لا تردون علي» is no yes
+        rest = padded.removeprefix(f" {phrase} ").strip()
+        if negated(phrase) and padded.startswith(f" {phrase} ") and _only_yes(rest):
+            padded = f" نعم {rest} "
     return padded.strip()
+
+
+def _only_yes(text: str) -> bool:
+    known = words()
+    return text in known.yes or all(word in known.yes or word in known.fillers for word in text.split())
 
 
 def unsure(text: str) -> bool:
@@ -352,6 +375,8 @@ def unsure(text: str) -> bool:
         return False
     if len(said) <= MOST_WORDS_OF_A_NO + 1 and any(word in known.hedges for word in said):
         return True
+    if not _said_plainly(plain(normalise(text))):  # «ما عندي ارتباط», and nothing more
+        return True
     return said[0] in known.yes and negated(text)
 
 
@@ -360,8 +385,15 @@ _NO_MARKS = frozenset("👎❌✖🚫\ufe0f🏻🏼🏽🏾🏿")
 
 
 def about_attending(text: str) -> bool:
-    """Whether her words speak of coming to a training («ما راح اقدر احضر», «بجي ان شاء الله»)."""
-    return any(word in words().attending for word in stems(text, drop=frozenset()))
+    """Whether her words answer about coming to a training («ما راح اقدر احضر», «بجي ان شاء الله»): a verb of
+    coming, in an answer rather than a question («ليش ما اقدر احضر؟»)."""
+    return not is_question(text) and any(word in words().attending for word in stems(text, drop=frozenset()))
+
+
+def asks_yes_or_no(offered: Sequence[dict[str, Any]]) -> bool:
+    """Whether her screen asks a yes or a no of its own (a training's "will you come?", a Confirm)."""
+    meanings = {option.get("means") for option in offered}
+    return Meaning.YES.value in meanings and Meaning.NO.value in meanings
 
 
 def soft_yes(text: str) -> bool:
@@ -465,14 +497,14 @@ def _option_stems(labels: tuple[str, ...]) -> frozenset[str]:
 @lru_cache(maxsize=1024)
 def _label_stems(label: str) -> frozenset[str]:
     same = words().same
-    return frozenset(same.get(word, word) for word in stems(label, drop=frozenset()))
+    return frozenset(same.get(word, word) for word in stems(spoken_numbers(fold(label)), drop=frozenset()))
 
 
 def mentioned(offered: Sequence[dict[str, Any]], text: str) -> str | None:
     """The one option she names inside a longer message, by words only its labels have: "مكتب الضمان
     بالجموم" names Al-Jumum, "ساكنه في جده" Jeddah, "اسوي كيك وحلى" the sweets. When her words name two, the
     one that more of them name («قبل ما المس الاكل وانا اطبخ»: before touching food, not after cooking);
-    None for none, or as many for two."""
+    None for none, as many for two, or two in a message with a "not" in it."""
     hers = set(_her_stems(text))
     hers |= {bare(word) for word in hers}
     hers |= {stem(word[1:]) for word in fold(text).split(" ") if len(word) > 3 and word[0] in _JOINED}
@@ -486,8 +518,8 @@ def mentioned(offered: Sequence[dict[str, Any]], text: str) -> str | None:
         for word, payloads in owners.items()
         if len(payloads) == 1 and len(word) >= 3 and (word in hers or bare(word) in hers)
     ).most_common(2)
-    if not named or (len(named) == 2 and named[0][1] == named[1][1]):
-        return None
+    if not named or (len(named) == 2 and (named[0][1] == named[1][1] or negated(text))):
+        return None  # «انا بالجموم مو بمكه»: which she names and which she does not, is not read here
     return named[0][0]
 
 
@@ -540,7 +572,9 @@ def intent(text: str) -> Understood | None:
         )
         if len(found) >= 4
     }
-    near |= {found for word in typed for found in known.skeletons.get(skeleton(word), ())}
+    near |= {
+        found for word in typed for found in known.skeletons.get(skeleton(word), ()) if _one_slip(word, found)
+    }
     near |= {  # a misspelt ending the stemmer cannot take off («الدوراة»): the word as written, nearly
         known.spellings[found]
         for word in map(_without_article, fold(text).split(" "))
@@ -548,7 +582,7 @@ def intent(text: str) -> Understood | None:
         for found, _score, _at in process.extract(
             word, tuple(known.spellings), scorer=fuzz.ratio, score_cutoff=NEAR_ENDING, limit=None
         )
-        if word.startswith(found[:-1])
+        if len(found) >= 4 and word.startswith(found[:-1])
     }
     # Each word of every phrase, once: hers (exactly, or but for the letter that says who), or nearly hers.
     hers = {word for word in known.intent_words if word in exact or bare(word) in exact}
@@ -570,6 +604,6 @@ def intent(text: str) -> Understood | None:
     # Her other words, beside the phrase and the words that do not ask more («كيف اقدر اسجل كأسرة منتجة»).
     idle = sum(1 for word in typed if word in known.beside_a_wish and word not in phrase)
     others = max(len(typed) - len(phrase) - idle, 0)
-    if others > MOST_OTHER_WORDS:
-        return None
+    if others > (MOST_OTHER_WORDS_FOR_HELP if wish is Intent.HELP else MOST_OTHER_WORDS):
+        return None  # «وش اسوي بالاكل البايت» is a question, not a wish for help
     return Understood(intent=wish, sure=sure, others=others, phrase=phrase)

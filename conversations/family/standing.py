@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from conversations.engine.turn import Turn
-from conversations.engine.understanding import about_attending, yes_or_no
+from conversations.engine.understanding import about_attending, asks_yes_or_no, yes_or_no
 from conversations.family.trainings import answer_invitation
 from core.channel import Meaning
 from core.payloads import Payload, Rsvp, YesNo
@@ -30,7 +30,8 @@ def _said_to_invitation(turn: Turn) -> Rsvp | None:
     """«ايه ان شاء الله», «لا ما اقدر» typed right after an invitation (or its reminder), which came after
     her previous message: the latest question she saw is the invitation's, whatever her screen. A yes or a
     no that speaks of coming («عندي ظرف ما راح اقدر احضر») answers it even after another message of hers
-    («شكرا»), while the invitation is the latest message of the last day and her screen asks nothing."""
+    («شكرا»), while the invitation is the latest message of the last day and her screen asks no yes or no
+    of its own."""
     family, since = turn.conversation.beneficiary_id, turn.conversation.last_inbound_at
     if family is None or since is None or not turn.inbound.text or turn.inbound.payload is not None:
         return None
@@ -39,13 +40,8 @@ def _said_to_invitation(turn: Turn) -> Rsvp | None:
         return None
     inbound = turn.inbound
     asked = deliveries.asked_since(turn.session, family, inbound.channel.value, inbound.address, since)
-    if not asked and about_attending(inbound.text) and not _asks_yes_or_no(turn):
+    if not asked and about_attending(inbound.text) and not asks_yes_or_no(turn.conversation.offered):
         since = turn.now - ATTENDING_WITHIN
         asked = deliveries.asked_since(turn.session, family, inbound.channel.value, inbound.address, since)
     wanted = YesNo.YES if said is Meaning.YES else YesNo.NO
     return next((r for r in map(Rsvp.unpack, asked) if r is not None and r.going is wanted), None)
-
-
-def _asks_yes_or_no(turn: Turn) -> bool:
-    """Whether her screen asks a yes or a no of its own (a training's "will you come?"): hers to answer."""
-    return any(option.get("means") in (Meaning.YES, Meaning.NO) for option in turn.conversation.offered)

@@ -206,6 +206,52 @@ async def test_her_no_to_coming_answers_the_invitation_after_a_thank_you(
     assert await guest_statuses(database, number) == {1: "not_going"}
 
 
+async def test_a_question_about_coming_is_no_answer_to_the_invitation(
+    database: Database, fatima: Person, clock: Clock
+) -> None:
+    number = await database.run(
+        lambda s: events.create(s, FORUM, Audience(offices=("makkah",)), clock.now, "900", clock.now).id
+    )
+    await fatima.registers()
+    clock.advance(minutes=10)
+    await database.run(lambda s: event_notices.invite_due(s, clock.now))
+    await database.run(lambda s: sent_to_her(s, fatima, clock))
+    await fatima.says("شكرا")
+    for question in ("ليش ما اقدر احضر الدوره؟", "ابي اعرف اذا ما اقدر احضر"):
+        await fatima.says(question)
+        assert await guest_statuses(database, number) == {1: "invited"}, question
+        await fatima.says("لا")  # not to her office either
+    await fatima.chooses(ar("Trainings"))
+    await fatima.says("1")
+    await fatima.says("ليش لا تردون علي")  # "why don't you answer me": no "why not"
+    await fatima.says("ما عندي ارتباط")  # free that day, or without what was asked: asked plainly
+    assert await guest_statuses(database, number) == {1: "invited"}
+    assert ar(UNSURE) in fatima.heard
+
+
+async def test_words_that_name_two_things_or_ask_are_not_taken_for_one(
+    database: Database, fatima: Person
+) -> None:
+    await database.run(tips.load_shipped)
+    await fatima.says("مرحبا")
+    await fatima.chooses(ar("Register my family"))
+    await fatima.says("ابي ارجع للسؤال اللي قبل")  # at her name: not her name
+    assert ar("What is your national ID number (10 digits)?") not in fatima.heard
+    for answer in ("فاطمة أحمد الزهراني", "1000000008", "0551234567", "انا بالجموم مو بمكه المكرمه"):
+        await fatima.says(answer)
+    assert ar("Which social-security office serves you?") in fatima.heard  # which, she did not say plainly
+    mary = neighbour(fatima)
+    await mary.registers()
+    await mary.says("بناتي")  # "my daughters": not "my data" misspelt
+    assert ar("Delete my data") not in mary.options
+    await mary.says("القائمة")
+    await mary.says("وش اسوي بالاكل البايت")  # a question, not a wish for help
+    assert ar(HELP) not in mary.heard
+    await mary.says("لا")
+    await mary.says("لو سمحت ابي رابط موقع الغرفه التجاريه")  # a request, after a courtesy
+    assert ar("From the useful services:") in mary.heard
+
+
 def sent_to_her(session: Session, person: Person, clock: Clock) -> None:
     """What the outbox does for a family on this chat: each delivery due is claimed and sent."""
     for claimed in deliveries.claim(session, clock.now, 10, timedelta(minutes=1)):

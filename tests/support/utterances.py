@@ -187,6 +187,8 @@ def outcome(session: Session, engine: Engine, place: Place, text: str) -> set[st
         if reading.in_kind is not None:
             return {"asked-plainly"} if reading.in_kind is UNSURE else {"asked-again"}
         if isinstance(flow, Form) and state.step in {f.name for f in flow.fields}:
+            if reading.choice is None and wants_back(text):
+                return {"intent:back"}
             return _value(turn, flow, Answer(text=text, choice=reading.choice))
         if reading.choice is not None:
             return _chosen(state.offered, reading.choice.pack())
@@ -238,8 +240,6 @@ def _value(turn: Turn, form: Form, answer: Answer) -> set[str]:
         chosen = answer.choice.pack() if answer.choice is not None else None
         if chosen:
             return _chosen(turn.conversation.offered, chosen)
-        if wants_back(answer.text):
-            return {"intent:back"}
         asked_her_office = is_question(answer.text) and ask_office.has_words(answer.text)
         return {"office"} if asked_her_office else {"asked-again"}  # as `Form`: a question is offered
     except Abort:

@@ -299,7 +299,7 @@ class Screens:
         asked = next(c for c in self.confirms if c.step == step)
         turn.say(
             _(
-                "This cannot be undone, so please answer plainly: “%(yes)s” or “%(no)s”.",
+                "This matters, so please answer plainly: “%(yes)s” or “%(no)s”.",
                 yes=asked.yes.label,
                 no=asked.no.label,
             )

@@ -534,19 +534,27 @@ def _her_stems(text: str) -> tuple[str, ...]:
 
 
 def spoken_numbers(folded: str) -> str:
-    """Numbers of tens written in words, as digits: «اربعين» → 40, «خمسه وخمسين» → 55."""
-    known = words()
+    """Numbers written in words, as digits: «اربعين» → 40, «خمسه وخمسين» → 55, «من خمسه لستين» → 5 60,
+    «عشر درجات» → 10."""
     said: list[str] = []
     for word in folded.split():
-        joined = word.startswith("و") and word[1:] in known.tens
-        tens = known.tens.get(word[1:] if joined else word)
-        if tens is None:
+        joined = word[:1] in "ولب" and (_number(word[1:]) or 0) >= 10 and _number(word) is None  # not «لست»
+        number = _number(word[1:] if joined else word)
+        if number is None:
             said.append(word)
-        elif joined and said and said[-1] in known.numbers:
-            said[-1] = str(tens + known.numbers[said[-1]] + 1)
+        elif word.startswith("و") and number >= 20 and said and said[-1].isdigit() and int(said[-1]) < 10:
+            said[-1] = str(number + int(said[-1]))  # «خمسه وخمسين»
         else:
-            said.append(str(tens))
+            said.append(str(number))
     return " ".join(said)
+
+
+def _number(word: str) -> int | None:
+    known = words()
+    if word in known.tens:
+        return known.tens[word]
+    place = known.numbers.get(word)
+    return None if place is None else place + 1
 
 
 @lru_cache(maxsize=1)

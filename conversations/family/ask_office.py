@@ -17,7 +17,6 @@ from typing import Any
 from conversations.engine.choices import OfficeChoice, office_options
 from conversations.engine.forms import Form
 from conversations.engine.screens import ANYTHING, TYPED, Confirm, On, Screens
-from conversations.engine.search import asks
 from conversations.engine.turn import Answer, FlowName, Turn
 from conversations.engine.understanding import Intent, intent, negated, plain, yes_or_no
 from conversations.family.registration import imported_contact, registration
@@ -82,7 +81,7 @@ def not_understood(turn: Turn, answer: Answer) -> None:
     if for_her_office(answer.text):
         offer(turn, answer.text)
         return
-    if has_words(answer.text):
+    if has_words(answer.text) or yes_or_no(answer.text) is not None:  # «طيب», «👍»
         turn.say(_("Please choose one of the options below, by its number or its words."))
     else:
         turn.say(_("Sorry, I did not understand that. Please choose from the menu by typing a number."))
@@ -275,7 +274,7 @@ def not_an_office(turn: Turn, chosen: object) -> None:
 def write(turn: Turn, answer: Answer) -> None:
     """Writing, or her open question: what she sends goes to her office; a wish said plainly («ابي اشوف
     الدورات») is done instead."""
-    if not turn.inbound.media and sum(c.isalnum() for c in answer.text) < 2:  # "1", "؟": nothing to add
+    if not turn.inbound.media and not for_her_office(answer.text):  # "1", "؟", a «نعم» alone: nothing to add
         ask_my_office.ask(turn)
         return
     if turn.step == Step.OPEN and _plain_wish(answer.text):  # her question sent, she wants to go on
@@ -287,10 +286,10 @@ def write(turn: Turn, answer: Answer) -> None:
 
 
 def _plain_wish(text: str) -> bool:
-    """A wish said plainly, and nothing more («ابي اشوف الدورات»), other than to write here; a question
-    («كيف اسجل اسرتي؟») is for her office."""
+    """A wish said plainly, and nothing more («ابي اشوف الدورات», «فيه مقاصف؟»), other than to write here; a
+    question with more in it («كيف اسجل بنتي معكم؟») is for her office."""
     wish = intent(text)
-    if wish is None or not wish.sure or wish.others or negated(text) or asks(text):
+    if wish is None or not wish.sure or wish.others or negated(text):
         return False
     return wish.intent is not Intent.ASK_OFFICE
 

@@ -23,12 +23,14 @@ from conversations.family import ask_office
 from conversations.family.canteens import her_applications
 from conversations.family.services import entry
 from core.channel import Offer
+from core.domain import GuestStatus
 from core.i18n import N_, _
 from core.payloads import Options, Payload
 from locales import LANGUAGES
 from office import event_messages
 from office.offices import her_office
 from storage import beneficiaries, events, tips
+from storage.models import Event
 
 ASKED = "library_asked"  # her question, as she wrote it, for her office if the answer did not help
 HELD = "library_held"  # where she asked it: {"flow", "step"}
@@ -148,7 +150,13 @@ def _trainings(turn: Turn) -> str:
     upcoming = events.open_to(turn.session, family.id, family.office_code, turn.now)
     if not upcoming:
         return _("From your trainings: there are no upcoming trainings for your office at the moment.")
-    event = upcoming[0]
+    # Her next training is one she is coming to (or waiting for), else one she has not answered; never one
+    # she said she will not come to («متى دورتي الجايه؟»).
+    answers = {event.id: _answer(turn, event, family.id) for event in upcoming}
+    event = next(
+        (e for e in upcoming if answers[e.id] in (GuestStatus.GOING, GuestStatus.WAITLISTED)),
+        next((e for e in upcoming if answers[e.id] is not GuestStatus.NOT_GOING), upcoming[0]),
+    )
     lines = [
         _("From your trainings: the next one is %(title)s.", title=event.title(turn.language)),
         event_messages.details(event, turn.language),
@@ -161,6 +169,11 @@ def _trainings(turn: Turn) -> str:
             _("There are %(count)s upcoming trainings: see them all in “Trainings”.", count=len(upcoming))
         )
     return "\n\n".join(lines)
+
+
+def _answer(turn: Turn, event: Event, family_id: int) -> GuestStatus:
+    guest = events.guest(turn.session, event.id, family_id)
+    return GuestStatus(guest.status) if guest is not None else GuestStatus.INVITED
 
 
 def _office(turn: Turn) -> str:

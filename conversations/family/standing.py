@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from conversations.engine.turn import Turn
-from conversations.engine.understanding import about_attending, asks_yes_or_no, yes_or_no
-from conversations.family.trainings import answer_invitation
+from conversations.engine.engine import UNSURE
+from conversations.engine.turn import FlowName, Turn
+from conversations.engine.understanding import about_attending, asks_yes_or_no, unsure, yes_or_no
+from conversations.family.trainings import SHOWN_TRAINING, Step, answer_invitation
 from core.channel import Meaning
 from core.payloads import Payload, Rsvp, YesNo
 from storage import deliveries
@@ -19,10 +20,31 @@ ATTENDING_WITHIN = timedelta(days=1)  # how long a yes or no that speaks of comi
 def answered(turn: Turn, choice: Payload | None) -> bool:
     """Answer `choice` if it is a standing option, or her typed yes or no if the latest thing we asked her
     was an invitation's "will you come?"; False if neither (the flow answers it)."""
+    if choice is None and _unsure_of_invitation(turn):
+        return True
     rsvp = Rsvp.unpack(choice) if choice is not None else _said_to_invitation(turn)
     if rsvp is None or not turn.registered:
         return False
     answer_invitation(turn, rsvp.event, rsvp.going is YesNo.YES)
+    return True
+
+
+def _unsure_of_invitation(turn: Turn) -> bool:
+    """«ما اظن», «صعب شوي» right after an invitation: neither her yes nor her no, so the training is shown,
+    with its answers, for her to choose one (the engine asks its screen next)."""
+    family, since = turn.conversation.beneficiary_id, turn.conversation.last_inbound_at
+    inbound = turn.inbound
+    if family is None or since is None or not inbound.text or not unsure(inbound.text):
+        return False
+    if asks_yes_or_no(turn.conversation.offered):
+        return False  # her screen's own yes or no: the screen asks again
+    asked = deliveries.asked_since(turn.session, family, inbound.channel.value, inbound.address, since)
+    invitation = next((r for r in map(Rsvp.unpack, asked) if r is not None), None)
+    if invitation is None:
+        return False
+    turn.say(str(UNSURE))
+    SHOWN_TRAINING.keep(turn, invitation.event)
+    turn.conversation.flow, turn.step = FlowName.TRAININGS, Step.DETAIL
     return True
 
 

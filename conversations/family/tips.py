@@ -19,7 +19,6 @@ from core.channel import Meaning, Offer
 from core.dates import off_the_hour, spoken_hour
 from core.i18n import N_, _
 from core.payloads import Options, Payload, parse
-from core.text import fold
 from office import tips as office_tips
 from storage import tips
 from storage.models import QuizQuestion, Tip
@@ -184,14 +183,10 @@ def answer_question(turn: Turn, picked: QuizChoice) -> None:
 
 
 def no_such_answer(turn: Turn, answer: Answer) -> bool:
-    """A short answer that names none of the question's answers («ايه» where two answers open with «نعم»,
-    «ما ادري», «اربعين» where none is 40): she is asked to choose one. A question of hers («طيب والفريزر كم
-    حرارته؟») or a wish («ابي اشوف الدورات») is not one."""
-    short = len(fold(answer.text).split(" ")) <= SHORT_ANSWER
-    return short and not understanding.is_question(answer.text) and understanding.intent(answer.text) is None
-
-
-SHORT_ANSWER = 3  # words: «ما ادري والله»; a longer message may be a question for her office
+    """An answer that names none of the question's answers («ايه» where two answers open with «نعم», «ما
+    ادري», «اربعين» where none is 40, «احطه في مويه حاره»): she is asked to choose one. A question of hers
+    («طيب والفريزر كم حرارته؟») or a wish («ابي اشوف الدورات») is not one."""
+    return not understanding.is_question(answer.text) and understanding.intent(answer.text) is None
 
 
 def named_choice(turn: Turn, answer: Answer) -> bool:

@@ -93,6 +93,11 @@ async def test_a_yes_alone_news_and_no_such_quiz_answer_are_not_questions_for_he
         await fatima.says(said)
     assert ar("Please choose one of the answers, by its number or its words.") in fatima.heard
     assert ar(OFFERED) not in fatima.heard
+    await fatima.says("اغسلها بس بالموية من غير صابون")  # none of the answers, at length: still not a question
+    assert ar("Please choose one of the answers, by its number or its words.") in fatima.heard
+    assert ar(OFFERED) not in fatima.heard
+    await fatima.says("👍")  # a thumb where nothing asks yes or no
+    assert ar(OFFERED) not in fatima.heard
 
 
 async def test_she_answers_will_you_attend_as_she_says_it(
@@ -195,6 +200,10 @@ async def test_her_no_to_coming_answers_the_invitation_after_a_thank_you(
     clock.advance(minutes=10)
     await database.run(lambda s: event_notices.invite_due(s, clock.now))
     await database.run(lambda s: sent_to_her(s, fatima, clock))
+    await fatima.says("ما اظن")  # right under the invitation, neither yes nor no: the training, to choose
+    assert ar(UNSURE) in fatima.heard and ar("❌ Not going") in fatima.options
+    assert await guest_statuses(database, number) == {1: "invited"}
+    await fatima.says("القائمة")
     await fatima.says("شكرا")
     clock.advance(hours=2)
     await fatima.says("عندي ظرف ما راح اقدر احضر")  # about coming: the invitation's, not her office's
@@ -360,7 +369,7 @@ async def test_dont_stop_does_not_stop_and_a_maybe_deletes_nothing(
     await fatima.chooses(ar("My account"))
     await fatima.chooses(ar("Delete my data"))
     await fatima.says("ان شاء الله")  # often a polite "maybe": not a yes to what cannot be undone
-    plainly = "This cannot be undone, so please answer plainly: “%(yes)s” or “%(no)s”."
+    plainly = "This matters, so please answer plainly: “%(yes)s” or “%(no)s”."
     assert ar(plainly, yes=ar("Yes, delete everything"), no=ar("No, keep my data")) in fatima.heard
     assert ar(
         "All your data has been deleted. If you write to us again, we will welcome you as new."

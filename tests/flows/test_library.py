@@ -6,7 +6,11 @@ understands is her reply to it, wherever she is."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import timedelta
+
 from office import event_notices, threads
+from office import events as office_events
 from office.rights import OPERATOR
 from storage import events, tips
 from storage.audiences import Audience
@@ -16,6 +20,7 @@ from tests.support.people import Clock, Person, ar
 from tests.support.reads import threads_of
 
 THAWING = "لا تذيبي الطعام المجمد في حرارة الغرفة؛ ذوّبيه في الثلاجة."
+WEEK = timedelta(days=7)
 OFFERED = "I could not answer this myself. Shall I send it to your office? A person will answer you here."
 
 
@@ -68,6 +73,18 @@ async def test_when_is_the_next_training_is_answered_from_her_invitations(
     await fatima.says("متى الدوره الجايه؟")
     assert ar("From your trainings: the next one is %(title)s.", title="ملتقى الأسر المنتجة") in fatima.heard
     assert "📍" in fatima.heard  # where it is, not only when
+
+    # A later training she is coming to, and the forum declined: her next training is the one she comes to.
+    sweets = replace(FORUM, title_ar="دورة الحلويات", title_en="Sweets", starts_at=FORUM.starts_at + WEEK)
+    later = await database.run(
+        lambda s: events.create(s, sweets, Audience(offices=("makkah",)), clock.now, "900", clock.now).id
+    )
+    await database.run(lambda s: event_notices.invite_due(s, clock.now))
+    await database.run(lambda s: office_events.answer_invitation(s, 1, 1, False, clock.now))
+    await database.run(lambda s: office_events.answer_invitation(s, 1, later, True, clock.now))
+    await fatima.says("نعم")
+    await fatima.says("متى دورتي الجايه؟")
+    assert ar("From your trainings: the next one is %(title)s.", title="دورة الحلويات") in fatima.heard
 
 
 async def test_a_question_nothing_answers_plainly_is_offered_to_her_office_at_once(

@@ -93,7 +93,9 @@ async def test_a_yes_alone_news_and_no_such_quiz_answer_are_not_questions_for_he
         await fatima.says(said)
     assert ar("Please choose one of the answers, by its number or its words.") in fatima.heard
     assert ar(OFFERED) not in fatima.heard
-    await fatima.says("اغسلها بس بالموية من غير صابون")  # none of the answers, at length: still not a question
+    await fatima.says(
+        "اغسلها بس بالموية من غير صابون"
+    )  # none of the answers, at length: still not a question
     assert ar("Please choose one of the answers, by its number or its words.") in fatima.heard
     assert ar(OFFERED) not in fatima.heard
     await fatima.says("👍")  # a thumb where nothing asks yes or no

@@ -435,6 +435,9 @@ class Form:
             self._keep(turn, draft)
             self.back(turn)  # «ابي ارجع للسؤال اللي قبل»: "back" in her words, not a name
             return
+        if answer.choice is None and current.name in draft and understanding.keeps(answer.text):
+            self._next(turn, draft)  # «نفسه» to a question she came back to: her answer, as it was
+            return
         try:
             value = current.take(turn, answer, draft)
         except Invalid as problem:

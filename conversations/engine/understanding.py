@@ -105,6 +105,7 @@ class Words:
     same: dict[str, str]  # a stem of one way of saying a thing → the stem of the usual way ("موية" → "ماء")
     options: dict[str, tuple[str, ...]]  # an option's payload → other words for it ("form:done": "تم" …)
     question_words: frozenset[str]  # «متى», «ليش», «كيف» …: her words ask something
+    keep: frozenset[str]  # «نفسه», «زي ما هو»: the answer she gave, kept
     attending: frozenset[str]  # stems that say a yes or no is about coming to a training («احضر», «بجي»)
     beside_a_wish: frozenset[str]  # stems of words that do not make a wish a question («اقدر», «منتجه»)
     spellings: dict[str, str]  # each word of an intent's phrase as written (no article) → its stem
@@ -180,6 +181,7 @@ def words() -> Words:
         question_words=frozenset(fold(word) for word in data["library"]["question_words"]),
         beside_a_wish=frozenset(stem(fold(word)) for word in data["beside_a_wish"]),
         attending=frozenset(stem(fold(word)) for word in data["attending"]),
+        keep=frozenset(fold(phrase) for phrase in data["keep"]),
         spellings=spellings,
         skeletons={shape: tuple(found) for shape, found in skeletons.items()},
     )
@@ -382,6 +384,13 @@ def unsure(text: str) -> bool:
 
 _YES_MARKS = frozenset("👍✅✔👌🆗\ufe0f🏻🏼🏽🏾🏿")
 _NO_MARKS = frozenset("👎❌✖🚫\ufe0f🏻🏼🏽🏾🏿")
+
+
+def keeps(text: str) -> bool:
+    """Whether she says to keep the answer she gave («نفسه», «نفس الرقم», «خليه زي ما هو»)."""
+    known = words()
+    said = " ".join(word for word in plain(text).split(" ") if word and word not in known.fillers)
+    return said in known.keep
 
 
 def about_attending(text: str) -> bool:

@@ -172,6 +172,8 @@ async def test_back_in_her_own_words_inside_her_registration(fatima: Person) -> 
     await fatima.says("ابي ارجع للسؤال اللي قبل")
     assert ar("What is your full name?") in fatima.heard
     assert ar(OFFERED) not in fatima.heard
+    await fatima.says("نفسه")  # "the same": her name as she gave it
+    assert ar("What is your national ID number (10 digits)?") in fatima.heard
 
 
 async def test_her_yes_right_after_an_invitation_answers_it_wherever_she_is(

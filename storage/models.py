@@ -753,3 +753,15 @@ class SavedReply(Base):
     text_ar: Mapped[str] = mapped_column(Text, default="")
     text_en: Mapped[str] = mapped_column(Text, default="")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class TapTemplate(Base):
+    """A content template made once in Twilio for one shape of taps on WhatsApp ("quick-reply-2",
+    "list-picker-7"): its SID, with which every message of that shape is sent (the body, titles and ids are
+    its variables)."""
+
+    __tablename__ = "tap_templates"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    sid: Mapped[str] = mapped_column(String(34))
+    made_at: Mapped[datetime] = mapped_column(UTCDateTime())

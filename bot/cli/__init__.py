@@ -5,8 +5,8 @@ Without `--as`, a command acts as the operator, with every right; with `--as ADD
 rights apply to every command that touches an office's data, exactly as in her chat.
 
 Here: the parser, made of each area's commands (one module per area: `chat`, `run`, `staff`, `announcements`,
-`events`, `canteens`, `content`, `beneficiaries`, `offices`, `exports`), and `main`. The office areas' actions
-run in one transaction each (`actions`); what the commands share is in `arguments`.
+`events`, `canteens`, `content`, `beneficiaries`, `offices`, `exports`, `whatsapp`), and `main`. The office
+areas' actions run in one transaction each (`actions`); what the commands share is in `arguments`.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from bot.cli import (
     offices,
     run,
     staff,
+    whatsapp,
 )
 from bot.cli.actions import office_command
 from bot.cli.arguments import UsageError
@@ -63,6 +64,7 @@ def parser() -> argparse.ArgumentParser:
     beneficiaries.add_commands(commands).set_defaults(run=office_command, actions=beneficiaries.ACTIONS)
     offices.add_commands(commands).set_defaults(run=office_command, actions=offices.ACTIONS)
     exports.add_commands(commands)
+    whatsapp.add_commands(commands)
     return root
 
 

@@ -46,23 +46,29 @@ RATE_LIMITED = 20429
 REPLIED_STOP = 21610
 
 
-class RebasedHttpClient(AsyncTwilioHttpClient):  # type: ignore[misc]
-    """Twilio's aiohttp client, sending to another host (a proxy, or the tests' fake server)."""
+class TwilioHttpClient(AsyncTwilioHttpClient):  # type: ignore[misc]
+    """Twilio's aiohttp client, sending to another host where one is given (a proxy, or the tests' fake
+    server), and sending a JSON body as JSON: the library's async client form-encodes every body, the Content
+    API's JSON included (its sync client does not), so a template would be made of a mangled request."""
 
-    def __init__(self, base: str) -> None:
+    def __init__(self, base: str | None) -> None:
         super().__init__(timeout=REQUEST_TIMEOUT)
-        self.base = base.rstrip("/")
+        self.base = base.rstrip("/") if base else None
 
-    async def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Response:
-        parts = urlsplit(url)
-        rebased = self.base + parts.path + (f"?{parts.query}" if parts.query else "")
-        return await super().request(method, rebased, *args, **kwargs)
+    async def request(
+        self, method: str, url: str, *args: Any, data: Any = None, headers: Any = None, **kwargs: Any
+    ) -> Response:
+        if self.base is not None:
+            parts = urlsplit(url)
+            url = self.base + parts.path + (f"?{parts.query}" if parts.query else "")
+        if headers and headers.get("Content-Type") == "application/json" and isinstance(data, dict):
+            data = json.dumps(data)
+        return await super().request(method, url, *args, data=data, headers=headers, **kwargs)
 
 
 def twilio_client(account_sid: str, auth_token: str, api_base: str | None) -> Client:
     """Must be made inside the running event loop: the HTTP client opens its aiohttp session."""
-    http = RebasedHttpClient(api_base) if api_base else AsyncTwilioHttpClient(timeout=REQUEST_TIMEOUT)
-    return Client(account_sid, auth_token, http_client=http)
+    return Client(account_sid, auth_token, http_client=TwilioHttpClient(api_base))
 
 
 class WhatsAppSender:

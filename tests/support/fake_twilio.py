@@ -36,6 +36,8 @@ class FakeTwilio:
     faults: deque[tuple[int, dict[str, Any]]] = field(default_factory=deque)
     url: str = ""
     files: dict[str, tuple[str, bytes]] = field(default_factory=dict)  # media by name: (content type, bytes)
+    contents: list[dict[str, Any]] = field(default_factory=list)  # content templates made (Content API)
+    content_faults: deque[tuple[int, dict[str, Any]]] = field(default_factory=deque)
 
     def __post_init__(self) -> None:
         self._runner: web.AppRunner | None = None
@@ -44,6 +46,8 @@ class FakeTwilio:
         app = web.Application()
         app.router.add_post("/2010-04-01/Accounts/{account}/Messages.json", self._create)
         app.router.add_get("/media/{name}", self._media)
+        app.router.add_get("/v1/Content", self._list_contents)
+        app.router.add_post("/v1/Content", self._create_content)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         await web.TCPSite(self._runner, "127.0.0.1", 0).start()
@@ -64,6 +68,40 @@ class FakeTwilio:
             return web.Response(status=404)
         content_type, body = found
         return web.Response(body=body, content_type=content_type)
+
+    def _authorised(self, request: web.Request) -> bool:
+        expected = "Basic " + base64.b64encode(f"{ACCOUNT_SID}:{self.auth_token}".encode()).decode()
+        return request.headers.get("Authorization") == expected
+
+    def fail_content(self, status: int, code: int, message: str) -> None:
+        """The Content API's next call fails so."""
+        self.content_faults.append(
+            (status, {"code": code, "message": message, "more_info": "", "status": status})
+        )
+
+    async def _list_contents(self, request: web.Request) -> web.Response:
+        """Every content template, on one page, as Twilio's Content API lists them."""
+        if not self._authorised(request):
+            return web.json_response({"code": 20003, "message": "Authenticate", "status": 401}, status=401)
+        if self.content_faults:
+            status, body = self.content_faults.popleft()
+            return web.json_response(body, status=status)
+        url = "https://content.twilio.com/v1/Content?PageSize=50&Page=0"
+        meta = {"page": 0, "page_size": 50, "first_page_url": url, "previous_page_url": None, "url": url}
+        return web.json_response(
+            {"contents": self.contents, "meta": {**meta, "next_page_url": None, "key": "contents"}}
+        )
+
+    async def _create_content(self, request: web.Request) -> web.Response:
+        """A content template, made from the JSON the twilio library sends."""
+        if not self._authorised(request):
+            return web.json_response({"code": 20003, "message": "Authenticate", "status": 401}, status=401)
+        if self.content_faults:
+            status, body = self.content_faults.popleft()
+            return web.json_response(body, status=status)
+        made = {**await request.json(), "sid": f"HX{len(self.contents) + 1:032x}", "account_sid": ACCOUNT_SID}
+        self.contents.append(made)
+        return web.json_response(made, status=201)
 
     def fail_next(self, status: int, code: int, message: str) -> None:
         self.faults.append((status, {"code": code, "message": message, "more_info": "", "status": status}))

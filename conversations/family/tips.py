@@ -108,7 +108,7 @@ def tip(turn: Turn) -> None:
     if tips.quiz_of(turn.session, topic.id):
         offers.append(Offer(label=N_("Take the quiz"), payload=TipsOption.QUIZ))
     offers += [
-        Offer(label=N_("Another topic"), payload=TipsOption.TOPICS),
+        Offer(label=N_("Another topic"), payload=TipsOption.TOPICS, means=Meaning.BACK),  # «رجوع»: the topics
         Offer(label=N_("Main menu"), payload=TipsOption.MENU),
     ]
     turn.say("\n\n".join(lines), offers)

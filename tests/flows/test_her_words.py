@@ -421,7 +421,8 @@ async def test_delete_my_data_in_her_words_asks_first(database: Database, fatima
     assert await database.run(lambda s: beneficiaries.beneficiary(s, 1)) is not None
 
 
-async def test_stop_back_and_her_kunya(fatima: Person) -> None:
+async def test_stop_back_and_her_kunya(database: Database, fatima: Person) -> None:
+    await database.run(tips.load_shipped)
     await fatima.registers(name="ام فهد")
     assert "ام فهد" in fatima.heard  # thanked as «ام فهد», not «ام»
     await fatima.says("وقف")
@@ -429,6 +430,11 @@ async def test_stop_back_and_her_kunya(fatima: Person) -> None:
     await fatima.chooses(ar("My account"))
     await fatima.says("رجوع")
     assert ar("Main menu: what would you like to do?") in fatima.heard
+    await fatima.chooses(ar("Food-safety tips"))
+    await fatima.says("1")  # a topic's first tip
+    await fatima.says("رجوع")  # back to the topics, not the menu
+    assert ar("Main menu: what would you like to do?") not in fatima.heard
+    assert "الحفاظ على النظافة" in fatima.options
 
 
 async def test_the_everyday_utterances_are_read_right_at_least_as_often_as_before(

@@ -13,6 +13,7 @@ from office import passwords
 from storage.db import Database
 from tests.support.databases import empty_postgres, postgres_database, sqlite_copy, sqlite_template
 from tests.support.fake_telegram import FakeTelegram, settings_for
+from tests.support.fake_twilio import AUTH_TOKEN, FakeTwilio
 from tests.support.people import Clock, Person
 
 
@@ -81,6 +82,15 @@ async def polling(
 @pytest.fixture
 def engine(database: Database) -> Engine:
     return Engine(database, all_flows())
+
+
+@pytest.fixture
+async def fake_twilio() -> AsyncIterator[FakeTwilio]:
+    """A fake Twilio REST API (messages, media, the Content API) on 127.0.0.1."""
+    fake = FakeTwilio(auth_token=AUTH_TOKEN)
+    await fake.start()
+    yield fake
+    await fake.stop()
 
 
 @pytest.fixture

@@ -205,14 +205,6 @@ def test_a_long_reply_is_split_under_whatsapps_limit_with_the_options_whole() ->
 
 
 @pytest.fixture
-async def fake_twilio() -> AsyncIterator[FakeTwilio]:
-    fake = FakeTwilio(auth_token=AUTH_TOKEN)
-    await fake.start()
-    yield fake
-    await fake.stop()
-
-
-@pytest.fixture
 async def sender(fake_twilio: FakeTwilio, clock: Clock) -> AsyncIterator[WhatsAppSender]:
     client = twilio_client(ACCOUNT_SID, AUTH_TOKEN, fake_twilio.url)
     yield WhatsAppSender(client, BUSINESS, {"announcement": TEMPLATE}, PUBLIC_URL + STATUS_WEBHOOK, clock)

@@ -5,7 +5,6 @@ refusal said without keeping anything half made."""
 from __future__ import annotations
 
 import argparse
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -16,17 +15,9 @@ from handlers.whatsapp.tap_templates import SHAPES, definition, shape_of, variab
 from handlers.whatsapp.taps import Shape, Words, taps
 from storage import tap_templates
 from storage.db import Database
-from tests.support.fake_twilio import AUTH_TOKEN, FakeTwilio, whatsapp_settings
+from tests.support.fake_twilio import FakeTwilio, whatsapp_settings
 
 SETUP = argparse.Namespace(action="setup")
-
-
-@pytest.fixture
-async def fake_twilio() -> AsyncIterator[FakeTwilio]:
-    fake = FakeTwilio(auth_token=AUTH_TOKEN)
-    await fake.start()
-    yield fake
-    await fake.stop()
 
 
 async def setup(fake: FakeTwilio, database_url: str) -> int:

@@ -197,13 +197,7 @@ async def test_her_yes_right_after_an_invitation_answers_it_wherever_she_is(
 async def test_her_no_to_coming_answers_the_invitation_after_a_thank_you(
     database: Database, fatima: Person, clock: Clock
 ) -> None:
-    number = await database.run(
-        lambda s: events.create(s, FORUM, Audience(offices=("makkah",)), clock.now, "900", clock.now).id
-    )
-    await fatima.registers()
-    clock.advance(minutes=10)
-    await database.run(lambda s: event_notices.invite_due(s, clock.now))
-    await database.run(lambda s: sent_to_her(s, fatima, clock))
+    number = await invited_on_her_phone(database, fatima, clock)
     await fatima.says("ما اظن")  # right under the invitation, neither yes nor no: the training, to choose
     assert ar(UNSURE) in fatima.heard and ar("❌ Not going") in fatima.options
     assert await guest_statuses(database, number) == {1: "invited"}
@@ -222,13 +216,7 @@ async def test_her_no_to_coming_answers_the_invitation_after_a_thank_you(
 async def test_a_question_about_coming_is_no_answer_to_the_invitation(
     database: Database, fatima: Person, clock: Clock
 ) -> None:
-    number = await database.run(
-        lambda s: events.create(s, FORUM, Audience(offices=("makkah",)), clock.now, "900", clock.now).id
-    )
-    await fatima.registers()
-    clock.advance(minutes=10)
-    await database.run(lambda s: event_notices.invite_due(s, clock.now))
-    await database.run(lambda s: sent_to_her(s, fatima, clock))
+    number = await invited_on_her_phone(database, fatima, clock)
     await fatima.says("شكرا")
     for question in ("ليش ما اقدر احضر الدوره؟", "ابي اعرف اذا ما اقدر احضر"):
         await fatima.says(question)
@@ -263,6 +251,18 @@ async def test_words_that_name_two_things_or_ask_are_not_taken_for_one(
     await mary.says("لا")
     await mary.says("لو سمحت ابي رابط موقع الغرفه التجاريه")  # a request, after a courtesy
     assert ar("From the useful services:") in mary.heard
+
+
+async def invited_on_her_phone(database: Database, fatima: Person, clock: Clock) -> int:
+    """Fatima registered, then invited to the forum, the invitation on her phone: the forum's id."""
+    number = await database.run(
+        lambda s: events.create(s, FORUM, Audience(offices=("makkah",)), clock.now, "900", clock.now).id
+    )
+    await fatima.registers()
+    clock.advance(minutes=10)
+    await database.run(lambda s: event_notices.invite_due(s, clock.now))
+    await database.run(lambda s: sent_to_her(s, fatima, clock))
+    return number
 
 
 def sent_to_her(session: Session, person: Person, clock: Clock) -> None:

@@ -120,6 +120,7 @@ class Reply:
     contact_button: str | None = None  # label of a "share my number" button, where the channel has one
     # False where a typed number means something else (an hour): text channels list the options with "•".
     numbered: bool = True
+    language: str | None = None  # hers: for words a channel adds (a WhatsApp list's button); None: Arabic
 
     def option_lines(self) -> list[str]:
         """The options as a text channel lists them: "1. التسجيل", or "• 09:00" where numbers are answers."""

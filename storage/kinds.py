@@ -110,7 +110,8 @@ class Message:
             Option(label=button.labels.get(language) or button.labels.get("ar", ""), payload=button.payload)
             for button in self.options
         )
-        return Reply(text=self.texts.get(language) or self.texts.get("ar", ""), options=options)
+        text = self.texts.get(language) or self.texts.get("ar", "")
+        return Reply(text=text, options=options, language=language)
 
     def expired(self, now: datetime) -> bool:
         return self.expires_at is not None and now >= self.expires_at

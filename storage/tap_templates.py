@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from storage.models import TapTemplate
@@ -25,3 +25,8 @@ def keep(session: Session, made: Mapping[str, str], now: datetime) -> None:
             session.add(TapTemplate(name=name, sid=sid, made_at=now))
         elif found.sid != sid:
             found.sid, found.made_at = sid, now
+
+
+def forget(session: Session) -> None:
+    """Forget every SID (Twilio refused one): each is found again in Twilio by name, or made, next time."""
+    session.execute(delete(TapTemplate))

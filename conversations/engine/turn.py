@@ -186,7 +186,9 @@ class Turn:
         offers = tuple(options)
         shown = tuple(Option(label=str(offer.label), payload=offer.packed) for offer in offers)
         button = _("📱 Share my number") if request_contact else None
-        self.replies.append(Reply(text=text, options=shown, contact_button=button, numbered=numbered))
+        self.replies.append(
+            Reply(text, shown, contact_button=button, numbered=numbered, language=self.language)
+        )
         # What a number or a label typed next refers to: the options of the latest question.
         self.conversation.offered = [
             {

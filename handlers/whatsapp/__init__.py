@@ -1,8 +1,8 @@
-"""WhatsApp through Twilio: signed webhook forms become Inbound, replies become TwiML, and Twilio's reports
-on what we sent are recorded against their deliveries.
+"""WhatsApp through Twilio: signed webhook forms become Inbound, replies become taps (through the REST API)
+or TwiML, and Twilio's reports on what we sent are recorded against their deliveries.
 
-`mount` sets WhatsApp up in a process: Twilio's REST client and the sender; where the process answers
-WhatsApp, Twilio's webhooks and the spool of messages that wait for the database."""
+`mount` sets WhatsApp up in a process: Twilio's REST client, the templates of taps and the sender; where the
+process answers WhatsApp, Twilio's webhooks and the spool of messages that wait for the database."""
 
 from __future__ import annotations
 
@@ -18,9 +18,9 @@ from aiohttp import web
 from core.channel import Channel, Inbound, Outbound, Reply, Sent, Unavailable
 from handlers.mounting import Mounted
 from handlers.whatsapp.media import TwilioMedia
-from handlers.whatsapp.replies import bodies
-from handlers.whatsapp.sender import WhatsAppSender, twilio_client
+from handlers.whatsapp.sender import ANSWER, WhatsAppSender, twilio_client
 from handlers.whatsapp.spool import Spool
+from handlers.whatsapp.tap_templates import TapTemplates
 from handlers.whatsapp.webhook import (
     STATUS_WEBHOOK,
     WHATSAPP_WEBHOOK,
@@ -54,25 +54,37 @@ def mount(
     messages' delivery reports Twilio posts to our status webhook (`public`: a path's public URL). With `app`
     (this process answers WhatsApp), Twilio's two webhooks on it: her messages go to `handle`, and those that
     meet the database away wait in the spool directory, answered by `replay`."""
-    spool: Spool | None = None
-    if app is not None:
-        spool = Spool(spool_directory)
-        # This process answers WhatsApp: it replays what waited, a stopped one's too.
-        spool.take_back_abandoned()
-        messages = WhatsAppWebhook(handle, SignedForms(auth_token, public(WHATSAPP_WEBHOOK)), clock, spool)
-        app.router.add_post(WHATSAPP_WEBHOOK, messages.receive)
-        reports = StatusWebhook(
-            partial(_record, database, clock), SignedForms(auth_token, public(STATUS_WEBHOOK))
-        )
-        app.router.add_post(STATUS_WEBHOOK, reports.receive)
     client = twilio_client(account_sid, auth_token, api_base)
     resources.push_async_callback(client.http_client.close)
-    sender = WhatsAppSender(client, business_number, templates, public(STATUS_WEBHOOK), clock)
-    log.info("WhatsApp: Twilio calls our webhooks at %s", public(WHATSAPP_WEBHOOK))
-    if spool is None:  # a worker or a scheduler: it sends, and answers nothing
+    taps = TapTemplates(client, database, clock)
+    sender = WhatsAppSender(client, business_number, templates, public(STATUS_WEBHOOK), clock, taps)
+    if app is None:  # a worker or a scheduler: it sends (taps, once it first needs them), and answers nothing
         return Mounted(Channel.WHATSAPP, sender, media=None)
+    spool = Spool(spool_directory)
+    # This process answers WhatsApp: it replays what waited, a stopped one's too.
+    spool.take_back_abandoned()
+    messages = WhatsAppWebhook(
+        handle, sender.answer, SignedForms(auth_token, public(WHATSAPP_WEBHOOK)), clock, spool
+    )
+    app.router.add_post(WHATSAPP_WEBHOOK, messages.receive)
+    reports = StatusWebhook(
+        partial(_record, database, clock), SignedForms(auth_token, public(STATUS_WEBHOOK))
+    )
+    app.router.add_post(STATUS_WEBHOOK, reports.receive)
+    log.info("WhatsApp: Twilio calls our webhooks at %s", public(WHATSAPP_WEBHOOK))
     media = TwilioMedia(account_sid, auth_token, api_base)
-    return Mounted(Channel.WHATSAPP, sender, media, replay=partial(_replay, spool, handle, sender))
+    return Mounted(
+        Channel.WHATSAPP,
+        sender,
+        media,
+        start=partial(_taps_ready, taps),
+        replay=partial(_replay, spool, handle, sender),
+    )
+
+
+async def _taps_ready(taps: TapTemplates) -> None:
+    """At start, the templates of taps, made in Twilio where missing (`usar whatsapp setup`'s work)."""
+    await taps.ready()
 
 
 async def _record(
@@ -100,8 +112,9 @@ async def _replay(spool: Spool, handle: Handle, sender: WhatsAppSender) -> int:
         return 0
 
     async def answer(inbound: Inbound, replies: list[Reply]) -> None:
-        for body in bodies(replies):  # the webhook's response is gone: through the REST API
-            reply = Outbound(inbound.address, Reply(body), kind="answer", last_inbound_at=inbound.received_at)
+        left = await sender.answer(inbound.address, replies, inbound.received_at)
+        for body in left:  # the webhook's response is gone: through the REST API
+            reply = Outbound(inbound.address, Reply(body), kind=ANSWER, last_inbound_at=inbound.received_at)
             outcome = await sender.send(reply)
             if not isinstance(outcome, Sent):
                 log.warning("an answer to a WhatsApp message that waited was not sent: %s", outcome)

@@ -1,7 +1,8 @@
 """Twilio's WhatsApp webhook form → Inbound. Every field is treated as optional: Twilio adds fields.
 
-Read: From (her address), Body or a template button's payload (the text, cut by `Inbound` beyond what we
-read), NumMedia with each MediaUrlN and MediaContentTypeN (kept for her office; the URL is fetched only from
+Read: From (her address); Body (the text, cut by `Inbound` beyond what we read); a tap: a button's
+ButtonPayload and ButtonText, or a list item's ListId and ListTitle (both pairs are read, whichever Twilio
+sends); NumMedia with each MediaUrlN and MediaContentTypeN (kept for her office; the URL is fetched only from
 the configured Twilio API's host, with our credentials), MessageSid. Never read or stored: To, WaId,
 ProfileName, and whatever else Twilio adds, so their length is nobody's business.
 """
@@ -13,6 +14,8 @@ from collections.abc import Mapping
 from datetime import datetime
 
 from core.channel import Channel, Inbound, Media
+from core.payloads import parse
+from handlers.whatsapp.taps import more_page
 
 PREFIX = "whatsapp:"
 _TWILIO_MEDIA = re.compile(r"https?://[^\s]{1,490}")
@@ -48,8 +51,24 @@ def _media(form: Mapping[str, str], count: int) -> tuple[Media, ...]:
     return tuple(found)
 
 
+def tapped(form: Mapping[str, str]) -> tuple[str, str]:
+    """What she tapped: its id (the option's payload, as we sent it) and its title; ("", "") for none."""
+    return (
+        form.get("ListId") or form.get("ButtonPayload") or "",
+        form.get("ListTitle") or form.get("ButtonText") or "",
+    )
+
+
+def page_asked(form: Mapping[str, str]) -> int | None:
+    """The page of a long list she asked for by tapping its "more" item; None for any other message."""
+    return more_page(tapped(form)[0])
+
+
 def inbound_from_form(form: Mapping[str, str], now: datetime) -> Inbound | None:
-    """None when the form names no sender (not a message we can answer)."""
+    """None when the form names no sender (not a message we can answer). A tap is her choice of an option,
+    as a Telegram button is (`payload`, the engine checks it is on her screen); a tap we did not make (an
+    approved template's button, which sends its own words) reads as the words she chose. A tap on "more"
+    is no answer: nothing in it is read (the question on her screen is asked again, at the next page)."""
     sender = address_of(form.get("From", ""))
     if not sender:
         return None
@@ -58,13 +77,16 @@ def inbound_from_form(form: Mapping[str, str], now: datetime) -> Inbound | None:
     except ValueError:
         media = 0
     body = form.get("Body", "")
-    # A quick-reply button of a template sends its payload; we treat it as the words she chose.
-    typed = body or form.get("ButtonPayload", "") or form.get("ButtonText", "")
+    tap, title = tapped(form)
+    payload = tap if parse(tap) is not None else None
+    if more_page(tap) is not None:
+        body = title = tap = ""
     return Inbound(
         channel=Channel.WHATSAPP,
         address=sender,
         received_at=now,
-        text=typed,
+        text="" if payload else (body or title or tap),  # a tap's words are its option's: as on Telegram
+        payload=payload,
         has_media=media > 0,
         media=_media(form, media),
         platform_id=form.get("MessageSid") or None,

@@ -1,24 +1,30 @@
 """The content templates of WhatsApp's taps: one for each shape (quick replies with one, two or three buttons;
 lists of one to ten items), made once in Twilio through its Content API and found again by name, so that
-`usar whatsapp setup` may run any number of times. A message of taps is then sent with its shape's SID and
-the message's own words as the template's variables (`variables`): the body is {{1}}; a quick reply's
-buttons are {{2}} {{3}} (title, id), {{4}} {{5}} …; a list's button is {{2}}, and its items {{3}} {{4}} {{5}}
-(title, id, description), {{6}} {{7}} {{8}} … (PLATFORMS.md: WhatsApp interactive messages through Twilio).
+`usar whatsapp setup` (and `usar run`, at its start) may run any number of times. A message of taps is then
+sent with its shape's SID and the message's own words as the template's variables (`variables`): the body is
+{{1}}; a quick reply's buttons are {{2}} {{3}} (title, id), {{4}} {{5}} …; a list's button is {{2}}, and its
+items {{3}} {{4}} {{5}} (title, id, description), {{6}} {{7}} {{8}} … (PLATFORMS.md: WhatsApp interactive
+messages through Twilio).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import asyncio
+import logging
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
+from twilio.base.exceptions import TwilioException
 from twilio.rest import Client
 from twilio.rest.content.v1.content import ContentList
 
 from handlers.whatsapp.taps import BUTTONS_MOST, ITEMS_MOST, Shape, Taps
 from storage import tap_templates as kept_templates
 from storage.db import Database
+
+log = logging.getLogger(__name__)
 
 PREFIX = "usar_taps_"  # of each template's name in Twilio's console
 EMPTY = "\u200f"  # a description there is none of: Twilio refuses an empty variable; a right-to-left mark
@@ -125,3 +131,64 @@ async def set_up(client: Client, database: Database, now: datetime) -> Made:
     found = await made(client, kept)
     await database.run(lambda session: kept_templates.keep(session, found.sids, now))
     return found
+
+
+RETRY = timedelta(minutes=15)  # after the Content API failed, how long her replies go as numbered text
+
+
+class TapTemplates:
+    """The SIDs this process sends taps with. Read from the database when first needed (at `usar run`'s
+    start, where it answers WhatsApp), and made in Twilio where missing. While the Content API fails, or
+    after a message of taps was refused, replies go as numbered text: the reason is logged once, and the
+    templates are looked for again after `RETRY` (a refused one is found again in Twilio by name, or made
+    again if it was deleted there)."""
+
+    def __init__(self, client: Client, database: Database, clock: Callable[[], datetime]) -> None:
+        self.client = client
+        self.database = database
+        self.clock = clock
+        self._sids: dict[str, str] | None = None  # None: not looked for yet
+        self._off_until: datetime | None = None
+        self._lock = asyncio.Lock()
+
+    async def sid(self, taps: Taps) -> str | None:
+        """The SID of the template of these taps' shape; None while taps are off."""
+        return (await self.ready()).get(shape_of(taps).name)
+
+    async def ready(self) -> dict[str, str]:
+        """Every shape's SID; empty while taps are off."""
+        if self._due():
+            async with self._lock:
+                if self._due():
+                    await self._set_up()
+        return self._sids or {}
+
+    def _due(self) -> bool:
+        return self._sids is None or (self._off_until is not None and self.clock() >= self._off_until)
+
+    async def _set_up(self) -> None:
+        try:
+            self._sids = (await set_up(self.client, self.database, self.clock())).sids
+        except TwilioException as refused:
+            self._off(f"the Content API did not make the templates: {refused}")
+        except Exception as problem:  # Twilio or our database out of reach: tried again later
+            self._off(f"the templates could not be made: {type(problem).__name__}")
+        else:
+            if self._off_until is not None:
+                log.info("WhatsApp: replies go as taps again")
+            self._off_until = None
+
+    async def refused(self, taps: Taps, reason: str) -> None:
+        """Twilio refused a message of these taps (the templates deleted in Twilio, say): taps are off until
+        `RETRY`, and then every template is looked for again in Twilio by name (made where it is gone)."""
+        try:
+            await self.database.run(kept_templates.forget)
+        except Exception:  # the database out of reach: the SIDs kept are tried again after RETRY
+            log.warning("WhatsApp: the SIDs of the templates of taps could not be forgotten")
+        self._off(f"a message of {shape_of(taps).name} was refused: {reason}")
+
+    def _off(self, reason: str) -> None:
+        if self._off_until is None:  # said once, until taps work again
+            log.warning("WhatsApp: replies go as numbered text, not taps: %s", reason)
+        self._sids = {}
+        self._off_until = self.clock() + RETRY

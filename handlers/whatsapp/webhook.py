@@ -2,9 +2,10 @@
 (POST /webhooks/twilio/status). Each request must carry Twilio's signature of the public URL it called and
 all its parameters; anything else gets 403, is logged, and changes nothing.
 
-Replies to her messages go back as TwiML in the webhook's own response, not through the REST API: the
-answer needs no second request, spends none of our API rate, and arrives in order from the number she
-wrote to. The REST API is for what we send first (reminders, announcements: the sender).
+Replies to her messages go back as TwiML in the webhook's own response where they are text: the answer
+needs no second request, spends none of our API rate, and arrives in order from the number she wrote to.
+TwiML carries no taps, so a turn whose replies have options goes through the REST API, in order, before the
+response (`WhatsAppSender.answer`); what the REST API does not take still goes in the response, as text.
 """
 
 from __future__ import annotations
@@ -18,14 +19,16 @@ from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
 from core.channel import Inbound, Reply, Unavailable
-from handlers.whatsapp.inbound import PREFIX, address_of, inbound_from_form, is_number
-from handlers.whatsapp.replies import bodies
+from handlers.whatsapp.inbound import PREFIX, address_of, inbound_from_form, is_number, page_asked
 from handlers.whatsapp.spool import Spool
 from storage.delivery_reports import REPORT_ERROR_LENGTH, REPORT_ID_LENGTH, REPORT_STATUS_LENGTH
 from storage.seen import PLATFORM_ID_LENGTH
 
 log = logging.getLogger(__name__)
 Handle = Callable[[Inbound], Awaitable[list[Reply]]]
+# A turn's replies to her (address, replies, when she wrote, the page of a long list): those left for the
+# webhook's response, as text.
+Answer = Callable[[str, list[Reply], datetime, int], Awaitable[list[str]]]
 RecordReport = Callable[[str, str, str | None], Awaitable[None]]  # message id, status, error code
 SIGNATURE = "X-Twilio-Signature"
 WHATSAPP_WEBHOOK = "/webhooks/twilio/whatsapp"
@@ -69,9 +72,15 @@ class WhatsAppWebhook:
     While the database is out of reach, a message waits in the spool and is answered when it is back."""
 
     def __init__(
-        self, handle: Handle, forms: SignedForms, clock: Callable[[], datetime], spool: Spool
+        self,
+        handle: Handle,
+        answer: Answer,
+        forms: SignedForms,
+        clock: Callable[[], datetime],
+        spool: Spool,
     ) -> None:
         self.handle = handle
+        self.answer = answer
         self.forms = forms
         self.clock = clock
         self.spool = spool
@@ -94,7 +103,8 @@ class WhatsAppWebhook:
         except Unavailable:
             # Twilio does not send it again: it waits on disk, and is answered once the database is back.
             return self._kept(form, inbound)
-        return twiml(bodies(replies))
+        page = page_asked(form) or 0
+        return twiml(await self.answer(inbound.address, replies, inbound.received_at, page))
 
     def _kept(self, form: dict[str, str], inbound: Inbound) -> web.Response:
         try:

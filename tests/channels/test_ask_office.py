@@ -138,7 +138,7 @@ async def test_on_whatsapp_her_voice_note_reaches_her_office_and_answers_reach_h
 ) -> None:
     service, twilio = whatsapp
     await database.run(lambda s: staff.add_or_update(s, "900", StaffRole.STAFF, "makkah", clock.now))
-    fatima = OnWhatsApp(service, "+966551234567")
+    fatima = OnWhatsApp(service, "+966551234567", twilio=twilio)
     await fatima.says("مرحبا")
     assert "هل أرسله إلى مكتبك؟" in await fatima.says("ابغى اكلم الموظفة عن شهادتي")
     assert "ما مكتب الضمان الاجتماعي الذي يخدمك؟" in await fatima.says("1")  # send it: to which office?

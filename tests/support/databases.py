@@ -25,7 +25,8 @@ from storage.models import Base
 POSTGRES_URL_VARIABLE = "USAR_TEST_POSTGRES_URL"
 DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
 # Every table but the offices, which the first migration seeds; tests that change how an office is reached,
-# or make it inactive, have it set back (`OFFICE_CONTACT`).
+# or make it inactive, have it set back (`OFFICE_CONTACT`), and the offices a test added are removed.
+SEEDED_OFFICES = ("makkah", "jumum", "jeddah")
 TABLES_WITH_ROWS_PER_TEST = tuple(
     table.name for table in Base.metadata.sorted_tables if table.name != "offices"
 )
@@ -108,3 +109,5 @@ async def empty_postgres(database: Database) -> None:
         tables = ", ".join(TABLES_WITH_ROWS_PER_TEST)
         await connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
         await connection.execute(text(f"UPDATE offices SET {OFFICE_CONTACT}"))
+        seeded = ", ".join(f"'{code}'" for code in SEEDED_OFFICES)
+        await connection.execute(text(f"DELETE FROM offices WHERE code NOT IN ({seeded})"))

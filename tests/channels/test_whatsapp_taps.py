@@ -1,0 +1,172 @@
+"""WhatsApp's taps end to end: every choice inside the 24 hours arrives as buttons or a list (content
+templates the service makes in the fake Twilio when it starts), and what she taps comes back as Twilio posts
+it: a button's payload, a list item's id."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from bot.service import Service
+from handlers.whatsapp.tap_templates import RETRY, SHAPES
+from storage.db import Database
+from storage.models import Beneficiary, Office
+from tests.support.fake_twilio import FakeTwilio, OnWhatsApp, whatsapp_settings
+from tests.support.people import Clock
+
+REFUSED = "replies go as numbered text, not taps"
+
+
+@pytest.fixture
+async def whatsapp(
+    fake_twilio: FakeTwilio, database: Database, database_url: str, clock: Clock
+) -> AsyncIterator[Service]:
+    settings = whatsapp_settings(database_url, api_base=fake_twilio.url)
+    service = Service(settings, clock=clock, run_jobs=False, sleep=clock.sleep)
+    await service.start()
+    yield service
+    await service.stop()
+
+
+@pytest.fixture
+def fatima(whatsapp: Service, fake_twilio: FakeTwilio) -> OnWhatsApp:
+    return OnWhatsApp(whatsapp, "+966551234567", twilio=fake_twilio)
+
+
+def titles(her: OnWhatsApp) -> list[str]:
+    return [title for title, _id, _about in her.taps]
+
+
+async def test_a_registration_on_whatsapp_by_taps_and_her_name_and_id_typed(
+    whatsapp: Service, fatima: OnWhatsApp, fake_twilio: FakeTwilio, database: Database
+) -> None:
+    assert len(fake_twilio.contents) == len(SHAPES)  # made when the service started
+    welcome = await fatima.says("السلام عليكم")
+    assert "كيف يمكنني مساعدتك؟\n[الخيارات]\n• تسجيل أسرتي\n• عن مشروع أسر" in welcome  # a list
+    assert fatima.tap_type == "twilio/list-picker" and "1. " not in welcome
+    assert "ما اسمك الكامل؟" in await fatima.taps_on("تسجيل أسرتي")
+    await fatima.says("فاطمة أحمد الزهراني")
+    office = await fatima.says("١٠٠٠٠٠٠٠٠٨")
+    assert "[مكة المكرمة]  [الجموم]  [جدة]" in office and fatima.tap_type == "twilio/quick-reply"
+    assert "ماذا تنتج أسرتك؟" in await fatima.taps_on("جدة")
+    assert "• ✅ وجبات مطبوخة" in await fatima.taps_on("وجبات مطبوخة")  # chosen, and still on the list
+    assert "[نعم]  [لا]" in await fatima.taps_on("تم")  # a health certificate?
+    await fatima.taps_on("نعم")
+    assert "[أوافق]  [لا أوافق]" in await fatima.taps_on("لا")  # a canteen? no; consent
+    summary = await fatima.taps_on("أوافق")
+    assert "المكتب: جدة" in summary and titles(fatima) == ["حفظ", "تعديل إجابة"]
+    assert "القائمة الرئيسية" in await fatima.taps_on("حفظ")
+    [family] = await database.run(lambda s: s.scalars(select(Beneficiary)).all())
+    assert (family.national_id, family.office_code, family.products) == (
+        "1000000008",
+        "jeddah",
+        ["cooked_meals"],
+    )
+    assert all("ContentSid" in sent for sent in fake_twilio.created if "[" in sent.get("Body", "["))
+
+
+async def test_typing_the_number_or_the_words_still_chooses(fatima: OnWhatsApp) -> None:
+    await fatima.says("مرحبا")
+    assert "ما اسمك الكامل؟" in await fatima.says("١")
+    await fatima.says("فاطمة أحمد")
+    await fatima.says("1000000008")
+    assert "ماذا تنتج أسرتك؟" in await fatima.says("جده")
+
+
+async def test_a_tap_on_an_old_message_is_answered_with_where_she_is(fatima: OnWhatsApp) -> None:
+    await fatima.says("مرحبا")
+    menu = list(fatima.taps)
+    await fatima.taps_on("تسجيل أسرتي")
+    await fatima.says("فاطمة أحمد")
+    heard = await fatima.taps_on("عن مشروع أسر", among=menu)  # the welcome's list, tapped again
+    assert "هذا الخيار لم يعد متاحاً. لنكمل من حيث توقفنا:" in heard
+    assert "رقم هويتك" in heard and "فاطمة أحمد" not in heard  # her name kept, not taken for her ID
+
+
+async def test_a_tap_of_a_template_we_did_not_make_reads_as_her_words(fatima: OnWhatsApp) -> None:
+    await fatima.says("مرحبا")
+    await fatima.post({"Body": "تسجيل أسرتي", "ButtonPayload": "تسجيل أسرتي", "ButtonText": "تسجيل أسرتي"})
+    assert "ما اسمك الكامل؟" in "\n".join(fatima.heard)
+
+
+async def test_a_long_list_comes_in_pages_of_nine_with_long_names_cut_at_a_word(
+    fatima: OnWhatsApp, database: Database, fake_twilio: FakeTwilio
+) -> None:
+    long_name = "مكتب الضمان الاجتماعي بمحافظة الجموم الشمالية"  # 46 letters: more than a list item's 24
+
+    def more_offices(session: object) -> None:
+        for number in range(1, 10):
+            session.add(  # type: ignore[attr-defined]
+                Office(
+                    code=f"o{number}",
+                    name_ar=f"مكتب {number}",
+                    name_en=f"Office {number}",
+                    position=10 + number,
+                )
+            )
+        session.add(Office(code="north", name_ar=long_name, name_en="North", position=30))  # type: ignore[attr-defined]
+
+    await database.run(more_offices)
+    await fatima.says("مرحبا")
+    await fatima.taps_on("تسجيل أسرتي")
+    await fatima.says("فاطمة أحمد")
+    first = await fatima.says("1000000008")
+    assert len(fatima.taps) == 10 and titles(fatima)[-1] == "خيارات أخرى"  # nine offices and "more"
+    assert titles(fatima)[:3] == ["مكة المكرمة", "الجموم", "جدة"] and "مكتب 6" in titles(fatima)
+    assert "مكتب 7" not in first
+    second = await fatima.taps_on("خيارات أخرى")
+    assert "ما مكتب الضمان الاجتماعي الذي يخدمك؟" in second
+    assert titles(fatima) == ["مكتب 7", "مكتب 8", "مكتب 9", "مكتب الضمان الاجتماعي…"]
+    assert f"13. {long_name}" in second  # cut after a whole word, and written whole in the body
+    [(_title, _id, description)] = [item for item in fatima.taps if item[0].endswith("…")]
+    assert description == long_name
+    assert "ماذا تنتج أسرتك؟" in await fatima.taps_on("مكتب الضمان الاجتماعي…")
+
+
+async def test_when_the_content_api_fails_she_gets_numbered_text_and_taps_come_back_later(
+    fake_twilio: FakeTwilio,
+    database: Database,
+    database_url: str,
+    clock: Clock,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    fake_twilio.fail_content(503, 20500, "Service unavailable")
+    settings = whatsapp_settings(database_url, api_base=fake_twilio.url)
+    service = Service(settings, clock=clock, run_jobs=False, sleep=clock.sleep)
+    with caplog.at_level(logging.WARNING):
+        await service.start()
+        try:
+            fatima = OnWhatsApp(service, "+966551234567", twilio=fake_twilio)
+            assert "1. تسجيل أسرتي\n2. عن مشروع أسر" in await fatima.says("مرحبا")  # in the response, as text
+            assert "1. مكة المكرمة" not in await fatima.says("١")
+            assert fake_twilio.created == []  # nothing went through the REST API
+            assert sum(REFUSED in record.message for record in caplog.records) == 1  # said once
+
+            clock.advance(seconds=RETRY.total_seconds() + 1)
+            await fatima.says("فاطمة أحمد")
+            assert "[مكة المكرمة]  [الجموم]  [جدة]" in await fatima.says("1000000008")  # taps again
+            assert len(fake_twilio.contents) == len(SHAPES)
+        finally:
+            await service.stop()
+
+
+async def test_a_template_deleted_in_twilio_means_text_for_that_reply_and_the_template_made_again(
+    fatima: OnWhatsApp, fake_twilio: FakeTwilio, clock: Clock, caplog: pytest.LogCaptureFixture
+) -> None:
+    await fatima.says("مرحبا")
+    fake_twilio.delete_contents()
+    with caplog.at_level(logging.WARNING):
+        heard = await fatima.says("عن المشروع")
+        assert "1. " in heard and "[" not in heard  # the refused reply went as numbered text
+        await fatima.says("مرحبا")
+    assert sum(REFUSED in record.message for record in caplog.records) == 1
+    clock.advance(seconds=(RETRY + timedelta(seconds=1)).total_seconds())
+    assert "[الخيارات]" in await fatima.says("مرحبا")
+    assert len(fake_twilio.contents) == len(SHAPES)  # made again
+    sent = fake_twilio.created[-1]
+    assert fake_twilio.content(sent["ContentSid"]) is not None and json.loads(sent["ContentVariables"])

@@ -132,7 +132,8 @@ class WhatsAppSender:
         template = self.templates.get(message.kind)
         if template is None:
             return NeedsTemplate(message.kind)
-        variables = json.dumps(dict(message.template_variables), ensure_ascii=False)
+        filled = {name: one_line(value) for name, value in message.template_variables}
+        variables = json.dumps(filled, ensure_ascii=False)
         outcome = await self._create(message, content_sid=template, content_variables=variables)
         return replace(outcome, template=True) if isinstance(outcome, Sent) else outcome
 
@@ -178,6 +179,13 @@ class WhatsAppSender:
         except (TimeoutError, aiohttp.ClientError, OSError) as problem:
             return TransientFailure(f"{type(problem).__name__}: {problem}")
         return Sent(str(created.sid))
+
+
+def one_line(value: str) -> str:
+    """A template's variable as WhatsApp takes it: no line breaks or tabs, nor more than four spaces in a row
+    (it refuses the message otherwise). Her message's lines are kept apart by " · "."""
+    lines = [" ".join(line.split()) for line in value.splitlines()]
+    return " · ".join(line for line in lines if line)
 
 
 def words(language: str | None) -> Words:

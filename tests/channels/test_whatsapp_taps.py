@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -14,10 +15,15 @@ from sqlalchemy import select
 
 from bot.service import Service
 from handlers.whatsapp.tap_templates import RETRY, SHAPES
+from office import event_notices
+from storage import events
+from storage.audiences import Audience
 from storage.db import Database
 from storage.models import Beneficiary, Office
+from tests.support.builders import FORUM
 from tests.support.fake_twilio import FakeTwilio, OnWhatsApp, whatsapp_settings
 from tests.support.people import Clock
+from tests.support.reads import guest_statuses
 
 REFUSED = "replies go as numbered text, not taps"
 
@@ -170,3 +176,82 @@ async def test_a_template_deleted_in_twilio_means_text_for_that_reply_and_the_te
     assert len(fake_twilio.contents) == len(SHAPES)  # made again
     sent = fake_twilio.created[-1]
     assert fake_twilio.content(sent["ContentSid"]) is not None and json.loads(sent["ContentVariables"])
+
+
+INVITATION = "HX" + "b" * 32  # the approved invitation template: its buttons send {{2}} and {{3}}
+APPROVED_INVITATION = {
+    "sid": INVITATION,
+    "friendly_name": "usar_invitation_ar",
+    "language": "ar",
+    "variables": {"1": "دعوة", "2": "rsvp:1:yes", "3": "rsvp:1:no"},
+    "types": {
+        "twilio/quick-reply": {
+            "body": "دعوة من مكتبك:\n{{1}}\nنرجو الرد.",
+            "actions": [
+                {"type": "QUICK_REPLY", "title": "✅ سأحضر", "id": "{{2}}"},
+                {"type": "QUICK_REPLY", "title": "❌ لن أحضر", "id": "{{3}}"},
+            ],
+        }
+    },
+}
+
+
+async def registers_by_taps(her: OnWhatsApp, name: str, national_id: str, office: str) -> None:
+    await her.says("السلام عليكم")
+    await her.taps_on("تسجيل أسرتي")
+    await her.says(name)
+    await her.says(national_id)
+    await her.taps_on(office)
+    await her.taps_on("وجبات مطبوخة")
+    await her.taps_on("تم")
+    await her.taps_on("نعم")
+    await her.taps_on("لا")
+    await her.taps_on("أوافق")
+    assert "القائمة الرئيسية" in await her.taps_on("حفظ")
+
+
+async def test_outside_the_24_hours_an_invitation_is_answered_with_one_tap_of_its_template(
+    fake_twilio: FakeTwilio, database: Database, database_url: str, clock: Clock
+) -> None:
+    fake_twilio.contents.append(APPROVED_INVITATION)
+    settings = whatsapp_settings(database_url, api_base=fake_twilio.url)
+    settings.whatsapp_templates = {"invitation": INVITATION}
+    service = Service(settings, clock=clock, run_jobs=False, sleep=clock.sleep)
+    await service.start()
+    try:
+        fatima = OnWhatsApp(service, "+966551234567", twilio=fake_twilio)
+        noura = OnWhatsApp(service, "+966551234568", twilio=fake_twilio)
+        await registers_by_taps(fatima, "فاطمة أحمد", "1000000008", "مكة المكرمة")
+        await registers_by_taps(noura, "نورة سعد", "1000000016", "مكة المكرمة")
+        one_place = replace(FORUM, capacity=1)
+        forum = await database.run(
+            lambda s: (
+                events.create(s, one_place, Audience(offices=("makkah",)), clock.now, "900", clock.now).id
+            )
+        )
+        clock.advance(hours=25)  # both wrote more than a day ago: only an approved template reaches them
+        await database.run(lambda s: event_notices.invite_due(s, clock.now))
+        before = len(fake_twilio.created)
+        await service.dispatch_due()
+        invitations = [sent for sent in fake_twilio.created[before:] if sent.get("ContentSid") == INVITATION]
+        assert len(invitations) == 2
+        filled = json.loads(invitations[0]["ContentVariables"])
+        assert "ملتقى الأسر المنتجة" in filled["1"] and "\n" not in filled["1"]  # WhatsApp refuses line breaks
+        assert "قاعة الغرفة التجارية، مكة · 🗺️" in filled["1"]
+        assert (filled["2"], filled["3"]) == (f"rsvp:{forum}:yes", f"rsvp:{forum}:no")
+        for her in (fatima, noura):
+            [shown] = her.arrived(before)  # the invitation, on her phone
+            assert shown.startswith("دعوة من مكتبك:") and shown.endswith("[✅ سأحضر]  [❌ لن أحضر]")
+        invitation = list(fatima.taps)
+
+        assert "سُجّلتِ في «ملتقى الأسر المنتجة»" in await fatima.taps_on("✅ سأحضر")
+        assert "فأصبحتِ على قائمة الانتظار" in await noura.taps_on("✅ سأحضر")  # one place: hers is taken
+        heard = await fatima.taps_on("❌ لن أحضر", among=invitation)  # she changes her mind
+        assert "سجّلنا أنك لن تحضري «ملتقى الأسر المنتجة»" in heard
+        before = len(fake_twilio.created)
+        await service.dispatch_due()
+        [promoted] = noura.arrived(before)  # the place is Noura's; she wrote just now: taps, not a template
+        assert "وهو لك" in promoted and noura.taps[1][0] == "❌ لن أحضر"
+        assert await guest_statuses(database, forum) == {1: "not_going", 2: "going"}  # Fatima, Noura
+    finally:
+        await service.stop()

@@ -27,7 +27,6 @@ from core.validators import with_check_digit
 from storage.db import Database
 from tests.support.fake_twilio import AUTH_TOKEN, NOWHERE, FakeTwilio, OnWhatsApp, whatsapp_settings
 
-
 FIRST = ("فاطمة", "نورة", "مريم", "هدى", "سارة", "عائشة", "خديجة")
 FAMILY = ("الزهراني", "الغامدي", "الحربي", "العتيبي", "القرشي")
 

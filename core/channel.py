@@ -47,6 +47,14 @@ class Channel(StrEnum):
     TERMINAL = "terminal"
 
 
+class Unreadable(StrEnum):
+    """What she sent that carries no words we can read, each answered plainly (not "not understood")."""
+
+    STICKER = "sticker"
+    LOCATION = "location"  # a location pin
+    CONTACT_CARD = "contact_card"  # a contact card on WhatsApp (Telegram's shared contact is `contact_phone`)
+
+
 @dataclass(frozen=True)
 class Inbound:
     """One message from a person, whatever channel it came through."""
@@ -60,6 +68,7 @@ class Inbound:
     foreign_contact: bool = False  # she shared someone else's contact, which we do not accept
     has_media: bool = False
     media: tuple[Media, ...] = ()  # what of it we can keep (a sticker or a location is media we cannot)
+    unreadable: Unreadable | None = None  # a sticker, a location pin, a contact card: no words in it
     language_hint: str | None = None  # used only to greet a person we have never seen
     # The platform's id of this message (Telegram's update_id, Twilio's MessageSid): the same message again
     # is answered once, by whichever process saw it first.
@@ -121,6 +130,7 @@ class Reply:
     # False where a typed number means something else (an hour): text channels list the options with "•".
     numbered: bool = True
     language: str | None = None  # hers: for words a channel adds (a WhatsApp list's button); None: Arabic
+    close_keyboard: bool = False  # removes the "share my number" keyboard shown before (Telegram)
 
     def option_lines(self) -> list[str]:
         """The options as a text channel lists them: "1. التسجيل", or "• 09:00" where numbers are answers."""

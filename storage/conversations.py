@@ -47,6 +47,7 @@ class ConversationState:
     family_blocked: bool = False
     last_inbound_at: datetime | None = None  # when her previous message came
     last_said: str | None = None  # a digest of its words (`said_digest`); set to this message's in the turn
+    contact_keyboard: bool = False  # her chat shows the "share my number" keyboard
 
 
 _STATE = (
@@ -59,6 +60,7 @@ _STATE = (
     "updated_at",
     "last_inbound_at",
     "last_said",
+    "contact_keyboard",
     "version",
 )
 _KEY = (_table.c.channel == bindparam("k_channel"), _table.c.address == bindparam("k_address"))
@@ -67,7 +69,7 @@ _LOAD = Prepared(
     select(
         *(_table.c[name] for name in ("channel", "address", "language", "created_at", "beneficiary_id")),
         *(_table.c[name] for name in ("flow", "step", "answers", "offered", "version")),
-        *(_table.c[name] for name in ("last_inbound_at", "last_said")),
+        *(_table.c[name] for name in ("last_inbound_at", "last_said", "contact_keyboard")),
         _families.c.blocked_at.is_not(None).label("family_blocked"),
     )
     .select_from(_table.outerjoin(_families, _families.c.id == _table.c.beneficiary_id))
@@ -104,6 +106,7 @@ def save(session: Session, state: ConversationState, now: datetime) -> None:
         "updated_at": now,
         "last_inbound_at": now,  # every save is a turn, and every turn answers something she sent
         "last_said": state.last_said,
+        "contact_keyboard": state.contact_keyboard,
         "version": state.version + 1,
     }
     if state.version == 0:

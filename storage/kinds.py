@@ -135,7 +135,9 @@ class Message:
         """What WhatsApp's template for the kind is filled with: the message's own variables (her office's
         answer: its name), else its text; then what each of its buttons sends back when tapped, its options'
         payloads in order (an invitation: {{2}} "✅ Going", {{3}} "❌ Not going"; README's template table)."""
-        own = tuple(self.template_variables.items()) if self.template_variables is not None else (("1", text),)
+        own = (
+            tuple(self.template_variables.items()) if self.template_variables is not None else (("1", text),)
+        )
         first = len(own) + 1
         return own + tuple((str(first + n), button.payload) for n, button in enumerate(self.options))
 

@@ -20,6 +20,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.engine import Dialect
@@ -210,6 +211,8 @@ class Conversation(Base):
     last_inbound_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     # A digest of her last message's words (never the words): the same again within seconds is sent twice.
     last_said: Mapped[str | None] = mapped_column(String(16), default=None)
+    # Her chat shows the "share my number" keyboard (Telegram's stays until a message removes it).
+    contact_keyboard: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class StaffMember(Base):

@@ -23,7 +23,7 @@ import hashlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from enum import Enum
 from functools import partial
@@ -37,7 +37,7 @@ from conversations.engine.forms import Form
 from conversations.engine.identity import recognise, vouched_mobile
 from conversations.engine.options import match_one, offered_payloads
 from conversations.engine.turn import Answer, Dialogue, FlowName, Setup, Turn
-from core.channel import LONGEST_TEXT, Channel, Inbound, Reply, Unavailable
+from core.channel import LONGEST_TEXT, Channel, Inbound, Reply, Unavailable, Unreadable
 from core.i18n import N_, LazyText, _, use_language
 from core.payloads import Payload, parse
 from core.text import fold, normalise
@@ -203,6 +203,7 @@ class Engine:
             elif not _sent_twice(conversation, inbound):
                 _route(turn)
         conversation.last_said = said_digest(inbound)
+        _keyboard_closed(turn)
         if turn.forgotten:
             saved.forget(session, conversation)
         else:
@@ -233,6 +234,20 @@ def _sent_twice(conversation: saved.ConversationState, inbound: Inbound) -> bool
         and conversation.last_said == said_digest(inbound)
         and timedelta(0) <= inbound.received_at - previous <= DOUBLE_SEND
     )
+
+
+def _keyboard_closed(turn: Turn) -> None:
+    """The "share my number" keyboard goes once she has moved on from the question that showed it: the first
+    reply of hers without buttons removes it (Telegram allows one keyboard a message, and inline buttons are
+    one); where every reply of the turn has buttons, a later turn's does."""
+    conversation = turn.conversation
+    if not conversation.contact_keyboard or any(reply.contact_button for reply in turn.replies):
+        return
+    for index, reply in enumerate(turn.replies):
+        if not reply.options:
+            turn.replies[index] = replace(reply, close_keyboard=True)
+            conversation.contact_keyboard = False
+            return
 
 
 def _reachable_again(
@@ -311,6 +326,10 @@ def _route(turn: Turn) -> None:
         turn.say(_("Please share your own number with the button below, or type it."))
         turn.flow.ask(turn)
         return
+    if inbound.unreadable is not None and not normalise(inbound.text):
+        turn.say(str(UNREADABLE[inbound.unreadable]))
+        turn.flow.ask(turn)
+        return
     if inbound.has_media and isinstance(turn.flow, Form):  # a photo's caption is not a form's answer
         turn.say(_("I can only read typed messages. Please type your answer."))
         turn.flow.ask(turn)
@@ -360,6 +379,16 @@ def read(offered: Sequence[dict[str, Any]], text: str, *, in_form: bool) -> Read
     return Reading(in_kind=in_kind) if in_kind is not None else Reading(choice=picked(offered, text))
 
 
+UNREADABLE = {
+    Unreadable.STICKER: N_("Thank you! I cannot read stickers; please write your message in words."),
+    Unreadable.LOCATION: N_(
+        "Your location arrived, but I cannot use it here. Please write your answer in words. Your office's "
+        "address is under “Ask my office” in the menu."
+    ),
+    Unreadable.CONTACT_CARD: N_(
+        "I cannot read a contact card. If you want to give us a number, please type it."
+    ),
+}
 UNSURE = N_("I could not tell whether that is a yes or a no. Please choose one of the answers below.")
 
 

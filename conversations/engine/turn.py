@@ -186,6 +186,8 @@ class Turn:
         offers = tuple(options)
         shown = tuple(Option(label=str(offer.label), payload=offer.packed) for offer in offers)
         button = _("📱 Share my number") if request_contact else None
+        if request_contact:
+            self.conversation.contact_keyboard = True
         self.replies.append(
             Reply(text, shown, contact_button=button, numbered=numbered, language=self.language)
         )

@@ -69,7 +69,11 @@ class Mobile(Text):
     request_contact: bool = True
 
     def take(self, turn: Turn, answer: Answer, draft: dict[str, Any]) -> Any:
-        return {"number": self.parse(answer.text, turn), "vouched": turn.inbound.contact_phone is not None}
+        number = self.parse(answer.text, turn)
+        # Her number as we read it, to check at a glance; on Telegram this message removes the keyboard
+        # that offered to share it.
+        turn.say(_("Thank you. Your mobile number: %(number)s", number=number))
+        return {"number": number, "vouched": turn.inbound.contact_phone is not None}
 
     def show(self, turn: Turn, value: Any) -> str:
         return str(value["number"])

@@ -10,6 +10,7 @@ from aiogram.types import (
     InlineKeyboardMarkup,
     KeyboardButton,
     ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
 )
 
 from core.channel import Option, Reply
@@ -19,7 +20,8 @@ from handlers.splitting import split_message, utf16_length
 TEXT_LIMIT = 4096
 
 
-Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | None
+Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | None
+REMOVED = ReplyKeyboardRemove()
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,8 @@ class Outgoing:
 
 
 def keyboard(reply: Reply) -> Markup:
+    if reply.close_keyboard and not reply.options:
+        return REMOVED
     return _keyboard(reply.options, reply.contact_button)
 
 

@@ -13,7 +13,7 @@ from datetime import datetime
 
 from aiogram.types import Audio, CallbackQuery, Document, Message
 
-from core.channel import Channel, Inbound, Media
+from core.channel import Channel, Inbound, Media, Unreadable
 
 log = logging.getLogger(__name__)
 
@@ -72,9 +72,18 @@ def inbound_from_message(message: Message, now: datetime, update_id: int | None 
         foreign_contact=contact is not None and not own_contact,
         has_media=not message.text and contact is None,
         media=_media(message),
+        unreadable=_unreadable(message),
         language_hint=_language(sender.language_code if sender else None),
         platform_id=None if update_id is None else str(update_id),
     )
+
+
+def _unreadable(message: Message) -> Unreadable | None:
+    if message.sticker is not None:
+        return Unreadable.STICKER
+    if message.location is not None or message.venue is not None:
+        return Unreadable.LOCATION
+    return None
 
 
 LONGEST_REFERENCE = 500  # a file_id is about 80 characters; more is not Telegram's

@@ -3,7 +3,8 @@
 Read: From (her address); Body (the text, cut by `Inbound` beyond what we read); a tap: a button's
 ButtonPayload and ButtonText, or a list item's ListId and ListTitle (both pairs are read, whichever Twilio
 sends); NumMedia with each MediaUrlN and MediaContentTypeN (kept for her office; the URL is fetched only from
-the configured Twilio API's host, with our credentials), MessageSid. Never read or stored: To, WaId,
+the configured Twilio API's host, with our credentials; a sticker or a contact card is not kept, and said to
+be unreadable, as is a location pin: Latitude and Longitude), MessageSid. Never read or stored: To, WaId,
 ProfileName, and whatever else Twilio adds, so their length is nobody's business.
 """
 
@@ -13,7 +14,7 @@ import re
 from collections.abc import Mapping
 from datetime import datetime
 
-from core.channel import Channel, Inbound, Media
+from core.channel import Channel, Inbound, Media, Unreadable
 from core.payloads import parse
 from handlers.whatsapp.taps import more_page
 
@@ -34,6 +35,12 @@ def is_number(address: str) -> bool:
 
 
 MEDIA_KINDS = {"audio": "voice", "image": "photo", "video": "video"}  # else a document
+# Files with no words or picture for her office: a sticker (WhatsApp sends them as WebP), a contact card.
+UNREADABLE = {
+    "image/webp": Unreadable.STICKER,
+    "text/vcard": Unreadable.CONTACT_CARD,
+    "text/x-vcard": Unreadable.CONTACT_CARD,
+}
 MOST_MEDIA = 10  # WhatsApp sends one file a message; Twilio numbers them up to 10
 
 
@@ -44,11 +51,20 @@ def _media(form: Mapping[str, str], count: int) -> tuple[Media, ...]:
     for number in range(min(max(count, 0), MOST_MEDIA)):
         url = form.get(f"MediaUrl{number}", "")
         content_type = form.get(f"MediaContentType{number}", "")[:100]
-        if not _TWILIO_MEDIA.fullmatch(url):
+        if not _TWILIO_MEDIA.fullmatch(url) or content_type.lower() in UNREADABLE:
             continue
         kind = MEDIA_KINDS.get(content_type.partition("/")[0], "document")
         found.append(Media(kind, url, content_type))
     return tuple(found)
+
+
+def _unreadable(form: Mapping[str, str], count: int) -> Unreadable | None:
+    """A location pin (Twilio sends its Latitude and Longitude), or a sticker or contact card alone."""
+    if form.get("Latitude") and form.get("Longitude"):
+        return Unreadable.LOCATION
+    kinds = {form.get(f"MediaContentType{n}", "").lower() for n in range(min(max(count, 0), MOST_MEDIA))}
+    found = [UNREADABLE[kind] for kind in kinds if kind in UNREADABLE]
+    return found[0] if found and len(found) == len(kinds) else None
 
 
 def tapped(form: Mapping[str, str]) -> tuple[str, str]:
@@ -89,5 +105,6 @@ def inbound_from_form(form: Mapping[str, str], now: datetime) -> Inbound | None:
         payload=payload,
         has_media=media > 0,
         media=_media(form, media),
+        unreadable=_unreadable(form, media),
         platform_id=form.get("MessageSid") or None,
     )

@@ -82,6 +82,8 @@ async def test_a_full_registration_in_arabic_by_polling(
     [[share]] = question["reply_markup"]["keyboard"]
     assert share == {"text": "📱 مشاركة رقمي", "request_contact": True}
     await fatima.shares_contact("966551234567")
+    thanks = await fatima.hears("شكراً. رقم جوالك:")
+    assert thanks["reply_markup"] == {"remove_keyboard": True}  # the share button goes with her number
     await fatima.hears("ما مكتب الضمان الاجتماعي الذي يخدمك؟")
     await fatima.presses("الجموم")
     await fatima.hears("ماذا تنتج أسرتك؟")
@@ -189,6 +191,36 @@ async def test_only_her_own_contact_fills_the_mobile(
     await fatima.hears("ما مكتب الضمان الاجتماعي")
 
 
+async def test_a_typed_number_removes_the_share_button_and_leaving_the_question_does_at_the_next_text(
+    polling: Service, fake_telegram: FakeTelegram, clock: Clock
+) -> None:
+    fatima = on_phone(fake_telegram, FATIMA_ID, clock)
+    await fatima.says("مرحبا")
+    await fatima.hears("كيف يمكنني مساعدتك؟")
+    await fatima.presses("تسجيل أسرتي")
+    await fatima.says("فاطمة أحمد")
+    await fatima.says("1000000008")
+    await fatima.hears("ما رقم جوالك؟")
+    await fatima.says("٠٥٥١٢٣٤٥٦٧")
+    thanks = await fatima.hears("شكراً. رقم جوالك:")
+    assert thanks["reply_markup"] == {"remove_keyboard": True}
+
+    noura = on_phone(fake_telegram, FATIMA_ID + 1, clock)
+    await noura.says("مرحبا")
+    await noura.hears("كيف يمكنني مساعدتك؟")
+    await noura.presses("تسجيل أسرتي")
+    await noura.says("نورة سعد")
+    await noura.says("1000000016")
+    await noura.hears("ما رقم جوالك؟")
+    await noura.says("القائمة")  # she leaves the question: the menu has buttons, so the keyboard stays …
+    menu = await noura.hears("كيف يمكنني مساعدتك؟")
+    assert "inline_keyboard" in menu["reply_markup"]
+    await noura.says("شكرا")  # … until a message without buttons can remove it
+    await fake_telegram.wait_for(lambda: len(fake_telegram.sent_to(FATIMA_ID + 1)) == 7)
+    [welcome, again] = fake_telegram.sent_to(FATIMA_ID + 1)[-2:]
+    assert welcome["reply_markup"] == {"remove_keyboard": True} and "inline_keyboard" in again["reply_markup"]
+
+
 async def test_an_old_or_forged_button_gets_a_clear_answer(
     polling: Service, fake_telegram: FakeTelegram, clock: Clock
 ) -> None:
@@ -215,6 +247,21 @@ async def test_a_photo_in_a_form_gets_please_type(
     await fatima.hears("ما اسمك الكامل؟")
     await fatima.sends_photo()
     await fatima.hears("أستطيع قراءة الرسائل المكتوبة فقط")
+
+
+async def test_a_sticker_or_a_location_is_answered_plainly_and_her_question_asked_again(
+    polling: Service, fake_telegram: FakeTelegram, clock: Clock
+) -> None:
+    fatima = on_phone(fake_telegram, FATIMA_ID, clock)
+    await fatima.says("مرحبا")
+    await fatima.hears("كيف يمكنني مساعدتك؟")
+    await fatima.presses("تسجيل أسرتي")
+    await fatima.hears("ما اسمك الكامل؟")
+    await fatima.sends_sticker()
+    await fatima.hears("لا أستطيع قراءة الملصقات")
+    await fatima.sends_location()
+    said = await fatima.hears("وصلني موقعك")
+    assert "ما اسمك الكامل؟" in said["text"]
 
 
 async def test_staff_see_the_staff_menu_and_nobody_else_does(

@@ -115,6 +115,28 @@ async def test_a_photo_in_a_form_gets_please_type(whatsapp: Service) -> None:
     assert "أستطيع قراءة الرسائل المكتوبة فقط" in await fatima.sends_photo()
 
 
+async def test_a_location_pin_a_sticker_and_a_contact_card_each_get_a_plain_answer(
+    whatsapp: Service, database: Database
+) -> None:
+    fatima = OnWhatsApp(whatsapp, "+966551234567")
+    await fatima.says("مرحبا")
+    assert "ما اسمك الكامل؟" in await fatima.says("1")
+    await fatima.post({"Body": "", "Latitude": "21.4225", "Longitude": "39.8262", "Address": "مكة"})
+    pin = "\n".join(fatima.heard)
+    assert "وصلني موقعك، لكني لا أستطيع استخدامه هنا" in pin and pin.endswith("ما اسمك الكامل؟")
+    await fatima.post(file_of("image/webp"))
+    assert "لا أستطيع قراءة الملصقات" in "\n".join(fatima.heard)
+    await fatima.post(file_of("text/vcard"))
+    card = "\n".join(fatima.heard)
+    assert "لا أستطيع قراءة بطاقة جهة الاتصال" in card and card.endswith("ما اسمك الكامل؟")
+    assert "ما رقم هويتك" in await fatima.says("فاطمة أحمد")  # her answers go on where they were
+
+
+def file_of(content_type: str) -> dict[str, str]:
+    return {"Body": "", "NumMedia": "1", "MediaUrl0": "https://api.twilio.com/media/1",
+            "MediaContentType0": content_type}  # fmt: skip
+
+
 async def test_a_family_registered_on_telegram_confirms_its_id_once_on_whatsapp(
     engine: Engine, clock: Clock, database: Database
 ) -> None:

@@ -14,14 +14,28 @@ import pytest
 from sqlalchemy import select
 
 from bot.service import Service
-from handlers.whatsapp.tap_templates import RETRY, SHAPES
+from conversations.engine.choices import ShowEvent
+from core.channel import Option, Reply
+from handlers.whatsapp.inbound import inbound_from_form, page_asked
+from handlers.whatsapp.sender import WhatsAppSender, twilio_client
+from handlers.whatsapp.tap_templates import RETRY, SHAPES, TapTemplates
+from handlers.whatsapp.taps import pages
 from office import event_notices
 from storage import events
 from storage.audiences import Audience
 from storage.db import Database
 from storage.models import Beneficiary, Office
 from tests.support.builders import FORUM
-from tests.support.fake_twilio import FakeTwilio, OnWhatsApp, whatsapp_settings
+from tests.support.fake_twilio import (
+    ACCOUNT_SID,
+    AUTH_TOKEN,
+    BUSINESS,
+    FakeTwilio,
+    OnWhatsApp,
+    shown_taps,
+    template_type,
+    whatsapp_settings,
+)
 from tests.support.people import Clock
 from tests.support.reads import guest_statuses
 
@@ -178,6 +192,36 @@ async def test_a_template_deleted_in_twilio_means_text_for_that_reply_and_the_te
     assert fake_twilio.content(sent["ContentSid"]) is not None and json.loads(sent["ContentVariables"])
 
 
+@pytest.mark.parametrize("count", [1, 2, 3, 4, 7, 10, 11, 19])
+async def test_each_shape_is_sent_and_each_tap_comes_back_as_its_option(
+    fake_twilio: FakeTwilio, database: Database, clock: Clock, count: int
+) -> None:
+    client = twilio_client(ACCOUNT_SID, AUTH_TOKEN, fake_twilio.url)
+    sender = WhatsAppSender(client, BUSINESS, {}, None, clock, TapTemplates(client, database, clock))
+    options = tuple(Option(f"تدريب رقم {n}", ShowEvent(n).pack()) for n in range(1, count + 1))
+    try:
+        for page in range(pages(Reply("اختاري تدريباً", options))):
+            left = await sender.answer("+966551234567", [Reply("اختاري تدريباً", options)], clock.now, page)
+            assert left == []  # all sent through the REST API
+            sent = fake_twilio.created[-1]
+            template = fake_twilio.content(sent["ContentSid"])
+            assert template is not None
+            body, _button, items = shown_taps(template, json.loads(sent["ContentVariables"]))
+            kind = "twilio/quick-reply" if count <= 3 else "twilio/list-picker"
+            assert body == "اختاري تدريباً" and template_type(template) == kind
+            shown = options[page * 9 : page * 9 + 9] if count > 10 else options
+            assert [title for title, _id, _about in items[: len(shown)]] == [o.label for o in shown]
+            for (_title, tapped, _about), option in zip(items, shown, strict=False):
+                field = "ListId" if kind == "twilio/list-picker" else "ButtonPayload"
+                inbound = inbound_from_form({"From": "whatsapp:+966551234567", field: tapped}, clock.now)
+                assert inbound is not None and (inbound.payload, inbound.text) == (option.payload, "")
+            if count > 10 and page < pages(Reply("", options)) - 1:  # the last item opens the next page
+                more = {"From": "whatsapp:+966551234567", "ListId": items[-1][1], "ListTitle": items[-1][0]}
+                assert items[-1][0] == "خيارات أخرى" and page_asked(more) == page + 1
+    finally:
+        await client.http_client.close()
+
+
 INVITATION = "HX" + "b" * 32  # the approved invitation template: its buttons send {{2}} and {{3}}
 APPROVED_INVITATION = {
     "sid": INVITATION,
@@ -236,7 +280,9 @@ async def test_outside_the_24_hours_an_invitation_is_answered_with_one_tap_of_it
         invitations = [sent for sent in fake_twilio.created[before:] if sent.get("ContentSid") == INVITATION]
         assert len(invitations) == 2
         filled = json.loads(invitations[0]["ContentVariables"])
-        assert "ملتقى الأسر المنتجة" in filled["1"] and "\n" not in filled["1"]  # WhatsApp refuses line breaks
+        assert (
+            "ملتقى الأسر المنتجة" in filled["1"] and "\n" not in filled["1"]
+        )  # WhatsApp refuses line breaks
         assert "قاعة الغرفة التجارية، مكة · 🗺️" in filled["1"]
         assert (filled["2"], filled["3"]) == (f"rsvp:{forum}:yes", f"rsvp:{forum}:no")
         for her in (fatima, noura):

@@ -54,7 +54,7 @@ ADD_STATE = Prepared(
             name: bindparam(name)
             for name in ("channel", "address", "language", "answers", "offered", "created_at", "updated_at")
         }
-        | {"version": 1}
+        | {"version": 1, "contact_keyboard": False}
     )
 )
 STATE = Prepared(

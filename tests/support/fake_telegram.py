@@ -287,6 +287,14 @@ class TelegramUser:
             photo[0]["file_size"] = size
         await self._send(self.fake.message(self, photo=photo))
 
+    async def sends_sticker(self) -> None:
+        sticker = {"file_id": "sticker", "file_unique_id": "sticker-1", "type": "regular", "width": 512,
+                   "height": 512, "is_animated": False, "is_video": False}  # fmt: skip
+        await self._send(self.fake.message(self, sticker=sticker))
+
+    async def sends_location(self) -> None:
+        await self._send(self.fake.message(self, location={"latitude": 21.4225, "longitude": 39.8262}))
+
     async def sends_voice_note(self, seconds: int = 12, size: int = 30_000) -> None:
         voice = {"file_id": f"voice-{seconds}", "file_unique_id": f"voice-{seconds}", "duration": seconds,
                  "mime_type": "audio/ogg", "file_size": size}  # fmt: skip

@@ -69,6 +69,7 @@ class Inbound:
     has_media: bool = False
     media: tuple[Media, ...] = ()  # what of it we can keep (a sticker or a location is media we cannot)
     unreadable: Unreadable | None = None  # a sticker, a location pin, a contact card: no words in it
+    page: int = 0  # of a list too long for one message, the page she asked for (WhatsApp's "more")
     language_hint: str | None = None  # used only to greet a person we have never seen
     # The platform's id of this message (Telegram's update_id, Twilio's MessageSid): the same message again
     # is answered once, by whichever process saw it first.

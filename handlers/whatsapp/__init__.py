@@ -18,7 +18,7 @@ from aiohttp import web
 from core.channel import Channel, Inbound, Outbound, Reply, Sent, Unavailable
 from handlers.mounting import Mounted
 from handlers.whatsapp.media import TwilioMedia
-from handlers.whatsapp.sender import ANSWER, WhatsAppSender, twilio_client
+from handlers.whatsapp.sender import ANSWER, WhatsAppSender, said, twilio_client
 from handlers.whatsapp.spool import Spool
 from handlers.whatsapp.tap_templates import TapTemplates
 from handlers.whatsapp.webhook import (
@@ -56,8 +56,8 @@ def mount(
     meet the database away wait in the spool directory, answered by `replay`."""
     client = twilio_client(account_sid, auth_token, api_base)
     resources.push_async_callback(client.http_client.close)
-    taps = TapTemplates(client, database, clock)
-    sender = WhatsAppSender(client, business_number, templates, public(STATUS_WEBHOOK), clock, taps)
+    tap_templates = TapTemplates(client, database, clock)
+    sender = WhatsAppSender(client, business_number, templates, public(STATUS_WEBHOOK), clock, tap_templates)
     if app is None:  # a worker or a scheduler: it sends (taps, once it first needs them), and answers nothing
         return Mounted(Channel.WHATSAPP, sender, media=None)
     spool = Spool(spool_directory)
@@ -77,14 +77,14 @@ def mount(
         Channel.WHATSAPP,
         sender,
         media,
-        start=partial(_taps_ready, taps),
+        start=partial(_taps_ready, tap_templates),
         replay=partial(_replay, spool, handle, sender),
     )
 
 
-async def _taps_ready(taps: TapTemplates) -> None:
+async def _taps_ready(tap_templates: TapTemplates) -> None:
     """At start, the templates of taps, made in Twilio where missing (`usar whatsapp setup`'s work)."""
-    await taps.ready()
+    await tap_templates.ready()
 
 
 async def _record(
@@ -112,12 +112,12 @@ async def _replay(spool: Spool, handle: Handle, sender: WhatsAppSender) -> int:
         return 0
 
     async def answer(inbound: Inbound, replies: list[Reply]) -> None:
-        left = await sender.answer(inbound.address, replies, inbound.received_at)
+        left = await sender.answer(inbound, replies)
         for body in left:  # the webhook's response is gone: through the REST API
             reply = Outbound(inbound.address, Reply(body), kind=ANSWER, last_inbound_at=inbound.received_at)
             outcome = await sender.send(reply)
             if not isinstance(outcome, Sent):
-                log.warning("an answer to a WhatsApp message that waited was not sent: %s", outcome)
+                log.warning("an answer to a WhatsApp message that waited was not sent: %s", said(outcome))
                 return
 
     return await spool.replay(handle, answer)

@@ -75,11 +75,6 @@ def tapped(form: Mapping[str, str]) -> tuple[str, str]:
     )
 
 
-def page_asked(form: Mapping[str, str]) -> int | None:
-    """The page of a long list she asked for by tapping its "more" item; None for any other message."""
-    return more_page(tapped(form)[0])
-
-
 def inbound_from_form(form: Mapping[str, str], now: datetime) -> Inbound | None:
     """None when the form names no sender (not a message we can answer). A tap is her choice of an option,
     as a Telegram button is (`payload`, the engine checks it is on her screen); a tap we did not make (an
@@ -95,7 +90,8 @@ def inbound_from_form(form: Mapping[str, str], now: datetime) -> Inbound | None:
     body = form.get("Body", "")
     tap, title = tapped(form)
     payload = tap if parse(tap) is not None else None
-    if more_page(tap) is not None:
+    page = more_page(tap)
+    if page is not None:
         body = title = tap = ""
     return Inbound(
         channel=Channel.WHATSAPP,
@@ -106,5 +102,6 @@ def inbound_from_form(form: Mapping[str, str], now: datetime) -> Inbound | None:
         has_media=media > 0,
         media=_media(form, media),
         unreadable=_unreadable(form, media),
+        page=page or 0,
         platform_id=form.get("MessageSid") or None,
     )

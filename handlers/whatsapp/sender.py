@@ -10,10 +10,11 @@ ContentVariables, no body) and, where none is configured, returns NeedsTemplate 
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -27,7 +28,9 @@ from twilio.rest import Client
 from core.channel import (
     Blocked,
     Channel,
+    Inbound,
     NeedsTemplate,
+    NotSent,
     Outbound,
     PermanentFailure,
     Reply,
@@ -57,6 +60,28 @@ DAILY_LIMIT_PAUSE = 3600.0
 RATE_LIMITED = 20429
 REPLIED_STOP = 21610
 ANSWER = "answer"  # the kind of an answer to her message (not a delivery of ours)
+# Twilio's codes for a content template it does not have or cannot fill: not found, an invalid ContentSid,
+# invalid ContentVariables, content the channel would not take.
+NO_SUCH_TEMPLATE = frozenset({20404, 21655, 21656, 63005})
+# Twilio waits 15 s for the webhook's response: what the REST API has not taken by then goes in it.
+ANSWER_DEADLINE = 8.0
+
+
+@dataclass(frozen=True)
+class RefusedTemplate(PermanentFailure):
+    """Twilio refused the message's content template (`NO_SUCH_TEMPLATE`): of taps, taps go off a while."""
+
+    code: int | None = None
+
+
+@dataclass(frozen=True)
+class Part:
+    """One message of a reply: what the REST API is given, its numbered text where it cannot go, and the
+    taps it carries (None for text)."""
+
+    content: dict[str, str]
+    instead: list[str]
+    taps: Taps | None = None
 
 
 class TwilioHttpClient(AsyncTwilioHttpClient):  # type: ignore[misc]
@@ -94,10 +119,10 @@ class WhatsAppSender:
         templates: Mapping[str, str],
         status_callback: str | None,
         clock: Callable[[], datetime],
-        taps: TapTemplates | None = None,
+        tap_templates: TapTemplates | None = None,
     ) -> None:
         self.client = client
-        self.taps = taps  # None: options always go as numbered text
+        self.tap_templates = tap_templates  # None: options always go as numbered text
         self.sender = (
             business_number if business_number.startswith("whatsapp:") else f"whatsapp:{business_number}"
         )
@@ -105,79 +130,101 @@ class WhatsAppSender:
         self.status_callback = status_callback
         self.clock = clock
 
-    async def answer(
-        self, address: str, replies: Sequence[Reply], received_at: datetime, page: int = 0
-    ) -> list[str]:
+    async def answer(self, inbound: Inbound, replies: Sequence[Reply]) -> list[str]:
         """A turn's replies to her message. Where one has options and taps are on, every one of them goes
-        through the REST API, in order (TwiML carries no taps); the rest, from the first the REST API did not
-        take, come back as numbered text for the webhook's response, as do all of them where there are no
-        taps to send, so that none is lost. `page`: of a list longer than ten, the page to show."""
-        combined = combine(replies)
-        if self.taps is None or not any(reply.options for reply in combined) or not await self.taps.ready():
-            return bodies(combined)
-        for index, reply in enumerate(combined):
-            message = Outbound(address, reply, kind=ANSWER, last_inbound_at=received_at)
-            outcome = await self.send(message, page)
-            if not isinstance(outcome, Sent):
-                log.warning("WhatsApp: an answer goes in the webhook's response instead: %s", outcome)
-                return bodies(combined[index:])
-        return []
+        through the REST API, in order (TwiML carries no taps), within `ANSWER_DEADLINE`; what the REST API
+        did not take by then, from the first message it refused, comes back as numbered text for the
+        webhook's response, as do all of them where there are no taps to send. A message in flight when the
+        deadline passes may arrive twice; none is lost. Her page of a long list is `inbound.page`."""
+        parts = [part for reply in combine(replies) for part in self._parts(reply, inbound.page)]
+        if not any(part.taps is not None for part in parts):
+            return [text for part in parts for text in part.instead]
+        sent = 0
+        try:
+            async with asyncio.timeout(ANSWER_DEADLINE):
+                for part in parts:
+                    outcome = await self._create(inbound.address, ANSWER, **part.content)
+                    if not isinstance(outcome, Sent):
+                        await self._refused(part.taps, outcome)
+                        log.warning("WhatsApp: an answer goes in the webhook's response: %s", said(outcome))
+                        break
+                    sent += 1
+        except TimeoutError:
+            log.warning("WhatsApp: an answer goes in the webhook's response: Twilio took too long")
+        return [text for part in parts[sent:] for text in part.instead]
 
-    async def send(self, message: Outbound, page: int = 0) -> SendOutcome:
+    async def send(self, message: Outbound) -> SendOutcome:
         inside_window = (
             message.last_inbound_at is not None and self.clock() - message.last_inbound_at < WINDOW
         )
         if inside_window:
-            return await self._inside_window(message, page)
+            return await self._inside_window(message)
         template = self.templates.get(message.kind)
         if template is None:
             return NeedsTemplate(message.kind)
         filled = {name: one_line(value) for name, value in message.template_variables}
         variables = json.dumps(filled, ensure_ascii=False)
-        outcome = await self._create(message, content_sid=template, content_variables=variables)
+        outcome = await self._create(
+            message.address, message.kind, content_sid=template, content_variables=variables
+        )
         return replace(outcome, template=True) if isinstance(outcome, Sent) else outcome
 
-    async def _inside_window(self, message: Outbound, page: int) -> SendOutcome:
-        """As taps where it has options and taps are on; else (or if Twilio refuses the taps) as text."""
-        tapped = await self._taps(message.reply, page)
-        if tapped is not None:
-            made, sid = tapped
-            filled = json.dumps(variables(made), ensure_ascii=False)
-            outcome = await self._create(message, content_sid=sid, content_variables=filled)
-            if not isinstance(outcome, PermanentFailure) or self.taps is None:
+    async def _inside_window(self, message: Outbound) -> SendOutcome:
+        """Its parts in turn (taps where it has options and taps are on, else text); a message of taps that
+        Twilio refuses as a template it does not have goes as text."""
+        outcome: SendOutcome = PermanentFailure("empty message")
+        for part in self._parts(message.reply, 0):
+            outcome = await self._create(message.address, message.kind, **part.content)
+            if isinstance(outcome, RefusedTemplate) and part.taps is not None:
+                await self._refused(part.taps, outcome)
+                for text in part.instead:
+                    outcome = await self._create(message.address, message.kind, body=text)
+                    if not isinstance(outcome, Sent):
+                        return outcome
+            elif not isinstance(outcome, Sent):
                 return outcome
-            await self.taps.refused(made, outcome.reason)  # this one goes as text, below
-        outcome = PermanentFailure("empty message")
-        for body in split_message(text_of(message.reply), BODY_LIMIT):
-            outcome = await self._create(message, body=body)
-            if not isinstance(outcome, Sent):
-                break
         return outcome
 
-    async def _taps(self, reply: Reply, page: int) -> tuple[Taps, str] | None:
-        if self.taps is None or not reply.options:
-            return None
-        made = taps(replace(reply, text=directed(reply.text)), words(reply.language), page)
-        sid = None if made is None else await self.taps.sid(made)
-        return None if made is None or sid is None else (made, sid)
+    def _parts(self, reply: Reply, page: int) -> list[Part]:
+        """The messages that carry a reply: one of taps, or its numbered text (split under 1,600)."""
+        made = self._taps(reply, page)
+        if made is not None:
+            sid, shown = made
+            filled = json.dumps(variables(shown), ensure_ascii=False)
+            content = {"content_sid": sid, "content_variables": filled}
+            return [Part(content, bodies([reply]), shown)]
+        return [Part({"body": text}, [text]) for text in split_message(text_of(reply), BODY_LIMIT)]
 
-    async def _create(self, message: Outbound, **content: str) -> SendOutcome:
+    def _taps(self, reply: Reply, page: int) -> tuple[str, Taps] | None:
+        if self.tap_templates is None or not reply.options:
+            return None
+        shown = taps(replace(reply, text=directed(reply.text)), words(reply.language), page)
+        sid = None if shown is None else self.tap_templates.sid(shown)
+        return None if shown is None or sid is None else (sid, shown)
+
+    async def _refused(self, shown: Taps | None, outcome: SendOutcome) -> None:
+        if shown is not None and self.tap_templates is not None and isinstance(outcome, RefusedTemplate):
+            await self.tap_templates.refused(shown, outcome.code)
+
+    async def _create(self, address: str, kind: str, **content: str) -> SendOutcome:
         # An answer is no delivery of ours: Twilio need not report on it.
-        wanted = self.status_callback and message.kind != ANSWER
+        wanted = self.status_callback and kind != ANSWER
         extra = {"status_callback": self.status_callback} if wanted else {}
         try:
             created = await self.client.messages.create_async(
-                to=f"whatsapp:{message.address}", from_=self.sender, **content, **extra
+                to=f"whatsapp:{address}", from_=self.sender, **content, **extra
             )
         except TwilioRestException as refused:
-            return _outcome_of(refused.status, refused.code, str(refused.msg), message.kind)
+            return _outcome_of(refused.status, refused.code, str(refused.msg), kind)
         except (
             TwilioException
         ) as other:  # RFC-9457 errors (TwilioServiceException) are not TwilioRestException
             status, code = getattr(other, "status", 0), getattr(other, "code", None)
-            return _outcome_of(int(status or 0), code, str(other), message.kind)
+            return _outcome_of(int(status or 0), code, str(other), kind)
         except (TimeoutError, aiohttp.ClientError, OSError) as problem:
             return TransientFailure(f"{type(problem).__name__}: {problem}")
+        except Exception as problem:  # an answer the client could not read (not JSON): worth a retry
+            return TransientFailure(f"{type(problem).__name__}: Twilio's answer could not be read")
         return Sent(str(created.sid))
 
 
@@ -194,6 +241,13 @@ def words(language: str | None) -> Words:
         return Words(button=_("Options"), more=_("More options"))
 
 
+def said(outcome: SendOutcome) -> str:
+    """An outcome as the log may say it: its kind, and Twilio's status and code, never Twilio's words (they
+    may name her number)."""
+    reason = outcome.reason.partition(":")[0] if isinstance(outcome, NotSent) else ""
+    return f"{type(outcome).__name__} {reason}".strip()
+
+
 def _outcome_of(status: int, code: int | None, text: str, kind: str) -> SendOutcome:
     if status == 429 or code == RATE_LIMITED:
         return RetryAfter(RATE_LIMIT_PAUSE)
@@ -208,4 +262,6 @@ def _outcome_of(status: int, code: int | None, text: str, kind: str) -> SendOutc
         return Blocked(f"{code}: {text}")
     if status >= 500 or status == 0:
         return TransientFailure(f"{status} {code}: {text}")
+    if code in NO_SUCH_TEMPLATE:
+        return RefusedTemplate(f"{status} {code}: {text}", code)
     return PermanentFailure(f"{status} {code}: {text}")

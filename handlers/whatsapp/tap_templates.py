@@ -126,7 +126,8 @@ async def made(client: Client, kept: Mapping[str, str]) -> Made:
 
 async def set_up(client: Client, database: Database, now: datetime) -> Made:
     """`made`, from what the database keeps, and what it made or found kept there (nothing when the Content
-    API refuses: the TwilioException is raised before)."""
+    API refuses: the TwilioException is raised before). Two processes keeping theirs at the same moment race
+    as any two writes do (`Database.run` runs the later again): the later's SIDs are kept; both are valid."""
     kept = await database.run(kept_templates.sids)
     found = await made(client, kept)
     await database.run(lambda session: kept_templates.keep(session, found.sids, now))
@@ -137,58 +138,81 @@ RETRY = timedelta(minutes=15)  # after the Content API failed, how long her repl
 
 
 class TapTemplates:
-    """The SIDs this process sends taps with. Read from the database when first needed (at `usar run`'s
-    start, where it answers WhatsApp), and made in Twilio where missing. While the Content API fails, or
-    after a message of taps was refused, replies go as numbered text: the reason is logged once, and the
-    templates are looked for again after `RETRY` (a refused one is found again in Twilio by name, or made
-    again if it was deleted there)."""
+    """The SIDs this process sends taps with. Looked for at `usar run`'s start (read from the database, made
+    in Twilio where missing); never while she waits for an answer: where they are due to be looked for (a
+    worker's first message, or again after `RETRY`), that starts in the background and the message goes as
+    numbered text. While the Content API fails, or after a message of taps was refused, replies go as
+    numbered text: the reason is logged once, and every template is looked for again after `RETRY` (found in
+    Twilio by name, or made again if it was deleted there)."""
 
     def __init__(self, client: Client, database: Database, clock: Callable[[], datetime]) -> None:
         self.client = client
         self.database = database
         self.clock = clock
-        self._sids: dict[str, str] | None = None  # None: not looked for yet
+        self._sids: dict[str, str] = {}
+        self._looked = False  # looked for once at least
         self._off_until: datetime | None = None
         self._lock = asyncio.Lock()
+        self._looking: asyncio.Task[None] | None = None
 
-    async def sid(self, taps: Taps) -> str | None:
-        """The SID of the template of these taps' shape; None while taps are off."""
-        return (await self.ready()).get(shape_of(taps).name)
+    def sid(self, taps: Taps) -> str | None:
+        """The SID of the template of these taps' shape; None while taps are off (or not yet looked for)."""
+        if self._due():
+            self._look_soon()
+        return self._sids.get(shape_of(taps).name)
 
     async def ready(self) -> dict[str, str]:
-        """Every shape's SID; empty while taps are off."""
+        """Every shape's SID, looked for now where due (at start); empty while taps are off."""
         if self._due():
-            async with self._lock:
-                if self._due():
-                    await self._set_up()
-        return self._sids or {}
+            await self._look()
+        return dict(self._sids)
+
+    async def settled(self) -> None:
+        """Once a look begun in the background has ended."""
+        if self._looking is not None:
+            await asyncio.shield(self._looking)
 
     def _due(self) -> bool:
-        return self._sids is None or (self._off_until is not None and self.clock() >= self._off_until)
+        return not self._looked or (self._off_until is not None and self.clock() >= self._off_until)
 
-    async def _set_up(self) -> None:
-        try:
-            self._sids = (await set_up(self.client, self.database, self.clock())).sids
-        except TwilioException as refused:
-            self._off(f"the Content API did not make the templates: {refused}")
-        except Exception as problem:  # Twilio or our database out of reach: tried again later
-            self._off(f"the templates could not be made: {type(problem).__name__}")
-        else:
+    def _look_soon(self) -> None:
+        if self._looking is None or self._looking.done():
+            self._looking = asyncio.get_running_loop().create_task(self._look())
+
+    async def _look(self) -> None:
+        async with self._lock:
+            if not self._due():  # another look finished while this one waited
+                return
+            self._looked = True
+            try:
+                self._sids = (await set_up(self.client, self.database, self.clock())).sids
+            except TwilioException as refused:
+                self._off(f"the Content API did not make the templates ({_code(refused)})")
+                return
+            except Exception as problem:  # Twilio or our database out of reach: tried again after RETRY
+                self._off(f"the templates could not be made ({type(problem).__name__})")
+                return
             if self._off_until is not None:
                 log.info("WhatsApp: replies go as taps again")
             self._off_until = None
 
-    async def refused(self, taps: Taps, reason: str) -> None:
-        """Twilio refused a message of these taps (the templates deleted in Twilio, say): taps are off until
-        `RETRY`, and then every template is looked for again in Twilio by name (made where it is gone)."""
-        try:
-            await self.database.run(kept_templates.forget)
-        except Exception:  # the database out of reach: the SIDs kept are tried again after RETRY
-            log.warning("WhatsApp: the SIDs of the templates of taps could not be forgotten")
-        self._off(f"a message of {shape_of(taps).name} was refused: {reason}")
+    async def refused(self, taps: Taps, code: int | None) -> None:
+        """Twilio refused a message of these taps as a template it does not have (deleted in Twilio, say):
+        taps are off until `RETRY`, and then every template is looked for again in Twilio by name."""
+        async with self._lock:
+            try:
+                await self.database.run(kept_templates.forget)
+            except Exception:  # the database out of reach: the SIDs kept are tried again after RETRY
+                log.warning("WhatsApp: the SIDs of the templates of taps could not be forgotten")
+            self._off(f"a message of {shape_of(taps).name} was refused ({code})")
 
     def _off(self, reason: str) -> None:
         if self._off_until is None:  # said once, until taps work again
             log.warning("WhatsApp: replies go as numbered text, not taps: %s", reason)
         self._sids = {}
         self._off_until = self.clock() + RETRY
+
+
+def _code(refused: TwilioException) -> str:
+    """Twilio's status and error code, never its message (it may name a number)."""
+    return f"{getattr(refused, 'status', '?')} {getattr(refused, 'code', '?')}"

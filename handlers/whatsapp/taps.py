@@ -15,6 +15,7 @@ sent, as before).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -30,6 +31,7 @@ BODY_MOST = 1024
 ID_MOST = 200
 MORE = "whatsapp:more"  # the id of a page's "more" item, followed by the page it opens: "whatsapp:more:1"
 CUT = "…"
+_MORE = re.compile(re.escape(MORE) + r":([0-9]{1,3})")
 
 
 class Shape(StrEnum):
@@ -103,10 +105,8 @@ def pages(reply: Reply) -> int:
 
 def more_page(tapped: str) -> int | None:
     """The page a tapped "more" opens; None for any other tap."""
-    prefix = f"{MORE}:"
-    if not tapped.startswith(prefix) or not tapped[len(prefix) :].isdigit():
-        return None
-    return int(tapped[len(prefix) :])
+    found = _MORE.fullmatch(tapped)
+    return None if found is None else int(found.group(1))
 
 
 def _buttons(text: str, options: tuple[Option, ...]) -> Taps | None:

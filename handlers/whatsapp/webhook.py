@@ -19,16 +19,16 @@ from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
 from core.channel import Inbound, Reply, Unavailable
-from handlers.whatsapp.inbound import PREFIX, address_of, inbound_from_form, is_number, page_asked
+from handlers.whatsapp.inbound import PREFIX, address_of, inbound_from_form, is_number
+from handlers.whatsapp.replies import bodies
 from handlers.whatsapp.spool import Spool
 from storage.delivery_reports import REPORT_ERROR_LENGTH, REPORT_ID_LENGTH, REPORT_STATUS_LENGTH
 from storage.seen import PLATFORM_ID_LENGTH
 
 log = logging.getLogger(__name__)
 Handle = Callable[[Inbound], Awaitable[list[Reply]]]
-# A turn's replies to her (address, replies, when she wrote, the page of a long list): those left for the
-# webhook's response, as text.
-Answer = Callable[[str, list[Reply], datetime, int], Awaitable[list[str]]]
+# Sends a turn's replies to her message; what is left to go in the webhook's response, as text.
+Respond = Callable[[Inbound, list[Reply]], Awaitable[list[str]]]
 RecordReport = Callable[[str, str, str | None], Awaitable[None]]  # message id, status, error code
 SIGNATURE = "X-Twilio-Signature"
 WHATSAPP_WEBHOOK = "/webhooks/twilio/whatsapp"
@@ -74,13 +74,13 @@ class WhatsAppWebhook:
     def __init__(
         self,
         handle: Handle,
-        answer: Answer,
+        respond: Respond,
         forms: SignedForms,
         clock: Callable[[], datetime],
         spool: Spool,
     ) -> None:
         self.handle = handle
-        self.answer = answer
+        self.respond = respond
         self.forms = forms
         self.clock = clock
         self.spool = spool
@@ -103,8 +103,12 @@ class WhatsAppWebhook:
         except Unavailable:
             # Twilio does not send it again: it waits on disk, and is answered once the database is back.
             return self._kept(form, inbound)
-        page = page_asked(form) or 0
-        return twiml(await self.answer(inbound.address, replies, inbound.received_at, page))
+        try:
+            left = await self.respond(inbound, replies)
+        except Exception:  # never her answer lost: all of it as text (a message of it may come twice)
+            log.exception("WhatsApp: the answer's messages could not be sent; all go in the response")
+            left = bodies(replies)
+        return twiml(left)
 
     def _kept(self, form: dict[str, str], inbound: Inbound) -> web.Response:
         try:

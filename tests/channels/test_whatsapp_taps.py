@@ -15,8 +15,8 @@ from sqlalchemy import select
 
 from bot.service import Service
 from conversations.engine.choices import ShowEvent
-from core.channel import Option, Reply
-from handlers.whatsapp.inbound import inbound_from_form, page_asked
+from core.channel import Channel, Inbound, Option, Reply
+from handlers.whatsapp.inbound import inbound_from_form
 from handlers.whatsapp.sender import WhatsAppSender, twilio_client
 from handlers.whatsapp.tap_templates import RETRY, SHAPES, TapTemplates
 from handlers.whatsapp.taps import pages
@@ -58,6 +58,13 @@ def fatima(whatsapp: Service, fake_twilio: FakeTwilio) -> OnWhatsApp:
     return OnWhatsApp(whatsapp, "+966551234567", twilio=fake_twilio)
 
 
+async def settled(service: Service) -> None:
+    """Once the templates of taps the service was looking for in the background are found or made."""
+    [sender] = [channel.sender for channel in service.channels if isinstance(channel.sender, WhatsAppSender)]
+    assert sender.tap_templates is not None
+    await sender.tap_templates.settled()
+
+
 def titles(her: OnWhatsApp) -> list[str]:
     return [title for title, _id, _about in her.taps]
 
@@ -87,7 +94,8 @@ async def test_a_registration_on_whatsapp_by_taps_and_her_name_and_id_typed(
         "jeddah",
         ["cooked_meals"],
     )
-    assert all("ContentSid" in sent for sent in fake_twilio.created if "[" in sent.get("Body", "["))
+    # Every turn with options went as taps; those without (her name, her ID) in the webhook's response.
+    assert all("ContentSid" in sent for sent in fake_twilio.created) and len(fake_twilio.created) == 9
 
 
 async def test_typing_the_number_or_the_words_still_chooses(fatima: OnWhatsApp) -> None:
@@ -163,20 +171,26 @@ async def test_when_the_content_api_fails_she_gets_numbered_text_and_taps_come_b
         try:
             fatima = OnWhatsApp(service, "+966551234567", twilio=fake_twilio)
             assert "1. تسجيل أسرتي\n2. عن مشروع أسر" in await fatima.says("مرحبا")  # in the response, as text
-            assert "1. مكة المكرمة" not in await fatima.says("١")
+            assert "ما اسمك الكامل؟" in await fatima.says("١")
             assert fake_twilio.created == []  # nothing went through the REST API
             assert sum(REFUSED in record.message for record in caplog.records) == 1  # said once
 
             clock.advance(seconds=RETRY.total_seconds() + 1)
             await fatima.says("فاطمة أحمد")
-            assert "[مكة المكرمة]  [الجموم]  [جدة]" in await fatima.says("1000000008")  # taps again
+            assert "1. مكة المكرمة" in await fatima.says("1000000008")  # the templates looked for meanwhile
+            await settled(service)
+            assert "• وجبات مطبوخة" in await fatima.says("جدة")  # taps again
             assert len(fake_twilio.contents) == len(SHAPES)
         finally:
             await service.stop()
 
 
 async def test_a_template_deleted_in_twilio_means_text_for_that_reply_and_the_template_made_again(
-    fatima: OnWhatsApp, fake_twilio: FakeTwilio, clock: Clock, caplog: pytest.LogCaptureFixture
+    whatsapp: Service,
+    fatima: OnWhatsApp,
+    fake_twilio: FakeTwilio,
+    clock: Clock,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     await fatima.says("مرحبا")
     fake_twilio.delete_contents()
@@ -186,6 +200,8 @@ async def test_a_template_deleted_in_twilio_means_text_for_that_reply_and_the_te
         await fatima.says("مرحبا")
     assert sum(REFUSED in record.message for record in caplog.records) == 1
     clock.advance(seconds=(RETRY + timedelta(seconds=1)).total_seconds())
+    assert "1. " in await fatima.says("مرحبا")  # the templates looked for meanwhile, in the background
+    await settled(whatsapp)
     assert "[الخيارات]" in await fatima.says("مرحبا")
     assert len(fake_twilio.contents) == len(SHAPES)  # made again
     sent = fake_twilio.created[-1]
@@ -197,11 +213,14 @@ async def test_each_shape_is_sent_and_each_tap_comes_back_as_its_option(
     fake_twilio: FakeTwilio, database: Database, clock: Clock, count: int
 ) -> None:
     client = twilio_client(ACCOUNT_SID, AUTH_TOKEN, fake_twilio.url)
-    sender = WhatsAppSender(client, BUSINESS, {}, None, clock, TapTemplates(client, database, clock))
+    tap_templates = TapTemplates(client, database, clock)
+    await tap_templates.ready()  # as `usar run` does at its start
+    sender = WhatsAppSender(client, BUSINESS, {}, None, clock, tap_templates)
     options = tuple(Option(f"تدريب رقم {n}", ShowEvent(n).pack()) for n in range(1, count + 1))
     try:
         for page in range(pages(Reply("اختاري تدريباً", options))):
-            left = await sender.answer("+966551234567", [Reply("اختاري تدريباً", options)], clock.now, page)
+            asked = Inbound(Channel.WHATSAPP, "+966551234567", clock.now, page=page)
+            left = await sender.answer(asked, [Reply("اختاري تدريباً", options)])
             assert left == []  # all sent through the REST API
             sent = fake_twilio.created[-1]
             template = fake_twilio.content(sent["ContentSid"])
@@ -217,9 +236,37 @@ async def test_each_shape_is_sent_and_each_tap_comes_back_as_its_option(
                 assert inbound is not None and (inbound.payload, inbound.text) == (option.payload, "")
             if count > 10 and page < pages(Reply("", options)) - 1:  # the last item opens the next page
                 more = {"From": "whatsapp:+966551234567", "ListId": items[-1][1], "ListTitle": items[-1][0]}
-                assert items[-1][0] == "خيارات أخرى" and page_asked(more) == page + 1
+                opened = inbound_from_form(more, clock.now)
+                assert items[-1][0] == "خيارات أخرى" and opened is not None and opened.page == page + 1
     finally:
         await client.http_client.close()
+
+
+async def sender_with_taps(
+    fake_twilio: FakeTwilio, database: Database, clock: Clock
+) -> AsyncIterator[WhatsAppSender]:
+    client = twilio_client(ACCOUNT_SID, AUTH_TOKEN, fake_twilio.url)
+    tap_templates = TapTemplates(client, database, clock)
+    await tap_templates.ready()
+    yield WhatsAppSender(client, BUSINESS, {}, None, clock, tap_templates)
+    await client.http_client.close()
+
+
+async def test_a_message_the_rest_api_refuses_and_those_after_it_go_in_the_response_once(
+    fake_twilio: FakeTwilio, database: Database, clock: Clock
+) -> None:
+    yes_no = (Option("نعم", ShowEvent(1).pack()), Option("لا", ShowEvent(2).pack()))
+    replies = [Reply("السؤال الأول", yes_no), Reply("السؤال الثاني", yes_no), Reply("شكراً")]
+    async for sender in sender_with_taps(fake_twilio, database, clock):
+        fake_twilio.fail_next(503, 20500, "Service unavailable", after=1)  # the second message fails
+        left = await sender.answer(Inbound(Channel.WHATSAPP, "+966551234567", clock.now), replies)
+        [first] = fake_twilio.created
+        assert json.loads(first["ContentVariables"])["1"] == "السؤال الأول"  # sent, and not again:
+        assert left == ["السؤال الثاني\n1. نعم\n2. لا", "شكراً"]
+        fake_twilio.fail_next(400, 21211, "Invalid 'To' Phone Number")  # about her number, not the taps
+        assert len(await sender.answer(Inbound(Channel.WHATSAPP, "+966", clock.now), replies[:1])) == 1
+        await sender.answer(Inbound(Channel.WHATSAPP, "+966551234567", clock.now), replies[:1])
+        assert "ContentSid" in fake_twilio.created[-1]  # taps are still on
 
 
 INVITATION = "HX" + "b" * 32  # the approved invitation template: its buttons send {{2}} and {{3}}

@@ -45,6 +45,7 @@ class FakeTwilio:
     contents: list[dict[str, Any]] = field(default_factory=list)  # content templates made (Content API)
     content_faults: deque[tuple[int, dict[str, Any]]] = field(default_factory=deque)
     deleted: set[str] = field(default_factory=set)  # content templates deleted since they were made
+    failing_after: int = 0  # messages still created before the next fault
 
     def __post_init__(self) -> None:
         self._runner: web.AppRunner | None = None
@@ -114,14 +115,18 @@ class FakeTwilio:
         self.contents.append(made)
         return web.json_response(made, status=201)
 
-    def fail_next(self, status: int, code: int, message: str) -> None:
+    def fail_next(self, status: int, code: int, message: str, *, after: int = 0) -> None:
+        """The next message's creation fails so (or the one after `after` more have been created)."""
+        self.failing_after = after
         self.faults.append((status, {"code": code, "message": message, "more_info": "", "status": status}))
 
     async def _create(self, request: web.Request) -> web.Response:
         expected = "Basic " + base64.b64encode(f"{ACCOUNT_SID}:{self.auth_token}".encode()).decode()
         if request.match_info["account"] != ACCOUNT_SID or request.headers.get("Authorization") != expected:
             return web.json_response({"code": 20003, "message": "Authenticate", "status": 401}, status=401)
-        if self.faults:
+        if self.faults and self.failing_after > 0:
+            self.failing_after -= 1
+        elif self.faults:
             status, body = self.faults.popleft()
             return web.json_response(body, status=status)
         form = {key: str(value) for key, value in (await request.post()).items()}

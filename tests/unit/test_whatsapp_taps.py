@@ -90,3 +90,4 @@ def test_a_first_word_too_long_for_a_title_gives_its_number_and_no_reply_too_lon
     assert taps(Reply("ن" * (BODY_MOST + 1), options("نعم", "لا")), WORDS) is None
     assert taps(Reply("لا خيارات هنا"), WORDS) is None
     assert more_page("menu:1") is None and more_page("whatsapp:more:x") is None
+    assert more_page("whatsapp:more:²") is None and more_page("whatsapp:more:12345") is None

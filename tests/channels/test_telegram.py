@@ -191,27 +191,36 @@ async def test_only_her_own_contact_fills_the_mobile(
     await fatima.hears("ما مكتب الضمان الاجتماعي")
 
 
+async def at_her_name(fake_telegram: FakeTelegram, chat: int, clock: Clock) -> TelegramUser:
+    """She greets the bot and starts registering: the question of her name is on her screen."""
+    her = on_phone(fake_telegram, chat, clock)
+    await her.says("مرحبا")
+    await her.hears("كيف يمكنني مساعدتك؟")
+    await her.presses("تسجيل أسرتي")
+    await her.hears("ما اسمك الكامل؟")
+    return her
+
+
+async def at_her_mobile(
+    fake_telegram: FakeTelegram, chat: int, clock: Clock, name: str, national_id: str
+) -> TelegramUser:
+    """… and gives her name and ID: the question of her mobile, with its share button, is on her screen."""
+    her = await at_her_name(fake_telegram, chat, clock)
+    await her.says(name)
+    await her.says(national_id)
+    await her.hears("ما رقم جوالك؟")
+    return her
+
+
 async def test_a_typed_number_removes_the_share_button_and_leaving_the_question_does_at_the_next_text(
     polling: Service, fake_telegram: FakeTelegram, clock: Clock
 ) -> None:
-    fatima = on_phone(fake_telegram, FATIMA_ID, clock)
-    await fatima.says("مرحبا")
-    await fatima.hears("كيف يمكنني مساعدتك؟")
-    await fatima.presses("تسجيل أسرتي")
-    await fatima.says("فاطمة أحمد")
-    await fatima.says("1000000008")
-    await fatima.hears("ما رقم جوالك؟")
+    fatima = await at_her_mobile(fake_telegram, FATIMA_ID, clock, "فاطمة أحمد", "1000000008")
     await fatima.says("٠٥٥١٢٣٤٥٦٧")
     thanks = await fatima.hears("شكراً. رقم جوالك:")
     assert thanks["reply_markup"] == {"remove_keyboard": True}
 
-    noura = on_phone(fake_telegram, FATIMA_ID + 1, clock)
-    await noura.says("مرحبا")
-    await noura.hears("كيف يمكنني مساعدتك؟")
-    await noura.presses("تسجيل أسرتي")
-    await noura.says("نورة سعد")
-    await noura.says("1000000016")
-    await noura.hears("ما رقم جوالك؟")
+    noura = await at_her_mobile(fake_telegram, FATIMA_ID + 1, clock, "نورة سعد", "1000000016")
     await noura.says("القائمة")  # she leaves the question: the menu has buttons, so the keyboard stays …
     menu = await noura.hears("كيف يمكنني مساعدتك؟")
     assert "inline_keyboard" in menu["reply_markup"]
@@ -224,11 +233,7 @@ async def test_a_typed_number_removes_the_share_button_and_leaving_the_question_
 async def test_an_old_or_forged_button_gets_a_clear_answer(
     polling: Service, fake_telegram: FakeTelegram, clock: Clock
 ) -> None:
-    fatima = on_phone(fake_telegram, FATIMA_ID, clock)
-    await fatima.says("مرحبا")
-    await fatima.hears("كيف يمكنني مساعدتك؟")
-    await fatima.presses("تسجيل أسرتي")
-    await fatima.hears("ما اسمك الكامل؟")
+    fatima = await at_her_name(fake_telegram, FATIMA_ID, clock)
     await fatima.presses("عن مشروع أسر")  # a button of the welcome message, no longer on offer
     await fatima.hears("هذا الخيار لم يعد متاحاً")
     await fatima.hears("ما اسمك الكامل؟")
@@ -240,11 +245,7 @@ async def test_an_old_or_forged_button_gets_a_clear_answer(
 async def test_a_photo_in_a_form_gets_please_type(
     polling: Service, fake_telegram: FakeTelegram, clock: Clock
 ) -> None:
-    fatima = on_phone(fake_telegram, FATIMA_ID, clock)
-    await fatima.says("مرحبا")
-    await fatima.hears("كيف يمكنني مساعدتك؟")
-    await fatima.presses("تسجيل أسرتي")
-    await fatima.hears("ما اسمك الكامل؟")
+    fatima = await at_her_name(fake_telegram, FATIMA_ID, clock)
     await fatima.sends_photo()
     await fatima.hears("أستطيع قراءة الرسائل المكتوبة فقط")
 
@@ -252,11 +253,7 @@ async def test_a_photo_in_a_form_gets_please_type(
 async def test_a_sticker_or_a_location_is_answered_plainly_and_her_question_asked_again(
     polling: Service, fake_telegram: FakeTelegram, clock: Clock
 ) -> None:
-    fatima = on_phone(fake_telegram, FATIMA_ID, clock)
-    await fatima.says("مرحبا")
-    await fatima.hears("كيف يمكنني مساعدتك؟")
-    await fatima.presses("تسجيل أسرتي")
-    await fatima.hears("ما اسمك الكامل؟")
+    fatima = await at_her_name(fake_telegram, FATIMA_ID, clock)
     await fatima.sends_sticker()
     await fatima.hears("لا أستطيع قراءة الملصقات")
     await fatima.sends_location()

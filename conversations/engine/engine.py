@@ -380,13 +380,10 @@ def read(offered: Sequence[dict[str, Any]], text: str, *, in_form: bool) -> Read
 
 
 UNREADABLE = {
-    Unreadable.STICKER: N_("Thank you! I cannot read stickers; please write your message in words."),
-    Unreadable.LOCATION: N_(
-        "Your location arrived, but I cannot use it here. Please write your answer in words. Your office's "
-        "address is under “Ask my office” in the menu."
-    ),
+    Unreadable.STICKER: N_("Thank you! I cannot read stickers. Here is where we are:"),
+    Unreadable.LOCATION: N_("Your location arrived, but I cannot read locations. Here is where we are:"),
     Unreadable.CONTACT_CARD: N_(
-        "I cannot read a contact card. If you want to give us a number, please type it."
+        "I cannot read a contact card; to give us a number, please type it. Here is where we are:"
     ),
 }
 UNSURE = N_("I could not tell whether that is a yes or a no. Please choose one of the answers below.")

@@ -143,7 +143,7 @@ class Choice(Field):
             return answer.choice.pack()  # the draft keeps it packed; its type reads it back
         named = understanding.mentioned(turn.conversation.offered, answer.text)  # "مكتب الضمان بالجموم"
         if named is None:
-            raise Invalid(_("Please choose one of the options by typing its number."))
+            raise Invalid(_("Please choose one of the options below."))
         return named
 
     def show(self, turn: Turn, value: Any) -> str:
@@ -253,7 +253,7 @@ class YesNo(Field):
             meant = understanding.yes_or_no(answer.text)
             said = None if meant is None else payloads.YesNo(meant.value)
         if said is None:
-            raise Invalid(_("Please choose 1 (%(yes)s) or 2 (%(no)s).", yes=self.yes_label, no=self.no_label))
+            raise Invalid(_("Please choose “%(yes)s” or “%(no)s”.", yes=self.yes_label, no=self.no_label))
         return said is payloads.YesNo.YES
 
     def show(self, turn: Turn, value: Any) -> str:
@@ -523,7 +523,7 @@ class Form:
             return
         chosen = next((f for f in self._editable(turn) if answer.choice == ChangeAnswer(f.name)), None)
         if chosen is None:
-            turn.say(_("Please choose one of the options by typing its number."))
+            turn.say(_("Please choose one of the options below."))
             self._pick(turn, draft)
             return
         draft = _without_temporary(draft)

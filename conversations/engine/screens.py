@@ -209,7 +209,7 @@ def not_registered(turn: Turn, chosen: object) -> bool:
 
 
 def not_understood(turn: Turn, answer: Answer) -> None:
-    turn.say(_("Sorry, I did not understand that. Please choose from the menu by typing a number."))
+    turn.say(_("Sorry, I did not understand that. Please choose from the menu below."))
     turn.flow.ask(turn)
 
 

@@ -169,7 +169,7 @@ def keep(turn: Turn, chosen: AccountOption) -> None:
 
 
 def choose_again(turn: Turn, chosen: Payload | Answer) -> None:
-    turn.say(_("Please choose one of the options by typing its number."))
+    turn.say(_("Please choose one of the options below."))
     account.ask(turn)  # the question she is at: the deletion's, or the menu
 
 

@@ -82,9 +82,9 @@ def not_understood(turn: Turn, answer: Answer) -> None:
         offer(turn, answer.text)
         return
     if has_words(answer.text) or yes_or_no(answer.text) is not None:  # «طيب», «👍»
-        turn.say(_("Please choose one of the options below, by its number or its words."))
+        turn.say(_("Please choose one of the options below."))
     else:
-        turn.say(_("Sorry, I did not understand that. Please choose from the menu by typing a number."))
+        turn.say(_("Sorry, I did not understand that. Please choose from the menu below."))
     turn.flow.ask(turn)
 
 

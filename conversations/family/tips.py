@@ -201,7 +201,7 @@ def answer_named(turn: Turn, answer: Answer) -> None:
 
 
 def choose_an_answer(turn: Turn, answer: Answer) -> None:
-    turn.say(_("Please choose one of the answers, by its number or its words."))
+    turn.say(_("Please choose one of the answers below."))
     question(turn)
 
 

@@ -58,7 +58,7 @@ def open_office(turn: Turn, chosen: OfficeChoice) -> None:
 
 
 def choose_one(turn: Turn, answer: Answer) -> None:
-    turn.say(_("Please choose one of the options by typing its number."))
+    turn.say(_("Please choose one of the options below."))
     listing(turn)
 
 

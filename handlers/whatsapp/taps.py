@@ -4,9 +4,10 @@ fills a content template of each shape with what this module makes (docs/DESIGN-
 
 WhatsApp's limits are counted as WhatsApp counts them: in UTF-16 code units, as its apps do, so an emoji
 outside the basic plane («📆») counts two. A label longer than its title is cut after a whole word, never
-inside one, with "…"; its whole label is then written in the body, numbered, so that nothing she may need is
-hidden. A reply whose body would be longer than WhatsApp allows is not made into taps (its numbered text is
-sent, as before).
+inside one, with "…", and nothing she may need is hidden: a list item's whole label is under its title (its
+description), and written in the body only when even that cannot hold it; where a button is cut, every
+button's label is written in the body. A reply whose body would be longer than WhatsApp allows is not made
+into taps (its numbered text is sent, as before).
 
     Reply("هل ستحضرين؟", [✅ سأحضر, ❌ لن أحضر])      → quick reply, two buttons
     Reply("القائمة الرئيسية", six options)           → list: button «الخيارات», six items
@@ -110,13 +111,13 @@ def more_page(tapped: str) -> int | None:
 
 
 def _buttons(text: str, options: tuple[Option, ...]) -> Taps | None:
-    items, cut = [], []
+    items = []
     for number, option in enumerate(options, start=1):
-        title = shortened(option.label, BUTTON_TITLE) or str(number)
-        items.append(Item(option.payload, title))
-        if title != option.label:
-            cut.append(f"{number}. {option.label}")
-    body = _body(text, cut)
+        items.append(Item(option.payload, shortened(option.label, BUTTON_TITLE) or str(number)))
+    # A button has no room for more: where one is cut, every label is written whole in the body, in the
+    # buttons' order, so that none of them stands out (a quiz's answer would).
+    cut = any(item.title != option.label for item, option in zip(items, options, strict=True))
+    body = _body(text, [f"• {option.label}" for option in options] if cut else [])
     return None if body is None else Taps(Shape.QUICK_REPLY, body, tuple(items))
 
 
@@ -129,10 +130,11 @@ def _list(text: str, options: tuple[Option, ...], words: Words, page: int) -> Ta
     items, cut = [], []
     for number, option in enumerate(shown, start=first + 1):
         title = shortened(option.label, ITEM_TITLE) or str(number)
+        # What the title could not hold is under it, in its description; in the body only beyond that.
         description = "" if title == option.label else shortened(option.label, ITEM_DESCRIPTION) or ""
         items.append(Item(option.payload, title, description))
-        if title != option.label:
-            cut.append(f"{number}. {option.label}")
+        if title != option.label and description != option.label:
+            cut.append(f"• {option.label}")
     if paged and first + PAGE < len(options):
         items.append(Item(f"{MORE}:{page + 1}", shortened(words.more, ITEM_TITLE) or CUT))
     body = _body(text, cut)

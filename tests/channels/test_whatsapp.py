@@ -123,7 +123,7 @@ async def test_a_location_pin_a_sticker_and_a_contact_card_each_get_a_plain_answ
     assert "ما اسمك الكامل؟" in await fatima.says("1")
     await fatima.post({"Body": "", "Latitude": "21.4225", "Longitude": "39.8262", "Address": "مكة"})
     pin = "\n".join(fatima.heard)
-    assert "وصلني موقعك، لكني لا أستطيع استخدامه هنا" in pin and pin.endswith("ما اسمك الكامل؟")
+    assert "وصلني موقعك، لكني لا أستطيع قراءة المواقع" in pin and pin.endswith("ما اسمك الكامل؟")
     await fatima.post(file_of("image/webp"))
     assert "لا أستطيع قراءة الملصقات" in "\n".join(fatima.heard)
     await fatima.post(file_of("text/vcard"))

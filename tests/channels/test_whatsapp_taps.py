@@ -150,7 +150,7 @@ async def test_a_long_list_comes_in_pages_of_nine_with_long_names_cut_at_a_word(
     second = await fatima.taps_on("خيارات أخرى")
     assert "ما مكتب الضمان الاجتماعي الذي يخدمك؟" in second
     assert titles(fatima) == ["مكتب 7", "مكتب 8", "مكتب 9", "مكتب الضمان الاجتماعي…"]
-    assert f"13. {long_name}" in second  # cut after a whole word, and written whole in the body
+    assert long_name not in second.split("\n[")[0]  # cut after a whole word, and whole under its title:
     [(_title, _id, description)] = [item for item in fatima.taps if item[0].endswith("…")]
     assert description == long_name
     assert "ماذا تنتج أسرتك؟" in await fatima.taps_on("مكتب الضمان الاجتماعي…")

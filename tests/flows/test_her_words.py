@@ -84,19 +84,19 @@ async def test_a_yes_alone_news_and_no_such_quiz_answer_are_not_questions_for_he
     await database.run(tips.load_shipped)
     await fatima.registers()
     await fatima.says("طيب")  # at the menu, where nothing was asked
-    assert ar("Please choose one of the options below, by its number or its words.") in fatima.heard
+    assert ar("Please choose one of the options below.") in fatima.heard
     assert ar(OFFERED) not in fatima.heard
     await fatima.says("طلعت الشهاده الصحيه الحمدلله ابي اضيفها")  # news for her office, not a question
     assert "من نصائح سلامة الغذاء" not in fatima.heard and ar(OFFERED) in fatima.heard
     await fatima.says("لا")
     for said in ("نصائح سلامة الغذاء", "الحفاظ على النظافة", "اختبار", "اربعين"):  # no answer is forty
         await fatima.says(said)
-    assert ar("Please choose one of the answers, by its number or its words.") in fatima.heard
+    assert ar("Please choose one of the answers below.") in fatima.heard
     assert ar(OFFERED) not in fatima.heard
     await fatima.says(
         "اغسلها بس بالموية من غير صابون"
     )  # none of the answers, at length: still not a question
-    assert ar("Please choose one of the answers, by its number or its words.") in fatima.heard
+    assert ar("Please choose one of the answers below.") in fatima.heard
     assert ar(OFFERED) not in fatima.heard
     await fatima.says("👍")  # a thumb where nothing asks yes or no
     assert ar(OFFERED) not in fatima.heard
@@ -332,7 +332,7 @@ async def test_no_to_the_office_offer_keeps_her_registration_and_her_quiz(
     await fatima.says("لا")
     assert fatima.heard.endswith(question)  # the same question of the same quiz
     await fatima.says("ايه")  # a yes is none of its answers: she is asked for one, not offered the office
-    assert ar("Please choose one of the answers, by its number or its words.") in fatima.heard
+    assert ar("Please choose one of the answers below.") in fatima.heard
     assert fatima.heard.endswith(question)
     await fatima.says("طيب والفريزر كم لازم تكون حرارته؟")  # a question of hers, not a yes
     assert ar(OFFERED) in fatima.heard

@@ -116,7 +116,7 @@ async def test_her_reply_to_her_offices_answer_is_taken_on_any_screen(
     await fatima.says("القائمة")
     await fatima.chooses(ar("My account"))
     await fatima.says("متى بتتصلون")  # in "My account", which reads only its options
-    assert ar("Please choose one of the options by typing its number.") not in fatima.heard
+    assert ar("Please choose one of the options below.") not in fatima.heard
     assert ar("Added to your question to %(office)s.", office="مكة المكرمة") in fatima.heard
     assert ar("Delete my data") in fatima.options  # and back in My account, where she wrote it
     said = (await threads_of(database))[0][3]

@@ -42,7 +42,7 @@ def test_a_long_arabic_label_is_cut_after_a_word_and_kept_whole_in_the_body() ->
     title = made.items[1].title
     assert whatsapp_length(title) <= BUTTON_TITLE and title.endswith("…")
     assert long.startswith(title.removesuffix("…")) and long[len(title) - 1] == " "  # a whole word ends it
-    assert made.body == f"هل يكفي الثلج؟\n2. {long}"
+    assert made.body == f"هل يكفي الثلج؟\n• نعم\n• {long}"  # every answer whole: none stands out
 
 
 def test_four_to_ten_options_are_one_list_with_a_button_in_her_language() -> None:
@@ -62,7 +62,14 @@ def test_a_list_items_cut_title_has_the_rest_in_its_description() -> None:
     item = made.items[2]
     assert whatsapp_length(item.title) <= ITEM_TITLE and item.title.endswith("…")
     assert item.description == long and whatsapp_length(long) <= ITEM_DESCRIPTION
-    assert f"3. {long}" in made.body
+    assert made.body == "ماذا تكتبين على الملصق؟"  # under its title, not again in the body
+
+
+def test_a_label_longer_than_a_description_is_written_whole_in_the_body() -> None:
+    longest = "اكتبي اسم الطعام ومكوّناته كلها وتاريخ إنتاجه وتاريخ انتهائه وطريقة حفظه ورقم جوالك للطلب"
+    made = taps(Reply("ماذا تكتبين؟", options("السعر", "الاسم", "لا شيء", longest)), WORDS)
+    assert made is not None and whatsapp_length(longest) > ITEM_DESCRIPTION
+    assert made.items[3].description.endswith("…") and made.body == f"ماذا تكتبين؟\n• {longest}"
 
 
 def test_more_than_ten_options_come_in_pages_of_nine_and_more() -> None:

@@ -4,6 +4,7 @@ early or opening it again; and verifying the registrations waiting for it (cante
 
 Canteen opportunities → one → its applicants → one applicant → Shortlist · Accept · Reject (reason)
                                                              → Decide it? Yes → the opportunity · No
+                            → Next applicants · Previous applicants (20 a page, the withdrawn left out)
                             → Change the opportunity (conversations.staff.canteen_form)
                             → Close applications now? Yes (while it is open) · Open applications again
                       → Verify registrations (conversations.staff.registrations: those waiting)
@@ -41,6 +42,7 @@ from storage.models import CanteenApplication, CanteenOpportunity
 
 DECISION = "canteen_decision"  # the decision waiting for her "yes": every decision is told to the family
 PAGE = 20
+FIRST_APPLICANT = "canteen_applicants_from"  # the page of applicants on her screen: the first one's place
 
 
 class ShowOpportunity(Payload, prefix="opportunity"):
@@ -49,6 +51,12 @@ class ShowOpportunity(Payload, prefix="opportunity"):
 
 class ShowApplication(Payload, prefix="applicant"):
     application: int
+
+
+class ApplicantsFrom(Payload, prefix="applicants"):
+    """Another page of an opportunity's applicants: those from the `first`-th (0-based) of the live ones."""
+
+    first: int
 
 
 class Decide(Payload, prefix="decide"):
@@ -130,25 +138,41 @@ def listing(turn: Turn) -> None:
 
 
 def detail(turn: Turn) -> None:
+    """The opportunity and its live applicants (withdrawn ones are counted apart), a page at a time."""
     opportunity = SHOWN_OPPORTUNITY.get_or(turn, listing, N_("That opportunity is not one you can see."))
     if opportunity is None:
         return
     turn.step = Step.DETAIL
     found = canteens.applicants(turn.session, turn.actor, opportunity.id)
+    live = [a for a in found if a.status != ApplicationStatus.WITHDRAWN.value]
+    first = min(int(turn.answers.get(FIRST_APPLICANT, 0)), max(len(live) - 1, 0)) // PAGE * PAGE
+    shown = live[first : first + PAGE]
     lines = [
         f"{opportunity.id}. {opportunity.school_name}",
         _(
             "Places: %(places)s · accepted: %(accepted)s · applications: %(count)s",
             places=opportunity.places,
             accepted=sum(1 for a in found if a.status == ApplicationStatus.ACCEPTED.value),
-            count=sum(1 for a in found if a.status != ApplicationStatus.WITHDRAWN.value),
+            count=len(live),
         ),
     ]
+    if len(live) > PAGE:
+        lines.append(
+            _(
+                "Applicants %(first)s–%(last)s of %(count)s:",
+                first=first + 1,
+                last=first + len(shown),
+                count=len(live),
+            )
+        )
     offers = [
         Offer(label=f"{a.full_name} · {_status(a.status)}", payload=ShowApplication(a.application_id))
-        for a in found[:PAGE]
-        if a.status != ApplicationStatus.WITHDRAWN.value
+        for a in shown
     ]
+    if first + PAGE < len(live):
+        offers.append(Offer(label=N_("Next applicants"), payload=ApplicantsFrom(first + PAGE)))
+    if first > 0:
+        offers.append(Offer(label=N_("Previous applicants"), payload=ApplicantsFrom(first - PAGE)))
     if opportunity.is_open(turn.now):
         offers.append(Offer(label=N_("Change the opportunity"), payload=OpportunitiesOption.CHANGE))
         offers.append(Offer(label=N_("Close applications now"), payload=OpportunitiesOption.CLOSE))
@@ -240,6 +264,12 @@ CLOSING = Confirm(
 
 def open_opportunity(turn: Turn, chosen: ShowOpportunity) -> None:
     SHOWN_OPPORTUNITY.keep(turn, chosen.opportunity)
+    turn.remember(**{FIRST_APPLICANT: 0})
+    detail(turn)
+
+
+def applicants_from(turn: Turn, chosen: ApplicantsFrom) -> None:
+    turn.remember(**{FIRST_APPLICANT: max(chosen.first, 0)})
     detail(turn)
 
 
@@ -386,6 +416,7 @@ staff_canteens = Screens(
         On(OpportunitiesOption.REOPEN, at=Step.DETAIL, then=reopen),
         On(OpportunitiesOption.CHANGE, at=Step.DETAIL, then=change),
         On(ShowApplication, at=Step.DETAIL, then=open_application),
+        On(ApplicantsFrom, at=Step.DETAIL, then=applicants_from),
         On(Decide(ApplicationStatus.REJECTED), at=Step.APPLICATION, show=asking_reason),
         On(OpportunitiesOption.NOT_NOW, at=Step.REASON, show=application),  # nothing decided
         On(*ANYTHING, at=Step.REASON, then=with_reason),  # anything else is the reason, or none

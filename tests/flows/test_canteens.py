@@ -27,7 +27,7 @@ from storage.canteens import Applied
 from storage.conversations import offer
 from storage.db import Database
 from storage.models import Beneficiary, Delivery
-from tests.support.builders import register_families, staff_person
+from tests.support.builders import families_on_telegram, register_families, staff_person
 from tests.support.people import Clock, Person, ar
 
 
@@ -235,6 +235,37 @@ async def test_staff_verify_and_decide_in_the_chat(
     await other.says("hello")
     await other.chooses("Canteen opportunities")
     assert "ابتدائية الجموم الأولى" not in other.heard
+
+
+async def test_every_live_applicant_is_reached_in_the_chat_twenty_a_page(
+    database: Database, engine: Engine, clock: Clock
+) -> None:
+    await run(database, clock, "create", arguments(places=5))
+    await families_on_telegram(database, clock, 45)
+
+    def applications(session: Session) -> None:
+        for family in range(1, 46):
+            canteens.apply(session, 1, family, clock.now)
+        for family in range(1, 21):  # the first twenty withdrew: the live ones are 21 to 45
+            canteens.withdraw(session, 1, family, clock.now)
+
+    await database.run(applications)
+    huda = await staff_person(database, engine, clock, StaffRole.STAFF, "makkah", "901")
+    await huda.says("hello")
+    await huda.chooses("Canteen opportunities")
+    await huda.chooses("ابتدائية الجموم الأولى #1")
+    assert "applications: 25" in huda.heard and "Applicants 1–20 of 25:" in huda.heard
+    assert huda.options[0] == "أسرة 21 · applied" and "أسرة 40 · applied" in huda.options
+    assert "أسرة 41 · applied" not in huda.options and "Previous applicants" not in huda.options
+    await huda.chooses("Next applicants")
+    assert "Applicants 21–25 of 25:" in huda.heard
+    assert [o for o in huda.options if o.startswith("أسرة")][-1] == "أسرة 45 · applied"
+    await huda.chooses("أسرة 45 · applied")  # the last of them, opened
+    assert "أسرة 45" in huda.heard
+    await huda.chooses("Back")
+    assert "Applicants 21–25 of 25:" in huda.heard  # the page she was on
+    await huda.chooses("Previous applicants")
+    assert "Applicants 1–20 of 25:" in huda.heard
 
 
 async def test_an_office_publishes_in_the_chat(database: Database, engine: Engine, clock: Clock) -> None:

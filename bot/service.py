@@ -92,6 +92,8 @@ class Service:
                 trusted_proxies=settings.proxies,
                 sleep=self.sleep,
                 media={each.channel.value: each.media for each in self.channels if each.media is not None},
+                quiet=settings.quiet(),
+                senders=settings.senders(),
             )
         add_readiness(app, database, self.role.value)
         runner = web.AppRunner(app, access_log=None)

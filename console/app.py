@@ -19,6 +19,7 @@ import jinja2
 from aiohttp import web
 
 from console import (
+    announcements_pages,
     audit_pages,
     canteens_pages,
     contacts_pages,
@@ -49,6 +50,7 @@ from core.i18n import _, ngettext, use_language
 from office import sign_in
 from office.errors import NotAllowed, NotFound, NotStaff, OfficeError, Refused
 from storage.db import Database
+from storage.kinds import QuietHours, Senders
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 log = logging.getLogger(__name__)
@@ -65,6 +67,7 @@ STREAMED = frozenset({"check_list"})  # a file too large to read as a form first
 # address comes before a general one).
 AREAS: tuple[Callable[[web.UrlDispatcher], None], ...] = (
     families_pages.add_routes,
+    announcements_pages.add_routes,
     audit_pages.add_routes,
     trainings_pages.add_routes,
     canteens_pages.add_routes,
@@ -158,11 +161,16 @@ def add_console(
     trusted_proxies: frozenset[str] = frozenset(),
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     media: Mapping[str, MediaSource] | None = None,
+    quiet: QuietHours | None = None,
+    senders: Senders | None = None,
 ) -> None:
-    """`media`: by channel, how the files families send are fetched for staff to open."""
+    """`media`: by channel, how the files families send are fetched for staff to open; `quiet` and
+    `senders`: when announcements wait, and what they can go on (what staff are told before sending)."""
     console = web.Application(middlewares=[security_headers, signed_in])
     files = {channel: RecentFiles(source) for channel, source in (media or {}).items()}
-    console[CONSOLE] = Console(database, clock, secure_cookies, sleep, trusted_proxies, files)
+    console[CONSOLE] = Console(
+        database, clock, secure_cookies, sleep, trusted_proxies, files, quiet=quiet, senders=senders
+    )
     environment = aiohttp_jinja2.setup(
         console,
         loader=jinja2.FileSystemLoader(HERE / "templates"),

@@ -17,6 +17,7 @@ from core.i18n import LazyText
 from locales import DEFAULT_LANGUAGE, LANGUAGES
 from office.sign_in import SignedIn
 from storage.db import Database
+from storage.kinds import QuietHours, Senders
 
 COOKIE = "usar_console"  # the session's token
 LANGUAGE_COOKIE = "usar_language"  # the language chosen before signing in
@@ -70,6 +71,8 @@ class Console:
     sleep: Callable[[float], Awaitable[None]]  # how a wrong password is slowed (tests pass their clock's)
     trusted_proxies: frozenset[str] = frozenset()  # whose X-Forwarded-For is believed
     media: Mapping[str, MediaSource] = field(default_factory=dict)  # by channel: how her files are fetched
+    quiet: QuietHours | None = None  # when announcements wait for the morning; None: not known here
+    senders: Senders | None = None  # what this installation sends on; None: not known here
 
 
 CONSOLE = web.AppKey("console", Console)

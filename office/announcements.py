@@ -16,7 +16,7 @@ from office.audit import action, record
 from office.errors import NotAllowed, NotFound, Problem, Refused
 from office.rights import Actor, Rights, rights
 from storage import announcements, audiences, kinds
-from storage.announcements import Progress
+from storage.announcements import NotReached, Progress
 from storage.audiences import Audience, Count
 from storage.kinds import QuietHours, Senders
 from storage.models import Announcement
@@ -148,6 +148,12 @@ def announcement(session: Session, actor: Actor, number: int) -> Announcement:
 def progress(session: Session, actor: Actor, number: int) -> tuple[Announcement, Progress]:
     found = announcement(session, actor, number)
     return found, announcements.progress(session, found.id)
+
+
+def not_reached(session: Session, actor: Actor, number: int, limit: int = 200) -> list[NotReached]:
+    """The families of hers it did not reach, and why (an office's staff see their office's alone)."""
+    found = announcement(session, actor, number)
+    return announcements.not_reached(session, found.id, rights(session, actor).scope, limit)
 
 
 def recent(session: Session, actor: Actor, limit: int = 5) -> list[Announcement]:

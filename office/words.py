@@ -226,6 +226,15 @@ MESSAGE_KINDS: dict[str, LazyText] = {
     "registration_correction": N_("correction asked"),
 }
 
+ANNOUNCEMENT_STAGES: dict[str, LazyText] = {
+    "scheduled": N_("scheduled"),
+    "queued": N_("queued"),
+    "quiet": N_("waiting for the morning"),
+    "sending": N_("being sent"),
+    "done": N_("finished"),
+    "cancelled": N_("cancelled"),
+}
+
 MESSAGE_OUTCOMES: dict[str, LazyText] = {
     "pending": N_("waiting to be sent"),
     "sending": N_("being sent"),

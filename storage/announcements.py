@@ -13,7 +13,7 @@ from storage import audiences, deliveries, kinds, locks
 from storage.audiences import Audience
 from storage.db import added
 from storage.kinds import Message
-from storage.models import Announcement, Delivery, DeliveryReport
+from storage.models import Announcement, Beneficiary, Delivery, DeliveryReport
 
 KIND = kinds.ANNOUNCEMENT
 
@@ -130,3 +130,47 @@ def recent(session: Session, office_code: str | None, limit: int = 5) -> list[An
 def reaches(announcement: Announcement, office_code: str) -> bool:
     offices = Audience.from_json(announcement.audience).offices
     return not offices or office_code in offices
+
+
+NOT_REACHED = ("blocked", "needs_template", "failed")
+
+
+@dataclass(frozen=True)
+class NotReached:
+    """A family an announcement did not reach, and why (a delivery's status, and the platform's error)."""
+
+    beneficiary_id: int | None
+    name: str
+    office_code: str
+    channel: str | None
+    status: str
+    error: str | None
+
+
+def not_reached(
+    session: Session, announcement_id: int, office_code: str | None, limit: int
+) -> list[NotReached]:
+    """Those its messages did not reach (blocked, needing a WhatsApp template, failed), by name; of one
+    office's families where `office_code` is given. Registered families only: contacts of an imported list
+    are counted, not named here."""
+    query = (
+        select(
+            Delivery.beneficiary_id,
+            Beneficiary.full_name,
+            Beneficiary.office_code,
+            Delivery.channel,
+            Delivery.status,
+            Delivery.last_error,
+        )
+        .join(Beneficiary, Beneficiary.id == Delivery.beneficiary_id)
+        .where(
+            Delivery.kind == KIND.name,
+            Delivery.source_id == announcement_id,
+            Delivery.status.in_(NOT_REACHED),
+        )
+        .order_by(Delivery.status, Beneficiary.full_name, Delivery.id)
+        .limit(limit)
+    )
+    if office_code is not None:
+        query = query.where(Beneficiary.office_code == office_code)
+    return [NotReached(*row) for row in session.execute(query).all()]

@@ -297,7 +297,7 @@ async def test_on_a_phone_the_pages_are_as_wide_as_the_screen(console: Service) 
     async with browser_page(console) as page:
         await page.set_viewport_size({"width": 390, "height": 844})
         await signed_in(page, "sara")
-        for address in ("/console/families", "/console/families/2"):
+        for address in ("/console/families", "/console/families/2", "/console/announcements"):
             await page.goto(address)
             assert await page.evaluate("document.documentElement.scrollWidth") <= 390, address
         await page.goto("/console/families")

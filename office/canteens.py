@@ -6,7 +6,7 @@ her application, here too."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import fields, replace
+from dataclasses import dataclass, fields, replace
 from datetime import datetime
 from typing import Any
 
@@ -28,7 +28,7 @@ from office.tables import Line
 from office.words import APPLICATION_STATUSES, said
 from storage import beneficiaries, canteens
 from storage.canteens import Applicant, Applied, Decided, Decision, NewOpportunity
-from storage.models import CanteenApplication, CanteenOpportunity
+from storage.models import Beneficiary, CanteenApplication, CanteenOpportunity
 
 COLUMNS = {
     "school": ("school", "school name", "المدرسة", "اسم المدرسة"),
@@ -155,6 +155,28 @@ def application(session: Session, actor: Actor, number: int) -> tuple[CanteenApp
     if shown is None or not by.sees(shown.office_code):
         raise _no_application(number)
     return found, shown
+
+
+@dataclass(frozen=True)
+class ApplicationFile:
+    """An application as staff decide on it: hers, its opportunity, and each check of eligibility as she is
+    now (in the staff member's language)."""
+
+    application: CanteenApplication
+    opportunity: CanteenOpportunity
+    family: Beneficiary
+    checks: list[eligibility.Check]
+
+
+def application_file(session: Session, actor: Actor, number: int) -> ApplicationFile:
+    """An application she may see, with what its decision rests on."""
+    found, shown = application(session, actor, number)
+    family = beneficiaries.beneficiary(session, found.beneficiary_id)
+    if family is None:
+        raise _no_application(number)
+    return ApplicationFile(
+        found, shown, family, eligibility.checks(session, family, shown, current_language())
+    )
 
 
 def _may_publish_for(by: Rights, office_code: str) -> None:

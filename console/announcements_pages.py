@@ -31,6 +31,7 @@ from storage.audiences import Audience
 from storage.models import Announcement
 
 LISTED = 20  # the latest announcements on the page
+LONGEST_FIELD = 20_000  # what is read of a field: enough to say how much too long a text is
 REFRESH = 5  # seconds between a page's refreshes while its announcement is on its way
 MOVING = (Stage.QUEUED, Stage.SENDING, Stage.QUIET)  # a page of one of these refreshes by itself
 CANCELLABLE = (Stage.SCHEDULED, Stage.QUEUED, Stage.SENDING, Stage.QUIET)
@@ -60,7 +61,7 @@ class Written:
 
     @classmethod
     def of(cls, posted: MultiMapping[str | bytes | object]) -> Written:
-        form = {name: str(posted.get(name, ""))[:4000] for name in FIELDS}
+        form = {name: str(posted.get(name, ""))[:LONGEST_FIELD] for name in FIELDS}
         products = tuple(str(p) for p in posted.getall("product", []) if str(p) in PRODUCTS)
         return cls(form, products)
 
@@ -132,8 +133,9 @@ async def preview(request: web.Request) -> web.StreamResponse:
     written, now = Written.of(await request.post()), console.clock()
     try:
         send_at = written.send_at(now)
-        if not written.form["ar"].strip():
-            raise Refused([Problem("ar", _("The Arabic text is empty."))])
+        wrong = announcements.text_problems(written.form["ar"], written.form["en"])
+        if wrong:
+            raise Refused(wrong)
         reach = await console.database.run(
             lambda s: announcements.reach(
                 s, who.actor, written.audience, send_at, now=now, quiet=console.quiet, senders=console.senders
@@ -182,7 +184,11 @@ async def announcement_page(request: web.Request, cancelling: bool = False) -> w
         "offices": [offices.get(code, code) for code in audience.offices],
         "may_cancel": may_cancel and status.stage in CANCELLABLE,
         "cancelling": cancelling,
-        "refresh": REFRESH if status.stage in MOVING else None,
+        "refresh": REFRESH if status.stage in MOVING and not cancelling else None,
+        "quiet_until": console.quiet.holds(found.send_at)
+        if console.quiet and status.stage is Stage.SCHEDULED
+        else None,
+        "products": [views.product(code) for code in audience.products],
         "done": said(request, DONE),
     }
     return aiohttp_jinja2.render_template("announcement.html", request, context)

@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 from babel.dates import format_timedelta
 from sqlalchemy.orm import Session
 
-from core.dates import hours_text, long_date, long_time, short_time
+from core.dates import hours_text, long_date, long_time, short_stamp, short_time
 from core.domain import Product
 from core.i18n import N_, LazyText, _, current_language
 from office import audit, offices, words
@@ -157,5 +157,6 @@ FILTERS.update(
         "message_outcome": _words(words.MESSAGE_OUTCOMES),
         "stage": _words(words.ANNOUNCEMENT_STAGES),
         "long_time": long_time,
+        "short_stamp": lambda moment: f"\u2066{short_stamp(moment)}\u2069",  # kept left to right
     }
 )

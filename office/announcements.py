@@ -87,21 +87,7 @@ def create(
 ) -> Announcement:
     by = rights(session, actor)
     audience = within_rights(session, by, requested)
-    problems = []
-    if not normalise(text_ar):
-        problems.append(Problem("ar", _("The Arabic text is empty.")))
-    for field, text in (("ar", text_ar), ("en", text_en or "")):
-        if len(text) > MAX_LENGTH:
-            problems.append(
-                Problem(
-                    field,
-                    _(
-                        "That is %(length)s characters; an announcement can have at most %(limit)s.",
-                        length=len(text),
-                        limit=MAX_LENGTH,
-                    ),
-                )
-            )
+    problems = text_problems(text_ar, text_en)
     if send_at < now:
         problems.append(Problem("send_at", _("That time has already passed.")))
     if problems:
@@ -118,6 +104,26 @@ def create(
         now=now,
     )
     return created
+
+
+def text_problems(text_ar: str, text_en: str | None) -> list[Problem]:
+    """What is wrong with its words: an empty Arabic text, or one too long for a message."""
+    problems = []
+    if not normalise(text_ar):
+        problems.append(Problem("ar", _("The Arabic text is empty.")))
+    for field, text in (("ar", text_ar), ("en", text_en or "")):
+        if len(text) > MAX_LENGTH:
+            problems.append(
+                Problem(
+                    field,
+                    _(
+                        "That is %(length)s characters; an announcement can have at most %(limit)s.",
+                        length=len(text),
+                        limit=MAX_LENGTH,
+                    ),
+                )
+            )
+    return problems
 
 
 def _one_office(audience: Audience) -> str | None:

@@ -135,3 +135,21 @@ async def test_another_offices_staff_cannot_see_cancel_or_address_it(
         assert maryam.status == 404
     found = await database.run(lambda s: announcements.find(s, 1))
     assert found is not None and found.cancelled_at is None and found.audience["offices"] == ["makkah"]
+
+
+async def test_too_long_a_text_is_refused_with_her_words_kept_and_a_confirmation_does_not_refresh_away(
+    console: Service,
+) -> None:
+    async with visitor(console) as sara:
+        await sara.signs_in("sara")
+        await sara.get("/console/announcements")
+        token = sara.form_token()
+        long = "ملتقى " * 300  # 1,800 characters: more than a message may hold
+        await sara.post("/console/announcements/preview", {"csrf": token, "ar": long, "when": "now"})
+        assert sara.status == 400 and "1800" in sara.alert() and long.strip() in sara.text
+        await sara.post("/console/announcements", {"csrf": token, "ar": "ملتقى الثلاثاء", "when": "now"})
+        assert sara.status == 303
+        await sara.get("/console/announcements/1")
+        assert 'http-equiv="refresh"' in sara.text  # queued: the page follows it
+        await sara.post("/console/announcements/1/cancel", {"csrf": token})
+        assert 'role="alertdialog"' in sara.text and 'http-equiv="refresh"' not in sara.text

@@ -14,9 +14,8 @@ from bot.service import Service
 from core.domain import DeliveryStatus, StaffRole
 from storage import announcements, deliveries
 from storage.db import Database
-from tests.console.test_browser import FAMILIES, signed_in
 from tests.support.builders import add_staff, register_families
-from tests.support.console import browser_page, console_server, screenshot, visitor
+from tests.support.console import FAMILIES, browser_page, console_server, screenshot, signed_in, visitor
 from tests.support.people import Clock
 
 

@@ -23,16 +23,8 @@ from storage.db import Database
 from storage.events import EventDetails
 from tests.support.builders import PASSWORD, add_staff, register_families
 from tests.support.builders import national_id as an_id
-from tests.support.console import browser_page, console_server, screenshot
+from tests.support.console import FAMILIES, browser_page, console_server, screenshot, signed_in
 from tests.support.people import Clock
-
-FAMILIES = [
-    ("فاطمة أحمد الزهراني", "makkah"),
-    ("نورة سعيد القرشي", "makkah"),
-    ("فاطمه علي الحربي", "makkah"),
-    ("مريم خالد العتيبي", "jumum"),
-    ("فاطمة حسن الغامدي", "jeddah"),
-]
 
 
 @pytest.fixture
@@ -44,14 +36,6 @@ async def console(sqlite_url: str, clock: Clock) -> AsyncIterator[Service]:
     await database.dispose()
     async with console_server(sqlite_url, clock) as service:
         yield service
-
-
-async def signed_in(page: Page, login: str) -> None:
-    await page.goto("/console/login")
-    await page.fill("input[name=login]", login)
-    await page.fill("input[name=password]", PASSWORD)
-    await page.click("button.primary")
-    await page.wait_for_url("**/console/families")
 
 
 async def names_listed(page: Page) -> list[str]:

@@ -16,9 +16,8 @@ from office.rights import OPERATOR
 from storage import canteens as canteen_store
 from storage.db import Database
 from storage.models import Delivery
-from tests.console.test_browser import FAMILIES, signed_in
 from tests.support.builders import add_staff, girls_school, register_families
-from tests.support.console import browser_page, console_server, screenshot, visitor
+from tests.support.console import FAMILIES, browser_page, console_server, screenshot, signed_in, visitor
 from tests.support.people import Clock
 
 

@@ -25,6 +25,16 @@ if TYPE_CHECKING:
     from playwright.async_api import Page
 
 CHROMIUM = Path("/usr/bin/chromium")
+# The families the console's tests register (`builders.register_families`): three of Makkah, one of Jumum,
+# one of Jeddah.
+FAMILIES = [
+    ("فاطمة أحمد الزهراني", "makkah"),
+    ("نورة سعيد القرشي", "makkah"),
+    ("فاطمه علي الحربي", "makkah"),
+    ("مريم خالد العتيبي", "jumum"),
+    ("فاطمة حسن الغامدي", "jeddah"),
+]
+
 SCREENSHOTS = Path(os.environ.get("USAR_SCREENSHOTS", Path(__file__).parents[2] / "test-screenshots"))
 
 
@@ -140,3 +150,12 @@ async def screenshot(page: Page, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     await page.screenshot(path=str(path), full_page=True)
     return path
+
+
+async def signed_in(page: Page, login: str) -> None:
+    """She signs in at the console's page (her list of families opens)."""
+    await page.goto("/console/login")
+    await page.fill("input[name=login]", login)
+    await page.fill("input[name=password]", PASSWORD)
+    await page.click("button.primary")
+    await page.wait_for_url("**/console/families")

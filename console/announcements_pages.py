@@ -110,8 +110,13 @@ async def announcements_page(
 
     found = await console.database.run(listed)
     offices = await console.database.run(views.active_office_choices)
+    names = dict(await console.database.run(views.office_choices))
     context = {
         "listed": found,
+        "addressed": {  # the offices each is for; empty: every office
+            each.id: [names.get(code, code) for code in announcements.offices_of(each)]
+            for each, _state in found
+        },
         "offices": offices,
         "products": [(code, views.product(code)) for code in PRODUCTS],
         "typed": written.form if written else {"when": "now"},

@@ -19,9 +19,8 @@ from sqlalchemy.orm import Session
 
 from console import views
 from console.context import Notice, console_of, said, signed_in_as
-from console.forms import number, redirect_saying
+from console.forms import PRODUCTS, audience_of, number, redirect_saying
 from core.dates import long_time, parse_local_time
-from core.domain import Product
 from core.i18n import N_, _
 from office import announcements
 from office.announcements import Reach, Stage, Status
@@ -57,25 +56,16 @@ class Written:
     """The form as she filled it: what the announcement says, to whom, and when (Riyadh time)."""
 
     form: Mapping[str, str]
-    products: tuple[str, ...]
+    audience: Audience
 
     @classmethod
     def of(cls, posted: MultiMapping[str | bytes | object]) -> Written:
         form = {name: str(posted.get(name, ""))[:LONGEST_FIELD] for name in FIELDS}
-        products = tuple(str(p) for p in posted.getall("product", []) if str(p) in PRODUCTS)
-        return cls(form, products)
+        return cls(form, audience_of(posted))
 
     @property
-    def audience(self) -> Audience:
-        form = self.form
-        return Audience(
-            offices=(form["office"],) if form["office"] else (),
-            verified={"yes": True, "no": False}.get(form["verified"]),
-            canteen_interest=True if form["canteen"] == "yes" else None,
-            health_certificate=True if form["certificate"] == "yes" else None,
-            products=self.products,
-            channel=form["channel"] if form["channel"] in CHANNELS else None,
-        )
+    def products(self) -> tuple[str, ...]:
+        return self.audience.products
 
     def send_at(self, now: datetime) -> datetime:
         """Now, or the time she gave; refused when that time cannot be read."""
@@ -85,10 +75,6 @@ class Written:
         if found is None:
             raise Refused([Problem("at", _("Give the day and the time it should go out."))])
         return found
-
-
-PRODUCTS = tuple(product.value for product in Product)
-CHANNELS = ("telegram", "whatsapp")
 
 
 async def announcements_page(

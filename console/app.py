@@ -62,7 +62,8 @@ CONTENT_SECURITY_POLICY = (
     "frame-ancestors 'none'; base-uri 'none'"
 )
 OPEN = frozenset({"sign_in", "static"})  # the pages she reaches before signing in
-STREAMED = frozenset({"check_list"})  # a file too large to read as a form first: the page checks the token
+# Files too large to read as a form first: their pages check the token.
+STREAMED = frozenset({"check_list", "attendance_file", "check_opportunities"})
 # Each area's pages add their routes; no area's addresses overlap another's (within an area, a more specific
 # address comes before a general one).
 AREAS: tuple[Callable[[web.UrlDispatcher], None], ...] = (

@@ -3,20 +3,16 @@ then imported once she confirms; those imported and not registered yet, one take
 
 from __future__ import annotations
 
-import asyncio
-import tempfile
-from pathlib import Path
-
 import aiohttp_jinja2
-from aiohttp import BodyPartReader, web
+from aiohttp import web
 
 from console import views
-from console.context import Notice, console_of, said, same_token, signed_in_as, told
-from console.forms import redirect_saying
+from console.context import Notice, console_of, said, signed_in_as, told
+from console.forms import NotSent, Sent, file_sent, redirect_saying
 from core.i18n import N_, _
-from office import contacts
+from office import contacts, uploads
 from office.errors import RejectedFile
-from office.tables import MAX_FILE_BYTES, Line, read_lines
+from office.tables import read_lines
 from storage.contacts import Saved
 
 LIST_FORMATS = (".csv", ".xlsx", ".xlsm")
@@ -28,6 +24,12 @@ def add_routes(router: web.UrlDispatcher) -> None:
     router.add_post("/lists/check", check_list, name="check_list")
     router.add_post("/lists/import", import_list, name="import_list")
     router.add_post("/lists/{contact:[0-9]{1,9}}/remove", remove_contact, name="remove_contact")
+    for action in ("/lists/check", "/lists/import"):  # reloaded, or her language switched, after a POST
+        router.add_get(action, back_to_lists)
+
+
+async def back_to_lists(request: web.Request) -> web.StreamResponse:
+    raise web.HTTPSeeOther(request.app.router["lists"].url_for())
 
 
 async def lists_page(request: web.Request, checked: dict[str, object] | None = None) -> web.StreamResponse:
@@ -51,19 +53,11 @@ async def lists_page(request: web.Request, checked: dict[str, object] | None = N
     )
 
 
-def _read_list(name: str, content: bytes) -> list[Line]:
-    """The list's lines, read as `usar beneficiaries import` reads a file (off the event loop: a workbook
-    can take seconds)."""
-    with tempfile.TemporaryDirectory() as directory:
-        path = Path(directory) / f"list{Path(name).suffix.lower()}"
-        path.write_bytes(content)
-        return read_lines(path, contacts.COLUMNS)
-
-
-async def _checked(request: web.Request, name: str, content: bytes, *, save: bool) -> Saved:
-    """The list checked by the office action (and saved, if `save`); RejectedFile with every bad line."""
+async def _checked(request: web.Request, sent: Sent, *, save: bool) -> Saved:
+    """The list checked by the office action (and saved, if `save`); RejectedFile with every bad line. It
+    is read as `usar beneficiaries import` reads a file."""
     console, who = console_of(request), signed_in_as(request)
-    lines = await asyncio.to_thread(_read_list, name, content)
+    lines = await sent.read(lambda path: read_lines(path, contacts.COLUMNS))
     now = console.clock()
     return await console.database.run(
         lambda s: contacts.import_list(s, who.actor, lines, now, dry_run=not save)
@@ -74,40 +68,19 @@ async def check_list(request: web.Request) -> web.StreamResponse:
     """The file, streamed (up to the limit of imported files), checked line by line before anything is
     saved; kept for her to confirm if it is good. The form's token comes first in the form."""
     who = signed_in_as(request)
-    expired = web.HTTPForbidden(text=_("This form has expired. Go back, reload the page and try again."))
-    if request.content_type != "multipart/form-data":
-        raise expired
-    reader = await request.multipart()
-    token_part = await reader.next()
-    if not isinstance(token_part, BodyPartReader) or token_part.name != "csrf":
-        raise expired
-    if not same_token((await token_part.read_chunk(256)).decode(errors="replace"), who.csrf_token):
-        raise expired
-    part = await reader.next()
-    if not isinstance(part, BodyPartReader) or part.name != "file" or not part.filename:
-        return await lists_page(request, {"problems": [_("Choose the file of the list first.")]})
-    name = part.filename
-    if Path(name).suffix.lower() not in LIST_FORMATS:
-        return await lists_page(
-            request, {"problems": [_("The list must be a CSV or an Excel (.xlsx) file.")]}
-        )
-    content = bytearray()
-    while chunk := await part.read_chunk():
-        content += chunk
-        if len(content) > MAX_FILE_BYTES:
-            limit = MAX_FILE_BYTES // 1024**2
-            return await lists_page(
-                request, {"problems": [_("The file is larger than %(limit)s MB.", limit=limit)]}
-            )
     try:
-        saved = await _checked(request, name, bytes(content), save=False)
+        sent = await file_sent(request, LIST_FORMATS, _("The list must be a CSV or an Excel (.xlsx) file."))
+    except NotSent as problem:
+        return await lists_page(request, {"problems": [str(problem)]})
+    try:
+        saved = await _checked(request, sent, save=False)
     except RejectedFile as rejected:
-        return await lists_page(request, _rejected(name, rejected))
+        return await lists_page(request, _rejected(sent.name, rejected))
     console = console_of(request)
     token = await console.database.run(
-        lambda s: contacts.hold(s, who.actor, name, bytes(content), console.clock())
+        lambda s: uploads.hold(s, who.actor, sent.name, sent.content, console.clock())
     )
-    return await lists_page(request, {"name": name, "saved": saved, "token": token})
+    return await lists_page(request, {"name": sent.name, "saved": saved, "token": token})
 
 
 def _rejected(name: str, rejected: RejectedFile) -> dict[str, object]:
@@ -119,12 +92,12 @@ async def import_list(request: web.Request) -> web.StreamResponse:
     console, who = console_of(request), signed_in_as(request)
     form = await request.post()
     token = str(form.get("upload", ""))[:64]
-    name, content = await console.database.run(lambda s: contacts.held(s, who.actor, token, console.clock()))
+    name, content = await console.database.run(lambda s: uploads.held(s, who.actor, token, console.clock()))
     try:
-        saved = await _checked(request, name, content, save=True)
+        saved = await _checked(request, Sent(name, content), save=True)
     except RejectedFile as rejected:  # changed since she checked it (another import, a registration)
         return await lists_page(request, _rejected(name, rejected))
-    await console.database.run(lambda s: contacts.let_go(s, token))
+    await console.database.run(lambda s: uploads.let_go(s, token))
     lists = request.app.router["lists"].url_for()
     raise redirect_saying(request, lists, Notice("imported", str(saved.added + saved.updated)))
 

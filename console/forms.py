@@ -1,25 +1,38 @@
 """What the console's pages share in reading a request and answering it: a number sent in a form or an
-address, where to go next (a console page, never elsewhere), the page an action sends her to with what it
-says there once, and a CSV download (one training's or canteen opportunity's people among them)."""
+address, the families a form addresses, a file sent (its form's token first), where to go next (a console
+page, never elsewhere), the page an action sends her to with what it says there once, and a CSV download
+(one training's or canteen opportunity's people among them)."""
 
 from __future__ import annotations
 
+import asyncio
+import tempfile
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from io import StringIO
-from typing import TextIO
+from pathlib import Path
+from typing import TextIO, TypeVar
 
-from aiohttp import web
+from aiohttp import BodyPartReader, web
+from multidict import MultiMapping
 from sqlalchemy.orm import Session
 from yarl import URL
 
-from console.context import Notice, console_of, said_once, signed_in_as
+from console.context import Notice, console_of, said_once, same_token, signed_in_as
+from core.domain import Product
+from core.i18n import LazyText, _
 from office.rights import Actor
+from office.tables import MAX_FILE_BYTES
+from storage.audiences import Audience
 
 ANYWHERE = URL("http://console.invalid")  # what an address given is read against, as a browser would
 LONGEST_PASSWORD = 1024  # characters: a longer one is not hashed (argon2 would take it, slowly)
 # An export of the people of one thing, by its number (`office.exports.guests`, `.applicants`).
 PeopleExport = Callable[[Session, Actor, int, TextIO, str, datetime], int]
+PRODUCTS = tuple(product.value for product in Product)
+CHANNELS = ("telegram", "whatsapp")
+T = TypeVar("T")
 
 
 def number(value: object, digits: int = 18) -> int | None:
@@ -71,3 +84,67 @@ async def people_download(
     number, out, now = int(request.match_info[key]), StringIO(), console.clock()
     await console.database.run(lambda s: export(s, who.actor, number, out, who.language, now))
     return download(f"{file}-{number}.csv", out)
+
+
+def audience_of(posted: MultiMapping[str | bytes | object]) -> Audience:
+    """The families a form addresses: its offices ("office", one or several; none: every office), whether
+    verified, interested in canteens, with a health certificate, making any of its products, on a channel."""
+    field = {name: str(posted.get(name, "")) for name in ("verified", "canteen", "certificate", "channel")}
+    return Audience(
+        offices=tuple(dict.fromkeys(str(code)[:32] for code in posted.getall("office", []) if code)),
+        verified={"yes": True, "no": False}.get(field["verified"]),
+        canteen_interest=True if field["canteen"] == "yes" else None,
+        health_certificate=True if field["certificate"] == "yes" else None,
+        products=tuple(dict.fromkeys(str(p) for p in posted.getall("product", []) if str(p) in PRODUCTS)),
+        channel=field["channel"] if field["channel"] in CHANNELS else None,
+    )
+
+
+class NotSent(Exception):
+    """What is wrong with a file sent (none chosen, not of its kind, too large), said on its page."""
+
+
+@dataclass(frozen=True)
+class Sent:
+    name: str
+    content: bytes
+
+    async def read(self, reader: Callable[[Path], T]) -> T:
+        """What `reader` reads of it, as our commands read a file on disk (off the event loop: a workbook
+        can take seconds)."""
+
+        def in_a_file() -> T:
+            with tempfile.TemporaryDirectory() as directory:
+                path = Path(directory) / f"sent{Path(self.name).suffix.lower()}"
+                path.write_bytes(self.content)
+                return reader(path)
+
+        return await asyncio.to_thread(in_a_file)
+
+
+async def file_sent(request: web.Request, kinds: tuple[str, ...], not_of_kind: LazyText | str) -> Sent:
+    """The file of a form (its `file` field), streamed up to the limit of imported files; the form's token
+    comes first in it. NotSent if none was chosen, its name does not end in one of `kinds`, or it is too
+    large."""
+    expired = web.HTTPForbidden(text=_("This form has expired. Go back, reload the page and try again."))
+    if request.content_type != "multipart/form-data":
+        raise expired
+    reader = await request.multipart()
+    token_part = await reader.next()
+    if not isinstance(token_part, BodyPartReader) or token_part.name != "csrf":
+        raise expired
+    if not same_token(
+        (await token_part.read_chunk(256)).decode(errors="replace"), signed_in_as(request).csrf_token
+    ):
+        raise expired
+    part = await reader.next()
+    if not isinstance(part, BodyPartReader) or part.name != "file" or not part.filename:
+        raise NotSent(_("Choose the file first."))
+    if Path(part.filename).suffix.lower() not in kinds:
+        raise NotSent(str(not_of_kind))
+    content = bytearray()
+    while chunk := await part.read_chunk():
+        content += chunk
+        if len(content) > MAX_FILE_BYTES:
+            raise NotSent(_("The file is larger than %(limit)s MB.", limit=MAX_FILE_BYTES // 1024**2))
+    return Sent(part.filename, bytes(content))

@@ -45,6 +45,17 @@ def problems(refused: Refused) -> str:
     return " ".join(problem.message for problem in refused.problems)
 
 
+def by_field(refused: Refused) -> tuple[dict[str, str], str | None]:
+    """What is wrong, beside each field of a form it is about (named as the office action names it), and
+    what is about none of them."""
+    beside: dict[str, str] = {}
+    for problem in refused.problems:
+        if problem.field is not None:
+            beside.setdefault(problem.field, problem.message)
+    general = " ".join(problem.message for problem in refused.problems if problem.field is None)
+    return beside, general or None
+
+
 def office_choices(session: Session) -> list[tuple[str, str]]:
     """Every office, active or not, (code, name in her language): for filters and names."""
     language = current_language()
@@ -59,6 +70,10 @@ def active_office_choices(session: Session) -> list[tuple[str, str]]:
 
 def verification(family: Beneficiary) -> str:
     return str(words.VERIFICATION[family.verification])
+
+
+def school_stage(code: str) -> str:
+    return str(words.STAGES[code]) if code in words.STAGES else code
 
 
 def product(code: str) -> str:
@@ -139,6 +154,7 @@ FILTERS.update(
     {
         "verification": verification,
         "product": product,
+        "school_stage": school_stage,
         "office_name": office_name,
         "changed": changed,
         "who": audit.who,
@@ -157,6 +173,7 @@ FILTERS.update(
         "message_outcome": _words(words.MESSAGE_OUTCOMES),
         "stage": _words(words.ANNOUNCEMENT_STAGES),
         "long_time": long_time,
+        "clock": short_time,
         "short_stamp": lambda moment: f"\u2066{short_stamp(moment)}\u2069",  # kept left to right
     }
 )

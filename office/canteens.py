@@ -215,20 +215,37 @@ def publish_file(
 ) -> list[CanteenOpportunity]:
     """Every line checked first; a bad line (with its number) and none is published."""
     by = rights(session, actor)
+    return [_published(session, by, new, now) for new in checked_file(session, actor, lines, now)]
+
+
+def checked_file(
+    session: Session, actor: Actor, lines: Sequence[Line], now: datetime
+) -> list[NewOpportunity]:
+    """The opportunities a list names, each line checked as publishing checks it; nothing is published.
+    RejectedFile with every bad line and its number."""
+    by = rights(session, actor)
     known = office_codes(session)
     names = office_names(session)
-    bad: list[str] = []
+    bad: list[tuple[int, str]] = []
     found: list[NewOpportunity] = []
     for line in lines:
         new, wrong = _from_line(line, names, now, known)
         if new is not None and not by.sees(new.office_code):
             wrong.append(Problem("office", _("you can only publish for your office")))
-        bad += [_("line %(line)s: %(problem)s", line=line.number, problem=str(problem)) for problem in wrong]
+        bad += [(line.number, _in_her_words(problem)) for problem in wrong]
         if new is not None and not wrong:
             found.append(new)
     if bad:
-        raise RejectedFile(bad)
-    return [_published(session, by, new, now) for new in found]
+        raise RejectedFile.at_lines(bad)
+    return found
+
+
+def _in_her_words(problem: Problem) -> str:
+    """A line's problem, named by its column as a file names it in her language ("deadline", «آخر موعد»)."""
+    names = COLUMNS.get(problem.field or "", ())
+    arabic = [name for name in names if not name.isascii()]
+    column = arabic[0] if current_language() == "ar" and arabic else problem.field
+    return f"{column}: {problem.message}" if column else problem.message
 
 
 def _from_line(

@@ -9,10 +9,9 @@ only, and never touch another office's: a line naming one is bad ("belongs to an
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy.orm import Session
 
@@ -21,10 +20,10 @@ from core.text import fold
 from core.validators import Invalid, person_name, saudi_mobile, saudi_national_id
 from office import offices
 from office.audit import action, record
-from office.errors import NotFound, Problem, Refused, RejectedFile
+from office.errors import NotFound, RejectedFile
 from office.rights import Actor, Rights, rights
 from office.tables import Line
-from storage import contacts, uploads
+from storage import contacts
 from storage.contacts import KnownContact, Saved
 from storage.models import Contact
 
@@ -138,7 +137,6 @@ def _family(line: Line, office_codes: dict[str, str]) -> tuple[KnownContact | No
 
 # -- through the console: a list checked, then confirmed ---------------------------------------------------
 
-UPLOAD_KEPT = timedelta(hours=1)  # a checked list waits this long for its confirmation
 PAGE = 50  # imported families on a page
 
 
@@ -172,29 +170,6 @@ def remove(session: Session, actor: Actor, contact_id: int, now: datetime) -> No
         session, by, "families.remove", office=found.office_code, target="contact", target_id=contact_id,
         outcome="removed", now=now,
     )  # fmt: skip
-
-
-def hold(session: Session, actor: Actor, name: str, content: bytes, now: datetime) -> str:
-    """A list sent through the console kept until she confirms it; the token that names it."""
-    by = rights(session, actor)
-    assert by.staff_id is not None, "the console always acts as a staff member"
-    uploads.forget_old(session, now - UPLOAD_KEPT)
-    token = secrets.token_urlsafe(24)
-    uploads.keep(session, token, by.staff_id, name, content, now)
-    return token
-
-
-def held(session: Session, actor: Actor, token: str, now: datetime) -> tuple[str, bytes]:
-    """The list she sent and is confirming (its name and content); refused if it is not hers or too old."""
-    by = rights(session, actor)
-    found = uploads.hers(session, token, by.staff_id or 0, now - UPLOAD_KEPT)
-    if found is None:
-        raise Refused([Problem(None, _("That list is no longer waiting: please send the file again."))])
-    return found.name, found.content
-
-
-def let_go(session: Session, token: str) -> None:
-    uploads.forget(session, token)
 
 
 @action

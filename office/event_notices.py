@@ -142,9 +142,11 @@ def tell_promoted(session: Session, event: Event, beneficiary_id: int, now: date
     )
 
 
-def thank(session: Session, event: Event, beneficiary_ids: Sequence[int], now: datetime) -> None:
-    """Thanks to those who came (once per event)."""
-    for beneficiary_id in beneficiary_ids:
+def thank(session: Session, event: Event, beneficiary_ids: Sequence[int], now: datetime) -> int:
+    """Thanks to those who came (once per event); how many were not thanked before."""
+    return sum(
         deliveries.enqueue(
             session, THANKS, event.id, select(literal(beneficiary_id)), event_messages.thanks(event), now, now
         )
+        for beneficiary_id in beneficiary_ids
+    )

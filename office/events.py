@@ -17,10 +17,11 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from core.dates import short_time
-from core.i18n import _
+from core.domain import GuestStatus
+from core.i18n import _, ngettext
 from core.text import normalise
 from core.validators import LARGEST_COUNT, Invalid, saudi_mobile, saudi_national_id
-from office import event_notices
+from office import event_notices, registrations
 from office.audiences import within_rights
 from office.audit import action, record
 from office.errors import NotAllowed, NotFound, Problem, Refused, RejectedFile, too_long
@@ -29,7 +30,7 @@ from storage import beneficiaries, deliveries, events
 from storage.audiences import Audience
 from storage.beneficiaries import Identifier
 from storage.events import Answer, Edited, EventDetails, GuestLine
-from storage.models import Event
+from storage.models import Beneficiary, Event
 
 # A translation is kept only while what it translates is unchanged (English readers never read an outdated
 # one; they read the Arabic instead).
@@ -40,9 +41,9 @@ def problems(details: EventDetails, now: datetime) -> list[Problem]:
     """What makes these details unusable; empty when they are fine."""
     found = []
     if not details.title_ar.strip():
-        found.append(Problem("title_ar", _("empty")))
+        found.append(Problem("title_ar", _("Write its title.")))
     if not details.venue_ar.strip():
-        found.append(Problem("venue_ar", _("empty")))
+        found.append(Problem("venue_ar", _("Write where it is.")))
     if details.starts_at <= now:
         found.append(Problem("starts_at", _("That time has already passed.")))
     if details.ends_at <= details.starts_at:
@@ -86,6 +87,14 @@ def changeable(session: Session, actor: Actor, number: int, now: datetime) -> bo
     """Whether she may change (or cancel) the event now: the chat offers the buttons only then."""
     by = rights(session, actor)
     return may_change(by, _visible(by, events.find(session, number), number), now)
+
+
+def to_change(session: Session, actor: Actor, number: int, now: datetime) -> Event:
+    """The event, if she may change it now; refused as changing it would be, with the reason."""
+    by = rights(session, actor)
+    found = _visible(by, events.find(session, number), number)
+    _changing(by, found, now)
+    return found
 
 
 def _changing(by: Rights, found: Event, now: datetime) -> None:
@@ -200,11 +209,16 @@ def cancel(session: Session, actor: Actor, number: int, now: datetime) -> bool:
 
 
 def upcoming(
-    session: Session, actor: Actor, now: datetime, ended_within: timedelta = timedelta(0)
+    session: Session,
+    actor: Actor,
+    now: datetime,
+    ended_within: timedelta = timedelta(0),
+    *,
+    cancelled: bool = False,
 ) -> Sequence[Event]:
     """The events of her office (or every office's, for admins) not over, or over for less than
-    `ended_within`; soonest first."""
-    return events.upcoming(session, rights(session, actor).scope, now, ended_within)
+    `ended_within`, and not cancelled (or those too, if `cancelled`); soonest first."""
+    return events.upcoming(session, rights(session, actor).scope, now, ended_within, cancelled=cancelled)
 
 
 def guests(session: Session, actor: Actor, number: int) -> list[GuestLine]:
@@ -214,11 +228,23 @@ def guests(session: Session, actor: Actor, number: int) -> list[GuestLine]:
     return [line for line in events.guest_list(session, found.id) if by.sees(line.office_code)]
 
 
+def places_taken(session: Session, actor: Actor, number: int) -> int:
+    """How many of its places are taken: every office's families who said they would come (the places are
+    the event's), not those who came uninvited (who never answered)."""
+    found = event(session, actor, number)
+    return sum(
+        1
+        for line in events.guest_list(session, found.id)
+        if line.status == GuestStatus.GOING and not line.walked_in
+    )
+
+
 def tally(session: Session, actor: Actor, number: int) -> dict[str, int]:
-    """invited (no answer), going, not going, waitlisted and attended: of her office's part (admins: all)."""
+    """invited (no answer), going, not going, waitlisted and attended (walk-ins among them, who are not
+    counted as going): of her office's part (admins: all)."""
     counts = {"invited": 0, "going": 0, "not_going": 0, "waitlisted": 0, "attended": 0}
     for line in guests(session, actor, number):
-        counts[line.status] += 1
+        counts[line.status] += not line.walked_in
         counts["attended"] += line.attended_at is not None
     return counts
 
@@ -261,11 +287,13 @@ def mark_attendance(
     *,
     came: bool = True,
 ) -> int:
-    """Mark her office's guests chosen as having come, or take a mistaken mark back (`came` False: it counts
-    for canteens); how many marks changed."""
+    """Mark the families chosen as having come, or take a mistaken mark back (`came` False: it counts for
+    canteens); how many marks changed. Each is one of her office's guests, or, to mark her as having come,
+    a walk-in: a family of hers, registered in an office the event is for, who came uninvited."""
     by, found, own = _marking(session, actor, number, now)
-    if any(family_id not in own for family_id in family_ids):
-        raise Refused([Problem(None, _("That family is not among the guests of this event you manage."))])
+    for family_id in family_ids:
+        if family_id not in own and not (came and _may_walk_in(session, by, found, family_id)):
+            raise Refused([Problem(None, _("That family is not among the guests of this event you manage."))])
     if came:
         changed = events.mark_attended(session, found.id, family_ids, now)
     else:
@@ -275,11 +303,111 @@ def mark_attendance(
     return changed
 
 
+def _may_walk_in(session: Session, by: Rights, found: Event, family_id: int) -> bool:
+    family = beneficiaries.beneficiary(session, family_id)
+    return family is not None and by.sees(family.office_code) and _is_for(found, family.office_code)
+
+
+def _is_for(found: Event, office_code: str) -> bool:
+    offices = _offices(found)
+    return not offices or office_code in offices
+
+
+WALK_INS = 20  # families found by a search for one who came uninvited
+
+
+@dataclass(frozen=True)
+class WalkIns:
+    """Who a search for someone who came uninvited found: those who may be marked so, and those it found
+    among the guests already (to be ticked in the list)."""
+
+    found: list[Beneficiary]
+    guests: list[str]  # their names
+
+
+def walk_ins(session: Session, actor: Actor, number: int, typed: str) -> WalkIns:
+    """The families a search finds (part of a name, the last 4 digits of an ID, a whole ID or mobile) who may
+    be marked as having come uninvited: hers, in an office the event is for, not among its guests."""
+    found = event(session, actor, number)
+    invited = {line.beneficiary_id for line in events.guest_list(session, found.id)}
+    page = registrations.listing(session, actor, typed)
+    hers = [family for family in page.families if _is_for(found, family.office_code)]
+    return WalkIns(
+        [family for family in hers if family.id not in invited][:WALK_INS],
+        [family.full_name for family in hers if family.id in invited][:WALK_INS],
+    )
+
+
 @dataclass(frozen=True)
 class Marked:
     newly: int
     already: int
     thanked: int
+
+
+@dataclass(frozen=True)
+class FileLine:
+    """A line of a file of who came, as read: the family it names, or what is wrong with it."""
+
+    line: int
+    value: str  # as written on it
+    family_id: int | None = None
+    full_name: str = ""
+    already: bool = False  # marked as having come before (or on an earlier line)
+    walk_in: bool = False  # among those she manages, but not invited: marked as having come uninvited
+    same_as: int | None = None  # the earlier line that named her: counted once
+    problem: str | None = None
+
+    @property
+    def marks(self) -> bool:
+        """Whether confirming the file marks her (she is named here first, and not marked yet)."""
+        return self.family_id is not None and self.problem is None and not self.already
+
+
+def attendance_preview(
+    session: Session, actor: Actor, number: int, lines: Sequence[tuple[int, str]], now: datetime
+) -> list[FileLine]:
+    """What a file of who came would mark, line by line, and what is wrong with any line: nothing is
+    marked. Refused as marking is (before it starts, once cancelled)."""
+    by, found, own = _marking(session, actor, number, now)
+    return _read_file(session, by, found, own, lines)
+
+
+def _read_file(
+    session: Session, by: Rights, found: Event, own: set[int], lines: Sequence[tuple[int, str]]
+) -> list[FileLine]:
+    guests = {line.beneficiary_id: line for line in events.guest_list(session, found.id)}
+    seen: dict[int, int] = {}
+    read = []
+    for line_number, value in lines:
+        named = _family_named(session, by, value)
+        if named is None:
+            read.append(FileLine(line_number, value, problem=_unreadable(value)))
+            continue
+        family_id, full_name = named
+        walk_in = family_id not in own and _may_walk_in(session, by, found, family_id)
+        if family_id not in own and not walk_in:
+            read.append(FileLine(line_number, value, problem=_("she was not invited to this event")))
+        elif family_id in seen:
+            read.append(FileLine(line_number, value, family_id, full_name, True, same_as=seen[family_id]))
+        else:
+            seen[family_id] = line_number
+            guest = guests.get(family_id)
+            already = guest is not None and guest.attended_at is not None
+            read.append(FileLine(line_number, value, family_id, full_name, already, walk_in))
+    return read
+
+
+def _unreadable(value: str) -> str:
+    """Why a line names nobody: no family has it, or it is neither an ID nor a mobile."""
+    typed = normalise(value)
+    for parse in (saudi_national_id, saudi_mobile):
+        try:
+            parse(typed)
+        except Invalid:
+            continue
+        return _("no registered family with this national ID or mobile")
+    return _("neither a national ID (10 digits) nor a mobile")
 
 
 @action
@@ -295,32 +423,22 @@ def attendance_from_file(
     """Who came, one national ID or mobile a line (`lines`: the line's number and its value): every family
     named must be among the guests of this event that she manages. Any bad line and nothing is marked."""
     by, found, own = _marking(session, actor, number, now)
-    seen: dict[int, int] = {}
-    bad = []
-    for line_number, value in lines:
-        family_id = _family_named(session, by, value)
-        problem = None
-        if family_id is None:
-            problem = _("no registered family with this national ID or mobile")
-        elif family_id not in own:
-            problem = _("she was not invited to this event")
-        elif family_id in seen:
-            problem = _("the same family as line %(line)s", line=seen[family_id])
-        else:
-            seen[family_id] = line_number
-        if problem is not None:
-            bad.append(_("line %(line)s: %(problem)s", line=line_number, problem=problem))
+    read = _read_file(session, by, found, own, lines)
+    bad = [
+        _("line %(line)s: %(problem)s", line=line.line, problem=line.problem) for line in read if line.problem
+    ]
     if bad:
         raise RejectedFile(bad)
-    came = list(seen)
+    came = list(dict.fromkeys(line.family_id for line in read if line.family_id is not None))
     newly = events.mark_attended(session, found.id, came, now)
     _attendance_recorded(session, by, found, came, now, came=True)
     thanked = _thank(session, by, found, now) if thank else 0
     return Marked(newly=newly, already=len(came) - newly, thanked=thanked)
 
 
-def _family_named(session: Session, by: Rights, value: str) -> int | None:
-    """The family a national ID or mobile names, if she may see her (another office's: as unknown)."""
+def _family_named(session: Session, by: Rights, value: str) -> tuple[int, str] | None:
+    """The family a national ID or mobile names, and her name, if she may see her (another office's: as
+    unknown)."""
     typed = normalise(value)
     for identifier, parse in ((Identifier.NATIONAL_ID, saudi_national_id), (Identifier.MOBILE, saudi_mobile)):
         try:
@@ -330,15 +448,27 @@ def _family_named(session: Session, by: Rights, value: str) -> int | None:
         found = beneficiaries.find_by(session, identifier, parsed)
         if found is not None:
             family = beneficiaries.beneficiary(session, found)
-            return found if family is not None and by.sees(family.office_code) else None
+            return (found, family.full_name) if family is not None and by.sees(family.office_code) else None
     return None
 
 
 @action
 def thank(session: Session, actor: Actor, number: int, now: datetime) -> int:
-    """A thank-you to her office's families who came (once each); how many there are."""
+    """A thank-you to her office's families who came (once each); how many were not thanked before."""
     by = rights(session, actor)
     return _thank(session, by, _visible(by, events.find(session, number), number), now)
+
+
+def thanked(count: int) -> str:
+    """What thanking those who came did: how many are thanked now (those thanked before are not again)."""
+    if not count:
+        return _("Nobody new to thank: each family marked as having come has had her thank-you.")
+    return ngettext(
+        "A thank-you goes to the one family who came.",
+        "A thank-you goes to the %(count)s families who came (once each).",
+        count,
+        count=count,
+    )
 
 
 def _thank(session: Session, by: Rights, found: Event, now: datetime) -> int:
@@ -347,7 +477,7 @@ def _thank(session: Session, by: Rights, found: Event, now: datetime) -> int:
         for line in events.guest_list(session, found.id)
         if line.attended_at is not None and by.sees(line.office_code)
     ]
-    event_notices.thank(session, found, came, now)
+    newly = event_notices.thank(session, found, came, now)
     record(
         session,
         by,
@@ -357,9 +487,9 @@ def _thank(session: Session, by: Rights, found: Event, now: datetime) -> int:
         target_id=found.id,
         outcome="thanked",
         now=now,
-        details={"families": len(came)},
+        details={"families": newly},
     )
-    return len(came)
+    return newly
 
 
 @dataclass(frozen=True)

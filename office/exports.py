@@ -226,7 +226,7 @@ GUEST_COLUMNS = (
 
 def _guest(line: GuestLine) -> dict[str, Any]:
     return {
-        "answer": said(GUEST_ANSWERS, line.status),
+        "answer": said(GUEST_ANSWERS, "walk_in" if line.walked_in else line.status),
         "answered_at": _riyadh(line.answered_at),
         "attended": line.attended_at is not None,
     }

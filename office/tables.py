@@ -23,7 +23,7 @@ from xml.parsers import expat
 from zipfile import BadZipFile, ZipFile, ZipInfo
 
 from core.i18n import _
-from core.text import fold
+from core.text import fold, normalise
 from office.errors import RejectedFile
 
 MB = 1024 * 1024
@@ -87,6 +87,18 @@ def read_lines(
         cells.update({name: "" for name in optional if name not in cells})
         lines.append(Line(number, cells))
     return lines
+
+
+def first_column(path: Path) -> list[tuple[int, str]]:
+    """Each line's number and its national ID or mobile (the first column of a CSV or of an XLSX's first
+    sheet); empty lines and a header skipped. Read within the limits of every table we import."""
+    found = []
+    for number, row in read_rows(path):
+        value = normalise(row[0])
+        if not value or (number == 1 and not any(ch.isdigit() for ch in value)):
+            continue
+        found.append((number, value))
+    return found
 
 
 def read_rows(path: Path, max_rows: int = MAX_ROWS) -> Iterator[tuple[int, list[str]]]:

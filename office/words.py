@@ -40,6 +40,7 @@ GUEST_ANSWERS: dict[str, LazyText] = {
     GuestStatus.GOING: N_("going"),
     GuestStatus.NOT_GOING: N_("not going"),
     GuestStatus.WAITLISTED: N_("on the waiting list"),
+    "walk_in": N_("came without an invitation"),  # `GuestLine.walked_in`: no status of its own
 }
 
 

@@ -120,13 +120,20 @@ def cancel(session: Session, event: Event, now: datetime) -> bool:
 
 
 def upcoming(
-    session: Session, office_code: str | None, now: datetime, ended_within: timedelta = timedelta(0)
+    session: Session,
+    office_code: str | None,
+    now: datetime,
+    ended_within: timedelta = timedelta(0),
+    *,
+    cancelled: bool = False,
 ) -> Sequence[Event]:
-    """Events not over (or over for less than `ended_within`) and not cancelled, soonest first: of one
-    office (those addressed to it or to every office), or of every office (None)."""
+    """Events not over (or over for less than `ended_within`) and not cancelled (or those too, if
+    `cancelled`), soonest first: of one office (those addressed to it or to every office), or of every
+    office (None)."""
+    wanted = Event.ends_at > now - ended_within
     events = session.scalars(
         select(Event)
-        .where(Event.ends_at > now - ended_within, Event.cancelled_at.is_(None))
+        .where(wanted if cancelled else wanted & Event.cancelled_at.is_(None))
         .order_by(Event.starts_at)
     ).all()
     return [event for event in events if office_code is None or _for_office(event, office_code)]
@@ -390,6 +397,11 @@ class GuestLine:
     status: str
     answered_at: datetime | None
     attended_at: datetime | None
+
+    @property
+    def walked_in(self) -> bool:
+        """She came uninvited: marked as having come without ever answering (an answer is dated)."""
+        return self.status == GuestStatus.GOING and self.answered_at is None
 
 
 def guest_list(session: Session, event_id: int) -> list[GuestLine]:

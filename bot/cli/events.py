@@ -19,7 +19,7 @@ from core.dates import RIYADH, hijri_date, parse_end, short_stamp, short_time
 from core.text import ascii_digits_only, normalise
 from office import events, exports
 from office.errors import Problem, Refused
-from office.tables import read_rows
+from office.tables import first_column
 from storage.events import EventDetails
 from storage.models import Event
 
@@ -206,23 +206,11 @@ def write_guests(arguments: argparse.Namespace, session: Session, out: TextIO, n
 def attendance(arguments: argparse.Namespace, session: Session, now: datetime) -> str:
     """Everyone on the list is marked, or — if any line is bad — nobody, and every bad line is said."""
     marked = events.attendance_from_file(
-        session, actor_of(arguments), arguments.id, lines_of(arguments.file), now, thank=arguments.thank
+        session, actor_of(arguments), arguments.id, first_column(arguments.file), now, thank=arguments.thank
     )
     thanked = f" A thank-you goes to {marked.thanked} families." if arguments.thank else ""
     newly = counted(marked.newly, "family", "families")
     return f"{newly} newly marked as attended ({marked.already} already were).{thanked}"
-
-
-def lines_of(path: Path) -> list[tuple[int, str]]:
-    """Each line's number and its national ID or mobile (the first column of a CSV or of an XLSX's first
-    sheet); empty lines and a header skipped. Read within the limits of every table we import."""
-    found = []
-    for number, row in read_rows(path):
-        value = normalise(row[0])
-        if not value or (number == 1 and not any(ch.isdigit() for ch in value)):
-            continue
-        found.append((number, value))
-    return found
 
 
 ACTIONS = {

@@ -31,7 +31,7 @@ from conversations.staff.event_form import SHOWN_EVENT, edit_event
 from core.channel import Offer
 from core.dates import long_time
 from core.domain import GuestStatus
-from core.i18n import N_, _, ngettext
+from core.i18n import N_, _
 from core.payloads import Options, Payload
 from core.text import comma_list
 from office import events
@@ -241,14 +241,7 @@ def thank(turn: Turn, chosen: EventsOption) -> None:
     if event is not None:
         with refusal_said(turn):
             count = events.thank(turn.session, turn.actor, event.id, turn.now)
-            turn.say(
-                ngettext(
-                    "A thank-you goes to the one family who came.",
-                    "A thank-you goes to the %(count)s families who came (once each).",
-                    count,
-                    count=count,
-                )
-            )
+            turn.say(events.thanked(count))
     detail(turn)
 
 

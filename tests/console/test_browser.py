@@ -317,7 +317,7 @@ async def test_sara_downloads_a_trainings_guests_and_a_canteens_applicants(
         await database.dispose()
     async with browser_page(console) as page:
         await signed_in(page, "sara")
-        await page.click("text=الدورات التدريبية")
+        await page.click("text=الفعاليات التدريبية")
         assert "ملتقى الأسر المنتجة" in await page.locator("tbody").inner_text()
         async with page.expect_download() as waiting:
             await page.click("button[aria-label='تنزيل ضيوف ملتقى الأسر المنتجة']")
@@ -358,7 +358,7 @@ MAIN_PAGES = [  # (address, its Arabic title, its English title, screenshot's na
     ("/console/families", "الأسر المسجلة", "Registered families", "families"),
     ("/console/families/2", "نورة سعيد القرشي", "نورة سعيد القرشي", "family"),
     ("/console/lists", "قائمة أسر مكتبك", "Your office's list of families", "lists"),
-    ("/console/trainings", "الدورات التدريبية", "Trainings", "trainings"),
+    ("/console/trainings", "الفعاليات التدريبية", "Training events", "trainings"),
     ("/console/canteens", "المقاصف المدرسية", "School canteens", "canteens"),
     ("/console/content", "النصائح والخدمات", "Tips and services", "content"),
     ("/console/offices", "كيف تصل الأسر إلى كل مكتب", "How families reach each office", "offices"),

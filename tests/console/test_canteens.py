@@ -1,19 +1,24 @@
-"""School canteens in the console: an opportunity's applicants, fifty a page; an application's checks of
-eligibility; a decision confirmed first and told to her; another office's refused."""
+"""School canteens in the console: one published (a typo said beside its field), changed, closed early and
+opened again, a family applying and accepted (told); a list of opportunities checked line by line, then
+published; an opportunity's applicants, fifty a page; an application's checks of eligibility; a decision
+confirmed first and told to her; another office's refused."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.service import Service
+from core.dates import RIYADH
 from office import canteens
 from office.rights import OPERATOR
 from storage import canteens as canteen_store
+from storage.canteens import Applied
 from storage.db import Database
 from storage.models import Delivery
 from tests.support.builders import add_staff, girls_school, register_families
@@ -76,5 +81,106 @@ async def test_another_offices_staff_cannot_open_or_decide_it(console: Service, 
         form = {"csrf": maryam.form_token(), "decision": "accepted", "confirmed": "yes", "seen": "applied"}
         await maryam.post("/console/canteens/applications/1", form)
         assert maryam.status == 404
+        await maryam.get("/console/canteens/1/change")
+        assert maryam.status == 404
+        for action in ("change", "close", "reopen"):
+            await maryam.post(f"/console/canteens/1/{action}", {"csrf": form["csrf"], "confirmed": "yes"})
+            assert maryam.status == 404, action
+        await maryam.post(  # publishing for another office
+            "/console/canteens",
+            {"csrf": form["csrf"], "school": "x", "stage": "primary", "gender": "girls", "district": "x",
+             "office": "makkah", "students": "10", "places": "1", "start": "2027-03-01",
+             "deadline": "2027-01-01"},
+        )  # fmt: skip
+        assert maryam.status == 403
     status = await database.run(lambda s: canteen_store.application_by_id(s, 1))
     assert status is not None and status.status == "applied"
+    opportunity = await database.run(lambda s: canteen_store.find(s, 1))
+    assert opportunity is not None and opportunity.closed_at is None
+    assert len(await database.run(lambda s: canteens.listing(s, OPERATOR))) == 1
+
+
+def day_in(clock: Clock, days: int) -> str:
+    """A day as a date field takes it, in Riyadh."""
+    return (clock.now + timedelta(days=days)).astimezone(RIYADH).date().isoformat()
+
+
+async def test_sara_publishes_an_opportunity_changes_closes_and_reopens_it_then_accepts_a_family(
+    console: Service, database: Database, clock: Clock
+) -> None:
+    async with browser_page(console) as page:
+        await signed_in(page, "sara")
+        await page.click("nav >> text=المقاصف المدرسية")
+        await page.click("text=نشر فرصة")
+        await page.fill("input[name=school]", "متوسطة العزيزية للبنات")
+        await page.select_option("select[name=stage]", "intermediate")
+        await page.fill("input[name=district]", "العزيزية")
+        await page.fill("input[name=students]", "٤٠٠")  # Arabic-Indic digits, as staff type them
+        await page.fill("input[name=places]", "اثنين")  # a typo: words
+        await page.fill("input[name=start]", day_in(clock, 40))
+        await page.fill("input[name=deadline]", day_in(clock, 10))
+        await page.click("button:has-text('نشر')")
+        beside = page.locator("label:has(input[name=places]) .field-problem")
+        assert await beside.inner_text() == "عدد صحيح"
+        assert await page.input_value("input[name=school]") == "متوسطة العزيزية للبنات"  # kept
+        await screenshot(page, "opportunity-form-ar")
+        await page.fill("input[name=places]", "2")
+        await page.click("button:has-text('نشر')")
+        await page.wait_for_url("**/console/canteens/2")
+        assert "نُشرت" in await page.locator("[role=status]").inner_text()
+
+        await page.click("text=تعديلها")
+        await page.fill("input[name=places]", "3")
+        await page.click("button:has-text('حفظ')")
+        await page.wait_for_url("**/console/canteens/2")
+        opportunity = await database.run(lambda s: canteen_store.find(s, 2))
+        assert opportunity is not None and opportunity.places == 3 and opportunity.stage == "intermediate"
+
+        await page.click("button:has-text('إغلاق التقديم الآن')")
+        await page.locator("[role=alertdialog] button.primary").click()
+        assert "أُغلق التقديم" in await page.locator("[role=status]").inner_text()
+        assert await database.run(lambda s: canteen_store.apply(s, 2, 3, clock.now)) == Applied.CLOSED
+        await page.click("button:has-text('إعادة فتح التقديم')")
+        assert "فُتح التقديم من جديد" in await page.locator("[role=status]").inner_text()
+        assert await database.run(lambda s: canteen_store.apply(s, 2, 3, clock.now)) == Applied.APPLIED
+
+        await page.reload()
+        await page.click("tbody >> text=فاطمه علي الحربي")
+        await page.click("button[value=accepted]")
+        await page.locator("[role=alertdialog] button.primary").click()
+        assert "حُفظ" in await page.locator("[role=status]").inner_text()
+    assert "canteen_accepted" in await database.run(
+        lambda s: s.scalars(select(Delivery.kind).where(Delivery.beneficiary_id == 3)).all()
+    )
+
+
+LIST = """school,stage,gender,district,office,students,start,deadline,places,الشروط
+ابتدائية النسيم,ابتدائي,بنات,النسيم,مكة المكرمة,300,{start},{deadline},2,
+متوسطة الشوقية,متوسطة,بنين,الشوقية,makkah,500,{start},{deadline},1,شهادة صحية
+"""
+
+
+async def test_a_list_of_opportunities_is_checked_line_by_line_then_published(
+    console: Service, database: Database, clock: Clock, tmp_path: Path
+) -> None:
+    bad = tmp_path / "schools.csv"
+    bad.write_text(LIST.format(start=day_in(clock, 40), deadline=day_in(clock, 50)), encoding="utf-8")
+    async with browser_page(console) as page:
+        await signed_in(page, "sara")
+        await page.goto("/console/canteens")
+        await page.set_input_files("#import input[type=file]", str(bad))
+        await page.click("#import button:has-text('فحص القائمة')")
+        await page.locator("table.bad-lines").wait_for()
+        assert await page.locator("table.bad-lines tbody tr").count() == 2  # they close after the start
+        await screenshot(page, "canteens-bad-list-ar")
+        good = tmp_path / "schools-fixed.csv"
+        good.write_text(LIST.format(start=day_in(clock, 40), deadline=day_in(clock, 20)), encoding="utf-8")
+        await page.set_input_files("#import input[type=file]", str(good))
+        await page.click("#import button:has-text('فحص القائمة')")
+        await page.locator("table.to-publish").wait_for()
+        assert await page.locator("table.to-publish tbody tr").count() == 2
+        assert len(await database.run(lambda s: canteens.listing(s, OPERATOR))) == 1  # nothing published yet
+        await screenshot(page, "canteens-list-checked-ar")
+        await page.click("#import button.primary")
+        assert "نُشرت فرصتان" in await page.locator("[role=status]").inner_text()
+    assert len(await database.run(lambda s: canteens.listing(s, OPERATOR))) == 3

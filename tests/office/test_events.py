@@ -181,8 +181,8 @@ async def test_details_that_make_no_sense_are_refused(clock: Clock) -> None:
     )
     with use_language("en"):
         assert [str(problem) for problem in event_actions.problems(wrong, clock.now)] == [
-            "title_ar: empty",
-            "venue_ar: empty",
+            "title_ar: Write its title.",
+            "venue_ar: Write where it is.",
             "ends_at: It must end after it starts (09:00).",
             "capacity: at least 1 (or none for no limit)",
             "map_url: a link that starts with https://",

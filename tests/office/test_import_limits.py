@@ -16,12 +16,11 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy.orm import Session
 
-from bot.cli.events import lines_of
 from core.i18n import use_language
 from office import content as content_files
 from office.errors import RejectedFile
 from office.rights import OPERATOR
-from office.tables import MAX_CELL, MAX_FILE_BYTES, read_lines
+from office.tables import MAX_CELL, MAX_FILE_BYTES, first_column, read_lines
 from storage.db import Database
 from tests.support.builders import AISHA_ID, imported, write
 from tests.support.processes import CHECKOUT, usar
@@ -223,7 +222,7 @@ def test_the_command_says_the_limit_and_changes_nothing(tmp_path: Path) -> None:
 def test_an_attendance_file_has_the_same_limits(tmp_path: Path) -> None:
     path = write(tmp_path, f"{AISHA_ID}\n" + "\n" * 20_000 + f"{AISHA_ID}\n", "came.csv")
     with pytest.raises(RejectedFile) as rejected, use_language("en"):
-        lines_of(path)
+        first_column(path)
     assert rejected.value.problems == [
         "line 10002: more than 10,000 empty lines; delete the empty rows and import it again"
     ]

@@ -24,6 +24,7 @@ from console import (
     canteens_pages,
     contacts_pages,
     content_pages,
+    dashboard_pages,
     families_pages,
     offices_pages,
     sign_in_pages,
@@ -67,6 +68,7 @@ STREAMED = frozenset({"check_list", "attendance_file", "check_opportunities"})
 # Each area's pages add their routes; no area's addresses overlap another's (within an area, a more specific
 # address comes before a general one).
 AREAS: tuple[Callable[[web.UrlDispatcher], None], ...] = (
+    dashboard_pages.add_routes,
     families_pages.add_routes,
     announcements_pages.add_routes,
     audit_pages.add_routes,

@@ -32,7 +32,6 @@ DONE = {  # what her page says after an action sent her back to it
 
 
 def add_routes(router: web.UrlDispatcher) -> None:
-    router.add_get("/", home, name="home")
     router.add_get("/families", families_list, name="families")
     router.add_post("/families", search_families, name="search_families")
     router.add_post("/families/verify", verify_many, name="verify_many")
@@ -42,10 +41,6 @@ def add_routes(router: web.UrlDispatcher) -> None:
     router.add_get("/families/{family:[0-9]{1,9}}/reveal", to_family_page)
     router.add_post("/families/{family:[0-9]{1,9}}/verification", change_verification, name="verification")
     router.add_get("/families/{family:[0-9]{1,9}}/verification", to_family_page)
-
-
-async def home(request: web.Request) -> web.StreamResponse:
-    raise web.HTTPSeeOther(request.app.router["families"].url_for())
 
 
 def _choice(value: str | None) -> bool | None:

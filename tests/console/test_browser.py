@@ -55,6 +55,8 @@ async def test_sara_signs_in_in_arabic_switches_to_english_and_signs_out(console
         await screenshot(page, "sign-in-wrong-password-ar")
         await page.fill("input[name=password]", PASSWORD)
         await page.click("button.primary")
+        await page.wait_for_url("**/console/")  # her dashboard
+        await page.click("nav >> text=الأسر")
         await page.wait_for_url("**/console/families")
         assert await page.locator("h1").inner_text() == "الأسر المسجلة"
 
@@ -219,7 +221,8 @@ async def test_noura_adds_a_staff_member_who_signs_in_and_then_removes_her(conso
             await huda.fill("input[name=login]", "huda")
             await huda.fill("input[name=password]", "huda's first password")
             await huda.click("button.primary")
-            await huda.wait_for_url("**/console/families")
+            await huda.wait_for_url("**/console/")
+            await huda.goto("/console/families")
             assert await names_listed(huda) == ["فاطمة حسن الغامدي"]  # Jeddah's alone
             assert await huda.locator("text=الموظفات").count() == 0  # not an administrator's page
             assert (await huda.request.get("/console/staff")).status == 403

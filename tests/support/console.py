@@ -164,9 +164,10 @@ async def screenshot(page: Page, name: str) -> Path:
 
 
 async def signed_in(page: Page, login: str) -> None:
-    """She signs in at the console's page (her list of families opens)."""
+    """She signs in at the console's page (her dashboard opens), and opens her list of families."""
     await page.goto("/console/login")
     await page.fill("input[name=login]", login)
     await page.fill("input[name=password]", PASSWORD)
     await page.click("button.primary")
-    await page.wait_for_url("**/console/families")
+    await page.wait_for_url("**/console/")  # her dashboard
+    await page.goto("/console/families")

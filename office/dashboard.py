@@ -1,0 +1,205 @@
+"""The console's home page in numbers: how an office's week went. Registrations in each of the last twelve
+weeks and those waiting for verification (with the oldest); invitations, answers and attendance of each
+training event to come or of the last 30 days; the canteen pipeline; what became of the messages to its
+families in the last 30 days, by channel; questions open now and how long families waited for a first
+answer (median and 90th percentile, over the questions of the last 30 days).
+
+An office's staff read their office's figures; admins read every office's side by side, and the offices
+together. Nothing here names a family.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from core.domain import DeliveryStatus
+from office import events
+from office.rights import Actor, rights
+from storage import dashboard, offices, threads
+from storage.dashboard import NO_CHANNEL, Pipeline, Waiting
+from storage.models import Event
+
+WEEKS = 12  # of registrations
+RECENT = timedelta(days=30)  # of messages, questions, and training events over
+OUTCOMES = (  # what became of a message, as the dashboard counts it
+    DeliveryStatus.SENT,
+    DeliveryStatus.NEEDS_TEMPLATE,
+    DeliveryStatus.BLOCKED,
+    DeliveryStatus.FAILED,
+    DeliveryStatus.PENDING,  # waiting for its time (quiet hours, a schedule) or being sent
+    DeliveryStatus.CANCELLED,
+)
+
+
+@dataclass(frozen=True)
+class OfficeFigures:
+    """One office's figures, or every office's together (`code` None)."""
+
+    code: str | None
+    name_ar: str
+    name_en: str
+    registrations: list[int]  # in each week of `Dashboard.weeks`
+    waiting: Waiting
+    pipeline: Pipeline
+    open_questions: int
+    first_answers: list[timedelta] = field(repr=False)  # each question of the last 30 days answered
+
+    def name(self, language: str) -> str:
+        return self.name_en if language == "en" else self.name_ar
+
+    @property
+    def registered(self) -> int:
+        return sum(self.registrations)
+
+    @property
+    def median_first_answer(self) -> timedelta | None:
+        return percentile(self.first_answers, 50)
+
+    @property
+    def slow_first_answer(self) -> timedelta | None:
+        """The 90th percentile: nine questions in ten had their first answer within this."""
+        return percentile(self.first_answers, 90)
+
+
+def percentile(values: list[timedelta], rank: int) -> timedelta | None:
+    """The nearest-rank percentile (a wait some family actually had); None of none."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[max(math.ceil(rank / 100 * len(ordered)) - 1, 0)]
+
+
+@dataclass(frozen=True)
+class TrainingFigures:
+    """A training event's invitations, answers and attendance (her office's part; admins: all)."""
+
+    event: Event
+    invited: int  # every family invited, whatever her answer
+    going: int
+    not_going: int
+    no_answer: int
+    waitlisted: int
+    attended: int
+
+
+@dataclass(frozen=True)
+class ChannelOutcomes:
+    channel: str  # NO_CHANNEL: not sent on any yet
+    counts: dict[str, int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    now: datetime
+    weeks: list[datetime]  # each week's start, oldest first; the last ends now
+    offices: list[OfficeFigures]  # her office's; admins: the offices together first, then each
+    trainings: list[TrainingFigures]
+    deliveries: list[ChannelOutcomes]
+
+    @property
+    def figures(self) -> OfficeFigures:
+        """Her office's, or every office's together."""
+        return self.offices[0]
+
+    @property
+    def compared(self) -> list[OfficeFigures]:
+        """Each office apart, for admins to compare side by side (empty for an office's staff)."""
+        return self.offices[1:]
+
+
+def week_starts(now: datetime, weeks: int = WEEKS) -> list[datetime]:
+    return [now - timedelta(days=7 * (weeks - index)) for index in range(weeks)]
+
+
+def figures(session: Session, actor: Actor, now: datetime) -> Dashboard:
+    """Her office's dashboard (admins: every office's, and the offices together)."""
+    scope = rights(session, actor).scope
+    weeks = week_starts(now)
+    every = offices.every_office(session)
+    registered = dashboard.registrations(
+        session, [office.code for office in every if scope is None or office.code == scope], weeks, now
+    )
+    waiting = dashboard.waiting(session, scope)
+    pipeline = dashboard.canteen_pipeline(session, scope, now)
+    opened, waits = threads.measured(session, scope, now - RECENT)
+    each = [
+        OfficeFigures(
+            office.code,
+            office.name_ar,
+            office.name_en,
+            registered.get(office.code, [0] * WEEKS),
+            waiting.get(office.code, Waiting(0, None)),
+            pipeline.get(office.code, Pipeline()),
+            opened.get(office.code, 0),
+            waits.get(office.code, []),
+        )
+        for office in every
+        if _shown(office.code, office.active, scope, registered)
+    ]
+    shown = each if scope is not None else [_together(each), *each]
+    return Dashboard(
+        now, weeks, shown, _trainings(session, actor, scope, now), _by_channel(session, scope, now)
+    )
+
+
+def _shown(code: str, active: bool, scope: str | None, registered: dict[str, list[int]]) -> bool:
+    """Her office alone; for admins, every office that is active or had registrations in these weeks."""
+    return code == scope if scope is not None else active or any(registered.get(code, ()))
+
+
+def _together(each: list[OfficeFigures]) -> OfficeFigures:
+    oldest = [figures.waiting.oldest for figures in each if figures.waiting.oldest is not None]
+    return OfficeFigures(
+        None,
+        "",  # the page names the offices together in her language
+        "",
+        [sum(week) for week in zip(*(figures.registrations for figures in each), strict=True)]
+        if each
+        else [0] * WEEKS,
+        Waiting(sum(figures.waiting.count for figures in each), min(oldest) if oldest else None),
+        Pipeline(
+            **{
+                name: sum(getattr(figures.pipeline, name) for figures in each)
+                for name in ("open", "applied", "shortlisted", "accepted", "rejected")
+            }
+        ),
+        sum(figures.open_questions for figures in each),
+        [wait for figures in each for wait in figures.first_answers],
+    )
+
+
+def _trainings(session: Session, actor: Actor, scope: str | None, now: datetime) -> list[TrainingFigures]:
+    found = events.upcoming(session, actor, now, ended_within=RECENT)
+    answers = dashboard.training_answers(session, [event.id for event in found], scope)
+    return [
+        TrainingFigures(
+            event,
+            (counted := answers[event.id]).invited + counted.going + counted.not_going + counted.waitlisted,
+            counted.going,
+            counted.not_going,
+            counted.invited,
+            counted.waitlisted,
+            counted.attended,
+        )
+        for event in found
+    ]
+
+
+def _by_channel(session: Session, scope: str | None, now: datetime) -> list[ChannelOutcomes]:
+    totals: dict[str, dict[str, int]] = {}
+    for channel, counts in dashboard.deliveries(session, scope, now - RECENT).items():
+        kept = totals.setdefault(channel, {})
+        for status, count in counts.items():
+            status = status if status != DeliveryStatus.SENDING else DeliveryStatus.PENDING
+            kept[status] = kept.get(status, 0) + count
+    order = {"telegram": 0, "whatsapp": 1, "terminal": 2, NO_CHANNEL: 3}
+    channels = sorted(totals, key=lambda channel: order.get(channel, 2))
+    return [ChannelOutcomes(channel, totals[channel]) for channel in channels]

@@ -1,0 +1,83 @@
+"""The dashboard's figures, each checked against a month of work the test makes (`support.dashboard`): an
+office's staff read their office's, admins every office's side by side and together."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from core.domain import StaffRole
+from office import dashboard
+from office.rights import Actor
+from storage.db import Database
+from storage.models import StaffMember
+from tests.support.builders import add_staff
+from tests.support.dashboard import HOUR, a_month_of_work
+from tests.support.people import Clock
+
+
+async def staff_actor(database: Database, login: str) -> Actor:
+    found = await database.run(lambda s: s.scalar(select(StaffMember.id).where(StaffMember.login == login)))
+    assert found is not None
+    return Actor.signed_in(found)
+
+
+async def test_an_offices_staff_read_their_offices_month(database: Database, clock: Clock) -> None:
+    await add_staff(database, clock, "sara", office="makkah")
+    await database.run(lambda s: a_month_of_work(s, clock.now))
+    sara = await staff_actor(database, "sara")
+    seen = await database.run(lambda s: dashboard.figures(s, sara, clock.now))
+
+    assert [office.code for office in seen.offices] == ["makkah"]  # hers alone
+    makkah = seen.figures
+    assert makkah.registrations == [0] * 10 + [2, 1]  # Noura and Fatimah 10 days ago, Fatima 2 days ago
+    assert makkah.registered == 3  # Mariam registered 100 days ago: before the twelve weeks
+    assert seen.weeks[0] == clock.now - timedelta(weeks=12)
+    assert makkah.waiting.count == 2  # Fatimah and Mariam; Noura was asked to correct something
+    assert makkah.waiting.oldest == clock.now - timedelta(days=100)  # Mariam's
+    pipeline = makkah.pipeline
+    assert (pipeline.open, pipeline.applied, pipeline.shortlisted, pipeline.accepted, pipeline.rejected) == (
+        1,
+        1,
+        1,
+        1,
+        1,
+    )  # fmt: skip (Fatima's withdrawn application is not counted)
+    assert makkah.open_questions == 1
+    assert makkah.median_first_answer == 2 * HOUR and makkah.slow_first_answer == 10 * HOUR
+
+    [training] = seen.trainings
+    assert (training.invited, training.going, training.waitlisted, training.not_going) == (4, 2, 1, 1)
+    assert (training.no_answer, training.attended) == (0, 1)
+
+    by_channel = {outcomes.channel: outcomes.counts for outcomes in seen.deliveries}
+    assert by_channel == {  # Al-Jumum's message and the one of 40 days ago are not hers, or not this month's
+        "telegram": {"sent": 1, "blocked": 1},
+        "whatsapp": {"sent": 1, "needs_template": 1},
+    }
+
+
+async def test_admins_compare_every_office_side_by_side_and_together(
+    database: Database, clock: Clock
+) -> None:
+    await add_staff(database, clock, "noura", role=StaffRole.ADMIN)
+    await database.run(lambda s: a_month_of_work(s, clock.now))
+    noura = await staff_actor(database, "noura")
+    seen = await database.run(lambda s: dashboard.figures(s, noura, clock.now))
+
+    together, compared = seen.figures, {office.code: office for office in seen.compared}
+    assert together.code is None
+    assert {"makkah", "jumum", "jeddah"} <= set(compared)
+    assert compared["jumum"].registrations[-1] == 1 and compared["jeddah"].registrations[-3] == 1
+    assert together.registrations[-3:] == [1, 2, 2]  # Jeddah's; Noura and Fatimah; Fatima and Maryam
+    assert compared["jumum"].waiting.count == 1 and together.waiting.count == 4  # Maryam, and Jeddah's Fatima
+    assert together.waiting.oldest == clock.now - timedelta(days=100)
+    assert compared["jumum"].pipeline.applied == 1 and together.pipeline.applied == 2
+    assert together.pipeline.rejected == 1 and together.pipeline.accepted == 1
+    assert together.pipeline.open == 2
+    assert compared["jumum"].median_first_answer == timedelta(minutes=30)
+    assert sorted(together.first_answers) == [timedelta(minutes=30), 2 * HOUR, 10 * HOUR]
+    assert together.median_first_answer == 2 * HOUR and together.slow_first_answer == 10 * HOUR
+    by_channel = {outcomes.channel: outcomes.counts for outcomes in seen.deliveries}
+    assert by_channel["telegram"] == {"sent": 2, "blocked": 1}  # Maryam's too

@@ -19,6 +19,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -118,34 +119,49 @@ async def signed_in(base: str, login: str) -> aiohttp.ClientSession:
 
 
 async def measure(url: str, label: str, families: int, repeat: int) -> None:
+    await seeded(url, label, families, lambda session: seed(session, families))
+    await fetch_pages(url, label, PAGES, repeat)
+
+
+async def seeded(url: str, label: str, families: int, fill: Callable[[Session], None]) -> None:
+    """The database made, filled by `fill` (timed apart), and analysed as autovacuum soon would."""
     database = Database(url)
     try:
         await database.migrate()
         started = time.perf_counter()
-        await database.run(lambda s: seed(s, families))
+        await database.run(fill)
         print(f"{label:<10}  seeded {families:,} families in {time.perf_counter() - started:.1f} s")
         if url.startswith("postgresql"):  # what autovacuum does soon after such a load: the planner's figures
             await database.run(lambda s: s.execute(text("ANALYZE")))
     finally:
         await database.dispose()
-    service = Service(Settings(_env_file=None, database_url=url, http_port=0), role=Role.WEB, run_jobs=False)
+
+
+async def fetch_pages(
+    url: str, label: str, pages: list[tuple[str, str]], repeat: int, now: datetime | None = None
+) -> None:
+    """The web process started on the database; each (who, address) fetched `repeat` times by that staff
+    member, signed in, after one unmeasured fetch: its median and slowest said."""
+    clock = (lambda: now) if now is not None else (lambda: datetime.now(UTC))
+    settings = Settings(_env_file=None, database_url=url, http_port=0)
+    service = Service(settings, role=Role.WEB, run_jobs=False, clock=clock)
     await service.start()
     base = f"http://127.0.0.1:{service.port}"
     sessions = {who: await signed_in(base, who) for who in ("staff", "admin")}
     try:
-        for who, path in PAGES:
+        for who, path in pages:
             http = sessions[who]
             timings = []
             for attempt in range(repeat + 1):
                 started = time.perf_counter()
                 async with http.get(URL(base + path, encoded=False)) as page:
                     assert page.status == 200, (path, page.status)
-                    await page.read()
+                    body = await page.read()
                 if attempt:  # the first warms the caches
                     timings.append((time.perf_counter() - started) * 1000)
             print(
-                f"{label:<10}  {who:<5}  {path:<58}  median {statistics.median(timings):6.1f} ms"
-                f"  slowest {max(timings):6.1f} ms"
+                f"{label:<10}  {who:<5}  {path:<58} {len(body) // 1024:>4} KB  median "
+                f"{statistics.median(timings):6.1f} ms  slowest {max(timings):6.1f} ms"
             )
     finally:
         for http in sessions.values():
@@ -153,7 +169,11 @@ async def measure(url: str, label: str, families: int, repeat: int) -> None:
         await service.stop()
 
 
-async def main(families: int, repeat: int) -> None:
+Measure = Callable[[str, str, int, int], Awaitable[None]]  # (url, label, families, repeat)
+
+
+async def on_both_databases(measure: Measure, families: int, repeat: int) -> None:
+    """`measure` on SQLite (a file of its own), then PostgreSQL (a scratch database), the machine first."""
     load = ", ".join(f"{figure:.2f}" for figure in os.getloadavg())
     print(
         f"{families:,} families, Python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load average {load}"
@@ -164,9 +184,14 @@ async def main(families: int, repeat: int) -> None:
     await on_scratch_postgres("PostgreSQL", lambda url: measure(url, "PostgreSQL", families, repeat))
 
 
-if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+def run(measure: Measure, description: str | None) -> None:
+    """The benchmark run from the command line: --families and --repeat."""
+    parser = argparse.ArgumentParser(description=(description or "").split("\n", 1)[0])
     parser.add_argument("--families", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=15)
     arguments = parser.parse_args()
-    asyncio.run(main(arguments.families, arguments.repeat))
+    asyncio.run(on_both_databases(measure, arguments.families, arguments.repeat))
+
+
+if __name__ == "__main__":
+    run(measure, __doc__)

@@ -13,30 +13,18 @@ fetches, after one unmeasured fetch. The target is 300 ms.
 
 from __future__ import annotations
 
-import argparse
-import asyncio
-import os
-import statistics
 import sys
-import tempfile
-import time
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert, text
+from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from argon2 import PasswordHasher, profiles
 
-from bench.console_pages import NOW, OFFICES, seed, signed_in
-from bench.scratch_postgres import on_scratch_postgres
-from bot.service import Role, Service
-from bot.settings import Settings
-from office import passwords
-from storage.db import Database
+from bench.console_pages import NOW, OFFICES, fetch_pages, run, seed, seeded
 from storage.models import CanteenApplication, CanteenOpportunity, Delivery, Event, EventGuest, Thread
 
 STATUSES = ("sent", "sent", "sent", "blocked", "needs_template", "failed")
@@ -134,7 +122,7 @@ def a_month(session: Session, families: int) -> None:
         [
             {
                 "office_code": OFFICES[n % 4],
-                "family_id": n,
+                "family_id": 1 + n % families,
                 "channel": "telegram",
                 "address": str(9000 + n),
                 "status": "open" if n % 10 == 0 else "closed",
@@ -149,63 +137,13 @@ def a_month(session: Session, families: int) -> None:
 
 
 async def measure(url: str, label: str, families: int, repeat: int) -> None:
-    database = Database(url)
-    try:
-        await database.migrate()
-        started = time.perf_counter()
-        await database.run(lambda s: seed(s, families))
-        await database.run(lambda s: a_month(s, families))
-        took = time.perf_counter() - started
-        print(f"{label:<10}  seeded {families:,} families and their month in {took:.1f} s")
-        if url.startswith("postgresql"):  # what autovacuum does soon after such a load: the planner's figures
-            await database.run(lambda s: s.execute(text("ANALYZE")))
-    finally:
-        await database.dispose()
-    service = Service(
-        Settings(_env_file=None, database_url=url, http_port=0),
-        role=Role.WEB,
-        run_jobs=False,
-        clock=lambda: NOW,
-    )
-    await service.start()
-    base = f"http://127.0.0.1:{service.port}"
-    sessions = {who: await signed_in(base, who) for who in ("staff", "admin")}
-    try:
-        for who in ("staff", "admin"):
-            http = sessions[who]
-            timings = []
-            for attempt in range(repeat + 1):
-                started = time.perf_counter()
-                async with http.get(base + "/console/") as page:
-                    assert page.status == 200, page.status
-                    body = await page.read()
-                if attempt:  # the first warms the caches
-                    timings.append((time.perf_counter() - started) * 1000)
-            size = len(body) // 1024
-            print(
-                f"{label:<10}  {who:<5}  /console/ ({size} KB)  median {statistics.median(timings):6.1f} ms"
-                f"  slowest {max(timings):6.1f} ms"
-            )
-    finally:
-        for http in sessions.values():
-            await http.close()
-        await service.stop()
+    def fill(session: Session) -> None:
+        seed(session, families)
+        a_month(session, families)
 
-
-async def main(families: int, repeat: int) -> None:
-    load = ", ".join(f"{figure:.2f}" for figure in os.getloadavg())
-    print(
-        f"{families:,} families, Python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load average {load}"
-    )
-    passwords.use(PasswordHasher.from_parameters(profiles.CHEAPEST))  # sign-in is not what is measured
-    with tempfile.TemporaryDirectory() as directory:
-        await measure(f"sqlite:///{Path(directory) / 'usar.db'}", "SQLite", families, repeat)
-    await on_scratch_postgres("PostgreSQL", lambda url: measure(url, "PostgreSQL", families, repeat))
+    await seeded(url, label, families, fill)
+    await fetch_pages(url, label, [("staff", "/console/"), ("admin", "/console/")], repeat, NOW)
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--families", type=int, default=100_000)
-    parser.add_argument("--repeat", type=int, default=15)
-    arguments = parser.parse_args()
-    asyncio.run(main(arguments.families, arguments.repeat))
+    run(measure, __doc__)

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from console import views
 from console.context import Notice, console_of, said, signed_in_as, told
-from console.forms import NotSent, Sent, file_sent, number, people_download, redirect_saying
+from console.forms import NotSent, Sent, back_to, file_sent, number, people_download, redirect_saying
 from core.dates import RIYADH, parse_day, parse_deadline
 from core.domain import ApplicationStatus, SchoolStage
 from core.i18n import N_, _
@@ -75,19 +75,10 @@ def add_routes(router: web.UrlDispatcher) -> None:
     )
     router.add_get("/canteens/applications/{application:[0-9]{1,9}}", application_page, name="application")
     router.add_post("/canteens/applications/{application:[0-9]{1,9}}", decide, name="decide")
-    for action in ("/close", "/reopen", "/applicants"):  # reloaded, or her language switched, after a POST
-        router.add_get(one + action, back_to_opportunity)
-    router.add_get("/canteens/check", back_to_canteens)
-    router.add_get("/canteens/import", back_to_canteens)
-
-
-async def back_to_opportunity(request: web.Request) -> web.StreamResponse:
-    page = request.app.router["opportunity"].url_for(opportunity=request.match_info["opportunity"])
-    raise web.HTTPSeeOther(page)
-
-
-async def back_to_canteens(request: web.Request) -> web.StreamResponse:
-    raise web.HTTPSeeOther(request.app.router["canteens"].url_for())
+    for action in ("/close", "/reopen", "/applicants"):
+        router.add_get(one + action, back_to("opportunity", "opportunity"))
+    for action in ("/canteens/check", "/canteens/import"):
+        router.add_get(action, back_to("canteens"))
 
 
 async def canteens_page(
@@ -239,14 +230,15 @@ class Typed:
             }
         )
 
-    def opportunity(self, office_code: str) -> NewOpportunity:
-        """The opportunity she describes; Refused, field by field, for what cannot be read."""
+    def opportunity(self, office_code: str) -> tuple[NewOpportunity, list[Problem]]:
+        """The opportunity she describes, and what in it could not be read, field by field (a number, a
+        day): what is missing stands in for itself, for the office action to say the rest at once."""
         form, wrong = self.form, list[Problem]()
         numbers = {}
         for name in ("students", "places"):
-            numbers[name] = number(form[name].strip(), 6)
+            numbers[name] = number(form[name].strip(), 9)
             if numbers[name] is None:
-                wrong.append(Problem(name, _("a whole number")))
+                wrong.append(Problem(name, _("Write the number in digits, like 120.")))
         starts_on, deadline = parse_day(form["start"]), parse_deadline(form["deadline"])
         if starts_on is None:
             wrong.append(Problem("start", _("Give the day it starts.")))
@@ -254,19 +246,26 @@ class Typed:
             wrong.append(Problem("deadline", _("Give the last day to apply.")))
         if form["gender"] not in ("girls", "boys"):
             wrong.append(Problem("gender", _("girls or boys (بنات أو بنين)")))
-        if wrong or starts_on is None or deadline is None:
-            raise Refused(wrong)
         return NewOpportunity(
             school_name=" ".join(form["school"].split()),
             stage=form["stage"],
             girls=form["gender"] == "girls",
             district=" ".join(form["district"].split()),
             office_code=office_code,
-            students=numbers["students"] or 0,
-            starts_on=starts_on,
-            deadline=deadline,
-            places=numbers["places"] or 0,
+            students=numbers["students"] or 1,
+            starts_on=starts_on or date.max,
+            deadline=deadline or datetime.max.replace(tzinfo=RIYADH),
+            places=numbers["places"] or 1,
             requirements=form["requirements"].strip(),
+        ), wrong
+
+
+def _every_problem(session: Session, new: NewOpportunity, unread: list[Problem], now: datetime) -> None:
+    """Refused with what could not be read and what the office action refuses in the rest, all at once."""
+    if unread:
+        named = {problem.field for problem in unread}
+        raise Refused(
+            unread + [found for found in canteens.check(session, new, now) if found.field not in named]
         )
 
 
@@ -305,9 +304,14 @@ async def new_opportunity_page(request: web.Request) -> web.StreamResponse:
 async def publish(request: web.Request) -> web.StreamResponse:
     console, who = console_of(request), signed_in_as(request)
     typed, now = Typed.of(await request.post()), console.clock()
+    new, unread = typed.opportunity(typed.form["office"] or who.office_code or "")
+
+    def published(session: Session) -> CanteenOpportunity:
+        _every_problem(session, new, unread, now)
+        return canteens.publish(session, who.actor, new, now)
+
     try:
-        new = typed.opportunity(typed.form["office"] or who.office_code or "")
-        made = await console.database.run(lambda s: canteens.publish(s, who.actor, new, now))
+        made = await console.database.run(published)
     except Refused as refused:
         return await _form_page(request, typed, refused=refused)
     page = request.app.router["opportunity"].url_for(opportunity=str(made.id))
@@ -319,9 +323,8 @@ async def change_page(request: web.Request) -> web.StreamResponse:
     asked = int(request.match_info["opportunity"])
     found = await console.database.run(lambda s: canteens.opportunity(s, who.actor, asked))
     if not found.is_open(console.clock()):
-        return await opportunity_page(
-            request, problem=_("That opportunity is closed: it can no longer be changed.")
-        )
+        problem = _("Applications to it are closed: open them again to change it.")
+        return await opportunity_page(request, problem=problem)
     return await _form_page(request, Typed.of_opportunity(found), found)
 
 
@@ -333,8 +336,10 @@ async def change(request: web.Request) -> web.StreamResponse:
     found = await console.database.run(lambda s: canteens.opportunity(s, who.actor, asked))
     typed = Typed({**Typed.of_opportunity(found).form, **Typed.of(posted).form, **_fixed(found)})
     page = request.app.router["opportunity"].url_for(opportunity=str(asked))
+    new, unread = typed.opportunity(found.office_code)
     try:
-        new = typed.opportunity(found.office_code)
+        if unread:
+            await console.database.run(lambda s: _every_problem(s, new, unread, now))
         changes = {
             name: getattr(new, name)
             for name in canteens.CHANGEABLE

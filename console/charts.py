@@ -13,6 +13,7 @@ WIDTH = 640
 ROW = 30  # a horizontal bar's height, with its gap
 LABELS = 200  # room for a horizontal bar's label
 PAD = 8
+LONGEST_LABEL = 24  # characters of a horizontal bar's label that fit its room; longer ones end in "…"
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,9 @@ def columns(title: str, values: Sequence[int], labels: Sequence[str], *, rtl: bo
         centre = x + slot / 2
         if value:
             chart.texts.append(Text(centre, bottom - tall - 4, str(value), "middle", "value"))
-        chart.texts.append(Text(centre, bottom + 18, label, "middle"))
+        # Every other label is left out on a narrow screen (the stylesheet's "minor"), the newest kept.
+        minor = (len(values) - 1 - index) % 2 == 1
+        chart.texts.append(Text(centre, bottom + 18, label, "middle", "label minor" if minor else "label"))
     return chart
 
 
@@ -82,8 +85,9 @@ def stacked(title: str, rows: Sequence[tuple[str, Sequence[Part]]], *, rtl: bool
     largest = max([sum(part.value for part in parts) for _label, parts in rows] + [1])
     for index, (label, parts) in enumerate(rows):
         y = PAD + index * ROW
+        shown = label if len(label) <= LONGEST_LABEL else label[: LONGEST_LABEL - 1].rstrip() + "…"
         chart.texts.append(
-            Text(WIDTH - PAD if rtl else PAD, y + ROW * 0.55, label, "end" if rtl else "start")
+            Text(WIDTH - PAD if rtl else PAD, y + ROW * 0.55, shown, "end" if rtl else "start")
         )
         done = 0.0
         for part in parts:

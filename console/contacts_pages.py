@@ -8,7 +8,7 @@ from aiohttp import web
 
 from console import views
 from console.context import Notice, console_of, said, signed_in_as, told
-from console.forms import NotSent, Sent, file_sent, redirect_saying
+from console.forms import NotSent, Sent, back_to, file_sent, redirect_saying
 from core.i18n import N_, _
 from office import contacts, uploads
 from office.errors import RejectedFile
@@ -24,12 +24,8 @@ def add_routes(router: web.UrlDispatcher) -> None:
     router.add_post("/lists/check", check_list, name="check_list")
     router.add_post("/lists/import", import_list, name="import_list")
     router.add_post("/lists/{contact:[0-9]{1,9}}/remove", remove_contact, name="remove_contact")
-    for action in ("/lists/check", "/lists/import"):  # reloaded, or her language switched, after a POST
-        router.add_get(action, back_to_lists)
-
-
-async def back_to_lists(request: web.Request) -> web.StreamResponse:
-    raise web.HTTPSeeOther(request.app.router["lists"].url_for())
+    for action in ("/lists/check", "/lists/import"):
+        router.add_get(action, back_to("lists"))
 
 
 async def lists_page(request: web.Request, checked: dict[str, object] | None = None) -> web.StreamResponse:

@@ -25,12 +25,12 @@ from office.dashboard import OUTCOMES, Dashboard, OfficeFigures
 from office.words import MESSAGE_OUTCOMES, said
 from storage.dashboard import NO_CHANNEL
 
-TABLES = ("registrations", "offices", "trainings", "messages")
+TABLES = ("registrations", "offices", "trainings", "canteens", "messages")
 OUTCOME_KINDS = {  # each delivery status's colour in the charts (the stylesheet's classes)
     "sent": "ok",
     "needs_template": "warn",
     "blocked": "bad",
-    "failed": "bad",
+    "failed": "failed",
     "pending": "wait",
     "cancelled": "muted",
 }
@@ -108,7 +108,7 @@ def _reads(figures: OfficeFigures, what: str) -> str | int:
 def offices(found: Dashboard, language: str) -> Table:
     return Table(
         "offices",
-        ["", *(_office(figures, language) for figures in found.offices)],
+        [_("Figure"), *(_office(figures, language) for figures in found.offices)],
         [[str(words), *(_reads(figures, what) for figures in found.offices)] for words, what in SUMMARY],
     )
 
@@ -161,7 +161,29 @@ def messages(found: Dashboard, language: str) -> Table:
     )
 
 
-BUILDERS = {"registrations": registrations, "offices": offices, "trainings": trainings, "messages": messages}
+def canteens(found: Dashboard, language: str) -> Table:
+    """The canteen pipeline as it stands now (her office's; admins: every office's together)."""
+    pipeline = found.figures.pipeline
+    return Table(
+        "canteens",
+        [_("Canteens now"), _office(found.figures, language)],
+        [
+            [_("Opportunities open"), pipeline.open],
+            [_("Applications not decided yet"), pipeline.applied],
+            [_("Shortlisted"), pipeline.shortlisted],
+            [_("Accepted"), pipeline.accepted],
+            [_("Rejected"), pipeline.rejected],
+        ],
+    )
+
+
+BUILDERS = {
+    "registrations": registrations,
+    "offices": offices,
+    "trainings": trainings,
+    "canteens": canteens,
+    "messages": messages,
+}
 
 
 def _charts(found: Dashboard, language: str) -> dict[str, charts.Chart]:
@@ -198,6 +220,7 @@ def _charts(found: Dashboard, language: str) -> dict[str, charts.Chart]:
                 (_("Applications not decided yet"), pipeline.applied),
                 (_("Shortlisted"), pipeline.shortlisted),
                 (_("Accepted"), pipeline.accepted),
+                (_("Rejected"), pipeline.rejected),
             ],
             rtl=rtl,
         ),

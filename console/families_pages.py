@@ -11,7 +11,7 @@ from multidict import MultiDict, MultiMapping
 
 from console import views
 from console.context import Notice, console_of, said, signed_in_as
-from console.forms import download, next_page, number, redirect_saying
+from console.forms import back_to, download, next_page, number, redirect_saying
 from core.dates import short_day
 from core.domain import Product
 from core.i18n import N_, _
@@ -38,9 +38,9 @@ def add_routes(router: web.UrlDispatcher) -> None:
     router.add_post("/families/export", export_families, name="export_families")
     router.add_get("/families/{family:[0-9]{1,9}}", family_page, name="family")
     router.add_post("/families/{family:[0-9]{1,9}}/reveal", reveal_national_id, name="reveal")
-    router.add_get("/families/{family:[0-9]{1,9}}/reveal", to_family_page)
+    router.add_get("/families/{family:[0-9]{1,9}}/reveal", back_to("family", "family"))
     router.add_post("/families/{family:[0-9]{1,9}}/verification", change_verification, name="verification")
-    router.add_get("/families/{family:[0-9]{1,9}}/verification", to_family_page)
+    router.add_get("/families/{family:[0-9]{1,9}}/verification", back_to("family", "family"))
 
 
 def _choice(value: str | None) -> bool | None:
@@ -81,14 +81,15 @@ async def families_list(
     who = signed_in_as(request)
     segment = Audience(
         offices=tuple(code for code in asked.getall("office", []) if code),
-        verified=_choice(asked.get("verified")),
+        verified=False if asked.get("verified") == "waiting" else _choice(asked.get("verified")),
         canteen_interest=_choice(asked.get("canteen")),
         health_certificate=_choice(asked.get("certificate")),
         products=tuple(product for product in asked.getall("product", []) if product in PRODUCTS),
         channel=asked.get("channel") if asked.get("channel") in CHANNELS else None,
     )
     reach = Reach(asked["reach"]) if asked.get("reach") in set(Reach) else None
-    asked_to_correct = asked.get("verified") == "correction"
+    # Waiting for her office (not those it asked to correct something: they wait for her), or asked to.
+    correction = {"correction": True, "waiting": False}.get(asked.get("verified", ""))
     order = Order(asked["order"]) if asked.get("order") in set(Order) else Order.NEWEST
     page = number(asked.get("page")) or 1
     found = None
@@ -103,7 +104,7 @@ async def families_list(
                 reach,
                 order,
                 min(page, 100_000),
-                asked_to_correct=asked_to_correct,
+                correction=correction,
             )
         )
     except Refused as refused:
@@ -174,11 +175,6 @@ async def _family_page(
 
 async def family_page(request: web.Request) -> web.StreamResponse:
     return await _family_page(request)
-
-
-async def to_family_page(request: web.Request) -> web.StreamResponse:
-    """An action's address opened again (Back, a new tab, another language): her page, and nothing done."""
-    raise web.HTTPSeeOther(request.app.router["family"].url_for(family=str(_family_id(request))))
 
 
 async def reveal_national_id(request: web.Request) -> web.StreamResponse:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import tempfile
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from io import StringIO
@@ -55,6 +55,17 @@ def next_page(request: web.Request, given: object) -> str:
     if wanted.host != ANYWHERE.host or not wanted.path.startswith(home_url):
         return home_url
     return str(wanted.relative())
+
+
+def back_to(page: str, key: str | None = None) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+    """A handler for an action's address opened in the browser (its result page reloaded, or her language
+    switched after it): the page named `page`, of the thing the address names by `key`, if it has one."""
+
+    async def handler(request: web.Request) -> web.StreamResponse:
+        route = request.app.router[page]
+        raise web.HTTPSeeOther(route.url_for(**({key: request.match_info[key]} if key else {})))
+
+    return handler
 
 
 def redirect_saying(request: web.Request, location: str | URL, notice: Notice) -> web.HTTPSeeOther:

@@ -29,6 +29,7 @@ from console.forms import (
     PRODUCTS,
     NotSent,
     audience_of,
+    back_to,
     file_sent,
     number,
     people_download,
@@ -85,12 +86,7 @@ def add_routes(router: web.UrlDispatcher) -> None:
     router.add_get(one + "/calendar.ics", calendar_file, name="training_calendar")
     router.add_post(one + "/guests", export_guests, name="export_guests")
     for action in ("/cancel", "/attendance", "/walk-ins", "/attendance-file", "/thank", "/guests"):
-        router.add_get(one + action, back_to_training)  # reloaded, or her language switched, after a POST
-
-
-async def back_to_training(request: web.Request) -> web.StreamResponse:
-    """An action's address opened in the browser (the page after a search reloaded, say): its training."""
-    raise web.HTTPSeeOther(_training_url(request, int(request.match_info["event"])))
+        router.add_get(one + action, back_to("training", "event"))
 
 
 async def trainings_page(request: web.Request) -> web.StreamResponse:

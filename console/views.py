@@ -106,8 +106,8 @@ def duration(delta: timedelta) -> str:
 
 
 CHANNEL_NAMES: dict[str, LazyText | str] = {
-    "telegram": "Telegram",
-    "whatsapp": "WhatsApp",
+    "telegram": N_("Telegram"),
+    "whatsapp": N_("WhatsApp"),
     "terminal": N_("the terminal chat"),
 }
 
@@ -174,6 +174,7 @@ FILTERS.update(
         "stage": _words(words.ANNOUNCEMENT_STAGES),
         "long_time": long_time,
         "clock": short_time,
+        "day": long_date,
         "short_stamp": lambda moment: f"\u2066{short_stamp(moment)}\u2069",  # kept left to right
     }
 )

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields, replace
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from babel.dates import format_date
+from babel.lists import format_list
 from sqlalchemy.orm import Session
 
 from core.dates import parse_day, parse_deadline, short_time
@@ -23,9 +24,10 @@ from office.audit import action, record
 from office.errors import NotAllowed, NotFound, OfficeError, Problem, Refused, RejectedFile, too_long
 from office.offices import by_any_name as office_names
 from office.offices import codes as office_codes
+from office.offices import listing as every_office
 from office.rights import Actor, Rights, rights
 from office.tables import Line
-from office.words import APPLICATION_STATUSES, said
+from office.words import APPLICATION_STATUSES, STAGES, said
 from storage import beneficiaries, canteens
 from storage.canteens import Applicant, Applied, Decided, Decision, NewOpportunity
 from storage.models import Beneficiary, CanteenApplication, CanteenOpportunity
@@ -49,7 +51,9 @@ STAGE_NAMES = {
     for name, stage in (
         *((stage.value, stage.value) for stage in SchoolStage),
         ("روضة", "kindergarten"),
+        ("روضة أطفال", "kindergarten"),
         ("رياض أطفال", "kindergarten"),
+        ("رياض الأطفال", "kindergarten"),
         ("ابتدائي", "primary"),
         ("ابتدائية", "primary"),
         ("متوسط", "intermediate"),
@@ -69,18 +73,22 @@ class NeedsConfirmation(OfficeError):
 
 
 def problems(
-    new: NewOpportunity, now: datetime, known_offices: Sequence[str], *, check_dates: bool = True
+    new: NewOpportunity,
+    now: datetime,
+    known_offices: Sequence[str],
+    *,
+    check_dates: bool = True,
+    office_names: Mapping[str, str] | None = None,  # each office's name in her language, to say them
 ) -> list[Problem]:
     """What makes an opportunity unusable; empty when it is fine."""
     found = []
     if not new.school_name.strip():
-        found.append(Problem("school", _("empty")))
+        found.append(Problem("school", _("Write the school's name.")))
     if new.stage not in {stage.value for stage in SchoolStage}:
-        found.append(
-            Problem("stage", _("one of %(stages)s", stages=", ".join(stage.value for stage in SchoolStage)))
-        )
+        stages = format_list([said(STAGES, stage.value) for stage in SchoolStage], "or", current_language())
+        found.append(Problem("stage", _("one of %(stages)s", stages=stages)))
     if not new.district.strip():
-        found.append(Problem("district", _("empty")))
+        found.append(Problem("district", _("Write its district.")))
     if new.office_code not in known_offices:
         found.append(
             Problem(
@@ -88,7 +96,9 @@ def problems(
                 _(
                     "unknown office “%(office)s”; the offices are: %(known)s",
                     office=new.office_code,
-                    known=", ".join(known_offices),
+                    known=format_list(list(office_names.values()), locale=current_language())
+                    if office_names
+                    else ", ".join(known_offices),
                 ),
             )
         )
@@ -179,6 +189,16 @@ def application_file(session: Session, actor: Actor, number: int) -> Application
     )
 
 
+def check(session: Session, new: NewOpportunity, now: datetime) -> list[Problem]:
+    """What publishing `new` would refuse in it (a form says it all at once, with what it could not read)."""
+    return problems(new, now, office_codes(session), office_names=_names(session))
+
+
+def _names(session: Session) -> dict[str, str]:
+    language = current_language()
+    return {office.code: office.name(language) for office in every_office(session)}
+
+
 def _may_publish_for(by: Rights, office_code: str) -> None:
     if not by.sees(office_code):
         raise NotAllowed(_("Staff of an office can only publish for their own office."))
@@ -188,7 +208,7 @@ def _may_publish_for(by: Rights, office_code: str) -> None:
 def publish(session: Session, actor: Actor, new: NewOpportunity, now: datetime) -> CanteenOpportunity:
     by = rights(session, actor)
     _may_publish_for(by, new.office_code)
-    found = problems(new, now, office_codes(session))
+    found = problems(new, now, office_codes(session), office_names=_names(session))
     if found:
         raise Refused(found)
     return _published(session, by, new, now)
@@ -228,16 +248,30 @@ def checked_file(
     names = office_names(session)
     bad: list[tuple[int, str]] = []
     found: list[NewOpportunity] = []
+    published = {_same(each): each.id for each in canteens.of_office(session, by.scope)}
+    seen: dict[tuple[str, str, date], int] = {}
     for line in lines:
-        new, wrong = _from_line(line, names, now, known)
+        new, wrong = _from_line(line, names, now, known, _names(session))
         if new is not None and not by.sees(new.office_code):
             wrong.append(Problem("office", _("you can only publish for your office")))
+        if new is not None and _same(new) in published:
+            number = published[_same(new)]
+            wrong.append(Problem("school", _("already published (opportunity %(number)s)", number=number)))
+        elif new is not None and _same(new) in seen:
+            wrong.append(Problem("school", _("the same as line %(line)s", line=seen[_same(new)])))
+        elif new is not None:
+            seen[_same(new)] = line.number
         bad += [(line.number, _in_her_words(problem)) for problem in wrong]
         if new is not None and not wrong:
             found.append(new)
     if bad:
         raise RejectedFile.at_lines(bad)
     return found
+
+
+def _same(opportunity: NewOpportunity | CanteenOpportunity) -> tuple[str, str, date]:
+    """What makes two opportunities one: the school (as spelt either way), its office, the day it starts."""
+    return fold(opportunity.school_name), opportunity.office_code, opportunity.starts_on
 
 
 def _in_her_words(problem: Problem) -> str:
@@ -249,7 +283,7 @@ def _in_her_words(problem: Problem) -> str:
 
 
 def _from_line(
-    line: Line, names: dict[str, str], now: datetime, known: list[str]
+    line: Line, names: dict[str, str], now: datetime, known: list[str], office_names: dict[str, str]
 ) -> tuple[NewOpportunity | None, list[Problem]]:
     values = line.values
     wrong: list[Problem] = []
@@ -274,7 +308,7 @@ def _from_line(
         return None, wrong
     new = NewOpportunity(
         school_name=values["school"],
-        stage=STAGE_NAMES.get(fold(values["stage"]), values["stage"]),
+        stage=STAGE_NAMES.get(_stage_named(values["stage"]), values["stage"]),
         girls=gender in GIRLS,
         district=values["district"],
         office_code=names.get(fold(values["office"]), values["office"]),
@@ -284,8 +318,18 @@ def _from_line(
         places=numbers.get("places", 1),
         requirements=values["requirements"],
     )
-    wrong += problems(new, now, known)
+    wrong += problems(new, now, known, office_names=office_names)
     return (None if wrong else new), wrong
+
+
+def _stage_named(written: str) -> str:
+    """A stage as lists write it, or as the console names it: «المرحلة الابتدائية», «مدرسة ابتدائية» and
+    «الابتدائية» are «ابتدائية»; "Primary school" is "primary"."""
+    folded = fold(written).removesuffix(" school")
+    for prefix in (fold("المرحلة"), fold("مرحلة"), fold("مدرسة")):
+        folded = folded.removeprefix(prefix + " ")
+    bare = folded.removeprefix(fold("ال"))
+    return bare if folded not in STAGE_NAMES and bare in STAGE_NAMES else folded
 
 
 @action

@@ -1,8 +1,9 @@
-"""The console's home page in numbers: how an office's week went. Registrations in each of the last twelve
-weeks and those waiting for verification (with the oldest); invitations, answers and attendance of each
-training event to come or of the last 30 days; the canteen pipeline; what became of the messages to its
-families in the last 30 days, by channel; questions open now and how long families waited for a first
-answer (median and 90th percentile, over the questions of the last 30 days).
+"""The console's home page in numbers: how an office's month went. Registrations in each of the last twelve
+weeks (Sunday to Saturday, in Riyadh; this one up to now) and those waiting for verification (with the
+oldest); invitations, answers and attendance of each training event to come or of the last 30 days; the
+canteen pipeline as it stands; what became of the messages to its families in the last 30 days, by
+channel; questions open now and how long families waited for a first answer (median and 90th percentile,
+over the questions of the last 30 days).
 
 An office's staff read their office's figures; admins read every office's side by side, and the offices
 together. Nothing here names a family.
@@ -16,6 +17,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
+from core.dates import RIYADH
 from core.domain import DeliveryStatus
 from office import events
 from office.rights import Actor, rights
@@ -116,7 +118,13 @@ class Dashboard:
 
 
 def week_starts(now: datetime, weeks: int = WEEKS) -> list[datetime]:
-    return [now - timedelta(days=7 * (weeks - index)) for index in range(weeks)]
+    """Each week's start, oldest first: Sunday at midnight in Riyadh, as the Saudi week starts; the last is
+    this week's, which ends now."""
+    local = now.astimezone(RIYADH)
+    sunday = (local - timedelta(days=(local.weekday() + 1) % 7)).replace(
+        hour=0, minute=0, second=0, microsecond=0
+    )
+    return [sunday - timedelta(days=7 * (weeks - 1 - index)) for index in range(weeks)]
 
 
 def figures(session: Session, actor: Actor, now: datetime) -> Dashboard:

@@ -453,7 +453,7 @@ def listing(
     order: Order = Order.NEWEST,
     page: int = 1,
     *,
-    asked_to_correct: bool = False,
+    correction: bool | None = None,
 ) -> FamilyPage:
     """A page of the registered families she may see (a staff member: her office's, whatever was asked),
     found by what she typed: part of a name (spelt as families spell it), the last four digits of an ID,
@@ -461,9 +461,7 @@ def listing(
     scope = rights(session, actor).scope
     if scope is not None:
         segment = replace(segment, offices=(scope,))
-    search = replace(
-        _typed(typed), segment=segment, reach=reach, order=order, asked_to_correct=asked_to_correct
-    )
+    search = replace(_typed(typed), segment=segment, reach=reach, order=order, correction=correction)
     page = max(page, 1)
     found, total = beneficiaries.search(session, search, (page - 1) * PAGE, PAGE)
     if not found and page > 1:  # past the end (the list got shorter, say as she verified its last page)

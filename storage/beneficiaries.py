@@ -361,7 +361,7 @@ class Search:
     national_id: str | None = None
     mobile: str | None = None
     reach: Reach | None = None
-    asked_to_correct: bool = False  # only those her office asked to correct their registration
+    correction: bool | None = None  # True: only those her office asked to correct it; False: none of them
     order: Order = Order.NEWEST
 
 
@@ -386,8 +386,10 @@ def _found(search: Search) -> list[ColumnElement[bool]]:
         conditions.append(Beneficiary.national_id == search.national_id)
     if search.mobile is not None:
         conditions.append(Beneficiary.mobile == search.mobile)
-    if search.asked_to_correct:
+    if search.correction is True:
         conditions.append(Beneficiary.correction_asked_at.is_not(None))
+    elif search.correction is False:
+        conditions.append(Beneficiary.correction_asked_at.is_(None))
     if search.reach is Reach.STOPPED:
         conditions.append(Beneficiary.opted_out_at.is_not(None))
     elif search.reach is Reach.BLOCKED:

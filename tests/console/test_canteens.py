@@ -5,6 +5,7 @@ confirmed first and told to her; another office's refused."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
@@ -121,7 +122,7 @@ async def test_sara_publishes_an_opportunity_changes_closes_and_reopens_it_then_
         await page.fill("input[name=deadline]", day_in(clock, 10))
         await page.click("button:has-text('نشر')")
         beside = page.locator("label:has(input[name=places]) .field-problem")
-        assert await beside.inner_text() == "عدد صحيح"
+        assert await beside.inner_text() == "اكتبي العدد بالأرقام، مثل 120."
         assert await page.input_value("input[name=school]") == "متوسطة العزيزية للبنات"  # kept
         await screenshot(page, "opportunity-form-ar")
         await page.fill("input[name=places]", "2")
@@ -155,7 +156,7 @@ async def test_sara_publishes_an_opportunity_changes_closes_and_reopens_it_then_
 
 
 LIST = """school,stage,gender,district,office,students,start,deadline,places,الشروط
-ابتدائية النسيم,ابتدائي,بنات,النسيم,مكة المكرمة,300,{start},{deadline},2,
+ابتدائية النسيم,المرحلة الابتدائية,بنات,النسيم,مكة المكرمة,300,{start},{deadline},2,
 متوسطة الشوقية,متوسطة,بنين,الشوقية,makkah,500,{start},{deadline},1,شهادة صحية
 """
 
@@ -183,4 +184,30 @@ async def test_a_list_of_opportunities_is_checked_line_by_line_then_published(
         await screenshot(page, "canteens-list-checked-ar")
         await page.click("#import button.primary")
         assert "نُشرت فرصتان" in await page.locator("[role=status]").inner_text()
+        await page.set_input_files("#import input[type=file]", str(good))  # the same list again
+        await page.click("#import button:has-text('فحص القائمة')")
+        await page.locator("table.bad-lines").wait_for()
+        lines = await page.locator("table.bad-lines tbody tr").all_inner_texts()
+        assert len(lines) == 2 and all("منشورة من قبل" in line for line in lines), lines
     assert len(await database.run(lambda s: canteens.listing(s, OPERATOR))) == 3
+
+
+async def test_a_form_with_several_mistakes_says_each_beside_its_field_and_publishes_nothing(
+    console: Service, database: Database, clock: Clock
+) -> None:
+    async with visitor(console) as sara:
+        await sara.signs_in("sara")
+        await sara.get("/console/canteens/new")
+        form = {"csrf": sara.form_token(), "school": " ", "stage": "", "gender": "girls", "district": "الحي",
+                "office": "makkah", "students": "٤٠٠", "places": "اثنين", "start": day_in(clock, 10),
+                "deadline": day_in(clock, 20)}  # fmt: skip
+        await sara.post("/console/canteens", form)
+        assert sara.status == 400
+        beside = re.findall(r'class="field-problem" role="alert">([^<]*)<', sara.text)
+        assert beside == [
+            "اكتبي اسم المدرسة.",
+            "إحدى المراحل: روضة أطفال أو مدرسة ابتدائية أو مدرسة متوسطة أو مدرسة ثانوية",
+            "اكتبي العدد بالأرقام، مثل 120.",
+            "يجب أن يُغلق التقديم قبل بدء المقصف (" + beside[3].split("(", 1)[1],
+        ]  # every mistake at once, in her words
+    assert len(await database.run(lambda s: canteens.listing(s, OPERATOR))) == 1

@@ -47,7 +47,7 @@ async def test_sara_reads_her_offices_month_and_downloads_its_numbers(console: S
         page = await sara.get("/console/")
         assert sara.status == 200
         offices = table(page, "offices")
-        assert offices[""] == ["مكة المكرمة"]  # hers alone
+        assert offices["البيان"] == ["مكة المكرمة"]  # hers alone
         assert offices["بانتظار التوثيق"] == ["2"]
         assert offices["الفرص المفتوحة للمقاصف"] == ["1"]
         assert offices["الأسئلة المفتوحة"] == ["1"]
@@ -59,13 +59,18 @@ async def test_sara_reads_her_offices_month_and_downloads_its_numbers(console: S
         [training] = trainings.values()
         assert training[1:] == ["4", "2", "1", "1", "0", "1"]  # invited, going, waiting, no, no answer, came
         messages = table(page, "messages")
-        assert messages["Telegram"][-1] == "2" and messages["WhatsApp"][-1] == "2"
+        assert messages["تيليجرام"][-1] == "2" and messages["واتساب"][-1] == "2"
         assert page.count("<rect ") >= 12  # a column a week
+
+        assert "?verified=waiting&amp;order=oldest" in page  # its link lists those it counts
+        listed = await sara.get("/console/families?verified=waiting&order=oldest")
+        assert "مريم حسن الشهري" in listed and "فاطمه علي الحربي" in listed
+        assert "نورة سعيد القرشي" not in listed  # asked to correct her registration: she is not waited for
 
         file = await sara.get("/console/dashboard/offices.csv")
         assert sara.headers["Content-Disposition"].startswith('attachment; filename="offices-')
         rows = list(csv.reader(StringIO(file.lstrip("\ufeff"))))
-        assert rows[0] == ["", "مكة المكرمة"] and ["بانتظار التوثيق", "2"] in rows
+        assert rows[0] == ["البيان", "مكة المكرمة"] and ["بانتظار التوثيق", "2"] in rows
         await sara.get("/console/dashboard/families.csv")
         assert sara.status == 404  # no such table
 
@@ -75,7 +80,7 @@ async def test_another_offices_staff_read_their_own_numbers_only(console: Servic
         await maryam.signs_in("maryam")
         page = await maryam.get("/console/")
         offices = table(page, "offices")
-        assert offices[""] == ["الجموم"] and offices["بانتظار التوثيق"] == ["1"]
+        assert offices["البيان"] == ["الجموم"] and offices["بانتظار التوثيق"] == ["1"]
         assert "سلامة الغذاء" not in page  # Makkah's training event
         file = await maryam.get("/console/dashboard/messages.csv")
         assert list(csv.reader(StringIO(file.lstrip("\ufeff"))))[1][-1] == "1"  # her one message

@@ -179,10 +179,10 @@ async def test_an_import_with_bad_lines_publishes_nothing(
     with pytest.raises(RejectedFile) as rejected:
         await run(database, clock, "import_file", argparse.Namespace(file=path, staff=None))
     assert rejected.value.problems == [
-        "line 3: stage: one of kindergarten, primary, intermediate, secondary",
+        "line 3: stage: one of Kindergarten, Primary school, Intermediate school, or Secondary school",
         "line 4: gender: girls or boys (بنات أو بنين)",
         "line 4: students: a whole number",
-        "line 4: office: unknown office “riyadh”; the offices are: makkah, jumum, jeddah",
+        "line 4: office: unknown office “riyadh”; the offices are: Makkah, Al-Jumum, and Jeddah",
         "line 6: deadline: That time has already passed.",
     ]
     assert await database.run(lambda s: canteens.of_office(s, None)) == []

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from core.dates import RIYADH
 from core.domain import StaffRole
 from office import dashboard
 from office.rights import Actor
@@ -31,9 +32,17 @@ async def test_an_offices_staff_read_their_offices_month(database: Database, clo
 
     assert [office.code for office in seen.offices] == ["makkah"]  # hers alone
     makkah = seen.figures
-    assert makkah.registrations == [0] * 10 + [2, 1]  # Noura and Fatimah 10 days ago, Fatima 2 days ago
+
+    def week_of(ago: timedelta) -> int:
+        return max(week for week, start in enumerate(seen.weeks) if start <= clock.now - ago)
+
+    expected = [0] * 12
+    for ago in (timedelta(days=10), timedelta(days=10), timedelta(days=2)):  # Noura, Fatimah; Fatima
+        expected[week_of(ago)] += 1
+    assert makkah.registrations == expected
     assert makkah.registered == 3  # Mariam registered 100 days ago: before the twelve weeks
-    assert seen.weeks[0] == clock.now - timedelta(weeks=12)
+    assert [start.astimezone(RIYADH).strftime("%A %H:%M") for start in seen.weeks[:2]] == ["Sunday 00:00"] * 2
+    assert seen.weeks[-1] <= clock.now < seen.weeks[-1] + timedelta(weeks=1)  # this week, up to now
     assert makkah.waiting.count == 2  # Fatimah and Mariam; Noura was asked to correct something
     assert makkah.waiting.oldest == clock.now - timedelta(days=100)  # Mariam's
     pipeline = makkah.pipeline
@@ -69,8 +78,11 @@ async def test_admins_compare_every_office_side_by_side_and_together(
     together, compared = seen.figures, {office.code: office for office in seen.compared}
     assert together.code is None
     assert {"makkah", "jumum", "jeddah"} <= set(compared)
-    assert compared["jumum"].registrations[-1] == 1 and compared["jeddah"].registrations[-3] == 1
-    assert together.registrations[-3:] == [1, 2, 2]  # Jeddah's; Noura and Fatimah; Fatima and Maryam
+    assert sum(compared["jumum"].registrations) == 1 and sum(compared["jeddah"].registrations) == 1
+    assert together.registrations == [
+        sum(office.registrations[week] for office in seen.compared) for week in range(12)
+    ]  # Jeddah's Fatima; Noura and Fatimah; Fatima and Maryam
+    assert together.registered == 5
     assert compared["jumum"].waiting.count == 1 and together.waiting.count == 4  # Maryam, and Jeddah's Fatima
     assert together.waiting.oldest == clock.now - timedelta(days=100)
     assert compared["jumum"].pipeline.applied == 1 and together.pipeline.applied == 2

@@ -197,7 +197,13 @@ async def decide(request: web.Request) -> web.StreamResponse:
 
 
 async def export_applicants(request: web.Request) -> web.StreamResponse:
-    return await people_download(request, "opportunity", "applicants", exports.applicants)
+    return await people_download(
+        request,
+        "opportunity",
+        "applicants",
+        exports.applicants,
+        lambda s, actor, number: canteens.opportunity(s, actor, number).school_name,
+    )
 
 
 # -- publishing one, or a list; changing one; closing and opening applications -----------------------------

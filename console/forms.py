@@ -13,6 +13,7 @@ from datetime import datetime
 from io import StringIO
 from pathlib import Path
 from typing import TextIO, TypeVar
+from urllib.parse import quote
 
 from aiohttp import BodyPartReader, web
 from multidict import MultiMapping
@@ -30,6 +31,7 @@ ANYWHERE = URL("http://console.invalid")  # what an address given is read agains
 LONGEST_PASSWORD = 1024  # characters: a longer one is not hashed (argon2 would take it, slowly)
 # An export of the people of one thing, by its number (`office.exports.guests`, `.applicants`).
 PeopleExport = Callable[[Session, Actor, int, TextIO, str, datetime], int]
+Titled = Callable[[Session, Actor, int], str]  # what a thing of that number is called, for her file's name
 PRODUCTS = tuple(product.value for product in Product)
 CHANNELS = ("telegram", "whatsapp")
 T = TypeVar("T")
@@ -76,25 +78,34 @@ def redirect_saying(request: web.Request, location: str | URL, notice: Notice) -
     return sent
 
 
-def download(name: str, written: StringIO) -> web.StreamResponse:
-    """A CSV that Excel opens as it is (the exports write UTF-8 with a BOM, formula-safe)."""
+def download(name: str, written: StringIO, named: str = "") -> web.StreamResponse:
+    """A CSV that Excel opens as it is (the exports write UTF-8 with a BOM, formula-safe); `named`, its
+    name in her words (a school's, an event's), saved as the file's name where the browser takes it."""
+    disposition = f'attachment; filename="{name}"'
+    if named:
+        disposition += f"; filename*=UTF-8''{quote(named.replace('/', '-'), safe='')}"
     return web.Response(
         body=written.getvalue().encode("utf-8"),
         content_type="text/csv",
         charset="utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        headers={"Content-Disposition": disposition},
     )
 
 
 async def people_download(
-    request: web.Request, key: str, file: str, export: PeopleExport
+    request: web.Request, key: str, file: str, export: PeopleExport, title: Titled
 ) -> web.StreamResponse:
     """The people of the one training or canteen opportunity whose number the address gives (`key`), for
-    Excel in her language: `file`-<number>.csv."""
+    Excel in her language: `file`-<number>.csv, named by what it is (`title`: the school, the event)."""
     console, who = console_of(request), signed_in_as(request)
     number, out, now = int(request.match_info[key]), StringIO(), console.clock()
-    await console.database.run(lambda s: export(s, who.actor, number, out, who.language, now))
-    return download(f"{file}-{number}.csv", out)
+
+    def exported(session: Session) -> str:
+        export(session, who.actor, number, out, who.language, now)
+        return title(session, who.actor, number)
+
+    named = await console.database.run(exported)
+    return download(f"{file}-{number}.csv", out, f"{file}-{number} {named}.csv")
 
 
 def audience_of(posted: MultiMapping[str | bytes | object]) -> Audience:

@@ -491,7 +491,13 @@ async def calendar_file(request: web.Request) -> web.StreamResponse:
 
 
 async def export_guests(request: web.Request) -> web.StreamResponse:
-    return await people_download(request, "event", "guests", exports.guests)
+    return await people_download(
+        request,
+        "event",
+        "guests",
+        exports.guests,
+        lambda s, actor, number: views.title(events.event(s, actor, number)),
+    )
 
 
 def _training_url(request: web.Request, number: int, fragment: str = "") -> str:

@@ -9,6 +9,7 @@ import re
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from sqlalchemy import select
@@ -73,6 +74,15 @@ async def test_sara_opens_an_opportunity_reads_her_checks_and_accepts_her_she_is
 
 
 async def test_another_offices_staff_cannot_open_or_decide_it(console: Service, database: Database) -> None:
+    async with visitor(console) as sara:  # her own: the file is named by its school
+        await sara.signs_in("sara")
+        await sara.get("/console/canteens/1")
+        file = await sara.post("/console/canteens/1/applicants", {"csrf": sara.form_token()})
+        named = sara.headers["Content-Disposition"]
+        assert (
+            'filename="applicants-1.csv"' in named and quote("applicants-1 ابتدائية مكة الأولى.csv") in named
+        )
+        assert "فاطمة أحمد الزهراني" in file
     async with visitor(console) as maryam:
         await maryam.signs_in("maryam")
         await maryam.get("/console/canteens/1")

@@ -24,7 +24,16 @@ from sqlalchemy.orm import Session
 
 from console import views
 from console.context import Notice, console_of, said, signed_in_as, told
-from console.forms import NotSent, Sent, back_to, file_sent, number, people_download, redirect_saying
+from console.forms import (
+    NotSent,
+    Sent,
+    back_to,
+    file_sent,
+    number,
+    people_download,
+    redirect_saying,
+    rejected_file,
+)
 from core.dates import RIYADH, parse_day, parse_deadline
 from core.domain import ApplicationStatus, SchoolStage
 from core.i18n import N_, _
@@ -410,17 +419,13 @@ async def check_opportunities(request: web.Request) -> web.StreamResponse:
     except NotSent as problem:
         return await canteens_page(request, {"problems": [str(problem)]})
     except RejectedFile as rejected:
-        return await canteens_page(request, _rejected(sent.name, rejected))
+        return await canteens_page(request, rejected_file(sent.name, rejected))
     if not found:
         return await canteens_page(request, {"problems": [_("The list has no opportunity in it.")]})
     token = await console.database.run(
         lambda s: uploads.hold(s, who.actor, sent.name, sent.content, console.clock())
     )
     return await canteens_page(request, {"name": sent.name, "found": found, "token": token})
-
-
-def _rejected(name: str, rejected: RejectedFile) -> dict[str, object]:
-    return {"name": name, "lines": rejected.lines, "problems": [] if rejected.lines else rejected.problems}
 
 
 async def import_opportunities(request: web.Request) -> web.StreamResponse:
@@ -431,7 +436,7 @@ async def import_opportunities(request: web.Request) -> web.StreamResponse:
         lines, now = await _lines(Sent(name, content)), console.clock()
         made = await console.database.run(lambda s: canteens.publish_file(s, who.actor, lines, now))
     except RejectedFile as rejected:  # changed since she checked it (a day has passed, an office closed)
-        return await canteens_page(request, _rejected(name, rejected))
+        return await canteens_page(request, rejected_file(name, rejected))
     await console.database.run(lambda s: uploads.let_go(s, token))
     raise redirect_saying(
         request, request.app.router["canteens"].url_for(), Notice("imported", str(len(made)))

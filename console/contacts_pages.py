@@ -8,7 +8,7 @@ from aiohttp import web
 
 from console import views
 from console.context import Notice, console_of, said, signed_in_as, told
-from console.forms import NotSent, Sent, back_to, file_sent, redirect_saying
+from console.forms import NotSent, Sent, back_to, file_sent, redirect_saying, rejected_file
 from core.i18n import N_, _
 from office import contacts, uploads
 from office.errors import RejectedFile
@@ -71,17 +71,12 @@ async def check_list(request: web.Request) -> web.StreamResponse:
     try:
         saved = await _checked(request, sent, save=False)
     except RejectedFile as rejected:
-        return await lists_page(request, _rejected(sent.name, rejected))
+        return await lists_page(request, rejected_file(sent.name, rejected))
     console = console_of(request)
     token = await console.database.run(
         lambda s: uploads.hold(s, who.actor, sent.name, sent.content, console.clock())
     )
     return await lists_page(request, {"name": sent.name, "saved": saved, "token": token})
-
-
-def _rejected(name: str, rejected: RejectedFile) -> dict[str, object]:
-    """What the list page shows of a refused file: its bad lines in a table, or what is wrong with it."""
-    return {"name": name, "lines": rejected.lines, "problems": [] if rejected.lines else rejected.problems}
 
 
 async def import_list(request: web.Request) -> web.StreamResponse:
@@ -92,7 +87,7 @@ async def import_list(request: web.Request) -> web.StreamResponse:
     try:
         saved = await _checked(request, Sent(name, content), save=True)
     except RejectedFile as rejected:  # changed since she checked it (another import, a registration)
-        return await lists_page(request, _rejected(name, rejected))
+        return await lists_page(request, rejected_file(name, rejected))
     await console.database.run(lambda s: uploads.let_go(s, token))
     lists = request.app.router["lists"].url_for()
     raise redirect_saying(request, lists, Notice("imported", str(saved.added + saved.updated)))

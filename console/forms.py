@@ -23,6 +23,7 @@ from yarl import URL
 from console.context import Notice, console_of, said_once, same_token, signed_in_as
 from core.domain import Product
 from core.i18n import LazyText, _
+from office.errors import RejectedFile
 from office.rights import Actor
 from office.tables import MAX_FILE_BYTES
 from storage.audiences import Audience
@@ -142,6 +143,12 @@ class Sent:
                 return reader(path)
 
         return await asyncio.to_thread(in_a_file)
+
+
+def rejected_file(name: str, rejected: RejectedFile) -> dict[str, object]:
+    """What a page shows of a refused file (`macros.file_check`): its bad lines in a table, or what is wrong
+    with the file itself."""
+    return {"name": name, "lines": rejected.lines, "problems": [] if rejected.lines else rejected.problems}
 
 
 async def file_sent(request: web.Request, kinds: tuple[str, ...], not_of_kind: LazyText | str) -> Sent:

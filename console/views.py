@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 from babel.dates import format_timedelta
 from sqlalchemy.orm import Session
 
-from core.dates import hours_text, long_date, long_time, short_stamp, short_time
+from core.dates import RIYADH, hijri_date, hours_text, long_date, long_time, short_stamp, short_time
 from core.domain import Product
 from core.i18n import N_, LazyText, _, current_language
 from office import audit, offices, words
@@ -27,6 +27,11 @@ def riyadh(moment: datetime | None) -> str:
     return f"{long_date(moment)} {short_time(moment)}"
 
 
+def hijri(moment: datetime) -> str:
+    """Its day in the Hijri calendar, in her language (empty outside the tables)."""
+    return hijri_date(moment.astimezone(RIYADH).date(), current_language()) or ""
+
+
 def local_mobile(mobile: str) -> str:
     """A Saudi mobile as staff write it: 0551234567 (stored +966551234567)."""
     return "0" + mobile.removeprefix("+966") if mobile.startswith("+9665") else mobile
@@ -37,7 +42,12 @@ def masked(national_id: str) -> str:
     return "******" + national_id[-4:] if national_id else ""
 
 
-FILTERS: dict[str, Callable[..., Any]] = {"riyadh": riyadh, "masked": masked, "local_mobile": local_mobile}
+FILTERS: dict[str, Callable[..., Any]] = {
+    "riyadh": riyadh,
+    "hijri": hijri,
+    "masked": masked,
+    "local_mobile": local_mobile,
+}
 
 
 def problems(refused: Refused) -> str:

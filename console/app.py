@@ -48,7 +48,7 @@ from console.context import (
 from console.files import RecentFiles
 from core.channel import MediaSource
 from core.i18n import _, ngettext, use_language
-from office import sign_in
+from office import sign_in, threads
 from office.errors import NotAllowed, NotFound, NotStaff, OfficeError, Refused
 from storage.db import Database
 from storage.kinds import QuietHours, Senders
@@ -192,7 +192,14 @@ def add_console(
 
 
 async def _context(request: web.Request) -> dict[str, Any]:
-    return _shared(request)
+    shared = _shared(request)
+    who = shared["who"]
+    if who is not None:  # the menu says how many questions wait, on every page
+        actor = who.actor
+        shared["open_questions"] = await console_of(request).database.run(
+            lambda s: threads.open_count(s, actor)
+        )
+    return shared
 
 
 def _shared(request: web.Request) -> dict[str, Any]:

@@ -65,7 +65,7 @@ def add(
             )
         )
     if role is StaffRole.STAFF and not office:
-        wrong.append(Problem("office", _("required for the staff role")))
+        wrong.append(Problem("office", _("A staff member belongs to one office: choose hers.")))
     if role is StaffRole.ADMIN and office:
         wrong.append(Problem("office", _("an administrator acts for every office: give no office")))
     if office and office not in offices.codes(session):

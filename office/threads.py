@@ -373,6 +373,11 @@ class Measure:
         return self.name_ar if language == "ar" else self.name_en
 
 
+def open_count(session: Session, actor: Actor) -> int:
+    """Her office's open questions (admins: every office's): the menu says how many on every page."""
+    return threads.open_count(session, rights(session, actor).scope)
+
+
 def measures(session: Session, actor: Actor, now: datetime) -> list[Measure]:
     """Her office's measures (admins: every office's that has questions, or is active)."""
     scope = rights(session, actor).scope

@@ -298,6 +298,14 @@ def reach_all(session: Session, thread_ids: Sequence[int]) -> dict[int, ChatReac
     }
 
 
+def open_count(session: Session, office_code: str | None) -> int:
+    """How many questions are open: of one office, or of every office (None)."""
+    query = select(func.count()).select_from(Thread).where(Thread.status == OPEN)
+    if office_code is not None:
+        query = query.where(Thread.office_code == office_code)
+    return int(session.scalar(query) or 0)
+
+
 def measured(
     session: Session, office_code: str | None, since: datetime
 ) -> tuple[dict[str, int], dict[str, list[timedelta]]]:

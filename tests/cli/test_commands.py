@@ -79,7 +79,7 @@ def test_staff_are_added_with_a_role_and_an_office(workdir: Path) -> None:
             ["--role", "staff", "--office", "riyadh"],
             "--office: unknown office “riyadh”; the offices are: makkah, jumum, jeddah",
         ),
-        (["--role", "staff"], "--office: required for the staff role"),
+        (["--role", "staff"], "--office: A staff member belongs to one office: choose hers."),
         (["--role", "boss", "--office", "makkah"], "invalid choice: 'boss'"),
     ],
 )

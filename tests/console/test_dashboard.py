@@ -48,6 +48,8 @@ async def test_sara_reads_her_offices_month_and_downloads_its_numbers(console: S
         assert sara.status == 200
         offices = table(page, "offices")
         assert offices["البيان"] == ["مكة المكرمة"]  # hers alone
+        families = await sara.get("/console/families")  # on every page, the menu says what waits
+        assert re.search(r'الأسئلة <span class="count" aria-label="سؤال واحد مفتوح">1</span>', families)
         assert offices["بانتظار التوثيق"] == ["2"]
         assert offices["الفرص المفتوحة للمقاصف"] == ["1"]
         assert offices["الأسئلة المفتوحة"] == ["1"]
@@ -82,6 +84,7 @@ async def test_another_offices_staff_read_their_own_numbers_only(console: Servic
         offices = table(page, "offices")
         assert offices["البيان"] == ["الجموم"] and offices["بانتظار التوثيق"] == ["1"]
         assert "سلامة الغذاء" not in page  # Makkah's training event
+        assert 'class="count"' not in page  # Al-Jumum's one question was answered and closed
         file = await maryam.get("/console/dashboard/messages.csv")
         assert list(csv.reader(StringIO(file.lstrip("\ufeff"))))[1][-1] == "1"  # her one message
 

@@ -73,7 +73,7 @@ async def test_a_page_out_of_date_does_not_undo_what_others_did(
             "/console/families/1/verification",
             {"csrf": sara.form_token(), "change": "correction", "reason": "الاسم ناقص", "seen": seen},
         )
-        assert sara.status == 400 and sara.alert().startswith("لم يتغير شيء: عدّل موظف آخر تسجيلها")
+        assert sara.status == 400 and sara.alert().startswith("لم يتغير شيء: عدّلت موظفة أخرى تسجيلها")
         assert "الاسم ناقص" in sara.text  # what she wrote is still in the box
     assert await verification(database, 1) is Verification.VERIFIED
 
@@ -120,7 +120,7 @@ async def test_in_english_a_refusal_and_the_history_read_in_english(
     await database.run(lambda s: registrations.verify(s, OPERATOR, 1, clock.now))  # from the command line
     async with visitor(console) as sara:
         await sara.signs_in("sara")
-        assert "<td>مشغّل النظام</td>" in await sara.get("/console/families/1")  # who verified her
+        assert "<td>مشغّلة النظام</td>" in await sara.get("/console/families/1")  # who verified her
         await sara.post("/console/language", {"csrf": sara.form_token(), "language": "en"})
         assert "<td>the operator</td>" in await sara.get("/console/families/1")
         await sara.post(
@@ -346,6 +346,9 @@ async def test_staff_see_who_is_locked_out_and_confirm_a_removal(
     async with visitor(console) as noura:
         await noura.signs_in("noura")
         page = await noura.get("/console/staff")
+        # A new staff member's office starts on an office (the role starts on "staff"), not "every office".
+        offices = page.split('<select name="office">', 1)[1].split("</select>", 1)[0]
+        assert offices.lstrip().startswith('<option value="makkah"') and 'value="" selected' not in offices
         row = page.split('<span class="ltr">sara</span>', 1)[1].split("</tr>", 1)[0]
         assert "مقفل بعد كلمات مرور خاطئة" in row and 'value="unlocked"' in row
         await noura.post(

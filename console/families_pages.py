@@ -218,6 +218,8 @@ async def verify_many(request: web.Request) -> web.StreamResponse:
     numbers = (number(str(value), digits=9) for value in form.getall(named, []))
     chosen = sorted({family for family in numbers if family is not None})[:PAGE_SIZE]
     back = next_page(request, form.get("back"))
+    if not chosen and which != "page":  # "Verify the ticked" with none ticked
+        raise redirect_saying(request, back, Notice("none_ticked"))
     reason = str(form.get("reason", ""))
     now = console.clock()
     if form.get("confirmed") == "yes" and chosen:

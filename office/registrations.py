@@ -23,7 +23,7 @@ from office import registration_notices
 from office.audit import action, record, record_her_own
 from office.errors import NotFound, Problem, Refused
 from office.rights import Actor, Rights, mobile_address, rights
-from storage import audit, beneficiaries, canteens, contacts, deliveries, events, offices, tips
+from storage import audit, beneficiaries, canteens, contacts, deliveries, events, offices, threads, tips
 from storage.audiences import Audience
 from storage.audit import Line
 from storage.beneficiaries import (
@@ -43,8 +43,10 @@ from storage.models import (
     Event,
     EventGuest,
     QuizResult,
+    Thread,
     TipTopic,
 )
+from storage.threads import OPEN
 
 REASON_LENGTH = 500
 
@@ -520,6 +522,7 @@ class FamilyFile:
     applications: list[tuple[CanteenApplication, CanteenOpportunity]]
     quizzes: list[tuple[QuizResult, TipTopic]]
     messages: list[tuple[Delivery, str | None]]  # with the platform's last report
+    questions: list[tuple[Thread, bool]]  # hers to her office that the staff member may open; whether open
 
 
 def family_file(session: Session, actor: Actor, family_id: int) -> FamilyFile:
@@ -534,6 +537,11 @@ def family_file(session: Session, actor: Actor, family_id: int) -> FamilyFile:
         canteens.her_applications(session, found.id),
         tips.results_of(session, found.id),
         deliveries.sent_to(session, found.id, MESSAGES_PAGE),
+        [
+            (question, question.status == OPEN)
+            for question in threads.of_family(session, found.id, MESSAGES_PAGE)
+            if rights(session, actor).sees(question.office_code)
+        ],
     )
 
 

@@ -298,6 +298,16 @@ def reach_all(session: Session, thread_ids: Sequence[int]) -> dict[int, ChatReac
     }
 
 
+def of_family(session: Session, family_id: int, limit: int) -> Sequence[Thread]:
+    """Her questions to her office, the newest first."""
+    query = (
+        select(Thread)
+        .where(Thread.family_id == family_id)
+        .order_by(Thread.opened_at.desc(), Thread.id.desc())
+    )
+    return session.scalars(query.limit(limit)).all()
+
+
 def open_count(session: Session, office_code: str | None) -> int:
     """How many questions are open: of one office, or of every office (None)."""
     query = select(func.count()).select_from(Thread).where(Thread.status == OPEN)

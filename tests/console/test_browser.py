@@ -412,3 +412,9 @@ async def test_sara_answers_a_familys_question_in_the_inbox(
         answer = await page.locator("article.said.staff header").inner_text()
         assert answer.startswith("إجابة \u2068sara\u2069") and "<" not in answer  # her login kept apart
         await screenshot(page, "thread-ar")
+        await page.click("text=تسجيلها")  # the question leads to her page, and her page to her questions
+        await page.wait_for_url("**/console/families/2")
+        asked = page.locator("section.card:has(h2:has-text('أسئلتها')) tbody tr")
+        assert await asked.count() == 1 and "مفتوح" in await asked.inner_text()
+        await asked.locator("a").click()
+        await page.wait_for_url("**/console/inbox/1")

@@ -110,7 +110,7 @@ async def test_numbers_in_other_digits_or_too_long_are_ignored_not_a_fault(
         )
         assert sara.status == 303 and sara.location == "/console/families"
         await sara.get(sara.location)
-        assert sara.alert() == "لا شيء لتوثيقه: لا توجد بين الأسر المختارة أسرة تنتظر التوثيق."
+        assert sara.alert() == "لم تُعلَّم أي أسرة: علّمي الأسر أولًا، أو اختاري الصفحة كلها."  # "²" is none
     assert await verification(database, 1) is Verification.CORRECTION
 
 

@@ -334,6 +334,10 @@ async def test_an_admin_filtering_one_office_is_told_how_many_wait_there(
         assert "أسرتان تنتظران التوثيق" in page
         page = await noura.get("/console/families?office=jumum")
         assert "أسرة واحدة تنتظر التوثيق" in page and "office=jumum" in page.split("waiting-now", 1)[1][:200]
+        assert "قوائم أسر المكاتب" in await noura.get("/console/lists")  # not "your office"
+    async with visitor(console) as sara:
+        await sara.signs_in("sara")
+        assert "قائمة أسر مكتبك" in await sara.get("/console/lists")
 
 
 async def test_staff_see_who_is_locked_out_and_confirm_a_removal(

@@ -136,6 +136,8 @@ async def test_sara_runs_a_training_from_creating_it_to_attendance_and_thanks(
         assert "3" in await dialog.locator("h2").inner_text()
         await dialog.locator("button.primary").click()
         assert "3" in await page.locator("[role=status]").inner_text()
+        tallies = await page.locator("#answers + .measures .hint").all_inner_texts()  # counts: plural
+        assert "سيحضرن" in tallies and "حضرن" in tallies and "حضرت" not in tallies
         await screenshot(page, "training-ar")
         await page.set_viewport_size({"width": 390, "height": 844})
         assert await page.evaluate("document.documentElement.scrollWidth") <= 390  # no sideways scrolling

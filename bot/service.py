@@ -8,6 +8,7 @@ The web server always runs (GET /healthz), on USAR_HTTP_HOST:USAR_HTTP_PORT.
 from __future__ import annotations
 
 import asyncio
+import errno
 import logging
 from collections.abc import Awaitable, Callable
 from contextlib import AsyncExitStack
@@ -20,7 +21,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from bot.app import build_engine, open_database
 from bot.jobs import JOB_DEFAULTS, run_due
 from bot.outbox.dispatcher import OutboxDispatcher
-from bot.settings import Settings
+from bot.settings import PortInUse, Settings
 from bot.web import add_calendar, add_readiness, build_app
 from console.app import add_console
 from conversations.engine.engine import Engine
@@ -100,7 +101,12 @@ class Service:
         await runner.setup()
         self._exit.push_async_callback(runner.cleanup)
         site = web.TCPSite(runner, settings.http_host, settings.http_port)
-        await site.start()
+        try:
+            await site.start()
+        except OSError as problem:
+            if problem.errno == errno.EADDRINUSE:
+                raise PortInUse(settings.http_host, settings.http_port) from None
+            raise
         self.port = runner.addresses[0][1]
         log.info("web server listening on %s:%s", settings.http_host, self.port)
         if web_role:

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import difflib
 import hashlib
+import os
 import re
 from datetime import timedelta
 from pathlib import Path
 from typing import Literal
 
+from dotenv import dotenv_values
 from pydantic import Field, HttpUrl, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsError as PydanticSettingsError
 from sqlalchemy.engine import make_url
 
 from storage.db import DatabaseURLError, async_url
@@ -22,16 +26,34 @@ class SettingsError(Exception):
     """A missing or malformed setting, explained in one line."""
 
 
+class PortInUse(Exception):
+    """The web server's port is taken by another program."""
+
+    def __init__(self, host: str, port: int) -> None:
+        super().__init__(
+            f"port {port} on {host} is in use by another program: stop that program, or choose another port "
+            "with USAR_HTTP_PORT"
+        )
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="USAR_", env_file=".env", extra="ignore")
 
-    database_url: str = "sqlite:///usar.db"
-    default_language: Literal["ar", "en"] = "ar"
-    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    database_url: str = Field(
+        default="sqlite:///usar.db",
+        description="sqlite:///FILE, or postgresql://USER:PASSWORD@HOST/DATABASE",
+    )
+    default_language: Literal["ar", "en"] = Field(default="ar", description="ar or en")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        default="INFO", description="DEBUG, INFO, WARNING or ERROR"
+    )
 
     http_host: str = "127.0.0.1"
-    http_port: int = Field(default=8080, ge=0, le=65535)  # 0: any free port
-    public_url: HttpUrl | None = None  # where Telegram and Twilio reach our web server
+    http_port: int = Field(
+        default=8080, ge=0, le=65535, description="a port from 1 to 65535, or 0 for any free one"
+    )
+    # Where Telegram and Twilio reach our web server.
+    public_url: HttpUrl | None = Field(default=None, description="a URL such as https://usar.example.org")
     # The reverse proxies in front of the web server (their addresses, comma-separated): for a request from
     # one, the console takes the client's address from the X-Forwarded-For entry the proxy added.
     trusted_proxies: str = ""
@@ -39,28 +61,51 @@ class Settings(BaseSettings):
     # else ./usar-spool): every web process must see the same directory.
     spool_directory: Path | None = None
 
-    telegram_token: SecretStr | None = None
+    telegram_token: SecretStr | None = Field(default=None, description="the bot's token from @BotFather")
     # When announcements, tips and invitations wait for morning, in Riyadh time; "off" for never.
-    quiet_hours: str = Field(default="22:00-08:00", pattern=r"^(off|\d{2}:\d{2}-\d{2}:\d{2})$")
+    quiet_hours: str = Field(
+        default="22:00-08:00",
+        pattern=r"^(off|\d{2}:\d{2}-\d{2}:\d{2})$",
+        description="two times of day, HH:MM-HH:MM such as 22:00-08:00, or off",
+    )
     # Messages a second on each channel, by all workers together (they share the pace through the database):
     # under Telegram's ~30 a bot and Twilio's default 80 a sender (higher values: self-hosted test peers).
-    telegram_rate: float = Field(default=25.0, gt=0)
-    whatsapp_rate: float = Field(default=50.0, gt=0)
+    telegram_rate: float = Field(default=25.0, gt=0, description="a number of messages a second above 0")
+    whatsapp_rate: float = Field(default=50.0, gt=0, description="a number of messages a second above 0")
     # Before an event, when those going are reminded: hours (h) or minutes (m), comma-separated.
-    reminders: str = Field(default="24h,2h", pattern=r"^\d{1,4}[hm](,\d{1,4}[hm])*$")
+    reminders: str = Field(
+        default="24h,2h",
+        pattern=r"^\d{1,4}[hm](,\d{1,4}[hm])*$",
+        description="hours or minutes before the start, comma-separated, such as 24h,2h or 90m",
+    )
     # A family's question unanswered this many of her office's working hours: flagged, and its staff told.
-    unanswered_hours: float = Field(default=8, gt=0, le=1000)
+    unanswered_hours: float = Field(
+        default=8, gt=0, le=1000, description="a number of hours above 0, up to 1000"
+    )
     # Sends in flight at once on each channel, in each worker (the rate above still holds).
-    dispatch_concurrency: int = Field(default=20, ge=1, le=100)
-    telegram_api_base: HttpUrl | None = None  # a self-hosted Bot API server; Telegram's by default
+    dispatch_concurrency: int = Field(default=20, ge=1, le=100, description="a whole number from 1 to 100")
+    telegram_api_base: HttpUrl | None = Field(  # a self-hosted Bot API server; Telegram's by default
+        default=None, description="a URL such as http://127.0.0.1:8081"
+    )
 
-    twilio_account_sid: str | None = Field(default=None, pattern=r"^AC[0-9a-fA-F]{32}$")
-    twilio_auth_token: SecretStr | None = None
-    twilio_whatsapp_from: str | None = Field(default=None, pattern=r"^(whatsapp:)?\+[1-9]\d{6,14}$")
-    twilio_api_base: HttpUrl | None = None  # another host for Twilio's REST API; Twilio's by default
+    twilio_account_sid: str | None = Field(
+        default=None, pattern=r"^AC[0-9a-fA-F]{32}$", description="AC followed by 32 hexadecimal digits"
+    )
+    twilio_auth_token: SecretStr | None = Field(default=None, description="the account's auth token")
+    twilio_whatsapp_from: str | None = Field(
+        default=None,
+        pattern=r"^(whatsapp:)?\+[1-9]\d{6,14}$",
+        description="the sender's number in international form, such as whatsapp:+966500000000",
+    )
+    twilio_api_base: HttpUrl | None = Field(  # another host for Twilio's REST API; Twilio's by default
+        default=None, description="a URL such as http://127.0.0.1:8082"
+    )
     # The approved template (Content SID) for each kind of message we start outside the 24-hour window,
     # as JSON: {"announcement": "HX…", "reminder": "HX…"}.
-    whatsapp_templates: dict[str, str] = Field(default_factory=dict)
+    whatsapp_templates: dict[str, str] = Field(
+        default_factory=dict,
+        description='JSON naming a Content SID for each kind, such as {"announcement": "HX…"}',
+    )
 
     @property
     def reminder_offsets(self) -> list[timedelta]:
@@ -68,6 +113,16 @@ class Settings(BaseSettings):
             timedelta(hours=int(part[:-1])) if part.endswith("h") else timedelta(minutes=int(part[:-1]))
             for part in self.reminders.split(",")
         ]
+
+    @field_validator("quiet_hours")
+    @classmethod
+    def _times_of_day(cls, hours: str) -> str:
+        if hours != "off":
+            try:
+                QuietHours.parse(hours)
+            except ValueError as problem:  # "25:00": the pattern holds, the hour does not
+                raise ValueError(f"not a time of day ({problem})") from None
+        return hours
 
     @field_validator("whatsapp_templates")
     @classmethod
@@ -153,12 +208,62 @@ class Settings(BaseSettings):
         return url
 
 
+# USAR_ names that are not settings of the product: the tests' and the benchmarks' own.
+NOT_SETTINGS = frozenset({"USAR_TEST_POSTGRES_URL", "USAR_BENCH_POSTGRES_URL", "USAR_SCREENSHOTS"})
+_HIDDEN = frozenset({"telegram_token", "twilio_auth_token"})
+_PLAIN_REASONS = frozenset({"value_error", "url_parsing", "url_scheme"})  # said well enough to repeat
+
+
 def load_settings() -> Settings:
+    """The settings, or SettingsError: one line naming the variable, what was given and what is allowed."""
     try:
         return Settings()
     except ValidationError as problems:
         first = problems.errors()[0]
         if not first["loc"]:  # a rule across settings: its message names them
             raise SettingsError(f"settings: {first['msg'].removeprefix('Value error, ')}") from None
-        name = "USAR_" + "_".join(str(part) for part in first["loc"]).upper()
-        raise SettingsError(f"setting {name}: {first['msg']}") from None
+        field = str(first["loc"][0])
+        reason = first["msg"].removeprefix("Value error, ") if first["type"] in _PLAIN_REASONS else ""
+        raise SettingsError(_refusal(field, reason)) from None
+    except PydanticSettingsError as problem:  # a value that should be JSON and is not
+        named = re.search(r'field "(\w+)"', str(problem))
+        if named is None:
+            raise SettingsError(f"settings: {problem}") from None
+        raise SettingsError(_refusal(named.group(1), "not JSON")) from None
+
+
+def _refusal(field: str, reason: str) -> str:
+    name = f"USAR_{field.upper()}"
+    given = _given(name)
+    if field in _HIDDEN:
+        shown = f"(hidden, {len(given)} characters)"
+    else:
+        shown = repr(given if len(given) <= 80 else given[:77] + "...")
+    described = Settings.model_fields[field].description if field in Settings.model_fields else None
+    allowed = f" Allowed: {described}." if described else ""
+    said = reason[:1].lower() + reason[1:] if reason else "not allowed"
+    return f"setting {name} is {shown}: {said}.{allowed}"
+
+
+def _given(name: str) -> str:
+    """What the environment, or else the .env file, says for `name`."""
+    if name in os.environ:
+        return os.environ[name]
+    return str(_dotenv().get(name) or "")
+
+
+def _dotenv() -> dict[str, str | None]:
+    path = Path(".env")
+    return dotenv_values(path) if path.is_file() else {}
+
+
+def unknown_settings() -> list[str]:
+    """A warning for each USAR_ name in the environment or .env that is no setting, with the closest one."""
+    known = {f"USAR_{field.upper()}" for field in Settings.model_fields}
+    given = {name for name in (*os.environ, *_dotenv()) if name.upper().startswith("USAR_")}
+    warnings = []
+    for name in sorted(given - known - NOT_SETTINGS):
+        closest = difflib.get_close_matches(name.upper(), sorted(known), n=1, cutoff=0.75)
+        hint = f" (did you mean {closest[0]}?)" if closest else ""
+        warnings.append(f"warning: {name} is not a setting and is ignored{hint}")
+    return warnings

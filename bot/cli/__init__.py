@@ -36,7 +36,7 @@ from bot.cli import (
 )
 from bot.cli.actions import office_command
 from bot.cli.arguments import UsageError
-from bot.settings import Settings, SettingsError, load_settings
+from bot.settings import PortInUse, Settings, SettingsError, load_settings, unknown_settings
 
 Command = Callable[[argparse.Namespace, Settings], Coroutine[Any, Any, int]]
 
@@ -75,6 +75,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as problem:
         print(f"usar: {problem}", file=sys.stderr)
         return 2
+    for warning in unknown_settings():
+        print(f"usar: {warning}", file=sys.stderr)
     logs.configure(settings.log_level)
     command: Command = arguments.run
     try:
@@ -82,6 +84,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as problem:
         print(f"usar: {problem}", file=sys.stderr)
         return 2
+    except PortInUse as problem:
+        print(f"usar: {problem}", file=sys.stderr)
+        return 1
     except BrokenPipeError:  # `usar audit | head`: the reader has what it wanted
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error on exit
         return 0

@@ -56,6 +56,12 @@ async def run(arguments: argparse.Namespace, settings: Settings) -> int:
             "usar: running the web server and the scheduler until stopped; families and staff talk to it "
             "with `usar chat --as ADDRESS`, which also shows what is sent to them."
         )
+    if arguments.role != "all" and settings.database_url.startswith("sqlite"):
+        print(
+            f"usar: warning: --role {arguments.role} on SQLite: roles are run in separate processes on "
+            "PostgreSQL alone (USAR_DATABASE_URL=postgresql://…); on SQLite, run one process, --role all.",
+            file=sys.stderr,
+        )
     from bot.service import Role, Service  # aiogram takes seconds to import: only where it is used
 
     service = Service(settings, role=Role(arguments.role))

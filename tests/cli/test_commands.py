@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import signal
+import socket
 import sqlite3
 import subprocess
 import urllib.request
@@ -164,19 +165,70 @@ def test_export_as_json_to_standard_output(workdir: Path) -> None:
         (
             "USAR_DATABASE_URL",
             "mysql://localhost/usar",
-            "setting USAR_DATABASE_URL: Value error, unsupported database 'mysql'",
+            "setting USAR_DATABASE_URL is 'mysql://localhost/usar': unsupported database 'mysql'",
         ),
-        ("USAR_DEFAULT_LANGUAGE", "fr", "setting USAR_DEFAULT_LANGUAGE: Input should be 'ar' or 'en'"),
-        ("USAR_DATABASE_URL", "::nonsense::", "setting USAR_DATABASE_URL: Value error, not a database URL"),
+        (
+            "USAR_DEFAULT_LANGUAGE",
+            "fr",
+            "setting USAR_DEFAULT_LANGUAGE is 'fr': not allowed. Allowed: ar or en.",
+        ),
+        (
+            "USAR_DATABASE_URL",
+            "::nonsense::",
+            "setting USAR_DATABASE_URL is '::nonsense::': not a database URL",
+        ),
+        (
+            "USAR_QUIET_HOURS",
+            "25:00-08:00",
+            "setting USAR_QUIET_HOURS is '25:00-08:00': not a time of day (hour must be in 0..23). "
+            "Allowed: two times of day, HH:MM-HH:MM such as 22:00-08:00, or off.",
+        ),
+        (
+            "USAR_WHATSAPP_TEMPLATES",
+            "notjson",
+            "setting USAR_WHATSAPP_TEMPLATES is 'notjson': not JSON. Allowed:",
+        ),
+        ("USAR_HTTP_PORT", "99999", "setting USAR_HTTP_PORT is '99999': not allowed. Allowed: a port from 1"),
+        ("USAR_REMINDERS", "3d", "setting USAR_REMINDERS is '3d': not allowed. Allowed: hours or minutes"),
+        ("USAR_TELEGRAM_TOKEN", "12345:secret", "setting USAR_TELEGRAM_TOKEN is (hidden, 12 characters):"),
     ],
 )
 def test_a_malformed_setting_stops_with_one_clear_line(
     workdir: Path, name: str, value: str, message: str
 ) -> None:
+    """One line naming the variable, what was given (never a secret) and what is allowed; no traceback."""
     result = usar("migrate", cwd=workdir, **{name: value})
     assert result.returncode == 2
     [line] = result.stderr.strip().splitlines()
     assert line.startswith(f"usar: {message}")
+    assert "secret" not in line
+
+
+def test_a_misspelt_setting_is_named_with_the_closest_one_and_the_rest_still_runs(workdir: Path) -> None:
+    (workdir / ".env").write_text("USAR_QUIET_HOUR=off\n")
+    result = usar("migrate", cwd=workdir, USAR_DATABSE_URL="sqlite:///elsewhere.db", USAR_SCREENSHOTS="x")
+    assert (
+        result.returncode == 0 and (workdir / "usar.db").exists()
+    )  # the default: the misspelt one is ignored
+    assert result.stderr.splitlines() == [
+        "usar: warning: USAR_DATABSE_URL is not a setting and is ignored (did you mean USAR_DATABASE_URL?)",
+        "usar: warning: USAR_QUIET_HOUR is not a setting and is ignored (did you mean USAR_QUIET_HOURS?)",
+    ]
+
+
+def test_a_port_in_use_is_named_as_such(workdir: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = usar("run", "--role", "web", cwd=workdir, USAR_HTTP_PORT=str(port))
+    assert result.returncode == 1
+    assert result.stderr.splitlines()[-1] == (
+        f"usar: port {port} on 127.0.0.1 is in use by another program: stop that program, or choose another "
+        "port with USAR_HTTP_PORT"
+    )
+    assert "Traceback" not in result.stderr and "database" not in result.stderr.splitlines()[-1]
+    assert "roles are run in separate processes on PostgreSQL alone" in result.stderr  # --role web on SQLite
 
 
 def test_settings_come_from_a_dot_env_file(workdir: Path) -> None:

@@ -22,7 +22,7 @@ from bot.app import build_engine, open_database
 from bot.jobs import JOB_DEFAULTS, run_due
 from bot.outbox.dispatcher import OutboxDispatcher
 from bot.settings import PortInUse, Settings
-from bot.web import add_calendar, add_readiness, build_app
+from bot.web import add_calendar, add_readiness, build_app, server_limits
 from console.app import add_console
 from conversations.engine.engine import Engine
 from core.channel import Channel
@@ -97,7 +97,7 @@ class Service:
                 senders=settings.senders(),
             )
         add_readiness(app, database, self.role.value)
-        runner = web.AppRunner(app, access_log=None)
+        runner = web.AppRunner(app, access_log=None, **server_limits())
         await runner.setup()
         self._exit.push_async_callback(runner.cleanup)
         site = web.TCPSite(runner, settings.http_host, settings.http_port)

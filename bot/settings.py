@@ -47,6 +47,8 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         default="INFO", description="DEBUG, INFO, WARNING or ERROR"
     )
+    # Text lines for a terminal or the journal; one JSON object a line for a log collector.
+    log_format: Literal["text", "json"] = Field(default="text", description="text or json")
 
     http_host: str = "127.0.0.1"
     http_port: int = Field(

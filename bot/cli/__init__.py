@@ -77,7 +77,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     for warning in unknown_settings():
         print(f"usar: {warning}", file=sys.stderr)
-    logs.configure(settings.log_level)
+    logs.configure(settings.log_level, settings.log_format)
     command: Command = arguments.run
     try:
         return asyncio.run(command(arguments, settings))

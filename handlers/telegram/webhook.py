@@ -30,7 +30,8 @@ class TelegramWebhook(SimpleRequestHandler):
             return await super().handle(request)
         except Unavailable:  # the database is out of reach: Telegram delivers the update again later
             return web.Response(status=503, text="try again later")
-        except (ValueError, ValidationError) as malformed:  # not JSON, or not an update: not Telegram's
+        except (ValueError, ValidationError, RecursionError) as malformed:  # not JSON, not an update, or
+            # nested deeper than the parser goes: not Telegram's
             log.warning(
                 "refused a Telegram webhook call with a malformed body (%s)", type(malformed).__name__
             )

@@ -400,6 +400,13 @@ async def test_malformed_webhook_calls_get_4xx_and_no_traceback(
             telegram, json={"update_id": "x"}, headers={"X-Telegram-Bot-Api-Secret-Token": secret}
         ) as answer:
             assert answer.status == 400  # not an update
+        nested = b'{"update_id": 1, "message": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+        async with http.post(
+            telegram, data=nested, headers={"X-Telegram-Bot-Api-Secret-Token": secret}
+        ) as answer:
+            assert answer.status == 400  # nested past any depth a parser takes
+        async with http.get(telegram) as answer:
+            assert "Server" not in answer.headers or "aiohttp" not in answer.headers["Server"]
     whatsapp = await started(Service(whatsapp_settings(database_url), clock=clock, run_jobs=False))
     try:
         async with (

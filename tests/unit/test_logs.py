@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import io
+import json
 import logging
+
+import pytest
 
 from bot.logs import RedactingFilter, RedactingFormatter, configure, redact
 
@@ -44,3 +47,23 @@ def test_a_line_per_update_is_kept_for_debugging() -> None:
         for name in ("aiogram.event", "alembic"):
             logging.getLogger(name).setLevel(logging.NOTSET)
         logging.basicConfig(level=logging.WARNING, force=True)
+
+
+def test_json_logs_are_one_object_a_line_masked_like_the_text(capsys: pytest.CaptureFixture[str]) -> None:
+    try:
+        configure("INFO", "json")
+        log = logging.getLogger("usar.test")
+        log.info("registered %s", "0551234567")
+        try:
+            raise ValueError("duplicate key 1000000008\non two lines")
+        except ValueError:
+            log.exception("saving failed")
+    finally:
+        logging.basicConfig(level=logging.WARNING, force=True)
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 2
+    first, second = (json.loads(line) for line in lines)
+    assert (
+        first["level"] == "INFO" and first["logger"] == "usar.test" and first["message"] == "registered ***67"
+    )
+    assert "ValueError: duplicate key ***08" in second["traceback"] and "1000000008" not in lines[1]

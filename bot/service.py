@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable
 from contextlib import AsyncExitStack
 from datetime import UTC, datetime
 from enum import StrEnum
+from typing import Any
 
 from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -74,6 +75,14 @@ class Service:
         self.port: int | None = None
 
     async def start(self) -> None:
+        """Everything this role runs, started; what started is stopped again if the rest cannot start."""
+        try:
+            await self._start()
+        except BaseException:
+            await self.stop()
+            raise
+
+    async def _start(self) -> None:
         settings = self.settings
         database = await self._exit.enter_async_context(open_database(settings))
         self._database = database
@@ -217,9 +226,15 @@ class Service:
 
     async def wait(self) -> None:
         """Until `stop`, or until what a channel runs by itself ends (polling, for a revoked token, say)."""
-        waiting = [asyncio.ensure_future(self._stopped.wait())]
-        waiting.extend(self._running)  # type: ignore[arg-type]
-        await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
+        stopped = asyncio.ensure_future(self._stopped.wait())
+        waiting: set[asyncio.Future[Any]] = {stopped, *self._running}
+        try:
+            while True:  # what ends well (Telegram reached again after a wait) is no reason to stop
+                done, waiting = await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
+                if stopped in done or any(each.cancelled() or each.exception() for each in done):
+                    return
+        finally:
+            stopped.cancel()
 
     @property
     def failed(self) -> bool:

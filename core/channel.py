@@ -87,6 +87,11 @@ class Inbound:
             object.__setattr__(self, "cut", True)
 
 
+class Refused(Exception):
+    """A platform refused what this installation gave it (a token, a webhook's address) when a channel
+    started: the process cannot run that channel, and says so in one line."""
+
+
 class Unavailable(Exception):
     """The database could not be reached: the message was neither answered nor marked seen, so the channel
     must have it delivered again (Telegram: a non-2xx answer) or keep it until the database is back."""

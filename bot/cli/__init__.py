@@ -37,6 +37,7 @@ from bot.cli import (
 from bot.cli.actions import office_command
 from bot.cli.arguments import UsageError
 from bot.settings import PortInUse, Settings, SettingsError, load_settings, unknown_settings
+from core.channel import Refused
 
 Command = Callable[[argparse.Namespace, Settings], Coroutine[Any, Any, int]]
 
@@ -84,7 +85,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as problem:
         print(f"usar: {problem}", file=sys.stderr)
         return 2
-    except PortInUse as problem:
+    except (PortInUse, Refused) as problem:
         print(f"usar: {problem}", file=sys.stderr)
         return 1
     except BrokenPipeError:  # `usar audit | head`: the reader has what it wanted

@@ -11,14 +11,21 @@ from collections.abc import Awaitable, Callable
 from contextlib import AsyncExitStack
 from datetime import datetime
 
+import aiohttp
 from aiogram import Bot, Dispatcher
+from aiogram.exceptions import (
+    TelegramAPIError,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
 from aiohttp import web
 
-from core.channel import Channel
+from core.channel import Channel, Refused
 from handlers.mounting import Mounted
 from handlers.telegram.client import create_bot, create_dispatcher
 from handlers.telegram.files import TelegramFiles
-from handlers.telegram.polling import Polling
+from handlers.telegram.polling import PATIENCE, Polling
 from handlers.telegram.router import Handle
 from handlers.telegram.sender import TelegramSender
 from handlers.telegram.webhook import TELEGRAM_WEBHOOK, TelegramWebhook
@@ -72,24 +79,74 @@ class _Updates:
         self.secret = secret
         self.sleep = sleep
         self._poller: Polling | None = None
-        self._polling: asyncio.Task[None] | None = None
+        self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> asyncio.Task[None] | None:
-        """The webhook registered with Telegram, or polling begun (its task: it ends by itself when Telegram
-        refuses the token)."""
-        bot, dispatcher = self.bot, self.dispatcher
-        updates = dispatcher.resolve_used_update_types()
-        if self.public is not None:
-            url = self.public(TELEGRAM_WEBHOOK)
-            await bot.set_webhook(url=url, secret_token=self.secret, allowed_updates=updates)
-            log.info("Telegram calls our webhook at %s", url)
+        """The webhook registered with Telegram, or polling begun. What goes on by itself is returned as a
+        task: polling, or registering again and again while Telegram is out of reach, so that the rest of
+        the process serves meanwhile; it ends with an error, said in one line, when Telegram refuses the
+        token. A webhook refused at once is `Refused`."""
+        if self.public is None:
+            self._task = asyncio.create_task(self._poll())
+            return self._task
+        try:
+            await self._register()
             return None
-        await bot.delete_webhook()
-        self._poller = Polling(bot, dispatcher, updates, sleep=self.sleep)
-        self._polling = asyncio.create_task(self._poller.run())
-        return self._polling
+        except _OUT_OF_REACH as problem:  # the console and WhatsApp serve while we try again
+            self._say_out_of_reach(problem, PATIENCE[0])
+            self._task = asyncio.create_task(self._patiently(self._register, tries=1))
+            return self._task
+        except TelegramAPIError as refused:
+            raise Refused(f"Telegram refused our webhook ({_named(refused)}: {refused})") from None
+
+    async def _register(self) -> None:
+        url = self.public(TELEGRAM_WEBHOOK) if self.public is not None else ""
+        updates = self.dispatcher.resolve_used_update_types()
+        await self.bot.set_webhook(url=url, secret_token=self.secret, allowed_updates=updates)
+        log.info("Telegram calls our webhook at %s", url)
+
+    async def _poll(self) -> None:
+        await self._patiently(self.bot.delete_webhook)
+        self._poller = Polling(
+            self.bot, self.dispatcher, self.dispatcher.resolve_used_update_types(), self.sleep
+        )
+        await self._poller.run()
+
+    async def _patiently(self, call: Callable[[], Awaitable[object]], tries: int = 0) -> None:
+        """`call` until Telegram answers it, waiting longer each time (`PATIENCE`, then its last again);
+        Telegram's refusal is said in one line and ends the task with it."""
+        while True:
+            if tries:
+                await self.sleep(PATIENCE[min(tries - 1, len(PATIENCE) - 1)])
+            try:
+                await call()
+            except _OUT_OF_REACH as problem:
+                tries += 1
+                self._say_out_of_reach(problem, PATIENCE[min(tries - 1, len(PATIENCE) - 1)])
+                continue
+            except TelegramAPIError as refused:
+                log.error("Telegram refused the bot (%s: %s); the process stops", _named(refused), refused)
+                raise
+            if tries:
+                log.info("Telegram is reached again")
+            return
+
+    @staticmethod
+    def _say_out_of_reach(problem: BaseException, wait: float) -> None:
+        log.warning("Telegram is out of reach (%s); trying again in %g s", _named(problem), wait)
 
     async def stop(self) -> None:
-        if self._polling is not None and self._poller is not None:
+        if self._poller is not None:
             await self._poller.stop()
-            await asyncio.gather(self._polling, return_exceptions=True)
+        elif self._task is not None:
+            self._task.cancel()
+        if self._task is not None:
+            await asyncio.gather(self._task, return_exceptions=True)
+
+
+# What we try again: Telegram, or the way to it, is down or busy; anything else it says is an answer.
+_OUT_OF_REACH = (TelegramNetworkError, TelegramServerError, TelegramRetryAfter, aiohttp.ClientError, OSError)
+
+
+def _named(problem: BaseException) -> str:
+    return type(problem).__name__

@@ -18,7 +18,7 @@ from handlers.telegram.polling import Polling, turn_saved
 from tests.support.builders import FATIMA_ID
 from tests.support.fake_telegram import TOKEN, FakeTelegram, on_phone
 from tests.support.people import Clock
-from tests.support.processes import start_usar
+from tests.support.processes import start_usar, until_serving
 
 ALICE, BADRIA = 7001, 7002
 
@@ -172,6 +172,7 @@ async def test_a_token_telegram_refuses_while_polling_ends_usar_run_with_an_erro
     }
     process = await start_usar("run", cwd=tmp_path, settings=settings, stderr=asyncio.subprocess.PIPE)
     try:
+        await until_serving(process)
         fatima = on_phone(fake_telegram, FATIMA_ID, clock)
         await fatima.says("/start")
         await fatima.hears("كيف يمكنني مساعدتك؟")

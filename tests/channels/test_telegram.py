@@ -42,7 +42,7 @@ from tests.support.fake_telegram import (
     webhook_poster,
 )
 from tests.support.people import Clock
-from tests.support.processes import start_usar
+from tests.support.processes import start_usar, until_serving
 
 
 @pytest.fixture
@@ -410,6 +410,7 @@ async def test_usar_run_answers_on_telegram_and_stops_cleanly_on_sigterm(
     }
     process = await start_usar("run", cwd=tmp_path, settings=settings, stderr=asyncio.subprocess.PIPE)
     try:
+        await until_serving(process)
         fatima = on_phone(fake_telegram, FATIMA_ID, clock)
         await fatima.says("/start")
         await fatima.hears("كيف يمكنني مساعدتك؟")

@@ -14,6 +14,7 @@ import pytest
 from bot import web as web_server
 from bot.service import Service
 from tests.support.fake_telegram import FakeTelegram, settings_for
+from tests.support.logs import Counted
 from tests.support.people import Clock
 
 
@@ -82,19 +83,6 @@ async def test_callers_who_vanish_mid_body_leave_a_line_each_and_no_traceback(
         logging.getLogger("bot.web").removeHandler(gone)
     assert gone.count == 20  # one line each
     assert not [record for record in caplog.records if record.exc_info or record.levelno >= logging.ERROR]
-
-
-class Counted(logging.Handler):
-    """Counts the lines saying `words`; `reached` is set at `enough` of them."""
-
-    def __init__(self, words: str, enough: int) -> None:
-        super().__init__()
-        self.words, self.enough, self.count, self.reached = words, enough, 0, asyncio.Event()
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.count += self.words in record.getMessage()
-        if self.count >= self.enough:
-            self.reached.set()
 
 
 async def healthy(service: Service) -> None:

@@ -61,6 +61,7 @@ class FakeTelegram:
     # to have something happen while the answer is on its way).
     answering_updates: Callable[[list[dict[str, Any]]], Awaitable[None]] | None = None
     files: dict[str, bytes] = field(default_factory=dict)  # what families sent, by file_id
+    down_for: int = 0  # the next calls, of any method, answered 502 Bad Gateway: Telegram out of reach
 
     def __post_init__(self) -> None:
         self._changed = asyncio.Condition()
@@ -114,6 +115,12 @@ class FakeTelegram:
                 {"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401
             )
         method = request.match_info["method"].lower()
+        if self.down_for > 0:
+            self.down_for -= 1
+            self.calls.append(f"{method} (down)")
+            return web.json_response(
+                {"ok": False, "error_code": 502, "description": "Bad Gateway"}, status=502
+            )
         params = {key: _decode(value) for key, value in (await request.post()).items()}
         self.calls.append(method)
         handler = getattr(self, f"_{method}", None)
@@ -147,7 +154,9 @@ class FakeTelegram:
         return _ok(True)
 
     async def _setwebhook(self, params: dict[str, Any]) -> web.Response:
-        self.webhook = params
+        async with self._changed:
+            self.webhook = params
+            self._changed.notify_all()
         return _ok(True)
 
     async def _getupdates(self, params: dict[str, Any]) -> web.Response:

@@ -48,3 +48,11 @@ async def start_usar(
         stdout=asyncio.subprocess.DEVNULL,
         stderr=stderr,
     )
+
+
+async def until_serving(process: asyncio.subprocess.Process) -> None:
+    """Until `usar run` (started with stderr piped) says its web server listens: a loaded machine takes
+    seconds to import aiogram, which a test's wait for an answer should not count."""
+    assert process.stderr is not None
+    while b"web server listening" not in (line := await asyncio.wait_for(process.stderr.readline(), 60)):
+        assert line, "it stopped before serving"

@@ -66,7 +66,7 @@ async def inbox_page(
     closed = asked.get("closed") == "yes"
     topic = asked.get("topic") if asked.get("topic") in threads.TOPICS else None
     whose = str(asked.get("whose", "")) if asked.get("whose") in threads.WHOSE else "all"
-    words = asked.get("q", "")[: threads.LONGEST_SEARCH * 2]
+    words = " ".join(asked.get("q", "")[: threads.LONGEST_SEARCH * 2].split())  # as searched
     now = console.clock()
     office = asked.get("office") or None
     live = asked.get("part") == "live"
@@ -206,6 +206,8 @@ async def change_thread(request: web.Request) -> web.StreamResponse:
         )
     if change == "answer" and done is False:
         change = "held"
+    if change == "assign" and to is not None:  # given to a colleague: the page names her
+        change = "given"
     if change == "pass":  # hers no longer, unless an admin: back to her own inbox
         passed = Notice("passed", str(form.get("office", "")))
         raise redirect_saying(request, request.app.router["inbox"].url_for(), passed)

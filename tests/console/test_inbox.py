@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from sqlalchemy import select
@@ -16,8 +17,9 @@ from core.channel import Media
 from core.domain import StaffRole
 from office import threads
 from office.rights import OPERATOR
+from storage import threads as threads_storage
 from storage.db import Database
-from storage.models import Delivery, Thread
+from storage.models import AuditEntry, Conversation, Delivery, Thread
 from tests.support.builders import add_staff, register_families
 from tests.support.console import console_server, visitor
 from tests.support.fake_telegram import TOKEN, FakeTelegram
@@ -25,6 +27,14 @@ from tests.support.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio
 from tests.support.people import Clock
 
 VOICE_BYTES = b"OggS" + b"\x00" * 2000
+
+
+def english_reader(channel: str, address: str, clock: Clock) -> Conversation:
+    """Her chat with us, in English, where she last wrote just now."""
+    return Conversation(
+        channel=channel, address=address, language="en", version=1, created_at=clock.now,
+        updated_at=clock.now, last_inbound_at=clock.now,
+    )  # fmt: skip
 
 
 async def her_question(
@@ -118,11 +128,29 @@ async def test_a_question_passed_to_jeddah_leaves_makkahs_inbox_for_jeddahs(
         await sara.post(f"/console/inbox/{thread}/pass", {"csrf": sara.form_token(), "office": "jeddah"})
         assert sara.location == "/console/inbox"
         assert "حُوّل السؤال إلى \u2068جدة\u2069، وهو الآن في أسئلتهم." in await sara.get(sara.location)
-        await sara.get(f"/console/inbox/{thread}")
-        assert sara.status == 404
+        assert "أسكن في جدة الآن" not in await sara.get("/console/inbox")  # not among Makkah's own
+        assert "أسكن في جدة الآن" in await sara.get("/console/inbox?whose=passed")
+        page = await sara.get(f"/console/inbox/{thread}")  # still hers to read, and hers alone to read
+        assert sara.status == 200 and "أسكن في جدة الآن" in page
+        assert "حوّل مكتبك هذا السؤال إلى \u2068جدة\u2069" in page and "حوّلته \u2068sara\u2069" in page
+        assert 'id="answer"' not in page and "/assign" not in page and "/close" not in page  # read-only
+        await sara.post(f"/console/inbox/{thread}/answer", {"csrf": sara.form_token(), "text": "مرحبا"})
+        assert sara.status == 403  # a forged answer
     async with visitor(console) as huda:
         await huda.signs_in("huda")
         assert "أسكن في جدة الآن" in await huda.get("/console/inbox")
+        assert 'id="answer"' in await huda.get(f"/console/inbox/{thread}")  # Jeddah's to answer now
+    await add_staff(database, clock, "reem", office="jumum")
+    async with visitor(console) as reem:  # neither the office it is with nor the one that passed it
+        await reem.signs_in("reem")
+        await reem.get(f"/console/inbox/{thread}")
+        assert reem.status == 404 and "لا يوجد سؤال" in reem.text
+    found = await database.run(lambda s: s.get(Thread, thread))
+    assert found is not None and (found.office_code, found.passed_from, found.passed_at) == (
+        "jeddah",
+        "makkah",
+        clock.now,
+    )
     await add_staff(database, clock, "noura", StaffRole.ADMIN)
     async with visitor(console) as noura:
         await noura.signs_in("noura")
@@ -203,3 +231,161 @@ async def test_sara_keeps_a_saved_reply_puts_it_in_an_answer_and_huda_never_sees
         )
         assert huda.status == 404
     assert len(await database.run(lambda s: threads.saved_replies(s, OPERATOR))) == 1
+
+
+async def test_sara_gives_a_question_to_amal_and_each_sees_hers_under_mine(
+    console: Service, database: Database, clock: Clock
+) -> None:
+    await add_staff(database, clock, "amal", office="makkah")
+    [fatima, noura] = await register_families(
+        database, clock, [("فاطمة أحمد", "makkah"), ("نورة سعيد", "makkah")]
+    )
+    first = await her_question(database, clock, fatima, [threads.Said("سؤال فاطمة")])
+    await her_question(database, clock, noura, [threads.Said("سؤال نورة")], address="5550002")
+    staff_ids = await database.run(lambda s: dict(threads_storage.colleagues(s, "makkah")))
+    amal = next(staff_id for staff_id, name in staff_ids.items() if name == "amal")
+    [(huda, _)] = await database.run(lambda s: threads_storage.colleagues(s, "jeddah"))
+    async with visitor(console) as sara:
+        await sara.signs_in("sara")
+        page = await sara.get(f"/console/inbox/{first}")
+        assert '<option value="' + str(amal) + '">amal</option>' in page and ">huda<" not in page
+        token = sara.form_token()
+        await sara.post(f"/console/inbox/{first}/assign", {"csrf": token, "staff": str(huda)})  # forged
+        assert sara.status == 400 and "اختاري زميلة من المكتب" in sara.alert()
+        await sara.post(f"/console/inbox/{first}/assign", {"csrf": token, "staff": ""})
+        assert sara.status == 400 and "اختاري زميلة تسندين إليها السؤال" in sara.alert()
+        await sara.post(f"/console/inbox/{first}/assign", {"csrf": token, "staff": str(amal)})
+        assert "صار السؤال لدى \u2068amal\u2069" in await sara.get(sara.location)
+        assert "سؤال فاطمة" not in await sara.get("/console/inbox?whose=mine")
+        unassigned = await sara.get("/console/inbox?whose=unassigned")
+        assert "سؤال نورة" in unassigned and "سؤال فاطمة" not in unassigned
+        every = await sara.get("/console/inbox?whose=all")
+        assert "سؤال نورة" in every and "سؤال فاطمة" in every
+        # The menu counts every open question of her office: what "every question" lists.
+        assert '<span class="count" aria-label="سؤالان مفتوحان">2</span>' in every
+        assert every.count('<tr data-key="') == 2
+    async with visitor(console) as amal_at_console:
+        await amal_at_console.signs_in("amal")
+        mine = await amal_at_console.get("/console/inbox?whose=mine")
+        assert "سؤال فاطمة" in mine and "سؤال نورة" not in mine
+    await add_staff(database, clock, "noura", StaffRole.ADMIN)
+    async with visitor(console) as admin:
+        await admin.signs_in("noura")
+        assert "استلمت سؤالاً أو أسندته → amal" in await admin.get("/console/audit")
+
+
+async def test_sara_searches_her_offices_messages_and_nothing_of_jeddahs(
+    console: Service, database: Database, clock: Clock
+) -> None:
+    [fatima, noura, hana] = await register_families(
+        database, clock, [("فاطمة أحمد", "makkah"), ("نورة سعيد", "makkah"), ("هناء علي", "jeddah")]
+    )
+    await her_question(database, clock, fatima, [threads.Said("أريد تجديد الشهادة الصحية")])
+    closed = await her_question(
+        database, clock, noura, [threads.Said("الشهادة الصحية انتهت 100%")], address="2"
+    )
+    await database.run(lambda s: threads.close(s, OPERATOR, closed, clock.now))
+    await her_question(
+        database, clock, hana, [threads.Said("الشهادة الصحية في جدة")], address="3", office="jeddah"
+    )
+    async with visitor(console) as sara:
+        await sara.signs_in("sara")
+        found = await sara.get("/console/inbox?q=" + quote("  الشهادة   الصحية "))
+        assert "فاطمة أحمد" in found and "نورة سعيد" in found and "هناء علي" not in found  # open and closed
+        assert 'value="الشهادة الصحية"' in found
+        percent = await sara.get("/console/inbox?q=" + quote("100%"))
+        assert "نورة سعيد" in percent and "فاطمة أحمد" not in percent
+        assert "فاطمة أحمد" not in await sara.get("/console/inbox?q=" + quote("%"))  # % is a character here
+        assert "لا يوجد سؤال فيه هذه الكلمات" in await sara.get("/console/inbox?q=" + quote("مقصف"))
+        await sara.get("/console/inbox?q=" + "ا" * 101)
+        assert sara.status == 400 and "ابحثي عن 100 حرف على الأكثر" in sara.alert()
+
+
+async def test_sara_closes_two_questions_at_once_and_none_ticked_says_so(
+    console: Service, database: Database, clock: Clock
+) -> None:
+    [fatima, noura, hana] = await register_families(
+        database, clock, [("فاطمة أحمد", "makkah"), ("نورة سعيد", "makkah"), ("هناء علي", "jeddah")]
+    )
+    first = await her_question(database, clock, fatima, [threads.Said("شكراً")])
+    second = await her_question(database, clock, noura, [threads.Said("وصلت")], address="2")
+    jeddahs = await her_question(database, clock, hana, [threads.Said("سؤال")], address="3", office="jeddah")
+    async with visitor(console) as sara:
+        await sara.signs_in("sara")
+        await sara.get("/console/inbox")
+        token = sara.form_token()
+        await sara.post("/console/inbox/closing", {"csrf": token})
+        assert sara.status == 400 and "حدّدي الأسئلة التي تغلقينها أولاً" in sara.alert()
+        await sara.post(
+            "/console/inbox/closing", [("csrf", token), ("thread", str(first)), ("thread", str(jeddahs))]
+        )
+        assert sara.status == 404  # another office's, in a forged form: nothing closed
+        assert await database.run(lambda s: threads.open_count(s, OPERATOR)) == 3
+        await sara.post(
+            "/console/inbox/closing", [("csrf", token), ("thread", str(first)), ("thread", str(second))]
+        )
+        assert "أُغلق سؤالان." in await sara.get(sara.location)
+        assert "لا يوجد سؤال مفتوح من الأسر" in sara.text
+    entries = await database.run(
+        lambda s: s.scalars(select(AuditEntry).where(AuditEntry.action == "inbox.close")).all()
+    )
+    assert sorted(entry.target_id for entry in entries) == sorted([first, second])  # one each
+
+
+async def test_a_saved_reply_with_no_english_is_not_sent_to_an_english_reader_unseen(
+    console: Service, database: Database, clock: Clock
+) -> None:
+    [mary] = await register_families(database, clock, [("Mary Smith", "makkah")])
+    thread = await her_question(database, clock, mary, [threads.Said("When is the training?")])
+    await database.run(lambda s: s.add(english_reader("telegram", "5550001", clock)))
+    reply = await database.run(
+        lambda s: (
+            threads.keep_saved_reply(s, OPERATOR, "makkah", "الموعد", "الدورة يوم الأحد", "", clock.now).id
+        )
+    )
+    async with visitor(console) as sara:
+        await sara.signs_in("sara")
+        page = await sara.get(f"/console/inbox/{thread}")
+        assert "الموعد · لا نص إنجليزياً له" in page  # said beside it in the list
+        assert '<div id="arabic-warning" class="warning" hidden>' in page  # until she chooses it
+        page = await sara.get(f"/console/inbox/{thread}?use={reply}")
+        assert '<div id="arabic-warning" class="warning" >' in page and "تقرأ بالإنجليزية" in page
+        token = sara.form_token()
+        await sara.post(f"/console/inbox/{thread}/answer", {"csrf": token, "text": "Hello, الدورة يوم الأحد"})
+        assert (
+            sara.status == 400
+            and "«الموعد»" in sara.alert()
+            and "Hello, الدورة يوم الأحد</textarea>" in sara.text
+        )
+        assert await database.run(lambda s: s.scalars(select(Delivery)).all()) == []  # nothing sent unseen
+        form = {"csrf": token, "text": "Hello, الدورة يوم الأحد", "in_arabic": "yes"}
+        await sara.post(f"/console/inbox/{thread}/answer", form)
+        assert sara.status == 303
+    [sent] = await database.run(lambda s: s.scalars(select(Delivery)).all())
+    assert "الدورة يوم الأحد" in sent.payload["en"]
+
+
+async def test_an_answer_that_cannot_reach_her_on_whatsapp_says_so_in_arabic(
+    console: Service, database: Database, clock: Clock
+) -> None:
+    [fatima] = await register_families(database, clock, [("فاطمة أحمد", "makkah")])
+    thread = await her_question(
+        database, clock, fatima, [threads.Said("هل وصل طلبي؟")], channel="whatsapp", address="+966500000001"
+    )
+    async with visitor(console) as sara:
+        await sara.signs_in("sara")
+        page = await sara.get(f"/console/inbox/{thread}")
+        assert "لن تصلها إجابة ترسلينها الآن" in page  # said before she sends
+        await sara.post(f"/console/inbox/{thread}/answer", {"csrf": sara.form_token(), "text": "نعم وصل"})
+        page = await sara.get(sara.location)
+        assert "حُفظت إجابتك على السؤال، لكنها لن تصلها" in page
+        assert "إجابتك في طريقها إليها" not in page
+
+        def outbox_finds_no_template(session: Any) -> None:  # as the outbox records it
+            [delivery] = session.scalars(select(Delivery)).all()
+            delivery.status, delivery.last_error = "needs_template", "no template for reply"
+
+        await database.run(outbox_finds_no_template)
+        page = await sara.get(f"/console/inbox/{thread}")
+        assert "لم تُرسل: كتبت آخر مرة على واتساب قبل أكثر من 24 ساعة" in page
+        assert "no template for reply" not in page

@@ -82,13 +82,11 @@ async def inbox_page(
             return []
 
     def read(session: Session) -> dict[str, Any]:
-        found: dict[str, Any] = {
+        return {
             "threads": listed(session),
             "office_names": dict(views.office_choices(session)),
+            "measures": threads.measures(session, who.actor, now),
         }
-        if not live:
-            found["measures"] = threads.measures(session, who.actor, now)
-        return found
 
     found = await console.database.run(read)
     shown = {

@@ -32,6 +32,29 @@
       }
     });
     live.replaceChildren.apply(live, Array.prototype.slice.call(fresh.childNodes));
+    var counted = live.querySelector("[data-open-questions]");
+    var menu = document.getElementById("menu-inbox");
+    if (counted && menu) {
+      menuCount(menu, Number(counted.getAttribute("data-open-questions")), counted.getAttribute("data-label"));
+    }
+  }
+
+  // The menu's count of open questions, as the page fetched says it now.
+  function menuCount(menu, count, label) {
+    var shown = menu.querySelector(".count");
+    if (!count) {
+      if (shown) {
+        shown.remove();
+      }
+      return;
+    }
+    if (!shown) {
+      shown = document.createElement("span");
+      shown.className = "count";
+      menu.append(" ", shown);
+    }
+    shown.textContent = String(count);
+    shown.setAttribute("aria-label", label);
   }
 
   document.querySelectorAll("[data-live]").forEach(function (live) {

@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.service import Service
+from console.threads_pages import REFRESH_EVERY
 from core.channel import Media
 from core.domain import StaffRole
 from office import threads
@@ -21,7 +22,7 @@ from storage import threads as threads_storage
 from storage.db import Database
 from storage.models import AuditEntry, Conversation, Delivery, Thread
 from tests.support.builders import add_staff, register_families
-from tests.support.console import console_server, visitor
+from tests.support.console import browser_page, console_server, screenshot, signed_in, visitor
 from tests.support.fake_telegram import TOKEN, FakeTelegram
 from tests.support.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio
 from tests.support.people import Clock
@@ -329,7 +330,7 @@ async def test_sara_closes_two_questions_at_once_and_none_ticked_says_so(
     entries = await database.run(
         lambda s: s.scalars(select(AuditEntry).where(AuditEntry.action == "inbox.close")).all()
     )
-    assert sorted(entry.target_id for entry in entries) == sorted([first, second])  # one each
+    assert sorted(entry.target_id or 0 for entry in entries) == sorted([first, second])  # one each
 
 
 async def test_a_saved_reply_with_no_english_is_not_sent_to_an_english_reader_unseen(
@@ -389,3 +390,117 @@ async def test_an_answer_that_cannot_reach_her_on_whatsapp_says_so_in_arabic(
         page = await sara.get(f"/console/inbox/{thread}")
         assert "لم تُرسل: كتبت آخر مرة على واتساب قبل أكثر من 24 ساعة" in page
         assert "no template for reply" not in page
+
+
+# -- in a browser: the page keeps up by itself (console/static/console.js) ----------------------------------
+
+
+async def test_a_new_message_shows_while_sara_types_and_her_half_answer_stays(
+    console: Service, database: Database, clock: Clock
+) -> None:
+    [fatima, noura] = await register_families(
+        database, clock, [("فاطمة أحمد", "makkah"), ("نورة سعيد", "makkah")]
+    )
+    thread = await her_question(database, clock, fatima, [threads.Said("متى يفتح التقديم على المقاصف؟")])
+    async with browser_page(console) as page:
+        await page.clock.install()  # the page's timers run when the test says, not on the wall clock
+        await page.set_viewport_size({"width": 1366, "height": 900})
+        await signed_in(page, "sara")
+        await page.goto("/console/inbox")
+        await page.check(f"input[name=thread][value='{thread}']")  # she ticks one, to close it later
+        await her_question(database, clock, noura, [threads.Said("أين أجد نموذج التسجيل؟")], address="2")
+        await page.clock.fast_forward(REFRESH_EVERY * 1000)
+        await page.locator("#questions", has_text="أين أجد نموذج التسجيل؟").wait_for()
+        assert await page.is_checked(f"input[name=thread][value='{thread}']")  # her tick is kept
+        assert await page.locator("#questions tbody tr").count() == 2
+        assert await page.locator("#menu-inbox .count").inner_text() == "2"  # the menu agrees
+        assert "سؤالان مفتوحان" in await page.locator(".measures").inner_text()
+        await screenshot(page, "inbox-live-ar")
+
+        await page.goto(f"/console/inbox/{thread}")
+        await page.click("textarea#answer")
+        await page.keyboard.type("يفتح التقديم يوم")  # half an answer
+        asker = threads.Asker("telegram", "5550001", "makkah", family_id=fatima)
+        more = [threads.Said("وهل يلزم سجل تجاري؟")]
+        await database.run(lambda s: threads.ask(s, asker, "canteens", more, clock.now))
+        await page.clock.fast_forward(REFRESH_EVERY * 1000)
+        await page.locator("#said article.said.family", has_text="وهل يلزم سجل تجاري؟").wait_for()
+        assert await page.input_value("textarea#answer") == "يفتح التقديم يوم"  # what she typed is there
+        await page.keyboard.type(" الأحد، ولا يلزم سجل تجاري.")  # and she goes on where she was
+        await screenshot(page, "thread-live-ar")
+        await page.click("text=إرسال إليها")
+        assert await page.locator("[role=status]").inner_text() == "إجابتك في طريقها إليها."
+        answer = page.locator("article.said.staff p[dir=auto]")
+        assert await answer.inner_text() == "يفتح التقديم يوم الأحد، ولا يلزم سجل تجاري."
+
+
+async def test_a_saved_reply_goes_where_the_cursor_is_and_one_with_no_english_is_flagged(
+    console: Service, database: Database, clock: Clock
+) -> None:
+    [mary] = await register_families(database, clock, [("Mary Smith", "makkah")])
+    thread = await her_question(database, clock, mary, [threads.Said("Where do I renew my health card?")])
+    await database.run(lambda s: s.add(english_reader("telegram", "5550001", clock)))
+
+    def saved_replies(session: Any) -> None:
+        threads.keep_saved_reply(
+            session,
+            OPERATOR,
+            "makkah",
+            "Health card",
+            "في المركز الصحي",
+            "at the health centre near you",
+            clock.now,
+        )
+        threads.keep_saved_reply(
+            session, OPERATOR, "makkah", "Training day", "الدورة يوم الأحد", "", clock.now
+        )
+
+    await database.run(saved_replies)
+    async with browser_page(console) as page:
+        await page.set_viewport_size({"width": 1366, "height": 900})
+        await signed_in(page, "sara")
+        await page.click("button[name=language][value=en]")
+        await page.goto(f"/console/inbox/{thread}")
+        await page.fill("textarea#answer", "Dear Mary, you renew it . Thank you.")
+        await page.press("textarea#answer", "End")
+        for _ in ". Thank you.":
+            await page.press("textarea#answer", "ArrowLeft")
+        await page.select_option("select[name=use]", label="Health card")
+        await page.click("text=Put it in the answer")
+        typed = "Dear Mary, you renew it at the health centre near you. Thank you."
+        assert await page.input_value("textarea#answer") == typed  # inserted, nothing written over
+        assert "use=" not in page.url  # in the page: nothing was asked of the server
+        assert not await page.locator("#arabic-warning").is_visible()
+
+        await page.select_option("select[name=use]", label="Training day · no English text")
+        await page.click("text=Put it in the answer")
+        warning = page.locator("#arabic-warning")
+        assert await warning.is_visible() and "She reads English" in await warning.inner_text()
+        await screenshot(page, "thread-arabic-reply-warning-en")
+        await page.click("text=Send to her")  # without ticking "Send it in Arabic": refused, kept
+        alert = await page.locator("[role=alert]").inner_text()
+        assert "“Training day” has no English text" in alert
+        assert "الدورة يوم الأحد" in await page.input_value("textarea#answer")
+        await page.check("input[name=in_arabic]")
+        await page.click("text=Send to her")
+        assert await page.locator("[role=status]").inner_text() == "Your answer is on its way to her."
+
+
+async def test_the_inbox_and_a_question_on_a_phone(
+    console: Service, database: Database, clock: Clock
+) -> None:
+    [fatima] = await register_families(database, clock, [("فاطمة أحمد الزهراني", "makkah")])
+    thread = await her_question(
+        database, clock, fatima, [threads.Said("هل وصل طلبي؟ أرسلت الأوراق أمس")], channel="whatsapp",
+        address="+966500000001",
+    )  # fmt: skip
+    await database.run(lambda s: threads.answer(s, OPERATOR, thread, "وصل، شكراً لك", clock.now))
+    async with browser_page(console) as page:
+        await page.set_viewport_size({"width": 390, "height": 844})
+        await signed_in(page, "sara")
+        await page.goto("/console/inbox")
+        await screenshot(page, "inbox-phone-ar")
+        await page.goto(f"/console/inbox/{thread}")
+        assert "لن تصلها إجابة ترسلينها الآن" in await page.locator("main").inner_text()
+        assert await page.evaluate("document.documentElement.scrollWidth") <= 390
+        await screenshot(page, "thread-phone-ar")

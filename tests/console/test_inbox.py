@@ -495,12 +495,20 @@ async def test_the_inbox_and_a_question_on_a_phone(
         address="+966500000001",
     )  # fmt: skip
     await database.run(lambda s: threads.answer(s, OPERATOR, thread, "وصل، شكراً لك", clock.now))
+
+    def outbox_finds_no_template(session: Any) -> None:  # as the outbox records it
+        [delivery] = session.scalars(select(Delivery)).all()
+        delivery.status, delivery.last_error = "needs_template", "no template for reply"
+
+    await database.run(outbox_finds_no_template)
     async with browser_page(console) as page:
         await page.set_viewport_size({"width": 390, "height": 844})
         await signed_in(page, "sara")
         await page.goto("/console/inbox")
         await screenshot(page, "inbox-phone-ar")
         await page.goto(f"/console/inbox/{thread}")
-        assert "لن تصلها إجابة ترسلينها الآن" in await page.locator("main").inner_text()
+        shown = await page.locator("main").inner_text()
+        assert "لن تصلها إجابة ترسلينها الآن" in shown and "لم تُرسل: كتبت آخر مرة على واتساب" in shown
+        assert "no template" not in shown
         assert await page.evaluate("document.documentElement.scrollWidth") <= 390
         await screenshot(page, "thread-phone-ar")

@@ -261,6 +261,9 @@ async def test_sara_gives_a_question_to_amal_and_each_sees_hers_under_mine(
         unassigned = await sara.get("/console/inbox?whose=unassigned")
         assert "سؤال نورة" in unassigned and "سؤال فاطمة" not in unassigned
         every = await sara.get("/console/inbox?whose=all")
+        policy = sara.headers["Content-Security-Policy"]
+        assert "script-src 'self';" in policy and "unsafe" not in policy  # our own file, nothing inline
+        assert every.count("<script") == every.count('<script src="/console/static/console.js" defer>') == 1
         assert "سؤال نورة" in every and "سؤال فاطمة" in every
         # The menu counts every open question of her office: what "every question" lists.
         assert '<span class="count" aria-label="سؤالان مفتوحان">2</span>' in every

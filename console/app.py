@@ -101,6 +101,7 @@ async def security_headers(request: web.Request, handler: Handler) -> web.Stream
         NOTICE_COOKIE in request.cookies
         and NOTICE_COOKIE not in response.cookies  # a new one, for the next page
         and response.content_type == "text/html"
+        and request.query.get("part") != "live"  # a part the page's script fetched: the notice is the page's
     ):
         response.del_cookie(NOTICE_COOKIE, path="/console/")  # said on this page: not again
     return response

@@ -349,6 +349,7 @@ async def test_a_saved_reply_with_no_english_is_not_sent_to_an_english_reader_un
     )
     async with visitor(console) as sara:
         await sara.signs_in("sara")
+        assert "لا نص إنجليزياً له بعد" in await sara.get("/console/inbox/replies")
         page = await sara.get(f"/console/inbox/{thread}")
         assert "الموعد · لا نص إنجليزياً له" in page  # said beside it in the list
         assert '<div id="arabic-warning" class="warning" hidden>' in page  # until she chooses it

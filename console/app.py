@@ -56,10 +56,11 @@ from storage.kinds import QuietHours, Senders
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
-# No inline script or style, nothing from elsewhere, never in a frame.
+# No inline script or style, nothing from elsewhere, never in a frame. Our one script file (console.js,
+# decision 0109) may run and fetch a page's parts from here; nothing else.
 CONTENT_SECURITY_POLICY = (
-    "default-src 'none'; style-src 'self'; img-src 'self'; media-src 'self'; font-src 'self'; "
-    "form-action 'self'; "
+    "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self'; "
+    "media-src 'self'; font-src 'self'; form-action 'self'; "
     "frame-ancestors 'none'; base-uri 'none'"
 )
 OPEN = frozenset({"sign_in", "static"})  # the pages she reaches before signing in
@@ -100,6 +101,7 @@ async def security_headers(request: web.Request, handler: Handler) -> web.Stream
         NOTICE_COOKIE in request.cookies
         and NOTICE_COOKIE not in response.cookies  # a new one, for the next page
         and response.content_type == "text/html"
+        and request.query.get("part") != "live"  # a part the page's script fetched: the notice is the page's
     ):
         response.del_cookie(NOTICE_COOKIE, path="/console/")  # said on this page: not again
     return response

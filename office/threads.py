@@ -24,15 +24,19 @@ from core.dates import working_hours_between
 from core.i18n import _
 from office import offices as office_list
 from office.audit import action, record
-from office.errors import NotFound, Problem, Refused
+from office.errors import NotAllowed, NotFound, Problem, Refused
 from office.rights import Actor, Rights, rights
 from storage import deliveries, kinds, offices, threads
-from storage.kinds import Message
+from storage.kinds import WHATSAPP_WINDOW, Message, Senders
 from storage.models import Delivery, SavedReply, Thread, ThreadMessage
 from storage.offices import OfficeContact
-from storage.threads import FAMILY, NOTE, STAFF, Listed, NewThread
+from storage.threads import ALL, FAMILY, MINE, NOTE, PASSED, STAFF, UNASSIGNED, Listed, NewThread
 
 TOPICS = ("registration", "trainings", "canteens", "tips", "other")
+WHOSE = (ALL, MINE, UNASSIGNED, PASSED)  # the inbox's filters: every question, hers, nobody's, passed on
+LONGEST_SEARCH = 100  # characters searched for in the messages
+FOUND_AT_MOST = 50  # questions a search lists
+CLOSED_AT_ONCE = 100  # questions closed at once, at most
 LONGEST_ANSWER = 2000  # characters: a few WhatsApp messages at most
 LONGEST_NOTE = 2000
 
@@ -133,9 +137,21 @@ def _unknown() -> NotFound:
     return NotFound(_("No such question from a family."))
 
 
-def _hers_to_see(session: Session, by: Rights, thread_id: int, *, lock: bool = False) -> Thread:
+def _passed_by_hers(by: Rights, thread: Thread) -> bool:
+    """Her office passed the thread to the office it is with now: hers to read, not to change."""
+    return thread.passed_from is not None and by.sees(thread.passed_from) and not by.sees(thread.office_code)
+
+
+def _hers_to_see(
+    session: Session, by: Rights, thread_id: int, *, lock: bool = False, to_read: bool = False
+) -> Thread:
+    """The thread, if her office's (`to_read`: or one her office passed on; another office's: as unknown)."""
     found = threads.locked(session, thread_id) if lock else threads.thread(session, thread_id)
-    if found is None or not by.sees(found.office_code):
+    if found is None:
+        raise _unknown()
+    if not by.sees(found.office_code) and not (to_read and _passed_by_hers(by, found)):
+        if _passed_by_hers(by, found):
+            raise NotAllowed(_("This question is with another office now: you can read it, not change it."))
         raise _unknown()
     return found
 
@@ -153,16 +169,28 @@ def inbox(
     topic: str | None = None,
     limit: int = 100,
     office_code: str | None = None,
+    whose: str = ALL,
+    words: str = "",
 ) -> list[Listed]:
     """Her office's threads (admins: every office's, or one's), open or closed, those waiting longest
-    first."""
+    first: every one, those she took (`MINE`), those nobody took, or those her office passed to another.
+    With `words`, open and closed alike: those with a message holding them (the newest first, at most
+    `FOUND_AT_MOST`). Every open one ("all") is what the menu counts (`open_count`)."""
     by = rights(session, actor)
+    words = " ".join(words.split())
+    if len(words) > LONGEST_SEARCH:
+        raise Refused([Problem("words", _("Search for at most %(limit)s characters.", limit=LONGEST_SEARCH))])
+    if whose == MINE and by.staff_id is None:
+        return []
     return threads.inbox(
         session,
         by.scope or office_code or None,
-        threads.CLOSED if closed else threads.OPEN,
+        None if words else threads.CLOSED if closed else threads.OPEN,
         topic if topic in TOPICS else None,
-        limit,
+        min(limit, FOUND_AT_MOST) if words else limit,
+        whose=whose if whose in WHOSE else ALL,
+        staff_id=by.staff_id,
+        words=words,
     )
 
 
@@ -176,19 +204,31 @@ class ThreadFile:
     # What became of each answer (and notice) sent to her, by its message: the outbox's row, and the
     # platform's last report (delivered, read, failed …).
     deliveries: dict[int, tuple[Delivery, str | None]]
+    language: str  # the language she reads: "ar" or "en"
+    colleagues: list[tuple[int, str]]  # the staff of its office, who may be given it
+    read_only: bool  # her office passed it on: she reads it, she does not change it
+    passed_by: str | None  # who passed it to the office it is with now
 
 
 def thread_file(session: Session, actor: Actor, thread_id: int) -> ThreadFile:
-    """A thread and everything said on it, for staff who may see it (another office's is not found)."""
-    found = _hers_to_see(session, rights(session, actor), thread_id)
+    """A thread and everything said on it, for staff who may see it (another office's is not found; one her
+    office passed on is read-only)."""
+    by = rights(session, actor)
+    found = _hers_to_see(session, by, thread_id, to_read=True)
     said = threads.messages(session, found.id)
     ids = {message.staff_id for message in said if message.staff_id is not None}
-    if found.assigned_staff_id is not None:
-        ids.add(found.assigned_staff_id)
+    ids |= {i for i in (found.assigned_staff_id, found.passed_by_staff_id) if i is not None}
     names = threads.staff_names(session, ids)
     assigned = names.get(found.assigned_staff_id) if found.assigned_staff_id is not None else None
+    passed_by = names.get(found.passed_by_staff_id) if found.passed_by_staff_id is not None else None
     sent = deliveries.answers_on(session, found.id)
-    return ThreadFile(found, threads.name_of(session, found), said, names, assigned, sent)
+    read_only = not by.sees(found.office_code)
+    return ThreadFile(
+        found, threads.name_of(session, found), said, names, assigned, sent,
+        language=threads.reach_all(session, [found.id])[found.id].language,
+        colleagues=[] if read_only else threads.colleagues(session, found.office_code),
+        read_only=read_only, passed_by=passed_by,
+    )  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -205,7 +245,7 @@ class File:
 def file_of(session: Session, actor: Actor, thread_id: int, message_id: int) -> File:
     """A file she sent, on a thread staff may see (another office's is not found; nor is a message with no
     file)."""
-    thread = _hers_to_see(session, rights(session, actor), thread_id)
+    thread = _hers_to_see(session, rights(session, actor), thread_id, to_read=True)
     message = threads.message(session, message_id)
     if message is None or message.thread_id != thread.id or message.media_reference is None:
         raise _unknown()
@@ -218,7 +258,7 @@ def file_of(session: Session, actor: Actor, thread_id: int, message_id: int) -> 
 def too_large_to_open(session: Session, actor: Actor, thread_id: int, message_id: int, now: datetime) -> None:
     """A file found too large when fetched (WhatsApp gives no size before): staff see "too large to show",
     and she is told, once, to send a smaller one."""
-    thread = _hers_to_see(session, rights(session, actor), thread_id, lock=True)
+    thread = _hers_to_see(session, rights(session, actor), thread_id, lock=True, to_read=True)
     message = threads.message(session, message_id)
     if message is None or message.thread_id != thread.id or message.too_large:
         return
@@ -253,12 +293,39 @@ def _recorded(session: Session, by: Rights, what: str, thread: Thread, outcome: 
     )  # fmt: skip
 
 
+def _arabic_only_reply(session: Session, thread: Thread, written: str) -> SavedReply | None:
+    """A saved reply with no English text whose Arabic is in the answer, when she reads English."""
+    if threads.reach_all(session, [thread.id])[thread.id].language != "en":
+        return None
+    for reply in threads.saved_replies(session, thread.office_code):
+        if not reply.text_en and reply.text_ar and reply.text_ar in written:
+            return reply
+    return None
+
+
+def arabic_only_replies(session: Session, actor: Actor, thread_id: int) -> set[int]:
+    """The saved replies (by id) that have no English text, when she reads English: using one is said
+    before sending."""
+    by = rights(session, actor)
+    thread = _hers_to_see(session, by, thread_id, to_read=True)
+    if threads.reach_all(session, [thread.id])[thread.id].language != "en":
+        return set()
+    return {reply.id for reply in threads.saved_replies(session, by.scope) if not reply.text_en}
+
+
 @action
-def answer(session: Session, actor: Actor, thread_id: int, text: str, now: datetime) -> ThreadMessage:
+def answer(
+    session: Session, actor: Actor, thread_id: int, text: str, now: datetime, in_arabic: bool = False
+) -> ThreadMessage:
     """Her office answers: the answer is on the thread, and on its way to her (the outbox: in the order
-    written, on the channel she wrote from, whatever the hour)."""
+    written, on the channel she wrote from, whatever the hour). An answer holding a saved reply that has no
+    English text, to a family who reads English, is refused unless she said to send it in Arabic
+    (`in_arabic`): she has seen it is Arabic."""
     by, thread = _to_change(session, actor, thread_id)
     written = _written(text, LONGEST_ANSWER)
+    arabic = _arabic_only_reply(session, thread, written)
+    if arabic is not None and not in_arabic:
+        raise Refused([Problem("in_arabic", arabic_reply_warning(arabic.title))])
     if thread.status == threads.CLOSED:  # an answer on a closed thread opens it again, if it is her only one
         _no_other_open(session, thread)
         thread.status, thread.closed_at = threads.OPEN, None
@@ -277,6 +344,27 @@ def answer(session: Session, actor: Actor, thread_id: int, text: str, now: datet
     return message
 
 
+def arabic_reply_warning(title: str) -> str:
+    return _(
+        "The saved reply “%(title)s” has no English text, and she reads English. Write it in English, or "
+        "tick “Send it in Arabic” to send it as it is.",
+        title=title,
+    )
+
+
+def needs_template(
+    session: Session, actor: Actor, thread_id: int, senders: Senders | None, now: datetime
+) -> bool:
+    """Whether an answer on this thread cannot reach her now: she wrote on WhatsApp more than 24 hours ago
+    and this installation has no approved template for answers (the outbox would keep it as "needs a
+    template", sending nothing). False when what it sends on is not known here."""
+    thread = _hers_to_see(session, rights(session, actor), thread_id, to_read=True)
+    if senders is None or thread.channel != "whatsapp" or kinds.REPLY.name in senders.templates:
+        return False
+    last = threads.reach_all(session, [thread.id])[thread.id].last_inbound_at
+    return last is None or now - last >= WHATSAPP_WINDOW
+
+
 @action
 def note(session: Session, actor: Actor, thread_id: int, text: str, now: datetime) -> ThreadMessage:
     """A note for her office's staff on the thread; she never sees it."""
@@ -288,13 +376,23 @@ def note(session: Session, actor: Actor, thread_id: int, text: str, now: datetim
 
 
 @action
-def assign(session: Session, actor: Actor, thread_id: int, now: datetime) -> None:
-    """She takes the thread: her colleagues see that it is hers."""
+def assign(session: Session, actor: Actor, thread_id: int, now: datetime, to: int | None = None) -> str:
+    """She takes the thread (`to` None), or gives it to a colleague of its office (`to`: a staff member's
+    id): everyone sees whose it is. Who has it now, as the thread names her."""
     by, thread = _to_change(session, actor, thread_id)
-    if by.staff_id is None:
-        raise Refused([Problem(None, _("Only a staff member can take a question."))])
-    thread.assigned_staff_id = by.staff_id
-    _recorded(session, by, "inbox.assign", thread, "assigned", now)
+    if to is None:
+        if by.staff_id is None:
+            raise Refused([Problem(None, _("Only a staff member can take a question."))])
+        to = by.staff_id
+    named = dict(threads.colleagues(session, thread.office_code))
+    if to not in named:
+        raise Refused([Problem("staff", _("Choose a colleague of the office this question is with."))])
+    thread.assigned_staff_id = to
+    record(
+        session, by, "inbox.assign", office=thread.office_code, target="thread", target_id=thread.id,
+        outcome="assigned", now=now, details=None if to == by.staff_id else {"to": named[to]},
+    )  # fmt: skip
+    return named[to]
 
 
 @action
@@ -305,6 +403,29 @@ def close(session: Session, actor: Actor, thread_id: int, now: datetime) -> None
         return
     thread.status, thread.closed_at, thread.waiting_since = threads.CLOSED, now, None
     _recorded(session, by, "inbox.close", thread, "closed", now)
+
+
+@action
+def close_several(session: Session, actor: Actor, thread_ids: Sequence[int], now: datetime) -> int:
+    """The questions she ticked, closed at once, each audited as if closed alone; how many were open. None
+    ticked, or one not of her office's, closes nothing."""
+    by = rights(session, actor)
+    ids = sorted(set(thread_ids))
+    if not ids:
+        raise Refused([Problem("thread", _("Tick the questions to close first."))])
+    if len(ids) > CLOSED_AT_ONCE:
+        raise Refused(
+            [Problem("thread", _("Close at most %(limit)s questions at once.", limit=CLOSED_AT_ONCE))]
+        )
+    closed = 0
+    for thread_id in ids:  # in order of id: two closing overlapping ticks take their locks in turn
+        thread = _hers_to_see(session, by, thread_id, lock=True)
+        if thread.status == threads.CLOSED:
+            continue
+        thread.status, thread.closed_at, thread.waiting_since = threads.CLOSED, now, None
+        _recorded(session, by, "inbox.close", thread, "closed", now)
+        closed += 1
+    return closed
 
 
 def _no_other_open(session: Session, thread: Thread) -> None:
@@ -330,7 +451,8 @@ def reopen(session: Session, actor: Actor, thread_id: int, now: datetime) -> Non
 
 @action
 def pass_to(session: Session, actor: Actor, thread_id: int, office_code: str, now: datetime) -> None:
-    """Another office serves her: the thread is theirs now (not assigned to anyone there)."""
+    """Another office serves her: the thread is theirs now (not assigned to anyone there). Her office still
+    reads it, read-only; who passed it, and when, is kept on it."""
     by, thread = _to_change(session, actor, thread_id)
     if not office_code:
         raise Refused([Problem("office", _("Choose the office that serves her."))])
@@ -342,6 +464,7 @@ def pass_to(session: Session, actor: Actor, thread_id: int, office_code: str, no
         session, by, "inbox.pass", office=thread.office_code, target="thread", target_id=thread.id,
         outcome="passed", now=now, details={"to": office_code},
     )  # fmt: skip
+    thread.passed_from, thread.passed_by_staff_id, thread.passed_at = thread.office_code, by.staff_id, now
     thread.office_code, thread.assigned_staff_id = office_code, None
 
 

@@ -90,7 +90,7 @@ ACTIONS: dict[str, LazyText] = {
     "staff.sign_out": N_("signed out of the console"),
     "inbox.answer": N_("answered a family's question"),
     "inbox.note": N_("left a note on a question"),
-    "inbox.assign": N_("took a question"),
+    "inbox.assign": N_("took or gave a question"),
     "inbox.close": N_("closed a question"),
     "inbox.reopen": N_("opened a question again"),
     "inbox.pass": N_("passed a question to another office"),

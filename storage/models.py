@@ -722,6 +722,10 @@ class Thread(Base):
     first_answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    # The office that passed it here, who there passed it and when: that office still reads it (read-only).
+    passed_from: Mapped[str | None] = mapped_column(ForeignKey("offices.code"), index=True, default=None)
+    passed_by_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), default=None)
+    passed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
 
 
 class ThreadMessage(Base):

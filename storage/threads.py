@@ -149,18 +149,49 @@ class Listed:
     assigned_to: str | None  # the staff member who took it
 
 
+MINE, UNASSIGNED, ALL, PASSED = "mine", "unassigned", "all", "passed"
+
+
 def inbox(
-    session: Session, office_code: str | None, status: str = OPEN, topic: str | None = None, limit: int = 100
+    session: Session,
+    office_code: str | None,
+    status: str | None = OPEN,
+    topic: str | None = None,
+    limit: int = 100,
+    whose: str = ALL,
+    staff_id: int | None = None,
+    words: str = "",
 ) -> list[Listed]:
-    """Threads of an office (or all), those waiting longest first, then the others by when they opened."""
-    query = select(Thread).where(Thread.status == status)
-    if office_code is not None:
+    """Threads of an office (or all), those waiting longest first, then the others by when they opened.
+    `whose`: every one (ALL), those taken by `staff_id` (MINE), by nobody (UNASSIGNED), or those the office
+    passed to another (PASSED: `office_code` is the office that passed them). `words`: only those with a
+    message holding them (in any case; a LIKE pattern's own characters are taken as written)."""
+    query = select(Thread)
+    if status is not None:
+        query = query.where(Thread.status == status)
+    if whose == PASSED:
+        query = query.where(
+            Thread.passed_from == office_code if office_code is not None else Thread.passed_from.is_not(None)
+        )
+    elif office_code is not None:
         query = query.where(Thread.office_code == office_code)
+    if whose == MINE:
+        query = query.where(Thread.assigned_staff_id == staff_id)
+    elif whose == UNASSIGNED:
+        query = query.where(Thread.assigned_staff_id.is_(None))
     if topic is not None:
         query = query.where(Thread.topic == topic)
+    if words:
+        escaped = words.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        pattern = f"%{escaped}%"
+        said = select(ThreadMessage.id).where(
+            ThreadMessage.thread_id == Thread.id, func.lower(ThreadMessage.text).like(pattern, escape="\\")
+        )
+        query = query.where(said.exists())
     waiting_first = (Thread.waiting_since.is_(None), Thread.waiting_since, Thread.opened_at, Thread.id)
     latest_closed = (Thread.closed_at.desc(), Thread.id.desc())
-    order = waiting_first if status == OPEN else latest_closed
+    newest = (Thread.opened_at.desc(), Thread.id.desc())
+    order = waiting_first if status == OPEN else latest_closed if status == CLOSED else newest
     found = session.scalars(query.order_by(*order).limit(limit)).all()
     return _listed(session, found)
 
@@ -336,6 +367,16 @@ def measured(
         if first is not None:  # as selected: answered ones
             waits.setdefault(code, []).append(first - opened)
     return counts, waits
+
+
+def colleagues(session: Session, office_code: str) -> list[tuple[int, str]]:
+    """The staff of an office, still staff, as a thread names them (their login, else their chat address)."""
+    rows = session.execute(
+        select(StaffMember.id, StaffMember.login, StaffMember.address)
+        .where(StaffMember.office_code == office_code, StaffMember.removed_at.is_(None))
+        .order_by(StaffMember.login, StaffMember.id)
+    ).all()
+    return [(row.id, row.login or row.address or "") for row in rows]
 
 
 def staff_names(session: Session, staff_ids: set[int]) -> dict[int, str]:

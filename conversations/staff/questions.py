@@ -131,8 +131,17 @@ def close(turn: Turn, chosen: QuestionsOption) -> None:
 def send_answer(turn: Turn, chosen: Payload | Answer) -> None:
     written = turn.inbound.text  # as she typed it: the family reads her own words
     with refusal_said(turn):
-        threads.answer(turn.session, turn.actor, _open_thread(turn), written, turn.now)
-        turn.say(_("Your answer is on its way to her."))
+        threads.answer(turn.session, turn.actor, _open_thread(turn), written, turn.now, in_arabic=True)
+        if threads.needs_template(turn.session, turn.actor, _open_thread(turn), turn.setup.senders, turn.now):
+            turn.say(
+                _(
+                    "Your answer is kept on the question, but it cannot reach her: she last wrote on "
+                    "WhatsApp more than 24 hours ago, and no approved WhatsApp template for answers is set "
+                    "up. Call her, or answer again once she writes."
+                )
+            )
+        else:
+            turn.say(_("Your answer is on its way to her."))
     question(turn)
 
 

@@ -7,24 +7,35 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from sqlalchemy import select
 
 from bot.service import Service
+from console.threads_pages import REFRESH_EVERY
 from core.channel import Media
 from core.domain import StaffRole
 from office import threads
 from office.rights import OPERATOR
+from storage import threads as threads_storage
 from storage.db import Database
-from storage.models import Delivery, Thread
+from storage.models import AuditEntry, Conversation, Delivery, Thread
 from tests.support.builders import add_staff, register_families
-from tests.support.console import console_server, visitor
+from tests.support.console import browser_page, console_server, screenshot, signed_in, visitor
 from tests.support.fake_telegram import TOKEN, FakeTelegram
 from tests.support.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio
 from tests.support.people import Clock
 
 VOICE_BYTES = b"OggS" + b"\x00" * 2000
+
+
+def english_reader(channel: str, address: str, clock: Clock) -> Conversation:
+    """Her chat with us, in English, where she last wrote just now."""
+    return Conversation(
+        channel=channel, address=address, language="en", version=1, created_at=clock.now,
+        updated_at=clock.now, last_inbound_at=clock.now,
+    )  # fmt: skip
 
 
 async def her_question(
@@ -118,11 +129,29 @@ async def test_a_question_passed_to_jeddah_leaves_makkahs_inbox_for_jeddahs(
         await sara.post(f"/console/inbox/{thread}/pass", {"csrf": sara.form_token(), "office": "jeddah"})
         assert sara.location == "/console/inbox"
         assert "حُوّل السؤال إلى \u2068جدة\u2069، وهو الآن في أسئلتهم." in await sara.get(sara.location)
-        await sara.get(f"/console/inbox/{thread}")
-        assert sara.status == 404
+        assert "أسكن في جدة الآن" not in await sara.get("/console/inbox")  # not among Makkah's own
+        assert "أسكن في جدة الآن" in await sara.get("/console/inbox?whose=passed")
+        page = await sara.get(f"/console/inbox/{thread}")  # still hers to read, and hers alone to read
+        assert sara.status == 200 and "أسكن في جدة الآن" in page
+        assert "حوّل مكتبك هذا السؤال إلى \u2068جدة\u2069" in page and "حوّلته \u2068sara\u2069" in page
+        assert 'id="answer"' not in page and "/assign" not in page and "/close" not in page  # read-only
+        await sara.post(f"/console/inbox/{thread}/answer", {"csrf": sara.form_token(), "text": "مرحبا"})
+        assert sara.status == 403  # a forged answer
     async with visitor(console) as huda:
         await huda.signs_in("huda")
         assert "أسكن في جدة الآن" in await huda.get("/console/inbox")
+        assert 'id="answer"' in await huda.get(f"/console/inbox/{thread}")  # Jeddah's to answer now
+    await add_staff(database, clock, "reem", office="jumum")
+    async with visitor(console) as reem:  # neither the office it is with nor the one that passed it
+        await reem.signs_in("reem")
+        await reem.get(f"/console/inbox/{thread}")
+        assert reem.status == 404 and "لا يوجد سؤال" in reem.text
+    found = await database.run(lambda s: s.get(Thread, thread))
+    assert found is not None and (found.office_code, found.passed_from, found.passed_at) == (
+        "jeddah",
+        "makkah",
+        clock.now,
+    )
     await add_staff(database, clock, "noura", StaffRole.ADMIN)
     async with visitor(console) as noura:
         await noura.signs_in("noura")
@@ -203,3 +232,287 @@ async def test_sara_keeps_a_saved_reply_puts_it_in_an_answer_and_huda_never_sees
         )
         assert huda.status == 404
     assert len(await database.run(lambda s: threads.saved_replies(s, OPERATOR))) == 1
+
+
+async def test_sara_gives_a_question_to_amal_and_each_sees_hers_under_mine(
+    console: Service, database: Database, clock: Clock
+) -> None:
+    await add_staff(database, clock, "amal", office="makkah")
+    [fatima, noura] = await register_families(
+        database, clock, [("فاطمة أحمد", "makkah"), ("نورة سعيد", "makkah")]
+    )
+    first = await her_question(database, clock, fatima, [threads.Said("سؤال فاطمة")])
+    await her_question(database, clock, noura, [threads.Said("سؤال نورة")], address="5550002")
+    staff_ids = await database.run(lambda s: dict(threads_storage.colleagues(s, "makkah")))
+    amal = next(staff_id for staff_id, name in staff_ids.items() if name == "amal")
+    [(huda, _)] = await database.run(lambda s: threads_storage.colleagues(s, "jeddah"))
+    async with visitor(console) as sara:
+        await sara.signs_in("sara")
+        page = await sara.get(f"/console/inbox/{first}")
+        assert '<option value="' + str(amal) + '">amal</option>' in page and ">huda<" not in page
+        token = sara.form_token()
+        await sara.post(f"/console/inbox/{first}/assign", {"csrf": token, "staff": str(huda)})  # forged
+        assert sara.status == 400 and "اختاري زميلة من المكتب" in sara.alert()
+        await sara.post(f"/console/inbox/{first}/assign", {"csrf": token, "staff": ""})
+        assert sara.status == 400 and "اختاري زميلة تسندين إليها السؤال" in sara.alert()
+        await sara.post(f"/console/inbox/{first}/assign", {"csrf": token, "staff": str(amal)})
+        assert "صار السؤال لدى \u2068amal\u2069" in await sara.get(sara.location)
+        assert "سؤال فاطمة" not in await sara.get("/console/inbox?whose=mine")
+        unassigned = await sara.get("/console/inbox?whose=unassigned")
+        assert "سؤال نورة" in unassigned and "سؤال فاطمة" not in unassigned
+        every = await sara.get("/console/inbox?whose=all")
+        policy = sara.headers["Content-Security-Policy"]
+        assert "script-src 'self';" in policy and "unsafe" not in policy  # our own file, nothing inline
+        assert every.count("<script") == every.count('<script src="/console/static/console.js" defer>') == 1
+        assert "سؤال نورة" in every and "سؤال فاطمة" in every
+        # The menu counts every open question of her office: what "every question" lists.
+        assert '<span class="count" aria-label="سؤالان مفتوحان">2</span>' in every
+        assert every.count('<tr data-key="') == 2
+    async with visitor(console) as amal_at_console:
+        await amal_at_console.signs_in("amal")
+        mine = await amal_at_console.get("/console/inbox?whose=mine")
+        assert "سؤال فاطمة" in mine and "سؤال نورة" not in mine
+    await add_staff(database, clock, "noura", StaffRole.ADMIN)
+    async with visitor(console) as admin:
+        await admin.signs_in("noura")
+        assert "استلمت سؤالاً أو أسندته → amal" in await admin.get("/console/audit")
+
+
+async def test_sara_searches_her_offices_messages_and_nothing_of_jeddahs(
+    console: Service, database: Database, clock: Clock
+) -> None:
+    [fatima, noura, hana] = await register_families(
+        database, clock, [("فاطمة أحمد", "makkah"), ("نورة سعيد", "makkah"), ("هناء علي", "jeddah")]
+    )
+    await her_question(database, clock, fatima, [threads.Said("أريد تجديد الشهادة الصحية")])
+    closed = await her_question(
+        database, clock, noura, [threads.Said("الشهادة الصحية انتهت 100%")], address="2"
+    )
+    await database.run(lambda s: threads.close(s, OPERATOR, closed, clock.now))
+    await her_question(
+        database, clock, hana, [threads.Said("الشهادة الصحية في جدة")], address="3", office="jeddah"
+    )
+    async with visitor(console) as sara:
+        await sara.signs_in("sara")
+        found = await sara.get("/console/inbox?q=" + quote("  الشهادة   الصحية "))
+        assert "فاطمة أحمد" in found and "نورة سعيد" in found and "هناء علي" not in found  # open and closed
+        assert 'value="الشهادة الصحية"' in found
+        percent = await sara.get("/console/inbox?q=" + quote("100%"))
+        assert "نورة سعيد" in percent and "فاطمة أحمد" not in percent
+        assert "فاطمة أحمد" not in await sara.get("/console/inbox?q=" + quote("%"))  # % is a character here
+        assert "لا يوجد سؤال فيه هذه الكلمات" in await sara.get("/console/inbox?q=" + quote("مقصف"))
+        await sara.get("/console/inbox?q=" + "ا" * 101)
+        assert sara.status == 400 and "ابحثي عن 100 حرف على الأكثر" in sara.alert()
+
+
+async def test_sara_closes_two_questions_at_once_and_none_ticked_says_so(
+    console: Service, database: Database, clock: Clock
+) -> None:
+    [fatima, noura, hana] = await register_families(
+        database, clock, [("فاطمة أحمد", "makkah"), ("نورة سعيد", "makkah"), ("هناء علي", "jeddah")]
+    )
+    first = await her_question(database, clock, fatima, [threads.Said("شكراً")])
+    second = await her_question(database, clock, noura, [threads.Said("وصلت")], address="2")
+    jeddahs = await her_question(database, clock, hana, [threads.Said("سؤال")], address="3", office="jeddah")
+    async with visitor(console) as sara:
+        await sara.signs_in("sara")
+        await sara.get("/console/inbox")
+        token = sara.form_token()
+        await sara.post("/console/inbox/closing", {"csrf": token})
+        assert sara.status == 400 and "حدّدي الأسئلة التي تغلقينها أولاً" in sara.alert()
+        await sara.post(
+            "/console/inbox/closing", [("csrf", token), ("thread", str(first)), ("thread", str(jeddahs))]
+        )
+        assert sara.status == 404  # another office's, in a forged form: nothing closed
+        assert await database.run(lambda s: threads.open_count(s, OPERATOR)) == 3
+        await sara.post(
+            "/console/inbox/closing", [("csrf", token), ("thread", str(first)), ("thread", str(second))]
+        )
+        assert "أُغلق سؤالان." in await sara.get(sara.location)
+        assert "لا يوجد سؤال مفتوح من الأسر" in sara.text
+    entries = await database.run(
+        lambda s: s.scalars(select(AuditEntry).where(AuditEntry.action == "inbox.close")).all()
+    )
+    assert sorted(entry.target_id or 0 for entry in entries) == sorted([first, second])  # one each
+
+
+async def test_a_saved_reply_with_no_english_is_not_sent_to_an_english_reader_unseen(
+    console: Service, database: Database, clock: Clock
+) -> None:
+    [mary] = await register_families(database, clock, [("Mary Smith", "makkah")])
+    thread = await her_question(database, clock, mary, [threads.Said("When is the training?")])
+    await database.run(lambda s: s.add(english_reader("telegram", "5550001", clock)))
+    reply = await database.run(
+        lambda s: (
+            threads.keep_saved_reply(s, OPERATOR, "makkah", "الموعد", "الدورة يوم الأحد", "", clock.now).id
+        )
+    )
+    async with visitor(console) as sara:
+        await sara.signs_in("sara")
+        assert "لا نص إنجليزياً له بعد" in await sara.get("/console/inbox/replies")
+        page = await sara.get(f"/console/inbox/{thread}")
+        assert "الموعد · لا نص إنجليزياً له" in page  # said beside it in the list
+        assert '<div id="arabic-warning" class="warning" hidden>' in page  # until she chooses it
+        page = await sara.get(f"/console/inbox/{thread}?use={reply}")
+        assert '<div id="arabic-warning" class="warning" >' in page and "تقرأ بالإنجليزية" in page
+        token = sara.form_token()
+        await sara.post(f"/console/inbox/{thread}/answer", {"csrf": token, "text": "Hello, الدورة يوم الأحد"})
+        assert (
+            sara.status == 400
+            and "«الموعد»" in sara.alert()
+            and "Hello, الدورة يوم الأحد</textarea>" in sara.text
+        )
+        assert await database.run(lambda s: s.scalars(select(Delivery)).all()) == []  # nothing sent unseen
+        form = {"csrf": token, "text": "Hello, الدورة يوم الأحد", "in_arabic": "yes"}
+        await sara.post(f"/console/inbox/{thread}/answer", form)
+        assert sara.status == 303
+    [sent] = await database.run(lambda s: s.scalars(select(Delivery)).all())
+    assert "الدورة يوم الأحد" in sent.payload["en"]
+
+
+async def test_an_answer_that_cannot_reach_her_on_whatsapp_says_so_in_arabic(
+    console: Service, database: Database, clock: Clock
+) -> None:
+    [fatima] = await register_families(database, clock, [("فاطمة أحمد", "makkah")])
+    thread = await her_question(
+        database, clock, fatima, [threads.Said("هل وصل طلبي؟")], channel="whatsapp", address="+966500000001"
+    )
+    async with visitor(console) as sara:
+        await sara.signs_in("sara")
+        page = await sara.get(f"/console/inbox/{thread}")
+        assert "لن تصلها إجابة ترسلينها الآن" in page  # said before she sends
+        await sara.post(f"/console/inbox/{thread}/answer", {"csrf": sara.form_token(), "text": "نعم وصل"})
+        page = await sara.get(sara.location)
+        assert "حُفظت إجابتك على السؤال، لكنها لن تصلها" in page
+        assert "إجابتك في طريقها إليها" not in page
+
+        def outbox_finds_no_template(session: Any) -> None:  # as the outbox records it
+            [delivery] = session.scalars(select(Delivery)).all()
+            delivery.status, delivery.last_error = "needs_template", "no template for reply"
+
+        await database.run(outbox_finds_no_template)
+        page = await sara.get(f"/console/inbox/{thread}")
+        assert "لم تُرسل: كتبت آخر مرة على واتساب قبل أكثر من 24 ساعة" in page
+        assert "no template for reply" not in page
+
+
+# -- in a browser: the page keeps up by itself (console/static/console.js) ----------------------------------
+
+
+async def test_a_new_message_shows_while_sara_types_and_her_half_answer_stays(
+    console: Service, database: Database, clock: Clock
+) -> None:
+    [fatima, noura] = await register_families(
+        database, clock, [("فاطمة أحمد", "makkah"), ("نورة سعيد", "makkah")]
+    )
+    thread = await her_question(database, clock, fatima, [threads.Said("متى يفتح التقديم على المقاصف؟")])
+    async with browser_page(console) as page:
+        await page.clock.install()  # the page's timers run when the test says, not on the wall clock
+        await page.set_viewport_size({"width": 1366, "height": 900})
+        await signed_in(page, "sara")
+        await page.goto("/console/inbox")
+        await page.check(f"input[name=thread][value='{thread}']")  # she ticks one, to close it later
+        await her_question(database, clock, noura, [threads.Said("أين أجد نموذج التسجيل؟")], address="2")
+        await page.clock.fast_forward(REFRESH_EVERY * 1000)
+        await page.locator("#questions", has_text="أين أجد نموذج التسجيل؟").wait_for()
+        assert await page.is_checked(f"input[name=thread][value='{thread}']")  # her tick is kept
+        assert await page.locator("#questions tbody tr").count() == 2
+        assert await page.locator("#menu-inbox .count").inner_text() == "2"  # the menu agrees
+        assert "سؤالان مفتوحان" in await page.locator(".measures").inner_text()
+        await screenshot(page, "inbox-live-ar")
+
+        await page.goto(f"/console/inbox/{thread}")
+        await page.click("textarea#answer")
+        await page.keyboard.type("يفتح التقديم يوم")  # half an answer
+        asker = threads.Asker("telegram", "5550001", "makkah", family_id=fatima)
+        more = [threads.Said("وهل يلزم سجل تجاري؟")]
+        await database.run(lambda s: threads.ask(s, asker, "canteens", more, clock.now))
+        await page.clock.fast_forward(REFRESH_EVERY * 1000)
+        await page.locator("#said article.said.family", has_text="وهل يلزم سجل تجاري؟").wait_for()
+        assert await page.input_value("textarea#answer") == "يفتح التقديم يوم"  # what she typed is there
+        await page.keyboard.type(" الأحد، ولا يلزم سجل تجاري.")  # and she goes on where she was
+        await screenshot(page, "thread-live-ar")
+        await page.click("text=إرسال إليها")
+        assert await page.locator("[role=status]").inner_text() == "إجابتك في طريقها إليها."
+        answer = page.locator("article.said.staff p[dir=auto]")
+        assert await answer.inner_text() == "يفتح التقديم يوم الأحد، ولا يلزم سجل تجاري."
+
+
+async def test_a_saved_reply_goes_where_the_cursor_is_and_one_with_no_english_is_flagged(
+    console: Service, database: Database, clock: Clock
+) -> None:
+    [mary] = await register_families(database, clock, [("Mary Smith", "makkah")])
+    thread = await her_question(database, clock, mary, [threads.Said("Where do I renew my health card?")])
+    await database.run(lambda s: s.add(english_reader("telegram", "5550001", clock)))
+
+    def saved_replies(session: Any) -> None:
+        threads.keep_saved_reply(
+            session,
+            OPERATOR,
+            "makkah",
+            "Health card",
+            "في المركز الصحي",
+            "at the health centre near you",
+            clock.now,
+        )
+        threads.keep_saved_reply(
+            session, OPERATOR, "makkah", "Training day", "الدورة يوم الأحد", "", clock.now
+        )
+
+    await database.run(saved_replies)
+    async with browser_page(console) as page:
+        await page.set_viewport_size({"width": 1366, "height": 900})
+        await signed_in(page, "sara")
+        await page.click("button[name=language][value=en]")
+        await page.goto(f"/console/inbox/{thread}")
+        await page.fill("textarea#answer", "Dear Mary, you renew it . Thank you.")
+        await page.press("textarea#answer", "End")
+        for _ in ". Thank you.":
+            await page.press("textarea#answer", "ArrowLeft")
+        await page.select_option("select[name=use]", label="Health card")
+        await page.click("text=Put it in the answer")
+        typed = "Dear Mary, you renew it at the health centre near you. Thank you."
+        assert await page.input_value("textarea#answer") == typed  # inserted, nothing written over
+        assert "use=" not in page.url  # in the page: nothing was asked of the server
+        assert not await page.locator("#arabic-warning").is_visible()
+
+        await page.select_option("select[name=use]", label="Training day · no English text")
+        await page.click("text=Put it in the answer")
+        warning = page.locator("#arabic-warning")
+        assert await warning.is_visible() and "She reads English" in await warning.inner_text()
+        await screenshot(page, "thread-arabic-reply-warning-en")
+        await page.click("text=Send to her")  # without ticking "Send it in Arabic": refused, kept
+        alert = await page.locator("[role=alert]").inner_text()
+        assert "“Training day” has no English text" in alert
+        assert "الدورة يوم الأحد" in await page.input_value("textarea#answer")
+        await page.check("input[name=in_arabic]")
+        await page.click("text=Send to her")
+        assert await page.locator("[role=status]").inner_text() == "Your answer is on its way to her."
+
+
+async def test_the_inbox_and_a_question_on_a_phone(
+    console: Service, database: Database, clock: Clock
+) -> None:
+    [fatima] = await register_families(database, clock, [("فاطمة أحمد الزهراني", "makkah")])
+    thread = await her_question(
+        database, clock, fatima, [threads.Said("هل وصل طلبي؟ أرسلت الأوراق أمس")], channel="whatsapp",
+        address="+966500000001",
+    )  # fmt: skip
+    await database.run(lambda s: threads.answer(s, OPERATOR, thread, "وصل، شكراً لك", clock.now))
+
+    def outbox_finds_no_template(session: Any) -> None:  # as the outbox records it
+        [delivery] = session.scalars(select(Delivery)).all()
+        delivery.status, delivery.last_error = "needs_template", "no template for reply"
+
+    await database.run(outbox_finds_no_template)
+    async with browser_page(console) as page:
+        await page.set_viewport_size({"width": 390, "height": 844})
+        await signed_in(page, "sara")
+        await page.goto("/console/inbox")
+        await screenshot(page, "inbox-phone-ar")
+        await page.goto(f"/console/inbox/{thread}")
+        shown = await page.locator("main").inner_text()
+        assert "لن تصلها إجابة ترسلينها الآن" in shown and "لم تُرسل: كتبت آخر مرة على واتساب" in shown
+        assert "no template" not in shown
+        assert await page.evaluate("document.documentElement.scrollWidth") <= 390
+        await screenshot(page, "thread-phone-ar")

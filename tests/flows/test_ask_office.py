@@ -9,6 +9,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from conversations.engine.engine import Engine
+from conversations.engine.turn import Setup
+from conversations.flows import all_flows
 from core.channel import LARGEST_MEDIA, Media
 from core.domain import StaffRole
 from office import canteens, offices, threads
@@ -16,8 +19,9 @@ from office.errors import NotFound, Refused
 from office.rights import OPERATOR, Actor
 from storage import staff, tips
 from storage.db import Database
+from storage.kinds import Senders
 from storage.models import Delivery, ThreadMessage
-from tests.support.builders import girls_school
+from tests.support.builders import girls_school, staff_person
 from tests.support.people import Clock, Person, ar
 from tests.support.reads import threads_of
 
@@ -299,3 +303,25 @@ async def test_a_question_during_her_registration_goes_to_the_office_she_named_i
     assert fatima.heard.endswith(products)  # and back at her registration's question
     [(office, _topic, _status, _said)] = await threads_of(database)
     assert office == "jumum"
+
+
+async def test_in_the_staff_chat_an_answer_whatsapp_will_not_carry_is_said_not_to_reach_her(
+    database: Database, clock: Clock
+) -> None:
+    senders = Senders(frozenset({"telegram", "whatsapp"}))  # WhatsApp set up, with no template for answers
+    engine = Engine(database, all_flows(), setup=Setup(senders=senders))
+    asker = threads.Asker("whatsapp", "+966500000001", "makkah")
+    await database.run(lambda s: threads.ask(s, asker, "other", [threads.Said("هل وصل طلبي؟")], clock.now))
+    asker = threads.Asker("telegram", "5550002", "makkah")
+    await database.run(lambda s: threads.ask(s, asker, "other", [threads.Said("وطلبي؟")], clock.now))
+    amal = await staff_person(database, engine, clock, StaffRole.STAFF, "makkah", "900")
+    await amal.says("hello")
+    await amal.chooses("Questions from families")
+    await amal.chooses(next(option for option in amal.options if "هل وصل طلبي؟" in option))
+    await amal.says("نعم، وصل طلبك")
+    assert "it cannot reach her: she last wrote on WhatsApp more than 24 hours ago" in amal.heard
+    assert "Your answer is on its way to her." not in amal.heard
+    await amal.chooses("Back to the questions")
+    await amal.chooses(next(option for option in amal.options if "وطلبي؟" in option))
+    await amal.says("نعم")
+    assert "Your answer is on its way to her." in amal.heard  # on Telegram it goes

@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 
 from bot.outbox.dispatcher import OutboxDispatcher
 from core.channel import Channel
+from core.metrics import JOB_FAILURES, JOB_RUNS
 from handlers.terminal import TerminalSender
 from office import event_notices, sign_in, tips
 from office import threads as office_threads
@@ -82,9 +83,11 @@ async def run_due(
     done: dict[str, object] = {}
     for name, work in due_work(reminders, unanswered_hours):
         now = clock()
+        JOB_RUNS.labels(name).inc()
         try:
             done[name] = await database.run(partial(work, now=now))
         except Exception:
+            JOB_FAILURES.labels(name).inc()
             log.exception("the scheduled work %r failed; it is tried again at the next run", name)
     return done
 

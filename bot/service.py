@@ -21,9 +21,10 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.app import build_engine, open_database
 from bot.jobs import JOB_DEFAULTS, run_due
+from bot.metrics import metrics_app
 from bot.outbox.dispatcher import OutboxDispatcher
 from bot.settings import PortInUse, Settings
-from bot.web import add_calendar, add_readiness, build_app, server_limits
+from bot.web import add_calendar, add_readiness, build_app, readiness, server_limits
 from console.app import add_console
 from conversations.engine.engine import Engine
 from core.channel import Channel
@@ -73,6 +74,7 @@ class Service:
         self._running: list[asyncio.Task[None]] = []  # what a channel runs by itself (Telegram's polling)
         self._stopped = asyncio.Event()
         self.port: int | None = None
+        self.metrics_port: int | None = None  # where /metrics is served, when USAR_METRICS_PORT is set
 
     async def start(self) -> None:
         """Everything this role runs, started; what started is stopped again if the rest cannot start."""
@@ -105,25 +107,35 @@ class Service:
                 quiet=settings.quiet(),
                 senders=settings.senders(),
             )
-        add_readiness(app, database, self.role.value)
-        runner = web.AppRunner(app, access_log=None, **server_limits())
-        await runner.setup()
-        self._exit.push_async_callback(runner.cleanup)
-        site = web.TCPSite(runner, settings.http_host, settings.http_port)
-        try:
-            await site.start()
-        except OSError as problem:
-            if problem.errno == errno.EADDRINUSE:
-                raise PortInUse(settings.http_host, settings.http_port) from None
-            raise
-        self.port = runner.addresses[0][1]
+        ready = readiness(database, self.role.value)
+        add_readiness(app, ready)
+        self.port = await self._serve(app, settings.http_host, settings.http_port, "USAR_HTTP_PORT")
         log.info("web server listening on %s:%s", settings.http_host, self.port)
+        if settings.metrics_port is not None:
+            metrics = metrics_app(database, ready, self.clock)
+            self.metrics_port = await self._serve(
+                metrics, settings.metrics_host, settings.metrics_port, "USAR_METRICS_PORT"
+            )
+            log.info("metrics at http://%s:%s/metrics", settings.metrics_host, self.metrics_port)
         if web_role:
             log.info("the office console is at %s", self.console_url)
             for channel in self.channels:
                 running = await channel.start()
                 if running is not None:
                     self._running.append(running)
+
+    async def _serve(self, app: web.Application, host: str, port: int, setting: str) -> int:
+        """`app` served on `host`:`port` until the service stops; the port it has (0: any free one)."""
+        runner = web.AppRunner(app, access_log=None, **server_limits())
+        await runner.setup()
+        self._exit.push_async_callback(runner.cleanup)
+        try:
+            await web.TCPSite(runner, host, port).start()
+        except OSError as problem:
+            if problem.errno == errno.EADDRINUSE:
+                raise PortInUse(host, port, setting) from None
+            raise
+        return int(runner.addresses[0][1])
 
     def _mount(self, app: web.Application | None, database: Database, engine: Engine) -> list[Mounted]:
         """Each channel configured here, mounted: its routes on `app` (None: this process answers none)."""

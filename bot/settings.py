@@ -29,10 +29,10 @@ class SettingsError(Exception):
 class PortInUse(Exception):
     """The web server's port is taken by another program."""
 
-    def __init__(self, host: str, port: int) -> None:
+    def __init__(self, host: str, port: int, setting: str = "USAR_HTTP_PORT") -> None:
         super().__init__(
             f"port {port} on {host} is in use by another program: stop that program, or choose another port "
-            "with USAR_HTTP_PORT"
+            f"with {setting}"
         )
 
 
@@ -55,6 +55,14 @@ class Settings(BaseSettings):
         default=8080, ge=0, le=65535, description="a port from 1 to 65535, or 0 for any free one"
     )
     # Where Telegram and Twilio reach our web server.
+    # Where Prometheus reads /metrics and /readyz's details: off unless a port is given (each process of a
+    # host its own port), on this machine alone unless a host is given.
+    metrics_host: str = Field(
+        default="127.0.0.1", description="an address of this machine, such as 127.0.0.1"
+    )
+    metrics_port: int | None = Field(
+        default=None, ge=0, le=65535, description="a port from 1 to 65535, or 0 for any free one"
+    )
     public_url: HttpUrl | None = Field(default=None, description="a URL such as https://usar.example.org")
     # The reverse proxies in front of the web server (their addresses, comma-separated): for a request from
     # one, the console takes the client's address from the X-Forwarded-For entry the proxy added.

@@ -103,29 +103,38 @@ def build_app() -> web.Application:
     return app
 
 
-def add_readiness(app: web.Application, database: Database, role: str) -> None:
-    """GET /readyz: 200 when this process can do its work (the database answers, its schema is this code's
-    newest), else 503; each answer names the role and the migration."""
+Readiness = Callable[[], Awaitable[tuple[bool, dict[str, Any]]]]
 
-    async def readyz(request: web.Request) -> web.Response:
+
+def readiness(database: Database, role: str) -> Readiness:
+    """Whether this process can do its work (the database answers, its schema is this code's newest), and
+    the details: the role and the migration."""
+
+    async def ready() -> tuple[bool, dict[str, Any]]:
         try:
             current, head = await database.schema()
         except Exception as exc:
             if not is_unreachable(exc):
                 raise
-            return web.json_response(
-                {"status": "database out of reach", "role": role, "head": None}, status=503
-            )
-        ready = current == head
-        return web.json_response(
-            {
-                "status": "ready" if ready else "schema behind",
-                "role": role,
-                "migration": current,
-                "head": head,
-            },
-            status=200 if ready else 503,
-        )
+            return False, {"status": "database out of reach", "role": role, "head": None}
+        fresh = current == head
+        return fresh, {
+            "status": "ready" if fresh else "schema behind",
+            "role": role,
+            "migration": current,
+            "head": head,
+        }
+
+    return ready
+
+
+def add_readiness(app: web.Application, ready: Readiness) -> None:
+    """GET /readyz: 200 "ready" when this process can do its work, else 503 "not ready"; the details only at
+    the metrics address (bot.metrics)."""
+
+    async def readyz(request: web.Request) -> web.Response:
+        fresh, _ = await ready()
+        return web.json_response({"status": "ready" if fresh else "not ready"}, status=200 if fresh else 503)
 
     app.router.add_get("/readyz", readyz)
 

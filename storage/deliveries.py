@@ -380,6 +380,16 @@ def cancel_pending(
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
+def due_by_kind(session: Session, now: datetime) -> dict[str, tuple[int, datetime]]:
+    """What waits to be sent now, by kind: how many, and since when the oldest (on `ix_deliveries_due`)."""
+    query = (
+        select(_c.kind, func.count(), func.min(_c.next_attempt_at))
+        .where(_c.status == DeliveryStatus.PENDING.value, _c.next_attempt_at <= now)
+        .group_by(_c.kind)
+    )
+    return {kind: (int(count), oldest) for kind, count, oldest in session.execute(query)}
+
+
 def counts(session: Session, kind: Kind, source_id: int) -> dict[str, int]:
     """How many deliveries of one message are in each status."""
     rows = session.execute(

@@ -339,6 +339,12 @@ def of_family(session: Session, family_id: int, limit: int) -> Sequence[Thread]:
     return session.scalars(query.limit(limit)).all()
 
 
+def open_by_office(session: Session) -> dict[str, int]:
+    """How many questions are open, by office (those with none are absent)."""
+    query = select(Thread.office_code, func.count()).where(Thread.status == OPEN).group_by(Thread.office_code)
+    return {office: int(count) for office, count in session.execute(query)}
+
+
 def open_count(session: Session, office_code: str | None) -> int:
     """How many questions are open: of one office, or of every office (None)."""
     query = select(func.count()).select_from(Thread).where(Thread.status == OPEN)

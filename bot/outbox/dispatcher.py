@@ -30,7 +30,19 @@ from bot.outbox import outcomes
 from bot.outbox import quiet as quiet_hours
 from bot.outbox.outcomes import Held, Outcome, Paused, Result, Target, TooLate
 from bot.outbox.pacing import Pace, Window
-from core.channel import Channel, Outbound, RetryAfter, Sender, SendOutcome
+from core.channel import (
+    Blocked,
+    Channel,
+    NeedsTemplate,
+    Outbound,
+    PermanentFailure,
+    RetryAfter,
+    Sender,
+    SendOutcome,
+    Sent,
+    TransientFailure,
+)
+from core.metrics import RATE_LIMITED, SENDS
 from storage import deliveries
 from storage.db import Database, is_unreachable
 from storage.deliveries import Claimed
@@ -46,6 +58,17 @@ LONGEST_DATABASE_PAUSE = 5.0
 OUTAGE_PATIENCE = 15 * 60.0  # seconds a round waits for the database before it gives up
 ELSEWHERE = timedelta(minutes=1)  # when a delivery for a channel not sent on here is looked at again
 DEFAULT_CONCURRENCY = 20  # sends in flight at once on each channel (USAR_DISPATCH_CONCURRENCY)
+
+
+# How /metrics names what became of a send (core.metrics.SENDS).
+_OUTCOME_NAMES: dict[type, str] = {
+    Sent: "sent",
+    RetryAfter: "retry_after",
+    Blocked: "blocked",
+    TransientFailure: "transient",
+    PermanentFailure: "permanent",
+    NeedsTemplate: "needs_template",
+}
 
 
 class OutboxDispatcher:
@@ -236,6 +259,9 @@ class OutboxDispatcher:
                     last_inbound_at=target.last_inbound_at,
                 )
             )
+            SENDS.labels(target.channel.value, _OUTCOME_NAMES.get(type(outcome), "other")).inc()
+            if isinstance(outcome, RetryAfter):
+                RATE_LIMITED.labels(target.channel.value).inc()
             if isinstance(outcome, RetryAfter) and pace is not None:
                 # Before anyone waiting for the window goes; if the database is away, this worker's
                 # window (one at a time now) and the retry of this row still hold the channel back.

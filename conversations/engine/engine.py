@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
@@ -39,6 +40,7 @@ from conversations.engine.options import match_one, offered_payloads
 from conversations.engine.turn import Answer, Dialogue, FlowName, Setup, Turn
 from core.channel import LONGEST_TEXT, Channel, Inbound, Reply, Unavailable, Unreadable
 from core.i18n import N_, LazyText, _, use_language
+from core.metrics import INBOUND, TURN_SECONDS
 from core.payloads import Payload, parse
 from core.text import fold, normalise
 from locales import DEFAULT_LANGUAGE, LANGUAGES
@@ -150,8 +152,11 @@ class Engine:
                 if turns.database_away:  # her earlier message waits for the database: this one behind it
                     log.warning("a %s message waits: the database is out of reach", inbound.channel.value)
                     raise Unavailable
+                started = time.perf_counter()
                 try:
                     replies = await self.database.run_short(partial(self._turn, inbound))
+                    INBOUND.labels(inbound.channel.value).inc()
+                    TURN_SECONDS.labels(inbound.channel.value).observe(time.perf_counter() - started)
                 except Exception as exc:
                     if is_unreachable(exc):
                         log.warning("a %s message waits: the database is out of reach", inbound.channel.value)

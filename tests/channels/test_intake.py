@@ -335,11 +335,14 @@ async def test_a_web_process_that_starts_answers_what_waited(
 
 
 async def readiness(service: Service) -> tuple[int, dict[str, Any]]:
-    async with (
-        aiohttp.ClientSession() as http,
-        http.get(f"http://127.0.0.1:{service.port}/readyz") as response,
-    ):
-        return response.status, await response.json()
+    """What the metrics address says of readiness; the world is told "ready" or "not ready" alone."""
+    async with aiohttp.ClientSession() as http:
+        async with http.get(f"http://127.0.0.1:{service.metrics_port}/readyz") as response:
+            status, details = response.status, await response.json()
+        async with http.get(f"http://127.0.0.1:{service.port}/readyz") as public:
+            assert public.status == status
+            assert await public.json() == {"status": "ready" if status == 200 else "not ready"}
+    return status, details
 
 
 @pytest.mark.postgres
@@ -347,7 +350,7 @@ async def test_readyz_says_whether_the_database_answers_and_is_up_to_date(
     postgres_url: str, postgres: Database, fake_telegram: FakeTelegram, clock: Clock
 ) -> None:
     outage = Outage(postgres_url)
-    settings = settings_for(await outage.start(), fake_telegram)
+    settings = settings_for(await outage.start(), fake_telegram, metrics_port=0)
     service = await started(Service(settings, clock=clock, role=Role.WORKER, run_jobs=False))
     head = (await postgres.schema())[1]
     try:

@@ -3,26 +3,29 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, nullcontext
 
 from bot.settings import Settings
 from conversations.engine.engine import Engine
 from conversations.engine.turn import Setup
 from conversations.flows import all_flows
 from office.calendar import CALENDAR_PATH
-from storage import tips
+from storage import backups, tips
 from storage.db import Database
 
 
 @asynccontextmanager
 async def open_database(settings: Settings) -> AsyncIterator[Database]:
-    database = Database(settings.database_url)
-    try:
-        await database.migrate()
-        await database.run(tips.load_shipped)  # new shipped tips and services; staff's edits stay
-        yield database
-    finally:
-        await database.dispose()
+    """The database, migrated; on SQLite, held against a restore while it is open (storage.backups)."""
+    file = backups.sqlite_file(settings.database_url)
+    with backups.in_use(file) if file is not None else nullcontext():
+        database = Database(settings.database_url)
+        try:
+            await database.migrate()
+            await database.run(tips.load_shipped)  # new shipped tips and services; staff's edits stay
+            yield database
+        finally:
+            await database.dispose()
 
 
 def build_engine(database: Database, settings: Settings) -> Engine:

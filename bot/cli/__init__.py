@@ -23,6 +23,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot import logs
 from bot.cli import (
     announcements,
+    backup,
     beneficiaries,
     canteens,
     chat,
@@ -38,6 +39,7 @@ from bot.cli.actions import office_command
 from bot.cli.arguments import UsageError
 from bot.settings import PortInUse, Settings, SettingsError, load_settings, unknown_settings
 from core.channel import Refused
+from storage.backups import BackupError
 
 Command = Callable[[argparse.Namespace, Settings], Coroutine[Any, Any, int]]
 
@@ -66,6 +68,7 @@ def parser() -> argparse.ArgumentParser:
     offices.add_commands(commands).set_defaults(run=office_command, actions=offices.ACTIONS)
     exports.add_commands(commands)
     whatsapp.add_commands(commands)
+    backup.add_commands(commands)
     return root
 
 
@@ -85,7 +88,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as problem:
         print(f"usar: {problem}", file=sys.stderr)
         return 2
-    except (PortInUse, Refused) as problem:
+    except (PortInUse, Refused, BackupError) as problem:
         print(f"usar: {problem}", file=sys.stderr)
         return 1
     except BrokenPipeError:  # `usar audit | head`: the reader has what it wanted

@@ -48,12 +48,22 @@ async def staff_page(
     problem: str | None = None,
     typed: Mapping[str, str] | None = None,
     removing: str | None = None,
+    editing: str | None = None,
 ) -> web.StreamResponse:
     """`typed`: what she wrote in the form to add someone, kept when it is refused; `removing`: whose removal
-    she is asked to confirm."""
+    she is asked to confirm; `editing`: whose details (her login or chat address) the form starts from."""
     console, who = console_of(request), signed_in_as(request)
     now = console.clock()
     members = await console.database.run(lambda s: list(staff.listing(s, who.actor)))
+    for member in members:
+        if editing is not None and editing in (member.login, member.address):
+            typed = {
+                "name": member.full_name or "",
+                "login": member.login or "",
+                "address": member.address or "",
+                "role": member.role,
+                "office": member.office_code or "",
+            }
     locked = await console.database.run(lambda s: sign_in.locked_logins(s, now))
     offices = await console.database.run(views.office_choices)
     done = said(request, DONE)
@@ -77,7 +87,7 @@ async def staff_page(
 
 async def change_staff(request: web.Request) -> web.StreamResponse:
     """Add a staff member (with her first password) or change her name, role and office; set a password,
-    remove one, unlock a login. `edit` only puts a row's details in the form to change them."""
+    remove one, unlock a login. `edit` only starts the form from her row's details, to change them."""
     console, who = console_of(request), signed_in_as(request)
     form = await request.post()
     change = str(form.get("change", ""))
@@ -103,8 +113,8 @@ async def change_staff(request: web.Request) -> web.StreamResponse:
         "removed": lambda s: staff.remove(s, who.actor, member, now),
         "unlocked": lambda s: staff.unlock(s, who.actor, member, now),
     }
-    if change == "edit":  # her row's details in the form, to be changed
-        return await staff_page(request, typed=typed)
+    if change == "edit":
+        return await staff_page(request, editing=member)
     if change not in changes:
         raise web.HTTPBadRequest(text=_("No such change."))
     if change == "removed" and form.get("confirmed") != "yes":

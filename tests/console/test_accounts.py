@@ -236,6 +236,9 @@ async def test_a_full_name_names_her_everywhere_and_a_login_stands_in_without_on
         assert noura.status == 400 and "اسمها طويل جدًا" in noura.alert()
         page = await noura.get("/console/staff")
         assert "<td><bdi>سارة محمد العتيبي</bdi></td>" in page and "<td><bdi>noura</bdi></td>" in page
+        removing = {"csrf": noura.form_token(), "change": "removed", "member": "sara"}
+        await noura.post("/console/staff", removing)
+        assert "إزالة \u2068سارة محمد العتيبي\u2069؟" in noura.text  # asked by her name; nothing done yet
 
     async with visitor(console) as sara:
         await sara.signs_in("sara")

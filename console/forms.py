@@ -29,7 +29,6 @@ from office.tables import MAX_FILE_BYTES
 from storage.audiences import Audience
 
 ANYWHERE = URL("http://console.invalid")  # what an address given is read against, as a browser would
-LONGEST_PASSWORD = 1024  # characters: a longer one is not hashed (argon2 would take it, slowly)
 # An export of the people of one thing, by its number (`office.exports.guests`, `.applicants`).
 PeopleExport = Callable[[Session, Actor, int, TextIO, str, datetime], int]
 Titled = Callable[[Session, Actor, int], str]  # what a thing of that number is called, for her file's name

@@ -21,7 +21,7 @@ from console.context import (
     signed_in_as,
     who_of,
 )
-from console.forms import LONGEST_PASSWORD, next_page
+from console.forms import next_page
 from core.i18n import _
 from locales import LANGUAGES
 from office import passwords, sign_in
@@ -74,13 +74,13 @@ async def sign_in_page(request: web.Request) -> web.StreamResponse:
         )
     except sign_in.Locked as locked:
         return _sign_in_form(request, locked.message, login, status=429)
-    right = len(password) <= LONGEST_PASSWORD and await asyncio.to_thread(
+    right = len(password) <= passwords.LONGEST and await asyncio.to_thread(
         passwords.matches, tried.password_hash, password
     )
     if not right or tried.staff_id is None:  # counted already (`sign_in.attempt`)
         if tried.delay:
             await console.sleep(tried.delay)
-        return _sign_in_form(request, _("Wrong login or password."), login, status=401)
+        return _sign_in_form(request, tried.wrong(now), login, status=401)
     language = language_of(request)
     cookies = await console.database.run(lambda s: sign_in.succeeded(s, tried, language, now, browser))
     response = web.HTTPSeeOther(next_page(request, form.get("next")))

@@ -1,8 +1,10 @@
-"""The staff (`office.staff`, administrators only): who they are, one added with her first password, a new
-password set, one removed, a login locked after wrong passwords unlocked."""
+"""The staff (`office.staff`): for administrators, who they are, one added (or her name, role and office
+changed) with her first password, a new password set, one removed, a login locked after wrong passwords
+unlocked; for every staff member, her own account (`/account`), where she changes her password."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Mapping
 
 import aiohttp_jinja2
@@ -10,11 +12,11 @@ from aiohttp import web
 from sqlalchemy.orm import Session
 
 from console import views
-from console.context import Notice, console_of, said, signed_in_as
-from console.forms import LONGEST_PASSWORD, redirect_saying
+from console.context import BROWSER_COOKIE, Notice, console_of, remote_of, said, signed_in_as
+from console.forms import redirect_saying
 from core.domain import StaffRole
 from core.i18n import N_, _
-from office import sign_in, staff
+from office import passwords, sign_in, staff
 from office.errors import Refused
 
 DONE = {
@@ -27,9 +29,18 @@ DONE = {
 }
 
 
+OWN = {
+    "own_password": N_(
+        "Your new password is set. You stay signed in here; everywhere else you were signed out."
+    )
+}
+
+
 def add_routes(router: web.UrlDispatcher) -> None:
     router.add_get("/staff", staff_page, name="staff")
     router.add_post("/staff", change_staff, name="change_staff")
+    router.add_get("/account", account_page, name="account")
+    router.add_post("/account", change_own_password, name="change_own_password")
 
 
 async def staff_page(
@@ -37,12 +48,22 @@ async def staff_page(
     problem: str | None = None,
     typed: Mapping[str, str] | None = None,
     removing: str | None = None,
+    editing: str | None = None,
 ) -> web.StreamResponse:
     """`typed`: what she wrote in the form to add someone, kept when it is refused; `removing`: whose removal
-    she is asked to confirm."""
+    she is asked to confirm; `editing`: whose details (her login or chat address) the form starts from."""
     console, who = console_of(request), signed_in_as(request)
     now = console.clock()
     members = await console.database.run(lambda s: list(staff.listing(s, who.actor)))
+    for member in members:
+        if editing is not None and editing in (member.login, member.address):
+            typed = {
+                "name": member.full_name or "",
+                "login": member.login or "",
+                "address": member.address or "",
+                "role": member.role,
+                "office": member.office_code or "",
+            }
     locked = await console.database.run(lambda s: sign_in.locked_logins(s, now))
     offices = await console.database.run(views.office_choices)
     done = said(request, DONE)
@@ -57,24 +78,32 @@ async def staff_page(
             "done": done,
             "typed": typed or {},
             "removing": removing,
+            "shortest": passwords.SHORTEST,
+            "longest": passwords.LONGEST,
         },
         status=400 if problem else 200,
     )
 
 
 async def change_staff(request: web.Request) -> web.StreamResponse:
-    """Add a staff member (with her first password), set a password, remove one, unlock a login."""
+    """Add a staff member (with her first password) or change her name, role and office; set a password,
+    remove one, unlock a login. `edit` only starts the form from her row's details, to change them."""
     console, who = console_of(request), signed_in_as(request)
     form = await request.post()
     change = str(form.get("change", ""))
     member, password = str(form.get("member", "")).strip(), str(form.get("password", ""))
     now = console.clock()
+    typed = {name: str(form.get(name, "")) for name in ("login", "address", "role", "office", "name")}
+    if "place" in form:  # the form's one choice of role and office, each valid as it stands ("staff/makkah")
+        typed["role"], _slash, typed["office"] = str(form["place"]).partition("/")
 
     def add(session: Session) -> None:
-        role = StaffRole.ADMIN if form.get("role") == "admin" else StaffRole.STAFF
-        login, address = str(form.get("login", "")).strip(), str(form.get("address", "")).strip()
-        office = str(form.get("office", "")) or None
-        added = staff.add(session, who.actor, address or None, role, office, now, login=login or None)
+        role = StaffRole.ADMIN if typed["role"] == "admin" else StaffRole.STAFF
+        login, address = typed["login"].strip(), typed["address"].strip()
+        office, name = typed["office"] or None, typed["name"].strip()
+        added = staff.add(
+            session, who.actor, address or None, role, office, now, login=login or None, name=name or None
+        )
         if password:
             staff.set_password(session, who.actor, added.login or "", password, now)
 
@@ -84,13 +113,10 @@ async def change_staff(request: web.Request) -> web.StreamResponse:
         "removed": lambda s: staff.remove(s, who.actor, member, now),
         "unlocked": lambda s: staff.unlock(s, who.actor, member, now),
     }
+    if change == "edit":
+        return await staff_page(request, editing=member)
     if change not in changes:
         raise web.HTTPBadRequest(text=_("No such change."))
-    typed = {name: str(form.get(name, "")) for name in ("login", "address", "role", "office")}
-    if len(password) > LONGEST_PASSWORD:
-        return await staff_page(
-            request, _("A password of at most %(count)d characters.", count=LONGEST_PASSWORD), typed
-        )
     if change == "removed" and form.get("confirmed") != "yes":
         return await staff_page(request, removing=member)
     try:
@@ -103,3 +129,65 @@ async def change_staff(request: web.Request) -> web.StreamResponse:
     if change == "added":
         change = "added" if password else "added_no_password" if typed["login"] else "added_chat"
     raise redirect_saying(request, request.app.router["staff"].url_for(), Notice(change))
+
+
+async def account_page(
+    request: web.Request, problem: str | None = None, status: int = 200
+) -> web.StreamResponse:
+    """Her own account: how she is named, her login, and a form to change her password."""
+    console, who = console_of(request), signed_in_as(request)
+    member = await console.database.run(lambda s: staff.own_account(s, who.actor))
+    offices = await console.database.run(views.office_choices)
+    return aiohttp_jinja2.render_template(
+        "account.html",
+        request,
+        {
+            "member": member,
+            "offices": offices,
+            "problem": problem,
+            "done": said(request, OWN),
+            "shortest": passwords.SHORTEST,
+            "longest": passwords.LONGEST,
+        },
+        status=status,
+    )
+
+
+async def change_own_password(request: web.Request) -> web.StreamResponse:
+    """Her current password, then the new one twice. The current one is tried as a sign-in is (counted,
+    slowed, locked: `sign_in.attempt`), then the office action checks it again and sets the new one."""
+    console, who = console_of(request), signed_in_as(request)
+    form = await request.post()
+    current, new, again = (str(form.get(name, "")) for name in ("current", "new", "again"))
+    now = console.clock()
+    if not current:
+        return await account_page(request, _("Write your current password first."), 400)
+    member = await console.database.run(lambda s: staff.own_account(s, who.actor))
+    browser = request.cookies.get(BROWSER_COOKIE, "")[:64]
+    try:
+        tried = await console.database.run(
+            lambda s: sign_in.attempt(s, member.login or "", remote_of(request), now, browser)
+        )
+    except sign_in.Locked as locked:
+        return await account_page(request, locked.message, 429)
+    right = len(current) <= passwords.LONGEST and await asyncio.to_thread(
+        passwords.matches, tried.password_hash, current
+    )
+    if not right or tried.staff_id != who.staff_id:
+        if tried.delay:
+            await console.sleep(tried.delay)
+        wrong = _("That is not your current password: nothing was changed.")
+        return await account_page(request, " ".join(filter(None, (wrong, tried.warning(now)))), 400)
+
+    def change(session: Session) -> Refused | None:
+        sign_in.forget_try(session, tried)  # kept even if the new password is refused
+        try:
+            staff.change_own_password(session, who.actor, current, new, again, now, keeping=who.token_hash)
+        except Refused as refused:
+            return refused
+        return None
+
+    refused = await console.database.run(change)
+    if refused is not None:
+        return await account_page(request, views.problems(refused), 400)
+    raise redirect_saying(request, request.app.router["account"].url_for(), Notice("own_password"))

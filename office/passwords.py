@@ -1,10 +1,16 @@
-"""Console passwords: argon2id hashes (argon2-cffi's defaults, RFC 9106's second choice: 64 MiB, 3 passes).
-A check takes a noticeable part of a second on purpose; the console runs it off the event loop."""
+"""Console passwords: what one may be (`refusal`, the one policy of the console and the command line), and
+argon2id hashes (argon2-cffi's defaults, RFC 9106's second choice: 64 MiB, 3 passes). A check takes a
+noticeable part of a second on purpose; the console runs it off the event loop."""
 
 from __future__ import annotations
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+
+from core.i18n import _, ngettext
+
+SHORTEST = 10  # characters
+LONGEST = 1024  # characters: a longer one is never hashed (argon2 would take it, slowly), nor signs in
 
 _hasher = PasswordHasher()
 # Checked against when the login is unknown, so that an unknown login takes as long as a wrong password.
@@ -26,3 +32,27 @@ def matches(password_hash: str | None, password: str) -> bool:
         return _hasher.verify(password_hash or _nobody, password) and password_hash is not None
     except (VerificationError, InvalidHashError):
         return False
+
+
+def refusal(password: str, login: str | None) -> str | None:
+    """Why this cannot be her password, in a sentence in the reader's language; None if it can. `login`:
+    hers, which her password must not be."""
+    if len(password) < SHORTEST:
+        return ngettext(
+            "The password is too short: it needs at least %(count)d character.",
+            "The password is too short: it needs at least %(count)d characters.",
+            SHORTEST,
+        )
+    if len(password) > LONGEST:
+        return ngettext(
+            "The password is too long: it may have at most %(count)d character.",
+            "The password is too long: it may have at most %(count)d characters.",
+            LONGEST,
+        )
+    if not password.strip():
+        return _("The password is only spaces: anyone could guess it. Use letters, digits or signs too.")
+    if len(set(password)) == 1:
+        return _("The password repeats one character: anyone could guess it. Mix several characters.")
+    if login is not None and password.strip().casefold() == login.casefold():
+        return _("The password is the login itself: anyone who knows the login could guess it.")
+    return None

@@ -75,7 +75,7 @@ class Rights:
     staff_id: int | None  # None: the operator
     admin: bool  # an admin or the operator: every office
     office_code: str | None  # a staff member's office; None for admins and the operator
-    name: str = "operator"  # how what she creates names her (her address or login)
+    name: str = "operator"  # how what she creates names her (`StaffMember.name`)
 
     @property
     def scope(self) -> str | None:

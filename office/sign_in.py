@@ -66,6 +66,28 @@ class Attempt:
         """How long a wrong try waits before it is answered."""
         return SLOWER[min(self.failures, len(SLOWER) - 1)]
 
+    def wrong(self, now: datetime) -> str:
+        """What a wrong try is answered at sign-in."""
+        return " ".join(filter(None, (_("Wrong login or password."), self.warning(now))))
+
+    def warning(self, now: datetime) -> str | None:
+        """After a wrong try: the fourth warns that the next locks the login, the fifth says it is locked.
+        Counted by the login as typed, whether a staff member has it or not, so that the warning tells
+        nobody which logins exist (decision 0110)."""
+        tries = self.failures + 1  # this one's among them
+        if tries == TRIES_FOR_A_LOGIN - 1:
+            return _(
+                "One more wrong try locks this login for %(minutes)d minutes: if you are not sure of the "
+                "password, ask an administrator for a new one.",
+                minutes=LOCK // timedelta(minutes=1),
+            )
+        if tries >= TRIES_FOR_A_LOGIN:
+            return _(
+                "This login is now locked: try again after %(time)s, or ask an administrator to unlock it.",
+                time=short_time(now + LOCK),
+            )
+        return None
+
 
 @dataclass(frozen=True)
 class SignInCookies:
@@ -140,6 +162,11 @@ def succeeded(
         outcome="signed in", now=now,
     )  # fmt: skip
     return SignInCookies(token, browser)
+
+
+def forget_try(session: Session, tried: Attempt) -> None:
+    """Her password was right (her current one, on her account's page): this try is not a wrong one."""
+    console_sessions.clear_failures(session, tried.login, tried.remote)
 
 
 def locked_logins(session: Session, now: datetime) -> set[str]:

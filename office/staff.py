@@ -1,5 +1,6 @@
-"""Staff: add one (or change her role and office), remove one, list them, set a console password, unlock a
-login. Admins and the operator (a staff member may set her own password).
+"""Staff: add one (or change her name, role and office), remove one, list them, set a console password,
+unlock a login. Admins and the operator; a staff member changes her own password (`change_own_password`,
+her current one first), and may see her own account (`own_account`).
 
 An address is normalised on entry (`rights.staff_address`): a mobile however typed is the WhatsApp address
 +9665…; anything else (a Telegram user id) is kept as typed.
@@ -25,7 +26,7 @@ from storage import console_sessions, staff
 from storage.models import StaffMember
 
 LOGIN = re.compile(r"[a-z0-9][a-z0-9._-]{2,63}")
-SHORTEST_PASSWORD = 10
+LONGEST_NAME = 64  # characters: what she creates keeps her name in a column this wide (`created_by`)
 
 
 def login_name(text: str) -> str:
@@ -42,14 +43,25 @@ def add(
     office: str | None,
     now: datetime,
     login: str | None = None,
+    name: str | None = None,
 ) -> StaffMember:
     """A new staff member, or a new role and office for one (who was removed comes back). She is known by her
-    chat address (the staff chat), her login (the web console) or both: at least one is given."""
+    chat address (the staff chat), her login (the web console) or both: at least one is given. `name`: her
+    full name as people read it; not given, an existing one is kept."""
     by = rights(session, actor)
     by.require_admin()
     normalised = staff_address(address) if address is not None else None
     named = login_name(login) if login is not None else None
     wrong = []
+    full_name = " ".join(normalise(name).split()) if name is not None else None
+    if full_name is not None and len(full_name) > LONGEST_NAME:
+        wrong.append(
+            Problem(
+                "name", _("Her name is too long: write it in %(count)d letters or fewer.", count=LONGEST_NAME)
+            )
+        )
+    elif full_name and not any(letter.isalpha() for letter in full_name):
+        wrong.append(Problem("name", _("A name is written in letters: write her full name.")))
     if not normalised and not named:
         wrong.append(Problem("address", _("give her chat address, her console login, or both")))
     if normalised:
@@ -77,7 +89,9 @@ def add(
     if wrong:
         raise Refused(wrong)
     existing = by_address or by_login
-    member = staff.add_or_update(session, normalised or None, role, office or None, now, login=named)
+    member = staff.add_or_update(
+        session, normalised or None, role, office or None, now, login=named, name=full_name or None
+    )
     record(
         session,
         by,
@@ -133,6 +147,14 @@ def remove(session: Session, actor: Actor, who: str, now: datetime) -> StaffMemb
     return member
 
 
+def acceptable(password: str, login: str | None, field: str = "password") -> None:
+    """Refused, saying why, unless it may be a console password (`passwords.refusal`): the one policy of
+    the console and the command line."""
+    why = passwords.refusal(password, login)
+    if why is not None:
+        raise Refused([Problem(field, why)])
+
+
 @action
 def set_password(session: Session, actor: Actor, who: str, password: str, now: datetime) -> StaffMember:
     """A new console password for her (admins for anyone, a staff member for herself); every session of hers
@@ -141,11 +163,8 @@ def set_password(session: Session, actor: Actor, who: str, password: str, now: d
     member, login = _with_login(session, who)
     if member.id != by.staff_id:
         by.require_admin()
-    if len(password) < SHORTEST_PASSWORD:
-        raise Refused([Problem("password", _("at least %(count)d characters", count=SHORTEST_PASSWORD))])
-    staff.set_password_hash(session, member, passwords.hashed(password))
-    console_sessions.end_all_of(session, member.id, now)
-    console_sessions.clear_failures(session, login)
+    acceptable(password, login)
+    _new_password(session, member, login, password, now)
     record(
         session,
         by,
@@ -156,6 +175,70 @@ def set_password(session: Session, actor: Actor, who: str, password: str, now: d
         outcome="set",
         now=now,
     )
+    return member
+
+
+@action
+def change_own_password(
+    session: Session,
+    actor: Actor,
+    current: str,
+    new: str,
+    again: str,
+    now: datetime,
+    keeping: str | None = None,
+) -> StaffMember:
+    """She changes her own console password: her current one first (so that a browser left signed in does
+    not let someone else make it theirs), then the new one twice. Her other sessions end, as with any new
+    password; `keeping`, the hash of the session she changed it from, stays signed in: she just proved who
+    she is (decision 0110). The console counts a wrong current password as a wrong sign-in try first
+    (`office.sign_in.attempt`), so that it cannot be guessed here faster than at sign-in."""
+    by = rights(session, actor)
+    member = staff.current_by_id(session, by.staff_id) if by.staff_id is not None else None
+    if member is None or member.login is None:
+        raise Refused([Problem(None, _("Only a staff member who signs in to the console has a password."))])
+    login = member.login
+    if not passwords.matches(member.password_hash, current):
+        raise Refused([Problem("current", _("That is not your current password: nothing was changed."))])
+    acceptable(new, login, "new")
+    if again != new:
+        raise Refused([Problem("again", _("The two new passwords differ: write the same one twice."))])
+    if new == current:
+        raise Refused([Problem("new", _("That is your current password: choose a new one."))])
+    _new_password(session, member, login, new, now, keeping)
+    record(
+        session,
+        by,
+        "staff.own_password",
+        office=member.office_code,
+        target="staff",
+        target_id=member.id,
+        outcome="changed",
+        now=now,
+    )
+    return member
+
+
+def _new_password(
+    session: Session,
+    member: StaffMember,
+    login: str,
+    password: str,
+    now: datetime,
+    keeping: str | None = None,
+) -> None:
+    """Her new password's hash kept; her sessions (but `keeping`) ended; her wrong tries forgotten."""
+    staff.set_password_hash(session, member, passwords.hashed(password))
+    console_sessions.end_all_of(session, member.id, now, keeping=keeping)
+    console_sessions.clear_failures(session, login)
+
+
+def own_account(session: Session, actor: Actor) -> StaffMember:
+    """Her own row, for her account's page."""
+    by = rights(session, actor)
+    member = staff.current_by_id(session, by.staff_id) if by.staff_id is not None else None
+    if member is None:
+        raise NotFound(_("Only a staff member has an account."))
     return member
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from storage.models import AuditEntry, StaffMember
@@ -22,7 +22,7 @@ def add(session: Session, entry: AuditEntry) -> None:
 class Line:
     id: int
     at: datetime
-    staff_name: str | None  # her login or chat address; None: the operator
+    staff_name: str | None  # `StaffMember.name`; None: the operator
     office_code: str | None
     action: str
     target: str
@@ -48,7 +48,7 @@ def lines(
     query = select(
         AuditEntry.id,
         AuditEntry.at,
-        func.coalesce(StaffMember.login, StaffMember.address),
+        StaffMember.name,
         AuditEntry.office_code,
         AuditEntry.action,
         AuditEntry.target,

@@ -52,13 +52,15 @@ def end(session: Session, token_hash: str, now: datetime) -> None:
     )
 
 
-def end_all_of(session: Session, staff_id: int, now: datetime) -> int:
-    """Every open session of hers ends (a new password, her removal); how many there were."""
-    ended = session.execute(
-        update(ConsoleSession)
-        .where(ConsoleSession.staff_id == staff_id, ConsoleSession.ended_at.is_(None))
-        .values(ended_at=now)
+def end_all_of(session: Session, staff_id: int, now: datetime, keeping: str | None = None) -> int:
+    """Every open session of hers ends (a new password, her removal), but the one `keeping` (its token's
+    hash: where she changed her own password); how many there were."""
+    query = update(ConsoleSession).where(
+        ConsoleSession.staff_id == staff_id, ConsoleSession.ended_at.is_(None)
     )
+    if keeping is not None:
+        query = query.where(ConsoleSession.token_hash != keeping)
+    ended = session.execute(query.values(ended_at=now))
     return int(ended.rowcount)  # type: ignore[attr-defined]
 
 

@@ -21,10 +21,13 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
     false,
+    func,
     text,
 )
 from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
+from sqlalchemy.sql.elements import ColumnElement
 
 from core.domain import Product, Verification
 from core.text import fold
@@ -224,6 +227,8 @@ class StaffMember(Base):
     # How she is known: her chat address (the staff chat), her login (the web console), or both.
     address: Mapped[str | None] = mapped_column(String(64), unique=True, default=None)
     login: Mapped[str | None] = mapped_column(String(64), unique=True, default=None)
+    # As people read it (what admins typed); None for those added before names were kept: her login, then.
+    full_name: Mapped[str | None] = mapped_column(String(64), default=None)
     password_hash: Mapped[str | None] = mapped_column(String(255), default=None)  # argon2; None: none set
     role: Mapped[str] = mapped_column(String(16))
     office_code: Mapped[str | None] = mapped_column(ForeignKey("offices.code"), default=None)
@@ -231,10 +236,16 @@ class StaffMember(Base):
     # Removed staff keep their row, so that the audit log can still say who did what; they have no rights.
     removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
 
-    @property
+    @hybrid_property
     def name(self) -> str:
-        """How staff lists and the audit log name her."""
-        return self.login or self.address or f"#{self.id}"
+        """How the console, the audit log and what she made name her: her full name, else her login, else
+        her chat address. The one place staff are named."""
+        return self.full_name or self.login or self.address or f"#{self.id}"
+
+    @name.inplace.expression
+    @classmethod
+    def _name_expression(cls) -> ColumnElement[str]:
+        return func.coalesce(cls.full_name, cls.login, cls.address)
 
 
 class ConsoleSession(Base):

@@ -21,9 +21,11 @@ def add_or_update(
     office_code: str | None,
     now: datetime,
     login: str | None = None,
+    name: str | None = None,
 ) -> StaffMember:
     """Add her, or change her role and office (and bring her back if she was removed). She is found by her
-    address or her login; one given is hers from now on, one not given is left as it was."""
+    address or her login; one given (and her full name) is hers from now on, one not given is left as it
+    was."""
     if role is StaffRole.STAFF and office_code is None:
         raise ValueError("a staff member belongs to an office")
     member = by_address(session, address) if address is not None else None
@@ -36,6 +38,8 @@ def add_or_update(
         member.address = address
     if login is not None:
         member.login = login
+    if name is not None:
+        member.full_name = name
     member.role = role.value
     member.office_code = office_code
     member.removed_at = None
@@ -91,10 +95,10 @@ def by_address(session: Session, address: str) -> StaffMember | None:
 
 
 def current(session: Session, office_code: str | None = None) -> Sequence[StaffMember]:
-    """Every staff member not removed (of one office, and the admins), by office then address."""
+    """Every staff member not removed (of one office, and the admins), by office, role, then name."""
     query = select(StaffMember).where(StaffMember.removed_at.is_(None))
     if office_code is not None:
         query = query.where(StaffMember.office_code == office_code)
     return session.scalars(
-        query.order_by(StaffMember.office_code, StaffMember.role, StaffMember.login, StaffMember.address)
+        query.order_by(StaffMember.office_code, StaffMember.role, StaffMember.name, StaffMember.id)
     ).all()

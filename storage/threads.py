@@ -386,11 +386,11 @@ def colleagues(session: Session, office_code: str) -> list[tuple[int, str]]:
 
 
 def staff_names(session: Session, staff_ids: set[int]) -> dict[int, str]:
-    """How staff are named on a thread: their login, else their chat address."""
+    """How staff are named on a thread (`StaffMember.name`)."""
     rows = session.execute(
-        select(StaffMember.id, StaffMember.login, StaffMember.address).where(StaffMember.id.in_(staff_ids))
+        select(StaffMember.id, StaffMember.name).where(StaffMember.id.in_(staff_ids))
     ).all()
-    return {row.id: row.login or row.address or "" for row in rows}
+    return {row.id: row.name or "" for row in rows}
 
 
 def saved_replies(session: Session, office_code: str | None) -> Sequence[SavedReply]:

@@ -1,5 +1,5 @@
-"""`usar staff`: staff members from the command line — add one (or change her role and office), list them,
-remove one, set her console password, let her login be tried again. Each calls the one office action
+"""`usar staff`: staff members from the command line — add one (or change her name, role and office), list
+them, remove one, set her console password, let her login be tried again. Each calls the one office action
 (office.staff) that the console calls too."""
 
 from __future__ import annotations
@@ -13,13 +13,14 @@ from sqlalchemy.orm import Session
 
 from bot.cli.arguments import UsageError, actor_of, add_as, counted
 from core.domain import StaffRole
+from office import passwords
 from office import staff as office_staff
 
 
 def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> argparse.ArgumentParser:
     staff_command = commands.add_parser("staff", help="manage staff members (admins and the operator)")
     staff_actions = staff_command.add_subparsers(dest="action", metavar="ACTION", required=True)
-    add = staff_actions.add_parser("add", help="add a staff member, or change one's role and office")
+    add = staff_actions.add_parser("add", help="add a staff member, or change one's name, role and office")
     add.add_argument(
         "--address",
         help="for the staff chat: her Telegram user id, or her WhatsApp number (0551234567, 966551234567 or "
@@ -28,8 +29,15 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     add.add_argument(
         "--login", help="for the web console: her login (then set her password with `usar staff password`)"
     )
+    add.add_argument(
+        "--name", help="her full name, as the console and the audit log name her (without it, her login)"
+    )
     add.add_argument("--role", required=True, choices=[role.value for role in StaffRole])
-    add.add_argument("--office", help="office code, such as makkah (required for the staff role)")
+    add.add_argument(
+        "--office",
+        help="her office's code, such as makkah. A staff member must have one; an admin acts for every "
+        "office and has none.",
+    )
     staff_actions.add_parser("list", help="the staff of each office, and the admins")
     remove = staff_actions.add_parser(
         "remove", help="remove a staff member: she loses every right at once and is signed out"
@@ -37,8 +45,10 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     remove.add_argument("address", metavar="LOGIN_OR_ADDRESS")
     password = staff_actions.add_parser(
         "password",
-        help="set her console password, read from standard input when it is not a terminal; "
-        "it signs her out everywhere",
+        help=f"set her console password ({passwords.SHORTEST} to {passwords.LONGEST:,} characters; not her "
+        "login, not only spaces, not one "
+        "character repeated), read from standard input when it is not a terminal; it signs her out "
+        "everywhere",
     )
     password.add_argument("address", metavar="LOGIN_OR_ADDRESS")
     unlock = staff_actions.add_parser("unlock", help="let her login be tried again after wrong passwords")
@@ -57,6 +67,7 @@ def add(arguments: argparse.Namespace, session: Session, now: datetime) -> str:
         arguments.office,
         now,
         login=arguments.login,
+        name=arguments.name,
     )
     where = f"office {member.office_code}" if member.office_code else "every office"
     said = f"usar: {member.name} is now {member.role} for {where}."
@@ -72,6 +83,7 @@ def listing(arguments: argparse.Namespace, session: Session, now: datetime) -> s
     return "\n".join(
         "  ".join(
             [
+                member.name,
                 member.login or "-",
                 member.address or "-",
                 member.role,

@@ -85,9 +85,9 @@ def staff_of_each_office(turn: Turn) -> str:
     for member in office_staff.listing(turn.session, turn.actor):
         where = names.get(member.office_code or "", member.office_code) if member.office_code else None
         lines.append(
-            _("%(address)s · administrator", address=member.address)
+            _("%(name)s · administrator", name=member.name)
             if member.role == StaffRole.ADMIN.value
-            else _("%(address)s · %(office)s", address=member.address, office=where or "")
+            else _("%(name)s · %(office)s", name=member.name, office=where or "")
         )
     return "\n".join(lines)
 

@@ -95,6 +95,35 @@ def test_a_staff_typo_is_explained_and_changes_nothing(
             assert db.execute("SELECT count(*) FROM staff").fetchone() == (0,)
 
 
+def test_an_admin_names_her_and_sets_a_password_the_console_takes(workdir: Path) -> None:
+    """`usar staff password` refuses what the console refuses (one policy, `office.passwords.refusal`), saying
+    why; the longest the console takes, 1,024 characters, is taken, and one more is not."""
+    added = usar(
+        "staff", "add", "--login", "Fatimah.Harbi", "--name", "فاطمة  الحربي", "--role", "staff", "--office",
+        "makkah", cwd=workdir,
+    )  # fmt: skip
+    assert added.returncode == 0, added.stderr
+    assert added.stdout.startswith("usar: فاطمة الحربي is now staff for office makkah.")
+    for password, why in [
+        (" " * 10, "The password is only spaces"),
+        ("z" * 16, "The password repeats one character"),
+        ("FATIMAH.harbi", "The password is the login itself"),
+        ("x" * 1024 + "y", "The password is too long: it may have at most 1024 characters."),
+    ]:
+        refused = usar("staff", "password", "fatimah.harbi", cwd=workdir, stdin=password + "\n")
+        assert refused.returncode == 2 and why in refused.stderr, refused.stderr
+    with sqlite3.connect(workdir / "usar.db") as db:
+        assert db.execute("SELECT password_hash FROM staff").fetchall() == [(None,)]
+    longest = usar("staff", "password", "fatimah.harbi", cwd=workdir, stdin="x1" * 512 + "\n")
+    assert longest.returncode == 0, longest.stderr
+    listed = usar("staff", "list", cwd=workdir)
+    assert listed.stdout == "فاطمة الحربي  fatimah.harbi  -  staff  makkah  console\n"
+    helped = usar("staff", "add", "--help", cwd=workdir).stdout
+    assert "A staff member must have one; an admin acts for every office and has none." in " ".join(
+        helped.split()
+    )
+
+
 def test_tips_and_services_are_imported_by_administrators_alone(workdir: Path) -> None:
     usar("staff", "add", "--address", "5550001", "--role", "staff", "--office", "jumum", cwd=workdir)
     usar("staff", "add", "--address", "5550009", "--role", "admin", cwd=workdir)

@@ -212,7 +212,7 @@ async def test_noura_adds_a_staff_member_who_signs_in_and_then_removes_her(conso
         await page.click("text=الموظفات")
         await page.fill("input[name=login]", "huda")
         await page.fill("section:nth-of-type(2) input[name=password]", "huda's first password")
-        await page.select_option("select[name=office]", "jeddah")
+        await page.select_option("select[name=place]", "staff/jeddah")
         await page.click("text=حفظ")
         assert "تم الحفظ" in await page.locator("[role=status]").inner_text()
         await screenshot(page, "staff-ar")

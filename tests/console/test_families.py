@@ -350,15 +350,16 @@ async def test_staff_see_who_is_locked_out_and_confirm_a_removal(
     async with visitor(console) as noura:
         await noura.signs_in("noura")
         page = await noura.get("/console/staff")
-        # A new staff member's office starts on an office (the role starts on "staff"), not "every office".
-        offices = page.split('<select name="office">', 1)[1].split("</select>", 1)[0]
-        assert offices.lstrip().startswith('<option value="makkah"') and 'value="" selected' not in offices
+        # A new staff member starts as staff of an office: her role and office are one choice, each valid.
+        places = page.split('<select name="place">', 1)[1].split("</select>", 1)[0]
+        assert places.lstrip().startswith('<option value="staff/makkah"') and "selected" not in places
+        assert places.rstrip().endswith('<option value="admin/" >مسؤولة، لكل المكاتب</option>')
         row = page.split('<span class="ltr">sara</span>', 1)[1].split("</tr>", 1)[0]
         assert "مقفل بعد كلمات مرور خاطئة" in row and 'value="unlocked"' in row
         await noura.post(
             "/console/staff", {"csrf": noura.form_token(), "change": "removed", "member": "sara"}
         )
-        assert noura.status == 200 and "إزالة sara؟" in noura.text  # asked first: nothing done yet
+        assert noura.status == 200 and "إزالة \u2068sara\u2069؟" in noura.text  # asked first: nothing done
         assert await database.run(lambda s: staff_row(s, "sara")) is not None
         await noura.post(
             "/console/staff",

@@ -39,6 +39,7 @@ EVERY_PAGE = [  # (address, whose: "staff" pages both see, "admin" pages admins 
     ("/console/inbox", "staff"),
     ("/console/inbox/3", "staff"),
     ("/console/inbox/replies", "staff"),
+    ("/console/account", "staff"),
     ("/console/content", "admin"),
     ("/console/offices", "admin"),
     ("/console/staff", "admin"),

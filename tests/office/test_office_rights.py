@@ -302,13 +302,19 @@ async def test_admins_see_the_staff_and_the_log_in_the_chat(
     database: Database, engine: Engine, clock: Clock
 ) -> None:
     await world(database)  # the operator published, invited, announced: all in the log
+    await database.run(
+        lambda s: office_staff.add(
+            s, OPERATOR, "5550077", StaffRole.STAFF, "makkah", clock.now, login="hind", name="هند"
+        )
+    )
     noura = Person(engine, clock, address=ADMIN, language_hint="en")
     await noura.says("hello")
     await noura.chooses("Staff of each office")
     assert (
-        "900 · administrator" in noura.heard
+        "900 · administrator" in noura.heard  # no name, no login: her chat address
         and "901 · Makkah" in noura.heard
         and "902 · Jeddah" in noura.heard
+        and "هند · Makkah" in noura.heard  # her full name
     )
     await noura.chooses("Office log")
     assert "The latest office actions:" in noura.heard

@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, nullcontext
 
+from bot import backups
 from bot.settings import Settings
 from conversations.engine.engine import Engine
 from conversations.engine.turn import Setup
 from conversations.flows import all_flows
 from office.calendar import CALENDAR_PATH
-from storage import backups, tips
+from storage import tips
 from storage.db import Database
 
 

@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot import logs
+from bot.backups import BackupError
 from bot.cli import (
     announcements,
     backup,
@@ -39,7 +40,6 @@ from bot.cli.actions import office_command
 from bot.cli.arguments import UsageError
 from bot.settings import PortInUse, Settings, SettingsError, load_settings, unknown_settings
 from core.channel import Refused
-from storage.backups import BackupError
 
 Command = Callable[[argparse.Namespace, Settings], Coroutine[Any, Any, int]]
 

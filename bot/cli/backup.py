@@ -8,9 +8,9 @@ import argparse
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bot import backups
 from bot.cli.arguments import UsageError
 from bot.settings import Settings
-from storage import backups
 
 
 def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

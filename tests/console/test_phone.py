@@ -102,7 +102,7 @@ async def test_on_a_phone_the_families_read_as_cards_the_first_on_the_first_scre
             assert not await page.locator("select[name=verified]").is_visible()  # folded away
             first = page.locator("table.families-list tbody tr").first
             box = await first.bounding_box()
-            assert box is not None and box.get("y", 0) + box.get("height", 0) <= PHONE["height"], (language, box)
+            assert box is not None and box["y"] + box["height"] <= PHONE["height"], (language, box)
             cells = {
                 name: await first.locator(f"td.{name}").bounding_box()
                 for name in ("name", "mobile", "status", "when")

@@ -200,7 +200,7 @@ async def test_sara_sends_her_offices_list_fixes_it_and_imports_it(console: Serv
         assert sorted(waiting) == ["سلوى عمر", "هند سالم"]
         await screenshot(page, "list-imported-ar")
 
-        await page.click("button[aria-label='حذف هند سالم من القائمة']")  # asked first, naming her
+        await page.click("button[aria-label='إخراج هند سالم من القائمة…']")  # asked first, naming her
         assert await page.locator("h1").inner_text() == "هل تُخرجين هند سالم من القائمة؟"
         await page.click("text=نعم، أخرجيها من القائمة")
         waiting = await page.locator("section#on-the-list tbody tr td:first-child a").all_inner_texts()

@@ -14,7 +14,8 @@ from bot.service import Service
 from core.domain import StaffRole, Verification
 from core.text import fold
 from core.validators import with_check_digit
-from storage import audit, beneficiaries, contacts
+from storage import audiences, audit, beneficiaries, contacts
+from storage.audiences import Audience
 from storage.audit import Line
 from storage.db import Database
 from storage.models import Beneficiary, Contact
@@ -59,6 +60,12 @@ async def entries(database: Database, target: str, number: int) -> list[Line]:
 async def on_the_list(database: Database, mobile: str) -> Contact | None:
     """Whom the bot recognises by this mobile, of an office's list."""
     return await database.run(lambda s: contacts.by_mobile(s, mobile))
+
+
+async def invited(database: Database) -> int:
+    """How many of Makkah's list an announcement to those not registered yet reaches."""
+    makkahs_list = Audience(offices=("makkah",), contacts=True)
+    return (await database.run(lambda s: audiences.count(s, makkahs_list))).reached
 
 
 def seen(page: str) -> str:
@@ -189,6 +196,7 @@ async def test_taking_her_off_the_list_asks_first_and_can_be_undone(
 ) -> None:
     async with visitor(console) as sara:
         await sara.signs_in("sara")
+        assert await invited(database) == 1
         await sara.get("/console/lists")
         await sara.post("/console/lists/1/remove", {"csrf": sara.form_token()})
         assert sara.status == 200 and "هل تُخرجين عائشة محمد الحربي من القائمة؟" in sara.text
@@ -198,6 +206,7 @@ async def test_taking_her_off_the_list_asks_first_and_can_be_undone(
         page = (await sara.get(sara.location)).replace("\u2068", "").replace("\u2069", "")  # isolates
         assert "أُخرجت عائشة محمد الحربي من القائمة" in page and "تراجعي: أعيديها" in page
         assert await on_the_list(database, "+966551110001") is None  # the bot no longer knows her
+        assert await invited(database) == 0  # nor does an invitation to register reach her
         await sara.get("/console/lists")
         assert 'id="taken-off"' in sara.text and "/console/lists/1/restore" in sara.text  # told once, listed
         await sara.post("/console/lists/1/restore", {"csrf": sara.form_token()})
@@ -209,6 +218,7 @@ async def test_taking_her_off_the_list_asks_first_and_can_be_undone(
         assert sara.status == 404  # Jumum's
     assert await on_the_list(database, "+966551110001") is not None
     assert await on_the_list(database, "+966551110002") is not None
+    assert await invited(database) == 1
     assert [(line.action, line.outcome, line.details) for line in await entries(database, "contact", 1)] == [
         ("families.remove", "removed", None),
         ("families.restore", "restored", None),

@@ -3,6 +3,7 @@ page, her ID shown in full, her verification changed; several families verified 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from io import StringIO
 
 import aiohttp_jinja2
@@ -15,19 +16,24 @@ from console.forms import back_to, download, next_page, number, redirect_saying
 from core.dates import short_day
 from core.domain import Product
 from core.i18n import N_, _
-from office import exports, registrations
+from office import contacts, exports, registrations
 from office.errors import NotFound, Refused
 from storage.audiences import Audience
 from storage.beneficiaries import Order, Reach
+from storage.models import Contact
 
 PRODUCTS = [product.value for product in Product]
 PAGE_SIZE = registrations.PAGE
+IMPORTED_SHOWN = 10  # of her office's imported list, under the families found by a name
 CHANNELS = ("telegram", "whatsapp")
 FAMILY_FILTERS = ("office", "verified", "canteen", "certificate", "product", "channel", "reach", "order")
 DONE = {  # what her page says after an action sent her back to it
     "verified": N_("Her registration is verified; she is told."),
     "correction": N_("She is asked to correct her registration; your note is sent to her."),
     "unverified": N_("The verification is taken back; her registration waits again."),
+    "details": N_("Her details are corrected."),
+    "unchanged": N_("Nothing to correct: her name and mobile are as they were."),
+    "national_id": N_("Her national ID is corrected."),
 }
 
 
@@ -41,6 +47,10 @@ def add_routes(router: web.UrlDispatcher) -> None:
     router.add_get("/families/{family:[0-9]{1,9}}/reveal", back_to("family", "family"))
     router.add_post("/families/{family:[0-9]{1,9}}/verification", change_verification, name="verification")
     router.add_get("/families/{family:[0-9]{1,9}}/verification", back_to("family", "family"))
+    router.add_post("/families/{family:[0-9]{1,9}}/details", correct_details, name="correct_details")
+    router.add_get("/families/{family:[0-9]{1,9}}/details", back_to("family", "family"))
+    router.add_post("/families/{family:[0-9]{1,9}}/national-id", correct_national_id, name="national_id")
+    router.add_get("/families/{family:[0-9]{1,9}}/national-id", back_to("family", "family"))
 
 
 def _choice(value: str | None) -> bool | None:
@@ -64,6 +74,10 @@ async def search_families(request: web.Request) -> web.StreamResponse:
     try:
         found = await console.database.run(lambda s: registrations.find(s, who.actor, typed))
     except (NotFound, Refused) as missing:
+        if isinstance(missing, NotFound):  # on her office's list, perhaps: imported, not registered
+            on_list = await console.database.run(lambda s: contacts.search(s, who.actor, typed))
+            if on_list.total:
+                return await families_list(request, wanted, typed=typed, imported=on_list.contacts)
         problem = missing.message if isinstance(missing, NotFound) else views.problems(missing)
         return await families_list(request, wanted, problem=problem, typed=typed)
     family_url = request.app.router["family"].url_for(family=str(found.id))
@@ -76,7 +90,10 @@ async def families_list(
     *,
     problem: str | None = None,
     typed: str | None = None,
+    imported: Sequence[Contact] | None = None,
 ) -> web.StreamResponse:
+    """The list, found by a name or the end of an ID from the address, with those of her office's imported
+    list whose name matches (not registered yet); or, `imported`, the one a whole ID or mobile found there."""
     asked = request.query if asked is None else asked
     who = signed_in_as(request)
     segment = Audience(
@@ -109,6 +126,14 @@ async def families_list(
         )
     except Refused as refused:
         problem = _("Search for %(wanted)s.", wanted=views.problems(refused))
+    searched = asked.get("q", "")[:100]
+    if imported is None and problem is None and searched and not registrations.names_one_family(searched):
+        try:
+            listed = await console.database.run(lambda s: contacts.search(s, who.actor, searched))
+        except Refused:
+            listed = None
+        if listed is not None and listed.contacts and contacts.wanted(searched).name_key:
+            imported = listed.contacts[:IMPORTED_SHOWN]
     offices = await console.database.run(lambda s: views.office_choices(s))
     waiting = 0
     if not asked.get("verified"):
@@ -126,6 +151,10 @@ async def families_list(
             "waiting": waiting,
             "waiting_counted": registrations.WAITING_COUNTED,
             "typed": asked.get("q", "") if typed is None else typed,
+            "imported": imported,
+            "only_imported": typed is not None and imported is not None,  # a whole ID or mobile found there
+            "office_names": dict(offices),
+            "filters_on": sum(1 for name in FAMILY_FILTERS if name != "order" and asked.get(name)),
         },
         status=404 if problem and typed else 400 if problem else 200,
     )
@@ -150,7 +179,13 @@ def _family_id(request: web.Request) -> int:
 
 
 async def _family_page(
-    request: web.Request, *, revealed: str | None = None, problem: str | None = None, reason: str = ""
+    request: web.Request,
+    *,
+    revealed: str | None = None,
+    problem: str | None = None,
+    reason: str = "",
+    correcting: dict[str, str] | None = None,
+    beside: dict[str, str] | None = None,
 ) -> web.StreamResponse:
     who = signed_in_as(request)
     family_id = _family_id(request)
@@ -167,9 +202,11 @@ async def _family_page(
             "revealed": revealed,
             "problem": problem,
             "reason": reason,
-            "done": done if problem is None else None,
+            "correcting": correcting,  # what she typed in the correction form, kept when it is refused
+            "beside": beside or {},
+            "done": done if problem is None and not beside else None,
         },
-        status=200 if problem is None else 400,
+        status=200 if problem is None and not beside else 400,
     )
 
 
@@ -193,7 +230,7 @@ async def change_verification(request: web.Request) -> web.StreamResponse:
     seen = number(form.get("seen"))
     now = console.clock()
     actions = {
-        "verified": lambda s: registrations.verify(s, who.actor, family_id, now, seen=seen),
+        "verified": lambda s: registrations.verify(s, who.actor, family_id, now, seen=seen, note=reason),
         "correction": lambda s: registrations.ask_correction(s, who.actor, family_id, reason, now, seen=seen),
         "unverified": lambda s: registrations.unverify(s, who.actor, family_id, reason, now, seen=seen),
     }
@@ -205,6 +242,44 @@ async def change_verification(request: web.Request) -> web.StreamResponse:
         return await _family_page(request, problem=views.problems(refused), reason=reason)
     her_page = request.app.router["family"].url_for(family=str(family_id))
     raise redirect_saying(request, her_page.with_query(back=_back_to_list(request)), Notice(change))
+
+
+def _to_her_page(request: web.Request, family_id: int, notice: Notice) -> web.HTTPSeeOther:
+    her_page = request.app.router["family"].url_for(family=str(family_id))
+    return redirect_saying(request, her_page.with_query(back=_back_to_list(request)), notice)
+
+
+async def correct_details(request: web.Request) -> web.StreamResponse:
+    """Her name or mobile corrected by her office (`registrations.correct_details`)."""
+    console, who, family_id = console_of(request), signed_in_as(request), _family_id(request)
+    form = await request.post()
+    typed = {name: str(form.get(name, ""))[:200] for name in ("full_name", "mobile")}
+    seen, now = number(form.get("seen")), console.clock()
+    try:
+        changed = await console.database.run(
+            lambda s: registrations.correct_details(
+                s, who.actor, family_id, typed["full_name"], typed["mobile"], now, seen=seen
+            )
+        )
+    except Refused as refused:
+        beside, general = views.by_field(refused)
+        return await _family_page(request, problem=general, correcting=typed, beside=beside)
+    raise _to_her_page(request, family_id, Notice("details" if changed else "unchanged"))
+
+
+async def correct_national_id(request: web.Request) -> web.StreamResponse:
+    """Her national ID corrected: admins alone (`registrations.correct_national_id` refuses anyone else)."""
+    console, who, family_id = console_of(request), signed_in_as(request), _family_id(request)
+    form = await request.post()
+    typed, now = str(form.get("national_id", ""))[:40], console.clock()
+    try:
+        await console.database.run(
+            lambda s: registrations.correct_national_id(s, who.actor, family_id, typed, now)
+        )
+    except Refused as refused:
+        beside, general = views.by_field(refused)
+        return await _family_page(request, problem=general, beside=beside, correcting={"national_id": typed})
+    raise _to_her_page(request, family_id, Notice("national_id"))
 
 
 async def verify_many(request: web.Request) -> web.StreamResponse:

@@ -16,12 +16,12 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from core.i18n import _
-from core.text import fold
+from core.text import fold, normalise
 from core.validators import Invalid, person_name, saudi_mobile, saudi_national_id
 from office import offices
 from office.audit import action, record
-from office.errors import NotFound, RejectedFile
-from office.rights import Actor, Rights, rights
+from office.errors import NotFound, Problem, Refused, RejectedFile
+from office.rights import Actor, Rights, mobile_address, rights
 from office.tables import Line
 from storage import contacts
 from storage.contacts import KnownContact, Saved
@@ -158,18 +158,104 @@ def waiting(session: Session, actor: Actor, page: int = 1) -> Waiting:
     return Waiting(found, total, page, max((total + PAGE - 1) // PAGE, 1))
 
 
-@action
-def remove(session: Session, actor: Actor, contact_id: int, now: datetime) -> None:
-    """An imported family taken off the list (she is not invited, nor recognised when she writes)."""
-    by = rights(session, actor)
+def _on_list(session: Session, by: Rights, contact_id: int) -> Contact:
     found = contacts.contact(session, contact_id)
     if found is None or not by.sees(found.office_code):
         raise NotFound(_("There is no such family on the list."))
-    contacts.remove(session, found)
+    return found
+
+
+def listed(session: Session, actor: Actor, contact_id: int) -> Contact:
+    """A family of an office's list that she may see, on it or taken off it: what her page shows, and
+    what she confirms before taking her off. Another office's answers as an unknown one."""
+    return _on_list(session, rights(session, actor), contact_id)
+
+
+@action
+def remove(session: Session, actor: Actor, contact_id: int, now: datetime) -> None:
+    """An imported family taken off the list (she is not invited, nor recognised when she writes). She is
+    kept, taken off, so that her office can put her back (`restore`); she goes when she registers."""
+    by = rights(session, actor)
+    found = _on_list(session, by, contact_id)
+    if found.removed_at is not None:
+        raise Refused([Problem(None, _("She was taken off the list already."))])
+    contacts.take_off(session, found, now)
     record(
         session, by, "families.remove", office=found.office_code, target="contact", target_id=contact_id,
         outcome="removed", now=now,
     )  # fmt: skip
+
+
+@action
+def restore(session: Session, actor: Actor, contact_id: int, now: datetime) -> None:
+    """A family taken off the list put back on it, as she was (invited again, recognised when she writes)."""
+    by = rights(session, actor)
+    found = _on_list(session, by, contact_id)
+    if found.removed_at is None:
+        raise Refused([Problem(None, _("She is on the list already."))])
+    contacts.take_off(session, found, None)
+    record(
+        session, by, "families.restore", office=found.office_code, target="contact", target_id=contact_id,
+        outcome="restored", now=now,
+    )  # fmt: skip
+
+
+TAKEN_OFF_SHOWN = 20  # the latest taken off the list, on its page
+
+
+def taken_off(session: Session, actor: Actor) -> Sequence[Contact]:
+    """The families her office (admins: any) took off its list, the latest first: to put one back."""
+    return contacts.taken_off(session, rights(session, actor).scope, TAKEN_OFF_SHOWN)
+
+
+@dataclass(frozen=True)
+class Wanted:
+    """What a search of the lists asks for: part of a name, or a whole national ID, or a mobile."""
+
+    name_key: str | None = None
+    national_id: str | None = None
+    mobile: str | None = None
+
+    @property
+    def one_family(self) -> bool:
+        """A whole ID or mobile: searched by POST only, never in an address (decision 0088)."""
+        return self.national_id is not None or self.mobile is not None
+
+
+def wanted(typed: str) -> Wanted:
+    """What she typed, read as the families' search reads it; refused saying what may be searched."""
+    value = normalise(typed)
+    digits = value.replace(" ", "").replace("-", "")
+    if not value:
+        return Wanted()
+    if not digits.lstrip("+").isdigit():
+        return Wanted(name_key=fold(value))
+    if len(digits) == 10 and digits[0] in "12":
+        return Wanted(national_id=digits)
+    try:
+        mobile = mobile_address(digits)
+    except Invalid:
+        mobile = None
+    if mobile is None:
+        raise Refused([Problem("search", _("a name, a whole ID, or a mobile such as 0551234567"))])
+    return Wanted(mobile=mobile)
+
+
+def search(session: Session, actor: Actor, typed: str, page: int = 1) -> Waiting:
+    """Her office's families on the lists (admins: every office's) found by part of a name, a whole ID or
+    a mobile; every one on the lists for nothing typed."""
+    scope = rights(session, actor).scope
+    asked, page = wanted(typed), max(page, 1)
+    found, total = contacts.found(
+        session,
+        scope,
+        (page - 1) * PAGE,
+        PAGE,
+        name_key=asked.name_key,
+        national_id=asked.national_id,
+        mobile=asked.mobile,
+    )
+    return Waiting(found, total, page, max((total + PAGE - 1) // PAGE, 1))
 
 
 @action

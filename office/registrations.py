@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -18,7 +19,7 @@ from core.dates import short_time
 from core.domain import Verification
 from core.i18n import _
 from core.text import fold, normalise
-from core.validators import Invalid, saudi_mobile, saudi_national_id
+from core.validators import Invalid, person_name, saudi_mobile, saudi_national_id
 from office import registration_notices
 from office.audit import action, record, record_her_own
 from office.errors import NotFound, Problem, Refused
@@ -187,16 +188,21 @@ def history(session: Session, actor: Actor, family_id: int) -> list[Line]:
 
 
 @action
-def verify(session: Session, actor: Actor, family_id: int, now: datetime, *, seen: int | None = None) -> bool:
-    """Her office checked her registration (canteen eligibility needs it); she is told. False if it already
-    was verified."""
+def verify(
+    session: Session, actor: Actor, family_id: int, now: datetime, *, seen: int | None = None, note: str = ""
+) -> bool:
+    """Her office checked her registration (canteen eligibility needs it); she is told. A note the staff
+    member typed (what she checked) is kept with it in the log, where her page's history shows it; she is
+    not told it. False if it already was verified."""
     by = rights(session, actor)
     found = _to_change(session, by, family_id, seen)
+    written = _note(note)
+    details = {"reason": written} if written else None
     if found.verification is Verification.VERIFIED:
-        _recorded(session, by, "registrations.verify", found, "unchanged", now)
+        _recorded(session, by, "registrations.verify", found, "unchanged", now, details)
         return False
     beneficiaries.verify(session, found, now)
-    change = _recorded(session, by, "registrations.verify", found, "verified", now)
+    change = _recorded(session, by, "registrations.verify", found, "verified", now, details)
     registration_notices.tell_verified(session, found.id, found.canteen_interest, change, now)
     return True
 
@@ -208,7 +214,7 @@ def _recorded(
     found: Beneficiary,
     outcome: str,
     now: datetime,
-    details: dict[str, str] | None = None,
+    details: dict[str, Any] | None = None,
 ) -> int:
     return record(
         session,
@@ -221,6 +227,16 @@ def _recorded(
         now=now,
         details=details,
     )
+
+
+def _note(note: str) -> str:
+    """A note that may be left empty (kept with a verification), as a reason is written."""
+    written = " ".join(note.split())
+    if len(written) > REASON_LENGTH:
+        raise Refused(
+            [Problem("reason", _("Please keep it under %(limit)s characters.", limit=REASON_LENGTH))]
+        )
+    return written
 
 
 def _reason(reason: str, *, she_reads_it: bool) -> str:
@@ -433,6 +449,49 @@ def correct_national_id(session: Session, actor: Actor, family_id: int, typed: s
         raise Refused([Problem("national_id", _("Another registered family has this ID number."))])
     beneficiaries.set_national_id(session, found, national_id)
     _recorded(session, by, "registrations.national_id", found, "corrected", now)
+
+
+@action
+def correct_details(
+    session: Session,
+    actor: Actor,
+    family_id: int,
+    full_name: str,
+    mobile: str,
+    now: datetime,
+    *,
+    seen: int | None = None,
+) -> list[str]:
+    """Her office's staff (or an admin) correct her name or her mobile, as she gave them wrongly or they
+    changed, read as registration reads them (a full name; a Saudi mobile in any digits). A new mobile must
+    be nobody else's, registered or on a list, and counts as typed (not vouched for by a channel). Her
+    search keys follow. Her verification stays: the office itself made the change. The audit entry names
+    the fields changed, never their values. The names of the fields changed (none: nothing recorded)."""
+    by = rights(session, actor)
+    found = _to_change(session, by, family_id, seen)
+    problems = []
+    try:
+        name = person_name(normalise(full_name))
+    except Invalid as problem:
+        problems.append(Problem("full_name", problem.message))
+    try:
+        number = saudi_mobile(normalise(mobile))
+    except Invalid as problem:
+        problems.append(Problem("mobile", problem.message))
+    if problems:
+        raise Refused(problems)
+    if number != found.mobile:
+        holder = beneficiaries.find_by(session, Identifier.MOBILE, number)
+        if holder is not None and holder != found.id:
+            raise Refused([Problem("mobile", _("Another registered family has this mobile."))])
+        listed = contacts.by_mobile(session, number)
+        if listed is not None and listed.national_id != found.national_id:
+            raise Refused([Problem("mobile", _("A family on an imported list has this mobile."))])
+    changed = beneficiaries.correct(session, found, name, number)
+    if changed:
+        outcome = "name_and_mobile" if len(changed) == 2 else "name" if changed == ["full_name"] else "mobile"
+        _recorded(session, by, "registrations.details", found, outcome, now, {"changed": changed})
+    return changed
 
 
 PAGE = 50  # families on a page of the console's list

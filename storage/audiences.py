@@ -95,7 +95,8 @@ def families(audience: Audience) -> Select[Any]:
 
 
 def _contact_segment(audience: Audience) -> list[ColumnElement[bool]]:
-    return [Contact.office_code.in_(audience.offices)] if audience.offices else []
+    on_the_list = Contact.removed_at.is_(None)  # not taken off it by her office
+    return [on_the_list, Contact.office_code.in_(audience.offices)] if audience.offices else [on_the_list]
 
 
 def by_last_channel(

@@ -6,7 +6,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, delete, func, inspect, or_, select
+from sqlalchemy import ColumnElement, bindparam, delete, func, inspect, or_, select
 from sqlalchemy.orm import Session
 
 from storage.models import Beneficiary, Contact
@@ -32,8 +32,16 @@ class Saved:
     already_registered: int
 
 
+ON_THE_LIST = Contact.removed_at.is_(None)  # not taken off it by her office
+
+
 def by_mobile(session: Session, mobile: str) -> Contact | None:
-    return session.scalar(select(Contact).where(Contact.mobile == mobile))
+    """The family on an office's list with this mobile (not one taken off it)."""
+    return session.scalar(select(Contact).where(Contact.mobile == mobile, ON_THE_LIST))
+
+
+def by_national_id(session: Session, national_id: str) -> Contact | None:
+    return session.scalar(select(Contact).where(Contact.national_id == national_id, ON_THE_LIST))
 
 
 def _chunks(families: Sequence[KnownContact]) -> Iterator[Sequence[KnownContact]]:
@@ -128,6 +136,7 @@ def save_all(session: Session, families: Sequence[KnownContact], by: str, now: d
         else:
             contact.full_name, contact.mobile = family.full_name, family.mobile
             contact.office_code, contact.imported_at, contact.imported_by = family.office_code, now, by
+            contact.removed_at = None  # on a list sent again: she is on it again
             updated += 1
     session.flush()
     return Saved(added=added, updated=updated, already_registered=len(registered))
@@ -180,8 +189,46 @@ def waiting(
 ) -> tuple[Sequence[Contact], int]:
     """One page of the families imported and not yet registered (of an office, or all), newest first, and
     how many there are."""
-    query = select(Contact)
-    counting = select(func.count()).select_from(Contact)
+    return _page(session, office_code, [ON_THE_LIST], offset, limit)
+
+
+def found(
+    session: Session,
+    office_code: str | None,
+    offset: int,
+    limit: int,
+    *,
+    name_key: str | None = None,
+    national_id: str | None = None,
+    mobile: str | None = None,
+) -> tuple[Sequence[Contact], int]:
+    """One page of the families on the lists (of an office, or all) found by part of a folded name (spaces
+    aside, as registered families are found), a whole national ID or a mobile, and how many there are."""
+    conditions: list[ColumnElement[bool]] = [ON_THE_LIST]
+    if name_key:
+        wanted = name_key.replace(" ", "")
+        escaped = wanted.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        conditions.append(func.replace(Contact.name_key, " ", "").like(f"%{escaped}%", escape="\\"))
+    if national_id is not None:
+        conditions.append(Contact.national_id == national_id)
+    if mobile is not None:
+        conditions.append(Contact.mobile == mobile)
+    return _page(session, office_code, conditions, offset, limit)
+
+
+def taken_off(session: Session, office_code: str | None, limit: int) -> Sequence[Contact]:
+    """Those her office took off its list (of an office, or all), the latest first."""
+    query = select(Contact).where(Contact.removed_at.is_not(None))
+    if office_code is not None:
+        query = query.where(Contact.office_code == office_code)
+    return session.scalars(query.order_by(Contact.removed_at.desc(), Contact.id.desc()).limit(limit)).all()
+
+
+def _page(
+    session: Session, office_code: str | None, conditions: list[ColumnElement[bool]], offset: int, limit: int
+) -> tuple[Sequence[Contact], int]:
+    query = select(Contact).where(*conditions)
+    counting = select(func.count()).select_from(Contact).where(*conditions)
     if office_code is not None:
         query, counting = (
             query.where(Contact.office_code == office_code),
@@ -198,6 +245,7 @@ def contact(session: Session, contact_id: int) -> Contact | None:
     return session.get(Contact, contact_id)
 
 
-def remove(session: Session, found: Contact) -> None:
-    session.delete(found)
+def take_off(session: Session, found: Contact, now: datetime | None) -> None:
+    """Taken off her office's list (since `now`), or put back on it (None)."""
+    found.removed_at = now
     session.flush()

@@ -169,6 +169,8 @@ class Contact(Base):
     only the rest and her consent. The row goes when she registers."""
 
     __tablename__ = "contacts"
+    # Her office's list as staff read it (those on it, newest first), and those taken off it.
+    __table_args__ = (Index("ix_contacts_office_code_removed_at", "office_code", "removed_at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     national_id: Mapped[str] = mapped_column(String(10), unique=True)
@@ -178,6 +180,16 @@ class Contact(Base):
     imported_at: Mapped[datetime] = mapped_column(UTCDateTime())
     imported_by: Mapped[str] = mapped_column(String(64))
     opted_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)  # she sent STOP
+    # What staff search her by: her name folded (`core.text.fold`), as a registered family's `name_key`.
+    name_key: Mapped[str] = mapped_column(String(200), index=True, default="")
+    # Taken off the list by her office: not invited, nor recognised when she writes; kept so that staff can
+    # put her back (decision 0111). She goes for good when she registers.
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+
+    @validates("full_name")
+    def _keep_name_key(self, _: str, full_name: str) -> str:
+        self.name_key = fold(full_name)[:200]
+        return full_name
 
 
 class BeneficiaryProduct(Base):

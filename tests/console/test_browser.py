@@ -196,14 +196,17 @@ async def test_sara_sends_her_offices_list_fixes_it_and_imports_it(console: Serv
         assert "أسرتان جديدتان" in await page.locator("[role=status]").inner_text()
         await page.click("text=استيراد القائمة")
         assert await page.locator("[role=status]").inner_text() == "تم استيراد أسرتين."
-        waiting = await page.locator("section:last-of-type tbody tr td:first-child").all_inner_texts()
+        waiting = await page.locator("section#on-the-list tbody tr td:first-child a").all_inner_texts()
         assert sorted(waiting) == ["سلوى عمر", "هند سالم"]
         await screenshot(page, "list-imported-ar")
 
-        await page.click("button[aria-label='حذف هند سالم من القائمة']")
-        waiting = await page.locator("section:last-of-type tbody tr td:first-child").all_inner_texts()
+        await page.click("button[aria-label='إخراج هند سالم من القائمة…']")  # asked first, naming her
+        assert await page.locator("h1").inner_text() == "هل تُخرجين هند سالم من القائمة؟"
+        await page.click("text=نعم، أخرجيها من القائمة")
+        waiting = await page.locator("section#on-the-list tbody tr td:first-child a").all_inner_texts()
         assert waiting == ["سلوى عمر"]
-        assert (await page.locator("[role=status]").inner_text()).startswith("حُذفت من القائمة")
+        said = await page.locator("[role=status] p").inner_text()
+        assert said.replace("\u2068", "").replace("\u2069", "").startswith("أُخرجت هند سالم من القائمة")
 
 
 async def test_noura_adds_a_staff_member_who_signs_in_and_then_removes_her(console: Service) -> None:

@@ -82,3 +82,38 @@ async def test_every_page_fits_a_phone_in_both_languages(console: Service, login
                 name = address.removeprefix("/console/").strip("/").replace("/", "-") or "dashboard"
                 await screenshot(page, f"phone-{login}-{name}-{language}")
     assert wider == [], wider  # (page, language, its width in px) wider than the phone
+
+
+@pytest.mark.parametrize("login", ["sara", "noura"])
+async def test_on_a_phone_the_families_read_as_cards_the_first_on_the_first_screen(
+    console: Service, login: str
+) -> None:
+    """The filters fold away under "Filters" (closed), so that the first family is on the first screen; each
+    reads as a card: her name on its own line, her mobile whole, her status and date seen, nothing scrolled
+    sideways."""
+    async with browser_page(console) as page:
+        await signed_in(page, login)
+        await page.set_viewport_size(PHONE)
+        for language in ("ar", "en"):
+            if language == "en":
+                await page.click("button[name=language][value=en]")
+            await page.goto("/console/families")
+            await screenshot(page, f"phone-{login}-families-first-screen-{language}")
+            assert await page.locator("details#filters").get_attribute("open") is None
+            assert not await page.locator("select[name=verified]").is_visible()  # folded away
+            first = page.locator("table.families-list tbody tr").first
+            box = await first.bounding_box()
+            assert box is not None and box["y"] + box["height"] <= PHONE["height"], (language, box)
+            cells = {
+                name: await first.locator(f"td.{name}").bounding_box()
+                for name in ("name", "mobile", "status", "when")
+            }
+            assert all(cell is not None and cell.get("width", 0) > 0 for cell in cells.values()), cells
+            name, mobile = cells["name"], cells["mobile"]
+            assert name is not None and mobile is not None and mobile["y"] >= name["y"] + name["height"] - 1
+            shown = await first.locator("td.mobile span").evaluate("e => e.scrollWidth <= e.clientWidth + 1")
+            table = await page.locator("table.families-list").evaluate("t => t.scrollWidth <= t.clientWidth")
+            assert shown and table
+            await page.click("details#filters > summary")  # opened, the filters are there
+            assert await page.locator("select[name=verified]").is_visible()
+            await screenshot(page, f"phone-{login}-families-cards-{language}")

@@ -290,7 +290,9 @@ def _from_line(
     gender = fold(values["gender"])
     if gender not in GIRLS + BOYS:
         wrong.append(
-            Problem("gender", _("“%(value)s”: write girls or boys (بنات أو بنين)", value=values["gender"]))
+            Problem(
+                "gender", _("“%(value)s” is neither girls nor boys (بنات أو بنين)", value=values["gender"])
+            )
         )
     numbers: dict[str, int] = {}
     for column in ("students", "places"):
@@ -303,13 +305,15 @@ def _from_line(
             numbers[column] = int(digits)
     starts_on, deadline = parse_day(values["start"]), parse_deadline(values["deadline"])
     if starts_on is None:
-        wrong.append(Problem("start", _("“%(value)s”: write the day as 2027-01-10", value=values["start"])))
+        wrong.append(
+            Problem("start", _("“%(value)s” is not a day such as 2027-01-10", value=values["start"]))
+        )
     if deadline is None:
         wrong.append(
             Problem(
                 "deadline",
                 _(
-                    "“%(value)s”: write the last day as 2026-12-15, or a day and time",
+                    "“%(value)s” is not a last day such as 2026-12-15, or a day and time",
                     value=values["deadline"],
                 ),
             )

@@ -203,16 +203,17 @@ def sentence(
         if line.target_id is not None and not (line.target == "staff" and named == line.staff_name):
             thing = name(named) if named else f"{said(TARGETS, line.target)} {line.target_id}"
             text = _("%(sentence)s: %(what)s", sentence=text, what=thing)
-    more = details(line.details or {}, office_names)
+    more = details(line.details or {}, office_names, isolated=isolated)
     return _("%(sentence)s (%(details)s)", sentence=text, details=more) if more else text
 
 
-def details(given: Mapping[str, Any], office_names: Mapping[str, str]) -> str:
+def details(given: Mapping[str, Any], office_names: Mapping[str, str], *, isolated: bool = False) -> str:
     """What an entry keeps beside it, in words (never its JSON): the reason she gave, where a question
     went, how many rows or families."""
     said_here: list[str] = []
     if given.get("reason"):
-        said_here.append(f"«{given['reason']}»")
+        reason = f"«{given['reason']}»"
+        said_here.append(f"\u2068{reason}\u2069" if isolated else reason)
     if given.get("to"):
         said_here.append(_("to %(office)s", office=office_names.get(given["to"], given["to"])))
     counted: tuple[tuple[str, Callable[[int], str]], ...] = (

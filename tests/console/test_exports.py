@@ -11,14 +11,17 @@ from collections.abc import AsyncIterator
 
 import pytest
 from openpyxl import load_workbook
+from sqlalchemy.orm import Session
 
 from bot.service import Service
 from core.domain import StaffRole
 from core.validators import with_check_digit
-from storage import audit
+from office import registrations
+from office.rights import Actor
+from storage import audit, staff
 from storage.db import Database
 from tests.support.builders import add_staff, register_families
-from tests.support.console import console_server, visitor
+from tests.support.console import browser_page, console_server, screenshot, signed_in, visitor
 from tests.support.people import Clock
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -36,6 +39,17 @@ async def console(database: Database, database_url: str, clock: Clock) -> AsyncI
     )
     async with console_server(database_url, clock) as service:
         yield service
+
+
+def signed_in_as(session: Session, login: str) -> Actor:
+    member = staff.by_login(session, login)
+    assert member is not None
+    return Actor.signed_in(member.id)
+
+
+def plain(text: str) -> str:
+    """Text as read, without the marks that isolate a name's direction."""
+    return text.replace("\u2068", "").replace("\u2069", "")
 
 
 def sheet(data: bytes) -> list[list[object]]:
@@ -157,3 +171,45 @@ async def test_a_bad_line_of_a_list_is_quoted_to_staff(console: Service) -> None
         assert f"رقم الهوية {good[:5]} فيه 5 أرقام، لا 10" in page
         assert "الاسم «هيا» كلمة واحدة: يلزم الاسم الكامل" in page
         assert "فضلاً" not in page and "اكتبي اسمك" not in page
+
+
+async def test_noura_filters_the_audit_log_by_kind_in_arabic_and_english(
+    console: Service, database: Database, clock: Clock
+) -> None:
+    """In a browser, at a laptop's width and a phone's: the log shows the office's actions in sentences;
+    a kind chosen shows those alone; the sign-ins only when asked for."""
+    await database.run(lambda s: registrations.verify(s, signed_in_as(s, "sara"), 2, clock.now))
+    await database.run(
+        lambda s: registrations.ask_correction(s, signed_in_as(s, "noura"), 3, "الاسم ناقص", clock.now)
+    )
+    async with browser_page(console) as page:
+        await page.set_viewport_size({"width": 1366, "height": 900})
+        await signed_in(page, "noura")
+        await page.goto("/console/audit")
+        table = page.locator("table.audit tbody")
+        said = plain(await table.inner_text())
+        assert "وثّقت تسجيلاً: مريم خالد الحربي" in said and "طلبت تصحيحاً: هند سعيد («الاسم ناقص»)" in said
+        assert "سجّلت الدخول" not in said
+        await page.select_option("select[name=kind]", label="وثّقت تسجيلاً")
+        await page.click("form.filters button.primary")
+        said = plain(await table.inner_text())
+        assert "وثّقت تسجيلاً" in said and "طلبت تصحيحاً" not in said
+        await screenshot(page, "audit-ar")
+        await page.select_option("select[name=kind]", value="")
+        await page.select_option("select[name=sign_ins]", value="only")
+        await page.click("form.filters button.primary")
+        said = plain(await table.inner_text())
+        assert "noura سجّلت الدخول إلى اللوحة" in said and "وثّقت" not in said
+        await page.set_viewport_size({"width": 390, "height": 844})
+        await page.goto("/console/audit")
+        assert await page.evaluate("document.documentElement.scrollWidth") <= 390
+        await screenshot(page, "audit-390-ar")
+        await page.set_viewport_size({"width": 1366, "height": 900})
+        await page.click("button[name=language][value=en]")
+        await page.goto("/console/audit")
+        await page.select_option("select[name=kind]", label="asked for a correction")
+        await page.click("form.filters button.primary")
+        said = plain(await table.inner_text())
+        assert "noura asked for a correction: هند سعيد («الاسم ناقص»)" in said and "verified" not in said
+        assert await page.locator("select[name=sign_ins]").input_value() == "without"
+        await screenshot(page, "audit-en")

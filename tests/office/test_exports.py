@@ -23,9 +23,10 @@ from storage import staff
 from storage.audiences import Audience
 from storage.beneficiaries import Order, every_found
 from storage.db import Database
-from tests.support.builders import add_staff, register_families
+from tests.support.builders import add_staff, families_in, register_families
 from tests.support.databases import sqlite_copy
 from tests.support.people import Clock
+from tests.support.processes import usar
 from tests.support.reads import contacts_in
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
@@ -272,3 +273,21 @@ async def test_the_audit_file_names_staff_offices_and_families_in_sentences(
         offices = {row[header.index("Office" if language == "en" else "المكتب")] for row in rows}
         assert offices == {"Makkah" if language == "en" else "مكة المكرمة"}
         assert "{" not in out.getvalue() and "makkah" not in out.getvalue()
+
+
+def test_the_command_line_writes_a_workbook_for_an_xlsx_name_and_it_imports_back(tmp_path: Path) -> None:
+    families_in(tmp_path)
+    done = usar("export", "beneficiaries", "--lang", "ar", "--output", "families.xlsx", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    path = tmp_path / "families.xlsx"
+    assert path.stat().st_mode & 0o777 == 0o600  # it holds national IDs
+    book = load_workbook(path)
+    assert book.active is not None and book.active.sheet_view.rightToLeft
+    header = [cell.value for cell in book.active[1]]
+    assert header[:4] == ["رقم الهوية", "الاسم", "الجوال", "المكتب"]
+    checked = usar("beneficiaries", "import", "families.xlsx", "--dry-run", cwd=tmp_path)
+    # The town's test families are named «أسرة 12», no name a list accepts; their IDs and mobiles are read.
+    assert "line 2: name “أسرة 12” has more than letters in it" in checked.stderr
+    assert "national ID" not in checked.stderr and "mobile" not in checked.stderr
+    refused = usar("export", "beneficiaries", "--format", "json", "--output", "families.xlsx", cwd=tmp_path)
+    assert refused.returncode == 2 and "--format json writes text" in refused.stderr

@@ -1,5 +1,6 @@
 """The audit log: every office action records itself once, with who, which office, what, on what (by id,
-never a family's name, ID or mobile), when and how it ended. Admins and the operator read it.
+never a family's name, ID or mobile), when and how it ended. Admins and the operator read it, each entry a
+sentence in their language (`Reading`), the names of staff, offices and what it touched read at that time.
 
 `action` makes a function an office action: it runs in a savepoint of the caller's unit of work, so that a
 refusal raised halfway undoes what it began, and the surface (a chat turn) can go on in the same

@@ -1,29 +1,66 @@
-"""The audit log (`office.audit`, administrators only): its latest entries, filtered by office, staff
-member and day, and the whole of it as filtered for Excel."""
+"""The audit log (`office.audit`, administrators only): its latest entries, each a sentence in her language
+naming the staff member, the office and what it touched, filtered by office, staff member, day and kind of
+action, the sign-ins kept apart (shown only when asked for); and the whole of it as filtered, for Excel."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, time
-from io import StringIO
 
 import aiohttp_jinja2
 from aiohttp import web
+from multidict import MultiDict, MultiMapping
 from sqlalchemy.orm import Session
 
 from console import views
 from console.context import console_of, signed_in_as
-from console.forms import download
+from console.forms import chosen_format, download
 from core.dates import RIYADH, parse_day, short_day
-from core.i18n import _
+from core.i18n import _, use_language
 from office import audit, exports
+from office.audit import SignIns
+from office.sheets import written_to
 from storage.audit import Line
 
 PAGE = 200  # the latest entries on the page; the download has them all
+FILTERS = ("office", "staff", "since", "kind", "sign_ins")
 
 
 def add_routes(router: web.UrlDispatcher) -> None:
     router.add_get("/audit", audit_page, name="audit")
     router.add_post("/audit/export", export_audit, name="export_audit")
+
+
+@dataclass(frozen=True)
+class Asked:
+    """What she filters the log by (the page's address, or the download's form)."""
+
+    office: str | None
+    staff: str | None
+    since: datetime | None
+    kind: str | None
+    sign_ins: SignIns
+
+    @classmethod
+    def of(cls, asked: MultiMapping[str]) -> Asked:
+        sign_ins = asked.get("sign_ins", "")
+        return cls(
+            asked.get("office") or None,
+            asked.get("staff") or None,
+            _since(asked.get("since", "")),
+            asked.get("kind") or None,
+            SignIns(sign_ins) if sign_ins in set(SignIns) else SignIns.WITHOUT,
+        )
+
+
+@dataclass(frozen=True)
+class Entry:
+    """An entry as the page shows it."""
+
+    line: Line
+    who: str
+    office: str
+    sentence: str
 
 
 def _since(text: str) -> datetime | None:
@@ -34,34 +71,49 @@ def _since(text: str) -> datetime | None:
 async def audit_page(request: web.Request) -> web.StreamResponse:
     console, who = console_of(request), signed_in_as(request)
     asked = request.query
-    office, member, since = (
-        asked.get("office") or None,
-        asked.get("staff") or None,
-        _since(asked.get("since", "")),
-    )
+    wanted = Asked.of(asked)
 
-    def newest(session: Session) -> list[Line]:
-        lines = audit.history(
-            session,
-            who.actor,
-            office=office,
-            staff_member=member,
-            since=since,
-            newest_first=True,
-            limit=PAGE,
+    def newest(session: Session) -> list[Entry]:
+        lines = list(
+            audit.history(
+                session,
+                who.actor,
+                office=wanted.office,
+                staff_member=wanted.staff,
+                since=wanted.since,
+                kind=wanted.kind,
+                sign_ins=wanted.sign_ins,
+                newest_first=True,
+                limit=PAGE,
+            )
         )
-        return list(lines)
+        with use_language(who.language):
+            reading = audit.Reading(session, who.language, isolated=True)
+            reading.learn(lines)
+            return [
+                Entry(line, reading.who(line), reading.office(line.office_code), reading.sentence(line))
+                for line in lines
+            ]
 
-    lines = await console.database.run(newest)
+    entries = await console.database.run(newest)
     offices = await console.database.run(views.office_choices)
-    unread = asked.get("since") and since is None
+    unread = asked.get("since") and wanted.since is None
     problem = (
         _("A day such as 2026-11-30: “%(typed)s” cannot be read.", typed=asked["since"]) if unread else None
     )
     return aiohttp_jinja2.render_template(
         "audit.html",
         request,
-        {"lines": lines, "asked": asked, "offices": offices, "shown": PAGE, "problem": problem},
+        {
+            "entries": entries,
+            "asked": asked,
+            "offices": offices,
+            "kinds": audit.kinds(),
+            "sign_ins": wanted.sign_ins.value,
+            "shown": PAGE,
+            "problem": problem,
+            "filters": [(name, asked.get(name, "")) for name in FILTERS],
+        },
         status=400 if problem else 200,
     )
 
@@ -69,11 +121,19 @@ async def audit_page(request: web.Request) -> web.StreamResponse:
 async def export_audit(request: web.Request) -> web.StreamResponse:
     console, who = console_of(request), signed_in_as(request)
     form = await request.post()
-    office, member = str(form.get("office", "")) or None, str(form.get("staff", "")) or None
-    since, out = _since(str(form.get("since", ""))), StringIO()
+    wanted = Asked.of(MultiDict((name, str(form.get(name, ""))) for name in FILTERS))
+    out = written_to(chosen_format(form))
     await console.database.run(
         lambda s: exports.audit(
-            s, who.actor, out, who.language, office=office, staff_member=member, since=since
+            s,
+            who.actor,
+            out,
+            who.language,
+            office=wanted.office,
+            staff_member=wanted.staff,
+            since=wanted.since,
+            kind=wanted.kind,
+            sign_ins=wanted.sign_ins,
         )
     )
-    return download(f"audit-{short_day(console.clock())}.csv", out)
+    return download(f"audit-{short_day(console.clock())}", out)

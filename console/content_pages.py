@@ -3,15 +3,14 @@ each, and each kept file for Excel."""
 
 from __future__ import annotations
 
-from io import StringIO
-
 import aiohttp_jinja2
 from aiohttp import web
 
 from console.context import console_of, signed_in_as
-from console.forms import download
+from console.forms import chosen_format, download
 from core.dates import short_day
 from office import content
+from office.sheets import written_to
 
 
 def add_routes(router: web.UrlDispatcher) -> None:
@@ -28,7 +27,8 @@ async def content_page(request: web.Request) -> web.StreamResponse:
 
 async def export_content(request: web.Request) -> web.StreamResponse:
     console, who = console_of(request), signed_in_as(request)
-    what, out, now = request.match_info["what"], StringIO(), console.clock()
+    what, now = request.match_info["what"], console.clock()
+    out = written_to(chosen_format(await request.post()))
     export = content.tips if what == "tips" else content.services
     await console.database.run(lambda s: export(s, who.actor, out, now))
-    return download(f"{what}-{short_day(now)}.csv", out)
+    return download(f"{what}-{short_day(now)}", out)

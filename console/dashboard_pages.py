@@ -7,10 +7,8 @@ offices side by side.
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from io import StringIO
 
 import aiohttp_jinja2
 from aiohttp import web
@@ -19,9 +17,10 @@ from console import charts, views
 from console.context import console_of, signed_in_as
 from console.forms import download
 from core.dates import RIYADH
-from core.i18n import N_, LazyText, _
+from core.i18n import N_, LazyText, _, use_language
 from office import dashboard
 from office.dashboard import OUTCOMES, Dashboard, OfficeFigures
+from office.sheets import Column, write, written_to
 from office.words import MESSAGE_OUTCOMES, said
 from storage.dashboard import NO_CHANNEL
 
@@ -38,7 +37,7 @@ OUTCOME_KINDS = {  # each delivery status's colour in the charts (the stylesheet
 
 def add_routes(router: web.UrlDispatcher) -> None:
     router.add_get("/", dashboard_page, name="home")
-    router.add_get("/dashboard/{table:[a-z]{1,20}}.csv", table_file, name="dashboard_table")
+    router.add_get("/dashboard/{table:[a-z]{1,20}}.{format:csv|xlsx}", table_file, name="dashboard_table")
 
 
 @dataclass(frozen=True)
@@ -267,9 +266,8 @@ async def table_file(request: web.Request) -> web.StreamResponse:
     now = console.clock()
     found = await console.database.run(lambda s: dashboard.figures(s, who.actor, now))
     table = BUILDERS[name](found, who.language)
-    out = StringIO()
-    out.write("\ufeff")  # Excel reads UTF-8 by its mark
-    writer = csv.writer(out)
-    writer.writerow(table.headings)
-    writer.writerows(table.rows)
-    return download(f"{name}-{_day(now)}.csv", out)
+    columns = [Column(str(index), str(heading)) for index, heading in enumerate(table.headings)]
+    out = written_to(request.match_info["format"])
+    with use_language(who.language):
+        write(out, columns, ({str(index): cell for index, cell in enumerate(row)} for row in table.rows))
+    return download(f"{name}-{_day(now)}", out)

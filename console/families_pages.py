@@ -4,7 +4,6 @@ page, her ID shown in full, her verification changed; several families verified 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from io import StringIO
 
 import aiohttp_jinja2
 from aiohttp import web
@@ -12,12 +11,13 @@ from multidict import MultiDict, MultiMapping
 
 from console import views
 from console.context import Notice, console_of, said, signed_in_as
-from console.forms import back_to, download, next_page, number, redirect_saying
+from console.forms import back_to, chosen_format, download, next_page, number, redirect_saying
 from core.dates import short_day
 from core.domain import Product
 from core.i18n import N_, _
 from office import contacts, exports, registrations
 from office.errors import NotFound, Refused
+from office.sheets import written_to
 from storage.audiences import Audience
 from storage.beneficiaries import Order, Reach
 from storage.models import Contact
@@ -96,18 +96,7 @@ async def families_list(
     list whose name matches (not registered yet); or, `imported`, the one a whole ID or mobile found there."""
     asked = request.query if asked is None else asked
     who = signed_in_as(request)
-    segment = Audience(
-        offices=tuple(code for code in asked.getall("office", []) if code),
-        verified=False if asked.get("verified") == "waiting" else _choice(asked.get("verified")),
-        canteen_interest=_choice(asked.get("canteen")),
-        health_certificate=_choice(asked.get("certificate")),
-        products=tuple(product for product in asked.getall("product", []) if product in PRODUCTS),
-        channel=asked.get("channel") if asked.get("channel") in CHANNELS else None,
-    )
-    reach = Reach(asked["reach"]) if asked.get("reach") in set(Reach) else None
-    # Waiting for her office (not those it asked to correct something: they wait for her), or asked to.
-    correction = {"correction": True, "waiting": False}.get(asked.get("verified", ""))
-    order = Order(asked["order"]) if asked.get("order") in set(Order) else Order.NEWEST
+    wanted = _wanted(asked)
     page = number(asked.get("page")) or 1
     found = None
     console = console_of(request)
@@ -116,12 +105,12 @@ async def families_list(
             lambda s: registrations.listing(
                 s,
                 who.actor,
-                asked.get("q", "")[:100],
-                segment,
-                reach,
-                order,
+                wanted.typed,
+                wanted.segment,
+                wanted.reach,
+                wanted.order,
                 min(page, 100_000),
-                correction=correction,
+                correction=wanted.correction,
             )
         )
     except Refused as refused:
@@ -160,11 +149,43 @@ async def families_list(
     )
 
 
+def _wanted(asked: MultiMapping[str]) -> registrations.Wanted:
+    """The families the list's search and filters ask for (its address, or the download's form)."""
+    segment = Audience(
+        offices=tuple(code for code in asked.getall("office", []) if code),
+        verified=False if asked.get("verified") == "waiting" else _choice(asked.get("verified")),
+        canteen_interest=_choice(asked.get("canteen")),
+        health_certificate=_choice(asked.get("certificate")),
+        products=tuple(product for product in asked.getall("product", []) if product in PRODUCTS),
+        channel=asked.get("channel") if asked.get("channel") in CHANNELS else None,
+    )
+    reach = Reach(asked["reach"]) if asked.get("reach") in set(Reach) else None
+    # Waiting for her office (not those it asked to correct something: they wait for her), or asked to.
+    correction = {"correction": True, "waiting": False}.get(asked.get("verified", ""))
+    order = Order(asked["order"]) if asked.get("order") in set(Order) else Order.NEWEST
+    return registrations.Wanted(asked.get("q", "")[:100], segment, reach, order, correction)
+
+
 async def export_families(request: web.Request) -> web.StreamResponse:
+    """The families of the list as it is on screen (its search and filters, sent in the form: nothing
+    personal in the address), as a workbook or CSV."""
     console, who = console_of(request), signed_in_as(request)
-    out, now = StringIO(), console.clock()
-    await console.database.run(lambda s: exports.families(s, who.actor, out, who.language, now))
-    return download(f"families-{short_day(now)}.csv", out)
+    form = await request.post()
+    asked = MultiDict(
+        (name, value)
+        for name in ("q", *FAMILY_FILTERS)
+        for value in form.getall(name, [])
+        if isinstance(value, str)
+    )
+    out, now = written_to(chosen_format(form)), console.clock()
+    try:
+        await console.database.run(
+            lambda s: exports.families(s, who.actor, out, who.language, now, wanted=_wanted(asked))
+        )
+    except Refused as refused:
+        problem = _("Search for %(wanted)s.", wanted=views.problems(refused))
+        return await families_list(request, asked, problem=problem)
+    return download(f"families-{short_day(now)}", out)
 
 
 def _back_to_list(request: web.Request) -> str:

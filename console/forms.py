@@ -10,9 +10,9 @@ import tempfile
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
-from io import StringIO
+from io import BytesIO, StringIO
 from pathlib import Path
-from typing import TextIO, TypeVar
+from typing import TypeVar
 from urllib.parse import quote
 
 from aiohttp import BodyPartReader, web
@@ -25,12 +25,13 @@ from core.domain import Product
 from core.i18n import LazyText, _
 from office.errors import RejectedFile
 from office.rights import Actor
+from office.sheets import MEDIA_TYPES, Out, written_to
 from office.tables import MAX_FILE_BYTES
 from storage.audiences import Audience
 
 ANYWHERE = URL("http://console.invalid")  # what an address given is read against, as a browser would
 # An export of the people of one thing, by its number (`office.exports.guests`, `.applicants`).
-PeopleExport = Callable[[Session, Actor, int, TextIO, str, datetime], int]
+PeopleExport = Callable[[Session, Actor, int, Out, str, datetime], int]
 Titled = Callable[[Session, Actor, int], str]  # what a thing of that number is called, for her file's name
 PRODUCTS = tuple(product.value for product in Product)
 CHANNELS = ("telegram", "whatsapp")
@@ -78,16 +79,24 @@ def redirect_saying(request: web.Request, location: str | URL, notice: Notice) -
     return sent
 
 
-def download(name: str, written: StringIO, named: str = "") -> web.StreamResponse:
-    """A CSV that Excel opens as it is (the exports write UTF-8 with a BOM, formula-safe); `named`, its
-    name in her words (a school's, an event's), saved as the file's name where the browser takes it."""
-    disposition = f'attachment; filename="{name}"'
+def chosen_format(posted: MultiMapping[str | bytes | object]) -> str:
+    """The format of a download as its form's button names it: "xlsx", or CSV (the default)."""
+    return "xlsx" if posted.get("format") == "xlsx" else "csv"
+
+
+def download(name: str, written: StringIO | BytesIO, named: str = "") -> web.StreamResponse:
+    """An export's file (`office.sheets`: a workbook, or a CSV that Excel opens as it is), under `name`
+    with the extension of its format; `named`, its name in her words (a school's, an event's), saved as
+    the file's name where the browser takes it."""
+    form = "csv" if isinstance(written, StringIO) else "xlsx"
+    disposition = f'attachment; filename="{name}.{form}"'
     if named:
-        disposition += f"; filename*=UTF-8''{quote(named.replace('/', '-'), safe='')}"
+        disposition += f"; filename*=UTF-8''{quote(f'{named}.{form}'.replace('/', '-'), safe='')}"
+    body = written.getvalue()
     return web.Response(
-        body=written.getvalue().encode("utf-8"),
-        content_type="text/csv",
-        charset="utf-8",
+        body=body.encode("utf-8") if isinstance(body, str) else body,
+        content_type=MEDIA_TYPES[form],
+        charset="utf-8" if form == "csv" else None,
         headers={"Content-Disposition": disposition},
     )
 
@@ -96,16 +105,18 @@ async def people_download(
     request: web.Request, key: str, file: str, export: PeopleExport, title: Titled
 ) -> web.StreamResponse:
     """The people of the one training or canteen opportunity whose number the address gives (`key`), for
-    Excel in her language: `file`-<number>.csv, named by what it is (`title`: the school, the event)."""
+    Excel in her language, in the format her button asked: `file`-<number>.xlsx (or .csv), named by what it
+    is (`title`: the school, the event)."""
     console, who = console_of(request), signed_in_as(request)
-    number, out, now = int(request.match_info[key]), StringIO(), console.clock()
+    number, now = int(request.match_info[key]), console.clock()
+    out = written_to(chosen_format(await request.post()))
 
     def exported(session: Session) -> str:
         export(session, who.actor, number, out, who.language, now)
         return title(session, who.actor, number)
 
     named = await console.database.run(exported)
-    return download(f"{file}-{number}.csv", out, f"{file}-{number} {named}.csv")
+    return download(f"{file}-{number}", out, f"{file}-{number} {named}")
 
 
 def audience_of(posted: MultiMapping[str | bytes | object]) -> Audience:

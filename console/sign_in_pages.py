@@ -78,6 +78,7 @@ async def sign_in_page(request: web.Request) -> web.StreamResponse:
         passwords.matches, tried.password_hash, password
     )
     if not right or tried.staff_id is None:  # counted already (`sign_in.attempt`)
+        await console.database.run(lambda s: sign_in.wrong_password(s, tried, now))
         if tried.delay:
             await console.sleep(tried.delay)
         return _sign_in_form(request, tried.wrong(now), login, status=401)

@@ -1,5 +1,6 @@
 """The audit log: every office action records itself once, with who, which office, what, on what (by id,
-never a family's name, ID or mobile), when and how it ended. Admins and the operator read it.
+never a family's name, ID or mobile), when and how it ended. Admins and the operator read it, each entry a
+sentence in their language (`Reading`), the names of staff, offices and what it touched read at that time.
 
 `action` makes a function an office action: it runs in a savepoint of the caller's unit of work, so that a
 refusal raised halfway undoes what it began, and the surface (a chat turn) can go on in the same
@@ -9,16 +10,18 @@ transaction.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime
+from enum import StrEnum
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from sqlalchemy.orm import Session
 
-from core.i18n import _
+from core.i18n import _, ngettext
 from office.errors import NotFound
 from office.rights import Actor, Rights, rights, staff_address
-from storage import audit, staff
+from office.words import ACTIONS, OUTCOMES, TARGETS, USUAL_OUTCOMES, said
+from storage import audit, offices, staff
 from storage.audit import Line
 from storage.models import AuditEntry
 
@@ -83,6 +86,25 @@ def record_her_own(
     )  # fmt: skip
 
 
+# Signing in and out of the console, and a wrong password for a login: kept apart from what offices do.
+SIGN_INS = ("staff.sign_in", "staff.sign_out", "staff.wrong_password")
+
+
+class SignIns(StrEnum):
+    """Which entries of signing in the log shows beside the office's actions."""
+
+    WITHOUT = "without"  # the office's actions only (the console's page at first)
+    ONLY = "only"
+    WITH = "with"  # everything
+
+
+def kinds() -> list[tuple[str, str]]:
+    """The kinds of office action, (action, in the reader's words), to filter the log by; signing in apart."""
+    return sorted(
+        ((name, str(words)) for name, words in ACTIONS.items() if name not in SIGN_INS), key=lambda k: k[1]
+    )
+
+
 def history(
     session: Session,
     actor: Actor,
@@ -90,11 +112,20 @@ def history(
     office: str | None = None,
     staff_member: str | None = None,
     since: datetime | None = None,
+    kind: str | None = None,
+    sign_ins: SignIns = SignIns.WITH,
     newest_first: bool = False,
     limit: int | None = None,
 ) -> Iterator[Line]:
-    """The entries an admin (or the operator) asks for: of an office, of a staff member, since a time."""
+    """The entries an admin (or the operator) asks for: of an office, of a staff member, since a time, of
+    one `kind` of action (an unknown kind is no filter), with or without (or only) the sign-ins."""
     rights(session, actor).require_admin()
+    actions: tuple[str, ...] = (kind,) if kind in ACTIONS else ()
+    leaving_out: tuple[str, ...] = ()
+    if sign_ins is SignIns.WITHOUT:
+        leaving_out = SIGN_INS
+    elif sign_ins is SignIns.ONLY:
+        actions = tuple(name for name in SIGN_INS if not actions or name in actions) or ("",)
     staff_id = None
     if staff_member is not None:
         member = staff.by_login(session, staff_member.strip().lower()) or staff.by_address(
@@ -104,7 +135,14 @@ def history(
             raise NotFound(_("“%(address)s” is not a staff member.", address=staff_member))
         staff_id = member.id
     return audit.lines(
-        session, office_code=office, staff_id=staff_id, since=since, newest_first=newest_first, limit=limit
+        session,
+        office_code=office,
+        staff_id=staff_id,
+        since=since,
+        actions=actions,
+        leaving_out=leaving_out,
+        newest_first=newest_first,
+        limit=limit,
     )
 
 
@@ -113,3 +151,90 @@ def who(line: Line) -> str:
     if line.by_family:
         return _("the family")
     return line.staff_name or _("the operator")
+
+
+class Reading:
+    """The names an admin reads entries by, in her language: of offices, and of what the entries touched
+    (a family, a staff member, a training, a school); read again for each batch of entries."""
+
+    def __init__(self, session: Session, language: str, *, isolated: bool = False) -> None:
+        """`isolated`: each name set apart in its own direction (a Latin login inside an Arabic sentence),
+        for a page; a file keeps the names as they are."""
+        self.session, self.language, self.isolated = session, language, isolated
+        self.offices = offices.names(session, language)
+        self.targets: dict[tuple[str, int], str] = {}
+
+    def learn(self, lines: Sequence[Line]) -> None:
+        self.targets = audit.target_names(self.session, lines, self.language)
+
+    def office(self, code: str | None) -> str:
+        return self.offices.get(code, code) if code else ""
+
+    def who(self, line: Line) -> str:
+        """The staff member's name, or the family's own (when she did it herself), or the operator."""
+        if line.by_family and line.target_id is not None:
+            return self.targets.get((line.target, line.target_id)) or who(line)
+        return who(line)
+
+    def sentence(self, line: Line) -> str:
+        return sentence(line, self.targets, self.offices, isolated=self.isolated)
+
+
+def sentence(
+    line: Line,
+    targets: Mapping[tuple[str, int], str],
+    office_names: Mapping[str, str],
+    *,
+    isolated: bool = False,
+) -> str:
+    """The entry as one sentence in the reader's language: who did what, to whom, how it ended and what
+    she gave: «noura وثّقت تسجيلاً: فاطمة العتيبي», "Amal changed her details"."""
+    named = targets.get((line.target, line.target_id)) if line.target_id is not None else None
+
+    def name(text: str) -> str:
+        return f"\u2068{text}\u2069" if isolated else text  # Unicode's first-strong isolate
+
+    did = said(ACTIONS, line.action)
+    if USUAL_OUTCOMES.get(line.action) != line.outcome:
+        did = _("%(did)s (%(outcome)s)", did=did, outcome=said(OUTCOMES, line.outcome))
+    if line.by_family:
+        text = _("%(who)s %(did)s", who=name(named) if named else _("the family"), did=did)
+    else:
+        text = _("%(who)s %(did)s", who=name(who(line)) if line.staff_name else who(line), did=did)
+        if line.target_id is not None and not (line.target == "staff" and named == line.staff_name):
+            thing = name(named) if named else f"{said(TARGETS, line.target)} {line.target_id}"
+            text = _("%(sentence)s: %(what)s", sentence=text, what=thing)
+    more = details(line.details or {}, office_names, isolated=isolated)
+    return _("%(sentence)s (%(details)s)", sentence=text, details=more) if more else text
+
+
+def details(given: Mapping[str, Any], office_names: Mapping[str, str], *, isolated: bool = False) -> str:
+    """What an entry keeps beside it, in words (never its JSON): the reason she gave, where a question
+    went, how many rows or families."""
+    said_here: list[str] = []
+    if given.get("reason"):
+        reason = f"«{given['reason']}»"
+        said_here.append(f"\u2068{reason}\u2069" if isolated else reason)
+    if given.get("to"):
+        said_here.append(_("to %(office)s", office=office_names.get(given["to"], given["to"])))
+    counted: tuple[tuple[str, Callable[[int], str]], ...] = (
+        ("rows", lambda n: ngettext("%(count)d row", "%(count)d rows", n)),
+        ("added", lambda n: ngettext("%(count)d added", "%(count)d added", n)),
+        ("updated", lambda n: ngettext("%(count)d updated", "%(count)d updated", n)),
+        ("registered", lambda n: ngettext("%(count)d already registered", "%(count)d already registered", n)),
+        (
+            "failures",
+            lambda n: ngettext("%(count)d wrong try forgotten", "%(count)d wrong tries forgotten", n),
+        ),
+        ("families", lambda n: ngettext("%(count)d family", "%(count)d families", n)),
+        ("changed", lambda n: ngettext("%(count)d detail changed", "%(count)d details changed", n)),
+    )
+    for key, words in counted:
+        value = given.get(key)
+        if isinstance(value, list):
+            value = len(value)
+        if isinstance(value, int) and not isinstance(value, bool):
+            said_here.append(words(value))
+    if given.get("role") in ("admin", "staff"):
+        said_here.append(_("as an administrator") if given["role"] == "admin" else _("as office staff"))
+    return _(", ").join(said_here)

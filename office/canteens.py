@@ -289,21 +289,35 @@ def _from_line(
     wrong: list[Problem] = []
     gender = fold(values["gender"])
     if gender not in GIRLS + BOYS:
-        wrong.append(Problem("gender", _("girls or boys (بنات أو بنين)")))
+        wrong.append(
+            Problem(
+                "gender", _("“%(value)s” is neither girls nor boys (بنات أو بنين)", value=values["gender"])
+            )
+        )
     numbers: dict[str, int] = {}
     for column in ("students", "places"):
         digits = normalise(values[column])
         if not ascii_digits_only(digits):
-            wrong.append(Problem(column, _("a whole number")))
+            wrong.append(Problem(column, _("“%(value)s” is not a whole number", value=values[column])))
         elif len(digits.lstrip("0")) > len(str(LARGEST_COUNT)):  # (problems() says so of the rest)
             wrong.append(Problem(column, _("at most %(largest)s", largest=LARGEST_COUNT)))
         else:
             numbers[column] = int(digits)
     starts_on, deadline = parse_day(values["start"]), parse_deadline(values["deadline"])
     if starts_on is None:
-        wrong.append(Problem("start", _("write the day as 2027-01-10")))
+        wrong.append(
+            Problem("start", _("“%(value)s” is not a day such as 2027-01-10", value=values["start"]))
+        )
     if deadline is None:
-        wrong.append(Problem("deadline", _("write the last day as 2026-12-15, or a day and time")))
+        wrong.append(
+            Problem(
+                "deadline",
+                _(
+                    "“%(value)s” is not a last day such as 2026-12-15, or a day and time",
+                    value=values["deadline"],
+                ),
+            )
+        )
     if starts_on is None or deadline is None:
         return None, wrong
     new = NewOpportunity(

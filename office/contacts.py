@@ -9,14 +9,15 @@ only, and never touch another office's: a line naming one is bad ("belongs to an
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from core.i18n import _
-from core.text import fold, normalise
+from core.i18n import _, ngettext
+from core.text import ascii_digits_only, fold, normalise
 from core.validators import Invalid, person_name, saudi_mobile, saudi_national_id
 from office import offices
 from office.audit import action, record
@@ -107,22 +108,23 @@ def _checked(session: Session, by: Rights, lines: Sequence[Line]) -> list[KnownC
 
 
 def _family(line: Line, office_codes: dict[str, str]) -> tuple[KnownContact | None, list[str]]:
-    """The family on the line, or what is wrong with each of its columns."""
+    """The family on the line, or what is wrong with each of its columns, said to staff with the value as
+    the file has it (the page shows it to her; it is never logged)."""
     values = line.values
     parsed: dict[str, str] = {}
     wrong: list[str] = []
-    for column, label, parse in (
-        ("national_id", _("national ID"), saudi_national_id),
-        ("name", _("name"), person_name),
-        ("mobile", _("mobile"), saudi_mobile),
+    for column, label, parse, said_to_staff in (
+        ("national_id", _("national ID"), saudi_national_id, _wrong_national_id),
+        ("name", _("name"), person_name, _wrong_name),
+        ("mobile", _("mobile"), saudi_mobile, _wrong_mobile),
     ):
         if not values[column]:
             wrong.append(_("%(column)s: empty", column=label))
             continue
         try:
             parsed[column] = parse(values[column])
-        except Invalid as problem:
-            wrong.append(f"{label}: {problem.message}")
+        except Invalid:
+            wrong.append(said_to_staff(values[column]))
     office = office_codes.get(fold(values["office"]))
     if office is None:
         wrong.append(
@@ -133,6 +135,40 @@ def _family(line: Line, office_codes: dict[str, str]) -> tuple[KnownContact | No
     if wrong or office is None:
         return None, wrong
     return KnownContact(parsed["national_id"], parsed["name"], parsed["mobile"], office), []
+
+
+# What is wrong with a value, as staff are told it (the validators speak to the family typing her own).
+_NUMBER_JUNK = re.compile(r"[\s\-().]")
+_NOT_IN_A_NAME = re.compile(r"[^\w\s'’\-\u064b-\u0652\u0670]|[\d_]")
+
+
+def _wrong_national_id(value: str) -> str:
+    digits = _NUMBER_JUNK.sub("", normalise(value))
+    if not ascii_digits_only(digits):
+        return _("national ID “%(value)s” is not a number", value=value)
+    if len(digits) != 10:
+        return ngettext(
+            "national ID %(value)s has %(count)d digit, not 10",
+            "national ID %(value)s has %(count)d digits, not 10",
+            len(digits),
+            value=value,
+        )
+    if digits[0] not in "12":
+        return _("national ID %(value)s starts with neither 1 nor 2", value=value)
+    return _("national ID %(value)s is not valid (check digit)", value=value)
+
+
+def _wrong_name(value: str) -> str:
+    name = normalise(value)
+    if _NOT_IN_A_NAME.search(name):
+        return _("name “%(value)s” has more than letters in it", value=value)
+    if len(name) > 100:
+        return _("name longer than 100 characters")
+    return _("name “%(value)s” is one word: the full name is needed", value=value)
+
+
+def _wrong_mobile(value: str) -> str:
+    return _("mobile %(value)s is not a Saudi mobile such as 0551234567", value=value)
 
 
 # -- through the console: a list checked, then confirmed ---------------------------------------------------

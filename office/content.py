@@ -9,12 +9,11 @@ Services: id, name_ar, name_en, about_ar, about_en, how_ar, how_en, link, retire
 
 from __future__ import annotations
 
-import csv
 import re
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TextIO, TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -22,7 +21,8 @@ from sqlalchemy.orm import Session
 from office.audit import action, record
 from office.errors import RejectedFile
 from office.rights import Actor, Rights, rights
-from office.tables import Line, neutralised, read_lines
+from office.sheets import Column, Out, write
+from office.tables import Line, read_lines
 from storage import offices
 from storage.models import Service, Tip, TipTopic
 
@@ -143,7 +143,7 @@ def import_tips(session: Session, actor: Actor, path: Path, now: datetime) -> tu
     return _imported(session, by, "tips", added, len(lines) - added, now)
 
 
-def export_tips(session: Session, out: TextIO) -> int:
+def export_tips(session: Session, out: Out) -> int:
     rows = session.scalars(select(Tip).join(TipTopic).order_by(TipTopic.position, Tip.position)).all()
     return _write(
         out,
@@ -199,7 +199,7 @@ def import_services(session: Session, actor: Actor, path: Path, now: datetime) -
     return _imported(session, by, "services", added, len(lines) - added, now)
 
 
-def export_services(session: Session, out: TextIO) -> int:
+def export_services(session: Session, out: Out) -> int:
     rows = session.scalars(select(Service).order_by(Service.position)).all()
     columns = list(SERVICE_COLUMNS)
     return _write(
@@ -216,13 +216,9 @@ def _yes(moment: datetime | None) -> str:
     return "yes" if moment else ""
 
 
-def _write(out: TextIO, columns: list[str], rows: list[dict[str, Any]]) -> int:
-    """UTF-8 with a BOM, so that Excel shows the Arabic."""
-    out.write("\ufeff")
-    writer = csv.DictWriter(out, fieldnames=columns)
-    writer.writeheader()
-    writer.writerows({name: neutralised(str(value)) for name, value in row.items()} for row in rows)
-    return len(rows)
+def _write(out: Out, columns: list[str], rows: list[dict[str, Any]]) -> int:
+    """Under the column names the import reads, as CSV or .xlsx (`office.sheets`)."""
+    return write(out, [Column(name, name) for name in columns], rows)
 
 
 def kept(session: Session, actor: Actor) -> tuple[int, int]:
@@ -236,13 +232,13 @@ def kept(session: Session, actor: Actor) -> tuple[int, int]:
 
 
 @action
-def tips(session: Session, actor: Actor, out: TextIO, now: datetime) -> int:
+def tips(session: Session, actor: Actor, out: Out, now: datetime) -> int:
     """Every tip, for an administrator to edit in a spreadsheet and import back."""
     return _exported(session, actor, "tips", export_tips(session, out), now)
 
 
 @action
-def services(session: Session, actor: Actor, out: TextIO, now: datetime) -> int:
+def services(session: Session, actor: Actor, out: Out, now: datetime) -> int:
     """Every useful service, for an administrator to edit in a spreadsheet and import back."""
     return _exported(session, actor, "services", export_services(session, out), now)
 

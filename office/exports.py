@@ -1,7 +1,7 @@
-"""Exports for office staff, Excel-ready: CSV in UTF-8 with a BOM (Excel keeps the Arabic), headers and
-values in words in the language asked for, IDs and mobiles kept as text, and every other cell that a
-spreadsheet would run as a formula neutralised (OWASP's rule: a leading = + - @ tab or CR gets a '). Staff
-type school names, reasons and titles; a file must never run what they typed.
+"""Exports for office staff, Excel-ready, each as CSV or as an .xlsx workbook (`office.sheets` writes both,
+formula-safe): headers and values in words in the language asked for, IDs and mobiles kept as text. A file
+of families can be imported back as an imported list (`office.contacts`): its columns are those the import
+reads.
 
 Each export is an office action: scoped to her office, and recorded in the audit log (it carries personal
 data).
@@ -9,66 +9,44 @@ data).
 
 from __future__ import annotations
 
-import csv
 import json
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
-from typing import Any, Protocol, TextIO, TypeVar
+from itertools import islice
+from typing import Any, Protocol, TextIO, TypeVar, cast
 
+from babel import Locale
 from babel.lists import format_list
 from sqlalchemy.orm import Session
 
 from core.dates import RIYADH, hijri_date, short_stamp
-from core.i18n import N_, LazyText, _, use_language
+from core.i18n import N_, use_language
 from office import audit as audit_log
 from office import canteens as canteen_actions
 from office import events as event_actions
-from office.audit import action, record
+from office.audit import SignIns, action, record
+from office.registrations import Wanted, search_for
 from office.rights import Actor, Rights, rights
-from office.tables import neutralised
-from office.words import ACTIONS, APPLICATION_STATUSES, GUEST_ANSWERS, OUTCOMES, PRODUCT_LABELS, said
+from office.sheets import Column, Out, when, write
+from office.words import APPLICATION_STATUSES, GUEST_ANSWERS, PRODUCT_LABELS, VERIFICATION, said
 from storage import offices
-from storage.beneficiaries import all_beneficiaries
+from storage.audit import Line
+from storage.beneficiaries import every_found
 from storage.canteens import Applicant
 from storage.events import GuestLine
 from storage.models import Beneficiary
 
-
-@dataclass(frozen=True)
-class Column:
-    name: str
-    header: LazyText
-    as_text: bool = False  # validated digits (an ID, a mobile) that Excel must keep exactly as written
-
-
-def _cell(column: Column, value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return _("Yes") if value else _("No")
-    text = str(value)
-    if column.as_text and text and all(char.isdigit() or char == "+" for char in text):
-        # Excel reads "+966551234567" as a formula and 1000000008 as a number to reformat; this form keeps
-        # both exactly as written. Only validated digits take it, so nothing else can be injected.
-        return f'="{text}"'
-    return neutralised(text)
-
-
-def write_csv(out: TextIO, columns: Sequence[Column], rows: Iterable[Mapping[str, Any]]) -> int:
-    """The rows under translated headers; how many were written."""
-    writer = csv.writer(out)
-    out.write("\ufeff")
-    writer.writerow([neutralised(str(column.header)) for column in columns])
-    count = 0
-    for row in rows:
-        writer.writerow([_cell(column, row.get(column.name)) for column in columns])
-        count += 1
-    return count
+__all__ = ["Column", "applicants", "audit", "families", "guests", "language_name", "write"]
 
 
 def _riyadh(moment: datetime | None) -> str:
-    return short_stamp(moment) if moment is not None else ""
+    return when(moment)
+
+
+def language_name(code: str) -> str:
+    """A language by its own name, as she would write it: «العربية», "English"."""
+    name = Locale.parse(code).get_display_name(code) if code else None
+    return name or code
 
 
 def _exported(
@@ -96,19 +74,21 @@ def _exported(
 
 # -- registered families ------------------------------------------------------------------------------------
 
+# National ID, name, mobile and office are the columns an imported list has (`office.contacts.COLUMNS`, by
+# their headers in either language): the file imports back as it is.
 FAMILY_COLUMNS = (
-    Column("id", N_("Number")),
-    Column("full_name", N_("Name")),
     Column("national_id", N_("National ID"), as_text=True),
+    Column("full_name", N_("Name")),
     Column("mobile", N_("Mobile"), as_text=True),
     Column("office", N_("Office")),
+    Column("id", N_("Number")),
     Column("products", N_("Products")),
     Column("health_certificate", N_("Health certificate")),
     Column("canteen_interest", N_("School canteen")),
     Column("language", N_("Language")),
     Column("registered_at", N_("Registered at (Riyadh time)")),
     Column("registered_on_hijri", N_("Registered on (Hijri)")),
-    Column("verified", N_("Verified")),
+    Column("verification", N_("Verification")),
 )
 
 
@@ -132,23 +112,35 @@ def _family_row(family: Beneficiary, language: str) -> dict[str, Any]:
 
 @action
 def families(
-    session: Session, actor: Actor, out: TextIO, language: str, now: datetime, *, as_json: bool = False
+    session: Session,
+    actor: Actor,
+    out: Out,
+    language: str,
+    now: datetime,
+    *,
+    wanted: Wanted = Wanted(),  # noqa: B008 (frozen: shared safely)
+    as_json: bool = False,
 ) -> int:
-    """Every registered family she may see, with full ID and mobile (staff call them and verify them)."""
+    """The registered families she may see, as the list found them (`wanted`: her search and filters on
+    screen; every family, by default), with full ID and mobile (staff call them and verify them)."""
     by = rights(session, actor)
     with use_language(language):
-        found = all_beneficiaries(session, by.scope)
+        found = every_found(session, search_for(session, actor, wanted))
         if as_json:
-            count = _json_lines(out, (_family_row(family, language) for family in found))
+            rows = (_family_row(family, language) for family in found)
+            count = _json_lines(cast(TextIO, out), rows)
         else:
 
             def spreadsheet(family: Beneficiary) -> dict[str, Any]:
                 row = _family_row(family, language)
                 labels = [str(PRODUCT_LABELS[product]) for product in family.products]
                 row["products"] = format_list(labels, locale=language) if labels else ""
+                row["language"] = language_name(family.language)
+                row["registered_at"] = when(family.registered_at)
+                row["verification"] = said(VERIFICATION, family.verification)
                 return row
 
-            count = write_csv(out, FAMILY_COLUMNS, (spreadsheet(family) for family in found))
+            count = write(out, FAMILY_COLUMNS, (spreadsheet(family) for family in found))
     _exported(session, by, "families", "families", None, by.scope, count, now)
     return count
 
@@ -191,7 +183,7 @@ L = TypeVar("L", bound=_Person)
 
 def _people(
     session: Session,
-    out: TextIO,
+    out: Out,
     language: str,
     columns: Sequence[Column],
     lines: Iterable[L],
@@ -200,7 +192,7 @@ def _people(
     """Each family's `PERSON_COLUMNS`, full ID and mobile (staff call them), then the `rest` of her row."""
     with use_language(language):
         names = offices.names(session, language)
-        return write_csv(
+        return write(
             out,
             columns,
             (
@@ -233,7 +225,7 @@ def _guest(line: GuestLine) -> dict[str, Any]:
 
 
 @action
-def guests(session: Session, actor: Actor, number: int, out: TextIO, language: str, now: datetime) -> int:
+def guests(session: Session, actor: Actor, number: int, out: Out, language: str, now: datetime) -> int:
     """The guests of an event she manages (her office's part), with full IDs and mobiles."""
     by = rights(session, actor)
     lines = event_actions.guests(session, actor, number)  # a refusal in the reader's language, not the file's
@@ -265,7 +257,7 @@ def _applicant(a: Applicant) -> dict[str, Any]:
 
 
 @action
-def applicants(session: Session, actor: Actor, number: int, out: TextIO, language: str, now: datetime) -> int:
+def applicants(session: Session, actor: Actor, number: int, out: Out, language: str, now: datetime) -> int:
     by = rights(session, actor)
     found = canteen_actions.opportunity(session, actor, number)  # refused in the reader's language
     found_applicants = canteen_actions.applicants(session, actor, number)
@@ -280,41 +272,44 @@ AUDIT_COLUMNS = (
     Column("at", N_("When (Riyadh time)")),
     Column("staff", N_("Who")),
     Column("office", N_("Office")),
-    Column("action", N_("Action")),
-    Column("target", N_("On what")),
-    Column("target_id", N_("Its number")),
-    Column("outcome", N_("Outcome")),
-    Column("details", N_("Details")),
+    Column("entry", N_("What happened")),
 )
 
 
 def audit(
     session: Session,
     actor: Actor,
-    out: TextIO,
+    out: Out,
     language: str,
     *,
     office: str | None = None,
     staff_member: str | None = None,
     since: datetime | None = None,
+    kind: str | None = None,
+    sign_ins: SignIns = SignIns.WITH,
 ) -> int:
-    """The audit log, oldest first, for admins (reading it is not itself recorded)."""
-    lines = audit_log.history(session, actor, office=office, staff_member=staff_member, since=since)
+    """The audit log, oldest first, for admins, each entry a sentence in `language` naming the staff
+    member, the office and what it touched (reading it is not itself recorded)."""
+    lines = audit_log.history(
+        session, actor, office=office, staff_member=staff_member, since=since, kind=kind, sign_ins=sign_ins
+    )
     with use_language(language):
-        return write_csv(
-            out,
-            AUDIT_COLUMNS,
-            (
-                {
-                    "at": _riyadh(line.at),
-                    "staff": audit_log.who(line),
-                    "office": line.office_code or "",
-                    "action": said(ACTIONS, line.action),
-                    "target": line.target,
-                    "target_id": line.target_id,
-                    "outcome": said(OUTCOMES, line.outcome),
-                    "details": json.dumps(line.details, ensure_ascii=False) if line.details else "",
-                }
-                for line in lines
-            ),
-        )
+        reading = audit_log.Reading(session, language)
+
+        def rows() -> Iterator[dict[str, Any]]:
+            for batch in _batches(lines, 500):
+                reading.learn(batch)
+                for line in batch:
+                    yield {
+                        "at": _riyadh(line.at),
+                        "staff": reading.who(line),
+                        "office": reading.office(line.office_code),
+                        "entry": reading.sentence(line),
+                    }
+
+        return write(out, AUDIT_COLUMNS, rows())
+
+
+def _batches(lines: Iterator[Line], size: int) -> Iterator[list[Line]]:
+    while batch := list(islice(lines, size)):
+        yield batch

@@ -519,16 +519,39 @@ def listing(
     """A page of the registered families she may see (a staff member: her office's, whatever was asked),
     found by what she typed: part of a name (spelt as families spell it), the last four digits of an ID,
     a whole ID, or a mobile."""
-    scope = rights(session, actor).scope
-    if scope is not None:
-        segment = replace(segment, offices=(scope,))
-    search = replace(_typed(typed), segment=segment, reach=reach, order=order, correction=correction)
+    search = search_for(session, actor, Wanted(typed, segment, reach, order, correction))
     page = max(page, 1)
     found, total = beneficiaries.search(session, search, (page - 1) * PAGE, PAGE)
     if not found and page > 1:  # past the end (the list got shorter, say as she verified its last page)
         page = max((total + PAGE - 1) // PAGE, 1)
         found, total = beneficiaries.search(session, search, (page - 1) * PAGE, PAGE)
     return FamilyPage(found, total, page, max((total + PAGE - 1) // PAGE, 1))
+
+
+@dataclass(frozen=True)
+class Wanted:
+    """Which families she asked the list for, as the page's search and filters say: the list and its
+    download (`office.exports.families`) find them alike."""
+
+    typed: str = ""
+    segment: Audience = Audience()  # noqa: RUF009 (frozen: shared safely)
+    reach: Reach | None = None
+    order: Order = Order.NEWEST
+    correction: bool | None = None
+
+
+def search_for(session: Session, actor: Actor, wanted: Wanted) -> Search:
+    """The search of what she asked, within what she may see (a staff member: her office's families);
+    Refused if what she typed is none of a name, 4 digits, an ID or a mobile."""
+    scope = rights(session, actor).scope
+    segment = wanted.segment if scope is None else replace(wanted.segment, offices=(scope,))
+    return replace(
+        _typed(wanted.typed),
+        segment=segment,
+        reach=wanted.reach,
+        order=wanted.order,
+        correction=wanted.correction,
+    )
 
 
 def names_one_family(typed: str) -> bool:

@@ -169,6 +169,22 @@ def forget_try(session: Session, tried: Attempt) -> None:
     console_sessions.clear_failures(session, tried.login, tried.remote)
 
 
+@action
+def wrong_password(session: Session, tried: Attempt, now: datetime) -> None:
+    """A wrong password for a staff member's login, recorded in the audit log under her name (someone
+    else may have typed it: the log keeps it apart, with the sign-ins). A login nobody has is not."""
+    if tried.staff_id is None:
+        return
+    member = staff.current_by_id(session, tried.staff_id)
+    if member is None:
+        return
+    by = rights(session, Actor.signed_in(member.id))
+    record(
+        session, by, "staff.wrong_password", office=by.office_code, target="staff", target_id=by.staff_id,
+        outcome="refused", now=now,
+    )  # fmt: skip
+
+
 def locked_logins(session: Session, now: datetime) -> set[str]:
     """The logins locked now somewhere (too many wrong tries from one address or browser), for an admin
     to see and unlock."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+import re
 import zlib
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -94,7 +95,7 @@ def first_column(path: Path) -> list[tuple[int, str]]:
     sheet); empty lines and a header skipped. Read within the limits of every table we import."""
     found = []
     for number, row in read_rows(path):
-        value = normalise(row[0])
+        value = normalise(_unneutralised(row[0].strip()))
         if not value or (number == 1 and not any(ch.isdigit() for ch in value)):
             continue
         found.append((number, value))
@@ -381,7 +382,19 @@ def neutralised(text: str) -> str:
 
 
 def _unneutralised(cell: str) -> str:
-    return cell[1:] if cell.startswith("'") and cell[1:].startswith(FORMULA_STARTS) else cell
+    """A cell as it was before a spreadsheet's way of keeping it: a ' before a formula's start (what our
+    exports write), the ="1000000008" our CSV exports write an ID or a mobile as, and a ' typed before digits
+    (Excel's way of keeping them as text, left in a CSV by some programs)."""
+    if cell.startswith("'") and cell[1:].startswith(FORMULA_STARTS):
+        return cell[1:]
+    if cell.startswith('="') and cell.endswith('"') and _DIGITS.fullmatch(cell[2:-1]):
+        return cell[2:-1]
+    if cell.startswith("'") and _DIGITS.fullmatch(cell[1:]):
+        return cell[1:]
+    return cell
+
+
+_DIGITS = re.compile(r"\+?\d[\d ]*")
 
 
 def _columns(

@@ -91,6 +91,7 @@ ACTIONS: dict[str, LazyText] = {
     "staff.unlock": N_("unlocked a console login"),
     "staff.sign_in": N_("signed in to the console"),
     "staff.sign_out": N_("signed out of the console"),
+    "staff.wrong_password": N_("was refused: a wrong password for her login"),
     "inbox.answer": N_("answered a family's question"),
     "inbox.note": N_("left a note on a question"),
     "inbox.assign": N_("took or gave a question"),
@@ -138,6 +139,7 @@ USUAL_OUTCOMES: dict[str, str] = {
     "staff.unlock": "unlocked",
     "staff.sign_in": "signed in",
     "staff.sign_out": "signed out",
+    "staff.wrong_password": "refused",
     "inbox.answer": "answered",
     "inbox.note": "noted",
     "inbox.assign": "assigned",
@@ -216,6 +218,7 @@ OUTCOMES: dict[str, LazyText] = {
     "inactive": N_("inactive"),
     "signed in": N_("signed in"),
     "signed out": N_("signed out"),
+    "refused": N_("refused"),
     **APPLICATION_STATUSES,
 }
 

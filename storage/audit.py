@@ -10,7 +10,14 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from storage.models import AuditEntry, StaffMember
+from storage.models import (
+    AuditEntry,
+    Beneficiary,
+    CanteenOpportunity,
+    Contact,
+    Event,
+    StaffMember,
+)
 
 
 def add(session: Session, entry: AuditEntry) -> None:
@@ -22,7 +29,7 @@ def add(session: Session, entry: AuditEntry) -> None:
 class Line:
     id: int
     at: datetime
-    staff_name: str | None  # `StaffMember.name`; None: the operator
+    staff_name: str | None  # her name (`StaffMember.name`); None: the operator
     office_code: str | None
     action: str
     target: str
@@ -39,16 +46,18 @@ def lines(
     staff_id: int | None = None,
     since: datetime | None = None,
     target: tuple[str, int] | None = None,
+    actions: Sequence[str] = (),
+    leaving_out: Sequence[str] = (),
     newest_first: bool = False,
     limit: int | None = None,
     batch: int = 1000,
 ) -> Iterator[Line]:
-    """Entries oldest first (or the newest first), filtered, read in batches so that an export of a year
-    never holds it all."""
+    """Entries oldest first (or the newest first), filtered (of these `actions` only, if any are given; none
+    of those `leaving_out`), read in batches so that an export of a year never holds it all."""
     query = select(
         AuditEntry.id,
         AuditEntry.at,
-        StaffMember.name,
+        StaffMember,
         AuditEntry.office_code,
         AuditEntry.action,
         AuditEntry.target,
@@ -65,6 +74,10 @@ def lines(
         query = query.where(AuditEntry.at >= since)
     if target is not None:
         query = query.where(AuditEntry.target == target[0], AuditEntry.target_id == target[1])
+    if actions:
+        query = query.where(AuditEntry.action.in_(list(actions)))
+    if leaving_out:
+        query = query.where(AuditEntry.action.not_in(list(leaving_out)))
     order = AuditEntry.id.desc() if newest_first else AuditEntry.id
     given = 0
     last: int | None = None
@@ -76,10 +89,43 @@ def lines(
         rows = session.execute(page.order_by(order).limit(size)).all()
         if not rows:
             return
-        for row in rows:
-            yield Line(*row)
+        for entry_id, at, member, *rest in rows:
+            yield Line(entry_id, at, None if member is None else member.name, *rest)
         given += len(rows)
         last = rows[-1][0]
+
+
+# What an entry's target is called, by the kind of thing it is: its name, read when the log is.
+_NAMED_BY: dict[str, tuple[Any, Any]] = {
+    "family": (Beneficiary.id, Beneficiary.full_name),
+    "contact": (Contact.id, Contact.full_name),
+    "event": (Event.id, Event.title_ar),
+    "opportunity": (CanteenOpportunity.id, CanteenOpportunity.school_name),
+}
+
+
+def target_names(session: Session, lines: Sequence[Line], language: str) -> dict[tuple[str, int], str]:
+    """What the entries touched, by name (a family's, a staff member's, an event's title, a school's), for
+    an admin reading the log; a target gone since (her data deleted) is not named."""
+    wanted: dict[str, set[int]] = {}
+    for line in lines:
+        if line.target_id is not None:
+            wanted.setdefault(line.target, set()).add(line.target_id)
+    names: dict[tuple[str, int], str] = {}
+    for kind, ids in wanted.items():
+        if kind == "staff":
+            for member in session.scalars(select(StaffMember).where(StaffMember.id.in_(ids))):
+                names[kind, member.id] = member.name
+        elif kind == "event":
+            for event_id, title_ar, title_en in session.execute(
+                select(Event.id, Event.title_ar, Event.title_en).where(Event.id.in_(ids))
+            ):
+                names[kind, event_id] = title_en if language == "en" and title_en else title_ar
+        elif kind in _NAMED_BY:
+            key, name = _NAMED_BY[kind]
+            for found_id, found_name in session.execute(select(key, name).where(key.in_(ids))):
+                names[kind, found_id] = found_name
+    return names
 
 
 def forget_details(session: Session, target: str, target_ids: Sequence[int]) -> None:

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -22,9 +22,10 @@ from bot.cli.staff import read_password
 from bot.settings import Settings
 from office.canteens import NeedsConfirmation
 from office.errors import OfficeError, Problem, Refused, RejectedFile
+from office.sheets import Out
 
 Action = Callable[[argparse.Namespace, Session, datetime], str]
-Export = Callable[[argparse.Namespace, Session, TextIO, datetime], int]
+Export = Callable[[argparse.Namespace, Session, Out, datetime], int]
 
 
 async def office_command(arguments: argparse.Namespace, settings: Settings) -> int:
@@ -84,7 +85,7 @@ def _said(problem: Problem) -> str:
 async def export(arguments: argparse.Namespace, database: Any, now: datetime) -> None:
     write: Export = arguments.export
 
-    def written(out: TextIO, session: Session) -> int:
+    def written(out: Out, session: Session) -> int:
         if out.seekable():  # a transaction run again starts the file again
             out.seek(0)
             out.truncate()
@@ -100,9 +101,10 @@ async def export(arguments: argparse.Namespace, database: Any, now: datetime) ->
 
 
 @contextmanager
-def _private_file(path: Path) -> Iterator[tuple[TextIO, Callable[[], None]]]:
+def _private_file(path: Path) -> Iterator[tuple[Out, Callable[[], None]]]:
     """A file only its owner can read (it holds national IDs), written beside `path` and put in its place
-    only when `done` is called: an export refused or failed leaves whatever was at `path` as it was."""
+    only when `done` is called: an export refused or failed leaves whatever was at `path` as it was. A path
+    ending in .xlsx is a workbook (`office.sheets` writes one into a binary file), any other text."""
     fd, name = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     written = Path(name)
     finished = False
@@ -113,8 +115,12 @@ def _private_file(path: Path) -> Iterator[tuple[TextIO, Callable[[], None]]]:
 
     try:
         os.fchmod(fd, 0o600)
-        with open(fd, "w", encoding="utf-8", newline="") as out:
-            yield out, done
+        if path.suffix.lower() == ".xlsx":
+            with open(fd, "wb") as binary:
+                yield binary, done
+        else:
+            with open(fd, "w", encoding="utf-8", newline="") as out:
+                yield out, done
         if finished:
             os.replace(written, path)  # also over an older file that others could read: it is ours now
     finally:

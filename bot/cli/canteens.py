@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -19,6 +19,7 @@ from core.domain import ApplicationStatus, SchoolStage
 from office import canteens, exports
 from office.errors import Problem, Refused
 from office.rights import Actor
+from office.sheets import Out
 from office.tables import read_lines
 from office.words import APPLICATION_STATUSES, said
 from storage.canteens import NewOpportunity
@@ -70,7 +71,9 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         actions.add_parser(name, help=text).add_argument("id", type=int)
     export = actions.add_parser("export", help="the applicants as CSV (UTF-8 with BOM), with IDs and mobiles")
     export.add_argument("id", type=int)
-    export.add_argument("--output", type=Path, help="file to write (default: standard output)")
+    export.add_argument(
+        "--output", type=Path, help="file to write: a .xlsx workbook, or CSV (default: standard output)"
+    )
     export.add_argument("--lang", choices=("ar", "en"), default="ar", help="language of headers and statuses")
     decide = actions.add_parser("decide", help="shortlist, accept or reject an application; she is told")
     decide.add_argument("application", type=int)
@@ -229,5 +232,5 @@ ACTIONS = {
 }
 
 
-def write_applicants(arguments: argparse.Namespace, session: Session, out: TextIO, now: datetime) -> int:
+def write_applicants(arguments: argparse.Namespace, session: Session, out: Out, now: datetime) -> int:
     return exports.applicants(session, actor_of(arguments), arguments.id, out, arguments.lang, now)

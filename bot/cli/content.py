@@ -26,7 +26,9 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         )
         importing_content.add_argument("file", type=Path)
         exporting = content_actions.add_parser("export", help="every row as CSV (UTF-8 with BOM, for Excel)")
-        exporting.add_argument("--output", type=Path, help="file to write (default: standard output)")
+        exporting.add_argument(
+            "--output", type=Path, help="file to write: a .xlsx workbook, or CSV (default: standard output)"
+        )
         for subcommand in content_actions.choices.values():
             add_as(subcommand)
         command.set_defaults(run=run, what=what)

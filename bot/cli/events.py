@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -19,6 +19,7 @@ from core.dates import RIYADH, hijri_date, parse_end, short_stamp, short_time
 from core.text import ascii_digits_only, normalise
 from office import events, exports
 from office.errors import Problem, Refused
+from office.sheets import Out
 from office.tables import first_column
 from storage.events import EventDetails
 from storage.models import Event
@@ -47,7 +48,9 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
     export = actions.add_parser("export", help="the guest list as CSV (UTF-8 with BOM, for Excel)")
     export.add_argument("id", type=int)
-    export.add_argument("--output", type=Path, help="file to write (default: standard output)")
+    export.add_argument(
+        "--output", type=Path, help="file to write: a .xlsx workbook, or CSV (default: standard output)"
+    )
     export.add_argument("--lang", choices=("ar", "en"), default="ar", help="language of headers and answers")
 
     attendance = actions.add_parser(
@@ -198,7 +201,7 @@ def _when(moment: datetime) -> str:
     return f"at {short_stamp(moment)} Riyadh time"
 
 
-def write_guests(arguments: argparse.Namespace, session: Session, out: TextIO, now: datetime) -> int:
+def write_guests(arguments: argparse.Namespace, session: Session, out: Out, now: datetime) -> int:
     """The guest list, with full IDs and mobiles (staff call them): a file for its owner only."""
     return exports.guests(session, actor_of(arguments), arguments.id, out, arguments.lang, now)
 

@@ -4,9 +4,9 @@ audit log of office actions, as files for staff (office.exports)."""
 from __future__ import annotations
 
 import argparse
+import io
 from datetime import datetime, time
 from pathlib import Path
-from typing import TextIO
 
 from sqlalchemy.orm import Session
 
@@ -14,6 +14,7 @@ from bot.cli.actions import office_command
 from bot.cli.arguments import UsageError, actor_of, add_as
 from core.dates import RIYADH, parse_day, parse_local_time
 from office import exports
+from office.sheets import Out
 
 
 def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -26,7 +27,9 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     every_family.add_argument(
         "--lang", choices=("ar", "en"), default="ar", help="language of headers and names"
     )
-    every_family.add_argument("--output", type=Path, help="file to write (default: standard output)")
+    every_family.add_argument(
+        "--output", type=Path, help="file to write: a .xlsx workbook, or CSV (default: standard output)"
+    )
     add_as(every_family)
     every_family.set_defaults(
         run=office_command, action="export", actions={}, export=_families, exported="beneficiaries"
@@ -36,19 +39,23 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     audit.add_argument("--office", help="one office's actions")
     audit.add_argument("--staff", dest="member", metavar="ADDRESS", help="one staff member's actions")
     audit.add_argument("--since", help='from this Riyadh day or time, "YYYY-MM-DD [HH:MM]"')
-    audit.add_argument("--output", type=Path, help="a CSV file to write (default: standard output)")
+    audit.add_argument(
+        "--output", type=Path, help="file to write: a .xlsx workbook, or CSV (default: standard output)"
+    )
     audit.add_argument("--lang", choices=("ar", "en"), default="en", help="language of the headers")
     add_as(audit)
     audit.set_defaults(run=office_command, action="export", actions={}, export=_audit, exported="entries")
 
 
-def _families(arguments: argparse.Namespace, session: Session, out: TextIO, now: datetime) -> int:
+def _families(arguments: argparse.Namespace, session: Session, out: Out, now: datetime) -> int:
+    if arguments.format == "json" and not isinstance(out, io.TextIOBase):
+        raise UsageError("--format json writes text: name a .json file")
     return exports.families(
         session, actor_of(arguments), out, arguments.lang, now, as_json=arguments.format == "json"
     )
 
 
-def _audit(arguments: argparse.Namespace, session: Session, out: TextIO, now: datetime) -> int:
+def _audit(arguments: argparse.Namespace, session: Session, out: Out, now: datetime) -> int:
     since = None
     if arguments.since:
         since = parse_local_time(arguments.since)

@@ -4,11 +4,13 @@ Screenshots of each page are kept in test-screenshots/ to be looked at."""
 from __future__ import annotations
 
 import asyncio
+import io
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from openpyxl import load_workbook
 from playwright.async_api import FilePayload, Page
 
 from bot.service import Service
@@ -236,10 +238,11 @@ async def test_noura_adds_a_staff_member_who_signs_in_and_then_removes_her(conso
             assert "/console/login" in huda.url  # signed out at once
 
         await page.click("text=سجل العمليات")
-        whats = await page.locator("tbody tr td:nth-child(4)").all_inner_texts()
-        assert whats[0].startswith("أزالت موظفة") and any(what.startswith("سجّلت الدخول") for what in whats)
+        whats = await page.locator("table.audit tbody tr td:nth-child(3)").all_inner_texts()
+        assert whats[0] == "\u2068noura\u2069 أزالت موظفة: \u2068huda\u2069"
+        assert not any("سجّلت الدخول" in what for what in whats)  # the sign-ins, apart until asked for
         async with page.expect_download() as waiting:
-            await page.click("text=تنزيل لبرنامج Excel")
+            await page.click("button[aria-label='تنزيل السجل كما صفّيتِه (CSV)']")
         download = await waiting.value
         content = await asyncio.to_thread(Path(await download.path()).read_bytes)
         assert content.startswith("\ufeff".encode()) and "أزالت موظفة".encode() in content
@@ -249,13 +252,20 @@ async def test_sara_downloads_her_offices_families_for_excel(console: Service) -
     async with browser_page(console) as page:
         await signed_in(page, "sara")
         async with page.expect_download() as waiting:
-            await page.click("text=تنزيل كل الأسر لبرنامج Excel")
+            await page.click("button[aria-label='تنزيل الأسر المعروضة كما بحثتِ وصفّيتِ (CSV)']")
         download = await waiting.value
         assert download.suggested_filename.startswith("families-") and download.suggested_filename.endswith(
             ".csv"
         )
         text = await asyncio.to_thread(Path(await download.path()).read_text, encoding="utf-8-sig")
         assert text.count("\n") == 4 and an_id(2) in text and an_id(4) not in text  # a header and her 3
+        async with page.expect_download() as waiting:
+            await page.click("text=تنزيل هذه الأسر لبرنامج Excel (.xlsx)")
+        download = await waiting.value
+        assert download.suggested_filename.endswith(".xlsx")
+        book = load_workbook(io.BytesIO(await asyncio.to_thread(Path(await download.path()).read_bytes)))
+        rows = list(book.worksheets[0].iter_rows(values_only=True))
+        assert len(rows) == 4 and an_id(2) in [row[0] for row in rows]  # a header and her 3, IDs as text
 
 
 async def test_noura_keeps_how_families_reach_an_office(console: Service) -> None:
@@ -326,7 +336,7 @@ async def test_sara_downloads_a_trainings_guests_and_a_canteens_applicants(
         await page.click("text=الفعاليات التدريبية")
         assert "ملتقى الأسر المنتجة" in await page.locator("tbody").inner_text()
         async with page.expect_download() as waiting:
-            await page.click("button[aria-label='تنزيل ضيوف ملتقى الأسر المنتجة']")
+            await page.click("button[aria-label='تنزيل ضيوف ملتقى الأسر المنتجة (CSV)']")
         guests = await asyncio.to_thread(
             Path(await (await waiting.value).path()).read_text, encoding="utf-8-sig"
         )
@@ -335,7 +345,7 @@ async def test_sara_downloads_a_trainings_guests_and_a_canteens_applicants(
 
         await page.click("text=المقاصف المدرسية")
         async with page.expect_download() as waiting:
-            await page.click("button[aria-label='تنزيل المتقدمات إلى مدرسة الروضة الابتدائية']")
+            await page.click("button[aria-label='تنزيل المتقدمات إلى مدرسة الروضة الابتدائية (CSV)']")
         applicants = await asyncio.to_thread(
             Path(await (await waiting.value).path()).read_text, encoding="utf-8-sig"
         )
@@ -347,7 +357,7 @@ async def test_noura_downloads_the_tips_and_sara_may_not(console: Service) -> No
         await signed_in(page, "noura")
         await page.click("text=النصائح والخدمات")
         async with page.expect_download() as waiting:
-            await page.click("button[aria-label='تنزيل النصائح']")
+            await page.click("button[aria-label='تنزيل النصائح (CSV)']")
         tips = await asyncio.to_thread(
             Path(await (await waiting.value).path()).read_text, encoding="utf-8-sig"
         )
@@ -357,7 +367,7 @@ async def test_noura_downloads_the_tips_and_sara_may_not(console: Service) -> No
         assert await page.locator("text=النصائح والخدمات").count() == 0
         await page.goto("/console/content")
         assert await page.locator("[role=alert]").inner_text() == "هذا من صلاحيات المسؤولات فقط."
-        assert await page.locator("button[aria-label='تنزيل النصائح']").count() == 0
+        assert await page.locator("button[aria-label='تنزيل النصائح (CSV)']").count() == 0
 
 
 MAIN_PAGES = [  # (address, its Arabic title, its English title, screenshot's name)

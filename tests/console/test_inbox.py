@@ -156,7 +156,7 @@ async def test_a_question_passed_to_jeddah_leaves_makkahs_inbox_for_jeddahs(
     async with visitor(console) as noura:
         await noura.signs_in("noura")
         audit_page = await noura.get("/console/audit")
-        assert "حوّلت سؤالاً إلى مكتب آخر → جدة" in audit_page
+        assert "\u2068sara\u2069 حوّلت سؤالاً إلى مكتب آخر: سؤال 1 (إلى جدة)" in audit_page
 
 
 async def test_her_voice_note_from_telegram_plays_through_our_server(

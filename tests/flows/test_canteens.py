@@ -180,8 +180,8 @@ async def test_an_import_with_bad_lines_publishes_nothing(
         await run(database, clock, "import_file", argparse.Namespace(file=path, staff=None))
     assert rejected.value.problems == [
         "line 3: stage: one of Kindergarten, Primary school, Intermediate school, or Secondary school",
-        "line 4: gender: girls or boys (بنات أو بنين)",
-        "line 4: students: a whole number",
+        "line 4: gender: “mixed” is neither girls nor boys (بنات أو بنين)",
+        "line 4: students: “many” is not a whole number",
         "line 4: office: unknown office “riyadh”; the offices are: Makkah, Al-Jumum, and Jeddah",
         "line 6: deadline: That time has already passed.",
     ]

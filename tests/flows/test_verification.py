@@ -4,6 +4,8 @@ correct a national ID, which she cannot."""
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Callable
 from pathlib import Path
 
@@ -145,10 +147,12 @@ def test_the_command_line_follows_a_registration(tmp_path: Path) -> None:
     ]
     audit = usar("audit", cwd=tmp_path)
     assert audit.returncode == 0, audit.stderr
-    assert [row.split(",")[3] for row in audit.stdout.splitlines()[1:]] == [
-        "verified a registration",
-        "took a verification back",
-        "asked for a correction",
+    entries = [row[3] for row in csv.reader(io.StringIO(audit.stdout.removeprefix("\ufeff")))][1:]
+    name = entries[0].rsplit(": ", 1)[1]  # hers, as registered
+    assert entries == [  # each a sentence: who did what, to whom, what she wrote
+        f"the operator verified a registration: {name}",
+        f"the operator took a verification back: {name} («وثّقت بالخطأ»)",
+        f"the operator asked for a correction: {name} («أرفقي الشهادة الصحية»)",
     ]
     assert "1000000008" not in audit.stdout and "551234567" not in audit.stdout  # by number, never her ID
 

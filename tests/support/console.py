@@ -64,6 +64,7 @@ class Visitor:
     status: int = 0
     text: str = ""
     location: str = ""
+    body: bytes = b""
 
     async def get(self, path: str) -> str:
         async with self.http.get(self.base + path, allow_redirects=False, headers=self.sends) as response:
@@ -90,7 +91,8 @@ class Visitor:
         return self.text
 
     async def _read(self, response: aiohttp.ClientResponse) -> None:
-        self.status, self.text = response.status, await response.text()
+        self.body = await response.read()  # a download's bytes (a workbook is not text)
+        self.status, self.text = response.status, self.body.decode(response.charset or "utf-8", "replace")
         self.location = response.headers.get("Location", "")
         self.headers = response.headers
 

@@ -373,7 +373,7 @@ async def test_noura_downloads_the_tips_and_sara_may_not(console: Service) -> No
 MAIN_PAGES = [  # (address, its Arabic title, its English title, screenshot's name)
     ("/console/families", "الأسر المسجلة", "Registered families", "families"),
     ("/console/families/2", "نورة سعيد القرشي", "نورة سعيد القرشي", "family"),
-    ("/console/lists", "قائمة أسر مكتبك", "Your office's list of families", "lists"),
+    ("/console/lists", "قوائم أسر المكاتب", "The offices' lists of families", "lists"),  # every office's
     ("/console/trainings", "الفعاليات التدريبية", "Training events", "trainings"),
     ("/console/canteens", "المقاصف المدرسية", "School canteens", "canteens"),
     ("/console/content", "النصائح والخدمات", "Tips and services", "content"),

@@ -275,7 +275,8 @@ async def test_sara_gives_a_question_to_amal_and_each_sees_hers_under_mine(
     await add_staff(database, clock, "noura", StaffRole.ADMIN)
     async with visitor(console) as admin:
         await admin.signs_in("noura")
-        assert "استلمت سؤالاً أو أسندته → amal" in await admin.get("/console/audit")
+        log = await admin.get("/console/audit")
+        assert "\u2068sara\u2069 استلمت سؤالاً أو أسندته: سؤال 1 (إلى amal)" in log
 
 
 async def test_sara_searches_her_offices_messages_and_nothing_of_jeddahs(

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from core.dates import short_time
 from core.i18n import _
+from core.metrics import SIGN_IN_FAILURES
 from office.audit import action, record
 from office.errors import OfficeError
 from office.rights import Actor, rights
@@ -129,8 +130,10 @@ def attempt(session: Session, login: str, remote: str, now: datetime, browser: s
     console_sessions.one_at_a_time_from(session, remote)
     for_login, from_remote, last = console_sessions.failures_since(session, named, remote, now - LOCK)
     if for_login >= TRIES_FOR_A_LOGIN and last is not None:
+        SIGN_IN_FAILURES.inc()
         raise Locked(last + LOCK)
     if from_remote >= TRIES_FROM_AN_ADDRESS:
+        SIGN_IN_FAILURES.inc()
         latest = console_sessions.last_failure_from(session, remote)
         raise Locked((latest or now) + LOCK)
     console_sessions.record_failure(session, named, remote, now)
@@ -173,6 +176,7 @@ def forget_try(session: Session, tried: Attempt) -> None:
 def wrong_password(session: Session, tried: Attempt, now: datetime) -> None:
     """A wrong password for a staff member's login, recorded in the audit log under her name (someone
     else may have typed it: the log keeps it apart, with the sign-ins). A login nobody has is not."""
+    SIGN_IN_FAILURES.inc()
     if tried.staff_id is None:
         return
     member = staff.current_by_id(session, tried.staff_id)

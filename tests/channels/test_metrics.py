@@ -14,6 +14,7 @@ from bot.service import Service
 from office import threads
 from storage.db import Database
 from tests.support.builders import FATIMA_ID, announce, families_on_telegram
+from tests.support.console import visitor
 from tests.support.fake_telegram import FakeTelegram, TelegramUser, settings_for, webhook_poster
 from tests.support.people import Clock
 
@@ -43,7 +44,10 @@ async def service(
     database: Database, database_url: str, fake_telegram: FakeTelegram, clock: Clock
 ) -> AsyncIterator[Service]:
     settings = settings_for(
-        database_url, fake_telegram, public_url="https://usar.example.org/", metrics_port=0
+        database_url,
+        fake_telegram,
+        public_url="http://usar.example.org/",  # http: the console's cookies travel to this test
+        metrics_port=0,
     )
     running = Service(settings, clock=clock, run_jobs=False, sleep=clock.sleep)
     await running.start()
@@ -82,6 +86,11 @@ async def test_prometheus_reads_the_days_work_and_the_world_reads_nothing(
     assert value(waiting, "usar_outbox_oldest_due_seconds", kind="announcement") == 300
     assert value(waiting, "usar_open_questions", office="makkah") == 1
 
+    async with visitor(service) as somebody:  # someone guessing at the console
+        await somebody.signs_in("nobody", "not her password")
+        await somebody.signs_in("nobody", "nor this one")
+        assert somebody.status == 401
+
     fake_telegram.fail_next_send(429, "Too Many Requests: retry after 1", retry_after=1)
     await service.dispatch_due()
     await service.run_due_work()
@@ -106,9 +115,9 @@ async def test_prometheus_reads_the_days_work_and_the_world_reads_nothing(
         - value(before, "usar_job_runs_total", job="invitations")
         == 1
     )
-    assert (
-        value(after, "usar_outbox_due", kind="announcement") <= 1
-    )  # the one told to wait, if its time has not come
+    failures = "usar_console_sign_in_failures_total"
+    assert value(after, failures) - value(before, failures) == 2
+    assert value(after, "usar_outbox_due", kind="announcement") <= 1  # told to wait: maybe not due yet
 
     async with aiohttp.ClientSession() as http:  # the public address tells none of it
         async with http.get(f"http://127.0.0.1:{service.port}/metrics") as public:

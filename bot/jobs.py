@@ -35,7 +35,7 @@ from handlers.terminal import TerminalSender
 from office import event_notices, sign_in, tips
 from office import threads as office_threads
 from storage import announcements, canteens, conversations, deliveries, seen, threads
-from storage.db import Database
+from storage.db import Database, is_unreachable
 from storage.kinds import QuietHours
 
 log = logging.getLogger(__name__)
@@ -86,10 +86,22 @@ async def run_due(
         JOB_RUNS.labels(name).inc()
         try:
             done[name] = await database.run(partial(work, now=now))
-        except Exception:
+            if done[name]:  # a tick that did nothing says nothing
+                log.info("scheduled work %r: %s", name, _described(done[name]))
+        except Exception as exc:
             JOB_FAILURES.labels(name).inc()
+            if is_unreachable(exc):  # the rest would fail the same way: the run waits, said once by its job
+                raise
             log.exception("the scheduled work %r failed; it is tried again at the next run", name)
     return done
+
+
+def _described(result: object) -> str:
+    """What a part of the scheduled work did, for the log: how many, and which (ids, never names)."""
+    if isinstance(result, list | tuple | set):
+        shown = ", ".join(str(each) for each in list(result)[:10]) + (", …" if len(result) > 10 else "")
+        return f"{len(result)} ({shown})"
+    return str(result)
 
 
 def _hers(session: Session, address: str) -> deliveries.Only | None:

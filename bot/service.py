@@ -14,7 +14,8 @@ from collections.abc import Awaitable, Callable
 from contextlib import AsyncExitStack
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any
+from functools import partial
+from typing import Any, TypeVar
 
 from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -30,9 +31,10 @@ from conversations.engine.engine import Engine
 from core.channel import Channel
 from handlers import telegram, whatsapp
 from handlers.mounting import Mounted
-from storage.db import Database
+from storage.db import Database, OutOfReach, is_unreachable
 
 log = logging.getLogger(__name__)
+J = TypeVar("J")
 DISPATCH_EVERY = 2  # seconds between looks at the outbox
 SPOOL_EVERY = 5  # seconds between looks at the WhatsApp messages waiting for the database
 DUE_EVERY = 30  # seconds between looks for what has fallen due: announcements, invitations, reminders …
@@ -74,6 +76,7 @@ class Service:
         self._running: list[asyncio.Task[None]] = []  # what a channel runs by itself (Telegram's polling)
         self._stopped = asyncio.Event()
         self.port: int | None = None
+        self._out_of_reach: dict[str, OutOfReach] = {}
         self.metrics_port: int | None = None  # where /metrics is served, when USAR_METRICS_PORT is set
 
     async def start(self) -> None:
@@ -123,6 +126,13 @@ class Service:
                 running = await channel.start()
                 if running is not None:
                     self._running.append(running)
+        jobs = [job.id for job in self.scheduler.get_jobs()] if self.scheduler is not None else []
+        log.info(
+            "started as %s: channels %s; scheduled jobs %s",
+            self.role.value,
+            ", ".join(each.channel.value for each in self.channels) or "none",
+            ", ".join(jobs) or "none",
+        )
 
     async def _serve(self, app: web.Application, host: str, port: int, setting: str) -> int:
         """`app` served on `host`:`port` until the service stops; the port it has (0: any free one)."""
@@ -222,19 +232,39 @@ class Service:
     async def dispatch_due(self) -> int:
         """The worker's job: send everything due now (a stop lets the round in hand finish and record)."""
         assert self.outbox is not None
+        outbox = self.outbox
         async with self._dispatching:
-            return await self.outbox.drain(lambda: not self._stopped.is_set())
+            return await self._job("sending", lambda: outbox.drain(lambda: not self._stopped.is_set()), 0)
 
     async def run_due_work(self) -> dict[str, object]:
         """The scheduler's job: what has fallen due (bot.jobs), what each part did, by name."""
-        assert self._database is not None
-        settings = self.settings
-        return await run_due(self._database, self.clock, settings.reminder_offsets, settings.unanswered_hours)
+        database, settings = self._database, self.settings
+        assert database is not None
+        work = partial(run_due, database, self.clock, settings.reminder_offsets, settings.unanswered_hours)
+        return await self._job("scheduled work", work, {})
 
     async def replay_spool(self) -> int:
         """The web role's job: the messages a channel kept while the database was away (WhatsApp's spool),
         answered in order."""
-        return sum([await channel.replay() for channel in self.channels if channel.replay is not None])
+
+        async def replayed() -> int:
+            return sum([await channel.replay() for channel in self.channels if channel.replay is not None])
+
+        return await self._job("replaying the spool", replayed, 0)
+
+    async def _job(self, what: str, work: Callable[[], Awaitable[J]], nothing: J) -> J:
+        """A job's run; the database out of reach is said once until it is back (`OutOfReach`), not as a
+        traceback at every run."""
+        said = self._out_of_reach.setdefault(what, OutOfReach(log, what))
+        try:
+            done = await work()
+        except Exception as exc:
+            if not is_unreachable(exc):
+                raise
+            said(exc)
+            return nothing
+        said.reached()
+        return done
 
     async def wait(self) -> None:
         """Until `stop`, or until what a channel runs by itself ends (polling, for a revoked token, say)."""

@@ -3,6 +3,7 @@ An office's staff address, see and cancel their office's announcements alone; ad
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -22,6 +23,8 @@ from storage.kinds import QuietHours, Senders
 from storage.models import Announcement
 
 MAX_LENGTH = 1500  # under WhatsApp's 1,600 characters a message; Telegram allows 4,096
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -103,6 +106,7 @@ def create(
         outcome="scheduled" if send_at > now else "created",
         now=now,
     )
+    log.info("announcement %d created, to go at %s", created.id, send_at.isoformat(timespec="minutes"))
     return created
 
 

@@ -8,6 +8,7 @@ back, confirms her mobile, chooses her language, stops or resumes our messages, 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -48,6 +49,8 @@ from storage.models import (
     TipTopic,
 )
 from storage.threads import OPEN
+
+log = logging.getLogger(__name__)
 
 REASON_LENGTH = 500
 
@@ -347,6 +350,7 @@ def register(session: Session, new: NewBeneficiary, now: datetime) -> int:
     except AlreadyRegistered as taken:
         raise Refused([Problem(taken.identifier.value, taken_message(taken.identifier))]) from taken
     contacts.forget(session, new.national_id, new.mobile)
+    log.info("family %d registered with office %s", family, new.office_code)
     return family
 
 

@@ -11,6 +11,7 @@ topic.
 
 from __future__ import annotations
 
+import logging
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -31,6 +32,8 @@ from storage.kinds import WHATSAPP_WINDOW, Message, Senders
 from storage.models import Delivery, SavedReply, Thread, ThreadMessage
 from storage.offices import OfficeContact
 from storage.threads import ALL, FAMILY, MINE, NOTE, PASSED, STAFF, UNASSIGNED, Listed, NewThread
+
+log = logging.getLogger(__name__)
 
 TOPICS = ("registration", "trainings", "canteens", "tips", "other")
 WHOSE = (ALL, MINE, UNASSIGNED, PASSED)  # the inbox's filters: every question, hers, nobody's, passed on
@@ -92,6 +95,8 @@ def ask(
         )
     for message in said:
         threads.add(session, thread, FAMILY, now, text=message.text, media=message.media)
+    if new:
+        log.info("question %d opened with office %s (%s)", thread.id, thread.office_code, thread.topic)
     return thread, new
 
 

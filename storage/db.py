@@ -93,6 +93,26 @@ def is_unreachable(exc: BaseException) -> bool:
     return False
 
 
+class OutOfReach:
+    """A job that finds the database out of reach run after run: said once when it starts, with its reason
+    and no traceback, and once when it is over, with how many runs it held back; not every two seconds."""
+
+    def __init__(self, log: logging.Logger, what: str) -> None:
+        self.log, self.what, self.failed = log, what, 0
+
+    def __call__(self, exc: BaseException) -> None:
+        if self.failed == 0:
+            self.log.warning("%s waits: the database is out of reach (%s)", self.what, type(exc).__name__)
+        self.failed += 1
+
+    def reached(self) -> None:
+        if self.failed:
+            self.log.warning(
+                "%s goes on: the database is back after %d runs out of reach", self.what, self.failed
+            )
+            self.failed = 0
+
+
 def added(session: Session, row: T) -> T:
     """A new row, added and flushed: its id and defaults are known."""
     session.add(row)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from functools import partial
@@ -42,8 +42,9 @@ from core.channel import (
     Sent,
     TransientFailure,
 )
+from core.domain import DeliveryStatus
 from core.metrics import RATE_LIMITED, SENDS
-from storage import deliveries
+from storage import deliveries, kinds
 from storage.db import Database, is_unreachable
 from storage.deliveries import Claimed
 from storage.kinds import QuietHours
@@ -109,6 +110,8 @@ class OutboxDispatcher:
         self._connected_since: datetime | None = None
         self._stopping = False
         self._recorders: set[_Recorder] = set()  # those of the round in hand, one a channel
+        self._tally: Counter[tuple[str, str]] = Counter()  # this drain's sends, by channel and outcome
+        self._announcements: set[int] = set()  # the announcements this drain sent messages of
 
     def stop(self) -> None:
         """The round in hand sends no more: the sends in flight finish and are recorded, the rest go back to
@@ -166,11 +169,36 @@ class OutboxDispatcher:
         )
 
     async def drain(self, go_on: Callable[[], bool] = lambda: True) -> int:
-        """Rounds until nothing is due now, or until `go_on` says stop; how many were handled."""
+        """Rounds until nothing is due now, or until `go_on` says stop; how many were handled. What they did
+        is one line in the log (none when there was nothing to send), and each announcement they finished
+        another."""
         handled = 0
+        self._tally.clear()
+        self._announcements.clear()
         while go_on() and not self._stopping and (count := await self.round()):
             handled += count
+        if self._tally:
+            said = ", ".join(
+                f"{count} {outcome} on {channel}" for (channel, outcome), count in sorted(self._tally.items())
+            )
+            log.info("sending: %s", said)
+        if self._announcements:
+            await self._say_finished(sorted(self._announcements))
         return handled
+
+    async def _say_finished(self, announcements: Sequence[int]) -> None:
+        try:
+            counted = await self.database.run(
+                lambda session: {n: deliveries.counts(session, kinds.ANNOUNCEMENT, n) for n in announcements}
+            )
+        except Exception as exc:
+            if not is_unreachable(exc):
+                raise
+            return
+        for number, statuses in counted.items():
+            if not {DeliveryStatus.PENDING.value, DeliveryStatus.SENDING.value} & set(statuses):
+                said = ", ".join(f"{count} {status}" for status, count in sorted(statuses.items()))
+                log.info("announcement %d finished: %s", number, said)
 
     def _not_to_send(self, delivery: Claimed, target: Target | None) -> Outcome | Literal["send"]:
         """What becomes of a delivery that is not to be sent now; "send" if it is to be sent."""
@@ -259,7 +287,11 @@ class OutboxDispatcher:
                     last_inbound_at=target.last_inbound_at,
                 )
             )
-            SENDS.labels(target.channel.value, _OUTCOME_NAMES.get(type(outcome), "other")).inc()
+            named = _OUTCOME_NAMES.get(type(outcome), "other")
+            SENDS.labels(target.channel.value, named).inc()
+            self._tally[(target.channel.value, named)] += 1
+            if delivery.kind == kinds.ANNOUNCEMENT.name:
+                self._announcements.add(delivery.source_id)
             if isinstance(outcome, RetryAfter):
                 RATE_LIMITED.labels(target.channel.value).inc()
             if isinstance(outcome, RetryAfter) and pace is not None:

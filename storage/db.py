@@ -251,7 +251,11 @@ class Database:
             async with self.engine.connect() as connection:
                 # Others wait for the one migrating as long as a migration may take, not the usual 5 s.
                 await connection.exec_driver_sql(f"PRAGMA busy_timeout={int(MIGRATION_PATIENCE * 1000)}")
+                # Foreign keys off while migrating (a PRAGMA taken outside a transaction): SQLite changes a
+                # table by copying it and dropping the old one, and a drop with them on deletes every row
+                # that points at it ON DELETE CASCADE (a question's messages, an event's notices).
                 await connection.commit()
+                await connection.run_sync(_foreign_keys, False)
                 try:
                     await connection.execution_options(**WRITE_LOCK_FIRST)
                     async with connection.begin():
@@ -260,6 +264,7 @@ class Database:
                     await connection.execution_options(sqlite_begin="BEGIN")
                     await connection.exec_driver_sql(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
                     await connection.commit()
+                    await connection.run_sync(_foreign_keys, True)
             return
         async with self.engine.begin() as connection:
             await connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
@@ -395,6 +400,16 @@ def alembic_config(connection: Connection | None = None) -> Config:
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["connection"] = connection
     return config
+
+
+def _foreign_keys(connection: Connection, on: bool) -> None:
+    """SQLite's foreign keys on or off for this connection, on the driver, outside any transaction (inside
+    one the PRAGMA does nothing)."""
+    cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(f"PRAGMA foreign_keys={'ON' if on else 'OFF'}")
+    finally:
+        cursor.close()
 
 
 def _upgrade(connection: Connection) -> None:

@@ -160,7 +160,7 @@ async def on_the_first_screen(page: Page, row: str) -> None:
     assert width <= PHONE["width"], (page.url, width)
 
 
-async def the_menu_folds(page: Page) -> None:
+async def the_menu_folds(page: Page, name: str) -> None:
     """The menu folds under «Menu», the open questions counted on it; opened, its pages are there."""
     header = await page.locator("header.top").bounding_box()
     assert header is not None and header["height"] < 80, header
@@ -171,6 +171,7 @@ async def the_menu_folds(page: Page) -> None:
         await page.locator("#menu-families").is_visible()
         and await page.locator("#menu-inbox .count").is_visible()
     )
+    await screenshot(page, name)
     await page.click("#menu > summary")
 
 
@@ -189,7 +190,7 @@ async def test_on_a_phone_the_questions_read_as_cards_the_first_on_the_first_scr
                 await in_english(page)
             await page.goto("/console/inbox")
             await screenshot(page, f"phone-{login}-inbox-first-screen-{language}")
-            await the_menu_folds(page)
+            await the_menu_folds(page, f"phone-{login}-menu-{language}")
             assert await page.locator("details#filters").get_attribute("open") is None
             assert not await page.locator("select[name=whose]").is_visible()  # folded away
             assert await page.locator("input[name=q]").is_visible()  # the search stays out
@@ -230,7 +231,7 @@ async def test_on_a_phone_the_audit_log_reads_as_cards_the_first_on_the_first_sc
                 await in_english(page)
             await page.goto("/console/audit")
             await screenshot(page, f"phone-noura-audit-first-screen-{language}")
-            await the_menu_folds(page)
+            await the_menu_folds(page, f"phone-noura-audit-menu-{language}")
             assert not await page.locator("select[name=staff]").is_visible()  # folded away
             await on_the_first_screen(page, "table.audit tbody tr")
             first = page.locator("table.audit tbody tr").first
@@ -245,6 +246,12 @@ async def test_on_a_phone_the_audit_log_reads_as_cards_the_first_on_the_first_sc
             await page.click("details#filters button.primary")
             assert "سارة عبدالله القحطاني" in await page.locator("table.audit tbody tr").first.inner_text()
             await screenshot(page, f"phone-noura-audit-filters-{language}")
+            await page.goto("/console/audit?staff=سارة&kind=registrations.verify")  # her name, typed short
+            said = "«سارة» ليست من الموظفات." if language == "ar" else "“سارة” is not one of the staff."
+            assert await page.locator("[role=alert]").inner_text() == said
+            assert await page.locator("select[name=kind]").is_visible()  # the filters open, hers kept
+            assert await page.locator("select[name=kind]").input_value() == "registrations.verify"
+            await screenshot(page, f"phone-noura-audit-refused-{language}")
 
 
 async def test_on_a_laptop_the_menu_and_the_filters_stay_open(console: Service) -> None:

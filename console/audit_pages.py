@@ -19,6 +19,7 @@ from core.dates import RIYADH, parse_day, short_day
 from core.i18n import _, use_language
 from office import audit, exports
 from office.audit import SignIns
+from office.errors import NotFound
 from office.sheets import written_to
 from storage.audit import Line
 
@@ -36,7 +37,7 @@ class Asked:
     """What she filters the log by (the page's address, or the download's form)."""
 
     office: str | None
-    staff: str | None
+    staff: str | int | None  # her number, chosen from the list; or typed (a login, a chat address, a name)
     since: datetime | None
     kind: str | None
     sign_ins: SignIns
@@ -46,7 +47,7 @@ class Asked:
         sign_ins = asked.get("sign_ins", "")
         return cls(
             asked.get("office") or None,
-            asked.get("staff") or None,
+            _staff(asked.get("staff", "")),
             _since(asked.get("since", "")),
             asked.get("kind") or None,
             SignIns(sign_ins) if sign_ins in set(SignIns) else SignIns.WITHOUT,
@@ -63,6 +64,11 @@ class Entry:
     sentence: str
 
 
+def _staff(text: str) -> str | int | None:
+    text = " ".join(text.split())
+    return int(text) if text.isascii() and text.isdigit() else text or None
+
+
 def _since(text: str) -> datetime | None:
     day = parse_day(text) if text else None
     return datetime.combine(day, time(0), tzinfo=RIYADH) if day is not None else None
@@ -73,7 +79,7 @@ async def audit_page(request: web.Request) -> web.StreamResponse:
     asked = request.query
     wanted = Asked.of(asked)
 
-    def newest(session: Session) -> list[Entry]:
+    def newest(session: Session) -> tuple[list[Entry], int | None]:
         lines = list(
             audit.history(
                 session,
@@ -90,15 +96,21 @@ async def audit_page(request: web.Request) -> web.StreamResponse:
         with use_language(who.language):
             reading = audit.Reading(session, who.language, isolated=True)
             reading.learn(lines)
+            chosen = None if wanted.staff is None else audit.staff_meant(session, wanted.staff).id
             return [
                 Entry(line, reading.who(line), reading.office(line.office_code), reading.sentence(line))
                 for line in lines
-            ]
+            ], chosen
 
-    entries = await console.database.run(newest)
+    refused, chosen = None, None
+    try:
+        entries, chosen = await console.database.run(newest)
+    except NotFound as unknown:  # a name nobody has: said here, with her filters kept
+        entries, refused = [], unknown.message
     offices = await console.database.run(views.office_choices)
+    staff = await console.database.run(lambda s: audit.staff_choices(s, who.actor))
     unread = asked.get("since") and wanted.since is None
-    problem = (
+    problem = refused or (
         _("A day such as 2026-11-30: “%(typed)s” cannot be read.", typed=asked["since"]) if unread else None
     )
     return aiohttp_jinja2.render_template(
@@ -108,6 +120,10 @@ async def audit_page(request: web.Request) -> web.StreamResponse:
             "entries": entries,
             "asked": asked,
             "offices": offices,
+            "staff": staff,
+            "chosen_staff": chosen,
+            "typed_staff": asked.get("staff", "") if refused else "",
+            "refused": refused,
             "kinds": audit.kinds(),
             "sign_ins": wanted.sign_ins.value,
             "shown": PAGE,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any, Concatenate, ParamSpec, TypeVar
@@ -23,7 +24,7 @@ from office.rights import Actor, Rights, rights, staff_address
 from office.words import ACTIONS, OUTCOMES, TARGETS, USUAL_OUTCOMES, said
 from storage import audit, offices, staff
 from storage.audit import Line
-from storage.models import AuditEntry
+from storage.models import AuditEntry, StaffMember
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -110,15 +111,15 @@ def history(
     actor: Actor,
     *,
     office: str | None = None,
-    staff_member: str | None = None,
+    staff_member: str | int | None = None,
     since: datetime | None = None,
     kind: str | None = None,
     sign_ins: SignIns = SignIns.WITH,
     newest_first: bool = False,
     limit: int | None = None,
 ) -> Iterator[Line]:
-    """The entries an admin (or the operator) asks for: of an office, of a staff member, since a time, of
-    one `kind` of action (an unknown kind is no filter), with or without (or only) the sign-ins."""
+    """The entries an admin (or the operator) asks for: of an office, of a staff member (`staff_meant`), since
+    a time, of one `kind` of action (an unknown kind is no filter), with or without (or only) the sign-ins."""
     rights(session, actor).require_admin()
     actions: tuple[str, ...] = (kind,) if kind in ACTIONS else ()
     leaving_out: tuple[str, ...] = ()
@@ -126,14 +127,7 @@ def history(
         leaving_out = SIGN_INS
     elif sign_ins is SignIns.ONLY:
         actions = tuple(name for name in SIGN_INS if not actions or name in actions) or ("",)
-    staff_id = None
-    if staff_member is not None:
-        member = staff.by_login(session, staff_member.strip().lower()) or staff.by_address(
-            session, staff_address(staff_member)
-        )
-        if member is None:
-            raise NotFound(_("“%(address)s” is not a staff member.", address=staff_member))
-        staff_id = member.id
+    staff_id = None if staff_member is None else staff_meant(session, staff_member).id
     return audit.lines(
         session,
         office_code=office,
@@ -144,6 +138,49 @@ def history(
         newest_first=newest_first,
         limit=limit,
     )
+
+
+@dataclass(frozen=True)
+class StaffChoice:
+    """A staff member to filter the log by, as the console's list names her."""
+
+    id: int
+    name: str
+    removed: bool
+
+
+def staff_choices(session: Session, actor: Actor) -> list[StaffChoice]:
+    """Every staff member who ever was (the log names the removed too), by name: for admins."""
+    rights(session, actor).require_admin()
+    return sorted(
+        (
+            StaffChoice(member.id, member.name, member.removed_at is not None)
+            for member in staff.everyone(session)
+        ),
+        key=lambda choice: (choice.removed, choice.name.casefold()),
+    )
+
+
+def staff_meant(session: Session, typed: str | int) -> StaffMember:
+    """The staff member (removed or not) she means: by her number (the console's list), her login, her chat
+    address, or her name as the console writes it (`StaffMember.name`, spaces and case aside). NotFound,
+    said in the reader's words, if nobody (or more than one) is."""
+    if isinstance(typed, int):
+        member = staff.by_id(session, typed)
+        if member is None:
+            raise NotFound(_("“%(typed)s” is not one of the staff.", typed=typed))
+        return member
+    member = staff.by_login(session, typed.strip().lower()) or staff.by_address(session, staff_address(typed))
+    if member is not None:
+        return member
+    called = staff.called(session, typed)
+    if len(called) > 1:
+        raise NotFound(
+            _("More than one staff member is called “%(typed)s”: choose her from the list.", typed=typed)
+        )
+    if not called:
+        raise NotFound(_("“%(typed)s” is not one of the staff.", typed=typed))
+    return called[0]
 
 
 def who(line: Line) -> str:

@@ -283,7 +283,7 @@ def audit(
     language: str,
     *,
     office: str | None = None,
-    staff_member: str | None = None,
+    staff_member: str | int | None = None,
     since: datetime | None = None,
     kind: str | None = None,
     sign_ins: SignIns = SignIns.WITH,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from core.domain import StaffRole
@@ -102,3 +102,14 @@ def current(session: Session, office_code: str | None = None) -> Sequence[StaffM
     return session.scalars(
         query.order_by(StaffMember.office_code, StaffMember.role, StaffMember.name, StaffMember.id)
     ).all()
+
+
+def everyone(session: Session) -> Sequence[StaffMember]:
+    """Every staff member who ever was, removed or not."""
+    return session.scalars(select(StaffMember).order_by(StaffMember.id)).all()
+
+
+def called(session: Session, name: str) -> Sequence[StaffMember]:
+    """Those (removed or not) whose name, as the console writes it, is `name`, spaces and case aside."""
+    wanted = " ".join(name.split()).lower()
+    return session.scalars(select(StaffMember).where(func.lower(StaffMember.name) == wanted)).all()

@@ -37,7 +37,12 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
     audit = commands.add_parser("audit", help="the audit log of office actions (admins and the operator)")
     audit.add_argument("--office", help="one office's actions")
-    audit.add_argument("--staff", dest="member", metavar="ADDRESS", help="one staff member's actions")
+    audit.add_argument(
+        "--staff",
+        dest="member",
+        metavar="ADDRESS",
+        help="one staff member's actions (a login, chat address or name)",
+    )
     audit.add_argument("--since", help='from this Riyadh day or time, "YYYY-MM-DD [HH:MM]"')
     audit.add_argument(
         "--output", type=Path, help="file to write: a .xlsx workbook, or CSV (default: standard output)"

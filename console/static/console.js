@@ -33,9 +33,13 @@
     });
     live.replaceChildren.apply(live, Array.prototype.slice.call(fresh.childNodes));
     var counted = live.querySelector("[data-open-questions]");
-    var menu = document.getElementById("menu-inbox");
-    if (counted && menu) {
-      menuCount(menu, Number(counted.getAttribute("data-open-questions")), counted.getAttribute("data-label"));
+    if (counted) {  // on the menu's "Questions", and on «Menu» folded on a phone
+      ["#menu-inbox", "#menu > summary"].forEach(function (where) {
+        var menu = document.querySelector(where);
+        if (menu) {
+          menuCount(menu, Number(counted.getAttribute("data-open-questions")), counted.getAttribute("data-label"));
+        }
+      });
     }
   }
 

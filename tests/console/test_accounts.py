@@ -262,8 +262,8 @@ async def test_a_full_name_names_her_everywhere_and_a_login_stands_in_without_on
         log = await noura.get("/console/audit")
         body = log.split("<tbody>", 1)[1]
         for done in ("أجابت عن سؤال أسرة", "استلمت سؤالاً", "تركت ملاحظة على سؤال"):  # each a sentence
-            assert f"<td>\u2068سارة محمد العتيبي\u2069 {done}" in body
-        assert "<td>\u2068noura\u2069 أضافت موظفة" in body  # no name given: her login
+            assert f'<td class="what">\u2068سارة محمد العتيبي\u2069 {done}' in body
+        assert '<td class="what">\u2068noura\u2069 أضافت موظفة' in body  # no name given: her login
 
 
 async def test_a_new_staff_member_added_as_the_form_starts_is_valid_and_an_admin_has_every_office(

@@ -128,7 +128,7 @@ async def test_the_audit_log_speaks_in_sentences_and_keeps_the_sign_ins_apart(
         await noura.signs_in("noura")
         page = await noura.get("/console/audit")
         assert "\u2068sara\u2069 وثّقت تسجيلاً: \u2068مريم خالد الحربي\u2069" in page
-        assert "<td>مكة المكرمة</td>" in page
+        assert '<td class="office">مكة المكرمة</td>' in page
         assert "سجّلت الدخول" not in page and "رُفض دخولها" not in page  # sign-ins: not shown at first
         assert "staff member" not in page and "موظفة 1" not in page and "{" not in page.split("<main", 1)[1]
         page = await noura.get("/console/audit?sign_ins=only")
@@ -143,7 +143,7 @@ async def test_the_audit_log_speaks_in_sentences_and_keeps_the_sign_ins_apart(
         await noura.post("/console/language", {"csrf": noura.form_token(), "language": "en"})
         page = await noura.get("/console/audit?kind=registrations.verify")
         assert "\u2068sara\u2069 verified a registration: \u2068مريم خالد الحربي\u2069" in page
-        assert "<td>Makkah</td>" in page
+        assert '<td class="office">Makkah</td>' in page
         file = await noura.post(
             "/console/audit/export",
             {"csrf": noura.form_token(), "sign_ins": "only", "format": "csv"},
@@ -152,6 +152,53 @@ async def test_the_audit_log_speaks_in_sentences_and_keeps_the_sign_ins_apart(
         assert {row[1] for row in rows[1:]} == {"sara", "noura"}
         assert all(("signed in" in row[3] or "was refused" in row[3]) for row in rows[1:])  # in English now
         assert "sara was refused: a wrong password for her login" in [row[3] for row in rows]
+
+
+async def test_noura_picks_a_staff_member_of_the_log_by_her_name_and_a_name_nobody_has_is_said_on_the_log(
+    console: Service, database: Database, clock: Clock
+) -> None:
+    """The log's "staff member" is a list of the staff by name (the removed marked), or a name typed in the
+    address; a name nobody has is said on the log itself, in her words, her other filters kept."""
+
+    def staffed(session: Session) -> None:
+        sara = staff.by_login(session, "sara")
+        assert sara is not None
+        sara.full_name = "سارة القحطاني"
+        reem = staff.add_or_update(session, None, StaffRole.STAFF, "jumum", clock.now, login="reem")
+        staff.remove(session, reem, clock.now)
+
+    await database.run(staffed)
+    async with visitor(console) as sara:
+        await sara.signs_in("sara")
+        await sara.get("/console/families/2")
+        await sara.post("/console/families/2/verification", {"csrf": sara.form_token(), "change": "verified"})
+    async with visitor(console) as noura:
+        await noura.signs_in("noura")
+        sara_id, reem_id = await database.run(
+            lambda s: [
+                member.id for member in (staff.by_login(s, "sara"), staff.by_login(s, "reem")) if member
+            ]
+        )
+        page = await noura.get("/console/audit")
+        assert f'<option value="{sara_id}" >سارة القحطاني</option>' in page
+        assert f'<option value="{reem_id}" >reem (أُزيلت)</option>' in page  # removed, and marked
+        page = await noura.get(f"/console/audit?staff={sara_id}&kind=registrations.verify&sign_ins=with")
+        assert noura.status == 200 and f'<option value="{sara_id}" selected>سارة القحطاني</option>' in page
+        table = page.split("<table", 1)[1]
+        assert "سارة القحطاني\u2069 وثّقت تسجيلاً" in table and "سجّلت الدخول" not in table
+        page = await noura.get("/console/audit?staff=سارة&kind=registrations.verify&since=2026-01-01")
+        assert noura.status == 400
+        assert noura.alert() == "«سارة» ليست من الموظفات."
+        assert '<option value="registrations.verify" selected>' in page and 'value="2026-01-01"' in page
+        assert "<table" not in page and '/console/families"' not in page.split("<main", 1)[1]
+        assert "/console/audit/export" not in page  # nothing to download from a refusal
+        page = await noura.get("/console/audit?staff=%20سارة%20%20القحطاني&kind=registrations.verify")
+        assert noura.status == 200 and f'<option value="{sara_id}" selected>' in page  # her name, typed
+        assert "وثّقت تسجيلاً" in page.split("<table", 1)[1]
+        await noura.post("/console/language", {"csrf": noura.form_token(), "language": "en"})
+        page = await noura.get("/console/audit?staff=Sarah")
+        assert noura.status == 400 and noura.alert() == "“Sarah” is not one of the staff."
+        assert f'<option value="{reem_id}" >reem (removed)</option>' in page
 
 
 async def test_a_bad_line_of_a_list_is_quoted_to_staff(console: Service) -> None:

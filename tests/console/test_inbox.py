@@ -419,6 +419,7 @@ async def test_a_new_message_shows_while_sara_types_and_her_half_answer_stays(
         assert await page.is_checked(f"input[name=thread][value='{thread}']")  # her tick is kept
         assert await page.locator("#questions tbody tr").count() == 2
         assert await page.locator("#menu-inbox .count").inner_text() == "2"  # the menu agrees
+        assert await page.locator("#menu > summary .count").inner_text() == "2"  # «Menu», on a phone
         assert "سؤالان مفتوحان" in await page.locator(".measures").inner_text()
         await screenshot(page, "inbox-live-ar")
 

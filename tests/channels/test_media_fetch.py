@@ -60,7 +60,7 @@ async def twilio(storage: tuple[str, list[str | None]]) -> AsyncIterator[str]:
 async def test_twilio_media_is_fetched_with_our_credentials_which_stay_with_twilio(
     twilio: str, storage: tuple[str, list[str | None]]
 ) -> None:
-    source = TwilioMedia(ACCOUNT_SID, TOKEN, twilio)
+    source = TwilioMedia(ACCOUNT_SID, TOKEN, twilio, storage=[storage[0].removeprefix("http://")])
     assert await source.fetch(twilio + "/media/voice", 1024) == b"OggS voice"
     assert storage[1] == [None]  # the redirect's host never saw our account's credentials
     with pytest.raises(MediaTooLarge):
@@ -69,3 +69,20 @@ async def test_twilio_media_is_fetched_with_our_credentials_which_stay_with_twil
         with pytest.raises(MediaUnavailable):  # another host, or another scheme: not asked at all
             await source.fetch(elsewhere, 1024)
     assert storage[1] == [None]
+
+
+async def test_a_redirect_away_from_twilio_is_not_followed_and_nothing_is_served_as_her_file(
+    twilio: str, storage: tuple[str, list[str | None]]
+) -> None:
+    """Twilio's storage is Twilio's hosts; a media URL that redirects anywhere else (here, a host this
+    fetcher was not told is Twilio's storage) gives staff "unavailable", not that host's body."""
+    source = TwilioMedia(ACCOUNT_SID, TOKEN, twilio)  # the storage fake is not among Twilio's hosts
+    with pytest.raises(MediaUnavailable, match="redirected away from Twilio"):
+        await source.fetch(twilio + "/media/voice", 1024)
+    assert storage[1] == []  # never asked
+    assert source._twilios("https://mms.twiliocdn.com/AC1/abc") and source._twilios(
+        "https://media.twiliocdn.com/x"
+    )
+    assert not source._twilios("https://twiliocdn.com.evil.example/x") and not source._twilios(
+        "http://mms.twiliocdn.com/x"
+    )

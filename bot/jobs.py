@@ -32,7 +32,7 @@ from bot.outbox.dispatcher import OutboxDispatcher
 from core.channel import Channel
 from core.metrics import JOB_FAILURES, JOB_RUNS
 from handlers.terminal import TerminalSender
-from office import event_notices, sign_in, tips
+from office import event_notices, sign_in, tips, uploads
 from office import threads as office_threads
 from storage import announcements, canteens, conversations, deliveries, seen, threads
 from storage.db import Database, is_unreachable
@@ -69,6 +69,7 @@ def due_work(
         ("questions unanswered", unanswered),
         ("messages seen long ago", seen.forget_old),
         ("console sign-ins long over", sign_in.forget_old),
+        ("files checked, never confirmed", uploads.forget_old),
     ]
 
 

@@ -21,7 +21,7 @@ from core.domain import Verification
 from core.i18n import _
 from core.text import fold, normalise
 from core.validators import Invalid, person_name, saudi_mobile, saudi_national_id
-from office import registration_notices
+from office import registration_notices, uploads
 from office.audit import action, record, record_her_own
 from office.errors import NotFound, Problem, Refused
 from office.rights import Actor, Rights, mobile_address, rights
@@ -378,7 +378,10 @@ def stop_messages(session: Session, family_id: int, now: datetime, *, stop: bool
 def forget(session: Session, family_id: int) -> None:
     """She deleted her data (her right under PDPL): her registration, her applications and answers, her
     conversations and questions, and what staff typed about her in the audit log, which keeps its entries by
-    number only."""
+    number only; and any file staff checked and have not yet confirmed that names her (`uploads`)."""
+    found = beneficiaries.beneficiary(session, family_id)
+    if found is not None:
+        uploads.forget_naming(session, found.national_id, found.mobile)
     beneficiaries.forget(session, family_id)
 
 

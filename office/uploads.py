@@ -37,3 +37,26 @@ def held(session: Session, actor: Actor, token: str, now: datetime) -> tuple[str
 
 def let_go(session: Session, token: str) -> None:
     uploads.forget(session, token)
+
+
+def forget_old(session: Session, now: datetime) -> int:
+    """The scheduler's: files checked and never confirmed, forgotten once they can no longer be (`KEPT`);
+    how many. A list of families holds their IDs and mobiles: nothing keeps it without a purpose."""
+    return uploads.forget_old(session, now - KEPT)
+
+
+def forget_naming(session: Session, national_id: str, mobile: str) -> int:
+    """Files waiting for a confirmation that name her (she deleted her data), forgotten; a workbook, whose
+    cells cannot be read as text, forgotten too: its sender sends it again. How many."""
+    forgotten = 0
+    local = "0" + mobile.removeprefix("+966") if mobile.startswith("+966") else mobile
+    for token, content in uploads.waiting(session):
+        text = content.decode("utf-8", "ignore").translate(ARABIC_DIGITS)
+        workbook = content.startswith(b"PK")
+        if workbook or national_id in text or mobile in text or local in text or mobile.lstrip("+") in text:
+            uploads.forget(session, token)
+            forgotten += 1
+    return forgotten
+
+
+ARABIC_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")

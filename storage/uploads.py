@@ -22,6 +22,13 @@ def hers(session: Session, token: str, staff_id: int, since: datetime) -> Upload
     )
 
 
+def waiting(session: Session) -> list[tuple[str, bytes]]:
+    """Every file waiting for its sender's confirmation: its token and content."""
+    return [
+        (token, bytes(content)) for token, content in session.execute(select(Upload.token, Upload.content))
+    ]
+
+
 def forget(session: Session, token: str) -> None:
     session.execute(delete(Upload).where(Upload.token == token))
 

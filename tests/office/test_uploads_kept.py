@@ -1,0 +1,68 @@
+"""A list of families checked in the console and never confirmed holds their IDs and mobiles: nothing keeps
+it without a purpose. The scheduler forgets it once it can no longer be confirmed, and a family who deletes
+her data takes with her any waiting file that names her."""
+
+from __future__ import annotations
+
+from functools import partial
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from bot.jobs import run_due
+from office import registrations, uploads
+from office.rights import Actor
+from storage import staff
+from storage import uploads as stored
+from storage.db import Database
+from storage.models import Upload
+from tests.support.builders import add_staff, national_id, register_families
+from tests.support.people import Clock
+
+ARABIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
+
+
+async def waiting(database: Database) -> int:
+    def count(session: Session) -> int:
+        return int(session.scalar(select(func.count()).select_from(Upload)) or 0)
+
+    return await database.run(count)
+
+
+async def sara(database: Database, clock: Clock) -> Actor:
+    await add_staff(database, clock, "sara", office="makkah")
+    member = await database.run(lambda s: staff.by_login(s, "sara"))
+    assert member is not None
+    return Actor.signed_in(member.id)
+
+
+async def test_a_list_never_confirmed_is_forgotten_by_the_scheduler(database: Database, clock: Clock) -> None:
+    actor = await sara(database, clock)
+    content = f"رقم الهوية,الاسم\n{national_id(3)},هند سعيد\n".encode()
+    await database.run(lambda s: uploads.hold(s, actor, "list.csv", content, clock.now))
+    done = await run_due(database, clock, [])
+    assert not done["files checked, never confirmed"] and await waiting(database) == 1  # she may confirm it
+    clock.advance(hours=1, minutes=1)
+    done = await run_due(database, clock, [])
+    assert done["files checked, never confirmed"] == 1 and await waiting(database) == 0
+
+
+async def test_her_deletion_takes_the_waiting_files_that_name_her_and_leaves_the_others(
+    database: Database, clock: Clock
+) -> None:
+    [fatima, _] = await register_families(
+        database, clock, [("فاطمة أحمد", "makkah"), ("نورة سعيد", "makkah")]
+    )
+    actor = await sara(database, clock)
+    hers = f"رقم الهوية,الاسم\n{national_id(1).translate(ARABIC)},فاطمة أحمد\n".encode()  # in Arabic digits
+    another = f"رقم الهوية,الاسم\n{national_id(2)},نورة سعيد\n".encode()
+    kept = []
+    for content in (hers, another):
+        kept.append(
+            await database.run(
+                partial(uploads.hold, actor=actor, name="list.csv", content=content, now=clock.now)
+            )
+        )
+    await database.run(lambda s: registrations.forget(s, fatima))
+    tokens = await database.run(lambda s: [token for token, _ in stored.waiting(s)])
+    assert tokens == [kept[1]]  # Noura's list waits for its confirmation still

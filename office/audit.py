@@ -194,8 +194,11 @@ def sentence(
     def name(text: str) -> str:
         return f"\u2068{text}\u2069" if isolated else text  # Unicode's first-strong isolate
 
-    did = said(ACTIONS, line.action)
-    if USUAL_OUTCOMES.get(line.action) != line.outcome:
+    what = line.action
+    if what == "staff.add" and line.outcome in ("changed", "restored"):  # kept so before "staff.change"
+        what = "staff.change"
+    did = said(ACTIONS, what)
+    if USUAL_OUTCOMES.get(what) != line.outcome:
         did = _("%(did)s (%(outcome)s)", did=did, outcome=said(OUTCOMES, line.outcome))
     if line.by_family:
         text = _("%(who)s %(did)s", who=name(named) if named else _("the family"), did=did)

@@ -16,6 +16,7 @@ from bot.service import Service
 from console.threads_pages import REFRESH_EVERY
 from core.channel import Media
 from core.domain import StaffRole
+from office import staff as office_staff
 from office import threads
 from office.rights import OPERATOR
 from storage import threads as threads_storage
@@ -27,6 +28,7 @@ from tests.support.fake_telegram import TOKEN, FakeTelegram
 from tests.support.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio
 from tests.support.people import Clock
 
+AMAL = "أمل ناصر الحارثي"
 VOICE_BYTES = b"OggS" + b"\x00" * 2000
 
 
@@ -243,21 +245,32 @@ async def test_sara_gives_a_question_to_amal_and_each_sees_hers_under_mine(
     )
     first = await her_question(database, clock, fatima, [threads.Said("سؤال فاطمة")])
     await her_question(database, clock, noura, [threads.Said("سؤال نورة")], address="5550002")
+    await database.run(  # her full name, as an admin gives it: what names her everywhere in the inbox
+        lambda s: office_staff.add(
+            s, OPERATOR, None, StaffRole.STAFF, "makkah", clock.now, login="amal", name=AMAL
+        )
+    )
     staff_ids = await database.run(lambda s: dict(threads_storage.colleagues(s, "makkah")))
-    amal = next(staff_id for staff_id, name in staff_ids.items() if name == "amal")
+    amal = next(staff_id for staff_id, name in staff_ids.items() if name == AMAL)
     [(huda, _)] = await database.run(lambda s: threads_storage.colleagues(s, "jeddah"))
     async with visitor(console) as sara:
         await sara.signs_in("sara")
         page = await sara.get(f"/console/inbox/{first}")
-        assert '<option value="' + str(amal) + '">amal</option>' in page and ">huda<" not in page
+        assert (
+            f'<option value="{amal}">{AMAL}</option>' in page
+            and ">amal<" not in page
+            and ">huda<" not in page
+        )
         token = sara.form_token()
         await sara.post(f"/console/inbox/{first}/assign", {"csrf": token, "staff": str(huda)})  # forged
         assert sara.status == 400 and "اختاري زميلة من المكتب" in sara.alert()
         await sara.post(f"/console/inbox/{first}/assign", {"csrf": token, "staff": ""})
         assert sara.status == 400 and "اختاري زميلة تسندين إليها السؤال" in sara.alert()
         await sara.post(f"/console/inbox/{first}/assign", {"csrf": token, "staff": str(amal)})
-        assert "صار السؤال لدى \u2068amal\u2069" in await sara.get(sara.location)
+        assert f"صار السؤال لدى \u2068{AMAL}\u2069" in await sara.get(sara.location)
         assert "سؤال فاطمة" not in await sara.get("/console/inbox?whose=mine")
+        every = await sara.get("/console/inbox?whose=all")
+        assert AMAL in every and ">amal<" not in every  # the list's "taken by": her name
         unassigned = await sara.get("/console/inbox?whose=unassigned")
         assert "سؤال نورة" in unassigned and "سؤال فاطمة" not in unassigned
         every = await sara.get("/console/inbox?whose=all")
@@ -276,7 +289,8 @@ async def test_sara_gives_a_question_to_amal_and_each_sees_hers_under_mine(
     async with visitor(console) as admin:
         await admin.signs_in("noura")
         log = await admin.get("/console/audit")
-        assert "\u2068sara\u2069 استلمت سؤالاً أو أسندته: سؤال 1 (إلى amal)" in log
+        assert f"\u2068sara\u2069 استلمت سؤالاً أو أسندته: سؤال 1 (إلى \u2068{AMAL}\u2069)" in log
+        assert "amal" not in log.split("<tbody>", 1)[1]
 
 
 async def test_sara_searches_her_offices_messages_and_nothing_of_jeddahs(

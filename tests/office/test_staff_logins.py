@@ -36,12 +36,12 @@ async def test_adding_refuses_a_held_login_and_a_change_is_by_her_id(
     await add_staff(database, clock, "sara", office="makkah")
     await add_staff(database, clock, "amal", office="makkah")
     for login in ("sara", " SARA "):
+
+        def add_her(session: Session, login: str = login) -> StaffMember:
+            return staff.add_new(session, OPERATOR, None, StaffRole.STAFF, "jumum", clock.now, login=login)
+
         with pytest.raises(Refused) as refused:
-            await database.run(
-                lambda s, login=login: staff.add_new(
-                    s, OPERATOR, None, StaffRole.STAFF, "jumum", clock.now, login=login
-                )
-            )
+            await database.run(add_her)
         [problem] = refused.value.problems
         assert problem.field == "login" and "sara" in problem.message
     sara_id = await database.run(

@@ -130,12 +130,13 @@ async def test_a_question_passed_to_jeddah_leaves_makkahs_inbox_for_jeddahs(
         assert sara.status == 400 and "اختاري المكتب الذي يخدمها" in sara.alert()
         await sara.post(f"/console/inbox/{thread}/pass", {"csrf": sara.form_token(), "office": "jeddah"})
         assert sara.location == "/console/inbox"
-        assert "حُوّل السؤال إلى \u2068جدة\u2069، وهو الآن في أسئلتهم." in await sara.get(sara.location)
+        assert "حُوّل السؤال إلى \u2068جدة\u2069، وهو الآن في أسئلتهن." in await sara.get(sara.location)
         assert "أسكن في جدة الآن" not in await sara.get("/console/inbox")  # not among Makkah's own
         assert "أسكن في جدة الآن" in await sara.get("/console/inbox?whose=passed")
         page = await sara.get(f"/console/inbox/{thread}")  # still hers to read, and hers alone to read
         assert sara.status == 200 and "أسكن في جدة الآن" in page
         assert "حوّل مكتبك هذا السؤال إلى \u2068جدة\u2069" in page and "حوّلته \u2068sara\u2069" in page
+        assert "وهنّ وحدهن يُجبن عنه الآن" in page  # Jeddah's staff: women
         assert 'id="answer"' not in page and "/assign" not in page and "/close" not in page  # read-only
         await sara.post(f"/console/inbox/{thread}/answer", {"csrf": sara.form_token(), "text": "مرحبا"})
         assert sara.status == 403  # a forged answer
@@ -531,3 +532,44 @@ async def test_the_inbox_and_a_question_on_a_phone(
         assert "no template" not in shown
         assert await page.evaluate("document.documentElement.scrollWidth") <= 390
         await screenshot(page, "thread-phone-ar")
+
+
+@pytest.mark.parametrize(
+    ("waited", "since"),
+    [
+        ({"hours": 2}, "منذ ساعتين"),
+        ({"minutes": 2}, "منذ دقيقتين"),
+        ({"days": 2}, "منذ يومين"),
+        ({"hours": 5}, "منذ 5 ساعات"),
+        ({"hours": 26}, "منذ 26 ساعة"),
+        ({"minutes": 11}, "منذ 11 دقيقة"),
+    ],
+)
+async def test_how_long_a_question_waits_is_said_as_arabic_says_it_after_since(
+    console: Service, database: Database, clock: Clock, waited: dict[str, int], since: str
+) -> None:
+    [fatima] = await register_families(database, clock, [("فاطمة أحمد", "makkah")])
+    await her_question(database, clock, fatima, [threads.Said("متى يفتح التقديم؟")])
+    clock.advance(**waited)
+    async with visitor(console) as sara:
+        await sara.signs_in("sara")
+        page = await sara.get("/console/inbox")
+        assert f'<span class="hint">{since}</span>' in page
+        assert "ساعتان" not in page and "الوسيط" not in page
+
+
+async def test_the_inbox_says_how_fast_questions_are_answered_in_plain_words(
+    console: Service, database: Database, clock: Clock
+) -> None:
+    [fatima] = await register_families(database, clock, [("فاطمة أحمد", "makkah")])
+    thread = await her_question(database, clock, fatima, [threads.Said("متى يفتح التقديم؟")])
+    clock.advance(hours=2)
+    async with visitor(console) as sara:
+        await sara.signs_in("sara")
+        await sara.get(f"/console/inbox/{thread}")
+        await sara.post(f"/console/inbox/{thread}/answer", {"csrf": sara.form_token(), "text": "الأحد"})
+        page = await sara.get("/console/inbox?closed=yes")
+        assert "نصف الأسئلة أُجيبت في أقل من ساعتين (آخر 30 يوماً)" in page
+        await sara.post("/console/language", {"csrf": sara.form_token(), "language": "en"})
+        english = await sara.get("/console/inbox?closed=yes")
+        assert "half the questions were answered within 2 hours (last 30 days)" in english

@@ -57,8 +57,11 @@ def _day(moment: datetime) -> str:
     return moment.astimezone(RIYADH).strftime("%Y-%m-%d")
 
 
-def _wait(wait: timedelta | None) -> str:
-    return views.duration(wait) if wait is not None else "—"
+def _wait(wait: timedelta | None, after_within: bool = False) -> str:
+    """A wait alone («ساعتان»), or `after_within` a word like "within" («خلال ساعتين»)."""
+    if wait is None:
+        return "—"
+    return views.duration_after(wait) if after_within else views.duration(wait)
 
 
 def registrations(found: Dashboard, language: str) -> Table:
@@ -82,7 +85,7 @@ SUMMARY: list[tuple[LazyText, str]] = [  # a row of the offices side by side: it
     (N_("Accepted"), "accepted"),
     (N_("Rejected"), "rejected"),
     (N_("Questions open"), "questions"),
-    (N_("First answer, median (last 30 days)"), "median"),
+    (N_("First answer, half within (last 30 days)"), "median"),
     (N_("First answer, 9 in 10 within (last 30 days)"), "slow"),
 ]
 
@@ -176,6 +179,14 @@ def canteens(found: Dashboard, language: str) -> Table:
     )
 
 
+SHEET_TITLES: dict[str, LazyText] = {  # each table's sheet in a workbook, named as the page heads it
+    "registrations": N_("Registrations per week"),
+    "trainings": N_("Training events"),
+    "canteens": N_("School canteens"),
+    "messages": N_("Messages by channel"),
+    "offices": N_("The offices side by side"),
+}
+
 BUILDERS = {
     "registrations": registrations,
     "offices": offices,
@@ -252,7 +263,7 @@ async def dashboard_page(request: web.Request) -> web.StreamResponse:
         "charts": _charts(found, language),
         "outcome_kinds": [(OUTCOME_KINDS[status], _outcome(status)) for status in OUTCOMES],
         "median": _wait(found.figures.median_first_answer),
-        "slow": _wait(found.figures.slow_first_answer),
+        "slow": _wait(found.figures.slow_first_answer, after_within=True),
     }
     return aiohttp_jinja2.render_template("dashboard.html", request, context)
 
@@ -269,5 +280,11 @@ async def table_file(request: web.Request) -> web.StreamResponse:
     columns = [Column(str(index), str(heading)) for index, heading in enumerate(table.headings)]
     out = written_to(request.match_info["format"])
     with use_language(who.language):
-        write(out, columns, ({str(index): cell for index, cell in enumerate(row)} for row in table.rows))
+        title = (
+            SHEET_TITLES[name]
+            if name != "offices" or len(found.offices) > 1
+            else N_("Your office in numbers")
+        )
+        rows = ({str(index): cell for index, cell in enumerate(row)} for row in table.rows)
+        write(out, columns, rows, title)
     return download(f"{name}-{_day(now)}", out)

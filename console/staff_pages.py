@@ -1,6 +1,8 @@
-"""The staff (`office.staff`): for administrators, who they are, one added (or her name, role and office
-changed) with her first password, a new password set, one removed, a login locked after wrong passwords
-unlocked; for every staff member, her own account (`/account`), where she changes her password."""
+"""The staff (`office.staff`): for administrators, who they are, one added with her first password (a
+login or chat address already someone's is refused, naming her), one changed by her row's "Change" button
+(the form then says whose details it changes; a removed one is brought back so), a new password set, one
+removed, a login locked after wrong passwords unlocked; for every staff member, her own account
+(`/account`), where she changes her password."""
 
 from __future__ import annotations
 
@@ -23,6 +25,7 @@ DONE = {
     "added": N_("Saved. She signs in with her login and the password you gave."),
     "added_no_password": N_("Saved. Give her a password below, so that she can sign in."),
     "added_chat": N_("Saved. She uses the staff chat from that address."),
+    "changed": N_("Saved: her details are changed."),
     "password": N_("Her new password is set; she was signed out everywhere."),
     "removed": N_("She is no longer a staff member, and was signed out."),
     "unlocked": N_("Her login may be tried again at once."),
@@ -48,22 +51,29 @@ async def staff_page(
     problem: str | None = None,
     typed: Mapping[str, str] | None = None,
     removing: str | None = None,
-    editing: str | None = None,
+    editing: int | None = None,
+    holder: int | None = None,
 ) -> web.StreamResponse:
-    """`typed`: what she wrote in the form to add someone, kept when it is refused; `removing`: whose removal
-    she is asked to confirm; `editing`: whose details (her login or chat address) the form starts from."""
+    """`typed`: what she wrote in the form, kept when it is refused; `removing`: whose removal she is asked
+    to confirm; `editing`: whose details (her id) the form changes, started from her row's details unless
+    `typed` is given; `holder`: a removed colleague whose login or address she typed, to bring back."""
     console, who = console_of(request), signed_in_as(request)
     now = console.clock()
     members = await console.database.run(lambda s: list(staff.listing(s, who.actor)))
-    for member in members:
-        if editing is not None and editing in (member.login, member.address):
+    changing = None
+    if editing is not None:
+        changing = await console.database.run(lambda s: staff.one(s, who.actor, editing))
+        if typed is None:
             typed = {
-                "name": member.full_name or "",
-                "login": member.login or "",
-                "address": member.address or "",
-                "role": member.role,
-                "office": member.office_code or "",
+                "name": changing.full_name or "",
+                "login": changing.login or "",
+                "address": changing.address or "",
+                "role": changing.role,
+                "office": changing.office_code or "",
             }
+    removed = None
+    if holder is not None:
+        removed = await console.database.run(lambda s: staff.one(s, who.actor, holder))
     locked = await console.database.run(lambda s: sign_in.locked_logins(s, now))
     offices = await console.database.run(views.office_choices)
     done = said(request, DONE)
@@ -78,6 +88,8 @@ async def staff_page(
             "done": done,
             "typed": typed or {},
             "removing": removing,
+            "changing": changing,
+            "removed": removed,
             "shortest": passwords.SHORTEST,
             "longest": passwords.LONGEST,
         },
@@ -85,36 +97,58 @@ async def staff_page(
     )
 
 
+def _staff_id(text: str) -> int:
+    """A staff member's id as a form gives it; anything else is a forged form."""
+    if not text.isascii() or not text.isdigit() or len(text) > 18:
+        raise web.HTTPBadRequest(text=_("No such staff member."))
+    return int(text)
+
+
 async def change_staff(request: web.Request) -> web.StreamResponse:
-    """Add a staff member (with her first password) or change her name, role and office; set a password,
-    remove one, unlock a login. `edit` only starts the form from her row's details, to change them."""
+    """Add a staff member (with her first password), or change one's details by her id (`changing`, the
+    form's hidden field once her row's "Change" was pressed); set a password, remove one, unlock a login.
+    `edit` (her id in `member_id`) only starts the form from her details, to change them."""
     console, who = console_of(request), signed_in_as(request)
     form = await request.post()
     change = str(form.get("change", ""))
     member, password = str(form.get("member", "")).strip(), str(form.get("password", ""))
+    changing = _staff_id(str(form["changing"])) if form.get("changing") else None
     now = console.clock()
     typed = {name: str(form.get(name, "")) for name in ("login", "address", "role", "office", "name")}
     if "place" in form:  # the form's one choice of role and office, each valid as it stands ("staff/makkah")
         typed["role"], _slash, typed["office"] = str(form["place"]).partition("/")
 
-    def add(session: Session) -> None:
+    def save(session: Session) -> None:
         role = StaffRole.ADMIN if typed["role"] == "admin" else StaffRole.STAFF
         login, address = typed["login"].strip(), typed["address"].strip()
         office, name = typed["office"] or None, typed["name"].strip()
-        added = staff.add(
-            session, who.actor, address or None, role, office, now, login=login or None, name=name or None
-        )
+        if changing is None:
+            saved = staff.add_new(
+                session, who.actor, address or None, role, office, now, login=login or None, name=name or None
+            )
+        else:
+            saved = staff.change(
+                session,
+                who.actor,
+                changing,
+                address or None,
+                role,
+                office,
+                now,
+                login=login or None,
+                name=name or None,
+            )
         if password:
-            staff.set_password(session, who.actor, added.login or "", password, now)
+            staff.set_password(session, who.actor, saved.login or "", password, now)
 
     changes: dict[str, Callable[[Session], object]] = {
-        "added": add,
+        "added": save,
         "password": lambda s: staff.set_password(s, who.actor, member, password, now).id,
         "removed": lambda s: staff.remove(s, who.actor, member, now),
         "unlocked": lambda s: staff.unlock(s, who.actor, member, now),
     }
     if change == "edit":
-        return await staff_page(request, editing=member)
+        return await staff_page(request, editing=_staff_id(str(form.get("member_id", ""))))
     if change not in changes:
         raise web.HTTPBadRequest(text=_("No such change."))
     if change == "removed" and form.get("confirmed") != "yes":
@@ -122,11 +156,14 @@ async def change_staff(request: web.Request) -> web.StreamResponse:
     try:
         changed = await console.database.run(changes[change])
     except Refused as refused:
-        return await staff_page(request, views.problems(refused), typed)
+        holder = refused.holder_id if isinstance(refused, staff.Held) and refused.holder_removed else None
+        return await staff_page(request, views.problems(refused), typed, editing=changing, holder=holder)
     if change == "password" and changed == who.staff_id:
         # Her own: every session of hers ended, this one too.
         raise redirect_saying(request, request.app.router["sign_in"].url_for(), Notice("own_password"))
-    if change == "added":
+    if change == "added" and changing is not None:
+        change = "changed"
+    elif change == "added":
         change = "added" if password else "added_no_password" if typed["login"] else "added_chat"
     raise redirect_saying(request, request.app.router["staff"].url_for(), Notice(change))
 

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from core.dates import RIYADH, hijri_date, hours_text, long_date, long_time, short_stamp, short_time
 from core.domain import Product
-from core.i18n import N_, LazyText, _, current_language
+from core.i18n import N_, LazyText, _, current_language, npgettext
 from office import audit, offices, words
 from office.errors import Refused
 from storage.audit import Line
@@ -115,6 +115,28 @@ def duration(delta: timedelta) -> str:
     return format_timedelta(delta, granularity="minute", threshold=1.5, locale=current_language())
 
 
+# After a word like "for" or "within" («منذ», «في أقل من»), Arabic says a wait in the genitive («منذ ساعتين»,
+# not CLDR's «ساعتان»): our own words for each unit, the largest that is at least 1.5 of it, as `duration`.
+_UNITS: tuple[tuple[timedelta, Callable[[int], str]], ...] = (
+    (timedelta(days=365), lambda n: npgettext("after for", "%(count)d year", "%(count)d years", n)),
+    (timedelta(days=30), lambda n: npgettext("after for", "%(count)d month", "%(count)d months", n)),
+    (timedelta(days=7), lambda n: npgettext("after for", "%(count)d week", "%(count)d weeks", n)),
+    (timedelta(days=1), lambda n: npgettext("after for", "%(count)d day", "%(count)d days", n)),
+    (timedelta(hours=1), lambda n: npgettext("after for", "%(count)d hour", "%(count)d hours", n)),
+    (timedelta(minutes=1), lambda n: npgettext("after for", "%(count)d minute", "%(count)d minutes", n)),
+)
+
+
+def duration_after(delta: timedelta) -> str:
+    """A wait as said after "for" or "within": "for 2 hours", «منذ ساعتين», «في أقل من 3 أيام»."""
+    if delta < timedelta(minutes=1):
+        return _("a moment")
+    for unit, counted in _UNITS:
+        if delta / unit >= 1.5 or unit == _UNITS[-1][0]:
+            return counted(max(1, round(delta / unit)))
+    raise AssertionError("the last unit is always taken")
+
+
 CHANNEL_NAMES: dict[str, LazyText | str] = {
     "telegram": N_("Telegram"),
     "whatsapp": N_("WhatsApp"),
@@ -172,6 +194,7 @@ FILTERS.update(
         "what": what,
         "target": target,
         "duration": duration,
+        "duration_after": duration_after,
         "topic": _words(words.TOPICS),
         "file_kind": _words(words.FILE_KINDS),
         "channel_name": channel_name,

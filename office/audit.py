@@ -231,8 +231,11 @@ def sentence(
     def name(text: str) -> str:
         return f"\u2068{text}\u2069" if isolated else text  # Unicode's first-strong isolate
 
-    did = said(ACTIONS, line.action)
-    if USUAL_OUTCOMES.get(line.action) != line.outcome:
+    what = line.action
+    if what == "staff.add" and line.outcome in ("changed", "restored"):  # kept so before "staff.change"
+        what = "staff.change"
+    did = said(ACTIONS, what)
+    if USUAL_OUTCOMES.get(what) != line.outcome:
         did = _("%(did)s (%(outcome)s)", did=did, outcome=said(OUTCOMES, line.outcome))
     if line.by_family:
         text = _("%(who)s %(did)s", who=name(named) if named else _("the family"), did=did)
@@ -241,19 +244,33 @@ def sentence(
         if line.target_id is not None and not (line.target == "staff" and named == line.staff_name):
             thing = name(named) if named else f"{said(TARGETS, line.target)} {line.target_id}"
             text = _("%(sentence)s: %(what)s", sentence=text, what=thing)
-    more = details(line.details or {}, office_names, isolated=isolated)
+    more = details(line.details or {}, office_names, isolated=isolated, targets=targets)
     return _("%(sentence)s (%(details)s)", sentence=text, details=more) if more else text
 
 
-def details(given: Mapping[str, Any], office_names: Mapping[str, str], *, isolated: bool = False) -> str:
+def details(
+    given: Mapping[str, Any],
+    office_names: Mapping[str, str],
+    *,
+    isolated: bool = False,
+    targets: Mapping[tuple[str, int], str] | None = None,
+) -> str:
     """What an entry keeps beside it, in words (never its JSON): the reason she gave, where a question
-    went, how many rows or families."""
+    went (`to`: another office, by its code), whom it was given to (`staff`: a colleague, by her id, named
+    as `targets` names staff now), how many rows or families."""
     said_here: list[str] = []
+
+    def apart(text: str) -> str:
+        return f"\u2068{text}\u2069" if isolated else text
+
     if given.get("reason"):
-        reason = f"«{given['reason']}»"
-        said_here.append(f"\u2068{reason}\u2069" if isolated else reason)
-    if given.get("to"):
+        said_here.append(apart(f"«{given['reason']}»"))
+    if given.get("to"):  # an office's code; before issue 27, a question given to a colleague kept her login
         said_here.append(_("to %(office)s", office=office_names.get(given["to"], given["to"])))
+    colleague = given.get("staff")
+    if isinstance(colleague, int) and not isinstance(colleague, bool):
+        name = (targets or {}).get(("staff", colleague))
+        said_here.append(_("to %(name)s", name=apart(name)) if name else _("to a colleague"))
     counted: tuple[tuple[str, Callable[[int], str]], ...] = (
         ("rows", lambda n: ngettext("%(count)d row", "%(count)d rows", n)),
         ("added", lambda n: ngettext("%(count)d added", "%(count)d added", n)),

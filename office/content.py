@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from core.i18n import N_, LazyText
 from office.audit import action, record
 from office.errors import RejectedFile
 from office.rights import Actor, Rights, rights
@@ -160,6 +161,7 @@ def export_tips(session: Session, out: Out) -> int:
             }
             for t in rows
         ],
+        N_("Tips"),
     )
 
 
@@ -209,6 +211,7 @@ def export_services(session: Session, out: Out) -> int:
             {**{c: getattr(s, c) for c in columns if c != "retired"}, "retired": _yes(s.retired_at)}
             for s in rows
         ],
+        N_("Useful services"),
     )
 
 
@@ -216,9 +219,9 @@ def _yes(moment: datetime | None) -> str:
     return "yes" if moment else ""
 
 
-def _write(out: Out, columns: list[str], rows: list[dict[str, Any]]) -> int:
-    """Under the column names the import reads, as CSV or .xlsx (`office.sheets`)."""
-    return write(out, [Column(name, name) for name in columns], rows)
+def _write(out: Out, columns: list[str], rows: list[dict[str, Any]], title: LazyText) -> int:
+    """Under the column names the import reads, as CSV or .xlsx (`office.sheets`), its sheet named `title`."""
+    return write(out, [Column(name, name) for name in columns], rows, title)
 
 
 def kept(session: Session, actor: Actor) -> tuple[int, int]:

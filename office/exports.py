@@ -20,7 +20,7 @@ from babel.lists import format_list
 from sqlalchemy.orm import Session
 
 from core.dates import RIYADH, hijri_date, short_stamp
-from core.i18n import N_, use_language
+from core.i18n import N_, LazyText, use_language
 from office import audit as audit_log
 from office import canteens as canteen_actions
 from office import events as event_actions
@@ -140,7 +140,7 @@ def families(
                 row["verification"] = said(VERIFICATION, family.verification)
                 return row
 
-            count = write(out, FAMILY_COLUMNS, (spreadsheet(family) for family in found))
+            count = write(out, FAMILY_COLUMNS, (spreadsheet(family) for family in found), N_("Families"))
     _exported(session, by, "families", "families", None, by.scope, count, now)
     return count
 
@@ -188,6 +188,7 @@ def _people(
     columns: Sequence[Column],
     lines: Iterable[L],
     rest: Callable[[L], dict[str, Any]],
+    title: LazyText,
 ) -> int:
     """Each family's `PERSON_COLUMNS`, full ID and mobile (staff call them), then the `rest` of her row."""
     with use_language(language):
@@ -205,6 +206,7 @@ def _people(
                 }
                 for line in lines
             ),
+            title,
         )
 
 
@@ -229,7 +231,7 @@ def guests(session: Session, actor: Actor, number: int, out: Out, language: str,
     """The guests of an event she manages (her office's part), with full IDs and mobiles."""
     by = rights(session, actor)
     lines = event_actions.guests(session, actor, number)  # a refusal in the reader's language, not the file's
-    count = _people(session, out, language, GUEST_COLUMNS, lines, _guest)
+    count = _people(session, out, language, GUEST_COLUMNS, lines, _guest, N_("Guests"))
     _exported(session, by, "guests", "event", number, by.scope, count, now)
     return count
 
@@ -261,7 +263,7 @@ def applicants(session: Session, actor: Actor, number: int, out: Out, language: 
     by = rights(session, actor)
     found = canteen_actions.opportunity(session, actor, number)  # refused in the reader's language
     found_applicants = canteen_actions.applicants(session, actor, number)
-    count = _people(session, out, language, APPLICANT_COLUMNS, found_applicants, _applicant)
+    count = _people(session, out, language, APPLICANT_COLUMNS, found_applicants, _applicant, N_("Applicants"))
     _exported(session, by, "applicants", "opportunity", number, found.office_code, count, now)
     return count
 
@@ -307,7 +309,7 @@ def audit(
                         "entry": reading.sentence(line),
                     }
 
-        return write(out, AUDIT_COLUMNS, rows())
+        return write(out, AUDIT_COLUMNS, rows(), N_("Audit log"))
 
 
 def _batches(lines: Iterator[Line], size: int) -> Iterator[list[Line]]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -46,11 +47,20 @@ def written_to(form: str) -> io.StringIO | io.BytesIO:
     return io.BytesIO() if form == "xlsx" else io.StringIO()
 
 
-def write(out: Out, columns: Sequence[Column], rows: Iterable[Mapping[str, Any]]) -> int:
-    """The rows under their headers (translated), as CSV or .xlsx as `out` is text or binary; how many."""
+def write(
+    out: Out, columns: Sequence[Column], rows: Iterable[Mapping[str, Any]], title: str | LazyText = ""
+) -> int:
+    """The rows under their headers (translated), as CSV or .xlsx as `out` is text or binary; how many.
+    `title`: what the rows are ("Families"), the workbook's sheet named so in the file's language."""
     if isinstance(out, io.TextIOBase):
         return _write_csv(cast(TextIO, out), columns, rows)
-    return _write_xlsx(cast(BinaryIO, out), columns, rows)
+    return _write_xlsx(cast(BinaryIO, out), columns, rows, sheet_title(title))
+
+
+def sheet_title(title: str | LazyText) -> str:
+    """A sheet's name as Excel takes it: at most 31 characters, none of []:*?/\\ ; "Sheet" without one."""
+    named = re.sub(r"[\[\]:*?/\\]", " ", str(title)).strip().strip("'")[:31].strip()
+    return named or "Sheet"
 
 
 def when(moment: datetime | None) -> str:
@@ -90,14 +100,16 @@ def _write_csv(out: TextIO, columns: Sequence[Column], rows: Iterable[Mapping[st
     return count
 
 
-def _write_xlsx(out: BinaryIO, columns: Sequence[Column], rows: Iterable[Mapping[str, Any]]) -> int:
+def _write_xlsx(
+    out: BinaryIO, columns: Sequence[Column], rows: Iterable[Mapping[str, Any]], title: str = "Sheet"
+) -> int:
     from openpyxl import Workbook  # only for workbooks
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
     book = Workbook(write_only=True)  # rows go to the file as they come: a year of the log is never held
-    sheet = book.create_sheet()
+    sheet = book.create_sheet(title)
     sheet.sheet_view.rightToLeft = current_language() == "ar"
     for index, column in enumerate(columns, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = max(12, len(str(column.header)) + 4)

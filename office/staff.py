@@ -21,7 +21,7 @@ from core.validators import Invalid
 from office import offices, passwords
 from office.audit import action, record
 from office.errors import NotFound, Problem, Refused
-from office.rights import Actor, mobile_address, rights, staff_address
+from office.rights import Actor, Rights, mobile_address, rights, staff_address
 from storage import console_sessions, staff
 from storage.models import StaffMember
 
@@ -34,22 +34,15 @@ def login_name(text: str) -> str:
     return text.strip().lower()
 
 
-@action
-def add(
+def _checked(
     session: Session,
-    actor: Actor,
     address: str | None,
     role: StaffRole,
     office: str | None,
-    now: datetime,
-    login: str | None = None,
-    name: str | None = None,
-) -> StaffMember:
-    """A new staff member, or a new role and office for one (who was removed comes back). She is known by her
-    chat address (the staff chat), her login (the web console) or both: at least one is given. `name`: her
-    full name as people read it; not given, an existing one is kept."""
-    by = rights(session, actor)
-    by.require_admin()
+    login: str | None,
+    name: str | None,
+) -> tuple[str | None, str | None, str | None, list[Problem]]:
+    """Her chat address and login as kept, her full name, and what is wrong with what was given."""
     normalised = staff_address(address) if address is not None else None
     named = login_name(login) if login is not None else None
     wrong = []
@@ -82,6 +75,102 @@ def add(
         wrong.append(Problem("office", _("an administrator acts for every office: give no office")))
     if office and office not in offices.codes(session):
         wrong.append(offices.unknown(session, office))
+    return normalised or None, named or None, full_name or None, wrong
+
+
+def _held(holder: StaffMember, field: str, typed: str) -> Problem:
+    """Her login (or chat address) is another staff member's: who has it, and what to do instead. Each set
+    apart in its own direction (a Latin login inside an Arabic sentence)."""
+    value, name = f"\u2068{typed}\u2069", f"\u2068{holder.name}\u2069"
+    if holder.removed_at is not None:
+        if field == "login":
+            text = _(
+                "The login %(login)s was %(name)s's, who was removed: choose another, or bring her back "
+                "with “Bring her back”.",
+                login=value,
+                name=name,
+            )
+        else:
+            text = _(
+                "The chat address %(address)s was %(name)s's, who was removed: choose another, or bring her "
+                "back with “Bring her back”.",
+                address=value,
+                name=name,
+            )
+    elif field == "login":
+        text = _(
+            "The login %(login)s is %(name)s's: choose another, or change her details with the “Change” "
+            "button in her row.",
+            login=value,
+            name=name,
+        )
+    else:
+        text = _(
+            "The chat address %(address)s is %(name)s's: choose another, or change her details with the "
+            "“Change” button in her row.",
+            address=value,
+            name=name,
+        )
+    return Problem(field, text)
+
+
+class Held(Refused):
+    """Refused: a login or chat address is another staff member's (`holder`), perhaps a removed one."""
+
+    def __init__(self, problems: list[Problem], holder: StaffMember) -> None:
+        super().__init__(problems)
+        self.holder_id, self.holder_removed = holder.id, holder.removed_at is not None
+
+
+def _not_held(
+    session: Session, wrong: list[Problem], address: str | None, login: str | None, member_id: int | None
+) -> None:
+    """Refused if her login or chat address is another staff member's (removed or not) than `member_id`."""
+    for field, value, holder in (
+        ("login", login, staff.by_login(session, login) if login else None),
+        ("address", address, staff.by_address(session, address) if address else None),
+    ):
+        if holder is not None and holder.id != member_id and value is not None:
+            raise Held([*wrong, _held(holder, field, value)], holder)
+    if wrong:
+        raise Refused(wrong)
+
+
+def _recorded(
+    session: Session, by: Rights, member: StaffMember, what: str, outcome: str, now: datetime
+) -> None:
+    record(
+        session,
+        by,
+        what,
+        office=member.office_code,
+        target="staff",
+        target_id=member.id,
+        outcome=outcome,
+        now=now,
+        details={"role": member.role},
+    )
+
+
+@action
+def add(
+    session: Session,
+    actor: Actor,
+    address: str | None,
+    role: StaffRole,
+    office: str | None,
+    now: datetime,
+    login: str | None = None,
+    name: str | None = None,
+) -> StaffMember:
+    """The operator's `usar staff add`: a new staff member, or a new role and office for one (who was removed
+    comes back). She is known by her chat address (the staff chat), her login (the web console) or both: at
+    least one is given. `name`: her full name as people read it; not given, an existing one is kept. The
+    console never changes a colleague by her login: it adds (`add_new`) or changes one by her id (`change`).
+    """
+    by = rights(session, actor)
+    by.require_admin()
+    normalised, named, full_name, wrong = _checked(session, address, role, office, login, name)
     by_address = staff.by_address(session, normalised) if normalised else None
     by_login = staff.by_login(session, named) if named else None
     if by_address is not None and by_login is not None and by_address.id != by_login.id:
@@ -89,20 +178,77 @@ def add(
     if wrong:
         raise Refused(wrong)
     existing = by_address or by_login
-    member = staff.add_or_update(
-        session, normalised or None, role, office or None, now, login=named, name=full_name or None
+    member = staff.add_or_update(session, normalised, role, office or None, now, login=named, name=full_name)
+    if existing is None:
+        _recorded(session, by, member, "staff.add", "added", now)
+    elif existing.removed_at is not None:
+        _recorded(session, by, member, "staff.change", "restored", now)
+    else:
+        _recorded(session, by, member, "staff.change", "changed", now)
+    return member
+
+
+@action
+def add_new(
+    session: Session,
+    actor: Actor,
+    address: str | None,
+    role: StaffRole,
+    office: str | None,
+    now: datetime,
+    login: str | None = None,
+    name: str | None = None,
+) -> StaffMember:
+    """A new staff member (the console's staff page). A login or chat address that is already someone's,
+    even a removed colleague's, is refused naming her (`Held`): she is changed, or brought back, only with
+    `change`, never by typing her login again (decision 0110)."""
+    by = rights(session, actor)
+    by.require_admin()
+    normalised, named, full_name, wrong = _checked(session, address, role, office, login, name)
+    _not_held(session, wrong, normalised, named, None)
+    member = staff.add_new(session, normalised, role, office, now, login=named, name=full_name)
+    _recorded(session, by, member, "staff.add", "added", now)
+    return member
+
+
+@action
+def change(
+    session: Session,
+    actor: Actor,
+    member_id: int,
+    address: str | None,
+    role: StaffRole,
+    office: str | None,
+    now: datetime,
+    login: str | None = None,
+    name: str | None = None,
+) -> StaffMember:
+    """One staff member's details, by her id (the "Change" button in her row): her name, login, chat address,
+    role and office; one not given is left as it was. A removed one is brought back by it ("restored"),
+    without a password. Another's login or chat address is refused naming her."""
+    by = rights(session, actor)
+    by.require_admin()
+    member = staff.by_id(session, member_id)
+    if member is None:
+        raise NotFound(_("No such staff member."))
+    normalised, named, full_name, wrong = _checked(
+        session, address, role, office, login or member.login, name
     )
-    record(
-        session,
-        by,
-        "staff.add",
-        office=member.office_code,
-        target="staff",
-        target_id=member.id,
-        outcome="added" if existing is None or existing.removed_at is not None else "changed",
-        now=now,
-        details={"role": member.role},
-    )
+    if member.id == by.staff_id and role is not StaffRole.ADMIN:
+        wrong.append(Problem("place", _("You cannot take away your own administrator's role: another can.")))
+    _not_held(session, wrong, normalised, named, member.id)
+    was_removed = member.removed_at is not None
+    staff.update(session, member, normalised, role, office, login=named, name=full_name)
+    _recorded(session, by, member, "staff.change", "restored" if was_removed else "changed", now)
+    return member
+
+
+def one(session: Session, actor: Actor, member_id: int) -> StaffMember:
+    """A staff member by her id, removed or not, for an admin to change her details or bring her back."""
+    rights(session, actor).require_admin()
+    member = staff.by_id(session, member_id)
+    if member is None:
+        raise NotFound(_("No such staff member."))
     return member
 
 

@@ -395,7 +395,7 @@ def assign(session: Session, actor: Actor, thread_id: int, now: datetime, to: in
     thread.assigned_staff_id = to
     record(
         session, by, "inbox.assign", office=thread.office_code, target="thread", target_id=thread.id,
-        outcome="assigned", now=now, details=None if to == by.staff_id else {"to": named[to]},
+        outcome="assigned", now=now, details=None if to == by.staff_id else {"staff": to},
     )  # fmt: skip
     return named[to]
 

@@ -105,12 +105,16 @@ _NAMED_BY: dict[str, tuple[Any, Any]] = {
 
 
 def target_names(session: Session, lines: Sequence[Line], language: str) -> dict[tuple[str, int], str]:
-    """What the entries touched, by name (a family's, a staff member's, an event's title, a school's), for
-    an admin reading the log; a target gone since (her data deleted) is not named."""
+    """What the entries touched, by name (a family's, a staff member's, an event's title, a school's), and
+    the colleagues they name (`details["staff"]`), for an admin reading the log; a target gone since (her
+    data deleted) is not named."""
     wanted: dict[str, set[int]] = {}
     for line in lines:
         if line.target_id is not None:
             wanted.setdefault(line.target, set()).add(line.target_id)
+        given = (line.details or {}).get("staff")  # a colleague a question was given to, by her id
+        if isinstance(given, int) and not isinstance(given, bool):
+            wanted.setdefault("staff", set()).add(given)
     names: dict[tuple[str, int], str] = {}
     for kind, ids in wanted.items():
         if kind == "staff":

@@ -26,14 +26,41 @@ def add_or_update(
     """Add her, or change her role and office (and bring her back if she was removed). She is found by her
     address or her login; one given (and her full name) is hers from now on, one not given is left as it
     was."""
-    if role is StaffRole.STAFF and office_code is None:
-        raise ValueError("a staff member belongs to an office")
     member = by_address(session, address) if address is not None else None
     if member is None and login is not None:
         member = by_login(session, login)
     if member is None:
-        member = StaffMember(created_at=now)
-        session.add(member)
+        return add_new(session, address, role, office_code, now, login=login, name=name)
+    return update(session, member, address, role, office_code, login=login, name=name)
+
+
+def add_new(
+    session: Session,
+    address: str | None,
+    role: StaffRole,
+    office_code: str | None,
+    now: datetime,
+    login: str | None = None,
+    name: str | None = None,
+) -> StaffMember:
+    """A new row: whoever calls has made sure that her login and address are nobody's."""
+    member = StaffMember(created_at=now)
+    session.add(member)
+    return update(session, member, address, role, office_code, login=login, name=name)
+
+
+def update(
+    session: Session,
+    member: StaffMember,
+    address: str | None,
+    role: StaffRole,
+    office_code: str | None,
+    login: str | None = None,
+    name: str | None = None,
+) -> StaffMember:
+    """Her role and office; her address, login and full name when given; brought back if she was removed."""
+    if role is StaffRole.STAFF and office_code is None:
+        raise ValueError("a staff member belongs to an office")
     if address is not None:
         member.address = address
     if login is not None:

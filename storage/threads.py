@@ -376,13 +376,14 @@ def measured(
 
 
 def colleagues(session: Session, office_code: str) -> list[tuple[int, str]]:
-    """The staff of an office, still staff, as a thread names them (their login, else their chat address)."""
+    """The staff of an office, still staff, as a thread names them (`StaffMember.name`: her full name, else
+    her login, else her chat address), by name."""
     rows = session.execute(
-        select(StaffMember.id, StaffMember.login, StaffMember.address)
+        select(StaffMember.id, StaffMember.name)
         .where(StaffMember.office_code == office_code, StaffMember.removed_at.is_(None))
-        .order_by(StaffMember.login, StaffMember.id)
+        .order_by(StaffMember.name, StaffMember.id)
     ).all()
-    return [(row.id, row.login or row.address or "") for row in rows]
+    return [(row.id, row.name or "") for row in rows]
 
 
 def staff_names(session: Session, staff_ids: set[int]) -> dict[int, str]:

@@ -119,3 +119,25 @@ async def test_the_fourth_wrong_password_warns_her_before_the_login_is_locked(
         await screenshot(page, f"sign-in-warning-{language}")
         await page.set_viewport_size(PHONE)  # type: ignore[arg-type]
         assert await fits(page)
+
+
+async def test_noura_types_saras_login_to_add_someone_and_is_told_whose_it_is(console: Service) -> None:
+    async with browser_page(console) as page:
+        await signed_in(page, "noura")
+        await page.goto("/console/staff")
+        form = page.locator("form:has(input[name=name])")
+        await form.locator("input[name=name]").fill("سارة الشمري")
+        await form.locator("input[name=login]").fill("sara")
+        await form.locator("button.primary").click()
+        alert = await page.locator("[role=alert]").inner_text()
+        assert alert.startswith("اسم الدخول") and SARA in alert and "زر «تعديل» في صفها" in alert
+        assert await form.locator("input[name=name]").input_value() == "سارة الشمري"  # what she typed
+        await screenshot(page, "staff-login-taken-ar")
+        await page.set_viewport_size(PHONE)  # type: ignore[arg-type]
+        assert await fits(page)
+        await screenshot(page, "staff-login-taken-phone-ar")
+        await page.set_viewport_size({"width": 1280, "height": 800})
+        await page.click(f"button[aria-label='تعديل بيانات {SARA}']")
+        changing = (await page.locator("p.changing").inner_text()).replace("\u2068", "").replace("\u2069", "")
+        assert f"تعدّلين بيانات {SARA}." in changing
+        await screenshot(page, "staff-changing-ar")

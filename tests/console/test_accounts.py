@@ -224,10 +224,18 @@ async def test_a_full_name_names_her_everywhere_and_a_login_stands_in_without_on
         assert "<td><bdi>sara</bdi></td>" in page  # no name yet: her login
         row = page.split("<td><bdi>sara</bdi></td>", 1)[1].split("</tr>", 1)[0]
         assert 'name="member" value="sara"' in row and 'value="edit"' in row
-        await noura.post("/console/staff", {"csrf": noura.form_token(), "change": "edit", "member": "sara"})
+        sara_id = row.split('name="member_id" value="', 1)[1].split('"', 1)[0]
+        edit = {"csrf": noura.form_token(), "change": "edit", "member_id": sara_id}
+        await noura.post("/console/staff", edit)
         assert noura.status == 200 and 'name="login" dir="ltr" autocomplete="off" value="sara"' in noura.text
         assert '<option value="staff/makkah" selected>' in noura.text  # her row's role and office, chosen
-        form = {"csrf": noura.form_token(), "change": "added", "login": "sara", "place": "staff/makkah"}
+        form = {
+            "csrf": noura.form_token(),
+            "change": "added",
+            "changing": sara_id,
+            "login": "sara",
+            "place": "staff/makkah",
+        }
         await noura.post("/console/staff", {**form, "name": "  سارة   محمد العتيبي "})
         assert noura.status == 303
         await noura.post("/console/staff", {**form, "name": "١٢٣٤"})
@@ -263,7 +271,7 @@ async def test_a_full_name_names_her_everywhere_and_a_login_stands_in_without_on
         body = log.split("<tbody>", 1)[1]
         for done in ("أجابت عن سؤال أسرة", "استلمت سؤالاً", "تركت ملاحظة على سؤال"):  # each a sentence
             assert f'<td class="what">\u2068سارة محمد العتيبي\u2069 {done}' in body
-        assert '<td class="what">\u2068noura\u2069 أضافت موظفة' in body  # no name given: her login
+        assert '<td class="what">\u2068noura\u2069 عدّلت بيانات موظفة' in body  # her login: no name
 
 
 async def test_a_new_staff_member_added_as_the_form_starts_is_valid_and_an_admin_has_every_office(

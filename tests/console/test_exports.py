@@ -58,6 +58,12 @@ def sheet(data: bytes) -> list[list[object]]:
     return [list(row) for row in book.active.iter_rows(values_only=True)]
 
 
+def sheet_name(data: bytes) -> str:
+    """What the workbook's one sheet is called, as Excel shows it on its tab."""
+    [name] = load_workbook(io.BytesIO(data)).sheetnames
+    return str(name)
+
+
 def hidden_fields(page: str, action: str) -> list[tuple[str, str]]:
     """The hidden fields of the form that posts to `action`."""
     form = page.split(f'action="{action}"', 1)[1].split("</form>", 1)[0]
@@ -80,6 +86,7 @@ async def test_the_families_download_is_the_list_on_screen(console: Service, dat
         assert sara.headers["Content-Disposition"].endswith('.xlsx"')
         header, *rows = sheet(sara.body)
         assert [row[header.index("الاسم")] for row in rows] == ["مريم خالد الحربي"]  # Fatimah is verified
+        assert sheet_name(sara.body) == "الأسر"
         page = await sara.get("/console/families?q=العتيبي")
         fields = hidden_fields(page, "/console/families/export")
         assert ("q", "العتيبي") in fields
@@ -102,18 +109,23 @@ async def test_every_download_comes_as_a_workbook_too(console: Service, database
         await noura.signs_in("noura")
         await noura.get("/console/dashboard/offices.xlsx")
         assert noura.status == 200 and noura.headers["Content-Type"] == XLSX
-        assert sheet(noura.body)[0][0] == "البيان"
+        assert sheet(noura.body)[0][0] == "البيان" and sheet_name(noura.body) == "المكاتب جنبًا إلى جنب"
         await noura.get("/console/content")
         await noura.post("/console/content/tips", {"csrf": noura.form_token(), "format": "xlsx"})
         assert noura.headers["Content-Type"] == XLSX and sheet(noura.body)[0][0] == "id"
+        assert sheet_name(noura.body) == "النصائح"  # named by what it holds, not "Sheet"
         await noura.get("/console/audit")
         await noura.post(
             "/console/audit/export", [*hidden_fields(noura.text, "/console/audit/export"), ("format", "xlsx")]
         )
         assert noura.headers["Content-Type"] == XLSX
         assert sheet(noura.body)[0] == ["الوقت (بتوقيت الرياض)", "مَن", "المكتب", "ما جرى"]
+        assert sheet_name(noura.body) == "سجل العمليات"
         page = await noura.get("/console/")
         assert "/console/dashboard/offices.xlsx" in page and "/console/dashboard/offices.csv" in page
+        await noura.post("/console/language", {"csrf": noura.form_token(), "language": "en"})
+        await noura.get("/console/dashboard/messages.xlsx")
+        assert sheet_name(noura.body) == "Messages by channel"  # in the language of the download
 
 
 async def test_the_audit_log_speaks_in_sentences_and_keeps_the_sign_ins_apart(

@@ -121,8 +121,12 @@ async def test_in_english_a_refusal_and_the_history_read_in_english(
     async with visitor(console) as sara:
         await sara.signs_in("sara")
         assert "<td>مشغّلة النظام</td>" in await sara.get("/console/families/1")  # who verified her
+        listed = await sara.get("/console/families")  # the channel named as the inbox names it
+        assert '<option value="telegram" >تيليجرام</option>' in listed and ">واتساب</option>" in listed
         await sara.post("/console/language", {"csrf": sara.form_token(), "language": "en"})
         assert "<td>the operator</td>" in await sara.get("/console/families/1")
+        listed = await sara.get("/console/families")
+        assert '<option value="telegram" >Telegram</option>' in listed and ">WhatsApp</option>" in listed
         await sara.post(
             "/console/families/1/verification", {"csrf": sara.form_token(), "change": "unverified"}
         )

@@ -132,7 +132,7 @@ async def test_her_national_id_stays_the_admins_to_correct(console: Service, dat
     async with visitor(console) as sara:
         await sara.signs_in("sara")
         page = await sara.get("/console/families/1")
-        assert 'name="national_id"' not in page and "يصحّح رقم هويتها أحد المشرفين." in page
+        assert 'name="national_id"' not in page and "تصحّح رقم هويتها إحدى المسؤولات." in page
         await sara.post("/console/families/1/national-id", {"csrf": sara.form_token(), "national_id": new_id})
         assert sara.status == 403
     assert (await her(database, 1)).national_id == national_id(1)

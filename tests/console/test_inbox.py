@@ -16,6 +16,7 @@ from bot.service import Service
 from console.threads_pages import REFRESH_EVERY
 from core.channel import Media
 from core.domain import StaffRole
+from office import staff as office_staff
 from office import threads
 from office.rights import OPERATOR
 from storage import threads as threads_storage
@@ -27,6 +28,7 @@ from tests.support.fake_telegram import TOKEN, FakeTelegram
 from tests.support.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio
 from tests.support.people import Clock
 
+AMAL = "أمل ناصر الحارثي"
 VOICE_BYTES = b"OggS" + b"\x00" * 2000
 
 
@@ -128,12 +130,13 @@ async def test_a_question_passed_to_jeddah_leaves_makkahs_inbox_for_jeddahs(
         assert sara.status == 400 and "اختاري المكتب الذي يخدمها" in sara.alert()
         await sara.post(f"/console/inbox/{thread}/pass", {"csrf": sara.form_token(), "office": "jeddah"})
         assert sara.location == "/console/inbox"
-        assert "حُوّل السؤال إلى \u2068جدة\u2069، وهو الآن في أسئلتهم." in await sara.get(sara.location)
+        assert "حُوّل السؤال إلى \u2068جدة\u2069، وهو الآن في أسئلتهن." in await sara.get(sara.location)
         assert "أسكن في جدة الآن" not in await sara.get("/console/inbox")  # not among Makkah's own
         assert "أسكن في جدة الآن" in await sara.get("/console/inbox?whose=passed")
         page = await sara.get(f"/console/inbox/{thread}")  # still hers to read, and hers alone to read
         assert sara.status == 200 and "أسكن في جدة الآن" in page
         assert "حوّل مكتبك هذا السؤال إلى \u2068جدة\u2069" in page and "حوّلته \u2068sara\u2069" in page
+        assert "وهنّ وحدهن يُجبن عنه الآن" in page  # Jeddah's staff: women
         assert 'id="answer"' not in page and "/assign" not in page and "/close" not in page  # read-only
         await sara.post(f"/console/inbox/{thread}/answer", {"csrf": sara.form_token(), "text": "مرحبا"})
         assert sara.status == 403  # a forged answer
@@ -243,21 +246,32 @@ async def test_sara_gives_a_question_to_amal_and_each_sees_hers_under_mine(
     )
     first = await her_question(database, clock, fatima, [threads.Said("سؤال فاطمة")])
     await her_question(database, clock, noura, [threads.Said("سؤال نورة")], address="5550002")
+    await database.run(  # her full name, as an admin gives it: what names her everywhere in the inbox
+        lambda s: office_staff.add(
+            s, OPERATOR, None, StaffRole.STAFF, "makkah", clock.now, login="amal", name=AMAL
+        )
+    )
     staff_ids = await database.run(lambda s: dict(threads_storage.colleagues(s, "makkah")))
-    amal = next(staff_id for staff_id, name in staff_ids.items() if name == "amal")
+    amal = next(staff_id for staff_id, name in staff_ids.items() if name == AMAL)
     [(huda, _)] = await database.run(lambda s: threads_storage.colleagues(s, "jeddah"))
     async with visitor(console) as sara:
         await sara.signs_in("sara")
         page = await sara.get(f"/console/inbox/{first}")
-        assert '<option value="' + str(amal) + '">amal</option>' in page and ">huda<" not in page
+        assert (
+            f'<option value="{amal}">{AMAL}</option>' in page
+            and ">amal<" not in page
+            and ">huda<" not in page
+        )
         token = sara.form_token()
         await sara.post(f"/console/inbox/{first}/assign", {"csrf": token, "staff": str(huda)})  # forged
         assert sara.status == 400 and "اختاري زميلة من المكتب" in sara.alert()
         await sara.post(f"/console/inbox/{first}/assign", {"csrf": token, "staff": ""})
         assert sara.status == 400 and "اختاري زميلة تسندين إليها السؤال" in sara.alert()
         await sara.post(f"/console/inbox/{first}/assign", {"csrf": token, "staff": str(amal)})
-        assert "صار السؤال لدى \u2068amal\u2069" in await sara.get(sara.location)
+        assert f"صار السؤال لدى \u2068{AMAL}\u2069" in await sara.get(sara.location)
         assert "سؤال فاطمة" not in await sara.get("/console/inbox?whose=mine")
+        every = await sara.get("/console/inbox?whose=all")
+        assert AMAL in every and ">amal<" not in every  # the list's "taken by": her name
         unassigned = await sara.get("/console/inbox?whose=unassigned")
         assert "سؤال نورة" in unassigned and "سؤال فاطمة" not in unassigned
         every = await sara.get("/console/inbox?whose=all")
@@ -276,7 +290,8 @@ async def test_sara_gives_a_question_to_amal_and_each_sees_hers_under_mine(
     async with visitor(console) as admin:
         await admin.signs_in("noura")
         log = await admin.get("/console/audit")
-        assert "\u2068sara\u2069 استلمت سؤالاً أو أسندته: سؤال 1 (إلى amal)" in log
+        assert f"\u2068sara\u2069 استلمت سؤالاً أو أسندته: سؤال 1 (إلى \u2068{AMAL}\u2069)" in log
+        assert "amal" not in log.split("<tbody>", 1)[1]
 
 
 async def test_sara_searches_her_offices_messages_and_nothing_of_jeddahs(
@@ -518,3 +533,44 @@ async def test_the_inbox_and_a_question_on_a_phone(
         assert "no template" not in shown
         assert await page.evaluate("document.documentElement.scrollWidth") <= 390
         await screenshot(page, "thread-phone-ar")
+
+
+@pytest.mark.parametrize(
+    ("waited", "since"),
+    [
+        ({"hours": 2}, "منذ ساعتين"),
+        ({"minutes": 2}, "منذ دقيقتين"),
+        ({"days": 2}, "منذ يومين"),
+        ({"hours": 5}, "منذ 5 ساعات"),
+        ({"hours": 26}, "منذ 26 ساعة"),
+        ({"minutes": 11}, "منذ 11 دقيقة"),
+    ],
+)
+async def test_how_long_a_question_waits_is_said_as_arabic_says_it_after_since(
+    console: Service, database: Database, clock: Clock, waited: dict[str, int], since: str
+) -> None:
+    [fatima] = await register_families(database, clock, [("فاطمة أحمد", "makkah")])
+    await her_question(database, clock, fatima, [threads.Said("متى يفتح التقديم؟")])
+    clock.advance(**waited)
+    async with visitor(console) as sara:
+        await sara.signs_in("sara")
+        page = await sara.get("/console/inbox")
+        assert f'<span class="hint">{since}</span>' in page
+        assert "ساعتان" not in page and "الوسيط" not in page
+
+
+async def test_the_inbox_says_how_fast_questions_are_answered_in_plain_words(
+    console: Service, database: Database, clock: Clock
+) -> None:
+    [fatima] = await register_families(database, clock, [("فاطمة أحمد", "makkah")])
+    thread = await her_question(database, clock, fatima, [threads.Said("متى يفتح التقديم؟")])
+    clock.advance(hours=2)
+    async with visitor(console) as sara:
+        await sara.signs_in("sara")
+        await sara.get(f"/console/inbox/{thread}")
+        await sara.post(f"/console/inbox/{thread}/answer", {"csrf": sara.form_token(), "text": "الأحد"})
+        page = await sara.get("/console/inbox?closed=yes")
+        assert "نصف الأسئلة أُجيبت في أقل من ساعتين (آخر 30 يوماً)" in page
+        await sara.post("/console/language", {"csrf": sara.form_token(), "language": "en"})
+        english = await sara.get("/console/inbox?closed=yes")
+        assert "half the questions were answered within 2 hours (last 30 days)" in english

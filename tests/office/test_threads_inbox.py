@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.domain import StaffRole
-from office import threads
+from office import audit, threads
 from office.errors import NotAllowed, NotFound, Refused
 from office.rights import OPERATOR, Actor
 from storage import staff
@@ -65,7 +65,14 @@ async def test_a_question_goes_to_a_colleague_of_its_office_and_the_filters_agre
         assert audited(session, "inbox.assign") == []
         assert threads.assign(session, Actor(SARA), first, clock.now, to=offices[AMAL]) == AMAL
         [given] = audited(session, "inbox.assign")
-        assert (given.target_id, given.details) == (first, {"to": AMAL})
+        assert (given.target_id, given.details) == (
+            first,
+            {"staff": offices[AMAL]},
+        )  # her id: named when read
+        reading = audit.Reading(session, "ar")
+        [line] = [line for line in audit.history(session, OPERATOR) if line.action == "inbox.assign"]
+        reading.learn([line])
+        assert reading.sentence(line).endswith(f"(إلى {AMAL})")  # her name now: here, her chat address
         threads.assign(session, Actor(SARA), second, clock.now)  # she takes the other herself
 
         def listed(actor: str, whose: str) -> list[int]:

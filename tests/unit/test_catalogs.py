@@ -107,3 +107,25 @@ def test_the_audit_logs_usual_outcomes_are_of_actions_and_outcomes_it_names() ->
 
     assert set(USUAL_OUTCOMES) <= set(ACTIONS)
     assert set(USUAL_OUTCOMES.values()) <= set(OUTCOMES)
+
+
+def test_arabic_names_the_administrator_with_one_feminine_word() -> None:
+    """«مسؤولة», «المسؤولات», «إحدى المسؤولات» wherever staff read of an administrator: never «مشرفة»,
+    «أحد المشرفين» or «مسؤول مكتبك» beside them (issue 27)."""
+    other_words = [
+        form
+        for message in catalog("ar")
+        if message.id
+        for form in _strings(message)
+        if re.search(r"مشرف|مسؤول(?![ةا])", form)
+    ]
+    assert other_words == []
+
+
+def test_a_wait_after_since_or_within_is_in_the_genitive() -> None:
+    """«منذ ساعتين», not «منذ ساعتان»: the two-form of each unit said after a preposition (issue 27)."""
+    units = [message for message in catalog("ar") if message.context == "after for" and message.id]
+    assert len(units) == 6
+    for message in units:
+        forms = _strings(message)
+        assert len(forms) == 6 and forms[2].endswith("ين"), forms

@@ -14,6 +14,7 @@ import pytest
 from bot.service import Service
 from core.channel import Refused
 from handlers.telegram.polling import PATIENCE
+from storage.db import Database
 from tests.support.builders import FATIMA_ID
 from tests.support.fake_telegram import FakeTelegram, on_phone, settings_for
 from tests.support.logs import Counted
@@ -26,7 +27,11 @@ def out_of_reach_lines(caplog: pytest.LogCaptureFixture) -> list[str]:
 
 
 async def test_the_console_serves_while_the_webhook_waits_for_telegram(
-    database_url: str, fake_telegram: FakeTelegram, clock: Clock, caplog: pytest.LogCaptureFixture
+    database: Database,
+    database_url: str,
+    fake_telegram: FakeTelegram,
+    clock: Clock,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.INFO)
     fake_telegram.down_for = 4
@@ -55,7 +60,11 @@ async def test_the_console_serves_while_the_webhook_waits_for_telegram(
 
 
 async def test_polling_begins_once_telegram_answers(
-    database_url: str, fake_telegram: FakeTelegram, clock: Clock, caplog: pytest.LogCaptureFixture
+    database: Database,  # emptied: on PostgreSQL, earlier tests' updates would count as seen already
+    database_url: str,
+    fake_telegram: FakeTelegram,
+    clock: Clock,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     fake_telegram.down_for = 2
     service = Service(

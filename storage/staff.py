@@ -14,6 +14,11 @@ from storage.models import StaffMember
 from storage.prepared import Prepared
 
 
+def _belongs(role: StaffRole, office_code: str | None) -> None:
+    if role is StaffRole.STAFF and office_code is None:
+        raise ValueError("a staff member belongs to an office")
+
+
 def add_or_update(
     session: Session,
     address: str | None,
@@ -26,6 +31,7 @@ def add_or_update(
     """Add her, or change her role and office (and bring her back if she was removed). She is found by her
     address or her login; one given (and her full name) is hers from now on, one not given is left as it
     was."""
+    _belongs(role, office_code)
     member = by_address(session, address) if address is not None else None
     if member is None and login is not None:
         member = by_login(session, login)
@@ -44,6 +50,7 @@ def add_new(
     name: str | None = None,
 ) -> StaffMember:
     """A new row: whoever calls has made sure that her login and address are nobody's."""
+    _belongs(role, office_code)
     member = StaffMember(created_at=now)
     session.add(member)
     return update(session, member, address, role, office_code, login=login, name=name)
@@ -59,8 +66,7 @@ def update(
     name: str | None = None,
 ) -> StaffMember:
     """Her role and office; her address, login and full name when given; brought back if she was removed."""
-    if role is StaffRole.STAFF and office_code is None:
-        raise ValueError("a staff member belongs to an office")
+    _belongs(role, office_code)
     if address is not None:
         member.address = address
     if login is not None:

@@ -130,7 +130,7 @@ async def test_her_rows_change_button_says_whose_details_the_form_changes(
         log = await noura.get("/console/audit")
     assert (await database.run(sara))[:2] == (SARA, "jumum")
     assert await database.run(outcomes) == [("staff.change", "changed")]
-    assert f"<td>\u2068noura\u2069 عدّلت بيانات موظفة: \u2068{SARA}\u2069" in log
+    assert f'<td class="what">\u2068noura\u2069 عدّلت بيانات موظفة: \u2068{SARA}\u2069' in log
 
 
 async def test_a_removed_colleague_is_brought_back_only_by_an_explicit_change(

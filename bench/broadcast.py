@@ -46,10 +46,10 @@ from core.channel import Channel
 from core.validators import with_check_digit
 from handlers.telegram.client import create_bot
 from handlers.telegram.sender import TelegramSender
-from storage import deliveries, kinds
+from storage import deliveries, kinds, sealing
 from storage.db import Database
 from storage.kinds import Message
-from storage.models import Beneficiary, Conversation
+from storage.models import Beneficiary, Conversation, numbers
 from tests.support.fake_telegram import TOKEN
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -133,15 +133,14 @@ def national_id(n: int) -> str:
 
 def add_families(session: Session, count: int) -> None:
     for start in range(1, count + 1, SEED_BATCH):
-        numbers = range(start, min(start + SEED_BATCH, count + 1))
+        batch = range(start, min(start + SEED_BATCH, count + 1))
         session.execute(
             insert(Beneficiary),
             [
                 {
                     "id": n,
                     "full_name": f"أسرة {n}",
-                    "national_id": national_id(n),
-                    "mobile": f"+9665{n:08d}",
+                    **numbers(national_id(n), f"+9665{n:08d}"),
                     "office_code": "makkah",
                     "health_certificate": True,
                     "canteen_interest": True,
@@ -149,7 +148,7 @@ def add_families(session: Session, count: int) -> None:
                     "consented_at": NOW,
                     "registered_at": NOW,
                 }
-                for n in numbers
+                for n in batch
             ],
         )
         session.execute(
@@ -167,7 +166,7 @@ def add_families(session: Session, count: int) -> None:
                     "updated_at": NOW,
                     "last_inbound_at": NOW,
                 }
-                for n in numbers
+                for n in batch
             ],
         )
 
@@ -364,6 +363,7 @@ async def main(families: int, dispatch: int, rate_seconds: float, concurrency: i
 
 
 if __name__ == "__main__":
+    sealing.use_a_passing_key()  # its throwaway database, sealed as a real one
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--families", type=int, default=100_000)
     parser.add_argument("--dispatch", type=int, default=0, help="messages to dispatch; 0: the whole audience")

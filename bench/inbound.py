@@ -42,6 +42,7 @@ from core.payloads import YesNo
 from core.validators import with_check_digit
 from handlers.telegram.client import create_dispatcher
 from handlers.telegram.sender import TelegramSender
+from storage import sealing
 from storage.db import Database
 from storage.models import Beneficiary
 
@@ -224,6 +225,7 @@ async def main(users: int, rounds: int, also_async_sqlite: bool, batch: int) -> 
 
 
 if __name__ == "__main__":
+    sealing.use_a_passing_key()  # its throwaway database, sealed as a real one
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, default=1000)
     parser.add_argument("--rounds", type=int, default=3)

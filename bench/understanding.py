@@ -26,6 +26,7 @@ from conversations.engine.understanding import intent
 from conversations.flows import all_flows
 from core.channel import Channel, Inbound
 from storage import conversations as saved
+from storage import sealing
 from storage.db import Database
 from tests.support.people import Clock
 from tests.support.utterances import UNSEEN, UTTERANCES, judge, reach, utterances
@@ -95,6 +96,7 @@ async def main(show_misses: bool, unseen: bool) -> None:
 
 
 if __name__ == "__main__":
+    sealing.use_a_passing_key()  # its throwaway database, sealed as a real one
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--misses", action="store_true")
     parser.add_argument("--unseen", action="store_true")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, nullcontext
 
-from bot import backups
+from bot import backups, keys
 from bot.settings import Settings
 from conversations.engine.engine import Engine
 from conversations.engine.turn import Setup
@@ -22,7 +22,9 @@ async def open_database(settings: Settings) -> AsyncIterator[Database]:
     with backups.in_use(file) if file is not None else nullcontext():
         database = Database(settings.database_url)
         try:
+            await keys.install(settings, database)
             await database.migrate()
+            await keys.check(database)
             await database.run(tips.load_shipped)  # new shipped tips and services; staff's edits stay
             yield database
         finally:

@@ -71,6 +71,13 @@ class Settings(BaseSettings):
     # else ./usar-spool): every web process must see the same directory.
     spool_directory: Path | None = None
 
+    # The keys that seal national IDs and mobiles at rest (storage.sealing): given here, or read from the key
+    # file, which a fresh install makes beside the SQLite file (else in the working directory).
+    data_key: SecretStr | None = Field(
+        default=None, description="numbered keys of 32 bytes in base64, such as 1:KEY or 1:KEY,2:KEY"
+    )
+    data_key_file: Path | None = Field(default=None, description="the path of the key file")
+
     telegram_token: SecretStr | None = Field(default=None, description="the bot's token from @BotFather")
     # When announcements, tips and invitations wait for morning, in Riyadh time; "off" for never.
     quiet_hours: str = Field(
@@ -187,12 +194,18 @@ class Settings(BaseSettings):
         return digest.hexdigest()
 
     def spool(self) -> Path:
-        if self.spool_directory is not None:
-            return self.spool_directory
+        return self.spool_directory or self._beside_the_database("usar-spool")
+
+    def key_file(self) -> Path:
+        """Where the data keys are kept, unless USAR_DATA_KEY gives them."""
+        return self.data_key_file or self._beside_the_database("usar-data.key")
+
+    def _beside_the_database(self, name: str) -> Path:
+        """`name` beside the SQLite file, else in the working directory."""
         url = make_url(self.database_url)
         if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
-            return Path(url.database).resolve().parent / "usar-spool"
-        return Path("usar-spool").resolve()
+            return Path(url.database).resolve().parent / name
+        return Path(name).resolve()
 
     @property
     def proxies(self) -> frozenset[str]:
@@ -220,7 +233,7 @@ class Settings(BaseSettings):
 
 # USAR_ names that are not settings of the product: the tests' and the benchmarks' own.
 NOT_SETTINGS = frozenset({"USAR_TEST_POSTGRES_URL", "USAR_BENCH_POSTGRES_URL", "USAR_SCREENSHOTS"})
-_HIDDEN = frozenset({"telegram_token", "twilio_auth_token"})
+_HIDDEN = frozenset({"telegram_token", "twilio_auth_token", "data_key"})
 _PLAIN_REASONS = frozenset({"value_error", "url_parsing", "url_scheme"})  # said well enough to repeat
 
 

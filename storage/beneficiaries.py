@@ -15,8 +15,9 @@ from core.text import fold
 from storage import audiences, audit, locks, threads
 from storage import conversations as saved
 from storage.audiences import Audience
-from storage.models import Beneficiary, BeneficiaryProduct, CanteenApplication, Conversation
+from storage.models import Beneficiary, BeneficiaryProduct, CanteenApplication, Conversation, numbers
 from storage.prepared import Prepared
+from storage.sealing import key_of
 
 # How a list of families (an event's guests, an opportunity's applicants) names each one and reaches her.
 WHO = (Beneficiary.full_name, Beneficiary.national_id, Beneficiary.mobile, Beneficiary.office_code)
@@ -49,25 +50,26 @@ class NewBeneficiary:
 
 def find_by(session: Session, identifier: Identifier, value: str) -> int | None:
     """The id of the family with this national ID or mobile, if one is registered."""
-    column = Beneficiary.national_id if identifier is Identifier.NATIONAL_ID else Beneficiary.mobile
-    return session.scalar(select(Beneficiary.id).where(column == value))
+    return session.scalar(select(Beneficiary.id).where(_LOOKUP[identifier] == key_of(value)))
 
 
+# Her ID and mobile are sealed (storage.sealing): found by their look-up keys.
+_LOOKUP = {Identifier.NATIONAL_ID: Beneficiary.national_id_key, Identifier.MOBILE: Beneficiary.mobile_key}
 # Asked as she types her ID and mobile, and written when she registers: statements prepared once
 # (`storage.prepared`), since every registration runs them.
 _REGISTERED = {
     identifier: Prepared(select(Beneficiary.id).where(column == bindparam("value")).limit(1))
-    for identifier, column in (
-        (Identifier.NATIONAL_ID, Beneficiary.national_id),
-        (Identifier.MOBILE, Beneficiary.mobile),
-    )
+    for identifier, column in _LOOKUP.items()
 }
 _NEW_FIELDS = (
     "full_name",
     "name_key",
     "national_id",
+    "national_id_key",
     "national_id_tail",
     "mobile",
+    "mobile_key",
+    "mobile_tail",
     "mobile_verified_at",
     "office_code",
     "health_certificate",
@@ -88,7 +90,7 @@ _REACHABLE_AGAIN = Prepared(
 
 
 def is_registered(session: Session, identifier: Identifier, value: str) -> bool:
-    return _REGISTERED[identifier].first(session, {"value": value}) is not None
+    return _REGISTERED[identifier].first(session, {"value": key_of(value)}) is not None
 
 
 def register(session: Session, new: NewBeneficiary, now: datetime) -> int:
@@ -106,9 +108,7 @@ def register(session: Session, new: NewBeneficiary, now: datetime) -> int:
         {
             "full_name": new.full_name,
             "name_key": fold(new.full_name)[:200],
-            "national_id": new.national_id,
-            "national_id_tail": new.national_id[-4:],
-            "mobile": new.mobile,
+            **numbers(new.national_id, new.mobile),
             "mobile_verified_at": now if new.mobile_vouched else None,
             "office_code": new.office_code,
             "health_certificate": new.health_certificate,
@@ -346,7 +346,7 @@ def counts_by_office(session: Session, office_code: str | None = None) -> list[O
 
 
 def by_mobile(session: Session, mobile: str) -> Beneficiary | None:
-    return session.scalar(select(Beneficiary).where(Beneficiary.mobile == mobile))
+    return session.scalar(select(Beneficiary).where(Beneficiary.mobile_key == key_of(mobile)))
 
 
 class Reach(StrEnum):
@@ -396,9 +396,9 @@ def _found(search: Search) -> list[ColumnElement[bool]]:
     if search.national_id_tail is not None:
         conditions.append(Beneficiary.national_id_tail == search.national_id_tail)
     if search.national_id is not None:
-        conditions.append(Beneficiary.national_id == search.national_id)
+        conditions.append(Beneficiary.national_id_key == key_of(search.national_id))
     if search.mobile is not None:
-        conditions.append(Beneficiary.mobile == search.mobile)
+        conditions.append(Beneficiary.mobile_key == key_of(search.mobile))
     if search.correction is True:
         conditions.append(Beneficiary.correction_asked_at.is_not(None))
     elif search.correction is False:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from storage.models import Beneficiary, Contact
 from storage.prepared import Prepared
+from storage.sealing import key_of
 
 CHUNK = 1000  # values per IN (…): under SQLite's and PostgreSQL's limits on bound parameters
 
@@ -37,11 +38,11 @@ ON_THE_LIST = Contact.removed_at.is_(None)  # not taken off it by her office
 
 def by_mobile(session: Session, mobile: str) -> Contact | None:
     """The family on an office's list with this mobile (not one taken off it)."""
-    return session.scalar(select(Contact).where(Contact.mobile == mobile, ON_THE_LIST))
+    return session.scalar(select(Contact).where(Contact.mobile_key == key_of(mobile), ON_THE_LIST))
 
 
 def by_national_id(session: Session, national_id: str) -> Contact | None:
-    return session.scalar(select(Contact).where(Contact.national_id == national_id, ON_THE_LIST))
+    return session.scalar(select(Contact).where(Contact.national_id_key == key_of(national_id), ON_THE_LIST))
 
 
 def _chunks(families: Sequence[KnownContact]) -> Iterator[Sequence[KnownContact]]:
@@ -53,15 +54,15 @@ def registered_among(session: Session, families: Sequence[KnownContact]) -> set[
     """The national IDs of those who already registered (by ID or by mobile): nothing to import for them."""
     registered: set[str] = set()
     for chunk in _chunks(families):
-        ids = {family.national_id for family in chunk}
-        by_mobile = {family.mobile: family.national_id for family in chunk}
+        ids = {key_of(family.national_id): family.national_id for family in chunk}
+        by_mobile = {key_of(family.mobile): family.national_id for family in chunk}
         found = session.execute(
-            select(Beneficiary.national_id, Beneficiary.mobile).where(
-                or_(Beneficiary.national_id.in_(ids), Beneficiary.mobile.in_(list(by_mobile)))
+            select(Beneficiary.national_id_key, Beneficiary.mobile_key).where(
+                or_(Beneficiary.national_id_key.in_(list(ids)), Beneficiary.mobile_key.in_(list(by_mobile)))
             )
         ).all()
         registered |= {
-            national_id if national_id in ids else by_mobile[mobile] for national_id, mobile in found
+            ids[id_key] if id_key in ids else by_mobile[mobile_key] for id_key, mobile_key in found
         }
     return registered
 
@@ -70,11 +71,15 @@ def mobiles_held_by_others(session: Session, families: Sequence[KnownContact]) -
     """The mobiles that another imported family already has (a typo in one of the lists)."""
     held: set[str] = set()
     for chunk in _chunks(families):
-        wanted = {family.mobile: family.national_id for family in chunk}
+        wanted = {key_of(family.mobile): family for family in chunk}
         rows = session.execute(
-            select(Contact.mobile, Contact.national_id).where(Contact.mobile.in_(list(wanted)))
+            select(Contact.mobile_key, Contact.national_id_key).where(Contact.mobile_key.in_(list(wanted)))
         ).all()
-        held |= {mobile for mobile, holder in rows if holder != wanted[mobile]}
+        held |= {
+            wanted[mobile_key].mobile
+            for mobile_key, holder in rows
+            if holder != key_of(wanted[mobile_key].national_id)
+        }
     return held
 
 
@@ -83,17 +88,17 @@ def held_by_other_offices(session: Session, families: Sequence[KnownContact], of
     registered: an office's import never moves, renames or re-numbers another office's family."""
     held: set[str] = set()
     for chunk in _chunks(families):
-        ids = {family.national_id: family for family in chunk}
-        mobiles = {family.mobile: family for family in chunk}
+        ids = {key_of(family.national_id): family for family in chunk}
+        mobiles = {key_of(family.mobile): family for family in chunk}
         for model in (Contact, Beneficiary):
             rows = session.execute(
-                select(model.national_id, model.mobile).where(
-                    or_(model.national_id.in_(list(ids)), model.mobile.in_(list(mobiles))),
+                select(model.national_id_key, model.mobile_key).where(
+                    or_(model.national_id_key.in_(list(ids)), model.mobile_key.in_(list(mobiles))),
                     model.office_code != office_code,
                 )
             ).all()
-            for national_id, mobile in rows:
-                for line in (ids.get(national_id), mobiles.get(mobile)):
+            for id_key, mobile_key in rows:
+                for line in (ids.get(id_key), mobiles.get(mobile_key)):
                     if line is not None:
                         held.add(line.national_id)
     return held
@@ -102,10 +107,10 @@ def held_by_other_offices(session: Session, families: Sequence[KnownContact], of
 def _existing(session: Session, families: Sequence[KnownContact]) -> dict[str, Contact]:
     existing: dict[str, Contact] = {}
     for chunk in _chunks(families):
-        ids = [family.national_id for family in chunk]
+        ids = [key_of(family.national_id) for family in chunk]
         existing.update(
             (contact.national_id, contact)
-            for contact in session.scalars(select(Contact).where(Contact.national_id.in_(ids)))
+            for contact in session.scalars(select(Contact).where(Contact.national_id_key.in_(ids)))
         )
     return existing
 
@@ -144,14 +149,14 @@ def save_all(session: Session, families: Sequence[KnownContact], by: str, now: d
 
 _FORGET = Prepared(
     delete(Contact).where(
-        or_(Contact.national_id == bindparam("national_id"), Contact.mobile == bindparam("mobile"))
+        or_(Contact.national_id_key == bindparam("national_id"), Contact.mobile_key == bindparam("mobile"))
     )
 )
 
 
 def forget(session: Session, national_id: str, mobile: str) -> None:
     """She registered: the office's copy is no longer needed."""
-    if _FORGET.rowcount(session, {"national_id": national_id, "mobile": mobile}):
+    if _FORGET.rowcount(session, {"national_id": key_of(national_id), "mobile": key_of(mobile)}):
         for loaded in list(session.identity_map.values()):  # the few objects of one turn
             if isinstance(loaded, Contact):
                 known = inspect(loaded).dict  # what is loaded, without reading the (deleted) row again
@@ -210,9 +215,9 @@ def found(
         escaped = wanted.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         conditions.append(func.replace(Contact.name_key, " ", "").like(f"%{escaped}%", escape="\\"))
     if national_id is not None:
-        conditions.append(Contact.national_id == national_id)
+        conditions.append(Contact.national_id_key == key_of(national_id))
     if mobile is not None:
-        conditions.append(Contact.mobile == mobile)
+        conditions.append(Contact.mobile_key == key_of(mobile))
     return _page(session, office_code, conditions, offset, limit)
 
 

@@ -15,7 +15,6 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
-    LargeBinary,
     String,
     Text,
     TypeDecorator,
@@ -31,6 +30,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from core.domain import Product, Verification
 from core.text import fold
+from storage.sealing import SealedBytes, SealedJSON, SealedText, key_of
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -94,6 +94,20 @@ class Office(Base):
         return self.name_ar if language == "ar" else self.name_en
 
 
+def numbers(national_id: str, mobile: str) -> dict[str, str]:
+    """A family's national ID and mobile with what is kept beside them (their look-up keys and last four
+    digits), as the columns of `beneficiaries` and `contacts` take them in a bulk insert, which skips the
+    models' validators."""
+    return {
+        "national_id": national_id,
+        "national_id_key": key_of(national_id),
+        "national_id_tail": national_id[-4:],
+        "mobile": mobile,
+        "mobile_key": key_of(mobile),
+        "mobile_tail": mobile[-4:],
+    }
+
+
 class Beneficiary(Base):
     """A productive family, represented by the person who registered it."""
 
@@ -113,9 +127,13 @@ class Beneficiary(Base):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    national_id: Mapped[str] = mapped_column(String(10), unique=True)
+    # Sealed at rest (storage.sealing), found by their look-up keys, unique by them too.
+    national_id: Mapped[str] = mapped_column("national_id_sealed", SealedText("beneficiaries.national_id"))
+    national_id_key: Mapped[str] = mapped_column(String(32), unique=True)
     full_name: Mapped[str] = mapped_column(String(200))
-    mobile: Mapped[str] = mapped_column(String(16), unique=True)
+    mobile: Mapped[str] = mapped_column("mobile_sealed", SealedText("beneficiaries.mobile"))
+    mobile_key: Mapped[str] = mapped_column(String(32), unique=True)
+    mobile_tail: Mapped[str] = mapped_column(String(4), index=True, default="")
     office_code: Mapped[str] = mapped_column(ForeignKey("offices.code"), index=True)
     health_certificate: Mapped[bool] = mapped_column(Boolean)
     canteen_interest: Mapped[bool] = mapped_column(Boolean)
@@ -132,8 +150,8 @@ class Beneficiary(Base):
     correction_asked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     correction_reason: Mapped[str | None] = mapped_column(Text, default=None)
     # What staff search by, kept beside what it is made from whenever that changes: her name folded as the
-    # bot folds what people type (`core.text.fold`), and the last four digits of her ID. When IDs and
-    # mobiles are encrypted at rest, these are what stays searchable.
+    # bot folds what people type (`core.text.fold`), and the last four digits of her ID (of her mobile
+    # above), which stay in clear as a card's do: her ID and mobile themselves are sealed.
     name_key: Mapped[str] = mapped_column(String(200), index=True, default="")
     national_id_tail: Mapped[str] = mapped_column(String(4), index=True, default="")
 
@@ -152,9 +170,14 @@ class Beneficiary(Base):
         return full_name
 
     @validates("national_id")
-    def _keep_national_id_tail(self, _: str, national_id: str) -> str:
-        self.national_id_tail = national_id[-4:]
+    def _keep_national_id_keys(self, _: str, national_id: str) -> str:
+        self.national_id_key, self.national_id_tail = key_of(national_id), national_id[-4:]
         return national_id
+
+    @validates("mobile")
+    def _keep_mobile_keys(self, _: str, mobile: str) -> str:
+        self.mobile_key, self.mobile_tail = key_of(mobile), mobile[-4:]
+        return mobile
 
     @property
     def verification(self) -> Verification:
@@ -173,9 +196,14 @@ class Contact(Base):
     __table_args__ = (Index("ix_contacts_office_code_removed_at", "office_code", "removed_at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    national_id: Mapped[str] = mapped_column(String(10), unique=True)
+    # Sealed, with look-up keys and last digits, as a registered family's (storage.sealing).
+    national_id: Mapped[str] = mapped_column("national_id_sealed", SealedText("contacts.national_id"))
+    national_id_key: Mapped[str] = mapped_column(String(32), unique=True)
+    national_id_tail: Mapped[str] = mapped_column(String(4), default="")
     full_name: Mapped[str] = mapped_column(String(200))
-    mobile: Mapped[str] = mapped_column(String(16), unique=True)
+    mobile: Mapped[str] = mapped_column("mobile_sealed", SealedText("contacts.mobile"))
+    mobile_key: Mapped[str] = mapped_column(String(32), unique=True)
+    mobile_tail: Mapped[str] = mapped_column(String(4), default="")
     office_code: Mapped[str] = mapped_column(ForeignKey("offices.code"))
     imported_at: Mapped[datetime] = mapped_column(UTCDateTime())
     imported_by: Mapped[str] = mapped_column(String(64))
@@ -190,6 +218,27 @@ class Contact(Base):
     def _keep_name_key(self, _: str, full_name: str) -> str:
         self.name_key = fold(full_name)[:200]
         return full_name
+
+    @validates("national_id")
+    def _keep_national_id_keys(self, _: str, national_id: str) -> str:
+        self.national_id_key, self.national_id_tail = key_of(national_id), national_id[-4:]
+        return national_id
+
+    @validates("mobile")
+    def _keep_mobile_keys(self, _: str, mobile: str) -> str:
+        self.mobile_key, self.mobile_tail = key_of(mobile), mobile[-4:]
+        return mobile
+
+
+class DataKey(Base):
+    """A data key the database has seen (storage.sealing): its number and a fingerprint that opens nothing,
+    so that a start with a missing or wrong key is stopped with a clear message."""
+
+    __tablename__ = "data_keys"
+
+    number: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    fingerprint: Mapped[str] = mapped_column(String(16))
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class BeneficiaryProduct(Base):
@@ -218,7 +267,8 @@ class Conversation(Base):
     language: Mapped[str] = mapped_column(String(2))
     flow: Mapped[str | None] = mapped_column(String(32), default=None)
     step: Mapped[str | None] = mapped_column(String(32), default=None)
-    answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # What she has typed so far (her ID and mobile among it, while she registers): sealed.
+    answers: Mapped[dict[str, Any]] = mapped_column(SealedJSON("conversations.answers"), default=dict)
     offered: Mapped[list[Any]] = mapped_column(JSON, default=list)
     version: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -285,7 +335,7 @@ class Upload(Base):
     token: Mapped[str] = mapped_column(String(64), primary_key=True)  # random; it names the file in the form
     staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))  # hers alone to confirm
     name: Mapped[str] = mapped_column(String(200))  # as it was called on her computer
-    content: Mapped[bytes] = mapped_column(LargeBinary)
+    content: Mapped[bytes] = mapped_column(SealedBytes("uploads.content"))  # every family on it: sealed
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
 
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -10,11 +11,17 @@ from bot.service import Service
 from conversations.engine.engine import Engine
 from conversations.flows import all_flows
 from office import passwords
+from storage import sealing
 from storage.db import Database
 from tests.support.databases import empty_postgres, postgres_database, sqlite_copy, sqlite_template
 from tests.support.fake_telegram import FakeTelegram, settings_for
 from tests.support.fake_twilio import AUTH_TOKEN, FakeTwilio
 from tests.support.people import Clock, Person
+from tests.support.sealing import TEST_KEYS, tests_keyring
+
+# Every process a test starts (the `usar` command, a worker) seals with the tests' key, as this one does.
+os.environ["USAR_DATA_KEY"] = TEST_KEYS
+sealing.use(tests_keyring())
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -5,8 +5,9 @@ Without `--as`, a command acts as the operator, with every right; with `--as ADD
 rights apply to every command that touches an office's data, exactly as in her chat.
 
 Here: the parser, made of each area's commands (one module per area: `chat`, `run`, `staff`, `announcements`,
-`events`, `canteens`, `content`, `beneficiaries`, `offices`, `exports`, `whatsapp`), and `main`. The office
-areas' actions run in one transaction each (`actions`); what the commands share is in `arguments`.
+`events`, `canteens`, `content`, `beneficiaries`, `offices`, `exports`, `whatsapp`, `backup`, `keys`), and
+`main`. The office areas' actions run in one transaction each (`actions`); what the commands share is in
+`arguments`.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from bot.cli import (
     content,
     events,
     exports,
+    keys,
     offices,
     run,
     staff,
@@ -69,6 +71,7 @@ def parser() -> argparse.ArgumentParser:
     exports.add_commands(commands)
     whatsapp.add_commands(commands)
     backup.add_commands(commands)
+    keys.add_commands(commands)
     return root
 
 
@@ -88,7 +91,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as problem:
         print(f"usar: {problem}", file=sys.stderr)
         return 2
-    except (PortInUse, Refused, BackupError) as problem:
+    except (PortInUse, Refused, BackupError, SettingsError) as problem:
         print(f"usar: {problem}", file=sys.stderr)
         return 1
     except BrokenPipeError:  # `usar audit | head`: the reader has what it wanted

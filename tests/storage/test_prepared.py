@@ -11,8 +11,9 @@ from sqlalchemy.orm import Session
 
 from storage import beneficiaries, contacts
 from storage.db import Database
-from storage.models import Beneficiary, BeneficiaryProduct, Contact, Conversation, Office
+from storage.models import Beneficiary, BeneficiaryProduct, Contact, Conversation, Office, numbers
 from storage.prepared import Prepared
+from storage.sealing import key_of
 
 NOW = datetime(2026, 11, 29, 6, 30, tzinfo=UTC)
 
@@ -24,8 +25,11 @@ ADD_FAMILY = Prepared(
                 "full_name",
                 "name_key",
                 "national_id",
+                "national_id_key",
                 "national_id_tail",
                 "mobile",
+                "mobile_key",
+                "mobile_tail",
                 "office_code",
                 "health_certificate",
                 "canteen_interest",
@@ -41,7 +45,7 @@ ADD_PRODUCT = Prepared(
 )
 FAMILY = Prepared(
     select(Beneficiary.id, Beneficiary.health_certificate, Beneficiary.consented_at, Beneficiary.blocked_at)
-    .where(Beneficiary.national_id == bindparam("national_id"))
+    .where(Beneficiary.national_id_key == bindparam("national_id"))
     .limit(1)
 )
 ACTIVE_CODES = Prepared(select(Office.code).where(Office.active).order_by(Office.position, Office.code))
@@ -68,9 +72,7 @@ def family(national_id: str, mobile: str) -> dict[str, object]:
     return {
         "full_name": "فاطمة أحمد",
         "name_key": "فاطمه احمد",
-        "national_id": national_id,
-        "national_id_tail": national_id[-4:],
-        "mobile": mobile,
+        **numbers(national_id, mobile),
         "office_code": "jumum",
         "health_certificate": True,
         "canteen_interest": False,
@@ -88,15 +90,15 @@ async def test_rows_are_written_and_read_back_with_their_types(database: Databas
         ADD_PRODUCT.many(session, [{"family": first, "product": p} for p in ("sweets", "cooked_meals")])
         ADD_PRODUCT.many(session, [])  # nothing to write is not an error
 
-        found = FAMILY.first(session, {"national_id": "1000000001"})
+        found = FAMILY.first(session, {"national_id": key_of("1000000001")})
         assert found == {"id": first, "health_certificate": True, "consented_at": NOW, "blocked_at": None}
         assert found["health_certificate"] is True  # a bool, not SQLite's 1 (1 == True)
-        assert FAMILY.first(session, {"national_id": "1999999999"}) is None
-        assert FAMILY.scalar(session, {"national_id": "1000000002"}) == second
+        assert FAMILY.first(session, {"national_id": key_of("1999999999")}) is None
+        assert FAMILY.scalar(session, {"national_id": key_of("1000000002")}) == second
 
         assert BLOCK.rowcount(session, {"family": first, "since": NOW}) == 1
         assert BLOCK.rowcount(session, {"family": 999, "since": NOW}) == 0
-        assert FAMILY.first(session, {"national_id": "1000000001"}) == {**found, "blocked_at": NOW}
+        assert FAMILY.first(session, {"national_id": key_of("1000000001")}) == {**found, "blocked_at": NOW}
         products = session.scalars(
             select(BeneficiaryProduct.product).where(BeneficiaryProduct.beneficiary_id == first)
         ).all()
@@ -155,7 +157,7 @@ async def test_pending_orm_changes_are_flushed_before_a_prepared_statement(datab
         found = session.get(Beneficiary, new_id)
         assert found is not None
         found.blocked_at = NOW  # pending in the session, not yet written
-        assert FAMILY.first(session, {"national_id": "1000000001"}) == {
+        assert FAMILY.first(session, {"national_id": key_of("1000000001")}) == {
             "id": new_id,
             "health_certificate": True,
             "consented_at": NOW,

@@ -29,7 +29,7 @@ from storage.contacts import Saved
 from storage.db import Database
 from storage.events import EventDetails
 from storage.kinds import Message
-from storage.models import Beneficiary, BeneficiaryProduct, Conversation
+from storage.models import Beneficiary, BeneficiaryProduct, Conversation, numbers
 from tests.support.people import Clock, Person
 
 DATA = (
@@ -164,8 +164,7 @@ async def many_families_on_telegram(database: Database, clock: Clock, count: int
                 {
                     "id": n,
                     "full_name": f"أسرة {n}",
-                    "national_id": national_id(n),
-                    "mobile": f"+9665{n:08d}",
+                    **numbers(national_id(n), f"+9665{n:08d}"),
                     "office_code": "makkah",
                     "health_certificate": True,
                     "canteen_interest": True,

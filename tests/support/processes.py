@@ -9,6 +9,8 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
+from tests.support.sealing import TEST_KEYS
+
 USAR = Path(sys.executable).with_name("usar")
 CHECKOUT = Path(__file__).resolve().parents[2]  # the code under test, whichever checkout the venv points to
 
@@ -16,8 +18,9 @@ CHECKOUT = Path(__file__).resolve().parents[2]  # the code under test, whichever
 def usar_environment(**settings: str) -> dict[str, str]:
     """This machine's environment without any USAR_ setting of the developer's, plus the test's own; the
     process runs this checkout's code (an editable install may point at another one: a git worktree's
-    tests would run the main checkout's code)."""
+    tests would run the main checkout's code). It seals with the tests' data key, as the tests do."""
     environment = {name: value for name, value in os.environ.items() if not name.startswith("USAR_")}
+    environment["USAR_DATA_KEY"] = TEST_KEYS  # the tests' key: what one process seals, another opens
     environment["PYTHONPATH"] = os.pathsep.join(filter(None, [str(CHECKOUT), environment.get("PYTHONPATH")]))
     environment.update(settings)
     return environment

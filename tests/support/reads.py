@@ -42,12 +42,10 @@ async def contacts_in(database: Database) -> list[tuple[str, str, str, str]]:
     """The offices' imported contacts: (national ID, name, mobile, office), by national ID."""
     rows = await database.run(
         lambda s: s.execute(
-            select(Contact.national_id, Contact.full_name, Contact.mobile, Contact.office_code).order_by(
-                Contact.national_id
-            )
+            select(Contact.national_id, Contact.full_name, Contact.mobile, Contact.office_code)
         ).all()
     )
-    return [tuple(row) for row in rows]  # type: ignore[misc]
+    return sorted(tuple(row) for row in rows)  # type: ignore[misc]  # sealed: sorted once opened
 
 
 async def threads_of(database: Database) -> list[tuple[str, str, str, str]]:

@@ -20,6 +20,7 @@ from office.rights import OPERATOR
 from storage.db import Database
 from storage.models import ConsoleSession, KnownBrowser, SignInFailure
 from tests.support.builders import PASSWORD, add_staff
+from tests.support.comparisons import compared, compares
 from tests.support.console import console_server, visitor
 from tests.support.people import Clock
 
@@ -209,6 +210,25 @@ async def test_after_sign_in_she_never_leaves_the_console(console: Service) -> N
             assert (sara.status, sara.location) == (303, "/console/"), place
             await sara.get("/console/login?next=" + quote("/console/families?page=2"))
             assert (sara.status, sara.location) == (303, "/console/families?page=2")  # where she asked
+
+
+async def test_the_forms_tokens_are_compared_in_constant_time(
+    console: Service, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with visitor(console) as sara:
+        await sara.get("/console/login")
+        sign_in_token = sara.form_token()
+        calls = compared(monkeypatch)
+        await sara.post("/console/login", {"csrf": sign_in_token, "login": "sara", "password": PASSWORD})
+        assert sara.status == 303 and compares(calls, sign_in_token)  # sign-in's own, before a session
+        await sara.get("/console/families")
+        token = sara.form_token()
+        calls.clear()
+        await sara.post("/console/logout", {"csrf": "x" * len(token)})
+        assert sara.status == 403 and compares(calls, "x" * len(token))  # a session's, refused
+        calls.clear()
+        await sara.post("/console/logout", {"csrf": token})
+        assert sara.status == 303 and compares(calls, token)
 
 
 async def test_an_empty_token_is_no_token(console: Service) -> None:

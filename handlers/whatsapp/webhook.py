@@ -61,7 +61,6 @@ class SignedForms:
         log.warning("refused a Twilio webhook call to %s with a %s signature", request.path, problem)
         raise web.HTTPForbidden(text="forbidden")
 
-
     def signed(self, url: str, form: dict[str, str], signature: str) -> bool:
         """Twilio's signature of the URL it called and the form, compared in constant time with what it
         sent (twilio's own `validate` compares character by character in Python). As `validate` does, the

@@ -10,11 +10,10 @@ response (`WhatsAppSender.answer`); what the REST API does not take still goes i
 
 from __future__ import annotations
 
+import hmac
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-
-import hmac
 from urllib.parse import urlparse
 
 from aiohttp import web

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from conversations.engine.limits import LIMIT, SILENCE, WINDOW, InboundLimits, Verdict
+from conversations.engine.limits import InboundLimits, Verdict
 from core.channel import Channel, Inbound
 
 START = datetime(2026, 11, 28, 6, 0, tzinfo=UTC)
@@ -13,10 +13,6 @@ START = datetime(2026, 11, 28, 6, 0, tzinfo=UTC)
 
 def at(seconds: float, address: str = "+966551234567", channel: Channel = Channel.WHATSAPP) -> Inbound:
     return Inbound(channel=channel, address=address, received_at=START + timedelta(seconds=seconds))
-
-
-def test_the_numbers_are_twenty_in_ten_seconds_then_a_minute() -> None:
-    assert (LIMIT, WINDOW, SILENCE) == (20, timedelta(seconds=10), timedelta(minutes=1))
 
 
 def test_the_window_slides_a_steady_sender_is_never_stopped() -> None:

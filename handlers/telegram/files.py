@@ -47,15 +47,15 @@ class TelegramFiles:
     async def _download(self, file_path: str, limit: int) -> bytes:
         url = self.bot.session.api.file_url(self.bot.token, file_path)
         home = urlsplit(url)[:2]  # scheme and host of the Bot API server
-        http = await self.bot.session.create_session()
-        for _ in range(REDIRECTS + 1):
-            async with http.get(url, allow_redirects=False, timeout=self.timeout) as response:
-                if response.status in (301, 302, 303, 307, 308):
-                    url = str(response.url.join(URL(response.headers.get("Location", ""))))
-                    if urlsplit(url)[:2] != home:
-                        raise MediaUnavailable("redirected away from Telegram")
-                    continue
-                return await _body(response, limit)
+        async with aiohttp.ClientSession(timeout=self.timeout) as http:
+            for _ in range(REDIRECTS + 1):
+                async with http.get(url, allow_redirects=False) as response:
+                    if response.status in (301, 302, 303, 307, 308):
+                        url = str(response.url.join(URL(response.headers.get("Location", ""))))
+                        if urlsplit(url)[:2] != home:
+                            raise MediaUnavailable("redirected away from Telegram")
+                        continue
+                    return await _body(response, limit)
         raise MediaUnavailable("too many redirects")
 
 

@@ -1,6 +1,7 @@
 """The conversation engine: one inbound message in, replies out, state saved in the same transaction.
 
-A turn, in order:
+First, as a message arrives, the sender's pace (`limits`): past 20 messages in 10 seconds she is told once
+to wait, and for a minute her messages are set aside, without a transaction. A turn, in order:
 1. load the person's conversation (or start one, greeting her in her phone's language or Arabic); a
    message longer than we read (`LONGEST_TEXT`, cut by `Inbound`) is not read: she is told, and asked
    again; if the channel vouches for a mobile that a registered family has, link them and show her menu;

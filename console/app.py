@@ -40,6 +40,9 @@ from console.context import (
     WHO,
     Console,
     console_of,
+    cookie_name,
+    cookie_of,
+    forget_cookie,
     language_of,
     notice_of,
     same_token,
@@ -97,13 +100,14 @@ async def security_headers(request: web.Request, handler: Handler) -> web.Stream
         _protect(request, failed)
         raise failed from None
     _protect(request, response)
+    notice = cookie_name(request, NOTICE_COOKIE)
     if (
-        NOTICE_COOKIE in request.cookies
-        and NOTICE_COOKIE not in response.cookies  # a new one, for the next page
+        notice in request.cookies
+        and notice not in response.cookies  # a new one, for the next page
         and response.content_type == "text/html"
         and request.query.get("part") != "live"  # a part the page's script fetched: the notice is the page's
     ):
-        response.del_cookie(NOTICE_COOKIE, path="/console/")  # said on this page: not again
+        forget_cookie(response, request, NOTICE_COOKIE)  # said on this page: not again
     return response
 
 
@@ -121,7 +125,7 @@ async def signed_in(request: web.Request, handler: Handler) -> web.StreamRespons
     """Who the cookie signs in (or a redirect to sign-in), her language for the page, and her CSRF token
     checked on every POST."""
     console = console_of(request)
-    token = request.cookies.get(COOKIE)
+    token = cookie_of(request, COOKIE)
     who = None
     if token:
         who = await console.database.run(lambda session: sign_in.signed_in(session, token, console.clock()))

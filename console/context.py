@@ -19,6 +19,12 @@ from office.sign_in import SignedIn
 from storage.db import Database
 from storage.kinds import QuietHours, Senders
 
+# The console's cookies, by name. Over https each carries the `__Host-` prefix (`cookie_name`): a browser
+# keeps such a cookie only if it came over https, with Secure, for the path / and no domain, so that
+# neither a page of another subdomain nor plain http can plant or shadow one; a cookie of the name without
+# the prefix is then never read. Over plain http (a laptop, a test) the names are bare and the path
+# /console/.
+HOST_PREFIX = "__Host-"
 COOKIE = "usar_console"  # the session's token
 LANGUAGE_COOKIE = "usar_language"  # the language chosen before signing in
 FORM_COOKIE = "usar_form"  # sign-in's CSRF token, before there is a session
@@ -46,7 +52,7 @@ class Notice:
 
 
 def notice_of(request: web.Request) -> Notice | None:
-    found = _NOTICE.fullmatch(request.cookies.get(NOTICE_COOKIE, ""))
+    found = _NOTICE.fullmatch(cookie_of(request, NOTICE_COOKIE) or "")
     return None if found is None else Notice(found["what"], found["about"])
 
 
@@ -79,6 +85,23 @@ CONSOLE = web.AppKey("console", Console)
 WHO = web.RequestKey("who", SignedIn)  # None: nobody signed in
 
 
+def cookie_name(request: web.Request, name: str) -> str:
+    """What one of the console's cookies is called where the console is served: `__Host-` and the name
+    over https, the name alone over plain http."""
+    return HOST_PREFIX + name if console_of(request).secure_cookies else name
+
+
+def _cookie_path(request: web.Request) -> str:
+    # `__Host-` asks for the path /; over plain http the cookies are the console's pages' alone.
+    return "/" if console_of(request).secure_cookies else "/console/"
+
+
+def cookie_of(request: web.Request, name: str) -> str | None:
+    """The value of one of the console's cookies in the request, by its name where the console is served (a
+    cookie of the bare name is not read over https)."""
+    return request.cookies.get(cookie_name(request, name))
+
+
 def set_cookie(
     response: web.StreamResponse,
     request: web.Request,
@@ -86,16 +109,28 @@ def set_cookie(
     value: str,
     lasts: timedelta | None = None,  # None: until the browser closes
 ) -> None:
-    """One of the console's cookies: its pages' alone, never read by a script, never sent from another
-    site's form, and over https only when the console is served so."""
+    """One of the console's cookies: never read by a script, never sent from another site's form; over
+    https, sent over https alone and named `__Host-…` (`cookie_name`)."""
     response.set_cookie(
-        name,
+        cookie_name(request, name),
         value,
-        path="/console/",
+        path=_cookie_path(request),
         max_age=None if lasts is None else int(lasts.total_seconds()),
         httponly=True,
         samesite="Lax",
         secure=console_of(request).secure_cookies,
+    )
+
+
+def forget_cookie(response: web.StreamResponse, request: web.Request, name: str) -> None:
+    """One of the console's cookies removed from the browser (said as it was set: a browser refuses a
+    `__Host-` cookie, even an expired one, without Secure and the path /)."""
+    response.del_cookie(
+        cookie_name(request, name),
+        path=_cookie_path(request),
+        secure=console_of(request).secure_cookies,
+        httponly=True,
+        samesite="Lax",
     )
 
 
@@ -145,5 +180,5 @@ def language_of(request: web.Request) -> str:
     who = who_of(request)
     if who is not None:
         return who.language
-    chosen = request.query.get("lang") or request.cookies.get(LANGUAGE_COOKIE)
+    chosen = request.query.get("lang") or cookie_of(request, LANGUAGE_COOKIE)
     return chosen if chosen in LANGUAGES else DEFAULT_LANGUAGE

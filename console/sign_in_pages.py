@@ -14,6 +14,8 @@ from console.context import (
     FORM_COOKIE,
     LANGUAGE_COOKIE,
     console_of,
+    cookie_of,
+    forget_cookie,
     language_of,
     remote_of,
     same_token,
@@ -36,7 +38,7 @@ def add_routes(router: web.UrlDispatcher) -> None:
 def _sign_in_form(
     request: web.Request, problem: str | None = None, login: str = "", status: int = 200
 ) -> web.StreamResponse:
-    form_token = request.cookies.get(FORM_COOKIE) or secrets.token_urlsafe(32)
+    form_token = cookie_of(request, FORM_COOKIE) or secrets.token_urlsafe(32)
     response = aiohttp_jinja2.render_template(
         "sign_in.html",
         request,
@@ -60,14 +62,14 @@ async def sign_in_page(request: web.Request) -> web.StreamResponse:
             raise web.HTTPSeeOther(next_page(request, request.query.get("next")))
         return _sign_in_form(request)
     form = await request.post()
-    if not same_token(form.get("csrf"), request.cookies.get(FORM_COOKIE)):
+    if not same_token(form.get("csrf"), cookie_of(request, FORM_COOKIE)):
         return _sign_in_form(request, _("This form has expired. Please sign in again."), status=403)
     login, password = str(form.get("login", "")), str(form.get("password", ""))
     if not login.strip() or not password:
         return _sign_in_form(request, _("Write your login and your password."), login, status=400)
     console = console_of(request)
     now = console.clock()
-    browser = request.cookies.get(BROWSER_COOKIE, "")[:64]
+    browser = (cookie_of(request, BROWSER_COOKIE) or "")[:64]
     try:
         tried = await console.database.run(
             lambda s: sign_in.attempt(s, login, remote_of(request), now, browser)
@@ -87,7 +89,7 @@ async def sign_in_page(request: web.Request) -> web.StreamResponse:
     response = web.HTTPSeeOther(next_page(request, form.get("next")))
     set_cookie(response, request, COOKIE, cookies.session)
     set_cookie(response, request, BROWSER_COOKIE, cookies.browser, lasts=sign_in.KNOWN)
-    response.del_cookie(FORM_COOKIE, path="/console/")
+    forget_cookie(response, request, FORM_COOKIE)
     raise response
 
 
@@ -96,7 +98,7 @@ async def sign_out(request: web.Request) -> web.StreamResponse:
     who = signed_in_as(request)
     await console.database.run(lambda s: sign_in.sign_out(s, who, console.clock()))
     response = web.HTTPSeeOther(request.app.router["sign_in"].url_for())
-    response.del_cookie(COOKIE, path="/console/")
+    forget_cookie(response, request, COOKIE)
     raise response
 
 

@@ -14,7 +14,15 @@ from aiohttp import web
 from sqlalchemy.orm import Session
 
 from console import views
-from console.context import BROWSER_COOKIE, Notice, console_of, remote_of, said, signed_in_as
+from console.context import (
+    BROWSER_COOKIE,
+    Notice,
+    console_of,
+    cookie_of,
+    remote_of,
+    said,
+    signed_in_as,
+)
 from console.forms import redirect_saying
 from core.domain import StaffRole
 from core.i18n import N_, _
@@ -200,7 +208,7 @@ async def change_own_password(request: web.Request) -> web.StreamResponse:
     if not current:
         return await account_page(request, _("Write your current password first."), 400)
     member = await console.database.run(lambda s: staff.own_account(s, who.actor))
-    browser = request.cookies.get(BROWSER_COOKIE, "")[:64]
+    browser = (cookie_of(request, BROWSER_COOKIE) or "")[:64]
     try:
         tried = await console.database.run(
             lambda s: sign_in.attempt(s, member.login or "", remote_of(request), now, browser)

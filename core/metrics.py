@@ -16,6 +16,12 @@ INBOUND = Counter(
     ["channel"],
     registry=REGISTRY,
 )
+INBOUND_LIMITED = Counter(
+    "usar_inbound_limited",
+    "Messages set aside because their sender wrote faster than the limit (the notice's included), by channel",
+    ["channel"],
+    registry=REGISTRY,
+)
 TURN_SECONDS = Histogram(
     "usar_turn_seconds",
     "From a message taken in hand to its answer ready, by channel",

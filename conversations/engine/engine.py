@@ -1,6 +1,7 @@
 """The conversation engine: one inbound message in, replies out, state saved in the same transaction.
 
-A turn, in order:
+First, as a message arrives, the sender's pace (`limits`): past 20 messages in 10 seconds she is told once
+to wait, and for a minute her messages are set aside, without a transaction. A turn, in order:
 1. load the person's conversation (or start one, greeting her in her phone's language or Arabic); a
    message longer than we read (`LONGEST_TEXT`, cut by `Inbound`) is not read: she is told, and asked
    again; if the channel vouches for a mobile that a registered family has, link them and show her menu;
@@ -36,6 +37,7 @@ from conversations.engine import understanding
 from conversations.engine.courtesy import courtesy, returned_peace
 from conversations.engine.forms import Form
 from conversations.engine.identity import recognise, vouched_mobile
+from conversations.engine.limits import InboundLimits, Verdict
 from conversations.engine.options import match_one, offered_payloads
 from conversations.engine.turn import Answer, Dialogue, FlowName, Setup, Turn
 from core.channel import LONGEST_TEXT, Channel, Inbound, Reply, Unavailable, Unreadable
@@ -128,11 +130,13 @@ class Engine:
         dialogue: Dialogue,
         default_language: str = DEFAULT_LANGUAGE,
         setup: Setup | None = None,
+        limits: InboundLimits | None = None,
     ) -> None:
         self.database = database
         self.dialogue = dialogue
         self.default_language = default_language
         self.setup = setup or Setup()
+        self.limits = limits or InboundLimits()
         self._locks = KeyedLocks()
         self._in_progress = 0
         self._idle = asyncio.Event()
@@ -144,13 +148,25 @@ class Engine:
 
     async def handle(self, inbound: Inbound, respond: Respond | None = None) -> list[Reply]:
         """Answer one message. `respond` delivers the replies while this person's next message waits,
-        so that her answers reach her in the order she wrote."""
+        so that her answers reach her in the order she wrote. A sender beyond the limit of messages is told
+        once to wait, then set aside for a while (`limits`): neither answered nor stored."""
+        verdict = self.limits.admit(inbound)  # as it arrives, before it waits for anything
+        if verdict is Verdict.SET_ASIDE:
+            if respond is not None:
+                await respond([])
+            return []
         self._in_progress += 1
         self._idle.clear()
         try:
             async with self._locks.hold((inbound.channel, inbound.address)) as turns:
+                if verdict is Verdict.NOTICE:  # after the answers to those before it, in her language
+                    replies = [self._wait_notice(inbound)]
+                    if respond is not None:
+                        await respond(replies)
+                    return replies
                 if turns.database_away:  # her earlier message waits for the database: this one behind it
                     log.warning("a %s message waits: the database is out of reach", inbound.channel.value)
+                    self.limits.not_taken(inbound)
                     raise Unavailable
                 started = time.perf_counter()
                 try:
@@ -161,6 +177,7 @@ class Engine:
                     if is_unreachable(exc):
                         log.warning("a %s message waits: the database is out of reach", inbound.channel.value)
                         turns.database_away = True
+                        self.limits.not_taken(inbound)  # counted when it comes again
                         raise Unavailable from exc
                     # Never the message itself or the address: they may hold personal data.
                     log.exception("a %s turn failed", inbound.channel.value)
@@ -172,6 +189,15 @@ class Engine:
             self._in_progress -= 1
             if self._in_progress == 0:
                 self._idle.set()
+
+    def _wait_notice(self, inbound: Inbound) -> Reply:
+        """The one notice of a sender beyond the limit, in the language of her last answer (the message
+        itself is not read: nothing of it is stored)."""
+        language = self.limits.language_of(inbound) or (inbound.language_hint or "")[:2].lower()
+        if language not in LANGUAGES:
+            language = self.default_language
+        with use_language(language):
+            return Reply(text=str(TOO_FAST), language=language)
 
     def _turn(self, inbound: Inbound, session: Session) -> list[Reply]:
         if inbound.platform_id is not None and not seen.first_time(
@@ -208,6 +234,7 @@ class Engine:
             elif not _sent_twice(conversation, inbound):
                 _route(turn)
         conversation.last_said = said_digest(inbound)
+        self.limits.answered_in(inbound, conversation.language)
         _keyboard_closed(turn)
         if turn.forgotten:
             saved.forget(session, conversation)
@@ -391,6 +418,7 @@ UNREADABLE = {
         "I cannot read a contact card; to give us a number, please type it. Here is where we are:"
     ),
 }
+TOO_FAST = N_("We received many messages from you in a short time. Please wait a minute, then carry on.")
 UNSURE = N_("I could not tell whether that is a yes or a no. Please choose one of the answers below.")
 
 

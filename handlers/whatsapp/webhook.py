@@ -10,12 +10,14 @@ response (`WhatsAppSender.answer`); what the REST API does not take still goes i
 
 from __future__ import annotations
 
+import hmac
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
+from urllib.parse import urlparse
 
 from aiohttp import web
-from twilio.request_validator import RequestValidator
+from twilio.request_validator import RequestValidator, add_port, remove_port
 from twilio.twiml.messaging_response import MessagingResponse
 
 from core.channel import Inbound, Reply, Unavailable
@@ -52,11 +54,23 @@ class SignedForms:
         raw_query = request.rel_url.raw_query_string
         url = self.public_url + (f"?{raw_query}" if raw_query else "")
         signature = request.headers.get(SIGNATURE, "")
-        if signature and self.validator.validate(url, form, signature):
+        if signature and self.signed(url, form, signature):
             return form
         problem = "wrong" if signature else "missing"
         log.warning("refused a Twilio webhook call to %s with a %s signature", request.path, problem)
         raise web.HTTPForbidden(text="forbidden")
+
+    def signed(self, url: str, form: dict[str, str], signature: str) -> bool:
+        """Twilio's signature of the URL it called and the form, compared in constant time with what it
+        sent (twilio's own `validate` compares character by character in Python). As `validate` does, the
+        URL is tried with and without its port: Twilio signs either."""
+        given = signature.encode("utf-8", "surrogateescape")  # a forged header need not be ASCII
+        parsed = urlparse(url)
+        matches = [
+            hmac.compare_digest(self.validator.compute_signature(form_url, form).encode(), given)
+            for form_url in (remove_port(parsed), add_port(parsed))
+        ]
+        return any(matches)
 
 
 def twiml(texts: list[str]) -> web.Response:

@@ -1,5 +1,6 @@
 """Her files fetched for staff: Twilio's media URL with our credentials, which never follow a redirect to
-Twilio's storage nor go to any other host; Telegram's failures are "unavailable", never a fault."""
+Twilio's storage nor go to any other host; Telegram's file server followed on its own host alone; their
+failures are "unavailable", never a fault."""
 
 from __future__ import annotations
 
@@ -10,7 +11,11 @@ import pytest
 from aiohttp import web
 
 from core.channel import MediaTooLarge, MediaUnavailable
+from handlers.telegram.client import create_bot
+from handlers.telegram.files import TelegramFiles
 from handlers.whatsapp.media import TwilioMedia
+from tests.support.fake_telegram import TOKEN as BOT_TOKEN
+from tests.support.fake_telegram import FakeTelegram
 from tests.support.fake_twilio import ACCOUNT_SID
 
 TOKEN = "test-auth-token-0123456789abcdef"
@@ -86,3 +91,27 @@ async def test_a_redirect_away_from_twilio_is_not_followed_and_nothing_is_served
     assert not source._twilios("https://twiliocdn.com.evil.example/x") and not source._twilios(
         "http://mms.twiliocdn.com/x"
     )
+
+
+async def test_a_telegram_file_is_read_from_the_bot_apis_host_and_a_redirect_elsewhere_is_not_followed(
+    fake_telegram: FakeTelegram, storage: tuple[str, list[str | None]]
+) -> None:
+    """Telegram's file server gives the file; one that redirects to another host (here, the storage fake)
+    gives staff "unavailable", and that host is never asked (the URL holds our bot's token)."""
+    fake_telegram.files["voice-1"] = b"OggS her voice"
+    fake_telegram.files["voice-2"] = b"OggS the same voice, moved"
+    fake_telegram.files["voice-3"] = b"OggS"
+    fake_telegram.moved["voice-2"] = f"/file/bot{BOT_TOKEN}/files/voice-1"  # on Telegram's own host
+    fake_telegram.moved["voice-3"] = storage[0] + "/signed/voice"
+    bot = create_bot(BOT_TOKEN, fake_telegram.url)
+    try:
+        files = TelegramFiles(bot)
+        assert await files.fetch("voice-1", 1024) == b"OggS her voice"
+        assert await files.fetch("voice-2", 1024) == b"OggS her voice"
+        with pytest.raises(MediaUnavailable, match="redirected away from Telegram"):
+            await files.fetch("voice-3", 1024)
+        with pytest.raises(MediaTooLarge):
+            await files.fetch("voice-1", 8)
+    finally:
+        await bot.session.close()
+    assert storage[1] == []  # never asked

@@ -6,8 +6,10 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
+from typing import Any
 from urllib.parse import quote
 
+import aiohttp
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -20,6 +22,7 @@ from office.rights import OPERATOR
 from storage.db import Database
 from storage.models import ConsoleSession, KnownBrowser, SignInFailure
 from tests.support.builders import PASSWORD, add_staff
+from tests.support.comparisons import compared, compares
 from tests.support.console import console_server, visitor
 from tests.support.people import Clock
 
@@ -43,7 +46,8 @@ async def test_she_signs_in_sees_her_console_and_signs_out(console: Service) -> 
         cookie = sara.headers.getall("Set-Cookie")
         session_cookie = next(c for c in cookie if c.startswith("usar_console="))
         assert "HttpOnly" in session_cookie and "SameSite=Lax" in session_cookie
-        assert "Secure" not in session_cookie  # http on this machine
+        assert "Secure" not in session_cookie  # http on this machine: bare names, the console's path
+        assert "Path=/console/" in session_cookie
         page = await sara.get("/console/families")
         assert sara.status == 200 and "sara" in page
         assert sara.headers["Content-Security-Policy"].startswith("default-src 'none'")
@@ -211,6 +215,25 @@ async def test_after_sign_in_she_never_leaves_the_console(console: Service) -> N
             assert (sara.status, sara.location) == (303, "/console/families?page=2")  # where she asked
 
 
+async def test_the_forms_tokens_are_compared_in_constant_time(
+    console: Service, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with visitor(console) as sara:
+        await sara.get("/console/login")
+        sign_in_token = sara.form_token()
+        calls = compared(monkeypatch)
+        await sara.post("/console/login", {"csrf": sign_in_token, "login": "sara", "password": PASSWORD})
+        assert sara.status == 303 and compares(calls, sign_in_token)  # sign-in's own, before a session
+        await sara.get("/console/families")
+        token = sara.form_token()
+        calls.clear()
+        await sara.post("/console/logout", {"csrf": "x" * len(token)})
+        assert sara.status == 403 and compares(calls, "x" * len(token))  # a session's, refused
+        calls.clear()
+        await sara.post("/console/logout", {"csrf": token})
+        assert sara.status == 303 and compares(calls, token)
+
+
 async def test_an_empty_token_is_no_token(console: Service) -> None:
     async with (
         visitor(console) as someone,
@@ -277,24 +300,56 @@ async def test_sessions_and_wrong_tries_long_over_are_forgotten(
     assert await database.run(lambda s: s.scalar(browsers)) == 0
 
 
-async def test_cookies_are_secure_behind_https(database: Database, database_url: str, clock: Clock) -> None:
+async def test_over_https_the_cookies_are_host_cookies_and_a_planted_bare_one_is_not_read(
+    database: Database, database_url: str, clock: Clock
+) -> None:
+    """`__Host-` cookies: a browser keeps them only from https, Secure, for the path / and no domain, so a
+    page of another subdomain (or plain http) cannot plant one; a cookie of the bare name is not read."""
     await add_staff(database, clock, "sara")
     https = console_server(database_url, clock, public_url="https://usar.example.org/")
     async with https as service, visitor(service) as sara:
-        await sara.get("/console/login")
-        form_cookie = next(c for c in sara.headers.getall("Set-Cookie") if c.startswith("usar_form="))
-        assert "Secure" in form_cookie
+        await sara.get("/console/login?lang=en")
+        given = cookies_set(sara.headers)
+        assert set(given) == {"__Host-usar_form", "__Host-usar_language"}
         token = sara.form_token()
+
         # The test's client speaks http, so it does not send a Secure cookie back: given by hand.
-        async with sara.http.post(
-            sara.base + "/console/login",
-            data={"csrf": token, "login": "sara", "password": PASSWORD},
-            headers={"Cookie": f"usar_form={token}"},
-            allow_redirects=False,
-        ) as response:
-            assert response.status == 303
-            cookie = next(c for c in response.headers.getall("Set-Cookie") if c.startswith("usar_console="))
-        assert "Secure" in cookie and "HttpOnly" in cookie
+        async def signs_in(cookie: str) -> aiohttp.ClientResponse:
+            async with sara.http.post(
+                sara.base + "/console/login",
+                data={"csrf": token, "login": "sara", "password": PASSWORD},
+                headers={"Cookie": cookie},
+                allow_redirects=False,
+            ) as response:
+                await response.read()
+                return response
+
+        planted = await signs_in(f"usar_form={token}")  # the bare name, as a subdomain could plant it
+        assert planted.status == 403
+        signed_in = await signs_in(f"__Host-usar_form={token}")
+        assert signed_in.status == 303
+        given = cookies_set(signed_in.headers)
+        assert set(given) == {"__Host-usar_console", "__Host-usar_browser", "__Host-usar_form"}
+        assert "Max-Age=0" in given["__Host-usar_form"]  # sign-in's token forgotten
+        for cookie in given.values():
+            attributes = {part.strip().split("=")[0].lower() for part in cookie.split(";")[1:]}
+            assert {"secure", "httponly", "path"} <= attributes and "domain" not in attributes, cookie
+            assert "Path=/;" in cookie + ";" and "Path=/console" not in cookie, cookie
+        session = given["__Host-usar_console"].split(";")[0].split("=", 1)[1]
+
+        async def families(cookie: str) -> int:
+            async with sara.http.get(
+                sara.base + "/console/families", headers={"Cookie": cookie}, allow_redirects=False
+            ) as response:
+                return response.status
+
+        assert await families(f"__Host-usar_console={session}") == 200
+        assert await families(f"usar_console={session}") == 303  # the bare name signs nobody in
+
+
+def cookies_set(headers: Any) -> dict[str, str]:
+    """The Set-Cookie headers of a response, by the cookie's name."""
+    return {cookie.split("=", 1)[0]: cookie for cookie in headers.getall("Set-Cookie", [])}
 
 
 async def test_behind_a_trusted_proxy_the_lock_is_the_clients_not_everyones(
@@ -337,3 +392,5 @@ async def test_a_staff_member_removed_and_brought_back_needs_a_new_password(
 def test_the_session_cookie_never_reaches_the_log() -> None:
     quoted = "Bad request: b'GET / HTTP/1.1\\r\\nCookie: usar_console=Zq9-secret_token; lang=ar'"
     assert redact(quoted) == "Bad request: b'GET / HTTP/1.1\\r\\nCookie: usar_console=***; lang=ar'"
+    over_https = "Cookie: __Host-usar_console=Zq9-secret_token; __Host-usar_form=abc"
+    assert redact(over_https) == "Cookie: __Host-usar_console=***; __Host-usar_form=abc"

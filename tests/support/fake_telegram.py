@@ -61,6 +61,8 @@ class FakeTelegram:
     # to have something happen while the answer is on its way).
     answering_updates: Callable[[list[dict[str, Any]]], Awaitable[None]] | None = None
     files: dict[str, bytes] = field(default_factory=dict)  # what families sent, by file_id
+    # Where the file server sends the bot instead of giving it a file's bytes (a redirect), by file_id.
+    moved: dict[str, str] = field(default_factory=dict)
     down_for: int = 0  # the next calls, of any method, answered 502 Bad Gateway: Telegram out of reach
 
     def __post_init__(self) -> None:
@@ -143,7 +145,10 @@ class FakeTelegram:
         path = request.match_info["path"]
         if request.match_info["token"] != self.token or not path.startswith("files/"):
             return web.Response(status=404)
-        found = self.files.get(path.removeprefix("files/"))
+        file_id = path.removeprefix("files/")
+        if file_id in self.moved:
+            raise web.HTTPFound(self.moved[file_id])
+        found = self.files.get(file_id)
         return web.Response(status=404) if found is None else web.Response(body=found)
 
     async def _getme(self, params: dict[str, Any]) -> web.Response:

@@ -49,7 +49,7 @@ from handlers.telegram.sender import TelegramSender
 from storage import deliveries, kinds, sealing
 from storage.db import Database
 from storage.kinds import Message
-from storage.models import Beneficiary, Conversation, numbers
+from storage.models import Beneficiary, Conversation, addressed, numbers
 from tests.support.fake_telegram import TOKEN
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -156,7 +156,7 @@ def add_families(session: Session, count: int) -> None:
             [
                 {
                     "channel": "telegram",
-                    "address": str(100_000 + n),
+                    **addressed(str(100_000 + n)),
                     "beneficiary_id": n,
                     "language": "ar",
                     "answers": {},

@@ -20,6 +20,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from storage.models import Beneficiary, Conversation, StaffMember
 from storage.prepared import Prepared
+from storage.sealing import key_of
 
 _table = Conversation.__table__  # a Table: the ORM types it as a FromClause
 _families = Beneficiary.__table__
@@ -63,11 +64,12 @@ _STATE = (
     "contact_keyboard",
     "version",
 )
-_KEY = (_table.c.channel == bindparam("k_channel"), _table.c.address == bindparam("k_address"))
+# Her address is sealed (storage.sealing): a conversation is found by its look-up key.
+_KEY = (_table.c.channel == bindparam("k_channel"), _table.c.address_key == bindparam("k_address"))
 # Built once: only the parameters change from turn to turn.
 _LOAD = Prepared(
     select(
-        *(_table.c[name] for name in ("channel", "address", "language", "created_at", "beneficiary_id")),
+        *(_table.c[name] for name in ("language", "created_at", "beneficiary_id")),
         *(_table.c[name] for name in ("flow", "step", "answers", "offered", "version")),
         *(_table.c[name] for name in ("last_inbound_at", "last_said", "contact_keyboard")),
         _families.c.blocked_at.is_not(None).label("family_blocked"),
@@ -76,7 +78,12 @@ _LOAD = Prepared(
     .where(*_KEY)
 )
 _INSERT = Prepared(
-    insert(_table).values({name: bindparam(name) for name in ("channel", "address", "created_at", *_STATE)})
+    insert(_table).values(
+        {
+            name: bindparam(name)
+            for name in ("channel", "address_key", "address_sealed", "created_at", *_STATE)
+        }
+    )
 )
 _UPDATE = Prepared(
     update(_table)
@@ -87,8 +94,8 @@ _DELETE = Prepared(delete(_table).where(*_KEY))
 
 
 def load(session: Session, channel: str, address: str) -> ConversationState | None:
-    found = _LOAD.first(session, {"k_channel": channel, "k_address": address})
-    return None if found is None else ConversationState(**found)
+    found = _LOAD.first(session, {"k_channel": channel, "k_address": key_of(address)})
+    return None if found is None else ConversationState(channel=channel, address=address, **found)
 
 
 def start(channel: str, address: str, language: str, now: datetime) -> ConversationState:
@@ -111,28 +118,35 @@ def save(session: Session, state: ConversationState, now: datetime) -> None:
     }
     if state.version == 0:
         # A concurrent first message inserts the same key: the IntegrityError makes this turn run again.
-        key = {"channel": state.channel, "address": state.address, "created_at": state.created_at}
+        key = {
+            "channel": state.channel,
+            "address_key": key_of(state.address),
+            "address_sealed": state.address,  # the column's name: sealed by its type
+            "created_at": state.created_at,
+        }
         _INSERT.rowcount(session, {**key, **values})
     else:
-        key = {"k_channel": state.channel, "k_address": state.address, "k_version": state.version}
+        key = {"k_channel": state.channel, "k_address": key_of(state.address), "k_version": state.version}
         if _UPDATE.rowcount(session, {**key, **values}) != 1:
             raise StaleConversation("the conversation changed since this turn read it")
     state.version += 1
 
 
 def forget(session: Session, state: ConversationState) -> None:
-    _DELETE.rowcount(session, {"k_channel": state.channel, "k_address": state.address})
+    _DELETE.rowcount(session, {"k_channel": state.channel, "k_address": key_of(state.address)})
 
 
 def forget_drafts_holding(session: Session, values: set[str]) -> int:
     """Conversations linked to no family whose unsaved answers hold one of these values (her national ID, her
     mobile: a registration she began on another channel), deleted with everything they hold; how many."""
     unlinked = session.execute(
-        select(_table.c.channel, _table.c.address, _table.c.answers).where(_table.c.beneficiary_id.is_(None))
+        select(_table.c.channel, _table.c.address_key, _table.c.answers).where(
+            _table.c.beneficiary_id.is_(None)
+        )
     ).all()
-    drafts = [(channel, address) for channel, address, answers in unlinked if _holds(answers, values)]
-    for channel, address in drafts:
-        _DELETE.rowcount(session, {"k_channel": channel, "k_address": address})
+    drafts = [(channel, key) for channel, key, answers in unlinked if _holds(answers, values)]
+    for channel, key in drafts:
+        _DELETE.rowcount(session, {"k_channel": channel, "k_address": key})
     return len(drafts)
 
 
@@ -156,7 +170,7 @@ class Reach:
 def reach(session: Session, beneficiary_id: int) -> Reach | None:
     """The conversation of hers that received a message last (announcements go there, once)."""
     row = session.execute(
-        select(_table.c.channel, _table.c.address, _table.c.last_inbound_at)
+        select(_table.c.channel, Conversation.address, _table.c.last_inbound_at)
         .where(_table.c.beneficiary_id == beneficiary_id)
         .order_by(_table.c.last_inbound_at.desc(), _table.c.updated_at.desc())
         .limit(1)
@@ -167,7 +181,7 @@ def reach(session: Session, beneficiary_id: int) -> Reach | None:
 def reach_all(session: Session, beneficiary_ids: list[int]) -> dict[int, Reach]:
     """`reach` for many families in one query: the conversation each used last."""
     rows = session.execute(
-        select(_table.c.beneficiary_id, _table.c.channel, _table.c.address, _table.c.last_inbound_at)
+        select(_table.c.beneficiary_id, _table.c.channel, Conversation.address, _table.c.last_inbound_at)
         .where(_table.c.beneficiary_id.in_(beneficiary_ids))
         .order_by(_table.c.last_inbound_at.asc(), _table.c.updated_at.asc())
     ).all()
@@ -180,7 +194,9 @@ def reach_all(session: Session, beneficiary_ids: list[int]) -> dict[int, Reach]:
 def family_at(session: Session, channel: str, address: str) -> int | None:
     """The family who talks to us from this channel and address, if she registered."""
     return session.scalar(
-        select(_table.c.beneficiary_id).where(_table.c.channel == channel, _table.c.address == address)
+        select(_table.c.beneficiary_id).where(
+            _table.c.channel == channel, _table.c.address_key == key_of(address)
+        )
     )
 
 
@@ -189,7 +205,7 @@ def offer(session: Session, channel: str, address: str, offered: list[dict[str, 
     a turn that read the state before does its work again on this one."""
     session.execute(
         update(Conversation)
-        .where(Conversation.channel == channel, Conversation.address == address)
+        .where(Conversation.channel == channel, Conversation.address_key == key_of(address))
         .values(offered=offered, version=Conversation.version + 1)
     )
 
@@ -207,15 +223,30 @@ class ChatReach:
 
 def staff_reach_all(session: Session, staff_ids: list[int]) -> dict[int, ChatReach]:
     """For each staff member, the conversation at her address she used last (none if she never wrote)."""
+    staff_at = {
+        key_of(address or ""): member
+        for member, address in session.execute(
+            select(StaffMember.id, StaffMember.address).where(
+                StaffMember.id.in_(staff_ids),
+                StaffMember.removed_at.is_(None),
+                StaffMember.address.is_not(None),
+            )
+        )
+    }
     rows = session.execute(
         select(
-            StaffMember.id, _table.c.channel, _table.c.address, _table.c.language, _table.c.last_inbound_at
+            _table.c.address_key,
+            _table.c.channel,
+            Conversation.address,
+            _table.c.language,
+            _table.c.last_inbound_at,
         )
-        .join(_table, _table.c.address == StaffMember.address)
-        .where(StaffMember.id.in_(staff_ids), StaffMember.removed_at.is_(None))
+        .where(_table.c.address_key.in_(list(staff_at)))
         .order_by(_table.c.last_inbound_at.asc())
     ).all()
     latest: dict[int, ChatReach] = {}
     for row in rows:  # oldest first: the last one seen is the one she used last
-        latest[row.id] = ChatReach(row.channel, row.address, row.language, row.last_inbound_at)
+        latest[staff_at[row.address_key]] = ChatReach(
+            row.channel, row.address, row.language, row.last_inbound_at
+        )
     return latest

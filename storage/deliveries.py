@@ -253,7 +253,7 @@ def sent(
         now,
         status=DeliveryStatus.SENT.value,
         channel=channel,
-        address=address,
+        address_sealed=address,  # the column's name: sealed by its type
         provider_message_id=provider_message_id,
         last_error=None,
     )
@@ -270,7 +270,7 @@ _SENT = (
     .values(
         status=DeliveryStatus.SENT.value,
         channel=bindparam("b_channel"),
-        address=bindparam("b_address"),
+        address_sealed=bindparam("b_address"),
         provider_message_id=bindparam("b_message"),
         last_error=None,
         claimed_until=None,
@@ -418,18 +418,19 @@ def asked_since(
 ) -> list[str]:
     """The options (packed) of the latest message sent her on this chat after `since` (her previous
     message), if it asked something: what a typed «ايه» answers now ([] if none, or it asked nothing)."""
-    payload = session.scalar(
-        select(Delivery.payload)
+    latest = session.execute(
+        select(Delivery.payload, Delivery.address)
         .where(
             Delivery.beneficiary_id == beneficiary_id,
             Delivery.channel == channel,
-            Delivery.address == address,
             Delivery.status == DeliveryStatus.SENT.value,
             Delivery.updated_at > since,
         )
         .order_by(Delivery.updated_at.desc(), Delivery.id.desc())
-        .limit(1)
-    )
+        .limit(20)  # since her previous message: a few at most
+    ).all()
+    # Her address is sealed: compared once opened (on another chat of hers, it asked her nothing here).
+    payload = next((row.payload for row in latest if row.address == address), None)
     return [str(option["payload"]) for option in (payload or {}).get("options", [])]
 
 

@@ -108,6 +108,11 @@ def numbers(national_id: str, mobile: str) -> dict[str, str]:
     }
 
 
+def addressed(address: str) -> dict[str, str]:
+    """An address with its look-up key, as `conversations` takes them in a bulk insert."""
+    return {"address": address, "address_key": key_of(address)}
+
+
 class Beneficiary(Base):
     """A productive family, represented by the person who registered it."""
 
@@ -260,7 +265,9 @@ class Conversation(Base):
     __tablename__ = "conversations"
 
     channel: Mapped[str] = mapped_column(String(16), primary_key=True)
-    address: Mapped[str] = mapped_column(String(64), primary_key=True)
+    # Her address on the channel (on WhatsApp, her mobile): sealed, and found by its look-up key.
+    address_key: Mapped[str] = mapped_column(String(32), primary_key=True)
+    address: Mapped[str] = mapped_column("address_sealed", SealedText("conversations.address"))
     beneficiary_id: Mapped[int | None] = mapped_column(
         ForeignKey("beneficiaries.id", ondelete="SET NULL"), index=True, default=None
     )
@@ -278,6 +285,11 @@ class Conversation(Base):
     last_said: Mapped[str | None] = mapped_column(String(16), default=None)
     # Her chat shows the "share my number" keyboard (Telegram's stays until a message removes it).
     contact_keyboard: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+
+    @validates("address")
+    def _keep_address_key(self, _: str, address: str) -> str:
+        self.address_key = key_of(address)
+        return address
 
 
 class StaffMember(Base):
@@ -483,7 +495,10 @@ class Delivery(Base):
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime())
     claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     channel: Mapped[str | None] = mapped_column(String(16), default=None)
-    address: Mapped[str | None] = mapped_column(String(64), default=None)
+    # Where it went (on WhatsApp, her mobile): sealed.
+    address: Mapped[str | None] = mapped_column(
+        "address_sealed", SealedText("deliveries.address"), default=None
+    )
     provider_message_id: Mapped[str | None] = mapped_column(String(64), default=None, index=True)
     last_error: Mapped[str | None] = mapped_column(String(500), default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -772,7 +787,7 @@ class Thread(Base):
     __tablename__ = "threads"
     __table_args__ = (
         Index("ix_threads_inbox", "office_code", "status", "waiting_since"),
-        Index("ix_threads_hers", "channel", "address", "status"),
+        Index("ix_threads_hers", "channel", "address_key", "status"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -785,7 +800,9 @@ class Thread(Base):
         ForeignKey("contacts.id", ondelete="SET NULL"), index=True, default=None
     )
     channel: Mapped[str] = mapped_column(String(16))
-    address: Mapped[str] = mapped_column(String(64))
+    # The address she wrote from (on WhatsApp, her mobile): sealed, and found by its look-up key.
+    address: Mapped[str] = mapped_column("address_sealed", SealedText("threads.address"))
+    address_key: Mapped[str] = mapped_column(String(32))
     topic: Mapped[str] = mapped_column(String(16), default="other")
     status: Mapped[str] = mapped_column(String(8), default="open")  # "open" or "closed"
     assigned_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), default=None)
@@ -799,6 +816,11 @@ class Thread(Base):
     passed_from: Mapped[str | None] = mapped_column(ForeignKey("offices.code"), index=True, default=None)
     passed_by_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), default=None)
     passed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+
+    @validates("address")
+    def _keep_address_key(self, _: str, address: str) -> str:
+        self.address_key = key_of(address)
+        return address
 
 
 class ThreadMessage(Base):

@@ -25,6 +25,7 @@ from storage.models import (
     ThreadMessage,
 )
 from storage.prepared import Prepared
+from storage.sealing import key_of
 
 OPEN, CLOSED = "open", "closed"
 FAMILY, STAFF, NOTE = "family", "staff", "note"
@@ -44,7 +45,7 @@ def open_thread_at(session: Session, channel: str, address: str) -> Thread | Non
     """Her open thread, on the channel and address she writes from (the newest, should there be two)."""
     return session.scalars(
         select(Thread)
-        .where(Thread.channel == channel, Thread.address == address, Thread.status == OPEN)
+        .where(Thread.channel == channel, Thread.address_key == key_of(address), Thread.status == OPEN)
         .order_by(Thread.id.desc())
         .limit(1)
     ).first()
@@ -56,7 +57,7 @@ _ANSWERED_OPEN = Prepared(
     select(Thread.id)
     .where(
         Thread.channel == bindparam("channel"),
-        Thread.address == bindparam("address"),
+        Thread.address_key == bindparam("address"),
         Thread.status == OPEN,
         select(ThreadMessage.id)
         .where(ThreadMessage.thread_id == Thread.id, ThreadMessage.author == STAFF)
@@ -69,7 +70,9 @@ _ANSWERED_OPEN = Prepared(
 _OPEN_OFFICE = Prepared(
     select(Thread.office_code)
     .where(
-        Thread.channel == bindparam("channel"), Thread.address == bindparam("address"), Thread.status == OPEN
+        Thread.channel == bindparam("channel"),
+        Thread.address_key == bindparam("address"),
+        Thread.status == OPEN,
     )
     .order_by(Thread.id.desc())
     .limit(1)
@@ -78,13 +81,13 @@ _OPEN_OFFICE = Prepared(
 
 def open_office_at(session: Session, channel: str, address: str) -> str | None:
     """The office of her open thread on this chat, if she has one (asked each time her words are offered)."""
-    found = _OPEN_OFFICE.scalar(session, {"channel": channel, "address": address})
+    found = _OPEN_OFFICE.scalar(session, {"channel": channel, "address": key_of(address)})
     return str(found) if found is not None else None
 
 
 def answered_open(session: Session, channel: str, address: str) -> bool:
     """Whether her open thread on this chat has an answer from her office."""
-    return _ANSWERED_OPEN.first(session, {"channel": channel, "address": address}) is not None
+    return _ANSWERED_OPEN.first(session, {"channel": channel, "address": key_of(address)}) is not None
 
 
 def start(session: Session, new: NewThread, now: datetime) -> Thread:
@@ -265,7 +268,7 @@ def unread_answers(session: Session, channel: str, address: str) -> Sequence[Thr
         .join(Thread, Thread.id == ThreadMessage.thread_id)
         .where(
             Thread.channel == channel,
-            Thread.address == address,
+            Thread.address_key == key_of(address),
             ThreadMessage.unread.is_(True),
             ThreadMessage.author == STAFF,
         )
@@ -297,7 +300,7 @@ def forget_hers(session: Session, family_id: int, addresses: Sequence[tuple[str,
     for channel, address in addresses:
         ids |= set(
             session.scalars(
-                select(Thread.id).where(Thread.channel == channel, Thread.address == address)
+                select(Thread.id).where(Thread.channel == channel, Thread.address_key == key_of(address))
             ).all()
         )
     if ids:
@@ -320,7 +323,8 @@ def reach_all(session: Session, thread_ids: Sequence[int]) -> dict[int, ChatReac
     rows = session.execute(
         select(Thread.id, Thread.channel, Thread.address, Conversation.language, Conversation.last_inbound_at)
         .outerjoin(
-            Conversation, (Conversation.channel == Thread.channel) & (Conversation.address == Thread.address)
+            Conversation,
+            (Conversation.channel == Thread.channel) & (Conversation.address_key == Thread.address_key),
         )
         .where(Thread.id.in_(thread_ids))
     ).all()
@@ -409,7 +413,9 @@ def saved_reply(session: Session, reply_id: int) -> SavedReply | None:
 def ids_at(session: Session, channel: str, address: str) -> list[int]:
     """Every thread of hers on this channel and address."""
     return list(
-        session.scalars(select(Thread.id).where(Thread.channel == channel, Thread.address == address))
+        session.scalars(
+            select(Thread.id).where(Thread.channel == channel, Thread.address_key == key_of(address))
+        )
     )
 
 
@@ -435,7 +441,7 @@ def link_family(session: Session, channel: str, address: str, family_id: int) ->
     """Her questions asked from this channel and address before her family was known are her family's."""
     session.execute(
         update(Thread)
-        .where(Thread.channel == channel, Thread.address == address, Thread.family_id.is_(None))
+        .where(Thread.channel == channel, Thread.address_key == key_of(address), Thread.family_id.is_(None))
         .values(family_id=family_id)
     )
 

@@ -17,11 +17,11 @@ from tests.support.databases import empty_postgres, postgres_database, sqlite_co
 from tests.support.fake_telegram import FakeTelegram, settings_for
 from tests.support.fake_twilio import AUTH_TOKEN, FakeTwilio
 from tests.support.people import Clock, Person
-from tests.support.sealing import TEST_KEYS, tests_keyring
+from tests.support.sealing import TEST_KEYS, keyring_of_the_tests
 
 # Every process a test starts (the `usar` command, a worker) seals with the tests' key, as this one does.
 os.environ["USAR_DATA_KEY"] = TEST_KEYS
-sealing.use(tests_keyring())
+sealing.use(keyring_of_the_tests())
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -21,6 +21,7 @@ from office.rights import OPERATOR, Actor
 from storage import staff
 from storage.db import Database
 from storage.models import Beneficiary, Conversation, Delivery
+from storage.sealing import key_of
 from tests.support.builders import REGISTRATION, staff_person
 from tests.support.people import Clock, Person, ar
 from tests.support.processes import usar
@@ -172,7 +173,9 @@ async def test_what_a_reason_is_for_is_kept_as_it_always_was(
     await huda.says("0551234567")
     await huda.chooses("Take the verification back")
     kept = await database.run(
-        lambda s: s.scalars(select(Conversation.answers).where(Conversation.address == "901")).one()
+        lambda s: s.scalars(
+            select(Conversation.answers).where(Conversation.address_key == key_of("901"))
+        ).one()
     )
     assert kept["registration_asking"] == "registration:unverify"
     await huda.says("وثّقتها بالخطأ")

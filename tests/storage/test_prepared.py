@@ -56,14 +56,17 @@ ADD_STATE = Prepared(
     insert(Conversation).values(
         {
             name: bindparam(name)
-            for name in ("channel", "address", "language", "answers", "offered", "created_at", "updated_at")
+            for name in (
+                *("channel", "address_key", "address_sealed", "language", "answers", "offered"),
+                *("created_at", "updated_at"),
+            )
         }
         | {"version": 1, "contact_keyboard": False}
     )
 )
 STATE = Prepared(
     select(Conversation.answers, Conversation.offered, Conversation.version).where(
-        Conversation.address == bindparam("address")
+        Conversation.address_key == bindparam("address")
     )
 )
 
@@ -121,7 +124,8 @@ async def test_values_written_in_the_statement_and_json_columns(database: Databa
             session,
             {
                 "channel": "telegram",
-                "address": "42",
+                "address_key": key_of("42"),
+                "address_sealed": "42",
                 "language": "ar",
                 "answers": {"full_name": "فاطمة", "products": ["sweets"]},
                 "offered": [{"payload": "yes", "label": "نعم"}],
@@ -129,7 +133,9 @@ async def test_values_written_in_the_statement_and_json_columns(database: Databa
                 "updated_at": NOW,
             },
         )
-        assert STATE.first(session, {"address": "42"}) == {  # `version` is a value written in the INSERT
+        assert STATE.first(
+            session, {"address": key_of("42")}
+        ) == {  # `version` is a value written in the INSERT
             "answers": {"full_name": "فاطمة", "products": ["sweets"]},
             "offered": [{"payload": "yes", "label": "نعم"}],
             "version": 1,

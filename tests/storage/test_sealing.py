@@ -15,9 +15,12 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from bot import keys
+from bot.outbox.dispatcher import OutboxDispatcher
 from bot.settings import Settings, SettingsError
 from conversations.engine.engine import Engine
 from conversations.flows import all_flows
+from core.channel import Channel
+from handlers.whatsapp.sender import WhatsAppSender, twilio_client
 from office import uploads
 from office.rights import Actor
 from storage import beneficiaries, sealing, staff
@@ -25,14 +28,17 @@ from storage.beneficiaries import Identifier
 from storage.db import Database
 from storage.models import Base, Beneficiary, Contact, Conversation
 from storage.sealing import KeyFormatError, Keyring, NoKey
-from tests.support.builders import add_staff, imported, write
+from tests.support.builders import add_staff, announce, imported, write
+from tests.support.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, BUSINESS, FakeTwilio
 from tests.support.people import Clock, Person
-from tests.support.sealing import TEST_KEYS, tests_keyring
+from tests.support.reads import threads_of
+from tests.support.sealing import TEST_KEYS, keyring_of_the_tests
 
 # Hers, and a listed family's: each in every form it may be written.
 HERS = ("1000000008", "0551234567", "966551234567", "+966551234567")
 LISTED = ("1000000016", "0561112222", "966561112222")
 HALFWAY = ("1000000024", "0573334444")  # a woman who stopped halfway through registering
+WHATSAPP = ("1000000032", "+966591112233", "0591112233")  # a woman on WhatsApp: her address is her mobile
 
 
 def everything_in(path: Path) -> bytes:
@@ -44,14 +50,25 @@ def everything_in(path: Path) -> bytes:
 
 
 async def test_a_days_work_leaves_no_national_id_or_mobile_in_clear_in_the_database_file(
-    sqlite_url: str, clock: Clock, tmp_path: Path
+    sqlite_url: str, clock: Clock, tmp_path: Path, fake_twilio: FakeTwilio
 ) -> None:
     database = Database(sqlite_url)
+    client = twilio_client(ACCOUNT_SID, AUTH_TOKEN, fake_twilio.url)
     try:
         engine = Engine(database, all_flows())
         fatima = Person(engine, clock, address="terminal-1")
         await fatima.registers(national_id=HERS[0], mobile=HERS[1])
         await fatima.chooses("حسابي")  # she reads her details: shown to her, kept sealed
+        # On WhatsApp her address is her mobile: she registers, asks her office, and is sent an announcement.
+        amal = Person(engine, clock, address=WHATSAPP[1], channel=Channel.WHATSAPP)
+        await amal.registers(name="آمال سعد", national_id=WHATSAPP[0])
+        await amal.says("ابي اكلم موظفة عن الدورة الجاية")
+        await amal.chooses("أرسله إلى مكتبي")
+        assert await threads_of(database)  # her question waits for her office, with her address
+        await announce(database, clock)
+        sender = WhatsAppSender(client, BUSINESS, {}, None, clock)
+        worker = OutboxDispatcher(database, {Channel.WHATSAPP: sender}, {Channel.WHATSAPP: 20}, clock)
+        assert await worker.drain() >= 1
         halfway = Person(engine, clock, address="terminal-2")
         await halfway.says("مرحبا")
         await halfway.chooses("تسجيل أسرتي")
@@ -68,20 +85,24 @@ async def test_a_days_work_leaves_no_national_id_or_mobile_in_clear_in_the_datab
         )
 
         # Everything reads back as it was written...
-        family = await database.run(lambda s: s.scalars(select(Beneficiary)).one())
+        family = await database.run(lambda s: s.scalars(select(Beneficiary).order_by(Beneficiary.id)).first())
+        assert family is not None
         assert (family.national_id, family.mobile, family.national_id_tail) == (HERS[0], HERS[3], "0008")
         contact = await database.run(lambda s: s.scalars(select(Contact)).one())
         assert (contact.national_id, contact.mobile) == (LISTED[0], "+" + LISTED[2])
         found = await database.run(lambda s: beneficiaries.find_by(s, Identifier.MOBILE, HERS[3]))
         assert found == family.id
-        waiting = await database.run(lambda s: s.get(Conversation, ("terminal", "terminal-2")))
+        waiting = await database.run(
+            lambda s: s.get(Conversation, ("terminal", sealing.key_of("terminal-2")))
+        )
         assert waiting is not None and HALFWAY[0] in str(waiting.answers)
     finally:
+        await client.http_client.close()
         await database.dispose()
     # ...and none of it is in the file, in any form.
     stored = everything_in(Path(sqlite_url.removeprefix("sqlite:///")))
     assert "فاطمة".encode() in stored  # the file is read whole: her name is there, not sealed
-    for number in (*HERS, *LISTED, *HALFWAY):
+    for number in (*HERS, *LISTED, *HALFWAY, *WHATSAPP, WHATSAPP[1].removeprefix("+")):
         assert number.encode() not in stored, number
 
 
@@ -94,7 +115,7 @@ async def test_a_sealed_column_refuses_a_comparison_that_would_silently_match_no
 
 
 def test_a_value_opens_only_with_its_key_and_in_its_own_column() -> None:
-    ring = tests_keyring()
+    ring = keyring_of_the_tests()
     sealed = ring.seal_text(b"1000000008", b"beneficiaries.national_id")
     assert sealed.startswith("1:") and "1000000008" not in sealed
     assert ring.seal_text(b"1000000008", b"beneficiaries.national_id") != sealed  # a fresh nonce each time
@@ -159,7 +180,7 @@ async def test_a_fresh_install_makes_its_key_beside_the_database_once_and_a_lost
             async with open_database(Settings(database_url=settings.database_url, data_key=TEST_KEYS)):
                 pass
     finally:
-        sealing.use(tests_keyring())
+        sealing.use(keyring_of_the_tests())
 
 
 async def test_keys_rotate_while_families_register_and_nothing_is_lost(
@@ -205,7 +226,7 @@ async def test_keys_rotate_while_families_register_and_nothing_is_lost(
                 assert await database.run(older) == 0
         assert set(Keyring.from_file(tmp_path / "usar-data.key").keys) == {1, 2}
     finally:
-        sealing.use(tests_keyring())
+        sealing.use(keyring_of_the_tests())
 
 
 def _id(n: int) -> str:

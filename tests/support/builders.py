@@ -29,7 +29,7 @@ from storage.contacts import Saved
 from storage.db import Database
 from storage.events import EventDetails
 from storage.kinds import Message
-from storage.models import Beneficiary, BeneficiaryProduct, Conversation, numbers
+from storage.models import Beneficiary, BeneficiaryProduct, Conversation, addressed, numbers
 from tests.support.people import Clock, Person
 
 DATA = (
@@ -180,7 +180,7 @@ async def many_families_on_telegram(database: Database, clock: Clock, count: int
             [
                 {
                     "channel": "telegram",
-                    "address": str(9000 + n),
+                    **addressed(str(9000 + n)),
                     "beneficiary_id": n,
                     "language": "ar",
                     "answers": {},

@@ -12,5 +12,5 @@ TEST_KEY = hashlib.sha256(b"usar tests' data key").digest()
 TEST_KEYS = f"1:{base64.b64encode(TEST_KEY).decode()}"
 
 
-def tests_keyring() -> Keyring:
+def keyring_of_the_tests() -> Keyring:
     return Keyring(parse_keys(TEST_KEYS))

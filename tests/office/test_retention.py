@@ -22,6 +22,7 @@ from office.rights import OPERATOR, Actor
 from office.tables import read_lines
 from storage import deliveries, kinds, seen, staff
 from storage.db import Database
+from storage.kinds import Button, Message
 from storage.models import AuditEntry, Beneficiary, Contact, Delivery, Thread, ThreadMessage, Upload
 from tests.support.builders import (
     AISHA_ID,
@@ -94,6 +95,33 @@ async def test_a_message_keeps_its_outcome_and_loses_what_it_said_ninety_days_af
     ]  # what became of each, and when, stays
     assert (await run_retention(database, clock, Periods()))["delivery texts"] == 0  # emptied once
     assert await announce(database, clock) == 0  # the rows stay: the same announcement is never sent twice
+    assert await database.run(lambda s: deliveries.claim(s, clock.now, 50, LEASE)) == []  # never sent again
+
+
+async def test_her_yes_to_a_message_whose_text_is_gone_answers_nothing(
+    database: Database, clock: Clock
+) -> None:
+    """«ايه» typed after an invitation answers it (its options, read from what it said); once what it said
+    is emptied, there is nothing for her words to answer, and nothing breaks."""
+    [fatima] = await register_families(database, clock, [("فاطمة أحمد", "makkah")])
+    invitation = Message(
+        {"ar": "هل تحضرين؟"}, (Button("rsvp:1:yes", {"ar": "نعم"}), Button("rsvp:1:no", {"ar": "لا"}))
+    )
+    await database.run(
+        lambda s: deliveries.enqueue(
+            s, kinds.ANNOUNCEMENT, 1, select(Beneficiary.id), invitation, clock.now, clock.now
+        )
+    )
+    await database.run(lambda s: sent_all(s, clock))
+    since = clock.now - timedelta(minutes=1)
+
+    def asked(session: Session) -> list[str]:
+        return deliveries.asked_since(session, fatima, "telegram", "9001", since)
+
+    assert await database.run(asked) == ["rsvp:1:yes", "rsvp:1:no"]
+    clock.advance(days=90, seconds=1)
+    await run_retention(database, clock, Periods())
+    assert await database.run(asked) == []
 
 
 async def test_a_message_still_being_tried_keeps_its_text_whatever_its_age(

@@ -7,6 +7,9 @@ more. Announcements whose time has come become deliveries; events whose invitati
 audience, and reminders fall due before the start; daily tips reach the subscribers whose hour has come;
 canteen opportunities past their deadline close; questions unanswered too long are told to their office.
 
+What has no further purpose is purged by a job of its own (`run_retention`, `office.retention`), in batches,
+every `RETENTION_EVERY` seconds.
+
 `usar chat --as X` runs both in its own process (`TerminalDelivery`), so that an office can rehearse the whole
 product on a laptop: what the scheduler pushes to X (an invitation, its reminder, a daily tip, an
 announcement, a decision) appears in that chat as it falls due. Only the chat speaking for X delivers to X, so
@@ -32,15 +35,17 @@ from bot.outbox.dispatcher import OutboxDispatcher
 from core.channel import Channel
 from core.metrics import JOB_FAILURES, JOB_RUNS
 from handlers.terminal import TerminalSender
-from office import event_notices, sign_in, tips, uploads
+from office import event_notices, retention, tips
 from office import threads as office_threads
-from storage import announcements, canteens, conversations, deliveries, seen, threads
+from storage import announcements, canteens, conversations, deliveries, threads
 from storage.db import Database, is_unreachable
 from storage.kinds import QuietHours
 
 log = logging.getLogger(__name__)
 TERMINAL_DISPATCH_EVERY = 2  # seconds: a pushed message appears in the chat soon after it falls due
 TERMINAL_DUE_EVERY = 10
+RETENTION_EVERY = 600  # seconds between purges of what has no further purpose
+RETENTION_BATCHES = 200  # batches of each purge in one run at most: what is left waits for the next
 # One instance of a job at a time; missed runs coalesce into one.
 JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 60}
 
@@ -67,9 +72,6 @@ def due_work(
         ("daily tips", tips.send_due),
         ("canteen deadlines", canteens.close_due),
         ("questions unanswered", unanswered),
-        ("messages seen long ago", seen.forget_old),
-        ("console sign-ins long over", sign_in.forget_old),
-        ("files checked, never confirmed", uploads.forget_old),
     ]
 
 
@@ -94,6 +96,35 @@ async def run_due(
             if is_unreachable(exc):  # the rest would fail the same way: the run waits, said once by its job
                 raise
             log.exception("the scheduled work %r failed; it is tried again at the next run", name)
+    return done
+
+
+async def run_retention(
+    database: Database,
+    clock: Callable[[], datetime],
+    periods: retention.Periods,
+    batch: int = retention.BATCH,
+) -> dict[str, int]:
+    """Every purge of `office.retention`, each in batches of `batch` rows, a transaction each (others write
+    between two); how many rows each purged, by name, said in one line when any was."""
+    done: dict[str, int] = {}
+    for name, purge in retention.purges(periods):
+        JOB_RUNS.labels(f"retention: {name}").inc()
+        done[name] = 0
+        try:
+            for _ in range(RETENTION_BATCHES):
+                purged = await database.run(partial(purge, now=clock(), limit=batch))
+                done[name] += purged
+                if purged < batch:
+                    break
+                await asyncio.sleep(0)
+        except Exception as exc:
+            JOB_FAILURES.labels(f"retention: {name}").inc()
+            if is_unreachable(exc):
+                raise
+            log.exception("retention of %s failed; it is tried again at the next run", name)
+    said = ", ".join(f"{name} {count}" for name, count in done.items())
+    log.log(logging.INFO if any(done.values()) else logging.DEBUG, "retention: purged %s", said)
     return done
 
 
@@ -125,10 +156,12 @@ class TerminalDelivery:
         interactive: bool,
         quiet: QuietHours | None,
         reminders: Sequence[timedelta],
+        periods: retention.Periods | None = None,
     ) -> None:
         self.database = database
         self.clock = clock
         self.reminders = reminders
+        self.periods = periods or retention.Periods()
         self.outbox = OutboxDispatcher(
             database,
             {Channel.TERMINAL: TerminalSender(address, sink, interactive=interactive)},
@@ -145,6 +178,10 @@ class TerminalDelivery:
     async def run_due_work(self) -> dict[str, object]:
         async with self._job():
             return await run_due(self.database, self.clock, self.reminders)
+
+    async def run_retention(self) -> dict[str, int]:
+        async with self._job():
+            return await run_retention(self.database, self.clock, self.periods)
 
     async def dispatch_due(self) -> int:
         async with self._job():
@@ -171,6 +208,7 @@ class TerminalDelivery:
         now = self.clock()
         scheduler.add_job(self.run_due_work, "interval", seconds=TERMINAL_DUE_EVERY, next_run_time=now)
         scheduler.add_job(self.dispatch_due, "interval", seconds=TERMINAL_DISPATCH_EVERY, next_run_time=now)
+        scheduler.add_job(self.run_retention, "interval", seconds=RETENTION_EVERY)
         scheduler.start()
         self._scheduler = scheduler
 

@@ -21,7 +21,7 @@ from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.app import build_engine, open_database
-from bot.jobs import JOB_DEFAULTS, run_due
+from bot.jobs import JOB_DEFAULTS, RETENTION_EVERY, run_due, run_retention
 from bot.metrics import metrics_app
 from bot.outbox.dispatcher import OutboxDispatcher
 from bot.settings import PortInUse, Settings
@@ -47,7 +47,7 @@ class Role(StrEnum):
     ALL = "all"
     WEB = "web"  # the web server and the channels' incoming messages
     WORKER = "worker"  # sends what the outbox holds
-    SCHEDULER = "scheduler"  # turns announcements whose time has come into deliveries (run one of these)
+    SCHEDULER = "scheduler"  # what falls due, and retention's purges (run one of these)
 
 
 class Service:
@@ -109,6 +109,7 @@ class Service:
                 media={each.channel.value: each.media for each in self.channels if each.media is not None},
                 quiet=settings.quiet(),
                 senders=settings.senders(),
+                uploads_kept=settings.retention().uploads,
             )
         ready = readiness(database, self.role.value)
         add_readiness(app, ready)
@@ -220,6 +221,7 @@ class Service:
             )  # at once on start: what a stopped worker left is sent without waiting
         if self.role in (Role.ALL, Role.SCHEDULER):
             scheduler.add_job(self.run_due_work, "interval", seconds=DUE_EVERY, id="due")
+            scheduler.add_job(self.run_retention, "interval", seconds=RETENTION_EVERY, id="retention")
         if any(channel.replay is not None for channel in self.channels):
             # At once on start: what waited through a stop is answered first.
             scheduler.add_job(
@@ -242,6 +244,13 @@ class Service:
         assert database is not None
         work = partial(run_due, database, self.clock, settings.reminder_offsets, settings.unanswered_hours)
         return await self._job("scheduled work", work, {})
+
+    async def run_retention(self) -> dict[str, int]:
+        """The scheduler's job: what has no further purpose, purged (`office.retention`); how many of each."""
+        database = self._database
+        assert database is not None
+        work = partial(run_retention, database, self.clock, self.settings.retention())
+        return await self._job("retention", work, {})
 
     async def replay_spool(self) -> int:
         """The web role's job: the messages a channel kept while the database was away (WhatsApp's spool),

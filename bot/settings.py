@@ -11,15 +11,41 @@ from pathlib import Path
 from typing import Literal
 
 from dotenv import dotenv_values
-from pydantic import Field, HttpUrl, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import (
+    Field,
+    HttpUrl,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from pydantic_settings import SettingsError as PydanticSettingsError
 from sqlalchemy.engine import make_url
 
+from office.retention import Periods
 from storage.db import DatabaseURLError, async_url
 from storage.kinds import QuietHours, Senders
 
 _TOKEN = re.compile(r"\d+:[A-Za-z0-9_-]{20,}")
+PERIOD = r"^\d{1,5}[mhd]$"  # a number of minutes, hours or days: 30m, 1h, 90d
+_UNITS = {"m": "minutes", "h": "hours", "d": "days"}
+# The shortest and the longest each retention period may be (docs/OPERATIONS.md, "Retention").
+KEEP_BOUNDS = {
+    # Long enough to confirm a list once checked; a day at most (issue 29): it holds IDs and mobiles.
+    "keep_uploads": (timedelta(minutes=10), timedelta(hours=24)),
+    # A week at least: a typed «ايه» answers the last message that asked her something (its options).
+    "keep_delivery_texts": (timedelta(days=7), timedelta(days=3650)),
+    "keep_thread_files": (timedelta(days=7), timedelta(days=3650)),
+    # A month at least: an office's list is invited, and answers, before its families go.
+    "keep_contacts": (timedelta(days=30), timedelta(days=3650)),
+}
+
+
+def period(text: str) -> timedelta:
+    """ "90d", "12h", "30m" as a timedelta."""
+    return timedelta(**{_UNITS[text[-1]]: int(text[:-1])})
 
 
 class SettingsError(Exception):
@@ -101,6 +127,23 @@ class Settings(BaseSettings):
     )
     # Sends in flight at once on each channel, in each worker (the rate above still holds).
     dispatch_concurrency: int = Field(default=20, ge=1, le=100, description="a whole number from 1 to 100")
+    # Retention (decision 0116): how long what has served is kept before the scheduler purges it.
+    # A file checked in the console and never confirmed (an office's list of families).
+    keep_uploads: str = Field(
+        default="1h", pattern=PERIOD, description="a period from 10m to 24h, such as 1h or 30m"
+    )
+    # What a message we sent said, and where it went; its outcome stays.
+    keep_delivery_texts: str = Field(
+        default="90d", pattern=PERIOD, description="a period from 7d to 3650d, such as 90d"
+    )
+    # The references to her files (voice notes, photos) on a question closed this long ago.
+    keep_thread_files: str = Field(
+        default="365d", pattern=PERIOD, description="a period from 7d to 3650d, such as 365d"
+    )
+    # A family of an office's list who never registered, this long after her office imported her.
+    keep_contacts: str = Field(
+        default="365d", pattern=PERIOD, description="a period from 30d to 3650d, such as 365d"
+    )
     telegram_api_base: HttpUrl | None = Field(  # a self-hosted Bot API server; Telegram's by default
         default=None, description="a URL such as http://127.0.0.1:8081"
     )
@@ -130,6 +173,23 @@ class Settings(BaseSettings):
             timedelta(hours=int(part[:-1])) if part.endswith("h") else timedelta(minutes=int(part[:-1]))
             for part in self.reminders.split(",")
         ]
+
+    @field_validator(*KEEP_BOUNDS)
+    @classmethod
+    def _kept_within(cls, text: str, info: ValidationInfo) -> str:
+        shortest, longest = KEEP_BOUNDS[str(info.field_name)]
+        if not shortest <= period(text) <= longest:
+            raise ValueError("too short" if period(text) < shortest else "too long")
+        return text
+
+    def retention(self) -> Periods:
+        """How long each kind of data is kept once it has served (`office.retention`)."""
+        return Periods(
+            uploads=period(self.keep_uploads),
+            delivery_texts=period(self.keep_delivery_texts),
+            thread_files=period(self.keep_thread_files),
+            contacts=period(self.keep_contacts),
+        )
 
     @field_validator("quiet_hours")
     @classmethod

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -51,7 +51,7 @@ from console.context import (
 from console.files import RecentFiles
 from core.channel import MediaSource
 from core.i18n import _, ngettext, use_language
-from office import sign_in, threads
+from office import sign_in, threads, uploads
 from office.errors import NotAllowed, NotFound, NotStaff, OfficeError, Refused
 from storage.db import Database
 from storage.kinds import QuietHours, Senders
@@ -172,14 +172,17 @@ def add_console(
     media: Mapping[str, MediaSource] | None = None,
     quiet: QuietHours | None = None,
     senders: Senders | None = None,
+    uploads_kept: timedelta = uploads.KEPT,
 ) -> None:
     """`media`: by channel, how the files families send are fetched for staff to open; `quiet` and
-    `senders`: when announcements wait, and what they can go on (what staff are told before sending)."""
+    `senders`: when announcements wait, and what they can go on (what staff are told before sending);
+    `uploads_kept`: how long a file checked here waits for its confirmation."""
     console = web.Application(middlewares=[security_headers, signed_in])
     files = {channel: RecentFiles(source) for channel, source in (media or {}).items()}
     console[CONSOLE] = Console(
-        database, clock, secure_cookies, sleep, trusted_proxies, files, quiet=quiet, senders=senders
-    )
+        database, clock, secure_cookies, sleep, trusted_proxies, files, quiet=quiet, senders=senders,
+        uploads_kept=uploads_kept,
+    )  # fmt: skip
     environment = aiohttp_jinja2.setup(
         console,
         loader=jinja2.FileSystemLoader(HERE / "templates"),

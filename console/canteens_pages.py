@@ -423,7 +423,7 @@ async def check_opportunities(request: web.Request) -> web.StreamResponse:
     if not found:
         return await canteens_page(request, {"problems": [_("The list has no opportunity in it.")]})
     token = await console.database.run(
-        lambda s: uploads.hold(s, who.actor, sent.name, sent.content, console.clock())
+        lambda s: uploads.hold(s, who.actor, sent.name, sent.content, console.clock(), console.uploads_kept)
     )
     return await canteens_page(request, {"name": sent.name, "found": found, "token": token})
 
@@ -431,7 +431,9 @@ async def check_opportunities(request: web.Request) -> web.StreamResponse:
 async def import_opportunities(request: web.Request) -> web.StreamResponse:
     console, who = console_of(request), signed_in_as(request)
     token = str((await request.post()).get("upload", ""))[:64]
-    name, content = await console.database.run(lambda s: uploads.held(s, who.actor, token, console.clock()))
+    name, content = await console.database.run(
+        lambda s: uploads.held(s, who.actor, token, console.clock(), console.uploads_kept)
+    )
     try:
         lines, now = await _lines(Sent(name, content)), console.clock()
         made = await console.database.run(lambda s: canteens.publish_file(s, who.actor, lines, now))

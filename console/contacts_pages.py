@@ -128,7 +128,7 @@ async def check_list(request: web.Request) -> web.StreamResponse:
         return await lists_page(request, rejected_file(sent.name, rejected))
     console = console_of(request)
     token = await console.database.run(
-        lambda s: uploads.hold(s, who.actor, sent.name, sent.content, console.clock())
+        lambda s: uploads.hold(s, who.actor, sent.name, sent.content, console.clock(), console.uploads_kept)
     )
     return await lists_page(request, {"name": sent.name, "saved": saved, "token": token})
 
@@ -137,7 +137,9 @@ async def import_list(request: web.Request) -> web.StreamResponse:
     console, who = console_of(request), signed_in_as(request)
     form = await request.post()
     token = str(form.get("upload", ""))[:64]
-    name, content = await console.database.run(lambda s: uploads.held(s, who.actor, token, console.clock()))
+    name, content = await console.database.run(
+        lambda s: uploads.held(s, who.actor, token, console.clock(), console.uploads_kept)
+    )
     try:
         saved = await _checked(request, Sent(name, content), save=True)
     except RejectedFile as rejected:  # changed since she checked it (another import, a registration)

@@ -16,6 +16,7 @@ from core.channel import MediaSource
 from core.i18n import LazyText
 from locales import DEFAULT_LANGUAGE, LANGUAGES
 from office.sign_in import SignedIn
+from office.uploads import KEPT
 from storage.db import Database
 from storage.kinds import QuietHours, Senders
 
@@ -79,6 +80,7 @@ class Console:
     media: Mapping[str, MediaSource] = field(default_factory=dict)  # by channel: how her files are fetched
     quiet: QuietHours | None = None  # when announcements wait for the morning; None: not known here
     senders: Senders | None = None  # what this installation sends on; None: not known here
+    uploads_kept: timedelta = KEPT  # how long a file checked here waits for its confirmation
 
 
 CONSOLE = web.AppKey("console", Console)

@@ -1,5 +1,6 @@
 """A file sent through the console, kept between its check and her confirmation (an office's list of
-families, a list of canteen opportunities): hers alone, for an hour at most."""
+families, a list of canteen opportunities): hers alone, for an hour at most (`KEPT`; the operator's
+USAR_KEEP_UPLOADS), then forgotten by retention (`office.retention`)."""
 
 from __future__ import annotations
 
@@ -13,23 +14,28 @@ from office.errors import Problem, Refused
 from office.rights import Actor, rights
 from storage import uploads
 
-KEPT = timedelta(hours=1)  # a checked file waits this long for its confirmation
+KEPT = timedelta(hours=1)  # a checked file waits this long for its confirmation, unless set otherwise
 
 
-def hold(session: Session, actor: Actor, name: str, content: bytes, now: datetime) -> str:
+def hold(
+    session: Session, actor: Actor, name: str, content: bytes, now: datetime, kept: timedelta = KEPT
+) -> str:
     """A file sent through the console kept until she confirms it; the token that names it."""
     by = rights(session, actor)
     assert by.staff_id is not None, "the console always acts as a staff member"
-    uploads.forget_old(session, now - KEPT)
+    uploads.forget_old(session, now - kept)
     token = secrets.token_urlsafe(24)
     uploads.keep(session, token, by.staff_id, name, content, now)
     return token
 
 
-def held(session: Session, actor: Actor, token: str, now: datetime) -> tuple[str, bytes]:
-    """The file she sent and is confirming (its name and content); refused if it is not hers or too old."""
+def held(
+    session: Session, actor: Actor, token: str, now: datetime, kept: timedelta = KEPT
+) -> tuple[str, bytes]:
+    """The file she sent and is confirming (its name and content); refused if it is not hers or older than
+    `kept`."""
     by = rights(session, actor)
-    found = uploads.hers(session, token, by.staff_id or 0, now - KEPT)
+    found = uploads.hers(session, token, by.staff_id or 0, now - kept)
     if found is None:
         raise Refused([Problem(None, _("That file is no longer waiting: please send it again."))])
     return found.name, found.content
@@ -37,12 +43,6 @@ def held(session: Session, actor: Actor, token: str, now: datetime) -> tuple[str
 
 def let_go(session: Session, token: str) -> None:
     uploads.forget(session, token)
-
-
-def forget_old(session: Session, now: datetime) -> int:
-    """The scheduler's: files checked and never confirmed, forgotten once they can no longer be (`KEPT`);
-    how many. A list of families holds their IDs and mobiles: nothing keeps it without a purpose."""
-    return uploads.forget_old(session, now - KEPT)
 
 
 def forget_naming(session: Session, national_id: str, mobile: str) -> int:

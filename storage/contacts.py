@@ -6,10 +6,11 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, bindparam, delete, func, inspect, or_, select
+from sqlalchemy import ColumnElement, bindparam, delete, exists, func, inspect, or_, select
 from sqlalchemy.orm import Session
 
-from storage.models import Beneficiary, Contact
+from storage.deliveries import UNFINISHED
+from storage.models import Beneficiary, Contact, Delivery
 from storage.prepared import Prepared
 from storage.sealing import key_of
 
@@ -254,3 +255,21 @@ def take_off(session: Session, found: Contact, now: datetime | None) -> None:
     """Taken off her office's list (since `now`), or put back on it (None)."""
     found.removed_at = now
     session.flush()
+
+
+def imported_before(session: Session, before: datetime, limit: int) -> list[int]:
+    """Contacts imported (or imported again) before `before`, the oldest first, `limit` at most; not one
+    with a message on its way to her (it goes first)."""
+    on_its_way = exists().where(Delivery.contact_id == Contact.id, Delivery.status.in_(UNFINISHED))
+    old = select(Contact.id).where(Contact.imported_at < before, ~on_its_way).order_by(Contact.imported_at)
+    return list(session.scalars(old.limit(limit)))
+
+
+def forget_all(session: Session, contact_ids: Sequence[int]) -> int:
+    """These contacts, and the messages we sent them (where they went, and their outcome), deleted; her
+    questions stay, without her. How many contacts."""
+    if not contact_ids:
+        return 0
+    session.execute(delete(Delivery).where(Delivery.contact_id.in_(list(contact_ids))))
+    gone = session.execute(delete(Contact).where(Contact.id.in_(list(contact_ids))))
+    return int(gone.rowcount)  # type: ignore[attr-defined]

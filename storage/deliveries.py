@@ -12,6 +12,9 @@
   its token: a row taken again by another worker has a higher one).
 - `sent`, `retry` and `finish` record what the channel said; each names the claim it answers, so a worker
   that outlived its lease cannot overwrite what the next one did.
+- `empty_old`: a delivery finished long ago keeps its outcome (kind, recipient, status, channel, times,
+  attempts, provider message id, last error) and loses what it said and where it went (`EMPTIED`). The row
+  stays, so that the unique key still makes a second enqueue of the same message a no-op.
 """
 
 from __future__ import annotations
@@ -54,6 +57,11 @@ _table = cast(Table, Delivery.__table__)
 _c = _table.c
 _earlier = _table.alias("earlier").c
 UNFINISHED = (DeliveryStatus.PENDING.value, DeliveryStatus.SENDING.value)
+FINISHED = tuple(status.value for status in DeliveryStatus if status.value not in UNFINISHED)
+# What an emptied delivery says: nothing (no text, no options, no template variables). Every reader of a
+# payload reads it as a message with nothing in it (`Message.from_json`); none is ever claimed, since only
+# finished deliveries are emptied.
+EMPTIED: dict[str, Any] = {}
 
 
 @dataclass(frozen=True)
@@ -378,6 +386,24 @@ def cancel_pending(
         update(_table).where(*found).values(status=DeliveryStatus.CANCELLED.value, updated_at=now)
     )
     return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def empty_old(session: Session, finished_before: datetime, now: datetime, limit: int) -> int:
+    """Deliveries whose outcome was recorded before `finished_before` (`limit` of them, the oldest first):
+    what they said and where they went, emptied; how many. Pending and sending ones are left as they are:
+    a retry still has its text."""
+    old = (
+        select(_c.id)
+        .where(_c.emptied_at.is_(None), _c.updated_at < finished_before, _c.status.in_(FINISHED))
+        .order_by(_c.updated_at)
+        .limit(limit)
+    )
+    emptied = session.execute(
+        update(_table)
+        .where(_c.id.in_(old.scalar_subquery()))
+        .values(payload=EMPTIED, address_sealed=None, emptied_at=now)
+    )
+    return int(emptied.rowcount)  # type: ignore[attr-defined]
 
 
 def due_by_kind(session: Session, now: datetime) -> dict[str, tuple[int, datetime]]:

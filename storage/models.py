@@ -197,8 +197,13 @@ class Contact(Base):
     only the rest and her consent. The row goes when she registers."""
 
     __tablename__ = "contacts"
-    # Her office's list as staff read it (those on it, newest first), and those taken off it.
-    __table_args__ = (Index("ix_contacts_office_code_removed_at", "office_code", "removed_at"),)
+    __table_args__ = (
+        # Her office's list as staff read it (those on it, newest first), and those taken off it.
+        Index("ix_contacts_office_code_removed_at", "office_code", "removed_at"),
+        # A number never given twice, on SQLite too: the audit log names a contact by it after she is gone
+        # (registered, or forgotten a while after her import: `office.retention`).
+        {"sqlite_autoincrement": True},
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     # Sealed, with look-up keys and last digits, as a registered family's (storage.sealing).
@@ -443,6 +448,7 @@ RECIPIENTS = ("beneficiary_id", "contact_id", "thread_id", "staff_id")  # a deli
 ONE_RECIPIENT = (
     " + ".join(f"(CASE WHEN {column} IS NULL THEN 0 ELSE 1 END)" for column in RECIPIENTS) + " = 1"
 )
+EMPTIED_NOT = text("emptied_at IS NULL")
 
 
 class Delivery(Base):
@@ -462,6 +468,8 @@ class Delivery(Base):
         Index("ix_deliveries_due", "status", "next_attempt_at"),
         # The dashboard's last days: what it counts, read from the index alone.
         Index("ix_deliveries_made", "created_at", "status", "channel", "beneficiary_id"),
+        # What retention still has to empty, oldest outcome first (`office.retention`).
+        Index("ix_deliveries_to_empty", "updated_at", sqlite_where=EMPTIED_NOT, postgresql_where=EMPTIED_NOT),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -502,7 +510,12 @@ class Delivery(Base):
     provider_message_id: Mapped[str | None] = mapped_column(String(64), default=None, index=True)
     last_error: Mapped[str | None] = mapped_column(String(500), default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(
+        UTCDateTime()
+    )  # when its outcome was recorded, once finished
+    # When what it said (`payload`) and where it went (`address`) were emptied, its outcome kept (retention:
+    # `storage.deliveries.EMPTIED`).
+    emptied_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
 
 
 class Announcement(Base):
@@ -823,11 +836,18 @@ class Thread(Base):
         return address
 
 
+A_FILE = text("media_reference IS NOT NULL")
+
+
 class ThreadMessage(Base):
     """One message on a thread: hers, an answer of her office's, or a note staff leave for each other (which
     she never sees). Media is kept by its platform's reference, never as a file or a public link."""
 
     __tablename__ = "thread_messages"
+    # The files still referenced, for retention to find on closed threads (`office.retention`).
+    __table_args__ = (
+        Index("ix_thread_messages_files", "thread_id", sqlite_where=A_FILE, postgresql_where=A_FILE),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     thread_id: Mapped[int] = mapped_column(ForeignKey("threads.id", ondelete="CASCADE"), index=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, delete
+from sqlalchemy import Table, bindparam, delete, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -47,7 +47,9 @@ def first_time(session: Session, channel: str, platform_id: str, now: datetime) 
     return _ON_SQLITE.rowcount(session, values) == 1
 
 
-def forget_old(session: Session, now: datetime) -> int:
-    """The record of messages seen longer ago than KEPT, removed; how many."""
-    removed = session.execute(delete(_table).where(_table.c.seen_at < now - KEPT))
+def forget_old(session: Session, now: datetime, limit: int | None = None) -> int:
+    """The record of messages seen longer ago than KEPT (`limit` of them at most), removed; how many."""
+    c = _table.c
+    old = select(c.channel, c.platform_id).where(c.seen_at < now - KEPT).limit(limit)
+    removed = session.execute(delete(_table).where(tuple_(c.channel, c.platform_id).in_(old)))
     return int(removed.rowcount)  # type: ignore[attr-defined]

@@ -309,6 +309,28 @@ def forget_hers(session: Session, family_id: int, addresses: Sequence[tuple[str,
         session.execute(delete(Thread).where(Thread.id.in_(ids)))
 
 
+def forget_old_files(session: Session, closed_before: datetime, limit: int) -> int:
+    """On threads closed before `closed_before`, the references to her files (and their names) forgotten,
+    `limit` messages at most; how many. What kind of file she sent, and when, is kept: staff read that she
+    sent one, no longer kept."""
+    old = (
+        select(ThreadMessage.id)
+        .join(Thread, Thread.id == ThreadMessage.thread_id)
+        .where(
+            ThreadMessage.media_reference.is_not(None),
+            Thread.status == CLOSED,
+            Thread.closed_at < closed_before,
+        )
+        .limit(limit)
+    )
+    forgotten = session.execute(
+        update(ThreadMessage)
+        .where(ThreadMessage.id.in_(old.scalar_subquery()))
+        .values(media_reference=None, media_name="")
+    )
+    return int(forgotten.rowcount)  # type: ignore[attr-defined]
+
+
 def addresses_of(session: Session, family_id: int) -> list[tuple[str, str]]:
     """The channels and addresses a family writes from."""
     rows = session.execute(

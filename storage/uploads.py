@@ -18,7 +18,7 @@ def keep(session: Session, token: str, staff_id: int, name: str, content: bytes,
 def hers(session: Session, token: str, staff_id: int, since: datetime) -> Upload | None:
     """The file, if she sent it and it is not older than `since`."""
     return session.scalar(
-        select(Upload).where(Upload.token == token, Upload.staff_id == staff_id, Upload.uploaded_at > since)
+        select(Upload).where(Upload.token == token, Upload.staff_id == staff_id, Upload.uploaded_at >= since)
     )
 
 
@@ -33,5 +33,8 @@ def forget(session: Session, token: str) -> None:
     session.execute(delete(Upload).where(Upload.token == token))
 
 
-def forget_old(session: Session, before: datetime) -> int:
-    return int(session.execute(delete(Upload).where(Upload.uploaded_at < before)).rowcount)  # type: ignore[attr-defined]
+def forget_old(session: Session, before: datetime, limit: int | None = None) -> int:
+    """Files sent before `before` (`limit` of them at most), forgotten; how many."""
+    old = select(Upload.token).where(Upload.uploaded_at < before).order_by(Upload.uploaded_at).limit(limit)
+    gone = session.execute(delete(Upload).where(Upload.token.in_(old.scalar_subquery())))
+    return int(gone.rowcount)  # type: ignore[attr-defined]

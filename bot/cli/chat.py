@@ -37,6 +37,7 @@ async def chat(arguments: argparse.Namespace, settings: Settings) -> int:
             interactive=interactive,
             quiet=settings.quiet(),
             reminders=settings.reminder_offsets,
+            periods=settings.retention(),
         )
         pushed.start()
         try:

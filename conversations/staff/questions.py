@@ -90,7 +90,12 @@ def question(turn: Turn) -> None:
         who = {FAMILY: _("she"), NOTE: _("note")}.get(message.author, _("office"))
         what = message.text
         if message.media_kind:
-            shown = _file(message.media_kind) + " " + _("(open it in the console)")
+            kept = message.media_reference is not None  # forgotten a while after the question closed
+            shown = (
+                _file(message.media_kind)
+                + " "
+                + (_("(open it in the console)") if kept else _("(no longer kept)"))
+            )
             what = f"{shown}\n{what}" if what else shown
         lines.append(f"{when} · {who}: {what}")
     turn.say(

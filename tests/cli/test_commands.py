@@ -226,6 +226,17 @@ def test_export_as_json_to_standard_output(workdir: Path) -> None:
         ("USAR_HTTP_PORT", "99999", "setting USAR_HTTP_PORT is '99999': not allowed. Allowed: a port from 1"),
         ("USAR_REMINDERS", "3d", "setting USAR_REMINDERS is '3d': not allowed. Allowed: hours or minutes"),
         ("USAR_TELEGRAM_TOKEN", "12345:secret", "setting USAR_TELEGRAM_TOKEN is (hidden, 12 characters):"),
+        (
+            "USAR_KEEP_UPLOADS",
+            "2d",
+            "setting USAR_KEEP_UPLOADS is '2d': too long. Allowed: a period from 10m to 24h, such as 1h",
+        ),
+        (
+            "USAR_KEEP_CONTACTS",
+            "forever",
+            "setting USAR_KEEP_CONTACTS is 'forever': not allowed. Allowed: a period from 30d to 3650d",
+        ),
+        ("USAR_KEEP_DELIVERY_TEXTS", "1d", "setting USAR_KEEP_DELIVERY_TEXTS is '1d': too short. Allowed:"),
     ],
 )
 def test_a_malformed_setting_stops_with_one_clear_line(

@@ -288,15 +288,15 @@ async def test_sessions_and_wrong_tries_long_over_are_forgotten(
 
     async with visitor(console, "127.0.0.5") as guesser:
         await guesser.signs_in("noura", password="a guess")
-    await console.run_due_work()
+    await console.run_retention()
     assert await database.run(kept) == (2, 1)  # while they may still count
     clock.advance(hours=12, seconds=1)
-    await console.run_due_work()
+    await console.run_retention()
     assert await database.run(kept) == (0, 0)
     browsers = select(func.count()).select_from(KnownBrowser)
     assert await database.run(lambda s: s.scalar(browsers)) == 1  # her browser is known for 90 days
     clock.advance(days=90)
-    await console.run_due_work()
+    await console.run_retention()
     assert await database.run(lambda s: s.scalar(browsers)) == 0
 
 

@@ -1,5 +1,5 @@
 """A list of families checked in the console and never confirmed holds their IDs and mobiles: nothing keeps
-it without a purpose. The scheduler forgets it once it can no longer be confirmed, and a family who deletes
+it without a purpose. Retention forgets it once it can no longer be confirmed, and a family who deletes
 her data takes with her any waiting file that names her."""
 
 from __future__ import annotations
@@ -9,8 +9,9 @@ from functools import partial
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.jobs import run_due
+from bot.jobs import run_retention
 from office import registrations, uploads
+from office.retention import Periods
 from office.rights import Actor
 from storage import staff
 from storage import uploads as stored
@@ -36,15 +37,15 @@ async def sara(database: Database, clock: Clock) -> Actor:
     return Actor.signed_in(member.id)
 
 
-async def test_a_list_never_confirmed_is_forgotten_by_the_scheduler(database: Database, clock: Clock) -> None:
+async def test_a_list_never_confirmed_is_forgotten_by_retention(database: Database, clock: Clock) -> None:
     actor = await sara(database, clock)
     content = f"رقم الهوية,الاسم\n{national_id(3)},هند سعيد\n".encode()
     await database.run(lambda s: uploads.hold(s, actor, "list.csv", content, clock.now))
-    done = await run_due(database, clock, [])
-    assert not done["files checked, never confirmed"] and await waiting(database) == 1  # she may confirm it
+    done = await run_retention(database, clock, Periods())
+    assert not done["uploads"] and await waiting(database) == 1  # she may confirm it
     clock.advance(hours=1, minutes=1)
-    done = await run_due(database, clock, [])
-    assert done["files checked, never confirmed"] == 1 and await waiting(database) == 0
+    done = await run_retention(database, clock, Periods())
+    assert done["uploads"] == 1 and await waiting(database) == 0
 
 
 async def test_her_deletion_takes_the_waiting_files_that_name_her_and_leaves_the_others(

@@ -46,11 +46,12 @@ async def test_a_days_work_is_a_line_for_each_thing_done_and_none_for_idle_ticks
     await service.start()
     try:
         started = said(caplog)
-        assert "started as all: channels telegram; scheduled jobs dispatch, due" in started
+        assert "started as all: channels telegram; scheduled jobs dispatch, due, retention" in started
 
         await service.run_due_work()
         await service.dispatch_due()
-        assert said(caplog) == []  # nothing was due: nothing said
+        await service.run_retention()
+        assert said(caplog) == []  # nothing was due, nothing to purge: nothing said
 
         fatima = on_phone(fake_telegram, FATIMA_ID, clock)
         new = NewBeneficiary(

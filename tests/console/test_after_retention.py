@@ -145,7 +145,8 @@ async def test_the_audit_log_names_a_forgotten_family_of_a_list_by_her_number_al
         office_contacts.import_list(
             session, OPERATOR, read_lines(write(tmp_path, line), office_contacts.COLUMNS), clock.now
         )
-        return int(session.scalars(select(Contact.id).where(Contact.national_id_key == key_of(national))).one())
+        listed = select(Contact.id).where(Contact.national_id_key == key_of(national))
+        return int(session.scalars(listed).one())
 
     aisha = await database.run(lambda s: imported(s, AISHA_ID, "عائشة محمد الحربي", "0551110001"))
     await database.run(lambda s: office_contacts.remove(s, OPERATOR, aisha, clock.now))

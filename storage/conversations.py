@@ -10,6 +10,7 @@ fresh state.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -124,16 +125,63 @@ def forget(session: Session, state: ConversationState) -> None:
     _DELETE.rowcount(session, {"k_channel": state.channel, "k_address": state.address})
 
 
-def forget_drafts_holding(session: Session, values: set[str]) -> int:
-    """Conversations linked to no family whose unsaved answers hold one of these values (her national ID, her
-    mobile: a registration she began on another channel), deleted with everything they hold; how many."""
+def drafts_holding(session: Session, values: set[str]) -> list[tuple[str, str]]:
+    """The chats (channel, address) linked to no family whose unsaved answers hold one of these values (her
+    national ID, her mobile: a registration she began on another channel)."""
     unlinked = session.execute(
         select(_table.c.channel, _table.c.address, _table.c.answers).where(_table.c.beneficiary_id.is_(None))
     ).all()
-    drafts = [(channel, address) for channel, address, answers in unlinked if _holds(answers, values)]
-    for channel, address in drafts:
-        _DELETE.rowcount(session, {"k_channel": channel, "k_address": address})
-    return len(drafts)
+    return [(channel, address) for channel, address, answers in unlinked if _holds(answers, values)]
+
+
+def chats_of(session: Session, family_id: int) -> list[tuple[str, str]]:
+    """The chats (channel, address) a family writes from."""
+    rows = session.execute(
+        select(_table.c.channel, _table.c.address).where(_table.c.beneficiary_id == family_id)
+    ).all()
+    return [(row.channel, row.address) for row in rows]
+
+
+@dataclass(frozen=True)
+class Chat:
+    """A conversation as she reads it in a copy of her data: where, since when, her last message."""
+
+    channel: str
+    address: str
+    language: str
+    started_at: datetime
+    last_message_at: datetime | None
+
+
+def chats(session: Session, family_id: int, at: Sequence[tuple[str, str]]) -> list[Chat]:
+    """Her conversations at these chats (linked to her, or to nobody), the oldest first."""
+    wanted = set(at)
+    rows = session.execute(
+        select(_table.c.channel, _table.c.address, _table.c.language, _table.c.created_at)
+        .add_columns(_table.c.last_inbound_at, _table.c.beneficiary_id)
+        .where((_table.c.beneficiary_id == family_id) | _table.c.beneficiary_id.is_(None))
+        .where(_table.c.address.in_(sorted({address for _, address in wanted})))
+        .order_by(_table.c.created_at, _table.c.channel)
+    ).all()
+    return [
+        Chat(row.channel, row.address, row.language, row.created_at, row.last_inbound_at)
+        for row in rows
+        if (row.channel, row.address) in wanted
+    ]
+
+
+def forget_chats(session: Session, family_id: int, at: Sequence[tuple[str, str]]) -> None:
+    """Her conversations, deleted with everything they hold: those linked to her, and those at these chats
+    linked to nobody (drafts, questions she asked before registering)."""
+    session.execute(delete(Conversation).where(Conversation.beneficiary_id == family_id))
+    for channel, address in at:
+        session.execute(
+            delete(Conversation).where(
+                Conversation.channel == channel,
+                Conversation.address == address,
+                Conversation.beneficiary_id.is_(None),
+            )
+        )
 
 
 def _holds(answers: Any, values: set[str]) -> bool:

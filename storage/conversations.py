@@ -10,6 +10,7 @@ fresh state.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -182,6 +183,39 @@ def forget_chats(session: Session, family_id: int, at: Sequence[tuple[str, str]]
                 Conversation.beneficiary_id.is_(None),
             )
         )
+
+
+def forget_mentions(session: Session, texts: set[str]) -> int:
+    """Staff's conversations (at a staff member's address) whose last options or unsaved answers hold one of
+    these texts (a family's name as options are folded, her national ID, her mobile's digits: she deleted her
+    data): the options dropped, and the answers with the step they belonged to (the staff menu next). How
+    many. A turn that read one before is run again (`version`)."""
+    staff = select(StaffMember.address).where(StaffMember.address.is_not(None))
+    rows = session.execute(
+        select(_table.c.channel, _table.c.address, _table.c.answers, _table.c.offered).where(
+            _table.c.address.in_(staff)
+        )
+    ).all()
+    changed = 0
+    for channel, address, answers, offered in rows:
+        dropped: dict[str, Any] = {}
+        if _mentions(offered, texts):
+            dropped["offered"] = []
+        if _mentions(answers, texts):
+            dropped |= {"answers": {}, "flow": None, "step": None}
+        if dropped:
+            session.execute(
+                update(Conversation)
+                .where(Conversation.channel == channel, Conversation.address == address)
+                .values(**dropped, version=Conversation.version + 1)
+            )
+            changed += 1
+    return changed
+
+
+def _mentions(value: Any, texts: set[str]) -> bool:
+    written = json.dumps(value, ensure_ascii=False)
+    return any(text in written for text in texts if text)
 
 
 def _holds(answers: Any, values: set[str]) -> bool:

@@ -6,8 +6,9 @@ drafts on other channels holding her national ID or mobile —; her questions to
 by those chats, as a family of an office's list) with what was said on them; the offices' lists' rows with
 her national ID or mobile; every message we started for her (the outbox: what it said, where it went) and the
 platforms' reports of them; her answers to trainings, canteen applications and the decisions on them, quiz
-results, the tips she saw and her daily tip. The audit log keeps its entries about her, by number only
-(decisions 0009 and 0117).
+results, the tips she saw and her daily tip; and, in staff's chats, the options that last listed her and what
+they were typing about her. The audit log keeps its entries about her, by number only (decisions 0009 and
+0117).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from core.channel import Channel
+from core.text import fold
 from storage import audit, beneficiaries, contacts, conversations, deliveries, threads
 from storage.db import erased
 from storage.models import (
@@ -90,6 +92,8 @@ def forget(session: Session, family_id: int) -> bool:
     deliveries.forget_hers(session, family_id, found.thread_ids, found.contact_ids)
     threads.forget(session, found.thread_ids)
     conversations.forget_chats(session, family_id, found.chats)
+    # What staff's chats last listed (her name in an option, her words) or were typing about her.
+    conversations.forget_mentions(session, {fold(family.full_name), family.national_id, family.mobile[-9:]})
     contacts.forget(session, family.national_id, family.mobile)
     if found.application_ids:
         applications = list(found.application_ids)

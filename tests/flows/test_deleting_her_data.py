@@ -60,7 +60,7 @@ HELD_HERS = (
     "conversations.address", "deliveries.payload", "deliveries.address", "deliveries.provider_message_id",
     "delivery_reports.provider_message_id", "seen_messages.platform_id", "threads.address",
     "thread_messages.text", "audit_log.details", "canteen_applications.reason", "canteen_decisions.reason",
-    "uploads.content",
+    "uploads.content", "conversations.offered",
 )  # fmt: skip
 # What a family's data leaves empty, and why: nothing of hers can be there.
 NEVER_HERS = {
@@ -231,6 +231,10 @@ async def a_month_of_her_life(engine: Engine, database: Database, clock: Clock, 
     await fatima.chooses("التواصل مع مكتبي")
     await fatima.says(f"أنا {NAME}، هويتي {NATIONAL_ID}: هل قُبل طلبي؟")
     await fatima.says("القائمة")
+    huda = Person(engine, clock, address="900", language_hint="en")  # in the staff chat, her questions listed
+    await huda.says("hello")
+    await huda.chooses("Questions from families")
+    assert NAME in huda.heard
     asked = await database.run(
         lambda s: s.execute(select(Thread.id, Thread.channel).order_by(Thread.id)).all()
     )
@@ -291,6 +295,9 @@ async def test_deleting_her_data_leaves_nothing_of_her_in_any_table_nor_in_the_f
     assert deleted in fatima.heard
 
     assert await database.run(lambda s: tables_holding(s, traces)) == []
+    huda = Person(engine, clock, address="900", language_hint="en")
+    await huda.says("1")  # the first of the questions she was shown, hers: the list as it is now
+    assert "No question from a family is open." in huda.heard and NAME not in huda.heard
     assert await database.run(lambda s: tables_holding(s, [NOURA[0], NOURA[1]])) != []  # the search finds
     if database.is_sqlite:  # whatever SQLite was built with: deleted content zeroed, the log emptied
         assert await database.run(lambda s: s.scalar(text("PRAGMA secure_delete"))) == 1

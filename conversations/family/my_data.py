@@ -25,6 +25,7 @@ from office.her_data import (
     HerData,
     Invitation,
     Question,
+    QuizTaken,
     Registration,
     Sent,
     as_file,
@@ -44,7 +45,7 @@ from office.words import (
 )
 from storage.conversations import Chat
 
-OPENING_WORDS = 80  # of each message we sent her, in the chat (the file has it whole)
+OPENING = 80  # characters of each message we sent her, in the chat (the file has it whole)
 
 
 def send(turn: Turn, family_id: int) -> None:
@@ -70,21 +71,7 @@ def parts(data: HerData) -> list[str]:
         _lines(_("Your canteen applications:"), [_application(one) for one in data.applications])
         if data.applications
         else _("You have not applied to a canteen yet."),
-        _lines(
-            _("Your quizzes:"),
-            [
-                "• "
-                + _(
-                    "%(topic)s, %(date)s: %(score)s of %(total)s, %(result)s",
-                    topic=in_language(quiz.topic, language),
-                    date=long_date(quiz.taken_at),
-                    score=quiz.score,
-                    total=quiz.total,
-                    result=_("passed") if quiz.passed else _("not passed"),
-                )
-                for quiz in data.quizzes
-            ],
-        )
+        _lines(_("Your quizzes:"), [_quiz(quiz, language) for quiz in data.quizzes])
         if data.quizzes
         else _("You have not taken a quiz."),
         _tips(data),
@@ -183,6 +170,17 @@ def _application(found: Application) -> str:
     return "\n".join(lines)
 
 
+def _quiz(found: QuizTaken, language: str) -> str:
+    return "• " + _(
+        "%(topic)s, %(date)s: %(score)s of %(total)s, %(result)s",
+        topic=in_language(found.topic, language),
+        date=long_date(found.taken_at),
+        score=found.score,
+        total=found.total,
+        result=_("passed") if found.passed else _("not passed"),
+    )
+
+
 def _tips(data: HerData) -> str:
     tips = data.tips
     daily = (
@@ -200,7 +198,7 @@ def _tips(data: HerData) -> str:
 
 def _sent(found: Sent, language: str) -> str:
     text = " ".join(in_language(found.text, language).split())
-    opening = text if len(text) <= OPENING_WORDS else text[:OPENING_WORDS].rstrip() + "…"
+    opening = text if len(text) <= OPENING else text[:OPENING].rstrip() + "…"
     said_of_it = [long_time(found.made_at), said(HER_MESSAGE_KINDS, found.kind)]
     if found.channel:
         said_of_it.append(said(CHANNEL_NAMES, found.channel))

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from core.dates import RIYADH, hijri_date, hours_text, long_date, long_time, short_stamp, short_time
 from core.domain import Product
-from core.i18n import N_, LazyText, _, current_language, npgettext
+from core.i18n import LazyText, _, current_language, npgettext
 from office import audit, offices, words
 from office.errors import Refused
 from storage.audit import Line
@@ -137,13 +137,6 @@ def duration_after(delta: timedelta) -> str:
     raise AssertionError("the last unit is always taken")
 
 
-CHANNEL_NAMES: dict[str, LazyText | str] = {
-    "telegram": N_("Telegram"),
-    "whatsapp": N_("WhatsApp"),
-    "terminal": N_("the terminal chat"),
-}
-
-
 def bidi(text: str) -> str:
     """A name of unknown direction (a Latin login) isolated inside a line of the other direction (Unicode's
     first-strong isolate: plain text, so it goes through a translated sentence and its escaping)."""
@@ -151,7 +144,7 @@ def bidi(text: str) -> str:
 
 
 def channel_name(channel: str) -> str:
-    return str(CHANNEL_NAMES.get(channel, channel))
+    return words.said(words.CHANNEL_NAMES, channel)
 
 
 def target(line: Line) -> str:

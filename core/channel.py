@@ -46,6 +46,13 @@ class Channel(StrEnum):
     WHATSAPP = "whatsapp"
     TERMINAL = "terminal"
 
+    @property
+    def takes_files(self) -> bool:
+        """Whether a reply can carry a file (`Attachment`) to her here: Telegram uploads it with the message;
+        WhatsApp (Twilio) fetches media only from a public address, which her data never gets (decision
+        0117); the terminal shows text."""
+        return self is Channel.TELEGRAM
+
 
 class Unreadable(StrEnum):
     """What she sent that carries no words we can read, each answered plainly (not "not understood")."""
@@ -129,6 +136,16 @@ class Offer:
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """A file we send her with a reply (a copy of her data): where the channel takes files from us (Telegram's
+    documents), it goes as one; elsewhere only the reply's text goes."""
+
+    name: str  # as it is called on her phone
+    content: bytes
+    content_type: str = "application/octet-stream"
+
+
+@dataclass(frozen=True)
 class Reply:
     text: str
     options: tuple[Option, ...] = field(default=())
@@ -137,6 +154,7 @@ class Reply:
     numbered: bool = True
     language: str | None = None  # hers: for words a channel adds (a WhatsApp list's button); None: Arabic
     close_keyboard: bool = False  # removes the "share my number" keyboard shown before (Telegram)
+    attachment: Attachment | None = None  # a file that follows the text, where the channel takes one
 
     def option_lines(self) -> list[str]:
         """The options as a text channel lists them: "1. التسجيل", or "• 09:00" where numbers are answers."""

@@ -78,12 +78,13 @@ def combine(replies: Sequence[Reply]) -> list[Reply]:
     "Thank you, you are registered" and the main menu arrive as one message with the menu's buttons: fewer
     notifications for her, fewer calls against the platform's rate limit. A reply with options or a
     contact button ends a message, since buttons belong to the text they follow; so does one that removes the
-    "share my number" keyboard, which no message with buttons can also carry.
+    "share my number" keyboard, which no message with buttons can also carry, and one with a file, which
+    follows its text.
     """
     combined: list[Reply] = []
     pending: list[str] = []
     for reply in replies:
-        if reply.options or reply.contact_button or reply.close_keyboard:
+        if reply.options or reply.contact_button or reply.close_keyboard or reply.attachment:
             combined.append(replace(reply, text="\n\n".join([*pending, reply.text])))
             pending = []
         else:

@@ -3,7 +3,8 @@ waiting, verified, or a correction asked of her (with the staff's reason, which 
 and it waits again. Each change is an audit entry, which is its history. Admins correct a national ID.
 
 Her own actions on her registration are here too: she registers, changes her details, sends a correction
-back, confirms her mobile, chooses her language, stops or resumes our messages, and deletes her data.
+back, confirms her mobile, chooses her language, stops or resumes our messages, asks for a copy of her data,
+and deletes it.
 """
 
 from __future__ import annotations
@@ -24,8 +25,20 @@ from core.validators import Invalid, person_name, saudi_mobile, saudi_national_i
 from office import registration_notices, uploads
 from office.audit import action, record, record_her_own
 from office.errors import NotFound, Problem, Refused
+from office.her_data import HerData, gather
 from office.rights import Actor, Rights, mobile_address, rights
-from storage import audit, beneficiaries, canteens, contacts, deliveries, events, offices, threads, tips
+from storage import (
+    audit,
+    beneficiaries,
+    canteens,
+    contacts,
+    deliveries,
+    events,
+    offices,
+    threads,
+    tips,
+    traces,
+)
 from storage.audiences import Audience
 from storage.audit import Line
 from storage.beneficiaries import (
@@ -376,13 +389,26 @@ def stop_messages(session: Session, family_id: int, now: datetime, *, stop: bool
 
 @action
 def forget(session: Session, family_id: int) -> None:
-    """She deleted her data (her right under PDPL): her registration, her applications and answers, her
-    conversations and questions, and what staff typed about her in the audit log, which keeps its entries by
-    number only; and any file staff checked and have not yet confirmed that names her (`uploads`)."""
+    """She deleted her data (her right under PDPL): everything stored about her (`storage.traces`) — her
+    registration, conversations, questions, applications and answers, the messages we sent her, the offices'
+    lists' rows with her national ID or mobile —, what staff typed about her in the audit log, which keeps
+    its entries by number only, and any file staff checked and have not yet confirmed that names her
+    (`uploads`)."""
     found = beneficiaries.beneficiary(session, family_id)
     if found is not None:
         uploads.forget_naming(session, found.national_id, found.mobile)
-    beneficiaries.forget(session, family_id)
+    traces.forget(session, family_id)
+
+
+@action
+def her_data(session: Session, family_id: int, now: datetime) -> HerData:
+    """She asked for a copy of everything stored about her (her right under PDPL): read in one place, for the
+    messages and the file she is sent (`office.her_data`). Recorded in the audit log, by number."""
+    found = gather(session, family_id, now)
+    if found is None:
+        raise _unknown()
+    record_her_own(session, "registrations.data", found.registration.office_code, family_id, "sent", now)
+    return found
 
 
 @action

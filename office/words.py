@@ -59,6 +59,7 @@ ACTIONS: dict[str, LazyText] = {
     "registrations.details": N_("corrected her details"),
     "registrations.reveal": N_("looked at a national ID in full"),
     "registrations.changed": N_("changed her details"),
+    "registrations.data": N_("asked for a copy of her data"),
     "offices.edit": N_("changed how families reach an office"),
     "offices.active": N_("made an office active or inactive"),
     "families.import": N_("imported a list of families"),
@@ -113,6 +114,7 @@ USUAL_OUTCOMES: dict[str, str] = {
     "registrations.unverify": "waiting",
     "registrations.national_id": "corrected",
     "registrations.changed": "changed",
+    "registrations.data": "sent",
     "offices.edit": "changed",
     "families.import": "imported",
     "families.remove": "removed",
@@ -221,9 +223,16 @@ OUTCOMES: dict[str, LazyText] = {
     "signed in": N_("signed in"),
     "signed out": N_("signed out"),
     "refused": N_("refused"),
+    "sent": N_("sent"),
     **APPLICATION_STATUSES,
 }
 
+
+CHANNEL_NAMES: dict[str, LazyText] = {
+    "telegram": N_("Telegram"),
+    "whatsapp": N_("WhatsApp"),
+    "terminal": N_("the terminal chat"),
+}
 
 MESSAGE_KINDS: dict[str, LazyText] = {
     "announcement": N_("announcement"),
@@ -239,6 +248,7 @@ MESSAGE_KINDS: dict[str, LazyText] = {
     "canteen_rejected": N_("canteen: not accepted"),
     "registration_verified": N_("registration verified"),
     "registration_correction": N_("correction asked"),
+    "reply": N_("an answer to a question"),
 }
 
 ANNOUNCEMENT_STAGES: dict[str, LazyText] = {
@@ -261,6 +271,35 @@ MESSAGE_OUTCOMES: dict[str, LazyText] = {
     "blocked": N_("she blocked the bot"),
     "needs_template": N_("needs an approved WhatsApp template"),
     "cancelled": N_("not sent"),
+}
+
+
+# The same values as a family reads them about herself (her answer, what became of a message to her).
+HER_ANSWERS: dict[str, LazyText] = {
+    GuestStatus.INVITED: N_("no answer yet"),
+    GuestStatus.GOING: N_("you are going"),
+    GuestStatus.NOT_GOING: N_("you are not going"),
+    GuestStatus.WAITLISTED: N_("on the waiting list"),
+}
+
+HER_MESSAGE_KINDS: dict[str, LazyText] = {
+    **MESSAGE_KINDS,
+    "invitation": N_("invitation to a training"),
+    "reminder": N_("reminder of a training"),
+    "event_change": N_("change to a training"),
+    "event_cancelled": N_("training called off"),
+    "event_promoted": N_("a place for you at a training"),
+}
+
+HER_APPLICATION_STATUSES: dict[str, LazyText] = {
+    **APPLICATION_STATUSES,
+    ApplicationStatus.WITHDRAWN: N_("you withdrew it"),
+}
+
+HER_OUTCOMES: dict[str, LazyText] = {
+    **MESSAGE_OUTCOMES,
+    "blocked": N_("not delivered"),
+    "needs_template": N_("not delivered"),
 }
 
 

@@ -7,15 +7,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ColumnElement, and_, bindparam, delete, func, insert, select, update
+from sqlalchemy import ColumnElement, and_, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from core.domain import Product
 from core.text import fold
-from storage import audiences, audit, locks, threads
-from storage import conversations as saved
+from storage import audiences, locks
 from storage.audiences import Audience
-from storage.models import Beneficiary, BeneficiaryProduct, CanteenApplication, Conversation, numbers
+from storage.models import Beneficiary, BeneficiaryProduct, numbers
 from storage.prepared import Prepared
 from storage.sealing import key_of
 
@@ -279,26 +278,6 @@ def set_opted_out(session: Session, beneficiary_id: int, since: datetime | None)
     found = session.get(Beneficiary, beneficiary_id)
     if found is not None:
         found.opted_out_at = since
-
-
-def forget(session: Session, beneficiary_id: int) -> None:
-    """Delete the family, every conversation linked to it, her questions to her office (with what was said
-    on them and the references to her files), and every draft on another channel that holds her ID or mobile
-    (her right under PDPL). The audit log keeps its entries about her by number only, without
-    what staff typed about her (a reason may name her): her row is locked first, so that what staff write
-    about her at this moment is committed before, and forgotten with the rest."""
-    family = locked(session, beneficiary_id)
-    if family is not None:
-        saved.forget_drafts_holding(session, {family.national_id, family.mobile} - {""})
-    applications = session.scalars(
-        select(CanteenApplication.id).where(CanteenApplication.beneficiary_id == beneficiary_id)
-    ).all()
-    audit.forget_details(session, "family", [beneficiary_id])
-    audit.forget_details(session, "application", applications)
-    threads.forget_hers(session, beneficiary_id, threads.addresses_of(session, beneficiary_id))
-    session.execute(delete(Conversation).where(Conversation.beneficiary_id == beneficiary_id))
-    session.execute(delete(BeneficiaryProduct).where(BeneficiaryProduct.beneficiary_id == beneficiary_id))
-    session.execute(delete(Beneficiary).where(Beneficiary.id == beneficiary_id))
 
 
 def all_beneficiaries(

@@ -304,6 +304,19 @@ def her_applications(
     return [(application, opportunity) for application, opportunity in rows]
 
 
+def decisions_on(session: Session, application_ids: Sequence[int]) -> dict[int, list[CanteenDecision]]:
+    """Each decision staff took on these applications, in the order taken, by application."""
+    found: dict[int, list[CanteenDecision]] = {}
+    if application_ids:
+        for decision in session.scalars(
+            select(CanteenDecision)
+            .where(CanteenDecision.application_id.in_(list(application_ids)))
+            .order_by(CanteenDecision.decided_at, CanteenDecision.id)
+        ):
+            found.setdefault(decision.application_id, []).append(decision)
+    return found
+
+
 def applications_of(session: Session, beneficiary_id: int) -> dict[int, str]:
     """Her applications: opportunity id → status."""
     return {

@@ -155,8 +155,19 @@ _FORGET = Prepared(
 )
 
 
+def naming(session: Session, national_id: str, mobile: str) -> list[int]:
+    """The families of offices' lists (on them or taken off) with this national ID or mobile."""
+    return list(
+        session.scalars(
+            select(Contact.id).where(
+                or_(Contact.national_id_key == key_of(national_id), Contact.mobile_key == key_of(mobile))
+            )
+        ).all()
+    )
+
+
 def forget(session: Session, national_id: str, mobile: str) -> None:
-    """She registered: the office's copy is no longer needed."""
+    """She registered, or deleted her data: the offices' copies, with this national ID or mobile, go."""
     if _FORGET.rowcount(session, {"national_id": key_of(national_id), "mobile": key_of(mobile)}):
         for loaded in list(session.identity_map.values()):  # the few objects of one turn
             if isinstance(loaded, Contact):

@@ -10,6 +10,8 @@ fresh state.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -136,18 +138,98 @@ def forget(session: Session, state: ConversationState) -> None:
     _DELETE.rowcount(session, {"k_channel": state.channel, "k_address": key_of(state.address)})
 
 
-def forget_drafts_holding(session: Session, values: set[str]) -> int:
-    """Conversations linked to no family whose unsaved answers hold one of these values (her national ID, her
-    mobile: a registration she began on another channel), deleted with everything they hold; how many."""
+def drafts_holding(session: Session, values: set[str]) -> list[tuple[str, str]]:
+    """The chats (channel, address) linked to no family whose unsaved answers hold one of these values (her
+    national ID, her mobile: a registration she began on another channel)."""
     unlinked = session.execute(
-        select(_table.c.channel, _table.c.address_key, _table.c.answers).where(
+        select(_table.c.channel, Conversation.address, _table.c.answers).where(
             _table.c.beneficiary_id.is_(None)
         )
     ).all()
-    drafts = [(channel, key) for channel, key, answers in unlinked if _holds(answers, values)]
-    for channel, key in drafts:
-        _DELETE.rowcount(session, {"k_channel": channel, "k_address": key})
-    return len(drafts)
+    return [(channel, address) for channel, address, answers in unlinked if _holds(answers, values)]
+
+
+def chats_of(session: Session, family_id: int) -> list[tuple[str, str]]:
+    """The chats (channel, address) a family writes from."""
+    rows = session.execute(
+        select(_table.c.channel, Conversation.address).where(_table.c.beneficiary_id == family_id)
+    ).all()
+    return [(row.channel, row.address) for row in rows]
+
+
+@dataclass(frozen=True)
+class Chat:
+    """A conversation as she reads it in a copy of her data: where, since when, her last message."""
+
+    channel: str
+    address: str
+    language: str
+    started_at: datetime
+    last_message_at: datetime | None
+
+
+def chats(session: Session, family_id: int, at: Sequence[tuple[str, str]]) -> list[Chat]:
+    """Her conversations at these chats (linked to her, or to nobody), the oldest first."""
+    wanted = set(at)
+    rows = session.execute(
+        select(_table.c.channel, Conversation.address, _table.c.language, _table.c.created_at)
+        .add_columns(_table.c.last_inbound_at, _table.c.beneficiary_id)
+        .where((_table.c.beneficiary_id == family_id) | _table.c.beneficiary_id.is_(None))
+        .where(_table.c.address_key.in_(sorted({key_of(address) for _, address in wanted})))
+        .order_by(_table.c.created_at, _table.c.channel)
+    ).all()
+    return [
+        Chat(row.channel, row.address, row.language, row.created_at, row.last_inbound_at)
+        for row in rows
+        if (row.channel, row.address) in wanted
+    ]
+
+
+def forget_chats(session: Session, family_id: int, at: Sequence[tuple[str, str]]) -> None:
+    """Her conversations, deleted with everything they hold: those linked to her, and those at these chats
+    linked to nobody (drafts, questions she asked before registering)."""
+    session.execute(delete(Conversation).where(Conversation.beneficiary_id == family_id))
+    for channel, address in at:
+        session.execute(
+            delete(Conversation).where(
+                Conversation.channel == channel,
+                Conversation.address_key == key_of(address),
+                Conversation.beneficiary_id.is_(None),
+            )
+        )
+
+
+def forget_mentions(session: Session, texts: set[str]) -> int:
+    """Staff's conversations (at a staff member's address) whose last options or unsaved answers hold one of
+    these texts (a family's name as options are folded, her national ID, her mobile's digits: she deleted her
+    data): the options dropped, and the answers with the step they belonged to (the staff menu next). How
+    many. A turn that read one before is run again (`version`)."""
+    staff = session.scalars(select(StaffMember.address).where(StaffMember.address.is_not(None))).all()
+    rows = session.execute(
+        select(_table.c.channel, _table.c.address_key, _table.c.answers, _table.c.offered).where(
+            _table.c.address_key.in_([key_of(address) for address in staff if address])
+        )
+    ).all()
+    changed = 0
+    for channel, address_key, answers, offered in rows:
+        dropped: dict[str, Any] = {}
+        if _mentions(offered, texts):
+            dropped["offered"] = []
+        if _mentions(answers, texts):
+            dropped |= {"answers": {}, "flow": None, "step": None}
+        if dropped:
+            session.execute(
+                update(Conversation)
+                .where(Conversation.channel == channel, Conversation.address_key == address_key)
+                .values(**dropped, version=Conversation.version + 1)
+            )
+            changed += 1
+    return changed
+
+
+def _mentions(value: Any, texts: set[str]) -> bool:
+    written = json.dumps(value, ensure_ascii=False)
+    return any(text in written for text in texts if text)
 
 
 def _holds(answers: Any, values: set[str]) -> bool:

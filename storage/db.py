@@ -41,6 +41,7 @@ BUSY_TIMEOUT_MS = 5000  # how long a SQLite unit of work waits for another write
 MIGRATION_PATIENCE = 300.0  # seconds a process waits for another's migration (SQLite)
 WAL_SWITCH_PATIENCE = 5.0  # seconds a new SQLite file's first connections may race to put it in WAL mode
 GROUP_LIMIT = 64  # units of work committed together at most, so that other processes never wait long
+ERASED = "usar.erased"  # on a connection's info: its unit of work deleted someone's data (`erased`)
 
 
 class DatabaseURLError(ValueError):
@@ -120,6 +121,18 @@ def added(session: Session, row: T) -> T:
     return row
 
 
+def erased(session: Session) -> None:
+    """This unit of work deletes someone's data (her right under PDPL): once it is committed, SQLite's
+    write-ahead log, which still holds the pages as they were, is written into the file and emptied
+    (`Database.wipe_journal`). The file keeps nothing of what was deleted: `secure_delete` zeroes it."""
+    session.connection().info[ERASED] = True
+
+
+def _erasing(session: Session) -> bool:
+    """Whether the unit of work in this session deleted someone's data (the mark is taken off)."""
+    return bool(session.connection().info.pop(ERASED, False))
+
+
 def _pause(attempt: int) -> float:
     """A short random pause so that two processes racing for one row stop colliding."""
     return random.uniform(0, 0.002 * attempt)
@@ -190,7 +203,10 @@ class Database:
             async with self.sessions() as session:
                 try:
                     result = await session.run_sync(work)
+                    erasing = await session.run_sync(_erasing)
                     await session.commit()
+                    if erasing:
+                        await self.wipe_journal()
                     return result
                 except Exception as exc:
                     await session.rollback()
@@ -207,10 +223,14 @@ class Database:
         if self._on_the_loop is None:
             return await self.run(work)
         try:
-            return await self._on_the_loop.run(work)
+            result, erasing = await self._on_the_loop.run(work)
         except Exception as exc:
             if not (_is_conflict(exc) or isinstance(exc, NotCommitted)):
                 raise
+        else:
+            if erasing:
+                await self.wipe_journal()
+            return result
         # The worker thread waits for the write lock, then runs it again on fresh state.
         return await self._in_thread(work, self._writer_sessions)
 
@@ -225,7 +245,10 @@ class Database:
             with sessions() as session:
                 try:
                     result = work(session)
+                    erasing = _erasing(session)
                     session.commit()
+                    if erasing:
+                        self._wipe_journal_here()
                     return result
                 except Exception as exc:
                     session.rollback()
@@ -234,6 +257,27 @@ class Database:
                     _log_conflict(exc, attempt)
             time.sleep(_pause(attempt))
         raise AssertionError("unreachable")
+
+    async def wipe_journal(self) -> None:
+        """SQLite: the write-ahead log written into the database file and truncated to nothing (a `TRUNCATE`
+        checkpoint), so that the older copies of pages it holds — what a deletion just removed — are gone
+        from the disk too; it waits for readers up to the busy timeout, and a database that stays busy
+        keeps its log until SQLite's own checkpoints overwrite it. Called after a unit of work that deleted
+        someone's data (`erased`). PostgreSQL: nothing here; its VACUUM reclaims deleted rows
+        (decision 0117)."""
+        if not self.is_sqlite:
+            return
+        if self._thread is not None:
+            loop = asyncio.get_running_loop()
+            await loop.run_in_executor(self._thread, self._wipe_journal_here)
+            return
+        async with self.engine.connect() as connection:
+            await connection.run_sync(_truncate_journal)
+
+    def _wipe_journal_here(self) -> None:
+        """`wipe_journal` in the worker thread, on its connection (idle between units of work)."""
+        with self._sync_engine.connect() as connection:
+            _truncate_journal(connection)
 
     async def schema(self) -> tuple[str | None, str | None]:
         """The migration the database is at, and the newest this code knows."""
@@ -308,7 +352,8 @@ class _OnTheLoop:
         self._connection: Connection | None = None  # opened on first use, on the loop's thread
         self._group: _Group | None = None
 
-    async def run(self, work: Callable[[Session], T]) -> T:
+    async def run(self, work: Callable[[Session], T]) -> tuple[T, bool]:
+        """What the work returned once its group is committed, and whether it deleted someone's data."""
         group = self._group if self._group is not None and self._group.is_open else self._open_group()
         result = group.run(work)
         if group.size >= GROUP_LIMIT:
@@ -352,7 +397,8 @@ class _Group:
     def is_open(self) -> bool:
         return not self.committed.done() and self._transaction.is_active
 
-    def run(self, work: Callable[[Session], T]) -> T:
+    def run(self, work: Callable[[Session], T]) -> tuple[T, bool]:
+        """What the work returned, and whether it deleted someone's data (`erased`)."""
         # The first unit needs no savepoint: were it to fail, the whole transaction holds only its work.
         first = self.size == 0
         if not first:
@@ -361,7 +407,9 @@ class _Group:
             with Session(self._connection, expire_on_commit=False) as session:  # joins the transaction
                 result = work(session)
                 session.flush()  # what the work changed on ORM objects and left pending
+                erasing = _erasing(session)
         except Exception:
+            self._connection.info.pop(ERASED, None)  # undone: nothing was deleted
             # A failed flush may have rolled back the whole transaction: then `commit` fails the group.
             if self._transaction.is_active:
                 if first:
@@ -373,7 +421,7 @@ class _Group:
         if not first:
             self._savepoint("RELEASE unit")
         self.size += 1
-        return result
+        return result, erasing
 
     def commit(self) -> None:
         if self.committed.done():
@@ -412,12 +460,21 @@ def _foreign_keys(connection: Connection, on: bool) -> None:
         cursor.close()
 
 
+def _truncate_journal(connection: Connection) -> None:
+    execute_on_driver(connection, "PRAGMA wal_checkpoint(TRUNCATE)").close()
+
+
 def _upgrade(connection: Connection) -> None:
     command.upgrade(alembic_config(connection), "head")
 
 
 def _configure_sqlite(engine: Engine, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> None:
-    """WAL for readers beside a writer, foreign keys on, a busy timeout, and real BEGINs.
+    """WAL for readers beside a writer, foreign keys on, a busy timeout, deleted content zeroed, and real
+    BEGINs.
+
+    `secure_delete`: what is deleted (a family's data, when she deletes it) is overwritten with zeros in the
+    file, not left in free pages and free space for a copy of the file to show (decision 0117). It costs
+    writing zeros where rows go, on pages written anyway but for the pages freed whole.
 
     The driver's own transaction handling starts transactions late and never for SELECT; SQLAlchemy's
     documented recipe hands that to us, so a unit of work reads and writes in one transaction (deferred,
@@ -431,6 +488,7 @@ def _configure_sqlite(engine: Engine, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS)
         _switch_to_wal(cursor)
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms:d}")
         cursor.close()
 

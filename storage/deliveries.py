@@ -32,6 +32,7 @@ from sqlalchemy import (
     Table,
     and_,
     bindparam,
+    delete,
     exists,
     false,
     func,
@@ -46,6 +47,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from core.domain import DeliveryStatus
+from storage import delivery_reports
 from storage.kinds import Kind, Message
 from storage.models import Delivery, DeliveryReport, UTCDateTime
 
@@ -437,6 +439,43 @@ def sent_to(session: Session, beneficiary_id: int, limit: int) -> list[tuple[Del
             .limit(limit)
         ).all()
     )
+
+
+def _hers(family_id: int, thread_ids: Sequence[int], contact_ids: Sequence[int]) -> ColumnElement[bool]:
+    return or_(
+        Delivery.beneficiary_id == family_id,
+        Delivery.thread_id.in_(list(thread_ids)),
+        Delivery.contact_id.in_(list(contact_ids)),
+    )
+
+
+def to_her(
+    session: Session, family_id: int, thread_ids: Sequence[int], contact_ids: Sequence[int]
+) -> list[tuple[Delivery, str | None]]:
+    """Every message we started for her, the oldest first: to her family, on her questions (her office's
+    answers), and to her as a family of an office's list; each with the platform's last report on it."""
+    return _reported(
+        session.scalars(
+            select(Delivery)
+            .where(_hers(family_id, thread_ids, contact_ids))
+            .order_by(Delivery.created_at, Delivery.id)
+        ).all()
+    )
+
+
+def forget_hers(
+    session: Session, family_id: int, thread_ids: Sequence[int], contact_ids: Sequence[int]
+) -> None:
+    """Every message we started for her (what it said, where it went) and what the platforms reported of
+    them, deleted."""
+    hers = _hers(family_id, thread_ids, contact_ids)
+    delivery_reports.forget(
+        session,
+        select(Delivery.channel, Delivery.provider_message_id).where(
+            hers, Delivery.provider_message_id.is_not(None)
+        ),
+    )
+    session.execute(delete(Delivery).where(hers))
 
 
 def asked_since(

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, delete, select, tuple_
 from sqlalchemy.orm import Session
 
 from storage import seen
@@ -37,6 +38,25 @@ def record(
         )
     )
     return True
+
+
+def forget(session: Session, reported: Select[Any, Any]) -> None:
+    """What the platforms reported of these messages (`reported` selects their channel and the platform's
+    id), and the marks that kept each report from being recorded twice, deleted: what is left of the
+    messages of a family who deleted her data."""
+    found = session.execute(
+        select(
+            DeliveryReport.id,
+            DeliveryReport.channel,
+            DeliveryReport.provider_message_id,
+            DeliveryReport.status,
+        ).where(tuple_(DeliveryReport.channel, DeliveryReport.provider_message_id).in_(reported))
+    ).all()
+    seen.forget(
+        session, [(f"{channel}-status", f"{message}:{status}") for _, channel, message, status in found]
+    )
+    if found:
+        session.execute(delete(DeliveryReport).where(DeliveryReport.id.in_([row.id for row in found])))
 
 
 def reports_for(session: Session, provider_message_id: str) -> Sequence[DeliveryReport]:

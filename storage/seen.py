@@ -7,6 +7,7 @@ one is told so (on PostgreSQL the second insert waits for the first's commit, th
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any, cast
 
@@ -45,6 +46,14 @@ def first_time(session: Session, channel: str, platform_id: str, now: datetime) 
     if session.get_bind().dialect.name == "postgresql":
         return bool(session.execute(_ON_POSTGRESQL, values).rowcount)  # type: ignore[attr-defined]
     return _ON_SQLITE.rowcount(session, values) == 1
+
+
+def forget(session: Session, seen: Sequence[tuple[str, str]]) -> None:
+    """These marks (channel, the platform's id), removed."""
+    for channel, platform_id in seen:
+        session.execute(
+            delete(_table).where(_table.c.channel == channel, _table.c.platform_id == platform_id)
+        )
 
 
 def forget_old(session: Session, now: datetime, limit: int | None = None) -> int:

@@ -18,7 +18,6 @@ from storage.models import (
     Beneficiary,
     Contact,
     Conversation,
-    Delivery,
     SavedReply,
     StaffMember,
     Thread,
@@ -292,21 +291,21 @@ def mark_read(session: Session, message_ids: Sequence[int]) -> None:
         session.execute(update(ThreadMessage).where(ThreadMessage.id.in_(message_ids)).values(unread=False))
 
 
-def forget_hers(session: Session, family_id: int, addresses: Sequence[tuple[str, str]]) -> None:
-    """Her threads (by her family, and by the channels and addresses she wrote from) and every message and
-    media reference on them, deleted: her right to have her data deleted."""
-    mine = select(Thread.id).where(Thread.family_id == family_id)
-    ids = set(session.scalars(mine).all())
-    for channel, address in addresses:
+def hers(
+    session: Session, family_id: int, chats: Sequence[tuple[str, str]], contact_ids: Sequence[int]
+) -> list[int]:
+    """Her questions, oldest first: by her family, by the chats she writes from (before she registered too),
+    and as a family of an office's list."""
+    ids = set(session.scalars(select(Thread.id).where(Thread.family_id == family_id)).all())
+    for channel, address in chats:
         ids |= set(
             session.scalars(
                 select(Thread.id).where(Thread.channel == channel, Thread.address_key == key_of(address))
             ).all()
         )
-    if ids:
-        session.execute(delete(Delivery).where(Delivery.thread_id.in_(ids)))
-        session.execute(delete(ThreadMessage).where(ThreadMessage.thread_id.in_(ids)))
-        session.execute(delete(Thread).where(Thread.id.in_(ids)))
+    if contact_ids:
+        ids |= set(session.scalars(select(Thread.id).where(Thread.contact_id.in_(list(contact_ids)))).all())
+    return sorted(ids)
 
 
 def forget_old_files(session: Session, closed_before: datetime, limit: int) -> int:
@@ -331,12 +330,21 @@ def forget_old_files(session: Session, closed_before: datetime, limit: int) -> i
     return int(forgotten.rowcount)  # type: ignore[attr-defined]
 
 
-def addresses_of(session: Session, family_id: int) -> list[tuple[str, str]]:
-    """The channels and addresses a family writes from."""
-    rows = session.execute(
-        select(Conversation.channel, Conversation.address).where(Conversation.beneficiary_id == family_id)
+def by_ids(session: Session, thread_ids: Sequence[int]) -> Sequence[Thread]:
+    """These questions, the oldest first."""
+    if not thread_ids:
+        return []
+    return session.scalars(
+        select(Thread).where(Thread.id.in_(list(thread_ids))).order_by(Thread.opened_at, Thread.id)
     ).all()
-    return [(row.channel, row.address) for row in rows]
+
+
+def forget(session: Session, thread_ids: Sequence[int]) -> None:
+    """These questions and every message and media reference on them, deleted (what the outbox holds for
+    them is deleted before: `storage.traces`)."""
+    if thread_ids:
+        session.execute(delete(ThreadMessage).where(ThreadMessage.thread_id.in_(list(thread_ids))))
+        session.execute(delete(Thread).where(Thread.id.in_(list(thread_ids))))
 
 
 def reach_all(session: Session, thread_ids: Sequence[int]) -> dict[int, ChatReach]:

@@ -260,6 +260,11 @@ def mark_seen(session: Session, beneficiary_id: int, tip_id: str) -> None:
         session.flush()
 
 
+def seen_by(session: Session, beneficiary_id: int) -> list[str]:
+    """The tips she has been sent or has read, by id."""
+    return sorted(session.scalars(select(TipSeen.tip_id).where(TipSeen.beneficiary_id == beneficiary_id)))
+
+
 def next_unseen(session: Session, beneficiary_id: int) -> Tip | None:
     """The first tip in library order she has not seen; when she has seen them all, a new round starts."""
     seen = select(TipSeen.tip_id).where(TipSeen.beneficiary_id == beneficiary_id)

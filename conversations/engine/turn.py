@@ -12,7 +12,7 @@ from typing import Any, Protocol
 from sqlalchemy.orm import Session
 
 from conversations.engine.understanding import words
-from core.channel import Inbound, Offer, Option, Reply
+from core.channel import Attachment, Inbound, Offer, Option, Reply
 from core.i18n import LazyText, _, in_every_language, set_language
 from core.payloads import Payload
 from core.text import fold
@@ -202,6 +202,11 @@ class Turn:
             | ({} if numbered else {"unnumbered": True})
             for offer in offers
         ]
+
+    def attach(self, text: str, attachment: Attachment) -> None:
+        """A file, after `text`, on a channel that takes one (`Channel.takes_files`: elsewhere the text alone
+        goes). It asks nothing: the options she was last offered stay the ones a number chooses."""
+        self.replies.append(Reply(text, language=self.language, attachment=attachment))
 
     @property
     def flows(self) -> Mapping[FlowName, Flow]:

@@ -5,6 +5,7 @@ account menu → My details → (details shown) → account menu
              → My applications and trainings → (listed) → account menu
              → My office → (its phone, WhatsApp, address, map, hours) → account menu
              → Change language → account menu, in the other language
+             → Send me my data → everything stored about her, in parts (and a file on Telegram) → account menu
              → Delete my data → confirm (no/yes) → deleted (the conversation is forgotten too)
                                                  → kept → account menu
              → Send my registration for review (when her office asked for corrections) → account menu
@@ -18,7 +19,7 @@ from enum import StrEnum
 
 from conversations.engine.screens import ANYTHING, Confirm, On, Screens
 from conversations.engine.turn import Answer, FlowName, Turn
-from conversations.family import ask_office
+from conversations.family import ask_office, my_data
 from conversations.family.canteens import her_applications
 from conversations.family.my_details import change_details
 from core.channel import Meaning, Offer
@@ -45,6 +46,7 @@ class AccountOption(Options, prefix="account"):
     MINE = "mine"  # her applications and trainings
     OFFICE = "office"  # how to reach her office
     LANGUAGE = "language"
+    MY_DATA = "data"  # a copy of everything stored about her
     DELETE = "delete"
     BACK = "back"
     DELETE_YES = "delete-yes"  # its own payload: no other question's "yes" button can confirm a deletion
@@ -92,6 +94,7 @@ def menu(turn: Turn) -> None:
             Offer(label=N_("My applications and trainings"), payload=AccountOption.MINE),
             Offer(label=N_("My office"), payload=AccountOption.OFFICE),
             Offer(label=N_("Change language"), payload=AccountOption.LANGUAGE),
+            Offer(label=N_("Send me my data"), payload=AccountOption.MY_DATA),
             Offer(label=N_("Delete my data"), payload=AccountOption.DELETE),
             Offer(label=N_("Back to the main menu"), payload=AccountOption.BACK, means=Meaning.BACK),
             *(
@@ -136,6 +139,11 @@ def change(turn: Turn, chosen: AccountOption) -> None:
 
 def show_details(turn: Turn, chosen: AccountOption) -> None:
     turn.say(details(her_family(turn)))
+    menu(turn)
+
+
+def send_my_data(turn: Turn, chosen: AccountOption) -> None:
+    my_data.send(turn, her_family(turn).id)
     menu(turn)
 
 
@@ -192,6 +200,7 @@ account = Screens(
         On(AccountOption.CHANGE, then=change),
         On(AccountOption.DETAILS, then=show_details),
         On(AccountOption.LANGUAGE, then=other_language),
+        On(AccountOption.MY_DATA, then=send_my_data),
         On(AccountOption.DELETE, show=DELETING.ask),
         On(AccountOption.SEND_BACK, then=send_back),
         On(AccountOption.BACK, go=FlowName.HOME),
@@ -199,7 +208,7 @@ account = Screens(
     otherwise=ask_office.not_understood,  # her words: a wish, her reply to her office, a question for it
     help_text=N_(
         "Here you can see and change what we store about you, follow your applications, find how to "
-        "reach your office, change the language, or delete your data."
+        "reach your office, change the language, have a copy of your data sent to you, or delete your data."
     ),
     on_cancel=leave,
 )

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
+from functools import partial
 
 from aiogram import Bot
 from aiogram.exceptions import (
@@ -13,8 +15,10 @@ from aiogram.exceptions import (
     TelegramRetryAfter,
     TelegramServerError,
 )
+from aiogram.types import BufferedInputFile, Message
 
 from core.channel import (
+    Attachment,
     Blocked,
     Channel,
     Outbound,
@@ -36,19 +40,32 @@ class TelegramSender:
         self.bot = bot
 
     async def send(self, message: Outbound) -> SendOutcome:
-        """Send every part of the reply; the outcome of the first part that fails, or the last id sent."""
+        """Send every part of the reply, then its file if it has one; the outcome of the first part that
+        fails, or the last id sent."""
+        reply = message.reply
         outcome: SendOutcome = PermanentFailure("empty reply")
-        for part in messages(message.reply):
-            outcome = await self._send_part(message.address, part.text, part.reply_markup)
+        parts = messages(reply) if reply.text or reply.attachment is None else []
+        for part in parts:
+            outcome = await self._call(message.address, partial(self._text, part.text, part.reply_markup))
             if not isinstance(outcome, Sent):
                 return outcome
+        if reply.attachment is not None:
+            outcome = await self._call(message.address, partial(self._document, reply.attachment))
         return outcome
 
-    async def _send_part(self, address: str, text: str, markup: Markup) -> SendOutcome:
+    def _text(self, text: str, markup: Markup, chat_id: int) -> Awaitable[Message]:
+        return self.bot.send_message(chat_id=chat_id, text=text, reply_markup=markup)
+
+    def _document(self, attachment: Attachment, chat_id: int) -> Awaitable[Message]:
+        """A file uploaded with the message (sendDocument): it never sits at an address of ours."""
+        document = BufferedInputFile(attachment.content, filename=attachment.name)
+        return self.bot.send_document(chat_id=chat_id, document=document)
+
+    async def _call(self, address: str, send: Callable[[int], Awaitable[Message]]) -> SendOutcome:
         if not address.lstrip("-").isdigit():
             return PermanentFailure("not a Telegram chat id")
         try:
-            sent = await self.bot.send_message(chat_id=int(address), text=text, reply_markup=markup)
+            sent = await send(int(address))
         except TelegramRetryAfter as wait:
             return RetryAfter(float(wait.retry_after))
         except TelegramForbiddenError as refused:

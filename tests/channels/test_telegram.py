@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import signal
 from collections.abc import AsyncIterator
@@ -31,7 +32,7 @@ from handlers.telegram.replies import TEXT_LIMIT, messages
 from handlers.telegram.sender import TelegramSender
 from storage.db import Database
 from storage.models import Beneficiary, Conversation
-from tests.support.builders import FATIMA_ID, MARY_ID
+from tests.support.builders import FATIMA_ID, MARY_ID, families_on_telegram
 from tests.support.clock import READING
 from tests.support.fake_telegram import (
     TOKEN,
@@ -397,6 +398,31 @@ async def test_a_button_press_too_old_to_acknowledge_is_still_answered_once(
     status = await post(fake_telegram.button(fatima, message, data))
     assert status == 200  # so Telegram does not deliver the press again
     assert [m["text"] for m in fake_telegram.sent_to(FATIMA_ID)][-1].endswith("ما اسمك الكامل؟")
+
+
+async def test_her_data_reaches_her_chat_as_messages_then_a_file(
+    polling: Service, fake_telegram: FakeTelegram, clock: Clock, database: Database
+) -> None:
+    await families_on_telegram(database, clock, 1)  # «أسرة 1», chat 9001
+    fatima = on_phone(fake_telegram, 9001, clock)
+    await fatima.says("حسابي")
+    await fatima.hears("حسابي")
+    await fatima.presses("إرسال نسخة من بياناتي")
+    # Her account's menu comes last, with its buttons, after the file.
+    await fake_telegram.wait_for(
+        lambda: (
+            "document" in str(fatima.new_messages[:-1]) and bool(fatima.new_messages[-1].get("reply_markup"))
+        )
+    )
+    said = fatima.new_messages
+    [file] = [message for message in said if "document" in message]
+    assert said.index(file) == len(said) - 2  # after the text that announces it, before the menu
+    assert "تجدين البيانات نفسها في هذا الملف" in said[-3]["text"]
+    assert file["document"]["file_name"] == "usar-my-data-2026-11-28.json"
+    copy = json.loads(file["document"]["content"])
+    assert (copy["registration"]["full_name"], copy["registration"]["mobile"]) == ("أسرة 1", "+966500000001")
+    assert copy["chats"][0]["channel"] == "telegram" and copy["chats"][0]["address"] == "9001"
+    assert "أسرة 1" in said[0]["text"]  # the messages before it say the same
 
 
 async def test_usar_run_answers_on_telegram_and_stops_cleanly_on_sigterm(

@@ -1,9 +1,9 @@
 """A fake Telegram Bot API server on 127.0.0.1 that the real aiogram client talks to over HTTP.
 
 It answers getMe, getUpdates (long polling on updates the test queues), sendMessage (recorded, or failed
-as the test asks), answerCallbackQuery, setWebhook and deleteWebhook — and builds the updates a person's
-phone would send (`on_phone`), delivered by polling or posted to our webhook as Telegram posts them
-(`webhook_poster`).
+as the test asks), sendDocument (the file recorded), answerCallbackQuery, setWebhook and deleteWebhook — and
+builds the updates a person's phone would send (`on_phone`), delivered by polling or posted to our webhook as
+Telegram posts them (`webhook_poster`).
 
 Run on its own (`python -m tests.support.fake_telegram [--token T] [--count-only]`), it serves in that
 process on an ephemeral port, prints its URL as the first line of standard output and stops when standard
@@ -204,6 +204,29 @@ class FakeTelegram:
                 "text": params["text"],
             }
         )
+
+    async def _senddocument(self, params: dict[str, Any]) -> web.Response:
+        """A file uploaded to a chat (multipart): recorded as a message with its `document` (name, bytes)."""
+        upload = params.get(str(params["document"]).removeprefix("attach://"))  # aiogram's: the part named
+        if not isinstance(upload, web.FileField):
+            return _bad_request("a document is uploaded here, not named")
+        message_id = self.next_message_id
+        self.next_message_id += 1
+        chat_id = int(params["chat_id"])
+        document = {"file_name": upload.filename, "content": upload.file.read()}
+        async with self._changed:
+            self.sent.append({"chat_id": chat_id, "message_id": message_id, "text": "", "document": document})
+            self._changed.notify_all()
+        return _ok(
+            {
+                "message_id": message_id,
+                "date": int(datetime.now(UTC).timestamp()),
+                "chat": {"id": chat_id, "type": "private"},
+                "from": BOT_USER,
+                "document": {"file_id": f"document-{message_id}", "file_unique_id": f"d{message_id}",
+                             "file_name": upload.filename},
+            }
+        )  # fmt: skip
 
     async def _answercallbackquery(self, params: dict[str, Any]) -> web.Response:
         if self.answer_faults:

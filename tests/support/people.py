@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,6 +32,8 @@ class Person:
     channel: Channel = Channel.TERMINAL
     language_hint: str | None = None
     replies: list[Reply] = field(default_factory=list)
+    # Her messages carry the platform's ids, as Telegram's and Twilio's do (each is written down as seen).
+    platform_ids: bool = False
 
     async def _send(self, *, at_once: bool = False, **message: Any) -> list[Reply]:
         if not at_once:
@@ -40,6 +43,7 @@ class Person:
             address=self.address,
             received_at=self.clock(),
             language_hint=self.language_hint,
+            platform_id=f"{self.channel.value}-{uuid.uuid4().hex}" if self.platform_ids else None,
             **message,
         )
         self.replies = await self.engine.handle(inbound)

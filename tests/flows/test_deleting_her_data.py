@@ -39,6 +39,7 @@ from storage import tips as tip_store
 from storage.audiences import Audience
 from storage.db import Database
 from storage.models import Base, Delivery, Thread
+from storage.sealing import key_of
 from tests.support.builders import (
     DATA,
     FATIMA_ID,
@@ -55,16 +56,19 @@ NAME, NATIONAL_ID, MOBILE = "فاطمة أحمد الزهراني", "1000000008"
 NOURA = ("نورة سعيد القرشي", "1000000016", "0551234568")  # a family who stays
 ARABIC_DIGITS = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
 # Some of the places her data was before she deleted it: the test would prove little if it were not there.
+# (Columns by their names: `_sealed` ones hold it sealed, and are read here opened.)
 HELD_HERS = (
-    "beneficiaries.full_name", "beneficiaries.name_key", "beneficiaries.national_id", "beneficiaries.mobile",
-    "conversations.address", "deliveries.payload", "deliveries.address", "deliveries.provider_message_id",
-    "delivery_reports.provider_message_id", "seen_messages.platform_id", "threads.address",
+    "beneficiaries.full_name", "beneficiaries.name_key", "beneficiaries.national_id_sealed",
+    "beneficiaries.mobile_sealed", "conversations.address_sealed", "deliveries.payload",
+    "deliveries.address_sealed", "deliveries.provider_message_id",
+    "delivery_reports.provider_message_id", "seen_messages.platform_id", "threads.address_sealed",
     "thread_messages.text", "audit_log.details", "canteen_applications.reason", "canteen_decisions.reason",
     "uploads.content", "conversations.offered",
 )  # fmt: skip
 # What a family's data leaves empty, and why: nothing of hers can be there.
 NEVER_HERS = {
     "tap_templates": "WhatsApp's templates of taps, one for each shape of buttons",
+    "data_keys": "the fingerprints of the keys that seal IDs and mobiles, recorded at each start",
 }
 
 
@@ -118,7 +122,8 @@ def encoded(traces: list[str]) -> list[bytes]:
 
 def her_messages_ids(session: Session, family_id: int) -> list[str]:
     """The platforms' ids of the messages we sent her: to her family, and on her questions."""
-    hers = select(Thread.id).where((Thread.family_id == family_id) | (Thread.address == "+966" + MOBILE[1:]))
+    at_her_mobile = Thread.address_key == key_of("+966" + MOBILE[1:])
+    hers = select(Thread.id).where((Thread.family_id == family_id) | at_her_mobile)
     found = session.scalars(
         select(Delivery.provider_message_id).where(
             (Delivery.beneficiary_id == family_id) | Delivery.thread_id.in_(hers),

@@ -388,16 +388,19 @@ def stop_messages(session: Session, family_id: int, now: datetime, *, stop: bool
 
 
 @action
-def forget(session: Session, family_id: int) -> None:
+def forget(session: Session, family_id: int, now: datetime) -> None:
     """She deleted her data (her right under PDPL): everything stored about her (`storage.traces`) — her
     registration, conversations, questions, applications and answers, the messages we sent her, the offices'
     lists' rows with her national ID or mobile —, what staff typed about her in the audit log, which keeps
     its entries by number only, and any file staff checked and have not yet confirmed that names her
-    (`uploads`)."""
+    (`uploads`). That it was done is recorded too, by her number alone: her office can show it was."""
     found = beneficiaries.beneficiary(session, family_id)
-    if found is not None:
-        uploads.forget_naming(session, found.national_id, found.mobile)
+    if found is None:
+        return
+    office = found.office_code
+    uploads.forget_naming(session, found.national_id, found.mobile)
     traces.forget(session, family_id)
+    record_her_own(session, "registrations.deleted", office, family_id, "deleted", now)
 
 
 @action

@@ -129,6 +129,9 @@ class Beneficiary(Base):
             sqlite_where=text("verified_at IS NULL AND correction_asked_at IS NULL"),
             postgresql_where=text("verified_at IS NULL AND correction_asked_at IS NULL"),
         ),
+        # A family's number is never given to another once she deletes her data (SQLite would give the
+        # highest one again): staff screens, the audit log and exports name families by it.
+        {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -762,6 +765,8 @@ class CanteenApplication(Base):
     __tablename__ = "canteen_applications"
     __table_args__ = (
         UniqueConstraint("opportunity_id", "beneficiary_id", name="uq_canteen_applications_once"),
+        # Her number is never given to another once she deletes her data: the audit log names her by it.
+        {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -801,6 +806,9 @@ class Thread(Base):
     __table_args__ = (
         Index("ix_threads_inbox", "office_code", "status", "waiting_since"),
         Index("ix_threads_hers", "channel", "address_key", "status"),
+        # A question's number is never another's: a staff member still on it after she deleted her data
+        # must not answer a stranger's question, nor the audit log name it.
+        {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -4,9 +4,11 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from bot import keys
 from bot.app import open_database
+from bot.cli.arguments import UsageError
 from bot.settings import Settings
 
 
@@ -40,9 +42,15 @@ async def run_rotate(arguments: argparse.Namespace, settings: Settings) -> int:
 
 
 async def run_new(arguments: argparse.Namespace, settings: Settings) -> int:
-    print(keys.next_key(settings))
+    if settings.data_key is None:
+        raise UsageError(
+            f"the keys are in the key file {settings.key_file()}: `usar keys rotate` adds a new key to it "
+            "itself. `usar keys new` is for keys given in USAR_DATA_KEY."
+        )
+    print(keys.next_key(settings))  # the key alone on standard output, for `KEY=$(usar keys new)`
     print(
         "usar: add it to USAR_DATA_KEY, comma-separated after the keys there, on every process; restart "
-        "them one by one; then run `usar keys rotate`. Keep every key as long as backups made with it."
+        "them one by one; then run `usar keys rotate`. Keep every key as long as backups made with it.",
+        file=sys.stderr,
     )
     return 0

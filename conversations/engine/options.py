@@ -35,9 +35,11 @@ def match_one(offered: Sequence[dict[str, Any]], text: str, *, partial: bool = T
 
 
 SHORTEST_WORD = 3  # shorter ones ("no", "و") say too little to pick an option by
-# An option that says "not" is chosen by its number or whole label only: "أحضر" must not pick "لن أحضر".
-_NEGATIONS = frozenset(
-    fold(word) for word in ("not", "no", "don't", "لن", "لا", "لم", "ما", "غير", "بلا", "بدون")
+# An option that says "not", or deletes, is chosen by its number or whole label only: "أحضر" must not pick
+# "لن أحضر", nor «حسابي», typed again on the account screen, pick «امسحي حسابي».
+DELETING = ("delete", "erase", "احذف", "احذفي", "حذف", "امسح", "امسحي", "مسح")  # an option that deletes
+_WHOLE_LABEL_ONLY = frozenset(
+    fold(word) for word in ("not", "no", "don't", "لن", "لا", "لم", "ما", "غير", "بلا", "بدون", *DELETING)
 )
 
 
@@ -50,7 +52,7 @@ def _by_its_words(offered: Sequence[dict[str, Any]], key: str) -> str | None:
     fitting = {
         str(option["payload"])
         for option in offered
-        if not any(_NEGATIONS.intersection(label.split(" ")) for label in option["labels"])
+        if not any(_WHOLE_LABEL_ONLY.intersection(label.split(" ")) for label in option["labels"])
         for label in option["labels"]
         if all(any(word.startswith(part) for word in label.split(" ")) for part in typed)
     }

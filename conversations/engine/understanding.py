@@ -31,6 +31,7 @@ from typing import Any
 
 from rapidfuzz import fuzz, process
 
+from conversations.engine.options import DELETING
 from core.channel import Meaning
 from core.text import ascii_digits_only, fold, normalise
 
@@ -482,6 +483,10 @@ def _by_words(offered: Sequence[dict[str, Any]], text: str) -> Understood | None
             if sum(says_no) * 2 > len(labels):
                 best.append((True, 0, True, str(option["payload"])))
             continue
+        # An option that deletes is picked by words only when hers say so: «حسابي» typed again on her
+        # account's screen is not «امسحي حسابي».
+        if _option_stems(fitting) & _deleting_stems() and not set(typed_here) & _deleting_stems():
+            continue
         # Her words among the option's words, in any of its labels («اتقدم على هالمقصف»).
         found = _covered(typed_here, _option_stems(fitting))
         if found is not None:
@@ -496,6 +501,11 @@ def _by_words(offered: Sequence[dict[str, Any]], text: str) -> Understood | None
     if len(top) != 1:
         return None
     return Understood(payload=top.pop(), sure=best[0][0])
+
+
+@lru_cache(maxsize=1)
+def _deleting_stems() -> frozenset[str]:
+    return frozenset(stem(fold(word)) for word in DELETING)
 
 
 @lru_cache(maxsize=1024)

@@ -166,7 +166,7 @@ def send_back(turn: Turn, chosen: AccountOption) -> None:
 
 
 def delete(turn: Turn, chosen: AccountOption) -> None:
-    registrations.forget(turn.session, her_family(turn).id)
+    registrations.forget(turn.session, her_family(turn).id, turn.now)
     turn.forget_conversation()
     turn.say(_("All your data has been deleted. If you write to us again, we will welcome you as new."))
 

@@ -198,7 +198,10 @@ def _tips(data: HerData) -> str:
 
 def _sent(found: Sent, language: str) -> str:
     text = " ".join(in_language(found.text, language).split())
-    opening = text if len(text) <= OPENING else text[:OPENING].rstrip() + "…"
+    # Cut between words, and with no quotation mark left open inside her quote.
+    opening = text if len(text) <= OPENING else text[:OPENING].rsplit(" ", 1)[0].rstrip("،,.:«") + "…"
+    if opening.count("«") != opening.count("»"):
+        opening = opening.replace("«", "").replace("»", "")
     said_of_it = [long_time(found.made_at), said(HER_MESSAGE_KINDS, found.kind)]
     if found.channel:
         said_of_it.append(said(CHANNEL_NAMES, found.channel))

@@ -11,7 +11,7 @@ from core.channel import Channel
 from core.i18n import N_
 from office import registrations
 from storage.db import Database
-from storage.models import Beneficiary, BeneficiaryProduct, Conversation
+from storage.models import AuditEntry, Beneficiary, BeneficiaryProduct, Conversation
 from tests.support.people import Person, ar, en
 
 
@@ -63,6 +63,22 @@ async def test_deleting_asks_first_and_keeping_changes_nothing(fatima: Person, d
     await fatima.says("1")  # a "1" out of habit: the first option keeps her data
     assert ar("Nothing was deleted.") in fatima.heard
     assert await rows(database) == (1, 1, 1)
+
+
+async def test_typing_her_account_again_on_its_screen_never_offers_to_delete_it(
+    fatima: Person, database: Database
+) -> None:
+    await fatima.registers()
+    await fatima.says("حسابي")
+    account = fatima.options
+    await fatima.says("حسابي")  # typed again, as she would on a screen she did not read
+    assert "هل تريدين حذف بياناتك؟" not in fatima.heard
+    await fatima.says("ايه")
+    assert await rows(database) == (1, 1, 1)
+    await fatima.says("حسابي")
+    assert fatima.options == account
+    await fatima.says("امسحي حسابي")  # her words for deleting, whole: asked first
+    assert "هل تريدين حذف بياناتك؟" in fatima.heard
 
 
 async def test_deleting_removes_every_trace_and_she_is_new_again(fatima: Person, database: Database) -> None:
@@ -161,5 +177,9 @@ async def test_her_language_stop_and_deletion_as_office_actions(fatima: Person, 
     assert (family.language, family.opted_out_at) == ("en", now)
     await database.run(lambda s: registrations.stop_messages(s, 1, now, stop=False))
     assert (await database.run(lambda s: s.scalars(select(Beneficiary)).one())).opted_out_at is None
-    await database.run(lambda s: registrations.forget(s, 1))
+    await database.run(lambda s: registrations.forget(s, 1, now))
     assert await rows(database) == (0, 0, 0)  # her conversation is forgotten with her registration
+    done = await database.run(
+        lambda s: s.execute(select(AuditEntry.action, AuditEntry.target_id, AuditEntry.details)).all()
+    )
+    assert ("registrations.deleted", 1, None) in done  # that it was done, by her number alone

@@ -38,7 +38,7 @@ from storage import delivery_reports, staff
 from storage import tips as tip_store
 from storage.audiences import Audience
 from storage.db import Database
-from storage.models import Base, Delivery, Thread
+from storage.models import Base, Beneficiary, Delivery, Thread
 from storage.sealing import key_of
 from tests.support.builders import (
     DATA,
@@ -309,3 +309,32 @@ async def test_deleting_her_data_leaves_nothing_of_her_in_any_table_nor_in_the_f
         on_disk = file_bytes(database)
         assert [trace for trace in encoded(traces) if trace in on_disk] == []
         assert NOURA[0].encode() in on_disk  # what was not deleted is read there
+
+
+def highest_numbers(session: Session) -> tuple[int, int]:
+    """The highest family number and question number given so far."""
+    return (
+        session.scalar(select(func.max(Beneficiary.id))) or 0,
+        session.scalar(select(func.max(Thread.id))) or 0,
+    )
+
+
+async def test_the_number_of_a_family_who_deleted_her_data_is_never_given_to_another(
+    database: Database, clock: Clock, fatima: Person
+) -> None:
+    """Staff screens, the staff chat and the audit log name families and questions by number: a woman who
+    registers after another deleted her data is never taken for her."""
+    await fatima.registers()
+    await fatima.says("ابي اكلم موظفة عن الدورة")
+    await fatima.chooses("أرسله إلى مكتبي")
+    first = await database.run(highest_numbers)
+    await fatima.says("القائمة")
+    await fatima.says("احذفي بياناتي")
+    await fatima.chooses(ar("Yes, delete everything"))
+    assert await database.run(lambda s: s.scalar(select(func.count()).select_from(Beneficiary))) == 0
+    noura = Person(fatima.engine, clock, address="966500000077")
+    await noura.registers(name=NOURA[0], national_id=NOURA[1], mobile=NOURA[2])
+    await noura.says("ابي اكلم موظفة عن الدورة")
+    await noura.chooses("أرسله إلى مكتبي")
+    again = await database.run(highest_numbers)
+    assert again[0] > first[0] and again[1] > first[1]

@@ -171,6 +171,8 @@ async def test_on_whatsapp_her_data_comes_as_messages_under_its_limit_without_a_
     sent = part(mary, "The messages we sent you (40):")
     assert sent.count("• ") == 40 and sent.count("«The productive families' forum moves") == 40
     assert "…»" in sent  # the opening words of each, not the whole
+    opening = sent.split("«", 1)[1].split("…»", 1)[0]
+    assert long_news.startswith(opening + " ")  # cut between two words, never inside one
 
     messages = bodies(mary.replies)
     assert all(len(body) <= BODY_LIMIT for body in messages)

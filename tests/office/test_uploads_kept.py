@@ -64,6 +64,6 @@ async def test_her_deletion_takes_the_waiting_files_that_name_her_and_leaves_the
                 partial(uploads.hold, actor=actor, name="list.csv", content=content, now=clock.now)
             )
         )
-    await database.run(lambda s: registrations.forget(s, fatima))
+    await database.run(lambda s: registrations.forget(s, fatima, clock.now))
     tokens = await database.run(lambda s: [token for token, _ in stored.waiting(s)])
     assert tokens == [kept[1]]  # Noura's list waits for its confirmation still

@@ -40,13 +40,14 @@ from sqlalchemy.orm import Session
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench import passing_key
 from bench.scratch_postgres import on_scratch_postgres
 from bot.outbox.dispatcher import DEFAULT_CONCURRENCY, OutboxDispatcher
 from core.channel import Channel
 from core.validators import with_check_digit
 from handlers.telegram.client import create_bot
 from handlers.telegram.sender import TelegramSender
-from storage import deliveries, kinds, sealing
+from storage import deliveries, kinds
 from storage.db import Database
 from storage.kinds import Message
 from storage.models import Beneficiary, Conversation, addressed, numbers
@@ -363,7 +364,7 @@ async def main(families: int, dispatch: int, rate_seconds: float, concurrency: i
 
 
 if __name__ == "__main__":
-    sealing.use_a_passing_key()  # its throwaway database, sealed as a real one
+    passing_key()  # its throwaway databases, sealed as real ones
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--families", type=int, default=100_000)
     parser.add_argument("--dispatch", type=int, default=0, help="messages to dispatch; 0: the whole audience")

@@ -32,6 +32,7 @@ from sqlalchemy import func, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench import passing_key
 from conversations.engine.choices import OfficeChoice, ProductChoice
 from conversations.engine.engine import Engine
 from conversations.engine.forms import FormOption, YesNoAnswer
@@ -42,7 +43,6 @@ from core.payloads import YesNo
 from core.validators import with_check_digit
 from handlers.telegram.client import create_dispatcher
 from handlers.telegram.sender import TelegramSender
-from storage import sealing
 from storage.db import Database
 from storage.models import Beneficiary
 
@@ -225,7 +225,7 @@ async def main(users: int, rounds: int, also_async_sqlite: bool, batch: int) -> 
 
 
 if __name__ == "__main__":
-    sealing.use_a_passing_key()  # its throwaway database, sealed as a real one
+    passing_key()  # its throwaway databases, sealed as real ones
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, default=1000)
     parser.add_argument("--rounds", type=int, default=3)

@@ -21,12 +21,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench import passing_key
 from conversations.engine.engine import Engine, read
 from conversations.engine.understanding import intent
 from conversations.flows import all_flows
 from core.channel import Channel, Inbound
 from storage import conversations as saved
-from storage import sealing
 from storage.db import Database
 from tests.support.people import Clock
 from tests.support.utterances import UNSEEN, UTTERANCES, judge, reach, utterances
@@ -96,7 +96,7 @@ async def main(show_misses: bool, unseen: bool) -> None:
 
 
 if __name__ == "__main__":
-    sealing.use_a_passing_key()  # its throwaway database, sealed as a real one
+    passing_key()  # its throwaway databases, sealed as real ones
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--misses", action="store_true")
     parser.add_argument("--unseen", action="store_true")

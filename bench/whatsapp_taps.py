@@ -22,9 +22,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench import passing_key
 from bot.service import Service
 from core.validators import with_check_digit
-from storage import sealing
 from storage.db import Database
 from tests.support.fake_twilio import AUTH_TOKEN, NOWHERE, FakeTwilio, OnWhatsApp, whatsapp_settings
 
@@ -101,5 +101,5 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
-    sealing.use_a_passing_key()  # its throwaway database, sealed as a real one
+    passing_key()  # its throwaway databases, sealed as real ones
     asyncio.run(main())

@@ -130,6 +130,8 @@ def erased(session: Session) -> None:
 
 def _erasing(session: Session) -> bool:
     """Whether the unit of work in this session deleted someone's data (the mark is taken off)."""
+    if not session.in_transaction():
+        return False  # it touched no connection, so it deleted nothing
     return bool(session.connection().info.pop(ERASED, False))
 
 
@@ -407,7 +409,7 @@ class _Group:
             with Session(self._connection, expire_on_commit=False) as session:  # joins the transaction
                 result = work(session)
                 session.flush()  # what the work changed on ORM objects and left pending
-                erasing = _erasing(session)
+                erasing = bool(self._connection.info.pop(ERASED, False))  # its connection is ours
         except Exception:
             self._connection.info.pop(ERASED, None)  # undone: nothing was deleted
             # A failed flush may have rolled back the whole transaction: then `commit` fails the group.

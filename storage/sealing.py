@@ -237,11 +237,6 @@ def use(keyring: Keyring | None) -> None:
     _keyring = keyring
 
 
-def use_a_passing_key() -> None:
-    """A key for this process alone (a benchmark's throwaway database): what it seals can't be read after."""
-    use(Keyring({LOOKUP_KEY: new_key()}))
-
-
 def keyring() -> Keyring:
     if _keyring is None:
         raise NoKey("no data key: start through bot.app, which reads USAR_DATA_KEY or the key file")

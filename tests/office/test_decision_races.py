@@ -406,8 +406,13 @@ async def test_she_deletes_her_data_as_the_office_asks_her_a_correction(
         await waits_for_a_lock(postgres, deleting)
     await deleting
     assert await her_registration(postgres) is None and await told(postgres) == []
-    logged = await postgres.run(lambda s: s.execute(select(AuditEntry.action, AuditEntry.details)).all())
-    assert [tuple(row) for row in logged] == [("registrations.correction", None)]  # her name forgotten too
+    logged = await postgres.run(
+        lambda s: s.execute(select(AuditEntry.action, AuditEntry.details).order_by(AuditEntry.id)).all()
+    )
+    assert [tuple(row) for row in logged] == [
+        ("registrations.correction", None),  # her name forgotten too
+        ("registrations.deleted", None),  # and that she deleted her data, by her number
+    ]
 
 
 # -- training invitations -----------------------------------------------------------------------------------

@@ -32,7 +32,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
@@ -44,6 +44,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql import operators
 from sqlalchemy.types import TypeDecorator
 
+T = TypeVar("T")
 KEY_BYTES = 32
 NONCE_BYTES = 12
 RELOAD_SECONDS = 1.0  # how often a process looks at the key file for a new key (a rotation)
@@ -259,16 +260,21 @@ class _NotInSQL(TypeDecorator.Comparator[Any]):
         raise TypeError("a sealed column can't be compared in SQL: compare its look-up key (sealing.key_of)")
 
 
-class SealedText(TypeDecorator[str]):
-    """Text kept sealed; `purpose` names the column (the associated data)."""
+class Sealed(TypeDecorator[T]):
+    """A column kept sealed; `purpose` names it (the associated data). Its kinds below say what it holds."""
 
-    impl = Text
-    cache_ok = True
     comparator_factory = _NotInSQL
 
     def __init__(self, purpose: str) -> None:
         super().__init__()
         self.purpose = purpose
+
+
+class SealedText(Sealed[str]):
+    """Text kept sealed."""
+
+    impl = Text
+    cache_ok = True  # SQLAlchemy reads it on each class itself
 
     def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
         return None if value is None else keyring().seal_text(value.encode(), self.purpose.encode())
@@ -277,16 +283,11 @@ class SealedText(TypeDecorator[str]):
         return None if value is None else keyring().open_text(value, self.purpose.encode()).decode()
 
 
-class SealedJSON(TypeDecorator[Any]):
+class SealedJSON(Sealed[Any]):
     """A JSON value kept sealed (what she has typed so far in a conversation)."""
 
     impl = Text
     cache_ok = True
-    comparator_factory = _NotInSQL
-
-    def __init__(self, purpose: str) -> None:
-        super().__init__()
-        self.purpose = purpose
 
     def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
         if value is None:
@@ -298,25 +299,17 @@ class SealedJSON(TypeDecorator[Any]):
         return None if value is None else json.loads(keyring().open_text(value, self.purpose.encode()))
 
 
-class SealedBytes(TypeDecorator[bytes]):
+class SealedBytes(Sealed[bytes]):
     """A file kept sealed (an office's list waiting to be imported)."""
 
     impl = LargeBinary
     cache_ok = True
-    comparator_factory = _NotInSQL
-
-    def __init__(self, purpose: str) -> None:
-        super().__init__()
-        self.purpose = purpose
 
     def process_bind_param(self, value: bytes | None, dialect: Dialect) -> bytes | None:
         return None if value is None else keyring().seal(value, self.purpose.encode())
 
     def process_result_value(self, value: bytes | None, dialect: Dialect) -> bytes | None:
         return None if value is None else keyring().open(bytes(value), self.purpose.encode())
-
-
-Sealed = SealedText | SealedJSON | SealedBytes
 
 
 def sealed_columns(tables: list[Table]) -> Iterator[tuple[Table, list[str]]]:
@@ -367,9 +360,9 @@ def reseal_batch(session: Session, table: Table, names: list[str], after: Reseal
     return done
 
 
-def _sealed(table: Table, name: str) -> SealedText | SealedJSON | SealedBytes:
+def _sealed(table: Table, name: str) -> Sealed[Any]:
     kind = table.c[name].type
-    assert isinstance(kind, SealedText | SealedJSON | SealedBytes)
+    assert isinstance(kind, Sealed)
     return kind
 
 

@@ -16,9 +16,9 @@ from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
 from yarl import URL
 
 from core.channel import MediaTooLarge, MediaUnavailable
+from handlers.fetching import read_body
 
 REDIRECTS = 3
-CHUNK = 64 * 1024
 
 
 class TelegramFiles:
@@ -55,18 +55,5 @@ class TelegramFiles:
                         if urlsplit(url)[:2] != home:
                             raise MediaUnavailable("redirected away from Telegram")
                         continue
-                    return await _body(response, limit)
+                    return await read_body(response, limit)
         raise MediaUnavailable("too many redirects")
-
-
-async def _body(response: aiohttp.ClientResponse, limit: int) -> bytes:
-    if response.status != 200:
-        raise MediaUnavailable(f"HTTP {response.status}")
-    if (response.content_length or 0) > limit:
-        raise MediaTooLarge
-    body = bytearray()
-    async for chunk in response.content.iter_chunked(CHUNK):
-        body += chunk
-        if len(body) > limit:
-            raise MediaTooLarge
-    return bytes(body)

@@ -12,12 +12,12 @@ from urllib.parse import urlsplit
 import aiohttp
 from yarl import URL
 
-from core.channel import MediaTooLarge, MediaUnavailable
+from core.channel import MediaUnavailable
+from handlers.fetching import read_body
 
 TWILIO_API = "https://api.twilio.com"
 TWILIO_STORAGE = (".twilio.com", ".twiliocdn.com")  # where Twilio's media redirects go, over https
 REDIRECTS = 3
-CHUNK = 64 * 1024
 
 
 class TwilioMedia:
@@ -61,20 +61,7 @@ class TwilioMedia:
                                 raise MediaUnavailable("redirected away from Twilio")
                             auth = self.auth if urlsplit(url).netloc == self.host else None
                             continue
-                        return await self._body(response, limit)
+                        return await read_body(response, limit)
                 raise MediaUnavailable("too many redirects")
         except (aiohttp.ClientError, TimeoutError) as problem:
             raise MediaUnavailable(type(problem).__name__) from problem
-
-    @staticmethod
-    async def _body(response: aiohttp.ClientResponse, limit: int) -> bytes:
-        if response.status != 200:
-            raise MediaUnavailable(f"HTTP {response.status}")
-        if (response.content_length or 0) > limit:
-            raise MediaTooLarge
-        body = bytearray()
-        async for chunk in response.content.iter_chunked(CHUNK):
-            body += chunk
-            if len(body) > limit:
-                raise MediaTooLarge
-        return bytes(body)

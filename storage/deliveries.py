@@ -37,17 +37,19 @@ from sqlalchemy import (
     false,
     func,
     literal,
+    literal_column,
     or_,
     select,
     true,
     tuple_,
+    union_all,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from core.domain import DeliveryStatus
-from storage import delivery_reports
+from storage import delivery_reports, kinds
 from storage.kinds import Kind, Message
 from storage.models import Delivery, DeliveryReport, UTCDateTime
 
@@ -139,6 +141,62 @@ class Only:
         )
 
 
+# The statuses a claim looks for, written into the statement (not bound): the partial indexes of what is due
+# (`ix_deliveries_due`, `ix_deliveries_leased`) are chosen only where the query names their condition itself.
+_PENDING = literal_column(f"'{DeliveryStatus.PENDING.value}'")
+_SENDING = literal_column(f"'{DeliveryStatus.SENDING.value}'")
+
+
+def _in_order(only: Only | None) -> list[ColumnElement[bool]]:
+    """What every part of a claim keeps to: hers alone (with `only`), and a thread's answers one after
+    another, in the order they were written (not while an earlier one of its own waits or is being sent)."""
+    return [
+        only.condition() if only is not None else true(),
+        or_(
+            _c.thread_id.is_(None),
+            ~exists().where(
+                _earlier.thread_id == _c.thread_id, _earlier.id < _c.id, _earlier.status.in_(UNFINISHED)
+            ),
+        ),
+    ]
+
+
+def _due(now: datetime, limit: int, kind: str) -> Select[Any]:
+    """Pending and due, of one kind, the oldest first: read in the order of `ix_deliveries_due`."""
+    return (
+        select(_c.id, _c.next_attempt_at)
+        .where(_c.status == _PENDING, _c.kind == kind, _c.next_attempt_at <= now, *_in_order(None))
+        .order_by(_c.next_attempt_at, _c.id)
+        .limit(limit)
+    )
+
+
+def _only_hers(
+    now: datetime, limit: int, not_kinds: Sequence[str], only: Only, take_expired: bool
+) -> Select[Any]:
+    """Hers (a terminal chat's), pending and due or (`take_expired`) under a lease that ran out, none of
+    `not_kinds`, the oldest first: a few rows, found through her family's and her threads' indexes."""
+    due = and_(_c.status == _PENDING, _c.next_attempt_at <= now)
+    if take_expired:
+        due = or_(due, and_(_c.status == _SENDING, _c.claimed_until < now))
+    return (
+        select(_c.id, _c.next_attempt_at)
+        .where(due, _c.kind.not_in(not_kinds) if not_kinds else true(), *_in_order(only))
+        .order_by(_c.next_attempt_at, _c.id)
+        .limit(limit)
+    )
+
+
+def _expired(now: datetime, limit: int) -> Select[Any]:
+    """Claimed by a worker whose lease ran out, the longest ago first (`ix_deliveries_leased`)."""
+    return (
+        select(_c.id, _c.next_attempt_at)
+        .where(_c.status == _SENDING, _c.claimed_until < now, *_in_order(None))
+        .order_by(_c.claimed_until, _c.id)
+        .limit(limit)
+    )
+
+
 def claim(
     session: Session,
     now: datetime,
@@ -149,30 +207,27 @@ def claim(
     take_expired: bool = True,
 ) -> list[Claimed]:
     """Up to `limit` due deliveries (none of `not_kinds`; only hers, with `only`), now this worker's
-    until `now + lease`; with `take_expired`, also those whose worker's lease ran out."""
-    pending = and_(_c.status == DeliveryStatus.PENDING.value, _c.next_attempt_at <= now)
-    due = (
-        select(_c.id)
-        .where(
-            or_(pending, and_(_c.status == DeliveryStatus.SENDING.value, _c.claimed_until < now))
-            if take_expired
-            else pending,
-            _c.kind.not_in(not_kinds) if not_kinds else true(),
-            only.condition() if only is not None else true(),
-            # A thread's answers go one after another, in the order they were written: not while an earlier
-            # one of its own is waiting or being sent.
-            or_(
-                _c.thread_id.is_(None),
-                ~exists().where(
-                    _earlier.thread_id == _c.thread_id, _earlier.id < _c.id, _earlier.status.in_(UNFINISHED)
-                ),
-            ),
-        )
-        .order_by(_c.next_attempt_at, _c.id)
-        .limit(limit)
-    )
+    until `now + lease`; with `take_expired`, also those whose worker's lease ran out.
+
+    Each part of what is due is read from an index that holds only it, in its order, up to `limit` rows
+    (decision 0118): the pending deliveries of each kind claimed now (`ix_deliveries_due`), and those whose
+    lease ran out (`ix_deliveries_leased`); the parts are merged, the oldest first, and the first `limit`
+    taken. What waits behind them, however much, is never read."""
+    if only is not None:
+        parts = [_only_hers(now, limit, not_kinds, only, take_expired)]
+    else:
+        parts = [_due(now, limit, kind) for kind in kinds.KINDS if kind not in not_kinds]
+        if take_expired:
+            parts.append(_expired(now, limit))
+    if not parts:
+        return []
     if session.get_bind().dialect.name == "postgresql":
-        due = due.with_for_update(skip_locked=True)
+        parts = [part.with_for_update(skip_locked=True) for part in parts]
+    if len(parts) == 1:
+        due = parts[0].with_only_columns(_c.id)
+    else:
+        merged = union_all(*(select(part.subquery()) for part in parts)).subquery()
+        due = select(merged.c.id).order_by(merged.c.next_attempt_at, merged.c.id).limit(limit)
     claimed = session.execute(
         update(_table)
         .where(_c.id.in_(due.scalar_subquery()))

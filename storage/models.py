@@ -452,6 +452,8 @@ ONE_RECIPIENT = (
     " + ".join(f"(CASE WHEN {column} IS NULL THEN 0 ELSE 1 END)" for column in RECIPIENTS) + " = 1"
 )
 EMPTIED_NOT = text("emptied_at IS NULL")
+PENDING = text("status = 'pending'")
+SENDING = text("status = 'sending'")
 
 
 class Delivery(Base):
@@ -468,7 +470,17 @@ class Delivery(Base):
         UniqueConstraint("kind", "source_id", "thread_id", name="uq_deliveries_once_thread"),
         UniqueConstraint("kind", "source_id", "staff_id", name="uq_deliveries_once_staff"),
         CheckConstraint(ONE_RECIPIENT, name="ck_deliveries_one_recipient"),
-        Index("ix_deliveries_due", "status", "next_attempt_at"),
+        # What a claim reads (decision 0118): the pending deliveries alone, of each kind, in the order they
+        # are due; and the claims whose lease may run out. Each holds what waits to go, not what went.
+        Index(
+            "ix_deliveries_due",
+            "kind",
+            "next_attempt_at",
+            "id",
+            sqlite_where=PENDING,
+            postgresql_where=PENDING,
+        ),
+        Index("ix_deliveries_leased", "claimed_until", "id", sqlite_where=SENDING, postgresql_where=SENDING),
         # The dashboard's last days: what it counts, read from the index alone.
         Index("ix_deliveries_made", "created_at", "status", "channel", "beneficiary_id"),
         # What retention still has to empty, oldest outcome first (`office.retention`).

@@ -155,7 +155,11 @@ def _in_order(only: Only | None) -> list[ColumnElement[bool]]:
         or_(
             _c.thread_id.is_(None),
             ~exists().where(
-                _earlier.thread_id == _c.thread_id, _earlier.id < _c.id, _earlier.status.in_(UNFINISHED)
+                _earlier.thread_id == _c.thread_id,
+                # "+ 0": found through its thread's few rows (`ix_deliveries_thread_id`), never by walking
+                # the ids before it, which SQLite could otherwise choose.
+                _earlier.id + 0 < _c.id,
+                _earlier.status.in_(UNFINISHED),
             ),
         ),
     ]
@@ -187,11 +191,17 @@ def _only_hers(
     )
 
 
-def _expired(now: datetime, limit: int) -> Select[Any]:
-    """Claimed by a worker whose lease ran out, the longest ago first (`ix_deliveries_leased`)."""
+def _expired(now: datetime, limit: int, not_kinds: Sequence[str]) -> Select[Any]:
+    """Claimed by a worker whose lease ran out (none of `not_kinds`), the longest ago first
+    (`ix_deliveries_leased`)."""
     return (
         select(_c.id, _c.next_attempt_at)
-        .where(_c.status == _SENDING, _c.claimed_until < now, *_in_order(None))
+        .where(
+            _c.status == _SENDING,
+            _c.claimed_until < now,
+            _c.kind.not_in(not_kinds) if not_kinds else true(),
+            *_in_order(None),
+        )
         .order_by(_c.claimed_until, _c.id)
         .limit(limit)
     )
@@ -218,7 +228,7 @@ def claim(
     else:
         parts = [_due(now, limit, kind) for kind in kinds.KINDS if kind not in not_kinds]
         if take_expired:
-            parts.append(_expired(now, limit))
+            parts.append(_expired(now, limit, not_kinds))
     if not parts:
         return []
     if session.get_bind().dialect.name == "postgresql":

@@ -453,6 +453,10 @@ ONE_RECIPIENT = (
 )
 EMPTIED_NOT = text("emptied_at IS NULL")
 PENDING = text("status = 'pending'")
+ONLY_SOME = [
+    (column, text(f"{column} IS NOT NULL"))
+    for column in ("contact_id", "thread_id", "staff_id", "provider_message_id")
+]
 SENDING = text("status = 'sending'")
 
 
@@ -481,6 +485,12 @@ class Delivery(Base):
             postgresql_where=PENDING,
         ),
         Index("ix_deliveries_leased", "claimed_until", "id", sqlite_where=SENDING, postgresql_where=SENDING),
+        # The recipients and the platforms' ids most rows have not (an announcement has neither a contact, a
+        # thread nor a staff member, and no platform id until it is sent): each index holds those that have.
+        *(
+            Index(f"ix_deliveries_{column}", column, sqlite_where=not_null, postgresql_where=not_null)
+            for column, not_null in ONLY_SOME
+        ),
         # The dashboard's last days: what it counts, read from the index alone.
         Index("ix_deliveries_made", "created_at", "status", "channel", "beneficiary_id"),
         # What retention still has to empty, oldest outcome first (`office.retention`).
@@ -495,18 +505,16 @@ class Delivery(Base):
     )
     # Or, instead of a family, a contact from an office's list (an invitation to register).
     contact_id: Mapped[int | None] = mapped_column(
-        ForeignKey("contacts.id", ondelete="CASCADE", name="fk_deliveries_contact_id_contacts"), index=True
+        ForeignKey("contacts.id", ondelete="CASCADE", name="fk_deliveries_contact_id_contacts")
     )
     # Or a thread's: her office's answer, to the channel and address she wrote from.
     thread_id: Mapped[int | None] = mapped_column(
         ForeignKey("threads.id", ondelete="CASCADE", name="fk_deliveries_thread_id_threads"),
-        index=True,
         default=None,
     )
     # Or a staff member's, in the staff chat (a question unanswered too long).
     staff_id: Mapped[int | None] = mapped_column(
         ForeignKey("staff.id", ondelete="CASCADE", name="fk_deliveries_staff_id_staff"),
-        index=True,
         default=None,
     )
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
@@ -522,7 +530,7 @@ class Delivery(Base):
     address: Mapped[str | None] = mapped_column(
         "address_sealed", SealedText("deliveries.address"), default=None
     )
-    provider_message_id: Mapped[str | None] = mapped_column(String(64), default=None, index=True)
+    provider_message_id: Mapped[str | None] = mapped_column(String(64), default=None)
     last_error: Mapped[str | None] = mapped_column(String(500), default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(

@@ -179,7 +179,7 @@ async def enqueue_timed(database: Database, source_id: int) -> tuple[int, float]
     started = time.perf_counter()
     added = await database.run(
         lambda s: deliveries.enqueue(
-            s, kinds.ANNOUNCEMENT, source_id, select(Beneficiary.id), TEXTS, NOW, NOW
+            s, kinds.ANNOUNCEMENT, source_id, select(Beneficiary.id), TEXTS, NOW, NOW, distinct=True
         )
     )
     return added, time.perf_counter() - started

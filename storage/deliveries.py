@@ -91,8 +91,15 @@ def enqueue(
     not_before: datetime,
     now: datetime,
     recipient: Literal["beneficiary_id", "contact_id", "thread_id", "staff_id"] = "beneficiary_id",
+    *,
+    distinct: bool = False,
 ) -> int:
-    """A pending delivery for each family id the audience selects; how many were new."""
+    """A pending delivery for each family id the audience selects; how many were new.
+
+    `distinct`: the audience names each recipient once, and nothing else enqueues this message meanwhile
+    (an announcement, under its row's lock). Then a message none of whose deliveries is in the outbox yet is
+    enqueued by a plain INSERT … SELECT, without the conflict check of each row (a third of the time of a
+    million on PostgreSQL, decision 0118); the "once" keys still refuse a second of any."""
     if kind.time_bound != (message.expires_at is not None):
         raise ValueError(f"a {kind.name} message {'needs' if kind.time_bound else 'has no'} expires_at")
     families = audience.subquery()
@@ -119,12 +126,19 @@ def enqueue(
         "updated_at",
     ]
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    statement = (
-        dialect.insert(_table)
-        .from_select(columns, rows)
-        .on_conflict_do_nothing(index_elements=["kind", "source_id", recipient])
-    )
+    statement = dialect.insert(_table).from_select(columns, rows)
+    if not (distinct and _first(session, kind, source_id)):
+        # The other recipients' "once" keys hold only the rows that have one: named with their condition.
+        statement = statement.on_conflict_do_nothing(
+            index_elements=["kind", "source_id", recipient],
+            index_where=_c[recipient].is_not(None) if recipient != "beneficiary_id" else None,
+        )
     return int(session.execute(statement).rowcount)  # type: ignore[attr-defined]
+
+
+def _first(session: Session, kind: Kind, source_id: int) -> bool:
+    """Nothing of this message is in the outbox yet (one look into its "once" key)."""
+    return not session.scalar(select(exists().where(_c.kind == kind.name, _c.source_id == source_id)))
 
 
 @dataclass(frozen=True)
@@ -143,8 +157,8 @@ class Only:
 
 # The statuses a claim looks for, written into the statement (not bound): the partial indexes of what is due
 # (`ix_deliveries_due`, `ix_deliveries_leased`) are chosen only where the query names their condition itself.
-_PENDING = literal_column(f"'{DeliveryStatus.PENDING.value}'")
-_SENDING = literal_column(f"'{DeliveryStatus.SENDING.value}'")
+_PENDING: ColumnElement[str] = literal_column(f"'{DeliveryStatus.PENDING.value}'")
+_SENDING: ColumnElement[str] = literal_column(f"'{DeliveryStatus.SENDING.value}'")
 
 
 def _in_order(only: Only | None) -> list[ColumnElement[bool]]:

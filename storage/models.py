@@ -470,9 +470,19 @@ class Delivery(Base):
     __tablename__ = "deliveries"
     __table_args__ = (
         UniqueConstraint("kind", "source_id", "beneficiary_id", name="uq_deliveries_once"),
-        UniqueConstraint("kind", "source_id", "contact_id", name="uq_deliveries_once_contact"),
-        UniqueConstraint("kind", "source_id", "thread_id", name="uq_deliveries_once_thread"),
-        UniqueConstraint("kind", "source_id", "staff_id", name="uq_deliveries_once_staff"),
+        # The other recipients' "once" keys hold only the rows that have one (most deliveries are a family's).
+        *(
+            Index(
+                f"uq_deliveries_once_{column.removesuffix('_id')}",
+                "kind",
+                "source_id",
+                column,
+                unique=True,
+                sqlite_where=not_null,
+                postgresql_where=not_null,
+            )
+            for column, not_null in ONLY_SOME[:3]
+        ),
         CheckConstraint(ONE_RECIPIENT, name="ck_deliveries_one_recipient"),
         # What a claim reads (decision 0118): the pending deliveries alone, of each kind, in the order they
         # are due; and the claims whose lease may run out. Each holds what waits to go, not what went.

@@ -114,6 +114,11 @@ def enqueue(
         literal(now, UTCDateTime()).label("created_at"),
         literal(now, UTCDateTime()).label("updated_at"),
     ).where(true())  # SQLite parses "SELECT … FROM t ON CONFLICT" only with a WHERE before ON CONFLICT
+    if session.get_bind().dialect.name == "sqlite":
+        # In the order of their ids, so each index of the deliveries grows at its end: SQLite would otherwise
+        # read the ids from the smallest index that holds them (the last four digits'), in no order at all,
+        # and write a million rows all over its indexes (66.8 s against 5 s for 1,000,000).
+        rows = rows.order_by(families.c[0])
     columns = [
         "kind",
         "source_id",

@@ -117,7 +117,7 @@ def enqueue(
     if session.get_bind().dialect.name == "sqlite":
         # In the order of their ids, so each index of the deliveries grows at its end: SQLite would otherwise
         # read the ids from the smallest index that holds them (the last four digits'), in no order at all,
-        # and write a million rows all over its indexes (66.8 s against 5 s for 1,000,000).
+        # and write a million rows all over its indexes (1,000,000: 66.8 s; in order, 11.5 s; a busy machine).
         rows = rows.order_by(families.c[0])
     columns = [
         "kind",

@@ -1,7 +1,7 @@
 """Announcement benchmark: enqueueing an audience of 100,000, dispatch throughput, the achieved rate, memory.
 
-    .venv/bin/python bench/broadcast.py [--families 100000] [--dispatch 0] [--rate-seconds 60]
-                                        [--concurrency 20] [--workers 3]
+    .venv/bin/python bench/broadcast.py [--families 100000] [--dispatch 10000] [--shallow 10000]
+                                        [--rate-seconds 60] [--concurrency 20] [--workers 3]
 
 1. Imports: what each library costs the process, measured in a fresh interpreter, one after another.
 2. Seed: the families, written in batches of 2,000 (the benchmark's own set-up, not the product's work).
@@ -9,11 +9,14 @@
    (USAR_BENCH_POSTGRES_URL, default the local test server; skipped with a line if none answers).
 4. Dispatch throughput with the rate limit off: the real aiogram client sending to the fake Bot API server
    (tests/support/fake_telegram.py, run in a separate process so that it does not take this one's CPU)
-   through the outbox (claim, send, record), SQLite; --dispatch messages, 0 for the whole audience. The fake
-   server's count must match.
+   through the outbox (claim, send, record), on SQLite and on PostgreSQL: an announcement to --shallow
+   families sent whole, then (after step 3) --dispatch messages (0 for the whole audience) with the whole
+   audience queued: a queue's depth must not change its rate (issue 30). The fake server's count must
+   match.
 5. The achieved rate with the limit at 30 a second over --rate-seconds, in batches of 100 as `usar run` claims
-   them, for a second announcement: sends timed at the fake server. Once with one worker on SQLite, and once
-   with --workers workers on PostgreSQL sharing the channel's pace (each with its own connections).
+   them, for a third announcement to everyone (the whole audience queued again): sends timed at the fake
+   server, the first second's and the busiest. Once with one worker on SQLite, and once with --workers
+   workers on PostgreSQL sharing the channel's pace (each with its own connections).
 6. Memory: the resident set after the imports, the peak of each stage (Linux: VmHWM, reset before each stage
    through /proc/self/clear_refs) and the peak of the whole process (ru_maxrss).
 """
@@ -176,7 +179,7 @@ async def enqueue_timed(database: Database, source_id: int) -> tuple[int, float]
     started = time.perf_counter()
     added = await database.run(
         lambda s: deliveries.enqueue(
-            s, kinds.ANNOUNCEMENT, source_id, select(Beneficiary.id), TEXTS, NOW, NOW
+            s, kinds.ANNOUNCEMENT, source_id, select(Beneficiary.id), TEXTS, NOW, NOW, distinct=True
         )
     )
     return added, time.perf_counter() - started
@@ -228,7 +231,12 @@ class FakeBotAPI:
             await asyncio.wait_for(self._process.wait(), timeout=30)
 
 
-async def dispatch_unlimited(database: Database, fake: FakeBotAPI, dispatch: int, concurrency: int) -> None:
+async def dispatch_unlimited(
+    database: Database, fake: FakeBotAPI, dispatch: int, concurrency: int, source: int, queued: int
+) -> float:
+    """Announcement `source`'s deliveries sent (`dispatch` of them, 0: all) with the limit off, `queued`
+    waiting when it starts; the rate, messages a second."""
+    await fake.reset()
     bot = create_bot(TOKEN, fake.url)
     try:
         unlimited = OutboxDispatcher(
@@ -247,13 +255,45 @@ async def dispatch_unlimited(database: Database, fake: FakeBotAPI, dispatch: int
     finally:
         await bot.session.close()
     received, _ = await fake.sends()
-    counts = await database.run(lambda s: deliveries.counts(s, kinds.ANNOUNCEMENT, 1))
+    counts = await database.run(lambda s: deliveries.counts(s, kinds.ANNOUNCEMENT, source))
+    backend = "SQLite" if database.is_sqlite else "PostgreSQL"
     print(
         f"dispatch  no limit    {sent:>7,} messages in {seconds:6.2f} s = {sent / seconds:,.0f} messages/s"
-        f" (concurrency {concurrency}; the fake server received {received:,}; outbox {counts})"
+        f" ({backend}, {queued:,} queued; concurrency {concurrency}; the fake server received {received:,};"
+        f" outbox {counts})"
     )
     if received != sent or counts.get("sent") != sent:
         raise RuntimeError("the fake server's count or the outbox does not match what was dispatched")
+    return sent / seconds
+
+
+async def dispatch_at_depths(
+    database: Database, fake: FakeBotAPI, families: int, dispatch: int, shallow: int, concurrency: int
+) -> None:
+    """The rate with `shallow` queued (announcement 2 to the first `shallow` families, sent whole), then
+    with every family queued (announcement 1, its enqueue timed). In this order, so that the short queue's
+    index is not full of a cancelled million's dead entries (PostgreSQL keeps them until a vacuum)."""
+    backend = "SQLite" if database.is_sqlite else "PostgreSQL"
+    few = min(shallow, families)
+    await database.run(
+        lambda s: deliveries.enqueue(
+            s, kinds.ANNOUNCEMENT, 2, select(Beneficiary.id).where(Beneficiary.id <= few), TEXTS, NOW, NOW
+        )
+    )
+    rate = await stage(
+        f"dispatch, {few:,} queued",
+        lambda: dispatch_unlimited(database, fake, 0, concurrency, source=2, queued=few),
+    )
+    added, seconds = await stage(f"enqueue {backend}", lambda: enqueue_timed(database, 1))
+    print(f"enqueue   {backend:<11} {added:>7,} deliveries in {seconds:6.2f} s")
+    deep = await stage(
+        "dispatch, all queued",
+        lambda: dispatch_unlimited(database, fake, dispatch, concurrency, source=1, queued=families),
+    )
+    print(
+        f"dispatch  depth       {backend}: {deep:,.0f}/s with {families:,} queued against {rate:,.0f}/s with"
+        f" {few:,}: {deep / rate - 1:+.1%}"
+    )
 
 
 async def dispatch_limited(
@@ -288,6 +328,7 @@ async def dispatch_limited(
             await bot.session.close()
     _, sent_at = await fake.sends(times=True)
     window = [at for at in sent_at if at - started < rate_seconds]
+    first = sum(1 for at in window if at - started < 1)
     busiest = max(
         (
             sum(1 for at in window if second <= at - started < second + 1)
@@ -298,12 +339,14 @@ async def dispatch_limited(
     backend = "SQLite" if databases[0].is_sqlite else "PostgreSQL"
     print(
         f"rate      limit 30/s  {len(window):>7,} messages in {rate_seconds:.0f} s"
-        f" = {len(window) / rate_seconds:.2f}/s (busiest second: {busiest};"
+        f" = {len(window) / rate_seconds:.2f}/s (first second: {first}; busiest second: {busiest};"
         f" {len(databases)} worker{'s' if len(databases) > 1 else ''}, {backend})"
     )
 
 
-async def sqlite_part(families: int, dispatch: int, rate_seconds: float, concurrency: int) -> None:
+async def sqlite_part(
+    families: int, dispatch: int, shallow: int, rate_seconds: float, concurrency: int
+) -> None:
     with tempfile.TemporaryDirectory() as directory:
         database = Database(f"sqlite:///{directory}/bench.db")
         fake = FakeBotAPI()
@@ -311,31 +354,35 @@ async def sqlite_part(families: int, dispatch: int, rate_seconds: float, concurr
         try:
             await database.migrate()
             await stage("seed (bench set-up)", lambda: database.run(lambda s: add_families(s, families)))
-            added, seconds = await stage("enqueue SQLite", lambda: enqueue_timed(database, 1))
-            print(f"enqueue   SQLite      {added:>7,} deliveries in {seconds:6.2f} s")
-            await stage(
-                "dispatch no limit", lambda: dispatch_unlimited(database, fake, dispatch, concurrency)
-            )
-            await stage(
-                "rate 30/s", lambda: dispatch_limited([database], fake, rate_seconds, concurrency, source=2)
-            )
+            await dispatch_at_depths(database, fake, families, dispatch, shallow, concurrency)
+            if rate_seconds:
+                await stage(
+                    "rate 30/s",
+                    lambda: dispatch_limited([database], fake, rate_seconds, concurrency, source=3),
+                )
         finally:
             await fake.stop()
             await database.dispose()
 
 
-async def postgres_part(families: int, rate_seconds: float, workers: int, concurrency: int) -> None:
+async def postgres_part(
+    families: int, dispatch: int, shallow: int, rate_seconds: float, workers: int, concurrency: int
+) -> None:
     async def measure(url: str) -> None:
         databases = [Database(url) for _ in range(workers)]
         fake = FakeBotAPI()
         await fake.start()
         try:
             await databases[0].migrate()
-            await databases[0].run(lambda s: add_families(s, families))
-            added, seconds = await enqueue_timed(databases[0], 1)
-            print(f"enqueue   PostgreSQL  {added:>7,} deliveries in {seconds:6.2f} s")
+            await stage(
+                "seed PostgreSQL (set-up)", lambda: databases[0].run(lambda s: add_families(s, families))
+            )
+            await dispatch_at_depths(databases[0], fake, families, dispatch, shallow, concurrency)
             if rate_seconds:
-                await dispatch_limited(databases, fake, rate_seconds, concurrency, source=3)
+                await stage(
+                    f"rate 30/s, {workers} workers",
+                    lambda: dispatch_limited(databases, fake, rate_seconds, concurrency, source=3),
+                )
         finally:
             await fake.stop()
             for database in databases:
@@ -344,7 +391,9 @@ async def postgres_part(families: int, rate_seconds: float, workers: int, concur
     await on_scratch_postgres("enqueue   PostgreSQL", measure)
 
 
-async def main(families: int, dispatch: int, rate_seconds: float, concurrency: int, workers: int) -> None:
+async def main(
+    families: int, dispatch: int, shallow: int, rate_seconds: float, concurrency: int, workers: int
+) -> None:
     load = ", ".join(f"{figure:.2f}" for figure in os.getloadavg())
     print(
         f"{families:,} families, Python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load average {load}"
@@ -354,8 +403,8 @@ async def main(families: int, dispatch: int, rate_seconds: float, concurrency: i
     print(
         f"memory    after the imports          {_status('VmRSS'):6.1f} MB resident, peak {PEAKS[-1]:.1f} MB"
     )
-    await sqlite_part(families, dispatch, rate_seconds, concurrency)
-    await stage("PostgreSQL", lambda: postgres_part(families, rate_seconds, workers, concurrency))
+    await sqlite_part(families, dispatch, shallow, rate_seconds, concurrency)
+    await postgres_part(families, dispatch, shallow, rate_seconds, workers, concurrency)
     if all(peak == peak for peak in PEAKS):  # resetting VmHWM resets ru_maxrss too: the highest stage
         print(f"memory    peak of this process (highest of the stages): {max(PEAKS):,.1f} MB")
     else:
@@ -367,7 +416,12 @@ if __name__ == "__main__":
     passing_key()  # its throwaway databases, sealed as real ones
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--families", type=int, default=100_000)
-    parser.add_argument("--dispatch", type=int, default=0, help="messages to dispatch; 0: the whole audience")
+    parser.add_argument(
+        "--dispatch", type=int, default=10_000, help="messages dispatched with everyone queued; 0: all"
+    )
+    parser.add_argument(
+        "--shallow", type=int, default=10_000, help="the short queue the rate is compared with"
+    )
     parser.add_argument("--rate-seconds", type=float, default=60)
     parser.add_argument("--concurrency", type=int, default=DEFAULT_CONCURRENCY)
     parser.add_argument("--workers", type=int, default=3, help="workers sharing the pace on PostgreSQL")
@@ -376,6 +430,7 @@ if __name__ == "__main__":
         main(
             arguments.families,
             arguments.dispatch,
+            arguments.shallow,
             arguments.rate_seconds,
             arguments.concurrency,
             arguments.workers,

@@ -54,8 +54,17 @@ def enqueue_due(session: Session, now: datetime) -> list[int]:
         message = Message({"ar": announcement.text_ar, "en": announcement.text_en or announcement.text_ar})
         audience = Audience.from_json(announcement.audience)
         recipients = audiences.families(audience)
+        # Under the announcement's lock, and each family (or contact) once: see `deliveries.enqueue`.
         deliveries.enqueue(
-            session, KIND, announcement.id, recipients, message, announcement.send_at, now, audience.recipient
+            session,
+            KIND,
+            announcement.id,
+            recipients,
+            message,
+            announcement.send_at,
+            now,
+            audience.recipient,
+            distinct=True,
         )
         announcement.enqueued_at = now
     return [announcement.id for announcement in due]

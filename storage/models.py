@@ -452,6 +452,12 @@ ONE_RECIPIENT = (
     " + ".join(f"(CASE WHEN {column} IS NULL THEN 0 ELSE 1 END)" for column in RECIPIENTS) + " = 1"
 )
 EMPTIED_NOT = text("emptied_at IS NULL")
+PENDING = text("status = 'pending'")
+ONLY_SOME = [
+    (column, text(f"{column} IS NOT NULL"))
+    for column in ("contact_id", "thread_id", "staff_id", "provider_message_id")
+]
+SENDING = text("status = 'sending'")
 
 
 class Delivery(Base):
@@ -464,11 +470,37 @@ class Delivery(Base):
     __tablename__ = "deliveries"
     __table_args__ = (
         UniqueConstraint("kind", "source_id", "beneficiary_id", name="uq_deliveries_once"),
-        UniqueConstraint("kind", "source_id", "contact_id", name="uq_deliveries_once_contact"),
-        UniqueConstraint("kind", "source_id", "thread_id", name="uq_deliveries_once_thread"),
-        UniqueConstraint("kind", "source_id", "staff_id", name="uq_deliveries_once_staff"),
+        # The other recipients' "once" keys hold only the rows that have one (most deliveries are a family's).
+        *(
+            Index(
+                f"uq_deliveries_once_{column.removesuffix('_id')}",
+                "kind",
+                "source_id",
+                column,
+                unique=True,
+                sqlite_where=not_null,
+                postgresql_where=not_null,
+            )
+            for column, not_null in ONLY_SOME[:3]
+        ),
         CheckConstraint(ONE_RECIPIENT, name="ck_deliveries_one_recipient"),
-        Index("ix_deliveries_due", "status", "next_attempt_at"),
+        # What a claim reads (decision 0118): the pending deliveries alone, of each kind, in the order they
+        # are due; and the claims whose lease may run out. Each holds what waits to go, not what went.
+        Index(
+            "ix_deliveries_due",
+            "kind",
+            "next_attempt_at",
+            "id",
+            sqlite_where=PENDING,
+            postgresql_where=PENDING,
+        ),
+        Index("ix_deliveries_leased", "claimed_until", "id", sqlite_where=SENDING, postgresql_where=SENDING),
+        # The recipients and the platforms' ids most rows have not (an announcement has neither a contact, a
+        # thread nor a staff member, and no platform id until it is sent): each index holds those that have.
+        *(
+            Index(f"ix_deliveries_{column}", column, sqlite_where=not_null, postgresql_where=not_null)
+            for column, not_null in ONLY_SOME
+        ),
         # The dashboard's last days: what it counts, read from the index alone.
         Index("ix_deliveries_made", "created_at", "status", "channel", "beneficiary_id"),
         # What retention still has to empty, oldest outcome first (`office.retention`).
@@ -483,18 +515,16 @@ class Delivery(Base):
     )
     # Or, instead of a family, a contact from an office's list (an invitation to register).
     contact_id: Mapped[int | None] = mapped_column(
-        ForeignKey("contacts.id", ondelete="CASCADE", name="fk_deliveries_contact_id_contacts"), index=True
+        ForeignKey("contacts.id", ondelete="CASCADE", name="fk_deliveries_contact_id_contacts")
     )
     # Or a thread's: her office's answer, to the channel and address she wrote from.
     thread_id: Mapped[int | None] = mapped_column(
         ForeignKey("threads.id", ondelete="CASCADE", name="fk_deliveries_thread_id_threads"),
-        index=True,
         default=None,
     )
     # Or a staff member's, in the staff chat (a question unanswered too long).
     staff_id: Mapped[int | None] = mapped_column(
         ForeignKey("staff.id", ondelete="CASCADE", name="fk_deliveries_staff_id_staff"),
-        index=True,
         default=None,
     )
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
@@ -510,7 +540,7 @@ class Delivery(Base):
     address: Mapped[str | None] = mapped_column(
         "address_sealed", SealedText("deliveries.address"), default=None
     )
-    provider_message_id: Mapped[str | None] = mapped_column(String(64), default=None, index=True)
+    provider_message_id: Mapped[str | None] = mapped_column(String(64), default=None)
     last_error: Mapped[str | None] = mapped_column(String(500), default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(

@@ -206,7 +206,22 @@ def echo_dispatcher() -> Dispatcher:
     return dispatcher
 
 
-async def feed(dispatcher: Dispatcher, bot: Bot, users: int, batch: int = 1) -> tuple[float, Latencies]:
+def resident() -> float:
+    """The process's resident memory now, in MB (/proc/self/status on Linux; else its peak)."""
+    status = Path("/proc/self/status")
+    if status.exists():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+PROGRESS = 100_000  # updates between two lines of progress on standard error
+
+
+async def feed(
+    dispatcher: Dispatcher, bot: Bot, users: int, batch: int = 1, name: str = ""
+) -> tuple[float, Latencies]:
     """Feed every update; `batch` > 1 feeds them that many at a time as concurrent tasks, the way aiogram's
     polling answers the updates of one getUpdates call. Only the feeding is timed, not the building."""
     latencies = Latencies()
@@ -226,6 +241,13 @@ async def feed(dispatcher: Dispatcher, bot: Bot, users: int, batch: int = 1) -> 
             for first in range(0, len(stream), batch):
                 await asyncio.gather(*(one(update) for update in stream[first : first + batch]))
         elapsed += time.perf_counter() - started
+        if name and latencies.count % PROGRESS < len(stream):
+            print(
+                f"{name}: {latencies.count:,} updates, {latencies.count / elapsed:,.0f}/s, "
+                f"{resident():,.0f} MB resident",
+                file=sys.stderr,
+                flush=True,
+            )
     return elapsed, latencies
 
 
@@ -252,7 +274,7 @@ async def run_usar(users: int, sqlite_in_thread: bool, batch: int) -> tuple[floa
         engine = Engine(database, all_flows())
         bot = Bot("1:bench", session=OfflineSession())
         ours = create_dispatcher(engine.handle, TelegramSender(OfflineApi()), running_clock)
-        elapsed, latencies = await feed(ours, bot, users, batch)
+        elapsed, latencies = await feed(ours, bot, users, batch, name="usar")
         registered = await database.run(lambda s: s.scalar(select(func.count()).select_from(Beneficiary)))
         await database.dispose()
     if registered != users:
@@ -272,7 +294,7 @@ async def main(users: int, rounds: int, also_async_sqlite: bool, batch: int) -> 
     echo_runs, our_runs, async_runs = [], [], []
     for _ in range(rounds):
         echo_runs.append(
-            await feed(echo_dispatcher(), Bot("1:bench", session=OfflineSession()), users, batch)
+            await feed(echo_dispatcher(), Bot("1:bench", session=OfflineSession()), users, batch, name="echo")
         )
         our_runs.append(await run_usar(users, sqlite_in_thread=True, batch=batch))
         if also_async_sqlite:

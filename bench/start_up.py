@@ -7,7 +7,10 @@ process's start to its first 200 at GET /readyz, and its memory (RSS) then and a
 Telegram is configured (a token, and a Bot API address where nothing answers: no process reaches out), so
 that the worker has a channel to send through and the web role mounts the Telegram dispatcher, as in
 production. The schema is brought up to date once before (`usar migrate`): the starts measure what a
-process does every time, not the first migration. The figures go to docs/PERFORMANCE.md (issue 30).
+process does every time, not the first migration. Python keeps its compiled bytecode as a deployment does
+(`pip install` compiles it; PYTHONDONTWRITEBYTECODE, set on some development machines, is dropped for the
+processes measured, and one start of each role goes before those timed); `--no-bytecode` measures a process
+that compiles every module it imports. The figures go to docs/PERFORMANCE.md (issue 30).
 """
 
 from __future__ import annotations
@@ -41,10 +44,18 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+BYTECODE = True  # --no-bytecode: False
+
+
 def environment(url: str, port: int) -> dict[str, str]:
     dead = free_port()  # nothing listens there: the Bot API is out of reach, and nothing waits on it
+    kept = {name: value for name, value in os.environ.items() if not name.startswith("USAR_")}
+    if BYTECODE:
+        kept.pop("PYTHONDONTWRITEBYTECODE", None)
+    else:
+        kept["PYTHONDONTWRITEBYTECODE"] = "1"
     return {
-        **{name: value for name, value in os.environ.items() if not name.startswith("USAR_")},
+        **kept,
         "USAR_DATA_KEY": os.environ["USAR_DATA_KEY"],
         "USAR_DATABASE_URL": url,
         "USAR_TELEGRAM_TOKEN": "123456:AAbenchStartUpTokenOfNoBot_0123456789",
@@ -63,6 +74,13 @@ def memory(pid: int) -> tuple[float, float]:
     return int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024
 
 
+def cpu(pid: int) -> float:
+    """The CPU time the process has used (user and system), in seconds: what its start costs whatever
+    else the machine runs, where the time to ready grows with the load (/proc/<pid>/stat)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def ready(port: int) -> bool:
     try:
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=1) as answer:
@@ -71,8 +89,8 @@ def ready(port: int) -> bool:
         return False
 
 
-def start(role: str, url: str, directory: str) -> tuple[float, float, float]:
-    """One start of `role`: seconds to ready, RSS then and peak RSS (MB)."""
+def start(role: str, url: str, directory: str) -> tuple[float, float, float, float]:
+    """One start of `role`: seconds to ready, CPU seconds until then, RSS then and peak RSS (MB)."""
     port = free_port()
     command = [sys.executable, "-m", "bot", "run", "--role", role]
     started = time.perf_counter()
@@ -93,7 +111,7 @@ def start(role: str, url: str, directory: str) -> tuple[float, float, float]:
             time.sleep(0.01)
         elapsed = time.perf_counter() - started
         rss, peak = memory(process.pid)
-        return elapsed, rss, peak
+        return elapsed, cpu(process.pid), rss, peak
     finally:
         process.terminate()
         process.wait(timeout=STOP_PATIENCE)
@@ -113,15 +131,21 @@ def measure(url: str, roles: list[str], starts: int) -> None:
         )
         if migrated.returncode != 0:
             raise SystemExit(f"usar migrate failed: {migrated.stderr.decode()}")
-        print(f"{'role':<10} {'ready (median)':>15} {'ready (best)':>13} {'RSS':>8} {'peak RSS':>9}")
+        print(
+            f"{'role':<10} {'ready (median)':>15} {'ready (best)':>13} {'CPU to ready':>13} {'RSS':>7} "
+            f"{'peak RSS':>9}"
+        )
         for role in roles:
+            if BYTECODE:
+                start(role, url, directory)  # its bytecode written, as a deployment's is
             runs = [start(role, url, directory) for _ in range(starts)]
             times = [run[0] for run in runs]
-            rss = statistics.median(run[1] for run in runs)
-            peak = statistics.median(run[2] for run in runs)
+            used = statistics.median(run[1] for run in runs)
+            rss = statistics.median(run[2] for run in runs)
+            peak = statistics.median(run[3] for run in runs)
             print(
-                f"{role:<10} {statistics.median(times):>13.2f} s {min(times):>11.2f} s "
-                f"{rss:>5.0f} MB {peak:>6.0f} MB"
+                f"{role:<10} {statistics.median(times):>13.2f} s {min(times):>11.2f} s {used:>11.2f} s "
+                f"{rss:>4.0f} MB {peak:>6.0f} MB"
             )
 
 
@@ -129,9 +153,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--roles", nargs="+", choices=ROLES, default=list(ROLES))
     parser.add_argument("--starts", type=int, default=3, help="starts of each role (the median is given)")
+    parser.add_argument(
+        "--no-bytecode", action="store_true", help="every start compiles the modules it imports"
+    )
     arguments = parser.parse_args()
+    global BYTECODE
+    BYTECODE = not arguments.no_bytecode
     passing_key()
-    print(f"{arguments.starts} starts of each role on PostgreSQL, Python {sys.version.split()[0]}")
+    kept = "bytecode kept" if BYTECODE else "no bytecode kept (PYTHONDONTWRITEBYTECODE=1)"
+    print(f"{arguments.starts} starts of each role on PostgreSQL, {kept}, Python {sys.version.split()[0]}")
     roles, starts = arguments.roles, arguments.starts
     asyncio.run(on_scratch_postgres("start-up", lambda url: asyncio.to_thread(measure, url, roles, starts)))
 

@@ -120,13 +120,8 @@ def _existing(session: Session, families: Sequence[KnownContact]) -> dict[str, i
     existing: dict[str, int] = {}
     for chunk in _chunks(families):
         keys = [family.national_id_key for family in chunk]
-        existing.update(
-            session.execute(
-                select(Contact.national_id_key, Contact.id).where(Contact.national_id_key.in_(keys))
-            )
-            .tuples()
-            .all()
-        )
+        found = select(Contact.national_id_key, Contact.id).where(Contact.national_id_key.in_(keys))
+        existing.update((key, number) for key, number in session.execute(found))
     return existing
 
 

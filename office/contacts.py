@@ -75,7 +75,7 @@ def _checked(session: Session, by: Rights, lines: Sequence[Line]) -> list[KnownC
     checked: list[tuple[int, KnownContact]] = []
     first_seen: dict[tuple[str, str], int] = {}
     # Said once for the whole list, not at each of its 50,000 lines.
-    columns = _Columns(_("national ID"), _("name"), _("mobile"), _("office"))
+    columns = _Columns.said()
     for line in lines:
         family, wrong = _family(line, office_codes, columns)
         problems.extend((line.number, message) for message in wrong)
@@ -117,6 +117,11 @@ class _Columns:
     name: str
     mobile: str
     office: str
+
+    @classmethod
+    def said(cls) -> _Columns:
+        """In the reader's language."""
+        return cls(_("national ID"), _("name"), _("mobile"), _("office"))
 
 
 def _family(

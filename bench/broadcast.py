@@ -7,7 +7,8 @@
 2. Seed: the families, written in batches of 2,000 (the benchmark's own set-up, not the product's work).
 3. Enqueue: one announcement for every family (INSERT … SELECT), on SQLite and on PostgreSQL
    (USAR_BENCH_POSTGRES_URL, default the local test server; skipped with a line if none answers).
-4. Dispatch throughput with the rate limit off: the real aiogram client sending to the fake Bot API server
+4. Dispatch throughput with the rate limit off: our Bot API client (handlers/telegram/api.py) sending to
+   the fake Bot API server
    (tests/support/fake_telegram.py, run in a separate process so that it does not take this one's CPU)
    through the outbox (claim, send, record), on SQLite and on PostgreSQL: an announcement to --shallow
    families sent whole, then (after step 3) --dispatch messages (0 for the whole audience) with the whole
@@ -48,7 +49,7 @@ from bench.scratch_postgres import on_scratch_postgres
 from bot.outbox.dispatcher import DEFAULT_CONCURRENCY, OutboxDispatcher
 from core.channel import Channel
 from core.validators import with_check_digit
-from handlers.telegram.client import create_bot
+from handlers.telegram.api import BotApi
 from handlers.telegram.sender import TelegramSender
 from storage import deliveries, kinds
 from storage.db import Database
@@ -237,7 +238,7 @@ async def dispatch_unlimited(
     """Announcement `source`'s deliveries sent (`dispatch` of them, 0: all) with the limit off, `queued`
     waiting when it starts; the rate, messages a second."""
     await fake.reset()
-    bot = create_bot(TOKEN, fake.url)
+    bot = BotApi(TOKEN, fake.url)
     try:
         unlimited = OutboxDispatcher(
             database,
@@ -253,7 +254,7 @@ async def dispatch_unlimited(
             sent += handled
         seconds = time.perf_counter() - started
     finally:
-        await bot.session.close()
+        await bot.close()
     received, _ = await fake.sends()
     counts = await database.run(lambda s: deliveries.counts(s, kinds.ANNOUNCEMENT, source))
     backend = "SQLite" if database.is_sqlite else "PostgreSQL"
@@ -303,7 +304,7 @@ async def dispatch_limited(
     announcement at 30 a second together, on the real clock; the rate achieved, timed at the fake server."""
     await enqueue_timed(databases[0], source)  # another announcement: the earlier may all be sent already
     await fake.reset()
-    bots = [create_bot(TOKEN, fake.url) for _ in databases]
+    bots = [BotApi(TOKEN, fake.url) for _ in databases]
     started = time.monotonic()
     try:
         workers = [
@@ -325,7 +326,7 @@ async def dispatch_limited(
         await asyncio.gather(*(work(worker) for worker in workers))
     finally:
         for bot in bots:
-            await bot.session.close()
+            await bot.close()
     _, sent_at = await fake.sends(times=True)
     window = [at for at in sent_at if at - started < rate_seconds]
     first = sum(1 for at in window if at - started < 1)

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, nullcontext
+from typing import TYPE_CHECKING
 
 from bot import backups, keys
 from bot.settings import Settings
-from conversations.engine.engine import Engine
-from conversations.engine.turn import Setup
-from conversations.flows import all_flows
 from office.calendar import CALENDAR_PATH
 from storage import tips
 from storage.db import Database
+
+if TYPE_CHECKING:
+    from conversations.engine.engine import Engine
 
 
 @asynccontextmanager
@@ -32,6 +33,11 @@ async def open_database(settings: Settings) -> AsyncIterator[Database]:
 
 
 def build_engine(database: Database, settings: Settings) -> Engine:
+    """The conversations, where this process answers them (imported here: a worker never needs them)."""
+    from conversations.engine.engine import Engine
+    from conversations.engine.turn import Setup
+    from conversations.flows import all_flows
+
     calendar = settings.public_endpoint(CALENDAR_PATH) if settings.public_url is not None else None
     setup = Setup(quiet=settings.quiet(), senders=settings.senders(), calendar_url=calendar)
     return Engine(database, all_flows(), default_language=settings.default_language, setup=setup)

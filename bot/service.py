@@ -15,7 +15,7 @@ from contextlib import AsyncExitStack
 from datetime import UTC, datetime
 from enum import StrEnum
 from functools import partial
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -26,12 +26,12 @@ from bot.metrics import metrics_app
 from bot.outbox.dispatcher import OutboxDispatcher
 from bot.settings import PortInUse, Settings
 from bot.web import add_calendar, add_readiness, build_app, readiness, server_limits
-from console.app import add_console
-from conversations.engine.engine import Engine
-from core.channel import Channel
-from handlers import telegram, whatsapp
+from core.channel import Channel, Reply
 from handlers.mounting import Mounted
 from storage.db import Database, OutOfReach, is_unreachable
+
+if TYPE_CHECKING:
+    from conversations.engine.engine import Engine
 
 log = logging.getLogger(__name__)
 J = TypeVar("J")
@@ -39,6 +39,11 @@ DISPATCH_EVERY = 2  # seconds between looks at the outbox
 SPOOL_EVERY = 5  # seconds between looks at the WhatsApp messages waiting for the database
 DUE_EVERY = 30  # seconds between looks for what has fallen due: announcements, invitations, reminders …
 STOP_GRACE = 10.0  # seconds the messages in hand get to be answered when the service stops
+
+
+async def _answers_nothing(*_: Any) -> list[Reply]:
+    """The handle of a process that answers no channel: never called, since nothing is mounted to call it."""
+    raise RuntimeError("this process answers no channel")
 
 
 class Role(StrEnum):
@@ -91,13 +96,16 @@ class Service:
         settings = self.settings
         database = await self._exit.enter_async_context(open_database(settings))
         self._database = database
-        self.engine = build_engine(database, settings)
         app = build_app()
         web_role = self.role in (Role.ALL, Role.WEB)
-        # Without the web role, healthz and readyz only: this process answers no channel.
+        # Without the web role, healthz and readyz only: this process answers no channel, and imports
+        # neither the conversations, nor the console, nor aiogram's dispatcher (decision 0119).
+        self.engine = build_engine(database, settings) if web_role else None
         self.channels = self._mount(app if web_role else None, database, self.engine)
         self._start_jobs(database)
         if web_role:
+            from console.app import add_console
+
             add_calendar(app, database, self.clock)
             add_console(
                 app,
@@ -148,15 +156,19 @@ class Service:
             raise
         return int(runner.addresses[0][1])
 
-    def _mount(self, app: web.Application | None, database: Database, engine: Engine) -> list[Mounted]:
-        """Each channel configured here, mounted: its routes on `app` (None: this process answers none)."""
+    def _mount(self, app: web.Application | None, database: Database, engine: Engine | None) -> list[Mounted]:
+        """Each channel configured here, mounted: its routes on `app` (None: this process answers none, and
+        has no `engine`). Each channel's package is imported where it is configured alone."""
         settings, channels = self.settings, list[Mounted]()
         public = settings.public_endpoint if settings.public_url is not None else None
+        handle = engine.handle if engine is not None else _answers_nothing
         if settings.telegram_token is not None:
+            from handlers import telegram
+
             channels.append(
                 telegram.mount(
                     app,
-                    engine.handle,
+                    handle,
                     token=settings.telegram_token.get_secret_value(),
                     api_base=str(settings.telegram_api_base) if settings.telegram_api_base else None,
                     public=public,
@@ -168,10 +180,12 @@ class Service:
             )
         if settings.twilio_auth_token is not None:
             assert settings.twilio_account_sid and settings.twilio_whatsapp_from and public is not None
+            from handlers import whatsapp
+
             channels.append(
                 whatsapp.mount(
                     app,
-                    engine.handle,
+                    handle,
                     database,
                     account_sid=settings.twilio_account_sid,
                     auth_token=settings.twilio_auth_token.get_secret_value(),

@@ -14,13 +14,22 @@ LONGEST = 1024  # characters: a longer one is never hashed (argon2 would take it
 
 _hasher = PasswordHasher()
 # Checked against when the login is unknown, so that an unknown login takes as long as a wrong password.
-_nobody = _hasher.hash("a password nobody has")
+# Made at the first check, not at import: a hash takes 64 MiB and a part of a second, which a process that
+# signs nobody in (a worker, a scheduler, most commands) should not pay at its start (decision 0119).
+_nobody: str | None = None
 
 
 def use(hasher: PasswordHasher) -> None:
     """Hash with other parameters from now on (tests: argon2's cheapest, their passwords guard nothing)."""
     global _hasher, _nobody
-    _hasher, _nobody = hasher, hasher.hash("a password nobody has")
+    _hasher, _nobody = hasher, None
+
+
+def _nobodys() -> str:
+    global _nobody
+    if _nobody is None:
+        _nobody = _hasher.hash("a password nobody has")
+    return _nobody
 
 
 def hashed(password: str) -> str:
@@ -29,7 +38,7 @@ def hashed(password: str) -> str:
 
 def matches(password_hash: str | None, password: str) -> bool:
     try:
-        return _hasher.verify(password_hash or _nobody, password) and password_hash is not None
+        return _hasher.verify(password_hash or _nobodys(), password) and password_hash is not None
     except (VerificationError, InvalidHashError):
         return False
 

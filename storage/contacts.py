@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, bindparam, delete, exists, func, inspect, or_, select
+from sqlalchemy import ColumnElement, bindparam, delete, exists, func, insert, inspect, or_, select, update
 from sqlalchemy.orm import Session
 
+from core.text import fold
 from storage.deliveries import UNFINISHED
 from storage.models import Beneficiary, Contact, Delivery
 from storage.prepared import Prepared
@@ -19,12 +21,19 @@ CHUNK = 1000  # values per IN (…): under SQLite's and PostgreSQL's limits on b
 
 @dataclass(frozen=True)
 class KnownContact:
-    """One row of an office's list, already checked."""
+    """One row of an office's list, already checked; with the look-up keys of her national ID and mobile,
+    made once (an import of 50,000 asks for them at every check)."""
 
     national_id: str
     full_name: str
     mobile: str
     office_code: str
+    national_id_key: str = field(init=False, repr=False, compare=False)
+    mobile_key: str = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "national_id_key", key_of(self.national_id))
+        object.__setattr__(self, "mobile_key", key_of(self.mobile))
 
 
 @dataclass(frozen=True)
@@ -55,8 +64,8 @@ def registered_among(session: Session, families: Sequence[KnownContact]) -> set[
     """The national IDs of those who already registered (by ID or by mobile): nothing to import for them."""
     registered: set[str] = set()
     for chunk in _chunks(families):
-        ids = {key_of(family.national_id): family.national_id for family in chunk}
-        by_mobile = {key_of(family.mobile): family.national_id for family in chunk}
+        ids = {family.national_id_key: family.national_id for family in chunk}
+        by_mobile = {family.mobile_key: family.national_id for family in chunk}
         found = session.execute(
             select(Beneficiary.national_id_key, Beneficiary.mobile_key).where(
                 or_(Beneficiary.national_id_key.in_(list(ids)), Beneficiary.mobile_key.in_(list(by_mobile)))
@@ -72,14 +81,14 @@ def mobiles_held_by_others(session: Session, families: Sequence[KnownContact]) -
     """The mobiles that another imported family already has (a typo in one of the lists)."""
     held: set[str] = set()
     for chunk in _chunks(families):
-        wanted = {key_of(family.mobile): family for family in chunk}
+        wanted = {family.mobile_key: family for family in chunk}
         rows = session.execute(
             select(Contact.mobile_key, Contact.national_id_key).where(Contact.mobile_key.in_(list(wanted)))
         ).all()
         held |= {
             wanted[mobile_key].mobile
             for mobile_key, holder in rows
-            if holder != key_of(wanted[mobile_key].national_id)
+            if holder != wanted[mobile_key].national_id_key
         }
     return held
 
@@ -89,8 +98,8 @@ def held_by_other_offices(session: Session, families: Sequence[KnownContact], of
     registered: an office's import never moves, renames or re-numbers another office's family."""
     held: set[str] = set()
     for chunk in _chunks(families):
-        ids = {key_of(family.national_id): family for family in chunk}
-        mobiles = {key_of(family.mobile): family for family in chunk}
+        ids = {family.national_id_key: family for family in chunk}
+        mobiles = {family.mobile_key: family for family in chunk}
         for model in (Contact, Beneficiary):
             rows = session.execute(
                 select(model.national_id_key, model.mobile_key).where(
@@ -105,47 +114,73 @@ def held_by_other_offices(session: Session, families: Sequence[KnownContact], of
     return held
 
 
-def _existing(session: Session, families: Sequence[KnownContact]) -> dict[str, Contact]:
-    existing: dict[str, Contact] = {}
+def _existing(session: Session, families: Sequence[KnownContact]) -> dict[str, int]:
+    """The contacts already imported with these national IDs: their numbers, by national ID key (their
+    sealed columns are not read, nor opened)."""
+    existing: dict[str, int] = {}
     for chunk in _chunks(families):
-        ids = [key_of(family.national_id) for family in chunk]
-        existing.update(
-            (contact.national_id, contact)
-            for contact in session.scalars(select(Contact).where(Contact.national_id_key.in_(ids)))
-        )
+        keys = [family.national_id_key for family in chunk]
+        found = select(Contact.national_id_key, Contact.id).where(Contact.national_id_key.in_(keys))
+        existing.update((key, number) for key, number in session.execute(found))
     return existing
 
 
 def plan(session: Session, families: Sequence[KnownContact]) -> Saved:
     """What saving them would do, without saving."""
     registered = registered_among(session, families)
-    known = set(_existing(session, families)) - registered
+    existing = _existing(session, families)
+    updated = sum(1 for f in families if f.national_id not in registered and f.national_id_key in existing)
     return Saved(
-        added=sum(1 for f in families if f.national_id not in registered and f.national_id not in known),
-        updated=len(known),
+        added=sum(1 for f in families if f.national_id not in registered) - updated,
+        updated=updated,
         already_registered=len(registered),
     )
 
 
 def save_all(session: Session, families: Sequence[KnownContact], by: str, now: datetime) -> Saved:
-    """Add the new ones and refresh the known ones (a list imported again); skip the registered."""
+    """Add the new ones and refresh the known ones (a list imported again); skip the registered. Written a
+    thousand rows to a statement (an ORM bulk INSERT, and a bulk UPDATE by number), not an object each: what
+    the model's validators keep (the look-up keys, the last digits, the folded name) is written here too
+    (`_columns`)."""
     registered = registered_among(session, families)
     existing = _existing(session, families)
-    added = updated = 0
+    added: list[dict[str, Any]] = []
+    updated: list[dict[str, Any]] = []
     for family in families:
         if family.national_id in registered:
             continue
-        contact = existing.get(family.national_id)
-        if contact is None:
-            session.add(Contact(**vars(family), imported_at=now, imported_by=by))
-            added += 1
+        number = existing.get(family.national_id_key)
+        if number is None:
+            added.append(_columns(family, by, now, national_id=True))
         else:
-            contact.full_name, contact.mobile = family.full_name, family.mobile
-            contact.office_code, contact.imported_at, contact.imported_by = family.office_code, now, by
-            contact.removed_at = None  # on a list sent again: she is on it again
-            updated += 1
-    session.flush()
-    return Saved(added=added, updated=updated, already_registered=len(registered))
+            # On a list sent again: she is on it again, with her name, mobile and office as it has them.
+            updated.append({"id": number, **_columns(family, by, now, national_id=False), "removed_at": None})
+    for start in range(0, len(added), CHUNK):
+        session.execute(insert(Contact), added[start : start + CHUNK])
+    for start in range(0, len(updated), CHUNK):
+        session.execute(update(Contact), updated[start : start + CHUNK])
+    return Saved(added=len(added), updated=len(updated), already_registered=len(registered))
+
+
+def _columns(family: KnownContact, by: str, now: datetime, *, national_id: bool) -> dict[str, Any]:
+    """A contact's columns from the line, with what `Contact`'s validators derive from them."""
+    columns: dict[str, Any] = {
+        "full_name": family.full_name,
+        "name_key": fold(family.full_name)[:200],
+        "mobile": family.mobile,
+        "mobile_key": family.mobile_key,
+        "mobile_tail": family.mobile[-4:],
+        "office_code": family.office_code,
+        "imported_at": now,
+        "imported_by": by,
+    }
+    if national_id:
+        columns.update(
+            national_id=family.national_id,
+            national_id_key=family.national_id_key,
+            national_id_tail=family.national_id[-4:],
+        )
+    return columns
 
 
 _FORGET = Prepared(

@@ -2,16 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from functools import lru_cache
-
-from aiogram.types import (
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
-    KeyboardButton,
-    ReplyKeyboardMarkup,
-    ReplyKeyboardRemove,
-)
 
 from core.channel import Option, Reply
 from core.text import directed
@@ -20,8 +13,8 @@ from handlers.splitting import split_message, utf16_length
 TEXT_LIMIT = 4096
 
 
-Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | None
-REMOVED = ReplyKeyboardRemove()
+Markup = str | None  # the keyboard as the Bot API's JSON (reply_markup), or none
+REMOVED = json.dumps({"remove_keyboard": True})
 
 
 @dataclass(frozen=True)
@@ -38,20 +31,14 @@ def keyboard(reply: Reply) -> Markup:
 
 @lru_cache(maxsize=4096)
 def _keyboard(options: tuple[Option, ...], contact_button: str | None) -> Markup:
-    """Built once per set of options: the same questions are asked of everyone, and building aiogram's
-    validated models is a good part of the cost of a reply."""
+    """Built once per set of options: the same questions are asked of everyone."""
     if options:
-        return InlineKeyboardMarkup(
-            inline_keyboard=[
-                [InlineKeyboardButton(text=directed(option.label), callback_data=option.payload)]
-                for option in options
-            ]
-        )
+        rows = [[{"text": directed(option.label), "callback_data": option.payload}] for option in options]
+        return json.dumps({"inline_keyboard": rows}, ensure_ascii=False)
     if contact_button:
-        return ReplyKeyboardMarkup(
-            keyboard=[[KeyboardButton(text=contact_button, request_contact=True)]],
-            resize_keyboard=True,
-            one_time_keyboard=True,
+        share = {"text": contact_button, "request_contact": True}
+        return json.dumps(
+            {"keyboard": [[share]], "resize_keyboard": True, "one_time_keyboard": True}, ensure_ascii=False
         )
     return None
 

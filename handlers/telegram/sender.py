@@ -1,4 +1,6 @@
-"""Sending a reply to a Telegram chat, with every Bot API failure mapped to a send outcome."""
+"""Sending a reply to a Telegram chat, with every Bot API failure mapped to a send outcome: through our own
+client of the Bot API (`api.BotApi`), so that a process that only sends never imports aiogram (decision
+0119)."""
 
 from __future__ import annotations
 
@@ -6,16 +8,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from functools import partial
 
-from aiogram import Bot
-from aiogram.exceptions import (
-    TelegramAPIError,
-    TelegramBadRequest,
-    TelegramForbiddenError,
-    TelegramNetworkError,
-    TelegramRetryAfter,
-    TelegramServerError,
-)
-from aiogram.types import BufferedInputFile, Message
+import aiohttp
 
 from core.channel import (
     Attachment,
@@ -28,16 +21,20 @@ from core.channel import (
     Sent,
     TransientFailure,
 )
-from handlers.telegram.replies import Markup, messages
+from handlers.telegram.api import BotApi, BotApiError
+from handlers.telegram.replies import messages
 
 log = logging.getLogger(__name__)
+
+FORBIDDEN = 403  # she blocked the bot, or never started it
+FLOOD = 429  # too many messages: wait as long as Telegram says
 
 
 class TelegramSender:
     channel = Channel.TELEGRAM
 
-    def __init__(self, bot: Bot) -> None:
-        self.bot = bot
+    def __init__(self, api: BotApi) -> None:
+        self.api = api
 
     async def send(self, message: Outbound) -> SendOutcome:
         """Send every part of the reply, then its file if it has one; the outcome of the first part that
@@ -53,27 +50,26 @@ class TelegramSender:
             outcome = await self._call(message.address, partial(self._document, reply.attachment))
         return outcome
 
-    def _text(self, text: str, markup: Markup, chat_id: int) -> Awaitable[Message]:
-        return self.bot.send_message(chat_id=chat_id, text=text, reply_markup=markup)
+    def _text(self, text: str, markup: str | None, chat_id: int) -> Awaitable[int]:
+        return self.api.send_message(chat_id, text, markup)
 
-    def _document(self, attachment: Attachment, chat_id: int) -> Awaitable[Message]:
+    def _document(self, attachment: Attachment, chat_id: int) -> Awaitable[int]:
         """A file uploaded with the message (sendDocument): it never sits at an address of ours."""
-        document = BufferedInputFile(attachment.content, filename=attachment.name)
-        return self.bot.send_document(chat_id=chat_id, document=document)
+        return self.api.send_document(chat_id, attachment.content, attachment.name)
 
-    async def _call(self, address: str, send: Callable[[int], Awaitable[Message]]) -> SendOutcome:
+    async def _call(self, address: str, send: Callable[[int], Awaitable[int]]) -> SendOutcome:
         if not address.lstrip("-").isdigit():
             return PermanentFailure("not a Telegram chat id")
         try:
             sent = await send(int(address))
-        except TelegramRetryAfter as wait:
-            return RetryAfter(float(wait.retry_after))
-        except TelegramForbiddenError as refused:
-            return Blocked(refused.message)
-        except (TimeoutError, TelegramServerError, TelegramNetworkError) as problem:
+        except BotApiError as refused:
+            if refused.retry_after is not None:
+                return RetryAfter(refused.retry_after)
+            if refused.code == FORBIDDEN:
+                return Blocked(refused.description)
+            if refused.code >= 500 or refused.code == FLOOD:
+                return TransientFailure(f"Telegram's server: {refused.code} {refused.description}")
+            return PermanentFailure(refused.description)
+        except (TimeoutError, aiohttp.ClientError) as problem:
             return TransientFailure(f"{type(problem).__name__}: {problem}")
-        except TelegramBadRequest as bad:
-            return PermanentFailure(bad.message)
-        except TelegramAPIError as other:
-            return PermanentFailure(f"{type(other).__name__}: {other.message}")
-        return Sent(str(sent.message_id))
+        return Sent(str(sent))

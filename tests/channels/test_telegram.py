@@ -27,7 +27,7 @@ from core.channel import (
     TransientFailure,
 )
 from handlers.splitting import split_message, utf16_length
-from handlers.telegram.client import create_bot
+from handlers.telegram.api import BotApi
 from handlers.telegram.replies import TEXT_LIMIT, messages
 from handlers.telegram.sender import TelegramSender
 from storage.db import Database
@@ -318,9 +318,9 @@ def test_splitting_keeps_each_line_whole_and_counts_emoji_as_telegram_does() -> 
 
 @pytest.fixture
 async def sender(fake_telegram: FakeTelegram) -> AsyncIterator[TelegramSender]:
-    bot = create_bot(TOKEN, fake_telegram.url)
-    yield TelegramSender(bot)
-    await bot.session.close()
+    api = BotApi(TOKEN, fake_telegram.url)
+    yield TelegramSender(api)
+    await api.close()
 
 
 async def test_the_sender_reports_a_sent_message_with_its_id(
@@ -352,9 +352,9 @@ async def test_the_sender_reports_a_sent_message_with_its_id(
             500,
             "Internal Server Error",
             {},
-            TransientFailure("TelegramServerError: Telegram server says - Internal Server Error"),
+            TransientFailure("Telegram's server: 500 Internal Server Error"),
         ),
-        (502, "Bad Gateway", {}, TransientFailure("TelegramServerError: Telegram server says - Bad Gateway")),
+        (502, "Bad Gateway", {}, TransientFailure("Telegram's server: 502 Bad Gateway")),
     ],
 )
 async def test_the_sender_maps_every_failure_to_an_outcome(
@@ -370,11 +370,11 @@ async def test_the_sender_maps_every_failure_to_an_outcome(
 
 
 async def test_the_sender_calls_a_refused_connection_transient() -> None:
-    bot = create_bot(TOKEN, "http://127.0.0.1:9")  # the discard port: nothing listens there
+    api = BotApi(TOKEN, "http://127.0.0.1:9")  # the discard port: nothing listens there
     try:
-        outcome = await TelegramSender(bot).send(Outbound(str(FATIMA_ID), Reply(text="إعلان")))
+        outcome = await TelegramSender(api).send(Outbound(str(FATIMA_ID), Reply(text="إعلان")))
     finally:
-        await bot.session.close()
+        await api.close()
     assert isinstance(outcome, TransientFailure)
 
 

@@ -4,11 +4,13 @@ asked only what the office did not know, and her consent."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 import pytest
 from openpyxl import Workbook
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from bot.outbox.dispatcher import OutboxDispatcher
 from conversations.engine.engine import Engine
@@ -220,3 +222,36 @@ async def test_an_invitation_to_register_reaches_the_imported_families_on_whatsa
         await fake.stop()
     [created] = fake.created  # Aisha, outside any 24-hour window: the approved template
     assert created["To"] == "whatsapp:+966551110001" and created["ContentSid"] == TEMPLATE
+
+
+async def test_a_list_sent_again_is_found_by_her_new_mobile_name_and_digits_and_puts_her_back_on_it(
+    database: Database, tmp_path: Path
+) -> None:
+    """The list is written a thousand rows at a time, not through the model: what the model keeps beside
+    each family (look-up keys, last digits, folded name) must be written all the same, on both imports."""
+    from office import contacts
+    from office.rights import OPERATOR
+
+    await imported(database, write(tmp_path, GOOD_CSV))
+    aisha = await database.run(lambda s: contacts.search(s, OPERATOR, "0551110001").contacts[0].id)
+    await database.run(lambda s: contacts.remove(s, OPERATOR, aisha, NOW))  # taken off her office's list
+    again = GOOD_CSV.replace("0551110001", "0551110009").replace("عائشة محمد", "عائشه محمد")
+
+    def found(session: Session, typed: str) -> list[str]:
+        return [contact.national_id for contact in contacts.search(session, OPERATOR, typed).contacts]
+
+    assert await imported(database, write(tmp_path, again, "again.csv")) == Saved(0, 3, 0)
+
+    for typed, expected in (
+        ("0551110009", [AISHA_ID]),  # her corrected mobile
+        ("0551110001", []),  # not the old one
+        (AISHA_ID, [AISHA_ID]),  # her ID, unchanged
+        ("عائشة", [AISHA_ID]),  # her name as the list now spells it, found by its folded form
+    ):
+        assert await database.run(partial(found, typed=typed)) == expected, typed
+    tails = await database.run(
+        lambda s: sorted((c.national_id_tail, c.mobile_tail) for c in s.scalars(select(Contact)))
+    )
+    assert tails == sorted([(AISHA_ID[-4:], "0009"), (HIND_ID[-4:], "0002"), (NOURA_ID[-4:], "0003")])
+    back = await database.run(lambda s: s.get_one(Contact, aisha).removed_at)
+    assert back is None  # on the list she was taken off, sent again: she is on it again

@@ -231,7 +231,7 @@ def test_a_bad_value_is_quoted_to_staff_in_their_words() -> None:
                 for line in lines
                 for message in (
                     f"{'السطر' if language == 'ar' else 'line'} {line.number}: {wrong}"
-                    for wrong in contacts._family(line, {"makkah": "makkah"})[1]
+                    for wrong in contacts._family(line, {"makkah": "makkah"}, contacts._Columns.said())[1]
                 )
             ]
         for message in expected:

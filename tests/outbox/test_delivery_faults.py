@@ -14,14 +14,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import pytest
-from aiogram import Bot
 from sqlalchemy import select
 
 from bot.outbox.dispatcher import DEFAULT_CONCURRENCY, LEASE, LONGEST_WAIT, OutboxDispatcher
 from bot.outbox.pacing import Pace
 from bot.service import DISPATCH_EVERY
 from core.channel import Channel, Outbound, SendOutcome, Sent
-from handlers.telegram.client import create_bot
+from handlers.telegram.api import BotApi
 from handlers.telegram.sender import TelegramSender
 from storage.db import Database, is_unreachable
 from storage.models import Delivery
@@ -39,7 +38,7 @@ class Workers:
     url: str
     fake: FakeTelegram
     opened: list[Database] = field(default_factory=list)
-    bots: list[Bot] = field(default_factory=list)
+    bots: list[BotApi] = field(default_factory=list)
 
     def start(
         self,
@@ -50,7 +49,7 @@ class Workers:
         url: str | None = None,
     ) -> OutboxDispatcher:
         database = Database(url or self.url)
-        bot = create_bot(TOKEN, self.fake.url)
+        bot = BotApi(TOKEN, self.fake.url)
         self.opened.append(database)
         self.bots.append(bot)
         return OutboxDispatcher(
@@ -63,7 +62,7 @@ class Workers:
 
     async def close(self) -> None:
         for bot in self.bots:
-            await bot.session.close()
+            await bot.close()
         for database in self.opened:
             await database.dispose()
 

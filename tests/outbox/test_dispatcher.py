@@ -16,7 +16,7 @@ from sqlalchemy import select
 from bot.outbox.dispatcher import LEASE, LONGEST_WAIT, OutboxDispatcher
 from bot.service import Role, Service
 from core.channel import Channel
-from handlers.telegram.client import create_bot
+from handlers.telegram.api import BotApi
 from handlers.telegram.sender import TelegramSender
 from storage import announcements, deliveries, kinds
 from storage.audiences import Audience
@@ -36,16 +36,16 @@ async def dispatcher(
     database: Database, fake_telegram: FakeTelegram, clock: Clock
 ) -> AsyncIterator[OutboxDispatcher]:
     """A worker sending on Telegram at 20 a second; its waits move the test's clock on at once."""
-    bot = create_bot(TOKEN, fake_telegram.url)
+    api = BotApi(TOKEN, fake_telegram.url)
     yield OutboxDispatcher(
         database,
-        {Channel.TELEGRAM: TelegramSender(bot)},
+        {Channel.TELEGRAM: TelegramSender(api)},
         {Channel.TELEGRAM: 20},
         clock,
         batch=25,
         sleep=clock.sleep,
     )
-    await bot.session.close()
+    await api.close()
 
 
 async def test_every_family_gets_the_announcement_once_in_her_language(
@@ -348,11 +348,11 @@ async def test_a_worker_killed_mid_announcement_loses_nothing(
     await database.run(
         lambda s: deliveries.enqueue(s, kinds.ANNOUNCEMENT, 1, select(Beneficiary.id), TEXTS, now, now)
     )
-    bot = create_bot(TOKEN, fake_telegram.url)
+    api = BotApi(TOKEN, fake_telegram.url)
     survivor_clock = Clock(now)
     survivor = OutboxDispatcher(
         database,
-        {Channel.TELEGRAM: TelegramSender(bot)},
+        {Channel.TELEGRAM: TelegramSender(api)},
         {},
         survivor_clock,
         concurrency=concurrency,
@@ -382,7 +382,7 @@ async def test_a_worker_killed_mid_announcement_loses_nothing(
         survivor_clock.now = killed_at + LEASE + timedelta(seconds=1)
         await survivor.drain()
     finally:
-        await bot.session.close()
+        await api.close()
 
     chats = [message["chat_id"] for message in fake_telegram.sent]
     twice = len(chats) - len(set(chats))

@@ -6,9 +6,28 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import Any, ClassVar
 
-from sqlalchemy import ColumnElement, and_, bindparam, func, insert, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import (
+    Boolean,
+    ColumnElement,
+    Integer,
+    and_,
+    bindparam,
+    column,
+    func,
+    insert,
+    literal,
+    literal_column,
+    select,
+    table,
+    tuple_,
+    update,
+)
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.visitors import InternalTraversal
 
 from core.domain import Product
 from core.text import fold
@@ -363,15 +382,61 @@ _ORDERS = {
     Order.NAME: (Beneficiary.name_key, Beneficiary.id),
     Order.OFFICE: (Beneficiary.office_code, Beneficiary.name_key, Beneficiary.id),
 }
+# Each order's columns and whether it is descending: a page starts where the last one ended (its last row's
+# values of them, compared as one row value), read on an index of the same columns (decision 0120).
+_KEYS: dict[Order, tuple[tuple[InstrumentedAttribute[Any], ...], bool]] = {
+    Order.NEWEST: ((Beneficiary.registered_at, Beneficiary.id), True),
+    Order.OLDEST: ((Beneficiary.registered_at, Beneficiary.id), False),
+    Order.NAME: ((Beneficiary.name_key, Beneficiary.id), False),
+    Order.OFFICE: ((Beneficiary.office_code, Beneficiary.name_key, Beneficiary.id), False),
+}
+SHORTEST_INDEXED = 3  # a search index of trigrams finds parts of a name this long or longer
+
+
+class NameContains(ColumnElement[bool]):
+    """Her folded name, spaces removed, contains `wanted` (spaces removed too). Written for each database
+    (below): on SQLite, through its FTS5 table of trigrams, from 3 characters; elsewhere, a LIKE that
+    PostgreSQL's pg_trgm index serves, where the migration could create it."""
+
+    inherit_cache = True
+    type = Boolean()
+    _traverse_internals: ClassVar[list[tuple[str, InternalTraversal]]] = [
+        ("like", InternalTraversal.dp_clauseelement),
+        ("indexed", InternalTraversal.dp_clauseelement),
+    ]
+
+    def __init__(self, wanted: str) -> None:
+        escaped = wanted.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        compact = func.replace(Beneficiary.name_key, literal_column("' '"), literal_column("''"))
+        self.like = compact.like(f"%{escaped}%", escape="\\")
+        phrase = '"' + wanted.replace('"', '""') + '"'  # one string, matched as it is
+        self.indexed = (
+            Beneficiary.id.in_(
+                select(_NAMES.c.rowid).where(literal_column("beneficiary_names").op("MATCH")(phrase))
+            )
+            if len(wanted) >= SHORTEST_INDEXED
+            else self.like
+        )
+
+
+_NAMES = table("beneficiary_names", column("rowid", Integer))
+
+
+@compiles(NameContains)
+def _name_contains(element: NameContains, compiler: SQLCompiler, **kw: Any) -> str:
+    return compiler.process(element.like, **kw)
+
+
+@compiles(NameContains, "sqlite")
+def _name_contains_on_sqlite(element: NameContains, compiler: SQLCompiler, **kw: Any) -> str:
+    return compiler.process(element.indexed, **kw)
 
 
 def _found(search: Search) -> list[ColumnElement[bool]]:
     conditions = audiences.segment(search.segment)
     if search.name_key:
         # Spaces aside: «عبد الله» is written «عبدالله» as often, and a name is found either way.
-        wanted = search.name_key.replace(" ", "")
-        escaped = wanted.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        conditions.append(func.replace(Beneficiary.name_key, " ", "").like(f"%{escaped}%", escape="\\"))
+        conditions.append(NameContains(search.name_key.replace(" ", "")))
     if search.national_id_tail is not None:
         conditions.append(Beneficiary.national_id_tail == search.national_id_tail)
     if search.national_id is not None:
@@ -402,11 +467,64 @@ def every_found(session: Session, found: Search, batch: int = 500) -> Iterator[B
         session.expunge_all()
 
 
-def search(session: Session, found: Search, offset: int, limit: int) -> tuple[Sequence[Beneficiary], int]:
-    """One page of the families found, and how many there are in all."""
+COUNTED = 10_000  # a list's families are counted exactly up to this many; past it, "more than 10,000"
+
+
+@dataclass(frozen=True)
+class Found:
+    """One page of the families found: whether others come before and after it, and how many were found
+    (counted up to COUNTED + 1: more than COUNTED says "more than 10,000")."""
+
+    families: Sequence[Beneficiary]
+    total: int
+    earlier: bool  # families before the first of this page
+    later: bool  # families after the last of this page
+
+    @property
+    def more_than_counted(self) -> bool:
+        return self.total > COUNTED
+
+
+def search(
+    session: Session,
+    found: Search,
+    limit: int,
+    *,
+    after: int | None = None,
+    before: int | None = None,
+    last: bool = False,
+) -> Found:
+    """A page of the families found, in the search's order: the first; the one after the family numbered
+    `after`, or before the family numbered `before`, where she stands in that order; or the last. A family
+    that is no longer there (deleted, or of another office) is no place to start from: the first page."""
     conditions = _found(found)
-    total = session.scalar(select(func.count()).select_from(Beneficiary).where(*conditions)) or 0
-    page = session.scalars(
-        select(Beneficiary).where(*conditions).order_by(*_ORDERS[found.order]).offset(offset).limit(limit)
-    ).all()
-    return page, int(total)
+    columns, descending = _KEYS[found.order]
+    start = after if after is not None else before
+    key = _key_of(session, found, start) if start is not None else None
+    backwards = (before is not None and key is not None) or (last and key is None)
+    if key is not None:
+        rows_value, starts_at = tuple_(*columns), tuple_(*(literal(v, c.type) for v, c in zip(key, columns)))
+        conditions.append(rows_value < starts_at if descending != backwards else rows_value > starts_at)
+    order = [column.desc() if descending != backwards else column.asc() for column in columns]
+    rows = list(session.scalars(select(Beneficiary).where(*conditions).order_by(*order).limit(limit + 1)))
+    beyond = len(rows) > limit
+    rows = rows[:limit]
+    if backwards:
+        rows.reverse()
+    earlier, later = (beyond, key is not None) if backwards else (key is not None, beyond)
+    if earlier or later:  # more than this page: counted, up to a bound
+        counted = select(Beneficiary.id).where(*_found(found)).limit(COUNTED + 1).subquery()
+        total = session.scalar(select(func.count()).select_from(counted)) or 0
+    else:
+        total = len(rows)
+    return Found(rows, int(total), earlier, later)
+
+
+def _key_of(session: Session, found: Search, family_id: int) -> tuple[Any, ...] | None:
+    """The values the search's order sorts the family numbered `family_id` by, if she is in the offices it
+    searches."""
+    query = select(*_KEYS[found.order][0]).where(Beneficiary.id == family_id)
+    if found.segment.offices:
+        query = query.where(Beneficiary.office_code.in_(found.segment.offices))
+    row = session.execute(query).first()
+    return tuple(row) if row is not None else None

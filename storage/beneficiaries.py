@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, ClassVar
+from typing import Any
 
 from sqlalchemy import (
     Boolean,
     ColumnElement,
     Integer,
+    Select,
     and_,
     bindparam,
     column,
@@ -400,22 +401,22 @@ class NameContains(ColumnElement[bool]):
 
     inherit_cache = True
     type = Boolean()
-    _traverse_internals: ClassVar[list[tuple[str, InternalTraversal]]] = [
-        ("like", InternalTraversal.dp_clauseelement),
+    _traverse_internals = [  # noqa: RUF012 (SQLAlchemy reads it as an instance attribute)
+        ("unindexed", InternalTraversal.dp_clauseelement),
         ("indexed", InternalTraversal.dp_clauseelement),
     ]
 
     def __init__(self, wanted: str) -> None:
         escaped = wanted.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         compact = func.replace(Beneficiary.name_key, literal_column("' '"), literal_column("''"))
-        self.like = compact.like(f"%{escaped}%", escape="\\")
+        self.unindexed = compact.like(f"%{escaped}%", escape="\\")
         phrase = '"' + wanted.replace('"', '""') + '"'  # one string, matched as it is
         self.indexed = (
             Beneficiary.id.in_(
                 select(_NAMES.c.rowid).where(literal_column("beneficiary_names").op("MATCH")(phrase))
             )
             if len(wanted) >= SHORTEST_INDEXED
-            else self.like
+            else self.unindexed
         )
 
 
@@ -424,7 +425,7 @@ _NAMES = table("beneficiary_names", column("rowid", Integer))
 
 @compiles(NameContains)
 def _name_contains(element: NameContains, compiler: SQLCompiler, **kw: Any) -> str:
-    return compiler.process(element.like, **kw)
+    return compiler.process(element.unindexed, **kw)
 
 
 @compiles(NameContains, "sqlite")
@@ -467,13 +468,13 @@ def every_found(session: Session, found: Search, batch: int = 500) -> Iterator[B
         session.expunge_all()
 
 
-COUNTED = 10_000  # a list's families are counted exactly up to this many; past it, "more than 10,000"
+COUNTED = 1_000  # a list's families are counted exactly up to this many; past it, "more than 1,000"
 
 
 @dataclass(frozen=True)
 class Found:
     """One page of the families found: whether others come before and after it, and how many were found
-    (counted up to COUNTED + 1: more than COUNTED says "more than 10,000")."""
+    (counted up to COUNTED + 1: more than COUNTED says "more than 1,000")."""
 
     families: Sequence[Beneficiary]
     total: int
@@ -497,27 +498,62 @@ def search(
     """A page of the families found, in the search's order: the first; the one after the family numbered
     `after`, or before the family numbered `before`, where she stands in that order; or the last. A family
     that is no longer there (deleted, or of another office) is no place to start from: the first page."""
-    conditions = _found(found)
-    columns, descending = _KEYS[found.order]
     start = after if after is not None else before
     key = _key_of(session, found, start) if start is not None else None
     backwards = (before is not None and key is not None) or (last and key is None)
-    if key is not None:
-        rows_value, starts_at = tuple_(*columns), tuple_(*(literal(v, c.type) for v, c in zip(key, columns)))
-        conditions.append(rows_value < starts_at if descending != backwards else rows_value > starts_at)
-    order = [column.desc() if descending != backwards else column.asc() for column in columns]
-    rows = list(session.scalars(select(Beneficiary).where(*conditions).order_by(*order).limit(limit + 1)))
+    total = int(session.scalar(count_query(found)) or 0)
+    # Few found among many: gathered, then sorted (walking the list's order for them would read the office).
+    gathered = total <= GATHERED and _narrowed(found)
+    rows = (
+        list(session.scalars(page_query(found, limit + 1, key, backwards, gathered=gathered)))
+        if total
+        else []
+    )
     beyond = len(rows) > limit
     rows = rows[:limit]
     if backwards:
         rows.reverse()
     earlier, later = (beyond, key is not None) if backwards else (key is not None, beyond)
-    if earlier or later:  # more than this page: counted, up to a bound
-        counted = select(Beneficiary.id).where(*_found(found)).limit(COUNTED + 1).subquery()
-        total = session.scalar(select(func.count()).select_from(counted)) or 0
-    else:
-        total = len(rows)
-    return Found(rows, int(total), earlier, later)
+    return Found(rows, total, earlier, later)
+
+
+GATHERED = COUNTED  # a search that finds this many families or fewer reads them all, then sorts them
+
+
+def _narrowed(found: Search) -> bool:
+    """Whether the search asks more than the families of some offices (which their list's index holds)."""
+    return replace(found, order=Order.NEWEST) != Search(Audience(offices=found.segment.offices))
+
+
+def page_query(
+    found: Search,
+    limit: int,
+    key: tuple[Any, ...] | None = None,
+    backwards: bool = False,
+    *,
+    gathered: bool = False,
+) -> Select[Beneficiary]:
+    """The families found, in the search's order (or the other way, `backwards`), after those whose sort
+    values are `key` (its order's columns, as `_KEYS` says): a page's query. Walked along the index of the
+    list's order; or, `gathered`, found first on whatever index finds them (a materialised subquery: the
+    planner can't walk the order's index instead), then sorted."""
+    conditions = _found(found)
+    columns, descending = _KEYS[found.order]
+    if key is not None:
+        starts_at = tuple_(*(literal(value, c.type) for value, c in zip(key, columns, strict=True)))
+        rows_value = tuple_(*columns)
+        conditions.append(rows_value < starts_at if descending != backwards else rows_value > starts_at)
+    order = [column.desc() if descending != backwards else column.asc() for column in columns]
+    if gathered:
+        ids = select(Beneficiary.id).where(*conditions).cte("found").prefix_with("MATERIALIZED")
+        return select(Beneficiary).join(ids, ids.c.id == Beneficiary.id).order_by(*order).limit(limit)
+    return select(Beneficiary).where(*conditions).order_by(*order).limit(limit)
+
+
+def count_query(found: Search) -> Select[int]:
+    """How many families are found, counted up to COUNTED + 1."""
+    counted = select(Beneficiary.id).where(*_found(found)).limit(COUNTED + 1).subquery()
+    return select(func.count()).select_from(counted)
 
 
 def _key_of(session: Session, found: Search, family_id: int) -> tuple[Any, ...] | None:

@@ -134,3 +134,41 @@ async def test_sara_takes_a_family_off_the_list_after_a_page_naming_her_and_puts
         )
         assert await page.locator("section#taken-off").count() == 0
     assert await database.run(lambda s: contacts.by_mobile(s, "+966551110001")) is not None
+
+
+@pytest.mark.parametrize("language", ["ar", "en"])
+async def test_sara_turns_the_pages_of_her_list_on_her_phone(
+    console: Service, database: Database, clock: Clock, language: str
+) -> None:
+    """60 families: the first page shows the 50 newest, "Next" the 10 others, "First page" the first again;
+    the links fit a phone's width, in Arabic and in English."""
+    await register_families(database, clock, [(f"أسرة رقم {n}", "makkah") for n in range(58)])
+    words = {
+        "ar": ("60 أسرة", "التالية", "السابقة", "الصفحة الأولى", "الصفحة الأخيرة"),
+        "en": ("60 families", "Next", "Previous", "First page", "Last page"),
+    }[language]
+    counted, following, previous, first, last = words
+    async with browser_page(console) as page:
+        await signed_in(page, "sara")
+        if language == "en":
+            await page.click("button[name=language][value=en]")
+        await page.set_viewport_size(PHONE)
+        pages = page.locator("nav.pages")
+        assert counted in await page.locator("p.pages").inner_text()
+        assert await page.locator("td.name").count() == 50
+        assert await pages.get_by_role("link", name=previous).count() == 0  # nothing before the first page
+        await pages.get_by_role("link", name=following).click()
+        assert await page.locator("td.name").count() == 10
+        assert "فاطمة أحمد الزهراني" in await page.locator("table").inner_text()  # the first registered
+        assert await pages.get_by_role("link", name=following).count() == 0
+        assert await pages.get_by_role("link", name=last).count() == 0  # she is on the last page
+        assert await fits(page)
+        await screenshot(page, f"families-second-page-390-{language}")
+        await pages.get_by_role("link", name=first).click()
+        assert await page.locator("td.name").count() == 50
+        assert "فاطمة أحمد الزهراني" not in await page.locator("table").inner_text()
+        await pages.get_by_role("link", name=last).click()
+        assert await page.locator("td.name").count() == 10
+        await pages.get_by_role("link", name=previous).click()
+        assert await page.locator("td.name").count() == 50
+        assert await fits(page)

@@ -35,7 +35,8 @@ from tests.support.databases import postgres_database
 
 
 def _differences(connection: Connection) -> list[Any]:
-    context = MigrationContext.configure(connection, opts={"compare_type": True, "include_object": in_the_models})
+    opts = {"compare_type": True, "include_object": in_the_models}
+    context = MigrationContext.configure(connection, opts=opts)
     return list(compare_metadata(context, Base.metadata))
 
 

@@ -501,7 +501,9 @@ def search(
     start = after if after is not None else before
     key = _key_of(session, found, start) if start is not None else None
     backwards = (before is not None and key is not None) or (last and key is None)
-    total = int(session.scalar(count_query(found)) or 0)
+    by_trigrams = len((found.name_key or "").replace(" ", "")) >= SHORTEST_INDEXED
+    lazily = by_trigrams and session.get_bind().dialect.name == "postgresql"
+    total = int(session.scalar(count_query(found, lazily=lazily)) or 0)
     # Few found among many: gathered, then sorted (walking the list's order for them would read the office).
     gathered = total <= GATHERED and _narrowed(found)
     rows = (
@@ -550,9 +552,17 @@ def page_query(
     return select(Beneficiary).where(*conditions).order_by(*order).limit(limit)
 
 
-def count_query(found: Search) -> Select[int]:
-    """How many families are found, counted up to COUNTED + 1."""
-    counted = select(Beneficiary.id).where(*_found(found)).limit(COUNTED + 1).subquery()
+def count_query(found: Search, *, lazily: bool = False) -> Select[int]:
+    """How many families are found, counted up to COUNTED + 1. `lazily` (PostgreSQL, part of a name): the
+    families found in a materialised subquery, which PostgreSQL reads only as far as the count asks, planned
+    for finding them all (on the trigram index), where a LIMIT inside would have it walk an index in name
+    order hoping to meet 1,001 of them soon (names sharing a part sit together there); SQLite would find
+    them all first."""
+    if lazily:
+        every = select(Beneficiary.id).where(*_found(found)).cte("found").prefix_with("MATERIALIZED")
+        counted = select(every.c.id).limit(COUNTED + 1).subquery()
+    else:
+        counted = select(Beneficiary.id).where(*_found(found)).limit(COUNTED + 1).subquery()
     return select(func.count()).select_from(counted)
 
 

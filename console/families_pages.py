@@ -4,6 +4,7 @@ page, her ID shown in full, her verification changed; several families verified 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from urllib.parse import urlencode
 
 import aiohttp_jinja2
 from aiohttp import web
@@ -19,7 +20,7 @@ from office import contacts, exports, registrations
 from office.errors import NotFound, Refused
 from office.sheets import written_to
 from storage.audiences import Audience
-from storage.beneficiaries import Order, Reach
+from storage.beneficiaries import Found, Order, Reach
 from storage.models import Contact
 
 PRODUCTS = [product.value for product in Product]
@@ -97,7 +98,7 @@ async def families_list(
     asked = request.query if asked is None else asked
     who = signed_in_as(request)
     wanted = _wanted(asked)
-    page = number(asked.get("page")) or 1
+    after, before = number(asked.get("after"), digits=9), number(asked.get("before"), digits=9)
     found = None
     console = console_of(request)
     try:
@@ -109,7 +110,9 @@ async def families_list(
                 wanted.segment,
                 wanted.reach,
                 wanted.order,
-                min(page, 100_000),
+                after=after,
+                before=None if after is not None else before,
+                last=asked.get("page") == "last",
                 correction=wanted.correction,
             )
         )
@@ -144,9 +147,30 @@ async def families_list(
             "only_imported": typed is not None and imported is not None,  # a whole ID or mobile found there
             "office_names": dict(offices),
             "filters_on": sum(1 for name in FAMILY_FILTERS if name != "order" and asked.get(name)),
+            "pages": _page_links(asked, found) if found is not None else {},
+            "listed": {name: value for name, value in asked.items() if name not in PLACE},  # its first page
         },
         status=404 if problem and typed else 400 if problem else 200,
     )
+
+
+PLACE = ("after", "before", "page")  # where in the list a page is: the rest of its address is what was asked
+
+
+def _page_links(asked: MultiMapping[str], found: Found) -> dict[str, str]:
+    """The addresses of the pages around this one: the first and previous ones if there are families before
+    it, the next and last ones if there are families after it. A page starts after the last family of the
+    one before it (or ends before the first of the one after), where she stands in the list's order: pages
+    stay as they were when families register meanwhile, and a deep page is as quick as the first."""
+    kept = [(name, value) for name, value in asked.items() if name not in PLACE]
+    links = {}
+    if found.families and found.earlier:
+        links["first"] = urlencode(kept)
+        links["previous"] = urlencode([*kept, ("before", str(found.families[0].id))])
+    if found.families and found.later:
+        links["next"] = urlencode([*kept, ("after", str(found.families[-1].id))])
+        links["last"] = urlencode([*kept, ("page", "last")])
+    return links
 
 
 def _wanted(asked: MultiMapping[str]) -> registrations.Wanted:

@@ -43,6 +43,7 @@ from storage.audiences import Audience
 from storage.audit import Line
 from storage.beneficiaries import (
     AlreadyRegistered,
+    Found,
     Identifier,
     NewBeneficiary,
     Order,
@@ -533,14 +534,6 @@ def correct_details(
 PAGE = 50  # families on a page of the console's list
 
 
-@dataclass(frozen=True)
-class FamilyPage:
-    families: Sequence[Beneficiary]
-    total: int
-    page: int  # from 1
-    pages: int
-
-
 def listing(
     session: Session,
     actor: Actor,
@@ -548,20 +541,21 @@ def listing(
     segment: Audience = Audience(),  # noqa: B008 (frozen: shared safely)
     reach: Reach | None = None,
     order: Order = Order.NEWEST,
-    page: int = 1,
     *,
+    after: int | None = None,
+    before: int | None = None,
+    last: bool = False,
     correction: bool | None = None,
-) -> FamilyPage:
+) -> Found:
     """A page of the registered families she may see (a staff member: her office's, whatever was asked),
     found by what she typed: part of a name (spelt as families spell it), the last four digits of an ID,
-    a whole ID, or a mobile."""
+    a whole ID, or a mobile. The first page; the next after the family numbered `after` or the previous
+    before the one numbered `before` (the last of the page she saw, or its first); or the last page."""
     search = search_for(session, actor, Wanted(typed, segment, reach, order, correction))
-    page = max(page, 1)
-    found, total = beneficiaries.search(session, search, (page - 1) * PAGE, PAGE)
-    if not found and page > 1:  # past the end (the list got shorter, say as she verified its last page)
-        page = max((total + PAGE - 1) // PAGE, 1)
-        found, total = beneficiaries.search(session, search, (page - 1) * PAGE, PAGE)
-    return FamilyPage(found, total, page, max((total + PAGE - 1) // PAGE, 1))
+    found = beneficiaries.search(session, search, PAGE, after=after, before=before, last=last)
+    if not found.families and (after, before) != (None, None):  # past an end (she verified the last page)
+        found = beneficiaries.search(session, search, PAGE, last=after is not None)
+    return found
 
 
 @dataclass(frozen=True)

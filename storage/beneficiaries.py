@@ -3,12 +3,32 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import ColumnElement, and_, bindparam, func, insert, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import (
+    Boolean,
+    ColumnElement,
+    Integer,
+    Select,
+    and_,
+    bindparam,
+    column,
+    func,
+    insert,
+    literal,
+    literal_column,
+    select,
+    table,
+    tuple_,
+    update,
+)
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.visitors import InternalTraversal
 
 from core.domain import Product
 from core.text import fold
@@ -363,15 +383,61 @@ _ORDERS = {
     Order.NAME: (Beneficiary.name_key, Beneficiary.id),
     Order.OFFICE: (Beneficiary.office_code, Beneficiary.name_key, Beneficiary.id),
 }
+# Each order's columns and whether it is descending: a page starts where the last one ended (its last row's
+# values of them, compared as one row value), read on an index of the same columns (decision 0120).
+_KEYS: dict[Order, tuple[tuple[InstrumentedAttribute[Any], ...], bool]] = {
+    Order.NEWEST: ((Beneficiary.registered_at, Beneficiary.id), True),
+    Order.OLDEST: ((Beneficiary.registered_at, Beneficiary.id), False),
+    Order.NAME: ((Beneficiary.name_key, Beneficiary.id), False),
+    Order.OFFICE: ((Beneficiary.office_code, Beneficiary.name_key, Beneficiary.id), False),
+}
+SHORTEST_INDEXED = 3  # a search index of trigrams finds parts of a name this long or longer
+
+
+class NameContains(ColumnElement[bool]):
+    """Her folded name, spaces removed, contains `wanted` (spaces removed too). Written for each database
+    (below): on SQLite, through its FTS5 table of trigrams, from 3 characters; elsewhere, a LIKE that
+    PostgreSQL's pg_trgm index serves, where the migration could create it."""
+
+    inherit_cache = True
+    type = Boolean()
+    _traverse_internals = [  # noqa: RUF012 (SQLAlchemy reads it as an instance attribute)
+        ("unindexed", InternalTraversal.dp_clauseelement),
+        ("indexed", InternalTraversal.dp_clauseelement),
+    ]
+
+    def __init__(self, wanted: str) -> None:
+        escaped = wanted.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        compact = func.replace(Beneficiary.name_key, literal_column("' '"), literal_column("''"))
+        self.unindexed = compact.like(f"%{escaped}%", escape="\\")
+        phrase = '"' + wanted.replace('"', '""') + '"'  # one string, matched as it is
+        self.indexed = (
+            Beneficiary.id.in_(
+                select(_NAMES.c.rowid).where(literal_column("beneficiary_names").op("MATCH")(phrase))
+            )
+            if len(wanted) >= SHORTEST_INDEXED
+            else self.unindexed
+        )
+
+
+_NAMES = table("beneficiary_names", column("rowid", Integer))
+
+
+@compiles(NameContains)
+def _name_contains(element: NameContains, compiler: SQLCompiler, **kw: Any) -> str:
+    return compiler.process(element.unindexed, **kw)
+
+
+@compiles(NameContains, "sqlite")
+def _name_contains_on_sqlite(element: NameContains, compiler: SQLCompiler, **kw: Any) -> str:
+    return compiler.process(element.indexed, **kw)
 
 
 def _found(search: Search) -> list[ColumnElement[bool]]:
     conditions = audiences.segment(search.segment)
     if search.name_key:
         # Spaces aside: «عبد الله» is written «عبدالله» as often, and a name is found either way.
-        wanted = search.name_key.replace(" ", "")
-        escaped = wanted.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        conditions.append(func.replace(Beneficiary.name_key, " ", "").like(f"%{escaped}%", escape="\\"))
+        conditions.append(NameContains(search.name_key.replace(" ", "")))
     if search.national_id_tail is not None:
         conditions.append(Beneficiary.national_id_tail == search.national_id_tail)
     if search.national_id is not None:
@@ -402,11 +468,109 @@ def every_found(session: Session, found: Search, batch: int = 500) -> Iterator[B
         session.expunge_all()
 
 
-def search(session: Session, found: Search, offset: int, limit: int) -> tuple[Sequence[Beneficiary], int]:
-    """One page of the families found, and how many there are in all."""
+COUNTED = 1_000  # a list's families are counted exactly up to this many; past it, "more than 1,000"
+
+
+@dataclass(frozen=True)
+class Found:
+    """One page of the families found: whether others come before and after it, and how many were found
+    (counted up to COUNTED + 1: more than COUNTED says "more than 1,000")."""
+
+    families: Sequence[Beneficiary]
+    total: int
+    earlier: bool  # families before the first of this page
+    later: bool  # families after the last of this page
+
+    @property
+    def more_than_counted(self) -> bool:
+        return self.total > COUNTED
+
+
+def search(
+    session: Session,
+    found: Search,
+    limit: int,
+    *,
+    after: int | None = None,
+    before: int | None = None,
+    last: bool = False,
+) -> Found:
+    """A page of the families found, in the search's order: the first; the one after the family numbered
+    `after`, or before the family numbered `before`, where she stands in that order; or the last. A family
+    that is no longer there (deleted, or of another office) is no place to start from: the first page."""
+    start = after if after is not None else before
+    key = _key_of(session, found, start) if start is not None else None
+    backwards = (before is not None and key is not None) or (last and key is None)
+    by_trigrams = len((found.name_key or "").replace(" ", "")) >= SHORTEST_INDEXED
+    lazily = by_trigrams and session.get_bind().dialect.name == "postgresql"
+    total = int(session.scalar(count_query(found, lazily=lazily)) or 0)
+    # Few found among many: gathered, then sorted (walking the list's order for them would read the office).
+    gathered = total <= GATHERED and _narrowed(found)
+    rows = (
+        list(session.scalars(page_query(found, limit + 1, key, backwards, gathered=gathered)))
+        if total
+        else []
+    )
+    beyond = len(rows) > limit
+    rows = rows[:limit]
+    if backwards:
+        rows.reverse()
+    earlier, later = (beyond, key is not None) if backwards else (key is not None, beyond)
+    return Found(rows, total, earlier, later)
+
+
+GATHERED = COUNTED  # a search that finds this many families or fewer reads them all, then sorts them
+
+
+def _narrowed(found: Search) -> bool:
+    """Whether the search asks more than the families of some offices (which their list's index holds)."""
+    return replace(found, order=Order.NEWEST) != Search(Audience(offices=found.segment.offices))
+
+
+def page_query(
+    found: Search,
+    limit: int,
+    key: tuple[Any, ...] | None = None,
+    backwards: bool = False,
+    *,
+    gathered: bool = False,
+) -> Select[Beneficiary]:
+    """The families found, in the search's order (or the other way, `backwards`), after those whose sort
+    values are `key` (its order's columns, as `_KEYS` says): a page's query. Walked along the index of the
+    list's order; or, `gathered`, found first on whatever index finds them (a materialised subquery: the
+    planner can't walk the order's index instead), then sorted."""
     conditions = _found(found)
-    total = session.scalar(select(func.count()).select_from(Beneficiary).where(*conditions)) or 0
-    page = session.scalars(
-        select(Beneficiary).where(*conditions).order_by(*_ORDERS[found.order]).offset(offset).limit(limit)
-    ).all()
-    return page, int(total)
+    columns, descending = _KEYS[found.order]
+    if key is not None:
+        starts_at = tuple_(*(literal(value, c.type) for value, c in zip(key, columns, strict=True)))
+        rows_value = tuple_(*columns)
+        conditions.append(rows_value < starts_at if descending != backwards else rows_value > starts_at)
+    order = [column.desc() if descending != backwards else column.asc() for column in columns]
+    if gathered:
+        ids = select(Beneficiary.id).where(*conditions).cte("found").prefix_with("MATERIALIZED")
+        return select(Beneficiary).join(ids, ids.c.id == Beneficiary.id).order_by(*order).limit(limit)
+    return select(Beneficiary).where(*conditions).order_by(*order).limit(limit)
+
+
+def count_query(found: Search, *, lazily: bool = False) -> Select[int]:
+    """How many families are found, counted up to COUNTED + 1. `lazily` (PostgreSQL, part of a name): the
+    families found in a materialised subquery, which PostgreSQL reads only as far as the count asks, planned
+    for finding them all (on the trigram index), where a LIMIT inside would have it walk an index in name
+    order hoping to meet 1,001 of them soon (names sharing a part sit together there); SQLite would find
+    them all first."""
+    if lazily:
+        every = select(Beneficiary.id).where(*_found(found)).cte("found").prefix_with("MATERIALIZED")
+        counted = select(every.c.id).limit(COUNTED + 1).subquery()
+    else:
+        counted = select(Beneficiary.id).where(*_found(found)).limit(COUNTED + 1).subquery()
+    return select(func.count()).select_from(counted)
+
+
+def _key_of(session: Session, found: Search, family_id: int) -> tuple[Any, ...] | None:
+    """The values the search's order sorts the family numbered `family_id` by, if she is in the offices it
+    searches."""
+    query = select(*_KEYS[found.order][0]).where(Beneficiary.id == family_id)
+    if found.segment.offices:
+        query = query.where(Beneficiary.office_code.in_(found.segment.offices))
+    row = session.execute(query).first()
+    return tuple(row) if row is not None else None

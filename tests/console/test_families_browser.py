@@ -134,3 +134,55 @@ async def test_sara_takes_a_family_off_the_list_after_a_page_naming_her_and_puts
         )
         assert await page.locator("section#taken-off").count() == 0
     assert await database.run(lambda s: contacts.by_mobile(s, "+966551110001")) is not None
+
+
+@pytest.mark.parametrize("language", ["ar", "en"])
+async def test_sara_turns_the_pages_of_her_list_on_her_phone(
+    database: Database, database_url: str, clock: Clock, language: str
+) -> None:
+    """60 families: the first page shows the 50 newest, "Next" the 10 others, "First page" the first again,
+    "Last page" the 50 oldest and "Previous" from there the 10 newest; the links fit a phone's width, in
+    Arabic and in English."""
+    await add_staff(database, clock, "sara", office="makkah")
+    oldest = "فاطمة أحمد الزهراني"
+    await register_families(
+        database, clock, [(oldest, "makkah")] + [(f"أسرة رقم {n}", "makkah") for n in range(59)]
+    )
+    words = {
+        "ar": ("60 أسرة", "التالية", "السابقة", "الصفحة الأولى", "الصفحة الأخيرة"),
+        "en": ("60 families", "Next", "Previous", "First page", "Last page"),
+    }[language]
+    counted, following, previous, first, last = words
+    async with console_server(database_url, clock) as console, browser_page(console) as page:
+        await signed_in(page, "sara")
+        if language == "en":
+            await page.click("button[name=language][value=en]")
+        await page.set_viewport_size(PHONE)
+        pages = page.locator("nav.pages")
+        assert counted in await page.locator("p.pages").inner_text()
+        assert await page.locator("td.name").count() == 50
+        assert await pages.get_by_role("link", name=previous).count() == 0  # nothing before the first page
+        await follow(page, following)
+        assert await page.locator("td.name").count() == 10
+        assert oldest in await page.locator("table").inner_text()
+        assert await pages.get_by_role("link", name=following).count() == 0
+        assert await pages.get_by_role("link", name=last).count() == 0  # she is on the last page
+        assert await fits(page)
+        await screenshot(page, f"families-second-page-390-{language}")
+        await follow(page, first)
+        assert await page.locator("td.name").count() == 50
+        assert oldest not in await page.locator("table").inner_text()
+        await follow(page, last)  # the 50 oldest, read from the end
+        assert (
+            await page.locator("td.name").count() == 50 and oldest in await page.locator("table").inner_text()
+        )
+        await follow(page, previous)  # the 10 newest, before them
+        assert await page.locator("td.name").count() == 10
+        assert await pages.get_by_role("link", name=previous).count() == 0
+        assert await fits(page)
+
+
+async def follow(page: Page, link: str) -> None:
+    """She follows one of the list's page links, and the next page opens."""
+    async with page.expect_navigation():
+        await page.locator("nav.pages").get_by_role("link", name=link, exact=True).click()

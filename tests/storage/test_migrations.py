@@ -30,12 +30,13 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 
 from storage.db import Database, alembic_config
-from storage.models import Base, Office
+from storage.models import Base, Office, in_the_models
 from tests.support.databases import postgres_database
 
 
 def _differences(connection: Connection) -> list[Any]:
-    context = MigrationContext.configure(connection, opts={"compare_type": True})
+    opts = {"compare_type": True, "include_object": in_the_models}
+    context = MigrationContext.configure(connection, opts=opts)
     return list(compare_metadata(context, Base.metadata))
 
 

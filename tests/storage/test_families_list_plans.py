@@ -1,0 +1,204 @@
+"""The console's families list reads each page, sort, filter and search on its index (decision 0120): the
+query plans of the storage's own queries, once the table holds enough families (200,000 on PostgreSQL, made
+by the server itself) and is analysed, never read the whole table. A lost index fails here, without a timed
+test."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import ClauseElement, Executable, Select, text
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.compiler import SQLCompiler
+
+from core.text import fold
+from storage.audiences import Audience
+from storage.beneficiaries import Order, Reach, Search, count_query, page_query
+from storage.db import Database
+from storage.models import Beneficiary
+
+FAMILIES = 200_000  # on PostgreSQL
+NOW = datetime(2026, 12, 1, 6, 0, tzinfo=UTC)
+FIRST = ["فاطمة", "نورة", "مريم", "عائشة", "سارة", "هيا", "منيرة", "لطيفة", "حصة", "أمل", "هند", "رقية"]
+FATHERS = ["أحمد", "محمد", "سعيد", "علي", "خالد", "حسن", "عبد الله", "إبراهيم", "صالح", "ناصر"]
+OFFICES = ["makkah", "jumum", "jeddah"]
+JEDDAH = ("jeddah",)
+
+
+class Explained(Executable, ClauseElement):
+    """A query's plan: EXPLAIN on PostgreSQL, EXPLAIN QUERY PLAN on SQLite."""
+
+    inherit_cache = False
+
+    def __init__(self, query: Select[Any]) -> None:
+        self.query = query
+
+
+@compiles(Explained)
+def _explained(element: Explained, compiler: SQLCompiler, **kw: Any) -> str:
+    return "EXPLAIN " + compiler.process(element.query, **kw)
+
+
+@compiles(Explained, "sqlite")
+def _explained_on_sqlite(element: Explained, compiler: SQLCompiler, **kw: Any) -> str:
+    return "EXPLAIN QUERY PLAN " + compiler.process(element.query, **kw)
+
+
+def plan(session: Session, query: Select[Any]) -> str:
+    rows = session.execute(Explained(query)).all()
+    return "\n".join(str(row[-1]) for row in rows)  # PostgreSQL: one column; SQLite: the detail, last
+
+
+def seed(session: Session, count: int) -> None:
+    """`count` families in three offices, in one bulk insert (their sealed numbers are never read here)."""
+    rows = []
+    for n in range(1, count + 1):
+        name = f"{FIRST[n % 12]} {FATHERS[n // 12 % 10]} الزهراني"
+        rows.append(
+            {
+                "id": n,
+                "name": name,
+                "key": fold(name),
+                "id_key": f"id{n}",
+                "tail": f"{n % 10_000:04d}",
+                "mobile_key": f"mobile{n}",
+                "office": OFFICES[n % 3],
+                "certificate": n % 3 == 0,
+                "canteen": n % 2 == 0,
+                "registered": (NOW - timedelta(minutes=n)).replace(tzinfo=None),
+                "verified": NOW.replace(tzinfo=None) if n % 10 == 0 else None,
+                "stopped": NOW.replace(tzinfo=None) if n % 50 == 0 else None,
+                "blocked": NOW.replace(tzinfo=None) if n % 70 == 0 else None,
+                "correction": NOW.replace(tzinfo=None) if n % 499 == 0 else None,
+            }
+        )
+    session.execute(
+        text(
+            "INSERT INTO beneficiaries (id, national_id_sealed, national_id_key, national_id_tail, full_name,"
+            " name_key, mobile_sealed, mobile_key, mobile_tail, office_code, health_certificate,"
+            " canteen_interest, language, consented_at, registered_at, verified_at, opted_out_at, blocked_at,"
+            " correction_asked_at) VALUES (:id, 'sealed', :id_key, :tail, :name, :key, 'sealed', :mobile_key,"
+            " :tail, :office, :certificate, :canteen, 'ar', :registered, :registered, :verified, :stopped,"
+            " :blocked, :correction)"
+        ),
+        rows,
+    )
+    session.execute(text("ANALYZE"))
+
+
+def seed_postgres(session: Session, count: int) -> None:
+    """`count` families as `seed` makes them, written by the server itself (generate_series): enough of them
+    that the planner prefers an index honestly, in a second or two."""
+    names = [f"{FIRST[n % 12]} {FATHERS[n // 12 % 10]} الزهراني" for n in range(120)]
+    session.execute(
+        text(
+            "INSERT INTO beneficiaries (id, national_id_sealed, national_id_key, national_id_tail, full_name,"
+            " name_key, mobile_sealed, mobile_key, mobile_tail, office_code, health_certificate,"
+            " canteen_interest, language, consented_at, registered_at, verified_at, opted_out_at, blocked_at,"
+            " correction_asked_at)"
+            " SELECT n, 'sealed', 'id' || n, lpad((n % 10000)::text, 4, '0'),"
+            " (CAST(:names AS text[]))[n % 120 + 1], (CAST(:keys AS text[]))[n % 120 + 1], 'sealed',"
+            " 'mobile' || n, lpad((n % 10000)::text, 4, '0'), (CAST(:offices AS text[]))[n % 3 + 1],"
+            " n % 3 = 0, n % 2 = 0, 'ar', CAST(:now AS timestamp),"
+            " CAST(:now AS timestamp) - n * interval '1 minute',"
+            " CASE WHEN n % 10 = 0 THEN CAST(:now AS timestamp) END,"
+            " CASE WHEN n % 50 = 0 THEN CAST(:now AS timestamp) END,"
+            " CASE WHEN n % 70 = 0 THEN CAST(:now AS timestamp) END,"
+            " CASE WHEN n % 499 = 0 THEN CAST(:now AS timestamp) END"
+            " FROM generate_series(1, CAST(:count AS integer)) AS n"
+        ),
+        {
+            "names": names,
+            "keys": [fold(name) for name in names],
+            "offices": OFFICES,
+            "now": NOW.replace(tzinfo=None),
+            "count": count,
+        },
+    )
+    session.execute(text("ANALYZE beneficiaries"))
+
+
+# What the list asks: her office's list in each order and from a deep page, the admin's list by office, the
+# filters. Walked along an index in the list's order (no sort), on either database.
+KEY_NEWEST = (NOW - timedelta(minutes=15_000), 15_000)
+WALKED = [
+    ("first page", Search(Audience(offices=JEDDAH)), None),
+    ("a deep page", Search(Audience(offices=JEDDAH)), KEY_NEWEST),
+    ("oldest", Search(Audience(offices=JEDDAH), order=Order.OLDEST), None),
+    ("by name", Search(Audience(offices=JEDDAH), order=Order.NAME), None),
+    ("by name, a deep page", Search(Audience(offices=JEDDAH), order=Order.NAME), ("هند", 15_000)),
+    ("by office", Search(Audience(offices=JEDDAH), order=Order.OFFICE), None),
+    ("every office by office", Search(order=Order.OFFICE), None),
+    ("verified", Search(Audience(offices=JEDDAH, verified=True)), None),
+    ("stopped", Search(Audience(offices=JEDDAH), reach=Reach.STOPPED), None),
+]
+# Few found (GATHERED or fewer): read on the index that finds them, then sorted.
+GATHERED = [
+    ("part of a name", Search(name_key=fold("هيا سعيد")), "ix_beneficiaries_name_trigrams"),
+    (
+        "part of a name, in her office",
+        Search(Audience(offices=JEDDAH), name_key=fold("هند عبدالله")),
+        "ix_beneficiaries_name_trigrams",
+    ),
+    ("asked to correct", Search(Audience(offices=JEDDAH), correction=True), "ix_beneficiaries_correction"),
+    ("blocked", Search(Audience(offices=JEDDAH), reach=Reach.BLOCKED), "ix_beneficiaries_blocked"),
+    ("4 digits", Search(Audience(offices=JEDDAH), national_id_tail="0042"), "national_id_tail"),
+    ("a whole ID", Search(Audience(offices=JEDDAH), national_id="1000000008"), "national_id_key"),
+]
+
+
+@pytest.mark.postgres
+async def test_on_postgresql_every_page_sort_filter_and_search_reads_an_index(postgres: Database) -> None:
+    await postgres.run(lambda s: seed_postgres(s, FAMILIES))
+
+    def plans(session: Session) -> tuple[dict[str, str], dict[str, str], str]:
+        walked = {what: plan(session, page_query(search, 51, key)) for what, search, key in WALKED}
+        gathered = {
+            what: plan(session, page_query(search, 51, gathered=True)) for what, search, _index in GATHERED
+        }
+        by_name = Search(Audience(offices=JEDDAH), name_key=fold("هيا سعيد"))
+        return walked, gathered, plan(session, count_query(by_name, lazily=True))
+
+    walked, gathered, counted = await postgres.run(plans)
+    for what, found in walked.items():
+        assert "Seq Scan on beneficiaries" not in found and "Sort" not in found, (what, found)
+    for what, _search, index in GATHERED:
+        found = gathered[what]
+        assert index in found and "Seq Scan on beneficiaries" not in found, (what, found)
+    # Counted on the trigram index (a count of her office's list may read the table: it stops at 1,001).
+    assert "ix_beneficiaries_name_trigrams" in counted and "Seq Scan on beneficiaries" not in counted, counted
+
+
+async def test_on_sqlite_part_of_a_name_is_found_through_the_trigrams(sqlite_url: str) -> None:
+    database = Database(sqlite_url)
+    try:
+        await database.run(lambda s: seed(s, 3_000))
+
+        def plans(session: Session) -> tuple[str, str, str, str]:
+            in_her_office = Audience(offices=JEDDAH)
+            return (
+                plan(session, page_query(Search(in_her_office, name_key=fold("عبدالله")), 51)),
+                plan(session, page_query(Search(in_her_office, name_key="هن"), 51)),
+                plan(session, page_query(Search(in_her_office, order=Order.NAME), 51)),
+                plan(session, page_query(Search(in_her_office, order=Order.NAME), 51, ("هند", 1_500))),
+            )
+
+        by_trigrams, short, by_name, deep_by_name = await database.run(plans)
+        found = await database.run(
+            lambda s: s.scalars(
+                page_query(Search(Audience(offices=JEDDAH), name_key="عبدالله"), 3).with_only_columns(
+                    Beneficiary.full_name
+                )
+            ).all()
+        )
+    finally:
+        await database.dispose()
+    assert "VIRTUAL TABLE INDEX" in by_trigrams and "beneficiary_names" in by_trigrams, by_trigrams
+    assert "beneficiary_names" not in short, short  # two letters make no trigram: the office's list is read
+    for sorted_by_name in (by_name, deep_by_name):
+        assert "ix_beneficiaries_office_name" in sorted_by_name, sorted_by_name
+        assert "TEMP B-TREE" not in sorted_by_name, sorted_by_name  # no sort: the index is in its order
+    assert found and all("عبد الله" in name for name in found)  # her name spelt with the space

@@ -287,4 +287,4 @@ async def table_file(request: web.Request) -> web.StreamResponse:
         )
         rows = ({str(index): cell for index, cell in enumerate(row)} for row in table.rows)
         write(out, columns, rows, title)
-    return download(f"{name}-{_day(now)}", out)
+    return await download(request, f"{name}-{_day(now)}", out)

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ColumnElement, and_, bindparam, func, insert, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, UnaryExpression, and_, bindparam, func, insert, select, tuple_, update
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from core.domain import Product
 from core.text import fold
@@ -392,14 +392,43 @@ def _found(search: Search) -> list[ColumnElement[bool]]:
 
 
 def every_found(session: Session, found: Search, batch: int = 500) -> Iterator[Beneficiary]:
-    """Every family found, in the list's order, fetched in batches so that an export never holds them all
-    (their numbers first: a family changed meanwhile neither moves nor repeats)."""
-    ids = session.scalars(select(Beneficiary.id).where(*_found(found)).order_by(*_ORDERS[found.order])).all()
-    for start in range(0, len(ids), batch):
-        chunk = ids[start : start + batch]
-        rows = {row.id: row for row in session.scalars(select(Beneficiary).where(Beneficiary.id.in_(chunk)))}
-        yield from (rows[family_id] for family_id in chunk if family_id in rows)
+    """Every family found, in the list's order, read in batches that each start after the last one's keys
+    (keyset, never an offset): an export of a million families holds one batch at a time, and each batch is
+    a range of the order's index. Registration times and numbers never change, so in the list's usual orders
+    (newest, oldest) a family changed meanwhile neither moves nor repeats."""
+    columns, descending = _keys(found.order)
+    conditions = _found(found)
+    after: tuple[object, ...] | None = None
+    while True:
+        query = select(Beneficiary).where(*conditions)
+        if after is not None:  # bound as their columns' types (a time as the column stores it)
+            keys = tuple_(*columns)
+            values = tuple_(
+                *(
+                    bindparam(None, value, type_=column.type)
+                    for column, value in zip(columns, after, strict=True)
+                )
+            )
+            query = query.where(keys < values if descending else keys > values)
+        rows = session.scalars(query.order_by(*_ORDERS[found.order]).limit(batch)).all()
+        yield from rows
+        if len(rows) < batch:
+            return
+        after = tuple(getattr(rows[-1], column.key) for column in columns)
         session.expunge_all()
+
+
+def _keys(order: Order) -> tuple[list[InstrumentedAttribute[object]], bool]:
+    """The columns an order sorts by (its keyset), and whether it sorts them from the greatest (every column
+    of an order goes the same way)."""
+    columns: list[InstrumentedAttribute[object]] = []
+    descending = False
+    for term in _ORDERS[order]:
+        if isinstance(term, UnaryExpression):  # column.desc()
+            descending = True
+            term = term.element
+        columns.append(getattr(Beneficiary, term.key))  # type: ignore[union-attr, arg-type]
+    return columns, descending
 
 
 def search(session: Session, found: Search, offset: int, limit: int) -> tuple[Sequence[Beneficiary], int]:

@@ -13,7 +13,8 @@ a million families' office would hold, in these proportions to the families (at 
 - 40 trainings, each with one family in 200 as guests (5,000 a training, 200,000 in all);
 - 40 canteen opportunities, one family in 20 applying (50,000 applications);
 - the offices' lists: one contact for five families (200,000, not yet registered);
-- the audit log: one entry for two families (500,000).
+- the audit log: one entry for two families (500,000);
+- chats linked to no family (a registration begun and left): one for 20 families (50,000).
 
 Pages are fetched as the browser does (the full HTTP round trip): median, 95th percentile and slowest of
 --repeat fetches after one unmeasured. Exports are posted as the download buttons do; beside their time, how
@@ -65,6 +66,7 @@ from storage.models import (
     CanteenApplication,
     CanteenOpportunity,
     Contact,
+    Conversation,
     Delivery,
     Event,
     EventGuest,
@@ -262,6 +264,27 @@ def a_year(session: Session, families: int) -> None:
                 }
             )
         session.execute(insert(Contact), rows)
+    # Chats not linked to a family: one for 20 families (she began to register and stopped, or only asked).
+    for start in range(1, families // 20 + 1, BATCH):
+        session.execute(
+            insert(Conversation),
+            [
+                {
+                    "channel": "telegram",
+                    "address": str(700_000_000 + n),
+                    "address_key": key_of(str(700_000_000 + n)),
+                    "language": "ar",
+                    "flow": "registration",
+                    "step": "mobile",
+                    "answers": {"full_name": f"{FIRST[n % 12]} {FAMILIES[n // 12 % 9]}"},
+                    "offered": [],
+                    "version": 1,
+                    "created_at": NOW - timedelta(minutes=n),
+                    "updated_at": NOW - timedelta(minutes=n),
+                }
+                for n in range(start, min(start + BATCH, families // 20 + 1))
+            ],
+        )
     entries = families // 2
     actions = ("registrations.verify", "registrations.correction", "exports.families", "events.attendance")
     for start in range(1, entries + 1, BATCH):

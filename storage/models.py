@@ -284,6 +284,10 @@ class Conversation(Base):
     step: Mapped[str | None] = mapped_column(String(32), default=None)
     # What she has typed so far (her ID and mobile among it, while she registers): sealed.
     answers: Mapped[dict[str, Any]] = mapped_column(SealedJSON("conversations.answers"), default=dict)
+    # The look-up keys (`storage.sealing.key_of`) of the numbers her answers hold (an ID, a mobile), each
+    # followed by a space: a draft holding a family's is found without opening any (her data deleted, her
+    # copy). None: saved before they were kept (migration 0042); such a draft is opened to be read.
+    answers_keys: Mapped[str | None] = mapped_column(Text, default=None)
     offered: Mapped[list[Any]] = mapped_column(JSON, default=list)
     version: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -25,6 +25,11 @@ its own, --repeat times.
 
 from __future__ import annotations
 
+import argparse
+import asyncio
+import base64
+import os
+import random
 import resource
 import statistics
 import sys
@@ -36,7 +41,10 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-from sqlalchemy import insert, select, text
+import asyncpg
+from argon2 import PasswordHasher, profiles
+from sqlalchemy import func, insert, select, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 from yarl import URL
 
@@ -53,16 +61,19 @@ from bench.console_pages import (
     seed,
     seeded,
 )
+from bench.scratch_postgres import DEFAULT_SERVER, SERVER_VARIABLE
 from bot.service import Role, Service
 from bot.settings import Settings
 from core.text import fold
 from core.validators import with_check_digit
 from office import events as event_actions
-from office import registrations
+from office import passwords, registrations
 from office.rights import Actor
+from storage import sealing
 from storage.db import Database
 from storage.models import (
     AuditEntry,
+    Beneficiary,
     CanteenApplication,
     CanteenOpportunity,
     Contact,
@@ -440,7 +451,7 @@ async def office_actions(url: str, label: str, families: int, repeat: int) -> No
         )
         actor = Actor(staff_id=staff_id)
         places = _places(families)
-        middle = families // 2 - (families // 2) % 20
+        middle = random.randrange(families // 10, families // 2) // 20 * 20  # none a kept run touched
         for offset, (name, act, residue) in enumerate(ACTIONS):
             timings = []
             for attempt in range(repeat + 1):
@@ -491,6 +502,61 @@ async def measure(url: str, label: str, families: int, repeat: int) -> None:
     await measure_more(url, label, families, repeat, big_export=True)
 
 
+async def measure_kept(url: str, label: str, families: int, repeat: int) -> None:
+    """As `measure`, on a database kept from an earlier run when it has the families (migrated first)."""
+    database = Database(url)
+    try:
+        await database.migrate()
+        seeded_before = await database.run(lambda s: s.scalar(select(func.count()).select_from(Beneficiary)))
+    finally:
+        await database.dispose()
+    if seeded_before:
+        print(f"{label:<10}  kept from an earlier run: {seeded_before:,} families")
+        await pages_and_exports(url, label, families, repeat, big_export=True)
+        await office_actions(url, label, families, repeat)
+    else:
+        await measure(url, label, families, repeat)
+
+
+def _kept_key(directory: Path) -> None:
+    """The data key the kept databases are sealed with, made on the first run."""
+    directory.mkdir(parents=True, exist_ok=True)
+    key_file = directory / "data-key"
+    if not key_file.exists():
+        key_file.write_text(f"1:{base64.b64encode(sealing.new_key()).decode()}")
+    keys = key_file.read_text().strip()
+    os.environ["USAR_DATA_KEY"] = keys
+    sealing.use(sealing.Keyring(sealing.parse_keys(keys)))
+
+
+async def kept(families: int, repeat: int, directory: Path) -> None:
+    """The databases kept in `directory` (SQLite's file, and a PostgreSQL database named by the count) with
+    the data key they are sealed with, so that a second run measures without seeding again."""
+    load = ", ".join(f"{figure:.2f}" for figure in os.getloadavg())
+    print(f"{families:,} families, {os.cpu_count()} CPUs, load average {load}")
+    passwords.use(PasswordHasher.from_parameters(profiles.CHEAPEST))
+    await measure_kept(f"sqlite:///{directory / f'usar-{families}.db'}", "SQLite", families, repeat)
+    server = os.environ.get(SERVER_VARIABLE, DEFAULT_SERVER)
+    name = f"usar_bench_kept_{families}"
+    admin = await asyncpg.connect(make_url(server).set(drivername="postgresql").render_as_string(False))
+    try:
+        if not await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name):
+            await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    url = make_url(server).set(database=name).render_as_string(hide_password=False)
+    await measure_kept(url, "PostgreSQL", families, repeat)
+
+
 if __name__ == "__main__":
-    passing_key()  # its throwaway databases, sealed as real ones
-    run(measure, __doc__)
+    if "--keep" in sys.argv:  # --keep DIR: the databases kept there between runs (dropped by hand)
+        parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+        parser.add_argument("--families", type=int, default=100_000)
+        parser.add_argument("--repeat", type=int, default=15)
+        parser.add_argument("--keep", type=Path, required=True)
+        arguments = parser.parse_args()
+        _kept_key(arguments.keep)
+        asyncio.run(kept(arguments.families, arguments.repeat, arguments.keep))
+    else:
+        passing_key()  # its throwaway databases, sealed as real ones
+        run(measure, __doc__)

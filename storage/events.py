@@ -289,6 +289,20 @@ def going_count(session: Session, event_id: int) -> int:
     )
 
 
+def places_taken(session: Session, event_id: int) -> int:
+    """Those going who answered (not those who came uninvited, who never did)."""
+    return int(
+        session.scalar(
+            select(func.count()).where(
+                EventGuest.event_id == event_id,
+                EventGuest.status == GuestStatus.GOING.value,
+                EventGuest.answered_at.is_not(None),
+            )
+        )
+        or 0
+    )
+
+
 def _promote_while_room(session: Session, event: Event, now: datetime) -> list[int]:
     """Move the first on the waitlist to "going" while there is room; the ids of those promoted."""
     promoted: list[int] = []

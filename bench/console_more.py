@@ -17,8 +17,9 @@ a million families' office would hold, in these proportions to the families (at 
 - chats linked to no family (a registration begun and left): one for 20 families (50,000).
 
 Pages are fetched as the browser does (the full HTTP round trip): median, 95th percentile and slowest of
---repeat fetches after one unmeasured. Exports are posted as the download buttons do; beside their time, how
-much the process's peak memory (its high-water mark, `ru_maxrss`) grew while they ran. Office actions are
+--repeat fetches after one unmeasured. Exports are posted as the download buttons do, twice (her office's
+every family once), each read to its end; beside their time, how much the process's peak memory (its
+high-water mark, `ru_maxrss`) grew while they ran. Office actions are
 run as the console runs them (`Database.run`: the thread, the transaction, the commit), each on a family of
 its own, --repeat times.
 """
@@ -388,8 +389,8 @@ async def pages_and_exports(
             http, token = browsers[who]
             address = path.format(**places)
             timings, grew = [], 0
-            rounds = 1 if (who, path, form) == BIG_EXPORT else max(repeat // 3, 2)
-            for attempt in range(rounds + 1):
+            rounds = 1 if (who, path, form) == BIG_EXPORT else 2  # each seconds long at a million: no warming
+            for attempt in range(rounds):
                 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
                 started = time.perf_counter()
                 async with http.post(base + address, data={"csrf": token, **form}) as answer:
@@ -397,9 +398,8 @@ async def pages_and_exports(
                     size = 0
                     async for chunk in answer.content.iter_chunked(1 << 16):
                         size += len(chunk)
-                if attempt:
-                    timings.append((time.perf_counter() - started) * 1000)
-                    grew = max(grew, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before)
+                timings.append((time.perf_counter() - started) * 1000)
+                grew = max(grew, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before)
             every = " (her office's every family)" if (who, path, form) == BIG_EXPORT else ""
             what = f"{address} {form.get('format')}{every}"
             said(label, who, what, f"{size // 1024} KB", timings, f"  peak memory +{grew // 1024} MB")

@@ -390,7 +390,7 @@ async def pages_and_exports(
             address = path.format(**places)
             timings, grew = [], 0
             rounds = 1 if (who, path, form) == BIG_EXPORT else 2  # each seconds long at a million: no warming
-            for attempt in range(rounds):
+            for _ in range(rounds):
                 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
                 started = time.perf_counter()
                 async with http.post(base + address, data={"csrf": token, **form}) as answer:

@@ -289,6 +289,7 @@ def a_year(session: Session, families: int) -> None:
                     "flow": "registration",
                     "step": "mobile",
                     "answers": {"full_name": f"{FIRST[n % 12]} {FAMILIES[n // 12 % 9]}"},
+                    "answers_keys": "",  # as a save keeps them: no number among her answers yet
                     "offered": [],
                     "version": 1,
                     "created_at": NOW - timedelta(minutes=n),

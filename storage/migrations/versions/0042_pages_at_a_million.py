@@ -1,7 +1,8 @@
 """The console's pages and office actions at a million families (issue 30, decision 0121):
 - a chat's unsaved answers keep the look-up keys of the numbers they hold (`conversations.answers_keys`), so
   that deleting her data, or her copy of it, finds a registration she began elsewhere without opening every
-  draft; drafts saved before are opened as before (None) until they are saved again;
+  draft: kept here for the chats linked to no family (opened once, under the process's keys); a linked one
+  gets them at its next save;
 - indexes for what the pages read at that size (see each below).
 
 Revision ID: 0042
@@ -11,8 +12,13 @@ Create Date: 2026-12-07
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
+
+from storage.sealing import keyring
 
 revision = "0042"
 down_revision = "0038"
@@ -33,10 +39,42 @@ LISTED: list[tuple[str, list[str]]] = [
 ON_THE_LIST = sa.text("removed_at IS NULL")
 
 
+def _numbers_in(answers: Any) -> set[str]:
+    """The numbers (digits, and a leading +) among her answers, as `storage.conversations` finds them."""
+    if isinstance(answers, dict):
+        return set().union(*(_numbers_in(value) for value in answers.values()))
+    if isinstance(answers, list):
+        return set().union(*(_numbers_in(value) for value in answers))
+    if isinstance(answers, str) and answers.removeprefix("+").isdigit():
+        return {answers}
+    return set()
+
+
+def _keep_draft_keys() -> None:
+    """Each unlinked chat's draft opened once, and the keys of the numbers it holds kept beside it."""
+    ring, connection = keyring(), op.get_bind()
+    table = sa.table(
+        "conversations",
+        sa.column("channel", sa.String()),
+        sa.column("address_key", sa.String()),
+        sa.column("beneficiary_id", sa.Integer()),
+        sa.column("answers", sa.Text()),
+        sa.column("answers_keys", sa.Text()),
+    )
+    unlinked = sa.select(table.c.channel, table.c.address_key, table.c.answers)
+    kept = []
+    for channel, address_key, sealed in connection.execute(unlinked.where(table.c.beneficiary_id.is_(None))):
+        answers = json.loads(ring.open_text(sealed, b"conversations.answers")) if sealed else {}
+        keys = "".join(f"{ring.key_of(value)} " for value in sorted(_numbers_in(answers)))
+        kept.append({"k_channel": channel, "k_address": address_key, "answers_keys": keys})
+    if kept:
+        at = (table.c.channel == sa.bindparam("k_channel"), table.c.address_key == sa.bindparam("k_address"))
+        connection.execute(table.update().where(*at).values(answers_keys=sa.bindparam("answers_keys")), kept)
+
+
 def upgrade() -> None:
-    op.add_column(
-        "conversations", sa.Column("answers_keys", sa.Text(), nullable=True)
-    )  # no copy of the table
+    op.add_column("conversations", sa.Column("answers_keys", sa.Text(), nullable=True))  # no copy of it
+    _keep_draft_keys()
     for name, table_name, columns in INDEXES:
         op.create_index(name, table_name, columns)
     for name, columns in LISTED:

@@ -246,13 +246,19 @@ def tally(session: Session, actor: Actor, number: int) -> dict[str, int]:
 def _marking(session: Session, actor: Actor, number: int, now: datetime) -> tuple[Rights, Event, set[int]]:
     """Who marks attendance, the event (locked; refused before it starts and once cancelled), and the families
     among its guests that she manages."""
+    by, found = _may_mark(session, actor, number, now)
+    return by, found, {line.beneficiary_id for line in guests(session, actor, number)}
+
+
+def _may_mark(session: Session, actor: Actor, number: int, now: datetime) -> tuple[Rights, Event]:
+    """Who marks attendance, and the event (locked; refused before it starts and once cancelled)."""
     by = rights(session, actor)
     found = _visible(by, events.locked(session, number), number)
     if now < found.starts_at:
         raise Refused([Problem(None, _("The event has not started yet: attendance is marked once it has."))])
     if found.cancelled_at is not None:
         raise Refused([Problem(None, _("This event is cancelled."))])
-    return by, found, {line.beneficiary_id for line in guests(session, actor, number)}
+    return by, found
 
 
 def _attendance_recorded(
@@ -284,7 +290,8 @@ def mark_attendance(
     """Mark the families chosen as having come, or take a mistaken mark back (`came` False: it counts for
     canteens); how many marks changed. Each is one of her office's guests, or, to mark her as having come,
     a walk-in: a family of hers, registered in an office the event is for, who came uninvited."""
-    by, found, own = _marking(session, actor, number, now)
+    by, found = _may_mark(session, actor, number, now)
+    own = events.guests_among(session, found.id, family_ids, by.scope)  # not the whole list: it may be long
     for family_id in family_ids:
         if family_id not in own and not (came and _may_walk_in(session, by, found, family_id)):
             raise Refused([Problem(None, _("That family is not among the guests of this event you manage."))])

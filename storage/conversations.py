@@ -143,20 +143,27 @@ def forget(session: Session, state: ConversationState) -> None:
 def drafts_holding(session: Session, values: set[str]) -> list[tuple[str, str]]:
     """The chats (channel, address) linked to no family whose unsaved answers hold one of these values (her
     national ID, her mobile: a registration she began on another channel): found by the look-up keys of the
-    numbers they hold (`answers_keys`), none opened, but those saved before the keys were kept."""
+    numbers they hold (`answers_keys`, read from their index alone), none opened but those saved before the
+    keys were kept."""
     keys = [key_of(value) for value in values if _a_number(value)]
+    unlinked = _table.c.beneficiary_id.is_(None)
     held = or_(*(_table.c.answers_keys.like(f"%{key} %") for key in keys)) if keys else false()
-    found = session.execute(
-        select(_table.c.channel, Conversation.address).where(_table.c.beneficiary_id.is_(None), held)
-    ).all()
+    found = session.execute(select(_table.c.channel, _table.c.address_key).where(unlinked, held)).all()
+    chats = [
+        (channel, address)
+        for channel, address_key in found
+        for address in session.scalars(
+            select(Conversation.address).where(
+                _table.c.channel == channel, _table.c.address_key == address_key
+            )
+        )
+    ]
     unkept = session.execute(
         select(_table.c.channel, Conversation.address, _table.c.answers).where(
-            _table.c.beneficiary_id.is_(None), _table.c.answers_keys.is_(None)
+            unlinked, _table.c.answers_keys.is_(None)
         )
     ).all()
-    return [(channel, address) for channel, address in found] + [
-        (channel, address) for channel, address, answers in unkept if _holds(answers, values)
-    ]
+    return chats + [(channel, address) for channel, address, answers in unkept if _holds(answers, values)]
 
 
 def numbers_held(answers: Any) -> str:

@@ -287,6 +287,12 @@ class Conversation(Base):
     """
 
     __tablename__ = "conversations"
+    __table_args__ = (
+        # The drafts of chats linked to no family, by the keys of the numbers they hold, read from the index
+        # alone (her data deleted or copied); a staff member's chats by her address's key (migration 0042).
+        Index("ix_conversations_drafts", "beneficiary_id", "answers_keys", "channel", "address_key"),
+        Index("ix_conversations_address_key", "address_key"),
+    )
 
     channel: Mapped[str] = mapped_column(String(16), primary_key=True)
     # Her address on the channel (on WhatsApp, her mobile): sealed, and found by its look-up key.

@@ -30,6 +30,12 @@ INDEXES: list[tuple[str, str, list[str]]] = [
     ("ix_threads_office_closed", "threads", ["office_code", "status", "closed_at", "id"]),
     ("ix_threads_by_status", "threads", ["status", "closed_at", "id"]),
     ("ix_threads_opened", "threads", ["opened_at"]),
+    (
+        "ix_conversations_drafts",
+        "conversations",
+        ["beneficiary_id", "answers_keys", "channel", "address_key"],
+    ),
+    ("ix_conversations_address_key", "conversations", ["address_key"]),
 ]
 # On an office's list (not taken off it), as the list reads them: the newest first.
 LISTED: list[tuple[str, list[str]]] = [

@@ -422,13 +422,14 @@ def _keys(order: Order) -> tuple[list[InstrumentedAttribute[object]], bool]:
     """The columns an order sorts by (its keyset), and whether it sorts them from the greatest (every column
     of an order goes the same way)."""
     columns: list[InstrumentedAttribute[object]] = []
-    descending = False
+    directions = set()
     for term in _ORDERS[order]:
-        if isinstance(term, UnaryExpression):  # column.desc()
-            descending = True
-            term = term.element
-        columns.append(getattr(Beneficiary, term.key))  # type: ignore[union-attr, arg-type]
-    return columns, descending
+        directions.add(isinstance(term, UnaryExpression))  # column.desc()
+        column = term.element if isinstance(term, UnaryExpression) else term
+        columns.append(getattr(Beneficiary, column.key))  # type: ignore[union-attr, arg-type]
+    if len(directions) != 1:  # a row comparison walks one way: an order of both needs its own keyset
+        raise ValueError(f"the order {order} sorts its columns both ways")
+    return columns, directions.pop()
 
 
 def search(session: Session, found: Search, offset: int, limit: int) -> tuple[Sequence[Beneficiary], int]:

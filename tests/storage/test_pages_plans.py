@@ -6,7 +6,8 @@ plans for each is read with EXPLAIN. A lost index fails here, without a timed te
 The tables hold tens of thousands of rows of four offices, enough that PostgreSQL prefers an index where one
 serves (with a handful of rows it rightly reads them all), in an office's proportions after a year: one family
 in 20 waiting for verification, two messages a family over the year (the dashboard counts the last 30 days),
-a question for one family in 20, a tenth of them open, and a list of one contact for five families."""
+a question for one family in 20, a tenth of them open, a list of one contact for five families, and a chat
+for every family with one more, linked to none, for 20 (a registration begun and left)."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from office import dashboard, registrations
 from office.rights import OPERATOR
-from storage import beneficiaries, contacts
+from storage import beneficiaries, contacts, conversations
 from storage.db import Database
 from storage.sealing import keyring
 
@@ -30,7 +31,7 @@ pytestmark = pytest.mark.postgres
 NOW = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
 AT = "timestamp '2026-12-07 09:00:00'"  # NOW, in the seeding SQL
 FAMILIES = 40_000
-BIG = ("beneficiaries", "deliveries", "threads", "contacts", "event_guests", "audit_log")
+BIG = ("beneficiaries", "deliveries", "threads", "contacts", "event_guests", "audit_log", "conversations")
 
 SEED = [
     f"""INSERT INTO beneficiaries (full_name, name_key, national_id_sealed, national_id_key, national_id_tail,
@@ -57,6 +58,11 @@ SEED = [
         CASE WHEN n % 20 = 0 THEN {AT} - n * interval '1 hour' END,
         CASE WHEN n % 10 <> 0 THEN {AT} - n * interval '1 hour' END
     FROM generate_series(1, {FAMILIES // 20}) AS n""",
+    f"""INSERT INTO conversations (channel, address_key, address_sealed, beneficiary_id, language, answers,
+        answers_keys, offered, version, created_at, updated_at)
+    SELECT 'telegram', md5('c' || n), :chat_address, CASE WHEN n % 20 <> 0 THEN n END, 'ar', :draft,
+        CASE WHEN n % 20 = 0 THEN md5('k' || n) || ' ' END, '[]', 1, {AT}, {AT}
+    FROM generate_series(1, {FAMILIES}) AS n""",
     f"""INSERT INTO contacts (national_id_sealed, national_id_key, national_id_tail, full_name, mobile_sealed,
         mobile_key, mobile_tail, office_code, imported_at, imported_by, name_key)
     SELECT :contact_id, md5('cid' || n), '0000', 'نورة ' || n, :contact_mobile, md5('cm' || n), '0000',
@@ -76,8 +82,10 @@ async def analysed(postgres: Database) -> Database:
             ("thread_address", "threads.address"),
             ("contact_id", "contacts.national_id"),
             ("contact_mobile", "contacts.mobile"),
+            ("chat_address", "conversations.address"),
         )
     }
+    sealed["draft"] = keyring().seal_text(b"{}", b"conversations.answers")
 
     def seed(session: Session) -> None:
         for statement in SEED:
@@ -170,4 +178,11 @@ async def test_an_offices_list_reads_its_index(analysed: Database) -> None:
 
     explained = await analysed.run(plans(pages))
 
+    assert explained and not scans_of_big_tables(explained), scans_of_big_tables(explained)
+
+
+async def test_her_drafts_elsewhere_are_found_from_their_keys_index(analysed: Database) -> None:
+    """Deleting her data, or her copy of it, looks for a registration she began on another channel by the keys
+    of the numbers each unlinked draft holds: read from their index, not from every chat."""
+    explained = await analysed.run(plans(lambda s: conversations.drafts_holding(s, {"1000000008"})))
     assert explained and not scans_of_big_tables(explained), scans_of_big_tables(explained)

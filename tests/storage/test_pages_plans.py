@@ -186,3 +186,4 @@ async def test_her_drafts_elsewhere_are_found_from_their_keys_index(analysed: Da
     of the numbers each unlinked draft holds: read from their index, not from every chat."""
     explained = await analysed.run(plans(lambda s: conversations.drafts_holding(s, {"1000000008"})))
     assert explained and not scans_of_big_tables(explained), scans_of_big_tables(explained)
+    # (PostgreSQL reads the unlinked ones by either index on beneficiary_id: its own, or the keys' one.)

@@ -1,4 +1,6 @@
-"""Console benchmark: the families list with 100,000 families (or 1,000,000), on SQLite and on PostgreSQL.
+"""Console benchmark: the families list with 100,000 families (or 1,000,000), on SQLite and on PostgreSQL;
+then every other page, the dashboard, the exports and the office actions on one family
+(`bench/console_more.py`).
 
     .venv/bin/python bench/console_pages.py [--families 100000] [--repeat 15]
 
@@ -139,6 +141,11 @@ async def signed_in(base: str, login: str) -> aiohttp.ClientSession:
 async def measure(url: str, label: str, families: int, repeat: int) -> None:
     await seeded(url, label, families, lambda session: seed(session, families))
     await fetch_pages(url, label, PAGES, repeat)
+    # Then the pages beside the list, the dashboard and the exports, and the office actions on one family
+    # (bench/console_more.py, on the same families).
+    from bench.console_more import measure_more
+
+    await measure_more(url, label, families, repeat)
 
 
 async def seeded(url: str, label: str, families: int, fill: Callable[[Session], None]) -> None:

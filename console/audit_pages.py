@@ -152,4 +152,4 @@ async def export_audit(request: web.Request) -> web.StreamResponse:
             sign_ins=wanted.sign_ins,
         )
     )
-    return download(f"audit-{short_day(console.clock())}", out)
+    return await download(request, f"audit-{short_day(console.clock())}", out)

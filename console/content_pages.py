@@ -31,4 +31,4 @@ async def export_content(request: web.Request) -> web.StreamResponse:
     out = written_to(chosen_format(await request.post()))
     export = content.tips if what == "tips" else content.services
     await console.database.run(lambda s: export(s, who.actor, out, now))
-    return download(f"{what}-{short_day(now)}", out)
+    return await download(request, f"{what}-{short_day(now)}", out)

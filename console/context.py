@@ -15,6 +15,7 @@ from aiohttp import web
 from core.channel import MediaSource
 from core.i18n import LazyText
 from locales import DEFAULT_LANGUAGE, LANGUAGES
+from office.dashboard import KeptFigures
 from office.sign_in import SignedIn
 from office.uploads import KEPT
 from storage.db import Database
@@ -81,6 +82,7 @@ class Console:
     quiet: QuietHours | None = None  # when announcements wait for the morning; None: not known here
     senders: Senders | None = None  # what this installation sends on; None: not known here
     uploads_kept: timedelta = KEPT  # how long a file checked here waits for its confirmation
+    kept_figures: KeptFigures = field(default_factory=KeptFigures)  # the dashboard's, where counting is long
 
 
 CONSOLE = web.AppKey("console", Console)

@@ -18,7 +18,6 @@ from console.context import console_of, signed_in_as
 from console.forms import download
 from core.dates import RIYADH
 from core.i18n import N_, LazyText, _, use_language
-from office import dashboard
 from office.dashboard import OUTCOMES, Dashboard, OfficeFigures
 from office.sheets import Column, write, written_to
 from office.words import MESSAGE_OUTCOMES, said
@@ -254,7 +253,7 @@ def _charts(found: Dashboard, language: str) -> dict[str, charts.Chart]:
 async def dashboard_page(request: web.Request) -> web.StreamResponse:
     console, who = console_of(request), signed_in_as(request)
     now = console.clock()
-    found = await console.database.run(lambda s: dashboard.figures(s, who.actor, now))
+    found = await console.kept_figures.figures(console.database.run, who.actor, now)
     language = who.language
     context = {
         "found": found,
@@ -275,7 +274,7 @@ async def table_file(request: web.Request) -> web.StreamResponse:
     if name not in BUILDERS:
         raise web.HTTPNotFound()
     now = console.clock()
-    found = await console.database.run(lambda s: dashboard.figures(s, who.actor, now))
+    found = await console.kept_figures.figures(console.database.run, who.actor, now)
     table = BUILDERS[name](found, who.language)
     columns = [Column(str(index), str(heading)) for index, heading in enumerate(table.headings)]
     out = written_to(request.match_info["format"])
@@ -287,4 +286,4 @@ async def table_file(request: web.Request) -> web.StreamResponse:
         )
         rows = ({str(index): cell for index, cell in enumerate(row)} for row in table.rows)
         write(out, columns, rows, title)
-    return download(f"{name}-{_day(now)}", out)
+    return await download(request, f"{name}-{_day(now)}", out)

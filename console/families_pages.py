@@ -209,7 +209,7 @@ async def export_families(request: web.Request) -> web.StreamResponse:
     except Refused as refused:
         problem = _("Search for %(wanted)s.", wanted=views.problems(refused))
         return await families_list(request, asked, problem=problem)
-    return download(f"families-{short_day(now)}", out)
+    return await download(request, f"families-{short_day(now)}", out)
 
 
 def _back_to_list(request: web.Request) -> str:

@@ -10,9 +10,9 @@ import tempfile
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
-from io import BytesIO, StringIO
+from io import SEEK_END, TextIOBase
 from pathlib import Path
-from typing import TypeVar
+from typing import BinaryIO, TypeVar, cast
 from urllib.parse import quote
 
 from aiohttp import BodyPartReader, web
@@ -36,6 +36,7 @@ Titled = Callable[[Session, Actor, int], str]  # what a thing of that number is 
 PRODUCTS = tuple(product.value for product in Product)
 CHANNELS = ("telegram", "whatsapp")
 T = TypeVar("T")
+SENT_AT_ONCE = 64 * 1024  # an export's file is sent in chunks of this many bytes
 
 
 def number(value: object, digits: int = 18) -> int | None:
@@ -84,21 +85,29 @@ def chosen_format(posted: MultiMapping[str | bytes | object]) -> str:
     return "xlsx" if posted.get("format") == "xlsx" else "csv"
 
 
-def download(name: str, written: StringIO | BytesIO, named: str = "") -> web.StreamResponse:
-    """An export's file (`office.sheets`: a workbook, or a CSV that Excel opens as it is), under `name`
-    with the extension of its format; `named`, its name in her words (a school's, an event's), saved as
-    the file's name where the browser takes it."""
-    form = "csv" if isinstance(written, StringIO) else "xlsx"
+async def download(request: web.Request, name: str, written: Out, named: str = "") -> web.StreamResponse:
+    """An export's file (`office.sheets.written_to`: a workbook, or a CSV that Excel opens as it is), sent in
+    chunks from the disk, never read whole into memory, then closed (and so gone), under `name` with the
+    extension of its format; `named`, its name in her words (a school's, an event's), saved as the file's
+    name where the browser takes it."""
+    form = "csv" if isinstance(written, TextIOBase) else "xlsx"
     disposition = f'attachment; filename="{name}.{form}"'
     if named:
         disposition += f"; filename*=UTF-8''{quote(f'{named}.{form}'.replace('/', '-'), safe='')}"
-    body = written.getvalue()
-    return web.Response(
-        body=body.encode("utf-8") if isinstance(body, str) else body,
-        content_type=MEDIA_TYPES[form],
-        charset="utf-8" if form == "csv" else None,
-        headers={"Content-Disposition": disposition},
-    )
+    with written:
+        written.flush()
+        raw = cast(BinaryIO, written.buffer if isinstance(written, TextIOBase) else written)
+        response = web.StreamResponse(headers={"Content-Disposition": disposition})
+        response.content_type = MEDIA_TYPES[form]
+        if form == "csv":
+            response.charset = "utf-8"
+        response.content_length = raw.seek(0, SEEK_END)
+        raw.seek(0)
+        await response.prepare(request)
+        while chunk := raw.read(SENT_AT_ONCE):
+            await response.write(chunk)
+        await response.write_eof()
+    return response
 
 
 async def people_download(
@@ -116,7 +125,7 @@ async def people_download(
         return title(session, who.actor, number)
 
     named = await console.database.run(exported)
-    return download(f"{file}-{number}", out, f"{file}-{number} {named}")
+    return await download(request, f"{file}-{number}", out, f"{file}-{number} {named}")
 
 
 def audience_of(posted: MultiMapping[str | bytes | object]) -> Audience:

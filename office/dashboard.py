@@ -11,9 +11,12 @@ together. Nothing here names a family.
 
 from __future__ import annotations
 
+import asyncio
 import math
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -211,3 +214,46 @@ def _by_channel(session: Session, scope: str | None, now: datetime) -> list[Chan
     order = {"telegram": 0, "whatsapp": 1, "terminal": 2, NO_CHANNEL: 3}
     channels = sorted(totals, key=lambda channel: order.get(channel, 2))
     return [ChannelOutcomes(channel, totals[channel]) for channel in channels]
+
+
+# A month with more messages than this (an office of a hundred thousand families and more) has its figures
+# kept for a while: counting them again on every view would take seconds at a million families.
+KEPT_FROM = 20_000
+KEPT_FOR = timedelta(minutes=5)
+Runner = Callable[[Callable[[Session], Any]], Awaitable[Any]]  # `Database.run`
+
+
+class KeptFigures:
+    """The dashboard's figures of each scope (one office's, or every office's for admins), kept in the web
+    process for KEPT_FOR when the month held at least KEPT_FROM messages: a view meanwhile reads them as
+    counted, and the first view after counts them again in the background (one count at a time a scope)
+    while it is shown the kept ones. Smaller offices' figures are counted afresh on every view. Decision
+    0121."""
+
+    def __init__(self) -> None:
+        self._kept: dict[str | None, Dashboard] = {}
+        self._counting: set[str | None] = set()
+        self._tasks: set[asyncio.Task[Dashboard]] = set()
+
+    async def figures(self, run: Runner, actor: Actor, now: datetime) -> Dashboard:
+        scope: str | None = await run(lambda s: rights(s, actor).scope)
+        kept = self._kept.get(scope)
+        if kept is None:
+            return await self._count(run, actor, scope, now)
+        if now - kept.now >= KEPT_FOR and scope not in self._counting:
+            self._counting.add(scope)
+            task = asyncio.create_task(self._count(run, actor, scope, now))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+        return kept
+
+    async def _count(self, run: Runner, actor: Actor, scope: str | None, now: datetime) -> Dashboard:
+        try:
+            found: Dashboard = await run(lambda s: figures(s, actor, now))
+        finally:
+            self._counting.discard(scope)
+        if sum(outcome.total for outcome in found.deliveries) >= KEPT_FROM:
+            self._kept[scope] = found
+        else:
+            self._kept.pop(scope, None)
+        return found

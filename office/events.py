@@ -10,14 +10,13 @@ its one office, or for admins.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, fields, replace
+from dataclasses import asdict, dataclass, fields, replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from core.dates import short_time
-from core.domain import GuestStatus
 from core.i18n import _, ngettext
 from core.text import normalise
 from core.validators import LARGEST_COUNT, Invalid, saudi_mobile, saudi_national_id
@@ -26,7 +25,7 @@ from office.audiences import within_rights
 from office.audit import action, record
 from office.errors import NotAllowed, NotFound, Problem, Refused, RejectedFile, too_long
 from office.rights import Actor, Rights, rights
-from storage import beneficiaries, deliveries, events
+from storage import beneficiaries, dashboard, deliveries, events
 from storage.audiences import Audience
 from storage.beneficiaries import Identifier
 from storage.events import Answer, Edited, EventDetails, GuestLine
@@ -230,35 +229,36 @@ def guests(session: Session, actor: Actor, number: int) -> list[GuestLine]:
 
 def places_taken(session: Session, actor: Actor, number: int) -> int:
     """How many of its places are taken: every office's families who said they would come (the places are
-    the event's), not those who came uninvited (who never answered)."""
+    the event's), not those who came uninvited (who never answered). Counted in the database."""
     found = event(session, actor, number)
-    return sum(
-        1
-        for line in events.guest_list(session, found.id)
-        if line.status == GuestStatus.GOING and not line.walked_in
-    )
+    return events.places_taken(session, found.id)
 
 
 def tally(session: Session, actor: Actor, number: int) -> dict[str, int]:
     """invited (no answer), going, not going, waitlisted and attended (walk-ins among them, who are not
-    counted as going): of her office's part (admins: all)."""
-    counts = {"invited": 0, "going": 0, "not_going": 0, "waitlisted": 0, "attended": 0}
-    for line in guests(session, actor, number):
-        counts[line.status] += not line.walked_in
-        counts["attended"] += line.attended_at is not None
-    return counts
+    counted as going): of her office's part (admins: all). Counted in the database, as the dashboard counts
+    them: an event may invite thousands."""
+    by = rights(session, actor)
+    found = _visible(by, events.find(session, number), number)
+    return asdict(dashboard.training_answers(session, [found.id], by.scope)[found.id])
 
 
 def _marking(session: Session, actor: Actor, number: int, now: datetime) -> tuple[Rights, Event, set[int]]:
     """Who marks attendance, the event (locked; refused before it starts and once cancelled), and the families
     among its guests that she manages."""
+    by, found = _may_mark(session, actor, number, now)
+    return by, found, {line.beneficiary_id for line in guests(session, actor, number)}
+
+
+def _may_mark(session: Session, actor: Actor, number: int, now: datetime) -> tuple[Rights, Event]:
+    """Who marks attendance, and the event (locked; refused before it starts and once cancelled)."""
     by = rights(session, actor)
     found = _visible(by, events.locked(session, number), number)
     if now < found.starts_at:
         raise Refused([Problem(None, _("The event has not started yet: attendance is marked once it has."))])
     if found.cancelled_at is not None:
         raise Refused([Problem(None, _("This event is cancelled."))])
-    return by, found, {line.beneficiary_id for line in guests(session, actor, number)}
+    return by, found
 
 
 def _attendance_recorded(
@@ -290,7 +290,8 @@ def mark_attendance(
     """Mark the families chosen as having come, or take a mistaken mark back (`came` False: it counts for
     canteens); how many marks changed. Each is one of her office's guests, or, to mark her as having come,
     a walk-in: a family of hers, registered in an office the event is for, who came uninvited."""
-    by, found, own = _marking(session, actor, number, now)
+    by, found = _may_mark(session, actor, number, now)
+    own = events.guests_among(session, found.id, family_ids, by.scope)  # not the whole list: it may be long
     for family_id in family_ids:
         if family_id not in own and not (came and _may_walk_in(session, by, found, family_id)):
             raise Refused([Problem(None, _("That family is not among the guests of this event you manage."))])

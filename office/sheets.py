@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -42,9 +43,13 @@ class Column:
     as_text: bool = False  # validated digits (an ID, a mobile) a spreadsheet must keep exactly as written
 
 
-def written_to(form: str) -> io.StringIO | io.BytesIO:
-    """An empty file to `write` in the format named ("xlsx"; anything else, CSV)."""
-    return io.BytesIO() if form == "xlsx" else io.StringIO()
+def written_to(form: str) -> Out:
+    """An empty file to `write` in the format named ("xlsx"; anything else, CSV): a temporary file on disk,
+    gone when it is closed, so that an export of a million families is never held in memory (the console
+    sends it in chunks, `console.forms.download`)."""
+    if form == "xlsx":
+        return cast(BinaryIO, tempfile.TemporaryFile(prefix="usar-export-"))
+    return cast(TextIO, tempfile.TemporaryFile("w+", encoding="utf-8", newline="", prefix="usar-export-"))
 
 
 def write(

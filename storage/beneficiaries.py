@@ -458,13 +458,18 @@ def _found(search: Search) -> list[ColumnElement[bool]]:
 
 
 def every_found(session: Session, found: Search, batch: int = 500) -> Iterator[Beneficiary]:
-    """Every family found, in the list's order, fetched in batches so that an export never holds them all
-    (their numbers first: a family changed meanwhile neither moves nor repeats)."""
-    ids = session.scalars(select(Beneficiary.id).where(*_found(found)).order_by(*_ORDERS[found.order])).all()
-    for start in range(0, len(ids), batch):
-        chunk = ids[start : start + batch]
-        rows = {row.id: row for row in session.scalars(select(Beneficiary).where(Beneficiary.id.in_(chunk)))}
-        yield from (rows[family_id] for family_id in chunk if family_id in rows)
+    """Every family found, in the list's order, read in batches that each start after the last one's sort
+    values (keyset, never an offset, as the list's pages do): an export of a million families holds one batch
+    at a time, and each batch is a range of the order's index. Registration times and numbers never change,
+    so in the list's usual orders (newest, oldest) a family changed meanwhile neither moves nor repeats."""
+    columns = _KEYS[found.order][0]
+    key: tuple[Any, ...] | None = None
+    while True:
+        rows = session.scalars(page_query(found, batch, key)).all()
+        yield from rows
+        if len(rows) < batch:
+            return
+        key = tuple(getattr(rows[-1], column.key) for column in columns)
         session.expunge_all()
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, bindparam, delete, insert, select, update
+from sqlalchemy import Table, bindparam, delete, false, insert, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -59,6 +59,7 @@ _STATE = (
     "flow",
     "step",
     "answers",
+    "answers_keys",
     "offered",
     "updated_at",
     "last_inbound_at",
@@ -111,6 +112,7 @@ def save(session: Session, state: ConversationState, now: datetime) -> None:
         "flow": state.flow,
         "step": state.step,
         "answers": state.answers,
+        "answers_keys": numbers_held(state.answers),
         "offered": state.offered,
         "updated_at": now,
         "last_inbound_at": now,  # every save is a turn, and every turn answers something she sent
@@ -140,13 +142,46 @@ def forget(session: Session, state: ConversationState) -> None:
 
 def drafts_holding(session: Session, values: set[str]) -> list[tuple[str, str]]:
     """The chats (channel, address) linked to no family whose unsaved answers hold one of these values (her
-    national ID, her mobile: a registration she began on another channel)."""
-    unlinked = session.execute(
+    national ID, her mobile: a registration she began on another channel): found by the look-up keys of the
+    numbers they hold (`answers_keys`, read from their index alone), none opened but those saved before the
+    keys were kept."""
+    keys = [key_of(value) for value in values if _a_number(value)]
+    unlinked = _table.c.beneficiary_id.is_(None)
+    held = or_(*(_table.c.answers_keys.like(f"%{key} %") for key in keys)) if keys else false()
+    found = session.execute(select(_table.c.channel, _table.c.address_key).where(unlinked, held)).all()
+    chats = [
+        (channel, address)
+        for channel, address_key in found
+        for address in session.scalars(
+            select(Conversation.address).where(
+                _table.c.channel == channel, _table.c.address_key == address_key
+            )
+        )
+    ]
+    unkept = session.execute(
         select(_table.c.channel, Conversation.address, _table.c.answers).where(
-            _table.c.beneficiary_id.is_(None)
+            unlinked, _table.c.answers_keys.is_(None)
         )
     ).all()
-    return [(channel, address) for channel, address, answers in unlinked if _holds(answers, values)]
+    return chats + [(channel, address) for channel, address, answers in unkept if _holds(answers, values)]
+
+
+def numbers_held(answers: Any) -> str:
+    """The look-up keys of the numbers (digits, and a leading +: an ID, a mobile) among her answers, each
+    followed by a space, as `answers_keys` keeps them."""
+    return "".join(f"{key_of(value)} " for value in sorted(_numbers_in(answers)))
+
+
+def _numbers_in(answers: Any) -> set[str]:
+    if isinstance(answers, dict):
+        return set().union(*(_numbers_in(value) for value in answers.values()))
+    if isinstance(answers, list):
+        return set().union(*(_numbers_in(value) for value in answers))
+    return {answers} if isinstance(answers, str) and _a_number(answers) else set()
+
+
+def _a_number(value: str) -> bool:
+    return value.removeprefix("+").isdigit()
 
 
 def chats_of(session: Session, family_id: int) -> list[tuple[str, str]]:
@@ -216,7 +251,7 @@ def forget_mentions(session: Session, texts: set[str]) -> int:
         if _mentions(offered, texts):
             dropped["offered"] = []
         if _mentions(answers, texts):
-            dropped |= {"answers": {}, "flow": None, "step": None}
+            dropped |= {"answers": {}, "answers_keys": "", "flow": None, "step": None}
         if dropped:
             session.execute(
                 update(Conversation)

@@ -289,6 +289,34 @@ def going_count(session: Session, event_id: int) -> int:
     )
 
 
+def guests_among(
+    session: Session, event_id: int, family_ids: Sequence[int], office_code: str | None
+) -> set[int]:
+    """Which of these families are the event's guests: of one office (`office_code`), or of any (None)."""
+    query = select(EventGuest.beneficiary_id).where(
+        EventGuest.event_id == event_id, EventGuest.beneficiary_id.in_(list(family_ids))
+    )
+    if office_code is not None:
+        query = query.join(Beneficiary, Beneficiary.id == EventGuest.beneficiary_id).where(
+            Beneficiary.office_code == office_code
+        )
+    return set(session.scalars(query).all())
+
+
+def places_taken(session: Session, event_id: int) -> int:
+    """Those going who answered (not those who came uninvited, who never did)."""
+    return int(
+        session.scalar(
+            select(func.count()).where(
+                EventGuest.event_id == event_id,
+                EventGuest.status == GuestStatus.GOING.value,
+                EventGuest.answered_at.is_not(None),
+            )
+        )
+        or 0
+    )
+
+
 def _promote_while_room(session: Session, event: Event, now: datetime) -> list[int]:
     """Move the first on the waitlist to "going" while there is room; the ids of those promoted."""
     promoted: list[int] = []

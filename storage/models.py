@@ -229,6 +229,9 @@ class Beneficiary(Base):
         return Verification.WAITING if self.correction_asked_at is None else Verification.CORRECTION
 
 
+ON_THE_LIST = text("removed_at IS NULL")
+
+
 class Contact(Base):
     """A family an office imported from its own lists (`usar beneficiaries import`), not yet registered:
     when she first writes from this mobile, registration starts with what the office knows and asks
@@ -236,7 +239,20 @@ class Contact(Base):
 
     __tablename__ = "contacts"
     __table_args__ = (
-        # Her office's list as staff read it (those on it, newest first), and those taken off it.
+        # Her office's list as staff read it: those on it, newest first (a range of this index in its order;
+        # migration 0041), and of every office as admins read it.
+        Index(
+            "ix_contacts_office_listed",
+            "office_code",
+            "imported_at",
+            "id",
+            sqlite_where=ON_THE_LIST,
+            postgresql_where=ON_THE_LIST,
+        ),
+        Index(
+            "ix_contacts_listed", "imported_at", "id", sqlite_where=ON_THE_LIST, postgresql_where=ON_THE_LIST
+        ),
+        # Those taken off it, the latest first.
         Index("ix_contacts_office_code_removed_at", "office_code", "removed_at"),
         # A number never given twice, on SQLite too: the audit log names a contact by it after she is gone
         # (registered, or forgotten a while after her import: `office.retention`).
@@ -306,6 +322,12 @@ class Conversation(Base):
     """
 
     __tablename__ = "conversations"
+    __table_args__ = (
+        # The drafts of chats linked to no family, by the keys of the numbers they hold, read from the index
+        # alone (her data deleted or copied); a staff member's chats by her address's key (migration 0041).
+        Index("ix_conversations_drafts", "beneficiary_id", "answers_keys", "channel", "address_key"),
+        Index("ix_conversations_address_key", "address_key"),
+    )
 
     channel: Mapped[str] = mapped_column(String(16), primary_key=True)
     # Her address on the channel (on WhatsApp, her mobile): sealed, and found by its look-up key.
@@ -319,6 +341,10 @@ class Conversation(Base):
     step: Mapped[str | None] = mapped_column(String(32), default=None)
     # What she has typed so far (her ID and mobile among it, while she registers): sealed.
     answers: Mapped[dict[str, Any]] = mapped_column(SealedJSON("conversations.answers"), default=dict)
+    # The look-up keys (`storage.sealing.key_of`) of the numbers her answers hold (an ID, a mobile), each
+    # followed by a space: a draft holding a family's is found without opening any (her data deleted, her
+    # copy). None: saved before they were kept (migration 0041); such a draft is opened to be read.
+    answers_keys: Mapped[str | None] = mapped_column(Text, default=None)
     offered: Mapped[list[Any]] = mapped_column(JSON, default=list)
     version: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -870,6 +896,12 @@ class Thread(Base):
     __tablename__ = "threads"
     __table_args__ = (
         Index("ix_threads_inbox", "office_code", "status", "waiting_since"),
+        # The inbox's closed questions, the latest first (of one office, of every office), its open ones
+        # of every office, and the open ones counted by office (migration 0041).
+        Index("ix_threads_office_closed", "office_code", "status", "closed_at", "id"),
+        Index("ix_threads_by_status", "status", "closed_at", "id"),
+        # The questions opened in the last days, for how long they waited for an answer (the dashboard).
+        Index("ix_threads_opened", "opened_at"),
         Index("ix_threads_hers", "channel", "address_key", "status"),
         # A question's number is never another's: a staff member still on it after she deleted her data
         # must not answer a stranger's question, nor the audit log name it.

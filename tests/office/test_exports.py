@@ -19,7 +19,7 @@ from office.audit import SignIns, record
 from office.rights import OPERATOR, Actor, rights
 from office.sheets import Column, write
 from office.tables import Line, read_lines
-from storage import staff
+from storage import beneficiaries, staff
 from storage.audiences import Audience
 from storage.beneficiaries import Order, every_found
 from storage.db import Database
@@ -291,3 +291,22 @@ def test_the_command_line_writes_a_workbook_for_an_xlsx_name_and_it_imports_back
     assert "national ID" not in checked.stderr and "mobile" not in checked.stderr
     refused = usar("export", "beneficiaries", "--format", "json", "--output", "families.xlsx", cwd=tmp_path)
     assert refused.returncode == 2 and "--format json writes text" in refused.stderr
+
+
+@pytest.mark.parametrize("order", list(Order))
+async def test_a_file_read_in_small_batches_is_the_list_in_its_order(
+    database: Database, clock: Clock, order: Order
+) -> None:
+    """An export reads the families in batches, each after the last one's keys: read two at a time, the file
+    has every family of the list once, in the list's order, ties (one name, one office) included."""
+    names = [("هند سعيد الغامدي", "makkah"), ("أمل علي", "jumum")] * 3 + [("سارة خالد", "makkah")]
+    await register_families(database, clock, names)
+
+    def both(session: Session) -> tuple[list[int], list[int]]:
+        found = registrations.search_for(session, OPERATOR, registrations.Wanted(order=order))
+        page = beneficiaries.search(session, found, 100)
+        assert page.total == len(names)
+        return [f.id for f in page.families], [f.id for f in every_found(session, found, batch=2)]
+
+    listed, exported_ids = await database.run(both)
+    assert exported_ids == listed

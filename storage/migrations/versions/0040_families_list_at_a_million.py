@@ -5,8 +5,8 @@ filters within an office, and a search index for part of a name — SQLite's FTS
 Both index the folded name with its spaces removed (`replace(name_key, ' ', '')`), as the list matches it:
 «عبد الله» is found by «عبدالله» and the other way round.
 
-Revision ID: 0041
-Revises: 0038
+Revision ID: 0040
+Revises: 0039
 Create Date: 2026-12-07
 """
 
@@ -17,8 +17,8 @@ import logging
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0041"
-down_revision = "0038"
+revision = "0040"
+down_revision = "0039"
 branch_labels = None
 depends_on = None
 

@@ -485,6 +485,7 @@ class Found:
     total: int
     earlier: bool  # families before the first of this page
     later: bool  # families after the last of this page
+    restarted: bool = False  # asked to start from a family no longer in the list: its first page instead
 
     @property
     def more_than_counted(self) -> bool:
@@ -521,7 +522,7 @@ def search(
     if backwards:
         rows.reverse()
     earlier, later = (beyond, key is not None) if backwards else (key is not None, beyond)
-    return Found(rows, total, earlier, later)
+    return Found(rows, total, earlier, later, restarted=start is not None and key is None)
 
 
 GATHERED = COUNTED  # a search that finds this many families or fewer reads them all, then sorts them

@@ -88,6 +88,21 @@ async def test_verifying_without_the_forms_token_changes_nothing(
     assert await verification(database, 1) is Verification.WAITING
 
 
+async def test_a_page_link_from_a_family_no_longer_in_the_list_says_so_on_the_first_page(
+    console: Service, database: Database
+) -> None:
+    """A link to the page after a family deleted since (or another office's, whom she may not see) opens the
+    first page, and says why: she is not left thinking she is further down the list."""
+    async with visitor(console) as sara:
+        await sara.signs_in("sara")
+        for place in ("after=999999999", "before=999999999", "after=2"):
+            await sara.get(f"/console/families?{place}")
+            assert sara.status == 200 and "فاطمة أحمد" in sara.text  # the first page
+            assert "تغيّرت القائمة منذ فُتحت تلك الصفحة" in sara.text
+        await sara.get("/console/families")
+        assert "تغيّرت القائمة" not in sara.text  # the first page asked for is just the first page
+
+
 async def test_numbers_in_other_digits_or_too_long_are_ignored_not_a_fault(
     console: Service, database: Database
 ) -> None:

@@ -33,7 +33,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -393,7 +393,13 @@ async def postgres_part(
 
 
 async def main(
-    families: int, dispatch: int, shallow: int, rate_seconds: float, concurrency: int, workers: int
+    families: int,
+    dispatch: int,
+    shallow: int,
+    rate_seconds: float,
+    concurrency: int,
+    workers: int,
+    databases: Sequence[str] = ("sqlite", "postgresql"),
 ) -> None:
     load = ", ".join(f"{figure:.2f}" for figure in os.getloadavg())
     print(
@@ -404,8 +410,10 @@ async def main(
     print(
         f"memory    after the imports          {_status('VmRSS'):6.1f} MB resident, peak {PEAKS[-1]:.1f} MB"
     )
-    await sqlite_part(families, dispatch, shallow, rate_seconds, concurrency)
-    await postgres_part(families, dispatch, shallow, rate_seconds, workers, concurrency)
+    if "sqlite" in databases:
+        await sqlite_part(families, dispatch, shallow, rate_seconds, concurrency)
+    if "postgresql" in databases:
+        await postgres_part(families, dispatch, shallow, rate_seconds, workers, concurrency)
     if all(peak == peak for peak in PEAKS):  # resetting VmHWM resets ru_maxrss too: the highest stage
         print(f"memory    peak of this process (highest of the stages): {max(PEAKS):,.1f} MB")
     else:
@@ -426,6 +434,9 @@ if __name__ == "__main__":
     parser.add_argument("--rate-seconds", type=float, default=60)
     parser.add_argument("--concurrency", type=int, default=DEFAULT_CONCURRENCY)
     parser.add_argument("--workers", type=int, default=3, help="workers sharing the pace on PostgreSQL")
+    parser.add_argument(
+        "--databases", nargs="+", choices=("sqlite", "postgresql"), default=["sqlite", "postgresql"]
+    )
     arguments = parser.parse_args()
     asyncio.run(
         main(
@@ -435,5 +446,6 @@ if __name__ == "__main__":
             arguments.rate_seconds,
             arguments.concurrency,
             arguments.workers,
+            arguments.databases,
         )
     )

@@ -21,7 +21,7 @@ lint: $(STAMP)
 	$(BIN)/mypy
 
 test: lint
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q --durations=15
 
 # Known vulnerabilities in what .venv holds (pip-audit); passes, saying so, when its database is out of reach.
 audit: $(STAMP)

@@ -22,9 +22,8 @@ from sqlalchemy.orm import Session
 
 from core.dates import RIYADH
 from core.domain import DeliveryStatus
-from office import events
 from office.rights import Actor, rights
-from storage import dashboard, offices, threads
+from storage import dashboard, events, offices, threads
 from storage.dashboard import NO_CHANNEL, Pipeline, Waiting
 from storage.models import Event
 
@@ -132,7 +131,11 @@ def week_starts(now: datetime, weeks: int = WEEKS) -> list[datetime]:
 
 def figures(session: Session, actor: Actor, now: datetime) -> Dashboard:
     """Her office's dashboard (admins: every office's, and the offices together)."""
-    scope = rights(session, actor).scope
+    return figures_of(session, rights(session, actor).scope, now)
+
+
+def figures_of(session: Session, scope: str | None, now: datetime) -> Dashboard:
+    """The dashboard of one office (`scope`), or of every office and the offices together (None)."""
     weeks = week_starts(now)
     every = offices.every_office(session)
     registered = dashboard.registrations(
@@ -156,9 +159,7 @@ def figures(session: Session, actor: Actor, now: datetime) -> Dashboard:
         if _shown(office.code, office.active, scope, registered)
     ]
     shown = each if scope is not None else [_together(each), *each]
-    return Dashboard(
-        now, weeks, shown, _trainings(session, actor, scope, now), _by_channel(session, scope, now)
-    )
+    return Dashboard(now, weeks, shown, _trainings(session, scope, now), _by_channel(session, scope, now))
 
 
 def _shown(code: str, active: bool, scope: str | None, registered: dict[str, list[int]]) -> bool:
@@ -187,8 +188,8 @@ def _together(each: list[OfficeFigures]) -> OfficeFigures:
     )
 
 
-def _trainings(session: Session, actor: Actor, scope: str | None, now: datetime) -> list[TrainingFigures]:
-    found = events.upcoming(session, actor, now, ended_within=RECENT)
+def _trainings(session: Session, scope: str | None, now: datetime) -> list[TrainingFigures]:
+    found = events.upcoming(session, scope, now, ended_within=RECENT)
     answers = dashboard.training_answers(session, [event.id for event in found], scope)
     return [
         TrainingFigures(
@@ -227,31 +228,61 @@ class KeptFigures:
     """The dashboard's figures of each scope (one office's, or every office's for admins), kept in the web
     process for KEPT_FOR when the month held at least KEPT_FROM messages: a view meanwhile reads them as
     counted, and the first view after counts them again in the background (one count at a time a scope)
-    while it is shown the kept ones. Smaller offices' figures are counted afresh on every view. Decision
-    0121."""
+    while it is shown the kept ones. Smaller offices' figures are counted afresh on every view. When the web
+    process starts, a big month's figures are counted in the background (`warm`), so that the first view
+    after a restart does not wait for them either; a view that comes while its scope is being counted waits
+    for that count, never starts a second. Decision 0121."""
 
     def __init__(self) -> None:
         self._kept: dict[str | None, Dashboard] = {}
-        self._counting: set[str | None] = set()
-        self._tasks: set[asyncio.Task[Dashboard]] = set()
+        self._counting: dict[str | None, asyncio.Task[Dashboard]] = {}
+        self._tasks: set[asyncio.Task[Any]] = set()
 
     async def figures(self, run: Runner, actor: Actor, now: datetime) -> Dashboard:
         scope: str | None = await run(lambda s: rights(s, actor).scope)
         kept = self._kept.get(scope)
+        counting = self._counting.get(scope)
         if kept is None:
-            return await self._count(run, actor, scope, now)
-        if now - kept.now >= KEPT_FOR and scope not in self._counting:
-            self._counting.add(scope)
-            task = asyncio.create_task(self._count(run, actor, scope, now))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+            return await asyncio.shield(counting or self._behind(run, scope, now))
+        if now - kept.now >= KEPT_FOR and counting is None:
+            self._behind(run, scope, now)
         return kept
 
-    async def _count(self, run: Runner, actor: Actor, scope: str | None, now: datetime) -> Dashboard:
+    def warm(self, run: Runner, now: datetime) -> asyncio.Task[None]:
+        """At the web process's start: where the month's messages are many, every scope's figures counted in
+        the background, every office's first (what admins read), then each active office's."""
+        task = asyncio.create_task(self._warm(run, now))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    async def stop(self) -> None:
+        """Counts still running given up (the web process stops)."""
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    async def _warm(self, run: Runner, now: datetime) -> None:
+        since = now - RECENT
+        if not await run(lambda s: dashboard.at_least_delivered(s, since, KEPT_FROM)):
+            return
+        active = await run(lambda s: [office.code for office in offices.every_office(s) if office.active])
+        for scope in [None, *active]:
+            if scope not in self._kept and scope not in self._counting:
+                await self._behind(run, scope, now)
+
+    def _behind(self, run: Runner, scope: str | None, now: datetime) -> asyncio.Task[Dashboard]:
+        task = asyncio.create_task(self._count(run, scope, now))
+        self._counting[scope] = task
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    async def _count(self, run: Runner, scope: str | None, now: datetime) -> Dashboard:
         try:
-            found: Dashboard = await run(lambda s: figures(s, actor, now))
+            found: Dashboard = await run(lambda s: figures_of(s, scope, now))
         finally:
-            self._counting.discard(scope)
+            self._counting.pop(scope, None)
         if sum(outcome.total for outcome in found.deliveries) >= KEPT_FROM:
             self._kept[scope] = found
         else:

@@ -142,6 +142,13 @@ def canteen_pipeline(session: Session, office_code: str | None, now: datetime) -
     return {code: Pipeline(**counts) for code, counts in found.items()}
 
 
+def at_least_delivered(session: Session, since: datetime, many: int) -> bool:
+    """Whether at least `many` messages to registered families were made since `since`: counted only that far,
+    on the index of when each was made."""
+    made = select(Delivery.id).where(Delivery.created_at >= since, Delivery.beneficiary_id.is_not(None))
+    return int(session.scalar(select(func.count()).select_from(made.limit(many).subquery())) or 0) >= many
+
+
 def deliveries(session: Session, office_code: str | None, since: datetime) -> dict[str, dict[str, int]]:
     """By channel, what became of the messages to registered families (of one office, or of every office)
     made since `since`: a count for each delivery status. Read from the index of when each was made, which

@@ -4,7 +4,7 @@ office's staff read their office's, admins every office's side by side and toget
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -125,6 +125,62 @@ async def test_a_big_offices_figures_are_kept_a_few_minutes_and_counted_again_be
     await asyncio.gather(*kept._tasks)
     fresh = await kept.figures(database.run, sara, clock.now + 2 * dashboard.KEPT_FOR)
     assert fresh.figures.waiting.count == waiting - 2
+
+
+async def test_after_a_restart_a_big_months_figures_are_already_counted_at_the_first_view(
+    database: Database, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When the web process starts (`warm`), a big month's figures are counted behind, every office's and
+    each active office's: the first views after read them, and count nothing themselves. A small month is
+    not counted at the start: its figures are counted when viewed."""
+    await add_staff(database, clock, "sara", office="makkah")
+    await add_staff(database, clock, "noura", role=StaffRole.ADMIN)
+    await database.run(lambda s: a_month_of_work(s, clock.now))
+    sara, noura = await staff_actor(database, "sara"), await staff_actor(database, "noura")
+    counted: list[str | None] = []
+    figures_of = dashboard.figures_of
+
+    def counting(session: Session, scope: str | None, now: datetime) -> dashboard.Dashboard:
+        counted.append(scope)
+        return figures_of(session, scope, now)
+
+    monkeypatch.setattr(dashboard, "figures_of", counting)
+
+    monkeypatch.setattr(dashboard, "KEPT_FROM", 10**9)  # a small month
+    await dashboard.KeptFigures().warm(database.run, clock.now)
+    assert counted == []
+
+    monkeypatch.setattr(dashboard, "KEPT_FROM", 1)  # a big month
+    kept = dashboard.KeptFigures()
+    await kept.warm(database.run, clock.now)
+    assert counted == [None, "makkah", "jumum", "jeddah"]
+    for_sara = await kept.figures(database.run, sara, clock.now + timedelta(minutes=1))
+    for_noura = await kept.figures(database.run, noura, clock.now + timedelta(minutes=1))
+    assert counted == [None, "makkah", "jumum", "jeddah"]  # the views counted nothing more
+    assert [office.code for office in for_sara.offices] == ["makkah"]
+    assert for_noura.offices[0].code is None and len(for_noura.offices) > 2
+
+
+async def test_views_during_the_count_wait_for_it_and_count_nothing_more(
+    database: Database, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two views of one office's dashboard at once: one count, both answered by it."""
+    await add_staff(database, clock, "sara", office="makkah")
+    await database.run(lambda s: a_month_of_work(s, clock.now))
+    sara = await staff_actor(database, "sara")
+    counted: list[str | None] = []
+    figures_of = dashboard.figures_of
+
+    def counting(session: Session, scope: str | None, now: datetime) -> dashboard.Dashboard:
+        counted.append(scope)
+        return figures_of(session, scope, now)
+
+    monkeypatch.setattr(dashboard, "figures_of", counting)
+    kept = dashboard.KeptFigures()
+    first, second = await asyncio.gather(
+        kept.figures(database.run, sara, clock.now), kept.figures(database.run, sara, clock.now)
+    )
+    assert first is second and counted == ["makkah"]
 
 
 async def verify_one(database: Database, clock: Clock) -> None:

@@ -89,9 +89,18 @@ PAGES = [  # (who, what the browser asks for)
 
 
 def seed(session: Session, count: int) -> None:
-    for start in range(1, count + 1, 2_000):
+    seed_families(session, range(1, count + 1))
+    staff.add(session, OPERATOR, None, StaffRole.STAFF, "jeddah", NOW, login="staff")
+    staff.add(session, OPERATOR, None, StaffRole.ADMIN, None, NOW, login="admin")
+    for login in ("staff", "admin"):
+        staff.set_password(session, OPERATOR, login, PASSWORD, NOW)
+
+
+def seed_families(session: Session, numbers_of: range) -> None:
+    """The families numbered `numbers_of` (ids, IDs and mobiles made from each number), 2,000 a statement."""
+    for start in range(numbers_of.start, numbers_of.stop, 2_000):
         rows: list[dict[str, Any]] = []
-        for n in range(start, min(start + 2_000, count + 1)):
+        for n in range(start, min(start + 2_000, numbers_of.stop)):
             name = f"{FIRST[n % 12]} {FATHERS[n // 12 % 10]} {FAMILIES[n // 120 % 9]}"
             national_id = with_check_digit(f"1{n:08d}")
             rows.append(
@@ -120,10 +129,6 @@ def seed(session: Session, count: int) -> None:
                 for row in rows
             ],
         )
-    staff.add(session, OPERATOR, None, StaffRole.STAFF, "jeddah", NOW, login="staff")
-    staff.add(session, OPERATOR, None, StaffRole.ADMIN, None, NOW, login="admin")
-    for login in ("staff", "admin"):
-        staff.set_password(session, OPERATOR, login, PASSWORD, NOW)
 
 
 async def signed_in(base: str, login: str) -> aiohttp.ClientSession:

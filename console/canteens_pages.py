@@ -409,7 +409,8 @@ IMPORTED_ROWS = 5_000  # opportunities in one list, as the command line takes
 
 
 async def check_opportunities(request: web.Request) -> web.StreamResponse:
-    """A list of opportunities, streamed, checked line by line; kept for her to confirm if it is good."""
+    """A list of opportunities, streamed, checked line by line; its lines kept for her to confirm if it is
+    good (read once, as an office's list of families is)."""
     console, who = console_of(request), signed_in_as(request)
     try:
         sent = await file_sent(request, LIST_FORMATS, _("The list must be a CSV or an Excel (.xlsx) file."))
@@ -423,7 +424,7 @@ async def check_opportunities(request: web.Request) -> web.StreamResponse:
     if not found:
         return await canteens_page(request, {"problems": [_("The list has no opportunity in it.")]})
     token = await console.database.run(
-        lambda s: uploads.hold(s, who.actor, sent.name, sent.content, console.clock(), console.uploads_kept)
+        lambda s: uploads.hold_lines(s, who.actor, sent.name, lines, console.clock(), console.uploads_kept)
     )
     return await canteens_page(request, {"name": sent.name, "found": found, "token": token})
 
@@ -431,11 +432,11 @@ async def check_opportunities(request: web.Request) -> web.StreamResponse:
 async def import_opportunities(request: web.Request) -> web.StreamResponse:
     console, who = console_of(request), signed_in_as(request)
     token = str((await request.post()).get("upload", ""))[:64]
-    name, content = await console.database.run(
-        lambda s: uploads.held(s, who.actor, token, console.clock(), console.uploads_kept)
+    name, lines = await console.database.run(
+        lambda s: uploads.held_lines(s, who.actor, token, console.clock(), console.uploads_kept)
     )
     try:
-        lines, now = await _lines(Sent(name, content)), console.clock()
+        now = console.clock()
         made = await console.database.run(lambda s: canteens.publish_file(s, who.actor, lines, now))
     except RejectedFile as rejected:  # changed since she checked it (a day has passed, an office closed)
         return await canteens_page(request, rejected_file(name, rejected))

@@ -9,11 +9,11 @@ from aiohttp import web
 
 from console import views
 from console.context import Notice, console_of, signed_in_as, told
-from console.forms import NotSent, Sent, back_to, file_sent, number, redirect_saying, rejected_file
+from console.forms import NotSent, back_to, file_sent, number, redirect_saying, rejected_file
 from core.i18n import _
 from office import contacts, uploads
 from office.errors import NotFound, Refused, RejectedFile
-from office.tables import read_lines
+from office.tables import Line, read_lines
 from storage.contacts import Saved
 from storage.models import Contact
 
@@ -103,11 +103,10 @@ async def search_lists(request: web.Request) -> web.StreamResponse:
     return await lists_page(request, typed=typed)
 
 
-async def _checked(request: web.Request, sent: Sent, *, save: bool) -> Saved:
-    """The list checked by the office action (and saved, if `save`); RejectedFile with every bad line. It
-    is read as `usar beneficiaries import` reads a file."""
+async def _checked(request: web.Request, lines: list[Line], *, save: bool) -> Saved:
+    """The list's lines checked by the office action (and saved, if `save`); RejectedFile with every bad
+    line."""
     console, who = console_of(request), signed_in_as(request)
-    lines = await sent.read(lambda path: read_lines(path, contacts.COLUMNS))
     now = console.clock()
     return await console.database.run(
         lambda s: contacts.import_list(s, who.actor, lines, now, dry_run=not save)
@@ -115,33 +114,37 @@ async def _checked(request: web.Request, sent: Sent, *, save: bool) -> Saved:
 
 
 async def check_list(request: web.Request) -> web.StreamResponse:
-    """The file, streamed (up to the limit of imported files), checked line by line before anything is
-    saved; kept for her to confirm if it is good. The form's token comes first in the form."""
+    """The file, streamed (up to the limit of imported files), read as `usar beneficiaries import` reads a
+    file and checked line by line before anything is saved; its lines kept for her to confirm if it is good
+    (`uploads.hold_lines`: read once). The form's token comes first in the form."""
     who = signed_in_as(request)
     try:
         sent = await file_sent(request, LIST_FORMATS, _("The list must be a CSV or an Excel (.xlsx) file."))
     except NotSent as problem:
         return await lists_page(request, {"problems": [str(problem)]})
     try:
-        saved = await _checked(request, sent, save=False)
+        lines = await sent.read(lambda path: read_lines(path, contacts.COLUMNS))
+        saved = await _checked(request, lines, save=False)
     except RejectedFile as rejected:
         return await lists_page(request, rejected_file(sent.name, rejected))
     console = console_of(request)
     token = await console.database.run(
-        lambda s: uploads.hold(s, who.actor, sent.name, sent.content, console.clock(), console.uploads_kept)
+        lambda s: uploads.hold_lines(s, who.actor, sent.name, lines, console.clock(), console.uploads_kept)
     )
     return await lists_page(request, {"name": sent.name, "saved": saved, "token": token})
 
 
 async def import_list(request: web.Request) -> web.StreamResponse:
+    """The list she checked, saved once she confirms: its lines as they were read, checked again (another
+    import or a registration may have come meanwhile)."""
     console, who = console_of(request), signed_in_as(request)
     form = await request.post()
     token = str(form.get("upload", ""))[:64]
-    name, content = await console.database.run(
-        lambda s: uploads.held(s, who.actor, token, console.clock(), console.uploads_kept)
+    name, lines = await console.database.run(
+        lambda s: uploads.held_lines(s, who.actor, token, console.clock(), console.uploads_kept)
     )
     try:
-        saved = await _checked(request, Sent(name, content), save=True)
+        saved = await _checked(request, lines, save=True)
     except RejectedFile as rejected:  # changed since she checked it (another import, a registration)
         return await lists_page(request, rejected_file(name, rejected))
     await console.database.run(lambda s: uploads.let_go(s, token))

@@ -127,10 +127,13 @@ async def families_list(
         if listed is not None and listed.contacts and contacts.wanted(searched).name_key:
             imported = listed.contacts[:IMPORTED_SHOWN]
     offices = await console.database.run(lambda s: views.office_choices(s))
+    searched_for = bool(asked.get("q", "").strip()) or typed is not None
+    filtered = [name for name in FAMILY_FILTERS if name != "order" and asked.get(name)]
     waiting = 0
-    if not asked.get("verified"):
+    if not searched_for and filtered in ([], ["office"]):  # the plain list (an admin's, of one office)
         office = asked.get("office") or None
         waiting = await console.database.run(lambda s: registrations.waiting_count(s, who.actor, office))
+    place = _place(found, number(asked.get("from"), digits=9)) if found is not None else None
     return aiohttp_jinja2.render_template(
         "families.html",
         request,
@@ -146,29 +149,58 @@ async def families_list(
             "imported": imported,
             "only_imported": typed is not None and imported is not None,  # a whole ID or mobile found there
             "office_names": dict(offices),
-            "filters_on": sum(1 for name in FAMILY_FILTERS if name != "order" and asked.get(name)),
-            "pages": _page_links(asked, found) if found is not None else {},
+            "filters_on": len(filtered),
+            "searched_for": searched_for,
+            "place": place,
+            "pages": _page_links(asked, found, place) if found is not None else {},
             "listed": {name: value for name, value in asked.items() if name not in PLACE},  # its first page
         },
         status=404 if problem and typed else 400 if problem else 200,
     )
 
 
-PLACE = ("after", "before", "page")  # where in the list a page is: the rest of its address is what was asked
+# Where in the list a page is (`from`: where it starts, a hint): the rest of its address is what was asked.
+PLACE = ("after", "before", "page", "from")
 
 
-def _page_links(asked: MultiMapping[str], found: Found) -> dict[str, str]:
+def _place(found: Found, hint: int | None) -> int | None:
+    """Where the page's first family stands in the list (1 for the first), if it can be told without counting
+    the families before her: on the first page; on the last, when the list is counted exactly; elsewhere,
+    from the hint its link carried (`from`: where the page before or after it stood, give or take what
+    registered since), kept within what the count and the pages around it allow. None otherwise (a page
+    before the last of more than 1,000, reached from the last): the list then says only how many."""
+    shown = len(found.families)
+    if not shown or not found.earlier:
+        return 1
+    exact = not found.more_than_counted
+    if not found.later and exact:
+        return max(found.total - shown + 1, 2)
+    if hint is None:
+        return None
+    if exact:  # families after her page: it ends before the last one
+        hint = min(hint, found.total - shown)
+    return max(hint, 2)  # families before her: not the first
+
+
+def _page_links(asked: MultiMapping[str], found: Found, place: int | None) -> dict[str, str]:
     """The addresses of the pages around this one: the first and previous ones if there are families before
     it, the next and last ones if there are families after it. A page starts after the last family of the
     one before it (or ends before the first of the one after), where she stands in the list's order: pages
-    stay as they were when families register meanwhile, and a deep page is as quick as the first."""
+    stay as they were when families register meanwhile, and a deep page is as quick as the first. "Next" and
+    "Previous" carry where the page they open starts (`from`), if this one's `place` is known."""
     kept = [(name, value) for name, value in asked.items() if name not in PLACE]
     links = {}
     if found.families and found.earlier:
         links["first"] = urlencode(kept)
-        links["previous"] = urlencode([*kept, ("before", str(found.families[0].id))])
+        before = [("before", str(found.families[0].id))]
+        if place is not None:
+            before.append(("from", str(max(place - PAGE_SIZE, 1))))
+        links["previous"] = urlencode([*kept, *before])
     if found.families and found.later:
-        links["next"] = urlencode([*kept, ("after", str(found.families[-1].id))])
+        after = [("after", str(found.families[-1].id))]
+        if place is not None:
+            after.append(("from", str(place + len(found.families))))
+        links["next"] = urlencode([*kept, *after])
         links["last"] = urlencode([*kept, ("page", "last")])
     return links
 

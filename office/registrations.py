@@ -107,14 +107,14 @@ def overview(session: Session, actor: Actor) -> list[OfficeFamilies]:
     return found
 
 
-WAITING_COUNTED = 1000  # past this, "1,000 or more"
+WAITING_COUNTED = 1000  # past this, "more than 1,000" (as the list says of its families)
 
 
 def waiting_count(session: Session, actor: Actor, office_code: str | None = None) -> int:
     """How many registrations wait for her office (admins: any office, or the one they chose) to verify
-    them, up to `WAITING_COUNTED`."""
+    them, up to `WAITING_COUNTED` + 1: more than `WAITING_COUNTED` says "more than 1,000"."""
     scope = rights(session, actor).scope
-    return beneficiaries.waiting_count(session, scope or office_code or None, WAITING_COUNTED)
+    return beneficiaries.waiting_count(session, scope or office_code or None, WAITING_COUNTED + 1)
 
 
 def waiting(session: Session, actor: Actor, limit: int) -> Sequence[Beneficiary]:

@@ -18,7 +18,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 from xml.etree.ElementTree import ParseError
 from xml.parsers import expat
 from zipfile import BadZipFile, ZipFile, ZipInfo
@@ -204,24 +204,51 @@ def _csv_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
 def _xlsx_rows(path: Path, max_rows: int) -> Iterator[tuple[int, list[str]]]:
     """The first sheet's rows, once the workbook's parts are checked; never wider than `MAX_COLUMNS`,
     whatever the sheet says its dimension is."""
-    from openpyxl import load_workbook  # only for spreadsheets
-    from openpyxl.utils.exceptions import InvalidFileException
+    from openpyxl.utils.exceptions import InvalidFileException  # only for spreadsheets
 
     _check_parts(path, max_rows)
     try:
-        book = load_workbook(path, read_only=True, data_only=True)
+        book, sheet = _first_sheet(path)
     except (InvalidFileException, *UNREADABLE) as problem:
         raise _unreadable(problem) from None
     number = 0
     try:
-        sheet = book.worksheets[0]
-        sheet.reset_dimensions()  # what it says it spans: read neither beyond its rows nor short of them
+        if sheet is None:
+            return
         for number, row in enumerate(sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True), start=1):
             yield number, [_cell_text(cell) for cell in row]
     except UNREADABLE as problem:
         raise _unreadable(problem, number + 1) from None
     finally:
         book.close()
+
+
+def _first_sheet(path: Path) -> tuple[Any, Any]:
+    """The workbook (read-only, cached values of formulas) and its first worksheet, or None if it has none.
+    Opened as `openpyxl.load_workbook(read_only=True)` opens it, less its pass over every sheet to size it:
+    a workbook without a `<dimension>` (openpyxl's write-only ones, ours) had each sheet parsed whole for
+    it, and the rows read afterwards whatever it says (`MAX_COLUMNS` wide, as many as there are)."""
+    from openpyxl.reader.excel import ExcelReader
+    from openpyxl.styles.stylesheet import apply_stylesheet
+    from openpyxl.worksheet._read_only import ReadOnlyWorksheet
+
+    class Unsized(ReadOnlyWorksheet):  # type: ignore[misc]
+        def _get_size(self) -> None:
+            """Sized by its rows as they are read, not by a first pass over them."""
+
+    reader = ExcelReader(path, read_only=True, data_only=True)
+    try:
+        reader.read_manifest()
+        reader.read_strings()
+        reader.read_workbook()
+        apply_stylesheet(reader.archive, reader.wb)  # the cells' formats: which numbers are dates
+        for sheet, rel in reader.parser.find_sheets():
+            if rel.target in reader.valid_files and "chartsheet" not in rel.Type:
+                return reader.wb, Unsized(reader.wb, sheet.name, rel.target, reader.shared_strings)
+    except BaseException:
+        reader.archive.close()
+        raise
+    return reader.wb, None
 
 
 def _unreadable(problem: Exception, line: int | None = None) -> RejectedFile:

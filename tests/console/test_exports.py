@@ -272,3 +272,50 @@ async def test_noura_filters_the_audit_log_by_kind_in_arabic_and_english(
         assert "noura asked for a correction: هند سعيد («الاسم ناقص»)" in said and "verified" not in said
         assert await page.locator("select[name=sign_ins]").input_value() == "without"
         await screenshot(page, "audit-en")
+
+
+def workbook(*rows: list[str]) -> bytes:
+    """An office's list as Excel saves it: a header, then one family a row."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    page = book.active
+    assert page is not None
+    for row in [["رقم الهوية", "الاسم", "الجوال", "المكتب"], *rows]:
+        page.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+async def test_a_workbook_is_read_once_and_saved_from_the_lines_she_checked(
+    console: Service, database: Database
+) -> None:
+    """Sara sends her office's list as .xlsx: it is read and checked, and what waits for her confirmation is
+    its lines (each with its line in the sheet), not the workbook, so confirming does not read it again; a
+    broken workbook is said so, and nothing is kept or saved."""
+    from sqlalchemy import select
+
+    from storage import contacts
+    from storage.models import Upload
+
+    first, second = with_check_digit("100000071"), with_check_digit("100000072")
+    sarah = [first, "سارة محمد القحطاني", "0551110071", "makkah"]
+    listed = workbook(sarah, [], [second, "هيا سعد الحربي", "0551110072", "makkah"])
+    async with visitor(console) as sara:
+        await sara.signs_in("sara")
+        await sara.get("/console/lists")
+        await sara.send_file("/console/lists/check", "قائمة مكة.xlsx", b"PK\x03\x04 not a workbook")
+        assert sara.status == 400 and "تعذّرت قراءة المصنّف ‎.xlsx (BadZipFile)" in sara.alert()
+        assert await database.run(lambda s: s.scalars(select(Upload)).all()) == []
+
+        page = await sara.send_file("/console/lists/check", "قائمة مكة.xlsx", listed)
+        assert "أسرتان جديدتان" in page
+        [held] = await database.run(lambda s: s.scalars(select(Upload.content)).all())
+        assert held.startswith(b"usar-lines 1\n") and not held.startswith(b"PK")  # not the workbook
+        assert f'[4,{{"national_id":"{second}"'.encode() in held  # as the sheet numbers it (line 3 empty)
+        [token] = sara.form_values("upload")
+        await sara.post("/console/lists/import", {"csrf": sara.form_token(), "upload": token})
+        assert sara.status == 303
+        assert await database.run(lambda s: contacts.by_mobile(s, "+966551110072")) is not None
+        assert await database.run(lambda s: s.scalars(select(Upload)).all()) == []

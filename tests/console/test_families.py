@@ -15,7 +15,7 @@ from office.rights import OPERATOR
 from storage import audit, beneficiaries, staff
 from storage.db import Database
 from storage.models import StaffMember
-from tests.support.builders import add_staff, register_families
+from tests.support.builders import add_staff, many_families_on_telegram, register_families
 from tests.support.console import console_server, visitor
 from tests.support.people import Clock
 
@@ -211,12 +211,16 @@ async def test_past_the_last_page_the_last_page_is_shown(
     async with console_server(database_url, clock) as service, visitor(service) as sara:
         await sara.signs_in("sara")
         first = await sara.get("/console/families?verified=no")
-        assert "51 أسرة" in first and first.count('name="family"') == 50 and "السابقة" not in first
-        second = _link(first, "التالية")
-        assert second == f"/console/families?verified=no&after={families[1]}"  # after the 50th, newest first
+        assert "من 1 إلى 50 من أصل 51 أسرة" in first and first.count('name="family"') == 50
+        assert "السابقة" not in first
+        second = _link(first, "التالية")  # after the 50th, newest first; the 51st is where it starts
+        assert second == f"/console/families?verified=no&after={families[1]}&from=51"
         page = await sara.get(second)
-        assert page.count('name="family"') == 1 and "التالية" not in page and "51 أسرة" in page
-        assert _link(page, "السابقة") == f"/console/families?verified=no&before={families[0]}"
+        assert (
+            page.count('name="family"') == 1 and "التالية" not in page and "الأسرة 51 من أصل 51 أسرة" in page
+        )
+        assert _link(page, "السابقة") == f"/console/families?verified=no&before={families[0]}&from=1"
+        assert "الأسرة 51 من أصل 51" in await sara.get(second.replace("from=51", "from=900"))  # the last
         await sara.post(
             "/console/families/verify",
             {
@@ -230,6 +234,69 @@ async def test_past_the_last_page_the_last_page_is_shown(
         page = await sara.get(sara.location)
         assert "تم توثيق أسرة واحدة" in page
         assert page.count('name="family"') == 50 and "50 أسرة" in page and "التالية" not in page
+        assert "من 1 إلى" not in page  # one page: how many, no range
+
+
+async def test_past_the_first_page_of_more_than_1000_the_list_says_where_she_is(
+    database: Database, database_url: str, clock: Clock
+) -> None:
+    """1,060 families: counted up to 1,000, so where a page stands is carried by the link that opened it;
+    the last page says it is the last, and a page reached back from it says only how many. "More than
+    1,000" is said one way, of the list and of those waiting, in Arabic and in English."""
+    await add_staff(database, clock, "sara", office="makkah")
+    await many_families_on_telegram(database, clock, 1_060)
+    async with console_server(database_url, clock) as service, visitor(service) as sara:
+        await sara.signs_in("sara")
+        page = await sara.get("/console/families")
+        assert "من 1 إلى 50 من أصل أكثر من ألف أسرة" in page
+        assert "أكثر من ألف أسرة تنتظر التوثيق" in page and "أو أكثر" not in page
+        for shown in ("من 51 إلى 100", "من 101 إلى 150"):
+            page = await sara.get(_link(page, "التالية"))
+            assert f"{shown} من أصل أكثر من ألف أسرة" in page
+        page = await sara.get(_link(page, "السابقة"))
+        assert "من 51 إلى 100 من أصل أكثر من ألف أسرة" in page
+        page = await sara.get(_link(page, "الصفحة الأخيرة"))
+        assert "الصفحة الأخيرة من أكثر من ألف أسرة" in page and page.count('name="family"') == 50
+        page = await sara.get(_link(page, "السابقة"))  # where it stands from the start is not known
+        assert "أكثر من ألف أسرة" in page and "من أصل" not in page and "الصفحة الأخيرة من" not in page
+
+        await sara.post("/console/language", {"csrf": sara.form_token(), "language": "en"})
+        page = await sara.get(_link(await sara.get("/console/families"), "Next"))
+        assert "51–100 of more than 1,000 families" in page
+        assert "More than 1,000 families are waiting for verification" in page and "or more" not in page
+
+
+async def test_the_families_waiting_are_offered_on_the_plain_list_not_on_a_search(console: Service) -> None:
+    """The banner of those waiting for verification is where she opens the list, not over what she searched
+    or filtered for (those are the families she asked for: the banner would push them down)."""
+    async with visitor(console) as sara:
+        await sara.signs_in("sara")
+        assert "waiting-now" in await sara.get("/console/families")
+        assert "waiting-now" in await sara.get("/console/families?order=name")  # sorted: still the list
+        for asked in ("q=فاطمة", "canteen=yes", "verified=yes", "q=فاطمة&reach=reached"):
+            page = await sara.get(f"/console/families?{asked}")
+            assert sara.status == 200 and "waiting-now" not in page, asked
+
+
+async def test_a_list_that_finds_nothing_says_what_found_nothing(
+    console: Service, database: Database, clock: Clock
+) -> None:
+    async with visitor(console) as sara:
+        await sara.signs_in("sara")
+        found = {
+            "q=زينب": "لا توجد أسرة مسجلة تطابق البحث.",
+            "channel=whatsapp": "لا توجد أسرة مسجلة تطابق عوامل التصفية هذه.",
+            "q=زينب&channel=whatsapp": "لا توجد أسرة مسجلة تطابق البحث وعوامل التصفية هذه.",
+        }
+        for asked, said in found.items():
+            assert said in await sara.get(f"/console/families?{asked}"), asked
+        await sara.post("/console/language", {"csrf": sara.form_token(), "language": "en"})
+        page = await sara.get("/console/families?channel=whatsapp")
+        assert "No registered family matches these filters." in page
+    await add_staff(database, clock, "huda", office="jeddah")
+    async with visitor(console) as huda:
+        await huda.signs_in("huda")
+        assert "لم تسجّل أي أسرة بعد." in await huda.get("/console/families")  # nothing searched or filtered
 
 
 def _link(page: str, named: str) -> str:

@@ -8,18 +8,19 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Page, ViewportSize
+from playwright.async_api import Locator, Page, ViewportSize
 
 from bot.service import Service
 from core.domain import StaffRole
 from core.validators import with_check_digit
 from storage import beneficiaries, contacts
 from storage.db import Database
-from tests.support.builders import add_staff, imported, register_families, write
+from tests.support.builders import add_staff, imported, many_families_on_telegram, register_families, write
 from tests.support.console import browser_page, console_server, screenshot, signed_in
 from tests.support.people import Clock
 
 PHONE: ViewportSize = {"width": 390, "height": 844}
+LAPTOP: ViewportSize = {"width": 1280, "height": 800}
 LIST = f"""رقم الهوية,الاسم,الجوال,المكتب
 {with_check_digit("100000091")},عائشة محمد الحربي,0551110001,makkah
 {with_check_digit("100000092")},هيفاء سالم الشهري,0551110002,makkah
@@ -186,3 +187,47 @@ async def follow(page: Page, link: str) -> None:
     """She follows one of the list's page links, and the next page opens."""
     async with page.expect_navigation():
         await page.locator("nav.pages").get_by_role("link", name=link, exact=True).click()
+
+
+@pytest.mark.parametrize("language", ["ar", "en"])
+async def test_sara_reads_where_she_is_in_a_long_list_on_a_laptop_and_a_phone(
+    database: Database, database_url: str, clock: Clock, language: str
+) -> None:
+    """1,060 families waiting: the plain list offers those waiting; the second page says which families
+    of how many it shows; a search that finds nothing says the search found nothing, without the banner; and
+    the search's hint is read whole, on a laptop and on a phone."""
+    await add_staff(database, clock, "sara", office="makkah")
+    await many_families_on_telegram(database, clock, 1_060)
+    words = {
+        "ar": ("التالية", "من 51 إلى 100 من أصل أكثر من ألف أسرة", "لا توجد أسرة مسجلة تطابق البحث."),
+        "en": ("Next", "51–100 of more than 1,000 families", "No registered family matches the search."),
+    }[language]
+    following, place, nothing = words
+    async with console_server(database_url, clock) as console, browser_page(console) as page:
+        await signed_in(page, "sara")
+        if language == "en":
+            await page.click("button[name=language][value=en]")
+        for width, screen in ((1280, LAPTOP), (390, PHONE)):
+            await page.set_viewport_size(screen)
+            await page.goto("/console/families")
+            assert await page.locator(".waiting-now").count() == 1
+            hint = page.locator("form[role=search] .hint")
+            assert await hint.is_visible() and await whole(hint) and await fits(page)
+            await screenshot(page, f"families-first-page-{width}-{language}")
+            await follow(page, following)
+            assert await page.locator("p.pages .place").inner_text() == place
+            assert await fits(page)
+            await screenshot(page, f"families-second-page-{width}-{language}")
+            await page.fill("input[name=q]", "زينب")
+            async with page.expect_navigation():
+                await page.click("form[role=search] button.primary")
+            assert await page.locator("p.empty").inner_text() == nothing
+            assert await page.locator(".waiting-now").count() == 0
+            await screenshot(page, f"families-nothing-found-{width}-{language}")
+
+
+async def whole(element: Locator) -> bool:
+    """Its text is shown whole, within the screen's width (wrapped if need be: not cut, as a placeholder
+    is at the input's edge)."""
+    inside = "e => { const r = e.getBoundingClientRect(); return r.left >= 0 && r.right <= innerWidth; }"
+    return bool(await element.evaluate(inside))

@@ -139,6 +139,22 @@ def test_a_sheet_is_read_as_far_as_its_rows_whatever_it_says_it_spans(
     assert line.number == 2 and line.values == {"national_id": AISHA_ID, "name": "Aisha Ali"}
 
 
+def test_the_first_worksheet_is_read_past_a_chart_sheet_its_dates_as_typed(tmp_path: Path) -> None:
+    """A workbook whose first tab is a chart, then the list, then another sheet: the list is read (the
+    first worksheet), its dates and times as staff typed them, its IDs typed as numbers as digits."""
+    book = Workbook()
+    book.remove(book.active)
+    book.create_chartsheet("chart")
+    listed = book.create_sheet("list")
+    listed.append(["national id", "name", "day"])
+    listed.append([int(AISHA_ID), "Aisha Ali", datetime(2027, 1, 10, 9, 30)])
+    book.create_sheet("notes").append(["not read"])
+    book.save(tmp_path / "families.xlsx")
+    with use_language("en"):
+        [line] = read_lines(tmp_path / "families.xlsx", {"national_id": ["national id"], "day": ["day"]})
+    assert line.number == 2 and line.values == {"national_id": AISHA_ID, "day": "2027-01-10 09:30"}
+
+
 def test_a_stream_of_empty_rows_in_a_sheet_stops_at_the_limit(tmp_path: Path) -> None:
     """A row numbered a million: openpyxl gives every row before it, empty; we stop at 10,000."""
     last = b'<row r="1000000"><c r="A1000000"><v>1</v></c></row>'

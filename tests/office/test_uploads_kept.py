@@ -6,13 +6,16 @@ from __future__ import annotations
 
 from functools import partial
 
+import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.jobs import run_retention
 from office import registrations, uploads
+from office.errors import Refused
 from office.retention import Periods
 from office.rights import Actor
+from office.tables import Line
 from storage import staff
 from storage import uploads as stored
 from storage.db import Database
@@ -67,3 +70,42 @@ async def test_her_deletion_takes_the_waiting_files_that_name_her_and_leaves_the
     await database.run(lambda s: registrations.forget(s, fatima, clock.now))
     tokens = await database.run(lambda s: [token for token, _ in stored.waiting(s)])
     assert tokens == [kept[1]]  # Noura's list waits for its confirmation still
+
+
+async def test_a_list_kept_as_its_lines_is_taken_by_her_deletion_and_read_back_as_checked(
+    database: Database, clock: Clock
+) -> None:
+    """A list checked in the console waits as its lines (read once): the lines read back are those checked,
+    with their line numbers; one that names her goes when she deletes her data, as a CSV would."""
+    [fatima, _] = await register_families(
+        database, clock, [("فاطمة أحمد", "makkah"), ("نورة سعيد", "makkah")]
+    )
+    actor = await sara(database, clock)
+    hers = [Line(2, {"national_id": national_id(1).translate(ARABIC), "name": "فاطمة أحمد"})]
+    another = [
+        Line(2, {"national_id": national_id(2), "name": "نورة سعيد"}),
+        Line(5, {"national_id": "", "name": ""}),
+    ]
+    kept = [
+        await database.run(
+            partial(uploads.hold_lines, actor=actor, name="قائمة.xlsx", lines=lines, now=clock.now)
+        )
+        for lines in (hers, another)
+    ]
+    assert await database.run(lambda s: uploads.held_lines(s, actor, kept[1], clock.now)) == (
+        "قائمة.xlsx",
+        another,
+    )
+    await database.run(lambda s: registrations.forget(s, fatima, clock.now))
+    tokens = await database.run(lambda s: [token for token, _ in stored.waiting(s)])
+    assert tokens == [kept[1]]
+
+
+async def test_a_file_kept_before_lines_were_kept_is_to_be_sent_again(
+    database: Database, clock: Clock
+) -> None:
+    """A file held as sent (before an upgrade, an hour at most) is not read as lines: she sends it again."""
+    actor = await sara(database, clock)
+    token = await database.run(lambda s: uploads.hold(s, actor, "list.csv", b"national id\n", clock.now))
+    with pytest.raises(Refused):
+        await database.run(lambda s: uploads.held_lines(s, actor, token, clock.now))

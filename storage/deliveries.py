@@ -51,7 +51,7 @@ from sqlalchemy.orm import Session
 from core.domain import DeliveryStatus
 from storage import delivery_reports, kinds
 from storage.kinds import Kind, Message
-from storage.models import Delivery, DeliveryReport, UTCDateTime
+from storage.models import FINISHED_NOT_EMPTIED, Delivery, DeliveryReport, UTCDateTime
 
 MAX_ATTEMPTS = 6
 FIRST_BACKOFF = timedelta(seconds=30)
@@ -61,7 +61,6 @@ _table = cast(Table, Delivery.__table__)
 _c = _table.c
 _earlier = _table.alias("earlier").c
 UNFINISHED = (DeliveryStatus.PENDING.value, DeliveryStatus.SENDING.value)
-FINISHED = tuple(status.value for status in DeliveryStatus if status.value not in UNFINISHED)
 # What an emptied delivery says: nothing (no text, no options, no template variables). Every reader of a
 # payload reads it as a message with nothing in it (`Message.from_json`); none is ever claimed, since only
 # finished deliveries are emptied.
@@ -480,7 +479,8 @@ def empty_old(session: Session, finished_before: datetime, now: datetime, limit:
     a retry still has its text."""
     old = (
         select(_c.id)
-        .where(_c.emptied_at.is_(None), _c.updated_at < finished_before, _c.status.in_(FINISHED))
+        # The condition of `ix_deliveries_to_empty`, word for word (decision 0123).
+        .where(FINISHED_NOT_EMPTIED, _c.updated_at < finished_before)
         .order_by(_c.updated_at)
         .limit(limit)
     )

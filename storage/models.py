@@ -28,7 +28,7 @@ from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
 from sqlalchemy.sql.elements import ColumnElement
 
-from core.domain import Product, Verification
+from core.domain import DeliveryStatus, Product, Verification
 from core.text import fold
 from storage.sealing import SealedBytes, SealedJSON, SealedText, key_of
 
@@ -512,7 +512,20 @@ RECIPIENTS = ("beneficiary_id", "contact_id", "thread_id", "staff_id")  # a deli
 ONE_RECIPIENT = (
     " + ".join(f"(CASE WHEN {column} IS NULL THEN 0 ELSE 1 END)" for column in RECIPIENTS) + " = 1"
 )
-EMPTIED_NOT = text("emptied_at IS NULL")
+# A delivery whose outcome is recorded (sent, blocked, needs a template, failed or cancelled): what retention
+# may empty. The statuses written out, in this order, in the index and in the query alike
+# (`storage.deliveries.empty_old`): both databases prove a partial index's condition only from the query's
+# own words.
+FINISHED_STATUSES = (
+    "("
+    + ", ".join(
+        f"'{status.value}'"
+        for status in DeliveryStatus
+        if status not in (DeliveryStatus.PENDING, DeliveryStatus.SENDING)
+    )
+    + ")"
+)
+FINISHED_NOT_EMPTIED = text(f"emptied_at IS NULL AND status IN {FINISHED_STATUSES}")
 PENDING = text("status = 'pending'")
 ONLY_SOME = [
     (column, text(f"{column} IS NOT NULL"))
@@ -564,8 +577,14 @@ class Delivery(Base):
         ),
         # The dashboard's last days: what it counts, read from the index alone.
         Index("ix_deliveries_made", "created_at", "status", "channel", "beneficiary_id"),
-        # What retention still has to empty, oldest outcome first (`office.retention`).
-        Index("ix_deliveries_to_empty", "updated_at", sqlite_where=EMPTIED_NOT, postgresql_where=EMPTIED_NOT),
+        # What retention still has to empty, oldest outcome first (`office.retention`): the finished alone, so
+        # that enqueueing writes nothing into it (decision 0123).
+        Index(
+            "ix_deliveries_to_empty",
+            "updated_at",
+            sqlite_where=FINISHED_NOT_EMPTIED,
+            postgresql_where=FINISHED_NOT_EMPTIED,
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -54,7 +54,9 @@ def seed(session: Session) -> None:
     everyone = select(Beneficiary.id)
     for number in range(1, 5):
         deliveries.enqueue(session, kinds.ANNOUNCEMENT, number, everyone, TEXT, NOW - timedelta(days=9), NOW)
-    session.execute(update(Delivery).values(status=DeliveryStatus.SENT.value))
+    session.execute(
+        update(Delivery).values(status=DeliveryStatus.SENT.value, updated_at=NOW - timedelta(days=9))
+    )
     deliveries.enqueue(session, kinds.ANNOUNCEMENT, 5, everyone, TEXT, NOW - timedelta(minutes=5), NOW)
     deliveries.enqueue(session, kinds.ANNOUNCEMENT, 6, everyone, TEXT, NOW + timedelta(days=1), NOW)
     deliveries.enqueue(session, kinds.TIP, NOW.toordinal(), everyone, TEXT, NOW - timedelta(minutes=1), NOW)
@@ -74,12 +76,15 @@ def seed(session: Session) -> None:
 
 
 @contextmanager
-def claims_seen(session: Session) -> Iterator[list[tuple[str, Any]]]:
-    """The claim statements this session runs, as the driver got them (its SQL and its parameters)."""
+def claims_seen(
+    session: Session, start: str = "UPDATE deliveries SET status"
+) -> Iterator[list[tuple[str, Any]]]:
+    """The claim statements (or those that begin with `start`) this session runs, as the driver got them
+    (its SQL and its parameters)."""
     seen: list[tuple[str, Any]] = []
 
     def before(conn: Connection, cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
-        if statement.lstrip().startswith("UPDATE deliveries SET status"):
+        if statement.lstrip().startswith(start):
             seen.append((statement, parameters))
 
     engine = session.get_bind()
@@ -95,12 +100,16 @@ def explained(session: Session, not_kinds: tuple[str, ...] = ()) -> tuple[list[d
     with claims_seen(session) as seen:
         claimed = deliveries.claim(session, NOW, BATCH, LEASE, not_kinds)
     [(statement, parameters)] = seen
+    return claimed, plan_of(session, statement, parameters)
+
+
+def plan_of(session: Session, statement: str, parameters: Any) -> str:
     connection = session.connection()
     if connection.dialect.name == "postgresql":
         rows = connection.exec_driver_sql(f"EXPLAIN {statement}", parameters).all()
-        return claimed, "\n".join(row[0] for row in rows)
+        return "\n".join(row[0] for row in rows)
     rows = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters).all()
-    return claimed, "\n".join(f"{row[0]} {row[1]} {row[3]}" for row in rows)
+    return "\n".join(f"{row[0]} {row[1]} {row[3]}" for row in rows)
 
 
 async def seeded(database: Database) -> None:
@@ -160,3 +169,22 @@ async def test_in_quiet_hours_a_claim_does_not_read_what_waits_for_the_morning(d
     assert_indexed(plan, database.is_sqlite)
     # Announcements and tips wait for the morning (those whose lease ran out too): the invitations go.
     assert [one.kind for one in claimed] == [kinds.INVITATION.name] * BATCH
+
+
+async def test_retention_reads_what_it_may_empty_through_its_index(database: Database) -> None:
+    """`ix_deliveries_to_empty` holds the finished deliveries alone (decision 0123: an announcement's pending
+    million are not written into it); retention's statement names its condition, so both databases use it."""
+    await seeded(database)
+
+    def emptied(session: Session) -> tuple[int, str]:
+        with claims_seen(session, "UPDATE deliveries SET payload") as seen:
+            count = deliveries.empty_old(session, NOW - timedelta(days=1), NOW, BATCH)
+        [(statement, parameters)] = seen
+        return count, plan_of(session, statement, parameters)
+
+    count, plan = await database.run(emptied)
+
+    assert count == BATCH  # of the 8,000 sent long ago; none of those pending or being sent
+    assert "ix_deliveries_to_empty" in plan, plan
+    if not database.is_sqlite:
+        assert "Seq Scan on deliveries" not in plan, plan

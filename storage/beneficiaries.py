@@ -34,7 +34,7 @@ from core.domain import Product
 from core.text import fold
 from storage import audiences, locks
 from storage.audiences import Audience
-from storage.models import Beneficiary, BeneficiaryProduct, numbers
+from storage.models import Beneficiary, BeneficiaryProduct, EventGuest, numbers
 from storage.prepared import Prepared
 from storage.sealing import key_of
 
@@ -263,6 +263,12 @@ def change(session: Session, family: Beneficiary, changes: OwnChanges, now: date
         changes.office_code,
     )
     family.health_certificate, family.canteen_interest = changes.health_certificate, changes.canteen_interest
+    if "office_code" in changed:  # her invitations are counted for her new office
+        session.execute(
+            update(EventGuest)
+            .where(EventGuest.beneficiary_id == family.id)
+            .values(office_code=changes.office_code)
+        )
     if "products" in changed:  # rows kept where the product stays (one row per family and product)
         wanted = {product.value for product in changes.products}
         family.product_rows = [row for row in family.product_rows if row.product in wanted] + [

@@ -688,6 +688,9 @@ class EventGuest(Base):
         ForeignKey("beneficiaries.id", ondelete="CASCADE"), primary_key=True, index=True
     )
     status: Mapped[str] = mapped_column(String(16))
+    # Her family's office, kept in step with it (`storage.beneficiaries.change`): an office's part of the
+    # guests is counted and listed from these rows alone, on the key (event, family), joining no family.
+    office_code: Mapped[str] = mapped_column(String(32))
     invited_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     waitlisted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)

@@ -115,7 +115,12 @@ def addressed(address: str) -> dict[str, str]:
 
 # Kept by the migrations alone, outside the models (decision 0120): the search index for part of a name, an
 # FTS5 table and its shadow tables on SQLite, a pg_trgm index on PostgreSQL where the extension can be had.
-OUTSIDE_THE_MODELS = ("beneficiary_names", "ix_beneficiaries_name_trigrams")
+OUTSIDE_THE_MODELS = (
+    "beneficiary_names",
+    "ix_beneficiaries_name_trigrams",
+    "contact_names",
+    "ix_contacts_name_trigrams",
+)
 
 
 def in_the_models(_item: object, name: str | None, _kind: str, _reflected: bool, _compared: object) -> bool:

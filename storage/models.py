@@ -910,6 +910,9 @@ class Thread(Base):
         Index("ix_threads_by_status", "status", "closed_at", "id"),
         # The questions opened in the last days, for how long they waited for an answer (the dashboard).
         Index("ix_threads_opened", "opened_at"),
+        # An office's questions searched by words, the newest first: walked in that order, a common word's
+        # first 50 are found without reading the office's every question (migration 0043).
+        Index("ix_threads_office_opened", "office_code", "opened_at", "id"),
         Index("ix_threads_hers", "channel", "address_key", "status"),
         # A question's number is never another's: a staff member still on it after she deleted her data
         # must not answer a stranger's question, nor the audit log name it.

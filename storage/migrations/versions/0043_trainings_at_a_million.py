@@ -5,7 +5,8 @@
   to their families for the office: 942 ms for the trainings' page on PostgreSQL);
 - a search index for part of a name on the offices' lists (`contacts`), as the families' (decision 0120,
   migration 0040): SQLite's FTS5 of trigrams in a table of its own kept in step by triggers, PostgreSQL's
-  pg_trgm where the extension is (0040 created it if it could), on the folded name with its spaces removed.
+  pg_trgm where the extension is (0040 created it if it could), on the folded name with its spaces removed;
+- an index of an office's questions, the newest first, which the inbox searched by words walks.
 
 Revision ID: 0043
 Revises: 0041
@@ -67,9 +68,11 @@ def upgrade() -> None:
     with op.batch_alter_table("event_guests") as table:  # not beneficiaries: no trigger of theirs is dropped
         table.alter_column("office_code", existing_type=sa.String(32), nullable=False)
     _search_index()
+    op.create_index("ix_threads_office_opened", "threads", ["office_code", "opened_at", "id"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_threads_office_opened", table_name="threads")
     if op.get_bind().dialect.name == "sqlite":
         for trigger in ("added", "changed", "deleted"):
             op.execute(f"DROP TRIGGER IF EXISTS contact_names_{trigger}")

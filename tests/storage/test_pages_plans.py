@@ -6,9 +6,9 @@ plans for each is read with EXPLAIN. A lost index fails here, without a timed te
 The tables hold tens of thousands of rows of four offices, enough that PostgreSQL prefers an index where one
 serves (with a handful of rows it rightly reads them all), in an office's proportions after a year: one family
 in 20 waiting for verification, two messages a family over the year (the dashboard counts the last 30 days),
-a question for one family in 20, a tenth of them open, 20 trainings with 2,000 guests each (every family
-invited once), a list of one contact for five families, and a chat for every family with one more, linked to
-none, for 20 (a registration begun and left)."""
+a question for one family in 20, a tenth of them open, 20 trainings of the last 20 months with 2,000 guests
+each (every family invited once), a list of one contact for five families, and a chat for every family with
+one more, linked to none, for 20 (a registration begun and left)."""
 
 from __future__ import annotations
 
@@ -67,8 +67,9 @@ SEED = [
     FROM generate_series(1, {FAMILIES}) AS n""",
     f"""INSERT INTO events (id, title_ar, description_ar, starts_at, ends_at, venue_ar, audience, invite_at,
         invited_at, schedule, created_by, created_at, updated_at, calendar_key, calendar_by_number)
-    SELECT n, 'فعالية ' || n, '', {AT}, {AT} + interval '3 hours', 'المركز', '{{}}', {AT}, {AT}, 1, 'test',
-        {AT}, {AT}, md5('e' || n), false
+    SELECT n, 'فعالية ' || n, '', {AT} - n * interval '30 days',
+        {AT} - n * interval '30 days' + interval '3 hours', 'المركز', '{{}}', {AT}, {AT}, 1, 'test', {AT},
+        {AT}, md5('e' || n), false
     FROM generate_series(1, 20) AS n""",
     f"""INSERT INTO event_guests (event_id, beneficiary_id, office_code, status, invited_at, answered_at,
         attended_at)

@@ -96,7 +96,8 @@ async def trainings_page(request: web.Request) -> web.StreamResponse:
 
     def listed(session: Session) -> list[tuple[Event, dict[str, int]]]:
         found = events.upcoming(session, who.actor, now, ended_within=RECENT, cancelled=True)
-        return [(event, events.tally(session, who.actor, event.id)) for event in found]
+        counted = events.tallies(session, who.actor, found)
+        return [(event, counted[event.id]) for event in found]
 
     found = await console.database.run(listed)
     names = dict(await console.database.run(views.office_choices))

@@ -272,6 +272,13 @@ def tally(session: Session, actor: Actor, number: int) -> dict[str, int]:
     return asdict(dashboard.training_answers(session, [found.id], by.scope)[found.id])
 
 
+def tallies(session: Session, actor: Actor, found: Sequence[Event]) -> dict[int, dict[str, int]]:
+    """`tally` of each of these events (read by `upcoming`, hers to see), counted in one query."""
+    scope = rights(session, actor).scope
+    counted = dashboard.training_answers(session, [event.id for event in found], scope)
+    return {number: asdict(answers) for number, answers in counted.items()}
+
+
 def _marking(session: Session, actor: Actor, number: int, now: datetime) -> tuple[Rights, Event, set[int]]:
     """Who marks attendance, the event (locked; refused before it starts and once cancelled), and the families
     among its guests that she manages."""

@@ -6,9 +6,9 @@ plans for each is read with EXPLAIN. A lost index fails here, without a timed te
 The tables hold tens of thousands of rows of four offices, enough that PostgreSQL prefers an index where one
 serves (with a handful of rows it rightly reads them all), in an office's proportions after a year: one family
 in 20 waiting for verification, two messages a family over the year (the dashboard counts the last 30 days),
-a question for one family in 20, a tenth of them open, 20 trainings of the last 20 months with 2,000 guests
-each (every family invited once), a list of one contact for five families, and a chat for every family with
-one more, linked to none, for 20 (a registration begun and left)."""
+a question for one family in 20, a tenth of them open, two messages each, 20 trainings of the last 20 months
+with 2,000 guests each (every family invited once), a list of one contact for five families, and a chat for
+every family with one more, linked to none, for 20 (a registration begun and left)."""
 
 from __future__ import annotations
 
@@ -60,6 +60,11 @@ SEED = [
         CASE WHEN n % 20 = 0 THEN {AT} - n * interval '1 hour' END,
         CASE WHEN n % 10 <> 0 THEN {AT} - n * interval '1 hour' END
     FROM generate_series(1, {FAMILIES // 20}) AS n""",
+    f"""INSERT INTO thread_messages (thread_id, author, text, media_type, media_name, too_large, unread, at)
+    SELECT n / 2 + 1, CASE WHEN n % 2 = 0 THEN 'family' ELSE 'staff' END,
+        CASE WHEN n % 2 = 0 THEN 'السلام عليكم، متى الدورة القادمة؟' ELSE 'الأسبوع القادم' END, '', '', false,
+        false, {AT} - n * interval '1 hour'
+    FROM generate_series(0, {FAMILIES // 10 - 1}) AS n""",
     f"""INSERT INTO conversations (channel, address_key, address_sealed, beneficiary_id, language, answers,
         answers_keys, offered, version, created_at, updated_at)
     SELECT 'telegram', md5('c' || n), :chat_address, CASE WHEN n % 20 <> 0 THEN n END, 'ar', :draft,
@@ -226,3 +231,19 @@ async def test_an_offices_list_searched_by_part_of_a_name_reads_the_trigrams(ana
     explained = await analysed.run(plans(lambda s: contacts.found(s, "jeddah", 0, 50, name_key="نوره 12")))
     assert explained and not scans_of_big_tables(explained), scans_of_big_tables(explained)
     assert any("ix_contacts_name_trigrams" in plan for _, plan in explained), explained
+
+
+async def test_an_offices_questions_searched_by_a_common_word_are_walked_newest_first(
+    analysed: Database,
+) -> None:
+    """A word in every question is found in the newest first: the office's questions read in that order from
+    their index, the walk stopping at the page; not every message searched, then sorted (the statistics of
+    the messages' words tell the planner how many hold it)."""
+    from storage import threads
+
+    asked = plans(lambda s: threads.inbox(s, "jeddah", None, None, 50, words="الدورة"))
+    explained = await analysed.run(asked)
+    assert explained and not scans_of_big_tables(explained), scans_of_big_tables(explained)
+    walked = explained[0][1]
+    assert "Index Scan Backward using ix_threads_" in walked, walked  # the office's, or every office's
+    assert "Seq Scan on thread_messages" not in walked, walked

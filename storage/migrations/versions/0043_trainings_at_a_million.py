@@ -6,7 +6,10 @@
 - a search index for part of a name on the offices' lists (`contacts`), as the families' (decision 0120,
   migration 0040): SQLite's FTS5 of trigrams in a table of its own kept in step by triggers, PostgreSQL's
   pg_trgm where the extension is (0040 created it if it could), on the folded name with its spaces removed;
-- an index of an office's questions, the newest first, which the inbox searched by words walks.
+- an index of an office's questions, the newest first, which the inbox searched by words walks; on PostgreSQL
+  (14 and later) statistics of the messages' words in lower case, without which the planner guesses that
+  hardly any message holds the word searched for, and reads every message for it instead of walking the
+  office's newest questions (429 ms against 0.14 ms at a million for a word in every question).
 
 Revision ID: 0043
 Revises: 0041
@@ -41,6 +44,10 @@ SQLITE_SEARCH = (
 POSTGRESQL_SEARCH = (
     f"CREATE INDEX ix_contacts_name_trigrams ON contacts USING gin (({COMPACT.format('')}) gin_trgm_ops)"
 )
+# What ANALYZE learns of `lower(text)`, which the inbox's search by words filters the messages by.
+WORDS_STATISTICS = (
+    "CREATE STATISTICS IF NOT EXISTS st_thread_messages_words ON (lower(text)) FROM thread_messages"
+)
 FILL = (
     "UPDATE event_guests SET office_code ="
     " (SELECT office_code FROM beneficiaries WHERE beneficiaries.id = event_guests.beneficiary_id)"
@@ -69,9 +76,14 @@ def upgrade() -> None:
         table.alter_column("office_code", existing_type=sa.String(32), nullable=False)
     _search_index()
     op.create_index("ix_threads_office_opened", "threads", ["office_code", "opened_at", "id"])
+    bind = op.get_bind()
+    if bind.dialect.name == "postgresql" and int(bind.scalar(sa.text("SHOW server_version_num"))) >= 140000:
+        op.execute(WORDS_STATISTICS)
 
 
 def downgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP STATISTICS IF EXISTS st_thread_messages_words")
     op.drop_index("ix_threads_office_opened", table_name="threads")
     if op.get_bind().dialect.name == "sqlite":
         for trigger in ("added", "changed", "deleted"):

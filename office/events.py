@@ -360,6 +360,7 @@ class WalkIns:
 
     found: list[Beneficiary]
     guests: list[Beneficiary]
+    came: frozenset[int] = frozenset()  # of those, the families marked as having come already
 
 
 def walk_ins(session: Session, actor: Actor, number: int, typed: str) -> WalkIns:
@@ -368,10 +369,12 @@ def walk_ins(session: Session, actor: Actor, number: int, typed: str) -> WalkIns
     found = event(session, actor, number)
     page = registrations.listing(session, actor, typed)
     hers = [family for family in page.families if _is_for(found, family.office_code)]
-    invited = events.guests_among(session, found.id, [family.id for family in hers], None)
+    numbers = [family.id for family in hers]
+    invited = events.guests_among(session, found.id, numbers, None)
     return WalkIns(
         [family for family in hers if family.id not in invited][:WALK_INS],
         [family for family in hers if family.id in invited][:WALK_INS],
+        frozenset(events.attended_among(session, found.id, numbers)),
     )
 
 

@@ -315,6 +315,19 @@ def guests_among(
     return set(session.scalars(query).all())
 
 
+def attended_among(session: Session, event_id: int, family_ids: Sequence[int]) -> set[int]:
+    """Which of these families are marked as having come to the event."""
+    return set(
+        session.scalars(
+            select(EventGuest.beneficiary_id).where(
+                EventGuest.event_id == event_id,
+                EventGuest.beneficiary_id.in_(list(family_ids)),
+                EventGuest.attended_at.is_not(None),
+            )
+        ).all()
+    )
+
+
 def places_taken(session: Session, event_id: int) -> int:
     """Those going who answered (not those who came uninvited, who never did)."""
     return int(

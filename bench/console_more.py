@@ -173,6 +173,7 @@ def a_year(session: Session, families: int) -> None:
                     {
                         "event_id": event,
                         "beneficiary_id": family,
+                        "office_code": OFFICES[family % 4],  # as `seed` gives her
                         "status": ANSWERS[family % 4],
                         "answered_at": NOW if family % 4 != 2 else None,
                         "invited_at": NOW,
@@ -364,8 +365,16 @@ async def _signed_in(base: str, login: str) -> tuple[aiohttp.ClientSession, str]
 
 
 async def pages_and_exports(
-    url: str, label: str, families: int, repeat: int, *, big_export: bool = False
+    url: str,
+    label: str,
+    families: int,
+    repeat: int,
+    *,
+    big_export: bool = False,
+    only: list[str] | None = None,
 ) -> None:
+    """Each page of MORE_PAGES, then the exports; with `only`, the pages whose address holds one of those
+    strings, and no export."""
     places = _places(families)
     settings = Settings(_env_file=None, database_url=url, http_port=0)
     service = Service(settings, role=Role.WEB, run_jobs=False, clock=lambda: NOW)
@@ -374,6 +383,8 @@ async def pages_and_exports(
     browsers = {who: await _signed_in(base, who) for who in ("staff", "admin")}
     try:
         for who, path in MORE_PAGES:
+            if only and not any(part in path for part in only):
+                continue
             http = browsers[who][0]
             address = path.format(**places)
             timings = []
@@ -385,7 +396,7 @@ async def pages_and_exports(
                 if attempt:  # the first warms the caches
                     timings.append((time.perf_counter() - started) * 1000)
             said(label, who, address, f"{len(body) // 1024} KB", timings)
-        exports = [*EXPORTS, BIG_EXPORT] if big_export else EXPORTS
+        exports = [] if only else [*EXPORTS, BIG_EXPORT] if big_export else EXPORTS
         for who, path, form in exports:
             http, token = browsers[who]
             address = path.format(**places)
@@ -481,9 +492,9 @@ async def office_actions(url: str, label: str, families: int, repeat: int) -> No
         await database.dispose()
 
 
-async def measure_more(url: str, label: str, families: int, repeat: int, *, big_export: bool = False) -> None:
-    """The pages, the exports and the office actions on a database already holding the families (seeded
-    by `bench.console_pages.seed`): what else a year holds is added first (timed apart)."""
+async def the_rest_seeded(url: str, label: str, families: int) -> None:
+    """What else a year holds added to a database already holding the families (seeded by
+    `bench.console_pages.seed`), timed apart."""
     database = Database(url)
     try:
         started = time.perf_counter()
@@ -494,8 +505,24 @@ async def measure_more(url: str, label: str, families: int, repeat: int, *, big_
             await database.run(lambda s: s.execute(text("ANALYZE")))
     finally:
         await database.dispose()
-    await pages_and_exports(url, label, families, repeat, big_export=big_export)
-    await office_actions(url, label, families, repeat)
+
+
+async def measure_more(
+    url: str,
+    label: str,
+    families: int,
+    repeat: int,
+    *,
+    big_export: bool = False,
+    only: list[str] | None = None,
+) -> None:
+    """The pages, the exports and the office actions on a database already holding the families (seeded
+    by `bench.console_pages.seed`): what else a year holds is added first (timed apart). With `only`, the
+    pages whose address holds one of those strings alone (no export, no office action)."""
+    await the_rest_seeded(url, label, families)
+    await pages_and_exports(url, label, families, repeat, big_export=big_export and not only, only=only)
+    if not only:
+        await office_actions(url, label, families, repeat)
 
 
 async def measure(url: str, label: str, families: int, repeat: int) -> None:
@@ -503,8 +530,9 @@ async def measure(url: str, label: str, families: int, repeat: int) -> None:
     await measure_more(url, label, families, repeat, big_export=True)
 
 
-async def measure_kept(url: str, label: str, families: int, repeat: int) -> None:
-    """As `measure`, on a database kept from an earlier run when it has the families (migrated first)."""
+async def measure_kept(url: str, label: str, families: int, repeat: int, only: list[str]) -> None:
+    """As `measure`, on a database kept from an earlier run when it has the families (migrated first); with
+    `only`, the pages whose address holds one of those strings alone (no export, no office action)."""
     database = Database(url)
     try:
         await database.migrate()
@@ -513,10 +541,12 @@ async def measure_kept(url: str, label: str, families: int, repeat: int) -> None
         await database.dispose()
     if seeded_before:
         print(f"{label:<10}  kept from an earlier run: {seeded_before:,} families")
-        await pages_and_exports(url, label, families, repeat, big_export=True)
-        await office_actions(url, label, families, repeat)
+        await pages_and_exports(url, label, families, repeat, big_export=not only, only=only)
+        if not only:
+            await office_actions(url, label, families, repeat)
     else:
-        await measure(url, label, families, repeat)
+        await seeded(url, label, families, lambda session: seed(session, families))
+        await measure_more(url, label, families, repeat, big_export=True, only=only)
 
 
 def _kept_key(directory: Path) -> None:
@@ -530,15 +560,27 @@ def _kept_key(directory: Path) -> None:
     sealing.use(sealing.Keyring(sealing.parse_keys(keys)))
 
 
-async def kept(families: int, repeat: int, directory: Path) -> None:
-    """The databases kept in `directory` (SQLite's file, and a PostgreSQL database named by the count) with
-    the data key they are sealed with, so that a second run measures without seeding again."""
+async def kept(
+    families: int,
+    repeat: int,
+    directory: Path,
+    *,
+    databases: list[str],
+    only: list[str],
+    name: str | None = None,
+) -> None:
+    """The databases kept in `directory` (SQLite's file, and a PostgreSQL database named by the count, or
+    `name`) with the data key they are sealed with, so that a second run measures without seeding again."""
     load = ", ".join(f"{figure:.2f}" for figure in os.getloadavg())
     print(f"{families:,} families, {os.cpu_count()} CPUs, load average {load}")
     passwords.use(PasswordHasher.from_parameters(profiles.CHEAPEST))
-    await measure_kept(f"sqlite:///{directory / f'usar-{families}.db'}", "SQLite", families, repeat)
+    if "sqlite" in databases:
+        sqlite = f"sqlite:///{directory / f'usar-{families}.db'}"
+        await measure_kept(sqlite, "SQLite", families, repeat, only)
+    if "postgresql" not in databases:
+        return
     server = os.environ.get(SERVER_VARIABLE, DEFAULT_SERVER)
-    name = f"usar_bench_kept_{families}"
+    name = name or f"usar_bench_kept_{families}"
     admin = await asyncpg.connect(make_url(server).set(drivername="postgresql").render_as_string(False))
     try:
         if not await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name):
@@ -546,7 +588,7 @@ async def kept(families: int, repeat: int, directory: Path) -> None:
     finally:
         await admin.close()
     url = make_url(server).set(database=name).render_as_string(hide_password=False)
-    await measure_kept(url, "PostgreSQL", families, repeat)
+    await measure_kept(url, "PostgreSQL", families, repeat, only)
 
 
 if __name__ == "__main__":
@@ -555,9 +597,25 @@ if __name__ == "__main__":
         parser.add_argument("--families", type=int, default=100_000)
         parser.add_argument("--repeat", type=int, default=15)
         parser.add_argument("--keep", type=Path, required=True)
+        parser.add_argument(
+            "--databases", nargs="+", choices=("sqlite", "postgresql"), default=["sqlite", "postgresql"]
+        )
+        parser.add_argument(
+            "--only", action="append", default=[], help="only the pages whose address holds this (repeatable)"
+        )
+        parser.add_argument("--name", help="the kept PostgreSQL database (usar_bench_kept_FAMILIES)")
         arguments = parser.parse_args()
         _kept_key(arguments.keep)
-        asyncio.run(kept(arguments.families, arguments.repeat, arguments.keep))
+        asyncio.run(
+            kept(
+                arguments.families,
+                arguments.repeat,
+                arguments.keep,
+                databases=arguments.databases,
+                only=arguments.only,
+                name=arguments.name,
+            )
+        )
     else:
         passing_key()  # its throwaway databases, sealed as real ones
         run(measure, __doc__)

@@ -55,6 +55,7 @@ def a_month(session: Session, families: int) -> None:
         {
             "event_id": event,
             "beneficiary_id": family,
+            "office_code": OFFICES[family % 4],  # as `seed` gives her
             "status": ANSWERS[family % 4],
             "answered_at": NOW if family % 4 != 2 else None,
             "invited_at": NOW,

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from urllib.parse import urlencode
 
 import aiohttp_jinja2
 from aiohttp import web
@@ -43,7 +44,7 @@ from office.errors import OfficeError, Problem, Refused, RejectedFile
 from office.events import FileLine
 from office.tables import first_column
 from storage.audiences import Audience
-from storage.events import Edited, EventDetails, GuestLine
+from storage.events import Edited, EventDetails, GuestLine, GuestPage
 from storage.models import Event
 
 RECENT = timedelta(days=90)  # trainings over for less than this are still listed (attendance, downloads)
@@ -95,7 +96,8 @@ async def trainings_page(request: web.Request) -> web.StreamResponse:
 
     def listed(session: Session) -> list[tuple[Event, dict[str, int]]]:
         found = events.upcoming(session, who.actor, now, ended_within=RECENT, cancelled=True)
-        return [(event, events.tally(session, who.actor, event.id)) for event in found]
+        counted = events.tallies(session, who.actor, found)
+        return [(event, counted[event.id]) for event in found]
 
     found = await console.database.run(listed)
     names = dict(await console.database.run(views.office_choices))
@@ -297,35 +299,34 @@ async def cancel(request: web.Request) -> web.StreamResponse:
 
 @dataclass(frozen=True)
 class Guests:
-    """Her office's part of a training's guests (admins: all), as its page lists them."""
+    """Her office's part of a training's guests (admins: all), as its page shows them: counted by answer,
+    the first of the waiting list, and one page of the guests (those coming first, by name)."""
 
-    lines: list[GuestLine]
-
-    def answered(self, status: GuestStatus) -> list[GuestLine]:
-        return [line for line in self.lines if line.status == status.value]
-
-    @property
-    def going(self) -> list[GuestLine]:
-        """Who said they would come (a place of the training each; not those who came uninvited)."""
-        return [line for line in self.answered(GuestStatus.GOING) if not line.walked_in]
+    tally: Mapping[str, int]  # invited (no answer), going, not_going, waitlisted, attended
+    waiting: list[GuestLine]  # the first of the waiting list, in order
+    page: GuestPage
 
     @property
-    def waiting(self) -> list[GuestLine]:
-        """The waiting list, first in first."""
-        return sorted(
-            self.answered(GuestStatus.WAITLISTED),
-            key=lambda line: (line.answered_at is None, line.answered_at),
-        )
+    def lines(self) -> list[GuestLine]:
+        return self.page.lines
 
     @property
-    def came(self) -> list[GuestLine]:
-        return [line for line in self.lines if line.attended_at is not None]
+    def none(self) -> bool:
+        """No family of hers among its guests (none answered, none came either)."""
+        return not self.page.lines and not self.page.earlier and not any(self.tally.values())
 
-    @property
-    def expected(self) -> list[GuestLine]:
-        """Those ticked by name: who said they would come, or waited for a place, first; then the others."""
-        order = {"going": 0, "waitlisted": 1, "invited": 2, "not_going": 3}
-        return sorted(self.lines, key=lambda line: (order.get(line.status, 4), line.full_name))
+
+def _guest_links(path: str, page: GuestPage) -> dict[str, str]:
+    """The addresses of the guest pages around this one (as the families list's: after the last guest of
+    the page before, before the first of the page after), each opened at the list."""
+    links = {}
+    if page.lines and page.earlier:
+        links["first"] = f"{path}#attendance"
+        links["previous"] = f"{path}?{urlencode({'before': page.lines[0].beneficiary_id})}#attendance"
+    if page.lines and page.later:
+        links["next"] = f"{path}?{urlencode({'after': page.lines[-1].beneficiary_id})}#attendance"
+        links["last"] = f"{path}?page=last#attendance"
+    return links
 
 
 async def training_page(
@@ -344,9 +345,22 @@ async def training_page(
     console, who = console_of(request), signed_in_as(request)
     asked, now = int(request.match_info["event"]), console.clock()
 
+    place = request.query
+    after, before = number(place.get("after"), 9), number(place.get("before"), 9)
+
     def read(session: Session) -> tuple[Event, Guests, str | None, int]:
         found = events.event(session, who.actor, asked)
-        guests = Guests(events.guests(session, who.actor, asked))
+        page = events.guest_page(
+            session,
+            who.actor,
+            asked,
+            after=after,
+            before=None if after is not None else before,
+            last=place.get("page") == "last",
+        )
+        guests = Guests(
+            events.tally(session, who.actor, asked), events.waiting_list(session, who.actor, asked), page
+        )
         try:
             events.to_change(session, who.actor, asked, now)
             unchangeable = None
@@ -362,6 +376,7 @@ async def training_page(
     context = {
         "event": found,
         "guests": guests,
+        "pages": _guest_links(_training_url(request, asked), guests.page),
         "statuses": GuestStatus,
         "offices": [names.get(code, code) for code in audience.offices],
         "office_names": names,

@@ -227,6 +227,35 @@ def guests(session: Session, actor: Actor, number: int) -> list[GuestLine]:
     return [line for line in events.guest_list(session, found.id) if by.sees(line.office_code)]
 
 
+GUESTS_A_PAGE = 50  # a training's guests, as its page lists them
+WAITING_SHOWN = 50  # the first of its waiting list, shown in order
+
+
+def guest_page(
+    session: Session,
+    actor: Actor,
+    number: int,
+    *,
+    after: int | None = None,
+    before: int | None = None,
+    last: bool = False,
+) -> events.GuestPage:
+    """A page of the event's guests she manages (her office's families; admins: all), those coming first, by
+    name: the first, the one after or before a guest (her family's number), or the last."""
+    by = rights(session, actor)
+    found = _visible(by, events.find(session, number), number)
+    return events.guest_page(
+        session, found.id, by.scope, GUESTS_A_PAGE, after=after, before=before, last=last
+    )
+
+
+def waiting_list(session: Session, actor: Actor, number: int) -> list[GuestLine]:
+    """The first WAITING_SHOWN of the event's waiting list she manages, first in first."""
+    by = rights(session, actor)
+    found = _visible(by, events.find(session, number), number)
+    return events.waiting_list(session, found.id, by.scope, WAITING_SHOWN)
+
+
 def places_taken(session: Session, actor: Actor, number: int) -> int:
     """How many of its places are taken: every office's families who said they would come (the places are
     the event's), not those who came uninvited (who never answered). Counted in the database."""
@@ -241,6 +270,13 @@ def tally(session: Session, actor: Actor, number: int) -> dict[str, int]:
     by = rights(session, actor)
     found = _visible(by, events.find(session, number), number)
     return asdict(dashboard.training_answers(session, [found.id], by.scope)[found.id])
+
+
+def tallies(session: Session, actor: Actor, found: Sequence[Event]) -> dict[int, dict[str, int]]:
+    """`tally` of each of these events (read by `upcoming`, hers to see), counted in one query."""
+    scope = rights(session, actor).scope
+    counted = dashboard.training_answers(session, [event.id for event in found], scope)
+    return {number: asdict(answers) for number, answers in counted.items()}
 
 
 def _marking(session: Session, actor: Actor, number: int, now: datetime) -> tuple[Rights, Event, set[int]]:
@@ -319,23 +355,26 @@ WALK_INS = 20  # families found by a search for one who came uninvited
 
 @dataclass(frozen=True)
 class WalkIns:
-    """Who a search for someone who came uninvited found: those who may be marked so, and those it found
-    among the guests already (to be ticked in the list)."""
+    """Who a search for someone who came found: those who may be marked as having come uninvited, and those
+    it found among the guests already (marked from here too: the guest list has many pages)."""
 
     found: list[Beneficiary]
-    guests: list[str]  # their names
+    guests: list[Beneficiary]
+    came: frozenset[int] = frozenset()  # of those, the families marked as having come already
 
 
 def walk_ins(session: Session, actor: Actor, number: int, typed: str) -> WalkIns:
     """The families a search finds (part of a name, the last 4 digits of an ID, a whole ID or mobile) who may
-    be marked as having come uninvited: hers, in an office the event is for, not among its guests."""
+    be marked as having come: hers, in an office the event is for; among its guests or not."""
     found = event(session, actor, number)
-    invited = {line.beneficiary_id for line in events.guest_list(session, found.id)}
     page = registrations.listing(session, actor, typed)
     hers = [family for family in page.families if _is_for(found, family.office_code)]
+    numbers = [family.id for family in hers]
+    invited = events.guests_among(session, found.id, numbers, None)
     return WalkIns(
         [family for family in hers if family.id not in invited][:WALK_INS],
-        [family.full_name for family in hers if family.id in invited][:WALK_INS],
+        [family for family in hers if family.id in invited][:WALK_INS],
+        frozenset(events.attended_among(session, found.id, numbers)),
     )
 
 

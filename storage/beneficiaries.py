@@ -34,7 +34,7 @@ from core.domain import Product
 from core.text import fold
 from storage import audiences, locks
 from storage.audiences import Audience
-from storage.models import Beneficiary, BeneficiaryProduct, numbers
+from storage.models import Beneficiary, BeneficiaryProduct, Contact, EventGuest, numbers
 from storage.prepared import Prepared
 from storage.sealing import key_of
 
@@ -263,6 +263,12 @@ def change(session: Session, family: Beneficiary, changes: OwnChanges, now: date
         changes.office_code,
     )
     family.health_certificate, family.canteen_interest = changes.health_certificate, changes.canteen_interest
+    if "office_code" in changed:  # her invitations are counted for her new office
+        session.execute(
+            update(EventGuest)
+            .where(EventGuest.beneficiary_id == family.id)
+            .values(office_code=changes.office_code)
+        )
     if "products" in changed:  # rows kept where the product stays (one row per family and product)
         wanted = {product.value for product in changes.products}
         family.product_rows = [row for row in family.product_rows if row.product in wanted] + [
@@ -394,10 +400,14 @@ _KEYS: dict[Order, tuple[tuple[InstrumentedAttribute[Any], ...], bool]] = {
 SHORTEST_INDEXED = 3  # a search index of trigrams finds parts of a name this long or longer
 
 
+Named = type[Beneficiary] | type[Contact]  # the tables searched by part of a name
+
+
 class NameContains(ColumnElement[bool]):
-    """Her folded name, spaces removed, contains `wanted` (spaces removed too). Written for each database
-    (below): on SQLite, through its FTS5 table of trigrams, from 3 characters; elsewhere, a LIKE that
-    PostgreSQL's pg_trgm index serves, where the migration could create it."""
+    """Her folded name, spaces removed, contains `wanted` (spaces removed too): a registered family's (`of`
+    Beneficiary) or one on an office's list (Contact). Written for each database (below): on SQLite, through
+    the table's FTS5 table of trigrams (`NAMES`), from 3 characters; elsewhere, a LIKE that PostgreSQL's
+    pg_trgm index serves, where the migration could create it."""
 
     inherit_cache = True
     type = Boolean()
@@ -406,21 +416,24 @@ class NameContains(ColumnElement[bool]):
         ("indexed", InternalTraversal.dp_clauseelement),
     ]
 
-    def __init__(self, wanted: str) -> None:
+    def __init__(self, wanted: str, of: Named = Beneficiary) -> None:
         escaped = wanted.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        compact = func.replace(Beneficiary.name_key, literal_column("' '"), literal_column("''"))
+        compact = func.replace(of.name_key, literal_column("' '"), literal_column("''"))
         self.unindexed = compact.like(f"%{escaped}%", escape="\\")
         phrase = '"' + wanted.replace('"', '""') + '"'  # one string, matched as it is
+        names = NAMES[of.__tablename__]
         self.indexed = (
-            Beneficiary.id.in_(
-                select(_NAMES.c.rowid).where(literal_column("beneficiary_names").op("MATCH")(phrase))
+            of.id.in_(
+                select(table(names, column("rowid", Integer)).c.rowid).where(
+                    literal_column(names).op("MATCH")(phrase)
+                )
             )
             if len(wanted) >= SHORTEST_INDEXED
             else self.unindexed
         )
 
 
-_NAMES = table("beneficiary_names", column("rowid", Integer))
+NAMES = {"beneficiaries": "beneficiary_names", "contacts": "contact_names"}  # SQLite's FTS5 tables
 
 
 @compiles(NameContains)

@@ -11,6 +11,7 @@ from sqlalchemy import ColumnElement, bindparam, delete, exists, func, insert, i
 from sqlalchemy.orm import Session
 
 from core.text import fold
+from storage.beneficiaries import NameContains
 from storage.deliveries import UNFINISHED
 from storage.models import Beneficiary, Contact, Delivery
 from storage.prepared import Prepared
@@ -257,10 +258,8 @@ def found(
     """One page of the families on the lists (of an office, or all) found by part of a folded name (spaces
     aside, as registered families are found), a whole national ID or a mobile, and how many there are."""
     conditions: list[ColumnElement[bool]] = [ON_THE_LIST]
-    if name_key:
-        wanted = name_key.replace(" ", "")
-        escaped = wanted.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        conditions.append(func.replace(Contact.name_key, " ", "").like(f"%{escaped}%", escape="\\"))
+    if name_key:  # on a search index of trigrams (migration 0043), as a family's name
+        conditions.append(NameContains(name_key.replace(" ", ""), Contact))
     if national_id is not None:
         conditions.append(Contact.national_id_key == key_of(national_id))
     if mobile is not None:

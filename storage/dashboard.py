@@ -182,7 +182,8 @@ class Answers:
 def training_answers(
     session: Session, event_ids: Sequence[int], office_code: str | None
 ) -> dict[int, Answers]:
-    """Each event's guests by answer, counted in the database (an event may invite thousands)."""
+    """Each event's guests by answer, counted in the database from the guest rows alone, on their key (an
+    event may invite thousands)."""
     walked_in = and_(EventGuest.status == GuestStatus.GOING.value, EventGuest.answered_at.is_(None))
     query = _of(
         select(
@@ -192,10 +193,9 @@ def training_answers(
             func.count(),
             func.count(EventGuest.attended_at),
         )
-        .join(Beneficiary, Beneficiary.id == EventGuest.beneficiary_id)
         .where(EventGuest.event_id.in_(event_ids))
         .group_by(EventGuest.event_id, EventGuest.status),
-        Beneficiary.office_code,
+        EventGuest.office_code,  # the guest rows carry it: no family read
         office_code,
     )
     found: dict[int, dict[str, int]] = {event_id: {} for event_id in event_ids}

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import func, literal, or_, select, true
+from sqlalchemy import ColumnElement, case, func, literal, or_, select, true, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -214,17 +214,20 @@ def due_for_invitation(session: Session, now: datetime) -> Sequence[Event]:
 def add_guests(session: Session, event: Event, now: datetime) -> int:
     """Every family of the event's audience becomes an invited guest (INSERT … SELECT; those already
     there keep their answer); how many were new."""
-    families = audiences.families(Audience.from_json(event.audience)).subquery()
+    audience = Audience.from_json(event.audience)
+    assert not audience.contacts, "an event invites families"
+    families = audiences.families(audience).add_columns(Beneficiary.office_code).subquery()
     rows = select(
         literal(event.id).label("event_id"),
         families.c[0].label("beneficiary_id"),
+        families.c[1].label("office_code"),
         literal(GuestStatus.INVITED.value).label("status"),
         literal(now, UTCDateTime()).label("invited_at"),
     ).where(true())
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     statement = (
         dialect.insert(EventGuest.__table__)
-        .from_select(["event_id", "beneficiary_id", "status", "invited_at"], rows)
+        .from_select(["event_id", "beneficiary_id", "office_code", "status", "invited_at"], rows)
         .on_conflict_do_nothing(index_elements=["event_id", "beneficiary_id"])
     )
     added = int(session.execute(statement).rowcount)  # type: ignore[attr-defined]
@@ -253,7 +256,10 @@ def answer(session: Session, event_id: int, beneficiary_id: int, going: bool, no
     guest_row = locks.row(session, EventGuest, (event_id, beneficiary_id))  # promoted meanwhile, perhaps
     if guest_row is None:
         guest_row = EventGuest(
-            event_id=event_id, beneficiary_id=beneficiary_id, status=GuestStatus.INVITED.value
+            event_id=event_id,
+            beneficiary_id=beneficiary_id,
+            office_code=_office_of(session, beneficiary_id),
+            status=GuestStatus.INVITED.value,
         )
         session.add(guest_row)
     was = GuestStatus(guest_row.status)
@@ -278,6 +284,14 @@ def answer(session: Session, event_id: int, beneficiary_id: int, going: bool, no
     return Answered(Answer.WAITLISTED)
 
 
+def _office_of(session: Session, beneficiary_id: int) -> str:
+    """Her family's office, which her guest row carries."""
+    found = beneficiaries.office_of(session, beneficiary_id)
+    if found is None:
+        raise LookupError(f"no family {beneficiary_id}")
+    return found
+
+
 def going_count(session: Session, event_id: int) -> int:
     return int(
         session.scalar(
@@ -297,10 +311,21 @@ def guests_among(
         EventGuest.event_id == event_id, EventGuest.beneficiary_id.in_(list(family_ids))
     )
     if office_code is not None:
-        query = query.join(Beneficiary, Beneficiary.id == EventGuest.beneficiary_id).where(
-            Beneficiary.office_code == office_code
-        )
+        query = query.where(EventGuest.office_code == office_code)
     return set(session.scalars(query).all())
+
+
+def attended_among(session: Session, event_id: int, family_ids: Sequence[int]) -> set[int]:
+    """Which of these families are marked as having come to the event."""
+    return set(
+        session.scalars(
+            select(EventGuest.beneficiary_id).where(
+                EventGuest.event_id == event_id,
+                EventGuest.beneficiary_id.in_(list(family_ids)),
+                EventGuest.attended_at.is_not(None),
+            )
+        ).all()
+    )
 
 
 def places_taken(session: Session, event_id: int) -> int:
@@ -406,7 +431,12 @@ def mark_attended(session: Session, event_id: int, beneficiary_ids: Sequence[int
     for beneficiary_id in beneficiary_ids:
         row = guest(session, event_id, beneficiary_id)
         if row is None:
-            row = EventGuest(event_id=event_id, beneficiary_id=beneficiary_id, status=GuestStatus.GOING.value)
+            row = EventGuest(
+                event_id=event_id,
+                beneficiary_id=beneficiary_id,
+                office_code=_office_of(session, beneficiary_id),
+                status=GuestStatus.GOING.value,
+            )
             session.add(row)
         if row.attended_at is None:
             row.attended_at = now
@@ -444,6 +474,119 @@ def guest_list(session: Session, event_id: int) -> list[GuestLine]:
         .join(Beneficiary, Beneficiary.id == EventGuest.beneficiary_id)
         .where(EventGuest.event_id == event_id)
         .order_by(EventGuest.status, EventGuest.waitlisted_at, Beneficiary.full_name)
+    ).all()
+    return [GuestLine(*row) for row in rows]
+
+
+# The order of a page of guests: who said she would come, who waits for a place, who has not answered, who
+# said no; by name within each (the folded name, then her number: one place each in the order).
+ANSWER_ORDER = case(
+    {
+        GuestStatus.GOING.value: 0,
+        GuestStatus.WAITLISTED.value: 1,
+        GuestStatus.INVITED.value: 2,
+        GuestStatus.NOT_GOING.value: 3,
+    },
+    value=EventGuest.status,
+    else_=4,
+)
+# Her folded name, looked up by her number for each guest (a correlated subquery: always a probe of the
+# families' key, whatever the planner estimates a join would cost; a join could read every family instead).
+_NAME_OF_GUEST = (
+    select(Beneficiary.name_key).where(Beneficiary.id == EventGuest.beneficiary_id).scalar_subquery()
+)
+_GUEST_KEYS = (ANSWER_ORDER, _NAME_OF_GUEST, EventGuest.beneficiary_id)
+
+
+@dataclass(frozen=True)
+class GuestPage:
+    """One page of an event's guests (of one office, or of every office): whether others come before and
+    after it."""
+
+    lines: list[GuestLine]
+    earlier: bool
+    later: bool
+    restarted: bool = False  # asked to start from a guest no longer among them: the first page instead
+
+
+def _guests_of(event_id: int, office_code: str | None) -> list[ColumnElement[bool]]:
+    mine = [EventGuest.event_id == event_id]
+    return mine if office_code is None else [*mine, EventGuest.office_code == office_code]
+
+
+def guest_page(
+    session: Session,
+    event_id: int,
+    office_code: str | None,
+    limit: int,
+    *,
+    after: int | None = None,
+    before: int | None = None,
+    last: bool = False,
+) -> GuestPage:
+    """A page of the event's guests of one office (None: every office's), in ANSWER_ORDER: the first; the one
+    after the guest numbered `after` (her family's number), or before the one numbered `before`; or the
+    last. The guests are found on the guest rows' key (their office is on them), each one's name read by her
+    number; only the page's guests are read whole."""
+    start = after if after is not None else before
+    key = None
+    if start is not None:
+        found = session.execute(
+            select(*_GUEST_KEYS).where(*_guests_of(event_id, office_code), EventGuest.beneficiary_id == start)
+        ).first()
+        key = tuple(found) if found is not None else None
+    backwards = (before is not None and key is not None) or (last and key is None)
+    conditions = _guests_of(event_id, office_code)
+    if key is not None:
+        starts_at = tuple_(*(literal(value) for value in key))
+        conditions.append(tuple_(*_GUEST_KEYS) < starts_at if backwards else tuple_(*_GUEST_KEYS) > starts_at)
+    page = (
+        select(
+            EventGuest.beneficiary_id,
+            EventGuest.status,
+            EventGuest.answered_at,
+            EventGuest.attended_at,
+            *(column.label(f"key_{n}") for n, column in enumerate(_GUEST_KEYS[:2])),
+        )
+        .where(*conditions)
+        .order_by(*(column.desc() if backwards else column.asc() for column in _GUEST_KEYS))
+        .limit(limit + 1)
+        .subquery()
+    )
+    in_order = (page.c.key_0, page.c.key_1, page.c.beneficiary_id)
+    rows = session.execute(
+        select(
+            page.c.beneficiary_id,
+            *beneficiaries.WHO,
+            page.c.status,
+            page.c.answered_at,
+            page.c.attended_at,
+        )
+        .join(Beneficiary, Beneficiary.id == page.c.beneficiary_id)
+        .order_by(*(column.desc() if backwards else column.asc() for column in in_order))
+    ).all()
+    beyond = len(rows) > limit
+    lines = [GuestLine(*row) for row in rows[:limit]]
+    if backwards:
+        lines.reverse()
+    earlier, later = (beyond, key is not None) if backwards else (key is not None, beyond)
+    return GuestPage(lines, earlier, later, restarted=start is not None and key is None)
+
+
+def waiting_list(session: Session, event_id: int, office_code: str | None, limit: int) -> list[GuestLine]:
+    """The first `limit` of the event's waiting list (of one office, or every office's), first in first."""
+    rows = session.execute(
+        select(
+            EventGuest.beneficiary_id,
+            *beneficiaries.WHO,
+            EventGuest.status,
+            EventGuest.answered_at,
+            EventGuest.attended_at,
+        )
+        .join(Beneficiary, Beneficiary.id == EventGuest.beneficiary_id)
+        .where(*_guests_of(event_id, office_code), EventGuest.status == GuestStatus.WAITLISTED.value)
+        .order_by(EventGuest.waitlisted_at, EventGuest.beneficiary_id)
+        .limit(limit)
     ).all()
     return [GuestLine(*row) for row in rows]
 

@@ -164,7 +164,23 @@ def inbox(
     staff_id: int | None = None,
     words: str = "",
 ) -> list[Listed]:
-    """Threads of an office (or all), those waiting longest first, then the others by when they opened.
+    """Threads of an office (or all), those waiting longest first, then the others by when they opened
+    (`inbox_query`); at most `limit`."""
+    query = inbox_query(office_code, status, topic, whose, staff_id, words)
+    return _listed(session, session.scalars(query.limit(limit)).all())
+
+
+def inbox_query(
+    office_code: str | None,
+    status: str | None = OPEN,
+    topic: str | None = None,
+    whose: str = ALL,
+    staff_id: int | None = None,
+    words: str = "",
+) -> Select[Thread]:
+    """Threads of an office (or all), in the inbox's order: the open ones waiting longest first, the closed
+    ones the latest closed first, the others the newest first (an office's walked on its index of when they
+    opened, `ix_threads_office_opened`: a search by words stops at the page).
     `whose`: every one (ALL), those taken by `staff_id` (MINE), by nobody (UNASSIGNED), or those the office
     passed to another (PASSED: `office_code` is the office that passed them). `words`: only those with a
     message holding them (in any case; a LIKE pattern's own characters are taken as written)."""
@@ -194,8 +210,7 @@ def inbox(
     latest_closed = (Thread.closed_at.desc(), Thread.id.desc())
     newest = (Thread.opened_at.desc(), Thread.id.desc())
     order = waiting_first if status == OPEN else latest_closed if status == CLOSED else newest
-    found = session.scalars(query.order_by(*order).limit(limit)).all()
-    return _listed(session, found)
+    return query.order_by(*order)
 
 
 def _listed(session: Session, found: Sequence[Thread]) -> list[Listed]:

@@ -108,9 +108,12 @@ async def test_sara_runs_a_training_from_creating_it_to_attendance_and_thanks(
         await page.click("button:has-text('حفظ الحضور')")
         assert "تغيّرت علامة واحدة" in await page.locator("[role=status]").inner_text()
 
-        await page.fill("input[name=q]", "فاطمة")  # both Fatimas are invited: tick them above
+        await page.fill("input[name=q]", "فاطمة")  # both Fatimas are invited: marked from here too
         await page.click("button:has-text('ابحثي عنها')")
-        assert "من المدعوات أصلًا" in await page.locator("#walk-in").inner_text()
+        assert "من المدعوات" in await page.locator("#walk-in").inner_text()
+        assert await page.locator("#walk-in ul.walk-ins button").count() == 1  # Fatima is marked already
+        assert "سُجّل حضورها من قبل" in await page.locator("#walk-in").inner_text()
+        await screenshot(page, "training-search-guests-ar")
         await page.fill("input[name=q]", "نورة")  # a walk-in: she makes no cooked meals, so was not invited
         await page.click("button:has-text('ابحثي عنها')")
         await page.click(f"button[aria-label='{FAMILIES[1][0]} حضرت']")
@@ -346,3 +349,45 @@ async def test_thanking_twice_thanks_nobody_new_and_a_cancelled_training_stays_l
         assert "ورشة التغليف" in sara.text.split("</table>")[0]  # cancelled, and still there to open
         await sara.get("/console/trainings/2")
         assert "أُلغيت" in sara.text and "إذا خلا مكان" not in sara.text
+
+
+async def test_the_guests_come_a_page_at_a_time_and_a_guest_on_the_next_page_is_ticked_there(
+    console: Service, database: Database, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(events, "GUESTS_A_PAGE", 1)  # Fatima and Fatimah: one page each
+    async with visitor(console) as sara:
+        await sara.signs_in("sara")
+        await sara_makes_a_training(sara, clock)
+
+    def fatimah_going(session: Session) -> None:
+        event_notices.invite_due(session, clock.now)
+        events.answer_invitation(session, FATIMAH, 1, True, clock.now)
+
+    await database.run(fatimah_going)
+    clock.now += timedelta(days=2, hours=1)  # it has started
+    async with browser_page(console) as page:
+        await signed_in(page, "sara")
+        await page.goto("/console/trainings/1")
+        guests = page.locator("table.guests tbody tr")
+        assert await guests.count() == 1 and "فاطمه علي الحربي" in await guests.inner_text()  # going: first
+        await page.click("nav.pages >> text=التالية")
+        assert await guests.count() == 1 and "فاطمة أحمد الزهراني" in await guests.inner_text()
+        await page.check(f"input[name=came][value='{FATIMA}']")
+        await page.click("button:has-text('حفظ الحضور')")
+        assert "تغيّرت علامة واحدة" in await page.locator("[role=status]").inner_text()
+        await page.click("nav.pages >> text=الصفحة الأخيرة")
+        assert await page.is_checked(f"input[name=came][value='{FATIMA}']")
+        await screenshot(page, "training-guests-page-ar")
+        await page.set_viewport_size({"width": 390, "height": 844})
+        assert await page.evaluate("document.documentElement.scrollWidth") <= 390
+        await screenshot(page, "training-guests-page-phone-ar")
+        await page.set_viewport_size({"width": 1280, "height": 800})
+        await page.click("header >> text=English")
+        await page.click("nav.pages >> text=Previous")
+        assert await guests.count() == 1 and "فاطمه علي الحربي" in await guests.inner_text()
+        await screenshot(page, "training-guests-page-en")
+        await page.set_viewport_size({"width": 390, "height": 844})
+        assert await page.evaluate("document.documentElement.scrollWidth") <= 390
+        await screenshot(page, "training-guests-page-phone-en")
+    tally = await database.run(lambda s: event_store.tally(s, 1))
+    assert tally["attended"] == 1 and tally["going"] == 1

@@ -4,21 +4,25 @@ cancel → attendance."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.domain import Product
 from core.i18n import use_language
 from core.payloads import Rsvp, YesNo
-from office import event_messages, event_notices
+from office import event_messages, event_notices, registrations
 from office import events as event_actions
-from storage import events
+from storage import dashboard, events
 from storage.audiences import Audience
+from storage.beneficiaries import OwnChanges
 from storage.db import Database
 from storage.events import Answer, Answered, EventDetails
 from storage.kinds import Message
-from storage.models import Delivery, Event
+from storage.models import Beneficiary, Delivery, Event
 from tests.support.builders import FORUM, START, town
 from tests.support.people import Clock
 from tests.support.reads import deliveries_of
@@ -145,6 +149,67 @@ async def test_a_cancelled_event_tells_those_who_said_yes_and_stops_what_is_pend
     }
     assert await database.run(lambda s: event_notices.remind_due(s, clock.now)) == 0
     assert await answer(database, event_id, 9, True, clock.now) == Answered(Answer.CANCELLED)
+
+
+async def test_a_guest_who_moves_to_another_office_is_counted_by_her_new_office(
+    database: Database, clock: Clock
+) -> None:
+    """The guest rows carry her office (the tally reads no family): a move carries them along."""
+    await town(database, clock)
+    event_id = await database.run(lambda s: events.create(s, FORUM, MAKKAH, clock.now, "900", clock.now).id)
+    await database.run(lambda s: event_notices.invite_due(s, clock.now))
+    await answer(database, event_id, 3, True, clock.now)
+    await answer(database, event_id, 12, True, clock.now)  # stopped announcements; registered after, say
+
+    def going(session: Session, office: str) -> int:
+        return dashboard.training_answers(session, [event_id], office)[event_id].going
+
+    assert await database.run(lambda s: (going(s, "makkah"), going(s, "jeddah"))) == (2, 0)
+
+    def moves(session: Session) -> None:
+        family = session.get(Beneficiary, 3)
+        assert family is not None
+        products = [Product(row.product) for row in family.product_rows]
+        changes = OwnChanges(
+            family.full_name, family.mobile, False, "jeddah", products, family.health_certificate, False
+        )
+        registrations.change_own(session, 3, changes, clock.now)
+
+    await database.run(moves)
+    assert await database.run(lambda s: (going(s, "makkah"), going(s, "jeddah"))) == (1, 1)
+
+
+async def test_the_guests_are_read_a_page_at_a_time_those_coming_first(
+    database: Database, clock: Clock
+) -> None:
+    """Pages start after (or end before) a guest, where she stands in the order: going, waiting, no answer,
+    not going, by name; an office's page holds its own families only."""
+    await town(database, clock)
+    every = Audience()
+    event_id = await database.run(lambda s: events.create(s, FORUM, every, clock.now, "900", clock.now).id)
+    await database.run(lambda s: event_notices.invite_due(s, clock.now))
+    await answer(database, event_id, 9, True, clock.now)
+    await answer(database, event_id, 6, False, clock.now)
+
+    Read = tuple[list[int], bool, bool, bool]  # the page's families, earlier, later, restarted
+
+    def pages(office: str | None, **where: Any) -> Callable[[Session], Read]:
+        def read(session: Session) -> Read:
+            page = events.guest_page(session, event_id, office, 2, **where)
+            numbers = [line.beneficiary_id for line in page.lines]
+            return numbers, page.earlier, page.later, page.restarted
+
+        return read
+
+    # Makkah's guests: 9 (going), then 3 (no answer), then 6 (not going); 12 stopped: not invited.
+    assert await database.run(pages("makkah")) == ([9, 3], False, True, False)
+    assert await database.run(pages("makkah", after=3)) == ([6], True, False, False)
+    assert await database.run(pages("makkah", before=6)) == ([9, 3], False, True, False)
+    assert await database.run(pages("makkah", last=True)) == ([3, 6], True, False, False)
+    assert await database.run(pages("makkah", after=1)) == ([9, 3], False, True, True)  # not Makkah's
+    first, _, _, _ = await database.run(pages(None))
+    second, _, _, _ = await database.run(pages(None, after=first[-1]))
+    assert first[0] == 9 and len(set(first + second)) == 4  # every office's: none twice
 
 
 async def test_an_invitation_reads_well_in_each_language(database: Database, clock: Clock) -> None:

@@ -6,8 +6,9 @@ plans for each is read with EXPLAIN. A lost index fails here, without a timed te
 The tables hold tens of thousands of rows of four offices, enough that PostgreSQL prefers an index where one
 serves (with a handful of rows it rightly reads them all), in an office's proportions after a year: one family
 in 20 waiting for verification, two messages a family over the year (the dashboard counts the last 30 days),
-a question for one family in 20, a tenth of them open, a list of one contact for five families, and a chat
-for every family with one more, linked to none, for 20 (a registration begun and left)."""
+a question for one family in 20, a tenth of them open, two messages each, 20 trainings of the last 20 months
+with 2,000 guests each (every family invited once), a list of one contact for five families, and a chat for
+every family with one more, linked to none, for 20 (a registration begun and left)."""
 
 from __future__ import annotations
 
@@ -22,7 +23,8 @@ from sqlalchemy.orm import Session
 
 from office import dashboard, registrations
 from office.rights import OPERATOR
-from storage import beneficiaries, contacts, conversations
+from storage import beneficiaries, contacts, conversations, events
+from storage import dashboard as dashboard_counts
 from storage.db import Database
 from storage.sealing import keyring
 
@@ -58,10 +60,27 @@ SEED = [
         CASE WHEN n % 20 = 0 THEN {AT} - n * interval '1 hour' END,
         CASE WHEN n % 10 <> 0 THEN {AT} - n * interval '1 hour' END
     FROM generate_series(1, {FAMILIES // 20}) AS n""",
+    f"""INSERT INTO thread_messages (thread_id, author, text, media_type, media_name, too_large, unread, at)
+    SELECT n / 2 + 1, CASE WHEN n % 2 = 0 THEN 'family' ELSE 'staff' END,
+        CASE WHEN n % 2 = 0 THEN 'السلام عليكم، متى الدورة القادمة؟' ELSE 'الأسبوع القادم' END, '', '', false,
+        false, {AT} - n * interval '1 hour'
+    FROM generate_series(0, {FAMILIES // 10 - 1}) AS n""",
     f"""INSERT INTO conversations (channel, address_key, address_sealed, beneficiary_id, language, answers,
         answers_keys, offered, version, created_at, updated_at)
     SELECT 'telegram', md5('c' || n), :chat_address, CASE WHEN n % 20 <> 0 THEN n END, 'ar', :draft,
         CASE WHEN n % 20 = 0 THEN md5('k' || n) || ' ' END, '[]', 1, {AT}, {AT}
+    FROM generate_series(1, {FAMILIES}) AS n""",
+    f"""INSERT INTO events (id, title_ar, description_ar, starts_at, ends_at, venue_ar, audience, invite_at,
+        invited_at, schedule, created_by, created_at, updated_at, calendar_key, calendar_by_number)
+    SELECT n, 'فعالية ' || n, '', {AT} - n * interval '30 days',
+        {AT} - n * interval '30 days' + interval '3 hours', 'المركز', '{{}}', {AT}, {AT}, 1, 'test', {AT},
+        {AT}, md5('e' || n), false
+    FROM generate_series(1, 20) AS n""",
+    f"""INSERT INTO event_guests (event_id, beneficiary_id, office_code, status, invited_at, answered_at,
+        attended_at)
+    SELECT n % 20 + 1, n, (ARRAY['makkah', 'jumum', 'jeddah', 'makkah'])[n % 4 + 1],
+        (ARRAY['going', 'not_going', 'invited', 'waitlisted'])[n / 20 % 4 + 1], {AT},
+        CASE WHEN n / 20 % 4 <> 2 THEN {AT} END, CASE WHEN n % 7 = 0 THEN {AT} END
     FROM generate_series(1, {FAMILIES}) AS n""",
     f"""INSERT INTO contacts (national_id_sealed, national_id_key, national_id_tail, full_name, mobile_sealed,
         mobile_key, mobile_tail, office_code, imported_at, imported_by, name_key)
@@ -187,3 +206,44 @@ async def test_her_drafts_elsewhere_are_found_from_their_keys_index(analysed: Da
     explained = await analysed.run(plans(lambda s: conversations.drafts_holding(s, {"1000000008"})))
     assert explained and not scans_of_big_tables(explained), scans_of_big_tables(explained)
     # (PostgreSQL reads the unlinked ones by either index on beneficiary_id: its own, or the keys' one.)
+
+
+async def test_the_trainings_are_counted_and_their_guests_paged_without_reading_the_families(
+    analysed: Database,
+) -> None:
+    """An office's part of each training is counted from the guest rows alone (they carry her office), and a
+    page of guests reads the families by number: the page's, and each guest's name for the order."""
+    tally = await analysed.run(plans(lambda s: dashboard_counts.training_answers(s, [1, 2, 3], "jeddah")))
+    assert tally and not scans_of_big_tables(tally), scans_of_big_tables(tally)
+    assert all("beneficiaries" not in plan for _, plan in tally), tally
+
+    def pages(session: Session) -> None:
+        first = events.guest_page(session, 3, "jeddah", 50)
+        events.guest_page(session, 3, "jeddah", 50, after=first.lines[-1].beneficiary_id)
+        events.guest_page(session, 3, None, 50, last=True)
+        events.waiting_list(session, 3, "jeddah", 50)
+
+    explained = await analysed.run(plans(pages))
+    assert len(explained) >= 4 and not scans_of_big_tables(explained), scans_of_big_tables(explained)
+
+
+async def test_an_offices_list_searched_by_part_of_a_name_reads_the_trigrams(analysed: Database) -> None:
+    explained = await analysed.run(plans(lambda s: contacts.found(s, "jeddah", 0, 50, name_key="نوره 12")))
+    assert explained and not scans_of_big_tables(explained), scans_of_big_tables(explained)
+    assert any("ix_contacts_name_trigrams" in plan for _, plan in explained), explained
+
+
+async def test_an_offices_questions_searched_by_a_common_word_are_walked_newest_first(
+    analysed: Database,
+) -> None:
+    """A word in every question is found in the newest first: the office's questions read in that order from
+    their index, the walk stopping at the page; not every message searched, then sorted (the statistics of
+    the messages' words tell the planner how many hold it)."""
+    from storage import threads
+
+    asked = plans(lambda s: threads.inbox(s, "jeddah", None, None, 50, words="الدورة"))
+    explained = await analysed.run(asked)
+    assert explained and not scans_of_big_tables(explained), scans_of_big_tables(explained)
+    walked = explained[0][1]
+    assert "Index Scan Backward using ix_threads_" in walked, walked  # the office's, or every office's
+    assert "Seq Scan on thread_messages" not in walked, walked

@@ -12,6 +12,7 @@ together. Nothing here names a family.
 from __future__ import annotations
 
 import asyncio
+import logging
 import math
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -26,6 +27,8 @@ from office.rights import Actor, rights
 from storage import dashboard, events, offices, threads
 from storage.dashboard import NO_CHANNEL, Pipeline, Waiting
 from storage.models import Event
+
+log = logging.getLogger(__name__)
 
 WEEKS = 12  # of registrations
 RECENT = timedelta(days=30)  # of messages, questions, and training events over
@@ -253,7 +256,7 @@ class KeptFigures:
         the background, every office's first (what admins read), then each active office's."""
         task = asyncio.create_task(self._warm(run, now))
         self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        task.add_done_callback(self._done)
         return task
 
     async def stop(self) -> None:
@@ -275,8 +278,14 @@ class KeptFigures:
         task = asyncio.create_task(self._count(run, scope, now))
         self._counting[scope] = task
         self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        task.add_done_callback(self._done)
         return task
+
+    def _done(self, task: asyncio.Task[Any]) -> None:
+        """A count behind that failed (the database out of reach, say) is said; a view counts again."""
+        self._tasks.discard(task)
+        if not task.cancelled() and (problem := task.exception()) is not None:
+            log.info("the dashboard's figures were not counted behind (%s)", type(problem).__name__)
 
     async def _count(self, run: Runner, scope: str | None, now: datetime) -> Dashboard:
         try:

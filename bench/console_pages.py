@@ -116,7 +116,11 @@ def seed(session: Session, count: int) -> None:
         session.execute(
             insert(BeneficiaryProduct),
             [
-                {"beneficiary_id": row["id"], "product": "sewing" if row["id"] % 2 else "cooked_meals"}
+                {
+                    "beneficiary_id": row["id"],
+                    "product": "sewing" if row["id"] % 2 else "cooked_meals",
+                    "office_code": row["office_code"],
+                }
                 for row in rows
             ],
         )

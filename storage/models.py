@@ -13,6 +13,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     String,
@@ -115,7 +116,8 @@ def addressed(address: str) -> dict[str, str]:
 
 # Kept by the migrations alone, outside the models (decision 0120): the search index for part of a name, an
 # FTS5 table and its shadow tables on SQLite, a pg_trgm index on PostgreSQL where the extension can be had.
-OUTSIDE_THE_MODELS = ("beneficiary_names", "ix_beneficiaries_name_trigrams")
+# On SQLite, the offices' numbers that the FTS table's rows carry (migration 0042, decision 0122).
+OUTSIDE_THE_MODELS = ("beneficiary_names", "beneficiary_name_offices", "ix_beneficiaries_name_trigrams")
 
 
 def in_the_models(_item: object, name: str | None, _kind: str, _reflected: bool, _compared: object) -> bool:
@@ -146,6 +148,8 @@ class Beneficiary(Base):
         # narrowed by, within an office: each walked in the list's order, a page read from where the last
         # one ended (decision 0120). Partial: only the families they hold.
         Index("ix_beneficiaries_office_name", "office_code", "name_key", "id"),
+        # What a family's product rows name her by, her office with her (BeneficiaryProduct, decision 0122).
+        Index("ux_beneficiaries_office", "id", "office_code", unique=True),
         *(
             Index(
                 f"ix_beneficiaries_{name}",
@@ -306,12 +310,26 @@ class DataKey(Base):
 
 
 class BeneficiaryProduct(Base):
-    __tablename__ = "beneficiary_products"
+    """What one family makes: a row a product, with her office beside it (decision 0122), so that "her
+    office's families making this" is one range of an index, however many families of other offices make
+    it. The office is the family's, by a foreign key on (family, office) that follows it: when her office
+    changes, the database changes her rows here in the same statement, whoever changed it."""
 
-    beneficiary_id: Mapped[int] = mapped_column(
-        ForeignKey("beneficiaries.id", ondelete="CASCADE"), primary_key=True
+    __tablename__ = "beneficiary_products"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["beneficiary_id", "office_code"],
+            ["beneficiaries.id", "beneficiaries.office_code"],
+            name="fk_beneficiary_products_family",
+            ondelete="CASCADE",
+            onupdate="CASCADE",
+        ),
+        Index("ix_beneficiary_products_office", "office_code", "product", "beneficiary_id"),
     )
+
+    beneficiary_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     product: Mapped[str] = mapped_column(String(32), primary_key=True, index=True)
+    office_code: Mapped[str] = mapped_column(String(32))
 
 
 class Conversation(Base):

@@ -506,8 +506,11 @@ def every_found(session: Session, found: Search, batch: int = 500) -> Iterator[B
     so in the list's usual orders (newest, oldest) a family changed meanwhile neither moves nor repeats."""
     columns = _KEYS[found.order][0]
     key: tuple[Any, ...] | None = None
+    # Many found: each batch walks the list's order, checking each family (reading every match of an index
+    # first, once a batch, would cost more than the batch); few: found on their index.
+    many = int(session.scalar(counting(found, session.get_bind().dialect.name)) or 0) > GATHERED
     while True:
-        rows = session.scalars(page_query(found, batch, key)).all()
+        rows = session.scalars(page_query(found, batch, key, many=many)).all()
         yield from rows
         if len(rows) < batch:
             return

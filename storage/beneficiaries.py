@@ -586,8 +586,8 @@ def page_query(
     values are `key` (its order's columns, as `_KEYS` says): a page's query. Walked along the index of the
     list's order; or, `gathered`, found first on whatever index finds them (a materialised subquery: the
     planner can't walk the order's index instead), then sorted. `many`: the search is known to find more
-    than GATHERED, so the page's families come soon on the list's order, each checked as it is walked (on
-    SQLite, part of a name by a LIKE, not the FTS table's every match gathered first)."""
+    than GATHERED, so the page's families come soon on the list's order, each checked as it is walked (a
+    product by her own rows, part of a name on SQLite by a LIKE), not every match of an index read first."""
     conditions = _found(found, walked=many)
     columns, descending = _KEYS[found.order]
     if key is not None:

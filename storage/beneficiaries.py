@@ -270,11 +270,11 @@ def change(session: Session, family: Beneficiary, changes: OwnChanges, now: date
     )
     family.health_certificate, family.canteen_interest = changes.health_certificate, changes.canteen_interest
     # Rows kept where the product stays (one row per family and product); their office follows hers, by the
-    # database (the foreign key's ON UPDATE CASCADE), and new ones are given hers by the relationship.
+    # database (the foreign key's ON UPDATE CASCADE, her row written first), and new ones are given hers.
     if "products" in changed:
         wanted = {product.value for product in changes.products}
         family.product_rows = [row for row in family.product_rows if row.product in wanted] + [
-            BeneficiaryProduct(product=value)
+            BeneficiaryProduct(product=value, office_code=changes.office_code)
             for value in sorted(wanted - {row.product for row in family.product_rows})
         ]
     session.flush()

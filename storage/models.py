@@ -203,8 +203,15 @@ class Beneficiary(Base):
     national_id_tail: Mapped[str] = mapped_column(String(4), index=True, default="")
 
     office: Mapped[Office] = relationship(lazy="joined")
+    # Joined on her number alone (the foreign key is on her number and office): read by it, on the primary
+    # key of her products; on both columns, the rows of every family read would be joined to their families
+    # again, which SQLite answered from her office's range of (office, product, family), 250,000 rows a
+    # family at a million. A new row is given her office by whoever adds it (`beneficiaries.change`).
     product_rows: Mapped[list[BeneficiaryProduct]] = relationship(
-        cascade="all, delete-orphan", passive_deletes=True, lazy="selectin"
+        primaryjoin="Beneficiary.id == foreign(BeneficiaryProduct.beneficiary_id)",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        lazy="selectin",
     )
 
     @property

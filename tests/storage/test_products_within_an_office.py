@@ -5,8 +5,9 @@ finds her in the new one only."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session
 
 from core.domain import Product
@@ -78,3 +79,33 @@ async def test_her_products_follow_her_office_whoever_changes_it(database: Datab
     )
     assert await database.run(lambda s: offices_of_her_products(s, family)) == {"makkah"}
     assert await database.run(lambda s: (sewing_in(s, "jumum"), sewing_in(s, "makkah"))) == (0, 1)
+
+
+async def test_families_read_their_products_by_their_numbers_alone(sqlite_url: str) -> None:
+    """Her products are read with her on the products' own key (by her number), never from her office's
+    range of (office, product, family): that would be 250,000 rows for each family read at a million."""
+    database = Database(sqlite_url)
+    try:
+        await database.run(lambda s: registered(s, "1000000008", "0551234567", "jumum"))
+
+        def products_read(session: Session) -> tuple[str, str]:
+            connection = session.connection()
+            sent: list[tuple[str, Any]] = []
+
+            def keep(_c: Any, _cursor: Any, statement: str, parameters: Any, *_rest: Any) -> None:
+                sent.append((statement, parameters))
+
+            event.listen(connection, "before_cursor_execute", keep)
+            try:
+                session.scalars(select(Beneficiary)).all()
+            finally:
+                event.remove(connection, "before_cursor_execute", keep)
+            [(statement, parameters)] = [(q, p) for q, p in sent if "FROM beneficiary_products" in q]
+            rows = connection.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters).all()
+            return statement, "\n".join(str(row[-1]) for row in rows)
+
+        statement, plan = await database.run(products_read)
+    finally:
+        await database.dispose()
+    assert "JOIN" not in statement, statement
+    assert "ix_beneficiary_products_office" not in plan and "beneficiary_products" in plan, plan

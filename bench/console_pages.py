@@ -125,7 +125,11 @@ def seed_families(session: Session, numbers_of: range) -> None:
         session.execute(
             insert(BeneficiaryProduct),
             [
-                {"beneficiary_id": row["id"], "product": "sewing" if row["id"] % 2 else "cooked_meals"}
+                {
+                    "beneficiary_id": row["id"],
+                    "product": "sewing" if row["id"] % 2 else "cooked_meals",
+                    "office_code": row["office_code"],
+                }
                 for row in rows
             ],
         )

@@ -3,6 +3,11 @@ bench/console_pages.py seeds it: for each search of that benchmark, the page's q
 median of 5 runs.
 
     .venv/bin/python bench/families_queries.py sqlite:////tmp/families.db [label ...]
+    .venv/bin/python bench/families_queries.py --seed 1000000 postgresql://postgres@127.0.0.1:5432/kept
+
+With --seed N, a database holding no families is first migrated and seeded with N families as
+bench/console_pages.py seeds them (and analysed); one that holds some is migrated only, and kept as it is:
+seed a million once, then measure it as often as needed (the database is yours to make and drop).
 
 Families' rows are not loaded (their sealed numbers would need the key they were sealed with): the page's
 query reads their numbers only, in the list's order. Used to see which query a slow page spends its time in.
@@ -11,6 +16,7 @@ query reads their numbers only, in the list's order. Used to see which query a s
 from __future__ import annotations
 
 import asyncio
+import os
 import statistics
 import sys
 import time
@@ -18,10 +24,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from bench import passing_key
 from storage.audiences import Audience
-from storage.beneficiaries import GATHERED, SHORTEST_INDEXED, Order, Reach, Search, count_query, page_query
+from storage.beneficiaries import GATHERED, Order, Reach, Search, counting, page_query
 from storage.beneficiaries import _key_of as key_of
 from storage.beneficiaries import _narrowed as narrowed
 from storage.db import Database
@@ -44,6 +52,7 @@ SEARCHES: dict[str, tuple[Search, int | None]] = {
     ),
     "canteen, by name": (Search(Audience(offices=JEDDAH, canteen_interest=True), order=Order.NAME), None),
     "product": (Search(Audience(offices=JEDDAH, products=("sewing",))), None),
+    "product, half of hers": (Search(Audience(offices=JEDDAH, products=("cooked_meals",))), None),
     "verified+canteen+product": (
         Search(Audience(offices=JEDDAH, verified=True, canteen_interest=True, products=("sewing",))),
         None,
@@ -58,19 +67,19 @@ SEARCHES: dict[str, tuple[Search, int | None]] = {
 
 
 def measure(session: Session, only: list[str]) -> None:
-    on_postgresql = session.get_bind().dialect.name == "postgresql"
+    dialect = session.get_bind().dialect.name
     for label, (search, after) in SEARCHES.items():
         if only and label not in only:
             continue
         pages, counts, rows, total = [], [], 0, 0
         for _ in range(5):
             started = time.perf_counter()
-            lazily = on_postgresql and len((search.name_key or "").replace(" ", "")) >= SHORTEST_INDEXED
-            total = int(session.scalar(count_query(search, lazily=lazily)) or 0)
+            total = int(session.scalar(counting(search, dialect)) or 0)
             counts.append((time.perf_counter() - started) * 1000)
             started = time.perf_counter()
             key = key_of(session, search, after) if after else None
-            query = page_query(search, 51, key, gathered=total <= GATHERED and narrowed(search))
+            gathered = total <= GATHERED and narrowed(search)
+            query = page_query(search, 51, key, gathered=gathered, many=total > GATHERED)
             rows = len(session.execute(query.with_only_columns(Beneficiary.id)).all()) if total else 0
             pages.append((time.perf_counter() - started) * 1000)
         print(
@@ -80,7 +89,9 @@ def measure(session: Session, only: list[str]) -> None:
         )
 
 
-async def main(url: str, only: list[str]) -> None:
+async def main(url: str, only: list[str], families: int | None) -> None:
+    if families is not None:
+        await seeded_once(url, families)
     database = Database(url)
     try:
         await database.run(lambda session: measure(session, only))
@@ -88,5 +99,25 @@ async def main(url: str, only: list[str]) -> None:
         await database.dispose()
 
 
+async def seeded_once(url: str, families: int) -> None:
+    """The database migrated; seeded with `families` families (as bench/console_pages.py) if it holds none."""
+    from bench.console_pages import seed, seeded
+
+    database = Database(url)
+    try:
+        await database.migrate()
+        held = await database.run(lambda s: s.scalar(select(func.count()).select_from(Beneficiary)))
+    finally:
+        await database.dispose()
+    if not held:
+        await seeded(url, "seed", families, lambda session: seed(session, families))
+
+
 if __name__ == "__main__":
-    asyncio.run(main(sys.argv[1], sys.argv[2:]))
+    arguments = sys.argv[1:]
+    families = None
+    if arguments[:1] == ["--seed"]:
+        passing_key()  # the families' numbers sealed under a throwaway key, as console_pages.py does
+        families, arguments = int(arguments[1]), arguments[2:]
+    print(f"load average {' '.join(f'{figure:.2f}' for figure in os.getloadavg())}", flush=True)
+    asyncio.run(main(arguments[0], arguments[1:], families))

@@ -13,6 +13,7 @@ from sqlalchemy import (
     ColumnElement,
     Integer,
     Select,
+    String,
     and_,
     bindparam,
     column,
@@ -99,7 +100,9 @@ _NEW_FIELDS = (
 )
 _ADD = Prepared(insert(Beneficiary).values({name: bindparam(name) for name in _NEW_FIELDS}))
 _ADD_PRODUCT = Prepared(
-    insert(BeneficiaryProduct).values(beneficiary_id=bindparam("family"), product=bindparam("product"))
+    insert(BeneficiaryProduct).values(
+        beneficiary_id=bindparam("family"), product=bindparam("product"), office_code=bindparam("office")
+    )
 )
 _REACHABLE_AGAIN = Prepared(
     update(Beneficiary)
@@ -137,7 +140,10 @@ def register(session: Session, new: NewBeneficiary, now: datetime) -> int:
             "registered_at": now,
         },
     )
-    _ADD_PRODUCT.many(session, [{"family": family, "product": product.value} for product in new.products])
+    _ADD_PRODUCT.many(
+        session,
+        [{"family": family, "product": product.value, "office": new.office_code} for product in new.products],
+    )
     return family
 
 
@@ -269,10 +275,12 @@ def change(session: Session, family: Beneficiary, changes: OwnChanges, now: date
             .where(EventGuest.beneficiary_id == family.id)
             .values(office_code=changes.office_code)
         )
-    if "products" in changed:  # rows kept where the product stays (one row per family and product)
+    # Rows kept where the product stays (one row per family and product); their office follows hers, by the
+    # database (the foreign key's ON UPDATE CASCADE, her row written first), and new ones are given hers.
+    if "products" in changed:
         wanted = {product.value for product in changes.products}
         family.product_rows = [row for row in family.product_rows if row.product in wanted] + [
-            BeneficiaryProduct(product=value)
+            BeneficiaryProduct(product=value, office_code=changes.office_code)
             for value in sorted(wanted - {row.product for row in family.product_rows})
         ]
     session.flush()
@@ -406,8 +414,9 @@ Named = type[Beneficiary] | type[Contact]  # the tables searched by part of a na
 class NameContains(ColumnElement[bool]):
     """Her folded name, spaces removed, contains `wanted` (spaces removed too): a registered family's (`of`
     Beneficiary) or one on an office's list (Contact). Written for each database (below): on SQLite, through
-    the table's FTS5 table of trigrams (`NAMES`), from 3 characters; elsewhere, a LIKE that PostgreSQL's
-    pg_trgm index serves, where the migration could create it."""
+    the table's FTS5 table of trigrams, from 3 characters, for a family in her office's range of it where the
+    search is within one office (decision 0122); elsewhere, a LIKE that PostgreSQL's pg_trgm index serves,
+    where the migration could create it."""
 
     inherit_cache = True
     type = Boolean()
@@ -416,24 +425,56 @@ class NameContains(ColumnElement[bool]):
         ("indexed", InternalTraversal.dp_clauseelement),
     ]
 
-    def __init__(self, wanted: str, of: Named = Beneficiary) -> None:
+    def __init__(
+        self, wanted: str, of: Named = Beneficiary, *, office: str | None = None, walked: bool = False
+    ) -> None:
+        """`office`: the one office searched, if one (families). `walked`: checked on each family a page
+        walks in the list's order, the search known to find many (more than GATHERED): a LIKE on SQLite too,
+        where every match of the FTS table would be read first."""
         escaped = wanted.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         compact = func.replace(of.name_key, literal_column("' '"), literal_column("''"))
         self.unindexed = compact.like(f"%{escaped}%", escape="\\")
-        phrase = '"' + wanted.replace('"', '""') + '"'  # one string, matched as it is
-        names = NAMES[of.__tablename__]
         self.indexed = (
-            of.id.in_(
-                select(table(names, column("rowid", Integer)).c.rowid).where(
-                    literal_column(names).op("MATCH")(phrase)
-                )
+            (
+                Beneficiary.id.in_(select(_family_of_name()).where(*_names_matching(wanted, office)))
+                if of is Beneficiary
+                else of.id.in_(select(_CONTACT_NAMES.c.rowid).where(_matching("contact_names", wanted)))
             )
-            if len(wanted) >= SHORTEST_INDEXED
+            if len(wanted) >= SHORTEST_INDEXED and not walked
             else self.unindexed
         )
 
 
-NAMES = {"beneficiaries": "beneficiary_names", "contacts": "contact_names"}  # SQLite's FTS5 tables
+# SQLite: the FTS tables of names. An office's list's (migration 0043): a row's number is the contact's.
+_CONTACT_NAMES = table("contact_names", column("rowid", Integer))
+# The families' (migration 0042). A row's number is her office's number times 2^40 plus her
+# family's number: FTS5 keeps each trigram's rows in that order, so one office's names are one range of it.
+_NAMES = table("beneficiary_names", column("rowid", Integer))
+_NAMES_OFFICES = table("beneficiary_name_offices", column("number", Integer), column("code", String))
+_OFFICE_SHIFT = 40
+_FAMILY_BITS = (1 << _OFFICE_SHIFT) - 1
+
+
+def _family_of_name() -> ColumnElement[int]:
+    """The family's number in a row of the FTS table of names."""
+    return _NAMES.c.rowid.op("&", return_type=Integer)(_FAMILY_BITS)
+
+
+def _names_matching(wanted: str, office: str | None) -> list[ColumnElement[bool]]:
+    """SQLite: the FTS table's names that contain `wanted` (one phrase: a substring, as LIKE finds); of one
+    office's families, if `office` is given (the range of its number; none if no family ever named it)."""
+    found = [_matching("beneficiary_names", wanted)]
+    if office is not None:
+        number = select(_NAMES_OFFICES.c.number).where(_NAMES_OFFICES.c.code == office).scalar_subquery()
+        first = number.op("<<", return_type=Integer)(_OFFICE_SHIFT)
+        found += [_NAMES.c.rowid >= first, _NAMES.c.rowid <= first.op("|", return_type=Integer)(_FAMILY_BITS)]
+    return found
+
+
+def _matching(names: str, wanted: str) -> ColumnElement[bool]:
+    """SQLite: the rows of the FTS table `names` whose name contains `wanted`, matched as one string."""
+    phrase = '"' + wanted.replace('"', '""') + '"'
+    return literal_column(names).op("MATCH")(phrase)
 
 
 @compiles(NameContains)
@@ -446,11 +487,16 @@ def _name_contains_on_sqlite(element: NameContains, compiler: SQLCompiler, **kw:
     return compiler.process(element.indexed, **kw)
 
 
-def _found(search: Search) -> list[ColumnElement[bool]]:
-    conditions = audiences.segment(search.segment)
+def _compact(name_key: str) -> str:
+    """Spaces aside: «عبد الله» is written «عبدالله» as often, and a name is found either way."""
+    return name_key.replace(" ", "")
+
+
+def _found(search: Search, *, walked: bool = False) -> list[ColumnElement[bool]]:
+    conditions = audiences.segment(search.segment, walked=walked)
     if search.name_key:
-        # Spaces aside: «عبد الله» is written «عبدالله» as often, and a name is found either way.
-        conditions.append(NameContains(search.name_key.replace(" ", "")))
+        wanted = _compact(search.name_key)
+        conditions.append(NameContains(wanted, office=_one_office(search), walked=walked))
     if search.national_id_tail is not None:
         conditions.append(Beneficiary.national_id_tail == search.national_id_tail)
     if search.national_id is not None:
@@ -470,6 +516,12 @@ def _found(search: Search) -> list[ColumnElement[bool]]:
     return conditions
 
 
+def _one_office(search: Search) -> str | None:
+    """The office searched, if the search is within one."""
+    offices = search.segment.offices
+    return offices[0] if len(offices) == 1 else None
+
+
 def every_found(session: Session, found: Search, batch: int = 500) -> Iterator[Beneficiary]:
     """Every family found, in the list's order, read in batches that each start after the last one's sort
     values (keyset, never an offset, as the list's pages do): an export of a million families holds one batch
@@ -477,8 +529,11 @@ def every_found(session: Session, found: Search, batch: int = 500) -> Iterator[B
     so in the list's usual orders (newest, oldest) a family changed meanwhile neither moves nor repeats."""
     columns = _KEYS[found.order][0]
     key: tuple[Any, ...] | None = None
+    # Many found: each batch walks the list's order, checking each family (reading every match of an index
+    # first, once a batch, would cost more than the batch); few: found on their index.
+    many = int(session.scalar(counting(found, session.get_bind().dialect.name)) or 0) > GATHERED
     while True:
-        rows = session.scalars(page_query(found, batch, key)).all()
+        rows = session.scalars(page_query(found, batch, key, many=many)).all()
         yield from rows
         if len(rows) < batch:
             return
@@ -520,16 +575,11 @@ def search(
     start = after if after is not None else before
     key = _key_of(session, found, start) if start is not None else None
     backwards = (before is not None and key is not None) or (last and key is None)
-    by_trigrams = len((found.name_key or "").replace(" ", "")) >= SHORTEST_INDEXED
-    lazily = by_trigrams and session.get_bind().dialect.name == "postgresql"
-    total = int(session.scalar(count_query(found, lazily=lazily)) or 0)
+    total = int(session.scalar(counting(found, session.get_bind().dialect.name)) or 0)
     # Few found among many: gathered, then sorted (walking the list's order for them would read the office).
     gathered = total <= GATHERED and _narrowed(found)
-    rows = (
-        list(session.scalars(page_query(found, limit + 1, key, backwards, gathered=gathered)))
-        if total
-        else []
-    )
+    query = page_query(found, limit + 1, key, backwards, gathered=gathered, many=total > GATHERED)
+    rows = list(session.scalars(query)) if total else []
     beyond = len(rows) > limit
     rows = rows[:limit]
     if backwards:
@@ -553,12 +603,15 @@ def page_query(
     backwards: bool = False,
     *,
     gathered: bool = False,
+    many: bool = False,
 ) -> Select[Beneficiary]:
     """The families found, in the search's order (or the other way, `backwards`), after those whose sort
     values are `key` (its order's columns, as `_KEYS` says): a page's query. Walked along the index of the
     list's order; or, `gathered`, found first on whatever index finds them (a materialised subquery: the
-    planner can't walk the order's index instead), then sorted."""
-    conditions = _found(found)
+    planner can't walk the order's index instead), then sorted. `many`: the search is known to find more
+    than GATHERED, so the page's families come soon on the list's order, each checked as it is walked (a
+    product by her own rows, part of a name on SQLite by a LIKE), not every match of an index read first."""
+    conditions = _found(found, walked=many)
     columns, descending = _KEYS[found.order]
     if key is not None:
         starts_at = tuple_(*(literal(value, c.type) for value, c in zip(key, columns, strict=True)))
@@ -571,18 +624,55 @@ def page_query(
     return select(Beneficiary).where(*conditions).order_by(*order).limit(limit)
 
 
-def count_query(found: Search, *, lazily: bool = False) -> Select[int]:
+def counting(found: Search, dialect: str) -> Select[int]:
+    """The count of the families found (`count_query`), as each database counts it soonest: part of a name
+    lazily on PostgreSQL, streamed from the FTS table on SQLite."""
+    by_trigrams = len(_compact(found.name_key or "")) >= SHORTEST_INDEXED
+    return count_query(
+        found, lazily=by_trigrams and dialect == "postgresql", streamed=by_trigrams and dialect == "sqlite"
+    )
+
+
+def count_query(found: Search, *, lazily: bool = False, streamed: bool = False) -> Select[int]:
     """How many families are found, counted up to COUNTED + 1. `lazily` (PostgreSQL, part of a name): the
     families found in a materialised subquery, which PostgreSQL reads only as far as the count asks, planned
     for finding them all (on the trigram index), where a LIMIT inside would have it walk an index in name
     order hoping to meet 1,001 of them soon (names sharing a part sit together there); SQLite would find
-    them all first."""
+    them all first. `streamed` (SQLite, part of a name of 3 letters or more): the FTS table's matches joined
+    to their families, read one after the other and left at the 1,001st of her office (an `IN` of them
+    would read every match, of every office, first)."""
+    if streamed and found.name_key:
+        names = _NAMES.join(Beneficiary, Beneficiary.id == _family_of_name())
+        others = _found(replace(found, name_key=None))
+        wanted = _names_matching(_compact(found.name_key), _one_office(found))
+        matched = select(Beneficiary.id).select_from(names).where(*wanted, *others)
+        return select(func.count()).select_from(matched.limit(COUNTED + 1).subquery())
+    segment = found.segment
+    if segment.products and segment.offices:
+        return _count_making(found)
     if lazily:
         every = select(Beneficiary.id).where(*_found(found)).cte("found").prefix_with("MATERIALIZED")
         counted = select(every.c.id).limit(COUNTED + 1).subquery()
     else:
         counted = select(Beneficiary.id).where(*_found(found)).limit(COUNTED + 1).subquery()
     return select(func.count()).select_from(counted)
+
+
+def _count_making(found: Search) -> Select[int]:
+    """How many families of some offices making some products are found, counted up to COUNTED + 1: the
+    offices' range of the index of (office, product, family) joined to their families and left at the
+    1,001st found (decision 0122). An `IN` of that range would read it whole first (a quarter of a million
+    families at 1,000,000 when half of an office makes it); walking the offices' families to check each, all
+    of them when none does."""
+    segment = found.segment
+    others = _found(replace(found, segment=replace(segment, products=())))
+    product = BeneficiaryProduct
+    made = product.__table__.join(Beneficiary, Beneficiary.id == product.beneficiary_id)
+    making = product.office_code.in_(segment.offices), product.product.in_(segment.products)
+    matched = select(Beneficiary.id).select_from(made).where(*making, *others)
+    if len(segment.products) > 1:
+        matched = matched.distinct()  # a family making two of them, counted once
+    return select(func.count()).select_from(matched.limit(COUNTED + 1).subquery())
 
 
 def _key_of(session: Session, found: Search, family_id: int) -> tuple[Any, ...] | None:

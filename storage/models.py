@@ -13,6 +13,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     String,
@@ -115,8 +116,10 @@ def addressed(address: str) -> dict[str, str]:
 
 # Kept by the migrations alone, outside the models (decision 0120): the search index for part of a name, an
 # FTS5 table and its shadow tables on SQLite, a pg_trgm index on PostgreSQL where the extension can be had.
+# On SQLite, the offices' numbers that the families' FTS table's rows carry (migration 0042, decision 0122).
 OUTSIDE_THE_MODELS = (
     "beneficiary_names",
+    "beneficiary_name_offices",
     "ix_beneficiaries_name_trigrams",
     "contact_names",
     "ix_contacts_name_trigrams",
@@ -151,6 +154,8 @@ class Beneficiary(Base):
         # narrowed by, within an office: each walked in the list's order, a page read from where the last
         # one ended (decision 0120). Partial: only the families they hold.
         Index("ix_beneficiaries_office_name", "office_code", "name_key", "id"),
+        # What a family's product rows name her by, her office with her (BeneficiaryProduct, decision 0122).
+        Index("ux_beneficiaries_office", "id", "office_code", unique=True),
         *(
             Index(
                 f"ix_beneficiaries_{name}",
@@ -204,8 +209,15 @@ class Beneficiary(Base):
     national_id_tail: Mapped[str] = mapped_column(String(4), index=True, default="")
 
     office: Mapped[Office] = relationship(lazy="joined")
+    # Joined on her number alone (the foreign key is on her number and office): read by it, on the primary
+    # key of her products; on both columns, the rows of every family read would be joined to their families
+    # again, which SQLite answered from her office's range of (office, product, family), 250,000 rows a
+    # family at a million. A new row is given her office by whoever adds it (`beneficiaries.change`).
     product_rows: Mapped[list[BeneficiaryProduct]] = relationship(
-        cascade="all, delete-orphan", passive_deletes=True, lazy="selectin"
+        primaryjoin="Beneficiary.id == foreign(BeneficiaryProduct.beneficiary_id)",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        lazy="selectin",
     )
 
     @property
@@ -311,12 +323,26 @@ class DataKey(Base):
 
 
 class BeneficiaryProduct(Base):
-    __tablename__ = "beneficiary_products"
+    """What one family makes: a row a product, with her office beside it (decision 0122), so that "her
+    office's families making this" is one range of an index, however many families of other offices make
+    it. The office is the family's, by a foreign key on (family, office) that follows it: when her office
+    changes, the database changes her rows here in the same statement, whoever changed it."""
 
-    beneficiary_id: Mapped[int] = mapped_column(
-        ForeignKey("beneficiaries.id", ondelete="CASCADE"), primary_key=True
+    __tablename__ = "beneficiary_products"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["beneficiary_id", "office_code"],
+            ["beneficiaries.id", "beneficiaries.office_code"],
+            name="fk_beneficiary_products_family",
+            ondelete="CASCADE",
+            onupdate="CASCADE",
+        ),
+        Index("ix_beneficiary_products_office", "office_code", "product", "beneficiary_id"),
     )
+
+    beneficiary_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     product: Mapped[str] = mapped_column(String(32), primary_key=True, index=True)
+    office_code: Mapped[str] = mapped_column(String(32))
 
 
 class Conversation(Base):

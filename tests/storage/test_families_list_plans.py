@@ -5,6 +5,7 @@ test."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -16,11 +17,12 @@ from sqlalchemy.sql.compiler import SQLCompiler
 
 from core.text import fold
 from storage.audiences import Audience
-from storage.beneficiaries import Order, Reach, Search, count_query, page_query
+from storage.beneficiaries import Order, Reach, Search, count_query, counting, page_query
 from storage.db import Database
 from storage.models import Beneficiary
 
 FAMILIES = 200_000  # on PostgreSQL
+MAKERS = 2_000  # on PostgreSQL, for the products: few (1,000 showed it too, on PostgreSQL 15)
 NOW = datetime(2026, 12, 1, 6, 0, tzinfo=UTC)
 FIRST = ["فاطمة", "نورة", "مريم", "عائشة", "سارة", "هيا", "منيرة", "لطيفة", "حصة", "أمل", "هند", "رقية"]
 FATHERS = ["أحمد", "محمد", "سعيد", "علي", "خالد", "حسن", "عبد الله", "إبراهيم", "صالح", "ناصر"]
@@ -202,3 +204,72 @@ async def test_on_sqlite_part_of_a_name_is_found_through_the_trigrams(sqlite_url
         assert "ix_beneficiaries_office_name" in sorted_by_name, sorted_by_name
         assert "TEMP B-TREE" not in sorted_by_name, sorted_by_name  # no sort: the index is in its order
     assert found and all("عبد الله" in name for name in found)  # her name spelt with the space
+
+
+def seed_products(session: Session) -> None:
+    """Every family makes one product: sewing in every office but jeddah, where they all cook."""
+    session.execute(
+        text(
+            "INSERT INTO beneficiary_products (beneficiary_id, product, office_code) SELECT id,"
+            " CASE WHEN office_code = 'jeddah' THEN 'cooked_meals' ELSE 'sewing' END, office_code"
+            " FROM beneficiaries"
+        )
+    )
+    session.execute(text("ANALYZE beneficiary_products"))
+
+
+@pytest.mark.postgres
+async def test_on_postgresql_a_product_within_her_office_is_read_from_its_range(postgres: Database) -> None:
+    """No family of her office makes it, two thirds of the others do: the count reads her office's range of
+    (office, product, family), and so does the page of few found; neither reads either table whole."""
+    await postgres.run(lambda s: seed_postgres(s, MAKERS))
+    await postgres.run(seed_products)
+    sewing = Search(Audience(offices=JEDDAH, products=("sewing",)))
+    verified_sewing = Search(
+        Audience(offices=JEDDAH, verified=True, canteen_interest=True, products=("sewing",))
+    )
+
+    def plans(session: Session) -> list[str]:
+        return [
+            plan(session, query)
+            for found in (sewing, verified_sewing)
+            for query in (counting(found, "postgresql"), page_query(found, 51, gathered=True))
+        ]
+
+    for found in await postgres.run(plans):
+        assert "ix_beneficiary_products_office" in found, found
+        assert "Seq Scan on beneficiar" not in found, found
+    assert await postgres.run(lambda s: s.scalar(counting(sewing, "postgresql"))) == 0
+
+
+async def test_on_sqlite_a_name_within_her_office_is_read_there_and_follows_her(sqlite_url: str) -> None:
+    """The FTS table's rows carry their office (decision 0122): a search within jeddah counts jeddah's
+    families only, through the FTS table, and a family that moves to jeddah is found there, not in her old
+    office, by the count and the page alike."""
+    database = Database(sqlite_url)
+    abdullah = Search(Audience(offices=JEDDAH), name_key=fold("عبدالله"))
+    try:
+        await database.run(lambda s: seed(s, 3_000))
+
+        def found(session: Session, office: str) -> tuple[int, list[int], list[int]]:
+            search = replace(abdullah, segment=Audience(offices=(office,)))
+            total = int(session.scalar(counting(search, "sqlite")) or 0)
+            ids = page_query(search, 500, gathered=True).with_only_columns(Beneficiary.id)
+            walked = page_query(search, 500, many=True).with_only_columns(Beneficiary.id)
+            return total, sorted(session.scalars(ids)), sorted(session.scalars(walked))
+
+        counted = await database.run(lambda s: plan(s, counting(abdullah, "sqlite")))
+        before = await database.run(lambda s: (found(s, "jeddah"), found(s, "jumum")))
+        # Family 82, «هند عبد الله» of jumum, moves to jeddah.
+        moved = text("UPDATE beneficiaries SET office_code = 'jeddah' WHERE id = 82")
+        await database.run(lambda s: s.execute(moved))
+        after = await database.run(lambda s: (found(s, "jeddah"), found(s, "jumum")))
+    finally:
+        await database.dispose()
+    assert "beneficiary_names VIRTUAL TABLE INDEX" in counted, counted
+    (jeddah, jeddah_ids, jeddah_walked), (jumum, jumum_ids, _) = before
+    assert jeddah == len(jeddah_ids) > 0 and jeddah_ids == jeddah_walked and 82 not in jeddah_ids
+    assert 82 in jumum_ids
+    (jeddah_now, jeddah_ids_now, _), (jumum_now, jumum_ids_now, _) = after
+    assert (jeddah_now, jumum_now) == (jeddah + 1, jumum - 1)
+    assert 82 in jeddah_ids_now and 82 not in jumum_ids_now

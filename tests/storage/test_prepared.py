@@ -41,7 +41,9 @@ ADD_FAMILY = Prepared(
     )
 )
 ADD_PRODUCT = Prepared(
-    insert(BeneficiaryProduct).values(beneficiary_id=bindparam("family"), product=bindparam("product"))
+    insert(BeneficiaryProduct).values(
+        beneficiary_id=bindparam("family"), product=bindparam("product"), office_code=bindparam("office")
+    )
 )
 FAMILY = Prepared(
     select(Beneficiary.id, Beneficiary.health_certificate, Beneficiary.consented_at, Beneficiary.blocked_at)
@@ -90,7 +92,9 @@ async def test_rows_are_written_and_read_back_with_their_types(database: Databas
         first = ADD_FAMILY.new_id(session, family("1000000001", "0500000001"))
         second = ADD_FAMILY.new_id(session, family("1000000002", "0500000002"))
         assert second == first + 1
-        ADD_PRODUCT.many(session, [{"family": first, "product": p} for p in ("sweets", "cooked_meals")])
+        ADD_PRODUCT.many(
+            session, [{"family": first, "product": p, "office": "jumum"} for p in ("sweets", "cooked_meals")]
+        )
         ADD_PRODUCT.many(session, [])  # nothing to write is not an error
 
         found = FAMILY.first(session, {"national_id": key_of("1000000001")})

@@ -62,18 +62,21 @@ async def town(database: Database, clock: Clock) -> None:
 
     def add(session: Session) -> None:
         for n in range(1, 13):
+            office = ("makkah", "jumum", "jeddah")[n % 3]
             family = Beneficiary(
                 full_name=f"أسرة {n}",
                 national_id=national_id(n),
                 mobile=f"+9665{n:08d}",
-                office_code=("makkah", "jumum", "jeddah")[n % 3],
+                office_code=office,
                 health_certificate=n % 2 == 0,
                 canteen_interest=n % 4 == 0,
                 language="ar",
                 consented_at=clock.now,
                 registered_at=clock.now,
                 verified_at=clock.now if n <= 6 else None,
-                product_rows=[BeneficiaryProduct(product="sewing" if n % 5 == 0 else "cooked_meals")],
+                product_rows=[
+                    BeneficiaryProduct(product="sewing" if n % 5 == 0 else "cooked_meals", office_code=office)
+                ],
             )
             session.add(family)
         session.flush()

@@ -57,7 +57,9 @@ from bench.console_pages import (
     FIRST,
     NOW,
     OFFICES,
+    PAGES,
     PASSWORD,
+    fetch_pages,
     run,
     seed,
     seeded,
@@ -531,8 +533,9 @@ async def measure(url: str, label: str, families: int, repeat: int) -> None:
 
 
 async def measure_kept(url: str, label: str, families: int, repeat: int, only: list[str]) -> None:
-    """As `measure`, on a database kept from an earlier run when it has the families (migrated first); with
-    `only`, the pages whose address holds one of those strings alone (no export, no office action)."""
+    """As `measure`, on a database kept from an earlier run when it has the families (migrated first), the
+    families list's pages (bench/console_pages.py's) first; with `only`, the pages whose address holds one of
+    those strings alone (no export, no office action)."""
     database = Database(url)
     try:
         await database.migrate()
@@ -541,6 +544,9 @@ async def measure_kept(url: str, label: str, families: int, repeat: int, only: l
         await database.dispose()
     if seeded_before:
         print(f"{label:<10}  kept from an earlier run: {seeded_before:,} families")
+        listed = [(who, path) for who, path in PAGES if not only or any(part in path for part in only)]
+        if listed:
+            await fetch_pages(url, label, listed, repeat)
         await pages_and_exports(url, label, families, repeat, big_export=not only, only=only)
         if not only:
             await office_actions(url, label, families, repeat)

@@ -7,19 +7,17 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
-from sqlalchemy import ClauseElement, Executable, Select, text
-from sqlalchemy.ext.compiler import compiles
+from sqlalchemy import text
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.compiler import SQLCompiler
 
 from core.text import fold
 from storage.audiences import Audience
 from storage.beneficiaries import Order, Reach, Search, count_query, counting, page_query
 from storage.db import Database
 from storage.models import Beneficiary
+from tests.support.plans import plan
 
 FAMILIES = 200_000  # on PostgreSQL
 MAKERS = 2_000  # on PostgreSQL, for the products: few (1,000 showed it too, on PostgreSQL 15)
@@ -28,30 +26,6 @@ FIRST = ["فاطمة", "نورة", "مريم", "عائشة", "سارة", "هيا
 FATHERS = ["أحمد", "محمد", "سعيد", "علي", "خالد", "حسن", "عبد الله", "إبراهيم", "صالح", "ناصر"]
 OFFICES = ["makkah", "jumum", "jeddah"]
 JEDDAH = ("jeddah",)
-
-
-class Explained(Executable, ClauseElement):
-    """A query's plan: EXPLAIN on PostgreSQL, EXPLAIN QUERY PLAN on SQLite."""
-
-    inherit_cache = False
-
-    def __init__(self, query: Select[Any]) -> None:
-        self.query = query
-
-
-@compiles(Explained)
-def _explained(element: Explained, compiler: SQLCompiler, **kw: Any) -> str:
-    return "EXPLAIN " + compiler.process(element.query, **kw)
-
-
-@compiles(Explained, "sqlite")
-def _explained_on_sqlite(element: Explained, compiler: SQLCompiler, **kw: Any) -> str:
-    return "EXPLAIN QUERY PLAN " + compiler.process(element.query, **kw)
-
-
-def plan(session: Session, query: Select[Any]) -> str:
-    rows = session.execute(Explained(query)).all()
-    return "\n".join(str(row[-1]) for row in rows)  # PostgreSQL: one column; SQLite: the detail, last
 
 
 def seed(session: Session, count: int) -> None:

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from storage import threads
 from storage.db import Database
 from storage.models import Thread
-from tests.storage.test_families_list_plans import Explained
+from tests.support.plans import plan
 
 NOW = datetime(2026, 12, 8, 9, 0, tzinfo=UTC).replace(tzinfo=None)
 OFFICES = ["makkah", "jumum", "jeddah"]
@@ -49,7 +49,7 @@ async def test_a_word_is_looked_for_in_the_newest_questions_first(sqlite_url: st
     try:
         await database.run(lambda s: seed(s, 3_000))
         query = threads.inbox_query("jeddah", None, words="الدورة").limit(50)
-        found = await database.run(lambda s: "\n".join(str(row[-1]) for row in s.execute(Explained(query))))
+        found = await database.run(lambda s: plan(s, query))
         listed = await database.run(lambda s: list(s.scalars(query.with_only_columns(Thread.id))))
     finally:
         await database.dispose()

@@ -416,13 +416,15 @@ class NameContains(ColumnElement[bool]):
     Beneficiary) or one on an office's list (Contact). Written for each database (below): on SQLite, through
     the table's FTS5 table of trigrams, from 3 characters, for a family in her office's range of it where the
     search is within one office (decision 0122); elsewhere, a LIKE that PostgreSQL's pg_trgm index serves,
-    where the migration could create it."""
+    where the migration could create it: within one office, on her office and name together (migration
+    0045), else on her name."""
 
     inherit_cache = True
     type = Boolean()
     _traverse_internals = [  # noqa: RUF012 (SQLAlchemy reads it as an instance attribute)
         ("unindexed", InternalTraversal.dp_clauseelement),
         ("indexed", InternalTraversal.dp_clauseelement),
+        ("in_office", InternalTraversal.dp_clauseelement),
     ]
 
     def __init__(
@@ -431,9 +433,17 @@ class NameContains(ColumnElement[bool]):
         """`office`: the one office searched, if one (families). `walked`: checked on each family a page
         walks in the list's order, the search known to find many (more than GATHERED): a LIKE on SQLite too,
         where every match of the FTS table would be read first."""
-        escaped = wanted.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        escaped = _escaped(wanted)
         compact = func.replace(of.name_key, literal_column("' '"), literal_column("''"))
         self.unindexed = compact.like(f"%{escaped}%", escape="\\")
+        # PostgreSQL, one office's families: the expression of migration 0045's index, her office first.
+        self.in_office = (
+            (of.office_code + literal_column("':'") + compact).like(
+                f"{_escaped(office)}:%{escaped}%", escape="\\"
+            )
+            if of is Beneficiary and office is not None and len(wanted) >= SHORTEST_INDEXED and not walked
+            else self.unindexed
+        )
         self.indexed = (
             (
                 Beneficiary.id.in_(select(_family_of_name()).where(*_names_matching(wanted, office)))
@@ -443,6 +453,11 @@ class NameContains(ColumnElement[bool]):
             if len(wanted) >= SHORTEST_INDEXED and not walked
             else self.unindexed
         )
+
+
+def _escaped(typed: str) -> str:
+    """`typed` in a LIKE pattern, matched as it is (with ESCAPE '\\')."""
+    return typed.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 # SQLite: the FTS tables of names. An office's list's (migration 0043): a row's number is the contact's.
@@ -480,6 +495,11 @@ def _matching(names: str, wanted: str) -> ColumnElement[bool]:
 @compiles(NameContains)
 def _name_contains(element: NameContains, compiler: SQLCompiler, **kw: Any) -> str:
     return compiler.process(element.unindexed, **kw)
+
+
+@compiles(NameContains, "postgresql")
+def _name_contains_on_postgresql(element: NameContains, compiler: SQLCompiler, **kw: Any) -> str:
+    return compiler.process(element.in_office, **kw)
 
 
 @compiles(NameContains, "sqlite")

@@ -11,7 +11,7 @@ from sqlalchemy import ColumnElement, bindparam, delete, exists, func, insert, i
 from sqlalchemy.orm import Session
 
 from core.text import fold
-from storage.beneficiaries import NameContains
+from storage.beneficiaries import GATHERED, NameContains
 from storage.deliveries import UNFINISHED
 from storage.models import Beneficiary, Contact, Delivery
 from storage.prepared import Prepared
@@ -285,11 +285,18 @@ def _page(
             query.where(Contact.office_code == office_code),
             counting.where(Contact.office_code == office_code),
         )
-    total = session.scalar(counting) or 0
+    total = int(session.scalar(counting) or 0)
+    if not total:  # nothing to walk the list for
+        return [], 0
+    if total <= GATHERED and len(conditions) > 1:
+        # Few found by a search: gathered on whatever index finds them (a materialised subquery), then
+        # sorted; walking the list newest first for them would read most of the office's list.
+        ids = query.with_only_columns(Contact.id).cte("found").prefix_with("MATERIALIZED")
+        query = select(Contact).join(ids, ids.c.id == Contact.id)
     page = session.scalars(
         query.order_by(Contact.imported_at.desc(), Contact.id.desc()).offset(offset).limit(limit)
     ).all()
-    return page, int(total)
+    return page, total
 
 
 def contact(session: Session, contact_id: int) -> Contact | None:

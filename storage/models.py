@@ -121,6 +121,7 @@ OUTSIDE_THE_MODELS = (
     "beneficiary_names",
     "beneficiary_name_offices",
     "ix_beneficiaries_name_trigrams",
+    "ix_beneficiaries_office_name_trigrams",
     "contact_names",
     "ix_contacts_name_trigrams",
 )

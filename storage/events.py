@@ -462,15 +462,19 @@ class GuestLine:
         return self.status == GuestStatus.GOING and self.answered_at is None
 
 
+# A guest's line: her family's number, who she is, and her answer (GuestLine's fields, in order).
+_LINE = (
+    EventGuest.beneficiary_id,
+    *beneficiaries.WHO,
+    EventGuest.status,
+    EventGuest.answered_at,
+    EventGuest.attended_at,
+)
+
+
 def guest_list(session: Session, event_id: int) -> list[GuestLine]:
     rows = session.execute(
-        select(
-            EventGuest.beneficiary_id,
-            *beneficiaries.WHO,
-            EventGuest.status,
-            EventGuest.answered_at,
-            EventGuest.attended_at,
-        )
+        select(*_LINE)
         .join(Beneficiary, Beneficiary.id == EventGuest.beneficiary_id)
         .where(EventGuest.event_id == event_id)
         .order_by(EventGuest.status, EventGuest.waitlisted_at, Beneficiary.full_name)
@@ -576,13 +580,7 @@ def guest_page(
 def waiting_list(session: Session, event_id: int, office_code: str | None, limit: int) -> list[GuestLine]:
     """The first `limit` of the event's waiting list (of one office, or every office's), first in first."""
     rows = session.execute(
-        select(
-            EventGuest.beneficiary_id,
-            *beneficiaries.WHO,
-            EventGuest.status,
-            EventGuest.answered_at,
-            EventGuest.attended_at,
-        )
+        select(*_LINE)
         .join(Beneficiary, Beneficiary.id == EventGuest.beneficiary_id)
         .where(*_guests_of(event_id, office_code), EventGuest.status == GuestStatus.WAITLISTED.value)
         .order_by(EventGuest.waitlisted_at, EventGuest.beneficiary_id)
